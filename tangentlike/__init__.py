@@ -1,0 +1,19 @@
+"""tangentlike: automatic differentiation of Python and NumPy by source transformation.
+
+    import tangentlike as tl
+
+    @tl.grad
+    def f(x):
+        return np.sum(np.tanh(x))
+
+    f(np.ones(3))        # the gradient
+    print(f.source)      # the generated derivative code
+"""
+from .api import grad, value_and_grad, vjp
+from .check import check_grads
+from .errors import TransformError
+from .runtime import no_grad, stop_gradient
+
+__version__ = "0.1.0"
+__all__ = ["grad", "value_and_grad", "vjp", "check_grads", "stop_gradient", "no_grad",
+           "TransformError"]

@@ -1,0 +1,105 @@
+"""analyze: which values carry derivatives.
+
+Consumes a :class:`~tangentlike.normalize.Normalized` function and the names of the
+``wrt`` parameters. Produces an :class:`Activity`: a value is *varied* when it depends
+differentiably on a ``wrt`` input, *useful* when it reaches the output through
+differentiable operations, and *active* when both. Statements whose target is not
+active get no derivative code at all.
+
+Requires the core language of normalize (one operation per statement). The analysis
+iterates to a fixed point, so it stays correct for code with loops.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gast
+
+from . import rules
+
+
+@dataclass
+class Activity:
+    varied: set
+    useful: set
+
+    @property
+    def active(self) -> set:
+        return self.varied & self.useful
+
+    def is_active(self, name: str) -> bool:
+        return name in self.varied and name in self.useful
+
+
+NONDIFF_OPS = (gast.FloorDiv, gast.BitAnd, gast.BitOr, gast.BitXor, gast.LShift,
+               gast.RShift, gast.Not, gast.Invert)
+
+
+def dependencies(value, stmt=None) -> list:
+    """The local names a value depends on *differentiably*."""
+    if stmt is not None and getattr(stmt, "no_grad", False):
+        return []
+    if isinstance(value, gast.Name):
+        return [value.id]
+    if isinstance(value, gast.BinOp):
+        if isinstance(value.op, NONDIFF_OPS):
+            return []
+        return _names([value.left, value.right])
+    if isinstance(value, gast.UnaryOp):
+        return [] if isinstance(value.op, NONDIFF_OPS) else _names([value.operand])
+    if isinstance(value, gast.Call):
+        if rules.is_nondifferentiable(getattr(value, "callee", None)):
+            return []
+        return _names(value.args + [k.value for k in value.keywords])
+    if isinstance(value, gast.Subscript):
+        return _names([value.value])
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return _names(value.elts)
+    return []  # constants, comparisons, global references, .dtype
+
+
+def _names(nodes) -> list:
+    return [n.id for n in nodes if isinstance(n, gast.Name)]
+
+
+def assignments(body):
+    """(target name, value, statement) of every assignment, nested bodies included."""
+    for stmt in body:
+        if isinstance(stmt, gast.Assign):
+            yield stmt.targets[0].id, stmt.value, stmt
+        for field in ("body", "orelse"):
+            yield from assignments(getattr(stmt, field, []) or [])
+
+
+def returned_names(body) -> set:
+    out = set()
+    for stmt in body:
+        if isinstance(stmt, gast.Return):
+            out.update(n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name))
+        for field in ("body", "orelse"):
+            out |= returned_names(getattr(stmt, field, []) or [])
+    return out
+
+
+def analyze(fn, wrt) -> Activity:
+    """Compute the :class:`Activity` of ``fn`` with respect to the ``wrt`` names."""
+    edges = [(target, dependencies(value, stmt)) for target, value, stmt in assignments(fn.body)]
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, deps in edges:
+            if target not in varied and any(d in varied for d in deps):
+                varied.add(target)
+                changed = True
+    useful = returned_names(fn.body)
+    changed = True
+    while changed:
+        changed = False
+        for target, deps in edges:
+            if target in useful:
+                new = [d for d in deps if d not in useful]
+                if new:
+                    useful.update(new)
+                    changed = True
+    return Activity(varied, useful)

@@ -1,0 +1,98 @@
+"""emit: a generated ``gast.FunctionDef`` -> source text -> a live Python function.
+
+The text is printed by the standard library (``gast`` -> ``ast`` -> ``ast.unparse``).
+Before each group of statements that comes from one user statement the emitter writes
+a comment with the user's ``file:line`` and that line, marked ``adjoint of`` in the
+reverse sweep.
+
+The function is compiled under a file name such as ``<tangentlike dfdx of f.py:3>``
+whose text is registered in ``linecache``, so tracebacks, pdb and ``inspect.getsource``
+show the generated code. It runs with the user's module globals (a global rebound
+later is seen as Python would see it); the library objects it calls (``np``,
+``unbroadcast``) and the user's closure variables reach it as closure cells of a
+small factory, which keeps the user's module untouched.
+"""
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import re
+import textwrap
+
+import gast
+
+from .errors import short_filename
+from .parse import source_line
+
+_counter = itertools.count()
+_MARKER = "__tangentlike_comment_{}__"
+_MARKER_RE = re.compile(r"^(\s*)__tangentlike_comment_(\d+)__$")
+
+
+def to_source(fdefs: list, filename: str) -> str:
+    """Print the generated functions, with comments back to the user's lines."""
+    comments = []
+    trees = [_with_comments(f, filename, comments) for f in fdefs]
+    module = gast.Module(body=trees, type_ignores=[])
+    tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    text = ast.unparse(tree)
+    lines = []
+    for line in text.splitlines():
+        m = _MARKER_RE.match(line)
+        lines.append(m.group(1) + comments[int(m.group(2))] if m else line)
+    return "\n".join(lines) + "\n"
+
+
+def _with_comments(fdef, filename, comments):
+    fdef.body = _comment_body(fdef.body, filename, comments)
+    return fdef
+
+
+def _comment_body(body, filename, comments):
+    out, last = [], None
+    for stmt in body:
+        origin, phase = getattr(stmt, "origin", None), getattr(stmt, "phase", None)
+        key = (origin, phase)
+        if origin is not None and key != last and not isinstance(stmt, gast.Return):
+            text = _describe(origin, filename)
+            prefix = "adjoint of " if phase == "adjoint" else ""
+            comments.append(f"# {prefix}{text}")
+            marker = gast.Expr(value=gast.Name(id=_MARKER.format(len(comments) - 1),
+                                               ctx=gast.Load(), annotation=None,
+                                               type_comment=None))
+            out.append(marker)
+        last = key
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _comment_body(getattr(stmt, field), filename, comments))
+        out.append(stmt)
+    return out
+
+
+def _describe(origin, filename) -> str:
+    line = source_line(filename, origin.lineno)
+    end = getattr(origin, "end_lineno", None)
+    if end is not None and end > origin.lineno:
+        line += " ..."
+    return f"{short_filename(filename)}:{origin.lineno}: {line}"
+
+
+def compile_function(source: str, name: str, bindings: dict, user_globals: dict, label: str):
+    """Compile ``source`` (which defines ``name``) into a function.
+
+    ``bindings`` maps the free names the code reads from outside the user's globals
+    (library objects, the user's closure variables) to their objects.
+    """
+    filename = f"<tangentlike {name} of {label} #{next(_counter)}>"
+    params = ", ".join(sorted(bindings))
+    factory = "__tangentlike_factory__"
+    text = (f"def {factory}({params}):\n" + textwrap.indent(source, "    ")
+            + f"\n    return {name}\n")
+    code = compile(text, filename, "exec")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {}
+    exec(code, user_globals, namespace)
+    func = namespace[factory](**bindings)
+    func.source = source
+    return func

@@ -1,0 +1,88 @@
+"""Readable, collision-free names for generated code.
+
+``bx`` is the adjoint of ``x``, ``x_1`` the second version of a reassigned ``x``,
+``t1, t2, ...`` are temporaries of nested expressions. Every name is checked against
+all names the user's function mentions, so nothing generated shadows user code.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import gast
+
+
+def names_in(tree) -> set:
+    """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
+    out = set()
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Name):
+            out.add(node.id)
+        elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
+            out.add(node.name)
+    return out
+
+
+class Namer:
+    def __init__(self, taken: Iterable[str] = ()):
+        self.taken = set(taken)
+        self._temps = 0
+
+    def reserve(self, name: str) -> None:
+        self.taken.add(name)
+
+    def fresh(self, hint: str) -> str:
+        base = re.sub(r"\W", "_", hint) or "t"
+        if base[0].isdigit():
+            base = "_" + base
+        if base not in self.taken:
+            self.taken.add(base)
+            return base
+        stem = re.sub(r"_\d+$", "", base)
+        i = 1
+        while f"{stem}_{i}" in self.taken:
+            i += 1
+        name = f"{stem}_{i}"
+        self.taken.add(name)
+        return name
+
+    def temp(self) -> str:
+        while True:
+            self._temps += 1
+            name = f"t{self._temps}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+    def adjoint(self, name: str) -> str:
+        return self.fresh("b" + name)
+
+
+class GlobalBinder:
+    """The names under which generated code reaches library objects (``np``, helpers).
+
+    A library object is bound under its usual name unless the user's function uses that
+    name for something else; then it gets a fresh one.
+    """
+
+    def __init__(self, namer: Namer, user_lookup):
+        self.namer = namer
+        self.user_lookup = user_lookup   # name -> the user's object, or a sentinel
+        self.bound = {}                  # generated name -> object
+        self._by_id = {}
+
+    def name_for(self, name: str, obj: Any) -> str:
+        key = (name, id(obj))
+        if key in self._by_id:
+            return self._by_id[key]
+        if name in self.bound and self.bound[name] is obj:
+            return name
+        user = self.user_lookup(name)
+        if name not in self.bound and (user is obj or name not in self.namer.taken):
+            chosen = name
+            self.namer.reserve(name)
+        else:
+            chosen = self.namer.fresh(name)
+        self.bound[chosen] = obj
+        self._by_id[key] = chosen
+        return chosen

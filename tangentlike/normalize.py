@@ -1,0 +1,577 @@
+"""normalize: the user's function -> a small core language (A-normal form).
+
+Consumes a :class:`~tangentlike.parse.Parsed` function. Produces a
+:class:`Normalized` function whose body contains exactly these forms, where an *atom*
+is a local name, a constant, or a reference to a global (``np.pi``)::
+
+    name = atom
+    name = atom <binop> atom                  # + - * / // % ** @
+    name = <unaryop> atom                     # -a, +a, not a, ~a
+    name = atom <cmp> atom                    # one comparison
+    name = f(atom, ..., key=atom)             # f resolved at transform time: .callee
+    name = atom[index]                        # index: atoms, slices of atoms, tuples
+    name = (atom, ...)                        # tuple or list literal
+    name = atom.attr                          # non-differentiable attributes (dtype)
+    f(atom, ...)                              # a call kept for its effect (print)
+    return atom  |  return (atom, ...)
+
+Nested expressions become temporaries ``t1, t2, ...``; ``x += y`` becomes
+``x = x + y``; ``a = b = e`` and ``a, b = e`` are split; array methods and attributes
+(``x.T``, ``x.sum(axis=0)``, ``x.reshape(2, 3)``, ``x.shape``) become calls of their
+NumPy functions. Every variable is assigned once (a reassigned ``x`` becomes ``x_1``),
+so the adjoint can read any primal value without saving it.
+
+Every statement carries ``.origin``: the user's statement it came from (its line).
+Anything outside this language raises :class:`TransformError` at the user's line.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import gast
+import numpy as np
+
+from . import rules
+from .errors import TransformError
+from .naming import GlobalBinder, Namer, names_in
+from .parse import MISSING, Parsed, resolve_static
+from .runtime import astype, no_grad
+
+BINOPS = {
+    gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+    gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+    gast.Pow: operator.pow, gast.MatMult: operator.matmul,
+    gast.BitAnd: operator.and_, gast.BitOr: operator.or_, gast.BitXor: operator.xor,
+    gast.LShift: operator.lshift, gast.RShift: operator.rshift,
+}
+UNARYOPS = {gast.USub: operator.neg, gast.UAdd: operator.pos, gast.Not: operator.not_,
+            gast.Invert: operator.invert}
+COMPAREOPS = {gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Lt: operator.lt,
+              gast.LtE: operator.le, gast.Gt: operator.gt, gast.GtE: operator.ge,
+              gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.In: operator.contains,
+              gast.NotIn: operator.contains}
+
+# Array methods -> the NumPy function called with the array first.
+METHODS = {
+    "sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+    "dot": np.dot, "reshape": np.reshape, "transpose": np.transpose, "ravel": np.ravel,
+    "flatten": np.ravel, "copy": np.copy, "squeeze": np.squeeze, "clip": np.clip,
+    "cumsum": np.cumsum, "cumprod": np.cumprod, "var": np.var, "std": np.std,
+    "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort, "any": np.any,
+    "all": np.all, "trace": np.trace, "diagonal": np.diagonal, "swapaxes": np.swapaxes,
+    "round": np.round, "conj": np.conj, "repeat": np.repeat, "take": np.take,
+}
+# Methods whose positional arguments after the array form one shape (x.reshape(2, 3)).
+SHAPE_VARARGS = {"reshape", "transpose"}
+# Array attributes -> the NumPy function of the array.
+ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
+              "real": np.real, "imag": np.imag}
+PLAIN_ATTRIBUTES = {"dtype"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a generated statement comes from: a line range of the user's file."""
+
+    lineno: int
+    end_lineno: Optional[int] = None
+
+    @classmethod
+    def of(cls, node) -> Optional["Origin"]:
+        if node is None or getattr(node, "lineno", None) is None:
+            return None
+        return cls(node.lineno, getattr(node, "end_lineno", None))
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+@dataclass
+class Normalized:
+    parsed: Parsed
+    params: list                 # parameter names, in order
+    body: list                   # statements of the core language
+    namer: Namer
+    binder: GlobalBinder         # library objects the generated code refers to
+    locals: set = field(default_factory=set)    # every local name after renaming
+    versions: dict = field(default_factory=dict)  # renamed -> user's name
+
+    @property
+    def filename(self) -> str:
+        return self.parsed.filename
+
+
+def normalize(parsed: Parsed) -> Normalized:
+    """Rewrite ``parsed`` into the core language (see the module docstring)."""
+    return _Normalizer(parsed).run()
+
+
+class _Normalizer:
+    def __init__(self, parsed: Parsed):
+        self.parsed = parsed
+        self.namer = Namer(names_in(parsed.node))
+        self.binder = GlobalBinder(self.namer, self.user_object)
+        fdef = parsed.node
+        self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
+        self.user_locals = set(self.params) | _assigned_names(fdef.body)
+        self.current = {p: p for p in self.params}   # user's name -> current version
+        self.versions = {p: p for p in self.params}
+        self.out = []
+        self.origin = None
+        self.no_grad = 0
+        self.returned = False
+
+    def user_object(self, name):
+        """What ``name`` means in the user's function (MISSING for its locals)."""
+        if name in self.user_locals:
+            return MISSING
+        return self.parsed.lookup(name, MISSING)
+
+    def error(self, message, node, hint=None) -> TransformError:
+        return self.parsed.error(message, node, hint)
+
+    # -- statements -------------------------------------------------------------
+    def run(self) -> Normalized:
+        body = self.parsed.node.body
+        for stmt in body:
+            if self.returned:
+                raise self.error("code after `return` is never run", stmt,
+                                 hint="remove the unreachable statements")
+            self.statement(stmt)
+        if not self.returned:
+            raise self.error("the function does not return a value", self.parsed.node,
+                             hint="end the function with `return <value>`")
+        locals_ = set(self.versions)
+        return Normalized(self.parsed, self.params, self.out, self.namer, self.binder, locals_,
+                          self.versions)
+
+    def emit(self, stmt):
+        stmt.origin = Origin.of(self.origin)
+        stmt.no_grad = self.no_grad > 0
+        self.out.append(stmt)
+        return stmt
+
+    def statement(self, stmt):
+        outer, self.origin = self.origin, stmt
+        try:
+            method = getattr(self, "stmt_" + type(stmt).__name__, None)
+            if method is None:
+                raise self.error(*_unsupported_statement(stmt))
+            method(stmt)
+        finally:
+            self.origin = outer
+
+    def stmt_Expr(self, stmt):
+        value = stmt.value
+        if isinstance(value, gast.Constant):  # docstring or bare constant
+            return
+        if isinstance(value, (gast.Yield, gast.YieldFrom, gast.Await)):
+            raise self.error(*_unsupported_statement(value))
+        if not isinstance(value, gast.Call):
+            return  # a bare expression has no effect
+        call = self.call(value)
+        self.emit(gast.Expr(value=call))
+
+    def stmt_Pass(self, stmt):
+        pass
+
+    def stmt_Assign(self, stmt):
+        value = self.expr(stmt.value)
+        targets = stmt.targets
+        if len(targets) > 1:
+            # a = b = e  ->  t = e; a = t; b = t
+            atom = self.atomize(value, stmt.value)
+            for target in targets:
+                self.assign(target, atom, stmt)
+            return
+        self.assign(targets[0], value, stmt)
+
+    def stmt_AnnAssign(self, stmt):
+        if stmt.value is None:
+            return
+        self.assign(stmt.target, self.expr(stmt.value), stmt)
+
+    def stmt_AugAssign(self, stmt):
+        target = stmt.target
+        if not isinstance(target, gast.Name):
+            raise self.error("augmented assignment to a subscript or attribute is not "
+                             "supported yet", stmt,
+                             hint="write `y = y + v` with a new array instead")
+        load = gast.Name(id=target.id, ctx=gast.Load(), annotation=None, type_comment=None)
+        gast.copy_location(load, target)
+        binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
+        gast.copy_location(binop, stmt)
+        self.assign(target, self.expr(binop), stmt)
+
+    def stmt_Return(self, stmt):
+        if stmt.value is None:
+            raise self.error("the function returns nothing to differentiate", stmt,
+                             hint="return the value to differentiate")
+        value = stmt.value
+        if isinstance(value, gast.Tuple):
+            elts = [self.atom(e) for e in value.elts]
+            ret = gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))
+        else:
+            expr = self.expr(value)
+            if not _is_atom(expr):
+                expr = self.bind_new("out", expr)
+            ret = gast.Return(value=expr)
+        self.emit(ret)
+        self.returned = True
+
+    def stmt_With(self, stmt):
+        if len(stmt.items) == 1 and stmt.items[0].optional_vars is None:
+            ctx = stmt.items[0].context_expr
+            target = ctx.func if isinstance(ctx, gast.Call) else ctx
+            obj = resolve_static(self.parsed, target) if not self._is_local_ref(target) else MISSING
+            if obj is no_grad:
+                self.no_grad += 1
+                try:
+                    for inner in stmt.body:
+                        self.statement(inner)
+                finally:
+                    self.no_grad -= 1
+                return
+        raise self.error("`with` blocks other than `with tl.no_grad():` are not supported",
+                         stmt, hint="move the context manager outside the differentiated function")
+
+    def _control_flow(self, stmt):
+        raise self.error(f"`{type(stmt).__name__.lower()}` statements are not supported yet",
+                         stmt, hint="this release differentiates straight-line code; "
+                         "control flow support is under way")
+
+    stmt_If = stmt_For = stmt_While = _control_flow
+
+    # -- assignment ----------------------------------------------------------------
+    def assign(self, target, value, stmt):
+        if isinstance(target, gast.Name):
+            self.bind_user(target.id, value)
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            self.unpack(target, value, stmt)
+        elif isinstance(target, gast.Subscript):
+            raise self.error("assignment into an array element is not supported yet", stmt,
+                             hint="build the array with np.stack/np.concatenate or "
+                             "np.where instead")
+        elif isinstance(target, gast.Starred):
+            raise self.error("starred assignment is not supported", stmt,
+                             hint="index the sequence explicitly")
+        else:
+            raise self.error("assignment to an attribute is not supported", stmt,
+                             hint="use a local variable")
+
+    def unpack(self, target, value, stmt):
+        if any(isinstance(e, gast.Starred) for e in target.elts):
+            raise self.error("starred assignment is not supported", stmt,
+                             hint="index the sequence explicitly")
+        if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            # a, b = b, a: read every element before writing any target.
+            elts = [self.atomize(e, stmt) if isinstance(e, gast.Name) else e
+                    for e in value.elts]
+            for t, e in zip(target.elts, elts):
+                self.assign(t, e, stmt)
+            return
+        whole = self.atomize(value, stmt)
+        for i, t in enumerate(target.elts):
+            item = gast.Subscript(value=whole, slice=gast.Constant(value=i, kind=None),
+                                  ctx=gast.Load())
+            self.assign(t, item, stmt)
+
+    def bind_user(self, name, value):
+        """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
+        if name in self.current:
+            new = self.namer.fresh(name)
+        else:
+            new = name
+            self.namer.reserve(name)
+        self._assign(new, value)
+        self.current[name] = new
+        self.versions[new] = name
+
+    def bind_new(self, hint, value) -> gast.Name:
+        name = self.namer.fresh(hint) if hint else self.namer.temp()
+        self._assign(name, value)
+        self.versions[name] = None
+        return _load(name)
+
+    def _assign(self, name, value):
+        stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                              type_comment=None)],
+                           value=value, type_comment=None)
+        if self.origin is not None:
+            gast.copy_location(stmt, self.origin)
+        self.emit(stmt)
+
+    def atomize(self, expr, node=None) -> gast.expr:
+        if _is_atom(expr):
+            return expr
+        return self.bind_new(None, expr)
+
+    # -- expressions -------------------------------------------------------------
+    def atom(self, node) -> gast.expr:
+        return self.atomize(self.expr(node), node)
+
+    def expr(self, node) -> gast.expr:
+        """Normalize ``node`` into one operation on atoms (or an atom)."""
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(*_unsupported_expression(node))
+        out = method(node)
+        if getattr(out, "lineno", None) is None and hasattr(node, "lineno"):
+            gast.copy_location(out, node)
+        return out
+
+    def expr_Constant(self, node):
+        return node
+
+    def expr_Name(self, node):
+        if node.id in self.user_locals:
+            if node.id not in self.current:
+                raise self.error(f"local variable {node.id!r} is read before it is assigned",
+                                 node)
+            return _load(self.current[node.id])
+        if self.parsed.lookup(node.id, MISSING) is MISSING:
+            raise self.error(f"name {node.id!r} is not defined", node,
+                             hint="define it before the function is differentiated")
+        return node
+
+    def expr_BinOp(self, node):
+        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+
+    def expr_UnaryOp(self, node):
+        if isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant) \
+                and isinstance(node.operand.value, (int, float, complex)) \
+                and not isinstance(node.operand.value, bool):
+            value = node.operand.value
+            return gast.Constant(value=-value if isinstance(node.op, gast.USub) else value,
+                                 kind=None)
+        return gast.UnaryOp(op=node.op, operand=self.atom(node.operand))
+
+    def expr_Compare(self, node):
+        if len(node.ops) != 1:
+            raise self.error("chained comparisons are not supported yet", node,
+                             hint="write `a < b and b < c` as two comparisons")
+        return gast.Compare(left=self.atom(node.left), ops=node.ops,
+                            comparators=[self.atom(node.comparators[0])])
+
+    def expr_Tuple(self, node):
+        elts = [self.atom(e) for e in node.elts]
+        if all(isinstance(e, gast.Constant) for e in elts):
+            return gast.Constant(value=tuple(e.value for e in elts), kind=None)
+        return gast.Tuple(elts=elts, ctx=gast.Load())
+
+    def expr_List(self, node):
+        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+
+    def expr_Subscript(self, node):
+        value = self.atom(node.value)
+        return gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
+
+    def index(self, node):
+        if isinstance(node, gast.Slice):
+            return gast.Slice(*(None if part is None else self.atom(part)
+                                for part in (node.lower, node.upper, node.step)))
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e) for e in node.elts], ctx=gast.Load())
+        return self.atom(node)
+
+    def _is_local_ref(self, node) -> bool:
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return isinstance(node, gast.Name) and node.id in self.user_locals
+
+    def expr_Attribute(self, node):
+        if not self._is_local_ref(node):
+            # A global reference such as np.pi: a constant atom.
+            if resolve_static(self.parsed, node) is MISSING:
+                raise self.error(f"cannot resolve `{_dotted(node)}`", node,
+                                 hint="define or import it before the function is differentiated")
+            return node
+        obj = self.atom(node.value)
+        if node.attr in ATTRIBUTES:
+            return self.numpy_call(ATTRIBUTES[node.attr], [obj], [], node)
+        if node.attr in PLAIN_ATTRIBUTES:
+            return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
+        raise self.error(f"the attribute `.{node.attr}` of a local value is not supported",
+                         node, hint="call the corresponding NumPy function instead")
+
+    def expr_Call(self, node):
+        return self.call(node)
+
+    def call(self, node):
+        func = node.func
+        if isinstance(func, gast.Attribute) and self._is_local_ref(func.value):
+            return self.method_call(node)
+        if self._is_local_ref(func):
+            raise self.error("calling a local function is not supported yet", node,
+                             hint="call a module-level function")
+        callee = resolve_static(self.parsed, func)
+        if callee is MISSING:
+            raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
+                             hint="define or import it before the function is differentiated")
+        for arg in node.args:
+            if isinstance(arg, gast.Starred):
+                raise self.error("`*args` in a call is not supported", node,
+                                 hint="pass the arguments one by one")
+        for kw in node.keywords:
+            if kw.arg is None:
+                raise self.error("`**kwargs` in a call is not supported", node,
+                                 hint="pass the keyword arguments one by one")
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        call = gast.Call(func=func, args=args, keywords=keywords)
+        call.callee = callee
+        self.check_callee(callee, node)
+        return call
+
+    def check_callee(self, callee, node):
+        if rules.lookup(callee) is not None or rules.is_nondifferentiable(callee):
+            return
+        name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", repr(callee))
+        if self.no_grad:
+            return  # any call is allowed where nothing is differentiated
+        module = getattr(callee, "__module__", None)
+        qual = f"{module}.{name}" if module and module != "builtins" else name
+        raise self.error(
+            f"no derivative rule for `{qual}`", node,
+            hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it constant "
+            f"with tangentlike.rules.nondifferentiable({qual}), or wrap the call in "
+            "tl.stop_gradient(...)")
+
+    def method_call(self, node):
+        func = node.func
+        name = func.attr
+        if name == "astype":
+            obj = self.atom(func.value)
+            args = [self.atom(a) for a in node.args]
+            call = gast.Call(func=gast.Attribute(value=obj, attr="astype", ctx=gast.Load()),
+                             args=args, keywords=[])
+            call.callee = astype
+            return call
+        if name not in METHODS:
+            raise self.error(f"the method `.{name}()` is not supported", node,
+                             hint="call the corresponding NumPy function instead")
+        obj = self.atom(func.value)
+        args = [self.atom(a) for a in node.args]
+        if name in SHAPE_VARARGS and len(args) > 1:
+            args = [self.expr_Tuple(gast.Tuple(elts=args, ctx=gast.Load()))]
+            if not _is_atom(args[0]):
+                args = [self.atomize(args[0])]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
+
+    def numpy_call(self, fn, args, keywords, node):
+        np_name = self._numpy_name()
+        func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
+        call = gast.Call(func=func, args=args, keywords=keywords)
+        call.callee = fn
+        self.check_callee(fn, node)
+        return call
+
+    def _numpy_name(self) -> str:
+        return self.binder.name_for("np", np)
+
+    def expr_IfExp(self, node):
+        raise self.error("conditional expressions are not supported yet", node,
+                         hint="this release differentiates straight-line code; use "
+                         "np.where(cond, a, b) for elementwise choices")
+
+    def expr_BoolOp(self, node):
+        raise self.error("`and`/`or` outside an `if` test are not supported yet", node,
+                         hint="use np.logical_and / np.logical_or")
+
+
+def _load(name: str) -> gast.Name:
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _is_atom(node) -> bool:
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(node, gast.Attribute):  # global reference (np.pi)
+        return _is_atom(node.value) and not isinstance(node.value, gast.Constant)
+    return False
+
+
+def _dotted(node) -> str:
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return _dotted(node.value) + "." + node.attr
+    return type(node).__name__
+
+
+def _assigned_names(body) -> set:
+    out = set()
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                out.add(node.id)
+    return out
+
+
+_STATEMENT_HINTS = {
+    "Try": ("try/except cannot be differentiated",
+            "move error handling outside the differentiated function"),
+    "Raise": ("`raise` is not supported yet", "check inputs before calling the function"),
+    "Global": ("`global` declarations are not supported",
+               "pass the value as an argument and return the new value"),
+    "Nonlocal": ("`nonlocal` declarations are not supported",
+                 "pass the value as an argument and return the new value"),
+    "ClassDef": ("classes defined inside a differentiated function are not supported",
+                 "define the class at module level"),
+    "FunctionDef": ("functions defined inside a differentiated function are not supported yet",
+                    "define the helper at module level"),
+    "AsyncFunctionDef": ("async functions are not supported", "use a plain `def`"),
+    "Import": ("`import` inside a differentiated function is not supported",
+               "import at module level"),
+    "ImportFrom": ("`import` inside a differentiated function is not supported",
+                   "import at module level"),
+    "Delete": ("`del` is not supported", "let the variable go out of scope instead"),
+    "AsyncFor": ("async loops are not supported", "use a plain loop"),
+    "AsyncWith": ("async with is not supported", "move it outside the function"),
+    "Match": ("`match` statements are not supported", "use if/elif"),
+    "Assert": ("`assert` is not supported in differentiated code",
+               "check inputs before calling the function"),
+    "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
+    "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
+    "Await": ("`await` cannot be differentiated", "call a plain function"),
+    "Break": ("`break` is not supported yet", "rewrite without the loop"),
+    "Continue": ("`continue` is not supported yet", "rewrite without the loop"),
+    "TryStar": ("try/except* cannot be differentiated", "move error handling outside"),
+    "TypeAlias": ("`type` aliases are not supported here", "define them at module level"),
+}
+
+_EXPRESSION_HINTS = {
+    "Lambda": ("lambdas inside a differentiated function are not supported yet",
+               "define the helper at module level"),
+    "ListComp": ("list comprehensions are not supported yet", "use NumPy operations"),
+    "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
+    "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
+    "GeneratorExp": ("generator expressions are not supported", "use NumPy operations"),
+    "NamedExpr": ("the walrus operator `:=` is not supported", "assign on its own line"),
+    "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
+    "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
+    "Await": ("`await` cannot be differentiated", "call a plain function"),
+    "JoinedStr": ("f-strings are not supported in differentiated code",
+                  "format strings outside the function"),
+    "Starred": ("starred expressions are not supported", "pass elements explicitly"),
+    "Dict": ("dict literals are not supported yet", "use separate variables"),
+    "Set": ("set literals are not supported", "use a tuple"),
+}
+
+
+def _unsupported_statement(node):
+    kind = type(node).__name__
+    message, hint = _STATEMENT_HINTS.get(kind, (f"`{kind}` statements are not supported",
+                                                "rewrite the function without it"))
+    return message, node, hint
+
+
+def _unsupported_expression(node):
+    kind = type(node).__name__
+    message, hint = _EXPRESSION_HINTS.get(kind, (f"`{kind}` expressions are not supported",
+                                                 "rewrite the expression"))
+    return message, node, hint

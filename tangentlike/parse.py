@@ -1,0 +1,220 @@
+"""parse: a function object -> its syntax tree, located in the user's file.
+
+Consumes a Python function (a ``def`` or an isolatable ``lambda``). Produces a
+:class:`Parsed`: the ``gast.FunctionDef`` whose nodes carry the line numbers of the
+user's real file, without tangentlike's own decorators, plus the namespaces the body
+reads (closure cells, globals, builtins) so that later passes resolve every free name
+to one Python object at transform time.
+
+A function without retrievable source (a builtin, a C function, code made by
+``exec`` or typed at a REPL) is a :class:`TransformError` that says so.
+"""
+from __future__ import annotations
+
+import builtins
+import inspect
+import linecache
+import textwrap
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+import gast
+
+from .errors import TransformError, short_filename
+
+_MISSING = object()
+_REQUIRED = object()
+
+
+@dataclass
+class Parsed:
+    """A parsed function and where its free names point."""
+
+    func: types.FunctionType
+    node: gast.FunctionDef
+    filename: str
+    closure: dict = field(default_factory=dict)
+
+    @property
+    def globals(self) -> dict:
+        return self.func.__globals__
+
+    def lookup(self, name: str, default: Any = _REQUIRED) -> Any:
+        """The object a free name of the body refers to, the way Python would find it."""
+        if name in self.closure:
+            return self.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        b = self.globals.get("__builtins__", builtins)
+        b = b if isinstance(b, dict) else vars(b)
+        if name in b:
+            return b[name]
+        if default is _REQUIRED:
+            raise KeyError(name)
+        return default
+
+    def error(self, message: str, node: Any = None, hint: str = None) -> TransformError:
+        lineno = getattr(node, "lineno", None) if node is not None else None
+        if lineno is None:
+            lineno = self.node.lineno
+        return TransformError(message, self.filename, lineno, hint)
+
+    @property
+    def where(self) -> str:
+        return f"{short_filename(self.filename)}:{self.node.lineno}"
+
+
+def parse(func: Any) -> Parsed:
+    """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
+    if not isinstance(func, types.FunctionType):
+        what = getattr(func, "__name__", type(func).__name__)
+        raise TransformError(
+            f"cannot differentiate {what!r}: it is a {type(func).__name__}, not a Python "
+            "function with source",
+            hint="pass a function defined with `def` in a file; builtins and C functions "
+            "need a rule (see tangentlike.rules)")
+    code = func.__code__
+    filename = code.co_filename
+    try:
+        lines, first = inspect.getsourcelines(func)
+    except (OSError, TypeError):
+        raise TransformError(
+            f"cannot differentiate {func.__qualname__!r}: its source is not available "
+            f"(defined in {filename!r})",
+            hint="define the function with `def` in a .py file (not through exec, eval "
+            "or an interactive prompt without source)") from None
+    # The first line of a module-level block is line 1 (getsourcelines says 0).
+    first = max(first, 1)
+    text = textwrap.dedent("".join(lines))
+    try:
+        module = gast.parse(text)
+    except SyntaxError:
+        # A lambda inside a larger expression: its lines are not a whole statement.
+        module = _parse_fragment(text, func, filename, first)
+    for node in gast.walk(module):
+        if hasattr(node, "lineno"):
+            node.lineno += first - 1
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first - 1
+    if func.__name__ == "<lambda>":
+        node = _isolate_lambda(module, func, filename)
+    else:
+        node = _find_def(module, func, filename)
+    parsed = Parsed(func, node, filename, _closure(func))
+    _check_signature(parsed)
+    node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
+    return parsed
+
+
+def _closure(func: types.FunctionType) -> dict:
+    cells = func.__closure__ or ()
+    out = {}
+    for name, cell in zip(func.__code__.co_freevars, cells):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:  # an empty cell: the name is assigned later in the outer scope
+            pass
+    return out
+
+
+def _parse_fragment(text: str, func, filename: str, first: int) -> gast.Module:
+    # Try the fragment as an expression wrapped in parentheses, line by line shorter.
+    lines = text.splitlines()
+    for end in range(len(lines), 0, -1):
+        chunk = "\n".join(lines[:end]).strip()
+        for candidate in (chunk, f"({chunk})", f"({chunk.rstrip(',)')})"):
+            try:
+                return gast.parse(candidate)
+            except SyntaxError:
+                continue
+    raise TransformError(
+        f"cannot isolate the source of {func.__qualname__!r}", filename, first,
+        hint="define it with `def` on its own lines")
+
+
+def _find_def(module: gast.Module, func, filename: str) -> gast.FunctionDef:
+    for node in gast.walk(module):
+        if isinstance(node, gast.FunctionDef) and node.name == func.__name__:
+            return node
+        if isinstance(node, gast.AsyncFunctionDef) and node.name == func.__name__:
+            raise TransformError(
+                "async functions cannot be differentiated", filename, node.lineno,
+                hint="differentiate a plain `def` that the async code calls")
+    raise TransformError(f"cannot find the definition of {func.__qualname__!r} in its source",
+                         filename, func.__code__.co_firstlineno)
+
+
+def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDef:
+    code = func.__code__
+    names = list(code.co_varnames[: code.co_argcount])
+    found = []
+    for node in gast.walk(module):
+        if isinstance(node, gast.Lambda):
+            params = [a.id for a in node.args.args]
+            if params == names and node.lineno == code.co_firstlineno:
+                found.append(node)
+    if len(found) > 1:
+        # Tell identical-looking lambdas apart by their compiled body.
+        same = [n for n in found if _lambda_code(n) == (code.co_code, code.co_consts[1:])]
+        found = same if same else found
+    if len(found) != 1:
+        raise TransformError(
+            f"cannot tell which lambda on this line to differentiate "
+            f"({len(found)} candidates)", filename, code.co_firstlineno,
+            hint="give the function a name with `def`, or put the lambda on a line of its own")
+    lam = found[0]
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    fdef = gast.FunctionDef(name="f", args=lam.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(fdef, lam)
+    return fdef
+
+
+def _lambda_code(node: gast.Lambda):
+    expr = gast.Expression(body=node)
+    try:
+        code = compile(gast.gast_to_ast(gast.fix_missing_locations(expr)), "<lambda>", "eval")
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    inner = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return inner.co_code, inner.co_consts[1:]
+
+
+def _check_signature(parsed: Parsed) -> None:
+    args = parsed.node.args
+    if args.vararg is not None or args.kwarg is not None:
+        raise parsed.error("functions with *args or **kwargs cannot be differentiated",
+                           parsed.node, hint="name each argument explicitly")
+
+
+def _strip_decorator(parsed: Parsed, dec) -> bool:
+    """True for tangentlike's own decorators; an error for any other decorator."""
+    target = dec.func if isinstance(dec, gast.Call) else dec
+    obj = resolve_static(parsed, target)
+    module = getattr(obj, "__module__", "") or ""
+    if module.split(".")[0] == "tangentlike":
+        return True
+    raise parsed.error(
+        "only tangentlike's own decorators can decorate a function that is differentiated",
+        dec, hint="apply tl.grad to the undecorated function")
+
+
+def resolve_static(parsed: Parsed, node) -> Any:
+    """Resolve ``name`` or ``module.attr.attr`` to an object, or ``_MISSING``."""
+    if isinstance(node, gast.Name):
+        return parsed.lookup(node.id, _MISSING)
+    if isinstance(node, gast.Attribute):
+        base = resolve_static(parsed, node.value)
+        if base is _MISSING:
+            return _MISSING
+        return getattr(base, node.attr, _MISSING)
+    return _MISSING
+
+
+MISSING = _MISSING
+
+
+def source_line(filename: str, lineno: int) -> str:
+    return linecache.getline(filename, lineno).strip()

@@ -1,0 +1,72 @@
+"""The whole transformation, as one short list of passes.
+
+    function -> parse -> normalize -> analyze -> reverse -> optimize -> emit -> function
+
+Each pass is one module with one entry point; no pass reaches back into an earlier one.
+"""
+from __future__ import annotations
+
+import gast
+
+from .analyze import analyze
+from .emit import compile_function, to_source
+from .errors import short_filename
+from .normalize import normalize
+from .optimize import optimize
+from .parse import Parsed, parse
+from .reverse import reverse
+
+MODES = ("grad", "value_and_grad", "vjp")
+
+
+def derive(func, mode: str, wrt) -> object:
+    """Generate, compile and return the derivative of ``func`` (see tangentlike.api)."""
+    parsed = parse(func)
+    wrt_names = select_wrt(parsed, wrt)
+    core = normalize(parsed)
+    activity = analyze(core, wrt_names)
+    as_tuple = isinstance(wrt, (tuple, list))
+    fdef = reverse(core, activity, wrt_names, mode, derived_name(parsed, wrt_names, mode),
+                   as_tuple)
+    fdef = optimize(fdef)
+    source = to_source([fdef], parsed.filename)
+    bindings = dict(core.binder.bound)
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    bindings.update({k: v for k, v in parsed.closure.items() if k in used})
+    label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
+    return compile_function(source, fdef.name, bindings, func.__globals__, label)
+
+
+def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:
+    name = f"d{parsed.node.name}d{'_'.join(wrt)}"
+    return f"value_and_{name}" if mode == "value_and_grad" else name
+
+
+def select_wrt(parsed: Parsed, wrt) -> list:
+    """The parameter names that ``wrt`` (a position, a name, or a tuple) selects."""
+    args = parsed.node.args
+    params = [a.id for a in args.posonlyargs + args.args]
+    keyword_only = [a.id for a in args.kwonlyargs]
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    if not items:
+        raise parsed.error("`wrt` selects no argument", hint="pass a position or a name")
+    names = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            raise parsed.error(f"`wrt` must be positions or parameter names, not {item!r}",
+                               hint="for example wrt=0, wrt='x' or wrt=(0, 'y')")
+        if isinstance(item, int):
+            if not -len(params) <= item < len(params):
+                raise parsed.error(
+                    f"`wrt={item}` is out of range: {parsed.node.name} has {len(params)} "
+                    "positional parameter(s)", hint=f"choose one of {params}")
+            name = params[item]
+        else:
+            if item not in params + keyword_only:
+                raise parsed.error(f"`wrt={item!r}` is not a parameter of {parsed.node.name}",
+                                   hint=f"choose one of {params + keyword_only}")
+            name = item
+        if name in names:
+            raise parsed.error(f"`wrt` names {name!r} twice")
+        names.append(name)
+    return names

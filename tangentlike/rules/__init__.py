@@ -1,0 +1,11 @@
+"""Derivative rules: one place per primitive (see registry.py for the format).
+
+Importing this package registers every built-in rule.
+"""
+from ..template import d
+from . import arithmetic, constants, elementwise, linalg, pymath, reductions, selection, shapes
+from .registry import NONDIFF, RULES, Rule, adjoint, is_nondifferentiable, lookup, nondifferentiable
+
+__all__ = ["d", "adjoint", "nondifferentiable", "lookup", "is_nondifferentiable", "Rule",
+           "RULES", "NONDIFF"]
+del arithmetic, constants, elementwise, linalg, pymath, reductions, selection, shapes

@@ -1,0 +1,35 @@
+"""Reductions over all elements or over ``axis`` (an int or a tuple), with ``keepdims``.
+
+The adjoint spreads ``d[y]`` back over the reduced axes: ``np.expand_dims`` restores
+them (unless ``keepdims`` kept them) and ``np.broadcast_to`` repeats the values.
+"""
+import numpy as np
+
+from ..template import d
+from .domains import real
+from .registry import adjoint
+
+
+def _reduction_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1}), ((x,), {"axis": -1}),
+            ((x,), {"axis": (0, 1)}), ((x,), {"axis": 0, "keepdims": True}),
+            ((x,), {"keepdims": True}), ((real(rng, (4,)),), {}), ((real(rng, ()),), {})]
+
+
+@adjoint(np.sum, cases=_reduction_cases)
+def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None or keepdims:
+        d[x] = np.broadcast_to(d[y], np.shape(x))
+    else:
+        d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x))
+
+
+@adjoint(np.mean, cases=_reduction_cases)
+def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None:
+        d[x] = np.broadcast_to(d[y], np.shape(x)) / np.size(x)
+    elif keepdims:
+        d[x] = np.broadcast_to(d[y], np.shape(x)) * (np.size(y) / np.size(x))
+    else:
+        d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x)) * (np.size(y) / np.size(x))

@@ -1,0 +1,64 @@
+"""Functions that only move elements around: the adjoint moves them back."""
+import numpy as np
+
+from ..runtime import astype, unbroadcast
+from ..template import d
+from .domains import real
+from .registry import adjoint
+
+
+def _reshape_cases(rng):
+    return [((real(rng, (2, 3)), (3, 2)), {}), ((real(rng, (2, 3)), (-1,)), {}),
+            ((real(rng, (6,)), (2, 3)), {"order": "F"}), ((real(rng, ()), (1, 1)), {})]
+
+
+@adjoint(np.reshape, cases=_reshape_cases, static_args=(1,))
+def reshape(y, a, shape, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a), order=order)
+
+
+def _transpose_cases(rng):
+    return [((real(rng, (2, 3)),), {}), ((real(rng, (2, 3, 4)),), {}),
+            ((real(rng, (2, 3, 4)), (1, 2, 0)), {}), ((real(rng, (3,)),), {})]
+
+
+@adjoint(np.transpose, cases=_transpose_cases, static_args=(1,))
+def transpose(y, a, axes=None):
+    if axes is None:
+        d[a] = np.transpose(d[y])
+    else:
+        d[a] = np.transpose(d[y], np.argsort(axes))
+
+
+def _expand_dims_cases(rng):
+    return [((real(rng, (3,)), 0), {}), ((real(rng, (2, 3)), (0, -1)), {})]
+
+
+@adjoint(np.expand_dims, cases=_expand_dims_cases, static_args=(1,))
+def expand_dims(y, a, axis):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+def _broadcast_to_cases(rng):
+    return [((real(rng, (3,)), (2, 3)), {}), ((real(rng, ()), (2,)), {}),
+            ((real(rng, (2, 1)), (2, 3)), {})]
+
+
+@adjoint(np.broadcast_to, cases=_broadcast_to_cases, static_args=(1,))
+def broadcast_to(y, array, shape):
+    d[array] = unbroadcast(d[y], array)
+
+
+def _unbroadcast_cases(rng):
+    return [((real(rng, (2, 3)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, ())), {}),
+            ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
+
+
+@adjoint(unbroadcast, cases=_unbroadcast_cases, static_args=(1,))
+def unbroadcast_(y, g, x):
+    d[g] = np.broadcast_to(d[y], np.shape(g))
+
+
+@adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
+def astype_(y, x, dtype):
+    d[x] = d[y]

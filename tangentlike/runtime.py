@@ -1,0 +1,65 @@
+"""The few helpers that generated derivative code calls.
+
+Generated code prefers inline Python; these exist only where a hand-written gradient
+would need the same logic (undoing NumPy broadcasting, zeros of the right kind).
+Everything here is stateless, so derived functions are re-entrant and thread-safe.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _shape(x):
+    shape = getattr(x, "shape", None)
+    return np.shape(x) if shape is None else shape
+
+
+def unbroadcast(g, x):
+    """Sum ``g`` over the axes that broadcasting added to ``x``; the result has x's shape."""
+    target = _shape(x)
+    shape = _shape(g)
+    if shape == target:
+        return g
+    lead = len(shape) - len(target)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes)
+    return np.reshape(g, target)
+
+
+def zeros_like(x):
+    """The zero derivative of ``x``: 0.0 for a Python number, an array for an array."""
+    if isinstance(x, (float, int)):
+        return 0.0
+    return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+
+
+def expand_reduced(g, x, axis, keepdims):
+    """Reshape the result ``g`` of a reduction over ``axis`` so it broadcasts against x."""
+    if axis is None or keepdims:
+        return g
+    return np.expand_dims(g, axis)
+
+
+def stop_gradient(x):
+    """Inside differentiated code: the value of ``x``, treated as a constant."""
+    return x
+
+
+class no_grad:
+    """Inside differentiated code, ``with tl.no_grad():`` makes the block's values constants.
+
+    At run time it does nothing at all.
+    """
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def astype(x, dtype):
+    """``x.astype(dtype)``: the rule registry's handle on the array method."""
+    return x.astype(dtype)

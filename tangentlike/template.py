@@ -1,0 +1,187 @@
+"""The template engine: derivative rules are real Python functions.
+
+A rule is written as a function whose parameters are the primal's result followed by
+the primal's arguments; keyword parameters with defaults are the supported keywords::
+
+    @adjoint(np.tanh)
+    def tanh(y, x):
+        d[x] = d[y] * (1.0 - y * y)
+
+``d[v]`` means "the derivative of v". Instantiating a template substitutes each
+parameter by the expression bound to it in the user's code, each ``d[v]`` read by the
+name of v's derivative, hands each ``d[v] = e`` to the caller (which decides between
+a first write and an accumulation), renames the template's own temporaries to fresh
+names, and folds ``if`` tests that are static once keyword values are known, so a
+rule can specialise on ``axis=None`` without leaving the test in generated code.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import gast
+
+
+class _Derivative:
+    """``d[x]``: the derivative of ``x``. Only meaningful inside a rule template."""
+
+    def __getitem__(self, name):
+        raise RuntimeError("d[...] is a placeholder for rule templates; it is never evaluated")
+
+    def __setitem__(self, name, value):
+        raise RuntimeError("d[...] is a placeholder for rule templates; it is never evaluated")
+
+
+d = _Derivative()
+
+_NO_DEFAULT = inspect.Parameter.empty
+
+
+@dataclass
+class Template:
+    """A parsed rule function: positional parameters, keyword defaults and body."""
+
+    func: Callable
+    positional: list            # result name first, then the primal's positional inputs
+    keywords: dict              # supported keyword -> default value
+    _body: Optional[list] = field(default=None, repr=False)
+
+    @classmethod
+    def from_function(cls, func: Callable) -> "Template":
+        sig = inspect.signature(func)
+        positional, keywords = [], {}
+        for p in sig.parameters.values():
+            if p.default is _NO_DEFAULT:
+                if keywords:
+                    raise TypeError(f"rule {func.__name__}: required parameter after keywords")
+                positional.append(p.name)
+            else:
+                keywords[p.name] = p.default
+        return cls(func, positional, keywords)
+
+    @property
+    def body(self) -> list:
+        """The template's statements, parsed on first use (keeps import cheap)."""
+        if self._body is None:
+            src = textwrap.dedent(inspect.getsource(self.func))
+            fdef = gast.parse(src).body[0]
+            body = [s for s in fdef.body
+                    if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+            self._body = body
+        return self._body
+
+    @property
+    def names(self) -> list:
+        return self.positional + list(self.keywords)
+
+    @property
+    def namespace(self) -> dict:
+        return self.func.__globals__
+
+
+def is_derivative(node) -> Optional[str]:
+    """The parameter name ``v`` if ``node`` is ``d[v]``, else None."""
+    if (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+            and node.value.id == "d" and isinstance(node.slice, gast.Name)):
+        return node.slice.id
+    return None
+
+
+def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[gast.expr]],
+                write: Callable[[str, gast.expr], list], fresh: Callable[[str], str],
+                global_name: Callable[[str, Any], str]) -> list:
+    """Expand ``template`` into statements.
+
+    bind: parameter -> expression of the user's code (a Name or a Constant).
+    dname(param): the expression that holds d[param] when read, or None if unknown.
+    write(param, expr): the statements that add ``expr`` to d[param]; [] drops it.
+    fresh(hint): a new unused name for a template temporary.
+    global_name(name, obj): the name under which the generated code reaches a global.
+    """
+    body = copy.deepcopy(template.body)
+    params = set(template.names)
+    local_names = {}
+    out = []
+
+    def substitute(node):
+        return _Substitute(params, bind, dname, local_names, fresh, global_name,
+                           template.namespace).visit(node)
+
+    for stmt in _fold_static(body, bind):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            param = is_derivative(target)
+            if param is not None:
+                out.extend(write(param, substitute(stmt.value)))
+                continue
+            if isinstance(target, gast.Name):
+                local_names.setdefault(target.id, fresh(target.id))
+        out.append(substitute(stmt))
+    return out
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, params, bind, dname, local_names, fresh, global_name, namespace):
+        self.params, self.bind, self.dname = params, bind, dname
+        self.local_names, self.fresh = local_names, fresh
+        self.global_name, self.namespace = global_name, namespace
+
+    def visit_Subscript(self, node):
+        param = is_derivative(node)
+        if param is not None:
+            expr = self.dname(param)
+            if expr is None:
+                raise ValueError(f"template reads d[{param}], which is not available")
+            return copy.deepcopy(expr)
+        return self.generic_visit(node)
+
+    def visit_Name(self, node):
+        if node.id in self.params:
+            return copy.deepcopy(self.bind[node.id])
+        if node.id in self.local_names:
+            node.id = self.local_names[node.id]
+            return node
+        if isinstance(node.ctx, gast.Store):
+            self.local_names[node.id] = self.fresh(node.id)
+            node.id = self.local_names[node.id]
+            return node
+        if node.id in self.namespace:
+            node.id = self.global_name(node.id, self.namespace[node.id])
+        return node
+
+
+def _fold_static(body: list, bind: dict) -> list:
+    """Replace ``if`` statements whose test is known from constant bindings."""
+    out = []
+    for stmt in body:
+        if isinstance(stmt, gast.If):
+            value = static_value(stmt.test, bind)
+            if value is not _UNKNOWN:
+                out.extend(_fold_static(stmt.body if value else stmt.orelse, bind))
+                continue
+            stmt.body = _fold_static(stmt.body, bind)
+            stmt.orelse = _fold_static(stmt.orelse, bind)
+        out.append(stmt)
+    return out
+
+
+_UNKNOWN = object()
+
+
+def static_value(expr, bind: dict) -> Any:
+    """Evaluate ``expr`` if it only reads constants (after binding), else _UNKNOWN."""
+    env = {}
+    for node in gast.walk(expr):
+        if isinstance(node, gast.Name):
+            bound = bind.get(node.id)
+            if not isinstance(bound, gast.Constant):
+                return _UNKNOWN
+            env[node.id] = bound.value
+        elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
+            return _UNKNOWN
+    tree = gast.Expression(body=copy.deepcopy(expr))
+    code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
+    return eval(code, {"__builtins__": {}}, env)
