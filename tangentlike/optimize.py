@@ -4,7 +4,7 @@ Consumes the ``gast.FunctionDef`` made by reverse (statements tagged with ``.pha
 Produces the same function with:
 
 1. ``fold_constants``: arithmetic on constants in adjoint code is evaluated, and
-   ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1`` become ``e``
+   ``e ** 1`` and ``e / 1`` become ``e``
    (``bz * 2 * x ** (2 - 1)`` -> ``bz * 2 * x``).
 2. ``propagate_copies``: after ``a = b``, reads of ``a`` become reads of ``b`` for as
    long as neither is reassigned (``bx = by`` disappears).
@@ -61,10 +61,6 @@ class _Folder(gast.NodeTransformer):
                 return node
         if op in (gast.Pow, gast.Div) and _is_number(right, 1):
             return left
-        if op is gast.Mult and _is_number(right, 1):
-            return left
-        if op is gast.Mult and _is_number(left, 1):
-            return right
         return node
 
     def visit_UnaryOp(self, node):

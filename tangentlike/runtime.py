@@ -63,3 +63,28 @@ class no_grad:
 def astype(x, dtype):
     """``x.astype(dtype)``: the rule registry's handle on the array method."""
     return x.astype(dtype)
+
+
+def add_at(g, x, index):
+    """The adjoint of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``.
+
+    Integer-array indices may repeat, so they accumulate with ``np.add.at``.
+    """
+    if isinstance(x, (list, tuple)):
+        out = [zeros_like(v) for v in x]
+        out[index] = g
+        return type(x)(out)
+    out = np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+def _is_basic(index) -> bool:
+    if isinstance(index, tuple):
+        return all(_is_basic(i) for i in index)
+    if isinstance(index, np.ndarray):
+        return index.dtype == bool
+    return not isinstance(index, list)

@@ -111,6 +111,17 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
                            template.namespace).visit(node)
 
     for stmt in _fold_static(body, bind):
+        if isinstance(stmt, gast.If):
+            # A test only known at run time: each branch computes the contributions
+            # into temporaries (0.0 where a branch has none), written once after it.
+            contributions = {}
+            _lift_writes(stmt, contributions, fresh)
+            local_names.update({n: n for n in contributions.values()})
+            out.append(substitute(stmt))
+            for param, name in contributions.items():
+                out.extend(write(param, gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                  type_comment=None)))
+            continue
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1:
             target = stmt.targets[0]
             param = is_derivative(target)
@@ -121,6 +132,30 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
                 local_names.setdefault(target.id, fresh(target.id))
         out.append(substitute(stmt))
     return out
+
+
+def _lift_writes(stmt, names: dict, fresh) -> set:
+    """Turn ``d[p] = e`` inside ``stmt`` into ``c_p = e``; pad branches with 0.0."""
+    if isinstance(stmt, gast.Assign):
+        param = is_derivative(stmt.targets[0])
+        if param is None:
+            return set()
+        names.setdefault(param, fresh("c" + param))
+        stmt.targets = [gast.Name(id=names[param], ctx=gast.Store(), annotation=None,
+                                  type_comment=None)]
+        return {param}
+    if not isinstance(stmt, gast.If):
+        return set()
+    branches = [stmt.body, stmt.orelse]
+    written = [set().union(*[_lift_writes(s, names, fresh) for s in b]) for b in branches]
+    every = written[0] | written[1]
+    for branch, done in zip(branches, written):
+        for param in sorted(every - done):
+            branch.append(gast.Assign(
+                targets=[gast.Name(id=names[param], ctx=gast.Store(), annotation=None,
+                                   type_comment=None)],
+                value=gast.Constant(value=0.0, kind=None), type_comment=None))
+    return every
 
 
 class _Substitute(gast.NodeTransformer):

@@ -1,6 +1,8 @@
 """Python's own scalar math: the ``math`` module and numeric builtins."""
 import math
 
+import numpy as np
+
 from ..template import d
 from .domains import binary, nonzero, positive, real, unit
 from .registry import adjoint
@@ -108,9 +110,14 @@ def pow_(z, x, y):
     d[y] = d[z] * z * math.log(x)
 
 
-@adjoint(math.fabs, abs, cases=lambda rng: scalar(nonzero)(rng) + [((nonzero(rng, (3,)),), {})])
-def absolute(y, x):
-    d[x] = d[y] * ((x > 0) * 1.0 - (x < 0) * 1.0)
+@adjoint(math.fabs, cases=scalar(nonzero))
+def fabs(y, x):
+    d[x] = d[y] * math.copysign(1.0, x)
+
+
+@adjoint(abs, cases=lambda rng: scalar(nonzero)(rng) + [((nonzero(rng, (3,)),), {})])
+def abs_(y, x):
+    d[x] = d[y] * np.sign(x)
 
 
 @adjoint(float, cases=scalar())

@@ -1,7 +1,9 @@
 """Functions that only move elements around: the adjoint moves them back."""
+import operator
+
 import numpy as np
 
-from ..runtime import astype, unbroadcast
+from ..runtime import add_at, astype, unbroadcast
 from ..template import d
 from .domains import real
 from .registry import adjoint
@@ -62,3 +64,25 @@ def unbroadcast_(y, g, x):
 @adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
 def astype_(y, x, dtype):
     d[x] = d[y]
+
+
+def _getitem_cases(rng):
+    x = real(rng, (4, 3))
+    return [((x, 1), {}), ((x, (2, 0)), {}), ((x, slice(1, 3)), {}),
+            ((x, (slice(None), 0)), {}), ((x, -1), {}), ((x, slice(None, None, -2)), {}),
+            ((x, np.array([0, 2, 0])), {}), ((x, x > 0), {}), ((real(rng, (5,)), 3), {})]
+
+
+@adjoint(operator.getitem, cases=_getitem_cases, static_args=(1,))
+def getitem(y, x, index):
+    d[x] = add_at(d[y], x, index)
+
+
+def _add_at_cases(rng):
+    return [((real(rng, (3,)), real(rng, (4, 3)), 1), {}),
+            ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
+
+
+@adjoint(add_at, cases=_add_at_cases, static_args=(1, 2))
+def add_at_(y, g, x, index):
+    d[g] = d[y][index]
