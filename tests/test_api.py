@@ -1,0 +1,462 @@
+"""The public API of reverse mode: grad, value_and_grad, vjp and what they return."""
+import copy
+import inspect
+import math
+import threading
+import traceback
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from test_corpus import CASES
+
+
+def loss(x, y):
+    return np.sum(np.sin(x) * y)
+
+
+def cubic(x):
+    return x ** 3 + np.sin(x)
+
+
+@tl.grad
+def dcubic(x):
+    return x ** 3 + np.sin(x)
+
+
+@tl.grad(wrt=1)
+def dloss_dy(x, y):
+    return np.sum(np.sin(x) * y)
+
+
+@tl.grad(wrt=("x", 1))
+def dloss_both(x, y):
+    return np.sum(np.sin(x) * y)
+
+
+X = np.array([0.3, -1.2, 0.8])
+Y = np.array([1.5, 0.4, -0.6])
+
+
+# -- forms of grad ---------------------------------------------------------------------
+def test_decorator_without_arguments():
+    np.testing.assert_allclose(dcubic(0.7), 3 * 0.7 ** 2 + math.cos(0.7))
+
+
+def test_decorator_with_wrt():
+    np.testing.assert_allclose(dloss_dy(X, Y), np.sin(X))
+
+
+def test_decorator_with_wrt_tuple_of_name_and_position():
+    gx, gy = dloss_both(X, Y)
+    np.testing.assert_allclose(gx, np.cos(X) * Y)
+    np.testing.assert_allclose(gy, np.sin(X))
+
+
+def test_decorator_on_a_nested_def():
+    @tl.grad
+    def inner(x):
+        return np.sum(x * x)
+
+    np.testing.assert_allclose(inner(X), 2 * X)
+
+
+def test_function_form_default_wrt_is_first_argument():
+    np.testing.assert_allclose(tl.grad(loss)(X, Y), np.cos(X) * Y)
+
+
+def test_wrt_by_name():
+    np.testing.assert_allclose(tl.grad(loss, wrt="y")(X, Y), np.sin(X))
+
+
+def test_wrt_negative_position():
+    np.testing.assert_allclose(tl.grad(loss, wrt=-1)(X, Y), np.sin(X))
+
+
+def test_wrt_tuple_returns_tuple():
+    g = tl.grad(loss, wrt=(0, 1))(X, Y)
+    assert isinstance(g, tuple) and len(g) == 2
+    np.testing.assert_allclose(g[0], np.cos(X) * Y)
+    np.testing.assert_allclose(g[1], np.sin(X))
+
+
+def test_wrt_tuple_in_other_order():
+    gy, gx = tl.grad(loss, wrt=(1, 0))(X, Y)
+    np.testing.assert_allclose(gx, np.cos(X) * Y)
+    np.testing.assert_allclose(gy, np.sin(X))
+
+
+def test_wrt_one_tuple_returns_one_tuple():
+    g = tl.grad(loss, wrt=(0,))(X, Y)
+    assert isinstance(g, tuple) and len(g) == 1
+    np.testing.assert_allclose(g[0], np.cos(X) * Y)
+    g = tl.grad(loss, wrt=("y",))(X, Y)
+    assert isinstance(g, tuple) and len(g) == 1
+
+
+def test_keyword_arguments_pass_through():
+    def f(x, *, scale=2.0):
+        return np.sum(scale * x * x)
+
+    np.testing.assert_allclose(tl.grad(f)(X), 4 * X)
+    np.testing.assert_allclose(tl.grad(f)(X, scale=3.0), 6 * X)
+
+
+def test_wrt_keyword_only_parameter_by_name():
+    def f(x, *, scale=2.0):
+        return np.sum(scale * x * x)
+
+    np.testing.assert_allclose(tl.grad(f, wrt="scale")(X, scale=3.0), np.sum(X * X))
+
+
+def test_default_argument_used_and_overridden():
+    def f(x, scale=2.0):
+        return np.sum(scale * x * x)
+
+    np.testing.assert_allclose(tl.grad(f)(X), 4 * X)
+    np.testing.assert_allclose(tl.grad(f)(X, 3.0), 6 * X)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: vjp of a function with a default argument: the "
+                   "seed given positionally lands on the defaulted parameter")
+def test_vjp_of_function_with_default_argument_omitted():
+    def f(x, scale=2.0):
+        return scale * x
+
+    np.testing.assert_allclose(tl.vjp(f)(X, np.ones(3)), np.full(3, 2.0))
+
+
+# -- value_and_grad -------------------------------------------------------------------
+def test_value_and_grad_returns_value_then_gradient():
+    out = tl.value_and_grad(loss)(X, Y)
+    assert isinstance(out, tuple) and len(out) == 2
+    value, g = out
+    np.testing.assert_allclose(value, loss(X, Y))
+    np.testing.assert_allclose(g, np.cos(X) * Y)
+
+
+def test_value_and_grad_with_wrt_tuple():
+    value, (gx, gy) = tl.value_and_grad(loss, wrt=(0, 1))(X, Y)
+    np.testing.assert_allclose(value, loss(X, Y))
+    np.testing.assert_allclose(gx, np.cos(X) * Y)
+    np.testing.assert_allclose(gy, np.sin(X))
+
+
+def test_value_and_grad_decorator():
+    @tl.value_and_grad
+    def f(x):
+        return x * x
+
+    assert f(3.0) == (9.0, 6.0)
+
+
+# -- vjp --------------------------------------------------------------------------------
+def elementwise(x):
+    return np.sin(x) * x
+
+
+def two_outputs(x, y):
+    a = x * y
+    b = np.sum(np.exp(x))
+    return a, b
+
+
+def matrix_output(a, b):
+    return a @ b
+
+
+def test_vjp_of_array_output():
+    seed = np.array([1.0, -2.0, 0.5])
+    g = tl.vjp(elementwise)(X, seed)
+    np.testing.assert_allclose(g, seed * (np.cos(X) * X + np.sin(X)))
+
+
+def test_vjp_of_matrix_output():
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4) / 10
+    seed = np.ones((2, 4))
+    ga, gb = tl.vjp(matrix_output, wrt=(0, 1))(a, b, seed)
+    np.testing.assert_allclose(ga, seed @ b.T)
+    np.testing.assert_allclose(gb, a.T @ seed)
+
+
+def test_vjp_of_tuple_output_with_tuple_seed():
+    sa, sb = np.array([1.0, 2.0, 3.0]), 0.5
+    gx, gy = tl.vjp(two_outputs, wrt=(0, 1))(X, Y, (sa, sb))
+    np.testing.assert_allclose(gx, sa * Y + sb * np.exp(X))
+    np.testing.assert_allclose(gy, sa * X)
+
+
+def test_vjp_of_tuple_output_first_order_check():
+    tl.check_grads(two_outputs, (X, Y), order=1)
+
+
+def test_vjp_seed_is_required():
+    with pytest.raises(TypeError):
+        tl.vjp(elementwise)(X)
+
+
+# -- the derived function ------------------------------------------------------------
+def test_source_is_python_text_with_a_def():
+    df = tl.grad(loss)
+    assert isinstance(df.source, str)
+    assert "def " in df.source
+    compile(df.source, "<check>", "exec")   # it is valid Python
+
+
+def test_source_comments_point_to_this_file():
+    src = tl.grad(loss).source
+    line = inspect.getsourcelines(loss)[1] + 1
+    assert f"test_api.py:{line}" in src
+
+
+def test_verbose_prints_the_source(capsys):
+    def f(x):
+        return np.sum(np.tanh(x))
+
+    df = tl.grad(f, verbose=1)
+    out = capsys.readouterr().out
+    assert df.source.strip() in out
+
+
+def test_not_verbose_prints_nothing(capsys):
+    def f(x):
+        return np.sum(np.cos(x))
+
+    tl.grad(f)
+    assert capsys.readouterr().out == ""
+
+
+def test_derived_functions_are_cached():
+    assert tl.grad(loss) is tl.grad(loss)
+    assert tl.grad(loss, wrt=1) is tl.grad(loss, wrt=1)
+    assert tl.vjp(loss) is tl.vjp(loss)
+    assert tl.grad(loss, wrt=1) is not tl.grad(loss)
+
+
+def test_cache_sees_a_new_closure_value():
+    def make(c):
+        def f(x):
+            return np.sum(c * x)
+
+        return f
+
+    np.testing.assert_allclose(tl.grad(make(2.0))(X), np.full(3, 2.0))
+    np.testing.assert_allclose(tl.grad(make(5.0))(X), np.full(3, 5.0))
+
+
+def test_derived_function_is_a_plain_function_with_source():
+    df = tl.grad(loss)
+    assert inspect.isfunction(df)
+    text = inspect.getsource(df)
+    assert "def " in text
+    assert text.strip().splitlines()[0].lstrip().startswith("def ")
+
+
+def test_traceback_from_generated_code_names_the_generated_file():
+    def f(x):
+        return np.sum(np.reshape(x, (5, 7)))
+
+    df = tl.grad(f)
+    with pytest.raises(ValueError) as info:
+        df(np.ones(3))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    names = [fr.filename for fr in frames]
+    generated = [n for n in names if n.startswith("<tangentlike")]
+    assert generated, names
+    frame = next(fr for fr in frames if fr.filename.startswith("<tangentlike"))
+    assert "reshape" in frame.line   # linecache knows the generated text
+
+
+# -- structure of gradients -----------------------------------------------------------
+def test_float_input_gives_a_float_gradient():
+    def f(x):
+        return np.sin(x) * x
+
+    g = tl.grad(f)(0.5)
+    assert isinstance(g, (float, np.floating))
+    assert np.ndim(g) == 0
+
+
+def test_float_input_with_math_gives_a_python_float():
+    def f(x):
+        return math.sin(x) * x
+
+    assert isinstance(tl.grad(f)(0.5), float)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (2, 1, 3)])
+def test_array_input_gives_array_of_same_shape(shape):
+    def f(x):
+        return np.sum(np.tanh(x) * 2.0)
+
+    x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape)
+    g = tl.grad(f)(x)
+    assert isinstance(g, np.ndarray) and g.shape == shape
+
+
+def unused_input(x, y):
+    return np.sum(x * 2.0)
+
+
+def test_gradient_of_unused_array_input_is_zeros_of_its_shape():
+    y = np.ones((2, 3))
+    g = tl.grad(unused_input, wrt=1)(X, y)
+    assert isinstance(g, np.ndarray) and g.shape == (2, 3)
+    assert not np.any(g)
+
+
+def test_gradient_of_unused_float_input_is_zero_float():
+    g = tl.grad(unused_input, wrt=1)(X, 3.0)
+    assert g == 0.0 and np.ndim(g) == 0
+    assert isinstance(g, (float, np.floating))
+
+
+def test_gradient_of_input_cut_by_stop_gradient_is_zero():
+    def f(x):
+        return np.sum(tl.stop_gradient(x) * 3.0)
+
+    g = tl.grad(f)(X)
+    assert g.shape == X.shape and not np.any(g)
+
+
+def test_gradient_through_only_integer_paths_is_zero():
+    def f(x):
+        n = len(x)
+        return n * 2.0 + np.sum(np.floor(x))
+
+    assert not np.any(tl.grad(f)(X))
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: gradients made by np.broadcast_to (e.g. of "
+                   "np.sum) are read-only views, so `g *= lr` raises 'output array is read-only'")
+def test_gradient_array_is_writable():
+    def f(x):
+        return np.sum(x)
+
+    g = tl.grad(f)(X)
+    g *= 0.5
+    np.testing.assert_allclose(g, np.full(3, 0.5))
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: grad of a function with a non-scalar output is "
+                   "not refused: it silently returns the gradient of the sum of the outputs "
+                   "(before runtime.py's current edit, 2*x failed inside generated code with "
+                   "ValueError: cannot reshape array of size 1 into shape (3,))")
+@pytest.mark.parametrize("body", ["np.sin(x)", "2 * x"])
+def test_grad_of_non_scalar_output_is_a_clear_error(body):
+    f = {"np.sin(x)": elementwise_sin, "2 * x": elementwise_double}[body]
+    with pytest.raises((TypeError, ValueError, tl.TransformError)) as info:
+        tl.grad(f)(X)
+    assert "scalar" in str(info.value)
+
+
+def elementwise_sin(x):
+    return np.sin(x)
+
+
+def elementwise_double(x):
+    return 2 * x
+
+
+# -- inputs are not modified ------------------------------------------------------------
+def _same(a, b):
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.bug is None], ids=lambda c: c.id)
+def test_derived_functions_never_modify_their_inputs(case):
+    args = copy.deepcopy(case.args)
+    before = copy.deepcopy(args)
+    tl.grad(case.f, wrt=case.wrt)(*args)
+    assert all(map(_same, args, before))
+    tl.value_and_grad(case.f, wrt=case.wrt)(*args)
+    assert all(map(_same, args, before))
+    out = case.f(*copy.deepcopy(args))
+    seed = copy.deepcopy(out) * 0.0 + 1.5 if np.ndim(out) else 1.5
+    seed_before = copy.deepcopy(seed)
+    tl.vjp(case.f, wrt=case.wrt)(*args, seed)
+    assert all(map(_same, args, before))
+    assert _same(seed, seed_before)
+
+
+def test_augmented_assignment_on_parameter_does_not_touch_callers_array():
+    def f(x):
+        x += 1.0
+        x *= 2.0
+        return np.sum(x)
+
+    x = X.copy()
+    tl.grad(f)(x)
+    np.testing.assert_array_equal(x, X)
+
+
+# -- higher order ---------------------------------------------------------------------
+def test_grad_of_grad_of_scalar_function():
+    d2 = tl.grad(tl.grad(cubic))
+    for x in (-1.3, 0.2, 0.7, 2.0):
+        np.testing.assert_allclose(d2(x), 6 * x - np.sin(x), rtol=1e-12)
+
+
+def test_grad_of_decorated_grad():
+    d2 = tl.grad(dcubic)
+    np.testing.assert_allclose(d2(0.7), 6 * 0.7 - np.sin(0.7), rtol=1e-12)
+
+
+def test_third_order():
+    d3 = tl.grad(tl.grad(tl.grad(cubic)))
+    np.testing.assert_allclose(d3(0.7), 6 - np.cos(0.7), rtol=1e-12)
+
+
+def test_grad_of_grad_is_a_plain_function_with_source():
+    d2 = tl.grad(tl.grad(cubic))
+    assert inspect.isfunction(d2) and "def " in d2.source
+
+
+def test_second_order_of_vector_function_via_check_grads():
+    def f(x):
+        return np.sum(np.tanh(x) ** 2 * x)
+
+    tl.check_grads(f, (X,), order=3)
+
+
+# -- re-entrancy ----------------------------------------------------------------------
+def test_derived_function_is_thread_safe():
+    df = tl.grad(loss)
+    inputs = [np.linspace(-1, 1, 3) * k for k in range(16)]
+    results = [None] * len(inputs)
+
+    def work(i):
+        for _ in range(50):
+            results[i] = df(inputs[i], Y)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(inputs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for x, g in zip(inputs, results):
+        np.testing.assert_allclose(g, np.cos(x) * Y)
+
+
+# -- containers (not supported yet): never a silently wrong answer ------------------------
+def pair_product(p):
+    a = p[0]
+    b = p[1]
+    return a * b * 3.0
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: the gradient w.r.t. a tuple argument is silently "
+                   "wrong: adjoints of the elements are joined with tuple `+` "
+                   "(concatenation), giving (0.0, 6.0, 15.0, 0.0) for (2.0, 5.0)")
+@pytest.mark.parametrize("container", [tuple, list])
+def test_gradient_wrt_container_is_right_or_refused(container):
+    try:
+        g = tl.grad(pair_product)(container([2.0, 5.0]))
+    except tl.TransformError:
+        return
+    assert list(g) == [15.0, 6.0]
