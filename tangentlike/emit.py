@@ -49,8 +49,8 @@ def _with_comments(fdef, filename, comments):
     return fdef
 
 
-def _comment_body(body, filename, comments):
-    out, last = [], None
+def _comment_body(body, filename, comments, last=None):
+    out = []
     for stmt in body:
         origin, phase = getattr(stmt, "origin", None), getattr(stmt, "phase", None)
         key = (origin, phase)
@@ -65,7 +65,7 @@ def _comment_body(body, filename, comments):
         last = key
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list):
-                setattr(stmt, field, _comment_body(getattr(stmt, field), filename, comments))
+                setattr(stmt, field, _comment_body(getattr(stmt, field), filename, comments, key))
         out.append(stmt)
     return out
 

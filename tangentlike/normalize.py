@@ -117,6 +117,9 @@ class _Normalizer:
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
         self.user_locals = set(self.params) | _assigned_names(fdef.body)
+        # Variables assigned inside if/for/while keep one name (no SSA versions).
+        self.mutable = _assigned_in_compound(fdef.body)
+        self.depth = 0
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
         self.out = []
@@ -153,6 +156,23 @@ class _Normalizer:
         stmt.no_grad = self.no_grad > 0
         self.out.append(stmt)
         return stmt
+
+    def nested(self, statements, before=None, after=None):
+        """Normalize ``statements`` into a new block (the body of a compound statement);
+        ``before``/``after`` add statements of their own around them."""
+        outer, self.out = self.out, []
+        self.depth += 1
+        try:
+            if before is not None:
+                before()
+            for stmt in statements:
+                self.statement(stmt)
+            if after is not None:
+                after()
+            return self.out
+        finally:
+            self.out = outer
+            self.depth -= 1
 
     def statement(self, stmt):
         outer, self.origin = self.origin, stmt
@@ -207,6 +227,9 @@ class _Normalizer:
         self.assign(target, self.expr(binop), stmt)
 
     def stmt_Return(self, stmt):
+        if self.depth:
+            raise self.error("`return` inside `if` or a loop is not supported yet", stmt,
+                             hint="assign the result to a variable and return it at the end")
         if stmt.value is None:
             raise self.error("the function returns nothing to differentiate", stmt,
                              hint="return the value to differentiate")
@@ -238,12 +261,113 @@ class _Normalizer:
         raise self.error("`with` blocks other than `with tl.no_grad():` are not supported",
                          stmt, hint="move the context manager outside the differentiated function")
 
-    def _control_flow(self, stmt):
-        raise self.error(f"`{type(stmt).__name__.lower()}` statements are not supported yet",
-                         stmt, hint="this release differentiates straight-line code; "
-                         "control flow support is under way")
+    def stmt_If(self, stmt):
+        test = self.atom(stmt.test)
+        body = self.nested(stmt.body)
+        orelse = self.nested(stmt.orelse)
+        self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
-    stmt_If = stmt_For = stmt_While = _control_flow
+    def stmt_For(self, stmt):
+        self.check_loop(stmt)
+        iterator = stmt.iter
+        callee = None
+        if isinstance(iterator, gast.Call) and not self._is_local_ref(iterator.func):
+            callee = resolve_static(self.parsed, iterator.func)
+        if callee is range:
+            if iterator.keywords or not 1 <= len(iterator.args) <= 3:
+                raise self.error("range() takes one to three positional arguments", iterator)
+            bounds = [self.atom(a) for a in iterator.args]
+            if not isinstance(stmt.target, gast.Name):
+                raise self.error("a loop over range() needs one loop variable", stmt)
+            index = stmt.target.id
+            self.current[index] = index
+            self.versions[index] = index
+            self.emit_loop(index, bounds, stmt.body, [])
+        else:
+            self.sequence_loop(stmt, iterator, callee)
+        for inner in stmt.orelse:  # no break: the else block always runs
+            self.statement(inner)
+
+    def sequence_loop(self, stmt, iterator, callee):
+        """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
+        target = stmt.target
+        if callee is enumerate:
+            if len(iterator.args) != 1 or iterator.keywords or not (
+                    isinstance(target, gast.Tuple) and len(target.elts) == 2):
+                raise self.error("use `for i, v in enumerate(seq):`", stmt)
+            seqs, targets, counter = [self.atom(iterator.args[0])], [target.elts[1]], target.elts[0]
+        elif callee is zip:
+            if iterator.keywords or not (isinstance(target, gast.Tuple)
+                                         and len(target.elts) == len(iterator.args)):
+                raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",
+                                 stmt)
+            seqs, targets, counter = [self.atom(a) for a in iterator.args], target.elts, None
+        elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
+                                   gast.List)) or callee is not None and (
+                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
+            seqs, targets, counter = [self.atom(iterator)], [target], None
+        else:
+            raise self.error("this kind of loop is not supported", stmt.iter,
+                             hint="loop over range(...), an array, a list, enumerate or zip")
+        lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
+        if len(lengths) > 1:
+            bound = self.bind_new(None, self.builtin_call(min, lengths))
+        else:
+            bound = lengths[0]
+        if counter is not None and isinstance(counter, gast.Name):
+            index = counter.id
+            self.current[index] = index
+            self.versions[index] = index
+        else:
+            index = self.namer.fresh("i")
+            self.versions[index] = None
+        picks = []
+        for seq, tgt in zip(seqs, targets):
+            item = gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
+            picks.append((tgt, item))
+        self.emit_loop(index, [bound], stmt.body, picks, stmt)
+
+    def emit_loop(self, index, bounds, body, picks, stmt=None):
+        def pick():
+            for tgt, item in picks:
+                self.assign(tgt, item, stmt)
+
+        block = self.nested(body, before=pick)
+        func = _load(self.binder.name_for("range", range))
+        call = gast.Call(func=func, args=bounds, keywords=[])
+        call.callee = range
+        loop = gast.For(target=gast.Name(id=index, ctx=gast.Store(), annotation=None,
+                                         type_comment=None),
+                        iter=call, body=block or [gast.Pass()], orelse=[], type_comment=None)
+        self.emit(loop)
+
+    def builtin_call(self, fn, args):
+        call = gast.Call(func=_load(self.binder.name_for(fn.__name__, fn)), args=args,
+                         keywords=[])
+        call.callee = fn
+        return call
+
+    def stmt_While(self, stmt):
+        self.check_loop(stmt)
+        flag = self.namer.fresh("cond")
+        self.mutable.add(flag)
+        self.bind_user(flag, self.expr(stmt.test))
+
+        def retest():
+            self.origin = stmt
+            self.bind_user(flag, self.expr(stmt.test))
+
+        block = self.nested(stmt.body, after=retest)
+        self.emit(gast.While(test=_load(flag), body=block, orelse=[]))
+        for inner in stmt.orelse:
+            self.statement(inner)
+
+    def check_loop(self, stmt):
+        for node in _walk_loop_body(stmt.body):
+            if isinstance(node, (gast.Break, gast.Continue, gast.Return)):
+                kind = type(node).__name__.lower()
+                raise self.error(f"`{kind}` inside a loop is not supported yet", node,
+                                 hint="use a loop condition or np.where instead")
 
     # -- assignment ----------------------------------------------------------------
     def assign(self, target, value, stmt):
@@ -266,10 +390,14 @@ class _Normalizer:
         if any(isinstance(e, gast.Starred) for e in target.elts):
             raise self.error("starred assignment is not supported", stmt,
                              hint="index the sequence explicitly")
+        if isinstance(value, gast.Constant) and isinstance(value.value, tuple) \
+                and len(value.value) == len(target.elts):
+            value = gast.Tuple(elts=[gast.Constant(value=v, kind=None) for v in value.value],
+                               ctx=gast.Load())
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             # a, b = b, a: read every element before writing any target.
-            elts = [self.atomize(e, stmt) if isinstance(e, gast.Name) else e
-                    for e in value.elts]
+            elts = [self.bind_new(None, e) if isinstance(e, gast.Name) and e.id in self.mutable
+                    else e for e in value.elts]
             for t, e in zip(target.elts, elts):
                 self.assign(t, e, stmt)
             return
@@ -281,6 +409,14 @@ class _Normalizer:
 
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
+        if name in self.mutable:
+            # One name for every assignment; never read the target in its own statement.
+            if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(value)):
+                value = self.bind_new(None, value)
+            self._assign(name, value)
+            self.current[name] = name
+            self.versions[name] = name
+            return
         if name in self.current:
             new = self.namer.fresh(name)
         else:
@@ -423,22 +559,7 @@ class _Normalizer:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
-        self.check_callee(callee, node)
         return call
-
-    def check_callee(self, callee, node):
-        if rules.lookup(callee) is not None or rules.is_nondifferentiable(callee):
-            return
-        name = getattr(callee, "__qualname__", None) or getattr(callee, "__name__", repr(callee))
-        if self.no_grad:
-            return  # any call is allowed where nothing is differentiated
-        module = getattr(callee, "__module__", None)
-        qual = f"{module}.{name}" if module and module != "builtins" else name
-        raise self.error(
-            f"no derivative rule for `{qual}`", node,
-            hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it constant "
-            f"with tangentlike.rules.nondifferentiable({qual}), or wrap the call in "
-            "tl.stop_gradient(...)")
 
     def method_call(self, node):
         func = node.func
@@ -467,20 +588,51 @@ class _Normalizer:
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = fn
-        self.check_callee(fn, node)
         return call
 
     def _numpy_name(self) -> str:
         return self.binder.name_for("np", np)
 
     def expr_IfExp(self, node):
-        raise self.error("conditional expressions are not supported yet", node,
-                         hint="this release differentiates straight-line code; use "
-                         "np.where(cond, a, b) for elementwise choices")
+        """``a if c else b`` -> ``if c: t = a`` / ``else: t = b``."""
+        result = self.namer.temp()
+        self.mutable.add(result)
+        self.versions[result] = None
+        test = self.atom(node.test)
+        body = self.nested([], before=lambda: self._assign(result, self.expr(node.body)))
+        orelse = self.nested([], before=lambda: self._assign(result, self.expr(node.orelse)))
+        self.emit(gast.If(test=test, body=body, orelse=orelse))
+        return _load(result)
 
     def expr_BoolOp(self, node):
-        raise self.error("`and`/`or` outside an `if` test are not supported yet", node,
-                         hint="use np.logical_and / np.logical_or")
+        """``a and b`` -> ``t = a; if t: t = b`` (``or``: ``if not t``), short-circuiting."""
+        result = self.namer.temp()
+        self.mutable.add(result)
+        self.versions[result] = None
+        self._assign(result, self.expr(node.values[0]))
+        for value in node.values[1:]:
+            test = _load(result)
+            if isinstance(node.op, gast.Or):
+                test = self.bind_new(None, gast.UnaryOp(op=gast.Not(), operand=test))
+            body = self.nested([], before=lambda: self._assign(result, self.expr(value)))
+            self.emit(gast.If(test=test, body=body, orelse=[]))
+        return _load(result)
+
+
+def _walk_loop_body(body):
+    """Nodes of a loop body, not descending into nested loops' own bodies for break."""
+    for stmt in body:
+        yield from gast.walk(stmt)
+
+
+def _assigned_in_compound(body) -> set:
+    out = set()
+    for stmt in body:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                    out.add(node.id)
+    return out
 
 
 def _load(name: str) -> gast.Name:

@@ -89,21 +89,35 @@ class _Rename(gast.NodeTransformer):
         return node
 
 
-def propagate_copies(body: list) -> list:
-    copies = {}   # a -> b after `a = b`
+def propagate_copies(body: list, copies: dict = None) -> list:
+    """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
+
+    A compound statement first forgets every copy involving a name it assigns anywhere
+    inside (a loop body runs again after its own assignments), then propagates the rest
+    into its test and bodies.
+    """
+    copies = dict(copies or {})
     for stmt in body:
-        if isinstance(stmt, gast.Assign):
-            _Rename(copies).visit(stmt.value)
-        else:
-            _Rename(copies).visit(stmt)
         stored = _stores(stmt)
-        if stored:
-            copies = {a: b for a, b in copies.items() if a not in stored and b not in stored}
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            copies = _forget(copies, stored)
+            for field in ("test", "iter"):
+                if getattr(stmt, field, None) is not None:
+                    _Rename(copies).visit(getattr(stmt, field))
+            stmt.body = propagate_copies(stmt.body, copies)
+            stmt.orelse = propagate_copies(stmt.orelse, copies)
+            continue
+        _Rename(copies).visit(stmt.value if isinstance(stmt, gast.Assign) else stmt)
+        copies = _forget(copies, stored)
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id != stmt.value.id):
             copies[stmt.targets[0].id] = stmt.value.id
     return body
+
+
+def _forget(copies: dict, names: set) -> dict:
+    return {a: b for a, b in copies.items() if a not in names and b not in names}
 
 
 # -- 3. dead code ---------------------------------------------------------------
@@ -124,16 +138,57 @@ def _pure(stmt) -> bool:
     return True
 
 
-def eliminate_dead_code(body: list) -> list:
-    live = set()
+def _removable(stmt, live) -> bool:
+    return (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and stmt.targets[0].id not in live and not getattr(stmt, "keep", False)
+            and _pure(stmt))
+
+
+def _live_in(body: list, live: set) -> set:
+    """Names live before ``body`` when ``live`` are live after it (no rewriting)."""
+    live = set(live)
+    for stmt in reversed(body):
+        if isinstance(stmt, gast.If):
+            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            live = _loop_head(stmt, live)
+        elif not _removable(stmt, live):
+            live = (live - _stores(stmt)) | _loads(stmt)
+    return live
+
+
+def _loop_head(loop, live_after: set) -> set:
+    """Names live at a loop's head: after it, in its test or iterable, or in its body."""
+    header = loop.test if isinstance(loop, gast.While) else loop.iter
+    head = set(live_after) | _loads(header)
+    while True:
+        new = head | _live_in(loop.body, head)
+        if new == head:
+            return head
+        head = new
+
+
+def eliminate_dead_code(body: list, live: set = frozenset()) -> list:
+    """Remove assignments nobody reads; loops are solved to a fixed point."""
+    live = set(live)
     kept = []
     for stmt in reversed(body):
-        if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-                and isinstance(stmt.targets[0], gast.Name)
-                and stmt.targets[0].id not in live and _pure(stmt)):
+        if isinstance(stmt, gast.Pass):
             continue
-        live -= _stores(stmt)
-        live |= _loads(stmt)
+        if isinstance(stmt, gast.If):
+            stmt.body = eliminate_dead_code(stmt.body, live) or [gast.Pass()]
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live)
+            if all(isinstance(s, gast.Pass) for s in stmt.body + stmt.orelse):
+                continue   # both branches came out empty
+            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+        elif isinstance(stmt, (gast.For, gast.While)):
+            head = _loop_head(stmt, live)
+            stmt.body = eliminate_dead_code(stmt.body, head) or [gast.Pass()]
+            live = head
+        elif _removable(stmt, live):
+            continue
+        else:
+            live = (live - _stores(stmt)) | _loads(stmt)
         kept.append(stmt)
     kept.reverse()
     return kept

@@ -7,14 +7,28 @@ statement in reverse order, then ``return`` of the gradients.
 
 Conventions of the generated code:
 
-- ``bx`` holds the adjoint of ``x``. Its first contribution is a plain assignment
-  (``bx = ...``), later ones accumulate (``bx = bx + ...``), never in place, so no
-  adjoint ever aliases an array the user can see being mutated.
+- ``bx`` holds the adjoint of ``x``. For a variable assigned once outside control flow,
+  the first contribution is a plain assignment (``bx = ...``) and later ones accumulate
+  (``bx = bx + ...``), never in place, so no adjoint aliases an array being mutated.
 - The seed (output cotangent) is a parameter named after the returned value
   (``bloss`` for ``return loss``, ``bout`` otherwise); ``grad`` gives it the default 1.0.
 - A value whose adjoint never received a contribution is zero: its statement's adjoint
   is skipped (zero propagation), and a ``wrt`` input that nothing reached gets
   ``zeros_like``.
+
+Control flow is reversed structurally:
+
+- ``if c:`` becomes ``if c:`` around the reversed branches (``c`` is read again, so it
+  is restored like any other value the adjoint reads).
+- ``for i in range(a, b, s):`` becomes ``for i in reversed(range(a, b, s)):``: the
+  index is recomputed, not stored.
+- ``while c:`` counts its trips; the adjoint runs ``for _ in range(trips):``.
+- Variables assigned inside control flow keep one name. Their adjoints start at zero,
+  always accumulate, and are reset to zero once the assignment they belong to has
+  been reversed. When the adjoint reads such a variable, each assignment pushes the old
+  value on ``stack`` and the reversed assignment pops it back, so every adjoint reads
+  the value its statement saw. Nothing else is stored: straight-line code keeps no
+  stack, and a loop stores only the values its adjoint reads.
 
 Every generated statement carries ``.origin`` (the user's statement) and ``.phase``
 (``"primal"`` or ``"adjoint"``) for the comments the emitter writes.
@@ -28,7 +42,7 @@ import operator
 import gast
 
 from . import rules
-from .analyze import Activity
+from .analyze import Activity, assignments, dependencies
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
 from .runtime import zeros_like
@@ -64,6 +78,11 @@ class _Reverse:
         self.adjoint_names = {}   # primal name -> adjoint name
         self.written = set()      # adjoints that hold a value (first write done)
         self.origin = None
+        self.single = _single_assignments(fn)   # assigned once, outside control flow
+        self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
+        self.loop_depth = 0
+        self.restores = []        # (marker statement, variable) placed in the adjoint
+        self.trip_counters = []   # while loops' counters nested in other loops
 
     def error(self, message, hint=None):
         return self.fn.parsed.error(message, self.origin, hint)
@@ -73,17 +92,34 @@ class _Reverse:
             self.adjoint_names[name] = self.namer.adjoint(name)
         return self.adjoint_names[name]
 
+    def zero(self, name: str):
+        """The zero adjoint of ``name``: shaped like it for parameters, 0.0 otherwise."""
+        if name in self.fn.params:
+            helper = self.binder.name_for("zeros_like", zeros_like)
+            return gast.Call(func=_load(helper), args=[_load(name)], keywords=[])
+        return gast.Constant(value=0.0, kind=None)
+
     # -- the function -----------------------------------------------------------
     def build(self, name: str) -> gast.FunctionDef:
         body = self.fn.body
         ret = body[-1]
-        primal = [self.mark(copy.deepcopy(s), "primal") for s in body[:-1]]
+        self.stack = self.namer.fresh("stack")
+        mutable = sorted(n for n in self.activity.active if n not in self.single)
+        self.written.update(self.adj(n) for n in mutable)
+        inits = [_assign(self.adj(n), self.zero(n)) for n in mutable]
         seed = self.seed_name(ret.value)
         self.origin = ret.origin
-        adjoint = self.mark_all(self.seed_outputs(ret.value, seed), ret.origin)
-        for stmt in reversed(body[:-1]):
-            self.origin = stmt.origin
-            adjoint.extend(self.mark_all(self.statement(stmt), stmt.origin))
+        adjoint = self.mark_all(inits + self.seed_outputs(ret.value, seed), ret.origin)
+        adjoint.extend(self.adjoint_block(body[:-1]))
+        saved = self.saved_variables(adjoint)
+        primal = self.primal_block(body[:-1], saved)
+        self.resolve_restores(saved)
+        if saved or self.trip_counters:
+            setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
+            defined = {s.targets[0].id for s in self.fn.body if id(s) in self.first_defs}
+            setup += [_assign(v, gast.Constant(value=None, kind=None))
+                      for v in sorted(saved) if v not in self.fn.params and v not in defined]
+            primal = self.mark_all(setup, None, "primal") + primal
         self.origin = ret.origin
         grads = [self.gradient(p) for p in self.wrt]
         if len(grads) == 1 and not self.as_tuple:
@@ -94,7 +130,7 @@ class _Reverse:
             result = gast.Tuple(elts=[copy.deepcopy(ret.value), result], ctx=gast.Load())
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "adjoint"
-        return self.function(name, seed, primal + adjoint + [out])
+        return self.function(name, seed, _without_dropped(primal + adjoint + [out]))
 
     def function(self, name, seed, body) -> gast.FunctionDef:
         user = self.fn.parsed.node.args
@@ -120,13 +156,9 @@ class _Reverse:
         return fdef
 
     @staticmethod
-    def mark(stmt, phase):
-        stmt.phase = phase
-        return stmt
-
-    def mark_all(self, stmts, origin):
+    def mark_all(stmts, origin, phase="adjoint"):
         for s in stmts:
-            s.phase = "adjoint"
+            s.phase = phase
             if getattr(s, "origin", None) is None:
                 s.origin = origin
         return stmts
@@ -134,13 +166,14 @@ class _Reverse:
     # -- seeds and results ----------------------------------------------------------
     def seed_name(self, value) -> str:
         if isinstance(value, gast.Name):
-            if value.id not in self.fn.params and self.activity.is_active(value.id):
+            if (value.id not in self.fn.params and value.id in self.single
+                    and self.activity.is_active(value.id)):
                 return self.adj(value.id)
         return self.namer.fresh("bout")
 
     def seed_outputs(self, value, seed) -> list:
         if isinstance(value, gast.Name):
-            if value.id in self.adjoint_names and self.adjoint_names[value.id] == seed:
+            if self.adjoint_names.get(value.id) == seed:
                 self.written.add(seed)
                 return []
             return self.accumulate(value, _load(seed))
@@ -170,25 +203,59 @@ class _Reverse:
         self.written.add(name)
         return [_assign(name, value)]
 
-    # -- statements ----------------------------------------------------------------
-    def statement(self, stmt) -> list:
-        if not isinstance(stmt, gast.Assign):
-            return []
+    # -- the adjoint sweep ----------------------------------------------------------
+    def adjoint_block(self, stmts) -> list:
+        out = []
+        for stmt in reversed(stmts):
+            self.origin = stmt.origin
+            out.extend(self.mark_all(self.adjoint(stmt), stmt.origin))
+        return out
+
+    def adjoint(self, stmt) -> list:
+        if isinstance(stmt, gast.Assign):
+            out = self.adjoint_assign(stmt)
+            target = stmt.targets[0].id
+            if target not in self.single:
+                if self.activity.is_active(target) and out is not None:
+                    out.append(_assign(self.adj(target), self.zero(target)))
+                if id(stmt) not in self.first_defs:
+                    out = (out or []) + [self.restore(target)]
+            return out or []
+        if isinstance(stmt, gast.If):
+            return self.adjoint_if(stmt)
+        if isinstance(stmt, gast.For):
+            return self.adjoint_for(stmt)
+        if isinstance(stmt, gast.While):
+            return self.adjoint_while(stmt)
+        return []
+
+    def restore(self, name):
+        """A placeholder for ``name = stack.pop()``, kept only if ``name`` is saved."""
+        marker = gast.Pass()
+        self.restores.append((marker, name))
+        return marker
+
+    def adjoint_assign(self, stmt):
         target = stmt.targets[0].id
         if not self.activity.is_active(target) or getattr(stmt, "no_grad", False):
-            return []
+            return None
         result = self.adj(target)
         if result not in self.written:
-            return []   # zero adjoint: nothing flows back through this statement
+            return None   # zero adjoint: nothing flows back through this statement
         value = stmt.value
         if isinstance(value, gast.Name):
             return self.accumulate(value, _load(result))
+        if isinstance(value, (gast.Constant, gast.Attribute)):
+            return []   # a constant or a global: nothing to differentiate
         primitive, inputs, keywords = self.primitive(value)
         rule = rules.lookup(primitive)
         if rule is None or rule.adjoint is None:
-            raise self.error(f"no derivative rule for `{rules.registry.qualified_name(primitive)}`",
-                             hint="register one with @tangentlike.rules.adjoint(...) or wrap "
-                             "the value in tl.stop_gradient(...)")
+            qual = rules.registry.qualified_name(primitive)
+            raise self.error(
+                f"no derivative rule for `{qual}`",
+                hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it "
+                f"constant with tangentlike.rules.nondifferentiable({qual}), or wrap the "
+                "call in tl.stop_gradient(...)")
         bind = self.bind(rule, target, inputs, keywords)
         template = rule.adjoint
         result_param = template.positional[0]
@@ -201,6 +268,136 @@ class _Reverse:
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for)
 
+    def adjoint_if(self, stmt) -> list:
+        before = set(self.written)
+        body = self.adjoint_block(stmt.body)
+        after_body, self.written = self.written, set(before)
+        orelse = self.adjoint_block(stmt.orelse)
+        after_else = self.written
+        # An adjoint first written on one side only is zero on the other.
+        for name in sorted(after_body - after_else):
+            orelse.append(self.mark_all([_assign(name, self.zero_of_adjoint(name))],
+                                        stmt.origin)[0])
+        for name in sorted(after_else - after_body):
+            body.append(self.mark_all([_assign(name, self.zero_of_adjoint(name))],
+                                      stmt.origin)[0])
+        self.written = after_body | after_else
+        if not body and not orelse:
+            return []
+        return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
+                        orelse=orelse)]
+
+    def zero_of_adjoint(self, adjoint_name):
+        primal = next(p for p, a in self.adjoint_names.items() if a == adjoint_name)
+        return self.zero(primal)
+
+    def loop_inits(self, body) -> list:
+        """Adjoints that a loop body accumulates into but that have no value yet start
+        at zero before the reversed loop (a first write inside it would repeat)."""
+        out = []
+        for _, value, stmt in assignments(body):
+            target = stmt.targets[0].id
+            if not self.activity.is_active(target):
+                continue
+            for dep in dependencies(value, stmt):
+                if dep in self.activity.varied:
+                    name = self.adj(dep)
+                    if name not in self.written:
+                        self.written.add(name)
+                        out.append(_assign(name, self.zero(dep)))
+        return out
+
+    def adjoint_for(self, stmt) -> list:
+        inits = self.loop_inits(stmt.body)
+        self.loop_depth += 1
+        body = self.adjoint_block(stmt.body)
+        self.loop_depth -= 1
+        index = stmt.target.id
+        restore = [self.restore(index)]
+        if not body:
+            return inits + restore
+        reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
+        iterator = gast.Call(func=reversed_name, args=[copy.deepcopy(stmt.iter)], keywords=[])
+        loop = gast.For(target=_store(index), iter=iterator, body=body, orelse=[],
+                        type_comment=None)
+        return inits + [loop] + restore
+
+    def adjoint_while(self, stmt) -> list:
+        inits = self.loop_inits(stmt.body)
+        self.loop_depth += 1
+        body = self.adjoint_block(stmt.body)
+        self.loop_depth -= 1
+        stmt.trips = None
+        if not body:
+            return inits
+        counter = stmt.trips = self.namer.fresh("trips")
+        out = list(inits)
+        if self.loop_depth > 0:
+            self.trip_counters.append(counter)
+            out.append(_assign(counter, _pop(self.stack)))
+        range_name = _load(self.binder.name_for("range", range))
+        loop = gast.For(target=_store(self.namer.fresh("_")),
+                        iter=gast.Call(func=range_name, args=[_load(counter)], keywords=[]),
+                        body=body, orelse=[], type_comment=None)
+        return out + [loop]
+
+    # -- the primal sweep ----------------------------------------------------------
+    def saved_variables(self, adjoint) -> set:
+        """Variables assigned in control flow whose values the adjoint reads."""
+        reads = set()
+        for stmt in adjoint:
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                    reads.add(node.id)
+        return {v for v in reads if v in self.fn.locals and v not in self.single}
+
+    def primal_block(self, stmts, saved) -> list:
+        out = []
+        for stmt in stmts:
+            out.extend(self.mark_all(self.primal(stmt, saved), stmt.origin, "primal"))
+        return out
+
+    def primal(self, stmt, saved) -> list:
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            save = [_push(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
+                else []
+            return save + [copy.deepcopy(stmt)]
+        if isinstance(stmt, gast.If):
+            return [gast.If(test=copy.deepcopy(stmt.test),
+                            body=self.primal_block(stmt.body, saved) or [gast.Pass()],
+                            orelse=self.primal_block(stmt.orelse, saved))]
+        if isinstance(stmt, gast.For):
+            save = [_push(self.stack, stmt.target.id)] if stmt.target.id in saved else []
+            loop = gast.For(target=copy.deepcopy(stmt.target), iter=copy.deepcopy(stmt.iter),
+                            body=self.primal_block(stmt.body, saved) or [gast.Pass()],
+                            orelse=[], type_comment=None)
+            return save + [loop]
+        if isinstance(stmt, gast.While):
+            counter = stmt.trips
+            body = self.primal_block(stmt.body, saved)
+            if counter is None:
+                return [gast.While(test=copy.deepcopy(stmt.test), body=body, orelse=[])]
+            body.append(_assign(counter, gast.BinOp(left=_load(counter), op=gast.Add(),
+                                                    right=gast.Constant(value=1, kind=None))))
+            out = [_assign(counter, gast.Constant(value=0, kind=None)),
+                   gast.While(test=copy.deepcopy(stmt.test), body=body, orelse=[])]
+            if counter in self.trip_counters:
+                out.append(_push(self.stack, counter))
+            return out
+        return [copy.deepcopy(stmt)]
+
+    def resolve_restores(self, saved):
+        for marker, name in self.restores:
+            if name in saved:
+                pop = _assign(name, _pop(self.stack))
+                marker.__class__ = gast.Assign
+                marker.__dict__.update(pop.__dict__)
+                marker.keep = True
+            else:
+                marker.drop = True
+
+    # -- statements ----------------------------------------------------------------
     def primitive(self, value):
         """(primitive object, positional input expressions, keyword expressions)."""
         if isinstance(value, gast.BinOp):
@@ -253,6 +450,69 @@ class _Reverse:
         if missing:
             raise self.error(f"`{rule.name}` is called without its argument `{missing[0]}`")
         return bind
+
+
+def _single_assignments(fn) -> set:
+    """Names assigned exactly once, outside control flow (parameters never reassigned)."""
+    counts, nested = {}, set()
+
+    def scan(body, depth):
+        for stmt in body:
+            if isinstance(stmt, gast.Assign):
+                name = stmt.targets[0].id
+                counts[name] = counts.get(name, 0) + 1
+                if depth:
+                    nested.add(name)
+            elif isinstance(stmt, gast.For):
+                nested.add(stmt.target.id)
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    scan(inner, depth + 1)
+
+    scan(fn.body, 0)
+    single = {n for n, c in counts.items() if c == 1 and n not in nested}
+    single -= set(fn.params)
+    single |= {p for p in fn.params if p not in counts and p not in nested}
+    return single
+
+
+def _first_definitions(fn) -> set:
+    """ids of top-level assignments that give a variable its first value (nothing to save)."""
+    seen, out = set(fn.params), set()
+    for stmt in fn.body:
+        if isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            if name not in seen:
+                out.add(id(stmt))
+        seen |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, gast.Store)}
+    return out
+
+
+def _without_dropped(body: list) -> list:
+    out = []
+    for stmt in body:
+        if getattr(stmt, "drop", False):
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                setattr(stmt, field, _without_dropped(inner) or [gast.Pass()]
+                        if field == "body" else _without_dropped(inner))
+        out.append(stmt)
+    return out
+
+
+def _push(stack, name):
+    call = gast.Call(func=gast.Attribute(value=_load(stack), attr="append", ctx=gast.Load()),
+                     args=[_load(name)], keywords=[])
+    return gast.Expr(value=call)
+
+
+def _pop(stack):
+    return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
+                     args=[], keywords=[])
 
 
 __all__ = ["reverse", "TransformError"]

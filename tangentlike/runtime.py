@@ -20,6 +20,8 @@ def unbroadcast(g, x):
     shape = _shape(g)
     if shape == target:
         return g
+    if len(shape) < len(target):  # a zero adjoint kept as a scalar
+        return np.broadcast_to(g, target)
     lead = len(shape) - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
