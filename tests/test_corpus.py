@@ -587,7 +587,7 @@ def integer_array_index_global(x):
 
 
 # ---------------------------------------------------------------------------------------
-# forms that currently fail (see the `bug` field of their cases)
+# forms that failed or still fail (see the `bug` field of their cases)
 def astype_method(x):
     return np.sum(x.astype(float) ** 2)
 
@@ -851,14 +851,10 @@ CASES = [
          bug="BUG: np.arange(6.0).reshape(2, 3) inside the function is a TransformError "
          "'cannot resolve the function `Call.reshape`'"),
     Case("integer_array_index_local", integer_array_index_local, (X3,),
-         lambda x: np.array([4 * x[0], 0.0, 2 * x[2]]),
-         bug="BUG: a constant np.array([0, 2, 0]) built inside the function is refused "
-         "('no derivative rule for numpy.array') although it depends on no input"),
+         lambda x: np.array([4 * x[0], 0.0, 2 * x[2]])),
     Case("softmax_stable", softmax_stable, (X4,), None,
          bug="MISSING RULE: np.max (x.max() is mapped to np.max, which has no rule)"),
-    Case("logsumexp_stop_gradient", logsumexp, (X4,), lambda x: np.exp(x) / np.sum(np.exp(x)),
-         bug="BUG: tl.stop_gradient(np.max(x)) still demands a rule for np.max, although the "
-         "error's own hint suggests wrapping the call in tl.stop_gradient"),
+    Case("logsumexp_stop_gradient", logsumexp, (X4,), lambda x: np.exp(x) / np.sum(np.exp(x))),
     Case("max_builtin", max_builtin, (0.7, 0.2), lambda x, y: 2 * x, 0,
          bug="MISSING RULE: builtin max of two floats"),
 ]
