@@ -579,6 +579,11 @@ def same_value_used_many_times(x):
     return np.sum(a + b)
 
 
+def local_named_np(x):
+    np = 3.0
+    return onp.sum(onp.tanh(x)) * np
+
+
 IDX = np.array([0, 2, 0])
 
 
@@ -632,6 +637,10 @@ def softmax_shifted_by_mean(x):
     e = np.exp(z)
     p = e / np.sum(e)
     return np.sum(p * np.arange(4.0))
+
+
+def dot_with_scalar(x):
+    return np.sum(np.dot(x, 2.0))
 
 
 def max_builtin(x, y):
@@ -837,6 +846,7 @@ CASES = [
          lambda x, y: (np.where(x > y, 2 * x, 0.0), np.where(x > y, 0.0, 2 * y)), (0, 1)),
     Case("same_value_used_many_times", same_value_used_many_times, (X3,),
          lambda x: 4 * x ** 3 + 3 * x ** 2 + 2 * x + 1),
+    Case("local_named_np", local_named_np, (X3,), lambda x: 3.0 * (1 - np.tanh(x) ** 2)),
     # known bugs
     Case("astype_method", astype_method, (X3,), lambda x: 2 * x,
          bug="BUG: x.astype(float) cuts the derivative: the gradient is silently zero"),
@@ -855,6 +865,9 @@ CASES = [
     Case("softmax_stable", softmax_stable, (X4,), None,
          bug="MISSING RULE: np.max (x.max() is mapped to np.max, which has no rule)"),
     Case("logsumexp_stop_gradient", logsumexp, (X4,), lambda x: np.exp(x) / np.sum(np.exp(x))),
+    Case("dot_with_scalar", dot_with_scalar, (X3,), lambda x: np.full(3, 2.0),
+         bug="BUG: np.dot(x, 2.0) with a scalar operand fails inside the generated code "
+         "(IndexError in product_shape) instead of working or being refused at transform time"),
     Case("max_builtin", max_builtin, (0.7, 0.2), lambda x, y: 2 * x, 0,
          bug="MISSING RULE: builtin max of two floats"),
 ]
