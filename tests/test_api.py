@@ -344,6 +344,16 @@ def test_gradient_of_unused_float_input_is_zero_float():
     assert isinstance(g, (float, np.floating))
 
 
+def overwritten_parameter(x, y):
+    y = 2.0
+    return x * y
+
+
+def test_gradient_of_overwritten_parameter_is_zero():
+    assert tl.grad(overwritten_parameter, wrt=1)(1.0, 3.0) == 0.0
+    assert tl.grad(overwritten_parameter, wrt=(0, 1))(1.0, 3.0) == (2.0, 0.0)
+
+
 def test_gradient_of_input_cut_by_stop_gradient_is_zero():
     def f(x):
         return np.sum(tl.stop_gradient(x) * 3.0)

@@ -579,6 +579,19 @@ def same_value_used_many_times(x):
     return np.sum(a + b)
 
 
+def alias_before_reassign(x):
+    a = x
+    x = np.sin(x)
+    return np.sum(a * x)
+
+
+def reassigned_parameters(x, y):
+    z = x * y
+    x = z + 1.0
+    y = x * z
+    return np.sum(y)
+
+
 def local_named_np(x):
     np = 3.0
     return onp.sum(onp.tanh(x)) * np
@@ -846,6 +859,10 @@ CASES = [
          lambda x, y: (np.where(x > y, 2 * x, 0.0), np.where(x > y, 0.0, 2 * y)), (0, 1)),
     Case("same_value_used_many_times", same_value_used_many_times, (X3,),
          lambda x: 4 * x ** 3 + 3 * x ** 2 + 2 * x + 1),
+    Case("alias_before_reassign", alias_before_reassign, (X3,),
+         lambda x: np.sin(x) + x * np.cos(x)),
+    Case("reassigned_parameters", reassigned_parameters, (X3, real(3)),
+         lambda x, y: (2 * x * y * y + y, 2 * x * x * y + x), (0, 1)),
     Case("local_named_np", local_named_np, (X3,), lambda x: 3.0 * (1 - np.tanh(x) ** 2)),
     # known bugs
     Case("astype_method", astype_method, (X3,), lambda x: 2 * x,

@@ -280,6 +280,8 @@ def decorated_by_other(x):
     return x * x
 
 
+# Some of these (nested defs, inner lambdas, dict literals, subscript assignment) are
+# planned features; until they land each must be a clean TransformError at its line.
 STATEMENTS = [with_try, generator, coroutine, with_global, make_nonlocal(), with_class,
               with_import, with_from_import, with_del, with_walrus, with_fstring,
               with_list_comprehension, with_generator_expression, with_dict_literal, with_raise,
