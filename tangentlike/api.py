@@ -86,6 +86,16 @@ def vjp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     return _decorator("vjp", func, wrt, verbose)
 
 
+def jvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
+    """The Jacobian-vector product (forward mode).
+
+    ``tl.jvp(f)(*args, tangent)`` returns the tangent of ``f``'s output when the ``wrt``
+    input moves along ``tangent`` (a tuple of tangents for a tuple ``wrt``). The derived
+    code is ``f``'s own code with a tangent statement beside each primal statement.
+    """
+    return _decorator("jvp", func, wrt, verbose)
+
+
 def derivative_source(derived: Any) -> str:
     """The generated source of a derived function (same as ``derived.source``)."""
     return derived.source

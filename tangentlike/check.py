@@ -1,45 +1,49 @@
 """check_grads: compare derivatives with finite differences, for pytest users.
 
 For a random output cotangent ``w`` and a random input direction ``u``, reverse mode
-gives ``<vjp(w), u>``; central differences give ``<w, (f(x + eps u) - f(x - eps u)) / 2 eps>``.
-The two must agree. For ``order=2`` the same check runs on the derived function itself
-(a plain function with source), which checks the derivative of the derivative.
+gives ``<vjp(w), u>``, forward mode gives ``<w, jvp(u)>`` and central differences give
+``<w, (f(x + eps u) - f(x - eps u)) / 2 eps>``. All must agree. For ``order=2`` the same
+check runs on each derived function itself (a plain function with source): reverse over
+reverse, forward over reverse, reverse over forward and forward over forward.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .api import vjp
+from .api import jvp, vjp
+
+MODES = {"rev": vjp, "fwd": jvp}
 
 
-def check_grads(f, args, order: int = 2, modes=("rev",), wrt=None, eps: float = 1e-6,
+def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: float = 1e-6,
                 rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
     """Raise ``AssertionError`` unless ``f``'s derivatives at ``args`` match finite
-    differences up to ``order``.
+    differences up to ``order``, in each of ``modes`` (``"rev"``, ``"fwd"``).
 
     ``wrt``: positions of the arguments to check (default: every float argument).
-    ``modes``: ``("rev",)``; forward mode is not available yet and is refused rather
-    than skipped.
     """
     args = tuple(args)
+    modes = (modes,) if isinstance(modes, str) else tuple(modes)
     for mode in modes:
-        if mode != "rev":
-            raise ValueError(f"check_grads: mode {mode!r} is not available yet (only 'rev')")
+        if mode not in MODES:
+            raise ValueError(f"check_grads: unknown mode {mode!r}; use 'rev' and/or 'fwd'")
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
     wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     if not wrt:
         raise ValueError("check_grads: no float argument to differentiate")
     rng = np.random.default_rng(seed)
-    _check_vjp(f, args, wrt, eps, rtol, atol, rng, order)
+    _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order)
     if order > 1:
         out = f(*args)
-        w = _random_like(out, rng)
-        check_grads(vjp(f, wrt=wrt), args + (w,), order - 1, modes, wrt + (len(args),), eps,
-                    rtol, atol, seed + 1)
+        for k, mode in enumerate(modes):
+            extra = _random_like(out, rng) if mode == "rev" else \
+                tuple(_random_like(args[i], rng) for i in wrt)
+            check_grads(MODES[mode](f, wrt=wrt), args + (extra,), order - 1, modes,
+                        wrt + (len(args),), eps, rtol, atol, seed + 1 + k)
 
 
-def _check_vjp(f, args, wrt, eps, rtol, atol, rng, order):
+def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
     out = f(*args)
     w = _random_like(out, rng)
     directions = {i: _random_like(args[i], rng) for i in wrt}
@@ -51,13 +55,27 @@ def _check_vjp(f, args, wrt, eps, rtol, atol, rng, order):
         return _inner(w, f(*moved))
 
     numeric = (shifted(eps) - shifted(-eps)) / (2 * eps)
-    grads = vjp(f, wrt=wrt)(*args, w)
-    analytic = sum(_inner(grads[k], directions[i]) for k, i in enumerate(wrt))
-    if not abs(numeric - analytic) <= atol + rtol * max(abs(numeric), abs(analytic)):
-        name = getattr(f, "__name__", "f")
-        raise AssertionError(
-            f"check_grads({name}, order {order}): reverse mode gives {analytic!r}, finite "
-            f"differences give {numeric!r} (wrt positions {wrt})")
+    results = {}
+    for mode in modes:
+        if mode == "rev":
+            grads = vjp(f, wrt=wrt)(*args, w)
+            results[mode] = sum(_inner(grads[k], directions[i]) for k, i in enumerate(wrt))
+        else:
+            results[mode] = _inner(w, jvp(f, wrt=wrt)(*args, tuple(directions[i] for i in wrt)))
+    name = getattr(f, "__name__", "f")
+    for mode, analytic in results.items():
+        if not _close(numeric, analytic, rtol, atol):
+            word = "reverse" if mode == "rev" else "forward"
+            raise AssertionError(
+                f"check_grads({name}, order {order}): {word} mode gives {analytic!r}, finite "
+                f"differences give {numeric!r} (wrt positions {wrt})")
+    if len(results) == 2 and not _close(results["rev"], results["fwd"], 1e-9, 1e-12):
+        raise AssertionError(f"check_grads({name}, order {order}): forward mode gives "
+                             f"{results['fwd']!r}, reverse mode {results['rev']!r}")
+
+
+def _close(a, b, rtol, atol) -> bool:
+    return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
 def _is_float(x) -> bool:

@@ -10,13 +10,15 @@ import gast
 
 from .analyze import analyze
 from .emit import compile_function, to_source
+from .forward import forward
 from .errors import short_filename
 from .normalize import normalize
 from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
 
-MODES = ("grad", "value_and_grad", "vjp")
+REVERSE_MODES = ("grad", "value_and_grad", "vjp")
+FORWARD_MODES = ("jvp",)
 
 
 def derive(func, mode: str, wrt) -> object:
@@ -26,8 +28,11 @@ def derive(func, mode: str, wrt) -> object:
     core = normalize(parsed)
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
-    fdef = reverse(core, activity, wrt_names, mode, derived_name(parsed, wrt_names, mode),
-                   as_tuple)
+    name = derived_name(parsed, wrt_names, mode)
+    if mode in FORWARD_MODES:
+        fdef = forward(core, activity, wrt_names, name, as_tuple)
+    else:
+        fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
     fdef = optimize(fdef)
     source = to_source([fdef], parsed.filename)
     bindings = dict(core.binder.bound)
@@ -39,6 +44,8 @@ def derive(func, mode: str, wrt) -> object:
 
 def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:
     name = f"d{parsed.node.name}d{'_'.join(wrt)}"
+    if mode == "jvp":
+        return name + "_jvp"
     return f"value_and_{name}" if mode == "value_and_grad" else name
 
 

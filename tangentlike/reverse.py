@@ -45,7 +45,7 @@ from . import rules
 from .analyze import Activity, assignments, dependencies
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .runtime import zeros_like
+from .runtime import add_grads, zeros_like
 from .template import instantiate
 
 
@@ -80,6 +80,7 @@ class _Reverse:
         self.origin = None
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
+        self.indexed = _indexed_names(fn)  # subscripted values: maybe containers
         self.loop_depth = 0
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
@@ -199,7 +200,11 @@ class _Reverse:
             return []
         name = self.adj(target.id)
         if name in self.written:
-            value = gast.BinOp(left=_load(name), op=gast.Add(), right=value)
+            if target.id in self.indexed:   # may be a tuple or list: add elementwise
+                helper = _load(self.binder.name_for("add_grads", add_grads))
+                value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
+            else:
+                value = gast.BinOp(left=_load(name), op=gast.Add(), right=value)
         self.written.add(name)
         return [_assign(name, value)]
 
@@ -247,7 +252,7 @@ class _Reverse:
             return self.accumulate(value, _load(result))
         if isinstance(value, (gast.Constant, gast.Attribute)):
             return []   # a constant or a global: nothing to differentiate
-        primitive, inputs, keywords = self.primitive(value)
+        primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None or rule.adjoint is None:
             qual = rules.registry.qualified_name(primitive)
@@ -256,8 +261,8 @@ class _Reverse:
                 hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it "
                 f"constant with tangentlike.rules.nondifferentiable({qual}), or wrap the "
                 "call in tl.stop_gradient(...)")
-        bind = self.bind(rule, target, inputs, keywords)
         template = rule.adjoint
+        bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]
 
         def dname(param):
@@ -397,59 +402,62 @@ class _Reverse:
             else:
                 marker.drop = True
 
-    # -- statements ----------------------------------------------------------------
-    def primitive(self, value):
-        """(primitive object, positional input expressions, keyword expressions)."""
-        if isinstance(value, gast.BinOp):
-            return BINOPS[type(value.op)], [value.left, value.right], {}
-        if isinstance(value, gast.UnaryOp):
-            return UNARYOPS[type(value.op)], [value.operand], {}
-        if isinstance(value, gast.Call):
-            return value.callee, list(value.args), {k.arg: k.value for k in value.keywords}
-        if isinstance(value, gast.Subscript):
-            return operator.getitem, [value.value, self.index_expression(value.slice)], {}
-        if isinstance(value, (gast.Tuple, gast.List)):
-            raise self.error("differentiating through a tuple or list literal is not "
-                             "supported yet", hint="use np.stack or separate variables")
-        raise self.error(f"cannot differentiate a `{type(value).__name__}` expression")
+def primitive_of(pass_, value):
+    """(primitive object, positional input expressions, keyword expressions) of a value
+    of the core language. ``pass_`` provides ``error`` and ``binder``."""
+    if isinstance(value, gast.BinOp):
+        return BINOPS[type(value.op)], [value.left, value.right], {}
+    if isinstance(value, gast.UnaryOp):
+        return UNARYOPS[type(value.op)], [value.operand], {}
+    if isinstance(value, gast.Call):
+        return value.callee, list(value.args), {k.arg: k.value for k in value.keywords}
+    if isinstance(value, gast.Subscript):
+        return operator.getitem, [value.value, index_expression(pass_, value.slice)], {}
+    if isinstance(value, (gast.Tuple, gast.List)):
+        raise pass_.error("differentiating through a tuple or list literal is not "
+                          "supported yet", hint="use np.stack or separate variables")
+    raise pass_.error(f"cannot differentiate a `{type(value).__name__}` expression")
 
-    def index_expression(self, index):
-        """A subscript's index as an ordinary expression (slices become slice(...))."""
-        if isinstance(index, gast.Slice):
-            parts = [p if p is not None else gast.Constant(value=None, kind=None)
-                     for p in (index.lower, index.upper, index.step)]
-            func = _load(self.binder.name_for("slice", builtins.slice))
-            return gast.Call(func=func, args=parts, keywords=[])
-        if isinstance(index, gast.Tuple):
-            return gast.Tuple(elts=[self.index_expression(e) for e in index.elts],
-                              ctx=gast.Load())
-        return index
 
-    def bind(self, rule, target, inputs, keywords) -> dict:
-        template = rule.adjoint
-        names = template.names[1:]
-        if len(inputs) > len(names):
-            raise self.error(f"`{rule.name}` is called with more positional arguments than "
-                             "its rule supports")
-        bind = {template.positional[0]: _load(target)}
-        bind.update(zip(names, inputs))
-        for key, value in keywords.items():
-            if key not in names:
-                raise self.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                                 hint="call it without that keyword")
-            bind[key] = value
-        used = {n.id for s in template.body for n in gast.walk(s) if isinstance(n, gast.Name)}
-        for key, default in template.keywords.items():
-            if key not in bind:
-                bind[key] = gast.Constant(value=default, kind=None)
-            elif key not in used and not (isinstance(bind[key], gast.Constant)
-                                          and bind[key].value == default):
-                raise self.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                                 hint="call it without that keyword")
-        missing = [n for n in template.positional[1:] if n not in bind]
-        if missing:
-            raise self.error(f"`{rule.name}` is called without its argument `{missing[0]}`")
-        return bind
+def index_expression(pass_, index):
+    """A subscript's index as an ordinary expression (slices become slice(...))."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        func = _load(pass_.binder.name_for("slice", builtins.slice))
+        return gast.Call(func=func, args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_expression(pass_, e) for e in index.elts],
+                          ctx=gast.Load())
+    return index
+
+
+def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
+    """Map a template's parameters to the call's result and argument expressions."""
+    names = template.names[1:]
+    if len(inputs) > len(names):
+        raise pass_.error(f"`{rule.name}` is called with more positional arguments than "
+                          "its rule supports")
+    bind = {template.positional[0]: _load(target)}
+    bind.update(zip(names, inputs))
+    for key, value in keywords.items():
+        if key not in names:
+            raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
+                              hint="call it without that keyword")
+        bind[key] = value
+    used = {n.id for s in template.body for n in gast.walk(s) if isinstance(n, gast.Name)}
+    for key, default in template.keywords.items():
+        if key not in bind:
+            bind[key] = gast.Constant(value=default, kind=None)
+            bind[key].from_default = True
+        elif key not in used and not (isinstance(bind[key], gast.Constant)
+                                      and bind[key].value == default):
+            raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
+                              hint="call it without that keyword")
+    missing = [n for n in template.positional[1:] if n not in bind]
+    if missing:
+        raise pass_.error(f"`{rule.name}` is called without its argument `{missing[0]}`")
+    return bind
 
 
 def _single_assignments(fn) -> set:
@@ -475,6 +483,11 @@ def _single_assignments(fn) -> set:
     single -= set(fn.params)
     single |= {p for p in fn.params if p not in counts and p not in nested}
     return single
+
+
+def _indexed_names(fn) -> set:
+    return {node.value.id for node in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)}
 
 
 def _first_definitions(fn) -> set:

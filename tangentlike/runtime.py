@@ -30,10 +30,22 @@ def unbroadcast(g, x):
     return np.reshape(g, target)
 
 
+def broadcast_like(t, y):
+    """A tangent ``t`` widened to the shape of its primal ``y`` (after a zero was dropped)."""
+    shape = _shape(y)
+    if _shape(t) == shape:
+        return t
+    return np.broadcast_to(t, shape)
+
+
 def zeros_like(x):
     """The zero derivative of ``x``: 0.0 for a Python number, an array for an array."""
     if isinstance(x, (float, int)):
         return 0.0
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
 
 
@@ -90,3 +102,15 @@ def _is_basic(index) -> bool:
     if isinstance(index, np.ndarray):
         return index.dtype == bool
     return not isinstance(index, list)
+
+
+def add_grads(a, b):
+    """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return type(a)(add_grads(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: add_grads(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
+                for k in {**a, **b}}
+    if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
+        return b
+    return a + b

@@ -92,7 +92,8 @@ def is_derivative(node) -> Optional[str]:
 
 def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[gast.expr]],
                 write: Callable[[str, gast.expr], list], fresh: Callable[[str], str],
-                global_name: Callable[[str, Any], str]) -> list:
+                global_name: Callable[[str, Any], str],
+                simplify: Callable[[gast.expr], gast.expr] = None) -> list:
     """Expand ``template`` into statements.
 
     bind: parameter -> expression of the user's code (a Name or a Constant).
@@ -100,7 +101,10 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
     write(param, expr): the statements that add ``expr`` to d[param]; [] drops it.
     fresh(hint): a new unused name for a template temporary.
     global_name(name, obj): the name under which the generated code reaches a global.
+    simplify(expr): applied to every computed value (tangent rules drop zeros with it);
+        a temporary that simplifies to the zero placeholder is zero where it is read.
     """
+    simplify = simplify or (lambda e: e)
     body = copy.deepcopy(template.body)
     params = set(template.names)
     local_names = {}
@@ -117,7 +121,13 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
             contributions = {}
             _lift_writes(stmt, contributions, fresh)
             local_names.update({n: n for n in contributions.values()})
-            out.append(substitute(stmt))
+            stmt = substitute(stmt)
+            for node in gast.walk(stmt):
+                if isinstance(node, gast.Assign):
+                    node.value = simplify(node.value)
+                    if is_zero(node.value):
+                        node.value = gast.Constant(value=0.0, kind=None)
+            out.append(stmt)
             for param, name in contributions.items():
                 out.extend(write(param, gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                                   type_comment=None)))
@@ -126,12 +136,55 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
             target = stmt.targets[0]
             param = is_derivative(target)
             if param is not None:
-                out.extend(write(param, substitute(stmt.value)))
+                out.extend(write(param, simplify(substitute(stmt.value))))
                 continue
             if isinstance(target, gast.Name):
-                local_names.setdefault(target.id, fresh(target.id))
+                value = simplify(substitute(stmt.value))
+                if is_zero(value):
+                    local_names[target.id] = ZERO_NAME
+                    continue
+                local_names[target.id] = fresh(target.id)
+                stmt.value = value
+                stmt.targets = [gast.Name(id=local_names[target.id], ctx=gast.Store(),
+                                          annotation=None, type_comment=None)]
+                out.append(stmt)
+                continue
         out.append(substitute(stmt))
+    for stmt in out:
+        _drop_default_keywords(stmt, template.namespace)
     return out
+
+
+def _drop_default_keywords(tree, namespace):
+    """``np.sum(g, axis=None)`` -> ``np.sum(g)``: a keyword the user did not pass whose
+    value is also the called function's own default."""
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Call) and node.keywords:
+            node.keywords = [k for k in node.keywords
+                             if not (getattr(k.value, "from_default", False)
+                                     and _default_of(node.func, k.arg, namespace) == k.value.value)]
+
+
+_NO_VALUE = object()
+
+
+def _default_of(func, keyword, namespace):
+    path = []
+    while isinstance(func, gast.Attribute):
+        path.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id not in namespace:
+        return _NO_VALUE
+    obj = namespace[func.id]
+    for attr in reversed(path):
+        obj = getattr(obj, attr, None)
+    try:
+        param = inspect.signature(obj).parameters.get(keyword)
+    except (TypeError, ValueError):
+        return _NO_VALUE
+    if param is None or param.default is inspect.Parameter.empty:
+        return _NO_VALUE
+    return param.default
 
 
 def _lift_writes(stmt, names: dict, fresh) -> set:
@@ -177,6 +230,8 @@ class _Substitute(gast.NodeTransformer):
         if node.id in self.params:
             return copy.deepcopy(self.bind[node.id])
         if node.id in self.local_names:
+            if self.local_names[node.id] == ZERO_NAME:
+                return zero()
             node.id = self.local_names[node.id]
             return node
         if isinstance(node.ctx, gast.Store):
@@ -220,3 +275,96 @@ def static_value(expr, bind: dict) -> Any:
     tree = gast.Expression(body=copy.deepcopy(expr))
     code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
     return eval(code, {"__builtins__": {}}, env)
+
+
+# -- zeros in tangent templates --------------------------------------------------------
+ZERO_NAME = "__tangentlike_zero__"
+
+
+def zero() -> gast.Name:
+    """The placeholder for ``d[x]`` of an ``x`` that carries no derivative."""
+    return gast.Name(id=ZERO_NAME, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def is_zero(node) -> bool:
+    return isinstance(node, gast.Name) and node.id == ZERO_NAME
+
+
+def _has_zero(node) -> bool:
+    return any(is_zero(n) for n in gast.walk(node))
+
+
+def drop_zeros(expr, tangent_names: set):
+    """Simplify an expression that is linear in tangents, some of them zero.
+
+    ``z + 0 -> z``, ``0 * a -> 0``, ``f(0) -> 0`` when all of ``f``'s tangent arguments
+    are zero, otherwise the zero becomes the constant ``0.0``. Returns the simplified
+    expression (possibly the zero placeholder itself).
+    """
+    if not _has_zero(expr):
+        return expr
+    return _DropZeros(tangent_names).visit(expr)
+
+
+class _DropZeros(gast.NodeTransformer):
+    def __init__(self, tangent_names):
+        self.tangent_names = tangent_names
+
+    def carries_tangent(self, node) -> bool:
+        return any(is_zero(n) or (isinstance(n, gast.Name) and n.id in self.tangent_names)
+                   for n in gast.walk(node))
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = is_zero(node.left), is_zero(node.right)
+        if isinstance(node.op, gast.Add):
+            if left:
+                return node.right
+            if right:
+                return node.left
+        elif isinstance(node.op, gast.Sub):
+            if right:
+                return node.left
+            if left:
+                return gast.UnaryOp(op=gast.USub(), operand=node.right)
+        elif isinstance(node.op, (gast.Mult, gast.MatMult)):
+            if left or right:
+                return zero()
+        elif isinstance(node.op, (gast.Div, gast.FloorDiv)):
+            if left:
+                return zero()
+        if left or right:
+            return _as_constant_zero(node)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return zero() if is_zero(node.operand) else node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        return zero() if is_zero(node.value) else node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        args = list(node.args) + [k.value for k in node.keywords]
+        carrying = [a for a in args if self.carries_tangent(a)]
+        if carrying and all(is_zero(a) for a in carrying):
+            return zero()
+        return _as_constant_zero(node)
+
+
+def _as_constant_zero(node):
+    """Replace remaining zero placeholders directly below ``node`` by ``0.0``."""
+    for field, value in gast.iter_fields(node):
+        if is_zero(value):
+            setattr(node, field, gast.Constant(value=0.0, kind=None))
+        elif isinstance(value, list):
+            setattr(node, field, [gast.Constant(value=0.0, kind=None) if is_zero(v) else v
+                                  for v in value])
+        elif isinstance(value, gast.keyword) and is_zero(value.value):
+            value.value = gast.Constant(value=0.0, kind=None)
+    for kw in getattr(node, "keywords", []) or []:
+        if is_zero(kw.value):
+            kw.value = gast.Constant(value=0.0, kind=None)
+    return node

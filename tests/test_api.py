@@ -502,9 +502,6 @@ def pair_product(p):
     return a * b * 3.0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the gradient w.r.t. a tuple argument is silently "
-                   "wrong: adjoints of the elements are joined with tuple `+` "
-                   "(concatenation), giving (0.0, 6.0, 15.0, 0.0) for (2.0, 5.0)")
 @pytest.mark.parametrize("container", [tuple, list])
 def test_gradient_wrt_container_is_right_or_refused(container):
     try:

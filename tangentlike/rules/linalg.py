@@ -11,7 +11,7 @@ import numpy as np
 
 from ..template import d
 from .domains import real
-from .registry import adjoint, nondifferentiable
+from .registry import adjoint, nondifferentiable, tangent
 
 
 def as_row(a):
@@ -45,6 +45,11 @@ def dot(z, a, b):
     d[b] = np.reshape(np.dot(np.transpose(as_row(a)), g), np.shape(b))
 
 
+@tangent(np.dot, np.matmul, operator.matmul)
+def dot_tangent(z, a, b):
+    d[z] = np.dot(d[a], b) + np.dot(a, d[b])
+
+
 def _vector_cases(rng):
     return [((real(rng, (3,)),), {}), ((real(rng, (2, 3)),), {})]
 
@@ -52,3 +57,13 @@ def _vector_cases(rng):
 @adjoint(as_row, as_column, cases=_vector_cases)
 def as_matrix(y, a):
     d[a] = np.reshape(d[y], np.shape(a))
+
+
+@tangent(as_row)
+def as_row_tangent(y, a):
+    d[y] = as_row(d[a])
+
+
+@tangent(as_column)
+def as_column_tangent(y, a):
+    d[y] = as_column(d[a])

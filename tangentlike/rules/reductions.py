@@ -7,7 +7,7 @@ import numpy as np
 
 from ..template import d
 from .domains import real
-from .registry import adjoint
+from .registry import adjoint, tangent
 
 
 def _reduction_cases(rng):
@@ -25,6 +25,14 @@ def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
         d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x))
 
 
+@tangent(np.sum)
+def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    if keepdims:
+        d[y] = np.sum(d[x], axis=axis, keepdims=True)
+    else:
+        d[y] = np.sum(d[x], axis=axis)
+
+
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
@@ -33,3 +41,11 @@ def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
         d[x] = np.broadcast_to(d[y], np.shape(x)) * (np.size(y) / np.size(x))
     else:
         d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x)) * (np.size(y) / np.size(x))
+
+
+@tangent(np.mean)
+def mean_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    if keepdims:
+        d[y] = np.mean(d[x], axis=axis, keepdims=True)
+    else:
+        d[y] = np.mean(d[x], axis=axis)

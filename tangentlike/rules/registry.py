@@ -19,6 +19,7 @@ class Rule:
     primitive: Any
     name: str
     adjoint: Optional[Template] = None
+    tangent: Optional[Template] = None
     # Example calls for the registry test: a function rng -> list of (args, kwargs).
     cases: Optional[Callable] = field(default=None, repr=False)
     # Arguments that are never differentiated (shapes, axes, conditions), by position.
@@ -41,16 +42,52 @@ def qualified_name(obj: Any) -> str:
     return f"{module}.{name}"
 
 
+def _rule(prim) -> Rule:
+    if prim not in RULES:
+        RULES[prim] = Rule(prim, qualified_name(prim))
+    return RULES[prim]
+
+
 def adjoint(*primitives, cases: Callable = None, static_args: tuple = ()):
-    """Register the decorated template as the adjoint of each primitive."""
+    """Register the decorated template as the adjoint (reverse-mode rule) of each
+    primitive: its body assigns ``d[input]`` from ``d[result]``."""
 
     def register(func):
         template = Template.from_function(func)
         for prim in primitives:
-            RULES[prim] = Rule(prim, qualified_name(prim), template, cases, static_args)
+            rule = _rule(prim)
+            rule.adjoint = template
+            rule.cases = cases if cases is not None else rule.cases
+            rule.static_args = static_args or rule.static_args
         return func
 
     return register
+
+
+def tangent(*primitives, cases: Callable = None, static_args: tuple = ()):
+    """Register the decorated template as the tangent (forward-mode rule) of each
+    primitive: its body assigns ``d[result]`` from ``d[inputs]``. A ``d[input]`` of an
+    input that carries no derivative is zero, and the engine simplifies it away."""
+
+    def register(func):
+        template = Template.from_function(func)
+        for prim in primitives:
+            rule = _rule(prim)
+            rule.tangent = template
+            rule.cases = cases if cases is not None else rule.cases
+            rule.static_args = static_args or rule.static_args
+        return func
+
+    return register
+
+
+def modes(rule: Rule) -> set:
+    out = set()
+    if rule.adjoint is not None:
+        out.add("reverse")
+    if rule.tangent is not None:
+        out.add("forward")
+    return out
 
 
 def nondifferentiable(*primitives) -> None:

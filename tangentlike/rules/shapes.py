@@ -3,10 +3,10 @@ import operator
 
 import numpy as np
 
-from ..runtime import add_at, astype, unbroadcast
+from ..runtime import add_at, add_grads, astype, broadcast_like, unbroadcast
 from ..template import d
 from .domains import real
-from .registry import adjoint
+from .registry import adjoint, tangent
 
 
 def _reshape_cases(rng):
@@ -17,6 +17,11 @@ def _reshape_cases(rng):
 @adjoint(np.reshape, cases=_reshape_cases, static_args=(1,))
 def reshape(y, a, shape, order="C"):
     d[a] = np.reshape(d[y], np.shape(a), order=order)
+
+
+@tangent(np.reshape)
+def reshape_tangent(y, a, shape, order="C"):
+    d[y] = np.reshape(d[a], shape, order=order)
 
 
 def _transpose_cases(rng):
@@ -32,6 +37,11 @@ def transpose(y, a, axes=None):
         d[a] = np.transpose(d[y], np.argsort(axes))
 
 
+@tangent(np.transpose)
+def transpose_tangent(y, a, axes=None):
+    d[y] = np.transpose(d[a], axes)
+
+
 def _expand_dims_cases(rng):
     return [((real(rng, (3,)), 0), {}), ((real(rng, (2, 3)), (0, -1)), {})]
 
@@ -39,6 +49,11 @@ def _expand_dims_cases(rng):
 @adjoint(np.expand_dims, cases=_expand_dims_cases, static_args=(1,))
 def expand_dims(y, a, axis):
     d[a] = np.reshape(d[y], np.shape(a))
+
+
+@tangent(np.expand_dims)
+def expand_dims_tangent(y, a, axis):
+    d[y] = np.expand_dims(d[a], axis)
 
 
 def _broadcast_to_cases(rng):
@@ -51,6 +66,11 @@ def broadcast_to(y, array, shape):
     d[array] = unbroadcast(d[y], array)
 
 
+@tangent(np.broadcast_to)
+def broadcast_to_tangent(y, array, shape):
+    d[y] = np.broadcast_to(d[array], shape)
+
+
 def _unbroadcast_cases(rng):
     return [((real(rng, (2, 3)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, ())), {}),
             ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
@@ -61,9 +81,34 @@ def unbroadcast_(y, g, x):
     d[g] = np.broadcast_to(d[y], np.shape(g))
 
 
+@tangent(unbroadcast)
+def unbroadcast_tangent(y, g, x):
+    d[y] = unbroadcast(d[g], x)
+
+
+def _broadcast_like_cases(rng):
+    return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, ()), real(rng, (3,))), {}),
+            ((real(rng, (3,)), real(rng, (3,))), {})]
+
+
+@adjoint(broadcast_like, cases=_broadcast_like_cases, static_args=(1,))
+def broadcast_like_(z, t, y):
+    d[t] = unbroadcast(d[z], t)
+
+
+@tangent(broadcast_like)
+def broadcast_like_tangent(z, t, y):
+    d[z] = broadcast_like(d[t], y)
+
+
 @adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
 def astype_(y, x, dtype):
     d[x] = d[y]
+
+
+@tangent(astype)
+def astype_tangent(y, x, dtype):
+    d[y] = d[x]
 
 
 def _getitem_cases(rng):
@@ -78,6 +123,11 @@ def getitem(y, x, index):
     d[x] = add_at(d[y], x, index)
 
 
+@tangent(operator.getitem)
+def getitem_tangent(y, x, index):
+    d[y] = d[x][index]
+
+
 def _add_at_cases(rng):
     return [((real(rng, (3,)), real(rng, (4, 3)), 1), {}),
             ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
@@ -86,3 +136,23 @@ def _add_at_cases(rng):
 @adjoint(add_at, cases=_add_at_cases, static_args=(1, 2))
 def add_at_(y, g, x, index):
     d[g] = d[y][index]
+
+
+@tangent(add_at)
+def add_at_tangent(y, g, x, index):
+    d[y] = add_at(d[g], x, index)
+
+
+def _add_grads_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, ()), real(rng, ())), {})]
+
+
+@adjoint(add_grads, cases=_add_grads_cases)
+def add_grads_(y, a, b):
+    d[a] = d[y]
+    d[b] = d[y]
+
+
+@tangent(add_grads)
+def add_grads_tangent(y, a, b):
+    d[y] = add_grads(d[a], d[b])

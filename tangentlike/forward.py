@@ -1,0 +1,183 @@
+"""forward: the core language -> a function that computes tangents (forward mode).
+
+Consumes a :class:`~tangentlike.normalize.Normalized` function, its
+:class:`~tangentlike.analyze.Activity` and the ``wrt`` parameters. Produces a
+``gast.FunctionDef`` that takes the primal arguments and the input tangent(s) and
+returns the output tangent: the primal program with, beside each active statement, the
+statement that computes its tangent. Control flow keeps its shape: a loop of the
+derivative is the user's loop with a tangent line under each primal line.
+
+Conventions: ``dx`` is the tangent of ``x``. An input without a tangent contributes
+zero, which the rule engine simplifies away (``dx * y + x * 0`` is ``dx * y``); when a
+zero was dropped from a broadcasting operation the result is widened to its primal's
+shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
+"""
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from . import rules
+from .analyze import Activity, dependencies
+from .normalize import Normalized
+from .reverse import _assign, _load, primitive_of, bind_arguments
+from .runtime import broadcast_like, zeros_like
+from .template import drop_zeros, instantiate, is_zero, zero
+
+
+def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
+            as_tuple: bool = False) -> gast.FunctionDef:
+    """Build the tangent function (see the module docstring)."""
+    return _Forward(fn, activity, wrt, as_tuple).build(name)
+
+
+class _Forward:
+    def __init__(self, fn, activity, wrt, as_tuple):
+        self.fn, self.activity, self.wrt, self.as_tuple = fn, activity, wrt, as_tuple
+        self.namer, self.binder = fn.namer, fn.binder
+        self.tangent_names = {}
+        self.origin = None
+
+    def error(self, message, hint=None):
+        return self.fn.parsed.error(message, self.origin, hint)
+
+    def tan(self, name: str) -> str:
+        if name not in self.tangent_names:
+            self.tangent_names[name] = self.namer.fresh("d" + name)
+        return self.tangent_names[name]
+
+    def carries(self, atom) -> bool:
+        """Whether an atom has a (nonzero) tangent."""
+        return isinstance(atom, gast.Name) and atom.id in self.activity.varied
+
+    def zeros_like(self, name: str):
+        helper = self.binder.name_for("zeros_like", zeros_like)
+        return gast.Call(func=_load(helper), args=[_load(name)], keywords=[])
+
+    # -- the function ---------------------------------------------------------
+    def build(self, name: str) -> gast.FunctionDef:
+        body = self.fn.body
+        ret = body[-1]
+        for p in self.wrt:
+            self.tan(p)
+        if len(self.wrt) == 1 and not self.as_tuple:
+            seed = self.tan(self.wrt[0])
+            unpack = []
+        else:
+            seed = self.namer.fresh("tangents")
+            unpack = [_assign(self.tan(p), gast.Subscript(
+                value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
+                for i, p in enumerate(self.wrt)]
+        for s in unpack:
+            s.phase, s.origin = "primal", None
+        stmts = unpack + self.block(body[:-1])
+        self.origin = ret.origin
+        value = ret.value
+        if isinstance(value, gast.Tuple):
+            result = gast.Tuple(elts=[self.output(e) for e in value.elts], ctx=gast.Load())
+        else:
+            result = self.output(value)
+        out = gast.Return(value=result)
+        out.origin, out.phase = ret.origin, "primal"
+        return self.function(name, seed, stmts + [out])
+
+    def output(self, atom):
+        if self.carries(atom):
+            return _load(self.tan(atom.id))
+        if isinstance(atom, gast.Name):
+            return self.zeros_like(atom.id)
+        helper = self.binder.name_for("zeros_like", zeros_like)
+        return gast.Call(func=_load(helper), args=[copy.deepcopy(atom)], keywords=[])
+
+    def function(self, name, seed, body) -> gast.FunctionDef:
+        user = self.fn.parsed.node.args
+        params = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
+                  for a in user.posonlyargs + user.args]
+        params.append(gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None))
+        kwonly = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
+                  for a in user.kwonlyargs]
+        args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=kwonly,
+                              kw_defaults=[copy.deepcopy(v) for v in user.kw_defaults],
+                              kwarg=None, defaults=[])
+        fdef = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+        fdef.lineno = self.fn.parsed.node.lineno
+        return fdef
+
+    # -- statements ------------------------------------------------------------------
+    def block(self, stmts) -> list:
+        out = []
+        for stmt in stmts:
+            self.origin = stmt.origin
+            for s in self.statement(stmt):
+                s.phase = "primal"
+                if getattr(s, "origin", None) is None:
+                    s.origin = stmt.origin
+                out.append(s)
+        return out
+
+    def statement(self, stmt) -> list:
+        if isinstance(stmt, gast.Assign):
+            return [copy.deepcopy(stmt)] + self.tangent(stmt)
+        if isinstance(stmt, gast.If):
+            return [gast.If(test=copy.deepcopy(stmt.test), body=self.block(stmt.body),
+                            orelse=self.block(stmt.orelse))]
+        if isinstance(stmt, gast.For):
+            return [gast.For(target=copy.deepcopy(stmt.target), iter=copy.deepcopy(stmt.iter),
+                             body=self.block(stmt.body), orelse=[], type_comment=None)]
+        if isinstance(stmt, gast.While):
+            return [gast.While(test=copy.deepcopy(stmt.test), body=self.block(stmt.body),
+                               orelse=[])]
+        return [copy.deepcopy(stmt)]
+
+    def tangent(self, stmt) -> list:
+        target = stmt.targets[0].id
+        if not self.activity.is_active(target):
+            return []
+        result = self.tan(target)
+        value = stmt.value
+        deps = dependencies(value, stmt)
+        if not any(d in self.activity.varied for d in deps):
+            return [_assign(result, self.zeros_like(target))]
+        if isinstance(value, gast.Name):
+            return [_assign(result, _load(self.tan(value.id)))]
+        primitive, inputs, keywords = primitive_of(self, value)
+        rule = rules.lookup(primitive)
+        if rule is None or rule.tangent is None:
+            qual = rules.registry.qualified_name(primitive)
+            raise self.error(
+                f"no forward-mode (tangent) rule for `{qual}`",
+                hint=f"register one with @tangentlike.rules.tangent({qual}), or use "
+                "reverse mode (tl.grad / tl.vjp)")
+        template = rule.tangent
+        bind = bind_arguments(self, rule, template, target, inputs, keywords)
+        result_param = template.positional[0]
+        dropped = []
+
+        def dname(param):
+            if param == result_param:
+                raise self.error(f"the tangent rule of `{rule.name}` reads its own result's "
+                                 "tangent")
+            atom = bind[param]
+            if self.carries(atom):
+                return _load(self.tan(atom.id))
+            if not isinstance(atom, gast.Constant):   # a constant cannot widen the shape
+                dropped.append(param)
+            return zero()
+
+        def write(param, expr):
+            if is_zero(expr):
+                return [_assign(result, self.zeros_like(target))]
+            if dropped:
+                helper = self.binder.name_for("broadcast_like", broadcast_like)
+                expr = gast.Call(func=_load(helper), args=[expr, _load(target)], keywords=[])
+            return [_assign(result, expr)]
+
+        tangents = set(self.tangent_names.values())
+
+        def simplify(expr):
+            return drop_zeros(expr, tangents)
+
+        return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
+                           simplify)
