@@ -380,8 +380,6 @@ def test_gradient_keeps_float32_dtype():
     assert tl.grad(f)(x).dtype == np.float32
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: gradients made by np.broadcast_to (e.g. of "
-                   "np.sum) are read-only views, so `g *= lr` raises 'output array is read-only'")
 def test_gradient_array_is_writable():
     def f(x):
         return np.sum(x)

@@ -26,6 +26,10 @@ def as_column(b):
 
 def product_shape(a, b):
     """The shape of ``as_row(a) @ as_column(b)``."""
+    if not (1 <= np.ndim(a) <= 2 and 1 <= np.ndim(b) <= 2):
+        raise ValueError(
+            "tangentlike differentiates np.dot, np.matmul and @ for 1-D and 2-D operands; "
+            f"got {np.ndim(a)}-D and {np.ndim(b)}-D (use * for a scalar, or np.einsum)")
     return (np.shape(as_row(a))[0], np.shape(as_column(b))[1])
 
 

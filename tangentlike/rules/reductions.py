@@ -1,7 +1,8 @@
 """Reductions over all elements or over ``axis`` (an int or a tuple), with ``keepdims``.
 
 The adjoint spreads ``d[y]`` back over the reduced axes: ``np.expand_dims`` restores
-them (unless ``keepdims`` kept them) and ``np.broadcast_to`` repeats the values.
+them (unless ``keepdims`` kept them) and ``np.full`` repeats the values into a new,
+writable array (a broadcast view would be read-only in the user's hands).
 """
 import numpy as np
 
@@ -20,9 +21,9 @@ def _reduction_cases(rng):
 @adjoint(np.sum, cases=_reduction_cases)
 def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None or keepdims:
-        d[x] = np.broadcast_to(d[y], np.shape(x))
+        d[x] = np.full(np.shape(x), d[y])
     else:
-        d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x))
+        d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis))
 
 
 @tangent(np.sum)
@@ -36,11 +37,11 @@ def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
-        d[x] = np.broadcast_to(d[y], np.shape(x)) / np.size(x)
+        d[x] = np.full(np.shape(x), d[y] / np.size(x))
     elif keepdims:
-        d[x] = np.broadcast_to(d[y], np.shape(x)) * (np.size(y) / np.size(x))
+        d[x] = np.full(np.shape(x), d[y] * (np.size(y) / np.size(x)))
     else:
-        d[x] = np.broadcast_to(np.expand_dims(d[y], axis), np.shape(x)) * (np.size(y) / np.size(x))
+        d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)))
 
 
 @tangent(np.mean)

@@ -156,3 +156,18 @@ def add_grads_(y, a, b):
 @tangent(add_grads)
 def add_grads_tangent(y, a, b):
     d[y] = add_grads(d[a], d[b])
+
+
+def _full_cases(rng):
+    return [(((2, 3), real(rng, ())), {}), (((2, 3), real(rng, (3,))), {}),
+            (((3,), real(rng, (3,))), {})]
+
+
+@adjoint(np.full, cases=_full_cases, static_args=(0,))
+def full(y, shape, fill_value):
+    d[fill_value] = unbroadcast(d[y], fill_value)
+
+
+@tangent(np.full)
+def full_tangent(y, shape, fill_value):
+    d[y] = np.full(shape, d[fill_value])
