@@ -39,8 +39,9 @@ class _Forward:
         self.tangent_names = {}
         self.origin = None
 
-    def error(self, message, hint=None):
-        return self.fn.parsed.error(message, self.origin, hint)
+    def error(self, message, hint=None, node=None):
+        where = node if getattr(node, "lineno", None) is not None else self.origin
+        return self.fn.parsed.error(message, where, hint)
 
     def tan(self, name: str) -> str:
         if name not in self.tangent_names:
@@ -147,7 +148,7 @@ class _Forward:
         if rule is None or rule.tangent is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(
-                f"no forward-mode (tangent) rule for `{qual}`",
+                f"no forward-mode (tangent) rule for `{qual}`", node=value,
                 hint=f"register one with @tangentlike.rules.tangent({qual}), or use "
                 "reverse mode (tl.grad / tl.vjp)")
         template = rule.tangent

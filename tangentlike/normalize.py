@@ -519,7 +519,7 @@ class _Normalizer:
         return isinstance(node, gast.Name) and node.id in self.user_locals
 
     def expr_Attribute(self, node):
-        if not self._is_local_ref(node):
+        if self._is_global_ref(node):
             # A global reference such as np.pi: a constant atom.
             if resolve_static(self.parsed, node) is MISSING:
                 raise self.error(f"cannot resolve `{_dotted(node)}`", node,
@@ -536,9 +536,15 @@ class _Normalizer:
     def expr_Call(self, node):
         return self.call(node)
 
+    def _is_global_ref(self, node) -> bool:
+        """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""
+        while isinstance(node, gast.Attribute):
+            node = node.value
+        return isinstance(node, gast.Name) and node.id not in self.user_locals
+
     def call(self, node):
         func = node.func
-        if isinstance(func, gast.Attribute) and self._is_local_ref(func.value):
+        if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             return self.method_call(node)
         if self._is_local_ref(func):
             raise self.error("calling a local function is not supported yet", node,
@@ -567,8 +573,8 @@ class _Normalizer:
         if name == "astype":
             obj = self.atom(func.value)
             args = [self.atom(a) for a in node.args]
-            call = gast.Call(func=gast.Attribute(value=obj, attr="astype", ctx=gast.Load()),
-                             args=args, keywords=[])
+            call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
+                             args=[obj] + args, keywords=[])
             call.callee = astype
             return call
         if name not in METHODS:

@@ -194,7 +194,7 @@ def _strip_decorator(parsed: Parsed, dec) -> bool:
     target = dec.func if isinstance(dec, gast.Call) else dec
     obj = resolve_static(parsed, target)
     module = getattr(obj, "__module__", "") or ""
-    if module.split(".")[0] == "tangentlike":
+    if module.split(".")[0] == "tangentlike" or obj is staticmethod:
         return True
     raise parsed.error(
         "only tangentlike's own decorators can decorate a function that is differentiated",

@@ -85,8 +85,9 @@ class _Reverse:
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
 
-    def error(self, message, hint=None):
-        return self.fn.parsed.error(message, self.origin, hint)
+    def error(self, message, hint=None, node=None):
+        where = node if getattr(node, "lineno", None) is not None else self.origin
+        return self.fn.parsed.error(message, where, hint)
 
     def adj(self, name: str) -> str:
         if name not in self.adjoint_names:
@@ -257,7 +258,7 @@ class _Reverse:
         if rule is None or rule.adjoint is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(
-                f"no derivative rule for `{qual}`",
+                f"no derivative rule for `{qual}`", node=value,
                 hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it "
                 f"constant with tangentlike.rules.nondifferentiable({qual}), or wrap the "
                 "call in tl.stop_gradient(...)")

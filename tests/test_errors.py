@@ -375,8 +375,6 @@ def multi_line_comprehension(x):
     return np.sum(y)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a missing rule in a statement that spans several "
-                   "lines is reported at the statement's first line, not at the call's line")
 def test_missing_rule_in_multi_line_statement_points_at_the_call():
     assert_error_at_marker(multi_line_unknown_call)
 
@@ -391,9 +389,6 @@ class Holder:
         return np.sum(x * x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: tl.grad(Holder.static_loss) of a @staticmethod is "
-                   "refused ('only tangentlike's own decorators can decorate ...'), although the "
-                   "object passed is the plain, undecorated function")
 def test_staticmethod_function_can_be_differentiated():
     np.testing.assert_allclose(tl.grad(Holder.static_loss)(np.ones(2)), np.full(2, 2.0))
 
