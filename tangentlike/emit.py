@@ -19,6 +19,7 @@ import itertools
 import linecache
 import re
 import textwrap
+import types
 
 import gast
 
@@ -78,12 +79,17 @@ def _describe(origin, filename) -> str:
     return f"{short_filename(filename)}:{origin.lineno}: {line}"
 
 
-def compile_function(source: str, name: str, bindings: dict, user_globals: dict, label: str):
+def compile_function(source: str, name: str, bindings: dict, user_globals: dict, label: str,
+                     user_cells: dict = None):
     """Compile ``source`` (which defines ``name``) into a function.
 
     ``bindings`` maps the free names the code reads from outside the user's globals
-    (library objects, the user's closure variables) to their objects.
+    (library objects) to their objects; ``user_cells`` maps the user's closure variables
+    to the user's own cells, shared so that rebinding them later is seen, as in Python.
     """
+    user_cells = user_cells or {}
+    bindings = dict(bindings)
+    bindings.update({k: None for k in user_cells})
     filename = f"<tangentlike {name} of {label} #{next(_counter)}>"
     params = ", ".join(sorted(bindings))
     factory = "__tangentlike_factory__"
@@ -94,5 +100,12 @@ def compile_function(source: str, name: str, bindings: dict, user_globals: dict,
     namespace = {}
     exec(code, user_globals, namespace)
     func = namespace[factory](**bindings)
+    if user_cells:
+        cells = tuple(user_cells.get(var, cell)
+                      for var, cell in zip(func.__code__.co_freevars, func.__closure__))
+        shared = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                                    func.__defaults__, cells)
+        shared.__kwdefaults__ = func.__kwdefaults__
+        func = shared
     func.source = source
     return func

@@ -21,7 +21,7 @@ import gast
 from . import rules
 from .analyze import Activity, dependencies
 from .normalize import Normalized
-from .reverse import _assign, _load, primitive_of, bind_arguments
+from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import broadcast_like, zeros_like
 from .template import drop_zeros, instantiate, is_zero, zero
 
@@ -113,10 +113,11 @@ class _Forward:
             self.origin = stmt.origin
             for s in self.statement(stmt):
                 s.phase = "primal"
+                s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
                     s.origin = stmt.origin
                 out.append(s)
-        return out
+        return wrap_no_grad(out, self.binder)
 
     def statement(self, stmt) -> list:
         if isinstance(stmt, gast.Assign):

@@ -35,11 +35,12 @@ def derive(func, mode: str, wrt) -> object:
         fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
     fdef = optimize(fdef)
     source = to_source([fdef], parsed.filename)
-    bindings = dict(core.binder.bound)
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
-    bindings.update({k: v for k, v in parsed.closure.items() if k in used})
+    cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
+    user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
-    return compile_function(source, fdef.name, bindings, func.__globals__, label)
+    return compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
+                            user_cells)
 
 
 def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:

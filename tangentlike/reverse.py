@@ -45,7 +45,7 @@ from . import rules
 from .analyze import Activity, assignments, dependencies
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .runtime import add_grads, zeros_like
+from .runtime import add_grads, no_grad, require_scalar, zeros_like
 from .template import instantiate
 
 
@@ -115,6 +115,11 @@ class _Reverse:
         adjoint.extend(self.adjoint_block(body[:-1]))
         saved = self.saved_variables(adjoint)
         primal = self.primal_block(body[:-1], saved)
+        if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
+            check = gast.Expr(value=gast.Call(
+                func=_load(self.binder.name_for("require_scalar", require_scalar)),
+                args=[copy.deepcopy(ret.value)], keywords=[]))
+            primal.extend(self.mark_all([check], ret.origin, "primal"))
         self.resolve_restores(saved)
         if saved or self.trip_counters:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
@@ -164,6 +169,35 @@ class _Reverse:
             if getattr(s, "origin", None) is None:
                 s.origin = origin
         return stmts
+
+    def scalar_by_construction(self, value, seen=None) -> bool:
+        """Whether the output is a scalar whatever the inputs: a full reduction
+        (``np.sum(x)``), a ``math`` function, or arithmetic on such values. Only other
+        outputs need ``grad``'s run-time check that the output is a scalar."""
+        seen = set() if seen is None else seen
+        if isinstance(value, gast.Constant):
+            return True
+        if not isinstance(value, gast.Name) or value.id in seen:
+            return False
+        seen.add(value.id)
+        defs = [rhs for target, rhs, _ in assignments(self.fn.body) if target == value.id]
+        if len(defs) != 1:
+            return False
+        rhs = defs[0]
+        if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Name)):
+            operands = [rhs] if isinstance(rhs, gast.Name) else \
+                [rhs.left, rhs.right] if isinstance(rhs, gast.BinOp) else [rhs.operand]
+            return all(self.scalar_by_construction(o, seen) for o in operands)
+        if not isinstance(rhs, gast.Call):
+            return False
+        callee = getattr(rhs, "callee", None)
+        if getattr(callee, "__module__", None) == "math" or callee is float:
+            return True
+        reductions = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std",
+                      "logsumexp", "det", "trace", "norm"}
+        return (getattr(callee, "__name__", None) in reductions
+                and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
+                and not rhs.keywords and len(rhs.args) == 1)
 
     # -- seeds and results ----------------------------------------------------------
     def seed_name(self, value) -> str:
@@ -360,8 +394,10 @@ class _Reverse:
     def primal_block(self, stmts, saved) -> list:
         out = []
         for stmt in stmts:
-            out.extend(self.mark_all(self.primal(stmt, saved), stmt.origin, "primal"))
-        return out
+            for s in self.mark_all(self.primal(stmt, saved), stmt.origin, "primal"):
+                s.no_grad = getattr(stmt, "no_grad", False)
+                out.append(s)
+        return wrap_no_grad(out, self.binder)
 
     def primal(self, stmt, saved) -> list:
         if isinstance(stmt, gast.Assign):
@@ -459,6 +495,27 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
     if missing:
         raise pass_.error(f"`{rule.name}` is called without its argument `{missing[0]}`")
     return bind
+
+
+def wrap_no_grad(stmts: list, binder) -> list:
+    """Put runs of statements from ``with tl.no_grad():`` back in such a block, so that
+    differentiating the generated code again treats them as constants too."""
+    out, run = [], []
+    for stmt in stmts + [None]:
+        if stmt is not None and getattr(stmt, "no_grad", False):
+            run.append(stmt)
+            continue
+        if run:
+            ctx = gast.Call(func=_load(binder.name_for("no_grad", no_grad)), args=[],
+                            keywords=[])
+            block = gast.With(items=[gast.withitem(context_expr=ctx, optional_vars=None)],
+                              body=run, type_comment=None)
+            block.origin, block.phase = run[0].origin, run[0].phase
+            out.append(block)
+            run = []
+        if stmt is not None:
+            out.append(stmt)
+    return out
 
 
 def _single_assignments(fn) -> set:

@@ -38,6 +38,14 @@ def broadcast_like(t, y):
     return np.broadcast_to(t, shape)
 
 
+def require_scalar(value):
+    """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
+    if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "
+            "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+
+
 def zeros_like(x):
     """The zero derivative of ``x``: 0.0 for a Python number, an array for an array."""
     if isinstance(x, (float, int)):

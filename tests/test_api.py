@@ -268,9 +268,6 @@ def _closure_rebound_after_grad():
     return f, df
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a derived function snapshots closure values when "
-                   "it is made; a closure variable rebound afterwards is not seen (f uses c=2, "
-                   "df still uses c=1), unlike globals, which are read at call time")
 def test_closure_rebound_after_grad_is_seen():
     f, df = _closure_rebound_after_grad()
     assert f(1.0) == 2.0
@@ -389,10 +386,6 @@ def test_gradient_array_is_writable():
     np.testing.assert_allclose(g, np.full(3, 0.5))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: grad of a function with a non-scalar output is "
-                   "not refused: it silently returns the gradient of the sum of the outputs "
-                   "(before runtime.py's current edit, 2*x failed inside generated code with "
-                   "ValueError: cannot reshape array of size 1 into shape (3,))")
 @pytest.mark.parametrize("body", ["np.sin(x)", "2 * x"])
 def test_grad_of_non_scalar_output_is_a_clear_error(body):
     f = {"np.sin(x)": elementwise_sin, "2 * x": elementwise_double}[body]
