@@ -20,6 +20,7 @@ import gast
 
 from . import rules
 from .analyze import Activity, dependencies
+from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import broadcast_like, zeros_like
@@ -133,6 +134,18 @@ class _Forward:
                                orelse=[])]
         return [copy.deepcopy(stmt)]
 
+    def tangent_call(self, value, result) -> list:
+        """``dy = dgda_b_jvp(a, b, (da, db))``: the callee's own derived jvp (calls.py)."""
+        site = bind_call(self, value, self.carries)
+        helper = derived_call(self, site, "jvp", value)
+        tangents = gast.Tuple(elts=[_load(self.tan(site.positional[i].id)) for i in site.active],
+                              ctx=gast.Load())
+        call = gast.Call(func=helper, args=[copy.deepcopy(a) for a in site.positional]
+                         + [tangents],
+                         keywords=[gast.keyword(arg=k, value=copy.deepcopy(v))
+                                   for k, v in site.keywords.items()])
+        return [_assign(result, call)]
+
     def tangent(self, stmt) -> list:
         target = stmt.targets[0].id
         if not self.activity.is_active(target):
@@ -144,8 +157,14 @@ class _Forward:
             return [_assign(result, self.zeros_like(target))]
         if isinstance(value, gast.Name):
             return [_assign(result, _load(self.tan(value.id)))]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            elts = [_load(self.tan(e.id)) if self.carries(e) else self.output(e)
+                    for e in value.elts]
+            return [_assign(result, type(value)(elts=elts, ctx=gast.Load()))]
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
+        if rule is None and is_user_function(primitive):
+            return self.tangent_call(value, result)
         if rule is None or rule.tangent is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gast
 
 from .analyze import analyze
+from .calls import under_way
 from .emit import compile_function, to_source
 from .forward import forward
 from .errors import short_filename
@@ -29,10 +30,12 @@ def derive(func, mode: str, wrt) -> object:
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
-    if mode in FORWARD_MODES:
-        fdef = forward(core, activity, wrt_names, name, as_tuple)
-    else:
-        fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
+    wrt_key = tuple(wrt) if as_tuple else (wrt,)
+    with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
+        if mode in FORWARD_MODES:
+            fdef = forward(core, activity, wrt_names, name, as_tuple)
+        else:
+            fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
     fdef = optimize(fdef)
     source = to_source([fdef], parsed.filename)
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}

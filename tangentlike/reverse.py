@@ -43,6 +43,7 @@ import gast
 
 from . import rules
 from .analyze import Activity, assignments, dependencies
+from .calls import bind_call, derived_call, is_user_function
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
 from .runtime import add_grads, no_grad, require_scalar, zeros_like
@@ -287,8 +288,17 @@ class _Reverse:
             return self.accumulate(value, _load(result))
         if isinstance(value, (gast.Constant, gast.Attribute)):
             return []   # a constant or a global: nothing to differentiate
+        if isinstance(value, (gast.Tuple, gast.List)):   # t = (a, b): ba += bt[0], ...
+            out = []
+            for i, elt in enumerate(value.elts):
+                item = gast.Subscript(value=_load(result), slice=gast.Constant(value=i, kind=None),
+                                      ctx=gast.Load())
+                out.extend(self.accumulate(elt, item))
+            return out
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
+        if rule is None and is_user_function(primitive):
+            return self.adjoint_call(value, result)
         if rule is None or rule.adjoint is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(
@@ -307,6 +317,24 @@ class _Reverse:
             return self.accumulate(bind[param], expr)
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for)
+
+    def adjoint_call(self, value, result) -> list:
+        """``ba_, bb_ = dgda_b(a, b, by)``: the callee's own derived vjp (calls.py)."""
+        site = bind_call(self, value, lambda e: isinstance(e, gast.Name)
+                         and e.id in self.activity.varied)
+        if not site.active:
+            return []
+        helper = derived_call(self, site, "vjp", value)
+        parts = [self.namer.fresh("b" + site.positional[i].id + "_") for i in site.active]
+        call = gast.Call(func=helper, args=[copy.deepcopy(a) for a in site.positional]
+                         + [_load(result)],
+                         keywords=[gast.keyword(arg=k, value=copy.deepcopy(v))
+                                   for k, v in site.keywords.items()])
+        target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
+        out = [gast.Assign(targets=[target], value=call, type_comment=None)]
+        for i, part in zip(site.active, parts):
+            out.extend(self.accumulate(site.positional[i], _load(part)))
+        return out
 
     def adjoint_if(self, stmt) -> list:
         before = set(self.written)

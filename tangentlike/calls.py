@@ -1,0 +1,112 @@
+"""Calls of the user's own functions: differentiated by derived functions, recursively.
+
+A call ``y = g(a, b)`` of a Python function with source gets no rule: its adjoint is
+``ba_, bb_ = dgda_b(a, b, by)``, where ``dgda_b = tl.vjp(g, wrt=<active arguments>)``
+is derived by the same pipeline (and cached), and its tangent is
+``dy = dgda_b_jvp(a, b, (da, db))``. The callee recomputes its own primal values
+inside its derivative (joint mode), so nothing about its internals is stored by the
+caller. A function that calls itself refers to its own derived function by name, so
+recursion of any data-independent depth works.
+"""
+from __future__ import annotations
+
+import contextvars
+import inspect
+import types
+from dataclasses import dataclass
+
+import gast
+
+from .errors import TransformError
+
+# (function, mode, wrt) of the derivations under way in this thread, innermost last.
+_under_way: contextvars.ContextVar = contextvars.ContextVar("tangentlike_under_way", default=())
+
+
+def is_user_function(obj) -> bool:
+    return isinstance(obj, types.FunctionType)
+
+
+@dataclass
+class CallSite:
+    func: types.FunctionType
+    positional: list        # an expression for every positional parameter
+    keywords: dict          # keyword-only parameter -> expression
+    active: tuple           # positions whose argument carries a derivative
+
+
+def bind_call(pass_, value, carries) -> CallSite:
+    """Bind the call's arguments to the callee's signature (defaults filled in)."""
+    func = value.callee
+    try:
+        sig = inspect.signature(func)
+        bound = sig.bind(*value.args, **{k.arg: k.value for k in value.keywords})
+    except (TypeError, ValueError) as exc:
+        raise pass_.error(f"cannot call `{func.__qualname__}` with these arguments: {exc}",
+                          node=value) from None
+    positional, keywords = [], {}
+    for name, param in sig.parameters.items():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            raise pass_.error(f"`{func.__qualname__}` takes *args or **kwargs, which cannot "
+                              "be differentiated", node=value, hint="name each argument")
+        if name in bound.arguments:
+            expr = bound.arguments[name]
+        else:
+            expr = _default(pass_, func, name, param.default)
+        if param.kind == param.KEYWORD_ONLY:
+            keywords[name] = expr
+        else:
+            positional.append(expr)
+    active = tuple(i for i, e in enumerate(positional) if carries(e))
+    for name, expr in keywords.items():
+        if carries(expr):
+            raise pass_.error(f"the keyword-only argument `{name}` of `{func.__qualname__}` "
+                              "carries a derivative, which is not supported", node=value,
+                              hint="pass it as a positional argument")
+    return CallSite(func, positional, keywords, active)
+
+
+def _default(pass_, func, name, default):
+    if isinstance(default, (int, float, complex, str, bool, type(None))):
+        return gast.Constant(value=default, kind=None)
+    binder_name = pass_.binder.name_for(f"{func.__name__}_{name}", default)
+    return gast.Name(id=binder_name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
+    """An expression naming the derived function of the callee (vjp or jvp)."""
+    from .api import _transform   # the public entry point: cached, recursive
+
+    key = (site.func, mode, site.active)
+    under_way = _under_way.get()
+    if under_way and under_way[-1][0] == key:
+        return gast.Name(id=under_way[-1][1], ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+    if any(k == key for k, _ in under_way):
+        raise pass_.error(f"`{site.func.__qualname__}` is part of a mutual recursion, which "
+                          "cannot be differentiated yet", node=node,
+                          hint="merge the mutually recursive functions into one")
+    try:
+        derived = _transform(site.func, mode, site.active, 0)
+    except TransformError as exc:
+        if exc.lineno is None:   # no source: say so at the call site
+            raise pass_.error(f"cannot differentiate the call of `{site.func.__qualname__}`: "
+                              f"{exc.reason}", node=node, hint=exc.hint) from None
+        raise
+    name = pass_.binder.name_for(derived.__name__, derived)
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+class under_way:
+    """Context manager marking a derivation as under way (for recursive calls)."""
+
+    def __init__(self, func, mode, wrt, name):
+        self.entry = ((func, mode, tuple(wrt)), name)
+
+    def __enter__(self):
+        self.token = _under_way.set(_under_way.get() + (self.entry,))
+        return self
+
+    def __exit__(self, *exc):
+        _under_way.reset(self.token)
+        return False
