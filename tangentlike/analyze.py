@@ -48,7 +48,10 @@ def dependencies(value, stmt=None) -> list:
     if isinstance(value, gast.UnaryOp):
         return [] if isinstance(value.op, NONDIFF_OPS) else _names([value.operand])
     if isinstance(value, gast.Call):
-        if rules.is_nondifferentiable(getattr(value, "callee", None)):
+        callee = getattr(value, "callee", None)
+        if callee is list.pop:
+            return _names([value.func.value])
+        if rules.is_nondifferentiable(callee):
             return []
         return _names(value.args + [k.value for k in value.keywords])
     if isinstance(value, gast.Subscript):
@@ -62,11 +65,31 @@ def _names(nodes) -> list:
     return [n.id for n in nodes if isinstance(n, gast.Name)]
 
 
+def appended(stmt):
+    """The list of ``lst.append(v)`` (a statement), else None."""
+    if isinstance(stmt, gast.Expr) and getattr(stmt.value, "callee", None) is list.append:
+        return stmt.value.func.value.id
+    return None
+
+
+def list_variables(body) -> set:
+    """Locals used as stacks (``lst.append``, ``lst.pop()``): their adjoints are lists."""
+    out = set()
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.Call) and getattr(node, "callee", None) in (list.append,
+                                                                            list.pop):
+            out.add(node.func.value.id)
+    return out
+
+
 def assignments(body):
-    """(target name, value, statement) of every assignment, nested bodies included."""
+    """(target name, value, statement) of every assignment, nested bodies included;
+    ``lst.append(v)`` counts as an assignment of ``lst``."""
     for stmt in body:
         if isinstance(stmt, gast.Assign):
             yield stmt.targets[0].id, stmt.value, stmt
+        elif appended(stmt) is not None:
+            yield appended(stmt), stmt.value, stmt
         for field in ("body", "orelse"):
             yield from assignments(getattr(stmt, field, []) or [])
 

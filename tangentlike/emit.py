@@ -106,6 +106,9 @@ def compile_function(source: str, name: str, bindings: dict, user_globals: dict,
         shared = types.FunctionType(func.__code__, func.__globals__, func.__name__,
                                     func.__defaults__, cells)
         shared.__kwdefaults__ = func.__kwdefaults__
+        for var, cell in zip(func.__code__.co_freevars, cells):
+            if var == name:   # a recursive function calls the rebuilt function
+                cell.cell_contents = shared
         func = shared
     func.source = source
     return func

@@ -37,7 +37,10 @@ class TransformError(Exception):
 
 
 def short_filename(filename: str) -> str:
-    """The name a person recognises: the base name of a real file, as-is otherwise."""
+    """The name a person recognises: the base name of a real file, the derived
+    function's name for generated code, as-is otherwise."""
+    if filename.startswith("<tangentlike "):
+        return filename[len("<tangentlike "):].split(" ", 1)[0]
     if filename.startswith("<"):
         return filename
     return os.path.basename(filename)

@@ -19,7 +19,7 @@ import copy
 import gast
 
 from . import rules
-from .analyze import Activity, dependencies
+from .analyze import Activity, appended, dependencies
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
@@ -123,6 +123,13 @@ class _Forward:
     def statement(self, stmt) -> list:
         if isinstance(stmt, gast.Assign):
             return [copy.deepcopy(stmt)] + self.tangent(stmt)
+        lst = appended(stmt)
+        if lst is not None and self.activity.is_active(lst):   # dlst.append(dv)
+            value = stmt.value.args[0]
+            tangent = _load(self.tan(value.id)) if self.carries(value) else self.output(value)
+            push = gast.Call(func=gast.Attribute(value=_load(self.tan(lst)), attr="append",
+                                                 ctx=gast.Load()), args=[tangent], keywords=[])
+            return [copy.deepcopy(stmt), gast.Expr(value=push)]
         if isinstance(stmt, gast.If):
             return [gast.If(test=copy.deepcopy(stmt.test), body=self.block(stmt.body),
                             orelse=self.block(stmt.orelse))]
@@ -152,6 +159,11 @@ class _Forward:
             return []
         result = self.tan(target)
         value = stmt.value
+        if getattr(value, "callee", None) is list.pop:   # dv = dlst.pop()
+            receiver = value.func.value.id
+            return [_assign(result, gast.Call(func=gast.Attribute(
+                value=_load(self.tan(receiver)), attr="pop", ctx=gast.Load()), args=[],
+                keywords=[]))]
         deps = dependencies(value, stmt)
         if not any(d in self.activity.varied for d in deps):
             return [_assign(result, self.zeros_like(target))]

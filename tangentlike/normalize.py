@@ -12,6 +12,8 @@ is a local name, a constant, or a reference to a global (``np.pi``)::
     name = atom[index]                        # index: atoms, slices of atoms, tuples
     name = (atom, ...)                        # tuple or list literal
     name = atom.attr                          # non-differentiable attributes (dtype)
+    name = lst.pop()                          # lists used as stacks
+    lst.append(atom)
     f(atom, ...)                              # a call kept for its effect (print)
     return atom  |  return (atom, ...)
 
@@ -36,6 +38,7 @@ import numpy as np
 
 from . import rules
 from .errors import TransformError
+from .exits import lower_exits
 from .naming import GlobalBinder, Namer, names_in
 from .parse import MISSING, Parsed, resolve_static
 from .runtime import astype, no_grad
@@ -116,9 +119,10 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.user_locals = set(self.params) | _assigned_names(fdef.body)
+        self.body = lower_exits(fdef.body, self.namer, fdef)
+        self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
-        self.mutable = _assigned_in_compound(fdef.body)
+        self.mutable = _assigned_in_compound(self.body)
         self.depth = 0
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
@@ -138,8 +142,7 @@ class _Normalizer:
 
     # -- statements -------------------------------------------------------------
     def run(self) -> Normalized:
-        body = self.parsed.node.body
-        for stmt in body:
+        for stmt in self.body:
             if self.returned:
                 raise self.error("code after `return` is never run", stmt,
                                  hint="remove the unreachable statements")
@@ -261,28 +264,41 @@ class _Normalizer:
         raise self.error("`with` blocks other than `with tl.no_grad():` are not supported",
                          stmt, hint="move the context manager outside the differentiated function")
 
+    def decision(self, atom):
+        """An atom the reverse pass can read again: a variable that control flow may
+        reassign is first copied, so the recorded decision is the one taken."""
+        if isinstance(atom, gast.Name) and atom.id in self.mutable:
+            return self.bind_new(None, atom)
+        return atom
+
     def stmt_If(self, stmt):
-        test = self.atom(stmt.test)
+        test = self.decision(self.atom(stmt.test))
         body = self.nested(stmt.body)
         orelse = self.nested(stmt.orelse)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
     def stmt_For(self, stmt):
-        self.check_loop(stmt)
         iterator = stmt.iter
         callee = None
         if isinstance(iterator, gast.Call) and not self._is_local_ref(iterator.func):
             callee = resolve_static(self.parsed, iterator.func)
+        backwards = False
+        if callee is reversed and len(iterator.args) == 1 and isinstance(iterator.args[0],
+                                                                          gast.Call):
+            inner = iterator.args[0]
+            if not self._is_local_ref(inner.func) and \
+                    resolve_static(self.parsed, inner.func) is range:
+                iterator, callee, backwards = inner, range, True
         if callee is range:
             if iterator.keywords or not 1 <= len(iterator.args) <= 3:
                 raise self.error("range() takes one to three positional arguments", iterator)
-            bounds = [self.atom(a) for a in iterator.args]
+            bounds = [self.decision(self.atom(a)) for a in iterator.args]
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
             self.current[index] = index
             self.versions[index] = index
-            self.emit_loop(index, bounds, stmt.body, [])
+            self.emit_loop(index, bounds, stmt.body, [], backwards=backwards)
         else:
             self.sequence_loop(stmt, iterator, callee)
         for inner in stmt.orelse:  # no break: the else block always runs
@@ -309,6 +325,7 @@ class _Normalizer:
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
                              hint="loop over range(...), an array, a list, enumerate or zip")
+        seqs = [self.decision(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
@@ -327,7 +344,7 @@ class _Normalizer:
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
 
-    def emit_loop(self, index, bounds, body, picks, stmt=None):
+    def emit_loop(self, index, bounds, body, picks, stmt=None, backwards=False):
         def pick():
             for tgt, item in picks:
                 self.assign(tgt, item, stmt)
@@ -336,6 +353,10 @@ class _Normalizer:
         func = _load(self.binder.name_for("range", range))
         call = gast.Call(func=func, args=bounds, keywords=[])
         call.callee = range
+        if backwards:
+            call = gast.Call(func=_load(self.binder.name_for("reversed", reversed)),
+                             args=[call], keywords=[])
+            call.callee = reversed
         loop = gast.For(target=gast.Name(id=index, ctx=gast.Store(), annotation=None,
                                          type_comment=None),
                         iter=call, body=block or [gast.Pass()], orelse=[], type_comment=None)
@@ -348,7 +369,6 @@ class _Normalizer:
         return call
 
     def stmt_While(self, stmt):
-        self.check_loop(stmt)
         flag = self.namer.fresh("cond")
         self.mutable.add(flag)
         self.bind_user(flag, self.expr(stmt.test))
@@ -362,12 +382,6 @@ class _Normalizer:
         for inner in stmt.orelse:
             self.statement(inner)
 
-    def check_loop(self, stmt):
-        for node in _walk_loop_body(stmt.body):
-            if isinstance(node, (gast.Break, gast.Continue, gast.Return)):
-                kind = type(node).__name__.lower()
-                raise self.error(f"`{kind}` inside a loop is not supported yet", node,
-                                 hint="use a loop condition or np.where instead")
 
     # -- assignment ----------------------------------------------------------------
     def assign(self, target, value, stmt):
@@ -570,6 +584,9 @@ class _Normalizer:
     def method_call(self, node):
         func = node.func
         name = func.attr
+        if name in ("append", "pop") and isinstance(func.value, gast.Name) \
+                and func.value.id in self.user_locals:
+            return self.list_call(node)
         if name == "astype":
             obj = self.atom(func.value)
             args = [self.atom(a) for a in node.args]
@@ -589,6 +606,20 @@ class _Normalizer:
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
         return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
 
+    def list_call(self, node):
+        """``lst.append(v)`` and ``lst.pop()`` of a local list (a stack)."""
+        name = node.func.attr
+        if node.keywords or (name == "append" and len(node.args) != 1) or \
+                (name == "pop" and node.args):
+            raise self.error(f"only `lst.append(value)` and `lst.pop()` are supported on lists",
+                             node, hint="index the list explicitly")
+        receiver = self.expr_Name(node.func.value)
+        args = [self.atom(a) for a in node.args]
+        call = gast.Call(func=gast.Attribute(value=receiver, attr=name, ctx=gast.Load()),
+                         args=args, keywords=[])
+        call.callee = list.append if name == "append" else list.pop
+        return call
+
     def numpy_call(self, fn, args, keywords, node):
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
@@ -604,7 +635,7 @@ class _Normalizer:
         result = self.namer.temp()
         self.mutable.add(result)
         self.versions[result] = None
-        test = self.atom(node.test)
+        test = self.decision(self.atom(node.test))
         body = self.nested([], before=lambda: self._assign(result, self.expr(node.body)))
         orelse = self.nested([], before=lambda: self._assign(result, self.expr(node.orelse)))
         self.emit(gast.If(test=test, body=body, orelse=orelse))
@@ -620,15 +651,11 @@ class _Normalizer:
             test = _load(result)
             if isinstance(node.op, gast.Or):
                 test = self.bind_new(None, gast.UnaryOp(op=gast.Not(), operand=test))
+            else:
+                test = self.decision(test)
             body = self.nested([], before=lambda: self._assign(result, self.expr(value)))
             self.emit(gast.If(test=test, body=body, orelse=[]))
         return _load(result)
-
-
-def _walk_loop_body(body):
-    """Nodes of a loop body, not descending into nested loops' own bodies for break."""
-    for stmt in body:
-        yield from gast.walk(stmt)
 
 
 def _assigned_in_compound(body) -> set:
@@ -696,8 +723,8 @@ _STATEMENT_HINTS = {
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
     "Await": ("`await` cannot be differentiated", "call a plain function"),
-    "Break": ("`break` is not supported yet", "rewrite without the loop"),
-    "Continue": ("`continue` is not supported yet", "rewrite without the loop"),
+    "Break": ("`break` outside a loop", "remove it"),
+    "Continue": ("`continue` outside a loop", "remove it"),
     "TryStar": ("try/except* cannot be differentiated", "move error handling outside"),
     "TypeAlias": ("`type` aliases are not supported here", "define them at module level"),
 }

@@ -93,7 +93,7 @@ def parse(func: Any) -> Parsed:
         # A lambda inside a larger expression: its lines are not a whole statement.
         module = _parse_fragment(text, func, filename, first)
     for node in gast.walk(module):
-        if hasattr(node, "lineno"):
+        if getattr(node, "lineno", None) is not None:
             node.lineno += first - 1
             if getattr(node, "end_lineno", None) is not None:
                 node.end_lineno += first - 1

@@ -42,7 +42,7 @@ import operator
 import gast
 
 from . import rules
-from .analyze import Activity, assignments, dependencies
+from .analyze import Activity, appended, assignments, dependencies, list_variables
 from .calls import bind_call, derived_call, is_user_function
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
@@ -81,7 +81,10 @@ class _Reverse:
         self.origin = None
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
-        self.indexed = _indexed_names(fn)  # subscripted values: maybe containers
+        self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
+        self.single -= self.lists
+        # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
+        self.containers = _indexed_names(fn) | self.lists | _container_results(fn)
         self.loop_depth = 0
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
@@ -96,7 +99,10 @@ class _Reverse:
         return self.adjoint_names[name]
 
     def zero(self, name: str):
-        """The zero adjoint of ``name``: shaped like it for parameters, 0.0 otherwise."""
+        """The zero adjoint of ``name``: shaped like it for parameters, [] for a list,
+        0.0 otherwise."""
+        if name in self.lists:
+            return gast.List(elts=[], ctx=gast.Load())
         if name in self.fn.params:
             helper = self.binder.name_for("zeros_like", zeros_like)
             return gast.Call(func=_load(helper), args=[_load(name)], keywords=[])
@@ -124,7 +130,7 @@ class _Reverse:
         self.resolve_restores(saved)
         if saved or self.trip_counters:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
-            defined = {s.targets[0].id for s in self.fn.body if id(s) in self.first_defs}
+            defined = {t for t, _, s in assignments(self.fn.body) if id(s) in self.first_defs}
             setup += [_assign(v, gast.Constant(value=None, kind=None))
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
             primal = self.mark_all(setup, None, "primal") + primal
@@ -236,7 +242,7 @@ class _Reverse:
             return []
         name = self.adj(target.id)
         if name in self.written:
-            if target.id in self.indexed:   # may be a tuple or list: add elementwise
+            if target.id in self.containers:   # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
             else:
@@ -262,6 +268,8 @@ class _Reverse:
                 if id(stmt) not in self.first_defs:
                     out = (out or []) + [self.restore(target)]
             return out or []
+        if appended(stmt) is not None:
+            return self.adjoint_append(stmt)
         if isinstance(stmt, gast.If):
             return self.adjoint_if(stmt)
         if isinstance(stmt, gast.For):
@@ -269,6 +277,33 @@ class _Reverse:
         if isinstance(stmt, gast.While):
             return self.adjoint_while(stmt)
         return []
+
+    def adjoint_append(self, stmt) -> list:
+        """``lst.append(v)`` -> ``bv = bv + blst.pop()``: the stack of adjoints unwinds."""
+        lst = appended(stmt)
+        if not self.activity.is_active(lst):
+            return []
+        popped = _pop(self.adj(lst))
+        value = stmt.value.args[0]
+        if isinstance(value, gast.Name) and value.id in self.activity.varied:
+            part = self.namer.fresh("b" + value.id + "_")
+            take = _assign(part, popped)
+            take.keep = True   # the pop must happen even if the value turns out unused
+            return [take] + self.accumulate(value, _load(part))
+        return [gast.Expr(value=popped)]
+
+    def adjoint_pop(self, stmt) -> list:
+        """``v = lst.pop()`` -> ``blst.append(bv)`` (0.0 when v carries nothing)."""
+        lst = stmt.value.func.value.id
+        target = stmt.targets[0].id
+        if not self.activity.is_active(lst):
+            return None
+        name = self.adj(target)
+        value = _load(name) if name in self.written and self.activity.is_active(target) \
+            else gast.Constant(value=0.0, kind=None)
+        push = gast.Call(func=gast.Attribute(value=_load(self.adj(lst)), attr="append",
+                                             ctx=gast.Load()), args=[value], keywords=[])
+        return [gast.Expr(value=push)]
 
     def restore(self, name):
         """A placeholder for ``name = stack.pop()``, kept only if ``name`` is saved."""
@@ -278,6 +313,8 @@ class _Reverse:
 
     def adjoint_assign(self, stmt):
         target = stmt.targets[0].id
+        if getattr(stmt.value, "callee", None) is list.pop:
+            return self.adjoint_pop(stmt)
         if not self.activity.is_active(target) or getattr(stmt, "no_grad", False):
             return None
         result = self.adj(target)
@@ -295,6 +332,8 @@ class _Reverse:
                                       ctx=gast.Load())
                 out.extend(self.accumulate(elt, item))
             return out
+        if not dependencies(value, stmt):
+            return []   # a constant, or a non-differentiable function of anything
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
@@ -363,8 +402,7 @@ class _Reverse:
         """Adjoints that a loop body accumulates into but that have no value yet start
         at zero before the reversed loop (a first write inside it would repeat)."""
         out = []
-        for _, value, stmt in assignments(body):
-            target = stmt.targets[0].id
+        for target, value, stmt in assignments(body):
             if not self.activity.is_active(target):
                 continue
             for dep in dependencies(value, stmt):
@@ -384,8 +422,12 @@ class _Reverse:
         restore = [self.restore(index)]
         if not body:
             return inits + restore
-        reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
-        iterator = gast.Call(func=reversed_name, args=[copy.deepcopy(stmt.iter)], keywords=[])
+        if getattr(stmt.iter, "callee", None) is builtins.reversed:   # reversed(range(...))
+            iterator = copy.deepcopy(stmt.iter.args[0])
+        else:
+            reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
+            iterator = gast.Call(func=reversed_name, args=[copy.deepcopy(stmt.iter)],
+                                 keywords=[])
         loop = gast.For(target=_store(index), iter=iterator, body=body, orelse=[],
                         type_comment=None)
         return inits + [loop] + restore
@@ -571,21 +613,47 @@ def _single_assignments(fn) -> set:
     return single
 
 
+def _container_results(fn) -> set:
+    """Names given tuple/list literals or results of user functions (maybe tuples)."""
+    out = set()
+    for target, value, _ in assignments(fn.body):
+        if isinstance(value, (gast.Tuple, gast.List)) or (
+                isinstance(value, gast.Call) and is_user_function(getattr(value, "callee", None))):
+            out.add(target)
+    return out
+
+
 def _indexed_names(fn) -> set:
     return {node.value.id for node in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)}
 
 
 def _first_definitions(fn) -> set:
-    """ids of top-level assignments that give a variable its first value (nothing to save)."""
-    seen, out = set(fn.params), set()
-    for stmt in fn.body:
+    """ids of assignments that give a variable its first value, so there is no old value
+    to save: the first top-level assignment, or the only assignment outside loops."""
+    counts = {}
+    for target, _, stmt in assignments(fn.body):
         if isinstance(stmt, gast.Assign):
-            name = stmt.targets[0].id
-            if name not in seen:
-                out.add(id(stmt))
-        seen |= {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
-                 and isinstance(n.ctx, gast.Store)}
+            counts[target] = counts.get(target, 0) + 1
+
+    out, seen = set(), set(fn.params)
+
+    def scan(body, in_loop, top):
+        for stmt in body:
+            if isinstance(stmt, gast.Assign):
+                name = stmt.targets[0].id
+                if name not in seen and (top or (counts[name] == 1 and not in_loop)):
+                    out.add(id(stmt))
+            loop = in_loop or isinstance(stmt, (gast.For, gast.While))
+            for field in ("body", "orelse"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    scan(inner, loop, False)
+            if top:
+                seen.update(n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                            and isinstance(n.ctx, gast.Store))
+
+    scan(fn.body, False, True)
     return out
 
 

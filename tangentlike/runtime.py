@@ -114,6 +114,10 @@ def _is_basic(index) -> bool:
 
 def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
+    if isinstance(a, list) and not a:   # an empty stack of adjoints takes b's entries
+        return list(b)
+    if isinstance(b, list) and not b:
+        return a
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return type(a)(add_grads(x, y) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):

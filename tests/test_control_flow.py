@@ -258,8 +258,8 @@ def _id(case):
 
 
 @pytest.mark.parametrize("f,args", CASES, ids=[_id(c) for c in CASES])
-def test_first_order(f, args):
-    tl.check_grads(f, args, order=1)
+def test_first_and_second_order_both_modes(f, args):
+    tl.check_grads(f, args, order=2, modes=("rev", "fwd"))
 
 
 def test_seed_control_flow_gradient_is_f_over_a():

@@ -337,8 +337,11 @@ def calls_frexp(x):
     return np.sum(mantissa * x)
 
 
+OPAQUE_UFUNC = np.frompyfunc(lambda v: v * 1.0, 1, 1)   # a ufunc no rule will ever name
+
+
 def calls_unknown_ufunc(x):
-    return np.sum(np.cbrt(x))  # <- error
+    return np.sum(OPAQUE_UFUNC(x))  # <- error
 
 
 def sum_with_out(x, buf):
@@ -365,7 +368,7 @@ def calls_local_function(x):
 
 def multi_line_unknown_call(x):
     y = (x * 2.0 +
-         np.cbrt(x))  # <- error
+         OPAQUE_UFUNC(x))  # <- error
     return np.sum(y)
 
 

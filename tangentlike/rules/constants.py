@@ -12,7 +12,7 @@ from .registry import nondifferentiable
 
 nondifferentiable(
     # Python builtins
-    len, range, int, bool, isinstance, print, round, enumerate, zip, type, tuple, list, slice,
+    len, range, reversed, int, bool, isinstance, print, round, enumerate, zip, type, tuple, list, slice,
     builtins.all, builtins.any,
     # comparisons and logic
     operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
@@ -24,7 +24,7 @@ nondifferentiable(
     np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.all, np.any, np.count_nonzero, np.nonzero, np.result_type,
-    np.broadcast_shapes,
+    np.broadcast_shapes, np.flatnonzero, np.argwhere,
     # math
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite, math.copysign,
     # tangentlike's own markers

@@ -1,0 +1,193 @@
+"""Early exits as guard flags: the first step of normalize.
+
+``break``, ``continue`` and a ``return`` inside ``if`` or a loop become assignments of
+flags, and the statements they would skip are guarded by those flags::
+
+    for i in range(n):              broke = False
+        if x > 9:                   for i in range(n):
+            break                       if not broke:
+        x = x * 2                           if x > 9:
+                                                broke = True
+                                            if not broke:
+                                                x = x * 2
+
+- ``continue`` sets a flag that is cleared at the start of each iteration;
+- ``break`` sets a flag that guards the rest of the body (a ``for`` loop runs out its
+  remaining iterations doing nothing; a ``while`` loop adds ``and not broke`` to its
+  test) and the ``else`` block of the loop;
+- ``return v`` inside control flow stores ``result = v`` and sets ``returned``, which
+  ends every enclosing loop and guards everything after it; the function ends with
+  ``return result``.
+
+The flags are ordinary booleans, so the reverse pass records and replays them like any
+other branch decision. A function whose only ``return`` is its last statement is left
+as it is.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import gast
+
+COMPOUND = (gast.If, gast.For, gast.While, gast.With)
+
+
+def _name(id_, store=False):
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None,
+                     type_comment=None)
+
+
+def _set(flag, value, where):
+    stmt = gast.Assign(targets=[_name(flag, True)], value=value, type_comment=None)
+    return gast.copy_location(stmt, where)
+
+
+def _true():
+    return gast.Constant(value=True, kind=None)
+
+
+def _not_any(flags, where):
+    test = _name(flags[0]) if len(flags) == 1 else gast.BoolOp(op=gast.Or(),
+                                                                values=[_name(f) for f in flags])
+    return gast.copy_location(gast.UnaryOp(op=gast.Not(), operand=test), where)
+
+
+def _walk_same_function(node):
+    """Nodes below ``node``, not entering nested function or class definitions."""
+    for child in gast.iter_child_nodes(node):
+        if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
+                              gast.Lambda)):
+            continue
+        yield child
+        yield from _walk_same_function(child)
+
+
+def _loop_exits(body, kind) -> bool:
+    """Whether ``body`` has a ``kind`` (Break/Continue) belonging to this loop."""
+    for stmt in body:
+        if isinstance(stmt, kind):
+            return True
+        if isinstance(stmt, (gast.If, gast.With)):
+            if _loop_exits(stmt.body, kind) or _loop_exits(getattr(stmt, "orelse", []), kind):
+                return True
+    return False
+
+
+def _returns(node) -> bool:
+    return any(isinstance(n, gast.Return) for n in _walk_same_function(node))
+
+
+def needs_lowering(body) -> bool:
+    for stmt in body:
+        if isinstance(stmt, COMPOUND):
+            for n in _walk_same_function(stmt):
+                if isinstance(n, (gast.Return, gast.Break, gast.Continue)):
+                    return True
+    return False
+
+
+@dataclass
+class _Loop:
+    broke: Optional[str]
+    skip: Optional[str]
+
+
+class _Lowering:
+    def __init__(self, namer):
+        self.namer = namer
+        self.returned = namer.fresh("returned")
+        self.result = namer.fresh("result")
+
+    def function(self, body, where) -> list:
+        out = [_set(self.returned, gast.Constant(value=False, kind=None), where),
+               _set(self.result, gast.Constant(value=None, kind=None), where)]
+        out += self.block(body, None)
+        ret = gast.Return(value=_name(self.result))
+        out.append(gast.copy_location(ret, body[-1] if body else where))
+        return out
+
+    def exits(self, stmt, loop) -> list:
+        """The flags that ``stmt`` may set and that skip what follows it."""
+        flags = []
+        if _returns(stmt):
+            flags.append(self.returned)
+        if loop is not None and isinstance(stmt, (gast.If, gast.With)):
+            if loop.broke and _loop_exits([stmt], gast.Break):
+                flags.append(loop.broke)
+            if loop.skip and _loop_exits([stmt], gast.Continue):
+                flags.append(loop.skip)
+        return flags
+
+    def block(self, stmts, loop) -> list:
+        out = []
+        for k, stmt in enumerate(stmts):
+            rest = stmts[k + 1:]
+            if isinstance(stmt, gast.Return):
+                value = stmt.value if stmt.value is not None else gast.Constant(value=None,
+                                                                                  kind=None)
+                out += [_set(self.result, value, stmt), _set(self.returned, _true(), stmt)]
+                return out
+            if isinstance(stmt, gast.Break):
+                out.append(_set(loop.broke, _true(), stmt))
+                return out
+            if isinstance(stmt, gast.Continue):
+                out.append(_set(loop.skip, _true(), stmt))
+                return out
+            if isinstance(stmt, gast.If):
+                new = gast.If(test=stmt.test, body=self.block(stmt.body, loop) or [gast.Pass()],
+                              orelse=self.block(stmt.orelse, loop))
+                out.append(gast.copy_location(new, stmt))
+            elif isinstance(stmt, gast.With):
+                new = gast.With(items=stmt.items, body=self.block(stmt.body, loop),
+                                type_comment=None)
+                out.append(gast.copy_location(new, stmt))
+            elif isinstance(stmt, (gast.For, gast.While)):
+                out += self.loop(stmt, loop)
+            else:
+                out.append(stmt)
+                continue
+            flags = self.exits(stmt, loop)
+            if flags and rest:
+                guard = gast.If(test=_not_any(flags, rest[0]), body=self.block(rest, loop),
+                                orelse=[])
+                out.append(gast.copy_location(guard, rest[0]))
+                return out
+        return out
+
+    def loop(self, stmt, outer) -> list:
+        inner = _Loop(self.namer.fresh("broke") if _loop_exits(stmt.body, gast.Break) else None,
+                      self.namer.fresh("skip") if _loop_exits(stmt.body, gast.Continue) else None)
+        body = self.block(stmt.body, inner)
+        if inner.skip:
+            body = [_set(inner.skip, gast.Constant(value=False, kind=None), stmt)] + body
+        ends = [f for f in (inner.broke, self.returned if _returns(stmt) else None) if f]
+        out = []
+        if inner.broke:
+            out.append(_set(inner.broke, gast.Constant(value=False, kind=None), stmt))
+        if isinstance(stmt, gast.For):
+            if ends:
+                body = [gast.copy_location(gast.If(test=_not_any(ends, stmt), body=body,
+                                                   orelse=[]), stmt)]
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
+                           type_comment=None)
+        else:
+            test = stmt.test
+            if ends:
+                test = gast.BoolOp(op=gast.And(), values=[test, _not_any(ends, stmt)])
+            new = gast.While(test=gast.copy_location(test, stmt.test), body=body, orelse=[])
+        out.append(gast.copy_location(new, stmt))
+        if stmt.orelse:   # runs when the loop was not left by break (or return)
+            orelse = self.block(stmt.orelse, outer)
+            if ends:
+                orelse = [gast.copy_location(gast.If(test=_not_any(ends, stmt.orelse[0]),
+                                                     body=orelse, orelse=[]), stmt.orelse[0])]
+            out += orelse
+        return out
+
+
+def lower_exits(body: list, namer, where) -> list:
+    """``body`` without break/continue/return inside control flow (module docstring)."""
+    if not needs_lowering(body):
+        return body
+    return _Lowering(namer).function(body, where)
