@@ -82,11 +82,20 @@ def list_variables(body) -> set:
     return out
 
 
+def written(stmt):
+    """The array ``y`` of an element write ``y[i] = v``, else None."""
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+        return stmt.targets[0].value.id
+    return None
+
+
 def assignments(body):
     """(target name, value, statement) of every assignment, nested bodies included;
-    ``lst.append(v)`` counts as an assignment of ``lst``."""
+    ``lst.append(v)`` and ``y[i] = v`` count as assignments of ``lst`` and ``y``."""
     for stmt in body:
-        if isinstance(stmt, gast.Assign):
+        if written(stmt) is not None:
+            yield written(stmt), stmt.value, stmt
+        elif isinstance(stmt, gast.Assign):
             yield stmt.targets[0].id, stmt.value, stmt
         elif appended(stmt) is not None:
             yield appended(stmt), stmt.value, stmt

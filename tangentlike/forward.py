@@ -19,7 +19,7 @@ import copy
 import gast
 
 from . import rules
-from .analyze import Activity, appended, dependencies
+from .analyze import Activity, appended, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
@@ -121,6 +121,17 @@ class _Forward:
         return wrap_no_grad(out, self.binder)
 
     def statement(self, stmt) -> list:
+        array = written(stmt)
+        if array is not None:   # y[i] = v  ->  dy[i] = dv
+            out = [copy.deepcopy(stmt)]
+            if self.activity.is_active(array):
+                value = stmt.value
+                tangent = _load(self.tan(value.id)) if self.carries(value) else \
+                    gast.Constant(value=0.0, kind=None)
+                out.append(gast.Assign(targets=[gast.Subscript(
+                    value=_load(self.tan(array)), slice=copy.deepcopy(stmt.targets[0].slice),
+                    ctx=gast.Store())], value=tangent, type_comment=None))
+            return out
         if isinstance(stmt, gast.Assign):
             return [copy.deepcopy(stmt)] + self.tangent(stmt)
         lst = appended(stmt)

@@ -14,6 +14,7 @@ is a local name, a constant, or a reference to a global (``np.pi``)::
     name = atom.attr                          # non-differentiable attributes (dtype)
     name = lst.pop()                          # lists used as stacks
     lst.append(atom)
+    name[index] = atom                        # into an array the function created
     f(atom, ...)                              # a call kept for its effect (print)
     return atom  |  return (atom, ...)
 
@@ -41,7 +42,7 @@ from .errors import TransformError
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, names_in
 from .parse import MISSING, Parsed, resolve_static
-from .runtime import astype, no_grad
+from .runtime import astype, no_grad, zeros_like
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -124,6 +125,7 @@ class _Normalizer:
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
         self.depth = 0
+        self.created = {}   # local -> whether every value it held is a new array
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
         self.out = []
@@ -219,10 +221,18 @@ class _Normalizer:
 
     def stmt_AugAssign(self, stmt):
         target = stmt.target
+        if isinstance(target, gast.Subscript):
+            # y[i] += v  ->  t = y[i]; y[i] = t + v (the index evaluated once)
+            index = self.index(target.slice)
+            old = self.bind_new(None, gast.Subscript(value=self.atom(target.value),
+                                                     slice=index, ctx=gast.Load()))
+            new = gast.BinOp(left=old, op=stmt.op, right=self.atom(stmt.value))
+            self.write_item(gast.Subscript(value=target.value, slice=_Ready(index),
+                                           ctx=gast.Store()), new, stmt)
+            return
         if not isinstance(target, gast.Name):
-            raise self.error("augmented assignment to a subscript or attribute is not "
-                             "supported yet", stmt,
-                             hint="write `y = y + v` with a new array instead")
+            raise self.error("augmented assignment to an attribute is not supported", stmt,
+                             hint="use a local variable")
         load = gast.Name(id=target.id, ctx=gast.Load(), annotation=None, type_comment=None)
         gast.copy_location(load, target)
         binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
@@ -390,15 +400,35 @@ class _Normalizer:
         elif isinstance(target, (gast.Tuple, gast.List)):
             self.unpack(target, value, stmt)
         elif isinstance(target, gast.Subscript):
-            raise self.error("assignment into an array element is not supported yet", stmt,
-                             hint="build the array with np.stack/np.concatenate or "
-                             "np.where instead")
+            self.write_item(target, value, stmt)
         elif isinstance(target, gast.Starred):
             raise self.error("starred assignment is not supported", stmt,
                              hint="index the sequence explicitly")
         else:
             raise self.error("assignment to an attribute is not supported", stmt,
                              hint="use a local variable")
+
+    def write_item(self, target, value, stmt):
+        """``y[i] = v`` into an array the function created itself."""
+        if not (isinstance(target.value, gast.Name) and target.value.id in self.user_locals):
+            raise self.error("assignment into an element of something other than a local "
+                             "array is not supported", stmt,
+                             hint="assign into a local array created with np.zeros(...) "
+                             "or x.copy()")
+        name = self.current.get(target.value.id, target.value.id)
+        if not self.created.get(name, False):
+            raise self.error(
+                f"assignment into `{target.value.id}`, an array this function did not create",
+                stmt, hint=f"write into a new array: `{target.value.id} = "
+                f"{target.value.id}.copy()` or np.zeros(...) first (inputs are never mutated)")
+        index = self.index(target.slice)
+        atom = self.atomize(value, stmt)
+        write = gast.Assign(targets=[gast.Subscript(value=_load(name), slice=index,
+                                                    ctx=gast.Store())],
+                            value=atom, type_comment=None)
+        if self.origin is not None:
+            gast.copy_location(write, self.origin)
+        self.emit(write)
 
     def unpack(self, target, value, stmt):
         if any(isinstance(e, gast.Starred) for e in target.elts):
@@ -447,6 +477,8 @@ class _Normalizer:
         return _load(name)
 
     def _assign(self, name, value):
+        fresh = _fresh_array(value)
+        self.created[name] = fresh and self.created.get(name, True)
         stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=value, type_comment=None)
@@ -520,6 +552,8 @@ class _Normalizer:
         return gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
 
     def index(self, node):
+        if isinstance(node, _Ready):
+            return node.index
         if isinstance(node, gast.Slice):
             return gast.Slice(*(None if part is None else self.atom(part)
                                 for part in (node.lower, node.upper, node.step)))
@@ -666,6 +700,31 @@ def _assigned_in_compound(body) -> set:
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     out.add(node.id)
     return out
+
+
+class _Ready(gast.AST):
+    """An index that is already normalized (y[i] += v evaluates i once)."""
+
+    _fields = ()
+
+    def __init__(self, index):
+        self.index = index
+
+
+CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                np.empty_like, np.full_like, np.copy, np.array, np.eye, np.identity,
+                np.arange, np.linspace, np.stack, np.concatenate, np.vstack, np.hstack,
+                zeros_like}
+
+
+def _fresh_array(value) -> bool:
+    """Whether a value of the core language is a new array (safe to write into)."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True
+    if isinstance(value, gast.Call):
+        callee = getattr(value, "callee", None)
+        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc)
+    return False
 
 
 def _load(name: str) -> gast.Name:

@@ -40,13 +40,16 @@ import copy
 import operator
 
 import gast
+import numpy as np
 
 from . import rules
-from .analyze import Activity, appended, assignments, dependencies, list_variables
+from .analyze import (Activity, appended, assignments, dependencies, list_variables,
+                      written)
 from .calls import bind_call, derived_call, is_user_function
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .runtime import add_grads, no_grad, require_scalar, zeros_like
+from .runtime import (add_grads, no_grad, part_of, require_scalar, unbroadcast, zero_at,
+                      zeros_like)
 from .template import instantiate
 
 
@@ -88,6 +91,7 @@ class _Reverse:
         self.loop_depth = 0
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
+        self.writes_seen = False  # y[i] = v statements save the elements they overwrite
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -128,7 +132,7 @@ class _Reverse:
                 args=[copy.deepcopy(ret.value)], keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
         self.resolve_restores(saved)
-        if saved or self.trip_counters:
+        if saved or self.trip_counters or self.writes_seen:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
             defined = {t for t, _, s in assignments(self.fn.body) if id(s) in self.first_defs}
             setup += [_assign(v, gast.Constant(value=None, kind=None))
@@ -259,6 +263,8 @@ class _Reverse:
         return out
 
     def adjoint(self, stmt) -> list:
+        if written(stmt) is not None:
+            return self.adjoint_write(stmt)
         if isinstance(stmt, gast.Assign):
             out = self.adjoint_assign(stmt)
             target = stmt.targets[0].id
@@ -277,6 +283,30 @@ class _Reverse:
         if isinstance(stmt, gast.While):
             return self.adjoint_while(stmt)
         return []
+
+    def adjoint_write(self, stmt) -> list:
+        """``y[i] = v`` -> ``bv += by[i]``; ``by`` is zero at ``i`` before the write; the
+        old elements come back from the stack."""
+        array = written(stmt)
+        index = index_expression(self, stmt.targets[0].slice)
+        out = []
+        if self.activity.is_active(array):
+            badj = _load(self.adj(array))
+            value = stmt.value
+            if isinstance(value, gast.Name) and value.id in self.activity.varied:
+                part = gast.Call(func=_load(self.binder.name_for("part", part_of)),
+                                 args=[badj, copy.deepcopy(index)], keywords=[])
+                shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
+                                   args=[part, copy.deepcopy(value)], keywords=[])
+                out.extend(self.accumulate(value, shaped))
+            cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
+                                args=[copy.deepcopy(badj), copy.deepcopy(index)], keywords=[])
+            out.append(_assign(self.adj(array), cleared))
+        restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=copy.deepcopy(
+            stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
+        restore.keep = True
+        self.writes_seen = True
+        return out + [restore]
 
     def adjoint_append(self, stmt) -> list:
         """``lst.append(v)`` -> ``bv = bv + blst.pop()``: the stack of adjoints unwinds."""
@@ -470,6 +500,17 @@ class _Reverse:
         return wrap_no_grad(out, self.binder)
 
     def primal(self, stmt, saved) -> list:
+        array = written(stmt)
+        if array is not None:   # save the elements about to be overwritten
+            old = gast.Subscript(value=_load(array), slice=copy.deepcopy(stmt.targets[0].slice),
+                                 ctx=gast.Load())
+            np_name = self.binder.name_for("np", np)
+            saved_copy = gast.Call(func=gast.Attribute(value=_load(np_name), attr="copy",
+                                                       ctx=gast.Load()), args=[old], keywords=[])
+            push = gast.Expr(value=gast.Call(func=gast.Attribute(
+                value=_load(self.stack), attr="append", ctx=gast.Load()), args=[saved_copy],
+                keywords=[]))
+            return [push, copy.deepcopy(stmt)]
         if isinstance(stmt, gast.Assign):
             name = stmt.targets[0].id
             save = [_push(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
@@ -594,7 +635,9 @@ def _single_assignments(fn) -> set:
 
     def scan(body, depth):
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if written(stmt) is not None:
+                nested.add(written(stmt))   # its adjoint changes at each element write
+            elif isinstance(stmt, gast.Assign):
                 name = stmt.targets[0].id
                 counts[name] = counts.get(name, 0) + 1
                 if depth:
@@ -633,14 +676,14 @@ def _first_definitions(fn) -> set:
     to save: the first top-level assignment, or the only assignment outside loops."""
     counts = {}
     for target, _, stmt in assignments(fn.body):
-        if isinstance(stmt, gast.Assign):
+        if isinstance(stmt, gast.Assign) and written(stmt) is None:
             counts[target] = counts.get(target, 0) + 1
 
     out, seen = set(), set(fn.params)
 
     def scan(body, in_loop, top):
         for stmt in body:
-            if isinstance(stmt, gast.Assign):
+            if isinstance(stmt, gast.Assign) and written(stmt) is None:
                 name = stmt.targets[0].id
                 if name not in seen and (top or (counts[name] == 1 and not in_loop)):
                     out.add(id(stmt))

@@ -96,6 +96,8 @@ def add_at(g, x, index):
         out = [zeros_like(v) for v in x]
         out[index] = g
         return type(x)(out)
+    if isinstance(x, float):   # the scalar zero that stands for an adjoint array
+        return np.sum(g)
     out = np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))
     if _is_basic(index):
         out[index] = g
@@ -126,3 +128,20 @@ def add_grads(a, b):
     if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
         return b
     return a + b
+
+
+def part_of(g, index):
+    """``g[index]`` of an adjoint that may still be the scalar zero."""
+    if isinstance(g, float):
+        return g
+    return g[index]
+
+
+def zero_at(g, index):
+    """A copy of the adjoint ``g`` with zeros at ``index`` (the elements an element
+    write overwrote carry no derivative back). The scalar zero stays as it is."""
+    if isinstance(g, float):
+        return g
+    g = np.array(g, dtype=np.result_type(g, 1.0))
+    g[index] = 0.0
+    return g

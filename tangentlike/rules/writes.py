@@ -1,0 +1,31 @@
+"""Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
+import numpy as np
+
+from ..runtime import add_at, part_of, zero_at
+from ..template import d
+from .domains import real
+from .registry import adjoint, tangent
+
+
+def _cases(rng):
+    return [((real(rng, (4, 3)), 1), {}), ((real(rng, (5,)), slice(1, 3)), {})]
+
+
+@adjoint(part_of, cases=_cases, static_args=(1,))
+def part(y, g, index):
+    d[g] = add_at(d[y], g, index)
+
+
+@tangent(part_of)
+def part_tangent(y, g, index):
+    d[y] = part_of(d[g], index)
+
+
+@adjoint(zero_at, cases=_cases, static_args=(1,))
+def zero_at_(y, g, index):
+    d[g] = zero_at(d[y], index)
+
+
+@tangent(zero_at)
+def zero_at_tangent(y, g, index):
+    d[y] = zero_at(d[g], index)
