@@ -224,15 +224,26 @@ def code_after_return(x):
 
 
 def with_subscript_assignment(x):
-    y = np.zeros(3)
-    y[0] = x  # <- error
+    y = x
+    y[0] = 1.0  # <- error
     return np.sum(y)
 
 
 def with_augmented_subscript(x):
-    y = x * 1.0
+    y = x[1:]
     y[0] += 1.0  # <- error
     return np.sum(y)
+
+
+def writes_into_new_array(x):
+    y = np.zeros(3)
+    y[0] = x
+    y[1:] += x * 2.0
+    return np.sum(y * y)
+
+
+def test_element_writes_into_a_new_array_are_differentiated():
+    tl.check_grads(writes_into_new_array, (0.7,), order=2)
 
 
 def with_attribute_assignment(x):
