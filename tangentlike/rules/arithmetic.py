@@ -9,7 +9,7 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from ..template import d
-from .domains import binary, nonzero, positive, real, unary
+from .domains import between_multiples, binary, nonzero, positive, real, unary
 from .registry import adjoint, tangent
 
 
@@ -96,3 +96,107 @@ def square(y, x):
 @tangent(np.square)
 def square_tangent(y, x):
     d[y] = d[x] * 2.0 * x
+
+
+@adjoint(np.float_power, cases=binary(positive, real))
+def float_power(z, x, y):
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[z] * z * np.log(x), y)
+
+
+@tangent(np.float_power)
+def float_power_tangent(z, x, y):
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
+
+
+@adjoint(np.logaddexp, cases=binary())
+def logaddexp(z, x, y):
+    d[x] = unbroadcast(d[z] * np.exp(x - z), x)
+    d[y] = unbroadcast(d[z] * np.exp(y - z), y)
+
+
+@tangent(np.logaddexp)
+def logaddexp_tangent(z, x, y):
+    d[z] = d[x] * np.exp(x - z) + d[y] * np.exp(y - z)
+
+
+@adjoint(np.logaddexp2, cases=binary())
+def logaddexp2(z, x, y):
+    d[x] = unbroadcast(d[z] * np.exp2(x - z), x)
+    d[y] = unbroadcast(d[z] * np.exp2(y - z), y)
+
+
+@tangent(np.logaddexp2)
+def logaddexp2_tangent(z, x, y):
+    d[z] = d[x] * np.exp2(x - z) + d[y] * np.exp2(y - z)
+
+
+@adjoint(np.hypot, cases=binary(nonzero, nonzero))
+def hypot(z, x, y):
+    d[x] = unbroadcast(d[z] * x / z, x)
+    d[y] = unbroadcast(d[z] * y / z, y)
+
+
+@tangent(np.hypot)
+def hypot_tangent(z, x, y):
+    d[z] = (d[x] * x + d[y] * y) / z
+
+
+@adjoint(np.arctan2, cases=binary(nonzero, nonzero))
+def arctan2(z, y, x):
+    d[y] = unbroadcast(d[z] * x / (x * x + y * y), y)
+    d[x] = unbroadcast(-d[z] * y / (x * x + y * y), x)
+
+
+@tangent(np.arctan2)
+def arctan2_tangent(z, y, x):
+    d[z] = (d[y] * x - d[x] * y) / (x * x + y * y)
+
+
+@adjoint(operator.mod, np.remainder, cases=between_multiples)
+def remainder(z, x, y):
+    # x mod y = x - floor(x / y) * y, with floor(x / y) locally constant
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z] * np.floor(x / y), y)
+
+
+@tangent(operator.mod, np.remainder)
+def remainder_tangent(z, x, y):
+    d[z] = d[x] - d[y] * np.floor(x / y)
+
+
+@adjoint(np.fmod, cases=between_multiples)
+def fmod(z, x, y):
+    # fmod(x, y) = x - trunc(x / y) * y
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z] * np.trunc(x / y), y)
+
+
+@tangent(np.fmod)
+def fmod_tangent(z, x, y):
+    d[z] = d[x] - d[y] * np.trunc(x / y)
+
+
+@adjoint(np.copysign, cases=binary(nonzero, nonzero))
+def copysign(z, x, y):
+    # |x| with the sign of y: the derivative in x is sign(x) sign(z); y only gives a sign
+    d[x] = unbroadcast(d[z] * np.sign(x) * np.sign(z), x)
+
+
+@tangent(np.copysign)
+def copysign_tangent(z, x, y):
+    d[z] = d[x] * np.sign(x) * np.sign(z)
+
+
+def _ldexp_cases(rng):
+    return [((real(rng, ()), 3), {}), ((real(rng, (3,)), np.array([0, 1, -2])), {})]
+
+
+@adjoint(np.ldexp, cases=_ldexp_cases, static_args=(1,))
+def ldexp(y, x1, x2):
+    d[x1] = unbroadcast(np.ldexp(d[y], x2), x1)
+
+
+@tangent(np.ldexp)
+def ldexp_tangent(y, x1, x2):
+    d[y] = np.ldexp(d[x1], x2)

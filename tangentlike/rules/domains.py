@@ -23,6 +23,11 @@ def unit(rng, shape):
     return _draw(rng.uniform(-0.8, 0.8, shape))
 
 
+def above_one(rng, shape):
+    """In (1.2, 3) (arccosh)."""
+    return _draw(rng.uniform(1.2, 3.0, shape))
+
+
 def nonzero(rng, shape):
     """Away from zero, either sign (abs, sign-dependent rules)."""
     return _draw(rng.uniform(0.5, 2.0, shape) * rng.choice([-1.0, 1.0], shape))
@@ -57,3 +62,13 @@ def pairs_without_ties(rng):
     """Broadcasting pairs whose elements differ by at least 0.3 (maximum, minimum)."""
     xs, ys = [-1.8, -1.0, -0.2, 0.6, 1.4], [-1.4, -0.6, 0.2, 1.0, 1.8]
     return [((_on_grid(rng, sx, xs), _on_grid(rng, sy, ys)), {}) for sx, sy in BROADCAST_SHAPES]
+
+
+def between_multiples(rng):
+    """Pairs (x, y) with x / y at least 0.2 away from an integer (mod, fmod)."""
+    out = []
+    for sx, sy in [((), ()), ((3,), (3,)), ((2, 3), ()), ((2, 3), (3,))]:
+        y = nonzero(rng, sy)
+        q = rng.integers(-2, 3, sx) + rng.uniform(0.2, 0.8, sx)
+        out.append(((_draw(q * np.asarray(y)), y), {}))
+    return out

@@ -1,8 +1,9 @@
 """Elementwise NumPy functions of one array: the result has the input's shape."""
 import numpy as np
 
+from ..runtime import unbroadcast
 from ..template import d
-from .domains import nonzero, positive, unary, unit
+from .domains import above_one, binary, nonzero, positive, real, unary, unit
 from .registry import adjoint, tangent
 
 
@@ -171,7 +172,166 @@ def absolute(y, x):
     d[x] = d[y] * np.sign(x)
 
 
-
 @tangent(np.abs, np.absolute)
 def absolute_tangent(y, x):
     d[y] = d[x] * np.sign(x)
+
+@adjoint(np.exp2, cases=unary())
+def exp2(y, x):
+    d[x] = d[y] * y * np.log(2.0)
+
+
+@tangent(np.exp2)
+def exp2_tangent(y, x):
+    d[y] = d[x] * y * np.log(2.0)
+
+
+@adjoint(np.cbrt, cases=unary(nonzero))
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@tangent(np.cbrt)
+def cbrt_tangent(y, x):
+    d[y] = d[x] / (3.0 * y * y)
+
+
+@adjoint(np.reciprocal, cases=unary(nonzero))
+def reciprocal(y, x):
+    d[x] = -d[y] * y * y
+
+
+@tangent(np.reciprocal)
+def reciprocal_tangent(y, x):
+    d[y] = -d[x] * y * y
+
+
+@adjoint(np.fabs, cases=unary(nonzero))
+def fabs(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@tangent(np.fabs)
+def fabs_tangent(y, x):
+    d[y] = d[x] * np.sign(x)
+
+
+@adjoint(np.arcsinh, cases=unary())
+def arcsinh(y, x):
+    d[x] = d[y] / np.sqrt(x * x + 1.0)
+
+
+@tangent(np.arcsinh)
+def arcsinh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x + 1.0)
+
+
+@adjoint(np.arccosh, cases=unary(above_one))
+def arccosh(y, x):
+    d[x] = d[y] / np.sqrt(x * x - 1.0)
+
+
+@tangent(np.arccosh)
+def arccosh_tangent(y, x):
+    d[y] = d[x] / np.sqrt(x * x - 1.0)
+
+
+@adjoint(np.arctanh, cases=unary(unit))
+def arctanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(np.arctanh)
+def arctanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
+
+
+@adjoint(np.deg2rad, np.radians, cases=unary())
+def deg2rad(y, x):
+    d[x] = d[y] * (np.pi / 180.0)
+
+
+@tangent(np.deg2rad, np.radians)
+def deg2rad_tangent(y, x):
+    d[y] = d[x] * (np.pi / 180.0)
+
+
+@adjoint(np.rad2deg, np.degrees, cases=unary())
+def rad2deg(y, x):
+    d[x] = d[y] * (180.0 / np.pi)
+
+
+@tangent(np.rad2deg, np.degrees)
+def rad2deg_tangent(y, x):
+    d[y] = d[x] * (180.0 / np.pi)
+
+
+def sinc_slope(x, y):
+    """sinc'(x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    safe = np.where(x == 0.0, 1.0, x)
+    return np.where(x == 0.0, 0.0, (np.cos(np.pi * safe) - y) / safe)
+
+
+@adjoint(sinc_slope, cases=binary(nonzero, real))
+def sinc_slope_(s, x, y):
+    # s = (cos(pi x) - y) / x away from 0 (y is an independent input here)
+    safe = np.where(x == 0.0, 1.0, x)
+    d[x] = unbroadcast(d[s] * np.where(x == 0.0, 0.0, (-np.pi * np.sin(np.pi * safe) - s) / safe), x)
+    d[y] = unbroadcast(-d[s] * np.where(x == 0.0, 0.0, 1.0 / safe), y)
+
+
+@tangent(sinc_slope)
+def sinc_slope_tangent(s, x, y):
+    safe = np.where(x == 0.0, 1.0, x)
+    d[s] = (d[x] * (-np.pi * np.sin(np.pi * safe) - s) - d[y]) * np.where(x == 0.0, 0.0, 1.0 / safe)
+
+
+@adjoint(np.sinc, cases=unary(nonzero))
+def sinc(y, x):
+    d[x] = d[y] * sinc_slope(x, y)
+
+
+@tangent(np.sinc)
+def sinc_tangent(y, x):
+    d[y] = d[x] * sinc_slope(x, y)
+
+
+@adjoint(np.conjugate, cases=unary())
+def conjugate(y, x):
+    d[x] = np.conjugate(d[y])
+
+
+@tangent(np.conjugate)
+def conjugate_tangent(y, x):
+    d[y] = np.conjugate(d[x])
+
+
+@adjoint(np.real, cases=unary())
+def real_(y, val):
+    d[val] = np.real(d[y])
+
+
+@tangent(np.real)
+def real_tangent(y, val):
+    d[y] = np.real(d[val])
+
+
+@adjoint(np.imag, cases=unary())
+def imag(y, val):
+    # The imaginary part of a real input is the constant 0.
+    d[val] = np.imag(d[y])
+
+
+@tangent(np.imag)
+def imag_tangent(y, val):
+    d[y] = np.imag(d[val])
+
+
+@adjoint(np.nan_to_num, cases=lambda rng: unary()(rng) + [((np.array([1.0, np.nan, -0.5]),), {})])
+def nan_to_num(y, x):
+    d[x] = np.where(np.isfinite(x), d[y], 0.0)
+
+
+@tangent(np.nan_to_num)
+def nan_to_num_tangent(y, x):
+    d[y] = np.where(np.isfinite(x), d[x], 0.0)
