@@ -5,10 +5,10 @@ as JAX does; ``where`` sends it to the side its condition chose.
 """
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import add_at, unbroadcast
 from ..template import d
 from .domains import BROADCAST_SHAPES, pairs_without_ties, real
-from .registry import adjoint, tangent
+from .registry import adjoint, nondifferentiable, tangent
 
 
 @adjoint(np.maximum, np.fmax, cases=pairs_without_ties)
@@ -54,3 +54,212 @@ def where(z, condition, x, y):
 @tangent(np.where)
 def where_tangent(z, condition, x, y):
     d[z] = np.where(condition, d[x], d[y])
+
+
+def larger(x, y):
+    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties."""
+    return np.where(x == y, 0.5, x > y)
+
+
+def smaller(x, y):
+    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties."""
+    return np.where(x == y, 0.5, x < y)
+
+
+nondifferentiable(larger, smaller)
+
+
+def _clip_cases(rng):
+    x = np.array([[-1.7, -0.4, 0.3], [0.9, 1.6, -1.1]])
+    return [((x, -0.5, 0.5), {}), ((x, -1.0, None), {}), ((x, None, 1.0), {}),
+            ((x, np.array([-1.2, -0.6, 0.0]), np.array([1.0, 0.1, 0.6])), {}),
+            ((-0.2, -1.0, 1.0), {})]
+
+
+@adjoint(np.clip, cases=_clip_cases)
+def clip(y, a, a_min=None, a_max=None):
+    # clip(a) = minimum(maximum(a, a_min), a_max), ties split evenly as in JAX
+    if a_min is None:
+        d[a] = unbroadcast(d[y] * smaller(a, a_max), a)
+        d[a_max] = unbroadcast(d[y] * (1.0 - smaller(a, a_max)), a_max)
+    elif a_max is None:
+        d[a] = unbroadcast(d[y] * larger(a, a_min), a)
+        d[a_min] = unbroadcast(d[y] * (1.0 - larger(a, a_min)), a_min)
+    else:
+        low = larger(a, a_min)
+        high = smaller(np.maximum(a, a_min), a_max)
+        d[a] = unbroadcast(d[y] * high * low, a)
+        d[a_min] = unbroadcast(d[y] * high * (1.0 - low), a_min)
+        d[a_max] = unbroadcast(d[y] * (1.0 - high), a_max)
+
+
+@tangent(np.clip)
+def clip_tangent(y, a, a_min=None, a_max=None):
+    if a_min is None:
+        d[y] = d[a] * smaller(a, a_max) + d[a_max] * (1.0 - smaller(a, a_max))
+    elif a_max is None:
+        d[y] = d[a] * larger(a, a_min) + d[a_min] * (1.0 - larger(a, a_min))
+    else:
+        low = larger(a, a_min)
+        high = smaller(np.maximum(a, a_min), a_max)
+        d[y] = high * (d[a] * low + d[a_min] * (1.0 - low)) + d[a_max] * (1.0 - high)
+
+
+# -- gathering: y = a[index], so d[a] adds d[y] back at index (repeats accumulate) -----
+# With axis=None these functions work on the flattened array np.ravel(a).
+def take_index(indices, axis):
+    """The index with ``a[take_index(i, axis)] == np.take(a, i, axis)``."""
+    if axis < 0:
+        return (Ellipsis, indices) + (slice(None),) * (-1 - axis)
+    return (slice(None),) * axis + (indices,)
+
+
+def along_axis_index(arr, indices, axis):
+    """The index with ``arr[along_axis_index(arr, i, axis)] == np.take_along_axis(arr, i, axis)``."""
+    shape, ndim = np.shape(arr), np.ndim(arr)
+    axis = axis % ndim
+    out = np.broadcast_shapes(shape[:axis] + (1,) + shape[axis + 1:], np.shape(indices))
+    index = []
+    for i in range(ndim):
+        if i == axis:
+            index.append(np.broadcast_to(indices, out))
+            continue
+        coords = np.zeros(out[i], dtype=int) if shape[i] == 1 else np.arange(out[i])
+        index.append(np.reshape(coords, [out[i] if j == i else 1 for j in range(ndim)]))
+    return tuple(index)
+
+
+def sort_index(a, axis):
+    """The index with ``a[sort_index(a, axis)] == np.sort(a, axis)``, stable at ties
+    (for axis=None, an index of the flattened array)."""
+    if axis is None:
+        return np.argsort(a, axis=None, kind="stable")
+    return along_axis_index(a, np.argsort(a, axis=axis, kind="stable"), axis)
+
+
+def repeat_index(a, repeats, axis):
+    """The index with ``a[repeat_index(a, r, axis)] == np.repeat(a, r, axis)``
+    (for axis=None, an index of the flattened array)."""
+    if axis is None:
+        return np.repeat(np.arange(np.size(a)), repeats)
+    return take_index(np.repeat(np.arange(np.shape(a)[axis]), repeats), axis)
+
+
+nondifferentiable(take_index, along_axis_index, sort_index, repeat_index)
+
+
+def _take_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x, np.array([0, 2, 2])), {}), ((x, np.array([[1, -1], [0, 1]])), {"axis": 0}),
+            ((x, 3), {"axis": 1}), ((x, np.array([0, 3, 0])), {"axis": -1}),
+            ((real(rng, (5,)), np.array([4, 0, -1])), {})]
+
+
+@adjoint(np.take, cases=_take_cases, static_args=(1,))
+def take(y, a, indices, axis=None, out=None, mode="raise"):
+    if axis is None:
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), indices), np.shape(a))
+    else:
+        d[a] = add_at(d[y], a, take_index(indices, axis))
+
+
+@tangent(np.take)
+def take_tangent(y, a, indices, axis=None, out=None, mode="raise"):
+    d[y] = np.take(d[a], indices, axis=axis)
+
+
+def _take_along_axis_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x, np.array([[0, 2], [3, 3], [1, 0]])), {"axis": 1}),
+            ((x, np.array([[2, 0, 1, 1]])), {"axis": 0}),
+            ((x, np.array([[1], [0], [3]])), {"axis": -1}),
+            ((real(rng, (4,)), np.array([3, 3, 0])), {"axis": 0})]
+
+
+@adjoint(np.take_along_axis, cases=_take_along_axis_cases, static_args=(1,))
+def take_along_axis(y, arr, indices, axis=-1):
+    if axis is None:
+        d[arr] = np.reshape(add_at(d[y], np.ravel(arr), indices), np.shape(arr))
+    else:
+        d[arr] = add_at(d[y], arr, along_axis_index(arr, indices, axis))
+
+
+@tangent(np.take_along_axis)
+def take_along_axis_tangent(y, arr, indices, axis=-1):
+    d[y] = np.take_along_axis(d[arr], indices, axis)
+
+
+def _sort_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": None}), ((real(rng, (5,)),), {})]
+
+
+@adjoint(np.sort, cases=_sort_cases)
+def sort(y, a, axis=-1, kind=None, order=None):
+    # y = a[sort_index(a)]: each element gets the adjoint of its place in sorted order
+    if axis is None:
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), sort_index(a, axis)), np.shape(a))
+    else:
+        d[a] = add_at(d[y], a, sort_index(a, axis))
+
+
+@tangent(np.sort)
+def sort_tangent(y, a, axis=-1, kind=None, order=None):
+    if axis is None:
+        d[y] = np.ravel(d[a])[sort_index(a, axis)]
+    else:
+        d[y] = d[a][sort_index(a, axis)]
+
+
+def _repeat_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x, 2), {}), ((x, 2), {"axis": 0}), ((x, np.array([1, 0, 2])), {"axis": 1}),
+            ((real(rng, ()), 3), {})]
+
+
+@adjoint(np.repeat, cases=_repeat_cases, static_args=(1,))
+def repeat(y, a, repeats, axis=None):
+    if axis is None:
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), repeat_index(a, repeats, axis)), np.shape(a))
+    else:
+        d[a] = add_at(d[y], a, repeat_index(a, repeats, axis))
+
+
+@tangent(np.repeat)
+def repeat_tangent(y, a, repeats, axis=None):
+    d[y] = np.repeat(d[a], repeats, axis=axis)
+
+
+def _compress_cases(rng):
+    x = real(rng, (3, 4))
+    return [((np.array([True, False, True]), x), {"axis": 0}),
+            ((np.array([False, True]), x), {"axis": 1}),
+            ((np.array([1, 0, 0, 1, 1]), x), {})]
+
+
+@adjoint(np.compress, cases=_compress_cases, static_args=(0,))
+def compress(y, condition, a, axis=None, out=None):
+    if axis is None:
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), np.flatnonzero(condition)), np.shape(a))
+    else:
+        d[a] = add_at(d[y], a, take_index(np.flatnonzero(condition), axis))
+
+
+@tangent(np.compress)
+def compress_tangent(y, condition, a, axis=None, out=None):
+    d[y] = np.compress(condition, d[a], axis=axis)
+
+
+def _extract_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x > 0.0, x), {}), ((np.array([0, 1, 1]), real(rng, (3,))), {})]
+
+
+@adjoint(np.extract, cases=_extract_cases, static_args=(0,))
+def extract(y, condition, arr):
+    d[arr] = np.reshape(add_at(d[y], np.ravel(arr), np.flatnonzero(condition)), np.shape(arr))
+
+
+@tangent(np.extract)
+def extract_tangent(y, condition, arr):
+    d[y] = np.extract(condition, d[arr])
