@@ -6,7 +6,8 @@ import numpy as np
 from ..runtime import add_at, add_grads, astype, broadcast_like, unbroadcast
 from ..template import d
 from .domains import real
-from .registry import adjoint, tangent
+from .optional import optional
+from .registry import adjoint, nondifferentiable, tangent
 
 
 def _reshape_cases(rng):
@@ -171,3 +172,672 @@ def full(y, shape, fill_value):
 @tangent(np.full)
 def full_tangent(y, shape, fill_value):
     d[y] = np.full(shape, d[fill_value])
+
+
+# -- axes and views --------------------------------------------------------------------
+def _axes_cases(rng):
+    return [((real(rng, (2, 3)), 0, 1), {}), ((real(rng, (2, 3, 4)), 0, -1), {}),
+            ((real(rng, (2, 3, 4)), 2, 1), {})]
+
+
+@adjoint(np.swapaxes, cases=_axes_cases, static_args=(1, 2))
+def swapaxes(y, a, axis1, axis2):
+    d[a] = np.swapaxes(d[y], axis1, axis2)
+
+
+@tangent(np.swapaxes)
+def swapaxes_tangent(y, a, axis1, axis2):
+    d[y] = np.swapaxes(d[a], axis1, axis2)
+
+
+def _moveaxis_cases(rng):
+    return [((real(rng, (2, 3, 4)), 0, -1), {}), ((real(rng, (2, 3, 4)), (0, 1), (2, 0)), {}),
+            ((real(rng, (2, 3)), 1, 0), {})]
+
+
+@adjoint(np.moveaxis, cases=_moveaxis_cases, static_args=(1, 2))
+def moveaxis(y, a, source, destination):
+    d[a] = np.moveaxis(d[y], destination, source)
+
+
+@tangent(np.moveaxis)
+def moveaxis_tangent(y, a, source, destination):
+    d[y] = np.moveaxis(d[a], source, destination)
+
+
+def _matrix_cases(rng):
+    return [((real(rng, (2, 3)),), {}), ((real(rng, (2, 3, 4)),), {})]
+
+
+@adjoint(*optional(np, "matrix_transpose"), *optional(np.linalg, "matrix_transpose"),
+         cases=_matrix_cases)
+def matrix_transpose(y, x):
+    d[x] = np.swapaxes(d[y], -1, -2)
+
+
+@tangent(*optional(np, "matrix_transpose"), *optional(np.linalg, "matrix_transpose"))
+def matrix_transpose_tangent(y, x):
+    d[y] = np.swapaxes(d[x], -1, -2)
+
+
+def _squeeze_cases(rng):
+    return [((real(rng, (1, 3, 1)),), {}), ((real(rng, (1, 3, 1)),), {"axis": 0}),
+            ((real(rng, (1, 3, 1)),), {"axis": (0, 2)}), ((real(rng, (1,)),), {})]
+
+
+@adjoint(np.squeeze, cases=_squeeze_cases)
+def squeeze(y, a, axis=None):
+    if axis is None:
+        d[a] = np.reshape(d[y], np.shape(a))
+    else:
+        d[a] = np.expand_dims(d[y], axis)
+
+
+@tangent(np.squeeze)
+def squeeze_tangent(y, a, axis=None):
+    d[y] = np.squeeze(d[a], axis=axis)
+
+
+def _ravel_cases(rng):
+    return [((real(rng, (2, 3)),), {}), ((real(rng, (2, 3)),), {"order": "F"}),
+            ((real(rng, ()),), {})]
+
+
+@adjoint(np.ravel, cases=_ravel_cases)
+def ravel(y, a, order="C"):
+    d[a] = np.reshape(d[y], np.shape(a), order=order)
+
+
+@tangent(np.ravel)
+def ravel_tangent(y, a, order="C"):
+    d[y] = np.ravel(d[a], order=order)
+
+
+def _one_array_cases(rng):
+    return [((real(rng, ()),), {}), ((real(rng, (3,)),), {}), ((real(rng, (2, 3)),), {})]
+
+
+@adjoint(np.copy, cases=_one_array_cases)
+def copy(y, a, order="K"):
+    d[a] = d[y]
+
+
+@tangent(np.copy)
+def copy_tangent(y, a, order="K"):
+    d[y] = np.copy(d[a])
+
+
+@adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray,
+         cases=lambda rng: _one_array_cases(rng) + [((real(rng, (3,)),), {"dtype": "float64"})])
+def asarray(y, a, dtype=None):
+    d[a] = np.asarray(d[y], dtype=dtype)
+
+
+@tangent(np.asarray, np.array, np.asanyarray, np.ascontiguousarray)
+def asarray_tangent(y, a, dtype=None):
+    d[y] = np.asarray(d[a], dtype=dtype)
+
+
+@adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d, cases=_one_array_cases)
+def atleast_nd(y, a):
+    d[a] = np.reshape(d[y], np.shape(a))
+
+
+@tangent(np.atleast_1d)
+def atleast_1d_tangent(y, a):
+    d[y] = np.atleast_1d(d[a])
+
+
+@tangent(np.atleast_2d)
+def atleast_2d_tangent(y, a):
+    d[y] = np.atleast_2d(d[a])
+
+
+@tangent(np.atleast_3d)
+def atleast_3d_tangent(y, a):
+    d[y] = np.atleast_3d(d[a])
+
+
+def _flip_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": (0, 1)}), ((real(rng, (3,)),), {})]
+
+
+@adjoint(np.flip, cases=_flip_cases)
+def flip(y, m, axis=None):
+    d[m] = np.flip(d[y], axis=axis)
+
+
+@tangent(np.flip)
+def flip_tangent(y, m, axis=None):
+    d[y] = np.flip(d[m], axis=axis)
+
+
+@adjoint(np.fliplr, cases=_matrix_cases)
+def fliplr(y, m):
+    d[m] = np.fliplr(d[y])
+
+
+@tangent(np.fliplr)
+def fliplr_tangent(y, m):
+    d[y] = np.fliplr(d[m])
+
+
+@adjoint(np.flipud, cases=_matrix_cases)
+def flipud(y, m):
+    d[m] = np.flipud(d[y])
+
+
+@tangent(np.flipud)
+def flipud_tangent(y, m):
+    d[y] = np.flipud(d[m])
+
+
+def _roll_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x, 1), {}), ((x, -1), {"axis": 1}), ((x, (1, 2)), {"axis": (0, 1)}),
+            ((real(rng, (4,)), 3), {})]
+
+
+@adjoint(np.roll, cases=_roll_cases, static_args=(1,))
+def roll(y, a, shift, axis=None):
+    d[a] = np.roll(d[y], np.negative(shift), axis=axis)
+
+
+@tangent(np.roll)
+def roll_tangent(y, a, shift, axis=None):
+    d[y] = np.roll(d[a], shift, axis=axis)
+
+
+def _rot90_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x, 2), {}), ((x, -1), {"axes": (1, 0)}), ((real(rng, (2, 3, 2)), 1, (0, 2)), {})]
+
+
+@adjoint(np.rot90, cases=_rot90_cases, static_args=(1, 2))
+def rot90(y, m, k=1, axes=(0, 1)):
+    d[m] = np.rot90(d[y], -k, axes)
+
+
+@tangent(np.rot90)
+def rot90_tangent(y, m, k=1, axes=(0, 1)):
+    d[y] = np.rot90(d[m], k, axes)
+
+
+@adjoint(np.triu, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
+                                     ((real(rng, (2, 3, 3)),), {"k": -1})])
+def triu(y, m, k=0):
+    d[m] = np.triu(d[y], k)
+
+
+@tangent(np.triu)
+def triu_tangent(y, m, k=0):
+    d[y] = np.triu(d[m], k)
+
+
+@adjoint(np.tril, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
+                                     ((real(rng, (2, 3, 3)),), {"k": -1})])
+def tril(y, m, k=0):
+    d[m] = np.tril(d[y], k)
+
+
+@tangent(np.tril)
+def tril_tangent(y, m, k=0):
+    d[y] = np.tril(d[m], k)
+
+
+# -- tiling and padding ----------------------------------------------------------------
+def tile_shape(a, reps):
+    """np.shape(np.tile(a, reps)) split into (repetition, size) pairs, axis by axis."""
+    reps = tuple(reps) if np.ndim(reps) else (int(reps),)
+    n = max(len(reps), np.ndim(a))
+    shape = (1,) * (n - np.ndim(a)) + np.shape(a)
+    reps = (1,) * (n - len(reps)) + reps
+    return sum(((r, s) for r, s in zip(reps, shape)), ())
+
+
+def tile_axes(a, reps):
+    """The repetition axes of ``tile_shape(a, reps)``."""
+    return tuple(range(0, len(tile_shape(a, reps)), 2))
+
+
+def pad_interior(array, pad_width):
+    """The index of ``array`` inside ``np.pad(array, pad_width)``."""
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (np.ndim(array), 2))
+    return tuple(slice(int(before), int(before) + n)
+                 for (before, _), n in zip(widths, np.shape(array)))
+
+
+def pad_border(array, pad_width):
+    """1.0 where ``np.pad(array, pad_width)`` holds the constant, 0.0 inside."""
+    return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=1.0)
+
+
+nondifferentiable(tile_shape, tile_axes, pad_interior, pad_border)
+
+
+def _tile_cases(rng):
+    return [((real(rng, (3,)), 2), {}), ((real(rng, (2, 3)), (2, 1)), {}),
+            ((real(rng, (3,)), (2, 2)), {}), ((real(rng, (2, 3)), 2), {})]
+
+
+@adjoint(np.tile, cases=_tile_cases, static_args=(1,))
+def tile(y, A, reps):
+    d[A] = np.reshape(np.sum(np.reshape(d[y], tile_shape(A, reps)), axis=tile_axes(A, reps)),
+                      np.shape(A))
+
+
+@tangent(np.tile)
+def tile_tangent(y, A, reps):
+    d[y] = np.tile(d[A], reps)
+
+
+def _pad_cases(rng):
+    return [((real(rng, (3,)), 2), {}), ((real(rng, (2, 3)), ((1, 0), (0, 2))), {}),
+            ((real(rng, (2, 3)), 1, "constant"), {"constant_values": 0.5})]
+
+
+@adjoint(np.pad, cases=_pad_cases, static_args=(1, 2))
+def pad(y, array, pad_width, mode="constant", constant_values=0):
+    d[array] = d[y][pad_interior(array, pad_width)]
+    d[constant_values] = np.sum(d[y] * pad_border(array, pad_width))
+
+
+@tangent(np.pad)
+def pad_tangent(y, array, pad_width, mode="constant", constant_values=0):
+    d[y] = np.pad(d[array], pad_width) + d[constant_values] * pad_border(array, pad_width)
+
+
+# -- joining and splitting ---------------------------------------------------------------
+def split_like(g, arrays, axis):
+    """Cut ``g`` along ``axis`` into one piece per array, each shaped like its array:
+    the adjoint of joining ``arrays`` (np.concatenate, np.stack, np.hstack, ...) into g.
+    With axis=None the arrays were flattened."""
+    if axis is None:
+        g, axis = np.ravel(g), 0
+    others = np.size(g) // max(np.shape(g)[axis], 1)
+    ends = np.cumsum([np.size(a) // max(others, 1) for a in arrays])[:-1]
+    pieces = np.split(g, ends, axis=axis)
+    return type(arrays)(np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays))
+
+
+def join_like(parts, g, axis):
+    """The adjoint of ``split_like(g, arrays, axis)``: the parts joined into g's shape."""
+    shape = np.shape(g)
+    if axis is None:
+        return np.reshape(np.concatenate([np.ravel(p) for p in parts]), shape)
+    axis = axis % len(shape)
+    slab = shape[:axis] + (-1,) + shape[axis + 1:]
+    return np.concatenate([np.reshape(p, slab) for p in parts], axis=axis)
+
+
+def _split_like_cases(rng):
+    return [((real(rng, (2, 5)), [real(rng, (2, 2)), real(rng, (2, 3))], 1), {}),
+            ((real(rng, (2, 3)), [real(rng, (3,)), real(rng, (3,))], 0), {}),
+            ((real(rng, (5,)), [real(rng, (2,)), real(rng, (3,))], None), {})]
+
+
+@adjoint(split_like, cases=_split_like_cases, static_args=(1, 2))
+def split_like_(pieces, g, arrays, axis):
+    d[g] = join_like(d[pieces], g, axis)
+
+
+@tangent(split_like)
+def split_like_tangent(pieces, g, arrays, axis):
+    d[pieces] = split_like(d[g], arrays, axis)
+
+
+def _join_like_cases(rng):
+    return [(([real(rng, (2, 2)), real(rng, (2, 3))], real(rng, (2, 5)), 1), {}),
+            (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)), 0), {}),
+            (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)), None), {})]
+
+
+@adjoint(join_like, cases=_join_like_cases, static_args=(1, 2))
+def join_like_(y, parts, g, axis):
+    d[parts] = split_like(d[y], parts, axis)
+
+
+@tangent(join_like)
+def join_like_tangent(y, parts, g, axis):
+    d[y] = join_like(d[parts], g, axis)
+
+
+def hstack_axis(tup):
+    """The axis np.hstack joins along: 0 for vectors (and scalars), else 1."""
+    return 0 if np.ndim(tup[0]) <= 1 else 1
+
+
+nondifferentiable(hstack_axis)
+
+
+def _concatenate_cases(rng):
+    return [(([real(rng, (2,)), real(rng, (3,))],), {}),
+            (([real(rng, (2, 3)), real(rng, (2, 1))],), {"axis": 1}),
+            (([real(rng, (2, 3)), real(rng, (1, 3)), real(rng, (2, 3))],), {"axis": 0}),
+            (([real(rng, (2, 2)), real(rng, (3,))],), {"axis": None})]
+
+
+@adjoint(np.concatenate, cases=_concatenate_cases)
+def concatenate(y, arrays, axis=0, out=None, dtype=None):
+    d[arrays] = split_like(d[y], arrays, axis)
+
+
+@tangent(np.concatenate)
+def concatenate_tangent(y, arrays, axis=0, out=None, dtype=None):
+    d[y] = np.concatenate(d[arrays], axis=axis)
+
+
+def _stack_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))],), {}),
+            (([real(rng, (2, 3)), real(rng, (2, 3))],), {"axis": -1}),
+            (((real(rng, ()), real(rng, ()), real(rng, ())),), {})]
+
+
+@adjoint(np.stack, cases=_stack_cases)
+def stack(y, arrays, axis=0, out=None, dtype=None):
+    d[arrays] = split_like(d[y], arrays, axis)
+
+
+@tangent(np.stack)
+def stack_tangent(y, arrays, axis=0, out=None, dtype=None):
+    d[y] = np.stack(d[arrays], axis=axis)
+
+
+def _hstack_cases(rng):
+    return [(([real(rng, (2,)), real(rng, (3,))],), {}),
+            (([real(rng, (2, 3)), real(rng, (2, 1))],), {}),
+            (((real(rng, ()), real(rng, (2,))),), {})]
+
+
+@adjoint(np.hstack, cases=_hstack_cases)
+def hstack(y, tup):
+    d[tup] = split_like(d[y], tup, hstack_axis(tup))
+
+
+@tangent(np.hstack)
+def hstack_tangent(y, tup):
+    d[y] = np.hstack(d[tup])
+
+
+def _vstack_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))],), {}),
+            (([real(rng, (2, 3)), real(rng, (1, 3))],), {}),
+            (([real(rng, (3,)), real(rng, (2, 3))],), {})]
+
+
+@adjoint(np.vstack, cases=_vstack_cases)
+def vstack(y, tup):
+    d[tup] = split_like(d[y], tup, 0)
+
+
+@tangent(np.vstack)
+def vstack_tangent(y, tup):
+    d[y] = np.vstack(d[tup])
+
+
+def _dstack_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))],), {}),
+            (([real(rng, (2, 3)), real(rng, (2, 3, 2))],), {})]
+
+
+@adjoint(np.dstack, cases=_dstack_cases)
+def dstack(y, tup):
+    d[tup] = split_like(d[y], tup, 2)
+
+
+@tangent(np.dstack)
+def dstack_tangent(y, tup):
+    d[y] = np.dstack(d[tup])
+
+
+def _column_stack_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))],), {}),
+            (([real(rng, (3, 2)), real(rng, (3,))],), {})]
+
+
+@adjoint(np.column_stack, cases=_column_stack_cases)
+def column_stack(y, tup):
+    d[tup] = split_like(d[y], tup, 1)
+
+
+@tangent(np.column_stack)
+def column_stack_tangent(y, tup):
+    d[y] = np.column_stack(d[tup])
+
+
+def _append_cases(rng):
+    return [((real(rng, (3,)), real(rng, (2,))), {}), ((real(rng, (2, 2)), real(rng, (3,))), {}),
+            ((real(rng, (2, 3)), real(rng, (1, 3))), {"axis": 0}),
+            ((real(rng, (3,)), real(rng, ())), {})]
+
+
+@adjoint(np.append, cases=_append_cases)
+def append(y, arr, values, axis=None):
+    if axis is None:
+        parts = np.split(d[y], [np.size(arr)])
+        d[arr] = np.reshape(parts[0], np.shape(arr))
+        d[values] = np.reshape(parts[1], np.shape(values))
+    else:
+        parts = np.split(d[y], [np.shape(arr)[axis]], axis=axis)
+        d[arr] = parts[0]
+        d[values] = parts[1]
+
+
+@tangent(np.append)
+def append_tangent(y, arr, values, axis=None):
+    # linear in each input; the other one contributes zeros of its shape
+    d[y] = (np.append(d[arr], np.zeros_like(values), axis=axis)
+            + np.append(np.zeros_like(arr), d[values], axis=axis))
+
+
+def _split_cases(rng):
+    return [((real(rng, (6,)), 3), {}), ((real(rng, (2, 5)), [1, 3]), {"axis": 1}),
+            ((real(rng, (4, 2)), 2, 0), {})]
+
+
+@adjoint(np.split, np.array_split, cases=_split_cases, static_args=(1,))
+def split(y, ary, indices_or_sections, axis=0):
+    d[ary] = np.concatenate(d[y], axis=axis)
+
+
+@tangent(np.split)
+def split_tangent(y, ary, indices_or_sections, axis=0):
+    d[y] = np.split(d[ary], indices_or_sections, axis=axis)
+
+
+@tangent(np.array_split)
+def array_split_tangent(y, ary, indices_or_sections, axis=0):
+    d[y] = np.array_split(d[ary], indices_or_sections, axis=axis)
+
+
+@adjoint(np.hsplit, cases=lambda rng: [((real(rng, (2, 4)), 2), {}), ((real(rng, (6,)), [1, 4]), {})],
+         static_args=(1,))
+def hsplit(y, ary, indices_or_sections):
+    d[ary] = np.hstack(d[y])
+
+
+@tangent(np.hsplit)
+def hsplit_tangent(y, ary, indices_or_sections):
+    d[y] = np.hsplit(d[ary], indices_or_sections)
+
+
+@adjoint(np.vsplit, cases=lambda rng: [((real(rng, (4, 2)), 2), {}), ((real(rng, (3, 2)), [1]), {})],
+         static_args=(1,))
+def vsplit(y, ary, indices_or_sections):
+    d[ary] = np.vstack(d[y])
+
+
+@tangent(np.vsplit)
+def vsplit_tangent(y, ary, indices_or_sections):
+    d[y] = np.vsplit(d[ary], indices_or_sections)
+
+
+@adjoint(np.dsplit, cases=lambda rng: [((real(rng, (2, 1, 4)), 2), {})], static_args=(1,))
+def dsplit(y, ary, indices_or_sections):
+    d[ary] = np.dstack(d[y])
+
+
+@tangent(np.dsplit)
+def dsplit_tangent(y, ary, indices_or_sections):
+    d[y] = np.dsplit(d[ary], indices_or_sections)
+
+
+@adjoint(*optional(np, "unstack"), cases=lambda rng: [((real(rng, (2, 3)),), {}),
+                                                     ((real(rng, (2, 3)),), {"axis": 1})])
+def unstack(y, x, axis=0):
+    d[x] = np.stack(d[y], axis=axis)
+
+
+@tangent(*optional(np, "unstack"))
+def unstack_tangent(y, x, axis=0):
+    d[y] = np.unstack(d[x], axis=axis)
+
+
+# -- diagonals ---------------------------------------------------------------------------
+def undiag(g, v, k=0):
+    """The adjoint of ``np.diag(v, k)``: for a vector v the k-th diagonal of g; for a
+    matrix v, g placed on the k-th diagonal of zeros shaped like v."""
+    if np.ndim(v) == 1:
+        return np.diagonal(g, k).copy()
+    out = np.zeros(np.shape(v), dtype=np.result_type(g, 1.0))
+    i = np.arange(np.size(g))
+    out[i + max(-k, 0), i + max(k, 0)] = g
+    return out
+
+
+def undiagonal(g, a, offset=0, axis1=0, axis2=1):
+    """The adjoint of ``np.diagonal(a, offset, axis1, axis2)``: zeros shaped like a with
+    g on that diagonal."""
+    out = np.zeros(np.shape(a), dtype=np.result_type(g, 1.0))
+    view = np.moveaxis(out, (axis1, axis2), (-2, -1))
+    i = np.arange(np.shape(g)[-1])
+    view[..., i + max(-offset, 0), i + max(offset, 0)] = g
+    return out
+
+
+def diagonal_shape(a, offset=0, axis1=0, axis2=1):
+    return np.shape(np.diagonal(a, offset, axis1, axis2))
+
+
+nondifferentiable(diagonal_shape)
+
+
+def _undiag_cases(rng):
+    return [((real(rng, (3, 3)), real(rng, (3,))), {}), ((real(rng, (3,)), real(rng, (3, 4))), {}),
+            ((real(rng, (2,)), real(rng, (3, 3))), {"k": 1})]
+
+
+@adjoint(undiag, cases=_undiag_cases, static_args=(1,))
+def undiag_(y, g, v, k=0):
+    d[g] = np.diag(d[y], k)
+
+
+@tangent(undiag)
+def undiag_tangent(y, g, v, k=0):
+    d[y] = undiag(d[g], v, k)
+
+
+def _undiagonal_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3, 4))), {}), ((real(rng, (2,)), real(rng, (3, 3))), {"offset": 1}),
+            ((real(rng, (2, 3)), real(rng, (3, 2, 3))), {"axis1": 0, "axis2": 2})]
+
+
+@adjoint(undiagonal, cases=_undiagonal_cases, static_args=(1,))
+def undiagonal_(y, g, a, offset=0, axis1=0, axis2=1):
+    d[g] = np.diagonal(d[y], offset, axis1, axis2)
+
+
+@tangent(undiagonal)
+def undiagonal_tangent(y, g, a, offset=0, axis1=0, axis2=1):
+    d[y] = undiagonal(d[g], a, offset, axis1, axis2)
+
+
+def _diag_cases(rng):
+    return [((real(rng, (3,)),), {}), ((real(rng, (3,)),), {"k": -1}), ((real(rng, (3, 3)),), {}),
+            ((real(rng, (3, 4)),), {"k": 1})]
+
+
+@adjoint(np.diag, cases=_diag_cases)
+def diag(y, v, k=0):
+    d[v] = undiag(d[y], v, k)
+
+
+@tangent(np.diag)
+def diag_tangent(y, v, k=0):
+    d[y] = np.diag(d[v], k)
+
+
+@adjoint(np.diagflat, cases=lambda rng: [((real(rng, (3,)),), {}), ((real(rng, (2, 2)),), {"k": 1})])
+def diagflat(y, v, k=0):
+    d[v] = np.reshape(undiag(d[y], np.ravel(v), k), np.shape(v))
+
+
+@tangent(np.diagflat)
+def diagflat_tangent(y, v, k=0):
+    d[y] = np.diagflat(d[v], k)
+
+
+def _diagonal_cases(rng):
+    return [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"offset": 1}),
+            ((real(rng, (2, 3, 3)),), {"axis1": 1, "axis2": 2}), ((real(rng, (3, 2, 3)), -1, 2, 0), {})]
+
+
+@adjoint(np.diagonal, cases=_diagonal_cases)
+def diagonal(y, a, offset=0, axis1=0, axis2=1):
+    d[a] = undiagonal(d[y], a, offset, axis1, axis2)
+
+
+@tangent(np.diagonal)
+def diagonal_tangent(y, a, offset=0, axis1=0, axis2=1):
+    d[y] = np.diagonal(d[a], offset, axis1, axis2)
+
+
+@adjoint(np.trace, cases=_diagonal_cases)
+def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    g = np.full(diagonal_shape(a, offset, axis1, axis2), np.expand_dims(d[y], -1))
+    d[a] = undiagonal(g, a, offset, axis1, axis2)
+
+
+@tangent(np.trace)
+def trace_tangent(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    d[y] = np.trace(d[a], offset, axis1, axis2)
+
+
+def _matrix_stack_cases(rng):
+    return [((real(rng, (3, 3)),), {}), ((real(rng, (2, 3, 4)),), {"offset": 1})]
+
+
+@adjoint(*optional(np.linalg, "diagonal"), cases=_matrix_stack_cases)
+def linalg_diagonal(y, x, offset=0):
+    d[x] = undiagonal(d[y], x, offset, -2, -1)
+
+
+@tangent(*optional(np.linalg, "diagonal"))
+def linalg_diagonal_tangent(y, x, offset=0):
+    d[y] = np.diagonal(d[x], offset, -2, -1)
+
+
+@adjoint(*optional(np.linalg, "trace"), cases=_matrix_stack_cases)
+def linalg_trace(y, x, offset=0, dtype=None):
+    g = np.full(diagonal_shape(x, offset, -2, -1), np.expand_dims(d[y], -1))
+    d[x] = undiagonal(g, x, offset, -2, -1)
+
+
+@tangent(*optional(np.linalg, "trace"))
+def linalg_trace_tangent(y, x, offset=0, dtype=None):
+    d[y] = np.trace(d[x], offset, -2, -1)
+
+
+def _full_like_cases(rng):
+    return [((real(rng, (2, 3)), real(rng, ())), {}), ((real(rng, (2, 3)), real(rng, (3,))), {})]
+
+
+@adjoint(np.full_like, cases=_full_like_cases, static_args=(0,))
+def full_like(y, a, fill_value, dtype=None):
+    d[fill_value] = unbroadcast(d[y], fill_value)
+
+
+@tangent(np.full_like)
+def full_like_tangent(y, a, fill_value, dtype=None):
+    d[y] = np.full_like(a, d[fill_value], dtype=dtype)
