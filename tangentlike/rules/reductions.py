@@ -6,9 +6,11 @@ writable array (a broadcast view would be read-only in the user's hands).
 """
 import numpy as np
 
+from ..runtime import unbroadcast
 from ..template import d
-from .domains import real
-from .registry import adjoint, tangent
+from .domains import nonzero, positive, real
+from .optional import optional
+from .registry import adjoint, nondifferentiable, tangent
 
 
 def _reduction_cases(rng):
@@ -50,3 +52,437 @@ def mean_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
         d[y] = np.mean(d[x], axis=axis, keepdims=True)
     else:
         d[y] = np.mean(d[x], axis=axis)
+
+
+def _axis_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((x,), {"axis": (0, 1)}),
+            ((x,), {"axis": 1, "keepdims": True}), ((real(rng, (4,)),), {})]
+
+
+def tie_weights(a, y, axis=None, keepdims=False):
+    """1/k at the k elements of ``a`` equal to their reduction ``y`` (the maximum, say),
+    0 elsewhere: a maximum's derivative is split evenly between tied elements, as in JAX."""
+    if axis is not None and not keepdims:
+        y = np.expand_dims(y, axis)
+    hit = a == y
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+nondifferentiable(tie_weights)
+
+
+@adjoint(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin, cases=_axis_cases)
+def max_(y, a, axis=None, out=None, keepdims=False):
+    if axis is None or keepdims:
+        d[a] = d[y] * tie_weights(a, y, axis, keepdims)
+    else:
+        d[a] = np.expand_dims(d[y], axis) * tie_weights(a, y, axis, keepdims)
+
+
+@tangent(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin)
+def max_tangent(y, a, axis=None, out=None, keepdims=False):
+    d[y] = np.sum(d[a] * tie_weights(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.ptp, cases=_axis_cases)
+def ptp(y, a, axis=None, out=None, keepdims=False):
+    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis, True)
+         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis, True))
+    if axis is None or keepdims:
+        d[a] = d[y] * w
+    else:
+        d[a] = np.expand_dims(d[y], axis) * w
+
+
+@tangent(np.ptp)
+def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
+    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis, True)
+         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis, True))
+    d[y] = np.sum(d[a] * w, axis=axis, keepdims=keepdims)
+
+
+def _prod_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "keepdims": True}),
+            ((real(rng, ()),), {})]
+
+
+@adjoint(np.prod, cases=_prod_cases)
+def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    # each element's derivative is the product of the others, exact when one element is 0
+    zero = a == 0.0
+    ones = np.where(zero, 1.0, a)
+    p = np.prod(ones, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    if axis is None or keepdims:
+        d[a] = d[y] * others
+    else:
+        d[a] = np.expand_dims(d[y], axis) * others
+
+
+@tangent(np.prod)
+def prod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    zero = a == 0.0
+    ones = np.where(zero, 1.0, a)
+    p = np.prod(ones, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    d[y] = np.sum(d[a] * others, axis=axis, keepdims=keepdims)
+
+
+def _var_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "ddof": 1}),
+            ((x,), {"axis": (0, 1), "keepdims": True}), ((real(rng, (5,)),), {"ddof": 1})]
+
+
+@adjoint(np.var, cases=_var_cases)
+def var(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = np.size(a) / np.size(y) - ddof
+    if axis is None or keepdims:
+        d[a] = d[y] * (2.0 / n) * centered
+    else:
+        d[a] = np.expand_dims(d[y], axis) * (2.0 / n) * centered
+
+
+@tangent(np.var)
+def var_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = np.size(a) / np.size(y) - ddof
+    d[y] = (2.0 / n) * np.sum(d[a] * centered, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.std, cases=_var_cases)
+def std(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = np.size(a) / np.size(y) - ddof
+    if axis is None or keepdims:
+        d[a] = d[y] / (n * y) * centered
+    else:
+        d[a] = np.expand_dims(d[y] / (n * y), axis) * centered
+
+
+@tangent(np.std)
+def std_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = np.size(a) / np.size(y) - ddof
+    d[y] = np.sum(d[a] * centered, axis=axis, keepdims=keepdims) / (n * y)
+
+
+def _nan_cases(rng):
+    x = real(rng, (3, 4))
+    x[0, 1] = x[2, 3] = np.nan
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "keepdims": True}),
+            ((real(rng, (4,)),), {})]
+
+
+@adjoint(np.nansum, cases=_nan_cases)
+def nansum(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    if axis is None or keepdims:
+        d[a] = np.where(np.isnan(a), 0.0, d[y])
+    else:
+        d[a] = np.where(np.isnan(a), 0.0, np.expand_dims(d[y], axis))
+
+
+@tangent(np.nansum)
+def nansum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanmean, cases=_nan_cases)
+def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True)
+    if axis is None or keepdims:
+        d[a] = np.where(np.isnan(a), 0.0, d[y] / count)
+    else:
+        d[a] = np.where(np.isnan(a), 0.0, np.expand_dims(d[y], axis) / count)
+
+
+@tangent(np.nanmean)
+def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims)
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims) / count
+
+
+def _nanvar_cases(rng):
+    x = real(rng, (3, 4))
+    x[0, 1] = x[2, 3] = np.nan
+    return [((x,), {}), ((x,), {"axis": 0, "ddof": 1}), ((x,), {"axis": 1, "keepdims": True})]
+
+
+@adjoint(np.nanvar, cases=_nanvar_cases)
+def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True) - ddof
+    if axis is None or keepdims:
+        d[a] = d[y] * (2.0 / n) * centered
+    else:
+        d[a] = np.expand_dims(d[y], axis) * (2.0 / n) * centered
+
+
+@tangent(np.nanvar)
+def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims) - ddof
+    d[y] = (2.0 / n) * np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis,
+                              keepdims=keepdims)
+
+
+@adjoint(np.nanstd, cases=_nanvar_cases)
+def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True) - ddof
+    if axis is None or keepdims:
+        d[a] = d[y] / (n * y) * centered
+    else:
+        d[a] = np.expand_dims(d[y], axis) / (n * np.expand_dims(y, axis)) * centered
+
+
+@tangent(np.nanstd)
+def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+    centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims) - ddof
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * y)
+
+
+# -- running sums and products -------------------------------------------------------------
+def _cumulative_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((real(rng, (4,)),), {})]
+
+
+def _cumulative_axis_cases(rng):
+    return [((real(rng, (2, 3)),), {"axis": 0}), ((real(rng, (4,)),), {})]
+
+
+@adjoint(np.cumsum, cases=_cumulative_cases)
+@adjoint(*optional(np, "cumulative_sum"), cases=_cumulative_axis_cases)
+def cumsum(y, a, axis=None, dtype=None, out=None):
+    # each element feeds every later partial sum: a reversed running sum
+    if axis is None:
+        d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[y]))), np.shape(a))
+    else:
+        d[a] = np.flip(np.cumsum(np.flip(d[y], axis), axis=axis), axis)
+
+
+@tangent(np.cumsum, *optional(np, "cumulative_sum"))
+def cumsum_tangent(y, a, axis=None, dtype=None, out=None):
+    d[y] = np.cumsum(d[a], axis=axis)
+
+
+@adjoint(np.nancumsum, cases=lambda rng: _nan_cases(rng)[:2])
+def nancumsum(y, a, axis=None, dtype=None, out=None):
+    if axis is None:
+        d[a] = np.where(np.isnan(a), 0.0, np.reshape(np.flip(np.cumsum(np.flip(d[y]))), np.shape(a)))
+    else:
+        d[a] = np.where(np.isnan(a), 0.0, np.flip(np.cumsum(np.flip(d[y], axis), axis=axis), axis))
+
+
+@tangent(np.nancumsum)
+def nancumsum_tangent(y, a, axis=None, dtype=None, out=None):
+    d[y] = np.cumsum(np.where(np.isnan(a), 0.0, d[a]), axis=axis)
+
+
+def _cumprod_cases(rng):
+    x = nonzero(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((nonzero(rng, (4,)),), {})]
+
+
+@adjoint(np.cumprod, cases=_cumprod_cases)
+@adjoint(*optional(np, "cumulative_prod"), cases=lambda rng: _cumprod_cases(rng)[1:])
+def cumprod(y, a, axis=None, dtype=None, out=None):
+    # d y_k / d a_i = y_k / a_i for i <= k (elements must be nonzero)
+    if axis is None:
+        d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[y] * y))), np.shape(a)) / a
+    else:
+        d[a] = np.flip(np.cumsum(np.flip(d[y] * y, axis), axis=axis), axis) / a
+
+
+@tangent(np.cumprod, *optional(np, "cumulative_prod"))
+def cumprod_tangent(y, a, axis=None, dtype=None, out=None):
+    if axis is None:
+        d[y] = y * np.cumsum(np.ravel(d[a] / a))
+    else:
+        d[y] = y * np.cumsum(d[a] / a, axis=axis)
+
+
+def diff_pad_width(y, n, axis):
+    """``n`` zeros before and after ``axis``: padding for the adjoint of np.diff."""
+    width = [(0, 0)] * np.ndim(y)
+    width[axis] = (n, n)
+    return width
+
+
+nondifferentiable(diff_pad_width)
+
+
+def _diff_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x, 2), {}), ((real(rng, (5,)), 3), {})]
+
+
+@adjoint(np.diff, cases=_diff_cases)
+def diff(y, a, n=1, axis=-1):
+    # the transpose of a difference is minus a difference of the zero-padded adjoint
+    if n % 2 == 0:
+        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+    else:
+        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+
+
+@tangent(np.diff)
+def diff_tangent(y, a, n=1, axis=-1):
+    d[y] = np.diff(d[a], n, axis=axis)
+
+
+# -- weighted means and order statistics -----------------------------------------------------
+def weights_shape(a, weights, axis):
+    """The shape that makes ``weights`` of np.average broadcast against ``a``."""
+    if np.shape(weights) == np.shape(a) or axis is None:
+        return np.shape(weights)
+    shape = [1] * np.ndim(a)
+    shape[axis] = np.size(weights)
+    return tuple(shape)
+
+
+nondifferentiable(weights_shape)
+
+
+def average_weights(a, weights, axis):
+    """np.average's weights broadcastable against ``a`` (ones when there are none)."""
+    if weights is None:
+        return np.ones(np.shape(a))
+    return np.reshape(weights, weights_shape(a, weights, axis))
+
+
+def _average_weights_cases(rng):
+    return [((real(rng, (2, 3)), positive(rng, (3,)), 1), {}),
+            ((real(rng, (2, 3)), positive(rng, (2, 3)), None), {})]
+
+
+@adjoint(average_weights, cases=_average_weights_cases, static_args=(0, 2))
+def average_weights_(w, a, weights, axis):
+    d[weights] = np.reshape(d[w], np.shape(weights))
+
+
+@tangent(average_weights)
+def average_weights_tangent(w, a, weights, axis):
+    d[w] = average_weights(a, d[weights], axis)
+
+
+def _average_cases(rng):
+    x = real(rng, (2, 3))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x, 1, positive(rng, (3,))), {}),
+            ((x, None, positive(rng, (2, 3))), {}), ((x, 0, positive(rng, (2,))), {"keepdims": True})]
+
+
+@adjoint(np.average, cases=_average_cases, static_args=(1,))
+def average(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    # y = sum(w a) / sum(w) over axis
+    w = average_weights(a, weights, axis)
+    total = np.sum(w, axis=axis, keepdims=True)
+    if axis is None or keepdims:
+        g = d[y] / total
+        d[a] = g * w
+        d[weights] = np.reshape(unbroadcast(g * (a - y), w), np.shape(weights))
+    else:
+        g = np.expand_dims(d[y], axis) / total
+        d[a] = g * w
+        d[weights] = np.reshape(unbroadcast(g * (a - np.expand_dims(y, axis)), w), np.shape(weights))
+
+
+@tangent(np.average)
+def average_tangent(y, a, axis=None, weights=None, returned=False, keepdims=False):
+    w = average_weights(a, weights, axis)
+    dw = average_weights(a, d[weights], axis)
+    if axis is None or keepdims:
+        d[y] = np.sum(d[a] * w + dw * (a - y), axis=axis, keepdims=keepdims) / np.sum(w, axis=axis, keepdims=keepdims)
+    else:
+        d[y] = (np.sum(d[a] * w + dw * (a - np.expand_dims(y, axis)), axis=axis)
+                / np.sum(w, axis=axis))
+
+
+def quantile_weights(a, q, axis=None):
+    """How the ``q``-quantile of ``a`` (NumPy's default 'linear' method) depends on each
+    element: the two order statistics it interpolates get ``1 - frac`` and ``frac``,
+    each split evenly between tied elements."""
+    if np.ndim(q) != 0:
+        raise ValueError("tangentlike differentiates quantiles for a scalar q only")
+    a = np.asarray(a, dtype=float)
+    axes = tuple(range(a.ndim)) if axis is None else np.atleast_1d(axis) % max(a.ndim, 1)
+    axes = tuple(int(i) for i in axes)
+    last = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, last)
+    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
+    position = q * (flat.shape[-1] - 1)
+    low, high = int(np.floor(position)), int(np.ceil(position))
+    frac = position - low
+    ordered = np.sort(flat, axis=-1)
+    w = np.zeros(flat.shape)
+    for k, share in ((low, 1.0 - frac), (high, frac)):
+        hit = flat == ordered[..., k:k + 1]
+        w += share * hit / np.sum(hit, axis=-1, keepdims=True)
+    return np.moveaxis(np.reshape(w, moved.shape), last, axes)
+
+
+nondifferentiable(quantile_weights)
+
+
+def _quantile_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x, 0.3), {}), ((x, 0.5), {"axis": 0}), ((x, 0.75), {"axis": 1, "keepdims": True}),
+            ((real(rng, (5,)), 0.9), {})]
+
+
+@adjoint(np.quantile, cases=_quantile_cases, static_args=(1,))
+def quantile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+             keepdims=False):
+    if axis is None or keepdims:
+        d[a] = d[y] * quantile_weights(a, q, axis)
+    else:
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q, axis)
+
+
+@tangent(np.quantile)
+def quantile_tangent(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                     keepdims=False):
+    d[y] = np.sum(d[a] * quantile_weights(a, q, axis), axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.percentile, cases=lambda rng: [((real(rng, (3, 4)), 30.0), {}),
+                                          ((real(rng, (3, 4)), 80.0), {"axis": 1})],
+         static_args=(1,))
+def percentile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+               keepdims=False):
+    if axis is None or keepdims:
+        d[a] = d[y] * quantile_weights(a, q / 100.0, axis)
+    else:
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q / 100.0, axis)
+
+
+@tangent(np.percentile)
+def percentile_tangent(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                       keepdims=False):
+    d[y] = np.sum(d[a] * quantile_weights(a, q / 100.0, axis), axis=axis, keepdims=keepdims)
+
+
+def _median_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1}), ((x,), {"axis": -1, "keepdims": True}),
+            ((real(rng, (5,)),), {})]
+
+
+@adjoint(np.median, cases=_median_cases)
+def median(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    if axis is None or keepdims:
+        d[a] = d[y] * quantile_weights(a, 0.5, axis)
+    else:
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, 0.5, axis)
+
+
+@tangent(np.median)
+def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    d[y] = np.sum(d[a] * quantile_weights(a, 0.5, axis), axis=axis, keepdims=keepdims)
