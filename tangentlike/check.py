@@ -81,6 +81,8 @@ def _close(a, b, rtol, atol) -> bool:
 def _is_float(x) -> bool:
     if isinstance(x, (tuple, list)):
         return bool(x) and all(_is_float(v) for v in x)
+    if isinstance(x, dict):
+        return bool(x) and all(_is_float(v) for v in x.values())
     if isinstance(x, bool):
         return False
     if isinstance(x, float):
@@ -91,6 +93,8 @@ def _is_float(x) -> bool:
 def _random_like(x, rng):
     if isinstance(x, (tuple, list)):
         return type(x)(_random_like(v, rng) for v in x)
+    if isinstance(x, dict):
+        return {k: _random_like(v, rng) for k, v in x.items()}
     if np.ndim(x) == 0:
         return float(rng.standard_normal())
     return rng.standard_normal(np.shape(x))
@@ -99,10 +103,14 @@ def _random_like(x, rng):
 def _axpy(a, u, x):
     if isinstance(x, (tuple, list)):
         return type(x)(_axpy(a, ui, xi) for ui, xi in zip(u, x))
+    if isinstance(x, dict):
+        return {k: _axpy(a, u[k], x[k]) for k in x}
     return x + a * u
 
 
 def _inner(a, b) -> float:
     if isinstance(a, (tuple, list)):
         return sum(_inner(ai, bi) for ai, bi in zip(a, b))
+    if isinstance(a, dict):
+        return sum(_inner(a[k], b[k]) for k in a)
     return float(np.sum(np.asarray(a) * np.asarray(b)))

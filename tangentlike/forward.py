@@ -114,6 +114,7 @@ class _Forward:
             self.origin = stmt.origin
             for s in self.statement(stmt):
                 s.phase = "primal"
+                s.derived = s is not stmt and not isinstance(s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
                     s.origin = stmt.origin

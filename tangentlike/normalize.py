@@ -30,6 +30,7 @@ Anything outside this language raises :class:`TransformError` at the user's line
 from __future__ import annotations
 
 import builtins
+import copy
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -124,8 +125,15 @@ class _Normalizer:
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
+        self.stacks = {n.func.value.id for n in gast.walk(gast.Module(body=self.body,
+                                                                      type_ignores=[]))
+                       if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                       and n.func.attr in ("append", "pop")
+                       and isinstance(n.func.value, gast.Name)}
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
+        self.local_functions = {}   # name -> FunctionDef of a local def or lambda
+        self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
         self.out = []
@@ -203,7 +211,80 @@ class _Normalizer:
     def stmt_Pass(self, stmt):
         pass
 
+    # -- functions defined inside the function: inlined where they are called ----------
+    def stmt_FunctionDef(self, stmt):
+        if stmt.decorator_list:
+            raise self.error("decorated functions inside a differentiated function are not "
+                             "supported", stmt, hint="define it without decorators")
+        if stmt.args.vararg or stmt.args.kwarg:
+            raise self.error("local functions with *args or **kwargs are not supported", stmt,
+                             hint="name each argument")
+        self.local_functions[stmt.name] = stmt
+
+    def local_lambda(self, name, lam):
+        ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+        fdef = gast.FunctionDef(name=name, args=lam.args, body=[ret], decorator_list=[],
+                                returns=None, type_comment=None, type_params=[])
+        self.local_functions[name] = gast.copy_location(fdef, lam)
+
+    def inline(self, node, fdef):
+        """A call of a local function or lambda: its body, with fresh names, in place.
+        Free names read the caller's variables as they are at the call, like a closure."""
+        if self.inlining.count(fdef.name) > 8:
+            raise self.error(f"the local function `{fdef.name}` calls itself", node,
+                             hint="define recursive functions at module level")
+        params = [a.id for a in fdef.args.posonlyargs + fdef.args.args]
+        keyword_only = [a.id for a in fdef.args.kwonlyargs]
+        if len(node.args) > len(params):
+            raise self.error(f"`{fdef.name}` takes {len(params)} positional arguments", node)
+        bound = dict(zip(params, node.args))
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in params + keyword_only or kw.arg in bound:
+                raise self.error(f"`{fdef.name}` got an unexpected keyword argument", node)
+            bound[kw.arg] = kw.value
+        defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
+        defaults.update({a.id: v for a, v in zip(fdef.args.kwonlyargs, fdef.args.kw_defaults)
+                         if v is not None})
+        for p in params + keyword_only:
+            if p not in bound:
+                if p not in defaults:
+                    raise self.error(f"`{fdef.name}` is called without its argument `{p}`", node)
+                bound[p] = defaults[p]
+        body = copy.deepcopy(fdef.body)
+        local = set(params + keyword_only) | _assigned_names(body)
+        renames = {name: self.namer.fresh(name) for name in sorted(local)}
+        body = lower_exits(body, self.namer, fdef)
+        local |= _assigned_names(body) - local
+        for name in _assigned_names(body):
+            renames.setdefault(name, self.namer.fresh(name))
+        body = [_Rename(renames).visit(stmt) for stmt in body]
+        if not body or not isinstance(body[-1], gast.Return):
+            body.append(gast.copy_location(gast.Return(value=gast.Constant(value=None, kind=None)),
+                                           fdef))
+        new_names = set(renames.values())
+        self.user_locals |= new_names
+        if self.depth:
+            self.mutable |= new_names
+        else:
+            self.mutable |= _assigned_in_compound(body)
+        for p in params + keyword_only:   # arguments are evaluated in the caller's scope
+            self.bind_user(renames[p], self.expr(bound[p]))
+        self.inlining.append(fdef.name)
+        try:
+            for stmt in body[:-1]:
+                self.statement(stmt)
+            ret = body[-1]
+            if ret.value is None:
+                return gast.Constant(value=None, kind=None)
+            return self.expr(ret.value)
+        finally:
+            self.inlining.pop()
+
     def stmt_Assign(self, stmt):
+        if isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name):
+            self.local_lambda(stmt.targets[0].id, stmt.value)
+            return
         value = self.expr(stmt.value)
         targets = stmt.targets
         if len(targets) > 1:
@@ -276,7 +357,16 @@ class _Normalizer:
 
     def decision(self, atom):
         """An atom the reverse pass can read again: a variable that control flow may
-        reassign is first copied, so the recorded decision is the one taken."""
+        reassign (or a list that may shrink) is first turned into ``bool(...)``, so the
+        recorded decision is the one taken."""
+        if isinstance(atom, gast.Name) and (atom.id in self.mutable or
+                                            self.versions.get(atom.id) in self.stacks):
+            return self.bind_new(None, self.builtin_call(bool, [atom]))
+        return atom
+
+    def snapshot(self, atom):
+        """A loop bound the reverse pass reads again, copied if control flow may reassign
+        the variable it came from."""
         if isinstance(atom, gast.Name) and atom.id in self.mutable:
             return self.bind_new(None, atom)
         return atom
@@ -302,7 +392,7 @@ class _Normalizer:
         if callee is range:
             if iterator.keywords or not 1 <= len(iterator.args) <= 3:
                 raise self.error("range() takes one to three positional arguments", iterator)
-            bounds = [self.decision(self.atom(a)) for a in iterator.args]
+            bounds = [self.snapshot(self.atom(a)) for a in iterator.args]
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
@@ -335,7 +425,7 @@ class _Normalizer:
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
                              hint="loop over range(...), an array, a list, enumerate or zip")
-        seqs = [self.decision(s) for s in seqs]
+        seqs = [self.snapshot(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
@@ -592,11 +682,13 @@ class _Normalizer:
 
     def call(self, node):
         func = node.func
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return self.inline(node, self.local_functions[func.id])
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             return self.method_call(node)
         if self._is_local_ref(func):
-            raise self.error("calling a local function is not supported yet", node,
-                             hint="call a module-level function")
+            raise self.error("calling a function held in a local variable is not supported",
+                             node, hint="call it by its own name, or define it with `def`")
         callee = resolve_static(self.parsed, func)
         if callee is MISSING:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
@@ -702,6 +794,22 @@ def _assigned_in_compound(body) -> set:
     return out
 
 
+class _Rename(gast.NodeTransformer):
+    def __init__(self, renames):
+        self.renames = renames
+
+    def visit_Name(self, node):
+        if node.id in self.renames:
+            node.id = self.renames[node.id]
+        return node
+
+    def visit_FunctionDef(self, node):
+        if node.name in self.renames:
+            node.name = self.renames[node.name]
+        self.generic_visit(node)
+        return node
+
+
 class _Ready(gast.AST):
     """An index that is already normalized (y[i] += v evaluates i once)."""
 
@@ -766,8 +874,7 @@ _STATEMENT_HINTS = {
                  "pass the value as an argument and return the new value"),
     "ClassDef": ("classes defined inside a differentiated function are not supported",
                  "define the class at module level"),
-    "FunctionDef": ("functions defined inside a differentiated function are not supported yet",
-                    "define the helper at module level"),
+
     "AsyncFunctionDef": ("async functions are not supported", "use a plain `def`"),
     "Import": ("`import` inside a differentiated function is not supported",
                "import at module level"),
@@ -789,8 +896,8 @@ _STATEMENT_HINTS = {
 }
 
 _EXPRESSION_HINTS = {
-    "Lambda": ("lambdas inside a differentiated function are not supported yet",
-               "define the helper at module level"),
+    "Lambda": ("a lambda is supported only when assigned to a name and called",
+               "write `f = lambda v: ...` and call `f(...)`, or use `def`"),
     "ListComp": ("list comprehensions are not supported yet", "use NumPy operations"),
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
     "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),

@@ -37,8 +37,11 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
 def fold_constants(body: list) -> list:
     folder = _Folder()
     for stmt in body:
-        if getattr(stmt, "phase", None) == "adjoint":
+        if getattr(stmt, "phase", None) == "adjoint" or getattr(stmt, "derived", False):
             folder.visit(stmt)
+        elif isinstance(stmt, (gast.If, gast.For, gast.While)):
+            fold_constants(stmt.body)
+            fold_constants(stmt.orelse)
     return body
 
 

@@ -313,7 +313,9 @@ class _Reverse:
         lst = appended(stmt)
         if not self.activity.is_active(lst):
             return []
-        popped = _pop(self.adj(lst))
+        # An element nobody read back has no adjoint entry: the stack is then empty.
+        popped = gast.IfExp(test=_load(self.adj(lst)), body=_pop(self.adj(lst)),
+                            orelse=gast.Constant(value=0.0, kind=None))
         value = stmt.value.args[0]
         if isinstance(value, gast.Name) and value.id in self.activity.varied:
             part = self.namer.fresh("b" + value.id + "_")

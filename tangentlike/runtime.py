@@ -96,6 +96,10 @@ def add_at(g, x, index):
         out = [zeros_like(v) for v in x]
         out[index] = g
         return type(x)(out)
+    if isinstance(x, dict):
+        out = {k: zeros_like(v) for k, v in x.items()}
+        out[index] = g
+        return out
     if isinstance(x, float):   # the scalar zero that stands for an adjoint array
         return np.sum(g)
     out = np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))
@@ -144,4 +148,16 @@ def zero_at(g, index):
         return g
     g = np.array(g, dtype=np.result_type(g, 1.0))
     g[index] = 0.0
+    return g
+
+
+def like(g, x):
+    """The adjoint ``g`` as the same kind of value as ``x``: a list for a list, an array
+    for an array (adjoints of lists built by ``append`` travel as lists)."""
+    if isinstance(x, list) and not isinstance(g, list):
+        return list(g)
+    if isinstance(x, tuple) and not isinstance(g, tuple):
+        return tuple(g)
+    if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
+        return np.asarray(g) if len(g) else np.zeros_like(x)
     return g

@@ -1,7 +1,7 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
 import numpy as np
 
-from ..runtime import add_at, part_of, zero_at
+from ..runtime import add_at, like, part_of, zero_at
 from ..template import d
 from .domains import real
 from .registry import adjoint, tangent
@@ -29,3 +29,17 @@ def zero_at_(y, g, index):
 @tangent(zero_at)
 def zero_at_tangent(y, g, index):
     d[y] = zero_at(d[g], index)
+
+
+def _like_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {})]
+
+
+@adjoint(like, cases=_like_cases, static_args=(1,))
+def like_(y, g, x):
+    d[g] = like(d[y], g)
+
+
+@tangent(like)
+def like_tangent(y, g, x):
+    d[y] = like(d[g], x)
