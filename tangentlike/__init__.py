@@ -9,11 +9,11 @@
     f(np.ones(3))        # the gradient
     print(f.source)      # the generated derivative code
 """
-from .api import grad, jvp, value_and_grad, vjp
+from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .check import check_grads
 from .errors import TransformError
 from .runtime import no_grad, stop_gradient
 
 __version__ = "0.1.0"
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "check_grads", "stop_gradient", "no_grad",
-           "TransformError"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian", "check_grads",
+           "stop_gradient", "no_grad", "TransformError"]

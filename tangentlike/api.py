@@ -8,9 +8,12 @@ code or closure changes is derived again.
 """
 from __future__ import annotations
 
+import inspect
 import threading
 import weakref
 from typing import Any, Callable, Union
+
+import numpy as np
 
 from .pipeline import derive
 
@@ -41,6 +44,9 @@ def _transform(func, mode: str, wrt, verbose: int):
 
 
 def _code_key(func):
+    """What a derivation depends on besides the function object: its code, and the
+    identity of its closure values (a closure that now holds another function means
+    calls resolve differently, so the function is derived again)."""
     code = getattr(func, "__code__", None)
     cells = getattr(func, "__closure__", None) or ()
     values = []
@@ -49,7 +55,7 @@ def _code_key(func):
             values.append(id(cell.cell_contents))
         except ValueError:
             values.append(None)
-    return (id(code), tuple(values))
+    return (code, tuple(values))
 
 
 def _decorator(mode: str, func, wrt, verbose):
@@ -94,6 +100,99 @@ def jvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     code is ``f``'s own code with a tangent statement beside each primal statement.
     """
     return _decorator("jvp", func, wrt, verbose)
+
+
+def _bind_all(func, args):
+    """``args`` completed with ``func``'s defaults (derived functions take them all)."""
+    sig = inspect.signature(func)
+    bound = sig.bind(*args)
+    bound.apply_defaults()
+    return bound.args
+
+
+def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
+    """Hessian-vector products, forward over reverse: ``tl.hvp(f)(*args, v)`` returns
+    ``H @ v`` (the directional derivative of the gradient along ``v``) with the structure
+    of the ``wrt`` input (a tuple of vectors for a tuple ``wrt``)."""
+    if func is None:
+        return lambda f: hvp(f, wrt, verbose=verbose)
+    tangent_of_gradient = jvp(grad(func, wrt), wrt, verbose=verbose)
+
+    def hessian_vector_product(*args):
+        *primal, v = args
+        return tangent_of_gradient(*_bind_all(func, primal), 1.0, v)
+
+    hessian_vector_product.source = tangent_of_gradient.source
+    hessian_vector_product.__name__ = f"hvp_{getattr(func, '__name__', 'f')}"
+    return hessian_vector_product
+
+
+def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Callable:
+    """The Jacobian: ``tl.jacobian(f)(*args)`` has shape ``out.shape + in.shape``.
+
+    ``mode="reverse"`` builds it a row at a time with ``vjp``, ``mode="forward"`` a
+    column at a time with ``jvp``; ``"auto"`` picks forward mode when the input has
+    fewer elements than the output. A tuple ``wrt`` gives a tuple of Jacobians.
+    """
+    if func is None:
+        return lambda f: jacobian(f, wrt, mode=mode)
+    if mode not in ("auto", "reverse", "forward"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
+    if isinstance(wrt, (tuple, list)):
+        parts = [jacobian(func, w, mode=mode) for w in wrt]
+        return lambda *args: tuple(p(*args) for p in parts)
+    row_of, column_of = vjp(func, wrt), jvp(func, wrt)
+
+    def jacobian_of(*args):
+        args = _bind_all(func, args)
+        position = _position(func, wrt)
+        x = np.asarray(args[position], dtype=float)
+        out = np.asarray(func(*args), dtype=float)
+        forward = mode == "forward" or (mode == "auto" and x.size < out.size)
+        if forward:
+            columns = [np.asarray(column_of(*args, _basis(x, j)), dtype=float)
+                       for j in range(x.size)]
+            matrix = np.stack(columns, axis=-1) if columns else np.zeros(out.shape + (0,))
+        else:
+            rows = [np.asarray(row_of(*args, _basis(out, i)), dtype=float).ravel()
+                    for i in range(out.size)]
+            matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size))
+        return matrix.reshape(out.shape + x.shape)
+
+    jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
+    return jacobian_of
+
+
+def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
+    """The Hessian of a scalar function: shape ``in.shape + in.shape``, one
+    Hessian-vector product (forward over reverse) per input element."""
+    if func is None:
+        return lambda f: hessian(f, wrt)
+    product = hvp(func, wrt)
+
+    def hessian_of(*args):
+        args = _bind_all(func, args)
+        x = np.asarray(args[_position(func, wrt)], dtype=float)
+        columns = [np.asarray(product(*args, _basis(x, j)), dtype=float).reshape(x.shape)
+                   for j in range(x.size)]
+        return np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
+            np.zeros(x.shape + x.shape)
+
+    hessian_of.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
+    return hessian_of
+
+
+def _position(func, wrt) -> int:
+    if isinstance(wrt, int):
+        return wrt
+    return list(inspect.signature(func).parameters).index(wrt)
+
+
+def _basis(x, k):
+    """The k-th unit vector shaped like x (a float for a 0-d x)."""
+    e = np.zeros(np.shape(x))
+    e.flat[k] = 1.0
+    return float(e) if e.ndim == 0 else e
 
 
 def derivative_source(derived: Any) -> str:
