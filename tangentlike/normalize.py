@@ -215,7 +215,8 @@ class _Normalizer:
     def stmt_FunctionDef(self, stmt):
         if stmt.decorator_list:
             raise self.error("decorated functions inside a differentiated function are not "
-                             "supported", stmt, hint="define it without decorators")
+                             "supported", stmt.decorator_list[0],
+                             hint="define it without decorators")
         if stmt.args.vararg or stmt.args.kwarg:
             raise self.error("local functions with *args or **kwargs are not supported", stmt,
                              hint="name each argument")

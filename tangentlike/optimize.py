@@ -7,7 +7,8 @@ Produces the same function with:
    ``e ** 1`` and ``e / 1`` become ``e``
    (``bz * 2 * x ** (2 - 1)`` -> ``bz * 2 * x``).
 2. ``propagate_copies``: after ``a = b``, reads of ``a`` become reads of ``b`` for as
-   long as neither is reassigned (``bx = by`` disappears).
+   long as neither is reassigned (``bx = by`` disappears); an adjoint reset to zero
+   propagates the same way, and constant folding then turns ``0.0 + g`` into ``g``.
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
    draw random numbers the primal depends on).
@@ -29,6 +30,7 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = fold_constants(fdef.body)
     fdef.body = propagate_copies(fdef.body)
+    fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
     return fdef
 
@@ -64,6 +66,10 @@ class _Folder(gast.NodeTransformer):
                 return node
         if op in (gast.Pow, gast.Div) and _is_number(right, 1):
             return left
+        if op is gast.Add and _is_number(left, 0) and not _is_number(right):
+            return right   # an adjoint that starts at zero: 0.0 + g is g
+        if op in (gast.Add, gast.Sub) and _is_number(right, 0) and not _is_number(left):
+            return left
         return node
 
     def visit_UnaryOp(self, node):
@@ -88,7 +94,10 @@ class _Rename(gast.NodeTransformer):
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load) and node.id in self.copies:
-            node.id = self.copies[node.id]
+            source = self.copies[node.id]
+            if isinstance(source, gast.Constant):
+                return gast.Constant(value=source.value, kind=None)
+            node.id = source
         return node
 
 
@@ -116,11 +125,15 @@ def propagate_copies(body: list, copies: dict = None) -> list:
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id != stmt.value.id):
             copies[stmt.targets[0].id] = stmt.value.id
+        elif (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
+              and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
+            copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
     return body
 
 
 def _forget(copies: dict, names: set) -> dict:
-    return {a: b for a, b in copies.items() if a not in names and b not in names}
+    return {a: b for a, b in copies.items()
+            if a not in names and (not isinstance(b, str) or b not in names)}
 
 
 # -- 3. dead code ---------------------------------------------------------------

@@ -48,8 +48,9 @@ from .analyze import (Activity, appended, assignments, dependencies, list_variab
 from .calls import bind_call, derived_call, is_user_function
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .runtime import (add_grads, no_grad, part_of, require_scalar, unbroadcast, zero_at,
-                      zeros_like)
+from .shapeclass import shape_classes
+from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
+                      unbroadcast, zero_at, zeros_like)
 from .template import instantiate
 
 
@@ -84,8 +85,12 @@ class _Reverse:
         self.origin = None
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
+        self.classes = shape_classes(fn)          # values that provably share a shape
         self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
         self.single -= self.lists
+        # Assigned once per iteration and read only later in that iteration: adjoints
+        # first-written inside the reversed body, never reset.
+        self.loop_locals = _loop_locals(fn, self.lists)
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
         self.containers = _indexed_names(fn) | self.lists | _container_results(fn)
         self.loop_depth = 0
@@ -103,13 +108,10 @@ class _Reverse:
         return self.adjoint_names[name]
 
     def zero(self, name: str):
-        """The zero adjoint of ``name``: shaped like it for parameters, [] for a list,
-        0.0 otherwise."""
+        """The zero adjoint of ``name``: [] for a list, the scalar 0.0 otherwise (it
+        broadcasts; gradients returned to the user get their input's shape back)."""
         if name in self.lists:
             return gast.List(elts=[], ctx=gast.Load())
-        if name in self.fn.params:
-            helper = self.binder.name_for("zeros_like", zeros_like)
-            return gast.Call(func=_load(helper), args=[_load(name)], keywords=[])
         return gast.Constant(value=0.0, kind=None)
 
     # -- the function -----------------------------------------------------------
@@ -117,7 +119,8 @@ class _Reverse:
         body = self.fn.body
         ret = body[-1]
         self.stack = self.namer.fresh("stack")
-        mutable = sorted(n for n in self.activity.active if n not in self.single)
+        mutable = sorted(n for n in self.activity.active
+                         if n not in self.single and n not in self.loop_locals)
         self.written.update(self.adj(n) for n in mutable)
         inits = [_assign(self.adj(n), self.zero(n)) for n in mutable]
         seed = self.seed_name(ret.value)
@@ -235,6 +238,11 @@ class _Reverse:
 
     def gradient(self, param: str):
         if self.adjoint_names.get(param) in self.written:
+            if set(self.activity.active) - self.single:
+                # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
+                helper = self.binder.name_for("shaped", shaped)
+                return gast.Call(func=_load(helper), args=[_load(self.adj(param)),
+                                                           _load(param)], keywords=[])
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
@@ -269,7 +277,8 @@ class _Reverse:
             out = self.adjoint_assign(stmt)
             target = stmt.targets[0].id
             if target not in self.single:
-                if self.activity.is_active(target) and out is not None:
+                if self.activity.is_active(target) and out is not None and \
+                        target not in self.loop_locals:
                     out.append(_assign(self.adj(target), self.zero(target)))
                 if id(stmt) not in self.first_defs:
                     out = (out or []) + [self.restore(target)]
@@ -380,14 +389,26 @@ class _Reverse:
         template = rule.adjoint
         bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]
+        seed = _load(result)
+        if target not in self.single and target not in self.loop_locals \
+                and not _elementwise(primitive):
+            # A zero adjoint may still be the scalar 0.0: give it its value's shape.
+            helper = self.binder.name_for("broadcast_like", broadcast_like)
+            seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
+        same_shape = {n for n, key in self.classes.items() if key == self.classes.get(target)}
+        unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
         def dname(param):
-            return _load(result) if param == result_param else None
+            return copy.deepcopy(seed) if param == result_param else None
 
         def write(param, expr):
             return self.accumulate(bind[param], expr)
 
-        return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for)
+        def simplify(expr):
+            return drop_unbroadcast(expr, unbroadcast_name, same_shape)
+
+        return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
+                           simplify)
 
     def adjoint_call(self, value, result) -> list:
         """``ba_, bb_ = dgda_b(a, b, by)``: the callee's own derived vjp (calls.py)."""
@@ -432,24 +453,32 @@ class _Reverse:
 
     def loop_inits(self, body) -> list:
         """Adjoints that a loop body accumulates into but that have no value yet start
-        at zero before the reversed loop (a first write inside it would repeat)."""
+        at zero before the reversed loop (a first write inside it would repeat). The
+        body's own loop-locals are first-written in each reversed iteration instead."""
         out = []
+        inside = {t for t, _, _ in assignments(body)} & self.loop_locals
         for target, value, stmt in assignments(body):
             if not self.activity.is_active(target):
                 continue
             for dep in dependencies(value, stmt):
-                if dep in self.activity.varied:
+                if dep in self.activity.varied and dep not in inside:
                     name = self.adj(dep)
                     if name not in self.written:
                         self.written.add(name)
                         out.append(_assign(name, self.zero(dep)))
         return out
 
+    def reversed_body(self, loop) -> list:
+        self.loop_depth += 1
+        body = self.adjoint_block(loop.body)
+        self.loop_depth -= 1
+        inside = {t for t, _, _ in assignments(loop.body)} & self.loop_locals
+        self.written -= {self.adjoint_names.get(n) for n in inside}   # dead after the loop
+        return body
+
     def adjoint_for(self, stmt) -> list:
         inits = self.loop_inits(stmt.body)
-        self.loop_depth += 1
-        body = self.adjoint_block(stmt.body)
-        self.loop_depth -= 1
+        body = self.reversed_body(stmt)
         index = stmt.target.id
         restore = [self.restore(index)]
         if not body:
@@ -466,9 +495,7 @@ class _Reverse:
 
     def adjoint_while(self, stmt) -> list:
         inits = self.loop_inits(stmt.body)
-        self.loop_depth += 1
-        body = self.adjoint_block(stmt.body)
-        self.loop_depth -= 1
+        body = self.reversed_body(stmt)
         stmt.trips = None
         if not body:
             return inits
@@ -628,6 +655,61 @@ def wrap_no_grad(stmts: list, binder) -> list:
             run = []
         if stmt is not None:
             out.append(stmt)
+    return out
+
+
+def _elementwise(primitive) -> bool:
+    """Rules whose adjoint broadcasts a scalar zero d[result] correctly."""
+    if primitive in (operator.matmul, np.matmul):
+        return False
+    return (primitive in BINOPS.values() or primitive in UNARYOPS.values()
+            or isinstance(primitive, np.ufunc) or primitive in (np.sum, np.mean)
+            or getattr(primitive, "__module__", None) == "math")
+
+
+class _DropUnbroadcast(gast.NodeTransformer):
+    def __init__(self, name, same_shape):
+        self.name, self.same_shape = name, same_shape
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if (isinstance(node.func, gast.Name) and node.func.id == self.name
+                and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
+                and node.args[1].id in self.same_shape):
+            return node.args[0]
+        return node
+
+
+def drop_unbroadcast(expr, name, same_shape):
+    """``unbroadcast(g, x)`` -> ``g`` where x provably has the result's shape (g has it)."""
+    return _DropUnbroadcast(name, same_shape).visit(expr)
+
+
+def _loop_locals(fn, lists) -> set:
+    """Variables assigned once, at the top level of a loop body, and read only after
+    that assignment within the same body."""
+    module = gast.Module(body=fn.body, type_ignores=[])
+    loads, counts = {}, {}
+    for node in gast.walk(module):
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    for target, _, stmt in assignments(fn.body):
+        counts[target] = counts.get(target, 0) + 1
+    out = set()
+    for loop in gast.walk(module):
+        if not isinstance(loop, (gast.For, gast.While)):
+            continue
+        for k, stmt in enumerate(loop.body):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                continue
+            name = stmt.targets[0].id
+            if counts.get(name) != 1 or name in fn.params or name in lists:
+                continue
+            later = sum(1 for s in loop.body[k + 1:] for n in gast.walk(s)
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                        and n.id == name)
+            if later == loads.get(name, 0):
+                out.add(name)
     return out
 
 

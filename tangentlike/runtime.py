@@ -31,7 +31,10 @@ def unbroadcast(g, x):
 
 
 def broadcast_like(t, y):
-    """A tangent ``t`` widened to the shape of its primal ``y`` (after a zero was dropped)."""
+    """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
+    input was dropped, an adjoint that is still the scalar zero)."""
+    if isinstance(y, (tuple, list, dict)):
+        return zeros_like(y) if isinstance(t, float) and t == 0.0 else t
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -160,4 +163,12 @@ def like(g, x):
         return tuple(g)
     if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
         return np.asarray(g) if len(g) else np.zeros_like(x)
+    return g
+
+
+def shaped(g, x):
+    """The gradient ``g`` of input ``x`` with x's structure: a zero gradient that stayed
+    the scalar 0.0 becomes zeros shaped like ``x``."""
+    if type(g) is float and not isinstance(x, (float, int)):
+        return g + zeros_like(x)
     return g
