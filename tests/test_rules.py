@@ -41,7 +41,14 @@ def _function_of(rule, args, kwargs):
             values.append(a)
     for k, v in kwargs.items():
         call_args.append(f"{k}={v!r}")   # keywords are literals, as users write them
-    source = f"def f({', '.join(params)}):\n    return prim({', '.join(call_args)})\n"
+    call = f"prim({', '.join(call_args)})"
+    result = rule.primitive(*args, **kwargs)
+    if isinstance(result, tuple) and type(result) is not tuple:
+        # a named tuple (np.linalg.eigh, slogdet, svd): unpacked as users do
+        items = ", ".join(f"t[{i}]" for i in range(len(result)))
+        source = f"def f({', '.join(params)}):\n    t = {call}\n    return ({items},)\n"
+    else:
+        source = f"def f({', '.join(params)}):\n    return {call}\n"
     return make_function(source, namespace), tuple(values)
 
 
@@ -51,7 +58,7 @@ def _literal(value):
         try:
             if eval(repr(value), {}) == value:
                 return repr(value)
-        except SyntaxError:
+        except (SyntaxError, NameError):   # inf, nan
             pass
     return None
 

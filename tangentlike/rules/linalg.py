@@ -6,11 +6,15 @@ one matrix formula covers every combination: for ``Z = A B``, ``dA = dZ Bᵀ`` a
 ``dB = Aᵀ dZ``, each reshaped back to its operand.
 """
 import operator
+import string
 
 import numpy as np
 
+from ..runtime import expand_reduced, unbroadcast
 from ..template import d
-from .domains import real
+from .domains import nonzero, real
+from .optional import optional
+from .reductions import tie_weights
 from .registry import adjoint, nondifferentiable, tangent
 
 
@@ -42,14 +46,14 @@ def _dot_cases(rng):
             ((real(rng, (2, 3)), real(rng, (3, 4))), {})]
 
 
-@adjoint(np.dot, np.matmul, operator.matmul, cases=_dot_cases)
+@adjoint(np.dot, np.matmul, operator.matmul, *optional(np.linalg, "matmul"), cases=_dot_cases)
 def dot(z, a, b):
     g = np.reshape(d[z], product_shape(a, b))
     d[a] = np.reshape(np.dot(g, np.transpose(as_column(b))), np.shape(a))
     d[b] = np.reshape(np.dot(np.transpose(as_row(a)), g), np.shape(b))
 
 
-@tangent(np.dot, np.matmul, operator.matmul)
+@tangent(np.dot, np.matmul, operator.matmul, *optional(np.linalg, "matmul"))
 def dot_tangent(z, a, b):
     d[z] = np.dot(d[a], b) + np.dot(a, d[b])
 
@@ -71,3 +75,696 @@ def as_row_tangent(y, a):
 @tangent(as_column)
 def as_column_tangent(y, a):
     d[y] = as_column(d[a])
+
+
+# -- products ------------------------------------------------------------------------------
+def _pair_cases(*shapes):
+    def cases(rng):
+        return [((real(rng, sa), real(rng, sb)), {}) for sa, sb in shapes]
+    return cases
+
+
+@adjoint(np.outer, cases=_pair_cases(((3,), (2,)), ((2, 2), (3,))))
+@adjoint(*optional(np.linalg, "outer"), cases=_pair_cases(((3,), (2,))))
+def outer(y, a, b):
+    d[a] = np.reshape(np.dot(d[y], np.ravel(b)), np.shape(a))
+    d[b] = np.reshape(np.dot(np.ravel(a), d[y]), np.shape(b))
+
+
+@tangent(np.outer, *optional(np.linalg, "outer"))
+def outer_tangent(y, a, b):
+    d[y] = np.outer(d[a], b) + np.outer(a, d[b])
+
+
+def inner_axes(a, b, operand):
+    """The axes np.tensordot contracts in the adjoint of ``np.inner(a, b)`` for the
+    given operand (0 for a, 1 for b)."""
+    na, nb = np.ndim(a) - 1, np.ndim(b) - 1
+    if operand == 0:
+        return (tuple(range(na, na + nb)), tuple(range(nb)))
+    return (tuple(range(na)), tuple(range(na)))
+
+
+nondifferentiable(inner_axes)
+
+
+@adjoint(np.inner, cases=_pair_cases(((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3))))
+def inner(y, a, b):
+    d[a] = np.tensordot(d[y], b, inner_axes(a, b, 0))
+    d[b] = np.tensordot(d[y], a, inner_axes(a, b, 1))
+
+
+@tangent(np.inner)
+def inner_tangent(y, a, b):
+    d[y] = np.inner(d[a], b) + np.inner(a, d[b])
+
+
+@adjoint(np.vdot, cases=_pair_cases(((3,), (3,)), ((2, 3), (6,))))
+def vdot(y, a, b):
+    d[a] = np.reshape(d[y] * np.ravel(b), np.shape(a))
+    d[b] = np.reshape(d[y] * np.ravel(a), np.shape(b))
+
+
+@tangent(np.vdot)
+def vdot_tangent(y, a, b):
+    d[y] = np.vdot(d[a], b) + np.vdot(a, d[b])
+
+
+def _vecdot_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, (3,))), {}),
+            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0})]
+
+
+@adjoint(*optional(np, "vecdot"), *optional(np.linalg, "vecdot"), cases=_vecdot_cases)
+def vecdot(y, x1, x2, axis=-1):
+    d[x1] = unbroadcast(np.expand_dims(d[y], axis) * x2, x1)
+    d[x2] = unbroadcast(np.expand_dims(d[y], axis) * x1, x2)
+
+
+@tangent(*optional(np, "vecdot"), *optional(np.linalg, "vecdot"))
+def vecdot_tangent(y, x1, x2, axis=-1):
+    d[y] = np.sum(d[x1] * x2 + x1 * d[x2], axis=axis)
+
+
+def _contraction(a, b, axes):
+    na, nb = np.ndim(a), np.ndim(b)
+    if np.ndim(axes) == 0:
+        summed_a, summed_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        summed_a, summed_b = [np.atleast_1d(ax).tolist() for ax in axes]
+        summed_a = [i % na for i in summed_a]
+        summed_b = [i % nb for i in summed_b]
+    kept_a = [i for i in range(na) if i not in summed_a]
+    kept_b = [i for i in range(nb) if i not in summed_b]
+    return summed_a, summed_b, kept_a, kept_b
+
+
+def tensordot_axes(a, b, axes, operand):
+    """The axes argument of the np.tensordot that gives the adjoint of
+    ``np.tensordot(a, b, axes)`` for operand 0 (``tensordot(g, b, ...)``) or 1
+    (``tensordot(a, g, ...)``)."""
+    summed_a, summed_b, kept_a, kept_b = _contraction(a, b, axes)
+    if operand == 0:
+        return (list(range(len(kept_a), len(kept_a) + len(kept_b))), kept_b)
+    return (kept_a, list(range(len(kept_a))))
+
+
+def tensordot_order(a, b, axes, operand):
+    """The transposition that puts that adjoint's axes back in the operand's order."""
+    summed_a, summed_b, kept_a, kept_b = _contraction(a, b, axes)
+    if operand == 0:
+        order = kept_a + [summed_a[j] for j in np.argsort(summed_b)]
+    else:
+        order = [summed_b[j] for j in np.argsort(summed_a)] + kept_b
+    return tuple(int(i) for i in np.argsort(order))
+
+
+nondifferentiable(tensordot_axes, tensordot_order)
+
+
+def _tensordot_cases(rng):
+    return [((real(rng, (2, 3)), real(rng, (3, 4))), {"axes": 1}),
+            ((real(rng, (2, 3, 4)), real(rng, (3, 4, 2))), {}),
+            ((real(rng, (2, 3, 4)), real(rng, (4, 2))), {"axes": ((0, 2), (1, 0))}),
+            ((real(rng, (3,)), real(rng, (2,))), {"axes": 0})]
+
+
+@adjoint(np.tensordot, *optional(np.linalg, "tensordot"), cases=_tensordot_cases)
+def tensordot(y, a, b, axes=2):
+    d[a] = np.transpose(np.tensordot(d[y], b, tensordot_axes(a, b, axes, 0)),
+                        tensordot_order(a, b, axes, 0))
+    d[b] = np.transpose(np.tensordot(a, d[y], tensordot_axes(a, b, axes, 1)),
+                        tensordot_order(a, b, axes, 1))
+
+
+@tangent(np.tensordot, *optional(np.linalg, "tensordot"))
+def tensordot_tangent(y, a, b, axes=2):
+    d[y] = np.tensordot(d[a], b, axes) + np.tensordot(a, d[b], axes)
+
+
+# np.einsum: the adjoint of each operand is an einsum of the output's adjoint with the
+# other operands, followed by einsum_place for letters the operand repeats (diagonals)
+# or that appear nowhere else (broadcast).
+def _einsum_spec(subscripts, operands):
+    """Explicit (input subscripts, output subscript), '...' spelled out in letters."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, _, output = subscripts.partition("->")
+    inputs = inputs.split(",")
+    used = set(subscripts)
+    free = [c for c in string.ascii_letters if c not in used]
+    ellipsis = max([np.ndim(op) - len(s) + 3 for s, op in zip(inputs, operands) if "..." in s],
+                   default=0)
+    letters = "".join(free[:ellipsis])
+    inputs = [s.replace("...", letters[ellipsis - (np.ndim(op) - len(s) + 3):])
+              for s, op in zip(inputs, operands)]
+    if "->" not in subscripts:
+        joined = "".join(inputs)
+        output = letters + "".join(sorted(c for c in set(joined)
+                                          if joined.count(c) == 1 and c not in letters))
+    else:
+        output = output.replace("...", letters)
+    return inputs, output
+
+
+def einsum_adjoint(subscripts, operand, *operands):
+    """Subscripts of the einsum of (output adjoint, other operands) that gives the
+    adjoint of ``operands[operand]``, before einsum_place."""
+    inputs, output = _einsum_spec(subscripts, operands)
+    others = [s for i, s in enumerate(inputs) if i != operand]
+    kept = "".join(dict.fromkeys(c for c in inputs[operand] if c in output + "".join(others)))
+    return ",".join([output] + others) + "->" + kept
+
+
+def einsum_placement(subscripts, operand, *operands):
+    """``"src->dst"`` for einsum_place: from that einsum's result to the operand."""
+    inputs, output = _einsum_spec(subscripts, operands)
+    if len(inputs) == 1:
+        return output + "->" + inputs[0]
+    return einsum_adjoint(subscripts, operand, *operands).split("->")[1] + "->" + inputs[operand]
+
+
+def reversed_spec(spec):
+    src, dst = spec.split("->")
+    return dst + "->" + src
+
+
+nondifferentiable(einsum_adjoint, einsum_placement, reversed_spec)
+
+
+def einsum_place(t, spec, x):
+    """``t`` (subscripts ``src``) as an array shaped like ``x`` (subscripts ``dst``):
+    letters missing from src are broadcast, a letter repeated in dst puts t on that
+    diagonal (zeros elsewhere). The adjoint of ``np.einsum("dst->src", x)``."""
+    src, dst = spec.split("->")
+    if src == dst:
+        return t
+    sizes = dict(zip(dst, np.shape(x)))
+    free = (c for c in string.ascii_letters if c not in set(src) | set(dst))
+    target, subs, extras, seen = "", [src], [], set()
+    for c in dst:
+        if c in seen:
+            new = next(free)
+            target += new
+            subs.append(c + new)
+            extras.append(np.eye(sizes[c]))
+            continue
+        seen.add(c)
+        target += c
+        if c not in src:
+            subs.append(c)
+            extras.append(np.ones(sizes[c]))
+    return np.einsum(",".join(subs) + "->" + target, t, *extras)
+
+
+def _einsum_place_cases(rng):
+    return [((real(rng, (3,)), "i->ii", real(rng, (3, 3))), {}),
+            ((real(rng, (2,)), "i->ij", real(rng, (2, 3))), {}),
+            ((real(rng, ()), "->ii", real(rng, (2, 2))), {}),
+            ((real(rng, (2, 3)), "ij->ij", real(rng, (2, 3))), {})]
+
+
+@adjoint(einsum_place, cases=_einsum_place_cases, static_args=(1, 2))
+def einsum_place_(y, t, spec, x):
+    d[t] = np.einsum(reversed_spec(spec), d[y])
+
+
+@tangent(einsum_place)
+def einsum_place_tangent(y, t, spec, x):
+    d[y] = einsum_place(d[t], spec, x)
+
+
+def _einsum_cases(rng):
+    m, v = real(rng, (2, 3)), real(rng, (3,))
+    return [(("ij,jk->ik", m, real(rng, (3, 4))), {}), (("ij,j", m, v), {}),
+            (("i,i->", v, real(rng, (3,))), {}), (("ij->j", m), {}), (("ii->i", real(rng, (3, 3))), {}),
+            (("ii", real(rng, (3, 3))), {}), (("...j,j->...", real(rng, (2, 2, 3)), v), {}),
+            (("ij,jk,k->i", m, real(rng, (3, 2)), real(rng, (2,))), {}),
+            (("i,j->ij", v, real(rng, (2,))), {"optimize": True})]
+
+
+@adjoint(np.einsum, cases=_einsum_cases, static_args=(0,))
+def einsum(y, subscripts, a, b=None, c=None, optimize=False):
+    # operands are counted from the (literal) subscripts, a test that is decided now
+    if "," not in subscripts:
+        d[a] = einsum_place(d[y], einsum_placement(subscripts, 0, a), a)
+    elif c is None:
+        d[a] = einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b), d[y], b, optimize=optimize),
+                            einsum_placement(subscripts, 0, a, b), a)
+        d[b] = einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b), d[y], a, optimize=optimize),
+                            einsum_placement(subscripts, 1, a, b), b)
+    else:
+        d[a] = einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b, c), d[y], b, c,
+                                      optimize=optimize),
+                            einsum_placement(subscripts, 0, a, b, c), a)
+        d[b] = einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b, c), d[y], a, c,
+                                      optimize=optimize),
+                            einsum_placement(subscripts, 1, a, b, c), b)
+        d[c] = einsum_place(np.einsum(einsum_adjoint(subscripts, 2, a, b, c), d[y], a, b,
+                                      optimize=optimize),
+                            einsum_placement(subscripts, 2, a, b, c), c)
+
+
+@tangent(np.einsum)
+def einsum_tangent(y, subscripts, a, b=None, c=None, optimize=False):
+    if "," not in subscripts:
+        d[y] = np.einsum(subscripts, d[a], optimize=optimize)
+    elif c is None:
+        d[y] = (np.einsum(subscripts, d[a], b, optimize=optimize)
+                + np.einsum(subscripts, a, d[b], optimize=optimize))
+    else:
+        d[y] = (np.einsum(subscripts, d[a], b, c, optimize=optimize)
+                + np.einsum(subscripts, a, d[b], c, optimize=optimize)
+                + np.einsum(subscripts, a, b, d[c], optimize=optimize))
+
+
+def kron_shapes(a, b):
+    """Shapes that interleave the axes of a and b: (np.kron(a, b) as (a0, b0, a1, b1, ...),
+    a as (a0, 1, a1, 1, ...), b as (1, b0, 1, b1, ...))."""
+    n = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (n - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (n - np.ndim(b)) + np.shape(b)
+    return (sum(zip(sa, sb), ()), sum(((k, 1) for k in sa), ()), sum(((1, k) for k in sb), ()))
+
+
+def kron_axes(a, b, operand):
+    """The axes of the interleaved shape that belong to the other operand."""
+    n = max(np.ndim(a), np.ndim(b))
+    return tuple(range(1 - operand, 2 * n, 2))
+
+
+nondifferentiable(kron_shapes, kron_axes)
+
+
+@adjoint(np.kron, cases=_pair_cases(((2,), (3,)), ((2, 2), (3, 2)), ((2, 3), (2,))))
+def kron(y, a, b):
+    g = np.reshape(d[y], kron_shapes(a, b)[0])
+    d[a] = np.reshape(np.sum(g * np.reshape(b, kron_shapes(a, b)[2]), axis=kron_axes(a, b, 0)),
+                      np.shape(a))
+    d[b] = np.reshape(np.sum(g * np.reshape(a, kron_shapes(a, b)[1]), axis=kron_axes(a, b, 1)),
+                      np.shape(b))
+
+
+@tangent(np.kron)
+def kron_tangent(y, a, b):
+    d[y] = np.kron(d[a], b) + np.kron(a, d[b])
+
+
+def _cross_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, (3,))), {}),
+            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0})]
+
+
+@adjoint(np.cross, cases=_cross_cases)
+def cross(y, a, b, axis=None):
+    # <g, a x b> = <a, b x g> = <b, g x a>
+    d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
+    d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
+
+
+@tangent(np.cross)
+def cross_tangent(y, a, b, axis=None):
+    d[y] = np.cross(d[a], b, axis=axis) + np.cross(a, d[b], axis=axis)
+
+
+@adjoint(*optional(np.linalg, "cross"), cases=lambda rng: _cross_cases(rng)[:2])
+def linalg_cross(y, a, b, axis=-1):
+    d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
+    d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
+
+
+@tangent(*optional(np.linalg, "cross"))
+def linalg_cross_tangent(y, a, b, axis=-1):
+    d[y] = np.cross(d[a], b, axis=axis) + np.cross(a, d[b], axis=axis)
+
+
+# -- np.linalg: one matrix (2-D) at a time ------------------------------------------------------
+def well_conditioned(rng, shape):
+    """A random matrix near the identity (invertible, far from singular)."""
+    return np.eye(*shape) + 0.3 * real(rng, shape)
+
+
+def symmetric(rng, shape):
+    """A random symmetric matrix with well separated eigenvalues."""
+    q = np.linalg.qr(real(rng, shape))[0]
+    return q @ np.diag(np.arange(1.0, shape[0] + 1.0) * 0.8 - 1.5) @ q.T
+
+
+def positive_definite(rng, shape):
+    m = real(rng, shape)
+    return m @ m.T + shape[0] * np.eye(shape[0])
+
+
+def _square_cases(domain):
+    def cases(rng):
+        return [((domain(rng, (2, 2)),), {}), ((domain(rng, (3, 3)),), {})]
+    return cases
+
+
+@adjoint(np.linalg.inv, cases=_square_cases(well_conditioned))
+def inv(y, a):
+    d[a] = -(np.transpose(y) @ d[y] @ np.transpose(y))
+
+
+@tangent(np.linalg.inv)
+def inv_tangent(y, a):
+    d[y] = -(y @ d[a] @ y)
+
+
+def _solve_cases(rng):
+    return [((well_conditioned(rng, (3, 3)), real(rng, (3,))), {}),
+            ((well_conditioned(rng, (2, 2)), real(rng, (2, 3))), {})]
+
+
+@adjoint(np.linalg.solve, cases=_solve_cases)
+def solve(y, a, b):
+    gb = np.linalg.solve(np.transpose(a), d[y])
+    d[b] = gb
+    d[a] = -(as_column(gb) @ np.transpose(as_column(y)))
+
+
+@tangent(np.linalg.solve)
+def solve_tangent(y, a, b):
+    d[y] = np.linalg.solve(a, d[b] - d[a] @ y)
+
+
+@adjoint(np.linalg.det, cases=_square_cases(well_conditioned))
+def det(y, a):
+    d[a] = d[y] * y * np.transpose(np.linalg.inv(a))
+
+
+@tangent(np.linalg.det)
+def det_tangent(y, a):
+    d[y] = y * np.trace(np.linalg.solve(a, d[a]))
+
+
+@adjoint(np.linalg.slogdet, cases=_square_cases(well_conditioned))
+def slogdet(y, a):
+    # y = (sign, log|det a|); the sign is locally constant
+    d[a] = d[y][1] * np.transpose(np.linalg.inv(a))
+
+
+@tangent(np.linalg.slogdet)
+def slogdet_tangent(y, a):
+    d[y] = (np.zeros_like(y[0]), np.trace(np.linalg.solve(a, d[a])))
+
+
+def symmetric_part(a, uplo):
+    """The symmetric matrix that np.linalg.eigh (and cholesky) read from ``a``'s lower
+    (``uplo="L"``) or upper triangle."""
+    if uplo == "L":
+        return np.tril(a) + np.transpose(np.tril(a, -1))
+    return np.triu(a) + np.transpose(np.triu(a, 1))
+
+
+def symmetric_adjoint(g, uplo):
+    """The adjoint of ``symmetric_part``: the adjoint with respect to ``a`` of a function
+    of the symmetric matrix read from ``a``'s triangle, given its adjoint ``g``."""
+    if uplo == "L":
+        return np.tril(g) + np.tril(np.transpose(g), -1)
+    return np.triu(g) + np.triu(np.transpose(g), 1)
+
+
+def _symmetric_part_cases(rng):
+    return [((real(rng, (3, 3)), "L"), {}), ((real(rng, (2, 2)), "U"), {})]
+
+
+@adjoint(symmetric_part, cases=_symmetric_part_cases, static_args=(1,))
+def symmetric_part_(y, a, uplo):
+    d[a] = symmetric_adjoint(d[y], uplo)
+
+
+@tangent(symmetric_part)
+def symmetric_part_tangent(y, a, uplo):
+    d[y] = symmetric_part(d[a], uplo)
+
+
+@adjoint(symmetric_adjoint, cases=_symmetric_part_cases, static_args=(1,))
+def symmetric_adjoint_(y, g, uplo):
+    d[g] = symmetric_part(d[y], uplo)
+
+
+@tangent(symmetric_adjoint)
+def symmetric_adjoint_tangent(y, g, uplo):
+    d[y] = symmetric_adjoint(d[g], uplo)
+
+
+def _eigh_cases(rng):
+    a = symmetric(rng, (3, 3))
+    return [((a,), {}), ((a + np.triu(real(rng, (3, 3)), 1),), {}),
+            ((symmetric(rng, (2, 2)),), {"UPLO": "U"})]
+
+
+@adjoint(np.linalg.eigh, cases=_eigh_cases)
+def eigh(y, a, UPLO="L"):
+    # y = (w, v) with a = v diag(w) v^T; distinct eigenvalues
+    w = y[0]
+    v = y[1]
+    eye = np.eye(np.size(w))
+    gaps = (1.0 - eye) / (np.expand_dims(w, 0) - np.expand_dims(w, 1) + eye)   # 1 / (w_j - w_i)
+    inner = np.diag(d[y][0]) + gaps * (np.transpose(v) @ d[y][1])
+    d[a] = symmetric_adjoint(v @ inner @ np.transpose(v), UPLO)
+
+
+@tangent(np.linalg.eigh)
+def eigh_tangent(y, a, UPLO="L"):
+    w = y[0]
+    v = y[1]
+    eye = np.eye(np.size(w))
+    gaps = (1.0 - eye) / (np.expand_dims(w, 0) - np.expand_dims(w, 1) + eye)
+    rotated = np.transpose(v) @ symmetric_part(d[a], UPLO) @ v
+    d[y] = (np.diag(rotated), v @ (gaps * rotated))
+
+
+@adjoint(np.linalg.eigvalsh, cases=_eigh_cases)
+def eigvalsh(y, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    d[a] = symmetric_adjoint((v * d[y]) @ np.transpose(v), UPLO)
+
+
+@tangent(np.linalg.eigvalsh)
+def eigvalsh_tangent(y, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    d[y] = np.diag(np.transpose(v) @ symmetric_part(d[a], UPLO) @ v)
+
+
+@adjoint(np.linalg.cholesky, cases=_square_cases(positive_definite))
+def cholesky(y, a):
+    # a = y y^T reads a's lower triangle; phi(m) = tril(m) with a halved diagonal
+    inv_y = np.linalg.inv(y)
+    m = np.transpose(y) @ d[y]
+    phi = np.tril(m) - 0.5 * np.diag(np.diag(m))
+    d[a] = symmetric_adjoint(np.transpose(inv_y) @ phi @ inv_y, "L")
+
+
+@tangent(np.linalg.cholesky)
+def cholesky_tangent(y, a):
+    inv_y = np.linalg.inv(y)
+    m = inv_y @ symmetric_part(d[a], "L") @ np.transpose(inv_y)
+    d[y] = y @ (np.tril(m) - 0.5 * np.diag(np.diag(m)))
+
+
+def singular_count(a, full_matrices):
+    """min(m, n), after refusing singular vectors that are not unique: the extra
+    columns of u or vh that full_matrices=True adds for a non-square matrix."""
+    m, n = np.shape(a)
+    if full_matrices and m != n:
+        raise NotImplementedError(
+            "tangentlike differentiates the singular vectors of a non-square matrix with "
+            "np.linalg.svd(a, full_matrices=False) only")
+    return min(m, n)
+
+
+nondifferentiable(singular_count)
+
+
+def _svd_cases(rng):
+    return [((real(rng, (3, 3)),), {}), ((real(rng, (4, 2)),), {"full_matrices": False}),
+            ((real(rng, (2, 3)),), {"full_matrices": False}),
+            ((real(rng, (3, 2)),), {"compute_uv": False}), ((real(rng, (2, 4)),), {"compute_uv": False})]
+
+
+@adjoint(np.linalg.svd, cases=_svd_cases)
+def svd(y, a, full_matrices=True, compute_uv=True, hermitian=False):
+    # a = u diag(s) vh with distinct nonzero singular values; the vectors need
+    # full_matrices=False unless a is square
+    if compute_uv:
+        u = y[0]
+        s = y[1]
+        vh = y[2]
+        eye = np.eye(singular_count(a, full_matrices))
+        gaps = (1.0 - eye) / (np.expand_dims(s * s, 0) - np.expand_dims(s * s, 1) + eye)
+        j = gaps * (np.transpose(u) @ d[y][0])
+        k = gaps * (vh @ np.transpose(d[y][2]))
+        core = (j + np.transpose(j)) * s + np.expand_dims(s, 1) * (k + np.transpose(k)) + np.diag(d[y][1])
+        outside_u = (d[y][0] - u @ (np.transpose(u) @ d[y][0])) / s
+        outside_v = (np.transpose(d[y][2]) - np.transpose(vh) @ (vh @ np.transpose(d[y][2]))) / s
+        d[a] = u @ core @ vh + outside_u @ vh + u @ np.transpose(outside_v)
+    else:
+        usv = np.linalg.svd(a, full_matrices=False)
+        d[a] = (usv[0] * d[y]) @ usv[2]
+
+
+@tangent(np.linalg.svd)
+def svd_tangent(y, a, full_matrices=True, compute_uv=True, hermitian=False):
+    if compute_uv:
+        u = y[0]
+        s = y[1]
+        vh = y[2]
+        eye = np.eye(singular_count(a, full_matrices))
+        gaps = (1.0 - eye) / (np.expand_dims(s * s, 0) - np.expand_dims(s * s, 1) + eye)
+        ds = np.transpose(u) @ d[a] @ np.transpose(vh)
+        du = (u @ (gaps * (ds * s + np.transpose(ds * s)))
+              + (d[a] @ np.transpose(vh) - u @ ds) / s)
+        dv = (np.transpose(vh) @ (gaps * (np.expand_dims(s, 1) * ds + np.transpose(np.expand_dims(s, 1) * ds)))
+              + (np.transpose(d[a]) @ u - np.transpose(vh) @ np.transpose(ds)) / s)
+        d[y] = (du, np.diag(ds), np.transpose(dv))
+    else:
+        usv = np.linalg.svd(a, full_matrices=False)
+        d[y] = np.diag(np.transpose(usv[0]) @ d[a] @ np.transpose(usv[2]))
+
+
+@adjoint(*optional(np.linalg, "svdvals"), cases=lambda rng: [((real(rng, (3, 2)),), {}),
+                                                            ((real(rng, (2, 3)),), {})])
+def svdvals(y, x):
+    usv = np.linalg.svd(x, full_matrices=False)
+    d[x] = (usv[0] * d[y]) @ usv[2]
+
+
+@tangent(*optional(np.linalg, "svdvals"))
+def svdvals_tangent(y, x):
+    usv = np.linalg.svd(x, full_matrices=False)
+    d[y] = np.diag(np.transpose(usv[0]) @ d[x] @ np.transpose(usv[2]))
+
+
+def _pinv_cases(rng):
+    return [((well_conditioned(rng, (3, 3)),), {}), ((real(rng, (3, 2)),), {}),
+            ((real(rng, (2, 3)),), {})]
+
+
+@adjoint(np.linalg.pinv, cases=_pinv_cases)
+def pinv(y, a):
+    # a of full rank; y = a^+ (n x m)
+    yt = np.transpose(y)
+    g = d[y]
+    gt = np.transpose(d[y])
+    d[a] = (-(yt @ g @ yt) + (np.eye(np.shape(a)[0]) - a @ y) @ gt @ y @ yt
+            + yt @ y @ gt @ (np.eye(np.shape(a)[1]) - y @ a))
+
+
+@tangent(np.linalg.pinv)
+def pinv_tangent(y, a):
+    yt = np.transpose(y)
+    dat = np.transpose(d[a])
+    d[y] = (-(y @ d[a] @ y) + y @ yt @ dat @ (np.eye(np.shape(a)[0]) - a @ y)
+            + (np.eye(np.shape(a)[1]) - y @ a) @ dat @ yt @ y)
+
+
+# -- norms ---------------------------------------------------------------------------------
+def norm_axis(x, ord, axis):
+    """``axis`` of np.linalg.norm, after refusing the matrix norms tangentlike does not
+    differentiate (only the Frobenius norm of a matrix is)."""
+    matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
+    if matrix and ord not in (None, "fro"):
+        raise NotImplementedError(
+            f"tangentlike differentiates np.linalg.norm of a matrix for ord=None or 'fro' "
+            f"only, not ord={ord!r}; use a vector norm over one axis, or np.sum")
+    return axis
+
+
+nondifferentiable(norm_axis)
+
+
+def finite_order(p):
+    """``p`` where the p-norm formula applies, 2.0 where it does not (p = inf or 0)."""
+    return 2.0 if np.isinf(p) or p == 0 else p
+
+
+nondifferentiable(finite_order)
+
+
+def _norm_cases(rng):
+    x, m = nonzero(rng, (4,)), nonzero(rng, (2, 3))
+    return [((x,), {}), ((m,), {}), ((m, None, 1), {}), ((m, "fro", (0, 1)), {}),
+            ((x, 1), {}), ((x, 3), {}), ((x, np.inf), {}), ((m, -np.inf, 0), {}),
+            ((m, 2, 1), {"keepdims": True}), ((x, 0.5), {})]
+
+
+# For a vector p-norm r, d r / d x = sign(x) (|x| / r)^(p - 1); for p = inf (or -inf)
+# the largest (smallest) |x_i| takes it all, split evenly between ties; for p = 0 (a
+# count) it is 0. A test of ``ord`` that is not a literal (np.inf) stays in the code,
+# so the general formula is written without branches.
+@adjoint(np.linalg.norm, cases=_norm_cases, static_args=(1, 2))
+def norm(y, x, ord=None, axis=None, keepdims=False):
+    g = expand_reduced(d[y], x, norm_axis(x, ord, axis), keepdims)
+    r = expand_reduced(y, x, axis, keepdims)
+    if ord is None or ord == "fro" or ord == 2:
+        d[x] = g * x / r
+    else:
+        p = float(ord)
+        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+                            slope) * (p != 0)
+
+
+@tangent(np.linalg.norm)
+def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
+    r = expand_reduced(y, x, norm_axis(x, ord, axis), keepdims)
+    if ord is None or ord == "fro" or ord == 2:
+        d[y] = np.sum(d[x] * x / r, axis=axis, keepdims=keepdims)
+    else:
+        p = float(ord)
+        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+                                      slope) * (p != 0), axis=axis, keepdims=keepdims)
+
+
+def _vector_norm_cases(rng):
+    x, m = nonzero(rng, (4,)), nonzero(rng, (2, 3))
+    return [((x,), {}), ((m,), {}), ((m,), {"axis": 1, "ord": 1}), ((x,), {"ord": 3}),
+            ((m,), {"axis": 0, "keepdims": True})]
+
+
+@adjoint(*optional(np.linalg, "vector_norm"), cases=_vector_norm_cases)
+def vector_norm(y, x, axis=None, keepdims=False, ord=2):
+    g = expand_reduced(d[y], x, axis, keepdims)
+    r = expand_reduced(y, x, axis, keepdims)
+    if ord == 2:
+        d[x] = g * x / r
+    else:
+        p = float(ord)
+        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+                            slope) * (p != 0)
+
+
+@tangent(*optional(np.linalg, "vector_norm"))
+def vector_norm_tangent(y, x, axis=None, keepdims=False, ord=2):
+    r = expand_reduced(y, x, axis, keepdims)
+    if ord == 2:
+        d[y] = np.sum(d[x] * x / r, axis=axis, keepdims=keepdims)
+    else:
+        p = float(ord)
+        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+                                      slope) * (p != 0), axis=axis, keepdims=keepdims)
+
+
+def frobenius_only(ord):
+    if ord != "fro":
+        raise NotImplementedError(f"tangentlike differentiates np.linalg.matrix_norm for "
+                                  f"ord='fro' only, not ord={ord!r}")
+    return (-2, -1)
+
+
+nondifferentiable(frobenius_only)
+
+
+@adjoint(*optional(np.linalg, "matrix_norm"),
+         cases=lambda rng: [((real(rng, (2, 3)),), {}), ((real(rng, (2, 2, 3)),), {"keepdims": True})])
+def matrix_norm(y, x, keepdims=False, ord="fro"):
+    d[x] = expand_reduced(d[y] / y, x, frobenius_only(ord), keepdims) * x
+
+
+@tangent(*optional(np.linalg, "matrix_norm"))
+def matrix_norm_tangent(y, x, keepdims=False, ord="fro"):
+    d[y] = np.sum(d[x] * x, axis=frobenius_only(ord), keepdims=keepdims) / y

@@ -6,7 +6,7 @@ writable array (a broadcast view would be read-only in the user's hands).
 """
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import expand_reduced, unbroadcast
 from ..template import d
 from .domains import nonzero, positive, real
 from .optional import optional
@@ -66,10 +66,30 @@ def tie_weights(a, y, axis=None, keepdims=False):
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
     hit = a == y
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
+        return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
 nondifferentiable(tie_weights)
+
+
+def _expand_reduced_cases(rng):
+    x = real(rng, (2, 3))
+    return [((real(rng, (3,)), x, 0, False), {}), ((real(rng, (2, 1)), x, 1, True), {}),
+            ((real(rng, ()), x, None, False), {}), ((real(rng, ()), x, (0, 1), False), {})]
+
+
+@adjoint(expand_reduced, cases=_expand_reduced_cases, static_args=(1, 2, 3))
+def expand_reduced_(y, g, x, axis, keepdims):
+    if axis is None or keepdims:
+        d[g] = d[y]
+    else:
+        d[g] = np.squeeze(d[y], axis)
+
+
+@tangent(expand_reduced)
+def expand_reduced_tangent(y, g, x, axis, keepdims):
+    d[y] = expand_reduced(d[g], x, axis, keepdims)
 
 
 @adjoint(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin, cases=_axis_cases)
