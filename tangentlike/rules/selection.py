@@ -69,6 +69,17 @@ def smaller(x, y):
 nondifferentiable(larger, smaller)
 
 
+def clip_shares(a, a_min, a_max):
+    """The shares of ``clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max)`` that
+    flow to a, a_min and a_max (a missing bound gets none), ties split evenly."""
+    low = 1.0 if a_min is None else larger(a, a_min)
+    high = 1.0 if a_max is None else smaller(a if a_min is None else np.maximum(a, a_min), a_max)
+    return high * low, high * (1.0 - low), 1.0 - high
+
+
+nondifferentiable(clip_shares)
+
+
 def _clip_cases(rng):
     x = np.array([[-1.7, -0.4, 0.3], [0.9, 1.6, -1.1]])
     return [((x, -0.5, 0.5), {}), ((x, -1.0, None), {}), ((x, None, 1.0), {}),
@@ -78,31 +89,16 @@ def _clip_cases(rng):
 
 @adjoint(np.clip, cases=_clip_cases)
 def clip(y, a, a_min=None, a_max=None):
-    # clip(a) = minimum(maximum(a, a_min), a_max), ties split evenly as in JAX
-    if a_min is None:
-        d[a] = unbroadcast(d[y] * smaller(a, a_max), a)
-        d[a_max] = unbroadcast(d[y] * (1.0 - smaller(a, a_max)), a_max)
-    elif a_max is None:
-        d[a] = unbroadcast(d[y] * larger(a, a_min), a)
-        d[a_min] = unbroadcast(d[y] * (1.0 - larger(a, a_min)), a_min)
-    else:
-        low = larger(a, a_min)
-        high = smaller(np.maximum(a, a_min), a_max)
-        d[a] = unbroadcast(d[y] * high * low, a)
-        d[a_min] = unbroadcast(d[y] * high * (1.0 - low), a_min)
-        d[a_max] = unbroadcast(d[y] * (1.0 - high), a_max)
+    shares = clip_shares(a, a_min, a_max)
+    d[a] = unbroadcast(d[y] * shares[0], a)
+    d[a_min] = unbroadcast(d[y] * shares[1], a_min)
+    d[a_max] = unbroadcast(d[y] * shares[2], a_max)
 
 
 @tangent(np.clip)
 def clip_tangent(y, a, a_min=None, a_max=None):
-    if a_min is None:
-        d[y] = d[a] * smaller(a, a_max) + d[a_max] * (1.0 - smaller(a, a_max))
-    elif a_max is None:
-        d[y] = d[a] * larger(a, a_min) + d[a_min] * (1.0 - larger(a, a_min))
-    else:
-        low = larger(a, a_min)
-        high = smaller(np.maximum(a, a_min), a_max)
-        d[y] = high * (d[a] * low + d[a_min] * (1.0 - low)) + d[a_max] * (1.0 - high)
+    shares = clip_shares(a, a_min, a_max)
+    d[y] = d[a] * shares[0] + d[a_min] * shares[1] + d[a_max] * shares[2]
 
 
 # -- gathering: y = a[index], so d[a] adds d[y] back at index (repeats accumulate) -----

@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import add_at, add_grads, astype, broadcast_like, unbroadcast
+from ..runtime import add_at, add_grads, like, astype, broadcast_like, unbroadcast
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -119,9 +119,17 @@ def _getitem_cases(rng):
             ((x, np.array([0, 2, 0])), {}), ((x, x > 0), {}), ((real(rng, (5,)), 3), {})]
 
 
+def add_at_item(g, x, index):
+    """``add_at`` for any ``x``: the adjoint of an item of a tuple subclass (the
+    named tuples np.linalg.slogdet and np.linalg.eigh return) is a plain tuple."""
+    if isinstance(x, tuple) and type(x) is not tuple:
+        x = tuple(x)
+    return add_at(g, x, index)
+
+
 @adjoint(operator.getitem, cases=_getitem_cases, static_args=(1,))
 def getitem(y, x, index):
-    d[x] = add_at(d[y], x, index)
+    d[x] = add_at_item(d[y], x, index)
 
 
 @tangent(operator.getitem)
@@ -134,7 +142,7 @@ def _add_at_cases(rng):
             ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
 
 
-@adjoint(add_at, cases=_add_at_cases, static_args=(1, 2))
+@adjoint(add_at, add_at_item, cases=_add_at_cases, static_args=(1, 2))
 def add_at_(y, g, x, index):
     d[g] = d[y][index]
 
@@ -144,19 +152,24 @@ def add_at_tangent(y, g, x, index):
     d[y] = add_at(d[g], x, index)
 
 
+@tangent(add_at_item)
+def add_at_item_tangent(y, g, x, index):
+    d[y] = add_at_item(d[g], x, index)
+
+
 def _add_grads_cases(rng):
     return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, ()), real(rng, ())), {})]
 
 
 @adjoint(add_grads, cases=_add_grads_cases)
 def add_grads_(y, a, b):
-    d[a] = d[y]
-    d[b] = d[y]
+    d[a] = like(d[y], a)
+    d[b] = like(d[y], b)
 
 
 @tangent(add_grads)
 def add_grads_tangent(y, a, b):
-    d[y] = add_grads(d[a], d[b])
+    d[y] = like(add_grads(d[a], d[b]), y)
 
 
 def _full_cases(rng):
