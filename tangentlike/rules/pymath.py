@@ -4,8 +4,11 @@ import math
 import numpy as np
 
 from ..template import d
-from .domains import binary, nonzero, positive, real, unit
-from .registry import adjoint, tangent
+from ..runtime import unbroadcast
+from .domains import above_one, binary, nonzero, positive, real, unit
+from .optional import optional
+from .registry import adjoint, nondifferentiable, tangent
+from .selection import larger, smaller
 
 
 def scalar(domain=real):
@@ -200,12 +203,12 @@ def pow_tangent(z, x, y):
 
 @adjoint(math.fabs, cases=scalar(nonzero))
 def fabs(y, x):
-    d[x] = d[y] * math.copysign(1.0, x)
+    d[x] = d[y] * np.sign(x)   # 0 at x = 0, like abs
 
 
 @tangent(math.fabs)
 def fabs_tangent(y, x):
-    d[y] = d[x] * math.copysign(1.0, x)
+    d[y] = d[x] * np.sign(x)
 
 
 @adjoint(abs, cases=lambda rng: scalar(nonzero)(rng) + [((nonzero(rng, (3,)),), {})])
@@ -223,7 +226,298 @@ def float_(y, x):
     d[x] = d[y]
 
 
-
 @tangent(float)
 def float__tangent(y, x):
     d[y] = d[x]
+
+
+@adjoint(math.asinh, cases=scalar())
+def asinh(y, x):
+    d[x] = d[y] / math.sqrt(x * x + 1.0)
+
+
+@tangent(math.asinh)
+def asinh_tangent(y, x):
+    d[y] = d[x] / math.sqrt(x * x + 1.0)
+
+
+@adjoint(math.acosh, cases=scalar(above_one))
+def acosh(y, x):
+    d[x] = d[y] / math.sqrt(x * x - 1.0)
+
+
+@tangent(math.acosh)
+def acosh_tangent(y, x):
+    d[y] = d[x] / math.sqrt(x * x - 1.0)
+
+
+@adjoint(math.atanh, cases=scalar(unit))
+def atanh(y, x):
+    d[x] = d[y] / (1.0 - x * x)
+
+
+@tangent(math.atanh)
+def atanh_tangent(y, x):
+    d[y] = d[x] / (1.0 - x * x)
+
+
+@adjoint(math.atan2, cases=scalars(nonzero, nonzero))
+def atan2(z, y, x):
+    d[y] = d[z] * x / (x * x + y * y)
+    d[x] = -d[z] * y / (x * x + y * y)
+
+
+@tangent(math.atan2)
+def atan2_tangent(z, y, x):
+    d[z] = (d[y] * x - d[x] * y) / (x * x + y * y)
+
+
+@adjoint(math.hypot, cases=scalars(nonzero, nonzero))
+def hypot(z, x, y):
+    d[x] = d[z] * x / z
+    d[y] = d[z] * y / z
+
+
+@tangent(math.hypot)
+def hypot_tangent(z, x, y):
+    d[z] = (d[x] * x + d[y] * y) / z
+
+
+@adjoint(math.degrees, cases=scalar())
+def degrees(y, x):
+    d[x] = d[y] * (180.0 / math.pi)
+
+
+@tangent(math.degrees)
+def degrees_tangent(y, x):
+    d[y] = d[x] * (180.0 / math.pi)
+
+
+@adjoint(math.radians, cases=scalar())
+def radians(y, x):
+    d[x] = d[y] * (math.pi / 180.0)
+
+
+@tangent(math.radians)
+def radians_tangent(y, x):
+    d[y] = d[x] * (math.pi / 180.0)
+
+
+@adjoint(math.erf, cases=scalar())
+def erf(y, x):
+    d[x] = d[y] * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@tangent(math.erf)
+def erf_tangent(y, x):
+    d[y] = d[x] * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@adjoint(math.erfc, cases=scalar())
+def erfc(y, x):
+    d[x] = -d[y] * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@tangent(math.erfc)
+def erfc_tangent(y, x):
+    d[y] = -d[x] * (2.0 / math.sqrt(math.pi)) * math.exp(-x * x)
+
+
+@adjoint(*optional(math, "exp2"), cases=scalar())
+def exp2(y, x):
+    d[x] = d[y] * y * math.log(2.0)
+
+
+@tangent(*optional(math, "exp2"))
+def exp2_tangent(y, x):
+    d[y] = d[x] * y * math.log(2.0)
+
+
+@adjoint(*optional(math, "cbrt"), cases=scalar(nonzero))
+def cbrt(y, x):
+    d[x] = d[y] / (3.0 * y * y)
+
+
+@tangent(*optional(math, "cbrt"))
+def cbrt_tangent(y, x):
+    d[y] = d[x] / (3.0 * y * y)
+
+
+def _fmod_cases(rng):
+    return [((2.7, 1.2), {}), ((-2.7, 1.2), {}), ((0.5, -1.5), {})]
+
+
+@adjoint(math.fmod, cases=_fmod_cases)
+def fmod(z, x, y):
+    # fmod(x, y) = x - trunc(x / y) y
+    d[x] = d[z]
+    d[y] = -d[z] * math.trunc(x / y)
+
+
+@tangent(math.fmod)
+def fmod_tangent(z, x, y):
+    d[z] = d[x] - d[y] * math.trunc(x / y)
+
+
+# -- gamma functions: derivatives through polygamma, written here without SciPy ----------
+_BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+              43867 / 798, -174611 / 330]
+
+
+def polygamma(n, x):
+    """The n-th derivative of the digamma function (n = 0: digamma itself) at a real x
+    that is not 0 or a negative integer: upward recurrence, then the asymptotic series."""
+    x, shift = float(x), 0.0
+    scale = math.factorial(n) * (-1.0) ** n
+    while x < 20.0:   # psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n + 1)
+        shift -= scale / x ** (n + 1)
+        x += 1.0
+    if n == 0:
+        series = math.log(x) - 0.5 / x - sum(b / (2 * k * x ** (2 * k))
+                                             for k, b in enumerate(_BERNOULLI, 1))
+    else:
+        series = (-1.0) ** (n + 1) * (
+            math.factorial(n - 1) / x ** n + math.factorial(n) / (2.0 * x ** (n + 1))
+            + sum(b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
+                  for k, b in enumerate(_BERNOULLI, 1)))
+    return series + shift
+
+
+def _polygamma_cases(rng):
+    return [((0, 1.7), {}), ((1, 0.6), {}), ((0, -1.4), {}), ((2, 3.5), {})]
+
+
+@adjoint(polygamma, cases=_polygamma_cases, static_args=(0,))
+def polygamma_(y, n, x):
+    d[x] = d[y] * polygamma(n + 1, x)
+
+
+@tangent(polygamma)
+def polygamma_tangent(y, n, x):
+    d[y] = d[x] * polygamma(n + 1, x)
+
+
+@adjoint(math.lgamma, cases=lambda rng: [((1.7,), {}), ((0.4,), {}), ((-1.4,), {})])
+def lgamma(y, x):
+    d[x] = d[y] * polygamma(0, x)
+
+
+@tangent(math.lgamma)
+def lgamma_tangent(y, x):
+    d[y] = d[x] * polygamma(0, x)
+
+
+@adjoint(math.gamma, cases=lambda rng: [((1.7,), {}), ((0.4,), {}), ((-1.4,), {})])
+def gamma(y, x):
+    d[x] = d[y] * y * polygamma(0, x)
+
+
+@tangent(math.gamma)
+def gamma_tangent(y, x):
+    d[y] = d[x] * y * polygamma(0, x)
+
+
+# -- builtins: max, min and sum --------------------------------------------------------------
+def _max_cases(rng):
+    return [((0.7, -0.3), {}), ((-1.2, 0.4), {}), ((1.5, 1.1), {})]
+
+
+@adjoint(max, cases=_max_cases)
+def max_(y, a, b):
+    # max(a, b) of two numbers; at a tie each gets half, as in JAX
+    d[a] = d[y] * larger(a, b)
+    d[b] = d[y] * (1.0 - larger(a, b))
+
+
+@tangent(max)
+def max_tangent(y, a, b):
+    d[y] = d[a] * larger(a, b) + d[b] * (1.0 - larger(a, b))
+
+
+@adjoint(min, cases=_max_cases)
+def min_(y, a, b):
+    d[a] = d[y] * smaller(a, b)
+    d[b] = d[y] * (1.0 - smaller(a, b))
+
+
+@tangent(min)
+def min_tangent(y, a, b):
+    d[y] = d[a] * smaller(a, b) + d[b] * (1.0 - smaller(a, b))
+
+
+def spread(g, items):
+    """The adjoint of ``sum(items)``: ``g`` for every item (reduced to the item's shape)."""
+    if isinstance(items, np.ndarray):
+        return np.full(np.shape(items), g)
+    return type(items)(unbroadcast(g, v) for v in items)
+
+
+def gather(parts, g):
+    """The adjoint of ``spread(g, items)``: the parts added up in the shape of g."""
+    if isinstance(parts, np.ndarray):
+        return np.sum(parts, axis=0)
+    total = np.zeros(np.shape(g))
+    for p in parts:
+        total = total + p
+    return total if np.ndim(g) else float(total)
+
+
+def _spread_cases(rng):
+    return [((real(rng, (3,)), [real(rng, (3,)), real(rng, (3,))]), {}),
+            ((real(rng, ()), (real(rng, ()), real(rng, ()), real(rng, ()))), {}),
+            ((real(rng, ()), real(rng, (4,))), {})]
+
+
+@adjoint(spread, cases=_spread_cases, static_args=(1,))
+def spread_(y, g, items):
+    d[g] = gather(d[y], g)
+
+
+@tangent(spread)
+def spread_tangent(y, g, items):
+    d[y] = spread(d[g], items)
+
+
+def _gather_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))], real(rng, (3,))), {}),
+            (((real(rng, ()), real(rng, ())), real(rng, ())), {}),
+            ((real(rng, (4,)), real(rng, ())), {})]
+
+
+@adjoint(gather, cases=_gather_cases, static_args=(1,))
+def gather_(y, parts, g):
+    d[parts] = spread(d[y], parts)
+
+
+@tangent(gather)
+def gather_tangent(y, parts, g):
+    d[y] = gather(d[parts], g)
+
+
+def _sum_cases(rng):
+    return [(([real(rng, (3,)), real(rng, (3,))],), {}), (((real(rng, ()), real(rng, ())),), {}),
+            ((real(rng, (4,)),), {}), (([real(rng, ()), real(rng, ())], real(rng, ())), {})]
+
+
+@adjoint(sum, cases=_sum_cases)
+def sum_(y, iterable, start=0):
+    d[iterable] = spread(d[y], iterable)
+    d[start] = unbroadcast(d[y], start)
+
+
+@tangent(sum)
+def sum_tangent(y, iterable, start=0):
+    d[y] = gather(d[iterable], y) + d[start]
+
+
+@adjoint(math.fsum, cases=lambda rng: _sum_cases(rng)[1:3])
+def fsum(y, seq):
+    d[seq] = spread(d[y], seq)
+
+
+@tangent(math.fsum)
+def fsum_tangent(y, seq):
+    d[y] = gather(d[seq], y)
+
+
+nondifferentiable(math.trunc, math.factorial, math.gcd, math.isclose, math.comb, math.perm)
