@@ -30,3 +30,21 @@ nondifferentiable(
     # tangentlike's own markers
     runtime.stop_gradient, runtime.zeros_like,
 )
+
+nondifferentiable(
+    # logic and integer arithmetic (masks, indices)
+    operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift,
+    operator.rshift, operator.floordiv, operator.is_, operator.is_not, operator.contains,
+    np.logical_xor, np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
+    np.left_shift, np.right_shift, np.gcd, np.lcm, np.floor_divide,
+    # tests, comparisons of whole arrays, piecewise-constant functions
+    np.isclose, np.allclose, np.array_equal, np.array_equiv, np.signbit, np.isreal,
+    np.iscomplex, np.isrealobj, np.iscomplexobj, np.isscalar, np.isneginf, np.isposinf,
+    np.fix, np.heaviside, np.searchsorted, np.digitize,
+    # index computations
+    np.argpartition, np.lexsort, np.nanargmax, np.nanargmin, np.unravel_index,
+    np.ravel_multi_index, np.tri, np.tril_indices, np.triu_indices, np.diag_indices,
+    np.tril_indices_from, np.triu_indices_from, np.diag_indices_from, np.indices,
+    # dtypes and memory
+    np.issubdtype, np.promote_types, np.can_cast, np.may_share_memory, np.shares_memory,
+)
