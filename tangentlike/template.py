@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import linecache
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -66,8 +67,7 @@ class Template:
     def body(self) -> list:
         """The template's statements, parsed on first use (keeps import cheap)."""
         if self._body is None:
-            src = textwrap.dedent(inspect.getsource(self.func))
-            fdef = gast.parse(src).body[0]
+            fdef = _definition(self.func)
             body = [s for s in fdef.body
                     if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
             self._body = body
@@ -80,6 +80,26 @@ class Template:
     @property
     def namespace(self) -> dict:
         return self.func.__globals__
+
+
+_parsed_files: dict = {}
+
+
+def _definition(func) -> gast.FunctionDef:
+    """The ``def`` of a rule, found in its whole module's syntax tree (inspect's block
+    finder cuts some decorated functions short on Python 3.9)."""
+    code = func.__code__
+    lines = linecache.getlines(code.co_filename)
+    if lines:
+        tree = _parsed_files.get(code.co_filename)
+        if tree is None:
+            tree = _parsed_files[code.co_filename] = gast.parse("".join(lines))
+        for node in gast.walk(tree):
+            if isinstance(node, gast.FunctionDef) and node.name == func.__name__ and (
+                    node.lineno == code.co_firstlineno
+                    or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
+                return node
+    return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
 
 
 def is_derivative(node) -> Optional[str]:
