@@ -311,22 +311,61 @@ def _cumprod_cases(rng):
     return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((nonzero(rng, (4,)),), {})]
 
 
+def first_zeros(a, axis):
+    """True at the first zero of ``a`` along ``axis`` (of the flattened a for None)."""
+    zero = np.ravel(a) == 0.0 if axis is None else a == 0.0
+    return np.logical_and(zero, np.cumsum(zero, axis=0 if axis is None else axis) == 1)
+
+
+def reversed_cumsum(v, axis):
+    """Sums from each element to the end along ``axis`` (of the flattened v for None)."""
+    if axis is None:
+        return np.flip(np.cumsum(np.flip(np.ravel(v))))
+    return np.flip(np.cumsum(np.flip(v, axis), axis=axis), axis)
+
+
+nondifferentiable(first_zeros)
+
+
+@adjoint(reversed_cumsum, cases=lambda rng: [((real(rng, (2, 3)), 1), {}), ((real(rng, (4,)), 0), {}),
+                                             ((real(rng, (2, 2)), None), {})],
+         static_args=(1,))
+def reversed_cumsum_(y, v, axis):
+    if axis is None:
+        d[v] = np.reshape(np.cumsum(d[y]), np.shape(v))
+    else:
+        d[v] = np.cumsum(d[y], axis=axis)
+
+
+@tangent(reversed_cumsum)
+def reversed_cumsum_tangent(y, v, axis):
+    d[y] = reversed_cumsum(d[v], axis)
+
+
 @adjoint(np.cumprod, cases=_cumprod_cases)
 @adjoint(*optional(np, "cumulative_prod"), cases=lambda rng: _cumprod_cases(rng)[1:])
 def cumprod(y, a, axis=None, dtype=None, out=None):
-    # d y_k / d a_i = y_k / a_i for i <= k (elements must be nonzero)
-    if axis is None:
-        d[a] = np.reshape(np.flip(np.cumsum(np.flip(d[y] * y))), np.shape(a)) / a
-    else:
-        d[a] = np.flip(np.cumsum(np.flip(d[y] * y, axis), axis=axis), axis) / a
+    # d y_k / d a_i = y_k / a_i for i <= k. A zero a_i gets the running product with it
+    # replaced by 1 if it is the first zero, and nothing if an earlier zero is there.
+    flat = np.reshape(a, np.shape(y))
+    zero = flat == 0.0
+    first = first_zeros(a, axis)
+    others = np.cumprod(np.where(first, 1.0, flat), axis=axis)
+    dflat = np.where(zero, np.where(first, reversed_cumsum(d[y] * others, axis), 0.0),
+                     reversed_cumsum(d[y] * y, axis) / np.where(zero, 1.0, flat))
+    d[a] = np.reshape(dflat, np.shape(a))
 
 
 @tangent(np.cumprod, *optional(np, "cumulative_prod"))
 def cumprod_tangent(y, a, axis=None, dtype=None, out=None):
-    if axis is None:
-        d[y] = y * np.cumsum(np.ravel(d[a] / a))
-    else:
-        d[y] = y * np.cumsum(d[a] / a, axis=axis)
+    flat = np.reshape(a, np.shape(y))
+    dflat = np.reshape(d[a], np.shape(y))
+    zero = flat == 0.0
+    first = first_zeros(a, axis)
+    others = np.cumprod(np.where(first, 1.0, flat), axis=axis)
+    before_zeros = np.cumsum(zero, axis=axis) == 0
+    d[y] = np.where(before_zeros, y * np.cumsum(dflat / np.where(zero, 1.0, flat), axis=axis),
+                    others * np.cumsum(np.where(first, dflat, 0.0), axis=axis))
 
 
 def diff_pad_width(y, n, axis):
@@ -427,24 +466,25 @@ def average_tangent(y, a, axis=None, weights=None, returned=False, keepdims=Fals
 
 def quantile_weights(a, q, axis=None):
     """How the ``q``-quantile of ``a`` (NumPy's default 'linear' method) depends on each
-    element: the two order statistics it interpolates get ``1 - frac`` and ``frac``,
-    each split evenly between tied elements."""
+    element: the two order statistics it interpolates get ``1 - frac`` and ``frac``.
+    Order statistics are taken as np.sort orders ties (stably), like a sort-based JAX
+    quantile: of tied elements, the one at that sorted position gets the weight."""
     if np.ndim(q) != 0:
-        raise ValueError("tangentlike differentiates quantiles for a scalar q only")
+        raise NotImplementedError("tangentlike differentiates quantiles for a scalar q only")
     a = np.asarray(a, dtype=float)
-    axes = tuple(range(a.ndim)) if axis is None else np.atleast_1d(axis) % max(a.ndim, 1)
-    axes = tuple(int(i) for i in axes)
+    axes = tuple(range(a.ndim)) if axis is None else tuple(
+        int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, last)
     flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
     position = q * (flat.shape[-1] - 1)
     low, high = int(np.floor(position)), int(np.ceil(position))
-    frac = position - low
-    ordered = np.sort(flat, axis=-1)
+    order = np.argsort(flat, axis=-1, kind="stable")
     w = np.zeros(flat.shape)
-    for k, share in ((low, 1.0 - frac), (high, frac)):
-        hit = flat == ordered[..., k:k + 1]
-        w += share * hit / np.sum(hit, axis=-1, keepdims=True)
+    np.put_along_axis(w, order[..., low:low + 1], 1.0 - (position - low), axis=-1)
+    np.put_along_axis(w, order[..., high:high + 1],
+                      np.take_along_axis(w, order[..., high:high + 1], -1) + (position - low),
+                      axis=-1)
     return np.moveaxis(np.reshape(w, moved.shape), last, axes)
 
 
