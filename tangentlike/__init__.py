@@ -11,9 +11,13 @@
 """
 from .api import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from .check import check_grads
+from .coverage import supported
 from .errors import TransformError
+from .rules import adjoint, nondifferentiable, tangent
 from .runtime import no_grad, stop_gradient
+from .template import d
 
 __version__ = "0.1.0"
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "hvp", "jacobian", "hessian", "check_grads",
-           "stop_gradient", "no_grad", "TransformError"]
+           "stop_gradient", "no_grad", "TransformError", "supported", "adjoint", "tangent",
+           "nondifferentiable", "d"]
