@@ -1,9 +1,10 @@
-"""Products of vectors and matrices.
+"""Products of vectors and matrices, and np.linalg.
 
-``dot``, ``matmul`` and ``@`` are differentiated for 1-D and 2-D operands. A vector
-is viewed as a one-row matrix on the left and a one-column matrix on the right, so
-one matrix formula covers every combination: for ``Z = A B``, ``dA = dZ Bᵀ`` and
-``dB = Aᵀ dZ``, each reshaped back to its operand.
+``dot`` is differentiated for 1-D and 2-D operands, ``matmul`` and ``@`` also for
+stacks of matrices. A vector is viewed as a one-row matrix on the left and a
+one-column matrix on the right, so one matrix formula covers every combination: for
+``Z = A B``, ``dA = dZ Bᵀ`` and ``dB = Aᵀ dZ``, each reshaped back to its operand.
+The np.linalg functions work on one matrix at a time.
 """
 import operator
 import string
@@ -46,16 +47,46 @@ def _dot_cases(rng):
             ((real(rng, (2, 3)), real(rng, (3, 4))), {})]
 
 
-@adjoint(np.dot, np.matmul, operator.matmul, *optional(np.linalg, "matmul"), cases=_dot_cases)
+@adjoint(np.dot, cases=_dot_cases)
 def dot(z, a, b):
     g = np.reshape(d[z], product_shape(a, b))
     d[a] = np.reshape(np.dot(g, np.transpose(as_column(b))), np.shape(a))
     d[b] = np.reshape(np.dot(np.transpose(as_row(a)), g), np.shape(b))
 
 
-@tangent(np.dot, np.matmul, operator.matmul, *optional(np.linalg, "matmul"))
+@tangent(np.dot)
 def dot_tangent(z, a, b):
     d[z] = np.dot(d[a], b) + np.dot(a, d[b])
+
+
+def matmul_shape(a, b):
+    """The shape of ``as_row(a) @ as_column(b)``: ``a @ b`` with the axes of length 1
+    that matmul drops for a vector operand, and the broadcast batch axes."""
+    rows, cols = np.shape(as_row(a)), np.shape(as_column(b))
+    return np.broadcast_shapes(rows[:-2], cols[:-2]) + (rows[-2], cols[-1])
+
+
+nondifferentiable(matmul_shape)
+
+
+def _matmul_cases(rng):
+    return _dot_cases(rng) + [((real(rng, (2, 2, 3)), real(rng, (3, 4))), {}),
+                              ((real(rng, (3,)), real(rng, (2, 3, 2))), {}),
+                              ((real(rng, (2, 1, 2, 3)), real(rng, (3, 3, 2))), {})]
+
+
+@adjoint(np.matmul, operator.matmul, *optional(np.linalg, "matmul"), cases=_matmul_cases)
+def matmul(z, a, b):
+    # a vector is a one-row matrix on the left, a one-column matrix on the right;
+    # batch axes broadcast, so each adjoint is summed back over the ones its operand lacks
+    g = np.reshape(d[z], matmul_shape(a, b))
+    d[a] = np.reshape(unbroadcast(g @ np.swapaxes(as_column(b), -1, -2), as_row(a)), np.shape(a))
+    d[b] = np.reshape(unbroadcast(np.swapaxes(as_row(a), -1, -2) @ g, as_column(b)), np.shape(b))
+
+
+@tangent(np.matmul, operator.matmul, *optional(np.linalg, "matmul"))
+def matmul_tangent(z, a, b):
+    d[z] = d[a] @ b + a @ d[b]
 
 
 def _vector_cases(rng):
