@@ -32,7 +32,36 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = propagate_copies(fdef.body)
     fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
+    restore_result_names(fdef)
     return fdef
+
+
+# -- 4. names of the results ----------------------------------------------------------
+def restore_result_names(fdef: gast.FunctionDef) -> None:
+    """Give returned gradients their own names back: copy propagation may have left
+    ``return bh_1`` where the gradient of ``x`` is meant; rename it ``bx`` when that
+    name is free. ``fdef.preferred`` lists the wanted names, one per result."""
+    preferred = getattr(fdef, "preferred", None)
+    ret = fdef.body[-1] if fdef.body else None
+    if not preferred or not isinstance(ret, gast.Return) or ret.value is None:
+        return
+    results = ret.value.elts if isinstance(ret.value, gast.Tuple) else [ret.value]
+    if len(results) != len(preferred):
+        return
+    params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    renames = {}
+    for result, name in zip(results, preferred):
+        if isinstance(result, gast.Call) and result.args:   # shaped(bx, x)
+            result = result.args[0]
+        if (isinstance(result, gast.Name) and result.id != name and name not in used
+                and result.id not in params and result.id not in renames):
+            renames[result.id] = name
+            used.add(name)
+    if renames:
+        for node in gast.walk(fdef):
+            if isinstance(node, gast.Name) and node.id in renames:
+                node.id = renames[node.id]
 
 
 # -- 1. constant folding ----------------------------------------------------------

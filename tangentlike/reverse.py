@@ -151,7 +151,10 @@ class _Reverse:
             result = gast.Tuple(elts=[copy.deepcopy(ret.value), result], ctx=gast.Load())
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "adjoint"
-        return self.function(name, seed, _without_dropped(primal + adjoint + [out]))
+        fdef = self.function(name, seed, _without_dropped(primal + adjoint + [out]))
+        preferred = [self.adj(p) for p in self.wrt]
+        fdef.preferred = preferred if self.mode != "value_and_grad" else None
+        return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
         user = self.fn.parsed.node.args
