@@ -434,9 +434,9 @@ class _Reverse:
     def adjoint_if(self, stmt) -> list:
         before = set(self.written)
         body = self.adjoint_block(stmt.body)
-        after_body, self.written = self.written, set(before)
+        after_body, self.written = self.written - self.local_adjoints(stmt.body), set(before)
         orelse = self.adjoint_block(stmt.orelse)
-        after_else = self.written
+        after_else = self.written - self.local_adjoints(stmt.orelse)
         # An adjoint first written on one side only is zero on the other.
         for name in sorted(after_body - after_else):
             orelse.append(self.mark_all([_assign(name, self.zero_of_adjoint(name))],
@@ -471,12 +471,16 @@ class _Reverse:
                         out.append(_assign(name, self.zero(dep)))
         return out
 
+    def local_adjoints(self, block) -> set:
+        """Adjoints of the block-local variables of ``block``: dead once it is reversed."""
+        inside = {t for t, _, _ in assignments(block)} & self.loop_locals
+        return {self.adjoint_names.get(n) for n in inside}
+
     def reversed_body(self, loop) -> list:
         self.loop_depth += 1
         body = self.adjoint_block(loop.body)
         self.loop_depth -= 1
-        inside = {t for t, _, _ in assignments(loop.body)} & self.loop_locals
-        self.written -= {self.adjoint_names.get(n) for n in inside}   # dead after the loop
+        self.written -= self.local_adjoints(loop.body)
         return body
 
     def adjoint_for(self, stmt) -> list:
@@ -689,8 +693,8 @@ def drop_unbroadcast(expr, name, same_shape):
 
 
 def _loop_locals(fn, lists) -> set:
-    """Variables assigned once, at the top level of a loop body, and read only after
-    that assignment within the same body."""
+    """Variables assigned once, at the top level of a loop body or a branch, and read
+    only after that assignment within the same block."""
     module = gast.Module(body=fn.body, type_ignores=[])
     loads, counts = {}, {}
     for node in gast.walk(module):
@@ -699,16 +703,17 @@ def _loop_locals(fn, lists) -> set:
     for target, _, stmt in assignments(fn.body):
         counts[target] = counts.get(target, 0) + 1
     out = set()
-    for loop in gast.walk(module):
-        if not isinstance(loop, (gast.For, gast.While)):
-            continue
-        for k, stmt in enumerate(loop.body):
+    blocks = [getattr(node, field) for node in gast.walk(module)
+              if isinstance(node, (gast.For, gast.While, gast.If))
+              for field in ("body", "orelse")]
+    for block in blocks:
+        for k, stmt in enumerate(block):
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 continue
             name = stmt.targets[0].id
             if counts.get(name) != 1 or name in fn.params or name in lists:
                 continue
-            later = sum(1 for s in loop.body[k + 1:] for n in gast.walk(s)
+            later = sum(1 for s in block[k + 1:] for n in gast.walk(s)
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                         and n.id == name)
             if later == loads.get(name, 0):

@@ -35,3 +35,16 @@ def mean_over_axis(x):
 
 def elementwise_product(x, y):
     return x * np.exp(y)
+
+
+def loop_with_branch(x, n):
+    for i in range(n):
+        if x > 1.0:
+            x = x * 0.5
+        else:
+            x = np.sin(x) + x
+    return x
+
+
+def cubic(x):
+    return x ** 3 + np.sin(x)

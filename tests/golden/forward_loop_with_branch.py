@@ -1,0 +1,20 @@
+def dloop_with_branchdx_jvp(x, n, dx):
+    # golden_functions.py:41: for i in range(n): ...
+    for i in range(n):
+        # golden_functions.py:42: if x > 1.0: ...
+        t1 = x > 1.0
+        if t1:
+            # golden_functions.py:43: x = x * 0.5
+            t2 = x * 0.5
+            dt2 = dx * 0.5
+            x = t2
+            dx = dt2
+        else:
+            # golden_functions.py:45: x = np.sin(x) + x
+            t3 = np.sin(x)
+            dt3 = dx * np.cos(x)
+            t4 = t3 + x
+            dt4 = dt3 + dx
+            x = t4
+            dx = dt4
+    return dx
