@@ -733,7 +733,7 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
-        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                             slope) * (p != 0)
 
 
@@ -745,7 +745,7 @@ def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
-        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                                       slope) * (p != 0), axis=axis, keepdims=keepdims)
 
 
@@ -764,7 +764,7 @@ def vector_norm(y, x, axis=None, keepdims=False, ord=2):
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
-        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                             slope) * (p != 0)
 
 
@@ -776,7 +776,7 @@ def vector_norm_tangent(y, x, axis=None, keepdims=False, ord=2):
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
-        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis, True),
+        d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                                       slope) * (p != 0), axis=axis, keepdims=keepdims)
 
 

@@ -95,20 +95,20 @@ def expand_reduced_tangent(y, g, x, axis, keepdims):
 @adjoint(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin, cases=_axis_cases)
 def max_(y, a, axis=None, out=None, keepdims=False):
     if axis is None or keepdims:
-        d[a] = d[y] * tie_weights(a, y, axis, keepdims)
+        d[a] = d[y] * tie_weights(a, y, axis=axis, keepdims=keepdims)
     else:
-        d[a] = np.expand_dims(d[y], axis) * tie_weights(a, y, axis, keepdims)
+        d[a] = np.expand_dims(d[y], axis) * tie_weights(a, y, axis=axis, keepdims=keepdims)
 
 
 @tangent(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin)
 def max_tangent(y, a, axis=None, out=None, keepdims=False):
-    d[y] = np.sum(d[a] * tie_weights(a, y, axis, keepdims), axis=axis, keepdims=keepdims)
+    d[y] = np.sum(d[a] * tie_weights(a, y, axis=axis, keepdims=keepdims), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.ptp, cases=_axis_cases)
 def ptp(y, a, axis=None, out=None, keepdims=False):
-    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis, True)
-         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis, True))
+    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis=axis, keepdims=True)
+         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis=axis, keepdims=True))
     if axis is None or keepdims:
         d[a] = d[y] * w
     else:
@@ -117,8 +117,8 @@ def ptp(y, a, axis=None, out=None, keepdims=False):
 
 @tangent(np.ptp)
 def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
-    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis, True)
-         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis, True))
+    w = (tie_weights(a, np.max(a, axis=axis, keepdims=True), axis=axis, keepdims=True)
+         - tie_weights(a, np.min(a, axis=axis, keepdims=True), axis=axis, keepdims=True))
     d[y] = np.sum(d[a] * w, axis=axis, keepdims=keepdims)
 
 
@@ -501,15 +501,15 @@ def _quantile_cases(rng):
 def quantile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False):
     if axis is None or keepdims:
-        d[a] = d[y] * quantile_weights(a, q, axis)
+        d[a] = d[y] * quantile_weights(a, q, axis=axis)
     else:
-        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q, axis)
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q, axis=axis)
 
 
 @tangent(np.quantile)
 def quantile_tangent(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                      keepdims=False):
-    d[y] = np.sum(d[a] * quantile_weights(a, q, axis), axis=axis, keepdims=keepdims)
+    d[y] = np.sum(d[a] * quantile_weights(a, q, axis=axis), axis=axis, keepdims=keepdims)
 
 
 @adjoint(np.percentile, cases=lambda rng: [((real(rng, (3, 4)), 30.0), {}),
@@ -518,15 +518,15 @@ def quantile_tangent(y, a, q, axis=None, out=None, overwrite_input=False, method
 def percentile(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False):
     if axis is None or keepdims:
-        d[a] = d[y] * quantile_weights(a, q / 100.0, axis)
+        d[a] = d[y] * quantile_weights(a, q / 100.0, axis=axis)
     else:
-        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q / 100.0, axis)
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, q / 100.0, axis=axis)
 
 
 @tangent(np.percentile)
 def percentile_tangent(y, a, q, axis=None, out=None, overwrite_input=False, method="linear",
                        keepdims=False):
-    d[y] = np.sum(d[a] * quantile_weights(a, q / 100.0, axis), axis=axis, keepdims=keepdims)
+    d[y] = np.sum(d[a] * quantile_weights(a, q / 100.0, axis=axis), axis=axis, keepdims=keepdims)
 
 
 def _median_cases(rng):
@@ -538,11 +538,11 @@ def _median_cases(rng):
 @adjoint(np.median, cases=_median_cases)
 def median(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if axis is None or keepdims:
-        d[a] = d[y] * quantile_weights(a, 0.5, axis)
+        d[a] = d[y] * quantile_weights(a, 0.5, axis=axis)
     else:
-        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, 0.5, axis)
+        d[a] = np.expand_dims(d[y], axis) * quantile_weights(a, 0.5, axis=axis)
 
 
 @tangent(np.median)
 def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
-    d[y] = np.sum(d[a] * quantile_weights(a, 0.5, axis), axis=axis, keepdims=keepdims)
+    d[y] = np.sum(d[a] * quantile_weights(a, 0.5, axis=axis), axis=axis, keepdims=keepdims)

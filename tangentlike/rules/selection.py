@@ -125,7 +125,7 @@ def along_axis_index(arr, indices, axis):
     return tuple(index)
 
 
-def sort_index(a, axis):
+def sort_index(a, axis=-1):
     """The index with ``a[sort_index(a, axis)] == np.sort(a, axis)``, stable at ties
     (for axis=None, an index of the flattened array)."""
     if axis is None:
@@ -133,7 +133,7 @@ def sort_index(a, axis):
     return along_axis_index(a, np.argsort(a, axis=axis, kind="stable"), axis)
 
 
-def repeat_index(a, repeats, axis):
+def repeat_index(a, repeats, axis=None):
     """The index with ``a[repeat_index(a, r, axis)] == np.repeat(a, r, axis)``
     (for axis=None, an index of the flattened array)."""
     if axis is None:
@@ -194,17 +194,17 @@ def _sort_cases(rng):
 def sort(y, a, axis=-1, kind=None, order=None):
     # y = a[sort_index(a)]: each element gets the adjoint of its place in sorted order
     if axis is None:
-        d[a] = np.reshape(add_at(d[y], np.ravel(a), sort_index(a, axis)), np.shape(a))
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), sort_index(a, axis=axis)), np.shape(a))
     else:
-        d[a] = add_at(d[y], a, sort_index(a, axis))
+        d[a] = add_at(d[y], a, sort_index(a, axis=axis))
 
 
 @tangent(np.sort)
 def sort_tangent(y, a, axis=-1, kind=None, order=None):
     if axis is None:
-        d[y] = np.ravel(d[a])[sort_index(a, axis)]
+        d[y] = np.ravel(d[a])[sort_index(a, axis=axis)]
     else:
-        d[y] = d[a][sort_index(a, axis)]
+        d[y] = d[a][sort_index(a, axis=axis)]
 
 
 def _repeat_cases(rng):
@@ -216,9 +216,9 @@ def _repeat_cases(rng):
 @adjoint(np.repeat, cases=_repeat_cases, static_args=(1,))
 def repeat(y, a, repeats, axis=None):
     if axis is None:
-        d[a] = np.reshape(add_at(d[y], np.ravel(a), repeat_index(a, repeats, axis)), np.shape(a))
+        d[a] = np.reshape(add_at(d[y], np.ravel(a), repeat_index(a, repeats, axis=axis)), np.shape(a))
     else:
-        d[a] = add_at(d[y], a, repeat_index(a, repeats, axis))
+        d[a] = add_at(d[y], a, repeat_index(a, repeats, axis=axis))
 
 
 @tangent(np.repeat)

@@ -369,34 +369,34 @@ def _rot90_cases(rng):
 
 @adjoint(np.rot90, cases=_rot90_cases, static_args=(1, 2))
 def rot90(y, m, k=1, axes=(0, 1)):
-    d[m] = np.rot90(d[y], -k, axes)
+    d[m] = np.rot90(d[y], k=-k, axes=axes)
 
 
 @tangent(np.rot90)
 def rot90_tangent(y, m, k=1, axes=(0, 1)):
-    d[y] = np.rot90(d[m], k, axes)
+    d[y] = np.rot90(d[m], k=k, axes=axes)
 
 
 @adjoint(np.triu, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
                                      ((real(rng, (2, 3, 3)),), {"k": -1})])
 def triu(y, m, k=0):
-    d[m] = np.triu(d[y], k)
+    d[m] = np.triu(d[y], k=k)
 
 
 @tangent(np.triu)
 def triu_tangent(y, m, k=0):
-    d[y] = np.triu(d[m], k)
+    d[y] = np.triu(d[m], k=k)
 
 
 @adjoint(np.tril, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
                                      ((real(rng, (2, 3, 3)),), {"k": -1})])
 def tril(y, m, k=0):
-    d[m] = np.tril(d[y], k)
+    d[m] = np.tril(d[y], k=k)
 
 
 @tangent(np.tril)
 def tril_tangent(y, m, k=0):
-    d[y] = np.tril(d[m], k)
+    d[y] = np.tril(d[m], k=k)
 
 
 # -- tiling and padding ----------------------------------------------------------------
@@ -743,12 +743,12 @@ def _undiag_cases(rng):
 
 @adjoint(undiag, cases=_undiag_cases, static_args=(1,))
 def undiag_(y, g, v, k=0):
-    d[g] = np.diag(d[y], k)
+    d[g] = np.diag(d[y], k=k)
 
 
 @tangent(undiag)
 def undiag_tangent(y, g, v, k=0):
-    d[y] = undiag(d[g], v, k)
+    d[y] = undiag(d[g], v, k=k)
 
 
 def _undiagonal_cases(rng):
@@ -758,12 +758,12 @@ def _undiagonal_cases(rng):
 
 @adjoint(undiagonal, cases=_undiagonal_cases, static_args=(1,))
 def undiagonal_(y, g, a, offset=0, axis1=0, axis2=1):
-    d[g] = np.diagonal(d[y], offset, axis1, axis2)
+    d[g] = np.diagonal(d[y], offset=offset, axis1=axis1, axis2=axis2)
 
 
 @tangent(undiagonal)
 def undiagonal_tangent(y, g, a, offset=0, axis1=0, axis2=1):
-    d[y] = undiagonal(d[g], a, offset, axis1, axis2)
+    d[y] = undiagonal(d[g], a, offset=offset, axis1=axis1, axis2=axis2)
 
 
 def _diag_cases(rng):
@@ -773,22 +773,22 @@ def _diag_cases(rng):
 
 @adjoint(np.diag, cases=_diag_cases)
 def diag(y, v, k=0):
-    d[v] = undiag(d[y], v, k)
+    d[v] = undiag(d[y], v, k=k)
 
 
 @tangent(np.diag)
 def diag_tangent(y, v, k=0):
-    d[y] = np.diag(d[v], k)
+    d[y] = np.diag(d[v], k=k)
 
 
 @adjoint(np.diagflat, cases=lambda rng: [((real(rng, (3,)),), {}), ((real(rng, (2, 2)),), {"k": 1})])
 def diagflat(y, v, k=0):
-    d[v] = np.reshape(undiag(d[y], np.ravel(v), k), np.shape(v))
+    d[v] = np.reshape(undiag(d[y], np.ravel(v), k=k), np.shape(v))
 
 
 @tangent(np.diagflat)
 def diagflat_tangent(y, v, k=0):
-    d[y] = np.diagflat(d[v], k)
+    d[y] = np.diagflat(d[v], k=k)
 
 
 def _diagonal_cases(rng):
@@ -798,23 +798,23 @@ def _diagonal_cases(rng):
 
 @adjoint(np.diagonal, cases=_diagonal_cases)
 def diagonal(y, a, offset=0, axis1=0, axis2=1):
-    d[a] = undiagonal(d[y], a, offset, axis1, axis2)
+    d[a] = undiagonal(d[y], a, offset=offset, axis1=axis1, axis2=axis2)
 
 
 @tangent(np.diagonal)
 def diagonal_tangent(y, a, offset=0, axis1=0, axis2=1):
-    d[y] = np.diagonal(d[a], offset, axis1, axis2)
+    d[y] = np.diagonal(d[a], offset=offset, axis1=axis1, axis2=axis2)
 
 
 @adjoint(np.trace, cases=_diagonal_cases)
 def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    g = np.full(diagonal_shape(a, offset, axis1, axis2), np.expand_dims(d[y], -1))
-    d[a] = undiagonal(g, a, offset, axis1, axis2)
+    g = np.full(diagonal_shape(a, offset=offset, axis1=axis1, axis2=axis2), np.expand_dims(d[y], -1))
+    d[a] = undiagonal(g, a, offset=offset, axis1=axis1, axis2=axis2)
 
 
 @tangent(np.trace)
 def trace_tangent(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    d[y] = np.trace(d[a], offset, axis1, axis2)
+    d[y] = np.trace(d[a], offset=offset, axis1=axis1, axis2=axis2)
 
 
 def _matrix_stack_cases(rng):
@@ -823,23 +823,23 @@ def _matrix_stack_cases(rng):
 
 @adjoint(*optional(np.linalg, "diagonal"), cases=_matrix_stack_cases)
 def linalg_diagonal(y, x, offset=0):
-    d[x] = undiagonal(d[y], x, offset, -2, -1)
+    d[x] = undiagonal(d[y], x, offset=offset, axis1=-2, axis2=-1)
 
 
 @tangent(*optional(np.linalg, "diagonal"))
 def linalg_diagonal_tangent(y, x, offset=0):
-    d[y] = np.diagonal(d[x], offset, -2, -1)
+    d[y] = np.diagonal(d[x], offset=offset, axis1=-2, axis2=-1)
 
 
 @adjoint(*optional(np.linalg, "trace"), cases=_matrix_stack_cases)
 def linalg_trace(y, x, offset=0, dtype=None):
-    g = np.full(diagonal_shape(x, offset, -2, -1), np.expand_dims(d[y], -1))
-    d[x] = undiagonal(g, x, offset, -2, -1)
+    g = np.full(diagonal_shape(x, offset=offset, axis1=-2, axis2=-1), np.expand_dims(d[y], -1))
+    d[x] = undiagonal(g, x, offset=offset, axis1=-2, axis2=-1)
 
 
 @tangent(*optional(np.linalg, "trace"))
 def linalg_trace_tangent(y, x, offset=0, dtype=None):
-    d[y] = np.trace(d[x], offset, -2, -1)
+    d[y] = np.trace(d[x], offset=offset, axis1=-2, axis2=-1)
 
 
 def _full_like_cases(rng):
