@@ -1,9 +1,10 @@
 """Products of vectors and matrices, and np.linalg.
 
 ``dot`` is differentiated for 1-D and 2-D operands, ``matmul`` and ``@`` also for
-stacks of matrices. A vector is viewed as a one-row matrix on the left and a
-one-column matrix on the right, so one matrix formula covers every combination: for
-``Z = A B``, ``dA = dZ Bᵀ`` and ``dB = Aᵀ dZ``, each reshaped back to its operand.
+stacks of matrices. For ``Z = A B``, ``dA = dZ Bᵀ`` and ``dB = Aᵀ dZ``, a vector being
+a one-row matrix on the left and a one-column matrix on the right:
+``product_grad_left/right`` pick the direct formula for each combination of 1-D and
+2-D operands, and reshape stacks of matrices.
 The np.linalg functions work on one matrix at a time.
 """
 import operator
@@ -29,18 +30,6 @@ def as_column(b):
     return np.reshape(b, (-1, 1)) if np.ndim(b) == 1 else b
 
 
-def product_shape(a, b):
-    """The shape of ``as_row(a) @ as_column(b)``."""
-    if not (1 <= np.ndim(a) <= 2 and 1 <= np.ndim(b) <= 2):
-        raise ValueError(
-            "tangentlike differentiates np.dot, np.matmul and @ for 1-D and 2-D operands; "
-            f"got {np.ndim(a)}-D and {np.ndim(b)}-D (use * for a scalar, or np.einsum)")
-    return (np.shape(as_row(a))[0], np.shape(as_column(b))[1])
-
-
-nondifferentiable(product_shape)
-
-
 def _dot_cases(rng):
     return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, (3,))), {}),
             ((real(rng, (3,)), real(rng, (3, 2))), {}),
@@ -49,9 +38,8 @@ def _dot_cases(rng):
 
 @adjoint(np.dot, cases=_dot_cases)
 def dot(z, a, b):
-    g = np.reshape(d[z], product_shape(a, b))
-    d[a] = np.reshape(np.dot(g, np.transpose(as_column(b))), np.shape(a))
-    d[b] = np.reshape(np.dot(np.transpose(as_row(a)), g), np.shape(b))
+    d[a] = product_grad_left(d[z], a, b)
+    d[b] = product_grad_right(d[z], a, b)
 
 
 @tangent(np.dot)
@@ -69,6 +57,40 @@ def matmul_shape(a, b):
 nondifferentiable(matmul_shape)
 
 
+def product_grad_left(g, a, b):
+    """The adjoint of ``a`` in ``z = a @ b`` (or ``np.dot`` of 1-D/2-D operands) for
+    the adjoint ``g`` of z: ``g @ b.T``, a vector being a row on the left and a column
+    on the right."""
+    an, bn = np.ndim(a), np.ndim(b)
+    if an == 2 and bn == 2:
+        return g @ np.transpose(b)
+    if an == 1 and bn == 1:
+        return g * b
+    if an == 2 and bn == 1:
+        return np.outer(g, b)
+    if an == 1 and bn == 2:
+        return b @ g
+    g = np.reshape(g, matmul_shape(a, b))   # stacks of matrices: batch axes broadcast
+    return np.reshape(unbroadcast(g @ np.swapaxes(as_column(b), -1, -2), as_row(a)),
+                      np.shape(a))
+
+
+def product_grad_right(g, a, b):
+    """The adjoint of ``b`` in ``z = a @ b``: ``a.T @ g`` (see product_grad_left)."""
+    an, bn = np.ndim(a), np.ndim(b)
+    if an == 2 and bn == 2:
+        return np.transpose(a) @ g
+    if an == 1 and bn == 1:
+        return g * a
+    if an == 2 and bn == 1:
+        return g @ a
+    if an == 1 and bn == 2:
+        return np.outer(a, g)
+    g = np.reshape(g, matmul_shape(a, b))
+    return np.reshape(unbroadcast(np.swapaxes(as_row(a), -1, -2) @ g, as_column(b)),
+                      np.shape(b))
+
+
 def _matmul_cases(rng):
     return _dot_cases(rng) + [((real(rng, (2, 2, 3)), real(rng, (3, 4))), {}),
                               ((real(rng, (3,)), real(rng, (2, 3, 2))), {}),
@@ -77,16 +99,44 @@ def _matmul_cases(rng):
 
 @adjoint(np.matmul, operator.matmul, *optional(np.linalg, "matmul"), cases=_matmul_cases)
 def matmul(z, a, b):
-    # a vector is a one-row matrix on the left, a one-column matrix on the right;
-    # batch axes broadcast, so each adjoint is summed back over the ones its operand lacks
-    g = np.reshape(d[z], matmul_shape(a, b))
-    d[a] = np.reshape(unbroadcast(g @ np.swapaxes(as_column(b), -1, -2), as_row(a)), np.shape(a))
-    d[b] = np.reshape(unbroadcast(np.swapaxes(as_row(a), -1, -2) @ g, as_column(b)), np.shape(b))
+    d[a] = product_grad_left(d[z], a, b)
+    d[b] = product_grad_right(d[z], a, b)
 
 
 @tangent(np.matmul, operator.matmul, *optional(np.linalg, "matmul"))
 def matmul_tangent(z, a, b):
     d[z] = d[a] @ b + a @ d[b]
+
+def _grad_cases(rng):
+    out = []
+    for (a, b), _ in _matmul_cases(rng):
+        out.append(((real(rng, np.shape(np.matmul(a, b))), a, b), {}))
+    return out
+
+
+# Both helpers are linear in g and in the other operand. From <R, a'> = <g, a' @ b>:
+# d[g] = d[R] @ b and d[b] = product_grad_right(g, d[R], b); likewise on the right.
+@adjoint(product_grad_left, cases=_grad_cases, static_args=(1,))
+def product_grad_left_(r, g, a, b):
+    d[g] = np.matmul(d[r], b)
+    d[b] = product_grad_right(g, d[r], b)
+
+
+@tangent(product_grad_left)
+def product_grad_left_tangent(r, g, a, b):
+    d[r] = product_grad_left(d[g], a, b) + product_grad_left(g, a, d[b])
+
+
+@adjoint(product_grad_right, cases=_grad_cases, static_args=(2,))
+def product_grad_right_(r, g, a, b):
+    d[g] = np.matmul(a, d[r])
+    d[a] = product_grad_left(g, a, d[r])
+
+
+@tangent(product_grad_right)
+def product_grad_right_tangent(r, g, a, b):
+    d[r] = product_grad_right(d[g], a, b) + product_grad_right(g, d[a], b)
+
 
 
 def _vector_cases(rng):
