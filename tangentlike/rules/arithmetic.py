@@ -9,7 +9,7 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from ..template import d
-from .domains import between_multiples, binary, nonzero, positive, real, unary
+from .domains import between_multiples, binary, binary_few, nonzero, positive, real, unary
 from .registry import adjoint, tangent
 
 
@@ -98,7 +98,7 @@ def square_tangent(y, x):
     d[y] = d[x] * 2.0 * x
 
 
-@adjoint(np.float_power, cases=binary(positive, real))
+@adjoint(np.float_power, cases=binary_few(positive, real))
 def float_power(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
     d[y] = unbroadcast(d[z] * z * np.log(x), y)
@@ -109,7 +109,7 @@ def float_power_tangent(z, x, y):
     d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
 
 
-@adjoint(np.logaddexp, cases=binary())
+@adjoint(np.logaddexp, cases=binary_few())
 def logaddexp(z, x, y):
     d[x] = unbroadcast(d[z] * np.exp(x - z), x)
     d[y] = unbroadcast(d[z] * np.exp(y - z), y)
@@ -120,7 +120,7 @@ def logaddexp_tangent(z, x, y):
     d[z] = d[x] * np.exp(x - z) + d[y] * np.exp(y - z)
 
 
-@adjoint(np.logaddexp2, cases=binary())
+@adjoint(np.logaddexp2, cases=binary_few())
 def logaddexp2(z, x, y):
     d[x] = unbroadcast(d[z] * np.exp2(x - z), x)
     d[y] = unbroadcast(d[z] * np.exp2(y - z), y)
@@ -131,7 +131,7 @@ def logaddexp2_tangent(z, x, y):
     d[z] = d[x] * np.exp2(x - z) + d[y] * np.exp2(y - z)
 
 
-@adjoint(np.hypot, cases=binary(nonzero, nonzero))
+@adjoint(np.hypot, cases=binary_few(nonzero, nonzero))
 def hypot(z, x, y):
     d[x] = unbroadcast(d[z] * x / z, x)
     d[y] = unbroadcast(d[z] * y / z, y)
@@ -142,7 +142,7 @@ def hypot_tangent(z, x, y):
     d[z] = (d[x] * x + d[y] * y) / z
 
 
-@adjoint(np.arctan2, cases=binary(nonzero, nonzero))
+@adjoint(np.arctan2, cases=binary_few(nonzero, nonzero))
 def arctan2(z, y, x):
     d[y] = unbroadcast(d[z] * x / (x * x + y * y), y)
     d[x] = unbroadcast(-d[z] * y / (x * x + y * y), x)
@@ -177,7 +177,7 @@ def fmod_tangent(z, x, y):
     d[z] = d[x] - d[y] * np.trunc(x / y)
 
 
-@adjoint(np.copysign, cases=binary(nonzero, nonzero))
+@adjoint(np.copysign, cases=binary_few(nonzero, nonzero))
 def copysign(z, x, y):
     # |x| with the sign of y: the derivative in x is sign(x) sign(z); y only gives a sign
     d[x] = unbroadcast(d[z] * np.sign(x) * np.sign(z), x)

@@ -54,6 +54,14 @@ def binary(domain_x=real, domain_y=real):
     return cases
 
 
+def binary_few(domain_x=real, domain_y=real):
+    """Like ``binary`` with four broadcasting combinations instead of seven."""
+    def cases(rng):
+        return [((domain_x(rng, sx), domain_y(rng, sy)), {})
+                for sx, sy in [((), ()), ((2, 3), (3,)), ((), (3,)), ((2, 1), (1, 3))]]
+    return cases
+
+
 def _on_grid(rng, shape, grid):
     return _draw(rng.choice(grid, shape) + rng.uniform(-0.05, 0.05, shape))
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from ..runtime import unbroadcast
 from ..template import d
-from .domains import above_one, binary, nonzero, positive, real, unary, unit
+from .domains import above_one, binary_few, nonzero, positive, real, unary, unit
 from .registry import adjoint, tangent
 
 
@@ -272,7 +272,7 @@ def sinc_slope(x, y):
     return np.where(x == 0.0, 0.0, (np.cos(np.pi * safe) - y) / safe)
 
 
-@adjoint(sinc_slope, cases=binary(nonzero, real))
+@adjoint(sinc_slope, cases=binary_few(nonzero, real))
 def sinc_slope_(s, x, y):
     # s = (cos(pi x) - y) / x away from 0 (y is an independent input here)
     safe = np.where(x == 0.0, 1.0, x)

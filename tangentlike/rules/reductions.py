@@ -92,7 +92,8 @@ def expand_reduced_tangent(y, g, x, axis, keepdims):
     d[y] = expand_reduced(d[g], x, axis, keepdims)
 
 
-@adjoint(np.max, np.amax, np.nanmax, np.min, np.amin, np.nanmin, cases=_axis_cases)
+@adjoint(np.max, np.min, cases=_axis_cases)
+@adjoint(np.amax, np.nanmax, np.amin, np.nanmin, cases=lambda rng: _axis_cases(rng)[1:4:2])
 def max_(y, a, axis=None, out=None, keepdims=False):
     if axis is None or keepdims:
         d[a] = d[y] * tie_weights(a, y, axis=axis, keepdims=keepdims)
@@ -150,6 +151,32 @@ def prod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
     zeros = np.sum(zero, axis=axis, keepdims=True)
     others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
     d[y] = np.sum(d[a] * others, axis=axis, keepdims=keepdims)
+
+
+@adjoint(np.nanprod, cases=lambda rng: _nan_cases(rng))
+def nanprod(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    # np.prod with NaNs counted as ones
+    ones = np.where(np.isnan(a), 1.0, a)
+    zero = ones == 0.0
+    safe = np.where(zero, 1.0, ones)
+    p = np.prod(safe, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    if axis is None or keepdims:
+        d[a] = np.where(np.isnan(a), 0.0, d[y] * others)
+    else:
+        d[a] = np.where(np.isnan(a), 0.0, np.expand_dims(d[y], axis) * others)
+
+
+@tangent(np.nanprod)
+def nanprod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
+    ones = np.where(np.isnan(a), 1.0, a)
+    zero = ones == 0.0
+    safe = np.where(zero, 1.0, ones)
+    p = np.prod(safe, axis=axis, keepdims=True)
+    zeros = np.sum(zero, axis=axis, keepdims=True)
+    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * others, axis=axis, keepdims=keepdims)
 
 
 def _var_cases(rng):
@@ -546,3 +573,114 @@ def median(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
 @tangent(np.median)
 def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=False):
     d[y] = np.sum(d[a] * quantile_weights(a, 0.5, axis=axis), axis=axis, keepdims=keepdims)
+
+
+# -- covariance and correlation ---------------------------------------------------------------
+def as_variables(m, rowvar):
+    """np.cov's view of ``m``: one row per variable, one column per observation."""
+    x = np.atleast_2d(m)
+    return np.transpose(x) if not rowvar and np.shape(x)[0] != 1 else x
+
+
+def from_variables(g, m, rowvar):
+    """The adjoint of ``as_variables``: ``g`` back in the layout and shape of ``m``."""
+    x = np.atleast_2d(m)
+    return np.reshape(np.transpose(g) if not rowvar and np.shape(x)[0] != 1 else g, np.shape(m))
+
+
+def _variables_cases(rng):
+    return [((real(rng, (2, 5)), True), {}), ((real(rng, (5, 2)), False), {}),
+            ((real(rng, (4,)), False), {})]
+
+
+@adjoint(as_variables, cases=_variables_cases, static_args=(1,))
+def as_variables_(x, m, rowvar):
+    d[m] = from_variables(d[x], m, rowvar)
+
+
+@tangent(as_variables)
+def as_variables_tangent(x, m, rowvar):
+    d[x] = as_variables(d[m], rowvar)
+
+
+def _from_variables_cases(rng):
+    return [((real(rng, (2, 5)), real(rng, (2, 5)), True), {}),
+            ((real(rng, (2, 5)), real(rng, (5, 2)), False), {}),
+            ((real(rng, (1, 4)), real(rng, (4,)), False), {})]
+
+
+@adjoint(from_variables, cases=_from_variables_cases, static_args=(1, 2))
+def from_variables_(y, g, m, rowvar):
+    d[g] = as_variables(d[y], rowvar)
+
+
+@tangent(from_variables)
+def from_variables_tangent(y, g, m, rowvar):
+    d[y] = from_variables(d[g], m, rowvar)
+
+
+def degrees_of_freedom(x, bias, ddof):
+    """np.cov's divisor: observations minus ddof (by default 1, or 0 with bias)."""
+    if ddof is None:
+        ddof = 0 if bias else 1
+    return np.shape(x)[1] - ddof
+
+
+def variables_square(x):
+    return (np.shape(x)[0], np.shape(x)[0])
+
+
+nondifferentiable(degrees_of_freedom, variables_square)
+
+
+def _cov_cases(rng):
+    return [((real(rng, (3, 5)),), {}), ((real(rng, (5, 2)),), {"rowvar": False}),
+            ((real(rng, (6,)),), {"bias": True}), ((real(rng, (2, 4)),), {"ddof": 0})]
+
+
+@adjoint(np.cov, cases=_cov_cases)
+def cov(c, m, y=None, rowvar=True, bias=False, ddof=None):
+    # c = xc xc^T / n with xc the centered variables
+    x = as_variables(m, rowvar)
+    xc = x - np.mean(x, axis=1, keepdims=True)
+    g = np.reshape(d[c], variables_square(x))
+    d[m] = from_variables((g + np.transpose(g)) @ xc / degrees_of_freedom(x, bias, ddof), m, rowvar)
+
+
+@tangent(np.cov)
+def cov_tangent(c, m, y=None, rowvar=True, bias=False, ddof=None):
+    x = as_variables(m, rowvar)
+    xc = x - np.mean(x, axis=1, keepdims=True)
+    dx = as_variables(d[m], rowvar)
+    dxc = dx - np.mean(dx, axis=1, keepdims=True)
+    d[c] = np.reshape((dxc @ np.transpose(xc) + xc @ np.transpose(dxc))
+                      / degrees_of_freedom(x, bias, ddof), np.shape(c))
+
+
+def _corrcoef_cases(rng):
+    return [((real(rng, (3, 5)),), {}), ((real(rng, (5, 2)),), {"rowvar": False})]
+
+
+@adjoint(np.corrcoef, cases=_corrcoef_cases)
+def corrcoef(r, x, y=None, rowvar=True):
+    # r = c / (s s^T) with c = np.cov(x) and s = sqrt(diag(c)); two or more variables
+    v = as_variables(x, rowvar)
+    xc = v - np.mean(v, axis=1, keepdims=True)
+    c = xc @ np.transpose(xc)
+    s = np.sqrt(np.diag(c))
+    h = d[r] * r
+    gc = d[r] / np.outer(s, s) - np.diag(np.sum(h + np.transpose(h), axis=1) / (2.0 * np.diag(c)))
+    d[x] = from_variables((gc + np.transpose(gc)) @ xc, x, rowvar)
+
+
+@tangent(np.corrcoef)
+def corrcoef_tangent(r, x, y=None, rowvar=True):
+    v = as_variables(x, rowvar)
+    xc = v - np.mean(v, axis=1, keepdims=True)
+    c = xc @ np.transpose(xc)
+    s = np.sqrt(np.diag(c))
+    dv = as_variables(d[x], rowvar)
+    dxc = dv - np.mean(dv, axis=1, keepdims=True)
+    dc = dxc @ np.transpose(xc) + xc @ np.transpose(dxc)
+    u = np.diag(dc) / (2.0 * np.diag(c))
+    d[r] = dc / np.outer(s, s) - r * (np.expand_dims(u, 1) + np.expand_dims(u, 0))

@@ -259,3 +259,33 @@ def extract(y, condition, arr):
 @tangent(np.extract)
 def extract_tangent(y, condition, arr):
     d[y] = np.extract(condition, d[arr])
+
+
+def kept_index(arr, obj, axis):
+    """The index with ``arr[kept_index(arr, obj, axis)] == np.delete(arr, obj, axis)``
+    (for axis=None, an index of the flattened array)."""
+    if axis is None:
+        return np.delete(np.arange(np.size(arr)), obj)
+    return take_index(np.delete(np.arange(np.shape(arr)[axis]), obj), axis)
+
+
+nondifferentiable(kept_index)
+
+
+def _delete_cases(rng):
+    x = real(rng, (3, 4))
+    return [((x, 1), {"axis": 0}), ((x, np.array([0, 2])), {"axis": 1}), ((x, np.array([1, 5, 7])), {}),
+            ((x, slice(0, 2)), {"axis": -1})]
+
+
+@adjoint(np.delete, cases=_delete_cases, static_args=(1,))
+def delete(y, arr, obj, axis=None):
+    if axis is None:
+        d[arr] = np.reshape(add_at(d[y], np.ravel(arr), kept_index(arr, obj, axis)), np.shape(arr))
+    else:
+        d[arr] = add_at(d[y], arr, kept_index(arr, obj, axis))
+
+
+@tangent(np.delete)
+def delete_tangent(y, arr, obj, axis=None):
+    d[y] = np.delete(d[arr], obj, axis=axis)

@@ -280,8 +280,8 @@ def copy_tangent(y, a, order="K"):
     d[y] = np.copy(d[a])
 
 
-@adjoint(np.asarray, np.array, np.asanyarray, np.ascontiguousarray,
-         cases=lambda rng: _one_array_cases(rng) + [((real(rng, (3,)),), {"dtype": "float64"})])
+@adjoint(np.asarray, cases=lambda rng: _one_array_cases(rng) + [((real(rng, (3,)),), {"dtype": "float64"})])
+@adjoint(np.array, np.asanyarray, np.ascontiguousarray, cases=lambda rng: _one_array_cases(rng)[1:])
 def asarray(y, a, dtype=None):
     d[a] = np.asarray(d[y], dtype=dtype)
 

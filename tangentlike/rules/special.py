@@ -4,7 +4,7 @@ import numpy as np
 
 from ..runtime import expand_reduced, unbroadcast
 from ..template import d
-from .domains import binary, positive, real, unary, unit
+from .domains import binary_few, positive, real, unary, unit
 from .optional import optional
 from .registry import RULES, adjoint, tangent
 
@@ -150,7 +150,7 @@ def gamma_tangent(y, x):
     d[y] = d[x] * y * sc.polygamma(0, x)
 
 
-@adjoint(*optional(sc, "xlogy"), cases=binary(real, positive))
+@adjoint(*optional(sc, "xlogy"), cases=binary_few(real, positive))
 def xlogy(z, x, y):
     d[x] = unbroadcast(d[z] * np.log(y), x)
     d[y] = unbroadcast(d[z] * x / y, y)
@@ -161,7 +161,7 @@ def xlogy_tangent(z, x, y):
     d[z] = d[x] * np.log(y) + d[y] * x / y
 
 
-@adjoint(*optional(sc, "xlog1py"), cases=binary(real, positive))
+@adjoint(*optional(sc, "xlog1py"), cases=binary_few(real, positive))
 def xlog1py(z, x, y):
     d[x] = unbroadcast(d[z] * np.log1p(y), x)
     d[y] = unbroadcast(d[z] * x / (1.0 + y), y)

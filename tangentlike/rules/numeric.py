@@ -1,0 +1,164 @@
+"""Convolution, polynomials, interpolation and integration: functions that are linear
+(or polynomial) in their arrays, written with the primitives of the other modules."""
+import numpy as np
+
+from ..runtime import add_at, unbroadcast
+from ..template import d
+from .domains import real
+from .optional import optional
+from .registry import adjoint, nondifferentiable, tangent
+
+
+def full_padding(a, v, mode):
+    """Zeros around the result of ``np.convolve(a, v, mode)`` that make it the 'full'
+    convolution's length, placed where the mode cut them off."""
+    n, m = np.size(a), np.size(v)
+    length = {"full": n + m - 1, "same": max(n, m), "valid": max(n, m) - min(n, m) + 1}[mode]
+    start = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
+    return (start, n + m - 1 - start - length)
+
+
+nondifferentiable(full_padding)
+
+
+def _convolve_cases(rng):
+    a, v = real(rng, (5,)), real(rng, (3,))
+    return [((a, v), {}), ((a, v, "same"), {}), ((a, v, "valid"), {}),
+            ((v, a), {"mode": "same"}), ((v, a, "valid"), {})]
+
+
+@adjoint(np.convolve, cases=_convolve_cases)
+def convolve(y, a, v, mode="full"):
+    # y = the full convolution cut to the mode; each input's adjoint correlates with the other
+    g = np.pad(d[y], full_padding(a, v, mode))
+    d[a] = np.correlate(g, v, "valid")
+    d[v] = np.correlate(g, a, "valid")
+
+
+@tangent(np.convolve)
+def convolve_tangent(y, a, v, mode="full"):
+    d[y] = np.convolve(d[a], v, mode) + np.convolve(a, d[v], mode)
+
+
+@adjoint(np.correlate, cases=lambda rng: _convolve_cases(rng)[1:] + [((real(rng, (4,)), real(rng, (4,))), {})])
+def correlate(y, a, v, mode="valid"):
+    # correlate(a, v) = convolve(a, flip(v))
+    g = np.pad(d[y], full_padding(a, v, mode))
+    d[a] = np.correlate(g, np.flip(v), "valid")
+    d[v] = np.flip(np.correlate(g, a, "valid"))
+
+
+@tangent(np.correlate)
+def correlate_tangent(y, a, v, mode="valid"):
+    d[y] = np.correlate(d[a], v, mode) + np.correlate(a, d[v], mode)
+
+
+def leading_axes(x):
+    return tuple(range(np.ndim(x)))
+
+
+nondifferentiable(leading_axes)
+
+
+def _polyval_cases(rng):
+    return [((real(rng, (3,)), real(rng, ())), {}), ((real(rng, (4,)), real(rng, (2, 3))), {}),
+            ((real(rng, (1,)), real(rng, (3,))), {})]
+
+
+@adjoint(np.polyval, cases=_polyval_cases)
+def polyval(y, p, x):
+    # y = sum_i p_i x^(n-1-i); the derivative in x is the derivative polynomial's value
+    n = np.size(p)
+    d[x] = unbroadcast(d[y] * np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x), x)
+    d[p] = np.sum(np.expand_dims(d[y], -1) * np.expand_dims(x, -1) ** np.arange(n - 1, -1, -1.0),
+                  axis=leading_axes(d[y]))
+
+
+@tangent(np.polyval)
+def polyval_tangent(y, p, x):
+    n = np.size(p)
+    d[y] = np.polyval(d[p], x) + d[x] * np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x)
+
+
+def interp_brackets(x, xp):
+    """Indices (lo, hi) of the knots around each x; lo == hi outside [xp[0], xp[-1]]."""
+    n = np.size(xp)
+    hi = np.clip(np.searchsorted(xp, x, side="right"), 1, n - 1)
+    lo = hi - 1
+    lo = np.where(x < xp[0], 0, np.where(x > xp[-1], n - 1, lo))
+    hi = np.where(x < xp[0], 0, np.where(x > xp[-1], n - 1, hi))
+    return lo, hi
+
+
+nondifferentiable(interp_brackets)
+
+
+def _interp_cases(rng):
+    xp = np.array([-1.5, -0.5, 0.2, 1.0, 1.7])
+    return [((np.array([-1.2, 0.1, 0.55, 1.3]), xp, real(rng, (5,))), {}),
+            ((0.37, xp, real(rng, (5,))), {}),
+            ((np.array([[-1.9, 0.3], [0.9, 2.1]]), xp + 0.05, real(rng, (5,))), {})]
+
+
+@adjoint(np.interp, cases=_interp_cases)
+def interp(y, x, xp, fp):
+    # y = fp[lo] + w (fp[hi] - fp[lo]), w = (x - xp[lo]) / (xp[hi] - xp[lo]); flat outside
+    knots = interp_brackets(x, xp)
+    outside = knots[0] == knots[1]
+    span = np.take(xp, knots[1]) - np.take(xp, knots[0]) + outside
+    w = np.where(outside, 0.0, (x - np.take(xp, knots[0])) / span)
+    slope = (np.take(fp, knots[1]) - np.take(fp, knots[0])) / span
+    d[x] = d[y] * slope
+    d[fp] = add_at(d[y] * (1.0 - w), fp, knots[0]) + add_at(d[y] * w, fp, knots[1])
+    d[xp] = add_at(d[y] * slope * (w - 1.0), xp, knots[0]) - add_at(d[y] * slope * w, xp, knots[1])
+
+
+@tangent(np.interp)
+def interp_tangent(y, x, xp, fp):
+    knots = interp_brackets(x, xp)
+    outside = knots[0] == knots[1]
+    span = np.take(xp, knots[1]) - np.take(xp, knots[0]) + outside
+    w = np.where(outside, 0.0, (x - np.take(xp, knots[0])) / span)
+    slope = (np.take(fp, knots[1]) - np.take(fp, knots[0])) / span
+    d[y] = (d[x] * slope + np.interp(x, xp, d[fp])
+            + slope * (np.take(d[xp], knots[0]) * (w - 1.0) - np.take(d[xp], knots[1]) * w))
+
+
+def trapezoid_weights(y, axis):
+    """1 inside, 1/2 at both ends along ``axis``: np.trapezoid(y) is dx * sum(w y)."""
+    n = np.shape(y)[axis]
+    w = np.ones(n)
+    w[[0, -1]] = 0.5 if n > 1 else 0.0
+    shape = [1] * np.ndim(y)
+    shape[axis] = n
+    return np.reshape(w, shape)
+
+
+nondifferentiable(trapezoid_weights)
+
+
+def _trapezoid_cases(rng):
+    return [((real(rng, (5,)),), {}), ((real(rng, (3, 4)),), {"axis": 0}),
+            ((real(rng, (3, 4)),), {"dx": 0.5, "axis": 1})]
+
+
+@adjoint(*optional(np, "trapezoid", "trapz"), cases=_trapezoid_cases)
+def trapezoid(r, y, x=None, dx=1.0, axis=-1):
+    d[y] = np.expand_dims(d[r], axis) * dx * trapezoid_weights(y, axis)
+    d[dx] = unbroadcast(d[r] * np.sum(trapezoid_weights(y, axis) * y, axis=axis), dx)
+
+
+@tangent(*optional(np, "trapezoid", "trapz"))
+def trapezoid_tangent(r, y, x=None, dx=1.0, axis=-1):
+    d[r] = (dx * np.sum(d[y] * trapezoid_weights(y, axis), axis=axis)
+            + d[dx] * np.sum(trapezoid_weights(y, axis) * y, axis=axis))
+
+
+@adjoint(np.ediff1d, cases=lambda rng: [((real(rng, (5,)),), {}), ((real(rng, (2, 3)),), {})])
+def ediff1d(y, ary):
+    d[ary] = np.reshape(-np.diff(np.pad(d[y], 1)), np.shape(ary))
+
+
+@tangent(np.ediff1d)
+def ediff1d_tangent(y, ary):
+    d[y] = np.ediff1d(d[ary])
