@@ -77,7 +77,7 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
     """An expression naming the derived function of the callee (vjp or jvp)."""
     from .api import _transform   # the public entry point: cached, recursive
 
-    key = (site.func, mode, site.active)
+    key = (site.func, mode, (site.active, True))   # tuple results, as derived below
     under_way = _under_way.get()
     if under_way and under_way[-1][0] == key:
         return gast.Name(id=under_way[-1][1], ctx=gast.Load(), annotation=None,
@@ -101,7 +101,7 @@ class under_way:
     """Context manager marking a derivation as under way (for recursive calls)."""
 
     def __init__(self, func, mode, wrt, name):
-        self.entry = ((func, mode, tuple(wrt)), name)
+        self.entry = ((func, mode, wrt), name)
 
     def __enter__(self):
         self.token = _under_way.set(_under_way.get() + (self.entry,))

@@ -36,13 +36,26 @@ def to_source(fdefs: list, filename: str) -> str:
     comments = []
     trees = [_with_comments(f, filename, comments) for f in fdefs]
     module = gast.Module(body=trees, type_ignores=[])
-    tree = ast.fix_missing_locations(gast.gast_to_ast(module))
+    tree = ast.fix_missing_locations(_NegativeConstants().visit(gast.gast_to_ast(module)))
     text = ast.unparse(tree)
     lines = []
     for line in text.splitlines():
         m = _MARKER_RE.match(line)
         lines.append(m.group(1) + comments[int(m.group(2))] if m else line)
     return "\n".join(lines) + "\n"
+
+
+class _NegativeConstants(ast.NodeTransformer):
+    """``-0.7`` as a constant prints as ``-0.7``, which next to ``**`` would read as
+    ``-(0.7 ** 2)``: write negative numbers as negations, which print with parentheses
+    where precedence needs them."""
+
+    def visit_Constant(self, node):
+        value = node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            return ast.copy_location(ast.UnaryOp(op=ast.USub(),
+                                                 operand=ast.Constant(value=-value)), node)
+        return node
 
 
 def _with_comments(fdef, filename, comments):

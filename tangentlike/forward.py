@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 
 import gast
+import numpy as np
 
 from . import rules
-from .analyze import Activity, appended, dependencies, written
+from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
@@ -39,6 +40,7 @@ class _Forward:
         self.namer, self.binder = fn.namer, fn.binder
         self.tangent_names = {}
         self.origin = None
+        self.written_arrays = {t for t, _, s in assignments(fn.body) if written(s) is not None}
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -111,13 +113,13 @@ class _Forward:
     def block(self, stmts) -> list:
         out = []
         for stmt in stmts:
-            self.origin = stmt.origin
+            self.origin = getattr(stmt, "origin", None)
             for s in self.statement(stmt):
                 s.phase = "primal"
                 s.derived = s is not stmt and not isinstance(s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
-                    s.origin = stmt.origin
+                    s.origin = self.origin
                 out.append(s)
         return wrap_no_grad(out, self.binder)
 
@@ -166,6 +168,18 @@ class _Forward:
         return [_assign(result, call)]
 
     def tangent(self, stmt) -> list:
+        out = self.tangent_value(stmt)
+        target = stmt.targets[0].id
+        if out and target in self.written_arrays:
+            # element writes go into this tangent: it must be an array of its own
+            last = out[-1]
+            helper = self.binder.name_for("np", np)
+            last.value = gast.Call(func=gast.Attribute(value=_load(helper), attr="array",
+                                                       ctx=gast.Load()),
+                                   args=[last.value], keywords=[])
+        return out
+
+    def tangent_value(self, stmt) -> list:
         target = stmt.targets[0].id
         if not self.activity.is_active(target):
             return []

@@ -132,6 +132,10 @@ class _Normalizer:
                        and isinstance(n.func.value, gast.Name)}
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
+        self.loads = {}     # how often the body reads each name
+        for node in gast.walk(gast.Module(body=self.body, type_ignores=[])):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                self.loads[node.id] = self.loads.get(node.id, 0) + 1
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
@@ -568,8 +572,12 @@ class _Normalizer:
         return _load(name)
 
     def _assign(self, name, value):
-        fresh = _fresh_array(value)
-        self.created[name] = fresh and self.created.get(name, True)
+        # `t = z + x; z = t`: a copy of a new array that nothing else reads stays new
+        fresh = _fresh_array(value) or (
+            isinstance(value, gast.Name) and self.created.get(value.id, False)
+            and (self.versions.get(value.id, "") is None or self.loads.get(value.id) == 1))
+        if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
+            self.created[name] = fresh and self.created.get(name, True)
         stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=value, type_comment=None)
@@ -702,11 +710,19 @@ class _Normalizer:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", node,
                                  hint="pass the keyword arguments one by one")
-        args = [self.atom(a) for a in node.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        args = [self.frozen(self.atom(a)) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
+                    for k in node.keywords]
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def frozen(self, atom):
+        """A list that is appended to (a stack) passes a copy, ``list(lst)``: the adjoint
+        of the call then sees the list as the call saw it."""
+        if isinstance(atom, gast.Name) and self.versions.get(atom.id, atom.id) in self.stacks:
+            return self.bind_new(None, self.builtin_call(list, [atom]))
+        return atom
 
     def method_call(self, node):
         func = node.func
@@ -827,12 +843,14 @@ CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_lik
 
 
 def _fresh_array(value) -> bool:
-    """Whether a value of the core language is a new array (safe to write into)."""
+    """Whether a value of the core language is a new array (safe to write into); an
+    array popped from a list comes back to the variable that pushed it (generated code
+    restores its arrays this way)."""
     if isinstance(value, (gast.BinOp, gast.UnaryOp)):
         return True
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
-        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc)
+        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee is list.pop
     return False
 
 

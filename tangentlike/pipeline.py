@@ -30,7 +30,8 @@ def derive(func, mode: str, wrt) -> object:
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
-    wrt_key = tuple(wrt) if as_tuple else (wrt,)
+    core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
+    wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         if mode in FORWARD_MODES:
             fdef = forward(core, activity, wrt_names, name, as_tuple)

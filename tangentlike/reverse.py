@@ -97,6 +97,7 @@ class _Reverse:
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
+        self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -134,6 +135,13 @@ class _Reverse:
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
                 args=[copy.deepcopy(ret.value)], keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
+        value = copy.deepcopy(ret.value)
+        if self.mode == "value_and_grad" and (set(self.activity.active) - self.single
+                                              or saved):
+            # the adjoint restores overwritten values: keep the result from before it
+            kept = self.namer.fresh("value")
+            primal.extend(self.mark_all([_assign(kept, value)], ret.origin, "primal"))
+            value = _load(kept)
         self.resolve_restores(saved)
         if saved or self.trip_counters or self.writes_seen:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
@@ -148,7 +156,7 @@ class _Reverse:
         else:
             result = gast.Tuple(elts=grads, ctx=gast.Load())
         if self.mode == "value_and_grad":
-            result = gast.Tuple(elts=[copy.deepcopy(ret.value), result], ctx=gast.Load())
+            result = gast.Tuple(elts=[value, result], ctx=gast.Load())
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "adjoint"
         fdef = self.function(name, seed, _without_dropped(primal + adjoint + [out]))
@@ -269,8 +277,8 @@ class _Reverse:
     def adjoint_block(self, stmts) -> list:
         out = []
         for stmt in reversed(stmts):
-            self.origin = stmt.origin
-            out.extend(self.mark_all(self.adjoint(stmt), stmt.origin))
+            self.origin = getattr(stmt, "origin", None)
+            out.extend(self.mark_all(self.adjoint(stmt), self.origin))
         return out
 
     def adjoint(self, stmt) -> list:
@@ -372,8 +380,13 @@ class _Reverse:
         if isinstance(value, (gast.Tuple, gast.List)):   # t = (a, b): ba += bt[0], ...
             out = []
             for i, elt in enumerate(value.elts):
-                item = gast.Subscript(value=_load(result), slice=gast.Constant(value=i, kind=None),
-                                      ctx=gast.Load())
+                index = gast.Constant(value=i, kind=None)
+                if target in self.lists or result in self.zero_padded:
+                    # a stack of adjoints may be empty, an adjoint may still be 0.0
+                    item = gast.Call(func=_load(self.binder.name_for("part", part_of)),
+                                     args=[_load(result), index], keywords=[])
+                else:
+                    item = gast.Subscript(value=_load(result), slice=index, ctx=gast.Load())
                 out.extend(self.accumulate(elt, item))
             return out
         if not dependencies(value, stmt):
@@ -393,8 +406,8 @@ class _Reverse:
         bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]
         seed = _load(result)
-        if target not in self.single and target not in self.loop_locals \
-                and not _elementwise(primitive):
+        if ((target not in self.single and target not in self.loop_locals)
+                or result in self.zero_padded) and not _elementwise(primitive):
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
@@ -444,6 +457,7 @@ class _Reverse:
         for name in sorted(after_else - after_body):
             body.append(self.mark_all([_assign(name, self.zero_of_adjoint(name))],
                                       stmt.origin)[0])
+        self.zero_padded |= after_body ^ after_else
         self.written = after_body | after_else
         if not body and not orelse:
             return []
@@ -468,6 +482,7 @@ class _Reverse:
                     name = self.adj(dep)
                     if name not in self.written:
                         self.written.add(name)
+                        self.zero_padded.add(name)
                         out.append(_assign(name, self.zero(dep)))
         return out
 
@@ -530,7 +545,8 @@ class _Reverse:
     def primal_block(self, stmts, saved) -> list:
         out = []
         for stmt in stmts:
-            for s in self.mark_all(self.primal(stmt, saved), stmt.origin, "primal"):
+            for s in self.mark_all(self.primal(stmt, saved), getattr(stmt, "origin", None),
+                                   "primal"):
                 s.no_grad = getattr(stmt, "no_grad", False)
                 out.append(s)
         return wrap_no_grad(out, self.binder)

@@ -138,9 +138,12 @@ def add_grads(a, b):
 
 
 def part_of(g, index):
-    """``g[index]`` of an adjoint that may still be the scalar zero."""
+    """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
+    adjoints that never received this entry."""
     if isinstance(g, float):
         return g
+    if isinstance(g, list) and isinstance(index, int) and index >= len(g):
+        return 0.0
     return g[index]
 
 

@@ -1,7 +1,7 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
 import numpy as np
 
-from ..runtime import add_at, like, part_of, zero_at
+from ..runtime import add_at, like, part_of, shaped, unbroadcast, zero_at
 from ..template import d
 from .domains import real
 from .registry import adjoint, tangent
@@ -43,3 +43,31 @@ def like_(y, g, x):
 @tangent(like)
 def like_tangent(y, g, x):
     d[y] = like(d[g], x)
+
+
+def _list_cases(rng):
+    return [(([real(rng, (3,)), real(rng, ())],), {})]
+
+
+@adjoint(list, cases=_list_cases)
+def list_(y, x):
+    d[x] = like(d[y], x)
+
+
+@tangent(list)
+def list_tangent(y, x):
+    d[y] = list(d[x])
+
+
+def _shaped_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, ()), real(rng, ())), {})]
+
+
+@adjoint(shaped, cases=_shaped_cases, static_args=(1,))
+def shaped_(y, g, x):
+    d[g] = unbroadcast(d[y], g)
+
+
+@tangent(shaped)
+def shaped_tangent(y, g, x):
+    d[y] = shaped(d[g], x)
