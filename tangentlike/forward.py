@@ -113,13 +113,13 @@ class _Forward:
     def block(self, stmts) -> list:
         out = []
         for stmt in stmts:
-            self.origin = getattr(stmt, "origin", None)
+            origin = self.origin = getattr(stmt, "origin", None)
             for s in self.statement(stmt):
                 s.phase = "primal"
                 s.derived = s is not stmt and not isinstance(s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
-                    s.origin = self.origin
+                    s.origin = origin
                 out.append(s)
         return wrap_no_grad(out, self.binder)
 

@@ -277,8 +277,8 @@ class _Reverse:
     def adjoint_block(self, stmts) -> list:
         out = []
         for stmt in reversed(stmts):
-            self.origin = getattr(stmt, "origin", None)
-            out.extend(self.mark_all(self.adjoint(stmt), self.origin))
+            origin = self.origin = getattr(stmt, "origin", None)
+            out.extend(self.mark_all(self.adjoint(stmt), origin))
         return out
 
     def adjoint(self, stmt) -> list:
