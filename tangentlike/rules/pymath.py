@@ -359,6 +359,28 @@ def fmod_tangent(z, x, y):
     d[z] = d[x] - d[y] * math.trunc(x / y)
 
 
+@adjoint(math.remainder, cases=_fmod_cases)
+def remainder(z, x, y):
+    # remainder(x, y) = x - round(x / y) y (IEEE: ties to even)
+    d[x] = d[z]
+    d[y] = -d[z] * round(x / y)
+
+
+@tangent(math.remainder)
+def remainder_tangent(z, x, y):
+    d[z] = d[x] - d[y] * round(x / y)
+
+
+@adjoint(math.ldexp, cases=lambda rng: [((0.7, 3), {}), ((-1.3, -2), {})], static_args=(1,))
+def ldexp(y, x, i):
+    d[x] = math.ldexp(d[y], i)
+
+
+@tangent(math.ldexp)
+def ldexp_tangent(y, x, i):
+    d[y] = math.ldexp(d[x], i)
+
+
 # -- gamma functions: derivatives through polygamma, written here without SciPy ----------
 _BERNOULLI = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
               43867 / 798, -174611 / 330]
