@@ -91,8 +91,10 @@ def _is_float(x) -> bool:
 
 
 def _random_like(x, rng):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_random_like(v, rng) for v in x)
+    if isinstance(x, list):
+        return [_random_like(v, rng) for v in x]
+    if isinstance(x, tuple):
+        return tuple(_random_like(v, rng) for v in x)
     if isinstance(x, dict):
         return {k: _random_like(v, rng) for k, v in x.items()}
     if np.ndim(x) == 0:
@@ -102,7 +104,8 @@ def _random_like(x, rng):
 
 def _axpy(a, u, x):
     if isinstance(x, (tuple, list)):
-        return type(x)(_axpy(a, ui, xi) for ui, xi in zip(u, x))
+        out = [_axpy(a, ui, xi) for ui, xi in zip(u, x)]
+        return out if isinstance(x, list) else tuple(out)
     if isinstance(x, dict):
         return {k: _axpy(a, u[k], x[k]) for k in x}
     return x + a * u

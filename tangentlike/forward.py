@@ -207,8 +207,8 @@ class _Forward:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(
                 f"no forward-mode (tangent) rule for `{qual}`", node=value,
-                hint=f"register one with @tangentlike.rules.tangent({qual}), or use "
-                "reverse mode (tl.grad / tl.vjp)")
+                hint=f"register one with @tl.tangent({qual}) (see docs/custom-rules.md), "
+                "or use reverse mode (tl.grad / tl.vjp)")
         template = rule.tangent
         bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]

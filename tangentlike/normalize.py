@@ -67,7 +67,8 @@ METHODS = {
     "cumsum": np.cumsum, "cumprod": np.cumprod, "var": np.var, "std": np.std,
     "argmax": np.argmax, "argmin": np.argmin, "argsort": np.argsort, "any": np.any,
     "all": np.all, "trace": np.trace, "diagonal": np.diagonal, "swapaxes": np.swapaxes,
-    "round": np.round, "conj": np.conj, "repeat": np.repeat, "take": np.take,
+    "round": np.round, "conj": np.conj, "conjugate": np.conj, "repeat": np.repeat,
+    "take": np.take, "nonzero": np.nonzero, "item": float,
 }
 # Methods whose positional arguments after the array form one shape (x.reshape(2, 3)).
 SHAPE_VARARGS = {"reshape", "transpose"}
@@ -764,6 +765,10 @@ class _Normalizer:
         return call
 
     def numpy_call(self, fn, args, keywords, node):
+        if getattr(fn, "__module__", None) == "builtins":   # x.item() -> float(x)
+            call = self.builtin_call(fn, args)
+            call.keywords = keywords
+            return call
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
         call = gast.Call(func=func, args=args, keywords=keywords)

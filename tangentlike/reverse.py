@@ -399,15 +399,15 @@ class _Reverse:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(
                 f"no derivative rule for `{qual}`", node=value,
-                hint=f"register one with @tangentlike.rules.adjoint({qual}), declare it "
-                f"constant with tangentlike.rules.nondifferentiable({qual}), or wrap the "
-                "call in tl.stop_gradient(...)")
+                hint=f"register one with @tl.adjoint({qual}) (and @tl.tangent for forward "
+                f"mode), declare it constant with tl.nondifferentiable({qual}), or wrap "
+                "the call in tl.stop_gradient(...); see docs/custom-rules.md")
         template = rule.adjoint
         bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]
         seed = _load(result)
-        if ((target not in self.single and target not in self.loop_locals)
-                or result in self.zero_padded) and not _elementwise(primitive):
+        if (target not in self.single or result in self.zero_padded) \
+                and not _elementwise(primitive):
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])

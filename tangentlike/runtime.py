@@ -53,8 +53,10 @@ def zeros_like(x):
     """The zero derivative of ``x``: 0.0 for a Python number, an array for an array."""
     if isinstance(x, (float, int)):
         return 0.0
-    if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, tuple):
+        return tuple(zeros_like(v) for v in x)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
@@ -98,7 +100,7 @@ def add_at(g, x, index):
     if isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         out[index] = g
-        return type(x)(out)
+        return out if isinstance(x, list) else tuple(out)   # named tuples: plain tuples
     if isinstance(x, dict):
         out = {k: zeros_like(v) for k, v in x.items()}
         out[index] = g

@@ -203,7 +203,7 @@ def test_adjoint_only_rule_supports_reverse_mode_only(rules):
     tl.check_grads(uses_half_box, (X,), order=1, modes="rev")
     with pytest.raises(tl.TransformError) as info:
         tl.jvp(uses_half_box)
-    assert "@tangentlike.rules.tangent(" in str(info.value)
+    assert "@tl.tangent(" in str(info.value)
 
 
 # -- the error for a missing rule says how to add one --------------------------------------------
@@ -216,14 +216,14 @@ def test_missing_rule_error_shows_how_to_add_one():
         tl.grad(calls_unregistered)
     message = str(info.value)
     assert "no derivative rule" in message and "dawsn" in message
-    assert "@tangentlike.rules.adjoint(" in message
+    assert "@tl.adjoint(" in message
     assert "nondifferentiable(" in message
     assert "scipy_special.dawsn(x)" in message   # the offending line
     assert info.value.lineno == calls_unregistered.__code__.co_firstlineno + 1
 
     with pytest.raises(tl.TransformError) as info:
         tl.jvp(calls_unregistered)
-    assert "@tangentlike.rules.tangent(" in str(info.value)
+    assert "@tl.tangent(" in str(info.value)
 
 
 def test_public_names_are_the_rule_modules_objects():

@@ -26,7 +26,7 @@ nondifferentiable(
     np.logical_not, np.all, np.any, np.count_nonzero, np.nonzero, np.result_type,
     np.broadcast_shapes, np.flatnonzero, np.argwhere,
     # math
-    math.floor, math.ceil, math.isnan, math.isinf, math.isfinite, math.copysign,
+    math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
     runtime.stop_gradient, runtime.zeros_like,
 )

@@ -201,6 +201,17 @@ def pow_tangent(z, x, y):
     d[z] = d[x] * y * math.pow(x, y - 1.0) + d[y] * z * math.log(x)
 
 
+@adjoint(math.copysign, cases=scalars(nonzero, nonzero))
+def copysign(z, x, y):
+    # |x| with the sign of y: the derivative in x is sign(x) sign(z); y only gives a sign
+    d[x] = d[z] * np.sign(x) * np.sign(z)
+
+
+@tangent(math.copysign)
+def copysign_tangent(z, x, y):
+    d[z] = d[x] * np.sign(x) * np.sign(z)
+
+
 @adjoint(math.fabs, cases=scalar(nonzero))
 def fabs(y, x):
     d[x] = d[y] * np.sign(x)   # 0 at x = 0, like abs

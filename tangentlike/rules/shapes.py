@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import add_at, add_grads, like, astype, broadcast_like, unbroadcast
+from ..runtime import add_at, add_grads, astype, broadcast_like, like, part_of, unbroadcast
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -144,7 +144,7 @@ def _add_at_cases(rng):
 
 @adjoint(add_at, add_at_item, cases=_add_at_cases, static_args=(1, 2))
 def add_at_(y, g, x, index):
-    d[g] = d[y][index]
+    d[g] = part_of(d[y], index)
 
 
 @tangent(add_at)
