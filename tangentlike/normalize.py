@@ -417,7 +417,19 @@ class _Normalizer:
             if len(iterator.args) != 1 or iterator.keywords or not (
                     isinstance(target, gast.Tuple) and len(target.elts) == 2):
                 raise self.error("use `for i, v in enumerate(seq):`", stmt)
-            seqs, targets, counter = [self.atom(iterator.args[0])], [target.elts[1]], target.elts[0]
+            inner = iterator.args[0]
+            if isinstance(inner, gast.Call) and not self._is_local_ref(inner.func) and \
+                    resolve_static(self.parsed, inner.func) is zip:
+                # for i, (a, b) in enumerate(zip(xs, ys))
+                names = target.elts[1]
+                if inner.keywords or not (isinstance(names, gast.Tuple)
+                                          and len(names.elts) == len(inner.args)):
+                    raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
+                                     "one name per sequence", stmt)
+                seqs, targets = [self.atom(a) for a in inner.args], names.elts
+            else:
+                seqs, targets = [self.atom(inner)], [target.elts[1]]
+            counter = target.elts[0]
         elif callee is zip:
             if iterator.keywords or not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):

@@ -1,4 +1,4 @@
-"""shapeclass: which values provably have the same shape (an analysis for optimize).
+"""shapeclass: which values provably have the same shape (an analysis for reverse).
 
 Consumes a :class:`~tangentlike.normalize.Normalized` function. Produces a dict that
 gives each local variable a *shape class*: ``SCALAR`` for a value known to be a scalar,
