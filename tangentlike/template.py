@@ -282,7 +282,18 @@ _UNKNOWN = object()
 
 
 def static_value(expr, bind: dict) -> Any:
-    """Evaluate ``expr`` if it only reads constants (after binding), else _UNKNOWN."""
+    """Evaluate ``expr`` if it only reads constants (after binding), else _UNKNOWN.
+
+    ``a is b`` between two parameters is decided by their bindings: true when both are
+    the same variable of the user's code (``x * x``), false otherwise (a rule's ``else``
+    branch must then be the general formula, right even if two variables alias)."""
+    if (isinstance(expr, gast.Compare) and len(expr.ops) == 1
+            and isinstance(expr.ops[0], (gast.Is, gast.IsNot))
+            and isinstance(expr.left, gast.Name) and isinstance(expr.comparators[0], gast.Name)
+            and expr.left.id in bind and expr.comparators[0].id in bind):
+        a, b = bind[expr.left.id], bind[expr.comparators[0].id]
+        same = isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
+        return same if isinstance(expr.ops[0], gast.Is) else not same
     env = {}
     for node in gast.walk(expr):
         if isinstance(node, gast.Name):

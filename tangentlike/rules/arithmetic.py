@@ -37,13 +37,19 @@ def subtract_tangent(z, x, y):
 
 @adjoint(operator.mul, np.multiply, cases=binary())
 def multiply(z, x, y):
-    d[x] = unbroadcast(d[z] * y, x)
-    d[y] = unbroadcast(d[z] * x, y)
+    if x is y:   # x * x
+        d[x] = d[z] * (2.0 * x)
+    else:
+        d[x] = unbroadcast(d[z] * y, x)
+        d[y] = unbroadcast(d[z] * x, y)
 
 
 @tangent(operator.mul, np.multiply)
 def multiply_tangent(z, x, y):
-    d[z] = d[x] * y + x * d[y]
+    if x is y:
+        d[z] = d[x] * (2.0 * x)
+    else:
+        d[z] = d[x] * y + x * d[y]
 
 
 @adjoint(operator.truediv, np.divide, np.true_divide, cases=binary(real, nonzero))
