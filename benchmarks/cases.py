@@ -1,0 +1,323 @@
+"""Benchmark cases: each is a user function ``f``, a hand-written NumPy gradient and
+input builders.
+
+``f`` is plain NumPy written the way a user would, as a module-level ``def`` so that
+tangentlike (and tangent-ad) can read its source. The peers (autograd, JAX, PyTorch)
+run the *same* code object with the global name ``np`` bound to their own NumPy-like
+module (``autograd.numpy``, ``jax.numpy``, ``torch``), so every implementation
+differentiates literally the same user code; a case can override that in ``peers``.
+
+The hand-written gradient is what a competent person would write for speed: reuse of
+forward values, closed forms where they are obvious, no generic helpers. It returns
+what ``tl.grad(f, wrt=case.wrt)`` returns: one array or float for an int ``wrt``, a
+tuple for a tuple ``wrt``. :func:`check_case` checks that both agree.
+
+This module imports only NumPy, so the smoke test and the fresh-process
+transformation timings do not pay for any peer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Optional, Tuple, Union
+
+import numpy as np
+
+# ---------------------------------------------------------------------------------
+# a. 2 * np.dot(x, x)
+
+
+def twice_dot(x):
+    return 2 * np.dot(x, x)
+
+
+def twice_dot_hand(x):
+    return 4.0 * x
+
+
+def twice_dot_args(n):
+    def build(small=False):
+        size = min(n, 1000) if small else n
+        return (np.random.default_rng(0).standard_normal(size),)
+    return build
+
+
+# ---------------------------------------------------------------------------------
+# b. 1000-step scalar loop on a float
+
+
+def scalar_loop(x):
+    for i in range(1000):
+        x = np.sin(x) * 1.01 + 0.1 * x
+    return x
+
+
+def scalar_loop_hand(x):
+    xs = []
+    for i in range(1000):
+        xs.append(x)
+        x = np.sin(x) * 1.01 + 0.1 * x
+    g = 1.0
+    for i in range(999, -1, -1):
+        g = g * (np.cos(xs[i]) * 1.01 + 0.1)
+    return g
+
+
+def scalar_loop_args(small=False):
+    return (0.7,)
+
+
+# ---------------------------------------------------------------------------------
+# c. tanh MLP, batch 32 in columns: x is (64, 32), b1 (H, 1), W2 (10, H), b2 (10, 1)
+
+
+def mlp(W1, b1, W2, b2, x):
+    h = np.tanh(W1 @ x + b1)
+    y = W2 @ h + b2
+    return np.sum(y * y)
+
+
+def mlp_hand(W1, b1, W2, b2, x):
+    h = np.tanh(W1 @ x + b1)
+    gy = 2.0 * (W2 @ h + b2)
+    gW2 = gy @ h.T
+    gb2 = gy.sum(axis=1, keepdims=True)
+    ga = (W2.T @ gy) * (1.0 - h * h)
+    gW1 = ga @ x.T
+    gb1 = ga.sum(axis=1, keepdims=True)
+    return gW1, gb1, gW2, gb2
+
+
+def mlp_args(hidden, n_in=64, n_out=10, batch=32):
+    def build(small=False):
+        H = min(hidden, 8) if small else hidden
+        d, o, b = (5, 3, 4) if small else (n_in, n_out, batch)
+        rng = np.random.default_rng(1)
+        return (rng.standard_normal((H, d)) / np.sqrt(d), 0.1 * rng.standard_normal((H, 1)),
+                rng.standard_normal((o, H)) / np.sqrt(H), 0.1 * rng.standard_normal((o, 1)),
+                rng.standard_normal((d, b)))
+    return build
+
+
+# ---------------------------------------------------------------------------------
+# d. the seed's while/if function on a scalar
+
+
+def while_if(a):
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    c = b if np.sum(b) > 0 else 100 * b
+    return c
+
+
+def while_if_hand(a):
+    b = a * 2
+    scale = 2.0
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+        scale = scale * 2.0
+    return scale if np.sum(b) > 0 else 100.0 * scale
+
+
+def while_if_args(small=False):
+    return (0.3,)
+
+
+# ---------------------------------------------------------------------------------
+# e. logistic regression: mean log-loss, gradient w.r.t. the weights
+
+
+def logreg(w, X, y):
+    z = X @ w
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def logreg_hand(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return X.T @ (p - y) / y.shape[0]
+
+
+def logreg_args(small=False):
+    n, d = (50, 5) if small else (1000, 20)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((n, d))
+    w_true = rng.standard_normal(d)
+    y = (X @ w_true + 0.5 * rng.standard_normal(n) > 0).astype(float)
+    return (0.1 * rng.standard_normal(d), X, y)
+
+
+# ---------------------------------------------------------------------------------
+# f. RNN unrolled over the rows of xs (50 steps), loss on the final state
+
+
+def rnn(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+def rnn_hand(Wh, Wx, xs, h0):
+    T, H = xs.shape[0], h0.shape[0]
+    hs = np.empty((T + 1, H))
+    hs[0] = h0
+    for t in range(T):
+        hs[t + 1] = np.tanh(Wh @ hs[t] + Wx @ xs[t])
+    ga = np.empty((T, H))       # adjoints of the pre-activations, one row per step
+    gh = 2.0 * hs[T]
+    WhT = Wh.T
+    for t in range(T - 1, -1, -1):
+        g = gh * (1.0 - hs[t + 1] * hs[t + 1])
+        ga[t] = g
+        gh = WhT @ g
+    return ga.T @ hs[:T], ga.T @ xs
+
+
+def rnn_args(small=False):
+    H, D, T = (4, 3, 5) if small else (32, 16, 50)
+    rng = np.random.default_rng(3)
+    return (rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, D)) / np.sqrt(D),
+            rng.standard_normal((T, D)), 0.5 * rng.standard_normal(H))
+
+
+# ---------------------------------------------------------------------------------
+# g. a ring of 64 masses and springs, 1000 leapfrog (kick-drift) steps; gradient of the
+#    sum of squared final positions w.r.t. the initial positions and the spring constant
+
+
+def spring(x0, v0, k):
+    x = x0
+    v = v0
+    for step in range(1000):
+        force = k * (np.roll(x, 1) + np.roll(x, -1) - 2 * x)
+        v = v + 0.01 * force
+        x = x + 0.01 * v
+    return np.sum(x * x)
+
+
+def spring_hand(x0, v0, k):
+    x = x0
+    v = v0
+    laps = []
+    for step in range(1000):
+        lap = np.roll(x, 1) + np.roll(x, -1) - 2 * x
+        laps.append(lap)
+        v = v + 0.01 * (k * lap)
+        x = x + 0.01 * v
+    gx = 2.0 * x
+    gv = np.zeros_like(v)
+    gk = 0.0
+    for step in range(999, -1, -1):
+        gv = gv + 0.01 * gx             # x = x + dt * v
+        ga = 0.01 * gv                  # v = v + dt * force
+        gk += np.dot(ga, laps[step])    # force = k * lap
+        gf = k * ga                     # the laplacian is symmetric
+        gx = gx + np.roll(gf, 1) + np.roll(gf, -1) - 2 * gf
+    return gx, gk
+
+
+def spring_args(small=False):
+    n = 8 if small else 64
+    rng = np.random.default_rng(4)
+    return (rng.standard_normal(n), np.zeros(n), 30.0)
+
+
+# ---------------------------------------------------------------------------------
+# Transformation-time only: a 20-line function (the "20-line function" target)
+
+
+def twenty_lines(W1, b1, W2, b2, x, target):
+    a1 = W1 @ x + b1
+    h1 = np.tanh(a1)
+    a2 = W2 @ h1 + b2
+    m = np.max(a2, axis=0, keepdims=True)
+    e = np.exp(a2 - m)
+    s = np.sum(e, axis=0, keepdims=True)
+    p = e / s
+    logp = np.log(p + 1e-12)
+    nll = -np.sum(target * logp, axis=0)
+    loss = np.mean(nll)
+    reg = 0.0
+    for W in (W1, W2):
+        reg = reg + np.sum(W * W)
+    if loss > 10.0:
+        loss = 10.0 + np.log1p(loss - 10.0)
+    total = loss + 1e-4 * reg
+    scale = np.sqrt(np.mean(h1 * h1)) + 1.0
+    total = total * scale
+    out = total / scale
+    return out
+
+
+TRANSFORM_ONLY = {"twenty_lines": (twenty_lines, (0, 1, 2, 3))}
+
+
+# ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    key: str
+    label: str
+    f: Callable
+    wrt: Union[int, Tuple[int, ...]]
+    hand: Callable
+    args: Callable[..., tuple]          # args(small=False) -> the inputs
+    loop: bool = False                  # report the gradient's peak memory
+    # peer name -> replacement for f in that peer's idiom (default: f with np swapped)
+    peers: Dict[str, Callable] = field(default_factory=dict)
+    note: Optional[str] = None
+
+    @property
+    def wrt_tuple(self) -> Tuple[int, ...]:
+        return self.wrt if isinstance(self.wrt, tuple) else (self.wrt,)
+
+
+CASES = [
+    Case("dot_4", "2*np.dot(x,x), n=4", twice_dot, 0, twice_dot_hand, twice_dot_args(4)),
+    Case("dot_1e3", "2*np.dot(x,x), n=1e3", twice_dot, 0, twice_dot_hand, twice_dot_args(1000)),
+    Case("dot_1e6", "2*np.dot(x,x), n=1e6", twice_dot, 0, twice_dot_hand,
+         twice_dot_args(1000000)),
+    Case("scalar_loop", "scalar loop, 1000 steps", scalar_loop, 0, scalar_loop_hand,
+         scalar_loop_args, loop=True),
+    Case("mlp_64", "tanh MLP 64 hidden, batch 32", mlp, (0, 1, 2, 3), mlp_hand, mlp_args(64)),
+    Case("mlp_512", "tanh MLP 512 hidden, batch 32", mlp, (0, 1, 2, 3), mlp_hand,
+         mlp_args(512)),
+    Case("while_if", "while/if (seed), scalar", while_if, 0, while_if_hand, while_if_args),
+    Case("logreg", "logistic regression 1000x20", logreg, 0, logreg_hand, logreg_args),
+    Case("rnn", "RNN 50 steps, H=32, D=16", rnn, (0, 1), rnn_hand, rnn_args, loop=True),
+    Case("spring", "spring ring 64, 1000 steps", spring, (0, 2), spring_hand, spring_args,
+         loop=True),
+]
+
+BY_KEY = {case.key: case for case in CASES}
+
+
+def as_tuple(g, wrt):
+    return tuple(g) if isinstance(wrt, tuple) else (g,)
+
+
+def compare(got, want, wrt, rtol=1e-6) -> Optional[str]:
+    """None if ``got`` equals the hand-written ``want`` (gradients for ``wrt``), else a
+    description of the first difference."""
+    got, want = as_tuple(got, wrt), as_tuple(want, wrt)
+    if len(got) != len(want):
+        return f"{len(got)} gradients, expected {len(want)}"
+    for i, (g, w) in zip(wrt if isinstance(wrt, tuple) else (wrt,), zip(got, want)):
+        g = np.asarray(g, dtype=float)
+        w = np.asarray(w, dtype=float)
+        if g.shape != w.shape:
+            return f"argument {i}: shape {g.shape}, expected {w.shape}"
+        atol = 1e-9 * max(1.0, float(np.max(np.abs(w))) if w.size else 1.0)
+        if not np.allclose(g, w, rtol=rtol, atol=atol):
+            err = float(np.max(np.abs(g - w)))
+            return f"argument {i}: max abs difference {err:.3g} (scale {np.max(np.abs(w)):.3g})"
+    return None
+
+
+def check_case(case: Case, small: bool = False) -> Optional[str]:
+    """Compare tangentlike's gradient of ``case.f`` with the hand-written one."""
+    import tangentlike as tl
+    args = case.args(small=small)
+    return compare(tl.grad(case.f, wrt=case.wrt)(*args), case.hand(*args), case.wrt)
