@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import sys
 import time
 import types
@@ -26,7 +27,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import cases as cases_mod  # noqa: E402
-from timing import measure  # noqa: E402
+from timing import measure_interleaved  # noqa: E402
 
 PEER_NAMES = ("autograd", "jax", "jax.jit", "torch", "tangent-ad")
 DISTRIBUTIONS = {"autograd": "autograd", "jax": "jax", "jax.jit": "jax", "torch": "torch",
@@ -227,8 +228,10 @@ def jit_child(key: str, min_time: float, repeat: int) -> dict:
     mismatch = cases_mod.compare(peer.to_numpy(result), case.hand(*args), case.wrt)
     if mismatch:
         return {"compile_s": compile_s, "mismatch": mismatch}
-    seconds = measure(lambda *a: block(jitted(*a)), inputs, min_time, repeat)
-    return {"compile_s": compile_s, "seconds": seconds}
+    samples = measure_interleaved({"jit": (lambda *a: block(jitted(*a)), inputs)}, min_time,
+                                  repeat)["jit"]
+    return {"compile_s": compile_s, "seconds": statistics.median(samples),
+            "best_seconds": min(samples)}
 
 
 if __name__ == "__main__":
