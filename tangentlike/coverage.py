@@ -18,16 +18,23 @@ import operator
 
 import numpy as np
 
+from .rules.registry import load_optional
 from .rules import registry
 
-# Where public spellings are looked up, in this order.
+# Where public spellings are looked up, in this order (scipy.special is added by
+# _namespaces() when it is installed, so that importing tangentlike never imports SciPy).
 NAMESPACES = [("numpy", np), ("numpy.linalg", np.linalg), ("math", math),
               ("operator", operator), ("", builtins)]
-try:
-    import scipy.special
-    NAMESPACES.append(("scipy.special", scipy.special))
-except ImportError:   # pragma: no cover - SciPy is optional
-    pass
+
+
+def _namespaces() -> list:
+    if not any(name == "scipy.special" for name, _ in NAMESPACES):
+        try:
+            import scipy.special
+            NAMESPACES.append(("scipy.special", scipy.special))
+        except ImportError:   # pragma: no cover - SciPy is optional
+            pass
+    return NAMESPACES
 
 
 def supported(constants: bool = False) -> dict:
@@ -40,6 +47,8 @@ def supported(constants: bool = False) -> dict:
     differentiated code but carry no derivative (``numpy.shape``, ``numpy.argmax``,
     comparisons, ...), each mapped to ``{"constant"}``.
     """
+    load_optional()
+    _namespaces()
     if constants:
         return {name: {"constant"} for obj in list(registry.NONDIFF)
                 for name in public_names(obj, registry.NONDIFF[obj])}

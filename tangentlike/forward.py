@@ -14,7 +14,6 @@ shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
 """
 from __future__ import annotations
 
-import copy
 
 import gast
 import numpy as np
@@ -25,7 +24,7 @@ from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import broadcast_like, zeros_like
-from .template import drop_zeros, instantiate, is_zero, zero
+from .template import clone, drop_zeros, instantiate, is_zero, zero
 
 
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
@@ -92,7 +91,7 @@ class _Forward:
         if isinstance(atom, gast.Name):
             return self.zeros_like(atom.id)
         helper = self.binder.name_for("zeros_like", zeros_like)
-        return gast.Call(func=_load(helper), args=[copy.deepcopy(atom)], keywords=[])
+        return gast.Call(func=_load(helper), args=[clone(atom)], keywords=[])
 
     def function(self, name, seed, body) -> gast.FunctionDef:
         user = self.fn.parsed.node.args
@@ -102,7 +101,7 @@ class _Forward:
         kwonly = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
                   for a in user.kwonlyargs]
         args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=kwonly,
-                              kw_defaults=[copy.deepcopy(v) for v in user.kw_defaults],
+                              kw_defaults=[clone(v) for v in user.kw_defaults],
                               kwarg=None, defaults=[])
         fdef = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
@@ -126,34 +125,34 @@ class _Forward:
     def statement(self, stmt) -> list:
         array = written(stmt)
         if array is not None:   # y[i] = v  ->  dy[i] = dv
-            out = [copy.deepcopy(stmt)]
+            out = [clone(stmt)]
             if self.activity.is_active(array):
                 value = stmt.value
                 tangent = _load(self.tan(value.id)) if self.carries(value) else \
                     gast.Constant(value=0.0, kind=None)
                 out.append(gast.Assign(targets=[gast.Subscript(
-                    value=_load(self.tan(array)), slice=copy.deepcopy(stmt.targets[0].slice),
+                    value=_load(self.tan(array)), slice=clone(stmt.targets[0].slice),
                     ctx=gast.Store())], value=tangent, type_comment=None))
             return out
         if isinstance(stmt, gast.Assign):
-            return [copy.deepcopy(stmt)] + self.tangent(stmt)
+            return [clone(stmt)] + self.tangent(stmt)
         lst = appended(stmt)
         if lst is not None and self.activity.is_active(lst):   # dlst.append(dv)
             value = stmt.value.args[0]
             tangent = _load(self.tan(value.id)) if self.carries(value) else self.output(value)
             push = gast.Call(func=gast.Attribute(value=_load(self.tan(lst)), attr="append",
                                                  ctx=gast.Load()), args=[tangent], keywords=[])
-            return [copy.deepcopy(stmt), gast.Expr(value=push)]
+            return [clone(stmt), gast.Expr(value=push)]
         if isinstance(stmt, gast.If):
-            return [gast.If(test=copy.deepcopy(stmt.test), body=self.block(stmt.body),
+            return [gast.If(test=clone(stmt.test), body=self.block(stmt.body),
                             orelse=self.block(stmt.orelse))]
         if isinstance(stmt, gast.For):
-            return [gast.For(target=copy.deepcopy(stmt.target), iter=copy.deepcopy(stmt.iter),
+            return [gast.For(target=clone(stmt.target), iter=clone(stmt.iter),
                              body=self.block(stmt.body), orelse=[], type_comment=None)]
         if isinstance(stmt, gast.While):
-            return [gast.While(test=copy.deepcopy(stmt.test), body=self.block(stmt.body),
+            return [gast.While(test=clone(stmt.test), body=self.block(stmt.body),
                                orelse=[])]
-        return [copy.deepcopy(stmt)]
+        return [clone(stmt)]
 
     def tangent_call(self, value, result) -> list:
         """``dy = dgda_b_jvp(a, b, (da, db))``: the callee's own derived jvp (calls.py)."""
@@ -161,9 +160,9 @@ class _Forward:
         helper = derived_call(self, site, "jvp", value)
         tangents = gast.Tuple(elts=[_load(self.tan(site.positional[i].id)) for i in site.active],
                               ctx=gast.Load())
-        call = gast.Call(func=helper, args=[copy.deepcopy(a) for a in site.positional]
+        call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [tangents],
-                         keywords=[gast.keyword(arg=k, value=copy.deepcopy(v))
+                         keywords=[gast.keyword(arg=k, value=clone(v))
                                    for k, v in site.keywords.items()])
         return [_assign(result, call)]
 

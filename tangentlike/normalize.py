@@ -30,7 +30,6 @@ Anything outside this language raises :class:`TransformError` at the user's line
 from __future__ import annotations
 
 import builtins
-import copy
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -44,6 +43,7 @@ from .exits import lower_exits
 from .naming import GlobalBinder, Namer, names_in
 from .parse import MISSING, Parsed, resolve_static
 from .runtime import astype, no_grad, zeros_like
+from .template import clone
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -256,7 +256,7 @@ class _Normalizer:
                 if p not in defaults:
                     raise self.error(f"`{fdef.name}` is called without its argument `{p}`", node)
                 bound[p] = defaults[p]
-        body = copy.deepcopy(fdef.body)
+        body = clone(fdef.body)
         local = set(params + keyword_only) | _assigned_names(body)
         renames = {name: self.namer.fresh(name) for name in sorted(local)}
         body = lower_exits(body, self.namer, fdef)

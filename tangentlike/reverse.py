@@ -36,7 +36,6 @@ Every generated statement carries ``.origin`` (the user's statement) and ``.phas
 from __future__ import annotations
 
 import builtins
-import copy
 import operator
 
 import gast
@@ -51,7 +50,7 @@ from .normalize import BINOPS, UNARYOPS, Normalized
 from .shapeclass import shape_classes
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
                       unbroadcast, zero_at, zeros_like)
-from .template import instantiate
+from .template import clone, instantiate
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -133,9 +132,9 @@ class _Reverse:
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
             check = gast.Expr(value=gast.Call(
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
-                args=[copy.deepcopy(ret.value)], keywords=[]))
+                args=[clone(ret.value)], keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
-        value = copy.deepcopy(ret.value)
+        value = clone(ret.value)
         if self.mode == "value_and_grad" and (set(self.activity.active) - self.single
                                               or saved):
             # the adjoint restores overwritten values: keep the result from before it
@@ -169,7 +168,7 @@ class _Reverse:
         posargs = user.posonlyargs + user.args
         params = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
                   for a in posargs]
-        defaults = [copy.deepcopy(v) for v in user.defaults]
+        defaults = [clone(v) for v in user.defaults]
         seed_param = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
         if self.mode == "vjp":
             defaults = []   # the seed is required and comes last
@@ -180,7 +179,7 @@ class _Reverse:
         kwonly = [gast.Name(id=a.id, ctx=gast.Param(), annotation=None, type_comment=None)
                   for a in user.kwonlyargs]
         args = gast.arguments(args=params, posonlyargs=[], vararg=None, kwonlyargs=kwonly,
-                              kw_defaults=[copy.deepcopy(v) for v in user.kw_defaults],
+                              kw_defaults=[clone(v) for v in user.kw_defaults],
                               kwarg=None, defaults=defaults)
         fdef = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[],
                                 returns=None, type_comment=None, type_params=[])
@@ -315,14 +314,14 @@ class _Reverse:
             value = stmt.value
             if isinstance(value, gast.Name) and value.id in self.activity.varied:
                 part = gast.Call(func=_load(self.binder.name_for("part", part_of)),
-                                 args=[badj, copy.deepcopy(index)], keywords=[])
+                                 args=[badj, clone(index)], keywords=[])
                 shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
-                                   args=[part, copy.deepcopy(value)], keywords=[])
+                                   args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
             cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
-                                args=[copy.deepcopy(badj), copy.deepcopy(index)], keywords=[])
+                                args=[clone(badj), clone(index)], keywords=[])
             out.append(_assign(self.adj(array), cleared))
-        restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=copy.deepcopy(
+        restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=clone(
             stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
         restore.keep = True
         self.writes_seen = True
@@ -415,7 +414,7 @@ class _Reverse:
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
         def dname(param):
-            return copy.deepcopy(seed) if param == result_param else None
+            return clone(seed) if param == result_param else None
 
         def write(param, expr):
             return self.accumulate(bind[param], expr)
@@ -434,9 +433,9 @@ class _Reverse:
             return []
         helper = derived_call(self, site, "vjp", value)
         parts = [self.namer.fresh("b" + site.positional[i].id + "_") for i in site.active]
-        call = gast.Call(func=helper, args=[copy.deepcopy(a) for a in site.positional]
+        call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [_load(result)],
-                         keywords=[gast.keyword(arg=k, value=copy.deepcopy(v))
+                         keywords=[gast.keyword(arg=k, value=clone(v))
                                    for k, v in site.keywords.items()])
         target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
         out = [gast.Assign(targets=[target], value=call, type_comment=None)]
@@ -461,7 +460,7 @@ class _Reverse:
         self.written = after_body | after_else
         if not body and not orelse:
             return []
-        return [gast.If(test=copy.deepcopy(stmt.test), body=body or [gast.Pass()],
+        return [gast.If(test=clone(stmt.test), body=body or [gast.Pass()],
                         orelse=orelse)]
 
     def zero_of_adjoint(self, adjoint_name):
@@ -506,10 +505,10 @@ class _Reverse:
         if not body:
             return inits + restore
         if getattr(stmt.iter, "callee", None) is builtins.reversed:   # reversed(range(...))
-            iterator = copy.deepcopy(stmt.iter.args[0])
+            iterator = clone(stmt.iter.args[0])
         else:
             reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
-            iterator = gast.Call(func=reversed_name, args=[copy.deepcopy(stmt.iter)],
+            iterator = gast.Call(func=reversed_name, args=[clone(stmt.iter)],
                                  keywords=[])
         loop = gast.For(target=_store(index), iter=iterator, body=body, orelse=[],
                         type_comment=None)
@@ -554,7 +553,7 @@ class _Reverse:
     def primal(self, stmt, saved) -> list:
         array = written(stmt)
         if array is not None:   # save the elements about to be overwritten
-            old = gast.Subscript(value=_load(array), slice=copy.deepcopy(stmt.targets[0].slice),
+            old = gast.Subscript(value=_load(array), slice=clone(stmt.targets[0].slice),
                                  ctx=gast.Load())
             np_name = self.binder.name_for("np", np)
             saved_copy = gast.Call(func=gast.Attribute(value=_load(np_name), attr="copy",
@@ -562,19 +561,19 @@ class _Reverse:
             push = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=_load(self.stack), attr="append", ctx=gast.Load()), args=[saved_copy],
                 keywords=[]))
-            return [push, copy.deepcopy(stmt)]
+            return [push, clone(stmt)]
         if isinstance(stmt, gast.Assign):
             name = stmt.targets[0].id
             save = [_push(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
                 else []
-            return save + [copy.deepcopy(stmt)]
+            return save + [clone(stmt)]
         if isinstance(stmt, gast.If):
-            return [gast.If(test=copy.deepcopy(stmt.test),
+            return [gast.If(test=clone(stmt.test),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=self.primal_block(stmt.orelse, saved))]
         if isinstance(stmt, gast.For):
             save = [_push(self.stack, stmt.target.id)] if stmt.target.id in saved else []
-            loop = gast.For(target=copy.deepcopy(stmt.target), iter=copy.deepcopy(stmt.iter),
+            loop = gast.For(target=clone(stmt.target), iter=clone(stmt.iter),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=[], type_comment=None)
             return save + [loop]
@@ -582,15 +581,15 @@ class _Reverse:
             counter = stmt.trips
             body = self.primal_block(stmt.body, saved)
             if counter is None:
-                return [gast.While(test=copy.deepcopy(stmt.test), body=body, orelse=[])]
+                return [gast.While(test=clone(stmt.test), body=body, orelse=[])]
             body.append(_assign(counter, gast.BinOp(left=_load(counter), op=gast.Add(),
                                                     right=gast.Constant(value=1, kind=None))))
             out = [_assign(counter, gast.Constant(value=0, kind=None)),
-                   gast.While(test=copy.deepcopy(stmt.test), body=body, orelse=[])]
+                   gast.While(test=clone(stmt.test), body=body, orelse=[])]
             if counter in self.trip_counters:
                 out.append(_push(self.stack, counter))
             return out
-        return [copy.deepcopy(stmt)]
+        return [clone(stmt)]
 
     def resolve_restores(self, saved):
         for marker, name in self.restores:

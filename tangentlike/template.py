@@ -16,6 +16,7 @@ rule can specialise on ``axis=None`` without leaving the test in generated code.
 """
 from __future__ import annotations
 
+import ast
 import copy
 import inspect
 import linecache
@@ -24,6 +25,20 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import gast
+
+
+def clone(node):
+    """A deep copy of a syntax tree (fields copied, other attributes shared): much
+    faster than copy.deepcopy, which the passes would otherwise spend most time in."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    for name in node._fields:
+        setattr(new, name, clone(getattr(node, name, None)))
+    return new
 
 
 class _Derivative:
@@ -87,18 +102,19 @@ _parsed_files: dict = {}
 
 def _definition(func) -> gast.FunctionDef:
     """The ``def`` of a rule, found in its whole module's syntax tree (inspect's block
-    finder cuts some decorated functions short on Python 3.9)."""
+    finder cuts some decorated functions short on Python 3.9). The module is parsed
+    once by the standard library; only the one definition is converted to gast."""
     code = func.__code__
     lines = linecache.getlines(code.co_filename)
     if lines:
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
-            tree = _parsed_files[code.co_filename] = gast.parse("".join(lines))
-        for node in gast.walk(tree):
-            if isinstance(node, gast.FunctionDef) and node.name == func.__name__ and (
+            tree = _parsed_files[code.co_filename] = ast.parse("".join(lines))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == func.__name__ and (
                     node.lineno == code.co_firstlineno
                     or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
-                return node
+                return gast.ast_to_gast(node)
     return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
 
 
@@ -125,7 +141,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
     simplify = simplify or (lambda e: e)
-    body = copy.deepcopy(template.body)
+    body = clone(template.body)
     params = set(template.names)
     local_names = {}
     out = []
@@ -243,12 +259,12 @@ class _Substitute(gast.NodeTransformer):
             expr = self.dname(param)
             if expr is None:
                 raise ValueError(f"template reads d[{param}], which is not available")
-            return copy.deepcopy(expr)
+            return clone(expr)
         return self.generic_visit(node)
 
     def visit_Name(self, node):
         if node.id in self.params:
-            return copy.deepcopy(self.bind[node.id])
+            return clone(self.bind[node.id])
         if node.id in self.local_names:
             if self.local_names[node.id] == ZERO_NAME:
                 return zero()
@@ -303,7 +319,7 @@ def static_value(expr, bind: dict) -> Any:
             env[node.id] = bound.value
         elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
             return _UNKNOWN
-    tree = gast.Expression(body=copy.deepcopy(expr))
+    tree = gast.Expression(body=clone(expr))
     code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
     return eval(code, {"__builtins__": {}}, env)
 

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from tangentlike.rules import RULES
+from tangentlike.rules import RULES, load_optional
+
+load_optional()   # SciPy's rules, when SciPy is installed, are walked too
 from util import make_function
 
 

@@ -8,6 +8,7 @@ listed too: their results are constants.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -96,11 +97,28 @@ def nondifferentiable(*primitives) -> None:
         NONDIFF[prim] = qualified_name(prim)
 
 
+_optional_loaded = False
+
+
+def load_optional(force: bool = True) -> None:
+    """Register the rules of optional libraries (SciPy). With ``force=False`` only if
+    the library is already imported (then the user's code may be calling it)."""
+    global _optional_loaded
+    if _optional_loaded or (not force and "scipy.special" not in sys.modules):
+        return
+    _optional_loaded = True
+    from . import special  # noqa: F401  (registers on import)
+
+
 def lookup(obj: Any) -> Optional[Rule]:
     try:
-        return RULES.get(obj)
+        rule = RULES.get(obj)
     except TypeError:  # unhashable
         return None
+    if rule is None and not _optional_loaded:
+        load_optional(force=False)
+        rule = RULES.get(obj)
+    return rule
 
 
 def is_nondifferentiable(obj: Any) -> bool:
