@@ -47,7 +47,7 @@ from .analyze import (Activity, appended, assignments, dependencies, list_variab
 from .calls import bind_call, derived_call, is_user_function
 from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .shapeclass import shape_classes
+from .shapeclass import SCALAR, shape_classes
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
                       unbroadcast, zero_at, zeros_like)
 from .template import clone, instantiate
@@ -224,6 +224,19 @@ class _Reverse:
                 and not rhs.keywords and len(rhs.args) == 1)
 
     # -- seeds and results ----------------------------------------------------------
+    def representative(self, name):
+        """An expression with the same shape as variable ``name`` that is always at hand:
+        a parameter of its shape class that is never reassigned, or 0.0 for a scalar.
+        Reading it instead of ``name`` where only the shape matters spares saving and
+        even computing ``name``. None when there is none."""
+        key = self.classes.get(name)
+        if key == SCALAR:
+            return gast.Constant(value=0.0, kind=None)
+        if key is not None and key[0] == "param" and key[1] in self.single \
+                and key[1] != name:
+            return _load(key[1])
+        return None
+
     def seed_name(self, value) -> str:
         if isinstance(value, gast.Name):
             if (value.id not in self.fn.params and value.id in self.single
@@ -420,7 +433,9 @@ class _Reverse:
             return self.accumulate(bind[param], expr)
 
         def simplify(expr):
-            return drop_unbroadcast(expr, unbroadcast_name, same_shape)
+            expr = drop_unbroadcast(expr, unbroadcast_name, same_shape)
+            return _ShapeOnly(unbroadcast_name, self.binder.name_for("np", np),
+                              self.representative).visit(expr)
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
@@ -699,6 +714,31 @@ class _DropUnbroadcast(gast.NodeTransformer):
                 and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
                 and node.args[1].id in self.same_shape):
             return node.args[0]
+        return node
+
+
+class _ShapeOnly(gast.NodeTransformer):
+    """In ``unbroadcast(g, x)`` and ``np.shape(x)`` only x's shape matters: read a
+    representative of x's shape class instead (see _Reverse.representative)."""
+
+    def __init__(self, unbroadcast_name, np_name, representative):
+        self.unbroadcast_name, self.np_name = unbroadcast_name, np_name
+        self.representative = representative
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, gast.Name) and func.id == self.unbroadcast_name:
+            position = 1
+        elif (isinstance(func, gast.Attribute) and func.attr == "shape"
+              and isinstance(func.value, gast.Name) and func.value.id == self.np_name):
+            position = 0
+        else:
+            return node
+        if len(node.args) > position and isinstance(node.args[position], gast.Name):
+            other = self.representative(node.args[position].id)
+            if other is not None:
+                node.args[position] = other
         return node
 
 

@@ -20,9 +20,9 @@ def ddcubicdxdx(x, bout=1.0, bbx_1=1.0):
     # adjoint of dcubicdx:10: bx = bx + bout * 3 * x ** 2
     bbx = unbroadcast(bbx_1, bx)
     bt6 = unbroadcast(bbx_1, t6)
-    bt5 = unbroadcast(bt6 * t4, t5)
+    bt5 = unbroadcast(bt6 * t4, x)
     bx_2 = bt5 * 2 * x
     # adjoint of dcubicdx:9: bx = bout * np.cos(x)
-    bt3 = unbroadcast(bbx * bout, t3)
+    bt3 = unbroadcast(bbx * bout, x)
     bx_2 = bx_2 + -bt3 * np.sin(x)
     return bx_2

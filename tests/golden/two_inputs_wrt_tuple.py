@@ -5,7 +5,7 @@ def dtwo_inputsdx_y(x, y, bout=1.0):
     # adjoint of golden_functions.py:22: return np.sum(z)
     bz = np.full(np.shape(z), bout)
     # adjoint of golden_functions.py:21: z = np.sin(x) * y
-    bt1 = unbroadcast(bz * y, t1)
+    bt1 = unbroadcast(bz * y, x)
     by = unbroadcast(bz * t1, y)
     bx = bt1 * np.cos(x)
     return (bx, by)

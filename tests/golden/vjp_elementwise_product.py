@@ -3,6 +3,6 @@ def delementwise_productdx_y(x, y, bout):
     t1 = np.exp(y)
     # adjoint of golden_functions.py:37: return x * np.exp(y)
     bx = unbroadcast(bout * t1, x)
-    bt1 = unbroadcast(bout * x, t1)
+    bt1 = unbroadcast(bout * x, y)
     by = bt1 * t1
     return (bx, by)
