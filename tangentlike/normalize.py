@@ -660,7 +660,7 @@ class _Normalizer:
         return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
 
     def expr_Subscript(self, node):
-        value = self.atom(node.value)
+        value = self.frozen(self.atom(node.value))
         return gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
 
     def index(self, node):
@@ -715,6 +715,10 @@ class _Normalizer:
         if callee is MISSING:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
+        if callee in (eval, exec, compile, globals, locals, vars):
+            raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
+                             "supported: the code it runs is invisible to the derivative",
+                             node, hint="write the computation as ordinary code")
         for arg in node.args:
             if isinstance(arg, gast.Starred):
                 raise self.error("`*args` in a call is not supported", node,

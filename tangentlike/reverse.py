@@ -393,6 +393,8 @@ class _Reverse:
             out = []
             for i, elt in enumerate(value.elts):
                 index = gast.Constant(value=i, kind=None)
+                if target in self.lists:   # its adjoint stack covers the last elements
+                    index = gast.Constant(value=i - len(value.elts), kind=None)
                 if target in self.lists or result in self.zero_padded:
                     # a stack of adjoints may be empty, an adjoint may still be 0.0
                     item = gast.Call(func=_load(self.binder.name_for("part", part_of)),

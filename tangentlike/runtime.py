@@ -129,8 +129,14 @@ def add_grads(a, b):
         return list(b)
     if isinstance(b, list) and not b:
         return a
+    if isinstance(a, list) and isinstance(b, (tuple, list)) and len(a) != len(b):
+        # a stack of adjoints covers the last elements of its list: align on the right
+        n = max(len(a), len(b))
+        a = [0.0] * (n - len(a)) + list(a)
+        b = [0.0] * (n - len(b)) + list(b)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return type(a)(add_grads(x, y) for x, y in zip(a, b))
+        out = [add_grads(x, y) for x, y in zip(a, b)]
+        return out if isinstance(a, list) else tuple(out)
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: add_grads(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
                 for k in {**a, **b}}
@@ -144,8 +150,8 @@ def part_of(g, index):
     adjoints that never received this entry."""
     if isinstance(g, float):
         return g
-    if isinstance(g, list) and isinstance(index, int) and index >= len(g):
-        return 0.0
+    if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
+        return 0.0   # a stack of adjoints holds the entries of the last elements only
     return g[index]
 
 
