@@ -1,0 +1,561 @@
+"""Regression cases: failures found by the random-program test (tests/test_random_programs.py)
+and while cataloguing errors, minimized by hand.
+
+Most were fixed while this file was written (commit 7a1b219); their comment says what
+the bug was. A case marked ``xfail(strict=True, reason="BUG: ...")`` is a library bug not
+fixed yet: the test states the right answer, so it starts passing (and the strict xfail
+turns into a failure) the day the bug is fixed; then remove the mark and the matching entry of
+``KNOWN_BUGS`` in test_random_programs.py, so the random programs exercise that
+construct again.
+"""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import make_function
+
+X3 = np.array([0.3, -0.6, 0.9])
+
+
+def bug(reason):
+    return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
+
+
+# -- value_and_grad returns a restored (stale) value ------------------------------------
+def result_reassigned_in_loop(x):
+    y = x
+    for i in range(3):
+        y = y * x
+    return y
+
+
+def result_reassigned_in_branch(x):
+    y = x * 2.0
+    if x > 0:
+        y = y * x
+    return y
+
+
+def early_return_then_fallthrough(x):
+    if x > 0:
+        return np.sin(x)
+    return x * 3.0
+
+
+# Was a bug (fixed in 7a1b219): value_and_grad returns the value the adjoint restored from
+# the stack (the value before the last overwrite), not the function's result
+@pytest.mark.parametrize("f,x", [(result_reassigned_in_loop, 2.0),
+                                 (result_reassigned_in_branch, 2.0)],
+                         ids=["loop", "branch"])
+def test_value_and_grad_value_of_an_overwritten_result(f, x):
+    value, _ = tl.value_and_grad(f)(x)
+    assert value == f(x)
+
+
+def early_return_not_taken(x, s):
+    if s > 2.0:
+        return np.exp(np.sin(x if s < 0.5 else s))
+    return s
+
+
+# Was a bug (fixed in 7a1b219): value_and_grad of a function whose early return is not
+# taken returns None: the `result` temporary is popped back to its initial value by the
+# adjoint
+def test_value_and_grad_with_untaken_early_return():
+    value, _ = tl.value_and_grad(early_return_not_taken, wrt=(0, 1))(1.0, 0.5)
+    assert value == 0.5
+
+
+def test_value_and_grad_with_taken_early_return_is_right():
+    for x in (0.5, -0.5):
+        value, grad = tl.value_and_grad(early_return_then_fallthrough)(x)
+        assert value == early_return_then_fallthrough(x)
+
+
+# -- a negative constant base of a power ------------------------------------------------
+def negative_constant_squared(x):
+    return x * (-0.7) ** 2
+
+
+def negative_constant_squared_plus(x):
+    return (-0.7) ** 2 + x
+
+
+# Was a bug (fixed in 7a1b219): (-0.7) ** 2 is emitted as `-0.7 ** 2` (= -0.49) in reverse
+# mode: silently wrong gradient
+def test_grad_of_negative_constant_power():
+    assert np.isclose(tl.grad(negative_constant_squared)(1.0), 0.49)
+
+
+# Was a bug (fixed in 7a1b219): (-0.7) ** 2 is emitted as `-0.7 ** 2`: value_and_grad
+# returns the wrong value
+def test_value_of_negative_constant_power():
+    value, _ = tl.value_and_grad(negative_constant_squared_plus)(0.0)
+    assert np.isclose(value, 0.49)
+
+
+def test_forward_mode_of_negative_constant_power_is_right():
+    assert np.isclose(tl.jvp(negative_constant_squared)(1.0, 1.0), 0.49)
+
+
+# -- a scalar zero adjoint reaches a rule that indexes it -------------------------------
+def array_of_list_in_untaken_branch(x):
+    z = np.array([x, x])
+    if x > 0.0:
+        y = 1.0
+    else:
+        y = np.sum(z)
+    return y
+
+
+def stack_of_list_in_untaken_branch(x):
+    z = np.stack([x, x])
+    if x > 0.0:
+        y = 1.0
+    else:
+        y = np.sum(z)
+    return y
+
+
+# Was a bug (fixed in 7a1b219): np.array([...]) whose adjoint is the scalar 0.0 (its
+# branch was not taken): IndexError 'array is 0-dimensional' in the generated adjoint
+def test_array_of_list_unused_on_the_taken_path():
+    assert tl.grad(array_of_list_in_untaken_branch)(0.5) == 0.0
+
+
+# Was a bug (fixed in 7a1b219): np.stack([...]) whose adjoint is the scalar 0.0 (its
+# branch was not taken): IndexError 'tuple index out of range' in the generated adjoint
+def test_stack_of_list_unused_on_the_taken_path():
+    assert tl.grad(stack_of_list_in_untaken_branch)(0.5) == 0.0
+
+
+def test_array_of_list_used_on_the_taken_path_is_right():
+    assert tl.grad(array_of_list_in_untaken_branch)(-0.5) == 2.0
+
+
+def overwritten_in_branch_then_indexed(x, c):
+    if c:
+        x = np.ones(3)
+    return x[0] + np.sum(x)
+
+
+# Was a bug (fixed in 7a1b219): second order: vjp of the vjp with respect to the seed,
+# after the input is overwritten in a branch, indexes a scalar 0.0 adjoint (TypeError
+# 'float' object is not subscriptable, in the generated code)
+def test_second_order_wrt_seed_of_indexed_overwritten_input():
+    first = tl.vjp(overwritten_in_branch_then_indexed, wrt=(0,))
+    bx, bseed = tl.vjp(first, wrt=(0, 2))(X3, True, 1.0, (np.ones(3),))
+    np.testing.assert_allclose(bx, np.zeros(3))
+    assert bseed == 0.0
+
+
+def test_second_order_wrt_seed_of_indexed_input_not_overwritten_is_right():
+    first = tl.vjp(overwritten_in_branch_then_indexed, wrt=(0,))
+    bx, bseed = tl.vjp(first, wrt=(0, 2))(X3, False, 1.0, (np.ones(3),))
+    np.testing.assert_allclose(bx, np.zeros(3))
+    assert np.isclose(bseed, 4.0)
+
+
+# -- higher order through generated code -------------------------------------------------
+def ternary_with_constant_branch(x, n):
+    y = 1.5 if n < 2 else x
+    return y * x
+
+
+# Was a bug (fixed in 7a1b219): grad(grad(f)) when f has a ternary with a constant branch:
+# the first derivative contains `if t: pass`, and reverse.py fails with AttributeError
+# "'Pass' object has no attribute 'origin'\
+@pytest.mark.parametrize("n,expected", [(3, 2.0), (1, 0.0)])
+def test_second_order_through_ternary_with_constant_branch(n, expected):
+    assert tl.grad(tl.grad(ternary_with_constant_branch))(0.5, n) == expected
+
+
+def list_literal_then_append(s):
+    values = [s]
+    values.append(s)
+    return s + np.sum(np.array(values))
+
+
+# Was a bug (fixed in 7a1b219): second order of a list literal extended by append: the
+# adjoint of the literal reads bL[0] of an empty adjoint list (IndexError 'list index out
+# of range')
+def test_second_order_of_list_literal_then_append():
+    assert tl.grad(tl.grad(list_literal_then_append))(0.5) == 0.0
+
+
+def element_write_in_loop(x):
+    for i in range(2):
+        z = np.zeros(3)
+        z[2] = x
+    return np.sum(z) * x
+
+
+# Was a bug (fixed in 7a1b219): second order of element writes inside a loop: the first
+# derivative restores `z = stack.pop()` and then `z[2] = stack.pop()`, which the library
+# refuses to differentiate ('assignment into `z`, an array this function did not create',
+# reported at a line of the generated code)
+def test_second_order_of_element_write_in_loop():
+    assert tl.grad(tl.grad(element_write_in_loop))(0.5) == 2.0
+
+
+def test_first_order_of_element_write_in_loop_is_right():
+    tl.check_grads(element_write_in_loop, (0.5,), order=1)
+
+
+def stack_then_append(x):
+    rows = [x]
+    t = np.stack(rows)
+    rows.append(x * 2.0)
+    return np.sum(t)
+
+
+# Was a bug (fixed in 7a1b219): np.stack(L) followed by L.append(...): the adjoint of
+# np.stack sees the list as it is after the append (ValueError 'cannot reshape array of
+# size 0 into shape (3,)')
+def test_stack_of_a_list_appended_afterwards():
+    np.testing.assert_allclose(tl.grad(stack_then_append)(X3), np.ones(3))
+
+
+def test_array_of_a_list_appended_afterwards_is_right():
+    def array_then_append(x):
+        rows = [x]
+        t = np.array(rows)
+        rows.append(x * 2.0)
+        return np.sum(t)
+
+    np.testing.assert_allclose(tl.grad(array_then_append)(X3), np.ones(3))
+
+
+def accumulate_in_loop_then_write(x):
+    z = np.zeros(3)
+    for i in range(2):
+        z = z + x
+    z[1] = x[0]
+    return np.sum(z * z)
+
+
+def reassign_in_branch_then_write(x, c):
+    z = x.copy()
+    if c:
+        z = z + 1.0
+    z[1:] = x[:2]
+    return np.sum(z * z)
+
+
+# Was a bug (fixed in 7a1b219): `z = z + x` inside a loop makes z count as an array the
+# function did not create: the element write after the loop is refused with a
+# TransformError
+def test_element_write_after_reassignment_in_loop():
+    tl.check_grads(accumulate_in_loop_then_write, (X3,), order=2)
+
+
+# Was a bug (fixed in 7a1b219): `z = z + 1.0` inside a branch makes z count as an array
+# the function did not create: the element write after the branch is refused with a
+# TransformError
+@pytest.mark.parametrize("c", [True, False])
+def test_element_write_after_reassignment_in_branch(c):
+    tl.check_grads(reassign_in_branch_then_write, (X3, c), order=2)
+
+
+def test_element_write_after_reassignment_in_straight_line_is_right():
+    def f(x):
+        z = x.copy()
+        z = z + 1.0
+        z[1:] = x[:2]
+        return np.sum(z * z)
+
+    tl.check_grads(f, (X3,), order=2, modes="rev")
+
+
+# -- forward mode: a tangent shared by copy propagation is written into ------------------
+def write_into_shifted_input(x):
+    z = x + 1.0
+    z[1] = 5.0
+    return np.sum(z * z) + np.sum(x * x)
+
+
+# Was a bug (fixed in 7a1b219): forward mode: the tangent of `z = x + 1.0` is `dz = dx`
+# (the same array), so the tangent of the element write `dz[1] = 0.0` writes into dx:
+# silently wrong JVP (5.6 instead of 6.0) and the caller's tangent array is modified
+def test_jvp_of_write_into_array_whose_tangent_is_the_inputs():
+    v = np.ones(3)
+    expected = float(np.dot(tl.grad(write_into_shifted_input)(X3), v))
+    assert np.isclose(tl.jvp(write_into_shifted_input)(X3, v), expected)
+
+
+# Was a bug (fixed in 7a1b219): forward mode: `dz = dx` then `dz[1] = 0.0` modifies the
+# tangent array the caller passed
+def test_jvp_does_not_modify_the_callers_tangent():
+    v = np.ones(3)
+    tl.jvp(write_into_shifted_input)(X3, v)
+    np.testing.assert_array_equal(v, np.ones(3))
+
+
+def write_into_shifted_copy(x):
+    z = x.copy()
+    z = z + 1.0
+    z[1:] = x[:2]
+    return np.sum(z * z)
+
+
+# Was a bug (fixed in 7a1b219): forward over forward of an element write after `z = z +
+# 1.0`: the first jvp writes into `dz_1`, an alias it made of `dz`, and the second jvp
+# refuses it ('assignment into `dz_1`, an array this function did not create')
+def test_forward_over_forward_of_write_after_shift():
+    tl.check_grads(write_into_shifted_copy, (X3,), order=2, modes="fwd")
+
+
+def test_reverse_mode_of_write_into_array_whose_tangent_is_the_inputs_is_right():
+    tl.check_grads(write_into_shifted_input, (X3,), order=2, modes="rev")
+    seed = np.ones(3)
+
+    def returns_written(x):
+        z = x * 2.0
+        z[1] = 5.0
+        return z
+
+    np.testing.assert_allclose(tl.vjp(returns_written)(X3, seed), [2.0, 0.0, 2.0])
+    np.testing.assert_array_equal(seed, np.ones(3))
+
+
+# -- a recursive function differentiated directly -----------------------------------------
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+# Was a bug (fixed in 7a1b219): tl.grad of a recursive function itself: the recursive call
+# is made to the grad-mode derivative (which returns a float) where a vjp-mode result is
+# unpacked (TypeError 'cannot unpack non-iterable float object')
+def test_grad_of_a_recursive_function():
+    assert np.isclose(tl.grad(power)(0.5, 3), 0.75)
+
+
+# Was a bug (fixed in 7a1b219): tl.vjp (scalar wrt) of a recursive function itself:
+# TypeError 'cannot unpack non-iterable float object'
+def test_vjp_of_a_recursive_function():
+    assert np.isclose(tl.vjp(power)(0.5, 3, 1.0), 0.75)
+
+
+# Was a bug (fixed in 7a1b219): tl.jvp of a recursive function itself: the recursive call
+# returns a tuple where a tangent is expected (TypeError "can't multiply sequence by non-
+# int of type 'float'")
+def test_jvp_of_a_recursive_function():
+    assert np.isclose(tl.jvp(power)(0.5, 3, 1.0), 0.75)
+
+
+def test_value_and_grad_and_tuple_vjp_of_a_recursive_function_are_right():
+    assert tl.value_and_grad(power)(0.5, 3) == (0.125, 0.75)
+    assert tl.vjp(power, wrt=(0,))(0.5, 3, 1.0) == (0.75,)
+
+
+# -- a scalar zero adjoint from an untaken branch, at second order ------------------------
+def slice_of_shifted_in_untaken_branch(x, s, c):
+    z = x + s
+    if c:
+        v = z[1:]
+    else:
+        v = x
+    return np.sum(v)
+
+
+@bug("second order: the first derivative sets `bz = 0.0` in the untaken branch, and the "
+     "adjoint of `unbroadcast(bz, s)` then fails with ValueError 'cannot broadcast a "
+     "non-scalar to a scalar array'")
+def test_second_order_with_scalar_zero_adjoint_from_untaken_branch():
+    tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, -0.8, False), order=2)
+
+
+def test_second_order_with_the_branch_taken_is_right():
+    tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, -0.8, True), order=2)
+
+
+# -- found after 7a1b219 ---------------------------------------------------------------------
+def append_of_last_element(x):
+    values = [x]
+    values.append(2.0 * values[-1])
+    return values[-1]
+
+
+def append_of_last_row(x, s):
+    rows = [x * 1.0]
+    rows.append(s * rows[-1])
+    return np.sum(rows[-1])
+
+
+# Was a bug (fixed in f9111f8): reverse mode: `L.append(2.0 * L[-1])` reads L[-1] before
+# the append, but the adjoint of that read indexes the list as it is after the append, so
+# the gradient goes to the appended element: tl.grad gives 0.0 instead of 2.0 (silently
+# wrong)
+def test_grad_of_append_of_the_last_element():
+    assert tl.grad(append_of_last_element)(1.0) == 2.0
+
+
+# Was a bug (fixed in f9111f8): reverse mode: rows.append(s * rows[-1]) loses the gradient
+# of x (zeros instead of s), silently wrong
+def test_grad_of_append_of_the_last_row():
+    np.testing.assert_allclose(tl.grad(append_of_last_row)(X3, 1.1), np.full(3, 1.1))
+
+
+def test_forward_mode_of_append_of_the_last_element_is_right():
+    assert tl.jvp(append_of_last_element)(1.0, 1.0) == 2.0
+    tl.check_grads(append_of_last_row, (X3, 1.1), order=1, modes="fwd")
+
+
+def reassigned_and_written_in_loop(x):
+    z = np.zeros(3)
+    for i in range(2):
+        z = z + x
+        z[0] = 2.0
+    return np.sum(z * z)
+
+
+@bug("second order (reverse over reverse) of `z = z + x; z[0] = 2.0` in a loop: the "
+     "first derivative pops `z = stack.pop()` and writes `z[0] = stack.pop()` in the next "
+     "reversed iteration, and differentiating it is refused ('assignment into `z`, an "
+     "array this function did not create', at a line of the generated code)")
+def test_second_order_of_reassignment_and_write_in_loop():
+    tl.check_grads(reassigned_and_written_in_loop, (X3,), order=2, modes="rev")
+
+
+def test_first_order_and_forward_over_forward_of_reassignment_and_write_in_loop():
+    tl.check_grads(reassigned_and_written_in_loop, (X3,), order=1)
+    tl.check_grads(reassigned_and_written_in_loop, (X3,), order=2, modes="fwd")
+
+
+NEW_ARRAYS = ["np.cumsum(x)", "np.dot(np.outer(x, x), x)", "np.roll(x, 1)",
+              "np.where(x > 0, x, 0.0)", "np.clip(x, -1.0, 1.0)",
+              "np.sum(np.stack([x, x]), axis=0)", "np.sort(x)",
+              "np.linalg.solve(np.eye(3) * 2.0, x)"]
+
+
+@bug("these NumPy functions return new arrays, but an element write into their result is "
+     "refused ('assignment into `v`, an array this function did not create'); writes into "
+     "the results of arithmetic, np.tanh, np.maximum, np.concatenate, np.array work")
+@pytest.mark.parametrize("expression", NEW_ARRAYS)
+def test_element_write_into_a_new_array_returned_by_numpy(expression):
+    f = make_function(f"def f(x):\n    v = {expression}\n    v[0] *= 2.0\n"
+                      "    return np.sum(v * v)\n", {"np": np})
+    tl.check_grads(f, (X3,), order=2)
+
+
+def stack_of_constant_branch(x, c):
+    y = x if c else np.array([0.5, -1.0, 2.0])
+    return np.stack([y])
+
+
+@bug("reverse over reverse of np.stack([y]) where y is a constant array on the taken path "
+     "(its adjoint is a scalar zero): ValueError 'cannot reshape array of size 1 into shape "
+     "(3)' in the split of the stack's adjoint (rules/shapes.py)")
+def test_second_order_of_stack_of_a_constant_branch():
+    tl.check_grads(stack_of_constant_branch, (X3, False), order=2, modes="rev")
+
+
+def test_stack_of_a_constant_branch_other_orders_are_right():
+    tl.check_grads(stack_of_constant_branch, (X3, False), order=1)
+    tl.check_grads(stack_of_constant_branch, (X3, False), order=2, modes="fwd")
+    tl.check_grads(stack_of_constant_branch, (X3, True), order=2)
+
+
+# -- np.prod at zeros ---------------------------------------------------------------------------
+def product(x):
+    return np.prod(x)
+
+
+def prod_hessian(x):
+    n = len(x)
+    return np.array([[np.prod(np.delete(x, [i, j])) if i != j else 0.0 for j in range(n)]
+                     for i in range(n)])
+
+
+@bug("np.prod's gradient is exact at a zero element, but its derivative is not: the "
+     "Hessian at [1.5, 0.3, 0.0] is [[0,0,0],[0,0,0],[0.3,1.5,0]] (not even symmetric) "
+     "instead of [[0,0,0.3],[0,0,1.5],[0.3,1.5,0]]; silently wrong second derivatives")
+@pytest.mark.parametrize("x", [[1.5, 0.3, 0.0], [0.0, 0.3, 0.7], [1.5, 0.0, 0.0]],
+                         ids=["last", "first", "two"])
+def test_hessian_of_prod_at_a_zero(x):
+    x = np.array(x)
+    np.testing.assert_allclose(tl.hessian(product)(x), prod_hessian(x), atol=1e-12)
+
+
+def test_prod_gradient_and_hessian_away_from_zero_are_right():
+    x = np.array([1.5, 0.3, 0.7])
+    np.testing.assert_allclose(tl.hessian(product)(x), prod_hessian(x))
+    np.testing.assert_allclose(tl.grad(product)(np.array([1.5, 0.3, 0.0])), [0.0, 0.0, 0.45])
+
+
+# -- popping from a list literal ------------------------------------------------------------
+def pop_from_literal(x):
+    values = [x, x * x]
+    last = values.pop()
+    return last
+
+
+def pop_row_from_literal(x):
+    rows = [x * 1.0, np.cos(x)]
+    last = rows.pop()
+    return np.sum(last)
+
+
+# Was a bug (fixed in f9111f8): reverse mode: popping from a list literal of several
+# elements: the adjoint of `last = values.pop()` appends to an empty adjoint list, so the
+# gradient lands on element 0 instead of the popped element: grad of `[x, x * x].pop()` at
+# 0.3 is 1.0 instead of 0.6 (silently wrong)
+def test_grad_of_pop_from_a_list_literal():
+    assert np.isclose(tl.grad(pop_from_literal)(0.3), 0.6)
+
+
+# Was a bug (fixed in f9111f8): reverse mode: `[x * 1.0, np.cos(x)].pop()` gets the
+# gradient of x * 1.0 (ones) instead of -sin(x)
+def test_grad_of_pop_of_a_row_from_a_list_literal():
+    np.testing.assert_allclose(tl.grad(pop_row_from_literal)(X3), -np.sin(X3))
+
+
+def test_pop_of_what_was_appended_is_right():
+    def f(x):
+        values = [x]
+        values.append(x * x)
+        return values.pop()
+
+    assert np.isclose(tl.grad(f)(0.3), 0.6)
+    assert np.isclose(tl.jvp(pop_from_literal)(0.3, 1.0), 0.6)
+
+
+# -- list adjoints at second order ------------------------------------------------------------
+def stack_of_growing_list(x, n):
+    rows = [x]
+    for i in range(n):
+        rows.append(np.stack(rows)[0])
+    return np.sum(rows[-1])
+
+
+@bug("reverse over reverse of `rows.append(np.stack(rows)[0])` in a loop: TypeError "
+     "\"unsupported operand type(s) for +: 'float' and 'list'\" in the generated code "
+     "(bt1 = bt1 + split_like(...))")
+def test_second_order_of_appending_a_stack_of_the_list_itself():
+    tl.check_grads(stack_of_growing_list, (X3, 2), order=2, modes="rev")
+
+
+def test_stack_of_growing_list_other_orders_are_right():
+    tl.check_grads(stack_of_growing_list, (X3, 2), order=1)
+    tl.check_grads(stack_of_growing_list, (X3, 2), order=2, modes="fwd")
+
+
+def last_of_constant_list(x, s, k):
+    values = [1.0]
+    if k:
+        values.append(s)
+    return x[0] * values[-1]
+
+
+# Was a bug (fixed in f9111f8): reverse over reverse when a list of constants is read
+# (values[-1]) and the append that would make it active is not taken: IndexError 'list
+# index out of range' in runtime (`g[index]` of an empty list adjoint)
+def test_second_order_of_reading_a_constant_list():
+    tl.check_grads(last_of_constant_list, (X3, 0.6, False), order=2, modes="rev")
+
+
+def test_reading_a_list_with_the_append_taken_is_right():
+    tl.check_grads(last_of_constant_list, (X3, 0.6, True), order=2)
+    tl.check_grads(last_of_constant_list, (X3, 0.6, False), order=1)
