@@ -1,0 +1,589 @@
+"""One test per row of docs/errors.md: every unsupported construct and misuse, with the
+error (or the documented behaviour) it gets.
+
+Transform-time errors must be a ``tl.TransformError`` raised by the transformation
+itself, at the user's ``file:line`` (the line carrying ``# <- error``), with no internal
+exception (KeyError, AttributeError, IndexError, TypeError, ...) leaking, neither as the
+exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a result
+(NaN propagation, infinities, inputs that change type) assert that result. Rows marked
+``xfail(strict=True, reason="BUG: ...")`` are library bugs: the test states what should
+happen.
+"""
+import functools
+import inspect
+import linecache
+import sys
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import make_function
+
+MARKER = "# <- error"
+INTERNAL = (KeyError, AttributeError, IndexError, TypeError, ValueError, AssertionError,
+            NameError, SyntaxError, RecursionError, UnboundLocalError)
+X3 = np.array([0.3, -0.6, 0.9])
+
+
+def bug(reason):
+    return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
+
+
+def marked_lines(*funcs):
+    """The lines of the functions' file that carry the ``# <- error`` marker."""
+    hits = []
+    for func in funcs:
+        lines, first = inspect.getsourcelines(func)
+        hits += [first + i for i, text in enumerate(lines) if MARKER in text]
+    return hits
+
+
+def transform_error(func, transform=tl.grad, **options) -> tl.TransformError:
+    """The TransformError the transformation raises, checked for leaked internals."""
+    try:
+        transform(func, **options)
+    except tl.TransformError as err:
+        for inner in (err.__cause__, err.__context__):
+            assert not isinstance(inner, INTERNAL) or isinstance(inner, tl.TransformError), \
+                f"internal exception behind the TransformError: {inner!r}"
+        return err
+    except Exception as exc:     # noqa: BLE001 - the point is to catch anything else
+        pytest.fail(f"{type(exc).__name__} leaked from {transform.__name__}: {exc}")
+    pytest.fail(f"{transform.__name__}({getattr(func, '__name__', func)}) raised nothing")
+
+
+def assert_error_at(func, *, where=None, lines=None, transform=tl.grad,
+                    **options) -> tl.TransformError:
+    """A TransformError at a marked line of ``where`` (default ``func``; or one of
+    ``lines`` of func's file), with ``file:line`` and the offending source line in its
+    message."""
+    err = transform_error(func, transform, **options)
+    places = where if isinstance(where, tuple) else (where or func,)
+    lines = lines or marked_lines(*places)
+    assert lines, "no marker"
+    assert err.filename == func.__code__.co_filename, (err.filename, str(err))
+    assert err.lineno in lines, f"error at line {err.lineno}, expected {lines}: {err}"
+    message = str(err)
+    assert f"{err.filename}:{err.lineno}" in message
+    assert linecache.getline(err.filename, err.lineno).strip() in message
+    assert err.reason and isinstance(err.reason, str)
+    return err
+
+
+def line_of(text):
+    """The line of this file that contains ``text`` and the marker."""
+    with open(__file__) as handle:
+        hits = [i + 1 for i, line in enumerate(handle) if text in line and MARKER in line]
+    assert len(hits) == 1, hits
+    return hits[0]
+
+
+TRANSFORMS = [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp]
+
+
+# == 1. functions that have no source ========================================================
+class Model:
+    def loss(self, x):
+        return np.sum(x * x)
+
+    def __call__(self, x):
+        return np.sum(x * x)
+
+
+def plain_square(x, n=2.0):
+    return x * n
+
+
+NO_SOURCE = {
+    "numpy ufunc": np.sin, "builtin": len, "C function": np.sum, "print": print,
+    "bound method": Model().loss, "callable object": Model(),
+    "functools.partial": functools.partial(plain_square, n=3.0), "not callable": 3,
+}
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", list(NO_SOURCE.values()), ids=list(NO_SOURCE))
+def test_row_no_source(func, transform):
+    err = transform_error(func, transform)
+    assert err.filename is None and err.lineno is None
+    assert "not a Python function with source" in err.reason
+    assert err.hint
+
+
+def test_row_function_made_by_exec():
+    namespace = {}
+    exec("def h(x):\n    return x * x\n", namespace)
+    err = transform_error(namespace["h"])
+    assert "source is not available" in str(err) and "<string>" in str(err)
+    assert err.hint
+
+
+# == 2. lambdas sharing a line ================================================================
+same_f, same_g = lambda x: x * x, lambda x: x * x  # <- error
+diff_f, diff_g = lambda x: x * x, lambda x: x * 3.0
+
+
+@pytest.mark.parametrize("func", [same_f, same_g], ids=["first", "second"])
+def test_row_identical_lambdas_on_one_line(func):
+    err = assert_error_at(func, lines=[line_of("same_f, same_g = ")])
+    assert "lambda" in err.reason
+
+
+def test_row_different_lambdas_on_one_line_work():
+    assert tl.grad(diff_f)(2.0) == 4.0
+    assert tl.grad(diff_g)(2.0) == 3.0
+
+
+# == 3. statements that cannot be differentiated =============================================
+def with_try(x):
+    try:  # <- error
+        y = x * x
+    except ValueError:
+        y = x
+    return y
+
+
+def with_yield(x):
+    yield x * x  # <- error
+
+
+async def with_async(x):  # <- error
+    return x * x
+
+
+COUNTER = 0.0
+
+
+def with_global_write(x):
+    global COUNTER  # <- error
+    COUNTER = x
+    return x * x
+
+
+def make_with_nonlocal():
+    total = 0.0
+
+    def with_nonlocal(x):
+        nonlocal total  # <- error
+        total = x
+        return x * x
+    return with_nonlocal
+
+
+def with_class(x):
+    class Box:  # <- error
+        pass
+    return x * x
+
+
+def with_del(x):
+    y = x * x
+    del y  # <- error
+    return x
+
+
+def with_import(x):
+    import math  # <- error
+    return math.sin(x)
+
+
+def with_from_import(x):
+    from math import sin  # <- error
+    return sin(x)
+
+
+def with_walrus(x):
+    z = (y := x * x) + 1.0  # <- error
+    return z + y
+
+
+def with_list_comprehension(x):
+    return np.sum([v * v for v in x])  # <- error
+
+
+def with_generator_expression(x):
+    return sum(v * v for v in x)  # <- error
+
+
+def with_dict_literal(x):
+    d = {"a": x}  # <- error
+    return d["a"]
+
+
+def with_with(x):
+    with open(__file__):  # <- error
+        y = x * x
+    return y
+
+
+def with_raise(x):
+    raise ValueError("no")  # <- error
+
+
+def with_varargs(*xs):  # <- error
+    return xs[0] * xs[0]
+
+
+def with_kwargs(x, **options):  # <- error
+    return x * x
+
+
+def decorator(func):
+    return func
+
+
+@decorator  # <- error
+def decorated(x):
+    return x * x
+
+
+def with_fstring(x):
+    label = f"{x}"  # <- error
+    return x * x
+
+
+def with_bare_return(x):
+    y = x * x  # noqa: F841
+    return  # <- error
+
+
+def without_return(x):  # <- error
+    y = x * x  # noqa: F841
+
+
+def with_undefined_name(x):
+    return x * not_defined_anywhere  # <- error  # noqa: F821
+
+
+STATEMENTS = [with_try, with_yield, with_async, with_global_write, make_with_nonlocal(),
+              with_class, with_del, with_import, with_from_import, with_walrus,
+              with_list_comprehension, with_generator_expression, with_dict_literal,
+              with_with, with_raise, with_varargs, with_kwargs, decorated, with_fstring,
+              with_bare_return, without_return, with_undefined_name]
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", STATEMENTS, ids=lambda f: f.__name__)
+def test_row_unsupported_statement(func, transform):
+    assert_error_at(func, transform=transform)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="match needs Python 3.10")
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_match(transform):
+    func = make_function("""
+        def with_match(x, k):
+            match k:  # <- error
+                case 0:
+                    y = x * x
+                case _:
+                    y = x
+            return y
+        """, {"np": np})
+    assert_error_at(func, transform=transform)
+
+
+# == 4. exec and eval inside the function =====================================================
+def with_eval(x):
+    return eval("x * x")  # <- error
+
+
+def with_exec(x):
+    exec("y = 1.0")  # <- error
+    return x * x
+
+
+# Was a bug (fixed in f9111f8): eval(...) was accepted as a constant (gradient 0.0, silently
+# wrong) and exec(...) was accepted with its effects invisible to the derivative.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [with_eval, with_exec], ids=["eval", "exec"])
+def test_row_eval_and_exec_inside(func, transform):
+    assert_error_at(func, transform=transform)
+
+
+# == 5. calls the library cannot differentiate =================================================
+OPAQUE = np.frompyfunc(lambda v: v * 1.0, 1, 1)
+
+
+def calls_frexp(x):
+    mantissa, exponent = np.frexp(x)  # <- error
+    return np.sum(mantissa * x)
+
+
+def calls_fft(x):
+    return np.sum(np.abs(np.fft.rfft(x)))  # <- error
+
+
+def calls_unknown_ufunc(x):
+    return np.sum(OPAQUE(x))  # <- error
+
+
+def calls_with_out(x, buf):
+    return np.sum(x * x, out=buf)  # <- error
+
+
+def calls_with_where(x):
+    return np.sum(x, where=x > 0)  # <- error
+
+
+def calls_derived_function(x):
+    return tl.grad(np.sin)(x)  # <- error
+
+
+def calls_getattr_result(x):
+    return getattr(np, "sin")(x)  # <- error
+
+
+def calls_local_alias(x):
+    f = np.sin
+    return f(x)  # <- error
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,name", [(calls_frexp, "frexp"), (calls_fft, "rfft"),
+                                       (calls_unknown_ufunc, None)],
+                         ids=["frexp", "fft", "ufunc"])
+def test_row_missing_rule(func, name, transform):
+    err = assert_error_at(func, transform=transform)
+    assert err.hint
+    if name:
+        assert name in err.reason
+
+
+@pytest.mark.parametrize("func,keyword", [(calls_with_out, "out"), (calls_with_where, "where")],
+                         ids=["out", "where"])
+def test_row_unsupported_keyword(func, keyword):
+    err = assert_error_at(func)
+    assert keyword in err.reason
+
+
+@pytest.mark.parametrize("func", [calls_derived_function, calls_getattr_result,
+                                  calls_local_alias], ids=lambda f: f.__name__)
+def test_row_unresolvable_call(func):
+    assert_error_at(func)
+
+
+# == 6. non-scalar output to grad ===============================================================
+def vector_output(x):
+    return x * 2.0
+
+
+def tuple_output(x):
+    return x, x
+
+
+@pytest.mark.parametrize("func", [vector_output, tuple_output], ids=["array", "tuple"])
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.hessian],
+                         ids=["grad", "value_and_grad", "hessian"])
+def test_row_non_scalar_output_to_grad(func, transform):
+    derived = transform(func)      # deriving works: the output's shape is known only at run time
+    with pytest.raises(TypeError, match="grad needs a scalar output") as info:
+        derived(X3)
+    assert "tl.vjp" in str(info.value)
+
+
+def test_row_non_scalar_output_works_with_vjp_jvp_jacobian():
+    np.testing.assert_allclose(tl.vjp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
+    np.testing.assert_allclose(tl.jvp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
+    np.testing.assert_allclose(tl.jacobian(vector_output)(X3), 2.0 * np.eye(3))
+
+
+# == 7. bad wrt ====================================================================================
+def two_args(x, y):  # <- error
+    return np.sum(x * y)
+
+
+BAD_WRT = {"out of range": 2, "negative out of range": -3, "unknown name": "z",
+           "duplicate": (0, 0), "duplicate by name": (0, "x"), "empty": (),
+           "float": 1.5, "bool": True, "None": None, "unknown in list": [0, "nope"]}
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("wrt", list(BAD_WRT.values()), ids=list(BAD_WRT))
+def test_row_bad_wrt(wrt, transform):
+    err = assert_error_at(two_args, transform=transform, wrt=wrt)
+    assert "wrt" in err.reason
+
+
+def cached_wrt(x, y):  # <- error
+    return np.sum(x * y)
+
+
+@bug("the cache key compares wrt with ==, so after tl.grad(f, wrt=1) the invalid "
+     "tl.grad(f, wrt=True) and tl.grad(f, wrt=1.0) return the cached wrt=1 derivative "
+     "instead of raising")
+@pytest.mark.parametrize("wrt", [True, 1.0], ids=["True", "1.0"])
+def test_row_bad_wrt_equal_to_a_cached_good_one(wrt):
+    tl.grad(cached_wrt, wrt=1)
+    assert_error_at(cached_wrt, wrt=wrt)
+
+
+# == 8. integer wrt ================================================================================
+def scaled(x, n):
+    return x * n
+
+
+@bug("ARCHITECTURE.md: integer arguments named in wrt are an error; tl.grad(f, wrt=1) "
+     "called with an int there differentiates it as a float (returns x)")
+def test_row_integer_argument_named_in_wrt():
+    with pytest.raises((TypeError, ValueError, tl.TransformError)):
+        tl.grad(scaled, wrt=1)(0.5, 3)
+
+
+def test_row_integer_argument_not_in_wrt_is_a_constant():
+    assert tl.grad(scaled)(0.5, 3) == 3.0
+    assert tl.vjp(scaled, wrt=(0,))(0.5, 3, 1.0) == (3.0,)
+
+
+def test_row_check_grads_without_float_argument():
+    with pytest.raises(ValueError, match="no float argument"):
+        tl.check_grads(scaled, (2, 3))
+
+
+# == 9. NaN and infinite inputs: documented results, no exception ====================================
+def sum_tanh(x):
+    return np.sum(np.tanh(x))
+
+
+def test_row_nan_input_propagates():
+    with np.errstate(all="raise"):
+        g = tl.grad(sum_tanh)(np.array([np.nan, 0.0]))
+    assert np.isnan(g[0]) and g[1] == 1.0
+    assert np.isnan(tl.jvp(sum_tanh)(np.array([np.nan, 0.0]), np.ones(2)))
+
+
+def test_row_infinite_input_gives_the_limit():
+    g = tl.grad(sum_tanh)(np.array([np.inf, -np.inf, 0.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 1.0])
+
+
+def test_row_outside_the_domain_is_numpy_behaviour():
+    with np.errstate(all="ignore"):
+        g = tl.grad(lambda x: np.sum(np.log(x)))(np.array([-1.0, 0.0, 2.0]))
+    assert g[0] == -1.0 and g[1] == np.inf and g[2] == 0.5
+
+
+# == 10. inputs whose type changes between calls ========================================================
+def test_row_type_changes_between_calls():
+    df = tl.grad(sum_tanh)
+    as_float = df(0.5)
+    as_array = df(X3)
+    as_list = df([0.3, -0.6])
+    as_int = df(1)
+    assert np.ndim(as_float) == 0 and np.isclose(as_float, 1 - np.tanh(0.5) ** 2)
+    assert isinstance(as_array, np.ndarray) and as_array.shape == (3,)
+    np.testing.assert_allclose(as_array, 1 - np.tanh(X3) ** 2)
+    np.testing.assert_allclose(as_list, 1 - np.tanh([0.3, -0.6]) ** 2)
+    assert np.isclose(as_int, 1 - np.tanh(1.0) ** 2)
+    assert tl.grad(sum_tanh) is df        # one derived function serves every type
+    np.testing.assert_allclose(df(0.5), as_float)
+
+
+def test_row_type_changes_between_calls_forward_mode():
+    df = tl.jvp(sum_tanh)
+    assert np.isclose(df(0.5, 1.0), 1 - np.tanh(0.5) ** 2)
+    assert np.isclose(df(X3, np.ones(3)), np.sum(1 - np.tanh(X3) ** 2))
+
+
+# == 11. writes into arrays the function did not create ==================================================
+def writes_into_input(x):
+    x[0] = 1.0  # <- error
+    return np.sum(x)
+
+
+def writes_into_view(x):
+    y = x[1:]
+    y[0] = 2.0  # <- error
+    return np.sum(y)
+
+
+def writes_into_alias(x):
+    y = x
+    y[0] += 2.0  # <- error
+    return np.sum(y)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [writes_into_input, writes_into_view, writes_into_alias],
+                         ids=lambda f: f.__name__)
+def test_row_write_into_array_not_created(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "did not create" in err.reason and err.hint
+
+
+def test_row_inputs_are_never_mutated():
+    def f(x):
+        y = x.copy()
+        y[0] = 1.0
+        return np.sum(y * x)
+
+    x = X3.copy()
+    tl.grad(f)(x)
+    np.testing.assert_array_equal(x, X3)
+
+
+# == 12. mutual recursion ===================================================================================
+def ping(x, k):
+    if k == 0:
+        return x
+    return pong(x * 1.5, k - 1)  # <- error
+
+
+def pong(x, k):
+    if k == 0:
+        return np.sin(x)
+    return ping(np.sin(x), k - 1)  # <- error
+
+
+def calls_ping(x):
+    return ping(x, 3)
+
+
+@pytest.mark.parametrize("func", [ping, pong, calls_ping], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_mutual_recursion(func, transform):
+    err = assert_error_at(func, where=(ping, pong), transform=transform)
+    assert "mutual recursion" in err.reason and err.hint
+
+
+def power(x, n):
+    if n == 0:
+        return 1.0
+    return x * power(x, n - 1)
+
+
+def calls_power(x):
+    return power(x, 3)
+
+
+def test_row_self_recursion_works():
+    assert np.isclose(tl.grad(calls_power)(0.5), 3 * 0.25)
+    tl.check_grads(calls_power, (0.5,), order=2)
+    # differentiating the recursive function itself: see test_regressions.py
+
+
+# == 13. calling a derived function wrongly ===================================================================
+def test_row_derived_function_takes_the_seed_as_extra_argument():
+    df = tl.grad(sum_tanh)
+    np.testing.assert_allclose(df(X3, 2.0), 2.0 * df(X3))
+
+
+def test_row_derived_function_missing_argument_is_pythons_type_error():
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        tl.grad(sum_tanh)()
+
+
+def test_row_jvp_tangent_of_wrong_shape_is_numpys_error():
+    with pytest.raises(ValueError, match="broadcast"):
+        tl.jvp(sum_tanh)(X3, np.ones(2))
+
+
+# == 14. lambdas of the same shape on one line ====================================================
+sin_f, tanh_f = lambda x: np.sin(x), lambda x: np.tanh(x)  # <- error
+
+
+@pytest.mark.parametrize("func", [sin_f, tanh_f], ids=["sin", "tanh"])
+def test_row_same_shaped_lambdas_on_one_line(func):
+    err = assert_error_at(func, lines=[line_of("sin_f, tanh_f = ")])
+    assert "lambda" in err.reason and err.hint
