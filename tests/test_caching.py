@@ -1,0 +1,245 @@
+"""Derived functions are cached by function and options; a function whose code or closure
+changes is derived again; globals and closure variables rebound after derivation are
+seen the way Python would see them."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import make_function
+
+
+def bug(reason):
+    return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
+
+
+def loss(x, w):
+    return np.sum(np.tanh(x * w))
+
+
+X3 = np.array([0.3, -0.6, 0.9])
+
+
+# -- one derived function per (function, options) --------------------------------------------
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp],
+                         ids=lambda t: t.__name__)
+def test_same_function_and_options_give_the_same_object(transform):
+    assert transform(loss) is transform(loss)
+    assert transform(loss, wrt=1) is transform(loss, wrt=1)
+    assert transform(loss, wrt=(0, 1)) is transform(loss, wrt=(0, 1))
+    assert transform(wrt=(0, 1))(loss) is transform(loss, wrt=(0, 1))   # decorator form
+
+
+def test_different_options_give_different_objects():
+    made = [tl.grad(loss), tl.grad(loss, wrt=1), tl.grad(loss, wrt=(0,)),
+            tl.grad(loss, wrt=(0, 1)), tl.value_and_grad(loss), tl.vjp(loss), tl.jvp(loss)]
+    assert len({id(d) for d in made}) == len(made)
+    np.testing.assert_allclose(tl.grad(loss, wrt=(0,))(X3, 0.5)[0], tl.grad(loss)(X3, 0.5))
+
+
+def test_wrt_by_name_and_by_position_agree():
+    np.testing.assert_allclose(tl.grad(loss, wrt="w")(X3, 0.5), tl.grad(loss, wrt=1)(X3, 0.5))
+
+
+def test_cache_does_not_keep_functions_alive():
+    import gc
+    import weakref
+
+    def factory(k):
+        def scaled(x):
+            return x * k
+        return scaled
+
+    func = factory(2.0)
+    assert tl.grad(func)(1.0) == 2.0
+    ref = weakref.ref(func)
+    del func
+    gc.collect()
+    assert ref() is None
+
+
+# -- changed code ------------------------------------------------------------------------------
+def test_function_whose_code_changes_is_derived_again():
+    first = make_function("def f(x):\n    return x * 2.0\n")
+    second = make_function("def f(x):\n    return x * x * x\n")
+    df = tl.grad(first)
+    assert df(1.0) == 2.0
+    first.__code__ = second.__code__
+    assert first(2.0) == 8.0
+    assert tl.grad(first) is not df
+    assert tl.grad(first)(2.0) == 12.0
+    assert df(1.0) == 2.0            # the old derived function is a plain function
+
+
+def cube(x):
+    return x * x * x
+
+
+@bug("after f.__code__ = g.__code__ with g named differently, deriving f again fails: "
+     "parse looks for f's __qualname__ in g's source (TransformError \"cannot find the "
+     "definition of 'f' in its source\")")
+def test_function_whose_code_changes_to_a_differently_named_one_is_derived_again():
+    def doubled(x):
+        return x * 2.0
+
+    assert tl.grad(doubled)(1.0) == 2.0
+    doubled.__code__ = cube.__code__
+    assert tl.grad(doubled)(2.0) == 12.0
+
+
+def test_function_redefined_with_the_same_name_is_derived_again():
+    old = make_function("def f(x):\n    return np.sin(x)\n", {"np": np})
+    namespace = old.__globals__
+    df_old = tl.grad(namespace["f"])
+    exec(compile("def f(x):\n    return np.cos(x)\n", "<redefined>", "exec"), namespace)
+    new = make_function("def f(x):\n    return np.cos(x)\n", {"np": np})
+    namespace["f"] = new                         # the name now means another function
+    assert tl.grad(namespace["f"]) is not df_old
+    assert np.isclose(tl.grad(namespace["f"])(0.5), -np.sin(0.5))
+    assert np.isclose(df_old(0.5), np.cos(0.5))  # the old function keeps its derivative
+
+
+# -- closures --------------------------------------------------------------------------------------
+def make_closure():
+    scale = 2.0
+    act = np.tanh
+
+    def f(x):
+        return np.sum(act(x) * scale)
+
+    def set_scale(value):
+        nonlocal scale
+        scale = value
+
+    def set_act(func):
+        nonlocal act
+        act = func
+
+    return f, set_scale, set_act
+
+
+def test_closure_variable_rebound_after_derivation_is_seen():
+    f, set_scale, _ = make_closure()
+    df = tl.grad(f)
+    np.testing.assert_allclose(df(X3), 2.0 * (1 - np.tanh(X3) ** 2))
+    set_scale(3.0)
+    np.testing.assert_allclose(df(X3), 3.0 * (1 - np.tanh(X3) ** 2))   # shared cell
+    np.testing.assert_allclose(tl.grad(f)(X3), 3.0 * (1 - np.tanh(X3) ** 2))
+    np.testing.assert_allclose(tl.jvp(f)(X3, np.ones(3)), 3.0 * np.sum(1 - np.tanh(X3) ** 2))
+
+
+def test_closure_holding_a_different_function_is_derived_again():
+    f, _, set_act = make_closure()
+    df = tl.grad(f)
+    set_act(np.sin)
+    assert tl.grad(f) is not df
+    np.testing.assert_allclose(tl.grad(f)(X3), 2.0 * np.cos(X3))
+    set_act(np.tanh)
+    np.testing.assert_allclose(tl.grad(f)(X3), 2.0 * (1 - np.tanh(X3) ** 2))
+
+
+@bug("a derived function made before a closure cell was rebound to another function "
+     "mixes them: its primal calls the new function (np.sin) while its adjoint applies the "
+     "old one's rule (tanh: 1 - out**2), which is neither derivative")
+def test_old_derived_function_after_closure_function_rebound_is_not_mixed():
+    f, _, set_act = make_closure()
+    df = tl.grad(f)
+    set_act(np.sin)
+    got = df(X3)
+    live, frozen = 2.0 * np.cos(X3), 2.0 * (1 - np.tanh(X3) ** 2)
+    assert np.allclose(got, live) or np.allclose(got, frozen)
+
+
+def test_closure_over_a_user_function_rebound_is_derived_again():
+    def make():
+        def square(v):
+            return v * v
+
+        def f(x):
+            return np.sum(inner(x))
+
+        inner = square
+
+        def set_inner(func):
+            nonlocal inner
+            inner = func
+
+        return f, set_inner
+
+    f, set_inner = make()
+    np.testing.assert_allclose(tl.grad(f)(X3), 2.0 * X3)
+    set_inner(cube)
+    np.testing.assert_allclose(tl.grad(f)(X3), 3.0 * X3 ** 2)
+
+
+# -- globals ------------------------------------------------------------------------------------------
+GLOBALS_SOURCE = """
+SCALE = 2.0
+act = np.tanh
+
+def helper(v):
+    return v * v
+
+def uses_constant(x):
+    return np.sum(x * SCALE)
+
+def uses_function(x):
+    return np.sum(act(x))
+
+def uses_helper(x):
+    return np.sum(helper(x))
+"""
+
+
+def globals_module():
+    f = make_function(GLOBALS_SOURCE, {"np": np}, name="uses_constant")
+    return f.__globals__
+
+
+def test_global_constant_rebound_after_derivation_is_seen():
+    module = globals_module()
+    f = module["uses_constant"]
+    df, vg, jf = tl.grad(f), tl.value_and_grad(f), tl.jvp(f)
+    np.testing.assert_allclose(df(X3), np.full(3, 2.0))
+    module["SCALE"] = 5.0          # as `global SCALE; SCALE = 5.0` in that module would do
+    np.testing.assert_allclose(df(X3), np.full(3, 5.0))
+    assert np.isclose(vg(X3)[0], f(X3))
+    assert np.isclose(jf(X3, np.ones(3)), 15.0)
+    np.testing.assert_allclose(tl.grad(f)(X3), np.full(3, 5.0))
+
+
+def test_global_deleted_after_derivation_is_a_name_error_like_python():
+    module = globals_module()
+    df = tl.grad(module["uses_constant"])
+    del module["SCALE"]
+    with pytest.raises(NameError):
+        module["uses_constant"](X3)
+    with pytest.raises(NameError):
+        df(X3)
+
+
+@bug("a global rebound to another NumPy function after derivation: the cached derivative "
+     "calls the new function (np.sin) in its primal but keeps the old rule (tanh), a "
+     "silently wrong gradient; tl.grad(f) returns the same stale function")
+def test_global_function_rebound_after_derivation_is_seen():
+    module = globals_module()
+    f = module["uses_function"]
+    np.testing.assert_allclose(tl.grad(f)(X3), 1 - np.tanh(X3) ** 2)
+    module["act"] = np.sin
+    np.testing.assert_allclose(tl.grad(f)(X3), np.cos(X3))
+
+
+@bug("a global user function rebound after derivation: tl.grad(f) keeps calling the "
+     "derivative of the old helper (gradient 2x instead of 3x**2)")
+def test_global_user_function_rebound_after_derivation_is_seen():
+    module = globals_module()
+    f = module["uses_helper"]
+    np.testing.assert_allclose(tl.grad(f)(X3), 2.0 * X3)
+    exec("def helper(v):\n    return v * v * v\n", module)
+    np.testing.assert_allclose(f(X3), np.sum(X3 ** 3))
+    np.testing.assert_allclose(tl.grad(f)(X3), 3.0 * X3 ** 2)
+
+
+def test_global_function_rebound_before_first_derivation_is_used():
+    module = globals_module()
+    module["act"] = np.sin
+    np.testing.assert_allclose(tl.grad(module["uses_function"])(X3), np.cos(X3))
