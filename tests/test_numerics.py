@@ -1,0 +1,280 @@
+"""Numerics at the edges: infinite and NaN inputs, float32 inputs, integer-valued floats,
+empty arrays and loops that run zero times."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import make_function
+
+
+def bug(reason):
+    return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
+
+
+def build(body, name="f", params="x"):
+    return make_function(f"def {name}({params}):\n" + "".join(
+        "    " + line + "\n" for line in body.strip().splitlines()), {"np": np}, name=name)
+
+
+# -- infinities ---------------------------------------------------------------------------------
+# (function of an array, its gradient at [+inf, -inf, 0.5]): limits that are finite.
+AT_INFINITY = {
+    "tanh": ("return np.sum(np.tanh(x))", [0.0, 0.0, 1 - np.tanh(0.5) ** 2]),
+    "arctan": ("return np.sum(np.arctan(x))", [0.0, 0.0, 1 / 1.25]),
+    "maximum": ("return np.sum(np.maximum(x, 0.0))", [1.0, 0.0, 1.0]),
+    "clip": ("return np.sum(np.clip(x, -1.0, 1.0))", [0.0, 0.0, 1.0]),
+    "sum": ("return np.sum(x * 2.0)", [2.0, 2.0, 2.0]),
+    "exp of -x*x": ("return np.sum(np.exp(-np.abs(x)))", [0.0, 0.0, -np.exp(-0.5)]),
+}
+INF = np.array([np.inf, -np.inf, 0.5])
+
+
+@pytest.mark.parametrize("body,expected", list(AT_INFINITY.values()), ids=list(AT_INFINITY))
+def test_gradient_at_infinity_is_the_limit(body, expected):
+    f = build(body)
+    with np.errstate(all="ignore"):
+        g = tl.grad(f)(INF)
+        columns = [tl.jvp(f)(INF, e) for e in np.eye(3)]
+    np.testing.assert_allclose(g, expected)
+    np.testing.assert_allclose(columns, expected)
+
+
+def test_scalar_gradient_at_infinity():
+    f = build("return np.tanh(x) * 2.0")
+    assert tl.grad(f)(np.inf) == 0.0 and tl.grad(f)(-np.inf) == 0.0
+    assert tl.jvp(f)(np.inf, 1.0) == 0.0
+
+
+def test_infinite_value_gives_infinite_value_and_gradient_where_python_does():
+    f = build("return np.sum(x * x)")
+    with np.errstate(all="ignore"):
+        value, g = tl.value_and_grad(f)(np.array([np.inf, 1.0]))
+    assert value == np.inf
+    assert g[0] == np.inf and g[1] == 2.0
+
+
+# -- NaN ------------------------------------------------------------------------------------------
+NAN_FUNCTIONS = {
+    "elementwise": "return np.sum(np.sin(x) * x)",
+    "reduction": "return np.mean(x) * np.sum(x * x)",
+    "loop": "for i in range(3):\n    x = np.tanh(x) + 0.1 * x\nreturn np.sum(x)",
+    "writes": "y = np.zeros(3)\ny[0] = x[0] * x[0]\ny[1:] = x[1:] ** 2\nreturn np.sum(y)",
+    "dot": "return np.dot(x, x)",
+}
+
+
+@pytest.mark.parametrize("body", list(NAN_FUNCTIONS.values()), ids=list(NAN_FUNCTIONS))
+def test_nan_input_gives_nan_gradient_without_exception(body):
+    f = build(body)
+    x = np.array([np.nan, 0.3, -0.4])
+    with np.errstate(invalid="ignore"):
+        g = tl.grad(f)(x)
+        value, g2 = tl.value_and_grad(f)(x)
+        t = tl.jvp(f)(x, np.array([1.0, 0.0, 0.0]))
+    assert np.isnan(g[0]) and np.isnan(g2[0]) and np.isnan(t)
+    assert np.isnan(value)
+    assert g.shape == (3,)
+
+
+def test_nan_in_one_element_does_not_spread_through_elementwise_code():
+    f = build("return np.sum(np.sin(x) * x)")
+    with np.errstate(invalid="ignore"):
+        g = tl.grad(f)(np.array([np.nan, 0.3, -0.4]))
+    expected = np.cos([0.3, -0.4]) * [0.3, -0.4] + np.sin([0.3, -0.4])
+    np.testing.assert_allclose(g[1:], expected)
+
+
+def test_nan_scalar_input():
+    f = build("return np.sin(x) * x")
+    assert np.isnan(tl.grad(f)(float("nan")))
+    assert np.isnan(tl.jvp(f)(float("nan"), 1.0))
+
+
+def test_branch_on_nan_takes_the_else_side_like_python():
+    f = build("if x > 0.0:\n    return x * 2.0\nreturn x * 3.0")
+    assert tl.grad(f)(float("nan")) == 3.0
+
+
+# -- float32 --------------------------------------------------------------------------------------
+FLOAT32 = {
+    "elementwise": "return np.sum(np.sin(x) * np.tanh(x))",
+    "sum": "return np.sum(x * x)",
+    "mean": "return np.mean(x * x)",
+    "dot": "return np.dot(x, x)",
+    "matmul": "return x @ x",
+    "prod": "return np.prod(x)",
+    "norm": "return np.linalg.norm(x)",
+    "loop": "for i in range(3):\n    x = np.sin(x) * 0.9 + 0.1 * x\nreturn np.sum(x)",
+    "while": "i = 0\nwhile i < 2:\n    x = x * 0.5 + np.cos(x)\n    i = i + 1\nreturn np.sum(x)",
+    "branch": "if np.sum(x) > 0:\n    return np.sum(x * x)\nreturn np.sum(x)",
+    "writes": "y = np.zeros_like(x)\ny[0] = x[1]\ny[1:] = x[:2] * 2.0\nreturn np.sum(y * y)",
+    "list": "rows = []\nfor i in range(2):\n    rows.append(x * i)\nreturn np.sum(np.stack(rows))",
+    "maximum": "return np.sum(np.maximum(x, 0.0))",
+    "clip": "return np.sum(np.clip(x, -0.5, 0.5))",
+    "max": "return np.max(x)",
+}
+# The default seed of grad is the Python float 1.0; rules that fill an array with it
+# (np.full in sum, mean, ...) make float64 gradients.
+SEED_LOSES = ["elementwise", "sum", "mean", "loop", "while", "branch", "writes", "list"]
+# Tie-splitting rules build float64 weights (np.where(x == y, 0.5, x > y)).
+TIES_LOSE = ["maximum", "clip", "max"]
+X32 = np.array([0.3, -0.6, 0.9], dtype=np.float32)
+
+
+def float32_cases(lose, reason):
+    return [pytest.param(FLOAT32[k], id=k, marks=bug(reason) if k in lose else ())
+            for k in FLOAT32]
+
+
+@pytest.mark.parametrize("body", float32_cases(
+    SEED_LOSES + TIES_LOSE, "tl.grad of a float32 function returns a float64 gradient: the "
+    "default seed 1.0 is a Python float, and np.full(np.shape(x), bout) in the adjoints of "
+    "sum/mean (and the tie weights of maximum/clip/max) are float64"))
+def test_grad_of_float32_input_is_float32(body):
+    g = tl.grad(build(body))(X32)
+    assert g.dtype == np.float32
+    value, g2 = tl.value_and_grad(build(body, name="g"))(X32)
+    assert g2.dtype == np.float32 and np.asarray(value).dtype == np.float32
+
+
+@pytest.mark.parametrize("body", float32_cases(
+    TIES_LOSE, "reverse mode with a float32 seed: the tie-splitting adjoints of np.maximum, "
+    "np.clip and np.max return float64"))
+def test_vjp_of_float32_with_float32_seed_is_float32(body):
+    f = build(body)
+    assert tl.vjp(f)(X32, np.float32(1.0)).dtype == np.float32
+
+
+@pytest.mark.parametrize("body", float32_cases(
+    TIES_LOSE, "forward mode: the tangents of np.maximum, np.clip and np.max are float64 for "
+    "float32 inputs"))
+def test_jvp_of_float32_is_float32(body):
+    f = build(body)
+    assert np.asarray(tl.jvp(f)(X32, np.ones(3, np.float32))).dtype == np.float32
+
+
+def test_float32_scalar_keeps_float32():
+    f = build("return np.sin(x) * x")
+    assert np.asarray(tl.grad(f)(np.float32(0.5))).dtype == np.float32
+    assert np.asarray(tl.jvp(f)(np.float32(0.5), np.float32(1.0))).dtype == np.float32
+
+
+# -- integer-valued floats ----------------------------------------------------------------------------
+INTEGER_VALUED = {
+    "cube": ("return x ** 3", 3.0),
+    "power with float exponent": ("return x ** 2.0", 3.0),
+    "np.power": ("return np.power(x, 3.0)", -2.0),
+    "x ** x": ("return x ** x", 2.0),
+    "exponent variable": ("return 2.0 ** x", 3.0),
+    "sqrt": ("return np.sqrt(x)", 4.0),
+    "log": ("return np.log(x)", 1.0),
+    "sin at 0": ("return np.sin(x) * x + x", 0.0),
+    "division": ("return 1.0 / x", 2.0),
+    "loop on value": ("y = x\nfor i in range(3):\n    y = y * x\nreturn y", 1.0),
+}
+
+
+@pytest.mark.parametrize("body,x", list(INTEGER_VALUED.values()), ids=list(INTEGER_VALUED))
+def test_integer_valued_float_inputs(body, x):
+    f = build(body)
+    tl.check_grads(f, (x,), order=2)
+    g = tl.grad(f)(x)
+    assert isinstance(g, float) or np.ndim(g) == 0
+    assert np.isclose(tl.grad(f)(x), tl.grad(f)(np.float64(x)))
+
+
+def test_integer_valued_array_inputs():
+    f = build("return np.sum(x ** 3 + np.sqrt(x))")
+    x = np.array([1.0, 2.0, 4.0])
+    tl.check_grads(f, (x,), order=2)
+    np.testing.assert_allclose(tl.grad(f)(x), 3 * x ** 2 + 0.5 / np.sqrt(x))
+
+
+# -- empty arrays ------------------------------------------------------------------------------------
+EMPTY = {
+    "sum": "return np.sum(x)",
+    "sum of square": "return np.sum(x * x)",
+    "dot": "return np.dot(x.ravel(), x.ravel())",
+    "loop over elements": "s = 0.0\nfor v in x:\n    s = s + v * v\nreturn s",
+    "loop over range(len)": "s = 0.0\nfor i in range(len(x)):\n    s = s + np.sin(x[i])\nreturn s",
+    "elementwise then sum": "return np.sum(np.tanh(x) * 2.0)",
+}
+
+
+@pytest.mark.parametrize("body", list(EMPTY.values()), ids=list(EMPTY))
+@pytest.mark.parametrize("shape", [(0,), (0, 3)], ids=["0", "0x3"])
+def test_empty_array_gradient_is_an_empty_array(body, shape):
+    f = build(body)
+    x = np.zeros(shape)
+    g = tl.grad(f)(x)
+    assert isinstance(g, np.ndarray) and g.shape == shape, repr(g)
+    value, g2 = tl.value_and_grad(f)(x)
+    assert value == 0.0 and g2.shape == shape
+    assert tl.jvp(f)(x, np.zeros(shape)) == 0.0
+
+
+def test_empty_array_vjp_of_vector_output():
+    f = build("return np.sin(x) * 2.0")
+    g = tl.vjp(f)(np.zeros(0), np.zeros(0))
+    assert isinstance(g, np.ndarray) and g.shape == (0,)
+
+
+# -- zero-iteration loops --------------------------------------------------------------------------
+ZERO_TRIPS = {
+    "for range(n)": "for i in range(n):\n    x = np.sin(x) * 2.0\nreturn np.sum(x)",
+    "for range(n) accumulate": "s = 0.0\nfor i in range(n):\n    s = s + np.sum(x * i)\n"
+                               "return s",
+    "while": "i = 0\nwhile i < n:\n    x = x * x\n    i = i + 1\nreturn np.sum(x)",
+    "nested": "for i in range(n):\n    for j in range(3):\n        x = x * 1.5\nreturn np.sum(x)",
+    "list": "rows = []\nfor i in range(n):\n    rows.append(x * i)\nreturn np.sum(x) * len(rows)",
+    "writes": "y = np.zeros(3)\nfor i in range(n):\n    y[i] = np.sum(x) * i\nreturn np.sum(y)",
+}
+
+
+SCALAR_AS_ARRAY = ("the gradient of a Python float comes back as a 0-d ndarray when it "
+                   "flows through the adjoint of np.sum (np.full(np.shape(x), b)); shaped() "
+                   "does not turn it back into a float")
+FLOAT_LOSES = ["for range(n)", "while", "nested", "list"]
+
+
+def zero_trip_cases():
+    for label, body in ZERO_TRIPS.items():
+        for x_id, x in [("array", np.array([0.3, -0.6])), ("float", 0.7),
+                        ("0-d array", np.array(0.4)), ("matrix", np.ones((2, 2)))]:
+            marks = bug(SCALAR_AS_ARRAY) if x_id == "float" and label in FLOAT_LOSES else ()
+            yield pytest.param(body, x, id=f"{x_id}-{label}", marks=marks)
+
+
+@pytest.mark.parametrize("body,x", list(zero_trip_cases()))
+def test_zero_iteration_loop_gradient_has_the_inputs_type(body, x):
+    f = build(body, params="x, n")
+    g = tl.grad(f)(x, 0)
+    if isinstance(x, float):
+        assert isinstance(g, float), repr(g)           # np.float64 is a float
+    elif np.ndim(x) == 0:
+        assert np.shape(g) == (), repr(g)               # 0-d array or NumPy scalar
+    else:
+        assert isinstance(g, np.ndarray) and g.shape == np.shape(x), repr(g)
+    value, g2 = tl.value_and_grad(f)(x, 0)
+    assert np.shape(g2) == np.shape(x)
+    assert np.isclose(value, f(x, 0))
+    t = tl.jvp(f)(x, 0, np.ones_like(x) if np.ndim(x) else 1.0)
+    assert np.isclose(t, float(np.sum(tl.grad(f)(x, 0))))
+
+
+@pytest.mark.parametrize("body", [
+    "return x * 2.0", "return np.sin(x) * x", "for i in range(n):\n    x = x * 1.5\nreturn x",
+    pytest.param("return np.sum(x)", marks=bug(SCALAR_AS_ARRAY)),
+    "return np.mean(x * x)",
+], ids=["mul", "sin", "loop", "sum", "mean"])
+def test_gradient_of_a_float_is_a_float(body):
+    f = build(body, params="x, n")
+    assert isinstance(tl.grad(f)(0.7, 2), float)
+    assert isinstance(tl.vjp(f)(0.7, 2, 1.0), float)
+
+
+def test_unused_input_gradient_is_zeros_of_its_type():
+    f = build("return 3.0", params="x, y")
+    gx, gy = tl.grad(f, wrt=(0, 1))(np.ones(3), 0.5)
+    assert isinstance(gx, np.ndarray) and gx.shape == (3,) and not gx.any()
+    assert np.ndim(gy) == 0 and gy == 0.0
