@@ -178,13 +178,16 @@ def _full_cases(rng):
 
 
 @adjoint(np.full, cases=_full_cases, static_args=(0,))
-def full(y, shape, fill_value):
-    d[fill_value] = unbroadcast(d[y], fill_value)
+def full(y, shape, fill_value, dtype=None):
+    if dtype is None:
+        d[fill_value] = unbroadcast(d[y], fill_value)
+    else:
+        d[fill_value] = unbroadcast(np.asarray(d[y], dtype=dtype), fill_value)
 
 
 @tangent(np.full)
-def full_tangent(y, shape, fill_value):
-    d[y] = np.full(shape, d[fill_value])
+def full_tangent(y, shape, fill_value, dtype=None):
+    d[y] = np.full(shape, d[fill_value], dtype=dtype)
 
 
 # -- axes and views --------------------------------------------------------------------
