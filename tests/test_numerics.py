@@ -113,9 +113,8 @@ FLOAT32 = {
     "clip": "return np.sum(np.clip(x, -0.5, 0.5))",
     "max": "return np.max(x)",
 }
-# The default seed of grad is the Python float 1.0; rules that fill an array with it
-# (np.full in sum, mean, ...) make float64 gradients.
-SEED_LOSES = ["elementwise", "sum", "mean", "loop", "while", "branch", "writes", "list"]
+# Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
+# np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.
 # Tie-splitting rules build float64 weights (np.where(x == y, 0.5, x > y)).
 TIES_LOSE = ["maximum", "clip", "max"]
 X32 = np.array([0.3, -0.6, 0.9], dtype=np.float32)
@@ -127,9 +126,8 @@ def float32_cases(lose, reason):
 
 
 @pytest.mark.parametrize("body", float32_cases(
-    SEED_LOSES + TIES_LOSE, "tl.grad of a float32 function returns a float64 gradient: the "
-    "default seed 1.0 is a Python float, and np.full(np.shape(x), bout) in the adjoints of "
-    "sum/mean (and the tie weights of maximum/clip/max) are float64"))
+    TIES_LOSE, "tl.grad of a float32 function returns a float64 gradient through the "
+    "tie-splitting adjoints of np.maximum, np.clip and np.max"))
 def test_grad_of_float32_input_is_float32(body):
     g = tl.grad(build(body))(X32)
     assert g.dtype == np.float32

@@ -559,3 +559,23 @@ def test_second_order_of_reading_a_constant_list():
 def test_reading_a_list_with_the_append_taken_is_right():
     tl.check_grads(last_of_constant_list, (X3, 0.6, True), order=2)
     tl.check_grads(last_of_constant_list, (X3, 0.6, False), order=1)
+
+
+def pop_in_untaken_branch(s, c):
+    values = [s, s]
+    t = s
+    if c:
+        t = np.sum(np.array(values)) * s
+        last = values.pop()
+    return t
+
+
+@bug("reverse over reverse of a list literal read and popped in a branch that is not "
+     "taken: IndexError 'list assignment index out of range' in runtime.add_at")
+def test_second_order_of_list_popped_in_untaken_branch():
+    tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="rev")
+
+
+def test_list_popped_in_taken_branch_is_right():
+    tl.check_grads(pop_in_untaken_branch, (-1.3, True), order=2)
+    tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="fwd")
