@@ -20,11 +20,20 @@ from .pipeline import derive
 Wrt = Union[int, str, tuple]
 
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+# Derivations run one at a time (parsing is not safe from several threads at once on
+# some CPython versions); calling derived functions takes no lock at all.
+_lock = threading.RLock()
+
+
+def _wrt_key(wrt):
+    """``wrt`` with the type of each item, so that ``True`` or ``1.0`` never hit the
+    cache entry of ``1`` (they are errors, not positions)."""
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    return (isinstance(wrt, (tuple, list)), tuple((type(w), w) for w in items))
 
 
 def _transform(func, mode: str, wrt, verbose: int):
-    key = (mode, wrt if not isinstance(wrt, list) else tuple(wrt), _code_key(func))
+    key = (mode, _wrt_key(wrt), _code_key(func))
     try:
         per_func = _cache.get(func)
     except TypeError:
@@ -32,12 +41,12 @@ def _transform(func, mode: str, wrt, verbose: int):
     if per_func is not None and key in per_func:
         derived = per_func[key]
     else:
-        derived = derive(func, mode, wrt)
-        try:
-            with _lock:
+        with _lock:
+            derived = derive(func, mode, wrt)
+            try:
                 _cache.setdefault(func, {})[key] = derived
-        except TypeError:
-            pass
+            except TypeError:
+                pass
     if verbose:
         print(derived.source)
     return derived

@@ -134,10 +134,11 @@ def _parse_fragment(text: str, func, filename: str, first: int) -> gast.Module:
 
 
 def _find_def(module: gast.Module, func, filename: str) -> gast.FunctionDef:
+    name = func.__code__.co_name   # the def's own name, even if __name__ or __code__ changed
     for node in gast.walk(module):
-        if isinstance(node, gast.FunctionDef) and node.name == func.__name__:
+        if isinstance(node, gast.FunctionDef) and node.name == name:
             return node
-        if isinstance(node, gast.AsyncFunctionDef) and node.name == func.__name__:
+        if isinstance(node, gast.AsyncFunctionDef) and node.name == name:
             raise TransformError(
                 "async functions cannot be differentiated", filename, node.lineno,
                 hint="differentiate a plain `def` that the async code calls")

@@ -367,8 +367,6 @@ def test_gradient_through_only_integer_paths_is_zero():
     assert not np.any(tl.grad(f)(X))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the gradient of a float32 array is float64 "
-                   "(the default seed 1.0 and broadcast_to(bout) upcast)")
 def test_gradient_keeps_float32_dtype():
     def f(x):
         return np.sum(x * x)

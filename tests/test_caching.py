@@ -74,9 +74,6 @@ def cube(x):
     return x * x * x
 
 
-@bug("after f.__code__ = g.__code__ with g named differently, deriving f again fails: "
-     "parse looks for f's __qualname__ in g's source (TransformError \"cannot find the "
-     "definition of 'f' in its source\")")
 def test_function_whose_code_changes_to_a_differently_named_one_is_derived_again():
     def doubled(x):
         return x * 2.0

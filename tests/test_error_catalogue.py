@@ -410,9 +410,6 @@ def cached_wrt(x, y):  # <- error
     return np.sum(x * y)
 
 
-@bug("the cache key compares wrt with ==, so after tl.grad(f, wrt=1) the invalid "
-     "tl.grad(f, wrt=True) and tl.grad(f, wrt=1.0) return the cached wrt=1 derivative "
-     "instead of raising")
 @pytest.mark.parametrize("wrt", [True, 1.0], ids=["True", "1.0"])
 def test_row_bad_wrt_equal_to_a_cached_good_one(wrt):
     tl.grad(cached_wrt, wrt=1)
