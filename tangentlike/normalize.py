@@ -857,10 +857,14 @@ class _Ready(gast.AST):
         self.index = index
 
 
+# Functions whose result is always a new array (never a view of an argument), so that
+# the function may write into it.
 CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
                 np.empty_like, np.full_like, np.copy, np.array, np.eye, np.identity,
                 np.arange, np.linspace, np.stack, np.concatenate, np.vstack, np.hstack,
-                zeros_like}
+                np.cumsum, np.cumprod, np.dot, np.matmul, np.outer, np.roll, np.where,
+                np.clip, np.sort, np.tile, np.repeat, np.kron, np.diff, np.sum, np.mean,
+                np.prod, np.linalg.solve, np.linalg.inv, np.linalg.pinv, zeros_like}
 
 
 def _fresh_array(value) -> bool:
