@@ -38,9 +38,10 @@ def _transform(func, mode: str, wrt, verbose: int):
         per_func = _cache.get(func)
     except TypeError:
         per_func = None
-    if per_func is not None and key in per_func:
-        derived = per_func[key]
-    else:
+    derived = per_func.get(key) if per_func is not None else None
+    if derived is not None and not _callees_unchanged(func, derived):
+        derived = None   # a global function it calls was rebound: derive again
+    if derived is None:
         with _lock:
             derived = derive(func, mode, wrt)
             try:
@@ -50,6 +51,12 @@ def _transform(func, mode: str, wrt, verbose: int):
     if verbose:
         print(derived.source)
     return derived
+
+
+def _callees_unchanged(func, derived) -> bool:
+    names = getattr(func, "__globals__", {})
+    return all(names.get(name) is obj
+               for name, obj in getattr(derived, "global_callees", {}).items())
 
 
 def _code_key(func):

@@ -43,8 +43,10 @@ def derive(func, mode: str, wrt) -> object:
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
-    return compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
-                            user_cells)
+    derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
+                               user_cells)
+    derived.global_callees = core.global_callees   # checked by the cache in api.py
+    return derived
 
 
 def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:

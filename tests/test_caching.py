@@ -214,9 +214,6 @@ def test_global_deleted_after_derivation_is_a_name_error_like_python():
         df(X3)
 
 
-@bug("a global rebound to another NumPy function after derivation: the cached derivative "
-     "calls the new function (np.sin) in its primal but keeps the old rule (tanh), a "
-     "silently wrong gradient; tl.grad(f) returns the same stale function")
 def test_global_function_rebound_after_derivation_is_seen():
     module = globals_module()
     f = module["uses_function"]
