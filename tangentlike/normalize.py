@@ -29,10 +29,9 @@ Anything outside this language raises :class:`TransformError` at the user's line
 """
 from __future__ import annotations
 
-import builtins
 import operator
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 import gast
 import numpy as np
@@ -780,7 +779,7 @@ class _Normalizer:
         name = node.func.attr
         if node.keywords or (name == "append" and len(node.args) != 1) or \
                 (name == "pop" and node.args):
-            raise self.error(f"only `lst.append(value)` and `lst.pop()` are supported on lists",
+            raise self.error("only `lst.append(value)` and `lst.pop()` are supported on lists",
                              node, hint="index the list explicitly")
         receiver = self.expr_Name(node.func.value)
         args = [self.atom(a) for a in node.args]

@@ -45,7 +45,6 @@ from . import rules
 from .analyze import (Activity, appended, assignments, dependencies, list_variables,
                       written)
 from .calls import bind_call, derived_call, is_user_function
-from .errors import TransformError
 from .normalize import BINOPS, UNARYOPS, Normalized
 from .shapeclass import SCALAR, shape_classes
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
@@ -873,5 +872,3 @@ def _pop(stack):
     return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
                      args=[], keywords=[])
 
-
-__all__ = ["reverse", "TransformError"]

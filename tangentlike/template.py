@@ -17,7 +17,6 @@ rule can specialise on ``axis=None`` without leaving the test in generated code.
 from __future__ import annotations
 
 import ast
-import copy
 import inspect
 import linecache
 import textwrap
@@ -403,14 +402,12 @@ class _DropZeros(gast.NodeTransformer):
 
 def _as_constant_zero(node):
     """Replace remaining zero placeholders directly below ``node`` by ``0.0``."""
-    for field, value in gast.iter_fields(node):
+    for name, value in gast.iter_fields(node):
         if is_zero(value):
-            setattr(node, field, gast.Constant(value=0.0, kind=None))
+            setattr(node, name, gast.Constant(value=0.0, kind=None))
         elif isinstance(value, list):
-            setattr(node, field, [gast.Constant(value=0.0, kind=None) if is_zero(v) else v
-                                  for v in value])
-        elif isinstance(value, gast.keyword) and is_zero(value.value):
-            value.value = gast.Constant(value=0.0, kind=None)
+            setattr(node, name, [gast.Constant(value=0.0, kind=None) if is_zero(v) else v
+                                 for v in value])
     for kw in getattr(node, "keywords", []) or []:
         if is_zero(kw.value):
             kw.value = gast.Constant(value=0.0, kind=None)

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..template import d
 from ..runtime import unbroadcast
-from .domains import above_one, binary, nonzero, positive, real, unit
+from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
 from .registry import adjoint, nondifferentiable, tangent
 from .selection import larger, smaller

@@ -1,5 +1,4 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
-import numpy as np
 
 from ..runtime import add_at, like, part_of, shaped, unbroadcast, zero_at
 from ..template import d
