@@ -58,8 +58,18 @@ def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
     results = {}
     for mode in modes:
         if mode == "rev":
-            grads = vjp(f, wrt=wrt)(*args, w)
+            derived = vjp(f, wrt=wrt)
+            grads = derived(*args, w)
             results[mode] = sum(_inner(grads[k], directions[i]) for k, i in enumerate(wrt))
+            # the version specialized to these arguments' shapes must agree with the
+            # generic derivative (tangentlike/specialize.py)
+            generic = derived.generic(*args, w)
+            other = sum(_inner(generic[k], directions[i]) for k, i in enumerate(wrt))
+            if not _close(results[mode], other, 1e-9, 1e-12):
+                raise AssertionError(
+                    f"check_grads({getattr(f, '__name__', 'f')}, order {order}): the "
+                    f"derivative specialized to these shapes gives {results[mode]!r}, the "
+                    f"generic one {other!r}")
         else:
             results[mode] = _inner(w, jvp(f, wrt=wrt)(*args, tuple(directions[i] for i in wrt)))
     name = getattr(f, "__name__", "f")

@@ -67,6 +67,8 @@ class Parsed:
 
 def parse(func: Any) -> Parsed:
     """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
+    # a derived function: its entry (specialize.py) stands for the generic derivative
+    func = getattr(func, "__tangentlike_generic__", func)
     if not isinstance(func, types.FunctionType):
         what = getattr(func, "__name__", type(func).__name__)
         raise TransformError(

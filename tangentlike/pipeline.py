@@ -6,6 +6,8 @@ Each pass is one module with one entry point; no pass reaches back into an earli
 """
 from __future__ import annotations
 
+import weakref
+
 import gast
 
 from .analyze import analyze
@@ -17,13 +19,44 @@ from .normalize import normalize
 from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
+from .specialize import Dispatcher, describe, guard_source, make_entry
 
 REVERSE_MODES = ("grad", "value_and_grad", "vjp")
 FORWARD_MODES = ("jvp",)
 
 
 def derive(func, mode: str, wrt) -> object:
-    """Generate, compile and return the derivative of ``func`` (see tangentlike.api)."""
+    """Generate, compile and return the derivative of ``func`` (see tangentlike.api).
+
+    Reverse modes return an entry that specializes the derivative to the shapes of the
+    arguments it is called with (specialize.py); the generic derivative is built now,
+    so every error is raised now."""
+    # a derived function: its entry stands for the generic derivative
+    func = getattr(func, "__tangentlike_generic__", func)
+    generic = build(func, mode, wrt)
+    if mode in FORWARD_MODES:
+        return generic
+    args = parse(func).node.args
+    params = [a.id for a in args.posonlyargs + args.args]
+    kwonly = [a.id for a in args.kwonlyargs]
+    dispatcher = Dispatcher(None, generic, params, kwonly)
+    user = weakref.ref(func)   # the cache must not keep the user's function alive
+
+    def derive_version(signature):
+        alive = user()
+        return None if alive is None else build(alive, mode, wrt, signature, dispatcher)
+    dispatcher.derive_version = derive_version
+    seed = generic.__code__.co_varnames[len(params)]
+    formal = ", ".join(params + [seed] + (["*"] + kwonly if kwonly else []))
+    actual = ", ".join(params + [seed] + [f"{k}={k}" for k in kwonly])
+    return make_entry(generic, dispatcher, formal, actual, generic.label)
+
+
+def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
+    """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
+    parameter -> (guard kind, shape class), see specialize.py); then its first line is
+    a guard that hands other arguments to ``dispatcher``. None when the specialized
+    code would be the generic code."""
     parsed = parse(func)
     wrt_names = select_wrt(parsed, wrt)
     core = normalize(parsed)
@@ -36,9 +69,14 @@ def derive(func, mode: str, wrt) -> object:
         if mode in FORWARD_MODES:
             fdef = forward(core, activity, wrt_names, name, as_tuple)
         else:
-            fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
+            classes = {p: c for p, (_, c) in (signature or {}).items()}
+            fdef = reverse(core, activity, wrt_names, mode, name, as_tuple, classes)
     fdef = optimize(fdef)
     source = to_source([fdef], parsed.filename)
+    if signature:
+        if source == dispatcher.generic.source:
+            return None
+        source = _guarded(source, fdef, signature, dispatcher, core.binder)
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
@@ -46,7 +84,24 @@ def derive(func, mode: str, wrt) -> object:
     derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
                                user_cells)
     derived.global_callees = core.global_callees   # checked by the cache in api.py
+    derived.label = label
     return derived
+
+
+def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
+    """``source`` with a first line that sends arguments of other kinds or shapes back to
+    the dispatcher (see specialize.py)."""
+    names = {kind: binder.name_for(kind.__name__, kind)
+             for kind in {k[0] if isinstance(k, tuple) else k for k, _ in signature.values()}}
+    again = binder.name_for("specialize_again", dispatcher)
+    args = fdef.args
+    actual = [a.id for a in args.posonlyargs + args.args]
+    actual += [f"{a.id}={a.id}" for a in args.kwonlyargs]
+    head, body = source.split("\n", 1)
+    guard = (f"    # specialized to {describe(signature)}; other arguments: another version\n"
+             f"    if not ({guard_source(signature, names)}):\n"
+             f"        return {again}({', '.join(actual)})\n")
+    return head + "\n" + guard + body
 
 
 def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:

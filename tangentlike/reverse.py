@@ -46,18 +46,20 @@ from .analyze import (Activity, appended, assignments, dependencies, list_variab
                       written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
-from .shapeclass import SCALAR, shape_classes
+from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
+                         static_shape)
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
                       unbroadcast, zero_at, zeros_like)
 from .template import clone, instantiate
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
-            as_tuple: bool = False) -> gast.FunctionDef:
+            as_tuple: bool = False, signature: dict = None) -> gast.FunctionDef:
     """Build the adjoint function (see the module docstring). ``mode`` is one of
     ``"grad"``, ``"value_and_grad"`` or ``"vjp"``; with ``as_tuple`` the gradients are
-    returned as a tuple even for one ``wrt`` input."""
-    return _Reverse(fn, activity, wrt, mode, as_tuple).build(name)
+    returned as a tuple even for one ``wrt`` input. ``signature`` gives the shape
+    classes of the parameters of a specialized derivative (specialize.py)."""
+    return _Reverse(fn, activity, wrt, mode, as_tuple, signature).build(name)
 
 
 def _load(name):
@@ -74,7 +76,7 @@ def _assign(name, value):
 
 class _Reverse:
     def __init__(self, fn: Normalized, activity: Activity, wrt: list, mode: str,
-                 as_tuple: bool):
+                 as_tuple: bool, signature: dict = None):
         self.fn, self.activity, self.wrt, self.mode = fn, activity, wrt, mode
         self.as_tuple = as_tuple
         self.namer, self.binder = fn.namer, fn.binder
@@ -83,7 +85,7 @@ class _Reverse:
         self.origin = None
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
-        self.classes = shape_classes(fn)          # values that provably share a shape
+        self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
         self.single -= self.lists
         # Assigned once per iteration and read only later in that iteration: adjoints
@@ -96,6 +98,7 @@ class _Reverse:
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
+        self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -202,6 +205,8 @@ class _Reverse:
             return True
         if not isinstance(value, gast.Name) or value.id in seen:
             return False
+        if self.classes.get(value.id) == SCALAR:
+            return True
         seen.add(value.id)
         defs = [rhs for target, rhs, _ in assignments(self.fn.body) if target == value.id]
         if len(defs) != 1:
@@ -222,6 +227,24 @@ class _Reverse:
                 and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
                 and not rhs.keywords and len(rhs.args) == 1)
 
+    def shape_rewriter(self) -> ShapeRewriter:
+        primal_of = {adjoint: primal for primal, adjoint in self.adjoint_names.items()}
+
+        def adjoint_shape(name):
+            """What the adjoint ``name`` holds now: the static shape of its last first
+            write, if it is first-written in its block (never the scalar zero then)."""
+            if name not in primal_of:
+                return None
+            primal = primal_of[name]
+            known = self.adjoint_static.get(name)
+            if known is not None and name not in self.zero_padded and \
+                    primal not in self.lists and (primal in self.single or
+                                                  primal in self.loop_locals):
+                return known
+            return maybe_zero(self.classes.get(primal))
+        return ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
+                             self.binder.name_for("np", np))
+
     # -- seeds and results ----------------------------------------------------------
     def representative(self, name):
         """An expression with the same shape as variable ``name`` that is always at hand:
@@ -234,6 +257,10 @@ class _Reverse:
         if key is not None and key[0] == "param" and key[1] in self.single \
                 and key[1] != name:
             return _load(key[1])
+        if key is not None and key[0] == "shape":   # a specialized derivative
+            for param in self.fn.params:
+                if self.classes.get(param) == key and param in self.single and param != name:
+                    return _load(param)
         return None
 
     def seed_name(self, value) -> str:
@@ -275,13 +302,17 @@ class _Reverse:
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
+        rewriter = self.shape_rewriter()
+        shape = static_shape(value, rewriter)
         if name in self.written:
+            shape = broadcast_static(rewriter.adjoint_shape(name), shape)
             if target.id in self.containers:   # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
             else:
                 value = gast.BinOp(left=_load(name), op=gast.Add(), right=value)
         self.written.add(name)
+        self.adjoint_static[name] = shape
         return [_assign(name, value)]
 
     # -- the adjoint sweep ----------------------------------------------------------
@@ -435,8 +466,10 @@ class _Reverse:
 
         def simplify(expr):
             expr = drop_unbroadcast(expr, unbroadcast_name, same_shape)
+            expr = self.shape_rewriter().visit(expr)
             return _ShapeOnly(unbroadcast_name, self.binder.name_for("np", np),
-                              self.representative).visit(expr)
+                              self.representative,
+                              self.binder.name_for("broadcast_like", broadcast_like)).visit(expr)
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
@@ -719,17 +752,19 @@ class _DropUnbroadcast(gast.NodeTransformer):
 
 
 class _ShapeOnly(gast.NodeTransformer):
-    """In ``unbroadcast(g, x)`` and ``np.shape(x)`` only x's shape matters: read a
+    """In ``unbroadcast(g, x)``, ``broadcast_like(g, x)`` and ``np.shape(x)`` only x's shape matters: read a
     representative of x's shape class instead (see _Reverse.representative)."""
 
-    def __init__(self, unbroadcast_name, np_name, representative):
+    def __init__(self, unbroadcast_name, np_name, representative, broadcast_like_name=None):
         self.unbroadcast_name, self.np_name = unbroadcast_name, np_name
+        self.broadcast_like_name = broadcast_like_name
         self.representative = representative
 
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, gast.Name) and func.id == self.unbroadcast_name:
+        if isinstance(func, gast.Name) and func.id in (self.unbroadcast_name,
+                                                       self.broadcast_like_name):
             position = 1
         elif (isinstance(func, gast.Attribute) and func.attr == "shape"
               and isinstance(func.value, gast.Name) and func.value.id == self.np_name):

@@ -14,10 +14,20 @@ The rules, solved to a fixed point over all assignments (loops included):
 - an elementwise function of one argument (a NumPy ufunc), a copy, ``-x``: x's class;
 - a full reduction (``np.sum(x)`` without ``axis``), a ``math`` function: ``SCALAR``;
 - anything else, or assignments that disagree: the variable's own class.
+
+Specialized derivatives (``specialize.py``) know the shape of every array argument
+and which arguments are Python numbers. Then a parameter's class is its concrete shape
+``("shape", (64, 32))`` (``SCALAR`` for shape ``()``), and shapes propagate through
+more operations: broadcasting binary operations, ``@``, subscripts by a loop index or
+constant, and NumPy functions whose result shape depends only on their arguments'
+shapes (evaluated once on zero-strided dummy arrays). Equal concrete shapes are then
+equal classes wherever they come from.
 """
 from __future__ import annotations
 
+import builtins
 import math
+import warnings
 
 import gast
 import numpy as np
@@ -25,34 +35,66 @@ import numpy as np
 from .analyze import assignments
 
 SCALAR = ("scalar",)
+INDEX = ("scalar", "index")   # a loop counter of range(): an int
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def shape_classes(fn) -> dict:
-    """Map each local name of ``fn`` to its shape class (module docstring)."""
-    classes = {p: ("param", p) for p in fn.params}
+def shape_classes(fn, signature=None) -> dict:
+    """Map each local name of ``fn`` to its shape class (module docstring).
+
+    ``signature`` maps parameters to their known class (``SCALAR`` or a concrete
+    ``("shape", shape)``) in a specialized derivative."""
+    signature = signature or {}
+    start = {p: signature.get(p, ("param", p)) for p in fn.params}
+    classes = dict(start)
     defs = {}
     for target, value, stmt in assignments(fn.body):
         defs.setdefault(target, []).append((value, stmt))
+    counters = _range_indices(fn.body, set(defs) | set(fn.params))
+    classes.update((name, INDEX) for name in counters)
     own = {name: ("var", name) for name in defs}
-    changed = True
-    while changed:
-        changed = False
-        for name, values in defs.items():
-            keys = set()
-            if name in fn.params:
-                keys.add(("param", name))
-            for value, stmt in values:
-                keys.add(_class_of(value, stmt, classes, own[name]))
-            keys.discard(None)
-            if not keys:
-                continue
-            new = keys.pop() if len(keys) == 1 else own[name]
-            if classes.get(name) != new:
-                classes[name] = new
-                changed = True
+    # First optimistically (an operand not classified yet is decided later), then until
+    # nothing changes with every unclassified operand taken as unknown: a definition
+    # that never gets a class makes its variable its own class.
+    for final in (False, True):
+        changed = True
+        while changed:
+            changed = False
+            for name, values in defs.items():
+                keys = set()
+                if name in fn.params:
+                    keys.add(start[name])
+                for value, stmt in values:
+                    keys.add(_class_of(value, stmt, classes, own[name]))
+                if None in keys and final:
+                    keys = {own[name]}
+                keys.discard(None)
+                if not keys:
+                    continue
+                new = keys.pop() if len(keys) == 1 else own[name]
+                if classes.get(name) != new:
+                    classes[name] = new
+                    changed = True
     return classes
+
+
+def _range_indices(body, assigned) -> set:
+    """Targets of ``for i in range(...)`` (or ``reversed(range(...))``) loops that
+    nothing else assigns: Python ints."""
+    out, seen = set(), set()
+    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
+            name = node.target.id
+            it = node.iter
+            if getattr(it, "callee", None) is builtins.reversed and it.args:
+                it = it.args[0]
+            if getattr(it, "callee", None) is builtins.range and name not in seen:
+                out.add(name)
+            else:
+                out.discard(name)
+            seen.add(name)
+    return out - assigned
 
 
 def _atom(atom, classes):
@@ -73,9 +115,14 @@ def _class_of(value, stmt, classes, own):
         key = _atom(value, classes)
         return key if key is not None or isinstance(value, gast.Name) else own
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
-        return _atom(value.operand, classes)
+        key = _atom(value.operand, classes)
+        return SCALAR if key is not None and key[0] == "scalar" else key
     if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_BINOPS):
         return _combine(_atom(value.left, classes), _atom(value.right, classes), own)
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
+        return _evaluated(np.matmul, [value.left, value.right], [], classes, own)
+    if isinstance(value, gast.Subscript):
+        return _subscript(value, classes, own)
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
         if getattr(callee, "__module__", None) == "math" and callee is not math.pow:
@@ -84,20 +131,293 @@ def _class_of(value, stmt, classes, own):
             return SCALAR
         if isinstance(callee, np.ufunc) and not value.keywords:
             if callee.nin == 1 and len(value.args) == 1:
-                return _atom(value.args[0], classes)
+                key = _atom(value.args[0], classes)
+                return SCALAR if key is not None and key[0] == "scalar" else key
             if callee.nin == 2 and len(value.args) == 2:
                 return _combine(_atom(value.args[0], classes), _atom(value.args[1], classes),
                                 own)
+        if callee in _SHAPE_FROM_SHAPES:
+            return _evaluated(callee, value.args, value.keywords, classes, own)
     return own
 
 
 def _combine(a, b, own):
     if a is None or b is None:   # an operand not classified yet: decide later
         return None
+    a, b = (SCALAR if k[0] == "scalar" else k for k in (a, b))
     if a == b:
         return a
     if a == SCALAR:
         return b
     if b == SCALAR:
         return a
+    if a[0] == "shape" and b[0] == "shape":
+        try:
+            return _concrete(np.broadcast_shapes(a[1], b[1]))
+        except ValueError:
+            return own
     return own
+
+
+# -- concrete shapes (specialized derivatives) -------------------------------------------
+
+# NumPy functions whose result shape depends only on the shapes of their array arguments
+# and on constant arguments (never on the values in the arrays).
+_SHAPE_FROM_SHAPES = {
+    np.dot, np.matmul, np.outer, np.inner, np.where, np.clip, np.roll, np.transpose,
+    np.sum, np.mean, np.prod, np.max, np.min, np.amax, np.amin, np.var, np.std,
+    np.cumsum, np.cumprod, np.sort, np.copy, np.squeeze, np.ravel, np.expand_dims,
+    np.swapaxes, np.moveaxis, np.flip, np.trace, np.diagonal, np.linalg.norm,
+    np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
+    np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
+}
+# Of those, the ones where a scalar argument's value cannot change the result's shape.
+_SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np.clip,
+                             np.roll, np.logaddexp, np.full_like, np.tensordot}
+
+
+def _concrete(shape):
+    shape = tuple(int(n) for n in shape)
+    return SCALAR if shape == () else ("shape", shape)
+
+
+def _dummy(key):
+    """A zero-strided array of the class's concrete shape (no memory), or None."""
+    if key is not None and key[0] == "scalar":
+        return 0.0
+    if key is not None and key[0] == "shape":
+        return np.broadcast_to(np.zeros((), dtype=float), key[1])
+    return None
+
+
+def _argument(atom, classes, scalar_ok):
+    """The stand-in for an argument when evaluating a shape, or raise LookupError."""
+    if isinstance(atom, gast.Constant):
+        return atom.value
+    if isinstance(atom, gast.Name):
+        key = classes.get(atom.id)
+        if key is not None and key[0] == "scalar" and not scalar_ok:
+            raise LookupError(atom.id)   # its value may decide the shape (an axis, a size)
+        dummy = _dummy(key)
+        if dummy is not None:
+            return dummy
+    raise LookupError(atom)
+
+
+def _evaluated(callee, args, keywords, classes, own):
+    """The class of ``callee(*args, **keywords)`` found by calling it on dummy arrays of
+    the arguments' concrete shapes; None while an argument is not classified yet."""
+    if any(isinstance(a, gast.Name) and a.id not in classes for a in args) or any(
+            isinstance(k.value, gast.Name) and k.value.id not in classes for k in keywords):
+        return None
+    scalar_ok = isinstance(callee, np.ufunc) or callee in _SCALAR_VALUES_IRRELEVANT
+    try:
+        values = [_argument(a, classes, scalar_ok) for a in args]
+        named = {k.arg: _argument(k.value, classes, scalar_ok) for k in keywords}
+    except LookupError:
+        return own
+    return _shape_of_call(callee, values, named, own)
+
+
+def _shape_of_call(callee, values, named, own):
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = callee(*values, **named)
+    except Exception:   # noqa: BLE001 - any failure: the shape stays unknown
+        return own
+    if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
+        return SCALAR
+    if isinstance(result, np.ndarray):
+        return _concrete(result.shape)
+    return own
+
+
+def _subscript(value, classes, own):
+    """``x[i]`` with x of a concrete shape and an index of constants, loop counters
+    (ints) and constant slices."""
+    base = _atom(value.value, classes)
+    if base is None:
+        return None
+    if base[0] != "shape":
+        return own
+    index = value.slice
+    parts = index.elts if isinstance(index, gast.Tuple) else [index]
+    try:
+        picked = tuple(_index_part(p, classes) for p in parts)
+    except LookupError:
+        return own
+    return _shape_of_call(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
+                          [_dummy(base)], {}, own)
+
+
+def _index_part(part, classes):
+    if isinstance(part, gast.Constant) and (part.value is None or (
+            isinstance(part.value, int) and not isinstance(part.value, bool))):
+        return part.value
+    if isinstance(part, gast.Name) and classes.get(part.id) == INDEX:
+        return 0   # a loop counter: any int gives the same shape (or an IndexError)
+    if isinstance(part, gast.Slice):
+        bounds = [part.lower, part.upper, part.step]
+        if all(b is None or (isinstance(b, gast.Constant) and isinstance(b.value, int))
+               for b in bounds):
+            return slice(*(None if b is None else b.value for b in bounds))
+    raise LookupError(part)
+
+
+# -- rewrites the classes allow -----------------------------------------------------------
+
+
+class ShapeRewriter(gast.NodeTransformer):
+    # also: ``g * x + g * x`` (the adjoint of ``np.dot(x, x)`` for a vector) -> (2.0 * g) * x
+    """Rewrites of derivative expressions where shapes are known (in the adjoint rules'
+    output, before it is emitted):
+
+    - ``unbroadcast(g, x)`` with a scalar ``x``: ``np.sum(g)``;
+    - ``broadcast_like(g, y)`` where ``g`` provably has y's shape: ``g``;
+    - ``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` of a concrete shape: constants;
+    - ``product_grad_left/right(g, a, b)`` with operands of known ranks: the direct
+      formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...).
+
+    ``functions`` maps the generated code's names to the objects they are bound to;
+    ``adjoint_shape(name)`` gives the static shape of an adjoint variable (see
+    static_shape), None for other names.
+    """
+
+    def __init__(self, classes, functions, adjoint_shape, np_name):
+        self.classes, self.functions = classes, functions
+        self.adjoint_shape, self.np_name = adjoint_shape, np_name
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right = node.left, node.right
+        if isinstance(node.op, gast.Add) and all(
+                isinstance(side, gast.BinOp) and isinstance(side.op, gast.Mult)
+                for side in (left, right)) and _same(left, right) \
+                and isinstance(left.right, gast.Name) and self.rank(left.right) == 1:
+            twice = gast.BinOp(left=gast.Constant(value=2.0, kind=None), op=gast.Mult(),
+                               right=left.left)
+            return gast.BinOp(left=twice, op=gast.Mult(), right=left.right)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        from .rules.linalg import product_grad_left, product_grad_right
+        from .runtime import broadcast_like, unbroadcast
+        func = node.func
+        target = None
+        if isinstance(func, gast.Name):
+            target = self.functions.get(func.id)
+        elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and func.value.id == self.np_name:
+            target = getattr(np, func.attr, None)
+        args = node.args
+        if node.keywords or target is None:
+            return node
+        if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
+            return self.np_call("sum", [args[0]])
+        if target is broadcast_like and len(args) == 2:
+            key = self.key(args[1])
+            if key is not None and key[0] in ("shape", "scalar") and \
+                    static_shape(args[0], self) == key:
+                return args[0]
+        if target in (np.shape, np.ndim, np.size) and len(args) == 1:
+            key = self.key(args[0])
+            if key is not None and key[0] in ("shape", "scalar"):
+                shape = () if key[0] == "scalar" else key[1]
+                value = {np.shape: shape, np.ndim: len(shape),
+                         np.size: int(np.prod(shape))}[target]
+                return gast.Constant(value=value, kind=None)
+        if target in (product_grad_left, product_grad_right) and len(args) == 3:
+            ranks = [self.rank(a) for a in args[1:]]
+            if None not in ranks:
+                return self.product(target is product_grad_left, *args, *ranks) or node
+        return node
+
+    def key(self, atom):
+        if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)) \
+                and not isinstance(atom.value, bool):
+            return SCALAR
+        if isinstance(atom, gast.Name):
+            key = self.classes.get(atom.id)
+            return SCALAR if key is not None and key[0] == "scalar" else key
+        return None
+
+    def rank(self, atom):
+        key = self.key(atom)
+        if key is not None and key[0] == "shape" and len(key[1]) in (1, 2):
+            return len(key[1])
+        return None
+
+    def np_call(self, name, args):
+        func = gast.Attribute(value=gast.Name(id=self.np_name, ctx=gast.Load(), annotation=None,
+                                              type_comment=None), attr=name, ctx=gast.Load())
+        return gast.Call(func=func, args=args, keywords=[])
+
+    def product(self, left, g, a, b, ra, rb):
+        """The adjoint of a (left) or b in ``z = a @ b`` for operands of ranks ra, rb."""
+        def T(m):
+            return gast.Attribute(value=m, attr="T", ctx=gast.Load())
+
+        def matmul(x, y):
+            return gast.BinOp(left=x, op=gast.MatMult(), right=y)
+
+        def mul(x, y):
+            return gast.BinOp(left=x, op=gast.Mult(), right=y)
+
+        if left:
+            return {(2, 2): lambda: matmul(g, T(b)), (1, 1): lambda: mul(g, b),
+                    (2, 1): lambda: self.np_call("outer", [g, b]),
+                    (1, 2): lambda: matmul(b, g)}[(ra, rb)]()
+        return {(2, 2): lambda: matmul(T(a), g), (1, 1): lambda: mul(g, a),
+                (2, 1): lambda: matmul(g, a),
+                (1, 2): lambda: self.np_call("outer", [a, g])}[(ra, rb)]()
+
+
+def _same(a, b) -> bool:
+    return gast.dump(a) == gast.dump(b)
+
+
+_MAYBE = "scalar zero or"
+
+
+def static_shape(expr, rewriter):
+    """The concrete class of a derivative expression, ``(_MAYBE, class)`` for one that
+    is either that or the scalar zero (an adjoint not written yet), or None."""
+    if isinstance(expr, gast.Constant):
+        return rewriter.key(expr)
+    if isinstance(expr, gast.Name):
+        adjoint = rewriter.adjoint_shape(expr.id)
+        if adjoint is not None:
+            return adjoint
+        key = rewriter.key(expr)
+        return key if key is not None and key[0] in ("shape", "scalar") else None
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        return static_shape(expr.operand, rewriter)
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE_BINOPS):
+        return broadcast_static(static_shape(expr.left, rewriter),
+                                 static_shape(expr.right, rewriter))
+    return None
+
+
+def maybe_zero(key):
+    """The static shape of an adjoint of a value of class ``key`` that may still be the
+    scalar zero."""
+    return (_MAYBE, key) if key is not None and key[0] in ("shape", "scalar") else None
+
+
+def broadcast_static(a, b):
+    if a is None or b is None:
+        return None
+    maybe = [k[1] if k[0] == _MAYBE else None for k in (a, b)]
+    a, b = (k[1] if k[0] == _MAYBE else k for k in (a, b))
+    shape = _combine(a, b, None)
+    if shape is None:
+        return None
+    if maybe[0] is not None and maybe[1] is not None:
+        return (_MAYBE, shape)
+    definite = b if maybe[0] is not None else a
+    if maybe[0] is not None or maybe[1] is not None:
+        # the scalar zero broadcasts to the other operand's shape
+        return shape if shape == definite else None
+    return shape

@@ -38,8 +38,11 @@ def _dot_cases(rng):
 
 @adjoint(np.dot, cases=_dot_cases)
 def dot(z, a, b):
-    d[a] = product_grad_left(d[z], a, b)
-    d[b] = product_grad_right(d[z], a, b)
+    if a is b:   # np.dot(x, x): one sum (for a vector, 2 g x)
+        d[a] = product_grad_left(d[z], a, a) + product_grad_right(d[z], a, a)
+    else:
+        d[a] = product_grad_left(d[z], a, b)
+        d[b] = product_grad_right(d[z], a, b)
 
 
 @tangent(np.dot)

@@ -1,0 +1,194 @@
+"""Derivatives specialized to the shapes of their arguments (tangentlike/specialize.py).
+
+A derived function is an entry that derives, on its first call with arguments of given
+kinds and shapes, a version for those; a guard on the version's first line sends other
+arguments back. These tests check that every version is right, that the guard really
+tells shapes apart, and what the specialized code no longer contains.
+"""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from tangentlike import specialize
+
+RNG = np.random.default_rng(0)
+
+
+def poly(x, w):
+    y = np.tanh(x * w) + x
+    return np.sum(y * y)
+
+
+def poly_grad(x, w):
+    y = np.tanh(x * w) + x
+    dy = 2.0 * y
+    da = dy * (1 - np.tanh(x * w) ** 2)
+    gx = dy + da * w
+    gw = da * x
+    return gx, np.sum(gw) if np.ndim(w) < np.ndim(gw) else gw
+
+
+def reduce_to(g, shape):
+    while np.ndim(g) > len(shape):
+        g = np.sum(g, axis=0)
+    for axis, n in enumerate(shape):
+        if n == 1 and g.shape[axis] != 1:
+            g = np.sum(g, axis=axis, keepdims=True)
+    return g
+
+
+@pytest.mark.parametrize("x, w", [
+    (0.3, 0.7),
+    (RNG.standard_normal(4), 0.7),
+    (RNG.standard_normal(4), RNG.standard_normal(4)),
+    (RNG.standard_normal((3, 4)), RNG.standard_normal(4)),
+    (RNG.standard_normal((3, 4)), RNG.standard_normal((3, 1))),
+    (np.float64(0.3), RNG.standard_normal(())),
+])
+def test_one_derived_function_is_right_for_every_kind_and_shape(x, w):
+    df = tl.grad(poly, wrt=(0, 1))
+    for args in [(0.3, 0.7), (x, w), (RNG.standard_normal(5), 0.1), (x, w)]:
+        gx, gw = df(*args)
+        y = np.tanh(args[0] * args[1]) + args[0]
+        da = 2.0 * y * (1 - np.tanh(args[0] * args[1]) ** 2)
+        np.testing.assert_allclose(gx, 2.0 * y + da * args[1], rtol=1e-12)
+        np.testing.assert_allclose(gw, reduce_to(da * args[0], np.shape(args[1])), rtol=1e-12)
+        assert np.shape(gw) == np.shape(args[1])
+        tl.check_grads(poly, args, order=1)
+
+
+def test_versions_are_kept_per_kind_and_shape():
+    df = tl.grad(poly)
+    df(RNG.standard_normal(3), 0.5)
+    df(RNG.standard_normal(3), 0.25)
+    assert len(df.versions) == 1
+    df(RNG.standard_normal(4), 0.5)
+    df(RNG.standard_normal(3), np.float32(0.5))
+    assert len(df.versions) == 3
+
+
+def test_guard_sends_other_shapes_to_their_own_version():
+    df = tl.grad(poly, wrt=1)
+    a, b = RNG.standard_normal(3), RNG.standard_normal((2, 3))
+    first = df(a, 0.5)
+    second = df(b, 0.5)        # the current version is for (3,): its guard must refuse
+    again = df(a, 0.5)
+    assert first == again
+    np.testing.assert_allclose(second, tl.grad(poly, wrt=1).generic(b, 0.5), rtol=1e-12)
+
+
+def test_after_max_versions_calls_use_the_generic_derivative():
+    df = tl.grad(poly)
+    for n in range(1, specialize.MAX_VERSIONS + 4):
+        x = RNG.standard_normal(n)
+        np.testing.assert_allclose(df(x, 0.5), df.generic(x, 0.5), rtol=1e-12)
+    assert sum(v is not df.generic for v in df.versions.values()) <= specialize.MAX_VERSIONS
+
+
+def mlp(W, b, x):
+    h = np.tanh(W @ x + b)
+    return np.sum(h * h)
+
+
+def test_specialized_source_drops_shape_checks_the_generic_needs():
+    df = tl.grad(mlp, wrt=(0, 1))
+    W, b, x = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 1)), RNG.standard_normal((3, 7))
+    df(W, b, x)
+    (version,) = df.versions.values()
+    assert "product_grad" in df.source and "unbroadcast(bt2, t1)" in df.source
+    assert "product_grad" not in version.source
+    assert "unbroadcast(bt2, t1)" not in version.source   # t1 = W @ x has t2's shape
+    assert "@ x.T" in version.source                     # gW = g @ x.T
+    assert version.source.splitlines()[1].strip().startswith("# specialized to W: ndarray")
+
+
+def test_a_non_scalar_output_is_refused_when_its_shape_is_known():
+    def f(x):
+        return x * 2.0
+
+    with pytest.raises(TypeError, match="scalar output"):
+        tl.grad(f)(RNG.standard_normal(3))
+    assert tl.grad(f)(0.5) == 2.0
+
+
+def test_source_is_the_generic_derivative():
+    df = tl.grad(mlp)
+    assert df.source == df.generic.source
+
+
+def test_loop_whose_shape_changes_keeps_unbroadcast():
+    def f(h0, W):
+        h = h0
+        for i in range(3):
+            h = h * W          # (3,) then (2, 3): h has no single shape
+        return np.sum(h)
+
+    h0, W = RNG.standard_normal(3), RNG.standard_normal((2, 3))
+    tl.check_grads(f, (h0, W), order=2)
+    tl.check_grads(f, (h0, RNG.standard_normal(3)), order=1)
+
+
+def test_zero_iteration_loop_with_specialized_shapes():
+    def f(x, n):
+        y = x
+        for i in range(n):
+            y = y * x + 1.0
+        return np.sum(y)
+
+    x = RNG.standard_normal(4)
+    df = tl.grad(f)
+    for n in (0, 1, 5, 0):
+        np.testing.assert_allclose(df(x, n), df.generic(x, n), rtol=1e-12)
+        tl.check_grads(f, (x, n), order=1, wrt=0)
+
+
+def test_grad_of_specialized_grad():
+    x = RNG.standard_normal(4)
+    _d_inner(x)   # a version of the inner derivative exists before it is differentiated
+    second = tl.grad(sum_of_inner_grad)
+    np.testing.assert_allclose(second(x), np.cos(x) * 2 - x * np.sin(x), rtol=1e-10)
+    H = tl.hessian(inner_f)(x)
+    np.testing.assert_allclose(np.diag(H), 2 * np.cos(x) - x * np.sin(x), rtol=1e-10)
+
+
+def inner_f(x):
+    return np.sum(np.sin(x) * x)
+
+
+_d_inner = tl.grad(inner_f)
+
+
+def sum_of_inner_grad(x):
+    return np.sum(_d_inner(x))
+
+
+def test_dot_of_a_vector_with_itself_is_one_term():
+    def f(x):
+        return 2 * np.dot(x, x)
+
+    df = tl.grad(f)
+    x = RNG.standard_normal(6)
+    np.testing.assert_allclose(df(x), 4 * x, rtol=1e-14)
+    (version,) = df.versions.values()
+    assert "2.0 * bt1 * x" in version.source
+
+
+def test_dot_of_a_matrix_with_itself():
+    def f(A):
+        return np.sum(np.dot(A, A))
+
+    A = RNG.standard_normal((3, 3))
+    ones = np.ones((3, 3))
+    np.testing.assert_allclose(tl.grad(f)(A), ones @ A.T + A.T @ ones, rtol=1e-12)
+    tl.check_grads(f, (A,), order=2)
+
+
+def test_integer_and_float_arguments_are_kinds_of_their_own():
+    def f(x, k):
+        return np.sum(x * k)
+
+    df = tl.grad(f, wrt=0)
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(df(x, 2), np.full(3, 2.0))
+    np.testing.assert_allclose(df(x, 2.5), np.full(3, 2.5))
+    np.testing.assert_allclose(df(x, np.array([1.0, 2.0, 3.0])), [1.0, 2.0, 3.0])
