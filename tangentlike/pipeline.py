@@ -69,8 +69,10 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
         if mode in FORWARD_MODES:
             fdef = forward(core, activity, wrt_names, name, as_tuple)
         else:
-            classes = {p: c for p, (_, c) in (signature or {}).items()}
-            fdef = reverse(core, activity, wrt_names, mode, name, as_tuple, classes)
+            known = (signature or {}).values()
+            fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,
+                           dict(zip(signature or {}, (c for _, c, _ in known))),
+                           dict(zip(signature or {}, (v for _, _, v in known))))
     fdef = optimize(fdef)
     source = to_source([fdef], parsed.filename)
     if signature:
@@ -91,8 +93,10 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
 def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
     """``source`` with a first line that sends arguments of other kinds or shapes back to
     the dispatcher (see specialize.py)."""
-    names = {kind: binder.name_for(kind.__name__, kind)
-             for kind in {k[0] if isinstance(k, tuple) else k for k, _ in signature.values()}}
+    kinds = {k[0] if isinstance(k, tuple) else k for k, _, _ in signature.values()}
+    names = {kind: binder.name_for(kind.__name__, kind) for kind in kinds}
+    names.update((k[2], binder.name_for(str(k[2]), k[2]))
+                 for k, _, _ in signature.values() if isinstance(k, tuple))
     again = binder.name_for("specialize_again", dispatcher)
     args = fdef.args
     actual = [a.id for a in args.posonlyargs + args.args]

@@ -46,6 +46,7 @@ from .analyze import (Activity, appended, assignments, dependencies, list_variab
                       written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
+from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          static_shape)
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
@@ -54,12 +55,14 @@ from .template import clone, instantiate
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
-            as_tuple: bool = False, signature: dict = None) -> gast.FunctionDef:
+            as_tuple: bool = False, signature: dict = None,
+            stand_ins: dict = None) -> gast.FunctionDef:
     """Build the adjoint function (see the module docstring). ``mode`` is one of
     ``"grad"``, ``"value_and_grad"`` or ``"vjp"``; with ``as_tuple`` the gradients are
     returned as a tuple even for one ``wrt`` input. ``signature`` gives the shape
-    classes of the parameters of a specialized derivative (specialize.py)."""
-    return _Reverse(fn, activity, wrt, mode, as_tuple, signature).build(name)
+    classes of the parameters of a specialized derivative (specialize.py), ``stand_ins``
+    stand-ins of their values (shapeclass.stand_ins)."""
+    return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins).build(name)
 
 
 def _load(name):
@@ -76,7 +79,7 @@ def _assign(name, value):
 
 class _Reverse:
     def __init__(self, fn: Normalized, activity: Activity, wrt: list, mode: str,
-                 as_tuple: bool, signature: dict = None):
+                 as_tuple: bool, signature: dict = None, stand_ins: dict = None):
         self.fn, self.activity, self.wrt, self.mode = fn, activity, wrt, mode
         self.as_tuple = as_tuple
         self.namer, self.binder = fn.namer, fn.binder
@@ -86,6 +89,7 @@ class _Reverse:
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
         self.single -= self.lists
         # Assigned once per iteration and read only later in that iteration: adjoints
@@ -243,7 +247,8 @@ class _Reverse:
                 return known
             return maybe_zero(self.classes.get(primal))
         return ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
-                             self.binder.name_for("np", np))
+                             self.binder.name_for("np", np), self.stand_ins,
+                             self.binder.name_for)
 
     # -- seeds and results ----------------------------------------------------------
     def representative(self, name):

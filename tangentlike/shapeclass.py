@@ -173,7 +173,7 @@ _SHAPE_FROM_SHAPES = {
 }
 # Of those, the ones where a scalar argument's value cannot change the result's shape.
 _SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np.clip,
-                             np.roll, np.logaddexp, np.full_like, np.tensordot}
+                             np.roll, np.logaddexp, np.full_like}
 
 
 def _concrete(shape):
@@ -276,6 +276,8 @@ class ShapeRewriter(gast.NodeTransformer):
     - ``unbroadcast(g, x)`` with a scalar ``x``: ``np.sum(g)``;
     - ``broadcast_like(g, y)`` where ``g`` provably has y's shape: ``g``;
     - ``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` of a concrete shape: constants;
+    - ``np.result_type(x, s)`` of an array of a known dtype: ``np.result_type(float64, s)``
+      (so ``x`` need not be computed only for its dtype);
     - ``product_grad_left/right(g, a, b)`` with operands of known ranks: the direct
       formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...).
 
@@ -284,9 +286,11 @@ class ShapeRewriter(gast.NodeTransformer):
     static_shape), None for other names.
     """
 
-    def __init__(self, classes, functions, adjoint_shape, np_name):
+    def __init__(self, classes, functions, adjoint_shape, np_name, stand_ins=None,
+                 bind=None):
         self.classes, self.functions = classes, functions
         self.adjoint_shape, self.np_name = adjoint_shape, np_name
+        self.stand_ins, self.bind = stand_ins or {}, bind
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -328,6 +332,12 @@ class ShapeRewriter(gast.NodeTransformer):
                 value = {np.shape: shape, np.ndim: len(shape),
                          np.size: int(np.prod(shape))}[target]
                 return gast.Constant(value=value, kind=None)
+        if target is np.result_type and args and isinstance(args[0], gast.Name) \
+                and isinstance(self.stand_ins.get(args[0].id), np.ndarray):
+            dtype = self.stand_ins[args[0].id].dtype
+            args[0] = gast.Name(id=self.bind(str(dtype), dtype), ctx=gast.Load(),
+                                annotation=None, type_comment=None)
+            return node
         if target in (product_grad_left, product_grad_right) and len(args) == 3:
             ranks = [self.rank(a) for a in args[1:]]
             if None not in ranks:
@@ -421,3 +431,134 @@ def broadcast_static(a, b):
         # the scalar zero broadcasts to the other operand's shape
         return shape if shape == definite else None
     return shape
+
+
+# -- concrete values (dtypes) --------------------------------------------------------------
+
+_PENDING, _UNKNOWN = object(), object()
+
+
+def stand_ins(fn, params: dict) -> dict:
+    """Map local names of ``fn`` to a stand-in of their value's type: a zero-strided array
+    of ones of the right shape and dtype, or a Python or NumPy scalar of the right type,
+    when every assignment gives the same (module docstring; the first parameter's
+    stand-ins come from the specialized signature). Only dtypes are read from it."""
+    values = dict(params)
+    defs = {}
+    for target, value, stmt in assignments(fn.body):
+        defs.setdefault(target, []).append((value, stmt))
+    counters = _range_indices(fn.body, set(defs) | set(fn.params))
+    values.update((name, 1) for name in counters)
+    unknown = {p for p in fn.params if p not in params}
+    for final in (False, True):
+        changed = True
+        while changed:
+            changed = False
+            for name, items in defs.items():
+                if name in unknown:
+                    continue
+                found = [params[name]] if name in params else []
+                found += [_stand_in(value, stmt, values, unknown, counters)
+                          for value, stmt in items]
+                if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
+                    unknown.add(name)
+                    values.pop(name, None)
+                    changed = True
+                    continue
+                found = [f for f in found if f is not _PENDING]
+                if not found:
+                    continue
+                if any(_kind(f) != _kind(found[0]) for f in found):
+                    unknown.add(name)
+                    values.pop(name, None)
+                    changed = True
+                elif name not in values:
+                    values[name] = found[0]
+                    changed = True
+    return values
+
+
+def _has(items, marker) -> bool:
+    return any(item is marker for item in items)
+
+
+def _kind(value):
+    if isinstance(value, np.ndarray):
+        return (np.ndarray, value.shape, value.dtype)
+    return type(value)
+
+
+def _stand_in(value, stmt, values, unknown, counters):
+    if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
+        return _UNKNOWN
+    try:
+        if isinstance(value, gast.Subscript):
+            base = _operand(value.value, values, unknown)
+            if base is _PENDING:
+                return _PENDING
+            if not isinstance(base, np.ndarray):
+                return _UNKNOWN
+            index = value.slice
+            parts = index.elts if isinstance(index, gast.Tuple) else [index]
+            picked = tuple(_index_part(p, {c: INDEX for c in counters}) for p in parts)
+            return _checked(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
+                            [base], {})
+        if isinstance(value, (gast.Name, gast.Constant)):
+            return _operand(value, values, unknown)
+        if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
+            operand = _operand(value.operand, values, unknown)
+            return operand if operand is _PENDING else -operand
+        if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_BINOPS +
+                                                        (gast.MatMult,)):
+            from .normalize import BINOPS
+            left = _operand(value.left, values, unknown)
+            right = _operand(value.right, values, unknown)
+            if _has((left, right), _PENDING):
+                return _PENDING
+            return _checked(BINOPS[type(value.op)], [left, right], {})
+        if isinstance(value, gast.Call):
+            callee = getattr(value, "callee", None)
+            if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
+                scalar_ok = isinstance(callee, np.ufunc) or callee in _SCALAR_VALUES_IRRELEVANT
+                args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
+                named = {k.arg: _operand(k.value, values, unknown, scalar_ok)
+                         for k in value.keywords}
+                if _has(args, _PENDING) or _has(named.values(), _PENDING):
+                    return _PENDING
+                return _checked(callee, args, named)
+    except LookupError:
+        return _UNKNOWN
+    return _UNKNOWN
+
+
+def _operand(atom, values, unknown, scalar_ok=True):
+    if isinstance(atom, gast.Constant):
+        if isinstance(atom.value, (int, float)) and not isinstance(atom.value, bool):
+            return atom.value
+        if atom.value is None or isinstance(atom.value, (str, bool)):
+            return atom.value
+        raise LookupError(atom)
+    if isinstance(atom, gast.Name):
+        if atom.id in unknown:
+            raise LookupError(atom.id)
+        if atom.id not in values:
+            return _PENDING
+        value = values[atom.id]
+        if not scalar_ok and not isinstance(value, np.ndarray):
+            raise LookupError(atom.id)   # its value may decide the result (an axis)
+        return value
+    raise LookupError(atom)
+
+
+def _checked(callee, args, named):
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = callee(*args, **named)
+    except Exception:   # noqa: BLE001 - any failure: the type stays unknown
+        return _UNKNOWN
+    if isinstance(result, np.ndarray):
+        return np.broadcast_to(np.ones((), dtype=result.dtype), result.shape)
+    if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
+        return result
+    return _UNKNOWN

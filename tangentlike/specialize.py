@@ -15,27 +15,34 @@ comparisons (about 0.1-0.3 microseconds).
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Optional
 
 import numpy as np
 
 from .emit import compile_function
+from .errors import TransformError
 from .shapeclass import SCALAR
 
 MAX_VERSIONS = 8
+# The test suite sets this: a failure to derive a version is raised, not hidden by the
+# generic derivative (which is always right, but slower).
+STRICT = bool(os.environ.get("TANGENTLIKE_STRICT_SPECIALIZE"))
 
 _NUMBERS = (float, int, np.float64, np.float32, np.float16, np.int64, np.int32)
 
 
 def argument_class(value):
-    """(guard kind, shape class) of one argument, or None when it is not specialized."""
+    """(guard kind, shape class, stand-in) of one argument, or None when it is not
+    specialized. The stand-in has the argument's type, shape and dtype (shapeclass.py)."""
     kind = value.__class__
     if kind is np.ndarray:
-        shape = value.shape
-        return (kind, shape), (SCALAR if shape == () else ("shape", shape))
+        shape, dtype = value.shape, value.dtype
+        return ((kind, shape, dtype), SCALAR if shape == () else ("shape", shape),
+                np.broadcast_to(np.ones((), dtype=dtype), shape))
     if kind in _NUMBERS:
-        return kind, SCALAR
+        return kind, SCALAR, kind(1)
     return None
 
 
@@ -78,7 +85,11 @@ class Dispatcher:
             return self.generic
         try:
             version = self.derive_version(signature)
-        except Exception:   # noqa: BLE001 - e.g. a global deleted since: as generic does
+        except TransformError:   # e.g. a global deleted since: fail as the generic does
+            return self.generic
+        except Exception:   # noqa: BLE001 - a bug here must never cost a right answer
+            if STRICT:
+                raise
             return self.generic
         return self.generic if version is None else version
 
@@ -87,10 +98,11 @@ def guard_source(signature: dict, names: dict) -> str:
     """The condition under which a version derived for ``signature`` applies; ``names``
     gives the generated code's name of each argument class."""
     tests = []
-    for param, (kind, _) in signature.items():
+    for param, (kind, _, _) in signature.items():
         if isinstance(kind, tuple):
-            cls, shape = kind
-            tests.append(f"{param}.__class__ is {names[cls]} and {param}.shape == {shape!r}")
+            cls, shape, dtype = kind
+            tests.append(f"{param}.__class__ is {names[cls]} and {param}.shape == {shape!r} "
+                         f"and {param}.dtype == {names[dtype]}")
         else:
             tests.append(f"{param}.__class__ is {names[kind]}")
     return " and ".join(tests)
@@ -99,9 +111,9 @@ def guard_source(signature: dict, names: dict) -> str:
 def describe(signature: dict) -> str:
     """``x: ndarray (64,), k: float`` for the guard's comment."""
     parts = []
-    for param, (kind, _) in signature.items():
+    for param, (kind, _, _) in signature.items():
         if isinstance(kind, tuple):
-            parts.append(f"{param}: {kind[0].__name__} {kind[1]!r}")
+            parts.append(f"{param}: {kind[2]} {kind[1]!r}")
         else:
             parts.append(f"{param}: {kind.__name__}")
     return ", ".join(parts)
