@@ -576,3 +576,283 @@ def test_second_order_of_list_popped_in_untaken_branch():
 def test_list_popped_in_taken_branch_is_right():
     tl.check_grads(pop_in_untaken_branch, (-1.3, True), order=2)
     tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="fwd")
+
+
+# ======================================================================================
+# Found by hand-written probes of the supported grammar (branch fix-hunt). Each is a strict
+# xfail stating the right answer; most are silently wrong gradients.
+# ======================================================================================
+
+# -- list concatenation and repetition ------------------------------------------------
+def list_concatenation(x):
+    pair = [x] + [x * 2.0]
+    return pair[0] * pair[1]
+
+
+def tuple_concatenation(x):
+    pair = (x,) + (x * 2.0,)
+    return pair[0] * pair[1]
+
+
+def list_repetition(x):
+    triple = [x] * 3
+    return triple[0] * triple[2]
+
+
+@bug("`[x] + [2.0 * x]` (and tuple concatenation): the adjoint of list `+` is that of "
+     "numeric addition, so both operands get the whole list's gradient (4.5 instead of 2.0 "
+     "at x=0.5): silently wrong gradient. Probably the `operator.add` rule "
+     "(tangentlike/rules/arithmetic.py) applied to lists, which should concatenate/split")
+@pytest.mark.parametrize("func", [list_concatenation, tuple_concatenation],
+                         ids=["list", "tuple"])
+def test_grad_of_list_concatenation(func):
+    assert np.isclose(tl.grad(func)(0.5), 2.0)
+    assert np.isclose(tl.jvp(func)(0.5, 1.0), 2.0)
+
+
+@bug("`[x] * 3`: the adjoint of list repetition treats it as multiplication by 3 "
+     "(0.5 instead of 1.0 at x=0.5): silently wrong gradient (operator.mul rule applied to "
+     "a list and an int)")
+def test_grad_of_list_repetition():
+    assert np.isclose(tl.grad(list_repetition)(0.5), 1.0)
+    assert np.isclose(tl.jvp(list_repetition)(0.5, 1.0), 1.0)
+
+
+# -- a second name for an array the function writes into ------------------------------
+def write_through_first_name_read_through_second(x):
+    z = np.zeros(2)
+    w = z
+    z[0] = x
+    return w[0]
+
+
+def write_through_alias_of_a_copy(x):
+    z = x.copy()
+    w = z
+    z[0] = 5.0 * x[1]
+    return np.sum(w * x)
+
+
+@bug("`w = z; z[0] = x; return w[0]`: the write through `z` is not seen through `w` "
+     "(gradient 0.0 instead of 1.0): silently wrong. normalize.py's write_item renames "
+     "`z` after the write (functional update) but `w` still names the old value; an alias "
+     "of a written array should be refused like an alias of an input")
+def test_write_into_an_array_read_through_another_name():
+    assert tl.grad(write_through_first_name_read_through_second)(0.5) == 1.0
+    assert tl.jvp(write_through_first_name_read_through_second)(0.5, 1.0) == 1.0
+
+
+@bug("as above, through `w = z` of `z = x.copy()`: [11, 4] instead of [10, 9] at [1, 2]")
+def test_write_into_a_copy_read_through_another_name():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(tl.grad(write_through_alias_of_a_copy)(x), [10.0, 9.0])
+
+
+def append_through_second_name(x):
+    items = [x]
+    other = items
+    other.append(x * 3.0)
+    return items[-1]
+
+
+@bug("`other = items; other.append(3x); return items[-1]`: the append through one name is "
+     "not seen through the other (gradient 0.0 instead of 3.0): silently wrong")
+def test_append_through_a_second_name_of_a_list():
+    assert tl.grad(append_through_second_name)(0.5) == 3.0
+
+
+# -- a helper that mutates its argument -------------------------------------------------
+def appends_to(items, v):
+    items.append(v)
+    return 0.0
+
+
+def writes_into(z, v):
+    z[0] = v
+    return 0.0
+
+
+def calls_appending_helper(x):
+    items = [x]
+    appends_to(items, x * 2.0)
+    return items[-1]
+
+
+def calls_writing_helper(x):
+    z = np.zeros(2)
+    writes_into(z, x * 2.0)
+    return z[0]
+
+
+@bug("a helper that appends to a list it was passed: the caller's derivative does not "
+     "see the append (gradient 0.0 instead of 2.0): silently wrong. Should be derived "
+     "correctly or refused at the append's line")
+def test_helper_appending_to_its_argument():
+    assert tl.grad(calls_appending_helper)(0.5) == 2.0
+
+
+@bug("a helper that writes into an array it was passed (`z[0] = v` on its parameter): "
+     "tl.grad(writes_into) refuses it ('did not create'), but when it is called from "
+     "another function the write is accepted and ignored (gradient 0.0 instead of 2.0): "
+     "silently wrong. The 'did not create' check is skipped for derived callees "
+     "(calls.py / normalize.py write_item)")
+def test_helper_writing_into_its_argument():
+    try:
+        g = tl.grad(calls_writing_helper)(0.5)
+    except tl.TransformError as err:
+        assert "did not create" in err.reason
+    else:
+        assert g == 2.0
+
+
+# -- a local def defined differently in two branches --------------------------------------
+def def_in_branches(x):
+    if x > 0:
+        def g(v):
+            return v * v
+    else:
+        def g(v):
+            return v * 3.0
+    return g(x)
+
+
+@bug("a local def defined in both branches of an `if`: the last definition is inlined "
+     "whatever the branch (grad 3.0 instead of 1.0 at x=0.5): silently wrong. normalize.py "
+     "inlines local defs by name, not by the definition reaching the call")
+def test_local_def_defined_in_both_branches():
+    assert tl.grad(def_in_branches)(0.5) == 1.0
+    assert tl.grad(def_in_branches)(-0.5) == 3.0
+
+
+# -- NumPy's out= argument and in-place NumPy functions ----------------------------------------
+def ufunc_with_out(x):
+    z = np.zeros(3)
+    np.sin(x, out=z)
+    return np.sum(z)
+
+
+def add_with_out(x):
+    z = np.zeros(3)
+    np.add(x, 1.0, out=z)
+    return np.sum(z * z)
+
+
+def copyto(x):
+    z = np.zeros(3)
+    np.copyto(z, x)
+    return np.sum(z * z)
+
+
+def put_into_input(x):
+    np.put(x, [0], [1.0])
+    return np.sum(x * x)
+
+
+@bug("`np.sin(x, out=z)`, `np.add(x, 1.0, out=z)`: the `out` keyword of ufuncs is "
+     "accepted and ignored by the derivative (gradient 0.0): silently wrong. `np.sum(..., "
+     "out=)` is refused; ufunc rules should refuse `out` too (TransformError at the line)")
+@pytest.mark.parametrize("func", [ufunc_with_out, add_with_out], ids=["sin", "add"])
+def test_ufunc_out_keyword(func):
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(func)
+    assert "out" in info.value.reason
+
+
+@bug("`np.copyto(z, x)`: an in-place NumPy function is accepted as a constant call "
+     "(gradient 0.0 instead of 2x): silently wrong; it should be refused at the line "
+     "(or derived). copyto is probably in the non-differentiable list")
+def test_copyto():
+    x = np.array([0.3, -0.6, 0.9])
+    try:
+        g = tl.grad(copyto)(x)
+    except tl.TransformError:
+        return
+    np.testing.assert_allclose(g, 2.0 * x)
+
+
+@bug("`np.put(x, [0], [1.0])` on a parameter: accepted, it mutates the caller's array and "
+     "the gradient of the overwritten entry is 2.0 instead of 0.0. It should be refused "
+     "like `x[0] = 1.0` ('did not create')")
+def test_put_into_an_input():
+    x = np.array([0.3, -0.6, 0.9])
+    with pytest.raises(tl.TransformError):
+        tl.grad(put_into_input)(x)
+    np.testing.assert_array_equal(x, [0.3, -0.6, 0.9])
+
+
+# -- reverse over reverse of a loop over a list literal ---------------------------------------
+def loop_over_list_literal(x):
+    t = 0.0
+    for v in [x, 2.0 * x]:
+        t = t + v * v
+    return t
+
+
+@bug("grad(grad(f)) of `for v in [x, 2x]: t = t + v*v` is 8.0, not 10.0 (and 2.0 instead "
+     "of 4.0 for [x, x]); hessian (forward over reverse) and first order are right: "
+     "silently wrong second derivative. Suspect the adjoint of `add_at_item`/`part_of` "
+     "(list gradient accumulation inside a loop) in reverse.py")
+def test_reverse_over_reverse_of_loop_over_list_literal():
+    assert np.isclose(tl.grad(tl.grad(loop_over_list_literal))(0.5), 10.0)
+
+
+def test_loop_over_list_literal_other_orders_are_right():
+    assert np.isclose(tl.grad(loop_over_list_literal)(0.5), 5.0)
+    assert np.isclose(tl.hessian(loop_over_list_literal)(0.5), 10.0)
+
+
+# -- a function that returns None on some path ----------------------------------------------
+def returns_none_when_negative(x):
+    if x > 0:
+        return x * x
+
+
+@bug("a function that falls off its end (returns None) on the path taken: grad returns "
+     "0.0 instead of raising (f(-0.5) is None, which has no derivative)")
+def test_grad_when_the_path_taken_returns_none():
+    with pytest.raises((TypeError, ValueError)):
+        tl.grad(returns_none_when_negative)(-0.5)
+
+
+# -- list inputs to rules that use Python operators on their arguments ----------------------------
+@bug("tl.grad(lambda x: np.sum(x))([0.3, 0.5]): TypeError 'Field elements must be 2- or "
+     "3-tuples' from `np.result_type(x, bout)` in the np.sum/np.mean adjoint "
+     "(rules/reductions.py): NumPy 2 reads a list as a dtype spec. docs/errors.md says list "
+     "inputs work")
+@pytest.mark.parametrize("func", [lambda x: np.sum(x), lambda x: np.mean(x) * 2.0,
+                                  lambda x: np.sum((x - np.mean(x)) ** 2)],
+                         ids=["sum", "mean", "centered"])
+def test_list_input_to_reductions(func):
+    grad = tl.grad(func)([0.3, 0.5])
+    expected = tl.grad(func)(np.array([0.3, 0.5]))
+    np.testing.assert_allclose(grad, expected)
+
+
+@bug("list inputs to np.linalg.norm and np.maximum: TypeError from the rule's template "
+     "(`g * x / r`, `x > 0.1` on a list) in both modes")
+@pytest.mark.parametrize("func", [lambda x: np.linalg.norm(x),
+                                  lambda x: np.sum(np.maximum(x, 0.1) ** 2)],
+                         ids=["norm", "maximum"])
+def test_list_input_to_rules_using_operators(func):
+    expected = tl.grad(func)(np.array([0.3, 0.5]))
+    np.testing.assert_allclose(tl.grad(func)([0.3, 0.5]), expected)
+    np.testing.assert_allclose(tl.jvp(func)([0.3, 0.5], [1.0, 1.0]), np.sum(expected))
+
+
+# -- a helper with a `None` default, second order ---------------------------------------------
+def product_with_default(a, b=None):
+    if b is None:
+        b = a
+    return a * b
+
+
+def calls_product_with_default(x):
+    return product_with_default(x)
+
+
+@bug("forward over reverse of a helper `h(a, b=None): if b is None: b = a`: "
+     "UnboundLocalError 'db' in the generated ddhdada_bout_jvp (first order is right)")
+def test_forward_over_reverse_of_helper_with_none_default():
+    assert np.isclose(tl.grad(calls_product_with_default)(0.5), 1.0)
+    assert np.isclose(tl.hessian(calls_product_with_default)(0.5), 2.0)
+    tl.check_grads(calls_product_with_default, (0.5,), order=2)
