@@ -584,3 +584,96 @@ sin_f, tanh_f = lambda x: np.sin(x), lambda x: np.tanh(x)  # <- error
 def test_row_same_shaped_lambdas_on_one_line(func):
     err = assert_error_at(func, lines=[line_of("sin_f, tanh_f = ")])
     assert "lambda" in err.reason and err.hint
+
+
+# == 15. found by probing the grammar and the API (branch fix-hunt) ====================================
+def cached_then_unhashable_wrt(x, y):  # <- error
+    return np.sum(x * y)
+
+
+@bug("`wrt` of an unhashable type (dict, set) for a function already derived once: "
+     "TypeError 'unhashable type' leaks from the cache lookup (api.py _wrt_key) instead of "
+     "the TransformError it gets on a first derivation")
+@pytest.mark.parametrize("wrt", [{0: 1}, {0, 1}], ids=["dict", "set"])
+def test_row_bad_wrt_unhashable_after_a_cached_derivation(wrt):
+    tl.grad(cached_then_unhashable_wrt)
+    err = assert_error_at(cached_then_unhashable_wrt, wrt=wrt)
+    assert "wrt" in err.reason
+
+
+@bug("tl.hessian(f, wrt=(0, 1)): ValueError '(0, 1) is not in list' leaks from "
+     "api.py _position; a tuple wrt should work (a tuple of blocks) or be a TransformError "
+     "saying hessian takes one argument")
+def test_row_hessian_with_tuple_wrt():
+    try:
+        tl.hessian(two_args, wrt=(0, 1))(0.5, 2.0)
+    except tl.TransformError:
+        pass
+
+
+def with_default(x, c=2.0):
+    return x * c * c
+
+
+@bug("tl.check_grads of a function with a default parameter: TypeError 'missing 1 required "
+     "positional argument: bout' (check.py passes the seed/tangent positionally, so it binds "
+     "to the defaulted parameter)")
+def test_row_check_grads_of_function_with_default_parameter():
+    tl.check_grads(with_default, (0.5,), order=2)
+
+
+@bug("tl.check_grads(f, args, wrt=5) for a 2-argument f: IndexError 'tuple index out of "
+     "range' from check.py instead of a ValueError naming wrt")
+def test_row_check_grads_wrt_out_of_range():
+    with pytest.raises(ValueError, match="wrt"):
+        tl.check_grads(two_args, (0.5, 2.0), wrt=5)
+
+
+@bug("a string argument where a float is expected: tl.grad(f)('a', 2) of `x * n` returns "
+     "2.0 (f('a', 2) is 'aa', not a number); it should raise (TypeError) like a None "
+     "argument does")
+def test_row_string_argument_to_grad():
+    with pytest.raises((TypeError, ValueError)):
+        tl.grad(scaled)("a", 2)
+
+
+def list_item_assignment(x):
+    items = [x, 1.0]
+    items[1] = x * 3.0  # <- error
+    return items[0] * items[1]
+
+
+@bug("`items[1] = v` into a list the function created: refused with the misleading reason "
+     "'assignment into `items`, an array this function did not create' (it did create it); "
+     "the reason should say list item assignment is not supported (or it should work)")
+def test_row_list_item_assignment():
+    err = assert_error_at(list_item_assignment)
+    assert "did not create" not in err.reason
+
+
+def max_of_a_list(x):
+    return max([x, x * x])  # <- error
+
+
+@bug("`max([a, b])` (one iterable argument): reason '`max` is called without its argument "
+     "`b`' describes the rule's template, not the user's call")
+def test_row_max_of_a_list():
+    err = assert_error_at(max_of_a_list)
+    assert "argument `b`" not in err.reason
+
+
+LAMBDAS_IN_A_LIST = [
+    lambda x: np.sum(x * x),
+    lambda x: np.sum((x - np.mean(x)) ** 2)]
+
+
+@bug("a lambda alone on its line but closing a bracket opened on an earlier line (`...)]`): "
+     "TransformError 'cannot isolate the source' with a SyntaxError as its __context__ "
+     "(parse.py); one lambda per line is documented to work")
+def test_row_lambda_closing_a_multiline_list():
+    g = tl.grad(LAMBDAS_IN_A_LIST[1])(X3)
+    np.testing.assert_allclose(g, 2 * (X3 - np.mean(X3)))
+
+
+def test_row_lambda_inside_a_multiline_list_works():
+    np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)

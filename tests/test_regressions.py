@@ -815,12 +815,30 @@ def test_grad_when_the_path_taken_returns_none():
 
 
 # -- list inputs to rules that use Python operators on their arguments ----------------------------
+def sum_of(x):
+    return np.sum(x)
+
+
+def twice_mean_of(x):
+    return np.mean(x) * 2.0
+
+
+def centered_squares(x):
+    return np.sum((x - np.mean(x)) ** 2)
+
+
+def norm_of(x):
+    return np.linalg.norm(x)
+
+
+def squared_maximum(x):
+    return np.sum(np.maximum(x, 0.1) ** 2)
+
 @bug("tl.grad(lambda x: np.sum(x))([0.3, 0.5]): TypeError 'Field elements must be 2- or "
      "3-tuples' from `np.result_type(x, bout)` in the np.sum/np.mean adjoint "
      "(rules/reductions.py): NumPy 2 reads a list as a dtype spec. docs/errors.md says list "
      "inputs work")
-@pytest.mark.parametrize("func", [lambda x: np.sum(x), lambda x: np.mean(x) * 2.0,
-                                  lambda x: np.sum((x - np.mean(x)) ** 2)],
+@pytest.mark.parametrize("func", [sum_of, twice_mean_of, centered_squares],
                          ids=["sum", "mean", "centered"])
 def test_list_input_to_reductions(func):
     grad = tl.grad(func)([0.3, 0.5])
@@ -830,9 +848,7 @@ def test_list_input_to_reductions(func):
 
 @bug("list inputs to np.linalg.norm and np.maximum: TypeError from the rule's template "
      "(`g * x / r`, `x > 0.1` on a list) in both modes")
-@pytest.mark.parametrize("func", [lambda x: np.linalg.norm(x),
-                                  lambda x: np.sum(np.maximum(x, 0.1) ** 2)],
-                         ids=["norm", "maximum"])
+@pytest.mark.parametrize("func", [norm_of, squared_maximum], ids=["norm", "maximum"])
 def test_list_input_to_rules_using_operators(func):
     expected = tl.grad(func)(np.array([0.3, 0.5]))
     np.testing.assert_allclose(tl.grad(func)([0.3, 0.5]), expected)
