@@ -872,3 +872,25 @@ def test_forward_over_reverse_of_helper_with_none_default():
     assert np.isclose(tl.grad(calls_product_with_default)(0.5), 1.0)
     assert np.isclose(tl.hessian(calls_product_with_default)(0.5), 2.0)
     tl.check_grads(calls_product_with_default, (0.5,), order=2)
+
+
+# -- augmented assignment on an input array that has a second name -------------------------------
+def augmented_input_with_alias(x):
+    y = x
+    x += 1.0
+    return np.sum(y * x)
+
+
+@bug("`y = x; x += 1.0` on an array parameter: Python updates x in place, so y sees the "
+     "change (f = sum((x+1)**2)); tangentlike rewrites `x += 1.0` as `x = x + 1.0`, so it "
+     "differentiates sum(x * (x+1)): value_and_grad's value (0.15) differs from f's (1.85) "
+     "and the gradient is [1.6, -0.2] instead of [2.6, 0.8] at [0.3, -0.6]. Should be refused "
+     "like `y = x; y[0] += 2.0` ('did not create') or follow Python. normalize.py (AugAssign)")
+def test_augmented_assignment_on_an_aliased_input_array():
+    x = np.array([0.3, -0.6])
+    try:
+        value, g = tl.value_and_grad(augmented_input_with_alias)(x.copy())
+    except tl.TransformError:
+        return
+    assert np.isclose(value, augmented_input_with_alias(x.copy()))
+    np.testing.assert_allclose(g, 2.0 * (x + 1.0))
