@@ -643,9 +643,6 @@ def list_item_assignment(x):
     return items[0] * items[1]
 
 
-@bug("`items[1] = v` into a list the function created: refused with the misleading reason "
-     "'assignment into `items`, an array this function did not create' (it did create it); "
-     "the reason should say list item assignment is not supported (or it should work)")
 def test_row_list_item_assignment():
     err = assert_error_at(list_item_assignment)
     assert "did not create" not in err.reason
