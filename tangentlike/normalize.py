@@ -190,6 +190,7 @@ class _Normalizer:
         ``before``/``after`` add statements of their own around them."""
         outer, self.out = self.out, []
         self.depth += 1
+        functions = dict(self.local_functions)
         try:
             if before is not None:
                 before()
@@ -201,6 +202,9 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
+            for name, fdef in self.local_functions.items():
+                if functions.get(name) is not fdef:   # defined in this block only
+                    self.local_functions[name] = _Conditional(fdef)
 
     def statement(self, stmt):
         outer, self.origin = self.origin, stmt
@@ -786,7 +790,14 @@ class _Normalizer:
     def call(self, node):
         func = node.func
         if isinstance(func, gast.Name) and func.id in self.local_functions:
-            return self.inline(node, self.local_functions[func.id])
+            fdef = self.local_functions[func.id]
+            if isinstance(fdef, _Conditional):
+                raise self.error(f"`{func.id}` is defined inside an `if` or a loop and called "
+                                 "after it: which definition reaches the call is not known "
+                                 "when the function is differentiated", node,
+                                 hint=f"define `{func.id}` once before the `if` (branch inside "
+                                 "it), or call it inside the block that defines it")
+            return self.inline(node, fdef)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             return self.method_call(node)
         if self._is_local_ref(func):
@@ -980,6 +991,13 @@ class _Rename(gast.NodeTransformer):
             node.name = self.renames[node.name]
         self.generic_visit(node)
         return node
+
+
+@dataclass(frozen=True)
+class _Conditional:
+    """A local function defined inside a block, seen from after the block."""
+
+    fdef: gast.FunctionDef
 
 
 class _Ready(gast.AST):

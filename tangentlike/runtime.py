@@ -43,6 +43,10 @@ def broadcast_like(t, y):
 
 def require_scalar(value):
     """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"grad needs a number as the function's output, got {value!r}: "
+                        "the path taken returns no number (check the arguments' types, "
+                        "and that every path of the function returns a value)")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         raise TypeError(
             f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "

@@ -591,9 +591,6 @@ def cached_then_unhashable_wrt(x, y):  # <- error
     return np.sum(x * y)
 
 
-@bug("`wrt` of an unhashable type (dict, set) for a function already derived once: "
-     "TypeError 'unhashable type' leaks from the cache lookup (api.py _wrt_key) instead of "
-     "the TransformError it gets on a first derivation")
 @pytest.mark.parametrize("wrt", [{0: 1}, {0, 1}], ids=["dict", "set"])
 def test_row_bad_wrt_unhashable_after_a_cached_derivation(wrt):
     tl.grad(cached_then_unhashable_wrt)
@@ -601,14 +598,10 @@ def test_row_bad_wrt_unhashable_after_a_cached_derivation(wrt):
     assert "wrt" in err.reason
 
 
-@bug("tl.hessian(f, wrt=(0, 1)): ValueError '(0, 1) is not in list' leaks from "
-     "api.py _position; a tuple wrt should work (a tuple of blocks) or be a TransformError "
-     "saying hessian takes one argument")
 def test_row_hessian_with_tuple_wrt():
-    try:
-        tl.hessian(two_args, wrt=(0, 1))(0.5, 2.0)
-    except tl.TransformError:
-        pass
+    with pytest.raises(tl.TransformError, match="one argument") as info:
+        tl.hessian(two_args, wrt=(0, 1))
+    assert "tl.jacobian(tl.grad" in info.value.hint
 
 
 def with_default(x, c=2.0):
@@ -622,16 +615,11 @@ def test_row_check_grads_of_function_with_default_parameter():
     tl.check_grads(with_default, (0.5,), order=2)
 
 
-@bug("tl.check_grads(f, args, wrt=5) for a 2-argument f: IndexError 'tuple index out of "
-     "range' from check.py instead of a ValueError naming wrt")
 def test_row_check_grads_wrt_out_of_range():
     with pytest.raises(ValueError, match="wrt"):
         tl.check_grads(two_args, (0.5, 2.0), wrt=5)
 
 
-@bug("a string argument where a float is expected: tl.grad(f)('a', 2) of `x * n` returns "
-     "2.0 (f('a', 2) is 'aa', not a number); it should raise (TypeError) like a None "
-     "argument does")
 def test_row_string_argument_to_grad():
     with pytest.raises((TypeError, ValueError)):
         tl.grad(scaled)("a", 2)

@@ -760,12 +760,27 @@ def def_in_branches(x):
     return g(x)
 
 
-@bug("a local def defined in both branches of an `if`: the last definition is inlined "
-     "whatever the branch (grad 3.0 instead of 1.0 at x=0.5): silently wrong. normalize.py "
-     "inlines local defs by name, not by the definition reaching the call")
+# Was a bug: the last definition was inlined whatever the branch (3.0 instead of 1.0).
+# Now a call after the block that defines the function is refused.
 def test_local_def_defined_in_both_branches():
-    assert tl.grad(def_in_branches)(0.5) == 1.0
-    assert tl.grad(def_in_branches)(-0.5) == 3.0
+    with pytest.raises(tl.TransformError, match="defined inside an `if`") as info:
+        tl.grad(def_in_branches)
+    assert info.value.lineno == line_of(def_in_branches, 7)
+
+
+def def_called_in_its_branch(x):
+    if x > 0:
+        def g(v):
+            return v * v
+        y = g(x)
+    else:
+        y = 3.0 * x
+    return y
+
+
+def test_local_def_called_inside_its_branch_works():
+    assert tl.grad(def_called_in_its_branch)(0.5) == 1.0
+    assert tl.grad(def_called_in_its_branch)(-0.5) == 3.0
 
 
 # -- NumPy's out= argument and in-place NumPy functions ----------------------------------------
@@ -842,8 +857,6 @@ def returns_none_when_negative(x):
         return x * x
 
 
-@bug("a function that falls off its end (returns None) on the path taken: grad returns "
-     "0.0 instead of raising (f(-0.5) is None, which has no derivative)")
 def test_grad_when_the_path_taken_returns_none():
     with pytest.raises((TypeError, ValueError)):
         tl.grad(returns_none_when_negative)(-0.5)
