@@ -36,9 +36,9 @@ def _transform(func, mode: str, wrt, verbose: int):
     key = (mode, _wrt_key(wrt), _code_key(func))
     try:
         per_func = _cache.get(func)
-    except TypeError:
-        per_func = None
-    derived = per_func.get(key) if per_func is not None else None
+        derived = per_func.get(key) if per_func is not None else None
+    except TypeError:   # an unhashable function or wrt: derive() says what is wrong
+        derived = None
     if derived is not None and not _callees_unchanged(func, derived):
         derived = None   # a global function it calls was rebound: derive again
     if derived is None:
@@ -184,6 +184,11 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
     Hessian-vector product (forward over reverse) per input element."""
     if func is None:
         return lambda f: hessian(f, wrt)
+    if isinstance(wrt, (tuple, list)):
+        from .errors import TransformError
+        raise TransformError(f"tl.hessian takes one argument in `wrt`, not {wrt!r}",
+                             hint="for the block of arguments i and j use "
+                             "tl.jacobian(tl.grad(f, wrt=i), wrt=j)")
     product = hvp(func, wrt)
 
     def hessian_of(*args):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import gast
 
 from .errors import TransformError
+from .parse import parse
 
 # (function, mode, wrt) of the derivations under way in this thread, innermost last.
 _under_way: contextvars.ContextVar = contextvars.ContextVar("tangentlike_under_way", default=())
@@ -110,3 +111,87 @@ class under_way:
     def __exit__(self, *exc):
         _under_way.reset(self.token)
         return False
+
+
+# Methods that change the object they are called on; NumPy functions that change their
+# first argument.
+MUTATING_METHODS = {"append", "pop", "extend", "insert", "remove", "clear", "sort", "reverse",
+                    "fill", "resize", "itemset", "put", "setdefault", "update", "popitem"}
+MUTATING_FUNCTIONS = {"copyto", "put", "place", "putmask", "fill_diagonal", "shuffle",
+                      "put_along_axis"}
+
+
+def mutated_parameters(func, _seen=None) -> dict:
+    """The parameters a user function changes in place, read from its source:
+    ``{name: (kind, lineno, what)}`` with kind ``"changes"`` (``p[i] = v``,
+    ``p.append(v)``, ``np.copyto(p, v)``, ``out=p``, or passing ``p`` on to a function
+    that does) or ``"augmented"`` (``p += v``: in place when ``p`` is an array). A
+    parameter rebound first by a statement of the body's top level (``p = p.copy()``)
+    is the function's own. Functions without source count as changing nothing."""
+    seen = set() if _seen is None else _seen
+    if func in seen:
+        return {}
+    seen.add(func)
+    try:
+        parsed = parse(func)
+    except TransformError:
+        return {}
+    args = parsed.node.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    out = {}
+    rebound = set()
+
+    def note(name, kind, node, what):
+        if name in params and name not in rebound and name not in out:
+            out[name] = (kind, getattr(node, "lineno", None), what)
+
+    for stmt in parsed.node.body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
+                    and isinstance(node.value, gast.Name):
+                note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`")
+            elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
+                note(node.target.id, "augmented", node, f"`{node.target.id} ... = ...`")
+            elif isinstance(node, gast.Call):
+                _mutating_call(parsed, node, note, seen)
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+            rebound |= {t.id for t in targets if isinstance(t, gast.Name)}
+    return out
+
+
+def _mutating_call(parsed, node, note, seen):
+    func = node.func
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.attr in MUTATING_METHODS:
+        note(func.value.id, "changes", node, f"`{func.value.id}.{func.attr}(...)`")
+    for kw in node.keywords:
+        if kw.arg == "out" and isinstance(kw.value, gast.Name):
+            note(kw.value.id, "changes", node, f"`out={kw.value.id}`")
+    if isinstance(func, gast.Attribute) and func.attr in MUTATING_FUNCTIONS and node.args \
+            and isinstance(node.args[0], gast.Name):
+        note(node.args[0].id, "changes", node, f"`{func.attr}({node.args[0].id}, ...)`")
+    if isinstance(func, gast.Name):
+        callee = parsed.lookup(func.id, None)
+        if is_user_function(callee):
+            inner = mutated_parameters(callee, seen)
+            for name, param in _bound_names(callee, node).items():
+                if param in inner and inner[param][0] == "changes":
+                    note(name, "changes", node,
+                         f"`{func.id}(...)`, which changes its argument `{param}`")
+
+
+def _bound_names(func, call) -> dict:
+    """The caller's plain names passed to ``func`` by ``call``: {caller's name: parameter}."""
+    try:
+        params = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return {}
+    out = {}
+    for i, arg in enumerate(call.args):
+        if isinstance(arg, gast.Name) and i < len(params):
+            out[arg.id] = params[i]
+    for kw in call.keywords:
+        if kw.arg is not None and isinstance(kw.value, gast.Name):
+            out[kw.value.id] = kw.arg
+    return out

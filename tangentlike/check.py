@@ -32,6 +32,11 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
     wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
     if not wrt:
         raise ValueError("check_grads: no float argument to differentiate")
+    for w in wrt:
+        if not isinstance(w, (int, np.integer)) or isinstance(w, bool) or \
+                not 0 <= w < len(args):
+            raise ValueError(f"check_grads: wrt={w!r} is not the position of one of the "
+                             f"{len(args)} arguments (0 to {len(args) - 1})")
     rng = np.random.default_rng(seed)
     _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order)
     if order > 1:

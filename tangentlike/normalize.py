@@ -37,11 +37,12 @@ import gast
 import numpy as np
 
 from . import rules
-from .errors import TransformError
+from .calls import _bound_names, is_user_function, mutated_parameters
+from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, names_in
 from .parse import MISSING, Parsed, resolve_static
-from .runtime import astype, no_grad, zeros_like
+from .runtime import astype, inplace_guard, no_grad, stop_gradient, zeros_like
 from .template import clone
 
 BINOPS = {
@@ -132,6 +133,8 @@ class _Normalizer:
                        and isinstance(n.func.value, gast.Name)}
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
+        self.sequences = {}  # local -> length of the list/tuple literal it holds
+        self.tuples = set()  # locals among those that hold tuples
         self.loads = {}     # how often the body reads each name
         for node in gast.walk(gast.Module(body=self.body, type_ignores=[])):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -165,6 +168,11 @@ class _Normalizer:
         if not self.returned:
             raise self.error("the function does not return a value", self.parsed.node,
                              hint="end the function with `return <value>`")
+        if not self.parsed.filename.startswith("<tangentlike "):
+            # generated derivatives restore what they overwrite before reading it again
+            check = _AliasCheck(self)
+            check.block(self.out, _AliasState.of(self.params))
+            self.out = check.guarded(self.out)
         locals_ = set(self.versions)
         normalized = Normalized(self.parsed, self.params, self.out, self.namer, self.binder,
                                 locals_, self.versions)
@@ -182,6 +190,7 @@ class _Normalizer:
         ``before``/``after`` add statements of their own around them."""
         outer, self.out = self.out, []
         self.depth += 1
+        functions = dict(self.local_functions)
         try:
             if before is not None:
                 before()
@@ -193,6 +202,9 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
+            for name, fdef in self.local_functions.items():
+                if functions.get(name) is not fdef:   # defined in this block only
+                    self.local_functions[name] = _Conditional(fdef)
 
     def statement(self, stmt):
         outer, self.origin = self.origin, stmt
@@ -326,7 +338,11 @@ class _Normalizer:
         gast.copy_location(load, target)
         binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
         gast.copy_location(binop, stmt)
+        old = self.current.get(target.id)
         self.assign(target, self.expr(binop), stmt)
+        if old is not None:
+            # on an array, Python changes the object itself: other names of it see that
+            self.out[-1].inplace = old
 
     def stmt_Return(self, stmt):
         if self.depth:
@@ -526,6 +542,10 @@ class _Normalizer:
                              hint="assign into a local array created with np.zeros(...) "
                              "or x.copy()")
         name = self.current.get(target.value.id, target.value.id)
+        if name in self.sequences or self.versions.get(name, name) in self.stacks:
+            raise self.error(f"item assignment into the list `{target.value.id}` is not "
+                             "supported", stmt, hint="build a new list (`items = [a, b]`), "
+                             "or use an array: `z = np.array(items); z[i] = v`")
         if not self.created.get(name, False):
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
@@ -593,6 +613,15 @@ class _Normalizer:
             and (self.versions.get(value.id, "") is None or self.loads.get(value.id) == 1))
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
+        length = _literal_length(value)
+        if length is not None and name not in self.mutable and name not in self.stacks \
+                and self.versions.get(name, name) not in self.stacks:
+            self.sequences[name] = length
+            self.tuples.discard(name)
+            if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
+                self.tuples.add(name)
+        else:
+            self.sequences.pop(name, None)
         stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=value, type_comment=None)
@@ -634,7 +663,61 @@ class _Normalizer:
         return node
 
     def expr_BinOp(self, node):
+        if isinstance(node.op, (gast.Add, gast.Mult)):
+            joined = self.sequence_op(node)
+            if joined is not None:
+                return joined
         return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+
+    def sequence_length(self, node):
+        """The length of a list or tuple known at transform time (a literal, or a local
+        bound to one and never appended to), else None."""
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return None if any(isinstance(e, gast.Starred) for e in node.elts) \
+                else len(node.elts)
+        if isinstance(node, gast.Name) and node.id in self.current:
+            return self.sequences.get(self.current[node.id])
+        return None
+
+    def sequence_elements(self, node):
+        if isinstance(node, (gast.List, gast.Tuple)):
+            return [self.atom(e) for e in node.elts]
+        seq = _load(self.current[node.id])
+        return [self.bind_new(None, gast.Subscript(value=seq, slice=gast.Constant(
+            value=i, kind=None), ctx=gast.Load())) for i in range(self.sequence_length(node))]
+
+    def sequence_op(self, node):
+        """``[a] + [b]`` and ``[a] * 2`` of lists (tuples) of known length become one
+        literal, ``[a, b]`` and ``[a, a]``; other concatenations and repetitions of a
+        list are refused (their derivative would be that of numeric ``+`` and ``*``)."""
+        left, right = self.sequence_length(node.left), self.sequence_length(node.right)
+        if left is None and right is None:
+            return None
+        kind = gast.Tuple if _is_tuple(node.left if left is not None else node.right,
+                                       self) else gast.List
+        word = "tuple" if kind is gast.Tuple else "list"
+        if isinstance(node.op, gast.Add):
+            if left is not None and right is not None:
+                elts = self.sequence_elements(node.left) + self.sequence_elements(node.right)
+                return kind(elts=elts, ctx=gast.Load())
+            known = node.left if left is not None else node.right
+            if _int_literal(known):   # shapes: (2,) + np.shape(x)
+                return None
+            raise self.error(f"`+` of a {word} whose length is not known when the function "
+                             "is differentiated is not supported", node,
+                             hint="build the list in one literal `[a, b, c]`, append to it, "
+                             "or use np.concatenate on arrays")
+        count = node.right if left is not None else node.left
+        seq = node.left if left is not None else node.right
+        if isinstance(count, gast.Constant) and type(count.value) is int:
+            elts = self.sequence_elements(seq)
+            return kind(elts=elts * max(count.value, 0), ctx=gast.Load())
+        if isinstance(seq, (gast.List, gast.Tuple)) and all(
+                isinstance(e, gast.Constant) for e in seq.elts):   # [0.0] * n: constants
+            return None
+        raise self.error(f"`*` of a {word} by a count not written in the code is not "
+                         "supported", node, hint="write the count as a number (`[v] * 3`), "
+                         "or use np.full(n, v) / np.tile on arrays")
 
     def expr_UnaryOp(self, node):
         if isinstance(node.op, (gast.USub, gast.UAdd)) and isinstance(node.operand, gast.Constant) \
@@ -707,7 +790,14 @@ class _Normalizer:
     def call(self, node):
         func = node.func
         if isinstance(func, gast.Name) and func.id in self.local_functions:
-            return self.inline(node, self.local_functions[func.id])
+            fdef = self.local_functions[func.id]
+            if isinstance(fdef, _Conditional):
+                raise self.error(f"`{func.id}` is defined inside an `if` or a loop and called "
+                                 "after it: which definition reaches the call is not known "
+                                 "when the function is differentiated", node,
+                                 hint=f"define `{func.id}` once before the `if` (branch inside "
+                                 "it), or call it inside the block that defines it")
+            return self.inline(node, fdef)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             return self.method_call(node)
         if self._is_local_ref(func):
@@ -729,9 +819,11 @@ class _Normalizer:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", node,
                                  hint="pass the keyword arguments one by one")
+        self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
+        mutates = self.mutated_arguments(node, callee, args, keywords)
         if isinstance(func, gast.Name) and func.id in self.parsed.globals \
                 and func.id not in self.parsed.closure:
             # A global function: the derivative calls the function it was derived for
@@ -740,7 +832,52 @@ class _Normalizer:
             func = _load(self.binder.name_for(func.id, callee))
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
+        if mutates:
+            call.mutates = mutates
         return call
+
+    def check_mutation(self, node, callee):
+        """Refuse a NumPy function that changes an argument in place (``np.copyto``,
+        ``np.put``, ``out=``): the derivative cannot follow the change."""
+        mutation = rules.mutation_of(callee)
+        name = _dotted(node.func)
+        if mutation is not None:
+            raise self.error(f"`{name}` changes its argument in place, which cannot be "
+                             "differentiated", node, hint=mutation[1])
+        if isinstance(callee, np.ufunc) or getattr(callee, "__module__", "") and \
+                str(getattr(callee, "__module__", "")).startswith("numpy"):
+            for kw in node.keywords:
+                if kw.arg == "out":
+                    raise self.error(f"the keyword `out` of `{name}` writes into an existing "
+                                     "array, which cannot be differentiated", kw.value,
+                                     hint=f"assign the result instead: `z = {name}(...)`")
+
+    def mutated_arguments(self, node, callee, args, keywords):
+        """A user function that changes a local passed to it in place: refused when it
+        writes into it or appends to it; the versions it may change by ``p += v`` are
+        returned (the alias check refuses reading them afterwards)."""
+        if not _derived_callee(callee):
+            return []
+        changed = mutated_parameters(callee)
+        if not changed:
+            return []
+        call = gast.Call(func=node.func, args=node.args, keywords=node.keywords)
+        out = []
+        for user_arg, param in _bound_names(callee, call).items():
+            if param not in changed or user_arg not in self.user_locals:
+                continue
+            kind, lineno, what = changed[param]
+            where = f" at {short_filename(callee.__code__.co_filename)}:{lineno}" if lineno else ""
+            if kind == "changes":
+                raise self.error(
+                    f"`{_dotted(node.func)}` changes its argument `{user_arg}` in place "
+                    f"({what}{where}): the derivative cannot follow a change made inside "
+                    "another function", node,
+                    hint=f"return the new value from `{_dotted(node.func)}` and assign it, "
+                    f"or write into a copy there (`{param} = {param}.copy()` first)")
+            if user_arg in self.current:
+                out.append(self.current[user_arg])
+        return out
 
     def frozen(self, atom):
         """A list that is appended to (a stack) passes a copy, ``list(lst)``: the adjoint
@@ -856,6 +993,13 @@ class _Rename(gast.NodeTransformer):
         return node
 
 
+@dataclass(frozen=True)
+class _Conditional:
+    """A local function defined inside a block, seen from after the block."""
+
+    fdef: gast.FunctionDef
+
+
 class _Ready(gast.AST):
     """An index that is already normalized (y[i] += v evaluates i once)."""
 
@@ -864,6 +1008,236 @@ class _Ready(gast.AST):
     def __init__(self, index):
         self.index = index
 
+
+# Functions whose result may be a view of an argument (or the argument itself).
+VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
+         np.moveaxis, np.rollaxis, np.diagonal, np.real, np.imag, np.asarray, np.asanyarray,
+         np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.split,
+         np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud,
+         np.rot90, stop_gradient}
+
+
+@dataclass
+class _AliasState:
+    """What each local may be: ``points`` the objects it is (or is a view of),
+    ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
+    object was changed in place through another name (-> the statement that did it)."""
+
+    points: dict
+    contains: dict
+    stale: dict
+
+    @classmethod
+    def of(cls, params):
+        return cls({p: frozenset([("param", p)]) for p in params}, {}, {})
+
+    def copy(self):
+        return _AliasState(dict(self.points), dict(self.contains), dict(self.stale))
+
+    def merge(self, other):
+        for mine, theirs in ((self.points, other.points), (self.contains, other.contains)):
+            for name, objects in theirs.items():
+                mine[name] = mine.get(name, frozenset()) | objects
+        for name, why in other.stale.items():
+            self.stale.setdefault(name, why)
+        return self
+
+    def reach(self, name):
+        return self.points.get(name, frozenset()) | self.contains.get(name, frozenset())
+
+
+class _AliasCheck:
+    """Refuse reading a second name of an array or list after the object was changed in
+    place through the first (``w = z; z[0] = x; return w[0]``, ``y = x; x += 1.0``,
+    ``other = items; other.append(v)``): the core language treats every assignment as
+    a new value, so the derivative would not see the change. Reads by an integer index
+    (``z[i]``) are taken as copies, reads by slices (``z[1:]``) as views; the items of a
+    list literal are followed, what is appended to a list is not."""
+
+    def __init__(self, normalizer):
+        self.normalizer = normalizer
+        self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
+
+    def guarded(self, body):
+        """``body`` with a run-time check before each in-place update that is wrong only
+        on arrays and lists (``s = x; s += v`` is fine on numbers)."""
+        out = []
+        for stmt in body:
+            for field_ in ("body", "orelse"):
+                if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                    setattr(stmt, field_, self.guarded(getattr(stmt, field_)))
+            if id(stmt) in self.guards:
+                out.append(self.guard(stmt, sorted(self.guards[id(stmt)])))
+            out.append(stmt)
+        return out
+
+    def guard(self, stmt, others):
+        normalizer = self.normalizer
+        first = normalizer.versions.get(stmt.inplace) or stmt.inplace
+        names = ", ".join(f"`{normalizer.versions.get(o) or o}`" for o in others)
+        reason = (f"the augmented assignment changes `{first}` in place (an array), but "
+                  f"{names} names the same object and is read afterwards: the derivative "
+                  "cannot follow a change seen through a second name")
+        func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
+        call = gast.Call(func=func, args=[_load(stmt.inplace), gast.Constant(
+            value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
+                                                                 kind=None),
+            gast.Constant(value=reason, kind=None)] + [_load(o) for o in others], keywords=[])
+        call.callee = inplace_guard
+        check = gast.Expr(value=call)
+        check.origin, check.no_grad = stmt.origin, False
+        gast.copy_location(check, stmt)
+        return check
+
+    def block(self, body, state):
+        for stmt in body:
+            state = self.statement(stmt, state)
+        return state
+
+    def statement(self, stmt, state):
+        if isinstance(stmt, gast.If):
+            self.reads(stmt.test, stmt, state)
+            body = self.block(stmt.body, state.copy())
+            return body.merge(self.block(stmt.orelse, state.copy()))
+        if isinstance(stmt, (gast.For, gast.While)):
+            self.reads(stmt.iter if isinstance(stmt, gast.For) else stmt.test, stmt, state)
+            if isinstance(stmt, gast.For):
+                state.points.pop(stmt.target.id, None)
+                state.stale.pop(stmt.target.id, None)
+            for _ in range(2):   # a second pass sees what the end of the body did
+                state = state.copy().merge(self.block(stmt.body, state.copy()))
+            return state
+        self.reads(stmt, stmt, state)
+        value = getattr(stmt, "value", None)
+        if isinstance(value, gast.Call):
+            callee = getattr(value, "callee", None)
+            if callee in (list.append, list.pop):
+                receiver = value.func.value.id
+                # What is appended is not followed: lists used as stacks save values
+                # that the code then reassigns (allocation sites would blur loop rounds).
+                self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+            for name in getattr(value, "mutates", ()):
+                self.changed(state.points.get(name, frozenset()), None, stmt, state)
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0]
+            if isinstance(target, gast.Subscript):
+                receiver = target.value.id
+                self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+            elif isinstance(target, gast.Name):
+                points, contains = self.value(value, stmt, state)
+                old = getattr(stmt, "inplace", None)
+                if old is not None:
+                    objects = frozenset(o for o in state.points.get(old, frozenset())
+                                        if o[0] != "tuple")
+                    self.changed(objects, old, stmt, state, also=target.id)
+                    points = state.points.get(old, frozenset()) | points
+                state.points[target.id] = points
+                state.contains[target.id] = contains
+                state.stale.pop(target.id, None)
+        return state
+
+    def value(self, value, stmt, state):
+        """(points, contains) of a value; an object is (kind, id): kind "array" or
+        "list" (surely changed in place by `+=`), "tuple" (never), "new" or "param"
+        (a number or an array: unknown)."""
+        new = frozenset([("new", id(stmt))])
+        if isinstance(value, gast.Name):
+            return state.points.get(value.id, frozenset()), state.contains.get(value.id,
+                                                                               frozenset())
+        if isinstance(value, (gast.List, gast.Tuple)):
+            inside = frozenset().union(*(state.reach(e.id) for e in value.elts
+                                         if isinstance(e, gast.Name)))
+            kind = "list" if isinstance(value, gast.List) else "tuple"
+            return frozenset([(kind, id(stmt))]), inside
+        if isinstance(value, gast.Call) and getattr(value, "callee", None) in ARRAYS:
+            return frozenset([("array", id(stmt))]), frozenset()
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            name = value.value.id
+            if _slicing(value.slice):
+                return new | state.reach(name), state.contains.get(name, frozenset())
+            return new | state.contains.get(name, frozenset()), frozenset()
+        if isinstance(value, gast.Call):
+            callee = getattr(value, "callee", None)
+            if callee is list.pop:
+                return new | state.contains.get(value.func.value.id, frozenset()), frozenset()
+            if callee is list:
+                return new, state.contains.get(value.args[0].id, frozenset()) \
+                    if value.args and isinstance(value.args[0], gast.Name) else frozenset()
+            if callee in VIEWS or _derived_callee(callee):
+                args = [a for a in value.args + [k.value for k in value.keywords]
+                        if isinstance(a, gast.Name)]
+                inside = frozenset().union(*(state.reach(a.id) for a in args))
+                return new | inside, inside
+        return new, frozenset()
+
+    def changed(self, objects, by, stmt, state, also=None):
+        """``objects`` were changed in place through ``by``: every other name of them is
+        stale (``by=None``: a call changed them, its arguments too)."""
+        if not objects:
+            return
+        for name in set(state.points) | set(state.contains):
+            if name not in (by, also) and state.reach(name) & objects:
+                state.stale.setdefault(name, (stmt, by))
+
+    def reads(self, node, stmt, state):
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
+                    and sub.id in state.stale:
+                change, by = state.stale[sub.id]
+                if getattr(change, "inplace", None) is not None and not any(
+                        kind in ("array", "list") for kind, _ in state.points.get(
+                            change.targets[0].id, ())):
+                    # perhaps a number: checked when the function runs
+                    self.guards.setdefault(id(change), set()).add(sub.id)
+                    continue
+                raise self.refuse(sub.id, change, by, stmt)
+
+    def refuse(self, name, change, by, read):
+        versions = self.normalizer.versions
+        second = versions.get(name) or "another name"
+        first = versions.get(by) if by is not None else None
+        line = _line_of(read)
+        at = f" (read at line {line})" if line is not None else ""
+        if first is None:
+            reason = (f"this call changes `{second}` in place, and it is read afterwards"
+                      f"{at}: the derivative cannot follow a change made inside another "
+                      "function")
+            hint = "make the function return the new value (`a = a + b` there, not `a += b`)"
+        else:
+            reason = (f"this statement changes `{first}` in place, but `{second}` names the "
+                      f"same array or list and is read afterwards{at}: the derivative "
+                      "cannot follow a change seen through a second name")
+            hint = f"use one name, or give `{second}` its own copy (`{second} = {first}.copy()`)"
+            if getattr(change, "inplace", None) is not None:
+                hint += f"; for numbers write `{first} = {first} + ...` instead of `+=`"
+        return self.normalizer.error(reason, getattr(change, "origin", None) or change,
+                                     hint=hint)
+
+
+def _line_of(stmt):
+    origin = getattr(stmt, "origin", None)
+    return origin.lineno if origin is not None else getattr(stmt, "lineno", None)
+
+
+def _derived_callee(callee) -> bool:
+    """A user function that a derivative calls by deriving it (not a rule's primitive)."""
+    return is_user_function(callee) and rules.lookup(callee) is None \
+        and not rules.is_nondifferentiable(callee)
+
+
+def _slicing(index) -> bool:
+    """Whether an index of the core language takes a view (a slice, ``...``, ``None``)."""
+    if isinstance(index, gast.Slice):
+        return True
+    if isinstance(index, gast.Tuple):
+        return any(_slicing(e) for e in index.elts)
+    return isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis)
+
+
+# Functions whose result is always an array (never a number).
+ARRAYS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
+          np.full_like, np.copy, np.array, np.eye, np.identity, np.arange, np.linspace,
+          np.stack, np.concatenate, np.vstack, np.hstack, np.tile, np.kron}
 
 # Functions whose result is always a new array (never a view of an argument), so that
 # the function may write into it.
@@ -885,6 +1259,26 @@ def _fresh_array(value) -> bool:
         callee = getattr(value, "callee", None)
         return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee is list.pop
     return False
+
+
+def _literal_length(value):
+    if isinstance(value, (gast.List, gast.Tuple)):
+        return len(value.elts)
+    if isinstance(value, gast.Constant) and isinstance(value.value, tuple):
+        return len(value.value)
+    return None
+
+
+def _int_literal(node) -> bool:
+    """A list/tuple literal of integers (a shape)."""
+    return isinstance(node, (gast.List, gast.Tuple)) and all(
+        isinstance(e, gast.Constant) and type(e.value) is int for e in node.elts)
+
+
+def _is_tuple(node, normalizer) -> bool:
+    if isinstance(node, gast.Tuple):
+        return True
+    return isinstance(node, gast.Name) and normalizer.current.get(node.id) in normalizer.tuples
 
 
 def _load(name: str) -> gast.Name:

@@ -43,10 +43,27 @@ def broadcast_like(t, y):
 
 def require_scalar(value):
     """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"grad needs a number as the function's output, got {value!r}: "
+                        "the path taken returns no number (check the arguments' types, "
+                        "and that every path of the function returns a value)")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         raise TypeError(
             f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+
+
+def inplace_guard(value, filename, lineno, message, *others):
+    """Before ``x += v`` when another name of ``x``'s value is read afterwards: on a
+    number it makes a new value (fine), on an array or a list Python changes the object
+    itself, which the derivative cannot follow: refuse."""
+    if isinstance(value, (np.ndarray, list)) and any(
+            other is value or isinstance(other, np.ndarray) and isinstance(value, np.ndarray)
+            and np.shares_memory(other, value) for other in others):
+        from .errors import TransformError
+        raise TransformError(message, filename, lineno,
+                             "use one name, or give the other name its own copy (`.copy()`), "
+                             "or write `x = x + v` instead of `x += v`")
 
 
 def zeros_like(x):

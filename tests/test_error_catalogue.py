@@ -584,3 +584,81 @@ sin_f, tanh_f = lambda x: np.sin(x), lambda x: np.tanh(x)  # <- error
 def test_row_same_shaped_lambdas_on_one_line(func):
     err = assert_error_at(func, lines=[line_of("sin_f, tanh_f = ")])
     assert "lambda" in err.reason and err.hint
+
+
+# == 15. found by probing the grammar and the API (branch fix-hunt) ====================================
+def cached_then_unhashable_wrt(x, y):  # <- error
+    return np.sum(x * y)
+
+
+@pytest.mark.parametrize("wrt", [{0: 1}, {0, 1}], ids=["dict", "set"])
+def test_row_bad_wrt_unhashable_after_a_cached_derivation(wrt):
+    tl.grad(cached_then_unhashable_wrt)
+    err = assert_error_at(cached_then_unhashable_wrt, wrt=wrt)
+    assert "wrt" in err.reason
+
+
+def test_row_hessian_with_tuple_wrt():
+    with pytest.raises(tl.TransformError, match="one argument") as info:
+        tl.hessian(two_args, wrt=(0, 1))
+    assert "tl.jacobian(tl.grad" in info.value.hint
+
+
+def with_default(x, c=2.0):
+    return x * c * c
+
+
+@bug("tl.check_grads of a function with a default parameter: TypeError 'missing 1 required "
+     "positional argument: bout' (check.py passes the seed/tangent positionally, so it binds "
+     "to the defaulted parameter)")
+def test_row_check_grads_of_function_with_default_parameter():
+    tl.check_grads(with_default, (0.5,), order=2)
+
+
+def test_row_check_grads_wrt_out_of_range():
+    with pytest.raises(ValueError, match="wrt"):
+        tl.check_grads(two_args, (0.5, 2.0), wrt=5)
+
+
+def test_row_string_argument_to_grad():
+    with pytest.raises((TypeError, ValueError)):
+        tl.grad(scaled)("a", 2)
+
+
+def list_item_assignment(x):
+    items = [x, 1.0]
+    items[1] = x * 3.0  # <- error
+    return items[0] * items[1]
+
+
+def test_row_list_item_assignment():
+    err = assert_error_at(list_item_assignment)
+    assert "did not create" not in err.reason
+
+
+def max_of_a_list(x):
+    return max([x, x * x])  # <- error
+
+
+@bug("`max([a, b])` (one iterable argument): reason '`max` is called without its argument "
+     "`b`' describes the rule's template, not the user's call")
+def test_row_max_of_a_list():
+    err = assert_error_at(max_of_a_list)
+    assert "argument `b`" not in err.reason
+
+
+LAMBDAS_IN_A_LIST = [
+    lambda x: np.sum(x * x),
+    lambda x: np.sum((x - np.mean(x)) ** 2)]
+
+
+@bug("a lambda alone on its line but closing a bracket opened on an earlier line (`...)]`): "
+     "TransformError 'cannot isolate the source' with a SyntaxError as its __context__ "
+     "(parse.py); one lambda per line is documented to work")
+def test_row_lambda_closing_a_multiline_list():
+    g = tl.grad(LAMBDAS_IN_A_LIST[1])(X3)
+    np.testing.assert_allclose(g, 2 * (X3 - np.mean(X3)))
+
+
+def test_row_lambda_inside_a_multiline_list_works():
+    np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)

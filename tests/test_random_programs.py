@@ -875,3 +875,110 @@ CONSTRUCTS = ["if ", "elif ", "else:", "for ", "while ", "while True:", "break",
               "range(", "reversed(", "enumerate(", "zip(", "lambda", "def lam", "def h",
               ".append(", ".pop()", "np.zeros(3)", "] = ", "] += ", ".copy()", "np.stack(",
               "np.maximum(", "_pmax(", "np.abs(", " and ", " or ", "not (", " if ", "math."]
+
+
+# -- one derived function, many input types and shapes ---------------------------------------
+# The same derived functions (grad, jvp) are called on a Python float, a 0-d array, a 1-d and
+# a 2-d array, in that order, and each answer is compared with finite differences; the
+# generated code must be polymorphic in the input's type and shape. Programs are elementwise
+# in ``x`` (so any shape is valid) with smooth operations only, reduced by np.sum/np.mean at
+# the end; they use assignments, augmented assignments, loops with a constant trip count,
+# module-level helpers, local lambdas/defs and recursive helpers.
+POLY_INPUTS = [0.4, np.array(-0.3), np.array([0.3, -0.6, 0.9]),
+               np.array([[0.3, -0.6, 0.9], [0.2, 0.5, -0.4]])]
+
+
+class PolyGenerator(Generator):
+    def poly_statement(self, env, lines, indent):
+        self.budget -= 1
+        choice = self.draw(st.integers(0, 3))
+        names = sorted(env.vars)
+        own = [n for n in names if n not in ("x", "s")]   # never `x += ...` on an input
+        if choice == 1 and own:
+            e = self.expr(env, "S")
+            lines.append((indent, e.plain, e.instr,
+                          f"{self.pick(own)} {self.pick(['+=', '*=', '-='])} "))
+            return
+        if choice == 2 and env.depth < 1:
+            i = self.fresh("i")
+            lines.append((indent, "", "", f"for {i} in range({self.pick(['2', '1', '3'])}):"))
+            child = env.child()
+            self.poly_statement(child, lines, indent + 1)
+            self.merge(env, child)
+            return
+        name = self.fresh("v")
+        e = self.expr(env, "S")
+        if e.alias:                  # a new array, so that `v += ...` never writes into x
+            e = fmt("({0} * 1.0)", e)
+        lines.append((indent, e.plain, e.instr, f"{name} = "))
+        env.vars[name] = "S"
+
+    def poly_program(self):
+        lines, polys = [], []
+        for _ in range(self.draw(st.integers(0, 2))):     # module-level elementwise helpers
+            name = self.fresh("h")
+            body = Env({"a": "S"}, elementwise=True, depth=2)
+            e = self.expr(body, "S")
+            if not re.search(r"\ba\b", e.plain):
+                e = fmt("({0} + a * 0.5)", e)
+            lines += [(0, "", "", f"def {name}(a):"), (1, e.plain, e.instr, "return "),
+                      (0, "", "", "")]
+            polys.append(name + "({0})")
+        if self.chance(1, 4):
+            lines += self.recursive(polys)
+        env = Env({"x": "S", "s": "S"}, polys=polys, elementwise=True)
+        lines.append((0, "", "", "def f(x, s):"))
+        if self.chance(1, 3):
+            self.poly(env, lines, 1)
+        self.budget = 6
+        for _ in range(self.draw(st.integers(1, 4))):
+            self.poly_statement(env, lines, 1)
+        e = self.expr(env, "S")
+        live = [n for n in sorted(env.vars) if n not in ("x", "s") and self.chance()]
+        total = " + ".join(["({0})"] + live) if live else "({0})"
+        if not re.search(r"\bx\b", e.plain) and not live:
+            total += " + x"
+        reduce = self.pick(["np.sum", "np.mean"])
+        lines.append((1, "", "", f"return {reduce}({total.format(e.plain)})"))
+        return render(lines, "plain")
+
+
+@st.composite
+def poly_programs(draw):
+    return Source(PolyGenerator(draw).poly_program())
+
+
+def numeric_gradient(f, x, s, eps=1e-6):
+    if isinstance(x, float):
+        return (f(x + eps, s) - f(x - eps, s)) / (2 * eps)
+    xa = np.array(x, dtype=float)
+    g = np.zeros_like(xa)
+    for idx in np.ndindex(xa.shape):
+        up, down = xa.copy(), xa.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        g[idx] = (f(up, s) - f(down, s)) / (2 * eps)
+    return g
+
+
+@settings(max_examples=(600 if LONG else 40), deadline=None, derandomize=not LONG,
+          database=None, phases=PHASES, suppress_health_check=list(HealthCheck))
+@given(source=poly_programs(), s=finite)
+def test_one_derived_function_serves_every_input_shape(source, s):
+    note(source)
+    f = make_function(source, NAMESPACE, name="f")
+    with np.errstate(all="ignore"):
+        values = [f(x, s) for x in POLY_INPUTS]
+    assume(all(np.isfinite(v) and abs(v) < BOUND for v in values))
+    df, jf = tl.grad(f), tl.jvp(f)
+    for x in POLY_INPUTS:
+        expected = numeric_gradient(f, x, s)
+        g = df(x, s)
+        assert np.shape(g) == np.shape(x), (type(x), np.shape(g))
+        np.testing.assert_allclose(g, expected, rtol=1e-4, atol=1e-5)
+        u = np.linspace(-1.0, 1.0, np.size(x)).reshape(np.shape(x)) + 0.3
+        tangent = float(u) if isinstance(x, float) else u
+        np.testing.assert_allclose(jf(x, s, tangent), np.sum(expected * u), rtol=1e-4,
+                                   atol=1e-5)
+    tl.check_grads(f, (POLY_INPUTS[3], s), order=2, **TOLERANCES)
+    tl.check_grads(f, (POLY_INPUTS[0], s), order=2, **TOLERANCES)

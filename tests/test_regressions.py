@@ -17,6 +17,11 @@ from util import make_function
 X3 = np.array([0.3, -0.6, 0.9])
 
 
+def line_of(func, offset):
+    """The line ``offset`` lines below ``func``'s ``def``."""
+    return func.__code__.co_firstlineno + offset
+
+
 def bug(reason):
     return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
 
@@ -576,3 +581,372 @@ def test_second_order_of_list_popped_in_untaken_branch():
 def test_list_popped_in_taken_branch_is_right():
     tl.check_grads(pop_in_untaken_branch, (-1.3, True), order=2)
     tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="fwd")
+
+
+# ======================================================================================
+# Found by hand-written probes of the supported grammar (branch fix-hunt). Each is a strict
+# xfail stating the right answer; most are silently wrong gradients.
+# ======================================================================================
+
+# -- list concatenation and repetition ------------------------------------------------
+def list_concatenation(x):
+    pair = [x] + [x * 2.0]
+    return pair[0] * pair[1]
+
+
+def tuple_concatenation(x):
+    pair = (x,) + (x * 2.0,)
+    return pair[0] * pair[1]
+
+
+def list_repetition(x):
+    triple = [x] * 3
+    return triple[0] * triple[2]
+
+
+@pytest.mark.parametrize("func", [list_concatenation, tuple_concatenation],
+                         ids=["list", "tuple"])
+def test_grad_of_list_concatenation(func):
+    assert np.isclose(tl.grad(func)(0.5), 2.0)
+    assert np.isclose(tl.jvp(func)(0.5, 1.0), 2.0)
+
+
+def test_grad_of_list_repetition():
+    assert np.isclose(tl.grad(list_repetition)(0.5), 1.0)
+    assert np.isclose(tl.jvp(list_repetition)(0.5, 1.0), 1.0)
+
+
+# -- a second name for an array the function writes into ------------------------------
+def write_through_first_name_read_through_second(x):
+    z = np.zeros(2)
+    w = z
+    z[0] = x
+    return w[0]
+
+
+def write_through_alias_of_a_copy(x):
+    z = x.copy()
+    w = z
+    z[0] = 5.0 * x[1]
+    return np.sum(w * x)
+
+
+# Was a bug: `w = z; z[0] = x; return w[0]`: the write through `z` was not seen through `w`
+# (gradient 0.0 instead of 1.0). Now refused at the write (normalize.py _AliasCheck).
+def test_write_into_an_array_read_through_another_name():
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError) as info:
+            transform(write_through_first_name_read_through_second)
+        assert info.value.lineno == line_of(write_through_first_name_read_through_second, 3)
+        assert "`w`" in info.value.reason and info.value.hint
+
+
+# Was a bug: as above, through `w = z` of `z = x.copy()` ([11, 4] instead of [10, 9]).
+def test_write_into_a_copy_read_through_another_name():
+    with pytest.raises(tl.TransformError, match="second name"):
+        tl.grad(write_through_alias_of_a_copy)
+
+
+def write_then_read_through_a_slice(x):
+    z = np.zeros(3)
+    w = z[0:2]
+    z[0] = x
+    return w[0]
+
+
+def write_then_read_through_a_list(x):
+    z = np.zeros(3)
+    items = [z]
+    z[0] = x
+    return items[0][0]
+
+
+def write_then_read_another_array(x):
+    z = np.zeros(3)
+    w = z.copy()
+    z[0] = x
+    prev = z[0]
+    z[1] = 2.0 * prev
+    return w[0] + z[1] + prev
+
+
+@pytest.mark.parametrize("func", [write_then_read_through_a_slice,
+                                  write_then_read_through_a_list])
+def test_write_seen_through_a_view_or_a_list_is_refused(func):
+    with pytest.raises(tl.TransformError, match="second name"):
+        tl.grad(func)
+
+
+def test_writes_with_copies_and_element_reads_still_work():
+    assert tl.grad(write_then_read_another_array)(0.5) == 3.0
+
+
+def append_through_second_name(x):
+    items = [x]
+    other = items
+    other.append(x * 3.0)
+    return items[-1]
+
+
+# Was a bug: the append through one name was not seen through the other (0.0 instead of
+# 3.0). Now refused at the append.
+def test_append_through_a_second_name_of_a_list():
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(append_through_second_name)
+    assert info.value.lineno == line_of(append_through_second_name, 3)
+
+
+# -- a helper that mutates its argument -------------------------------------------------
+def appends_to(items, v):
+    items.append(v)
+    return 0.0
+
+
+def writes_into(z, v):
+    z[0] = v
+    return 0.0
+
+
+def calls_appending_helper(x):
+    items = [x]
+    appends_to(items, x * 2.0)
+    return items[-1]
+
+
+def calls_writing_helper(x):
+    z = np.zeros(2)
+    writes_into(z, x * 2.0)
+    return z[0]
+
+
+# Was a bug: a helper appending to a list it was passed (gradient 0.0 instead of 2.0).
+# Now refused at the call (normalize.py mutated_arguments, calls.py mutated_parameters).
+def test_helper_appending_to_its_argument():
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(calls_appending_helper)
+    assert info.value.lineno == line_of(calls_appending_helper, 2)
+    assert "appends_to" in info.value.reason and "items" in info.value.reason
+
+
+def test_helper_writing_into_its_argument():
+    with pytest.raises(tl.TransformError, match="changes its argument `z` in place"):
+        tl.grad(calls_writing_helper)
+
+
+def copies_then_writes(z, v):
+    z = z.copy()
+    z[0] = v
+    return z
+
+
+def calls_copying_helper(x):
+    z = np.zeros(2)
+    w = copies_then_writes(z, x * 2.0)
+    return w[0] + z[0]
+
+
+def test_helper_writing_into_its_own_copy_works():
+    assert tl.grad(calls_copying_helper)(0.5) == 2.0
+
+
+# -- a local def defined differently in two branches --------------------------------------
+def def_in_branches(x):
+    if x > 0:
+        def g(v):
+            return v * v
+    else:
+        def g(v):
+            return v * 3.0
+    return g(x)
+
+
+# Was a bug: the last definition was inlined whatever the branch (3.0 instead of 1.0).
+# Now a call after the block that defines the function is refused.
+def test_local_def_defined_in_both_branches():
+    with pytest.raises(tl.TransformError, match="defined inside an `if`") as info:
+        tl.grad(def_in_branches)
+    assert info.value.lineno == line_of(def_in_branches, 7)
+
+
+def def_called_in_its_branch(x):
+    if x > 0:
+        def g(v):
+            return v * v
+        y = g(x)
+    else:
+        y = 3.0 * x
+    return y
+
+
+def test_local_def_called_inside_its_branch_works():
+    assert tl.grad(def_called_in_its_branch)(0.5) == 1.0
+    assert tl.grad(def_called_in_its_branch)(-0.5) == 3.0
+
+
+# -- NumPy's out= argument and in-place NumPy functions ----------------------------------------
+def ufunc_with_out(x):
+    z = np.zeros(3)
+    np.sin(x, out=z)
+    return np.sum(z)
+
+
+def add_with_out(x):
+    z = np.zeros(3)
+    np.add(x, 1.0, out=z)
+    return np.sum(z * z)
+
+
+def copyto(x):
+    z = np.zeros(3)
+    np.copyto(z, x)
+    return np.sum(z * z)
+
+
+def put_into_input(x):
+    np.put(x, [0], [1.0])
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("func", [ufunc_with_out, add_with_out], ids=["sin", "add"])
+def test_ufunc_out_keyword(func):
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(func)
+    assert "out" in info.value.reason
+
+
+def test_copyto():
+    x = np.array([0.3, -0.6, 0.9])
+    try:
+        g = tl.grad(copyto)(x)
+    except tl.TransformError:
+        return
+    np.testing.assert_allclose(g, 2.0 * x)
+
+
+def test_put_into_an_input():
+    x = np.array([0.3, -0.6, 0.9])
+    with pytest.raises(tl.TransformError):
+        tl.grad(put_into_input)(x)
+    np.testing.assert_array_equal(x, [0.3, -0.6, 0.9])
+
+
+# -- reverse over reverse of a loop over a list literal ---------------------------------------
+def loop_over_list_literal(x):
+    t = 0.0
+    for v in [x, 2.0 * x]:
+        t = t + v * v
+    return t
+
+
+@bug("grad(grad(f)) of `for v in [x, 2x]: t = t + v*v` is 8.0, not 10.0 (and 2.0 instead "
+     "of 4.0 for [x, x]); hessian (forward over reverse) and first order are right: "
+     "silently wrong second derivative. Suspect the adjoint of `add_at_item`/`part_of` "
+     "(list gradient accumulation inside a loop) in reverse.py")
+def test_reverse_over_reverse_of_loop_over_list_literal():
+    assert np.isclose(tl.grad(tl.grad(loop_over_list_literal))(0.5), 10.0)
+
+
+def test_loop_over_list_literal_other_orders_are_right():
+    assert np.isclose(tl.grad(loop_over_list_literal)(0.5), 5.0)
+    assert np.isclose(tl.hessian(loop_over_list_literal)(0.5), 10.0)
+
+
+# -- a function that returns None on some path ----------------------------------------------
+def returns_none_when_negative(x):
+    if x > 0:
+        return x * x
+
+
+def test_grad_when_the_path_taken_returns_none():
+    with pytest.raises((TypeError, ValueError)):
+        tl.grad(returns_none_when_negative)(-0.5)
+
+
+# -- list inputs to rules that use Python operators on their arguments ----------------------------
+def sum_of(x):
+    return np.sum(x)
+
+
+def twice_mean_of(x):
+    return np.mean(x) * 2.0
+
+
+def centered_squares(x):
+    return np.sum((x - np.mean(x)) ** 2)
+
+
+def norm_of(x):
+    return np.linalg.norm(x)
+
+
+def squared_maximum(x):
+    return np.sum(np.maximum(x, 0.1) ** 2)
+
+@bug("tl.grad(lambda x: np.sum(x))([0.3, 0.5]): TypeError 'Field elements must be 2- or "
+     "3-tuples' from `np.result_type(x, bout)` in the np.sum/np.mean adjoint "
+     "(rules/reductions.py): NumPy 2 reads a list as a dtype spec. docs/errors.md says list "
+     "inputs work")
+@pytest.mark.parametrize("func", [sum_of, twice_mean_of, centered_squares],
+                         ids=["sum", "mean", "centered"])
+def test_list_input_to_reductions(func):
+    grad = tl.grad(func)([0.3, 0.5])
+    expected = tl.grad(func)(np.array([0.3, 0.5]))
+    np.testing.assert_allclose(grad, expected)
+
+
+@bug("list inputs to np.linalg.norm and np.maximum: TypeError from the rule's template "
+     "(`g * x / r`, `x > 0.1` on a list) in both modes")
+@pytest.mark.parametrize("func", [norm_of, squared_maximum], ids=["norm", "maximum"])
+def test_list_input_to_rules_using_operators(func):
+    expected = tl.grad(func)(np.array([0.3, 0.5]))
+    np.testing.assert_allclose(tl.grad(func)([0.3, 0.5]), expected)
+    np.testing.assert_allclose(tl.jvp(func)([0.3, 0.5], [1.0, 1.0]), np.sum(expected))
+
+
+# -- a helper with a `None` default, second order ---------------------------------------------
+def product_with_default(a, b=None):
+    if b is None:
+        b = a
+    return a * b
+
+
+def calls_product_with_default(x):
+    return product_with_default(x)
+
+
+@bug("forward over reverse of a helper `h(a, b=None): if b is None: b = a`: "
+     "UnboundLocalError 'db' in the generated ddhdada_bout_jvp (first order is right)")
+def test_forward_over_reverse_of_helper_with_none_default():
+    assert np.isclose(tl.grad(calls_product_with_default)(0.5), 1.0)
+    assert np.isclose(tl.hessian(calls_product_with_default)(0.5), 2.0)
+    tl.check_grads(calls_product_with_default, (0.5,), order=2)
+
+
+# -- augmented assignment on an input array that has a second name -------------------------------
+def augmented_input_with_alias(x):
+    y = x
+    x += 1.0
+    return np.sum(y * x)
+
+
+# Was a bug (wrong value and gradient). Now an array there is refused when the derived
+# function runs (a number is fine: `s = x; s += v` makes a new number).
+def test_augmented_assignment_on_an_aliased_input_array():
+    x = np.array([0.3, -0.6])
+    with pytest.raises(tl.TransformError) as info:
+        tl.value_and_grad(augmented_input_with_alias)(x.copy())
+    assert info.value.lineno == line_of(augmented_input_with_alias, 2)
+    assert tl.grad(augmented_input_with_alias)(0.5) == 2.0
+    assert tl.jvp(augmented_input_with_alias)(0.5, 1.0) == 2.0
+
+
+def augmented_created_array_with_alias(x):
+    z = np.zeros(2)
+    y = z
+    z += x
+    return np.sum(y * x)
+
+
+def test_augmented_assignment_on_an_aliased_new_array_is_refused():
+    with pytest.raises(tl.TransformError, match="second name"):
+        tl.grad(augmented_created_array_with_alias)

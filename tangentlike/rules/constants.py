@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from .. import runtime
-from .registry import nondifferentiable
+from .registry import mutating, nondifferentiable
 
 nondifferentiable(
     # Python builtins
@@ -28,7 +28,7 @@ nondifferentiable(
     # math
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
-    runtime.stop_gradient, runtime.zeros_like,
+    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard,
 )
 
 nondifferentiable(
@@ -48,3 +48,15 @@ nondifferentiable(
     # dtypes and memory
     np.issubdtype, np.promote_types, np.can_cast, np.may_share_memory, np.shares_memory,
 )
+
+# Functions that change an argument in place: refused, with what to write instead.
+mutating(np.copyto, 0, "assign a new array: `z = np.array(x)` (or `z = np.where(mask, x, z)`)")
+mutating(np.put, 0, "build a new array: `z = x.copy(); z[index] = values`")
+mutating(np.place, 0, "build a new array: `z = np.where(mask, values, x)`")
+mutating(np.putmask, 0, "build a new array: `z = np.where(mask, values, x)`")
+mutating(np.fill_diagonal, 0, "build a new array: `z = x.copy(); z[i, i] = value`")
+mutating(np.put_along_axis, 0, "build a new array: `z = x.copy(); z[index] = values`")
+mutating(np.random.shuffle, 0, "use `x[np.random.permutation(len(x))]`")
+mutating(np.ndarray.fill, 0, "use `np.full_like(x, value)`")
+mutating(np.ndarray.sort, 0, "use `x = np.sort(x)`")
+mutating(np.ndarray.resize, 0, "use `x = np.resize(x, shape)`")

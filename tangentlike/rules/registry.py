@@ -29,6 +29,7 @@ class Rule:
 
 RULES: dict = {}
 NONDIFF: dict = {}
+MUTATING: dict = {}   # function -> (position of the argument it changes, what to do instead)
 
 
 def qualified_name(obj: Any) -> str:
@@ -95,6 +96,20 @@ def nondifferentiable(*primitives) -> None:
     """Declare functions whose results are constants for differentiation."""
     for prim in primitives:
         NONDIFF[prim] = qualified_name(prim)
+
+
+def mutating(prim, position: int, instead: str) -> None:
+    """Declare a function that changes its argument at ``position`` in place: a call of
+    it is refused (the derivative cannot follow a change made behind its back)."""
+    MUTATING[prim] = (position, instead)
+
+
+def mutation_of(obj: Any):
+    """(position, what to do instead) of a function that changes an argument in place."""
+    try:
+        return MUTATING.get(obj)
+    except TypeError:  # unhashable
+        return None
 
 
 _optional_loaded = False
