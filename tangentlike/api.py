@@ -15,6 +15,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from .entry import guards_hold
 from .pipeline import derive
 
 Wrt = Union[int, str, tuple]
@@ -39,8 +40,8 @@ def _transform(func, mode: str, wrt, verbose: int):
     except TypeError:
         per_func = None
     derived = per_func.get(key) if per_func is not None else None
-    if derived is not None and not _callees_unchanged(func, derived):
-        derived = None   # a global function it calls was rebound: derive again
+    if derived is not None and not guards_hold(derived):
+        derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
             derived = derive(func, mode, wrt)
@@ -51,12 +52,6 @@ def _transform(func, mode: str, wrt, verbose: int):
     if verbose:
         print(derived.source)
     return derived
-
-
-def _callees_unchanged(func, derived) -> bool:
-    names = getattr(func, "__globals__", {})
-    return all(names.get(name) is obj
-               for name, obj in getattr(derived, "global_callees", {}).items())
 
 
 def _code_key(func):

@@ -1,6 +1,6 @@
 """The whole transformation, as one short list of passes.
 
-    function -> parse -> normalize -> analyze -> reverse -> optimize -> emit -> function
+    function -> parse -> normalize -> analyze -> reverse -> optimize -> entry -> emit -> function
 
 Each pass is one module with one entry point; no pass reaches back into an earlier one.
 """
@@ -11,6 +11,8 @@ import gast
 from .analyze import analyze
 from .calls import under_way
 from .emit import compile_function, to_source
+from .entry import (Rederived, add_entry, current_version, rebindable_callees,
+                    without_entry_checks)
 from .forward import forward
 from .errors import short_filename
 from .normalize import normalize
@@ -24,9 +26,12 @@ FORWARD_MODES = ("jvp",)
 
 def derive(func, mode: str, wrt) -> object:
     """Generate, compile and return the derivative of ``func`` (see tangentlike.api)."""
+    func = current_version(func)   # a derived function made for callees since rebound
     parsed = parse(func)
+    without_entry_checks(parsed, func)   # a derived function's own checks are not its math
     wrt_names = select_wrt(parsed, wrt)
     core = normalize(parsed)
+    guards = rebindable_callees(core, func)
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
@@ -38,6 +43,8 @@ def derive(func, mode: str, wrt) -> object:
         else:
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple)
     fdef = optimize(fdef)
+    rederived = Rederived(func, mode, wrt)
+    fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived)
     source = to_source([fdef], parsed.filename)
     used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
@@ -45,7 +52,10 @@ def derive(func, mode: str, wrt) -> object:
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
     derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
                                user_cells)
-    derived.global_callees = core.global_callees   # checked by the cache in api.py
+    derived.guards = tuple(guards)            # checked by the cache in api.py
+    derived.entry_checks = entry_checks       # left out when derived again
+    derived.user_cells = frozenset(user_cells)
+    derived.rederived = rederived             # what its guard calls
     return derived
 
 

@@ -1,0 +1,196 @@
+"""entry: the statements a derived function runs before its derivative code.
+
+Consumes the optimized ``gast.FunctionDef`` of a derivative, the normalized function it
+came from, the function object and the options. Produces the same function with its
+signature as it is and, at the top of its body:
+
+**Rebinding guard** (only when the function calls functions through names the user can
+rebind: module globals, closure cells, attributes of modules that hold user functions).
+The derivative was made for the objects those names held then; Python would call
+whatever they hold now. One identity test per name keeps the two in step: when a name
+was rebound, the call goes to the same derivative of the function as it now behaves
+(derived again, once per change), never to a mix of the new primal and the old rule::
+
+    # made for the helper that f calls; if helper was rebound since, derive f again
+    if helper is not helper_when_derived:
+        return rederived(x, bout)
+
+The guard is bookkeeping of this derived function, not part of what it computes: its
+statement position is recorded (``derived.entry_checks``) and it is left out when the
+derived function is itself differentiated (which adds its own).
+"""
+from __future__ import annotations
+
+import textwrap
+import types
+from dataclasses import dataclass
+
+import gast
+
+from .calls import is_user_function
+
+
+# -- which calls need a rebinding guard --------------------------------------------------
+@dataclass(frozen=True)
+class Guard:
+    chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
+    obj: object      # what it reached when the derivative was made
+
+
+def rebindable_callees(core, func) -> list:
+    """The functions the normalized body calls through names the user can rebind."""
+    parsed = core.parsed
+    library_cells = set()
+    if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
+        library_cells = set(parsed.closure) - set(getattr(func, "user_cells", ()))
+    guards = {}
+    for node in gast.walk(gast.Module(body=core.body, type_ignores=[])):
+        if not isinstance(node, gast.Call) or not hasattr(node, "callee"):
+            continue
+        chain = _chain(node.func)
+        if chain is None or chain[0] in core.locals:
+            continue
+        if len(chain) > 1 and not is_user_function(node.callee):
+            continue   # np.sin and friends: modules are not rebound under running code
+        root = chain[0]
+        if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
+            continue   # a builtin, or an object the derived function was made with
+        guards.setdefault(chain, Guard(chain, node.callee))
+    return list(guards.values())
+
+
+def _chain(node):
+    names = []
+    while isinstance(node, gast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    names.append(node.id)
+    return tuple(reversed(names))
+
+
+def guards_hold(derived) -> bool:
+    """Whether every name ``derived`` guards still holds the object it was derived for."""
+    guards = getattr(derived, "guards", ())
+    if not guards:
+        return True
+    cells = dict(zip(derived.__code__.co_freevars, derived.__closure__ or ()))
+    for guard in guards:
+        try:
+            root = guard.chain[0]
+            if root in cells:
+                value = cells[root].cell_contents
+            elif root in derived.__globals__:
+                value = derived.__globals__[root]
+            else:
+                return False
+            for attr in guard.chain[1:]:
+                value = getattr(value, attr)
+        except (ValueError, AttributeError):
+            return False
+        if value is not guard.obj:
+            return False
+    return True
+
+
+class Rederived:
+    """Called by a guard that failed: the derivative (same mode and ``wrt``) of the
+    function as it now behaves, derived once per change and then reused.
+
+    It keeps what the function was made of (code, globals, closure cells, defaults), not
+    the function itself, so the cache of derived functions never keeps a function alive.
+    """
+
+    def __init__(self, func, mode: str, wrt):
+        self.parts = (func.__code__, func.__globals__, func.__name__, func.__defaults__,
+                      func.__closure__, func.__kwdefaults__, func.__qualname__,
+                      dict(func.__dict__))
+        self.mode, self.wrt = mode, wrt
+        self.latest = None
+
+    def __call__(self, *args, **kwargs):
+        return self.current()(*args, **kwargs)
+
+    def current(self):
+        latest = self.latest
+        if latest is None or not guards_hold(latest):
+            latest = self.latest = self.derive()
+        return latest
+
+    def derive(self):
+        from .api import _lock
+        from .pipeline import derive
+
+        code, globals_, name, defaults, closure, kwdefaults, qualname, attributes = self.parts
+        func = types.FunctionType(code, globals_, name, defaults, closure)
+        func.__kwdefaults__ = kwdefaults
+        func.__qualname__ = qualname
+        func.__dict__.update(attributes)
+        with _lock:
+            return derive(func, self.mode, self.wrt)
+
+
+def current_version(func):
+    """What calling ``func`` now runs: for a derived function whose guard fails, the
+    derivative derived again (differentiating it means differentiating that one)."""
+    if getattr(func, "guards", None) and not guards_hold(func):
+        return func.rederived.current()
+    return func
+
+
+# -- the statements ------------------------------------------------------------------------
+def without_entry_checks(parsed, func) -> None:
+    """Leave out the guards and integer checks of a derived function being derived again."""
+    checks = getattr(func, "entry_checks", ())
+    if checks:
+        parsed.node.body = [s for i, s in enumerate(parsed.node.body) if i not in checks]
+
+
+def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
+              rederived) -> tuple:
+    """Add the entry statements (see the module docstring). Returns the function, the
+    guards kept and the positions of the statements to leave out at higher order."""
+    name_of = _Names(core.binder)
+    positional = [a.id for a in fdef.args.args]
+    keyword_only = [a.id for a in fdef.args.kwonlyargs]
+    guards = [g for g in guards if g.chain[0] not in core.binder.bound]
+    head = []
+    if guards:
+        head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
+    fdef.body = head + fdef.body
+    return fdef, guards, tuple(range(len(head)))
+
+
+class _Names:
+    """Library objects and default values, under names the binder chose."""
+
+    def __init__(self, binder):
+        self.binder = binder
+
+    def load(self, name, obj) -> gast.Name:
+        return gast.Name(id=self.binder.name_for(name, obj), ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+
+
+def _parse(text: str) -> list:
+    return gast.parse(textwrap.dedent(text)).body
+
+
+def _names(names) -> str:
+    return ", ".join(names)
+
+
+def _guard(guards, positional, keyword_only, name_of, rederived, func):
+    tests = []
+    for g in guards:
+        then = name_of.load(f"{g.chain[-1]}_when_derived", g.obj).id
+        tests.append(f"{'.'.join(g.chain)} is not {then}")
+    again = name_of.load("rederived", rederived).id
+    arguments = ", ".join(positional + [f"{k}={k}" for k in keyword_only])
+    stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
+    called = _names(".".join(g.chain) for g in guards)
+    which = called if len(guards) == 1 else "one of them"
+    stmt.comment = (f"made for the {called} that {func.__name__} calls; if {which} was rebound "
+                    f"since, derive {func.__name__} again")
+    return stmt
