@@ -2,18 +2,34 @@
 
 Consumes the optimized ``gast.FunctionDef`` of a derivative, the normalized function it
 came from, the function object and the options. Produces the same function with its
-signature as it is and, at the top of its body:
+signature completed and, at the top of its body, up to two groups of statements:
 
-**Rebinding guard** (only when the function calls functions through names the user can
-rebind: module globals, closure cells, attributes of modules that hold user functions).
-The derivative was made for the objects those names held then; Python would call
-whatever they hold now. One identity test per name keeps the two in step: when a name
-was rebound, the call goes to the same derivative of the function as it now behaves
-(derived again, once per change), never to a mix of the new primal and the old rule::
+1. **Rebinding guard** (only when the function calls functions through names the user
+   can rebind: module globals, closure cells, attributes of modules that hold user
+   functions). The derivative was made for the objects those names held then; Python
+   would call whatever they hold now. One identity test per name keeps the two in step:
+   when a name was rebound, the call goes to the same derivative of the function as it
+   now behaves (derived again, once per change), never to a mix of the new primal and
+   the old rule::
 
-    # made for the helper that f calls; if helper was rebound since, derive f again
-    if helper is not helper_when_derived:
-        return rederived(x, bout)
+       # made for the helper that f calls; if helper was rebound since, derive f again
+       if helper is not helper_when_derived:
+           return rederived(x, bout)
+
+2. **Seed last** (``vjp`` and ``jvp`` of a function with defaulted positional
+   parameters). The contract is ``df(*args, seed)``: the seed (tangent) is the last
+   positional argument and ``f``'s trailing defaulted arguments may be left out, as in
+   ``f(*args)``. A Python signature cannot say "required after optional", so these
+   parameters and the seed default to ``NOT_GIVEN`` and ordinary code moves the last
+   argument given into the seed and fills ``f``'s defaults (two identity tests per call
+   when every argument is given). Being ordinary code, it is differentiated like the
+   rest at higher order, so position ``k`` of a derived function always means the k-th
+   argument of the call. ``grad``'s seed is optional (1.0): there, positional arguments
+   fill ``f``'s parameters first and the seed is the one after them, as before.
+
+Defaults in the signature are ``f``'s default *values* (``f.__defaults__``), written as
+literals or bound by name, not the source expressions (which may name a closure variable
+or a global rebound since).
 
 The guard is bookkeeping of this derived function, not part of what it computes: its
 statement position is recorded (``derived.entry_checks``) and it is left out when the
@@ -21,16 +37,37 @@ derived function is itself differentiated (which adds its own).
 """
 from __future__ import annotations
 
+import ast
 import textwrap
 import types
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from .calls import is_user_function
 
 
-# -- which calls need a rebinding guard --------------------------------------------------
+class _NotGiven:
+    """The default of a parameter whose argument was left out (see "Seed last")."""
+
+    def __repr__(self):
+        return "NOT_GIVEN"
+
+    def __reduce__(self):
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def missing_argument(function: str, name: str):
+    """The TypeError Python raises for a missing argument (the seed or the tangent)."""
+    raise TypeError(f"{function}() missing its last argument {name!r} (the output's seed for "
+                    "vjp, the input's tangent for jvp): call it as df(*args, seed)")
+
+
+# -- 1. which calls need a rebinding guard --------------------------------------------------
 @dataclass(frozen=True)
 class Guard:
     chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
@@ -149,17 +186,48 @@ def without_entry_checks(parsed, func) -> None:
 
 def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
               rederived) -> tuple:
-    """Add the entry statements (see the module docstring). Returns the function, the
-    guards kept and the positions of the statements to leave out at higher order."""
-    name_of = _Names(core.binder)
+    """Complete the signature and add the entry statements (see the module docstring).
+    Returns the function, the guards kept and the positions of the statements to leave
+    out at higher order."""
+    binder = core.binder
+    name_of = _Names(binder)
     positional = [a.id for a in fdef.args.args]
     keyword_only = [a.id for a in fdef.args.kwonlyargs]
-    guards = [g for g in guards if g.chain[0] not in core.binder.bound]
+    user_positional = positional[:-1]          # the last one is the seed (tangent)
+    defaults = list(func.__defaults__ or ())
+    defaults = defaults[len(defaults) - min(len(defaults), len(user_positional)):]
+    defaulted = user_positional[len(user_positional) - len(defaults):]
+    kwdefaults = func.__kwdefaults__ or {}
+    fdef.args.kw_defaults = [name_of.value(kwdefaults[k], f"{func.__name__}_{k}")
+                             if k in kwdefaults else None for k in keyword_only]
+
+    shift, renamed = [], {}
+    if mode in ("vjp", "jvp") and defaults:
+        fdef.args.defaults = [name_of.load("NOT_GIVEN", NOT_GIVEN)
+                              for _ in defaulted + [positional[-1]]]
+        renamed = {p: core.namer.fresh(p) for p in defaulted + [positional[-1]]}
+        _rename(fdef.body, renamed)
+        shift = _seed_last(fdef.name, defaulted, positional[-1], defaults, renamed, func,
+                           name_of, "seed" if mode == "vjp" else "tangent")
+    else:
+        fdef.args.defaults = [name_of.value(v, f"{func.__name__}_{p}")
+                              for p, v in zip(defaulted, defaults)]
+        if mode in ("grad", "value_and_grad"):
+            fdef.args.defaults.append(gast.Constant(value=1.0, kind=None))
+
+    guards = [g for g in guards if g.chain[0] not in binder.bound]
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    fdef.body = head + fdef.body
+    fdef.body = head + shift + fdef.body
     return fdef, guards, tuple(range(len(head)))
+
+
+def _rename(body, renamed) -> None:
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id in renamed:
+                node.id = renamed[node.id]
 
 
 class _Names:
@@ -171,6 +239,18 @@ class _Names:
     def load(self, name, obj) -> gast.Name:
         return gast.Name(id=self.binder.name_for(name, obj), ctx=gast.Load(), annotation=None,
                          type_comment=None)
+
+    def value(self, value, name) -> gast.expr:
+        """A default value: a literal when it prints as one, else a bound name."""
+        if value is NOT_GIVEN:
+            return self.load("NOT_GIVEN", NOT_GIVEN)
+        if isinstance(value, (bool, int, str, type(None))) or \
+                (type(value) is float and np.isfinite(value)):
+            return gast.Constant(value=value, kind=None)
+        return self.load(name, value)
+
+    def text(self, node) -> str:
+        return ast.unparse(gast.gast_to_ast(node))
 
 
 def _parse(text: str) -> list:
@@ -194,3 +274,36 @@ def _guard(guards, positional, keyword_only, name_of, rederived, func):
     stmt.comment = (f"made for the {called} that {func.__name__} calls; if {which} was rebound "
                     f"since, derive {func.__name__} again")
     return stmt
+
+
+def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_word) -> list:
+    """``if``/``elif`` on how many arguments were given; every branch assigns every
+    renamed parameter (forward mode needs a tangent for each on every path)."""
+    given = name_of.load("NOT_GIVEN", NOT_GIVEN).id
+    missing = name_of.load("missing_argument", missing_argument).id
+    default_text = {p: name_of.text(name_of.value(v, f"{func.__name__}_{p}"))
+                    for p, v in zip(defaulted, defaults)}
+    lines = []
+    # the seed is in its place (or passed by keyword), then in the place of each
+    # defaulted parameter from the last one: the ones after it were left out
+    for n, slot in enumerate([seed] + defaulted[::-1]):
+        keep = defaulted[:len(defaulted) - n] if n else defaulted
+        left_out = defaulted[len(defaulted) - n:] if n else []
+        head = "if" if n == 0 else "elif"
+        lines.append(f"{head} {slot} is not {given}:")
+        for p in keep:
+            if p == slot:
+                continue
+            lines.append(f"    {renamed[p]} = {p}")
+            if defaults[defaulted.index(p)] is not NOT_GIVEN:   # passed by keyword, or not
+                lines.append(f"    if {p} is {given}:")
+                lines.append(f"        {renamed[p]} = {default_text[p]}")
+        for p in left_out:
+            lines.append(f"    {renamed[p]} = {default_text[p]}")
+        lines.append(f"    {renamed[seed]} = {slot}")
+    lines.append("else:")
+    lines.append(f"    {missing}({name!r}, {seed!r})")
+    stmt, = _parse("\n".join(lines) + "\n")
+    stmt.comment = (f"the {seed_word} is the last argument: {_names(defaulted)} may be left out, "
+                    f"as in {func.__name__}(...), and then take the default")
+    return [stmt]
