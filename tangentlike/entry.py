@@ -2,7 +2,7 @@
 
 Consumes the optimized ``gast.FunctionDef`` of a derivative, the normalized function it
 came from, the function object and the options. Produces the same function with its
-signature completed and, at the top of its body, up to two groups of statements:
+signature completed and, at the top of its body, up to three groups of statements:
 
 1. **Rebinding guard** (only when the function calls functions through names the user
    can rebind: module globals, closure cells, attributes of modules that hold user
@@ -27,17 +27,23 @@ signature completed and, at the top of its body, up to two groups of statements:
    argument of the call. ``grad``'s seed is optional (1.0): there, positional arguments
    fill ``f``'s parameters first and the seed is the one after them, as before.
 
+3. **Integer check** of each ``wrt`` argument: an integer (``int``, ``bool``, a NumPy
+   integer, an integer or boolean array, or one inside a tuple, list or dict) has no
+   derivative, so it is a ``TypeError`` naming the parameter. A Python float costs one
+   ``type(x) is not float`` test; anything else is looked at by :func:`require_real`.
+
 Defaults in the signature are ``f``'s default *values* (``f.__defaults__``), written as
 literals or bound by name, not the source expressions (which may name a closure variable
 or a global rebound since).
 
-The guard is bookkeeping of this derived function, not part of what it computes: its
-statement position is recorded (``derived.entry_checks``) and it is left out when the
-derived function is itself differentiated (which adds its own).
+Guards and integer checks are bookkeeping of this derived function, not part of what it
+computes: their statement positions are recorded (``derived.entry_checks``) and they are
+left out when the derived function is itself differentiated (which adds its own).
 """
 from __future__ import annotations
 
 import ast
+import builtins
 import textwrap
 import types
 from dataclasses import dataclass
@@ -65,6 +71,51 @@ def missing_argument(function: str, name: str):
     """The TypeError Python raises for a missing argument (the seed or the tangent)."""
     raise TypeError(f"{function}() missing its last argument {name!r} (the output's seed for "
                     "vjp, the input's tangent for jvp): call it as df(*args, seed)")
+
+
+def require_real(x, name: str):
+    """Refuse an integer passed where a derivative is taken (see "Integer check").
+    Called for every argument that is not a Python float, so the common types are
+    decided by one look at their type."""
+    kind = type(x)
+    if kind is _ndarray:
+        if x.dtype in _REAL_DTYPES:
+            return
+    elif kind in _REAL_SCALARS:
+        return
+    elif (kind is list or kind is tuple) and all(type(v) is float for v in x):
+        return
+    what = _integer_part(x)
+    if what is not None:
+        raise TypeError(
+            f"the argument `{name}` is differentiated (it is in wrt) but is {what}, and an "
+            f"integer has no derivative: pass a float or a float array (for example "
+            f"`float({name})` or `np.asarray({name}, dtype=float)`), or leave `{name}` out of "
+            "wrt to make it a constant")
+
+
+_ndarray = np.ndarray
+_REAL_SCALARS = frozenset({float, complex} | {t for t in set(np.sctypeDict.values())
+                                              if issubclass(t, np.inexact)})
+_REAL_DTYPES = frozenset(np.dtype(t) for t in _REAL_SCALARS if t not in (float, complex))
+
+
+def _integer_part(x):
+    """A description of the integer in ``x``, or None when there is none."""
+    if isinstance(x, np.ndarray):
+        return f"an array of {x.dtype}" if x.dtype.kind in "biu" else None
+    if isinstance(x, (bool, np.bool_)):
+        return f"a bool ({x!r})"
+    if isinstance(x, (int, np.integer)):
+        return f"an int ({x!r})"
+    if isinstance(x, (tuple, list, dict)):
+        for item in (x.values() if isinstance(x, dict) else x):
+            if type(item) is float:
+                continue
+            what = _integer_part(item)
+            if what is not None:
+                return f"a {type(x).__name__} holding {what}"
+    return None
 
 
 # -- 1. which calls need a rebinding guard --------------------------------------------------
@@ -219,8 +270,14 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    fdef.body = head + shift + fdef.body
-    return fdef, guards, tuple(range(len(head)))
+    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt]
+    if checks:
+        checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
+                             "differentiated: refuse an integer there (it has no derivative)")
+    fdef.body = head + shift + checks + fdef.body
+    skipped = tuple(range(len(head))) + tuple(range(len(head) + len(shift),
+                                                    len(head) + len(shift) + len(checks)))
+    return fdef, guards, skipped
 
 
 def _rename(body, renamed) -> None:
@@ -307,3 +364,12 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
     stmt.comment = (f"the {seed_word} is the last argument: {_names(defaulted)} may be left out, "
                     f"as in {func.__name__}(...), and then take the default")
     return [stmt]
+
+
+def _integer_check(param, variable, name_of):
+    float_name = name_of.load("float", builtins.float).id
+    type_name = name_of.load("type", builtins.type).id
+    require = name_of.load("require_real", require_real).id
+    stmt, = _parse(f"if {type_name}({variable}) is not {float_name}:\n"
+                   f"    {require}({variable}, {param!r})\n")
+    return stmt
