@@ -12,7 +12,7 @@ signature completed and, at the top of its body, up to three groups of statement
    now behaves (derived again, once per change), never to a mix of the new primal and
    the old rule::
 
-       # made for the helper that f calls; if helper was rebound since, derive f again
+       # derived for the helper it calls: if helper was rebound since, derive again
        if helper is not helper_when_derived:
            return rederived(x, bout)
 
@@ -328,8 +328,7 @@ def _guard(guards, positional, keyword_only, name_of, rederived, func):
     stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
     called = _names(".".join(g.chain) for g in guards)
     which = called if len(guards) == 1 else "one of them"
-    stmt.comment = (f"made for the {called} that {func.__name__} calls; if {which} was rebound "
-                    f"since, derive {func.__name__} again")
+    stmt.comment = f"derived for the {called} it calls: if {which} was rebound since, derive again"
     return stmt
 
 
@@ -361,8 +360,9 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
     lines.append("else:")
     lines.append(f"    {missing}({name!r}, {seed!r})")
     stmt, = _parse("\n".join(lines) + "\n")
-    stmt.comment = (f"the {seed_word} is the last argument: {_names(defaulted)} may be left out, "
-                    f"as in {func.__name__}(...), and then take the default")
+    then = "it takes its" if len(defaulted) == 1 else "they take their"
+    stmt.comment = (f"the {seed_word} comes last: {_names(defaulted)} may be left out "
+                    f"(then {then} default)")
     return [stmt]
 
 
