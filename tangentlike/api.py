@@ -4,7 +4,8 @@ Each returns the generated function itself: calling it costs nothing beyond the
 generated code (no wrapper, no signature binding). Its source is ``df.source``.
 Derived functions are cached by (function, code, closure values, options), so
 decorating or calling ``tl.grad(f)`` twice does the work once, and a function whose
-code or closure changes is derived again.
+code or closure changes, or a function it calls through a global that was rebound, is
+derived again (see entry.py).
 """
 from __future__ import annotations
 
@@ -84,7 +85,9 @@ def grad(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     gradient has the structure of its argument (float for float, array for array).
 
     The derived function is generated Python; ``df.source`` shows it, ``verbose=1``
-    prints it. Its last positional parameter is the output's seed, 1.0 by default.
+    prints it. It takes ``f``'s parameters and then the output's seed, 1.0 by default
+    (``tl.grad(f)(x, 2.0)`` of ``f(x, a=1.0)`` sets ``a``). An integer (or integer
+    array) passed where ``wrt`` points is a ``TypeError``: it has no derivative.
     """
     return _decorator("grad", func, wrt, verbose)
 
@@ -98,7 +101,9 @@ def vjp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     """The vector-Jacobian product of a function with any output.
 
     ``tl.vjp(f)(*args, seed)`` returns the gradient of ``<seed, f(*args)>`` with respect
-    to ``wrt``: ``seed`` has the structure of ``f``'s output (a tuple for a tuple).
+    to ``wrt``: ``seed`` has the structure of ``f``'s output (a tuple for a tuple). The
+    seed is always the last positional argument: ``args`` may leave out ``f``'s trailing
+    defaulted arguments, as in ``f(*args)``.
     """
     return _decorator("vjp", func, wrt, verbose)
 
@@ -107,8 +112,9 @@ def jvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     """The Jacobian-vector product (forward mode).
 
     ``tl.jvp(f)(*args, tangent)`` returns the tangent of ``f``'s output when the ``wrt``
-    input moves along ``tangent`` (a tuple of tangents for a tuple ``wrt``). The derived
-    code is ``f``'s own code with a tangent statement beside each primal statement.
+    input moves along ``tangent`` (a tuple of tangents for a tuple ``wrt``), always the
+    last positional argument (as for :func:`vjp`). The derived code is ``f``'s own code
+    with a tangent statement beside each primal statement.
     """
     return _decorator("jvp", func, wrt, verbose)
 

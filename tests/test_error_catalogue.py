@@ -622,6 +622,64 @@ def test_row_jvp_tangent_of_wrong_shape_is_numpys_error():
         tl.jvp(sum_tanh)(X3, np.ones(2))
 
 
+def with_defaults(x, a=2.0, b=3.0):
+    return a * x + b * x * x
+
+
+def test_row_vjp_and_jvp_seed_last_with_defaults_left_out():
+    seed = np.array([1.0, 0.5, -1.0])
+    for args, (a, b) in [((), (2.0, 3.0)), ((0.5,), (0.5, 3.0)), ((0.5, 1.5), (0.5, 1.5))]:
+        np.testing.assert_allclose(tl.vjp(with_defaults)(X3, *args, seed), seed * (a + 2 * b * X3))
+        np.testing.assert_allclose(tl.jvp(with_defaults)(X3, *args, seed), seed * (a + 2 * b * X3))
+    np.testing.assert_allclose(tl.vjp(with_defaults)(X3, bout=seed), seed * (2.0 + 6.0 * X3))
+    # the documented ambiguity: a later default by keyword, the seed positionally
+    np.testing.assert_allclose(tl.vjp(with_defaults)(X3, seed, b=1.0), 1.0 * (seed + 6.0 * X3))
+
+
+def test_row_vjp_without_seed():
+    with pytest.raises(TypeError, match="missing its last argument 'bout'"):
+        tl.vjp(with_defaults)(X3)
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        tl.vjp(sum_tanh)(X3)
+
+
+# == 15. rebinding after derivation ================================================================
+REBINDING_SOURCE = """
+SCALE = 2.0
+
+def helper(v):
+    return v * v
+
+def uses(x):
+    return np.sum(helper(x) * SCALE)
+"""
+
+
+def test_row_rebound_global_function_and_constant_are_seen():
+    module = make_function(REBINDING_SOURCE, {"np": np}, name="uses").__globals__
+    df = tl.grad(module["uses"])
+    np.testing.assert_allclose(df(X3), 4.0 * X3)
+    module["SCALE"] = 1.0
+    module["helper"] = make_function("def helper(v):\n    return v * v * v\n")
+    np.testing.assert_allclose(df(X3), 3.0 * X3 ** 2)
+
+
+def test_row_rebound_to_a_function_without_source_is_a_transform_error_when_called():
+    module = make_function(REBINDING_SOURCE, {"np": np}, name="uses").__globals__
+    df = tl.grad(module["uses"])
+    exec("def helper(v):\n    return v * v * v\n", module)
+    with pytest.raises(tl.TransformError, match="source is not available"):
+        df(X3)
+
+
+def test_row_deleted_global_is_a_name_error_like_python():
+    module = make_function(REBINDING_SOURCE, {"np": np}, name="uses").__globals__
+    df = tl.grad(module["uses"])
+    del module["helper"]
+    with pytest.raises(NameError):
+        df(X3)
+
+
 # == 14. lambdas of the same shape on one line ====================================================
 sin_f, tanh_f = lambda x: np.sin(x), lambda x: np.tanh(x)  # <- error
 
