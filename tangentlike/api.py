@@ -4,7 +4,8 @@ Each returns the generated function itself: calling it costs nothing beyond the
 generated code (no wrapper, no signature binding). Its source is ``df.source``.
 Derived functions are cached by (function, code, closure values, options), so
 decorating or calling ``tl.grad(f)`` twice does the work once, and a function whose
-code or closure changes is derived again.
+code or closure changes, or a function it calls through a global that was rebound, is
+derived again (see entry.py).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any, Callable, Union
 
 import numpy as np
 
+from .entry import guards_hold
 from .pipeline import derive
 
 Wrt = Union[int, str, tuple]
@@ -39,8 +41,8 @@ def _transform(func, mode: str, wrt, verbose: int):
         derived = per_func.get(key) if per_func is not None else None
     except TypeError:   # an unhashable function or wrt: derive() says what is wrong
         derived = None
-    if derived is not None and not _callees_unchanged(func, derived):
-        derived = None   # a global function it calls was rebound: derive again
+    if derived is not None and not guards_hold(derived):
+        derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
             derived = derive(func, mode, wrt)
@@ -51,12 +53,6 @@ def _transform(func, mode: str, wrt, verbose: int):
     if verbose:
         print(derived.source)
     return derived
-
-
-def _callees_unchanged(func, derived) -> bool:
-    names = getattr(func, "__globals__", {})
-    return all(names.get(name) is obj
-               for name, obj in getattr(derived, "global_callees", {}).items())
 
 
 def _code_key(func):
@@ -89,7 +85,9 @@ def grad(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     gradient has the structure of its argument (float for float, array for array).
 
     The derived function is generated Python; ``df.source`` shows it, ``verbose=1``
-    prints it. Its last positional parameter is the output's seed, 1.0 by default.
+    prints it. It takes ``f``'s parameters and then the output's seed, 1.0 by default
+    (``tl.grad(f)(x, 2.0)`` of ``f(x, a=1.0)`` sets ``a``). An integer (or integer
+    array) passed where ``wrt`` points is a ``TypeError``: it has no derivative.
     """
     return _decorator("grad", func, wrt, verbose)
 
@@ -103,7 +101,9 @@ def vjp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     """The vector-Jacobian product of a function with any output.
 
     ``tl.vjp(f)(*args, seed)`` returns the gradient of ``<seed, f(*args)>`` with respect
-    to ``wrt``: ``seed`` has the structure of ``f``'s output (a tuple for a tuple).
+    to ``wrt``: ``seed`` has the structure of ``f``'s output (a tuple for a tuple). The
+    seed is always the last positional argument: ``args`` may leave out ``f``'s trailing
+    defaulted arguments, as in ``f(*args)``.
     """
     return _decorator("vjp", func, wrt, verbose)
 
@@ -112,8 +112,9 @@ def jvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     """The Jacobian-vector product (forward mode).
 
     ``tl.jvp(f)(*args, tangent)`` returns the tangent of ``f``'s output when the ``wrt``
-    input moves along ``tangent`` (a tuple of tangents for a tuple ``wrt``). The derived
-    code is ``f``'s own code with a tangent statement beside each primal statement.
+    input moves along ``tangent`` (a tuple of tangents for a tuple ``wrt``), always the
+    last positional argument (as for :func:`vjp`). The derived code is ``f``'s own code
+    with a tangent statement beside each primal statement.
     """
     return _decorator("jvp", func, wrt, verbose)
 

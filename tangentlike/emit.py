@@ -66,22 +66,28 @@ def _with_comments(fdef, filename, comments):
 def _comment_body(body, filename, comments, last=None):
     out = []
     for stmt in body:
+        note = getattr(stmt, "comment", None)   # the entry statements say why they are there
+        if note is not None:
+            comments.append(f"# {note}")
+            out.append(_marker(len(comments) - 1))
         origin, phase = getattr(stmt, "origin", None), getattr(stmt, "phase", None)
         key = (origin, phase)
         if origin is not None and key != last and not isinstance(stmt, gast.Return):
             text = _describe(origin, filename)
             prefix = "adjoint of " if phase == "adjoint" else ""
             comments.append(f"# {prefix}{text}")
-            marker = gast.Expr(value=gast.Name(id=_MARKER.format(len(comments) - 1),
-                                               ctx=gast.Load(), annotation=None,
-                                               type_comment=None))
-            out.append(marker)
+            out.append(_marker(len(comments) - 1))
         last = key
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list):
                 setattr(stmt, field, _comment_body(getattr(stmt, field), filename, comments, key))
         out.append(stmt)
     return out
+
+
+def _marker(index: int) -> gast.Expr:
+    return gast.Expr(value=gast.Name(id=_MARKER.format(index), ctx=gast.Load(), annotation=None,
+                                     type_comment=None))
 
 
 def _describe(origin, filename) -> str:

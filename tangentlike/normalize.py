@@ -140,7 +140,6 @@ class _Normalizer:
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
-        self.global_callees = {}    # global name -> the function it named when derived
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
@@ -176,7 +175,6 @@ class _Normalizer:
         locals_ = set(self.versions)
         normalized = Normalized(self.parsed, self.params, self.out, self.namer, self.binder,
                                 locals_, self.versions)
-        normalized.global_callees = self.global_callees
         return normalized
 
     def emit(self, stmt):
@@ -824,12 +822,6 @@ class _Normalizer:
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
         mutates = self.mutated_arguments(node, callee, args, keywords)
-        if isinstance(func, gast.Name) and func.id in self.parsed.globals \
-                and func.id not in self.parsed.closure:
-            # A global function: the derivative calls the function it was derived for
-            # (rebinding the global later makes tl.grad(f) derive again, see api.py).
-            self.global_callees[func.id] = callee
-            func = _load(self.binder.name_for(func.id, callee))
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         if mutates:

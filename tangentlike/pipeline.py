@@ -1,6 +1,6 @@
 """The whole transformation, as one short list of passes.
 
-    function -> parse -> normalize -> analyze -> reverse -> optimize -> emit -> function
+    function -> parse -> normalize -> analyze -> reverse -> optimize -> entry -> emit -> function
 
 Each pass is one module with one entry point; no pass reaches back into an earlier one.
 """
@@ -13,6 +13,8 @@ import gast
 from .analyze import analyze
 from .calls import under_way
 from .emit import compile_function, to_source
+from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
+                    without_entry_checks)
 from .forward import forward
 from .errors import short_filename
 from .normalize import normalize
@@ -31,7 +33,9 @@ def derive(func, mode: str, wrt) -> object:
     Reverse modes return an entry that specializes the derivative to the shapes of the
     arguments it is called with (specialize.py); the generic derivative is built now,
     so every error is raised now."""
-    # a derived function: its entry stands for the generic derivative
+    # a derived function: its entry stands for the generic derivative, made for
+    # callees that may have been rebound since
+    func = current_version(getattr(func, "__tangentlike_generic__", func))
     func = getattr(func, "__tangentlike_generic__", func)
     generic = build(func, mode, wrt)
     if mode in FORWARD_MODES:
@@ -46,10 +50,7 @@ def derive(func, mode: str, wrt) -> object:
         alive = user()
         return None if alive is None else build(alive, mode, wrt, signature, dispatcher)
     dispatcher.derive_version = derive_version
-    seed = generic.__code__.co_varnames[len(params)]
-    formal = ", ".join(params + [seed] + (["*"] + kwonly if kwonly else []))
-    actual = ", ".join(params + [seed] + [f"{k}={k}" for k in kwonly])
-    return make_entry(generic, dispatcher, formal, actual, generic.label)
+    return make_entry(generic, dispatcher, generic.label)
 
 
 def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
@@ -58,8 +59,10 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
     a guard that hands other arguments to ``dispatcher``. None when the specialized
     code would be the generic code."""
     parsed = parse(func)
+    without_entry_checks(parsed, func)   # a derived function's own checks are not its math
     wrt_names = select_wrt(parsed, wrt)
     core = normalize(parsed)
+    guards = rebindable_callees(core, func)
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
@@ -74,6 +77,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
                            dict(zip(signature or {}, (c for _, c, _ in known))),
                            dict(zip(signature or {}, (v for _, _, v in known))))
     fdef = optimize(fdef)
+    rederived = Rederived(func, mode, wrt)
+    fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived)
     source = to_source([fdef], parsed.filename)
     if signature:
         if source == dispatcher.generic.source:
@@ -85,7 +90,10 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
     derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
                                user_cells)
-    derived.global_callees = core.global_callees   # checked by the cache in api.py
+    derived.guards = tuple(guards)            # checked by the cache in api.py
+    derived.entry_checks = entry_checks       # left out when derived again
+    derived.user_cells = frozenset(user_cells)
+    derived.rederived = rederived             # what its guard calls
     derived.label = label
     return derived
 
@@ -102,8 +110,11 @@ def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
     actual = [a.id for a in args.posonlyargs + args.args]
     actual += [f"{a.id}={a.id}" for a in args.kwonlyargs]
     head, body = source.split("\n", 1)
+    test = guard_source(signature, names)
+    if dispatcher.seed_last:   # and every argument was given (see specialize.py)
+        test += f" and {dispatcher.seed} is not {binder.name_for('NOT_GIVEN', NOT_GIVEN)}"
     guard = (f"    # specialized to {describe(signature)}; other arguments: another version\n"
-             f"    if not ({guard_source(signature, names)}):\n"
+             f"    if not ({test}):\n"
              f"        return {again}({', '.join(actual)})\n")
     return head + "\n" + guard + body
 

@@ -16,12 +16,12 @@ comparisons (about 0.1-0.3 microseconds).
 from __future__ import annotations
 
 import os
-import threading
 from typing import Callable, Optional
 
 import numpy as np
 
 from .emit import compile_function
+from .entry import NOT_GIVEN
 from .errors import TransformError
 from .shapeclass import SCALAR
 
@@ -53,15 +53,19 @@ class Dispatcher:
         self.derive_version = derive_version   # signature -> function (or None)
         self.generic = generic
         self.params, self.kwonly = params, kwonly
+        code = generic.__code__
+        self.seed = code.co_varnames[code.co_argcount - 1]   # the seed comes last
+        # vjp/jvp of a function with defaults: the seed defaults to NOT_GIVEN (entry.py)
+        self.seed_last = bool(generic.__defaults__) and generic.__defaults__[-1] is NOT_GIVEN
         self.versions = {}
         self.entry = None          # set by make_entry
-        self._lock = threading.RLock()
 
     def __call__(self, *args, **kwargs):
         key, signature = self.key(args, kwargs)
         version = self.versions.get(key)
         if version is None:
-            with self._lock:
+            from .api import _lock   # all derivations, one at a time (see api.py)
+            with _lock:
                 version = self.versions.get(key)
                 if version is None:
                     version = self.derive(signature)
@@ -70,8 +74,12 @@ class Dispatcher:
         return version(*args, **kwargs)
 
     def key(self, args, kwargs):
-        values = dict(zip(self.params, args))
-        values.update((k, v) for k, v in kwargs.items() if k in self.params)
+        values = dict(zip(self.params + [self.seed], args))
+        values.update(kwargs)
+        if self.seed_last and values.get(self.seed, NOT_GIVEN) is NOT_GIVEN:
+            # vjp/jvp with f's defaults left out: the last argument given is the seed, so
+            # positions do not name parameters yet; the generic derivative sorts it out
+            return None, {}
         key, signature = [], {}
         for name in self.params:
             found = argument_class(values[name]) if name in values else None
@@ -119,11 +127,16 @@ def describe(signature: dict) -> str:
     return ", ".join(parts)
 
 
-def make_entry(generic, dispatcher: Dispatcher, fdef_args: str, call_args: str, label: str):
+def make_entry(generic, dispatcher: Dispatcher, label: str):
     """The function ``tl.grad`` returns: ``generic``'s signature, calling the current
     version (the dispatcher until the first call)."""
+    code = generic.__code__
+    positional = list(code.co_varnames[:code.co_argcount])
+    kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
+    formal = ", ".join(positional + (["*"] + kwonly if kwonly else []))
+    actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
-    source = f"def {name}({fdef_args}):\n    return _version({call_args})\n"
+    source = f"def {name}({formal}):\n    return _version({actual})\n"
     entry = compile_function(source, name, {"_version": dispatcher}, {}, label)
     entry.__defaults__ = generic.__defaults__
     entry.__kwdefaults__ = generic.__kwdefaults__
@@ -131,6 +144,7 @@ def make_entry(generic, dispatcher: Dispatcher, fdef_args: str, call_args: str, 
     entry.source = generic.source
     entry.generic = entry.__tangentlike_generic__ = generic
     entry.versions = dispatcher.versions
-    entry.global_callees = getattr(generic, "global_callees", {})
+    for attribute in ("guards", "entry_checks", "user_cells", "rederived"):
+        setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
     return entry

@@ -48,3 +48,11 @@ def loop_with_branch(x, n):
 
 def cubic(x):
     return x ** 3 + np.sin(x)
+
+
+def scaled_with_default(x, scale=2.0):
+    return scale * np.sin(x)
+
+
+def calls_helper(x):
+    return np.sum(cubic(x))

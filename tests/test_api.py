@@ -119,13 +119,91 @@ def test_default_argument_used_and_overridden():
     np.testing.assert_allclose(tl.grad(f)(X, 3.0), 6 * X)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: vjp of a function with a default argument: the "
-                   "seed given positionally lands on the defaulted parameter")
+# Was a bug: the seed given positionally landed on the defaulted parameter.
 def test_vjp_of_function_with_default_argument_omitted():
     def f(x, scale=2.0):
         return scale * x
 
     np.testing.assert_allclose(tl.vjp(f)(X, np.ones(3)), np.full(3, 2.0))
+
+
+# -- defaults and the seed (vjp/jvp: df(*args, seed), the seed always last) ------------
+def scaled_shift(x, scale=2.0, shift=0.5):
+    return scale * x + shift * x * x
+
+
+def test_vjp_seed_is_the_last_argument_whatever_defaults_are_left_out():
+    seed = np.array([1.0, -2.0, 0.5])
+    df = tl.vjp(scaled_shift)
+    for args, (scale, shift) in [((), (2.0, 0.5)), ((3.0,), (3.0, 0.5)),
+                                 ((3.0, 1.5), (3.0, 1.5))]:
+        np.testing.assert_allclose(df(X, *args, seed), seed * (scale + 2 * shift * X))
+    np.testing.assert_allclose(df(X, bout=seed), seed * (2.0 + X))        # by keyword
+    np.testing.assert_allclose(df(X, shift=1.5, bout=seed), seed * (2.0 + 3.0 * X))
+    np.testing.assert_allclose(df(x=X, scale=3.0, shift=0.5, bout=seed), seed * (3.0 + X))
+
+
+def test_jvp_tangent_is_the_last_argument_whatever_defaults_are_left_out():
+    u = np.array([1.0, -2.0, 0.5])
+    df = tl.jvp(scaled_shift)
+    np.testing.assert_allclose(df(X, u), u * (2.0 + X))
+    np.testing.assert_allclose(df(X, 3.0, u), u * (3.0 + X))
+    np.testing.assert_allclose(df(X, 3.0, 1.5, u), u * (3.0 + 3.0 * X))
+    np.testing.assert_allclose(df(X, dx=u), u * (2.0 + X))
+
+
+def test_vjp_and_jvp_with_the_seed_missing_say_so():
+    for df in (tl.vjp(scaled_shift), tl.jvp(scaled_shift)):
+        with pytest.raises(TypeError, match="missing its last argument"):
+            df(X)
+
+
+def test_vjp_wrt_a_defaulted_parameter_left_out_uses_its_default():
+    gx, gscale = tl.vjp(scaled_shift, wrt=(0, "scale"))(X, np.ones(3))
+    np.testing.assert_allclose(gx, 2.0 + X)
+    assert np.isclose(gscale, np.sum(X))
+
+
+def test_grad_seed_comes_after_all_parameters():
+    def f(x, scale=2.0):
+        return np.sum(scale * x)
+
+    np.testing.assert_allclose(tl.grad(f)(X), np.full(3, 2.0))
+    np.testing.assert_allclose(tl.grad(f)(X, 3.0), np.full(3, 3.0))       # scale, not seed
+    np.testing.assert_allclose(tl.grad(f)(X, 3.0, 0.5), np.full(3, 1.5))  # then the seed
+
+
+def test_higher_order_of_a_function_with_defaults():
+    def f(x, scale=2.0):
+        return scale * x ** 3
+
+    assert np.isclose(tl.grad(tl.grad(f))(0.5), 6 * 2.0 * 0.5)
+    assert np.isclose(tl.grad(tl.grad(f))(0.5, 3.0), 6 * 3.0 * 0.5)
+    assert np.isclose(tl.grad(tl.grad(f, wrt=1), wrt=1)(0.5), 0.0)
+    assert np.isclose(tl.vjp(tl.vjp(f))(0.5, 1.0, 1.0), 6 * 2.0 * 0.5)
+    assert np.isclose(tl.jvp(tl.grad(f))(0.5, 1.0), 6 * 2.0 * 0.5)
+    assert np.isclose(tl.hvp(f)(0.5, 1.0), 6 * 2.0 * 0.5)
+    np.testing.assert_allclose(tl.hessian(lambda x, s=0.5: np.sum(s * x ** 3))(X),
+                               np.diag(3.0 * X))
+    np.testing.assert_allclose(tl.jacobian(scaled_shift)(X), np.diag(2.0 + X))
+    tl.check_grads(scaled_shift, (X,), wrt=(0,))
+    tl.check_grads(scaled_shift, (X, 3.0), wrt=(0, 1))
+    tl.check_grads(scaled_shift, (X, 3.0, 1.5), wrt=(0, 2))
+
+
+def test_defaults_are_the_functions_values_not_its_source():
+    def make(w0):
+        def f(x, w=w0):          # w0 is not a variable the derivative could read
+            return np.sum(w * x)
+        return f
+
+    f = make(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(tl.grad(f)(X), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(tl.vjp(f)(X, 1.0), [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(tl.jvp(f)(X, np.ones(3)), 6.0)
+    g = make_function("W = 2.0\ndef g(x, w=W):\n    return w * x\n", name="g")
+    g.__globals__["W"] = 5.0     # rebinding W does not change g's default
+    assert g(1.0) == 2.0 and tl.grad(g)(1.0) == 2.0
 
 
 # -- value_and_grad -------------------------------------------------------------------

@@ -792,10 +792,7 @@ CASES = [
     Case("three_args_mixed_tuple", three_args, (X3, real(3), real(3)),
          lambda x, y, z: (np.cos(z) * x, x), (2, "y")),
     Case("three_args_second", three_args, (X3, real(3), real(3)), lambda x, y, z: x, 1),
-    Case("with_default", with_default, (X3,), lambda x: 4 * x,
-         bug="BUG: vjp(f)(x, seed) of a function with a default argument binds the seed to "
-         "the defaulted parameter (TypeError: missing 'bout'), so check_grads fails",
-         bug_in=("fd",)),
+    Case("with_default", with_default, (X3,), lambda x: 4 * x),
     Case("with_default_given", with_default, (X3, 0.5), lambda x, s: (x, np.sum(x * x)),
          (0, 1)),
     Case("keyword_only", keyword_only, (X3,), lambda x: 3 * (1 - np.tanh(x) ** 2)),

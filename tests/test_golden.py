@@ -46,6 +46,9 @@ GOLDEN = {
                                   - gf.loop_with_branch(0.4 - 1e-7, 3)) / 2e-7),
     "grad_of_grad_cubic": (lambda: tl.grad(tl.grad(gf.cubic)), (0.7,),
                            6 * 0.7 - np.sin(0.7)),
+    "vjp_seed_after_default": (lambda: tl.vjp(gf.scaled_with_default), (X, Y),
+                               2.0 * np.cos(X) * Y),
+    "guard_of_global_callee": (lambda: tl.grad(gf.calls_helper), (X,), 3 * X ** 2 + np.cos(X)),
 }
 
 

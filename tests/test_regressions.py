@@ -914,8 +914,6 @@ def calls_product_with_default(x):
     return product_with_default(x)
 
 
-@bug("forward over reverse of a helper `h(a, b=None): if b is None: b = a`: "
-     "UnboundLocalError 'db' in the generated ddhdada_bout_jvp (first order is right)")
 def test_forward_over_reverse_of_helper_with_none_default():
     assert np.isclose(tl.grad(calls_product_with_default)(0.5), 1.0)
     assert np.isclose(tl.hessian(calls_product_with_default)(0.5), 2.0)

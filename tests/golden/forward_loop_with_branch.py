@@ -1,4 +1,7 @@
 def dloop_with_branchdx_jvp(x, n, dx):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     # golden_functions.py:41: for i in range(n): ...
     for i in range(n):
         # golden_functions.py:42: if x > 1.0: ...

@@ -1,4 +1,7 @@
 def dmean_over_axisdx(x, bout=1.0):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     # golden_functions.py:32: m = np.mean(x, axis=0)
     m = np.mean(x, axis=0)
     # golden_functions.py:33: return np.sum(m ** 2)

@@ -1,4 +1,7 @@
 def dreassigneddx(x, bout=1.0):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     # golden_functions.py:26: x = x * 2
     x_1 = x * 2
     # golden_functions.py:27: x = np.sin(x)

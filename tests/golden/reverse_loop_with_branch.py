@@ -1,4 +1,7 @@
 def dloop_with_branchdx(x, n, bout=1.0):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     stack = []
     t1 = None
     # golden_functions.py:41: for i in range(n): ...

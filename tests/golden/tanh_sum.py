@@ -1,4 +1,7 @@
 def dtanh_sumdx(x, bout=1.0):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     # golden_functions.py:11: y = np.tanh(x)
     y = np.tanh(x)
     # adjoint of golden_functions.py:12: return np.sum(y)

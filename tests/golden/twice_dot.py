@@ -1,4 +1,7 @@
 def dtwice_dotdx(x, by=1.0):
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
     # golden_functions.py:16: y = 2 * np.dot(x, x)
     t1 = np.dot(x, x)
     y = 2 * t1

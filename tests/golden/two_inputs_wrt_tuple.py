@@ -1,4 +1,9 @@
 def dtwo_inputsdx_y(x, y, bout=1.0):
+    # x, y are differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
+    if type(y) is not float:
+        require_real(y, 'y')
     # golden_functions.py:21: z = np.sin(x) * y
     t1 = np.sin(x)
     z = t1 * y

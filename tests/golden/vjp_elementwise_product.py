@@ -1,4 +1,9 @@
 def delementwise_productdx_y(x, y, bout):
+    # x, y are differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
+    if type(y) is not float:
+        require_real(y, 'y')
     # golden_functions.py:37: return x * np.exp(y)
     t1 = np.exp(y)
     # adjoint of golden_functions.py:37: return x * np.exp(y)

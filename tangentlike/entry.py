@@ -1,0 +1,376 @@
+"""entry: the statements a derived function runs before its derivative code.
+
+Consumes the optimized ``gast.FunctionDef`` of a derivative, the normalized function it
+came from, the function object and the options. Produces the same function with its
+signature completed and, at the top of its body, up to three groups of statements:
+
+1. **Rebinding guard** (only when the function calls functions through names the user
+   can rebind: module globals, closure cells, attributes of modules that hold user
+   functions). The derivative was made for the objects those names held then; Python
+   would call whatever they hold now. One identity test per name keeps the two in step:
+   when a name was rebound, the call goes to the same derivative of the function as it
+   now behaves (derived again, once per change), never to a mix of the new primal and
+   the old rule::
+
+       # derived for the helper it calls: if helper was rebound since, derive again
+       if helper is not helper_when_derived:
+           return rederived(x, bout)
+
+2. **Seed last** (``vjp`` and ``jvp`` of a function with defaulted positional
+   parameters). The contract is ``df(*args, seed)``: the seed (tangent) is the last
+   positional argument and ``f``'s trailing defaulted arguments may be left out, as in
+   ``f(*args)``. A Python signature cannot say "required after optional", so these
+   parameters and the seed default to ``NOT_GIVEN`` and ordinary code moves the last
+   argument given into the seed and fills ``f``'s defaults (two identity tests per call
+   when every argument is given). Being ordinary code, it is differentiated like the
+   rest at higher order, so position ``k`` of a derived function always means the k-th
+   argument of the call. ``grad``'s seed is optional (1.0): there, positional arguments
+   fill ``f``'s parameters first and the seed is the one after them, as before.
+
+3. **Integer check** of each ``wrt`` argument: an integer (``int``, ``bool``, a NumPy
+   integer, an integer or boolean array, or one inside a tuple, list or dict) has no
+   derivative, so it is a ``TypeError`` naming the parameter. A Python float costs one
+   ``type(x) is not float`` test; anything else is looked at by :func:`require_real`.
+
+Defaults in the signature are ``f``'s default *values* (``f.__defaults__``), written as
+literals or bound by name, not the source expressions (which may name a closure variable
+or a global rebound since).
+
+Guards and integer checks are bookkeeping of this derived function, not part of what it
+computes: their statement positions are recorded (``derived.entry_checks``) and they are
+left out when the derived function is itself differentiated (which adds its own).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import textwrap
+import types
+from dataclasses import dataclass
+
+import gast
+import numpy as np
+
+from .calls import is_user_function
+
+
+class _NotGiven:
+    """The default of a parameter whose argument was left out (see "Seed last")."""
+
+    def __repr__(self):
+        return "NOT_GIVEN"
+
+    def __reduce__(self):
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def missing_argument(function: str, name: str):
+    """The TypeError Python raises for a missing argument (the seed or the tangent)."""
+    raise TypeError(f"{function}() missing its last argument {name!r} (the output's seed for "
+                    "vjp, the input's tangent for jvp): call it as df(*args, seed)")
+
+
+def require_real(x, name: str):
+    """Refuse an integer passed where a derivative is taken (see "Integer check").
+    Called for every argument that is not a Python float, so the common types are
+    decided by one look at their type."""
+    kind = type(x)
+    if kind is _ndarray:
+        if x.dtype in _REAL_DTYPES:
+            return
+    elif kind in _REAL_SCALARS:
+        return
+    elif (kind is list or kind is tuple) and all(type(v) is float for v in x):
+        return
+    what = _integer_part(x)
+    if what is not None:
+        raise TypeError(
+            f"the argument `{name}` is differentiated (it is in wrt) but is {what}, and an "
+            f"integer has no derivative: pass a float or a float array (for example "
+            f"`float({name})` or `np.asarray({name}, dtype=float)`), or leave `{name}` out of "
+            "wrt to make it a constant")
+
+
+_ndarray = np.ndarray
+_REAL_SCALARS = frozenset({float, complex} | {t for t in set(np.sctypeDict.values())
+                                              if issubclass(t, np.inexact)})
+_REAL_DTYPES = frozenset(np.dtype(t) for t in _REAL_SCALARS if t not in (float, complex))
+
+
+def _integer_part(x):
+    """A description of the integer in ``x``, or None when there is none."""
+    if isinstance(x, np.ndarray):
+        return f"an array of {x.dtype}" if x.dtype.kind in "biu" else None
+    if isinstance(x, (bool, np.bool_)):
+        return f"a bool ({x!r})"
+    if isinstance(x, (int, np.integer)):
+        return f"an int ({x!r})"
+    if isinstance(x, (tuple, list, dict)):
+        for item in (x.values() if isinstance(x, dict) else x):
+            if type(item) is float:
+                continue
+            what = _integer_part(item)
+            if what is not None:
+                return f"a {type(x).__name__} holding {what}"
+    return None
+
+
+# -- 1. which calls need a rebinding guard --------------------------------------------------
+@dataclass(frozen=True)
+class Guard:
+    chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
+    obj: object      # what it reached when the derivative was made
+
+
+def rebindable_callees(core, func) -> list:
+    """The functions the normalized body calls through names the user can rebind."""
+    parsed = core.parsed
+    library_cells = set()
+    if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
+        library_cells = set(parsed.closure) - set(getattr(func, "user_cells", ()))
+    guards = {}
+    for node in gast.walk(gast.Module(body=core.body, type_ignores=[])):
+        if not isinstance(node, gast.Call) or not hasattr(node, "callee"):
+            continue
+        chain = _chain(node.func)
+        if chain is None or chain[0] in core.locals:
+            continue
+        if len(chain) > 1 and not is_user_function(node.callee):
+            continue   # np.sin and friends: modules are not rebound under running code
+        root = chain[0]
+        if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
+            continue   # a builtin, or an object the derived function was made with
+        guards.setdefault(chain, Guard(chain, node.callee))
+    return list(guards.values())
+
+
+def _chain(node):
+    names = []
+    while isinstance(node, gast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name):
+        return None
+    names.append(node.id)
+    return tuple(reversed(names))
+
+
+def guards_hold(derived) -> bool:
+    """Whether every name ``derived`` guards still holds the object it was derived for."""
+    derived = getattr(derived, "__tangentlike_generic__", derived)   # specialize.py's entry
+    guards = getattr(derived, "guards", ())
+    if not guards:
+        return True
+    cells = dict(zip(derived.__code__.co_freevars, derived.__closure__ or ()))
+    for guard in guards:
+        try:
+            root = guard.chain[0]
+            if root in cells:
+                value = cells[root].cell_contents
+            elif root in derived.__globals__:
+                value = derived.__globals__[root]
+            else:
+                return False
+            for attr in guard.chain[1:]:
+                value = getattr(value, attr)
+        except (ValueError, AttributeError):
+            return False
+        if value is not guard.obj:
+            return False
+    return True
+
+
+class Rederived:
+    """Called by a guard that failed: the derivative (same mode and ``wrt``) of the
+    function as it now behaves, derived once per change and then reused.
+
+    It keeps what the function was made of (code, globals, closure cells, defaults), not
+    the function itself, so the cache of derived functions never keeps a function alive.
+    """
+
+    def __init__(self, func, mode: str, wrt):
+        self.parts = (func.__code__, func.__globals__, func.__name__, func.__defaults__,
+                      func.__closure__, func.__kwdefaults__, func.__qualname__,
+                      dict(func.__dict__))
+        self.mode, self.wrt = mode, wrt
+        self.latest = None
+
+    def __call__(self, *args, **kwargs):
+        return self.current()(*args, **kwargs)
+
+    def current(self):
+        latest = self.latest
+        if latest is None or not guards_hold(latest):
+            latest = self.latest = self.derive()
+        return latest
+
+    def derive(self):
+        from .api import _lock
+        from .pipeline import derive
+
+        code, globals_, name, defaults, closure, kwdefaults, qualname, attributes = self.parts
+        func = types.FunctionType(code, globals_, name, defaults, closure)
+        func.__kwdefaults__ = kwdefaults
+        func.__qualname__ = qualname
+        func.__dict__.update(attributes)
+        with _lock:
+            return derive(func, self.mode, self.wrt)
+
+
+def current_version(func):
+    """What calling ``func`` now runs: for a derived function whose guard fails, the
+    derivative derived again (differentiating it means differentiating that one)."""
+    if getattr(func, "guards", None) and not guards_hold(func):
+        return func.rederived.current()
+    return func
+
+
+# -- the statements ------------------------------------------------------------------------
+def without_entry_checks(parsed, func) -> None:
+    """Leave out the guards and integer checks of a derived function being derived again."""
+    checks = getattr(func, "entry_checks", ())
+    if checks:
+        parsed.node.body = [s for i, s in enumerate(parsed.node.body) if i not in checks]
+
+
+def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
+              rederived) -> tuple:
+    """Complete the signature and add the entry statements (see the module docstring).
+    Returns the function, the guards kept and the positions of the statements to leave
+    out at higher order."""
+    binder = core.binder
+    name_of = _Names(binder)
+    positional = [a.id for a in fdef.args.args]
+    keyword_only = [a.id for a in fdef.args.kwonlyargs]
+    user_positional = positional[:-1]          # the last one is the seed (tangent)
+    defaults = list(func.__defaults__ or ())
+    defaults = defaults[len(defaults) - min(len(defaults), len(user_positional)):]
+    defaulted = user_positional[len(user_positional) - len(defaults):]
+    kwdefaults = func.__kwdefaults__ or {}
+    fdef.args.kw_defaults = [name_of.value(kwdefaults[k], f"{func.__name__}_{k}")
+                             if k in kwdefaults else None for k in keyword_only]
+
+    shift, renamed = [], {}
+    if mode in ("vjp", "jvp") and defaults:
+        fdef.args.defaults = [name_of.load("NOT_GIVEN", NOT_GIVEN)
+                              for _ in defaulted + [positional[-1]]]
+        renamed = {p: core.namer.fresh(p) for p in defaulted + [positional[-1]]}
+        _rename(fdef.body, renamed)
+        shift = _seed_last(fdef.name, defaulted, positional[-1], defaults, renamed, func,
+                           name_of, "seed" if mode == "vjp" else "tangent")
+    else:
+        fdef.args.defaults = [name_of.value(v, f"{func.__name__}_{p}")
+                              for p, v in zip(defaulted, defaults)]
+        if mode in ("grad", "value_and_grad"):
+            fdef.args.defaults.append(gast.Constant(value=1.0, kind=None))
+
+    guards = [g for g in guards if g.chain[0] not in binder.bound]
+    head = []
+    if guards:
+        head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
+    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt]
+    if checks:
+        checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
+                             "differentiated: refuse an integer there (it has no derivative)")
+    fdef.body = head + shift + checks + fdef.body
+    skipped = tuple(range(len(head))) + tuple(range(len(head) + len(shift),
+                                                    len(head) + len(shift) + len(checks)))
+    return fdef, guards, skipped
+
+
+def _rename(body, renamed) -> None:
+    for stmt in body:
+        for node in gast.walk(stmt):
+            if isinstance(node, gast.Name) and node.id in renamed:
+                node.id = renamed[node.id]
+
+
+class _Names:
+    """Library objects and default values, under names the binder chose."""
+
+    def __init__(self, binder):
+        self.binder = binder
+
+    def load(self, name, obj) -> gast.Name:
+        return gast.Name(id=self.binder.name_for(name, obj), ctx=gast.Load(), annotation=None,
+                         type_comment=None)
+
+    def value(self, value, name) -> gast.expr:
+        """A default value: a literal when it prints as one, else a bound name."""
+        if value is NOT_GIVEN:
+            return self.load("NOT_GIVEN", NOT_GIVEN)
+        if isinstance(value, (bool, int, str, type(None))) or \
+                (type(value) is float and np.isfinite(value)):
+            return gast.Constant(value=value, kind=None)
+        return self.load(name, value)
+
+    def text(self, node) -> str:
+        return ast.unparse(gast.gast_to_ast(node))
+
+
+def _parse(text: str) -> list:
+    return gast.parse(textwrap.dedent(text)).body
+
+
+def _names(names) -> str:
+    return ", ".join(names)
+
+
+def _guard(guards, positional, keyword_only, name_of, rederived, func):
+    tests = []
+    for g in guards:
+        then = name_of.load(f"{g.chain[-1]}_when_derived", g.obj).id
+        tests.append(f"{'.'.join(g.chain)} is not {then}")
+    again = name_of.load("rederived", rederived).id
+    arguments = ", ".join(positional + [f"{k}={k}" for k in keyword_only])
+    stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
+    called = _names(".".join(g.chain) for g in guards)
+    which = called if len(guards) == 1 else "one of them"
+    stmt.comment = f"derived for the {called} it calls: if {which} was rebound since, derive again"
+    return stmt
+
+
+def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_word) -> list:
+    """``if``/``elif`` on how many arguments were given; every branch assigns every
+    renamed parameter (forward mode needs a tangent for each on every path)."""
+    given = name_of.load("NOT_GIVEN", NOT_GIVEN).id
+    missing = name_of.load("missing_argument", missing_argument).id
+    default_text = {p: name_of.text(name_of.value(v, f"{func.__name__}_{p}"))
+                    for p, v in zip(defaulted, defaults)}
+    lines = []
+    # the seed is in its place (or passed by keyword), then in the place of each
+    # defaulted parameter from the last one: the ones after it were left out
+    for n, slot in enumerate([seed] + defaulted[::-1]):
+        keep = defaulted[:len(defaulted) - n] if n else defaulted
+        left_out = defaulted[len(defaulted) - n:] if n else []
+        head = "if" if n == 0 else "elif"
+        lines.append(f"{head} {slot} is not {given}:")
+        for p in keep:
+            if p == slot:
+                continue
+            lines.append(f"    {renamed[p]} = {p}")
+            if defaults[defaulted.index(p)] is not NOT_GIVEN:   # passed by keyword, or not
+                lines.append(f"    if {p} is {given}:")
+                lines.append(f"        {renamed[p]} = {default_text[p]}")
+        for p in left_out:
+            lines.append(f"    {renamed[p]} = {default_text[p]}")
+        lines.append(f"    {renamed[seed]} = {slot}")
+    lines.append("else:")
+    lines.append(f"    {missing}({name!r}, {seed!r})")
+    stmt, = _parse("\n".join(lines) + "\n")
+    then = "it takes its" if len(defaulted) == 1 else "they take their"
+    stmt.comment = (f"the {seed_word} comes last: {_names(defaulted)} may be left out "
+                    f"(then {then} default)")
+    return [stmt]
+
+
+def _integer_check(param, variable, name_of):
+    float_name = name_of.load("float", builtins.float).id
+    type_name = name_of.load("type", builtins.type).id
+    require = name_of.load("require_real", require_real).id
+    stmt, = _parse(f"if {type_name}({variable}) is not {float_name}:\n"
+                   f"    {require}({variable}, {param!r})\n")
+    return stmt

@@ -1,0 +1,13 @@
+def dcalls_helperdx(x, bout=1.0):
+    # derived for the cubic it calls: if cubic was rebound since, derive again
+    if cubic is not cubic_when_derived:
+        return rederived(x, bout)
+    # x is differentiated: refuse an integer there (it has no derivative)
+    if type(x) is not float:
+        require_real(x, 'x')
+    # golden_functions.py:58: return np.sum(cubic(x))
+    t1 = cubic(x)
+    # adjoint of golden_functions.py:58: return np.sum(cubic(x))
+    bt1 = np.full(np.shape(t1), bout, dtype=np.result_type(t1, bout))
+    bx, = dcubicdx(x, bt1)
+    return bx
