@@ -237,10 +237,11 @@ def without_entry_checks(parsed, func) -> None:
 
 
 def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
-              rederived) -> tuple:
+              rederived, real=()) -> tuple:
     """Complete the signature and add the entry statements (see the module docstring).
     Returns the function, the guards kept and the positions of the statements to leave
-    out at higher order."""
+    out at higher order. ``real``: parameters known to be floats (a specialized version's
+    guard checked them), which need no integer check."""
     binder = core.binder
     name_of = _Names(binder)
     positional = [a.id for a in fdef.args.args]
@@ -271,7 +272,8 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt]
+    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt if p not in real]
+    wrt = [p for p in wrt if p not in real]
     if checks:
         checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
                              "differentiated: refuse an integer there (it has no derivative)")

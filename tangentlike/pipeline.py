@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 
 import gast
+import numpy as np
 
 from .analyze import analyze
 from .calls import under_way
@@ -78,7 +79,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
                            dict(zip(signature or {}, (v for _, _, v in known))))
     fdef = optimize(fdef)
     rederived = Rederived(func, mode, wrt)
-    fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived)
+    fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
+                                           real_arguments(signature or {}))
     source = to_source([fdef], parsed.filename)
     if signature:
         if source == dispatcher.generic.source:
@@ -96,6 +98,15 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
     derived.rederived = rederived             # what its guard calls
     derived.label = label
     return derived
+
+
+def real_arguments(signature: dict) -> set:
+    """The parameters a specialized version's guard proves to be floats."""
+    def real(kind):
+        if isinstance(kind, tuple):
+            return np.issubdtype(kind[2], np.floating)
+        return issubclass(kind, (float, np.floating))
+    return {p for p, (kind, _, _) in signature.items() if real(kind)}
 
 
 def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
