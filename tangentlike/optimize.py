@@ -12,6 +12,10 @@ Produces the same function with:
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
    draw random numbers the primal depends on).
+4. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
+   ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
+   product after the loop (the adjoint of ``W @ h`` in an RNN step: one product of
+   T x H matrices instead of T outer products and T matrix additions).
 
 Each pass is one function; ``optimize`` runs them in that order.
 """
@@ -32,8 +36,109 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = propagate_copies(fdef.body)
     fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
+    fdef.body = batch_outer_products(fdef.body, fdef)
     restore_result_names(fdef)
     return fdef
+
+
+# -- 4. outer products accumulated in loops -------------------------------------------
+def batch_outer_products(body, fdef) -> list:
+    """See the module docstring. Only the products the shape rewriter made of vectors
+    (``.vectors``), of names that no element write changes later."""
+    names = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    written = {n.value.id for n in gast.walk(fdef)
+               if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
+               and isinstance(n.value, gast.Name)}
+    return _batch_block(body, names, written)
+
+
+def _batch_block(body, names, written) -> list:
+    out = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, _batch_block(getattr(stmt, field), names, written))
+        if isinstance(stmt, gast.For):
+            before, after, new_body = [], [], []
+            for inner in stmt.body:
+                found = _accumulated_outer(inner, stmt, written)
+                if found is None:
+                    new_body.append(inner)
+                    continue
+                target, call = found
+                rows, cols = _fresh(f"{target}_rows", names), _fresh(f"{target}_cols", names)
+                np_name = call.func.value.id
+                before += [_assign_list(rows), _assign_list(cols)]
+                new_body += _append_both(rows, cols, call.args, inner)
+
+                def stack(lst, axis):
+                    keywords = [] if axis is None else [
+                        gast.keyword(arg="axis", value=gast.Constant(value=axis, kind=None))]
+                    return gast.Call(func=gast.Attribute(value=_name(np_name), attr="stack",
+                                                         ctx=gast.Load()),
+                                     args=[_name(lst)], keywords=keywords)
+                stacked = [stack(rows, 1), stack(cols, None)]
+                total = gast.BinOp(left=_name(target), op=gast.Add(),
+                                   right=gast.BinOp(left=stacked[0], op=gast.MatMult(),
+                                                    right=stacked[1]))
+                add = gast.Assign(targets=[gast.Name(id=target, ctx=gast.Store(),
+                                                     annotation=None, type_comment=None)],
+                                  value=total, type_comment=None)
+                check = gast.If(test=_name(rows), body=[add], orelse=[])
+                for new in (add, check, *before[-2:]):
+                    new.origin, new.phase = getattr(inner, "origin", None), "adjoint"
+                after.append(check)
+            stmt.body = new_body
+            out.extend(before)
+            out.append(stmt)
+            out.extend(after)
+            continue
+        out.append(stmt)
+    return out
+
+
+def _accumulated_outer(stmt, loop, written):
+    """(X, call) for ``X = X + np.outer(u, v)`` with X used nowhere else in ``loop``."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Add)):
+        return None
+    target, left, call = stmt.targets[0].id, stmt.value.left, stmt.value.right
+    if not (isinstance(left, gast.Name) and left.id == target and isinstance(call, gast.Call)
+            and getattr(call, "vectors", False) and len(call.args) == 2
+            and all(isinstance(a, gast.Name) and a.id not in written for a in call.args)):
+        return None
+    uses = sum(1 for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == target)
+    return (target, call) if uses == 2 else None   # its own store and load only
+
+
+def _fresh(base, names) -> str:
+    name, k = base, 1
+    while name in names:
+        k += 1
+        name = f"{base}_{k}"
+    names.add(name)
+    return name
+
+
+def _name(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _assign_list(name):
+    return gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                          type_comment=None)],
+                       value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
+
+
+def _append_both(rows, cols, args, like):
+    stmts = []
+    for lst, arg in ((rows, args[0]), (cols, args[1])):
+        call = gast.Call(func=gast.Attribute(value=_name(lst), attr="append", ctx=gast.Load()),
+                         args=[arg], keywords=[])
+        stmt = gast.Expr(value=call)
+        stmt.origin, stmt.phase = getattr(like, "origin", None), "adjoint"
+        stmts.append(stmt)
+    return stmts
 
 
 # -- 4. names of the results ----------------------------------------------------------

@@ -375,13 +375,18 @@ class ShapeRewriter(gast.NodeTransformer):
         def mul(x, y):
             return gast.BinOp(left=x, op=gast.Mult(), right=y)
 
+        def outer(u, v):   # of two vectors: optimize.batch_outer_products may batch it
+            call = self.np_call("outer", [u, v])
+            call.vectors = True
+            return call
+
         if left:
             return {(2, 2): lambda: matmul(g, T(b)), (1, 1): lambda: mul(g, b),
-                    (2, 1): lambda: self.np_call("outer", [g, b]),
+                    (2, 1): lambda: outer(g, b),
                     (1, 2): lambda: matmul(b, g)}[(ra, rb)]()
         return {(2, 2): lambda: matmul(T(a), g), (1, 1): lambda: mul(g, a),
                 (2, 1): lambda: matmul(g, a),
-                (1, 2): lambda: self.np_call("outer", [a, g])}[(ra, rb)]()
+                (1, 2): lambda: outer(a, g)}[(ra, rb)]()
 
 
 def _same(a, b) -> bool:

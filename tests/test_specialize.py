@@ -192,3 +192,25 @@ def test_integer_and_float_arguments_are_kinds_of_their_own():
     np.testing.assert_allclose(df(x, 2), np.full(3, 2.0))
     np.testing.assert_allclose(df(x, 2.5), np.full(3, 2.5))
     np.testing.assert_allclose(df(x, np.array([1.0, 2.0, 3.0])), [1.0, 2.0, 3.0])
+
+
+def rnn(Wh, Wx, xs, h0, steps):
+    h = h0
+    for t in range(steps):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+    return np.sum(h * h)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 5])
+def test_outer_products_of_a_loop_are_batched_and_right(steps):
+    Wh, Wx = RNG.standard_normal((4, 4)) / 2, RNG.standard_normal((4, 3)) / 2
+    xs, h0 = RNG.standard_normal((5, 3)), RNG.standard_normal(4)
+    df = tl.grad(rnn, wrt=(0, 1))
+    got = df(Wh, Wx, xs, h0, steps)
+    want = df.generic(Wh, Wx, xs, h0, steps)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+        assert np.shape(g) == (4, 4) or np.shape(g) == (4, 3)
+    (version,) = df.versions.values()
+    assert "np.stack(bWh_rows, axis=1) @ np.stack(bWh_cols)" in version.source
+    tl.check_grads(rnn, (Wh, Wx, xs, h0, steps), order=1, wrt=(0, 1))
