@@ -206,6 +206,15 @@ class _Folder(gast.NodeTransformer):
             return left
         return node
 
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if (isinstance(func, gast.Attribute) and func.attr == "negative"
+                and isinstance(func.value, gast.Name) and func.value.id == "np"
+                and len(node.args) == 1 and not node.keywords and _is_number(node.args[0])):
+            return gast.Constant(value=-node.args[0].value, kind=None)   # np.roll's shift
+        return node
+
     def visit_UnaryOp(self, node):
         self.generic_visit(node)
         if isinstance(node.op, gast.USub):
