@@ -320,6 +320,10 @@ class ShapeRewriter(gast.NodeTransformer):
             return node
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
             return self.np_call("sum", [args[0]])
+        if target is unbroadcast and len(args) == 2:
+            reduced = self.reduction(args[0], self.key(args[1]))
+            if reduced is not None:
+                return reduced
         if target is broadcast_like and len(args) == 2:
             key = self.key(args[1])
             if key is not None and key[0] in ("shape", "scalar") and \
@@ -343,6 +347,35 @@ class ShapeRewriter(gast.NodeTransformer):
             if None not in ranks:
                 return self.product(target is product_grad_left, *args, *ranks) or node
         return node
+
+    def reduction(self, g, key):
+        """``unbroadcast(g, x)`` as the sum it is, when both shapes are known:
+        ``g.sum(axis=1, keepdims=True)`` for a (10, 32) adjoint of a (10, 1) bias."""
+        if key is None or key[0] != "shape":
+            return None
+        have = static_shape(g, self)
+        if have is None or have[0] != "shape" or have == key:
+            return None
+        shape, target = have[1], key[1]
+        lead = len(shape) - len(target)
+        if lead < 0:
+            return None
+        ones = tuple(lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
+        if any(n != 1 and shape[lead + i] != n for i, n in enumerate(target)):
+            return None
+        def method(axes, keepdims):
+            keywords = [gast.keyword(arg="axis", value=gast.Constant(value=axes, kind=None))]
+            if keepdims:
+                keywords.append(gast.keyword(arg="keepdims",
+                                             value=gast.Constant(value=True, kind=None)))
+            return gast.Call(func=gast.Attribute(value=g, attr="sum", ctx=gast.Load()),
+                             args=[], keywords=keywords)
+        if lead == 0:
+            return method(ones, True)
+        if not ones:
+            return method(tuple(range(lead)), False)
+        return self.np_call("reshape", [method(tuple(range(lead)) + ones, False),
+                                        gast.Constant(value=target, kind=None)])
 
     def key(self, atom):
         if isinstance(atom, gast.Constant) and isinstance(atom.value, (int, float)) \
