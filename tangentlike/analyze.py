@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import gast
 
+from .naming import walk
 from . import rules
 
 
@@ -75,7 +76,7 @@ def appended(stmt):
 def list_variables(body) -> set:
     """Locals used as stacks (``lst.append``, ``lst.pop()``): their adjoints are lists."""
     out = set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.Call) and getattr(node, "callee", None) in (list.append,
                                                                             list.pop):
             out.add(node.func.value.id)
@@ -107,7 +108,7 @@ def returned_names(body) -> set:
     out = set()
     for stmt in body:
         if isinstance(stmt, gast.Return):
-            out.update(n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name))
+            out.update(n.id for n in walk(stmt.value) if isinstance(n, gast.Name))
         for field in ("body", "orelse"):
             out |= returned_names(getattr(stmt, field, []) or [])
     return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import gast
 
+from .naming import walk
 from .errors import TransformError
 from .parse import parse
 
@@ -146,7 +147,7 @@ def mutated_parameters(func, _seen=None) -> dict:
             out[name] = (kind, getattr(node, "lineno", None), what)
 
     for stmt in parsed.node.body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
                 note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`")

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from .naming import walk
 from .calls import is_user_function
 
 
@@ -132,7 +133,7 @@ def rebindable_callees(core, func) -> list:
     if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
         library_cells = set(parsed.closure) - set(getattr(func, "user_cells", ()))
     guards = {}
-    for node in gast.walk(gast.Module(body=core.body, type_ignores=[])):
+    for node in walk(gast.Module(body=core.body, type_ignores=[])):
         if not isinstance(node, gast.Call) or not hasattr(node, "callee"):
             continue
         chain = _chain(node.func)
@@ -144,7 +145,7 @@ def rebindable_callees(core, func) -> list:
         if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
             continue   # a builtin, or an object the derived function was made with
         guards.setdefault(chain, Guard(chain, node.callee))
-    return list(guards.values())
+    return sorted(guards.values(), key=lambda guard: guard.chain)   # a stable order
 
 
 def _chain(node):
@@ -285,7 +286,7 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
 
 def _rename(body, renamed) -> None:
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and node.id in renamed:
                 node.id = renamed[node.id]
 

@@ -12,10 +12,26 @@ from typing import Any, Iterable
 import gast
 
 
+def walk(tree):
+    """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
+    ``gast.walk`` gives, about twice as fast (the passes walk trees a great deal)."""
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    AST = gast.AST
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                stack.append(value)
+
+
 def names_in(tree) -> set:
     """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
     out = set()
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Name):
             out.add(node.id)
         elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):

@@ -40,7 +40,7 @@ from . import rules
 from .calls import _bound_names, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, names_in
+from .naming import GlobalBinder, Namer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
 from .runtime import astype, inplace_guard, no_grad, stop_gradient, zeros_like
 from .template import clone
@@ -126,7 +126,7 @@ class _Normalizer:
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
-        self.stacks = {n.func.value.id for n in gast.walk(gast.Module(body=self.body,
+        self.stacks = {n.func.value.id for n in walk(gast.Module(body=self.body,
                                                                       type_ignores=[]))
                        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
                        and n.func.attr in ("append", "pop")
@@ -136,7 +136,7 @@ class _Normalizer:
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
         self.loads = {}     # how often the body reads each name
-        for node in gast.walk(gast.Module(body=self.body, type_ignores=[])):
+        for node in walk(gast.Module(body=self.body, type_ignores=[])):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
@@ -583,7 +583,7 @@ class _Normalizer:
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
         if name in self.mutable:
             # One name for every assignment; never read the target in its own statement.
-            if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(value)):
+            if any(isinstance(n, gast.Name) and n.id == name for n in walk(value)):
                 value = self.bind_new(None, value)
             self._assign(name, value)
             self.current[name] = name
@@ -963,7 +963,7 @@ def _assigned_in_compound(body) -> set:
     out = set()
     for stmt in body:
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                     out.add(node.id)
     return out
@@ -1296,7 +1296,7 @@ def _dotted(node) -> str:
 def _assigned_names(body) -> set:
     out = set()
     for stmt in body:
-        for node in gast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
                 out.add(node.id)
     return out

@@ -25,6 +25,7 @@ import operator
 
 import gast
 
+from .naming import walk
 from . import rules
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -45,8 +46,8 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
-    names = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
-    written = {n.value.id for n in gast.walk(fdef)
+    names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                and isinstance(n.value, gast.Name)}
     return _batch_block(body, names, written)
@@ -107,7 +108,7 @@ def _accumulated_outer(stmt, loop, written):
             and getattr(call, "vectors", False) and len(call.args) == 2
             and all(isinstance(a, gast.Name) and a.id not in written for a in call.args)):
         return None
-    uses = sum(1 for n in gast.walk(loop) if isinstance(n, gast.Name) and n.id == target)
+    uses = sum(1 for n in walk(loop) if isinstance(n, gast.Name) and n.id == target)
     return (target, call) if uses == 2 else None   # its own store and load only
 
 
@@ -154,7 +155,7 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
     if len(results) != len(preferred):
         return
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
-    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     renames = {}
     for result, name in zip(results, preferred):
         if isinstance(result, gast.Call) and result.args:   # shaped(bx, x)
@@ -164,7 +165,7 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
             renames[result.id] = name
             used.add(name)
     if renames:
-        for node in gast.walk(fdef):
+        for node in walk(fdef):
             if isinstance(node, gast.Name) and node.id in renames:
                 node.id = renames[node.id]
 
@@ -227,7 +228,7 @@ class _Folder(gast.NodeTransformer):
 
 # -- 2. copy propagation ------------------------------------------------------------
 def _stores(stmt) -> set:
-    return {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+    return {n.id for n in walk(stmt) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Store)}
 
 
@@ -281,14 +282,14 @@ def _forget(copies: dict, names: set) -> dict:
 
 # -- 3. dead code ---------------------------------------------------------------
 def _loads(node) -> set:
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
 
 
 def _pure(stmt) -> bool:
     if getattr(stmt, "phase", None) == "adjoint":
         return True
-    for node in gast.walk(stmt.value):
+    for node in walk(stmt.value):
         if isinstance(node, gast.Call):
             callee = getattr(node, "callee", None)
             if rules.lookup(callee) is None and (not rules.is_nondifferentiable(callee)

@@ -11,6 +11,7 @@ import weakref
 import gast
 import numpy as np
 
+from .naming import walk
 from .analyze import analyze
 from .calls import under_way
 from .emit import compile_function, to_source
@@ -41,9 +42,9 @@ def derive(func, mode: str, wrt) -> object:
     generic = build(func, mode, wrt)
     if mode in FORWARD_MODES:
         return generic
-    args = parse(func).node.args
-    params = [a.id for a in args.posonlyargs + args.args]
-    kwonly = [a.id for a in args.kwonlyargs]
+    code = generic.__code__   # f's parameters, then the seed; f's keyword-only ones
+    params = list(code.co_varnames[:code.co_argcount - 1])
+    kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
     dispatcher = Dispatcher(None, generic, params, kwonly)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
@@ -86,7 +87,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
         if source == dispatcher.generic.source:
             return None
         source = _guarded(source, fdef, signature, dispatcher, core.binder)
-    used = {n.id for n in gast.walk(fdef) if isinstance(n, gast.Name)}
+    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"

@@ -41,6 +41,7 @@ import operator
 import gast
 import numpy as np
 
+from .naming import walk
 from . import rules
 from .analyze import (Activity, appended, assignments, dependencies, list_variables,
                       written)
@@ -590,7 +591,7 @@ class _Reverse:
         """Variables assigned in control flow whose values the adjoint reads."""
         reads = set()
         for stmt in adjoint:
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                     reads.add(node.id)
         return {v for v in reads if v in self.fn.locals and v not in self.single}
@@ -698,7 +699,7 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
                               hint="call it without that keyword")
         bind[key] = value
-    used = {n.id for s in template.body for n in gast.walk(s) if isinstance(n, gast.Name)}
+    used = {n.id for s in template.body for n in walk(s) if isinstance(n, gast.Name)}
     for key, default in template.keywords.items():
         if key not in bind:
             bind[key] = gast.Constant(value=default, kind=None)
@@ -793,13 +794,13 @@ def _loop_locals(fn, lists) -> set:
     only after that assignment within the same block."""
     module = gast.Module(body=fn.body, type_ignores=[])
     loads, counts = {}, {}
-    for node in gast.walk(module):
+    for node in walk(module):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
     for target, _, stmt in assignments(fn.body):
         counts[target] = counts.get(target, 0) + 1
     out = set()
-    blocks = [getattr(node, field) for node in gast.walk(module)
+    blocks = [getattr(node, field) for node in walk(module)
               if isinstance(node, (gast.For, gast.While, gast.If))
               for field in ("body", "orelse")]
     for block in blocks:
@@ -809,7 +810,7 @@ def _loop_locals(fn, lists) -> set:
             name = stmt.targets[0].id
             if counts.get(name) != 1 or name in fn.params or name in lists:
                 continue
-            later = sum(1 for s in block[k + 1:] for n in gast.walk(s)
+            later = sum(1 for s in block[k + 1:] for n in walk(s)
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                         and n.id == name)
             if later == loads.get(name, 0):
@@ -855,7 +856,7 @@ def _container_results(fn) -> set:
 
 
 def _indexed_names(fn) -> set:
-    return {node.value.id for node in gast.walk(gast.Module(body=fn.body, type_ignores=[]))
+    return {node.value.id for node in walk(gast.Module(body=fn.body, type_ignores=[]))
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)}
 
 
@@ -881,7 +882,7 @@ def _first_definitions(fn) -> set:
                 if isinstance(inner, list):
                     scan(inner, loop, False)
             if top:
-                seen.update(n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)
+                seen.update(n.id for n in walk(stmt) if isinstance(n, gast.Name)
                             and isinstance(n.ctx, gast.Store))
 
     scan(fn.body, False, True)

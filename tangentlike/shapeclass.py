@@ -32,6 +32,7 @@ import warnings
 import gast
 import numpy as np
 
+from .naming import walk
 from .analyze import assignments
 
 SCALAR = ("scalar",)
@@ -83,7 +84,7 @@ def _range_indices(body, assigned) -> set:
     """Targets of ``for i in range(...)`` (or ``reversed(range(...))``) loops that
     nothing else assigns: Python ints."""
     out, seen = set(), set()
-    for node in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for node in walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
             name = node.target.id
             it = node.iter

@@ -25,6 +25,8 @@ from typing import Any, Callable, Optional
 
 import gast
 
+from .naming import walk
+
 
 def clone(node):
     """A deep copy of a syntax tree (fields copied, other attributes shared): much
@@ -157,7 +159,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
             _lift_writes(stmt, contributions, fresh)
             local_names.update({n: n for n in contributions.values()})
             stmt = substitute(stmt)
-            for node in gast.walk(stmt):
+            for node in walk(stmt):
                 if isinstance(node, gast.Assign):
                     node.value = simplify(node.value)
                     if is_zero(node.value):
@@ -193,7 +195,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
 def _drop_default_keywords(tree, namespace):
     """``np.sum(g, axis=None)`` -> ``np.sum(g)``: a keyword the user did not pass whose
     value is also the called function's own default."""
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, gast.Call) and node.keywords:
             node.keywords = [k for k in node.keywords
                              if not (getattr(k.value, "from_default", False)
@@ -310,7 +312,7 @@ def static_value(expr, bind: dict) -> Any:
         same = isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
         return same if isinstance(expr.ops[0], gast.Is) else not same
     env = {}
-    for node in gast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, gast.Name):
             bound = bind.get(node.id)
             if not isinstance(bound, gast.Constant):
@@ -337,7 +339,7 @@ def is_zero(node) -> bool:
 
 
 def _has_zero(node) -> bool:
-    return any(is_zero(n) for n in gast.walk(node))
+    return any(is_zero(n) for n in walk(node))
 
 
 def drop_zeros(expr, tangent_names: set):
@@ -358,7 +360,7 @@ class _DropZeros(gast.NodeTransformer):
 
     def carries_tangent(self, node) -> bool:
         return any(is_zero(n) or (isinstance(n, gast.Name) and n.id in self.tangent_names)
-                   for n in gast.walk(node))
+                   for n in walk(node))
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
