@@ -281,11 +281,11 @@ def transformation_times(selected, loaded, runs):
     function (a cache miss). tangent-ad: warm, in this process."""
     targets = {}
     for case in selected:
-        targets.setdefault((case.f.__name__, case.wrt), (case.f, case.wrt))
-    for name, (f, wrt) in cases_mod.TRANSFORM_ONLY.items():
-        targets[(name, wrt)] = (f, wrt)
+        targets.setdefault((case.f.__name__, case.wrt), (case.f, case.args))
+    for name, (f, wrt, args) in cases_mod.TRANSFORM_ONLY.items():
+        targets[(name, wrt)] = (f, args)
     rows = []
-    for (name, wrt), (f, _) in targets.items():
+    for (name, wrt), (f, make_args) in targets.items():
         lines = len([ln for ln in _source_lines(f)[1:] if ln.strip()])
         code = COLD_TEMPLATE.format(here=HERE, target=f"(cases.{name}, {wrt!r})")
         try:
@@ -294,6 +294,10 @@ def transformation_times(selected, loaded, runs):
             cold = None
             loud(f"cold transformation of {name} failed: {exc}")
         warm = statistics.median(_warm(lambda: tl.grad(_copy(f), wrt=wrt)) for _ in range(5))
+        # the first call derives the version specialized to the arguments' shapes
+        args = make_args()
+        first = statistics.median(_first_call(tl.grad(_copy(f), wrt=wrt), args)
+                                  for _ in range(5))
         tangent_ad = None
         if "tangent-ad" in loaded:
             try:
@@ -306,7 +310,7 @@ def transformation_times(selected, loaded, runs):
             except Exception:  # noqa: BLE001
                 tangent_ad = None
         rows.append({"function": name, "wrt": wrt, "lines": lines, "cold": cold, "warm": warm,
-                     "tangent-ad": tangent_ad})
+                     "first": first, "tangent-ad": tangent_ad})
     return rows
 
 
@@ -318,6 +322,17 @@ def _source_lines(f):
 def _copy(f):
     return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
                               f.__closure__)
+
+
+def _first_call(df, args):
+    """The first call's extra cost: deriving the version for these arguments (the
+    second call's time, the gradient itself, taken off)."""
+    start = time.perf_counter()
+    df(*args)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    df(*args)
+    return max(first - (time.perf_counter() - start), 0.0)
 
 
 def _warm(build):
@@ -360,20 +375,22 @@ def identity(x):
 
 def call_overhead(args):
     """Per-call cost of a derived function: ``tl.grad(identity)`` against ``identity``
-    itself, and against the same generated source compiled as a plain function (which
-    shows whether anything wraps the generated code)."""
+    itself, and against the source of the version it runs (specialized to a float)
+    compiled as a plain function (which shows what the entry around it costs)."""
     derived = tl.grad(identity)
-    namespace = dict(derived.__globals__)
-    namespace.update(zip(derived.__code__.co_freevars,
-                         (cell.cell_contents for cell in derived.__closure__ or ())))
-    exec(compile(derived.source, "<generated copy>", "exec"), namespace)
-    plain_copy = namespace[derived.__name__]
+    derived(1.5)
+    (version,) = derived.versions.values()
+    namespace = dict(version.__globals__)
+    namespace.update(zip(version.__code__.co_freevars,
+                         (cell.cell_contents for cell in version.__closure__ or ())))
+    exec(compile(version.source, "<generated copy>", "exec"), namespace)
+    plain_copy = namespace[version.__name__]
     min_time = max(args.min_time, 0.01 if args.quick else 0.2)
     samples = measure_interleaved({"identity": (identity, (1.5,)), "derived": (derived, (1.5,)),
                                    "copy": (plain_copy, (1.5,))}, min_time, max(args.repeat, 5))
     times = {name: statistics.median(v) for name, v in samples.items()}
     return {"identity_s": times["identity"], "derived_s": times["derived"],
-            "copy_s": times["copy"], "source": derived.source}
+            "copy_s": times["copy"], "source": version.source}
 
 
 def peak_memory(fn, fargs):
@@ -528,10 +545,11 @@ def print_report(env, rows, transforms, imports, overhead, mem):
 
 
 def transform_table(transforms):
-    headers = ["function", "wrt", "lines", "cold ms", "warm ms", "tangent-ad warm ms"]
+    headers = ["function", "wrt", "lines", "cold ms", "warm ms", "first call ms",
+               "tangent-ad warm ms"]
     body = [[t["function"], str(t["wrt"]), t["lines"],
              "failed" if t["cold"] is None else f"{t['cold'] * 1e3:.1f}",
-             f"{t['warm'] * 1e3:.1f}",
+             f"{t['warm'] * 1e3:.1f}", f"{t['first'] * 1e3:.1f}",
              "—" if t["tangent-ad"] is None else f"{t['tangent-ad'] * 1e3:.1f}"]
             for t in transforms]
     return headers, body
@@ -594,7 +612,9 @@ def write_markdown(path, env, rows, transforms, imports, overhead, mem, plot_nam
         out += ["## Transformation time", "",
                 "cold: the first `tl.grad(f, wrt)` in a fresh process (tangentlike already "
                 "imported), median of fresh processes; warm: again in the same process on a "
-                "fresh copy of the function (cache miss). tangent-ad: warm, in-process.", "",
+                "fresh copy of the function (cache miss); first call: the extra time of the "
+                "first call, which derives the version specialized to the arguments' shapes "
+                "(warm). tangent-ad: warm, in-process.", "",
                 md_table(*transform_table(transforms)), ""]
     if imports:
         out += ["## Import time (median of fresh processes)", "",

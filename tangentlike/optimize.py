@@ -61,16 +61,26 @@ def _batch_block(body, names, written) -> list:
                 setattr(stmt, field, _batch_block(getattr(stmt, field), names, written))
         if isinstance(stmt, gast.For):
             before, after, new_body = [], [], []
+            collected = {}   # name -> the list collecting it this iteration
             for inner in stmt.body:
                 found = _accumulated_outer(inner, stmt, written)
                 if found is None:
+                    stored = {n.id for n in walk(inner)
+                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+                    collected = {k: v for k, v in collected.items() if k not in stored}
                     new_body.append(inner)
                     continue
                 target, call = found
-                rows, cols = _fresh(f"{target}_rows", names), _fresh(f"{target}_cols", names)
                 np_name = call.func.value.id
-                before += [_assign_list(rows), _assign_list(cols)]
-                new_body += _append_both(rows, cols, call.args, inner)
+                lists = []
+                for arg, suffix in zip(call.args, ("rows", "cols")):
+                    if arg.id not in collected:   # the same vector collected once
+                        name = _fresh(f"{target}_{suffix}", names)
+                        before.append(_assign_list(name))
+                        new_body.append(_append(name, arg, inner))
+                        collected[arg.id] = name
+                    lists.append(collected[arg.id])
+                rows, cols = lists
 
                 def stack(lst, axis):
                     keywords = [] if axis is None else [
@@ -86,7 +96,7 @@ def _batch_block(body, names, written) -> list:
                                                      annotation=None, type_comment=None)],
                                   value=total, type_comment=None)
                 check = gast.If(test=_name(rows), body=[add], orelse=[])
-                for new in (add, check, *before[-2:]):
+                for new in (add, check, *before):
                     new.origin, new.phase = getattr(inner, "origin", None), "adjoint"
                 after.append(check)
             stmt.body = new_body
@@ -131,15 +141,12 @@ def _assign_list(name):
                        value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
 
 
-def _append_both(rows, cols, args, like):
-    stmts = []
-    for lst, arg in ((rows, args[0]), (cols, args[1])):
-        call = gast.Call(func=gast.Attribute(value=_name(lst), attr="append", ctx=gast.Load()),
-                         args=[arg], keywords=[])
-        stmt = gast.Expr(value=call)
-        stmt.origin, stmt.phase = getattr(like, "origin", None), "adjoint"
-        stmts.append(stmt)
-    return stmts
+def _append(lst, arg, like):
+    call = gast.Call(func=gast.Attribute(value=_name(lst), attr="append", ctx=gast.Load()),
+                     args=[arg], keywords=[])
+    stmt = gast.Expr(value=call)
+    stmt.origin, stmt.phase = getattr(like, "origin", None), "adjoint"
+    return stmt
 
 
 # -- 4. names of the results ----------------------------------------------------------

@@ -49,7 +49,7 @@ def test_compare_reports_a_wrong_gradient():
 
 
 def test_transform_only_functions_are_differentiable():
-    for f, wrt in cases.TRANSFORM_ONLY.values():
+    for f, wrt, _ in cases.TRANSFORM_ONLY.values():
         assert tl.grad(f, wrt=wrt).source
     W1, b1, W2, b2, x = cases.mlp_args(8)(small=True)
     target = np.eye(3)[:, [0, 1, 2, 0]]
