@@ -112,22 +112,38 @@ FLOAT32 = {
     "maximum": "return np.sum(np.maximum(x, 0.0))",
     "clip": "return np.sum(np.clip(x, -0.5, 0.5))",
     "max": "return np.max(x)",
+    # the other rules that split a derivative by weights (ties, order statistics)
+    "minimum": "return np.sum(np.minimum(x, 0.0))",
+    "fmax": "return np.sum(np.fmax(x, 0.0))",
+    "fmin": "return np.sum(np.fmin(x, 0.0))",
+    "maximum at ties": "return np.sum(np.maximum(x, x))",
+    "clip with array bounds": "return np.sum(np.clip(x, x * 0.5, x * 0.5 + 0.1))",
+    "min": "return np.min(x)",
+    "amax over axis": "return np.sum(np.amax(np.stack([x, x * x]), axis=0))",
+    "amin": "return np.amin(x)",
+    "nanmax": "return np.nanmax(x)",
+    "nanmin": "return np.nanmin(x)",
+    "max at ties": "return np.max(np.concatenate([x, x]))",
+    "max keepdims": "return np.sum(np.max(np.stack([x, x * x]), axis=0, keepdims=True))",
+    "ptp": "return np.ptp(x)",
+    "norm inf": "return np.linalg.norm(x, np.inf)",
+    "norm 1": "return np.linalg.norm(x, 1)",
+    "abs": "return np.sum(np.abs(x))",
+    "sort": "return np.sum(np.sort(x) * np.arange(3.0, dtype=np.float32))",
+    "median": "return np.median(x)",
+    "quantile": "return np.quantile(x, 0.3)",
+    "percentile": "return np.percentile(x, 80.0)",
+    "builtin max": "return max(x[0], x[1]) * x[2]",
+    "builtin min": "return min(x[0], x[1]) * x[2]",
 }
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.
-# Tie-splitting rules build float64 weights (np.where(x == y, 0.5, x > y)).
-TIES_LOSE = ["maximum", "clip", "max"]
+# Was a bug: the tie-splitting rules (maximum, clip, max, ...) built float64 weights
+# (np.where(x == y, 0.5, x > y)); they now build them in the inputs' dtype.
 X32 = np.array([0.3, -0.6, 0.9], dtype=np.float32)
 
 
-def float32_cases(lose, reason):
-    return [pytest.param(FLOAT32[k], id=k, marks=bug(reason) if k in lose else ())
-            for k in FLOAT32]
-
-
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "tl.grad of a float32 function returns a float64 gradient through the "
-    "tie-splitting adjoints of np.maximum, np.clip and np.max"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_grad_of_float32_input_is_float32(body):
     g = tl.grad(build(body))(X32)
     assert g.dtype == np.float32
@@ -135,20 +151,27 @@ def test_grad_of_float32_input_is_float32(body):
     assert g2.dtype == np.float32 and np.asarray(value).dtype == np.float32
 
 
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "reverse mode with a float32 seed: the tie-splitting adjoints of np.maximum, "
-    "np.clip and np.max return float64"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_vjp_of_float32_with_float32_seed_is_float32(body):
     f = build(body)
     assert tl.vjp(f)(X32, np.float32(1.0)).dtype == np.float32
 
 
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "forward mode: the tangents of np.maximum, np.clip and np.max are float64 for "
-    "float32 inputs"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_jvp_of_float32_is_float32(body):
     f = build(body)
     assert np.asarray(tl.jvp(f)(X32, np.ones(3, np.float32))).dtype == np.float32
+
+
+@pytest.mark.parametrize("body", [
+    "return np.maximum(x, 0.0)", "return np.minimum(x, 0.5)", "return np.fmax(x, 0.0)",
+    "return np.clip(x, -1.0, 0.25)", "return np.max(x)", "return max(x, 0.5)",
+], ids=["maximum", "minimum", "fmax", "clip", "max", "builtin max"])
+def test_tie_splitting_of_a_float32_scalar_is_float32(body):
+    f = build(body)
+    for x in (np.float32(0.5), np.float32(-0.5)):   # 0.5 is a tie for minimum and max
+        assert np.asarray(tl.grad(f)(x)).dtype == np.float32
+        assert np.asarray(tl.jvp(f)(x, np.float32(1.0))).dtype == np.float32
 
 
 def test_float32_scalar_keeps_float32():

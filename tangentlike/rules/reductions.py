@@ -64,12 +64,13 @@ def _axis_cases(rng):
 
 def tie_weights(a, y, axis=None, keepdims=False):
     """1/k at the k elements of ``a`` equal to their reduction ``y`` (the maximum, say),
-    0 elsewhere: a maximum's derivative is split evenly between tied elements, as in JAX."""
+    0 elsewhere: a maximum's derivative is split evenly between tied elements, as in JAX.
+    The weights have a's floating dtype (float32 for float32)."""
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
     hit = a == y
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return hit / np.sum(hit, axis=axis, keepdims=True)
+        return np.divide(hit, np.sum(hit, axis=axis, keepdims=True), dtype=np.result_type(a, 1.0))
 
 
 nondifferentiable(tie_weights)
@@ -500,7 +501,7 @@ def quantile_weights(a, q, axis=None):
     quantile: of tied elements, the one at that sorted position gets the weight."""
     if np.ndim(q) != 0:
         raise NotImplementedError("tangentlike differentiates quantiles for a scalar q only")
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, 1.0))
     axes = tuple(range(a.ndim)) if axis is None else tuple(
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))
@@ -509,7 +510,7 @@ def quantile_weights(a, q, axis=None):
     position = q * (flat.shape[-1] - 1)
     low, high = int(np.floor(position)), int(np.ceil(position))
     order = np.argsort(flat, axis=-1, kind="stable")
-    w = np.zeros(flat.shape)
+    w = np.zeros(flat.shape, dtype=a.dtype)
     np.put_along_axis(w, order[..., low:low + 1], 1.0 - (position - low), axis=-1)
     np.put_along_axis(w, order[..., high:high + 1],
                       np.take_along_axis(w, order[..., high:high + 1], -1) + (position - low),

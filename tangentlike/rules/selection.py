@@ -1,7 +1,9 @@
 """Functions that pick, per element, one of their inputs.
 
 At ties ``maximum`` and ``minimum`` split the derivative evenly between both inputs,
-as JAX does; ``where`` sends it to the side its condition chose.
+as JAX does; ``where`` sends it to the side its condition chose. The shares are
+computed in the floating dtype of the inputs (``np.result_type(x, y, 1.0)``, which is the
+result's), so float32 inputs get float32 derivatives.
 """
 import numpy as np
 
@@ -13,27 +15,29 @@ from .registry import adjoint, nondifferentiable, tangent
 
 @adjoint(np.maximum, np.fmax, cases=pairs_without_ties)
 def maximum(z, x, y):
-    w = np.where(x == y, 0.5, x > y)
+    # x's share: 1 where x > y, 1/2 at ties
+    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.maximum, np.fmax)
 def maximum_tangent(z, x, y):
-    w = np.where(x == y, 0.5, x > y)
+    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
 @adjoint(np.minimum, np.fmin, cases=pairs_without_ties)
 def minimum(z, x, y):
-    w = np.where(x == y, 0.5, x < y)
+    # x's share: 1 where x < y, 1/2 at ties
+    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.minimum, np.fmin)
 def minimum_tangent(z, x, y):
-    w = np.where(x == y, 0.5, x < y)
+    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
@@ -57,13 +61,15 @@ def where_tangent(z, condition, x, y):
 
 
 def larger(x, y):
-    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties."""
-    return np.where(x == y, 0.5, x > y)
+    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties (in
+    the floating dtype of x and y)."""
+    return np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
 
 
 def smaller(x, y):
-    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties."""
-    return np.where(x == y, 0.5, x < y)
+    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties (in
+    the floating dtype of x and y)."""
+    return np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
 
 
 nondifferentiable(larger, smaller)
