@@ -90,6 +90,18 @@ def test_nan_scalar_input():
     assert np.isnan(tl.jvp(f)(float("nan"), 1.0))
 
 
+# Was a bug: fmax and fmin shared the rule of maximum and minimum, which gives a NaN's
+# partner no derivative: fmax(1.0, nan) is 1.0, but its derivative in x was 0.
+def test_fmax_and_fmin_send_the_derivative_to_the_number_beside_a_nan():
+    f = build("return np.sum(np.fmax(x, y) + 2.0 * np.fmin(x, y))", params="x, y")
+    x, y = np.array([0.3, np.nan, 1.0]), np.array([np.nan, 0.5, -1.0])
+    gx, gy = tl.grad(f, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.0, 3.0, 2.0])
+    assert tl.jvp(f, wrt=(0, 1))(x, y, (np.ones(3), np.zeros(3))) == 4.0
+    assert tl.jvp(f, wrt=(0, 1))(x, y, (np.zeros(3), np.ones(3))) == 5.0
+
+
 def test_branch_on_nan_takes_the_else_side_like_python():
     f = build("if x > 0.0:\n    return x * 2.0\nreturn x * 3.0")
     assert tl.grad(f)(float("nan")) == 3.0
