@@ -22,8 +22,9 @@ def _reduction_cases(rng):
 
 @adjoint(np.sum, cases=_reduction_cases)
 def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
+    # [()] takes the scalar out of a 0-d result: a float's gradient is a float
     if axis is None or keepdims:
-        d[x] = np.full(np.shape(x), d[y], dtype=np.result_type(x, d[y]))
+        d[x] = np.full(np.shape(x), d[y], dtype=np.result_type(x, d[y]))[()]
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis), dtype=np.result_type(x, d[y]))
 
@@ -39,10 +40,10 @@ def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
-        d[x] = np.full(np.shape(x), d[y] / np.size(x), dtype=np.result_type(x, d[y]))
+        d[x] = np.full(np.shape(x), d[y] / np.size(x), dtype=np.result_type(x, d[y]))[()]
     elif keepdims:
         d[x] = np.full(np.shape(x), d[y] * (np.size(y) / np.size(x)),
-                       dtype=np.result_type(x, d[y]))
+                       dtype=np.result_type(x, d[y]))[()]
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)),
                        dtype=np.result_type(x, d[y]))
