@@ -4,6 +4,8 @@ The adjoint spreads ``d[y]`` back over the reduced axes: ``np.expand_dims`` rest
 them (unless ``keepdims`` kept them) and ``np.full`` repeats the values into a new,
 writable array (a broadcast view would be read-only in the user's hands).
 """
+import math
+
 import numpy as np
 
 from ..runtime import expand_reduced, unbroadcast
@@ -129,18 +131,100 @@ def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
 
 def _prod_cases(rng):
     x = real(rng, (2, 3))
+    zeros = np.array([[1.5, 0.0, -0.7, 0.4], [0.0, 1.2, 0.0, -0.9], [0.6, -1.1, 0.8, 0.0]])
     return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "keepdims": True}),
-            ((real(rng, ()),), {})]
+            ((real(rng, ()),), {}), ((real(rng, (2, 3, 2)),), {"axis": (0, 2)}),
+            ((zeros,), {}), ((zeros,), {"axis": 1}), ((zeros,), {"axis": 0, "keepdims": True}),
+            ((zeros,), {"axis": -1, "keepdims": True}), ((zeros[1],), {}), ((zeros[:, :2],), {})]
 
 
+def reduced_axes(a, axis):
+    """The axes np.prod(a, axis) reduces (all for None), as non-negative ints."""
+    ndim = np.ndim(a)
+    return tuple(range(ndim)) if axis is None else tuple(int(i) % ndim for i in np.atleast_1d(axis))
+
+
+def reduced_rows(a, axis):
+    """``a`` as a matrix with one row per product np.prod(a, axis) takes: the reduced
+    axes moved to the end and merged into the columns."""
+    if axis is None:
+        return np.reshape(a, (1, np.size(a)))
+    axes = reduced_axes(a, axis)
+    kept = [n for i, n in enumerate(np.shape(a)) if i not in axes]
+    moved = np.moveaxis(a, axes, tuple(range(len(kept), np.ndim(a))))
+    return np.reshape(moved, (math.prod(kept), math.prod(np.shape(a)[i] for i in axes)))
+
+
+def from_rows(r, a, axis):
+    """The inverse of ``reduced_rows(a, axis)``: the rows ``r`` in a's layout and shape."""
+    if axis is None:
+        return np.reshape(r, np.shape(a))
+    axes = reduced_axes(a, axis)
+    kept = [i for i in range(np.ndim(a)) if i not in axes]
+    moved = np.reshape(r, tuple(np.shape(a)[i] for i in kept + list(axes)))
+    return np.moveaxis(moved, tuple(range(len(kept), np.ndim(a))), axes)
+
+
+nondifferentiable(reduced_axes)
+
+
+def _rows_cases(rng):
+    return [((real(rng, (2, 3)), None), {}), ((real(rng, (2, 3)), 0), {}),
+            ((real(rng, (2, 3, 4)), (0, 2)), {}), ((real(rng, ()), None), {})]
+
+
+@adjoint(reduced_rows, cases=_rows_cases, static_args=(1,))
+def reduced_rows_(r, a, axis):
+    d[a] = from_rows(d[r], a, axis)
+
+
+@tangent(reduced_rows)
+def reduced_rows_tangent(r, a, axis):
+    d[r] = reduced_rows(d[a], axis)
+
+
+def _from_rows_cases(rng):
+    out = []
+    for (a, axis), _ in _rows_cases(rng):
+        out.append(((real(rng, np.shape(reduced_rows(a, axis))), a, axis), {}))
+    return out
+
+
+@adjoint(from_rows, cases=_from_rows_cases, static_args=(1, 2))
+def from_rows_(y, r, a, axis):
+    d[r] = reduced_rows(d[y], axis)
+
+
+@tangent(from_rows)
+def from_rows_tangent(y, r, a, axis):
+    d[y] = from_rows(d[r], a, axis)
+
+
+def shift_in_ones(v):
+    """The matrix ``v`` shifted one column to the right, ones entering on the left:
+    np.cumprod(shift_in_ones(v), axis=1) holds the products of the elements before each."""
+    return np.concatenate([np.ones_like(v[:, :1]), v[:, :-1]], axis=1)
+
+
+@adjoint(shift_in_ones, cases=lambda rng: [((real(rng, (2, 3)),), {}), ((real(rng, (1, 1)),), {})])
+def shift_in_ones_(y, v):
+    d[v] = np.concatenate([d[y][:, 1:], np.zeros_like(d[y][:, :1])], axis=1)
+
+
+@tangent(shift_in_ones)
+def shift_in_ones_tangent(y, v):
+    d[y] = np.concatenate([np.zeros_like(d[v][:, :1]), d[v][:, :-1]], axis=1)
+
+
+# Each element's derivative is the product of the others: of the elements before it
+# times of those after it (running products, one row per product taken). Unlike
+# np.prod(a) / a this is exact where elements are 0, and so is its own derivative.
 @adjoint(np.prod, cases=_prod_cases)
 def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    # each element's derivative is the product of the others, exact when one element is 0
-    zero = a == 0.0
-    ones = np.where(zero, 1.0, a)
-    p = np.prod(ones, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    others = from_rows(before * after, a, axis)
     if axis is None or keepdims:
         d[a] = d[y] * others
     else:
@@ -149,23 +233,24 @@ def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.prod)
 def prod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    zero = a == 0.0
-    ones = np.where(zero, 1.0, a)
-    p = np.prod(ones, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
-    d[y] = np.sum(d[a] * others, axis=axis, keepdims=keepdims)
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    d[y] = np.sum(d[a] * from_rows(before * after, a, axis), axis=axis, keepdims=keepdims)
 
 
-@adjoint(np.nanprod, cases=lambda rng: _nan_cases(rng))
+def _nanprod_cases(rng):
+    x = np.array([[1.5, np.nan, -0.7, 0.0], [0.0, 1.2, np.nan, 0.0], [0.6, -1.1, 0.8, 0.4]])
+    return _nan_cases(rng) + [((x,), {}), ((x,), {"axis": 1})]
+
+
+@adjoint(np.nanprod, cases=_nanprod_cases)
 def nanprod(y, a, axis=None, dtype=None, out=None, keepdims=False):
     # np.prod with NaNs counted as ones
-    ones = np.where(np.isnan(a), 1.0, a)
-    zero = ones == 0.0
-    safe = np.where(zero, 1.0, ones)
-    p = np.prod(safe, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    rows = reduced_rows(np.where(np.isnan(a), 1.0, a), axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    others = from_rows(before * after, a, axis)
     if axis is None or keepdims:
         d[a] = np.where(np.isnan(a), 0.0, d[y] * others)
     else:
@@ -174,13 +259,11 @@ def nanprod(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.nanprod)
 def nanprod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    ones = np.where(np.isnan(a), 1.0, a)
-    zero = ones == 0.0
-    safe = np.where(zero, 1.0, ones)
-    p = np.prod(safe, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
-    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * others, axis=axis, keepdims=keepdims)
+    rows = reduced_rows(np.where(np.isnan(a), 1.0, a), axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * from_rows(before * after, a, axis),
+                  axis=axis, keepdims=keepdims)
 
 
 def _var_cases(rng):
