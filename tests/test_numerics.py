@@ -294,17 +294,30 @@ def test_zero_iteration_loop_gradient_has_the_inputs_type(body, x):
 @pytest.mark.parametrize("body", [
     "return x * 2.0", "return np.sin(x) * x", "for i in range(n):\n    x = x * 1.5\nreturn x",
     "return np.sum(x)", "return np.mean(x * x)", "return np.mean(x, keepdims=True)",
-    "return np.where(x > 0.0, x, 0.5 * x)", "return np.nan_to_num(x) * 2.0",
-    "y = np.asarray(x)\nreturn np.sum(y * y)",
+    "return np.sum(x, keepdims=True)",
     "for i in range(n):\n    x = np.where(x > 0.0, x * x, 0.5 * x)\nreturn x",
     "s = 0.0\nfor i in range(n):\n    s = s + np.sum(x * i)\nreturn s",
-], ids=["mul", "sin", "loop", "sum", "mean", "mean keepdims", "where", "nan_to_num",
-        "asarray", "where in a loop", "sum in a loop"])
+], ids=["mul", "sin", "loop", "sum", "mean", "mean keepdims", "sum keepdims",
+        "where in a loop", "sum in a loop"])
 def test_gradient_of_a_float_is_a_float(body):
     f = build(body, params="x, n")
     assert isinstance(tl.grad(f)(0.7, 2), float)
     assert isinstance(tl.vjp(f)(0.7, 2, 1.0), float)
     assert isinstance(tl.value_and_grad(f)(0.7, 2)[1], float)
+
+
+@bug("the gradient of a Python float is a 0-d ndarray when the last adjoint that reaches "
+     "it makes one (np.where, np.asarray, np.reshape, np.ravel, np.atleast_1d, ...) in "
+     "straight-line code: reverse.py passes gradients through runtime.shaped() (which makes "
+     "such a gradient a scalar) only when the function has control flow")
+@pytest.mark.parametrize("body", [
+    "return np.where(x > 0.0, x, 0.0)", "return np.nan_to_num(x) * 2.0",
+    "y = np.asarray(x)\nreturn np.sum(y * y)", "return np.sum(np.reshape(x, (1,)))",
+    "return np.sum(np.inner(np.ones(3), x))",
+], ids=["where", "nan_to_num", "asarray", "reshape", "inner"])
+def test_gradient_of_a_float_through_a_0d_adjoint_is_a_float(body):
+    f = build(body)
+    assert isinstance(tl.grad(f)(0.7), float)
 
 
 def test_gradient_of_a_scalar_that_stays_0d_in_control_flow_is_a_scalar():

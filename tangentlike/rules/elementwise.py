@@ -329,7 +329,7 @@ def imag_tangent(y, val):
 
 @adjoint(np.nan_to_num, cases=lambda rng: unary()(rng) + [((np.array([1.0, np.nan, -0.5]),), {})])
 def nan_to_num(y, x):
-    d[x] = np.where(np.isfinite(x), d[y], 0.0)[()]   # a scalar, not a 0-d array, for scalars
+    d[x] = np.where(np.isfinite(x), d[y], 0.0)
 
 
 @tangent(np.nan_to_num)

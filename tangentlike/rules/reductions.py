@@ -2,7 +2,9 @@
 
 The adjoint spreads ``d[y]`` back over the reduced axes: ``np.expand_dims`` restores
 them (unless ``keepdims`` kept them) and ``np.full`` repeats the values into a new,
-writable array (a broadcast view would be read-only in the user's hands).
+writable array (a broadcast view would be read-only in the user's hands). Where the
+input can be a scalar, ``d[y] + np.zeros(...)`` does the same and gives a scalar (not
+a 0-d array) for a scalar input.
 """
 import math
 
@@ -24,9 +26,9 @@ def _reduction_cases(rng):
 
 @adjoint(np.sum, cases=_reduction_cases)
 def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
-    # [()] takes the scalar out of a 0-d result: a float's gradient is a float
     if axis is None or keepdims:
-        d[x] = np.full(np.shape(x), d[y], dtype=np.result_type(x, d[y]))[()]
+        # d[y] everywhere; a scalar, not a 0-d array, for a scalar x
+        d[x] = d[y] + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis), dtype=np.result_type(x, d[y]))
 
@@ -42,10 +44,10 @@ def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
-        d[x] = np.full(np.shape(x), d[y] / np.size(x), dtype=np.result_type(x, d[y]))[()]
+        d[x] = d[y] / np.size(x) + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
     elif keepdims:
-        d[x] = np.full(np.shape(x), d[y] * (np.size(y) / np.size(x)),
-                       dtype=np.result_type(x, d[y]))[()]
+        d[x] = d[y] * (np.size(y) / np.size(x)) + np.zeros(np.shape(x),
+                                                           dtype=np.result_type(x, d[y]))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)),
                        dtype=np.result_type(x, d[y]))

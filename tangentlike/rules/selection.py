@@ -87,9 +87,8 @@ def _where_cases(rng):
 
 @adjoint(np.where, cases=_where_cases, static_args=(0,))
 def where(z, condition, x, y):
-    # [()]: a scalar, not a 0-d array, for scalars
-    d[x] = unbroadcast(np.where(condition, d[z], 0.0)[()], x)
-    d[y] = unbroadcast(np.where(condition, 0.0, d[z])[()], y)
+    d[x] = unbroadcast(np.where(condition, d[z], 0.0), x)
+    d[y] = unbroadcast(np.where(condition, 0.0, d[z]), y)
 
 
 @tangent(np.where)

@@ -286,7 +286,7 @@ def copy_tangent(y, a, order="K"):
 @adjoint(np.asarray, cases=lambda rng: _one_array_cases(rng) + [((real(rng, (3,)),), {"dtype": "float64"})])
 @adjoint(np.array, np.asanyarray, np.ascontiguousarray, cases=lambda rng: _one_array_cases(rng)[1:])
 def asarray(y, a, dtype=None):
-    d[a] = np.asarray(d[y], dtype=dtype)[()]   # a float's gradient is a scalar, not 0-d
+    d[a] = np.asarray(d[y], dtype=dtype)
 
 
 @tangent(np.asarray, np.array, np.asanyarray, np.ascontiguousarray)
