@@ -604,3 +604,23 @@ def test_second_order_of_list_popped_in_untaken_branch():
 def test_list_popped_in_taken_branch_is_right():
     tl.check_grads(pop_in_untaken_branch, (-1.3, True), order=2)
     tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="fwd")
+
+
+# -- an array of a list built by append, at second order ------------------------------------
+def weighted_array_of_appended(x, s):
+    values = [0.5, 0.5]
+    values.append(s)
+    return np.sum(np.array(values) * np.array([1.0, 2.0, 3.0])) * s + np.sum(x)
+
+
+@bug("reverse over reverse of np.array(values) where values was built with append: the "
+     "adjoint of the list is a stack that holds only the popped (last) entries, and "
+     "runtime.like turns it into an array of that length, which then broadcasts against "
+     "the array's other adjoints (silently wrong second derivative)")
+def test_second_order_of_array_of_an_appended_list():
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=2, modes="rev")
+
+
+def test_array_of_an_appended_list_to_first_order_and_forward_is_right():
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=1)
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=2, modes="fwd")
