@@ -46,8 +46,8 @@ def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
         d[x] = d[y] / np.size(x) + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
     elif keepdims:
-        d[x] = d[y] * (np.size(y) / np.size(x)) + np.zeros(np.shape(x),
-                                                           dtype=np.result_type(x, d[y]))
+        d[x] = (d[y] * (np.size(y) / np.size(x))
+                + np.zeros(np.shape(x), dtype=np.result_type(x, d[y])))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)),
                        dtype=np.result_type(x, d[y]))
