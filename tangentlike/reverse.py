@@ -90,6 +90,7 @@ class _Reverse:
         self.single = _single_assignments(fn)   # assigned once, outside control flow
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        self.specialized = bool(signature)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
         self.single -= self.lists
@@ -293,8 +294,13 @@ class _Reverse:
 
     def gradient(self, param: str):
         if self.adjoint_names.get(param) in self.written:
-            if set(self.activity.active) - self.single:
+            key = self.classes.get(param)
+            known = key is not None and key[0] == "shape" and \
+                self.shape_rewriter().adjoint_shape(self.adj(param)) == key
+            control_flow = bool(set(self.activity.active) - self.single)
+            if (control_flow and not known) or (self.specialized and key == SCALAR):
                 # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
+                # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
                 return gast.Call(func=_load(helper), args=[_load(self.adj(param)),
                                                            _load(param)], keywords=[])

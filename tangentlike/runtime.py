@@ -196,7 +196,10 @@ def like(g, x):
 
 def shaped(g, x):
     """The gradient ``g`` of input ``x`` with x's structure: a zero gradient that stayed
-    the scalar 0.0 becomes zeros shaped like ``x``."""
+    the scalar 0.0 becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
+    (a float, a NumPy scalar) that came out as a 0-d array becomes a scalar."""
     if type(g) is float and not isinstance(x, (float, int)):
         return g + zeros_like(x)
+    if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
+        return g[()]
     return g

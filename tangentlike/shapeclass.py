@@ -307,7 +307,8 @@ class ShapeRewriter(gast.NodeTransformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        from .rules.linalg import product_grad_left, product_grad_right
+        from .rules.linalg import (dot_grad_left, dot_grad_right, product_grad_left,
+                                   product_grad_right)
         from .runtime import broadcast_like, unbroadcast
         func = node.func
         target = None
@@ -343,10 +344,12 @@ class ShapeRewriter(gast.NodeTransformer):
             args[0] = gast.Name(id=self.bind(str(dtype), dtype), ctx=gast.Load(),
                                 annotation=None, type_comment=None)
             return node
-        if target in (product_grad_left, product_grad_right) and len(args) == 3:
-            ranks = [self.rank(a) for a in args[1:]]
+        if target in (product_grad_left, product_grad_right, dot_grad_left,
+                      dot_grad_right) and len(args) == 3:
+            ranks = [self.rank(a) for a in args[1:]]   # 1 or 2: np.dot is a @ b then
             if None not in ranks:
-                return self.product(target is product_grad_left, *args, *ranks) or node
+                left = target in (product_grad_left, dot_grad_left)
+                return self.product(left, *args, *ranks) or node
         return node
 
     def reduction(self, g, key):

@@ -660,6 +660,15 @@ def dot_with_scalar(x):
     return np.sum(np.dot(x, 2.0))
 
 
+def dot_of_scalar_array(x, s):
+    return np.sum(np.dot(s, x) * np.dot(x, np.sin(s)))
+
+
+def dot_of_matrix_and_stack(a, b):
+    # np.dot of N-D operands is not matmul: a (3, 4) with b (2, 4, 3) gives (3, 2, 3)
+    return np.sum(np.dot(a, b) ** 2)
+
+
 def max_builtin(x, y):
     return max(x, y) * x
 
@@ -674,6 +683,9 @@ class Case(NamedTuple):
     bug_in: tuple = ("fd", "analytic", "value_and_grad")   # ... in these tests only
 
 
+# drawn apart so that adding them left the other cases' values as they were
+M34, B243 = np.random.default_rng(3).uniform(-1.5, 1.5, (3, 4)), \
+    np.random.default_rng(4).uniform(-1.5, 1.5, (2, 4, 3))
 X3 = real(3)
 X4 = real(4)
 X5 = real(5)
@@ -872,9 +884,13 @@ CASES = [
          lambda x: np.array([4 * x[0], 0.0, 2 * x[2]])),
     Case("softmax_stable", softmax_stable, (X4,), None),
     Case("logsumexp_stop_gradient", logsumexp, (X4,), lambda x: np.exp(x) / np.sum(np.exp(x))),
-    Case("dot_with_scalar", dot_with_scalar, (X3,), lambda x: np.full(3, 2.0),
-         bug="BUG: np.dot(x, 2.0) with a scalar operand fails inside the generated code "
-         "(IndexError in product_shape) instead of working or being refused at transform time"),
+    Case("dot_with_scalar", dot_with_scalar, (X3,), lambda x: np.full(3, 2.0)),
+    Case("dot_of_scalar_array", dot_of_scalar_array, (X3, np.array(0.7)),
+         lambda x, s: (2 * s * np.sin(s) * x,
+                       np.sum(x * x) * (np.sin(s) + s * np.cos(s))), (0, 1)),
+    Case("dot_of_matrix_and_stack", dot_of_matrix_and_stack, (M34, B243),
+         lambda a, b: (2 * np.einsum("ijm,jkm->ik", np.dot(a, b), b),
+                       2 * np.einsum("ik,ijm->jkm", a, np.dot(a, b))), (0, 1)),
     Case("max_builtin", max_builtin, (0.7, 0.2), lambda x, y: 2 * x, 0),
 ]
 

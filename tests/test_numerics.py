@@ -90,6 +90,18 @@ def test_nan_scalar_input():
     assert np.isnan(tl.jvp(f)(float("nan"), 1.0))
 
 
+# Was a bug: fmax and fmin shared the rule of maximum and minimum, which gives a NaN's
+# partner no derivative: fmax(1.0, nan) is 1.0, but its derivative in x was 0.
+def test_fmax_and_fmin_send_the_derivative_to_the_number_beside_a_nan():
+    f = build("return np.sum(np.fmax(x, y) + 2.0 * np.fmin(x, y))", params="x, y")
+    x, y = np.array([0.3, np.nan, 1.0]), np.array([np.nan, 0.5, -1.0])
+    gx, gy = tl.grad(f, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(gy, [0.0, 3.0, 2.0])
+    assert tl.jvp(f, wrt=(0, 1))(x, y, (np.ones(3), np.zeros(3))) == 4.0
+    assert tl.jvp(f, wrt=(0, 1))(x, y, (np.zeros(3), np.ones(3))) == 5.0
+
+
 def test_branch_on_nan_takes_the_else_side_like_python():
     f = build("if x > 0.0:\n    return x * 2.0\nreturn x * 3.0")
     assert tl.grad(f)(float("nan")) == 3.0
@@ -112,22 +124,38 @@ FLOAT32 = {
     "maximum": "return np.sum(np.maximum(x, 0.0))",
     "clip": "return np.sum(np.clip(x, -0.5, 0.5))",
     "max": "return np.max(x)",
+    # the other rules that split a derivative by weights (ties, order statistics)
+    "minimum": "return np.sum(np.minimum(x, 0.0))",
+    "fmax": "return np.sum(np.fmax(x, 0.0))",
+    "fmin": "return np.sum(np.fmin(x, 0.0))",
+    "maximum at ties": "return np.sum(np.maximum(x, x))",
+    "clip with array bounds": "return np.sum(np.clip(x, x * 0.5, x * 0.5 + 0.1))",
+    "min": "return np.min(x)",
+    "amax over axis": "return np.sum(np.amax(np.stack([x, x * x]), axis=0))",
+    "amin": "return np.amin(x)",
+    "nanmax": "return np.nanmax(x)",
+    "nanmin": "return np.nanmin(x)",
+    "max at ties": "return np.max(np.concatenate([x, x]))",
+    "max keepdims": "return np.sum(np.max(np.stack([x, x * x]), axis=0, keepdims=True))",
+    "ptp": "return np.ptp(x)",
+    "norm inf": "return np.linalg.norm(x, np.inf)",
+    "norm 1": "return np.linalg.norm(x, 1)",
+    "abs": "return np.sum(np.abs(x))",
+    "sort": "return np.sum(np.sort(x) * np.arange(3.0, dtype=np.float32))",
+    "median": "return np.median(x)",
+    "quantile": "return np.quantile(x, 0.3)",
+    "percentile": "return np.percentile(x, 80.0)",
+    "builtin max": "return max(x[0], x[1]) * x[2]",
+    "builtin min": "return min(x[0], x[1]) * x[2]",
 }
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.
-# Tie-splitting rules build float64 weights (np.where(x == y, 0.5, x > y)).
-TIES_LOSE = ["maximum", "clip", "max"]
+# Was a bug: the tie-splitting rules (maximum, clip, max, ...) built float64 weights
+# (np.where(x == y, 0.5, x > y)); they now build them in the inputs' dtype.
 X32 = np.array([0.3, -0.6, 0.9], dtype=np.float32)
 
 
-def float32_cases(lose, reason):
-    return [pytest.param(FLOAT32[k], id=k, marks=bug(reason) if k in lose else ())
-            for k in FLOAT32]
-
-
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "tl.grad of a float32 function returns a float64 gradient through the "
-    "tie-splitting adjoints of np.maximum, np.clip and np.max"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_grad_of_float32_input_is_float32(body):
     g = tl.grad(build(body))(X32)
     assert g.dtype == np.float32
@@ -135,20 +163,27 @@ def test_grad_of_float32_input_is_float32(body):
     assert g2.dtype == np.float32 and np.asarray(value).dtype == np.float32
 
 
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "reverse mode with a float32 seed: the tie-splitting adjoints of np.maximum, "
-    "np.clip and np.max return float64"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_vjp_of_float32_with_float32_seed_is_float32(body):
     f = build(body)
     assert tl.vjp(f)(X32, np.float32(1.0)).dtype == np.float32
 
 
-@pytest.mark.parametrize("body", float32_cases(
-    TIES_LOSE, "forward mode: the tangents of np.maximum, np.clip and np.max are float64 for "
-    "float32 inputs"))
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_jvp_of_float32_is_float32(body):
     f = build(body)
     assert np.asarray(tl.jvp(f)(X32, np.ones(3, np.float32))).dtype == np.float32
+
+
+@pytest.mark.parametrize("body", [
+    "return np.maximum(x, 0.0)", "return np.minimum(x, 0.5)", "return np.fmax(x, 0.0)",
+    "return np.clip(x, -1.0, 0.25)", "return np.max(x)", "return max(x, 0.5)",
+], ids=["maximum", "minimum", "fmax", "clip", "max", "builtin max"])
+def test_tie_splitting_of_a_float32_scalar_is_float32(body):
+    f = build(body)
+    for x in (np.float32(0.5), np.float32(-0.5)):   # 0.5 is a tie for minimum and max
+        assert np.asarray(tl.grad(f)(x)).dtype == np.float32
+        assert np.asarray(tl.jvp(f)(x, np.float32(1.0))).dtype == np.float32
 
 
 def test_float32_scalar_keeps_float32():
@@ -229,18 +264,14 @@ ZERO_TRIPS = {
 }
 
 
-SCALAR_AS_ARRAY = ("the gradient of a Python float comes back as a 0-d ndarray when it "
-                   "flows through the adjoint of np.sum (np.full(np.shape(x), b)); shaped() "
-                   "does not turn it back into a float")
-FLOAT_LOSES = ["for range(n)", "while", "nested", "list"]
-
-
+# Was a bug: the gradient of a Python float came back as a 0-d ndarray when it flowed
+# through the adjoint of np.sum (np.full(np.shape(x), b)), and shaped() did not turn it
+# back into a float.
 def zero_trip_cases():
     for label, body in ZERO_TRIPS.items():
         for x_id, x in [("array", np.array([0.3, -0.6])), ("float", 0.7),
                         ("0-d array", np.array(0.4)), ("matrix", np.ones((2, 2)))]:
-            marks = bug(SCALAR_AS_ARRAY) if x_id == "float" and label in FLOAT_LOSES else ()
-            yield pytest.param(body, x, id=f"{x_id}-{label}", marks=marks)
+            yield pytest.param(body, x, id=f"{x_id}-{label}")
 
 
 @pytest.mark.parametrize("body,x", list(zero_trip_cases()))
@@ -262,13 +293,38 @@ def test_zero_iteration_loop_gradient_has_the_inputs_type(body, x):
 
 @pytest.mark.parametrize("body", [
     "return x * 2.0", "return np.sin(x) * x", "for i in range(n):\n    x = x * 1.5\nreturn x",
-    pytest.param("return np.sum(x)", marks=bug(SCALAR_AS_ARRAY)),
-    "return np.mean(x * x)",
-], ids=["mul", "sin", "loop", "sum", "mean"])
+    "return np.sum(x)", "return np.mean(x * x)", "return np.mean(x, keepdims=True)",
+    "return np.sum(x, keepdims=True)",
+    "for i in range(n):\n    x = np.where(x > 0.0, x * x, 0.5 * x)\nreturn x",
+    "s = 0.0\nfor i in range(n):\n    s = s + np.sum(x * i)\nreturn s",
+], ids=["mul", "sin", "loop", "sum", "mean", "mean keepdims", "sum keepdims",
+        "where in a loop", "sum in a loop"])
 def test_gradient_of_a_float_is_a_float(body):
     f = build(body, params="x, n")
     assert isinstance(tl.grad(f)(0.7, 2), float)
     assert isinstance(tl.vjp(f)(0.7, 2, 1.0), float)
+    assert isinstance(tl.value_and_grad(f)(0.7, 2)[1], float)
+
+
+@pytest.mark.parametrize("body", [
+    "return np.where(x > 0.0, x, 0.0)", "return np.nan_to_num(x) * 2.0",
+    "y = np.asarray(x)\nreturn np.sum(y * y)", "return np.sum(np.reshape(x, (1,)))",
+    "return np.sum(np.inner(np.ones(3), x))",
+], ids=["where", "nan_to_num", "asarray", "reshape", "inner"])
+def test_gradient_of_a_float_through_a_0d_adjoint_is_a_float(body):
+    f = build(body)
+    assert isinstance(tl.grad(f)(0.7), float)
+
+
+def test_gradient_of_a_scalar_that_stays_0d_in_control_flow_is_a_scalar():
+    # np.reshape's adjoint gives a 0-d array; after a loop the gradient passes shaped()
+    f = build("s = 0.0\nfor i in range(n):\n    s = s + x * 1.0\n"
+              "return s + np.sum(np.reshape(x, (1,)))", params="x, n")
+    for n in (0, 2):
+        assert isinstance(tl.grad(f)(0.7, n), float)
+        g = tl.grad(f)(np.float32(0.7), n)
+        assert isinstance(g, np.float32), repr(g)
+        assert np.shape(tl.grad(f)(np.array(0.7), n)) == ()
 
 
 def test_unused_input_gradient_is_zeros_of_its_type():

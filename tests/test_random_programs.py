@@ -801,11 +801,6 @@ KNOWN_BUGS = {
     # test_second_order_of_stack_of_a_constant_branch
     "stack adjoint split, second order": lambda e: isinstance(e, ValueError) and
     "cannot reshape array of size 1 into shape" in str(e),
-    # test_hessian_of_prod_at_a_zero (silently wrong: recognised by an input that is 0 or
-    # so small that products with it underflow)
-    "second derivative of np.prod at a zero": lambda e: isinstance(e, AssertionError) and
-    "order 1" in str(e) and "np.prod(" in source_of(e) and any(
-        np.any(np.abs(a) < 1e-100) for a in getattr(e, "program_args", ())[:2]),
     # test_second_order_of_list_popped_in_untaken_branch
     "list popped in an untaken branch, second order": lambda e: isinstance(e, IndexError) and
     "list assignment index out of range" in str(e),

@@ -471,14 +471,42 @@ def prod_hessian(x):
                      for i in range(n)])
 
 
-@bug("np.prod's gradient is exact at a zero element, but its derivative is not: the "
-     "Hessian at [1.5, 0.3, 0.0] is [[0,0,0],[0,0,0],[0.3,1.5,0]] (not even symmetric) "
-     "instead of [[0,0,0.3],[0,0,1.5],[0.3,1.5,0]]; silently wrong second derivatives")
-@pytest.mark.parametrize("x", [[1.5, 0.3, 0.0], [0.0, 0.3, 0.7], [1.5, 0.0, 0.0]],
-                         ids=["last", "first", "two"])
+# Was a bug: np.prod's gradient was exact at a zero element, but its derivative was not
+# (np.where on the zeros): the Hessian at [1.5, 0.3, 0.0] was [[0,0,0],[0,0,0],[0.3,1.5,0]]
+# (not even symmetric) instead of [[0,0,0.3],[0,0,1.5],[0.3,1.5,0]]. The adjoint now
+# multiplies running products from the left and the right, exact and differentiable.
+@pytest.mark.parametrize("x", [[1.5, 0.3, 0.0], [0.0, 0.3, 0.7], [1.5, 0.0, 0.0], [0.0, 0.0, 0.0],
+                               [0.4, 0.0, -1.2, 0.0, 0.9]],
+                         ids=["last", "first", "two", "all", "two apart"])
 def test_hessian_of_prod_at_a_zero(x):
     x = np.array(x)
     np.testing.assert_allclose(tl.hessian(product)(x), prod_hessian(x), atol=1e-12)
+    tl.check_grads(product, (x,), order=2)
+
+
+def product_along(x, axis, keepdims):
+    return np.sum(np.prod(x, axis=axis, keepdims=keepdims) * np.arange(1.0, 3.0).reshape(
+        (2, 1) if keepdims and axis in (1, -1) else ((1, 2) if keepdims else -1)))
+
+
+def nan_product_along(x, axis):
+    return np.sum(np.nanprod(x, axis=axis))
+
+
+ZEROS = np.array([[1.5, 0.0, -0.7], [0.0, 0.3, 0.0]])   # one zero in row 0, two in row 1
+
+
+@pytest.mark.parametrize("axis,keepdims", [(1, False), (-1, True), (0, False), (0, True)],
+                         ids=["rows", "rows-keepdims", "columns", "columns-keepdims"])
+def test_second_order_of_prod_along_an_axis_at_zeros(axis, keepdims):
+    x = ZEROS[:, :2] if axis == 0 else ZEROS   # two products, weighted 1 and 2
+    tl.check_grads(product_along, (x, axis, keepdims), order=2, wrt=0)
+
+
+def test_second_order_of_nanprod_at_zeros():
+    x = np.array([[1.5, np.nan, 0.0, -0.7], [0.0, 0.3, 0.0, np.nan], [0.0, 0.3, 0.8, np.nan]])
+    for axis in (None, 1):
+        tl.check_grads(nan_product_along, (x, axis), order=2, wrt=0)
 
 
 def test_prod_gradient_and_hessian_away_from_zero_are_right():
@@ -581,6 +609,26 @@ def test_second_order_of_list_popped_in_untaken_branch():
 def test_list_popped_in_taken_branch_is_right():
     tl.check_grads(pop_in_untaken_branch, (-1.3, True), order=2)
     tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="fwd")
+
+
+# -- an array of a list built by append, at second order ------------------------------------
+def weighted_array_of_appended(x, s):
+    values = [0.5, 0.5]
+    values.append(s)
+    return np.sum(np.array(values) * np.array([1.0, 2.0, 3.0])) * s + np.sum(x)
+
+
+@bug("reverse over reverse of np.array(values) where values was built with append: the "
+     "adjoint of the list is a stack that holds only the popped (last) entries, and "
+     "runtime.like turns it into an array of that length, which then broadcasts against "
+     "the array's other adjoints (silently wrong second derivative)")
+def test_second_order_of_array_of_an_appended_list():
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=2, modes="rev")
+
+
+def test_array_of_an_appended_list_to_first_order_and_forward_is_right():
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=1)
+    tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=2, modes="fwd")
 
 
 # ======================================================================================

@@ -1,10 +1,13 @@
 """Products of vectors and matrices, and np.linalg.
 
-``dot`` is differentiated for 1-D and 2-D operands, ``matmul`` and ``@`` also for
-stacks of matrices. For ``Z = A B``, ``dA = dZ Bᵀ`` and ``dB = Aᵀ dZ``, a vector being
-a one-row matrix on the left and a one-column matrix on the right:
-``product_grad_left/right`` pick the direct formula for each combination of 1-D and
-2-D operands, and reshape stacks of matrices.
+``matmul`` and ``@`` are differentiated for vectors, matrices and stacks of matrices.
+For ``Z = A B``, ``dA = dZ Bᵀ`` and ``dB = Aᵀ dZ``, a vector being a one-row matrix on
+the left and a one-column matrix on the right: ``product_grad_left/right`` pick the
+direct formula for each combination of 1-D and 2-D operands, and reshape stacks of
+matrices. ``dot`` is the same product for 1-D and 2-D operands, a multiplication when an
+operand is a scalar, and a sum over the last axis of ``a`` and the second-to-last of
+``b`` for N-D operands: ``dot_grad_left/right`` handle those and use
+``product_grad_left/right`` for the rest.
 The np.linalg functions work on one matrix at a time.
 """
 import operator
@@ -36,18 +39,54 @@ def _dot_cases(rng):
             ((real(rng, (2, 3)), real(rng, (3, 4))), {})]
 
 
-@adjoint(np.dot, cases=_dot_cases)
+def _dot_only_cases(rng):
+    # a scalar operand (a float, a 0-d array) multiplies; N-D operands that matmul
+    # would broadcast as stacks are summed over a's last and b's second-to-last axis
+    return [((real(rng, (3,)), real(rng, ())), {}), ((real(rng, ()), real(rng, (2, 3))), {}),
+            ((real(rng, ()), real(rng, ())), {}), ((np.array(real(rng, ())), real(rng, (3,))), {}),
+            ((real(rng, (3, 4)), real(rng, (2, 4, 3))), {}),
+            ((real(rng, (2, 2, 3)), real(rng, (2, 3, 2))), {}),
+            ((real(rng, (2, 3, 4)), real(rng, (4,))), {}), ((real(rng, (3,)), real(rng, (2, 3, 2))), {})]
+
+
+@adjoint(np.dot, cases=lambda rng: _dot_cases(rng) + _dot_only_cases(rng))
 def dot(z, a, b):
     if a is b:   # np.dot(x, x): one sum (for a vector, 2 g x)
-        d[a] = product_grad_left(d[z], a, a) + product_grad_right(d[z], a, a)
+        d[a] = dot_grad_left(d[z], a, a) + dot_grad_right(d[z], a, a)
     else:
-        d[a] = product_grad_left(d[z], a, b)
-        d[b] = product_grad_right(d[z], a, b)
+        d[a] = dot_grad_left(d[z], a, b)
+        d[b] = dot_grad_right(d[z], a, b)
 
 
 @tangent(np.dot)
 def dot_tangent(z, a, b):
     d[z] = np.dot(d[a], b) + np.dot(a, d[b])
+
+
+def dot_grad_left(g, a, b):
+    """The adjoint of ``a`` in ``z = np.dot(a, b)`` for the adjoint ``g`` of z."""
+    an, bn = np.ndim(a), np.ndim(b)
+    if an == 0:   # z = a * b
+        return np.sum(g * b)
+    if bn == 0:
+        return g * b
+    if an == 1 or bn <= 2:   # the same product as a @ b
+        return product_grad_left(g, a, b)
+    # z[i..., j..., m] = sum_k a[i..., k] b[j..., k, m]: contract g's j..., m with b's
+    return np.tensordot(g, b, (list(range(an - 1, np.ndim(g))), list(range(bn - 2)) + [bn - 1]))
+
+
+def dot_grad_right(g, a, b):
+    """The adjoint of ``b`` in ``z = np.dot(a, b)`` for the adjoint ``g`` of z."""
+    an, bn = np.ndim(a), np.ndim(b)
+    if bn == 0:   # z = a * b
+        return np.sum(g * a)
+    if an == 0:
+        return g * a
+    if an == 1 or bn <= 2:
+        return product_grad_right(g, a, b)
+    # contract a's i... with g's i..., giving (k, j..., m); k goes before m
+    return np.moveaxis(np.tensordot(a, g, (list(range(an - 1)), list(range(an - 1)))), 0, bn - 2)
 
 
 def matmul_shape(a, b):
@@ -142,6 +181,37 @@ def product_grad_right_tangent(r, g, a, b):
 
 
 
+def _dot_grad_cases(rng):
+    out = []
+    for (a, b), _ in _dot_cases(rng) + _dot_only_cases(rng):
+        out.append(((real(rng, np.shape(np.dot(a, b))), a, b), {}))
+    return out
+
+
+# Like product_grad_left/right: linear in g and in the other operand, and the
+# transpose of g -> dot_grad_left(g, a, b) is a -> np.dot(a, b).
+@adjoint(dot_grad_left, cases=_dot_grad_cases, static_args=(1,))
+def dot_grad_left_(r, g, a, b):
+    d[g] = np.dot(d[r], b)
+    d[b] = dot_grad_right(g, d[r], b)
+
+
+@tangent(dot_grad_left)
+def dot_grad_left_tangent(r, g, a, b):
+    d[r] = dot_grad_left(d[g], a, b) + dot_grad_left(g, a, d[b])
+
+
+@adjoint(dot_grad_right, cases=_dot_grad_cases, static_args=(2,))
+def dot_grad_right_(r, g, a, b):
+    d[g] = np.dot(a, d[r])
+    d[a] = dot_grad_left(g, a, d[r])
+
+
+@tangent(dot_grad_right)
+def dot_grad_right_tangent(r, g, a, b):
+    d[r] = dot_grad_right(d[g], a, b) + dot_grad_right(g, d[a], b)
+
+
 def _vector_cases(rng):
     return [((real(rng, (3,)),), {}), ((real(rng, (2, 3)),), {})]
 
@@ -183,6 +253,11 @@ def outer_tangent(y, a, b):
 def inner_axes(a, b, operand):
     """The axes np.tensordot contracts in the adjoint of ``np.inner(a, b)`` for the
     given operand (0 for a, 1 for b)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:   # a product with a scalar
+        if np.ndim((a, b)[operand]) == 0:      # the scalar's adjoint sums over everything
+            n = np.ndim((b, a)[operand])
+            return (tuple(range(n)), tuple(range(n)))
+        return ((), ())
     na, nb = np.ndim(a) - 1, np.ndim(b) - 1
     if operand == 0:
         return (tuple(range(na, na + nb)), tuple(range(nb)))
@@ -192,7 +267,8 @@ def inner_axes(a, b, operand):
 nondifferentiable(inner_axes)
 
 
-@adjoint(np.inner, cases=_pair_cases(((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3))))
+@adjoint(np.inner, cases=_pair_cases(((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3)), ((3,), ()),
+                                      ((), (2, 3)), ((), ())))
 def inner(y, a, b):
     d[a] = np.tensordot(d[y], b, inner_axes(a, b, 0))
     d[b] = np.tensordot(d[y], a, inner_axes(a, b, 1))

@@ -2,8 +2,12 @@
 
 The adjoint spreads ``d[y]`` back over the reduced axes: ``np.expand_dims`` restores
 them (unless ``keepdims`` kept them) and ``np.full`` repeats the values into a new,
-writable array (a broadcast view would be read-only in the user's hands).
+writable array (a broadcast view would be read-only in the user's hands). Where the
+input can be a scalar, ``d[y] + np.zeros(...)`` does the same and gives a scalar (not
+a 0-d array) for a scalar input.
 """
+import math
+
 import numpy as np
 
 from ..runtime import expand_reduced, unbroadcast
@@ -23,7 +27,8 @@ def _reduction_cases(rng):
 @adjoint(np.sum, cases=_reduction_cases)
 def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None or keepdims:
-        d[x] = np.full(np.shape(x), d[y], dtype=np.result_type(x, d[y]))
+        # d[y] everywhere; a scalar, not a 0-d array, for a scalar x
+        d[x] = d[y] + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis), dtype=np.result_type(x, d[y]))
 
@@ -39,10 +44,10 @@ def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
-        d[x] = np.full(np.shape(x), d[y] / np.size(x), dtype=np.result_type(x, d[y]))
+        d[x] = d[y] / np.size(x) + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
     elif keepdims:
-        d[x] = np.full(np.shape(x), d[y] * (np.size(y) / np.size(x)),
-                       dtype=np.result_type(x, d[y]))
+        d[x] = (d[y] * (np.size(y) / np.size(x))
+                + np.zeros(np.shape(x), dtype=np.result_type(x, d[y])))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)),
                        dtype=np.result_type(x, d[y]))
@@ -64,12 +69,13 @@ def _axis_cases(rng):
 
 def tie_weights(a, y, axis=None, keepdims=False):
     """1/k at the k elements of ``a`` equal to their reduction ``y`` (the maximum, say),
-    0 elsewhere: a maximum's derivative is split evenly between tied elements, as in JAX."""
+    0 elsewhere: a maximum's derivative is split evenly between tied elements, as in JAX.
+    The weights have a's floating dtype (float32 for float32)."""
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
     hit = a == y
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return hit / np.sum(hit, axis=axis, keepdims=True)
+        return np.divide(hit, np.sum(hit, axis=axis, keepdims=True), dtype=np.result_type(a, 1.0))
 
 
 nondifferentiable(tie_weights)
@@ -127,18 +133,100 @@ def ptp_tangent(y, a, axis=None, out=None, keepdims=False):
 
 def _prod_cases(rng):
     x = real(rng, (2, 3))
+    zeros = np.array([[1.5, 0.0, -0.7, 0.4], [0.0, 1.2, 0.0, -0.9], [0.6, -1.1, 0.8, 0.0]])
     return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "keepdims": True}),
-            ((real(rng, ()),), {})]
+            ((real(rng, ()),), {}), ((real(rng, (2, 3, 2)),), {"axis": (0, 2)}),
+            ((zeros,), {}), ((zeros,), {"axis": 1}), ((zeros,), {"axis": 0, "keepdims": True}),
+            ((zeros,), {"axis": -1, "keepdims": True}), ((zeros[1],), {}), ((zeros[:, :2],), {})]
 
 
+def reduced_axes(a, axis):
+    """The axes np.prod(a, axis) reduces (all for None), as non-negative ints."""
+    ndim = np.ndim(a)
+    return tuple(range(ndim)) if axis is None else tuple(int(i) % ndim for i in np.atleast_1d(axis))
+
+
+def reduced_rows(a, axis):
+    """``a`` as a matrix with one row per product np.prod(a, axis) takes: the reduced
+    axes moved to the end and merged into the columns."""
+    if axis is None:
+        return np.reshape(a, (1, np.size(a)))
+    axes = reduced_axes(a, axis)
+    kept = [n for i, n in enumerate(np.shape(a)) if i not in axes]
+    moved = np.moveaxis(a, axes, tuple(range(len(kept), np.ndim(a))))
+    return np.reshape(moved, (math.prod(kept), math.prod(np.shape(a)[i] for i in axes)))
+
+
+def from_rows(r, a, axis):
+    """The inverse of ``reduced_rows(a, axis)``: the rows ``r`` in a's layout and shape."""
+    if axis is None:
+        return np.reshape(r, np.shape(a))
+    axes = reduced_axes(a, axis)
+    kept = [i for i in range(np.ndim(a)) if i not in axes]
+    moved = np.reshape(r, tuple(np.shape(a)[i] for i in kept + list(axes)))
+    return np.moveaxis(moved, tuple(range(len(kept), np.ndim(a))), axes)
+
+
+nondifferentiable(reduced_axes)
+
+
+def _rows_cases(rng):
+    return [((real(rng, (2, 3)), None), {}), ((real(rng, (2, 3)), 0), {}),
+            ((real(rng, (2, 3, 4)), (0, 2)), {}), ((real(rng, ()), None), {})]
+
+
+@adjoint(reduced_rows, cases=_rows_cases, static_args=(1,))
+def reduced_rows_(r, a, axis):
+    d[a] = from_rows(d[r], a, axis)
+
+
+@tangent(reduced_rows)
+def reduced_rows_tangent(r, a, axis):
+    d[r] = reduced_rows(d[a], axis)
+
+
+def _from_rows_cases(rng):
+    out = []
+    for (a, axis), _ in _rows_cases(rng):
+        out.append(((real(rng, np.shape(reduced_rows(a, axis))), a, axis), {}))
+    return out
+
+
+@adjoint(from_rows, cases=_from_rows_cases, static_args=(1, 2))
+def from_rows_(y, r, a, axis):
+    d[r] = reduced_rows(d[y], axis)
+
+
+@tangent(from_rows)
+def from_rows_tangent(y, r, a, axis):
+    d[y] = from_rows(d[r], a, axis)
+
+
+def shift_in_ones(v):
+    """The matrix ``v`` shifted one column to the right, ones entering on the left:
+    np.cumprod(shift_in_ones(v), axis=1) holds the products of the elements before each."""
+    return np.concatenate([np.ones_like(v[:, :1]), v[:, :-1]], axis=1)
+
+
+@adjoint(shift_in_ones, cases=lambda rng: [((real(rng, (2, 3)),), {}), ((real(rng, (1, 1)),), {})])
+def shift_in_ones_(y, v):
+    d[v] = np.concatenate([d[y][:, 1:], np.zeros_like(d[y][:, :1])], axis=1)
+
+
+@tangent(shift_in_ones)
+def shift_in_ones_tangent(y, v):
+    d[y] = np.concatenate([np.zeros_like(d[v][:, :1]), d[v][:, :-1]], axis=1)
+
+
+# Each element's derivative is the product of the others: of the elements before it
+# times of those after it (running products, one row per product taken). Unlike
+# np.prod(a) / a this is exact where elements are 0, and so is its own derivative.
 @adjoint(np.prod, cases=_prod_cases)
 def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    # each element's derivative is the product of the others, exact when one element is 0
-    zero = a == 0.0
-    ones = np.where(zero, 1.0, a)
-    p = np.prod(ones, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    others = from_rows(before * after, a, axis)
     if axis is None or keepdims:
         d[a] = d[y] * others
     else:
@@ -147,23 +235,24 @@ def prod(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.prod)
 def prod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    zero = a == 0.0
-    ones = np.where(zero, 1.0, a)
-    p = np.prod(ones, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / ones, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
-    d[y] = np.sum(d[a] * others, axis=axis, keepdims=keepdims)
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    d[y] = np.sum(d[a] * from_rows(before * after, a, axis), axis=axis, keepdims=keepdims)
 
 
-@adjoint(np.nanprod, cases=lambda rng: _nan_cases(rng))
+def _nanprod_cases(rng):
+    x = np.array([[1.5, np.nan, -0.7, 0.0], [0.0, 1.2, np.nan, 0.0], [0.6, -1.1, 0.8, 0.4]])
+    return _nan_cases(rng) + [((x,), {}), ((x,), {"axis": 1})]
+
+
+@adjoint(np.nanprod, cases=_nanprod_cases)
 def nanprod(y, a, axis=None, dtype=None, out=None, keepdims=False):
     # np.prod with NaNs counted as ones
-    ones = np.where(np.isnan(a), 1.0, a)
-    zero = ones == 0.0
-    safe = np.where(zero, 1.0, ones)
-    p = np.prod(safe, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
+    rows = reduced_rows(np.where(np.isnan(a), 1.0, a), axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    others = from_rows(before * after, a, axis)
     if axis is None or keepdims:
         d[a] = np.where(np.isnan(a), 0.0, d[y] * others)
     else:
@@ -172,13 +261,11 @@ def nanprod(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.nanprod)
 def nanprod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    ones = np.where(np.isnan(a), 1.0, a)
-    zero = ones == 0.0
-    safe = np.where(zero, 1.0, ones)
-    p = np.prod(safe, axis=axis, keepdims=True)
-    zeros = np.sum(zero, axis=axis, keepdims=True)
-    others = np.where(zeros == 0, p / safe, np.where(np.logical_and(zero, zeros == 1), p, 0.0))
-    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * others, axis=axis, keepdims=keepdims)
+    rows = reduced_rows(np.where(np.isnan(a), 1.0, a), axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    after = np.cumprod(shift_in_ones(rows[:, ::-1]), axis=1)[:, ::-1]
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * from_rows(before * after, a, axis),
+                  axis=axis, keepdims=keepdims)
 
 
 def _var_cases(rng):
@@ -500,7 +587,7 @@ def quantile_weights(a, q, axis=None):
     quantile: of tied elements, the one at that sorted position gets the weight."""
     if np.ndim(q) != 0:
         raise NotImplementedError("tangentlike differentiates quantiles for a scalar q only")
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=np.result_type(a, 1.0))
     axes = tuple(range(a.ndim)) if axis is None else tuple(
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))
@@ -509,7 +596,7 @@ def quantile_weights(a, q, axis=None):
     position = q * (flat.shape[-1] - 1)
     low, high = int(np.floor(position)), int(np.ceil(position))
     order = np.argsort(flat, axis=-1, kind="stable")
-    w = np.zeros(flat.shape)
+    w = np.zeros(flat.shape, dtype=a.dtype)
     np.put_along_axis(w, order[..., low:low + 1], 1.0 - (position - low), axis=-1)
     np.put_along_axis(w, order[..., high:high + 1],
                       np.take_along_axis(w, order[..., high:high + 1], -1) + (position - low),

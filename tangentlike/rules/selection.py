@@ -1,7 +1,9 @@
 """Functions that pick, per element, one of their inputs.
 
 At ties ``maximum`` and ``minimum`` split the derivative evenly between both inputs,
-as JAX does; ``where`` sends it to the side its condition chose.
+as JAX does; ``where`` sends it to the side its condition chose. The shares are
+computed in the floating dtype of the inputs (``np.result_type(x, y, 1.0)``, which is the
+result's), so float32 inputs get float32 derivatives.
 """
 import numpy as np
 
@@ -11,29 +13,67 @@ from .domains import BROADCAST_SHAPES, pairs_without_ties, real
 from .registry import adjoint, nondifferentiable, tangent
 
 
-@adjoint(np.maximum, np.fmax, cases=pairs_without_ties)
+@adjoint(np.maximum, cases=pairs_without_ties)
 def maximum(z, x, y):
-    w = np.where(x == y, 0.5, x > y)
+    # x's share: 1 where x > y, 1/2 at ties
+    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
-@tangent(np.maximum, np.fmax)
+@tangent(np.maximum)
 def maximum_tangent(z, x, y):
-    w = np.where(x == y, 0.5, x > y)
+    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
-@adjoint(np.minimum, np.fmin, cases=pairs_without_ties)
+@adjoint(np.minimum, cases=pairs_without_ties)
 def minimum(z, x, y):
-    w = np.where(x == y, 0.5, x < y)
+    # x's share: 1 where x < y, 1/2 at ties
+    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
-@tangent(np.minimum, np.fmin)
+@tangent(np.minimum)
 def minimum_tangent(z, x, y):
-    w = np.where(x == y, 0.5, x < y)
+    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
+    d[z] = d[x] * w + d[y] * (1.0 - w)
+
+
+# fmax and fmin ignore a NaN: fmax(x, nan) is x, so x takes the whole derivative there
+def _nan_pairs(rng):
+    x = np.array([[0.3, np.nan, -1.2], [np.nan, 1.1, 0.4]])
+    return pairs_without_ties(rng) + [((x, np.array([-0.5, 0.7, np.nan])), {})]
+
+
+@adjoint(np.fmax, cases=_nan_pairs)
+def fmax(z, x, y):
+    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x > y, np.isnan(y))),
+                   dtype=np.result_type(x, y, 1.0))
+    d[x] = unbroadcast(d[z] * w, x)
+    d[y] = unbroadcast(d[z] * (1.0 - w), y)
+
+
+@tangent(np.fmax)
+def fmax_tangent(z, x, y):
+    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x > y, np.isnan(y))),
+                   dtype=np.result_type(x, y, 1.0))
+    d[z] = d[x] * w + d[y] * (1.0 - w)
+
+
+@adjoint(np.fmin, cases=_nan_pairs)
+def fmin(z, x, y):
+    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x < y, np.isnan(y))),
+                   dtype=np.result_type(x, y, 1.0))
+    d[x] = unbroadcast(d[z] * w, x)
+    d[y] = unbroadcast(d[z] * (1.0 - w), y)
+
+
+@tangent(np.fmin)
+def fmin_tangent(z, x, y):
+    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x < y, np.isnan(y))),
+                   dtype=np.result_type(x, y, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
@@ -57,13 +97,15 @@ def where_tangent(z, condition, x, y):
 
 
 def larger(x, y):
-    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties."""
-    return np.where(x == y, 0.5, x > y)
+    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties (in
+    the floating dtype of x and y)."""
+    return np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
 
 
 def smaller(x, y):
-    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties."""
-    return np.where(x == y, 0.5, x < y)
+    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties (in
+    the floating dtype of x and y)."""
+    return np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
 
 
 nondifferentiable(larger, smaller)

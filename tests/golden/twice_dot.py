@@ -9,5 +9,5 @@ def dtwice_dotdx(x, by=1.0):
     require_scalar(y)
     # adjoint of golden_functions.py:16: y = 2 * np.dot(x, x)
     bt1 = by * 2
-    bx = product_grad_left(bt1, x, x) + product_grad_right(bt1, x, x)
+    bx = dot_grad_left(bt1, x, x) + dot_grad_right(bt1, x, x)
     return bx
