@@ -809,9 +809,6 @@ KNOWN_BUGS = {
     # test_second_order_of_list_popped_in_untaken_branch
     "list popped in an untaken branch, second order": lambda e: isinstance(e, IndexError) and
     "list assignment index out of range" in str(e),
-    # test_second_order_with_scalar_zero_adjoint_from_untaken_branch
-    "a scalar 0.0 adjoint is broadcast": lambda e: isinstance(e, ValueError) and
-    "cannot broadcast a non-scalar to a scalar array" in str(e),
 }
 
 

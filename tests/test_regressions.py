@@ -360,15 +360,38 @@ def slice_of_shifted_in_untaken_branch(x, s, c):
     return np.sum(v)
 
 
-@bug("second order: the first derivative sets `bz = 0.0` in the untaken branch, and the "
-     "adjoint of `unbroadcast(bz, s)` then fails with ValueError 'cannot broadcast a "
-     "non-scalar to a scalar array'")
+# Was a bug: second order: the first derivative sets `bz = 0.0` in the untaken branch,
+# and `unbroadcast(bz, s)` widens that scalar zero; the adjoint of unbroadcast only knew
+# the summing direction (ValueError 'cannot broadcast a non-scalar to a scalar array').
+# Fixed by the rule's helper broadcast_back (rules/shapes.py), which sums back where
+# unbroadcast widened.
 def test_second_order_with_scalar_zero_adjoint_from_untaken_branch():
     tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, -0.8, False), order=2)
 
 
 def test_second_order_with_the_branch_taken_is_right():
     tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, -0.8, True), order=2)
+
+
+def scaled_row_in_loop(x, s, n):
+    z = np.outer(x, x) * s
+    v = x
+    for i in range(n):
+        if i % 2 == 0:
+            v = v * z[0]
+    return np.sum(np.sin(v * s))
+
+
+@pytest.mark.parametrize("s", [-0.8, X3 * 1.1], ids=["scalar", "array"])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_second_order_with_scalar_zero_adjoint_widened_by_unbroadcast(s, n):
+    tl.check_grads(scaled_row_in_loop, (X3, s, n), order=2)
+    tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, s, n > 0), order=2)
+
+
+def test_third_order_with_scalar_zero_adjoint_from_untaken_branch():
+    tl.check_grads(slice_of_shifted_in_untaken_branch, (X3, -0.8, False), order=3,
+                   modes="rev")
 
 
 # -- found after 7a1b219 ---------------------------------------------------------------------

@@ -72,14 +72,40 @@ def broadcast_to_tangent(y, array, shape):
     d[y] = np.broadcast_to(d[array], shape)
 
 
+def broadcast_back(h, g):
+    """The adjoint of ``unbroadcast(g, x)`` with respect to g: ``h``, shaped like x,
+    brought back to g's shape. Where unbroadcast summed g over broadcast axes, h is
+    broadcast back; where it widened g (an adjoint that is still the scalar zero, in
+    a branch not taken), h is summed."""
+    if np.ndim(h) > np.ndim(g):
+        return unbroadcast(h, g)
+    return np.broadcast_to(h, np.shape(g))
+
+
 def _unbroadcast_cases(rng):
     return [((real(rng, (2, 3)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, ())), {}),
-            ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
+            ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {}),
+            ((real(rng, ()), real(rng, (3,))), {})]
 
 
 @adjoint(unbroadcast, cases=_unbroadcast_cases, static_args=(1,))
 def unbroadcast_(y, g, x):
-    d[g] = np.broadcast_to(d[y], np.shape(g))
+    d[g] = broadcast_back(d[y], g)
+
+
+def _broadcast_back_cases(rng):
+    return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, (2, 1)), real(rng, (2, 3))), {}),
+            ((real(rng, (3,)), real(rng, ())), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
+
+
+@adjoint(broadcast_back, cases=_broadcast_back_cases, static_args=(1,))
+def broadcast_back_(y, h, g):
+    d[h] = unbroadcast(d[y], h)
+
+
+@tangent(broadcast_back)
+def broadcast_back_tangent(y, h, g):
+    d[y] = broadcast_back(d[h], g)
 
 
 @tangent(unbroadcast)
