@@ -798,9 +798,6 @@ KNOWN_BUGS = {
     # test_second_order_of_appending_a_stack_of_the_list_itself
     "float + list in a list adjoint": lambda e: isinstance(e, TypeError) and
     "unsupported operand type(s) for +: 'float' and 'list'" in str(e),
-    # test_second_order_of_stack_of_a_constant_branch
-    "stack adjoint split, second order": lambda e: isinstance(e, ValueError) and
-    "cannot reshape array of size 1 into shape" in str(e),
     # test_hessian_of_prod_at_a_zero (silently wrong: recognised by an input that is 0 or
     # so small that products with it underflow)
     "second derivative of np.prod at a zero": lambda e: isinstance(e, AssertionError) and

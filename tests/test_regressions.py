@@ -465,11 +465,31 @@ def stack_of_constant_branch(x, c):
     return np.stack([y])
 
 
-@bug("reverse over reverse of np.stack([y]) where y is a constant array on the taken path "
-     "(its adjoint is a scalar zero): ValueError 'cannot reshape array of size 1 into shape "
-     "(3)' in the split of the stack's adjoint (rules/shapes.py)")
+# Was a bug: reverse over reverse of np.stack([y]) where y is a constant array on the
+# taken path (its adjoint is a scalar zero): ValueError 'cannot reshape array of size 1
+# into shape (3)' in join_like, the adjoint of the split of the stack's adjoint. join_like
+# now takes the arrays, and a part that is a scalar zero stands for zeros of its array.
 def test_second_order_of_stack_of_a_constant_branch():
     tl.check_grads(stack_of_constant_branch, (X3, False), order=2, modes="rev")
+
+
+def concatenate_of_constant_branch(x, c):
+    y = x * 2.0 if c else np.array([0.5, -1.0, 2.0])
+    z = np.hstack([y, x])
+    return np.sum(np.sin(np.concatenate([x, z, x * x])))
+
+
+def stack_of_scalar_constant_branch(x, c):
+    y = x[1] if c else 0.5
+    return np.sum(np.stack([y, 2.0 * x[0]]) ** 2)
+
+
+@pytest.mark.parametrize("c", [False, True])
+@pytest.mark.parametrize("f", [concatenate_of_constant_branch, stack_of_scalar_constant_branch,
+                               stack_of_constant_branch])
+def test_second_and_third_order_of_joining_a_constant_branch(f, c):
+    tl.check_grads(f, (X3, c), order=2)
+    tl.check_grads(f, (X3, c), order=3, modes="rev")
 
 
 def test_stack_of_a_constant_branch_other_orders_are_right():

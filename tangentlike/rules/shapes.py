@@ -503,9 +503,15 @@ def split_like(g, arrays, axis):
     return type(arrays)(np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays))
 
 
-def join_like(parts, g, axis):
-    """The adjoint of ``split_like(g, arrays, axis)``: the parts joined into g's shape."""
+def join_like(parts, g, arrays, axis):
+    """The adjoint of ``split_like(g, arrays, axis)``: the parts, shaped like ``arrays``,
+    joined into g's shape. A part that is still the scalar zero (an adjoint from a branch
+    not taken), or missing (a stack of adjoints covers the last elements of its list),
+    stands for zeros shaped like its array."""
     shape = np.shape(g)
+    parts = list(parts) if isinstance(parts, (list, tuple)) else []
+    parts = [0.0] * (len(arrays) - len(parts)) + parts
+    parts = [np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)]
     if axis is None:
         return np.reshape(np.concatenate([np.ravel(p) for p in parts]), shape)
     axis = axis % len(shape)
@@ -521,7 +527,7 @@ def _split_like_cases(rng):
 
 @adjoint(split_like, cases=_split_like_cases, static_args=(1, 2))
 def split_like_(pieces, g, arrays, axis):
-    d[g] = join_like(d[pieces], g, axis)
+    d[g] = join_like(d[pieces], g, arrays, axis)
 
 
 @tangent(split_like)
@@ -530,19 +536,22 @@ def split_like_tangent(pieces, g, arrays, axis):
 
 
 def _join_like_cases(rng):
-    return [(([real(rng, (2, 2)), real(rng, (2, 3))], real(rng, (2, 5)), 1), {}),
-            (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)), 0), {}),
-            (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)), None), {})]
+    return [(([real(rng, (2, 2)), real(rng, (2, 3))], real(rng, (2, 5)),
+              [real(rng, (2, 2)), real(rng, (2, 3))], 1), {}),
+            (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)),
+              [real(rng, (3,)), real(rng, (3,))], 0), {}),
+            (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)),
+              [real(rng, (2,)), real(rng, (3,))], None), {})]
 
 
-@adjoint(join_like, cases=_join_like_cases, static_args=(1, 2))
-def join_like_(y, parts, g, axis):
-    d[parts] = split_like(d[y], parts, axis)
+@adjoint(join_like, cases=_join_like_cases, static_args=(1, 2, 3))
+def join_like_(y, parts, g, arrays, axis):
+    d[parts] = split_like(d[y], arrays, axis)
 
 
 @tangent(join_like)
-def join_like_tangent(y, parts, g, axis):
-    d[y] = join_like(d[parts], g, axis)
+def join_like_tangent(y, parts, g, arrays, axis):
+    d[y] = join_like(d[parts], g, arrays, axis)
 
 
 def hstack_axis(tup):
