@@ -42,8 +42,8 @@ import gast
 import numpy as np
 
 from . import rules
-from .analyze import (Activity, appended, assignments, dependencies, list_variables,
-                      written)
+from .analyze import (Activity, appended, assignments, containers, dependencies,
+                      list_variables, written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from .shapeclass import SCALAR, shape_classes
@@ -90,7 +90,7 @@ class _Reverse:
         # first-written inside the reversed body, never reset.
         self.loop_locals = _loop_locals(fn, self.lists)
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
-        self.containers = _indexed_names(fn) | self.lists | _container_results(fn)
+        self.containers = _indexed_names(fn) | self.lists | containers(fn.body, is_user_function)
         self.loop_depth = 0
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
@@ -802,16 +802,6 @@ def _single_assignments(fn) -> set:
     single -= set(fn.params)
     single |= {p for p in fn.params if p not in counts and p not in nested}
     return single
-
-
-def _container_results(fn) -> set:
-    """Names given tuple/list literals or results of user functions (maybe tuples)."""
-    out = set()
-    for target, value, _ in assignments(fn.body):
-        if isinstance(value, (gast.Tuple, gast.List)) or (
-                isinstance(value, gast.Call) and is_user_function(getattr(value, "callee", None))):
-            out.add(target)
-    return out
 
 
 def _indexed_names(fn) -> set:

@@ -795,17 +795,11 @@ KNOWN_BUGS = {
     "write into the result of np.cumsum, np.dot, ...": lambda e: isinstance(
         e, tl.TransformError) and not str(e.filename).startswith("<tangentlike ") and
     "did not create" in e.reason,
-    # test_second_order_of_appending_a_stack_of_the_list_itself
-    "float + list in a list adjoint": lambda e: isinstance(e, TypeError) and
-    "unsupported operand type(s) for +: 'float' and 'list'" in str(e),
     # test_hessian_of_prod_at_a_zero (silently wrong: recognised by an input that is 0 or
     # so small that products with it underflow)
     "second derivative of np.prod at a zero": lambda e: isinstance(e, AssertionError) and
     "order 1" in str(e) and "np.prod(" in source_of(e) and any(
         np.any(np.abs(a) < 1e-100) for a in getattr(e, "program_args", ())[:2]),
-    # test_second_order_of_list_popped_in_untaken_branch
-    "list popped in an untaken branch, second order": lambda e: isinstance(e, IndexError) and
-    "list assignment index out of range" in str(e),
 }
 
 

@@ -72,14 +72,35 @@ def broadcast_to_tangent(y, array, shape):
     d[y] = np.broadcast_to(d[array], shape)
 
 
+CONTAINERS = (tuple, list, dict)
+
+
 def broadcast_back(h, g):
     """The adjoint of ``unbroadcast(g, x)`` with respect to g: ``h``, shaped like x,
     brought back to g's shape. Where unbroadcast summed g over broadcast axes, h is
     broadcast back; where it widened g (an adjoint that is still the scalar zero, in
-    a branch not taken), h is summed."""
+    a branch not taken), h is summed. Also the adjoint of ``unbroadcast_like``, so the
+    adjoint of a list or tuple passes through, and a scalar zero that stands for one
+    gets a zero."""
+    if isinstance(g, CONTAINERS) and isinstance(h, CONTAINERS):
+        return h
+    if isinstance(g, CONTAINERS) or isinstance(h, CONTAINERS):
+        return 0.0
     if np.ndim(h) > np.ndim(g):
         return unbroadcast(h, g)
     return np.broadcast_to(h, np.shape(g))
+
+
+def unbroadcast_like(g, t):
+    """The adjoint of ``broadcast_like(t, y)`` with respect to t: ``unbroadcast(g, t)``,
+    also for adjoints of lists and tuples. Such an adjoint passes through as it is (an
+    empty stack of adjoints is a zero); where broadcast_like replaced the scalar zero by
+    zeros of a container, the result did not depend on t."""
+    if isinstance(t, CONTAINERS):
+        return g
+    if isinstance(g, CONTAINERS):
+        return 0.0
+    return unbroadcast(g, t)
 
 
 def _unbroadcast_cases(rng):
@@ -93,14 +114,20 @@ def unbroadcast_(y, g, x):
     d[g] = broadcast_back(d[y], g)
 
 
+@tangent(unbroadcast)
+def unbroadcast_tangent(y, g, x):
+    d[y] = unbroadcast(d[g], x)
+
+
 def _broadcast_back_cases(rng):
     return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, (2, 1)), real(rng, (2, 3))), {}),
-            ((real(rng, (3,)), real(rng, ())), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
+            ((real(rng, (3,)), real(rng, ())), {}), ((real(rng, (3,)), real(rng, (3,))), {}),
+            (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {})]
 
 
 @adjoint(broadcast_back, cases=_broadcast_back_cases, static_args=(1,))
 def broadcast_back_(y, h, g):
-    d[h] = unbroadcast(d[y], h)
+    d[h] = unbroadcast_like(d[y], h)
 
 
 @tangent(broadcast_back)
@@ -108,19 +135,31 @@ def broadcast_back_tangent(y, h, g):
     d[y] = broadcast_back(d[h], g)
 
 
-@tangent(unbroadcast)
-def unbroadcast_tangent(y, g, x):
-    d[y] = unbroadcast(d[g], x)
+def _unbroadcast_like_cases(rng):
+    return _unbroadcast_cases(rng)[:4] + [
+        (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {}),
+        (((real(rng, (2,)),), (real(rng, (2,)),)), {})]
+
+
+@adjoint(unbroadcast_like, cases=_unbroadcast_like_cases, static_args=(1,))
+def unbroadcast_like_(y, g, t):
+    d[g] = broadcast_back(d[y], g)
+
+
+@tangent(unbroadcast_like)
+def unbroadcast_like_tangent(y, g, t):
+    d[y] = unbroadcast_like(d[g], t)
 
 
 def _broadcast_like_cases(rng):
     return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, ()), real(rng, (3,))), {}),
-            ((real(rng, (3,)), real(rng, (3,))), {})]
+            ((real(rng, (3,)), real(rng, (3,))), {}),
+            (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {})]
 
 
 @adjoint(broadcast_like, cases=_broadcast_like_cases, static_args=(1,))
 def broadcast_like_(z, t, y):
-    d[t] = unbroadcast(d[z], t)
+    d[t] = unbroadcast_like(d[z], t)
 
 
 @tangent(broadcast_like)
