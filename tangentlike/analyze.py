@@ -188,6 +188,10 @@ def analyze(fn, wrt) -> Activity:
             if target not in varied and any(d in varied for d in deps):
                 varied.add(target)
                 changed = True
+    # `v = lst.pop()` also shrinks lst: where lst is useful, so is v, so that the
+    # derivative pops the derivative of lst along with it (even if v is never read).
+    pops = [(target, value.func.value.id) for target, value, _ in assignments(fn.body)
+            if getattr(value, "callee", None) is list.pop]
     useful = returned_names(fn.body)
     changed = True
     while changed:
@@ -198,4 +202,8 @@ def analyze(fn, wrt) -> Activity:
                 if new:
                     useful.update(new)
                     changed = True
+        for target, lst in pops:
+            if lst in useful and target not in useful:
+                useful.add(target)
+                changed = True
     return Activity(varied, useful)
