@@ -786,10 +786,6 @@ STRICT = os.environ.get("TANGENTLIKE_STRICT", "") not in ("", "0")
 
 
 KNOWN_BUGS = {
-    # test_second_order_of_reassignment_and_write_in_loop
-    "a derivative writes into an array it popped back": lambda e: isinstance(
-        e, tl.TransformError) and str(e.filename).startswith("<tangentlike ") and
-    "did not create" in e.reason,
     # test_element_write_into_a_new_array_returned_by_numpy (the generator writes only into
     # arrays the function created)
     "write into the result of np.cumsum, np.dot, ...": lambda e: isinstance(

@@ -434,12 +434,51 @@ def reassigned_and_written_in_loop(x):
     return np.sum(z * z)
 
 
-@bug("second order (reverse over reverse) of `z = z + x; z[0] = 2.0` in a loop: the "
-     "first derivative pops `z = stack.pop()` and writes `z[0] = stack.pop()` in the next "
-     "reversed iteration, and differentiating it is refused ('assignment into `z`, an "
-     "array this function did not create', at a line of the generated code)")
+# Was a bug: second order (reverse over reverse) of `z = z + x; z[0] = 2.0` in a loop:
+# differentiating the first derivative was refused ('assignment into `z`, an array this
+# function did not create', at a line of the generated code). Copy propagation had turned
+# the save of the overwritten element, `stack.append(np.copy(z[0]))` after `z = t1`, into
+# `np.copy(t1[0])`: t1 was then read twice, so its copy z no longer counted as a new array.
+# optimize now keeps the names of arrays that element writes change.
 def test_second_order_of_reassignment_and_write_in_loop():
     tl.check_grads(reassigned_and_written_in_loop, (X3,), order=2, modes="rev")
+
+
+def product_written_in_loop(x, n):
+    z = x * 1.0
+    for i in range(n):
+        z = z * x
+        z[1] = z[0] * 2.0
+    return np.sum(np.sin(z))
+
+
+def written_in_branch(x, c):
+    z = x * 2.0
+    if c:
+        z = z + x
+        z[0] = x[1] * z[2]
+    else:
+        z[2] = 0.5
+    return np.sum(z * z * x)
+
+
+def written_in_while(x, n):
+    z = np.ones(3)
+    k = 0
+    while k < n:
+        z = z * x
+        z[k % 3] += x[0]
+        k = k + 1
+    return np.sum(z ** 2)
+
+
+@pytest.mark.parametrize("f,arg", [(product_written_in_loop, 0), (product_written_in_loop, 1),
+                                   (product_written_in_loop, 3), (written_in_branch, False),
+                                   (written_in_branch, True), (written_in_while, 0),
+                                   (written_in_while, 1), (written_in_while, 4)])
+def test_second_and_third_order_of_reassignment_and_write(f, arg):
+    tl.check_grads(f, (X3, arg), order=2)
+    tl.check_grads(f, (X3, arg), order=3, modes="rev")
 
 
 def test_first_order_and_forward_over_forward_of_reassignment_and_write_in_loop():
