@@ -394,10 +394,13 @@ class _Reverse:
                 index = gast.Constant(value=i, kind=None)
                 if target in self.lists:   # its adjoint stack covers the last elements
                     index = gast.Constant(value=i - len(value.elts), kind=None)
-                if target in self.lists or result in self.zero_padded:
+                if target in self.lists or result in self.zero_padded \
+                        or target not in self.single:
                     # a stack of adjoints may be empty, an adjoint may still be 0.0
                     item = gast.Call(func=_load(self.binder.name_for("part", part_of)),
                                      args=[_load(result), index], keywords=[])
+                    if isinstance(elt, gast.Name):   # then so may the part's adjoint
+                        self.zero_padded.add(self.adj(elt.id))
                 else:
                     item = gast.Subscript(value=_load(result), slice=index, ctx=gast.Load())
                 out.extend(self.accumulate(elt, item))

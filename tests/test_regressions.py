@@ -734,3 +734,49 @@ def test_bare_pop_statement():
 def test_pops_in_bare_statements_to_third_order(f, n):
     tl.check_grads(f, (-1.3, n), order=2)
     tl.check_grads(f, (-1.3, n), order=3, modes="rev")
+
+
+# -- parts of a tuple or list literal whose adjoint may be the scalar zero ------------------
+def concatenation_in_a_list_read_in_a_branch(x, n):
+    rows = [np.exp(x), np.concatenate([x[:1], x[1:]])]
+    v = x if n % 2 == 0 else rows[-1]
+    return np.sum(v * v)
+
+
+def list_literal_read_in_a_loop(x, n):
+    t = x
+    for i in range(n):
+        pair = [t * 2.0, np.sin(t)]
+        if i % 2 == 0:
+            t = pair[0] * x
+    return np.sum(t)
+
+
+def tuple_literal_read_in_a_loop(x, n):
+    t = x
+    for i in range(n):
+        pair = (t * 2.0, np.reshape(np.outer(t, x), (9,)))
+        if i > 0:
+            t = pair[1][:3] + x
+    return np.sum(t * t)
+
+
+# Was a bug (found by the random programs): tl.grad with the branch that reads rows[-1] not
+# taken: the adjoint of the list is the scalar zero, so is the part read for the
+# concatenation, and its split failed (IndexError 'tuple index out of range' in
+# split_like). The parts of a literal read with part_of now count as possibly zero, so rules
+# that need their shape get them through broadcast_like.
+@pytest.mark.parametrize("n", [0, 1])
+def test_part_of_a_zero_list_adjoint_into_a_concatenation(n):
+    tl.check_grads(concatenation_in_a_list_read_in_a_branch, (X3, n), order=2)
+
+
+# Was a bug (found by the random programs): at second order, a list or tuple literal in a
+# loop whose adjoint is still 0.0 in an iteration that did not read it: TypeError 'float'
+# object is not subscriptable (`bt15 = bpair[1]`). Parts of the adjoint of a literal
+# assigned in control flow are now read with part_of.
+@pytest.mark.parametrize("n", [0, 1, 3])
+@pytest.mark.parametrize("f", [list_literal_read_in_a_loop, tuple_literal_read_in_a_loop])
+def test_literal_in_a_loop_to_third_order(f, n):
+    tl.check_grads(f, (X3, n), order=2)
+    tl.check_grads(f, (X3, n), order=3, modes="rev")
