@@ -780,3 +780,41 @@ def test_part_of_a_zero_list_adjoint_into_a_concatenation(n):
 def test_literal_in_a_loop_to_third_order(f, n):
     tl.check_grads(f, (X3, n), order=2)
     tl.check_grads(f, (X3, n), order=3, modes="rev")
+
+
+# -- found while hunting second-order bugs; outside the files this branch changes ---------------
+def reassigned_constant_parameter(a, c):
+    for j in range(2):
+        a = a + c
+        c = c * a
+    return c
+
+
+@bug("forward mode: a parameter not in wrt that a loop reassigns from a varied value has no "
+     "tangent before the loop: UnboundLocalError for `dc` in `dt1 = da + dc` (forward.py "
+     "should start such a tangent at zero)")
+def test_jvp_of_a_constant_parameter_reassigned_in_a_loop():
+    tl.check_grads(reassigned_constant_parameter, (0.3, 0.5), wrt=0, order=1, modes="fwd")
+
+
+def test_grad_of_a_constant_parameter_reassigned_in_a_loop_is_right():
+    tl.check_grads(reassigned_constant_parameter, (0.3, 0.5), wrt=0, order=2, modes="rev")
+
+
+def sum_of_first_row_in_branch(xs, s, c):
+    t = s * 2.0
+    if c:
+        t = t * np.sum(xs[0])
+    return t
+
+
+@bug("tl.grad with respect to a list whose gradient stays the scalar zero in control flow: "
+     "TypeError float + list in runtime.shaped (`g + zeros_like(x)` for a list x; it should "
+     "return zeros_like(x) for containers)")
+def test_grad_wrt_a_list_not_reached_in_a_branch():
+    g = tl.grad(sum_of_first_row_in_branch)([X3, X3], 0.5, False)
+    assert isinstance(g, list) and all(np.all(v == 0.0) for v in g)
+
+
+def test_grad_wrt_a_list_reached_in_a_branch_is_right():
+    tl.check_grads(sum_of_first_row_in_branch, ([X3, X3], 0.5, True), order=2)
