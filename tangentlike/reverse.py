@@ -423,7 +423,7 @@ class _Reverse:
         result_param = template.positional[0]
         seed = _load(result)
         if (target not in self.single or result in self.zero_padded) \
-                and not _elementwise(primitive):
+                and not _elementwise(primitive, inputs, keywords):
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
@@ -699,12 +699,14 @@ def wrap_no_grad(stmts: list, binder) -> list:
     return out
 
 
-def _elementwise(primitive) -> bool:
+def _elementwise(primitive, inputs, keywords) -> bool:
     """Rules whose adjoint broadcasts a scalar zero d[result] correctly."""
     if primitive in (operator.matmul, np.matmul):
         return False
+    if primitive in (np.sum, np.mean):   # full reductions only (not along an axis)
+        return len(inputs) == 1 and "axis" not in keywords
     return (primitive in BINOPS.values() or primitive in UNARYOPS.values()
-            or isinstance(primitive, np.ufunc) or primitive in (np.sum, np.mean)
+            or isinstance(primitive, np.ufunc)
             or getattr(primitive, "__module__", None) == "math")
 
 

@@ -818,3 +818,44 @@ def test_grad_wrt_a_list_not_reached_in_a_branch():
 
 def test_grad_wrt_a_list_reached_in_a_branch_is_right():
     tl.check_grads(sum_of_first_row_in_branch, ([X3, X3], 0.5, True), order=2)
+
+
+# -- reductions along an axis of an adjoint that is the scalar zero --------------------------
+def row_means_in_untaken_branch(x, s, c):
+    z = np.mean(np.outer(x, x), axis=1) + np.sum(np.outer(x, s * x), 1)
+    if c:
+        v = z * s
+    else:
+        v = x
+    return np.sum(v * v)
+
+
+# Was a bug (found while hunting): tl.grad when the branch that reads z is not taken: the
+# adjoint of z is the scalar zero, and the adjoint of np.mean(..., axis=1) expands it along
+# axis 1 (AxisError). np.sum and np.mean count as elementwise (a scalar zero adjoint needs
+# no shape) only as full reductions.
+@pytest.mark.parametrize("c", [False, True])
+def test_reductions_along_an_axis_in_an_untaken_branch(c):
+    tl.check_grads(row_means_in_untaken_branch, (X3, 0.7, c), order=2)
+
+
+def product_with_a_split_piece_in_untaken_branch(x, s, c):
+    z = np.split(x * s, 3)[1] * x
+    if c:
+        v = z * s
+    else:
+        v = x
+    return np.sum(v * v)
+
+
+@bug("the adjoint of `z = p * x` with p of shape (1,) and z's adjoint the scalar zero (branch "
+     "not taken): `unbroadcast(bz * p, x)` gets shape (1,) for x of shape (3,) and fails "
+     "('cannot reshape array of size 1 into shape (3,)'); runtime.unbroadcast widens only "
+     "arrays of fewer dimensions, not size-1 axes (it should broadcast g to x's shape when g "
+     "broadcasts to it)")
+def test_product_with_a_size_one_array_in_an_untaken_branch():
+    tl.check_grads(product_with_a_split_piece_in_untaken_branch, (X3, 0.7, False), order=1)
+
+
+def test_product_with_a_size_one_array_in_a_taken_branch_is_right():
+    tl.check_grads(product_with_a_split_piece_in_untaken_branch, (X3, 0.7, True), order=2)
