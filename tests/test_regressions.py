@@ -558,6 +558,17 @@ def test_hessian_of_prod_at_a_zero(x):
     np.testing.assert_allclose(tl.hessian(product)(x), prod_hessian(x), atol=1e-12)
 
 
+def scaled_product(x, s):
+    return np.prod(x) * s
+
+
+@bug("np.prod's second derivative near a zero element loses all precision: the rule's "
+     "others = p / a, differentiated again, gives p / a / a - p / a**2, which cancels to "
+     "garbage (about 1e20 for an element of 1.2e-38; found by the random programs)")
+def test_second_order_of_prod_near_a_zero():
+    tl.check_grads(scaled_product, (np.array([0.555, 1.17549435e-38, -0.961]), -0.7), order=2)
+
+
 def test_prod_gradient_and_hessian_away_from_zero_are_right():
     x = np.array([1.5, 0.3, 0.7])
     np.testing.assert_allclose(tl.hessian(product)(x), prod_hessian(x))
