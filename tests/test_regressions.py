@@ -870,3 +870,68 @@ def test_product_with_a_size_one_array_in_an_untaken_branch():
 
 def test_product_with_a_size_one_array_in_a_taken_branch_is_right():
     tl.check_grads(product_with_a_split_piece_in_untaken_branch, (X3, 0.7, True), order=2)
+
+
+# -- views of arrays that element writes change -----------------------------------------------
+def view_read_after_a_write(x):
+    z = x * 1.0
+    v = z[:2]
+    z[0] = 5.0
+    return np.sum(v * x[:2])
+
+
+@bug("reverse mode: `v = z[:2]` is a view, so the write `z[0] = 5.0` changes v[0] to a "
+     "constant, but the adjoint treats v as the old z[:2]: tl.grad gives [5.3, -1.2, 0] "
+     "instead of [5, -1.2, 0] (silently wrong; forward mode is right because its tangent "
+     "is a view too). normalize should refuse reading a view of an array after an element "
+     "write into it (or reverse should know the alias)")
+def test_grad_of_a_view_read_after_a_write_into_its_base():
+    np.testing.assert_allclose(tl.grad(view_read_after_a_write)(X3), [5.0, -1.2, 0.0])
+
+
+def shifted_writes_in_a_loop(x, s, n):
+    z = np.zeros(3)
+    for i in range(n):
+        if i % 2 == 0:
+            z = z + s
+        else:
+            z[1:] = z[:2] * s
+    return np.sum(np.sin(z))
+
+
+@bug("forward over reverse: the first derivative keeps the view t4 = z[:2] and reads it after "
+     "restoring z[1:] in place; the jvp of that code pops the tangent of z as a copy "
+     "(`dz = np.array(dstack.pop())`, forward.py), so the in-place restore of dz no longer "
+     "reaches the view dt4 = dz[:2] taken earlier (silently wrong at n=3: -0.6347 instead of "
+     "-0.6402). A popped tangent is the object that was pushed and needs no copy")
+def test_forward_over_reverse_of_a_view_restored_in_place():
+    tl.check_grads(shifted_writes_in_a_loop, (X3, 0.7, 3), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4])
+def test_shifted_writes_in_a_loop_other_orders_are_right(n):
+    tl.check_grads(shifted_writes_in_a_loop, (X3, 0.7, n), order=2, modes="rev")
+    tl.check_grads(shifted_writes_in_a_loop, (X3, 0.7, n), order=2, modes="fwd")
+
+
+def cumsum_written_in_loop(x, s, n):
+    z = x * 1.0
+    for i in range(n):
+        z = np.cumsum(z)
+        z[i % 3] = s * z[(i + 1) % 3]
+    return np.sum(z * z)
+
+
+@bug("second order of `z = np.cumsum(z); z[i] = v` in a loop is refused ('assignment into "
+     "`z`, an array this function did not create', at a line of the first derivative): there "
+     "`t1 = np.cumsum(z); z = t1`, and t1 is also pushed on the stack and read for its shape "
+     "(broadcast_like(bt1, t1)), so normalize no longer counts its copy z as a new array. "
+     "Elementwise results (z = np.sin(z) * s) are fine")
+def test_second_order_of_a_write_into_a_reassigned_cumsum():
+    tl.check_grads(cumsum_written_in_loop, (X3, 0.7, 2), order=2, modes="rev")
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_first_order_of_a_write_into_a_reassigned_cumsum_is_right(n):
+    tl.check_grads(cumsum_written_in_loop, (X3, 0.7, n), order=1)
+    tl.check_grads(cumsum_written_in_loop, (X3, 0.7, n), order=2, modes="fwd")
