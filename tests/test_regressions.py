@@ -441,7 +441,7 @@ def reassigned_and_written_in_loop(x):
 # `np.copy(t1[0])`: t1 was then read twice, so its copy z no longer counted as a new array.
 # optimize now keeps the names of arrays that element writes change.
 def test_second_order_of_reassignment_and_write_in_loop():
-    tl.check_grads(reassigned_and_written_in_loop, (X3,), order=2, modes="rev")
+    tl.check_grads(reassigned_and_written_in_loop, (X3,), order=2)
 
 
 def product_written_in_loop(x, n):
@@ -509,7 +509,7 @@ def stack_of_constant_branch(x, c):
 # into shape (3)' in join_like, the adjoint of the split of the stack's adjoint. join_like
 # now takes the arrays, and a part that is a scalar zero stands for zeros of its array.
 def test_second_order_of_stack_of_a_constant_branch():
-    tl.check_grads(stack_of_constant_branch, (X3, False), order=2, modes="rev")
+    tl.check_grads(stack_of_constant_branch, (X3, False), order=2)
 
 
 def concatenate_of_constant_branch(x, c):
@@ -627,7 +627,7 @@ def stack_of_growing_list(x, n):
 # values); then unbroadcast of an empty stack of adjoints against a list (the adjoint of
 # broadcast_like is now unbroadcast_like, which passes adjoints of containers through).
 def test_second_order_of_appending_a_stack_of_the_list_itself():
-    tl.check_grads(stack_of_growing_list, (X3, 2), order=2, modes="rev")
+    tl.check_grads(stack_of_growing_list, (X3, 2), order=2)
 
 
 def stack_of_scaled_rows(x, n):
@@ -682,7 +682,7 @@ def pop_in_untaken_branch(s, c):
 # derivative reads part(bvalues, -2) of a stack of adjoints that has no such entry (0.0);
 # add_at, the adjoint of part_of, now sends nothing back to an entry that is not there.
 def test_second_order_of_list_popped_in_untaken_branch():
-    tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2, modes="rev")
+    tl.check_grads(pop_in_untaken_branch, (-1.3, False), order=2)
 
 
 def test_list_popped_in_taken_branch_is_right():
