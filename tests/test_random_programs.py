@@ -786,6 +786,9 @@ STRICT = os.environ.get("TANGENTLIKE_STRICT", "") not in ("", "0")
 
 
 KNOWN_BUGS = {
+    # test_jvp_of_a_pop_from_a_constant_list
+    "forward mode pops the tangent of a constant list": lambda e: isinstance(
+        e, NameError) and re.search(r"name 'd\w+' is not defined", str(e)) is not None,
     # test_jvp_of_a_constant_parameter_reassigned_in_a_loop
     "tangent of a constant parameter reassigned in a loop": lambda e: isinstance(
         e, UnboundLocalError) and "cannot access local variable 'd" in str(e),

@@ -935,3 +935,25 @@ def test_second_order_of_a_write_into_a_reassigned_cumsum():
 def test_first_order_of_a_write_into_a_reassigned_cumsum_is_right(n):
     tl.check_grads(cumsum_written_in_loop, (X3, 0.7, n), order=1)
     tl.check_grads(cumsum_written_in_loop, (X3, 0.7, n), order=2, modes="fwd")
+
+
+def constant_pop_then_reassigned(x, s, n):
+    rows = [np.ones(3), np.array([0.5, -1.0, 2.0])]
+    last = rows.pop()
+    if n > 0:
+        last = x * s
+    return np.sum(last * x)
+
+
+@bug("forward mode pops the tangent of a list that has none: `last = rows.pop()` from a "
+     "constant list, with `last` active because a branch reassigns it, becomes "
+     "`dlast = drows.pop()` (NameError: drows; forward.py should give zeros_like(last) "
+     "when the list carries no derivative; found by the random programs)")
+@pytest.mark.parametrize("n", [0, 1])
+def test_jvp_of_a_pop_from_a_constant_list(n):
+    tl.check_grads(constant_pop_then_reassigned, (X3, 0.7, n), order=1, modes="fwd")
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_grad_of_a_pop_from_a_constant_list_is_right(n):
+    tl.check_grads(constant_pop_then_reassigned, (X3, 0.7, n), order=2, modes="rev")
