@@ -14,9 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from .naming import walk
 from . import rules
+from .rules.optional import optional
+from .rules.pymath import spread
+from .rules.shapes import add_at_item, broadcast_back, split_like, unbroadcast_like
+from .runtime import add_at, add_grads, broadcast_like, like, shaped, zeros_like
 
 
 @dataclass
@@ -104,6 +109,65 @@ def assignments(body):
             yield from assignments(getattr(stmt, field, []) or [])
 
 
+# Functions whose result is a tuple or a list whatever their arguments.
+CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
+                       np.linalg.eigh, np.linalg.svd, np.linalg.slogdet, split_like,
+                       *optional(np, "unstack")}
+# Helpers of generated code whose result has the structure of the arguments at these
+# positions (a list for a list).
+STRUCTURE_OF = {like: (1,), add_at: (1,), add_at_item: (1,), broadcast_like: (0, 1),
+                zeros_like: (0,), add_grads: (0, 1), shaped: (0,), spread: (1,),
+                unbroadcast_like: (1,), broadcast_back: (1,)}
+
+
+def containers(body, user_function=lambda callee: False) -> set:
+    """Locals that may hold a tuple or a list, solved to a fixed point: tuple and list
+    literals, results of functions that return them (``list``, ``np.split``,
+    ``user_function`` callees), of helpers given one (``like(g, lst)``), copies of them,
+    and values popped from a list that one was appended to. Their adjoints may be
+    containers too, so they accumulate with ``add_grads`` instead of ``+``."""
+    out, holders = set(), set()   # holders: lists some of whose elements are containers
+
+    def holds(atom, names):
+        return isinstance(atom, gast.Name) and atom.id in names
+
+    changed = True
+    while changed:
+        changed = False
+        for target, value, stmt in assignments(body):
+            if appended(stmt) is not None:
+                if holds(value.args[0], out) and target not in holders:
+                    holders.add(target)
+                    changed = True
+                continue
+            if written(stmt) is not None:
+                continue
+            container = holder = False
+            if isinstance(value, (gast.Tuple, gast.List)):
+                container = True
+                holder = any(holds(e, out) for e in value.elts)
+            elif isinstance(value, gast.Name):
+                container, holder = value.id in out, value.id in holders
+            elif isinstance(value, gast.Call):
+                callee = getattr(value, "callee", None)
+                if callee is list.pop:
+                    container = value.func.value.id in holders
+                elif callee in CONTAINER_FUNCTIONS or user_function(callee):
+                    container = True
+                    holder = callee in (list, tuple) and any(holds(a, holders)
+                                                             for a in value.args)
+                elif callee in STRUCTURE_OF:
+                    container = any(holds(value.args[i], out) for i in STRUCTURE_OF[callee]
+                                    if i < len(value.args))
+            if container and target not in out:
+                out.add(target)
+                changed = True
+            if holder and target not in holders:
+                holders.add(target)
+                changed = True
+    return out
+
+
 def returned_names(body) -> set:
     out = set()
     for stmt in body:
@@ -125,6 +189,10 @@ def analyze(fn, wrt) -> Activity:
             if target not in varied and any(d in varied for d in deps):
                 varied.add(target)
                 changed = True
+    # `v = lst.pop()` also shrinks lst: where lst is useful, so is v, so that the
+    # derivative pops the derivative of lst along with it (even if v is never read).
+    pops = [(target, value.func.value.id) for target, value, _ in assignments(fn.body)
+            if getattr(value, "callee", None) is list.pop]
     useful = returned_names(fn.body)
     changed = True
     while changed:
@@ -135,4 +203,8 @@ def analyze(fn, wrt) -> Activity:
                 if new:
                     useful.update(new)
                     changed = True
+        for target, lst in pops:
+            if lst in useful and target not in useful:
+                useful.add(target)
+                changed = True
     return Activity(varied, useful)

@@ -221,8 +221,13 @@ class _Normalizer:
         if isinstance(value, (gast.Yield, gast.YieldFrom, gast.Await)):
             raise self.error(*_unsupported_statement(value))
         if not isinstance(value, gast.Call):
-            return  # a bare expression has no effect
+            if any(isinstance(n, gast.Call) for n in gast.walk(value)):
+                self.expr(value)   # its calls run (`lst.pop() if lst else 0.0`)
+            return  # otherwise a bare expression has no effect
         call = self.call(value)
+        if getattr(call, "callee", None) is list.pop:   # the popped value is discarded,
+            self.bind_new(None, call)                     # but the derivative pops too
+            return
         self.emit(gast.Expr(value=call))
 
     def stmt_Pass(self, stmt):

@@ -9,6 +9,7 @@ Produces the same function with:
 2. ``propagate_copies``: after ``a = b``, reads of ``a`` become reads of ``b`` for as
    long as neither is reassigned (``bx = by`` disappears); an adjoint reset to zero
    propagates the same way, and constant folding then turns ``0.0 + g`` into ``g``.
+   Arrays changed by element writes keep their names.
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
    draw random numbers the primal depends on).
@@ -252,14 +253,21 @@ class _Rename(gast.NodeTransformer):
         return node
 
 
-def propagate_copies(body: list, copies: dict = None) -> list:
+def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
     inside (a loop body runs again after its own assignments), then propagates the rest
-    into its test and bodies.
+    into its test and bodies. Arrays that element writes (``a[i] = v``) change keep
+    their names: reading one through another name would hide that the two are one
+    array, from the reader and from the next differentiation.
     """
     copies = dict(copies or {})
+    if mutated is None:
+        mutated = {n.targets[0].value.id for n in gast.walk(gast.Module(body=body,
+                                                                      type_ignores=[]))
+                   if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
+                   and isinstance(n.targets[0].value, gast.Name)}
     for stmt in body:
         stored = _stores(stmt)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
@@ -267,14 +275,15 @@ def propagate_copies(body: list, copies: dict = None) -> list:
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None:
                     _Rename(copies).visit(getattr(stmt, field))
-            stmt.body = propagate_copies(stmt.body, copies)
-            stmt.orelse = propagate_copies(stmt.orelse, copies)
+            stmt.body = propagate_copies(stmt.body, copies, mutated)
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
             continue
         _Rename(copies).visit(stmt.value if isinstance(stmt, gast.Assign) else stmt)
         copies = _forget(copies, stored)
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
-                and stmt.targets[0].id != stmt.value.id):
+                and stmt.targets[0].id != stmt.value.id
+                and not {stmt.targets[0].id, stmt.value.id} & mutated):
             copies[stmt.targets[0].id] = stmt.value.id
         elif (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
               and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):

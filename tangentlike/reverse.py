@@ -43,8 +43,8 @@ import numpy as np
 
 from .naming import walk
 from . import rules
-from .analyze import (Activity, appended, assignments, dependencies, list_variables,
-                      written)
+from .analyze import (Activity, appended, assignments, containers, dependencies,
+                      list_variables, written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -98,7 +98,7 @@ class _Reverse:
         # first-written inside the reversed body, never reset.
         self.loop_locals = _loop_locals(fn, self.lists)
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
-        self.containers = _indexed_names(fn) | self.lists | _container_results(fn)
+        self.containers = _indexed_names(fn) | self.lists | containers(fn.body, is_user_function)
         self.loop_depth = 0
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
@@ -437,10 +437,13 @@ class _Reverse:
                 index = gast.Constant(value=i, kind=None)
                 if target in self.lists:   # its adjoint stack covers the last elements
                     index = gast.Constant(value=i - len(value.elts), kind=None)
-                if target in self.lists or result in self.zero_padded:
+                if target in self.lists or result in self.zero_padded \
+                        or target not in self.single:
                     # a stack of adjoints may be empty, an adjoint may still be 0.0
                     item = gast.Call(func=_load(self.binder.name_for("part", part_of)),
                                      args=[_load(result), index], keywords=[])
+                    if isinstance(elt, gast.Name):   # then so may the part's adjoint
+                        self.zero_padded.add(self.adj(elt.id))
                 else:
                     item = gast.Subscript(value=_load(result), slice=index, ctx=gast.Load())
                 out.extend(self.accumulate(elt, item))
@@ -462,8 +465,13 @@ class _Reverse:
         bind = bind_arguments(self, rule, template, target, inputs, keywords)
         result_param = template.positional[0]
         seed = _load(result)
-        if (target not in self.single or result in self.zero_padded) \
-                and not _elementwise(primitive):
+        maybe_zero_seed = target not in self.single or result in self.zero_padded
+        key = self.classes.get(target)
+        if key is not None and key[0] == "shape":
+            # concrete shapes (a specialized version): the seed's own static shape says
+            # whether it may be the scalar zero (also when it is a copy of such an adjoint)
+            maybe_zero_seed = static_shape(seed, self.shape_rewriter()) != key
+        if maybe_zero_seed and not _elementwise(primitive, inputs, keywords):
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
@@ -476,8 +484,15 @@ class _Reverse:
         def write(param, expr):
             return self.accumulate(bind[param], expr)
 
+        def fits(g, x):
+            key = self.classes.get(x)
+            if key is None or key[0] != "shape":
+                return True   # classes of the generic derivative: equal shapes either way
+            have = static_shape(g, self.shape_rewriter())
+            return have == key or have == maybe_zero(key)
+
         def simplify(expr):
-            expr = drop_unbroadcast(expr, unbroadcast_name, same_shape)
+            expr = drop_unbroadcast(expr, unbroadcast_name, same_shape, fits)
             expr = self.shape_rewriter().visit(expr)
             return _ShapeOnly(unbroadcast_name, self.binder.name_for("np", np),
                               self.representative,
@@ -741,24 +756,27 @@ def wrap_no_grad(stmts: list, binder) -> list:
     return out
 
 
-def _elementwise(primitive) -> bool:
+def _elementwise(primitive, inputs, keywords) -> bool:
     """Rules whose adjoint broadcasts a scalar zero d[result] correctly."""
     if primitive in (operator.matmul, np.matmul):
         return False
+    if primitive in (np.sum, np.mean):   # full reductions only (not along an axis)
+        return len(inputs) == 1 and "axis" not in keywords
     return (primitive in BINOPS.values() or primitive in UNARYOPS.values()
-            or isinstance(primitive, np.ufunc) or primitive in (np.sum, np.mean)
+            or isinstance(primitive, np.ufunc)
             or getattr(primitive, "__module__", None) == "math")
 
 
 class _DropUnbroadcast(gast.NodeTransformer):
-    def __init__(self, name, same_shape):
-        self.name, self.same_shape = name, same_shape
+    def __init__(self, name, same_shape, fits=None):
+        self.name, self.same_shape, self.fits = name, same_shape, fits
 
     def visit_Call(self, node):
         self.generic_visit(node)
         if (isinstance(node.func, gast.Name) and node.func.id == self.name
                 and len(node.args) == 2 and isinstance(node.args[1], gast.Name)
-                and node.args[1].id in self.same_shape):
+                and node.args[1].id in self.same_shape
+                and (self.fits is None or self.fits(node.args[0], node.args[1].id))):
             return node.args[0]
         return node
 
@@ -790,9 +808,11 @@ class _ShapeOnly(gast.NodeTransformer):
         return node
 
 
-def drop_unbroadcast(expr, name, same_shape):
-    """``unbroadcast(g, x)`` -> ``g`` where x provably has the result's shape (g has it)."""
-    return _DropUnbroadcast(name, same_shape).visit(expr)
+def drop_unbroadcast(expr, name, same_shape, fits=None):
+    """``unbroadcast(g, x)`` -> ``g`` where x provably has the result's shape (g has it).
+    ``fits(g, x)``, if given, must also agree (concrete shapes: a result whose adjoint may
+    still be the scalar zero times a smaller operand does not have the result's shape)."""
+    return _DropUnbroadcast(name, same_shape, fits).visit(expr)
 
 
 def _loop_locals(fn, lists) -> set:
@@ -849,16 +869,6 @@ def _single_assignments(fn) -> set:
     single -= set(fn.params)
     single |= {p for p in fn.params if p not in counts and p not in nested}
     return single
-
-
-def _container_results(fn) -> set:
-    """Names given tuple/list literals or results of user functions (maybe tuples)."""
-    out = set()
-    for target, value, _ in assignments(fn.body):
-        if isinstance(value, (gast.Tuple, gast.List)) or (
-                isinstance(value, gast.Call) and is_user_function(getattr(value, "callee", None))):
-            out.add(target)
-    return out
 
 
 def _indexed_names(fn) -> set:

@@ -112,11 +112,14 @@ def astype(x, dtype):
 def add_at(g, x, index):
     """The adjoint of ``x[index]``: zeros shaped like ``x`` with ``g`` added at ``index``.
 
-    Integer-array indices may repeat, so they accumulate with ``np.add.at``.
+    Integer-array indices may repeat, so they accumulate with ``np.add.at``. Also the
+    adjoint of ``part_of(x, index)``: an entry that a stack of adjoints ``x`` does not
+    have was read as 0.0, so nothing flows back to it.
     """
     if isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
-        out[index] = g
+        if not isinstance(index, int) or -len(out) <= index < len(out):
+            out[index] = g
         return out if isinstance(x, list) else tuple(out)   # named tuples: plain tuples
     if isinstance(x, dict):
         out = {k: zeros_like(v) for k, v in x.items()}
@@ -184,7 +187,13 @@ def zero_at(g, index):
 
 def like(g, x):
     """The adjoint ``g`` as the same kind of value as ``x``: a list for a list, an array
-    for an array (adjoints of lists built by ``append`` travel as lists)."""
+    for an array (adjoints of lists built by ``append`` travel as lists), a scalar for a
+    Python number (which ``add_grads`` broadcast, or which stood for a zero container).
+    The scalar zero stays as it is."""
+    if isinstance(x, float) and not isinstance(g, float):
+        return 0.0 if isinstance(g, (list, tuple, dict)) else np.sum(g)
+    if isinstance(g, float):
+        return g
     if isinstance(x, list) and not isinstance(g, list):
         return list(g)
     if isinstance(x, tuple) and not isinstance(g, tuple):

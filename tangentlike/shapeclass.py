@@ -130,7 +130,7 @@ def _class_of(value, stmt, classes, own):
             return SCALAR
         if callee in _REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return SCALAR
-        if isinstance(callee, np.ufunc) and not value.keywords:
+        if _elementwise_ufunc(callee) and not value.keywords:
             if callee.nin == 1 and len(value.args) == 1:
                 key = _atom(value.args[0], classes)
                 return SCALAR if key is not None and key[0] == "scalar" else key
@@ -140,6 +140,12 @@ def _class_of(value, stmt, classes, own):
         if callee in _SHAPE_FROM_SHAPES:
             return _evaluated(callee, value.args, value.keywords, classes, own)
     return own
+
+
+def _elementwise_ufunc(callee) -> bool:
+    """A ufunc that broadcasts its operands elementwise (np.matmul is a generalized ufunc
+    with a core signature, not one)."""
+    return isinstance(callee, np.ufunc) and callee.signature is None
 
 
 def _combine(a, b, own):
@@ -211,7 +217,7 @@ def _evaluated(callee, args, keywords, classes, own):
     if any(isinstance(a, gast.Name) and a.id not in classes for a in args) or any(
             isinstance(k.value, gast.Name) and k.value.id not in classes for k in keywords):
         return None
-    scalar_ok = isinstance(callee, np.ufunc) or callee in _SCALAR_VALUES_IRRELEVANT
+    scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
     try:
         values = [_argument(a, classes, scalar_ok) for a in args]
         named = {k.arg: _argument(k.value, classes, scalar_ok) for k in keywords}
@@ -561,7 +567,7 @@ def _stand_in(value, stmt, values, unknown, counters):
         if isinstance(value, gast.Call):
             callee = getattr(value, "callee", None)
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
-                scalar_ok = isinstance(callee, np.ufunc) or callee in _SCALAR_VALUES_IRRELEVANT
+                scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
                 named = {k.arg: _operand(k.value, values, unknown, scalar_ok)
                          for k in value.keywords}

@@ -72,14 +72,46 @@ def broadcast_to_tangent(y, array, shape):
     d[y] = np.broadcast_to(d[array], shape)
 
 
+CONTAINERS = (tuple, list, dict)
+
+
+def broadcast_back(h, g):
+    """The adjoint of ``unbroadcast(g, x)`` with respect to g: ``h``, shaped like x,
+    brought back to g's shape. Where unbroadcast summed g over broadcast axes, h is
+    broadcast back; where it widened g (an adjoint that is still the scalar zero, in
+    a branch not taken), h is summed. Also the adjoint of ``unbroadcast_like``, so the
+    adjoint of a list or tuple passes through, and a scalar zero that stands for one
+    gets a zero."""
+    if isinstance(g, CONTAINERS) and isinstance(h, CONTAINERS):
+        return h
+    if isinstance(g, CONTAINERS) or isinstance(h, CONTAINERS):
+        return 0.0
+    if np.ndim(h) > np.ndim(g):
+        return unbroadcast(h, g)
+    return np.broadcast_to(h, np.shape(g))
+
+
+def unbroadcast_like(g, t):
+    """The adjoint of ``broadcast_like(t, y)`` with respect to t: ``unbroadcast(g, t)``,
+    also for adjoints of lists and tuples. Such an adjoint passes through as it is (an
+    empty stack of adjoints is a zero); where broadcast_like replaced the scalar zero by
+    zeros of a container, the result did not depend on t."""
+    if isinstance(t, CONTAINERS):
+        return g
+    if isinstance(g, CONTAINERS):
+        return 0.0
+    return unbroadcast(g, t)
+
+
 def _unbroadcast_cases(rng):
     return [((real(rng, (2, 3)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, ())), {}),
-            ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {})]
+            ((real(rng, (2, 3)), real(rng, (2, 1))), {}), ((real(rng, (3,)), real(rng, (3,))), {}),
+            ((real(rng, ()), real(rng, (3,))), {})]
 
 
 @adjoint(unbroadcast, cases=_unbroadcast_cases, static_args=(1,))
 def unbroadcast_(y, g, x):
-    d[g] = np.broadcast_to(d[y], np.shape(g))
+    d[g] = broadcast_back(d[y], g)
 
 
 @tangent(unbroadcast)
@@ -87,14 +119,47 @@ def unbroadcast_tangent(y, g, x):
     d[y] = unbroadcast(d[g], x)
 
 
+def _broadcast_back_cases(rng):
+    return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, (2, 1)), real(rng, (2, 3))), {}),
+            ((real(rng, (3,)), real(rng, ())), {}), ((real(rng, (3,)), real(rng, (3,))), {}),
+            (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {})]
+
+
+@adjoint(broadcast_back, cases=_broadcast_back_cases, static_args=(1,))
+def broadcast_back_(y, h, g):
+    d[h] = unbroadcast_like(d[y], h)
+
+
+@tangent(broadcast_back)
+def broadcast_back_tangent(y, h, g):
+    d[y] = broadcast_back(d[h], g)
+
+
+def _unbroadcast_like_cases(rng):
+    return _unbroadcast_cases(rng)[:4] + [
+        (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {}),
+        (((real(rng, (2,)),), (real(rng, (2,)),)), {})]
+
+
+@adjoint(unbroadcast_like, cases=_unbroadcast_like_cases, static_args=(1,))
+def unbroadcast_like_(y, g, t):
+    d[g] = broadcast_back(d[y], g)
+
+
+@tangent(unbroadcast_like)
+def unbroadcast_like_tangent(y, g, t):
+    d[y] = unbroadcast_like(d[g], t)
+
+
 def _broadcast_like_cases(rng):
     return [((real(rng, (3,)), real(rng, (2, 3))), {}), ((real(rng, ()), real(rng, (3,))), {}),
-            ((real(rng, (3,)), real(rng, (3,))), {})]
+            ((real(rng, (3,)), real(rng, (3,))), {}),
+            (([real(rng, (3,)), real(rng, ())], [real(rng, (3,)), real(rng, ())]), {})]
 
 
 @adjoint(broadcast_like, cases=_broadcast_like_cases, static_args=(1,))
 def broadcast_like_(z, t, y):
-    d[t] = unbroadcast(d[z], t)
+    d[t] = unbroadcast_like(d[z], t)
 
 
 @tangent(broadcast_like)
@@ -477,9 +542,15 @@ def split_like(g, arrays, axis):
     return type(arrays)(np.reshape(p, np.shape(a)) for p, a in zip(pieces, arrays))
 
 
-def join_like(parts, g, axis):
-    """The adjoint of ``split_like(g, arrays, axis)``: the parts joined into g's shape."""
+def join_like(parts, g, arrays, axis):
+    """The adjoint of ``split_like(g, arrays, axis)``: the parts, shaped like ``arrays``,
+    joined into g's shape. A part that is still the scalar zero (an adjoint from a branch
+    not taken), or missing (a stack of adjoints covers the last elements of its list),
+    stands for zeros shaped like its array."""
     shape = np.shape(g)
+    parts = list(parts) if isinstance(parts, (list, tuple)) else []
+    parts = [0.0] * (len(arrays) - len(parts)) + parts
+    parts = [np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)]
     if axis is None:
         return np.reshape(np.concatenate([np.ravel(p) for p in parts]), shape)
     axis = axis % len(shape)
@@ -495,7 +566,7 @@ def _split_like_cases(rng):
 
 @adjoint(split_like, cases=_split_like_cases, static_args=(1, 2))
 def split_like_(pieces, g, arrays, axis):
-    d[g] = join_like(d[pieces], g, axis)
+    d[g] = join_like(d[pieces], g, arrays, axis)
 
 
 @tangent(split_like)
@@ -504,19 +575,22 @@ def split_like_tangent(pieces, g, arrays, axis):
 
 
 def _join_like_cases(rng):
-    return [(([real(rng, (2, 2)), real(rng, (2, 3))], real(rng, (2, 5)), 1), {}),
-            (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)), 0), {}),
-            (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)), None), {})]
+    return [(([real(rng, (2, 2)), real(rng, (2, 3))], real(rng, (2, 5)),
+              [real(rng, (2, 2)), real(rng, (2, 3))], 1), {}),
+            (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)),
+              [real(rng, (3,)), real(rng, (3,))], 0), {}),
+            (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)),
+              [real(rng, (2,)), real(rng, (3,))], None), {})]
 
 
-@adjoint(join_like, cases=_join_like_cases, static_args=(1, 2))
-def join_like_(y, parts, g, axis):
-    d[parts] = split_like(d[y], parts, axis)
+@adjoint(join_like, cases=_join_like_cases, static_args=(1, 2, 3))
+def join_like_(y, parts, g, arrays, axis):
+    d[parts] = split_like(d[y], arrays, axis)
 
 
 @tangent(join_like)
-def join_like_tangent(y, parts, g, axis):
-    d[y] = join_like(d[parts], g, axis)
+def join_like_tangent(y, parts, g, arrays, axis):
+    d[y] = join_like(d[parts], g, arrays, axis)
 
 
 def hstack_axis(tup):

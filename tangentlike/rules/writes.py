@@ -1,9 +1,10 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
 
-from ..runtime import add_at, like, part_of, shaped, unbroadcast, zero_at
+from ..runtime import add_at, like, part_of, shaped, zero_at
 from ..template import d
 from .domains import real
 from .registry import adjoint, tangent
+from .shapes import unbroadcast_like
 
 
 def _cases(rng):
@@ -64,7 +65,7 @@ def _shaped_cases(rng):
 
 @adjoint(shaped, cases=_shaped_cases, static_args=(1,))
 def shaped_(y, g, x):
-    d[g] = unbroadcast(d[y], g)
+    d[g] = unbroadcast_like(d[y], g)
 
 
 @tangent(shaped)
