@@ -513,8 +513,12 @@ class _Reverse:
                          + [_load(result)],
                          keywords=[gast.keyword(arg=k, value=clone(v))
                                    for k, v in site.keywords.items()])
-        target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
-        out = [gast.Assign(targets=[target], value=call, type_comment=None)]
+        if len(parts) == 1:   # `bx = dfdx(x, by)[0]`: prints the same on every Python
+            out = [_assign(parts[0], gast.Subscript(
+                value=call, slice=gast.Constant(value=0, kind=None), ctx=gast.Load()))]
+        else:
+            target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
+            out = [gast.Assign(targets=[target], value=call, type_comment=None)]
         for i, part in zip(site.active, parts):
             out.extend(self.accumulate(site.positional[i], _load(part)))
         return out

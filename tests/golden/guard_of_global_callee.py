@@ -9,5 +9,5 @@ def dcalls_helperdx(x, bout=1.0):
     t1 = cubic(x)
     # adjoint of golden_functions.py:58: return np.sum(cubic(x))
     bt1 = bout + np.zeros(np.shape(t1), dtype=np.result_type(t1, bout))
-    bx, = dcubicdx(x, bt1)
+    bx = dcubicdx(x, bt1)[0]
     return bx
