@@ -1,11 +1,12 @@
 """The public transformations.
 
-Each returns the generated function itself: calling it costs nothing beyond the
-generated code (no wrapper, no signature binding). Its source is ``df.source``.
-Derived functions are cached by (function, code, closure values, options), so
-decorating or calling ``tl.grad(f)`` twice does the work once, and a function whose
-code or closure changes, or a function it calls through a global that was rebound, is
-derived again (see entry.py).
+Reverse modes return an entry with the derivative's signature (specialize.py): it calls
+the version of the derivative specialized to the kinds and shapes of the arguments
+(derived on the first such call), whose first line is a guard; the generic derivative
+is ``df.source``. Forward mode returns the generated function itself. Derived functions
+are cached by (function, code, closure values, options), so decorating or calling
+``tl.grad(f)`` twice does the work once, and a function whose code or closure changes
+is derived again.
 """
 from __future__ import annotations
 
