@@ -727,10 +727,10 @@ def weighted_array_of_appended(x, s):
     return np.sum(np.array(values) * np.array([1.0, 2.0, 3.0])) * s + np.sum(x)
 
 
-@bug("reverse over reverse of np.array(values) where values was built with append: the "
-     "adjoint of the list is a stack that holds only the popped (last) entries, and "
-     "runtime.like turns it into an array of that length, which then broadcasts against "
-     "the array's other adjoints (silently wrong second derivative)")
+# Was a bug: reverse over reverse of np.array(values) where values was built with append:
+# the adjoint of the list is a stack that holds only the popped (last) entries, and
+# runtime.like turned it into an array of that length, which then broadcast against the
+# array's other adjoints (silently wrong second derivative). like now puts it at the end.
 def test_second_order_of_array_of_an_appended_list():
     tl.check_grads(weighted_array_of_appended, (X3, 0.3), order=2, modes="rev")
 
@@ -1496,3 +1496,25 @@ def test_jvp_of_a_pop_from_a_constant_list(n):
 @pytest.mark.parametrize("n", [0, 1])
 def test_grad_of_a_pop_from_a_constant_list_is_right(n):
     tl.check_grads(constant_pop_then_reassigned, (X3, 0.7, n), order=2, modes="rev")
+
+
+def array_of_a_list_with_two_appends(x, s):
+    values = [0.5 * s]
+    values.append(s * s)
+    values.append(np.sin(s))
+    return np.sum(np.array(values) * x) * s
+
+
+def test_second_order_of_array_of_a_list_with_two_appends():
+    tl.check_grads(array_of_a_list_with_two_appends, (X3, 0.3), order=2, modes="rev")
+    tl.check_grads(array_of_a_list_with_two_appends, (X3, 0.3), order=2, modes="fwd")
+
+
+def array_of_a_list_of_appended_rows(x, s):
+    rows = [x * 0.5]
+    rows.append(x * s)
+    return np.sum(np.array(rows) * np.array([[1.0], [2.0]])) * s
+
+
+def test_second_order_of_array_of_appended_rows():
+    tl.check_grads(array_of_a_list_of_appended_rows, (X3, 0.3), order=2, modes="rev")
