@@ -170,12 +170,15 @@ class _Forward:
         out = self.tangent_value(stmt)
         target = stmt.targets[0].id
         if out and target in self.written_arrays:
-            # element writes go into this tangent: it must be an array of its own
+            # element writes go into this tangent: it must be an array of its own; a
+            # popped tangent is the one pushed with the popped value (restores in place
+            # must reach its views), so it is only made an array
             last = out[-1]
             helper = self.binder.name_for("np", np)
-            last.value = gast.Call(func=gast.Attribute(value=_load(helper), attr="array",
-                                                       ctx=gast.Load()),
-                                   args=[last.value], keywords=[])
+            popped = getattr(stmt.value, "callee", None) is list.pop
+            last.value = gast.Call(func=gast.Attribute(
+                value=_load(helper), attr="asarray" if popped else "array",
+                ctx=gast.Load()), args=[last.value], keywords=[])
         return out
 
     def tangent_value(self, stmt) -> list:

@@ -1070,13 +1070,21 @@ class _AliasCheck:
 
     def guard(self, stmt, others):
         normalizer = self.normalizer
-        first = normalizer.versions.get(stmt.inplace) or stmt.inplace
+        inplace = getattr(stmt, "inplace", None)
+        changed = inplace if inplace is not None else stmt.targets[0].value.id
+        first = normalizer.versions.get(changed) or changed
         names = ", ".join(f"`{normalizer.versions.get(o) or o}`" for o in others)
-        reason = (f"the augmented assignment changes `{first}` in place (an array), but "
-                  f"{names} names the same object and is read afterwards: the derivative "
-                  "cannot follow a change seen through a second name")
+        if inplace is not None:
+            reason = (f"the augmented assignment changes `{first}` in place (an array), but "
+                      f"{names} names the same object and is read afterwards: the derivative "
+                      "cannot follow a change seen through a second name")
+        else:
+            reason = (f"this statement writes into `{first}`, but {names} was read from it "
+                      "by an index that gave a view (a row of a 2-D array) and is read "
+                      "afterwards: the derivative cannot follow a change seen through a "
+                      "second name")
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
-        call = gast.Call(func=func, args=[_load(stmt.inplace), gast.Constant(
+        call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
                                                                  kind=None),
             gast.Constant(value=reason, kind=None)] + [_load(o) for o in others], keywords=[])
@@ -1152,7 +1160,11 @@ class _AliasCheck:
             name = value.value.id
             if _slicing(value.slice):
                 return new | state.reach(name), state.contains.get(name, frozenset())
-            return new | state.contains.get(name, frozenset()), frozenset()
+            # an integer index gives a copy of a number, but a view of a row of an array
+            # of two or more dimensions: checked when the function runs
+            maybe = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                              for o in state.reach(name))
+            return new | maybe | state.contains.get(name, frozenset()), frozenset()
         if isinstance(value, gast.Call):
             callee = getattr(value, "callee", None)
             if callee is list.pop:
@@ -1170,17 +1182,32 @@ class _AliasCheck:
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is
         stale (``by=None``: a call changed them, its arguments too)."""
+        objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
+        maybe = frozenset(("maybe", o) for o in objects)
         for name in set(state.points) | set(state.contains):
-            if name not in (by, also) and state.reach(name) & objects:
-                state.stale.setdefault(name, (stmt, by))
+            if name in (by, also):
+                continue
+            if state.reach(name) & objects:
+                if state.stale.get(name, (None, None, False))[2]:
+                    del state.stale[name]   # surely stale beats perhaps stale
+                state.stale.setdefault(name, (stmt, by, False))
+            elif by is not None and state.reach(name) & maybe:
+                state.stale.setdefault(name, (stmt, by, True))
 
     def reads(self, node, stmt, state):
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id in state.stale:
-                change, by = state.stale[sub.id]
+                change, by, maybe = state.stale[sub.id]
+                if maybe:
+                    # perhaps a row view of the array changed: checked when it runs
+                    if getattr(change, "inplace", None) is not None or (
+                            isinstance(change, gast.Assign)
+                            and isinstance(change.targets[0], gast.Subscript)):
+                        self.guards.setdefault(id(change), set()).add(sub.id)
+                    continue
                 if getattr(change, "inplace", None) is not None and not any(
                         kind in ("array", "list") for kind, _ in state.points.get(
                             change.targets[0].id, ())):

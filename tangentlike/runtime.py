@@ -199,6 +199,12 @@ def like(g, x):
     if isinstance(x, tuple) and not isinstance(g, tuple):
         return tuple(g)
     if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
+        if x.ndim and 0 < len(g) < len(x):
+            # the adjoint of a list built by append holds the adjoints of its last
+            # entries only (pushed as they were popped): the others are zero
+            out = np.zeros(x.shape, dtype=np.result_type(x, *g, 1.0))
+            out[len(x) - len(g):] = g
+            return out
         return np.asarray(g) if len(g) else np.zeros_like(x)
     return g
 
