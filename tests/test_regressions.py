@@ -1214,9 +1214,8 @@ def reassigned_constant_parameter(a, c):
     return c
 
 
-@bug("forward mode: a parameter not in wrt that a loop reassigns from a varied value has no "
-     "tangent before the loop: UnboundLocalError for `dc` in `dt1 = da + dc` (forward.py "
-     "should start such a tangent at zero)")
+# Was a bug: forward mode gave no tangent to a parameter outside wrt before a loop that
+# reassigns it from a varied value (UnboundLocalError for `dc`); it now starts at zero.
 def test_jvp_of_a_constant_parameter_reassigned_in_a_loop():
     tl.check_grads(reassigned_constant_parameter, (0.3, 0.5), wrt=0, order=1, modes="fwd")
 
