@@ -192,6 +192,8 @@ class _Forward:
         value = stmt.value
         if getattr(value, "callee", None) is list.pop:   # dv = dlst.pop()
             receiver = value.func.value.id
+            if not self.activity.is_active(receiver):   # a constant list: no tangent to pop
+                return [_assign(result, self.zeros_like(target))]
             return [_assign(result, gast.Call(func=gast.Attribute(
                 value=_load(self.tan(receiver)), attr="pop", ctx=gast.Load()), args=[],
                 keywords=[]))]
