@@ -72,6 +72,12 @@ class _Forward:
             unpack = [_assign(self.tan(p), gast.Subscript(
                 value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, p in enumerate(self.wrt)]
+        # a parameter outside wrt that the body reassigns from a varied value (in a loop,
+        # in a branch) is read with a tangent that must exist before: it starts at zero
+        user = self.fn.parsed.node.args
+        for a in user.posonlyargs + user.args + user.kwonlyargs:
+            if a.id not in self.wrt and a.id in self.activity.varied:
+                unpack.append(_assign(self.tan(a.id), self.zeros_like(a.id)))
         for s in unpack:
             s.phase, s.origin = "primal", None
         stmts = unpack + self.block(body[:-1])
@@ -189,6 +195,8 @@ class _Forward:
         value = stmt.value
         if getattr(value, "callee", None) is list.pop:   # dv = dlst.pop()
             receiver = value.func.value.id
+            if not self.activity.is_active(receiver):   # a constant list: no tangent to pop
+                return [_assign(result, self.zeros_like(target))]
             return [_assign(result, gast.Call(func=gast.Attribute(
                 value=_load(self.tan(receiver)), attr="pop", ctx=gast.Load()), args=[],
                 keywords=[]))]

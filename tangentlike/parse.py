@@ -125,7 +125,14 @@ def _parse_fragment(text: str, func, filename: str, first: int) -> gast.Module:
     lines = text.splitlines()
     for end in range(len(lines), 0, -1):
         chunk = "\n".join(lines[:end]).strip()
-        for candidate in (chunk, f"({chunk})", f"({chunk.rstrip(',)')})"):
+        candidates = [chunk, f"({chunk})"]
+        # brackets opened on earlier lines and closed on this one (`lambda ...)]`): drop
+        # them one at a time, since the lambda's own calls end with `)` too
+        rest = chunk.rstrip()
+        while rest and rest[-1] in ",)]}":
+            rest = rest[:-1].rstrip()
+            candidates.append(f"({rest})")
+        for candidate in candidates:
             try:
                 return gast.parse(candidate)
             except SyntaxError:

@@ -26,8 +26,12 @@ def unbroadcast(g, x):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
     if axes:
-        g = np.sum(g, axis=axes)
-    return np.reshape(g, target)
+        g = np.sum(g, axis=axes, keepdims=True)
+        if lead:
+            g = np.reshape(g, g.shape[lead:])   # the leading axes have length one now
+    # a size-one axis left where x has more (a zero adjoint times an operand of shape (1,)
+    # for x of shape (3,)) is widened
+    return g if _shape(g) == target else np.broadcast_to(g, target)
 
 
 def broadcast_like(t, y):
@@ -214,6 +218,8 @@ def shaped(g, x):
     the scalar 0.0 becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
     (a float, a NumPy scalar) that came out as a 0-d array becomes a scalar."""
     if type(g) is float and not isinstance(x, (float, int)):
+        if isinstance(x, (list, tuple, dict)):   # a container keeps its structure
+            return zeros_like(x)
         return g + zeros_like(x)
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         return g[()]

@@ -741,8 +741,6 @@ def max_of_a_list(x):
     return max([x, x * x])  # <- error
 
 
-@bug("`max([a, b])` (one iterable argument): reason '`max` is called without its argument "
-     "`b`' describes the rule's template, not the user's call")
 def test_row_max_of_a_list():
     err = assert_error_at(max_of_a_list)
     assert "argument `b`" not in err.reason
@@ -753,9 +751,6 @@ LAMBDAS_IN_A_LIST = [
     lambda x: np.sum((x - np.mean(x)) ** 2)]
 
 
-@bug("a lambda alone on its line but closing a bracket opened on an earlier line (`...)]`): "
-     "TransformError 'cannot isolate the source' with a SyntaxError as its __context__ "
-     "(parse.py); one lambda per line is documented to work")
 def test_row_lambda_closing_a_multiline_list():
     g = tl.grad(LAMBDAS_IN_A_LIST[1])(X3)
     np.testing.assert_allclose(g, 2 * (X3 - np.mean(X3)))
