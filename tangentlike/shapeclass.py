@@ -283,7 +283,8 @@ class ShapeRewriter(gast.NodeTransformer):
     - ``unbroadcast(g, x)`` with a scalar ``x``: ``np.sum(g)``;
     - ``broadcast_like(g, y)`` where ``g`` provably has y's shape: ``g``;
     - ``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` of a concrete shape: constants;
-    - ``np.result_type(x, s)`` of an array of a known dtype: ``np.result_type(float64, s)``
+    - ``np.result_type(x, s)`` or ``np.result_type(np.asarray(x), s)`` (rules write that
+      where x may be a list) of an array of a known dtype: ``np.result_type(float64, s)``
       (so ``x`` need not be computed only for its dtype);
     - ``product_grad_left/right(g, a, b)`` with operands of known ranks: the direct
       formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...).
@@ -344,9 +345,8 @@ class ShapeRewriter(gast.NodeTransformer):
                 value = {np.shape: shape, np.ndim: len(shape),
                          np.size: int(np.prod(shape))}[target]
                 return gast.Constant(value=value, kind=None)
-        if target is np.result_type and args and isinstance(args[0], gast.Name) \
-                and isinstance(self.stand_ins.get(args[0].id), np.ndarray):
-            dtype = self.stand_ins[args[0].id].dtype
+        if target is np.result_type and args and self.known_array(args[0]) is not None:
+            dtype = self.stand_ins[self.known_array(args[0])].dtype
             args[0] = gast.Name(id=self.bind(str(dtype), dtype), ctx=gast.Load(),
                                 annotation=None, type_comment=None)
             return node
@@ -357,6 +357,18 @@ class ShapeRewriter(gast.NodeTransformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def known_array(self, node):
+        """The name ``x`` when node is ``x`` or ``np.asarray(x)`` (how rules write an
+        argument that may be a list) and x's stand-in is an ndarray, else None."""
+        if isinstance(node, gast.Call) and len(node.args) == 1 and not node.keywords \
+                and isinstance(node.func, gast.Attribute) and node.func.attr == "asarray" \
+                and isinstance(node.func.value, gast.Name) \
+                and node.func.value.id == self.np_name:
+            node = node.args[0]
+        if isinstance(node, gast.Name) and isinstance(self.stand_ins.get(node.id), np.ndarray):
+            return node.id
+        return None
 
     def reduction(self, g, key):
         """``unbroadcast(g, x)`` as the sum it is, when both shapes are known:

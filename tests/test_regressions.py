@@ -1035,10 +1035,10 @@ def norm_of(x):
 def squared_maximum(x):
     return np.sum(np.maximum(x, 0.1) ** 2)
 
-@bug("tl.grad(lambda x: np.sum(x))([0.3, 0.5]): TypeError 'Field elements must be 2- or "
-     "3-tuples' from `np.result_type(x, bout)` in the np.sum/np.mean adjoint "
-     "(rules/reductions.py): NumPy 2 reads a list as a dtype spec. docs/errors.md says list "
-     "inputs work")
+
+# Were bugs: np.result_type(x, ...) in the np.sum/np.mean adjoints read a list as a dtype
+# spec (NumPy 2), and the norm/maximum templates used operators (`x > y`) on the list.
+# Rules now write np.result_type(np.asarray(x), ...) and ufunc calls (np.greater(x, y)).
 @pytest.mark.parametrize("func", [sum_of, twice_mean_of, centered_squares],
                          ids=["sum", "mean", "centered"])
 def test_list_input_to_reductions(func):
@@ -1047,8 +1047,6 @@ def test_list_input_to_reductions(func):
     np.testing.assert_allclose(grad, expected)
 
 
-@bug("list inputs to np.linalg.norm and np.maximum: TypeError from the rule's template "
-     "(`g * x / r`, `x > 0.1` on a list) in both modes")
 @pytest.mark.parametrize("func", [norm_of, squared_maximum], ids=["norm", "maximum"])
 def test_list_input_to_rules_using_operators(func):
     expected = tl.grad(func)(np.array([0.3, 0.5]))

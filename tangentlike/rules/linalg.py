@@ -858,7 +858,7 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
     g = expand_reduced(d[y], x, norm_axis(x, ord, axis), keepdims)
     r = expand_reduced(y, x, axis, keepdims)
     if ord is None or ord == "fro" or ord == 2:
-        d[x] = g * x / r
+        d[x] = np.multiply(g, x) / r   # a ufunc: x may be a list
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
@@ -870,7 +870,7 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
 def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
     r = expand_reduced(y, x, norm_axis(x, ord, axis), keepdims)
     if ord is None or ord == "fro" or ord == 2:
-        d[y] = np.sum(d[x] * x / r, axis=axis, keepdims=keepdims)
+        d[y] = np.sum(np.multiply(d[x], x) / r, axis=axis, keepdims=keepdims)
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
@@ -889,7 +889,7 @@ def vector_norm(y, x, axis=None, keepdims=False, ord=2):
     g = expand_reduced(d[y], x, axis, keepdims)
     r = expand_reduced(y, x, axis, keepdims)
     if ord == 2:
-        d[x] = g * x / r
+        d[x] = np.multiply(g, x) / r   # a ufunc: x may be a list
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
@@ -901,7 +901,7 @@ def vector_norm(y, x, axis=None, keepdims=False, ord=2):
 def vector_norm_tangent(y, x, axis=None, keepdims=False, ord=2):
     r = expand_reduced(y, x, axis, keepdims)
     if ord == 2:
-        d[y] = np.sum(d[x] * x / r, axis=axis, keepdims=keepdims)
+        d[y] = np.sum(np.multiply(d[x], x) / r, axis=axis, keepdims=keepdims)
     else:
         p = float(ord)
         slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)

@@ -28,9 +28,9 @@ def _reduction_cases(rng):
 def sum_(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None or keepdims:
         # d[y] everywhere; a scalar, not a 0-d array, for a scalar x
-        d[x] = d[y] + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
+        d[x] = d[y] + np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x), d[y]))
     else:
-        d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis), dtype=np.result_type(x, d[y]))
+        d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis), dtype=np.result_type(np.asarray(x), d[y]))
 
 
 @tangent(np.sum)
@@ -44,13 +44,13 @@ def sum_tangent(y, x, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.mean, cases=_reduction_cases)
 def mean(y, x, axis=None, dtype=None, out=None, keepdims=False):
     if axis is None:
-        d[x] = d[y] / np.size(x) + np.zeros(np.shape(x), dtype=np.result_type(x, d[y]))
+        d[x] = d[y] / np.size(x) + np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x), d[y]))
     elif keepdims:
         d[x] = (d[y] * (np.size(y) / np.size(x))
-                + np.zeros(np.shape(x), dtype=np.result_type(x, d[y])))
+                + np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x), d[y])))
     else:
         d[x] = np.full(np.shape(x), np.expand_dims(d[y], axis) * (np.size(y) / np.size(x)),
-                       dtype=np.result_type(x, d[y]))
+                       dtype=np.result_type(np.asarray(x), d[y]))
 
 
 @tangent(np.mean)
@@ -73,9 +73,10 @@ def tie_weights(a, y, axis=None, keepdims=False):
     The weights have a's floating dtype (float32 for float32)."""
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
-    hit = a == y
+    hit = np.equal(a, y)   # a ufunc, not ==: a may be a list
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return np.divide(hit, np.sum(hit, axis=axis, keepdims=True), dtype=np.result_type(a, 1.0))
+        return np.divide(hit, np.sum(hit, axis=axis, keepdims=True),
+                         dtype=np.result_type(np.asarray(a), 1.0))
 
 
 nondifferentiable(tie_weights)

@@ -2,8 +2,10 @@
 
 At ties ``maximum`` and ``minimum`` split the derivative evenly between both inputs,
 as JAX does; ``where`` sends it to the side its condition chose. The shares are
-computed in the floating dtype of the inputs (``np.result_type(x, y, 1.0)``, which is the
-result's), so float32 inputs get float32 derivatives.
+computed in the floating dtype of the result (``np.result_type(z, 1.0)``, which is that
+of the inputs; unlike the inputs, z is never a list), so float32 inputs get float32
+derivatives. Comparisons are ufunc calls (``np.greater(x, y)``), not operators, so that
+lists passed where NumPy accepts arrays work.
 """
 import numpy as np
 
@@ -16,28 +18,28 @@ from .registry import adjoint, nondifferentiable, tangent
 @adjoint(np.maximum, cases=pairs_without_ties)
 def maximum(z, x, y):
     # x's share: 1 where x > y, 1/2 at ties
-    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=np.result_type(z, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.maximum)
 def maximum_tangent(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=np.result_type(z, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
 @adjoint(np.minimum, cases=pairs_without_ties)
 def minimum(z, x, y):
     # x's share: 1 where x < y, 1/2 at ties
-    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=np.result_type(z, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.minimum)
 def minimum_tangent(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=np.result_type(z, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
@@ -49,31 +51,31 @@ def _nan_pairs(rng):
 
 @adjoint(np.fmax, cases=_nan_pairs)
 def fmax(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x > y, np.isnan(y))),
-                   dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.logical_or(np.greater(x, y), np.isnan(y))),
+                   dtype=np.result_type(z, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.fmax)
 def fmax_tangent(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x > y, np.isnan(y))),
-                   dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.logical_or(np.greater(x, y), np.isnan(y))),
+                   dtype=np.result_type(z, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
 @adjoint(np.fmin, cases=_nan_pairs)
 def fmin(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x < y, np.isnan(y))),
-                   dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.logical_or(np.less(x, y), np.isnan(y))),
+                   dtype=np.result_type(z, 1.0))
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.fmin)
 def fmin_tangent(z, x, y):
-    w = np.asarray(np.where(x == y, 0.5, np.logical_or(x < y, np.isnan(y))),
-                   dtype=np.result_type(x, y, 1.0))
+    w = np.asarray(np.where(np.equal(x, y), 0.5, np.logical_or(np.less(x, y), np.isnan(y))),
+                   dtype=np.result_type(z, 1.0))
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
@@ -96,16 +98,23 @@ def where_tangent(z, condition, x, y):
     d[z] = np.where(condition, d[x], d[y])
 
 
+def _float_dtype(x, y):
+    """``np.result_type(x, y, 1.0)``, with a list or tuple read as the array it stands
+    for (np.result_type reads a list as a dtype spec); Python numbers stay weak."""
+    return np.result_type(*(np.asarray(v) if isinstance(v, (list, tuple)) else v
+                            for v in (x, y)), 1.0)
+
+
 def larger(x, y):
     """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties (in
     the floating dtype of x and y)."""
-    return np.asarray(np.where(x == y, 0.5, x > y), dtype=np.result_type(x, y, 1.0))
+    return np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=_float_dtype(x, y))
 
 
 def smaller(x, y):
     """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties (in
     the floating dtype of x and y)."""
-    return np.asarray(np.where(x == y, 0.5, x < y), dtype=np.result_type(x, y, 1.0))
+    return np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=_float_dtype(x, y))
 
 
 nondifferentiable(larger, smaller)

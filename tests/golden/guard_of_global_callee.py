@@ -8,6 +8,6 @@ def dcalls_helperdx(x, bout=1.0):
     # golden_functions.py:58: return np.sum(cubic(x))
     t1 = cubic(x)
     # adjoint of golden_functions.py:58: return np.sum(cubic(x))
-    bt1 = bout + np.zeros(np.shape(t1), dtype=np.result_type(t1, bout))
+    bt1 = bout + np.zeros(np.shape(t1), dtype=np.result_type(np.asarray(t1), bout))
     bx = dcubicdx(x, bt1)[0]
     return bx

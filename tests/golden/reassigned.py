@@ -7,7 +7,7 @@ def dreassigneddx(x, bout=1.0):
     # golden_functions.py:27: x = np.sin(x)
     x_2 = np.sin(x_1)
     # adjoint of golden_functions.py:28: return np.sum(x)
-    bx_2 = bout + np.zeros(np.shape(x), dtype=np.result_type(x_2, bout))
+    bx_2 = bout + np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x_2), bout))
     # adjoint of golden_functions.py:27: x = np.sin(x)
     bx_1 = bx_2 * np.cos(x_1)
     # adjoint of golden_functions.py:26: x = x * 2

@@ -8,7 +8,7 @@ def dtwo_inputsdx_y(x, y, bout=1.0):
     t1 = np.sin(x)
     z = t1 * y
     # adjoint of golden_functions.py:22: return np.sum(z)
-    bz = bout + np.zeros(np.shape(z), dtype=np.result_type(z, bout))
+    bz = bout + np.zeros(np.shape(z), dtype=np.result_type(np.asarray(z), bout))
     # adjoint of golden_functions.py:21: z = np.sin(x) * y
     bt1 = unbroadcast(bz * y, x)
     by = unbroadcast(bz * t1, y)
