@@ -1509,3 +1509,13 @@ def array_of_a_list_of_appended_rows(x, s):
 
 def test_second_order_of_array_of_appended_rows():
     tl.check_grads(array_of_a_list_of_appended_rows, (X3, 0.3), order=2, modes="rev")
+
+
+# Was a bug: np.dot of a Python list with itself failed in the product helpers (`g * b`
+# with a float g and a list b).
+def dot_of_list_with_itself(x):
+    return np.dot(x, x)
+
+
+def test_grad_of_dot_of_a_list():
+    np.testing.assert_allclose(tl.grad(dot_of_list_with_itself)([0.3, 0.5]), [0.6, 1.0])

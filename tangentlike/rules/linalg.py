@@ -69,7 +69,7 @@ def dot_grad_left(g, a, b):
     if an == 0:   # z = a * b
         return np.sum(g * b)
     if bn == 0:
-        return g * b
+        return np.multiply(g, b)
     if an == 1 or bn <= 2:   # the same product as a @ b
         return product_grad_left(g, a, b)
     # z[i..., j..., m] = sum_k a[i..., k] b[j..., k, m]: contract g's j..., m with b's
@@ -82,7 +82,7 @@ def dot_grad_right(g, a, b):
     if bn == 0:   # z = a * b
         return np.sum(g * a)
     if an == 0:
-        return g * a
+        return np.multiply(g, a)
     if an == 1 or bn <= 2:
         return product_grad_right(g, a, b)
     # contract a's i... with g's i..., giving (k, j..., m); k goes before m
@@ -107,7 +107,7 @@ def product_grad_left(g, a, b):
     if an == 2 and bn == 2:
         return g @ np.transpose(b)
     if an == 1 and bn == 1:
-        return g * b
+        return np.multiply(g, b)
     if an == 2 and bn == 1:
         return np.outer(g, b)
     if an == 1 and bn == 2:
@@ -123,7 +123,7 @@ def product_grad_right(g, a, b):
     if an == 2 and bn == 2:
         return np.transpose(a) @ g
     if an == 1 and bn == 1:
-        return g * a
+        return np.multiply(g, a)
     if an == 2 and bn == 1:
         return g @ a
     if an == 1 and bn == 2:
