@@ -488,8 +488,11 @@ def broadcast_static(a, b):
         return (_MAYBE, shape)
     definite = b if maybe[0] is not None else a
     if maybe[0] is not None or maybe[1] is not None:
-        # the scalar zero broadcasts to the other operand's shape
-        return shape if shape == definite else None
+        # the scalar zero times the other operand has the other operand's shape: the
+        # result's, or a scalar (then the result is still "the scalar zero or shape")
+        if shape == definite:
+            return shape
+        return (_MAYBE, shape) if definite == SCALAR else None
     return shape
 
 
