@@ -227,17 +227,10 @@ def _evaluated(callee, args, keywords, classes, own):
 
 
 def _shape_of_call(callee, values, named, own):
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = callee(*values, **named)
-    except Exception:   # noqa: BLE001 - any failure: the shape stays unknown
-        return own
-    if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
-        return SCALAR
+    result = _checked(callee, values, named)
     if isinstance(result, np.ndarray):
         return _concrete(result.shape)
-    return own
+    return own if result is _UNKNOWN else SCALAR
 
 
 def _subscript(value, classes, own):
@@ -614,6 +607,8 @@ def _operand(atom, values, unknown, scalar_ok=True):
 
 
 def _checked(callee, args, named):
+    """``callee(*args, **named)`` on stand-ins, quietly: a stand-in of the result (an
+    array result's shape and dtype, a number), or _UNKNOWN when it fails or is neither."""
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
