@@ -42,10 +42,8 @@ def derive(func, mode: str, wrt) -> object:
     generic = build(func, mode, wrt)
     if mode in FORWARD_MODES:
         return generic
-    code = generic.__code__   # f's parameters, then the seed; f's keyword-only ones
-    params = list(code.co_varnames[:code.co_argcount - 1])
-    kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
-    dispatcher = Dispatcher(None, generic, params, kwonly)
+    code = generic.__code__   # f's positional parameters, then the seed
+    dispatcher = Dispatcher(None, generic, list(code.co_varnames[:code.co_argcount - 1]))
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
@@ -57,7 +55,7 @@ def derive(func, mode: str, wrt) -> object:
 
 def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
     """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
-    parameter -> (guard kind, shape class), see specialize.py); then its first line is
+    parameter -> (guard kind, shape class, stand-in), see specialize.py); then its first line is
     a guard that hands other arguments to ``dispatcher``. None when the specialized
     code would be the generic code."""
     parsed = parse(func)

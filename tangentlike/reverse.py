@@ -85,6 +85,7 @@ class _Reverse:
         self.as_tuple = as_tuple
         self.namer, self.binder = fn.namer, fn.binder
         self.adjoint_names = {}   # primal name -> adjoint name
+        self.primal_of = {}       # adjoint name -> primal name
         self.written = set()      # adjoints that hold a value (first write done)
         self.origin = None
         self.single = _single_assignments(fn)   # assigned once, outside control flow
@@ -113,6 +114,7 @@ class _Reverse:
     def adj(self, name: str) -> str:
         if name not in self.adjoint_names:
             self.adjoint_names[name] = self.namer.adjoint(name)
+            self.primal_of[self.adjoint_names[name]] = name
         return self.adjoint_names[name]
 
     def zero(self, name: str):
@@ -234,7 +236,7 @@ class _Reverse:
                 and not rhs.keywords and len(rhs.args) == 1)
 
     def shape_rewriter(self) -> ShapeRewriter:
-        primal_of = {adjoint: primal for primal, adjoint in self.adjoint_names.items()}
+        primal_of = self.primal_of
 
         def adjoint_shape(name):
             """What the adjoint ``name`` holds now: the static shape of its last first
@@ -544,8 +546,7 @@ class _Reverse:
                         orelse=orelse)]
 
     def zero_of_adjoint(self, adjoint_name):
-        primal = next(p for p, a in self.adjoint_names.items() if a == adjoint_name)
-        return self.zero(primal)
+        return self.zero(self.primal_of[adjoint_name])
 
     def loop_inits(self, body) -> list:
         """Adjoints that a loop body accumulates into but that have no value yet start

@@ -49,10 +49,10 @@ def argument_class(value):
 class Dispatcher:
     """Finds or derives the version of a derivative for the kinds of its arguments."""
 
-    def __init__(self, derive_version: Callable, generic, params: list, kwonly: list):
+    def __init__(self, derive_version: Callable, generic, params: list):
         self.derive_version = derive_version   # signature -> function (or None)
         self.generic = generic
-        self.params, self.kwonly = params, kwonly
+        self.params = params
         code = generic.__code__
         self.seed = code.co_varnames[code.co_argcount - 1]   # the seed comes last
         # vjp/jvp of a function with defaults: the seed defaults to NOT_GIVEN (entry.py)
