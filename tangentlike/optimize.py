@@ -7,13 +7,18 @@ Produces the same function with:
    ``e ** 1`` and ``e / 1`` become ``e``
    (``bz * 2 * x ** (2 - 1)`` -> ``bz * 2 * x``).
 2. ``propagate_copies``: after ``a = b``, reads of ``a`` become reads of ``b`` for as
-   long as neither is reassigned (``bx = by`` disappears); an adjoint reset to zero
+   long as neither is reassigned (``bx = by`` disappears, and so does ``b = a`` then:
+   ``b`` already holds it); an adjoint reset to zero
    propagates the same way, and constant folding then turns ``0.0 + g`` into ``g``.
    Arrays changed by element writes keep their names.
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
    draw random numbers the primal depends on).
-4. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
+4. ``drop_unread_saves``: a variable that the adjoint reads only where it holds its
+   final value (``x`` in ``return np.sum(x * x)`` after a loop that updates ``x``) was
+   saved at every assignment in the loop and restored in the reversed loop; when no
+   restored value is ever read, the pushes and pops go.
+5. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
    ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
    product after the loop (the adjoint of ``W @ h`` in an RNN step: one product of
    T x H matrices instead of T outer products and T matrix additions).
@@ -38,12 +43,43 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = propagate_copies(fdef.body)
     fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
+    fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` became a copy
+    fdef.body = drop_unread_saves(fdef.body)  # (eliminates dead code first)
     fdef.body = batch_outer_products(fdef.body, fdef)
     restore_result_names(fdef)
     return fdef
 
 
-# -- 4. outer products accumulated in loops -------------------------------------------
+# -- 4. saves nobody reads back ------------------------------------------------------
+def drop_unread_saves(body: list) -> list:
+    """Without the pushes and pops of variables no restored value of which is read.
+
+    Each save (``stack.append(x)``, see reverse.py) has its restore (``x = stack.pop()``)
+    in the mirrored place of the adjoint, so dropping every save and restore of one
+    name leaves the stack's other entries paired as before."""
+    restores = {}
+    body = eliminate_dead_code(body, restores=restores)
+    unread = {name for name, read in restores.items() if not read}
+    if not unread:
+        return body
+    return eliminate_dead_code(_without_saves(body, unread))
+
+
+def _without_saves(body: list, names: set) -> list:
+    kept = []
+    for stmt in body:
+        if getattr(stmt, "saves", None) in names or getattr(stmt, "restores", None) in names:
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                inner = _without_saves(inner, names)
+                setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
+        kept.append(stmt)
+    return kept
+
+
+# -- 5. outer products accumulated in loops -------------------------------------------
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
@@ -150,7 +186,7 @@ def _append(lst, arg, like):
     return stmt
 
 
-# -- 4. names of the results ----------------------------------------------------------
+# -- 6. names of the results ----------------------------------------------------------
 def restore_result_names(fdef: gast.FunctionDef) -> None:
     """Give returned gradients their own names back: copy propagation may have left
     ``return bh_1`` where the gradient of ``x`` is meant; rename it ``bx`` when that
@@ -268,17 +304,24 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
                                                                       type_ignores=[]))
                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
                    and isinstance(n.targets[0].value, gast.Name)}
+    kept = []
     for stmt in body:
         stored = _stores(stmt)
+        kept.append(stmt)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             copies = _forget(copies, stored)
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None:
                     _Rename(copies).visit(getattr(stmt, field))
-            stmt.body = propagate_copies(stmt.body, copies, mutated)
+            stmt.body = propagate_copies(stmt.body, copies, mutated) or [gast.Pass()]
             stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
             continue
         _Rename(copies).visit(stmt.value if isinstance(stmt, gast.Assign) else stmt)
+        if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
+                and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id == stmt.value.id and not getattr(stmt, "keep", False)):
+            kept.pop()   # `bx = bt9` after `bt9 = bx`: bx already holds it
+            continue
         copies = _forget(copies, stored)
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
@@ -288,7 +331,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
         elif (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
               and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
             copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
-    return body
+    return kept
 
 
 def _forget(copies: dict, names: set) -> dict:
@@ -344,22 +387,27 @@ def _loop_head(loop, live_after: set) -> set:
         head = new
 
 
-def eliminate_dead_code(body: list, live: set = frozenset()) -> list:
-    """Remove assignments nobody reads; loops are solved to a fixed point."""
+def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None) -> list:
+    """Remove assignments nobody reads; loops are solved to a fixed point. Restores
+    (``x = stack.pop()``) always stay; ``restores`` (if given) learns for each restored
+    name whether any restored value is read."""
     live = set(live)
     kept = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Pass):
             continue
+        restored = getattr(stmt, "restores", None)
+        if restored is not None and restores is not None:
+            restores[restored] = restores.get(restored, False) or restored in live
         if isinstance(stmt, gast.If):
-            stmt.body = eliminate_dead_code(stmt.body, live) or [gast.Pass()]
-            stmt.orelse = eliminate_dead_code(stmt.orelse, live)
+            stmt.body = eliminate_dead_code(stmt.body, live, restores) or [gast.Pass()]
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live, restores)
             if all(isinstance(s, gast.Pass) for s in stmt.body + stmt.orelse):
                 continue   # both branches came out empty
             live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
         elif isinstance(stmt, (gast.For, gast.While)):
             head = _loop_head(stmt, live)
-            stmt.body = eliminate_dead_code(stmt.body, head) or [gast.Pass()]
+            stmt.body = eliminate_dead_code(stmt.body, head, restores) or [gast.Pass()]
             live = head
         elif _removable(stmt, live):
             continue

@@ -92,6 +92,7 @@ class _Reverse:
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.specialized = bool(signature)
+        self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
         self.single -= self.lists
@@ -305,10 +306,18 @@ class _Reverse:
                 # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
                 return gast.Call(func=_load(helper), args=[_load(self.adj(param)),
-                                                           _load(param)], keywords=[])
+                                                           self.like(param)], keywords=[])
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+
+    def like(self, param: str):
+        """What has ``param``'s type, shape and dtype at the end of the adjoint: the
+        parameter itself, or in a version, where the parameter is reassigned, the
+        stand-in its guard vouches for (then its last value need not be restored)."""
+        if param in self.given and param not in self.single:
+            return _load(self.binder.name_for(param + "_like", self.given[param]))
+        return _load(param)
 
     # -- accumulation ------------------------------------------------------------
     def accumulate(self, target, value) -> list:
@@ -645,7 +654,7 @@ class _Reverse:
             return [push, clone(stmt)]
         if isinstance(stmt, gast.Assign):
             name = stmt.targets[0].id
-            save = [_push(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
+            save = [_save(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
                 else []
             return save + [clone(stmt)]
         if isinstance(stmt, gast.If):
@@ -653,7 +662,7 @@ class _Reverse:
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=self.primal_block(stmt.orelse, saved))]
         if isinstance(stmt, gast.For):
-            save = [_push(self.stack, stmt.target.id)] if stmt.target.id in saved else []
+            save = [_save(self.stack, stmt.target.id)] if stmt.target.id in saved else []
             loop = gast.For(target=clone(stmt.target), iter=clone(stmt.iter),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=[], type_comment=None)
@@ -679,6 +688,7 @@ class _Reverse:
                 marker.__class__ = gast.Assign
                 marker.__dict__.update(pop.__dict__)
                 marker.keep = True
+                marker.restores = name   # optimize.drop_unread_saves pairs it with _save
             else:
                 marker.drop = True
 
@@ -935,6 +945,13 @@ def _push(stack, name):
     call = gast.Call(func=gast.Attribute(value=_load(stack), attr="append", ctx=gast.Load()),
                      args=[_load(name)], keywords=[])
     return gast.Expr(value=call)
+
+
+def _save(stack, name):
+    """``stack.append(name)``, the value a restore (``name = stack.pop()``) takes back."""
+    push = _push(stack, name)
+    push.saves = name
+    return push
 
 
 def _pop(stack):

@@ -287,6 +287,47 @@ def test_straight_line_code_keeps_no_stack():
     assert "stack" not in tl.grad(f).source
 
 
+def test_a_loop_variable_read_only_at_its_final_value_is_not_saved():
+    def f(x, k):
+        for _ in range(20):
+            x = x + 0.1 * k * np.roll(x, 1)
+        return np.sum(x * x)
+    df = tl.grad(f, wrt=(0, 1))
+    x = np.linspace(0.1, 0.6, 5)
+    df(x, 0.7)
+    version, = df.versions.values()
+    assert "stack.append(x)" not in version.source   # x is read only after the loop
+    assert "stack.append(x)" in df.source   # generic: unbroadcast(bx, x) reads it
+    tl.check_grads(f, (x, 0.7), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def test_a_saved_value_read_back_in_one_branch_stays_saved():
+    def f(x, n):
+        for i in range(n):
+            if i % 2:
+                x = np.sin(x) * x
+            else:
+                x = x * 1.5
+        return x
+    assert "stack.append(x)" in tl.grad(f).source
+    for n in (0, 1, 2, 5):
+        tl.check_grads(f, (0.4, n), order=2, modes=("rev", "fwd"))
+
+
+def test_a_copied_adjoint_is_not_copied_back():
+    def f(x, n):
+        for _ in range(n):
+            x = x + 0.5 * np.sin(x)
+        return x
+    src = tl.grad(f).source
+    for line in src.splitlines():
+        left, _, right = line.strip().partition(" = ")
+        assert not (right and left == right), line   # no `bx = bx`
+        assert not (left.startswith("bt") and right == "bx"), line   # nor `bt2 = bx`
+    for n in (0, 1, 3):
+        tl.check_grads(f, (0.3, n), order=2, modes=("rev", "fwd"))
+
+
 def test_loop_adjoint_reads_as_the_reversed_loop():
     src = tl.grad(loop_with_branch).source
     assert src.index("for i in range(n):") < src.index("for i in reversed(range(n)):")

@@ -29,14 +29,11 @@ def dloop_with_branchdx(x, n, bout=1.0):
         # adjoint of golden_functions.py:42: if x > 1.0: ...
         if t1:
             # adjoint of golden_functions.py:43: x = x * 0.5
-            bt2 = bx
             x = stack.pop()
-            bx = bt2 * 0.5
+            bx = bx * 0.5
         else:
             # adjoint of golden_functions.py:45: x = np.sin(x) + x
-            bt4 = bx
             x = stack.pop()
-            bx = bt4
-            bx = bx + bt4 * np.cos(x)
+            bx = bx + bx * np.cos(x)
         t1 = stack.pop()
     return shaped(bx, x)
