@@ -107,6 +107,11 @@ class _Reverse:
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
+        # A version's adjoints that hold one number everywhere (`bt = s + np.zeros(S)`,
+        # the adjoint of np.sum/np.mean), adjoint -> (s, S): elementwise rules read s.
+        self.uniform = {}
+        self.branch_depth = 0
+        self.seed = None
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -134,9 +139,11 @@ class _Reverse:
                          if n not in self.single and n not in self.loop_locals)
         self.written.update(self.adj(n) for n in mutable)
         inits = [_assign(self.adj(n), self.zero(n)) for n in mutable]
-        seed = self.seed_name(ret.value)
+        seed = self.seed = self.seed_name(ret.value)
         self.origin = ret.origin
         adjoint = self.mark_all(inits + self.seed_outputs(ret.value, seed), ret.origin)
+        if self.mode != "vjp" and seed in self.primal_of:
+            self.adjoint_static.setdefault(seed, SCALAR)   # grad's seed: a number
         adjoint.extend(self.adjoint_block(body[:-1]))
         saved = self.saved_variables(adjoint)
         primal = self.primal_block(body[:-1], saved)
@@ -320,13 +327,19 @@ class _Reverse:
         return _load(param)
 
     # -- accumulation ------------------------------------------------------------
-    def accumulate(self, target, value) -> list:
-        """Statements adding ``value`` to the adjoint of ``target`` (an atom)."""
+    def accumulate(self, target, value, uniform=None) -> list:
+        """Statements adding ``value`` to the adjoint of ``target`` (an atom);
+        ``uniform``: (s, S) when value is the number s everywhere in shape S."""
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
+        self.uniform.pop(name, None)
+        if name not in self.written and self.may_be_uniform(target.id):
+            uniform = uniform or self.uniform_part(target.id, value)
+            if uniform is not None:
+                self.uniform[name] = uniform
         if name in self.written:
             shape = broadcast_static(rewriter.adjoint_shape(name), shape)
             if target.id in self.containers:   # may be a tuple or list: add elementwise
@@ -509,8 +522,98 @@ class _Reverse:
                               self.representative,
                               self.binder.name_for("broadcast_like", broadcast_like)).visit(expr)
 
+        if result in self.uniform and _elementwise(primitive, inputs, keywords) \
+                and primitive not in (np.sum, np.mean):
+            out = self.with_uniform_seed(result, template, bind, simplify)
+            if out is not None:
+                return out
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+    # -- uniform adjoints (versions) ------------------------------------------------------
+    def uniform_part(self, primal: str, value):
+        """(s, S) when ``value``, the first write of ``primal``'s adjoint, is
+        ``s + np.zeros(S, ...)``: the number ``s`` everywhere in shape ``S`` (the adjoint
+        of np.sum and np.mean); else None."""
+        key = self.classes.get(primal)
+        np_name = self.binder.name_for("np", np)
+        if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+                and isinstance(value.right, gast.Call)
+                and isinstance(value.right.func, gast.Attribute)
+                and value.right.func.attr == "zeros"
+                and isinstance(value.right.func.value, gast.Name)
+                and value.right.func.value.id == np_name
+                and value.right.args and isinstance(value.right.args[0], gast.Constant)
+                and key is not None and value.right.args[0].value == key[1]
+                and self.is_steady_number(value.left)):
+            return value.left, key
+        return None
+
+    def may_be_uniform(self, primal: str) -> bool:
+        """Whether ``primal``'s adjoint may be kept as a number: in a version, an array
+        assigned once in straight-line code, so nothing between its adjoint's first
+        write and its reads can change the number's names."""
+        key = self.classes.get(primal)
+        return (self.specialized and not self.loop_depth and not self.branch_depth
+                and primal in self.single and key is not None and key[0] == "shape"
+                and key != SCALAR)
+
+    def is_steady_number(self, expr) -> bool:
+        """``expr`` is arithmetic on constants and final adjoints of numbers."""
+        for node in walk(expr):
+            if isinstance(node, gast.Name):
+                if node.id == self.seed and self.mode != "vjp":
+                    continue   # grad's seed: a number, as the output is
+                primal = self.primal_of.get(node.id)
+                if primal not in self.single or self.classes.get(primal) != SCALAR:
+                    return False
+            elif not isinstance(node, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.operator,
+                                       gast.unaryop, gast.expr_context)):
+                return False
+        return True
+
+    def with_uniform_seed(self, result, template, bind, simplify):
+        """The rule's statements reading the number ``s`` of the uniform adjoint
+        ``result`` instead of the array: where a contribution with ``s`` still has its
+        target's full shape through elementwise arithmetic, it is the same array. One
+        that comes out a number (``s * 100.0``) keeps reading the array, and its target's
+        adjoint is uniform too. Any other contribution reads the array, as the plain rule
+        does. None when the rule has temporaries (then the plain rule)."""
+        number, key = self.uniform[result]
+        result_param = template.positional[0]
+
+        def contributions(seed):
+            writes = []
+            body = instantiate(template, bind,
+                               lambda p: clone(seed) if p == result_param else None,
+                               lambda p, e: writes.append((p, e)) or [],
+                               self.namer.fresh, self.binder.name_for, simplify)
+            return None if body else writes   # template temporaries: the plain rule
+
+        with_number, with_array = contributions(number), contributions(_load(result))
+        if with_number is None or with_array is None:
+            return None
+        out = []
+        rewriter = self.shape_rewriter()
+        for (param, expr), (_, full) in zip(with_number, with_array):
+            target = bind[param]
+            if not isinstance(target, gast.Name) or self.classes.get(target.id) != key:
+                out.append((target, full, None))
+                continue
+            unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
+            if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+                    and expr.func.id == unbroadcast_name:
+                expr = expr.args[0]   # to the target's own (full) shape: no sum
+            shape = _elementwise_shape(expr, rewriter, self.binder.bound)
+            if shape == key:
+                out.append((target, expr, None))
+            elif shape == SCALAR and self.is_steady_number(expr) \
+                    and self.may_be_uniform(target.id):
+                out.append((target, full, (expr, key)))
+            else:
+                out.append((target, full, None))
+        return [s for target, expr, uniform in out
+                for s in self.accumulate(target, expr, uniform)]
 
     def adjoint_call(self, value, result) -> list:
         """``ba_, bb_ = dgda_b(a, b, by)``: the callee's own derived vjp (calls.py)."""
@@ -536,9 +639,11 @@ class _Reverse:
 
     def adjoint_if(self, stmt) -> list:
         before = set(self.written)
+        self.branch_depth += 1
         body = self.adjoint_block(stmt.body)
         after_body, self.written = self.written - self.local_adjoints(stmt.body), set(before)
         orelse = self.adjoint_block(stmt.orelse)
+        self.branch_depth -= 1
         after_else = self.written - self.local_adjoints(stmt.orelse)
         # An adjoint first written on one side only is zero on the other.
         for name in sorted(after_body - after_else):
@@ -787,6 +892,32 @@ def _elementwise(primitive, inputs, keywords) -> bool:
     return (primitive in BINOPS.values() or primitive in UNARYOPS.values()
             or isinstance(primitive, np.ufunc)
             or getattr(primitive, "__module__", None) == "math")
+
+
+def _elementwise_shape(expr, rewriter, bound):
+    """The static shape of ``expr`` when it is elementwise arithmetic, comparisons and
+    elementwise ufunc calls of names and constants; None otherwise."""
+    if isinstance(expr, (gast.Name, gast.Constant)):
+        return static_shape(expr, rewriter)
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        return _elementwise_shape(expr.operand, rewriter, bound)
+    parts = None
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub, gast.Mult,
+                                                             gast.Div, gast.Pow)):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, gast.Compare) and len(expr.ops) == 1:
+        parts = [expr.left, expr.comparators[0]]
+    elif isinstance(expr, gast.Call) and not expr.keywords \
+            and isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value, gast.Name):
+        ufunc = getattr(bound.get(expr.func.value.id), expr.func.attr, None)
+        if isinstance(ufunc, np.ufunc) and ufunc.signature is None:
+            parts = expr.args
+    if not parts:
+        return None
+    shape = _elementwise_shape(parts[0], rewriter, bound)
+    for part in parts[1:]:
+        shape = broadcast_static(shape, _elementwise_shape(part, rewriter, bound))
+    return shape
 
 
 class _DropUnbroadcast(gast.NodeTransformer):

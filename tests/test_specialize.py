@@ -214,3 +214,57 @@ def test_outer_products_of_a_loop_are_batched_and_right(steps):
     (version,) = df.versions.values()
     assert "np.stack(bWh_cols)" in version.source and "outer" not in version.source
     tl.check_grads(rnn, (Wh, Wx, xs, h0, steps), order=1, wrt=(0, 1))
+
+
+# The adjoint of np.sum / np.mean holds one number everywhere: a version reads the
+# number where elementwise arithmetic gives the full shape anyway, and the array
+# where a contribution is summed (a smaller or scalar operand).
+def least_squares(w, A, b):
+    r = A @ w - b
+    return 0.5 * np.sum(r * r)
+
+
+def sum_of_a_broadcast(x, A):
+    return np.sum(A * x + x - 3.0 * A)
+
+
+def mean_then_branch(x, c):
+    y = np.mean(np.sin(x) * c)
+    if y > 0:
+        y = y * 2.0
+    return y + np.sum(x * c + c)
+
+
+def test_a_uniform_seed_is_read_as_its_number():
+    w, A, b = RNG.standard_normal(3), RNG.standard_normal((5, 3)), RNG.standard_normal(5)
+    df = tl.grad(least_squares)
+    np.testing.assert_allclose(df(w, A, b), A.T @ (A @ w - b), rtol=1e-12)
+    (version,) = df.versions.values()
+    assert "np.zeros" not in version.source
+    tl.check_grads(least_squares, (w, A, b), order=2)
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_a_uniform_seed_summed_into_a_smaller_operand(wrt):
+    x, A = RNG.standard_normal(3), RNG.standard_normal((4, 3))
+    tl.check_grads(sum_of_a_broadcast, (x, A), wrt=wrt, order=2)
+    tl.check_grads(sum_of_a_broadcast, (0.7, A), wrt=wrt, order=2)
+    g = tl.grad(sum_of_a_broadcast, wrt=0)(x, A)
+    np.testing.assert_allclose(g, A.sum(axis=0) + 4.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_a_uniform_seed_with_a_scalar_operand_and_a_branch(sign):
+    x = sign * np.abs(RNG.standard_normal(4)) / 4
+    for c in (0.5, np.full(4, 0.5)):
+        tl.check_grads(mean_then_branch, (x, c), wrt=(0, 1), order=2)
+
+
+def test_vjp_seed_is_not_taken_for_a_number():
+    def f(x):
+        return np.sum(x * x, axis=0)
+
+    x = RNG.standard_normal((3, 2))
+    seed = np.array([1.0, -2.0])
+    g = tl.vjp(f)(x, seed)
+    np.testing.assert_allclose(g, 2 * x * seed, rtol=1e-12)
