@@ -725,7 +725,7 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
                               hint="call it without that keyword")
         bind[key] = value
-    used = {n.id for s in template.body for n in walk(s) if isinstance(n, gast.Name)}
+    used = template.read_names
     for key, default in template.keywords.items():
         if key not in bind:
             bind[key] = gast.Constant(value=default, kind=None)

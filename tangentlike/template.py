@@ -36,9 +36,14 @@ def clone(node):
     if not isinstance(node, gast.AST):
         return node
     new = node.__class__.__new__(node.__class__)
-    new.__dict__.update(node.__dict__)
+    attributes = new.__dict__
+    attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
     for name in node._fields:
-        setattr(new, name, clone(getattr(node, name, None)))
+        value = attributes.get(name)
+        if isinstance(value, list):
+            attributes[name] = [clone(v) for v in value]
+        elif isinstance(value, gast.AST):
+            attributes[name] = clone(value)
     return new
 
 
@@ -65,6 +70,7 @@ class Template:
     positional: list            # result name first, then the primal's positional inputs
     keywords: dict              # supported keyword -> default value
     _body: Optional[list] = field(default=None, repr=False)
+    _read_names: Optional[set] = field(default=None, repr=False)
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
@@ -88,6 +94,14 @@ class Template:
                     if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
             self._body = body
         return self._body
+
+    @property
+    def read_names(self) -> set:
+        """Every name the template's body mentions (computed once)."""
+        if self._read_names is None:
+            self._read_names = {n.id for s in self.body for n in walk(s)
+                                if isinstance(n, gast.Name)}
+        return self._read_names
 
     @property
     def names(self) -> list:
