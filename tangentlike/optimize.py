@@ -47,6 +47,8 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
+    if not any(getattr(n, "vectors", False) for n in walk(fdef)):
+        return body   # nothing to batch (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
@@ -66,9 +68,9 @@ def _batch_block(body, names, written) -> list:
             for inner in stmt.body:
                 found = _accumulated_outer(inner, stmt, written)
                 if found is None:
-                    stored = {n.id for n in walk(inner)
-                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-                    collected = {k: v for k, v in collected.items() if k not in stored}
+                    if collected:
+                        stored = _stores(inner)
+                        collected = {k: v for k, v in collected.items() if k not in stored}
                     new_body.append(inner)
                     continue
                 target, call = found
@@ -240,17 +242,33 @@ def _stores(stmt) -> set:
             and isinstance(n.ctx, gast.Store)}
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, copies):
-        self.copies = copies
+def _rename(tree, copies: dict) -> None:
+    """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
+    or a constant: a new Constant node in the read's place), in place."""
+    if not copies:
+        return
+    for node in walk(tree):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if _copied(item, copies):
+                        value[i] = _source_of(item, copies)
+            elif _copied(value, copies):
+                setattr(node, field, _source_of(value, copies))
 
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.copies:
-            source = self.copies[node.id]
-            if isinstance(source, gast.Constant):
-                return gast.Constant(value=source.value, kind=None)
-            node.id = source
-        return node
+
+def _copied(node, copies) -> bool:
+    return isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+        and node.id in copies
+
+
+def _source_of(node, copies):
+    source = copies[node.id]
+    if isinstance(source, gast.Constant):
+        return gast.Constant(value=source.value, kind=None)
+    node.id = source
+    return node
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> list:
@@ -264,8 +282,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     """
     copies = dict(copies or {})
     if mutated is None:
-        mutated = {n.targets[0].value.id for n in gast.walk(gast.Module(body=body,
-                                                                      type_ignores=[]))
+        mutated = {n.targets[0].value.id for n in walk(body)
                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
                    and isinstance(n.targets[0].value, gast.Name)}
     for stmt in body:
@@ -274,11 +291,14 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
             copies = _forget(copies, stored)
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None:
-                    _Rename(copies).visit(getattr(stmt, field))
+                    _rename_expression(stmt, field, copies)
             stmt.body = propagate_copies(stmt.body, copies, mutated)
             stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
             continue
-        _Rename(copies).visit(stmt.value if isinstance(stmt, gast.Assign) else stmt)
+        if isinstance(stmt, gast.Assign):
+            _rename_expression(stmt, "value", copies)
+        else:
+            _rename(stmt, copies)
         copies = _forget(copies, stored)
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
@@ -289,6 +309,15 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
               and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
             copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
     return body
+
+
+def _rename_expression(stmt, field: str, copies: dict) -> None:
+    """``_rename`` of ``stmt.field``, which may itself be a copied name."""
+    value = getattr(stmt, field)
+    if _copied(value, copies):
+        setattr(stmt, field, _source_of(value, copies))
+    else:
+        _rename(value, copies)
 
 
 def _forget(copies: dict, names: set) -> dict:
