@@ -282,7 +282,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     """
     copies = dict(copies or {})
     if mutated is None:
-        mutated = {n.targets[0].value.id for n in walk(body)
+        mutated = {n.targets[0].value.id for n in _statements(body)
                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
                    and isinstance(n.targets[0].value, gast.Name)}
     for stmt in body:
@@ -320,6 +320,16 @@ def _rename_expression(stmt, field: str, copies: dict) -> None:
         _rename(value, copies)
 
 
+def _statements(body: list):
+    """Every statement of ``body``, nested ones included (no expressions are visited)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
 def _forget(copies: dict, names: set) -> dict:
     return {a: b for a, b in copies.items()
             if a not in names and (not isinstance(b, str) or b not in names)}
@@ -329,6 +339,20 @@ def _forget(copies: dict, names: set) -> dict:
 def _loads(node) -> set:
     return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
+
+
+def _through(stmt, live: set) -> None:
+    """``live`` (updated in place) before ``stmt`` from ``live`` after it: minus what it
+    stores, plus what it reads; one walk of the statement."""
+    stores, loads = set(), set()
+    for n in walk(stmt):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores.add(n.id)
+            elif isinstance(n.ctx, gast.Load):
+                loads.add(n.id)
+    live -= stores
+    live |= loads
 
 
 def _pure(stmt) -> bool:
@@ -358,7 +382,7 @@ def _live_in(body: list, live: set) -> set:
         elif isinstance(stmt, (gast.For, gast.While)):
             live = _loop_head(stmt, live)
         elif not _removable(stmt, live):
-            live = (live - _stores(stmt)) | _loads(stmt)
+            _through(stmt, live)
     return live
 
 
@@ -393,7 +417,7 @@ def eliminate_dead_code(body: list, live: set = frozenset()) -> list:
         elif _removable(stmt, live):
             continue
         else:
-            live = (live - _stores(stmt)) | _loads(stmt)
+            _through(stmt, live)
         kept.append(stmt)
     kept.reverse()
     return kept
