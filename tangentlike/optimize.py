@@ -165,11 +165,13 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
     if len(results) != len(preferred):
         return
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+    results = [r.args[0] if isinstance(r, gast.Call) and r.args else r   # shaped(bx, x)
+               for r in results]
+    if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
+        return   # every result has its name already
     used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     renames = {}
     for result, name in zip(results, preferred):
-        if isinstance(result, gast.Call) and result.args:   # shaped(bx, x)
-            result = result.args[0]
         if (isinstance(result, gast.Name) and result.id != name and name not in used
                 and result.id not in params and result.id not in renames):
             renames[result.id] = name
@@ -185,11 +187,18 @@ def fold_constants(body: list) -> list:
     folder = _Folder()
     for stmt in body:
         if getattr(stmt, "phase", None) == "adjoint" or getattr(stmt, "derived", False):
-            folder.visit(stmt)
+            if _foldable(stmt):
+                folder.visit(stmt)
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             fold_constants(stmt.body)
             fold_constants(stmt.orelse)
     return body
+
+
+def _foldable(stmt) -> bool:
+    """Whether ``_Folder`` may change ``stmt``: every fold needs a constant or a negation
+    in it. A walk is cheaper than the transformer's visit of every node."""
+    return any(isinstance(n, (gast.Constant, gast.UnaryOp)) for n in walk(stmt))
 
 
 def _is_number(node, value=None) -> bool:
