@@ -189,7 +189,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
     simplify = simplify or (lambda e: e)
-    body = clone(template.body)
+    body = clone(_fold_static(template.body, bind))   # only what the bindings keep
     params = set(template.names)
     local_names = {}
     out = []
@@ -198,7 +198,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         return _Substitute(params, bind, dname, local_names, fresh, global_name,
                            template.namespace).visit(node)
 
-    for stmt in _fold_static(body, bind):
+    for stmt in body:
         if isinstance(stmt, gast.If):
             # A test only known at run time: each branch computes the contributions
             # into temporaries (0.0 where a branch has none), written once after it.
@@ -328,7 +328,9 @@ class _Substitute(gast.NodeTransformer):
 
 
 def _fold_static(body: list, bind: dict) -> list:
-    """Replace ``if`` statements whose test is known from constant bindings."""
+    """``body`` without the ``if`` statements whose test is known from constant
+    bindings (the branch taken stays). ``body`` is left as it is: an ``if`` that stays
+    is a new node sharing the unchanged parts."""
     out = []
     for stmt in body:
         if isinstance(stmt, gast.If):
@@ -336,8 +338,9 @@ def _fold_static(body: list, bind: dict) -> list:
             if value is not _UNKNOWN:
                 out.extend(_fold_static(stmt.body if value else stmt.orelse, bind))
                 continue
-            stmt.body = _fold_static(stmt.body, bind)
-            stmt.orelse = _fold_static(stmt.orelse, bind)
+            kept = gast.If(test=stmt.test, body=_fold_static(stmt.body, bind),
+                           orelse=_fold_static(stmt.orelse, bind))
+            stmt = gast.copy_location(kept, stmt)
         out.append(stmt)
     return out
 
@@ -367,8 +370,11 @@ def static_value(expr, bind: dict) -> Any:
             env[node.id] = bound.value
         elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
             return _UNKNOWN
-    tree = gast.Expression(body=clone(expr))
-    code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
+    code = getattr(expr, "compiled", None)   # a template's test: compiled once
+    if code is None:
+        tree = gast.Expression(body=clone(expr))
+        code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
+        expr.compiled = code
     return eval(code, {"__builtins__": {}}, env)
 
 
