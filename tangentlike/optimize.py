@@ -26,7 +26,7 @@ import operator
 
 import gast
 
-from .naming import walk
+from .naming import Transformer, walk
 from . import rules
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -209,7 +209,7 @@ def _is_number(node, value=None) -> bool:
     return value is None or node.value == value
 
 
-class _Folder(gast.NodeTransformer):
+class _Folder(Transformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         left, right, op = node.left, node.right, type(node.op)

@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import Transformer, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -779,7 +779,7 @@ def _elementwise(primitive, inputs, keywords) -> bool:
             or getattr(primitive, "__module__", None) == "math")
 
 
-class _DropUnbroadcast(gast.NodeTransformer):
+class _DropUnbroadcast(Transformer):
     def __init__(self, name, same_shape, fits=None):
         self.name, self.same_shape, self.fits = name, same_shape, fits
 
@@ -793,7 +793,7 @@ class _DropUnbroadcast(gast.NodeTransformer):
         return node
 
 
-class _ShapeOnly(gast.NodeTransformer):
+class _ShapeOnly(Transformer):
     """In ``unbroadcast(g, x)``, ``broadcast_like(g, x)`` and ``np.shape(x)`` only x's shape matters: read a
     representative of x's shape class instead (see _Reverse.representative)."""
 

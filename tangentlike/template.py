@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 
 import gast
 
-from .naming import walk
+from .naming import Transformer, walk
 
 
 def clone(node):
@@ -295,7 +295,7 @@ def _lift_writes(stmt, names: dict, fresh) -> set:
     return every
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, params, bind, dname, local_names, fresh, global_name, namespace):
         self.params, self.bind, self.dname = params, bind, dname
         self.local_names, self.fresh = local_names, fresh
@@ -407,7 +407,7 @@ def drop_zeros(expr, tangent_names: set):
     return _DropZeros(tangent_names).visit(expr)
 
 
-class _DropZeros(gast.NodeTransformer):
+class _DropZeros(Transformer):
     def __init__(self, tangent_names):
         self.tangent_names = tangent_names
 
