@@ -7,7 +7,7 @@ all names the user's function mentions, so nothing generated shadows user code.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
 import gast
 
@@ -40,7 +40,7 @@ class Transformer(gast.NodeTransformer):
     node's ``__dict__``, and a list is rebuilt only from the first item whose visit
     changed it."""
 
-    _methods: dict = {}
+    _methods: ClassVar[dict] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
