@@ -36,7 +36,8 @@ def to_source(fdefs: list, filename: str) -> str:
     comments = []
     trees = [_with_comments(f, filename, comments) for f in fdefs]
     module = gast.Module(body=trees, type_ignores=[])
-    tree = ast.fix_missing_locations(_NegativeConstants().visit(gast.gast_to_ast(module)))
+    tree = gast.gast_to_ast(module)
+    _prepare_for_unparse(tree)
     text = ast.unparse(tree)
     lines = []
     for line in text.splitlines():
@@ -45,17 +46,37 @@ def to_source(fdefs: list, filename: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _NegativeConstants(ast.NodeTransformer):
-    """``-0.7`` as a constant prints as ``-0.7``, which next to ``**`` would read as
-    ``-(0.7 ** 2)``: write negative numbers as negations, which print with parentheses
-    where precedence needs them."""
+def _prepare_for_unparse(tree) -> None:
+    """Two fixes in one walk of the ``ast`` tree, in place:
 
-    def visit_Constant(self, node):
-        value = node.value
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            return ast.copy_location(ast.UnaryOp(op=ast.USub(),
-                                                 operand=ast.Constant(value=-value)), node)
-        return node
+    - a negative number as a constant prints as ``-0.7``, which next to ``**`` would read
+      as ``-(0.7 ** 2)``: it becomes a negation, which prints with parentheses where
+      precedence needs them;
+    - ``ast.unparse`` reads each statement's ``lineno`` (to look up type comments), so
+      a generated statement without one gets one; expressions need none.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and getattr(node, "lineno", None) is None:
+            node.lineno = 1
+        for field, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if _is_negative_number(item):
+                        value[i] = _negation(item)
+            elif _is_negative_number(value):
+                setattr(node, field, _negation(value))
+
+
+def _is_negative_number(node) -> bool:
+    if not isinstance(node, ast.Constant):
+        return False
+    value = node.value
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+def _negation(node) -> ast.UnaryOp:
+    return ast.copy_location(ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-node.value)),
+                             node)
 
 
 def _with_comments(fdef, filename, comments):

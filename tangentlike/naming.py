@@ -7,25 +7,90 @@ all names the user's function mentions, so nothing generated shadows user code.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, ClassVar, Iterable
 
 import gast
 
 
 def walk(tree):
     """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
-    ``gast.walk`` gives, about twice as fast (the passes walk trees a great deal)."""
+    ``gast.walk`` gives, 1.6 times as fast (the passes walk trees a great deal).
+    Fields are read from the node's ``__dict__``: gast classes have no defaults for them."""
     stack = list(tree) if isinstance(tree, list) else [tree]
     AST = gast.AST
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
+        attributes = node.__dict__
         for field in node._fields:
-            value = getattr(node, field, None)
-            if isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, AST))
-            elif isinstance(value, AST):
-                stack.append(value)
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+
+
+class Transformer(gast.NodeTransformer):
+    """``gast.NodeTransformer`` with the same behaviour (a ``visit_X`` method's result
+    replaces the node; None removes it from a list, a list is spliced in), about twice as
+    fast: each subclass finds the method for a node class once, fields are read from the
+    node's ``__dict__``, and a list is rebuilt only from the first item whose visit
+    changed it."""
+
+    _methods: ClassVar[dict] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._methods = {}   # node class -> the method that visits it
+
+    def visit(self, node):
+        method = self._methods.get(node.__class__)
+        if method is None:
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None) \
+                or self.__class__.generic_visit
+            self._methods[node.__class__] = method
+        return method(self, node)
+
+    def generic_visit(self, node):
+        AST = gast.AST
+        attributes = node.__dict__
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                new = self.visit(value)
+                if new is None:
+                    delattr(node, field)
+                elif new is not value:
+                    setattr(node, field, new)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, AST):
+                        new = self.visit(item)
+                        if new is not item:
+                            value[:] = self._spliced(value, i, new)
+                            break
+        return node
+
+    def _spliced(self, items: list, i: int, new) -> list:
+        """``items`` with the visit of item ``i`` (which gave ``new``) and of the rest."""
+        out = items[:i]
+        for k in range(i, len(items)):
+            item = items[k]
+            if k > i:
+                if not isinstance(item, gast.AST):
+                    out.append(item)
+                    continue
+                new = self.visit(item)
+            if new is None:
+                continue
+            if isinstance(new, gast.AST):
+                out.append(new)
+            else:
+                out.extend(new)
+        return out
 
 
 def names_in(tree) -> set:

@@ -40,7 +40,7 @@ from . import rules
 from .calls import _bound_names, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, names_in, walk
+from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
 from .runtime import astype, inplace_guard, no_grad, stop_gradient, zeros_like
 from .template import clone
@@ -974,7 +974,7 @@ def _assigned_in_compound(body) -> set:
     return out
 
 
-class _Rename(gast.NodeTransformer):
+class _Rename(Transformer):
     def __init__(self, renames):
         self.renames = renames
 

@@ -31,7 +31,7 @@ import operator
 
 import gast
 
-from .naming import walk
+from .naming import Transformer, walk
 from . import rules
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -83,6 +83,8 @@ def _without_saves(body: list, names: set) -> list:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
+    if not any(getattr(n, "vectors", False) for n in walk(fdef)):
+        return body   # nothing to batch (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
@@ -102,9 +104,9 @@ def _batch_block(body, names, written) -> list:
             for inner in stmt.body:
                 found = _accumulated_outer(inner, stmt, written)
                 if found is None:
-                    stored = {n.id for n in walk(inner)
-                              if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-                    collected = {k: v for k, v in collected.items() if k not in stored}
+                    if collected:
+                        stored = _stores(inner)
+                        collected = {k: v for k, v in collected.items() if k not in stored}
                     new_body.append(inner)
                     continue
                 target, call = found
@@ -199,11 +201,13 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
     if len(results) != len(preferred):
         return
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
+    results = [r.args[0] if isinstance(r, gast.Call) and r.args else r   # shaped(bx, x)
+               for r in results]
+    if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
+        return   # every result has its name already
     used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     renames = {}
     for result, name in zip(results, preferred):
-        if isinstance(result, gast.Call) and result.args:   # shaped(bx, x)
-            result = result.args[0]
         if (isinstance(result, gast.Name) and result.id != name and name not in used
                 and result.id not in params and result.id not in renames):
             renames[result.id] = name
@@ -219,11 +223,18 @@ def fold_constants(body: list) -> list:
     folder = _Folder()
     for stmt in body:
         if getattr(stmt, "phase", None) == "adjoint" or getattr(stmt, "derived", False):
-            folder.visit(stmt)
+            if _foldable(stmt):
+                folder.visit(stmt)
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
             fold_constants(stmt.body)
             fold_constants(stmt.orelse)
     return body
+
+
+def _foldable(stmt) -> bool:
+    """Whether ``_Folder`` may change ``stmt``: every fold needs a constant or a negation
+    in it. A walk is cheaper than the transformer's visit of every node."""
+    return any(isinstance(n, (gast.Constant, gast.UnaryOp)) for n in walk(stmt))
 
 
 def _is_number(node, value=None) -> bool:
@@ -234,7 +245,7 @@ def _is_number(node, value=None) -> bool:
     return value is None or node.value == value
 
 
-class _Folder(gast.NodeTransformer):
+class _Folder(Transformer):
     def visit_BinOp(self, node):
         self.generic_visit(node)
         left, right, op = node.left, node.right, type(node.op)
@@ -276,17 +287,33 @@ def _stores(stmt) -> set:
             and isinstance(n.ctx, gast.Store)}
 
 
-class _Rename(gast.NodeTransformer):
-    def __init__(self, copies):
-        self.copies = copies
+def _rename(tree, copies: dict) -> None:
+    """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
+    or a constant: a new Constant node in the read's place), in place."""
+    if not copies:
+        return
+    for node in walk(tree):
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if _copied(item, copies):
+                        value[i] = _source_of(item, copies)
+            elif _copied(value, copies):
+                setattr(node, field, _source_of(value, copies))
 
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load) and node.id in self.copies:
-            source = self.copies[node.id]
-            if isinstance(source, gast.Constant):
-                return gast.Constant(value=source.value, kind=None)
-            node.id = source
-        return node
+
+def _copied(node, copies) -> bool:
+    return isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+        and node.id in copies
+
+
+def _source_of(node, copies):
+    source = copies[node.id]
+    if isinstance(source, gast.Constant):
+        return gast.Constant(value=source.value, kind=None)
+    node.id = source
+    return node
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> list:
@@ -300,8 +327,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     """
     copies = dict(copies or {})
     if mutated is None:
-        mutated = {n.targets[0].value.id for n in gast.walk(gast.Module(body=body,
-                                                                      type_ignores=[]))
+        mutated = {n.targets[0].value.id for n in _statements(body)
                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
                    and isinstance(n.targets[0].value, gast.Name)}
     kept = []
@@ -312,11 +338,14 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
             copies = _forget(copies, stored)
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None:
-                    _Rename(copies).visit(getattr(stmt, field))
+                    _rename_expression(stmt, field, copies)
             stmt.body = propagate_copies(stmt.body, copies, mutated) or [gast.Pass()]
             stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
             continue
-        _Rename(copies).visit(stmt.value if isinstance(stmt, gast.Assign) else stmt)
+        if isinstance(stmt, gast.Assign):
+            _rename_expression(stmt, "value", copies)
+        else:
+            _rename(stmt, copies)
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id == stmt.value.id and not getattr(stmt, "keep", False)):
@@ -334,6 +363,25 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     return kept
 
 
+def _rename_expression(stmt, field: str, copies: dict) -> None:
+    """``_rename`` of ``stmt.field``, which may itself be a copied name."""
+    value = getattr(stmt, field)
+    if _copied(value, copies):
+        setattr(stmt, field, _source_of(value, copies))
+    else:
+        _rename(value, copies)
+
+
+def _statements(body: list):
+    """Every statement of ``body``, nested ones included (no expressions are visited)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
 def _forget(copies: dict, names: set) -> dict:
     return {a: b for a, b in copies.items()
             if a not in names and (not isinstance(b, str) or b not in names)}
@@ -343,6 +391,20 @@ def _forget(copies: dict, names: set) -> dict:
 def _loads(node) -> set:
     return {n.id for n in walk(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, gast.Load)}
+
+
+def _through(stmt, live: set) -> None:
+    """``live`` (updated in place) before ``stmt`` from ``live`` after it: minus what it
+    stores, plus what it reads; one walk of the statement."""
+    stores, loads = set(), set()
+    for n in walk(stmt):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores.add(n.id)
+            elif isinstance(n.ctx, gast.Load):
+                loads.add(n.id)
+    live -= stores
+    live |= loads
 
 
 def _pure(stmt) -> bool:
@@ -372,7 +434,7 @@ def _live_in(body: list, live: set) -> set:
         elif isinstance(stmt, (gast.For, gast.While)):
             live = _loop_head(stmt, live)
         elif not _removable(stmt, live):
-            live = (live - _stores(stmt)) | _loads(stmt)
+            _through(stmt, live)
     return live
 
 
@@ -412,7 +474,7 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
         elif _removable(stmt, live):
             continue
         else:
-            live = (live - _stores(stmt)) | _loads(stmt)
+            _through(stmt, live)
         kept.append(stmt)
     kept.reverse()
     return kept

@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import Transformer, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -840,7 +840,7 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
                               hint="call it without that keyword")
         bind[key] = value
-    used = {n.id for s in template.body for n in walk(s) if isinstance(n, gast.Name)}
+    used = template.read_names
     for key, default in template.keywords.items():
         if key not in bind:
             bind[key] = gast.Constant(value=default, kind=None)
@@ -920,7 +920,7 @@ def _elementwise_shape(expr, rewriter, bound):
     return shape
 
 
-class _DropUnbroadcast(gast.NodeTransformer):
+class _DropUnbroadcast(Transformer):
     def __init__(self, name, same_shape, fits=None):
         self.name, self.same_shape, self.fits = name, same_shape, fits
 
@@ -934,7 +934,7 @@ class _DropUnbroadcast(gast.NodeTransformer):
         return node
 
 
-class _ShapeOnly(gast.NodeTransformer):
+class _ShapeOnly(Transformer):
     """In ``unbroadcast(g, x)``, ``broadcast_like(g, x)`` and ``np.shape(x)`` only x's shape matters: read a
     representative of x's shape class instead (see _Reverse.representative)."""
 

@@ -32,7 +32,7 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import Transformer, walk
 from .analyze import assignments
 
 SCALAR = ("scalar",)
@@ -268,7 +268,7 @@ def _index_part(part, classes):
 # -- rewrites the classes allow -----------------------------------------------------------
 
 
-class ShapeRewriter(gast.NodeTransformer):
+class ShapeRewriter(Transformer):
     # also: ``g * x + g * x`` (the adjoint of ``np.dot(x, x)`` for a vector) -> (2.0 * g) * x
     """Rewrites of derivative expressions where shapes are known (in the adjoint rules'
     output, before it is emitted):

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 
 import gast
 
-from .naming import walk
+from .naming import Transformer, walk
 
 
 def clone(node):
@@ -36,9 +36,14 @@ def clone(node):
     if not isinstance(node, gast.AST):
         return node
     new = node.__class__.__new__(node.__class__)
-    new.__dict__.update(node.__dict__)
+    attributes = new.__dict__
+    attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
     for name in node._fields:
-        setattr(new, name, clone(getattr(node, name, None)))
+        value = attributes.get(name)
+        if isinstance(value, list):
+            attributes[name] = [clone(v) for v in value]
+        elif isinstance(value, gast.AST):
+            attributes[name] = clone(value)
     return new
 
 
@@ -65,6 +70,7 @@ class Template:
     positional: list            # result name first, then the primal's positional inputs
     keywords: dict              # supported keyword -> default value
     _body: Optional[list] = field(default=None, repr=False)
+    _read_names: Optional[set] = field(default=None, repr=False)
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
@@ -90,6 +96,14 @@ class Template:
         return self._body
 
     @property
+    def read_names(self) -> set:
+        """Every name the template's body mentions (computed once)."""
+        if self._read_names is None:
+            self._read_names = {n.id for s in self.body for n in walk(s)
+                                if isinstance(n, gast.Name)}
+        return self._read_names
+
+    @property
     def names(self) -> list:
         return self.positional + list(self.keywords)
 
@@ -102,12 +116,17 @@ _parsed_files: dict = {}
 
 
 def _definition(func) -> gast.FunctionDef:
-    """The ``def`` of a rule, found in its whole module's syntax tree (inspect's block
-    finder cuts some decorated functions short on Python 3.9). The module is parsed
-    once by the standard library; only the one definition is converted to gast."""
+    """The ``def`` of a rule. Its own lines are parsed when they parse alone (a tenth of
+    a millisecond, where a whole rules module takes several); otherwise it is found in
+    its whole module's syntax tree, parsed once by the standard library (inspect's block
+    finder cuts some decorated functions short on Python 3.9). Only the one definition
+    is converted to gast."""
     code = func.__code__
     lines = linecache.getlines(code.co_filename)
     if lines:
+        node = _parsed_alone(func, lines)
+        if node is not None:
+            return gast.ast_to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
             tree = _parsed_files[code.co_filename] = ast.parse("".join(lines))
@@ -117,6 +136,34 @@ def _definition(func) -> gast.FunctionDef:
                     or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
                 return gast.ast_to_gast(node)
     return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
+
+
+def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
+    """``func``'s decorators and ``def``, parsed on their own: the lines from its first
+    one up to the next line indented no deeper than its ``def``. None when that text is
+    not exactly one definition of ``func`` (then the caller parses the whole module)."""
+    start = func.__code__.co_firstlineno - 1
+    if not 0 <= start < len(lines):
+        return None
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end, seen_def = start, False
+    for end in range(start, len(lines) + 1):
+        if end == len(lines):
+            break
+        text = lines[end]
+        stripped = text.lstrip()
+        if stripped and not stripped.startswith("#") and len(text) - len(stripped) <= indent:
+            if seen_def:
+                break
+            seen_def = stripped.startswith(("def ", "async def "))
+    try:
+        tree = ast.parse(textwrap.dedent("".join(lines[start:end])))
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) \
+            or tree.body[0].name != func.__name__:
+        return None
+    return ast.increment_lineno(tree, start).body[0]
 
 
 def is_derivative(node) -> Optional[str]:
@@ -142,7 +189,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
     simplify = simplify or (lambda e: e)
-    body = clone(template.body)
+    body = clone(_fold_static(template.body, bind))   # only what the bindings keep
     params = set(template.names)
     local_names = {}
     out = []
@@ -151,7 +198,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         return _Substitute(params, bind, dname, local_names, fresh, global_name,
                            template.namespace).visit(node)
 
-    for stmt in _fold_static(body, bind):
+    for stmt in body:
         if isinstance(stmt, gast.If):
             # A test only known at run time: each branch computes the contributions
             # into temporaries (0.0 where a branch has none), written once after it.
@@ -248,7 +295,7 @@ def _lift_writes(stmt, names: dict, fresh) -> set:
     return every
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(Transformer):
     def __init__(self, params, bind, dname, local_names, fresh, global_name, namespace):
         self.params, self.bind, self.dname = params, bind, dname
         self.local_names, self.fresh = local_names, fresh
@@ -281,7 +328,9 @@ class _Substitute(gast.NodeTransformer):
 
 
 def _fold_static(body: list, bind: dict) -> list:
-    """Replace ``if`` statements whose test is known from constant bindings."""
+    """``body`` without the ``if`` statements whose test is known from constant
+    bindings (the branch taken stays). ``body`` is left as it is: an ``if`` that stays
+    is a new node sharing the unchanged parts."""
     out = []
     for stmt in body:
         if isinstance(stmt, gast.If):
@@ -289,8 +338,9 @@ def _fold_static(body: list, bind: dict) -> list:
             if value is not _UNKNOWN:
                 out.extend(_fold_static(stmt.body if value else stmt.orelse, bind))
                 continue
-            stmt.body = _fold_static(stmt.body, bind)
-            stmt.orelse = _fold_static(stmt.orelse, bind)
+            kept = gast.If(test=stmt.test, body=_fold_static(stmt.body, bind),
+                           orelse=_fold_static(stmt.orelse, bind))
+            stmt = gast.copy_location(kept, stmt)
         out.append(stmt)
     return out
 
@@ -320,8 +370,11 @@ def static_value(expr, bind: dict) -> Any:
             env[node.id] = bound.value
         elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
             return _UNKNOWN
-    tree = gast.Expression(body=clone(expr))
-    code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
+    code = getattr(expr, "compiled", None)   # a template's test: compiled once
+    if code is None:
+        tree = gast.Expression(body=clone(expr))
+        code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
+        expr.compiled = code
     return eval(code, {"__builtins__": {}}, env)
 
 
@@ -354,7 +407,7 @@ def drop_zeros(expr, tangent_names: set):
     return _DropZeros(tangent_names).visit(expr)
 
 
-class _DropZeros(gast.NodeTransformer):
+class _DropZeros(Transformer):
     def __init__(self, tangent_names):
         self.tangent_names = tangent_names
 

@@ -1,0 +1,49 @@
+"""naming.walk and naming.Transformer behave as gast.walk and gast.NodeTransformer."""
+import ast
+
+import gast
+
+from tangentlike.naming import Transformer, walk
+
+SOURCE = """
+def f(x, y=-1.0):
+    a = x * 2.0 + y
+    print(a)
+    b = [x, y, {1.5: a, **{}}]
+    if a > 0:
+        pass
+    return a - b[0] ** 2
+"""
+
+
+def _edits(base):
+    class Edit(base):
+        def visit_Expr(self, node):          # a statement removed from its list
+            return None
+
+        def visit_Pass(self, node):          # one statement becomes two
+            return [gast.Pass(), gast.Pass()]
+
+        def visit_Constant(self, node):      # a node replaced
+            return gast.Constant(value=node.value * 10, kind=None) \
+                if isinstance(node.value, float) else node
+
+        def visit_Name(self, node):          # changed in place
+            node.id = node.id.upper()
+            return node
+    return Edit
+
+
+def test_transformer_edits_like_the_node_transformer():
+    expected = gast.parse(SOURCE)
+    _edits(gast.NodeTransformer)().visit(expected)
+    actual = gast.parse(SOURCE)
+    _edits(Transformer)().visit(actual)
+    assert ast.unparse(gast.gast_to_ast(actual)) == ast.unparse(gast.gast_to_ast(expected))
+
+
+def test_walk_visits_what_gast_walk_visits():
+    tree = gast.parse(SOURCE)
+    assert sorted(map(id, walk(tree))) == sorted(map(id, gast.walk(tree)))
+    assert sorted(map(id, walk(tree.body))) == sorted(
+        id(n) for s in tree.body for n in gast.walk(s))
