@@ -14,11 +14,13 @@ Produces the same function with:
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
    draw random numbers the primal depends on).
-4. ``drop_unread_saves``: a variable that the adjoint reads only where it holds its
+4. ``fold_negations`` (signs.py): negations of adjoint rules cancel or become
+   subtractions (``bt3 = -bp * p / t3; bt1 = bt3 * t2; bz = -bt1`` loses both).
+5. ``drop_unread_saves``: a variable that the adjoint reads only where it holds its
    final value (``x`` in ``return np.sum(x * x)`` after a loop that updates ``x``) was
    saved at every assignment in the loop and restored in the reversed loop; when no
    restored value is ever read, the pushes and pops go.
-5. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
+6. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
    ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
    product after the loop (the adjoint of ``W @ h`` in an RNN step: one product of
    T x H matrices instead of T outer products and T matrix additions).
@@ -33,6 +35,7 @@ import gast
 
 from .naming import Transformer, walk
 from . import rules
+from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
@@ -43,14 +46,15 @@ def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = propagate_copies(fdef.body)
     fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
-    fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` became a copy
+    fdef.body = fold_negations(fdef.body)
+    fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` (and `bz = bt1`) are copies
     fdef.body = drop_unread_saves(fdef.body)  # (eliminates dead code first)
     fdef.body = batch_outer_products(fdef.body, fdef)
     restore_result_names(fdef)
     return fdef
 
 
-# -- 4. saves nobody reads back ------------------------------------------------------
+# -- 5. saves nobody reads back ------------------------------------------------------
 def drop_unread_saves(body: list) -> list:
     """Without the pushes and pops of variables no restored value of which is read.
 
@@ -79,7 +83,7 @@ def _without_saves(body: list, names: set) -> list:
     return kept
 
 
-# -- 5. outer products accumulated in loops -------------------------------------------
+# -- 6. outer products accumulated in loops -------------------------------------------
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
@@ -188,7 +192,7 @@ def _append(lst, arg, like):
     return stmt
 
 
-# -- 6. names of the results ----------------------------------------------------------
+# -- 7. names of the results ----------------------------------------------------------
 def restore_result_names(fdef: gast.FunctionDef) -> None:
     """Give returned gradients their own names back: copy propagation may have left
     ``return bh_1`` where the gradient of ``x`` is meant; rename it ``bx`` when that

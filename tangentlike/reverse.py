@@ -341,7 +341,14 @@ class _Reverse:
             if uniform is not None:
                 self.uniform[name] = uniform
         if name in self.written:
-            shape = broadcast_static(rewriter.adjoint_shape(name), shape)
+            have = rewriter.adjoint_shape(name)
+            widened = self.widened(value)
+            if widened is not None and have is not None and have[0] == "shape" \
+                    and widened[1] == have[1] \
+                    and broadcast_static(static_shape(widened[0], rewriter), have) == have:
+                value = shape = widened[0]   # added to an array of that shape: no spreading
+                shape = have
+            shape = broadcast_static(have, shape)
             if target.id in self.containers:   # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
@@ -536,17 +543,23 @@ class _Reverse:
         ``s + np.zeros(S, ...)``: the number ``s`` everywhere in shape ``S`` (the adjoint
         of np.sum and np.mean); else None."""
         key = self.classes.get(primal)
-        np_name = self.binder.name_for("np", np)
+        widened = self.widened(value)
+        if widened is not None and key is not None and widened[1] == key[1] \
+                and self.is_steady_number(widened[0]):
+            return widened[0], key
+        return None
+
+    def widened(self, value):
+        """(g, S) when ``value`` is ``g + np.zeros(S, ...)`` with a constant S: g
+        spread over shape S (how reductions' adjoints write it)."""
         if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
                 and isinstance(value.right, gast.Call)
                 and isinstance(value.right.func, gast.Attribute)
                 and value.right.func.attr == "zeros"
                 and isinstance(value.right.func.value, gast.Name)
-                and value.right.func.value.id == np_name
-                and value.right.args and isinstance(value.right.args[0], gast.Constant)
-                and key is not None and value.right.args[0].value == key[1]
-                and self.is_steady_number(value.left)):
-            return value.left, key
+                and value.right.func.value.id == self.binder.name_for("np", np)
+                and value.right.args and isinstance(value.right.args[0], gast.Constant)):
+            return value.left, value.right.args[0].value
         return None
 
     def may_be_uniform(self, primal: str) -> bool:

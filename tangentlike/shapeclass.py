@@ -37,6 +37,7 @@ from .analyze import assignments
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
+SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -128,6 +129,10 @@ def _class_of(value, stmt, classes, own):
         callee = getattr(value, "callee", None)
         if getattr(callee, "__module__", None) == "math" and callee is not math.pow:
             return SCALAR
+        if callee in (len, np.size, np.ndim):   # ints
+            return SCALAR
+        if callee is np.shape and len(value.args) == 1 and not value.keywords:
+            return SIZES
         if callee in _REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return SCALAR
         if _elementwise_ufunc(callee) and not value.keywords:
@@ -239,6 +244,9 @@ def _subscript(value, classes, own):
     base = _atom(value.value, classes)
     if base is None:
         return None
+    if base == SIZES and isinstance(value.slice, gast.Constant) \
+            and isinstance(value.slice.value, int):
+        return SCALAR   # np.shape(x)[0]
     if base[0] != "shape":
         return own
     index = value.slice
@@ -321,6 +329,8 @@ class ShapeRewriter(Transformer):
         if node.keywords or target is None:
             return node
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
+            if static_shape(args[0], self) in (SCALAR, maybe_zero(SCALAR)):
+                return args[0]   # a number already
             return self.np_call("sum", [args[0]])
         if target is unbroadcast and len(args) == 2:
             reduced = self.reduction(args[0], self.key(args[1]))
@@ -460,6 +470,51 @@ def static_shape(expr, rewriter):
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE_BINOPS):
         return broadcast_static(static_shape(expr.left, rewriter),
                                  static_shape(expr.right, rewriter))
+    if isinstance(expr, gast.Call):
+        return _static_shape_of_call(expr, rewriter)
+    return None
+
+
+def _static_shape_of_call(call, rewriter):
+    """Static shapes of the calls derivative code is made of: elementwise ufuncs, a
+    full ``np.sum``, ``g.sum(axis=..., keepdims=...)`` (the shape rewriter's sums) and
+    ``broadcast_like(g, y)``."""
+    from .runtime import broadcast_like
+    from .rules.reductions import tie_weights
+    func, args = call.func, call.args
+    if isinstance(func, gast.Attribute) and func.attr == "sum" and not args:
+        keywords = {k.arg: k.value for k in call.keywords}
+        axis, keepdims = keywords.get("axis"), keywords.get("keepdims")
+        have = static_shape(func.value, rewriter)
+        if set(keywords) - {"axis", "keepdims"} or have is None or have[0] != "shape" \
+                or not isinstance(axis, gast.Constant) or not isinstance(axis.value, tuple) \
+                or (keepdims is not None and not isinstance(keepdims, gast.Constant)):
+            return None
+        shape, axes = have[1], {a % len(have[1]) for a in axis.value}
+        if keepdims is not None and keepdims.value:
+            return _concrete(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return _concrete(tuple(n for i, n in enumerate(shape) if i not in axes))
+    target = None
+    if isinstance(func, gast.Name):
+        target = rewriter.functions.get(func.id)
+    elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+            and func.value.id == rewriter.np_name:
+        target = getattr(np, func.attr, None)
+    if target is tie_weights and args:   # weights over a's elements
+        have = static_shape(args[0], rewriter)
+        return have if have is not None and have[0] in ("shape", "scalar") else None
+    if call.keywords:
+        return None
+    if target is np.sum and len(args) == 1:
+        return SCALAR if static_shape(args[0], rewriter) is not None else None
+    if target is broadcast_like and len(args) == 2:
+        key = rewriter.key(args[1])
+        return key if key is not None and key[0] in ("shape", "scalar") else None
+    if _elementwise_ufunc(target) and args:
+        shape = static_shape(args[0], rewriter)
+        for arg in args[1:]:
+            shape = broadcast_static(shape, static_shape(arg, rewriter))
+        return shape
     return None
 
 

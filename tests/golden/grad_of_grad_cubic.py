@@ -27,5 +27,5 @@ def ddcubicdxdx(x, bout=1.0, bbx_1=1.0):
     bx_2 = bt5 * 2 * x
     # adjoint of dcubicdx:12: bx = bout * np.cos(x)
     bt3 = unbroadcast(bbx * bout, x)
-    bx_2 = bx_2 + -bt3 * np.sin(x)
+    bx_2 = bx_2 - bt3 * np.sin(x)
     return bx_2
