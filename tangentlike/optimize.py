@@ -41,12 +41,13 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 
 
-def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
+def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
+    """``bound``: the generated code's global names and their objects."""
     fdef.body = fold_constants(fdef.body)
     fdef.body = propagate_copies(fdef.body)
     fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
     fdef.body = eliminate_dead_code(fdef.body)
-    fdef.body = fold_negations(fdef.body)
+    fdef.body = fold_negations(fdef.body, bound)
     fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` (and `bz = bt1`) are copies
     fdef.body = drop_unread_saves(fdef.body)  # (eliminates dead code first)
     fdef.body = batch_outer_products(fdef.body, fdef)

@@ -76,7 +76,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,
                            dict(zip(signature or {}, (c for _, c, _ in known))),
                            dict(zip(signature or {}, (v for _, _, v in known))))
-    fdef = optimize(fdef)
+    fdef = optimize(fdef, core.binder.bound)
     rederived = Rederived(func, mode, wrt)
     fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
                                            real_arguments(signature or {}))

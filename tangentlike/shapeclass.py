@@ -38,6 +38,7 @@ from .analyze import assignments
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
 SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
+_SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S at others
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -74,7 +75,7 @@ def shape_classes(fn, signature=None) -> dict:
                 keys.discard(None)
                 if not keys:
                     continue
-                new = keys.pop() if len(keys) == 1 else own[name]
+                new = keys.pop() if len(keys) == 1 else _join(keys) or own[name]
                 if classes.get(name) != new:
                     classes[name] = new
                     changed = True
@@ -153,6 +154,16 @@ def _elementwise_ufunc(callee) -> bool:
     return isinstance(callee, np.ufunc) and callee.signature is None
 
 
+def _join(keys) -> tuple:
+    """The class of a variable assigned values of the classes ``keys``: a number and
+    arrays of one shape S (``total = 0.0`` before a loop adds arrays to it) make
+    ("scalar or", S); None for any other mix."""
+    shapes = {k[1] for k in keys if k[0] in ("shape", _SCALAR_OR)}
+    if len(shapes) == 1 and all(k[0] in ("shape", _SCALAR_OR, "scalar") for k in keys):
+        return (_SCALAR_OR, shapes.pop())
+    return None
+
+
 def _combine(a, b, own):
     if a is None or b is None:   # an operand not classified yet: decide later
         return None
@@ -163,6 +174,13 @@ def _combine(a, b, own):
         return b
     if b == SCALAR:
         return a
+    if a[0] == _SCALAR_OR and b[0] == "shape" or b[0] == _SCALAR_OR and a[0] == "shape":
+        either, shape = (a, b) if a[0] == _SCALAR_OR else (b, a)
+        try:   # broadcast with shape T: T both for a number and for S when S fits in T
+            fits = np.broadcast_shapes(either[1], shape[1]) == shape[1]
+        except ValueError:
+            fits = False
+        return shape if fits else own
     if a[0] == "shape" and b[0] == "shape":
         try:
             return _concrete(np.broadcast_shapes(a[1], b[1]))

@@ -17,7 +17,8 @@ Per block of statements (a body or a branch), for the adjoint's plain assignment
 - a variable that would store a negated value, and that only later statements of the
   same block read, keeps the value without the sign: it *owes* a negation, which its
   readers fold in turn;
-- a block is rewritten only when that leaves fewer negations in it.
+- a block is rewritten only when that leaves fewer negations in it (one of a sum's
+  result counting half).
 
 Every rewrite is exact in floating point: a negation flips the sign bit only, so
 ``-(a * b)`` is ``(-a) * b``, ``a + (-b)`` is ``a - b``, and a sum of negated terms is
@@ -28,17 +29,21 @@ from __future__ import annotations
 import copy
 
 import gast
+import numpy as np
 
 from .naming import walk
 
 _PRODUCTS = (gast.Mult, gast.Div, gast.MatMult)
 
 
-def fold_negations(body: list) -> list:
-    """``body`` (a function's statements) with negations folded, block by block."""
+def fold_negations(body: list, bound: dict = None) -> list:
+    """``body`` (a function's statements) with negations folded, block by block;
+    ``bound`` maps the generated code's global names to their objects (to know
+    ``np.sum``)."""
     places = _places(body)
+    linear = {name for name, obj in (bound or {}).items() if obj is np}
     for block in _blocks(body):
-        _fold_block(block, places)
+        _fold_block(block, places, linear)
     return body
 
 
@@ -100,7 +105,7 @@ def _may_owe(name: str, block: list, places: dict) -> bool:
         for b, i, kind, write in found)
 
 
-def _fold_block(block: list, places: dict) -> None:
+def _fold_block(block: list, places: dict, numpy_names: set) -> None:
     plain = [i for i, stmt in enumerate(block) if _plain(stmt)]
     if not plain:
         return
@@ -109,15 +114,16 @@ def _fold_block(block: list, places: dict) -> None:
         return
     owing = {block[i].targets[0].id for i in plain
              if _may_owe(block[i].targets[0].id, block, places)}
-    values, owed = {}, set()
+    signs = _Signs(numpy_names)
+    values = {}
     for i in plain:
         stmt = block[i]
-        value, negated = _pull(stmt.value, owed)
+        value, negated = signs.pull(stmt.value)
         target = stmt.targets[0].id
-        owed.discard(target)
+        signs.owed.discard(target)
         if negated:
             if target in owing:
-                owed.add(target)
+                signs.owed.add(target)
             else:
                 value = _negate(value)
         values[i] = value
@@ -126,9 +132,16 @@ def _fold_block(block: list, places: dict) -> None:
             block[i].value = value
 
 
-def _negations(expr) -> int:
-    return sum(1 for node in walk(expr)
+def _negations(expr) -> float:
+    """How many negations ``expr`` computes; one of a sum's result counts half (it
+    negates fewer numbers than one of the summed array would)."""
+    return sum(0.5 if _is_sum(node.operand) else 1.0 for node in walk(expr)
                if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub))
+
+
+def _is_sum(expr) -> bool:
+    return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+        and expr.func.attr in ("sum", "mean")
 
 
 def _negate(expr):
@@ -142,17 +155,47 @@ def _rebuilt(node, **fields):
     return new
 
 
-def _pull(expr, owed: set):
-    """(expression, negated): ``expr`` is ``-expression`` when negated, where names in
-    ``owed`` hold their value's negation; negations come out where they can."""
-    if isinstance(expr, gast.Name):
-        return expr, expr.id in owed
-    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-        operand, negated = _pull(expr.operand, owed)
-        return operand, negated != isinstance(expr.op, gast.USub)
-    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub) + _PRODUCTS):
-        left, left_negated = _pull(expr.left, owed)
-        right, right_negated = _pull(expr.right, owed)
+class _Signs:
+    """Negations moved out of expressions; ``owed``: names that hold their value's
+    negation at this point of the block."""
+
+    def __init__(self, numpy_names: set):
+        self.owed = set()
+        self.numpy_names = numpy_names   # np.sum(-g) is -np.sum(g)
+
+    def pull(self, expr):
+        """(expression, negated): ``expr`` is ``-expression`` when negated."""
+        if isinstance(expr, gast.Name):
+            return expr, expr.id in self.owed
+        if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+            operand, negated = self.pull(expr.operand)
+            return operand, negated != isinstance(expr.op, gast.USub)
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op,
+                                                       (gast.Add, gast.Sub) + _PRODUCTS):
+            return self.pull_binop(expr)
+        if isinstance(expr, gast.Attribute) and expr.attr == "T":
+            value, negated = self.pull(expr.value)
+            return _rebuilt(expr, value=value), negated
+        if isinstance(expr, gast.Subscript):
+            value, negated = self.pull(expr.value)
+            return _rebuilt(expr, value=value, slice=self.settled(expr.slice)), negated
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
+            keywords = [_rebuilt(k, value=self.settled(k.value)) for k in expr.keywords]
+            if expr.func.attr == "sum" and not expr.args:   # g.sum(axis=..., ...)
+                value, negated = self.pull(expr.func.value)
+                return _rebuilt(expr, func=_rebuilt(expr.func, value=value),
+                                keywords=keywords), negated
+            if expr.func.attr in ("sum", "mean") and expr.args \
+                    and isinstance(expr.func.value, gast.Name) \
+                    and expr.func.value.id in self.numpy_names:   # np.sum(g, ...)
+                first, negated = self.pull(expr.args[0])
+                rest = [self.settled(a) for a in expr.args[1:]]
+                return _rebuilt(expr, args=[first] + rest, keywords=keywords), negated
+        return self.parts_settled(expr), False
+
+    def pull_binop(self, expr):
+        left, left_negated = self.pull(expr.left)
+        right, right_negated = self.pull(expr.right)
         if isinstance(expr.op, _PRODUCTS):
             return _rebuilt(expr, left=left, right=right), left_negated != right_negated
         subtract = isinstance(expr.op, gast.Sub)
@@ -165,37 +208,22 @@ def _pull(expr, owed: set):
         # a + -b == a - b, a - -b == a + b
         op = gast.Add() if subtract else gast.Sub()
         return _rebuilt(expr, op=op, left=left, right=right), False
-    if isinstance(expr, gast.Attribute) and expr.attr == "T":
-        value, negated = _pull(expr.value, owed)
-        return _rebuilt(expr, value=value), negated
-    if isinstance(expr, gast.Subscript):
-        value, negated = _pull(expr.value, owed)
-        return _rebuilt(expr, value=value, slice=_settled(expr.slice, owed)), negated
-    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
-            and expr.func.attr == "sum" and not expr.args:   # g.sum(axis=..., ...)
-        value, negated = _pull(expr.func.value, owed)
-        keywords = [_rebuilt(k, value=_settled(k.value, owed)) for k in expr.keywords]
-        return _rebuilt(expr, func=_rebuilt(expr.func, value=value),
-                        keywords=keywords), negated
-    return _parts_settled(expr, owed), False
 
+    def settled(self, expr):
+        """``expr`` with its negations folded and written out in front of it if any."""
+        pulled, negated = self.pull(expr)
+        return _negate(pulled) if negated else pulled
 
-def _settled(expr, owed: set):
-    """``expr`` with its negations folded and written out in front of it if any."""
-    pulled, negated = _pull(expr, owed)
-    return _negate(pulled) if negated else pulled
-
-
-def _parts_settled(node, owed: set):
-    """``node`` with each of its sub-expressions settled."""
-    fields = {}
-    for name, value in gast.iter_fields(node):
-        if isinstance(value, gast.expr):
-            fields[name] = _settled(value, owed)
-        elif isinstance(value, gast.keyword):
-            fields[name] = _parts_settled(value, owed)
-        elif isinstance(value, list) and any(isinstance(v, gast.AST) for v in value):
-            fields[name] = [_settled(v, owed) if isinstance(v, gast.expr)
-                            else _parts_settled(v, owed) if isinstance(v, gast.AST)
-                            else v for v in value]
-    return _rebuilt(node, **fields) if fields else node
+    def parts_settled(self, node):
+        """``node`` with each of its sub-expressions settled."""
+        fields = {}
+        for name, value in gast.iter_fields(node):
+            if isinstance(value, gast.expr):
+                fields[name] = self.settled(value)
+            elif isinstance(value, gast.keyword):
+                fields[name] = self.parts_settled(value)
+            elif isinstance(value, list) and any(isinstance(v, gast.AST) for v in value):
+                fields[name] = [self.settled(v) if isinstance(v, gast.expr)
+                                else self.parts_settled(v) if isinstance(v, gast.AST)
+                                else v for v in value]
+        return _rebuilt(node, **fields) if fields else node

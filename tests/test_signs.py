@@ -12,14 +12,14 @@ from tangentlike.signs import fold_negations
 RNG = np.random.default_rng(7)
 
 
-def folded(source: str) -> str:
+def folded(source: str, bound=None) -> str:
     """The body of ``def f(...)`` in ``source`` after fold_negations, every assignment
     taken for an adjoint statement."""
     fdef = gast.parse(source).body[0]
     for node in gast.walk(fdef):
         if isinstance(node, gast.Assign):
             node.phase = "adjoint"
-    fdef.body = fold_negations(fdef.body)
+    fdef.body = fold_negations(fdef.body, bound)
     return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(fdef)))
 
 
@@ -109,6 +109,19 @@ def f(g, p, t, u):
     after = folded(source)
     assert negations(after) == 1
     args = [RNG.standard_normal(4) for _ in range(4)]
+    np.testing.assert_array_equal(run(after, args), run(source, args))
+
+
+def test_a_sum_of_negated_values_is_a_negated_sum():
+    source = """
+def f(g, p, t, u):
+    a = g / t
+    b = np.sum(-a, axis=0)
+    return b
+"""
+    after = folded(source, {"np": np})
+    assert "b = -np.sum(a, axis=0)" in after
+    args = [RNG.standard_normal((3, 3)) for _ in range(4)]
     np.testing.assert_array_equal(run(after, args), run(source, args))
 
 
