@@ -549,7 +549,12 @@ class _Normalizer:
             raise self.error(f"item assignment into the list `{target.value.id}` is not "
                              "supported", stmt, hint="build a new list (`items = [a, b]`), "
                              "or use an array: `z = np.array(items); z[i] = v`")
-        if not self.created.get(name, False):
+        # A derivative (generated code) writes only where the user's function wrote,
+        # which was checked when it was derived, or restores what such a write
+        # overwrote (`z = stack.pop(); z[i] = stack.pop()`), which the flow-insensitive
+        # `created` cannot tell from a write into a view
+        generated = self.parsed.filename.startswith("<tangentlike ")
+        if not generated and not self.created.get(name, False):
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
