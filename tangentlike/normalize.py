@@ -738,8 +738,23 @@ class _Normalizer:
 
     def expr_Compare(self, node):
         if len(node.ops) != 1:
-            raise self.error("chained comparisons are not supported yet", node,
-                             hint="write `a < b and b < c` as two comparisons")
+            # `a < b < c` -> `a < b and b < c`, each operand evaluated once (all of them,
+            # before the first comparison: they are values, not effects)
+            # (as expr_BoolOp does for `and`: `t = a < b; if t: t = b < c`)
+            operands = [self.atom(node.left)] + [self.atom(c) for c in node.comparators]
+
+            def compare(k):
+                return gast.Compare(left=clone(operands[k]), ops=[node.ops[k]],
+                                    comparators=[clone(operands[k + 1])])
+            result = self.namer.temp()
+            self.mutable.add(result)
+            self.versions[result] = None
+            self._assign(result, compare(0))
+            for k in range(1, len(node.ops)):
+                test = self.decision(_load(result))
+                body = self.nested([], before=lambda k=k: self._assign(result, compare(k)))
+                self.emit(gast.If(test=test, body=body, orelse=[]))
+            return _load(result)
         return gast.Compare(left=self.atom(node.left), ops=node.ops,
                             comparators=[self.atom(node.comparators[0])])
 
