@@ -561,6 +561,10 @@ class _Normalizer:
                 f"{target.value.id}.copy()` or np.zeros(...) first (inputs are never mutated)")
         index = self.index(target.slice)
         atom = self.atomize(value, stmt)
+        if isinstance(atom, gast.Name) and atom.id == name:
+            # `z[::-1] = z`: NumPy copies the overlapping value first; so does the core
+            # language, so the value's adjoint is not the one the write clears
+            atom = self.bind_new(None, self.numpy_call(np.copy, [atom], [], stmt))
         write = gast.Assign(targets=[gast.Subscript(value=_load(name), slice=index,
                                                     ctx=gast.Store())],
                             value=atom, type_comment=None)

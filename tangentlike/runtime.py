@@ -171,12 +171,28 @@ def add_grads(a, b):
 
 def part_of(g, index):
     """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
-    adjoints that never received this entry."""
+    adjoints that never received this entry: the adjoint of the value ``v`` of an element
+    write ``y[index] = v``. Where an integer-array index repeats an element, only the
+    last write of it lands (NumPy's rule), so only that entry of v gets the adjoint."""
     if isinstance(g, float):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
+    if isinstance(g, np.ndarray) and not _is_basic(index):
+        return landed_only(g[index], g, index)
     return g[index]
+
+
+def landed_only(v, y, index):
+    """``v`` (shaped like ``y[index]``) with zeros where a write ``y[index] = v`` does
+    not land: an element that a repeated integer-array index writes again later."""
+    if _is_basic(index):
+        return v
+    order = np.arange(np.size(v)).reshape(np.shape(v))
+    slots = np.full(np.shape(y), -1, dtype=order.dtype)
+    slots[index] = order   # NumPy's own choice of which repeated write wins
+    landed = slots[index] == order
+    return v if landed.all() else np.where(landed, v, 0)
 
 
 def zero_at(g, index):

@@ -1555,3 +1555,37 @@ def test_float32_gradient_through_a_sum_with_an_unknown_shaped_term():
         assert gx.dtype == np.float32
         np.testing.assert_allclose(gx, np.ones(3))
         assert tl.grad(max_with_a_constant_plus_a_sum)(x32, s).dtype == np.float32
+
+
+def write_of_an_array_into_itself(x):
+    z = x * 2.0
+    z[::-1] = z
+    return np.sum(z * np.arange(3.0))
+
+
+# Was a bug: `z[::-1] = z` (the value is the written array itself) had a zero gradient:
+# the adjoint added by[::-1] to bz and then cleared bz at [::-1]. The value is now copied
+# first (`t = np.copy(z)`), as NumPy does for an overlapping write.
+def test_write_of_an_array_into_itself():
+    tl.check_grads(write_of_an_array_into_itself, (X3,), order=2)
+
+
+def write_with_a_repeated_index(x, s):
+    y = x.copy()
+    y[[0, 0]] += s
+    y[[2, 1, 2]] = x * s
+    return np.sum(y * y)
+
+
+def write_with_a_repeated_index_2d(x, s):
+    m = np.outer(x, x)
+    m[[1, 1], [0, 0]] = np.array([s, s * s])
+    return np.sum(m * m)
+
+
+# Was a bug: a write with a repeated integer-array index (`y[[0, 0]] += s`) gave the
+# value's adjoint to every repeat, but NumPy keeps only the last write of an element
+# (so the primal adds s once): the gradient of s was twice too large.
+@pytest.mark.parametrize("f", [write_with_a_repeated_index, write_with_a_repeated_index_2d])
+def test_write_with_a_repeated_index(f):
+    tl.check_grads(f, (X3, 0.7), order=2)
