@@ -171,16 +171,22 @@ def add_grads(a, b):
 
 def part_of(g, index):
     """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
-    adjoints that never received this entry: the adjoint of the value ``v`` of an element
-    write ``y[index] = v``. Where an integer-array index repeats an element, only the
-    last write of it lands (NumPy's rule), so only that entry of v gets the adjoint."""
+    adjoints that never received this entry."""
     if isinstance(g, float):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
+    return g[index]
+
+
+def written_part(g, index):
+    """The adjoint of the value ``v`` of an element write ``y[index] = v``, from the
+    adjoint ``g`` of y: ``part_of(g, index)``, except that where an integer-array index
+    repeats an element only the last write of it lands (NumPy's rule), so only that
+    entry of v gets the adjoint."""
     if isinstance(g, np.ndarray) and not _is_basic(index):
         return landed_only(g[index], g, index)
-    return g[index]
+    return part_of(g, index)
 
 
 def landed_only(v, y, index):
