@@ -1214,8 +1214,13 @@ class _AliasCheck:
             if name in (by, also):
                 continue
             if state.reach(name) & objects:
-                if state.stale.get(name, (None, None, False))[2]:
-                    del state.stale[name]   # surely stale beats perhaps stale
+                earlier = state.stale.get(name)
+                if earlier is not None and (earlier[2] or (
+                        getattr(earlier[0], "inplace", None) is not None
+                        and getattr(stmt, "inplace", None) is None)):
+                    # surely stale beats perhaps stale, and a change that is refused
+                    # beats an earlier `+=` that is only checked when it runs
+                    del state.stale[name]
                 state.stale.setdefault(name, (stmt, by, False))
             elif by is not None and state.reach(name) & maybe:
                 state.stale.setdefault(name, (stmt, by, True))

@@ -1589,3 +1589,26 @@ def write_with_a_repeated_index_2d(x, s):
 @pytest.mark.parametrize("f", [write_with_a_repeated_index, write_with_a_repeated_index_2d])
 def test_write_with_a_repeated_index(f):
     tl.check_grads(f, (X3, 0.7), order=2)
+
+
+def add_in_place(p, q, scale=2.0):
+    scale += q
+    return p * scale
+
+
+def changed_by_a_helper_after_an_unrelated_augmented_assignment(x, s):
+    v = add_in_place(x, s)
+    v -= 1.0
+    w = add_in_place(x, s, scale=s)
+    return np.sum(v + w) + s
+
+
+# Was a bug: `v -= 1.0` on a value that may share an object with `s` marked `s` as
+# "perhaps changed, checked when it runs", and that mark hid the later, certain change of
+# `s` by the helper's `scale += q`: the derivative changed the caller's 0-d array `s`
+# in place and was not refused. The certain change now wins.
+def test_a_change_by_a_helper_is_refused_after_an_unrelated_augmented_assignment():
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(changed_by_a_helper_after_an_unrelated_augmented_assignment, wrt=(0, 1))
+    assert info.value.lineno == \
+        changed_by_a_helper_after_an_unrelated_augmented_assignment.__code__.co_firstlineno + 3
