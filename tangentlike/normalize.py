@@ -846,6 +846,13 @@ class _Normalizer:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", node,
                                  hint="pass the keyword arguments one by one")
+        if callee in (max, min) and len(node.args) > 2 and not node.keywords:
+            # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
+            nested = node.args[0]
+            for arg in node.args[1:]:
+                nested = gast.copy_location(gast.Call(func=clone(node.func),
+                                                      args=[nested, arg], keywords=[]), node)
+            return self.expr(nested)
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))

@@ -1612,3 +1612,14 @@ def test_a_change_by_a_helper_is_refused_after_an_unrelated_augmented_assignment
         tl.grad(changed_by_a_helper_after_an_unrelated_augmented_assignment, wrt=(0, 1))
     assert info.value.lineno == \
         changed_by_a_helper_after_an_unrelated_augmented_assignment.__code__.co_firstlineno + 3
+
+
+def max_and_min_of_three(x, s):
+    return min(x[0], x[1], s) + max(abs(x[2]), 0.1, s * s, x[0] * s)
+
+
+# Was refused (`min` is called with more positional arguments than its rule supports):
+# max/min of more than two numbers is now max(max(a, b), c).
+@pytest.mark.parametrize("s", [0.7, -0.2])
+def test_max_and_min_of_more_than_two_numbers(s):
+    tl.check_grads(max_and_min_of_three, (X3, s), order=2)
