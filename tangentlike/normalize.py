@@ -858,6 +858,7 @@ class _Normalizer:
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
         mutates = self.mutated_arguments(node, callee, args, keywords)
+        keywords = _renamed_keywords(callee, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         if mutates:
@@ -960,7 +961,7 @@ class _Normalizer:
             return call
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
-        call = gast.Call(func=func, args=args, keywords=keywords)
+        call = gast.Call(func=func, args=args, keywords=_renamed_keywords(fn, keywords))
         call.callee = fn
         return call
 
@@ -1292,6 +1293,26 @@ def _slicing(index) -> bool:
     if isinstance(index, gast.Tuple):
         return any(_slicing(e) for e in index.elts)
     return isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis)
+
+
+# Keywords NumPy accepts under two names: the name the rule's template uses.
+KEYWORD_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}
+
+
+def _renamed_keywords(callee, keywords):
+    """``np.clip(x, min=a)`` -> ``np.clip(x, a_min=a, a_max=None)`` (NumPy wants both
+    bounds under the old names)."""
+    try:
+        aliases = KEYWORD_ALIASES.get(callee)
+    except TypeError:   # unhashable
+        return keywords
+    if not aliases or not any(k.arg in aliases for k in keywords):
+        return keywords
+    out = [gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value) for k in keywords]
+    given = {k.arg for k in out}
+    out += [gast.keyword(arg=name, value=gast.Constant(value=None, kind=None))
+            for name in aliases.values() if name not in given]
+    return out
 
 
 # Functions whose result is always an array (never a number).

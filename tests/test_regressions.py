@@ -1623,3 +1623,14 @@ def max_and_min_of_three(x, s):
 @pytest.mark.parametrize("s", [0.7, -0.2])
 def test_max_and_min_of_more_than_two_numbers(s):
     tl.check_grads(max_and_min_of_three, (X3, s), order=2)
+
+
+def clip_with_min_and_max_keywords(x):
+    return np.sum(x.clip(min=-0.5, max=0.5) * x) + np.sum(np.clip(x, min=0.0) ** 2) + \
+        np.sum(np.clip(x, max=0.4))
+
+
+# Was refused (the keyword `min` of `numpy.clip` is not supported): NumPy 2 spells the
+# bounds `min=`/`max=` too; they are renamed to the rule's a_min/a_max.
+def test_clip_with_min_and_max_keywords():
+    tl.check_grads(clip_with_min_and_max_keywords, (np.array([0.3, -0.7, 0.9]),), order=2)
