@@ -21,7 +21,7 @@ def unbroadcast(g, x):
     if shape == target:
         return g
     if len(shape) < len(target):  # a zero adjoint kept as a scalar
-        return np.broadcast_to(g, target)
+        return _widened(g, target)
     lead = len(shape) - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
@@ -31,7 +31,18 @@ def unbroadcast(g, x):
             g = np.reshape(g, g.shape[lead:])   # the leading axes have length one now
     # a size-one axis left where x has more (a zero adjoint times an operand of shape (1,)
     # for x of shape (3,)) is widened
-    return g if _shape(g) == target else np.broadcast_to(g, target)
+    return g if _shape(g) == target else _widened(g, target)
+
+
+def _widened(g, target):
+    """``g`` broadcast to ``target``; the scalar zero adjoint times an operand (``0.0 *
+    x``) has the operand's shape, which need not broadcast to the target: it is zeros."""
+    try:
+        return np.broadcast_to(g, target)
+    except ValueError:
+        if np.any(g):
+            raise
+        return np.zeros(target, dtype=np.result_type(g, 1.0))
 
 
 def broadcast_like(t, y):

@@ -1634,3 +1634,25 @@ def clip_with_min_and_max_keywords(x):
 # bounds `min=`/`max=` too; they are renamed to the rule's a_min/a_max.
 def test_clip_with_min_and_max_keywords():
     tl.check_grads(clip_with_min_and_max_keywords, (np.array([0.3, -0.7, 0.9]),), order=2)
+
+
+def rebound_in_a_branch_to_another_shape(x, A):
+    m = np.expand_dims(A @ x, 1) * x
+    v = A[:, -1] @ m
+    if A[1, 0] != 0.0:
+        m = np.outer(A[:, -1], x)
+    return np.max(v)
+
+
+# Was a bug: reverse over reverse raised ValueError (operands could not be broadcast) in
+# `unbroadcast(bm * x, t)`: the adjoint bm of `m` was still the scalar zero, so `bm * x`
+# had x's shape (3,), which does not broadcast to t's (2, 1). A zero that does not
+# broadcast is now widened to zeros of the target's shape.
+def test_second_order_of_a_value_rebound_in_a_branch_to_another_shape():
+    A = np.arange(1.0, 7.0).reshape(2, 3) / 7
+    tl.check_grads(rebound_in_a_branch_to_another_shape, (X3, A), order=2)
+    grad = tl.grad(rebound_in_a_branch_to_another_shape)
+    u = np.array([0.5, -1.0, 2.0])
+    reverse_over_reverse = tl.vjp(grad, wrt=0)(X3, A, u)
+    forward_over_reverse = tl.jvp(grad, wrt=0)(X3, A, u)
+    np.testing.assert_allclose(reverse_over_reverse, forward_over_reverse, rtol=1e-10)
