@@ -549,13 +549,22 @@ class _Normalizer:
             raise self.error(f"item assignment into the list `{target.value.id}` is not "
                              "supported", stmt, hint="build a new list (`items = [a, b]`), "
                              "or use an array: `z = np.array(items); z[i] = v`")
-        if not self.created.get(name, False):
+        # A derivative (generated code) writes only where the user's function wrote,
+        # which was checked when it was derived, or restores what such a write
+        # overwrote (`z = stack.pop(); z[i] = stack.pop()`), which the flow-insensitive
+        # `created` cannot tell from a write into a view
+        generated = self.parsed.filename.startswith("<tangentlike ")
+        if not generated and not self.created.get(name, False):
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
                 f"{target.value.id}.copy()` or np.zeros(...) first (inputs are never mutated)")
         index = self.index(target.slice)
         atom = self.atomize(value, stmt)
+        if isinstance(atom, gast.Name) and atom.id == name:
+            # `z[::-1] = z`: NumPy copies the overlapping value first; so does the core
+            # language, so the value's adjoint is not the one the write clears
+            atom = self.bind_new(None, self.numpy_call(np.copy, [atom], [], stmt))
         write = gast.Assign(targets=[gast.Subscript(value=_load(name), slice=index,
                                                     ctx=gast.Store())],
                             value=atom, type_comment=None)
@@ -733,8 +742,23 @@ class _Normalizer:
 
     def expr_Compare(self, node):
         if len(node.ops) != 1:
-            raise self.error("chained comparisons are not supported yet", node,
-                             hint="write `a < b and b < c` as two comparisons")
+            # `a < b < c` -> `a < b and b < c`, each operand evaluated once (all of them,
+            # before the first comparison: they are values, not effects)
+            # (as expr_BoolOp does for `and`: `t = a < b; if t: t = b < c`)
+            operands = [self.atom(node.left)] + [self.atom(c) for c in node.comparators]
+
+            def compare(k):
+                return gast.Compare(left=clone(operands[k]), ops=[node.ops[k]],
+                                    comparators=[clone(operands[k + 1])])
+            result = self.namer.temp()
+            self.mutable.add(result)
+            self.versions[result] = None
+            self._assign(result, compare(0))
+            for k in range(1, len(node.ops)):
+                test = self.decision(_load(result))
+                body = self.nested([], before=lambda k=k: self._assign(result, compare(k)))
+                self.emit(gast.If(test=test, body=body, orelse=[]))
+            return _load(result)
         return gast.Compare(left=self.atom(node.left), ops=node.ops,
                             comparators=[self.atom(node.comparators[0])])
 
@@ -822,11 +846,19 @@ class _Normalizer:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", node,
                                  hint="pass the keyword arguments one by one")
+        if callee in (max, min) and len(node.args) > 2 and not node.keywords:
+            # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
+            nested = node.args[0]
+            for arg in node.args[1:]:
+                nested = gast.copy_location(gast.Call(func=clone(node.func),
+                                                      args=[nested, arg], keywords=[]), node)
+            return self.expr(nested)
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
         mutates = self.mutated_arguments(node, callee, args, keywords)
+        keywords = _renamed_keywords(callee, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         if mutates:
@@ -929,7 +961,7 @@ class _Normalizer:
             return call
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
-        call = gast.Call(func=func, args=args, keywords=keywords)
+        call = gast.Call(func=func, args=args, keywords=_renamed_keywords(fn, keywords))
         call.callee = fn
         return call
 
@@ -1190,8 +1222,13 @@ class _AliasCheck:
             if name in (by, also):
                 continue
             if state.reach(name) & objects:
-                if state.stale.get(name, (None, None, False))[2]:
-                    del state.stale[name]   # surely stale beats perhaps stale
+                earlier = state.stale.get(name)
+                if earlier is not None and (earlier[2] or (
+                        getattr(earlier[0], "inplace", None) is not None
+                        and getattr(stmt, "inplace", None) is None)):
+                    # surely stale beats perhaps stale, and a change that is refused
+                    # beats an earlier `+=` that is only checked when it runs
+                    del state.stale[name]
                 state.stale.setdefault(name, (stmt, by, False))
             elif by is not None and state.reach(name) & maybe:
                 state.stale.setdefault(name, (stmt, by, True))
@@ -1256,6 +1293,26 @@ def _slicing(index) -> bool:
     if isinstance(index, gast.Tuple):
         return any(_slicing(e) for e in index.elts)
     return isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis)
+
+
+# Keywords NumPy accepts under two names: the name the rule's template uses.
+KEYWORD_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}
+
+
+def _renamed_keywords(callee, keywords):
+    """``np.clip(x, min=a)`` -> ``np.clip(x, a_min=a, a_max=None)`` (NumPy wants both
+    bounds under the old names)."""
+    try:
+        aliases = KEYWORD_ALIASES.get(callee)
+    except TypeError:   # unhashable
+        return keywords
+    if not aliases or not any(k.arg in aliases for k in keywords):
+        return keywords
+    out = [gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value) for k in keywords]
+    given = {k.arg for k in out}
+    out += [gast.keyword(arg=name, value=gast.Constant(value=None, kind=None))
+            for name in aliases.values() if name not in given]
+    return out
 
 
 # Functions whose result is always an array (never a number).

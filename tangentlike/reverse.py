@@ -51,7 +51,7 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          static_shape)
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
-                      unbroadcast, zero_at, zeros_like)
+                      unbroadcast, written_part, zero_at, zeros_like)
 from .template import clone, instantiate
 
 
@@ -399,7 +399,8 @@ class _Reverse:
             badj = _load(self.adj(array))
             value = stmt.value
             if isinstance(value, gast.Name) and value.id in self.activity.varied:
-                part = gast.Call(func=_load(self.binder.name_for("part", part_of)),
+                part = gast.Call(func=_load(self.binder.name_for("written_part",
+                                                                 written_part)),
                                  args=[badj, clone(index)], keywords=[])
                 shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                                    args=[part, clone(value)], keywords=[])

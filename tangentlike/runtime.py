@@ -21,7 +21,7 @@ def unbroadcast(g, x):
     if shape == target:
         return g
     if len(shape) < len(target):  # a zero adjoint kept as a scalar
-        return np.broadcast_to(g, target)
+        return _widened(g, target)
     lead = len(shape) - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
@@ -31,7 +31,18 @@ def unbroadcast(g, x):
             g = np.reshape(g, g.shape[lead:])   # the leading axes have length one now
     # a size-one axis left where x has more (a zero adjoint times an operand of shape (1,)
     # for x of shape (3,)) is widened
-    return g if _shape(g) == target else np.broadcast_to(g, target)
+    return g if _shape(g) == target else _widened(g, target)
+
+
+def _widened(g, target):
+    """``g`` broadcast to ``target``; the scalar zero adjoint times an operand (``0.0 *
+    x``) has the operand's shape, which need not broadcast to the target: it is zeros."""
+    try:
+        return np.broadcast_to(g, target)
+    except ValueError:
+        if np.any(g):
+            raise
+        return np.zeros(target, dtype=np.result_type(g, 1.0))
 
 
 def broadcast_like(t, y):
@@ -177,6 +188,28 @@ def part_of(g, index):
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
     return g[index]
+
+
+def written_part(g, index):
+    """The adjoint of the value ``v`` of an element write ``y[index] = v``, from the
+    adjoint ``g`` of y: ``part_of(g, index)``, except that where an integer-array index
+    repeats an element only the last write of it lands (NumPy's rule), so only that
+    entry of v gets the adjoint."""
+    if isinstance(g, np.ndarray) and not _is_basic(index):
+        return landed_only(g[index], g, index)
+    return part_of(g, index)
+
+
+def landed_only(v, y, index):
+    """``v`` (shaped like ``y[index]``) with zeros where a write ``y[index] = v`` does
+    not land: an element that a repeated integer-array index writes again later."""
+    if _is_basic(index):
+        return v
+    order = np.arange(np.size(v)).reshape(np.shape(v))
+    slots = np.full(np.shape(y), -1, dtype=order.dtype)
+    slots[index] = order   # NumPy's own choice of which repeated write wins
+    landed = slots[index] == order
+    return v if landed.all() else np.where(landed, v, 0)
 
 
 def zero_at(g, index):

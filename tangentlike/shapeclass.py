@@ -299,7 +299,7 @@ class ShapeRewriter(Transformer):
     """Rewrites of derivative expressions where shapes are known (in the adjoint rules'
     output, before it is emitted):
 
-    - ``unbroadcast(g, x)`` with a scalar ``x``: ``np.sum(g)``;
+    - ``unbroadcast(g, x)`` with a scalar ``x``: ``g`` when g is known to be a scalar;
     - ``broadcast_like(g, y)`` where ``g`` provably has y's shape: ``g``;
     - ``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` of a concrete shape: constants;
     - ``np.result_type(x, s)`` or ``np.result_type(np.asarray(x), s)`` (rules write that
@@ -347,9 +347,13 @@ class ShapeRewriter(Transformer):
         if node.keywords or target is None:
             return node
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
-            if static_shape(args[0], self) in (SCALAR, maybe_zero(SCALAR)):
+            have = static_shape(args[0], self)
+            if have in (SCALAR, maybe_zero(SCALAR)):
                 return args[0]   # a number already
-            return self.np_call("sum", [args[0]])
+            if have is not None and have[0] == "shape":
+                return self.np_call("sum", [args[0]])
+            # else unbroadcast stays: np.sum(g) of a number g would turn the seed 1.0 into
+            # a float64, and so a float32 gradient into float64
         if target is unbroadcast and len(args) == 2:
             reduced = self.reduction(args[0], self.key(args[1]))
             if reduced is not None:

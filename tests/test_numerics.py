@@ -147,6 +147,13 @@ FLOAT32 = {
     "percentile": "return np.percentile(x, 80.0)",
     "builtin max": "return max(x[0], x[1]) * x[2]",
     "builtin min": "return min(x[0], x[1]) * x[2]",
+    # found by hunt3 (were float64): np.log(2.0) constants, float64 ones as weights, the
+    # seed summed by np.sum where the other term's shape is unknown
+    "log2": "return np.sum(np.log2(x * x + 1.0))",
+    "log10": "return np.sum(np.log10(x * x + 1.0))",
+    "exp2": "return np.sum(np.exp2(x))",
+    "average": "return np.average(x)",
+    "sum with a term of unknown shape": "return max(x[0], 0.1) + np.sum(x)",
 }
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.

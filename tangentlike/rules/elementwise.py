@@ -47,24 +47,26 @@ def log1p_tangent(y, x):
     d[y] = d[x] / (1.0 + x)
 
 
+# ln 2 and ln 10 are written as Python floats: np.log(2.0) is a float64, which made the
+# gradients of float32 inputs float64.
 @adjoint(np.log2, cases=unary(positive))
 def log2(y, x):
-    d[x] = d[y] / (x * np.log(2.0))
+    d[x] = d[y] / (x * 0.6931471805599453)
 
 
 @tangent(np.log2)
 def log2_tangent(y, x):
-    d[y] = d[x] / (x * np.log(2.0))
+    d[y] = d[x] / (x * 0.6931471805599453)
 
 
 @adjoint(np.log10, cases=unary(positive))
 def log10(y, x):
-    d[x] = d[y] / (x * np.log(10.0))
+    d[x] = d[y] / (x * 2.302585092994046)
 
 
 @tangent(np.log10)
 def log10_tangent(y, x):
-    d[y] = d[x] / (x * np.log(10.0))
+    d[y] = d[x] / (x * 2.302585092994046)
 
 
 @adjoint(np.sin, cases=unary())
@@ -178,12 +180,12 @@ def absolute_tangent(y, x):
 
 @adjoint(np.exp2, cases=unary())
 def exp2(y, x):
-    d[x] = d[y] * y * np.log(2.0)
+    d[x] = d[y] * y * 0.6931471805599453
 
 
 @tangent(np.exp2)
 def exp2_tangent(y, x):
-    d[y] = d[x] * y * np.log(2.0)
+    d[y] = d[x] * y * 0.6931471805599453
 
 
 @adjoint(np.cbrt, cases=unary(nonzero))

@@ -529,8 +529,8 @@ nondifferentiable(weights_shape)
 
 def average_weights(a, weights, axis):
     """np.average's weights broadcastable against ``a`` (ones when there are none)."""
-    if weights is None:
-        return np.ones(np.shape(a))
+    if weights is None:   # in a's precision, so float32 data keeps float32 gradients
+        return np.ones(np.shape(a), dtype=np.result_type(np.asarray(a), 1.0))
     return np.reshape(weights, weights_shape(a, weights, axis))
 
 

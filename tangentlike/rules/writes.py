@@ -1,6 +1,6 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
 
-from ..runtime import add_at, like, part_of, shaped, zero_at
+from ..runtime import add_at, landed_only, like, part_of, shaped, written_part, zero_at
 from ..template import d
 from .domains import real
 from .registry import adjoint, tangent
@@ -11,9 +11,35 @@ def _cases(rng):
     return [((real(rng, (4, 3)), 1), {}), ((real(rng, (5,)), slice(1, 3)), {})]
 
 
+def _repeated_cases(rng):
+    return [((real(rng, (5,)), [0, 2, 0]), {}), ((real(rng, (3, 2)), ([1, 1], [0, 0])), {})]
+
+
 @adjoint(part_of, cases=_cases, static_args=(1,))
 def part(y, g, index):
     d[g] = add_at(d[y], g, index)
+
+
+@adjoint(written_part, cases=lambda rng: _cases(rng) + _repeated_cases(rng), static_args=(1,))
+def written_part_(y, g, index):
+    d[g] = add_at(landed_only(d[y], g, index), g, index)
+
+
+@tangent(written_part)
+def written_part_tangent(y, g, index):
+    d[y] = written_part(d[g], index)
+
+
+@adjoint(landed_only, static_args=(1, 2), cases=lambda rng: [
+    ((real(rng, (3,)), real(rng, (5,)), [0, 2, 0]), {}),
+    ((real(rng, (2,)), real(rng, (5,)), slice(1, 3)), {})])
+def landed_only_(z, v, y, index):
+    d[v] = landed_only(d[z], y, index)
+
+
+@tangent(landed_only)
+def landed_only_tangent(z, v, y, index):
+    d[z] = landed_only(d[v], y, index)
 
 
 @tangent(part_of)
