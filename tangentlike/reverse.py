@@ -107,9 +107,10 @@ class _Reverse:
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
-        # A version's adjoints that hold one number everywhere (`bt = s + np.zeros(S)`,
-        # the adjoint of np.sum/np.mean), adjoint -> (s, S): elementwise rules read s.
-        self.uniform = {}
+        # A version's adjoints that are a smaller value spread over their shape (the
+        # adjoints of np.sum and np.mean, `bt = s + np.zeros(S)`, np.full(S, g)),
+        # adjoint -> (g, S): elementwise rules may read g (see with_spread_seed).
+        self.spread = {}
         self.branch_depth = 0
         self.seed = None
 
@@ -327,28 +328,36 @@ class _Reverse:
         return _load(param)
 
     # -- accumulation ------------------------------------------------------------
-    def accumulate(self, target, value, uniform=None) -> list:
+    def accumulate(self, target, value, spread=None) -> list:
         """Statements adding ``value`` to the adjoint of ``target`` (an atom);
-        ``uniform``: (s, S) when value is the number s everywhere in shape S."""
+        ``spread``: (g, S) when value is g spread over shape S."""
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
-        self.uniform.pop(name, None)
-        if name not in self.written and self.may_be_uniform(target.id):
-            uniform = uniform or self.uniform_part(target.id, value)
-            if uniform is not None:
-                self.uniform[name] = uniform
+        was_spread = self.spread.pop(name, None)
+        if name not in self.written and self.may_be_spread(target.id):
+            spread = spread or self.spread_part(target.id, value)
+            if spread is not None:
+                self.spread[name] = spread
         if name in self.written:
             have = rewriter.adjoint_shape(name)
             widened = self.widened(value)
             if widened is not None and have is not None and have[0] == "shape" \
                     and widened[1] == have[1] \
                     and broadcast_static(static_shape(widened[0], rewriter), have) == have:
-                value = shape = widened[0]   # added to an array of that shape: no spreading
-                shape = have
+                value = widened[0]   # added to an array of that shape: no spreading
+                shape = static_shape(value, rewriter)
             shape = broadcast_static(have, shape)
+            if was_spread is not None and target.id not in self.containers \
+                    and not self.loop_depth and static_shape(value, rewriter) == was_spread[1]:
+                # the adjoint so far is g spread: value + g is the same array (once: not
+                # in a loop, where the adjoint holds more than g from the second turn)
+                self.written.add(name)
+                self.adjoint_static[name] = was_spread[1]
+                return [_assign(name, gast.BinOp(left=value, op=gast.Add(),
+                                                 right=clone(was_spread[0])))]
             if target.id in self.containers:   # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
@@ -530,70 +539,86 @@ class _Reverse:
                               self.representative,
                               self.binder.name_for("broadcast_like", broadcast_like)).visit(expr)
 
-        if result in self.uniform and _elementwise(primitive, inputs, keywords) \
+        if result in self.spread and _elementwise(primitive, inputs, keywords) \
                 and primitive not in (np.sum, np.mean):
-            out = self.with_uniform_seed(result, template, bind, simplify)
+            out = self.with_spread_seed(result, template, bind, simplify)
             if out is not None:
                 return out
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
 
-    # -- uniform adjoints (versions) ------------------------------------------------------
-    def uniform_part(self, primal: str, value):
-        """(s, S) when ``value``, the first write of ``primal``'s adjoint, is
-        ``s + np.zeros(S, ...)``: the number ``s`` everywhere in shape ``S`` (the adjoint
-        of np.sum and np.mean); else None."""
+    # -- spread adjoints (versions) -------------------------------------------------------
+    def spread_part(self, primal: str, value):
+        """(g, S) when ``value``, the first write of ``primal``'s adjoint, is g spread
+        over S, the primal's shape: ``g + np.zeros(S, ...)`` or ``np.full(S, g, ...)``
+        (the adjoints of np.sum and np.mean), with g final by now; else None."""
         key = self.classes.get(primal)
         widened = self.widened(value)
-        if widened is not None and key is not None and widened[1] == key[1] \
-                and self.is_steady_number(widened[0]):
-            return widened[0], key
-        return None
+        if widened is None or key is None or widened[1] != key[1] \
+                or not self.is_steady(widened[0]):
+            return None
+        have = static_shape(widened[0], self.shape_rewriter())
+        if have is None or broadcast_static(have, key) != key:
+            return None
+        return widened[0], key
 
     def widened(self, value):
-        """(g, S) when ``value`` is ``g + np.zeros(S, ...)`` with a constant S: g
-        spread over shape S (how reductions' adjoints write it)."""
-        if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
-                and isinstance(value.right, gast.Call)
-                and isinstance(value.right.func, gast.Attribute)
-                and value.right.func.attr == "zeros"
-                and isinstance(value.right.func.value, gast.Name)
-                and value.right.func.value.id == self.binder.name_for("np", np)
-                and value.right.args and isinstance(value.right.args[0], gast.Constant)):
+        """(g, S) when ``value`` is ``g + np.zeros(S, ...)`` or ``np.full(S, g, ...)``
+        with a constant S: g spread over shape S (how reductions' adjoints write it)."""
+        np_name = self.binder.name_for("np", np)
+
+        def np_call(node, name):
+            return (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                    and node.func.attr == name and isinstance(node.func.value, gast.Name)
+                    and node.func.value.id == np_name and node.args
+                    and isinstance(node.args[0], gast.Constant))
+
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and np_call(value.right, "zeros"):
             return value.left, value.right.args[0].value
+        if np_call(value, "full") and len(value.args) == 2:
+            return value.args[1], value.args[0].value
         return None
 
-    def may_be_uniform(self, primal: str) -> bool:
-        """Whether ``primal``'s adjoint may be kept as a number: in a version, an array
-        assigned once in straight-line code, so nothing between its adjoint's first
-        write and its reads can change the number's names."""
+    def may_be_spread(self, primal: str) -> bool:
+        """Whether ``primal``'s adjoint may be kept as a smaller value spread: in a
+        version, an array assigned once in straight-line code, so nothing between its
+        adjoint's first write and its reads can change that value's names."""
         key = self.classes.get(primal)
         return (self.specialized and not self.loop_depth and not self.branch_depth
                 and primal in self.single and key is not None and key[0] == "shape"
                 and key != SCALAR)
 
-    def is_steady_number(self, expr) -> bool:
-        """``expr`` is arithmetic on constants and final adjoints of numbers."""
+    def is_steady(self, expr) -> bool:
+        """``expr`` is arithmetic, np.expand_dims and np.reshape on constants and on
+        final adjoints (of values assigned once, outside control flow)."""
+        np_name = self.binder.name_for("np", np)
         for node in walk(expr):
             if isinstance(node, gast.Name):
-                if node.id == self.seed and self.mode != "vjp":
+                if node.id == np_name or node.id == self.seed and self.mode != "vjp":
                     continue   # grad's seed: a number, as the output is
-                primal = self.primal_of.get(node.id)
-                if primal not in self.single or self.classes.get(primal) != SCALAR:
+                if self.primal_of.get(node.id) not in self.single:
+                    return False
+            elif isinstance(node, gast.Call):
+                if not (isinstance(node.func, gast.Attribute) and not node.keywords
+                        and node.func.attr in ("expand_dims", "reshape")
+                        and isinstance(node.func.value, gast.Name)
+                        and node.func.value.id == np_name
+                        and all(isinstance(a, gast.Constant) for a in node.args[1:])):
                     return False
             elif not isinstance(node, (gast.Constant, gast.BinOp, gast.UnaryOp, gast.operator,
-                                       gast.unaryop, gast.expr_context)):
+                                       gast.unaryop, gast.expr_context, gast.Attribute)):
                 return False
         return True
 
-    def with_uniform_seed(self, result, template, bind, simplify):
-        """The rule's statements reading the number ``s`` of the uniform adjoint
-        ``result`` instead of the array: where a contribution with ``s`` still has its
+    def with_spread_seed(self, result, template, bind, simplify):
+        """The rule's statements reading the value g that the adjoint ``result``
+        spreads, instead of the array: where a contribution with g still has its
         target's full shape through elementwise arithmetic, it is the same array. One
-        that comes out a number (``s * 100.0``) keeps reading the array, and its target's
-        adjoint is uniform too. Any other contribution reads the array, as the plain rule
+        that comes out smaller (``g * 100.0``) keeps reading the array, and its target's
+        adjoint is spread too. Any other contribution reads the array, as the plain rule
         does. None when the rule has temporaries (then the plain rule)."""
-        number, key = self.uniform[result]
+        small, key = self.spread[result]
         result_param = template.positional[0]
 
         def contributions(seed):
@@ -604,30 +629,30 @@ class _Reverse:
                                self.namer.fresh, self.binder.name_for, simplify)
             return None if body else writes   # template temporaries: the plain rule
 
-        with_number, with_array = contributions(number), contributions(_load(result))
-        if with_number is None or with_array is None:
+        with_small, with_array = contributions(small), contributions(_load(result))
+        if with_small is None or with_array is None:
             return None
         out = []
         rewriter = self.shape_rewriter()
-        for (param, expr), (_, full) in zip(with_number, with_array):
+        unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
+        for (param, expr), (_, full) in zip(with_small, with_array):
             target = bind[param]
             if not isinstance(target, gast.Name) or self.classes.get(target.id) != key:
                 out.append((target, full, None))
                 continue
-            unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
             if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
                     and expr.func.id == unbroadcast_name:
                 expr = expr.args[0]   # to the target's own (full) shape: no sum
-            shape = _elementwise_shape(expr, rewriter, self.binder.bound)
+            shape = _elementwise_shape(expr, rewriter, self.binder.bound, small)
             if shape == key:
                 out.append((target, expr, None))
-            elif shape == SCALAR and self.is_steady_number(expr) \
-                    and self.may_be_uniform(target.id):
+            elif shape is not None and broadcast_static(shape, key) == key \
+                    and self.is_steady(expr) and self.may_be_spread(target.id):
                 out.append((target, full, (expr, key)))
             else:
                 out.append((target, full, None))
-        return [s for target, expr, uniform in out
-                for s in self.accumulate(target, expr, uniform)]
+        return [s for target, expr, spread in out
+                for s in self.accumulate(target, expr, spread)]
 
     def adjoint_call(self, value, result) -> list:
         """``ba_, bb_ = dgda_b(a, b, by)``: the callee's own derived vjp (calls.py)."""
@@ -908,13 +933,16 @@ def _elementwise(primitive, inputs, keywords) -> bool:
             or getattr(primitive, "__module__", None) == "math")
 
 
-def _elementwise_shape(expr, rewriter, bound):
-    """The static shape of ``expr`` when it is elementwise arithmetic, comparisons and
-    elementwise ufunc calls of names and constants; None otherwise."""
-    if isinstance(expr, (gast.Name, gast.Constant)):
+def _elementwise_shape(expr, rewriter, bound, seed):
+    """The static shape of ``expr`` when ``seed`` enters it through elementwise
+    arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
+    whether seed is a smaller value or that value spread); None otherwise."""
+    seed_names = {n.id for n in walk(seed) if isinstance(n, gast.Name)}
+    if gast.dump(expr) == gast.dump(seed) or not any(
+            isinstance(n, gast.Name) and n.id in seed_names for n in walk(expr)):
         return static_shape(expr, rewriter)
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-        return _elementwise_shape(expr.operand, rewriter, bound)
+        return _elementwise_shape(expr.operand, rewriter, bound, seed)
     parts = None
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub, gast.Mult,
                                                              gast.Div, gast.Pow)):
@@ -928,9 +956,9 @@ def _elementwise_shape(expr, rewriter, bound):
             parts = expr.args
     if not parts:
         return None
-    shape = _elementwise_shape(parts[0], rewriter, bound)
+    shape = _elementwise_shape(parts[0], rewriter, bound, seed)
     for part in parts[1:]:
-        shape = broadcast_static(shape, _elementwise_shape(part, rewriter, bound))
+        shape = broadcast_static(shape, _elementwise_shape(part, rewriter, bound, seed))
     return shape
 
 

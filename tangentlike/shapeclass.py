@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 import warnings
 
 import gast
@@ -100,6 +101,27 @@ def _range_indices(body, assigned) -> set:
     return out - assigned
 
 
+def _size_of(callee, key):
+    """The class of ``len(x)``, ``np.size(x)``, ``np.ndim(x)`` (ints) or ``np.shape(x)``
+    (a tuple of them), their values known when x has a concrete shape."""
+    if key is not None and key[0] == "scalar" and len(key) == 1:
+        key = ("shape", ())
+    if key is None or key[0] != "shape":
+        return SIZES if callee is np.shape else SCALAR
+    shape = key[1]
+    if callee is np.shape:
+        return ("sizes", shape)
+    if callee is len:
+        return _number(shape[0]) if shape else SCALAR
+    return _number(int(np.prod(shape)) if callee is np.size else len(shape))
+
+
+def _number(value: int):
+    """The class of an int whose value the shape analysis knows (np.shape(x)[0] in a
+    version): a scalar, and an argument that may decide a shape (np.eye(n))."""
+    return ("scalar", "value", value)
+
+
 def _atom(atom, classes):
     if isinstance(atom, gast.Constant):
         value = atom.value
@@ -130,10 +152,9 @@ def _class_of(value, stmt, classes, own):
         callee = getattr(value, "callee", None)
         if getattr(callee, "__module__", None) == "math" and callee is not math.pow:
             return SCALAR
-        if callee in (len, np.size, np.ndim):   # ints
-            return SCALAR
-        if callee is np.shape and len(value.args) == 1 and not value.keywords:
-            return SIZES
+        if callee in (len, np.size, np.ndim, np.shape) and len(value.args) == 1 \
+                and not value.keywords:
+            return _size_of(callee, _atom(value.args[0], classes))
         if callee in _REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return SCALAR
         if _elementwise_ufunc(callee) and not value.keywords:
@@ -200,6 +221,9 @@ _SHAPE_FROM_SHAPES = {
     np.swapaxes, np.moveaxis, np.flip, np.trace, np.diagonal, np.linalg.norm,
     np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
     np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
+    # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
+    # in a version), unknown otherwise
+    np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
 }
 # Of those, the ones where a scalar argument's value cannot change the result's shape.
 _SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np.clip,
@@ -226,6 +250,8 @@ def _argument(atom, classes, scalar_ok):
         return atom.value
     if isinstance(atom, gast.Name):
         key = classes.get(atom.id)
+        if key is not None and key[1:2] == ("value",):
+            return key[2]
         if key is not None and key[0] == "scalar" and not scalar_ok:
             raise LookupError(atom.id)   # its value may decide the shape (an axis, a size)
         dummy = _dummy(key)
@@ -262,9 +288,11 @@ def _subscript(value, classes, own):
     base = _atom(value.value, classes)
     if base is None:
         return None
-    if base == SIZES and isinstance(value.slice, gast.Constant) \
-            and isinstance(value.slice.value, int):
-        return SCALAR   # np.shape(x)[0]
+    if base[0] == "sizes" and isinstance(value.slice, gast.Constant) \
+            and isinstance(value.slice.value, int):   # np.shape(x)[0]
+        if len(base) == 2 and -len(base[1]) <= value.slice.value < len(base[1]):
+            return _number(base[1][value.slice.value])
+        return SCALAR
     if base[0] != "shape":
         return own
     index = value.slice
@@ -492,6 +520,15 @@ def static_shape(expr, rewriter):
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE_BINOPS):
         return broadcast_static(static_shape(expr.left, rewriter),
                                  static_shape(expr.right, rewriter))
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.MatMult):
+        left, right = static_shape(expr.left, rewriter), static_shape(expr.right, rewriter)
+        if left is None or right is None or left[0] != "shape" or right[0] != "shape":
+            return None
+        shape = _product_shape(np.matmul, left[1], right[1])
+        return None if shape is None else _concrete(shape)
+    if isinstance(expr, gast.Attribute) and expr.attr == "T":
+        have = static_shape(expr.value, rewriter)
+        return ("shape", have[1][::-1]) if have is not None and have[0] == "shape" else None
     if isinstance(expr, gast.Call):
         return _static_shape_of_call(expr, rewriter)
     return None
@@ -522,6 +559,9 @@ def _static_shape_of_call(call, rewriter):
     elif isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
             and func.value.id == rewriter.np_name:
         target = getattr(np, func.attr, None)
+    if target in (np.zeros, np.full) and args and isinstance(args[0], gast.Constant) \
+            and isinstance(args[0].value, tuple):
+        return _concrete(args[0].value)
     if target is tie_weights and args:   # weights over a's elements
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] in ("shape", "scalar") else None
@@ -529,6 +569,13 @@ def _static_shape_of_call(call, rewriter):
         return None
     if target is np.sum and len(args) == 1:
         return SCALAR if static_shape(args[0], rewriter) is not None else None
+    if target in (np.expand_dims, np.reshape) and len(args) == 2 \
+            and isinstance(args[1], gast.Constant):
+        have = static_shape(args[0], rewriter)
+        if have is None or have[0] not in ("shape", "scalar"):
+            return None
+        result = _checked(target, [_dummy(have), args[1].value], {})
+        return _concrete(result.shape) if isinstance(result, np.ndarray) else None
     if target is broadcast_like and len(args) == 2:
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
@@ -686,6 +733,9 @@ def _operand(atom, values, unknown, scalar_ok=True):
 def _checked(callee, args, named):
     """``callee(*args, **named)`` on stand-ins, quietly: a stand-in of the result (an
     array result's shape and dtype, a number), or _UNKNOWN when it fails or is neither."""
+    cheap = _cheaply(callee, args, named)
+    if cheap is not None:
+        return cheap
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -697,3 +747,70 @@ def _checked(callee, args, named):
     if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
         return result
     return _UNKNOWN
+
+
+_ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
+                          operator.pow}
+
+
+def _cheaply(callee, args, named):
+    """What _checked gives, without computing on arrays of the real size, for the calls
+    whose result shape follows from the argument shapes alone: elementwise operations
+    (broadcasting) and matrix products (a product of two 1500 x 1500 stand-ins costs a
+    billion multiplications). The dtype comes from the same call on arrays of one
+    element each. None for other calls."""
+    if named or not args or not any(isinstance(a, np.ndarray) for a in args) or not all(
+            isinstance(a, (np.ndarray, float, int, np.generic)) and not isinstance(a, bool)
+            for a in args):
+        return None
+    shapes = [np.shape(a) for a in args]
+    try:
+        if callee in _ELEMENTWISE_OPERATORS or _elementwise_ufunc(callee):
+            shape = np.broadcast_shapes(*shapes)
+        elif callee in (np.matmul, operator.matmul, np.dot) and len(args) == 2:
+            shape = _product_shape(callee, *shapes)
+        else:
+            return None
+    except ValueError:
+        return _UNKNOWN
+    if shape is None:
+        return _UNKNOWN
+    small = [np.ones((1,) * a.ndim, dtype=a.dtype) if isinstance(a, np.ndarray) else a
+             for a in args]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = callee(*small)
+    except Exception:   # noqa: BLE001 - the dtypes do not combine: unknown
+        return _UNKNOWN
+    if isinstance(result, np.ndarray):
+        return np.broadcast_to(np.ones((), dtype=result.dtype), shape)
+    if isinstance(result, np.generic) and shape == ():
+        return result
+    return _UNKNOWN
+
+
+def _product_shape(callee, a, b):
+    """The shape of ``a @ b`` (or ``np.dot(a, b)``) for operands of shapes a and b;
+    None when they do not fit."""
+    if callee is np.dot and (a == () or b == ()):
+        return np.broadcast_shapes(a, b)
+    if a == () or b == ():
+        return None
+    contracted = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != contracted:
+        return None
+    if callee is np.dot:   # sums over a's last axis and b's second-to-last
+        return a[:-1] + b[:-2] + b[-1:] if len(b) > 1 else a[:-1]
+    left = a if len(a) > 1 else (1,) + a
+    right = b if len(b) > 1 else b + (1,)
+    try:
+        batch = np.broadcast_shapes(left[:-2], right[:-2])
+    except ValueError:
+        return None
+    shape = batch + (left[-2], right[-1])
+    if len(a) == 1:
+        shape = shape[:-2] + shape[-1:]
+    if len(b) == 1:
+        shape = shape[:-1]
+    return shape

@@ -268,3 +268,34 @@ def test_vjp_seed_is_not_taken_for_a_number():
     seed = np.array([1.0, -2.0])
     g = tl.vjp(f)(x, seed)
     np.testing.assert_allclose(g, 2 * x * seed, rtol=1e-12)
+
+
+def spread_then_loop(x, n):
+    v = x * x
+    for _ in range(n):
+        v = v * x
+    return np.sum(v + x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_spread_adjoint_accumulated_in_a_loop(n):
+    # x's adjoint starts as the seed spread over x; the loop adds to it at every turn
+    x = np.array([0.3, 0.7, 1.1])
+    np.testing.assert_allclose(tl.grad(spread_then_loop)(x, n),
+                               (n + 2) * x ** (n + 1) + 1.0, rtol=1e-12)
+    tl.check_grads(spread_then_loop, (x, n), order=2)
+
+
+def sum_along_an_axis(x, w):
+    d = x[:, None, :] - x[None, :, :]
+    r2 = np.sum(d ** 2, axis=-1) + np.eye(x.shape[0])
+    return np.sum(w / r2 - np.mean(r2, axis=0))
+
+
+def test_a_sum_along_an_axis_spreads_without_copies():
+    x, w = RNG.standard_normal((4, 3)), RNG.standard_normal((4, 4))
+    df = tl.grad(sum_along_an_axis, wrt=(0, 1))
+    df(x, w)
+    (version,) = df.versions.values()
+    assert "np.full" not in version.source   # the mean's adjoint is read where it broadcasts
+    tl.check_grads(sum_along_an_axis, (x, w), wrt=(0, 1), order=2)
