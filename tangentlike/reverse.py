@@ -436,6 +436,8 @@ class _Reverse:
             part = self.namer.fresh("b" + value.id + "_")
             take = _assign(part, popped)
             take.keep = True   # the pop must happen even if the value turns out unused
+            if self.adj(value.id) not in self.written:
+                self.zero_padded.add(self.adj(value.id))   # the part may be 0.0
             return [take] + self.accumulate(value, _load(part))
         return [gast.Expr(value=popped)]
 
@@ -469,6 +471,9 @@ class _Reverse:
             return None   # zero adjoint: nothing flows back through this statement
         value = stmt.value
         if isinstance(value, gast.Name):
+            if (result in self.zero_padded or target not in self.single) \
+                    and self.adj(value.id) not in self.written:
+                self.zero_padded.add(self.adj(value.id))   # a copy of what may be 0.0
             return self.accumulate(value, _load(result))
         if isinstance(value, (gast.Constant, gast.Attribute)):
             return []   # a constant or a global: nothing to differentiate

@@ -12,7 +12,8 @@ subtractions, each one an array operation less:
 Per block of statements (a body or a branch), for the adjoint's plain assignments:
 
 - in an expression, a negation moves outward through ``*``, ``/``, ``@``, ``.T``,
-  subscripts and ``.sum(...)``, and turns a sum into a difference (``a + -b`` is
+  subscripts, sums and the NumPy functions that only move or add up elements
+  (``np.roll``, ``np.expand_dims``, ...), and turns a sum into a difference (``a + -b`` is
   ``a - b``) or cancels (``-a * -b``);
 - a variable that would store a negated value, and that only later statements of the
   same block read, keeps the value without the sign: it *owes* a negation, which its
@@ -22,7 +23,7 @@ Per block of statements (a body or a branch), for the adjoint's plain assignment
 
 Every rewrite is exact in floating point: a negation flips the sign bit only, so
 ``-(a * b)`` is ``(-a) * b``, ``a + (-b)`` is ``a - b``, and a sum of negated terms is
-the negated sum, bit for bit.
+the negated sum, the same numbers (a zero may change its sign).
 """
 from __future__ import annotations
 
@@ -34,6 +35,14 @@ import numpy as np
 from .naming import walk
 
 _PRODUCTS = (gast.Mult, gast.Div, gast.MatMult)
+# f(-g, ...) == -f(g, ...): NumPy functions that only move, pick or add up g's
+# elements (and return an array or a number: the runtime's unbroadcast, add_at_item, ...
+# may return a tuple or list of adjoints, which has no negation)
+_LINEAR_IN_FIRST = {
+    np.sum, np.mean, np.cumsum, np.diff, np.trace, np.diagonal, np.expand_dims, np.reshape,
+    np.transpose, np.squeeze, np.ravel, np.roll, np.flip, np.moveaxis, np.swapaxes,
+    np.broadcast_to,
+}
 
 
 def fold_negations(body: list, bound: dict = None) -> list:
@@ -41,9 +50,8 @@ def fold_negations(body: list, bound: dict = None) -> list:
     ``bound`` maps the generated code's global names to their objects (to know
     ``np.sum``)."""
     places = _places(body)
-    linear = {name for name, obj in (bound or {}).items() if obj is np}
     for block in _blocks(body):
-        _fold_block(block, places, linear)
+        _fold_block(block, places, bound or {})
     return body
 
 
@@ -105,7 +113,7 @@ def _may_owe(name: str, block: list, places: dict) -> bool:
         for b, i, kind, write in found)
 
 
-def _fold_block(block: list, places: dict, numpy_names: set) -> None:
+def _fold_block(block: list, places: dict, bound: dict) -> None:
     plain = [i for i, stmt in enumerate(block) if _plain(stmt)]
     if not plain:
         return
@@ -114,7 +122,21 @@ def _fold_block(block: list, places: dict, numpy_names: set) -> None:
         return
     owing = {block[i].targets[0].id for i in plain
              if _may_owe(block[i].targets[0].id, block, places)}
-    signs = _Signs(numpy_names)
+    while True:   # a name whose negation is written out at more than one read: not owed
+        values, signs = _folded(block, plain, owing, bound)
+        costly = {name for name, count in signs.written_out.items() if count > 1}
+        if not costly & owing:
+            break
+        owing -= costly
+    if sum(_negations(v) for v in values.values()) < before:
+        for i, value in values.items():
+            block[i].value = value
+
+
+def _folded(block, plain, owing, bound):
+    """The plain statements' new values (index -> value), names in ``owing`` keeping
+    values without their sign, and the _Signs that made them."""
+    signs = _Signs(bound)
     values = {}
     for i in plain:
         stmt = block[i]
@@ -127,9 +149,7 @@ def _fold_block(block: list, places: dict, numpy_names: set) -> None:
             else:
                 value = _negate(value)
         values[i] = value
-    if sum(_negations(v) for v in values.values()) < before:
-        for i, value in values.items():
-            block[i].value = value
+    return values, signs
 
 
 def _negations(expr) -> float:
@@ -159,9 +179,19 @@ class _Signs:
     """Negations moved out of expressions; ``owed``: names that hold their value's
     negation at this point of the block."""
 
-    def __init__(self, numpy_names: set):
+    def __init__(self, bound: dict):
         self.owed = set()
-        self.numpy_names = numpy_names   # np.sum(-g) is -np.sum(g)
+        self.bound = bound   # global names of the generated code: np, unbroadcast, ...
+        self.written_out = {}   # owed name -> times a negation of it was written out
+
+    def callee(self, func):
+        """The object a call's ``func`` names: ``np.sum``, a runtime helper; or None."""
+        if isinstance(func, gast.Name):
+            return self.bound.get(func.id)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                and self.bound.get(func.value.id) is np:
+            return getattr(np, func.attr, None)
+        return None
 
     def pull(self, expr):
         """(expression, negated): ``expr`` is ``-expression`` when negated."""
@@ -179,15 +209,19 @@ class _Signs:
         if isinstance(expr, gast.Subscript):
             value, negated = self.pull(expr.value)
             return _rebuilt(expr, value=value, slice=self.settled(expr.slice)), negated
-        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute):
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
+                and expr.func.attr == "sum" and not expr.args:   # g.sum(axis=..., ...)
+            value, negated = self.pull(expr.func.value)
             keywords = [_rebuilt(k, value=self.settled(k.value)) for k in expr.keywords]
-            if expr.func.attr == "sum" and not expr.args:   # g.sum(axis=..., ...)
-                value, negated = self.pull(expr.func.value)
-                return _rebuilt(expr, func=_rebuilt(expr.func, value=value),
-                                keywords=keywords), negated
-            if expr.func.attr in ("sum", "mean") and expr.args \
-                    and isinstance(expr.func.value, gast.Name) \
-                    and expr.func.value.id in self.numpy_names:   # np.sum(g, ...)
+            return _rebuilt(expr, func=_rebuilt(expr.func, value=value),
+                            keywords=keywords), negated
+        if isinstance(expr, gast.Call) and expr.args:
+            callee = self.callee(expr.func)
+            keywords = [_rebuilt(k, value=self.settled(k.value)) for k in expr.keywords]
+            if callee is np.result_type:   # a dtype: signs do not matter
+                args = [self.pull(a)[0] for a in expr.args]
+                return _rebuilt(expr, args=args, keywords=keywords), False
+            if callee in _LINEAR_IN_FIRST:
                 first, negated = self.pull(expr.args[0])
                 rest = [self.settled(a) for a in expr.args[1:]]
                 return _rebuilt(expr, args=[first] + rest, keywords=keywords), negated
@@ -212,7 +246,12 @@ class _Signs:
     def settled(self, expr):
         """``expr`` with its negations folded and written out in front of it if any."""
         pulled, negated = self.pull(expr)
-        return _negate(pulled) if negated else pulled
+        if not negated:
+            return pulled
+        for node in walk(pulled):
+            if isinstance(node, gast.Name) and node.id in self.owed:
+                self.written_out[node.id] = self.written_out.get(node.id, 0) + 1
+        return _negate(pulled)
 
     def parts_settled(self, node):
         """``node`` with each of its sub-expressions settled."""

@@ -92,12 +92,15 @@ class Env:
     out: Optional[str] = None                  # kind of return value ("S", "V", "T")
     elementwise: bool = False                  # only elementwise operations (poly bodies)
     depth: int = 0
+    # a helper's parameters: `b += 0.5` there would change a caller's 0-d array in place
+    # (refused: the derivative cannot know the argument is a number)
+    params: frozenset = frozenset()
 
     def child(self, **changes) -> "Env":
         env = Env(dict(self.vars), set(self.owned), list(self.indices), list(self.ints),
                   dict(self.lists), dict(self.sizes), list(self.funcs), list(self.polys),
                   self.in_loop,
-                  self.out, self.elementwise, self.depth + 1)
+                  self.out, self.elementwise, self.depth + 1, self.params)
         for key, value in changes.items():
             setattr(env, key, value)
         return env
@@ -349,7 +352,7 @@ class Generator:
         name = self.pick(sorted(env.vars))
         kind = env.vars[name]
         owned = name in env.owned
-        if kind == "S" or owned:
+        if (kind == "S" and name not in env.params) or owned:
             op = self.pick(["=", "+=", "*=", "-="])
         else:
             op = "="      # in place on an array that might be the caller's: not generated
@@ -568,7 +571,8 @@ class Generator:
         names = ["a", "b"][:len(params)]
         default = self.chance(1, 3)
         out = self.pick(["S", "V", "T"])
-        env = Env(dict(zip(names, params)), funcs=list(funcs), out=out, depth=1)
+        env = Env(dict(zip(names, params)), funcs=list(funcs), out=out, depth=1,
+                  params=frozenset(names))
         header = names + (["c=0.5"] if default else [])
         if default:
             env.vars["c"] = "S"

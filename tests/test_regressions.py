@@ -1656,3 +1656,24 @@ def test_second_order_of_a_value_rebound_in_a_branch_to_another_shape():
     reverse_over_reverse = tl.vjp(grad, wrt=0)(X3, A, u)
     forward_over_reverse = tl.jvp(grad, wrt=0)(X3, A, u)
     np.testing.assert_allclose(reverse_over_reverse, forward_over_reverse, rtol=1e-10)
+
+
+# A zero adjoint copied into a temporary: `x` rebound in a loop, then `x = np.cumsum(x)`,
+# then `x` overwritten by a constant. x's adjoint is the scalar 0.0 when the cumsum is
+# reversed, and so is the copy the cumsum's rule reads: it must be widened to x's shape
+# before np.flip/np.reshape (ValueError: cannot reshape array of size 1, found by the
+# long random-program run). At second order the same zero comes from a stack of
+# element adjoints (`bstack.append(0.0)`).
+def cumsum_then_overwritten(x, n):
+    for _ in range(n):
+        x = x * 2.0
+    x = np.cumsum(x)
+    x = np.array([0.5, -1.0, 2.0]) ** 2
+    return np.sum(x) + np.sum(x * x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_zero_adjoint_copied_into_a_non_elementwise_rule(n):
+    x = np.array([-0.1, 0.3, -1.1])
+    np.testing.assert_array_equal(tl.grad(cumsum_then_overwritten)(x, n), np.zeros(3))
+    tl.check_grads(cumsum_then_overwritten, (x, n), order=2, modes=("rev", "fwd"))
