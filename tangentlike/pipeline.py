@@ -85,9 +85,12 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
         if source == dispatcher.generic.source:
             return None
         source = _guarded(source, fdef, signature, dispatcher, core.binder)
-    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
+    user_cells = {}
+    if cells:   # (a walk of the whole derivative: only for a function with a closure)
+        used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+        user_cells = {k: cell for k, cell in cells.items()
+                      if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
     derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
                                user_cells)
