@@ -31,7 +31,7 @@ import operator
 
 import gast
 
-from .naming import Transformer, walk
+from .naming import Transformer, contains, walk
 from . import rules
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -83,7 +83,7 @@ def _without_saves(body: list, names: set) -> list:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
-    if not any(getattr(n, "vectors", False) for n in walk(fdef)):
+    if not contains(fdef, gast.Call, lambda call: getattr(call, "vectors", False)):
         return body   # nothing to batch (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
@@ -234,7 +234,7 @@ def fold_constants(body: list) -> list:
 def _foldable(stmt) -> bool:
     """Whether ``_Folder`` may change ``stmt``: every fold needs a constant or a negation
     in it. A walk is cheaper than the transformer's visit of every node."""
-    return any(isinstance(n, (gast.Constant, gast.UnaryOp)) for n in walk(stmt))
+    return contains(stmt, (gast.Constant, gast.UnaryOp))
 
 
 def _is_number(node, value=None) -> bool:
@@ -282,9 +282,37 @@ class _Folder(Transformer):
 
 
 # -- 2. copy propagation ------------------------------------------------------------
+def _names(tree) -> tuple:
+    """(names read, names assigned) in ``tree``: one walk, without a generator (what
+    ``naming.walk`` would find; the passes below ask this of every statement)."""
+    loads, stores = set(), set()
+    AST, Name, Load, Store = gast.AST, gast.Name, gast.Load, gast.Store
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name:
+            ctx = attributes["ctx"].__class__
+            if ctx is Load:
+                loads.add(attributes["id"])
+            elif ctx is Store:
+                stores.add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return loads, stores
+
+
 def _stores(stmt) -> set:
-    return {n.id for n in walk(stmt) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
+    return _names(stmt)[1]
 
 
 def _rename(tree, copies: dict) -> None:
@@ -389,20 +417,17 @@ def _forget(copies: dict, names: set) -> dict:
 
 # -- 3. dead code ---------------------------------------------------------------
 def _loads(node) -> set:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return _names(node)[0]
 
 
-def _through(stmt, live: set) -> None:
+def _through(stmt, live: set, memo: dict) -> None:
     """``live`` (updated in place) before ``stmt`` from ``live`` after it: minus what it
-    stores, plus what it reads; one walk of the statement."""
-    stores, loads = set(), set()
-    for n in walk(stmt):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Store):
-                stores.add(n.id)
-            elif isinstance(n.ctx, gast.Load):
-                loads.add(n.id)
+    stores, plus what it reads. ``memo`` keeps each statement's names for the rest of
+    the pass (loops are solved by going over their bodies several times)."""
+    names = memo.get(id(stmt))
+    if names is None:
+        names = memo[id(stmt)] = _names(stmt)
+    loads, stores = names
     live -= stores
     live |= loads
 
@@ -425,35 +450,38 @@ def _removable(stmt, live) -> bool:
             and _pure(stmt))
 
 
-def _live_in(body: list, live: set) -> set:
+def _live_in(body: list, live: set, memo: dict) -> set:
     """Names live before ``body`` when ``live`` are live after it (no rewriting)."""
     live = set(live)
     for stmt in reversed(body):
         if isinstance(stmt, gast.If):
-            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+            live = (_live_in(stmt.body, live, memo) | _live_in(stmt.orelse, live, memo)
+                    | _loads(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
-            live = _loop_head(stmt, live)
+            live = _loop_head(stmt, live, memo)
         elif not _removable(stmt, live):
-            _through(stmt, live)
+            _through(stmt, live, memo)
     return live
 
 
-def _loop_head(loop, live_after: set) -> set:
+def _loop_head(loop, live_after: set, memo: dict) -> set:
     """Names live at a loop's head: after it, in its test or iterable, or in its body."""
     header = loop.test if isinstance(loop, gast.While) else loop.iter
     head = set(live_after) | _loads(header)
     while True:
-        new = head | _live_in(loop.body, head)
+        new = head | _live_in(loop.body, head, memo)
         if new == head:
             return head
         head = new
 
 
-def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None) -> list:
+def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None,
+                        memo: dict = None) -> list:
     """Remove assignments nobody reads; loops are solved to a fixed point. Restores
     (``x = stack.pop()``) always stay; ``restores`` (if given) learns for each restored
     name whether any restored value is read."""
     live = set(live)
+    memo = {} if memo is None else memo   # id(statement) -> its names (_through)
     kept = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Pass):
@@ -462,19 +490,20 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
         if restored is not None and restores is not None:
             restores[restored] = restores.get(restored, False) or restored in live
         if isinstance(stmt, gast.If):
-            stmt.body = eliminate_dead_code(stmt.body, live, restores) or [gast.Pass()]
-            stmt.orelse = eliminate_dead_code(stmt.orelse, live, restores)
+            stmt.body = eliminate_dead_code(stmt.body, live, restores, memo) or [gast.Pass()]
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live, restores, memo)
             if all(isinstance(s, gast.Pass) for s in stmt.body + stmt.orelse):
                 continue   # both branches came out empty
-            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+            live = (_live_in(stmt.body, live, memo) | _live_in(stmt.orelse, live, memo)
+                    | _loads(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
-            head = _loop_head(stmt, live)
-            stmt.body = eliminate_dead_code(stmt.body, head, restores) or [gast.Pass()]
+            head = _loop_head(stmt, live, memo)
+            stmt.body = eliminate_dead_code(stmt.body, head, restores, memo) or [gast.Pass()]
             live = head
         elif _removable(stmt, live):
             continue
         else:
-            _through(stmt, live)
+            _through(stmt, live, memo)
         kept.append(stmt)
     kept.reverse()
     return kept
