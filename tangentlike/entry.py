@@ -273,7 +273,7 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt if p not in real]
+    checks = _integer_checks([(p, renamed.get(p, p)) for p in wrt if p not in real], name_of)
     wrt = [p for p in wrt if p not in real]
     if checks:
         checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
@@ -370,10 +370,13 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
     return [stmt]
 
 
-def _integer_check(param, variable, name_of):
+def _integer_checks(params, name_of) -> list:
+    """One integer check per (parameter, variable), parsed together."""
+    if not params:
+        return []
     float_name = name_of.load("float", builtins.float).id
     type_name = name_of.load("type", builtins.type).id
     require = name_of.load("require_real", require_real).id
-    stmt, = _parse(f"if {type_name}({variable}) is not {float_name}:\n"
-                   f"    {require}({variable}, {param!r})\n")
-    return stmt
+    return _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
+                          f"    {require}({variable}, {param!r})\n"
+                          for param, variable in params))

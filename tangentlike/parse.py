@@ -22,6 +22,7 @@ from typing import Any
 import gast
 
 from .errors import TransformError, short_filename
+from .naming import walk
 
 _MISSING = object()
 _REQUIRED = object()
@@ -90,15 +91,16 @@ def parse(func: Any) -> Parsed:
     first = max(first, 1)
     text = textwrap.dedent("".join(lines))
     try:
-        module = gast.parse(text)
+        # blank lines first: the nodes get the lines of the user's file as parsed
+        module = gast.parse("\n" * (first - 1) + text)
     except SyntaxError:
         # A lambda inside a larger expression: its lines are not a whole statement.
         module = _parse_fragment(text, func, filename, first)
-    for node in gast.walk(module):
-        if getattr(node, "lineno", None) is not None:
-            node.lineno += first - 1
-            if getattr(node, "end_lineno", None) is not None:
-                node.end_lineno += first - 1
+        for node in walk(module):
+            if getattr(node, "lineno", None) is not None:
+                node.lineno += first - 1
+                if getattr(node, "end_lineno", None) is not None:
+                    node.end_lineno += first - 1
     if func.__name__ == "<lambda>":
         node = _isolate_lambda(module, func, filename)
     else:
