@@ -268,3 +268,63 @@ def test_vjp_seed_is_not_taken_for_a_number():
     seed = np.array([1.0, -2.0])
     g = tl.vjp(f)(x, seed)
     np.testing.assert_allclose(g, 2 * x * seed, rtol=1e-12)
+
+
+# -- versions start from the normalized function kept by tl.grad ---------------------------
+def _counting_parses(monkeypatch):
+    from tangentlike import pipeline
+    calls = []
+    original = pipeline.parse
+    monkeypatch.setattr(pipeline, "parse", lambda f: calls.append(f) or original(f))
+    return calls
+
+
+def test_versions_are_derived_without_parsing_again(monkeypatch):
+    from util import make_function
+    calls = _counting_parses(monkeypatch)
+    helper = make_function("def helper(x):\n    return np.sin(x) * x\n", {"np": np})
+    f = make_function("def f(x, w):\n    return np.sum(helper(x) * w)\n",
+                      {"np": np, "helper": helper})
+    df = tl.grad(f)
+    x = RNG.standard_normal(4)
+    for w in (0.5, RNG.standard_normal(4), RNG.standard_normal((3, 4))):
+        np.testing.assert_allclose(df(x, w), np.broadcast_to(
+            np.sum(w * np.ones(np.broadcast(x, w).shape), axis=tuple(range(np.ndim(w) - 1)))
+            if np.ndim(w) > 1 else w, x.shape) * (np.cos(x) * x + np.sin(x)))
+    assert len(df.versions) == 3
+    assert calls.count(f) == 1   # the generic derivative's parse only
+
+
+def test_a_function_with_a_closure_is_parsed_again_for_its_versions(monkeypatch):
+    calls = _counting_parses(monkeypatch)
+    scale = 2.0
+
+    def f(x):
+        return np.sum(np.sin(x)) * scale
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(tl.grad(f)(x), 2.0 * np.cos(x))
+    assert calls.count(f) == 2
+
+
+def test_a_version_after_the_code_changed_is_derived_from_the_new_code():
+    from util import make_function
+    f = make_function("def f(x):\n    return np.sum(x * 2.0)\n", {"np": np})
+    other = make_function("def f(x):\n    return np.sum(x * x * x)\n", {"np": np})
+    df = tl.grad(f)
+    f.__code__ = other.__code__
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(df(x), 3 * x * x)   # as before versions were kept
+
+
+def test_kept_functions_are_not_kept_alive():
+    import gc
+    import weakref
+
+    from util import make_function
+    f = make_function("def f(x):\n    return np.sum(np.sin(x))\n", {"np": np})
+    df = tl.grad(f)   # not called: the kept normalized function waits for a version
+    ref = weakref.ref(f)
+    del f.__globals__["f"], f   # (the derived function runs in f's globals)
+    gc.collect()
+    assert ref() is None
+    assert df.source   # the derived function itself lives on
