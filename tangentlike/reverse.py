@@ -971,29 +971,26 @@ def drop_unbroadcast(expr, name, same_shape, fits=None):
 def _loop_locals(fn, lists) -> set:
     """Variables assigned once, at the top level of a loop body or a branch, and read
     only after that assignment within the same block."""
-    module = gast.Module(body=fn.body, type_ignores=[])
-    loads, counts = {}, {}
-    for node in walk(module):
+    loads, counts, blocks = {}, {}, []
+    for node in walk(fn.body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
+        elif isinstance(node, (gast.For, gast.While, gast.If)):
+            blocks += [node.body, node.orelse]
     for target, _, stmt in assignments(fn.body):
         counts[target] = counts.get(target, 0) + 1
     out = set()
-    blocks = [getattr(node, field) for node in walk(module)
-              if isinstance(node, (gast.For, gast.While, gast.If))
-              for field in ("body", "orelse")]
     for block in blocks:
-        for k, stmt in enumerate(block):
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-                continue
-            name = stmt.targets[0].id
-            if counts.get(name) != 1 or name in fn.params or name in lists:
-                continue
-            later = sum(1 for s in block[k + 1:] for n in walk(s)
-                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                        and n.id == name)
-            if later == loads.get(name, 0):
-                out.add(name)
+        later = {}   # name -> its loads in the statements after the current one
+        for stmt in reversed(block):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                name = stmt.targets[0].id
+                if counts.get(name) == 1 and name not in fn.params and name not in lists \
+                        and later.get(name, 0) == loads.get(name, 0):
+                    out.add(name)
+            for n in walk(stmt):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    later[n.id] = later.get(n.id, 0) + 1
     return out
 
 
