@@ -40,8 +40,9 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 
 def optimize(fdef: gast.FunctionDef) -> gast.FunctionDef:
     fdef.body = fold_constants(fdef.body)
-    fdef.body = propagate_copies(fdef.body)
-    fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
+    zeroed = set()
+    fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
+    fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
     fdef.body = eliminate_dead_code(fdef.body)
     fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` became a copy
     fdef.body = drop_unread_saves(fdef.body)  # (eliminates dead code first)
@@ -83,8 +84,9 @@ def _without_saves(body: list, names: set) -> list:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
-    if not contains(fdef, gast.Call, lambda call: getattr(call, "vectors", False)):
-        return body   # nothing to batch (the usual case): no further walks
+    if not any(contains(loop.body, gast.Call, lambda call: getattr(call, "vectors", False))
+               for loop in _statements(body) if isinstance(loop, gast.For)):
+        return body   # nothing to batch in a loop (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
@@ -219,15 +221,21 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
 
 
 # -- 1. constant folding ----------------------------------------------------------
-def fold_constants(body: list) -> list:
+def fold_constants(body: list, only: set = None) -> list:
+    """Fold the adjoint statements of ``body`` (only those whose id is in ``only``, if
+    given: one pass folds a statement as far as it goes, so a statement needs folding
+    again only where copy propagation put a constant in it)."""
     folder = _Folder()
     for stmt in body:
         if getattr(stmt, "phase", None) == "adjoint" or getattr(stmt, "derived", False):
-            if _foldable(stmt):
+            if (only is None or id(stmt) in only) and _foldable(stmt):
                 folder.visit(stmt)
+            elif only is not None and isinstance(stmt, (gast.If, gast.For, gast.While)):
+                fold_constants(stmt.body, only)
+                fold_constants(stmt.orelse, only)
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
-            fold_constants(stmt.body)
-            fold_constants(stmt.orelse)
+            fold_constants(stmt.body, only)
+            fold_constants(stmt.orelse, only)
     return body
 
 
@@ -315,20 +323,39 @@ def _stores(stmt) -> set:
     return _names(stmt)[1]
 
 
-def _rename(tree, copies: dict) -> None:
+def _rename(tree, copies: dict, stores: set = None) -> bool:
     """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
-    or a constant: a new Constant node in the read's place), in place."""
-    if not copies:
-        return
-    for node in walk(tree):
+    or a constant: a new Constant node in the read's place), in place. ``stores``, if
+    given, learns the names ``tree`` assigns, in the same walk. Whether a constant was
+    put in."""
+    if not copies and stores is None:
+        return False
+    constant = False
+    AST, Name, Store = gast.AST, gast.Name, gast.Store
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name and attributes["ctx"].__class__ is Store \
+                and stores is not None:
+            stores.add(attributes["id"])
         for field in node._fields:
-            value = getattr(node, field, None)
+            value = attributes.get(field)
             if isinstance(value, list):
                 for i, item in enumerate(value):
-                    if _copied(item, copies):
-                        value[i] = _source_of(item, copies)
-            elif _copied(value, copies):
-                setattr(node, field, _source_of(value, copies))
+                    if copies and _copied(item, copies):
+                        value[i] = item = _source_of(item, copies)
+                        constant = constant or item.__class__ is gast.Constant
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                if copies and _copied(value, copies):
+                    value = _source_of(value, copies)
+                    constant = constant or value.__class__ is gast.Constant
+                    setattr(node, field, value)
+                push(value)
+    return constant
 
 
 def _copied(node, copies) -> bool:
@@ -344,7 +371,8 @@ def _source_of(node, copies):
     return node
 
 
-def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> list:
+def propagate_copies(body: list, copies: dict = None, mutated: set = None,
+                     zeroed: set = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
@@ -360,20 +388,25 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
                    and isinstance(n.targets[0].value, gast.Name)}
     kept = []
     for stmt in body:
-        stored = _stores(stmt)
         kept.append(stmt)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            copies = _forget(copies, stored)
+            copies = _forget(copies, _stores(stmt))
             for field in ("test", "iter"):
-                if getattr(stmt, field, None) is not None:
-                    _rename_expression(stmt, field, copies)
-            stmt.body = propagate_copies(stmt.body, copies, mutated) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
+                if getattr(stmt, field, None) is not None and \
+                        _rename_expression(stmt, field, copies) and zeroed is not None:
+                    zeroed.add(id(stmt))
+            stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed)
             continue
+        stored = set()   # (renaming reads changes no assigned name)
         if isinstance(stmt, gast.Assign):
-            _rename_expression(stmt, "value", copies)
+            for target in stmt.targets:
+                _rename(target, {}, stored)
+            constant = _rename_expression(stmt, "value", copies, stored)
         else:
-            _rename(stmt, copies)
+            constant = _rename(stmt, copies, stored)
+        if constant and zeroed is not None:
+            zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id == stmt.value.id and not getattr(stmt, "keep", False)):
@@ -391,13 +424,13 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     return kept
 
 
-def _rename_expression(stmt, field: str, copies: dict) -> None:
+def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> bool:
     """``_rename`` of ``stmt.field``, which may itself be a copied name."""
     value = getattr(stmt, field)
     if _copied(value, copies):
         setattr(stmt, field, _source_of(value, copies))
-    else:
-        _rename(value, copies)
+        return getattr(stmt, field).__class__ is gast.Constant
+    return _rename(value, copies, stores)
 
 
 def _statements(body: list):
