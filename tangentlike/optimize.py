@@ -401,7 +401,10 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
         stored = set()   # (renaming reads changes no assigned name)
         if isinstance(stmt, gast.Assign):
             for target in stmt.targets:
-                _rename(target, {}, stored)
+                if isinstance(target, gast.Name):
+                    stored.add(target.id)
+                else:
+                    _rename(target, {}, stored)
             constant = _rename_expression(stmt, "value", copies, stored)
         else:
             constant = _rename(stmt, copies, stored)
