@@ -1047,7 +1047,10 @@ def _first_definitions(fn) -> set:
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list):
                     scan(inner, loop, False)
-            if top:
+            if top and isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name):
+                seen.add(stmt.targets[0].id)   # (a value of the core language assigns nothing)
+            elif top:
                 seen.update(n.id for n in walk(stmt) if isinstance(n, gast.Name)
                             and isinstance(n.ctx, gast.Store))
 
