@@ -31,7 +31,7 @@ import operator
 
 import gast
 
-from .naming import Transformer, contains, walk
+from .naming import Transformer, contains, read_and_assigned, walk
 from . import rules
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -290,37 +290,8 @@ class _Folder(Transformer):
 
 
 # -- 2. copy propagation ------------------------------------------------------------
-def _names(tree) -> tuple:
-    """(names read, names assigned) in ``tree``: one walk, without a generator (what
-    ``naming.walk`` would find; the passes below ask this of every statement)."""
-    loads, stores = set(), set()
-    AST, Name, Load, Store = gast.AST, gast.Name, gast.Load, gast.Store
-    stack = [tree]
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        attributes = node.__dict__
-        if node.__class__ is Name:
-            ctx = attributes["ctx"].__class__
-            if ctx is Load:
-                loads.add(attributes["id"])
-            elif ctx is Store:
-                stores.add(attributes["id"])
-            if attributes.get("annotation") is None:
-                continue
-        for field in node._fields:
-            value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-    return loads, stores
-
-
 def _stores(stmt) -> set:
-    return _names(stmt)[1]
+    return read_and_assigned(stmt)[1]
 
 
 def _rename(tree, copies: dict, stores: set = None) -> bool:
@@ -453,7 +424,7 @@ def _forget(copies: dict, names: set) -> dict:
 
 # -- 3. dead code ---------------------------------------------------------------
 def _loads(node) -> set:
-    return _names(node)[0]
+    return read_and_assigned(node)[0]
 
 
 def _through(stmt, live: set, memo: dict) -> None:
@@ -462,7 +433,7 @@ def _through(stmt, live: set, memo: dict) -> None:
     the pass (loops are solved by going over their bodies several times)."""
     names = memo.get(id(stmt))
     if names is None:
-        names = memo[id(stmt)] = _names(stmt)
+        names = memo[id(stmt)] = read_and_assigned(stmt)
     loads, stores = names
     live -= stores
     live |= loads

@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, read_and_assigned, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -502,8 +502,8 @@ class _Reverse:
         same_shape = {n for n, key in self.classes.items() if key == self.classes.get(target)}
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
-        def dname(param):
-            return clone(seed) if param == result_param else None
+        def dname(param):   # (instantiate copies it)
+            return seed if param == result_param else None
 
         def write(param, expr):
             return self.accumulate(bind[param], expr)
@@ -585,7 +585,7 @@ class _Reverse:
         def contributions(seed):
             writes = []
             body = instantiate(template, bind,
-                               lambda p: clone(seed) if p == result_param else None,
+                               lambda p: seed if p == result_param else None,
                                lambda p, e: writes.append((p, e)) or [],
                                self.namer.fresh, self.binder.name_for, simplify)
             return None if body else writes   # template temporaries: the plain rule
@@ -729,11 +729,7 @@ class _Reverse:
     # -- the primal sweep ----------------------------------------------------------
     def saved_variables(self, adjoint) -> set:
         """Variables assigned in control flow whose values the adjoint reads."""
-        reads = set()
-        for stmt in adjoint:
-            for node in walk(stmt):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-                    reads.add(node.id)
+        reads = read_and_assigned(adjoint)[0]
         return {v for v in reads if v in self.fn.locals and v not in self.single}
 
     def primal_block(self, stmts, saved) -> list:
