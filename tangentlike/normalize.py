@@ -211,19 +211,19 @@ class _Normalizer:
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
-        self.stacks = {n.func.value.id for n in walk(gast.Module(body=self.body,
-                                                                      type_ignores=[]))
-                       if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                       and n.func.attr in ("append", "pop")
-                       and isinstance(n.func.value, gast.Name)}
+        self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
         self.loads = {}     # how often the body reads each name
-        for node in walk(gast.Module(body=self.body, type_ignores=[])):
+        for node in walk(self.body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "pop") \
+                    and isinstance(node.func.value, gast.Name):
+                self.stacks.add(node.func.value.id)
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
@@ -1282,6 +1282,8 @@ class _AliasCheck:
                 state.stale.setdefault(name, (stmt, by, True))
 
     def reads(self, node, stmt, state):
+        if not state.stale:
+            return   # (the usual case: no walk)
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id in state.stale:
