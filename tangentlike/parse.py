@@ -79,28 +79,28 @@ def parse(func: Any) -> Parsed:
             "need a rule (see tangentlike.rules)")
     code = func.__code__
     filename = code.co_filename
-    try:
-        lines, first = inspect.getsourcelines(func)
-    except (OSError, TypeError):
-        raise TransformError(
-            f"cannot differentiate {func.__qualname__!r}: its source is not available "
-            f"(defined in {filename!r})",
-            hint="define the function with `def` in a .py file (not through exec, eval "
-            "or an interactive prompt without source)") from None
-    # The first line of a module-level block is line 1 (getsourcelines says 0).
-    first = max(first, 1)
-    text = textwrap.dedent("".join(lines))
-    try:
-        # blank lines first: the nodes get the lines of the user's file as parsed
-        module = gast.parse("\n" * (first - 1) + text)
-    except SyntaxError:
-        # A lambda inside a larger expression: its lines are not a whole statement.
-        module = _parse_fragment(text, func, filename, first)
-        for node in walk(module):
-            if getattr(node, "lineno", None) is not None:
-                node.lineno += first - 1
-                if getattr(node, "end_lineno", None) is not None:
-                    node.end_lineno += first - 1
+    module = _quick_parse(func)
+    if module is None:
+        try:
+            lines, first = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            raise TransformError(
+                f"cannot differentiate {func.__qualname__!r}: its source is not available "
+                f"(defined in {filename!r})",
+                hint="define the function with `def` in a .py file (not through exec, eval "
+                "or an interactive prompt without source)") from None
+        # The first line of a module-level block is line 1 (getsourcelines says 0).
+        first = max(first, 1)
+        module = _parsed(lines, first)
+        if module is None:
+            # A lambda inside a larger expression: its lines are not a whole statement.
+            text = textwrap.dedent("".join(lines))
+            module = _parse_fragment(text, func, filename, first)
+            for node in walk(module):
+                if getattr(node, "lineno", None) is not None:
+                    node.lineno += first - 1
+                    if getattr(node, "end_lineno", None) is not None:
+                        node.end_lineno += first - 1
     if func.__name__ == "<lambda>":
         node = _isolate_lambda(module, func, filename)
     else:
@@ -109,6 +109,60 @@ def parse(func: Any) -> Parsed:
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
     return parsed
+
+
+def _parsed(lines: list, first: int):
+    """The module of ``lines``, whose first one is line ``first`` of its file (blank
+    lines first: the nodes get the lines of the user's file as parsed); None when they
+    do not parse alone."""
+    try:
+        return gast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
+    except SyntaxError:
+        return None
+
+
+def _quick_parse(func):
+    """The module of ``func``'s ``def`` alone, found without inspect: its lines run from
+    the code's first line (a decorator or the ``def``) to the next line indented no
+    deeper than the ``def``. inspect's search tokenizes them (and compiles its regular
+    expressions on first use, 2 ms). None, and inspect finds the lines, for a lambda or
+    when those lines are not exactly that one definition (a line of a string or of a
+    bracket less indented than the ``def`` ends them early: they do not parse then)."""
+    code = func.__code__
+    if func.__name__ == "<lambda>" or hasattr(func, "__wrapped__"):
+        return None   # (inspect reads a wrapped function's source)
+    filename = code.co_filename
+    if not (filename.startswith("<") and filename.endswith(">")):
+        linecache.checkcache(filename)   # as inspect does: the file may have changed
+    lines = linecache.getlines(filename, func.__globals__)
+    start = code.co_firstlineno - 1
+    end = definition_end(lines, start)
+    if end is None:
+        return None
+    module = _parsed(lines[start:end], start + 1)
+    if module is None or len(module.body) != 1 \
+            or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
+            or module.body[0].name != code.co_name:
+        return None
+    return module
+
+
+def definition_end(lines: list, start: int):
+    """The index after the last line of the definition (decorators first) that starts at
+    ``lines[start]``: the next line, after the ``def`` line, that is indented no deeper
+    than it and is not blank or a comment. None when ``start`` is out of range."""
+    if not 0 <= start < len(lines):
+        return None
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    seen_def = False
+    for end in range(start, len(lines)):
+        text = lines[end]
+        stripped = text.lstrip()
+        if stripped and not stripped.startswith("#") and len(text) - len(stripped) <= indent:
+            if seen_def:
+                return end
+            seen_def = stripped.startswith(("def ", "async def "))
+    return len(lines)
 
 
 def _closure(func: types.FunctionType) -> dict:
