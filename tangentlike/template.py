@@ -329,12 +329,12 @@ class _Substitute:
         attributes = new.__dict__
         attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
         AST, copy = gast.AST, self.copy
-        for field in node._fields:
-            value = attributes.get(field)
+        for name in node._fields:
+            value = attributes.get(name)
             if isinstance(value, list):
-                attributes[field] = [copy(v) if isinstance(v, AST) else v for v in value]
+                attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]
             elif isinstance(value, AST):
-                attributes[field] = copy(value)
+                attributes[name] = copy(value)
         return new
 
     def name(self, node):

@@ -5,10 +5,10 @@ import ast
 import types
 
 import gast
+import golden_functions as gf
 import numpy as np
 import pytest
 
-import golden_functions as gf
 import tangentlike as tl
 from tangentlike import emit
 

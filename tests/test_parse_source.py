@@ -4,15 +4,15 @@ import inspect
 import types
 
 import gast
+import golden_functions
 import numpy as np
 import pytest
-
-import golden_functions
-import tangentlike
-from tangentlike import parse as parse_module
-from tangentlike import api, emit, normalize, optimize, reverse, shapeclass
-from tangentlike.rules import linalg, reductions
 from util import make_function
+
+import tangentlike
+from tangentlike import api, emit, normalize, optimize, reverse, shapeclass
+from tangentlike import parse as parse_module
+from tangentlike.rules import linalg, reductions
 
 
 def _by_inspect(func):
