@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 import gast
 
 from .naming import Transformer, walk
+from .parse import to_gast
 
 
 def clone(node):
@@ -126,7 +127,7 @@ def _definition(func) -> gast.FunctionDef:
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
-            return gast.ast_to_gast(node)
+            return to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
             tree = _parsed_files[code.co_filename] = ast.parse("".join(lines))
@@ -134,7 +135,7 @@ def _definition(func) -> gast.FunctionDef:
             if isinstance(node, ast.FunctionDef) and node.name == func.__name__ and (
                     node.lineno == code.co_firstlineno
                     or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
-                return gast.ast_to_gast(node)
+                return to_gast(node)
     return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
 
 

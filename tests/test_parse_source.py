@@ -1,6 +1,9 @@
 """parse finds a def's lines without inspect where it can (parse._quick_parse): the same
 syntax tree as from inspect.getsourcelines, or None (then inspect is used)."""
+import ast
 import inspect
+import linecache
+import pathlib
 import types
 
 import gast
@@ -85,3 +88,73 @@ def test_a_wrapped_function_is_read_by_inspect():
     def wrapper(x):
         return inner(x)
     assert parse_module._quick_parse(wrapper) is None
+
+
+# -- parse.to_gast gives what gast.ast_to_gast gives -----------------------------------------
+REPOSITORY = pathlib.Path(__file__).parent.parent
+FILES = sorted(str(p.relative_to(REPOSITORY)) for folder in ("tangentlike", "tests", "benchmarks")
+               for p in (REPOSITORY / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_to_gast_of_the_repository_sources(path):
+    tree = ast.parse((REPOSITORY / path).read_text())
+    assert gast.dump(parse_module.to_gast(tree), include_attributes=True) == \
+        gast.dump(gast.ast_to_gast(tree), include_attributes=True)
+
+
+def test_to_gast_of_more_forms():
+    source = (SOURCES_MORE + "\n" + "\n".join(SOURCES.values()))
+    tree = ast.parse(source)
+    assert gast.dump(parse_module.to_gast(tree), include_attributes=True) == \
+        gast.dump(gast.ast_to_gast(tree), include_attributes=True)
+
+
+SOURCES_MORE = '''
+import os.path as p, sys
+from . import a as b
+async def g(a, /, b: int = 2, *args, c=-3, d, **kw) -> float:
+    async with a as (x, y):
+        pass
+    async for i in b:
+        await i
+    return [i async for i in a]
+class K(object, metaclass=type):
+    attribute: int = -2
+def f(x):
+    global q
+    match x:
+        case [1, *rest] if rest:
+            pass
+        case {"k": v, **others}:
+            pass
+        case Point(x=0) | None as z:
+            pass
+        case _:
+            pass
+    try:
+        raise ValueError("x") from None
+    except* (TypeError, ValueError) as error:
+        pass
+    y = (z := 3) + f"{x!r:>{y}}" + x[1:-2:3, ..., None] + b"x" + 1j
+    del y
+    lambda u, *w, v=-1, **k: u
+    return {k: v for k, v in x if k}, {i for i in x}, (j for j in x), *x
+'''
+
+
+def test_to_gast_of_every_rule():
+    from tangentlike.rules import registry
+    from tangentlike.template import _parsed_alone
+    checked = 0
+    for rule in registry.RULES.values():
+        for template in (rule.adjoint, rule.tangent):
+            if template is None:
+                continue
+            lines = linecache.getlines(template.func.__code__.co_filename)
+            node = _parsed_alone(template.func, lines)
+            if node is not None:
+                assert gast.dump(parse_module.to_gast(node), include_attributes=True) == \
+                    gast.dump(gast.ast_to_gast(node), include_attributes=True)
+                checked += 1
+    assert checked > 100
