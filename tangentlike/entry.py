@@ -53,6 +53,7 @@ import numpy as np
 
 from .naming import walk
 from .calls import is_user_function
+from .parse import to_gast
 
 
 class _NotGiven:
@@ -315,7 +316,7 @@ class _Names:
 
 
 def _parse(text: str) -> list:
-    return gast.parse(textwrap.dedent(text)).body
+    return to_gast(ast.parse(textwrap.dedent(text))).body
 
 
 def _names(names) -> str:
