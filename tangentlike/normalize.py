@@ -117,6 +117,11 @@ class Kept:
     and normalizing it again: ``again(func)`` gives a fresh copy, as parse and normalize
     would make it, for the function object it came from.
 
+    Made before the normalized function is derived (reverse changes its name tables:
+    they are copied now), and kept with ``keep()`` after that: its statements are kept
+    as they are, since deriving changes none of them (it sets a while loop's ``trips``
+    again each time; tests/test_specialize.py checks this), and copied for each version.
+
     It keeps no reference to the function: the cache of derived functions must not
     keep a function alive. So only a function without a closure is kept (its closure
     values could be anything), and the user functions it calls are weak references.
@@ -124,24 +129,29 @@ class Kept:
     the code kept, or a function it calls is gone."""
 
     def __init__(self, func, normalized: Normalized):
-        parsed = normalized.parsed
         self.code = func.__code__
-        self.filename = parsed.filename
-        # of the parsed function, later passes read the name, parameters and line
-        self.node = gast.FunctionDef(name=parsed.node.name, args=clone(parsed.node.args),
-                                     body=[], decorator_list=[], returns=None,
-                                     type_comment=None, type_params=[])
-        self.node.lineno = parsed.node.lineno
-        self.body = clone(normalized.body)
-        self.weak = _weak_callees(self.body)
         self.params, self.locals = list(normalized.params), set(normalized.locals)
         self.versions, self.user_locals = dict(normalized.versions), set(normalized.user_locals)
         self.taken, self.temps = set(normalized.namer.taken), normalized.namer._temps
         self.bound, self.by_id = dict(normalized.binder.bound), dict(normalized.binder._by_id)
+        self.normalized = normalized   # until keep()
 
     @staticmethod
     def keeps(func) -> bool:
         return not func.__closure__
+
+    def keep(self) -> None:
+        """Keep the statements, now that the first derivation is done with them, and of
+        the parsed function what later passes read: its name, parameters and line."""
+        normalized, self.normalized = self.normalized, None
+        parsed = normalized.parsed
+        self.filename = parsed.filename
+        self.node = gast.FunctionDef(name=parsed.node.name, args=parsed.node.args, body=[],
+                                     decorator_list=[], returns=None, type_comment=None,
+                                     type_params=[])
+        self.node.lineno = parsed.node.lineno
+        self.body = normalized.body
+        self.weak = _weak_callees(self.body)
 
     def again(self, func) -> Optional[Normalized]:
         if func.__code__ is not self.code or func.__closure__:

@@ -45,6 +45,8 @@ def derive(func, mode: str, wrt) -> object:
     # the versions start from a copy of the normalized function, not from its source
     kept = Kept(func, core) if Kept.keeps(func) else None
     generic = build(func, mode, wrt, core=(parsed, wrt_names, core))
+    if kept:
+        kept.keep()
     code = generic.__code__   # f's positional parameters, then the seed
     dispatcher = Dispatcher(None, generic, list(code.co_varnames[:code.co_argcount - 1]))
     user = weakref.ref(func)   # the cache must not keep the user's function alive

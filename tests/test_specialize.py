@@ -5,6 +5,8 @@ kinds and shapes, a version for those; a guard on the version's first line sends
 arguments back. These tests check that every version is right, that the guard really
 tells shapes apart, and what the specialized code no longer contains.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -328,3 +330,37 @@ def test_kept_functions_are_not_kept_alive():
     gc.collect()
     assert ref() is None
     assert df.source   # the derived function itself lives on
+
+
+KEPT_SOURCES = [
+    "def f(x, n):\n    k = 0\n    while k < n:\n        x = np.sin(x) * x\n        k = k + 1\n"
+    "    return np.sum(x)\n",
+    "def f(x, n):\n    for i in range(n):\n        if np.sum(x) > 1.0:\n            x = x * 0.5\n"
+    "        else:\n            x = np.tanh(x) + x\n    return np.sum(x * x)\n",
+    "def f(x, n):\n    y = np.zeros(3)\n    for i in range(3):\n        y[i] = x[i] * x[i]\n"
+    "    return np.sum(y) * n\n",
+    "def f(x, n):\n    items = []\n    for i in range(n):\n        items.append(x * i)\n"
+    "    total = 0.0\n    while items:\n        total = total + np.sum(items.pop())\n"
+    "    return total\n",
+    "def f(x, n):\n    return np.sum(helper(x) * n)\n",
+]
+
+
+@pytest.mark.parametrize("source", KEPT_SOURCES)
+def test_a_version_from_the_kept_function_is_the_version_from_its_source(source, monkeypatch):
+    """Deriving the generic derivative changes no statement the versions start from."""
+    from util import make_function
+
+    from tangentlike.normalize import Kept
+    helper = make_function("def helper(x):\n    return np.sin(x) * x\n", {"np": np})
+    args = (np.array([0.3, -0.2, 0.5]), 3)
+
+    def version():
+        f = make_function(source, {"np": np, "helper": helper})
+        df = tl.grad(f)
+        df(*args)
+        (made,) = df.versions.values()
+        return re.sub(r"<tangentlike-test-\d+>", "<file>", made.source)
+    kept = version()
+    monkeypatch.setattr(Kept, "keeps", staticmethod(lambda func: False))
+    assert kept == version()
