@@ -53,6 +53,7 @@ import numpy as np
 
 from .naming import walk
 from .calls import is_user_function
+from .parse import to_gast
 
 
 class _NotGiven:
@@ -273,7 +274,7 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    checks = [_integer_check(p, renamed.get(p, p), name_of) for p in wrt if p not in real]
+    checks = _integer_checks([(p, renamed.get(p, p)) for p in wrt if p not in real], name_of)
     wrt = [p for p in wrt if p not in real]
     if checks:
         checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
@@ -315,7 +316,7 @@ class _Names:
 
 
 def _parse(text: str) -> list:
-    return gast.parse(textwrap.dedent(text)).body
+    return to_gast(ast.parse(textwrap.dedent(text))).body
 
 
 def _names(names) -> str:
@@ -370,10 +371,13 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
     return [stmt]
 
 
-def _integer_check(param, variable, name_of):
+def _integer_checks(params, name_of) -> list:
+    """One integer check per (parameter, variable), parsed together."""
+    if not params:
+        return []
     float_name = name_of.load("float", builtins.float).id
     type_name = name_of.load("type", builtins.type).id
     require = name_of.load("require_real", require_real).id
-    stmt, = _parse(f"if {type_name}({variable}) is not {float_name}:\n"
-                   f"    {require}({variable}, {param!r})\n")
-    return stmt
+    return _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
+                          f"    {require}({variable}, {param!r})\n"
+                          for param, variable in params))

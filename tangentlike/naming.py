@@ -33,6 +33,58 @@ def walk(tree):
                         push(item)
 
 
+def read_and_assigned(tree) -> tuple:
+    """(names read, names assigned) in ``tree`` (a node or a list of nodes): one walk,
+    without a generator, of what ``walk`` would visit."""
+    loads, stores = set(), set()
+    AST, Name, Load, Store = gast.AST, gast.Name, gast.Load, gast.Store
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name:
+            ctx = attributes["ctx"].__class__
+            if ctx is Load:
+                loads.add(attributes["id"])
+            elif ctx is Store:
+                stores.add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return loads, stores
+
+
+def contains(tree, classes, test=None) -> bool:
+    """Whether some node of ``tree`` is an instance of ``classes`` for which ``test``
+    (if given) is true: ``any(...)`` over ``walk(tree)``, without a generator, stopping
+    at the first one found."""
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    AST = gast.AST
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        if isinstance(node, classes) and (test is None or test(node)):
+            return True
+        attributes = node.__dict__
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return False
+
+
 class Transformer(gast.NodeTransformer):
     """``gast.NodeTransformer`` with the same behaviour (a ``visit_X`` method's result
     replaces the node; None removes it from a list, a list is spliced in), about twice as

@@ -30,6 +30,7 @@ Anything outside this language raises :class:`TransformError` at the user's line
 from __future__ import annotations
 
 import operator
+import weakref
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -104,10 +105,104 @@ class Normalized:
     binder: GlobalBinder         # library objects the generated code refers to
     locals: set = field(default_factory=set)    # every local name after renaming
     versions: dict = field(default_factory=dict)  # renamed -> user's name
+    user_locals: set = field(default_factory=set)  # the user's own local names
 
     @property
     def filename(self) -> str:
         return self.parsed.filename
+
+
+class Kept:
+    """A normalized function kept to derive its versions (specialize.py) without parsing
+    and normalizing it again: ``again(func)`` gives a fresh copy, as parse and normalize
+    would make it, for the function object it came from.
+
+    Made before the normalized function is derived (reverse changes its name tables:
+    they are copied now), and kept with ``keep()`` after that: its statements are kept
+    as they are, since deriving changes none of them (it sets a while loop's ``trips``
+    again each time; tests/test_specialize.py checks this), and copied for each version.
+
+    It keeps no reference to the function: the cache of derived functions must not
+    keep a function alive. So only a function without a closure is kept (its closure
+    values could be anything), and the user functions it calls are weak references.
+    ``again`` gives None (parse and normalize again) when the function's code is not
+    the code kept, or a function it calls is gone."""
+
+    def __init__(self, func, normalized: Normalized):
+        self.code = func.__code__
+        self.params, self.locals = list(normalized.params), set(normalized.locals)
+        self.versions, self.user_locals = dict(normalized.versions), set(normalized.user_locals)
+        self.taken, self.temps = set(normalized.namer.taken), normalized.namer._temps
+        self.bound, self.by_id = dict(normalized.binder.bound), dict(normalized.binder._by_id)
+        self.normalized = normalized   # until keep()
+
+    @staticmethod
+    def keeps(func) -> bool:
+        return not func.__closure__
+
+    def keep(self) -> None:
+        """Keep the statements, now that the first derivation is done with them, and of
+        the parsed function what later passes read: its name, parameters and line."""
+        normalized, self.normalized = self.normalized, None
+        parsed = normalized.parsed
+        self.filename = parsed.filename
+        self.node = gast.FunctionDef(name=parsed.node.name, args=parsed.node.args, body=[],
+                                     decorator_list=[], returns=None, type_comment=None,
+                                     type_params=[])
+        self.node.lineno = parsed.node.lineno
+        self.body = normalized.body
+        self.weak = _weak_callees(self.body)
+
+    def again(self, func) -> Optional[Normalized]:
+        if func.__code__ is not self.code or func.__closure__:
+            return None
+        body = clone(self.body)
+        if self.weak and not _strong_callees(body):
+            return None
+        parsed = Parsed(func, self.node, self.filename, {})
+        namer = Namer(self.taken)
+        namer._temps = self.temps
+        user_locals = set(self.user_locals)
+        binder = GlobalBinder(namer, _user_lookup(parsed, user_locals))
+        binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
+        return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
+                          dict(self.versions), user_locals)
+
+
+class _WeakCallee:
+    def __init__(self, obj):
+        self.ref = weakref.ref(obj)
+
+
+def _weak_callees(tree) -> bool:
+    """Make the user functions ``tree`` calls weak references; whether there are any."""
+    weak = False
+    for node in walk(tree):
+        if is_user_function(getattr(node, "callee", None)):
+            node.callee = _WeakCallee(node.callee)
+            weak = True
+    return weak
+
+
+def _strong_callees(tree) -> bool:
+    """Give ``tree`` its callees back; False if one of them is gone."""
+    for node in walk(tree):
+        callee = getattr(node, "callee", None)
+        if isinstance(callee, _WeakCallee):
+            node.callee = callee.ref()
+            if node.callee is None:
+                return False
+    return True
+
+
+def _user_lookup(parsed, user_locals):
+    """What a name means in the user's function (MISSING for its locals), as
+    _Normalizer.user_object tells the binder."""
+    def lookup(name):
+        if name in user_locals:
+            return MISSING
+        return parsed.lookup(name, MISSING)
+    return lookup
 
 
 def normalize(parsed: Parsed) -> Normalized:
@@ -126,19 +221,19 @@ class _Normalizer:
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
-        self.stacks = {n.func.value.id for n in walk(gast.Module(body=self.body,
-                                                                      type_ignores=[]))
-                       if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                       and n.func.attr in ("append", "pop")
-                       and isinstance(n.func.value, gast.Name)}
+        self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
         self.loads = {}     # how often the body reads each name
-        for node in walk(gast.Module(body=self.body, type_ignores=[])):
+        for node in walk(self.body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
+            elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "pop") \
+                    and isinstance(node.func.value, gast.Name):
+                self.stacks.add(node.func.value.id)
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
@@ -174,7 +269,7 @@ class _Normalizer:
             self.out = check.guarded(self.out)
         locals_ = set(self.versions)
         normalized = Normalized(self.parsed, self.params, self.out, self.namer, self.binder,
-                                locals_, self.versions)
+                                locals_, self.versions, self.user_locals)
         return normalized
 
     def emit(self, stmt):
@@ -1234,6 +1329,8 @@ class _AliasCheck:
                 state.stale.setdefault(name, (stmt, by, True))
 
     def reads(self, node, stmt, state):
+        if not state.stale:
+            return   # (the usual case: no walk)
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id in state.stale:

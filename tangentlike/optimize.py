@@ -33,7 +33,7 @@ import operator
 
 import gast
 
-from .naming import Transformer, walk
+from .naming import Transformer, contains, read_and_assigned, walk
 from . import rules
 from .signs import fold_negations
 
@@ -44,8 +44,9 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     """``bound``: the generated code's global names and their objects."""
     fdef.body = fold_constants(fdef.body)
-    fdef.body = propagate_copies(fdef.body)
-    fdef.body = fold_constants(fdef.body)   # again: propagated zeros fold away
+    zeroed = set()
+    fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
+    fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
     fdef.body = eliminate_dead_code(fdef.body)
     fdef.body = fold_negations(fdef.body, bound)
     fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` (and `bz = bt1`) are copies
@@ -88,8 +89,9 @@ def _without_saves(body: list, names: set) -> list:
 def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
-    if not any(getattr(n, "vectors", False) for n in walk(fdef)):
-        return body   # nothing to batch (the usual case): no further walks
+    if not any(contains(loop.body, gast.Call, lambda call: getattr(call, "vectors", False))
+               for loop in _statements(body) if isinstance(loop, gast.For)):
+        return body   # nothing to batch in a loop (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
@@ -224,22 +226,28 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
 
 
 # -- 1. constant folding ----------------------------------------------------------
-def fold_constants(body: list) -> list:
+def fold_constants(body: list, only: set = None) -> list:
+    """Fold the adjoint statements of ``body`` (only those whose id is in ``only``, if
+    given: one pass folds a statement as far as it goes, so a statement needs folding
+    again only where copy propagation put a constant in it)."""
     folder = _Folder()
     for stmt in body:
         if getattr(stmt, "phase", None) == "adjoint" or getattr(stmt, "derived", False):
-            if _foldable(stmt):
+            if (only is None or id(stmt) in only) and _foldable(stmt):
                 folder.visit(stmt)
+            elif only is not None and isinstance(stmt, (gast.If, gast.For, gast.While)):
+                fold_constants(stmt.body, only)
+                fold_constants(stmt.orelse, only)
         elif isinstance(stmt, (gast.If, gast.For, gast.While)):
-            fold_constants(stmt.body)
-            fold_constants(stmt.orelse)
+            fold_constants(stmt.body, only)
+            fold_constants(stmt.orelse, only)
     return body
 
 
 def _foldable(stmt) -> bool:
     """Whether ``_Folder`` may change ``stmt``: every fold needs a constant or a negation
     in it. A walk is cheaper than the transformer's visit of every node."""
-    return any(isinstance(n, (gast.Constant, gast.UnaryOp)) for n in walk(stmt))
+    return contains(stmt, (gast.Constant, gast.UnaryOp))
 
 
 def _is_number(node, value=None) -> bool:
@@ -288,24 +296,42 @@ class _Folder(Transformer):
 
 # -- 2. copy propagation ------------------------------------------------------------
 def _stores(stmt) -> set:
-    return {n.id for n in walk(stmt) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Store)}
+    return read_and_assigned(stmt)[1]
 
 
-def _rename(tree, copies: dict) -> None:
+def _rename(tree, copies: dict, stores: set = None) -> bool:
     """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
-    or a constant: a new Constant node in the read's place), in place."""
-    if not copies:
-        return
-    for node in walk(tree):
+    or a constant: a new Constant node in the read's place), in place. ``stores``, if
+    given, learns the names ``tree`` assigns, in the same walk. Whether a constant was
+    put in."""
+    if not copies and stores is None:
+        return False
+    constant = False
+    AST, Name, Store = gast.AST, gast.Name, gast.Store
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name and attributes["ctx"].__class__ is Store \
+                and stores is not None:
+            stores.add(attributes["id"])
         for field in node._fields:
-            value = getattr(node, field, None)
+            value = attributes.get(field)
             if isinstance(value, list):
                 for i, item in enumerate(value):
-                    if _copied(item, copies):
-                        value[i] = _source_of(item, copies)
-            elif _copied(value, copies):
-                setattr(node, field, _source_of(value, copies))
+                    if copies and _copied(item, copies):
+                        value[i] = item = _source_of(item, copies)
+                        constant = constant or item.__class__ is gast.Constant
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                if copies and _copied(value, copies):
+                    value = _source_of(value, copies)
+                    constant = constant or value.__class__ is gast.Constant
+                    setattr(node, field, value)
+                push(value)
+    return constant
 
 
 def _copied(node, copies) -> bool:
@@ -321,7 +347,8 @@ def _source_of(node, copies):
     return node
 
 
-def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> list:
+def propagate_copies(body: list, copies: dict = None, mutated: set = None,
+                     zeroed: set = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
@@ -337,20 +364,28 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
                    and isinstance(n.targets[0].value, gast.Name)}
     kept = []
     for stmt in body:
-        stored = _stores(stmt)
         kept.append(stmt)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            copies = _forget(copies, stored)
+            copies = _forget(copies, _stores(stmt))
             for field in ("test", "iter"):
-                if getattr(stmt, field, None) is not None:
-                    _rename_expression(stmt, field, copies)
-            stmt.body = propagate_copies(stmt.body, copies, mutated) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated)
+                if getattr(stmt, field, None) is not None and \
+                        _rename_expression(stmt, field, copies) and zeroed is not None:
+                    zeroed.add(id(stmt))
+            stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed)
             continue
+        stored = set()   # (renaming reads changes no assigned name)
         if isinstance(stmt, gast.Assign):
-            _rename_expression(stmt, "value", copies)
+            for target in stmt.targets:
+                if isinstance(target, gast.Name):
+                    stored.add(target.id)
+                else:
+                    _rename(target, {}, stored)
+            constant = _rename_expression(stmt, "value", copies, stored)
         else:
-            _rename(stmt, copies)
+            constant = _rename(stmt, copies, stored)
+        if constant and zeroed is not None:
+            zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id == stmt.value.id and not getattr(stmt, "keep", False)):
@@ -368,13 +403,13 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None) -> li
     return kept
 
 
-def _rename_expression(stmt, field: str, copies: dict) -> None:
+def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> bool:
     """``_rename`` of ``stmt.field``, which may itself be a copied name."""
     value = getattr(stmt, field)
     if _copied(value, copies):
         setattr(stmt, field, _source_of(value, copies))
-    else:
-        _rename(value, copies)
+        return getattr(stmt, field).__class__ is gast.Constant
+    return _rename(value, copies, stores)
 
 
 def _statements(body: list):
@@ -394,20 +429,17 @@ def _forget(copies: dict, names: set) -> dict:
 
 # -- 3. dead code ---------------------------------------------------------------
 def _loads(node) -> set:
-    return {n.id for n in walk(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, gast.Load)}
+    return read_and_assigned(node)[0]
 
 
-def _through(stmt, live: set) -> None:
+def _through(stmt, live: set, memo: dict) -> None:
     """``live`` (updated in place) before ``stmt`` from ``live`` after it: minus what it
-    stores, plus what it reads; one walk of the statement."""
-    stores, loads = set(), set()
-    for n in walk(stmt):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Store):
-                stores.add(n.id)
-            elif isinstance(n.ctx, gast.Load):
-                loads.add(n.id)
+    stores, plus what it reads. ``memo`` keeps each statement's names for the rest of
+    the pass (loops are solved by going over their bodies several times)."""
+    names = memo.get(id(stmt))
+    if names is None:
+        names = memo[id(stmt)] = read_and_assigned(stmt)
+    loads, stores = names
     live -= stores
     live |= loads
 
@@ -430,35 +462,38 @@ def _removable(stmt, live) -> bool:
             and _pure(stmt))
 
 
-def _live_in(body: list, live: set) -> set:
+def _live_in(body: list, live: set, memo: dict) -> set:
     """Names live before ``body`` when ``live`` are live after it (no rewriting)."""
     live = set(live)
     for stmt in reversed(body):
         if isinstance(stmt, gast.If):
-            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+            live = (_live_in(stmt.body, live, memo) | _live_in(stmt.orelse, live, memo)
+                    | _loads(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
-            live = _loop_head(stmt, live)
+            live = _loop_head(stmt, live, memo)
         elif not _removable(stmt, live):
-            _through(stmt, live)
+            _through(stmt, live, memo)
     return live
 
 
-def _loop_head(loop, live_after: set) -> set:
+def _loop_head(loop, live_after: set, memo: dict) -> set:
     """Names live at a loop's head: after it, in its test or iterable, or in its body."""
     header = loop.test if isinstance(loop, gast.While) else loop.iter
     head = set(live_after) | _loads(header)
     while True:
-        new = head | _live_in(loop.body, head)
+        new = head | _live_in(loop.body, head, memo)
         if new == head:
             return head
         head = new
 
 
-def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None) -> list:
+def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None,
+                        memo: dict = None) -> list:
     """Remove assignments nobody reads; loops are solved to a fixed point. Restores
     (``x = stack.pop()``) always stay; ``restores`` (if given) learns for each restored
     name whether any restored value is read."""
     live = set(live)
+    memo = {} if memo is None else memo   # id(statement) -> its names (_through)
     kept = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Pass):
@@ -467,19 +502,20 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
         if restored is not None and restores is not None:
             restores[restored] = restores.get(restored, False) or restored in live
         if isinstance(stmt, gast.If):
-            stmt.body = eliminate_dead_code(stmt.body, live, restores) or [gast.Pass()]
-            stmt.orelse = eliminate_dead_code(stmt.orelse, live, restores)
+            stmt.body = eliminate_dead_code(stmt.body, live, restores, memo) or [gast.Pass()]
+            stmt.orelse = eliminate_dead_code(stmt.orelse, live, restores, memo)
             if all(isinstance(s, gast.Pass) for s in stmt.body + stmt.orelse):
                 continue   # both branches came out empty
-            live = _live_in(stmt.body, live) | _live_in(stmt.orelse, live) | _loads(stmt.test)
+            live = (_live_in(stmt.body, live, memo) | _live_in(stmt.orelse, live, memo)
+                    | _loads(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
-            head = _loop_head(stmt, live)
-            stmt.body = eliminate_dead_code(stmt.body, head, restores) or [gast.Pass()]
+            head = _loop_head(stmt, live, memo)
+            stmt.body = eliminate_dead_code(stmt.body, head, restores, memo) or [gast.Pass()]
             live = head
         elif _removable(stmt, live):
             continue
         else:
-            _through(stmt, live)
+            _through(stmt, live, memo)
         kept.append(stmt)
     kept.reverse()
     return kept

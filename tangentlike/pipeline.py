@@ -19,7 +19,7 @@ from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable
                     without_entry_checks)
 from .forward import forward
 from .errors import short_filename
-from .normalize import normalize
+from .normalize import Kept, normalize
 from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
@@ -39,29 +39,43 @@ def derive(func, mode: str, wrt) -> object:
     # callees that may have been rebound since
     func = current_version(getattr(func, "__tangentlike_generic__", func))
     func = getattr(func, "__tangentlike_generic__", func)
-    generic = build(func, mode, wrt)
     if mode in FORWARD_MODES:
-        return generic
+        return build(func, mode, wrt)
+    parsed, wrt_names, core = front(func, wrt)
+    # the versions start from a copy of the normalized function, not from its source
+    kept = Kept(func, core) if Kept.keeps(func) else None
+    generic = build(func, mode, wrt, core=(parsed, wrt_names, core))
+    if kept:
+        kept.keep()
     code = generic.__code__   # f's positional parameters, then the seed
     dispatcher = Dispatcher(None, generic, list(code.co_varnames[:code.co_argcount - 1]))
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
         alive = user()
-        return None if alive is None else build(alive, mode, wrt, signature, dispatcher)
+        if alive is None:
+            return None
+        again = kept and kept.again(alive)
+        core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
+        return build(alive, mode, wrt, signature, dispatcher, core)
     dispatcher.derive_version = derive_version
     return make_entry(generic, dispatcher, generic.label)
 
 
-def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
-    """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
-    parameter -> (guard kind, shape class, stand-in), see specialize.py); then its first line is
-    a guard that hands other arguments to ``dispatcher``. None when the specialized
-    code would be the generic code."""
+def front(func, wrt) -> tuple:
+    """parse and normalize: (parsed function, names of the wrt parameters, normalized)."""
     parsed = parse(func)
     without_entry_checks(parsed, func)   # a derived function's own checks are not its math
     wrt_names = select_wrt(parsed, wrt)
-    core = normalize(parsed)
+    return parsed, wrt_names, normalize(parsed)
+
+
+def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> object:
+    """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
+    parameter -> (guard kind, shape class, stand-in), see specialize.py); then its first line is
+    a guard that hands other arguments to ``dispatcher``. None when the specialized
+    code would be the generic code. ``core``: what ``front`` gives, if already made."""
+    parsed, wrt_names, core = core or front(func, wrt)
     guards = rebindable_callees(core, func)
     activity = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
@@ -85,9 +99,12 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None) -> object:
         if source == dispatcher.generic.source:
             return None
         source = _guarded(source, fdef, signature, dispatcher, core.binder)
-    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
-    user_cells = {k: cell for k, cell in cells.items() if k in used and k not in core.binder.bound}
+    user_cells = {}
+    if cells:   # (a walk of the whole derivative: only for a function with a closure)
+        used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+        user_cells = {k: cell for k, cell in cells.items()
+                      if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"
     derived = compile_function(source, fdef.name, core.binder.bound, func.__globals__, label,
                                user_cells)

@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, read_and_assigned, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -524,8 +524,8 @@ class _Reverse:
         same_shape = {n for n, key in self.classes.items() if key == self.classes.get(target)}
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
-        def dname(param):
-            return clone(seed) if param == result_param else None
+        def dname(param):   # (instantiate copies it)
+            return seed if param == result_param else None
 
         def write(param, expr):
             return self.accumulate(bind[param], expr)
@@ -629,7 +629,7 @@ class _Reverse:
         def contributions(seed):
             writes = []
             body = instantiate(template, bind,
-                               lambda p: clone(seed) if p == result_param else None,
+                               lambda p: seed if p == result_param else None,
                                lambda p, e: writes.append((p, e)) or [],
                                self.namer.fresh, self.binder.name_for, simplify)
             return None if body else writes   # template temporaries: the plain rule
@@ -773,11 +773,7 @@ class _Reverse:
     # -- the primal sweep ----------------------------------------------------------
     def saved_variables(self, adjoint) -> set:
         """Variables assigned in control flow whose values the adjoint reads."""
-        reads = set()
-        for stmt in adjoint:
-            for node in walk(stmt):
-                if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-                    reads.add(node.id)
+        reads = read_and_assigned(adjoint)[0]
         return {v for v in reads if v in self.fn.locals and v not in self.single}
 
     def primal_block(self, stmts, saved) -> list:
@@ -1018,29 +1014,26 @@ def drop_unbroadcast(expr, name, same_shape, fits=None):
 def _loop_locals(fn, lists) -> set:
     """Variables assigned once, at the top level of a loop body or a branch, and read
     only after that assignment within the same block."""
-    module = gast.Module(body=fn.body, type_ignores=[])
-    loads, counts = {}, {}
-    for node in walk(module):
+    loads, counts, blocks = {}, {}, []
+    for node in walk(fn.body):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
+        elif isinstance(node, (gast.For, gast.While, gast.If)):
+            blocks += [node.body, node.orelse]
     for target, _, stmt in assignments(fn.body):
         counts[target] = counts.get(target, 0) + 1
     out = set()
-    blocks = [getattr(node, field) for node in walk(module)
-              if isinstance(node, (gast.For, gast.While, gast.If))
-              for field in ("body", "orelse")]
     for block in blocks:
-        for k, stmt in enumerate(block):
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-                continue
-            name = stmt.targets[0].id
-            if counts.get(name) != 1 or name in fn.params or name in lists:
-                continue
-            later = sum(1 for s in block[k + 1:] for n in walk(s)
-                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                        and n.id == name)
-            if later == loads.get(name, 0):
-                out.add(name)
+        later = {}   # name -> its loads in the statements after the current one
+        for stmt in reversed(block):
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+                name = stmt.targets[0].id
+                if counts.get(name) == 1 and name not in fn.params and name not in lists \
+                        and later.get(name, 0) == loads.get(name, 0):
+                    out.add(name)
+            for n in walk(stmt):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    later[n.id] = later.get(n.id, 0) + 1
     return out
 
 
@@ -1097,7 +1090,10 @@ def _first_definitions(fn) -> set:
                 inner = getattr(stmt, field, None)
                 if isinstance(inner, list):
                     scan(inner, loop, False)
-            if top:
+            if top and isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name):
+                seen.add(stmt.targets[0].id)   # (a value of the core language assigns nothing)
+            elif top:
                 seen.update(n.id for n in walk(stmt) if isinstance(n, gast.Name)
                             and isinstance(n.ctx, gast.Store))
 

@@ -630,6 +630,7 @@ def stand_ins(fn, params: dict) -> dict:
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     values.update((name, 1) for name in counters)
     unknown = {p for p in fn.params if p not in params}
+    memo = {}   # the loop below goes over every assignment again until nothing changes
     for final in (False, True):
         changed = True
         while changed:
@@ -638,7 +639,7 @@ def stand_ins(fn, params: dict) -> dict:
                 if name in unknown:
                     continue
                 found = [params[name]] if name in params else []
-                found += [_stand_in(value, stmt, values, unknown, counters)
+                found += [_stand_in(value, stmt, values, unknown, counters, memo)
                           for value, stmt in items]
                 if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
                     unknown.add(name)
@@ -668,7 +669,7 @@ def _kind(value):
     return type(value)
 
 
-def _stand_in(value, stmt, values, unknown, counters):
+def _stand_in(value, stmt, values, unknown, counters, memo):
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
         return _UNKNOWN
     try:
@@ -695,7 +696,7 @@ def _stand_in(value, stmt, values, unknown, counters):
             right = _operand(value.right, values, unknown)
             if _has((left, right), _PENDING):
                 return _PENDING
-            return _checked(BINOPS[type(value.op)], [left, right], {})
+            return _checked_once(memo, BINOPS[type(value.op)], [left, right], {})
         if isinstance(value, gast.Call):
             callee = getattr(value, "callee", None)
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
@@ -705,7 +706,7 @@ def _stand_in(value, stmt, values, unknown, counters):
                          for k in value.keywords}
                 if _has(args, _PENDING) or _has(named.values(), _PENDING):
                     return _PENDING
-                return _checked(callee, args, named)
+                return _checked_once(memo, callee, args, named)
     except LookupError:
         return _UNKNOWN
     return _UNKNOWN
@@ -728,6 +729,26 @@ def _operand(atom, values, unknown, scalar_ok=True):
             raise LookupError(atom.id)   # its value may decide the result (an axis)
         return value
     raise LookupError(atom)
+
+
+def _checked_once(memo: dict, callee, args, named):
+    """``_checked``, evaluated once for each callee and kinds of arguments (stand-ins
+    of one shape and dtype are the same ones; numbers count by type and value)."""
+    try:
+        key = (callee, tuple(_memo_key(a) for a in args),
+               tuple(sorted((k, _memo_key(v)) for k, v in named.items())))
+        found = memo.get(key, _PENDING)
+    except TypeError:   # an unhashable argument
+        return _checked(callee, args, named)
+    if found is _PENDING:
+        found = memo[key] = _checked(callee, args, named)
+    return found
+
+
+def _memo_key(value):
+    if isinstance(value, np.ndarray):
+        return np.ndarray, value.shape, value.dtype
+    return type(value), value
 
 
 def _checked(callee, args, named):

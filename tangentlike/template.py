@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 import gast
 
 from .naming import Transformer, walk
+from .parse import to_gast
 
 
 def clone(node):
@@ -126,7 +127,7 @@ def _definition(func) -> gast.FunctionDef:
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
-            return gast.ast_to_gast(node)
+            return to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
             tree = _parsed_files[code.co_filename] = ast.parse("".join(lines))
@@ -134,7 +135,7 @@ def _definition(func) -> gast.FunctionDef:
             if isinstance(node, ast.FunctionDef) and node.name == func.__name__ and (
                     node.lineno == code.co_firstlineno
                     or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
-                return gast.ast_to_gast(node)
+                return to_gast(node)
     return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
 
 
@@ -189,20 +190,19 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
     simplify = simplify or (lambda e: e)
-    body = clone(_fold_static(template.body, bind))   # only what the bindings keep
-    params = set(template.names)
+    body = _fold_static(template.body, bind)   # only what the bindings keep
     local_names = {}
     out = []
-
-    def substitute(node):
-        return _Substitute(params, bind, dname, local_names, fresh, global_name,
-                           template.namespace).visit(node)
+    # a copy of a template's node, substituted (the template's own nodes stay as they are)
+    substitute = _Substitute(set(template.names), bind, dname, local_names, fresh,
+                             global_name, template.namespace).copy
 
     for stmt in body:
         if isinstance(stmt, gast.If):
             # A test only known at run time: each branch computes the contributions
             # into temporaries (0.0 where a branch has none), written once after it.
             contributions = {}
+            stmt = clone(stmt)   # its writes are rewritten in place
             _lift_writes(stmt, contributions, fresh)
             local_names.update({n: n for n in contributions.values()})
             stmt = substitute(stmt)
@@ -228,15 +228,24 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
                     local_names[target.id] = ZERO_NAME
                     continue
                 local_names[target.id] = fresh(target.id)
+                stmt = _copy_node(stmt)
                 stmt.value = value
                 stmt.targets = [gast.Name(id=local_names[target.id], ctx=gast.Store(),
                                           annotation=None, type_comment=None)]
                 out.append(stmt)
                 continue
         out.append(substitute(stmt))
-    for stmt in out:
-        _drop_default_keywords(stmt, template.namespace)
+    if any(getattr(value, "from_default", False) for value in bind.values()):
+        for stmt in out:
+            _drop_default_keywords(stmt, template.namespace)
     return out
+
+
+def _copy_node(node):
+    """A new node with the same fields and attributes (the children are shared)."""
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    return new
 
 
 def _drop_default_keywords(tree, namespace):
@@ -295,36 +304,57 @@ def _lift_writes(stmt, names: dict, fresh) -> set:
     return every
 
 
-class _Substitute(Transformer):
+class _Substitute:
+    """Copies of a template's nodes in which parameters become their bindings, ``d[v]``
+    reads the expression ``dname(v)``, the template's temporaries get fresh names and
+    its globals the names the generated code reaches them by. Copying and substituting
+    is one pass (as ``clone`` then an in-place rewrite would be, in the same order)."""
+
     def __init__(self, params, bind, dname, local_names, fresh, global_name, namespace):
         self.params, self.bind, self.dname = params, bind, dname
         self.local_names, self.fresh = local_names, fresh
         self.global_name, self.namespace = global_name, namespace
 
-    def visit_Subscript(self, node):
-        param = is_derivative(node)
-        if param is not None:
-            expr = self.dname(param)
-            if expr is None:
-                raise ValueError(f"template reads d[{param}], which is not available")
-            return clone(expr)
-        return self.generic_visit(node)
+    def copy(self, node):
+        kind = node.__class__
+        if kind is gast.Name:
+            return self.name(node)
+        if kind is gast.Subscript:
+            param = is_derivative(node)
+            if param is not None:
+                expr = self.dname(param)
+                if expr is None:
+                    raise ValueError(f"template reads d[{param}], which is not available")
+                return clone(expr)
+        new = kind.__new__(kind)
+        attributes = new.__dict__
+        attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
+        AST, copy = gast.AST, self.copy
+        for name in node._fields:
+            value = attributes.get(name)
+            if isinstance(value, list):
+                attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]
+            elif isinstance(value, AST):
+                attributes[name] = copy(value)
+        return new
 
-    def visit_Name(self, node):
-        if node.id in self.params:
-            return clone(self.bind[node.id])
-        if node.id in self.local_names:
-            if self.local_names[node.id] == ZERO_NAME:
+    def name(self, node):
+        name = node.id
+        if name in self.params:
+            return clone(self.bind[name])
+        local = self.local_names
+        if name in local:
+            if local[name] == ZERO_NAME:
                 return zero()
-            node.id = self.local_names[node.id]
-            return node
-        if isinstance(node.ctx, gast.Store):
-            self.local_names[node.id] = self.fresh(node.id)
-            node.id = self.local_names[node.id]
-            return node
-        if node.id in self.namespace:
-            node.id = self.global_name(node.id, self.namespace[node.id])
-        return node
+            name = local[name]
+        elif isinstance(node.ctx, gast.Store):
+            local[name] = self.fresh(name)
+            name = local[name]
+        elif name in self.namespace:
+            name = self.global_name(name, self.namespace[name])
+        new = clone(node)
+        new.id = name
+        return new
 
 
 def _fold_static(body: list, bind: dict) -> list:

@@ -47,3 +47,23 @@ def test_walk_visits_what_gast_walk_visits():
     assert sorted(map(id, walk(tree))) == sorted(map(id, gast.walk(tree)))
     assert sorted(map(id, walk(tree.body))) == sorted(
         id(n) for s in tree.body for n in gast.walk(s))
+
+
+def test_contains_finds_what_walk_finds():
+    from tangentlike.naming import contains
+    tree = gast.parse(SOURCE)
+    for classes in (gast.Constant, gast.UnaryOp, gast.Subscript, (gast.Dict, gast.Set),
+                    gast.Call, gast.While, gast.Pass):
+        assert contains(tree, classes) == any(isinstance(n, classes) for n in gast.walk(tree))
+    assert contains(tree.body, gast.Name, lambda n: n.id == "b")
+    assert not contains(tree.body, gast.Name, lambda n: n.id == "nowhere")
+
+
+def test_read_and_assigned_names_are_the_loads_and_stores_walk_finds():
+    from tangentlike.naming import read_and_assigned
+    tree = gast.parse(SOURCE + "\nfor i, j in k:\n    del m\n    q = [n for n in p]\n")
+    names = [n for n in gast.walk(tree) if isinstance(n, gast.Name)]
+    assert read_and_assigned(tree) == (
+        {n.id for n in names if isinstance(n.ctx, gast.Load)},
+        {n.id for n in names if isinstance(n.ctx, gast.Store)})
+    assert read_and_assigned(tree.body)[0] == read_and_assigned(tree)[0]

@@ -5,6 +5,8 @@ kinds and shapes, a version for those; a guard on the version's first line sends
 arguments back. These tests check that every version is right, that the guard really
 tells shapes apart, and what the specialized code no longer contains.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -299,3 +301,96 @@ def test_a_sum_along_an_axis_spreads_without_copies():
     (version,) = df.versions.values()
     assert "np.full" not in version.source   # the mean's adjoint is read where it broadcasts
     tl.check_grads(sum_along_an_axis, (x, w), wrt=(0, 1), order=2)
+
+# -- versions start from the normalized function kept by tl.grad ---------------------------
+def _counting_parses(monkeypatch):
+    from tangentlike import pipeline
+    calls = []
+    original = pipeline.parse
+    monkeypatch.setattr(pipeline, "parse", lambda f: calls.append(f) or original(f))
+    return calls
+
+
+def test_versions_are_derived_without_parsing_again(monkeypatch):
+    from util import make_function
+    calls = _counting_parses(monkeypatch)
+    helper = make_function("def helper(x):\n    return np.sin(x) * x\n", {"np": np})
+    f = make_function("def f(x, w):\n    return np.sum(helper(x) * w)\n",
+                      {"np": np, "helper": helper})
+    df = tl.grad(f)
+    x = RNG.standard_normal(4)
+    for w in (0.5, RNG.standard_normal(4), RNG.standard_normal((3, 4))):
+        np.testing.assert_allclose(df(x, w), np.broadcast_to(
+            np.sum(w * np.ones(np.broadcast(x, w).shape), axis=tuple(range(np.ndim(w) - 1)))
+            if np.ndim(w) > 1 else w, x.shape) * (np.cos(x) * x + np.sin(x)))
+    assert len(df.versions) == 3
+    assert calls.count(f) == 1   # the generic derivative's parse only
+
+
+def test_a_function_with_a_closure_is_parsed_again_for_its_versions(monkeypatch):
+    calls = _counting_parses(monkeypatch)
+    scale = 2.0
+
+    def f(x):
+        return np.sum(np.sin(x)) * scale
+    x = RNG.standard_normal(3)
+    np.testing.assert_allclose(tl.grad(f)(x), 2.0 * np.cos(x))
+    assert calls.count(f) == 2
+
+
+def test_a_version_after_the_code_changed_is_derived_from_the_new_code():
+    from util import make_function
+    f = make_function("def f(x):\n    return np.sum(x * 2.0)\n", {"np": np})
+    other = make_function("def f(x):\n    return np.sum(x * x * x)\n", {"np": np})
+    df = tl.grad(f)
+    f.__code__ = other.__code__
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(df(x), 3 * x * x)   # as before versions were kept
+
+
+def test_kept_functions_are_not_kept_alive():
+    import gc
+    import weakref
+
+    from util import make_function
+    f = make_function("def f(x):\n    return np.sum(np.sin(x))\n", {"np": np})
+    df = tl.grad(f)   # not called: the kept normalized function waits for a version
+    ref = weakref.ref(f)
+    del f.__globals__["f"], f   # (the derived function runs in f's globals)
+    gc.collect()
+    assert ref() is None
+    assert df.source   # the derived function itself lives on
+
+
+KEPT_SOURCES = [
+    "def f(x, n):\n    k = 0\n    while k < n:\n        x = np.sin(x) * x\n        k = k + 1\n"
+    "    return np.sum(x)\n",
+    "def f(x, n):\n    for i in range(n):\n        if np.sum(x) > 1.0:\n            x = x * 0.5\n"
+    "        else:\n            x = np.tanh(x) + x\n    return np.sum(x * x)\n",
+    "def f(x, n):\n    y = np.zeros(3)\n    for i in range(3):\n        y[i] = x[i] * x[i]\n"
+    "    return np.sum(y) * n\n",
+    "def f(x, n):\n    items = []\n    for i in range(n):\n        items.append(x * i)\n"
+    "    total = 0.0\n    while items:\n        total = total + np.sum(items.pop())\n"
+    "    return total\n",
+    "def f(x, n):\n    return np.sum(helper(x) * n)\n",
+]
+
+
+@pytest.mark.parametrize("source", KEPT_SOURCES)
+def test_a_version_from_the_kept_function_is_the_version_from_its_source(source, monkeypatch):
+    """Deriving the generic derivative changes no statement the versions start from."""
+    from util import make_function
+
+    from tangentlike.normalize import Kept
+    helper = make_function("def helper(x):\n    return np.sin(x) * x\n", {"np": np})
+    args = (np.array([0.3, -0.2, 0.5]), 3)
+
+    def version():
+        f = make_function(source, {"np": np, "helper": helper})
+        df = tl.grad(f)
+        df(*args)
+        (made,) = df.versions.values()
+        return re.sub(r"<tangentlike-test-\d+>", "<file>", made.source)
+    kept = version()
+    monkeypatch.setattr(Kept, "keeps", staticmethod(lambda func: False))
+    assert kept == version()
