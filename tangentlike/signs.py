@@ -28,6 +28,7 @@ the negated sum, the same numbers (a zero may change its sign).
 from __future__ import annotations
 
 import copy
+from collections import Counter
 
 import gast
 import numpy as np
@@ -49,9 +50,18 @@ def fold_negations(body: list, bound: dict = None) -> list:
     """``body`` (a function's statements) with negations folded, block by block;
     ``bound`` maps the generated code's global names to their objects (to know
     ``np.sum``)."""
-    places = _places(body)
+    counts = {}   # id of a plain statement -> negations in its value
+    blocks = []
     for block in _blocks(body):
-        _fold_block(block, places, bound or {})
+        for stmt in block:
+            if _plain(stmt):
+                counts[id(stmt)] = _negations(stmt.value)
+        if any(counts.get(id(stmt)) for stmt in block):
+            blocks.append(block)
+    if blocks:
+        names = _name_counts(body)
+        for block in blocks:
+            _fold_block(block, names, bound or {}, counts)
     return body
 
 
@@ -71,57 +81,33 @@ def _blocks(body: list):
                 yield from _blocks(inner)
 
 
-def _places(body: list) -> dict:
-    """name -> [(block, index, kind, is_write)]: where each name is written and read;
-    kind "plain" for the value of a plain statement, "other" anywhere else."""
-    places = {}
-
-    def note(name, block, index, kind, write):
-        places.setdefault(name, []).append((id(block), index, kind, write))
-
-    def visit(block):
-        for index, stmt in enumerate(block):
-            if _plain(stmt):
-                note(stmt.targets[0].id, block, index, "plain", True)
-                for node in walk(stmt.value):
-                    if isinstance(node, gast.Name):
-                        note(node.id, block, index, "plain", False)
-                continue
-            for field, value in gast.iter_fields(stmt):
-                if field in ("body", "orelse") and isinstance(value, list):
-                    visit(value)
-                    continue
-                for part in value if isinstance(value, list) else [value]:
-                    if not isinstance(part, gast.AST):
-                        continue
-                    for node in walk(part):
-                        if isinstance(node, gast.Name):
-                            note(node.id, block, index, "other",
-                                 not isinstance(node.ctx, gast.Load))
-    visit(body)
-    return places
+def _name_counts(body: list) -> Counter:
+    """How often each name occurs in the function (reads and writes)."""
+    return Counter(node.id for node in walk(gast.Module(body=body, type_ignores=[]))
+                   if node.__class__ is gast.Name)
 
 
-def _may_owe(name: str, block: list, places: dict) -> bool:
-    """Every write of ``name`` is a plain statement of ``block``, and every read is in
-    a plain statement of ``block`` after its first write there: a value it stores
-    without its sign is never seen by anything that does not know."""
-    found = places.get(name, ())
-    first = min((i for b, i, kind, write in found if write), default=None)
-    return first is not None and all(
-        b == id(block) and kind == "plain" and (write or i > first)
-        for b, i, kind, write in found)
+def _owing(block: list, plain: list, counts: Counter) -> set:
+    """The targets of plain statements of ``block`` that every occurrence of which is
+    in a plain statement of ``block``, as its target or read after its first write
+    there: a value stored without its sign is never seen by anything that does not
+    know."""
+    first, seen = {}, Counter()
+    for i in plain:
+        stmt = block[i]
+        for node in walk(stmt.value):
+            if node.__class__ is gast.Name and node.id in first:
+                seen[node.id] += 1
+        target = stmt.targets[0].id
+        first.setdefault(target, i)
+        seen[target] += 1
+    return {name for name in first if seen[name] == counts[name]}
 
 
-def _fold_block(block: list, places: dict, bound: dict) -> None:
+def _fold_block(block: list, names: Counter, bound: dict, counts: dict) -> None:
     plain = [i for i, stmt in enumerate(block) if _plain(stmt)]
-    if not plain:
-        return
-    before = sum(_negations(block[i].value) for i in plain)
-    if not before:
-        return
-    owing = {block[i].targets[0].id for i in plain
-             if _may_owe(block[i].targets[0].id, block, places)}
+    before = sum(counts[id(block[i])] for i in plain)
+    owing = _owing(block, plain, names)
     while True:   # a name whose negation is written out at more than one read: not owed
         values, signs = _folded(block, plain, owing, bound)
         costly = {name for name, count in signs.written_out.items() if count > 1}
@@ -155,8 +141,11 @@ def _folded(block, plain, owing, bound):
 def _negations(expr) -> float:
     """How many negations ``expr`` computes; one of a sum's result counts half (it
     negates fewer numbers than one of the summed array would)."""
-    return sum(0.5 if _is_sum(node.operand) else 1.0 for node in walk(expr)
-               if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub))
+    count = 0.0
+    for node in walk(expr):
+        if node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub:
+            count += 0.5 if _is_sum(node.operand) else 1.0
+    return count
 
 
 def _is_sum(expr) -> bool:
@@ -164,11 +153,19 @@ def _is_sum(expr) -> bool:
         and expr.func.attr in ("sum", "mean")
 
 
+def _same_or(items: list, old: list) -> list:
+    """``old`` when ``items`` holds the same nodes (so an unchanged node is kept)."""
+    return old if all(a is b for a, b in zip(items, old)) else items
+
+
 def _negate(expr):
     return gast.UnaryOp(op=gast.USub(), operand=expr)
 
 
 def _rebuilt(node, **fields):
+    """``node`` with new ``fields``; ``node`` itself when they are the ones it has."""
+    if all(getattr(node, name) is value for name, value in fields.items()):
+        return node
     new = copy.copy(node)   # keeps what passes attached (a call's callee, ...)
     for name, value in fields.items():
         setattr(new, name, value)
@@ -212,20 +209,25 @@ class _Signs:
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) \
                 and expr.func.attr == "sum" and not expr.args:   # g.sum(axis=..., ...)
             value, negated = self.pull(expr.func.value)
-            keywords = [_rebuilt(k, value=self.settled(k.value)) for k in expr.keywords]
             return _rebuilt(expr, func=_rebuilt(expr.func, value=value),
-                            keywords=keywords), negated
+                            keywords=self.keywords(expr)), negated
         if isinstance(expr, gast.Call) and expr.args:
             callee = self.callee(expr.func)
-            keywords = [_rebuilt(k, value=self.settled(k.value)) for k in expr.keywords]
             if callee is np.result_type:   # a dtype: signs do not matter
                 args = [self.pull(a)[0] for a in expr.args]
-                return _rebuilt(expr, args=args, keywords=keywords), False
+                return _rebuilt(expr, args=_same_or(args, expr.args),
+                                keywords=self.keywords(expr)), False
             if callee in _LINEAR_IN_FIRST:
                 first, negated = self.pull(expr.args[0])
-                rest = [self.settled(a) for a in expr.args[1:]]
-                return _rebuilt(expr, args=[first] + rest, keywords=keywords), negated
+                args = [first] + [self.settled(a) for a in expr.args[1:]]
+                return _rebuilt(expr, args=_same_or(args, expr.args),
+                                keywords=self.keywords(expr)), negated
         return self.parts_settled(expr), False
+
+    def keywords(self, call):
+        """A call's keywords with their values settled (the same list if unchanged)."""
+        return _same_or([_rebuilt(k, value=self.settled(k.value)) for k in call.keywords],
+                        call.keywords)
 
     def pull_binop(self, expr):
         left, left_negated = self.pull(expr.left)
@@ -254,15 +256,22 @@ class _Signs:
         return _negate(pulled)
 
     def parts_settled(self, node):
-        """``node`` with each of its sub-expressions settled."""
+        """``node`` with each of its sub-expressions settled (``node`` itself when none
+        changes)."""
         fields = {}
         for name, value in gast.iter_fields(node):
             if isinstance(value, gast.expr):
-                fields[name] = self.settled(value)
+                settled = self.settled(value)
+                if settled is not value:
+                    fields[name] = settled
             elif isinstance(value, gast.keyword):
-                fields[name] = self.parts_settled(value)
-            elif isinstance(value, list) and any(isinstance(v, gast.AST) for v in value):
-                fields[name] = [self.settled(v) if isinstance(v, gast.expr)
-                                else self.parts_settled(v) if isinstance(v, gast.AST)
-                                else v for v in value]
+                settled = self.parts_settled(value)
+                if settled is not value:
+                    fields[name] = settled
+            elif isinstance(value, list) and value and isinstance(value[0], gast.AST):
+                items = [self.settled(v) if isinstance(v, gast.expr)
+                         else self.parts_settled(v) if isinstance(v, gast.AST)
+                         else v for v in value]
+                if any(a is not b for a, b in zip(items, value)):
+                    fields[name] = items
         return _rebuilt(node, **fields) if fields else node
