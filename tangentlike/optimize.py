@@ -477,11 +477,14 @@ def _live_in(body: list, live: set, memo: dict) -> set:
 
 
 def _loop_head(loop, live_after: set, memo: dict) -> set:
-    """Names live at a loop's head: after it, in its test or iterable, or in its body."""
+    """Names live at a loop's head: after it, in its test or iterable, or in its body
+    (but for a ``for`` loop's target, which each turn assigns before its body runs)."""
     header = loop.test if isinstance(loop, gast.While) else loop.iter
     head = set(live_after) | _loads(header)
+    assigned = set() if isinstance(loop, gast.While) else {
+        n.id for n in walk(loop.target) if isinstance(n, gast.Name)}
     while True:
-        new = head | _live_in(loop.body, head, memo)
+        new = head | (_live_in(loop.body, head, memo) - assigned)
         if new == head:
             return head
         head = new
