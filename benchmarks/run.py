@@ -296,8 +296,7 @@ def transformation_times(selected, loaded, runs):
         warm = statistics.median(_warm(lambda: tl.grad(_copy(f), wrt=wrt)) for _ in range(5))
         # the first call derives the version specialized to the arguments' shapes
         args = make_args()
-        first = statistics.median(_first_call(tl.grad(_copy(f), wrt=wrt), args)
-                                  for _ in range(5))
+        first = statistics.median(_first_call(_copy(f), wrt, args) for _ in range(5))
         tangent_ad = None
         if "tangent-ad" in loaded:
             try:
@@ -324,9 +323,12 @@ def _copy(f):
                               f.__closure__)
 
 
-def _first_call(df, args):
+def _first_call(f, wrt, args):
     """The first call's extra cost: deriving the version for these arguments (the
-    second call's time, the gradient itself, taken off)."""
+    second call's time, the gradient itself, taken off). ``f`` stays alive here: a
+    derivative keeps only a weak reference to its function, and derives no version
+    for one that is gone."""
+    df = tl.grad(f, wrt=wrt)
     start = time.perf_counter()
     df(*args)
     first = time.perf_counter() - start
