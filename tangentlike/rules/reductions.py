@@ -73,10 +73,11 @@ def tie_weights(a, y, axis=None, keepdims=False):
     The weights have a's floating dtype (float32 for float32)."""
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
-    hit = np.equal(a, y)   # a ufunc, not ==: a may be a list
+    # np.equal, not ==: a may be a list; summing the weights in a's float dtype is
+    # faster than summing booleans
+    weights = np.equal(a, y).astype(np.result_type(np.asarray(a), 1.0))
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return np.divide(hit, np.sum(hit, axis=axis, keepdims=True),
-                         dtype=np.result_type(np.asarray(a), 1.0))
+        return weights / np.sum(weights, axis=axis, keepdims=True)
 
 
 nondifferentiable(tie_weights)
