@@ -1205,16 +1205,22 @@ class _AliasCheck:
             reason = (f"the augmented assignment changes `{first}` in place (an array), but "
                       f"{names} names the same object and is read afterwards: the derivative "
                       "cannot follow a change seen through a second name")
+            hint = ("use one name, or give the other name its own copy (`.copy()`), or "
+                    f"write `{first} = {first} + v` instead of `{first} += v`")
         else:
             reason = (f"this statement writes into `{first}`, but {names} was read from it "
                       "by an index that gave a view (a row of a 2-D array) and is read "
                       "afterwards: the derivative cannot follow a change seen through a "
                       "second name")
+            row = normalizer.versions.get(others[0]) or others[0]
+            hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or read it "
+                    "after the write")
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
         call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
                                                                  kind=None),
-            gast.Constant(value=reason, kind=None)] + [_load(o) for o in others], keywords=[])
+            gast.Constant(value=reason, kind=None), gast.Constant(value=hint, kind=None)]
+            + [_load(o) for o in others], keywords=[])
         call.callee = inplace_guard
         check = gast.Expr(value=call)
         check.origin, check.no_grad = stmt.origin, False

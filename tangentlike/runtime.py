@@ -68,17 +68,16 @@ def require_scalar(value):
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
 
 
-def inplace_guard(value, filename, lineno, message, *others):
-    """Before ``x += v`` when another name of ``x``'s value is read afterwards: on a
-    number it makes a new value (fine), on an array or a list Python changes the object
-    itself, which the derivative cannot follow: refuse."""
+def inplace_guard(value, filename, lineno, message, hint, *others):
+    """Before ``x += v`` (or a write into a row read earlier) when another name of
+    ``x``'s value is read afterwards: on a number it makes a new value (fine), on an
+    array or a list Python changes the object itself, which the derivative cannot
+    follow: refuse with ``message`` and ``hint``."""
     if isinstance(value, (np.ndarray, list)) and any(
             other is value or isinstance(other, np.ndarray) and isinstance(value, np.ndarray)
             and np.shares_memory(other, value) for other in others):
         from .errors import TransformError
-        raise TransformError(message, filename, lineno,
-                             "use one name, or give the other name its own copy (`.copy()`), "
-                             "or write `x = x + v` instead of `x += v`")
+        raise TransformError(message, filename, lineno, hint)
 
 
 def zeros_like(x):
