@@ -50,6 +50,7 @@ from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          static_shape)
+from .rules.shapes import add_at_item
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
                       unbroadcast, written_part, zero_at, zeros_like)
 from .template import clone, instantiate
@@ -111,6 +112,10 @@ class _Reverse:
         # adjoints of np.sum and np.mean, `bt = s + np.zeros(S)`, np.full(S, g)),
         # adjoint -> (g, S): elementwise rules may read g (see with_spread_seed).
         self.spread = {}
+        # A version's adjoints of array parameters read by index in a loop: they start
+        # as zeros of their own, and each element's contribution is added in place
+        # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
+        self.in_place = set()
         self.branch_depth = 0
         self.seed = None
 
@@ -334,6 +339,13 @@ class _Reverse:
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
+        if name in self.in_place:
+            part = self.indexed_part(value, target.id)
+            if part is not None:   # bw[i] += g: the array is this adjoint's own
+                g, index = part
+                return [gast.AugAssign(target=gast.Subscript(value=_load(name), slice=index,
+                                                              ctx=gast.Store()),
+                                       op=gast.Add(), value=g)]
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
         was_spread = self.spread.pop(name, None)
@@ -720,9 +732,59 @@ class _Reverse:
                     name = self.adj(dep)
                     if name not in self.written:
                         self.written.add(name)
-                        self.zero_padded.add(name)
-                        out.append(_assign(name, self.zero(dep)))
+                        zeros = self.own_zeros(dep, body)
+                        if zeros is None:
+                            self.zero_padded.add(name)
+                        else:
+                            self.in_place.add(name)
+                            self.adjoint_static[name] = self.classes[dep]
+                        out.append(_assign(name, zeros or self.zero(dep)))
         return out
+
+    def own_zeros(self, param: str, body) -> object:
+        """``np.zeros(S, dtype=D)`` for the adjoint of ``param`` when a loop ``body``
+        reads it by index and it may be updated in place: in a version, an array
+        parameter that is never reassigned (its adjoint is then read only as the
+        gradient, so no other name holds its array). None otherwise."""
+        stand_in = self.given.get(param)
+        if not isinstance(stand_in, np.ndarray) or stand_in.ndim == 0 \
+                or stand_in.dtype != np.float64 \
+                or param not in self.fn.params or param not in self.single \
+                or param in self.lists:
+            return None   # (float64: the dtype add_at_item's adjoint would have)
+        if not any(isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                   and value.value.id == param for _, value, _ in assignments(body)):
+            return None
+        dtype = stand_in.dtype
+        np_name = self.binder.name_for("np", np)
+        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
+        return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
+                         keywords=[gast.keyword(arg="dtype", value=_load(
+                             self.binder.name_for(str(dtype), dtype)))])
+
+    def indexed_part(self, value, param: str):
+        """(g, index) when ``value`` is ``add_at_item(g, param, index)`` (the adjoint of
+        ``param[index]``) with a basic index: ints (or names of numbers) and slices."""
+        if not (isinstance(value, gast.Call) and isinstance(value.func, gast.Name)
+                and self.binder.bound.get(value.func.id) is add_at_item
+                and len(value.args) == 3 and not value.keywords
+                and isinstance(value.args[1], gast.Name) and value.args[1].id == param):
+            return None
+        index = value.args[2]
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Name):
+                key = self.classes.get(part.id)
+                if key is None or key[0] != "scalar":
+                    return None
+            elif isinstance(part, gast.Constant):
+                items = part.value if isinstance(part.value, tuple) else (part.value,)
+                if not all(isinstance(v, (int, slice)) and not isinstance(v, bool)
+                           for v in items):
+                    return None
+            else:
+                return None
+        return value.args[0], index
 
     def local_adjoints(self, block) -> set:
         """Adjoints of the block-local variables of ``block``: dead once it is reversed."""

@@ -394,3 +394,49 @@ def test_a_version_from_the_kept_function_is_the_version_from_its_source(source,
     kept = version()
     monkeypatch.setattr(Kept, "keeps", staticmethod(lambda func: False))
     assert kept == version()
+
+
+# Array parameters read by index in a loop: a version adds each element's contribution
+# in place (`bw[i] += g`) into zeros of its own, instead of a new array per turn.
+def weighted_squares(w, x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + w[i] * x[i] ** 2
+        if x[i] > 0:
+            s = s + w[i + 1] * w[-1]
+    return s
+
+
+def grid_walk(W, v, n):
+    total = 0.0
+    for i in range(n):
+        for j in range(2):
+            total = total + W[i, j] * np.sin(v[j] * W[i, j])
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_indexed_reads_in_a_loop_accumulate_in_place(n):
+    w = RNG.standard_normal(6)
+    x = np.array([0.5, -0.3, 0.8, -0.1, 0.4, 0.9])
+    df = tl.grad(weighted_squares, wrt=(0, 1))
+    got = df(w, x, n)
+    for g, want in zip(got, df.generic(w, x, n)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
+    (version,) = df.versions.values()
+    assert "bw[i] += " in version.source and "add_at_item(" not in version.source.split(
+        "for i in reversed")[1].split("bx")[0]
+    tl.check_grads(weighted_squares, (w, x, n), wrt=(0, 1), order=2)
+    w32 = w.astype(np.float32)   # a float32 w keeps the generic code's dtypes
+    np.testing.assert_array_equal(tl.grad(weighted_squares)(w32, x, n),
+                                  tl.grad(weighted_squares).generic(w32, x, n))
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_two_dimensional_indices_accumulate_in_place(n):
+    W, v = RNG.standard_normal((3, 2)), RNG.standard_normal(2)
+    df = tl.grad(grid_walk, wrt=(0, 1))
+    df(W, v, n)
+    (version,) = df.versions.values()
+    assert "bW[i, j] += " in version.source
+    tl.check_grads(grid_walk, (W, v, n), wrt=(0, 1), order=2)
