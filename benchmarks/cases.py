@@ -257,6 +257,125 @@ def twenty_lines_args(small=False):
             rng.standard_normal((8, 5)), np.eye(4)[:, [0, 1, 2, 3, 0]])
 
 
+# ---------------------------------------------------------------------------------
+# h. more of the same kind (not in the list): a softmax classifier, least
+# squares, the Rosenbrock function, a GRU and a loop that reads arrays by index
+
+
+def softmax_xent(W, X, Y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.sum(Y * np.log(p)) / X.shape[0]
+
+
+def softmax_xent_hand(W, X, Y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return X.T @ (p - Y) / X.shape[0]
+
+
+def softmax_args(small=False):
+    rng = np.random.default_rng(5)
+    n, d, k = (8, 5, 3) if small else (64, 20, 10)
+    return (0.1 * rng.standard_normal((d, k)), rng.standard_normal((n, d)),
+            np.eye(k)[rng.integers(0, k, n)])
+
+
+def least_squares(w, A, b):
+    r = A @ w - b
+    return 0.5 * np.sum(r * r)
+
+
+def least_squares_hand(w, A, b):
+    return A.T @ (A @ w - b)
+
+
+def least_squares_args(small=False):
+    rng = np.random.default_rng(6)
+    m, n = (10, 4) if small else (200, 50)
+    return rng.standard_normal(n), rng.standard_normal((m, n)), rng.standard_normal(m)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_hand(x):
+    g = np.zeros_like(x)
+    a = x[1:] - x[:-1] ** 2
+    g[1:] += 200.0 * a
+    g[:-1] += -400.0 * a * x[:-1] - 2.0 * (1.0 - x[:-1])
+    return g
+
+
+def rosenbrock_args(small=False):
+    return (np.random.default_rng(7).standard_normal(10 if small else 100),)
+
+
+def gru(Wz, Wh, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        x = xs[t]
+        z = 1.0 / (1.0 + np.exp(-(Wz @ h + x)))
+        c = np.tanh(Wh @ h + x)
+        h = (1.0 - z) * h + z * c
+    return np.sum(h * h)
+
+
+def gru_hand(Wz, Wh, xs, h0):
+    hs, zs, cs = [h0], [], []
+    h = h0
+    for t in range(xs.shape[0]):
+        x = xs[t]
+        z = 1.0 / (1.0 + np.exp(-(Wz @ h + x)))
+        c = np.tanh(Wh @ h + x)
+        h = (1.0 - z) * h + z * c
+        hs.append(h)
+        zs.append(z)
+        cs.append(c)
+    gh = 2.0 * h
+    gWz, gWh = np.zeros_like(Wz), np.zeros_like(Wh)
+    for t in reversed(range(xs.shape[0])):
+        hp, z, c = hs[t], zs[t], cs[t]
+        ga = gh * (c - hp) * z * (1.0 - z)
+        gb = gh * z * (1.0 - c * c)
+        gWz += np.outer(ga, hp)
+        gWh += np.outer(gb, hp)
+        gh = gh * (1.0 - z) + Wz.T @ ga + Wh.T @ gb
+    return gWz, gWh
+
+
+def gru_args(small=False):
+    rng = np.random.default_rng(8)
+    h, steps = (4, 3) if small else (16, 30)
+    return (rng.standard_normal((h, h)) / 4, rng.standard_normal((h, h)) / 4,
+            rng.standard_normal((steps, h)), rng.standard_normal(h))
+
+
+def indexed_loop(w, x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + w[i] * np.sin(x[i] * w[i])
+    return s
+
+
+def indexed_loop_hand(w, x):
+    g = np.zeros_like(w)
+    for i in range(x.shape[0]):
+        g[i] = np.sin(x[i] * w[i]) + w[i] * x[i] * np.cos(x[i] * w[i])
+    return g
+
+
+def indexed_loop_args(small=False):
+    rng = np.random.default_rng(9)
+    n = 5 if small else 100
+    return rng.standard_normal(n), rng.standard_normal(n)
+
+
 # name -> (function, wrt, args): functions timed for their transformation only
 TRANSFORM_ONLY = {"twenty_lines": (twenty_lines, (0, 1, 2, 3), twenty_lines_args)}
 
@@ -297,6 +416,14 @@ CASES = [
     Case("rnn", "RNN 50 steps, H=32, D=16", rnn, (0, 1), rnn_hand, rnn_args, loop=True),
     Case("spring", "spring ring 64, 1000 steps", spring, (0, 2), spring_hand, spring_args,
          loop=True),
+    Case("softmax", "softmax cross-entropy 64x20x10", softmax_xent, 0, softmax_xent_hand,
+         softmax_args),
+    Case("lsq", "least squares 200x50", least_squares, 0, least_squares_hand,
+         least_squares_args),
+    Case("rosen", "Rosenbrock n=100", rosenbrock, 0, rosenbrock_hand, rosenbrock_args),
+    Case("gru", "GRU 30 steps, H=16", gru, (0, 1), gru_hand, gru_args, loop=True),
+    Case("indexed", "loop reading w[i], x[i], 100 steps", indexed_loop, 0, indexed_loop_hand,
+         indexed_loop_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

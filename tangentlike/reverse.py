@@ -103,6 +103,8 @@ class _Reverse:
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
         self.containers = _indexed_names(fn) | self.lists | containers(fn.body, is_user_function)
         self.loop_depth = 0
+        self.loop_targets = []    # targets of the for loops being reversed (outermost first)
+        self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
@@ -800,7 +802,10 @@ class _Reverse:
 
     def adjoint_for(self, stmt) -> list:
         inits = self.loop_inits(stmt.body)
+        self.loop_targets.append(stmt.target.id)
         body = self.reversed_body(stmt)
+        body = self.recompute(stmt, body) + body
+        self.loop_targets.pop()
         index = stmt.target.id
         restore = [self.restore(index)]
         if not body:
@@ -834,9 +839,37 @@ class _Reverse:
 
     # -- the primal sweep ----------------------------------------------------------
     def saved_variables(self, adjoint) -> set:
-        """Variables assigned in control flow whose values the adjoint reads."""
+        """Variables assigned in control flow whose values the adjoint reads (and does
+        not recompute)."""
         reads = read_and_assigned(adjoint)[0]
-        return {v for v in reads if v in self.fn.locals and v not in self.single}
+        return {v for v in reads if v in self.fn.locals and v not in self.single
+                and v not in self.recomputed}
+
+    def recompute(self, loop, body) -> list:
+        """Statements that give the reversed ``body`` of a for loop the elements its
+        turn read by index (``t3 = w[i]``), read again instead of saved at every turn:
+        loop-locals at the top of the loop body, taken from an array nothing changes,
+        at an index of loop counters, constants and names assigned once."""
+        reads = read_and_assigned(body)[0]
+        changed = {written(s) for s in _statements(self.fn.body)} - {None}
+        steady = (self.single - self.lists - changed) | set(self.loop_targets)
+        out = []
+        for stmt in loop.body:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and isinstance(stmt.value, gast.Subscript)
+                    and isinstance(stmt.value.value, gast.Name)):
+                continue
+            target, base = stmt.targets[0].id, stmt.value.value.id
+            if target not in self.loop_locals or target not in reads \
+                    or base not in steady - set(self.loop_targets):
+                continue
+            index = stmt.value.slice
+            parts = index.elts if isinstance(index, gast.Tuple) else [index]
+            if all(isinstance(p, gast.Constant) and not isinstance(p.value, bool)
+                   or isinstance(p, gast.Name) and p.id in steady for p in parts):
+                self.recomputed.add(target)
+                out.append(clone(stmt))
+        return out
 
     def primal_block(self, stmts, saved) -> list:
         out = []
@@ -1194,3 +1227,12 @@ def _pop(stack):
     return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
                      args=[], keywords=[])
 
+
+
+def _statements(body: list):
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)

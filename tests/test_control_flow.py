@@ -354,3 +354,48 @@ def chained_in_a_loop_and_a_ternary(x, s):
 @pytest.mark.parametrize("f", [chained_in_a_branch, chained_in_a_loop_and_a_ternary])
 def test_chained_comparisons(f, s):
     tl.check_grads(f, (np.array([0.3, 0.4, 0.9]), s), order=2)
+
+
+# Elements read by index in a loop are read again in the reversed loop, not saved
+def indexed_reads(w, x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + w[i] * np.sin(x[i] * w[i])
+    return s
+
+
+def indexed_reads_nested(W, v, n):
+    total = 0.0
+    for i in range(n):
+        for j in range(2):
+            total = total + np.tanh(W[i, j] * v[j] + W[i, 0])
+    return total
+
+
+def indexed_reads_of_a_changing_array(x, n):
+    z = x * 1.0
+    s = 0.0
+    for i in range(n):
+        a = z[i % 3]
+        z[(i + 1) % 3] = a * 0.5
+        s = s + a * a
+    return s
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_indexed_reads_are_recomputed_not_saved(n):
+    w, x = np.linspace(0.2, 1.1, 5), np.linspace(-0.5, 0.7, 5)
+    src = tl.grad(indexed_reads, wrt=(0, 1)).source
+    assert "stack.append(t3)" not in src and "t3 = w[i]" in src.split("reversed")[1]
+    tl.check_grads(indexed_reads, (w, x, n), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+    W, v = np.linspace(-1.0, 1.0, 10).reshape(5, 2), np.array([0.3, -0.8])
+    tl.check_grads(indexed_reads_nested, (W, v, n), wrt=(0, 1), order=2,
+                   modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_reads_of_an_array_written_in_the_loop_stay_saved(n):
+    src = tl.grad(indexed_reads_of_a_changing_array).source
+    assert "stack.append(a)" in src or "a = z" not in src.split("reversed")[-1]
+    tl.check_grads(indexed_reads_of_a_changing_array, (np.array([0.5, -1.2, 0.8]), n),
+                   order=2, modes=("rev", "fwd"))
