@@ -341,13 +341,21 @@ class _Reverse:
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
+        fresh = []
+        if name not in self.written and self.indexed_part(value, target.id) is not None:
+            zeros = self.own_zeros(target.id)   # the first of x[i:j]'s contributions
+            if zeros is not None:
+                self.written.add(name)
+                self.in_place.add(name)
+                self.adjoint_static[name] = self.classes[target.id]
+                fresh = [_assign(name, zeros)]
         if name in self.in_place:
             part = self.indexed_part(value, target.id)
             if part is not None:   # bw[i] += g: the array is this adjoint's own
                 g, index = part
-                return [gast.AugAssign(target=gast.Subscript(value=_load(name), slice=index,
-                                                              ctx=gast.Store()),
-                                       op=gast.Add(), value=g)]
+                return fresh + [gast.AugAssign(
+                    target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
+                    op=gast.Add(), value=g)]
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
         was_spread = self.spread.pop(name, None)
@@ -711,6 +719,7 @@ class _Reverse:
             body.append(self.mark_all([_assign(name, self.zero_of_adjoint(name))],
                                       stmt.origin)[0])
         self.zero_padded |= after_body ^ after_else
+        self.in_place -= after_body ^ after_else   # 0.0 on one side: no array to add into
         self.written = after_body | after_else
         if not body and not orelse:
             return []
@@ -743,19 +752,20 @@ class _Reverse:
                         out.append(_assign(name, zeros or self.zero(dep)))
         return out
 
-    def own_zeros(self, param: str, body) -> object:
-        """``np.zeros(S, dtype=D)`` for the adjoint of ``param`` when a loop ``body``
-        reads it by index and it may be updated in place: in a version, an array
-        parameter that is never reassigned (its adjoint is then read only as the
-        gradient, so no other name holds its array). None otherwise."""
+    def own_zeros(self, param: str, body=None) -> object:
+        """``np.zeros(S, dtype=D)`` for the adjoint of ``param`` when it may be updated in
+        place: in a version, an array parameter that is never reassigned (its adjoint is
+        then read only as the gradient, so no other name holds its array), read by index
+        (in the loop ``body``, if given). None otherwise."""
         stand_in = self.given.get(param)
         if not isinstance(stand_in, np.ndarray) or stand_in.ndim == 0 \
                 or stand_in.dtype != np.float64 \
                 or param not in self.fn.params or param not in self.single \
                 or param in self.lists:
             return None   # (float64: the dtype add_at_item's adjoint would have)
-        if not any(isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                   and value.value.id == param for _, value, _ in assignments(body)):
+        if body is not None and not any(
+                isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                and value.value.id == param for _, value, _ in assignments(body)):
             return None
         dtype = stand_in.dtype
         np_name = self.binder.name_for("np", np)
@@ -774,10 +784,21 @@ class _Reverse:
             return None
         index = value.args[2]
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        subscript = []
         for part in parts:
-            if isinstance(part, gast.Name):
-                key = self.classes.get(part.id)
-                if key is None or key[0] != "scalar":
+            if isinstance(part, gast.Call) and isinstance(part.func, gast.Name) \
+                    and self.binder.bound.get(part.func.id) is slice and not part.keywords \
+                    and len(part.args) <= 3:   # slice(1, None, None): x[1:]
+                bounds = list(part.args) + [gast.Constant(value=None, kind=None)] * (
+                    3 - len(part.args))
+                if not all(self.is_number_name(b) or isinstance(b, gast.Constant) and (
+                        b.value is None or type(b.value) is int) for b in bounds):
+                    return None
+                lower, upper, step = (None if isinstance(b, gast.Constant) and b.value is None
+                                      else b for b in bounds)
+                part = gast.Slice(lower=lower, upper=upper, step=step)
+            elif isinstance(part, gast.Name):
+                if not self.is_number_name(part):
                     return None
             elif isinstance(part, gast.Constant):
                 items = part.value if isinstance(part.value, tuple) else (part.value,)
@@ -786,7 +807,16 @@ class _Reverse:
                     return None
             else:
                 return None
+            subscript.append(part)
+        if isinstance(index, gast.Tuple):
+            index = gast.Tuple(elts=subscript, ctx=gast.Load())
+        else:
+            index = subscript[0]
         return value.args[0], index
+
+    def is_number_name(self, node) -> bool:
+        key = self.classes.get(node.id) if isinstance(node, gast.Name) else None
+        return key is not None and key[0] == "scalar"
 
     def local_adjoints(self, block) -> set:
         """Adjoints of the block-local variables of ``block``: dead once it is reversed."""

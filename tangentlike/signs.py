@@ -66,10 +66,15 @@ def fold_negations(body: list, bound: dict = None) -> list:
 
 
 def _plain(stmt) -> bool:
-    """An adjoint statement ``name = expression`` this pass may rewrite."""
-    return (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
-            and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
-            and not getattr(stmt, "keep", False))
+    """An adjoint statement ``name = expression`` this pass may rewrite, or an
+    accumulation ``bx[i] += expression`` (whose ``+=`` may become ``-=``)."""
+    if getattr(stmt, "phase", None) != "adjoint" or getattr(stmt, "keep", False):
+        return False
+    if isinstance(stmt, gast.AugAssign):
+        return isinstance(stmt.op, (gast.Add, gast.Sub)) \
+            and isinstance(stmt.target, gast.Subscript)
+    return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name))
 
 
 def _blocks(body: list):
@@ -98,9 +103,10 @@ def _owing(block: list, plain: list, counts: Counter) -> set:
         for node in walk(stmt.value):
             if node.__class__ is gast.Name and node.id in first:
                 seen[node.id] += 1
-        target = stmt.targets[0].id
-        first.setdefault(target, i)
-        seen[target] += 1
+        if isinstance(stmt, gast.Assign):
+            target = stmt.targets[0].id
+            first.setdefault(target, i)
+            seen[target] += 1
     return {name for name in first if seen[name] == counts[name]}
 
 
@@ -114,19 +120,26 @@ def _fold_block(block: list, names: Counter, bound: dict, counts: dict) -> None:
         if not costly & owing:
             break
         owing -= costly
-    if sum(_negations(v) for v in values.values()) < before:
-        for i, value in values.items():
+    if sum(_negations(v) for v, _ in values.values()) < before:
+        for i, (value, op) in values.items():
             block[i].value = value
+            if op is not None:
+                block[i].op = op
 
 
 def _folded(block, plain, owing, bound):
-    """The plain statements' new values (index -> value), names in ``owing`` keeping
-    values without their sign, and the _Signs that made them."""
+    """The plain statements' new values (index -> (value, the operator of an
+    accumulation or None)), names in ``owing`` keeping values without their sign, and
+    the _Signs that made them."""
     signs = _Signs(bound)
     values = {}
     for i in plain:
         stmt = block[i]
         value, negated = signs.pull(stmt.value)
+        if isinstance(stmt, gast.AugAssign):   # bx[i] += -g is bx[i] -= g
+            flip = gast.Sub() if isinstance(stmt.op, gast.Add) else gast.Add()
+            values[i] = (value, flip if negated else stmt.op)
+            continue
         target = stmt.targets[0].id
         signs.owed.discard(target)
         if negated:
@@ -134,7 +147,7 @@ def _folded(block, plain, owing, bound):
                 signs.owed.add(target)
             else:
                 value = _negate(value)
-        values[i] = value
+        values[i] = (value, None)
     return values, signs
 
 

@@ -440,3 +440,22 @@ def test_two_dimensional_indices_accumulate_in_place(n):
     (version,) = df.versions.values()
     assert "bW[i, j] += " in version.source
     tl.check_grads(grid_walk, (W, v, n), wrt=(0, 1), order=2)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_slices_of_a_parameter_accumulate_in_place():
+    x = RNG.standard_normal(7)
+    df = tl.grad(rosenbrock)
+    g = df(x)
+    a = x[1:] - x[:-1] ** 2
+    want = np.zeros(7)
+    want[1:] += 200.0 * a
+    want[:-1] += -400.0 * a * x[:-1] - 2.0 * (1.0 - x[:-1])
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    (version,) = df.versions.values()
+    assert "bx[:-1] -= " in version.source and "bx[1:] += " in version.source
+    assert "add_at_item" not in version.source and " -b" not in version.source
+    tl.check_grads(rosenbrock, (x,), order=2, modes=("rev", "fwd"))
