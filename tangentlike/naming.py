@@ -12,6 +12,16 @@ from typing import Any, ClassVar, Iterable
 import gast
 
 
+def statements(body: list):
+    """Every statement of ``body``, nested ones included (no expressions are visited)."""
+    for stmt in body:
+        yield stmt
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                yield from statements(inner)
+
+
 def walk(tree):
     """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
     ``gast.walk`` gives, 1.6 times as fast (the passes walk trees a great deal).

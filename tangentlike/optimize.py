@@ -33,7 +33,7 @@ import operator
 
 import gast
 
-from .naming import Transformer, contains, read_and_assigned, walk
+from .naming import Transformer, contains, read_and_assigned, statements, walk
 from . import rules
 from .signs import fold_negations
 
@@ -90,7 +90,7 @@ def batch_outer_products(body, fdef) -> list:
     """See the module docstring. Only the products the shape rewriter made of vectors
     (``.vectors``), of names that no element write changes later."""
     if not any(contains(loop.body, gast.Call, lambda call: getattr(call, "vectors", False))
-               for loop in _statements(body) if isinstance(loop, gast.For)):
+               for loop in statements(body) if isinstance(loop, gast.For)):
         return body   # nothing to batch in a loop (the usual case): no further walks
     names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
     written = {n.value.id for n in walk(fdef)
@@ -359,7 +359,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     """
     copies = dict(copies or {})
     if mutated is None:
-        mutated = {n.targets[0].value.id for n in _statements(body)
+        mutated = {n.targets[0].value.id for n in statements(body)
                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
                    and isinstance(n.targets[0].value, gast.Name)}
     kept = []
@@ -410,16 +410,6 @@ def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> bo
         setattr(stmt, field, _source_of(value, copies))
         return getattr(stmt, field).__class__ is gast.Constant
     return _rename(value, copies, stores)
-
-
-def _statements(body: list):
-    """Every statement of ``body``, nested ones included (no expressions are visited)."""
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                yield from _statements(inner)
 
 
 def _forget(copies: dict, names: set) -> dict:

@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, read_and_assigned, walk
+from .naming import Transformer, read_and_assigned, statements, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -881,7 +881,7 @@ class _Reverse:
         loop-locals at the top of the loop body, taken from an array nothing changes,
         at an index of loop counters, constants and names assigned once."""
         reads = read_and_assigned(body)[0]
-        changed = {written(s) for s in _statements(self.fn.body)} - {None}
+        changed = {written(s) for s in statements(self.fn.body)} - {None}
         steady = (self.single - self.lists - changed) | set(self.loop_targets)
         out = []
         for stmt in loop.body:
@@ -1257,12 +1257,3 @@ def _pop(stack):
     return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
                      args=[], keywords=[])
 
-
-
-def _statements(body: list):
-    for stmt in body:
-        yield stmt
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                yield from _statements(inner)
