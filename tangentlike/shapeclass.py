@@ -358,6 +358,13 @@ class ShapeRewriter(Transformer):
             twice = gast.BinOp(left=gast.Constant(value=2.0, kind=None), op=gast.Mult(),
                                right=left.left)
             return gast.BinOp(left=twice, op=gast.Mult(), right=left.right)
+        if isinstance(node.op, gast.Mult) and isinstance(right, gast.BinOp) \
+                and isinstance(right.op, gast.Mult) and _power_of_two(right.left) \
+                and static_shape(left, self) == SCALAR:
+            # g * (2.0 * x) with a number g: (g * 2.0) * x, one array operation less, and
+            # the same numbers (a power of two scales exactly)
+            return gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
+                              op=gast.Mult(), right=right.right)
         return node
 
     def visit_Call(self, node):
@@ -496,6 +503,14 @@ class ShapeRewriter(Transformer):
         return {(2, 2): lambda: matmul(T(a), g), (1, 1): lambda: mul(g, a),
                 (2, 1): lambda: matmul(g, a),
                 (1, 2): lambda: outer(a, g)}[(ra, rb)]()
+
+
+def _power_of_two(node) -> bool:
+    """A constant 2.0, 0.5, 4, ...: multiplying by it is exact."""
+    if not isinstance(node, gast.Constant) or isinstance(node.value, bool) \
+            or not isinstance(node.value, (int, float)) or node.value <= 0:
+        return False
+    return math.frexp(node.value)[0] == 0.5
 
 
 def _same(a, b) -> bool:

@@ -459,3 +459,11 @@ def test_slices_of_a_parameter_accumulate_in_place():
     assert "bx[:-1] -= " in version.source and "bx[1:] += " in version.source
     assert "add_at_item" not in version.source and " -b" not in version.source
     tl.check_grads(rosenbrock, (x,), order=2, modes=("rev", "fwd"))
+
+
+def test_a_number_times_a_power_of_two_times_an_array_is_one_array_operation():
+    w, A, b = RNG.standard_normal(3), RNG.standard_normal((5, 3)), RNG.standard_normal(5)
+    df = tl.grad(least_squares)
+    np.testing.assert_array_equal(df(w, A, b), df.generic(w, A, b))   # exact
+    (version,) = df.versions.values()
+    assert "br = bt3 * 2.0 * r" in version.source
