@@ -1656,3 +1656,25 @@ def test_second_order_of_a_value_rebound_in_a_branch_to_another_shape():
     reverse_over_reverse = tl.vjp(grad, wrt=0)(X3, A, u)
     forward_over_reverse = tl.jvp(grad, wrt=0)(X3, A, u)
     np.testing.assert_allclose(reverse_over_reverse, forward_over_reverse, rtol=1e-10)
+
+
+# -- Found by the hunt4 random programs (uniform adjoints, negation folding, shape classes)
+def dead_update_after_a_rebinding_branch(y, A, k):
+    v = y * 2.0
+    if k > 1:
+        v = np.cos(v)
+    a = np.sum(v)
+    v -= np.sum(A, axis=1, keepdims=True)   # v is not read again: its adjoint is zero
+    return a + np.sum(A * A)
+
+
+# Was a bug: float32 inputs got float64 gradients. The adjoint of the dead `v -= ...` is
+# the number 0.0, spread to arrays by broadcast_like/unbroadcast as float64 zeros; a
+# Python number spread over a float32 array is now float32, as NumPy's arithmetic gives.
+def test_float32_gradient_through_a_zero_adjoint_spread_to_an_array():
+    y = np.array([[0.5], [-1.0]], dtype=np.float32)
+    A = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    df = tl.grad(dead_update_after_a_rebinding_branch, wrt=(0, 1))
+    for grads in (df(y, A, 2), df.generic(y, A, 2)):
+        assert [g.dtype for g in grads] == [np.float32, np.float32]
+    tl.check_grads(dead_update_after_a_rebinding_branch, (y.astype(float), A.astype(float), 2))
