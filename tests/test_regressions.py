@@ -1678,3 +1678,26 @@ def test_float32_gradient_through_a_zero_adjoint_spread_to_an_array():
     for grads in (df(y, A, 2), df.generic(y, A, 2)):
         assert [g.dtype for g in grads] == [np.float32, np.float32]
     tl.check_grads(dead_update_after_a_rebinding_branch, (y.astype(float), A.astype(float), 2))
+
+
+def accumulator_started_from_a_number_parameter(x, s, k):
+    total = s
+    for i in range(k):
+        total = 0.5 * total - x
+    return np.sum(total)
+
+
+# Was a bug (also in the generic derivative): the gradient of the number `s` came back
+# an array ([0.25, 0.25, 0.25] instead of 0.75). `t = 0.5 * total; total = t - x` gave
+# `t` the class of `total` (its own, or "scalar or (3,)" in a version), and equal classes
+# meant equal shapes, so `t`'s adjoint skipped unbroadcast, yet `t` is a number in the
+# first trip and the new `total` is not. A class whose values change shape over time is
+# now equal to no other (shapeclass.shares_shape).
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_accumulator_started_from_a_number_parameter(k):
+    df = tl.grad(accumulator_started_from_a_number_parameter, wrt=(0, 1))
+    for gx, gs in (df(X3, 0.7, k), df.generic(X3, 0.7, k)):
+        np.testing.assert_allclose(gx, -(0.5 ** np.arange(k)).sum() * np.ones(3))
+        assert np.shape(gs) == ()
+        np.testing.assert_allclose(gs, 3 * 0.5 ** k if k else 1.0)
+    tl.check_grads(accumulator_started_from_a_number_parameter, (X3, 0.7, k))
