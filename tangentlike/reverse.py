@@ -228,6 +228,8 @@ class _Reverse:
         if len(defs) != 1:
             return False
         rhs = defs[0]
+        if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.MatMult):
+            return False   # `@` of numbers is an error, which running the line must raise
         if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Name)):
             operands = [rhs] if isinstance(rhs, gast.Name) else \
                 [rhs.left, rhs.right] if isinstance(rhs, gast.BinOp) else [rhs.operand]

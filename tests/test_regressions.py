@@ -1701,3 +1701,21 @@ def test_accumulator_started_from_a_number_parameter(k):
         assert np.shape(gs) == ()
         np.testing.assert_allclose(gs, 3 * 0.5 ** k if k else 1.0)
     tl.check_grads(accumulator_started_from_a_number_parameter, (X3, 0.7, k))
+
+
+def matmul_by_a_number(x):
+    y = x @ x
+    y @= 2.0   # `@` of two numbers: Python's TypeError
+    return y
+
+
+# Was a bug: the version dropped the last line (taken for a number whatever its inputs,
+# as arithmetic on numbers, so without grad's scalar check nothing read it), and the
+# adjoint's product_grad_left raised IndexError. `@` no longer counts as arithmetic on
+# numbers: the line runs and raises the user's own TypeError there.
+@pytest.mark.parametrize("make", [tl.grad, tl.value_and_grad, tl.hessian])
+def test_matmul_of_numbers_raises_the_users_error(make):
+    df = make(matmul_by_a_number)
+    with pytest.raises(TypeError, match="unsupported operand") as info:
+        df(X3)
+    assert str(info.traceback[-1].path).startswith("<tangentlike")   # not a helper
