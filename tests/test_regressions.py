@@ -1719,3 +1719,24 @@ def test_matmul_of_numbers_raises_the_users_error(make):
     with pytest.raises(TypeError, match="unsupported operand") as info:
         df(X3)
     assert str(info.traceback[-1].path).startswith("<tangentlike")   # not a helper
+
+
+def accumulator_of_a_broadcast_product(x, y, A, k):
+    w = y * x
+    total = 1.0
+    for i in range(k):
+        total = total + w
+    a = np.sum(total * A, axis=1, keepdims=True)
+    return np.sum(x * x) * np.sum(a)
+
+
+# Was a bug: reverse over reverse raised ValueError in broadcast_back for k = 0. The first
+# derivative's `unbroadcast(bw * x, y)` has bw still the scalar zero, so `bw * x` has x's
+# shape (4,), which does not broadcast to y's (3, 1): unbroadcast gives zeros, and its
+# adjoint (broadcast_back) tried to broadcast y's (3, 1) back to (4,). It is zeros now.
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_second_order_of_an_accumulator_of_a_broadcast_product(k):
+    x = np.array([0.3, -0.6, 0.9, 0.1])
+    y = np.array([[0.2], [-0.4], [0.5]])
+    A = np.arange(1.0, 13.0).reshape(3, 4) / 7
+    tl.check_grads(accumulator_of_a_broadcast_product, (x, y, A, k), order=2)
