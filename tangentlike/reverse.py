@@ -49,7 +49,7 @@ from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
-                         static_shape)
+                         shares_shape, static_shape)
 from .rules.shapes import add_at_item
 from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
                       unbroadcast, written_part, zero_at, zeros_like)
@@ -236,6 +236,8 @@ class _Reverse:
         if len(defs) != 1:
             return False
         rhs = defs[0]
+        if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.MatMult):
+            return False   # `@` of numbers is an error, which running the line must raise
         if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Name)):
             operands = [rhs] if isinstance(rhs, gast.Name) else \
                 [rhs.left, rhs.right] if isinstance(rhs, gast.BinOp) else [rhs.operand]
@@ -543,7 +545,8 @@ class _Reverse:
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
-        same_shape = {n for n, key in self.classes.items() if key == self.classes.get(target)}
+        same_shape = {n for n, k in self.classes.items() if k == key} \
+            if shares_shape(key) else set()
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
         def dname(param):   # (instantiate copies it)

@@ -21,7 +21,7 @@ def unbroadcast(g, x):
     if shape == target:
         return g
     if len(shape) < len(target):  # a zero adjoint kept as a scalar
-        return _widened(g, target)
+        return _widened(_weak(g, x), target)
     lead = len(shape) - len(target)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(target) if n == 1 and shape[lead + i] != 1)
@@ -32,6 +32,15 @@ def unbroadcast(g, x):
     # a size-one axis left where x has more (a zero adjoint times an operand of shape (1,)
     # for x of shape (3,)) is widened
     return g if _shape(g) == target else _widened(g, target)
+
+
+def _weak(g, x):
+    """A Python number ``g`` (a zero adjoint kept as a number) as a 0-d array of x's
+    floating dtype: spread over x's shape it is an array of x's dtype (float32 stays
+    float32), as NumPy's arithmetic between a Python number and x would give."""
+    if type(g) is float and isinstance(x, np.ndarray) and x.dtype.kind in "fc":
+        return np.asarray(g, dtype=x.dtype)
+    return g
 
 
 def _widened(g, target):
@@ -53,7 +62,7 @@ def broadcast_like(t, y):
     shape = _shape(y)
     if _shape(t) == shape:
         return t
-    return np.broadcast_to(t, shape)
+    return np.broadcast_to(_weak(t, y), shape)
 
 
 def require_scalar(value):

@@ -13,7 +13,9 @@ The rules, solved to a fixed point over all assignments (loops included):
   share, or the other one's when one is ``SCALAR``;
 - an elementwise function of one argument (a NumPy ufunc), a copy, ``-x``: x's class;
 - a full reduction (``np.sum(x)`` without ``axis``), a ``math`` function: ``SCALAR``;
-- anything else, or assignments that disagree: the variable's own class.
+- anything else: the variable's own class;
+- assignments that disagree: ``("varying", v)``, a shape that changes over time, so equal
+  to no other value's (``shares_shape``), nor are two values of ``("scalar or", S)``.
 
 Specialized derivatives (``specialize.py``) know the shape of every array argument
 and which arguments are Python numbers. Then a parameter's class is its concrete shape
@@ -40,6 +42,7 @@ SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
 SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
 _SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S at others
+_VARYING = "varying"   # ("varying", v): v's assignments disagree; its shape changes over time
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -76,7 +79,7 @@ def shape_classes(fn, signature=None) -> dict:
                 keys.discard(None)
                 if not keys:
                     continue
-                new = keys.pop() if len(keys) == 1 else _join(keys) or own[name]
+                new = keys.pop() if len(keys) == 1 else _join(keys) or (_VARYING, name)
                 if classes.get(name) != new:
                     classes[name] = new
                     changed = True
@@ -173,6 +176,14 @@ def _elementwise_ufunc(callee) -> bool:
     """A ufunc that broadcasts its operands elementwise (np.matmul is a generalized ufunc
     with a core signature, not one)."""
     return isinstance(callee, np.ufunc) and callee.signature is None
+
+
+def shares_shape(key) -> bool:
+    """Whether two values of class ``key`` have equal shapes wherever they meet. Not so
+    for a class whose values change shape over time: ``("scalar or", S)`` and
+    ``("varying", v)`` (in ``t = 0.5 * total; total = t - x`` in a loop, ``t`` and
+    ``total`` share the class, but ``t`` is a number while the new ``total`` is not)."""
+    return key is not None and key[0] not in (_SCALAR_OR, _VARYING)
 
 
 def _join(keys) -> tuple:

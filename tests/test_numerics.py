@@ -154,6 +154,14 @@ FLOAT32 = {
     "exp2": "return np.sum(np.exp2(x))",
     "average": "return np.average(x)",
     "sum with a term of unknown shape": "return max(x[0], 0.1) + np.sum(x)",
+    # found by hunt4 (were float64): counts of non-NaN entries as int64, float64 eye/ones
+    "nanmean": "return np.nanmean(x)",
+    "nanvar": "return np.nanvar(x)",
+    "nanstd": "return np.nanstd(x)",
+    "nanmean over axis": "return np.sum(np.nanmean(np.stack([x, x * x]), axis=0))",
+    "einsum of one operand": "return np.sum(np.einsum('ij->j', np.stack([x, x * x])))",
+    "einsum diagonal": "return np.einsum('ii', np.outer(x, x))",
+    "pinv": "return np.sum(np.linalg.pinv(np.stack([x, x * x + 1.0])))",
 }
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.

@@ -1678,3 +1678,86 @@ def test_zero_adjoint_copied_into_a_non_elementwise_rule(n):
     x = np.array([-0.1, 0.3, -1.1])
     np.testing.assert_array_equal(tl.grad(cumsum_then_overwritten)(x, n), np.zeros(3))
     tl.check_grads(cumsum_then_overwritten, (x, n), order=2, modes=("rev", "fwd"))
+
+# -- Found by the hunt4 random programs (uniform adjoints, negation folding, shape classes)
+def dead_update_after_a_rebinding_branch(y, A, k):
+    v = y * 2.0
+    if k > 1:
+        v = np.cos(v)
+    a = np.sum(v)
+    v -= np.sum(A, axis=1, keepdims=True)   # v is not read again: its adjoint is zero
+    return a + np.sum(A * A)
+
+
+# Was a bug: float32 inputs got float64 gradients. The adjoint of the dead `v -= ...` is
+# the number 0.0, spread to arrays by broadcast_like/unbroadcast as float64 zeros; a
+# Python number spread over a float32 array is now float32, as NumPy's arithmetic gives.
+def test_float32_gradient_through_a_zero_adjoint_spread_to_an_array():
+    y = np.array([[0.5], [-1.0]], dtype=np.float32)
+    A = np.arange(6.0, dtype=np.float32).reshape(2, 3)
+    df = tl.grad(dead_update_after_a_rebinding_branch, wrt=(0, 1))
+    for grads in (df(y, A, 2), df.generic(y, A, 2)):
+        assert [g.dtype for g in grads] == [np.float32, np.float32]
+    tl.check_grads(dead_update_after_a_rebinding_branch, (y.astype(float), A.astype(float), 2))
+
+
+def accumulator_started_from_a_number_parameter(x, s, k):
+    total = s
+    for i in range(k):
+        total = 0.5 * total - x
+    return np.sum(total)
+
+
+# Was a bug (also in the generic derivative): the gradient of the number `s` came back
+# an array ([0.25, 0.25, 0.25] instead of 0.75). `t = 0.5 * total; total = t - x` gave
+# `t` the class of `total` (its own, or "scalar or (3,)" in a version), and equal classes
+# meant equal shapes, so `t`'s adjoint skipped unbroadcast, yet `t` is a number in the
+# first trip and the new `total` is not. A class whose values change shape over time is
+# now equal to no other (shapeclass.shares_shape).
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_accumulator_started_from_a_number_parameter(k):
+    df = tl.grad(accumulator_started_from_a_number_parameter, wrt=(0, 1))
+    for gx, gs in (df(X3, 0.7, k), df.generic(X3, 0.7, k)):
+        np.testing.assert_allclose(gx, -(0.5 ** np.arange(k)).sum() * np.ones(3))
+        assert np.shape(gs) == ()
+        np.testing.assert_allclose(gs, 3 * 0.5 ** k if k else 1.0)
+    tl.check_grads(accumulator_started_from_a_number_parameter, (X3, 0.7, k))
+
+
+def matmul_by_a_number(x):
+    y = x @ x
+    y @= 2.0   # `@` of two numbers: Python's TypeError
+    return y
+
+
+# Was a bug: the version dropped the last line (taken for a number whatever its inputs,
+# as arithmetic on numbers, so without grad's scalar check nothing read it), and the
+# adjoint's product_grad_left raised IndexError. `@` no longer counts as arithmetic on
+# numbers: the line runs and raises the user's own TypeError there.
+@pytest.mark.parametrize("make", [tl.grad, tl.value_and_grad, tl.hessian])
+def test_matmul_of_numbers_raises_the_users_error(make):
+    df = make(matmul_by_a_number)
+    with pytest.raises(TypeError, match="unsupported operand") as info:
+        df(X3)
+    assert str(info.traceback[-1].path).startswith("<tangentlike")   # not a helper
+
+
+def accumulator_of_a_broadcast_product(x, y, A, k):
+    w = y * x
+    total = 1.0
+    for i in range(k):
+        total = total + w
+    a = np.sum(total * A, axis=1, keepdims=True)
+    return np.sum(x * x) * np.sum(a)
+
+
+# Was a bug: reverse over reverse raised ValueError in broadcast_back for k = 0. The first
+# derivative's `unbroadcast(bw * x, y)` has bw still the scalar zero, so `bw * x` has x's
+# shape (4,), which does not broadcast to y's (3, 1): unbroadcast gives zeros, and its
+# adjoint (broadcast_back) tried to broadcast y's (3, 1) back to (4,). It is zeros now.
+@pytest.mark.parametrize("k", [0, 1, 2])
+def test_second_order_of_an_accumulator_of_a_broadcast_product(k):
+    x = np.array([0.3, -0.6, 0.9, 0.1])
+    y = np.array([[0.2], [-0.4], [0.5]])
+    A = np.arange(1.0, 13.0).reshape(3, 4) / 7
+    tl.check_grads(accumulator_of_a_broadcast_product, (x, y, A, k), order=2)

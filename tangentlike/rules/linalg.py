@@ -419,6 +419,9 @@ def einsum_place(t, spec, x):
     if src == dst:
         return t
     sizes = dict(zip(dst, np.shape(x)))
+    dtype = np.result_type(t, np.asarray(x), np.float16)   # float32 stays float32
+    if not isinstance(t, np.ndarray):   # einsum makes a Python number a float64 array
+        t = np.asarray(t, dtype=dtype)
     free = (c for c in string.ascii_letters if c not in set(src) | set(dst))
     target, subs, extras, seen = "", [src], [], set()
     for c in dst:
@@ -426,13 +429,13 @@ def einsum_place(t, spec, x):
             new = next(free)
             target += new
             subs.append(c + new)
-            extras.append(np.eye(sizes[c]))
+            extras.append(np.eye(sizes[c], dtype=dtype))
             continue
         seen.add(c)
         target += c
         if c not in src:
             subs.append(c)
-            extras.append(np.ones(sizes[c]))
+            extras.append(np.ones(sizes[c], dtype=dtype))
     return np.einsum(",".join(subs) + "->" + target, t, *extras)
 
 
@@ -807,16 +810,16 @@ def pinv(y, a):
     yt = np.transpose(y)
     g = d[y]
     gt = np.transpose(d[y])
-    d[a] = (-(yt @ g @ yt) + (np.eye(np.shape(a)[0]) - a @ y) @ gt @ y @ yt
-            + yt @ y @ gt @ (np.eye(np.shape(a)[1]) - y @ a))
+    d[a] = (-(yt @ g @ yt) + (np.eye(np.shape(a)[0], dtype=y.dtype) - a @ y) @ gt @ y @ yt
+            + yt @ y @ gt @ (np.eye(np.shape(a)[1], dtype=y.dtype) - y @ a))
 
 
 @tangent(np.linalg.pinv)
 def pinv_tangent(y, a):
     yt = np.transpose(y)
     dat = np.transpose(d[a])
-    d[y] = (-(y @ d[a] @ y) + y @ yt @ dat @ (np.eye(np.shape(a)[0]) - a @ y)
-            + (np.eye(np.shape(a)[1]) - y @ a) @ dat @ yt @ y)
+    d[y] = (-(y @ d[a] @ y) + y @ yt @ dat @ (np.eye(np.shape(a)[0], dtype=y.dtype) - a @ y)
+            + (np.eye(np.shape(a)[1], dtype=y.dtype) - y @ a) @ dat @ yt @ y)
 
 
 # -- norms ---------------------------------------------------------------------------------

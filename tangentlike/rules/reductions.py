@@ -332,7 +332,8 @@ def nansum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @adjoint(np.nanmean, cases=_nan_cases)
 def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True)
+    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
+                   dtype=np.result_type(a, 1.0))
     if axis is None or keepdims:
         d[a] = np.where(np.isnan(a), 0.0, d[y] / count)
     else:
@@ -341,7 +342,8 @@ def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
 
 @tangent(np.nanmean)
 def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
-    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims)
+    count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
+                   dtype=np.result_type(a, 1.0))
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims) / count
 
 
@@ -354,7 +356,8 @@ def _nanvar_cases(rng):
 @adjoint(np.nanvar, cases=_nanvar_cases)
 def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True) - ddof
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
+                   dtype=np.result_type(a, 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] * (2.0 / n) * centered
     else:
@@ -364,7 +367,8 @@ def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 @tangent(np.nanvar)
 def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims) - ddof
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
+                   dtype=np.result_type(a, 1.0)) - ddof
     d[y] = (2.0 / n) * np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis,
                               keepdims=keepdims)
 
@@ -372,7 +376,8 @@ def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
 @adjoint(np.nanstd, cases=_nanvar_cases)
 def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True) - ddof
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
+                   dtype=np.result_type(a, 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] / (n * y) * centered
     else:
@@ -382,7 +387,8 @@ def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 @tangent(np.nanstd)
 def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
-    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims) - ddof
+    n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
+                   dtype=np.result_type(a, 1.0)) - ddof
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * y)
 
 

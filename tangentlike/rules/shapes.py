@@ -79,16 +79,26 @@ def broadcast_back(h, g):
     """The adjoint of ``unbroadcast(g, x)`` with respect to g: ``h``, shaped like x,
     brought back to g's shape. Where unbroadcast summed g over broadcast axes, h is
     broadcast back; where it widened g (an adjoint that is still the scalar zero, in
-    a branch not taken), h is summed. Also the adjoint of ``unbroadcast_like``, so the
+    a branch not taken), h is summed; where g did not broadcast to x at all (then
+    unbroadcast gave zeros), the adjoint is zeros. Also the adjoint of ``unbroadcast_like``, so the
     adjoint of a list or tuple passes through, and a scalar zero that stands for one
     gets a zero."""
     if isinstance(g, CONTAINERS) and isinstance(h, CONTAINERS):
         return h
     if isinstance(g, CONTAINERS) or isinstance(h, CONTAINERS):
         return 0.0
-    if np.ndim(h) > np.ndim(g):
+    shape, have = np.shape(g), np.shape(h)
+    try:
+        both = np.broadcast_shapes(shape, have)
+    except ValueError:
+        both = None
+    if both == shape:
+        return np.broadcast_to(h, shape)
+    if both == have:
         return unbroadcast(h, g)
-    return np.broadcast_to(h, np.shape(g))
+    # g did not broadcast to x's shape: a zero adjoint (the scalar zero times an operand
+    # of another shape) that unbroadcast replaced by zeros, whatever g was
+    return np.zeros(shape, dtype=np.result_type(h, 1.0))
 
 
 def unbroadcast_like(g, t):
