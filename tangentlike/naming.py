@@ -98,6 +98,20 @@ def name_counts(tree) -> dict:
     return counts
 
 
+def same_tree(a, b) -> bool:
+    """Whether two trees are alike: ``gast.dump(a) == gast.dump(b)`` (same classes, same
+    fields, leaves of the same type and repr; attributes such as line numbers are not
+    compared), without printing them."""
+    if a.__class__ is not b.__class__:
+        return False
+    if isinstance(a, gast.AST):
+        return all(same_tree(getattr(a, field, None), getattr(b, field, None))
+                   for field in a._fields)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    return a is b or repr(a) == repr(b)
+
+
 def contains(tree, classes, test=None) -> bool:
     """Whether some node of ``tree`` is an instance of ``classes`` for which ``test``
     (if given) is true: ``any(...)`` over ``walk(tree)``, without a generator, stopping

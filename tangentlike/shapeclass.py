@@ -33,7 +33,7 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, same_tree, walk
 from .analyze import assignments
 
 SCALAR = ("scalar",)
@@ -521,7 +521,7 @@ class ShapeRewriter(Transformer):
 
 
 def _same(a, b) -> bool:
-    return gast.dump(a) == gast.dump(b)
+    return same_tree(a, b)
 
 
 _MAYBE = "scalar zero or"
