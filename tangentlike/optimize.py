@@ -316,30 +316,36 @@ def _rename(tree, copies: dict, stores: set = None) -> tuple:
     if not copies and stores is None:
         return False, False
     renamed = constant = False
-    AST, Name, Store = gast.AST, gast.Name, gast.Store
+    AST, Name, Load, Store, Constant = gast.AST, gast.Name, gast.Load, gast.Store, gast.Constant
     stack = [tree]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         attributes = node.__dict__
-        if node.__class__ is Name and attributes["ctx"].__class__ is Store \
-                and stores is not None:
-            stores.add(attributes["id"])
+        if node.__class__ is Name:
+            if stores is not None and attributes["ctx"].__class__ is Store:
+                stores.add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue   # (nothing inside to rename or store)
         for field in node._fields:
             value = attributes.get(field)
-            if isinstance(value, list):
+            if value.__class__ is list:
                 for i, item in enumerate(value):
-                    if copies and _copied(item, copies):
+                    if item.__class__ is Name and item.id in copies \
+                            and item.ctx.__class__ is Load:
                         value[i] = item = _source_of(item, copies)
                         renamed = True
-                        constant = constant or item.__class__ is gast.Constant
+                        if item.__class__ is Constant:
+                            constant = True
+                            continue
                     if isinstance(item, AST):
                         push(item)
             elif isinstance(value, AST):
-                if copies and _copied(value, copies):
+                if value.__class__ is Name and value.id in copies \
+                        and value.ctx.__class__ is Load:
                     value = _source_of(value, copies)
                     renamed = True
-                    constant = constant or value.__class__ is gast.Constant
+                    constant = constant or value.__class__ is Constant
                     setattr(node, field, value)
                 push(value)
     return renamed, constant
