@@ -35,6 +35,9 @@ import numpy as np
 
 from .naming import Transformer, same_tree, walk
 from .analyze import assignments
+from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
+from .rules.reductions import tie_weights
+from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -384,9 +387,6 @@ class ShapeRewriter(Transformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        from .rules.linalg import (dot_grad_left, dot_grad_right, product_grad_left,
-                                   product_grad_right)
-        from .runtime import broadcast_like, unbroadcast
         func = node.func
         target = None
         if isinstance(func, gast.Name):
@@ -561,8 +561,6 @@ def _static_shape_of_call(call, rewriter):
     """Static shapes of the calls derivative code is made of: elementwise ufuncs, a
     full ``np.sum``, ``g.sum(axis=..., keepdims=...)`` (the shape rewriter's sums) and
     ``broadcast_like(g, y)``."""
-    from .runtime import broadcast_like
-    from .rules.reductions import tie_weights
     func, args = call.func, call.args
     if isinstance(func, gast.Attribute) and func.attr == "sum" and not args:
         keywords = {k.arg: k.value for k in call.keywords}
