@@ -33,7 +33,7 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import Transformer, same_tree, walk
+from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
@@ -108,9 +108,7 @@ def _range_indices(body, assigned) -> set:
     nothing else assigns: Python ints. (Loops are statements: the walk looks at
     statements only, not into their expressions.)"""
     ranges, others = set(), set()
-    stack = list(body)
-    while stack:
-        stmt = stack.pop()
+    for stmt in statements(body):
         if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
             it = stmt.iter
             if getattr(it, "callee", None) is builtins.reversed and it.args:
@@ -119,10 +117,6 @@ def _range_indices(body, assigned) -> set:
                 ranges.add(stmt.target.id)
             else:
                 others.add(stmt.target.id)
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                stack.extend(inner)
     return ranges - others - assigned
 
 
