@@ -72,6 +72,46 @@ def read_and_assigned(tree) -> tuple:
     return loads, stores
 
 
+def name_counts(tree) -> dict:
+    """How often each name occurs in ``tree`` (a node or a list of nodes), reads and
+    writes: ``Counter`` of the ``Name`` nodes ``walk`` would visit, without a generator."""
+    counts = {}
+    AST, Name = gast.AST, gast.Name
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    pop, push, get = stack.pop, stack.append, counts.get
+    while stack:
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name:
+            name = attributes["id"]
+            counts[name] = get(name, 0) + 1
+            if attributes.get("annotation") is None:
+                continue
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+    return counts
+
+
+def same_tree(a, b) -> bool:
+    """Whether two trees are alike: ``gast.dump(a) == gast.dump(b)`` (same classes, same
+    fields, leaves of the same type and repr; attributes such as line numbers are not
+    compared), without printing them."""
+    if a.__class__ is not b.__class__:
+        return False
+    if isinstance(a, gast.AST):
+        return all(same_tree(getattr(a, field, None), getattr(b, field, None))
+                   for field in a._fields)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    return a is b or repr(a) == repr(b)
+
+
 def contains(tree, classes, test=None) -> bool:
     """Whether some node of ``tree`` is an instance of ``classes`` for which ``test``
     (if given) is true: ``any(...)`` over ``walk(tree)``, without a generator, stopping

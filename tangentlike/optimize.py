@@ -47,28 +47,37 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
     fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
-    fdef.body = eliminate_dead_code(fdef.body)
-    fdef.body = fold_negations(fdef.body, bound)
-    fdef.body = propagate_copies(fdef.body)   # `bx = 0.0 + g` (and `bz = bt1`) are copies
-    fdef.body = drop_unread_saves(fdef.body)  # (eliminates dead code first)
+    # id(statement) -> its (read, assigned) names, kept from one dead-code pass to the
+    # next for the statements that no pass in between changed (none makes statements)
+    names = {}
+    fdef.body = eliminate_dead_code(fdef.body, memo=names)
+    changed = set()
+    fdef.body = fold_negations(fdef.body, bound, changed)
+    # `bx = 0.0 + g` (and `bz = bt1`) are copies
+    fdef.body = propagate_copies(fdef.body, renamed=changed)
+    for key in changed:
+        names.pop(key, None)
+    fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
     fdef.body = batch_outer_products(fdef.body, fdef)
     restore_result_names(fdef)
     return fdef
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------
-def drop_unread_saves(body: list) -> list:
+def drop_unread_saves(body: list, memo: dict = None) -> list:
     """Without the pushes and pops of variables no restored value of which is read.
 
     Each save (``stack.append(x)``, see reverse.py) has its restore (``x = stack.pop()``)
     in the mirrored place of the adjoint, so dropping every save and restore of one
-    name leaves the stack's other entries paired as before."""
+    name leaves the stack's other entries paired as before. ``memo``: statements' names
+    known from an earlier dead-code pass (see eliminate_dead_code)."""
+    memo = {} if memo is None else memo
     restores = {}
-    body = eliminate_dead_code(body, restores=restores)
+    body = eliminate_dead_code(body, restores=restores, memo=memo)
     unread = {name for name, read in restores.items() if not read}
     if not unread:
         return body
-    return eliminate_dead_code(_without_saves(body, unread))
+    return eliminate_dead_code(_without_saves(body, unread), memo=memo)
 
 
 def _without_saves(body: list, names: set) -> list:
@@ -299,39 +308,47 @@ def _stores(stmt) -> set:
     return read_and_assigned(stmt)[1]
 
 
-def _rename(tree, copies: dict, stores: set = None) -> bool:
+def _rename(tree, copies: dict, stores: set = None) -> tuple:
     """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
     or a constant: a new Constant node in the read's place), in place. ``stores``, if
-    given, learns the names ``tree`` assigns, in the same walk. Whether a constant was
-    put in."""
+    given, learns the names ``tree`` assigns, in the same walk. (Whether a read was
+    renamed, whether a constant was put in.)"""
     if not copies and stores is None:
-        return False
-    constant = False
-    AST, Name, Store = gast.AST, gast.Name, gast.Store
+        return False, False
+    renamed = constant = False
+    AST, Name, Load, Store, Constant = gast.AST, gast.Name, gast.Load, gast.Store, gast.Constant
     stack = [tree]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         attributes = node.__dict__
-        if node.__class__ is Name and attributes["ctx"].__class__ is Store \
-                and stores is not None:
-            stores.add(attributes["id"])
+        if node.__class__ is Name:
+            if stores is not None and attributes["ctx"].__class__ is Store:
+                stores.add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue   # (nothing inside to rename or store)
         for field in node._fields:
             value = attributes.get(field)
-            if isinstance(value, list):
+            if value.__class__ is list:
                 for i, item in enumerate(value):
-                    if copies and _copied(item, copies):
+                    if item.__class__ is Name and item.id in copies \
+                            and item.ctx.__class__ is Load:
                         value[i] = item = _source_of(item, copies)
-                        constant = constant or item.__class__ is gast.Constant
+                        renamed = True
+                        if item.__class__ is Constant:
+                            constant = True
+                            continue
                     if isinstance(item, AST):
                         push(item)
             elif isinstance(value, AST):
-                if copies and _copied(value, copies):
+                if value.__class__ is Name and value.id in copies \
+                        and value.ctx.__class__ is Load:
                     value = _source_of(value, copies)
-                    constant = constant or value.__class__ is gast.Constant
+                    renamed = True
+                    constant = constant or value.__class__ is Constant
                     setattr(node, field, value)
                 push(value)
-    return constant
+    return renamed, constant
 
 
 def _copied(node, copies) -> bool:
@@ -348,14 +365,16 @@ def _source_of(node, copies):
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None,
-                     zeroed: set = None) -> list:
+                     zeroed: set = None, renamed: set = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
     inside (a loop body runs again after its own assignments), then propagates the rest
     into its test and bodies. Arrays that element writes (``a[i] = v``) change keep
     their names: reading one through another name would hide that the two are one
-    array, from the reader and from the next differentiation.
+    array, from the reader and from the next differentiation. ``zeroed`` (if given)
+    learns the ids of the statements where a constant was put in, ``renamed`` those of
+    the statements (not loops or branches) where any read was renamed.
     """
     copies = dict(copies or {})
     if mutated is None:
@@ -369,10 +388,11 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
             copies = _forget(copies, _stores(stmt))
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None and \
-                        _rename_expression(stmt, field, copies) and zeroed is not None:
+                        _rename_expression(stmt, field, copies)[1] and zeroed is not None:
                     zeroed.add(id(stmt))
-            stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed)
+            stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed,
+                                         renamed) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed)
             continue
         stored = set()   # (renaming reads changes no assigned name)
         if isinstance(stmt, gast.Assign):
@@ -381,11 +401,13 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                     stored.add(target.id)
                 else:
                     _rename(target, {}, stored)
-            constant = _rename_expression(stmt, "value", copies, stored)
+            changed, constant = _rename_expression(stmt, "value", copies, stored)
         else:
-            constant = _rename(stmt, copies, stored)
+            changed, constant = _rename(stmt, copies, stored)
         if constant and zeroed is not None:
             zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
+        if changed and renamed is not None:
+            renamed.add(id(stmt))
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Name)
                 and isinstance(stmt.targets[0], gast.Name)
                 and stmt.targets[0].id == stmt.value.id and not getattr(stmt, "keep", False)):
@@ -403,12 +425,12 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     return kept
 
 
-def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> bool:
+def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tuple:
     """``_rename`` of ``stmt.field``, which may itself be a copied name."""
     value = getattr(stmt, field)
     if _copied(value, copies):
         setattr(stmt, field, _source_of(value, copies))
-        return getattr(stmt, field).__class__ is gast.Constant
+        return True, getattr(stmt, field).__class__ is gast.Constant
     return _rename(value, copies, stores)
 
 
@@ -484,7 +506,9 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
                         memo: dict = None) -> list:
     """Remove assignments nobody reads; loops are solved to a fixed point. Restores
     (``x = stack.pop()``) always stay; ``restores`` (if given) learns for each restored
-    name whether any restored value is read."""
+    name whether any restored value is read. ``memo`` maps ids of statements to their
+    (read, assigned) names; a caller may keep it for the next pass, dropping the
+    statements it changes in between."""
     live = set(live)
     memo = {} if memo is None else memo   # id(statement) -> its names (_through)
     kept = []

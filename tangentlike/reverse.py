@@ -41,7 +41,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, read_and_assigned, statements, walk
+from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, written)
@@ -120,6 +120,8 @@ class _Reverse:
         self.in_place = set()
         self.branch_depth = 0
         self.seed = None
+        self._rewriter = None      # shape_rewriter(), made once
+        self._by_class = None      # shape class -> the names of that class (of_class)
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -253,7 +255,22 @@ class _Reverse:
                 and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
                 and not rhs.keywords and len(rhs.args) == 1)
 
+    def of_class(self, key) -> set:
+        """The names whose shape class is ``key`` (to be read, not changed)."""
+        if self._by_class is None:
+            self._by_class = {}
+            for name, k in self.classes.items():
+                self._by_class.setdefault(k, set()).add(name)
+        return self._by_class.get(key, set())
+
     def shape_rewriter(self) -> ShapeRewriter:
+        """The rewriter of derivative expressions where shapes are known (one for the
+        pass: what it reads of the pass's adjoints, it reads when asked)."""
+        if self._rewriter is None:
+            self._rewriter = self._make_shape_rewriter()
+        return self._rewriter
+
+    def _make_shape_rewriter(self) -> ShapeRewriter:
         primal_of = self.primal_of
 
         def adjoint_shape(name):
@@ -545,8 +562,7 @@ class _Reverse:
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
-        same_shape = {n for n, k in self.classes.items() if k == key} \
-            if shares_shape(key) else set()
+        same_shape = self.of_class(key) if shares_shape(key) else set()
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
 
         def dname(param):   # (instantiate copies it)
@@ -563,11 +579,16 @@ class _Reverse:
             return have == key or have == maybe_zero(key)
 
         def simplify(expr):
-            expr = drop_unbroadcast(expr, unbroadcast_name, same_shape, fits)
+            calls = contains(expr, gast.Call)   # (both rewrites below change calls only)
+            if calls:
+                expr = drop_unbroadcast(expr, unbroadcast_name, same_shape, fits)
             expr = self.shape_rewriter().visit(expr)
-            return _ShapeOnly(unbroadcast_name, self.binder.name_for("np", np),
-                              self.representative,
-                              self.binder.name_for("broadcast_like", broadcast_like)).visit(expr)
+            np_name = self.binder.name_for("np", np)
+            broadcast_like_name = self.binder.name_for("broadcast_like", broadcast_like)
+            if not calls and not contains(expr, gast.Call):
+                return expr
+            return _ShapeOnly(unbroadcast_name, np_name, self.representative,
+                              broadcast_like_name).visit(expr)
 
         if result in self.spread and _elementwise(primitive, inputs, keywords) \
                 and primitive not in (np.sum, np.mean):
@@ -1067,7 +1088,7 @@ def _elementwise_shape(expr, rewriter, bound, seed):
     arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
     whether seed is a smaller value or that value spread); None otherwise."""
     seed_names = {n.id for n in walk(seed) if isinstance(n, gast.Name)}
-    if gast.dump(expr) == gast.dump(seed) or not any(
+    if same_tree(expr, seed) or not any(
             isinstance(n, gast.Name) and n.id in seed_names for n in walk(expr)):
         return static_shape(expr, rewriter)
     if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):

@@ -35,8 +35,11 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
+from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
+from .rules.reductions import tie_weights
+from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -61,6 +64,23 @@ def shape_classes(fn, signature=None) -> dict:
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     classes.update((name, INDEX) for name in counters)
     own = {name: ("var", name) for name in defs}
+    # id(statement) -> (the classes of the names it reads, its class then): a statement
+    # is classified again only when one of those changed
+    last = {}
+
+    def class_of(value, stmt, name):
+        seen = last.get(id(stmt))
+        if seen is None:
+            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name))
+        else:
+            reads = seen[0]
+        now = tuple(classes.get(n) for n in reads)
+        if seen is not None and now == seen[1]:
+            return seen[2]
+        key = _class_of(value, stmt, classes, own[name])
+        last[id(stmt)] = (reads, now, key)
+        return key
+
     # First optimistically (an operand not classified yet is decided later), then until
     # nothing changes with every unclassified operand taken as unknown: a definition
     # that never gets a class makes its variable its own class.
@@ -73,7 +93,7 @@ def shape_classes(fn, signature=None) -> dict:
                 if name in fn.params:
                     keys.add(start[name])
                 for value, stmt in values:
-                    keys.add(_class_of(value, stmt, classes, own[name]))
+                    keys.add(class_of(value, stmt, name))
                 if None in keys and final:
                     keys = {own[name]}
                 keys.discard(None)
@@ -88,20 +108,19 @@ def shape_classes(fn, signature=None) -> dict:
 
 def _range_indices(body, assigned) -> set:
     """Targets of ``for i in range(...)`` (or ``reversed(range(...))``) loops that
-    nothing else assigns: Python ints."""
-    out, seen = set(), set()
-    for node in walk(gast.Module(body=body, type_ignores=[])):
-        if isinstance(node, gast.For) and isinstance(node.target, gast.Name):
-            name = node.target.id
-            it = node.iter
+    nothing else assigns: Python ints. (Loops are statements: the walk looks at
+    statements only, not into their expressions.)"""
+    ranges, others = set(), set()
+    for stmt in statements(body):
+        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name):
+            it = stmt.iter
             if getattr(it, "callee", None) is builtins.reversed and it.args:
                 it = it.args[0]
-            if getattr(it, "callee", None) is builtins.range and name not in seen:
-                out.add(name)
+            if getattr(it, "callee", None) is builtins.range:
+                ranges.add(stmt.target.id)
             else:
-                out.discard(name)
-            seen.add(name)
-    return out - assigned
+                others.add(stmt.target.id)
+    return ranges - others - assigned
 
 
 def _size_of(callee, key):
@@ -380,9 +399,6 @@ class ShapeRewriter(Transformer):
 
     def visit_Call(self, node):
         self.generic_visit(node)
-        from .rules.linalg import (dot_grad_left, dot_grad_right, product_grad_left,
-                                   product_grad_right)
-        from .runtime import broadcast_like, unbroadcast
         func = node.func
         target = None
         if isinstance(func, gast.Name):
@@ -525,7 +541,7 @@ def _power_of_two(node) -> bool:
 
 
 def _same(a, b) -> bool:
-    return gast.dump(a) == gast.dump(b)
+    return same_tree(a, b)
 
 
 _MAYBE = "scalar zero or"
@@ -565,8 +581,6 @@ def _static_shape_of_call(call, rewriter):
     """Static shapes of the calls derivative code is made of: elementwise ufuncs, a
     full ``np.sum``, ``g.sum(axis=..., keepdims=...)`` (the shape rewriter's sums) and
     ``broadcast_like(g, y)``."""
-    from .runtime import broadcast_like
-    from .rules.reductions import tie_weights
     func, args = call.func, call.args
     if isinstance(func, gast.Attribute) and func.attr == "sum" and not args:
         keywords = {k.arg: k.value for k in call.keywords}
@@ -658,6 +672,23 @@ def stand_ins(fn, params: dict) -> dict:
     values.update((name, 1) for name in counters)
     unknown = {p for p in fn.params if p not in params}
     memo = {}   # the loop below goes over every assignment again until nothing changes
+    # id(statement) -> (what the names it reads held, its stand-in then): a statement is
+    # evaluated again only when one of the names it reads changed
+    last = {}
+
+    def stand_in(value, stmt):
+        seen = last.get(id(stmt))
+        if seen is None:
+            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name))
+        else:
+            reads = seen[0]
+        now = tuple(_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads)
+        if seen is not None and all(a is b for a, b in zip(now, seen[1])):
+            return seen[2]
+        found = _stand_in(value, stmt, values, unknown, counters, memo)
+        last[id(stmt)] = (reads, now, found)
+        return found
+
     for final in (False, True):
         changed = True
         while changed:
@@ -666,8 +697,7 @@ def stand_ins(fn, params: dict) -> dict:
                 if name in unknown:
                     continue
                 found = [params[name]] if name in params else []
-                found += [_stand_in(value, stmt, values, unknown, counters, memo)
-                          for value, stmt in items]
+                found += [stand_in(value, stmt) for value, stmt in items]
                 if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
                     unknown.add(name)
                     values.pop(name, None)

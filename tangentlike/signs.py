@@ -33,7 +33,7 @@ from collections import Counter
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import name_counts, walk
 
 _PRODUCTS = (gast.Mult, gast.Div, gast.MatMult)
 # f(-g, ...) == -f(g, ...): NumPy functions that only move, pick or add up g's
@@ -46,10 +46,10 @@ _LINEAR_IN_FIRST = {
 }
 
 
-def fold_negations(body: list, bound: dict = None) -> list:
+def fold_negations(body: list, bound: dict = None, rewritten: set = None) -> list:
     """``body`` (a function's statements) with negations folded, block by block;
     ``bound`` maps the generated code's global names to their objects (to know
-    ``np.sum``)."""
+    ``np.sum``); ``rewritten`` (if given) learns the ids of the statements it changed."""
     counts = {}   # id of a plain statement -> negations in its value
     blocks = []
     for block in _blocks(body):
@@ -59,9 +59,9 @@ def fold_negations(body: list, bound: dict = None) -> list:
         if any(counts.get(id(stmt)) for stmt in block):
             blocks.append(block)
     if blocks:
-        names = _name_counts(body)
+        names = name_counts(body)   # how often each name occurs, reads and writes
         for block in blocks:
-            _fold_block(block, names, bound or {}, counts)
+            _fold_block(block, names, bound or {}, counts, rewritten)
     return body
 
 
@@ -86,13 +86,7 @@ def _blocks(body: list):
                 yield from _blocks(inner)
 
 
-def _name_counts(body: list) -> Counter:
-    """How often each name occurs in the function (reads and writes)."""
-    return Counter(node.id for node in walk(gast.Module(body=body, type_ignores=[]))
-                   if node.__class__ is gast.Name)
-
-
-def _owing(block: list, plain: list, counts: Counter) -> set:
+def _owing(block: list, plain: list, counts: dict) -> set:
     """The targets of plain statements of ``block`` that every occurrence of which is
     in a plain statement of ``block``, as its target or read after its first write
     there: a value stored without its sign is never seen by anything that does not
@@ -107,10 +101,11 @@ def _owing(block: list, plain: list, counts: Counter) -> set:
             target = stmt.targets[0].id
             first.setdefault(target, i)
             seen[target] += 1
-    return {name for name in first if seen[name] == counts[name]}
+    return {name for name in first if seen[name] == counts.get(name, 0)}
 
 
-def _fold_block(block: list, names: Counter, bound: dict, counts: dict) -> None:
+def _fold_block(block: list, names: dict, bound: dict, counts: dict,
+                rewritten: set = None) -> None:
     plain = [i for i, stmt in enumerate(block) if _plain(stmt)]
     before = sum(counts[id(block[i])] for i in plain)
     owing = _owing(block, plain, names)
@@ -122,6 +117,8 @@ def _fold_block(block: list, names: Counter, bound: dict, counts: dict) -> None:
         owing -= costly
     if sum(_negations(v) for v, _ in values.values()) < before:
         for i, (value, op) in values.items():
+            if rewritten is not None and value is not block[i].value:
+                rewritten.add(id(block[i]))
             block[i].value = value
             if op is not None:
                 block[i].op = op

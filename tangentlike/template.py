@@ -157,14 +157,14 @@ def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
             if seen_def:
                 break
             seen_def = stripped.startswith(("def ", "async def "))
-    try:
-        tree = ast.parse(textwrap.dedent("".join(lines[start:end])))
+    try:   # (blank lines first: the nodes get their lines in the file, without a walk)
+        tree = ast.parse("\n" * start + textwrap.dedent("".join(lines[start:end])))
     except SyntaxError:
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) \
             or tree.body[0].name != func.__name__:
         return None
-    return ast.increment_lineno(tree, start).body[0]
+    return tree.body[0]
 
 
 def is_derivative(node) -> Optional[str]:
