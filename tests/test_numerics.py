@@ -11,9 +11,17 @@ def bug(reason):
     return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
 
 
+NAMES = {"np": np, "trapezoid": getattr(np, "trapezoid", None) or getattr(np, "trapz")}
+try:
+    import scipy.special as sc
+    NAMES["sc"] = sc
+except ImportError:   # SciPy is optional
+    sc = None
+
+
 def build(body, name="f", params="x"):
     return make_function(f"def {name}({params}):\n" + "".join(
-        "    " + line + "\n" for line in body.strip().splitlines()), {"np": np}, name=name)
+        "    " + line + "\n" for line in body.strip().splitlines()), dict(NAMES), name=name)
 
 
 # -- infinities ---------------------------------------------------------------------------------
@@ -162,7 +170,18 @@ FLOAT32 = {
     "einsum of one operand": "return np.sum(np.einsum('ij->j', np.stack([x, x * x])))",
     "einsum diagonal": "return np.einsum('ii', np.outer(x, x))",
     "pinv": "return np.sum(np.linalg.pinv(np.stack([x, x * x + 1.0])))",
+    # were float64: int64 and float64 powers in np.polyval's rule, float64 weights in
+    # np.trapezoid's
+    "polyval": "return np.sum(np.polyval(x, x))",
+    "trapezoid": "return trapezoid(x * x)",
 }
+if sc is not None:   # np.sqrt(np.pi) constants (float64) in SciPy's special functions' rules
+    FLOAT32.update({
+        "erf": "return np.sum(sc.erf(x))",
+        "ndtr": "return np.sum(sc.ndtr(x) + sc.log_ndtr(x))",
+        "ndtri": "return np.sum(sc.ndtri(x * 0.1 + 0.5))",
+        "gammaln": "return np.sum(sc.gammaln(x + 2.0))",
+    })
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.
 # Was a bug: the tie-splitting rules (maximum, clip, max, ...) built float64 weights

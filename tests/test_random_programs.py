@@ -92,8 +92,9 @@ class Env:
     out: Optional[str] = None                  # kind of return value ("S", "V", "T")
     elementwise: bool = False                  # only elementwise operations (poly bodies)
     depth: int = 0
-    # a helper's parameters: `b += 0.5` there would change a caller's 0-d array in place
-    # (refused: the derivative cannot know the argument is a number)
+    # names whose `+=` the library refuses, not knowing they hold numbers: a helper's
+    # parameters (`b += 0.5` would change a caller's 0-d array in place) and the parts of
+    # one tuple a call returned (`p, q = h(...)`: p might be q)
     params: frozenset = frozenset()
 
     def child(self, **changes) -> "Env":
@@ -610,6 +611,7 @@ class Generator:
         p, q = self.fresh("p"), self.fresh("q")
         lines.append((indent, e.plain, e.instr, f"{p}, {q} = "))
         env.vars[p], env.vars[q] = "S", "V"
+        env.params = env.params | {p, q}
 
     def program(self):
         funcs, lines, polys = [], [], []
@@ -848,7 +850,7 @@ def test_generator_produces_every_construct():
     """The grammar is exercised: over a fixed sample, every construct appears."""
     seen = set()
 
-    @settings(max_examples=600, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=1000, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(program=programs())
     def collect(program):

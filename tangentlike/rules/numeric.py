@@ -69,15 +69,18 @@ def _polyval_cases(rng):
 def polyval(y, p, x):
     # y = sum_i p_i x^(n-1-i); the derivative in x is the derivative polynomial's value
     n = np.size(p)
-    d[x] = unbroadcast(d[y] * np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x), x)
-    d[p] = np.sum(np.expand_dims(d[y], -1) * np.expand_dims(x, -1) ** np.arange(n - 1, -1, -1.0),
+    powers = np.arange(n - 1, 0, -1, dtype=np.result_type(np.asarray(p), 1.0))
+    d[x] = unbroadcast(d[y] * np.polyval(p[:-1] * powers, x), x)
+    d[p] = np.sum(np.expand_dims(d[y], -1) * np.expand_dims(x, -1)
+                  ** np.arange(n - 1, -1, -1, dtype=np.result_type(np.asarray(x), 1.0)),
                   axis=leading_axes(d[y]))
 
 
 @tangent(np.polyval)
 def polyval_tangent(y, p, x):
     n = np.size(p)
-    d[y] = np.polyval(d[p], x) + d[x] * np.polyval(p[:-1] * np.arange(n - 1, 0, -1), x)
+    powers = np.arange(n - 1, 0, -1, dtype=np.result_type(np.asarray(p), 1.0))
+    d[y] = np.polyval(d[p], x) + d[x] * np.polyval(p[:-1] * powers, x)
 
 
 def interp_brackets(x, xp):
@@ -127,7 +130,7 @@ def interp_tangent(y, x, xp, fp):
 def trapezoid_weights(y, axis):
     """1 inside, 1/2 at both ends along ``axis``: np.trapezoid(y) is dx * sum(w y)."""
     n = np.shape(y)[axis]
-    w = np.ones(n)
+    w = np.ones(n, dtype=np.result_type(np.asarray(y), 1.0))
     w[[0, -1]] = 0.5 if n > 1 else 0.0
     shape = [1] * np.ndim(y)
     shape[axis] = n
@@ -144,7 +147,9 @@ def _trapezoid_cases(rng):
 
 @adjoint(*optional(np, "trapezoid", "trapz"), cases=_trapezoid_cases)
 def trapezoid(r, y, x=None, dx=1.0, axis=-1):
-    d[y] = np.expand_dims(d[r], axis) * dx * trapezoid_weights(y, axis)
+    # (the seed in y's float dtype: np.expand_dims of a Python number is a float64 array)
+    d[y] = (np.expand_dims(np.asarray(d[r], dtype=np.result_type(np.asarray(y), d[r])), axis)
+            * dx * trapezoid_weights(y, axis))
     d[dx] = unbroadcast(d[r] * np.sum(trapezoid_weights(y, axis) * y, axis=axis), dx)
 
 

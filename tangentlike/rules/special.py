@@ -1,5 +1,9 @@
 """SciPy's special functions, registered only when SciPy is installed (it is never
-required). Their derivatives use SciPy itself and NumPy."""
+required). Their derivatives use SciPy itself and NumPy. Constants are Python floats
+(``math.sqrt(math.pi)``, not ``np.sqrt(np.pi)``, a float64 that would make a float32
+gradient float64)."""
+import math
+
 import numpy as np
 
 from ..runtime import expand_reduced, unbroadcast
@@ -16,32 +20,32 @@ except ImportError:   # pragma: no cover - SciPy is optional
 
 @adjoint(*optional(sc, "erf"), cases=unary())
 def erf(y, x):
-    d[x] = d[y] * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)
+    d[x] = d[y] * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
 
 
 @tangent(*optional(sc, "erf"))
 def erf_tangent(y, x):
-    d[y] = d[x] * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)
+    d[y] = d[x] * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
 
 
 @adjoint(*optional(sc, "erfc"), cases=unary())
 def erfc(y, x):
-    d[x] = -d[y] * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)
+    d[x] = -d[y] * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
 
 
 @tangent(*optional(sc, "erfc"))
 def erfc_tangent(y, x):
-    d[y] = -d[x] * (2.0 / np.sqrt(np.pi)) * np.exp(-x * x)
+    d[y] = -d[x] * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
 
 
 @adjoint(*optional(sc, "erfinv"), cases=unary(unit))
 def erfinv(y, x):
-    d[x] = d[y] * (np.sqrt(np.pi) / 2.0) * np.exp(y * y)
+    d[x] = d[y] * (math.sqrt(math.pi) / 2.0) * np.exp(y * y)
 
 
 @tangent(*optional(sc, "erfinv"))
 def erfinv_tangent(y, x):
-    d[y] = d[x] * (np.sqrt(np.pi) / 2.0) * np.exp(y * y)
+    d[y] = d[x] * (math.sqrt(math.pi) / 2.0) * np.exp(y * y)
 
 
 @adjoint(*optional(sc, "expit"), cases=unary())
@@ -80,32 +84,32 @@ def log_expit_tangent(y, x):
 
 @adjoint(*optional(sc, "ndtr"), cases=unary())
 def ndtr(y, x):
-    d[x] = d[y] * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    d[x] = d[y] * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
 @tangent(*optional(sc, "ndtr"))
 def ndtr_tangent(y, x):
-    d[y] = d[x] * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+    d[y] = d[x] * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
 
 
 @adjoint(*optional(sc, "log_ndtr"), cases=unary())
 def log_ndtr(y, x):
-    d[x] = d[y] * np.exp(-0.5 * x * x - y) / np.sqrt(2.0 * np.pi)
+    d[x] = d[y] * np.exp(-0.5 * x * x - y) / math.sqrt(2.0 * math.pi)
 
 
 @tangent(*optional(sc, "log_ndtr"))
 def log_ndtr_tangent(y, x):
-    d[y] = d[x] * np.exp(-0.5 * x * x - y) / np.sqrt(2.0 * np.pi)
+    d[y] = d[x] * np.exp(-0.5 * x * x - y) / math.sqrt(2.0 * math.pi)
 
 
 @adjoint(*optional(sc, "ndtri"), cases=unary(_probability))
 def ndtri(y, x):
-    d[x] = d[y] * np.sqrt(2.0 * np.pi) * np.exp(0.5 * y * y)
+    d[x] = d[y] * math.sqrt(2.0 * math.pi) * np.exp(0.5 * y * y)
 
 
 @tangent(*optional(sc, "ndtri"))
 def ndtri_tangent(y, x):
-    d[y] = d[x] * np.sqrt(2.0 * np.pi) * np.exp(0.5 * y * y)
+    d[y] = d[x] * math.sqrt(2.0 * math.pi) * np.exp(0.5 * y * y)
 
 
 @adjoint(*optional(sc, "polygamma"),
@@ -122,17 +126,17 @@ def polygamma_tangent(y, n, x):
 
 @adjoint(*optional(sc, "gammaln"), cases=unary(positive))
 def gammaln(y, x):
-    d[x] = d[y] * sc.polygamma(0, x)
+    d[x] = d[y] * sc.psi(x)
 
 
 @tangent(*optional(sc, "gammaln"))
 def gammaln_tangent(y, x):
-    d[y] = d[x] * sc.polygamma(0, x)
+    d[y] = d[x] * sc.psi(x)
 
 
 @adjoint(*optional(sc, "digamma"), cases=unary(positive))
 def digamma(y, x):
-    d[x] = d[y] * sc.polygamma(1, x)
+    d[x] = d[y] * sc.polygamma(1, x)   # (float64 even for a float32 x)
 
 
 @tangent(*optional(sc, "digamma"))
@@ -142,12 +146,12 @@ def digamma_tangent(y, x):
 
 @adjoint(*optional(sc, "gamma"), cases=unary(positive))
 def gamma(y, x):
-    d[x] = d[y] * y * sc.polygamma(0, x)
+    d[x] = d[y] * y * sc.psi(x)
 
 
 @tangent(*optional(sc, "gamma"))
 def gamma_tangent(y, x):
-    d[y] = d[x] * y * sc.polygamma(0, x)
+    d[y] = d[x] * y * sc.psi(x)
 
 
 @adjoint(*optional(sc, "xlogy"), cases=binary_few(real, positive))
