@@ -75,14 +75,13 @@ def to_ast(node):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value, kind=None))
         return ast.Constant(value=value, kind=node.kind)
-    new = _AST_CLASS[kind]()
+    cls = _AST_CLASS[kind]
     attributes = node.__dict__
-    for field in new._fields:
+    fields = {}
+    for field in cls._fields:
         value = attributes.get(field)
-        if value.__class__ is list:
-            setattr(new, field, [to_ast(v) for v in value])
-        else:
-            setattr(new, field, to_ast(value))
+        fields[field] = [to_ast(v) for v in value] if value.__class__ is list else to_ast(value)
+    new = cls(**fields)   # (fields given: Python 3.13 warns of missing ones, 3.15 refuses)
     if kind is gast.ExceptHandler and node.name is not None:
         new.name = node.name.id
     if isinstance(new, ast.stmt):
