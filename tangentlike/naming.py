@@ -43,22 +43,18 @@ def walk(tree):
                         push(item)
 
 
-def read_and_assigned(tree) -> tuple:
-    """(names read, names assigned) in ``tree`` (a node or a list of nodes): one walk,
-    without a generator, of what ``walk`` would visit."""
-    loads, stores = set(), set()
-    AST, Name, Load, Store = gast.AST, gast.Name, gast.Load, gast.Store
+def _name_nodes(tree) -> list:
+    """The ``Name`` nodes ``walk`` would visit, in a list (one walk, no generator: the
+    passes ask for names a great deal)."""
+    names = []
+    AST, Name = gast.AST, gast.Name
     stack = list(tree) if isinstance(tree, list) else [tree]
-    pop, push = stack.pop, stack.append
+    pop, push, found = stack.pop, stack.append, names.append
     while stack:
         node = pop()
         attributes = node.__dict__
         if node.__class__ is Name:
-            ctx = attributes["ctx"].__class__
-            if ctx is Load:
-                loads.add(attributes["id"])
-            elif ctx is Store:
-                stores.add(attributes["id"])
+            found(node)
             if attributes.get("annotation") is None:
                 continue
         for field in node._fields:
@@ -69,32 +65,29 @@ def read_and_assigned(tree) -> tuple:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+    return names
+
+
+def read_and_assigned(tree) -> tuple:
+    """(names read, names assigned) in ``tree`` (a node or a list of nodes)."""
+    loads, stores = set(), set()
+    Load, Store = gast.Load, gast.Store
+    for node in _name_nodes(tree):
+        ctx = node.ctx.__class__
+        if ctx is Load:
+            loads.add(node.id)
+        elif ctx is Store:
+            stores.add(node.id)
     return loads, stores
 
 
 def name_counts(tree) -> dict:
     """How often each name occurs in ``tree`` (a node or a list of nodes), reads and
-    writes: ``Counter`` of the ``Name`` nodes ``walk`` would visit, without a generator."""
+    writes."""
     counts = {}
-    AST, Name = gast.AST, gast.Name
-    stack = list(tree) if isinstance(tree, list) else [tree]
-    pop, push, get = stack.pop, stack.append, counts.get
-    while stack:
-        node = pop()
-        attributes = node.__dict__
-        if node.__class__ is Name:
-            name = attributes["id"]
-            counts[name] = get(name, 0) + 1
-            if attributes.get("annotation") is None:
-                continue
-        for field in node._fields:
-            value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
+    get = counts.get
+    for node in _name_nodes(tree):
+        counts[node.id] = get(node.id, 0) + 1
     return counts
 
 

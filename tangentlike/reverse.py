@@ -105,6 +105,7 @@ class _Reverse:
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
+        self.written_arrays = None   # arrays element writes change (found when needed)
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
@@ -905,8 +906,9 @@ class _Reverse:
         loop-locals at the top of the loop body, taken from an array nothing changes,
         at an index of loop counters, constants and names assigned once."""
         reads = read_and_assigned(body)[0]
-        changed = {written(s) for s in statements(self.fn.body)} - {None}
-        steady = (self.single - self.lists - changed) | set(self.loop_targets)
+        if self.written_arrays is None:
+            self.written_arrays = {written(s) for s in statements(self.fn.body)} - {None}
+        steady = (self.single - self.lists - self.written_arrays) | set(self.loop_targets)
         out = []
         for stmt in loop.body:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
@@ -1088,28 +1090,34 @@ def _elementwise_shape(expr, rewriter, bound, seed):
     arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
     whether seed is a smaller value or that value spread); None otherwise."""
     seed_names = {n.id for n in walk(seed) if isinstance(n, gast.Name)}
-    if same_tree(expr, seed) or not any(
-            isinstance(n, gast.Name) and n.id in seed_names for n in walk(expr)):
-        return static_shape(expr, rewriter)
-    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
-        return _elementwise_shape(expr.operand, rewriter, bound, seed)
-    parts = None
-    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub, gast.Mult,
-                                                             gast.Div, gast.Pow)):
-        parts = [expr.left, expr.right]
-    elif isinstance(expr, gast.Compare) and len(expr.ops) == 1:
-        parts = [expr.left, expr.comparators[0]]
-    elif isinstance(expr, gast.Call) and not expr.keywords \
-            and isinstance(expr.func, gast.Attribute) and isinstance(expr.func.value, gast.Name):
-        ufunc = getattr(bound.get(expr.func.value.id), expr.func.attr, None)
-        if isinstance(ufunc, np.ufunc) and ufunc.signature is None:
-            parts = expr.args
-    if not parts:
-        return None
-    shape = _elementwise_shape(parts[0], rewriter, bound, seed)
-    for part in parts[1:]:
-        shape = broadcast_static(shape, _elementwise_shape(part, rewriter, bound, seed))
-    return shape
+
+    def shape_of(part):
+        if same_tree(part, seed) or not any(
+                isinstance(n, gast.Name) and n.id in seed_names for n in walk(part)):
+            return static_shape(part, rewriter)
+        if isinstance(part, gast.UnaryOp) and isinstance(part.op, (gast.USub, gast.UAdd)):
+            return shape_of(part.operand)
+        parts = None
+        if isinstance(part, gast.BinOp) and isinstance(part.op, (gast.Add, gast.Sub,
+                                                                 gast.Mult, gast.Div,
+                                                                 gast.Pow)):
+            parts = [part.left, part.right]
+        elif isinstance(part, gast.Compare) and len(part.ops) == 1:
+            parts = [part.left, part.comparators[0]]
+        elif isinstance(part, gast.Call) and not part.keywords \
+                and isinstance(part.func, gast.Attribute) \
+                and isinstance(part.func.value, gast.Name):
+            ufunc = getattr(bound.get(part.func.value.id), part.func.attr, None)
+            if isinstance(ufunc, np.ufunc) and ufunc.signature is None:
+                parts = part.args
+        if not parts:
+            return None
+        shape = shape_of(parts[0])
+        for other in parts[1:]:
+            shape = broadcast_static(shape, shape_of(other))
+        return shape
+
+    return shape_of(expr)
 
 
 class _DropUnbroadcast(Transformer):
