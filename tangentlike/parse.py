@@ -153,27 +153,32 @@ def _to_gast(node):
     elif kind is ast.arg:
         new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), node.type_comment)
     else:
-        cls = getattr(gast, kind.__name__, None)
-        if cls is None or isinstance(node, _TYPE_PARAM):
-            raise _LeaveToGast
-        new = cls()
+        cls = _GAST_CLASSES.get(kind)
+        if cls is None:
+            cls = getattr(gast, kind.__name__, None)
+            if cls is None or isinstance(node, _TYPE_PARAM):
+                raise _LeaveToGast
+            _GAST_CLASSES[kind] = cls
+        new = cls.__new__(cls)   # (gast's constructor checks its arguments: slow)
+        fields, given = new.__dict__, node.__dict__
         for field in node._fields:
-            value = getattr(node, field, _NO_FIELD)
+            value = given[field] if field in given else getattr(node, field, _NO_FIELD)
             if value is not _NO_FIELD:
-                setattr(new, field, _to_gast(value))
+                fields[field] = _to_gast(value)
         if kind is ast.ExceptHandler and node.name:
             new.name = gast.Name(node.name, gast.Store(), None, None)
         elif kind in _DEFINITIONS and "type_params" not in node._fields:
             new.type_params = []
         elif kind is ast.alias and not node._attributes:   # (Python 3.9)
             new.lineno = new.col_offset = new.end_lineno = new.end_col_offset = None
+    given, fields = node.__dict__, new.__dict__
     for name in node._attributes:
-        value = getattr(node, name, _NO_FIELD)
-        if value is not _NO_FIELD:
-            setattr(new, name, value)
+        if name in given:
+            fields[name] = given[name]
     return new
 
 
+_GAST_CLASSES: dict = {}
 _NO_FIELD = object()
 _TYPE_PARAM = getattr(ast, "type_param", ())
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
