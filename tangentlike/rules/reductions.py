@@ -76,8 +76,9 @@ def tie_weights(a, y, axis=None, keepdims=False):
     # np.equal, not ==: a may be a list; summing the weights in a's float dtype is
     # faster than summing booleans
     weights = np.equal(a, y).astype(np.result_type(np.asarray(a), 1.0))
+    count = np.add.reduce(weights, axis=axis, keepdims=True)   # (np.sum's wrapper: 1 µs)
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return weights / np.sum(weights, axis=axis, keepdims=True)
+        return weights / count
 
 
 nondifferentiable(tie_weights)
