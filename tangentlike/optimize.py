@@ -24,6 +24,9 @@ Produces the same function with:
    ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
    product after the loop (the adjoint of ``W @ h`` in an RNN step: one product of
    T x H matrices instead of T outer products and T matrix additions).
+7. ``merge_element_updates``: two contributions to one element in a row,
+   ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
+   element update reads and writes the array: one of each is saved).
 
 Each pass is one function; ``optimize`` runs them in that order.
 """
@@ -33,7 +36,7 @@ import operator
 
 import gast
 
-from .naming import Transformer, contains, read_and_assigned, statements, walk
+from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
 from . import rules
 from .signs import fold_negations
 
@@ -59,6 +62,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
         names.pop(key, None)
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
     fdef.body = batch_outer_products(fdef.body, fdef)
+    fdef.body = merge_element_updates(fdef.body)
     restore_result_names(fdef)
     return fdef
 
@@ -92,6 +96,50 @@ def _without_saves(body: list, names: set) -> list:
                 setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
         kept.append(stmt)
     return kept
+
+
+# -- 7. updates of one element in a row -------------------------------------------------
+def merge_element_updates(body: list) -> list:
+    """See the module docstring: ``T += a; T -= b`` with ``T`` the same subscript both
+    times becomes ``T += a - b`` (and so on for the four pairs of signs); updates of
+    other arrays in between (``bv[j] += c``) stay where they are, when neither side reads
+    the other's array. Each update broadcasts to ``T``'s shape, so their sum does too."""
+    merged = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                setattr(stmt, field, merge_element_updates(inner))
+        earlier = _earlier_update(stmt, merged) if _element_update(stmt) else None
+        if earlier is None:
+            merged.append(stmt)
+            continue
+        # same sign: T += a + b, T -= a + b; opposite: T += a - b, T -= a - b
+        op = gast.Add() if isinstance(stmt.op, earlier.op.__class__) else gast.Sub()
+        earlier.value = gast.BinOp(left=earlier.value, op=op, right=stmt.value)
+    return merged
+
+
+def _earlier_update(stmt, before: list):
+    """The update of ``stmt``'s element among the element updates just ``before`` it,
+    if ``stmt`` can move up to it."""
+    array = stmt.target.value.id
+    reads = {n.id for n in walk(stmt.value) if isinstance(n, gast.Name)}
+    for other in reversed(before):
+        if not _element_update(other):
+            return None
+        if same_tree(other.target, stmt.target):
+            return None if array in reads else other
+        if other.target.value.id in reads or contains(
+                other, gast.Name, lambda n: n.id == array):
+            return None
+    return None
+
+
+def _element_update(stmt) -> bool:
+    return (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub))
+            and isinstance(stmt.target, gast.Subscript)
+            and isinstance(stmt.target.value, gast.Name))
 
 
 # -- 6. outer products accumulated in loops -------------------------------------------

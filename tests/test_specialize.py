@@ -438,8 +438,34 @@ def test_two_dimensional_indices_accumulate_in_place(n):
     df = tl.grad(grid_walk, wrt=(0, 1))
     df(W, v, n)
     (version,) = df.versions.values()
-    assert "bW[i, j] += " in version.source
+    # W[i, j] is read twice: its two contributions are one update of the element
+    assert version.source.count("bW[i, j] += ") == 1
+    assert version.source.count("bW[i, j] -= ") == 0
+    for g, want in zip(df(W, v, n), df.generic(W, v, n)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
     tl.check_grads(grid_walk, (W, v, n), wrt=(0, 1), order=2)
+
+
+def element_updates_of_both_signs(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x[i] * np.cos(x[i]) - 3.0 * x[i] - x[i] * x[i]
+    return s
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_updates_of_one_element_in_a_row_are_merged_with_their_signs(n):
+    from tangentlike.optimize import merge_element_updates
+    from tangentlike.parse import to_gast
+    import ast
+    body = to_gast(ast.parse("a[i] += p\na[i] -= q\na[i] -= r\na[j] += s\na[j] += a[0]"))
+    assert ast.unparse(ast.parse("\n".join(
+        ast.unparse(tl.emit.to_ast(s)) for s in merge_element_updates(body.body)))) == (
+        "a[i] += p - q - r\na[j] += s\na[j] += a[0]")
+    x = np.array([0.3, -0.7, 1.1])
+    df = tl.grad(element_updates_of_both_signs)
+    np.testing.assert_allclose(df(x, n), df.generic(x, n), rtol=1e-13, atol=1e-15)
+    tl.check_grads(element_updates_of_both_signs, (x, n), order=2)
 
 
 def rosenbrock(x):
