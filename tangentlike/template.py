@@ -127,6 +127,7 @@ def _definition(func) -> gast.FunctionDef:
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
+            node.decorator_list = []   # (the registration, often the longest part)
             return to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
@@ -158,7 +159,8 @@ def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
                 break
             seen_def = stripped.startswith(("def ", "async def "))
     try:   # (blank lines first: the nodes get their lines in the file, without a walk)
-        tree = ast.parse("\n" * start + textwrap.dedent("".join(lines[start:end])))
+        text = "".join(lines[start:end])
+        tree = ast.parse("\n" * start + (textwrap.dedent(text) if indent else text))
     except SyntaxError:
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef) \
