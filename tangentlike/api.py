@@ -164,17 +164,19 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     def jacobian_of(*args):
         args = _bind_all(func, args)
         position = _position(func, wrt)
-        x = np.asarray(args[position], dtype=float)
-        out = np.asarray(func(*args), dtype=float)
+        x, out = np.asarray(args[position]), np.asarray(func(*args))
+        dtype = _float_dtype(x, out)
+        x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
         forward = mode == "forward" or (mode == "auto" and x.size < out.size)
         if forward:
-            columns = [np.asarray(column_of(*args, _basis(x, j)), dtype=float)
+            columns = [np.asarray(column_of(*args, _basis(x, j)), dtype=dtype)
                        for j in range(x.size)]
-            matrix = np.stack(columns, axis=-1) if columns else np.zeros(out.shape + (0,))
+            matrix = np.stack(columns, axis=-1) if columns else \
+                np.zeros(out.shape + (0,), dtype)
         else:
-            rows = [np.asarray(row_of(*args, _basis(out, i)), dtype=float).ravel()
+            rows = [np.asarray(row_of(*args, _basis(out, i)), dtype=dtype).ravel()
                     for i in range(out.size)]
-            matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size))
+            matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size), dtype)
         return matrix.reshape(out.shape + x.shape)
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
@@ -195,11 +197,12 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
 
     def hessian_of(*args):
         args = _bind_all(func, args)
-        x = np.asarray(args[_position(func, wrt)], dtype=float)
-        columns = [np.asarray(product(*args, _basis(x, j)), dtype=float).reshape(x.shape)
+        x = np.asarray(args[_position(func, wrt)])
+        x = x.astype(_float_dtype(x), copy=False)
+        columns = [np.asarray(product(*args, _basis(x, j)), dtype=x.dtype).reshape(x.shape)
                    for j in range(x.size)]
         return np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
-            np.zeros(x.shape + x.shape)
+            np.zeros(x.shape + x.shape, x.dtype)
 
     hessian_of.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
     return hessian_of
@@ -211,11 +214,21 @@ def _position(func, wrt) -> int:
     return list(inspect.signature(func).parameters).index(wrt)
 
 
+def _float_dtype(*arrays):
+    """The dtype of a Jacobian or Hessian: the floating dtype of its arrays (float32 for
+    float32 inputs and outputs), float64 when none is floating (integers, complex)."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    return np.result_type(*floats) if floats else np.dtype(float)
+
+
 def _basis(x, k):
-    """The k-th unit vector shaped like x (a float for a 0-d x)."""
-    e = np.zeros(np.shape(x))
+    """The k-th unit vector shaped like x, in x's dtype (a number for a 0-d x: a float
+    for float64, a NumPy scalar of x's dtype otherwise)."""
+    e = np.zeros(np.shape(x), dtype=x.dtype)
     e.flat[k] = 1.0
-    return float(e) if e.ndim == 0 else e
+    if e.ndim == 0:
+        return float(e) if e.dtype == float else e[()]
+    return e
 
 
 def derivative_source(derived: Any) -> str:

@@ -141,8 +141,10 @@ def mutated_parameters(func, _seen=None) -> dict:
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     out = {}
     rebound = set()
+    views = {}   # local -> the parameter it may be a view of (`v = p[1:]`, `v = p.T`)
 
     def note(name, kind, node, what):
+        name = views.get(name, name)
         if name in params and name not in rebound and name not in out:
             out[name] = (kind, getattr(node, "lineno", None), what)
 
@@ -152,13 +154,57 @@ def mutated_parameters(func, _seen=None) -> dict:
                     and isinstance(node.value, gast.Name):
                 note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`")
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
-                note(node.target.id, "augmented", node, f"`{node.target.id} ... = ...`")
+                target = node.target.id
+                what = f"`{target} {_AUGMENTED.get(type(node.op), '...')}= ...`"
+                if target in views:
+                    what += f" on a view of `{views[target]}`"
+                note(target, "augmented", node, what)
             elif isinstance(node, gast.Call):
                 _mutating_call(parsed, node, note, seen)
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], gast.Name):
+                base = _view_base(node.value)
+                base = views.get(base, base)
+                if base in params and base not in rebound:
+                    views[node.targets[0].id] = base
+                elif node is stmt:
+                    views.pop(node.targets[0].id, None)
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
-            rebound |= {t.id for t in targets if isinstance(t, gast.Name)}
+            rebound |= {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views}
     return out
+
+
+_AUGMENTED = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+              gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&",
+              gast.BitOr: "|", gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
+
+# Array methods and attributes whose result may be a view of the array.
+VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "T",
+                "diagonal", "real", "imag", "expand_dims", "moveaxis", "flip", "atleast_1d",
+                "atleast_2d", "asarray"}
+
+
+def _view_base(value):
+    """The name ``value`` may be a view of, or None: ``p``, ``p[1:]``, ``p.T``,
+    ``p.reshape(...)``, ``np.reshape(p, ...)``. (``p[i]`` is a number on a 1-D array and
+    is not followed.)"""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and _slicing(value.slice):
+        return value.value.id
+    if isinstance(value, gast.Attribute) and value.attr == "T" \
+            and isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+            and value.func.attr in VIEW_METHODS:
+        receiver = value.func.value   # p.reshape(...), or np.reshape(p, ...)
+        if isinstance(receiver, gast.Name) and receiver.id not in ("np", "numpy"):
+            return receiver.id
+        if value.args and isinstance(value.args[0], gast.Name):
+            return value.args[0].id
+    return None
 
 
 def _mutating_call(parsed, node, note, seen):
@@ -180,6 +226,15 @@ def _mutating_call(parsed, node, note, seen):
                 if param in inner and inner[param][0] == "changes":
                     note(name, "changes", node,
                          f"`{func.id}(...)`, which changes its argument `{param}`")
+
+
+def _slicing(index) -> bool:
+    """Whether an index takes a view: a slice, ``None`` or ``...`` in it."""
+    if isinstance(index, gast.Slice):
+        return True
+    if isinstance(index, gast.Tuple):
+        return any(_slicing(e) for e in index.elts)
+    return isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis)
 
 
 def _bound_names(func, call) -> dict:

@@ -952,12 +952,10 @@ class _Normalizer:
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
-        mutates = self.mutated_arguments(node, callee, args, keywords)
+        self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
-        if mutates:
-            call.mutates = mutates
         return call
 
     def check_mutation(self, node, callee):
@@ -977,16 +975,19 @@ class _Normalizer:
                                      hint=f"assign the result instead: `z = {name}(...)`")
 
     def mutated_arguments(self, node, callee, args, keywords):
-        """A user function that changes a local passed to it in place: refused when it
-        writes into it or appends to it; the versions it may change by ``p += v`` are
-        returned (the alias check refuses reading them afterwards)."""
+        """A user function that changes an argument in place: refused when it writes into
+        it or appends to it. One that may (``p += v``, also on a view of ``p``: in place
+        only on an array or a list) gets a check before the call that refuses an array or
+        a list when the derived function runs: the derivative calls the function for its
+        value and then differentiates it at the argument it was given, which the call
+        changed (a number passes: ``p += v`` makes a new number)."""
         if not _derived_callee(callee):
-            return []
+            return
         changed = mutated_parameters(callee)
         if not changed:
-            return []
+            return
         call = gast.Call(func=node.func, args=node.args, keywords=node.keywords)
-        out = []
+        name = _dotted(node.func)
         for user_arg, param in _bound_names(callee, call).items():
             if param not in changed or user_arg not in self.user_locals:
                 continue
@@ -994,14 +995,39 @@ class _Normalizer:
             where = f" at {short_filename(callee.__code__.co_filename)}:{lineno}" if lineno else ""
             if kind == "changes":
                 raise self.error(
-                    f"`{_dotted(node.func)}` changes its argument `{user_arg}` in place "
+                    f"`{name}` changes its argument `{user_arg}` in place "
                     f"({what}{where}): the derivative cannot follow a change made inside "
                     "another function", node,
-                    hint=f"return the new value from `{_dotted(node.func)}` and assign it, "
+                    hint=f"return the new value from `{name}` and assign it, "
                     f"or write into a copy there (`{param} = {param}.copy()` first)")
-            if user_arg in self.current:
-                out.append(self.current[user_arg])
-        return out
+        atoms = gast.Call(func=node.func, args=args, keywords=keywords)
+        for atom_name, param in _bound_names(callee, atoms).items():
+            if param not in changed:
+                continue
+            kind, lineno, what = changed[param]
+            where = f" at {short_filename(callee.__code__.co_filename)}:{lineno}" if lineno else ""
+            shown = self.versions.get(atom_name) or "its argument"
+            shown = f"`{shown}`" if shown != "its argument" else shown
+            reason = (f"`{name}` changes {shown} in place when it is an array or a list "
+                      f"({what}{where}): the derivative cannot follow a change made inside "
+                      "another function")
+            hint = (f"in `{name}`, assign a new value instead of updating in place "
+                    f"(`v = v + w`, not `v += w`), or copy first there (`{param} = "
+                    f"{param}.copy()`); numbers are fine")
+            self.emit(self.runtime_guard(_load(atom_name), reason, hint, node))
+
+    def runtime_guard(self, value, reason, hint, node, others=None):
+        """``inplace_guard(value, file, line, reason, hint, *others)``: refuses ``value``
+        when it is an array or a list that one of ``others`` (default: ``value``) shares."""
+        func = _load(self.binder.name_for("inplace_guard", inplace_guard))
+        others = [value] if others is None else others
+        call = gast.Call(func=func, args=[value, gast.Constant(
+            value=self.parsed.filename, kind=None), gast.Constant(
+            value=getattr(node, "lineno", None), kind=None), gast.Constant(
+            value=reason, kind=None), gast.Constant(value=hint, kind=None)] + others,
+            keywords=[])
+        call.callee = inplace_guard
+        return gast.Expr(value=call)
 
     def frozen(self, atom):
         """A list that is appended to (a stack) passes a copy, ``list(lst)``: the adjoint
@@ -1203,10 +1229,12 @@ class _AliasCheck:
         names = ", ".join(f"`{normalizer.versions.get(o) or o}`" for o in others)
         if inplace is not None:
             reason = (f"the augmented assignment changes `{first}` in place (an array), but "
-                      f"{names} names the same object and is read afterwards: the derivative "
-                      "cannot follow a change seen through a second name")
-            hint = ("use one name, or give the other name its own copy (`.copy()`), or "
-                    f"write `{first} = {first} + v` instead of `{first} += v`")
+                      f"{names} names the same array or a view of it (they share memory) and "
+                      "is read afterwards: Python changes both, and the derivative cannot "
+                      "follow a change seen through a second name")
+            hint = (f"copy first where `{first}` is taken from the other array (`{first} = "
+                    f"<the view>.copy()`), or write `{first} = {first} + ...` (a new array) "
+                    f"instead of `{first} += ...`")
         else:
             reason = (f"this statement writes into `{first}`, but {names} was read from it "
                       "by an index that gave a view (a row of a 2-D array) and is read "
@@ -1254,8 +1282,6 @@ class _AliasCheck:
                 # What is appended is not followed: lists used as stacks save values
                 # that the code then reassigns (allocation sites would blur loop rounds).
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
-            for name in getattr(value, "mutates", ()):
-                self.changed(state.points.get(name, frozenset()), None, stmt, state)
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):

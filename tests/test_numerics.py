@@ -181,6 +181,8 @@ if sc is not None:   # np.sqrt(np.pi) constants (float64) in SciPy's special fun
         "ndtr": "return np.sum(sc.ndtr(x) + sc.log_ndtr(x))",
         "ndtri": "return np.sum(sc.ndtri(x * 0.1 + 0.5))",
         "gammaln": "return np.sum(sc.gammaln(x + 2.0))",
+        # was float64: sc.polygamma(1, x) in digamma's adjoint (issue 7)
+        "digamma": "return np.sum(sc.digamma(x + 2.0))",
     })
 # Was a bug (fixed in 29bf554): the default seed of grad is the Python float 1.0, and
 # np.full(np.shape(x), bout) in the adjoints of sum, mean, ... made float64 gradients.

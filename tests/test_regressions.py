@@ -1607,12 +1607,16 @@ def changed_by_a_helper_after_an_unrelated_augmented_assignment(x, s):
 # Was a bug: `v -= 1.0` on a value that may share an object with `s` marked `s` as
 # "perhaps changed, checked when it runs", and that mark hid the later, certain change of
 # `s` by the helper's `scale += q`: the derivative changed the caller's 0-d array `s`
-# in place and was not refused. The certain change now wins.
+# in place and was not refused. Since rel7 a helper's `p += v` is checked before the
+# call when the derived function runs: an array (here the 0-d `s`) is refused at the call,
+# a number works (`scale += q` makes a new number).
 def test_a_change_by_a_helper_is_refused_after_an_unrelated_augmented_assignment():
+    f = changed_by_a_helper_after_an_unrelated_augmented_assignment
+    df = tl.grad(f, wrt=(0, 1))
     with pytest.raises(tl.TransformError) as info:
-        tl.grad(changed_by_a_helper_after_an_unrelated_augmented_assignment, wrt=(0, 1))
-    assert info.value.lineno == \
-        changed_by_a_helper_after_an_unrelated_augmented_assignment.__code__.co_firstlineno + 3
+        df(X3.copy(), np.array(0.7))
+    assert info.value.lineno == f.__code__.co_firstlineno + 3
+    tl.check_grads(f, (X3, 0.7), order=2, wrt=(0, 1))
 
 
 def max_and_min_of_three(x, s):
@@ -1770,3 +1774,188 @@ def test_second_order_of_an_accumulator_of_a_broadcast_product(k):
     y = np.array([[0.2], [-0.4], [0.5]])
     A = np.arange(1.0, 13.0).reshape(3, 4) / 7
     tl.check_grads(accumulator_of_a_broadcast_product, (x, y, A, k), order=2)
+
+
+# -- issue 7: inputs changed through views, helpers that change their parameters ------------------
+# An in-place update through a view of a parameter changes the caller's array in Python.
+# The derivative never changes its inputs: when the parameter (or another name of its memory)
+# is read after the update, the derived function refuses with the update's line (the
+# derivative would read the unchanged array); when nothing reads it, the gradient is that of
+# what Python computes and the caller's array is left alone, as for `x += 1.0` itself.
+VIEW_UPDATES_READ_AFTER = {
+    "None index": "v = x[None, :]\n    v -= 1.0\n    return np.sum(v * x)",
+    "reshape": "v = x.reshape(2, 2)\n    v += 1.0\n    return np.sum(v * v) + np.sum(x)",
+    "np.reshape": "v = np.reshape(x, (2, 2))\n    v *= 3.0\n    return np.sum(x * x)",
+    "T": "v = x.T\n    v *= 2.0\n    return np.sum(v * x)",
+    "slice": "v = x[1:]\n    v += 1.0\n    return np.sum(x * x)",
+    "ravel": "v = x.ravel()\n    v *= 2.0\n    return np.sum(x * x)",
+    "view of a view": "w = x[1:]\n    v = w.reshape(3)\n    v += 1.0\n    return np.sum(w * w)",
+}
+
+
+@pytest.mark.parametrize("body", list(VIEW_UPDATES_READ_AFTER.values()),
+                         ids=list(VIEW_UPDATES_READ_AFTER))
+def test_update_through_a_view_of_a_parameter_read_afterwards_is_refused(body):
+    f = make_function(f"def f(x):\n    {body}\n", {"np": np})
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    update_line = f.__code__.co_firstlineno + body.split("\n").index(
+        next(line for line in body.split("\n") if "=" in line and line.strip()[2:4] in (
+            "+=", "-=", "*=", "/="))) + 1
+    for derived, args in ((tl.grad(f), (x,)), (tl.jvp(f), (x, np.ones(4)))):
+        before = x.copy()
+        with pytest.raises(tl.TransformError) as info:
+            derived(*args)
+        assert info.value.lineno == update_line
+        assert "share memory" in info.value.reason and ".copy()" in info.value.hint
+        np.testing.assert_array_equal(x, before)   # the derivative changed nothing
+
+
+VIEW_WRITES = {
+    "slice": "v = x[1:]\n    v[0] = 3.0",
+    "ravel": "v = x.ravel()\n    v[0] = 3.0",
+    "reshape": "v = x.reshape(2, 2)\n    v[0, 0] = 2.0",
+    "T": "v = x.T\n    v[0] = 2.0",
+    "None index": "v = x[None, :]\n    v[0, 1] = 2.0",
+    "augmented element": "v = x[1:]\n    v[0] += 2.0",
+}
+
+
+@pytest.mark.parametrize("body", list(VIEW_WRITES.values()), ids=list(VIEW_WRITES))
+def test_element_write_into_a_view_of_a_parameter_is_refused(body):
+    f = make_function(f"def f(x):\n    {body}\n    return np.sum(v * v)\n", {"np": np})
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError) as info:
+            transform(f)
+        assert info.value.lineno == f.__code__.co_firstlineno + 2
+        assert "copy()" in info.value.hint
+
+
+VIEW_UPDATES_NOT_READ = {
+    "None index": "v = x[None, :]\n    v -= 1.0\n    return np.sum(v * v)",
+    "reshape": "v = x.reshape(2, 2)\n    v += 1.0\n    return np.sum(v * v)",
+    "T": "v = x.T\n    v *= 2.0\n    return np.sum(np.sin(v))",
+    "slice": "v = x[1:]\n    v += x[:-1]\n    return np.sum(v * v)",
+    "ravel": "v = x.ravel()\n    v *= v\n    return np.sum(v)",
+}
+
+
+@pytest.mark.parametrize("body", list(VIEW_UPDATES_NOT_READ.values()),
+                         ids=list(VIEW_UPDATES_NOT_READ))
+def test_update_through_a_view_that_nothing_reads_afterwards_works(body):
+    f = make_function(f"def f(x):\n    {body}\n", {"np": np})
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    before = x.copy()
+    value, g = tl.value_and_grad(f)(x)
+    np.testing.assert_array_equal(x, before)   # the caller's array is left alone
+    assert np.isclose(value, f(x.copy()))
+    eps = 1e-6
+    numeric = [(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(4)]
+    np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-6)
+    tl.check_grads(f, (x.copy(),), order=2)
+
+
+HELPERS = """
+def add_to_param(a, b):
+    a += b
+    return a * b
+
+def add_through_view(a, b):
+    v = a[1:]
+    v += b
+    return np.sum(v) * b
+
+def scale_through_transpose(a, b):
+    v = a.T
+    v *= b
+    return np.sum(v)
+
+def calls_add_to_param(x, s):
+    t = add_to_param(x, s)
+    return np.sum(t * x)
+
+def calls_add_through_view(x, s):
+    t = add_through_view(x, s)
+    return t * np.sum(x)
+
+def calls_scale_through_transpose(x, s):
+    t = scale_through_transpose(x, s)
+    return t + 0.0 * s
+
+def calls_with_a_temporary(x, s):
+    t = add_to_param(x * 1.0, s)
+    return np.sum(t)
+"""
+
+
+# Was a bug: a helper that changes its array parameter in place (`a += b`, or `v += b` on a
+# view `v = a[1:]` / `a.T`) was called by the derivative for its value and then
+# differentiated at the changed array: silently wrong gradients (and the caller's array
+# changed) whether or not the caller read it again; the view forms were not even seen.
+# Was refused for numbers (`a += b` on a number makes a new number): now they work.
+@pytest.mark.parametrize("name", ["calls_add_to_param", "calls_add_through_view",
+                                  "calls_scale_through_transpose", "calls_with_a_temporary"])
+def test_helper_that_changes_its_parameter_in_place(name):
+    f = make_function(HELPERS, {"np": np}, name)
+    call_line = f.__code__.co_firstlineno + 1
+    x = np.array([0.5, -1.0, 2.0])
+    for derived, args in ((tl.grad(f), (x, 0.7)), (tl.jvp(f), (x, 0.7, np.ones(3)))):
+        before = x.copy()
+        with pytest.raises(tl.TransformError) as info:
+            derived(*args)
+        assert info.value.lineno == call_line and "in place" in info.value.reason
+        np.testing.assert_array_equal(x, before)
+    if name == "calls_add_to_param":   # on numbers it works
+        for s in (0.7, -1.3):
+            tl.check_grads(f, (0.4, s), order=2, wrt=(0, 1))
+
+
+# `+=` on a part of an unpacked call result, and a view taken on one side of an `if`.
+OTHER_FORMS = """
+def pair(x):
+    return x * 2.0, x * x
+
+def unpacked_then_augmented(x):
+    a, b = pair(x)
+    a += 1.0
+    b *= a
+    return np.sum(a * b)
+
+def view_on_one_side(x, c):
+    if c > 0.0:
+        v = x[1:]
+    else:
+        v = x[:-1] * 2.0
+    v += 1.0
+    return np.sum(v * v)
+
+def view_on_one_side_read_after(x, c):
+    if c > 0.0:
+        v = x[1:]
+    else:
+        v = x[:-1] * 2.0
+    v += 1.0
+    return np.sum(v * x[1:])
+"""
+
+
+def test_augmented_part_of_an_unpacked_call_result():
+    f = make_function(OTHER_FORMS, {"np": np}, "unpacked_then_augmented")
+    tl.check_grads(f, (np.array([0.5, -1.0, 2.0]),), order=2)
+    tl.check_grads(f, (0.7,), order=2)
+
+
+@pytest.mark.parametrize("c", [1.0, -1.0])
+def test_view_taken_on_one_side_of_an_if(c):
+    f = make_function(OTHER_FORMS, {"np": np}, "view_on_one_side")
+    x = np.array([0.5, -1.0, 2.0, 1.5])
+    before = x.copy()
+    tl.check_grads(f, (x.copy(), c), order=2)
+    tl.grad(f)(x, c)
+    np.testing.assert_array_equal(x, before)
+    read_after = make_function(OTHER_FORMS, {"np": np}, "view_on_one_side_read_after")
+    if c > 0:   # the view side: x changes in Python and is read afterwards
+        with pytest.raises(tl.TransformError) as info:
+            tl.grad(read_after)(x, c)
+        assert info.value.lineno == read_after.__code__.co_firstlineno + 5
+    else:       # the other side makes a new array: works
+        tl.check_grads(read_after, (x.copy(), c), order=2)

@@ -682,7 +682,7 @@ def eigh(y, a, UPLO="L"):
     # y = (w, v) with a = v diag(w) v^T; distinct eigenvalues
     w = y[0]
     v = y[1]
-    eye = np.eye(np.size(w))
+    eye = np.eye(np.size(w), dtype=w.dtype)
     gaps = (1.0 - eye) / (np.expand_dims(w, 0) - np.expand_dims(w, 1) + eye)   # 1 / (w_j - w_i)
     inner = np.diag(d[y][0]) + gaps * (np.transpose(v) @ d[y][1])
     d[a] = symmetric_adjoint(v @ inner @ np.transpose(v), UPLO)
@@ -692,7 +692,7 @@ def eigh(y, a, UPLO="L"):
 def eigh_tangent(y, a, UPLO="L"):
     w = y[0]
     v = y[1]
-    eye = np.eye(np.size(w))
+    eye = np.eye(np.size(w), dtype=w.dtype)
     gaps = (1.0 - eye) / (np.expand_dims(w, 0) - np.expand_dims(w, 1) + eye)
     rotated = np.transpose(v) @ symmetric_part(d[a], UPLO) @ v
     d[y] = (np.diag(rotated), v @ (gaps * rotated))
@@ -754,7 +754,7 @@ def svd(y, a, full_matrices=True, compute_uv=True, hermitian=False):
         u = y[0]
         s = y[1]
         vh = y[2]
-        eye = np.eye(singular_count(a, full_matrices))
+        eye = np.eye(singular_count(a, full_matrices), dtype=s.dtype)
         gaps = (1.0 - eye) / (np.expand_dims(s * s, 0) - np.expand_dims(s * s, 1) + eye)
         j = gaps * (np.transpose(u) @ d[y][0])
         k = gaps * (vh @ np.transpose(d[y][2]))
@@ -773,7 +773,7 @@ def svd_tangent(y, a, full_matrices=True, compute_uv=True, hermitian=False):
         u = y[0]
         s = y[1]
         vh = y[2]
-        eye = np.eye(singular_count(a, full_matrices))
+        eye = np.eye(singular_count(a, full_matrices), dtype=s.dtype)
         gaps = (1.0 - eye) / (np.expand_dims(s * s, 0) - np.expand_dims(s * s, 1) + eye)
         ds = np.transpose(u) @ d[a] @ np.transpose(vh)
         du = (u @ (gaps * (ds * s + np.transpose(ds * s)))

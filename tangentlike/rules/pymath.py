@@ -362,12 +362,12 @@ def _fmod_cases(rng):
 def fmod(z, x, y):
     # fmod(x, y) = x - trunc(x / y) y
     d[x] = d[z]
-    d[y] = -d[z] * math.trunc(x / y)
+    d[y] = -d[z] * math.trunc(float(x / y))   # (a NumPy float32 has no __trunc__)
 
 
 @tangent(math.fmod)
 def fmod_tangent(z, x, y):
-    d[z] = d[x] - d[y] * math.trunc(x / y)
+    d[z] = d[x] - d[y] * math.trunc(float(x / y))
 
 
 @adjoint(math.remainder, cases=_fmod_cases)

@@ -112,16 +112,29 @@ def ndtri_tangent(y, x):
     d[y] = d[x] * math.sqrt(2.0 * math.pi) * np.exp(0.5 * y * y)
 
 
-@adjoint(*optional(sc, "polygamma"),
-         cases=lambda rng: [((0, positive(rng, (3,))), {}), ((1, positive(rng, ())), {})],
-         static_args=(0,))
+def polygamma_like(n, x):
+    """``sc.polygamma(n, x)`` in ``x``'s floating dtype: SciPy computes it in float64 even
+    for a float32 ``x``, which would make a float32 gradient float64."""
+    y = sc.polygamma(n, x)
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and y.dtype != dtype:
+        return y.astype(dtype)
+    return y
+
+
+def _polygamma_cases(rng):
+    return [((0, positive(rng, (3,))), {}), ((1, positive(rng, ())), {})]
+
+
+@adjoint(*optional(sc, "polygamma"), *((polygamma_like,) if sc is not None else ()),
+         cases=_polygamma_cases, static_args=(0,))
 def polygamma(y, n, x):
-    d[x] = d[y] * sc.polygamma(n + 1, x)
+    d[x] = d[y] * polygamma_like(n + 1, x)
 
 
-@tangent(*optional(sc, "polygamma"))
+@tangent(*optional(sc, "polygamma"), *((polygamma_like,) if sc is not None else ()))
 def polygamma_tangent(y, n, x):
-    d[y] = d[x] * sc.polygamma(n + 1, x)
+    d[y] = d[x] * polygamma_like(n + 1, x)
 
 
 @adjoint(*optional(sc, "gammaln"), cases=unary(positive))
@@ -136,12 +149,12 @@ def gammaln_tangent(y, x):
 
 @adjoint(*optional(sc, "digamma"), cases=unary(positive))
 def digamma(y, x):
-    d[x] = d[y] * sc.polygamma(1, x)   # (float64 even for a float32 x)
+    d[x] = d[y] * polygamma_like(1, x)
 
 
 @tangent(*optional(sc, "digamma"))
 def digamma_tangent(y, x):
-    d[y] = d[x] * sc.polygamma(1, x)
+    d[y] = d[x] * polygamma_like(1, x)
 
 
 @adjoint(*optional(sc, "gamma"), cases=unary(positive))
