@@ -450,6 +450,11 @@ class _Normalizer:
             raise self.error("the function returns nothing to differentiate", stmt,
                              hint="return the value to differentiate")
         value = stmt.value
+        if isinstance(value, gast.Constant) and (value.value is None or isinstance(
+                value.value, (str, bytes)) or value.value is Ellipsis):
+            # (the derivative of a constant would be zeros, silently)
+            raise self.error(f"the function returns {value.value!r}, not a number to "
+                             "differentiate", stmt, hint="return the value to differentiate")
         if isinstance(value, gast.Tuple):
             elts = [self.atom(e) for e in value.elts]
             ret = gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))

@@ -71,6 +71,16 @@ def parse(func: Any) -> Parsed:
     """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
     # a derived function: its entry (specialize.py) stands for the generic derivative
     func = getattr(func, "__tangentlike_generic__", func)
+    made_by = getattr(func, "__tangentlike_made_by__", None)
+    if made_by is not None:
+        what, user = made_by
+        code = getattr(user, "__code__", None)
+        raise TransformError(
+            f"cannot differentiate the function {what} returns: it loops over derived "
+            "functions in Python and has no source of its own to transform",
+            code.co_filename if code else None, code.co_firstlineno if code else None,
+            hint="compose the transformations themselves: tl.grad(tl.grad(f)), "
+            "tl.jvp(tl.grad(f)), tl.jacobian(tl.grad(f)), tl.jacobian(tl.jacobian(f))")
     if not isinstance(func, types.FunctionType):
         what = getattr(func, "__name__", type(func).__name__)
         raise TransformError(

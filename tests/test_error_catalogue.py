@@ -758,3 +758,116 @@ def test_row_lambda_closing_a_multiline_list():
 
 def test_row_lambda_inside_a_multiline_list_works():
     np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)
+
+
+# == 16. found by probing misuses one by one (branch badin) =============================================
+def returns_none(x):
+    y = x * x
+    return None  # <- error
+
+
+def returns_a_string(x):
+    return "done"  # <- error
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian, tl.jacobian],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [returns_none, returns_a_string], ids=["None", "str"])
+def test_row_constant_none_or_string_returned(func, transform):
+    # Was a bug: the derivative of the constant was zeros, silently (tl.jacobian gave zeros)
+    err = assert_error_at(func, transform=transform)
+    assert "not a number" in err.reason
+
+
+def casts_to_integers(x):
+    return np.sum(x.astype(int) * x)
+
+
+def casts_to_booleans(x):
+    return np.sum(x.astype(bool) * x * x)
+
+
+def casts_to_float32(x):
+    return np.sum(x.astype(np.float32) * x)
+
+
+def test_row_astype_to_an_integer_dtype_has_no_derivative():
+    # Was a bug: x.astype(int) passed the derivative through as if it were x (2x here)
+    x = np.array([1.7, 2.2, -0.4])
+    np.testing.assert_allclose(tl.grad(casts_to_integers)(x), x.astype(int))
+    np.testing.assert_allclose(tl.jvp(casts_to_integers)(x, np.ones(3)), np.sum(x.astype(int)))
+    np.testing.assert_allclose(tl.grad(casts_to_booleans)(x), 2 * x)
+    np.testing.assert_allclose(tl.hessian(casts_to_booleans)(x), 2 * np.eye(3))
+    np.testing.assert_allclose(tl.grad(casts_to_float32)(x), 2 * x, rtol=1e-6)
+    tl.check_grads(casts_to_integers, (x,))
+
+
+def scaled_by_its_second_argument(x, y):  # <- error
+    return np.sum(x * x) * y
+
+
+def test_row_negative_wrt_for_hvp_and_hessian():
+    # Was a bug: hvp/hessian passed wrt=-1 on to jvp(grad(f)), whose last parameter is
+    # the seed: tl.hessian(f, wrt=-1) was d(df/dy)/dseed = df/dy instead of d2f/dy2
+    x = np.array([0.3, -0.6])
+    assert tl.hessian(scaled_by_its_second_argument, wrt=-1)(x, 2.0) == 0.0
+    assert tl.hvp(scaled_by_its_second_argument, wrt=-1)(x, 2.0, 1.0) == 0.0
+    np.testing.assert_allclose(tl.hessian(scaled_by_its_second_argument, wrt=-2)(x, 2.0),
+                               4.0 * np.eye(2))
+
+
+@pytest.mark.parametrize("wrt", [(0, 0), (), (0, "x"), (5,)])
+def test_row_bad_tuple_wrt_to_jacobian(wrt):
+    # Was a bug: tl.jacobian split a tuple wrt without checking it ((0, 0) gave the same
+    # Jacobian twice, () an empty tuple)
+    assert_error_at(scaled_by_its_second_argument, transform=tl.jacobian, wrt=wrt)
+
+
+def keyword_only(x, *, k=2.0):  # <- error
+    return np.sum(x * x) * k * k
+
+
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian], ids=lambda t: t.__name__)
+def test_row_keyword_only_wrt_to_hessian_and_jacobian(transform):
+    # Was a bug: IndexError when the derived function was called
+    err = assert_error_at(keyword_only, transform=transform, wrt="k")
+    assert "keyword-only" in err.reason and err.hint
+
+
+def test_row_hessian_with_tuple_wrt_names_the_def():
+    assert_error_at(scaled_by_its_second_argument, transform=tl.hessian, wrt=(0, 1))
+
+
+def cubic(x):  # <- error
+    return x * x * x
+
+
+@pytest.mark.parametrize("wrt", [7, "nope", (0, 0), 1.5])
+def test_row_bad_wrt_on_a_derived_function_names_the_users_def(wrt):
+    # Was a bug: the error named the generated code (<tangentlike dcubicdx ...>:2)
+    err = assert_error_at(cubic, where=cubic, transform=lambda f, **o: tl.grad(tl.grad(f), **o),
+                          wrt=wrt)
+    assert "dcubicdx" in err.reason or "wrt" in err.reason
+
+
+@pytest.mark.parametrize("made", [tl.hessian, tl.jacobian, tl.hvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_differentiating_what_hessian_jacobian_hvp_return(made, transform):
+    # Was: "functions with *args or **kwargs cannot be differentiated" at a line of api.py
+    err = assert_error_at(cubic, transform=lambda f, **o: transform(made(f), **o))
+    assert made.__name__ in err.reason and "tl.grad(tl.grad(f))" in err.hint
+
+
+def test_row_hvp_without_the_vector():
+    with pytest.raises(TypeError, match="followed by the vector v"):
+        tl.hvp(cubic)(0.5)
+    with pytest.raises(TypeError, match="followed by the vector v"):
+        tl.hvp(cubic)()
+
+
+def test_row_check_grads_with_bad_args_or_order():
+    with pytest.raises(TypeError, match="tuple"):
+        tl.check_grads(cubic, np.array([0.5]))
+    for order in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="order"):
+            tl.check_grads(cubic, (0.5,), order=order)
