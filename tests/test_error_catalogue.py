@@ -871,3 +871,99 @@ def test_row_check_grads_with_bad_args_or_order():
     for order in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="order"):
             tl.check_grads(cubic, (0.5,), order=order)
+
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    def apply(self, x):
+        return x * 2.0
+
+    @classmethod
+    def make(cls, x):
+        return x * 2.0
+
+    @staticmethod
+    def static(x):
+        return x * 2.0
+
+    def __call__(self, x):
+        return x * 2.0
+
+
+SCALER = Scaler(2.0)
+HALF_SCALED = functools.partial(scaled_by_its_second_argument, y=0.5)
+
+
+def calls_a_bound_method(x):
+    return np.sum(SCALER.apply(x))  # <- error
+
+
+def calls_a_classmethod(x):
+    return np.sum(Scaler.make(x))  # <- error
+
+
+def calls_a_callable_object(x):
+    return np.sum(SCALER(x))  # <- error
+
+
+def calls_a_partial(x):
+    return HALF_SCALED(x)  # <- error
+
+
+def calls_a_staticmethod(x):
+    return np.sum(Scaler.static(x))
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func, what", [
+    (calls_a_bound_method, "method bound to an object"), (calls_a_classmethod, "bound to the class"),
+    (calls_a_callable_object, "__call__"), (calls_a_partial, "functools.partial")],
+    ids=["bound method", "classmethod", "callable object", "partial"])
+def test_row_calling_a_method_callable_object_or_partial(func, what, transform):
+    # Was: "no derivative rule for `module.<module.Scaler object at 0x7f...>`"
+    err = assert_error_at(func, transform=transform)
+    assert what in err.reason and "0x" not in str(err) and err.hint
+
+
+def test_row_calling_a_staticmethod_works():
+    np.testing.assert_allclose(tl.grad(calls_a_staticmethod)(X3), 2.0 * np.ones(3))
+
+
+def double(x):
+    return 2.0 * x
+
+
+DOUBLE_GRADIENT = tl.grad(lambda x: x * x)
+FUNCTIONS = [double]
+
+
+def calls_a_call_result(x):
+    return tl.grad(double)(x) * x  # <- error
+
+
+def calls_a_vectorized_function(x):
+    return np.sum(np.vectorize(double)(x))  # <- error
+
+
+def calls_an_item_of_a_list(x):
+    return FUNCTIONS[0](x)  # <- error
+
+
+def calls_a_derived_function_by_name(x):
+    return DOUBLE_GRADIENT(x) * x
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_a_call_result, calls_a_vectorized_function,
+                                  calls_an_item_of_a_list])
+def test_row_calling_an_expression(func, transform):
+    # Was: "cannot resolve the function `Call`" (or `Subscript`)
+    err = assert_error_at(func, transform=transform)
+    assert "`Call`" not in err.reason and "`Subscript`" not in err.reason
+    assert "module level" in err.hint
+
+
+def test_row_calling_a_derived_function_by_its_name_works():
+    assert tl.grad(calls_a_derived_function_by_name)(0.5) == pytest.approx(4 * 0.5)
