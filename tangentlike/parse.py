@@ -93,7 +93,8 @@ def parse(func: Any) -> Parsed:
     module = _quick_parse(func)
     if module is None:
         try:
-            lines, first = inspect.getsourcelines(func)
+            # of the code: inspect would read a wrapper's __wrapped__ function instead
+            lines, first = inspect.getsourcelines(code)
         except (OSError, TypeError):
             raise TransformError(
                 f"cannot differentiate {func.__qualname__!r}: its source is not available "
@@ -197,8 +198,8 @@ def _quick_parse(func):
     when those lines are not exactly that one definition (a line of a string or of a
     bracket less indented than the ``def`` ends them early: they do not parse then)."""
     code = func.__code__
-    if func.__name__ == "<lambda>" or hasattr(func, "__wrapped__"):
-        return None   # (inspect reads a wrapped function's source)
+    if func.__name__ == "<lambda>":
+        return None
     filename = code.co_filename
     if not (filename.startswith("<") and filename.endswith(">")):
         linecache.checkcache(filename)   # as inspect does: the file may have changed
@@ -319,20 +320,22 @@ def _lambda_code(node: gast.Lambda):
 def _check_signature(parsed: Parsed) -> None:
     args = parsed.node.args
     if args.vararg is not None or args.kwarg is not None:
+        hint = "name each argument explicitly"
+        if hasattr(parsed.func, "__wrapped__"):
+            hint = ("this is the wrapper a decorator made: differentiate the undecorated "
+                    "function (`tl.grad(f.__wrapped__)`), or give the wrapper f's parameters")
         raise parsed.error("functions with *args or **kwargs cannot be differentiated",
-                           parsed.node, hint="name each argument explicitly")
+                           parsed.node, hint=hint)
 
 
 def _strip_decorator(parsed: Parsed, dec) -> bool:
-    """True for tangentlike's own decorators; an error for any other decorator."""
-    target = dec.func if isinstance(dec, gast.Call) else dec
-    obj = resolve_static(parsed, target)
-    module = getattr(obj, "__module__", "") or ""
-    if module.split(".")[0] == "tangentlike" or obj is staticmethod:
-        return True
-    raise parsed.error(
-        "only tangentlike's own decorators can decorate a function that is differentiated",
-        dec, hint="apply tl.grad to the undecorated function")
+    """Every decorator is left out of the parsed ``def``. The function object being
+    differentiated has this ``def``'s own code, so whatever a decorator did is not in
+    it: a decorator that returns the function itself (tangentlike's own, one that
+    registers it) changes nothing, and one that returns a wrapper made the function
+    that is reached here through the wrapper (a wrapper is parsed as its own ``def``,
+    its ``functools.wraps`` left out the same way)."""
+    return True
 
 
 def resolve_static(parsed: Parsed, node) -> Any:
