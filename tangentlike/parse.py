@@ -2,7 +2,7 @@
 
 Consumes a Python function (a ``def`` or an isolatable ``lambda``). Produces a
 :class:`Parsed`: the ``gast.FunctionDef`` whose nodes carry the line numbers of the
-user's real file, without tangentlike's own decorators, plus the namespaces the body
+user's real file, without its decorators, plus the namespaces the body
 reads (closure cells, globals, builtins) so that later passes resolve every free name
 to one Python object at transform time.
 
