@@ -1422,7 +1422,8 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             f"`{name}` is a functools.partial; tangentlike differentiates calls of plain "
             "functions", node, hint=f"call `{getattr(callee.func, '__name__', 'the function')}`"
             " itself with all its arguments")
-    call = getattr(type(callee), "__call__", None)
+    call = next((vars(k)["__call__"] for k in type(callee).__mro__ if "__call__" in vars(k)),
+                None)
     if is_user_function(call) and not isinstance(callee, type):
         raise pass_.error(
             f"`{name}` is an object of the class `{type(callee).__name__}`, called through "

@@ -762,8 +762,8 @@ def test_row_lambda_inside_a_multiline_list_works():
 
 # == 16. found by probing misuses one by one (branch badin) =============================================
 def returns_none(x):
-    y = x * x
-    return None  # <- error
+    x = x * x
+    return None  # <- error  # noqa: RET501, PLR1711 - the misuse itself
 
 
 def returns_a_string(x):
