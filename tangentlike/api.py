@@ -134,15 +134,54 @@ def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     of the ``wrt`` input (a tuple of vectors for a tuple ``wrt``)."""
     if func is None:
         return lambda f: hvp(f, wrt, verbose=verbose)
-    tangent_of_gradient = jvp(grad(func, wrt), wrt, verbose=verbose)
+    # by name: a negative position would count from the gradient's seed parameter
+    tangent_of_gradient = jvp(grad(func, wrt), _wrt_names(func, wrt), verbose=verbose)
 
     def hessian_vector_product(*args):
-        *primal, v = args
-        return tangent_of_gradient(*_bind_all(func, primal), 1.0, v)
+        try:
+            *primal, v = args
+            primal = _bind_all(func, primal)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{hessian_vector_product.__name__}() takes f's arguments "
+                            f"followed by the vector v ({exc})") from None
+        return tangent_of_gradient(*primal, 1.0, v)
 
     hessian_vector_product.source = tangent_of_gradient.source
     hessian_vector_product.__name__ = f"hvp_{getattr(func, '__name__', 'f')}"
+    _made_by(hessian_vector_product, "tl.hvp", func)
     return hessian_vector_product
+
+
+def _wrt_names(func, wrt):
+    """``wrt`` as parameter names, checked as ``grad`` checks it (a TransformError for
+    an unknown, repeated or out-of-range one)."""
+    from .parse import parse
+    from .pipeline import select_wrt
+    names = select_wrt(parse(func), wrt)
+    return tuple(names) if isinstance(wrt, (tuple, list)) else names[0]
+
+
+def _positional(func, wrt, what: str) -> int:
+    """The position of the one parameter ``wrt`` names; ``jacobian`` and ``hessian``
+    take positional arguments only."""
+    from .errors import TransformError
+    from .parse import parse
+    name = _wrt_names(func, wrt)
+    parsed = parse(func)
+    params = [a.id for a in parsed.node.args.posonlyargs + parsed.node.args.args]
+    if name not in params:
+        raise TransformError(
+            f"{what} differentiates a positional parameter, and `{name}` is keyword-only",
+            parsed.filename, parsed.node.lineno,
+            hint=f"make `{name}` a positional parameter, or use tl.vjp/tl.jvp/tl.hvp, "
+            "whose derived functions take keyword arguments")
+    return params.index(name)
+
+
+def _made_by(result, what: str, func) -> None:
+    """Mark a function that jacobian, hessian or hvp return: a Python loop over derived
+    functions, which cannot itself be differentiated (parse.py says so)."""
+    result.__tangentlike_made_by__ = (what, func)
 
 
 def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Callable:
@@ -157,13 +196,19 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
     if isinstance(wrt, (tuple, list)):
+        _wrt_names(func, wrt)   # (refuses an empty or repeated wrt)
         parts = [jacobian(func, w, mode=mode) for w in wrt]
-        return lambda *args: tuple(p(*args) for p in parts)
+
+        def jacobians(*args):
+            return tuple(p(*args) for p in parts)
+        jacobians.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
+        _made_by(jacobians, "tl.jacobian", func)
+        return jacobians
+    position = _positional(func, wrt, "tl.jacobian")
     row_of, column_of = vjp(func, wrt), jvp(func, wrt)
 
     def jacobian_of(*args):
         args = _bind_all(func, args)
-        position = _position(func, wrt)
         x, out = np.asarray(args[position]), np.asarray(func(*args))
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
@@ -180,6 +225,7 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
         return matrix.reshape(out.shape + x.shape)
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
+    _made_by(jacobian_of, "tl.jacobian", func)
     return jacobian_of
 
 
@@ -190,14 +236,17 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
         return lambda f: hessian(f, wrt)
     if isinstance(wrt, (tuple, list)):
         from .errors import TransformError
+        code = getattr(func, "__code__", None)
         raise TransformError(f"tl.hessian takes one argument in `wrt`, not {wrt!r}",
+                             code and code.co_filename, code and code.co_firstlineno,
                              hint="for the block of arguments i and j use "
                              "tl.jacobian(tl.grad(f, wrt=i), wrt=j)")
+    position = _positional(func, wrt, "tl.hessian")
     product = hvp(func, wrt)
 
     def hessian_of(*args):
         args = _bind_all(func, args)
-        x = np.asarray(args[_position(func, wrt)])
+        x = np.asarray(args[position])
         x = x.astype(_float_dtype(x), copy=False)
         columns = [np.asarray(product(*args, _basis(x, j)), dtype=x.dtype).reshape(x.shape)
                    for j in range(x.size)]
@@ -205,13 +254,8 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
             np.zeros(x.shape + x.shape, x.dtype)
 
     hessian_of.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
+    _made_by(hessian_of, "tl.hessian", func)
     return hessian_of
-
-
-def _position(func, wrt) -> int:
-    if isinstance(wrt, int):
-        return wrt
-    return list(inspect.signature(func).parameters).index(wrt)
 
 
 def _float_dtype(*arrays):

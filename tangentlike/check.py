@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .api import jvp, vjp
+from .api import _bind_all, jvp, vjp
 
 MODES = {"rev": vjp, "fwd": jvp}
 
@@ -22,7 +22,13 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
 
     ``wrt``: positions of the arguments to check (default: every float argument).
     """
-    args = tuple(args)
+    if not isinstance(args, (tuple, list)):
+        raise TypeError(f"check_grads: args must be a tuple of f's arguments, such as "
+                        f"(x,), not {type(args).__name__}")
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ValueError(f"check_grads: order must be 1 or more, not {order!r}")
+    # f's defaulted arguments too: the derived functions take the seed after all of them
+    args = tuple(_bind_all(f, args)) if callable(f) else tuple(args)
     modes = (modes,) if isinstance(modes, str) else tuple(modes)
     for mode in modes:
         if mode not in MODES:

@@ -29,7 +29,9 @@ Anything outside this language raises :class:`TransformError` at the user's line
 """
 from __future__ import annotations
 
+import functools
 import operator
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Optional
@@ -450,6 +452,11 @@ class _Normalizer:
             raise self.error("the function returns nothing to differentiate", stmt,
                              hint="return the value to differentiate")
         value = stmt.value
+        if isinstance(value, gast.Constant) and (value.value is None or isinstance(
+                value.value, (str, bytes)) or value.value is Ellipsis):
+            # (the derivative of a constant would be zeros, silently)
+            raise self.error(f"the function returns {value.value!r}, not a number to "
+                             "differentiate", stmt, hint="return the value to differentiate")
         if isinstance(value, gast.Tuple):
             elts = [self.atom(e) for e in value.elts]
             ret = gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))
@@ -925,10 +932,20 @@ class _Normalizer:
         if self._is_local_ref(func):
             raise self.error("calling a function held in a local variable is not supported",
                              node, hint="call it by its own name, or define it with `def`")
+        if not isinstance(func, (gast.Name, gast.Attribute)):
+            what = {gast.Call: "the result of a call", gast.Subscript: "an item of a "
+                    "container", gast.Lambda: "a lambda written in place"}.get(
+                        type(func), "the value of an expression")
+            raise self.error(f"calling {what} is not supported: each call must name the "
+                             "function it calls, which is found when differentiating", node,
+                             hint="give the function a name at module level (for example "
+                             "`dg = tl.grad(g)` or `vf = np.vectorize(h)`) and call it by "
+                             "that name, or call a function defined with `def`")
         callee = resolve_static(self.parsed, func)
         if callee is MISSING:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
+        _refuse_callable_object(self, callee, node)
         if callee in (eval, exec, compile, globals, locals, vars):
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
@@ -1407,6 +1424,38 @@ class _AliasCheck:
 def _line_of(stmt):
     origin = getattr(stmt, "origin", None)
     return origin.lineno if origin is not None else getattr(stmt, "lineno", None)
+
+
+def _refuse_callable_object(pass_, callee, node) -> None:
+    """A bound method, a callable instance or a ``functools.partial`` of user code has
+    no rule and is not a function tangentlike can read: say what it is and what to
+    call instead (rather than "no derivative rule for `<object at 0x...>`")."""
+    if is_user_function(callee) or rules.lookup(callee) is not None \
+            or rules.is_nondifferentiable(callee):
+        return
+    name = _dotted(node.func)
+    if isinstance(callee, types.MethodType) and is_user_function(callee.__func__):
+        owner = callee.__self__
+        owner = owner.__name__ if isinstance(owner, type) else type(owner).__name__
+        raise pass_.error(
+            f"`{name}` is a method bound to {'the class' if isinstance(callee.__self__, type) else 'an object of'} "
+            f"`{owner}`; tangentlike differentiates calls of plain functions", node,
+            hint=f"call a function that takes the values it needs as arguments (a "
+            f"`@staticmethod` such as `{owner}.{callee.__func__.__name__}(...)` works, "
+            "or a module-level `def`)")
+    if isinstance(callee, functools.partial):
+        raise pass_.error(
+            f"`{name}` is a functools.partial; tangentlike differentiates calls of plain "
+            "functions", node, hint=f"call `{getattr(callee.func, '__name__', 'the function')}`"
+            " itself with all its arguments")
+    call = next((vars(k)["__call__"] for k in type(callee).__mro__ if "__call__" in vars(k)),
+                None)
+    if is_user_function(call) and not isinstance(callee, type):
+        raise pass_.error(
+            f"`{name}` is an object of the class `{type(callee).__name__}`, called through "
+            "its `__call__` method; tangentlike differentiates calls of plain functions",
+            node, hint="call a function that takes the values it needs as arguments "
+            "(a module-level `def` or a `@staticmethod`)")
 
 
 def _derived_callee(callee) -> bool:

@@ -2,7 +2,7 @@
 
 Consumes a Python function (a ``def`` or an isolatable ``lambda``). Produces a
 :class:`Parsed`: the ``gast.FunctionDef`` whose nodes carry the line numbers of the
-user's real file, without tangentlike's own decorators, plus the namespaces the body
+user's real file, without its decorators, plus the namespaces the body
 reads (closure cells, globals, builtins) so that later passes resolve every free name
 to one Python object at transform time.
 
@@ -71,6 +71,16 @@ def parse(func: Any) -> Parsed:
     """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
     # a derived function: its entry (specialize.py) stands for the generic derivative
     func = getattr(func, "__tangentlike_generic__", func)
+    made_by = getattr(func, "__tangentlike_made_by__", None)
+    if made_by is not None:
+        what, user = made_by
+        code = getattr(user, "__code__", None)
+        raise TransformError(
+            f"cannot differentiate the function {what} returns: it loops over derived "
+            "functions in Python and has no source of its own to transform",
+            code.co_filename if code else None, code.co_firstlineno if code else None,
+            hint="compose the transformations themselves: tl.grad(tl.grad(f)), "
+            "tl.jvp(tl.grad(f)), tl.jacobian(tl.grad(f)), tl.jacobian(tl.jacobian(f))")
     if not isinstance(func, types.FunctionType):
         what = getattr(func, "__name__", type(func).__name__)
         raise TransformError(
@@ -83,7 +93,8 @@ def parse(func: Any) -> Parsed:
     module = _quick_parse(func)
     if module is None:
         try:
-            lines, first = inspect.getsourcelines(func)
+            # of the code: inspect would read a wrapper's __wrapped__ function instead
+            lines, first = inspect.getsourcelines(code)
         except (OSError, TypeError):
             raise TransformError(
                 f"cannot differentiate {func.__qualname__!r}: its source is not available "
@@ -192,8 +203,8 @@ def _quick_parse(func):
     when those lines are not exactly that one definition (a line of a string or of a
     bracket less indented than the ``def`` ends them early: they do not parse then)."""
     code = func.__code__
-    if func.__name__ == "<lambda>" or hasattr(func, "__wrapped__"):
-        return None   # (inspect reads a wrapped function's source)
+    if func.__name__ == "<lambda>":
+        return None
     filename = code.co_filename
     if not (filename.startswith("<") and filename.endswith(">")):
         linecache.checkcache(filename)   # as inspect does: the file may have changed
@@ -314,20 +325,22 @@ def _lambda_code(node: gast.Lambda):
 def _check_signature(parsed: Parsed) -> None:
     args = parsed.node.args
     if args.vararg is not None or args.kwarg is not None:
+        hint = "name each argument explicitly"
+        if hasattr(parsed.func, "__wrapped__"):
+            hint = ("this is the wrapper a decorator made: differentiate the undecorated "
+                    "function (`tl.grad(f.__wrapped__)`), or give the wrapper f's parameters")
         raise parsed.error("functions with *args or **kwargs cannot be differentiated",
-                           parsed.node, hint="name each argument explicitly")
+                           parsed.node, hint=hint)
 
 
 def _strip_decorator(parsed: Parsed, dec) -> bool:
-    """True for tangentlike's own decorators; an error for any other decorator."""
-    target = dec.func if isinstance(dec, gast.Call) else dec
-    obj = resolve_static(parsed, target)
-    module = getattr(obj, "__module__", "") or ""
-    if module.split(".")[0] == "tangentlike" or obj is staticmethod:
-        return True
-    raise parsed.error(
-        "only tangentlike's own decorators can decorate a function that is differentiated",
-        dec, hint="apply tl.grad to the undecorated function")
+    """Every decorator is left out of the parsed ``def``. The function object being
+    differentiated has this ``def``'s own code, so whatever a decorator did is not in
+    it: a decorator that returns the function itself (tangentlike's own, one that
+    registers it) changes nothing, and one that returns a wrapper made the function
+    that is reached here through the wrapper (a wrapper is parsed as its own ``def``,
+    its ``functools.wraps`` left out the same way)."""
+    return True
 
 
 def resolve_static(parsed: Parsed, node) -> Any:

@@ -20,7 +20,7 @@ from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
                     without_entry_checks)
 from .forward import forward
-from .errors import short_filename
+from .errors import TransformError, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
 from .parse import Parsed, parse
@@ -134,6 +134,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     derived.user_cells = frozenset(user_cells)
     derived.rederived = rederived             # what its guard calls
     derived.label = label
+    # where the user's function is defined: the place a derived function's errors name
+    derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     return derived
 
 
@@ -180,25 +182,30 @@ def select_wrt(parsed: Parsed, wrt) -> list:
     params = [a.id for a in args.posonlyargs + args.args]
     keyword_only = [a.id for a in args.kwonlyargs]
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    error = parsed.error
+    user_def = getattr(parsed.func, "user_def", None)
+    if user_def:   # a derived function: name the line of the user's def, not generated code
+        def error(message, hint=None):
+            return TransformError(message, *user_def, hint)
     if not items:
-        raise parsed.error("`wrt` selects no argument", hint="pass a position or a name")
+        raise error("`wrt` selects no argument", hint="pass a position or a name")
     names = []
     for item in items:
         if isinstance(item, bool) or not isinstance(item, (int, str)):
-            raise parsed.error(f"`wrt` must be positions or parameter names, not {item!r}",
-                               hint="for example wrt=0, wrt='x' or wrt=(0, 'y')")
+            raise error(f"`wrt` must be positions or parameter names, not {item!r}",
+                        hint="for example wrt=0, wrt='x' or wrt=(0, 'y')")
         if isinstance(item, int):
             if not -len(params) <= item < len(params):
-                raise parsed.error(
+                raise error(
                     f"`wrt={item}` is out of range: {parsed.node.name} has {len(params)} "
                     "positional parameter(s)", hint=f"choose one of {params}")
             name = params[item]
         else:
             if item not in params + keyword_only:
-                raise parsed.error(f"`wrt={item!r}` is not a parameter of {parsed.node.name}",
-                                   hint=f"choose one of {params + keyword_only}")
+                raise error(f"`wrt={item!r}` is not a parameter of {parsed.node.name}",
+                            hint=f"choose one of {params + keyword_only}")
             name = item
         if name in names:
-            raise parsed.error(f"`wrt` names {name!r} twice")
+            raise error(f"`wrt` names {name!r} twice")
         names.append(name)
     return names

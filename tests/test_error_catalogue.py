@@ -233,7 +233,7 @@ def decorator(func):
     return func
 
 
-@decorator  # <- error
+@decorator
 def decorated(x):
     return x * x
 
@@ -259,7 +259,7 @@ def with_undefined_name(x):
 STATEMENTS = [with_try, with_yield, with_async, with_global_write, make_with_nonlocal(),
               with_class, with_del, with_import, with_from_import, with_walrus,
               with_list_comprehension, with_generator_expression, with_dict_literal,
-              with_with, with_raise, with_varargs, with_kwargs, decorated, with_fstring,
+              with_with, with_raise, with_varargs, with_kwargs, with_fstring,
               with_bare_return, without_return, with_undefined_name]
 
 
@@ -758,3 +758,264 @@ def test_row_lambda_closing_a_multiline_list():
 
 def test_row_lambda_inside_a_multiline_list_works():
     np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)
+
+
+# == 16. found by probing misuses one by one (branch badin) =============================================
+def returns_none(x):
+    x = x * x
+    return None  # <- error  # noqa: RET501, PLR1711 - the misuse itself
+
+
+def returns_a_string(x):
+    return "done"  # <- error
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian, tl.jacobian],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [returns_none, returns_a_string], ids=["None", "str"])
+def test_row_constant_none_or_string_returned(func, transform):
+    # Was a bug: the derivative of the constant was zeros, silently (tl.jacobian gave zeros)
+    err = assert_error_at(func, transform=transform)
+    assert "not a number" in err.reason
+
+
+def casts_to_integers(x):
+    return np.sum(x.astype(int) * x)
+
+
+def casts_to_booleans(x):
+    return np.sum(x.astype(bool) * x * x)
+
+
+def casts_to_float32(x):
+    return np.sum(x.astype(np.float32) * x)
+
+
+def test_row_astype_to_an_integer_dtype_has_no_derivative():
+    # Was a bug: x.astype(int) passed the derivative through as if it were x (2x here)
+    x = np.array([1.7, 2.2, -0.4])
+    np.testing.assert_allclose(tl.grad(casts_to_integers)(x), x.astype(int))
+    np.testing.assert_allclose(tl.jvp(casts_to_integers)(x, np.ones(3)), np.sum(x.astype(int)))
+    np.testing.assert_allclose(tl.grad(casts_to_booleans)(x), 2 * x)
+    np.testing.assert_allclose(tl.hessian(casts_to_booleans)(x), 2 * np.eye(3))
+    np.testing.assert_allclose(tl.grad(casts_to_float32)(x), 2 * x, rtol=1e-6)
+    tl.check_grads(casts_to_integers, (x,))
+
+
+def scaled_by_its_second_argument(x, y):  # <- error
+    return np.sum(x * x) * y
+
+
+def test_row_negative_wrt_for_hvp_and_hessian():
+    # Was a bug: hvp/hessian passed wrt=-1 on to jvp(grad(f)), whose last parameter is
+    # the seed: tl.hessian(f, wrt=-1) was d(df/dy)/dseed = df/dy instead of d2f/dy2
+    x = np.array([0.3, -0.6])
+    assert tl.hessian(scaled_by_its_second_argument, wrt=-1)(x, 2.0) == 0.0
+    assert tl.hvp(scaled_by_its_second_argument, wrt=-1)(x, 2.0, 1.0) == 0.0
+    np.testing.assert_allclose(tl.hessian(scaled_by_its_second_argument, wrt=-2)(x, 2.0),
+                               4.0 * np.eye(2))
+
+
+@pytest.mark.parametrize("wrt", [(0, 0), (), (0, "x"), (5,)])
+def test_row_bad_tuple_wrt_to_jacobian(wrt):
+    # Was a bug: tl.jacobian split a tuple wrt without checking it ((0, 0) gave the same
+    # Jacobian twice, () an empty tuple)
+    assert_error_at(scaled_by_its_second_argument, transform=tl.jacobian, wrt=wrt)
+
+
+def keyword_only(x, *, k=2.0):  # <- error
+    return np.sum(x * x) * k * k
+
+
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian], ids=lambda t: t.__name__)
+def test_row_keyword_only_wrt_to_hessian_and_jacobian(transform):
+    # Was a bug: IndexError when the derived function was called
+    err = assert_error_at(keyword_only, transform=transform, wrt="k")
+    assert "keyword-only" in err.reason and err.hint
+
+
+def test_row_hessian_with_tuple_wrt_names_the_def():
+    assert_error_at(scaled_by_its_second_argument, transform=tl.hessian, wrt=(0, 1))
+
+
+def cubic(x):  # <- error
+    return x * x * x
+
+
+@pytest.mark.parametrize("wrt", [7, "nope", (0, 0), 1.5])
+def test_row_bad_wrt_on_a_derived_function_names_the_users_def(wrt):
+    # Was a bug: the error named the generated code (<tangentlike dcubicdx ...>:2)
+    err = assert_error_at(cubic, where=cubic, transform=lambda f, **o: tl.grad(tl.grad(f), **o),
+                          wrt=wrt)
+    assert "dcubicdx" in err.reason or "wrt" in err.reason
+
+
+@pytest.mark.parametrize("made", [tl.hessian, tl.jacobian, tl.hvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_differentiating_what_hessian_jacobian_hvp_return(made, transform):
+    # Was: "functions with *args or **kwargs cannot be differentiated" at a line of api.py
+    err = assert_error_at(cubic, transform=lambda f, **o: transform(made(f), **o))
+    assert made.__name__ in err.reason and "tl.grad(tl.grad(f))" in err.hint
+
+
+def test_row_hvp_without_the_vector():
+    with pytest.raises(TypeError, match="followed by the vector v"):
+        tl.hvp(cubic)(0.5)
+    with pytest.raises(TypeError, match="followed by the vector v"):
+        tl.hvp(cubic)()
+
+
+def test_row_check_grads_with_bad_args_or_order():
+    with pytest.raises(TypeError, match="tuple"):
+        tl.check_grads(cubic, np.array([0.5]))
+    for order in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="order"):
+            tl.check_grads(cubic, (0.5,), order=order)
+
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    def apply(self, x):
+        return x * 2.0
+
+    @classmethod
+    def make(cls, x):
+        return x * 2.0
+
+    @staticmethod
+    def static(x):
+        return x * 2.0
+
+    def __call__(self, x):
+        return x * 2.0
+
+
+SCALER = Scaler(2.0)
+HALF_SCALED = functools.partial(scaled_by_its_second_argument, y=0.5)
+
+
+def calls_a_bound_method(x):
+    return np.sum(SCALER.apply(x))  # <- error
+
+
+def calls_a_classmethod(x):
+    return np.sum(Scaler.make(x))  # <- error
+
+
+def calls_a_callable_object(x):
+    return np.sum(SCALER(x))  # <- error
+
+
+def calls_a_partial(x):
+    return HALF_SCALED(x)  # <- error
+
+
+def calls_a_staticmethod(x):
+    return np.sum(Scaler.static(x))
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func, what", [
+    (calls_a_bound_method, "method bound to an object"), (calls_a_classmethod, "bound to the class"),
+    (calls_a_callable_object, "__call__"), (calls_a_partial, "functools.partial")],
+    ids=["bound method", "classmethod", "callable object", "partial"])
+def test_row_calling_a_method_callable_object_or_partial(func, what, transform):
+    # Was: "no derivative rule for `module.<module.Scaler object at 0x7f...>`"
+    err = assert_error_at(func, transform=transform)
+    assert what in err.reason and "0x" not in str(err) and err.hint
+
+
+def test_row_calling_a_staticmethod_works():
+    np.testing.assert_allclose(tl.grad(calls_a_staticmethod)(X3), 2.0 * np.ones(3))
+
+
+def double(x):
+    return 2.0 * x
+
+
+DOUBLE_GRADIENT = tl.grad(lambda x: x * x)
+FUNCTIONS = [double]
+
+
+def calls_a_call_result(x):
+    return tl.grad(double)(x) * x  # <- error
+
+
+def calls_a_vectorized_function(x):
+    return np.sum(np.vectorize(double)(x))  # <- error
+
+
+def calls_an_item_of_a_list(x):
+    return FUNCTIONS[0](x)  # <- error
+
+
+def calls_a_derived_function_by_name(x):
+    return DOUBLE_GRADIENT(x) * x
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_a_call_result, calls_a_vectorized_function,
+                                  calls_an_item_of_a_list])
+def test_row_calling_an_expression(func, transform):
+    # Was: "cannot resolve the function `Call`" (or `Subscript`)
+    err = assert_error_at(func, transform=transform)
+    assert "`Call`" not in err.reason and "`Subscript`" not in err.reason
+    assert "module level" in err.hint
+
+
+def test_row_calling_a_derived_function_by_its_name_works():
+    assert tl.grad(calls_a_derived_function_by_name)(0.5) == pytest.approx(4 * 0.5)
+
+
+def test_row_function_with_a_foreign_decorator_works():
+    # Until badin a decorator other than tangentlike's own was refused; the function
+    # object differentiated has the def's own code, so the decorator is not in it
+    assert tl.grad(decorated)(0.5) == 1.0
+
+
+def doubling_wrapper(func):
+    @functools.wraps(func)
+    def wrapper(x):
+        return 2.0 * func(x)
+    return wrapper
+
+
+def passing_everything_on(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # <- error
+        return func(*args, **kwargs)
+    return wrapper
+
+
+@doubling_wrapper
+def doubled_cube(x):
+    return x * x * x
+
+
+@passing_everything_on
+def passed_on_cube(x):
+    return x * x * x
+
+
+def calls_doubled_cube(x):
+    return doubled_cube(x) + x
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_wrapper_made_with_functools_wraps(transform):
+    # Was: "cannot find the definition of 'doubled_cube' in its source" (inspect reads
+    # __wrapped__'s source, which is not the code that runs)
+    args = (0.5, 1.0) if transform in (tl.vjp, tl.jvp) else (0.5,)
+    value = transform(doubled_cube)(*args)
+    gradient = value[1] if transform is tl.value_and_grad else value
+    assert gradient == pytest.approx(6 * 0.5 ** 2)
+    assert tl.grad(calls_doubled_cube)(0.5) == pytest.approx(6 * 0.5 ** 2 + 1.0)
+    assert tl.grad(tl.grad(doubled_cube))(0.5) == pytest.approx(12 * 0.5)
+
+
+def test_row_wrapper_with_star_args():
+    err = assert_error_at(passed_on_cube, where=passing_everything_on)
+    assert "__wrapped__" in err.hint
+    assert tl.grad(passed_on_cube.__wrapped__)(0.5) == pytest.approx(3 * 0.5 ** 2)

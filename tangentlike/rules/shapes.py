@@ -3,7 +3,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import add_at, add_grads, astype, broadcast_like, like, part_of, unbroadcast
+from ..runtime import (add_at, add_grads, astype, broadcast_like, like, part_of, unbroadcast,
+                       zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -179,12 +180,18 @@ def broadcast_like_tangent(z, t, y):
 
 @adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
 def astype_(y, x, dtype):
-    d[x] = d[y]
+    if np.issubdtype(dtype, np.inexact):
+        d[x] = d[y]
+    else:   # a cast to integers or booleans is a step function: its derivative is zero
+        d[x] = zeros_like(x)
 
 
 @tangent(astype)
 def astype_tangent(y, x, dtype):
-    d[y] = d[x]
+    if np.issubdtype(dtype, np.inexact):
+        d[y] = d[x]
+    else:
+        d[y] = zeros_like(y)
 
 
 def _getitem_cases(rng):
