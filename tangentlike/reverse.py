@@ -51,8 +51,9 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar, shaped,
-                      unbroadcast, written_part, zero_at, zeros_like)
+from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar,
+                      require_seed, require_seed_shape, shaped, unbroadcast, written_part,
+                      zero_at, zeros_like)
 from .template import clone, instantiate
 
 
@@ -163,6 +164,9 @@ class _Reverse:
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
                 args=[clone(ret.value)], keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
+        if self.mode == "vjp":
+            primal.extend(self.mark_all([self.seed_check(ret.value, seed)], ret.origin,
+                                        "primal"))
         value = clone(ret.value)
         if self.mode == "value_and_grad" and (set(self.activity.active) - self.single
                                               or saved):
@@ -222,6 +226,22 @@ class _Reverse:
             if getattr(s, "origin", None) is None:
                 s.origin = origin
         return stmts
+
+    def seed_check(self, value, seed: str) -> gast.stmt:
+        """``vjp``'s check that the seed is shaped like the output: against the output's
+        shape where it is known (a version, or a number), so the output itself need not
+        be computed for it; against the output otherwise."""
+        key = self.classes.get(value.id) if isinstance(value, gast.Name) else None
+        if key == SCALAR or isinstance(value, gast.Constant):
+            helper, shape = require_seed_shape, gast.Tuple(elts=[], ctx=gast.Load())
+        elif key is not None and key[0] == "shape":
+            helper, shape = require_seed_shape, gast.Tuple(
+                elts=[gast.Constant(value=n, kind=None) for n in key[1]], ctx=gast.Load())
+        else:
+            helper, shape = require_seed, clone(value)
+        return gast.Expr(value=gast.Call(
+            func=_load(self.binder.name_for(helper.__name__, helper)),
+            args=[shape, _load(seed)], keywords=[]))
 
     def scalar_by_construction(self, value, seen=None) -> bool:
         """Whether the output is a scalar whatever the inputs: a full reduction

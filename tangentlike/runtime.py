@@ -77,6 +77,38 @@ def require_scalar(value):
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
 
 
+def require_seed(value, seed):
+    """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
+    shape of the output (a smaller one would broadcast into a gradient of the wrong
+    shape)."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"vjp needs a number, an array or a tuple of them as the "
+                        f"function's output, got {value!r}: the path taken returns no "
+                        "number (check that every path of the function returns a value)")
+    if isinstance(value, (tuple, list)):
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
+            raise ValueError(f"vjp: the output is a {type(value).__name__} of "
+                             f"{len(value)}, so the seed must be a tuple of {len(value)} "
+                             f"seeds, one per part, not {_described(seed)}")
+        for part, part_seed in zip(value, seed):
+            require_seed(part, part_seed)
+    else:
+        require_seed_shape(np.shape(value), seed)
+
+
+def require_seed_shape(shape: tuple, seed):
+    """``require_seed`` of an output whose shape is known beforehand."""
+    if np.shape(seed) != shape:
+        raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
+                         f"shape {shape}: give a seed shaped like the output")
+
+
+def _described(seed) -> str:
+    if isinstance(seed, (tuple, list)):
+        return f"a {type(seed).__name__} of {len(seed)}"
+    return f"one of shape {np.shape(seed)}"
+
+
 def inplace_guard(value, filename, lineno, message, hint, *others):
     """Before ``x += v`` (or a write into a row read earlier) when another name of
     ``x``'s value is read afterwards: on a number it makes a new value (fine), on an

@@ -632,8 +632,35 @@ def test_row_vjp_and_jvp_seed_last_with_defaults_left_out():
         np.testing.assert_allclose(tl.vjp(with_defaults)(X3, *args, seed), seed * (a + 2 * b * X3))
         np.testing.assert_allclose(tl.jvp(with_defaults)(X3, *args, seed), seed * (a + 2 * b * X3))
     np.testing.assert_allclose(tl.vjp(with_defaults)(X3, bout=seed), seed * (2.0 + 6.0 * X3))
-    # the documented ambiguity: a later default by keyword, the seed positionally
-    np.testing.assert_allclose(tl.vjp(with_defaults)(X3, seed, b=1.0), 1.0 * (seed + 6.0 * X3))
+    # the documented ambiguity: a later default by keyword, the seed positionally; the
+    # keyword's 1.0 is taken as the seed, which has not the output's shape: refused
+    with pytest.raises(ValueError, match=r"the seed has shape \(\), but the output has shape \(3,\)"):
+        tl.vjp(with_defaults)(X3, seed, b=1.0)
+    np.testing.assert_allclose(tl.vjp(with_defaults)(X3, seed, b=1.0, bout=seed),
+                               seed * (seed + 2.0 * X3))
+
+
+def twice_and_pair(x):
+    return 2.0 * x, (x * x, np.sum(x))
+
+
+def test_row_vjp_seed_not_shaped_like_the_output():
+    for seed in (np.ones(2), np.ones((2, 3)), 1.0, np.ones(1)):
+        with pytest.raises(ValueError, match="the seed has shape .* give a seed shaped like"):
+            tl.vjp(sum_tanh_each)(X3, seed)
+    with pytest.raises(ValueError, match="the seed must be a tuple of 2 seeds"):
+        tl.vjp(twice_and_pair)(X3, np.ones(3))
+    with pytest.raises(ValueError, match="the seed must be a tuple of 2 seeds, one per part, "
+                       "not one of shape"):
+        tl.vjp(twice_and_pair)(X3, (np.ones(3), np.ones(3)))
+    with pytest.raises(ValueError, match=r"the seed has shape \(2,\), but the output has shape \(3,\)"):
+        tl.vjp(twice_and_pair)(X3, (np.ones(3), (np.ones(2), 1.0)))
+    np.testing.assert_allclose(tl.vjp(twice_and_pair)(X3, (np.ones(3), (np.ones(3), 0.5))),
+                               2.0 + 2.0 * X3 + 0.5)
+
+
+def sum_tanh_each(x):
+    return np.tanh(x) * x
 
 
 def test_row_vjp_without_seed():

@@ -6,6 +6,8 @@ def delementwise_productdx_y(x, y, bout):
         require_real(y, 'y')
     # golden_functions.py:37: return x * np.exp(y)
     t1 = np.exp(y)
+    out = x * t1
+    require_seed(out, bout)
     # adjoint of golden_functions.py:37: return x * np.exp(y)
     bx = unbroadcast(bout * t1, x)
     bt1 = unbroadcast(bout * x, y)

@@ -13,6 +13,10 @@ def dscaled_with_defaultdx(x, scale=NOT_GIVEN, bout=NOT_GIVEN):
     # x is differentiated: refuse an integer there (it has no derivative)
     if type(x) is not float:
         require_real(x, 'x')
+    # golden_functions.py:54: return scale * np.sin(x)
+    t1 = np.sin(x)
+    out = scale_1 * t1
+    require_seed(out, bout_1)
     # adjoint of golden_functions.py:54: return scale * np.sin(x)
     bt1 = unbroadcast(bout_1 * scale_1, x)
     bx = bt1 * np.cos(x)
