@@ -94,12 +94,15 @@ def require_real(x, name: str):
             f"integer has no derivative: pass a float or a float array (for example "
             f"`float({name})` or `np.asarray({name}, dtype=float)`), or leave `{name}` out of "
             "wrt to make it a constant")
+    what = complex_part(x)
+    if what is not None:
+        raise TypeError(complex_message(name, what))
 
 
 _ndarray = np.ndarray
-_REAL_SCALARS = frozenset({float, complex} | {t for t in set(np.sctypeDict.values())
-                                              if issubclass(t, np.inexact)})
-_REAL_DTYPES = frozenset(np.dtype(t) for t in _REAL_SCALARS if t not in (float, complex))
+_REAL_SCALARS = frozenset({float} | {t for t in set(np.sctypeDict.values())
+                                     if issubclass(t, np.floating)})
+_REAL_DTYPES = frozenset(np.dtype(t) for t in _REAL_SCALARS if t is not float)
 
 
 def _integer_part(x):
@@ -110,14 +113,34 @@ def _integer_part(x):
         return f"a bool ({x!r})"
     if isinstance(x, (int, np.integer)):
         return f"an int ({x!r})"
+    return _in_container(x, _integer_part)
+
+
+def complex_part(x):
+    """A description of the complex number in ``x``, or None when there is none."""
+    if isinstance(x, np.ndarray):
+        return f"an array of {x.dtype}" if x.dtype.kind == "c" else None
+    if isinstance(x, (complex, np.complexfloating)):
+        return f"a complex number ({x!r})"
+    return _in_container(x, complex_part)
+
+
+def _in_container(x, part):
     if isinstance(x, (tuple, list, dict)):
         for item in (x.values() if isinstance(x, dict) else x):
             if type(item) is float:
                 continue
-            what = _integer_part(item)
+            what = part(item)
             if what is not None:
                 return f"a {type(x).__name__} holding {what}"
     return None
+
+
+def complex_message(name: str, what: str) -> str:
+    return (f"the argument `{name}` is {what}: tangentlike differentiates real-valued "
+            "code, and its derivative rules are those of real arguments, so a gradient "
+            "through complex values would be wrong: pass the real and imaginary parts as "
+            "separate float arguments")
 
 
 # -- 1. which calls need a rebinding guard --------------------------------------------------

@@ -763,6 +763,12 @@ class _Normalizer:
         return out
 
     def expr_Constant(self, node):
+        if isinstance(node.value, complex):
+            raise self.error(
+                f"complex numbers are not supported (`{node.value!r}`)", node,
+                "tangentlike differentiates real-valued code, and its derivative rules are "
+                "those of real arguments: write the real and imaginary parts as separate "
+                "real variables")
         return node
 
     def expr_Name(self, node):

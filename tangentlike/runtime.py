@@ -160,7 +160,13 @@ class no_grad:
 
 
 def astype(x, dtype):
-    """``x.astype(dtype)``: the rule registry's handle on the array method."""
+    """``x.astype(dtype)``: the rule registry's handle on the array method. A cast to a
+    complex dtype is refused (see entry.complex_message)."""
+    if np.dtype(dtype).kind == "c":
+        raise TypeError(f"x.astype({np.dtype(dtype)}): tangentlike differentiates "
+                        "real-valued code, and its derivative rules are those of real "
+                        "arguments, so a gradient through complex values would be wrong: "
+                        "keep the real and imaginary parts as separate real arrays")
     return x.astype(dtype)
 
 

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import NOT_GIVEN
+from .entry import NOT_GIVEN, complex_message
 from .errors import TransformError
 from .shapeclass import SCALAR
 
@@ -89,6 +89,11 @@ class Dispatcher:
         return tuple(key), signature
 
     def derive(self, signature):
+        for name, (kind, _, _) in signature.items():
+            if isinstance(kind, tuple) and kind[2].kind == "c" or \
+                    not isinstance(kind, tuple) and issubclass(kind, (complex, np.complexfloating)):
+                raise TypeError(complex_message(name, "complex" if not isinstance(kind, tuple)
+                                                else f"an array of {kind[2]}"))
         if len(self.versions) >= MAX_VERSIONS or not signature:
             return self.generic
         try:
