@@ -8,6 +8,8 @@ turns into a failure) the day the bug is fixed; then remove the mark and the mat
 ``KNOWN_BUGS`` in test_random_programs.py, so the random programs exercise that
 construct again.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -1770,3 +1772,35 @@ def test_second_order_of_an_accumulator_of_a_broadcast_product(k):
     y = np.array([[0.2], [-0.4], [0.5]])
     A = np.arange(1.0, 13.0).reshape(3, 4) / 7
     tl.check_grads(accumulator_of_a_broadcast_product, (x, y, A, k), order=2)
+
+
+# -- Found by a second random-program generator (hunt5: matrices, methods, axis=) --------
+def max_of_python_floats(u):
+    return np.sum(u) + max(math.tanh(u[0]), 0.1)
+
+
+def min_of_python_floats(u):
+    return np.sum(u) + min(float(u[0]), float(u[1]))
+
+
+def abs_of_a_python_float(u):
+    return np.sum(u) + abs(math.sin(u[0]) - 1.0)
+
+
+def fabs_and_copysign_of_python_floats(u):
+    return np.sum(u) + math.fabs(math.sin(u[1])) + math.copysign(math.sin(u[0]), -1.0)
+
+
+# Was a bug: float32 inputs got float64 gradients when a Python float passed through the
+# builtins max/min/abs or math.fabs/math.copysign: their rules multiplied by np.sign(x) or
+# by a 0-d float64 share (larger/smaller), NumPy float64 values that are not weak like
+# the Python float the primal computed. For Python numbers they are Python floats now.
+@pytest.mark.parametrize("func", [max_of_python_floats, min_of_python_floats,
+                                  abs_of_a_python_float, fabs_and_copysign_of_python_floats])
+def test_float32_gradient_through_builtins_of_python_floats(func):
+    u = np.array([0.3, 0.5, 0.7], dtype=np.float32)
+    assert func(u).dtype == np.float32
+    assert tl.grad(func)(u).dtype == np.float32
+    assert tl.jvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
+    assert tl.hvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
+    tl.check_grads(func, (u.astype(float),), order=2)
