@@ -1026,6 +1026,9 @@ class _Normalizer:
         if name not in METHODS:
             raise self.error(f"the method `.{name}()` is not supported", node,
                              hint="call the corresponding NumPy function instead")
+        if name == "item" and (node.args or node.keywords):
+            raise self.error("`.item()` with an index is not supported", node,
+                             hint="index first: `x[i].item()` or `float(x[i])`")
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:

@@ -758,3 +758,19 @@ def test_row_lambda_closing_a_multiline_list():
 
 def test_row_lambda_inside_a_multiline_list_works():
     np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)
+
+
+# -- found by the hunt5 generator -------------------------------------------------------
+def item_with_an_index(x):
+    return x.sum(axis=0).item(1) * 2.0  # <- error
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_item_with_an_index(transform):
+    err = assert_error_at(item_with_an_index, transform=transform)
+    assert "`.item()` with an index" in err.reason and "float" not in err.reason
+
+
+def test_row_item_without_an_index_works():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_allclose(tl.grad(lambda x: x[0, 1].item() * 3.0)(x), [[0.0, 3.0], [0.0, 0.0]])
