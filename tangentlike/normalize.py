@@ -1203,11 +1203,15 @@ class _AliasCheck:
         inplace = getattr(stmt, "inplace", None)
         changed = inplace if inplace is not None else stmt.targets[0].value.id
         first = normalizer.versions.get(changed) or changed
-        names = ", ".join(f"`{normalizer.versions.get(o) or o}`" for o in others)
+        users = [normalizer.versions[o] for o in others if normalizer.versions.get(o)]
+        # a value the normalizer made (the iterator of a `for` loop) has no user's name
+        names = ", ".join(f"`{n}`" for n in users) if users else \
+            "a value made from it (a `for` loop iterating over it, for example)"
         if inplace is not None:
             reason = (f"the augmented assignment changes `{first}` in place (an array), but "
-                      f"{names} names the same object and is read afterwards: the derivative "
-                      "cannot follow a change seen through a second name")
+                      f"{names} {'names' if users else 'holds'} the same object and is read "
+                      "afterwards: the derivative cannot follow a change seen through a "
+                      "second name")
             hint = ("use one name, or give the other name its own copy (`.copy()`), or "
                     f"write `{first} = {first} + v` instead of `{first} += v`")
         else:
@@ -1361,11 +1365,22 @@ class _AliasCheck:
 
     def refuse(self, name, change, by, read):
         versions = self.normalizer.versions
-        second = versions.get(name) or "another name"
+        second = versions.get(name)
         first = versions.get(by) if by is not None else None
         line = _line_of(read)
         at = f" (read at line {line})" if line is not None else ""
-        if first is None:
+        if second is None:
+            # a value the normalizer made, such as the iterator of a `for` loop
+            changed = f"`{first}`" if first is not None else "its argument"
+            reason = (f"this statement changes {changed} in place, but the same array or "
+                      f"list is read afterwards{at} through a value made from it (a `for` "
+                      "loop iterating over it, for example): the derivative cannot follow "
+                      "a change seen through a second name")
+            hint = ("iterate over (or keep) a copy: `.copy()`" if first is None else
+                    f"iterate over (or keep) a copy: `{first}.copy()`")
+            if first is not None and getattr(change, "inplace", None) is not None:
+                hint += f"; or write `{first} = {first} + ...` instead of `+=`"
+        elif first is None:
             reason = (f"this call changes `{second}` in place, and it is read afterwards"
                       f"{at}: the derivative cannot follow a change made inside another "
                       "function")

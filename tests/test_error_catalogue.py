@@ -774,3 +774,36 @@ def test_row_item_with_an_index(transform):
 def test_row_item_without_an_index_works():
     x = np.array([[0.5, -1.0], [2.0, 0.25]])
     np.testing.assert_allclose(tl.grad(lambda x: x[0, 1].item() * 3.0)(x), [[0.0, 3.0], [0.0, 0.0]])
+
+
+def inplace_add_to_the_array_a_loop_iterates_over(x):
+    w = np.full(3, 2.0)
+    for i, val in enumerate(w):
+        w += np.tanh(x)  # <- error
+    return np.sum(w)
+
+
+def inplace_add_to_a_copy_a_loop_iterates_over(x):
+    w = x * 1.0
+    for val in w:
+        w += np.tanh(val)  # <- error
+    return np.sum(w)
+
+
+# The second name of the changed array was the loop's iterator, a name the normalizer
+# made: the message said "`another name` names the same array" (refused when deriving)
+# and "`t1` names the same object" (refused when run).
+def test_row_inplace_add_to_the_array_a_loop_iterates_over():
+    err = assert_error_at(inplace_add_to_the_array_a_loop_iterates_over)
+    assert "`for` loop iterating over it" in err.reason
+    assert "another name" not in str(err) and "w.copy()" in err.hint
+
+
+def test_row_inplace_add_to_a_copy_a_loop_iterates_over_is_refused_when_run():
+    df = tl.grad(inplace_add_to_a_copy_a_loop_iterates_over)
+    with pytest.raises(tl.TransformError) as info:
+        df(X3)
+    err = info.value
+    assert err.lineno in marked_lines(inplace_add_to_a_copy_a_loop_iterates_over)
+    assert "`for` loop iterating over it" in err.reason
+    assert "`t" not in err.reason
