@@ -542,16 +542,18 @@ class _Normalizer:
                                           and len(names.elts) == len(inner.args)):
                     raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
                                      "one name per sequence", stmt)
-                seqs, targets = [self.atom(a) for a in inner.args], names.elts
+                seqs, targets = [self.sequence(a) for a in inner.args], names.elts
             else:
-                seqs, targets = [self.atom(inner)], [target.elts[1]]
+                seqs, targets = [self.sequence(inner)], [target.elts[1]]
             counter = target.elts[0]
         elif callee is zip:
             if iterator.keywords or not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):
                 raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",
                                  stmt)
-            seqs, targets, counter = [self.atom(a) for a in iterator.args], target.elts, None
+            seqs, targets, counter = [self.sequence(a) for a in iterator.args], target.elts, None
+        elif callee is reversed:
+            seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
                                    gast.List)) or callee is not None and (
                 rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
@@ -577,6 +579,18 @@ class _Normalizer:
             item = gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
+
+    def sequence(self, node):
+        """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
+        which has no length and cannot be indexed) is walked as ``seq[::-1]``."""
+        if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
+                resolve_static(self.parsed, node.func) is reversed:
+            if len(node.args) != 1 or node.keywords:
+                raise self.error("reversed() takes one argument", node)
+            step = gast.Slice(lower=None, upper=None, step=gast.Constant(value=-1, kind=None))
+            node = gast.copy_location(gast.Subscript(value=node.args[0], slice=step,
+                                                     ctx=gast.Load()), node)
+        return self.atom(node)
 
     def emit_loop(self, index, bounds, body, picks, stmt=None, backwards=False):
         def pick():

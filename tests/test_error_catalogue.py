@@ -807,3 +807,36 @@ def test_row_inplace_add_to_a_copy_a_loop_iterates_over_is_refused_when_run():
     assert err.lineno in marked_lines(inplace_add_to_a_copy_a_loop_iterates_over)
     assert "`for` loop iterating over it" in err.reason
     assert "`t" not in err.reason
+
+
+def list_of_zip(x):
+    pairs = list(zip(x, x * 2.0))  # <- error
+    return pairs[1][1] + pairs[0][0]
+
+
+def list_of_enumerate(x):
+    pairs = list(enumerate(x))  # <- error
+    return pairs[1][1] * 3.0
+
+
+def array_of_reversed(x):
+    return np.sum(np.array(list(reversed(x))) * np.arange(3.0))  # <- error
+
+
+# Were bugs: zip, enumerate and reversed were constants, so their values outside a loop
+# gave silently zero gradients. They are refused there now (loops over them work).
+@pytest.mark.parametrize("func", [list_of_zip, list_of_enumerate, array_of_reversed])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_iterator_of_a_differentiated_value_outside_a_loop(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "supported only as the sequence of a `for` loop" in err.reason
+    assert err.hint
+
+
+def zip_of_constants(x):
+    pairs = list(zip([1.0, 2.0], [3.0, 4.0]))
+    return x * pairs[1][0]
+
+
+def test_row_iterator_of_constants_outside_a_loop_works():
+    assert tl.grad(zip_of_constants)(0.5) == 2.0

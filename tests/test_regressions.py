@@ -1804,3 +1804,65 @@ def test_float32_gradient_through_builtins_of_python_floats(func):
     assert tl.jvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
     assert tl.hvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
     tl.check_grads(func, (u.astype(float),), order=2)
+
+
+def sum_of_a_tuple(x):
+    return np.sum(tuple(x))
+
+
+def product_of_tuple_items(x):
+    t = tuple(x)
+    return t[0] * t[2] + np.prod(tuple(x))
+
+
+def unpacked_tuple(x):
+    a, b, c = tuple(x)
+    return a * b + c
+
+
+def loop_over_a_tuple(x):
+    s = 0.0
+    for a in tuple(x):
+        s = s * 0.5 + a
+    return s
+
+
+# Was a bug: `tuple` was declared a constant (like `len`), so every gradient through
+# `tuple(x)` was silently zero. It has the rule of `list` now.
+@pytest.mark.parametrize("func", [sum_of_a_tuple, product_of_tuple_items, unpacked_tuple,
+                                  loop_over_a_tuple])
+def test_gradient_through_tuple_of_an_array(func):
+    assert np.any(tl.grad(func)(X3) != 0.0)
+    tl.check_grads(func, (X3,), order=2)
+
+
+def loop_over_reversed(x):
+    s = 0.0
+    for a in reversed(x):
+        s = s * 0.5 + a
+    return s
+
+
+def enumerate_reversed(x):
+    s = 0.0
+    for i, a in enumerate(reversed(x)):
+        s = s + a * i
+    return s
+
+
+def zip_with_reversed(x, A):
+    s = 0.0
+    for a, row, k in zip(x, reversed(A), reversed(range(3))):
+        s = s + a * np.sum(row ** 2) * k
+    return s
+
+
+# Was a bug: `for a in reversed(x)` over an array (not a range) raised an internal
+# TypeError (`object of type 'reversed' has no len()`) when the derivative ran. A loop
+# over reversed(seq), also inside enumerate/zip, walks seq[::-1] now.
+def test_loops_over_reversed_sequences():
+    A = np.arange(6.0).reshape(3, 2) / 4
+    np.testing.assert_allclose(tl.grad(loop_over_reversed)(X3), [1.0, 0.5, 0.25])
+    tl.check_grads(loop_over_reversed, (X3,), order=2)
+    tl.check_grads(enumerate_reversed, (X3,), order=2)
+    tl.check_grads(zip_with_reversed, (X3, A), order=2)
