@@ -1223,19 +1223,20 @@ class _AliasCheck:
             "a value made from it (a `for` loop iterating over it, for example)"
         if inplace is not None:
             reason = (f"the augmented assignment changes `{first}` in place (an array), but "
-                      f"{names} {'names' if users else 'holds'} the same object and is read "
+                      f"{names} {'names or holds' if users else 'holds'} the same object and "
+                      "is read "
                       "afterwards: the derivative cannot follow a change seen through a "
                       "second name")
             hint = ("use one name, or give the other name its own copy (`.copy()`), or "
                     f"write `{first} = {first} + v` instead of `{first} += v`")
         else:
             reason = (f"this statement writes into `{first}`, but {names} was read from it "
-                      "by an index that gave a view (a row of a 2-D array) and is read "
-                      "afterwards: the derivative cannot follow a change seen through a "
-                      "second name")
-            row = normalizer.versions.get(others[0]) or others[0]
-            hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or read it "
-                    "after the write")
+                      "by an index that gave a view (a row of a 2-D array), or holds it (a "
+                      "list it was appended to), and is read afterwards: the derivative "
+                      "cannot follow a change seen through a second name")
+            row = normalizer.versions.get(others[0]) or "row"
+            hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or append a "
+                    f"copy (`.append({first}.copy())`), or read it after the write")
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
         call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
@@ -1275,6 +1276,12 @@ class _AliasCheck:
                 # What is appended is not followed: lists used as stacks save values
                 # that the code then reassigns (allocation sites would blur loop rounds).
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+                if callee is list.append and value.args and isinstance(value.args[0], gast.Name):
+                    # ... but a change in place of what was appended is checked when it
+                    # runs (inplace_guard looks into the list)
+                    held = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                     for o in state.reach(value.args[0].id))
+                    state.contains[receiver] = state.contains.get(receiver, frozenset()) | held
             for name in getattr(value, "mutates", ()):
                 self.changed(state.points.get(name, frozenset()), None, stmt, state)
         if isinstance(stmt, gast.Assign):

@@ -1866,3 +1866,66 @@ def test_loops_over_reversed_sequences():
     tl.check_grads(loop_over_reversed, (X3,), order=2)
     tl.check_grads(enumerate_reversed, (X3,), order=2)
     tl.check_grads(zip_with_reversed, (X3, A), order=2)
+
+
+def inplace_change_of_an_array_in_a_list_literal(v):
+    w = np.sin(v)
+    items = [w]
+    for i in range(2):
+        w /= 1.5 + np.tanh(v)   # changes items[0] too
+    return np.sum(np.vstack(items))
+
+
+def inplace_change_of_an_appended_array(v):
+    w = np.sin(v)
+    items = []
+    items.append(w)
+    w /= 2.0   # changes items[0] too
+    return np.sum(np.vstack(items))
+
+
+def write_into_an_appended_array(v):
+    w = np.sin(v)
+    items = []
+    for i in range(3):
+        items.append(w)
+        w[0] = w[0] * 2.0   # changes every item
+    return np.sum(np.vstack(items))
+
+
+# Were bugs (silently wrong gradients): `w /= ...` on an array held by a list (a list
+# literal or one appended to) changes the list's item too, which the derivative ignored.
+# The run-time check of `+=` (inplace_guard) now looks into lists, and what is appended
+# is followed as "perhaps the same object", checked when it runs.
+@pytest.mark.parametrize("func", [inplace_change_of_an_array_in_a_list_literal,
+                                  inplace_change_of_an_appended_array,
+                                  write_into_an_appended_array])
+def test_change_in_place_of_an_array_a_list_holds_is_refused_when_run(func):
+    df = tl.grad(func)
+    with pytest.raises(tl.TransformError, match="holds") as info:
+        df(X3)
+    assert info.value.filename == func.__code__.co_filename
+
+
+def fresh_arrays_appended_and_changed(v):
+    items = []
+    for i in range(3):
+        w = np.zeros(3)
+        w[0] = v[i]
+        w += v
+        items.append(w)
+    return np.sum(np.vstack(items) ** 2)
+
+
+def state_rebound_after_append(v):
+    h = v * 1.0
+    items = []
+    for i in range(3):
+        items.append(h)
+        h = np.tanh(h + v)
+    return np.sum(np.stack(items))
+
+
+def test_changes_of_arrays_not_held_by_a_list_still_work():
+    tl.check_grads(fresh_arrays_appended_and_changed, (X3,), order=2)
+    tl.check_grads(state_rebound_after_append, (X3,), order=2)
