@@ -1929,3 +1929,23 @@ def state_rebound_after_append(v):
 def test_changes_of_arrays_not_held_by_a_list_still_work():
     tl.check_grads(fresh_arrays_appended_and_changed, (X3,), order=2)
     tl.check_grads(state_rebound_after_append, (X3,), order=2)
+
+
+def trace_of_a_slice(x):
+    return x[:, :2].trace() * 2.0
+
+
+def builtin_sums_of_rows(x):
+    return sum(x[0]) + sum(sum(x))
+
+
+# Was a bug: float32 inputs got float64 gradients through np.trace and the builtin sum
+# of an array: their adjoints spread the seed with np.full, in float64 for a Python-float
+# seed. They spread it in the operand's floating dtype now.
+@pytest.mark.parametrize("func", [trace_of_a_slice, builtin_sums_of_rows])
+def test_float32_gradient_through_trace_and_builtin_sum(func):
+    x = np.array([[0.3, -0.6, 0.9], [1.2, 0.45, -0.75]], dtype=np.float32)
+    assert func(x).dtype == np.float32
+    assert tl.grad(func)(x).dtype == np.float32
+    assert tl.hvp(func)(x, np.ones_like(x)).dtype == np.float32
+    tl.check_grads(func, (x.astype(float),), order=2)

@@ -492,8 +492,8 @@ def min_tangent(y, a, b):
 
 def spread(g, items):
     """The adjoint of ``sum(items)``: ``g`` for every item (reduced to the item's shape)."""
-    if isinstance(items, np.ndarray):
-        return np.full(np.shape(items), g)
+    if isinstance(items, np.ndarray):   # in the items' floating dtype (float32 stays)
+        return np.full(np.shape(items), g, dtype=np.result_type(items, g, 1.0))
     return type(items)(unbroadcast(g, v) for v in items)
 
 
