@@ -1949,3 +1949,47 @@ def test_float32_gradient_through_trace_and_builtin_sum(func):
     assert tl.grad(func)(x).dtype == np.float32
     assert tl.hvp(func)(x, np.ones_like(x)).dtype == np.float32
     tl.check_grads(func, (x.astype(float),), order=2)
+
+
+def diff_then_an_early_constant_return(u, c):
+    w = np.diff(np.append(u, 0.0)) * c
+    if c > 0.0:
+        return 0.5
+    return np.sum(w ** 2)
+
+
+@bug("the adjoint of np.diff gets the scalar zero (the early return left w's adjoint "
+     "unset) and diff_pad_width raises IndexError")
+def test_diff_before_an_early_constant_return():
+    gu, gc = tl.grad(diff_then_an_early_constant_return, wrt=(0, 1))(X3, 0.4)
+    np.testing.assert_allclose(gu, 0.0)
+    assert gc == 0.0
+
+
+def mean_of_an_array_of_a_list_with_constant_rows(v):
+    rows = [v * 1.0]
+    for i in range(3):
+        rows.append(np.full(v.shape, 3.0))
+    w = np.array(rows).mean(axis=0)
+    return np.sum(np.sin(w))
+
+
+@bug("reverse over reverse: runtime.like gets a list of adjoints of mixed shapes and "
+     "np.asarray raises ValueError (inhomogeneous shape); grad and hvp are right")
+def test_reverse_over_reverse_of_an_array_of_a_list_with_constant_rows():
+    v = np.array([0.3, -0.6, 0.9, 0.2])
+    tl.vjp(tl.grad(mean_of_an_array_of_a_list_with_constant_rows))(v, np.ones(4))
+
+
+def scaled_in_place_by_a_numpy_float64(v):
+    z = v * 1.0
+    z *= np.tanh(3.0)   # in place: z stays float32
+    return np.sum(z)
+
+
+@bug("`z *= y` is derived as `z = z * y`: with a NumPy float64 y, a float32 z becomes "
+     "float64, so value_and_grad's value and the gradient are float64 where f's is float32")
+def test_float32_through_an_in_place_product_with_a_numpy_float64():
+    v = np.array([0.3, 0.5, 0.7], dtype=np.float32)
+    value, g = tl.value_and_grad(scaled_in_place_by_a_numpy_float64)(v)
+    assert value.dtype == np.float32 and g.dtype == np.float32
