@@ -57,6 +57,8 @@ def dependencies(value, stmt=None) -> list:
         callee = getattr(value, "callee", None)
         if callee is list.pop:
             return _names([value.func.value])
+        if rules.iterator_error(callee) is not None:
+            return _names(value.args)   # carries its arguments: refused where active
         if rules.is_nondifferentiable(callee):
             return []
         return _names(value.args + [k.value for k in value.keywords])

@@ -549,16 +549,18 @@ class _Normalizer:
                                           and len(names.elts) == len(inner.args)):
                     raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
                                      "one name per sequence", stmt)
-                seqs, targets = [self.atom(a) for a in inner.args], names.elts
+                seqs, targets = [self.sequence(a) for a in inner.args], names.elts
             else:
-                seqs, targets = [self.atom(inner)], [target.elts[1]]
+                seqs, targets = [self.sequence(inner)], [target.elts[1]]
             counter = target.elts[0]
         elif callee is zip:
             if iterator.keywords or not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):
                 raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",
                                  stmt)
-            seqs, targets, counter = [self.atom(a) for a in iterator.args], target.elts, None
+            seqs, targets, counter = [self.sequence(a) for a in iterator.args], target.elts, None
+        elif callee is reversed:
+            seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
                                    gast.List)) or callee is not None and (
                 rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
@@ -584,6 +586,18 @@ class _Normalizer:
             item = gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
+
+    def sequence(self, node):
+        """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
+        which has no length and cannot be indexed) is walked as ``seq[::-1]``."""
+        if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
+                resolve_static(self.parsed, node.func) is reversed:
+            if len(node.args) != 1 or node.keywords:
+                raise self.error("reversed() takes one argument", node)
+            step = gast.Slice(lower=None, upper=None, step=gast.Constant(value=-1, kind=None))
+            node = gast.copy_location(gast.Subscript(value=node.args[0], slice=step,
+                                                     ctx=gast.Load()), node)
+        return self.atom(node)
 
     def emit_loop(self, index, bounds, body, picks, stmt=None, backwards=False):
         def pick():
@@ -1075,6 +1089,9 @@ class _Normalizer:
         if name not in METHODS:
             raise self.error(f"the method `.{name}()` is not supported", node,
                              hint="call the corresponding NumPy function instead")
+        if name == "item" and (node.args or node.keywords):
+            raise self.error("`.item()` with an index is not supported", node,
+                             hint="index first: `x[i].item()` or `float(x[i])`")
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:
@@ -1249,23 +1266,28 @@ class _AliasCheck:
         inplace = getattr(stmt, "inplace", None)
         changed = inplace if inplace is not None else stmt.targets[0].value.id
         first = normalizer.versions.get(changed) or changed
-        names = ", ".join(f"`{normalizer.versions.get(o) or o}`" for o in others)
+        users = [normalizer.versions[o] for o in others if normalizer.versions.get(o)]
+        # a value the normalizer made (the iterator of a `for` loop) has no user's name
+        names = ", ".join(f"`{n}`" for n in users) if users else \
+            "a value made from it (a `for` loop iterating over it, for example)"
         if inplace is not None:
+            shared = ("names the same array or a view of it (they share memory) or holds it,"
+                      if users else "holds it,")
             reason = (f"the augmented assignment changes `{first}` in place (an array), but "
-                      f"{names} names the same array or a view of it (they share memory) and "
-                      "is read afterwards: Python changes both, and the derivative cannot "
-                      "follow a change seen through a second name")
+                      f"{names} {shared} and is read afterwards: Python changes both, and the "
+                      "derivative cannot follow a change seen through a second name")
             hint = (f"copy first where `{first}` is taken from the other array (`{first} = "
-                    f"<the view>.copy()`), or write `{first} = {first} + ...` (a new array) "
-                    f"instead of `{first} += ...`")
+                    f"<the view>.copy()`), or give the other name its own copy (`.copy()`), "
+                    f"or write `{first} = {first} + ...` (a new array) instead of "
+                    f"`{first} += ...`")
         else:
             reason = (f"this statement writes into `{first}`, but {names} was read from it "
-                      "by an index that gave a view (a row of a 2-D array) and is read "
-                      "afterwards: the derivative cannot follow a change seen through a "
-                      "second name")
-            row = normalizer.versions.get(others[0]) or others[0]
-            hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or read it "
-                    "after the write")
+                      "by an index that gave a view (a row of a 2-D array), or holds it (a "
+                      "list it was appended to), and is read afterwards: the derivative "
+                      "cannot follow a change seen through a second name")
+            row = normalizer.versions.get(others[0]) or "row"
+            hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or append a "
+                    f"copy (`.append({first}.copy())`), or read it after the write")
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
         call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
@@ -1305,6 +1327,12 @@ class _AliasCheck:
                 # What is appended is not followed: lists used as stacks save values
                 # that the code then reassigns (allocation sites would blur loop rounds).
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+                if callee is list.append and value.args and isinstance(value.args[0], gast.Name):
+                    # ... but a change in place of what was appended is checked when it
+                    # runs (inplace_guard looks into the list)
+                    held = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                     for o in state.reach(value.args[0].id))
+                    state.contains[receiver] = state.contains.get(receiver, frozenset()) | held
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):
@@ -1407,11 +1435,22 @@ class _AliasCheck:
 
     def refuse(self, name, change, by, read):
         versions = self.normalizer.versions
-        second = versions.get(name) or "another name"
+        second = versions.get(name)
         first = versions.get(by) if by is not None else None
         line = _line_of(read)
         at = f" (read at line {line})" if line is not None else ""
-        if first is None:
+        if second is None:
+            # a value the normalizer made, such as the iterator of a `for` loop
+            changed = f"`{first}`" if first is not None else "its argument"
+            reason = (f"this statement changes {changed} in place, but the same array or "
+                      f"list is read afterwards{at} through a value made from it (a `for` "
+                      "loop iterating over it, for example): the derivative cannot follow "
+                      "a change seen through a second name")
+            hint = ("iterate over (or keep) a copy: `.copy()`" if first is None else
+                    f"iterate over (or keep) a copy: `{first}.copy()`")
+            if first is not None and getattr(change, "inplace", None) is not None:
+                hint += f"; or write `{first} = {first} + ...` instead of `+=`"
+        elif first is None:
             reason = (f"this call changes `{second}` in place, and it is read afterwards"
                       f"{at}: the derivative cannot follow a change made inside another "
                       "function")

@@ -562,6 +562,9 @@ class _Reverse:
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.adjoint_call(value, result)
+        if rule is None and rules.iterator_error(primitive) is not None:
+            reason, hint = rules.iterator_error(primitive)
+            raise self.error(reason, node=value, hint=hint)
         if rule is None or rule.adjoint is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(

@@ -114,11 +114,20 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
     ``x``'s value is read afterwards: on a number it makes a new value (fine), on an
     array or a list Python changes the object itself, which the derivative cannot
     follow: refuse with ``message`` and ``hint``."""
-    if isinstance(value, (np.ndarray, list)) and any(
-            other is value or isinstance(other, np.ndarray) and isinstance(value, np.ndarray)
-            and np.shares_memory(other, value) for other in others):
+    if isinstance(value, (np.ndarray, list)) and any(_holds(other, value) for other in others):
         from .errors import TransformError
         raise TransformError(message, filename, lineno, hint)
+
+
+def _holds(other, value) -> bool:
+    """Whether ``other`` is ``value``, shares its memory, or is a list or tuple holding
+    such an item (``items = [z]`` holds ``z``)."""
+    if other is value:
+        return True
+    if isinstance(other, (list, tuple)):
+        return any(_holds(item, value) for item in other)
+    return isinstance(other, np.ndarray) and isinstance(value, np.ndarray) and \
+        np.shares_memory(other, value)
 
 
 def zeros_like(x):

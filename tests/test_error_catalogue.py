@@ -821,7 +821,8 @@ def test_row_lambda_inside_a_multiline_list_works():
     np.testing.assert_allclose(tl.grad(LAMBDAS_IN_A_LIST[0])(X3), 2 * X3)
 
 
-# == 16. found by probing misuses one by one (branch badin) =============================================
+# == 16. found by probing misuses one by one (branch badin) ======================================
+
 def returns_none(x):
     x = x * x
     return None  # <- error  # noqa: RET501, PLR1711 - the misuse itself
@@ -1080,3 +1081,85 @@ def test_row_wrapper_with_star_args():
     err = assert_error_at(passed_on_cube, where=passing_everything_on)
     assert "__wrapped__" in err.hint
     assert tl.grad(passed_on_cube.__wrapped__)(0.5) == pytest.approx(3 * 0.5 ** 2)
+
+
+# -- found by the hunt5 generator -------------------------------------------------------
+def item_with_an_index(x):
+    return x.sum(axis=0).item(1) * 2.0  # <- error
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_item_with_an_index(transform):
+    err = assert_error_at(item_with_an_index, transform=transform)
+    assert "`.item()` with an index" in err.reason and "float" not in err.reason
+
+
+def test_row_item_without_an_index_works():
+    x = np.array([[0.5, -1.0], [2.0, 0.25]])
+    np.testing.assert_allclose(tl.grad(lambda x: x[0, 1].item() * 3.0)(x), [[0.0, 3.0], [0.0, 0.0]])
+
+
+def inplace_add_to_the_array_a_loop_iterates_over(x):
+    w = np.full(3, 2.0)
+    for i, val in enumerate(w):
+        w += np.tanh(x)  # <- error
+    return np.sum(w)
+
+
+def inplace_add_to_a_copy_a_loop_iterates_over(x):
+    w = x * 1.0
+    for val in w:
+        w += np.tanh(val)  # <- error
+    return np.sum(w)
+
+
+# The second name of the changed array was the loop's iterator, a name the normalizer
+# made: the message said "`another name` names the same array" (refused when deriving)
+# and "`t1` names the same object" (refused when run).
+def test_row_inplace_add_to_the_array_a_loop_iterates_over():
+    err = assert_error_at(inplace_add_to_the_array_a_loop_iterates_over)
+    assert "`for` loop iterating over it" in err.reason
+    assert "another name" not in str(err) and "w.copy()" in err.hint
+
+
+def test_row_inplace_add_to_a_copy_a_loop_iterates_over_is_refused_when_run():
+    df = tl.grad(inplace_add_to_a_copy_a_loop_iterates_over)
+    with pytest.raises(tl.TransformError) as info:
+        df(X3)
+    err = info.value
+    assert err.lineno in marked_lines(inplace_add_to_a_copy_a_loop_iterates_over)
+    assert "`for` loop iterating over it" in err.reason
+    assert "`t" not in err.reason
+
+
+def list_of_zip(x):
+    pairs = list(zip(x, x * 2.0))  # <- error
+    return pairs[1][1] + pairs[0][0]
+
+
+def list_of_enumerate(x):
+    pairs = list(enumerate(x))  # <- error
+    return pairs[1][1] * 3.0
+
+
+def array_of_reversed(x):
+    return np.sum(np.array(list(reversed(x))) * np.arange(3.0))  # <- error
+
+
+# Were bugs: zip, enumerate and reversed were constants, so their values outside a loop
+# gave silently zero gradients. They are refused there now (loops over them work).
+@pytest.mark.parametrize("func", [list_of_zip, list_of_enumerate, array_of_reversed])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_iterator_of_a_differentiated_value_outside_a_loop(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "supported only as the sequence of a `for` loop" in err.reason
+    assert err.hint
+
+
+def zip_of_constants(x):
+    pairs = list(zip([1.0, 2.0], [3.0, 4.0]))
+    return x * pairs[1][0]
+
+
+def test_row_iterator_of_constants_outside_a_loop_works():
+    assert tl.grad(zip_of_constants)(0.5) == 2.0

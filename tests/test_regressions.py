@@ -8,6 +8,8 @@ turns into a failure) the day the bug is fixed; then remove the mark and the mat
 ``KNOWN_BUGS`` in test_random_programs.py, so the random programs exercise that
 construct again.
 """
+import math
+
 import numpy as np
 import pytest
 
@@ -1959,3 +1961,223 @@ def test_view_taken_on_one_side_of_an_if(c):
         assert info.value.lineno == read_after.__code__.co_firstlineno + 5
     else:       # the other side makes a new array: works
         tl.check_grads(read_after, (x.copy(), c), order=2)
+
+# -- Found by a second random-program generator (hunt5: matrices, methods, axis=) --------
+def max_of_python_floats(u):
+    return np.sum(u) + max(math.tanh(u[0]), 0.1)
+
+
+def min_of_python_floats(u):
+    return np.sum(u) + min(float(u[0]), float(u[1]))
+
+
+def abs_of_a_python_float(u):
+    return np.sum(u) + abs(math.sin(u[0]) - 1.0)
+
+
+def fabs_and_copysign_of_python_floats(u):
+    return np.sum(u) + math.fabs(math.sin(u[1])) + math.copysign(math.sin(u[0]), -1.0)
+
+
+# Was a bug: float32 inputs got float64 gradients when a Python float passed through the
+# builtins max/min/abs or math.fabs/math.copysign: their rules multiplied by np.sign(x) or
+# by a 0-d float64 share (larger/smaller), NumPy float64 values that are not weak like
+# the Python float the primal computed. For Python numbers they are Python floats now.
+@pytest.mark.parametrize("func", [max_of_python_floats, min_of_python_floats,
+                                  abs_of_a_python_float, fabs_and_copysign_of_python_floats])
+def test_float32_gradient_through_builtins_of_python_floats(func):
+    u = np.array([0.3, 0.5, 0.7], dtype=np.float32)
+    assert func(u).dtype == np.float32
+    assert tl.grad(func)(u).dtype == np.float32
+    assert tl.jvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
+    assert tl.hvp(func)(u, np.ones(3, dtype=np.float32)).dtype == np.float32
+    tl.check_grads(func, (u.astype(float),), order=2)
+
+
+def sum_of_a_tuple(x):
+    return np.sum(tuple(x))
+
+
+def product_of_tuple_items(x):
+    t = tuple(x)
+    return t[0] * t[2] + np.prod(tuple(x))
+
+
+def unpacked_tuple(x):
+    a, b, c = tuple(x)
+    return a * b + c
+
+
+def loop_over_a_tuple(x):
+    s = 0.0
+    for a in tuple(x):
+        s = s * 0.5 + a
+    return s
+
+
+# Was a bug: `tuple` was declared a constant (like `len`), so every gradient through
+# `tuple(x)` was silently zero. It has the rule of `list` now.
+@pytest.mark.parametrize("func", [sum_of_a_tuple, product_of_tuple_items, unpacked_tuple,
+                                  loop_over_a_tuple])
+def test_gradient_through_tuple_of_an_array(func):
+    assert np.any(tl.grad(func)(X3) != 0.0)
+    tl.check_grads(func, (X3,), order=2)
+
+
+def loop_over_reversed(x):
+    s = 0.0
+    for a in reversed(x):
+        s = s * 0.5 + a
+    return s
+
+
+def enumerate_reversed(x):
+    s = 0.0
+    for i, a in enumerate(reversed(x)):
+        s = s + a * i
+    return s
+
+
+def zip_with_reversed(x, A):
+    s = 0.0
+    for a, row, k in zip(x, reversed(A), reversed(range(3))):
+        s = s + a * np.sum(row ** 2) * k
+    return s
+
+
+# Was a bug: `for a in reversed(x)` over an array (not a range) raised an internal
+# TypeError (`object of type 'reversed' has no len()`) when the derivative ran. A loop
+# over reversed(seq), also inside enumerate/zip, walks seq[::-1] now.
+def test_loops_over_reversed_sequences():
+    A = np.arange(6.0).reshape(3, 2) / 4
+    np.testing.assert_allclose(tl.grad(loop_over_reversed)(X3), [1.0, 0.5, 0.25])
+    tl.check_grads(loop_over_reversed, (X3,), order=2)
+    tl.check_grads(enumerate_reversed, (X3,), order=2)
+    tl.check_grads(zip_with_reversed, (X3, A), order=2)
+
+
+def inplace_change_of_an_array_in_a_list_literal(v):
+    w = np.sin(v)
+    items = [w]
+    for i in range(2):
+        w /= 1.5 + np.tanh(v)   # changes items[0] too
+    return np.sum(np.vstack(items))
+
+
+def inplace_change_of_an_appended_array(v):
+    w = np.sin(v)
+    items = []
+    items.append(w)
+    w /= 2.0   # changes items[0] too
+    return np.sum(np.vstack(items))
+
+
+def write_into_an_appended_array(v):
+    w = np.sin(v)
+    items = []
+    for i in range(3):
+        items.append(w)
+        w[0] = w[0] * 2.0   # changes every item
+    return np.sum(np.vstack(items))
+
+
+# Were bugs (silently wrong gradients): `w /= ...` on an array held by a list (a list
+# literal or one appended to) changes the list's item too, which the derivative ignored.
+# The run-time check of `+=` (inplace_guard) now looks into lists, and what is appended
+# is followed as "perhaps the same object", checked when it runs.
+@pytest.mark.parametrize("func", [inplace_change_of_an_array_in_a_list_literal,
+                                  inplace_change_of_an_appended_array,
+                                  write_into_an_appended_array])
+def test_change_in_place_of_an_array_a_list_holds_is_refused_when_run(func):
+    df = tl.grad(func)
+    with pytest.raises(tl.TransformError, match="holds") as info:
+        df(X3)
+    assert info.value.filename == func.__code__.co_filename
+
+
+def fresh_arrays_appended_and_changed(v):
+    items = []
+    for i in range(3):
+        w = np.zeros(3)
+        w[0] = v[i]
+        w += v
+        items.append(w)
+    return np.sum(np.vstack(items) ** 2)
+
+
+def state_rebound_after_append(v):
+    h = v * 1.0
+    items = []
+    for i in range(3):
+        items.append(h)
+        h = np.tanh(h + v)
+    return np.sum(np.stack(items))
+
+
+def test_changes_of_arrays_not_held_by_a_list_still_work():
+    tl.check_grads(fresh_arrays_appended_and_changed, (X3,), order=2)
+    tl.check_grads(state_rebound_after_append, (X3,), order=2)
+
+
+def trace_of_a_slice(x):
+    return x[:, :2].trace() * 2.0
+
+
+def builtin_sums_of_rows(x):
+    return sum(x[0]) + sum(sum(x))
+
+
+# Was a bug: float32 inputs got float64 gradients through np.trace and the builtin sum
+# of an array: their adjoints spread the seed with np.full, in float64 for a Python-float
+# seed. They spread it in the operand's floating dtype now.
+@pytest.mark.parametrize("func", [trace_of_a_slice, builtin_sums_of_rows])
+def test_float32_gradient_through_trace_and_builtin_sum(func):
+    x = np.array([[0.3, -0.6, 0.9], [1.2, 0.45, -0.75]], dtype=np.float32)
+    assert func(x).dtype == np.float32
+    assert tl.grad(func)(x).dtype == np.float32
+    assert tl.hvp(func)(x, np.ones_like(x)).dtype == np.float32
+    tl.check_grads(func, (x.astype(float),), order=2)
+
+
+def diff_then_an_early_constant_return(u, c):
+    w = np.diff(np.append(u, 0.0)) * c
+    if c > 0.0:
+        return 0.5
+    return np.sum(w ** 2)
+
+
+@bug("the adjoint of np.diff gets the scalar zero (the early return left w's adjoint "
+     "unset) and diff_pad_width raises IndexError")
+def test_diff_before_an_early_constant_return():
+    gu, gc = tl.grad(diff_then_an_early_constant_return, wrt=(0, 1))(X3, 0.4)
+    np.testing.assert_allclose(gu, 0.0)
+    assert gc == 0.0
+
+
+def mean_of_an_array_of_a_list_with_constant_rows(v):
+    rows = [v * 1.0]
+    for i in range(3):
+        rows.append(np.full(v.shape, 3.0))
+    w = np.array(rows).mean(axis=0)
+    return np.sum(np.sin(w))
+
+
+@bug("reverse over reverse: runtime.like gets a list of adjoints of mixed shapes and "
+     "np.asarray raises ValueError (inhomogeneous shape); grad and hvp are right")
+def test_reverse_over_reverse_of_an_array_of_a_list_with_constant_rows():
+    v = np.array([0.3, -0.6, 0.9, 0.2])
+    tl.vjp(tl.grad(mean_of_an_array_of_a_list_with_constant_rows))(v, np.ones(4))
+
+
+def scaled_in_place_by_a_numpy_float64(v):
+    z = v * 1.0
+    z *= np.tanh(3.0)   # in place: z stays float32
+    return np.sum(z)
+
+
+@bug("`z *= y` is derived as `z = z * y`: with a NumPy float64 y, a float32 z becomes "
+     "float64, so value_and_grad's value and the gradient are float64 where f's is float32")
+def test_float32_through_an_in_place_product_with_a_numpy_float64():
+    v = np.array([0.3, 0.5, 0.7], dtype=np.float32)
+    value, g = tl.value_and_grad(scaled_in_place_by_a_numpy_float64)(v)
+    assert value.dtype == np.float32 and g.dtype == np.float32

@@ -12,7 +12,7 @@ from .registry import mutating, nondifferentiable
 
 nondifferentiable(
     # Python builtins
-    len, range, reversed, int, bool, isinstance, print, round, enumerate, zip, type, tuple, slice,
+    len, range, reversed, int, bool, isinstance, print, round, enumerate, zip, type, slice,
     builtins.all, builtins.any,
     # comparisons and logic
     operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,

@@ -201,35 +201,47 @@ def pow_tangent(z, x, y):
     d[z] = d[x] * y * math.pow(x, y - 1.0) + d[y] * z * math.log(x)
 
 
+def sign_of(x):
+    """``np.sign(x)``, but a Python float for a Python number: the NumPy float64 that
+    ``np.sign`` gives would turn the float32 gradient of a value that passed through
+    ``abs``, ``math.fabs`` or ``math.copysign`` of a Python float into float64."""
+    if type(x) in (float, int, bool):
+        return float((x > 0) - (x < 0)) if x == x else x
+    return np.sign(x)
+
+
+nondifferentiable(sign_of)
+
+
 @adjoint(math.copysign, cases=scalars(nonzero, nonzero))
 def copysign(z, x, y):
     # |x| with the sign of y: the derivative in x is sign(x) sign(z); y only gives a sign
-    d[x] = d[z] * np.sign(x) * np.sign(z)
+    d[x] = d[z] * sign_of(x) * sign_of(z)
 
 
 @tangent(math.copysign)
 def copysign_tangent(z, x, y):
-    d[z] = d[x] * np.sign(x) * np.sign(z)
+    d[z] = d[x] * sign_of(x) * sign_of(z)
 
 
 @adjoint(math.fabs, cases=scalar(nonzero))
 def fabs(y, x):
-    d[x] = d[y] * np.sign(x)   # 0 at x = 0, like abs
+    d[x] = d[y] * sign_of(x)   # 0 at x = 0, like abs
 
 
 @tangent(math.fabs)
 def fabs_tangent(y, x):
-    d[y] = d[x] * np.sign(x)
+    d[y] = d[x] * sign_of(x)
 
 
 @adjoint(abs, cases=lambda rng: scalar(nonzero)(rng) + [((nonzero(rng, (3,)),), {})])
 def abs_(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * sign_of(x)
 
 
 @tangent(abs)
 def abs__tangent(y, x):
-    d[y] = d[x] * np.sign(x)
+    d[y] = d[x] * sign_of(x)
 
 
 @adjoint(float, cases=scalar())
@@ -480,8 +492,8 @@ def min_tangent(y, a, b):
 
 def spread(g, items):
     """The adjoint of ``sum(items)``: ``g`` for every item (reduced to the item's shape)."""
-    if isinstance(items, np.ndarray):
-        return np.full(np.shape(items), g)
+    if isinstance(items, np.ndarray):   # in the items' floating dtype (float32 stays)
+        return np.full(np.shape(items), g, dtype=np.result_type(items, g, 1.0))
     return type(items)(unbroadcast(g, v) for v in items)
 
 

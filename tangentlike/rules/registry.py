@@ -98,6 +98,29 @@ def nondifferentiable(*primitives) -> None:
         NONDIFF[prim] = qualified_name(prim)
 
 
+# Builtins that make an iterator of their arguments: constants as far as rules go (a loop
+# over them is rewritten to a loop over indices), but an iterator of a value being
+# differentiated carries that value, so using one other than as a loop's sequence is
+# refused (the hint says what to write instead).
+ITERATORS = {
+    zip: "loop over it (`for a, b in zip(xs, ys):`), or index the sequences",
+    enumerate: "loop over it (`for i, v in enumerate(xs):`), or index the sequence",
+    reversed: "use `xs[::-1]`, or loop over it (`for v in reversed(xs):`)",
+}
+
+
+def iterator_error(prim):
+    """(reason, hint) for a value-carrying iterator used outside a loop, else None."""
+    try:
+        hint = ITERATORS.get(prim)
+    except TypeError:   # unhashable
+        return None
+    if hint is None:
+        return None
+    return (f"`{prim.__name__}(...)` of a value being differentiated is supported only as "
+            "the sequence of a `for` loop", hint)
+
+
 def mutating(prim, position: int, instead: str) -> None:
     """Declare a function that changes its argument at ``position`` in place: a call of
     it is refused (the derivative cannot follow a change made behind its back)."""

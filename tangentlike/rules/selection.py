@@ -105,15 +105,24 @@ def _float_dtype(x, y):
                             for v in (x, y)), 1.0)
 
 
+def _python_numbers(*values):
+    return all(type(v) in (float, int, bool) for v in values)
+
+
 def larger(x, y):
     """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties (in
-    the floating dtype of x and y)."""
+    the floating dtype of x and y; a Python float for two Python numbers, which a NumPy
+    float64 would not be: it would turn a float32 gradient into float64)."""
+    if _python_numbers(x, y):
+        return 0.5 if x == y else float(x > y)
     return np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=_float_dtype(x, y))
 
 
 def smaller(x, y):
     """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties (in
-    the floating dtype of x and y)."""
+    the floating dtype of x and y; a Python float for two Python numbers)."""
+    if _python_numbers(x, y):
+        return 0.5 if x == y else float(x < y)
     return np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=_float_dtype(x, y))
 
 

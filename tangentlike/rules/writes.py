@@ -85,6 +85,20 @@ def list_tangent(y, x):
     d[y] = list(d[x])
 
 
+def _tuple_cases(rng):
+    return [((real(rng, (3,)),), {}), (([real(rng, (3,)), real(rng, ())],), {})]
+
+
+@adjoint(tuple, cases=_tuple_cases)
+def tuple_(y, x):
+    d[x] = like(d[y], x)
+
+
+@tangent(tuple)
+def tuple_tangent(y, x):
+    d[y] = tuple(d[x])
+
+
 def _shaped_cases(rng):
     return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, ()), real(rng, ())), {})]
 
