@@ -39,6 +39,7 @@ from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
+from .rules.shapes import add_at_item
 from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
@@ -443,9 +444,10 @@ class ShapeRewriter(Transformer):
             return gast.BinOp(left=twice, op=gast.Mult(), right=left.right)
         if isinstance(node.op, gast.Mult) and isinstance(right, gast.BinOp) \
                 and isinstance(right.op, gast.Mult) and _power_of_two(right.left) \
-                and static_shape(left, self) == SCALAR:
-            # g * (2.0 * x) with a number g: (g * 2.0) * x, one array operation less, and
-            # the same numbers (a power of two scales exactly)
+                and _smaller(static_shape(left, self), static_shape(right.right, self)):
+            # g * (2.0 * x) with a number g, or a g that x is bigger than: (g * 2.0) * x,
+            # the doubling on fewer elements, and the same numbers (a power of two
+            # scales exactly)
             return gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
                               op=gast.Mult(), right=right.right)
         return node
@@ -479,6 +481,10 @@ class ShapeRewriter(Transformer):
             if key is not None and key[0] in ("shape", "scalar") and \
                     static_shape(args[0], self) == key:
                 return args[0]
+        if target is add_at_item and len(args) == 3:
+            moved = self.only_new_axes(*args)
+            if moved is not None:
+                return moved
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -498,6 +504,37 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def only_new_axes(self, g, x, index):
+        """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only
+        adds axes and takes whole ones (``x[:, None, :]``): g itself, reshaped to x's
+        shape. g must have the read's shape (not be the scalar zero)."""
+        key = self.key(x)
+        if key is None or key[0] != "shape":
+            return None
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        whole = 0
+        for part in parts:
+            if isinstance(part, gast.Constant) and part.value is None:
+                continue
+            if isinstance(part, gast.Call) and isinstance(part.func, gast.Name) \
+                    and self.functions.get(part.func.id) is slice and not part.keywords \
+                    and all(isinstance(a, gast.Constant) and a.value is None
+                            for a in part.args):
+                whole += 1
+                continue
+            return None
+        shape = key[1]
+        if whole > len(shape):
+            return None
+        read = _checked(lambda a: a[tuple(slice(None) if not (isinstance(p, gast.Constant))
+                                          else None for p in parts)],
+                        [_dummy(key)], {})
+        if not isinstance(read, np.ndarray) or static_shape(g, self) != _concrete(read.shape):
+            return None
+        if read.shape == shape:
+            return g
+        return self.np_call("reshape", [g, gast.Constant(value=shape, kind=None)])
 
     def known_array(self, node):
         """The name ``x`` when node is ``x`` or ``np.asarray(x)`` (how rules write an
@@ -583,6 +620,19 @@ class ShapeRewriter(Transformer):
         return {(2, 2): lambda: matmul(T(a), g), (1, 1): lambda: mul(g, a),
                 (2, 1): lambda: matmul(g, a),
                 (1, 2): lambda: outer(a, g)}[(ra, rb)]()
+
+
+def _smaller(a, b) -> bool:
+    """Whether a value of static shape ``a`` has fewer elements than one of shape ``b``
+    that it broadcasts to (a number: always)."""
+    if a == SCALAR:
+        return True
+    if a is None or b is None or a[0] != "shape" or b[0] != "shape":
+        return False
+    try:
+        return np.broadcast_shapes(a[1], b[1]) == b[1] and np.prod(a[1]) < np.prod(b[1])
+    except ValueError:
+        return False
 
 
 def _power_of_two(node) -> bool:

@@ -181,3 +181,36 @@ def test_coefficients_read_by_index_in_a_loop():
     df(c, x)
     (version,) = df.versions.values()
     assert "broadcast_like" not in version.source
+
+
+def pair_energy(X):
+    diff = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(diff * diff, axis=-1) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def test_reads_that_only_add_axes_pass_their_adjoint_back_reshaped():
+    X = RNG.standard_normal((5, 3))
+    tl.check_grads(pair_energy, (X,), order=2)
+    df = tl.grad(pair_energy)
+    diff = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(diff * diff, axis=-1) + 1.0
+    want = 2.0 * np.sum((-2.0 / (r2 * r2))[:, :, None] * diff, axis=1)
+    np.testing.assert_allclose(df(X), want, rtol=1e-12)
+    (version,) = df.versions.values()
+    assert "add_at_item" not in version.source
+
+
+def new_axes_in_a_branch(x, flag):
+    a = x[None, :]
+    b = x[:, None]
+    if flag > 0.0:
+        out = np.sum(a * b * 2.0)
+    else:
+        out = np.sum(x[:] * 3.0)
+    return out
+
+
+@pytest.mark.parametrize("flag", [1.0, -1.0])
+def test_reads_that_add_axes_when_an_adjoint_may_be_zero(flag):
+    tl.check_grads(new_axes_in_a_branch, (RNG.standard_normal(4), flag), order=2)
