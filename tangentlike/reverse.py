@@ -336,7 +336,10 @@ class _Reverse:
             known = key is not None and key[0] == "shape" and \
                 self.shape_rewriter().adjoint_shape(self.adj(param)) == key
             control_flow = bool(set(self.activity.active) - self.single)
-            if (control_flow and not known) or (self.specialized and key == SCALAR):
+            stack = param in self.containers and not self.surely_array(param) \
+                and self.classes.get(param) != SCALAR
+            if (control_flow and not known) or (self.specialized and key == SCALAR) or stack:
+                # A list read from its end has a stack of the last entries' adjoints.
                 # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
                 # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
@@ -1281,8 +1284,16 @@ def _single_assignments(fn) -> set:
 
 
 def _indexed_names(fn) -> set:
-    return {node.value.id for node in walk(gast.Module(body=fn.body, type_ignores=[]))
-            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)}
+    """Names read by index: directly (``x[i]``) or through ``part_of(x, i)`` (how a
+    derivative reads the parts of a list's adjoint), so possibly containers."""
+    out = set()
+    for node in walk(gast.Module(body=fn.body, type_ignores=[])):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            out.add(node.value.id)
+        elif isinstance(node, gast.Call) and getattr(node, "callee", None) is part_of \
+                and node.args and isinstance(node.args[0], gast.Name):
+            out.add(node.args[0].id)
+    return out
 
 
 def _first_definitions(fn) -> set:

@@ -214,3 +214,18 @@ def new_axes_in_a_branch(x, flag):
 @pytest.mark.parametrize("flag", [1.0, -1.0])
 def test_reads_that_add_axes_when_an_adjoint_may_be_zero(flag):
     tl.check_grads(new_axes_in_a_branch, (RNG.standard_normal(4), flag), order=2)
+
+
+def end_of_a_list_argument(xs, scale):
+    return np.sum(xs[-1] ** 2) * scale + np.sum(xs[-2])
+
+
+def test_gradient_of_a_list_read_from_its_end_has_every_entry():
+    xs = [RNG.standard_normal(2), RNG.standard_normal(3), RNG.standard_normal(3)]
+    for _ in range(2):   # the generic derivative, then the version
+        g = tl.grad(end_of_a_list_argument)(xs, 3.0)
+        assert [np.shape(v) for v in g] == [(2,), (3,), (3,)]
+        np.testing.assert_array_equal(g[0], np.zeros(2))
+        np.testing.assert_allclose(g[1], np.ones(3))
+        np.testing.assert_allclose(g[2], 6.0 * xs[2])
+    tl.check_grads(end_of_a_list_argument, (xs, 3.0), order=2)
