@@ -229,3 +229,16 @@ def test_gradient_of_a_list_read_from_its_end_has_every_entry():
         np.testing.assert_allclose(g[1], np.ones(3))
         np.testing.assert_allclose(g[2], 6.0 * xs[2])
     tl.check_grads(end_of_a_list_argument, (xs, 3.0), order=2)
+
+
+def two_rows(x):
+    return [np.sin(x), x * x]
+
+
+def last_row_of_a_callee(x):
+    rows = two_rows(x)
+    return np.sum(rows[-1] * 3.0)
+
+
+def test_last_item_of_a_list_a_callee_returns():
+    tl.check_grads(last_row_of_a_callee, (RNG.standard_normal(3),), order=2)
