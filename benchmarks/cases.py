@@ -376,6 +376,146 @@ def indexed_loop_args(small=False):
     return rng.standard_normal(n), rng.standard_normal(n)
 
 
+# ---------------------------------------------------------------------------------
+# i. more of the kinds of code people differentiate: an explicit heat equation stepped
+# with slices, a pairwise energy by broadcasting, a ReLU MLP with a softmax
+# cross-entropy, one attention head and a tanh RNN that keeps its states in a list
+
+
+def heat(u0, alpha):
+    u = u0
+    for step in range(200):
+        lap = u[:-2] - 2.0 * u[1:-1] + u[2:]
+        inner = u[1:-1] + alpha * lap
+        u = np.concatenate((u[:1], inner, u[-1:]))
+    return np.sum(u * u)
+
+
+def heat_hand(u0, alpha):
+    u = u0
+    laps = []
+    for step in range(200):
+        lap = u[:-2] - 2.0 * u[1:-1] + u[2:]
+        laps.append(lap)
+        u = np.concatenate((u[:1], u[1:-1] + alpha * lap, u[-1:]))
+    g = 2.0 * u
+    galpha = 0.0
+    for step in range(199, -1, -1):
+        gi = g[1:-1]
+        galpha += np.dot(gi, laps[step])
+        s = alpha * gi      # the adjoint of lap; the stencil is symmetric
+        g = g.copy()
+        g[:-2] += s
+        g[1:-1] -= 2.0 * s
+        g[2:] += s
+    return g, galpha
+
+
+def heat_args(small=False):
+    n = 10 if small else 100
+    return (np.random.default_rng(10).standard_normal(n), 0.2)
+
+
+def pair_energy(X):
+    diff = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(diff * diff, axis=-1) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def pair_energy_hand(X):
+    diff = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(diff * diff, axis=-1) + 1.0
+    w = -2.0 / (r2 * r2)
+    return 2.0 * np.sum(w[:, :, None] * diff, axis=1)   # each pair appears twice
+
+
+def pair_energy_args(small=False):
+    return (np.random.default_rng(11).standard_normal((5 if small else 100, 3)),)
+
+
+def relu_mlp(W1, b1, W2, b2, X, Y):
+    h = np.maximum(X @ W1 + b1, 0.0)
+    z = h @ W2 + b2
+    z = z - np.max(z, axis=1, keepdims=True)
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(Y * logp) / X.shape[0]
+
+
+def relu_mlp_hand(W1, b1, W2, b2, X, Y):
+    a = X @ W1 + b1
+    h = np.maximum(a, 0.0)
+    z = h @ W2 + b2
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    gz = (e / np.sum(e, axis=1, keepdims=True) - Y) / X.shape[0]
+    ga = (gz @ W2.T) * (a > 0)
+    return X.T @ ga, ga.sum(axis=0), h.T @ gz, gz.sum(axis=0)
+
+
+def relu_mlp_args(small=False):
+    rng = np.random.default_rng(17)
+    n, d, H, k = (6, 4, 5, 3) if small else (64, 32, 64, 10)
+    return (rng.standard_normal((d, H)) / np.sqrt(d), 0.1 * rng.standard_normal(H),
+            rng.standard_normal((H, k)) / np.sqrt(H), 0.1 * rng.standard_normal(k),
+            rng.standard_normal((n, d)), np.eye(k)[rng.integers(0, k, n)])
+
+
+def attention(Q, K, V):
+    s = Q @ K.T / np.sqrt(Q.shape[1])
+    s = s - np.max(s, axis=1, keepdims=True)
+    e = np.exp(s)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    out = p @ V
+    return np.sum(out * out)
+
+
+def attention_hand(Q, K, V):
+    c = 1.0 / np.sqrt(Q.shape[1])
+    s = Q @ K.T * c
+    e = np.exp(s - np.max(s, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    gout = 2.0 * (p @ V)
+    gp = gout @ V.T
+    gs = p * (gp - np.sum(gp * p, axis=1, keepdims=True)) * c
+    return gs @ K, gs.T @ Q, p.T @ gout
+
+
+def attention_args(small=False):
+    rng = np.random.default_rng(18)
+    n, d = (4, 3) if small else (64, 32)
+    return tuple(rng.standard_normal((n, d)) for _ in range(3))
+
+
+def rnn_list(W, U, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(W @ hs[-1] + U @ xs[t]))
+    H = np.stack(hs[1:])
+    return np.sum(H * H)
+
+
+def rnn_list_hand(W, U, xs, h0):
+    T = xs.shape[0]
+    hs = [h0]
+    for t in range(T):
+        hs.append(np.tanh(W @ hs[-1] + U @ xs[t]))
+    H = np.stack(hs)
+    gh = np.zeros_like(h0)
+    ga = np.empty((T, h0.shape[0]))   # adjoints of the pre-activations, one row per step
+    for t in range(T - 1, -1, -1):
+        gh = gh + 2.0 * H[t + 1]
+        g = gh * (1.0 - H[t + 1] * H[t + 1])
+        ga[t] = g
+        gh = W.T @ g
+    return ga.T @ H[:T], ga.T @ xs
+
+
+def rnn_list_args(small=False):
+    H, D, T = (4, 3, 5) if small else (32, 16, 50)
+    rng = np.random.default_rng(22)
+    return (rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, D)) / np.sqrt(D),
+            rng.standard_normal((T, D)), 0.5 * rng.standard_normal(H))
+
+
 # name -> (function, wrt, args): functions timed for their transformation only
 TRANSFORM_ONLY = {"twenty_lines": (twenty_lines, (0, 1, 2, 3), twenty_lines_args)}
 
@@ -424,6 +564,16 @@ CASES = [
     Case("gru", "GRU 30 steps, H=16", gru, (0, 1), gru_hand, gru_args, loop=True),
     Case("indexed", "loop reading w[i], x[i], 100 steps", indexed_loop, 0, indexed_loop_hand,
          indexed_loop_args, loop=True),
+    Case("heat", "heat equation n=100, 200 steps", heat, (0, 1), heat_hand, heat_args,
+         loop=True),
+    Case("pairs", "pairwise energy, 100 points", pair_energy, 0, pair_energy_hand,
+         pair_energy_args),
+    Case("relu_mlp", "ReLU MLP + softmax 64x32x64x10", relu_mlp, (0, 1, 2, 3), relu_mlp_hand,
+         relu_mlp_args),
+    Case("attention", "attention head 64x32", attention, (0, 1, 2), attention_hand,
+         attention_args),
+    Case("rnn_list", "RNN with a list of states, 50 steps", rnn_list, (0, 1), rnn_list_hand,
+         rnn_list_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

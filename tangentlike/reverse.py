@@ -356,7 +356,10 @@ class _Reverse:
             known = key is not None and key[0] == "shape" and \
                 self.shape_rewriter().adjoint_shape(self.adj(param)) == key
             control_flow = bool(set(self.activity.active) - self.single)
-            if (control_flow and not known) or (self.specialized and key == SCALAR):
+            stack = param in self.containers and not self.surely_array(param) \
+                and self.classes.get(param) != SCALAR
+            if (control_flow and not known) or (self.specialized and key == SCALAR) or stack:
+                # A list read from its end has a stack of the last entries' adjoints.
                 # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
                 # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
@@ -420,7 +423,8 @@ class _Reverse:
                 self.adjoint_static[name] = was_spread[1]
                 return [_assign(name, gast.BinOp(left=value, op=gast.Add(),
                                                  right=clone(was_spread[0])))]
-            if target.id in self.containers:   # may be a tuple or list: add elementwise
+            if target.id in self.containers and not self.surely_array(target.id):
+                # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
             else:
@@ -543,11 +547,12 @@ class _Reverse:
             out = []
             for i, elt in enumerate(value.elts):
                 index = gast.Constant(value=i, kind=None)
-                if target in self.lists:   # its adjoint stack covers the last elements
+                if target in self.lists or isinstance(value, gast.List):
+                    # a list's adjoint is a stack that may cover only its last elements
                     index = gast.Constant(value=i - len(value.elts), kind=None)
-                if target in self.lists or result in self.zero_padded \
-                        or target not in self.single:
-                    # a stack of adjoints may be empty, an adjoint may still be 0.0
+                if target in self.lists or isinstance(value, gast.List) \
+                        or result in self.zero_padded or target not in self.single:
+                    # a stack of adjoints may be short, an adjoint may still be 0.0
                     item = gast.Call(func=_load(self.binder.name_for("part", part_of)),
                                      args=[_load(result), index], keywords=[])
                     if isinstance(elt, gast.Name):   # then so may the part's adjoint
@@ -582,7 +587,8 @@ class _Reverse:
             # concrete shapes (a specialized version): the seed's own static shape says
             # whether it may be the scalar zero (also when it is a copy of such an adjoint)
             maybe_zero_seed = static_shape(seed, self.shape_rewriter()) != key
-        if maybe_zero_seed and not _elementwise(primitive, inputs, keywords):
+        if maybe_zero_seed and not _elementwise(primitive, inputs, keywords) \
+                and not self.fills_array(primitive, inputs):
             # A zero adjoint may still be the scalar 0.0: give it its value's shape.
             helper = self.binder.name_for("broadcast_like", broadcast_like)
             seed = gast.Call(func=_load(helper), args=[seed, _load(target)], keywords=[])
@@ -614,7 +620,8 @@ class _Reverse:
             return _ShapeOnly(unbroadcast_name, np_name, self.representative,
                               broadcast_like_name).visit(expr)
 
-        if result in self.spread and _elementwise(primitive, inputs, keywords) \
+        if result in self.spread and (_elementwise(primitive, inputs, keywords)
+                                      or primitive is np.where and not keywords) \
                 and primitive not in (np.sum, np.mean):
             out = self.with_spread_seed(result, template, bind, simplify)
             if out is not None:
@@ -654,6 +661,38 @@ class _Reverse:
         if np_call(value, "full") and len(value.args) == 2:
             return value.args[1], value.args[0].value
         return None
+
+    def sum_of_spread(self, target, expr, full, result, small, key, rewriter, unbroadcast_name):
+        """``g * n`` for the contribution ``full`` = ``np.sum(e)`` (or ``unbroadcast(e, x)``)
+        to a number ``x`` when ``e`` reads the adjoint ``result`` spread from the number
+        ``small`` over the n elements of the shape ``key`` only elementwise, and ``expr``
+        (e with ``small`` read instead) is a number ``g``: the sum of n copies of g,
+        without making the array (the adjoint of ``t = a + x`` for an array a). float64
+        values only (the sum's dtype)."""
+        if not (isinstance(target, gast.Name) and self.classes.get(target.id) == SCALAR
+                and isinstance(full, gast.Call) and len(full.args) in (1, 2)
+                and not full.keywords and isinstance(full.func, (gast.Name, gast.Attribute))):
+            return None
+        np_name = self.binder.name_for("np", np)
+        func = full.func
+        if isinstance(func, gast.Name):
+            if func.id != unbroadcast_name or len(full.args) != 2 \
+                    or not same_tree(full.args[1], target):
+                return None
+        elif not (func.attr == "sum" and isinstance(func.value, gast.Name)
+                  and func.value.id == np_name and len(full.args) == 1):
+            return None
+        inner = full.args[0]
+        if not same_tree(_substitute(clone(inner), result, small), expr):
+            return None
+        if _elementwise_shape(inner, rewriter, self.binder.bound, _load(result)) != key \
+                or _elementwise_shape(expr, rewriter, self.binder.bound, small) != SCALAR:
+            return None
+        if not all(getattr(self.stand_ins.get(n.id), "dtype", None) == np.float64
+                   for n in walk(inner) if isinstance(n, gast.Name) and n.id in self.stand_ins):
+            return None
+        size = gast.Constant(value=float(np.prod(key[1])), kind=None)
+        return gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)
 
     def may_be_spread(self, primal: str) -> bool:
         """Whether ``primal``'s adjoint may be kept as a smaller value spread: in a
@@ -712,6 +751,11 @@ class _Reverse:
         unbroadcast_name = self.binder.name_for("unbroadcast", unbroadcast)
         for (param, expr), (_, full) in zip(with_small, with_array):
             target = bind[param]
+            summed = self.sum_of_spread(target, expr, full, result, small, key, rewriter,
+                                        unbroadcast_name)
+            if summed is not None:   # np.sum of g spread over S: g times S's size
+                out.append((target, summed, None))
+                continue
             if not isinstance(target, gast.Name) or self.classes.get(target.id) != key:
                 out.append((target, full, None))
                 continue
@@ -821,6 +865,23 @@ class _Reverse:
         return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
                          keywords=[gast.keyword(arg="dtype", value=_load(
                              self.binder.name_for(str(dtype), dtype)))])
+
+    def surely_array(self, name: str) -> bool:
+        """Whether ``name`` holds an array of a concrete shape on every run (a version's
+        shape class says so; lists and tuples get no such class), so its adjoint adds
+        with ``+``."""
+        key = self.classes.get(name)
+        return key is not None and key[0] == "shape" and name not in self.lists
+
+    def fills_array(self, primitive, inputs) -> bool:
+        """Whether the rule of ``x[index]`` writes the seed into zeros of x's shape
+        (``add_at``), which broadcasts a seed that is still the scalar zero: x is an array
+        of a concrete shape (a version), not a list or tuple."""
+        if primitive is not operator.getitem or not inputs \
+                or not isinstance(inputs[0], gast.Name):
+            return False
+        key = self.classes.get(inputs[0].id)
+        return key is not None and key[0] == "shape" and inputs[0].id not in self.lists
 
     def indexed_part(self, value, param: str):
         """(g, index) when ``value`` is ``add_at_item(g, param, index)`` (the adjoint of
@@ -1131,7 +1192,8 @@ def _elementwise_shape(expr, rewriter, bound, seed):
                 and isinstance(part.func, gast.Attribute) \
                 and isinstance(part.func.value, gast.Name):
             ufunc = getattr(bound.get(part.func.value.id), part.func.attr, None)
-            if isinstance(ufunc, np.ufunc) and ufunc.signature is None:
+            if isinstance(ufunc, np.ufunc) and ufunc.signature is None \
+                    or ufunc is np.where and len(part.args) == 3:
                 parts = part.args
         if not parts:
             return None
@@ -1245,8 +1307,16 @@ def _single_assignments(fn) -> set:
 
 
 def _indexed_names(fn) -> set:
-    return {node.value.id for node in walk(gast.Module(body=fn.body, type_ignores=[]))
-            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)}
+    """Names read by index: directly (``x[i]``) or through ``part_of(x, i)`` (how a
+    derivative reads the parts of a list's adjoint), so possibly containers."""
+    out = set()
+    for node in walk(gast.Module(body=fn.body, type_ignores=[])):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            out.add(node.value.id)
+        elif isinstance(node, gast.Call) and getattr(node, "callee", None) is part_of \
+                and node.args and isinstance(node.args[0], gast.Name):
+            out.add(node.args[0].id)
+    return out
 
 
 def _first_definitions(fn) -> set:
@@ -1312,3 +1382,11 @@ def _pop(stack):
     return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
                      args=[], keywords=[])
 
+
+
+def _substitute(expr, name: str, value):
+    """``expr`` with every read of the variable ``name`` replaced by ``value``."""
+    class Substitute(Transformer):
+        def visit_Name(self, node):
+            return clone(value) if node.id == name else node
+    return Substitute().visit(expr)

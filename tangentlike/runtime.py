@@ -186,6 +186,10 @@ def add_at(g, x, index):
     adjoint of ``part_of(x, index)``: an entry that a stack of adjoints ``x`` does not
     have was read as 0.0, so nothing flows back to it.
     """
+    if isinstance(x, list) and isinstance(index, int) and -len(x) <= index < 0:
+        # a list's adjoint is a stack that covers its last elements (add_grads aligns
+        # such stacks on the right): entries before the one read are zero, left out
+        return [g] + [zeros_like(v) for v in x[len(x) + index + 1:]]
     if isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         if not isinstance(index, int) or -len(out) <= index < len(out):
@@ -220,10 +224,13 @@ def add_grads(a, b):
     if isinstance(b, list) and not b:
         return a
     if isinstance(a, list) and isinstance(b, (tuple, list)) and len(a) != len(b):
-        # a stack of adjoints covers the last elements of its list: align on the right
-        n = max(len(a), len(b))
-        a = [0.0] * (n - len(a)) + list(a)
-        b = [0.0] * (n - len(b)) + list(b)
+        # a stack of adjoints covers the last elements of its list: align on the right;
+        # the longer one's first entries have nothing to add (the other's are zero)
+        short, long_ = (a, b) if len(a) < len(b) else (b, a)
+        lead = len(long_) - len(short)
+        tail = [add_grads(x, y) for x, y in zip(a[len(a) - len(short):],
+                                                  b[len(b) - len(short):])]
+        return list(long_[:lead]) + tail
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         out = [add_grads(x, y) for x, y in zip(a, b)]
         return out if isinstance(a, list) else tuple(out)
@@ -289,6 +296,8 @@ def like(g, x):
     if isinstance(x, list) and not isinstance(g, list):
         return list(g)
     if isinstance(x, tuple) and not isinstance(g, tuple):
+        if isinstance(g, list) and len(g) < len(x):   # a stack of the last entries
+            return tuple(zeros_like(v) for v in x[:len(x) - len(g)]) + tuple(g)
         return tuple(g)
     if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
         if x.ndim and 0 < len(g) < len(x):
@@ -311,4 +320,7 @@ def shaped(g, x):
         return g + zeros_like(x)
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         return g[()]
+    if type(g) is list and isinstance(x, list) and len(g) < len(x):
+        # a stack of adjoints holds the last entries' only: the others are zeros
+        return [zeros_like(v) for v in x[:len(x) - len(g)]] + g
     return g

@@ -39,6 +39,7 @@ from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
+from .rules.shapes import add_at_item
 from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
@@ -46,6 +47,7 @@ INDEX = ("scalar", "index")   # a loop counter of range(): an int
 SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
 _SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S at others
 _VARYING = "varying"   # ("varying", v): v's assignments disagree; its shape changes over time
+_TUPLE = "tuple"   # ("tuple", (k1, k2, ...)): a tuple or list literal of concrete classes
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -138,6 +140,22 @@ def _size_of(callee, key):
     return _number(int(np.prod(shape)) if callee is np.size else len(shape))
 
 
+_INT_ARITHMETIC = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+                   gast.FloorDiv: operator.floordiv}
+
+
+def _known_int(atom, classes):
+    """The value of an int constant or of a name the analysis knows the int value of."""
+    if isinstance(atom, gast.Constant):
+        value = atom.value
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    key = classes.get(atom.id) if isinstance(atom, gast.Name) else None
+    if key is not None and key[1:2] == ("value",) and isinstance(key[2], int) \
+            and not isinstance(key[2], bool):
+        return key[2]
+    return None
+
+
 def _number(value: int):
     """The class of an int whose value the shape analysis knows (np.shape(x)[0] in a
     version): a scalar, and an argument that may decide a shape (np.eye(n))."""
@@ -164,12 +182,23 @@ def _class_of(value, stmt, classes, own):
     if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
         key = _atom(value.operand, classes)
         return SCALAR if key is not None and key[0] == "scalar" else key
+    if isinstance(value, gast.BinOp) and type(value.op) in _INT_ARITHMETIC:
+        sizes = [_known_int(side, classes) for side in (value.left, value.right)]
+        if None not in sizes and not (isinstance(value.op, gast.FloorDiv) and sizes[1] == 0):
+            # n = x.shape[0] - 1: a known int that may size an array
+            return _number(_INT_ARITHMETIC[type(value.op)](*sizes))
     if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_BINOPS):
         return _combine(_atom(value.left, classes), _atom(value.right, classes), own)
+    if isinstance(value, gast.Compare) and len(value.ops) == 1 and isinstance(
+            value.ops[0], (gast.Lt, gast.LtE, gast.Gt, gast.GtE, gast.Eq, gast.NotEq)):
+        # elementwise on arrays (a bool array), a bool on numbers: broadcast like x + y
+        return _combine(_atom(value.left, classes), _atom(value.comparators[0], classes), own)
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
         return _evaluated(np.matmul, [value.left, value.right], [], classes, own)
     if isinstance(value, gast.Subscript):
         return _subscript(value, classes, own)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return _sequence(value, classes, own)
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
         if getattr(callee, "__module__", None) == "math" and callee is not math.pow:
@@ -191,6 +220,18 @@ def _class_of(value, stmt, classes, own):
     return own
 
 
+def _sequence(value, classes, own):
+    """``(a, b, ...)`` or ``[a, b, ...]`` of values of concrete shapes: their classes in
+    order, so that ``np.concatenate(parts)`` gets a concrete shape too."""
+    keys = [_atom(e, classes) for e in value.elts]
+    if any(k is None for k, e in zip(keys, value.elts) if isinstance(e, gast.Name)):
+        return None   # an element not classified yet: decide later
+    if value.elts and all(k is not None and (k[0] == "shape" or k == SCALAR or (
+            k[0] == "scalar" and k[1:2] == ("value",))) for k in keys):
+        return (_TUPLE, tuple(keys))
+    return own
+
+
 def _elementwise_ufunc(callee) -> bool:
     """A ufunc that broadcasts its operands elementwise (np.matmul is a generalized ufunc
     with a core signature, not one)."""
@@ -202,7 +243,7 @@ def shares_shape(key) -> bool:
     for a class whose values change shape over time: ``("scalar or", S)`` and
     ``("varying", v)`` (in ``t = 0.5 * total; total = t - x`` in a loop, ``t`` and
     ``total`` share the class, but ``t`` is a number while the new ``total`` is not)."""
-    return key is not None and key[0] not in (_SCALAR_OR, _VARYING)
+    return key is not None and key[0] not in (_SCALAR_OR, _VARYING, _TUPLE)
 
 
 def _join(keys) -> tuple:
@@ -251,7 +292,8 @@ _SHAPE_FROM_SHAPES = {
     np.swapaxes, np.moveaxis, np.flip, np.trace, np.diagonal, np.linalg.norm,
     np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
     np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
-    np.convolve, np.correlate,
+    np.convolve, np.correlate, np.concatenate, np.stack, np.hstack, np.vstack,
+    np.column_stack,
     # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
     # in a version), unknown otherwise
     np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
@@ -285,6 +327,10 @@ def _argument(atom, classes, scalar_ok):
             return key[2]
         if key is not None and key[0] == "scalar" and not scalar_ok:
             raise LookupError(atom.id)   # its value may decide the shape (an axis, a size)
+        if key is not None and key[0] == _TUPLE:
+            if not scalar_ok and any(k[0] == "scalar" and k[1:2] != ("value",) for k in key[1]):
+                raise LookupError(atom.id)
+            return tuple(_dummy(k) if k[1:2] != ("value",) else k[2] for k in key[1])
         dummy = _dummy(key)
         if dummy is not None:
             return dummy
@@ -324,6 +370,11 @@ def _subscript(value, classes, own):
         if len(base) == 2 and -len(base[1]) <= value.slice.value < len(base[1]):
             return _number(base[1][value.slice.value])
         return SCALAR
+    if base[0] == _TUPLE and isinstance(value.slice, gast.Constant) \
+            and isinstance(value.slice.value, int) and not isinstance(value.slice.value, bool):
+        if -len(base[1]) <= value.slice.value < len(base[1]):   # parts[0]
+            return base[1][value.slice.value]
+        return own
     if base[0] != "shape":
         return own
     index = value.slice
@@ -342,11 +393,14 @@ def _index_part(part, classes):
         return part.value
     if isinstance(part, gast.Name) and classes.get(part.id) == INDEX:
         return 0   # a loop counter: any int gives the same shape (or an IndexError)
+    if isinstance(part, gast.Name) and _known_int(part, classes) is not None:
+        return _known_int(part, classes)
     if isinstance(part, gast.Slice):
-        bounds = [part.lower, part.upper, part.step]
-        if all(b is None or (isinstance(b, gast.Constant) and isinstance(b.value, int))
-               for b in bounds):
-            return slice(*(None if b is None else b.value for b in bounds))
+        bounds = [None if b is None else _known_int(b, classes)
+                  for b in (part.lower, part.upper, part.step)]
+        if all(b is None or v is not None
+               for b, v in zip((part.lower, part.upper, part.step), bounds)):
+            return slice(*bounds)   # constants, or sizes the analysis knows
     raise LookupError(part)
 
 
@@ -390,9 +444,10 @@ class ShapeRewriter(Transformer):
             return gast.BinOp(left=twice, op=gast.Mult(), right=left.right)
         if isinstance(node.op, gast.Mult) and isinstance(right, gast.BinOp) \
                 and isinstance(right.op, gast.Mult) and _power_of_two(right.left) \
-                and static_shape(left, self) == SCALAR:
-            # g * (2.0 * x) with a number g: (g * 2.0) * x, one array operation less, and
-            # the same numbers (a power of two scales exactly)
+                and _smaller(static_shape(left, self), static_shape(right.right, self)):
+            # g * (2.0 * x) with a number g, or a g that x is bigger than: (g * 2.0) * x,
+            # the doubling on fewer elements, and the same numbers (a power of two
+            # scales exactly)
             return gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
                               op=gast.Mult(), right=right.right)
         return node
@@ -426,6 +481,10 @@ class ShapeRewriter(Transformer):
             if key is not None and key[0] in ("shape", "scalar") and \
                     static_shape(args[0], self) == key:
                 return args[0]
+        if target is add_at_item and len(args) == 3:
+            moved = self.only_new_axes(*args)
+            if moved is not None:
+                return moved
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -445,6 +504,37 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def only_new_axes(self, g, x, index):
+        """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only
+        adds axes and takes whole ones (``x[:, None, :]``): g itself, reshaped to x's
+        shape. g must have the read's shape (not be the scalar zero)."""
+        key = self.key(x)
+        if key is None or key[0] != "shape":
+            return None
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        whole = 0
+        for part in parts:
+            if isinstance(part, gast.Constant) and part.value is None:
+                continue
+            if isinstance(part, gast.Call) and isinstance(part.func, gast.Name) \
+                    and self.functions.get(part.func.id) is slice and not part.keywords \
+                    and all(isinstance(a, gast.Constant) and a.value is None
+                            for a in part.args):
+                whole += 1
+                continue
+            return None
+        shape = key[1]
+        if whole > len(shape):
+            return None
+        read = _checked(lambda a: a[tuple(slice(None) if not (isinstance(p, gast.Constant))
+                                          else None for p in parts)],
+                        [_dummy(key)], {})
+        if not isinstance(read, np.ndarray) or static_shape(g, self) != _concrete(read.shape):
+            return None
+        if read.shape == shape:
+            return g
+        return self.np_call("reshape", [g, gast.Constant(value=shape, kind=None)])
 
     def known_array(self, node):
         """The name ``x`` when node is ``x`` or ``np.asarray(x)`` (how rules write an
@@ -532,6 +622,19 @@ class ShapeRewriter(Transformer):
                 (1, 2): lambda: outer(a, g)}[(ra, rb)]()
 
 
+def _smaller(a, b) -> bool:
+    """Whether a value of static shape ``a`` has fewer elements than one of shape ``b``
+    that it broadcasts to (a number: always)."""
+    if a == SCALAR:
+        return True
+    if a is None or b is None or a[0] != "shape" or b[0] != "shape":
+        return False
+    try:
+        return np.broadcast_shapes(a[1], b[1]) == b[1] and np.prod(a[1]) < np.prod(b[1])
+    except ValueError:
+        return False
+
+
 def _power_of_two(node) -> bool:
     """A constant 2.0, 0.5, 4, ...: multiplying by it is exact."""
     if not isinstance(node, gast.Constant) or isinstance(node.value, bool) \
@@ -617,10 +720,11 @@ def _static_shape_of_call(call, rewriter):
             return None
         result = _checked(target, [_dummy(have), args[1].value], {})
         return _concrete(result.shape) if isinstance(result, np.ndarray) else None
-    if target is broadcast_like and len(args) == 2:
+    if target in (broadcast_like, unbroadcast) and len(args) == 2:
+        # unbroadcast(g, x) has x's shape, whatever g is
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
-    if _elementwise_ufunc(target) and args:
+    if (_elementwise_ufunc(target) or target is np.where and len(args) == 3) and args:
         shape = static_shape(args[0], rewriter)
         for arg in args[1:]:
             shape = broadcast_static(shape, static_shape(arg, rewriter))
@@ -723,6 +827,8 @@ def _has(items, marker) -> bool:
 def _kind(value):
     if isinstance(value, np.ndarray):
         return (np.ndarray, value.shape, value.dtype)
+    if isinstance(value, tuple):
+        return (tuple,) + tuple(_kind(v) for v in value)
     return type(value)
 
 
@@ -743,6 +849,18 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                             [base], {})
         if isinstance(value, (gast.Name, gast.Constant)):
             return _operand(value, values, unknown)
+        if isinstance(value, gast.Compare) and len(value.ops) == 1 \
+                and type(value.ops[0]) in _COMPARISONS:
+            left = _operand(value.left, values, unknown)
+            right = _operand(value.comparators[0], values, unknown)
+            if _has((left, right), _PENDING):
+                return _PENDING
+            if not any(isinstance(v, np.ndarray) for v in (left, right)):
+                return _UNKNOWN   # numbers: a bool, which no stand-in stands for
+            return _checked_once(memo, _COMPARISONS[type(value.ops[0])], [left, right], {})
+        if isinstance(value, gast.Tuple) and value.elts:   # the parts of np.concatenate
+            parts = tuple(_operand(e, values, unknown) for e in value.elts)
+            return _PENDING if _has(parts, _PENDING) else parts
         if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
             operand = _operand(value.operand, values, unknown)
             return operand if operand is _PENDING else -operand
@@ -827,8 +945,10 @@ def _checked(callee, args, named):
     return _UNKNOWN
 
 
+_COMPARISONS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+                gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
 _ELEMENTWISE_OPERATORS = {operator.add, operator.sub, operator.mul, operator.truediv,
-                          operator.pow}
+                          operator.pow} | set(_COMPARISONS.values())
 
 
 def _cheaply(callee, args, named):
