@@ -86,11 +86,13 @@ def require_seed(value, seed):
                         f"function's output, got {value!r}: the path taken returns no "
                         "number (check that every path of the function returns a value)")
     if isinstance(value, (tuple, list)):
-        if not isinstance(seed, (tuple, list)) or len(seed) != len(value):
+        # (the adjoint of a list may be shorter: the seeds of its last items, see add_grads)
+        if not isinstance(seed, (tuple, list)) or len(seed) != len(value) and not (
+                isinstance(value, list) and len(seed) < len(value)):
             raise ValueError(f"vjp: the output is a {type(value).__name__} of "
                              f"{len(value)}, so the seed must be a tuple of {len(value)} "
                              f"seeds, one per part, not {_described(seed)}")
-        for part, part_seed in zip(value, seed):
+        for part, part_seed in zip(value[len(value) - len(seed):], seed):
             require_seed(part, part_seed)
     else:
         require_seed_shape(np.shape(value), seed)
