@@ -40,7 +40,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .calls import _bound_names, is_user_function, mutated_parameters
+from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
@@ -1507,15 +1507,6 @@ def _derived_callee(callee) -> bool:
     """A user function that a derivative calls by deriving it (not a rule's primitive)."""
     return is_user_function(callee) and rules.lookup(callee) is None \
         and not rules.is_nondifferentiable(callee)
-
-
-def _slicing(index) -> bool:
-    """Whether an index of the core language takes a view (a slice, ``...``, ``None``)."""
-    if isinstance(index, gast.Slice):
-        return True
-    if isinstance(index, gast.Tuple):
-        return any(_slicing(e) for e in index.elts)
-    return isinstance(index, gast.Constant) and (index.value is None or index.value is Ellipsis)
 
 
 # Keywords NumPy accepts under two names: the name the rule's template uses.

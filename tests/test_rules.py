@@ -28,6 +28,20 @@ def _cases():
 
 def _function_of(rule, args, kwargs):
     """Source of ``f(x0, ...) = prim(x0, ..., **kwargs)`` with static arguments inlined."""
+    namespace, params, call, values = _call_of(rule, args, kwargs)
+    result = rule.primitive(*args, **kwargs)
+    if isinstance(result, tuple) and type(result) is not tuple:
+        # a named tuple (np.linalg.eigh, slogdet, svd): unpacked as users do
+        items = ", ".join(f"t[{i}]" for i in range(len(result)))
+        source = f"def f({', '.join(params)}):\n    t = {call}\n    return ({items},)\n"
+    else:
+        source = f"def f({', '.join(params)}):\n    return {call}\n"
+    return make_function(source, namespace), tuple(values)
+
+
+def _call_of(rule, args, kwargs):
+    """The namespace, parameters, call text ``prim(x0, ..., **kwargs)`` (static arguments
+    inlined) and parameter values of a function calling the rule's primitive."""
     namespace = {"prim": rule.primitive, "np": np}
     params, call_args, values = [], [], []
     for i, a in enumerate(args):
@@ -43,15 +57,7 @@ def _function_of(rule, args, kwargs):
             values.append(a)
     for k, v in kwargs.items():
         call_args.append(f"{k}={v!r}")   # keywords are literals, as users write them
-    call = f"prim({', '.join(call_args)})"
-    result = rule.primitive(*args, **kwargs)
-    if isinstance(result, tuple) and type(result) is not tuple:
-        # a named tuple (np.linalg.eigh, slogdet, svd): unpacked as users do
-        items = ", ".join(f"t[{i}]" for i in range(len(result)))
-        source = f"def f({', '.join(params)}):\n    t = {call}\n    return ({items},)\n"
-    else:
-        source = f"def f({', '.join(params)}):\n    return {call}\n"
-    return make_function(source, namespace), tuple(values)
+    return namespace, params, f"prim({', '.join(call_args)})", values
 
 
 def _literal(value):
@@ -104,26 +110,13 @@ def _float32_function(rule, args, kwargs):
     if not parts or any(not isinstance(p, (np.ndarray, np.floating))
                         or p.dtype != np.float32 for p in parts):
         return None
-    namespace = {"prim": rule.primitive, "np": np}
-    params, call_args, values = [], [], []
-    for i, a in enumerate(args):
-        if i in rule.static_args:
-            literal = _literal(a)
-            if literal is None:
-                namespace[f"s{i}"] = a
-                literal = f"s{i}"
-            call_args.append(literal)
-        else:
-            params.append(f"x{i}")
-            call_args.append(f"x{i}")
-            values.append(a)
-    call_args += [f"{k}={v!r}" for k, v in kwargs.items()]
+    namespace, params, call, values = _call_of(rule, args, kwargs)
     terms = []
     for j, part in enumerate(parts):
         namespace[f"w{j}"] = np.linspace(0.5, 1.5, np.size(part), dtype=np.float32).reshape(
             np.shape(part))
         terms.append(f"np.sum(t{f'[{j}]' if isinstance(result, tuple) else ''} * w{j})")
-    source = (f"def s({', '.join(params)}):\n    t = prim({', '.join(call_args)})\n"
+    source = (f"def s({', '.join(params)}):\n    t = {call}\n"
               f"    return {' + '.join(terms)}\n")
     return make_function(source, namespace), tuple(values)
 
