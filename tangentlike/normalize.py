@@ -1426,9 +1426,10 @@ class _AliasCheck:
                         self.guards.setdefault(id(change), set()).add(sub.id)
                     continue
                 if getattr(change, "inplace", None) is not None and not any(
-                        kind in ("array", "list") for kind, _ in state.points.get(
-                            change.targets[0].id, ())):
-                    # perhaps a number: checked when the function runs
+                        kind in ("array", "list") for kind, _ in state.reach(sub.id)
+                        & state.points.get(change.targets[0].id, frozenset())):
+                    # what both names hold is perhaps a number (a parameter, say, where
+                    # the other value may be an array): checked when the function runs
                     self.guards.setdefault(id(change), set()).add(sub.id)
                     continue
                 raise self.refuse(sub.id, change, by, stmt)

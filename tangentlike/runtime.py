@@ -99,8 +99,9 @@ def require_seed(value, seed):
 
 
 def require_seed_shape(shape: tuple, seed):
-    """``require_seed`` of an output whose shape is known beforehand."""
-    if np.shape(seed) != shape:
+    """``require_seed`` of an output whose shape is known beforehand. The number 0.0
+    fits every shape (a derivative calling this one passes it when nothing flows back)."""
+    if np.shape(seed) != shape and not (seed.__class__ is float and seed == 0.0):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")
 
@@ -233,6 +234,16 @@ def add_grads(a, b):
         tail = [add_grads(x, y) for x, y in zip(a[len(a) - len(short):],
                                                   b[len(b) - len(short):])]
         return list(long_[:lead]) + tail
+    if isinstance(a, np.ndarray) and isinstance(b, list):
+        a, b = b, a
+    if isinstance(a, list) and isinstance(b, np.ndarray) and b.ndim and len(a) < len(b):
+        # a stack of adjoints of a list's last elements, and the adjoint of the array
+        # made of the list (np.array(items)): add each entry to its row (a + b would
+        # broadcast a short stack over every row)
+        out = b.astype(np.result_type(b, *a), copy=True)
+        for row, g in enumerate(a, start=len(b) - len(a)):
+            out[row] += g
+        return out
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         out = [add_grads(x, y) for x, y in zip(a, b)]
         return out if isinstance(a, list) else tuple(out)

@@ -2154,6 +2154,65 @@ def test_diff_before_an_early_constant_return():
     assert gc == 0.0
 
 
+def last_item_and_the_array_of_a_list(x, s):
+    items = [sum(x), s * 0.25]
+    return (items[-1] + 0.1 * (np.sum(x) + np.sum(np.array(items))),
+            np.array([s, items[-1], x[0]]) ** 2)
+
+
+# Was a bug (found by the long random-program run after perf5): the adjoint of `items`
+# read from its end is a short stack [g], and adding the adjoint of np.array(items) to it
+# broadcast g over every row, so sum(x) got items[-1]'s seed too
+def test_short_stack_of_a_list_plus_the_adjoint_of_its_array():
+    x, s = np.array([0.3, -0.4, 0.8]), 0.7
+    seed = (1.3, np.array([0.2, -0.5, 0.9]))
+    got = tl.vjp(last_item_and_the_array_of_a_list)(x, s, seed)
+    np.testing.assert_allclose(got, [0.26 + 2 * 0.3 * 0.9, 0.26, 0.26])
+    tl.check_grads(last_item_and_the_array_of_a_list, (x, s), wrt=(0, 1), order=2)
+
+
+def repeated_tanh(a, k):
+    if k <= 0:
+        return a
+    return repeated_tanh(np.tanh(0.5 + a * 0.5), k - 1)
+
+
+def constant_or_repeated_tanh(x, s, n):
+    return (np.array([0.5, -1.0, 2.0]) if n == 1 else repeated_tanh(x, 2)) + 0.1 * (s + np.sum(x))
+
+
+# Was a bug: a derivative calling another one passes the number 0.0 as the seed when no
+# derivative flows back, which vjp's seed check refused ("the seed has shape ()")
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_zero_seed_of_a_derived_call_passes_the_seed_check(n):
+    x = np.array([0.3, -0.4, 0.8])
+    tl.check_grads(constant_or_repeated_tanh, (x, 0.7, n), wrt=(0, 1), order=2)
+
+
+def halved(a, c=0.5):
+    return a * c
+
+
+def shifted_parameter_or_helper_result(x, s, flag):
+    v = s if flag else halved(np.array([0.5, -1.0, 2.0]))
+    v += 0.5
+    return np.sum(v * x) + np.sum(s * x)
+
+
+# Was an over-refusal: `v` may be the parameter `s` or an array a helper made, and the
+# derivative refused `v += 0.5` outright because v might be an array; what v shares with
+# `s` is only s, perhaps a number, so it is checked when the function runs
+def test_update_of_a_value_that_may_be_a_parameter_is_checked_when_it_runs():
+    x = np.array([0.3, -0.4, 0.8])
+    for args in [(x, 0.7, True), (x, 0.7, False), (x, np.ones(3), False)]:
+        tl.check_grads(shifted_parameter_or_helper_result, args, wrt=(0, 1), order=2)
+    s = np.ones(3)
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(shifted_parameter_or_helper_result)(x, s, True)
+    assert info.value.lineno == shifted_parameter_or_helper_result.__code__.co_firstlineno + 2
+    np.testing.assert_array_equal(s, np.ones(3))
+
+
 def mean_of_an_array_of_a_list_with_constant_rows(v):
     rows = [v * 1.0]
     for i in range(3):
