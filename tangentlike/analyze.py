@@ -21,7 +21,8 @@ from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
 from .rules.shapes import add_at_item, broadcast_back, split_like, unbroadcast_like
-from .runtime import add_at, add_grads, broadcast_like, like, shaped, zeros_like
+from .runtime import (add_at, add_grads, broadcast_like, like, output_zeros_like, require_output,
+                      shaped, zeros_like)
 
 
 @dataclass
@@ -119,6 +120,7 @@ CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vspl
 # positions (a list for a list).
 STRUCTURE_OF = {like: (1,), add_at: (1,), add_at_item: (1,), broadcast_like: (0, 1),
                 zeros_like: (0,), add_grads: (0, 1), shaped: (0,), spread: (1,),
+                output_zeros_like: (0,), require_output: (1,),
                 unbroadcast_like: (1,), broadcast_back: (1,)}
 
 

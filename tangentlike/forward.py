@@ -23,8 +23,13 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import broadcast_like, zeros_like
+from .runtime import broadcast_like, output_zeros_like, require_output, zeros_like
 from .template import clone, drop_zeros, instantiate, is_zero, zero
+
+
+def _not_a_number(value) -> bool:
+    return isinstance(value, gast.Constant) and (
+        value.value is None or isinstance(value.value, (str, bytes)))
 
 
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
@@ -92,11 +97,17 @@ class _Forward:
         return self.function(name, seed, stmts + [out])
 
     def output(self, atom):
+        """The tangent of the output ``atom``; an output that may not be a number (None,
+        a string) is checked, as grad's and vjp's are."""
         if self.carries(atom):
-            return _load(self.tan(atom.id))
-        if isinstance(atom, gast.Name):
-            return self.zeros_like(atom.id)
-        helper = self.binder.name_for("zeros_like", zeros_like)
+            tangent = _load(self.tan(atom.id))
+            if not any(target == atom.id and _not_a_number(value)
+                       for target, value, _ in assignments(self.fn.body)):
+                return tangent
+            # (`y = None`, then a number on some paths: dy is zeros of None on the others)
+            helper = self.binder.name_for("require_output", require_output)
+            return gast.Call(func=_load(helper), args=[_load(atom.id), tangent], keywords=[])
+        helper = self.binder.name_for("output_zeros_like", output_zeros_like)
         return gast.Call(func=_load(helper), args=[clone(atom)], keywords=[])
 
     def function(self, name, seed, body) -> gast.FunctionDef:

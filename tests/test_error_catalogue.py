@@ -1163,3 +1163,84 @@ def zip_of_constants(x):
 
 def test_row_iterator_of_constants_outside_a_loop_works():
     assert tl.grad(zip_of_constants)(0.5) == 2.0
+
+
+# == 17. found by probing misuses one by one (branch badin2) ======================================
+
+def falls_off_the_end(x):  # <- error
+    if x > 0:
+        return x * x
+
+
+def returns_a_string_on_a_path(x):
+    if x > 0:
+        return x * x
+    return "neg"  # <- error
+
+
+def returns_none_on_a_path(x):
+    for i in range(3):
+        if x < 0:
+            return None  # <- error
+        x = x * 2.0
+    return x * x
+
+
+def run_derived(transform, func, *args):
+    df = transform(func)
+    if transform in (tl.vjp, tl.jvp):
+        return df(*args, 1.0)
+    return df(*args)
+
+
+# Were bugs: vjp and jvp of a path returning None gave 0.0 (grad raised a TypeError without
+# the line); jvp of `return "neg"` failed inside NumPy (*data type 'neg' not understood*)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [falls_off_the_end, returns_a_string_on_a_path,
+                                  returns_none_on_a_path], ids=["end", "str", "None"])
+def test_row_path_that_returns_no_number(func, transform):
+    with pytest.raises(tl.TransformError) as info:
+        run_derived(transform, func, -1.5)
+    err = info.value
+    assert isinstance(err, TypeError)   # as grad's check of its output was before
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    assert "not a number to differentiate" in err.reason and err.hint
+    # the other path is differentiated as before
+    expected = {"grad": 3.0, "value_and_grad": (2.25, 3.0), "vjp": 3.0, "jvp": 3.0}
+    if func is returns_none_on_a_path:
+        expected = {"grad": 192.0, "value_and_grad": (144.0, 192.0), "vjp": 192.0,
+                    "jvp": 192.0}
+    np.testing.assert_allclose(run_derived(transform, func, 1.5), expected[transform.__name__])
+
+
+def test_row_path_that_returns_no_number_at_second_order():
+    assert tl.grad(tl.grad(falls_off_the_end))(1.5) == 2.0
+    assert tl.hessian(returns_a_string_on_a_path)(1.5) == 2.0
+    with pytest.raises(tl.TransformError):
+        tl.grad(tl.grad(falls_off_the_end))(-1.5)
+
+
+def returns_its_constant_argument(x, s):
+    return s
+
+
+def none_unless_positive(x):
+    y = None
+    if x > 0:
+        y = x * x
+    return y
+
+
+# Were bugs: jvp gave zeros (`array(0.)`) for an output of None that is not a constant
+# `return None`, and NumPy's DTypePromotionError for a string
+@pytest.mark.parametrize("func, args", [(returns_its_constant_argument, (1.0, "a")),
+                                        (returns_its_constant_argument, (1.0, None)),
+                                        (none_unless_positive, (-1.0,))],
+                         ids=["str argument", "None argument", "None variable"])
+def test_row_output_that_is_not_a_number_in_jvp(func, args):
+    for transform in (tl.grad, tl.vjp, tl.jvp):
+        with pytest.raises(TypeError, match="needs a number"):
+            run_derived(transform, func, *args)
+    assert tl.jvp(none_unless_positive)(2.0, 1.0) == 4.0
+    assert tl.grad(tl.jvp(none_unless_positive))(2.0, 1.0) == 2.0
