@@ -172,6 +172,26 @@ def containers(body, user_function=lambda callee: False) -> set:
     return out
 
 
+def through_copies(names: set, body) -> set:
+    """``names`` with every local that a copy ``a = b`` ties to one of them, in either
+    direction: the adjoint of ``b`` accumulates the adjoint of ``a``, so when ``a`` may
+    be a container (it is read by index, say) so may ``b``'s adjoint. (A derived
+    function's prologue for defaulted arguments copies each parameter: without this the
+    adjoint of the copied tuple of tangents was added to a number with ``+``.)"""
+    out = set(names)
+    copies = [(target, value.id) for target, value, stmt in assignments(body)
+              if isinstance(value, gast.Name) and isinstance(stmt, gast.Assign)
+              and written(stmt) is None]
+    changed = True
+    while changed:
+        changed = False
+        for a, b in copies:
+            if (a in out) != (b in out):
+                out |= {a, b}
+                changed = True
+    return out
+
+
 def returned_names(body) -> set:
     out = set()
     for stmt in body:

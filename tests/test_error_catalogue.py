@@ -1244,3 +1244,38 @@ def test_row_output_that_is_not_a_number_in_jvp(func, args):
             run_derived(transform, func, *args)
     assert tl.jvp(none_unless_positive)(2.0, 1.0) == 4.0
     assert tl.grad(tl.jvp(none_unless_positive))(2.0, 1.0) == 2.0
+
+
+def scaled_square(x, y=2.0):
+    return np.sum(x * x) * y
+
+
+def two_defaults(x, a=1.5, b=0.5):
+    return np.sum(np.tanh(a * x) + b * x ** 3)
+
+
+def default_and_keyword_only(x, scale=2.0, *, shift=0.25):
+    return np.sum(np.sin(x * scale) + shift * x)
+
+
+def default_in_a_branch(x, c=3.0):
+    if np.sum(x) > 0:
+        return np.sum(x ** 2) * c
+    return np.sum(np.exp(x)) / c
+
+
+# Was a bug: a third-order derivative of a function with a defaulted parameter failed with
+# `float + tuple`. The prologue of a derived function with defaults copies its parameters
+# (`tangents_1 = tangents`); the copy of the tuple of tangents is read by index, but the
+# adjoint of the parameter it was copied from was accumulated with `+` (reverse.py did
+# not carry "may be a container" back through copies: analyze.through_copies)
+@pytest.mark.parametrize("func, args", [
+    (scaled_square, (X3,)), (two_defaults, (X3,)), (default_and_keyword_only, (X3,)),
+    (default_in_a_branch, (X3,)), (default_in_a_branch, (-X3,))])
+def test_row_check_grads_third_order_with_defaults(func, args):
+    tl.check_grads(func, args, order=3)
+
+
+def test_row_check_grads_fourth_order_with_a_default():
+    tl.check_grads(scaled_square, (X3[:2],), order=4)
+    tl.check_grads(lambda x, c=0.5: x * x * c, (0.4,), order=4)
