@@ -104,8 +104,12 @@ def parse(func: Any) -> Parsed:
         # The first line of a module-level block is line 1 (getsourcelines says 0).
         first = max(first, 1)
         module = _parsed(lines, first)
-        if module is None:
+        if module is None and func.__name__ == "<lambda>":
             # A lambda inside a larger expression: its lines are not a whole statement.
+            module = _whole_file(func)
+            if module is not None:
+                return _finish(func, _isolate_lambda(module, func, filename, True), filename)
+        if module is None:
             text = textwrap.dedent("".join(lines))
             module = _parse_fragment(text, func, filename, first)
             for node in walk(module):
@@ -117,6 +121,10 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
+    return _finish(func, node, filename)
+
+
+def _finish(func, node, filename: str) -> Parsed:
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -285,7 +293,40 @@ def _find_def(module: gast.Module, func, filename: str) -> gast.FunctionDef:
                          filename, func.__code__.co_firstlineno)
 
 
-def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDef:
+def _whole_file(func):
+    """The module of the whole file that defines ``func`` (its nodes at their real lines
+    and columns), or None when it does not parse."""
+    lines = linecache.getlines(func.__code__.co_filename, func.__globals__)
+    try:
+        return to_gast(ast.parse("".join(lines)))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _code_spans(code) -> list:
+    """The (line, column, end line, end column) of the instructions of ``code`` that
+    record a source range (Python 3.11+, unless -X no_debug_ranges): for a lambda, the
+    parts of its body. Empty when none do."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return []
+    return [(line, col, end, end_col) for line, end, col, end_col in positions()
+            if None not in (line, end, col, end_col) and (line, col) != (end, end_col)]
+
+
+def _contains(node, spans) -> bool:
+    start = (node.lineno, node.col_offset)
+    stop = (node.end_lineno, node.end_col_offset)
+    return all(start <= (line, col) and (end, end_col) <= stop
+               for line, col, end, end_col in spans)
+
+
+def _isolate_lambda(module: gast.Module, func, filename: str,
+                    exact_columns: bool = False) -> gast.FunctionDef:
+    """The lambda of ``module`` that ``func`` was made from: the one starting on the
+    code's first line with its parameters, told apart from others there by the source
+    ranges its code records (exact columns needed: ``module`` is the whole file) or by
+    its compiled body."""
     code = func.__code__
     names = list(code.co_varnames[: code.co_argcount])
     found = []
@@ -294,6 +335,18 @@ def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDe
             params = [a.id for a in node.args.args]
             if params == names and node.lineno == code.co_firstlineno:
                 found.append(node)
+    spans = _code_spans(code) if len(found) > 1 else []
+    if spans and not exact_columns:
+        # (the lines were dedented: their columns are not the file's)
+        whole = _whole_file(func)
+        if whole is not None:
+            return _isolate_lambda(whole, func, filename, True)
+    if spans:
+        inside = [n for n in found if _contains(n, spans)]
+        # a lambda inside another holds its ranges too: the innermost is the one
+        found = [n for n in inside if not any(
+            m is not n and _contains(n, [(m.lineno, m.col_offset, m.end_lineno,
+                                          m.end_col_offset)]) for m in inside)] or found
     if len(found) > 1:
         # Tell identical-looking lambdas apart by their compiled body.
         same = [n for n in found if _lambda_code(n) == (code.co_code, code.co_consts[1:])]
