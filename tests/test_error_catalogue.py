@@ -1322,3 +1322,88 @@ def test_row_lambda_inside_a_multiline_call_or_dict(transform):
                                3 * X3 ** 2 if transform is tl.grad else np.sum(3 * X3 ** 2))
     made = lambdas_made_inside()
     assert tl.grad(made["five"])(0.5) == 5.0 and tl.grad(made["square"])(0.5) == 1.0
+
+
+# A file edited after import: its text was differentiated instead of the code that runs.
+EDITED_SOURCE = '''import numpy as np
+
+
+def f(x):
+    y = x * 2.0
+    return np.sum(np.sin(y) * y)
+
+
+def g(x):
+    return x * x
+'''
+EDITS = {
+    "a constant": ("x * 2.0", "x * 3.0"),
+    "the function called": ("np.sin(y)", "np.cos(y)"),
+    "an operator": ("np.sin(y) * y", "np.sin(y) + y"),
+    "a line added": ("    y = x * 2.0\n", "    y = x * 2.0\n    y = y + 1.0\n"),
+    "a variable renamed": ("y", "z"),
+}
+
+
+def import_then_edit(tmp_path, old, new):
+    import importlib.util
+    import os
+    import time
+    path = tmp_path / "edited_after_import.py"
+    path.write_text(EDITED_SOURCE)
+    spec = importlib.util.spec_from_file_location(f"edited_{abs(hash((old, new)))}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text(EDITED_SOURCE.replace(old, new))
+    later = time.time() + 10.0   # (linecache sees a change by size and time)
+    os.utime(path, (later, later))
+    return module
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_row_source_edited_after_import(tmp_path, edit):
+    module = import_then_edit(tmp_path, *EDITS[edit])
+    for transform in TRANSFORMS:
+        err = transform_error(module.f, transform)
+        assert "changed since it was imported" in err.reason, str(err)
+        assert err.filename == module.f.__code__.co_filename and err.lineno == 4
+        assert "reload" in err.hint
+    if edit != "a line added":   # (g's lines moved: refused too)
+        assert tl.grad(module.g)(0.5) == 1.0
+
+
+def test_row_source_edited_after_import_whitespace_only_works(tmp_path):
+    module = import_then_edit(tmp_path, "x * 2.0", "x*2.0")
+    np.testing.assert_allclose(tl.grad(module.f)(0.3), tl.jvp(module.f)(0.3, 1.0))
+
+
+def test_row_source_edited_after_import_function_gone(tmp_path):
+    module = import_then_edit(tmp_path, EDITED_SOURCE[EDITED_SOURCE.index("def f"):], "")
+    err = transform_error(module.f)
+    assert "reload" in err.hint
+
+
+@pytest.mark.parametrize("future", [True, False], ids=["future annotations", "plain"])
+def test_row_unchanged_functions_are_not_refused(tmp_path, future):
+    # No false refusal: decorated functions, closures, methods (super(), private names),
+    # docstrings, annotations with and without `from __future__ import annotations`,
+    # comprehensions, lambdas, nested functions, folded constants (run on 3.9 to 3.13)
+    import importlib.util
+    from tangentlike.parse import parse
+    import unchanged_functions
+    module = unchanged_functions
+    if not future:
+        text = open(unchanged_functions.__file__).read()
+        path = tmp_path / "unchanged_plain.py"
+        path.write_text(text.replace("from __future__ import annotations\n", ""))
+        spec = importlib.util.spec_from_file_location("unchanged_plain", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    assert not any(name.startswith("@") for name in vars(module))   # (not rewritten)
+    for func in module.FUNCTIONS:
+        try:
+            parse(func)
+        except tl.TransformError as err:
+            assert "changed since" not in err.reason, str(err)
+    assert np.isclose(tl.grad(module.closure)(0.5), 3.0 + np.cos(0.5))
+    assert tl.grad(module.Model.static_loss)(0.5, 3.0) == 3.0
