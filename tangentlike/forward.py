@@ -23,7 +23,8 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import broadcast_like, output_zeros_like, require_output, zeros_like
+from .runtime import (broadcast_like, output_zeros_like, require_output, require_tangents,
+                      zeros_like)
 from .template import clone, drop_zeros, instantiate, is_zero, zero
 
 
@@ -74,7 +75,13 @@ class _Forward:
             unpack = []
         else:
             seed = self.namer.fresh("tangents")
-            unpack = [_assign(self.tan(p), gast.Subscript(
+            check = gast.Call(func=_load(self.binder.name_for("require_tangents",
+                                                              require_tangents)),
+                              args=[_load(seed), gast.Tuple(elts=[gast.Constant(
+                                  value=p, kind=None) for p in self.wrt], ctx=gast.Load())],
+                              keywords=[])
+            check.callee = require_tangents
+            unpack = [gast.Expr(value=check)] + [_assign(self.tan(p), gast.Subscript(
                 value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, p in enumerate(self.wrt)]
         # a parameter outside wrt that the body reassigns from a varied value (in a loop,

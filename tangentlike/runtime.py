@@ -84,6 +84,17 @@ def returns_no_number(filename, lineno, message, hint):
     raise NoNumberReturned(message, filename, lineno, hint)
 
 
+def require_tangents(tangents, names):
+    """``jvp`` with a tuple ``wrt`` takes one tangent per argument in a tuple (or list):
+    refuse another structure instead of failing on an index, or ignoring extra ones."""
+    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(names):
+        given = (f"a {type(tangents).__name__} of {len(tangents)}"
+                 if isinstance(tangents, (tuple, list)) else f"a {type(tangents).__name__}")
+        raise TypeError(f"jvp: wrt names {len(names)} arguments ({', '.join(names)}), so the "
+                        f"tangent must be a tuple of {len(names)} tangents, one per "
+                        f"argument, not {given}")
+
+
 def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong

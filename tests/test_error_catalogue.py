@@ -1407,3 +1407,31 @@ def test_row_unchanged_functions_are_not_refused(tmp_path, future):
             assert "changed since" not in err.reason, str(err)
     assert np.isclose(tl.grad(module.closure)(0.5), 3.0 + np.cos(0.5))
     assert tl.grad(module.Model.static_loss)(0.5, 3.0) == 3.0
+
+
+def scaled_by_a(x, a=2.0):
+    return x * x * a
+
+
+# Were bugs: too few tangents for a tuple wrt leaked `IndexError: tuple index out of range`,
+# a number `TypeError: 'float' object is not subscriptable`, and extra tangents were
+# ignored silently
+@pytest.mark.parametrize("tangents", [(1.0,), 1.0, (1.0, 0.0, 5.0), np.ones(2)],
+                         ids=["too few", "a number", "too many", "an array"])
+def test_row_jvp_tangents_not_one_per_wrt_argument(tangents):
+    with pytest.raises(TypeError, match="tuple of 2 tangents, one per argument"):
+        tl.jvp(scaled_by_a, wrt=(0, 1))(0.5, 2.0, tangents)
+    assert tl.jvp(scaled_by_a, wrt=(0, 1))(0.5, 2.0, [1.0, 0.0]) == 2.0
+    assert tl.grad(tl.jvp(scaled_by_a, wrt=(0, 1)))(0.5, 2.0, (1.0, 0.0)) == 4.0
+
+
+# Was: Python's errors named the derived function `__tangentlike_factory__.<locals>.dfdx`
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_unknown_keyword_or_too_many_arguments_name_the_derived_function(transform):
+    df = transform(scaled_by_a)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'b'") as info:
+        df(0.5, 1.0, b=1.0)
+    assert "factory" not in str(info.value)
+    with pytest.raises(TypeError, match="positional arguments") as info:
+        df(0.5, 2.0, 1.0, 7.0)
+    assert "factory" not in str(info.value)
