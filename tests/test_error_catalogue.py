@@ -1435,3 +1435,12 @@ def test_row_unknown_keyword_or_too_many_arguments_name_the_derived_function(tra
     with pytest.raises(TypeError, match="positional arguments") as info:
         df(0.5, 2.0, 1.0, 7.0)
     assert "factory" not in str(info.value)
+
+
+# Was: `TypeError: unsupported operand type(s) for *: 'float' and 'decimal.Decimal'` from a
+# line of the generated code (f itself computes with a Decimal)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_decimal_argument_in_wrt(transform):
+    import decimal
+    with pytest.raises(TypeError, match="is a Decimal"):
+        run_derived(transform, scaled_by_a, decimal.Decimal("0.5"))
