@@ -14,7 +14,6 @@ shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
 """
 from __future__ import annotations
 
-
 import gast
 import numpy as np
 
@@ -23,8 +22,7 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import (broadcast_like, output_zeros_like, require_output, require_tangents,
-                      zeros_like)
+from .runtime import broadcast_like, output_zeros_like, require_output, require_tangents, zeros_like
 from .template import clone, drop_zeros, instantiate, is_zero, zero
 
 

@@ -45,8 +45,7 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
-from .runtime import (astype, inplace_guard, no_grad, returns_no_number, stop_gradient,
-                      zeros_like)
+from .runtime import astype, inplace_guard, no_grad, returns_no_number, stop_gradient, zeros_like
 from .template import clone
 
 BINOPS = {

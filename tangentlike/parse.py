@@ -10,8 +10,8 @@ A function without retrievable source (a builtin, a C function, code made by
 ``exec`` or typed at a REPL) is a :class:`TransformError` that says so.
 """
 from __future__ import annotations
-
 import __future__
+
 import ast
 import builtins
 import dis

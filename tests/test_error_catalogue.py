@@ -1295,7 +1295,7 @@ def test_row_check_grads_fourth_order_with_a_default():
     tl.check_grads(lambda x, c=0.5: x * x * c, (0.4,), order=4)
 
 
-LAMBDA_OPTIONS = dict(steps=3,
+LAMBDA_OPTIONS = dict(steps=3,  # noqa: C408 - a call, as in the misuse
                       loss=lambda x: np.sum(np.sin(x)), scale=2.0)  # (not at the line's start)
 LAMBDA_TABLE = {"a": 1.0,
                 "square": lambda x: np.sum(x * x), "b": 2.0,
@@ -1303,7 +1303,7 @@ LAMBDA_TABLE = {"a": 1.0,
 
 
 def lambdas_made_inside():
-    return dict(n=1,
+    return dict(n=1,  # noqa: C408 - a call, as in the misuse
                 five=lambda x: x * 5.0, square=lambda x: x * x)
 
 
@@ -1389,11 +1389,13 @@ def test_row_unchanged_functions_are_not_refused(tmp_path, future):
     # docstrings, annotations with and without `from __future__ import annotations`,
     # comprehensions, lambdas, nested functions, folded constants (run on 3.9 to 3.13)
     import importlib.util
-    from tangentlike.parse import parse
+
     import unchanged_functions
+    from tangentlike.parse import parse
     module = unchanged_functions
     if not future:
-        text = open(unchanged_functions.__file__).read()
+        with open(unchanged_functions.__file__) as handle:
+            text = handle.read()
         path = tmp_path / "unchanged_plain.py"
         path.write_text(text.replace("from __future__ import annotations\n", ""))
         spec = importlib.util.spec_from_file_location("unchanged_plain", path)
