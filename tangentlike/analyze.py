@@ -21,7 +21,8 @@ from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
 from .rules.shapes import add_at_item, broadcast_back, split_like, unbroadcast_like
-from .runtime import add_at, add_grads, broadcast_like, like, shaped, zeros_like
+from .runtime import (add_at, add_grads, broadcast_like, like, output_zeros_like, require_output,
+                      shaped, zeros_like)
 
 
 @dataclass
@@ -119,6 +120,7 @@ CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vspl
 # positions (a list for a list).
 STRUCTURE_OF = {like: (1,), add_at: (1,), add_at_item: (1,), broadcast_like: (0, 1),
                 zeros_like: (0,), add_grads: (0, 1), shaped: (0,), spread: (1,),
+                output_zeros_like: (0,), require_output: (1,),
                 unbroadcast_like: (1,), broadcast_back: (1,)}
 
 
@@ -166,6 +168,26 @@ def containers(body, user_function=lambda callee: False) -> set:
                 changed = True
             if holder and target not in holders:
                 holders.add(target)
+                changed = True
+    return out
+
+
+def through_copies(names: set, body) -> set:
+    """``names`` with every local that a copy ``a = b`` ties to one of them, in either
+    direction: the adjoint of ``b`` accumulates the adjoint of ``a``, so when ``a`` may
+    be a container (it is read by index, say) so may ``b``'s adjoint. (A derived
+    function's prologue for defaulted arguments copies each parameter: without this the
+    adjoint of the copied tuple of tangents was added to a number with ``+``.)"""
+    out = set(names)
+    copies = [(target, value.id) for target, value, stmt in assignments(body)
+              if isinstance(value, gast.Name) and isinstance(stmt, gast.Assign)
+              and written(stmt) is None]
+    changed = True
+    while changed:
+        changed = False
+        for a, b in copies:
+            if (a in out) != (b in out):
+                out |= {a, b}
                 changed = True
     return out
 

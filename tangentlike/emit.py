@@ -172,5 +172,10 @@ def compile_function(source: str, name: str, bindings: dict, user_globals: dict,
             if var == name:   # a recursive function calls the rebuilt function
                 cell.cell_contents = shared
         func = shared
+    # its name in Python's own errors (`dfdx() got an unexpected keyword argument 'b'`),
+    # not `__tangentlike_factory__.<locals>.dfdx`
+    func.__qualname__ = name
+    if hasattr(func.__code__, "co_qualname"):   # (what those errors print, 3.11+)
+        func.__code__ = func.__code__.replace(co_qualname=name)
     func.source = source
     return func

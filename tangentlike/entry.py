@@ -44,11 +44,13 @@ from __future__ import annotations
 
 import ast
 import builtins
+import numbers
 import textwrap
 import types
 from dataclasses import dataclass
 
 import gast
+
 import numpy as np
 
 from .naming import walk
@@ -97,6 +99,12 @@ def require_real(x, name: str):
     what = complex_part(x)
     if what is not None:
         raise TypeError(complex_message(name, what))
+    if isinstance(x, numbers.Number) and not isinstance(x, numbers.Complex):
+        # (a Decimal: the derivative's float arithmetic cannot mix with it)
+        raise TypeError(
+            f"the argument `{name}` is differentiated (it is in wrt) but is a "
+            f"{type(x).__name__} ({x!r}), not a real number the derivative can compute with: "
+            f"pass a float (`float({name})`)")
 
 
 _ndarray = np.ndarray

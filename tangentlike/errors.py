@@ -36,6 +36,12 @@ class TransformError(Exception):
         return "\n".join(parts)
 
 
+class NoNumberReturned(TransformError, TypeError):
+    """The path a derived function took returns no number (``return None``, a string,
+    or the end of the function without ``return``). Raised when that path runs, at its
+    line; also a ``TypeError``, as the same output caught after the call would be."""
+
+
 def short_filename(filename: str) -> str:
     """The name a person recognises: the base name of a real file, the derived
     function's name for generated code, as-is otherwise."""

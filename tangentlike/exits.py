@@ -22,6 +22,15 @@ flags, and the statements they would skip are guarded by those flags::
 The flags are ordinary booleans, so the reverse pass records and replays them like any
 other branch decision. A function whose only ``return`` is its last statement is left
 as it is.
+
+With ``check_returns`` (the function being differentiated, not a local function inlined
+into it), a path that returns no number is marked for normalize, which puts a call
+that raises at the start of that path (``returns_no_number`` in runtime.py): the
+``result = v`` of a ``return None``, ``return "text"`` or bare ``return`` carries
+``.returns_no_number`` (the ``Return``), and when the body may reach its end without a
+``return``, an ``if not returned: result = None`` is added whose assignment carries
+the function's ``def``. Every mode then refuses such a path when it is taken, at its
+line, instead of differentiating a constant (zeros).
 """
 from __future__ import annotations
 
@@ -93,9 +102,34 @@ class _Loop:
     skip: Optional[str]
 
 
+def no_number(value) -> bool:
+    """Whether a returned expression is a constant that is not a number (None, a string,
+    bytes, ``...``); ``value`` is None for a bare ``return``."""
+    return value is None or isinstance(value, gast.Constant) and (
+        value.value is None or value.value is Ellipsis or isinstance(value.value, (str, bytes)))
+
+
+def _always_returns(body) -> bool:
+    """Whether every path through ``body`` ends in a ``return`` (as far as can be seen
+    without running it: a loop other than ``while True`` may run zero times)."""
+    for stmt in body:
+        if isinstance(stmt, gast.Return):
+            return True
+        if isinstance(stmt, gast.If) and _always_returns(stmt.body) \
+                and _always_returns(stmt.orelse):
+            return True
+        if isinstance(stmt, gast.With) and _always_returns(stmt.body):
+            return True
+        if isinstance(stmt, gast.While) and isinstance(stmt.test, gast.Constant) \
+                and stmt.test.value is True and not _loop_exits(stmt.body, gast.Break):
+            return True
+    return False
+
+
 class _Lowering:
-    def __init__(self, namer):
+    def __init__(self, namer, check_returns=False):
         self.namer = namer
+        self.check_returns = check_returns
         self.returned = namer.fresh("returned")
         self.result = namer.fresh("result")
 
@@ -103,6 +137,11 @@ class _Lowering:
         out = [_set(self.returned, gast.Constant(value=False, kind=None), where),
                _set(self.result, gast.Constant(value=None, kind=None), where)]
         out += self.block(body, None)
+        if self.check_returns and not _always_returns(body):
+            none = _set(self.result, gast.Constant(value=None, kind=None), where)
+            none.returns_no_number = where
+            end = gast.If(test=_not_any([self.returned], where), body=[none], orelse=[])
+            out.append(gast.copy_location(end, body[-1] if body else where))
         ret = gast.Return(value=_name(self.result))
         out.append(gast.copy_location(ret, body[-1] if body else where))
         return out
@@ -126,7 +165,10 @@ class _Lowering:
             if isinstance(stmt, gast.Return):
                 value = stmt.value if stmt.value is not None else gast.Constant(value=None,
                                                                                   kind=None)
-                out += [_set(self.result, value, stmt), _set(self.returned, _true(), stmt)]
+                assign = _set(self.result, value, stmt)
+                if self.check_returns and no_number(stmt.value):
+                    assign.returns_no_number = stmt
+                out += [assign, _set(self.returned, _true(), stmt)]
                 return out
             if isinstance(stmt, gast.Break):
                 out.append(_set(loop.broke, _true(), stmt))
@@ -186,8 +228,8 @@ class _Lowering:
         return out
 
 
-def lower_exits(body: list, namer, where) -> list:
+def lower_exits(body: list, namer, where, check_returns: bool = False) -> list:
     """``body`` without break/continue/return inside control flow (module docstring)."""
     if not needs_lowering(body):
         return body
-    return _Lowering(namer).function(body, where)
+    return _Lowering(namer, check_returns).function(body, where)

@@ -14,7 +14,6 @@ shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
 """
 from __future__ import annotations
 
-
 import gast
 import numpy as np
 
@@ -23,8 +22,13 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import broadcast_like, zeros_like
+from .runtime import broadcast_like, output_zeros_like, require_output, require_tangents, zeros_like
 from .template import clone, drop_zeros, instantiate, is_zero, zero
+
+
+def _not_a_number(value) -> bool:
+    return isinstance(value, gast.Constant) and (
+        value.value is None or isinstance(value.value, (str, bytes)))
 
 
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
@@ -69,7 +73,13 @@ class _Forward:
             unpack = []
         else:
             seed = self.namer.fresh("tangents")
-            unpack = [_assign(self.tan(p), gast.Subscript(
+            check = gast.Call(func=_load(self.binder.name_for("require_tangents",
+                                                              require_tangents)),
+                              args=[_load(seed), gast.Tuple(elts=[gast.Constant(
+                                  value=p, kind=None) for p in self.wrt], ctx=gast.Load())],
+                              keywords=[])
+            check.callee = require_tangents
+            unpack = [gast.Expr(value=check)] + [_assign(self.tan(p), gast.Subscript(
                 value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, p in enumerate(self.wrt)]
         # a parameter outside wrt that the body reassigns from a varied value (in a loop,
@@ -92,11 +102,17 @@ class _Forward:
         return self.function(name, seed, stmts + [out])
 
     def output(self, atom):
+        """The tangent of the output ``atom``; an output that may not be a number (None,
+        a string) is checked, as grad's and vjp's are."""
         if self.carries(atom):
-            return _load(self.tan(atom.id))
-        if isinstance(atom, gast.Name):
-            return self.zeros_like(atom.id)
-        helper = self.binder.name_for("zeros_like", zeros_like)
+            tangent = _load(self.tan(atom.id))
+            if not any(target == atom.id and _not_a_number(value)
+                       for target, value, _ in assignments(self.fn.body)):
+                return tangent
+            # (`y = None`, then a number on some paths: dy is zeros of None on the others)
+            helper = self.binder.name_for("require_output", require_output)
+            return gast.Call(func=_load(helper), args=[_load(atom.id), tangent], keywords=[])
+        helper = self.binder.name_for("output_zeros_like", output_zeros_like)
         return gast.Call(func=_load(helper), args=[clone(atom)], keywords=[])
 
     def function(self, name, seed, body) -> gast.FunctionDef:

@@ -45,7 +45,7 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
-from .runtime import astype, inplace_guard, no_grad, stop_gradient, zeros_like
+from .runtime import astype, inplace_guard, no_grad, returns_no_number, stop_gradient, zeros_like
 from .template import clone
 
 BINOPS = {
@@ -219,7 +219,7 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.body = lower_exits(fdef.body, self.namer, fdef)
+        self.body = lower_exits(fdef.body, self.namer, fdef, check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
@@ -401,6 +401,9 @@ class _Normalizer:
             self.inlining.pop()
 
     def stmt_Assign(self, stmt):
+        where = getattr(stmt, "returns_no_number", None)
+        if where is not None:
+            self.emit(self.no_number_guard(where))
         if isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], gast.Name):
             self.local_lambda(stmt.targets[0].id, stmt.value)
@@ -1064,6 +1067,27 @@ class _Normalizer:
             value=reason, kind=None), gast.Constant(value=hint, kind=None)] + others,
             keywords=[])
         call.callee = inplace_guard
+        return gast.Expr(value=call)
+
+    def no_number_guard(self, where):
+        """``returns_no_number(file, line, reason, hint)``, which raises: the start of a
+        path that returns no number (exits.py marks them)."""
+        name = self.parsed.node.name
+        if isinstance(where, gast.Return):
+            shown = "nothing" if where.value is None else repr(where.value.value)
+            reason = (f"the path taken returns {shown}, not a number to differentiate")
+            hint = "return a number on every path the derivative takes"
+        else:
+            last = getattr(self.parsed.node.body[-1], "end_lineno", None)
+            reason = (f"the path taken reaches the end of `{name}`"
+                      + (f" (line {last})" if last else "")
+                      + " without a `return`, so it returns None, not a number to "
+                      "differentiate")
+            hint = "end every path with `return <value>`"
+        call = gast.Call(func=_load(self.binder.name_for("returns_no_number", returns_no_number)),
+                         args=[gast.Constant(value=v, kind=None) for v in (
+                             self.parsed.filename, where.lineno, reason, hint)], keywords=[])
+        call.callee = returns_no_number
         return gast.Expr(value=call)
 
     def frozen(self, atom):

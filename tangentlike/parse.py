@@ -10,11 +10,14 @@ A function without retrievable source (a builtin, a C function, code made by
 ``exec`` or typed at a REPL) is a :class:`TransformError` that says so.
 """
 from __future__ import annotations
+import __future__
 
 import ast
 import builtins
+import dis
 import inspect
 import linecache
+import os
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -96,6 +99,11 @@ def parse(func: Any) -> Parsed:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
             lines, first = inspect.getsourcelines(code)
         except (OSError, TypeError):
+            if os.path.isfile(filename):
+                raise TransformError(
+                    f"cannot find the source of {func.__qualname__!r} at line "
+                    f"{code.co_firstlineno} of {short_filename(filename)}: the file changed "
+                    "since it was imported", filename, None, hint=_RELOAD) from None
             raise TransformError(
                 f"cannot differentiate {func.__qualname__!r}: its source is not available "
                 f"(defined in {filename!r})",
@@ -104,8 +112,12 @@ def parse(func: Any) -> Parsed:
         # The first line of a module-level block is line 1 (getsourcelines says 0).
         first = max(first, 1)
         module = _parsed(lines, first)
-        if module is None:
+        if module is None and func.__name__ == "<lambda>":
             # A lambda inside a larger expression: its lines are not a whole statement.
+            module = _whole_file(func)
+            if module is not None:
+                return _finish(func, _isolate_lambda(module, func, filename, True), filename)
+        if module is None:
             text = textwrap.dedent("".join(lines))
             module = _parse_fragment(text, func, filename, first)
             for node in walk(module):
@@ -117,6 +129,12 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
+    return _finish(func, node, filename)
+
+
+def _finish(func, node, filename: str) -> Parsed:
+    if not filename.startswith("<tangentlike "):   # (generated code does not change)
+        _check_unchanged(func, node, filename)
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -239,6 +257,102 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
+def _check_unchanged(func, node, filename: str) -> None:
+    """Refuse a function whose file changed since it was compiled: the text read now
+    would be differentiated instead of the code that runs. The text's ``def`` (or
+    lambda) is compiled alone and compared with the function's code on what does not
+    depend on where it is compiled (module, class, enclosing function, future imports):
+    the parameters, the lines of the body that have instructions, the constants other
+    than qualified names, the operators, and every name read or assigned (demangled; a
+    closure's names are globals when compiled alone, so all kinds of names are pooled).
+    Nested code objects (comprehensions, local functions, lambdas) are compared too.
+    Anything that does not compile alone (``nonlocal``, ...) is not checked, nor a
+    module whose code an import hook rewrote (pytest's assert rewriting leaves names
+    such as ``@py_builtins`` in its globals).
+    """
+    if any(name.startswith("@") for name in func.__globals__):
+        return   # pytest rewrote the module's asserts: its code is not its text's
+    code = func.__code__
+    compiled = _compiled_alone(node, code)
+    if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
+        return
+    raise TransformError(
+        f"the source of {func.__qualname__!r} in {short_filename(filename)} changed since "
+        "it was imported: its text is not the code that runs", filename, node.lineno,
+        hint=_RELOAD)
+
+
+_RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
+
+
+def _compiled_alone(node, code):
+    """The code object of ``node`` (a FunctionDef, or a lambda's FunctionDef built by
+    _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own."""
+    lam = getattr(node, "lam", None)
+    flags = 0
+    for name in __future__.all_feature_names:
+        flag = getattr(__future__, name).compiler_flag
+        if code.co_flags & flag:
+            flags |= flag
+    if lam is not None:
+        tree = gast.Expression(body=lam)
+        mode = "eval"
+    else:
+        fdef = gast.FunctionDef(name=node.name, args=node.args, body=node.body,
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
+        tree = gast.Module(body=[gast.copy_location(fdef, node)], type_ignores=[])
+        mode = "exec"
+    try:
+        tree = gast.gast_to_ast(tree)
+        ast.fix_missing_locations(tree)
+        module = compile(tree, code.co_filename, mode, flags=flags, dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    name = "<lambda>" if lam is not None else node.name
+    found = [c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name]
+    return found[0] if len(found) == 1 else None
+
+
+def _fingerprint(code, node):
+    params = [_demangled(p) for p in code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]]
+    body = node.lam.body if getattr(node, "lam", None) is not None else node.body[0]
+    first = body.lineno
+    lines, consts, names, operators = set(), set(), set(), []
+    codes = [code]
+    while codes:
+        c = codes.pop()
+        operators += [(i.opname, i.argrepr) for i in dis.get_instructions(c)
+                      if i.opname.startswith(_OPERATORS)]
+        lines.update(line for _, line in dis.findlinestarts(c)
+                     if line is not None and line >= first)
+        inner = [k for k in c.co_consts if isinstance(k, types.CodeType)]
+        codes += inner
+        qualified = tuple(k.co_name for k in inner)
+        for k in c.co_consts:
+            if isinstance(k, types.CodeType) or isinstance(k, str) and k.endswith(qualified):
+                continue   # (before 3.11 a nested function's qualified name is a constant)
+            consts.add((type(k).__name__, repr(k)))
+        for name in c.co_names + c.co_varnames + c.co_freevars + c.co_cellvars:
+            if name != "__class__":   # (the cell of zero-argument super())
+                names.add(_demangled(name))
+    return params, lines, consts, names, sorted(operators)
+
+
+# Instructions of arithmetic, comparisons and subscripts: the same wherever the code is
+# compiled (loads and stores are not: a closure's names are globals when compiled alone).
+_OPERATORS = ("BINARY_", "INPLACE_", "UNARY_", "COMPARE_OP", "IS_OP", "CONTAINS_OP")
+
+
+def _demangled(name: str) -> str:
+    """``__x`` for a private name mangled in a class (``_Model__x``)."""
+    if name.startswith("_") and not name.startswith("__"):
+        head, sep, tail = name[1:].partition("__")
+        if sep and head and tail and not tail.endswith("__"):
+            return "__" + tail
+    return name
+
+
 def _closure(func: types.FunctionType) -> dict:
     cells = func.__closure__ or ()
     out = {}
@@ -282,10 +396,44 @@ def _find_def(module: gast.Module, func, filename: str) -> gast.FunctionDef:
                 "async functions cannot be differentiated", filename, node.lineno,
                 hint="differentiate a plain `def` that the async code calls")
     raise TransformError(f"cannot find the definition of {func.__qualname__!r} in its source",
-                         filename, func.__code__.co_firstlineno)
+                         filename, func.__code__.co_firstlineno,
+                         hint="if its file was edited since it was imported: " + _RELOAD)
 
 
-def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDef:
+def _whole_file(func):
+    """The module of the whole file that defines ``func`` (its nodes at their real lines
+    and columns), or None when it does not parse."""
+    lines = linecache.getlines(func.__code__.co_filename, func.__globals__)
+    try:
+        return to_gast(ast.parse("".join(lines)))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _code_spans(code) -> list:
+    """The (line, column, end line, end column) of the instructions of ``code`` that
+    record a source range (Python 3.11+, unless -X no_debug_ranges): for a lambda, the
+    parts of its body. Empty when none do."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return []
+    return [(line, col, end, end_col) for line, end, col, end_col in positions()
+            if None not in (line, end, col, end_col) and (line, col) != (end, end_col)]
+
+
+def _contains(node, spans) -> bool:
+    start = (node.lineno, node.col_offset)
+    stop = (node.end_lineno, node.end_col_offset)
+    return all(start <= (line, col) and (end, end_col) <= stop
+               for line, col, end, end_col in spans)
+
+
+def _isolate_lambda(module: gast.Module, func, filename: str,
+                    exact_columns: bool = False) -> gast.FunctionDef:
+    """The lambda of ``module`` that ``func`` was made from: the one starting on the
+    code's first line with its parameters, told apart from others there by the source
+    ranges its code records (exact columns needed: ``module`` is the whole file) or by
+    its compiled body."""
     code = func.__code__
     names = list(code.co_varnames[: code.co_argcount])
     found = []
@@ -294,6 +442,18 @@ def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDe
             params = [a.id for a in node.args.args]
             if params == names and node.lineno == code.co_firstlineno:
                 found.append(node)
+    spans = _code_spans(code) if len(found) > 1 else []
+    if spans and not exact_columns:
+        # (the lines were dedented: their columns are not the file's)
+        whole = _whole_file(func)
+        if whole is not None:
+            return _isolate_lambda(whole, func, filename, True)
+    if spans:
+        inside = [n for n in found if _contains(n, spans)]
+        # a lambda inside another holds its ranges too: the innermost is the one
+        found = [n for n in inside if not any(
+            m is not n and _contains(n, [(m.lineno, m.col_offset, m.end_lineno,
+                                          m.end_col_offset)]) for m in inside)] or found
     if len(found) > 1:
         # Tell identical-looking lambdas apart by their compiled body.
         same = [n for n in found if _lambda_code(n) == (code.co_code, code.co_consts[1:])]
@@ -309,6 +469,7 @@ def _isolate_lambda(module: gast.Module, func, filename: str) -> gast.FunctionDe
     fdef = gast.FunctionDef(name="f", args=lam.args, body=[ret], decorator_list=[],
                             returns=None, type_comment=None, type_params=[])
     gast.copy_location(fdef, lam)
+    fdef.lam = lam   # (compiled alone to check that the file did not change)
     return fdef
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
-                      list_variables, written)
+                      list_variables, through_copies, written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -102,7 +102,8 @@ class _Reverse:
         # first-written inside the reversed body, never reset.
         self.loop_locals = _loop_locals(fn, self.lists)
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
-        self.containers = _indexed_names(fn) | self.lists | containers(fn.body, is_user_function)
+        self.containers = through_copies(
+            _indexed_names(fn) | self.lists | containers(fn.body, is_user_function), fn.body)
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)

@@ -77,6 +77,24 @@ def require_scalar(value):
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
 
 
+def returns_no_number(filename, lineno, message, hint):
+    """Put by normalize at the start of a path that returns no number (exits.py): taking
+    it is an error at its line, in every mode."""
+    from .errors import NoNumberReturned
+    raise NoNumberReturned(message, filename, lineno, hint)
+
+
+def require_tangents(tangents, names):
+    """``jvp`` with a tuple ``wrt`` takes one tangent per argument in a tuple (or list):
+    refuse another structure instead of failing on an index, or ignoring extra ones."""
+    if not isinstance(tangents, (tuple, list)) or len(tangents) != len(names):
+        given = (f"a {type(tangents).__name__} of {len(tangents)}"
+                 if isinstance(tangents, (tuple, list)) else f"a {type(tangents).__name__}")
+        raise TypeError(f"jvp: wrt names {len(names)} arguments ({', '.join(names)}), so the "
+                        f"tangent must be a tuple of {len(names)} tangents, one per "
+                        f"argument, not {given}")
+
+
 def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong
@@ -144,6 +162,28 @@ def zeros_like(x):
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+
+
+def output_zeros_like(value):
+    """The tangent of an output that does not depend on the ``wrt`` inputs (jvp): zeros
+    like it, once it is known to be a number, an array or a container of them."""
+    require_output(value)
+    return zeros_like(value)
+
+
+def require_output(value, tangent=None):
+    """``jvp`` differentiates a function that returns numbers: refuse None or a string
+    returned on the path taken (the tangent would be zeros, silently); ``tangent``
+    passes through."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"jvp needs a number, an array or a tuple of them as the "
+                        f"function's output, got {value!r}: the path taken returns no "
+                        "number (check the arguments' types, and that every path of the "
+                        "function returns a value)")
+    if isinstance(value, (tuple, list)):
+        for part in value:
+            require_output(part)
+    return tangent
 
 
 def expand_reduced(g, x, axis, keepdims):

@@ -101,6 +101,10 @@ def test_two_different_lambdas_on_one_line_are_told_apart():
 
 def test_two_identical_lambdas_on_one_line_cannot_be_isolated():
     # Either lambda would be right here; refusing cleanly at the line is acceptable.
+    # Python 3.11+ records the columns of each instruction, which tells them apart.
+    if any(None not in p for p in getattr(same_f.__code__, "co_positions", lambda: [])()):
+        assert tl.grad(same_f)(3.0) == 6.0 and tl.grad(same_g)(3.0) == 6.0
+        return
     for func in (same_f, same_g):
         err = assert_error_at_marker(func)
         assert "lambda" in str(err)

@@ -3,8 +3,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, like, part_of, unbroadcast,
-                       zeros_like)
+from ..runtime import (add_at, add_grads, astype, broadcast_like, like, part_of,
+                       require_output, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -176,6 +176,18 @@ def broadcast_like_(z, t, y):
 @tangent(broadcast_like)
 def broadcast_like_tangent(z, t, y):
     d[z] = broadcast_like(d[t], y)
+
+
+@adjoint(require_output, cases=lambda rng: [((real(rng, (3,)), real(rng, (3,))), {})],
+         static_args=(0,))
+def require_output_(y, value, t):
+    # jvp's check that its output is a number: the tangent passes through
+    d[t] = d[y]
+
+
+@tangent(require_output)
+def require_output_tangent(y, value, t):
+    d[y] = d[t]
 
 
 @adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
