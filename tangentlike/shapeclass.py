@@ -39,7 +39,7 @@ from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
-from .rules.shapes import add_at_item
+from .rules.shapes import add_at_item, split_like
 from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
@@ -485,6 +485,10 @@ class ShapeRewriter(Transformer):
             moved = self.only_new_axes(*args)
             if moved is not None:
                 return moved
+        if target is split_like and len(args) == 3:
+            pieces = self.pieces(*args)
+            if pieces is not None:
+                return pieces
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -535,6 +539,47 @@ class ShapeRewriter(Transformer):
         if read.shape == shape:
             return g
         return self.np_call("reshape", [g, gast.Constant(value=shape, kind=None)])
+
+    def pieces(self, g, arrays, axis):
+        """``split_like(g, arrays, axis)`` (the adjoint of ``np.concatenate(arrays)``) as
+        the tuple of slices it is, ``(g[:1], g[1:99], g[99:])``, when the arrays' shapes
+        are known and each is g's but along ``axis`` (so ``arrays`` need not be kept)."""
+        parts = self.stand_ins.get(arrays.id) if isinstance(arrays, gast.Name) else None
+        have = static_shape(g, self)
+        if not isinstance(parts, tuple) or not parts \
+                or not all(isinstance(p, np.ndarray) for p in parts) \
+                or not isinstance(axis, gast.Constant) or type(axis.value) is not int \
+                or have is None or have[0] != "shape" or not have[1]:
+            return None
+        shape = have[1]
+        if not -len(shape) <= axis.value < len(shape):
+            return None
+        k = axis.value % len(shape)
+        if any(p.shape[:k] + p.shape[k + 1:] != shape[:k] + shape[k + 1:]
+               for p in parts) or sum(p.shape[k] for p in parts) != shape[k]:
+            return None
+        if not isinstance(g, gast.Name):   # np.split: g computed once
+            ends = list(np.cumsum([p.shape[k] for p in parts])[:-1].tolist())
+            split = self.np_call("split", [g, gast.Constant(value=tuple(ends), kind=None)])
+            if k:
+                split.keywords = [gast.keyword(arg="axis", value=gast.Constant(value=k,
+                                                                               kind=None))]
+            return split
+        slice_name = self.bind("slice", slice)
+        items, start = [], 0
+        for p in parts:
+            stop = start + p.shape[k]
+            bounds = [gast.Constant(value=start, kind=None) if start else None,
+                      None if stop == shape[k] else gast.Constant(value=stop, kind=None)]
+            whole = [gast.Call(func=gast.Name(id=slice_name, ctx=gast.Load(), annotation=None,
+                                              type_comment=None),
+                               args=[gast.Constant(value=None, kind=None)] * 3, keywords=[])
+                     for _ in range(k)]
+            index = whole + [gast.Slice(lower=bounds[0], upper=bounds[1], step=None)]
+            index = gast.Tuple(elts=index, ctx=gast.Load()) if k else index[0]
+            items.append(gast.Subscript(value=gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None), slice=index, ctx=gast.Load()))
+            start = stop
+        return gast.Tuple(elts=items, ctx=gast.Load())
 
     def known_array(self, node):
         """The name ``x`` when node is ``x`` or ``np.asarray(x)`` (how rules write an
@@ -900,7 +945,9 @@ def _operand(atom, values, unknown, scalar_ok=True):
         if atom.id not in values:
             return _PENDING
         value = values[atom.id]
-        if not scalar_ok and not isinstance(value, np.ndarray):
+        if not scalar_ok and not isinstance(value, np.ndarray) and not (
+                isinstance(value, tuple) and value
+                and all(isinstance(v, np.ndarray) for v in value)):
             raise LookupError(atom.id)   # its value may decide the result (an axis)
         return value
     raise LookupError(atom)

@@ -1,0 +1,157 @@
+"""Versions that add element contributions in place into adjoints of their own (a
+variable reassigned in a loop and read by slices, like a heat equation's state) and
+cut the adjoint of a concatenation into slices: the gradients are right (finite
+differences and the generic derivative, through tl.check_grads, to second order), no
+array the adjoint does not own changes, and the version says what it does."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+RNG = np.random.default_rng(61)
+
+
+def version_sources(df):
+    return [v.source for v in df.versions.values()]
+
+
+def heat(u0, alpha, steps):
+    u = u0
+    for step in range(steps):
+        lap = u[:-2] - 2.0 * u[1:-1] + u[2:]
+        inner = u[1:-1] + alpha * lap
+        u = np.concatenate((u[:1], inner, u[-1:]))
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 4])
+def test_a_reassigned_array_read_by_slices_adds_in_place(steps):
+    u0 = RNG.standard_normal(7)
+    tl.check_grads(heat, (u0, 0.2, steps), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(heat, wrt=(0, 1))
+    df(u0, 0.2, steps)
+    (source,) = version_sources(df)
+    if steps:
+        assert "bu0[1:-1] += binner" in source
+        assert "add_at_item" not in source and "split_like" not in source
+
+
+def heat_2d(u0, alpha, steps):
+    u = u0
+    for step in range(steps):
+        inner = u[:, 1:-1] + alpha * (u[:, :-2] - 2.0 * u[:, 1:-1] + u[:, 2:])
+        u = np.concatenate((u[:, :1], inner, u[:, -1:]), axis=1)
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3])
+def test_along_a_second_axis(steps):
+    tl.check_grads(heat_2d, (RNG.standard_normal((2, 6)), 0.3, steps), wrt=(0, 1),
+                   order=2, modes=("rev",))
+
+
+def copies(x, n):
+    u = x
+    for i in range(n):
+        v = u                       # the adjoint of v may hold bu's array
+        w = u[1:] * v[:-1]
+        u = np.concatenate((w, v[:1] * u[2:3]))
+    return np.sum(u * np.arange(1.0, 6.0))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_copy_of_the_reassigned_array(n):
+    tl.check_grads(copies, (RNG.standard_normal(5), n), order=2, modes=("rev",))
+
+
+def whole_and_parts(x, n):
+    u = x
+    for i in range(n):
+        u = np.concatenate((u[1:], u[:1])) * 0.5 + u * u[0]
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_whole_reads_between_slice_reads(n):
+    tl.check_grads(whole_and_parts, (RNG.standard_normal(4), n), order=2, modes=("rev",))
+
+
+def branches(x, n):
+    u = x
+    for i in range(n):
+        if u[0] > 0:
+            a = u[1:] * 2.0
+        else:
+            a = u[:-1] * u[1:]
+        u = np.concatenate((a, u[:1] + u[-1:]))
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("first", [1.0, -1.0])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_slice_reads_on_both_sides_of_a_branch(first, n):
+    x = RNG.standard_normal(4)
+    x[0] = first
+    tl.check_grads(branches, (x, n), order=2, modes=("rev",))
+
+
+def overlapping(x, n):
+    u = x
+    for i in range(n):
+        u = np.concatenate((u[:3] + u[1:4] * u[:3], u[3:] - u[:2]))
+    return np.sum(np.sin(u))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_overlapping_slices(n):
+    tl.check_grads(overlapping, (RNG.standard_normal(5), n), order=2, modes=("rev",))
+
+
+def returns_the_state(x, n):
+    u = x
+    for i in range(n):
+        u = np.concatenate((u[:1], u[1:] * u[:-1]))
+    return u
+
+
+def test_the_seed_and_the_arguments_are_left_alone():
+    x = RNG.standard_normal(4)
+    seed = RNG.standard_normal(4)
+    x_before, seed_before = x.copy(), seed.copy()
+    df = tl.vjp(returns_the_state)
+    first = df(x, 3, seed)
+    again = df(x, 3, seed)   # the version
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(seed, seed_before)
+    np.testing.assert_allclose(first, again)
+    tl.check_grads(returns_the_state, (x, 3), order=2, modes=("rev",))
+
+
+def test_float32_keeps_its_dtype():
+    u0 = RNG.standard_normal(6).astype(np.float32)
+    df = tl.grad(heat)
+    first = df(u0, np.float32(0.2), 2)
+    again = df(u0, np.float32(0.2), 2)
+    assert first.dtype == again.dtype == np.float32
+    np.testing.assert_allclose(first, again, rtol=1e-6)
+
+
+def branch_then_copy(x, n):
+    u = x
+    for i in range(n):
+        if u[0] > 0:
+            a = u[1:] * 2.0
+        else:
+            a = u[:-1] * u[1:]
+        v = u                           # bu = bv: not an array of bu's own
+        w = np.concatenate((a, v[:1]))
+        u = w * v
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("first", [1.0, -1.0])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_branch_after_a_copy_of_the_array(first, n):
+    x = RNG.standard_normal(4)
+    x[0] = first
+    tl.check_grads(branch_then_copy, (x, n), order=2, modes=("rev",))
