@@ -1064,30 +1064,57 @@ class _Reverse:
 
     def recompute(self, loop, body) -> list:
         """Statements that give the reversed ``body`` of a for loop the elements its
-        turn read by index (``t3 = w[i]``), read again instead of saved at every turn:
-        loop-locals at the top of the loop body, taken from an array nothing changes,
-        at an index of loop counters, constants and names assigned once."""
+        turn read by index (``t3 = w[i]``, ``t7 = x[j:t6]``), read again instead of saved
+        at every turn: loop-locals at the top of the loop body, taken from an array
+        nothing changes, at an index of loop counters, constants, names assigned once and
+        ints computed from those (``t6 = j + n``, recomputed too)."""
         reads = read_and_assigned(body)[0]
         if self.written_arrays is None:
             self.written_arrays = {written(s) for s in statements(self.fn.body)} - {None}
         steady = (self.single - self.lists - self.written_arrays) | set(self.loop_targets)
-        out = []
+        known = set(steady)   # and the loop-locals recomputable so far
+
+        def atom(node):
+            return node is None or isinstance(node, gast.Constant) and (
+                node.value is None or type(node.value) is int) \
+                or isinstance(node, gast.Name) and node.id in known
+
+        candidates = []
         for stmt in loop.body:
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and isinstance(stmt.value, gast.Subscript)
-                    and isinstance(stmt.value.value, gast.Name)):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 continue
-            target, base = stmt.targets[0].id, stmt.value.value.id
-            if target not in self.loop_locals or target not in reads \
-                    or base not in steady - set(self.loop_targets):
+            target, value = stmt.targets[0].id, stmt.value
+            if target not in self.loop_locals:
                 continue
-            index = stmt.value.slice
+            if isinstance(value, gast.BinOp) and isinstance(
+                    value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv)) \
+                    and atom(value.left) and atom(value.right) \
+                    and (self.classes.get(target) or ("",))[0] == "scalar":
+                candidates.append(stmt)   # an int of counters and sizes
+                known.add(target)
+                continue
+            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                    and value.value.id in steady - set(self.loop_targets)):
+                continue
+            index = value.slice
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
             if all(isinstance(p, gast.Constant) and not isinstance(p.value, bool)
-                   or isinstance(p, gast.Name) and p.id in steady for p in parts):
-                self.recomputed.add(target)
-                out.append(clone(stmt))
-        return out
+                   or isinstance(p, gast.Name) and p.id in known
+                   or isinstance(p, gast.Slice) and atom(p.lower) and atom(p.upper)
+                   and atom(p.step) for p in parts):
+                candidates.append(stmt)
+                known.add(target)
+        # only those the reversed body reads, and what they read
+        needed, out = set(reads), []
+        for stmt in reversed(candidates):
+            target = stmt.targets[0].id
+            if target in needed:
+                needed |= read_and_assigned([stmt])[0]
+                out.append(stmt)
+        out.reverse()
+        for stmt in out:
+            self.recomputed.add(stmt.targets[0].id)
+        return [clone(stmt) for stmt in out]
 
     def primal_block(self, stmts, saved) -> list:
         out = []

@@ -155,3 +155,51 @@ def test_a_branch_after_a_copy_of_the_array(first, n):
     x = RNG.standard_normal(4)
     x[0] = first
     tl.check_grads(branch_then_copy, (x, n), order=2, modes=("rev",))
+
+
+def conv1d(w, x):
+    k = w.shape[0]
+    n = x.shape[0] - k + 1
+    y = np.zeros(n)
+    for j in range(k):
+        y = y + w[j] * x[j:j + n]
+    return np.sum(np.tanh(y))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_slices_of_a_known_length_at_a_loop_counter(k):
+    w, x = RNG.standard_normal(k), RNG.standard_normal(7)
+    tl.check_grads(conv1d, (w, x), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(conv1d, wrt=(0, 1))
+    df(w, x)
+    (source,) = [s for s in version_sources(df) if f"w.shape == ({k},)" in s]
+    if k:   # x[j:j + n] has n elements: no unbroadcast, nothing saved per turn
+        assert "unbroadcast" not in source and "stack" not in source
+        assert "bx[j:t6] += " in source
+
+
+def windows(x, m):
+    s = 0.0
+    for j in range(x.shape[0]):
+        s = s + np.sum(x[j:j + m] * x[j:j + m])   # shorter near the end
+    for j in range(1, 3):
+        s = s + np.sum(np.sin(x[j - 2:j + 1]))      # x[-1:2] is empty
+    return s
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_windows_clipped_at_the_end_or_counted_from_it(m):
+    tl.check_grads(windows, (RNG.standard_normal(5), m), order=2, modes=("rev",))
+
+
+def shifted_rows(A, steps):
+    acc = np.zeros(A.shape[1])
+    for i in range(steps):
+        acc = acc * A[i + 1] + A[i, 1:3].sum() * A[i + 2]
+    return np.sum(acc * acc)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 3])
+def test_rows_at_a_counter_plus_a_constant(steps):
+    tl.check_grads(shifted_rows, (RNG.standard_normal((5, 3)), steps), order=2,
+                   modes=("rev",))
