@@ -659,8 +659,9 @@ class ShapeRewriter(Transformer):
         if not -len(shape) <= axis.value < len(shape):
             return None
         k = axis.value % len(shape)
-        if any(p.shape[:k] + p.shape[k + 1:] != shape[:k] + shape[k + 1:]
-               for p in parts) or sum(p.shape[k] for p in parts) != shape[k]:
+        if any(p.ndim != len(shape)
+               or p.shape[:k] + p.shape[k + 1:] != shape[:k] + shape[k + 1:] for p in parts) or sum(p.shape[k] for p in parts) != shape[k]:
+            # (np.stack: pieces of another rank, reshaped by split_like)
             return None
         if not isinstance(g, gast.Name):   # np.split: g computed once
             ends = list(np.cumsum([p.shape[k] for p in parts])[:-1].tolist())
@@ -681,7 +682,8 @@ class ShapeRewriter(Transformer):
                      for _ in range(k)]
             index = whole + [gast.Slice(lower=bounds[0], upper=bounds[1], step=None)]
             index = gast.Tuple(elts=index, ctx=gast.Load()) if k else index[0]
-            items.append(gast.Subscript(value=gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None), slice=index, ctx=gast.Load()))
+            seed = gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            items.append(gast.Subscript(value=seed, slice=index, ctx=gast.Load()))
             start = stop
         return gast.Tuple(elts=items, ctx=gast.Load())
 

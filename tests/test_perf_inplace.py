@@ -203,3 +203,27 @@ def shifted_rows(A, steps):
 def test_rows_at_a_counter_plus_a_constant(steps):
     tl.check_grads(shifted_rows, (RNG.standard_normal((5, 3)), steps), order=2,
                    modes=("rev",))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_max_and_min_split_ties_evenly_and_pass_nan_on(dtype):
+    def lse(x):
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    def top(x):
+        return np.max(x) - 2.0 * np.min(x, axis=0).sum() + np.max(x, axis=1).sum()
+
+    df = tl.grad(top)
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 0.5, 0.5]], dtype=dtype)
+    for _ in range(2):   # the generic derivative, then the version
+        g = df(x)
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, [[-2.0, 1.0, 1.0], [1.0, -2.0, -2.0]])
+    x[0, 1] = np.nan
+    assert np.isnan(df(x)[0]).all()
+    tl.check_grads(lse, (RNG.standard_normal(6),), order=2, modes=("rev",))
+    tl.check_grads(lse, (np.array([0.5, 2.0, 2.0, -1.0]),), order=1, modes=("rev",))
+    dl = tl.grad(lse)
+    y = np.array([1.0, np.nan, 0.0], dtype=dtype)
+    assert np.isnan(dl(y)).all() and np.isnan(dl(y)).all()   # generic, then the version
