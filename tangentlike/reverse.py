@@ -121,6 +121,12 @@ class _Reverse:
         # as zeros of their own, and each element's contribution is added in place
         # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
         self.in_place = set()
+        # A version's adjoints that hold an array of their own right now: made fresh in
+        # the block being reversed (`bu = bu + add_at_item(g, u, i)`, a new array of u's
+        # shape) and read by nothing since, so the next element contributions add in
+        # place (`bu[j] += h`). Only within one block: see adjoint and owns.
+        self.owned = set()
+        self.reset = set()   # adjoints just reset to zero, nothing added since
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -386,6 +392,7 @@ class _Reverse:
             return []
         name = self.adj(target.id)
         fresh = []
+        original = value
         if name not in self.written and self.indexed_part(value, target.id) is not None:
             zeros = self.own_zeros(target.id)   # the first of x[i:j]'s contributions
             if zeros is not None:
@@ -393,7 +400,16 @@ class _Reverse:
                 self.in_place.add(name)
                 self.adjoint_static[name] = self.classes[target.id]
                 fresh = [_assign(name, zeros)]
-        if name in self.in_place:
+        if (name not in self.written or name in self.reset) and name not in self.in_place \
+                and self.indexed_part(value, target.id) is not None:
+            zeros = self.zeros_of(target.id)   # the first contribution since the reset
+            if zeros is not None:
+                self.written.add(name)
+                self.owned.add(name)
+                self.adjoint_static[name] = self.classes[target.id]
+                fresh = [_assign(name, zeros)]
+        self.reset.discard(name)
+        if name in self.in_place or name in self.owned and name not in self.spread:
             part = self.indexed_part(value, target.id)
             if part is not None:   # bw[i] += g: the array is this adjoint's own
                 g, index = part
@@ -430,9 +446,53 @@ class _Reverse:
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])
             else:
                 value = gast.BinOp(left=_load(name), op=gast.Add(), right=value)
+        if self.owns(target.id, value, shape, original):
+            self.owned.add(name)
+        else:
+            self.owned.discard(name)
         self.written.add(name)
         self.adjoint_static[name] = shape
         return [_assign(name, value)]
+
+    def owns(self, primal: str, value, shape, contribution) -> bool:
+        """Whether ``adjoint = value`` gives the adjoint of ``primal`` an array nobody
+        else holds, into which element contributions may add in place: a version's
+        float64 array of ``primal``'s shape made by ``add_at_item(g, primal, i)`` (zeros
+        with g at i) or by ``adjoint + ...`` (a sum is a new array). Copies (``bu = bt``)
+        and adjoints that may be spread, lists or containers are never owned."""
+        name = self.adj(primal)
+        key = self.classes.get(primal)
+        if shape is None and self.indexed_part(contribution, primal) is not None:
+            # zeros of primal's shape with the contribution at its index, added to what
+            # the adjoint held before
+            have = self.shape_rewriter().adjoint_shape(name) if value is not contribution \
+                else key
+            shape = broadcast_static(have, key) if have is not None else None
+        if shape != key or self.zeros_of(primal) is None:
+            return False
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
+                and isinstance(value.left, gast.Name) and value.left.id == name:
+            return True
+        return self.indexed_part(value, primal) is not None
+
+    def zeros_of(self, primal: str):
+        """``np.zeros(S, dtype=float64)`` for the adjoint of ``primal`` when that may be
+        an array of the adjoint's own (see owns): in a version, ``primal`` is a float64
+        array of the concrete shape S (then so is every adjoint add_at_item makes for it)
+        and its adjoint is not spread. None otherwise."""
+        stand_in = self.stand_ins.get(primal)
+        key = self.classes.get(primal)
+        if not self.specialized or not isinstance(stand_in, np.ndarray) \
+                or stand_in.ndim == 0 or stand_in.dtype != np.float64 \
+                or key != ("shape", stand_in.shape) or not self.surely_array(primal) \
+                or self.adj(primal) in self.spread:
+            return None
+        np_name = self.binder.name_for("np", np)
+        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
+        dtype = stand_in.dtype
+        return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
+                         keywords=[gast.keyword(arg="dtype", value=_load(
+                             self.binder.name_for(str(dtype), dtype)))])
 
     # -- the adjoint sweep ----------------------------------------------------------
     def adjoint_block(self, stmts) -> list:
@@ -443,6 +503,18 @@ class _Reverse:
         return out
 
     def adjoint(self, stmt) -> list:
+        # The adjoint of a statement that assigns u reads bu (split_like(bu) may be a
+        # view of it, a copy bv = bu holds it): bu is no longer owned. Nested blocks and
+        # loops own nothing on entry or exit (a reversed loop's turn starts with what the
+        # last turn, or the code before the loop, left).
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            self.owned, self.reset = set(), set()
+            out = self.adjoint_compound(stmt)
+            self.owned, self.reset = set(), set()
+            return out
+        for target in {t for t, _, _ in assignments([stmt])} | {written(stmt)} - {None}:
+            self.owned.discard(self.adjoint_names.get(target))
+            self.reset.discard(self.adjoint_names.get(target))
         if written(stmt) is not None:
             return self.adjoint_write(stmt)
         if isinstance(stmt, gast.Assign):
@@ -452,11 +524,16 @@ class _Reverse:
                 if self.activity.is_active(target) and out is not None and \
                         target not in self.loop_locals:
                     out.append(_assign(self.adj(target), self.zero(target)))
+                    self.reset.add(self.adj(target))
                 if id(stmt) not in self.first_defs:
                     out = (out or []) + [self.restore(target)]
+            self.owned.discard(self.adjoint_names.get(target))
             return out or []
         if appended(stmt) is not None:
             return self.adjoint_append(stmt)
+        return []
+
+    def adjoint_compound(self, stmt) -> list:
         if isinstance(stmt, gast.If):
             return self.adjoint_if(stmt)
         if isinstance(stmt, gast.For):
@@ -801,6 +878,7 @@ class _Reverse:
         self.branch_depth += 1
         body = self.adjoint_block(stmt.body)
         after_body, self.written = self.written - self.local_adjoints(stmt.body), set(before)
+        self.owned, self.reset = set(), set()   # (the else block starts from before the if)
         orelse = self.adjoint_block(stmt.orelse)
         self.branch_depth -= 1
         after_else = self.written - self.local_adjoints(stmt.orelse)
@@ -987,30 +1065,57 @@ class _Reverse:
 
     def recompute(self, loop, body) -> list:
         """Statements that give the reversed ``body`` of a for loop the elements its
-        turn read by index (``t3 = w[i]``), read again instead of saved at every turn:
-        loop-locals at the top of the loop body, taken from an array nothing changes,
-        at an index of loop counters, constants and names assigned once."""
+        turn read by index (``t3 = w[i]``, ``t7 = x[j:t6]``), read again instead of saved
+        at every turn: loop-locals at the top of the loop body, taken from an array
+        nothing changes, at an index of loop counters, constants, names assigned once and
+        ints computed from those (``t6 = j + n``, recomputed too)."""
         reads = read_and_assigned(body)[0]
         if self.written_arrays is None:
             self.written_arrays = {written(s) for s in statements(self.fn.body)} - {None}
         steady = (self.single - self.lists - self.written_arrays) | set(self.loop_targets)
-        out = []
+        known = set(steady)   # and the loop-locals recomputable so far
+
+        def atom(node):
+            return node is None or isinstance(node, gast.Constant) and (
+                node.value is None or type(node.value) is int) \
+                or isinstance(node, gast.Name) and node.id in known
+
+        candidates = []
         for stmt in loop.body:
-            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                    and isinstance(stmt.value, gast.Subscript)
-                    and isinstance(stmt.value.value, gast.Name)):
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 continue
-            target, base = stmt.targets[0].id, stmt.value.value.id
-            if target not in self.loop_locals or target not in reads \
-                    or base not in steady - set(self.loop_targets):
+            target, value = stmt.targets[0].id, stmt.value
+            if target not in self.loop_locals:
                 continue
-            index = stmt.value.slice
+            if isinstance(value, gast.BinOp) and isinstance(
+                    value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv)) \
+                    and atom(value.left) and atom(value.right) \
+                    and (self.classes.get(target) or ("",))[0] == "scalar":
+                candidates.append(stmt)   # an int of counters and sizes
+                known.add(target)
+                continue
+            if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+                    and value.value.id in steady - set(self.loop_targets)):
+                continue
+            index = value.slice
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
             if all(isinstance(p, gast.Constant) and not isinstance(p.value, bool)
-                   or isinstance(p, gast.Name) and p.id in steady for p in parts):
-                self.recomputed.add(target)
-                out.append(clone(stmt))
-        return out
+                   or isinstance(p, gast.Name) and p.id in known
+                   or isinstance(p, gast.Slice) and atom(p.lower) and atom(p.upper)
+                   and atom(p.step) for p in parts):
+                candidates.append(stmt)
+                known.add(target)
+        # only those the reversed body reads, and what they read
+        needed, out = set(reads), []
+        for stmt in reversed(candidates):
+            target = stmt.targets[0].id
+            if target in needed:
+                needed |= read_and_assigned([stmt])[0]
+                out.append(stmt)
+        out.reverse()
+        for stmt in out:
+            self.recomputed.add(stmt.targets[0].id)
+        return [clone(stmt) for stmt in out]
 
     def primal_block(self, stmts, saved) -> list:
         out = []

@@ -39,11 +39,12 @@ from .naming import Transformer, same_tree, statements, walk
 from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
-from .rules.shapes import add_at_item
+from .rules.shapes import add_at_item, split_like
 from .runtime import broadcast_like, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
+_OFFSET = "offset"   # ("scalar", "offset", i, c): the int i + c, i a loop counter
 SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
 _SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S at others
 _VARYING = "varying"   # ("varying", v): v's assignments disagree; its shape changes over time
@@ -66,6 +67,7 @@ def shape_classes(fn, signature=None) -> dict:
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     classes.update((name, INDEX) for name in counters)
     own = {name: ("var", name) for name in defs}
+    ranges = _range_arguments(fn.body, counters)
     # id(statement) -> (the classes of the names it reads, its class then): a statement
     # is classified again only when one of those changed
     last = {}
@@ -73,13 +75,16 @@ def shape_classes(fn, signature=None) -> dict:
     def class_of(value, stmt, name):
         seen = last.get(id(stmt))
         if seen is None:
-            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name))
+            reads = [n.id for n in walk(value) if isinstance(n, gast.Name)]
+            # a counter's range decides the slices it bounds (see _counter_slice)
+            reads = tuple(reads + [a.id for n in reads for args in ranges.get(n, ())
+                                   for a in (args or ()) if isinstance(a, gast.Name)])
         else:
             reads = seen[0]
         now = tuple(classes.get(n) for n in reads)
         if seen is not None and now == seen[1]:
             return seen[2]
-        key = _class_of(value, stmt, classes, own[name])
+        key = _class_of(value, stmt, classes, own[name], ranges)
         last[id(stmt)] = (reads, now, key)
         return key
 
@@ -123,6 +128,54 @@ def _range_indices(body, assigned) -> set:
             else:
                 others.add(stmt.target.id)
     return ranges - others - assigned
+
+
+def _range_arguments(body, counters) -> dict:
+    """counter -> the argument lists of the ``range(...)`` loops over it (None for one
+    with keywords or another iterable); see _counter_range."""
+    out = {}
+    for stmt in statements(body):
+        if isinstance(stmt, gast.For) and isinstance(stmt.target, gast.Name) \
+                and stmt.target.id in counters:
+            it = stmt.iter
+            if getattr(it, "callee", None) is builtins.reversed and it.args:
+                it = it.args[0]
+            ok = getattr(it, "callee", None) is builtins.range and not it.keywords \
+                and 1 <= len(it.args) <= 3
+            out.setdefault(stmt.target.id, []).append(list(it.args) if ok else None)
+    return out
+
+
+def _counter_range(counter, classes, ranges):
+    """(lo, hi): every value the loop counter takes lies in lo..hi (the union of its
+    range loops, with arguments of known ints); None when not known. An empty range
+    gives lo > hi."""
+    lo, hi = None, None
+    for args in (ranges or {}).get(counter, [None]):
+        if args is None:
+            return None
+        values = [_known_int(a, classes) for a in args]
+        if None in values:
+            return None
+        start, stop, step = (values + [1])[:3] if len(values) > 1 else [0, values[0], 1]
+        if step == 0:
+            return None
+        taken = range(start, stop, step)
+        if not taken:
+            continue
+        a, b = min(taken[0], taken[-1]), max(taken[0], taken[-1])
+        lo, hi = (a, b) if lo is None else (min(lo, a), max(hi, b))
+    return (0, -1) if lo is None else (lo, hi)
+
+
+def _offset(atom, classes):
+    """(counter, c) when ``atom`` is a range loop's counter plus the known int c."""
+    key = classes.get(atom.id) if isinstance(atom, gast.Name) else None
+    if key == INDEX:
+        return atom.id, 0
+    if key is not None and key[1:2] == (_OFFSET,):
+        return key[2], key[3]
+    return None
 
 
 def _size_of(callee, key):
@@ -173,7 +226,7 @@ def _atom(atom, classes):
     return None
 
 
-def _class_of(value, stmt, classes, own):
+def _class_of(value, stmt, classes, own, ranges=None):
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
         return own   # element writes, appends
     if isinstance(value, (gast.Name, gast.Constant)):
@@ -187,6 +240,14 @@ def _class_of(value, stmt, classes, own):
         if None not in sizes and not (isinstance(value.op, gast.FloorDiv) and sizes[1] == 0):
             # n = x.shape[0] - 1: a known int that may size an array
             return _number(_INT_ARITHMETIC[type(value.op)](*sizes))
+        if isinstance(value.op, (gast.Add, gast.Sub)):   # j + n: a counter moved by n
+            counted = [_offset(side, classes) for side in (value.left, value.right)]
+            if counted[0] is not None and sizes[1] is not None:
+                sign = 1 if isinstance(value.op, gast.Add) else -1
+                return ("scalar", _OFFSET, counted[0][0], counted[0][1] + sign * sizes[1])
+            if counted[1] is not None and sizes[0] is not None \
+                    and isinstance(value.op, gast.Add):
+                return ("scalar", _OFFSET, counted[1][0], counted[1][1] + sizes[0])
     if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_BINOPS):
         return _combine(_atom(value.left, classes), _atom(value.right, classes), own)
     if isinstance(value, gast.Compare) and len(value.ops) == 1 and isinstance(
@@ -196,7 +257,7 @@ def _class_of(value, stmt, classes, own):
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
         return _evaluated(np.matmul, [value.left, value.right], [], classes, own)
     if isinstance(value, gast.Subscript):
-        return _subscript(value, classes, own)
+        return _subscript(value, classes, own, ranges)
     if isinstance(value, (gast.Tuple, gast.List)):
         return _sequence(value, classes, own)
     if isinstance(value, gast.Call):
@@ -359,7 +420,7 @@ def _shape_of_call(callee, values, named, own):
     return own if result is _UNKNOWN else SCALAR
 
 
-def _subscript(value, classes, own):
+def _subscript(value, classes, own, ranges=None):
     """``x[i]`` with x of a concrete shape and an index of constants, loop counters
     (ints) and constant slices."""
     base = _atom(value.value, classes)
@@ -380,19 +441,55 @@ def _subscript(value, classes, own):
     index = value.slice
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     try:
-        picked = tuple(_index_part(p, classes) for p in parts)
+        picked = _index_parts(parts, base[1], classes, ranges)
     except LookupError:
         return own
     return _shape_of_call(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
                           [_dummy(base)], {}, own)
 
 
+def _index_parts(parts, shape, classes, ranges):
+    """Index parts that pick what ``parts`` picks from an array of ``shape``, each
+    the same on every run (LookupError when there are none)."""
+    picked, axis = [], 0
+    for part in parts:
+        if isinstance(part, gast.Slice) and axis < len(shape):
+            counted = _counter_slice(part, shape[axis], classes, ranges)
+            if counted is not None:
+                picked.append(counted)
+                axis += 1
+                continue
+        picked.append(_index_part(part, classes))
+        if not (isinstance(part, gast.Constant) and part.value is None):
+            axis += 1
+    return tuple(picked)
+
+
+def _counter_slice(part, size, classes, ranges):
+    """``x[j + a:j + b]`` along an axis of ``size``, j a loop counter whose range keeps
+    both bounds within 0..size (no clipping, no counting from the end): b - a elements
+    on every turn; a slice of that length, or None."""
+    if part.step is not None or part.lower is None or part.upper is None:
+        return None
+    bounds = [_offset(b, classes) for b in (part.lower, part.upper)]
+    if None in bounds or bounds[0][0] != bounds[1][0]:
+        return None
+    (counter, a), (_, b) = bounds
+    span = _counter_range(counter, classes, ranges)
+    if span is None or b < a:
+        return None
+    lo, hi = span
+    if lo <= hi and (lo + a < 0 or hi + b > size):
+        return None
+    return slice(0, b - a)
+
+
 def _index_part(part, classes):
     if isinstance(part, gast.Constant) and (part.value is None or (
             isinstance(part.value, int) and not isinstance(part.value, bool))):
         return part.value
-    if isinstance(part, gast.Name) and classes.get(part.id) == INDEX:
-        return 0   # a loop counter: any int gives the same shape (or an IndexError)
+    if isinstance(part, gast.Name) and _offset(part, classes) is not None:
+        return 0   # a loop counter (plus c): any int gives the same shape (or an IndexError)
     if isinstance(part, gast.Name) and _known_int(part, classes) is not None:
         return _known_int(part, classes)
     if isinstance(part, gast.Slice):
@@ -469,7 +566,14 @@ class ShapeRewriter(Transformer):
             if have in (SCALAR, maybe_zero(SCALAR)):
                 return args[0]   # a number already
             if have is not None and have[0] == "shape":
-                return self.np_call("sum", [args[0]])
+                g = args[0]
+                if len(have[1]) == 1 and isinstance(g, gast.BinOp) \
+                        and isinstance(g.op, gast.Mult) \
+                        and static_shape(g.left, self) == static_shape(g.right, self) == have:
+                    # np.sum(g * x) of two vectors: their dot product, one pass and no
+                    # temporary array
+                    return self.np_call("dot", [g.left, g.right])
+                return self.np_call("sum", [g])
             # else unbroadcast stays: np.sum(g) of a number g would turn the seed 1.0 into
             # a float64, and so a float32 gradient into float64
         if target is unbroadcast and len(args) == 2:
@@ -485,6 +589,10 @@ class ShapeRewriter(Transformer):
             moved = self.only_new_axes(*args)
             if moved is not None:
                 return moved
+        if target is split_like and len(args) == 3:
+            pieces = self.pieces(*args)
+            if pieces is not None:
+                return pieces
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -535,6 +643,49 @@ class ShapeRewriter(Transformer):
         if read.shape == shape:
             return g
         return self.np_call("reshape", [g, gast.Constant(value=shape, kind=None)])
+
+    def pieces(self, g, arrays, axis):
+        """``split_like(g, arrays, axis)`` (the adjoint of ``np.concatenate(arrays)``) as
+        the tuple of slices it is, ``(g[:1], g[1:99], g[99:])``, when the arrays' shapes
+        are known and each is g's but along ``axis`` (so ``arrays`` need not be kept)."""
+        parts = self.stand_ins.get(arrays.id) if isinstance(arrays, gast.Name) else None
+        have = static_shape(g, self)
+        if not isinstance(parts, tuple) or not parts \
+                or not all(isinstance(p, np.ndarray) for p in parts) \
+                or not isinstance(axis, gast.Constant) or type(axis.value) is not int \
+                or have is None or have[0] != "shape" or not have[1]:
+            return None
+        shape = have[1]
+        if not -len(shape) <= axis.value < len(shape):
+            return None
+        k = axis.value % len(shape)
+        if any(p.ndim != len(shape)
+               or p.shape[:k] + p.shape[k + 1:] != shape[:k] + shape[k + 1:] for p in parts) or sum(p.shape[k] for p in parts) != shape[k]:
+            # (np.stack: pieces of another rank, reshaped by split_like)
+            return None
+        if not isinstance(g, gast.Name):   # np.split: g computed once
+            ends = list(np.cumsum([p.shape[k] for p in parts])[:-1].tolist())
+            split = self.np_call("split", [g, gast.Constant(value=tuple(ends), kind=None)])
+            if k:
+                split.keywords = [gast.keyword(arg="axis", value=gast.Constant(value=k,
+                                                                               kind=None))]
+            return split
+        slice_name = self.bind("slice", slice)
+        items, start = [], 0
+        for p in parts:
+            stop = start + p.shape[k]
+            bounds = [gast.Constant(value=start, kind=None) if start else None,
+                      None if stop == shape[k] else gast.Constant(value=stop, kind=None)]
+            whole = [gast.Call(func=gast.Name(id=slice_name, ctx=gast.Load(), annotation=None,
+                                              type_comment=None),
+                               args=[gast.Constant(value=None, kind=None)] * 3, keywords=[])
+                     for _ in range(k)]
+            index = whole + [gast.Slice(lower=bounds[0], upper=bounds[1], step=None)]
+            index = gast.Tuple(elts=index, ctx=gast.Load()) if k else index[0]
+            seed = gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None)
+            items.append(gast.Subscript(value=seed, slice=index, ctx=gast.Load()))
+            start = stop
+        return gast.Tuple(elts=items, ctx=gast.Load())
 
     def known_array(self, node):
         """The name ``x`` when node is ``x`` or ``np.asarray(x)`` (how rules write an
@@ -900,7 +1051,9 @@ def _operand(atom, values, unknown, scalar_ok=True):
         if atom.id not in values:
             return _PENDING
         value = values[atom.id]
-        if not scalar_ok and not isinstance(value, np.ndarray):
+        if not scalar_ok and not isinstance(value, np.ndarray) and not (
+                isinstance(value, tuple) and value
+                and all(isinstance(v, np.ndarray) for v in value)):
             raise LookupError(atom.id)   # its value may decide the result (an axis)
         return value
     raise LookupError(atom)

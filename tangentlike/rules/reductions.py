@@ -73,12 +73,18 @@ def tie_weights(a, y, axis=None, keepdims=False):
     The weights have a's floating dtype (float32 for float32)."""
     if axis is not None and not keepdims:
         y = np.expand_dims(y, axis)
-    # np.equal, not ==: a may be a list; summing the weights in a's float dtype is
-    # faster than summing booleans
-    weights = np.equal(a, y).astype(np.result_type(np.asarray(a), 1.0))
-    count = np.add.reduce(weights, axis=axis, keepdims=True)   # (np.sum's wrapper: 1 µs)
+    # np.equal, not ==: a may be a list
+    equal = np.equal(a, y)
+    weights = equal.astype(np.result_type(np.asarray(a), 1.0))
+    if axis is None:
+        count = np.count_nonzero(equal)
+        if count == 1:   # no tie: the weights are right as they are
+            return weights
+    else:   # summing the weights in a's float dtype is faster than summing booleans
+        count = np.add.reduce(weights, axis=axis, keepdims=True)   # (np.sum's wrapper: 1 µs)
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
-        return weights / count
+        weights /= count
+    return weights
 
 
 nondifferentiable(tie_weights)
