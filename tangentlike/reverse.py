@@ -598,8 +598,20 @@ class _Reverse:
         def dname(param):   # (instantiate copies it)
             return seed if param == result_param else None
 
+        passes_zero = maybe_zero_seed and _elementwise(primitive, inputs, keywords)
+
         def write(param, expr):
-            return self.accumulate(bind[param], expr)
+            target_name = bind[param]
+            name = self.adj(target_name.id) if isinstance(target_name, gast.Name) else None
+            first = name is not None and name not in self.written
+            out = self.accumulate(target_name, expr)
+            if passes_zero and first and name in self.written:
+                # an elementwise rule passes a seed that is still the scalar zero on as a
+                # scalar (0.0 * c): so may this adjoint be, unless its shape is known
+                known = self.adjoint_static.get(name)
+                if known is None or known[0] not in ("shape", "scalar"):
+                    self.zero_padded.add(name)
+            return out
 
         def fits(g, x):
             key = self.classes.get(x)

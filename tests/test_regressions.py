@@ -2146,12 +2146,27 @@ def diff_then_an_early_constant_return(u, c):
     return np.sum(w ** 2)
 
 
-@bug("the adjoint of np.diff gets the scalar zero (the early return left w's adjoint "
-     "unset) and diff_pad_width raises IndexError")
-def test_diff_before_an_early_constant_return():
-    gu, gc = tl.grad(diff_then_an_early_constant_return, wrt=(0, 1))(X3, 0.4)
+def diff_then_an_early_constant_return_scaled(u, c):
+    w = np.diff(np.append(u, 0.0)) * 2.0
+    if c > 0.0:
+        return 0.5
+    return np.sum(w ** 2)
+
+
+# Was a bug (internal IndexError in diff_pad_width): the early return leaves w's adjoint
+# the scalar zero, and the elementwise `* c` passed it on as a scalar to np.diff's
+# adjoint. An elementwise rule's contribution from a seed that may be the scalar zero
+# may be one too, so the next rule that needs the shape widens it (broadcast_like).
+@pytest.mark.parametrize("func", [diff_then_an_early_constant_return,
+                                  diff_then_an_early_constant_return_scaled])
+def test_diff_before_an_early_constant_return(func):
+    gu, gc = tl.grad(func, wrt=(0, 1))(X3, 0.4)
     np.testing.assert_allclose(gu, 0.0)
     assert gc == 0.0
+    gu, gc = tl.grad(func, wrt=(0, 1))(X3, -0.4)
+    np.testing.assert_allclose(gu, tl.grad(func)(X3, -0.4))
+    tl.check_grads(func, (X3, -0.4), order=2)
+    tl.check_grads(func, (X3, 0.4), order=2)
 
 
 def mean_of_an_array_of_a_list_with_constant_rows(v):
