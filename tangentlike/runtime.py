@@ -302,11 +302,14 @@ def like(g, x):
             return tuple(zeros_like(v) for v in x[:len(x) - len(g)]) + tuple(g)
         return tuple(g)
     if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
-        if x.ndim and 0 < len(g) < len(x):
+        if x.ndim and 0 < len(g) < len(x) or x.ndim > 1 and any(
+                isinstance(v, float) for v in g):
             # the adjoint of a list built by append holds the adjoints of its last
-            # entries only (pushed as they were popped): the others are zero
+            # entries only (pushed as they were popped): the others are zero; and an
+            # entry may still be the scalar zero where the rows are arrays
             out = np.zeros(x.shape, dtype=np.result_type(x, *g, 1.0))
-            out[len(x) - len(g):] = g
+            for i, v in enumerate(g, len(x) - len(g)):
+                out[i] = v
             return out
         return np.asarray(g) if len(g) else np.zeros_like(x)
     return g
