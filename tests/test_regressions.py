@@ -2194,9 +2194,57 @@ def scaled_in_place_by_a_numpy_float64(v):
     return np.sum(z)
 
 
-@bug("`z *= y` is derived as `z = z * y`: with a NumPy float64 y, a float32 z becomes "
-     "float64, so value_and_grad's value and the gradient are float64 where f's is float32")
+def scaled_in_place_in_a_loop(v, c):
+    z = v * 1.0
+    s = np.sum(v)
+    for i in range(2):
+        z *= c
+        s += z[0]
+    return np.sum(z) + s
+
+
+# Was a bug: `z *= y` was derived as `z = z * y`, so with a NumPy float64 y a float32
+# array z became float64 (value and gradient). It is `z = in_place(z * y, z)` now, which
+# keeps an array's dtype as Python does, and the gradient of an input has its dtype.
 def test_float32_through_an_in_place_product_with_a_numpy_float64():
     v = np.array([0.3, 0.5, 0.7], dtype=np.float32)
-    value, g = tl.value_and_grad(scaled_in_place_by_a_numpy_float64)(v)
+    f = scaled_in_place_by_a_numpy_float64
+    value, g = tl.value_and_grad(f)(v)
     assert value.dtype == np.float32 and g.dtype == np.float32
+    assert value == f(v)
+    assert tl.jvp(f)(v, np.ones(3, dtype=np.float32)).dtype == np.float32
+    assert tl.hvp(f)(v, np.ones(3, dtype=np.float32)).dtype == np.float32
+    tl.check_grads(f, (v.astype(float),), order=2)
+    g = scaled_in_place_in_a_loop
+    for c in (np.float64(0.7), np.float32(0.7), 0.7):
+        value, grads = tl.value_and_grad(g, wrt=(0, 1))(v, c)
+        assert value == g(v, c) and value.dtype == g(v, c).dtype
+        assert grads[0].dtype == np.float32
+    tl.check_grads(g, (v.astype(float), 0.7), order=2)
+
+
+def added_in_place_to_a_number_and_an_integer_array(v, k):
+    s = 0.0
+    s += v            # a number becomes an array: fine
+    z = np.zeros(3, dtype=np.int64)
+    z += k            # an integer array stays one (k is an int)
+    w = v * 1.0
+    w += k * 0.5
+    return np.sum(s * w) + np.sum(z)
+
+
+def added_in_place_with_a_wider_result(v, m):
+    z = v * 2.0
+    z += m            # m (2, 3) does not fit into z (3,): NumPy raises ValueError
+    return np.sum(z)
+
+
+def test_in_place_keeps_what_python_keeps():
+    v = np.array([0.3, 0.5, 0.7])
+    tl.check_grads(added_in_place_to_a_number_and_an_integer_array, (v, 2), order=2)
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        added_in_place_with_a_wider_result(v, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        tl.grad(added_in_place_with_a_wider_result)(v, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        tl.jvp(added_in_place_with_a_wider_result)(v, np.ones((2, 3)), v)
