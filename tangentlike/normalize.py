@@ -19,7 +19,8 @@ is a local name, a constant, or a reference to a global (``np.pi``)::
     return atom  |  return (atom, ...)
 
 Nested expressions become temporaries ``t1, t2, ...``; ``x += y`` becomes
-``x = x + y``; ``a = b = e`` and ``a, b = e`` are split; array methods and attributes
+``t = x + y; x = in_place(t, x)`` (an array keeps its dtype and shape, as NumPy's
+in-place operation does; ``x += 1.0`` is just ``x = x + 1.0``); ``a = b = e`` and ``a, b = e`` are split; array methods and attributes
 (``x.T``, ``x.sum(axis=0)``, ``x.reshape(2, 3)``, ``x.shape``) become calls of their
 NumPy functions. Every variable is assigned once (a reassigned ``x`` becomes ``x_1``),
 so the adjoint can read any primal value without saving it.
