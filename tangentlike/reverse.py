@@ -120,8 +120,11 @@ class _Reverse:
         # as zeros of their own, and each element's contribution is added in place
         # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
         self.in_place = set()
-        # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z))
-        self.keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body))
+        # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
+        # does an element write `z[i] = v`: the adjoints of what flowed into z need not
+        # have z's dtype (see gradient)
+        self.keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
+            or any(written(s) is not None for _, _, s in assignments(fn.body))
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -356,7 +359,7 @@ class _Reverse:
         value = self.gradient_value(param)
         given = self.given.get(param, np.empty(0, np.float32))
         if self.keeps_dtype and isinstance(given, np.ndarray) and given.dtype != np.float64:
-            # z op= v kept an array's dtype (in_place) which its adjoint does not: a
+            # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
             # float32 input gets a float32 gradient
             helper = self.binder.name_for("dtype_of", dtype_of)
             value = gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])

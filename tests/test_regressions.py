@@ -2248,3 +2248,27 @@ def test_in_place_keeps_what_python_keeps():
         tl.grad(added_in_place_with_a_wider_result)(v, np.ones((2, 3)))
     with pytest.raises(ValueError, match="non-broadcastable"):
         tl.jvp(added_in_place_with_a_wider_result)(v, np.ones((2, 3)), v)
+
+
+def element_writes_of_a_float64_product(v, c):
+    z = v.copy()
+    s = np.sum(np.zeros(3) + c)    # a NumPy float64
+    for i in range(len(v)):
+        z[i] = s * v[i]            # written into float32 z: stays float32
+    z[1:] = z[1:] + z[:-1] * -1.2
+    return c * np.sum(z)
+
+
+# Was a bug (found by hunt6): an element write casts the value into the array's dtype
+# (float32), but the adjoint flowed through the float64 product, so the gradient of a
+# float32 input was float64. A function with element writes (or `z op= v`) returns a
+# float input's gradient in its dtype.
+def test_float32_gradient_through_element_writes_of_a_float64_value():
+    v = np.array([0.3, -0.5, 0.8], dtype=np.float32)
+    f = element_writes_of_a_float64_product
+    value, g = tl.value_and_grad(f)(v, 0.3)
+    assert value == f(v, 0.3) and value.dtype == np.float32
+    assert g.dtype == np.float32
+    assert tl.vjp(f)(v, 0.3, 1.0).dtype == np.float32
+    assert tl.grad(f).generic(v, 0.3).dtype == np.float32
+    tl.check_grads(f, (v.astype(float), 0.3), order=2)
