@@ -19,7 +19,8 @@ is a local name, a constant, or a reference to a global (``np.pi``)::
     return atom  |  return (atom, ...)
 
 Nested expressions become temporaries ``t1, t2, ...``; ``x += y`` becomes
-``x = x + y``; ``a = b = e`` and ``a, b = e`` are split; array methods and attributes
+``t = x + y; x = in_place(t, x)`` (an array keeps its dtype and shape, as NumPy's
+in-place operation does; ``x += 1.0`` is just ``x = x + 1.0``); ``a = b = e`` and ``a, b = e`` are split; array methods and attributes
 (``x.T``, ``x.sum(axis=0)``, ``x.reshape(2, 3)``, ``x.shape``) become calls of their
 NumPy functions. Every variable is assigned once (a reassigned ``x`` becomes ``x_1``),
 so the adjoint can read any primal value without saving it.
@@ -45,7 +46,8 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
-from .runtime import astype, inplace_guard, no_grad, returns_no_number, stop_gradient, zeros_like
+from .runtime import (astype, in_place, inplace_guard, no_grad, returns_no_number,
+                      stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -442,7 +444,14 @@ class _Normalizer:
         binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
         gast.copy_location(binop, stmt)
         old = self.current.get(target.id)
-        self.assign(target, self.expr(binop), stmt)
+        value = self.expr(binop)
+        if old is not None and not (isinstance(stmt.value, gast.Constant) and type(
+                stmt.value.value) in (int, float, bool)):
+            # on an array the result is written into the array, which keeps its dtype
+            # (and shape): z = in_place(z * v, z); a number's result is the same either way
+            value = self.builtin_call(in_place, [self.atomize(value, binop), _load(old)])
+            gast.copy_location(value, stmt)
+        self.assign(target, value, stmt)
         if old is not None:
             # on an array, Python changes the object itself: other names of it see that
             self.out[-1].inplace = old
@@ -1577,7 +1586,8 @@ def _fresh_array(value) -> bool:
         return True
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
-        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee is list.pop
+        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee in (
+            list.pop, in_place)
     return False
 
 

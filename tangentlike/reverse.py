@@ -51,7 +51,7 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, dtype_of, in_place, no_grad, part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate
@@ -127,6 +127,11 @@ class _Reverse:
         # place (`bu[j] += h`). Only within one block: see adjoint and owns.
         self.owned = set()
         self.reset = set()   # adjoints just reset to zero, nothing added since
+        # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
+        # does an element write `z[i] = v`: the adjoints of what flowed into z need not
+        # have z's dtype (see gradient)
+        self.keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
+            or any(written(s) is not None for _, _, s in assignments(fn.body))
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -358,6 +363,16 @@ class _Reverse:
         return []
 
     def gradient(self, param: str):
+        value = self.gradient_value(param)
+        given = self.given.get(param, np.empty(0, np.float32))
+        if self.keeps_dtype and isinstance(given, np.ndarray) and given.dtype != np.float64:
+            # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
+            # float32 input gets a float32 gradient
+            helper = self.binder.name_for("dtype_of", dtype_of)
+            value = gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
+        return value
+
+    def gradient_value(self, param: str):
         if self.adjoint_names.get(param) in self.written:
             key = self.classes.get(param)
             known = key is not None and key[0] == "shape" and \
@@ -676,8 +691,20 @@ class _Reverse:
         def dname(param):   # (instantiate copies it)
             return seed if param == result_param else None
 
+        passes_zero = maybe_zero_seed and _elementwise(primitive, inputs, keywords)
+
         def write(param, expr):
-            return self.accumulate(bind[param], expr)
+            target_name = bind[param]
+            name = self.adj(target_name.id) if isinstance(target_name, gast.Name) else None
+            first = name is not None and name not in self.written
+            out = self.accumulate(target_name, expr)
+            if passes_zero and first and name in self.written:
+                # an elementwise rule passes a seed that is still the scalar zero on as a
+                # scalar (0.0 * c): so may this adjoint be, unless its shape is known
+                known = self.adjoint_static.get(name)
+                if known is None or known[0] not in ("shape", "scalar"):
+                    self.zero_padded.add(name)
+            return out
 
         def fits(g, x):
             key = self.classes.get(x)
@@ -1142,6 +1169,8 @@ class _Reverse:
             name = stmt.targets[0].id
             save = [_save(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
                 else []
+            if self.needless_in_place(stmt.value):
+                return save + [_assign(name, clone(stmt.value.args[0]))]
             return save + [clone(stmt)]
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test),
@@ -1166,6 +1195,23 @@ class _Reverse:
                 out.append(_push(self.stack, counter))
             return out
         return [clone(stmt)]
+
+    def needless_in_place(self, value) -> bool:
+        """Whether ``in_place(t, z)`` is t: z is a number, or (in a version) t is an
+        array of z's dtype and shape."""
+        if getattr(value, "callee", None) is not in_place \
+                or not all(isinstance(a, gast.Name) for a in value.args):
+            return False
+        t, z = (a.id for a in value.args)
+        if self.classes.get(z) == SCALAR:
+            return True
+        t_like, z_like = self.stand_ins.get(t), self.stand_ins.get(z)
+        if z_like is not None and not isinstance(z_like, np.ndarray):
+            return True
+        key = self.classes.get(z)
+        return isinstance(t_like, np.ndarray) and isinstance(z_like, np.ndarray) \
+            and t_like.dtype == z_like.dtype and key is not None and key[0] == "shape" \
+            and self.classes.get(t) == key
 
     def resolve_restores(self, saved):
         for marker, name in self.restores:
@@ -1268,6 +1314,8 @@ def _elementwise(primitive, inputs, keywords) -> bool:
     """Rules whose adjoint broadcasts a scalar zero d[result] correctly."""
     if primitive in (operator.matmul, np.matmul):
         return False
+    if primitive is in_place:   # d[t] = d[y]: a scalar zero passes as it is
+        return True
     if primitive in (np.sum, np.mean):   # full reductions only (not along an axis)
         return len(inputs) == 1 and "axis" not in keywords
     return (primitive in BINOPS.values() or primitive in UNARYOPS.values()

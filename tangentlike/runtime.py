@@ -211,6 +211,35 @@ class no_grad:
         return False
 
 
+def in_place(t, z):
+    """The new value of ``z`` after ``z op= v``, given ``t = z op v``. On a NumPy array
+    Python writes the result into ``z`` itself, which keeps its dtype and shape (a
+    float32 ``z *= np.float64(2.0)`` stays float32) and refuses a result it cannot hold,
+    as NumPy does; on anything else ``z op= v`` is ``z = z op v``."""
+    if not isinstance(z, np.ndarray):
+        return t
+    if np.shape(t) != z.shape:
+        raise ValueError(f"non-broadcastable output operand with shape {z.shape} doesn't "
+                         f"match the broadcast shape {np.shape(t)}")
+    dtype = np.result_type(t)
+    if dtype != z.dtype:
+        if not np.can_cast(dtype, z.dtype, "same_kind"):
+            raise TypeError(f"Cannot cast ufunc output from {dtype!r} to {z.dtype!r} with "
+                            "casting rule 'same_kind'")
+        return np.asarray(t, dtype=z.dtype)
+    return t if isinstance(t, np.ndarray) else np.asarray(t)   # a 0-d array stays one
+
+
+def dtype_of(g, x):
+    """The gradient ``g`` of the input ``x`` in x's floating dtype: where ``z op= v``
+    kept an array's dtype (``in_place``), the adjoint still flows through the wider
+    ``z op v``; a float32 input gets a float32 gradient, as its values are."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and isinstance(g, np.ndarray) \
+            and g.dtype != x.dtype and g.dtype.kind == "f":
+        return g.astype(x.dtype)
+    return g
+
+
 def astype(x, dtype):
     """``x.astype(dtype)``: the rule registry's handle on the array method. A cast to a
     complex dtype is refused (see entry.complex_message)."""
@@ -353,11 +382,14 @@ def like(g, x):
             return tuple(zeros_like(v) for v in x[:len(x) - len(g)]) + tuple(g)
         return tuple(g)
     if isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
-        if x.ndim and 0 < len(g) < len(x):
+        if x.ndim and 0 < len(g) < len(x) or x.ndim > 1 and any(
+                isinstance(v, float) for v in g):
             # the adjoint of a list built by append holds the adjoints of its last
-            # entries only (pushed as they were popped): the others are zero
+            # entries only (pushed as they were popped): the others are zero; and an
+            # entry may still be the scalar zero where the rows are arrays
             out = np.zeros(x.shape, dtype=np.result_type(x, *g, 1.0))
-            out[len(x) - len(g):] = g
+            for i, v in enumerate(g, len(x) - len(g)):
+                out[i] = v
             return out
         return np.asarray(g) if len(g) else np.zeros_like(x)
     return g

@@ -40,7 +40,7 @@ from .analyze import assignments
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
 from .rules.shapes import add_at_item, split_like
-from .runtime import broadcast_like, unbroadcast
+from .runtime import broadcast_like, in_place, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -278,6 +278,9 @@ def _class_of(value, stmt, classes, own, ranges=None):
                                 own)
         if callee in _SHAPE_FROM_SHAPES:
             return _evaluated(callee, value.args, value.keywords, classes, own)
+        if callee is in_place and len(value.args) == 2:
+            # z op= v: t = z op v has z's shape when z is an array (else it raises)
+            return _atom(value.args[0], classes)
     return own
 
 
@@ -1025,6 +1028,9 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             return _checked_once(memo, BINOPS[type(value.op)], [left, right], {})
         if isinstance(value, gast.Call):
             callee = getattr(value, "callee", None)
+            if callee is in_place and len(value.args) == 2:
+                args = [_operand(a, values, unknown) for a in value.args]
+                return _PENDING if _has(args, _PENDING) else _checked(in_place, args, {})
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]

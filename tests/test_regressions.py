@@ -2146,12 +2146,27 @@ def diff_then_an_early_constant_return(u, c):
     return np.sum(w ** 2)
 
 
-@bug("the adjoint of np.diff gets the scalar zero (the early return left w's adjoint "
-     "unset) and diff_pad_width raises IndexError")
-def test_diff_before_an_early_constant_return():
-    gu, gc = tl.grad(diff_then_an_early_constant_return, wrt=(0, 1))(X3, 0.4)
+def diff_then_an_early_constant_return_scaled(u, c):
+    w = np.diff(np.append(u, 0.0)) * 2.0
+    if c > 0.0:
+        return 0.5
+    return np.sum(w ** 2)
+
+
+# Was a bug (internal IndexError in diff_pad_width): the early return leaves w's adjoint
+# the scalar zero, and the elementwise `* c` passed it on as a scalar to np.diff's
+# adjoint. An elementwise rule's contribution from a seed that may be the scalar zero
+# may be one too, so the next rule that needs the shape widens it (broadcast_like).
+@pytest.mark.parametrize("func", [diff_then_an_early_constant_return,
+                                  diff_then_an_early_constant_return_scaled])
+def test_diff_before_an_early_constant_return(func):
+    gu, gc = tl.grad(func, wrt=(0, 1))(X3, 0.4)
     np.testing.assert_allclose(gu, 0.0)
     assert gc == 0.0
+    gu, gc = tl.grad(func, wrt=(0, 1))(X3, -0.4)
+    np.testing.assert_allclose(gu, tl.grad(func)(X3, -0.4))
+    tl.check_grads(func, (X3, -0.4), order=2)
+    tl.check_grads(func, (X3, 0.4), order=2)
 
 
 def last_item_and_the_array_of_a_list(x, s):
@@ -2221,11 +2236,15 @@ def mean_of_an_array_of_a_list_with_constant_rows(v):
     return np.sum(np.sin(w))
 
 
-@bug("reverse over reverse: runtime.like gets a list of adjoints of mixed shapes and "
-     "np.asarray raises ValueError (inhomogeneous shape); grad and hvp are right")
+# Was a bug (ValueError, inhomogeneous shape, in runtime.like): reverse over reverse
+# pushes the scalar zero for the adjoints of the constant rows, so the list of adjoints
+# mixed rows and numbers; like() now spreads such a zero over its row.
 def test_reverse_over_reverse_of_an_array_of_a_list_with_constant_rows():
     v = np.array([0.3, -0.6, 0.9, 0.2])
-    tl.vjp(tl.grad(mean_of_an_array_of_a_list_with_constant_rows))(v, np.ones(4))
+    f = mean_of_an_array_of_a_list_with_constant_rows
+    u = np.array([0.5, -1.0, 0.25, 2.0])
+    np.testing.assert_allclose(tl.vjp(tl.grad(f))(v, u), tl.hessian(f)(v) @ u)
+    tl.check_grads(f, (v,), order=2)
 
 
 def scaled_in_place_by_a_numpy_float64(v):
@@ -2234,9 +2253,81 @@ def scaled_in_place_by_a_numpy_float64(v):
     return np.sum(z)
 
 
-@bug("`z *= y` is derived as `z = z * y`: with a NumPy float64 y, a float32 z becomes "
-     "float64, so value_and_grad's value and the gradient are float64 where f's is float32")
+def scaled_in_place_in_a_loop(v, c):
+    z = v * 1.0
+    s = np.sum(v)
+    for i in range(2):
+        z *= c
+        s += z[0]
+    return np.sum(z) + s
+
+
+# Was a bug: `z *= y` was derived as `z = z * y`, so with a NumPy float64 y a float32
+# array z became float64 (value and gradient). It is `z = in_place(z * y, z)` now, which
+# keeps an array's dtype as Python does, and the gradient of an input has its dtype.
 def test_float32_through_an_in_place_product_with_a_numpy_float64():
     v = np.array([0.3, 0.5, 0.7], dtype=np.float32)
-    value, g = tl.value_and_grad(scaled_in_place_by_a_numpy_float64)(v)
+    f = scaled_in_place_by_a_numpy_float64
+    value, g = tl.value_and_grad(f)(v)
     assert value.dtype == np.float32 and g.dtype == np.float32
+    assert value == f(v)
+    assert tl.jvp(f)(v, np.ones(3, dtype=np.float32)).dtype == np.float32
+    assert tl.hvp(f)(v, np.ones(3, dtype=np.float32)).dtype == np.float32
+    tl.check_grads(f, (v.astype(float),), order=2)
+    g = scaled_in_place_in_a_loop
+    for c in (np.float64(0.7), np.float32(0.7), 0.7):
+        value, grads = tl.value_and_grad(g, wrt=(0, 1))(v, c)
+        assert value == g(v, c) and value.dtype == g(v, c).dtype
+        assert grads[0].dtype == np.float32
+    tl.check_grads(g, (v.astype(float), 0.7), order=2)
+
+
+def added_in_place_to_a_number_and_an_integer_array(v, k):
+    s = 0.0
+    s += v            # a number becomes an array: fine
+    z = np.zeros(3, dtype=np.int64)
+    z += k            # an integer array stays one (k is an int)
+    w = v * 1.0
+    w += k * 0.5
+    return np.sum(s * w) + np.sum(z)
+
+
+def added_in_place_with_a_wider_result(v, m):
+    z = v * 2.0
+    z += m            # m (2, 3) does not fit into z (3,): NumPy raises ValueError
+    return np.sum(z)
+
+
+def test_in_place_keeps_what_python_keeps():
+    v = np.array([0.3, 0.5, 0.7])
+    tl.check_grads(added_in_place_to_a_number_and_an_integer_array, (v, 2), order=2)
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        added_in_place_with_a_wider_result(v, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        tl.grad(added_in_place_with_a_wider_result)(v, np.ones((2, 3)))
+    with pytest.raises(ValueError, match="non-broadcastable"):
+        tl.jvp(added_in_place_with_a_wider_result)(v, np.ones((2, 3)), v)
+
+
+def element_writes_of_a_float64_product(v, c):
+    z = v.copy()
+    s = np.sum(np.zeros(3) + c)    # a NumPy float64
+    for i in range(len(v)):
+        z[i] = s * v[i]            # written into float32 z: stays float32
+    z[1:] = z[1:] + z[:-1] * -1.2
+    return c * np.sum(z)
+
+
+# Was a bug (found by hunt6): an element write casts the value into the array's dtype
+# (float32), but the adjoint flowed through the float64 product, so the gradient of a
+# float32 input was float64. A function with element writes (or `z op= v`) returns a
+# float input's gradient in its dtype.
+def test_float32_gradient_through_element_writes_of_a_float64_value():
+    v = np.array([0.3, -0.5, 0.8], dtype=np.float32)
+    f = element_writes_of_a_float64_product
+    value, g = tl.value_and_grad(f)(v, 0.3)
+    assert value == f(v, 0.3) and value.dtype == np.float32
+    assert g.dtype == np.float32
+    assert tl.vjp(f)(v, 0.3, 1.0).dtype == np.float32
+    assert tl.grad(f).generic(v, 0.3).dtype == np.float32
+    tl.check_grads(f, (v.astype(float), 0.3), order=2)

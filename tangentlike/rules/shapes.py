@@ -3,8 +3,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, like, part_of,
-                       require_output, unbroadcast, zeros_like)
+from ..runtime import (add_at, add_grads, astype, broadcast_like, dtype_of, in_place, like,
+                       part_of, require_output, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -204,6 +204,32 @@ def astype_tangent(y, x, dtype):
         d[y] = d[x]
     else:
         d[y] = zeros_like(y)
+
+
+def _in_place_cases(rng):
+    x = real(rng, (3,))
+    return [((x * 2.0, x), {}), ((real(rng, ()), 1.5), {})]
+
+
+@adjoint(in_place, cases=_in_place_cases, static_args=(1,))
+def in_place_(y, t, z):
+    d[t] = d[y]
+
+
+@tangent(in_place)
+def in_place_tangent(y, t, z):
+    d[y] = in_place(broadcast_like(d[t], y), z)
+
+
+@adjoint(dtype_of, cases=lambda rng: [((real(rng, (3,)), real(rng, (3,))), {})],
+         static_args=(1,))
+def dtype_of_(y, g, x):
+    d[g] = d[y]
+
+
+@tangent(dtype_of)
+def dtype_of_tangent(y, g, x):
+    d[y] = dtype_of(d[g], x)
 
 
 def _getitem_cases(rng):
