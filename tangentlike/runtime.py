@@ -178,7 +178,25 @@ def astype(x, dtype):
                         "real-valued code, and its derivative rules are those of real "
                         "arguments, so a gradient through complex values would be wrong: "
                         "keep the real and imaginary parts as separate real arrays")
+    if not hasattr(x, "astype"):   # the tangent of a cast that is still the scalar zero
+        return np.asarray(x, dtype=dtype)[()]
     return x.astype(dtype)
+
+
+def cast_back(g, x):
+    """The adjoint ``g`` of a cast of ``x`` (``x.astype(float)``, ``np.asarray(x,
+    dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
+    argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
+    gradient. Anything else (a Python number or list, an integer array) passes
+    through."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind != "f" or not isinstance(x, (np.ndarray, np.generic)):
+        return g
+    if isinstance(g, (np.ndarray, np.generic)):
+        return g if g.dtype == dtype else g.astype(dtype)
+    if isinstance(g, (float, int)) and isinstance(x, np.generic):
+        return dtype.type(g)
+    return g   # the scalar zero stays one (shaped gives it x's shape)
 
 
 def add_at(g, x, index):

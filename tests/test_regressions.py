@@ -2181,3 +2181,40 @@ def test_float32_through_an_in_place_product_with_a_numpy_float64():
     v = np.array([0.3, 0.5, 0.7], dtype=np.float32)
     value, g = tl.value_and_grad(scaled_in_place_by_a_numpy_float64)(v)
     assert value.dtype == np.float32 and g.dtype == np.float32
+
+
+# -- Found by the hunt7 generator (programs written the way users write numerical code) --
+def squares_of_a_float64_copy(x):
+    u = np.array(x, dtype=float)
+    return np.sum(u ** 2) + np.sum(x.astype(np.float64) * 0.5)
+
+
+def squares_of_an_asarray_cast(x):
+    return np.sum(np.asarray(x, dtype=np.float64) ** 3)
+
+
+def sine_of_a_python_float(x):
+    return math.sin(float(x[0])) * 2.0 + float(np.sum(x))
+
+
+# Was a bug: a float32 input cast to float64 by the function (np.array(x, dtype=float),
+# x.astype(np.float64), np.asarray(x, dtype=...), float(x[0])) got a float64 gradient:
+# the adjoint of a cast passed the float64 adjoint through. It is cast back to the
+# argument's dtype now (runtime.cast_back).
+@pytest.mark.parametrize("func", [squares_of_a_float64_copy, squares_of_an_asarray_cast,
+                                  sine_of_a_python_float])
+def test_float32_gradient_through_a_cast_to_float64(func):
+    x = np.array([0.3, -0.6, 0.9], dtype=np.float32)
+    assert tl.grad(func)(x).dtype == np.float32
+    assert tl.vjp(func)(x, 1.0).dtype == np.float32
+    np.testing.assert_allclose(tl.grad(func)(x), tl.grad(func)(x.astype(float)), rtol=1e-6)
+    tl.check_grads(func, (x.astype(float),), order=2)
+
+
+def a_numpy_float64_of_an_item(x, c):
+    return np.float64(x[0]) * c + np.sum(np.float64(x) ** 2)
+
+
+# Was refused: np.float64(x) had no derivative rule (`float(x)` had); it is a cast.
+def test_numpy_float64_is_a_cast():
+    tl.check_grads(a_numpy_float64_of_an_item, (X3, 0.7), order=2)
