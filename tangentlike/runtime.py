@@ -85,6 +85,8 @@ def require_seed(value, seed):
         raise TypeError(f"vjp needs a number, an array or a tuple of them as the "
                         f"function's output, got {value!r}: the path taken returns no "
                         "number (check that every path of the function returns a value)")
+    if _zero_seed(seed):
+        return
     if isinstance(value, (tuple, list)):
         # (the adjoint of a list may be shorter: the seeds of its last items, see add_grads)
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value) and not (
@@ -100,9 +102,16 @@ def require_seed(value, seed):
 
 def require_seed_shape(shape: tuple, seed):
     """``require_seed`` of an output whose shape is known beforehand."""
-    if np.shape(seed) != shape:
+    if np.shape(seed) != shape and not _zero_seed(seed):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")
+
+
+def _zero_seed(seed) -> bool:
+    """The scalar zero, which stands for zeros of any shape and structure: a caller's
+    derivative passes it to a callee's when the callee's result is not used on the
+    path taken (``u = normalize(x)`` read only after an early return not taken)."""
+    return type(seed) is float and seed == 0.0
 
 
 def _described(seed) -> str:

@@ -2218,3 +2218,50 @@ def a_numpy_float64_of_an_item(x, c):
 # Was refused: np.float64(x) had no derivative rule (`float(x)` had); it is a cast.
 def test_numpy_float64_is_a_cast():
     tl.check_grads(a_numpy_float64_of_an_item, (X3, 0.7), order=2)
+
+
+def unit_vector(v, eps=1e-3):
+    return v / (np.linalg.norm(v) + eps)
+
+
+def mean_and_spread(v):
+    m = np.mean(v)
+    return m, np.sum((v - m) ** 2)
+
+
+def helper_result_read_after_an_early_return(x, s):
+    u = unit_vector(x)
+    if s > 0.0:
+        return np.sum(u ** 2) * s
+    return s * 2.0
+
+
+def helper_pair_read_after_a_loop_break(x, s):
+    m, spread = mean_and_spread(x)
+    acc = 0.0
+    for i in range(len(x)):
+        acc += x[i] ** 2 * s
+        if acc > 0.5:
+            return acc + m * spread
+    return acc
+
+
+# Was a bug (since vjp checks its seed's shape): when a helper's array or tuple result is
+# read only on a path not taken (after an early return), the caller's derivative calls
+# the helper's with the scalar zero as its seed, and require_seed_shape raised
+# ValueError "the seed has shape (), but the output has shape (3,)". The scalar zero is
+# accepted as the seed of any output now.
+@pytest.mark.parametrize("func", [helper_result_read_after_an_early_return,
+                                  helper_pair_read_after_a_loop_break])
+@pytest.mark.parametrize("s", [0.7, -0.7, 0.05])
+def test_helper_result_unused_on_the_path_taken(func, s):
+    tl.check_grads(func, (X3, s), order=2)
+    gx, gs = tl.grad(func, wrt=(0, 1))(X3, s)
+    assert gx.shape == X3.shape
+
+
+def test_vjp_takes_the_scalar_zero_as_the_seed_of_any_output():
+    g = tl.vjp(unit_vector)(X3, 0.0)
+    np.testing.assert_array_equal(g, np.zeros(3))
+    with pytest.raises(ValueError, match="seed has shape"):
+        tl.vjp(unit_vector)(X3, 1.0)
