@@ -2265,3 +2265,23 @@ def test_vjp_takes_the_scalar_zero_as_the_seed_of_any_output():
     np.testing.assert_array_equal(g, np.zeros(3))
     with pytest.raises(ValueError, match="seed has shape"):
         tl.vjp(unit_vector)(X3, 1.0)
+
+
+W3 = np.array([0.5, -0.3, 0.8])
+
+
+def float64_global_on_a_path_not_taken(x):
+    s = np.sum(x) * 0.3
+    t = W3 * s
+    if s > 0.0:
+        return s * 2.0
+    return np.sum(t ** 2)
+
+
+@bug("the adjoint of `t = W3 * s` on the path not taken is the scalar zero, and "
+     "`0.0 * W3` is a float64 zero that turns s's float32 adjoint into float64: f's value "
+     "is float32 but the gradient float64 (found by hunt7)")
+def test_float32_gradient_past_a_float64_global_on_a_path_not_taken():
+    x = np.array([0.3, -0.5, 0.4], dtype=np.float32)
+    assert float64_global_on_a_path_not_taken(x).dtype == np.float32
+    assert tl.grad(float64_global_on_a_path_not_taken)(x).dtype == np.float32
