@@ -103,6 +103,8 @@ def require_seed(value, seed):
         raise TypeError(f"vjp needs a number, an array or a tuple of them as the "
                         f"function's output, got {value!r}: the path taken returns no "
                         "number (check that every path of the function returns a value)")
+    if _zero_seed(seed):
+        return
     if isinstance(value, (tuple, list)):
         # (the adjoint of a list may be shorter: the seeds of its last items, see add_grads)
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value) and not (
@@ -117,11 +119,17 @@ def require_seed(value, seed):
 
 
 def require_seed_shape(shape: tuple, seed):
-    """``require_seed`` of an output whose shape is known beforehand. The number 0.0
-    fits every shape (a derivative calling this one passes it when nothing flows back)."""
-    if np.shape(seed) != shape and not (seed.__class__ is float and seed == 0.0):
+    """``require_seed`` of an output whose shape is known beforehand."""
+    if np.shape(seed) != shape and not _zero_seed(seed):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")
+
+
+def _zero_seed(seed) -> bool:
+    """The scalar zero, which stands for zeros of any shape and structure: a caller's
+    derivative passes it to a callee's when the callee's result is not used on the
+    path taken (``u = normalize(x)`` read only after an early return not taken)."""
+    return type(seed) is float and seed == 0.0
 
 
 def _described(seed) -> str:
@@ -248,7 +256,25 @@ def astype(x, dtype):
                         "real-valued code, and its derivative rules are those of real "
                         "arguments, so a gradient through complex values would be wrong: "
                         "keep the real and imaginary parts as separate real arrays")
+    if not hasattr(x, "astype"):   # the tangent of a cast that is still the scalar zero
+        return np.asarray(x, dtype=dtype)[()]
     return x.astype(dtype)
+
+
+def cast_back(g, x):
+    """The adjoint ``g`` of a cast of ``x`` (``x.astype(float)``, ``np.asarray(x,
+    dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
+    argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
+    gradient. Anything else (a Python number or list, an integer array) passes
+    through."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind != "f" or not isinstance(x, (np.ndarray, np.generic)):
+        return g
+    if isinstance(g, (np.ndarray, np.generic)):
+        return g if g.dtype == dtype else g.astype(dtype)
+    if isinstance(g, (float, int)) and isinstance(x, np.generic):
+        return dtype.type(g)
+    return g   # the scalar zero stays one (shaped gives it x's shape)
 
 
 def add_at(g, x, index):

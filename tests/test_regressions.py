@@ -2331,3 +2331,109 @@ def test_float32_gradient_through_element_writes_of_a_float64_value():
     assert tl.vjp(f)(v, 0.3, 1.0).dtype == np.float32
     assert tl.grad(f).generic(v, 0.3).dtype == np.float32
     tl.check_grads(f, (v.astype(float), 0.3), order=2)
+
+
+
+
+# -- Found by the hunt7 generator (programs written the way users write numerical code) --
+def squares_of_a_float64_copy(x):
+    u = np.array(x, dtype=float)
+    return np.sum(u ** 2) + np.sum(x.astype(np.float64) * 0.5)
+
+
+def squares_of_an_asarray_cast(x):
+    return np.sum(np.asarray(x, dtype=np.float64) ** 3)
+
+
+def sine_of_a_python_float(x):
+    return math.sin(float(x[0])) * 2.0 + float(np.sum(x))
+
+
+# Was a bug: a float32 input cast to float64 by the function (np.array(x, dtype=float),
+# x.astype(np.float64), np.asarray(x, dtype=...), float(x[0])) got a float64 gradient:
+# the adjoint of a cast passed the float64 adjoint through. It is cast back to the
+# argument's dtype now (runtime.cast_back).
+@pytest.mark.parametrize("func", [squares_of_a_float64_copy, squares_of_an_asarray_cast,
+                                  sine_of_a_python_float])
+def test_float32_gradient_through_a_cast_to_float64(func):
+    x = np.array([0.3, -0.6, 0.9], dtype=np.float32)
+    assert tl.grad(func)(x).dtype == np.float32
+    assert tl.vjp(func)(x, 1.0).dtype == np.float32
+    np.testing.assert_allclose(tl.grad(func)(x), tl.grad(func)(x.astype(float)), rtol=1e-6)
+    tl.check_grads(func, (x.astype(float),), order=2)
+
+
+def a_numpy_float64_of_an_item(x, c):
+    return np.float64(x[0]) * c + np.sum(np.float64(x) ** 2)
+
+
+# Was refused: np.float64(x) had no derivative rule (`float(x)` had); it is a cast.
+def test_numpy_float64_is_a_cast():
+    tl.check_grads(a_numpy_float64_of_an_item, (X3, 0.7), order=2)
+
+
+def unit_vector(v, eps=1e-3):
+    return v / (np.linalg.norm(v) + eps)
+
+
+def mean_and_spread(v):
+    m = np.mean(v)
+    return m, np.sum((v - m) ** 2)
+
+
+def helper_result_read_after_an_early_return(x, s):
+    u = unit_vector(x)
+    if s > 0.0:
+        return np.sum(u ** 2) * s
+    return s * 2.0
+
+
+def helper_pair_read_after_a_loop_break(x, s):
+    m, spread = mean_and_spread(x)
+    acc = 0.0
+    for i in range(len(x)):
+        acc += x[i] ** 2 * s
+        if acc > 0.5:
+            return acc + m * spread
+    return acc
+
+
+# Was a bug (since vjp checks its seed's shape): when a helper's array or tuple result is
+# read only on a path not taken (after an early return), the caller's derivative calls
+# the helper's with the scalar zero as its seed, and require_seed_shape raised
+# ValueError "the seed has shape (), but the output has shape (3,)". The scalar zero is
+# accepted as the seed of any output now.
+@pytest.mark.parametrize("func", [helper_result_read_after_an_early_return,
+                                  helper_pair_read_after_a_loop_break])
+@pytest.mark.parametrize("s", [0.7, -0.7, 0.05])
+def test_helper_result_unused_on_the_path_taken(func, s):
+    tl.check_grads(func, (X3, s), order=2)
+    gx, gs = tl.grad(func, wrt=(0, 1))(X3, s)
+    assert gx.shape == X3.shape
+
+
+def test_vjp_takes_the_scalar_zero_as_the_seed_of_any_output():
+    g = tl.vjp(unit_vector)(X3, 0.0)
+    np.testing.assert_array_equal(g, np.zeros(3))
+    with pytest.raises(ValueError, match="seed has shape"):
+        tl.vjp(unit_vector)(X3, 1.0)
+
+
+W3 = np.array([0.5, -0.3, 0.8])
+
+
+def float64_global_on_a_path_not_taken(x):
+    s = np.sum(x) * 0.3
+    t = W3 * s
+    if s > 0.0:
+        return s * 2.0
+    return np.sum(t ** 2)
+
+
+@bug("the adjoint of `t = W3 * s` on the path not taken is the scalar zero, and "
+     "`0.0 * W3` is a float64 zero that turns s's float32 adjoint into float64: f's value "
+     "is float32 but the gradient float64 (found by hunt7)")
+def test_float32_gradient_past_a_float64_global_on_a_path_not_taken():
+    x = np.array([0.3, -0.5, 0.4], dtype=np.float32)
+    assert float64_global_on_a_path_not_taken(x).dtype == np.float32
+    assert tl.grad(float64_global_on_a_path_not_taken)(x).dtype == np.float32

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..template import d
-from ..runtime import unbroadcast
+from ..runtime import cast_back, unbroadcast
 from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
 from .registry import adjoint, nondifferentiable, tangent
@@ -246,12 +246,23 @@ def abs__tangent(y, x):
 
 @adjoint(float, cases=scalar())
 def float_(y, x):
-    d[x] = d[y]
+    d[x] = cast_back(d[y], x)   # a NumPy float32 x gets a float32 gradient
 
 
 @tangent(float)
 def float__tangent(y, x):
     d[y] = d[x]
+
+
+# np.float64(x): a cast (of a number, or elementwise of an array)
+@adjoint(np.float64, cases=lambda rng: scalar()(rng) + [((real(rng, (3,)),), {})])
+def numpy_float64(y, x):
+    d[x] = cast_back(d[y], x)
+
+
+@tangent(np.float64)
+def numpy_float64_tangent(y, x):
+    d[y] = np.float64(d[x])
 
 
 @adjoint(math.asinh, cases=scalar())

@@ -3,8 +3,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, dtype_of, in_place, like,
-                       part_of, require_output, unbroadcast, zeros_like)
+from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back, dtype_of,
+                       in_place, like, part_of, require_output, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -190,18 +190,35 @@ def require_output_tangent(y, value, t):
     d[y] = d[t]
 
 
+def _cast_back_cases(rng):
+    # (a float32 x makes a float32 result, too coarse for finite differences: the cast
+    # itself is tested in tests/test_regressions.py)
+    return [((real(rng, (3,)), [0.5, 0.25, 2.0]), {}),
+            ((real(rng, (2, 3)), real(rng, (2, 3))), {}), ((real(rng, ()), 0.5), {})]
+
+
+@adjoint(cast_back, cases=_cast_back_cases, static_args=(1,))
+def cast_back_(y, g, x):
+    d[g] = cast_back(d[y], g)
+
+
+@tangent(cast_back)
+def cast_back_tangent(y, g, x):
+    d[y] = cast_back(d[g], x)
+
+
 @adjoint(astype, cases=lambda rng: [((real(rng, (3,)), float), {})], static_args=(1,))
 def astype_(y, x, dtype):
-    if np.issubdtype(dtype, np.inexact):
-        d[x] = d[y]
+    if np.issubdtype(dtype, np.inexact):   # the gradient in x's dtype (float32 stays)
+        d[x] = cast_back(d[y], x)
     else:   # a cast to integers or booleans is a step function: its derivative is zero
         d[x] = zeros_like(x)
 
 
 @tangent(astype)
 def astype_tangent(y, x, dtype):
-    if np.issubdtype(dtype, np.inexact):
-        d[y] = d[x]
+    if np.issubdtype(dtype, np.inexact):   # the tangent in y's dtype
+        d[y] = astype(d[x], dtype)
     else:
         d[y] = zeros_like(y)
 
@@ -406,7 +423,10 @@ def copy_tangent(y, a, order="K"):
 @adjoint(np.asarray, cases=lambda rng: _one_array_cases(rng) + [((real(rng, (3,)),), {"dtype": "float64"})])
 @adjoint(np.array, np.asanyarray, np.ascontiguousarray, cases=lambda rng: _one_array_cases(rng)[1:])
 def asarray(y, a, dtype=None):
-    d[a] = np.asarray(d[y], dtype=dtype)
+    if dtype is None:
+        d[a] = np.asarray(d[y])
+    else:   # a cast: the gradient in a's dtype (float32 stays float32)
+        d[a] = cast_back(np.asarray(d[y], dtype=dtype), a)
 
 
 @tangent(np.asarray, np.array, np.asanyarray, np.ascontiguousarray)
