@@ -51,7 +51,7 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, dtype_of, in_place, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, cast_back, dtype_of, in_place, no_grad, part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate
@@ -364,8 +364,19 @@ class _Reverse:
 
     def gradient(self, param: str):
         value = self.gradient_value(param)
-        given = self.given.get(param, np.empty(0, np.float32))
-        if self.keeps_dtype and isinstance(given, np.ndarray) and given.dtype != np.float64:
+        if param in self.given:
+            given = self.given[param]
+            if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
+                    and given.dtype != np.float64:
+                # A version for a float32 (float16) array or NumPy scalar: its gradient
+                # in its dtype, whatever float64 value (a global, a Python float seed)
+                # the adjoint met. Float64 versions pay nothing.
+                helper = self.binder.name_for("cast_back", cast_back)
+                value = gast.Call(func=_load(helper), args=[value, self.like(param)],
+                                  keywords=[])
+            return value
+        given = np.empty(0, np.float32)
+        if self.keeps_dtype:
             # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
             # float32 input gets a float32 gradient
             helper = self.binder.name_for("dtype_of", dtype_of)

@@ -2430,10 +2430,42 @@ def float64_global_on_a_path_not_taken(x):
     return np.sum(t ** 2)
 
 
-@bug("the adjoint of `t = W3 * s` on the path not taken is the scalar zero, and "
-     "`0.0 * W3` is a float64 zero that turns s's float32 adjoint into float64: f's value "
-     "is float32 but the gradient float64 (found by hunt7)")
+# Was a bug (found by hunt7): the adjoint of `t = W3 * s` on the path not taken is the
+# scalar zero, and `0.0 * W3` is a float64 zero that turned s's float32 adjoint into
+# float64: f's value was float32 but the gradient float64. A version specialized to a
+# float32 (float16) argument now returns that argument's gradient in its dtype.
 def test_float32_gradient_past_a_float64_global_on_a_path_not_taken():
     x = np.array([0.3, -0.5, 0.4], dtype=np.float32)
     assert float64_global_on_a_path_not_taken(x).dtype == np.float32
-    assert tl.grad(float64_global_on_a_path_not_taken)(x).dtype == np.float32
+    g = tl.grad(float64_global_on_a_path_not_taken)(x)
+    assert g.dtype == np.float32
+    x64 = x.astype(np.float64)
+    expected = tl.grad(float64_global_on_a_path_not_taken)(x64)
+    np.testing.assert_allclose(g, expected, rtol=1e-5)
+    tl.check_grads(float64_global_on_a_path_not_taken, (x64,), order=1)
+    tl.check_grads(float64_global_on_a_path_not_taken, (-x64,), order=1)
+
+
+def times_a_float64_global(x):
+    return np.sum(W3 * x) * 2.0
+
+
+def scaled_number(x):
+    return x * 2.0 + 0.5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_gradients_of_low_precision_inputs_keep_their_dtype(dtype):
+    x = np.array([0.3, -0.5, 0.4], dtype=dtype)
+    g = tl.grad(times_a_float64_global)(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, 2.0 * W3, rtol=1e-3)
+    for derivative in (tl.grad(scaled_number), lambda v: tl.vjp(scaled_number)(v, 1.0)):
+        d = derivative(dtype(0.5))
+        assert type(d) is dtype and d == 2.0
+    value, d = tl.value_and_grad(times_a_float64_global)(x)
+    assert d.dtype == dtype
+    # float64 and Python numbers are unchanged
+    assert tl.grad(times_a_float64_global)(x.astype(np.float64)).dtype == np.float64
+    assert type(tl.vjp(scaled_number)(0.5, 1.0)) is float
+    tl.check_grads(times_a_float64_global, (x.astype(np.float64),))
