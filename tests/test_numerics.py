@@ -1,5 +1,7 @@
 """Numerics at the edges: infinite and NaN inputs, float32 inputs, integer-valued floats,
 empty arrays and loops that run zero times."""
+import math
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ def bug(reason):
     return pytest.mark.xfail(strict=True, reason="BUG: " + reason)
 
 
-NAMES = {"np": np, "trapezoid": getattr(np, "trapezoid", None) or getattr(np, "trapz")}
+NAMES = {"np": np, "math": math, "trapezoid": getattr(np, "trapezoid", None) or getattr(np, "trapz")}
 try:
     import scipy.special as sc
     NAMES["sc"] = sc
@@ -368,3 +370,42 @@ def test_unused_input_gradient_is_zeros_of_its_type():
     gx, gy = tl.grad(f, wrt=(0, 1))(np.ones(3), 0.5)
     assert isinstance(gx, np.ndarray) and gx.shape == (3,) and not gx.any()
     assert np.ndim(gy) == 0 and gy == 0.0
+
+
+# -- the math module at the edge of its domain -------------------------------------------------
+# Was a bug: math.sqrt at 0 (and math.asin, acos, acosh, atan2, hypot, cbrt, pow at their
+# edges) raised ZeroDivisionError or "math domain error" from the derivative where the
+# primal succeeded. They give NumPy's inf or nan now, as their np spellings do.
+MATH_EDGES = {   # math body, the same with np, the point
+    "sqrt at 0": ("return math.sqrt(x)", "return np.sqrt(x)", 0.0),
+    "sqrt of zero": ("return math.sqrt(x * 0.0) + x", "return np.sqrt(x * 0.0) + x", 0.5),
+    "asin at -1": ("return math.asin(x)", "return np.arcsin(x)", -1.0),
+    "acos at 1": ("return math.acos(x)", "return np.arccos(x)", 1.0),
+    "acosh at 1": ("return math.acosh(x)", "return np.arccosh(x)", 1.0),
+    "atan2 at 0": ("return math.atan2(x, x)", "return np.arctan2(x, x)", 0.0),
+    "hypot at 0": ("return math.hypot(x, x)", "return np.hypot(x, x)", 0.0),
+    "pow at 0": ("return math.pow(x, 0.5)", "return np.power(x, 0.5)", 0.0),
+    "pow exponent": ("return math.pow(0.0, x + 2.0)", "return np.power(0.0, x + 2.0)", 1.0),
+    "pow negative base": ("return math.pow(x * 0.0 - 2.0, x)",
+                          "return np.power(x * 0.0 - 2.0, x)", 2.0),
+}
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("case", sorted(MATH_EDGES))
+def test_math_functions_at_the_edge_of_their_domain_give_inf_or_nan(case):
+    body, numpy_body, x = MATH_EDGES[case]
+    f, g = build(body), build(numpy_body)
+    for derivative in (tl.grad, lambda h: (lambda v: tl.jvp(h)(v, 1.0)),
+                       lambda h: tl.grad(tl.grad(h))):
+        got, want = derivative(f)(x), derivative(g)(np.float64(x))
+        assert isinstance(got, float), repr(got)
+        np.testing.assert_array_equal(got, want)   # inf, -inf, nan as NumPy's
+
+
+@pytest.mark.parametrize("body", [
+    "return math.sqrt(x) * math.asin(x * 0.5)", "return math.acos(x * 0.5) + math.acosh(x + 1.0)",
+    "return math.atan2(x, 0.3) * math.hypot(x, 0.4)", "return math.pow(x, x) + math.cbrt(x)",
+])
+def test_math_functions_inside_their_domain(body):
+    tl.check_grads(build(body), (0.7,), order=2)

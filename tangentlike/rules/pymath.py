@@ -23,6 +23,67 @@ def scalars(domain_x=real, domain_y=real):
     return cases
 
 
+# -- Python floats at the edge of a domain -----------------------------------------------
+# Where the primal succeeded, the derivative gives NumPy's inf or nan, as the NumPy rules
+# do (docs/conventions.md), not Python's ZeroDivisionError or "math domain error". The
+# helpers try the plain Python operation first: only a raising one takes the NumPy path.
+def quotient(a, b):
+    """``a / b``; where b is a Python zero, NumPy's signed inf (or nan for 0 / 0)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return float(np.true_divide(float(a), float(b)))
+
+
+def real_pow(x, y):
+    """``math.pow(x, y)``; NumPy's inf or nan where math.pow raises (0 to a negative
+    power, a negative number to a fractional one)."""
+    try:
+        return math.pow(x, y)
+    except (ValueError, ZeroDivisionError):
+        return float(np.power(float(x), float(y)))
+
+
+def real_log(x):
+    """``math.log(x)``; NumPy's -inf at 0 and nan below."""
+    try:
+        return math.log(x)
+    except ValueError:
+        return float(np.log(float(x)))
+
+
+@adjoint(quotient, cases=scalars(real, nonzero))
+def quotient_(z, a, b):
+    d[a] = quotient(d[z], b)
+    d[b] = -quotient(d[z] * z, b)
+
+
+@tangent(quotient)
+def quotient_tangent(z, a, b):
+    d[z] = quotient(d[a] - z * d[b], b)
+
+
+@adjoint(real_pow, cases=scalars(positive, real))
+def real_pow_(z, x, y):
+    d[x] = d[z] * y * real_pow(x, y - 1.0)
+    d[y] = d[z] * z * real_log(x)
+
+
+@tangent(real_pow)
+def real_pow_tangent(z, x, y):
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
+
+
+@adjoint(real_log, cases=scalar(positive))
+def real_log_(y, x):
+    d[x] = quotient(d[y], x)
+
+
+@tangent(real_log)
+def real_log_tangent(y, x):
+    d[y] = quotient(d[x], x)
+
+
 @adjoint(math.exp, cases=scalar())
 def exp(y, x):
     d[x] = d[y] * y
@@ -92,12 +153,12 @@ def log10_tangent(y, x):
 
 @adjoint(math.sqrt, cases=scalar(positive))
 def sqrt(y, x):
-    d[x] = d[y] / (2.0 * y)
+    d[x] = quotient(d[y], 2.0 * y)
 
 
 @tangent(math.sqrt)
 def sqrt_tangent(y, x):
-    d[y] = d[x] / (2.0 * y)
+    d[y] = quotient(d[x], 2.0 * y)
 
 
 @adjoint(math.sin, cases=scalar())
@@ -132,22 +193,22 @@ def tan_tangent(y, x):
 
 @adjoint(math.asin, cases=scalar(unit))
 def asin(y, x):
-    d[x] = d[y] / math.sqrt(1.0 - x * x)
+    d[x] = quotient(d[y], math.sqrt(1.0 - x * x))
 
 
 @tangent(math.asin)
 def asin_tangent(y, x):
-    d[y] = d[x] / math.sqrt(1.0 - x * x)
+    d[y] = quotient(d[x], math.sqrt(1.0 - x * x))
 
 
 @adjoint(math.acos, cases=scalar(unit))
 def acos(y, x):
-    d[x] = -d[y] / math.sqrt(1.0 - x * x)
+    d[x] = -quotient(d[y], math.sqrt(1.0 - x * x))
 
 
 @tangent(math.acos)
 def acos_tangent(y, x):
-    d[y] = -d[x] / math.sqrt(1.0 - x * x)
+    d[y] = -quotient(d[x], math.sqrt(1.0 - x * x))
 
 
 @adjoint(math.atan, cases=scalar())
@@ -192,13 +253,13 @@ def tanh_tangent(y, x):
 
 @adjoint(math.pow, cases=scalars(positive, real))
 def pow_(z, x, y):
-    d[x] = d[z] * y * math.pow(x, y - 1.0)
-    d[y] = d[z] * z * math.log(x)
+    d[x] = d[z] * y * real_pow(x, y - 1.0)
+    d[y] = d[z] * z * real_log(x)
 
 
 @tangent(math.pow)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * math.pow(x, y - 1.0) + d[y] * z * math.log(x)
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
 
 
 def sign_of(x):
@@ -277,12 +338,12 @@ def asinh_tangent(y, x):
 
 @adjoint(math.acosh, cases=scalar(above_one))
 def acosh(y, x):
-    d[x] = d[y] / math.sqrt(x * x - 1.0)
+    d[x] = quotient(d[y], math.sqrt(x * x - 1.0))
 
 
 @tangent(math.acosh)
 def acosh_tangent(y, x):
-    d[y] = d[x] / math.sqrt(x * x - 1.0)
+    d[y] = quotient(d[x], math.sqrt(x * x - 1.0))
 
 
 @adjoint(math.atanh, cases=scalar(unit))
@@ -297,24 +358,24 @@ def atanh_tangent(y, x):
 
 @adjoint(math.atan2, cases=scalars(nonzero, nonzero))
 def atan2(z, y, x):
-    d[y] = d[z] * x / (x * x + y * y)
-    d[x] = -d[z] * y / (x * x + y * y)
+    d[y] = quotient(d[z] * x, x * x + y * y)
+    d[x] = -quotient(d[z] * y, x * x + y * y)
 
 
 @tangent(math.atan2)
 def atan2_tangent(z, y, x):
-    d[z] = (d[y] * x - d[x] * y) / (x * x + y * y)
+    d[z] = quotient(d[y] * x - d[x] * y, x * x + y * y)
 
 
 @adjoint(math.hypot, cases=scalars(nonzero, nonzero))
 def hypot(z, x, y):
-    d[x] = d[z] * x / z
-    d[y] = d[z] * y / z
+    d[x] = quotient(d[z] * x, z)
+    d[y] = quotient(d[z] * y, z)
 
 
 @tangent(math.hypot)
 def hypot_tangent(z, x, y):
-    d[z] = (d[x] * x + d[y] * y) / z
+    d[z] = quotient(d[x] * x + d[y] * y, z)
 
 
 @adjoint(math.degrees, cases=scalar())
@@ -369,12 +430,12 @@ def exp2_tangent(y, x):
 
 @adjoint(*optional(math, "cbrt"), cases=scalar(nonzero))
 def cbrt(y, x):
-    d[x] = d[y] / (3.0 * y * y)
+    d[x] = quotient(d[y], 3.0 * y * y)
 
 
 @tangent(*optional(math, "cbrt"))
 def cbrt_tangent(y, x):
-    d[y] = d[x] / (3.0 * y * y)
+    d[y] = quotient(d[x], 3.0 * y * y)
 
 
 def _fmod_cases(rng):
