@@ -230,6 +230,7 @@ class _Normalizer:
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
+        self.dicts = set()   # locals that last held a dict(...) (for write_item's message)
         self.loads = {}     # how often the body reads each name
         for node in walk(self.body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -682,6 +683,11 @@ class _Normalizer:
         # overwrote (`z = stack.pop(); z[i] = stack.pop()`), which the flow-insensitive
         # `created` cannot tell from a write into a view
         generated = self.parsed.filename.startswith("<tangentlike ")
+        if not generated and name in self.dicts:
+            raise self.error(
+                f"item assignment into `{target.value.id}`, a dict, is not supported",
+                stmt, hint="derivatives do not flow through dicts: keep the values in separate "
+                "variables, or in a tuple or a NumPy array")
         if not generated and not self.created.get(name, False):
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
@@ -753,6 +759,10 @@ class _Normalizer:
             and (self.versions.get(value.id, "") is None or self.loads.get(value.id) == 1))
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
+        if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
+            self.dicts.add(name)
+        else:
+            self.dicts.discard(name)
         length = _literal_length(value)
         if length is not None and name not in self.mutable and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:

@@ -599,6 +599,28 @@ def test_row_write_into_array_not_created(func, transform):
     assert "did not create" in err.reason and err.hint
 
 
+def writes_into_a_dict(x):
+    d = dict(a=x)
+    d["a"] = x * 3.0  # <- error
+    return d["a"]
+
+
+def separate_variables(x):
+    a = x
+    a = x * 3.0
+    return a
+
+
+# Was misleading: the write into a dict was refused at the right line, but as
+# "assignment into `d`, an array this function did not create".
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_write_into_a_dict(transform):
+    err = assert_error_at(writes_into_a_dict, transform=transform)
+    assert "a dict" in err.reason and "array" not in err.reason
+    assert "separate variables" in err.hint
+    tl.check_grads(separate_variables, (0.7,))   # what the hint suggests works
+
+
 def test_row_inputs_are_never_mutated():
     def f(x):
         y = x.copy()
