@@ -592,6 +592,9 @@ class _Reverse:
                     func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                     args=[element, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
+                if shaped is element and out and isinstance(out[-1], gast.Assign) \
+                        and out[-1].value is element:   # bv = by[i].copy(): v's shape
+                    self.adjoint_static[self.adj(value.id)] = key
             out.append(gast.Assign(targets=[gast.Subscript(
                 value=_load(name), slice=clone(index), ctx=gast.Store())],
                 value=gast.Constant(value=0.0, kind=None), type_comment=None))

@@ -1020,6 +1020,10 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             base = _operand(value.value, values, unknown)
             if base is _PENDING:
                 return _PENDING
+            if isinstance(base, tuple) and isinstance(value.slice, gast.Constant) \
+                    and type(value.slice.value) is int and all(type(v) is int for v in base):
+                return base[value.slice.value] if -len(base) <= value.slice.value < len(
+                    base) else _UNKNOWN   # np.shape(x)[0]
             if not isinstance(base, np.ndarray):
                 return _UNKNOWN
             index = value.slice
@@ -1057,6 +1061,11 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             if callee is in_place and len(value.args) == 2:
                 args = [_operand(a, values, unknown) for a in value.args]
                 return _PENDING if _has(args, _PENDING) else _checked(in_place, args, {})
+            if callee is np.shape and len(value.args) == 1 and not value.keywords:
+                array = _operand(value.args[0], values, unknown)
+                if array is _PENDING:
+                    return _PENDING
+                return tuple(array.shape) if isinstance(array, np.ndarray) else _UNKNOWN
             if callee in (np.zeros, np.ones, np.empty) and len(value.args) == 1 \
                     and not value.keywords:
                 # float64 arrays: the sizes' stand-ins may not be their values (only

@@ -99,6 +99,9 @@ def test_euler_1d(n):
 def test_euler_sized_by_an_argument(n):
     x0 = RNG.standard_normal((n, 2))
     tl.check_grads(euler_sized, (x0, 0.9), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(euler_sized, wrt=(0, 1))
+    df(x0, 0.9)
+    assert "zero_at(" not in version_sources(df)[0].split("for i in reversed")[1]
 
 
 def written_then_read(x0, p, flip):
