@@ -127,6 +127,7 @@ class _Reverse:
         # place (`bu[j] += h`). Only within one block: see adjoint and owns.
         self.owned = set()
         self.carried = set()   # of those, the ones a loop starts with (reversed_body)
+        self.relied = set()    # owned adjoints changed in place (in the loop reversed)
         self.reset = set()   # adjoints just reset to zero, nothing added since
         # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
         # does an element write `z[i] = v`: the adjoints of what flowed into z need not
@@ -429,6 +430,7 @@ class _Reverse:
             part = self.indexed_part(value, target.id)
             if part is not None:   # bw[i] += g: the array is this adjoint's own
                 g, index = part
+                self.relied.add(name)
                 return fresh + [gast.AugAssign(
                     target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
                     op=gast.Add(), value=g)]
@@ -599,6 +601,7 @@ class _Reverse:
                 value=_load(name), slice=clone(index), ctx=gast.Store())],
                 value=gast.Constant(value=0.0, kind=None), type_comment=None))
             self.owned.add(name)
+            self.relied.add(name)
         elif self.activity.is_active(array):
             badj = _load(self.adj(array))
             value = stmt.value
@@ -1097,18 +1100,24 @@ class _Reverse:
     def reversed_body(self, loop) -> list:
         # The adjoints that are arrays of their own before the reversed loop stay so in
         # its turns (element contributions add in place) if each turn leaves them so;
-        # one that a turn does not is copied at the end of the turn.
+        # one that a turn changes in place but does not leave so (a copy, the scalar zero
+        # of a reset) is made an array of its own again at the end of the turn.
         carried, self.carried = self.carried, set()
+        relied, self.relied = self.relied, set()
         self.owned = set(carried)
         self.loop_depth += 1
         body = self.adjoint_block(loop.body)
         self.loop_depth -= 1
         np_name = self.binder.name_for("np", np)
-        for name in sorted(carried - self.owned):
-            copy = gast.Call(func=gast.Attribute(value=_load(np_name), attr="copy",
-                                                 ctx=gast.Load()),
-                             args=[_load(name)], keywords=[])
-            body.append(_assign(name, copy))
+        for name in sorted(carried & self.relied - self.owned):
+            shape = gast.Constant(value=self.classes[self.primal_of[name]][1], kind=None)
+            spread = gast.Call(func=gast.Attribute(value=_load(np_name), attr="broadcast_to",
+                                                   ctx=gast.Load()),
+                               args=[_load(name), shape], keywords=[])
+            body.append(_assign(name, gast.Call(func=gast.Attribute(
+                value=_load(np_name), attr="array", ctx=gast.Load()), args=[spread],
+                keywords=[])))
+        self.relied |= relied
         self.written -= self.local_adjoints(loop.body)
         return body
 

@@ -157,3 +157,39 @@ def nested(x0, p):
 def test_a_nested_loop():
     tl.check_grads(nested, (RNG.standard_normal(2), 0.6), wrt=(0, 1), order=2,
                    modes=("rev",))
+
+
+def flipped(x0, p, n):
+    # the reversed turn clears x[i] in place, then x's adjoint is reset and remade by
+    # np.flip (an array another name may hold): it is made an array of its own again
+    x = x0 * 1.0
+    for i in range(n):
+        x = np.flip(x).copy()
+        x[i] = p * x[i + 1]
+    return np.sum(x * x)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_ownership_lost_in_a_turn(n):
+    x0 = RNG.standard_normal(5)
+    tl.check_grads(flipped, (x0, 0.7, n), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(flipped, wrt=(0, 1))
+    df(x0, 0.7, n)
+    if n:
+        assert "np.array(np.broadcast_to(bx, (5,)))" in version_sources(df)[0]
+
+
+def euler_while(x0, p, n):
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    i = 0
+    while i < n:
+        x[i + 1] = x[i] + 0.1 * np.array([x[i, 1], -p * np.sin(x[i, 0])])
+        i = i + 1
+    return np.sum(x ** 2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 4])
+def test_euler_in_a_while_loop(n):
+    tl.check_grads(euler_while, (RNG.standard_normal(2), 1.1, n), wrt=(0, 1), order=2,
+                   modes=("rev",))
