@@ -492,8 +492,13 @@ class _Reverse:
                 and isinstance(value.left, gast.Name) and value.left.id == name:
             return True
         if isinstance(value, gast.BinOp) and isinstance(value.op, (
-                gast.Add, gast.Sub, gast.Mult, gast.Div)) and name not in self.containers:
-            return True   # bx = g * (2.0 * x): arithmetic on an array makes a new array
+                gast.Add, gast.Sub, gast.Mult, gast.Div)) and name not in self.containers \
+                and any(isinstance(n, gast.Name) and self.classes.get(n.id) == key
+                        and isinstance(self.stand_ins.get(n.id), np.ndarray)
+                        and self.stand_ins[n.id].dtype == np.float64 for n in walk(value)):
+            # bx = g * (2.0 * x): arithmetic with a float64 array of x's shape makes a
+            # new array of at least float64
+            return True
         return self.indexed_part(value, primal) is not None
 
     def zeros_of(self, primal: str):
