@@ -521,6 +521,40 @@ TRANSFORM_ONLY = {"twenty_lines": (twenty_lines, (0, 1, 2, 3), twenty_lines_args
 
 
 # ---------------------------------------------------------------------------------
+# j. a simulation integrated into a preallocated array: explicit Euler steps of an
+# oscillator, x[i + 1] = x[i] + dt * f(x[i])
+
+
+def euler(x0, p):
+    n = 100
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    dt = 0.01
+    for i in range(n):
+        x[i + 1] = x[i] + dt * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def euler_hand(x0, p):
+    n = 100
+    dt = 0.01
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    for i in range(n):
+        x[i + 1] = x[i] + dt * np.array([x[i, 1], -p * x[i, 0]])
+    g0, g1 = 2.0 * x[n]
+    gp = 0.0
+    for i in range(n - 1, -1, -1):
+        gp -= dt * x[i, 0] * g1
+        g0, g1 = g0 - dt * p * g1, g1 + dt * g0
+    return np.array([g0, g1]), gp
+
+
+def euler_args(small=False):
+    return (np.array([1.0, 0.5]), 1.5)
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -574,6 +608,8 @@ CASES = [
          attention_args),
     Case("rnn_list", "RNN with a list of states, 50 steps", rnn_list, (0, 1), rnn_list_hand,
          rnn_list_args, loop=True),
+    Case("euler", "Euler steps into a preallocated array, 100 steps", euler, (0, 1),
+         euler_hand, euler_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

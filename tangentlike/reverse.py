@@ -126,6 +126,8 @@ class _Reverse:
         # shape) and read by nothing since, so the next element contributions add in
         # place (`bu[j] += h`). Only within one block: see adjoint and owns.
         self.owned = set()
+        self.carried = set()   # of those, the ones a loop starts with (reversed_body)
+        self.relied = set()    # owned adjoints changed in place (in the loop reversed)
         self.reset = set()   # adjoints just reset to zero, nothing added since
         # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
         # does an element write `z[i] = v`: the adjoints of what flowed into z need not
@@ -439,6 +441,7 @@ class _Reverse:
             part = self.indexed_part(value, target.id)
             if part is not None:   # bw[i] += g: the array is this adjoint's own
                 g, index = part
+                self.relied.add(name)
                 return fresh + [gast.AugAssign(
                     target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
                     op=gast.Add(), value=g)]
@@ -484,8 +487,8 @@ class _Reverse:
         """Whether ``adjoint = value`` gives the adjoint of ``primal`` an array nobody
         else holds, into which element contributions may add in place: a version's
         float64 array of ``primal``'s shape made by ``add_at_item(g, primal, i)`` (zeros
-        with g at i) or by ``adjoint + ...`` (a sum is a new array). Copies (``bu = bt``)
-        and adjoints that may be spread, lists or containers are never owned."""
+        with g at i), by ``adjoint + ...`` or other arithmetic (a new array). Copies
+        (``bu = bt``) and adjoints that may be spread, lists or containers are never owned."""
         name = self.adj(primal)
         key = self.classes.get(primal)
         if shape is None and self.indexed_part(contribution, primal) is not None:
@@ -498,6 +501,14 @@ class _Reverse:
             return False
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
                 and isinstance(value.left, gast.Name) and value.left.id == name:
+            return True
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (
+                gast.Add, gast.Sub, gast.Mult, gast.Div)) and name not in self.containers \
+                and any(isinstance(n, gast.Name) and self.classes.get(n.id) == key
+                        and isinstance(self.stand_ins.get(n.id), np.ndarray)
+                        and self.stand_ins[n.id].dtype == np.float64 for n in walk(value)):
+            # bx = g * (2.0 * x): arithmetic with a float64 array of x's shape makes a
+            # new array of at least float64
             return True
         return self.indexed_part(value, primal) is not None
 
@@ -534,15 +545,20 @@ class _Reverse:
         # loops own nothing on entry or exit (a reversed loop's turn starts with what the
         # last turn, or the code before the loop, left).
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            # a reversed loop's first turn starts with what the code after the loop left
+            self.carried = self.owned if isinstance(stmt, (gast.For, gast.While)) else set()
             self.owned, self.reset = set(), set()
             out = self.adjoint_compound(stmt)
             self.owned, self.reset = set(), set()
             return out
+        array = self.adjoint_names.get(written(stmt))
+        own_write = array in self.owned and array not in self.spread \
+            and self.basic_index(stmt.targets[0].slice) is not None
         for target in {t for t, _, _ in assignments([stmt])} | {written(stmt)} - {None}:
             self.owned.discard(self.adjoint_names.get(target))
             self.reset.discard(self.adjoint_names.get(target))
         if written(stmt) is not None:
-            return self.adjoint_write(stmt)
+            return self.adjoint_write(stmt, own_write)
         if isinstance(stmt, gast.Assign):
             out = self.adjoint_assign(stmt)
             target = stmt.targets[0].id
@@ -568,13 +584,41 @@ class _Reverse:
             return self.adjoint_while(stmt)
         return []
 
-    def adjoint_write(self, stmt) -> list:
+    def adjoint_write(self, stmt, own=False) -> list:
         """``y[i] = v`` -> ``bv += by[i]``; ``by`` is zero at ``i`` before the write; the
-        old elements come back from the stack."""
+        old elements come back from the stack. When ``by`` is an array of its own (see
+        owns) and ``i`` a basic index, ``bv`` takes a copy of ``by[i]`` and ``by[i] = 0.0``
+        clears it in place."""
         array = written(stmt)
         index = index_expression(self, stmt.targets[0].slice)
         out = []
-        if self.activity.is_active(array):
+        if self.activity.is_active(array) and own:
+            name = self.adj(array)
+            index = self.basic_index(stmt.targets[0].slice)
+            value = stmt.value
+            if isinstance(value, gast.Name) and value.id in self.activity.varied:
+                element = gast.Subscript(value=_load(name), slice=clone(index),
+                                         ctx=gast.Load())
+                shape = self.element_shape(array, index)
+                if shape != ():   # (an element of by is a new number, not a view)
+                    element = gast.Call(func=gast.Attribute(value=element, attr="copy",
+                                                            ctx=gast.Load()),
+                                        args=[], keywords=[])
+                key = self.classes.get(value.id)
+                shaped = element if shape is not None and key == (
+                    SCALAR if shape == () else ("shape", shape)) else gast.Call(
+                    func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
+                    args=[element, clone(value)], keywords=[])
+                out.extend(self.accumulate(value, shaped))
+                if shaped is element and out and isinstance(out[-1], gast.Assign) \
+                        and out[-1].value is element:   # bv = by[i].copy(): v's shape
+                    self.adjoint_static[self.adj(value.id)] = key
+            out.append(gast.Assign(targets=[gast.Subscript(
+                value=_load(name), slice=clone(index), ctx=gast.Store())],
+                value=gast.Constant(value=0.0, kind=None), type_comment=None))
+            self.owned.add(name)
+            self.relied.add(name)
+        elif self.activity.is_active(array):
             badj = _load(self.adj(array))
             value = stmt.value
             if isinstance(value, gast.Name) and value.id in self.activity.varied:
@@ -1049,10 +1093,47 @@ class _Reverse:
         inside = {t for t, _, _ in assignments(block)} & self.loop_locals
         return {self.adjoint_names.get(n) for n in inside}
 
+    def basic_index(self, index):
+        """The index ``y[index]`` of an element write as an expression of basic parts
+        (ints, names of numbers, slices bounded by them), or None (see indexed_part)."""
+        index = index_expression(self, index)
+        probe = gast.Call(func=_load(self.binder.name_for("add_at_item", add_at_item)),
+                          args=[gast.Constant(value=0.0, kind=None), _load("_"), index],
+                          keywords=[])
+        part = self.indexed_part(probe, "_")
+        return None if part is None else part[1]
+
+    def element_shape(self, array: str, index):
+        """The shape of ``array[index]`` for a basic ``index`` of ints and numbers (no
+        slices) into an array of a concrete shape, or None."""
+        key = self.classes.get(array)
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        if key is None or key[0] != "shape" or len(parts) > len(key[1]) or not all(
+                isinstance(p, (gast.Name, gast.Constant)) for p in parts):
+            return None
+        return tuple(key[1][len(parts):])
+
     def reversed_body(self, loop) -> list:
+        # The adjoints that are arrays of their own before the reversed loop stay so in
+        # its turns (element contributions add in place) if each turn leaves them so;
+        # one that a turn changes in place but does not leave so (a copy, the scalar zero
+        # of a reset) is made an array of its own again at the end of the turn.
+        carried, self.carried = self.carried, set()
+        relied, self.relied = self.relied, set()
+        self.owned = set(carried)
         self.loop_depth += 1
         body = self.adjoint_block(loop.body)
         self.loop_depth -= 1
+        np_name = self.binder.name_for("np", np)
+        for name in sorted(carried & self.relied - self.owned):
+            shape = gast.Constant(value=self.classes[self.primal_of[name]][1], kind=None)
+            spread = gast.Call(func=gast.Attribute(value=_load(np_name), attr="broadcast_to",
+                                                   ctx=gast.Load()),
+                               args=[_load(name), shape], keywords=[])
+            body.append(_assign(name, gast.Call(func=gast.Attribute(
+                value=_load(np_name), attr="array", ctx=gast.Load()), args=[spread],
+                keywords=[])))
+        self.relied |= relied
         self.written -= self.local_adjoints(loop.body)
         return body
 

@@ -36,7 +36,7 @@ import gast
 import numpy as np
 
 from .naming import Transformer, same_tree, statements, walk
-from .analyze import assignments
+from .analyze import assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
 from .rules.shapes import add_at_item, split_like
@@ -73,6 +73,12 @@ def shape_classes(fn, signature=None) -> dict:
     last = {}
 
     def class_of(value, stmt, name):
+        if written(stmt) == name:
+            # x[i] = v writes into an array of a concrete shape: x keeps its shape (a
+            # list or a value of unknown shape may change, and is its own class)
+            # (None: not known yet, decided later)
+            key = classes.get(name)
+            return key if key is None or key[0] == "shape" else own[name]
         seen = last.get(id(stmt))
         if seen is None:
             reads = [n.id for n in walk(value) if isinstance(n, gast.Name)]
@@ -218,6 +224,8 @@ def _number(value: int):
 def _atom(atom, classes):
     if isinstance(atom, gast.Constant):
         value = atom.value
+        if type(value) is int:   # n = 100: a known int that may size an array
+            return _number(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return SCALAR
         return None
@@ -276,6 +284,15 @@ def _class_of(value, stmt, classes, own, ranges=None):
             if callee.nin == 2 and len(value.args) == 2:
                 return _combine(_atom(value.args[0], classes), _atom(value.args[1], classes),
                                 own)
+        if callee in (np.array, np.asarray) and len(value.args) == 1 and all(
+                k.arg == "dtype" for k in value.keywords):
+            key = _atom(value.args[0], classes)
+            if key is not None and key[0] == _TUPLE and all(
+                    k[0] == "scalar" for k in key[1]):
+                return ("shape", (len(key[1]),))   # np.array([a, b]) of numbers
+            if key is not None and key[0] == "shape":
+                return key
+            return None if key is None and isinstance(value.args[0], gast.Name) else own
         if callee in _SHAPE_FROM_SHAPES:
             return _evaluated(callee, value.args, value.keywords, classes, own)
         if callee is in_place and len(value.args) == 2:
@@ -313,7 +330,10 @@ def shares_shape(key) -> bool:
 def _join(keys) -> tuple:
     """The class of a variable assigned values of the classes ``keys``: a number and
     arrays of one shape S (``total = 0.0`` before a loop adds arrays to it) make
-    ("scalar or", S); None for any other mix."""
+    ("scalar or", S); numbers of different classes (``n = 100`` and ``n = n + 1``, two
+    known values, a loop counter) make a number of unknown value; None for any other mix."""
+    if all(k[0] == "scalar" for k in keys):
+        return SCALAR
     shapes = {k[1] for k in keys if k[0] in ("shape", _SCALAR_OR)}
     if len(shapes) == 1 and all(k[0] in ("shape", _SCALAR_OR, "scalar") for k in keys):
         return (_SCALAR_OR, shapes.pop())
@@ -937,7 +957,8 @@ def stand_ins(fn, params: dict) -> dict:
     def stand_in(value, stmt):
         seen = last.get(id(stmt))
         if seen is None:
-            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name))
+            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name)) + (
+                (written(stmt),) if written(stmt) is not None else ())
         else:
             reads = seen[0]
         now = tuple(_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads)
@@ -987,6 +1008,11 @@ def _kind(value):
 
 
 def _stand_in(value, stmt, values, unknown, counters, memo):
+    array = written(stmt)
+    if array is not None and array not in unknown:
+        # x[i] = v writes into an array: it keeps its shape and dtype (v is cast)
+        found = values.get(array, _PENDING)
+        return found if found is _PENDING or isinstance(found, np.ndarray) else _UNKNOWN
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
         return _UNKNOWN
     try:
@@ -994,6 +1020,10 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             base = _operand(value.value, values, unknown)
             if base is _PENDING:
                 return _PENDING
+            if isinstance(base, tuple) and isinstance(value.slice, gast.Constant) \
+                    and type(value.slice.value) is int and all(type(v) is int for v in base):
+                return base[value.slice.value] if -len(base) <= value.slice.value < len(
+                    base) else _UNKNOWN   # np.shape(x)[0]
             if not isinstance(base, np.ndarray):
                 return _UNKNOWN
             index = value.slice
@@ -1031,6 +1061,22 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             if callee is in_place and len(value.args) == 2:
                 args = [_operand(a, values, unknown) for a in value.args]
                 return _PENDING if _has(args, _PENDING) else _checked(in_place, args, {})
+            if callee is np.shape and len(value.args) == 1 and not value.keywords:
+                array = _operand(value.args[0], values, unknown)
+                if array is _PENDING:
+                    return _PENDING
+                return tuple(array.shape) if isinstance(array, np.ndarray) else _UNKNOWN
+            if callee in (np.zeros, np.ones, np.empty) and len(value.args) == 1 \
+                    and not value.keywords:
+                # float64 arrays: the sizes' stand-ins may not be their values (only
+                # the dtype is read, and the shape where the shape class agrees)
+                size = _operand(value.args[0], values, unknown)
+                if size is _PENDING:
+                    return _PENDING
+                sizes = size if isinstance(size, tuple) else (size,)
+                if not all(type(n) is int and n >= 0 for n in sizes):
+                    return _UNKNOWN
+                return np.broadcast_to(np.ones((), dtype=np.float64), sizes)
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
