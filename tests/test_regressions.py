@@ -2437,3 +2437,28 @@ def test_float32_gradient_past_a_float64_global_on_a_path_not_taken():
     x = np.array([0.3, -0.5, 0.4], dtype=np.float32)
     assert float64_global_on_a_path_not_taken(x).dtype == np.float32
     assert tl.grad(float64_global_on_a_path_not_taken)(x).dtype == np.float32
+
+
+def states_of(x, m):
+    hs = []
+    h = x
+    for t in range(m):
+        h = np.cos(h) * x
+        hs.append(h)
+    hs.append(x)
+    return hs
+
+
+def stacked_states_of_a_helper(x, m):
+    hs = states_of(x, m)
+    return np.sum(hs[-1] * hs[0]) + np.sum(np.array(hs) ** 2)
+
+
+# Was a bug (found by hunt8): the adjoint of np.array(hs), for a list hs returned by a
+# helper, is an array with one row per item; the helper's derivative refused it as its
+# seed ("the output is a list of 1, so the seed must be a tuple of 1 seeds") in both the
+# generic derivative and the versions.
+@pytest.mark.parametrize("m", [0, 1, 3])
+def test_array_of_a_list_returned_by_a_helper(m):
+    tl.check_grads(stacked_states_of_a_helper, (X3, m), order=2)
+    tl.vjp(states_of)(X3, 1, np.ones((2, 3)))
