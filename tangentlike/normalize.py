@@ -537,9 +537,18 @@ class _Normalizer:
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
-            self.current[index] = index
-            self.versions[index] = index
-            self.emit_loop(index, bounds, stmt.body, [], backwards=backwards)
+            if _assigns_name(stmt.body, index):
+                # the body reassigns the loop variable (j = j + m): the loop runs on a
+                # counter of its own, which the reversed loop recomputes, and j is an
+                # ordinary variable set from it at each turn (saved where reassigned)
+                counter = self.namer.fresh(index)
+                self.versions[counter] = None
+                self.emit_loop(counter, bounds, stmt.body, [(stmt.target, _load(counter))],
+                               stmt, backwards=backwards)
+            else:
+                self.current[index] = index
+                self.versions[index] = index
+                self.emit_loop(index, bounds, stmt.body, [], backwards=backwards)
         else:
             self.sequence_loop(stmt, iterator, callee)
         for inner in stmt.orelse:  # no break: the else block always runs
@@ -586,16 +595,20 @@ class _Normalizer:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
         else:
             bound = lengths[0]
-        if counter is not None and isinstance(counter, gast.Name):
+        if counter is not None and isinstance(counter, gast.Name) \
+                and not _assigns_name(stmt.body, counter.id):
             index = counter.id
             self.current[index] = index
             self.versions[index] = index
         else:
             index = self.namer.fresh("i")
             self.versions[index] = None
+            if counter is not None:   # enumerate's counter, reassigned in the body
+                targets, seqs = [counter] + list(targets), [None] + list(seqs)
         picks = []
         for seq, tgt in zip(seqs, targets):
-            item = gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
+            item = _load(index) if seq is None else \
+                gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
 
@@ -1702,3 +1715,9 @@ def _unsupported_expression(node):
     message, hint = _EXPRESSION_HINTS.get(kind, (f"`{kind}` expressions are not supported",
                                                  "rewrite the expression"))
     return message, node, hint
+
+
+def _assigns_name(body, name: str) -> bool:
+    """Whether a statement of ``body`` (nested blocks included) assigns ``name``."""
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for stmt in body for n in walk(stmt))

@@ -2462,3 +2462,47 @@ def stacked_states_of_a_helper(x, m):
 def test_array_of_a_list_returned_by_a_helper(m):
     tl.check_grads(stacked_states_of_a_helper, (X3, m), order=2)
     tl.vjp(states_of)(X3, 1, np.ones((2, 3)))
+
+
+def loop_variable_moved(x, m):
+    acc = 0.0
+    for j in range(len(x) - 2):
+        j = j + m
+        acc = acc + np.sum(x[j:j + 2] ** 2)
+    return acc
+
+
+def loop_variable_stepped_backwards(x):
+    acc = 0.0
+    for j in reversed(range(len(x) - 1)):
+        acc = acc + x[j] * x[j + 1]
+        j += 1
+        acc = acc + np.sin(x[j]) * acc
+    return acc + j * x[0]
+
+
+def enumerate_counter_moved(x):
+    acc = 0.0
+    for i, v in enumerate(x):
+        if v > 0.0:
+            i = i - 1
+        acc = acc + v * x[i] + np.sum(x[i:i + 2])
+    return acc
+
+
+# Was a bug (found by hunt8): a loop variable reassigned in the body (j = j + m) kept
+# the loop's name, and the reversed loop, which recomputes its counter from the range,
+# read the counter where the adjoint needed the reassigned j: x[j:j + 2]'s adjoint went
+# to x[0:2] instead of x[1:3] (or an internal ValueError in add_at), in the generic
+# derivative and the versions. The loop now runs on a counter of its own.
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_loop_variable_reassigned_in_the_body(n):
+    x = np.linspace(-0.7, 0.8, n)
+    for m in (0, 1, 2):
+        tl.check_grads(loop_variable_moved, (x, m), order=2)
+    tl.check_grads(loop_variable_stepped_backwards, (x,), order=2)
+    tl.check_grads(enumerate_counter_moved, (x,), order=2)
+    expected = np.zeros(n)
+    for j in range(1, n - 1):
+        expected[j:j + 2] += 2 * x[j:j + 2]
+    np.testing.assert_allclose(tl.grad(loop_variable_moved)(x, 1), expected)
