@@ -514,7 +514,7 @@ class _Normalizer:
 
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
-        body = self.nested(stmt.body)
+        body = self.nested(stmt.body, before=getattr(stmt, "before", None))
         orelse = self.nested(stmt.orelse)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
@@ -537,10 +537,11 @@ class _Normalizer:
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
-            if _assigns_name(stmt.body, index):
-                # the body reassigns the loop variable (j = j + m): the loop runs on a
-                # counter of its own, which the reversed loop recomputes, and j is an
-                # ordinary variable set from it at each turn (saved where reassigned)
+            if _assigns_name(stmt.body, index) or _left_early(stmt.body):
+                # the body reassigns the loop variable (j = j + m), or the loop runs out
+                # its turns after a break (exits.py): the loop runs on a counter of its
+                # own, which the reversed loop recomputes, and j is an ordinary variable
+                # set from it at each turn (saved where reassigned), while not broken
                 counter = self.namer.fresh(index)
                 self.versions[counter] = None
                 self.emit_loop(counter, bounds, stmt.body, [(stmt.target, _load(counter))],
@@ -596,7 +597,7 @@ class _Normalizer:
         else:
             bound = lengths[0]
         if counter is not None and isinstance(counter, gast.Name) \
-                and not _assigns_name(stmt.body, counter.id):
+                and not _assigns_name(stmt.body, counter.id) and not _left_early(stmt.body):
             index = counter.id
             self.current[index] = index
             self.versions[index] = index
@@ -629,7 +630,14 @@ class _Normalizer:
             for tgt, item in picks:
                 self.assign(tgt, item, stmt)
 
-        block = self.nested(body, before=pick)
+        if picks and _left_early(body):
+            # after a break the loop runs out its turns doing nothing (exits.py): the loop
+            # variables keep the values of the turn that broke
+            guard = body[0]
+            guard.before = pick
+            block = self.nested(body)
+        else:
+            block = self.nested(body, before=pick)
         func = _load(self.binder.name_for("range", range))
         call = gast.Call(func=func, args=bounds, keywords=[])
         call.callee = range
@@ -1721,3 +1729,8 @@ def _assigns_name(body, name: str) -> bool:
     """Whether a statement of ``body`` (nested blocks included) assigns ``name``."""
     return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
                for stmt in body for n in walk(stmt))
+
+
+def _left_early(body) -> bool:
+    """Whether ``body`` is a loop's body guarded by its break (or return) flags."""
+    return len(body) == 1 and getattr(body[0], "loop_guard", False)

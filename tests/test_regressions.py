@@ -2506,3 +2506,45 @@ def test_loop_variable_reassigned_in_the_body(n):
     for j in range(1, n - 1):
         expected[j:j + 2] += 2 * x[j:j + 2]
     np.testing.assert_allclose(tl.grad(loop_variable_moved)(x, 1), expected)
+
+
+def item_where_the_loop_broke(x):
+    acc = 0.0
+    for v in x:
+        acc = acc + v
+        if acc > 0.5:
+            break
+    return v * 2.0 + acc
+
+
+def index_where_the_loop_broke(x):
+    for j in range(len(x)):
+        if x[j] > 0.5:
+            break
+    return x[j] * 2.0 + np.sum(x[j:] ** 2)
+
+
+def counter_where_the_loop_broke(x):
+    acc = 0.0
+    for i, v in enumerate(x):
+        acc = acc + v * v
+        if acc > 0.5:
+            i = i - 1
+            break
+    return acc + x[i] * 3.0
+
+
+# Was a bug (found by hunt8): after a break, a for loop runs out its remaining turns
+# doing nothing (exits.py), but the loop variable was still set at each of them, so code
+# after the loop read the last item or index instead of the one the loop broke at: a
+# wrong value from value_and_grad and a wrong gradient, generic code and versions alike.
+# The loop variable is now set inside the guard of the break flag.
+@pytest.mark.parametrize("func", [item_where_the_loop_broke, index_where_the_loop_broke,
+                                  counter_where_the_loop_broke])
+def test_loop_variable_after_a_break(func):
+    x = np.array([0.9, 0.3, 0.1, -0.2, 0.35])
+    value, g = tl.value_and_grad(func)(x)
+    assert value == pytest.approx(func(x))
+    tl.check_grads(func, (x,), order=2)
+    tl.check_grads(func, (x[::-1].copy(),), order=2)
+    tl.check_grads(func, (x[1:],), order=2)   # no break: the last item
