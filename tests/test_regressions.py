@@ -2548,3 +2548,28 @@ def test_loop_variable_after_a_break(func):
     tl.check_grads(func, (x,), order=2)
     tl.check_grads(func, (x[::-1].copy(),), order=2)
     tl.check_grads(func, (x[1:],), order=2)   # no break: the last item
+
+
+def max_along_the_only_axis(x):
+    return np.max(x, axis=0) * 2.0
+
+
+@bug("a reduction along the only axis of a vector (np.max/np.min/np.ptp/np.prod/np.var/"
+     "np.median/np.linalg.norm with axis=0) is a float32 scalar, but its adjoint "
+     "np.expand_dims(d[y], axis) of grad's Python-float seed 1.0 is a float64 array, so the "
+     "float32 x gets a float64 gradient (values right; found by hunt8)")
+def test_float32_gradient_of_a_reduction_along_the_only_axis():
+    x = np.array([0.3, 0.1, 0.3], dtype=np.float32)
+    assert tl.grad(max_along_the_only_axis)(x).dtype == np.float32
+
+
+def array_of_a_list_argument(xs):
+    return np.sum(np.array(xs) ** 2)
+
+
+@bug("the gradient of a list argument read only through np.array(xs) comes back as one "
+     "array with a row per item, not a list like xs (np.stack(xs) gives a list; values "
+     "right; found by hunt8)")
+def test_gradient_of_a_list_argument_read_by_np_array_is_a_list():
+    g = tl.grad(array_of_a_list_argument)([np.ones(3), 2.0 * np.ones(3)])
+    assert isinstance(g, list) and len(g) == 2
