@@ -635,7 +635,10 @@ class _Normalizer:
             # variables keep the values of the turn that broke
             guard = body[0]
             guard.before = pick
-            block = self.nested(body)
+            try:
+                block = self.nested(body)
+            finally:
+                guard.before = None   # (the tree may be normalized again)
         else:
             block = self.nested(body, before=pick)
         func = _load(self.binder.name_for("range", range))
