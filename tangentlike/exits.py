@@ -209,8 +209,10 @@ class _Lowering:
             out.append(_set(inner.broke, gast.Constant(value=False, kind=None), stmt))
         if isinstance(stmt, gast.For):
             if ends:
-                body = [gast.copy_location(gast.If(test=_not_any(ends, stmt), body=body,
-                                                   orelse=[]), stmt)]
+                guard = gast.copy_location(gast.If(test=_not_any(ends, stmt), body=body,
+                                                   orelse=[]), stmt)
+                guard.loop_guard = True   # normalize sets the loop variable inside it
+                body = [guard]
             new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[],
                            type_comment=None)
         else:

@@ -515,7 +515,7 @@ class _Normalizer:
 
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
-        body = self.nested(stmt.body)
+        body = self.nested(stmt.body, before=getattr(stmt, "before", None))
         orelse = self.nested(stmt.orelse)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
@@ -538,9 +538,19 @@ class _Normalizer:
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
-            self.current[index] = index
-            self.versions[index] = index
-            self.emit_loop(index, bounds, stmt.body, [], backwards=backwards)
+            if _assigns_name(stmt.body, index) or _left_early(stmt.body):
+                # the body reassigns the loop variable (j = j + m), or the loop runs out
+                # its turns after a break (exits.py): the loop runs on a counter of its
+                # own, which the reversed loop recomputes, and j is an ordinary variable
+                # set from it at each turn (saved where reassigned), while not broken
+                counter = self.namer.fresh(index)
+                self.versions[counter] = None
+                self.emit_loop(counter, bounds, stmt.body, [(stmt.target, _load(counter))],
+                               stmt, backwards=backwards)
+            else:
+                self.current[index] = index
+                self.versions[index] = index
+                self.emit_loop(index, bounds, stmt.body, [], backwards=backwards)
         else:
             self.sequence_loop(stmt, iterator, callee)
         for inner in stmt.orelse:  # no break: the else block always runs
@@ -587,16 +597,20 @@ class _Normalizer:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
         else:
             bound = lengths[0]
-        if counter is not None and isinstance(counter, gast.Name):
+        if counter is not None and isinstance(counter, gast.Name) \
+                and not _assigns_name(stmt.body, counter.id) and not _left_early(stmt.body):
             index = counter.id
             self.current[index] = index
             self.versions[index] = index
         else:
             index = self.namer.fresh("i")
             self.versions[index] = None
+            if counter is not None:   # enumerate's counter, reassigned in the body
+                targets, seqs = [counter] + list(targets), [None] + list(seqs)
         picks = []
         for seq, tgt in zip(seqs, targets):
-            item = gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
+            item = _load(index) if seq is None else \
+                gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
 
@@ -617,7 +631,17 @@ class _Normalizer:
             for tgt, item in picks:
                 self.assign(tgt, item, stmt)
 
-        block = self.nested(body, before=pick)
+        if picks and _left_early(body):
+            # after a break the loop runs out its turns doing nothing (exits.py): the loop
+            # variables keep the values of the turn that broke
+            guard = body[0]
+            guard.before = pick
+            try:
+                block = self.nested(body)
+            finally:
+                guard.before = None   # (the tree may be normalized again)
+        else:
+            block = self.nested(body, before=pick)
         func = _load(self.binder.name_for("range", range))
         call = gast.Call(func=func, args=bounds, keywords=[])
         call.callee = range
@@ -1712,3 +1736,14 @@ def _unsupported_expression(node):
     message, hint = _EXPRESSION_HINTS.get(kind, (f"`{kind}` expressions are not supported",
                                                  "rewrite the expression"))
     return message, node, hint
+
+
+def _assigns_name(body, name: str) -> bool:
+    """Whether a statement of ``body`` (nested blocks included) assigns ``name``."""
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for stmt in body for n in walk(stmt))
+
+
+def _left_early(body) -> bool:
+    """Whether ``body`` is a loop's body guarded by its break (or return) flags."""
+    return len(body) == 1 and getattr(body[0], "loop_guard", False)

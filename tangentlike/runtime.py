@@ -105,6 +105,11 @@ def require_seed(value, seed):
                         "number (check that every path of the function returns a value)")
     if _zero_seed(seed):
         return
+    if isinstance(value, (tuple, list)) and isinstance(seed, np.ndarray) and seed.ndim \
+            and len(seed) == len(value):
+        # the adjoint of np.array(items) / np.stack(items) of the returned items: one row
+        # per item (a caller's derivative passes it to a helper returning a list)
+        seed = list(seed)
     if isinstance(value, (tuple, list)):
         # (the adjoint of a list may be shorter: the seeds of its last items, see add_grads)
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value) and not (

@@ -2469,3 +2469,138 @@ def test_gradients_of_low_precision_inputs_keep_their_dtype(dtype):
     assert tl.grad(times_a_float64_global)(x.astype(np.float64)).dtype == np.float64
     assert type(tl.vjp(scaled_number)(0.5, 1.0)) is float
     tl.check_grads(times_a_float64_global, (x.astype(np.float64),))
+
+
+def states_of(x, m):
+    hs = []
+    h = x
+    for t in range(m):
+        h = np.cos(h) * x
+        hs.append(h)
+    hs.append(x)
+    return hs
+
+
+def stacked_states_of_a_helper(x, m):
+    hs = states_of(x, m)
+    return np.sum(hs[-1] * hs[0]) + np.sum(np.array(hs) ** 2)
+
+
+# Was a bug (found by hunt8): the adjoint of np.array(hs), for a list hs returned by a
+# helper, is an array with one row per item; the helper's derivative refused it as its
+# seed ("the output is a list of 1, so the seed must be a tuple of 1 seeds") in both the
+# generic derivative and the versions.
+@pytest.mark.parametrize("m", [0, 1, 3])
+def test_array_of_a_list_returned_by_a_helper(m):
+    tl.check_grads(stacked_states_of_a_helper, (X3, m), order=2)
+    tl.vjp(states_of)(X3, 1, np.ones((2, 3)))
+
+
+def loop_variable_moved(x, m):
+    acc = 0.0
+    for j in range(len(x) - 2):
+        j = j + m
+        acc = acc + np.sum(x[j:j + 2] ** 2)
+    return acc
+
+
+def loop_variable_stepped_backwards(x):
+    acc = 0.0
+    for j in reversed(range(len(x) - 1)):
+        acc = acc + x[j] * x[j + 1]
+        j += 1
+        acc = acc + np.sin(x[j]) * acc
+    return acc + j * x[0]
+
+
+def enumerate_counter_moved(x):
+    acc = 0.0
+    for i, v in enumerate(x):
+        if v > 0.0:
+            i = i - 1
+        acc = acc + v * x[i] + np.sum(x[i:i + 2])
+    return acc
+
+
+# Was a bug (found by hunt8): a loop variable reassigned in the body (j = j + m) kept
+# the loop's name, and the reversed loop, which recomputes its counter from the range,
+# read the counter where the adjoint needed the reassigned j: x[j:j + 2]'s adjoint went
+# to x[0:2] instead of x[1:3] (or an internal ValueError in add_at), in the generic
+# derivative and the versions. The loop now runs on a counter of its own.
+@pytest.mark.parametrize("n", [3, 4, 5])
+def test_loop_variable_reassigned_in_the_body(n):
+    x = np.linspace(-0.7, 0.8, n)
+    for m in (0, 1, 2):
+        tl.check_grads(loop_variable_moved, (x, m), order=2)
+    tl.check_grads(loop_variable_stepped_backwards, (x,), order=2)
+    tl.check_grads(enumerate_counter_moved, (x,), order=2)
+    expected = np.zeros(n)
+    for j in range(1, n - 1):
+        expected[j:j + 2] += 2 * x[j:j + 2]
+    np.testing.assert_allclose(tl.grad(loop_variable_moved)(x, 1), expected)
+
+
+def item_where_the_loop_broke(x):
+    acc = 0.0
+    for v in x:
+        acc = acc + v
+        if acc > 0.5:
+            break
+    return v * 2.0 + acc
+
+
+def index_where_the_loop_broke(x):
+    for j in range(len(x)):
+        if x[j] > 0.5:
+            break
+    return x[j] * 2.0 + np.sum(x[j:] ** 2)
+
+
+def counter_where_the_loop_broke(x):
+    acc = 0.0
+    for i, v in enumerate(x):
+        acc = acc + v * v
+        if acc > 0.5:
+            i = i - 1
+            break
+    return acc + x[i] * 3.0
+
+
+# Was a bug (found by hunt8): after a break, a for loop runs out its remaining turns
+# doing nothing (exits.py), but the loop variable was still set at each of them, so code
+# after the loop read the last item or index instead of the one the loop broke at: a
+# wrong value from value_and_grad and a wrong gradient, generic code and versions alike.
+# The loop variable is now set inside the guard of the break flag.
+@pytest.mark.parametrize("func", [item_where_the_loop_broke, index_where_the_loop_broke,
+                                  counter_where_the_loop_broke])
+def test_loop_variable_after_a_break(func):
+    x = np.array([0.9, 0.3, 0.1, -0.2, 0.35])
+    value, g = tl.value_and_grad(func)(x)
+    assert value == pytest.approx(func(x))
+    tl.check_grads(func, (x,), order=2)
+    tl.check_grads(func, (x[::-1].copy(),), order=2)
+    tl.check_grads(func, (x[1:],), order=2)   # no break: the last item
+
+
+def max_along_the_only_axis(x):
+    return np.max(x, axis=0) * 2.0
+
+
+# Was a bug (found by hunt8): np.expand_dims(d[y], axis) of grad's Python-float seed 1.0
+# is a float64 array, so the float32 x got a float64 gradient; a version specialized to a
+# float32 argument now returns its gradient in its dtype (small8)
+def test_float32_gradient_of_a_reduction_along_the_only_axis():
+    x = np.array([0.3, 0.1, 0.3], dtype=np.float32)
+    assert tl.grad(max_along_the_only_axis)(x).dtype == np.float32
+
+
+def array_of_a_list_argument(xs):
+    return np.sum(np.array(xs) ** 2)
+
+
+@bug("the gradient of a list argument read only through np.array(xs) comes back as one "
+     "array with a row per item, not a list like xs (np.stack(xs) gives a list; values "
+     "right; found by hunt8)")
+def test_gradient_of_a_list_argument_read_by_np_array_is_a_list():
+    g = tl.grad(array_of_a_list_argument)([np.ones(3), 2.0 * np.ones(3)])
+    assert isinstance(g, list) and len(g) == 2
