@@ -46,6 +46,7 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
+from .rules.shapes import last_item
 from .runtime import (astype, in_place, inplace_guard, no_grad, returns_no_number,
                       stop_gradient, zeros_like)
 from .template import clone
@@ -940,7 +941,14 @@ class _Normalizer:
         return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
 
     def expr_Subscript(self, node):
-        value = self.frozen(self.atom(node.value))
+        value = self.atom(node.value)
+        if _is_minus_one(node.slice) and self._is_stack(value):
+            # hs[-1] of a list appended to later: the item itself, no copy of the list
+            call = gast.Call(func=_load(self.binder.name_for("last_item", last_item)),
+                             args=[value], keywords=[])
+            call.callee = last_item
+            return call
+        value = self.frozen(value)
         return gast.Subscript(value=value, slice=self.index(node.slice), ctx=gast.Load())
 
     def index(self, node):
@@ -1132,6 +1140,9 @@ class _Normalizer:
                              self.parsed.filename, where.lineno, reason, hint)], keywords=[])
         call.callee = returns_no_number
         return gast.Expr(value=call)
+
+    def _is_stack(self, atom) -> bool:
+        return isinstance(atom, gast.Name) and self.versions.get(atom.id, atom.id) in self.stacks
 
     def frozen(self, atom):
         """A list that is appended to (a stack) passes a copy, ``list(lst)``: the adjoint
@@ -1579,6 +1590,16 @@ def _derived_callee(callee) -> bool:
 
 # Keywords NumPy accepts under two names: the name the rule's template uses.
 KEYWORD_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}
+
+
+def _is_minus_one(node) -> bool:
+    """The index ``-1`` (a constant, or the negation of the constant 1)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node, sign = node.operand, -1
+    else:
+        sign = 1
+    return isinstance(node, gast.Constant) and type(node.value) is int \
+        and sign * node.value == -1
 
 
 def _renamed_keywords(callee, keywords):

@@ -293,6 +293,9 @@ def add_at(g, x, index):
         # a list's adjoint is a stack that covers its last elements (add_grads aligns
         # such stacks on the right): entries before the one read are zero, left out
         return [g] + [zeros_like(v) for v in x[len(x) + index + 1:]]
+    if isinstance(x, list) and isinstance(index, slice) and index.stop is None \
+            and index.step in (None, 1) and isinstance(g, list) and len(g) == len(x[index]):
+        return list(g)   # hs[1:]: a stack of the last elements, those before are zero
     if isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         if not isinstance(index, int) or -len(out) <= index < len(out):
@@ -326,6 +329,12 @@ def add_grads(a, b):
         return list(b)
     if isinstance(b, list) and not b:
         return a
+    if isinstance(a, list) and isinstance(b, list) and len(b) == 1 and len(a) > 1:
+        # the adjoint of the last item added to the stack (a list's last state read
+        # in a loop): only the last entry changes
+        out = a[:-1]
+        out.append(add_grads(a[-1], b[0]))
+        return out
     if isinstance(a, list) and isinstance(b, (tuple, list)) and len(a) != len(b):
         # a stack of adjoints covers the last elements of its list: align on the right;
         # the longer one's first entries have nothing to add (the other's are zero)

@@ -36,10 +36,10 @@ import gast
 import numpy as np
 
 from .naming import Transformer, same_tree, statements, walk
-from .analyze import assignments, written
+from .analyze import appended, assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
-from .rules.shapes import add_at_item, split_like
+from .rules.shapes import add_at_item, last_item, split_like
 from .runtime import broadcast_like, in_place, unbroadcast
 
 SCALAR = ("scalar",)
@@ -49,6 +49,7 @@ SIZES = ("sizes",)   # np.shape(x): a tuple of ints, each one a scalar
 _SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S at others
 _VARYING = "varying"   # ("varying", v): v's assignments disagree; its shape changes over time
 _TUPLE = "tuple"   # ("tuple", (k1, k2, ...)): a tuple or list literal of concrete classes
+_ITEMS = "items"   # ("items", k): a list every item of which has the concrete class k
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -235,6 +236,11 @@ def _atom(atom, classes):
 
 
 def _class_of(value, stmt, classes, own, ranges=None):
+    if appended(stmt) is not None:   # lst.append(v): a list of items of v's class
+        key = _atom(value.args[0], classes)
+        if key is None and isinstance(value.args[0], gast.Name):
+            return None   # not classified yet: decide later
+        return (_ITEMS, key) if _one_shape(key) else own
     if not isinstance(stmt, gast.Assign) or not isinstance(stmt.targets[0], gast.Name):
         return own   # element writes, appends
     if isinstance(value, (gast.Name, gast.Constant)):
@@ -295,15 +301,42 @@ def _class_of(value, stmt, classes, own, ranges=None):
             return None if key is None and isinstance(value.args[0], gast.Name) else own
         if callee in _SHAPE_FROM_SHAPES:
             return _evaluated(callee, value.args, value.keywords, classes, own)
+        if callee in (last_item, list.pop, list) and len(value.args) == 1 - (
+                callee is list.pop) and not value.keywords:
+            # the last item of a list, an item popped from it, a copy of it
+            base = _atom(value.func.value if callee is list.pop else value.args[0], classes)
+            if base is None:
+                return None
+            if callee is list:
+                return base if base[0] == _ITEMS else own
+            return _item(base, -1, own)
         if callee is in_place and len(value.args) == 2:
             # z op= v: t = z op v has z's shape when z is an array (else it raises)
             return _atom(value.args[0], classes)
     return own
 
 
+def _one_shape(key) -> bool:
+    """A class every value of which has one shape, known in the version."""
+    return key is not None and (key[0] == "shape" or key[0] == "scalar")
+
+
+def _item(base, index, own):
+    """The class of item ``index`` (an int, or None for any item) of a list or tuple of
+    class ``base``."""
+    if base[0] == _ITEMS:
+        return base[1]   # None (an empty list so far): decide later
+    if base[0] == _TUPLE and index is not None and -len(base[1]) <= index < len(base[1]):
+        return base[1][index]
+    return own
+
+
 def _sequence(value, classes, own):
     """``(a, b, ...)`` or ``[a, b, ...]`` of values of concrete shapes: their classes in
-    order, so that ``np.concatenate(parts)`` gets a concrete shape too."""
+    order, so that ``np.concatenate(parts)`` gets a concrete shape too. An empty list
+    (to be appended to) is a list of items of any class."""
+    if isinstance(value, gast.List) and not value.elts:
+        return (_ITEMS, None)
     keys = [_atom(e, classes) for e in value.elts]
     if any(k is None for k, e in zip(keys, value.elts) if isinstance(e, gast.Name)):
         return None   # an element not classified yet: decide later
@@ -324,16 +357,25 @@ def shares_shape(key) -> bool:
     for a class whose values change shape over time: ``("scalar or", S)`` and
     ``("varying", v)`` (in ``t = 0.5 * total; total = t - x`` in a loop, ``t`` and
     ``total`` share the class, but ``t`` is a number while the new ``total`` is not)."""
-    return key is not None and key[0] not in (_SCALAR_OR, _VARYING, _TUPLE)
+    return key is not None and key[0] not in (_SCALAR_OR, _VARYING, _TUPLE, _ITEMS)
 
 
 def _join(keys) -> tuple:
     """The class of a variable assigned values of the classes ``keys``: a number and
     arrays of one shape S (``total = 0.0`` before a loop adds arrays to it) make
     ("scalar or", S); numbers of different classes (``n = 100`` and ``n = n + 1``, two
-    known values, a loop counter) make a number of unknown value; None for any other mix."""
+    known values, a loop counter) make a number of unknown value; lists whose items all
+    have one class make a list of such items; None for any other mix."""
     if all(k[0] == "scalar" for k in keys):
         return SCALAR
+    if all(k[0] in (_ITEMS, _TUPLE) for k in keys):
+        # a list literal appended to: a list of items of one class if they all agree
+        items = {k[1] for k in keys if k[0] == _ITEMS} | {
+            item for k in keys if k[0] == _TUPLE for item in k[1]}
+        items.discard(None)
+        if len(items) == 1 and _one_shape(next(iter(items))):
+            return (_ITEMS, items.pop())
+        return None
     shapes = {k[1] for k in keys if k[0] in ("shape", _SCALAR_OR)}
     if len(shapes) == 1 and all(k[0] in ("shape", _SCALAR_OR, "scalar") for k in keys):
         return (_SCALAR_OR, shapes.pop())
@@ -456,9 +498,12 @@ def _subscript(value, classes, own, ranges=None):
         return SCALAR
     if base[0] == _TUPLE and isinstance(value.slice, gast.Constant) \
             and isinstance(value.slice.value, int) and not isinstance(value.slice.value, bool):
-        if -len(base[1]) <= value.slice.value < len(base[1]):   # parts[0]
-            return base[1][value.slice.value]
-        return own
+        return _item(base, value.slice.value, own)   # parts[0]
+    if base[0] == _ITEMS:
+        if isinstance(value.slice, gast.Slice):   # hs[1:]: items of the same class
+            return base
+        index = _atom(value.slice, classes)
+        return _item(base, None, own) if index is not None and index[0] == "scalar" else own
     if base[0] != "shape":
         return own
     index = value.slice

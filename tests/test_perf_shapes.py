@@ -242,3 +242,44 @@ def last_row_of_a_callee(x):
 
 def test_last_item_of_a_list_a_callee_returns():
     tl.check_grads(last_row_of_a_callee, (RNG.standard_normal(3),), order=2)
+
+
+def states_popped_and_read(W, xs, h0):
+    hs = [h0]
+    total = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ hs[-1] + xs[t])
+        hs.append(h)
+        hs.append(h * hs[-1])
+        total = total + np.sum(hs.pop() * hs[-1])
+    while len(hs) > 1:
+        total = total + np.sum(hs[-1] ** 2)
+        hs.pop()
+    return total + np.sum(hs[-1])
+
+
+def states_of_a_list_that_starts_empty(W, xs, h0):
+    hs = []
+    h = h0
+    for t in range(xs.shape[0]):
+        hs.append(h)
+        h = np.sin(W @ hs[-1]) * xs[t] + hs[-1]
+    s = np.sum(h)
+    for t in range(len(hs)):
+        s = s + np.sum(hs[t] * hs[-1])
+    return s
+
+
+@pytest.mark.parametrize("f", [rnn_list, states_popped_and_read,
+                               states_of_a_list_that_starts_empty])
+@pytest.mark.parametrize("steps", [0, 1, 4])
+def test_the_last_state_of_a_list_is_read_without_a_copy(f, steps):
+    args = (RNG.standard_normal((3, 3)) / 2, RNG.standard_normal((steps, 3)),
+            RNG.standard_normal(3))
+    if f is rnn_list and steps < 2:
+        return   # it reads hs[1] and hs[-2]
+    tl.check_grads(f, args, wrt=(0, 1, 2), order=2)
+    df = tl.grad(f, wrt=(0, 1, 2))
+    df(*args)
+    for version in df.versions.values():
+        assert "list(hs)" not in version.source.split("# adjoint")[0].split("for t in")[1]

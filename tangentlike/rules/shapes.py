@@ -274,6 +274,30 @@ def getitem_tangent(y, x, index):
     d[y] = d[x][index]
 
 
+def last_item(lst):
+    """``lst[-1]`` of a list that is appended to later (a stack of states): the item is
+    read directly, without a snapshot of the list. An item of a list is not changed by
+    later appends or pops, and a list's adjoint is a stack aligned on the right, so the
+    item's adjoint is the stack ``[g]`` whatever the list holds by then."""
+    return lst[-1]
+
+
+def _last_item_cases(rng):
+    # lists of one item: a longer list's adjoint [g] is a stack aligned on the right,
+    # which the rule check would read as the first item's (the engine's tests check those)
+    return [(([real(rng, (3,))],), {}), (([real(rng, (2, 2))],), {})]
+
+
+@adjoint(last_item, cases=_last_item_cases)
+def last_item_(y, lst):
+    d[lst] = [d[y]]
+
+
+@tangent(last_item)
+def last_item_tangent(y, lst):
+    d[y] = last_item(d[lst])
+
+
 def _add_at_cases(rng):
     return [((real(rng, (3,)), real(rng, (4, 3)), 1), {}),
             ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
