@@ -20,6 +20,7 @@ import linecache
 import os
 import textwrap
 import types
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,17 +271,25 @@ def _check_unchanged(func, node, filename: str) -> None:
     module whose code an import hook rewrote (pytest's assert rewriting leaves names
     such as ``@py_builtins`` in its globals).
     """
+    code = func.__code__
+    lines = linecache.getlines(filename, func.__globals__)
+    if _unchanged.get(code) is lines:
+        return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
-    code = func.__code__
     compiled = _compiled_alone(node, code)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
+        _unchanged[code] = lines
         return
     raise TransformError(
         f"the source of {func.__qualname__!r} in {short_filename(filename)} changed since "
         "it was imported: its text is not the code that runs", filename, node.lineno,
         hint=_RELOAD)
 
+
+# code object -> the list of its file's lines it was found to match (about 1 ms a check:
+# a compile and two walks of the instructions)
+_unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
 
