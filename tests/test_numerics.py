@@ -405,7 +405,9 @@ def test_math_functions_at_the_edge_of_their_domain_give_inf_or_nan(case):
 
 @pytest.mark.parametrize("body", [
     "return math.sqrt(x) * math.asin(x * 0.5)", "return math.acos(x * 0.5) + math.acosh(x + 1.0)",
-    "return math.atan2(x, 0.3) * math.hypot(x, 0.4)", "return math.pow(x, x) + math.cbrt(x)",
+    "return math.atan2(x, 0.3) * math.hypot(x, 0.4)", "return math.pow(x, x)",
+    pytest.param("return math.pow(x, x) + math.cbrt(x)", marks=pytest.mark.skipif(
+        not hasattr(math, "cbrt"), reason="math.cbrt is new in Python 3.11")),
 ])
 def test_math_functions_inside_their_domain(body):
     tl.check_grads(build(body), (0.7,), order=2)
