@@ -539,11 +539,13 @@ class _Normalizer:
             if not isinstance(stmt.target, gast.Name):
                 raise self.error("a loop over range() needs one loop variable", stmt)
             index = stmt.target.id
-            if _assigns_name(stmt.body, index) or _left_early(stmt.body):
+            if _assigns_name(stmt.body, index) or \
+                    _left_early(stmt.body) and self.read_outside(index, stmt):
                 # the body reassigns the loop variable (j = j + m), or the loop runs out
-                # its turns after a break (exits.py): the loop runs on a counter of its
-                # own, which the reversed loop recomputes, and j is an ordinary variable
-                # set from it at each turn (saved where reassigned), while not broken
+                # its turns after a break (exits.py) and j is read after it: the loop
+                # runs on a counter of its own, which the reversed loop recomputes, and j
+                # is an ordinary variable set from it at each turn (saved where
+                # reassigned), while not broken
                 counter = self.namer.fresh(index)
                 self.versions[counter] = None
                 self.emit_loop(counter, bounds, stmt.body, [(stmt.target, _load(counter))],
@@ -599,7 +601,8 @@ class _Normalizer:
         else:
             bound = lengths[0]
         if counter is not None and isinstance(counter, gast.Name) \
-                and not _assigns_name(stmt.body, counter.id) and not _left_early(stmt.body):
+                and not _assigns_name(stmt.body, counter.id) \
+                and not (_left_early(stmt.body) and self.read_outside(counter.id, stmt)):
             index = counter.id
             self.current[index] = index
             self.versions[index] = index
@@ -614,6 +617,16 @@ class _Normalizer:
                 gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
+
+    def read_outside(self, name: str, loop) -> bool:
+        """Whether the function may read ``name`` outside ``loop`` (after it, or in a
+        later turn of an outer loop). Inside an inlined local function the names are
+        renamed copies, so the answer there is always yes."""
+        if self.inlining:
+            return True
+        inside = sum(1 for n in walk(loop)
+                     if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
+        return self.loads.get(name, 0) > inside
 
     def sequence(self, node):
         """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
