@@ -2582,6 +2582,38 @@ def test_loop_variable_after_a_break(func):
     tl.check_grads(func, (x[1:],), order=2)   # no break: the last item
 
 
+def index_read_only_in_the_loop(x):
+    for j in range(len(x)):
+        if x[j] > 0.5:
+            break
+        x = x * 1.5
+    return np.sum(x)
+
+
+def index_read_again_in_an_outer_loop(x):
+    total = 0.0
+    j = 0
+    for k in range(2):
+        total = total + x[j]
+        for j in range(len(x)):
+            if x[j] > 0.5:
+                break
+            total = total + x[j] ** 2
+    return total
+
+
+# The loop variable needs a counter of its own only when it is read outside the loop; a
+# loop variable read only inside keeps its own name (readable code, one name fewer)
+def test_loop_variable_after_a_break_only_renamed_when_read_outside():
+    x = np.array([0.3, 0.2, 0.9, -0.2])
+    assert "for j in range(" in tl.grad(index_read_only_in_the_loop).source
+    for func in (index_read_only_in_the_loop, index_read_again_in_an_outer_loop):
+        value, g = tl.value_and_grad(func)(x)
+        assert value == pytest.approx(func(x))
+        tl.check_grads(func, (x,), order=2)
+        tl.check_grads(func, (x[3:],), order=2)   # no break
+
+
 def max_along_the_only_axis(x):
     return np.max(x, axis=0) * 2.0
 
