@@ -67,14 +67,20 @@ def broadcast_like(t, y):
 
 def require_scalar(value):
     """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"grad needs a number as the function's output, got {value!r}: "
-                        "the path taken returns no number (check the arguments' types, "
-                        "and that every path of the function returns a value)")
+    require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         raise TypeError(
             f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+
+
+def require_number(value, mode: str, needs: str):
+    """Refuse None or a string as the output of the path taken: its derivative would be
+    zeros, silently (the one check behind require_scalar, require_seed, require_output)."""
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{mode} needs {needs} as the function's output, got {value!r}: "
+                        "the path taken returns no number (check the arguments' types, "
+                        "and that every path of the function returns a value)")
 
 
 def returns_no_number(filename, lineno, message, hint):
@@ -99,10 +105,7 @@ def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong
     shape)."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"vjp needs a number, an array or a tuple of them as the "
-                        f"function's output, got {value!r}: the path taken returns no "
-                        "number (check that every path of the function returns a value)")
+    require_number(value, "vjp", "a number, an array or a tuple of them")
     if _zero_seed(seed):
         return
     if isinstance(value, (tuple, list)) and isinstance(seed, np.ndarray) and seed.ndim \
@@ -188,11 +191,7 @@ def require_output(value, tangent=None):
     """``jvp`` differentiates a function that returns numbers: refuse None or a string
     returned on the path taken (the tangent would be zeros, silently); ``tangent``
     passes through."""
-    if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"jvp needs a number, an array or a tuple of them as the "
-                        f"function's output, got {value!r}: the path taken returns no "
-                        "number (check the arguments' types, and that every path of the "
-                        "function returns a value)")
+    require_number(value, "jvp", "a number, an array or a tuple of them")
     if isinstance(value, (tuple, list)):
         for part in value:
             require_output(part)
