@@ -10,26 +10,6 @@ from tangentlike.runtime import add_at, add_grads
 RNG = np.random.default_rng(11)
 
 
-def heat(u0, alpha, steps):
-    u = u0
-    for step in range(steps):
-        lap = u[:-2] - 2.0 * u[1:-1] + u[2:]
-        inner = u[1:-1] + alpha * lap
-        u = np.concatenate((u[:1], inner, u[-1:]))
-    return np.sum(u * u)
-
-
-@pytest.mark.parametrize("steps", [0, 1, 5])
-def test_a_loop_of_slices_and_concatenations(steps):
-    u0 = RNG.standard_normal(7)
-    tl.check_grads(heat, (u0, 0.2, steps), wrt=(0, 1), order=1, modes=("rev",))
-    df = tl.grad(heat, wrt=(0, 1))
-    df(u0, 0.2, steps)
-    for version in df.versions.values():   # the concatenation has a known shape,
-        assert "unbroadcast" not in version.source   # so do the slices of it
-        assert "add_grads" not in version.source
-
-
 def parts_of_a_tuple(x):
     parts = (x[:2], 3.0 * x[2:])
     first = parts[0]
