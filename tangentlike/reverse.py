@@ -693,13 +693,18 @@ class _Reverse:
             return []   # a constant or a global: nothing to differentiate
         if isinstance(value, (gast.Tuple, gast.List)):   # t = (a, b): ba += bt[0], ...
             out = []
+            have = static_shape(_load(result), self.shape_rewriter())
+            # (an adjoint known to be an array with a row per element: bt[0], bt[1], ...)
+            rows = have is not None and have[0] == "shape" and have[1][:1] == (len(value.elts),)
             for i, elt in enumerate(value.elts):
                 index = gast.Constant(value=i, kind=None)
-                if target in self.lists or isinstance(value, gast.List):
+                if rows:
+                    pass
+                elif target in self.lists or isinstance(value, gast.List):
                     # a list's adjoint is a stack that may cover only its last elements
                     index = gast.Constant(value=i - len(value.elts), kind=None)
-                if target in self.lists or isinstance(value, gast.List) \
-                        or result in self.zero_padded or target not in self.single:
+                if not rows and (target in self.lists or isinstance(value, gast.List)
+                                 or result in self.zero_padded or target not in self.single):
                     # a stack of adjoints may be short, an adjoint may still be 0.0
                     item = gast.Call(func=_load(self.binder.name_for("part", part_of)),
                                      args=[_load(result), index], keywords=[])

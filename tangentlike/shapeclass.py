@@ -40,7 +40,7 @@ from .analyze import appended, assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
 from .rules.shapes import add_at_item, last_item, split_like
-from .runtime import broadcast_like, in_place, unbroadcast
+from .runtime import broadcast_like, in_place, part_of, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -657,6 +657,19 @@ class ShapeRewriter(Transformer):
             moved = self.only_new_axes(*args)
             if moved is not None:
                 return moved
+        if target is part_of and len(args) == 2 and isinstance(args[1], gast.Constant) \
+                and type(args[1].value) is int:
+            # part_of(g, k) of an adjoint known to be an array (not the scalar zero, nor
+            # a short stack of adjoints) that has a row k: g[k]
+            have = static_shape(args[0], self)
+            if have is not None and have[0] == "shape" and have[1] \
+                    and -have[1][0] <= args[1].value < have[1][0]:
+                index = gast.Constant(value=args[1].value % have[1][0], kind=None)
+                return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        if target is np.asarray and len(args) == 1:
+            have = static_shape(args[0], self)
+            if have is not None and have[0] == "shape":
+                return args[0]   # an array already
         if target is split_like and len(args) == 3:
             pieces = self.pieces(*args)
             if pieces is not None:
