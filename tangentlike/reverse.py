@@ -1192,7 +1192,8 @@ class _Reverse:
         turn read by index (``t3 = w[i]``, ``t7 = x[j:t6]``), read again instead of saved
         at every turn: loop-locals at the top of the loop body, taken from an array
         nothing changes, at an index of loop counters, constants, names assigned once and
-        ints computed from those (``t6 = j + n``, recomputed too)."""
+        ints computed from those (``t6 = j + n``, recomputed too); and numbers computed in
+        one operation from those (``t5 = -p``)."""
         reads = read_and_assigned(body)[0]
         if self.written_arrays is None:
             self.written_arrays = {written(s) for s in statements(self.fn.body)} - {None}
@@ -1204,6 +1205,9 @@ class _Reverse:
                 node.value is None or type(node.value) is int) \
                 or isinstance(node, gast.Name) and node.id in known
 
+        def number(node):
+            return atom(node) or isinstance(node, gast.Constant) and type(node.value) is float
+
         candidates = []
         for stmt in loop.body:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
@@ -1211,11 +1215,15 @@ class _Reverse:
             target, value = stmt.targets[0].id, stmt.value
             if target not in self.loop_locals:
                 continue
-            if isinstance(value, gast.BinOp) and isinstance(
-                    value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv)) \
-                    and atom(value.left) and atom(value.right) \
-                    and (self.classes.get(target) or ("",))[0] == "scalar":
-                candidates.append(stmt)   # an int of counters and sizes
+            if (self.classes.get(target) or ("",))[0] == "scalar" and (
+                    isinstance(value, gast.BinOp) and isinstance(
+                        value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Div))
+                    and number(value.left) and number(value.right)
+                    or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
+                    and number(value.operand)):
+                # an int of counters and sizes, or a number of numbers that stay (-p):
+                # recomputed in one operation, cheaper than saved and restored
+                candidates.append(stmt)
                 known.add(target)
                 continue
             if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)

@@ -82,6 +82,8 @@ def test_euler_with_a_known_size_clears_in_place():
     assert "bx[t11] = 0.0" in loop and "bx[i, 0] += " in loop
     # the adjoint of np.array([a, b]) is an array of two rows: read by index, no helper
     assert "= part(" not in loop and "np.asarray(" not in loop
+    # -p is computed again in the reversed loop, not saved at every turn
+    assert "t5 = -p" in loop and "t5 = stack.pop()" not in loop
 
 
 def test_euler_with_a_helper():
