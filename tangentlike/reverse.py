@@ -1217,7 +1217,8 @@ class _Reverse:
                 continue
             if (self.classes.get(target) or ("",))[0] == "scalar" and (
                     isinstance(value, gast.BinOp) and isinstance(
-                        value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Div))
+                        value.op, (gast.Add, gast.Sub, gast.Mult, gast.FloorDiv, gast.Div,
+                                   gast.Pow))
                     and number(value.left) and number(value.right)
                     or isinstance(value, gast.UnaryOp) and isinstance(value.op, gast.USub)
                     and number(value.operand)):
