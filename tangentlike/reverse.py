@@ -65,7 +65,26 @@ def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
     returned as a tuple even for one ``wrt`` input. ``signature`` gives the shape
     classes of the parameters of a specialized derivative (specialize.py), ``stand_ins``
     stand-ins of their values (shapeclass.stand_ins)."""
+    if not signature:
+        return _Reverse(fn, activity, wrt, mode, as_tuple).build(name)
+    taken, temps = set(fn.namer.taken), fn.namer._temps
+    lost = set()
+    for _ in range(4):
+        try:
+            return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
+                            carried_shapes=frozenset(lost)).build(name)
+        except _CarriedShapeLost as error:
+            # a loop turn did not leave this adjoint the array it started with: derive
+            # again without assuming so (the names the attempt took are free again,
+            # except those it bound to library objects, which stay bound)
+            lost.add(error.args[0])
+            fn.namer.taken, fn.namer._temps = set(taken) | set(fn.binder.bound), temps
     return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins).build(name)
+
+
+class _CarriedShapeLost(Exception):
+    """A reversed loop's turn did not end with an adjoint it assumed to start with an
+    array of its value's shape (see _Reverse.loop_carried)."""
 
 
 def _load(name):
@@ -82,8 +101,17 @@ def _assign(name, value):
 
 class _Reverse:
     def __init__(self, fn: Normalized, activity: Activity, wrt: list, mode: str,
-                 as_tuple: bool, signature: dict = None, stand_ins: dict = None):
+                 as_tuple: bool, signature: dict = None, stand_ins: dict = None,
+                 carried_shapes: frozenset = None):
         self.fn, self.activity, self.wrt, self.mode = fn, activity, wrt, mode
+        # A version's adjoints of variables reassigned in loops (not single, not
+        # loop-locals): their static shapes are followed through resets, branches and
+        # loops too, and a reversed loop assumes that one holding an array of its
+        # value's shape on entry holds one at the start of every turn; a turn that does
+        # not end so raises _CarriedShapeLost (reverse derives again, not assuming it
+        # of the adjoints in ``carried_shapes``). None: not followed.
+        self.carried_shapes = carried_shapes
+        self.not_assumed = carried_shapes or frozenset()
         self.as_tuple = as_tuple
         self.namer, self.binder = fn.namer, fn.binder
         self.adjoint_names = {}   # primal name -> adjoint name
@@ -298,6 +326,31 @@ class _Reverse:
                 self._by_class.setdefault(k, set()).add(name)
         return self._by_class.get(key, set())
 
+    def loop_carried(self, name: str) -> bool:
+        """Whether the static shape of adjoint ``name`` is followed as a carried one
+        (see __init__): of a variable reassigned in loops, of a concrete shape."""
+        primal = self.primal_of.get(name)
+        key = self.classes.get(primal)
+        return self.carried_shapes is not None and primal is not None and key is not None \
+            and key[0] == "shape" and primal not in self.single \
+            and primal not in self.loop_locals and primal not in self.lists
+
+    def loop_carried_array(self, name: str) -> bool:
+        """Whether the loop-carried adjoint ``name`` surely holds an array of its
+        value's shape now (not the scalar zero)."""
+        return self.loop_carried(name) and \
+            self.shape_rewriter().adjoint_shape(name) == self.classes[self.primal_of[name]]
+
+    def carried_static(self) -> dict:
+        return {n: k for n, k in self.adjoint_static.items() if self.loop_carried(n)}
+
+    def merge_carried(self, *states):
+        """After paths that may be taken or not (branches, a loop's turns or none):
+        a carried adjoint keeps its static shape only where every path agrees."""
+        for name in set().union(*states):
+            if any(state.get(name) != states[0].get(name) for state in states):
+                self.adjoint_static.pop(name, None)
+
     def shape_rewriter(self) -> ShapeRewriter:
         """The rewriter of derivative expressions where shapes are known (one for the
         pass: what it reads of the pass's adjoints, it reads when asked)."""
@@ -318,6 +371,10 @@ class _Reverse:
             if known is not None and name not in self.zero_padded and \
                     primal not in self.lists and (primal in self.single or
                                                   primal in self.loop_locals):
+                return known
+            if known is not None and known == self.classes.get(primal) \
+                    and self.loop_carried(name) and name not in self.zero_padded \
+                    and name in self.written:
                 return known
             return maybe_zero(self.classes.get(primal))
         return ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
@@ -567,6 +624,8 @@ class _Reverse:
                         target not in self.loop_locals:
                     out.append(_assign(self.adj(target), self.zero(target)))
                     self.reset.add(self.adj(target))
+                    if self.loop_carried(self.adj(target)):
+                        self.adjoint_static.pop(self.adj(target), None)   # the zero now
                 if id(stmt) not in self.first_defs:
                     out = (out or []) + [self.restore(target)]
             self.owned.discard(self.adjoint_names.get(target))
@@ -686,7 +745,8 @@ class _Reverse:
         value = stmt.value
         if isinstance(value, gast.Name):
             if (result in self.zero_padded or target not in self.single) \
-                    and self.adj(value.id) not in self.written:
+                    and self.adj(value.id) not in self.written \
+                    and not self.loop_carried_array(result):
                 self.zero_padded.add(self.adj(value.id))   # a copy of what may be 0.0
             return self.accumulate(value, _load(result))
         if isinstance(value, (gast.Constant, gast.Attribute)):
@@ -962,11 +1022,17 @@ class _Reverse:
 
     def adjoint_if(self, stmt) -> list:
         before = set(self.written)
+        carried_before = self.carried_static()
         self.branch_depth += 1
         body = self.adjoint_block(stmt.body)
         after_body, self.written = self.written - self.local_adjoints(stmt.body), set(before)
         self.owned, self.reset = set(), set()   # (the else block starts from before the if)
+        carried_body = self.carried_static()
+        for name in carried_body:
+            del self.adjoint_static[name]
+        self.adjoint_static.update(carried_before)
         orelse = self.adjoint_block(stmt.orelse)
+        self.merge_carried(carried_body, self.carried_static())
         self.branch_depth -= 1
         after_else = self.written - self.local_adjoints(stmt.orelse)
         # An adjoint first written on one side only is zero on the other.
@@ -1126,6 +1192,14 @@ class _Reverse:
         carried, self.carried = self.carried, set()
         relied, self.relied = self.relied, set()
         self.owned = set(carried)
+        # the carried adjoints that hold an array of their value's shape before the loop,
+        # assumed to hold one at the start of each turn (checked at the end of the turn)
+        on_entry = self.carried_static()
+        assumed = {n for n, k in on_entry.items()
+                   if k == self.classes[self.primal_of[n]] and n not in self.zero_padded
+                   and n in self.written and n not in self.not_assumed}
+        for name in set(on_entry) - assumed:   # not assumed: unknown from the turn's start
+            del self.adjoint_static[name]
         self.loop_depth += 1
         body = self.adjoint_block(loop.body)
         self.loop_depth -= 1
@@ -1138,6 +1212,13 @@ class _Reverse:
             body.append(_assign(name, gast.Call(func=gast.Attribute(
                 value=_load(np_name), attr="array", ctx=gast.Load()), args=[spread],
                 keywords=[])))
+            if self.loop_carried(name):
+                self.adjoint_static[name] = self.classes[self.primal_of[name]]
+        for name in assumed:
+            if self.adjoint_static.get(name) != on_entry[name] or name in self.zero_padded \
+                    or name not in self.written:
+                raise _CarriedShapeLost(name)
+        self.merge_carried(on_entry, self.carried_static())   # (the loop may not run)
         self.relied |= relied
         self.written -= self.local_adjoints(loop.body)
         return body
