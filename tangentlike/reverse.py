@@ -141,6 +141,7 @@ class _Reverse:
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
+        self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
         # A version's adjoints that are a smaller value spread over their shape (the
         # adjoints of np.sum and np.mean, `bt = s + np.zeros(S)`, np.full(S, g)),
         # adjoint -> (g, S): elementwise rules may read g (see with_spread_seed).
@@ -538,6 +539,10 @@ class _Reverse:
             self.owned.discard(name)
         self.written.add(name)
         self.adjoint_static[name] = shape
+        if isinstance(value, gast.Tuple):   # (the first write: a sum would be add_grads)
+            self.tuple_adjoints[name] = len(value.elts)
+        else:
+            self.tuple_adjoints.pop(name, None)
         return [_assign(name, value)]
 
     def owns(self, primal: str, value, shape, contribution) -> bool:
@@ -754,8 +759,12 @@ class _Reverse:
         if isinstance(value, (gast.Tuple, gast.List)):   # t = (a, b): ba += bt[0], ...
             out = []
             have = static_shape(_load(result), self.shape_rewriter())
-            # (an adjoint known to be an array with a row per element: bt[0], bt[1], ...)
-            rows = have is not None and have[0] == "shape" and have[1][:1] == (len(value.elts),)
+            # an adjoint known to be an array with a row per element, or a tuple of one
+            # part per element (given in this turn, never reset): bt[0], bt[1], ...
+            rows = have is not None and have[0] == "shape" and have[1][:1] == (len(value.elts),) \
+                or self.tuple_adjoints.get(result) == len(value.elts) \
+                and result not in self.zero_padded \
+                and (target in self.single or target in self.loop_locals)
             for i, elt in enumerate(value.elts):
                 index = gast.Constant(value=i, kind=None)
                 if rows:

@@ -36,6 +36,7 @@ def test_a_reassigned_array_read_by_slices_adds_in_place(steps):
     # bu0, the adjoint of u, is an array at the start of every reversed turn: its
     # parts are slices of it (no np.split, no broadcast_like of a possible 0.0)
     assert "np.split" not in source and "broadcast_like" not in source
+    assert "part(" not in source   # the tuple of slices, read by index
     if steps:
         assert "bu0[1:-1] += binner" in source
         assert "add_at_item" not in source and "split_like" not in source
