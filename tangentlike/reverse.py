@@ -1184,14 +1184,34 @@ class _Reverse:
         return None if part is None else part[1]
 
     def element_shape(self, array: str, index):
-        """The shape of ``array[index]`` for a basic ``index`` of ints and numbers (no
-        slices) into an array of a concrete shape, or None."""
+        """The shape of ``array[index]`` for a basic ``index`` of ints, numbers and
+        slices with constant bounds into an array of a concrete shape, or None."""
         key = self.classes.get(array)
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        if key is None or key[0] != "shape" or len(parts) > len(key[1]) or not all(
-                isinstance(p, (gast.Name, gast.Constant)) for p in parts):
+        if key is None or key[0] != "shape" or len(parts) > len(key[1]):
             return None
-        return tuple(key[1][len(parts):])
+        if all(isinstance(p, (gast.Name, gast.Constant)) for p in parts):
+            return tuple(key[1][len(parts):])
+
+        def bound(node):
+            if node is None or isinstance(node, gast.Constant) and node.value is None:
+                return None
+            if isinstance(node, gast.Constant) and type(node.value) is int:
+                return node.value
+            raise ValueError
+
+        picks = []
+        try:
+            for p, size in zip(parts, key[1]):
+                if isinstance(p, gast.Slice):
+                    picks.append(slice(bound(p.lower), bound(p.upper), bound(p.step)))
+                elif isinstance(p, (gast.Name, gast.Constant)) and size:
+                    picks.append(0)   # an int: the axis goes
+                else:
+                    return None
+            return np.broadcast_to(np.float64(0.0), key[1])[tuple(picks)].shape
+        except (ValueError, IndexError):
+            return None
 
     def reversed_body(self, loop) -> list:
         # The adjoints that are arrays of their own before the reversed loop stay so in
