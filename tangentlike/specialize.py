@@ -86,6 +86,9 @@ class Dispatcher:
             key.append(None if found is None else found[0])
             if found is not None:
                 signature[name] = found
+            elif name in values and isinstance(values[name], (complex, np.complexfloating)):
+                # a complex number is not specialized, so derive() would not see it
+                raise TypeError(complex_message(name, f"a complex number ({values[name]!r})"))
         return tuple(key), signature
 
     def derive(self, signature):
