@@ -54,7 +54,7 @@ from .rules.shapes import add_at_item
 from .runtime import (add_grads, broadcast_like, cast_back, dtype_of, in_place, no_grad, part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate
+from .template import clone, instantiate, python_number_safe
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -289,6 +289,12 @@ class _Reverse:
         return (getattr(callee, "__name__", None) in reductions
                 and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
                 and not rhs.keywords and len(rhs.args) == 1)
+
+    def known_array(self, expr) -> bool:
+        """Whether the derivative expression ``expr`` is surely an array (its static
+        shape, in a specialized version, has axes)."""
+        have = static_shape(expr, self.shape_rewriter())
+        return have is not None and have[0] == "shape" and len(have[1]) > 0
 
     def of_class(self, key) -> set:
         """The names whose shape class is ``key`` (to be read, not changed)."""
@@ -775,10 +781,10 @@ class _Reverse:
             expr = self.shape_rewriter().visit(expr)
             np_name = self.binder.name_for("np", np)
             broadcast_like_name = self.binder.name_for("broadcast_like", broadcast_like)
-            if not calls and not contains(expr, gast.Call):
-                return expr
-            return _ShapeOnly(unbroadcast_name, np_name, self.representative,
-                              broadcast_like_name).visit(expr)
+            if calls or contains(expr, gast.Call):
+                expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
+                                  broadcast_like_name).visit(expr)
+            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for)
 
         if result in self.spread and (_elementwise(primitive, inputs, keywords)
                                       or primitive is np.where and not keywords) \

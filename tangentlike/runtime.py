@@ -206,6 +206,33 @@ def expand_reduced(g, x, axis, keepdims):
     return np.expand_dims(g, axis)
 
 
+# -- Python numbers at the edges --------------------------------------------------------
+# Derivative code divides and raises to powers that may be negative; where both operands
+# are Python numbers, Python raises at the edges (ZeroDivisionError, OverflowError) where
+# NumPy gives inf or nan with a RuntimeWarning. The rule instantiation (template.py,
+# python_number_safe) writes these two helpers only where both operands may be Python
+# numbers: arrays never raise, so they take the first line.
+def quotient(a, b):
+    """``a / b``; where b is a Python zero, NumPy's signed inf (or nan for 0 / 0)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return float(np.true_divide(float(a), float(b)))
+
+
+def power(x, y):
+    """``x ** y``; NumPy's value (inf, nan) where Python raises (0.0 to a negative
+    power, an overflow) or gives a complex number (a negative base to a fractional
+    power of real numbers)."""
+    try:
+        z = x ** y
+    except (ZeroDivisionError, OverflowError):
+        return float(np.power(float(x), float(y)))
+    if type(z) is complex and not isinstance(x, complex) and not isinstance(y, complex):
+        return float(np.power(float(x), float(y)))
+    return z
+
+
 def stop_gradient(x):
     """Inside differentiated code: the value of ``x``, treated as a constant."""
     return x

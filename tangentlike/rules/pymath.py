@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..template import d
-from ..runtime import cast_back, unbroadcast
+from ..runtime import cast_back, quotient, unbroadcast
 from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
 from .registry import adjoint, nondifferentiable, tangent
@@ -26,15 +26,8 @@ def scalars(domain_x=real, domain_y=real):
 # -- Python floats at the edge of a domain -----------------------------------------------
 # Where the primal succeeded, the derivative gives NumPy's inf or nan, as the NumPy rules
 # do (docs/conventions.md), not Python's ZeroDivisionError or "math domain error". The
-# helpers try the plain Python operation first: only a raising one takes the NumPy path.
-def quotient(a, b):
-    """``a / b``; where b is a Python zero, NumPy's signed inf (or nan for 0 / 0)."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return float(np.true_divide(float(a), float(b)))
-
-
+# helpers try the plain Python operation first: only a raising one takes the NumPy path
+# (quotient, the division, is runtime.quotient; its rule is the division's).
 def real_pow(x, y):
     """``math.pow(x, y)``; NumPy's inf or nan where math.pow raises (0 to a negative
     power, a negative number to a fractional one)."""
@@ -50,17 +43,6 @@ def real_log(x):
         return math.log(x)
     except ValueError:
         return float(np.log(float(x)))
-
-
-@adjoint(quotient, cases=scalars(real, nonzero))
-def quotient_(z, a, b):
-    d[a] = quotient(d[z], b)
-    d[b] = -quotient(d[z] * z, b)
-
-
-@tangent(quotient)
-def quotient_tangent(z, a, b):
-    d[z] = quotient(d[a] - z * d[b], b)
 
 
 @adjoint(real_pow, cases=scalars(positive, real))
@@ -485,6 +467,12 @@ def polygamma(n, x):
     """The n-th derivative of the digamma function (n = 0: digamma itself) at a real x
     that is not 0 or a negative integer: upward recurrence, then the asymptotic series."""
     x, shift = float(x), 0.0
+    if not math.isfinite(x):   # psi(inf) = inf, psi_n(inf) = 0; nan at -inf (poles)
+        return (math.inf if n == 0 else 0.0) if x == math.inf else math.nan
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan   # a pole (where lgamma's derivative is reached without lgamma)
+    if x < -100.0:
+        return _reflected(n, x)   # (the recurrence would take -x steps)
     scale = math.factorial(n) * (-1.0) ** n
     while x < 20.0:   # psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n + 1)
         shift -= scale / x ** (n + 1)
@@ -498,6 +486,26 @@ def polygamma(n, x):
             + sum(b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
                   for k, b in enumerate(_BERNOULLI, 1)))
     return series + shift
+
+
+def _reflected(n, x):
+    """polygamma(n, x) for a very negative x, from the reflection formula differentiated
+    n times: psi_n(x) = (-1)^n psi_n(1 - x) - pi^(n+1) P_n(cot(pi x)), where the n-th
+    derivative of cot(pi x) is pi^n P_n(cot(pi x)), P_0(c) = c and P_k+1(c) =
+    -(1 + c^2) P_k'(c). nan at the poles (integers)."""
+    sine = math.sin(math.pi * x)
+    if sine == 0.0:
+        return math.nan
+    c = math.cos(math.pi * x) / sine
+    p = [0.0, 1.0]   # coefficients of P_k, lowest power first
+    for _ in range(n):
+        slope = [k * a for k, a in enumerate(p)][1:] or [0.0]
+        p = [0.0] * (len(slope) + 2)
+        for k, a in enumerate(slope):   # -(1 + c^2) * slope
+            p[k] -= a
+            p[k + 2] -= a
+    value = sum(a * c ** k for k, a in enumerate(p))
+    return (-1.0) ** n * polygamma(n, 1.0 - x) - math.pi ** (n + 1) * value
 
 
 def _polygamma_cases(rng):

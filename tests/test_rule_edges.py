@@ -1,0 +1,139 @@
+"""Every rule's derivatives at the edges of its domain, for Python floats as for arrays.
+
+The test walks the registry (as test_rules.py does) and calls each primitive whose
+example arguments are numbers or vectors at edge inputs: 0.0, -0.0, 1.0, -1.0, inf,
+-inf, nan and a huge value, given as Python floats, NumPy float64 scalars, 0-d arrays
+and 1-d arrays of one element. Where the primitive succeeds, its first and second
+derivatives in both modes must give what they give for the 1-d float64 array (the
+same numbers, the same inf and nan), with NumPy's RuntimeWarning at most: never
+Python's ZeroDivisionError, OverflowError or "math domain error" from the
+derivative's own arithmetic. Where the primitive itself raises, the derivative raises
+the same exception (it runs the primitive first).
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from tangentlike.rules import RULES, load_optional
+
+load_optional()
+from test_rules import _call_of
+from util import make_function
+
+EDGES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e300]
+FORMS = {"float": float, "float64": np.float64, "0-d": np.array,
+         "1-d": lambda v: np.array([v])}
+
+
+def _edge_rules():
+    """(rule, args, kwargs) of the rules whose first example takes only numbers and
+    vectors (and static arguments) and gives a number for numbers."""
+    rng = np.random.default_rng(7)
+    out = []
+    for prim, rule in RULES.items():
+        if rule.cases is None or rule.adjoint is None:
+            continue
+        args, kwargs = rule.cases(rng)[0]
+        free = [i for i in range(len(args)) if i not in rule.static_args]
+        if not free or not all(
+                isinstance(args[i], (float, np.floating)) or isinstance(args[i], np.ndarray)
+                and args[i].dtype == np.float64 and args[i].ndim <= 1 and args[i].size
+                for i in free):
+            continue
+        scalars = [a if i in rule.static_args else float(np.ravel(a)[0])
+                   for i, a in enumerate(args)]
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = prim(*scalars, **kwargs)
+        except Exception:   # noqa: BLE001 - this primitive does not take numbers
+            continue
+        if np.ndim(result) != 0 or isinstance(result, (tuple, list)) \
+                or np.asarray(result).dtype.kind != "f":
+            continue
+        out.append(pytest.param(rule, scalars, kwargs, id=rule.name))
+    return out
+
+
+ALLOWED = (tl.TransformError, TypeError)
+
+
+def _derivatives(f, n):
+    """name -> function of (values) giving a first or second derivative, in both modes,
+    of f with respect to its first argument."""
+    tangent = 1.0
+    first = tl.grad(f, wrt=0)
+    return {
+        "grad": first,
+        "value_and_grad": lambda *v: tl.value_and_grad(f, wrt=0)(*v)[1],
+        "vjp": lambda *v: tl.vjp(f, wrt=0)(*v, 1.0),
+        "jvp": lambda *v: tl.jvp(f, wrt=0)(*v, _like(v[0], tangent)),
+        "grad of grad": lambda *v: tl.grad(first, wrt=0)(*v),
+        "jvp of grad": lambda *v: tl.jvp(first, wrt=0)(*v, _like(v[0], tangent)),
+    }
+
+
+def _like(value, t):
+    """The tangent ``t`` in the form of ``value`` (a number for a number)."""
+    if isinstance(value, np.ndarray):
+        return np.full(value.shape, t)
+    return type(value)(t)
+
+
+def _run(fn, values):
+    """fn(*values): its value, or the exception it raised (a wrong one fails here)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            return fn(*values)
+        except ALLOWED as e:
+            return e
+        except (ZeroDivisionError, OverflowError, ValueError) as e:
+            return e
+
+
+@pytest.mark.parametrize("rule,scalars,kwargs", _edge_rules())
+def test_rule_derivatives_at_edges_of_python_floats_as_of_arrays(rule, scalars, kwargs):
+    namespace, params, call, _ = _call_of(rule, scalars, kwargs)
+    scalar_f = make_function(f"def f({', '.join(params)}):\n    return {call}\n", namespace)
+    vector_f = make_function(f"def v({', '.join(params)}):\n    return np.sum({call})\n",
+                             namespace)
+    free = [a for i, a in enumerate(scalars) if i not in rule.static_args]
+    points = [[e] * len(free) for e in EDGES] + [[e] + free[1:] for e in EDGES
+                                                 if len(free) > 1]
+    derived = {"scalar": _derivatives(scalar_f, len(free)),
+               "vector": _derivatives(vector_f, len(free))}
+    for point in points:
+        # the reference: the 1-d array, or for a primitive of numbers only (math.*) the
+        # NumPy float64 scalar
+        reference, reference_values = "vector", [np.array([p]) for p in point]
+        primal = _run(vector_f, reference_values)
+        if isinstance(primal, Exception):
+            reference, reference_values = "scalar", [np.float64(p) for p in point]
+            primal = _run(scalar_f, reference_values)
+        for mode in derived["vector"]:
+            expected = _run(derived[reference][mode], reference_values)
+            for form, make in FORMS.items():
+                values = [make(p) for p in point]
+                primal_here = _run(scalar_f if form != "1-d" else vector_f, values)
+                got = _run(derived["scalar" if form != "1-d" else "vector"][mode], values)
+                where = f"{rule.name} {mode} at {point} as {form}"
+                if isinstance(primal_here, Exception):
+                    # the primitive raised: so does the derivative that runs it (one that
+                    # does not need its value may leave it out, and give a number)
+                    assert not isinstance(got, Exception) or type(got) is type(primal_here), \
+                        f"{where}: primal raised {primal_here!r}, derivative gave {got!r}"
+                    continue
+                assert not isinstance(got, Exception) or isinstance(got, ALLOWED), \
+                    f"{where}: {type(got).__name__}: {got}"
+                if isinstance(got, Exception) or isinstance(expected, Exception) \
+                        or isinstance(primal, Exception):
+                    continue
+                np.testing.assert_allclose(
+                    np.ravel(np.asarray(got, dtype=float)),
+                    np.ravel(np.asarray(expected, dtype=float)), rtol=1e-6, atol=1e-300,
+                    equal_nan=True, err_msg=where)
