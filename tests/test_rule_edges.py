@@ -103,8 +103,9 @@ def test_rule_derivatives_at_edges_of_python_floats_as_of_arrays(rule, scalars, 
     vector_f = make_function(f"def v({', '.join(params)}):\n    return np.sum({call})\n",
                              namespace)
     free = [a for i, a in enumerate(scalars) if i not in rule.static_args]
-    points = [[e] * len(free) for e in EDGES] + [[e] + free[1:] for e in EDGES
-                                                 if len(free) > 1]
+    points = [[e] * len(free) for e in EDGES]
+    if len(free) > 1:   # one argument at the edge, the others at the example's values
+        points += [[e] + free[1:] for e in EDGES] + [free[:-1] + [e] for e in EDGES]
     derived = {"scalar": _derivatives(scalar_f, len(free)),
                "vector": _derivatives(vector_f, len(free))}
     for point in points:
@@ -137,3 +138,40 @@ def test_rule_derivatives_at_edges_of_python_floats_as_of_arrays(rule, scalars, 
                     np.ravel(np.asarray(got, dtype=float)),
                     np.ravel(np.asarray(expected, dtype=float)), rtol=1e-6, atol=1e-300,
                     equal_nan=True, err_msg=where)
+
+
+# Were bugs: ZeroDivisionError from the derivative's own arithmetic on Python floats, and
+# from the mean's np.size(y) / np.size(x) of an empty array.
+EXAMPLES = {
+    "x ** 0.5 at 0": ("return x ** 0.5", 0.0, math.inf),
+    "arctan2(x, x) at 0": ("return np.arctan2(x, x)", 0.0, math.nan),
+    "np.log(x) at 0": ("return np.log(x)", 0.0, math.inf),
+    "x ** -0.5 at 0": ("return np.sqrt(2.0) * x ** -0.5 if x > -1.0 else 0.0", math.inf, -0.0),
+    "log of math.sqrt(x)": ("y = math.sqrt(x)\n    return 2.0 * np.log(y) - 1.0 / (y + 1.0)",
+                            0.0, math.inf),
+    "x ** y at 0 for y = 0.5": ("y = 0.5\n    return x ** y", 0.0, math.inf),
+}
+
+
+@pytest.mark.parametrize("body,x,expected", list(EXAMPLES.values()), ids=list(EXAMPLES))
+def test_python_float_edges_of_composed_functions(body, x, expected):
+    f = make_function(f"def f(x):\n    {body}\n", {"np": np, "math": math})
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        results = [tl.grad(f)(x), tl.value_and_grad(f)(x)[1], tl.vjp(f)(x, 1.0),
+                   tl.jvp(f)(x, 1.0)]
+        second = [tl.grad(tl.grad(f))(x), tl.jvp(tl.grad(f))(x, 1.0)]
+    for got in results:
+        np.testing.assert_equal(got, expected)
+    for got in second:   # the second derivative: a number, no exception
+        assert np.ndim(got) == 0
+
+
+def test_mean_of_an_empty_array_has_an_empty_gradient():
+    f = make_function("def f(x):\n    return np.mean(x) + np.sum(np.mean(x, axis=0))\n",
+                      {"np": np})
+    x = np.ones((0, 3))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for g in (tl.grad(f)(x), tl.grad(f).generic(x), tl.vjp(f)(x, 1.0)):
+            assert g.shape == (0, 3)

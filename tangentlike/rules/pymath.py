@@ -477,13 +477,14 @@ def polygamma(n, x):
     while x < 20.0:   # psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n + 1)
         shift -= scale / x ** (n + 1)
         x += 1.0
+    inv = 1.0 / x   # (powers of 1/x underflow to 0 for a huge x; those of x overflow)
     if n == 0:
-        series = math.log(x) - 0.5 / x - sum(b / (2 * k * x ** (2 * k))
-                                             for k, b in enumerate(_BERNOULLI, 1))
+        series = math.log(x) - 0.5 * inv - sum(b / (2 * k) * inv ** (2 * k)
+                                               for k, b in enumerate(_BERNOULLI, 1))
     else:
         series = (-1.0) ** (n + 1) * (
-            math.factorial(n - 1) / x ** n + math.factorial(n) / (2.0 * x ** (n + 1))
-            + sum(b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
+            math.factorial(n - 1) * inv ** n + math.factorial(n) / 2.0 * inv ** (n + 1)
+            + sum(b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * inv ** (2 * k + n)
                   for k, b in enumerate(_BERNOULLI, 1)))
     return series + shift
 
