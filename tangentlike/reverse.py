@@ -383,7 +383,13 @@ class _Reverse:
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
             return value
-        given = np.empty(0, np.float32)
+        if not self.specialized and self.adjoint_names.get(param) in self.written:
+            # The generic derivative knows no dtypes: a float32 (float16) input gets its
+            # gradient in its dtype, whatever float64 value (a global, np.eye(n), a
+            # float64 argument) the adjoint met, as a version's gets (above). (zeros_like
+            # has the input's dtype already.)
+            helper = self.binder.name_for("cast_back", cast_back)
+            return gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
         if self.keeps_dtype:
             # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
             # float32 input gets a float32 gradient

@@ -582,10 +582,12 @@ def gather(parts, g):
     """The adjoint of ``spread(g, items)``: the parts added up in the shape of g."""
     if isinstance(parts, np.ndarray):
         return np.sum(parts, axis=0)
-    total = np.zeros(np.shape(g))
+    total = np.zeros(np.shape(g), dtype=np.result_type(g, 1.0))   # (float32 stays)
     for p in parts:
         total = total + p
-    return total if np.ndim(g) else float(total)
+    if np.ndim(g):
+        return total
+    return total[()] if isinstance(g, (np.ndarray, np.generic)) else float(total)
 
 
 def _spread_cases(rng):
