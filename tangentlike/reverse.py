@@ -51,7 +51,7 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, cast_back, dtype_of, in_place, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, cast_back, in_place, no_grad, part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate, python_number_safe
@@ -383,18 +383,15 @@ class _Reverse:
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
             return value
-        if not self.specialized and self.adjoint_names.get(param) in self.written:
+        if self.adjoint_names.get(param) in self.written:
             # The generic derivative knows no dtypes: a float32 (float16) input gets its
             # gradient in its dtype, whatever float64 value (a global, np.eye(n), a
-            # float64 argument) the adjoint met, as a version's gets (above). (zeros_like
-            # has the input's dtype already.)
+            # float64 argument) the adjoint met, as a version's gets (above). And a
+            # list or tuple argument (never specialized) gets a list (tuple) like it,
+            # also where the adjoint is an array with a row per item (np.array(xs)).
+            # (zeros_like has the input's dtype and structure already.)
             helper = self.binder.name_for("cast_back", cast_back)
             return gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
-        if self.keeps_dtype:
-            # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
-            # float32 input gets a float32 gradient
-            helper = self.binder.name_for("dtype_of", dtype_of)
-            value = gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
         return value
 
     def gradient_value(self, param: str):

@@ -299,6 +299,12 @@ def cast_back(g, x):
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient. Anything else (a Python number or list, an integer array) passes
     through."""
+    if isinstance(x, (list, tuple)):
+        return _like_items(g, x)
+    if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
+        g = g[()]   # a number's gradient is a number
+    elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
+        g = like(g, x)   # (the adjoint of a gradient that was given back as a list)
     dtype = getattr(x, "dtype", None)
     if dtype is None or dtype.kind != "f" or not isinstance(x, (np.ndarray, np.generic)):
         return g
@@ -307,6 +313,25 @@ def cast_back(g, x):
     if isinstance(g, (float, int)) and isinstance(x, np.generic):
         return dtype.type(g)
     return g   # the scalar zero stays one (shaped gives it x's shape)
+
+
+def _like_items(g, x):
+    """The gradient ``g`` of a list or tuple ``x`` as a list (tuple) like x, each item
+    of its item's kind (a Python float for a float): the adjoint of ``np.array(xs)``
+    is one array with a row per item."""
+    if isinstance(g, np.ndarray) and g.ndim and len(g) == len(x) or \
+            isinstance(g, (list, tuple)) and len(g) == len(x):
+        items = [_item_like(gi, xi) for gi, xi in zip(g, x)]
+        return items if isinstance(x, list) else tuple(items)
+    return g   # the scalar zero, a stack of the last items' adjoints (shaped pads it)
+
+
+def _item_like(g, x):
+    if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
+        return float(g)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, np.generic):
+        g = np.asarray(g)
+    return cast_back(g, x)
 
 
 def add_at(g, x, index):
