@@ -175,3 +175,32 @@ def test_mean_of_an_empty_array_has_an_empty_gradient():
         warnings.simplefilter("ignore", RuntimeWarning)
         for g in (tl.grad(f)(x), tl.grad(f).generic(x), tl.vjp(f)(x, 1.0)):
             assert g.shape == (0, 3)
+
+
+# Were bugs: ZeroDivisionError where the library's own arithmetic met a Python number:
+# the count np.size(a) / np.size(y) - ddof of var/std at 0 (an empty array, ddof=1 of
+# one element), and Python floats made from arrays (float(x[0]), x[0].item(), max of
+# floats) raised to a negative power in the derivative.
+OF_ARRAYS = {
+    "var with ddof=1 of one element": ("np.var(x, ddof=1) + np.std(x, ddof=1)", [2.0]),
+    "var of an empty array": ("np.sum(x) + np.var(x) + np.std(x)", []),
+    "float of an element": ("float(x[0]) ** 0.5", [0.0, 0.0]),
+    "item of an element": ("x[0].item() ** 0.5", [0.0]),
+    "max of floats": ("max(float(x[0]), float(x[1])) ** 0.5", [0.0, 0.0]),
+    "quotient of floats": ("float(x[0]) / (float(x[1]) + 1.0) + np.log(float(x[0]))",
+                           [0.0, 0.0]),
+}
+
+
+@pytest.mark.parametrize("body,x", list(OF_ARRAYS.values()), ids=list(OF_ARRAYS))
+def test_derivative_arithmetic_on_numbers_made_from_arrays(body, x):
+    f = make_function(f"def f(x):\n    return {body}\n", {"np": np, "math": math})
+    x = np.array(x)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        f(x)   # the function itself succeeds here
+        for g in (tl.grad(f)(x), tl.grad(f).generic(x), tl.vjp(f)(x, 1.0),
+                  tl.jvp(f)(x, np.ones_like(x))):
+            assert np.shape(g) in (x.shape, ())
+        if x.size:
+            assert tl.hessian(f)(x).shape == x.shape * 2
