@@ -319,11 +319,24 @@ def _like_items(g, x):
     """The gradient ``g`` of a list or tuple ``x`` as a list (tuple) like x, each item
     of its item's kind (a Python float for a float): the adjoint of ``np.array(xs)``
     is one array with a row per item."""
+    if type(g) is type(x) and len(g) == len(x) and all(map(_already_like, g, x)):
+        return g   # (the common case, a list of arrays: one look at each item)
     if isinstance(g, np.ndarray) and g.ndim and len(g) == len(x) or \
             isinstance(g, (list, tuple)) and len(g) == len(x):
         items = [_item_like(gi, xi) for gi, xi in zip(g, x)]
         return items if isinstance(x, list) else tuple(items)
     return g   # the scalar zero, a stack of the last items' adjoints (shaped pads it)
+
+
+def _already_like(g, x) -> bool:
+    kind = type(x)
+    if type(g) is not kind:
+        return False
+    if kind is np.ndarray:
+        return g.dtype is x.dtype or x.dtype.kind != "f"
+    if kind is list or kind is tuple:
+        return len(g) == len(x) and all(map(_already_like, g, x))
+    return True
 
 
 def _item_like(g, x):
