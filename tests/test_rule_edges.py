@@ -63,17 +63,20 @@ ALLOWED = (tl.TransformError, TypeError)
 
 def _derivatives(f, n):
     """name -> function of (values) giving a first or second derivative, in both modes,
-    of f with respect to its first argument."""
-    tangent = 1.0
-    first = tl.grad(f, wrt=0)
-    return {
-        "grad": first,
-        "value_and_grad": lambda *v: tl.value_and_grad(f, wrt=0)(*v)[1],
-        "vjp": lambda *v: tl.vjp(f, wrt=0)(*v, 1.0),
-        "jvp": lambda *v: tl.jvp(f, wrt=0)(*v, _like(v[0], tangent)),
-        "grad of grad": lambda *v: tl.grad(first, wrt=0)(*v),
-        "jvp of grad": lambda *v: tl.jvp(first, wrt=0)(*v, _like(v[0], tangent)),
-    }
+    of f with respect to each of its n arguments."""
+    out = {}
+    for i in range(n):
+        first = tl.grad(f, wrt=i)
+        out.update({
+            f"grad x{i}": first,
+            f"jvp x{i}": lambda *v, i=i: tl.jvp(f, wrt=i)(*v, _like(v[i], 1.0)),
+            f"grad of grad x{i}": lambda *v, i=i, first=first: tl.grad(first, wrt=i)(*v),
+            f"jvp of grad x{i}": lambda *v, i=i, first=first: tl.jvp(first, wrt=i)(
+                *v, _like(v[i], 1.0)),
+        })
+    out["value_and_grad"] = lambda *v: tl.value_and_grad(f, wrt=0)(*v)[1]
+    out["vjp"] = lambda *v: tl.vjp(f, wrt=0)(*v, 1.0)
+    return out
 
 
 def _like(value, t):
@@ -130,6 +133,11 @@ def test_rule_derivatives_at_edges_of_python_floats_as_of_arrays(rule, scalars, 
                 primal_here = _run(scalar_f if form != "1-d" else vector_f, values)
                 got = _run(derived["scalar" if form != "1-d" else "vector"][mode], values)
                 where = f"{rule.name} {mode} at {point} as {form}"
+                if isinstance(primal_here, complex):
+                    # Python's negative float to a fractional power: f is not real there
+                    assert not isinstance(got, Exception) or isinstance(got, ALLOWED), \
+                        f"{where}: {type(got).__name__}: {got}"
+                    continue
                 if isinstance(primal_here, Exception):
                     # the primitive raised: so does the derivative that runs it (one that
                     # does not need its value may leave it out, and give a number)

@@ -45,6 +45,18 @@ def real_log(x):
         return float(np.log(float(x)))
 
 
+def real_ldexp(x, i):
+    """``math.ldexp(x, i)``; NumPy's signed inf where it overflows (the derivative of
+    ``math.ldexp(x, 1500)`` at 1e-300, where the primal is finite). A NumPy scalar
+    keeps its dtype."""
+    if isinstance(x, np.generic):
+        return np.ldexp(x, i)
+    try:
+        return math.ldexp(x, i)
+    except OverflowError:
+        return float(np.ldexp(float(x), i))
+
+
 @adjoint(real_pow, cases=scalars(positive, real))
 def real_pow_(z, x, y):
     d[x] = d[z] * y * real_pow(x, y - 1.0)
@@ -428,34 +440,35 @@ def _fmod_cases(rng):
 def fmod(z, x, y):
     # fmod(x, y) = x - trunc(x / y) y
     d[x] = d[z]
-    d[y] = -d[z] * math.trunc(float(x / y))   # (a NumPy float32 has no __trunc__)
+    d[y] = -d[z] * np.trunc(x / y)   # (not math.trunc: nan, a NumPy float32)
 
 
 @tangent(math.fmod)
 def fmod_tangent(z, x, y):
-    d[z] = d[x] - d[y] * math.trunc(float(x / y))
+    d[z] = d[x] - d[y] * np.trunc(x / y)
 
 
 @adjoint(math.remainder, cases=_fmod_cases)
 def remainder(z, x, y):
     # remainder(x, y) = x - round(x / y) y (IEEE: ties to even)
     d[x] = d[z]
-    d[y] = -d[z] * round(x / y)
+    d[y] = -d[z] * np.round(x / y)   # (ties to even, as round; nan stays)
 
 
 @tangent(math.remainder)
 def remainder_tangent(z, x, y):
-    d[z] = d[x] - d[y] * round(x / y)
+    d[z] = d[x] - d[y] * np.round(x / y)
 
 
-@adjoint(math.ldexp, cases=lambda rng: [((0.7, 3), {}), ((-1.3, -2), {})], static_args=(1,))
+@adjoint(math.ldexp, real_ldexp, cases=lambda rng: [((0.7, 3), {}), ((-1.3, -2), {})],
+         static_args=(1,))
 def ldexp(y, x, i):
-    d[x] = math.ldexp(d[y], i)
+    d[x] = real_ldexp(d[y], i)
 
 
-@tangent(math.ldexp)
+@tangent(math.ldexp, real_ldexp)
 def ldexp_tangent(y, x, i):
-    d[y] = math.ldexp(d[x], i)
+    d[y] = real_ldexp(d[x], i)
 
 
 # -- gamma functions: derivatives through polygamma, written here without SciPy ----------
