@@ -23,7 +23,7 @@ load_optional()
 from test_rules import _call_of
 from util import make_function
 
-EDGES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e300]
+EDGES = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 1e300, 1e-300]
 FORMS = {"float": float, "float64": np.float64, "0-d": np.array,
          "1-d": lambda v: np.array([v])}
 
@@ -165,6 +165,10 @@ EXAMPLES = {
     "log of math.sqrt(x)": ("y = math.sqrt(x)\n    return 2.0 * np.log(y) - 1.0 / (y + 1.0)",
                             0.0, math.inf),
     "x ** y at 0 for y = 0.5": ("y = 0.5\n    return x ** y", 0.0, math.inf),
+    # the derivative overflows where the primal does not
+    "x ** -0.9 at 1e-300": ("return x ** -0.9", 1e-300, -math.inf),
+    "math.pow(x, -0.9) at 1e-300": ("return math.pow(x, -0.9)", 1e-300, -math.inf),
+    "math.ldexp(x, 1500) at 1e-300": ("return math.ldexp(x, 1500)", 1e-300, math.inf),
 }
 
 

@@ -30,10 +30,10 @@ def scalars(domain_x=real, domain_y=real):
 # (quotient, the division, is runtime.quotient; its rule is the division's).
 def real_pow(x, y):
     """``math.pow(x, y)``; NumPy's inf or nan where math.pow raises (0 to a negative
-    power, a negative number to a fractional one)."""
+    power, a negative number to a fractional one, an overflow)."""
     try:
         return math.pow(x, y)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         return float(np.power(float(x), float(y)))
 
 
@@ -488,7 +488,7 @@ def polygamma(n, x):
         return _reflected(n, x)   # (the recurrence would take -x steps)
     scale = math.factorial(n) * (-1.0) ** n
     while x < 20.0:   # psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n + 1)
-        shift -= scale / x ** (n + 1)
+        shift -= quotient(scale, x ** (n + 1))   # (x ** 2 of 1e-300 underflows to 0)
         x += 1.0
     inv = 1.0 / x   # (powers of 1/x underflow to 0 for a huge x; those of x overflow)
     if n == 0:
