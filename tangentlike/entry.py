@@ -124,6 +124,22 @@ def _integer_part(x):
     return _in_container(x, _integer_part)
 
 
+def refuse_complex(x, name: str):
+    """Refuse a complex argument that is not differentiated (forward mode checks them at
+    each call; reverse mode once per new argument kind, specialize.py): the derivative
+    of real code with a complex constant in it would be wrong. Floats, integers and real
+    arrays are decided by one look at their type."""
+    kind = type(x)
+    if kind is _ndarray:
+        if x.dtype.kind != "c":
+            return
+    elif kind in _REAL_SCALARS or kind is int or kind is bool:
+        return
+    what = complex_part(x)
+    if what is not None:
+        raise TypeError(complex_message(name, what))
+
+
 def complex_part(x):
     """A description of the complex number in ``x``, or None when there is none."""
     if isinstance(x, np.ndarray):
@@ -306,10 +322,14 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
     checks = _integer_checks([(p, renamed.get(p, p)) for p in wrt if p not in real], name_of)
-    wrt = [p for p in wrt if p not in real]
+    wrt_checked = [p for p in wrt if p not in real]
     if checks:
-        checks[0].comment = (f"{_names(wrt)} {'is' if len(wrt) == 1 else 'are'} "
+        checks[0].comment = (f"{_names(wrt_checked)} "
+                             f"{'is' if len(wrt_checked) == 1 else 'are'} "
                              "differentiated: refuse an integer there (it has no derivative)")
+    if mode == "jvp":   # (reverse mode refuses complex constants as it specializes)
+        constants = [p for p in user_positional + keyword_only if p not in wrt]
+        checks += _complex_checks([(p, renamed.get(p, p)) for p in constants], name_of)
     fdef.body = head + shift + checks + fdef.body
     skipped = tuple(range(len(head))) + tuple(range(len(head) + len(shift),
                                                     len(head) + len(shift) + len(checks)))
@@ -400,6 +420,22 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
     stmt.comment = (f"the {seed_word} comes last: {_names(defaulted)} may be left out "
                     f"(then {then} default)")
     return [stmt]
+
+
+def _complex_checks(params, name_of) -> list:
+    """One complex check per (parameter, variable) not differentiated (forward mode)."""
+    if not params:
+        return []
+    float_name = name_of.load("float", builtins.float).id
+    type_name = name_of.load("type", builtins.type).id
+    refuse = name_of.load("refuse_complex", refuse_complex).id
+    checks = _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
+                            f"    {refuse}({variable}, {param!r})\n"
+                            for param, variable in params))
+    checks[0].comment = (f"{_names(p for p, _ in params)} "
+                         f"{'is' if len(params) == 1 else 'are'} constant: refuse a complex "
+                         "value there (the real rules would give a wrong derivative)")
+    return checks
 
 
 def _integer_checks(params, name_of) -> list:

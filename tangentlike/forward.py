@@ -23,7 +23,7 @@ from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import broadcast_like, output_zeros_like, require_output, require_tangents, zeros_like
-from .template import clone, drop_zeros, instantiate, is_zero, zero
+from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
 
 
 def _not_a_number(value) -> bool:
@@ -265,7 +265,13 @@ class _Forward:
         tangents = set(self.tangent_names.values())
 
         def simplify(expr):
-            return drop_zeros(expr, tangents)
+            return python_number_safe(drop_zeros(expr, tangents), _unknown,
+                                      self.binder.name_for("np", np), self.binder.name_for)
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+
+def _unknown(expr) -> bool:
+    """Forward mode derives no versions: no operand is known to be an array."""
+    return False

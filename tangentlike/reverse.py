@@ -51,10 +51,10 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, cast_back, dtype_of, in_place, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, cast_back, in_place, no_grad, part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate
+from .template import clone, instantiate, python_number_safe
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -319,6 +319,12 @@ class _Reverse:
                 and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
                 and not rhs.keywords and len(rhs.args) == 1)
 
+    def known_array(self, expr) -> bool:
+        """Whether the derivative expression ``expr`` is surely an array (its static
+        shape, in a specialized version, has axes)."""
+        have = static_shape(expr, self.shape_rewriter())
+        return have is not None and have[0] == "shape" and len(have[1]) > 0
+
     def of_class(self, key) -> set:
         """The names whose shape class is ``key`` (to be read, not changed)."""
         if self._by_class is None:
@@ -435,12 +441,15 @@ class _Reverse:
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
             return value
-        given = np.empty(0, np.float32)
-        if self.keeps_dtype:
-            # z op= v or z[i] = v kept an array's dtype, which the adjoint does not: a
-            # float32 input gets a float32 gradient
-            helper = self.binder.name_for("dtype_of", dtype_of)
-            value = gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
+        if self.adjoint_names.get(param) in self.written:
+            # The generic derivative knows no dtypes: a float32 (float16) input gets its
+            # gradient in its dtype, whatever float64 value (a global, np.eye(n), a
+            # float64 argument) the adjoint met, as a version's gets (above). And a
+            # list or tuple argument (never specialized) gets a list (tuple) like it,
+            # also where the adjoint is an array with a row per item (np.array(xs)).
+            # (zeros_like has the input's dtype and structure already.)
+            helper = self.binder.name_for("cast_back", cast_back)
+            return gast.Call(func=_load(helper), args=[value, self.like(param)], keywords=[])
         return value
 
     def gradient_value(self, param: str):
@@ -849,10 +858,10 @@ class _Reverse:
             expr = self.shape_rewriter().visit(expr)
             np_name = self.binder.name_for("np", np)
             broadcast_like_name = self.binder.name_for("broadcast_like", broadcast_like)
-            if not calls and not contains(expr, gast.Call):
-                return expr
-            return _ShapeOnly(unbroadcast_name, np_name, self.representative,
-                              broadcast_like_name).visit(expr)
+            if calls or contains(expr, gast.Call):
+                expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
+                                  broadcast_like_name).visit(expr)
+            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for)
 
         if result in self.spread and (_elementwise(primitive, inputs, keywords)
                                       or primitive is np.where and not keywords) \

@@ -205,6 +205,33 @@ def expand_reduced(g, x, axis, keepdims):
     return np.expand_dims(g, axis)
 
 
+# -- Python numbers at the edges --------------------------------------------------------
+# Derivative code divides and raises to powers that may be negative; where both operands
+# are Python numbers, Python raises at the edges (ZeroDivisionError, OverflowError) where
+# NumPy gives inf or nan with a RuntimeWarning. The rule instantiation (template.py,
+# python_number_safe) writes these two helpers only where both operands may be Python
+# numbers: arrays never raise, so they take the first line.
+def quotient(a, b):
+    """``a / b``; where b is a Python zero, NumPy's signed inf (or nan for 0 / 0)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return float(np.true_divide(float(a), float(b)))
+
+
+def power(x, y):
+    """``x ** y``; NumPy's value (inf, nan) where Python raises (0.0 to a negative
+    power, an overflow) or gives a complex number (a negative base to a fractional
+    power of real numbers)."""
+    try:
+        z = x ** y
+    except (ZeroDivisionError, OverflowError):
+        return float(np.power(float(x), float(y)))
+    if type(z) is complex and not isinstance(x, complex) and not isinstance(y, complex):
+        return float(np.power(float(x), float(y)))
+    return z
+
+
 def stop_gradient(x):
     """Inside differentiated code: the value of ``x``, treated as a constant."""
     return x
@@ -271,6 +298,12 @@ def cast_back(g, x):
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient. Anything else (a Python number or list, an integer array) passes
     through."""
+    if isinstance(x, (list, tuple)):
+        return _like_items(g, x)
+    if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
+        g = g[()]   # a number's gradient is a number
+    elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
+        g = like(g, x)   # (the adjoint of a gradient that was given back as a list)
     dtype = getattr(x, "dtype", None)
     if dtype is None or dtype.kind != "f" or not isinstance(x, (np.ndarray, np.generic)):
         return g
@@ -279,6 +312,38 @@ def cast_back(g, x):
     if isinstance(g, (float, int)) and isinstance(x, np.generic):
         return dtype.type(g)
     return g   # the scalar zero stays one (shaped gives it x's shape)
+
+
+def _like_items(g, x):
+    """The gradient ``g`` of a list or tuple ``x`` as a list (tuple) like x, each item
+    of its item's kind (a Python float for a float): the adjoint of ``np.array(xs)``
+    is one array with a row per item."""
+    if type(g) is type(x) and len(g) == len(x) and all(map(_already_like, g, x)):
+        return g   # (the common case, a list of arrays: one look at each item)
+    if isinstance(g, np.ndarray) and g.ndim and len(g) == len(x) or \
+            isinstance(g, (list, tuple)) and len(g) == len(x):
+        items = [_item_like(gi, xi) for gi, xi in zip(g, x)]
+        return items if isinstance(x, list) else tuple(items)
+    return g   # the scalar zero, a stack of the last items' adjoints (shaped pads it)
+
+
+def _already_like(g, x) -> bool:
+    kind = type(x)
+    if type(g) is not kind:
+        return False
+    if kind is np.ndarray:
+        return g.dtype is x.dtype or x.dtype.kind != "f"
+    if kind is list or kind is tuple:
+        return len(g) == len(x) and all(map(_already_like, g, x))
+    return True
+
+
+def _item_like(g, x):
+    if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
+        return float(g)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, np.generic):
+        g = np.asarray(g)
+    return cast_back(g, x)
 
 
 def add_at(g, x, index):

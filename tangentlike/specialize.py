@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import NOT_GIVEN, complex_message
+from .entry import NOT_GIVEN, complex_message, complex_part
 from .errors import TransformError
 from .shapeclass import SCALAR
 
@@ -86,6 +86,12 @@ class Dispatcher:
             key.append(None if found is None else found[0])
             if found is not None:
                 signature[name] = found
+            elif name in values:
+                # an argument that is not specialized (a complex number, a list): derive()
+                # would not see its complex values
+                what = complex_part(values[name])
+                if what is not None:
+                    raise TypeError(complex_message(name, what))
         return tuple(key), signature
 
     def derive(self, signature):

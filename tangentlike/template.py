@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import gast
+import numpy as np
 
 from .naming import Transformer, walk
+from .runtime import power, quotient
 from .parse import to_gast
 
 
@@ -499,3 +501,84 @@ def _as_constant_zero(node):
         if is_zero(kw.value):
             kw.value = gast.Constant(value=0.0, kind=None)
     return node
+
+
+# -- Python numbers at the edges ----------------------------------------------------------
+_NUMPY_RESULTS = ("where", "sum", "mean", "prod", "dot", "asarray", "array", "full",
+                  "zeros", "ones", "zeros_like", "ones_like", "expand_dims", "reshape")
+
+
+def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str,
+                       global_name: Callable[[str, Any], str]):
+    """``expr`` (a rule's derivative expression) with each division, and each power
+    whose exponent is not a constant >= 0, written ``quotient(a, b)`` / ``power(x, y)``
+    (runtime.py) where both operands may be Python numbers: there Python raises at the
+    edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan. An operand
+    that is an array (``is_array``, known from its shape class in a specialized
+    version) or the result of a NumPy function keeps the plain operator, which is what
+    a hand-written gradient would write. (A constant exponent >= 0 cannot raise where
+    the primal, with a larger one, did not.)"""
+    if not any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Div, gast.Pow))
+               for n in walk(expr)):
+        return expr
+    return _PythonNumberSafe(is_array, np_name, global_name).visit(expr)
+
+
+class _PythonNumberSafe(Transformer):
+    def __init__(self, is_array, np_name, global_name):
+        self.is_array, self.np_name, self.global_name = is_array, np_name, global_name
+
+    def numpy_valued(self, node) -> bool:
+        """Whether ``node`` is surely a NumPy value (an array or a NumPy scalar)."""
+        if isinstance(node, gast.Call):
+            func = node.func
+            if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+                    and func.value.id == self.np_name:
+                target = getattr(np, func.attr, None)
+                return isinstance(target, np.ufunc) or func.attr in _NUMPY_RESULTS
+            return False
+        if isinstance(node, gast.BinOp) and isinstance(
+                node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)):
+            return self.numpy_valued(node.left) or self.numpy_valued(node.right)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            return self.numpy_valued(node.operand)
+        return self.is_array(node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        right = node.right
+        constant = _constant(right)
+        if isinstance(node.op, gast.Div):
+            if constant is not None and constant != 0:
+                return node
+            helper = quotient
+        elif isinstance(node.op, gast.Pow):
+            if constant is not None and constant >= 0:
+                return node
+            helper = power
+        else:
+            return node
+        if self.numpy_valued(node.left) or self.numpy_valued(right):
+            return node
+        return gast.Call(func=gast.Name(id=self.global_name(helper.__name__, helper),
+                                        ctx=gast.Load(), annotation=None, type_comment=None),
+                         args=[node.left, right], keywords=[])
+
+
+def _constant(node):
+    """The value of a number written with constants (``3 - 1``, ``-0.5``), or None."""
+    if isinstance(node, gast.Constant):
+        value = node.value
+        return value if isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and value == value else None
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        value = _constant(node.operand)
+        return None if value is None else -value if isinstance(node.op, gast.USub) else value
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult)):
+        left, right = _constant(node.left), _constant(node.right)
+        if left is None or right is None:
+            return None
+        value = left + right if isinstance(node.op, gast.Add) else \
+            left - right if isinstance(node.op, gast.Sub) else left * right
+        return value if value == value else None
+    return None

@@ -495,9 +495,17 @@ def test_row_complex_values_are_refused(transform):
                         ([0.5, 1j], "a list holding a complex number")]:
         with pytest.raises(TypeError, match=f"`x` is {what}.*real and imaginary parts"):
             df(abs_of_scaled)(value, 2.0, *extra)
-    if transform != "jvp":   # (forward mode: only the differentiated arguments are checked)
-        with pytest.raises(TypeError, match="`c` is an array of complex128"):
-            df(abs_of_scaled)(x, np.array([1 + 1j, 2j]), *extra)
+    # an argument not in wrt too, in every mode (was a bug: jvp checked only the wrt
+    # arguments, and no mode refused a complex scalar there: complex, wrong derivatives)
+    for value, what in [(np.array([1 + 1j, 2j]), "an array of complex128"),
+                        (1.0 + 2j, "a complex number"),
+                        (np.complex128(1 + 2j), "a complex number"),
+                        (np.complex64(1j), "a complex number")]:
+        with pytest.raises(TypeError, match=f"`c` is {what}"):
+            df(abs_of_scaled)(x, value, *extra)
+    # a list, on the first call with a list there (reverse mode; forward mode: every call)
+    with pytest.raises(TypeError, match="`c` is a list holding a complex number"):
+        df(abs_of_scaled)(x, [1j, 1.0], *extra)
     with pytest.raises(tl.TransformError, match=r"complex numbers are not supported \(`1j`\)") \
             as info:
         df(abs_of_complex_literal)

@@ -202,6 +202,47 @@ def test_grad_of_float32_input_is_float32(body):
 
 
 @pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_generic_gradient_of_float32_input_is_float32(body, dtype):
+    # the generic derivative: the fallback after MAX_VERSIONS versions and for arguments
+    # the dispatcher does not specialize
+    f = build(body)
+    x = X32.astype(dtype)
+    try:
+        f(x)
+    except TypeError:   # np.linalg takes no float16
+        pytest.skip(f"the function takes no {dtype.__name__}")
+    for g in (tl.grad(f).generic(x), tl.value_and_grad(f).generic(x)[1],
+              tl.vjp(f).generic(x, 1.0)):
+        assert g.dtype == dtype
+
+
+# Was a bug: the generic derivative returned the adjoint as it came, float64 where it met
+# a float64 value (a float64 global or argument, np.eye, an int64 np.arange); versions
+# cast it back to the input's dtype.
+PROMOTING = {
+    "float64 global": "return np.sum(x * C)",
+    "float64 constant": "return np.sum(x[::2] * x[1::2] + np.float64(1.0))",
+    "stack and float64": "return np.sum(np.stack([x, x]) * np.float64(3.0))",
+    "eye": "return np.sum(x @ np.eye(len(x)))",
+    "arange": "return np.sum(np.sort(x) * np.arange(len(x)))",
+    "float64 argument": "return np.sum(x * w)",
+}
+
+
+@pytest.mark.parametrize("body", list(PROMOTING.values()), ids=list(PROMOTING))
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_gradient_that_meets_float64_keeps_the_input_dtype(body, dtype):
+    f = make_function("def f(x, w):\n    " + body + "\n", {"np": np, "C": np.float64(2.0)})
+    x, w = X32.astype(dtype), np.array([1.0, 2.0, 3.0])
+    for g in (tl.grad(f)(x, w), tl.grad(f).generic(x, w), tl.value_and_grad(f).generic(x, w)[1],
+              tl.vjp(f)(x, w, 1.0), tl.vjp(f).generic(x, w, 1.0)):
+        assert g.dtype == dtype
+    g, gw = tl.grad(f, wrt=(0, 1)).generic(x, w)
+    assert g.dtype == dtype and gw.dtype == np.float64
+
+
+@pytest.mark.parametrize("body", list(FLOAT32.values()), ids=list(FLOAT32))
 def test_vjp_of_float32_with_float32_seed_is_float32(body):
     f = build(body)
     assert tl.vjp(f)(X32, np.float32(1.0)).dtype == np.float32

@@ -2630,9 +2630,44 @@ def array_of_a_list_argument(xs):
     return np.sum(np.array(xs) ** 2)
 
 
-@bug("the gradient of a list argument read only through np.array(xs) comes back as one "
-     "array with a row per item, not a list like xs (np.stack(xs) gives a list; values "
-     "right; found by hunt8)")
-def test_gradient_of_a_list_argument_read_by_np_array_is_a_list():
-    g = tl.grad(array_of_a_list_argument)([np.ones(3), 2.0 * np.ones(3)])
-    assert isinstance(g, list) and len(g) == 2
+def stack_of_a_list_argument(xs):
+    return np.sum(np.stack(xs) ** 2)
+
+
+def array_of_a_list_argument_read_elsewhere(xs):
+    return np.sum(np.array(xs) ** 2) + np.sum(np.asarray(xs[0]) * 3.0)
+
+
+def _same_structure(g, x):
+    """g has x's structure: a list (tuple) of the same length, each item of its item's
+    type and shape (a Python float for a float, a 0-d array for a 0-d array)."""
+    if isinstance(x, (list, tuple)):
+        assert type(g) is type(x) and len(g) == len(x), (type(g), g)
+        for gi, xi in zip(g, x):
+            _same_structure(gi, xi)
+    else:
+        assert type(g) is type(x) and np.shape(g) == np.shape(x), (repr(g), repr(x))
+
+
+# Was a bug (found by hunt8): the gradient of a list argument read only through
+# np.array(xs) came back as one array with a row per item, not a list like xs; and
+# through np.stack(xs) a list of floats got 0-d arrays.
+@pytest.mark.parametrize("xs", [
+    [np.ones(3), 2.0 * np.ones(3)], [1.0, 2.0], [np.array(1.0), np.array(2.0)],
+    [np.float64(1.0), np.float64(2.0)], (np.ones(2), 3.0 * np.ones(2)), (1.0, 2.0),
+    [[1.0, 2.0], [3.0, 4.0]]], ids=["arrays", "floats", "0-d arrays", "float64s",
+                                    "tuple of arrays", "tuple of floats", "nested lists"])
+@pytest.mark.parametrize("f", [array_of_a_list_argument, stack_of_a_list_argument,
+                               array_of_a_list_argument_read_elsewhere],
+                         ids=["np.array", "np.stack", "np.array and xs[0]"])
+def test_gradient_of_a_list_argument_read_by_np_array_is_a_list(f, xs):
+    if f is stack_of_a_list_argument and isinstance(xs[0], list):
+        pytest.skip("np.stack of lists: as np.array")
+    expected = [2.0 * np.asarray(v) for v in xs]
+    if f is array_of_a_list_argument_read_elsewhere:
+        expected[0] = expected[0] + 3.0
+    for g in (tl.grad(f)(xs), tl.grad(f).generic(xs), tl.vjp(f)(xs, 1.0),
+              tl.value_and_grad(f)(xs)[1]):
+        _same_structure(g, xs)
+        for gi, e in zip(g, expected):
+            np.testing.assert_allclose(np.asarray(gi, dtype=float), e)

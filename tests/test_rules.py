@@ -147,6 +147,14 @@ def test_rule_keeps_float32_at_first_and_second_order(rule, args, kwargs):
         with np.errstate(all="ignore"):
             g = tl.grad(f, wrt=i)(*values)
             assert np.asarray(g).dtype == np.float32, f"gradient of x{i}: {np.asarray(g).dtype}"
+            # the generic derivative too (the fallback after MAX_VERSIONS versions), and
+            # vjp and jvp (was a bug: the generic's gradient met float64 values)
+            g = tl.grad(f, wrt=i).generic(*values)
+            assert np.asarray(g).dtype == np.float32, f"generic, x{i}: {np.asarray(g).dtype}"
+            g = tl.vjp(f, wrt=i).generic(*values, 1.0)
+            assert np.asarray(g).dtype == np.float32, f"vjp, x{i}: {np.asarray(g).dtype}"
+            t = tl.jvp(f, wrt=i)(*values, np.ones_like(value))
+            assert np.asarray(t).dtype == np.float32, f"jvp, x{i}: {np.asarray(t).dtype}"
             if np.size(value) <= 4:
                 h = tl.hessian(f, wrt=i)(*values)
                 assert h.dtype == np.float32, f"Hessian of x{i}: {h.dtype}"

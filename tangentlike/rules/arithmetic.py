@@ -7,7 +7,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import unbroadcast
+from ..runtime import power as safe_power, quotient, unbroadcast
 from ..template import d
 from .domains import between_multiples, binary, binary_few, nonzero, positive, real, unary
 from .registry import adjoint, tangent
@@ -52,24 +52,24 @@ def multiply_tangent(z, x, y):
         d[z] = d[x] * y + x * d[y]
 
 
-@adjoint(operator.truediv, np.divide, np.true_divide, cases=binary(real, nonzero))
+@adjoint(operator.truediv, np.divide, np.true_divide, quotient, cases=binary(real, nonzero))
 def divide(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
     d[y] = unbroadcast(-d[z] * z / y, y)
 
 
-@tangent(operator.truediv, np.divide, np.true_divide)
+@tangent(operator.truediv, np.divide, np.true_divide, quotient)
 def divide_tangent(z, x, y):
     d[z] = (d[x] - z * d[y]) / y
 
 
-@adjoint(operator.pow, np.power, pow, cases=binary(positive, real))
+@adjoint(operator.pow, np.power, pow, safe_power, cases=binary(positive, real))
 def power(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
     d[y] = unbroadcast(d[z] * z * np.log(x), y)
 
 
-@tangent(operator.pow, np.power, pow)
+@tangent(operator.pow, np.power, pow, safe_power)
 def power_tangent(z, x, y):
     d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
 

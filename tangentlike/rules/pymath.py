@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..template import d
-from ..runtime import cast_back, unbroadcast
+from ..runtime import cast_back, quotient, unbroadcast
 from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
 from .registry import adjoint, nondifferentiable, tangent
@@ -26,21 +26,14 @@ def scalars(domain_x=real, domain_y=real):
 # -- Python floats at the edge of a domain -----------------------------------------------
 # Where the primal succeeded, the derivative gives NumPy's inf or nan, as the NumPy rules
 # do (docs/conventions.md), not Python's ZeroDivisionError or "math domain error". The
-# helpers try the plain Python operation first: only a raising one takes the NumPy path.
-def quotient(a, b):
-    """``a / b``; where b is a Python zero, NumPy's signed inf (or nan for 0 / 0)."""
-    try:
-        return a / b
-    except ZeroDivisionError:
-        return float(np.true_divide(float(a), float(b)))
-
-
+# helpers try the plain Python operation first: only a raising one takes the NumPy path
+# (quotient, the division, is runtime.quotient; its rule is the division's).
 def real_pow(x, y):
     """``math.pow(x, y)``; NumPy's inf or nan where math.pow raises (0 to a negative
-    power, a negative number to a fractional one)."""
+    power, a negative number to a fractional one, an overflow)."""
     try:
         return math.pow(x, y)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError, OverflowError):
         return float(np.power(float(x), float(y)))
 
 
@@ -52,15 +45,16 @@ def real_log(x):
         return float(np.log(float(x)))
 
 
-@adjoint(quotient, cases=scalars(real, nonzero))
-def quotient_(z, a, b):
-    d[a] = quotient(d[z], b)
-    d[b] = -quotient(d[z] * z, b)
-
-
-@tangent(quotient)
-def quotient_tangent(z, a, b):
-    d[z] = quotient(d[a] - z * d[b], b)
+def real_ldexp(x, i):
+    """``math.ldexp(x, i)``; NumPy's signed inf where it overflows (the derivative of
+    ``math.ldexp(x, 1500)`` at 1e-300, where the primal is finite). A NumPy scalar
+    keeps its dtype."""
+    if isinstance(x, np.generic):
+        return np.ldexp(x, i)
+    try:
+        return math.ldexp(x, i)
+    except OverflowError:
+        return float(np.ldexp(float(x), i))
 
 
 @adjoint(real_pow, cases=scalars(positive, real))
@@ -446,34 +440,35 @@ def _fmod_cases(rng):
 def fmod(z, x, y):
     # fmod(x, y) = x - trunc(x / y) y
     d[x] = d[z]
-    d[y] = -d[z] * math.trunc(float(x / y))   # (a NumPy float32 has no __trunc__)
+    d[y] = -d[z] * np.trunc(x / y)   # (not math.trunc: nan, a NumPy float32)
 
 
 @tangent(math.fmod)
 def fmod_tangent(z, x, y):
-    d[z] = d[x] - d[y] * math.trunc(float(x / y))
+    d[z] = d[x] - d[y] * np.trunc(x / y)
 
 
 @adjoint(math.remainder, cases=_fmod_cases)
 def remainder(z, x, y):
     # remainder(x, y) = x - round(x / y) y (IEEE: ties to even)
     d[x] = d[z]
-    d[y] = -d[z] * round(x / y)
+    d[y] = -d[z] * np.round(x / y)   # (ties to even, as round; nan stays)
 
 
 @tangent(math.remainder)
 def remainder_tangent(z, x, y):
-    d[z] = d[x] - d[y] * round(x / y)
+    d[z] = d[x] - d[y] * np.round(x / y)
 
 
-@adjoint(math.ldexp, cases=lambda rng: [((0.7, 3), {}), ((-1.3, -2), {})], static_args=(1,))
+@adjoint(math.ldexp, real_ldexp, cases=lambda rng: [((0.7, 3), {}), ((-1.3, -2), {})],
+         static_args=(1,))
 def ldexp(y, x, i):
-    d[x] = math.ldexp(d[y], i)
+    d[x] = real_ldexp(d[y], i)
 
 
-@tangent(math.ldexp)
+@tangent(math.ldexp, real_ldexp)
 def ldexp_tangent(y, x, i):
-    d[y] = math.ldexp(d[x], i)
+    d[y] = real_ldexp(d[x], i)
 
 
 # -- gamma functions: derivatives through polygamma, written here without SciPy ----------
@@ -485,19 +480,46 @@ def polygamma(n, x):
     """The n-th derivative of the digamma function (n = 0: digamma itself) at a real x
     that is not 0 or a negative integer: upward recurrence, then the asymptotic series."""
     x, shift = float(x), 0.0
+    if not math.isfinite(x):   # psi(inf) = inf, psi_n(inf) = 0; nan at -inf (poles)
+        return (math.inf if n == 0 else 0.0) if x == math.inf else math.nan
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan   # a pole (where lgamma's derivative is reached without lgamma)
+    if x < -100.0:
+        return _reflected(n, x)   # (the recurrence would take -x steps)
     scale = math.factorial(n) * (-1.0) ** n
     while x < 20.0:   # psi_n(x) = psi_n(x + 1) - (-1)^n n! / x^(n + 1)
-        shift -= scale / x ** (n + 1)
+        shift -= quotient(scale, x ** (n + 1))   # (x ** 2 of 1e-300 underflows to 0)
         x += 1.0
+    inv = 1.0 / x   # (powers of 1/x underflow to 0 for a huge x; those of x overflow)
     if n == 0:
-        series = math.log(x) - 0.5 / x - sum(b / (2 * k * x ** (2 * k))
-                                             for k, b in enumerate(_BERNOULLI, 1))
+        series = math.log(x) - 0.5 * inv - sum(b / (2 * k) * inv ** (2 * k)
+                                               for k, b in enumerate(_BERNOULLI, 1))
     else:
         series = (-1.0) ** (n + 1) * (
-            math.factorial(n - 1) / x ** n + math.factorial(n) / (2.0 * x ** (n + 1))
-            + sum(b * math.factorial(2 * k + n - 1) / (math.factorial(2 * k) * x ** (2 * k + n))
+            math.factorial(n - 1) * inv ** n + math.factorial(n) / 2.0 * inv ** (n + 1)
+            + sum(b * math.factorial(2 * k + n - 1) / math.factorial(2 * k) * inv ** (2 * k + n)
                   for k, b in enumerate(_BERNOULLI, 1)))
     return series + shift
+
+
+def _reflected(n, x):
+    """polygamma(n, x) for a very negative x, from the reflection formula differentiated
+    n times: psi_n(x) = (-1)^n psi_n(1 - x) - pi^(n+1) P_n(cot(pi x)), where the n-th
+    derivative of cot(pi x) is pi^n P_n(cot(pi x)), P_0(c) = c and P_k+1(c) =
+    -(1 + c^2) P_k'(c). nan at the poles (integers)."""
+    sine = math.sin(math.pi * x)
+    if sine == 0.0:
+        return math.nan
+    c = math.cos(math.pi * x) / sine
+    p = [0.0, 1.0]   # coefficients of P_k, lowest power first
+    for _ in range(n):
+        slope = [k * a for k, a in enumerate(p)][1:] or [0.0]
+        p = [0.0] * (len(slope) + 2)
+        for k, a in enumerate(slope):   # -(1 + c^2) * slope
+            p[k] -= a
+            p[k + 2] -= a
+    value = sum(a * c ** k for k, a in enumerate(p))
+    return (-1.0) ** n * polygamma(n, 1.0 - x) - math.pi ** (n + 1) * value
 
 
 def _polygamma_cases(rng):
@@ -573,10 +595,12 @@ def gather(parts, g):
     """The adjoint of ``spread(g, items)``: the parts added up in the shape of g."""
     if isinstance(parts, np.ndarray):
         return np.sum(parts, axis=0)
-    total = np.zeros(np.shape(g))
+    total = np.zeros(np.shape(g), dtype=np.result_type(g, 1.0))   # (float32 stays)
     for p in parts:
         total = total + p
-    return total if np.ndim(g) else float(total)
+    if np.ndim(g):
+        return total
+    return total[()] if isinstance(g, (np.ndarray, np.generic)) else float(total)
 
 
 def _spread_cases(rng):

@@ -2,6 +2,9 @@ def dloop_with_branchdx_jvp(x, n, dx):
     # x is differentiated: refuse an integer there (it has no derivative)
     if type(x) is not float:
         require_real(x, 'x')
+    # n is constant: refuse a complex value there (the real rules would give a wrong derivative)
+    if type(n) is not float:
+        refuse_complex(n, 'n')
     # golden_functions.py:41: for i in range(n): ...
     for i in range(n):
         # golden_functions.py:42: if x > 1.0: ...

@@ -1,4 +1,4 @@
-def ddcubicdxdx(x, bout=1.0, bbx_1=1.0):
+def ddcubicdxdx(x, bout=1.0, bout_1=1.0):
     # x is differentiated: refuse an integer there (it has no derivative)
     if type(x) is not float:
         require_real(x, 'x')
@@ -18,8 +18,11 @@ def ddcubicdxdx(x, bout=1.0, bbx_1=1.0):
     t5 = x ** 2
     t6 = t4 * t5
     bx_1 = bx + t6
-    # dcubicdx:14: return bx
-    require_scalar(bx_1)
+    # dcubicdx:14: return cast_back(bx, x)
+    out_1 = cast_back(bx_1, x)
+    require_scalar(out_1)
+    # adjoint of dcubicdx:14: return cast_back(bx, x)
+    bbx_1 = cast_back(bout_1, bx_1)
     # adjoint of dcubicdx:13: bx = bx + bout * 3 * x ** 2
     bbx = unbroadcast(bbx_1, bx)
     bt6 = unbroadcast(bbx_1, t6)
@@ -28,4 +31,4 @@ def ddcubicdxdx(x, bout=1.0, bbx_1=1.0):
     # adjoint of dcubicdx:12: bx = bout * np.cos(x)
     bt3 = unbroadcast(bbx * bout, x)
     bx_2 = bx_2 - bt3 * np.sin(x)
-    return bx_2
+    return cast_back(bx_2, x)

@@ -10,5 +10,5 @@ def dmean_over_axisdx(x, bout=1.0):
     bt1 = bout + np.zeros(np.shape(t1), dtype=np.result_type(np.asarray(t1), bout))
     bm = bt1 * 2 * m
     # adjoint of golden_functions.py:32: m = np.mean(x, axis=0)
-    bx = np.full(np.shape(x), np.expand_dims(bm, 0) * (np.size(m) / np.size(x)), dtype=np.result_type(np.asarray(x), bm))
-    return bx
+    bx = np.full(np.shape(x), np.expand_dims(bm, 0) * quotient(np.size(m), np.size(x)), dtype=np.result_type(np.asarray(x), bm))
+    return cast_back(bx, x)

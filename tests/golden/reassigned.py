@@ -12,4 +12,4 @@ def dreassigneddx(x, bout=1.0):
     bx_1 = bx_2 * np.cos(x_1)
     # adjoint of golden_functions.py:26: x = x * 2
     bx = bx_1 * 2
-    return bx
+    return cast_back(bx, x)

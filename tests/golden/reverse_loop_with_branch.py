@@ -36,4 +36,4 @@ def dloop_with_branchdx(x, n, bout=1.0):
             x = stack.pop()
             bx = bx + bx * np.cos(x)
         t1 = stack.pop()
-    return shaped(bx, x)
+    return cast_back(shaped(bx, x), x)

@@ -10,4 +10,4 @@ def dtwice_dotdx(x, by=1.0):
     # adjoint of golden_functions.py:16: y = 2 * np.dot(x, x)
     bt1 = by * 2
     bx = dot_grad_left(bt1, x, x) + dot_grad_right(bt1, x, x)
-    return bx
+    return cast_back(bx, x)

@@ -13,4 +13,4 @@ def dtwo_inputsdx_y(x, y, bout=1.0):
     bt1 = unbroadcast(bz * y, x)
     by = unbroadcast(bz * t1, y)
     bx = bt1 * np.cos(x)
-    return (bx, by)
+    return (cast_back(bx, x), cast_back(by, y))

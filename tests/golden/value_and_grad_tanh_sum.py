@@ -10,4 +10,4 @@ def value_and_dtanh_sumdx(x, bout=1.0):
     by = bout + np.zeros(np.shape(x), dtype=np.result_type(np.asarray(y), bout))
     # adjoint of golden_functions.py:11: y = np.tanh(x)
     bx = by * (1.0 - y * y)
-    return (out, bx)
+    return (out, cast_back(bx, x))

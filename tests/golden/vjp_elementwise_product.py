@@ -12,4 +12,4 @@ def delementwise_productdx_y(x, y, bout):
     bx = unbroadcast(bout * t1, x)
     bt1 = unbroadcast(bout * x, y)
     by = bt1 * t1
-    return (bx, by)
+    return (cast_back(bx, x), cast_back(by, y))
