@@ -2604,3 +2604,69 @@ def array_of_a_list_argument(xs):
 def test_gradient_of_a_list_argument_read_by_np_array_is_a_list():
     g = tl.grad(array_of_a_list_argument)([np.ones(3), 2.0 * np.ones(3)])
     assert isinstance(g, list) and len(g) == 2
+
+
+# -- found by hunt9 -----------------------------------------------------------------------
+def sum_of_a_list_twice(xs):
+    return sum(xs) + sum(xs)
+
+
+def fsum_of_a_list_squared(xs):
+    return math.fsum(xs) * math.fsum(xs)
+
+
+def list_of_a_list_twice(xs):
+    a = list(xs)
+    b = list(xs)
+    return a[0] * b[1]
+
+
+def tuple_of_a_list_twice(xs):
+    return tuple(xs)[0] + tuple(xs)[1]
+
+
+def list_sum_in_a_loop(xs):
+    t = 0.0
+    for k in range(2):
+        t = t + sum(xs) * k
+    return t
+
+
+def sum_of_a_list_in_a_helper(v):
+    return sum(v) * 2.0
+
+
+def list_passed_to_a_helper_and_summed(xs):
+    return sum_of_a_list_in_a_helper(xs) + sum(xs)
+
+
+def concatenation_of_a_list_twice(xs):
+    return np.sum(np.concatenate(xs) ** 2) + np.sum(np.stack(xs))
+
+
+# Was a bug (found by hunt9): the adjoint of a list or tuple argument read by `sum(xs)`,
+# `math.fsum`, `list(xs)`, `tuple(xs)`, a joiner (np.concatenate, np.stack, ...) or a user
+# function is a list of adjoints, and a second contribution was added with `+`, which
+# concatenates lists: `sum(xs) + sum(xs)` of [0.3, 0.4] had the gradient [1, 1, 1, 1];
+# in a loop it was `TypeError: unsupported operand type(s) for +: 'float' and 'list'`.
+# Such arguments now accumulate with add_grads (analyze.structured_arguments).
+@pytest.mark.parametrize("func,expected", [
+    (sum_of_a_list_twice, [2.0, 2.0]), (fsum_of_a_list_squared, [1.4, 1.4]),
+    (list_of_a_list_twice, [0.4, 0.3]), (tuple_of_a_list_twice, [1.0, 1.0]),
+    (list_sum_in_a_loop, [1.0, 1.0]), (list_passed_to_a_helper_and_summed, [3.0, 3.0])])
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_adjoint_of_a_list_argument_with_two_contributions(func, expected, kind):
+    xs = kind([0.3, 0.4])
+    for g in (tl.grad(func)(xs), tl.vjp(func)(xs, 1.0)):
+        assert type(g) is kind
+        assert np.allclose(g, expected)
+    assert tl.jvp(func)(xs, kind([1.0, 0.0])) == pytest.approx(expected[0])
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_adjoint_of_a_list_of_arrays_joined_twice(kind):
+    xs = kind([np.array([0.3, 0.5]), np.array([0.4, -0.2])])
+    g = tl.grad(concatenation_of_a_list_twice)(xs)
+    assert type(g) is kind and len(g) == 2
+    for part, x in zip(g, xs):
+        assert np.allclose(part, 2.0 * x + 1.0)
