@@ -2670,3 +2670,44 @@ def test_adjoint_of_a_list_of_arrays_joined_twice(kind):
     assert type(g) is kind and len(g) == 2
     for part, x in zip(g, xs):
         assert np.allclose(part, 2.0 * x + 1.0)
+
+
+def samples_up_to(t_end):
+    t = np.linspace(0.0, t_end, 5)
+    return np.sum(np.sin(t) * t)
+
+
+def samples_from(a):
+    return np.sum(np.linspace(a, 2.0, 4, endpoint=False) ** 2)
+
+
+def rows_of_samples(x):
+    return np.sum(np.linspace(x, 2.0 * x, 3, axis=-1) ** 2)
+
+
+def arange_from(a):
+    return np.sum(np.arange(a, 3.0, 0.5) ** 2)
+
+
+def arange_by(step):
+    return np.sum(np.arange(0.0, 2.0, step) ** 2)
+
+
+def arange_to(stop):
+    return np.sum(np.arange(stop) * stop)
+
+
+# Was a bug (found by hunt9): np.linspace and np.arange were declared constants, so the
+# gradient through their float start, stop or step was silently zero (time grids
+# `np.linspace(0.0, t_end, n)`). They have rules now: the samples are start + (stop -
+# start) * t and start + i * step; the number of samples is a step function.
+@pytest.mark.parametrize("func,arg", [(samples_up_to, 0.7), (samples_from, 0.3),
+                                      (arange_from, 0.7), (arange_by, 0.3),
+                                      (arange_to, 2.5)])
+def test_gradient_through_linspace_and_arange(func, arg):
+    assert tl.grad(func)(arg) != 0.0 or func is arange_to
+    tl.check_grads(func, (arg,), order=2)
+
+
+def test_gradient_through_linspace_of_arrays():
+    tl.check_grads(rows_of_samples, (np.array([0.3, -0.6]),), order=2)
