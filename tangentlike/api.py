@@ -209,7 +209,10 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     def jacobian_of(*args):
         args = _bind_all(func, args)
-        x, out = np.asarray(args[position]), np.asarray(func(*args))
+        raw = func(*args)
+        if isinstance(raw, (tuple, list)) and len({np.shape(p) for p in raw}) > 1:
+            return _jacobians_of_parts(column_of, args, np.asarray(args[position]), raw)
+        x, out = np.asarray(args[position]), np.asarray(raw)
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
         forward = mode == "forward" or (mode == "auto" and x.size < out.size)
@@ -227,6 +230,24 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     _made_by(jacobian_of, "tl.jacobian", func)
     return jacobian_of
+
+
+def _jacobians_of_parts(column_of, args, x, parts) -> tuple:
+    """The Jacobians of an output that is a tuple (or list) of parts of different shapes
+    (``return np.sum(x), x * 2.0``): a tuple with one per part, of shape
+    ``part.shape + x.shape``, a column at a time with ``jvp``."""
+    parts = [np.asarray(p) for p in parts]
+    dtype = _float_dtype(x, *parts)
+    x = x.astype(dtype, copy=False)
+    columns = [column_of(*args, _basis(x, j)) for j in range(x.size)]
+    out = []
+    for k, part in enumerate(parts):
+        if columns:
+            matrix = np.stack([np.asarray(c[k], dtype=dtype) for c in columns], axis=-1)
+        else:
+            matrix = np.zeros(part.shape + (0,), dtype)
+        out.append(matrix.reshape(part.shape + x.shape))
+    return tuple(out)
 
 
 def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:

@@ -2711,3 +2711,18 @@ def test_gradient_through_linspace_and_arange(func, arg):
 
 def test_gradient_through_linspace_of_arrays():
     tl.check_grads(rows_of_samples, (np.array([0.3, -0.6]),), order=2)
+
+
+def total_and_doubled(x):
+    return np.sum(x), x * 2.0
+
+
+# Was a bug (found by hunt9): tl.jacobian of a function returning parts of different
+# shapes leaked NumPy's `ValueError: setting an array element with a sequence` (it made
+# one array of the output); it now gives a tuple with one Jacobian per part.
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+def test_jacobian_of_an_output_with_parts_of_different_shapes(mode):
+    jac_sum, jac_doubled = tl.jacobian(total_and_doubled, mode=mode)(X3)
+    assert np.allclose(jac_sum, np.ones(3))
+    assert np.allclose(jac_doubled, 2.0 * np.eye(3))
+    assert np.allclose(tl.jacobian(total_and_doubled)(0.5), [1.0, 2.0])   # same shapes: one array
