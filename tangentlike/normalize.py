@@ -421,6 +421,11 @@ class _Normalizer:
                 self.assign(target, atom, stmt)
             return
         self.assign(targets[0], value, stmt)
+        if getattr(stmt, "final_result", False) and self.out:
+            last = self.out[-1]
+            if isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) \
+                    and self.versions.get(last.targets[0].id) == targets[0].id:
+                last.final_result = True
 
     def stmt_AnnAssign(self, stmt):
         if stmt.value is None:
@@ -1416,6 +1421,13 @@ class _AliasCheck:
             if isinstance(target, gast.Subscript):
                 receiver = target.value.id
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+            elif isinstance(target, gast.Name) and getattr(stmt, "final_result", False):
+                # `result = v` of a `return v` inside control flow: the rest of the
+                # function is skipped from there, so nothing changes v while result
+                # holds it (`for ...: out[i] = ...; if done: return out`)
+                state.points[target.id] = frozenset([("new", id(stmt))])
+                state.contains[target.id] = frozenset()
+                state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
                 old = getattr(stmt, "inplace", None)

@@ -2726,3 +2726,51 @@ def test_jacobian_of_an_output_with_parts_of_different_shapes(mode):
     assert np.allclose(jac_sum, np.ones(3))
     assert np.allclose(jac_doubled, 2.0 * np.eye(3))
     assert np.allclose(tl.jacobian(total_and_doubled)(0.5), [1.0, 2.0])   # same shapes: one array
+
+
+def filled_until_large(v):
+    out = np.zeros_like(v)
+    for i in range(len(v)):
+        out[i] = v[i] ** 2
+        if out[i] > 0.5:
+            return out
+    return out * 2.0
+
+
+def filled_in_a_helper_until_large(x):
+    return np.sum(filled_until_large(x) * np.array([1.0, 2.0, 3.0]))
+
+
+def local_function_returning_an_array_changed_later(x):
+    out = x * 1.0
+
+    def first_row(v):
+        for i in range(2):
+            if v > 0.0:
+                return out
+        return out * 2.0
+
+    r = first_row(x[0])
+    out[0] = 5.0
+    return np.sum(r)
+
+
+# Was a refusal (found by hunt9): an array filled in a loop and returned from inside it
+# (`for ...: out[i] = ...; if done: return out`) was refused with a message about an
+# internal name: "this statement changes `out` in place, but `result` names the same
+# array". A `return` inside control flow stores `result = out`, and the next turn's write
+# seemed to change it; but nothing of the function runs after a return.
+@pytest.mark.parametrize("x", [X3, np.array([0.3, -0.6, 0.2]), np.array([0.9, 0.1, 0.2])])
+def test_array_written_in_a_loop_returned_from_inside_it(x):
+    seed = np.array([1.0, -2.0, 0.5])
+    expected = tl.jacobian(filled_until_large, mode="forward")(x).T @ seed
+    assert np.allclose(tl.vjp(filled_until_large)(x, seed), expected)
+    assert np.allclose(tl.vjp(filled_until_large)(x, seed),
+                       tl.jacobian(filled_until_large, mode="reverse")(x).T @ seed)
+    tl.check_grads(filled_in_a_helper_until_large, (x,), order=2)
+
+
+def test_array_returned_by_an_inlined_function_then_changed_is_still_refused():
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(local_function_returning_an_array_changed_later)(X3)
+    assert info.value.lineno == line_of(local_function_returning_an_array_changed_later, 10)
