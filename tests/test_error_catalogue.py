@@ -1468,3 +1468,44 @@ def test_row_decimal_argument_in_wrt(transform):
     import decimal
     with pytest.raises(TypeError, match="is a Decimal"):
         run_derived(transform, scaled_by_a, decimal.Decimal("0.5"))
+
+
+# == found by hunt9 ===========================================================================
+def scaled_unless_mode(x, mode="sq"):
+    if mode == "sq":
+        return x * x
+    return x * 2.0
+
+
+def scaled_unless_none(x, c=None):
+    if c is None:
+        c = 2.0
+    return x * c
+
+
+# Was: a string named in wrt leaked NumPy's `TypeError: data type 'lin' not understood`
+# from the generated code, and None gave a gradient of 0.0
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,value,what", [(scaled_unless_mode, "lin", "a str"),
+                                             (scaled_unless_mode, b"lin", "a bytes"),
+                                             (scaled_unless_none, None, "None")])
+def test_row_string_or_none_argument_in_wrt(transform, func, value, what):
+    df = transform(func, wrt=1)
+    with pytest.raises(TypeError, match=f"is differentiated .* but is {what}"):
+        df(0.5, value, 1.0) if transform in (tl.vjp, tl.jvp) else df(0.5, value)
+
+
+def scaled_by_keyword(x, *, k):
+    return np.sum(x * x) * k
+
+
+# Was: tl.hessian, tl.jacobian and tl.hvp took positional arguments only, so a function
+# with a keyword-only parameter could not be used with them at all (`TypeError:
+# hessian.<locals>.hessian_of() got an unexpected keyword argument 'k'`)
+def test_row_keyword_arguments_to_hessian_jacobian_and_hvp():
+    x = np.array([0.5, -1.0])
+    assert np.allclose(tl.hessian(scaled_by_keyword)(x, k=3.0), 6.0 * np.eye(2))
+    assert np.allclose(tl.jacobian(scaled_by_keyword)(x, k=3.0), 6.0 * x)
+    assert np.allclose(tl.jacobian(scaled_by_keyword, wrt=(0,))(x, k=3.0)[0], 6.0 * x)
+    assert np.allclose(tl.hvp(scaled_by_keyword)(x, np.array([1.0, 0.0]), k=3.0), [6.0, 0.0])
+    assert np.allclose(tl.hessian(scaled_by_a)(0.5, a=3.0), 6.0)
