@@ -46,9 +46,10 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
+from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
-from .runtime import (astype, in_place, inplace_guard, no_grad, returns_no_number,
-                      stop_gradient, zeros_like)
+from .runtime import (astype, in_place, inplace_guard, no_grad, require_matrix,
+                      returns_no_number, stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -1048,11 +1049,24 @@ class _Normalizer:
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords]
+        if args and _in(callee, MATRIX_ONLY) \
+                and not self.parsed.filename.startswith("<tangentlike "):
+            self.matrix_check(args[0], _dotted(func), node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def matrix_check(self, matrix, name, node):
+        """``require_matrix(a, file, line, name)`` before the call: its rule takes one
+        matrix at a time, and a stack is refused when the function runs."""
+        call = gast.Call(func=_load(self.binder.name_for("require_matrix", require_matrix)),
+                         args=[clone(matrix), gast.Constant(value=self.parsed.filename, kind=None),
+                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                               gast.Constant(value=name, kind=None)], keywords=[])
+        call.callee = require_matrix
+        self.emit(gast.Expr(value=call))
 
     def check_mutation(self, node, callee):
         """Refuse a NumPy function that changes an argument in place (``np.copyto``,
@@ -1555,6 +1569,14 @@ class _AliasCheck:
                 hint += f"; for numbers write `{first} = {first} + ...` instead of `+=`"
         return self.normalizer.error(reason, getattr(change, "origin", None) or change,
                                      hint=hint)
+
+
+def _in(obj, collection) -> bool:
+    """``obj in collection`` for objects that may be unhashable."""
+    try:
+        return obj in collection
+    except TypeError:
+        return False
 
 
 def _line_of(stmt):

@@ -153,6 +153,18 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
         raise TransformError(message, filename, lineno, hint)
 
 
+def require_matrix(a, filename, lineno, name):
+    """Before a call of an np.linalg function whose rule takes one matrix at a time
+    (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the
+    rule would get wrong. (Fewer than 2 dimensions: NumPy's own error, from the call.)"""
+    if np.ndim(a) > 2:
+        from .errors import TransformError
+        raise TransformError(
+            f"tangentlike differentiates `{name}` of one matrix (a 2-D array), not of a "
+            f"stack of matrices (an array of shape {np.shape(a)})", filename, lineno,
+            hint="loop over the matrices (`for m in a:`) and call it on each")
+
+
 def _holds(other, value) -> bool:
     """Whether ``other`` is ``value``, shares its memory, or is a list or tuple holding
     such an item (``items = [z]`` holds ``z``)."""

@@ -2774,3 +2774,71 @@ def test_array_returned_by_an_inlined_function_then_changed_is_still_refused():
     with pytest.raises(tl.TransformError) as info:
         tl.grad(local_function_returning_an_array_changed_later)(X3)
     assert info.value.lineno == line_of(local_function_returning_an_array_changed_later, 10)
+
+
+STACK = np.eye(3) + 0.3 * np.random.RandomState(0).randn(3, 3, 3)   # (n, n, n): axes matter
+WEIGHTS = np.arange(27.0).reshape(3, 3, 3) / 10.0
+
+
+def det_of_a_stack(a):
+    return np.sum(np.linalg.det(a) ** 2)
+
+
+def inv_of_a_stack(a):
+    return np.sum(np.linalg.inv(a) * WEIGHTS)
+
+
+def slogdet_of_a_stack(a):
+    return np.sum(np.linalg.slogdet(a)[1] * np.array([1.0, 2.0, 3.0]))
+
+
+def solve_of_a_stack_with_matrices(a):
+    return np.sum(np.linalg.solve(a, a[0]) ** 2)
+
+
+def solve_of_a_stack_with_one_vector(a):
+    return np.sum(np.linalg.solve(a, np.array([1.0, 2.0, 3.0])) ** 2)
+
+
+# Was a bug (found by hunt9): the rules of np.linalg.det, inv, slogdet and solve
+# transposed with np.transpose, which reverses all the axes of a stack of matrices: for a
+# (3, 3, 3) stack the gradient was silently wrong (other stacks: NumPy errors from the
+# generated code). They transpose the last two axes now, and take a 1-D right-hand side
+# of solve as one vector for every matrix, as NumPy does.
+@pytest.mark.parametrize("func", [det_of_a_stack, inv_of_a_stack, slogdet_of_a_stack,
+                                  solve_of_a_stack_with_matrices,
+                                  solve_of_a_stack_with_one_vector])
+def test_linear_algebra_of_a_stack_of_matrices(func):
+    tl.check_grads(func, (STACK,), order=2)
+
+
+def eigenvalues_of_a_stack(a):
+    return np.sum(np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)) * WEIGHTS[0])
+
+
+def singular_values_of_a_stack(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False) * WEIGHTS[0])
+
+
+def pseudo_inverse_of_a_stack(a):
+    return np.sum(np.linalg.pinv(a) * WEIGHTS)
+
+
+def cholesky_of_a_stack(a):
+    return np.sum(np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + np.eye(3)) * WEIGHTS)
+
+
+# Was a bug (found by hunt9): the rules of eigvalsh, svd and pinv take one matrix; on a
+# stack their gradient was silently wrong (eigh, cholesky: NumPy errors from generated
+# code). A check before the call refuses a stack when it runs, at the call's line.
+@pytest.mark.parametrize("func,offset", [(eigenvalues_of_a_stack, 1),
+                                         (singular_values_of_a_stack, 1),
+                                         (pseudo_inverse_of_a_stack, 1),
+                                         (cholesky_of_a_stack, 1)])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp, tl.hessian])
+def test_one_matrix_linear_algebra_refuses_a_stack(func, offset, transform):
+    args = (STACK, np.ones((3, 3, 3))) if transform is tl.jvp else (STACK,)
+    with pytest.raises(tl.TransformError, match="of one matrix") as info:
+        transform(func)(*args)
+    assert info.value.lineno == line_of(func, offset)
+    tl.check_grads(func, (STACK[1],), order=2)   # one matrix works

@@ -28,7 +28,7 @@ nondifferentiable(
     # math
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
-    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard,
+    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.require_matrix,
     runtime.returns_no_number, runtime.output_zeros_like, runtime.require_tangents,
 )
 
