@@ -83,6 +83,19 @@ SHAPE_VARARGS = {"reshape", "transpose"}
 ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
               "real": np.real, "imag": np.imag}
 PLAIN_ATTRIBUTES = {"dtype"}
+# What to write instead of a method of a list, dict or string (no NumPy function to call).
+_LIST_HINT = ("lists support `.append()` and `.pop()`: build a new list (`[a] + items` "
+              "of a literal, `items[::-1]`) or use a NumPy array")
+_METHOD_HINTS = {
+    **dict.fromkeys(("insert", "extend", "reverse", "remove", "index", "count", "clear"),
+                    _LIST_HINT),
+    **dict.fromkeys(("get", "keys", "values", "items", "update", "setdefault"),
+                    "read a dict by key (`d[\"a\"]`), or pass the values as arguments"),
+    **dict.fromkeys(("upper", "lower", "format", "split", "join", "strip", "replace",
+                     "startswith", "endswith", "encode", "decode"),
+                    "compute strings outside the differentiated function and pass the "
+                    "result in"),
+}
 
 
 @dataclass(frozen=True)
@@ -984,8 +997,11 @@ class _Normalizer:
             return self.numpy_call(ATTRIBUTES[node.attr], [obj], [], node)
         if node.attr in PLAIN_ATTRIBUTES:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
+        known = ", ".join(f".{a}" for a in sorted(ATTRIBUTES) + sorted(PLAIN_ATTRIBUTES))
         raise self.error(f"the attribute `.{node.attr}` of a local value is not supported",
-                         node, hint="call the corresponding NumPy function instead")
+                         node, hint=f"tangentlike reads the array attributes {known} only: "
+                         "pass the value as an argument of its own (for an object's "
+                         f"field, `f(x, {_dotted(node)})`), or call a NumPy function")
 
     def expr_Call(self, node):
         return self.call(node)
@@ -1185,7 +1201,9 @@ class _Normalizer:
             return call
         if name not in METHODS:
             raise self.error(f"the method `.{name}()` is not supported", node,
-                             hint="call the corresponding NumPy function instead")
+                             hint=_METHOD_HINTS.get(name, "call the corresponding NumPy "
+                                                    "function instead (`np.{name}(x, ...)` "
+                                                    "for `x.{name}(...)`)").format(name=name))
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", node,
                              hint="index first: `x[i].item()` or `float(x[i])`")

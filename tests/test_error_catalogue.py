@@ -1509,3 +1509,36 @@ def test_row_keyword_arguments_to_hessian_jacobian_and_hvp():
     assert np.allclose(tl.jacobian(scaled_by_keyword, wrt=(0,))(x, k=3.0)[0], 6.0 * x)
     assert np.allclose(tl.hvp(scaled_by_keyword)(x, np.array([1.0, 0.0]), k=3.0), [6.0, 0.0])
     assert np.allclose(tl.hessian(scaled_by_a)(0.5, a=3.0), 6.0)
+
+
+def method_of_a_string(x):
+    name = "abc".upper()  # <- error
+    return x * len(name)
+
+
+def method_of_a_list(x):
+    items = [x, 2.0 * x]
+    items.insert(0, x)  # <- error
+    return items[0] * items[1]
+
+
+def method_of_a_dict(x, opts):
+    return x * opts.get("b", 1.0)  # <- error
+
+
+def attribute_of_an_object(model, x):
+    return model.w * x  # <- error
+
+
+# Was: every unsupported method or attribute had the hint "call the corresponding NumPy
+# function instead", which says nothing for a string, list or dict method or an object's
+# field
+@pytest.mark.parametrize("func,args,hint", [
+    (method_of_a_string, (0.5,), "compute strings outside"),
+    (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
+    (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
+    (attribute_of_an_object, (None, 0.5), "pass the value as an argument of its own")])
+def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
+    wrt = 1 if func is attribute_of_an_object else 0
+    err = assert_error_at(func, wrt=wrt)
+    assert hint in err.hint
