@@ -1193,8 +1193,15 @@ class _Normalizer:
                 and func.value.id in self.user_locals:
             return self.list_call(node)
         if name == "astype":
+            given = list(node.args) + [k.value for k in node.keywords if k.arg == "dtype"]
+            others = [k.arg for k in node.keywords if k.arg != "dtype" and not (
+                k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is True)]
+            if len(given) != 1 or others:
+                raise self.error("`.astype()` is supported with a dtype only" + (
+                    f", not with `{others[0]}=`" if others else ""), node,
+                    hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
-            args = [self.atom(a) for a in node.args]
+            args = [self.atom(a) for a in given]
             call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
                              args=[obj] + args, keywords=[])
             call.callee = astype

@@ -1542,3 +1542,31 @@ def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     wrt = 1 if func is attribute_of_an_object else 0
     err = assert_error_at(func, wrt=wrt)
     assert hint in err.hint
+
+
+def cast_with_an_order(x):
+    return np.sum(x.astype(np.float32, "C") * x)  # <- error
+
+
+def cast_without_a_copy(x):
+    return np.sum(x.astype(np.float32, copy=False) * x)  # <- error
+
+
+def cast_by_keyword(x):
+    return np.sum(x.astype(dtype=int) * x)
+
+
+# Was: `.astype(dtype, order)` said *`tangentlike.runtime.astype` is called with more
+# positional arguments than its rule supports* (an internal name), `.astype(dtype=int)`
+# *... called with 1 argument(s)*, and `copy=False` was dropped silently (the array the
+# user's code may then share with its input was a copy in the derivative)
+@pytest.mark.parametrize("func", [cast_with_an_order, cast_without_a_copy])
+def test_row_astype_with_more_than_a_dtype(func):
+    err = assert_error_at(func)
+    assert "`.astype()` is supported with a dtype only" in err.reason
+    assert "tangentlike.runtime" not in str(err)
+
+
+def test_row_astype_with_the_dtype_by_keyword():
+    x = np.array([1.3, 2.6])
+    assert np.allclose(tl.grad(cast_by_keyword)(x), [1.0, 2.0])
