@@ -1206,6 +1206,16 @@ class _Normalizer:
                              args=[obj] + args, keywords=[])
             call.callee = astype
             return call
+        if name == "copy" and isinstance(func.value, gast.Name) and not node.args:
+            obj = self.atom(func.value)
+            known = obj.id if isinstance(obj, gast.Name) else None
+            if known in self.dicts:
+                raise self.error("`.copy()` of a dict is not supported", node,
+                                 hint="read the values from the dict itself, or keep them "
+                                 "in separate variables")
+            if known in self.sequences and known not in self.tuples \
+                    or self.versions.get(known, known) in self.stacks:
+                return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
             raise self.error(f"the method `.{name}()` is not supported", node,
                              hint=_METHOD_HINTS.get(name, "call the corresponding NumPy "

@@ -1570,3 +1570,16 @@ def test_row_astype_with_more_than_a_dtype(func):
 def test_row_astype_with_the_dtype_by_keyword():
     x = np.array([1.3, 2.6])
     assert np.allclose(tl.grad(cast_by_keyword)(x), [1.0, 2.0])
+
+
+def copy_of_a_dict(x):
+    d = dict(a=x, b=2.0)
+    e = d.copy()  # <- error
+    return e["a"] * e["b"]
+
+
+# Was: np.copy of the dict, then `IndexError: only integers, slices ...` from the
+# generated code when it was read by key
+def test_row_copy_of_a_dict():
+    err = assert_error_at(copy_of_a_dict)
+    assert "`.copy()` of a dict" in err.reason

@@ -2842,3 +2842,18 @@ def test_one_matrix_linear_algebra_refuses_a_stack(func, offset, transform):
         transform(func)(*args)
     assert info.value.lineno == line_of(func, offset)
     tl.check_grads(func, (STACK[1],), order=2)   # one matrix works
+
+
+def copy_of_a_list_then_appended(x):
+    items = [x[0], x[1]]
+    more = items.copy()
+    more.append(x[2] * 2.0)
+    return more[0] * more[2] + items[1]
+
+
+# Was a bug (found by hunt9): `.copy()` was np.copy for every value, so the copy of a
+# list was an array and `more.append(...)` failed in the generated code with
+# `AttributeError: 'numpy.ndarray' object has no attribute 'append'`. The copy of a
+# list the function built is `list(items)` now.
+def test_copy_of_a_list_the_function_built():
+    tl.check_grads(copy_of_a_list_then_appended, (X3,), order=2)
