@@ -1064,7 +1064,7 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
-                    for k in node.keywords]
+                    for k in node.keywords if not _default_out(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
@@ -1095,7 +1095,8 @@ class _Normalizer:
         if isinstance(callee, np.ufunc) or getattr(callee, "__module__", "") and \
                 str(getattr(callee, "__module__", "")).startswith("numpy"):
             for kw in node.keywords:
-                if kw.arg == "out":
+                if kw.arg == "out" and not (isinstance(kw.value, gast.Constant)
+                                            and kw.value.value is None):
                     raise self.error(f"the keyword `out` of `{name}` writes into an existing "
                                      "array, which cannot be differentiated", kw.value,
                                      hint=f"assign the result instead: `z = {name}(...)`")
@@ -1604,6 +1605,13 @@ class _AliasCheck:
                 hint += f"; for numbers write `{first} = {first} + ...` instead of `+=`"
         return self.normalizer.error(reason, getattr(change, "origin", None) or change,
                                      hint=hint)
+
+
+def _default_out(callee, keyword) -> bool:
+    """``out=None`` given to a NumPy function: the default, so it is left out."""
+    return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
+        and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
+            getattr(callee, "__module__", "") or "").startswith("numpy"))
 
 
 def _in(obj, collection) -> bool:

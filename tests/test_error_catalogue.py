@@ -1583,3 +1583,14 @@ def copy_of_a_dict(x):
 def test_row_copy_of_a_dict():
     err = assert_error_at(copy_of_a_dict)
     assert "`.copy()` of a dict" in err.reason
+
+
+def max_with_out_none(x):
+    return np.max(x, axis=0, out=None) + np.sum(np.sin(x, out=None))
+
+
+# Was: refused with *the keyword `out` of `np.max` writes into an existing array*, though
+# out=None is the default and writes nowhere
+def test_row_out_none_is_the_default():
+    x = np.array([0.3, -0.6, 0.9])
+    assert np.allclose(tl.grad(max_with_out_none)(x), [0.0, 0.0, 1.0] + np.cos(x))
