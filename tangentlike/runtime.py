@@ -73,8 +73,17 @@ def require_scalar(value):
                         "and that every path of the function returns a value)")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         raise TypeError(
-            f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "
+            f"grad needs a scalar output, got {_output_kind(value)}; use "
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+
+
+def _output_kind(value) -> str:
+    """"an output of shape (3,)", or for a tuple or list whose parts differ in shape
+    (which np.shape cannot take) "a list of 2 parts"."""
+    try:
+        return f"an output of shape {np.shape(value)}"
+    except ValueError:
+        return f"a {type(value).__name__} of {len(value)} parts"
 
 
 def returns_no_number(filename, lineno, message, hint):

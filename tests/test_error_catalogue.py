@@ -1594,3 +1594,15 @@ def max_with_out_none(x):
 def test_row_out_none_is_the_default():
     x = np.array([0.3, -0.6, 0.9])
     assert np.allclose(tl.grad(max_with_out_none)(x), [0.0, 0.0, 1.0] + np.cos(x))
+
+
+def product_of_a_nested_list(p):
+    return p[0][0] * p[0][1] + p[1] ** 2
+
+
+# Was: grad of a function whose output is a list of parts of different shapes (here the
+# gradient of a nested list, differentiated again) leaked NumPy's `ValueError: setting an
+# array element with a sequence` from the scalar-output check
+def test_row_grad_of_an_output_with_parts_of_different_shapes():
+    with pytest.raises(TypeError, match="grad needs a scalar output, got a list of 2 parts"):
+        tl.grad(tl.grad(product_of_a_nested_list))([[0.3, 0.5], 2.0])
