@@ -1042,6 +1042,7 @@ class _Normalizer:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
         _refuse_callable_object(self, callee, node)
+        self.check_global_change(func, callee, node)
         if callee in (eval, exec, compile, globals, locals, vars):
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
@@ -1083,6 +1084,20 @@ class _Normalizer:
                                gast.Constant(value=name, kind=None)], keywords=[])
         call.callee = require_matrix
         self.emit(gast.Expr(value=call))
+
+    def check_global_change(self, func, callee, node):
+        """Refuse a method that changes a global list, dict, set or array in place
+        (``HISTORY.append(x)``, ``BUFFER.fill(x)``): the derivative would read the global
+        as a constant, missing the change (and a second call sees what the first did)."""
+        owner = getattr(callee, "__self__", None)
+        if isinstance(func, gast.Attribute) and func.attr in _CHANGING_METHODS \
+                and isinstance(owner, (list, dict, set, bytearray, np.ndarray)):
+            name = _dotted(func.value)
+            raise self.error(f"`{name}.{func.attr}(...)` changes the global `{name}` in place, "
+                             "which cannot be differentiated", node,
+                             hint=f"make a local copy (`items = list({name})` or "
+                             f"`{name}.copy()`) and return what changes, or pass it as an "
+                             "argument")
 
     def check_mutation(self, node, callee):
         """Refuse a NumPy function that changes an argument in place (``np.copyto``,
@@ -1496,6 +1511,12 @@ class _AliasCheck:
         "list" (surely changed in place by `+=`), "tuple" (never), "new" or "param"
         (a number or an array: unknown)."""
         new = frozenset([("new", id(stmt))])
+        if isinstance(value, gast.Name) and value.id not in state.points \
+                and value.id not in self.normalizer.user_locals and isinstance(
+                    self.normalizer.user_object(value.id),
+                    (list, dict, set, bytearray, np.ndarray)):
+            # a global list, dict or array: changing it through this name is refused
+            return frozenset([("global", value.id)]), frozenset()
         if isinstance(value, gast.Name):
             return state.points.get(value.id, frozenset()), state.contains.get(value.id,
                                                                                frozenset())
@@ -1535,6 +1556,17 @@ class _AliasCheck:
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
+        changed_globals = sorted(o[1] for o in objects if o[0] == "global")
+        if changed_globals:
+            name = changed_globals[0]
+            through = self.normalizer.versions.get(by) if by is not None else None
+            raise self.normalizer.error(
+                f"this statement changes the global `{name}` in place"
+                + (f" (through `{through}`)" if through and through != name else "")
+                + ", which cannot be differentiated",
+                getattr(stmt, "origin", None) or stmt,
+                hint=f"make a local copy (`{through or 'y'} = {name}.copy()` or "
+                f"`list({name})`) and return what changes, or pass it as an argument")
         maybe = frozenset(("maybe", o) for o in objects)
         for name in set(state.points) | set(state.contains):
             if name in (by, also):
@@ -1605,6 +1637,13 @@ class _AliasCheck:
                 hint += f"; for numbers write `{first} = {first} + ...` instead of `+=`"
         return self.normalizer.error(reason, getattr(change, "origin", None) or change,
                                      hint=hint)
+
+
+# Methods of lists, dicts, sets and arrays that change the object itself.
+_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort",
+                     "reverse", "update", "setdefault", "popitem", "add", "discard",
+                     "fill", "resize", "put", "itemset", "partition", "setfield",
+                     "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
 
 
 def _default_out(callee, keyword) -> bool:

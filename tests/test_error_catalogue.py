@@ -1606,3 +1606,53 @@ def product_of_a_nested_list(p):
 def test_row_grad_of_an_output_with_parts_of_different_shapes():
     with pytest.raises(TypeError, match="grad needs a scalar output, got a list of 2 parts"):
         tl.grad(tl.grad(product_of_a_nested_list))([[0.3, 0.5], 2.0])
+
+
+HISTORY = [1.0, 2.0]
+BUFFER = np.array([3.0, 1.0, 2.0])
+
+
+def appends_to_a_global_list(x):
+    HISTORY.append(x * 3.0)  # <- error
+    return HISTORY[-1] * 2.0
+
+
+def fills_a_global_array(x):
+    BUFFER.fill(x)  # <- error
+    return np.sum(BUFFER) * x
+
+
+def appends_through_a_local_name_of_a_global(x):
+    items = HISTORY
+    items.append(x)  # <- error
+    return sum(HISTORY) * x
+
+
+def adds_through_a_local_name_of_a_global(x):
+    y = BUFFER
+    y += x  # <- error
+    return np.sum(BUFFER) * x
+
+
+def reads_global_containers(x):
+    y = BUFFER
+    return np.sum(BUFFER.copy() * x) + BUFFER.sum() * x + np.sum(y) * x + HISTORY[0] * x
+
+
+# Were silently wrong gradients (found by hunt9): a method that changes a global list or
+# array in place (`HISTORY.append(x)`, `BUFFER.fill(x)`, also through a local name of the
+# global) was accepted, and the derivative read the global as a constant: the gradient
+# of `HISTORY.append(3 * x); return HISTORY[-1] * 2` was 0.0 (should be 6)
+@pytest.mark.parametrize("func", [appends_to_a_global_list, fills_a_global_array,
+                                  appends_through_a_local_name_of_a_global,
+                                  adds_through_a_local_name_of_a_global])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_change_in_place_of_a_global(func, transform):
+    history, buffer = list(HISTORY), BUFFER.copy()
+    err = assert_error_at(func, transform=transform)
+    assert "changes the global" in err.reason
+    assert HISTORY == history and np.array_equal(BUFFER, buffer)
+
+
+def test_row_reading_global_containers_still_works():
+    assert tl.grad(reads_global_containers)(0.5) == pytest.approx(18.0 + 1.0)
