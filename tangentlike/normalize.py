@@ -1093,7 +1093,8 @@ class _Normalizer:
         if isinstance(func, gast.Attribute) and func.attr in _CHANGING_METHODS \
                 and isinstance(owner, (list, dict, set, bytearray, np.ndarray)):
             name = _dotted(func.value)
-            raise self.error(f"`{name}.{func.attr}(...)` changes the global `{name}` in place, "
+            raise self.error(f"`{name}.{func.attr}(...)` changes `{name}` in place, a value "
+                             "from outside the function (a global or a closure variable), "
                              "which cannot be differentiated", node,
                              hint=f"make a local copy (`items = list({name})` or "
                              f"`{name}.copy()`) and return what changes, or pass it as an "
@@ -1561,9 +1562,10 @@ class _AliasCheck:
             name = changed_globals[0]
             through = self.normalizer.versions.get(by) if by is not None else None
             raise self.normalizer.error(
-                f"this statement changes the global `{name}` in place"
+                f"this statement changes `{name}` in place"
                 + (f" (through `{through}`)" if through and through != name else "")
-                + ", which cannot be differentiated",
+                + ", a value from outside the function (a global or a closure variable), "
+                "which cannot be differentiated",
                 getattr(stmt, "origin", None) or stmt,
                 hint=f"make a local copy (`{through or 'y'} = {name}.copy()` or "
                 f"`list({name})`) and return what changes, or pass it as an argument")
