@@ -1656,3 +1656,17 @@ def test_row_change_in_place_of_a_global(func, transform):
 
 def test_row_reading_global_containers_still_works():
     assert tl.grad(reads_global_containers)(0.5) == pytest.approx(18.0 + 1.0)
+
+
+def make_closure_appending_to_its_list():
+    history = [1.0]
+
+    def appends(x):
+        history.append(x * 3.0)  # <- error
+        return history[-1] * 2.0
+    return appends
+
+
+def test_row_change_in_place_of_a_closure_variable():
+    err = assert_error_at(make_closure_appending_to_its_list())
+    assert "a value from outside the function" in err.reason
