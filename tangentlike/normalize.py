@@ -1496,6 +1496,7 @@ class _AliasCheck:
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
+                self.renew(state, stmt)
                 old = getattr(stmt, "inplace", None)
                 if old is not None:
                     objects = frozenset(o for o in state.points.get(old, frozenset())
@@ -1550,6 +1551,26 @@ class _AliasCheck:
                 inside = frozenset().union(*(state.reach(a.id) for a in args))
                 return new | inside, inside
         return new, frozenset()
+
+    @staticmethod
+    def renew(state, stmt):
+        """``stmt`` makes a new object (``z = np.zeros(3)`` in a loop): what other names
+        hold from an earlier run of it is another, older object. Without this, the
+        Jacobi pattern (``new = np.zeros(n); new[i] = ...; x = new`` in a loop) took `x`
+        (last turn's array) for a second name of this turn's."""
+        site = id(stmt)
+
+        def older(obj):
+            kind, where = obj
+            if kind == "maybe":
+                return (kind, older(where))
+            return (kind, ("older", site)) if where == site else obj
+
+        for table in (state.points, state.contains):
+            for name, objects in table.items():
+                renewed = frozenset(older(o) for o in objects)
+                if renewed != objects:
+                    table[name] = renewed
 
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is
