@@ -2905,3 +2905,27 @@ def test_new_array_each_turn_then_renamed():
     tl.check_grads(new_array_each_turn_kept_under_a_second_name, (b,), order=2)
     with pytest.raises(tl.TransformError, match="names the same array"):
         tl.grad(array_changed_after_a_second_name_took_it)(b)
+
+
+def cross_of_two_vectors_in_the_plane(x):
+    return np.sum(np.cross(x[:2], x[2:4]))
+
+
+@bug("np.cross of 2-component vectors (a scalar; deprecated by NumPy 2) works in forward "
+     "mode, but reverse mode leaks NumPy's `ValueError: At least one array has zero "
+     "dimension` from the rule's np.cross(b, d[y]) (found by hunt9)")
+def test_reverse_mode_of_the_cross_product_of_vectors_in_the_plane():
+    x = np.array([0.3, -0.6, 0.9, 0.2])
+    assert np.allclose(tl.grad(cross_of_two_vectors_in_the_plane)(x), [0.2, -0.9, 0.6, 0.3])
+
+
+def copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    return x * mine["a"]
+
+
+@bug("`.copy()` of a dict passed as an argument is np.copy (a 0-d object array), so "
+     "reading the copy by key leaks `IndexError: only integers, slices ...` from the "
+     "generated code; a dict the function builds is refused at the line (found by hunt9)")
+def test_copy_of_a_dict_argument():
+    assert tl.grad(copy_of_a_dict_argument)(0.5, {"a": 2.0}) == 2.0
