@@ -2911,12 +2911,20 @@ def cross_of_two_vectors_in_the_plane(x):
     return np.sum(np.cross(x[:2], x[2:4]))
 
 
-@bug("np.cross of 2-component vectors (a scalar; deprecated by NumPy 2) works in forward "
-     "mode, but reverse mode leaks NumPy's `ValueError: At least one array has zero "
-     "dimension` from the rule's np.cross(b, d[y]) (found by hunt9)")
+def cross_of_a_plane_vector_and_a_space_vector(x):
+    return np.sum(np.cross(x[:2], x[1:4]))
+
+
+# Was a bug (found by hunt9): np.cross of 2-component vectors (a scalar; deprecated by
+# NumPy 2) worked in forward mode, but reverse mode leaked NumPy's `ValueError: At least
+# one array has zero dimension` from the rule's np.cross(b, d[y]). Its adjoint is written
+# out now; a 2-component vector with a 3-component one is a clear ValueError.
 def test_reverse_mode_of_the_cross_product_of_vectors_in_the_plane():
     x = np.array([0.3, -0.6, 0.9, 0.2])
     assert np.allclose(tl.grad(cross_of_two_vectors_in_the_plane)(x), [0.2, -0.9, 0.6, 0.3])
+    tl.check_grads(cross_of_two_vectors_in_the_plane, (x,), order=2)
+    with pytest.raises(ValueError, match="two 3-component or two 2-component vectors"):
+        tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x)
 
 
 def copy_of_a_dict_argument(x, opts):

@@ -533,16 +533,47 @@ def kron_tangent(y, a, b):
     d[y] = np.kron(d[a], b) + np.kron(a, d[b])
 
 
+def planar(a, b, axis):
+    """Whether ``np.cross(a, b, axis=axis)`` takes 2-component vectors (then its result is
+    the scalar a0 b1 - a1 b0, without the vector axis). A 2-component vector with a
+    3-component one is refused (NumPy 2 deprecates 2-component vectors)."""
+    axis = -1 if axis is None else axis
+    sizes = (np.shape(a)[axis], np.shape(b)[axis])
+    if sizes == (2, 2):
+        return True
+    if 2 in sizes:
+        raise ValueError(f"tangentlike differentiates np.cross of two 3-component or two "
+                         f"2-component vectors, not of {sizes[0]} and {sizes[1]} components: "
+                         "give both vectors 3 components (a zero third one)")
+    return False
+
+
+def vector_axis(axis):
+    return -1 if axis is None else axis
+
+
+nondifferentiable(planar, vector_axis)
+
+
 def _cross_cases(rng):
     return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, (3,))), {}),
-            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0})]
+            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0}),
+            ((real(rng, (2,)), real(rng, (2,))), {}), ((real(rng, (3, 2)), real(rng, (2,))), {})]
 
 
 @adjoint(np.cross, cases=_cross_cases)
 def cross(y, a, b, axis=None):
-    # <g, a x b> = <a, b x g> = <b, g x a>
-    d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
-    d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
+    if planar(a, b, axis):
+        # y = a0 b1 - a1 b0
+        k = vector_axis(axis)
+        d[a] = unbroadcast(np.stack([d[y] * np.take(b, 1, axis=k),
+                                     -(d[y] * np.take(b, 0, axis=k))], axis=k), a)
+        d[b] = unbroadcast(np.stack([-(d[y] * np.take(a, 1, axis=k)),
+                                     d[y] * np.take(a, 0, axis=k)], axis=k), b)
+    else:
+        # <g, a x b> = <a, b x g> = <b, g x a>
+        d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
+        d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
 
 
 @tangent(np.cross)
