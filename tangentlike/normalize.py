@@ -48,8 +48,8 @@ from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
-from .runtime import (astype, in_place, inplace_guard, no_grad, require_matrix,
-                      returns_no_number, stop_gradient, zeros_like)
+from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
+                      require_matrix, returns_no_number, stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -347,6 +347,19 @@ class _Normalizer:
 
     def stmt_Pass(self, stmt):
         pass
+
+    def stmt_Assert(self, stmt):
+        """``assert test, message``: checked when the derived function runs, by
+        ``check_assertion(test, message)``. A message that is not a literal is replaced
+        by the assertion's place (Python computes it only when the test fails)."""
+        test = self.atom(stmt.test)
+        message = stmt.msg.value if isinstance(stmt.msg, gast.Constant) else \
+            f"assertion failed at {short_filename(self.parsed.filename)}:" \
+            f"{self.parsed.error('', stmt).lineno}"
+        call = gast.Call(func=_load(self.binder.name_for("check_assertion", check_assertion)),
+                         args=[test, gast.Constant(value=message, kind=None)], keywords=[])
+        call.callee = check_assertion
+        self.emit(gast.Expr(value=call))
 
     # -- functions defined inside the function: inlined where they are called ----------
     def stmt_FunctionDef(self, stmt):

@@ -162,6 +162,13 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
         raise TransformError(message, filename, lineno, hint)
 
 
+def check_assertion(ok, message):
+    """``assert test, message`` of the user's function: the test is checked when the
+    derived function runs, as Python checks it (no derivative flows through it)."""
+    if not ok:
+        raise AssertionError(message)
+
+
 def require_matrix(a, filename, lineno, name):
     """Before a call of an np.linalg function whose rule takes one matrix at a time
     (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the

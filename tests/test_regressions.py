@@ -2937,3 +2937,29 @@ def copy_of_a_dict_argument(x, opts):
      "generated code; a dict the function builds is refused at the line (found by hunt9)")
 def test_copy_of_a_dict_argument():
     assert tl.grad(copy_of_a_dict_argument)(0.5, {"a": 2.0}) == 2.0
+
+
+def asserts_its_input(x, limit=10.0):
+    assert np.all(np.abs(x) < limit), f"too big: {x}"
+    s = 0.0
+    for v in x:
+        assert v > -limit, "below the limit"
+        s = s + v ** 3
+    return s
+
+
+# Was a refusal (found by hunt9): `assert` in the differentiated function was a
+# TransformError. It is checked when the derived function runs, in every mode, as Python
+# checks it; a message that is not a literal becomes the assertion's file:line.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_assert_in_the_differentiated_function(transform):
+    tl.check_grads(asserts_its_input, (X3,), order=2)
+    df = transform(asserts_its_input)
+    run = (lambda x: df(x, 1.0)) if transform is tl.vjp else \
+        (lambda x: df(x, np.ones_like(x))) if transform is tl.jvp else df
+    run(X3)
+    with pytest.raises(AssertionError, match=r"assertion failed at test_regressions.py:\d+"):
+        run(np.array([0.3, 11.0]))
+    line = line_of(asserts_its_input, 1)
+    with pytest.raises(AssertionError, match=f"test_regressions.py:{line}$"):
+        run(np.array([20.0]))
