@@ -190,7 +190,9 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     ``mode="reverse"`` builds it a row at a time with ``vjp``, ``mode="forward"`` a
     column at a time with ``jvp``; ``"auto"`` picks forward mode when the input has
-    fewer elements than the output. A tuple ``wrt`` gives a tuple of Jacobians.
+    fewer elements than the output. A tuple ``wrt`` gives a tuple of Jacobians, and so
+    does an output whose parts differ in shape (one per part, a column at a time).
+    Keyword arguments are passed on to ``f``.
     """
     if func is None:
         return lambda f: jacobian(f, wrt, mode=mode)
