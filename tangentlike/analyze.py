@@ -11,6 +11,7 @@ iterates to a fixed point, so it stays correct for code with loops.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import gast
@@ -173,6 +174,39 @@ def containers(body, user_function=lambda callee: False) -> set:
             if holder and target not in holders:
                 holders.add(target)
                 changed = True
+    return out
+
+
+# Calls whose rule gives an argument an adjoint of that argument's own structure (a list
+# of adjoints for a list): ``sum(xs)``, ``list(xs)``, ``np.concatenate(xs)``... A second
+# contribution to the adjoint of such an argument is added with add_grads, as ``+`` would
+# concatenate two lists of adjoints.
+STRUCTURED_ARGUMENT = {sum: (0,), math.fsum: (0,), list: (0,), tuple: (0,),
+                       np.concatenate: (0,), np.stack: (0,), np.hstack: (0,),
+                       np.vstack: (0,), np.dstack: (0,), np.column_stack: (0,)}
+
+
+def structured_arguments(body, user_function=lambda callee: False) -> set:
+    """Names passed where the adjoint the call gives back may be a list or tuple shaped
+    like the argument: the sequence of ``sum``, ``list``, the joiners
+    (STRUCTURED_ARGUMENT), and every argument of a user function (whose derivative
+    gives a list argument a list adjoint)."""
+    out = set()
+    for node in walk(gast.Module(body=body, type_ignores=[])):
+        if not isinstance(node, gast.Call):
+            continue
+        callee = getattr(node, "callee", None)
+        try:
+            positions = STRUCTURED_ARGUMENT.get(callee)
+        except TypeError:   # unhashable
+            positions = None
+        if positions is None and user_function(callee):
+            positions = range(len(node.args))
+        for i in positions or ():
+            if i < len(node.args) and isinstance(node.args[i], gast.Name):
+                out.add(node.args[i].id)
+        if user_function(callee):
+            out |= {k.value.id for k in node.keywords if isinstance(k.value, gast.Name)}
     return out
 
 

@@ -120,12 +120,13 @@ def jvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     return _decorator("jvp", func, wrt, verbose)
 
 
-def _bind_all(func, args):
-    """``args`` completed with ``func``'s defaults (derived functions take them all)."""
+def _bind_all(func, args, kwargs=None):
+    """``args`` completed with ``func``'s defaults (derived functions take them all);
+    with ``kwargs``: (positional arguments, keyword-only arguments)."""
     sig = inspect.signature(func)
-    bound = sig.bind(*args)
+    bound = sig.bind(*args, **(kwargs or {}))
     bound.apply_defaults()
-    return bound.args
+    return bound.args if kwargs is None else (bound.args, bound.kwargs)
 
 
 def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
@@ -137,14 +138,14 @@ def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     # by name: a negative position would count from the gradient's seed parameter
     tangent_of_gradient = jvp(grad(func, wrt), _wrt_names(func, wrt), verbose=verbose)
 
-    def hessian_vector_product(*args):
+    def hessian_vector_product(*args, **kwargs):
         try:
             *primal, v = args
-            primal = _bind_all(func, primal)
+            primal, keywords = _bind_all(func, primal, kwargs)
         except (TypeError, ValueError) as exc:
             raise TypeError(f"{hessian_vector_product.__name__}() takes f's arguments "
                             f"followed by the vector v ({exc})") from None
-        return tangent_of_gradient(*primal, 1.0, v)
+        return tangent_of_gradient(*primal, 1.0, v, **keywords)
 
     hessian_vector_product.source = tangent_of_gradient.source
     hessian_vector_product.__name__ = f"hvp_{getattr(func, '__name__', 'f')}"
@@ -162,8 +163,8 @@ def _wrt_names(func, wrt):
 
 
 def _positional(func, wrt, what: str) -> int:
-    """The position of the one parameter ``wrt`` names; ``jacobian`` and ``hessian``
-    take positional arguments only."""
+    """The position of the one parameter ``wrt`` names: ``jacobian`` and ``hessian``
+    differentiate a positional parameter (keyword-only ones are passed through)."""
     from .errors import TransformError
     from .parse import parse
     name = _wrt_names(func, wrt)
@@ -189,7 +190,9 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     ``mode="reverse"`` builds it a row at a time with ``vjp``, ``mode="forward"`` a
     column at a time with ``jvp``; ``"auto"`` picks forward mode when the input has
-    fewer elements than the output. A tuple ``wrt`` gives a tuple of Jacobians.
+    fewer elements than the output. A tuple ``wrt`` gives a tuple of Jacobians, and so
+    does an output whose parts differ in shape (one per part, a column at a time).
+    Keyword arguments are passed on to ``f``.
     """
     if func is None:
         return lambda f: jacobian(f, wrt, mode=mode)
@@ -199,27 +202,31 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
         _wrt_names(func, wrt)   # (refuses an empty or repeated wrt)
         parts = [jacobian(func, w, mode=mode) for w in wrt]
 
-        def jacobians(*args):
-            return tuple(p(*args) for p in parts)
+        def jacobians(*args, **kwargs):
+            return tuple(p(*args, **kwargs) for p in parts)
         jacobians.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
         _made_by(jacobians, "tl.jacobian", func)
         return jacobians
     position = _positional(func, wrt, "tl.jacobian")
     row_of, column_of = vjp(func, wrt), jvp(func, wrt)
 
-    def jacobian_of(*args):
-        args = _bind_all(func, args)
-        x, out = np.asarray(args[position]), np.asarray(func(*args))
+    def jacobian_of(*args, **kwargs):
+        args, keywords = _bind_all(func, args, kwargs)
+        raw = func(*args, **keywords)
+        if isinstance(raw, (tuple, list)) and len({np.shape(p) for p in raw}) > 1:
+            return _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args,
+                                       np.asarray(args[position]), raw)
+        x, out = np.asarray(args[position]), np.asarray(raw)
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
         forward = mode == "forward" or (mode == "auto" and x.size < out.size)
         if forward:
-            columns = [np.asarray(column_of(*args, _basis(x, j)), dtype=dtype)
+            columns = [np.asarray(column_of(*args, _basis(x, j), **keywords), dtype=dtype)
                        for j in range(x.size)]
             matrix = np.stack(columns, axis=-1) if columns else \
                 np.zeros(out.shape + (0,), dtype)
         else:
-            rows = [np.asarray(row_of(*args, _basis(out, i)), dtype=dtype).ravel()
+            rows = [np.asarray(row_of(*args, _basis(out, i), **keywords), dtype=dtype).ravel()
                     for i in range(out.size)]
             matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size), dtype)
         return matrix.reshape(out.shape + x.shape)
@@ -227,6 +234,24 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     _made_by(jacobian_of, "tl.jacobian", func)
     return jacobian_of
+
+
+def _jacobians_of_parts(column_of, args, x, parts) -> tuple:
+    """The Jacobians of an output that is a tuple (or list) of parts of different shapes
+    (``return np.sum(x), x * 2.0``): a tuple with one per part, of shape
+    ``part.shape + x.shape``, a column at a time with ``jvp``."""
+    parts = [np.asarray(p) for p in parts]
+    dtype = _float_dtype(x, *parts)
+    x = x.astype(dtype, copy=False)
+    columns = [column_of(*args, _basis(x, j)) for j in range(x.size)]
+    out = []
+    for k, part in enumerate(parts):
+        if columns:
+            matrix = np.stack([np.asarray(c[k], dtype=dtype) for c in columns], axis=-1)
+        else:
+            matrix = np.zeros(part.shape + (0,), dtype)
+        out.append(matrix.reshape(part.shape + x.shape))
+    return tuple(out)
 
 
 def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
@@ -244,11 +269,12 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
     position = _positional(func, wrt, "tl.hessian")
     product = hvp(func, wrt)
 
-    def hessian_of(*args):
-        args = _bind_all(func, args)
+    def hessian_of(*args, **kwargs):
+        args, keywords = _bind_all(func, args, kwargs)
         x = np.asarray(args[position])
         x = x.astype(_float_dtype(x), copy=False)
-        columns = [np.asarray(product(*args, _basis(x, j)), dtype=x.dtype).reshape(x.shape)
+        columns = [np.asarray(product(*args, _basis(x, j), **keywords),
+                              dtype=x.dtype).reshape(x.shape)
                    for j in range(x.size)]
         return np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
             np.zeros(x.shape + x.shape, x.dtype)

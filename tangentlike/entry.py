@@ -99,6 +99,12 @@ def require_real(x, name: str):
     what = complex_part(x)
     if what is not None:
         raise TypeError(complex_message(name, what))
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(
+            f"the argument `{name}` is differentiated (it is in wrt) but is "
+            f"{'None' if x is None else f'a {type(x).__name__} ({x!r})'}, not a number: "
+            f"pass a float or a float array, or leave `{name}` out of wrt to make it a "
+            "constant")
     if isinstance(x, numbers.Number) and not isinstance(x, numbers.Complex):
         # (a Decimal: the derivative's float arithmetic cannot mix with it)
         raise TypeError(

@@ -166,8 +166,11 @@ class _Lowering:
                 value = stmt.value if stmt.value is not None else gast.Constant(value=None,
                                                                                   kind=None)
                 assign = _set(self.result, value, stmt)
-                if self.check_returns and no_number(stmt.value):
-                    assign.returns_no_number = stmt
+                if self.check_returns:
+                    # nothing of the function runs after it (normalize's alias check)
+                    assign.final_result = True
+                    if no_number(stmt.value):
+                        assign.returns_no_number = stmt
                 out += [assign, _set(self.returned, _true(), stmt)]
                 return out
             if isinstance(stmt, gast.Break):

@@ -46,9 +46,10 @@ from .errors import TransformError, short_filename
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, walk
 from .parse import MISSING, Parsed, resolve_static
+from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
-from .runtime import (astype, in_place, inplace_guard, no_grad, returns_no_number,
-                      stop_gradient, zeros_like)
+from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
+                      require_matrix, returns_no_number, stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -82,6 +83,19 @@ SHAPE_VARARGS = {"reshape", "transpose"}
 ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
               "real": np.real, "imag": np.imag}
 PLAIN_ATTRIBUTES = {"dtype"}
+# What to write instead of a method of a list, dict or string (no NumPy function to call).
+_LIST_HINT = ("lists support `.append()` and `.pop()`: build a new list (`[a] + items` "
+              "of a literal, `items[::-1]`) or use a NumPy array")
+_METHOD_HINTS = {
+    **dict.fromkeys(("insert", "extend", "reverse", "remove", "index", "count", "clear"),
+                    _LIST_HINT),
+    **dict.fromkeys(("get", "keys", "values", "items", "update", "setdefault"),
+                    "read a dict by key (`d[\"a\"]`), or pass the values as arguments"),
+    **dict.fromkeys(("upper", "lower", "format", "split", "join", "strip", "replace",
+                     "startswith", "endswith", "encode", "decode"),
+                    "compute strings outside the differentiated function and pass the "
+                    "result in"),
+}
 
 
 @dataclass(frozen=True)
@@ -334,6 +348,19 @@ class _Normalizer:
     def stmt_Pass(self, stmt):
         pass
 
+    def stmt_Assert(self, stmt):
+        """``assert test, message``: checked when the derived function runs, by
+        ``check_assertion(test, message)``. A message that is not a literal is replaced
+        by the assertion's place (Python computes it only when the test fails)."""
+        test = self.atom(stmt.test)
+        message = stmt.msg.value if isinstance(stmt.msg, gast.Constant) else \
+            f"assertion failed at {short_filename(self.parsed.filename)}:" \
+            f"{self.parsed.error('', stmt).lineno}"
+        call = gast.Call(func=_load(self.binder.name_for("check_assertion", check_assertion)),
+                         args=[test, gast.Constant(value=message, kind=None)], keywords=[])
+        call.callee = check_assertion
+        self.emit(gast.Expr(value=call))
+
     # -- functions defined inside the function: inlined where they are called ----------
     def stmt_FunctionDef(self, stmt):
         if stmt.decorator_list:
@@ -421,6 +448,11 @@ class _Normalizer:
                 self.assign(target, atom, stmt)
             return
         self.assign(targets[0], value, stmt)
+        if getattr(stmt, "final_result", False) and self.out:
+            last = self.out[-1]
+            if isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) \
+                    and self.versions.get(last.targets[0].id) == targets[0].id:
+                last.final_result = True
 
     def stmt_AnnAssign(self, stmt):
         if stmt.value is None:
@@ -991,8 +1023,11 @@ class _Normalizer:
             return self.numpy_call(ATTRIBUTES[node.attr], [obj], [], node)
         if node.attr in PLAIN_ATTRIBUTES:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
+        known = ", ".join(f".{a}" for a in sorted(ATTRIBUTES) + sorted(PLAIN_ATTRIBUTES))
         raise self.error(f"the attribute `.{node.attr}` of a local value is not supported",
-                         node, hint="call the corresponding NumPy function instead")
+                         node, hint=f"tangentlike reads the array attributes {known} only: "
+                         "pass the value as an argument of its own (for an object's "
+                         f"field, `f(x, {_dotted(node)})`), or call a NumPy function")
 
     def expr_Call(self, node):
         return self.call(node)
@@ -1033,6 +1068,7 @@ class _Normalizer:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
         _refuse_callable_object(self, callee, node)
+        self.check_global_change(func, callee, node)
         if callee in (eval, exec, compile, globals, locals, vars):
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
@@ -1055,12 +1091,40 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
-                    for k in node.keywords]
+                    for k in node.keywords if not _default_out(callee, k)]
+        if args and _in(callee, MATRIX_ONLY) \
+                and not self.parsed.filename.startswith("<tangentlike "):
+            self.matrix_check(args[0], _dotted(func), node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def matrix_check(self, matrix, name, node):
+        """``require_matrix(a, file, line, name)`` before the call: its rule takes one
+        matrix at a time, and a stack is refused when the function runs."""
+        call = gast.Call(func=_load(self.binder.name_for("require_matrix", require_matrix)),
+                         args=[clone(matrix), gast.Constant(value=self.parsed.filename, kind=None),
+                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                               gast.Constant(value=name, kind=None)], keywords=[])
+        call.callee = require_matrix
+        self.emit(gast.Expr(value=call))
+
+    def check_global_change(self, func, callee, node):
+        """Refuse a method that changes a global list, dict, set or array in place
+        (``HISTORY.append(x)``, ``BUFFER.fill(x)``): the derivative would read the global
+        as a constant, missing the change (and a second call sees what the first did)."""
+        owner = getattr(callee, "__self__", None)
+        if isinstance(func, gast.Attribute) and func.attr in _CHANGING_METHODS \
+                and isinstance(owner, (list, dict, set, bytearray, np.ndarray)):
+            name = _dotted(func.value)
+            raise self.error(f"`{name}.{func.attr}(...)` changes `{name}` in place, a value "
+                             "from outside the function (a global or a closure variable), "
+                             "which cannot be differentiated", node,
+                             hint=f"make a local copy (`items = list({name})` or "
+                             f"`{name}.copy()`) and return what changes, or pass it as an "
+                             "argument")
 
     def check_mutation(self, node, callee):
         """Refuse a NumPy function that changes an argument in place (``np.copyto``,
@@ -1073,7 +1137,8 @@ class _Normalizer:
         if isinstance(callee, np.ufunc) or getattr(callee, "__module__", "") and \
                 str(getattr(callee, "__module__", "")).startswith("numpy"):
             for kw in node.keywords:
-                if kw.arg == "out":
+                if kw.arg == "out" and not (isinstance(kw.value, gast.Constant)
+                                            and kw.value.value is None):
                     raise self.error(f"the keyword `out` of `{name}` writes into an existing "
                                      "array, which cannot be differentiated", kw.value,
                                      hint=f"assign the result instead: `z = {name}(...)`")
@@ -1171,15 +1236,34 @@ class _Normalizer:
                 and func.value.id in self.user_locals:
             return self.list_call(node)
         if name == "astype":
+            given = list(node.args) + [k.value for k in node.keywords if k.arg == "dtype"]
+            others = [k.arg for k in node.keywords if k.arg != "dtype" and not (
+                k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is True)]
+            if len(given) != 1 or others:
+                raise self.error("`.astype()` is supported with a dtype only" + (
+                    f", not with `{others[0]}=`" if others else ""), node,
+                    hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
-            args = [self.atom(a) for a in node.args]
+            args = [self.atom(a) for a in given]
             call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
                              args=[obj] + args, keywords=[])
             call.callee = astype
             return call
+        if name == "copy" and isinstance(func.value, gast.Name) and not node.args:
+            obj = self.atom(func.value)
+            known = obj.id if isinstance(obj, gast.Name) else None
+            if known in self.dicts:
+                raise self.error("`.copy()` of a dict is not supported", node,
+                                 hint="read the values from the dict itself, or keep them "
+                                 "in separate variables")
+            if known in self.sequences and known not in self.tuples \
+                    or self.versions.get(known, known) in self.stacks:
+                return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
             raise self.error(f"the method `.{name}()` is not supported", node,
-                             hint="call the corresponding NumPy function instead")
+                             hint=_METHOD_HINTS.get(name, "call the corresponding NumPy "
+                                                    "function instead (`np.{name}(x, ...)` "
+                                                    "for `x.{name}(...)`)").format(name=name))
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", node,
                              hint="index first: `x[i].item()` or `float(x[i])`")
@@ -1429,8 +1513,16 @@ class _AliasCheck:
             if isinstance(target, gast.Subscript):
                 receiver = target.value.id
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
+            elif isinstance(target, gast.Name) and getattr(stmt, "final_result", False):
+                # `result = v` of a `return v` inside control flow: the rest of the
+                # function is skipped from there, so nothing changes v while result
+                # holds it (`for ...: out[i] = ...; if done: return out`)
+                state.points[target.id] = frozenset([("new", id(stmt))])
+                state.contains[target.id] = frozenset()
+                state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
+                self.renew(state, stmt)
                 old = getattr(stmt, "inplace", None)
                 if old is not None:
                     objects = frozenset(o for o in state.points.get(old, frozenset())
@@ -1447,6 +1539,12 @@ class _AliasCheck:
         "list" (surely changed in place by `+=`), "tuple" (never), "new" or "param"
         (a number or an array: unknown)."""
         new = frozenset([("new", id(stmt))])
+        if isinstance(value, gast.Name) and value.id not in state.points \
+                and value.id not in self.normalizer.user_locals and isinstance(
+                    self.normalizer.user_object(value.id),
+                    (list, dict, set, bytearray, np.ndarray)):
+            # a global list, dict or array: changing it through this name is refused
+            return frozenset([("global", value.id)]), frozenset()
         if isinstance(value, gast.Name):
             return state.points.get(value.id, frozenset()), state.contains.get(value.id,
                                                                                frozenset())
@@ -1480,12 +1578,44 @@ class _AliasCheck:
                 return new | inside, inside
         return new, frozenset()
 
+    @staticmethod
+    def renew(state, stmt):
+        """``stmt`` makes a new object (``z = np.zeros(3)`` in a loop): what other names
+        hold from an earlier run of it is another, older object. Without this, the
+        Jacobi pattern (``new = np.zeros(n); new[i] = ...; x = new`` in a loop) took `x`
+        (last turn's array) for a second name of this turn's."""
+        site = id(stmt)
+
+        def older(obj):
+            kind, where = obj
+            if kind == "maybe":
+                return (kind, older(where))
+            return (kind, ("older", site)) if where == site else obj
+
+        for table in (state.points, state.contains):
+            for name, objects in table.items():
+                renewed = frozenset(older(o) for o in objects)
+                if renewed != objects:
+                    table[name] = renewed
+
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is
         stale (``by=None``: a call changed them, its arguments too)."""
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
+        changed_globals = sorted(o[1] for o in objects if o[0] == "global")
+        if changed_globals:
+            name = changed_globals[0]
+            through = self.normalizer.versions.get(by) if by is not None else None
+            raise self.normalizer.error(
+                f"this statement changes `{name}` in place"
+                + (f" (through `{through}`)" if through and through != name else "")
+                + ", a value from outside the function (a global or a closure variable), "
+                "which cannot be differentiated",
+                getattr(stmt, "origin", None) or stmt,
+                hint=f"make a local copy (`{through or 'y'} = {name}.copy()` or "
+                f"`list({name})`) and return what changes, or pass it as an argument")
         maybe = frozenset(("maybe", o) for o in objects)
         for name in set(state.points) | set(state.contains):
             if name in (by, also):
@@ -1556,6 +1686,28 @@ class _AliasCheck:
                 hint += f"; for numbers write `{first} = {first} + ...` instead of `+=`"
         return self.normalizer.error(reason, getattr(change, "origin", None) or change,
                                      hint=hint)
+
+
+# Methods of lists, dicts, sets and arrays that change the object itself.
+_CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "sort",
+                     "reverse", "update", "setdefault", "popitem", "add", "discard",
+                     "fill", "resize", "put", "itemset", "partition", "setfield",
+                     "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
+
+
+def _default_out(callee, keyword) -> bool:
+    """``out=None`` given to a NumPy function: the default, so it is left out."""
+    return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
+        and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
+            getattr(callee, "__module__", "") or "").startswith("numpy"))
+
+
+def _in(obj, collection) -> bool:
+    """``obj in collection`` for objects that may be unhashable."""
+    try:
+        return obj in collection
+    except TypeError:
+        return False
 
 
 def _line_of(stmt):

@@ -44,7 +44,7 @@ import numpy as np
 from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
-                      list_variables, through_copies, written)
+                      list_variables, structured_arguments, through_copies, written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -132,6 +132,10 @@ class _Reverse:
         # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
         self.containers = through_copies(
             _indexed_names(fn) | self.lists | containers(fn.body, is_user_function), fn.body)
+        # Passed to sum(...), list(...), np.concatenate(...) or a user function: a list
+        # there gets a list adjoint, so more contributions add with add_grads too.
+        self.structured = self.containers | through_copies(
+            structured_arguments(fn.body, is_user_function), fn.body)
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
@@ -528,7 +532,7 @@ class _Reverse:
                 value = widened[0]   # added to an array of that shape: no spreading
                 shape = static_shape(value, rewriter)
             shape = broadcast_static(have, shape)
-            if was_spread is not None and target.id not in self.containers \
+            if was_spread is not None and target.id not in self.structured \
                     and not self.loop_depth and static_shape(value, rewriter) == was_spread[1]:
                 # the adjoint so far is g spread: value + g is the same array (once: not
                 # in a loop, where the adjoint holds more than g from the second turn)
@@ -536,7 +540,7 @@ class _Reverse:
                 self.adjoint_static[name] = was_spread[1]
                 return [_assign(name, gast.BinOp(left=value, op=gast.Add(),
                                                  right=clone(was_spread[0])))]
-            if target.id in self.containers and not self.surely_array(target.id):
+            if target.id in self.structured and not self.surely_array(target.id):
                 # may be a tuple or list: add elementwise
                 helper = _load(self.binder.name_for("add_grads", add_grads))
                 value = gast.Call(func=helper, args=[_load(name), value], keywords=[])

@@ -70,7 +70,7 @@ def require_scalar(value):
     require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         raise TypeError(
-            f"grad needs a scalar output, got an output of shape {np.shape(value)}; use "
+            f"grad needs a scalar output, got {_output_kind(value)}; use "
             "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
 
 
@@ -81,6 +81,15 @@ def require_number(value, mode: str, needs: str):
         raise TypeError(f"{mode} needs {needs} as the function's output, got {value!r}: "
                         "the path taken returns no number (check the arguments' types, "
                         "and that every path of the function returns a value)")
+
+
+def _output_kind(value) -> str:
+    """"an output of shape (3,)", or for a tuple or list whose parts differ in shape
+    (which np.shape cannot take) "a list of 2 parts"."""
+    try:
+        return f"an output of shape {np.shape(value)}"
+    except ValueError:
+        return f"a {type(value).__name__} of {len(value)} parts"
 
 
 def returns_no_number(filename, lineno, message, hint):
@@ -154,6 +163,25 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
     if isinstance(value, (np.ndarray, list)) and any(_holds(other, value) for other in others):
         from .errors import TransformError
         raise TransformError(message, filename, lineno, hint)
+
+
+def check_assertion(ok, message):
+    """``assert test, message`` of the user's function: the test is checked when the
+    derived function runs, as Python checks it (no derivative flows through it)."""
+    if not ok:
+        raise AssertionError(message)
+
+
+def require_matrix(a, filename, lineno, name):
+    """Before a call of an np.linalg function whose rule takes one matrix at a time
+    (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the
+    rule would get wrong. (Fewer than 2 dimensions: NumPy's own error, from the call.)"""
+    if np.ndim(a) > 2:
+        from .errors import TransformError
+        raise TransformError(
+            f"tangentlike differentiates `{name}` of one matrix (a 2-D array), not of a "
+            f"stack of matrices (an array of shape {np.shape(a)})", filename, lineno,
+            hint="loop over the matrices (`for m in a:`) and call it on each")
 
 
 def _holds(other, value) -> bool:

@@ -1476,3 +1476,205 @@ def test_row_decimal_argument_in_wrt(transform):
     import decimal
     with pytest.raises(TypeError, match="is a Decimal"):
         run_derived(transform, scaled_by_a, decimal.Decimal("0.5"))
+
+
+# == found by hunt9 ===========================================================================
+def scaled_unless_mode(x, mode="sq"):
+    if mode == "sq":
+        return x * x
+    return x * 2.0
+
+
+def scaled_unless_none(x, c=None):
+    if c is None:
+        c = 2.0
+    return x * c
+
+
+# Was: a string named in wrt leaked NumPy's `TypeError: data type 'lin' not understood`
+# from the generated code, and None gave a gradient of 0.0
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,value,what", [(scaled_unless_mode, "lin", "a str"),
+                                             (scaled_unless_mode, b"lin", "a bytes"),
+                                             (scaled_unless_none, None, "None")])
+def test_row_string_or_none_argument_in_wrt(transform, func, value, what):
+    df = transform(func, wrt=1)
+    with pytest.raises(TypeError, match=f"is differentiated .* but is {what}"):
+        df(0.5, value, 1.0) if transform in (tl.vjp, tl.jvp) else df(0.5, value)
+
+
+def scaled_by_keyword(x, *, k):
+    return np.sum(x * x) * k
+
+
+# Was: tl.hessian, tl.jacobian and tl.hvp took positional arguments only, so a function
+# with a keyword-only parameter could not be used with them at all (`TypeError:
+# hessian.<locals>.hessian_of() got an unexpected keyword argument 'k'`)
+def test_row_keyword_arguments_to_hessian_jacobian_and_hvp():
+    x = np.array([0.5, -1.0])
+    assert np.allclose(tl.hessian(scaled_by_keyword)(x, k=3.0), 6.0 * np.eye(2))
+    assert np.allclose(tl.jacobian(scaled_by_keyword)(x, k=3.0), 6.0 * x)
+    assert np.allclose(tl.jacobian(scaled_by_keyword, wrt=(0,))(x, k=3.0)[0], 6.0 * x)
+    assert np.allclose(tl.hvp(scaled_by_keyword)(x, np.array([1.0, 0.0]), k=3.0), [6.0, 0.0])
+    assert np.allclose(tl.hessian(scaled_by_a)(0.5, a=3.0), 6.0)
+
+
+def method_of_a_string(x):
+    name = "abc".upper()  # <- error
+    return x * len(name)
+
+
+def method_of_a_list(x):
+    items = [x, 2.0 * x]
+    items.insert(0, x)  # <- error
+    return items[0] * items[1]
+
+
+def method_of_a_dict(x, opts):
+    return x * opts.get("b", 1.0)  # <- error
+
+
+def attribute_of_an_object(model, x):
+    return model.w * x  # <- error
+
+
+# Was: every unsupported method or attribute had the hint "call the corresponding NumPy
+# function instead", which says nothing for a string, list or dict method or an object's
+# field
+@pytest.mark.parametrize("func,args,hint", [
+    (method_of_a_string, (0.5,), "compute strings outside"),
+    (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
+    (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
+    (attribute_of_an_object, (None, 0.5), "pass the value as an argument of its own")])
+def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
+    wrt = 1 if func is attribute_of_an_object else 0
+    err = assert_error_at(func, wrt=wrt)
+    assert hint in err.hint
+
+
+def cast_with_an_order(x):
+    return np.sum(x.astype(np.float32, "C") * x)  # <- error
+
+
+def cast_without_a_copy(x):
+    return np.sum(x.astype(np.float32, copy=False) * x)  # <- error
+
+
+def cast_by_keyword(x):
+    return np.sum(x.astype(dtype=int) * x)
+
+
+# Was: `.astype(dtype, order)` said *`tangentlike.runtime.astype` is called with more
+# positional arguments than its rule supports* (an internal name), `.astype(dtype=int)`
+# *... called with 1 argument(s)*, and `copy=False` was dropped silently (the array the
+# user's code may then share with its input was a copy in the derivative)
+@pytest.mark.parametrize("func", [cast_with_an_order, cast_without_a_copy])
+def test_row_astype_with_more_than_a_dtype(func):
+    err = assert_error_at(func)
+    assert "`.astype()` is supported with a dtype only" in err.reason
+    assert "tangentlike.runtime" not in str(err)
+
+
+def test_row_astype_with_the_dtype_by_keyword():
+    x = np.array([1.3, 2.6])
+    assert np.allclose(tl.grad(cast_by_keyword)(x), [1.0, 2.0])
+
+
+def copy_of_a_dict(x):
+    d = dict(a=x, b=2.0)
+    e = d.copy()  # <- error
+    return e["a"] * e["b"]
+
+
+# Was: np.copy of the dict, then `IndexError: only integers, slices ...` from the
+# generated code when it was read by key
+def test_row_copy_of_a_dict():
+    err = assert_error_at(copy_of_a_dict)
+    assert "`.copy()` of a dict" in err.reason
+
+
+def max_with_out_none(x):
+    return np.max(x, axis=0, out=None) + np.sum(np.sin(x, out=None))
+
+
+# Was: refused with *the keyword `out` of `np.max` writes into an existing array*, though
+# out=None is the default and writes nowhere
+def test_row_out_none_is_the_default():
+    x = np.array([0.3, -0.6, 0.9])
+    assert np.allclose(tl.grad(max_with_out_none)(x), [0.0, 0.0, 1.0] + np.cos(x))
+
+
+def product_of_a_nested_list(p):
+    return p[0][0] * p[0][1] + p[1] ** 2
+
+
+# Was: grad of a function whose output is a list of parts of different shapes (here the
+# gradient of a nested list, differentiated again) leaked NumPy's `ValueError: setting an
+# array element with a sequence` from the scalar-output check
+def test_row_grad_of_an_output_with_parts_of_different_shapes():
+    with pytest.raises(TypeError, match="grad needs a scalar output, got a list of 2 parts"):
+        tl.grad(tl.grad(product_of_a_nested_list))([[0.3, 0.5], 2.0])
+
+
+HISTORY = [1.0, 2.0]
+BUFFER = np.array([3.0, 1.0, 2.0])
+
+
+def appends_to_a_global_list(x):
+    HISTORY.append(x * 3.0)  # <- error
+    return HISTORY[-1] * 2.0
+
+
+def fills_a_global_array(x):
+    BUFFER.fill(x)  # <- error
+    return np.sum(BUFFER) * x
+
+
+def appends_through_a_local_name_of_a_global(x):
+    items = HISTORY
+    items.append(x)  # <- error
+    return sum(HISTORY) * x
+
+
+def adds_through_a_local_name_of_a_global(x):
+    y = BUFFER
+    y += x  # <- error
+    return np.sum(BUFFER) * x
+
+
+def reads_global_containers(x):
+    y = BUFFER
+    return np.sum(BUFFER.copy() * x) + BUFFER.sum() * x + np.sum(y) * x + HISTORY[0] * x
+
+
+# Were silently wrong gradients (found by hunt9): a method that changes a global list or
+# array in place (`HISTORY.append(x)`, `BUFFER.fill(x)`, also through a local name of the
+# global) was accepted, and the derivative read the global as a constant: the gradient
+# of `HISTORY.append(3 * x); return HISTORY[-1] * 2` was 0.0 (should be 6)
+@pytest.mark.parametrize("func", [appends_to_a_global_list, fills_a_global_array,
+                                  appends_through_a_local_name_of_a_global,
+                                  adds_through_a_local_name_of_a_global])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp])
+def test_row_change_in_place_of_a_global(func, transform):
+    history, buffer = list(HISTORY), BUFFER.copy()
+    err = assert_error_at(func, transform=transform)
+    assert "a value from outside the function" in err.reason
+    assert HISTORY == history and np.array_equal(BUFFER, buffer)
+
+
+def test_row_reading_global_containers_still_works():
+    assert tl.grad(reads_global_containers)(0.5) == pytest.approx(18.0 + 1.0)
+
+
+def make_closure_appending_to_its_list():
+    history = [1.0]
+
+    def appends(x):
+        history.append(x * 3.0)  # <- error
+        return history[-1] * 2.0
+    return appends
+
+
+def test_row_change_in_place_of_a_closure_variable():
+    err = assert_error_at(make_closure_appending_to_its_list())
+    assert "a value from outside the function" in err.reason

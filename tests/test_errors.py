@@ -198,7 +198,7 @@ def with_raise(x):
 
 
 def with_assert(x):
-    assert x > 0  # <- error
+    assert x > 0
     return x * x
 
 
@@ -311,7 +311,7 @@ def decorated_by_other(x):
 STATEMENTS = [with_try, generator, coroutine, with_global, make_nonlocal(), with_class,
               with_import, with_from_import, with_del, with_walrus, with_fstring,
               with_list_comprehension, with_generator_expression, with_dict_literal, with_raise,
-              with_assert, with_nested_def, with_inner_lambda, returns_nothing, no_return,
+              with_nested_def, with_inner_lambda, returns_nothing, no_return,
               code_after_return, with_subscript_assignment, with_augmented_subscript,
               with_attribute_assignment, with_starred_assignment, with_star_args_call,
               with_open_file, read_before_assignment, undefined_name, with_varargs]

@@ -2671,3 +2671,362 @@ def test_gradient_of_a_list_argument_read_by_np_array_is_a_list(f, xs):
         _same_structure(g, xs)
         for gi, e in zip(g, expected):
             np.testing.assert_allclose(np.asarray(gi, dtype=float), e)
+
+
+# -- found by hunt9 -----------------------------------------------------------------------
+def sum_of_a_list_twice(xs):
+    return sum(xs) + sum(xs)
+
+
+def fsum_of_a_list_squared(xs):
+    return math.fsum(xs) * math.fsum(xs)
+
+
+def list_of_a_list_twice(xs):
+    a = list(xs)
+    b = list(xs)
+    return a[0] * b[1]
+
+
+def tuple_of_a_list_twice(xs):
+    return tuple(xs)[0] + tuple(xs)[1]
+
+
+def list_sum_in_a_loop(xs):
+    t = 0.0
+    for k in range(2):
+        t = t + sum(xs) * k
+    return t
+
+
+def sum_of_a_list_in_a_helper(v):
+    return sum(v) * 2.0
+
+
+def list_passed_to_a_helper_and_summed(xs):
+    return sum_of_a_list_in_a_helper(xs) + sum(xs)
+
+
+def concatenation_of_a_list_twice(xs):
+    return np.sum(np.concatenate(xs) ** 2) + np.sum(np.stack(xs))
+
+
+# Was a bug (found by hunt9): the adjoint of a list or tuple argument read by `sum(xs)`,
+# `math.fsum`, `list(xs)`, `tuple(xs)`, a joiner (np.concatenate, np.stack, ...) or a user
+# function is a list of adjoints, and a second contribution was added with `+`, which
+# concatenates lists: `sum(xs) + sum(xs)` of [0.3, 0.4] had the gradient [1, 1, 1, 1];
+# in a loop it was `TypeError: unsupported operand type(s) for +: 'float' and 'list'`.
+# Such arguments now accumulate with add_grads (analyze.structured_arguments).
+@pytest.mark.parametrize("func,expected", [
+    (sum_of_a_list_twice, [2.0, 2.0]), (fsum_of_a_list_squared, [1.4, 1.4]),
+    (list_of_a_list_twice, [0.4, 0.3]), (tuple_of_a_list_twice, [1.0, 1.0]),
+    (list_sum_in_a_loop, [1.0, 1.0]), (list_passed_to_a_helper_and_summed, [3.0, 3.0])])
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_adjoint_of_a_list_argument_with_two_contributions(func, expected, kind):
+    xs = kind([0.3, 0.4])
+    for g in (tl.grad(func)(xs), tl.vjp(func)(xs, 1.0)):
+        assert type(g) is kind
+        assert np.allclose(g, expected)
+    assert tl.jvp(func)(xs, kind([1.0, 0.0])) == pytest.approx(expected[0])
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_adjoint_of_a_list_of_arrays_joined_twice(kind):
+    xs = kind([np.array([0.3, 0.5]), np.array([0.4, -0.2])])
+    g = tl.grad(concatenation_of_a_list_twice)(xs)
+    assert type(g) is kind and len(g) == 2
+    for part, x in zip(g, xs):
+        assert np.allclose(part, 2.0 * x + 1.0)
+
+
+def samples_up_to(t_end):
+    t = np.linspace(0.0, t_end, 5)
+    return np.sum(np.sin(t) * t)
+
+
+def samples_from(a):
+    return np.sum(np.linspace(a, 2.0, 4, endpoint=False) ** 2)
+
+
+def rows_of_samples(x):
+    return np.sum(np.linspace(x, 2.0 * x, 3, axis=-1) ** 2)
+
+
+def arange_from(a):
+    return np.sum(np.arange(a, 3.0, 0.5) ** 2)
+
+
+def arange_by(step):
+    return np.sum(np.arange(0.0, 2.0, step) ** 2)
+
+
+def arange_to(stop):
+    return np.sum(np.arange(stop) * stop)
+
+
+# Was a bug (found by hunt9): np.linspace and np.arange were declared constants, so the
+# gradient through their float start, stop or step was silently zero (time grids
+# `np.linspace(0.0, t_end, n)`). They have rules now: the samples are start + (stop -
+# start) * t and start + i * step; the number of samples is a step function.
+@pytest.mark.parametrize("func,arg", [(samples_up_to, 0.7), (samples_from, 0.3),
+                                      (arange_from, 0.7), (arange_by, 0.3),
+                                      (arange_to, 2.5)])
+def test_gradient_through_linspace_and_arange(func, arg):
+    assert tl.grad(func)(arg) != 0.0 or func is arange_to
+    tl.check_grads(func, (arg,), order=2)
+
+
+def test_gradient_through_linspace_of_arrays():
+    tl.check_grads(rows_of_samples, (np.array([0.3, -0.6]),), order=2)
+
+
+def total_and_doubled(x):
+    return np.sum(x), x * 2.0
+
+
+# Was a bug (found by hunt9): tl.jacobian of a function returning parts of different
+# shapes leaked NumPy's `ValueError: setting an array element with a sequence` (it made
+# one array of the output); it now gives a tuple with one Jacobian per part.
+@pytest.mark.parametrize("mode", ["auto", "forward", "reverse"])
+def test_jacobian_of_an_output_with_parts_of_different_shapes(mode):
+    jac_sum, jac_doubled = tl.jacobian(total_and_doubled, mode=mode)(X3)
+    assert np.allclose(jac_sum, np.ones(3))
+    assert np.allclose(jac_doubled, 2.0 * np.eye(3))
+    assert np.allclose(tl.jacobian(total_and_doubled)(0.5), [1.0, 2.0])   # same shapes: one array
+
+
+def filled_until_large(v):
+    out = np.zeros_like(v)
+    for i in range(len(v)):
+        out[i] = v[i] ** 2
+        if out[i] > 0.5:
+            return out
+    return out * 2.0
+
+
+def filled_in_a_helper_until_large(x):
+    return np.sum(filled_until_large(x) * np.array([1.0, 2.0, 3.0]))
+
+
+def local_function_returning_an_array_changed_later(x):
+    out = x * 1.0
+
+    def first_row(v):
+        for i in range(2):
+            if v > 0.0:
+                return out
+        return out * 2.0
+
+    r = first_row(x[0])
+    out[0] = 5.0
+    return np.sum(r)
+
+
+# Was a refusal (found by hunt9): an array filled in a loop and returned from inside it
+# (`for ...: out[i] = ...; if done: return out`) was refused with a message about an
+# internal name: "this statement changes `out` in place, but `result` names the same
+# array". A `return` inside control flow stores `result = out`, and the next turn's write
+# seemed to change it; but nothing of the function runs after a return.
+@pytest.mark.parametrize("x", [X3, np.array([0.3, -0.6, 0.2]), np.array([0.9, 0.1, 0.2])])
+def test_array_written_in_a_loop_returned_from_inside_it(x):
+    seed = np.array([1.0, -2.0, 0.5])
+    expected = tl.jacobian(filled_until_large, mode="forward")(x).T @ seed
+    assert np.allclose(tl.vjp(filled_until_large)(x, seed), expected)
+    assert np.allclose(tl.vjp(filled_until_large)(x, seed),
+                       tl.jacobian(filled_until_large, mode="reverse")(x).T @ seed)
+    tl.check_grads(filled_in_a_helper_until_large, (x,), order=2)
+
+
+def test_array_returned_by_an_inlined_function_then_changed_is_still_refused():
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(local_function_returning_an_array_changed_later)(X3)
+    assert info.value.lineno == line_of(local_function_returning_an_array_changed_later, 10)
+
+
+STACK = np.eye(3) + 0.3 * np.random.RandomState(0).randn(3, 3, 3)   # (n, n, n): axes matter
+WEIGHTS = np.arange(27.0).reshape(3, 3, 3) / 10.0
+
+
+def det_of_a_stack(a):
+    return np.sum(np.linalg.det(a) ** 2)
+
+
+def inv_of_a_stack(a):
+    return np.sum(np.linalg.inv(a) * WEIGHTS)
+
+
+def slogdet_of_a_stack(a):
+    return np.sum(np.linalg.slogdet(a)[1] * np.array([1.0, 2.0, 3.0]))
+
+
+def solve_of_a_stack_with_matrices(a):
+    return np.sum(np.linalg.solve(a, a[0]) ** 2)
+
+
+def solve_of_a_stack_with_one_vector(a):
+    return np.sum(np.linalg.solve(a, np.array([1.0, 2.0, 3.0])) ** 2)
+
+
+# Was a bug (found by hunt9): the rules of np.linalg.det, inv, slogdet and solve
+# transposed with np.transpose, which reverses all the axes of a stack of matrices: for a
+# (3, 3, 3) stack the gradient was silently wrong (other stacks: NumPy errors from the
+# generated code). They transpose the last two axes now, and take a 1-D right-hand side
+# of solve as one vector for every matrix, as NumPy does.
+@pytest.mark.parametrize("func", [det_of_a_stack, inv_of_a_stack, slogdet_of_a_stack,
+                                  solve_of_a_stack_with_matrices,
+                                  solve_of_a_stack_with_one_vector])
+def test_linear_algebra_of_a_stack_of_matrices(func):
+    tl.check_grads(func, (STACK,), order=2)
+
+
+def eigenvalues_of_a_stack(a):
+    return np.sum(np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2)) * WEIGHTS[0])
+
+
+def singular_values_of_a_stack(a):
+    return np.sum(np.linalg.svd(a, compute_uv=False) * WEIGHTS[0])
+
+
+def pseudo_inverse_of_a_stack(a):
+    return np.sum(np.linalg.pinv(a) * WEIGHTS)
+
+
+def cholesky_of_a_stack(a):
+    return np.sum(np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + np.eye(3)) * WEIGHTS)
+
+
+# Was a bug (found by hunt9): the rules of eigvalsh, svd and pinv take one matrix; on a
+# stack their gradient was silently wrong (eigh, cholesky: NumPy errors from generated
+# code). A check before the call refuses a stack when it runs, at the call's line.
+@pytest.mark.parametrize("func,offset", [(eigenvalues_of_a_stack, 1),
+                                         (singular_values_of_a_stack, 1),
+                                         (pseudo_inverse_of_a_stack, 1),
+                                         (cholesky_of_a_stack, 1)])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp, tl.hessian])
+def test_one_matrix_linear_algebra_refuses_a_stack(func, offset, transform):
+    args = (STACK, np.ones((3, 3, 3))) if transform is tl.jvp else (STACK,)
+    with pytest.raises(tl.TransformError, match="of one matrix") as info:
+        transform(func)(*args)
+    assert info.value.lineno == line_of(func, offset)
+    tl.check_grads(func, (STACK[1],), order=2)   # one matrix works
+
+
+def copy_of_a_list_then_appended(x):
+    items = [x[0], x[1]]
+    more = items.copy()
+    more.append(x[2] * 2.0)
+    return more[0] * more[2] + items[1]
+
+
+# Was a bug (found by hunt9): `.copy()` was np.copy for every value, so the copy of a
+# list was an array and `more.append(...)` failed in the generated code with
+# `AttributeError: 'numpy.ndarray' object has no attribute 'append'`. The copy of a
+# list the function built is `list(items)` now.
+def test_copy_of_a_list_the_function_built():
+    tl.check_grads(copy_of_a_list_then_appended, (X3,), order=2)
+
+
+JACOBI_MATRIX = np.array([[4.0, 1.0, 0.0], [1.0, 4.0, 1.0], [0.0, 1.0, 4.0]])
+
+
+def jacobi_iterations(b):
+    x = np.zeros(3)
+    for sweep in range(30):
+        x_new = np.zeros(3)
+        for i in range(3):
+            s = 0.0
+            for j in range(3):
+                if j != i:
+                    s += JACOBI_MATRIX[i, j] * x[j]
+            x_new[i] = (b[i] - s) / JACOBI_MATRIX[i, i]
+        x = x_new
+    return np.sum(x ** 2)
+
+
+def new_array_each_turn_kept_under_a_second_name(x):
+    kept = np.zeros(3)
+    for k in range(3):
+        fresh = np.zeros(3)
+        fresh[k] = x[k] * 2.0
+        kept = kept + fresh
+        previous = fresh
+    return np.sum(kept * previous)
+
+
+def array_changed_after_a_second_name_took_it(x):
+    for k in range(2):
+        fresh = np.zeros(3)
+        other = fresh
+        fresh[k] = x[k]
+    return np.sum(other * x)
+
+
+# Was a refusal (found by hunt9): the Jacobi pattern, a new array each turn filled by
+# element writes and then given another name (`x_new = np.zeros(n); x_new[i] = ...;
+# x = x_new`), was refused with "this statement changes `x_new` in place, but `x` names
+# the same array": the alias check took last turn's array for this turn's (the same
+# statement made both). A second name of *this* turn's array is still refused.
+def test_new_array_each_turn_then_renamed():
+    b = np.array([0.3, -0.6, 0.9])
+    tl.check_grads(jacobi_iterations, (b,), order=2)
+    tl.check_grads(new_array_each_turn_kept_under_a_second_name, (b,), order=2)
+    with pytest.raises(tl.TransformError, match="names the same array"):
+        tl.grad(array_changed_after_a_second_name_took_it)(b)
+
+
+def cross_of_two_vectors_in_the_plane(x):
+    return np.sum(np.cross(x[:2], x[2:4]))
+
+
+def cross_of_a_plane_vector_and_a_space_vector(x):
+    return np.sum(np.cross(x[:2], x[1:4]))
+
+
+# Was a bug (found by hunt9): np.cross of 2-component vectors (a scalar; deprecated by
+# NumPy 2) worked in forward mode, but reverse mode leaked NumPy's `ValueError: At least
+# one array has zero dimension` from the rule's np.cross(b, d[y]). Its adjoint is written
+# out now; a 2-component vector with a 3-component one is a clear ValueError.
+def test_reverse_mode_of_the_cross_product_of_vectors_in_the_plane():
+    x = np.array([0.3, -0.6, 0.9, 0.2])
+    assert np.allclose(tl.grad(cross_of_two_vectors_in_the_plane)(x), [0.2, -0.9, 0.6, 0.3])
+    tl.check_grads(cross_of_two_vectors_in_the_plane, (x,), order=2)
+    with pytest.raises(ValueError, match="two 3-component or two 2-component vectors"):
+        tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x)
+
+
+def copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    return x * mine["a"]
+
+
+@bug("`.copy()` of a dict passed as an argument is np.copy (a 0-d object array), so "
+     "reading the copy by key leaks `IndexError: only integers, slices ...` from the "
+     "generated code; a dict the function builds is refused at the line (found by hunt9)")
+def test_copy_of_a_dict_argument():
+    assert tl.grad(copy_of_a_dict_argument)(0.5, {"a": 2.0}) == 2.0
+
+
+def asserts_its_input(x, limit=10.0):
+    assert np.all(np.abs(x) < limit), f"too big: {x}"
+    s = 0.0
+    for v in x:
+        assert v > -limit, "below the limit"
+        s = s + v ** 3
+    return s
+
+
+# Was a refusal (found by hunt9): `assert` in the differentiated function was a
+# TransformError. It is checked when the derived function runs, in every mode, as Python
+# checks it; a message that is not a literal becomes the assertion's file:line.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_assert_in_the_differentiated_function(transform):
+    tl.check_grads(asserts_its_input, (X3,), order=2)
+    df = transform(asserts_its_input)
+    run = (lambda x: df(x, 1.0)) if transform is tl.vjp else \
+        (lambda x: df(x, np.ones_like(x))) if transform is tl.jvp else df
+    run(X3)
+    with pytest.raises(AssertionError, match=r"assertion failed at test_regressions.py:\d+"):
+        run(np.array([0.3, 11.0]))
+    line = line_of(asserts_its_input, 1)
+    with pytest.raises(AssertionError, match=f"test_regressions.py:{line}$"):
+        run(np.array([20.0]))

@@ -19,7 +19,7 @@ nondifferentiable(
     operator.not_, operator.truth,
     # NumPy: shapes, constructors, integer and boolean valued functions
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like,
-    np.ones_like, np.empty_like, np.arange, np.linspace, np.eye, np.identity,
+    np.ones_like, np.empty_like, np.eye, np.identity,
     np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin,
     np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
@@ -28,7 +28,8 @@ nondifferentiable(
     # math
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
-    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard,
+    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.require_matrix,
+    runtime.check_assertion,
     runtime.returns_no_number, runtime.output_zeros_like, runtime.require_tangents,
 )
 

@@ -8,7 +8,8 @@ matrices. ``dot`` is the same product for 1-D and 2-D operands, a multiplication
 operand is a scalar, and a sum over the last axis of ``a`` and the second-to-last of
 ``b`` for N-D operands: ``dot_grad_left/right`` handle those and use
 ``product_grad_left/right`` for the rest.
-The np.linalg functions work on one matrix at a time.
+The np.linalg functions work on one matrix at a time, except inv, solve, det and
+slogdet, which also take stacks of matrices.
 """
 import operator
 import string
@@ -532,16 +533,47 @@ def kron_tangent(y, a, b):
     d[y] = np.kron(d[a], b) + np.kron(a, d[b])
 
 
+def planar(a, b, axis):
+    """Whether ``np.cross(a, b, axis=axis)`` takes 2-component vectors (then its result is
+    the scalar a0 b1 - a1 b0, without the vector axis). A 2-component vector with a
+    3-component one is refused (NumPy 2 deprecates 2-component vectors)."""
+    axis = -1 if axis is None else axis
+    sizes = (np.shape(a)[axis], np.shape(b)[axis])
+    if sizes == (2, 2):
+        return True
+    if 2 in sizes:
+        raise ValueError(f"tangentlike differentiates np.cross of two 3-component or two "
+                         f"2-component vectors, not of {sizes[0]} and {sizes[1]} components: "
+                         "give both vectors 3 components (a zero third one)")
+    return False
+
+
+def vector_axis(axis):
+    return -1 if axis is None else axis
+
+
+nondifferentiable(planar, vector_axis)
+
+
 def _cross_cases(rng):
     return [((real(rng, (3,)), real(rng, (3,))), {}), ((real(rng, (2, 3)), real(rng, (3,))), {}),
-            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0})]
+            ((real(rng, (3, 2)), real(rng, (3, 2))), {"axis": 0}),
+            ((real(rng, (2,)), real(rng, (2,))), {}), ((real(rng, (3, 2)), real(rng, (2,))), {})]
 
 
 @adjoint(np.cross, cases=_cross_cases)
 def cross(y, a, b, axis=None):
-    # <g, a x b> = <a, b x g> = <b, g x a>
-    d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
-    d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
+    if planar(a, b, axis):
+        # y = a0 b1 - a1 b0
+        k = vector_axis(axis)
+        d[a] = unbroadcast(np.stack([d[y] * np.take(b, 1, axis=k),
+                                     -(d[y] * np.take(b, 0, axis=k))], axis=k), a)
+        d[b] = unbroadcast(np.stack([-(d[y] * np.take(a, 1, axis=k)),
+                                     d[y] * np.take(a, 0, axis=k)], axis=k), b)
+    else:
+        # <g, a x b> = <a, b x g> = <b, g x a>
+        d[a] = unbroadcast(np.cross(b, d[y], axis=axis), a)
+        d[b] = unbroadcast(np.cross(d[y], a, axis=axis), b)
 
 
 @tangent(np.cross)
@@ -560,7 +592,7 @@ def linalg_cross_tangent(y, a, b, axis=-1):
     d[y] = np.cross(d[a], b, axis=axis) + np.cross(a, d[b], axis=axis)
 
 
-# -- np.linalg: one matrix (2-D) at a time ------------------------------------------------------
+# -- np.linalg ------------------------------------------------------
 def well_conditioned(rng, shape):
     """A random matrix near the identity (invertible, far from singular)."""
     return np.eye(*shape) + 0.3 * real(rng, shape)
@@ -577,15 +609,37 @@ def positive_definite(rng, shape):
     return m @ m.T + shape[0] * np.eye(shape[0])
 
 
-def _square_cases(domain):
+def _square_cases(domain, stacks=False):
     def cases(rng):
-        return [((domain(rng, (2, 2)),), {}), ((domain(rng, (3, 3)),), {})]
+        out = [((domain(rng, (2, 2)),), {}), ((domain(rng, (3, 3)),), {})]
+        if stacks:   # (n, n, n): which axes are transposed matters
+            out.append(((np.stack([domain(rng, (3, 3)) for _ in range(3)]),), {}))
+        return out
     return cases
 
 
-@adjoint(np.linalg.inv, cases=_square_cases(well_conditioned))
+# inv, solve, det and slogdet also take stacks of matrices (..., n, n): the formulas
+# transpose the last two axes only (np.transpose would reverse a stack's axes too).
+def matrix_transpose(a):
+    """``a`` with its last two axes swapped (a stack of matrices transposed)."""
+    return np.swapaxes(a, -1, -2)
+
+
+def as_matrices(y):
+    """A value per matrix of a stack (``det`` of shape (...)) as (..., 1, 1), to scale
+    each matrix of the stack."""
+    return np.expand_dims(np.expand_dims(y, -1), -1)
+
+
+def solve_vector(a, b):
+    """``np.linalg.solve(a, b)`` for a right-hand side of vectors (..., n), one per matrix
+    of ``a`` (NumPy takes a 2-D b as a matrix, and a 1-D b as one vector for the stack)."""
+    return np.linalg.solve(a, np.expand_dims(b, -1))[..., 0]
+
+
+@adjoint(np.linalg.inv, cases=_square_cases(well_conditioned, stacks=True))
 def inv(y, a):
-    d[a] = -(np.transpose(y) @ d[y] @ np.transpose(y))
+    d[a] = -(matrix_transpose(y) @ d[y] @ matrix_transpose(y))
 
 
 @tangent(np.linalg.inv)
@@ -594,41 +648,60 @@ def inv_tangent(y, a):
 
 
 def _solve_cases(rng):
+    stack = np.stack([well_conditioned(rng, (3, 3)) for _ in range(3)])
     return [((well_conditioned(rng, (3, 3)), real(rng, (3,))), {}),
-            ((well_conditioned(rng, (2, 2)), real(rng, (2, 3))), {})]
+            ((well_conditioned(rng, (2, 2)), real(rng, (2, 3))), {}),
+            ((stack, real(rng, (3,))), {}), ((stack, real(rng, (3, 3, 2))), {}),
+            ((stack, real(rng, (3, 2))), {})]
 
 
+# y = a^-1 b: d[b] = a^-T g and d[a] = -d[b] y^T, per matrix of a stack. A 1-D b is one
+# vector for every matrix (y is (..., n)); otherwise b holds matrices (..., n, k).
 @adjoint(np.linalg.solve, cases=_solve_cases)
 def solve(y, a, b):
-    gb = np.linalg.solve(np.transpose(a), d[y])
-    d[b] = gb
-    d[a] = -(as_column(gb) @ np.transpose(as_column(y)))
+    if np.ndim(b) == 1:
+        gb = solve_vector(matrix_transpose(a), d[y])
+        d[b] = unbroadcast(gb, b)
+        d[a] = unbroadcast(-(np.expand_dims(gb, -1) * np.expand_dims(y, -2)), a)
+    else:
+        gb = np.linalg.solve(matrix_transpose(a), d[y])
+        d[b] = unbroadcast(gb, b)
+        d[a] = unbroadcast(-(gb @ matrix_transpose(y)), a)
 
 
 @tangent(np.linalg.solve)
 def solve_tangent(y, a, b):
-    d[y] = np.linalg.solve(a, d[b] - d[a] @ y)
+    if np.ndim(b) == 1:
+        d[y] = solve_vector(a, d[b] - (d[a] @ np.expand_dims(y, -1))[..., 0])
+    else:
+        d[y] = np.linalg.solve(a, d[b] - d[a] @ y)
 
 
-@adjoint(np.linalg.det, cases=_square_cases(well_conditioned))
+@adjoint(np.linalg.det, cases=_square_cases(well_conditioned, stacks=True))
 def det(y, a):
-    d[a] = d[y] * y * np.transpose(np.linalg.inv(a))
+    d[a] = as_matrices(d[y] * y) * matrix_transpose(np.linalg.inv(a))
 
 
 @tangent(np.linalg.det)
 def det_tangent(y, a):
-    d[y] = y * np.trace(np.linalg.solve(a, d[a]))
+    d[y] = y * np.trace(np.linalg.solve(a, d[a]), axis1=-2, axis2=-1)
 
 
-@adjoint(np.linalg.slogdet, cases=_square_cases(well_conditioned))
+@adjoint(np.linalg.slogdet, cases=_square_cases(well_conditioned, stacks=True))
 def slogdet(y, a):
     # y = (sign, log|det a|); the sign is locally constant
-    d[a] = d[y][1] * np.transpose(np.linalg.inv(a))
+    d[a] = as_matrices(d[y][1]) * matrix_transpose(np.linalg.inv(a))
 
 
 @tangent(np.linalg.slogdet)
 def slogdet_tangent(y, a):
-    d[y] = (np.zeros_like(y[0]), np.trace(np.linalg.solve(a, d[a])))
+    d[y] = (np.zeros_like(y[0]), np.trace(np.linalg.solve(a, d[a]), axis1=-2, axis2=-1))
+
+
+# Their rules take one matrix (2-D) at a time: normalize puts a check before each call
+# that refuses a stack of matrices when it runs (runtime.require_matrix).
+MATRIX_ONLY = {np.linalg.eigh, np.linalg.eigvalsh, np.linalg.cholesky, np.linalg.svd,
+               np.linalg.pinv, *optional(np.linalg, "svdvals")}
 
 
 def symmetric_part(a, uplo):

@@ -351,6 +351,65 @@ def full_tangent(y, shape, fill_value, dtype=None):
     d[y] = np.full(shape, d[fill_value], dtype=dtype)
 
 
+# -- evenly spaced samples: np.linspace and np.arange -----------------------------------
+def linspace_fractions(y, num, endpoint, axis):
+    """Where each sample of ``np.linspace(start, stop, num, endpoint, axis=axis)`` lies
+    from start (0.0) to stop (1.0), shaped to broadcast against the samples ``y``:
+    y = start + (stop - start) * t along ``axis``."""
+    shape = [1] * np.ndim(y)
+    shape[axis] = num
+    return np.reshape(np.linspace(0.0, 1.0, num, endpoint=endpoint), shape)
+
+
+def arange_start_share(stop):
+    """The derivative of each sample of ``np.arange(start, stop, step)`` by ``start``: 1,
+    except for ``np.arange(stop)`` (one argument: then ``start`` is the stop, and the
+    samples 0, 1, 2, ... do not depend on it)."""
+    return 0.0 if stop is None else 1.0
+
+
+nondifferentiable(linspace_fractions, arange_start_share)
+
+
+def _linspace_cases(rng):
+    return [((real(rng, ()), real(rng, ()), 4), {}),
+            ((real(rng, ()), real(rng, ()), 5, False), {}),
+            ((real(rng, (2,)), real(rng, ()), 3), {}),
+            ((real(rng, (2,)), real(rng, (2,)), 3), {"axis": -1}),
+            ((real(rng, ()), real(rng, ()), 1), {})]
+
+
+@adjoint(np.linspace, cases=_linspace_cases, static_args=(2, 3))
+def linspace(y, start, stop, num=50, endpoint=True, axis=0):
+    t = linspace_fractions(y, num, endpoint, axis)
+    d[start] = unbroadcast(np.sum(d[y] * (1.0 - t), axis=axis), start)
+    d[stop] = unbroadcast(np.sum(d[y] * t, axis=axis), stop)
+
+
+@tangent(np.linspace)
+def linspace_tangent(y, start, stop, num=50, endpoint=True, axis=0):
+    t = linspace_fractions(y, num, endpoint, axis)
+    d[y] = np.expand_dims(d[start], axis) * (1.0 - t) + np.expand_dims(d[stop], axis) * t
+
+
+def _arange_cases(rng):
+    return [((0.25, 2.0, 0.3), {}), ((-0.35, 1.0), {}), ((2.5,), {}), ((0.1, 1.3, 0.25), {})]
+
+
+# The samples are start, start + step, start + 2 * step, ...; their number depends on
+# start, stop and step by rounding, a step function: stop has no derivative.
+@adjoint(np.arange, cases=_arange_cases)
+def arange(y, start, stop=None, step=None):
+    d[start] = np.sum(d[y]) * arange_start_share(stop)
+    d[step] = np.sum(d[y] * np.arange(np.size(y)))
+
+
+@tangent(np.arange)
+def arange_tangent(y, start, stop=None, step=None):
+    d[y] = d[start] * arange_start_share(stop) * np.ones(np.shape(y)) \
+        + d[step] * np.arange(np.size(y))
+
+
 # -- axes and views --------------------------------------------------------------------
 def _axes_cases(rng):
     return [((real(rng, (2, 3)), 0, 1), {}), ((real(rng, (2, 3, 4)), 0, -1), {}),
