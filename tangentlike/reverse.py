@@ -135,7 +135,7 @@ class _Reverse:
         # Passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too.
         self.structured = self.containers | through_copies(
-            structured_arguments(fn.body, is_user_function), fn.body)
+            structured_arguments(fn.body, _derived_through_its_code), fn.body)
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
@@ -1634,6 +1634,12 @@ def drop_unbroadcast(expr, name, same_shape, fits=None):
     ``fits(g, x)``, if given, must also agree (concrete shapes: a result whose adjoint may
     still be the scalar zero times a smaller operand does not have the result's shape)."""
     return _DropUnbroadcast(name, same_shape, fits).visit(expr)
+
+
+def _derived_through_its_code(callee) -> bool:
+    """A user function called (differentiated through its own derivative), not a library
+    helper or function with a rule of its own (cast_back, ...)."""
+    return is_user_function(callee) and rules.lookup(callee) is None
 
 
 def _loop_locals(fn, lists) -> set:
