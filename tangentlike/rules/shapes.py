@@ -358,7 +358,8 @@ def linspace_fractions(y, num, endpoint, axis):
     y = start + (stop - start) * t along ``axis``."""
     shape = [1] * np.ndim(y)
     shape[axis] = num
-    return np.reshape(np.linspace(0.0, 1.0, num, endpoint=endpoint), shape)
+    dtype = np.result_type(np.asarray(y).dtype, np.float16)   # y's floating dtype
+    return np.reshape(np.linspace(0.0, 1.0, num, endpoint=endpoint, dtype=dtype), shape)
 
 
 def arange_start_share(stop):
@@ -406,7 +407,7 @@ def arange(y, start, stop=None, step=None):
 
 @tangent(np.arange)
 def arange_tangent(y, start, stop=None, step=None):
-    d[y] = d[start] * arange_start_share(stop) * np.ones(np.shape(y)) \
+    d[y] = d[start] * arange_start_share(stop) * np.ones_like(y) \
         + d[step] * np.arange(np.size(y))
 
 
