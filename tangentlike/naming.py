@@ -128,18 +128,25 @@ def contains(tree, classes, test=None) -> bool:
     return False
 
 
+_NAME = "name"   # (Transformer._leaf)
+
+
 class Transformer(gast.NodeTransformer):
     """``gast.NodeTransformer`` with the same behaviour (a ``visit_X`` method's result
     replaces the node; None removes it from a list, a list is spliced in), about twice as
     fast: each subclass finds the method for a node class once, fields are read from the
-    node's ``__dict__``, and a list is rebuilt only from the first item whose visit
-    changed it."""
+    node's ``__dict__``, a list is rebuilt only from the first item whose visit
+    changed it, and leaves the subclass has no method for (contexts, operators,
+    constants, names without an annotation) are not visited: their visit would only
+    give them back."""
 
     _methods: ClassVar[dict] = {}
+    _leaves: ClassVar[dict] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._methods = {}   # node class -> the method that visits it
+        cls._leaves = {}    # node class -> whether its visit gives it back (see _leaf)
 
     def visit(self, node):
         method = self._methods.get(node.__class__)
@@ -149,12 +156,33 @@ class Transformer(gast.NodeTransformer):
             self._methods[node.__class__] = method
         return method(self, node)
 
+    @classmethod
+    def _leaf(cls, kind) -> object:
+        """True when visiting a node of class ``kind`` gives it back and does nothing (no
+        method of this class visits it, and it has no nodes below it: a context, an
+        operator, a constant); NAME for a ``Name``, which has none when it has no
+        annotation; False otherwise."""
+        if getattr(cls, "visit_" + kind.__name__, None) is not None:
+            found = False
+        elif kind is gast.Name:
+            found = _NAME
+        else:
+            found = not kind._fields or kind is gast.Constant
+        cls._leaves[kind] = found
+        return found
+
     def generic_visit(self, node):
         AST = gast.AST
+        leaves = self._leaves
         attributes = node.__dict__
         for field in node._fields:
             value = attributes.get(field)
             if isinstance(value, AST):
+                leaf = leaves.get(value.__class__)
+                if leaf is None:
+                    leaf = self._leaf(value.__class__)
+                if leaf is True or leaf is _NAME and value.annotation is None:
+                    continue
                 new = self.visit(value)
                 if new is None:
                     delattr(node, field)
@@ -163,6 +191,11 @@ class Transformer(gast.NodeTransformer):
             elif isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, AST):
+                        leaf = leaves.get(item.__class__)
+                        if leaf is None:
+                            leaf = self._leaf(item.__class__)
+                        if leaf is True or leaf is _NAME and item.annotation is None:
+                            continue
                         new = self.visit(item)
                         if new is not item:
                             value[:] = self._spliced(value, i, new)
