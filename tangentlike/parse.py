@@ -95,6 +95,9 @@ def parse(func: Any) -> Parsed:
     code = func.__code__
     filename = code.co_filename
     module = _quick_parse(func)
+    # the standard library's tree of the def, as parsed: compiled to check the text
+    # against the code without converting the gast tree back (see _check_unchanged)
+    source_def = module.source.body[0] if module is not None else None
     if module is None:
         try:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
@@ -130,12 +133,12 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
-    return _finish(func, node, filename)
+    return _finish(func, node, filename, source_def)
 
 
-def _finish(func, node, filename: str) -> Parsed:
+def _finish(func, node, filename: str, source_def=None) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
-        _check_unchanged(func, node, filename)
+        _check_unchanged(func, node, filename, source_def)
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -145,11 +148,14 @@ def _finish(func, node, filename: str) -> Parsed:
 def _parsed(lines: list, first: int):
     """The module of ``lines``, whose first one is line ``first`` of its file (blank
     lines first: the nodes get the lines of the user's file as parsed); None when they
-    do not parse alone."""
+    do not parse alone. The standard library's tree is kept as its ``source``."""
     try:
-        return to_gast(ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines))))
+        tree = ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
     except SyntaxError:
         return None
+    module = to_gast(tree)
+    module.source = tree
+    return module
 
 
 def to_gast(tree):
@@ -258,7 +264,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str) -> None:
+def _check_unchanged(func, node, filename: str, source_def=None) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -269,7 +275,8 @@ def _check_unchanged(func, node, filename: str) -> None:
     Nested code objects (comprehensions, local functions, lambdas) are compared too.
     Anything that does not compile alone (``nonlocal``, ...) is not checked, nor a
     module whose code an import hook rewrote (pytest's assert rewriting leaves names
-    such as ``@py_builtins`` in its globals).
+    such as ``@py_builtins`` in its globals). ``source_def``: the standard library's
+    tree of the ``def``, if at hand (compiled instead of ``node`` converted back).
     """
     code = func.__code__
     lines = linecache.getlines(filename, func.__globals__)
@@ -277,7 +284,7 @@ def _check_unchanged(func, node, filename: str) -> None:
         return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
-    compiled = _compiled_alone(node, code)
+    compiled = _compiled_alone(node, code, source_def)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
         _unchanged[code] = lines
         return
@@ -294,16 +301,23 @@ _unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
 
 
-def _compiled_alone(node, code):
+def _compiled_alone(node, code, source_def=None):
     """The code object of ``node`` (a FunctionDef, or a lambda's FunctionDef built by
-    _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own."""
+    _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own; of
+    ``source_def`` (``node`` as the standard library parsed it), if given."""
     lam = getattr(node, "lam", None)
     flags = 0
     for name in __future__.all_feature_names:
         flag = getattr(__future__, name).compiler_flag
         if code.co_flags & flag:
             flags |= flag
-    if lam is not None:
+    if source_def is not None:
+        # as below: no decorators (nor a return annotation, which is not the function's
+        # code either); nothing else reads this tree
+        source_def.decorator_list, source_def.returns = [], None
+        tree = ast.Module(body=[source_def], type_ignores=[])
+        mode = "exec"
+    elif lam is not None:
         tree = gast.Expression(body=lam)
         mode = "eval"
     else:
@@ -313,8 +327,9 @@ def _compiled_alone(node, code):
         tree = gast.Module(body=[gast.copy_location(fdef, node)], type_ignores=[])
         mode = "exec"
     try:
-        tree = gast.gast_to_ast(tree)
-        ast.fix_missing_locations(tree)
+        if source_def is None:
+            tree = gast.gast_to_ast(tree)
+            ast.fix_missing_locations(tree)
         module = compile(tree, code.co_filename, mode, flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return None
