@@ -111,6 +111,10 @@ class Normalized:
     locals: set = field(default_factory=set)    # every local name after renaming
     versions: dict = field(default_factory=dict)  # renamed -> user's name
     user_locals: set = field(default_factory=set)  # the user's own local names
+    # what the passes find out about the statements whatever the arguments' shapes
+    # (activity, which locals are stacks, ...): found by the first derivation and
+    # shared with the copies its versions derive from (see Kept)
+    facts: dict = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -139,6 +143,7 @@ class Kept:
         self.versions, self.user_locals = dict(normalized.versions), set(normalized.user_locals)
         self.taken, self.temps = set(normalized.namer.taken), normalized.namer._temps
         self.bound, self.by_id = dict(normalized.binder.bound), dict(normalized.binder._by_id)
+        self.facts = normalized.facts   # (filled by the first derivation)
         self.normalized = normalized   # until keep()
 
     @staticmethod
@@ -171,7 +176,7 @@ class Kept:
         binder = GlobalBinder(namer, _user_lookup(parsed, user_locals))
         binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
         return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
-                          dict(self.versions), user_locals)
+                          dict(self.versions), user_locals, self.facts)
 
 
 class _WeakCallee:

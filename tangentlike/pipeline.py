@@ -98,7 +98,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     code would be the generic code. ``core``: what ``front`` gives, if already made."""
     parsed, wrt_names, core = core or front(func, wrt)
     guards = rebindable_callees(core, func)
-    activity = analyze(core, wrt_names)
+    activity = core.facts.get(("activity", tuple(wrt_names)))
+    if activity is None:   # (a version's is its first derivation's: see Kept)
+        activity = core.facts[("activity", tuple(wrt_names))] = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name

@@ -118,20 +118,20 @@ class _Reverse:
         self.primal_of = {}       # adjoint name -> primal name
         self.written = set()      # adjoints that hold a value (first write done)
         self.origin = None
-        self.single = _single_assignments(fn)   # assigned once, outside control flow
+        facts = fn.facts.get("reverse")   # (a version's are its first derivation's)
+        if facts is None:
+            facts = fn.facts["reverse"] = _facts(fn)
+        # assigned once, outside control flow; stacks (their adjoints are lists too);
+        # assigned once per iteration and read only later in that iteration (adjoints
+        # first-written inside the reversed body, never reset); adjoints that may be
+        # containers (they accumulate elementwise, add_grads, not with +)
+        self.single, self.lists, self.loop_locals, self.containers = (
+            set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
-        self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
-        self.single -= self.lists
-        # Assigned once per iteration and read only later in that iteration: adjoints
-        # first-written inside the reversed body, never reset.
-        self.loop_locals = _loop_locals(fn, self.lists)
-        # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
-        self.containers = through_copies(
-            _indexed_names(fn) | self.lists | containers(fn.body, is_user_function), fn.body)
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
@@ -158,11 +158,7 @@ class _Reverse:
         self.carried = set()   # of those, the ones a loop starts with (reversed_body)
         self.relied = set()    # owned adjoints changed in place (in the loop reversed)
         self.reset = set()   # adjoints just reset to zero, nothing added since
-        # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
-        # does an element write `z[i] = v`: the adjoints of what flowed into z need not
-        # have z's dtype (see gradient)
-        self.keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
-            or any(written(s) is not None for _, _, s in assignments(fn.body))
+        self.keeps_dtype = facts[4]
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -1630,6 +1626,24 @@ def drop_unbroadcast(expr, name, same_shape, fits=None):
     ``fits(g, x)``, if given, must also agree (concrete shapes: a result whose adjoint may
     still be the scalar zero times a smaller operand does not have the result's shape)."""
     return _DropUnbroadcast(name, same_shape, fits).visit(expr)
+
+
+def _facts(fn) -> tuple:
+    """What _Reverse finds out about ``fn``'s statements whatever the arguments' shapes:
+    (single assignments, stacks, loop-locals, possible containers, keeps_dtype), see
+    _Reverse.__init__."""
+    lists = list_variables(fn.body)
+    single = _single_assignments(fn) - lists
+    loop_locals = _loop_locals(fn, lists)
+    holders = through_copies(
+        _indexed_names(fn) | lists | containers(fn.body, is_user_function), fn.body)
+    # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
+    # does an element write `z[i] = v`: the adjoints of what flowed into z need not
+    # have z's dtype (see gradient)
+    keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
+        or any(written(s) is not None for _, _, s in assignments(fn.body))
+    return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
+            keeps_dtype)
 
 
 def _loop_locals(fn, lists) -> set:
