@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import operator
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -404,12 +405,51 @@ def static_value(expr, bind: dict) -> Any:
             env[node.id] = bound.value
         elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
             return _UNKNOWN
+    value = _evaluated(expr, env)
+    if value is not _UNKNOWN:
+        return value
     code = getattr(expr, "compiled", None)   # a template's test: compiled once
     if code is None:
         tree = gast.Expression(body=clone(expr))
         code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
         expr.compiled = code
     return eval(code, {"__builtins__": {}}, env)
+
+
+_COMPARE = {gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.Eq: operator.eq,
+            gast.NotEq: operator.ne}
+
+
+def _evaluated(expr, env: dict) -> Any:
+    """The value of a test made of names in ``env``, constants, ``is``, ``is not``,
+    ``==``, ``!=`` (one each), ``and``, ``or`` and ``not``, as Python evaluates it
+    (``axis is None or keepdims``, the usual tests of rules: compiling each one costs
+    more than deriving its statement); _UNKNOWN for any other expression."""
+    kind = expr.__class__
+    if kind is gast.Name:
+        return env[expr.id]
+    if kind is gast.Constant:
+        return expr.value
+    if kind is gast.Compare:
+        compare = _COMPARE.get(expr.ops[0].__class__)
+        if compare is None or len(expr.ops) != 1:
+            return _UNKNOWN
+        left = _evaluated(expr.left, env)
+        right = left if left is _UNKNOWN else _evaluated(expr.comparators[0], env)
+        return _UNKNOWN if right is _UNKNOWN else compare(left, right)
+    if kind is gast.UnaryOp and expr.op.__class__ is gast.Not:
+        value = _evaluated(expr.operand, env)
+        return value if value is _UNKNOWN else not value
+    if kind is gast.BoolOp:
+        values = [_evaluated(v, env) for v in expr.values]   # (constants: no effects)
+        if any(value is _UNKNOWN for value in values):
+            return _UNKNOWN
+        stop = expr.op.__class__ is gast.Or   # the first true value ends an `or`
+        for value in values[:-1]:
+            if bool(value) is stop:
+                return value
+        return values[-1]
+    return _UNKNOWN
 
 
 # -- zeros in tangent templates --------------------------------------------------------
