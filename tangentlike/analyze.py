@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import name_ids, walk
 from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
@@ -200,7 +200,7 @@ def returned_names(body) -> set:
     out = set()
     for stmt in body:
         if isinstance(stmt, gast.Return):
-            out.update(n.id for n in walk(stmt.value) if isinstance(n, gast.Name))
+            out.update(name_ids(stmt.value))
         for field in ("body", "orelse"):
             out |= returned_names(getattr(stmt, field, []) or [])
     return out

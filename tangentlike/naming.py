@@ -68,6 +68,12 @@ def _name_nodes(tree) -> list:
     return names
 
 
+def name_ids(tree) -> list:
+    """The id of every ``Name`` in ``tree`` (a node or a list of nodes), in ``walk``'s
+    order."""
+    return [node.id for node in _name_nodes(tree)]
+
+
 def read_and_assigned(tree) -> tuple:
     """(names read, names assigned) in ``tree`` (a node or a list of nodes)."""
     loads, stores = set(), set()

@@ -36,7 +36,8 @@ import operator
 
 import gast
 
-from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
+from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tree, statements,
+                     walk)
 from . import rules
 from .signs import fold_negations
 
@@ -124,7 +125,7 @@ def _earlier_update(stmt, before: list):
     """The update of ``stmt``'s element among the element updates just ``before`` it,
     if ``stmt`` can move up to it."""
     array = stmt.target.value.id
-    reads = {n.id for n in walk(stmt.value) if isinstance(n, gast.Name)}
+    reads = set(name_ids(stmt.value))
     for other in reversed(before):
         if not _element_update(other):
             return None
@@ -149,7 +150,7 @@ def batch_outer_products(body, fdef) -> list:
     if not any(contains(loop.body, gast.Call, lambda call: getattr(call, "vectors", False))
                for loop in statements(body) if isinstance(loop, gast.For)):
         return body   # nothing to batch in a loop (the usual case): no further walks
-    names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    names = set(name_ids(fdef))
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                and isinstance(n.value, gast.Name)}
@@ -269,7 +270,7 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
                for r in results]
     if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
         return   # every result has its name already
-    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    used = set(name_ids(fdef))
     renames = {}
     for result, name in zip(results, preferred):
         if (isinstance(result, gast.Name) and result.id != name and name not in used
@@ -541,8 +542,7 @@ def _loop_head(loop, live_after: set, memo: dict) -> set:
     (but for a ``for`` loop's target, which each turn assigns before its body runs)."""
     header = loop.test if isinstance(loop, gast.While) else loop.iter
     head = set(live_after) | _loads(header)
-    assigned = set() if isinstance(loop, gast.While) else {
-        n.id for n in walk(loop.target) if isinstance(n, gast.Name)}
+    assigned = set() if isinstance(loop, gast.While) else set(name_ids(loop.target))
     while True:
         new = head | (_live_in(loop.body, head, memo) - assigned)
         if new == head:

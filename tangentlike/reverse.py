@@ -41,7 +41,8 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
+from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tree, statements,
+                     walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, containers, dependencies,
                       list_variables, through_copies, written)
@@ -1548,7 +1549,7 @@ def _elementwise_shape(expr, rewriter, bound, seed):
     """The static shape of ``expr`` when ``seed`` enters it through elementwise
     arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
     whether seed is a smaller value or that value spread); None otherwise."""
-    seed_names = {n.id for n in walk(seed) if isinstance(n, gast.Name)}
+    seed_names = set(name_ids(seed))
 
     def shape_of(part):
         if same_tree(part, seed) or not any(

@@ -35,7 +35,7 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import Transformer, same_tree, statements, walk
+from .naming import Transformer, name_ids, same_tree, statements
 from .analyze import appended, assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
@@ -82,7 +82,7 @@ def shape_classes(fn, signature=None) -> dict:
             return key if key is None or key[0] == "shape" else own[name]
         seen = last.get(id(stmt))
         if seen is None:
-            reads = [n.id for n in walk(value) if isinstance(n, gast.Name)]
+            reads = name_ids(value)
             # a counter's range decides the slices it bounds (see _counter_slice)
             reads = tuple(reads + [a.id for n in reads for args in ranges.get(n, ())
                                    for a in (args or ()) if isinstance(a, gast.Name)])
@@ -1015,7 +1015,7 @@ def stand_ins(fn, params: dict) -> dict:
     def stand_in(value, stmt):
         seen = last.get(id(stmt))
         if seen is None:
-            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name)) + (
+            reads = tuple(name_ids(value)) + (
                 (written(stmt),) if written(stmt) is not None else ())
         else:
             reads = seen[0]

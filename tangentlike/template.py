@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, name_ids, walk
 from .runtime import power, quotient
 from .parse import to_gast
 
@@ -103,8 +103,7 @@ class Template:
     def read_names(self) -> set:
         """Every name the template's body mentions (computed once)."""
         if self._read_names is None:
-            self._read_names = {n.id for s in self.body for n in walk(s)
-                                if isinstance(n, gast.Name)}
+            self._read_names = set(name_ids(self.body))
         return self._read_names
 
     @property
