@@ -115,7 +115,10 @@ def _fold_block(block: list, names: dict, bound: dict, counts: dict,
         if not costly & owing:
             break
         owing -= costly
-    if sum(_negations(v) for v, _ in values.values()) < before:
+    # (a value the pass gave back as it was still has the negations counted before)
+    after = sum(counts[id(block[i])] if value is block[i].value else _negations(value)
+                for i, (value, _) in values.items())
+    if after < before:
         for i, (value, op) in values.items():
             if rewritten is not None and value is not block[i].value:
                 rewritten.add(id(block[i]))
