@@ -230,11 +230,26 @@ class Transformer(gast.NodeTransformer):
 def names_in(tree) -> set:
     """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
     out = set()
-    for node in walk(tree):
-        if isinstance(node, gast.Name):
-            out.add(node.id)
-        elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
-            out.add(node.name)
+    AST, Name, definitions = gast.AST, gast.Name, (gast.FunctionDef, gast.ClassDef)
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    pop, push, add = stack.pop, stack.append, out.add
+    while stack:   # (a walk, as _name_nodes: a name's context has nothing to find)
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name:
+            add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue
+        elif isinstance(node, definitions):
+            add(attributes["name"])
+        for field in node._fields:
+            value = attributes.get(field)
+            if isinstance(value, AST):
+                push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
     return out
 
 

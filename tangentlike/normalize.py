@@ -44,7 +44,7 @@ from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, Transformer, names_in, walk
+from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.shapes import last_item
 from .runtime import (astype, in_place, inplace_guard, no_grad, returns_no_number,
@@ -1705,12 +1705,7 @@ def _dotted(node) -> str:
 
 
 def _assigned_names(body) -> set:
-    out = set()
-    for stmt in body:
-        for node in walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                out.add(node.id)
-    return out
+    return read_and_assigned(body)[1]
 
 
 _STATEMENT_HINTS = {
