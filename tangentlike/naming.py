@@ -6,6 +6,7 @@ all names the user's function mentions, so nothing generated shadows user code.
 """
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any, ClassVar, Iterable
 
@@ -135,6 +136,10 @@ def contains(tree, classes, test=None) -> bool:
 
 
 _NAME = "name"   # (Transformer._leaf)
+# ast.NodeVisitor's visit_Constant only calls the visit_Num, visit_Str, ... methods of
+# Python 3.7, if a class has them, and otherwise visits nothing below the constant
+_CONSTANT_SHIM = getattr(ast.NodeVisitor, "visit_Constant", None)
+_OLD_CONSTANTS = ("Num", "Str", "Bytes", "NameConstant", "Ellipsis")
 
 
 class Transformer(gast.NodeTransformer):
@@ -157,8 +162,9 @@ class Transformer(gast.NodeTransformer):
     def visit(self, node):
         method = self._methods.get(node.__class__)
         if method is None:
-            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None) \
-                or self.__class__.generic_visit
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
+            if method is None or self._leaf(node.__class__) is True:
+                method = self.__class__.generic_visit   # (what the shim would call)
             self._methods[node.__class__] = method
         return method(self, node)
 
@@ -168,7 +174,9 @@ class Transformer(gast.NodeTransformer):
         method of this class visits it, and it has no nodes below it: a context, an
         operator, a constant); NAME for a ``Name``, which has none when it has no
         annotation; False otherwise."""
-        if getattr(cls, "visit_" + kind.__name__, None) is not None:
+        method = getattr(cls, "visit_" + kind.__name__, None)
+        if method is not None and not (method is _CONSTANT_SHIM and not any(
+                hasattr(cls, "visit_" + old) for old in _OLD_CONSTANTS)):
             found = False
         elif kind is gast.Name:
             found = _NAME
