@@ -28,6 +28,7 @@ equal classes wherever they come from.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 import warnings
@@ -1053,6 +1054,14 @@ def stand_ins(fn, params: dict) -> dict:
     return values
 
 
+@functools.lru_cache(maxsize=512)
+def _ones(dtype, shape):
+    """A read-only array of ones of ``shape`` and ``dtype`` with no memory of its own
+    (``np.broadcast_to`` of one 1), made once for each: stand-ins are only read, and
+    which one of equal ones a name holds does not matter (their kind does)."""
+    return np.broadcast_to(np.ones((), dtype=dtype), shape)
+
+
 def _has(items, marker) -> bool:
     return any(item is marker for item in items)
 
@@ -1134,7 +1143,7 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 sizes = size if isinstance(size, tuple) else (size,)
                 if not all(type(n) is int and n >= 0 for n in sizes):
                     return _UNKNOWN
-                return np.broadcast_to(np.ones((), dtype=np.float64), sizes)
+                return _ones(np.dtype(np.float64), sizes)
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
@@ -1202,7 +1211,7 @@ def _checked(callee, args, named):
     except Exception:   # noqa: BLE001 - any failure: the type stays unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):
-        return np.broadcast_to(np.ones((), dtype=result.dtype), result.shape)
+        return _ones(result.dtype, result.shape)
     if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
         return result
     return _UNKNOWN
@@ -1236,7 +1245,7 @@ def _cheaply(callee, args, named):
         return _UNKNOWN
     if shape is None:
         return _UNKNOWN
-    small = [np.ones((1,) * a.ndim, dtype=a.dtype) if isinstance(a, np.ndarray) else a
+    small = [_ones(a.dtype, (1,) * a.ndim) if isinstance(a, np.ndarray) else a
              for a in args]
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1245,7 +1254,7 @@ def _cheaply(callee, args, named):
     except Exception:   # noqa: BLE001 - the dtypes do not combine: unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):
-        return np.broadcast_to(np.ones((), dtype=result.dtype), shape)
+        return _ones(result.dtype, shape)
     if isinstance(result, np.generic) and shape == ():
         return result
     return _UNKNOWN
