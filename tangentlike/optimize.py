@@ -58,7 +58,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     changed = set()
     fdef.body = fold_negations(fdef.body, bound, changed)
     # `bx = 0.0 + g` (and `bz = bt1`) are copies
-    fdef.body = propagate_copies(fdef.body, renamed=changed)
+    fdef.body = propagate_copies(fdef.body, renamed=changed, memo=names)
     for key in changed:
         names.pop(key, None)
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
@@ -414,7 +414,7 @@ def _source_of(node, copies):
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None,
-                     zeroed: set = None, renamed: set = None) -> list:
+                     zeroed: set = None, renamed: set = None, memo: dict = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
@@ -423,7 +423,10 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     their names: reading one through another name would hide that the two are one
     array, from the reader and from the next differentiation. ``zeroed`` (if given)
     learns the ids of the statements where a constant was put in, ``renamed`` those of
-    the statements (not loops or branches) where any read was renamed.
+    the statements (not loops or branches) where any read was renamed. ``memo``: the
+    (read, assigned) names of statements not changed since they were found (see
+    eliminate_dead_code; with ``renamed``, which holds the ids of those changed since):
+    a statement that reads none of the copies is not walked.
     """
     copies = dict(copies or {})
     if mutated is None:
@@ -440,11 +443,15 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                         _rename_expression(stmt, field, copies)[1] and zeroed is not None:
                     zeroed.add(id(stmt))
             stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed,
-                                         renamed) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed)
+                                         renamed, memo) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed, memo)
             continue
-        stored = set()   # (renaming reads changes no assigned name)
-        if isinstance(stmt, gast.Assign):
+        known = memo.get(id(stmt)) if memo is not None and id(stmt) not in renamed \
+            and isinstance(stmt, _MEMOIZED) else None   # (not a Pass made since)
+        if known is not None and known[0].isdisjoint(copies):
+            stored, changed, constant = set(known[1]), False, False   # nothing to rename
+        elif isinstance(stmt, gast.Assign):
+            stored = set()   # (renaming reads changes no assigned name)
             for target in stmt.targets:
                 if isinstance(target, gast.Name):
                     stored.add(target.id)
@@ -452,6 +459,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                     _rename(target, {}, stored)
             changed, constant = _rename_expression(stmt, "value", copies, stored)
         else:
+            stored = set()
             changed, constant = _rename(stmt, copies, stored)
         if constant and zeroed is not None:
             zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
@@ -472,6 +480,9 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
               and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
             copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
     return kept
+
+
+_MEMOIZED = (gast.Assign, gast.AugAssign, gast.Expr)
 
 
 def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tuple:
