@@ -23,18 +23,38 @@ def statements(body: list):
                 yield from statements(inner)
 
 
+class _ChildFields(dict):
+    """node class -> its fields that may hold nodes or lists of nodes, in order: the
+    walks skip the others (a name's id, an attribute's name, a constant's value, ...),
+    which never do. Found on first use."""
+
+    LEAVES = {"id", "attr", "arg", "type_comment", "kind", "is_async", "level", "module",
+              "conversion", "simple", "asname"}
+    OF_CLASS = {"Constant": {"value"}, "FunctionDef": {"name"}, "AsyncFunctionDef": {"name"},
+                "ClassDef": {"name"}, "alias": {"name"}, "Global": {"names"},
+                "Nonlocal": {"names"}}
+
+    def __missing__(self, kind):
+        leaves = self.LEAVES | self.OF_CLASS.get(kind.__name__, set())
+        fields = self[kind] = tuple(f for f in kind._fields if f not in leaves)
+        return fields
+
+
+CHILD_FIELDS = _ChildFields()
+
+
 def walk(tree):
     """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
     ``gast.walk`` gives, 1.6 times as fast (the passes walk trees a great deal).
     Fields are read from the node's ``__dict__``: gast classes have no defaults for them."""
     stack = list(tree) if isinstance(tree, list) else [tree]
-    AST = gast.AST
+    AST, children = gast.AST, CHILD_FIELDS
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         yield node
         attributes = node.__dict__
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 push(value)
@@ -48,7 +68,7 @@ def _name_nodes(tree) -> list:
     """The ``Name`` nodes ``walk`` would visit, in a list (one walk, no generator: the
     passes ask for names a great deal)."""
     names = []
-    AST, Name = gast.AST, gast.Name
+    AST, Name, children = gast.AST, gast.Name, CHILD_FIELDS
     stack = list(tree) if isinstance(tree, list) else [tree]
     pop, push, found = stack.pop, stack.append, names.append
     while stack:
@@ -58,7 +78,7 @@ def _name_nodes(tree) -> list:
             found(node)
             if attributes.get("annotation") is None:
                 continue
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 push(value)
@@ -117,14 +137,14 @@ def contains(tree, classes, test=None) -> bool:
     (if given) is true: ``any(...)`` over ``walk(tree)``, without a generator, stopping
     at the first one found."""
     stack = list(tree) if isinstance(tree, list) else [tree]
-    AST = gast.AST
+    AST, children = gast.AST, CHILD_FIELDS
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         if isinstance(node, classes) and (test is None or test(node)):
             return True
         attributes = node.__dict__
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 push(value)
@@ -189,7 +209,7 @@ class Transformer(gast.NodeTransformer):
         AST = gast.AST
         leaves = self._leaves
         attributes = node.__dict__
-        for field in node._fields:
+        for field in CHILD_FIELDS[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 leaf = leaves.get(value.__class__)
@@ -239,6 +259,7 @@ def names_in(tree) -> set:
     """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
     out = set()
     AST, Name, definitions = gast.AST, gast.Name, (gast.FunctionDef, gast.ClassDef)
+    children = CHILD_FIELDS
     stack = list(tree) if isinstance(tree, list) else [tree]
     pop, push, add = stack.pop, stack.append, out.add
     while stack:   # (a walk, as _name_nodes: a name's context has nothing to find)
@@ -250,7 +271,7 @@ def names_in(tree) -> set:
                 continue
         elif isinstance(node, definitions):
             add(attributes["name"])
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 push(value)

@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import Transformer, name_ids, walk
+from .naming import CHILD_FIELDS, Transformer, name_ids, walk
 from .runtime import power, quotient
 from .parse import to_gast
 
@@ -42,7 +42,7 @@ def clone(node):
     new = node.__class__.__new__(node.__class__)
     attributes = new.__dict__
     attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
-    for name in node._fields:
+    for name in CHILD_FIELDS[node.__class__]:
         value = attributes.get(name)
         if isinstance(value, list):
             attributes[name] = [clone(v) for v in value]
@@ -334,7 +334,7 @@ class _Substitute:
         attributes = new.__dict__
         attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
         AST, copy = gast.AST, self.copy
-        for name in node._fields:
+        for name in CHILD_FIELDS[kind]:
             value = attributes.get(name)
             if isinstance(value, list):
                 attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]
