@@ -28,11 +28,11 @@ class _ChildFields(dict):
     walks skip the others (a name's id, an attribute's name, a constant's value, ...),
     which never do. Found on first use."""
 
-    LEAVES = {"id", "attr", "arg", "type_comment", "kind", "is_async", "level", "module",
-              "conversion", "simple", "asname"}
-    OF_CLASS = {"Constant": {"value"}, "FunctionDef": {"name"}, "AsyncFunctionDef": {"name"},
-                "ClassDef": {"name"}, "alias": {"name"}, "Global": {"names"},
-                "Nonlocal": {"names"}}
+    LEAVES = frozenset(("id", "attr", "arg", "type_comment", "kind", "is_async", "level",
+                        "module", "conversion", "simple", "asname"))
+    OF_CLASS: ClassVar[dict] = {
+        "Constant": {"value"}, "FunctionDef": {"name"}, "AsyncFunctionDef": {"name"},
+        "ClassDef": {"name"}, "alias": {"name"}, "Global": {"names"}, "Nonlocal": {"names"}}
 
     def __missing__(self, kind):
         leaves = self.LEAVES | self.OF_CLASS.get(kind.__name__, set())
@@ -56,12 +56,12 @@ def walk(tree):
         attributes = node.__dict__
         for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
 
 
 def _name_nodes(tree) -> list:
@@ -80,12 +80,12 @@ def _name_nodes(tree) -> list:
                 continue
         for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
     return names
 
 
@@ -146,12 +146,12 @@ def contains(tree, classes, test=None) -> bool:
         attributes = node.__dict__
         for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
     return False
 
 
@@ -273,12 +273,12 @@ def names_in(tree) -> set:
             add(attributes["name"])
         for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
     return out
 
 
