@@ -115,6 +115,7 @@ class Normalized:
     # (activity, which locals are stacks, ...): found by the first derivation and
     # shared with the copies its versions derive from (see Kept)
     facts: dict = field(default_factory=dict)
+    assigned: Optional[list] = None   # analyze.body_assignments, found on first use
 
     @property
     def filename(self) -> str:

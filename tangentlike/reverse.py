@@ -44,7 +44,7 @@ import numpy as np
 from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tree, statements,
                      walk)
 from . import rules
-from .analyze import (Activity, appended, assignments, containers, dependencies,
+from .analyze import (Activity, appended, assignments, body_assignments, containers, dependencies,
                       list_variables, through_copies, written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
@@ -217,7 +217,7 @@ class _Reverse:
         self.resolve_restores(saved)
         if saved or self.trip_counters or self.writes_seen:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
-            defined = {t for t, _, s in assignments(self.fn.body) if id(s) in self.first_defs}
+            defined = {t for t, _, s in body_assignments(self.fn) if id(s) in self.first_defs}
             setup += [_assign(v, gast.Constant(value=None, kind=None))
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
             primal = self.mark_all(setup, None, "primal") + primal
@@ -295,7 +295,7 @@ class _Reverse:
         if self.classes.get(value.id) == SCALAR:
             return True
         seen.add(value.id)
-        defs = [rhs for target, rhs, _ in assignments(self.fn.body) if target == value.id]
+        defs = [rhs for target, rhs, _ in body_assignments(self.fn) if target == value.id]
         if len(defs) != 1:
             return False
         rhs = defs[0]
@@ -1642,7 +1642,7 @@ def _facts(fn) -> tuple:
     # does an element write `z[i] = v`: the adjoints of what flowed into z need not
     # have z's dtype (see gradient)
     keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
-        or any(written(s) is not None for _, _, s in assignments(fn.body))
+        or any(written(s) is not None for _, _, s in body_assignments(fn))
     return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
             keeps_dtype)
 
@@ -1656,7 +1656,7 @@ def _loop_locals(fn, lists) -> set:
             loads[node.id] = loads.get(node.id, 0) + 1
         elif isinstance(node, (gast.For, gast.While, gast.If)):
             blocks += [node.body, node.orelse]
-    for target, _, stmt in assignments(fn.body):
+    for target, _, stmt in body_assignments(fn):
         counts[target] = counts.get(target, 0) + 1
     out = set()
     for block in blocks:
@@ -1717,7 +1717,7 @@ def _first_definitions(fn) -> set:
     """ids of assignments that give a variable its first value, so there is no old value
     to save: the first top-level assignment, or the only assignment outside loops."""
     counts = {}
-    for target, _, stmt in assignments(fn.body):
+    for target, _, stmt in body_assignments(fn):
         if isinstance(stmt, gast.Assign) and written(stmt) is None:
             counts[target] = counts.get(target, 0) + 1
 

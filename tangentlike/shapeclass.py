@@ -37,7 +37,7 @@ import gast
 import numpy as np
 
 from .naming import Transformer, name_ids, same_tree, statements
-from .analyze import appended, assignments, written
+from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
 from .rules.shapes import add_at_item, last_item, split_like
@@ -64,7 +64,7 @@ def shape_classes(fn, signature=None) -> dict:
     start = {p: signature.get(p, ("param", p)) for p in fn.params}
     classes = dict(start)
     defs = {}
-    for target, value, stmt in assignments(fn.body):
+    for target, value, stmt in body_assignments(fn):
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     classes.update((name, INDEX) for name in counters)
@@ -1003,7 +1003,7 @@ def stand_ins(fn, params: dict) -> dict:
     stand-ins come from the specialized signature). Only dtypes are read from it."""
     values = dict(params)
     defs = {}
-    for target, value, stmt in assignments(fn.body):
+    for target, value, stmt in body_assignments(fn):
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     values.update((name, 1) for name in counters)
