@@ -89,7 +89,7 @@ def shape_classes(fn, signature=None) -> dict:
                                    for a in (args or ()) if isinstance(a, gast.Name)])
         else:
             reads = seen[0]
-        now = tuple(classes.get(n) for n in reads)
+        now = [classes.get(n) for n in reads]
         if seen is not None and now == seen[1]:
             return seen[2]
         key = _class_of(value, stmt, classes, own[name], ranges)
@@ -1020,8 +1020,8 @@ def stand_ins(fn, params: dict) -> dict:
                 (written(stmt),) if written(stmt) is not None else ())
         else:
             reads = seen[0]
-        now = tuple(_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads)
-        if seen is not None and all(a is b for a, b in zip(now, seen[1])):
+        now = [_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads]
+        if seen is not None and _same_objects(now, seen[1]):
             return seen[2]
         found = _stand_in(value, stmt, values, unknown, counters, memo)
         last[id(stmt)] = (reads, now, found)
@@ -1060,6 +1060,14 @@ def _ones(dtype, shape):
     (``np.broadcast_to`` of one 1), made once for each: stand-ins are only read, and
     which one of equal ones a name holds does not matter (their kind does)."""
     return np.broadcast_to(np.ones((), dtype=dtype), shape)
+
+
+def _same_objects(a: list, b: list) -> bool:
+    """Whether two lists of the same length hold the same objects, in order."""
+    for x, y in zip(a, b):
+        if x is not y:
+            return False
+    return True
 
 
 def _has(items, marker) -> bool:
