@@ -188,9 +188,10 @@ class _WeakCallee:
 def _weak_callees(tree) -> bool:
     """Make the user functions ``tree`` calls weak references; whether there are any."""
     weak = False
-    for node in walk(tree):
-        if is_user_function(getattr(node, "callee", None)):
-            node.callee = _WeakCallee(node.callee)
+    for node in walk(tree):   # (the attribute is the node's own: read from its __dict__)
+        callee = node.__dict__.get("callee")
+        if callee is not None and is_user_function(callee):
+            node.callee = _WeakCallee(callee)
             weak = True
     return weak
 
@@ -198,8 +199,8 @@ def _weak_callees(tree) -> bool:
 def _strong_callees(tree) -> bool:
     """Give ``tree`` its callees back; False if one of them is gone."""
     for node in walk(tree):
-        callee = getattr(node, "callee", None)
-        if isinstance(callee, _WeakCallee):
+        callee = node.__dict__.get("callee")
+        if callee.__class__ is _WeakCallee:
             node.callee = callee.ref()
             if node.callee is None:
                 return False

@@ -1641,7 +1641,7 @@ def _facts(fn) -> tuple:
     # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
     # does an element write `z[i] = v`: the adjoints of what flowed into z need not
     # have z's dtype (see gradient)
-    keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
+    keeps_dtype = any(n.__dict__.get("callee") is in_place for n in walk(fn.body)) \
         or any(written(s) is not None for _, _, s in body_assignments(fn))
     return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
             keeps_dtype)
