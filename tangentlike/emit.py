@@ -80,7 +80,11 @@ def to_ast(node):
     values = []
     for field in cls._fields:
         value = attributes.get(field)
-        values.append([to_ast(v) for v in value] if value.__class__ is list else to_ast(value))
+        if value.__class__ is list:
+            value = [to_ast(v) for v in value]
+        elif isinstance(value, gast.AST):   # (else a name, a number, None: as it is)
+            value = to_ast(value)
+        values.append(value)
     new = cls(*values)   # (every field given: Python 3.13 warns of missing ones, 3.15 refuses)
     if kind is gast.ExceptHandler and node.name is not None:
         new.name = node.name.id
