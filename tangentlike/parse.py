@@ -185,7 +185,10 @@ def _to_gast(node):
         return node
     kind = node.__class__
     if kind is ast.Name:
-        new = gast.Name(node.id, _to_gast(node.ctx), None, None)
+        context = _CONTEXTS[node.ctx.__class__]
+        new = _NAME.__new__(_NAME)   # (gast's constructor loops over its arguments: slow)
+        new.__dict__.update(id=node.id, ctx=context.__new__(context), annotation=None,
+                            type_comment=None)
     elif kind is ast.arg:
         new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), node.type_comment)
     else:
@@ -199,8 +202,12 @@ def _to_gast(node):
         fields, given = new.__dict__, node.__dict__
         for field in node._fields:
             value = given[field] if field in given else getattr(node, field, _NO_FIELD)
-            if value is not _NO_FIELD:
+            if value.__class__ is list:
+                fields[field] = [_to_gast(item) for item in value]
+            elif isinstance(value, ast.AST):
                 fields[field] = _to_gast(value)
+            elif value is not _NO_FIELD:   # (a name, a number, None: as it is)
+                fields[field] = value
         if kind is ast.ExceptHandler and node.name:
             new.name = gast.Name(node.name, gast.Store(), None, None)
         elif kind in _DEFINITIONS and "type_params" not in node._fields:
@@ -215,6 +222,8 @@ def _to_gast(node):
 
 
 _GAST_CLASSES: dict = {}
+_NAME = gast.Name
+_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 _NO_FIELD = object()
 _TYPE_PARAM = getattr(ast, "type_param", ())
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
