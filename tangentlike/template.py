@@ -39,6 +39,8 @@ def clone(node):
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
+    if node.__class__ in _SHARED:
+        return node
     new = node.__class__.__new__(node.__class__)
     attributes = new.__dict__
     attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
@@ -49,6 +51,17 @@ def clone(node):
         elif isinstance(value, gast.AST):
             attributes[name] = clone(value)
     return new
+
+
+def _subclasses(base) -> set:
+    return {kind for kind in vars(gast).values()
+            if isinstance(kind, type) and issubclass(kind, base) and kind is not base}
+
+
+# Contexts (Load, Store) and operators (Add, USub, ...): nodes without fields or
+# attributes that no pass changes (they replace them), so copies share them.
+_SHARED = frozenset().union(*(_subclasses(base) for base in (
+    gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)))
 
 
 class _Derivative:
