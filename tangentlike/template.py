@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import CHILD_FIELDS, Transformer, name_ids, walk
+from .naming import CHILD_FIELDS, Transformer, contains, name_ids, walk
 from .runtime import power, quotient
 from .parse import to_gast
 
@@ -570,10 +570,13 @@ def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str
     version) or the result of a NumPy function keeps the plain operator, which is what
     a hand-written gradient would write. (A constant exponent >= 0 cannot raise where
     the primal, with a larger one, did not.)"""
-    if not any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Div, gast.Pow))
-               for n in walk(expr)):
+    if not contains(expr, gast.BinOp, _divides_or_raises):
         return expr
     return _PythonNumberSafe(is_array, np_name, global_name).visit(expr)
+
+
+def _divides_or_raises(node) -> bool:
+    return isinstance(node.op, (gast.Div, gast.Pow))
 
 
 class _PythonNumberSafe(Transformer):
