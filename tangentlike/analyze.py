@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import name_ids, walk
 from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
@@ -111,6 +111,15 @@ def assignments(body):
             yield appended(stmt), stmt.value, stmt
         for field in ("body", "orelse"):
             yield from assignments(getattr(stmt, field, []) or [])
+
+
+def body_assignments(fn) -> list:
+    """``assignments(fn.body)`` of a normalized function, as a list made on first use:
+    the passes ask for it many times, and its statements do not change once normalized
+    (the derivations copy what they change; tests/test_specialize.py checks this)."""
+    if fn.assigned is None:
+        fn.assigned = list(assignments(fn.body))
+    return fn.assigned
 
 
 # Functions whose result is a tuple or a list whatever their arguments.
@@ -234,7 +243,7 @@ def returned_names(body) -> set:
     out = set()
     for stmt in body:
         if isinstance(stmt, gast.Return):
-            out.update(n.id for n in walk(stmt.value) if isinstance(n, gast.Name))
+            out.update(name_ids(stmt.value))
         for field in ("body", "orelse"):
             out |= returned_names(getattr(stmt, field, []) or [])
     return out
@@ -242,7 +251,7 @@ def returned_names(body) -> set:
 
 def analyze(fn, wrt) -> Activity:
     """Compute the :class:`Activity` of ``fn`` with respect to the ``wrt`` names."""
-    edges = [(target, dependencies(value, stmt)) for target, value, stmt in assignments(fn.body)]
+    edges = [(target, dependencies(value, stmt)) for target, value, stmt in body_assignments(fn)]
     varied = set(wrt)
     changed = True
     while changed:
@@ -253,7 +262,7 @@ def analyze(fn, wrt) -> Activity:
                 changed = True
     # `v = lst.pop()` also shrinks lst: where lst is useful, so is v, so that the
     # derivative pops the derivative of lst along with it (even if v is never read).
-    pops = [(target, value.func.value.id) for target, value, _ in assignments(fn.body)
+    pops = [(target, value.func.value.id) for target, value, _ in body_assignments(fn)
             if getattr(value, "callee", None) is list.pop]
     useful = returned_names(fn.body)
     changed = True

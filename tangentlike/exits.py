@@ -88,10 +88,28 @@ def _returns(node) -> bool:
 
 
 def needs_lowering(body) -> bool:
-    for stmt in body:
-        if isinstance(stmt, COMPOUND):
-            for n in _walk_same_function(stmt):
-                if isinstance(n, (gast.Return, gast.Break, gast.Continue)):
+    return any(isinstance(stmt, COMPOUND) and _exits_below(stmt) for stmt in body)
+
+
+_EXITS = (gast.Return, gast.Break, gast.Continue)
+_DEFINITIONS = (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef)
+_HOLDS_STATEMENTS = (gast.stmt, gast.excepthandler) + (
+    (gast.match_case,) if hasattr(gast, "match_case") else ())
+
+
+def _exits_below(node) -> bool:
+    """Whether a return, break or continue is below ``node``, not in a nested function or
+    class definition: what ``_walk_same_function`` finds, looking only in the lists of
+    statements (of bodies, branches, handlers and cases), the only places statements
+    can be."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, _EXITS):
+                    return True
+                if isinstance(item, _HOLDS_STATEMENTS) and not isinstance(item, _DEFINITIONS) \
+                        and _exits_below(item):
                     return True
     return False
 

@@ -6,6 +6,7 @@ all names the user's function mentions, so nothing generated shadows user code.
 """
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any, ClassVar, Iterable
 
@@ -22,32 +23,52 @@ def statements(body: list):
                 yield from statements(inner)
 
 
+class _ChildFields(dict):
+    """node class -> its fields that may hold nodes or lists of nodes, in order: the
+    walks skip the others (a name's id, an attribute's name, a constant's value, ...),
+    which never do. Found on first use."""
+
+    LEAVES = frozenset(("id", "attr", "arg", "type_comment", "kind", "is_async", "level",
+                        "module", "conversion", "simple", "asname"))
+    OF_CLASS: ClassVar[dict] = {
+        "Constant": {"value"}, "FunctionDef": {"name"}, "AsyncFunctionDef": {"name"},
+        "ClassDef": {"name"}, "alias": {"name"}, "Global": {"names"}, "Nonlocal": {"names"}}
+
+    def __missing__(self, kind):
+        leaves = self.LEAVES | self.OF_CLASS.get(kind.__name__, set())
+        fields = self[kind] = tuple(f for f in kind._fields if f not in leaves)
+        return fields
+
+
+CHILD_FIELDS = _ChildFields()
+
+
 def walk(tree):
     """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
     ``gast.walk`` gives, 1.6 times as fast (the passes walk trees a great deal).
     Fields are read from the node's ``__dict__``: gast classes have no defaults for them."""
     stack = list(tree) if isinstance(tree, list) else [tree]
-    AST = gast.AST
+    AST, children = gast.AST, CHILD_FIELDS
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         yield node
         attributes = node.__dict__
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
 
 
 def _name_nodes(tree) -> list:
     """The ``Name`` nodes ``walk`` would visit, in a list (one walk, no generator: the
     passes ask for names a great deal)."""
     names = []
-    AST, Name = gast.AST, gast.Name
+    AST, Name, children = gast.AST, gast.Name, CHILD_FIELDS
     stack = list(tree) if isinstance(tree, list) else [tree]
     pop, push, found = stack.pop, stack.append, names.append
     while stack:
@@ -57,15 +78,21 @@ def _name_nodes(tree) -> list:
             found(node)
             if attributes.get("annotation") is None:
                 continue
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
     return names
+
+
+def name_ids(tree) -> list:
+    """The id of every ``Name`` in ``tree`` (a node or a list of nodes), in ``walk``'s
+    order."""
+    return [node.id for node in _name_nodes(tree)]
 
 
 def read_and_assigned(tree) -> tuple:
@@ -110,51 +137,86 @@ def contains(tree, classes, test=None) -> bool:
     (if given) is true: ``any(...)`` over ``walk(tree)``, without a generator, stopping
     at the first one found."""
     stack = list(tree) if isinstance(tree, list) else [tree]
-    AST = gast.AST
+    AST, children = gast.AST, CHILD_FIELDS
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
         if isinstance(node, classes) and (test is None or test(node)):
             return True
         attributes = node.__dict__
-        for field in node._fields:
+        for field in children[node.__class__]:
             value = attributes.get(field)
-            if isinstance(value, AST):
-                push(value)
-            elif isinstance(value, list):
+            if value.__class__ is list:
                 for item in value:
                     if isinstance(item, AST):
                         push(item)
+            elif isinstance(value, AST):
+                push(value)
     return False
+
+
+_NAME = "name"   # (Transformer._leaf)
+# ast.NodeVisitor's visit_Constant only calls the visit_Num, visit_Str, ... methods of
+# Python 3.7, if a class has them, and otherwise visits nothing below the constant
+_CONSTANT_SHIM = getattr(ast.NodeVisitor, "visit_Constant", None)
+_OLD_CONSTANTS = ("Num", "Str", "Bytes", "NameConstant", "Ellipsis")
 
 
 class Transformer(gast.NodeTransformer):
     """``gast.NodeTransformer`` with the same behaviour (a ``visit_X`` method's result
     replaces the node; None removes it from a list, a list is spliced in), about twice as
     fast: each subclass finds the method for a node class once, fields are read from the
-    node's ``__dict__``, and a list is rebuilt only from the first item whose visit
-    changed it."""
+    node's ``__dict__``, a list is rebuilt only from the first item whose visit
+    changed it, and leaves the subclass has no method for (contexts, operators,
+    constants, names without an annotation) are not visited: their visit would only
+    give them back."""
 
     _methods: ClassVar[dict] = {}
+    _leaves: ClassVar[dict] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._methods = {}   # node class -> the method that visits it
+        cls._leaves = {}    # node class -> whether its visit gives it back (see _leaf)
 
     def visit(self, node):
         method = self._methods.get(node.__class__)
         if method is None:
-            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None) \
-                or self.__class__.generic_visit
+            method = getattr(self.__class__, "visit_" + node.__class__.__name__, None)
+            if method is None or self._leaf(node.__class__) is True:
+                method = self.__class__.generic_visit   # (what the shim would call)
             self._methods[node.__class__] = method
         return method(self, node)
 
+    @classmethod
+    def _leaf(cls, kind) -> object:
+        """True when visiting a node of class ``kind`` gives it back and does nothing (no
+        method of this class visits it, and it has no nodes below it: a context, an
+        operator, a constant); NAME for a ``Name``, which has none when it has no
+        annotation; False otherwise."""
+        method = getattr(cls, "visit_" + kind.__name__, None)
+        if method is not None and not (method is _CONSTANT_SHIM and not any(
+                hasattr(cls, "visit_" + old) for old in _OLD_CONSTANTS)):
+            found = False
+        elif kind is gast.Name:
+            found = _NAME
+        else:
+            found = not kind._fields or kind is gast.Constant
+        cls._leaves[kind] = found
+        return found
+
     def generic_visit(self, node):
         AST = gast.AST
+        leaves = self._leaves
         attributes = node.__dict__
-        for field in node._fields:
+        for field in CHILD_FIELDS[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
+                leaf = leaves.get(value.__class__)
+                if leaf is None:
+                    leaf = self._leaf(value.__class__)
+                if leaf is True or leaf is _NAME and value.annotation is None:
+                    continue
                 new = self.visit(value)
                 if new is None:
                     delattr(node, field)
@@ -163,6 +225,11 @@ class Transformer(gast.NodeTransformer):
             elif isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, AST):
+                        leaf = leaves.get(item.__class__)
+                        if leaf is None:
+                            leaf = self._leaf(item.__class__)
+                        if leaf is True or leaf is _NAME and item.annotation is None:
+                            continue
                         new = self.visit(item)
                         if new is not item:
                             value[:] = self._spliced(value, i, new)
@@ -191,11 +258,27 @@ class Transformer(gast.NodeTransformer):
 def names_in(tree) -> set:
     """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
     out = set()
-    for node in walk(tree):
-        if isinstance(node, gast.Name):
-            out.add(node.id)
-        elif isinstance(node, (gast.FunctionDef, gast.ClassDef)):
-            out.add(node.name)
+    AST, Name, definitions = gast.AST, gast.Name, (gast.FunctionDef, gast.ClassDef)
+    children = CHILD_FIELDS
+    stack = list(tree) if isinstance(tree, list) else [tree]
+    pop, push, add = stack.pop, stack.append, out.add
+    while stack:   # (a walk, as _name_nodes: a name's context has nothing to find)
+        node = pop()
+        attributes = node.__dict__
+        if node.__class__ is Name:
+            add(attributes["id"])
+            if attributes.get("annotation") is None:
+                continue
+        elif isinstance(node, definitions):
+            add(attributes["name"])
+        for field in children[node.__class__]:
+            value = attributes.get(field)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
     return out
 
 

@@ -44,7 +44,7 @@ from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, Transformer, names_in, walk
+from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
@@ -125,6 +125,11 @@ class Normalized:
     locals: set = field(default_factory=set)    # every local name after renaming
     versions: dict = field(default_factory=dict)  # renamed -> user's name
     user_locals: set = field(default_factory=set)  # the user's own local names
+    # what the passes find out about the statements whatever the arguments' shapes
+    # (activity, which locals are stacks, ...): found by the first derivation and
+    # shared with the copies its versions derive from (see Kept)
+    facts: dict = field(default_factory=dict)
+    assigned: Optional[list] = None   # analyze.body_assignments, found on first use
 
     @property
     def filename(self) -> str:
@@ -153,6 +158,7 @@ class Kept:
         self.versions, self.user_locals = dict(normalized.versions), set(normalized.user_locals)
         self.taken, self.temps = set(normalized.namer.taken), normalized.namer._temps
         self.bound, self.by_id = dict(normalized.binder.bound), dict(normalized.binder._by_id)
+        self.facts = normalized.facts   # (filled by the first derivation)
         self.normalized = normalized   # until keep()
 
     @staticmethod
@@ -185,7 +191,7 @@ class Kept:
         binder = GlobalBinder(namer, _user_lookup(parsed, user_locals))
         binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
         return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
-                          dict(self.versions), user_locals)
+                          dict(self.versions), user_locals, self.facts)
 
 
 class _WeakCallee:
@@ -196,9 +202,10 @@ class _WeakCallee:
 def _weak_callees(tree) -> bool:
     """Make the user functions ``tree`` calls weak references; whether there are any."""
     weak = False
-    for node in walk(tree):
-        if is_user_function(getattr(node, "callee", None)):
-            node.callee = _WeakCallee(node.callee)
+    for node in walk(tree):   # (the attribute is the node's own: read from its __dict__)
+        callee = node.__dict__.get("callee")
+        if callee is not None and is_user_function(callee):
+            node.callee = _WeakCallee(callee)
             weak = True
     return weak
 
@@ -206,8 +213,8 @@ def _weak_callees(tree) -> bool:
 def _strong_callees(tree) -> bool:
     """Give ``tree`` its callees back; False if one of them is gone."""
     for node in walk(tree):
-        callee = getattr(node, "callee", None)
-        if isinstance(callee, _WeakCallee):
+        callee = node.__dict__.get("callee")
+        if callee.__class__ is _WeakCallee:
             node.callee = callee.ref()
             if node.callee is None:
                 return False
@@ -1852,12 +1859,7 @@ def _dotted(node) -> str:
 
 
 def _assigned_names(body) -> set:
-    out = set()
-    for stmt in body:
-        for node in walk(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                out.add(node.id)
-    return out
+    return read_and_assigned(body)[1]
 
 
 _STATEMENT_HINTS = {

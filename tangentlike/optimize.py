@@ -36,7 +36,8 @@ import operator
 
 import gast
 
-from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
+from .naming import (CHILD_FIELDS, Transformer, contains, name_ids, read_and_assigned, same_tree,
+                     statements, walk)
 from . import rules
 from .signs import fold_negations
 
@@ -57,7 +58,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     changed = set()
     fdef.body = fold_negations(fdef.body, bound, changed)
     # `bx = 0.0 + g` (and `bz = bt1`) are copies
-    fdef.body = propagate_copies(fdef.body, renamed=changed)
+    fdef.body = propagate_copies(fdef.body, renamed=changed, memo=names)
     for key in changed:
         names.pop(key, None)
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
@@ -124,7 +125,7 @@ def _earlier_update(stmt, before: list):
     """The update of ``stmt``'s element among the element updates just ``before`` it,
     if ``stmt`` can move up to it."""
     array = stmt.target.value.id
-    reads = {n.id for n in walk(stmt.value) if isinstance(n, gast.Name)}
+    reads = set(name_ids(stmt.value))
     for other in reversed(before):
         if not _element_update(other):
             return None
@@ -149,7 +150,7 @@ def batch_outer_products(body, fdef) -> list:
     if not any(contains(loop.body, gast.Call, lambda call: getattr(call, "vectors", False))
                for loop in statements(body) if isinstance(loop, gast.For)):
         return body   # nothing to batch in a loop (the usual case): no further walks
-    names = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    names = set(name_ids(fdef))
     written = {n.value.id for n in walk(fdef)
                if isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Store)
                and isinstance(n.value, gast.Name)}
@@ -269,7 +270,7 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
                for r in results]
     if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
         return   # every result has its name already
-    used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+    used = set(name_ids(fdef))
     renames = {}
     for result, name in zip(results, preferred):
         if (isinstance(result, gast.Name) and result.id != name and name not in used
@@ -375,7 +376,7 @@ def _rename(tree, copies: dict, stores: set = None) -> tuple:
                 stores.add(attributes["id"])
             if attributes.get("annotation") is None:
                 continue   # (nothing inside to rename or store)
-        for field in node._fields:
+        for field in CHILD_FIELDS[node.__class__]:
             value = attributes.get(field)
             if value.__class__ is list:
                 for i, item in enumerate(value):
@@ -413,7 +414,7 @@ def _source_of(node, copies):
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None,
-                     zeroed: set = None, renamed: set = None) -> list:
+                     zeroed: set = None, renamed: set = None, memo: dict = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
@@ -422,7 +423,10 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     their names: reading one through another name would hide that the two are one
     array, from the reader and from the next differentiation. ``zeroed`` (if given)
     learns the ids of the statements where a constant was put in, ``renamed`` those of
-    the statements (not loops or branches) where any read was renamed.
+    the statements (not loops or branches) where any read was renamed. ``memo``: the
+    (read, assigned) names of statements not changed since they were found (see
+    eliminate_dead_code; with ``renamed``, which holds the ids of those changed since):
+    a statement that reads none of the copies is not walked.
     """
     copies = dict(copies or {})
     if mutated is None:
@@ -439,11 +443,15 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                         _rename_expression(stmt, field, copies)[1] and zeroed is not None:
                     zeroed.add(id(stmt))
             stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed,
-                                         renamed) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed)
+                                         renamed, memo) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed, memo)
             continue
-        stored = set()   # (renaming reads changes no assigned name)
-        if isinstance(stmt, gast.Assign):
+        known = memo.get(id(stmt)) if memo is not None and id(stmt) not in renamed \
+            and isinstance(stmt, _MEMOIZED) else None   # (not a Pass made since)
+        if known is not None and known[0].isdisjoint(copies):
+            stored, changed, constant = set(known[1]), False, False   # nothing to rename
+        elif isinstance(stmt, gast.Assign):
+            stored = set()   # (renaming reads changes no assigned name)
             for target in stmt.targets:
                 if isinstance(target, gast.Name):
                     stored.add(target.id)
@@ -451,6 +459,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                     _rename(target, {}, stored)
             changed, constant = _rename_expression(stmt, "value", copies, stored)
         else:
+            stored = set()
             changed, constant = _rename(stmt, copies, stored)
         if constant and zeroed is not None:
             zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
@@ -471,6 +480,9 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
               and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
             copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
     return kept
+
+
+_MEMOIZED = (gast.Assign, gast.AugAssign, gast.Expr)
 
 
 def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tuple:
@@ -541,8 +553,7 @@ def _loop_head(loop, live_after: set, memo: dict) -> set:
     (but for a ``for`` loop's target, which each turn assigns before its body runs)."""
     header = loop.test if isinstance(loop, gast.While) else loop.iter
     head = set(live_after) | _loads(header)
-    assigned = set() if isinstance(loop, gast.While) else {
-        n.id for n in walk(loop.target) if isinstance(n, gast.Name)}
+    assigned = set() if isinstance(loop, gast.While) else set(name_ids(loop.target))
     while True:
         new = head | (_live_in(loop.body, head, memo) - assigned)
         if new == head:

@@ -95,6 +95,9 @@ def parse(func: Any) -> Parsed:
     code = func.__code__
     filename = code.co_filename
     module = _quick_parse(func)
+    # the standard library's tree of the def, as parsed: compiled to check the text
+    # against the code without converting the gast tree back (see _check_unchanged)
+    source_def = module.source.body[0] if module is not None else None
     if module is None:
         try:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
@@ -130,12 +133,12 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
-    return _finish(func, node, filename)
+    return _finish(func, node, filename, source_def)
 
 
-def _finish(func, node, filename: str) -> Parsed:
+def _finish(func, node, filename: str, source_def=None) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
-        _check_unchanged(func, node, filename)
+        _check_unchanged(func, node, filename, source_def)
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -145,11 +148,14 @@ def _finish(func, node, filename: str) -> Parsed:
 def _parsed(lines: list, first: int):
     """The module of ``lines``, whose first one is line ``first`` of its file (blank
     lines first: the nodes get the lines of the user's file as parsed); None when they
-    do not parse alone."""
+    do not parse alone. The standard library's tree is kept as its ``source``."""
     try:
-        return to_gast(ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines))))
+        tree = ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
     except SyntaxError:
         return None
+    module = to_gast(tree)
+    module.source = tree
+    return module
 
 
 def to_gast(tree):
@@ -179,7 +185,10 @@ def _to_gast(node):
         return node
     kind = node.__class__
     if kind is ast.Name:
-        new = gast.Name(node.id, _to_gast(node.ctx), None, None)
+        context = _CONTEXTS[node.ctx.__class__]
+        new = _NAME.__new__(_NAME)   # (gast's constructor loops over its arguments: slow)
+        new.__dict__.update(id=node.id, ctx=context.__new__(context), annotation=None,
+                            type_comment=None)
     elif kind is ast.arg:
         new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), node.type_comment)
     else:
@@ -193,8 +202,12 @@ def _to_gast(node):
         fields, given = new.__dict__, node.__dict__
         for field in node._fields:
             value = given[field] if field in given else getattr(node, field, _NO_FIELD)
-            if value is not _NO_FIELD:
+            if value.__class__ is list:
+                fields[field] = [_to_gast(item) for item in value]
+            elif isinstance(value, ast.AST):
                 fields[field] = _to_gast(value)
+            elif value is not _NO_FIELD:   # (a name, a number, None: as it is)
+                fields[field] = value
         if kind is ast.ExceptHandler and node.name:
             new.name = gast.Name(node.name, gast.Store(), None, None)
         elif kind in _DEFINITIONS and "type_params" not in node._fields:
@@ -209,6 +222,8 @@ def _to_gast(node):
 
 
 _GAST_CLASSES: dict = {}
+_NAME = gast.Name
+_CONTEXTS = {ast.Load: gast.Load, ast.Store: gast.Store, ast.Del: gast.Del}
 _NO_FIELD = object()
 _TYPE_PARAM = getattr(ast, "type_param", ())
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -258,7 +273,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str) -> None:
+def _check_unchanged(func, node, filename: str, source_def=None) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -269,7 +284,8 @@ def _check_unchanged(func, node, filename: str) -> None:
     Nested code objects (comprehensions, local functions, lambdas) are compared too.
     Anything that does not compile alone (``nonlocal``, ...) is not checked, nor a
     module whose code an import hook rewrote (pytest's assert rewriting leaves names
-    such as ``@py_builtins`` in its globals).
+    such as ``@py_builtins`` in its globals). ``source_def``: the standard library's
+    tree of the ``def``, if at hand (compiled instead of ``node`` converted back).
     """
     code = func.__code__
     lines = linecache.getlines(filename, func.__globals__)
@@ -277,7 +293,7 @@ def _check_unchanged(func, node, filename: str) -> None:
         return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
-    compiled = _compiled_alone(node, code)
+    compiled = _compiled_alone(node, code, source_def)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
         _unchanged[code] = lines
         return
@@ -294,16 +310,23 @@ _unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
 
 
-def _compiled_alone(node, code):
+def _compiled_alone(node, code, source_def=None):
     """The code object of ``node`` (a FunctionDef, or a lambda's FunctionDef built by
-    _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own."""
+    _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own; of
+    ``source_def`` (``node`` as the standard library parsed it), if given."""
     lam = getattr(node, "lam", None)
     flags = 0
     for name in __future__.all_feature_names:
         flag = getattr(__future__, name).compiler_flag
         if code.co_flags & flag:
             flags |= flag
-    if lam is not None:
+    if source_def is not None:
+        # as below: no decorators (nor a return annotation, which is not the function's
+        # code either); nothing else reads this tree
+        source_def.decorator_list, source_def.returns = [], None
+        tree = ast.Module(body=[source_def], type_ignores=[])
+        mode = "exec"
+    elif lam is not None:
         tree = gast.Expression(body=lam)
         mode = "eval"
     else:
@@ -313,8 +336,9 @@ def _compiled_alone(node, code):
         tree = gast.Module(body=[gast.copy_location(fdef, node)], type_ignores=[])
         mode = "exec"
     try:
-        tree = gast.gast_to_ast(tree)
-        ast.fix_missing_locations(tree)
+        if source_def is None:
+            tree = gast.gast_to_ast(tree)
+            ast.fix_missing_locations(tree)
         module = compile(tree, code.co_filename, mode, flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return None
@@ -331,8 +355,7 @@ def _fingerprint(code, node):
     codes = [code]
     while codes:
         c = codes.pop()
-        operators += [(i.opname, i.argrepr) for i in dis.get_instructions(c)
-                      if i.opname.startswith(_OPERATORS)]
+        operators += _operators(c)
         lines.update(line for _, line in dis.findlinestarts(c)
                      if line is not None and line >= first)
         inner = [k for k in c.co_consts if isinstance(k, types.CodeType)]
@@ -351,6 +374,23 @@ def _fingerprint(code, node):
 # Instructions of arithmetic, comparisons and subscripts: the same wherever the code is
 # compiled (loads and stores are not: a closure's names are globals when compiled alone).
 _OPERATORS = ("BINARY_", "INPLACE_", "UNARY_", "COMPARE_OP", "IS_OP", "CONTAINS_OP")
+_OPERATOR_CODES = frozenset(op for op, name in enumerate(dis.opname) if name.startswith(_OPERATORS))
+
+
+def _operators(code) -> list:
+    """(name, argument) of the operator instructions of ``code`` (not of the code inside
+    it), read from its bytes: what ``dis.get_instructions`` gives, with the argument
+    itself where it gives the argument's text (which only depends on the argument), at a
+    tenth of the cost. Each instruction is two bytes (a cache entry too, from Python 3.11:
+    never an operator); an EXTENDED_ARG widens the next one's argument; an instruction
+    below HAVE_ARGUMENT has none (None, as dis says)."""
+    found, extended, raw = [], 0, code.co_code
+    for i in range(0, len(raw), 2):
+        op, arg = raw[i], raw[i + 1] | extended
+        extended = arg << 8 if op == dis.EXTENDED_ARG else 0
+        if op in _OPERATOR_CODES:
+            found.append((dis.opname[op], arg if op >= dis.HAVE_ARGUMENT else None))
+    return found
 
 
 def _demangled(name: str) -> str:

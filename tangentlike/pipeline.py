@@ -10,10 +10,9 @@ import gc
 import weakref
 from contextlib import contextmanager
 
-import gast
 import numpy as np
 
-from .naming import walk
+from .naming import name_ids
 from .analyze import analyze
 from .calls import under_way
 from .emit import compile_function, to_source
@@ -98,7 +97,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     code would be the generic code. ``core``: what ``front`` gives, if already made."""
     parsed, wrt_names, core = core or front(func, wrt)
     guards = rebindable_callees(core, func)
-    activity = analyze(core, wrt_names)
+    activity = core.facts.get(("activity", tuple(wrt_names)))
+    if activity is None:   # (a version's is its first derivation's: see Kept)
+        activity = core.facts[("activity", tuple(wrt_names))] = analyze(core, wrt_names)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
@@ -123,7 +124,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     cells = dict(zip(func.__code__.co_freevars, func.__closure__ or ()))
     user_cells = {}
     if cells:   # (a walk of the whole derivative: only for a function with a closure)
-        used = {n.id for n in walk(fdef) if isinstance(n, gast.Name)}
+        used = set(name_ids(fdef))
         user_cells = {k: cell for k, cell in cells.items()
                       if k in used and k not in core.binder.bound}
     label = f"{parsed.node.name} at {short_filename(parsed.filename)}:{parsed.node.lineno}"

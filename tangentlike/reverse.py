@@ -41,10 +41,12 @@ import operator
 import gast
 import numpy as np
 
-from .naming import Transformer, contains, read_and_assigned, same_tree, statements, walk
+from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tree, statements,
+                     walk)
 from . import rules
-from .analyze import (Activity, appended, assignments, containers, dependencies,
-                      list_variables, structured_arguments, through_copies, written)
+from .analyze import (Activity, appended, assignments, body_assignments, containers,
+                      dependencies, list_variables, structured_arguments, through_copies,
+                      written)
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -118,24 +120,23 @@ class _Reverse:
         self.primal_of = {}       # adjoint name -> primal name
         self.written = set()      # adjoints that hold a value (first write done)
         self.origin = None
-        self.single = _single_assignments(fn)   # assigned once, outside control flow
+        facts = fn.facts.get("reverse")   # (a version's are its first derivation's)
+        if facts is None:
+            facts = fn.facts["reverse"] = _facts(fn)
+        # assigned once, outside control flow; stacks (their adjoints are lists too);
+        # assigned once per iteration and read only later in that iteration (adjoints
+        # first-written inside the reversed body, never reset); adjoints that may be
+        # containers (they accumulate elementwise, add_grads, not with +)
+        self.single, self.lists, self.loop_locals, self.containers = (
+            set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
-        self.lists = list_variables(fn.body)   # stacks: their adjoints are lists too
-        self.single -= self.lists
-        # Assigned once per iteration and read only later in that iteration: adjoints
-        # first-written inside the reversed body, never reset.
-        self.loop_locals = _loop_locals(fn, self.lists)
-        # Adjoints that may be containers accumulate elementwise (add_grads), not with +.
-        self.containers = through_copies(
-            _indexed_names(fn) | self.lists | containers(fn.body, is_user_function), fn.body)
-        # Passed to sum(...), list(...), np.concatenate(...) or a user function: a list
-        # there gets a list adjoint, so more contributions add with add_grads too.
-        self.structured = self.containers | through_copies(
-            structured_arguments(fn.body, _derived_through_its_code), fn.body)
+        # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
+        # there gets a list adjoint, so more contributions add with add_grads too
+        self.structured = set(facts[5])
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
@@ -162,11 +163,7 @@ class _Reverse:
         self.carried = set()   # of those, the ones a loop starts with (reversed_body)
         self.relied = set()    # owned adjoints changed in place (in the loop reversed)
         self.reset = set()   # adjoints just reset to zero, nothing added since
-        # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
-        # does an element write `z[i] = v`: the adjoints of what flowed into z need not
-        # have z's dtype (see gradient)
-        self.keeps_dtype = any(getattr(n, "callee", None) is in_place for n in walk(fn.body)) \
-            or any(written(s) is not None for _, _, s in assignments(fn.body))
+        self.keeps_dtype = facts[4]
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -224,7 +221,7 @@ class _Reverse:
         self.resolve_restores(saved)
         if saved or self.trip_counters or self.writes_seen:
             setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
-            defined = {t for t, _, s in assignments(self.fn.body) if id(s) in self.first_defs}
+            defined = {t for t, _, s in body_assignments(self.fn) if id(s) in self.first_defs}
             setup += [_assign(v, gast.Constant(value=None, kind=None))
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
             primal = self.mark_all(setup, None, "primal") + primal
@@ -302,7 +299,7 @@ class _Reverse:
         if self.classes.get(value.id) == SCALAR:
             return True
         seen.add(value.id)
-        defs = [rhs for target, rhs, _ in assignments(self.fn.body) if target == value.id]
+        defs = [rhs for target, rhs, _ in body_assignments(self.fn) if target == value.id]
         if len(defs) != 1:
             return False
         rhs = defs[0]
@@ -1556,7 +1553,7 @@ def _elementwise_shape(expr, rewriter, bound, seed):
     """The static shape of ``expr`` when ``seed`` enters it through elementwise
     arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
     whether seed is a smaller value or that value spread); None otherwise."""
-    seed_names = {n.id for n in walk(seed) if isinstance(n, gast.Name)}
+    seed_names = set(name_ids(seed))
 
     def shape_of(part):
         if same_tree(part, seed) or not any(
@@ -1642,6 +1639,26 @@ def _derived_through_its_code(callee) -> bool:
     return is_user_function(callee) and rules.lookup(callee) is None
 
 
+def _facts(fn) -> tuple:
+    """What _Reverse finds out about ``fn``'s statements whatever the arguments' shapes:
+    (single assignments, stacks, loop-locals, possible containers, keeps_dtype,
+    structured arguments), see _Reverse.__init__."""
+    lists = list_variables(fn.body)
+    single = _single_assignments(fn) - lists
+    loop_locals = _loop_locals(fn, lists)
+    holders = through_copies(
+        _indexed_names(fn) | lists | containers(fn.body, is_user_function), fn.body)
+    # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
+    # does an element write `z[i] = v`: the adjoints of what flowed into z need not
+    # have z's dtype (see gradient)
+    keeps_dtype = any(n.__dict__.get("callee") is in_place for n in walk(fn.body)) \
+        or any(written(s) is not None for _, _, s in body_assignments(fn))
+    structured = holders | through_copies(
+        structured_arguments(fn.body, _derived_through_its_code), fn.body)
+    return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
+            keeps_dtype, frozenset(structured))
+
+
 def _loop_locals(fn, lists) -> set:
     """Variables assigned once, at the top level of a loop body or a branch, and read
     only after that assignment within the same block."""
@@ -1651,7 +1668,7 @@ def _loop_locals(fn, lists) -> set:
             loads[node.id] = loads.get(node.id, 0) + 1
         elif isinstance(node, (gast.For, gast.While, gast.If)):
             blocks += [node.body, node.orelse]
-    for target, _, stmt in assignments(fn.body):
+    for target, _, stmt in body_assignments(fn):
         counts[target] = counts.get(target, 0) + 1
     out = set()
     for block in blocks:
@@ -1712,7 +1729,7 @@ def _first_definitions(fn) -> set:
     """ids of assignments that give a variable its first value, so there is no old value
     to save: the first top-level assignment, or the only assignment outside loops."""
     counts = {}
-    for target, _, stmt in assignments(fn.body):
+    for target, _, stmt in body_assignments(fn):
         if isinstance(stmt, gast.Assign) and written(stmt) is None:
             counts[target] = counts.get(target, 0) + 1
 

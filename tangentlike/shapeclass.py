@@ -28,6 +28,7 @@ equal classes wherever they come from.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
 import warnings
@@ -35,8 +36,8 @@ import warnings
 import gast
 import numpy as np
 
-from .naming import Transformer, same_tree, statements, walk
-from .analyze import appended, assignments, written
+from .naming import Transformer, name_ids, same_tree, statements
+from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
 from .rules.shapes import add_at_item, last_item, split_like
@@ -63,7 +64,7 @@ def shape_classes(fn, signature=None) -> dict:
     start = {p: signature.get(p, ("param", p)) for p in fn.params}
     classes = dict(start)
     defs = {}
-    for target, value, stmt in assignments(fn.body):
+    for target, value, stmt in body_assignments(fn):
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     classes.update((name, INDEX) for name in counters)
@@ -82,13 +83,13 @@ def shape_classes(fn, signature=None) -> dict:
             return key if key is None or key[0] == "shape" else own[name]
         seen = last.get(id(stmt))
         if seen is None:
-            reads = [n.id for n in walk(value) if isinstance(n, gast.Name)]
+            reads = name_ids(value)
             # a counter's range decides the slices it bounds (see _counter_slice)
             reads = tuple(reads + [a.id for n in reads for args in ranges.get(n, ())
                                    for a in (args or ()) if isinstance(a, gast.Name)])
         else:
             reads = seen[0]
-        now = tuple(classes.get(n) for n in reads)
+        now = [classes.get(n) for n in reads]
         if seen is not None and now == seen[1]:
             return seen[2]
         key = _class_of(value, stmt, classes, own[name], ranges)
@@ -1002,7 +1003,7 @@ def stand_ins(fn, params: dict) -> dict:
     stand-ins come from the specialized signature). Only dtypes are read from it."""
     values = dict(params)
     defs = {}
-    for target, value, stmt in assignments(fn.body):
+    for target, value, stmt in body_assignments(fn):
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     values.update((name, 1) for name in counters)
@@ -1015,12 +1016,12 @@ def stand_ins(fn, params: dict) -> dict:
     def stand_in(value, stmt):
         seen = last.get(id(stmt))
         if seen is None:
-            reads = tuple(n.id for n in walk(value) if isinstance(n, gast.Name)) + (
+            reads = tuple(name_ids(value)) + (
                 (written(stmt),) if written(stmt) is not None else ())
         else:
             reads = seen[0]
-        now = tuple(_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads)
-        if seen is not None and all(a is b for a, b in zip(now, seen[1])):
+        now = [_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads]
+        if seen is not None and _same_objects(now, seen[1]):
             return seen[2]
         found = _stand_in(value, stmt, values, unknown, counters, memo)
         last[id(stmt)] = (reads, now, found)
@@ -1051,6 +1052,22 @@ def stand_ins(fn, params: dict) -> dict:
                     values[name] = found[0]
                     changed = True
     return values
+
+
+@functools.lru_cache(maxsize=512)
+def _ones(dtype, shape):
+    """A read-only array of ones of ``shape`` and ``dtype`` with no memory of its own
+    (``np.broadcast_to`` of one 1), made once for each: stand-ins are only read, and
+    which one of equal ones a name holds does not matter (their kind does)."""
+    return np.broadcast_to(np.ones((), dtype=dtype), shape)
+
+
+def _same_objects(a: list, b: list) -> bool:
+    """Whether two lists of the same length hold the same objects, in order."""
+    for x, y in zip(a, b):
+        if x is not y:
+            return False
+    return True
 
 
 def _has(items, marker) -> bool:
@@ -1134,7 +1151,7 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 sizes = size if isinstance(size, tuple) else (size,)
                 if not all(type(n) is int and n >= 0 for n in sizes):
                     return _UNKNOWN
-                return np.broadcast_to(np.ones((), dtype=np.float64), sizes)
+                return _ones(np.dtype(np.float64), sizes)
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
@@ -1202,7 +1219,7 @@ def _checked(callee, args, named):
     except Exception:   # noqa: BLE001 - any failure: the type stays unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):
-        return np.broadcast_to(np.ones((), dtype=result.dtype), result.shape)
+        return _ones(result.dtype, result.shape)
     if isinstance(result, (float, int, np.generic)) and not isinstance(result, bool):
         return result
     return _UNKNOWN
@@ -1236,7 +1253,7 @@ def _cheaply(callee, args, named):
         return _UNKNOWN
     if shape is None:
         return _UNKNOWN
-    small = [np.ones((1,) * a.ndim, dtype=a.dtype) if isinstance(a, np.ndarray) else a
+    small = [_ones(a.dtype, (1,) * a.ndim) if isinstance(a, np.ndarray) else a
              for a in args]
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -1245,7 +1262,7 @@ def _cheaply(callee, args, named):
     except Exception:   # noqa: BLE001 - the dtypes do not combine: unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):
-        return np.broadcast_to(np.ones((), dtype=result.dtype), shape)
+        return _ones(result.dtype, shape)
     if isinstance(result, np.generic) and shape == ():
         return result
     return _UNKNOWN

@@ -33,7 +33,7 @@ from collections import Counter
 import gast
 import numpy as np
 
-from .naming import name_counts, walk
+from .naming import CHILD_FIELDS, name_counts, walk
 
 _PRODUCTS = (gast.Mult, gast.Div, gast.MatMult)
 # f(-g, ...) == -f(g, ...): NumPy functions that only move, pick or add up g's
@@ -115,7 +115,10 @@ def _fold_block(block: list, names: dict, bound: dict, counts: dict,
         if not costly & owing:
             break
         owing -= costly
-    if sum(_negations(v) for v, _ in values.values()) < before:
+    # (a value the pass gave back as it was still has the negations counted before)
+    after = sum(counts[id(block[i])] if value is block[i].value else _negations(value)
+                for i, (value, _) in values.items())
+    if after < before:
         for i, (value, op) in values.items():
             if rewritten is not None and value is not block[i].value:
                 rewritten.add(id(block[i]))
@@ -269,7 +272,9 @@ class _Signs:
         """``node`` with each of its sub-expressions settled (``node`` itself when none
         changes)."""
         fields = {}
-        for name, value in gast.iter_fields(node):
+        attributes = node.__dict__
+        for name in CHILD_FIELDS[node.__class__]:   # (the others never hold nodes)
+            value = attributes.get(name)
             if isinstance(value, gast.expr):
                 settled = self.settled(value)
                 if settled is not value:

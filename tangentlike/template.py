@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import inspect
 import linecache
+import operator
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -26,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import CHILD_FIELDS, Transformer, contains, name_ids, walk
 from .runtime import power, quotient
 from .parse import to_gast
 
@@ -38,16 +39,29 @@ def clone(node):
         return [clone(n) for n in node]
     if not isinstance(node, gast.AST):
         return node
+    if node.__class__ in _SHARED:
+        return node
     new = node.__class__.__new__(node.__class__)
     attributes = new.__dict__
     attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
-    for name in node._fields:
+    for name in CHILD_FIELDS[node.__class__]:
         value = attributes.get(name)
         if isinstance(value, list):
             attributes[name] = [clone(v) for v in value]
         elif isinstance(value, gast.AST):
             attributes[name] = clone(value)
     return new
+
+
+def _subclasses(base) -> set:
+    return {kind for kind in vars(gast).values()
+            if isinstance(kind, type) and issubclass(kind, base) and kind is not base}
+
+
+# Contexts (Load, Store) and operators (Add, USub, ...): nodes without fields or
+# attributes that no pass changes (they replace them), so copies share them.
+_SHARED = frozenset().union(*(_subclasses(base) for base in (
+    gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)))
 
 
 class _Derivative:
@@ -102,8 +116,7 @@ class Template:
     def read_names(self) -> set:
         """Every name the template's body mentions (computed once)."""
         if self._read_names is None:
-            self._read_names = {n.id for s in self.body for n in walk(s)
-                                if isinstance(n, gast.Name)}
+            self._read_names = set(name_ids(self.body))
         return self._read_names
 
     @property
@@ -334,7 +347,7 @@ class _Substitute:
         attributes = new.__dict__
         attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
         AST, copy = gast.AST, self.copy
-        for name in node._fields:
+        for name in CHILD_FIELDS[kind]:
             value = attributes.get(name)
             if isinstance(value, list):
                 attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]
@@ -404,12 +417,51 @@ def static_value(expr, bind: dict) -> Any:
             env[node.id] = bound.value
         elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
             return _UNKNOWN
+    value = _evaluated(expr, env)
+    if value is not _UNKNOWN:
+        return value
     code = getattr(expr, "compiled", None)   # a template's test: compiled once
     if code is None:
         tree = gast.Expression(body=clone(expr))
         code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
         expr.compiled = code
     return eval(code, {"__builtins__": {}}, env)
+
+
+_COMPARE = {gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.Eq: operator.eq,
+            gast.NotEq: operator.ne}
+
+
+def _evaluated(expr, env: dict) -> Any:
+    """The value of a test made of names in ``env``, constants, ``is``, ``is not``,
+    ``==``, ``!=`` (one each), ``and``, ``or`` and ``not``, as Python evaluates it
+    (``axis is None or keepdims``, the usual tests of rules: compiling each one costs
+    more than deriving its statement); _UNKNOWN for any other expression."""
+    kind = expr.__class__
+    if kind is gast.Name:
+        return env[expr.id]
+    if kind is gast.Constant:
+        return expr.value
+    if kind is gast.Compare:
+        compare = _COMPARE.get(expr.ops[0].__class__)
+        if compare is None or len(expr.ops) != 1:
+            return _UNKNOWN
+        left = _evaluated(expr.left, env)
+        right = left if left is _UNKNOWN else _evaluated(expr.comparators[0], env)
+        return _UNKNOWN if right is _UNKNOWN else compare(left, right)
+    if kind is gast.UnaryOp and expr.op.__class__ is gast.Not:
+        value = _evaluated(expr.operand, env)
+        return value if value is _UNKNOWN else not value
+    if kind is gast.BoolOp:
+        values = [_evaluated(v, env) for v in expr.values]   # (constants: no effects)
+        if any(value is _UNKNOWN for value in values):
+            return _UNKNOWN
+        stop = expr.op.__class__ is gast.Or   # the first true value ends an `or`
+        for value in values[:-1]:
+            if bool(value) is stop:
+                return value
+        return values[-1]
+    return _UNKNOWN
 
 
 # -- zeros in tangent templates --------------------------------------------------------
@@ -518,10 +570,13 @@ def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str
     version) or the result of a NumPy function keeps the plain operator, which is what
     a hand-written gradient would write. (A constant exponent >= 0 cannot raise where
     the primal, with a larger one, did not.)"""
-    if not any(isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Div, gast.Pow))
-               for n in walk(expr)):
+    if not contains(expr, gast.BinOp, _divides_or_raises):
         return expr
     return _PythonNumberSafe(is_array, np_name, global_name).visit(expr)
+
+
+def _divides_or_raises(node) -> bool:
+    return isinstance(node.op, (gast.Div, gast.Pow))
 
 
 class _PythonNumberSafe(Transformer):

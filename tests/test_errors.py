@@ -526,3 +526,34 @@ def test_function_without_source_file_registered_by_make_function_works():
 
 def test_a_registering_decorator_is_left_out():
     assert tl.grad(decorated_by_other)(3.0) == 6.0
+
+
+def test_np_random_shuffle_is_refused_though_numpy_random_is_imported_later(tmp_path):
+    """``import tangentlike`` does not import ``numpy.random`` (NumPy imports it on first
+    use); its shuffle, which changes its argument, is still refused, in a process where
+    the user's module imports ``numpy.random`` after tangentlike."""
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        import tangentlike as tl
+        assert "numpy.random" not in sys.modules
+        import numpy as np
+
+        def f(x):
+            y = x * 2.0
+            np.random.shuffle(y)
+            return np.sum(y)
+
+        try:
+            tl.grad(f)
+        except tl.TransformError as err:
+            print("refused:", err.hint)
+    """)
+    script = tmp_path / "shuffles.py"
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "refused: use `x[np.random.permutation(len(x))]`" in out.stdout

@@ -177,3 +177,27 @@ def test_to_gast_of_every_rule():
                     gast.dump(gast.ast_to_gast(node), include_attributes=True)
                 checked += 1
     assert checked > 100
+
+
+def test_operator_instructions_read_from_the_bytes_are_the_ones_dis_finds():
+    """parse._operators reads the operator instructions of a code object from its bytes
+    (the check that a function's text is its code compares them): the same instructions
+    and arguments as ``dis.get_instructions``, for every function of the library."""
+    import dis
+    import types
+
+    import tangentlike
+    from tangentlike import parse as parse_module
+
+    codes = []
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("tangentlike"):
+            codes += [f.__code__ for f in vars(module).values()
+                      if isinstance(f, types.FunctionType)]
+    assert len(codes) > 100 and tangentlike
+    while codes:
+        code = codes.pop()
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        expected = [(i.opname, i.arg) for i in dis.get_instructions(code)
+                    if i.opname.startswith(parse_module._OPERATORS)]
+        assert parse_module._operators(code) == expected, code

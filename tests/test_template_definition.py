@@ -36,3 +36,41 @@ def test_a_definition_that_does_not_parse_alone_is_found_in_its_module():
     fdef = _definition(closing_parenthesis_at_def_indent)
     assert fdef.name == "closing_parenthesis_at_def_indent"
     assert [a.id for a in fdef.args.args] == ["y", "x"] and len(fdef.body) == 1
+
+
+def test_static_tests_of_every_rule_evaluate_as_python_does():
+    """The tests of rules' ``if`` statements that template._evaluated decides without
+    compiling them give what Python gives, for keyword values of many kinds."""
+    import itertools
+
+    from tangentlike import rules
+    from tangentlike.template import _UNKNOWN, _evaluated, static_value
+
+    values = [None, 0, 1, 2, -1, True, False, "fro", "L", (0, 1), 0.0, 2.5]
+    tests = []
+    for rule in list(rules.RULES.values()):
+        for template in (rule.adjoint, rule.tangent):
+            if template is None:
+                continue
+            tests += [n.test for n in gast.walk(gast.Module(body=template.body,
+                                                            type_ignores=[]))
+                      if isinstance(n, gast.If)]
+    decided = 0
+    for test in tests:
+        names = sorted({n.id for n in gast.walk(test) if isinstance(n, gast.Name)})
+        if len(names) > 3:
+            continue
+        code = compile(gast.gast_to_ast(gast.fix_missing_locations(
+            gast.Expression(body=test))), "<test>", "eval")
+        for combination in itertools.product(values, repeat=len(names)):
+            env = dict(zip(names, combination))
+            found = _evaluated(test, env)
+            if found is _UNKNOWN:
+                break
+            decided += 1
+            assert found == eval(code, {"__builtins__": {}}, env), (gast.dump(test), env)
+            if not (isinstance(test, gast.Compare) and isinstance(test.comparators[0], gast.Name)):
+                # (`x is y` of two parameters is decided by what they are bound to)
+                bind = {k: gast.Constant(value=v, kind=None) for k, v in env.items()}
+                assert bool(static_value(test, bind)) == bool(found)
+    assert decided > 100

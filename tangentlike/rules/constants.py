@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from .. import runtime
-from .registry import mutating, nondifferentiable
+from .registry import mutating, mutating_in, nondifferentiable
 
 nondifferentiable(
     # Python builtins
@@ -58,7 +58,7 @@ mutating(np.place, 0, "build a new array: `z = np.where(mask, values, x)`")
 mutating(np.putmask, 0, "build a new array: `z = np.where(mask, values, x)`")
 mutating(np.fill_diagonal, 0, "build a new array: `z = x.copy(); z[i, i] = value`")
 mutating(np.put_along_axis, 0, "build a new array: `z = x.copy(); z[index] = values`")
-mutating(np.random.shuffle, 0, "use `x[np.random.permutation(len(x))]`")
+mutating_in("numpy.random", "shuffle", 0, "use `x[np.random.permutation(len(x))]`")
 mutating(np.ndarray.fill, 0, "use `np.full_like(x, value)`")
 mutating(np.ndarray.sort, 0, "use `x = np.sort(x)`")
 mutating(np.ndarray.resize, 0, "use `x = np.resize(x, shape)`")

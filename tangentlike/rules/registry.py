@@ -127,8 +127,24 @@ def mutating(prim, position: int, instead: str) -> None:
     MUTATING[prim] = (position, instead)
 
 
+def mutating_in(module: str, name: str, position: int, instead: str) -> None:
+    """``mutating`` for the function ``name`` of ``module``, registered once that module
+    is imported (see mutation_of): NumPy imports ``numpy.random`` on first use only,
+    and importing it costs several milliseconds, which ``import tangentlike`` need not
+    pay (a function calling one of its functions imports it)."""
+    _MUTATING_LATER.append((module, name, position, instead))
+
+
+_MUTATING_LATER: list = []   # (module, function name, position, instead), not registered yet
+
+
 def mutation_of(obj: Any):
     """(position, what to do instead) of a function that changes an argument in place."""
+    for entry in list(_MUTATING_LATER):
+        module = sys.modules.get(entry[0])
+        if module is not None:
+            mutating(getattr(module, entry[1]), *entry[2:])
+            _MUTATING_LATER.remove(entry)
     try:
         return MUTATING.get(obj)
     except TypeError:  # unhashable
