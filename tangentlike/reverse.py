@@ -1634,9 +1634,12 @@ def drop_unbroadcast(expr, name, same_shape, fits=None):
 
 
 def _derived_through_its_code(callee) -> bool:
-    """A user function called (differentiated through its own derivative), not a library
-    helper or function with a rule of its own (cast_back, ...)."""
-    return is_user_function(callee) and rules.lookup(callee) is None
+    """A user function called (differentiated through its own derivative), not one of
+    tangentlike's own helpers (require_scalar, unbroadcast, cast_back in a derivative
+    derived again) nor a function with a rule or declared nondifferentiable."""
+    return is_user_function(callee) and rules.lookup(callee) is None \
+        and not rules.is_nondifferentiable(callee) \
+        and not (getattr(callee, "__module__", None) or "").startswith("tangentlike.")
 
 
 def _facts(fn) -> tuple:
