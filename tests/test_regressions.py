@@ -3030,3 +3030,24 @@ def test_assert_in_the_differentiated_function(transform):
     line = line_of(asserts_its_input, 1)
     with pytest.raises(AssertionError, match=f"test_regressions.py:{line}$"):
         run(np.array([20.0]))
+
+
+def power_by_a_loop(x, n):
+    y = 1.0
+    for i in range(n):
+        y = y * x
+    return y
+
+
+# Was a quality bug (merging hunt9 with num5): tangentlike's own helpers in a derivative
+# derived again (require_scalar, unbroadcast, cast_back) counted as user functions whose
+# arguments may get list adjoints, so numbers' adjoints were added with add_grads
+def test_derivative_derived_again_adds_numbers_with_plus():
+    assert tl.grad(tl.grad(power_by_a_loop))(1.3, 3) == pytest.approx(6 * 1.3)
+    # (the adjoint of the loop's stack of y's is a list: that one adds with add_grads)
+    assert "by_1 = add_grads(" not in tl.grad(tl.grad(power_by_a_loop)).source
+    assert "add_grads" not in tl.grad(tl.grad(gf_cubic)).source
+
+
+def gf_cubic(x):
+    return x ** 3 + np.sin(x)
