@@ -430,27 +430,28 @@ def _seed_last(name, defaulted, seed, defaults, renamed, func, name_of, seed_wor
 
 def _complex_checks(params, name_of) -> list:
     """One complex check per (parameter, variable) not differentiated (forward mode)."""
-    if not params:
-        return []
-    float_name = name_of.load("float", builtins.float).id
-    type_name = name_of.load("type", builtins.type).id
-    refuse = name_of.load("refuse_complex", refuse_complex).id
-    checks = _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
-                            f"    {refuse}({variable}, {param!r})\n"
-                            for param, variable in params))
-    checks[0].comment = (f"{_names(p for p, _ in params)} "
-                         f"{'is' if len(params) == 1 else 'are'} constant: refuse a complex "
-                         "value there (the real rules would give a wrong derivative)")
+    checks = _type_checks(params, name_of, "refuse_complex", refuse_complex)
+    if checks:
+        checks[0].comment = (f"{_names(p for p, _ in params)} "
+                             f"{'is' if len(params) == 1 else 'are'} constant: refuse a "
+                             "complex value there (the real rules would give a wrong "
+                             "derivative)")
     return checks
 
 
 def _integer_checks(params, name_of) -> list:
     """One integer check per (parameter, variable), parsed together."""
+    return _type_checks(params, name_of, "require_real", require_real)
+
+
+def _type_checks(params, name_of, name, helper) -> list:
+    """``if type(v) is not float: helper(v, 'p')`` per (parameter, variable): a Python
+    float passes with one test, anything else goes to the helper."""
     if not params:
         return []
     float_name = name_of.load("float", builtins.float).id
     type_name = name_of.load("type", builtins.type).id
-    require = name_of.load("require_real", require_real).id
+    call = name_of.load(name, helper).id
     return _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
-                          f"    {require}({variable}, {param!r})\n"
+                          f"    {call}({variable}, {param!r})\n"
                           for param, variable in params))

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from test_control_flow import loop_with_branch as carried_adjoint_in_both_branches
 
 RNG = np.random.default_rng(61)
 
@@ -243,15 +244,6 @@ def carried_adjoint_zeroed_in_a_branch(x, n):
         else:
             y = np.sin(y)
     return np.sum(y)
-
-
-def carried_adjoint_in_both_branches(x, n):
-    for i in range(n):
-        if np.sum(x) > 1.0:
-            x = x * 0.5
-        else:
-            x = x * x + 0.3
-    return np.sum(x)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 4])
