@@ -22,7 +22,7 @@ from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
 from .rules.shapes import add_at_item, broadcast_back, split_like, unbroadcast_like
-from .runtime import (add_at, add_grads, broadcast_like, dtype_of, in_place, like,
+from .runtime import (add_at, add_grads, broadcast_like, in_place, like,
                       output_zeros_like, require_output, shaped, zeros_like)
 
 
@@ -131,10 +131,10 @@ CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vspl
 STRUCTURE_OF = {like: (1,), add_at: (1,), add_at_item: (1,), broadcast_like: (0, 1),
                 zeros_like: (0,), add_grads: (0, 1), shaped: (0,), spread: (1,),
                 output_zeros_like: (0,), require_output: (1,),
-                unbroadcast_like: (1,), broadcast_back: (1,), in_place: (0,), dtype_of: (0,)}
+                unbroadcast_like: (1,), broadcast_back: (1,), in_place: (0,)}
 # helpers that pass their first argument through (with another dtype): a container only
 # when it is one
-_PASS_THROUGH = (in_place, dtype_of)
+_PASS_THROUGH = (in_place,)
 
 
 def containers(body, user_function=lambda callee: False) -> set:

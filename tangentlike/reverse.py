@@ -136,7 +136,7 @@ class _Reverse:
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
-        self.structured = set(facts[5])
+        self.structured = set(facts[4])
         self.loop_depth = 0
         self.loop_targets = []    # targets of the for loops being reversed (outermost first)
         self.recomputed = set()   # loop-locals read back by index, not saved (recompute)
@@ -163,7 +163,6 @@ class _Reverse:
         self.carried = set()   # of those, the ones a loop starts with (reversed_body)
         self.relied = set()    # owned adjoints changed in place (in the loop reversed)
         self.reset = set()   # adjoints just reset to zero, nothing added since
-        self.keeps_dtype = facts[4]
         self.branch_depth = 0
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
@@ -1644,22 +1643,17 @@ def _derived_through_its_code(callee) -> bool:
 
 def _facts(fn) -> tuple:
     """What _Reverse finds out about ``fn``'s statements whatever the arguments' shapes:
-    (single assignments, stacks, loop-locals, possible containers, keeps_dtype,
-    structured arguments), see _Reverse.__init__."""
+    (single assignments, stacks, loop-locals, possible containers, structured arguments),
+    see _Reverse.__init__."""
     lists = list_variables(fn.body)
     single = _single_assignments(fn) - lists
     loop_locals = _loop_locals(fn, lists)
     holders = through_copies(
         _indexed_names(fn) | lists | containers(fn.body, is_user_function), fn.body)
-    # `z op= v` keeps an array z's dtype (normalize writes z = in_place(t, z)), and so
-    # does an element write `z[i] = v`: the adjoints of what flowed into z need not
-    # have z's dtype (see gradient)
-    keeps_dtype = any(n.__dict__.get("callee") is in_place for n in walk(fn.body)) \
-        or any(written(s) is not None for _, _, s in body_assignments(fn))
     structured = holders | through_copies(
         structured_arguments(fn.body, _derived_through_its_code), fn.body)
     return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
-            keeps_dtype, frozenset(structured))
+            frozenset(structured))
 
 
 def _loop_locals(fn, lists) -> set:

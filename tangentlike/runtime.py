@@ -297,16 +297,6 @@ def in_place(t, z):
     return t if isinstance(t, np.ndarray) else np.asarray(t)   # a 0-d array stays one
 
 
-def dtype_of(g, x):
-    """The gradient ``g`` of the input ``x`` in x's floating dtype: where ``z op= v``
-    kept an array's dtype (``in_place``), the adjoint still flows through the wider
-    ``z op v``; a float32 input gets a float32 gradient, as its values are."""
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f" and isinstance(g, np.ndarray) \
-            and g.dtype != x.dtype and g.dtype.kind == "f":
-        return g.astype(x.dtype)
-    return g
-
-
 def astype(x, dtype):
     """``x.astype(dtype)``: the rule registry's handle on the array method. A cast to a
     complex dtype is refused (see entry.complex_message)."""

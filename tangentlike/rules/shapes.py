@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back, dtype_of,
+from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back,
                        in_place, like, part_of, require_output, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
@@ -236,17 +236,6 @@ def in_place_(y, t, z):
 @tangent(in_place)
 def in_place_tangent(y, t, z):
     d[y] = in_place(broadcast_like(d[t], y), z)
-
-
-@adjoint(dtype_of, cases=lambda rng: [((real(rng, (3,)), real(rng, (3,))), {})],
-         static_args=(1,))
-def dtype_of_(y, g, x):
-    d[g] = d[y]
-
-
-@tangent(dtype_of)
-def dtype_of_tangent(y, g, x):
-    d[y] = dtype_of(d[g], x)
 
 
 def _getitem_cases(rng):
