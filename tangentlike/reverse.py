@@ -336,11 +336,13 @@ class _Reverse:
     def loop_carried(self, name: str) -> bool:
         """Whether the static shape of adjoint ``name`` is followed as a carried one
         (see __init__): of a variable reassigned in loops, of a concrete shape."""
+        if self.carried_shapes is None:
+            return False
         primal = self.primal_of.get(name)
         key = self.classes.get(primal)
-        return self.carried_shapes is not None and primal is not None and key is not None \
-            and key[0] == "shape" and primal not in self.single \
-            and primal not in self.loop_locals and primal not in self.lists
+        return primal is not None and key is not None and key[0] == "shape" \
+            and primal not in self.single and primal not in self.loop_locals \
+            and primal not in self.lists
 
     def loop_carried_array(self, name: str) -> bool:
         """Whether the loop-carried adjoint ``name`` surely holds an array of its
@@ -349,6 +351,8 @@ class _Reverse:
             self.shape_rewriter().adjoint_shape(name) == self.classes[self.primal_of[name]]
 
     def carried_static(self) -> dict:
+        if self.carried_shapes is None:   # (the generic derivative: none followed)
+            return {}
         return {n: k for n, k in self.adjoint_static.items() if self.loop_carried(n)}
 
     def merge_carried(self, *states):
