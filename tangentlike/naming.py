@@ -64,13 +64,14 @@ def walk(tree):
                 push(value)
 
 
-def _name_nodes(tree) -> list:
-    """The ``Name`` nodes ``walk`` would visit, in a list (one walk, no generator: the
-    passes ask for names a great deal)."""
-    names = []
+def _name_nodes(tree, also=()) -> list:
+    """The ``Name`` nodes ``walk`` would visit (and those of the classes in ``also``), in
+    a list (one walk, no generator: the passes ask for names a great deal). A name's
+    context is not visited: it has nothing to find."""
+    found_nodes = []
     AST, Name, children = gast.AST, gast.Name, CHILD_FIELDS
     stack = list(tree) if isinstance(tree, list) else [tree]
-    pop, push, found = stack.pop, stack.append, names.append
+    pop, push, found = stack.pop, stack.append, found_nodes.append
     while stack:
         node = pop()
         attributes = node.__dict__
@@ -78,6 +79,8 @@ def _name_nodes(tree) -> list:
             found(node)
             if attributes.get("annotation") is None:
                 continue
+        elif also and node.__class__ in also:
+            found(node)
         for field in children[node.__class__]:
             value = attributes.get(field)
             if value.__class__ is list:
@@ -86,7 +89,7 @@ def _name_nodes(tree) -> list:
                         push(item)
             elif isinstance(value, AST):
                 push(value)
-    return names
+    return found_nodes
 
 
 def name_ids(tree) -> list:
@@ -256,30 +259,10 @@ class Transformer(gast.NodeTransformer):
 
 
 def names_in(tree) -> set:
-    """Every identifier a tree mentions (variables, parameters, attributes' roots)."""
-    out = set()
-    AST, Name, definitions = gast.AST, gast.Name, (gast.FunctionDef, gast.ClassDef)
-    children = CHILD_FIELDS
-    stack = list(tree) if isinstance(tree, list) else [tree]
-    pop, push, add = stack.pop, stack.append, out.add
-    while stack:   # (a walk, as _name_nodes: a name's context has nothing to find)
-        node = pop()
-        attributes = node.__dict__
-        if node.__class__ is Name:
-            add(attributes["id"])
-            if attributes.get("annotation") is None:
-                continue
-        elif isinstance(node, definitions):
-            add(attributes["name"])
-        for field in children[node.__class__]:
-            value = attributes.get(field)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, AST):
-                        push(item)
-            elif isinstance(value, AST):
-                push(value)
-    return out
+    """Every identifier a tree mentions (variables, parameters, attributes' roots, the
+    names of functions and classes it defines)."""
+    return {node.id if node.__class__ is gast.Name else node.name
+            for node in _name_nodes(tree, also=(gast.FunctionDef, gast.ClassDef))}
 
 
 class Namer:
