@@ -80,6 +80,11 @@ def tie_weights(a, y, axis=None, keepdims=False):
         count = np.count_nonzero(equal)
         if count == 1:   # no tie: the weights are right as they are
             return weights
+    elif np.count_nonzero(equal) == np.size(y) and not math.isnan(np.add.reduce(y, axis=None)):
+        # every slot's maximum is one of its elements (y has no NaN), so as many equal
+        # elements as slots means one in each: no tie, the weights are right as they are
+        # (a quarter of the work of the counts per slot below)
+        return weights
     else:   # summing the weights in a's float dtype is faster than summing booleans
         count = np.add.reduce(weights, axis=axis, keepdims=True)   # (np.sum's wrapper: 1 µs)
     with np.errstate(invalid="ignore"):   # no element equals y (a NaN): weights NaN
