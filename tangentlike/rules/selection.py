@@ -15,31 +15,45 @@ from .domains import BROADCAST_SHAPES, pairs_without_ties, real
 from .registry import adjoint, nondifferentiable, tangent
 
 
+def share(x, y, dtype, wins):
+    """x's share of the derivative of the one of x and y that ``wins`` (``np.greater``
+    for np.maximum): 1 where ``wins(x, y)``, 1/2 at ties, 0 elsewhere, as an array of
+    ``dtype``. Without a tie (the usual case) that is the comparison itself: no
+    ``np.where`` pass."""
+    tie = np.equal(x, y)
+    if np.count_nonzero(tie):
+        return np.asarray(np.where(tie, 0.5, wins(x, y)), dtype=dtype)
+    return np.asarray(wins(x, y), dtype=dtype)
+
+
+nondifferentiable(share)
+
+
 @adjoint(np.maximum, cases=pairs_without_ties)
 def maximum(z, x, y):
     # x's share: 1 where x > y, 1/2 at ties
-    w = np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=np.result_type(z, 1.0))
+    w = share(x, y, np.result_type(z, 1.0), np.greater)
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.maximum)
 def maximum_tangent(z, x, y):
-    w = np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=np.result_type(z, 1.0))
+    w = share(x, y, np.result_type(z, 1.0), np.greater)
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
 @adjoint(np.minimum, cases=pairs_without_ties)
 def minimum(z, x, y):
     # x's share: 1 where x < y, 1/2 at ties
-    w = np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=np.result_type(z, 1.0))
+    w = share(x, y, np.result_type(z, 1.0), np.less)
     d[x] = unbroadcast(d[z] * w, x)
     d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.minimum)
 def minimum_tangent(z, x, y):
-    w = np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=np.result_type(z, 1.0))
+    w = share(x, y, np.result_type(z, 1.0), np.less)
     d[z] = d[x] * w + d[y] * (1.0 - w)
 
 
