@@ -62,6 +62,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     for key in changed:
         names.pop(key, None)
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
+    fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
     restore_result_names(fdef)
@@ -83,6 +84,60 @@ def drop_unread_saves(body: list, memo: dict = None) -> list:
     if not unread:
         return body
     return eliminate_dead_code(_without_saves(body, unread), memo=memo)
+
+
+def drop_unread_element_saves(body: list, memo: dict = None) -> list:
+    """Without the saves and restores of the elements of an array the function made
+    itself (``x = np.zeros(...)``; ``x[i] = v`` saves ``x[i]`` first, the adjoint puts
+    it back) when, from the first restore on, nothing reads the array or a name that may
+    share its memory (reverse.fresh_aliases tagged them with those names): the values
+    put back are never looked at. ``memo`` as for drop_unread_saves."""
+    tagged = {}   # array -> its aliases
+    first = {}    # array -> index of the top-level statement of its first restore
+    for index, top in enumerate(body):
+        for stmt in statements([top]):
+            array = getattr(stmt, "element_of", None)
+            if array is not None:
+                tagged[array] = stmt.aliases
+                if isinstance(stmt, gast.Assign):
+                    first.setdefault(array, index)
+    if not tagged:
+        return body
+    unread = set()
+    for array, aliases in tagged.items():
+        start = first.get(array, len(body))
+        if all(_reads_only_restoring(stmt, array, aliases) for top in body[start:]
+               for stmt in statements([top])):
+            unread.add(array)
+    if not unread:
+        return body
+    return eliminate_dead_code(_without_element_saves(body, unread), memo=memo)
+
+
+def _reads_only_restoring(stmt, array, aliases) -> bool:
+    """Whether ``stmt`` reads none of ``aliases`` (a restore of ``array``'s elements
+    writes it: that is no read of it)."""
+    if isinstance(stmt, (gast.If, gast.While)):
+        return _loads(stmt.test).isdisjoint(aliases)
+    if isinstance(stmt, gast.For):
+        return _loads(stmt.iter).isdisjoint(aliases)
+    if getattr(stmt, "element_of", None) == array:
+        return True
+    return _loads(stmt).isdisjoint(aliases)
+
+
+def _without_element_saves(body: list, arrays: set) -> list:
+    kept = []
+    for stmt in body:
+        if getattr(stmt, "element_of", None) in arrays:
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                inner = _without_element_saves(inner, arrays)
+                setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
+        kept.append(stmt)
+    return kept
 
 
 def _without_saves(body: list, names: set) -> list:

@@ -144,6 +144,7 @@ class _Reverse:
         self.restores = []        # (marker statement, variable) placed in the adjoint
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
+        self._fresh = None        # fresh array written by element -> its aliases (fresh_aliases)
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
         self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
@@ -711,8 +712,18 @@ class _Reverse:
         restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=clone(
             stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
         restore.keep = True
+        self.mark_element_save(restore, array)
         self.writes_seen = True
         return out + [restore]
+
+    def mark_element_save(self, stmt, array) -> None:
+        """Tag the save (or restore) of an element of ``array`` for
+        optimize.drop_unread_element_saves when ``array`` is fresh (fresh_aliases)."""
+        if self._fresh is None:
+            self._fresh = fresh_aliases(self.fn, self.stand_ins)
+        aliases = self._fresh.get(array)
+        if aliases is not None:
+            stmt.element_of, stmt.aliases = array, aliases
 
     def adjoint_append(self, stmt) -> list:
         """``lst.append(v)`` -> ``bv = bv + blst.pop()``: the stack of adjoints unwinds."""
@@ -1393,6 +1404,7 @@ class _Reverse:
             push = gast.Expr(value=gast.Call(func=gast.Attribute(
                 value=_load(self.stack), attr="append", ctx=gast.Load()), args=[saved_copy],
                 keywords=[]))
+            self.mark_element_save(push, array)
             return [push, clone(stmt)]
         if isinstance(stmt, gast.Assign):
             name = stmt.targets[0].id
@@ -1755,6 +1767,95 @@ def _first_definitions(fn) -> set:
                             and isinstance(n.ctx, gast.Store))
 
     scan(fn.body, False, True)
+    return out
+
+
+# Calls that return an array of their own (no view, no alias of an argument).
+_FRESH_CALLS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                np.empty_like, np.full_like, np.copy, np.eye, np.identity, np.arange,
+                np.linspace}
+
+
+def _fresh_value(value) -> bool:
+    if isinstance(value, (gast.BinOp, gast.UnaryOp)):
+        return True   # a new object (the core language's x += y is x = x + y)
+    if not isinstance(value, gast.Call):
+        return False
+    callee = getattr(value, "callee", None)
+    if callee is np.array:   # copies unless told not to
+        return not any(k.arg == "copy" for k in value.keywords)
+    try:
+        return callee in _FRESH_CALLS
+    except TypeError:   # an unhashable callee
+        return False
+
+
+def _holds_no_reference(stand_in) -> bool:
+    """A value of this kind cannot share memory with an array: a number (a NumPy scalar
+    is a copy of the element it was read from)."""
+    return isinstance(stand_in, (bool, int, float, complex, np.generic))
+
+
+def fresh_aliases(fn, stand_ins: dict) -> dict:
+    """Arrays written by element (``y[i] = v``) that the function makes itself, mapped to
+    the names that may share their memory or hold them (themselves included).
+
+    An array is fresh when it is no parameter and every assignment of its name makes a
+    new object (np.zeros, np.copy, arithmetic, ...). The element saves and restores of a
+    fresh array matter only to code that reads it after a restore: through its name or
+    one of the names found here (views ``t = y[i]``, containers ``lst.append(y)``, and
+    whatever is computed from those, unless it is a number). optimize drops them when
+    the adjoint reads none of these names. A function that returns something made from
+    the array keeps them all."""
+    found = {}
+    for target, value, stmt in body_assignments(fn):
+        if written(stmt) is not None:
+            found.setdefault(target, True)
+        elif appended(stmt) is not None or not _fresh_value(value):
+            found[target] = False
+    fresh = {name for name, ok in found.items() if ok and name not in fn.params}
+    if not fresh:
+        return {}
+    stored = {}
+    for stmt in statements(fn.body):
+        for node in walk(stmt if not isinstance(stmt, (gast.If, gast.For, gast.While))
+                         else [stmt.test if isinstance(stmt, (gast.If, gast.While))
+                               else stmt.target]):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                stored.setdefault(node.id, []).append(stmt)
+    flows = []   # (names a simple statement reads, names that may then hold them)
+    for stmt in statements(fn.body):
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if isinstance(stmt, gast.For):   # the target takes the iterable's items
+                flows.append((set(name_ids(stmt.iter)), set(name_ids(stmt.target))))
+            continue
+        reads, assigned = read_and_assigned(stmt)
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
+            target = stmt.targets[0].id
+            holders = set() if _holds_no_reference(stand_ins.get(target)) else {target}
+        elif written(stmt) is not None:   # y[i] = v: y may hold v (a list does)
+            reads, holders = set(name_ids(stmt.value)), {written(stmt)}
+        else:   # lst.append(v), a call: every name involved may hold the others
+            holders = reads | assigned
+        flows.append((reads, holders))
+    out = {}
+    ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], gast.Return) else None
+    returned = set(name_ids(ret.value)) if ret is not None and ret.value is not None else set()
+    for array in sorted(fresh):
+        if any(s is not None and not (isinstance(s, gast.Assign) and s.targets[0].__class__
+                                      is gast.Name and s.targets[0].id == array)
+               for s in stored.get(array, [])):
+            continue   # assigned otherwise too (a loop's target, a tuple's element)
+        aliases = {array}
+        changed = True
+        while changed:
+            changed = False
+            for reads, holders in flows:
+                if not reads.isdisjoint(aliases) and not holders <= aliases:
+                    aliases |= holders
+                    changed = True
+        if returned.isdisjoint(aliases):
+            out[array] = frozenset(aliases)
     return out
 
 
