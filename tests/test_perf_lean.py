@@ -119,3 +119,47 @@ def test_saves_of_elements_of_a_returned_array_stay():
         np.testing.assert_allclose(g, w, rtol=1e-12)
     (source,) = [v.source for v in df.versions.values()]
     assert "np.copy(" in source
+
+
+# -- split_like: the adjoint of joining arrays, by slices ----------------------------------
+def split_the_long_way(g, arrays, axis):
+    if axis is None:
+        g, axis = np.ravel(g), 0
+    others = np.size(g) // max(np.shape(g)[axis], 1)
+    ends = np.cumsum([np.size(a) // max(others, 1) for a in arrays])[:-1]
+    return [np.reshape(p, np.shape(a)) for p, a in zip(np.split(g, ends, axis=axis), arrays)]
+
+
+@pytest.mark.parametrize("join,arrays,axis", [
+    (np.stack, [RNG.standard_normal(3) for _ in range(4)], 0),
+    (np.stack, [RNG.standard_normal((2, 3)) for _ in range(4)], 1),
+    (np.stack, [RNG.standard_normal((2, 3)) for _ in range(4)], -1),
+    (np.concatenate, [RNG.standard_normal((2, 3)), RNG.standard_normal((1, 3))], 0),
+    (np.concatenate, [RNG.standard_normal((2, 3)), RNG.standard_normal((2, 1))], -1),
+    (np.concatenate, (RNG.standard_normal(2), RNG.standard_normal(0), RNG.standard_normal(3)), 0),
+    (np.concatenate, [RNG.standard_normal((2, 2)), RNG.standard_normal((3,))], None),
+    (np.hstack, [1.5, 2.5, 3.5], 0),
+    (np.stack, [RNG.standard_normal(2)], 0),
+])
+def test_split_like_gives_the_pieces_np_split_gives(join, arrays, axis):
+    from tangentlike.rules.shapes import split_like
+    g = RNG.standard_normal(np.shape(join(arrays, axis=axis) if join is not np.hstack
+                                     else join(arrays)))
+    got = split_like(g, arrays, axis)
+    assert type(got) is type(arrays)
+    for piece, want, a in zip(got, split_the_long_way(g, arrays, axis), arrays):
+        assert isinstance(piece, np.ndarray) and piece.shape == np.shape(a)
+        np.testing.assert_array_equal(piece, want)
+
+
+def states_in_a_list(W, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(W @ hs[-1] + xs[t]))
+    H = np.stack(hs[1:])
+    return np.sum(H * H)
+
+
+def test_stacked_list_of_states():
+    W, xs, h0 = RNG.standard_normal((3, 3)) / 2, RNG.standard_normal((5, 3)), RNG.standard_normal(3)
+    tl.check_grads(states_in_a_list, (W, xs, h0), wrt=(0, 2), order=2, modes=("rev",))
