@@ -942,6 +942,10 @@ def _static_shape_of_call(call, rewriter):
     if target is tie_weights and args:   # weights over a's elements
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] in ("shape", "scalar") else None
+    if target is np.roll and len(args) == 2 and all(k.arg == "axis" for k in call.keywords):
+        # (np.roll's adjoint) an array of its array's shape, along any axis
+        have = static_shape(args[0], rewriter)
+        return have if have is not None and have[0] == "shape" else None
     if call.keywords:
         return None
     if target is np.sum and len(args) == 1:
