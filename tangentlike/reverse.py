@@ -148,6 +148,7 @@ class _Reverse:
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
         self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
+        self.tuple_parts = {}     # such an adjoint -> static shapes of the tuple's items
         # A version's adjoints that are a smaller value spread over their shape (the
         # adjoints of np.sum and np.mean, `bt = s + np.zeros(S)`, np.full(S, g)),
         # adjoint -> (g, S): elementwise rules may read g (see with_spread_seed).
@@ -555,8 +556,10 @@ class _Reverse:
         self.adjoint_static[name] = shape
         if isinstance(value, gast.Tuple):   # (the first write: a sum would be add_grads)
             self.tuple_adjoints[name] = len(value.elts)
+            self.tuple_parts[name] = [static_shape(elt, rewriter) for elt in value.elts]
         else:
             self.tuple_adjoints.pop(name, None)
+            self.tuple_parts.pop(name, None)
         return [_assign(name, value)]
 
     def owns(self, primal: str, value, shape, contribution) -> bool:
@@ -805,7 +808,14 @@ class _Reverse:
                         self.zero_padded.add(self.adj(elt.id))
                 else:
                     item = gast.Subscript(value=_load(result), slice=index, ctx=gast.Load())
-                out.extend(self.accumulate(elt, item))
+                added = self.accumulate(elt, item)
+                out.extend(added)
+                parts = self.tuple_parts.get(result) if rows else None
+                if parts is not None and added and isinstance(added[-1], gast.Assign) \
+                        and added[-1].value is item and parts[i] is not None \
+                        and parts[i][0] == "shape":
+                    # bv = bt[1], the tuple's item: an array of that item's shape
+                    self.adjoint_static[self.adj(elt.id)] = parts[i]
             return out
         if not dependencies(value, stmt):
             return []   # a constant, or a non-differentiable function of anything

@@ -910,6 +910,37 @@ def static_shape(expr, rewriter):
         return ("shape", have[1][::-1]) if have is not None and have[0] == "shape" else None
     if isinstance(expr, gast.Call):
         return _static_shape_of_call(expr, rewriter)
+    if isinstance(expr, gast.Subscript):   # g[1:-1] of an array of a known shape
+        have = static_shape(expr.value, rewriter)
+        index = _constant_index(expr.slice)
+        if have is None or have[0] != "shape" or index is None:
+            return None
+        try:
+            part = _dummy(have)[index]
+        except IndexError:
+            return None
+        return _concrete(part.shape) if isinstance(part, np.ndarray) and part.ndim else None
+    return None
+
+
+def _constant_index(node):
+    """The basic index ``node`` spells with constants (ints and slices), or None."""
+    if isinstance(node, gast.Tuple):
+        parts = [_constant_index(elt) for elt in node.elts]
+        return None if any(p is None for p in parts) else tuple(parts)
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, gast.Slice):
+        bounds = []
+        for bound in (node.lower, node.upper, node.step):
+            if isinstance(bound, gast.UnaryOp) and isinstance(bound.op, gast.USub) \
+                    and isinstance(bound.operand, gast.Constant):
+                bound = gast.Constant(value=-bound.operand.value, kind=None)
+            if bound is not None and not (isinstance(bound, gast.Constant)
+                                          and type(bound.value) is int):
+                return None
+            bounds.append(None if bound is None else bound.value)
+        return slice(*bounds)
     return None
 
 

@@ -186,3 +186,23 @@ def test_roll_keeps_the_carried_adjoint_an_array(steps):
     # bx stays a (6,) array through every reversed turn: k's derivative is a dot
     # product, the rolls need no broadcast_like
     assert "np.dot(" in source and "broadcast_like" not in source, source
+
+
+# -- the parts of a concatenation's adjoint have the shapes of their slices ---------------
+def heat(u0, alpha, steps):
+    u = u0
+    for step in range(steps):
+        lap = u[:-2] - 2.0 * u[1:-1] + u[2:]
+        inner = u[1:-1] + alpha * lap
+        u = np.concatenate((u[:1], inner, u[-1:]))
+    return np.sum(u * u)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 4])
+def test_slices_of_a_concatenation_adjoint(steps):
+    u0 = RNG.standard_normal(7)
+    tl.check_grads(heat, (u0, 0.2, steps), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(heat, wrt=(0, 1))
+    df(u0, 0.2, 5)
+    (source,) = [v.source for v in df.versions.values()]
+    assert "np.dot(binner, lap)" in source, source   # binner = bt10[1], a (5,) slice
