@@ -145,6 +145,7 @@ class _Reverse:
         self.trip_counters = []   # while loops' counters nested in other loops
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self._fresh = None        # fresh array written by element -> its aliases (fresh_aliases)
+        self._first_writes = None   # ids of writes into an array just made (first_writes)
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
         self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
@@ -714,10 +715,17 @@ class _Reverse:
             out.append(_assign(self.adj(array), cleared))
         restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=clone(
             stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
+        if self.first_write(stmt):
+            return out
         restore.keep = True
         self.mark_element_save(restore, array)
         self.writes_seen = True
         return out + [restore]
+
+    def first_write(self, stmt) -> bool:
+        if self._first_writes is None:
+            self._first_writes = first_writes(self.fn.body)
+        return id(stmt) in self._first_writes
 
     def mark_element_save(self, stmt, array) -> None:
         """Tag the save (or restore) of an element of ``array`` for
@@ -1405,6 +1413,8 @@ class _Reverse:
 
     def primal(self, stmt, saved) -> list:
         array = written(stmt)
+        if array is not None and self.first_write(stmt):
+            return [clone(stmt)]   # what it overwrites is never read back (first_writes)
         if array is not None:   # save the elements about to be overwritten
             old = gast.Subscript(value=_load(array), slice=clone(stmt.targets[0].slice),
                                  ctx=gast.Load())
@@ -1798,6 +1808,34 @@ def _fresh_value(value) -> bool:
         return callee in _FRESH_CALLS
     except TypeError:   # an unhashable callee
         return False
+
+
+def first_writes(body: list) -> set:
+    """Ids of the element writes ``y[i] = v`` into an array ``y`` that the same block
+    made just before (``y = np.zeros(...)``, see _fresh_value), with only other such
+    writes in between and nothing else mentioning ``y`` since: the elements they
+    overwrite need no saving. In the adjoint, what runs after such a write's restore is
+    the adjoint of the statements before it in its block, down to the one that made
+    ``y``: none of them reads ``y``, and the array is new there (no other name holds
+    it), so nobody could see the restored elements."""
+    found = set()
+    made = set()   # arrays made in this block and mentioned since only as written ones
+    for stmt in body:
+        array = written(stmt)
+        if array in made and array not in name_ids(stmt.value) \
+                and array not in name_ids(stmt.targets[0].slice):
+            found.add(id(stmt))
+            continue
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            made -= set(name_ids(stmt))
+            for field in ("body", "orelse"):
+                found |= first_writes(getattr(stmt, field))
+            continue
+        made -= set(name_ids(stmt))
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and _fresh_value(stmt.value):
+            made.add(stmt.targets[0].id)
+    return found
 
 
 def _holds_no_reference(stand_in) -> bool:
