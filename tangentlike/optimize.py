@@ -22,8 +22,9 @@ Produces the same function with:
    restored value is ever read, the pushes and pops go.
 6. ``batch_outer_products``: in a loop, ``X = X + np.outer(u, v)`` of two vectors, with
    ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
-   product after the loop (the adjoint of ``W @ h`` in an RNN step: one product of
-   T x H matrices instead of T outer products and T matrix additions).
+   product after the loop, ``np.array(us).T @ np.array(vs)`` (the adjoint of ``W @ h``
+   in an RNN step: one product of T x H matrices instead of T outer products and T
+   matrix additions).
 7. ``merge_element_updates``: two contributions to one element in a row,
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
    element update reads and writes the array: one of each is saved).
@@ -241,13 +242,12 @@ def _batch_block(body, names, written) -> list:
                     lists.append(collected[arg.id])
                 rows, cols = lists
 
-                def stack(lst, axis):
-                    keywords = [] if axis is None else [
-                        gast.keyword(arg="axis", value=gast.Constant(value=axis, kind=None))]
-                    return gast.Call(func=gast.Attribute(value=_name(np_name), attr="stack",
+                def stack(lst):   # np.array of equal vectors: np.stack's rows, 4x faster
+                    return gast.Call(func=gast.Attribute(value=_name(np_name), attr="array",
                                                          ctx=gast.Load()),
-                                     args=[_name(lst)], keywords=keywords)
-                stacked = [stack(rows, 1), stack(cols, None)]
+                                     args=[_name(lst)], keywords=[])
+                stacked = [gast.Attribute(value=stack(rows), attr="T", ctx=gast.Load()),
+                           stack(cols)]
                 total = gast.BinOp(left=_name(target), op=gast.Add(),
                                    right=gast.BinOp(left=stacked[0], op=gast.MatMult(),
                                                     right=stacked[1]))
