@@ -407,6 +407,8 @@ def _is_basic(index) -> bool:
 
 def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
+    if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
+        return a + b   # (the usual case, as below, without the tests of containers)
     if isinstance(a, list) and not a:   # an empty stack of adjoints takes b's entries
         return list(b)
     if isinstance(b, list) and not b:
