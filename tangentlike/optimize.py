@@ -616,6 +616,18 @@ def _loop_head(loop, live_after: set, memo: dict) -> set:
         head = new
 
 
+def _idle_range_loop(loop, live_after: set) -> bool:
+    """Whether ``loop`` is ``for i in range(n): pass`` with ``i`` read by nobody after
+    it (its primal turns left nothing to do, see reverse.recompute): it goes."""
+    if not (isinstance(loop, gast.For) and not loop.orelse
+            and all(isinstance(s, gast.Pass) for s in loop.body)
+            and isinstance(loop.target, gast.Name) and loop.target.id not in live_after):
+        return False
+    it = loop.iter
+    return isinstance(it, gast.Call) and getattr(it, "callee", None) is range \
+        and not it.keywords and all(isinstance(a, (gast.Name, gast.Constant)) for a in it.args)
+
+
 def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None,
                         memo: dict = None) -> list:
     """Remove assignments nobody reads; loops are solved to a fixed point. Restores
@@ -642,6 +654,8 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
         elif isinstance(stmt, (gast.For, gast.While)):
             head = _loop_head(stmt, live, memo)
             stmt.body = eliminate_dead_code(stmt.body, head, restores, memo) or [gast.Pass()]
+            if _idle_range_loop(stmt, live):
+                continue
             live = head
         elif _removable(stmt, live):
             continue

@@ -1345,7 +1345,7 @@ class _Reverse:
         at every turn: loop-locals at the top of the loop body, taken from an array
         nothing changes, at an index of loop counters, constants, names assigned once and
         ints computed from those (``t6 = j + n``, recomputed too); and numbers computed in
-        one operation from those (``t5 = -p``)."""
+        one operation from those (``t5 = -p``, ``t7 = np.sin(t6)``)."""
         reads = read_and_assigned(body)[0]
         if self.written_arrays is None:
             self.written_arrays = {written(s) for s in statements(self.fn.body)} - {None}
@@ -1376,6 +1376,15 @@ class _Reverse:
                     and number(value.operand)):
                 # an int of counters and sizes, or a number of numbers that stay (-p):
                 # recomputed in one operation, cheaper than saved and restored
+                candidates.append(stmt)
+                known.add(target)
+                continue
+            if (self.classes.get(target) or ("",))[0] == "scalar" \
+                    and isinstance(value, gast.Call) and not value.keywords and value.args \
+                    and isinstance(getattr(value, "callee", None), np.ufunc) \
+                    and all(number(arg) for arg in value.args):
+                # a ufunc of such numbers (np.sin(t6)): about what a save and a restore
+                # cost, and then the loop may need no primal turns at all
                 candidates.append(stmt)
                 known.add(target)
                 continue
