@@ -582,7 +582,8 @@ class ShapeRewriter(Transformer):
     - ``broadcast_like(g, y)`` where ``g`` provably has y's shape: ``g``;
     - ``np.shape(x)``, ``np.ndim(x)``, ``np.size(x)`` of a concrete shape: constants;
     - ``np.result_type(x, s)`` or ``np.result_type(np.asarray(x), s)`` (rules write that
-      where x may be a list) of an array of a known dtype: ``np.result_type(float64, s)``
+      where x may be a list) of an array of a known dtype: ``np.result_type(float64, s)``,
+      or ``float64`` itself when ``s`` is a constant
       (so ``x`` need not be computed only for its dtype);
     - ``product_grad_left/right(g, a, b)`` with operands of known ranks: the direct
       formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...).
@@ -684,6 +685,12 @@ class ShapeRewriter(Transformer):
                 return gast.Constant(value=value, kind=None)
         if target is np.result_type and args and self.known_array(args[0]) is not None:
             dtype = self.stand_ins[self.known_array(args[0])].dtype
+            if all(isinstance(a, gast.Constant) and type(a.value) in (int, float)
+                   for a in args[1:]):
+                # of constants too (np.result_type(float64, 1.0)): that dtype itself
+                dtype = np.result_type(dtype, *(a.value for a in args[1:]))
+                return gast.Name(id=self.bind(str(dtype), dtype), ctx=gast.Load(),
+                                 annotation=None, type_comment=None)
             args[0] = gast.Name(id=self.bind(str(dtype), dtype), ctx=gast.Load(),
                                 annotation=None, type_comment=None)
             return node

@@ -299,3 +299,19 @@ def test_ufunc_of_numbers_in_a_loop_is_computed_again(f, n):
     # only the loop whose turns compute what nobody reads is gone
     loops = [line for line in source.splitlines() if line.lstrip().startswith("for i in")]
     assert len(loops) == (1 if f is sum_of_sines else 2), source
+
+
+# -- np.result_type of a known dtype and constants is that dtype ----------------------------
+def relu_sum(x):
+    return np.sum(np.maximum(x, 0.0) * x)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_result_type_of_constants_is_bound(dtype):
+    x = np.array([1.5, -2.0, 0.0, 3.0], dtype=dtype)
+    df = tl.grad(relu_sum)
+    g = df(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, [3.0, 0.0, 0.0, 6.0])   # 2x where x > 0; half of 0 at 0
+    source = list(df.versions.values())[-1].source
+    assert "np.result_type" not in source and f"share(x, 0.0, {np.dtype(dtype)}" in source
