@@ -328,6 +328,13 @@ class _Reverse:
         have = static_shape(expr, self.shape_rewriter())
         return have is not None and have[0] == "shape" and len(have[1]) > 0
 
+    def known_nonzero(self, expr) -> bool:
+        """Whether ``expr`` is a name of a number the version knows is not zero (a size,
+        ``X.shape[0]``): dividing by it cannot raise."""
+        key = self.classes.get(expr.id) if isinstance(expr, gast.Name) else None
+        return key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+            and key[2] != 0
+
     def of_class(self, key) -> set:
         """The names whose shape class is ``key`` (to be read, not changed)."""
         if self._by_class is None:
@@ -894,7 +901,8 @@ class _Reverse:
             if calls or contains(expr, gast.Call):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
-            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for)
+            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
+                                      self.known_nonzero)
 
         if result in self.spread and (_elementwise(primitive, inputs, keywords)
                                       or primitive is np.where and not keywords) \
@@ -1441,6 +1449,12 @@ class _Reverse:
                 else []
             if self.needless_in_place(stmt.value):
                 return save + [_assign(name, clone(stmt.value.args[0]))]
+            key = self.classes.get(name)
+            if key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+                    and (isinstance(stmt.value, gast.Subscript) or getattr(
+                        stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
+                # a size the version knows (n = X.shape[0]): that int, read once
+                return save + [_assign(name, gast.Constant(value=key[2], kind=None))]
             return save + [clone(stmt)]
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test),

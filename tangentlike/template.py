@@ -561,18 +561,20 @@ _NUMPY_RESULTS = ("where", "sum", "mean", "prod", "dot", "asarray", "array", "fu
 
 
 def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str,
-                       global_name: Callable[[str, Any], str]):
+                       global_name: Callable[[str, Any], str],
+                       nonzero: Callable[[gast.expr], bool] = lambda node: False):
     """``expr`` (a rule's derivative expression) with each division, and each power
     whose exponent is not a constant >= 0, written ``quotient(a, b)`` / ``power(x, y)``
     (runtime.py) where both operands may be Python numbers: there Python raises at the
     edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan. An operand
     that is an array (``is_array``, known from its shape class in a specialized
     version) or the result of a NumPy function keeps the plain operator, which is what
-    a hand-written gradient would write. (A constant exponent >= 0 cannot raise where
-    the primal, with a larger one, did not.)"""
+    a hand-written gradient would write, and so does a division by a number known not
+    to be zero (``nonzero``: a size in a version). (A constant exponent >= 0 cannot
+    raise where the primal, with a larger one, did not.)"""
     if not contains(expr, gast.BinOp, _divides_or_raises):
         return expr
-    return _PythonNumberSafe(is_array, np_name, global_name).visit(expr)
+    return _PythonNumberSafe(is_array, np_name, global_name, nonzero).visit(expr)
 
 
 def _divides_or_raises(node) -> bool:
@@ -580,8 +582,9 @@ def _divides_or_raises(node) -> bool:
 
 
 class _PythonNumberSafe(Transformer):
-    def __init__(self, is_array, np_name, global_name):
+    def __init__(self, is_array, np_name, global_name, nonzero):
         self.is_array, self.np_name, self.global_name = is_array, np_name, global_name
+        self.nonzero = nonzero
 
     def numpy_valued(self, node) -> bool:
         """Whether ``node`` is surely a NumPy value (an array or a NumPy scalar)."""
@@ -604,7 +607,7 @@ class _PythonNumberSafe(Transformer):
         right = node.right
         constant = _constant(right)
         if isinstance(node.op, gast.Div):
-            if constant is not None and constant != 0:
+            if constant is not None and constant != 0 or self.nonzero(right):
                 return node
             helper = quotient
         elif isinstance(node.op, gast.Pow):

@@ -315,3 +315,21 @@ def test_result_type_of_constants_is_bound(dtype):
     np.testing.assert_allclose(g, [3.0, 0.0, 0.0, 6.0])   # 2x where x > 0; half of 0 at 0
     source = list(df.versions.values())[-1].source
     assert "np.result_type" not in source and f"share(x, 0.0, {np.dtype(dtype)}" in source
+
+
+# -- sizes a version knows are ints in its code --------------------------------------------
+def mean_square_by_rows(W, X):
+    z = X @ W
+    return np.sum(z * z) / X.shape[0] + len(X) * np.sum(W)
+
+
+def test_known_sizes_are_constants():
+    W, X = RNG.standard_normal((3, 2)), RNG.standard_normal((5, 3))
+    tl.check_grads(mean_square_by_rows, (W, X), wrt=(0, 1), order=2)
+    df = tl.grad(mean_square_by_rows)
+    df(W, X)
+    code = "\n".join(line for line in list(df.versions.values())[-1].source.splitlines()
+                     if not line.lstrip().startswith("#"))
+    # X.shape[0] and len(X) are 5: no np.shape, and no quotient() guarding a division
+    # by a Python zero
+    assert "np.shape" not in code and "quotient" not in code and "len(" not in code, code
