@@ -521,7 +521,7 @@ class _Reverse:
         if name in self.in_place or name in self.owned and name not in self.spread:
             part = self.indexed_part(value, target.id)
             if part is not None:   # bw[i] += g: the array is this adjoint's own
-                g, index = part
+                g, index = self.one_element(target.id, *part)
                 self.relied.add(name)
                 return fresh + [gast.AugAssign(
                     target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
@@ -1213,6 +1213,35 @@ class _Reverse:
         else:
             index = subscript[0]
         return value.args[0], index
+
+    def one_element(self, primal: str, g, index) -> tuple:
+        """(g, index) of an update ``bu[i:j] += g`` of the adjoint of a vector, written
+        ``bu[i] += g[0]`` when the slice holds one element (``u[:1]``, ``u[-1:]``, a
+        boundary in a simulation): NumPy adds in place into one element of an array
+        in about 2 µs, into a number in 0.1 µs; the same sum."""
+        key = self.classes.get(primal)
+        if not (isinstance(index, gast.Slice) and key is not None and key[0] == "shape"
+                and len(key[1]) == 1 and index.step is None):
+            return g, index
+        bounds = []
+        for bound in (index.lower, index.upper):
+            if isinstance(bound, gast.UnaryOp) and isinstance(bound.op, gast.USub) \
+                    and isinstance(bound.operand, gast.Constant):
+                bound = gast.Constant(value=-bound.operand.value, kind=None)
+            if bound is not None and not (isinstance(bound, gast.Constant)
+                                          and type(bound.value) is int):
+                return g, index
+            bounds.append(None if bound is None else bound.value)
+        picked = range(key[1][0])[slice(*bounds)]
+        if len(picked) != 1:
+            return g, index
+        have = static_shape(g, self.shape_rewriter())
+        if have == ("shape", (1,)):
+            g = gast.Subscript(value=g, slice=gast.Constant(value=0, kind=None),
+                               ctx=gast.Load())
+        elif have != SCALAR:
+            return g, index
+        return g, gast.Constant(value=picked[0], kind=None)
 
     def is_number_name(self, node) -> bool:
         key = self.classes.get(node.id) if isinstance(node, gast.Name) else None

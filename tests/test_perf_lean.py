@@ -333,3 +333,18 @@ def test_known_sizes_are_constants():
     # X.shape[0] and len(X) are 5: no np.shape, and no quotient() guarding a division
     # by a Python zero
     assert "np.shape" not in code and "quotient" not in code and "len(" not in code, code
+
+
+# -- a one-element slice of an adjoint is updated as an element ----------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_element_slices_update_an_element(dtype):
+    u0 = RNG.standard_normal(7).astype(dtype)
+    df = tl.grad(heat, wrt=(0, 1))
+    g, galpha = df(u0, 0.2, 3)
+    want = df.generic(u0, 0.2, 3)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, want[0], rtol=1e-5 if dtype is np.float32 else 1e-12)
+    if dtype is np.float64:
+        source = list(df.versions.values())[-1].source
+        # u[:1] and u[-1:]: an element each, not a slice of one element (slow in NumPy)
+        assert "bu0[0] += bt8[0]" in source and "bu0[6] += bt9[0]" in source, source
