@@ -681,6 +681,7 @@ class _Reverse:
         array = written(stmt)
         index = index_expression(self, stmt.targets[0].slice)
         out = []
+        last = self.first_write(stmt) and self._first_writes[id(stmt)]
         if self.activity.is_active(array) and own:
             name = self.adj(array)
             index = self.basic_index(stmt.targets[0].slice)
@@ -689,7 +690,7 @@ class _Reverse:
                 element = gast.Subscript(value=_load(name), slice=clone(index),
                                          ctx=gast.Load())
                 shape = self.element_shape(array, index)
-                if shape != ():   # (an element of by is a new number, not a view)
+                if shape != () and not last:   # (an element of by is a number, not a view)
                     element = gast.Call(func=gast.Attribute(value=element, attr="copy",
                                                             ctx=gast.Load()),
                                         args=[], keywords=[])
@@ -702,9 +703,10 @@ class _Reverse:
                 if shaped is element and out and isinstance(out[-1], gast.Assign) \
                         and out[-1].value is element:   # bv = by[i].copy(): v's shape
                     self.adjoint_static[self.adj(value.id)] = key
-            out.append(gast.Assign(targets=[gast.Subscript(
-                value=_load(name), slice=clone(index), ctx=gast.Store())],
-                value=gast.Constant(value=0.0, kind=None), type_comment=None))
+            if not last:   # (else nothing reads by after this: see first_writes)
+                out.append(gast.Assign(targets=[gast.Subscript(
+                    value=_load(name), slice=clone(index), ctx=gast.Store())],
+                    value=gast.Constant(value=0.0, kind=None), type_comment=None))
             self.owned.add(name)
             self.relied.add(name)
         elif self.activity.is_active(array):
@@ -717,9 +719,10 @@ class _Reverse:
                 shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                                    args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
-            cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
-                                args=[clone(badj), clone(index)], keywords=[])
-            out.append(_assign(self.adj(array), cleared))
+            if not last:
+                cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
+                                    args=[clone(badj), clone(index)], keywords=[])
+                out.append(_assign(self.adj(array), cleared))
         restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=clone(
             stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
         if self.first_write(stmt):
@@ -1862,31 +1865,39 @@ def _fresh_value(value) -> bool:
         return False
 
 
-def first_writes(body: list) -> set:
+def first_writes(body: list) -> dict:
     """Ids of the element writes ``y[i] = v`` into an array ``y`` that the same block
-    made just before (``y = np.zeros(...)``, see _fresh_value), with only other such
+    made just before, of nothing differentiable (``y = np.zeros(...)``), with only other such
     writes in between and nothing else mentioning ``y`` since: the elements they
     overwrite need no saving. In the adjoint, what runs after such a write's restore is
     the adjoint of the statements before it in its block, down to the one that made
     ``y``: none of them reads ``y``, and the array is new there (no other name holds
-    it), so nobody could see the restored elements."""
-    found = set()
-    made = set()   # arrays made in this block and mentioned since only as written ones
+    it), so nobody could see the restored elements.
+
+    Each id maps to whether the write is the first into ``y`` since it was made: after
+    its adjoint nothing reads ``by`` (the earlier statements do not mention ``y``), so
+    ``by[i]`` need not be cleared, nor copied before."""
+    found = {}
+    made = {}   # arrays made in this block and mentioned since only as written ones ->
+    #             whether nothing was written into them yet
     for stmt in body:
         array = written(stmt)
         if array in made and array not in name_ids(stmt.value) \
                 and array not in name_ids(stmt.targets[0].slice):
-            found.add(id(stmt))
+            found[id(stmt)] = made[array]
+            made[array] = False
             continue
+        mentioned = set(name_ids(stmt))
+        made = {name: alone for name, alone in made.items() if name not in mentioned}
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            made -= set(name_ids(stmt))
             for field in ("body", "orelse"):
-                found |= first_writes(getattr(stmt, field))
+                found.update(first_writes(getattr(stmt, field)))
             continue
-        made -= set(name_ids(stmt))
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                and _fresh_value(stmt.value):
-            made.add(stmt.targets[0].id)
+                and _fresh_value(stmt.value) and not dependencies(stmt.value, stmt):
+            # (np.zeros(n), np.zeros_like(u): no derivative flows through the statement,
+            # so its adjoint reads neither the array nor its adjoint)
+            made[stmt.targets[0].id] = True
     return found
 
 

@@ -231,6 +231,23 @@ def two_writes_then_reads(x, steps):
     return np.sum(x)
 
 
+def overlapping_writes(x, steps):
+    s = 0.0
+    for step in range(steps):
+        y = np.zeros(4)
+        y[0:2] = x[:2] * x[2]   # y[1] is overwritten next: no derivative through it
+        y[1:3] = np.sin(x[1:3])
+        s = s + np.sum(y * y) + y[0] * y[1]
+        x = x * 0.9 + y
+    return s
+
+
+def divided_then_written(a, b):
+    y = a / b
+    y[0] = np.inf   # the adjoint of the division reads y: its old element comes back
+    return np.sum(y[1:] * y[1:])
+
+
 def made_then_returned(x):
     y = np.ones(3)
     y[1] = x[0] * x[1]
@@ -244,6 +261,7 @@ def test_first_writes_into_a_new_array(steps):
     tl.check_grads(wave, (u0, 0.3, steps), wrt=(0, 1), order=2, modes=("rev",))
     x = RNG.standard_normal(4)
     tl.check_grads(two_writes_then_reads, (x, steps), order=2, modes=("rev",))
+    tl.check_grads(overlapping_writes, (x, steps), order=2, modes=("rev",))
     df = tl.grad(wave, wrt=(0, 1))
     df(u0, 0.3, steps)
     (source,) = [v.source for v in df.versions.values()]
@@ -252,6 +270,13 @@ def test_first_writes_into_a_new_array(steps):
     df(x, steps)
     (source,) = [v.source for v in df.versions.values()]
     assert source.count("np.copy(") == 1   # only y[2], which the last write reads first
+
+
+def test_first_write_into_an_array_whose_adjoint_reads_it():
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3) + 3.0
+    tl.check_grads(divided_then_written, (a, b), wrt=(0, 1), order=2, modes=("rev",))
+    ga, gb = tl.grad(divided_then_written, wrt=(0, 1))(a, b)
+    assert np.isfinite(gb).all() and gb[0] == 0.0
 
 
 def test_first_writes_into_a_returned_array():
