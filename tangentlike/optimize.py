@@ -492,7 +492,15 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     for stmt in body:
         kept.append(stmt)
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            copies = _forget(copies, _stores(stmt))
+            stored = _stores(stmt)
+            # an adjoint zero before a loop that each turn ends by resetting to zero is
+            # zero at the start of every turn, and after the loop
+            steady = {name: value for name, value in copies.items()
+                      if name in stored and isinstance(value, gast.Constant)
+                      and isinstance(stmt, (gast.For, gast.While))
+                      and _reset_at_end(stmt.body, name, value)}
+            copies = _forget(copies, stored)
+            copies.update(steady)
             for field in ("test", "iter"):
                 if getattr(stmt, field, None) is not None and \
                         _rename_expression(stmt, field, copies)[1] and zeroed is not None:
@@ -538,6 +546,21 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
 
 
 _MEMOIZED = (gast.Assign, gast.AugAssign, gast.Expr)
+
+
+def _reset_at_end(body: list, name: str, zero) -> bool:
+    """Whether every turn of a loop with this ``body`` ends with ``name = zero`` (the
+    same constant): its last assignment of ``name`` is that, at the body's top level, and
+    no break or continue cuts a turn short."""
+    for stmt in reversed(body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+            value = stmt.value
+            return isinstance(value, gast.Constant) and repr(value.value) == repr(zero.value) \
+                and not contains(body, (gast.Break, gast.Continue))
+        if name in _stores(stmt):
+            return False
+    return False
 
 
 def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tuple:

@@ -266,6 +266,8 @@ def test_first_writes_into_a_new_array(steps):
     df(u0, 0.3, steps)
     (source,) = [v.source for v in df.versions.values()]
     assert "np.copy(" not in source   # lap's zeros are never read back
+    if steps:   # blap is zero at the start of every reversed turn: first-written there
+        assert "blap = 0.0" not in source and "blap + " not in source, source
     df = tl.grad(two_writes_then_reads)
     df(x, steps)
     (source,) = [v.source for v in df.versions.values()]
@@ -373,3 +375,33 @@ def test_one_element_slices_update_an_element(dtype):
         source = list(df.versions.values())[-1].source
         # u[:1] and u[-1:]: an element each, not a slice of one element (slow in NumPy)
         assert "bu0[0] += bt8[0]" in source and "bu0[6] += bt9[0]" in source, source
+
+
+# -- an adjoint reset to zero at the end of every turn is zero at the start of the next ------
+LOOP_WITH_RESET = """
+def f(g, n):
+    b = 0.0
+    for i in range(n):
+        c = b + g
+        b = 0.0{tail}
+    return b + c
+"""
+
+
+@pytest.mark.parametrize("tail,steady", [
+    ("", True),                                        # every turn ends with b = 0.0
+    ("\n        if g > 1.0:\n            b = c", False),   # some turns leave b = c
+    ("\n        if g > 1.0:\n            break", False),   # a turn cut short
+])
+def test_zero_at_the_end_of_every_turn(tail, steady):
+    import ast
+    import gast
+    from tangentlike.optimize import propagate_copies
+    from tangentlike.naming import statements
+    fdef = gast.parse(LOOP_WITH_RESET.format(tail=tail)).body[0]
+    for stmt in statements(fdef.body):
+        stmt.phase = "adjoint"
+    fdef.body = propagate_copies(fdef.body)
+    text = ast.unparse(gast.gast_to_ast(fdef))
+    assert ("c = 0.0 + g" in text) == steady, text
+    assert ("return 0.0 + c" in text) == steady, text
