@@ -252,15 +252,29 @@ class _Normalizer:
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
-        self.dicts = set()   # locals that last held a dict(...) (for write_item's message)
+        # locals that last held a dict: whether the function built it (`dict(a=x)`), or
+        # copied one it was given (for write_item's message and `.copy()`)
+        self.dicts = {}
         self.loads = {}     # how often the body reads each name
+        self.keyed = set()  # names the body reads by a string key (`opts["a"]`): dicts
+        copies = []         # (target, receiver) of each `target = receiver.copy()`
         for node in walk(self.body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
+            elif isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) \
+                    and isinstance(node.slice.value, str):
+                keyed = node.value.func.value if _is_copy(node.value) else node.value
+                if isinstance(keyed, gast.Name):
+                    self.keyed.add(keyed.id)
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], gast.Name) and _is_copy(node.value):
+                copies.append((node.targets[0].id, node.value.func.value.id))
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ("append", "pop") \
                     and isinstance(node.func.value, gast.Name):
                 self.stacks.add(node.func.value.id)
+        for _ in copies:   # the copy of a dict is a dict
+            self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
@@ -837,9 +851,9 @@ class _Normalizer:
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
-            self.dicts.add(name)
+            self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
-            self.dicts.discard(name)
+            self.dicts.pop(name, None)
         length = _literal_length(value)
         if length is not None and name not in self.mutable and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
@@ -1259,10 +1273,14 @@ class _Normalizer:
         if name == "copy" and isinstance(func.value, gast.Name) and not node.args:
             obj = self.atom(func.value)
             known = obj.id if isinstance(obj, gast.Name) else None
-            if known in self.dicts:
+            if self.dicts.get(known):
                 raise self.error("`.copy()` of a dict is not supported", node,
                                  hint="read the values from the dict itself, or keep them "
                                  "in separate variables")
+            if known in self.dicts or func.value.id in self.keyed:   # read by a key
+                call = self.builtin_call(dict, [obj])   # the copy of a dict is a dict
+                call.copies_a_given_dict = True
+                return call
             if known in self.sequences and known not in self.tuples \
                     or self.versions.get(known, known) in self.stacks:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
@@ -1803,6 +1821,13 @@ CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_lik
                 np.cumsum, np.cumprod, np.dot, np.matmul, np.outer, np.roll, np.where,
                 np.clip, np.sort, np.tile, np.repeat, np.kron, np.diff, np.sum, np.mean,
                 np.prod, np.linalg.solve, np.linalg.inv, np.linalg.pinv, zeros_like}
+
+
+def _is_copy(value) -> bool:
+    """Whether ``value`` is ``name.copy()``."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "copy" and isinstance(value.func.value, gast.Name) \
+        and not value.args and not value.keywords
 
 
 def _fresh_array(value) -> bool:

@@ -67,7 +67,8 @@ def derive(func, mode: str, wrt) -> object:
     if kept:
         kept.keep()
     code = generic.__code__   # f's positional parameters, then the seed
-    dispatcher = Dispatcher(None, generic, list(code.co_varnames[:code.co_argcount - 1]))
+    params = list(code.co_varnames[:code.co_argcount - 1])
+    dispatcher = Dispatcher(None, generic, params, constants=bool(set(params) - set(wrt_names)))
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
@@ -115,7 +116,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     fdef = optimize(fdef, core.binder.bound)
     rederived = Rederived(func, mode, wrt)
     fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
-                                           real_arguments(signature or {}))
+                                           *checked_arguments(signature))
     source = to_source([fdef], parsed.filename)
     if signature:
         if source == dispatcher.generic.source:
@@ -140,13 +141,18 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     return derived
 
 
-def real_arguments(signature: dict) -> set:
-    """The parameters a specialized version's guard proves to be floats."""
-    def real(kind):
-        if isinstance(kind, tuple):
-            return np.issubdtype(kind[2], np.floating)
-        return issubclass(kind, (float, np.floating))
-    return {p for p, (kind, _, _) in signature.items() if real(kind)}
+def checked_arguments(signature) -> tuple:
+    """The parameters a specialized version's guard proves to be floats, and those it
+    proves to be real (floats or integers: no complex check needed); (), None for the
+    generic derivative."""
+    if not signature:
+        return (), None
+
+    def kind_of(kind):
+        return np.dtype(kind[2]).kind if isinstance(kind, tuple) else np.dtype(kind).kind
+    kinds = {p: kind_of(kind) for p, (kind, _, _) in signature.items()}
+    return ({p for p, k in kinds.items() if k == "f"},
+            {p for p, k in kinds.items() if k in "fiub"})
 
 
 def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:

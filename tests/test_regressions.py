@@ -3004,11 +3004,33 @@ def copy_of_a_dict_argument(x, opts):
     return x * mine["a"]
 
 
-@bug("`.copy()` of a dict passed as an argument is np.copy (a 0-d object array), so "
-     "reading the copy by key leaks `IndexError: only integers, slices ...` from the "
-     "generated code; a dict the function builds is refused at the line (found by hunt9)")
-def test_copy_of_a_dict_argument():
-    assert tl.grad(copy_of_a_dict_argument)(0.5, {"a": 2.0}) == 2.0
+def copy_of_a_copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    again = mine.copy()
+    return x * again["a"] + x * opts.copy()["b"]
+
+
+def writes_into_a_copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    mine["a"] = x
+    return x * mine["a"]
+
+
+# Was (found by hunt9): `.copy()` of a dict passed as an argument was np.copy (a 0-d object
+# array), so reading the copy by key leaked `IndexError: only integers, slices ...` from
+# the generated code. A name read by a string key is a dict, and so is what it was copied
+# from: its `.copy()` is `dict(...)`. Writing into the copy is refused as for any dict.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.jvp])
+def test_copy_of_a_dict_argument(transform):
+    opts = {"a": 2.0, "b": 3.0}
+    tangent = (1.0,) if transform is tl.jvp else ()
+    result = transform(copy_of_a_dict_argument)(0.5, opts, *tangent)
+    assert (result[-1] if transform is tl.value_and_grad else result) == 2.0
+    result = transform(copy_of_a_copy_of_a_dict_argument)(0.5, opts, *tangent)
+    assert (result[-1] if transform is tl.value_and_grad else result) == 5.0
+    assert opts == {"a": 2.0, "b": 3.0}
+    with pytest.raises(tl.TransformError, match="item assignment into `mine`, a dict"):
+        transform(writes_into_a_copy_of_a_dict_argument)
 
 
 def asserts_its_input(x, limit=10.0):
@@ -3056,3 +3078,33 @@ def test_derivative_derived_again_adds_numbers_with_plus():
 
 def gf_cubic(x):
     return x ** 3 + np.sin(x)
+
+
+def weighted_by_a_constant(w, c):
+    return np.sum(w * c)
+
+
+def weighted_by_a_list(w, cs):
+    return np.sum(w * cs[0])
+
+
+# Was: a constant argument that turns complex on a later call was not seen by reverse
+# mode when the call did not need a new version: a list (never specialized) gave a
+# complex gradient, and once MAX_VERSIONS versions were made the generic derivative
+# (called directly from then on) cast the complex gradient back to real with a
+# ComplexWarning. Versions now check the constants they are not specialized to at each
+# call, and calls that the generic derivative serves go through the dispatcher's check.
+def test_a_constant_that_turns_complex_on_a_later_call():
+    from tangentlike.specialize import MAX_VERSIONS
+    df = tl.grad(weighted_by_a_constant)
+    for n in range(1, MAX_VERSIONS + 3):
+        assert np.allclose(df(np.ones(n), np.full(n, 2.0)), 2.0)
+    assert len(df.versions) == MAX_VERSIONS
+    for n in (2, MAX_VERSIONS + 5):
+        with pytest.raises(TypeError, match="the argument `c` is an array of complex128"):
+            df(np.ones(n), np.ones(n) + 1j)
+        assert np.allclose(df(np.ones(n), np.full(n, 3.0)), 3.0)
+    dg = tl.grad(weighted_by_a_list)
+    assert np.allclose(dg(np.ones(2), [np.full(2, 2.0)]), 2.0)
+    with pytest.raises(TypeError, match="the argument `cs` is a list holding an array"):
+        dg(np.ones(2), [np.ones(2) + 1j])
