@@ -565,11 +565,12 @@ def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str
     """``expr`` (a rule's derivative expression) with each division, and each power
     whose exponent is not a constant >= 0, written ``quotient(a, b)`` / ``power(x, y)``
     (runtime.py) where both operands may be Python numbers: there Python raises at the
-    edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan. An operand
-    that is an array (``is_array``, known from its shape class in a specialized
-    version) or the result of a NumPy function keeps the plain operator, which is what
-    a hand-written gradient would write. (A constant exponent >= 0 cannot raise where
-    the primal, with a larger one, did not.)"""
+    edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan, and gives a
+    complex number for a negative base to a fractional power (``(-2.0) ** 0.5``) where
+    NumPy gives nan. An operand that is an array (``is_array``, known from its shape
+    class in a specialized version) or the result of a NumPy function keeps the plain
+    operator, which is what a hand-written gradient would write. (A constant integer
+    exponent >= 0 cannot raise where the primal, with a larger one, did not.)"""
     if not contains(expr, gast.BinOp, _divides_or_raises):
         return expr
     return _PythonNumberSafe(is_array, np_name, global_name).visit(expr)
@@ -608,7 +609,7 @@ class _PythonNumberSafe(Transformer):
                 return node
             helper = quotient
         elif isinstance(node.op, gast.Pow):
-            if constant is not None and constant >= 0:
+            if constant is not None and constant >= 0 and float(constant).is_integer():
                 return node
             helper = power
         else:

@@ -3108,3 +3108,21 @@ def test_a_constant_that_turns_complex_on_a_later_call():
     assert np.allclose(dg(np.ones(2), [np.full(2, 2.0)]), 2.0)
     with pytest.raises(TypeError, match="the argument `cs` is a list holding an array"):
         dg(np.ones(2), [np.ones(2) + 1j])
+
+
+def fractional_power_of_a_number(x):
+    y = x ** 1.5
+    return y * 2.0
+
+
+# Was: at a negative Python float the derivative of `x ** 1.5` was `1.5 * x ** 0.5`, a
+# complex number in Python, so the gradient was complex (while that of `x ** 0.5`, with a
+# negative exponent, was NumPy's nan). A fractional power in a derivative of Python
+# numbers is `power(x, 0.5)` now: nan at a negative base, as NumPy's float64 gives.
+@pytest.mark.parametrize("x", [-2.0, np.float64(-2.0), np.array(-2.0)])
+def test_derivative_of_a_fractional_power_at_a_negative_number_is_nan(x):
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(tl.grad(fractional_power_of_a_number)(x))
+        assert np.isnan(tl.jvp(fractional_power_of_a_number)(x, 1.0))
+        assert np.isnan(tl.grad(tl.grad(fractional_power_of_a_number))(x))
+        assert tl.grad(fractional_power_of_a_number)(4.0) == 6.0
