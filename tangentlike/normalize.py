@@ -1112,15 +1112,36 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
-                    for k in node.keywords if not _default_out(callee, k)]
+                    for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
+        args, keywords = self.cast_first(callee, args, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def cast_first(self, callee, args, keywords):
+        """``np.sum(x, dtype=d)`` -> ``np.sum(astype(x, d))``, and ``np.exp(x, dtype=d)``
+        -> ``np.exp(astype(x, d))``: a reduction given a dtype sums (multiplies, ...) in
+        that dtype, and a ufunc computes in it, as on its inputs cast first. The cast has
+        its rule, so the derivative follows (a cast to an integer dtype has none)."""
+        dtype = next((k for k in keywords if k.arg == "dtype"), None)
+        ufunc = isinstance(callee, np.ufunc)
+        if dtype is None or not (ufunc or _in(callee, REDUCTIONS_WITH_DTYPE)):
+            return args, keywords
+        keywords = [k for k in keywords if k is not dtype]
+        if isinstance(dtype.value, gast.Constant) and dtype.value.value is None:
+            return args, keywords
+        cast = _load(self.binder.name_for("astype", astype))
+        inputs = len(args) if ufunc else min(len(args), 1)
+        for i in range(inputs):
+            call = gast.Call(func=clone(cast), args=[args[i], clone(dtype.value)], keywords=[])
+            call.callee = astype
+            args[i] = self.bind_new(None, call)
+        return args, keywords
 
     def matrix_check(self, matrix, name, node):
         """``require_matrix(a, file, line, name)`` before the call: its rule takes one
@@ -1322,7 +1343,8 @@ class _Normalizer:
             return call
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
-        call = gast.Call(func=func, args=args, keywords=_renamed_keywords(fn, keywords))
+        args, keywords = self.cast_first(fn, args, _renamed_keywords(fn, keywords))
+        call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = fn
         return call
 
@@ -1720,8 +1742,11 @@ _CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "so
                      "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
 
 
-def _default_out(callee, keyword) -> bool:
-    """``out=None`` given to a NumPy function: the default, so it is left out."""
+def _without_effect(callee, keyword) -> bool:
+    """A keyword left out: ``out=None`` given to a NumPy function (the default), and the
+    algorithm of ``np.sort`` (``kind=``: the sorted values are the same)."""
+    if keyword.arg == "kind" and callee is np.sort:
+        return True
     return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
         and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
             getattr(callee, "__module__", "") or "").startswith("numpy"))
@@ -1807,6 +1832,11 @@ def _renamed_keywords(callee, keywords):
             for name in aliases.values() if name not in given]
     return out
 
+
+# NumPy reductions whose `dtype=` is the dtype their input is reduced in.
+REDUCTIONS_WITH_DTYPE = (np.sum, np.mean, np.prod, np.cumsum, np.cumprod, np.nansum,
+                         np.nanmean, np.nanprod, np.nancumsum, np.nancumprod, np.std,
+                         np.var, np.nanstd, np.nanvar, np.trace)
 
 # Functions whose result is always an array (never a number).
 ARRAYS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,

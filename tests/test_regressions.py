@@ -3126,3 +3126,31 @@ def test_derivative_of_a_fractional_power_at_a_negative_number_is_nan(x):
         assert np.isnan(tl.jvp(fractional_power_of_a_number)(x, 1.0))
         assert np.isnan(tl.grad(tl.grad(fractional_power_of_a_number))(x))
         assert tl.grad(fractional_power_of_a_number)(4.0) == 6.0
+
+
+def reductions_given_a_dtype(x):
+    s = np.sum(x ** 2, dtype=np.float64) + x.sum(dtype=float) ** 2
+    m = np.mean(np.exp(x, dtype=np.float64), dtype=float)
+    return s * m + np.sum(np.cumsum(x, dtype=float) * np.power(x, 3, dtype=float))
+
+
+def sorted_with_a_kind(x):
+    return np.sum(np.sort(x, kind="stable") * np.arange(3.0))
+
+
+def sum_given_an_integer_dtype(x):
+    return np.sum(x, dtype=int) * x[0]
+
+
+# Was refused (*the keyword `dtype` of `numpy.sum` is not supported*, `kind` of `np.sort`
+# too). A reduction given a dtype reduces in it and a ufunc computes in it, as on its
+# inputs cast first: `np.sum(astype(x, d))`, whose cast has a rule; `kind=` of np.sort
+# does not change the sorted values and is left out.
+def test_dtype_keyword_of_reductions_and_ufuncs_and_the_kind_of_a_sort():
+    x = np.array([0.3, -0.6, 0.9])
+    tl.check_grads(reductions_given_a_dtype, (x,), order=2)
+    tl.check_grads(sorted_with_a_kind, (x,), order=2)
+    assert np.allclose(tl.grad(sorted_with_a_kind)(x), [1.0, 0.0, 2.0])
+    assert np.allclose(tl.grad(sum_given_an_integer_dtype)(x), 0.0)   # int(...) steps
+    assert np.allclose(tl.jvp(reductions_given_a_dtype)(x, np.ones(3)),
+                       np.sum(tl.grad(reductions_given_a_dtype)(x)))
