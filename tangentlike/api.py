@@ -57,9 +57,11 @@ def _transform(func, mode: str, wrt, verbose: int):
 
 
 def _code_key(func):
-    """What a derivation depends on besides the function object: its code, and the
+    """What a derivation depends on besides the function object: its code, the
     identity of its closure values (a closure that now holds another function means
-    calls resolve differently, so the function is derived again)."""
+    calls resolve differently, so the function is derived again) and of its defaults
+    (the derivative's own defaults are the function's when it was derived; it holds
+    them, so their identities are not reused while the entry lives)."""
     code = getattr(func, "__code__", None)
     cells = getattr(func, "__closure__", None) or ()
     values = []
@@ -68,7 +70,10 @@ def _code_key(func):
             values.append(id(cell.cell_contents))
         except ValueError:
             values.append(None)
-    return (code, tuple(values))
+    defaults = tuple(map(id, getattr(func, "__defaults__", None) or ()))
+    kwdefaults = tuple((k, id(v)) for k, v in (getattr(func, "__kwdefaults__", None)
+                                               or {}).items())
+    return (code, tuple(values), defaults, kwdefaults)
 
 
 def _decorator(mode: str, func, wrt, verbose):
