@@ -43,6 +43,7 @@ import numpy as np
 from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
+from .comprehensions import lower_comprehensions
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
@@ -243,7 +244,8 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.body = lower_exits(fdef.body, self.namer, fdef, check_returns=True)
+        self.body = lower_exits(lower_comprehensions(fdef.body, self.namer), self.namer, fdef,
+                                check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
@@ -1951,10 +1953,14 @@ _STATEMENT_HINTS = {
 _EXPRESSION_HINTS = {
     "Lambda": ("a lambda is supported only when assigned to a name and called",
                "write `f = lambda v: ...` and call `f(...)`, or use `def`"),
-    "ListComp": ("list comprehensions are not supported yet", "use NumPy operations"),
+    "ListComp": ("a list comprehension in a lambda, a conditional expression, `and`/`or` "
+                 "or a `while` condition is not supported (it may not be evaluated there)",
+                 "build the list on a line of its own first: `items = [...]`"),
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
     "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
-    "GeneratorExp": ("generator expressions are not supported", "use NumPy operations"),
+    "GeneratorExp": ("a generator expression is supported only as the argument of a call "
+                     "(`sum(v * v for v in xs)`)",
+                     "make it a list (`items = [...]`) or pass it to the call directly"),
     "NamedExpr": ("the walrus operator `:=` is not supported", "assign on its own line"),
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
