@@ -35,8 +35,10 @@ def _wrt_key(wrt):
     return (isinstance(wrt, (tuple, list)), tuple((type(w), w) for w in items))
 
 
-def _transform(func, mode: str, wrt, verbose: int):
-    key = (mode, _wrt_key(wrt), _code_key(func))
+def _transform(func, mode: str, wrt, verbose: int, checked: bool = True):
+    """The derived function (cached). ``checked=False``: for a call inside a derivative,
+    whose arguments are values of the caller, not the user's (calls.py)."""
+    key = (mode, _wrt_key(wrt), _code_key(func), checked)
     try:
         per_func = _cache.get(func)
         derived = per_func.get(key) if per_func is not None else None
@@ -46,7 +48,7 @@ def _transform(func, mode: str, wrt, verbose: int):
         derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
-            derived = derive(func, mode, wrt)
+            derived = derive(func, mode, wrt, checked)
             try:
                 _cache.setdefault(func, {})[key] = derived
             except TypeError:

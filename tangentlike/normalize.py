@@ -643,8 +643,10 @@ class _Normalizer:
         elif callee is reversed:
             seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
-                                   gast.List)) or callee is not None and (
-                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
+                                   gast.List, gast.BinOp, gast.UnaryOp, gast.IfExp)) \
+                or callee is not None and (rules.lookup(callee) is not None
+                                           or rules.is_nondifferentiable(callee)
+                                           or is_user_function(callee)):
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,

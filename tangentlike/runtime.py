@@ -478,10 +478,18 @@ def landed_only(v, y, index):
     return v if landed.all() else np.where(landed, v, 0)
 
 
+def _whole(index) -> bool:
+    """Whether ``index`` is ``()`` or ``...``, the index of a 0-d array's element."""
+    return index is Ellipsis or isinstance(index, tuple) and (
+        not index or all(i is Ellipsis for i in index))
+
+
 def zero_at(g, index):
     """A copy of the adjoint ``g`` with zeros at ``index`` (the elements an element
-    write overwrote carry no derivative back). The scalar zero stays as it is."""
-    if isinstance(g, float):
+    write overwrote carry no derivative back). The scalar zero stays as it is, and so
+    does any number the index cannot apply to: it stands for an adjoint still uniform
+    (at second order, the adjoint of that scalar zero, which no input depends on)."""
+    if isinstance(g, float) or np.ndim(g) == 0 and not _whole(index):
         return g
     g = np.array(g, dtype=np.result_type(g, 1.0))
     g[index] = 0.0

@@ -3154,3 +3154,47 @@ def test_dtype_keyword_of_reductions_and_ufuncs_and_the_kind_of_a_sort():
     assert np.allclose(tl.grad(sum_given_an_integer_dtype)(x), 0.0)   # int(...) steps
     assert np.allclose(tl.jvp(reductions_given_a_dtype)(x, np.ones(3)),
                        np.sum(tl.grad(reductions_given_a_dtype)(x)))
+
+
+def squared_plus_one(a):
+    return a * a + 1.0
+
+
+def helper_of_an_int_valued_value(x):
+    return squared_plus_one(max(0, x)) + squared_plus_one(sum([v for v in [x] if v > 1.0]))
+
+
+# Was (found by the random programs once they had comprehensions): a helper's derivative
+# refused an int argument (*the argument `a` is differentiated (it is in wrt) but is an
+# int (0)*), though the int was a value of the caller: `max(0, x)` for x < 0, the sum of
+# no items. A derivative called by another one has no entry checks (the user's arguments
+# were checked by the outer one), which also spares a call per helper call.
+@pytest.mark.parametrize("x", [-0.5, 0.5, 1.5])
+def test_helper_given_an_int_valued_value(x):
+    tl.check_grads(helper_of_an_int_valued_value, (x,), order=2)
+    want = (2 * x if x > 0 else 0.0) + (2 * x if x > 1.0 else 0.0)
+    assert np.isclose(tl.grad(helper_of_an_int_valued_value)(x), want)
+    assert np.isclose(tl.jvp(helper_of_an_int_valued_value)(x, 1.0), want)
+    with pytest.raises(TypeError, match="an integer has no derivative"):
+        tl.grad(squared_plus_one)(0)     # the user's own argument is still checked
+
+
+def returns_early_before_an_element_written_is_read(x, s):
+    z = x.copy()
+    z[2] = 0.25
+    for i in range(1, 3):
+        if i == 1:
+            return 1.0
+        t = s * z
+    return s + np.sum(z)
+
+
+# Was (found by the random programs): at second order, IndexError *too many indices for
+# array: array is 0-dimensional* from the generated code. On the early return the
+# adjoint of `z` stays the scalar zero, `zero_at(bz, 2)` keeps it, and the adjoint of that
+# call at second order was zero_at of a 0-d array. A number the index cannot apply to is
+# an adjoint still uniform, kept as it is (as the scalar zero always was).
+def test_second_order_through_an_element_write_whose_adjoint_stays_zero():
+    x = np.array([0.1, 0.2, 0.47])
+    tl.check_grads(returns_early_before_an_element_written_is_read, (x, 0.16), order=2,
+                   modes=("rev", "fwd"))
