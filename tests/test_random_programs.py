@@ -96,12 +96,15 @@ class Env:
     # parameters (`b += 0.5` would change a caller's 0-d array in place) and the parts of
     # one tuple a call returned (`p, q = h(...)`: p might be q)
     params: frozenset = frozenset()
+    # in a conditional expression, `and`/`or` or a `while` condition, which tangentlike
+    # refuses a comprehension in (it may not be evaluated there)
+    lazy: bool = False
 
     def child(self, **changes) -> "Env":
         env = Env(dict(self.vars), set(self.owned), list(self.indices), list(self.ints),
                   dict(self.lists), dict(self.sizes), list(self.funcs), list(self.polys),
                   self.in_loop,
-                  self.out, self.elementwise, self.depth + 1, self.params)
+                  self.out, self.elementwise, self.depth + 1, self.params, self.lazy)
         for key, value in changes.items():
             setattr(env, key, value)
         return env
@@ -138,6 +141,8 @@ class Generator:
         if not env.elementwise:
             builders += [self.kink, self.reduce if kind == "S" else self.vector_op,
                          self.ternary, self.call]
+            if not env.lazy:
+                builders.append(self.comprehension)
             if kind == "S":
                 builders.append(self.python_math)
         if env.polys:
@@ -263,7 +268,33 @@ class Generator:
     def python_math(self, env, kind, depth):
         return fmt(self.pick(MATH_UNARY) + "({0})", self.expr(env, "S", depth))
 
+    def comprehension(self, env, kind, depth):
+        """A list comprehension or a generator expression given to a call, over the
+        elements of a vector, optionally filtered (a scalar result only: the filter
+        changes the length)."""
+        v = self.expr(env, "V", depth)
+        w = self.fresh("w")
+        inner = env.child()
+        inner.vars[w] = "S"
+        elt = self.expr(inner, "S", depth)
+        if not re.search(rf"\b{w}\b", elt.plain):
+            elt = fmt("({0} + " + w + " * 0.5)", elt)
+        if kind == "V":
+            return fmt("np.array([{0} for " + w + " in {1}])", elt, v)
+        head = "{0} for " + w + " in {1}"
+        instr = None
+        if self.chance():
+            c = self.pick(THRESHOLDS)
+            instr = head + " if _gt(" + w + ", " + c + ")"
+            head += " if " + w + " > " + c
+        template = self.pick(["sum([" + head + "])", "sum(" + head + ")",
+                              "np.sum(np.array([" + head + "]))"])
+        wrap = template.replace(head, "{h}")
+        return fmt(wrap.replace("{h}", head), elt, v,
+                   instr=None if instr is None else wrap.replace("{h}", instr))
+
     def ternary(self, env, kind, depth):
+        env = env.child(lazy=True)
         a, b = self.expr(env, kind, depth), self.expr(env, kind, depth)
         c = self.condition(env)
         return fmt("({0} if {1} else {2})", a, c, b, alias=a.alias | b.alias)
@@ -293,6 +324,7 @@ class Generator:
 
     # -- conditions
     def condition(self, env, depth=1) -> Expr:
+        env = env if env.lazy else env.child(lazy=True)
         choice = self.draw(st.integers(0, 3 if depth > 0 else 1))
         if choice == 1 and env.ints:
             i = self.pick(env.ints)
