@@ -527,12 +527,14 @@ def like(g, x):
 
 def shaped(g, x):
     """The gradient ``g`` of input ``x`` with x's structure: a zero gradient that stayed
-    the scalar 0.0 becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
+    the scalar 0.0 (or a NumPy 0.0) becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
     (a float, a NumPy scalar) that came out as a 0-d array becomes a scalar."""
     if type(g) is float and not isinstance(x, (float, int)):
         if isinstance(x, (list, tuple, dict)):   # a container keeps its structure
             return zeros_like(x)
         return g + zeros_like(x)
+    if isinstance(g, np.generic) and type(x) is np.ndarray and x.ndim:
+        return g + zeros_like(x)   # the scalar zero that became a NumPy one (0.0 / t)
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         return g[()]
     if type(g) is list and isinstance(x, list) and len(g) < len(x):

@@ -3198,3 +3198,23 @@ def test_second_order_through_an_element_write_whose_adjoint_stays_zero():
     x = np.array([0.1, 0.2, 0.47])
     tl.check_grads(returns_early_before_an_element_written_is_read, (x, 0.16), order=2,
                    modes=("rev", "fwd"))
+
+
+def returns_a_constant_on_one_path(x, s, n):
+    v = x / (2.0 + np.sin(0.5))
+    if n != 1:
+        return 0.5
+    return 0.1 * (s + np.sum(v))
+
+
+# Was (found by the random programs): on the path that returns a constant, the gradient
+# of the array `x` was `np.float64(0.0)`, a scalar: the scalar zero adjoint divided by a
+# NumPy scalar (`0.0 / t5`) is a NumPy zero, which `shaped` did not widen to x's shape
+# (second order then refused its own seed: *the seed has shape (), but the output has
+# shape (3,)*).
+def test_zero_gradient_of_an_array_on_a_constant_path_has_its_shape():
+    x = np.zeros(3)
+    gx, gs = tl.grad(returns_a_constant_on_one_path, wrt=(0, 1))(x, 0.0, 0)
+    assert isinstance(gx, np.ndarray) and gx.shape == (3,) and not gx.any() and gs == 0.0
+    tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 0), order=2)
+    tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 1), order=2)
