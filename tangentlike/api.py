@@ -80,7 +80,13 @@ def _code_key(func):
 
 def _decorator(mode: str, func, wrt, verbose):
     if func is None:
-        return lambda f: _transform(f, mode, wrt, verbose)
+        def decorate(*functions):
+            if len(functions) != 1:
+                raise TypeError(f"tl.{mode}() without a function is a decorator: apply it "
+                                f"to one function (`@tl.{mode}(wrt=...)` above a def, or "
+                                f"`tl.{mode}(f, wrt=...)`), got {len(functions)} arguments")
+            return _transform(functions[0], mode, wrt, verbose)
+        return decorate
     return _transform(func, mode, wrt, verbose)
 
 
