@@ -770,7 +770,9 @@ finite = st.floats(-1.5, 1.5, allow_nan=False, allow_subnormal=False)
 @st.composite
 def inputs(draw):
     x = np.array([draw(finite) for _ in range(3)])
-    return x, draw(finite), draw(st.integers(0, 3))
+    s = draw(finite)
+    s = [s, np.float64(s), np.array(s)][draw(st.integers(0, 2))]
+    return x, s, draw(st.integers(0, 3))
 
 
 # -- instrumentation -----------------------------------------------------------------------
