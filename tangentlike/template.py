@@ -21,6 +21,7 @@ import inspect
 import linecache
 import operator
 import textwrap
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -91,15 +92,14 @@ class Template:
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
-        sig = inspect.signature(func)
         positional, keywords = [], {}
-        for p in sig.parameters.values():
-            if p.default is _NO_DEFAULT:
+        for name, default in _parameters(func):
+            if default is _NO_DEFAULT:
                 if keywords:
                     raise TypeError(f"rule {func.__name__}: required parameter after keywords")
-                positional.append(p.name)
+                positional.append(name)
             else:
-                keywords[p.name] = p.default
+                keywords[name] = default
         return cls(func, positional, keywords)
 
     @property
@@ -126,6 +126,32 @@ class Template:
     @property
     def namespace(self) -> dict:
         return self.func.__globals__
+
+
+def _parameters(func) -> list:
+    """(name, default or _NO_DEFAULT) of each parameter of ``func``, in the order of
+    ``inspect.signature(func).parameters``. A plain function's are read from its code
+    object and defaults: every rule is registered at import, and inspect.signature
+    would take about 4 ms of ``import tangentlike`` for them all."""
+    code = getattr(func, "__code__", None)
+    if not isinstance(func, types.FunctionType) or code is None \
+            or "__wrapped__" in func.__dict__ or "__signature__" in func.__dict__:
+        return [(p.name, p.default) for p in inspect.signature(func).parameters.values()]
+    names, count = code.co_varnames, code.co_argcount
+    defaults = func.__defaults__ or ()
+    first_default = count - len(defaults)
+    out = [(names[i], defaults[i - first_default] if i >= first_default else _NO_DEFAULT)
+           for i in range(count)]
+    kwonly = names[count:count + code.co_kwonlyargcount]
+    rest = count + len(kwonly)
+    if code.co_flags & inspect.CO_VARARGS:   # (*args comes before the keyword-only ones)
+        out.append((names[rest], _NO_DEFAULT))
+        rest += 1
+    kwdefaults = func.__kwdefaults__ or {}
+    out += [(name, kwdefaults.get(name, _NO_DEFAULT)) for name in kwonly]
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        out.append((names[rest], _NO_DEFAULT))
+    return out
 
 
 _parsed_files: dict = {}
