@@ -1429,6 +1429,7 @@ class _AliasCheck:
     def __init__(self, normalizer):
         self.normalizer = normalizer
         self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
+        self.sites = set()   # ids of the statements whose objects are in the tables
 
     def guarded(self, body):
         """``body`` with a run-time check before each in-place update that is wrong only
@@ -1525,11 +1526,14 @@ class _AliasCheck:
                 # function is skipped from there, so nothing changes v while result
                 # holds it (`for ...: out[i] = ...; if done: return out`)
                 state.points[target.id] = frozenset([("new", id(stmt))])
+                self.sites.add(id(stmt))
                 state.contains[target.id] = frozenset()
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
-                self.renew(state, stmt)
+                if id(stmt) in self.sites:   # (else no object of it is there to renew)
+                    self.renew(state, stmt)
+                self.sites.add(id(stmt))
                 old = getattr(stmt, "inplace", None)
                 if old is not None:
                     objects = frozenset(o for o in state.points.get(old, frozenset())
