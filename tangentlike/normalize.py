@@ -117,6 +117,8 @@ class Origin:
 
 @dataclass
 class Normalized:
+    """A function in the core language, with the names and bindings made for it."""
+
     parsed: Parsed
     params: list                 # parameter names, in order
     body: list                   # statements of the core language
