@@ -1845,7 +1845,10 @@ def _is_tuple(node, normalizer) -> bool:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(name, _LOAD, None, None)   # (one context for all: see reverse._load)
+
+
+_LOAD = gast.Load()
 
 
 def _is_atom(node) -> bool:
