@@ -168,7 +168,6 @@ def _definition(func) -> gast.FunctionDef:
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
-            node.decorator_list = []   # (the registration, often the longest part)
             return to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
@@ -182,9 +181,10 @@ def _definition(func) -> gast.FunctionDef:
 
 
 def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
-    """``func``'s decorators and ``def``, parsed on their own: the lines from its first
-    one up to the next line indented no deeper than its ``def``. None when that text is
-    not exactly one definition of ``func`` (then the caller parses the whole module)."""
+    """``func``'s ``def``, parsed on its own: the lines from the ``def`` after its
+    decorators (which the rule does not need, and which take a third of the time to
+    parse) up to the next line indented no deeper. None when that text is not exactly
+    one definition of ``func`` (then the caller parses the whole module)."""
     start = func.__code__.co_firstlineno - 1
     if not 0 <= start < len(lines):
         return None
@@ -199,6 +199,8 @@ def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
             if seen_def:
                 break
             seen_def = stripped.startswith(("def ", "async def "))
+            if seen_def:
+                start = end
     try:   # (blank lines first: the nodes get their lines in the file, without a walk)
         text = "".join(lines[start:end])
         tree = ast.parse("\n" * start + (textwrap.dedent(text) if indent else text))

@@ -105,3 +105,13 @@ def test_a_rules_parameters_are_those_inspect_finds():
     for func in rules + others:
         want = [(p.name, p.default) for p in inspect.signature(func).parameters.values()]
         assert _parameters(func) == want, func
+
+
+def test_a_definition_parsed_alone_leaves_out_its_decorators():
+    """Only the ``def`` is parsed (the registration above it is not the rule's): its
+    lines keep their numbers in the file."""
+    import linecache
+    node = _parsed_alone(plain, linecache.getlines(__file__))
+    assert node is not None and node.decorator_list == []
+    assert node.lineno == plain.__code__.co_firstlineno + 1
+    assert node.body[0].lineno == plain.__code__.co_firstlineno + 3
