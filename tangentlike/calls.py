@@ -31,6 +31,8 @@ def is_user_function(obj) -> bool:
 
 @dataclass
 class CallSite:
+    """A call of a user function, its arguments bound to the callee's parameters."""
+
     func: types.FunctionType
     positional: list        # an expression for every positional parameter
     keywords: dict          # keyword-only parameter -> expression

@@ -176,6 +176,8 @@ def complex_message(name: str, what: str) -> str:
 # -- 1. which calls need a rebinding guard --------------------------------------------------
 @dataclass(frozen=True)
 class Guard:
+    """A function the derivative calls through a name the user can rebind."""
+
     chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
     obj: object      # what it reached when the derivative was made
 

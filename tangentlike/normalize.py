@@ -118,6 +118,8 @@ class Origin:
 
 @dataclass
 class Normalized:
+    """A function in the core language, with the names and bindings made for it."""
+
     parsed: Parsed
     params: list                 # parameter names, in order
     body: list                   # statements of the core language
@@ -1473,6 +1475,7 @@ class _AliasCheck:
     def __init__(self, normalizer):
         self.normalizer = normalizer
         self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
+        self.sites = set()   # ids of the statements whose objects are in the tables
 
     def guarded(self, body):
         """``body`` with a run-time check before each in-place update that is wrong only
@@ -1569,11 +1572,14 @@ class _AliasCheck:
                 # function is skipped from there, so nothing changes v while result
                 # holds it (`for ...: out[i] = ...; if done: return out`)
                 state.points[target.id] = frozenset([("new", id(stmt))])
+                self.sites.add(id(stmt))
                 state.contains[target.id] = frozenset()
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
-                self.renew(state, stmt)
+                if id(stmt) in self.sites:   # (else no object of it is there to renew)
+                    self.renew(state, stmt)
+                self.sites.add(id(stmt))
                 old = getattr(stmt, "inplace", None)
                 if old is not None:
                     objects = frozenset(o for o in state.points.get(old, frozenset())
@@ -1898,7 +1904,10 @@ def _is_tuple(node, normalizer) -> bool:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(name, _LOAD, None, None)   # (one context for all: see reverse._load)
+
+
+_LOAD = gast.Load()
 
 
 def _is_atom(node) -> bool:

@@ -18,7 +18,6 @@ from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
                     without_entry_checks)
-from .forward import forward
 from .errors import TransformError, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
@@ -111,6 +110,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         if mode in FORWARD_MODES:
+            from .forward import forward   # (forward mode only: not compiled at import)
             fdef = forward(core, activity, wrt_names, name, as_tuple)
         else:
             known = (signature or {}).values()
