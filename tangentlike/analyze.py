@@ -28,6 +28,9 @@ from .runtime import (add_at, add_grads, broadcast_like, in_place, like,
 
 @dataclass
 class Activity:
+    """Which names are varied (depend differentiably on a ``wrt`` input) and which
+    useful (reach the output through differentiable operations); active: both."""
+
     varied: set
     useful: set
 

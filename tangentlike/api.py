@@ -35,8 +35,10 @@ def _wrt_key(wrt):
     return (isinstance(wrt, (tuple, list)), tuple((type(w), w) for w in items))
 
 
-def _transform(func, mode: str, wrt, verbose: int):
-    key = (mode, _wrt_key(wrt), _code_key(func))
+def _transform(func, mode: str, wrt, verbose: int, checked: bool = True):
+    """The derived function (cached). ``checked=False``: for a call inside a derivative,
+    whose arguments are values of the caller, not the user's (calls.py)."""
+    key = (mode, _wrt_key(wrt), _code_key(func), checked)
     try:
         per_func = _cache.get(func)
         derived = per_func.get(key) if per_func is not None else None
@@ -46,7 +48,7 @@ def _transform(func, mode: str, wrt, verbose: int):
         derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
-            derived = derive(func, mode, wrt)
+            derived = derive(func, mode, wrt, checked)
             try:
                 _cache.setdefault(func, {})[key] = derived
             except TypeError:
@@ -57,9 +59,11 @@ def _transform(func, mode: str, wrt, verbose: int):
 
 
 def _code_key(func):
-    """What a derivation depends on besides the function object: its code, and the
+    """What a derivation depends on besides the function object: its code, the
     identity of its closure values (a closure that now holds another function means
-    calls resolve differently, so the function is derived again)."""
+    calls resolve differently, so the function is derived again) and of its defaults
+    (the derivative's own defaults are the function's when it was derived; it holds
+    them, so their identities are not reused while the entry lives)."""
     code = getattr(func, "__code__", None)
     cells = getattr(func, "__closure__", None) or ()
     values = []
@@ -68,12 +72,21 @@ def _code_key(func):
             values.append(id(cell.cell_contents))
         except ValueError:
             values.append(None)
-    return (code, tuple(values))
+    defaults = tuple(map(id, getattr(func, "__defaults__", None) or ()))
+    kwdefaults = tuple((k, id(v)) for k, v in (getattr(func, "__kwdefaults__", None)
+                                               or {}).items())
+    return (code, tuple(values), defaults, kwdefaults)
 
 
 def _decorator(mode: str, func, wrt, verbose):
     if func is None:
-        return lambda f: _transform(f, mode, wrt, verbose)
+        def decorate(*functions):
+            if len(functions) != 1:
+                raise TypeError(f"tl.{mode}() without a function is a decorator: apply it "
+                                f"to one function (`@tl.{mode}(wrt=...)` above a def, or "
+                                f"`tl.{mode}(f, wrt=...)`), got {len(functions)} arguments")
+            return _transform(functions[0], mode, wrt, verbose)
+        return decorate
     return _transform(func, mode, wrt, verbose)
 
 

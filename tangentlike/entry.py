@@ -176,6 +176,8 @@ def complex_message(name: str, what: str) -> str:
 # -- 1. which calls need a rebinding guard --------------------------------------------------
 @dataclass(frozen=True)
 class Guard:
+    """A function the derivative calls through a name the user can rebind."""
+
     chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
     obj: object      # what it reached when the derivative was made
 
@@ -246,11 +248,11 @@ class Rederived:
     the function itself, so the cache of derived functions never keeps a function alive.
     """
 
-    def __init__(self, func, mode: str, wrt):
+    def __init__(self, func, mode: str, wrt, checked: bool = True):
         self.parts = (func.__code__, func.__globals__, func.__name__, func.__defaults__,
                       func.__closure__, func.__kwdefaults__, func.__qualname__,
                       dict(func.__dict__))
-        self.mode, self.wrt = mode, wrt
+        self.mode, self.wrt, self.checked = mode, wrt, checked
         self.latest = None
 
     def __call__(self, *args, **kwargs):
@@ -272,7 +274,7 @@ class Rederived:
         func.__qualname__ = qualname
         func.__dict__.update(attributes)
         with _lock:
-            return derive(func, self.mode, self.wrt)
+            return derive(func, self.mode, self.wrt, self.checked)
 
 
 def current_version(func):
@@ -292,11 +294,14 @@ def without_entry_checks(parsed, func) -> None:
 
 
 def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
-              rederived, real=()) -> tuple:
+              rederived, floats=(), reals=None, checked=True) -> tuple:
     """Complete the signature and add the entry statements (see the module docstring).
     Returns the function, the guards kept and the positions of the statements to leave
-    out at higher order. ``real``: parameters known to be floats (a specialized version's
-    guard checked them), which need no integer check."""
+    out at higher order. ``floats``: parameters known to be floats (a specialized
+    version's guard checked them), which need no integer check; ``reals``: parameters
+    known to be real numbers or arrays, which need no complex check (None: the generic
+    reverse derivative, which the dispatcher checks; see specialize.py). Without
+    ``checked`` (a derivative called by another one, calls.py) there are no checks."""
     binder = core.binder
     name_of = _Names(binder)
     positional = [a.id for a in fdef.args.args]
@@ -327,14 +332,18 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     head = []
     if guards:
         head.append(_guard(guards, positional, keyword_only, name_of, rederived, func))
-    checks = _integer_checks([(p, renamed.get(p, p)) for p in wrt if p not in real], name_of)
-    wrt_checked = [p for p in wrt if p not in real]
+    wrt_checked = [p for p in wrt if p not in floats] if checked else []
+    checks = _integer_checks([(p, renamed.get(p, p)) for p in wrt_checked], name_of)
     if checks:
         checks[0].comment = (f"{_names(wrt_checked)} "
                              f"{'is' if len(wrt_checked) == 1 else 'are'} "
                              "differentiated: refuse an integer there (it has no derivative)")
-    if mode == "jvp":   # (reverse mode refuses complex constants as it specializes)
-        constants = [p for p in user_positional + keyword_only if p not in wrt]
+    if checked and (mode == "jvp" or reals is not None):
+        constants = [p for p in user_positional + keyword_only
+                     if p not in wrt and p not in (reals or ())]
+        if hasattr(func, "entry_checks"):   # a derivative's seed may be complex (linear)
+            code = func.__code__
+            constants = [p for p in constants if p != code.co_varnames[code.co_argcount - 1]]
         checks += _complex_checks([(p, renamed.get(p, p)) for p in constants], name_of)
     fdef.body = head + shift + checks + fdef.body
     skipped = tuple(range(len(head))) + tuple(range(len(head) + len(shift),

@@ -116,6 +116,9 @@ def _exits_below(node) -> bool:
 
 @dataclass
 class _Loop:
+    """The flags of a loop being lowered: set by its ``break`` and its ``continue``
+    (None when it has none)."""
+
     broke: Optional[str]
     skip: Optional[str]
 

@@ -265,6 +265,10 @@ def names_in(tree) -> set:
             for node in _name_nodes(tree, also=(gast.FunctionDef, gast.ClassDef))}
 
 
+_NOT_WORD = re.compile(r"\W")
+_NUMBERED = re.compile(r"_\d+$")
+
+
 class Namer:
     def __init__(self, taken: Iterable[str] = ()):
         self.taken = set(taken)
@@ -274,13 +278,15 @@ class Namer:
         self.taken.add(name)
 
     def fresh(self, hint: str) -> str:
-        base = re.sub(r"\W", "_", hint) or "t"
+        # (an ASCII identifier, as nearly every hint is, has no character to replace)
+        base = hint if hint.isascii() and hint.isidentifier() else _NOT_WORD.sub("_", hint)
+        base = base or "t"
         if base[0].isdigit():
             base = "_" + base
         if base not in self.taken:
             self.taken.add(base)
             return base
-        stem = re.sub(r"_\d+$", "", base)
+        stem = _NUMBERED.sub("", base)
         i = 1
         while f"{stem}_{i}" in self.taken:
             i += 1

@@ -43,6 +43,7 @@ import numpy as np
 from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
+from .comprehensions import lower_comprehensions
 from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
@@ -117,6 +118,8 @@ class Origin:
 
 @dataclass
 class Normalized:
+    """A function in the core language, with the names and bindings made for it."""
+
     parsed: Parsed
     params: list                 # parameter names, in order
     body: list                   # statements of the core language
@@ -243,7 +246,8 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.body = lower_exits(fdef.body, self.namer, fdef, check_returns=True)
+        self.body = lower_exits(lower_comprehensions(fdef.body, self.namer), self.namer, fdef,
+                                check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
@@ -252,15 +256,29 @@ class _Normalizer:
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.tuples = set()  # locals among those that hold tuples
-        self.dicts = set()   # locals that last held a dict(...) (for write_item's message)
+        # locals that last held a dict: whether the function built it (`dict(a=x)`), or
+        # copied one it was given (for write_item's message and `.copy()`)
+        self.dicts = {}
         self.loads = {}     # how often the body reads each name
+        self.keyed = set()  # names the body reads by a string key (`opts["a"]`): dicts
+        copies = []         # (target, receiver) of each `target = receiver.copy()`
         for node in walk(self.body):
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
+            elif isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) \
+                    and isinstance(node.slice.value, str):
+                keyed = node.value.func.value if _is_copy(node.value) else node.value
+                if isinstance(keyed, gast.Name):
+                    self.keyed.add(keyed.id)
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], gast.Name) and _is_copy(node.value):
+                copies.append((node.targets[0].id, node.value.func.value.id))
             elif isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ("append", "pop") \
                     and isinstance(node.func.value, gast.Name):
                 self.stacks.add(node.func.value.id)
+        for _ in copies:   # the copy of a dict is a dict
+            self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
@@ -627,8 +645,10 @@ class _Normalizer:
         elif callee is reversed:
             seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
-                                   gast.List)) or callee is not None and (
-                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
+                                   gast.List, gast.BinOp, gast.UnaryOp, gast.IfExp)) \
+                or callee is not None and (rules.lookup(callee) is not None
+                                           or rules.is_nondifferentiable(callee)
+                                           or is_user_function(callee)):
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
@@ -837,9 +857,9 @@ class _Normalizer:
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
-            self.dicts.add(name)
+            self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
-            self.dicts.discard(name)
+            self.dicts.pop(name, None)
         length = _literal_length(value)
         if length is not None and name not in self.mutable and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
@@ -1098,15 +1118,36 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.frozen(self.atom(a)) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
-                    for k in node.keywords if not _default_out(callee, k)]
+                    for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
+        args, keywords = self.cast_first(callee, args, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def cast_first(self, callee, args, keywords):
+        """``np.sum(x, dtype=d)`` -> ``np.sum(astype(x, d))``, and ``np.exp(x, dtype=d)``
+        -> ``np.exp(astype(x, d))``: a reduction given a dtype sums (multiplies, ...) in
+        that dtype, and a ufunc computes in it, as on its inputs cast first. The cast has
+        its rule, so the derivative follows (a cast to an integer dtype has none)."""
+        dtype = next((k for k in keywords if k.arg == "dtype"), None)
+        ufunc = isinstance(callee, np.ufunc)
+        if dtype is None or not (ufunc or _in(callee, REDUCTIONS_WITH_DTYPE)):
+            return args, keywords
+        keywords = [k for k in keywords if k is not dtype]
+        if isinstance(dtype.value, gast.Constant) and dtype.value.value is None:
+            return args, keywords
+        cast = _load(self.binder.name_for("astype", astype))
+        inputs = len(args) if ufunc else min(len(args), 1)
+        for i in range(inputs):
+            call = gast.Call(func=clone(cast), args=[args[i], clone(dtype.value)], keywords=[])
+            call.callee = astype
+            args[i] = self.bind_new(None, call)
+        return args, keywords
 
     def matrix_check(self, matrix, name, node):
         """``require_matrix(a, file, line, name)`` before the call: its rule takes one
@@ -1259,10 +1300,14 @@ class _Normalizer:
         if name == "copy" and isinstance(func.value, gast.Name) and not node.args:
             obj = self.atom(func.value)
             known = obj.id if isinstance(obj, gast.Name) else None
-            if known in self.dicts:
+            if self.dicts.get(known):
                 raise self.error("`.copy()` of a dict is not supported", node,
                                  hint="read the values from the dict itself, or keep them "
                                  "in separate variables")
+            if known in self.dicts or func.value.id in self.keyed:   # read by a key
+                call = self.builtin_call(dict, [obj])   # the copy of a dict is a dict
+                call.copies_a_given_dict = True
+                return call
             if known in self.sequences and known not in self.tuples \
                     or self.versions.get(known, known) in self.stacks:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
@@ -1304,7 +1349,8 @@ class _Normalizer:
             return call
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
-        call = gast.Call(func=func, args=args, keywords=_renamed_keywords(fn, keywords))
+        args, keywords = self.cast_first(fn, args, _renamed_keywords(fn, keywords))
+        call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = fn
         return call
 
@@ -1429,6 +1475,7 @@ class _AliasCheck:
     def __init__(self, normalizer):
         self.normalizer = normalizer
         self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
+        self.sites = set()   # ids of the statements whose objects are in the tables
 
     def guarded(self, body):
         """``body`` with a run-time check before each in-place update that is wrong only
@@ -1525,11 +1572,14 @@ class _AliasCheck:
                 # function is skipped from there, so nothing changes v while result
                 # holds it (`for ...: out[i] = ...; if done: return out`)
                 state.points[target.id] = frozenset([("new", id(stmt))])
+                self.sites.add(id(stmt))
                 state.contains[target.id] = frozenset()
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
                 points, contains = self.value(value, stmt, state)
-                self.renew(state, stmt)
+                if id(stmt) in self.sites:   # (else no object of it is there to renew)
+                    self.renew(state, stmt)
+                self.sites.add(id(stmt))
                 old = getattr(stmt, "inplace", None)
                 if old is not None:
                     objects = frozenset(o for o in state.points.get(old, frozenset())
@@ -1702,8 +1752,11 @@ _CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "so
                      "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
 
 
-def _default_out(callee, keyword) -> bool:
-    """``out=None`` given to a NumPy function: the default, so it is left out."""
+def _without_effect(callee, keyword) -> bool:
+    """A keyword left out: ``out=None`` given to a NumPy function (the default), and the
+    algorithm of ``np.sort`` (``kind=``: the sorted values are the same)."""
+    if keyword.arg == "kind" and callee is np.sort:
+        return True
     return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
         and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
             getattr(callee, "__module__", "") or "").startswith("numpy"))
@@ -1790,6 +1843,11 @@ def _renamed_keywords(callee, keywords):
     return out
 
 
+# NumPy reductions whose `dtype=` is the dtype their input is reduced in.
+REDUCTIONS_WITH_DTYPE = (np.sum, np.mean, np.prod, np.cumsum, np.cumprod, np.nansum,
+                         np.nanmean, np.nanprod, np.nancumsum, np.nancumprod, np.std,
+                         np.var, np.nanstd, np.nanvar, np.trace)
+
 # Functions whose result is always an array (never a number).
 ARRAYS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like, np.empty_like,
           np.full_like, np.copy, np.array, np.eye, np.identity, np.arange, np.linspace,
@@ -1803,6 +1861,13 @@ CONSTRUCTORS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_lik
                 np.cumsum, np.cumprod, np.dot, np.matmul, np.outer, np.roll, np.where,
                 np.clip, np.sort, np.tile, np.repeat, np.kron, np.diff, np.sum, np.mean,
                 np.prod, np.linalg.solve, np.linalg.inv, np.linalg.pinv, zeros_like}
+
+
+def _is_copy(value) -> bool:
+    """Whether ``value`` is ``name.copy()``."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr == "copy" and isinstance(value.func.value, gast.Name) \
+        and not value.args and not value.keywords
 
 
 def _fresh_array(value) -> bool:
@@ -1839,7 +1904,10 @@ def _is_tuple(node, normalizer) -> bool:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(name, _LOAD, None, None)   # (one context for all: see reverse._load)
+
+
+_LOAD = gast.Load()
 
 
 def _is_atom(node) -> bool:
@@ -1896,10 +1964,14 @@ _STATEMENT_HINTS = {
 _EXPRESSION_HINTS = {
     "Lambda": ("a lambda is supported only when assigned to a name and called",
                "write `f = lambda v: ...` and call `f(...)`, or use `def`"),
-    "ListComp": ("list comprehensions are not supported yet", "use NumPy operations"),
+    "ListComp": ("a list comprehension in a lambda, a conditional expression, `and`/`or` "
+                 "or a `while` condition is not supported (it may not be evaluated there)",
+                 "build the list on a line of its own first: `items = [...]`"),
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
     "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
-    "GeneratorExp": ("generator expressions are not supported", "use NumPy operations"),
+    "GeneratorExp": ("a generator expression is supported only as the argument of a call "
+                     "(`sum(v * v for v in xs)`)",
+                     "make it a list (`items = [...]`) or pass it to the call directly"),
     "NamedExpr": ("the walrus operator `:=` is not supported", "assign on its own line"),
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),

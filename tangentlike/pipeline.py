@@ -18,7 +18,6 @@ from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
                     without_entry_checks)
-from .forward import forward
 from .errors import TransformError, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
@@ -48,26 +47,30 @@ def collector_paused():
 
 
 @collector_paused()
-def derive(func, mode: str, wrt) -> object:
+def derive(func, mode: str, wrt, checked: bool = True) -> object:
     """Generate, compile and return the derivative of ``func`` (see tangentlike.api).
 
     Reverse modes return an entry that specializes the derivative to the shapes of the
     arguments it is called with (specialize.py); the generic derivative is built now,
-    so every error is raised now."""
+    so every error is raised now. ``checked``: with the entry checks of the arguments
+    (integers in wrt, complex values), which a derivative called by another one (calls.py)
+    leaves out."""
     # a derived function: its entry stands for the generic derivative, made for
     # callees that may have been rebound since
     func = current_version(getattr(func, "__tangentlike_generic__", func))
     func = getattr(func, "__tangentlike_generic__", func)
     if mode in FORWARD_MODES:
-        return build(func, mode, wrt)
+        return build(func, mode, wrt, checked=checked)
     parsed, wrt_names, core = front(func, wrt)
     # the versions start from a copy of the normalized function, not from its source
     kept = Kept(func, core) if Kept.keeps(func) else None
-    generic = build(func, mode, wrt, core=(parsed, wrt_names, core))
+    generic = build(func, mode, wrt, core=(parsed, wrt_names, core), checked=checked)
     if kept:
         kept.keep()
     code = generic.__code__   # f's positional parameters, then the seed
-    dispatcher = Dispatcher(None, generic, list(code.co_varnames[:code.co_argcount - 1]))
+    params = list(code.co_varnames[:code.co_argcount - 1])
+    dispatcher = Dispatcher(None, generic, params,
+                            constants=checked and bool(set(params) - set(wrt_names)))
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
@@ -76,7 +79,7 @@ def derive(func, mode: str, wrt) -> object:
             return None
         again = kept and kept.again(alive)
         core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
-        return build(alive, mode, wrt, signature, dispatcher, core)
+        return build(alive, mode, wrt, signature, dispatcher, core, checked)
     dispatcher.derive_version = derive_version
     return make_entry(generic, dispatcher, generic.label)
 
@@ -90,7 +93,8 @@ def front(func, wrt) -> tuple:
 
 
 @collector_paused()
-def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> object:
+def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
+          checked: bool = True) -> object:
     """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
     parameter -> (guard kind, shape class, stand-in), see specialize.py); then its first line is
     a guard that hands other arguments to ``dispatcher``. None when the specialized
@@ -106,6 +110,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         if mode in FORWARD_MODES:
+            from .forward import forward   # (forward mode only: not compiled at import)
             fdef = forward(core, activity, wrt_names, name, as_tuple)
         else:
             known = (signature or {}).values()
@@ -113,9 +118,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
                            dict(zip(signature or {}, (c for _, c, _ in known))),
                            dict(zip(signature or {}, (v for _, _, v in known))))
     fdef = optimize(fdef, core.binder.bound)
-    rederived = Rederived(func, mode, wrt)
+    rederived = Rederived(func, mode, wrt, checked)
     fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
-                                           real_arguments(signature or {}))
+                                           *checked_arguments(signature), checked)
     source = to_source([fdef], parsed.filename)
     if signature:
         if source == dispatcher.generic.source:
@@ -140,13 +145,18 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None) -> o
     return derived
 
 
-def real_arguments(signature: dict) -> set:
-    """The parameters a specialized version's guard proves to be floats."""
-    def real(kind):
-        if isinstance(kind, tuple):
-            return np.issubdtype(kind[2], np.floating)
-        return issubclass(kind, (float, np.floating))
-    return {p for p, (kind, _, _) in signature.items() if real(kind)}
+def checked_arguments(signature) -> tuple:
+    """The parameters a specialized version's guard proves to be floats, and those it
+    proves to be real (floats or integers: no complex check needed); (), None for the
+    generic derivative."""
+    if not signature:
+        return (), None
+
+    def kind_of(kind):
+        return np.dtype(kind[2]).kind if isinstance(kind, tuple) else np.dtype(kind).kind
+    kinds = {p: kind_of(kind) for p, (kind, _, _) in signature.items()}
+    return ({p for p, k in kinds.items() if k == "f"},
+            {p for p, k in kinds.items() if k in "fiub"})
 
 
 def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:

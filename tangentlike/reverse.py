@@ -89,16 +89,22 @@ class _CarriedShapeLost(Exception):
     array of its value's shape (see _Reverse.loop_carried)."""
 
 
+# Contexts have no fields and no pass changes one (template._SHARED: copies share them),
+# so the names made here share two. (By position: gast's constructor is slower with
+# keywords. The most frequent nodes the pass makes.)
+_LOAD, _STORE = gast.Load(), gast.Store()
+
+
 def _load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Name(name, _LOAD, None, None)
 
 
 def _store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return gast.Name(name, _STORE, None, None)
 
 
 def _assign(name, value):
-    return gast.Assign(targets=[_store(name)], value=value, type_comment=None)
+    return gast.Assign([_store(name)], value, None)
 
 
 class _Reverse:

@@ -480,10 +480,18 @@ def landed_only(v, y, index):
     return v if landed.all() else np.where(landed, v, 0)
 
 
+def _whole(index) -> bool:
+    """Whether ``index`` is ``()`` or ``...``, the index of a 0-d array's element."""
+    return index is Ellipsis or isinstance(index, tuple) and (
+        not index or all(i is Ellipsis for i in index))
+
+
 def zero_at(g, index):
     """A copy of the adjoint ``g`` with zeros at ``index`` (the elements an element
-    write overwrote carry no derivative back). The scalar zero stays as it is."""
-    if isinstance(g, float):
+    write overwrote carry no derivative back). The scalar zero stays as it is, and so
+    does any number the index cannot apply to: it stands for an adjoint still uniform
+    (at second order, the adjoint of that scalar zero, which no input depends on)."""
+    if isinstance(g, float) or np.ndim(g) == 0 and not _whole(index):
         return g
     g = np.array(g, dtype=np.result_type(g, 1.0))
     g[index] = 0.0
@@ -521,12 +529,14 @@ def like(g, x):
 
 def shaped(g, x):
     """The gradient ``g`` of input ``x`` with x's structure: a zero gradient that stayed
-    the scalar 0.0 becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
+    the scalar 0.0 (or a NumPy 0.0) becomes zeros shaped like ``x``, and the gradient of a scalar ``x``
     (a float, a NumPy scalar) that came out as a 0-d array becomes a scalar."""
     if type(g) is float and not isinstance(x, (float, int)):
         if isinstance(x, (list, tuple, dict)):   # a container keeps its structure
             return zeros_like(x)
         return g + zeros_like(x)
+    if isinstance(g, np.generic) and type(x) is np.ndarray and x.ndim:
+        return g + zeros_like(x)   # the scalar zero that became a NumPy one (0.0 / t)
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         return g[()]
     if type(g) is list and isinstance(x, list) and len(g) < len(x):

@@ -102,15 +102,17 @@ def shape_classes(fn, signature=None) -> dict:
     for final in (False, True):
         changed = True
         while changed:
-            changed = False
+            changed = undecided = False
             for name, values in defs.items():
                 keys = set()
                 if name in fn.params:
                     keys.add(start[name])
                 for value, stmt in values:
                     keys.add(class_of(value, stmt, name))
-                if None in keys and final:
-                    keys = {own[name]}
+                if None in keys:
+                    undecided = True
+                    if final:
+                        keys = {own[name]}
                 keys.discard(None)
                 if not keys:
                     continue
@@ -118,6 +120,8 @@ def shape_classes(fn, signature=None) -> dict:
                 if classes.get(name) != new:
                     classes[name] = new
                     changed = True
+        if not undecided:   # (then the final round would go over the same, changing nothing)
+            break
     return classes
 
 
@@ -1072,12 +1076,13 @@ def stand_ins(fn, params: dict) -> dict:
     for final in (False, True):
         changed = True
         while changed:
-            changed = False
+            changed = pending = False
             for name, items in defs.items():
                 if name in unknown:
                     continue
                 found = [params[name]] if name in params else []
                 found += [stand_in(value, stmt) for value, stmt in items]
+                pending = pending or _has(found, _PENDING)
                 if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
                     unknown.add(name)
                     values.pop(name, None)
@@ -1093,6 +1098,8 @@ def stand_ins(fn, params: dict) -> dict:
                 elif name not in values:
                     values[name] = found[0]
                     changed = True
+        if not pending:   # (then the final round would go over the same, changing nothing)
+            break
     return values
 
 

@@ -49,10 +49,13 @@ def argument_class(value):
 class Dispatcher:
     """Finds or derives the version of a derivative for the kinds of its arguments."""
 
-    def __init__(self, derive_version: Callable, generic, params: list):
+    def __init__(self, derive_version: Callable, generic, params: list, constants=True):
         self.derive_version = derive_version   # signature -> function (or None)
         self.generic = generic
         self.params = params
+        # whether some parameter is not differentiated: the generic derivative does not
+        # check those for complex values (key() does), so calls to it go through here
+        self.constants = constants
         code = generic.__code__
         self.seed = code.co_varnames[code.co_argcount - 1]   # the seed comes last
         # vjp/jvp of a function with defaults: the seed defaults to NOT_GIVEN (entry.py)
@@ -69,8 +72,10 @@ class Dispatcher:
                 version = self.versions.get(key)
                 if version is None:
                     version = self.derive(signature)
-                    self.versions[key] = version
-        self.entry.__closure__[0].cell_contents = version
+                    if version is not self.generic or len(self.versions) < MAX_VERSIONS:
+                        self.versions[key] = version   # (not one key per shape ever seen)
+        self.entry.__closure__[0].cell_contents = \
+            self if version is self.generic and self.constants else version
         return version(*args, **kwargs)
 
     def key(self, args, kwargs):

@@ -21,6 +21,7 @@ import inspect
 import linecache
 import operator
 import textwrap
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -91,15 +92,14 @@ class Template:
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
-        sig = inspect.signature(func)
         positional, keywords = [], {}
-        for p in sig.parameters.values():
-            if p.default is _NO_DEFAULT:
+        for name, default in _parameters(func):
+            if default is _NO_DEFAULT:
                 if keywords:
                     raise TypeError(f"rule {func.__name__}: required parameter after keywords")
-                positional.append(p.name)
+                positional.append(name)
             else:
-                keywords[p.name] = p.default
+                keywords[name] = default
         return cls(func, positional, keywords)
 
     @property
@@ -128,6 +128,32 @@ class Template:
         return self.func.__globals__
 
 
+def _parameters(func) -> list:
+    """(name, default or _NO_DEFAULT) of each parameter of ``func``, in the order of
+    ``inspect.signature(func).parameters``. A plain function's are read from its code
+    object and defaults: every rule is registered at import, and inspect.signature
+    would take about 4 ms of ``import tangentlike`` for them all."""
+    code = getattr(func, "__code__", None)
+    if not isinstance(func, types.FunctionType) or code is None \
+            or "__wrapped__" in func.__dict__ or "__signature__" in func.__dict__:
+        return [(p.name, p.default) for p in inspect.signature(func).parameters.values()]
+    names, count = code.co_varnames, code.co_argcount
+    defaults = func.__defaults__ or ()
+    first_default = count - len(defaults)
+    out = [(names[i], defaults[i - first_default] if i >= first_default else _NO_DEFAULT)
+           for i in range(count)]
+    kwonly = names[count:count + code.co_kwonlyargcount]
+    rest = count + len(kwonly)
+    if code.co_flags & inspect.CO_VARARGS:   # (*args comes before the keyword-only ones)
+        out.append((names[rest], _NO_DEFAULT))
+        rest += 1
+    kwdefaults = func.__kwdefaults__ or {}
+    out += [(name, kwdefaults.get(name, _NO_DEFAULT)) for name in kwonly]
+    if code.co_flags & inspect.CO_VARKEYWORDS:
+        out.append((names[rest], _NO_DEFAULT))
+    return out
+
+
 _parsed_files: dict = {}
 
 
@@ -142,7 +168,6 @@ def _definition(func) -> gast.FunctionDef:
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
-            node.decorator_list = []   # (the registration, often the longest part)
             return to_gast(node)
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
@@ -156,9 +181,10 @@ def _definition(func) -> gast.FunctionDef:
 
 
 def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
-    """``func``'s decorators and ``def``, parsed on their own: the lines from its first
-    one up to the next line indented no deeper than its ``def``. None when that text is
-    not exactly one definition of ``func`` (then the caller parses the whole module)."""
+    """``func``'s ``def``, parsed on its own: the lines from the ``def`` after its
+    decorators (which the rule does not need, and which take a third of the time to
+    parse) up to the next line indented no deeper. None when that text is not exactly
+    one definition of ``func`` (then the caller parses the whole module)."""
     start = func.__code__.co_firstlineno - 1
     if not 0 <= start < len(lines):
         return None
@@ -173,6 +199,8 @@ def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
             if seen_def:
                 break
             seen_def = stripped.startswith(("def ", "async def "))
+            if seen_def:
+                start = end
     try:   # (blank lines first: the nodes get their lines in the file, without a walk)
         text = "".join(lines[start:end])
         tree = ast.parse("\n" * start + (textwrap.dedent(text) if indent else text))
@@ -566,12 +594,13 @@ def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str
     """``expr`` (a rule's derivative expression) with each division, and each power
     whose exponent is not a constant >= 0, written ``quotient(a, b)`` / ``power(x, y)``
     (runtime.py) where both operands may be Python numbers: there Python raises at the
-    edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan. An operand
-    that is an array (``is_array``, known from its shape class in a specialized
-    version) or the result of a NumPy function keeps the plain operator, which is what
-    a hand-written gradient would write, and so does a division by a number known not
-    to be zero (``nonzero``: a size in a version). (A constant exponent >= 0 cannot
-    raise where the primal, with a larger one, did not.)"""
+    edges (``0.0 / 0.0``, ``0.0 ** -0.5``) where NumPy gives inf or nan, and gives a
+    complex number for a negative base to a fractional power (``(-2.0) ** 0.5``) where
+    NumPy gives nan. An operand that is an array (``is_array``, known from its shape
+    class in a specialized version) or the result of a NumPy function keeps the plain
+    operator, which is what a hand-written gradient would write, and so does a division
+    by a number known not to be zero (``nonzero``: a size in a version). (A constant
+    integer exponent >= 0 cannot raise where the primal, with a larger one, did not.)"""
     if not contains(expr, gast.BinOp, _divides_or_raises):
         return expr
     return _PythonNumberSafe(is_array, np_name, global_name, nonzero).visit(expr)
@@ -611,7 +640,7 @@ class _PythonNumberSafe(Transformer):
                 return node
             helper = quotient
         elif isinstance(node.op, gast.Pow):
-            if constant is not None and constant >= 0:
+            if constant is not None and constant >= 0 and float(constant).is_integer():
                 return node
             helper = power
         else:

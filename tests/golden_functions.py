@@ -56,3 +56,8 @@ def scaled_with_default(x, scale=2.0):
 
 def calls_helper(x):
     return np.sum(cubic(x))
+
+
+def comprehension(x):
+    ys = [np.sin(v) * k for k, v in enumerate(x) if v > 0.0]
+    return sum(ys)

@@ -372,3 +372,20 @@ def test_global_function_rebound_before_first_derivation_is_used():
     module = globals_module()
     module["act"] = np.sin
     np.testing.assert_allclose(tl.grad(module["uses_function"])(X3), np.cos(X3))
+
+
+def test_function_whose_defaults_change_is_derived_again():
+    def scaled(x, c=2.0, *, d=1.0):
+        return np.sum(c * d * x)
+
+    x = np.array([0.5, 1.0])
+    old = tl.grad(scaled)
+    assert np.allclose(old(x), 2.0)
+    scaled.__defaults__ = (5.0,)
+    assert tl.grad(scaled) is not old
+    assert np.allclose(tl.grad(scaled)(x), 5.0)
+    scaled.__kwdefaults__ = {"d": 3.0}
+    assert np.allclose(tl.grad(scaled)(x), 15.0)
+    assert np.allclose(tl.vjp(scaled)(x, 1.0), 15.0)
+    # a derived function keeps the defaults the function had when it was derived
+    assert np.allclose(old(x), 2.0)

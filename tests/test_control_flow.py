@@ -216,6 +216,26 @@ rng = np.random.default_rng(0)
 V3 = rng.uniform(-1.0, 1.0, 3)
 M = rng.uniform(-1.0, 1.0, (3, 2))
 
+# -- comprehensions (loops that append to a new list) ---------------------------------
+def comprehension_filtered(x, n):
+    ys = [x * k for k in range(n) if k != 1]
+    return sum(ys) + x
+
+
+def comprehension_generator_in_sum(x):
+    return sum(v * v for v in x if v > 0.0) + np.sum(x)
+
+
+def comprehension_nested(x, n):
+    m = np.array([[x[i] * x[j] for j in range(len(x))] for i in range(n)])
+    return np.sum(m ** 2) + np.sum(x)
+
+
+def comprehension_over_rows(m):
+    norms = [np.sqrt(np.sum(row * row)) for row in m]
+    return sum(norms) + np.sum(m)
+
+
 CASES = [
     (branch_if_else, (1.3,)), (branch_if_else, (-0.7,)),
     (branch_elif, (1.5,)), (branch_elif, (0.2,)), (branch_elif, (-2.0,)),
@@ -248,6 +268,13 @@ CASES = [
     (loop_reassigned_many_times, (0.3,)),
     (loop_inactive_condition_variable, (0.5, 3)),
     (seed_control_flow, (0.3,)), (seed_control_flow, (-0.3,)),
+    (comprehension_filtered, (0.4, 0)), (comprehension_filtered, (0.4, 1)),
+    (comprehension_filtered, (0.4, 2)), (comprehension_filtered, (0.4, 6)),
+    (comprehension_generator_in_sum, (V3,)), (comprehension_generator_in_sum, (-V3 - 1.0,)),
+    (comprehension_generator_in_sum, (np.array([0.7]),)),
+    (comprehension_nested, (V3, 0)), (comprehension_nested, (V3, 1)),
+    (comprehension_nested, (V3, 3)),
+    (comprehension_over_rows, (M,)), (comprehension_over_rows, (M[:1],)),
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 import tangentlike as tl
 from tangentlike import d
 from tangentlike.rules import NONDIFF, RULES
+from tangentlike.rules.registry import load_optional
 from tangentlike.rules.domains import binary, positive, real, unary
 from tangentlike.runtime import unbroadcast
 
@@ -116,6 +117,9 @@ BLACK_BOXES = [my_black_box, my_erf, squash, scaled_softplus, scipy_special.jv]
 @pytest.fixture
 def rules():
     """Register the rules of this module for one test, then restore the registry."""
+    # SciPy's own rules first: registered on first use, during the test, the restore
+    # below would drop them for good (the registry counts them loaded)
+    load_optional()
     saved_rules, saved_nondiff = dict(RULES), dict(NONDIFF)
     _register()
     yield

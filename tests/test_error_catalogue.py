@@ -209,11 +209,12 @@ def with_walrus(x):
 
 
 def with_list_comprehension(x):
-    return np.sum([v * v for v in x])  # <- error
+    return np.sum([v * v for v in x]) if x[0] > 0 else 0.0  # <- error
 
 
 def with_generator_expression(x):
-    return sum(v * v for v in x)  # <- error
+    squares = (v * v for v in x)  # <- error
+    return sum(squares)
 
 
 def with_dict_literal(x):

@@ -179,12 +179,13 @@ def with_fstring(x):
 
 
 def with_list_comprehension(x):
-    ys = [v * v for v in x]  # <- error
-    return np.sum(ys)
+    f = lambda: [v * v for v in x]  # <- error
+    return np.sum(f())
 
 
 def with_generator_expression(x):
-    return sum(v * v for v in x)  # <- error
+    squares = (v * v for v in x)  # <- error
+    return sum(squares)
 
 
 def with_dict_literal(x):
@@ -399,7 +400,7 @@ def multi_line_unknown_call(x):
 
 def multi_line_comprehension(x):
     y = (x * 2.0 +
-         sum([v for v in x]))  # <- error
+         (sum([v for v in x]) if x[0] > 0 else 0.0))  # <- error
     return np.sum(y)
 
 

@@ -49,6 +49,8 @@ GOLDEN = {
     "vjp_seed_after_default": (lambda: tl.vjp(gf.scaled_with_default), (X, Y),
                                2.0 * np.cos(X) * Y),
     "guard_of_global_callee": (lambda: tl.grad(gf.calls_helper), (X,), 3 * X ** 2 + np.cos(X)),
+    "list_comprehension": (lambda: tl.grad(gf.comprehension), (X,),
+                           np.where(X > 0, np.cos(X) * np.arange(3), 0.0)),
 }
 
 

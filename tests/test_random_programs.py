@@ -5,12 +5,18 @@ differences.
 The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache``):
 
 - module-level helper functions (called from the main function and from each other);
-- straight-line assignments and augmented assignments built from a safe subset of the
+- straight-line assignments and augmented assignments of scalars, 3-vectors and 3x3
+  matrices, built from a safe subset of the
   rule registry: ``+ - * /`` (denominators kept away from zero), ``np.sin``, ``np.cos``,
   ``np.tanh``, ``np.exp`` of bounded arguments, ``np.log``/``np.sqrt`` of ``1 + a*a``,
   powers, ``np.sum``, ``np.mean``, ``np.max``, ``np.dot``, ``np.outer``, ``np.cumsum``,
   ``np.roll``, ``np.maximum``/``np.minimum``/``np.abs``/``max``, ``math.*``, subscripts
-  and reversed slices, ternaries;
+  and reversed slices, ternaries; matrices from ``np.outer``, ``np.stack`` (either
+  axis), broadcasting ``v[:, None] * w[None, :]``, ``np.reshape``, ``.T``, ``@``, read by
+  ``M @ v``, ``v @ M``, sums and means over an axis, ``np.trace``, ``np.diag``, rows,
+  columns and elements;
+- list comprehensions and generator expressions (filtered or not) given to ``sum``,
+  ``np.array``;
 - ``if``/``elif``/``else`` on values and on loop counters, ``and``/``or``/``not``;
 - ``for`` over ``range``/``reversed(range)`` (0..3 trips, literal or the int argument
   ``n``), over arrays, ``enumerate`` and ``zip``, ``for ... else``; ``while`` with a
@@ -96,12 +102,15 @@ class Env:
     # parameters (`b += 0.5` would change a caller's 0-d array in place) and the parts of
     # one tuple a call returned (`p, q = h(...)`: p might be q)
     params: frozenset = frozenset()
+    # in a conditional expression, `and`/`or` or a `while` condition, which tangentlike
+    # refuses a comprehension in (it may not be evaluated there)
+    lazy: bool = False
 
     def child(self, **changes) -> "Env":
         env = Env(dict(self.vars), set(self.owned), list(self.indices), list(self.ints),
                   dict(self.lists), dict(self.sizes), list(self.funcs), list(self.polys),
                   self.in_loop,
-                  self.out, self.elementwise, self.depth + 1, self.params)
+                  self.out, self.elementwise, self.depth + 1, self.params, self.lazy)
         for key, value in changes.items():
             setattr(env, key, value)
         return env
@@ -136,8 +145,13 @@ class Generator:
             return self.leaf(env, kind)
         builders = [self.unary, self.binary, self.divide, self.smooth, self.power]
         if not env.elementwise:
-            builders += [self.kink, self.reduce if kind == "S" else self.vector_op,
-                         self.ternary, self.call]
+            if kind == "M":
+                builders += [self.kink, self.matrix_op, self.ternary]
+            else:
+                builders += [self.kink, self.reduce if kind == "S" else self.vector_op,
+                             self.ternary, self.call, self.of_matrix]
+                if not env.lazy:
+                    builders.append(self.comprehension)
             if kind == "S":
                 builders.append(self.python_math)
         if env.polys:
@@ -147,11 +161,13 @@ class Generator:
     def leaf(self, env, kind) -> Expr:
         if kind == "S":
             options = [Expr.of(self.pick(CONSTANTS))]
-        else:
+        elif kind == "V":
             options = [Expr.of(self.pick(["np.array([0.5, -1.0, 2.0])", "np.ones(3)"]))]
+        else:
+            options = [Expr.of(self.pick(["(np.eye(3) * 0.5)", "np.ones((3, 3))"]))]
         names = env.of_kind(kind)
         options += [Expr.of(name, {name}) for name in names] * 3
-        if not env.elementwise:
+        if not env.elementwise and kind != "M":
             vectors = env.of_kind("V")
             lists = [name for name, k in env.lists.items() if k == kind]
             if kind == "S":
@@ -173,6 +189,8 @@ class Generator:
         """A sub-expression whose kind broadcasts to ``kind``."""
         if kind == "V" and not env.elementwise and self.chance(1, 3):
             return self.expr(env, "S", depth)
+        if kind == "M" and self.chance(1, 2):
+            return self.expr(env, self.pick(["S", "V"]), depth)   # a number, or rows
         return self.expr(env, kind, depth)
 
     def unary(self, env, kind, depth):
@@ -260,10 +278,84 @@ class Generator:
         a, b = self.expr(env, "S", depth), self.expr(env, "S", depth)
         return fmt("np.array([{0}, {1}, {2}])", a, b, self.expr(env, "S", depth))
 
+    def matrix_op(self, env, kind, depth):   # -> a 3x3 matrix, not elementwise
+        choice = self.draw(st.integers(0, 5))
+        if choice == 0:
+            return fmt("np.outer({0}, {1})", self.expr(env, "V", depth), self.expr(env, "V", depth))
+        if choice == 1:
+            m = self.expr(env, "M", depth)
+            return fmt("({0}).T", m, alias=m.alias)       # a view
+        if choice == 2:
+            return fmt("({0} @ {1})", self.expr(env, "M", depth), self.expr(env, "M", depth))
+        if choice == 3:
+            return fmt("np.stack([{0}, {1}, {2}]" + self.pick(["", ", axis=1"]) + ")",
+                       *(self.expr(env, "V", depth - 1) for _ in range(3)))
+        if choice == 4:
+            return fmt("(({0})[:, None] * ({1})[None, :])", self.expr(env, "V", depth),
+                       self.expr(env, "V", depth))
+        return fmt("np.reshape({0}, (3, 3))", fmt("np.concatenate([{0}, {1}, {2}])",
+                                                     *(self.expr(env, "V", depth - 1)
+                                                       for _ in range(3))))
+
+    def of_matrix(self, env, kind, depth):   # a 3x3 matrix -> a scalar or a vector
+        m = self.expr(env, "M", depth)
+        if kind == "S":
+            choice = self.draw(st.integers(0, 3))
+            if choice == 0:
+                return fmt("np.sum({0})", m)
+            if choice == 1:
+                return fmt("np.trace({0})", m)
+            if choice == 2:
+                return fmt("np.mean({0})", m)
+            i, j = self.pick(["0", "1", "2"] + env.indices), self.pick(["0", "-1", "2"])
+            return fmt("({0})[" + i + ", " + j + "]", m)
+        choice = self.draw(st.integers(0, 6))
+        if choice == 0:
+            return fmt("({0} @ {1})", m, self.expr(env, "V", depth))
+        if choice == 1:
+            return fmt("({1} @ {0})", m, self.expr(env, "V", depth))
+        if choice == 2:
+            return fmt("np.sum({0}, axis=" + self.pick(["0", "1", "-1"]) + ")", m)
+        if choice == 3:
+            return fmt("np.mean({0}, axis=" + self.pick(["0", "1"]) + ")", m)
+        if choice == 4:
+            return fmt("({0})[" + self.pick(["0", "1", "2", "-1"] + env.indices) + "]", m,
+                       alias=m.alias)                  # a view
+        if choice == 5:
+            return fmt("({0})[:, " + self.pick(["0", "1", "2"] + env.indices) + "]", m,
+                       alias=m.alias)
+        return fmt("np.diag({0})", m, alias=m.alias)
+
     def python_math(self, env, kind, depth):
         return fmt(self.pick(MATH_UNARY) + "({0})", self.expr(env, "S", depth))
 
+    def comprehension(self, env, kind, depth):
+        """A list comprehension or a generator expression given to a call, over the
+        elements of a vector, optionally filtered (a scalar result only: the filter
+        changes the length)."""
+        v = self.expr(env, "V", depth)
+        w = self.fresh("w")
+        inner = env.child()
+        inner.vars[w] = "S"
+        elt = self.expr(inner, "S", depth)
+        if not re.search(rf"\b{w}\b", elt.plain):
+            elt = fmt("({0} + " + w + " * 0.5)", elt)
+        if kind == "V":
+            return fmt("np.array([{0} for " + w + " in {1}])", elt, v)
+        head = "{0} for " + w + " in {1}"
+        instr = None
+        if self.chance():
+            c = self.pick(THRESHOLDS)
+            instr = head + " if _gt(" + w + ", " + c + ")"
+            head += " if " + w + " > " + c
+        template = self.pick(["sum([" + head + "])", "sum(" + head + ")",
+                              "np.sum(np.array([" + head + "]))"])
+        wrap = template.replace(head, "{h}")
+        return fmt(wrap.replace("{h}", head), elt, v,
+                   instr=None if instr is None else wrap.replace("{h}", instr))
+
     def ternary(self, env, kind, depth):
+        env = env.child(lazy=True)
         a, b = self.expr(env, kind, depth), self.expr(env, kind, depth)
         c = self.condition(env)
         return fmt("({0} if {1} else {2})", a, c, b, alias=a.alias | b.alias)
@@ -293,6 +385,7 @@ class Generator:
 
     # -- conditions
     def condition(self, env, depth=1) -> Expr:
+        env = env if env.lazy else env.child(lazy=True)
         choice = self.draw(st.integers(0, 3 if depth > 0 else 1))
         if choice == 1 and env.ints:
             i = self.pick(env.ints)
@@ -328,7 +421,7 @@ class Generator:
 
     def assign(self, env, lines, indent):
         self.budget -= 1
-        kind = self.pick(["S", "V"])
+        kind = self.pick(["S", "V", "M"])
         name = self.fresh("v")
         e = self.value_for(env, False, kind)
         lines.append((indent, e.plain, e.instr, f"{name} = "))
@@ -677,7 +770,9 @@ finite = st.floats(-1.5, 1.5, allow_nan=False, allow_subnormal=False)
 @st.composite
 def inputs(draw):
     x = np.array([draw(finite) for _ in range(3)])
-    return x, draw(finite), draw(st.integers(0, 3))
+    s = draw(finite)
+    s = [s, np.float64(s), np.array(s)][draw(st.integers(0, 2))]
+    return x, s, draw(st.integers(0, 3))
 
 
 # -- instrumentation -----------------------------------------------------------------------

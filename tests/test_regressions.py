@@ -3004,11 +3004,33 @@ def copy_of_a_dict_argument(x, opts):
     return x * mine["a"]
 
 
-@bug("`.copy()` of a dict passed as an argument is np.copy (a 0-d object array), so "
-     "reading the copy by key leaks `IndexError: only integers, slices ...` from the "
-     "generated code; a dict the function builds is refused at the line (found by hunt9)")
-def test_copy_of_a_dict_argument():
-    assert tl.grad(copy_of_a_dict_argument)(0.5, {"a": 2.0}) == 2.0
+def copy_of_a_copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    again = mine.copy()
+    return x * again["a"] + x * opts.copy()["b"]
+
+
+def writes_into_a_copy_of_a_dict_argument(x, opts):
+    mine = opts.copy()
+    mine["a"] = x
+    return x * mine["a"]
+
+
+# Was (found by hunt9): `.copy()` of a dict passed as an argument was np.copy (a 0-d object
+# array), so reading the copy by key leaked `IndexError: only integers, slices ...` from
+# the generated code. A name read by a string key is a dict, and so is what it was copied
+# from: its `.copy()` is `dict(...)`. Writing into the copy is refused as for any dict.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.jvp])
+def test_copy_of_a_dict_argument(transform):
+    opts = {"a": 2.0, "b": 3.0}
+    tangent = (1.0,) if transform is tl.jvp else ()
+    result = transform(copy_of_a_dict_argument)(0.5, opts, *tangent)
+    assert (result[-1] if transform is tl.value_and_grad else result) == 2.0
+    result = transform(copy_of_a_copy_of_a_dict_argument)(0.5, opts, *tangent)
+    assert (result[-1] if transform is tl.value_and_grad else result) == 5.0
+    assert opts == {"a": 2.0, "b": 3.0}
+    with pytest.raises(tl.TransformError, match="item assignment into `mine`, a dict"):
+        transform(writes_into_a_copy_of_a_dict_argument)
 
 
 def asserts_its_input(x, limit=10.0):
@@ -3056,3 +3078,143 @@ def test_derivative_derived_again_adds_numbers_with_plus():
 
 def gf_cubic(x):
     return x ** 3 + np.sin(x)
+
+
+def weighted_by_a_constant(w, c):
+    return np.sum(w * c)
+
+
+def weighted_by_a_list(w, cs):
+    return np.sum(w * cs[0])
+
+
+# Was: a constant argument that turns complex on a later call was not seen by reverse
+# mode when the call did not need a new version: a list (never specialized) gave a
+# complex gradient, and once MAX_VERSIONS versions were made the generic derivative
+# (called directly from then on) cast the complex gradient back to real with a
+# ComplexWarning. Versions now check the constants they are not specialized to at each
+# call, and calls that the generic derivative serves go through the dispatcher's check.
+def test_a_constant_that_turns_complex_on_a_later_call():
+    from tangentlike.specialize import MAX_VERSIONS
+    df = tl.grad(weighted_by_a_constant)
+    for n in range(1, MAX_VERSIONS + 3):
+        assert np.allclose(df(np.ones(n), np.full(n, 2.0)), 2.0)
+    assert len(df.versions) == MAX_VERSIONS
+    for n in (2, MAX_VERSIONS + 5):
+        with pytest.raises(TypeError, match="the argument `c` is an array of complex128"):
+            df(np.ones(n), np.ones(n) + 1j)
+        assert np.allclose(df(np.ones(n), np.full(n, 3.0)), 3.0)
+    dg = tl.grad(weighted_by_a_list)
+    assert np.allclose(dg(np.ones(2), [np.full(2, 2.0)]), 2.0)
+    with pytest.raises(TypeError, match="the argument `cs` is a list holding an array"):
+        dg(np.ones(2), [np.ones(2) + 1j])
+
+
+def fractional_power_of_a_number(x):
+    y = x ** 1.5
+    return y * 2.0
+
+
+# Was: at a negative Python float the derivative of `x ** 1.5` was `1.5 * x ** 0.5`, a
+# complex number in Python, so the gradient was complex (while that of `x ** 0.5`, with a
+# negative exponent, was NumPy's nan). A fractional power in a derivative of Python
+# numbers is `power(x, 0.5)` now: nan at a negative base, as NumPy's float64 gives.
+@pytest.mark.parametrize("x", [-2.0, np.float64(-2.0), np.array(-2.0)])
+def test_derivative_of_a_fractional_power_at_a_negative_number_is_nan(x):
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(tl.grad(fractional_power_of_a_number)(x))
+        assert np.isnan(tl.jvp(fractional_power_of_a_number)(x, 1.0))
+        assert np.isnan(tl.grad(tl.grad(fractional_power_of_a_number))(x))
+        assert tl.grad(fractional_power_of_a_number)(4.0) == 6.0
+
+
+def reductions_given_a_dtype(x):
+    s = np.sum(x ** 2, dtype=np.float64) + x.sum(dtype=float) ** 2
+    m = np.mean(np.exp(x, dtype=np.float64), dtype=float)
+    return s * m + np.sum(np.cumsum(x, dtype=float) * np.power(x, 3, dtype=float))
+
+
+def sorted_with_a_kind(x):
+    return np.sum(np.sort(x, kind="stable") * np.arange(3.0))
+
+
+def sum_given_an_integer_dtype(x):
+    return np.sum(x, dtype=int) * x[0]
+
+
+# Was refused (*the keyword `dtype` of `numpy.sum` is not supported*, `kind` of `np.sort`
+# too). A reduction given a dtype reduces in it and a ufunc computes in it, as on its
+# inputs cast first: `np.sum(astype(x, d))`, whose cast has a rule; `kind=` of np.sort
+# does not change the sorted values and is left out.
+def test_dtype_keyword_of_reductions_and_ufuncs_and_the_kind_of_a_sort():
+    x = np.array([0.3, -0.6, 0.9])
+    tl.check_grads(reductions_given_a_dtype, (x,), order=2)
+    tl.check_grads(sorted_with_a_kind, (x,), order=2)
+    assert np.allclose(tl.grad(sorted_with_a_kind)(x), [1.0, 0.0, 2.0])
+    assert np.allclose(tl.grad(sum_given_an_integer_dtype)(x), 0.0)   # int(...) steps
+    assert np.allclose(tl.jvp(reductions_given_a_dtype)(x, np.ones(3)),
+                       np.sum(tl.grad(reductions_given_a_dtype)(x)))
+
+
+def squared_plus_one(a):
+    return a * a + 1.0
+
+
+def helper_of_an_int_valued_value(x):
+    return squared_plus_one(max(0, x)) + squared_plus_one(sum([v for v in [x] if v > 1.0]))
+
+
+# Was (found by the random programs once they had comprehensions): a helper's derivative
+# refused an int argument (*the argument `a` is differentiated (it is in wrt) but is an
+# int (0)*), though the int was a value of the caller: `max(0, x)` for x < 0, the sum of
+# no items. A derivative called by another one has no entry checks (the user's arguments
+# were checked by the outer one), which also spares a call per helper call.
+@pytest.mark.parametrize("x", [-0.5, 0.5, 1.5])
+def test_helper_given_an_int_valued_value(x):
+    tl.check_grads(helper_of_an_int_valued_value, (x,), order=2)
+    want = (2 * x if x > 0 else 0.0) + (2 * x if x > 1.0 else 0.0)
+    assert np.isclose(tl.grad(helper_of_an_int_valued_value)(x), want)
+    assert np.isclose(tl.jvp(helper_of_an_int_valued_value)(x, 1.0), want)
+    with pytest.raises(TypeError, match="an integer has no derivative"):
+        tl.grad(squared_plus_one)(0)     # the user's own argument is still checked
+
+
+def returns_early_before_an_element_written_is_read(x, s):
+    z = x.copy()
+    z[2] = 0.25
+    for i in range(1, 3):
+        if i == 1:
+            return 1.0
+        t = s * z
+    return s + np.sum(z)
+
+
+# Was (found by the random programs): at second order, IndexError *too many indices for
+# array: array is 0-dimensional* from the generated code. On the early return the
+# adjoint of `z` stays the scalar zero, `zero_at(bz, 2)` keeps it, and the adjoint of that
+# call at second order was zero_at of a 0-d array. A number the index cannot apply to is
+# an adjoint still uniform, kept as it is (as the scalar zero always was).
+def test_second_order_through_an_element_write_whose_adjoint_stays_zero():
+    x = np.array([0.1, 0.2, 0.47])
+    tl.check_grads(returns_early_before_an_element_written_is_read, (x, 0.16), order=2,
+                   modes=("rev", "fwd"))
+
+
+def returns_a_constant_on_one_path(x, s, n):
+    v = x / (2.0 + np.sin(0.5))
+    if n != 1:
+        return 0.5
+    return 0.1 * (s + np.sum(v))
+
+
+# Was (found by the random programs): on the path that returns a constant, the gradient
+# of the array `x` was `np.float64(0.0)`, a scalar: the scalar zero adjoint divided by a
+# NumPy scalar (`0.0 / t5`) is a NumPy zero, which `shaped` did not widen to x's shape
+# (second order then refused its own seed: *the seed has shape (), but the output has
+# shape (3,)*).
+def test_zero_gradient_of_an_array_on_a_constant_path_has_its_shape():
+    x = np.zeros(3)
+    gx, gs = tl.grad(returns_a_constant_on_one_path, wrt=(0, 1))(x, 0.0, 0)
+    assert isinstance(gx, np.ndarray) and gx.shape == (3,) and not gx.any() and gs == 0.0
+    tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 0), order=2)
+    tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 1), order=2)

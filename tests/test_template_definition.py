@@ -74,3 +74,44 @@ def test_static_tests_of_every_rule_evaluate_as_python_does():
                 bind = {k: gast.Constant(value=v, kind=None) for k, v in env.items()}
                 assert bool(static_value(test, bind)) == bool(found)
     assert decided > 100
+
+
+def _all_kinds(x, y=2.0, *rest, k, m=3, **more):
+    pass
+
+
+def _positional_only(x, /, y, *, k=1):
+    pass
+
+
+def _wrapped_like(*args):
+    pass
+
+
+_wrapped_like.__wrapped__ = _all_kinds
+
+
+def test_a_rules_parameters_are_those_inspect_finds():
+    """A template's parameters are read from its code object (template._parameters), not
+    by inspect.signature: the same names, in the same order, with the same defaults."""
+    import functools
+    import inspect
+    from tangentlike.rules.registry import RULES
+    from tangentlike.template import _parameters
+    rules = [t.func for rule in RULES.values() for t in (rule.adjoint, rule.tangent)
+             if t is not None]
+    others = [_all_kinds, _positional_only, _wrapped_like, plain, len,
+              functools.partial(_all_kinds, 1.0), lambda *a, **k: None]
+    for func in rules + others:
+        want = [(p.name, p.default) for p in inspect.signature(func).parameters.values()]
+        assert _parameters(func) == want, func
+
+
+def test_a_definition_parsed_alone_leaves_out_its_decorators():
+    """Only the ``def`` is parsed (the registration above it is not the rule's): its
+    lines keep their numbers in the file."""
+    import linecache
+    node = _parsed_alone(plain, linecache.getlines(__file__))
+    assert node is not None and node.decorator_list == []
+    assert node.lineno == plain.__code__.co_firstlineno + 1
+    assert node.body[0].lineno == plain.__code__.co_firstlineno + 3

@@ -17,6 +17,8 @@ from ..template import Template
 
 @dataclass
 class Rule:
+    """A primitive's derivative rules and the examples that check them."""
+
     primitive: Any
     name: str
     adjoint: Optional[Template] = None

@@ -1,0 +1,160 @@
+"""Comprehensions as the loops they are: a step of normalize, before early exits.
+
+A list comprehension is a loop that appends to a new list, and that is how it is
+differentiated::
+
+    ys = [x * k for k in range(n) if k != 2]        ys = []
+                                                    for k in range(n):
+                                                        if k != 2:
+                                                            ys.append(x * k)
+
+Anywhere else in a statement, the list gets a name of its own, built just before the
+statement (``s = sum([v * v for v in xs])`` builds ``items`` and then computes
+``s = sum(items)``). A generator expression given to a call (``sum(v * v for v in xs)``,
+``np.array(f(v) for v in xs)`` is not: ``np.stack``, ``max``, ``sum`` and the others read
+it whole, as they read the list the same loop builds.
+
+A comprehension's variables are its own: one whose name the function also uses elsewhere
+is renamed. Left as they are, and refused by normalize at their line: a comprehension in
+a lambda, in a conditional expression or an ``and``/``or`` (building it first would
+evaluate it where Python may not), in a ``while`` condition (evaluated at every turn), a
+generator expression stored in a variable (a generator runs once; a list would run
+again), and set and dict comprehensions.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import gast
+
+from .naming import walk
+
+# Where a comprehension is not built before its statement: it may not be evaluated.
+_DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
+
+
+def lower_comprehensions(body: list, namer) -> list:
+    """``body`` with each list comprehension (and generator expression given to a call)
+    built by a loop before the statement that reads it (module docstring)."""
+    if not any(isinstance(n, (gast.ListComp, gast.GeneratorExp)) for n in walk(body)):
+        return body
+    uses = Counter(n.id for n in walk(body) if isinstance(n, gast.Name))
+    return _Lowering(namer, uses).block(body)
+
+
+class _Lowering:
+    def __init__(self, namer, uses: Counter):
+        self.namer = namer
+        self.uses = uses   # how often each name occurs in the function
+
+    def block(self, body: list) -> list:
+        out = []
+        for stmt in body:
+            out.extend(self.statement(stmt))
+        return out
+
+    def statement(self, stmt) -> list:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                setattr(stmt, field, self.block(getattr(stmt, field)))
+        before = []
+        for field in _header_fields(stmt):
+            value = getattr(stmt, field)
+            if isinstance(value, list):
+                setattr(stmt, field, [self.expression(v, before, stmt) for v in value])
+            elif isinstance(value, gast.AST):
+                setattr(stmt, field, self.expression(value, before, stmt))
+        return before + [stmt]
+
+    def expression(self, node, before: list, stmt):
+        """``node`` with its comprehensions replaced by the lists that ``before`` builds."""
+        if isinstance(node, _DEFERRED):
+            return node
+        if isinstance(node, gast.ListComp) and not _is_async(node):
+            target = None
+            if isinstance(stmt, gast.Assign) and stmt.value is node and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], gast.Name) \
+                    and not any(isinstance(n, gast.Name) and n.id == stmt.targets[0].id
+                                for n in walk(node)):
+                target = stmt.targets[0].id      # `ys = [...]`: build ys itself
+            return self.build(node, before, target)
+        if isinstance(node, gast.Call):
+            node.func = self.expression(node.func, before, stmt)
+            node.args = [self.build(a, before) if isinstance(a, gast.GeneratorExp)
+                         and not _is_async(a) else self.expression(a, before, stmt)
+                         for a in node.args]
+            for keyword in node.keywords:
+                keyword.value = self.expression(keyword.value, before, stmt)
+            return node
+        if isinstance(node, (gast.GeneratorExp, gast.SetComp, gast.DictComp)):
+            return node
+        for field, value in gast.iter_fields(node):
+            if isinstance(value, list):
+                setattr(node, field, [self.expression(v, before, stmt)
+                                      if isinstance(v, gast.AST) else v for v in value])
+            elif isinstance(value, gast.expr):
+                setattr(node, field, self.expression(value, before, stmt))
+        return node
+
+    def build(self, comp, before: list, target=None) -> gast.Name:
+        """Statements into ``before`` that build the list of ``comp``; its name."""
+        renamed = self.own_names(comp)
+        if renamed:
+            _rename(comp, renamed)
+        name = target or self.namer.fresh("items")
+        append = gast.Expr(value=gast.Call(
+            func=gast.Attribute(value=_name(name), attr="append", ctx=gast.Load()),
+            args=[comp.elt], keywords=[]))
+        body = [append]
+        for generator in reversed(comp.generators):
+            for test in reversed(generator.ifs):
+                body = [gast.If(test=test, body=body, orelse=[])]
+            body = [gast.For(target=generator.target, iter=generator.iter, body=body,
+                             orelse=[], type_comment=None)]
+        start = gast.Assign(targets=[_name(name, store=True)],
+                            value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
+        statements = [start] + body
+        for node in walk(statements):
+            if getattr(node, "lineno", None) is None and isinstance(node, (gast.stmt,
+                                                                           gast.expr)):
+                gast.copy_location(node, comp)
+        # the loop's own statements may hold comprehensions too (nested ones)
+        before.extend(self.block(statements))
+        return _name(name)
+
+    def own_names(self, comp) -> dict:
+        """The comprehension's variables that the function also uses elsewhere, renamed."""
+        own = {n.id for g in comp.generators for n in walk(g.target)
+               if isinstance(n, gast.Name)}
+        inside = Counter(n.id for n in walk(comp) if isinstance(n, gast.Name))
+        return {name: self.namer.fresh(name) for name in sorted(own)
+                if self.uses[name] > inside[name]}
+
+
+def _header_fields(stmt) -> tuple:
+    """The expression fields of ``stmt`` evaluated once, before its blocks."""
+    if isinstance(stmt, gast.While):
+        return ()                     # its test is evaluated at every turn
+    if isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+        return ()
+    if isinstance(stmt, gast.If):
+        return ("test",)
+    if isinstance(stmt, gast.For):
+        return ("iter",)
+    return tuple(field for field, value in gast.iter_fields(stmt)
+                 if isinstance(value, gast.expr) or field == "targets")
+
+
+def _is_async(comp) -> bool:
+    return any(g.is_async for g in comp.generators)
+
+
+def _rename(node, renamed: dict) -> None:
+    for n in walk(node):
+        if isinstance(n, gast.Name) and n.id in renamed:
+            n.id = renamed[n.id]
+
+
+def _name(id_, store=False):
+    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None,
+                     type_comment=None)
