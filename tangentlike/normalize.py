@@ -1608,6 +1608,14 @@ class _AliasCheck:
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is
         stale (``by=None``: a call changed them, its arguments too)."""
+        # `r = z[0]; r += v` changes z itself when z has two or more dimensions (the row
+        # is a view): every name of z is perhaps stale, checked when the function runs
+        through_row = frozenset(o[1] for o in objects if o[0] == "maybe")
+        if through_row and by is not None:
+            rows = through_row | frozenset(("maybe", o) for o in through_row)
+            for name in set(state.points) | set(state.contains):
+                if name not in (by, also) and state.reach(name) & rows:
+                    state.stale.setdefault(name, (stmt, by, True))
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return

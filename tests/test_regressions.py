@@ -3056,3 +3056,65 @@ def test_derivative_derived_again_adds_numbers_with_plus():
 
 def gf_cubic(x):
     return x ** 3 + np.sin(x)
+
+
+# -- Found by hunt10 (2-d arrays, views, shapes that change) -----------------------------
+X34 = np.array([[0.3, -0.6, 0.9, 0.1], [0.5, 0.2, -0.4, 0.7], [-0.8, 0.6, 0.25, -0.35]])
+
+
+def update_of_a_row_then_the_matrix_read(x):
+    z = x * 1.0
+    r = z[0]
+    r += 1.0
+    return np.sum(z * x)
+
+
+def update_of_each_row_in_a_loop(x):
+    z = x * 1.0
+    for row in z:
+        row *= 2.0
+    return np.sum(z * x)
+
+
+def update_of_a_row_of_the_input(x):
+    r = x[-1]
+    r -= x[0]
+    return np.sum(x * x)
+
+
+def update_of_an_element_then_the_vector_read(x):
+    z = x * 1.0
+    r = z[0]
+    r += 1.0
+    s = 0.0
+    for v in z:
+        v *= 2.0
+        s = s + v * r
+    return s + np.sum(z * x)
+
+
+# Was a silently wrong gradient and value (found by hunt10): `r = z[0]` of a 2-D array
+# is a view of a row, so `r += 1.0` changes z too (and the caller's array when z is the
+# input), but the derivative took it for a new array: value_and_grad gave the value
+# without the change and a gradient without it, in every mode. It is refused when the
+# derived function runs on a 2-D array (the row is a view) read afterwards through the
+# matrix; on a 1-D array the row is a number and nothing changes.
+@pytest.mark.parametrize("f", [update_of_a_row_then_the_matrix_read,
+                               update_of_each_row_in_a_loop, update_of_a_row_of_the_input])
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "vjp", "jvp"])
+def test_update_in_place_of_a_row_read_by_an_index(f, mode):
+    x = X34.copy()
+    run = {"grad": lambda: tl.grad(f)(x),
+           "value_and_grad": lambda: tl.value_and_grad(f)(x),
+           "vjp": lambda: tl.vjp(f)(x, 1.0),
+           "jvp": lambda: tl.jvp(f)(x, np.ones_like(x))}[mode]
+    with pytest.raises(tl.TransformError, match="in place") as raised:
+        run()
+    assert raised.value.filename.endswith("test_regressions.py")
+    assert raised.value.lineno in (line_of(f, 3), line_of(f, 2))
+    assert np.array_equal(x, X34)
+
+
+def test_update_in_place_of_an_element_read_by_an_index_is_right():
+    tl.check_grads(update_of_an_element_then_the_vector_read, (X3,), order=2)
+    tl.check_grads(update_of_a_row_then_the_matrix_read, (X3,), order=2)
