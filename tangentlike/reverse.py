@@ -282,9 +282,12 @@ class _Reverse:
                 elts=[gast.Constant(value=n, kind=None) for n in key[1]], ctx=gast.Load())
         else:
             helper, shape = require_seed, clone(value)
-        return gast.Expr(value=gast.Call(
-            func=_load(self.binder.name_for(helper.__name__, helper)),
-            args=[shape, _load(seed)], keywords=[]))
+        check = gast.Call(func=_load(self.binder.name_for(helper.__name__, helper)),
+                          args=[shape, _load(seed)], keywords=[])
+        if isinstance(value, gast.Tuple):
+            # the adjoint reads the seed's parts: the scalar zero becomes zeros of parts
+            return _assign(seed, check)
+        return gast.Expr(value=check)
 
     def scalar_by_construction(self, value, seen=None) -> bool:
         """Whether the output is a scalar whatever the inputs: a full reduction

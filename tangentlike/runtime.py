@@ -113,10 +113,12 @@ def require_tangents(tangents, names):
 def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong
-    shape)."""
+    shape). Returns the seed; the scalar zero as the seed of a tuple output becomes a
+    tuple of zeros (the derivative reads its parts; a caller's derivative passes the
+    scalar zero when it does not use the result on the path taken)."""
     require_number(value, "vjp", "a number, an array or a tuple of them")
     if _zero_seed(seed):
-        return
+        return _zeros_of_parts(value) if isinstance(value, tuple) else seed
     if isinstance(value, (tuple, list)) and isinstance(seed, np.ndarray) and seed.ndim \
             and len(seed) == len(value):
         # the adjoint of np.array(items) / np.stack(items) of the returned items: one row
@@ -133,6 +135,13 @@ def require_seed(value, seed):
             require_seed(part, part_seed)
     else:
         require_seed_shape(np.shape(value), seed)
+    return seed
+
+
+def _zeros_of_parts(value):
+    """The scalar zero for each part of a tuple (of tuples) output."""
+    return tuple(_zeros_of_parts(part) if isinstance(part, tuple) else 0.0
+                 for part in value)
 
 
 def require_seed_shape(shape: tuple, seed):

@@ -3118,3 +3118,27 @@ def test_update_in_place_of_a_row_read_by_an_index(f, mode):
 def test_update_in_place_of_an_element_read_by_an_index_is_right():
     tl.check_grads(update_of_an_element_then_the_vector_read, (X3,), order=2)
     tl.check_grads(update_of_a_row_then_the_matrix_read, (X3,), order=2)
+
+
+def pair_of_parts(x):
+    return x * 2.0, (np.sum(x), x[0])
+
+
+def tuple_of_a_helper_unused_on_the_path_taken(x):
+    p = pair_of_parts(x)
+    if x[0] > -10.0:
+        return np.sum(np.sin(x))
+    return np.sum(p[0]) + p[1][0]
+
+
+# Was an internal error (found by hunt10): a helper returning a tuple whose result is
+# kept whole (`p = h(x)`) and not used on the path taken gets the scalar zero as its
+# seed from the caller's derivative, and the helper's derivative read `bout[0]` of it:
+# `TypeError: 'float' object is not subscriptable` from the generated code, in every
+# reverse mode (also tl.vjp(h)(x, 0.0) itself). require_seed turns it into zeros.
+def test_tuple_of_a_helper_unused_on_the_path_taken():
+    tl.check_grads(tuple_of_a_helper_unused_on_the_path_taken, (X3,), order=2)
+    assert np.allclose(tl.grad(tuple_of_a_helper_unused_on_the_path_taken)(X3), np.cos(X3))
+    assert np.array_equal(tl.vjp(pair_of_parts)(X3, 0.0), np.zeros(3))
+    assert np.array_equal(tl.vjp(pair_of_parts)(X3, (np.ones(3), (1.0, 2.0))),
+                          np.array([5.0, 3.0, 3.0]))

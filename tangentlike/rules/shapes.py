@@ -4,7 +4,8 @@ import operator
 import numpy as np
 
 from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back,
-                       in_place, like, part_of, require_output, unbroadcast, zeros_like)
+                       in_place, like, part_of, require_output, require_seed, unbroadcast,
+                       zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -188,6 +189,22 @@ def require_output_(y, value, t):
 @tangent(require_output)
 def require_output_tangent(y, value, t):
     d[y] = d[t]
+
+
+def _require_seed_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}),
+            (((real(rng, (2,)), real(rng, ())), (real(rng, (2,)), real(rng, ()))), {})]
+
+
+@adjoint(require_seed, cases=_require_seed_cases, static_args=(0,))
+def require_seed_(y, value, seed):
+    # vjp's check of its seed (a derivative derived again): the seed passes through
+    d[seed] = d[y]
+
+
+@tangent(require_seed)
+def require_seed_tangent(y, value, seed):
+    d[y] = require_seed(value, d[seed])
 
 
 def _cast_back_cases(rng):
