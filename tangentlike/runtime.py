@@ -110,6 +110,62 @@ def require_tangents(tangents, names):
                         f"argument, not {given}")
 
 
+def require_tangent(tangent, value, name):
+    """``jvp``'s tangent of the argument ``name`` must be shaped like it (a list, tuple or
+    dict like it for a container): a smaller one would broadcast into a wrong result
+    (the tangent ``1.0`` of a vector gave ``np.sum(x)`` the derivative 1.0), and None or
+    a string would fail inside the derivative. The scalar zero stands for zeros."""
+    problem = _tangent_problem(tangent, value)
+    if problem is None:
+        return
+    if tangent is None or isinstance(tangent, (str, bytes)):
+        raise TypeError(f"jvp: the tangent of `{name}` must be a number or an array shaped "
+                        f"like `{name}` (a list, tuple or dict like it for a container), "
+                        f"not {tangent!r}")
+    raise ValueError(f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
+                     f"the argument")
+
+
+def _tangent_problem(tangent, value):
+    """What is wrong with ``tangent`` as the tangent of ``value`` (None: nothing)."""
+    if _zero_seed(tangent):
+        return None
+    if tangent is None or isinstance(tangent, (str, bytes)):
+        return f"is {tangent!r}"
+    if isinstance(value, dict):
+        if not isinstance(tangent, dict) or tangent.keys() != value.keys():
+            return (f"has {_structure(tangent)}, but the argument is a dict with the keys "
+                    f"{sorted(map(str, value))}")
+        parts = [(tangent[k], value[k]) for k in value]
+    elif isinstance(value, (list, tuple)) and isinstance(tangent, (list, tuple, dict)):
+        if isinstance(tangent, dict) or len(tangent) != len(value):
+            return (f"has {_structure(tangent)}, but the argument is a "
+                    f"{type(value).__name__} of {len(value)}")
+        parts = list(zip(tangent, value))
+    else:
+        try:
+            shape = np.shape(value)
+        except ValueError:   # a list or tuple of parts of different shapes
+            return (f"has {_structure(tangent)}, but the argument is a "
+                    f"{type(value).__name__} of {len(value)} parts")
+        if np.shape(tangent) != shape:
+            return f"has shape {np.shape(tangent)}, but the argument has shape {shape}"
+        return None
+    for part_tangent, part in parts:
+        problem = _tangent_problem(part_tangent, part)
+        if problem is not None:
+            return f"has a part that {problem}"
+    return None
+
+
+def _structure(value) -> str:
+    if isinstance(value, dict):
+        return f"a dict with the keys {sorted(map(str, value))}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"shape {np.shape(value)}"
+
+
 def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong

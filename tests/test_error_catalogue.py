@@ -691,9 +691,50 @@ def test_row_derived_function_missing_argument_is_pythons_type_error():
         tl.grad(sum_tanh)()
 
 
-def test_row_jvp_tangent_of_wrong_shape_is_numpys_error():
-    with pytest.raises(ValueError, match="broadcast"):
+def test_row_jvp_tangent_of_wrong_shape():
+    with pytest.raises(ValueError, match=r"the tangent of `x` has shape \(2,\), but the "
+                       r"argument has shape \(3,\)"):
         tl.jvp(sum_tanh)(X3, np.ones(2))
+
+
+def sum_of_a_slice(x):
+    return np.sum(x[1:])
+
+
+def dot_of_parts(p, x):
+    return np.sum(p["a"] * x) + p["b"] ** 2 + np.dot(x, x)
+
+
+# Was (hunt10): a tangent of another shape broadcast silently (the tangent 1.0 of a
+# vector gave np.sum(x) the derivative 1.0, np.dot(x, x) an array), failed inside the
+# derivative (`'float' object is not subscriptable` for x[1:], NumPy's "could not be
+# broadcast", None * float), or was read by index as a container's tangent
+@pytest.mark.parametrize("f,args,tangent,error,match", [
+    (sum_tanh, (X3,), 1.0, ValueError, r"has shape \(\), but the argument has shape \(3,\)"),
+    (sum_of_a_slice, (X3,), 1.0, ValueError, "has shape"),
+    (sum_tanh, (X3,), np.ones((2, 3)), ValueError, r"has shape \(2, 3\)"),
+    (sum_tanh, (X3,), None, TypeError, "must be a number or an array shaped like `x`"),
+    (sum_tanh, (X3,), "abc", TypeError, "not 'abc'"),
+    (sum_tanh, (0.5,), np.ones(3), ValueError, r"has shape \(3,\), but the argument has shape \(\)"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), 1.0, ValueError, "the argument is a dict"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), {"a": X3}, ValueError, "the keys"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), {"a": X3[:2], "b": 1.0}, ValueError,
+     "has a part that has shape"),
+])
+def test_row_jvp_tangent_not_shaped_like_the_argument(f, args, tangent, error, match):
+    with pytest.raises(error, match=match):
+        tl.jvp(f)(*args, tangent)
+
+
+def test_row_jvp_tangent_shaped_like_the_argument_works():
+    assert tl.jvp(sum_of_a_slice)(X3, np.ones(3)) == 2.0
+    assert tl.jvp(sum_tanh)(X3.tolist(), np.ones(3)) == pytest.approx(
+        tl.jvp(sum_tanh)(X3, np.ones(3)))
+    p = {"a": X3, "b": 0.5}
+    assert tl.jvp(dot_of_parts)(p, X3, {"a": np.ones(3), "b": 1.0}) == pytest.approx(
+        np.sum(X3) + 1.0)
+    assert tl.jvp(dot_of_parts, wrt=1)(p, X3, np.ones(3)) == pytest.approx(
+        np.sum(X3) + 2 * np.sum(X3))
 
 
 def with_defaults(x, a=2.0, b=3.0):
