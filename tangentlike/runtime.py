@@ -202,6 +202,9 @@ def _zeros_of_parts(value):
 
 def require_seed_shape(shape: tuple, seed):
     """``require_seed`` of an output whose shape is known beforehand."""
+    if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
+        raise TypeError(f"vjp: the seed must be a number or an array shaped like the "
+                        f"output (a tuple of them for a tuple output), not {seed!r}")
     if np.shape(seed) != shape and not _zero_seed(seed):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")

@@ -1719,3 +1719,39 @@ def make_closure_appending_to_its_list():
 def test_row_change_in_place_of_a_closure_variable():
     err = assert_error_at(make_closure_appending_to_its_list())
     assert "a value from outside the function" in err.reason
+
+
+# == Found by hunt10 ===========================================================================
+def reads_a_dict(p, x):
+    return np.sum(p["a"] * x) + p["b"] ** 2
+
+
+def reads_a_pair(p, x):
+    return np.sum(p[0] * x) + p[1] ** 2
+
+
+# Was (hunt10): `float() argument must be a string or a real number, not 'dict'` from
+# inside tl.hessian / tl.jacobian, and NumPy's "inhomogeneous shape" for a list of parts
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian])
+@pytest.mark.parametrize("f,p,kind", [(reads_a_dict, {"a": X3, "b": 0.5}, "a dict"),
+                                      (reads_a_pair, [X3, 0.5], "a list of parts"),
+                                      (reads_a_pair, (X3, 0.5), "a tuple of parts")])
+def test_row_hessian_and_jacobian_of_a_container(transform, f, p, kind):
+    with pytest.raises(TypeError, match=f"differentiates with respect to a number or an "
+                       f"array, but `p` is {kind}"):
+        transform(f)(p, X3)
+    assert np.allclose(transform(f, wrt=1)(p, X3), transform(f, wrt=1)(p, X3))
+
+
+# Was (hunt10): None or a string as vjp's seed failed inside the generated code
+# (`unsupported operand type(s) for *: 'NoneType' and 'float'`)
+@pytest.mark.parametrize("seed", [None, "a", (None, 1.0)])
+def test_row_vjp_seed_that_is_not_a_number(seed):
+    f = reads_a_pair if not isinstance(seed, tuple) else pair_output
+    args = ((X3, 0.5), X3) if f is reads_a_pair else (X3,)
+    with pytest.raises(TypeError, match="vjp: the seed must be a number or an array"):
+        tl.vjp(f, wrt=len(args) - 1)(*args, seed)
+
+
+def pair_output(x):
+    return x * 2.0, np.sum(x)
