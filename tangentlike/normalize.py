@@ -49,7 +49,8 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
-                      require_matrix, returns_no_number, stop_gradient, zeros_like)
+                      require_matrix, require_sequence, returns_no_number, stop_gradient,
+                      zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -627,12 +628,26 @@ class _Normalizer:
         elif callee is reversed:
             seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
-                                   gast.List)) or callee is not None and (
-                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)):
+                                   gast.List, gast.BinOp, gast.UnaryOp)) or callee is not None \
+                and (rules.lookup(callee) is not None or rules.is_nondifferentiable(callee)) \
+                or isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Attribute) \
+                and iterator.func.attr in METHODS and (callee is None or callee is MISSING):
+            # (arithmetic, and array methods such as `x.ravel()`, are evaluated once)
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
                              hint="loop over range(...), an array, a list, enumerate or zip")
+        for seq in seqs:
+            if isinstance(seq, gast.Name) and seq.id in self.params:
+                # a dict or a set argument would be read by position: refused when it runs
+                call = gast.Call(func=_load(self.binder.name_for("require_sequence",
+                                                                 require_sequence)),
+                                 args=[_load(seq.id), gast.Constant(
+                                     value=self.parsed.filename, kind=None), gast.Constant(
+                                     value=self.parsed.error("", stmt).lineno, kind=None)],
+                                 keywords=[])
+                call.callee = require_sequence
+                self.emit(gast.Expr(value=call))
         seqs = [self.snapshot(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:

@@ -240,6 +240,22 @@ def check_assertion(ok, message):
         raise AssertionError(message)
 
 
+def require_sequence(seq, filename, lineno):
+    """Before a ``for`` loop over a parameter: the loop reads ``seq[i]`` for i below
+    ``len(seq)``, which is what Python's loop gives for an array, a list, a tuple or a
+    string, but not for a dict (its keys; ``d[0]`` would be a value, or a KeyError) or a
+    set: refuse them where the loop is."""
+    if isinstance(seq, (dict, set, frozenset)):
+        from .errors import TransformError
+        kind = type(seq).__name__
+        raise TransformError(
+            f"a `for` loop over a {kind} is not supported in a differentiated function "
+            f"(the derivative reads the items by position)", filename, lineno,
+            hint="loop over the keys written in the code (`for k in ('a', 'b'):`) and read "
+            "`d[k]`, or pass a list or an array" if kind == "dict" else
+            "pass a list or an array")
+
+
 def require_matrix(a, filename, lineno, name):
     """Before a call of an np.linalg function whose rule takes one matrix at a time
     (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the

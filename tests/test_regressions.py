@@ -3142,3 +3142,58 @@ def test_tuple_of_a_helper_unused_on_the_path_taken():
     assert np.array_equal(tl.vjp(pair_of_parts)(X3, 0.0), np.zeros(3))
     assert np.array_equal(tl.vjp(pair_of_parts)(X3, (np.ones(3), (1.0, 2.0))),
                           np.array([5.0, 3.0, 3.0]))
+
+
+def loop_over_a_parameter(x, d):
+    s = 0.0
+    for v in d:
+        s = s + v * x
+    return s
+
+
+def loop_over_keys_written_in_the_code(x, d):
+    s = 0.0
+    for k in ("a", "b"):
+        s = s + d[k] * x
+    return s
+
+
+# Was a silently wrong gradient (found by hunt10): a `for` loop over a dict argument
+# became a loop over d[0], d[1], ... (the values of the keys 0, 1), not over its keys:
+# for d = {0: 1.0, 1: 2.0} the gradient of sum(k * x) was 3.0, not 1.0, in every mode;
+# string keys leaked a KeyError from the generated code. A loop over a dict or a set
+# argument is refused where the loop is when the derived function runs.
+@pytest.mark.parametrize("d", [{0: 1.0, 1: 2.0}, {"a": 1.0, "b": 2.0}, {2.0, 3.0}])
+@pytest.mark.parametrize("mode", ["grad", "jvp", "vjp"])
+def test_loop_over_a_dict_or_set_argument(d, mode):
+    run = {"grad": lambda: tl.grad(loop_over_a_parameter)(0.5, d),
+           "jvp": lambda: tl.jvp(loop_over_a_parameter)(0.5, d, 1.0),
+           "vjp": lambda: tl.vjp(loop_over_a_parameter)(0.5, d, 1.0)}[mode]
+    with pytest.raises(tl.TransformError, match=r"a `for` loop over a (dict|set)") as raised:
+        run()
+    assert raised.value.lineno == line_of(loop_over_a_parameter, 2)
+
+
+def test_loops_over_sequence_arguments_and_keys_work():
+    for d in ([1.0, 2.0], (1.0, 2.0), np.array([1.0, 2.0])):
+        assert tl.grad(loop_over_a_parameter)(0.5, d) == 3.0
+        assert tl.jvp(loop_over_a_parameter)(0.5, d, 1.0) == 3.0
+    assert tl.grad(loop_over_keys_written_in_the_code)(0.5, {"a": 1.0, "b": 2.0}) == 3.0
+    tl.check_grads(loop_over_a_parameter, (X3, [0.5, -1.5]), order=2)
+
+
+def loop_over_arithmetic_and_methods(x):
+    s = 0.0
+    for v in x * 2.0:
+        s = s + v * v
+    for v in np.atleast_1d(x).ravel():
+        s = s + np.sin(v) * s
+    for row in x.reshape(-1, 1):
+        s = s + np.sum(row ** 3)
+    return s
+
+
+# Was a refusal (found by hunt10): `for v in x * 2.0`, `for v in x.ravel()` were *this
+# kind of loop is not supported* (a loop over np.sin(x) or x[1:] worked)
+def test_loop_over_arithmetic_and_array_methods():
+    tl.check_grads(loop_over_arithmetic_and_methods, (X3,), order=2)
