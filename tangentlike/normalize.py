@@ -638,16 +638,7 @@ class _Normalizer:
             raise self.error("this kind of loop is not supported", stmt.iter,
                              hint="loop over range(...), an array, a list, enumerate or zip")
         for seq in seqs:
-            if isinstance(seq, gast.Name) and seq.id in self.params:
-                # a dict or a set argument would be read by position: refused when it runs
-                call = gast.Call(func=_load(self.binder.name_for("require_sequence",
-                                                                 require_sequence)),
-                                 args=[_load(seq.id), gast.Constant(
-                                     value=self.parsed.filename, kind=None), gast.Constant(
-                                     value=self.parsed.error("", stmt).lineno, kind=None)],
-                                 keywords=[])
-                call.callee = require_sequence
-                self.emit(gast.Expr(value=call))
+            self.sequence_check(seq, stmt)
         seqs = [self.snapshot(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:
@@ -682,6 +673,19 @@ class _Normalizer:
                      if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
         return self.loads.get(name, 0) > inside
 
+    def sequence_check(self, seq, where):
+        """``require_sequence(seq, file, line)`` before a loop over a parameter: a dict or
+        a set argument would be read by position, so it is refused when it runs."""
+        if isinstance(seq, gast.Name) and seq.id in self.params:
+            call = gast.Call(func=_load(self.binder.name_for("require_sequence",
+                                                             require_sequence)),
+                             args=[_load(seq.id), gast.Constant(
+                                 value=self.parsed.filename, kind=None), gast.Constant(
+                                 value=self.parsed.error("", where).lineno, kind=None)],
+                             keywords=[])
+            call.callee = require_sequence
+            self.emit(gast.Expr(value=call))
+
     def sequence(self, node):
         """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
         which has no length and cannot be indexed) is walked as ``seq[::-1]``."""
@@ -689,6 +693,7 @@ class _Normalizer:
                 resolve_static(self.parsed, node.func) is reversed:
             if len(node.args) != 1 or node.keywords:
                 raise self.error("reversed() takes one argument", node)
+            self.sequence_check(node.args[0], node)
             step = gast.Slice(lower=None, upper=None, step=gast.Constant(value=-1, kind=None))
             node = gast.copy_location(gast.Subscript(value=node.args[0], slice=step,
                                                      ctx=gast.Load()), node)

@@ -3151,6 +3151,13 @@ def loop_over_a_parameter(x, d):
     return s
 
 
+def loop_over_a_reversed_parameter(x, d):
+    s = 0.0
+    for v in reversed(d):
+        s = s + v * x
+    return s
+
+
 def loop_over_keys_written_in_the_code(x, d):
     s = 0.0
     for k in ("a", "b"):
@@ -3172,6 +3179,10 @@ def test_loop_over_a_dict_or_set_argument(d, mode):
     with pytest.raises(tl.TransformError, match=r"a `for` loop over a (dict|set)") as raised:
         run()
     assert raised.value.lineno == line_of(loop_over_a_parameter, 2)
+    if isinstance(d, dict):   # (was `unhashable type: 'slice'` from the generated code)
+        with pytest.raises(tl.TransformError, match=r"a `for` loop over a dict") as raised:
+            tl.grad(loop_over_a_reversed_parameter)(0.5, d)
+        assert raised.value.lineno == line_of(loop_over_a_reversed_parameter, 2)
 
 
 def test_loops_over_sequence_arguments_and_keys_work():
