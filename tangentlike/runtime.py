@@ -527,6 +527,9 @@ def add_grads(a, b):
                 for k in {**a, **b}}
     if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
         return b
+    if isinstance(b, float) and b == 0.0 and isinstance(a, (list, tuple, dict)):
+        # the scalar zero (an adjoint not reached, or its tangent) added to a container
+        return list(a) if isinstance(a, list) else dict(a) if isinstance(a, dict) else a
     return a + b
 
 

@@ -3208,3 +3208,18 @@ def loop_over_arithmetic_and_methods(x):
 # kind of loop is not supported* (a loop over np.sin(x) or x[1:] worked)
 def test_loop_over_arithmetic_and_array_methods():
     tl.check_grads(loop_over_arithmetic_and_methods, (X3,), order=2)
+
+
+def appended_states_read_twice(x):
+    states = [1.0]
+    for i in range(2):
+        states.append(states[-1] * x)
+    return np.sum(states[-1]) + np.sum(states[1])
+
+
+# Was an internal error (found by hunt10): the Hessian (forward over reverse) of a list
+# of states appended in a loop and read twice added the scalar zero to a list of
+# tangents: `TypeError: can only concatenate list (not "float") to list` from add_grads
+def test_hessian_of_appended_states_read_twice():
+    assert np.allclose(tl.hessian(appended_states_read_twice)(X3), 2.0 * np.eye(3))
+    tl.check_grads(appended_states_read_twice, (X3,), order=2)
