@@ -543,6 +543,18 @@ def part_of(g, index):
     return g[index]
 
 
+def aligned_index(g, x, index):
+    """The position in ``g``, the adjoint of the list (or tuple) ``x``, of ``x[index]``:
+    a list adjoint shorter than x is a stack of the adjoints of x's last entries
+    (aligned on the right), so a position counted from the left moves by the missing
+    entries (below 0: an entry the stack does not hold, whose adjoint is zero)."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)) and type(index) is int \
+            and 0 <= index and len(g) < len(x):
+        index -= len(x) - len(g)
+        return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+    return index
+
+
 def written_part(g, index):
     """The adjoint of the value ``v`` of an element write ``y[index] = v``, from the
     adjoint ``g`` of y: ``part_of(g, index)``, except that where an integer-array index

@@ -3217,9 +3217,29 @@ def appended_states_read_twice(x):
     return np.sum(states[-1]) + np.sum(states[1])
 
 
+def appended_state_read_by_position(x):
+    states = [1.0]
+    for i in range(2):
+        states.append(states[-1] * x)
+    return np.sum(states[1])
+
+
 # Was an internal error (found by hunt10): the Hessian (forward over reverse) of a list
 # of states appended in a loop and read twice added the scalar zero to a list of
 # tangents: `TypeError: can only concatenate list (not "float") to list` from add_grads
 def test_hessian_of_appended_states_read_twice():
     assert np.allclose(tl.hessian(appended_states_read_twice)(X3), 2.0 * np.eye(3))
     tl.check_grads(appended_states_read_twice, (X3,), order=2)
+
+
+# Was a silently wrong second derivative (found by hunt10): the derivative of grad with
+# respect to its seed (tl.vjp(tl.grad(f), wrt=1), check_grads order 2) of a list read by
+# position (`states[1]`) got the adjoint of another entry (<2x, c> instead of <1, c>):
+# the adjoint of a list is a stack of its last entries, and the rule of a read by
+# position (add_at's adjoint) indexed it from the left; aligned_index counts from x's end.
+def test_derivative_wrt_the_seed_of_a_list_read_by_position():
+    c = np.array([1.0, 2.0, 3.0])
+    df = tl.grad(appended_state_read_by_position)
+    assert np.isclose(tl.vjp(df, wrt=1)(X3, 1.0, c), np.sum(c))
+    tl.check_grads(appended_state_read_by_position, (X3,), order=2)
+    tl.check_grads(appended_state_read_by_position, (X3,), order=3)

@@ -3,7 +3,7 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back,
+from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
                        in_place, like, part_of, require_output, require_seed, unbroadcast,
                        zeros_like)
 from ..template import d
@@ -309,9 +309,13 @@ def _add_at_cases(rng):
             ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
 
 
+nondifferentiable(aligned_index)
+
+
 @adjoint(add_at, add_at_item, cases=_add_at_cases, static_args=(1, 2))
 def add_at_(y, g, x, index):
-    d[g] = part_of(d[y], index)
+    # (the adjoint of the adjoint of a list may be a stack of its last entries' only)
+    d[g] = part_of(d[y], aligned_index(d[y], x, index))
 
 
 @tangent(add_at)
