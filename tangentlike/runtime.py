@@ -491,6 +491,13 @@ def _is_basic(index) -> bool:
 
 def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
+    if isinstance(b, float) and b == 0.0 and isinstance(a, (list, tuple, dict)):
+        # the scalar zero (an adjoint not reached, or the tangent of a constant one)
+        # added to a container: the container; to an empty stack, the scalar zero, which
+        # stands for zeros of any structure (broadcast_like widens a tangent to its list)
+        if isinstance(a, list):
+            return list(a) if a else 0.0
+        return dict(a) if isinstance(a, dict) else a
     if isinstance(a, list) and not a:   # an empty stack of adjoints takes b's entries
         return list(b)
     if isinstance(b, list) and not b:
@@ -527,9 +534,6 @@ def add_grads(a, b):
                 for k in {**a, **b}}
     if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
         return b
-    if isinstance(b, float) and b == 0.0 and isinstance(a, (list, tuple, dict)):
-        # the scalar zero (an adjoint not reached, or its tangent) added to a container
-        return list(a) if isinstance(a, list) else dict(a) if isinstance(a, dict) else a
     return a + b
 
 

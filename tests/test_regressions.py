@@ -3243,3 +3243,25 @@ def test_derivative_wrt_the_seed_of_a_list_read_by_position():
     assert np.isclose(tl.vjp(df, wrt=1)(X3, 1.0, c), np.sum(c))
     tl.check_grads(appended_state_read_by_position, (X3,), order=2)
     tl.check_grads(appended_state_read_by_position, (X3,), order=3)
+
+
+def appended_states_of_the_input(x):
+    states = [x * 0.5]
+    for i in range(2):
+        states.append(np.tanh(states[-1]) * x)
+    return np.sum(states[-1])
+
+
+# Was an internal error (found by hunt10): the Hessian (forward over reverse) of a list
+# of states started from the input and appended in a loop: the tangent of the first
+# adjoint stack (add_grads([], [g]) with g constant in the tangent's direction) was the
+# empty list, one entry short of the stack, so the reversed loop's pop of it failed
+# (`TypeError: 'float' object is not iterable`, then `IndexError: pop from empty list`)
+def test_hessian_of_states_appended_from_the_input():
+    tl.check_grads(appended_states_of_the_input, (X3,), order=2)
+    h = tl.hessian(appended_states_of_the_input)(X3)
+    e = 1e-6
+    fd = np.stack([(tl.grad(appended_states_of_the_input)(X3 + e * v)
+                    - tl.grad(appended_states_of_the_input)(X3 - e * v)) / (2 * e)
+                   for v in np.eye(3)], axis=-1)
+    assert np.allclose(h, fd, atol=1e-6)
