@@ -639,7 +639,9 @@ class _Normalizer:
                              hint="loop over range(...), an array, a list, enumerate or zip")
         for seq in seqs:
             self.sequence_check(seq, stmt)
-        seqs = [self.snapshot(s) for s in seqs]
+        # a list appended to (a stack) is walked in a copy, `list(lst)`, as a read by
+        # position copies it: the adjoint of the loop then sees the list as it was
+        seqs = [self.frozen(s) if self._is_stack(s) else self.snapshot(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:
             bound = self.bind_new(None, self.builtin_call(min, lengths))

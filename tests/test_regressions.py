@@ -3265,3 +3265,35 @@ def test_hessian_of_states_appended_from_the_input():
                     - tl.grad(appended_states_of_the_input)(X3 - e * v)) / (2 * e)
                    for v in np.eye(3)], axis=-1)
     assert np.allclose(h, fd, atol=1e-6)
+
+
+def loops_over_a_list_appended_between_them(x):
+    states = [x]
+    s = 0.0
+    for v in states:
+        s = s + np.sum(v)
+    states.append(states[-1] * x)
+    for v in states:
+        s = s + np.sum(v)
+    return s
+
+
+def loop_over_a_growing_list_in_a_loop(x):
+    states = [x]
+    s = 0.0
+    for i in range(2):
+        for k, v in enumerate(states):
+            s = s + np.sum(v) * (k + 1.0)
+        states.append(np.tanh(states[-1]) * x)
+    return s
+
+
+# Was a silently wrong gradient (found by hunt10): the reverse pass of `for v in lst`
+# read the list as it is at the end (longer, after later appends), so the adjoints of
+# the loop's items landed on the wrong entries of the list's stack of adjoints (the
+# gradient of the first example lost the first loop's 1.0). The loop now walks a copy
+# `list(lst)` of a list that is appended to, as a read by position `lst[i]` does.
+def test_loop_over_a_list_appended_to_afterwards():
+    assert np.allclose(tl.grad(loops_over_a_list_appended_between_them)(X3), 2.0 + 2.0 * X3)
+    tl.check_grads(loops_over_a_list_appended_between_them, (X3,), order=2)
+    tl.check_grads(loop_over_a_growing_list_in_a_loop, (X3,), order=2)
