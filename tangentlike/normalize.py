@@ -602,6 +602,7 @@ class _Normalizer:
     def sequence_loop(self, stmt, iterator, callee):
         """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
         target = stmt.target
+        self.refuse_changing_the_walked_list(stmt, iterator)
         if callee is enumerate:
             if len(iterator.args) != 1 or iterator.keywords or not (
                     isinstance(target, gast.Tuple) and len(target.elts) == 2):
@@ -674,6 +675,33 @@ class _Normalizer:
         inside = sum(1 for n in walk(loop)
                      if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
         return self.loads.get(name, 0) > inside
+
+    def refuse_changing_the_walked_list(self, stmt, iterator):
+        """``for v in lst: lst.append(...)``: Python's loop walks the items appended while
+        it runs (and stops early after a pop), the loop by position made here walks the
+        items there were at its start: refused, as its derivative would be of another
+        function."""
+        def walked_by(node):   # (a copy, list(lst) or reversed(lst), is not changed)
+            if isinstance(node, gast.Name):
+                return {node.id} & self.user_locals
+            if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
+                    resolve_static(self.parsed, node.func) in (enumerate, zip):
+                return set().union(*(walked_by(a) for a in node.args))
+            return set()
+
+        walked = walked_by(iterator)
+        for node in walk(stmt.body):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "pop", "extend", "insert", "remove",
+                                           "clear") \
+                    and isinstance(node.func.value, gast.Name) and node.func.value.id in walked:
+                name = node.func.value.id
+                raise self.error(
+                    f"`{name}.{node.func.attr}(...)` inside a `for` loop over `{name}`: the "
+                    f"loop would walk the items it adds (or stop early after a pop), which "
+                    f"is not supported", node,
+                    hint=f"loop over a copy (`for v in list({name}):`), or over "
+                    f"`range(n)` with the number of turns you want")
 
     def sequence_check(self, seq, where):
         """``require_sequence(seq, file, line)`` before a loop over a parameter: a dict or

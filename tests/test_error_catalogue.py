@@ -1755,3 +1755,35 @@ def test_row_vjp_seed_that_is_not_a_number(seed):
 
 def pair_output(x):
     return x * 2.0, np.sum(x)
+
+
+def appends_to_the_list_it_walks(x):
+    states = [x]
+    s = 0.0
+    for v in states:
+        s = s + np.sum(v)
+        if len(states) < 3:
+            states.append(v * x)
+    return s
+
+
+def appends_to_a_copy_of_the_list_it_walks(x):
+    states = [x]
+    s = 0.0
+    for v in list(states):
+        s = s + np.sum(v)
+        states.append(v * x)
+    return s + np.sum(states[-1])
+
+
+# Was a silently wrong gradient and value (hunt10): Python's loop walks the items
+# appended while it runs, the derivative's loop walked the items there were at its start
+# (gradient [1, 1, 1] instead of 1 + 2x + 3x^2)
+def test_row_append_to_the_list_a_loop_walks():
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=r"`states.append\(...\)` inside a `for` "
+                           r"loop over `states`") as raised:
+            transform(appends_to_the_list_it_walks)
+        assert raised.value.lineno == appends_to_the_list_it_walks.__code__.co_firstlineno + 6
+        assert "list(states)" in raised.value.hint
+    tl.check_grads(appends_to_a_copy_of_the_list_it_walks, (X3,), order=2)
