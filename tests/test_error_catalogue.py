@@ -1787,3 +1787,29 @@ def test_row_append_to_the_list_a_loop_walks():
         assert raised.value.lineno == appends_to_the_list_it_walks.__code__.co_firstlineno + 6
         assert "list(states)" in raised.value.hint
     tl.check_grads(appends_to_a_copy_of_the_list_it_walks, (X3,), order=2)
+
+
+def scatter_add_by_ufunc_at(x):
+    z = np.zeros(3)
+    np.add.at(z, [0, 0, 1], x)
+    return np.sum(z * z)
+
+
+def scatter_add_by_element_writes(x):
+    z = np.zeros(3)
+    index = [0, 0, 1]
+    for k in range(len(index)):
+        z[index[k]] += x[k]
+    return np.sum(z * z)
+
+
+# Was a silently wrong gradient (hunt10): `np.add.at(z, index, v)` (the `at` of any
+# ufunc) changes z in place; the derivative ignored the call: a gradient of zeros
+def test_row_ufunc_at_changes_its_argument():
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=r"`np.add.at` changes its argument in "
+                           "place") as raised:
+            transform(scatter_add_by_ufunc_at)
+        assert raised.value.lineno == scatter_add_by_ufunc_at.__code__.co_firstlineno + 2
+    assert np.allclose(tl.grad(scatter_add_by_element_writes)(X3),
+                       [2 * (X3[0] + X3[1]), 2 * (X3[0] + X3[1]), 2 * X3[2]])
