@@ -31,6 +31,7 @@ Anything outside this language raises :class:`TransformError` at the user's line
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 import types
 import weakref
@@ -1193,6 +1194,13 @@ class _Normalizer:
                              "differentiated", node, hint=mutation[1])
         if isinstance(callee, np.ufunc) or getattr(callee, "__module__", "") and \
                 str(getattr(callee, "__module__", "")).startswith("numpy"):
+            position = _out_position(callee)
+            if position is not None and len(node.args) > position:
+                raise self.error(f"the argument `out` of `{name}` (given by position, "
+                                 f"argument {position + 1}) writes into an existing array, "
+                                 "which cannot be differentiated", node.args[position],
+                                 hint=f"assign the result instead: `z = {name}(...)` "
+                                 f"with the first {position} argument(s) only")
             for kw in node.keywords:
                 if kw.arg == "out" and not (isinstance(kw.value, gast.Constant)
                                             and kw.value.value is None):
@@ -1758,6 +1766,22 @@ _CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "so
                      "reverse", "update", "setdefault", "popitem", "add", "discard",
                      "fill", "resize", "put", "itemset", "partition", "setfield",
                      "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
+
+
+def _out_position(callee):
+    """The position of the `out` parameter of a NumPy function that takes it by position
+    (`np.sin(x, z)`, `np.cumsum(x, 0, None, z)`, `np.dot(a, b, z)`), or None."""
+    try:
+        params = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        return callee.nin if isinstance(callee, np.ufunc) else None
+    for i, param in enumerate(params):
+        if param.name == "out":
+            return i if param.kind in (param.POSITIONAL_ONLY,
+                                       param.POSITIONAL_OR_KEYWORD) else None
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            return None
+    return None
 
 
 def _default_out(callee, keyword) -> bool:

@@ -1813,3 +1813,28 @@ def test_row_ufunc_at_changes_its_argument():
         assert raised.value.lineno == scatter_add_by_ufunc_at.__code__.co_firstlineno + 2
     assert np.allclose(tl.grad(scatter_add_by_element_writes)(X3),
                        [2 * (X3[0] + X3[1]), 2 * (X3[0] + X3[1]), 2 * X3[2]])
+
+
+def sine_into_an_existing_array(x):
+    z = np.zeros(3)
+    np.sin(x, z)
+    return np.sum(z * z)
+
+
+def running_sum_into_an_existing_array(x):
+    z = np.zeros(3)
+    np.cumsum(x, 0, None, z)
+    return np.sum(z * z)
+
+
+# Was a silently wrong gradient (hunt10): `out` given by position (`np.sin(x, z)`,
+# `np.add(x, 1.0, z)`, `np.cumsum(x, 0, None, z)`, `np.dot(a, b, z)`) wrote into z
+# behind the derivative's back: a gradient of zeros (the keyword `out=` was refused)
+@pytest.mark.parametrize("f,name,position", [(sine_into_an_existing_array, "np.sin", 2),
+                                             (running_sum_into_an_existing_array, "np.cumsum", 4)])
+def test_row_out_given_by_position(f, name, position):
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=f"the argument `out` of `{name}` \\(given "
+                           f"by position, argument {position}\\)") as raised:
+            transform(f)
+        assert raised.value.lineno == f.__code__.co_firstlineno + 2
