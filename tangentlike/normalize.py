@@ -1444,7 +1444,8 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.moveaxis, np.rollaxis, np.diagonal, np.real, np.imag, np.asarray, np.asanyarray,
          np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.split,
          np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud,
-         np.rot90, stop_gradient}
+         np.rot90, stop_gradient, np.ascontiguousarray, np.asfortranarray, np.require,
+         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
 
 
 @dataclass
@@ -1618,7 +1619,8 @@ class _AliasCheck:
                                          if isinstance(e, gast.Name)))
             kind = "list" if isinstance(value, gast.List) else "tuple"
             return frozenset([(kind, id(stmt))]), inside
-        if isinstance(value, gast.Call) and getattr(value, "callee", None) in ARRAYS:
+        if isinstance(value, gast.Call) and getattr(value, "callee", None) in ARRAYS \
+                and not _may_share(value):
             return frozenset([("array", id(stmt))]), frozenset()
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
             name = value.value.id
@@ -1636,7 +1638,7 @@ class _AliasCheck:
             if callee is list:
                 return new, state.contains.get(value.args[0].id, frozenset()) \
                     if value.args and isinstance(value.args[0], gast.Name) else frozenset()
-            if callee in VIEWS or _derived_callee(callee):
+            if callee in VIEWS or _derived_callee(callee) or _may_share(value):
                 args = [a for a in value.args + [k.value for k in value.keywords]
                         if isinstance(a, gast.Name)]
                 inside = frozenset().union(*(state.reach(a.id) for a in args))
@@ -1895,9 +1897,17 @@ def _fresh_array(value) -> bool:
         return True
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
-        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee in (
-            list.pop, in_place)
+        return callee in CONSTRUCTORS and not _may_share(value) or \
+            isinstance(callee, np.ufunc) or callee in (list.pop, in_place)
     return False
+
+
+def _may_share(call) -> bool:
+    """``np.array(z, copy=False)`` (or ``copy=None``), ``np.nan_to_num(z, copy=False)``:
+    the result may be ``z`` itself, not a new array."""
+    return getattr(call, "callee", None) in (np.array, np.nan_to_num) and any(
+        k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
+        for k in call.keywords)
 
 
 def _literal_length(value):

@@ -3297,3 +3297,49 @@ def test_loop_over_a_list_appended_to_afterwards():
     assert np.allclose(tl.grad(loops_over_a_list_appended_between_them)(X3), 2.0 + 2.0 * X3)
     tl.check_grads(loops_over_a_list_appended_between_them, (X3,), order=2)
     tl.check_grads(loop_over_a_growing_list_in_a_loop, (X3,), order=2)
+
+
+def update_through_a_contiguous_copy(x):
+    z = x * 1.0
+    y = np.ascontiguousarray(z)
+    y *= 2.0
+    return np.sum(z * x)
+
+
+def update_through_an_array_without_copy(x):
+    z = x * 1.0
+    y = np.array(z, copy=None)
+    y *= 2.0
+    return np.sum(z * x)
+
+
+def write_through_an_array_without_copy(x):
+    z = x * 1.0
+    y = np.array(z, copy=False)
+    y[0] = 5.0
+    return np.sum(z * x)
+
+
+def update_of_a_real_copy(x):
+    z = x * 1.0
+    y = np.array(z)
+    y *= 2.0
+    y[0] = 5.0
+    return np.sum(z * x) + np.sum(y)
+
+
+# Was a silently wrong gradient (found by hunt10): np.ascontiguousarray, np.asfortranarray,
+# np.real_if_close, np.broadcast_arrays, np.array(z, copy=False / None) return z itself
+# (or a view), so `y *= 2.0` or `y[0] = 5.0` changed z too, but the derivative took y
+# for a new array (np.array(..., copy=False) even counted as a constructor)
+@pytest.mark.parametrize("f", [update_through_a_contiguous_copy,
+                               update_through_an_array_without_copy,
+                               write_through_an_array_without_copy])
+def test_update_through_a_function_returning_its_argument(f):
+    with pytest.raises(tl.TransformError) as raised:
+        tl.grad(f)(X3)
+    assert raised.value.lineno == line_of(f, 3)
+
+
+def test_update_of_a_real_copy_is_right():
+    tl.check_grads(update_of_a_real_copy, (X3,), order=2)
