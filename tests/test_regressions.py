@@ -3343,3 +3343,26 @@ def test_update_through_a_function_returning_its_argument(f):
 
 def test_update_of_a_real_copy_is_right():
     tl.check_grads(update_of_a_real_copy, (X3,), order=2)
+
+
+def write_then_augmented_sum_of_two_inputs(x, y):
+    z = x * 1.0
+    z[0] = y[1] * 3.0
+    z += y
+    return np.sum(z * z)
+
+
+# Was a silently wrong gradient (found by hunt10) in the versions specialized to the
+# arguments' shapes (the generic derivative was right): after `z += y` the adjoints of
+# z and y were one array (`bz = bz + bt` with bz still the scalar zero is `bz = bt`, and
+# `by = bt`), taken for z's own, and the element write's adjoint cleared it in place
+# (`bz[0] = 0.0`), clearing y's too: the gradient in y[0] was 0.0 instead of -3.0
+def test_element_write_then_augmented_assignment_specialized():
+    x, y = X3.copy(), X3[::-1].copy()
+    df = tl.grad(write_then_augmented_sum_of_two_inputs, wrt=(0, 1))
+    for got, want in zip(df(x, y), df.generic(x, y)):
+        assert np.allclose(got, want)
+    by = tl.grad(write_then_augmented_sum_of_two_inputs, wrt=1)(X3, X3)
+    assert np.allclose(by, [2 * (3 * X3[1] + X3[0]), 6 * (3 * X3[1] + X3[0]) + 2 * (X3[1] + X3[1]),
+                            2 * (X3[2] + X3[2])])
+    tl.check_grads(write_then_augmented_sum_of_two_inputs, (x, y), order=2)
