@@ -1565,6 +1565,12 @@ class _AliasCheck:
             callee = getattr(value, "callee", None)
             if callee in (list.append, list.pop):
                 receiver = value.func.value.id
+                params = sorted(o[1] for o in state.points.get(receiver, frozenset())
+                                if o[0] == "param")
+                if params:
+                    # the caller's list: the derivative would change it at each call
+                    # (and the gradient would not have the list's structure)
+                    self.refuse_change_of_an_argument(receiver, params[0], callee, stmt)
                 # What is appended is not followed: lists used as stacks save values
                 # that the code then reassigns (allocation sites would blur loop rounds).
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
@@ -1729,6 +1735,18 @@ class _AliasCheck:
                     self.guards.setdefault(id(change), set()).add(sub.id)
                     continue
                 raise self.refuse(sub.id, change, by, stmt)
+
+    def refuse_change_of_an_argument(self, receiver, param, callee, stmt):
+        versions = self.normalizer.versions
+        name = versions.get(receiver) or receiver
+        method = "append" if callee is list.append else "pop"
+        through = f" (through `{name}`)" if name != param else ""
+        raise self.normalizer.error(
+            f"`{name}.{method}(...)` changes the list `{param}` passed as an argument"
+            f"{through}: the caller's list would change at each call of the derivative",
+            getattr(stmt, "origin", None) or stmt,
+            hint=f"work on a copy: `{name} = list({param})` first (arguments are never "
+            "changed)")
 
     def refuse(self, name, change, by, read):
         versions = self.normalizer.versions

@@ -1838,3 +1838,36 @@ def test_row_out_given_by_position(f, name, position):
                            f"by position, argument {position}\\)") as raised:
             transform(f)
         assert raised.value.lineno == f.__code__.co_firstlineno + 2
+
+
+def appends_to_its_argument(x, cache):
+    cache.append(x)
+    return np.sum(cache[-1] * x)
+
+
+def pops_from_its_argument(x, cache):
+    y = cache.pop()
+    return np.sum(y * x)
+
+
+def appends_to_a_copy_of_its_argument(x, cache):
+    cache = list(cache)
+    cache.append(x)
+    return np.sum(cache[-1] * x) + np.sum(cache[0] * x)
+
+
+# Was (hunt10): the derivative appended to (popped from) the caller's list at each call
+# (inputs must never change), and the gradient of a list popped from lost an entry
+# (`[x]` for a list of two)
+@pytest.mark.parametrize("f,method", [(appends_to_its_argument, "append"),
+                                      (pops_from_its_argument, "pop")])
+def test_row_append_or_pop_on_a_list_argument(f, method):
+    items = [np.ones(3), 2.0 * np.ones(3)]
+    for transform in (tl.grad, tl.jvp, tl.vjp):
+        with pytest.raises(tl.TransformError, match=f"`cache.{method}\\(...\\)` changes the "
+                           "list `cache` passed as an argument") as raised:
+            transform(f)
+        assert raised.value.lineno == f.__code__.co_firstlineno + 1
+    assert len(items) == 2
+    assert np.allclose(tl.grad(appends_to_a_copy_of_its_argument)(X3, items), 2 * X3 + 1.0)
+    assert len(items) == 2
