@@ -1871,3 +1871,19 @@ def test_row_append_or_pop_on_a_list_argument(f, method):
     assert len(items) == 2
     assert np.allclose(tl.grad(appends_to_a_copy_of_its_argument)(X3, items), 2 * X3 + 1.0)
     assert len(items) == 2
+
+
+def weighted_square(x, y):
+    return np.sum(x * y * y)
+
+
+# Was a refusal (hunt10): a NumPy integer as `wrt` (a position computed with NumPy) was
+# *`wrt` must be positions or parameter names, not np.int64(1)*
+def test_row_wrt_a_numpy_integer():
+    assert np.allclose(tl.grad(weighted_square, wrt=np.int64(1))(X3, X3), 2 * X3 * X3)
+    assert np.allclose(tl.jvp(weighted_square, wrt=(np.int32(0), "y"))(X3, X3, (X3, X3)),
+                       np.sum(X3 * X3 * X3) + 2 * np.sum(X3 ** 3))
+    with pytest.raises(tl.TransformError, match="out of range"):
+        tl.grad(weighted_square, wrt=np.int64(5))
+    with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
+        tl.grad(weighted_square, wrt=np.bool_(True))
