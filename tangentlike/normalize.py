@@ -796,6 +796,16 @@ class _Normalizer:
 
     def write_item(self, target, value, stmt):
         """``y[i] = v`` into an array the function created itself."""
+        inner = target.value
+        if isinstance(inner, gast.Subscript) and isinstance(inner.value, gast.Name) \
+                and inner.value.id in self.user_locals:
+            # z[i][j] = v: z[i] is a view of a row of a 2-D array (a copy of the item of
+            # a list, or of a number), which the write would change behind z's back
+            z = inner.value.id
+            raise self.error(f"assignment into an element of an element (`{z}[i][j] = ...`) "
+                             "is not supported", stmt,
+                             hint=f"write one index with a comma: `{z}[i, j] = ...` (an "
+                             "array of two dimensions)")
         if not (isinstance(target.value, gast.Name) and target.value.id in self.user_locals):
             raise self.error("assignment into an element of something other than a local "
                              "array is not supported", stmt,

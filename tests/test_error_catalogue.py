@@ -1887,3 +1887,21 @@ def test_row_wrt_a_numpy_integer():
         tl.grad(weighted_square, wrt=np.int64(5))
     with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
         tl.grad(weighted_square, wrt=np.bool_(True))
+
+
+def writes_by_chained_indices(x):
+    z = np.zeros((2, 3))
+    for i in range(2):
+        for j in range(3):
+            z[i][j] = x[j] * (i + 1.0)
+    return np.sum(z * z)
+
+
+# Was (hunt10) the misleading *assignment into an element of something other than a
+# local array*, hint *assign into a local array created with np.zeros(...)* (it was one)
+def test_row_write_by_chained_indices():
+    with pytest.raises(tl.TransformError, match=r"an element of an element \(`z\[i\]\[j\] = "
+                       r"...`\)") as raised:
+        tl.grad(writes_by_chained_indices)
+    assert raised.value.lineno == writes_by_chained_indices.__code__.co_firstlineno + 4
+    assert "`z[i, j] = ...`" in raised.value.hint
