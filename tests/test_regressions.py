@@ -3366,3 +3366,23 @@ def test_element_write_then_augmented_assignment_specialized():
     assert np.allclose(by, [2 * (3 * X3[1] + X3[0]), 6 * (3 * X3[1] + X3[0]) + 2 * (X3[1] + X3[1]),
                             2 * (X3[2] + X3[2])])
     tl.check_grads(write_then_augmented_sum_of_two_inputs, (x, y), order=2)
+
+
+def odd_powers_by_a_while_loop(x):
+    s = 0.0
+    k = 0
+    while k < 5:
+        k += 1
+        if k % 2 == 0:
+            continue
+        s = s + np.sum(x ** k)
+    return s
+
+
+# Was a NaN Hessian (found by hunt10): in the derivative derived again, the integer
+# exponent k (restored from the stack) had a zero tangent, and the power rule's
+# `dk * z * log(x)` made 0 * nan = nan wherever x < 0 (forward mode: tl.hessian, hvp)
+def test_hessian_of_powers_by_a_loop_counter_at_negative_values():
+    h = tl.hessian(odd_powers_by_a_while_loop)(X3)
+    assert np.allclose(h, np.diag(6 * X3 + 20 * X3 ** 3))
+    tl.check_grads(odd_powers_by_a_while_loop, (X3,), order=2)
