@@ -1520,7 +1520,8 @@ class _AliasCheck:
         users = [normalizer.versions[o] for o in others if normalizer.versions.get(o)]
         # a value the normalizer made (the iterator of a `for` loop) has no user's name
         names = ", ".join(f"`{n}`" for n in users) if users else \
-            "a value made from it (a `for` loop iterating over it, for example)"
+            "a value made from it (a `for` loop iterating over it, or the right side of " \
+            "`a, b = z[i], z[j]`, for example)"
         if inplace is not None:
             shared = ("names the same array or a view of it (they share memory) or holds it,"
                       if users else "holds it,")
@@ -1538,7 +1539,9 @@ class _AliasCheck:
                       "cannot follow a change seen through a second name")
             row = normalizer.versions.get(others[0]) or "row"
             hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or append a "
-                    f"copy (`.append({first}.copy())`), or read it after the write")
+                    f"copy (`.append({first}.copy())`), or read it after the write"
+                    + ("" if users else f"; to swap rows write `{first}[[i, j]] = "
+                       f"{first}[[j, i]]`"))
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
         call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),

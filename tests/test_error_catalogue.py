@@ -1905,3 +1905,27 @@ def test_row_write_by_chained_indices():
         tl.grad(writes_by_chained_indices)
     assert raised.value.lineno == writes_by_chained_indices.__code__.co_firstlineno + 4
     assert "`z[i, j] = ...`" in raised.value.hint
+
+
+def swaps_rows_by_a_tuple_assignment(x):
+    z = x.copy()
+    z[0], z[1] = z[1], z[0]
+    return np.sum(z * x * np.arange(3.0))
+
+
+def swaps_rows_by_fancy_indexing(x):
+    z = x.copy()
+    z[[0, 1]] = z[[1, 0]]
+    return np.sum(z * x * np.arange(3.0))
+
+
+# Clearer since hunt10: a swap of the rows of a 2-D array by a tuple assignment (which
+# Python gets wrong too: both rows end up equal, as the right side holds views) named
+# only a `for` loop as the second name; the hint now says how to swap rows
+def test_row_swap_of_rows_by_a_tuple_assignment():
+    x = np.arange(6.0).reshape(2, 3) / 5.0
+    with pytest.raises(tl.TransformError, match="the right side of `a, b = z") as raised:
+        tl.grad(swaps_rows_by_a_tuple_assignment)(x)
+    assert raised.value.lineno == swaps_rows_by_a_tuple_assignment.__code__.co_firstlineno + 2
+    assert "z[[i, j]] = z[[j, i]]" in raised.value.hint
+    tl.check_grads(swaps_rows_by_fancy_indexing, (x,), order=2)
