@@ -604,10 +604,17 @@ class _Normalizer:
         """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
         target = stmt.target
         self.refuse_changing_the_walked_list(stmt, iterator)
+        start = None
         if callee is enumerate:
-            if len(iterator.args) != 1 or iterator.keywords or not (
+            given = list(iterator.args[1:]) + [k.value for k in iterator.keywords
+                                               if k.arg == "start"]
+            if not iterator.args or len(given) > 1 or \
+                    len(given) != len(iterator.args) - 1 + len(iterator.keywords) or not (
                     isinstance(target, gast.Tuple) and len(target.elts) == 2):
-                raise self.error("use `for i, v in enumerate(seq):`", stmt)
+                raise self.error("use `for i, v in enumerate(seq):` or "
+                                 "`enumerate(seq, start)`", stmt)
+            if given:   # evaluated once, before the loop, as Python does
+                start = self.bind_new(None, self.atom(given[0]))
             inner = iterator.args[0]
             if isinstance(inner, gast.Call) and not self._is_local_ref(inner.func) and \
                     resolve_static(self.parsed, inner.func) is zip:
@@ -649,7 +656,7 @@ class _Normalizer:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
         else:
             bound = lengths[0]
-        if counter is not None and isinstance(counter, gast.Name) \
+        if counter is not None and isinstance(counter, gast.Name) and start is None \
                 and not _assigns_name(stmt.body, counter.id) \
                 and not (_left_early(stmt.body) and self.read_outside(counter.id, stmt)):
             index = counter.id
@@ -662,6 +669,10 @@ class _Normalizer:
                 targets, seqs = [counter] + list(targets), [None] + list(seqs)
         picks = []
         for seq, tgt in zip(seqs, targets):
+            if seq is None and start is not None:   # enumerate(seq, start)'s counter
+                picks.append((tgt, gast.BinOp(left=_load(index), op=gast.Add(),
+                                              right=_load(start.id))))
+                continue
             item = _load(index) if seq is None else \
                 gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))

@@ -3386,3 +3386,21 @@ def test_hessian_of_powers_by_a_loop_counter_at_negative_values():
     h = tl.hessian(odd_powers_by_a_while_loop)(X3)
     assert np.allclose(h, np.diag(6 * X3 + 20 * X3 ** 3))
     tl.check_grads(odd_powers_by_a_while_loop, (X3,), order=2)
+
+
+def weighted_by_enumerate_from(x, n):
+    s = 0.0
+    for i, v in enumerate(x, n):
+        s = s + np.sin(v) * i
+        n = n + 1
+    for k, (a, b) in enumerate(zip(x, x[::-1]), start=1):
+        s = s + a * b * k
+    return s
+
+
+# Was a refusal (found by hunt10): `enumerate(seq, start)` (also `start=`) was *use `for
+# i, v in enumerate(seq):`*; the start is evaluated once, before the loop
+def test_enumerate_with_a_start():
+    expected = np.cos(X3) * np.arange(3, 6) + (np.arange(1, 4) + np.arange(3, 0, -1)) * X3[::-1]
+    assert np.allclose(tl.grad(weighted_by_enumerate_from)(X3, 3), expected)
+    tl.check_grads(weighted_by_enumerate_from, (X3, 3), order=2)
