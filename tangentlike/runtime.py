@@ -205,6 +205,10 @@ def require_seed_shape(shape: tuple, seed):
     if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
         raise TypeError(f"vjp: the seed must be a number or an array shaped like the "
                         f"output (a tuple of them for a tuple output), not {seed!r}")
+    if isinstance(seed, (list, tuple)):
+        raise TypeError(f"vjp: the output is an array of shape {shape}, so the seed must be "
+                        f"an array of that shape, not a {type(seed).__name__}: pass "
+                        f"np.asarray(seed)")
     if np.shape(seed) != shape and not _zero_seed(seed):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")

@@ -1929,3 +1929,17 @@ def test_row_swap_of_rows_by_a_tuple_assignment():
     assert raised.value.lineno == swaps_rows_by_a_tuple_assignment.__code__.co_firstlineno + 2
     assert "z[[i, j]] = z[[j, i]]" in raised.value.hint
     tl.check_grads(swaps_rows_by_fancy_indexing, (x,), order=2)
+
+
+def doubled_sine(x):
+    return np.sin(x) * 2.0
+
+
+# Was (hunt10): a list or tuple as the seed of an array output passed the shape check and
+# failed inside the derivative (`can't multiply sequence by non-int of type 'float'`)
+@pytest.mark.parametrize("seed", [[1.0, 2.0, 3.0], (1.0, 2.0, 3.0)])
+def test_row_vjp_seed_as_a_list(seed):
+    with pytest.raises(TypeError, match=r"the seed must be an array of that shape, not a "
+                       r"(list|tuple): pass np.asarray\(seed\)"):
+        tl.vjp(doubled_sine)(X3, seed)
+    assert np.allclose(tl.vjp(doubled_sine)(X3, np.asarray(seed)), 2 * np.cos(X3) * seed)
