@@ -58,7 +58,7 @@ def broadcast_like(t, y):
     """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
     input was dropped, an adjoint that is still the scalar zero)."""
     if isinstance(y, (tuple, list, dict)):
-        return zeros_like(y) if isinstance(t, float) and t == 0.0 else t
+        return zeros_like(y) if isinstance(t, float) and t == 0.0 or _scalar_zero(t) else t
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -495,7 +495,8 @@ def _is_basic(index) -> bool:
 
 def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
-    if isinstance(b, float) and b == 0.0 and isinstance(a, (list, tuple, dict)):
+    if (isinstance(b, float) and b == 0.0 or _scalar_zero(b)) and \
+            isinstance(a, (list, tuple, dict)):
         # the scalar zero (an adjoint not reached, or the tangent of a constant one)
         # added to a container: the container; to an empty stack, the scalar zero, which
         # stands for zeros of any structure (broadcast_like widens a tangent to its list)
@@ -536,19 +537,27 @@ def add_grads(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: add_grads(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
                 for k in {**a, **b}}
-    if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
+    if isinstance(a, float) and a == 0.0 and not isinstance(b, float) or \
+            _scalar_zero(a) and isinstance(b, (list, tuple, dict)):
         return b
     return a + b
 
 
 def part_of(g, index):
     """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
-    adjoints that never received this entry."""
-    if isinstance(g, float):
+    adjoints that never received this entry. A NumPy scalar zero (the scalar zero times
+    a float32 number) stands for zeros as the Python one does."""
+    if isinstance(g, float) or _scalar_zero(g):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
     return g[index]
+
+
+def _scalar_zero(g) -> bool:
+    """A zero that is a NumPy scalar or a 0-d array: the scalar zero of an adjoint made
+    by arithmetic with a NumPy number (``0.0 * c`` for a float32 ``c``)."""
+    return isinstance(g, (np.generic, np.ndarray)) and g.ndim == 0 and g == 0
 
 
 def aligned_index(g, x, index):
@@ -588,7 +597,7 @@ def landed_only(v, y, index):
 def zero_at(g, index):
     """A copy of the adjoint ``g`` with zeros at ``index`` (the elements an element
     write overwrote carry no derivative back). The scalar zero stays as it is."""
-    if isinstance(g, float):
+    if isinstance(g, float) or _scalar_zero(g):
         return g
     g = np.array(g, dtype=np.result_type(g, 1.0))
     g[index] = 0.0

@@ -3404,3 +3404,27 @@ def test_enumerate_with_a_start():
     expected = np.cos(X3) * np.arange(3, 6) + (np.arange(1, 4) + np.arange(3, 0, -1)) * X3[::-1]
     assert np.allclose(tl.grad(weighted_by_enumerate_from)(X3, 3), expected)
     tl.check_grads(weighted_by_enumerate_from, (X3, 3), order=2)
+
+
+def rescaled_then_rebuilt_and_written(x, c):
+    z = x * 1.0
+    for i in range(2):
+        z *= c
+        z = np.cumsum(x)
+        z[i] = z[i + 1] * c
+    return np.sum(z * x)
+
+
+# Was an internal error (found by hunt10) for float32 (float16) arguments only: the
+# adjoint of z, reset to zero where z is rebuilt, times the float32 number c is
+# np.float32(0.0), not the Python 0.0 that stands for zeros, and the next turn's element
+# write read it by index: `IndexError: invalid index to scalar variable`
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.float16])
+def test_scalar_zero_adjoint_times_a_float32_number(dtype):
+    x = np.array([0.3, -0.6, 0.9, 0.2], dtype)
+    g = tl.grad(rescaled_then_rebuilt_and_written)(x, dtype(0.7))
+    assert g.dtype == dtype
+    want = tl.grad(rescaled_then_rebuilt_and_written)(x.astype(float), 0.7)
+    assert np.allclose(g, want, rtol=1e-2, atol=1e-2)
+    assert np.allclose(tl.jvp(rescaled_then_rebuilt_and_written)(x, dtype(0.7), np.ones_like(x)),
+                       np.sum(want), rtol=1e-2, atol=1e-2)
