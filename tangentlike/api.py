@@ -192,6 +192,26 @@ def _positional(func, wrt, what: str) -> int:
     return params.index(name)
 
 
+def _input_array(value, func, position: int, what: str):
+    """The argument ``jacobian``/``hessian`` differentiate, as an array: a number, an
+    array or a (nested) list of numbers. A dict or a list of parts of different shapes
+    has no Jacobian matrix: a TypeError that says so (was NumPy's error from inside)."""
+    try:
+        x = None if isinstance(value, (dict, str, bytes)) or value is None else \
+            np.asarray(value)
+    except ValueError:
+        x = None
+    if x is None or x.dtype == object:
+        name = list(inspect.signature(func).parameters)[position]
+        raise TypeError(f"{what} differentiates with respect to a number or an array, but "
+                        f"`{name}` is a {type(value).__name__}"
+                        + (" of parts of different shapes" if isinstance(value, (list, tuple))
+                           else "")
+                        + ": pass the part you need as an argument of its own, or use "
+                        "tl.grad/tl.vjp/tl.jvp, which take containers")
+    return x
+
+
 def _made_by(result, what: str, func) -> None:
     """Mark a function that jacobian, hessian or hvp return: a Python loop over derived
     functions, which cannot itself be differentiated (parse.py says so)."""
@@ -225,11 +245,11 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     def jacobian_of(*args, **kwargs):
         args, keywords = _bind_all(func, args, kwargs)
+        x = _input_array(args[position], func, position, "tl.jacobian")
         raw = func(*args, **keywords)
         if isinstance(raw, (tuple, list)) and len({np.shape(p) for p in raw}) > 1:
-            return _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args,
-                                       np.asarray(args[position]), raw)
-        x, out = np.asarray(args[position]), np.asarray(raw)
+            return _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args, x, raw)
+        out = np.asarray(raw)
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
         forward = mode == "forward" or (mode == "auto" and x.size < out.size)
@@ -284,7 +304,7 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
 
     def hessian_of(*args, **kwargs):
         args, keywords = _bind_all(func, args, kwargs)
-        x = np.asarray(args[position])
+        x = _input_array(args[position], func, position, "tl.hessian")
         x = x.astype(_float_dtype(x), copy=False)
         columns = [np.asarray(product(*args, _basis(x, j), **keywords),
                               dtype=x.dtype).reshape(x.shape)

@@ -22,7 +22,8 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import broadcast_like, output_zeros_like, require_output, require_tangents, zeros_like
+from .runtime import (broadcast_like, output_zeros_like, require_output, require_tangent,
+                      require_tangents, zeros_like)
 from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
 
 
@@ -82,6 +83,7 @@ class _Forward:
             unpack = [gast.Expr(value=check)] + [_assign(self.tan(p), gast.Subscript(
                 value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, p in enumerate(self.wrt)]
+        unpack += self.tangent_checks()
         # a parameter outside wrt that the body reassigns from a varied value (in a loop,
         # in a branch) is read with a tangent that must exist before: it starts at zero
         user = self.fn.parsed.node.args
@@ -100,6 +102,31 @@ class _Forward:
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "primal"
         return self.function(name, seed, stmts + [out])
+
+    def tangent_checks(self) -> list:
+        """``if type(dx) is not float or type(x) is not float: require_tangent(dx, x, 'x')``
+        per argument in wrt: a tangent not shaped like its argument is refused (a Python
+        float with a Python float tangent passes with two tests)."""
+        float_name = self.binder.name_for("float", float)
+        type_name = self.binder.name_for("type", type)
+        helper = self.binder.name_for("require_tangent", require_tangent)
+        checks = []
+        for p in self.wrt:
+            tests = [gast.Compare(left=gast.Call(func=_load(type_name), args=[_load(v)],
+                                                 keywords=[]),
+                                  ops=[gast.IsNot()], comparators=[_load(float_name)])
+                     for v in (self.tan(p), p)]
+            call = gast.Call(func=_load(helper), args=[_load(self.tan(p)), _load(p),
+                                                       gast.Constant(value=p, kind=None)],
+                             keywords=[])
+            call.callee = require_tangent
+            checks.append(gast.If(test=gast.BoolOp(op=gast.Or(), values=tests),
+                                  body=[gast.Expr(value=call)], orelse=[]))
+        if checks:
+            names = ", ".join(self.tan(p) for p in self.wrt)
+            checks[0].comment = (f"{names} must be shaped like {', '.join(self.wrt)} (a "
+                                 "smaller tangent would broadcast)")
+        return checks
 
     def output(self, atom):
         """The tangent of the output ``atom``; an output that may not be a number (None,

@@ -31,6 +31,7 @@ Anything outside this language raises :class:`TransformError` at the user's line
 from __future__ import annotations
 
 import functools
+import inspect
 import operator
 import types
 import weakref
@@ -50,7 +51,8 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
-                      require_matrix, returns_no_number, stop_gradient, zeros_like)
+                      require_matrix, require_sequence, returns_no_number, stop_gradient,
+                      zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -619,10 +621,18 @@ class _Normalizer:
     def sequence_loop(self, stmt, iterator, callee):
         """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
         target = stmt.target
+        self.refuse_changing_the_walked_list(stmt, iterator)
+        start = None
         if callee is enumerate:
-            if len(iterator.args) != 1 or iterator.keywords or not (
+            given = list(iterator.args[1:]) + [k.value for k in iterator.keywords
+                                               if k.arg == "start"]
+            if not iterator.args or len(given) > 1 or \
+                    len(given) != len(iterator.args) - 1 + len(iterator.keywords) or not (
                     isinstance(target, gast.Tuple) and len(target.elts) == 2):
-                raise self.error("use `for i, v in enumerate(seq):`", stmt)
+                raise self.error("use `for i, v in enumerate(seq):` or "
+                                 "`enumerate(seq, start)`", stmt)
+            if given:   # evaluated once, before the loop, as Python does
+                start = self.bind_new(None, self.atom(given[0]))
             inner = iterator.args[0]
             if isinstance(inner, gast.Call) and not self._is_local_ref(inner.func) and \
                     resolve_static(self.parsed, inner.func) is zip:
@@ -648,18 +658,26 @@ class _Normalizer:
                                    gast.List, gast.BinOp, gast.UnaryOp, gast.IfExp)) \
                 or callee is not None and (rules.lookup(callee) is not None
                                            or rules.is_nondifferentiable(callee)
-                                           or is_user_function(callee)):
+                                           or is_user_function(callee)) \
+                or isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Attribute) \
+                and iterator.func.attr in METHODS and (callee is None or callee is MISSING):
+            # (arithmetic, a user function's result, and array methods such as
+            # `x.ravel()`, are evaluated once)
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
                              hint="loop over range(...), an array, a list, enumerate or zip")
-        seqs = [self.snapshot(s) for s in seqs]
+        for seq in seqs:
+            self.sequence_check(seq, stmt)
+        # a list appended to (a stack) is walked in a copy, `list(lst)`, as a read by
+        # position copies it: the adjoint of the loop then sees the list as it was
+        seqs = [self.frozen(s) if self._is_stack(s) else self.snapshot(s) for s in seqs]
         lengths = [self.bind_new(None, self.builtin_call(len, [s])) for s in seqs]
         if len(lengths) > 1:
             bound = self.bind_new(None, self.builtin_call(min, lengths))
         else:
             bound = lengths[0]
-        if counter is not None and isinstance(counter, gast.Name) \
+        if counter is not None and isinstance(counter, gast.Name) and start is None \
                 and not _assigns_name(stmt.body, counter.id) \
                 and not (_left_early(stmt.body) and self.read_outside(counter.id, stmt)):
             index = counter.id
@@ -672,6 +690,10 @@ class _Normalizer:
                 targets, seqs = [counter] + list(targets), [None] + list(seqs)
         picks = []
         for seq, tgt in zip(seqs, targets):
+            if seq is None and start is not None:   # enumerate(seq, start)'s counter
+                picks.append((tgt, gast.BinOp(left=_load(index), op=gast.Add(),
+                                              right=_load(start.id))))
+                continue
             item = _load(index) if seq is None else \
                 gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             picks.append((tgt, item))
@@ -687,6 +709,50 @@ class _Normalizer:
                      if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
         return self.loads.get(name, 0) > inside
 
+    def refuse_changing_the_walked_list(self, stmt, iterator):
+        """``for v in lst: lst.append(...)``: Python's loop walks the items appended while
+        it runs (and stops early after a pop), the loop by position made here walks the
+        items there were at its start: refused, as its derivative would be of another
+        function."""
+        def walked_by(node):   # (a copy, list(lst) or reversed(lst), is not changed)
+            if isinstance(node, gast.Name):
+                return {node.id} & self.user_locals
+            if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
+                    resolve_static(self.parsed, node.func) in (enumerate, zip):
+                return set().union(*(walked_by(a) for a in node.args))
+            return set()
+
+        walked = walked_by(iterator)
+        for node in walk(stmt.body):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
+                    and node.func.attr in ("append", "pop", "extend", "insert", "remove",
+                                           "clear") \
+                    and isinstance(node.func.value, gast.Name) and node.func.value.id in walked:
+                name = node.func.value.id
+                raise self.error(
+                    f"`{name}.{node.func.attr}(...)` inside a `for` loop over `{name}`: the "
+                    f"loop would walk the items it adds (or stop early after a pop), which "
+                    f"is not supported", node,
+                    hint=f"loop over a copy (`for v in list({name}):`), or over "
+                    f"`range(n)` with the number of turns you want")
+
+    def source_file(self) -> gast.Name:
+        """The user's file, for the checks that name its lines when the derived function
+        runs: a global of the generated code (its path is not written into the code)."""
+        return _load(self.binder.name_for("source_file", self.parsed.filename))
+
+    def sequence_check(self, seq, where):
+        """``require_sequence(seq, file, line)`` before a loop over a parameter: a dict or
+        a set argument would be read by position, so it is refused when it runs."""
+        if isinstance(seq, gast.Name) and seq.id in self.params:
+            call = gast.Call(func=_load(self.binder.name_for("require_sequence",
+                                                             require_sequence)),
+                             args=[_load(seq.id), self.source_file(), gast.Constant(
+                                 value=self.parsed.error("", where).lineno, kind=None)],
+                             keywords=[])
+            call.callee = require_sequence
+            self.emit(gast.Expr(value=call))
+
     def sequence(self, node):
         """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
         which has no length and cannot be indexed) is walked as ``seq[::-1]``."""
@@ -694,6 +760,7 @@ class _Normalizer:
                 resolve_static(self.parsed, node.func) is reversed:
             if len(node.args) != 1 or node.keywords:
                 raise self.error("reversed() takes one argument", node)
+            self.sequence_check(node.args[0], node)
             step = gast.Slice(lower=None, upper=None, step=gast.Constant(value=-1, kind=None))
             node = gast.copy_location(gast.Subscript(value=node.args[0], slice=step,
                                                      ctx=gast.Load()), node)
@@ -765,6 +832,16 @@ class _Normalizer:
 
     def write_item(self, target, value, stmt):
         """``y[i] = v`` into an array the function created itself."""
+        inner = target.value
+        if isinstance(inner, gast.Subscript) and isinstance(inner.value, gast.Name) \
+                and inner.value.id in self.user_locals:
+            # z[i][j] = v: z[i] is a view of a row of a 2-D array (a copy of the item of
+            # a list, or of a number), which the write would change behind z's back
+            z = inner.value.id
+            raise self.error(f"assignment into an element of an element (`{z}[i][j] = ...`) "
+                             "is not supported", stmt,
+                             hint=f"write one index with a comma: `{z}[i, j] = ...` (an "
+                             "array of two dimensions)")
         if not (isinstance(target.value, gast.Name) and target.value.id in self.user_locals):
             raise self.error("assignment into an element of something other than a local "
                              "array is not supported", stmt,
@@ -1153,7 +1230,7 @@ class _Normalizer:
         """``require_matrix(a, file, line, name)`` before the call: its rule takes one
         matrix at a time, and a stack is refused when the function runs."""
         call = gast.Call(func=_load(self.binder.name_for("require_matrix", require_matrix)),
-                         args=[clone(matrix), gast.Constant(value=self.parsed.filename, kind=None),
+                         args=[clone(matrix), self.source_file(),
                                gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
                                gast.Constant(value=name, kind=None)], keywords=[])
         call.callee = require_matrix
@@ -1184,6 +1261,15 @@ class _Normalizer:
                              "differentiated", node, hint=mutation[1])
         if isinstance(callee, np.ufunc) or getattr(callee, "__module__", "") and \
                 str(getattr(callee, "__module__", "")).startswith("numpy"):
+            # (`out` comes after the operands: no function takes it first or second)
+            position = callee.nin if isinstance(callee, np.ufunc) else \
+                _out_position_of(callee) if len(node.args) > 2 else None
+            if position is not None and len(node.args) > position:
+                raise self.error(f"the argument `out` of `{name}` (given by position, "
+                                 f"argument {position + 1}) writes into an existing array, "
+                                 "which cannot be differentiated", node.args[position],
+                                 hint=f"assign the result instead: `z = {name}(...)` "
+                                 f"with the first {position} argument(s) only")
             for kw in node.keywords:
                 if kw.arg == "out" and not (isinstance(kw.value, gast.Constant)
                                             and kw.value.value is None):
@@ -1432,7 +1518,8 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.moveaxis, np.rollaxis, np.diagonal, np.real, np.imag, np.asarray, np.asanyarray,
          np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.split,
          np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud,
-         np.rot90, stop_gradient}
+         np.rot90, stop_gradient, np.ascontiguousarray, np.asfortranarray, np.require,
+         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
 
 
 @dataclass
@@ -1498,7 +1585,8 @@ class _AliasCheck:
         users = [normalizer.versions[o] for o in others if normalizer.versions.get(o)]
         # a value the normalizer made (the iterator of a `for` loop) has no user's name
         names = ", ".join(f"`{n}`" for n in users) if users else \
-            "a value made from it (a `for` loop iterating over it, for example)"
+            "a value made from it (a `for` loop iterating over it, or the right side of " \
+            "`a, b = z[i], z[j]`, for example)"
         if inplace is not None:
             shared = ("names the same array or a view of it (they share memory) or holds it,"
                       if users else "holds it,")
@@ -1516,7 +1604,9 @@ class _AliasCheck:
                       "cannot follow a change seen through a second name")
             row = normalizer.versions.get(others[0]) or "row"
             hint = (f"read the row as a copy (`{row} = {first}[...].copy()`), or append a "
-                    f"copy (`.append({first}.copy())`), or read it after the write")
+                    f"copy (`.append({first}.copy())`), or read it after the write"
+                    + ("" if users else f"; to swap rows write `{first}[[i, j]] = "
+                       f"{first}[[j, i]]`"))
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
         call = gast.Call(func=func, args=[_load(changed), gast.Constant(
             value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
@@ -1553,6 +1643,12 @@ class _AliasCheck:
             callee = getattr(value, "callee", None)
             if callee in (list.append, list.pop):
                 receiver = value.func.value.id
+                params = sorted(o[1] for o in state.points.get(receiver, frozenset())
+                                if o[0] == "param")
+                if params:
+                    # the caller's list: the derivative would change it at each call
+                    # (and the gradient would not have the list's structure)
+                    self.refuse_change_of_an_argument(receiver, params[0], callee, stmt)
                 # What is appended is not followed: lists used as stacks save values
                 # that the code then reassigns (allocation sites would blur loop rounds).
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
@@ -1610,7 +1706,8 @@ class _AliasCheck:
                                          if isinstance(e, gast.Name)))
             kind = "list" if isinstance(value, gast.List) else "tuple"
             return frozenset([(kind, id(stmt))]), inside
-        if isinstance(value, gast.Call) and getattr(value, "callee", None) in ARRAYS:
+        if isinstance(value, gast.Call) and getattr(value, "callee", None) in ARRAYS \
+                and not _may_share(value):
             return frozenset([("array", id(stmt))]), frozenset()
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
             name = value.value.id
@@ -1628,7 +1725,7 @@ class _AliasCheck:
             if callee is list:
                 return new, state.contains.get(value.args[0].id, frozenset()) \
                     if value.args and isinstance(value.args[0], gast.Name) else frozenset()
-            if callee in VIEWS or _derived_callee(callee):
+            if callee in VIEWS or _derived_callee(callee) or _may_share(value):
                 args = [a for a in value.args + [k.value for k in value.keywords]
                         if isinstance(a, gast.Name)]
                 inside = frozenset().union(*(state.reach(a.id) for a in args))
@@ -1658,6 +1755,14 @@ class _AliasCheck:
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is
         stale (``by=None``: a call changed them, its arguments too)."""
+        # `r = z[0]; r += v` changes z itself when z has two or more dimensions (the row
+        # is a view): every name of z is perhaps stale, checked when the function runs
+        through_row = frozenset(o[1] for o in objects if o[0] == "maybe")
+        if through_row and by is not None:
+            rows = through_row | frozenset(("maybe", o) for o in through_row)
+            for name in set(state.points) | set(state.contains):
+                if name not in (by, also) and state.reach(name) & rows:
+                    state.stale.setdefault(name, (stmt, by, True))
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
@@ -1712,6 +1817,18 @@ class _AliasCheck:
                     continue
                 raise self.refuse(sub.id, change, by, stmt)
 
+    def refuse_change_of_an_argument(self, receiver, param, callee, stmt):
+        versions = self.normalizer.versions
+        name = versions.get(receiver) or receiver
+        method = "append" if callee is list.append else "pop"
+        through = f" (through `{name}`)" if name != param else ""
+        raise self.normalizer.error(
+            f"`{name}.{method}(...)` changes the list `{param}` passed as an argument"
+            f"{through}: the caller's list would change at each call of the derivative",
+            getattr(stmt, "origin", None) or stmt,
+            hint=f"work on a copy: `{name} = list({param})` first (arguments are never "
+            "changed)")
+
     def refuse(self, name, change, by, read):
         versions = self.normalizer.versions
         second = versions.get(name)
@@ -1750,6 +1867,30 @@ _CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "so
                      "reverse", "update", "setdefault", "popitem", "add", "discard",
                      "fill", "resize", "put", "itemset", "partition", "setfield",
                      "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
+
+
+def _out_position_of(callee):
+    try:
+        return _out_position(callee)   # (cached: inspect.signature is slow)
+    except TypeError:   # unhashable
+        return _out_position.__wrapped__(callee)
+
+
+@functools.lru_cache(maxsize=None)
+def _out_position(callee):
+    """The position of the `out` parameter of a NumPy function that takes it by position
+    (`np.sin(x, z)`, `np.cumsum(x, 0, None, z)`, `np.dot(a, b, z)`), or None."""
+    try:
+        params = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        return callee.nin if isinstance(callee, np.ufunc) else None
+    for i, param in enumerate(params):
+        if param.name == "out":
+            return i if param.kind in (param.POSITIONAL_ONLY,
+                                       param.POSITIONAL_OR_KEYWORD) else None
+        if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            return None
+    return None
 
 
 def _without_effect(callee, keyword) -> bool:
@@ -1878,9 +2019,17 @@ def _fresh_array(value) -> bool:
         return True
     if isinstance(value, gast.Call):
         callee = getattr(value, "callee", None)
-        return callee in CONSTRUCTORS or isinstance(callee, np.ufunc) or callee in (
-            list.pop, in_place)
+        return callee in CONSTRUCTORS and not _may_share(value) or \
+            isinstance(callee, np.ufunc) or callee in (list.pop, in_place)
     return False
+
+
+def _may_share(call) -> bool:
+    """``np.array(z, copy=False)`` (or ``copy=None``), ``np.nan_to_num(z, copy=False)``:
+    the result may be ``z`` itself, not a new array."""
+    return getattr(call, "callee", None) in (np.array, np.nan_to_num) and any(
+        k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
+        for k in call.keywords)
 
 
 def _literal_length(value):

@@ -202,6 +202,8 @@ def select_wrt(parsed: Parsed, wrt) -> list:
         raise error("`wrt` selects no argument", hint="pass a position or a name")
     names = []
     for item in items:
+        if isinstance(item, np.integer):   # a position computed with NumPy
+            item = int(item)
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise error(f"`wrt` must be positions or parameter names, not {item!r}",
                         hint="for example wrt=0, wrt='x' or wrt=(0, 'y')")

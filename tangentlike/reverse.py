@@ -291,9 +291,12 @@ class _Reverse:
                 elts=[gast.Constant(value=n, kind=None) for n in key[1]], ctx=gast.Load())
         else:
             helper, shape = require_seed, clone(value)
-        return gast.Expr(value=gast.Call(
-            func=_load(self.binder.name_for(helper.__name__, helper)),
-            args=[shape, _load(seed)], keywords=[]))
+        check = gast.Call(func=_load(self.binder.name_for(helper.__name__, helper)),
+                          args=[shape, _load(seed)], keywords=[])
+        if isinstance(value, gast.Tuple):
+            # the adjoint reads the seed's parts: the scalar zero becomes zeros of parts
+            return _assign(seed, check)
+        return gast.Expr(value=check)
 
     def scalar_by_construction(self, value, seen=None) -> bool:
         """Whether the output is a scalar whatever the inputs: a full reduction
@@ -594,9 +597,14 @@ class _Reverse:
             return False
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
                 and isinstance(value.left, gast.Name) and value.left.id == name:
-            return True
+            # a new array, unless the adjoint so far may be the scalar zero, which the
+            # optimizer drops: then `bz = bz + bt` is `bz = bt`, an array others may hold
+            have = self.shape_rewriter().adjoint_shape(name)
+            return have == key or _surely_new(value.right) or \
+                self.indexed_part(value.right, primal) is not None   # (zeros with g at i)
         if isinstance(value, gast.BinOp) and isinstance(value.op, (
-                gast.Add, gast.Sub, gast.Mult, gast.Div)) and name not in self.containers \
+                gast.Add, gast.Sub, gast.Mult, gast.Div)) and _surely_new(value) \
+                and name not in self.containers \
                 and any(isinstance(n, gast.Name) and self.classes.get(n.id) == key
                         and isinstance(self.stand_ins.get(n.id), np.ndarray)
                         and self.stand_ins[n.id].dtype == np.float64 for n in walk(value)):
@@ -2015,3 +2023,18 @@ def _substitute(expr, name: str, value):
         def visit_Name(self, node):
             return clone(value) if node.id == name else node
     return Substitute().visit(expr)
+
+
+def _surely_new(node) -> bool:
+    """Arithmetic that makes a new array, even after constant folding (which turns
+    ``g / 1``, ``g ** 1``, ``g + 0`` and ``0 + g`` into ``g``)."""
+    if not isinstance(node, gast.BinOp):
+        return False
+    def number(n, value):
+        return isinstance(n, gast.Constant) and not isinstance(n.value, bool) and \
+            isinstance(n.value, (int, float)) and n.value == value
+    if isinstance(node.op, (gast.Pow, gast.Div)) and number(node.right, 1):
+        return False
+    if isinstance(node.op, (gast.Add, gast.Sub)) and number(node.right, 0):
+        return False
+    return not (isinstance(node.op, gast.Add) and number(node.left, 0))

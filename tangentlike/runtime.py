@@ -58,7 +58,7 @@ def broadcast_like(t, y):
     """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
     input was dropped, an adjoint that is still the scalar zero)."""
     if isinstance(y, (tuple, list, dict)):
-        return zeros_like(y) if isinstance(t, float) and t == 0.0 else t
+        return zeros_like(y) if isinstance(t, float) and t == 0.0 or _scalar_zero(t) else t
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -110,13 +110,71 @@ def require_tangents(tangents, names):
                         f"argument, not {given}")
 
 
+def require_tangent(tangent, value, name):
+    """``jvp``'s tangent of the argument ``name`` must be shaped like it (a list, tuple or
+    dict like it for a container): a smaller one would broadcast into a wrong result
+    (the tangent ``1.0`` of a vector gave ``np.sum(x)`` the derivative 1.0), and None or
+    a string would fail inside the derivative. The scalar zero stands for zeros."""
+    problem = _tangent_problem(tangent, value)
+    if problem is None:
+        return
+    if tangent is None or isinstance(tangent, (str, bytes)):
+        raise TypeError(f"jvp: the tangent of `{name}` must be a number or an array shaped "
+                        f"like `{name}` (a list, tuple or dict like it for a container), "
+                        f"not {tangent!r}")
+    raise ValueError(f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
+                     f"the argument")
+
+
+def _tangent_problem(tangent, value):
+    """What is wrong with ``tangent`` as the tangent of ``value`` (None: nothing)."""
+    if _zero_seed(tangent):
+        return None
+    if tangent is None or isinstance(tangent, (str, bytes)):
+        return f"is {tangent!r}"
+    if isinstance(value, dict):
+        if not isinstance(tangent, dict) or tangent.keys() != value.keys():
+            return (f"has {_structure(tangent)}, but the argument is a dict with the keys "
+                    f"{sorted(map(str, value))}")
+        parts = [(tangent[k], value[k]) for k in value]
+    elif isinstance(value, (list, tuple)) and isinstance(tangent, (list, tuple, dict)):
+        if isinstance(tangent, dict) or len(tangent) != len(value):
+            return (f"has {_structure(tangent)}, but the argument is a "
+                    f"{type(value).__name__} of {len(value)}")
+        parts = list(zip(tangent, value))
+    else:
+        try:
+            shape = np.shape(value)
+        except ValueError:   # a list or tuple of parts of different shapes
+            return (f"has {_structure(tangent)}, but the argument is a "
+                    f"{type(value).__name__} of {len(value)} parts")
+        if np.shape(tangent) != shape:
+            return f"has shape {np.shape(tangent)}, but the argument has shape {shape}"
+        return None
+    for part_tangent, part in parts:
+        problem = _tangent_problem(part_tangent, part)
+        if problem is not None:
+            return f"has a part that {problem}"
+    return None
+
+
+def _structure(value) -> str:
+    if isinstance(value, dict):
+        return f"a dict with the keys {sorted(map(str, value))}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)}"
+    return f"shape {np.shape(value)}"
+
+
 def require_seed(value, seed):
     """``vjp`` differentiates ``<seed, f(*args)>``: the seed must have the structure and
     shape of the output (a smaller one would broadcast into a gradient of the wrong
-    shape)."""
+    shape). Returns the seed; the scalar zero as the seed of a tuple output becomes a
+    tuple of zeros (the derivative reads its parts; a caller's derivative passes the
+    scalar zero when it does not use the result on the path taken)."""
     require_number(value, "vjp", "a number, an array or a tuple of them")
     if _zero_seed(seed):
-        return
+        return _zeros_of_parts(value) if isinstance(value, tuple) else seed
     if isinstance(value, (tuple, list)) and isinstance(seed, np.ndarray) and seed.ndim \
             and len(seed) == len(value):
         # the adjoint of np.array(items) / np.stack(items) of the returned items: one row
@@ -133,10 +191,24 @@ def require_seed(value, seed):
             require_seed(part, part_seed)
     else:
         require_seed_shape(np.shape(value), seed)
+    return seed
+
+
+def _zeros_of_parts(value):
+    """The scalar zero for each part of a tuple (of tuples) output."""
+    return tuple(_zeros_of_parts(part) if isinstance(part, tuple) else 0.0
+                 for part in value)
 
 
 def require_seed_shape(shape: tuple, seed):
     """``require_seed`` of an output whose shape is known beforehand."""
+    if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
+        raise TypeError(f"vjp: the seed must be a number or an array shaped like the "
+                        f"output (a tuple of them for a tuple output), not {seed!r}")
+    if isinstance(seed, (list, tuple)):
+        raise TypeError(f"vjp: the output is an array of shape {shape}, so the seed must be "
+                        f"an array of that shape, not a {type(seed).__name__}: pass "
+                        f"np.asarray(seed)")
     if np.shape(seed) != shape and not _zero_seed(seed):
         raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
                          f"shape {shape}: give a seed shaped like the output")
@@ -170,6 +242,22 @@ def check_assertion(ok, message):
     derived function runs, as Python checks it (no derivative flows through it)."""
     if not ok:
         raise AssertionError(message)
+
+
+def require_sequence(seq, filename, lineno):
+    """Before a ``for`` loop over a parameter: the loop reads ``seq[i]`` for i below
+    ``len(seq)``, which is what Python's loop gives for an array, a list, a tuple or a
+    string, but not for a dict (its keys; ``d[0]`` would be a value, or a KeyError) or a
+    set: refuse them where the loop is."""
+    if isinstance(seq, (dict, set, frozenset)):
+        from .errors import TransformError
+        kind = type(seq).__name__
+        raise TransformError(
+            f"a `for` loop over a {kind} is not supported in a differentiated function "
+            f"(the derivative reads the items by position)", filename, lineno,
+            hint="loop over the keys written in the code (`for k in ('a', 'b'):`) and read "
+            "`d[k]`, or pass a list or an array" if kind == "dict" else
+            "pass a list or an array")
 
 
 def require_matrix(a, filename, lineno, name):
@@ -409,6 +497,14 @@ def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
     if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
         return a + b   # (the usual case, as below, without the tests of containers)
+    if (isinstance(b, float) and b == 0.0 or _scalar_zero(b)) and \
+            isinstance(a, (list, tuple, dict)):
+        # the scalar zero (an adjoint not reached, or the tangent of a constant one)
+        # added to a container: the container; to an empty stack, the scalar zero, which
+        # stands for zeros of any structure (broadcast_like widens a tangent to its list)
+        if isinstance(a, list):
+            return list(a) if a else 0.0
+        return dict(a) if isinstance(a, dict) else a
     if isinstance(a, list) and not a:   # an empty stack of adjoints takes b's entries
         return list(b)
     if isinstance(b, list) and not b:
@@ -443,19 +539,39 @@ def add_grads(a, b):
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: add_grads(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
                 for k in {**a, **b}}
-    if isinstance(a, float) and a == 0.0 and not isinstance(b, float):
+    if isinstance(a, float) and a == 0.0 and not isinstance(b, float) or \
+            _scalar_zero(a) and isinstance(b, (list, tuple, dict)):
         return b
     return a + b
 
 
 def part_of(g, index):
     """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
-    adjoints that never received this entry."""
-    if isinstance(g, float):
+    adjoints that never received this entry. A NumPy scalar zero (the scalar zero times
+    a float32 number) stands for zeros as the Python one does."""
+    if isinstance(g, float) or _scalar_zero(g):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
     return g[index]
+
+
+def _scalar_zero(g) -> bool:
+    """A zero that is a NumPy scalar or a 0-d array: the scalar zero of an adjoint made
+    by arithmetic with a NumPy number (``0.0 * c`` for a float32 ``c``)."""
+    return isinstance(g, (np.generic, np.ndarray)) and g.ndim == 0 and g == 0
+
+
+def aligned_index(g, x, index):
+    """The position in ``g``, the adjoint of the list (or tuple) ``x``, of ``x[index]``:
+    a list adjoint shorter than x is a stack of the adjoints of x's last entries
+    (aligned on the right), so a position counted from the left moves by the missing
+    entries (below 0: an entry the stack does not hold, whose adjoint is zero)."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)) and type(index) is int \
+            and 0 <= index and len(g) < len(x):
+        index -= len(x) - len(g)
+        return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+    return index
 
 
 def written_part(g, index):
@@ -488,10 +604,11 @@ def _whole(index) -> bool:
 
 def zero_at(g, index):
     """A copy of the adjoint ``g`` with zeros at ``index`` (the elements an element
-    write overwrote carry no derivative back). The scalar zero stays as it is, and so
-    does any number the index cannot apply to: it stands for an adjoint still uniform
-    (at second order, the adjoint of that scalar zero, which no input depends on)."""
-    if isinstance(g, float) or np.ndim(g) == 0 and not _whole(index):
+    write overwrote carry no derivative back). The scalar zero stays as it is (also as
+    a NumPy zero), and so does any number the index cannot apply to: it stands for an
+    adjoint still uniform (at second order, the adjoint of that scalar zero, which no
+    input depends on)."""
+    if isinstance(g, float) or _scalar_zero(g) or np.ndim(g) == 0 and not _whole(index):
         return g
     g = np.array(g, dtype=np.result_type(g, 1.0))
     g[index] = 0.0

@@ -692,9 +692,50 @@ def test_row_derived_function_missing_argument_is_pythons_type_error():
         tl.grad(sum_tanh)()
 
 
-def test_row_jvp_tangent_of_wrong_shape_is_numpys_error():
-    with pytest.raises(ValueError, match="broadcast"):
+def test_row_jvp_tangent_of_wrong_shape():
+    with pytest.raises(ValueError, match=r"the tangent of `x` has shape \(2,\), but the "
+                       r"argument has shape \(3,\)"):
         tl.jvp(sum_tanh)(X3, np.ones(2))
+
+
+def sum_of_a_slice(x):
+    return np.sum(x[1:])
+
+
+def dot_of_parts(p, x):
+    return np.sum(p["a"] * x) + p["b"] ** 2 + np.dot(x, x)
+
+
+# Was (hunt10): a tangent of another shape broadcast silently (the tangent 1.0 of a
+# vector gave np.sum(x) the derivative 1.0, np.dot(x, x) an array), failed inside the
+# derivative (`'float' object is not subscriptable` for x[1:], NumPy's "could not be
+# broadcast", None * float), or was read by index as a container's tangent
+@pytest.mark.parametrize("f,args,tangent,error,match", [
+    (sum_tanh, (X3,), 1.0, ValueError, r"has shape \(\), but the argument has shape \(3,\)"),
+    (sum_of_a_slice, (X3,), 1.0, ValueError, "has shape"),
+    (sum_tanh, (X3,), np.ones((2, 3)), ValueError, r"has shape \(2, 3\)"),
+    (sum_tanh, (X3,), None, TypeError, "must be a number or an array shaped like `x`"),
+    (sum_tanh, (X3,), "abc", TypeError, "not 'abc'"),
+    (sum_tanh, (0.5,), np.ones(3), ValueError, r"has shape \(3,\), but the argument has shape \(\)"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), 1.0, ValueError, "the argument is a dict"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), {"a": X3}, ValueError, "the keys"),
+    (dot_of_parts, ({"a": X3, "b": 0.5}, X3), {"a": X3[:2], "b": 1.0}, ValueError,
+     "has a part that has shape"),
+])
+def test_row_jvp_tangent_not_shaped_like_the_argument(f, args, tangent, error, match):
+    with pytest.raises(error, match=match):
+        tl.jvp(f)(*args, tangent)
+
+
+def test_row_jvp_tangent_shaped_like_the_argument_works():
+    assert tl.jvp(sum_of_a_slice)(X3, np.ones(3)) == 2.0
+    assert tl.jvp(sum_tanh)(X3.tolist(), np.ones(3)) == pytest.approx(
+        tl.jvp(sum_tanh)(X3, np.ones(3)))
+    p = {"a": X3, "b": 0.5}
+    assert tl.jvp(dot_of_parts)(p, X3, {"a": np.ones(3), "b": 1.0}) == pytest.approx(
+        np.sum(X3) + 1.0)
+    assert tl.jvp(dot_of_parts, wrt=1)(p, X3, np.ones(3)) == pytest.approx(
+        np.sum(X3) + 2 * np.sum(X3))
 
 
 def with_defaults(x, a=2.0, b=3.0):
@@ -1679,3 +1720,227 @@ def make_closure_appending_to_its_list():
 def test_row_change_in_place_of_a_closure_variable():
     err = assert_error_at(make_closure_appending_to_its_list())
     assert "a value from outside the function" in err.reason
+
+
+# == Found by hunt10 ===========================================================================
+def reads_a_dict(p, x):
+    return np.sum(p["a"] * x) + p["b"] ** 2
+
+
+def reads_a_pair(p, x):
+    return np.sum(p[0] * x) + p[1] ** 2
+
+
+# Was (hunt10): `float() argument must be a string or a real number, not 'dict'` from
+# inside tl.hessian / tl.jacobian, and NumPy's "inhomogeneous shape" for a list of parts
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian])
+@pytest.mark.parametrize("f,p,kind", [(reads_a_dict, {"a": X3, "b": 0.5}, "a dict"),
+                                      (reads_a_pair, [X3, 0.5], "a list of parts"),
+                                      (reads_a_pair, (X3, 0.5), "a tuple of parts")])
+def test_row_hessian_and_jacobian_of_a_container(transform, f, p, kind):
+    with pytest.raises(TypeError, match=f"differentiates with respect to a number or an "
+                       f"array, but `p` is {kind}"):
+        transform(f)(p, X3)
+    assert np.allclose(transform(f, wrt=1)(p, X3), transform(f, wrt=1)(p, X3))
+
+
+# Was (hunt10): None or a string as vjp's seed failed inside the generated code
+# (`unsupported operand type(s) for *: 'NoneType' and 'float'`)
+@pytest.mark.parametrize("seed", [None, "a", (None, 1.0)])
+def test_row_vjp_seed_that_is_not_a_number(seed):
+    f = reads_a_pair if not isinstance(seed, tuple) else pair_output
+    args = ((X3, 0.5), X3) if f is reads_a_pair else (X3,)
+    with pytest.raises(TypeError, match="vjp: the seed must be a number or an array"):
+        tl.vjp(f, wrt=len(args) - 1)(*args, seed)
+
+
+def pair_output(x):
+    return x * 2.0, np.sum(x)
+
+
+def appends_to_the_list_it_walks(x):
+    states = [x]
+    s = 0.0
+    for v in states:
+        s = s + np.sum(v)
+        if len(states) < 3:
+            states.append(v * x)
+    return s
+
+
+def appends_to_a_copy_of_the_list_it_walks(x):
+    states = [x]
+    s = 0.0
+    for v in list(states):
+        s = s + np.sum(v)
+        states.append(v * x)
+    return s + np.sum(states[-1])
+
+
+# Was a silently wrong gradient and value (hunt10): Python's loop walks the items
+# appended while it runs, the derivative's loop walked the items there were at its start
+# (gradient [1, 1, 1] instead of 1 + 2x + 3x^2)
+def test_row_append_to_the_list_a_loop_walks():
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=r"`states.append\(...\)` inside a `for` "
+                           r"loop over `states`") as raised:
+            transform(appends_to_the_list_it_walks)
+        assert raised.value.lineno == appends_to_the_list_it_walks.__code__.co_firstlineno + 6
+        assert "list(states)" in raised.value.hint
+    tl.check_grads(appends_to_a_copy_of_the_list_it_walks, (X3,), order=2)
+
+
+def scatter_add_by_ufunc_at(x):
+    z = np.zeros(3)
+    np.add.at(z, [0, 0, 1], x)
+    return np.sum(z * z)
+
+
+def scatter_add_by_element_writes(x):
+    z = np.zeros(3)
+    index = [0, 0, 1]
+    for k in range(len(index)):
+        z[index[k]] += x[k]
+    return np.sum(z * z)
+
+
+# Was a silently wrong gradient (hunt10): `np.add.at(z, index, v)` (the `at` of any
+# ufunc) changes z in place; the derivative ignored the call: a gradient of zeros
+def test_row_ufunc_at_changes_its_argument():
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=r"`np.add.at` changes its argument in "
+                           "place") as raised:
+            transform(scatter_add_by_ufunc_at)
+        assert raised.value.lineno == scatter_add_by_ufunc_at.__code__.co_firstlineno + 2
+    assert np.allclose(tl.grad(scatter_add_by_element_writes)(X3),
+                       [2 * (X3[0] + X3[1]), 2 * (X3[0] + X3[1]), 2 * X3[2]])
+
+
+def sine_into_an_existing_array(x):
+    z = np.zeros(3)
+    np.sin(x, z)
+    return np.sum(z * z)
+
+
+def running_sum_into_an_existing_array(x):
+    z = np.zeros(3)
+    np.cumsum(x, 0, None, z)
+    return np.sum(z * z)
+
+
+# Was a silently wrong gradient (hunt10): `out` given by position (`np.sin(x, z)`,
+# `np.add(x, 1.0, z)`, `np.cumsum(x, 0, None, z)`, `np.dot(a, b, z)`) wrote into z
+# behind the derivative's back: a gradient of zeros (the keyword `out=` was refused)
+@pytest.mark.parametrize("f,name,position", [(sine_into_an_existing_array, "np.sin", 2),
+                                             (running_sum_into_an_existing_array, "np.cumsum", 4)])
+def test_row_out_given_by_position(f, name, position):
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match=f"the argument `out` of `{name}` \\(given "
+                           f"by position, argument {position}\\)") as raised:
+            transform(f)
+        assert raised.value.lineno == f.__code__.co_firstlineno + 2
+
+
+def appends_to_its_argument(x, cache):
+    cache.append(x)
+    return np.sum(cache[-1] * x)
+
+
+def pops_from_its_argument(x, cache):
+    y = cache.pop()
+    return np.sum(y * x)
+
+
+def appends_to_a_copy_of_its_argument(x, cache):
+    cache = list(cache)
+    cache.append(x)
+    return np.sum(cache[-1] * x) + np.sum(cache[0] * x)
+
+
+# Was (hunt10): the derivative appended to (popped from) the caller's list at each call
+# (inputs must never change), and the gradient of a list popped from lost an entry
+# (`[x]` for a list of two)
+@pytest.mark.parametrize("f,method", [(appends_to_its_argument, "append"),
+                                      (pops_from_its_argument, "pop")])
+def test_row_append_or_pop_on_a_list_argument(f, method):
+    items = [np.ones(3), 2.0 * np.ones(3)]
+    for transform in (tl.grad, tl.jvp, tl.vjp):
+        with pytest.raises(tl.TransformError, match=f"`cache.{method}\\(...\\)` changes the "
+                           "list `cache` passed as an argument") as raised:
+            transform(f)
+        assert raised.value.lineno == f.__code__.co_firstlineno + 1
+    assert len(items) == 2
+    assert np.allclose(tl.grad(appends_to_a_copy_of_its_argument)(X3, items), 2 * X3 + 1.0)
+    assert len(items) == 2
+
+
+def weighted_square(x, y):
+    return np.sum(x * y * y)
+
+
+# Was a refusal (hunt10): a NumPy integer as `wrt` (a position computed with NumPy) was
+# *`wrt` must be positions or parameter names, not np.int64(1)*
+def test_row_wrt_a_numpy_integer():
+    assert np.allclose(tl.grad(weighted_square, wrt=np.int64(1))(X3, X3), 2 * X3 * X3)
+    assert np.allclose(tl.jvp(weighted_square, wrt=(np.int32(0), "y"))(X3, X3, (X3, X3)),
+                       np.sum(X3 * X3 * X3) + 2 * np.sum(X3 ** 3))
+    with pytest.raises(tl.TransformError, match="out of range"):
+        tl.grad(weighted_square, wrt=np.int64(5))
+    with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
+        tl.grad(weighted_square, wrt=np.bool_(True))
+
+
+def writes_by_chained_indices(x):
+    z = np.zeros((2, 3))
+    for i in range(2):
+        for j in range(3):
+            z[i][j] = x[j] * (i + 1.0)
+    return np.sum(z * z)
+
+
+# Was (hunt10) the misleading *assignment into an element of something other than a
+# local array*, hint *assign into a local array created with np.zeros(...)* (it was one)
+def test_row_write_by_chained_indices():
+    with pytest.raises(tl.TransformError, match=r"an element of an element \(`z\[i\]\[j\] = "
+                       r"...`\)") as raised:
+        tl.grad(writes_by_chained_indices)
+    assert raised.value.lineno == writes_by_chained_indices.__code__.co_firstlineno + 4
+    assert "`z[i, j] = ...`" in raised.value.hint
+
+
+def swaps_rows_by_a_tuple_assignment(x):
+    z = x.copy()
+    z[0], z[1] = z[1], z[0]
+    return np.sum(z * x * np.arange(3.0))
+
+
+def swaps_rows_by_fancy_indexing(x):
+    z = x.copy()
+    z[[0, 1]] = z[[1, 0]]
+    return np.sum(z * x * np.arange(3.0))
+
+
+# Clearer since hunt10: a swap of the rows of a 2-D array by a tuple assignment (which
+# Python gets wrong too: both rows end up equal, as the right side holds views) named
+# only a `for` loop as the second name; the hint now says how to swap rows
+def test_row_swap_of_rows_by_a_tuple_assignment():
+    x = np.arange(6.0).reshape(2, 3) / 5.0
+    with pytest.raises(tl.TransformError, match="the right side of `a, b = z") as raised:
+        tl.grad(swaps_rows_by_a_tuple_assignment)(x)
+    assert raised.value.lineno == swaps_rows_by_a_tuple_assignment.__code__.co_firstlineno + 2
+    assert "z[[i, j]] = z[[j, i]]" in raised.value.hint
+    tl.check_grads(swaps_rows_by_fancy_indexing, (x,), order=2)
+
+
+def doubled_sine(x):
+    return np.sin(x) * 2.0
+
+
+# Was (hunt10): a list or tuple as the seed of an array output passed the shape check and
+# failed inside the derivative (`can't multiply sequence by non-int of type 'float'`)
+@pytest.mark.parametrize("seed", [[1.0, 2.0, 3.0], (1.0, 2.0, 3.0)])
+def test_row_vjp_seed_as_a_list(seed):
+    with pytest.raises(TypeError, match=r"the seed must be an array of that shape, not a "
+                       r"(list|tuple): pass np.asarray\(seed\)"):
+        tl.vjp(doubled_sine)(X3, seed)
+    assert np.allclose(tl.vjp(doubled_sine)(X3, np.asarray(seed)), 2 * np.cos(X3) * seed)

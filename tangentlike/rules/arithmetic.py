@@ -71,7 +71,10 @@ def power(z, x, y):
 
 @tangent(operator.pow, np.power, pow, safe_power)
 def power_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
+    # (a zero tangent of the exponent adds zero, not 0 * log(x) = nan at x <= 0: an
+    # integer exponent restored from a stack in a derivative derived again has one;
+    # log(1) = 0 there, without NumPy's warning)
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(d[y] == 0, 1.0, x))
 
 
 @adjoint(operator.neg, np.negative, cases=unary())
@@ -112,7 +115,7 @@ def float_power(z, x, y):
 
 @tangent(np.float_power)
 def float_power_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(x)
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(d[y] == 0, 1.0, x))
 
 
 @adjoint(np.logaddexp, cases=binary_few())

@@ -147,6 +147,12 @@ def mutation_of(obj: Any):
         if module is not None:
             mutating(getattr(module, entry[1]), *entry[2:])
             _MUTATING_LATER.remove(entry)
+    if getattr(obj, "__name__", None) == "at" and \
+            type(getattr(obj, "__self__", None)).__name__ == "ufunc":
+        # np.add.at(z, index, v) and the `at` of every other ufunc: unbuffered in place
+        return (0, "write the updates into a new array with element writes, which "
+                   "tangentlike differentiates: `z = z.copy()`, then "
+                   "`for k in range(len(index)): z[index[k]] += v[k]`")
     try:
         return MUTATING.get(obj)
     except TypeError:  # unhashable

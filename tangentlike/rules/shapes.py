@@ -4,8 +4,9 @@ import operator
 
 import numpy as np
 
-from ..runtime import (add_at, add_grads, astype, broadcast_like, cast_back,
-                       in_place, like, part_of, require_output, unbroadcast, zeros_like)
+from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
+                       in_place, like, part_of, require_output, require_seed, unbroadcast,
+                       zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -191,6 +192,22 @@ def require_output_tangent(y, value, t):
     d[y] = d[t]
 
 
+def _require_seed_cases(rng):
+    return [((real(rng, (3,)), real(rng, (3,))), {}),
+            (((real(rng, (2,)), real(rng, ())), (real(rng, (2,)), real(rng, ()))), {})]
+
+
+@adjoint(require_seed, cases=_require_seed_cases, static_args=(0,))
+def require_seed_(y, value, seed):
+    # vjp's check of its seed (a derivative derived again): the seed passes through
+    d[seed] = d[y]
+
+
+@tangent(require_seed)
+def require_seed_tangent(y, value, seed):
+    d[y] = require_seed(value, d[seed])
+
+
 def _cast_back_cases(rng):
     # (a float32 x makes a float32 result, too coarse for finite differences: the cast
     # itself is tested in tests/test_regressions.py)
@@ -293,9 +310,13 @@ def _add_at_cases(rng):
             ((real(rng, (3,)), real(rng, (5,)), np.array([0, 2, 0])), {})]
 
 
+nondifferentiable(aligned_index)
+
+
 @adjoint(add_at, add_at_item, cases=_add_at_cases, static_args=(1, 2))
 def add_at_(y, g, x, index):
-    d[g] = part_of(d[y], index)
+    # (the adjoint of the adjoint of a list may be a stack of its last entries' only)
+    d[g] = part_of(d[y], aligned_index(d[y], x, index))
 
 
 @tangent(add_at)

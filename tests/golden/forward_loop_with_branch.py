@@ -5,6 +5,9 @@ def dloop_with_branchdx_jvp(x, n, dx):
     # n is constant: refuse a complex value there (the real rules would give a wrong derivative)
     if type(n) is not float:
         refuse_complex(n, 'n')
+    # dx must be shaped like x (a smaller tangent would broadcast)
+    if type(dx) is not float or type(x) is not float:
+        require_tangent(dx, x, 'x')
     # golden_functions.py:41: for i in range(n): ...
     for i in range(n):
         # golden_functions.py:42: if x > 1.0: ...

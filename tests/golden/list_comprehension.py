@@ -6,6 +6,7 @@ def dcomprehensiondx(x, bout=1.0):
     t2 = None
     # golden_functions.py:62: ys = [np.sin(v) * k for k, v in enumerate(x) if v > 0.0]
     ys = []
+    require_sequence(x, source_file, 62)
     t1 = len(x)
     for k in range(t1):
         v = x[k]
