@@ -287,7 +287,8 @@ def current_version(func):
 
 # -- the statements ------------------------------------------------------------------------
 def without_entry_checks(parsed, func) -> None:
-    """Leave out the guards and integer checks of a derived function being derived again."""
+    """Leave out the guards and the checks of the arguments (integers, complex values,
+    jvp's tangents) of a derived function being derived again."""
     checks = getattr(func, "entry_checks", ())
     if checks:
         parsed.node.body = [s for i, s in enumerate(parsed.node.body) if i not in checks]
@@ -346,7 +347,8 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
             constants = [p for p in constants if p != code.co_varnames[code.co_argcount - 1]]
         checks += _complex_checks([(p, renamed.get(p, p)) for p in constants], name_of)
     fdef.body = head + shift + checks + fdef.body
-    skipped = tuple(range(len(head))) + tuple(range(len(head) + len(shift),
+    skipped = tuple(range(len(head))) + tuple(i for i, s in enumerate(fdef.body) if getattr(
+        s, "entry_check", False)) + tuple(range(len(head) + len(shift),
                                                     len(head) + len(shift) + len(checks)))
     return fdef, guards, skipped
 

@@ -33,14 +33,16 @@ def _not_a_number(value) -> bool:
 
 
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
-            as_tuple: bool = False) -> gast.FunctionDef:
-    """Build the tangent function (see the module docstring)."""
-    return _Forward(fn, activity, wrt, as_tuple).build(name)
+            as_tuple: bool = False, checked: bool = True) -> gast.FunctionDef:
+    """Build the tangent function (see the module docstring). ``checked``: with the
+    checks of the tangents, which a jvp called by another derivative leaves out."""
+    return _Forward(fn, activity, wrt, as_tuple, checked).build(name)
 
 
 class _Forward:
-    def __init__(self, fn, activity, wrt, as_tuple):
+    def __init__(self, fn, activity, wrt, as_tuple, checked=True):
         self.fn, self.activity, self.wrt, self.as_tuple = fn, activity, wrt, as_tuple
+        self.checked = checked
         self.namer, self.binder = fn.namer, fn.binder
         self.tangent_names = {}
         self.origin = None
@@ -83,7 +85,8 @@ class _Forward:
             unpack = [gast.Expr(value=check)] + [_assign(self.tan(p), gast.Subscript(
                 value=_load(seed), slice=gast.Constant(value=i, kind=None), ctx=gast.Load()))
                 for i, p in enumerate(self.wrt)]
-        unpack += self.tangent_checks()
+        if self.checked:
+            unpack += self.tangent_checks()
         # a parameter outside wrt that the body reassigns from a varied value (in a loop,
         # in a branch) is read with a tangent that must exist before: it starts at zero
         user = self.fn.parsed.node.args
@@ -104,9 +107,10 @@ class _Forward:
         return self.function(name, seed, stmts + [out])
 
     def tangent_checks(self) -> list:
-        """``if type(dx) is not float or type(x) is not float: require_tangent(dx, x, 'x')``
-        per argument in wrt: a tangent not shaped like its argument is refused (a Python
-        float with a Python float tangent passes with two tests)."""
+        """``if type(dx) is not float or type(x) is not float: dx = require_tangent(dx,
+        x, 'x')`` per argument in wrt: a tangent not shaped like its argument is refused,
+        the scalar zero becomes zeros like it (a Python float with a Python float tangent
+        passes with two tests)."""
         float_name = self.binder.name_for("float", float)
         type_name = self.binder.name_for("type", type)
         helper = self.binder.name_for("require_tangent", require_tangent)
@@ -120,8 +124,10 @@ class _Forward:
                                                        gast.Constant(value=p, kind=None)],
                              keywords=[])
             call.callee = require_tangent
-            checks.append(gast.If(test=gast.BoolOp(op=gast.Or(), values=tests),
-                                  body=[gast.Expr(value=call)], orelse=[]))
+            check = gast.If(test=gast.BoolOp(op=gast.Or(), values=tests),
+                            body=[_assign(self.tan(p), call)], orelse=[])
+            check.entry_check = True   # (left out at higher order: see entry.add_entry)
+            checks.append(check)
         if checks:
             names = ", ".join(self.tan(p) for p in self.wrt)
             checks[0].comment = (f"{names} must be shaped like {', '.join(self.wrt)} (a "

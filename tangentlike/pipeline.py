@@ -111,7 +111,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         if mode in FORWARD_MODES:
             from .forward import forward   # (forward mode only: not compiled at import)
-            fdef = forward(core, activity, wrt_names, name, as_tuple)
+            fdef = forward(core, activity, wrt_names, name, as_tuple, checked)
         else:
             known = (signature or {}).values()
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,

@@ -114,10 +114,15 @@ def require_tangent(tangent, value, name):
     """``jvp``'s tangent of the argument ``name`` must be shaped like it (a list, tuple or
     dict like it for a container): a smaller one would broadcast into a wrong result
     (the tangent ``1.0`` of a vector gave ``np.sum(x)`` the derivative 1.0), and None or
-    a string would fail inside the derivative. The scalar zero stands for zeros."""
+    a string would fail inside the derivative. The tangent, as the derivative reads it:
+    the scalar zero, which stands for zeros, becomes zeros like an array or a
+    container (the derivative may index it)."""
     problem = _tangent_problem(tangent, value)
     if problem is None:
-        return
+        if _zero_seed(tangent) and (isinstance(value, (list, tuple, dict)) or
+                                    isinstance(value, np.ndarray) and value.ndim):
+            return zeros_like(value)
+        return tangent
     if tangent is None or isinstance(tangent, (str, bytes)):
         raise TypeError(f"jvp: the tangent of `{name}` must be a number or an array shaped "
                         f"like `{name}` (a list, tuple or dict like it for a container), "

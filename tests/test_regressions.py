@@ -3590,3 +3590,24 @@ def test_scalar_zero_adjoint_times_a_float32_number(dtype):
     assert np.allclose(g, want, rtol=1e-2, atol=1e-2)
     assert np.allclose(tl.jvp(rescaled_then_rebuilt_and_written)(x, dtype(0.7), np.ones_like(x)),
                        np.sum(want), rtol=1e-2, atol=1e-2)
+
+
+def sum_of_a_slice(x):
+    return np.sum(x[1:] ** 2)
+
+
+def first_times_second(xs):
+    return xs[0] * xs[1][0]
+
+
+# Was (found by hunt10): `tl.jvp(f)(x, 0.0)` for an array x, the scalar zero standing for
+# zeros, leaked "'float' object is not subscriptable" from the generated code where f
+# slices x. The tangent check gives back zeros like the argument (an array, a list);
+# a jvp called by another derivative has no tangent checks (calls.py passes 0.0 there).
+def test_the_scalar_zero_tangent_of_an_array_or_a_list():
+    assert tl.jvp(sum_of_a_slice)(np.ones(3), 0.0) == 0.0
+    assert tl.jvp(first_times_second)([2.0, np.ones(2)], 0.0) == 0.0
+    assert tl.jvp(sum_of_a_slice)(np.ones(3), np.ones(3)) == 4.0
+    with pytest.raises(ValueError, match="the tangent of `x` has shape"):
+        tl.jvp(sum_of_a_slice)(np.ones(3), 1.0)
+    tl.check_grads(sum_of_a_slice, (np.array([0.3, -0.6, 0.9]),), order=2)

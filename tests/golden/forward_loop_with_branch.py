@@ -7,7 +7,7 @@ def dloop_with_branchdx_jvp(x, n, dx):
         refuse_complex(n, 'n')
     # dx must be shaped like x (a smaller tangent would broadcast)
     if type(dx) is not float or type(x) is not float:
-        require_tangent(dx, x, 'x')
+        dx = require_tangent(dx, x, 'x')
     # golden_functions.py:41: for i in range(n): ...
     for i in range(n):
         # golden_functions.py:42: if x > 1.0: ...
