@@ -234,7 +234,7 @@ def to_gast_in_place(tree):
     this way; tests/test_parse_source.py compares the two on every rule). The tree must
     not be used as an ``ast`` tree afterwards. Raises ``LeaveToGast`` (the tree then
     half converted) for type parameters."""
-    AST, Name, arg, classes = ast.AST, ast.Name, ast.arg, _GAST_CLASSES
+    AST, Name, arg = ast.AST, ast.Name, ast.arg
     stack = [tree]
     pop, push = stack.pop, stack.append
     while stack:
@@ -259,8 +259,8 @@ def to_gast_in_place(tree):
                 push(named["annotation"])
             continue
         cls = _gast_class(kind, node)
-        for field in kind._fields:
-            value = fields[field] if field in fields else getattr(node, field, _NO_FIELD)
+        for name in kind._fields:
+            value = fields[name] if name in fields else getattr(node, name, _NO_FIELD)
             if value.__class__ is list:
                 for i, item in enumerate(value):
                     if isinstance(item, _SHARED_AST):
@@ -270,11 +270,11 @@ def to_gast_in_place(tree):
                         push(item)
             elif isinstance(value, _SHARED_AST):
                 shared = _gast_class(value.__class__, value)
-                fields[field] = shared.__new__(shared)
+                fields[name] = shared.__new__(shared)
             elif isinstance(value, AST):
                 push(value)
-            elif value is not _NO_FIELD and field not in fields:
-                fields[field] = value
+            elif value is not _NO_FIELD and name not in fields:
+                fields[name] = value
         if kind is ast.ExceptHandler and node.name:
             fields["name"] = gast.Name(node.name, gast.Store(), None, None)
         elif kind in _DEFINITIONS and "type_params" not in kind._fields:
