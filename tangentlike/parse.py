@@ -95,9 +95,8 @@ def parse(func: Any) -> Parsed:
     code = func.__code__
     filename = code.co_filename
     module = _quick_parse(func)
-    # the standard library's tree of the def, as parsed: compiled to check the text
-    # against the code without converting the gast tree back (see _check_unchanged)
-    source_def = module.source.body[0] if module is not None else None
+    # the def compiled alone to check the text against the code (see _check_unchanged)
+    compiled = module.compiled if module is not None else _NOT_COMPILED
     if module is None:
         try:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
@@ -133,12 +132,12 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
-    return _finish(func, node, filename, source_def)
+    return _finish(func, node, filename, compiled)
 
 
-def _finish(func, node, filename: str, source_def=None) -> Parsed:
+def _finish(func, node, filename: str, compiled=None) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
-        _check_unchanged(func, node, filename, source_def)
+        _check_unchanged(func, node, filename, compiled)
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -148,14 +147,17 @@ def _finish(func, node, filename: str, source_def=None) -> Parsed:
 def _parsed(lines: list, first: int):
     """The module of ``lines``, whose first one is line ``first`` of its file (blank
     lines first: the nodes get the lines of the user's file as parsed); None when they
-    do not parse alone. The standard library's tree is kept as its ``source``."""
+    do not parse alone."""
+    tree = _source_tree(lines, first)
+    return to_gast(tree) if tree is not None else None
+
+
+def _source_tree(lines: list, first: int):
+    """The standard library's tree of ``lines`` (see _parsed), or None."""
     try:
-        tree = ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
+        return ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
     except SyntaxError:
         return None
-    module = to_gast(tree)
-    module.source = tree
-    return module
 
 
 def to_gast(tree):
@@ -321,11 +323,21 @@ def _quick_parse(func):
     end = definition_end(lines, start)
     if end is None:
         return None
-    module = _parsed(lines[start:end], start + 1)
-    if module is None or len(module.body) != 1 \
-            or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
-            or module.body[0].name != code.co_name:
+    tree = _source_tree(lines[start:end], start + 1)
+    if tree is None or len(tree.body) != 1 \
+            or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or tree.body[0].name != code.co_name:
         return None
+    # The check that the text is the code (_finish) compiles the def as the standard
+    # library parsed it (unless done for these lines already), before it becomes gast
+    compiled = _NOT_COMPILED
+    if _unchanged.get(code) is not lines and not filename.startswith("<tangentlike "):
+        compiled = _compiled_alone(None, code, tree.body[0])
+    try:
+        module = to_gast_in_place(tree)
+    except LeaveToGast:   # (type parameters: to_gast leaves them to gast)
+        module = _parsed(lines[start:end], start + 1)
+    module.compiled = compiled
     return module
 
 
@@ -347,7 +359,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str, source_def=None) -> None:
+def _check_unchanged(func, node, filename: str, compiled=None) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -358,8 +370,8 @@ def _check_unchanged(func, node, filename: str, source_def=None) -> None:
     Nested code objects (comprehensions, local functions, lambdas) are compared too.
     Anything that does not compile alone (``nonlocal``, ...) is not checked, nor a
     module whose code an import hook rewrote (pytest's assert rewriting leaves names
-    such as ``@py_builtins`` in its globals). ``source_def``: the standard library's
-    tree of the ``def``, if at hand (compiled instead of ``node`` converted back).
+    such as ``@py_builtins`` in its globals). ``compiled``: what ``_compiled_alone``
+    gives, if known (_quick_parse compiles the standard library's tree of the def).
     """
     code = func.__code__
     lines = linecache.getlines(filename, func.__globals__)
@@ -367,7 +379,8 @@ def _check_unchanged(func, node, filename: str, source_def=None) -> None:
         return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
-    compiled = _compiled_alone(node, code, source_def)
+    if compiled is _NOT_COMPILED:
+        compiled = _compiled_alone(node, code)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
         _unchanged[code] = lines
         return
@@ -380,6 +393,7 @@ def _check_unchanged(func, node, filename: str, source_def=None) -> None:
 # code object -> the list of its file's lines it was found to match (about 1 ms a check:
 # a compile and two walks of the instructions)
 _unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NOT_COMPILED = object()
 
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
 
@@ -387,7 +401,7 @@ _RELOAD = "reload the module (importlib.reload) or restart Python, then differen
 def _compiled_alone(node, code, source_def=None):
     """The code object of ``node`` (a FunctionDef, or a lambda's FunctionDef built by
     _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own; of
-    ``source_def`` (``node`` as the standard library parsed it), if given."""
+    ``source_def`` (the def as the standard library parsed it) instead, if given."""
     lam = getattr(node, "lam", None)
     flags = 0
     for name in __future__.all_feature_names:
@@ -396,7 +410,8 @@ def _compiled_alone(node, code, source_def=None):
             flags |= flag
     if source_def is not None:
         # as below: no decorators (nor a return annotation, which is not the function's
-        # code either); nothing else reads this tree
+        # code either), a copy of the def without them
+        source_def = _copy_ast(source_def)
         source_def.decorator_list, source_def.returns = [], None
         tree = ast.Module(body=[source_def], type_ignores=[])
         mode = "exec"
@@ -416,9 +431,16 @@ def _compiled_alone(node, code, source_def=None):
         module = compile(tree, code.co_filename, mode, flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return None
-    name = "<lambda>" if lam is not None else node.name
+    name = "<lambda>" if lam is not None else (source_def or node).name
     found = [c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name]
     return found[0] if len(found) == 1 else None
+
+
+def _copy_ast(node):
+    """A new node with the same fields and attributes (the children are shared)."""
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    return new
 
 
 def _fingerprint(code, node):
