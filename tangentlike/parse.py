@@ -224,7 +224,10 @@ def _to_gast(node):
 
 
 # operators and contexts: the parser shares one instance of each class among all trees
-_SHARED_AST = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+# (ast class -> gast class)
+_SHARED = {kind: getattr(gast, kind.__name__)
+           for base in (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+           for kind in base.__subclasses__() if kind.__module__ in ("ast", "_ast")}
 
 
 def to_gast_in_place(tree):
@@ -236,7 +239,7 @@ def to_gast_in_place(tree):
     this way; tests/test_parse_source.py compares the two on every rule). The tree must
     not be used as an ``ast`` tree afterwards. Raises ``LeaveToGast`` (the tree then
     half converted) for type parameters."""
-    AST, Name, arg = ast.AST, ast.Name, ast.arg
+    AST, Name, arg, shared_classes, classes = ast.AST, ast.Name, ast.arg, _SHARED, _GAST_CLASSES
     stack = [tree]
     pop, push = stack.pop, stack.append
     while stack:
@@ -260,21 +263,22 @@ def to_gast_in_place(tree):
             if named["annotation"] is not None:
                 push(named["annotation"])
             continue
-        cls = _gast_class(kind, node)
+        cls = classes.get(kind) or _gast_class(kind, node)
         for name in kind._fields:
             value = fields[name] if name in fields else getattr(node, name, _NO_FIELD)
             if value.__class__ is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, _SHARED_AST):
-                        shared = _gast_class(item.__class__, item)
+                    shared = shared_classes.get(item.__class__)
+                    if shared is not None:
                         value[i] = shared.__new__(shared)
                     elif isinstance(item, AST):
                         push(item)
-            elif isinstance(value, _SHARED_AST):
-                shared = _gast_class(value.__class__, value)
-                fields[name] = shared.__new__(shared)
             elif isinstance(value, AST):
-                push(value)
+                shared = shared_classes.get(value.__class__)
+                if shared is not None:
+                    fields[name] = shared.__new__(shared)
+                else:
+                    push(value)
             elif value is not _NO_FIELD and name not in fields:
                 fields[name] = value
         if kind is ast.ExceptHandler and node.name:
