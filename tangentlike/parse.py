@@ -31,6 +31,7 @@ from .naming import walk
 
 _MISSING = object()
 _REQUIRED = object()
+_NOT_COMPILED = object()   # (_check_unchanged: the def is compiled when checked)
 
 
 @dataclass
@@ -135,7 +136,7 @@ def parse(func: Any) -> Parsed:
     return _finish(func, node, filename, compiled)
 
 
-def _finish(func, node, filename: str, compiled=None) -> Parsed:
+def _finish(func, node, filename: str, compiled=_NOT_COMPILED) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
         _check_unchanged(func, node, filename, compiled)
     parsed = Parsed(func, node, filename, _closure(func))
@@ -363,7 +364,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str, compiled=None) -> None:
+def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -397,7 +398,6 @@ def _check_unchanged(func, node, filename: str, compiled=None) -> None:
 # code object -> the list of its file's lines it was found to match (about 1 ms a check:
 # a compile and two walks of the instructions)
 _unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_NOT_COMPILED = object()
 
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"
 
