@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from .naming import name_ids, walk
+from .naming import name_ids
 from . import rules
 from .rules.optional import optional
 from .rules.pymath import spread
@@ -85,10 +85,11 @@ def appended(stmt):
     return None
 
 
-def list_variables(body) -> set:
-    """Locals used as stacks (``lst.append``, ``lst.pop()``): their adjoints are lists."""
+def list_variables(nodes) -> set:
+    """Locals used as stacks (``lst.append``, ``lst.pop()``): their adjoints are lists.
+    ``nodes``: every node of the body (Normalized.nodes)."""
     out = set()
-    for node in walk(gast.Module(body=body, type_ignores=[])):
+    for node in nodes:
         if isinstance(node, gast.Call) and getattr(node, "callee", None) in (list.append,
                                                                             list.pop):
             out.add(node.func.value.id)
@@ -198,13 +199,14 @@ STRUCTURED_ARGUMENT = {sum: (0,), math.fsum: (0,), list: (0,), tuple: (0,),
                        np.vstack: (0,), np.dstack: (0,), np.column_stack: (0,)}
 
 
-def structured_arguments(body, user_function=lambda callee: False) -> set:
+def structured_arguments(nodes, user_function=lambda callee: False) -> set:
     """Names passed where the adjoint the call gives back may be a list or tuple shaped
     like the argument: the sequence of ``sum``, ``list``, the joiners
     (STRUCTURED_ARGUMENT), and every argument of a user function (whose derivative
-    gives a list argument a list adjoint)."""
+    gives a list argument a list adjoint). ``nodes``: every node of the body
+    (Normalized.nodes)."""
     out = set()
-    for node in walk(gast.Module(body=body, type_ignores=[])):
+    for node in nodes:
         if not isinstance(node, gast.Call):
             continue
         callee = getattr(node, "callee", None)

@@ -27,7 +27,7 @@ from collections import Counter
 
 import gast
 
-from .naming import walk
+from .naming import contains, walk
 
 # Where a comprehension is not built before its statement: it may not be evaluated.
 _DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
@@ -36,7 +36,7 @@ _DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
 def lower_comprehensions(body: list, namer) -> list:
     """``body`` with each list comprehension (and generator expression given to a call)
     built by a loop before the statement that reads it (module docstring)."""
-    if not any(isinstance(n, (gast.ListComp, gast.GeneratorExp)) for n in walk(body)):
+    if not contains(body, (gast.ListComp, gast.GeneratorExp)):
         return body
     uses = Counter(n.id for n in walk(body) if isinstance(n, gast.Name))
     return _Lowering(namer, uses).block(body)

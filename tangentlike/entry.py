@@ -189,7 +189,7 @@ def rebindable_callees(core, func) -> list:
     if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
         library_cells = set(parsed.closure) - set(getattr(func, "user_cells", ()))
     guards = {}
-    for node in walk(gast.Module(body=core.body, type_ignores=[])):
+    for node in core.nodes():
         if not isinstance(node, gast.Call) or not hasattr(node, "callee"):
             continue
         chain = _chain(node.func)

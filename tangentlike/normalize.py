@@ -135,10 +135,20 @@ class Normalized:
     # shared with the copies its versions derive from (see Kept)
     facts: dict = field(default_factory=dict)
     assigned: Optional[list] = None   # analyze.body_assignments, found on first use
+    _nodes: Optional[list] = field(default=None, repr=False)   # see nodes()
 
     @property
     def filename(self) -> str:
         return self.parsed.filename
+
+    def nodes(self) -> list:
+        """Every node of the statements, in ``walk``'s order, as a list made on first use:
+        several analyses look at every node (a list is read ten times as fast as the tree
+        is walked), and the statements do not change once normalized (see
+        analyze.body_assignments)."""
+        if self._nodes is None:
+            self._nodes = list(walk(self.body))
+        return self._nodes
 
 
 class Kept:
@@ -181,7 +191,7 @@ class Kept:
                                      type_params=[])
         self.node.lineno = parsed.node.lineno
         self.body = normalized.body
-        self.weak = _weak_callees(self.body)
+        self.weak = _weak_callees(normalized.nodes())
 
     def again(self, func) -> Optional[Normalized]:
         if func.__code__ is not self.code or func.__closure__:
@@ -204,10 +214,11 @@ class _WeakCallee:
         self.ref = weakref.ref(obj)
 
 
-def _weak_callees(tree) -> bool:
-    """Make the user functions ``tree`` calls weak references; whether there are any."""
+def _weak_callees(nodes) -> bool:
+    """Make the user functions the calls among ``nodes`` call weak references; whether
+    there are any."""
     weak = False
-    for node in walk(tree):   # (the attribute is the node's own: read from its __dict__)
+    for node in nodes:   # (the attribute is the node's own: read from its __dict__)
         callee = node.__dict__.get("callee")
         if callee is not None and is_user_function(callee):
             node.callee = _WeakCallee(callee)

@@ -31,6 +31,7 @@ from .naming import walk
 
 _MISSING = object()
 _REQUIRED = object()
+_NOT_COMPILED = object()   # (_check_unchanged: the def is compiled when checked)
 
 
 @dataclass
@@ -95,9 +96,8 @@ def parse(func: Any) -> Parsed:
     code = func.__code__
     filename = code.co_filename
     module = _quick_parse(func)
-    # the standard library's tree of the def, as parsed: compiled to check the text
-    # against the code without converting the gast tree back (see _check_unchanged)
-    source_def = module.source.body[0] if module is not None else None
+    # the def compiled alone to check the text against the code (see _check_unchanged)
+    compiled = module.compiled if module is not None else _NOT_COMPILED
     if module is None:
         try:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
@@ -133,12 +133,12 @@ def parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
-    return _finish(func, node, filename, source_def)
+    return _finish(func, node, filename, compiled)
 
 
-def _finish(func, node, filename: str, source_def=None) -> Parsed:
+def _finish(func, node, filename: str, compiled=_NOT_COMPILED) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
-        _check_unchanged(func, node, filename, source_def)
+        _check_unchanged(func, node, filename, compiled)
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -148,14 +148,17 @@ def _finish(func, node, filename: str, source_def=None) -> Parsed:
 def _parsed(lines: list, first: int):
     """The module of ``lines``, whose first one is line ``first`` of its file (blank
     lines first: the nodes get the lines of the user's file as parsed); None when they
-    do not parse alone. The standard library's tree is kept as its ``source``."""
+    do not parse alone."""
+    tree = _source_tree(lines, first)
+    return to_gast(tree) if tree is not None else None
+
+
+def _source_tree(lines: list, first: int):
+    """The standard library's tree of ``lines`` (see _parsed), or None."""
     try:
-        tree = ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
+        return ast.parse("\n" * (first - 1) + textwrap.dedent("".join(lines)))
     except SyntaxError:
         return None
-    module = to_gast(tree)
-    module.source = tree
-    return module
 
 
 def to_gast(tree):
@@ -170,12 +173,12 @@ def to_gast(tree):
     parameters (3.12) are left to gast itself."""
     try:
         return _to_gast(tree)
-    except _LeaveToGast:
+    except LeaveToGast:
         return gast.ast_to_gast(tree)
 
 
-class _LeaveToGast(Exception):
-    pass
+class LeaveToGast(Exception):
+    """A tree with nodes that only gast's own conversion handles (type parameters)."""
 
 
 def _to_gast(node):
@@ -196,7 +199,7 @@ def _to_gast(node):
         if cls is None:
             cls = getattr(gast, kind.__name__, None)
             if cls is None or isinstance(node, _TYPE_PARAM):
-                raise _LeaveToGast
+                raise LeaveToGast
             _GAST_CLASSES[kind] = cls
         new = cls.__new__(cls)   # (gast's constructor checks its arguments: slow)
         fields, given = new.__dict__, node.__dict__
@@ -219,6 +222,84 @@ def _to_gast(node):
         if name in given:
             fields[name] = given[name]
     return new
+
+
+# operators and contexts: the parser shares one instance of each class among all trees
+# (ast class -> gast class)
+_SHARED = {kind: getattr(gast, kind.__name__)
+           for base in (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop)
+           for kind in base.__subclasses__() if kind.__module__ in ("ast", "_ast")}
+
+
+def to_gast_in_place(tree):
+    """``to_gast(tree)`` for a tree that nothing else holds, made by turning its own
+    nodes into gast nodes instead of copying them: each node's class becomes the gast
+    class of the same name and its fields stay where they are (a ``Name`` gains the
+    gast fields, an ``arg`` becomes a ``Name``, shared operators and contexts are
+    replaced by new gast ones), twice as fast as ``to_gast`` (rule templates are parsed
+    this way; tests/test_parse_source.py compares the two on every rule). The tree must
+    not be used as an ``ast`` tree afterwards. Raises ``LeaveToGast`` (the tree then
+    half converted) for type parameters."""
+    AST, Name, arg, shared_classes, classes = ast.AST, ast.Name, ast.arg, _SHARED, _GAST_CLASSES
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        kind = node.__class__
+        fields = node.__dict__
+        if kind is Name:
+            context = _CONTEXTS[fields["ctx"].__class__]
+            node.__class__ = _NAME
+            fields["ctx"] = context.__new__(context)
+            fields["annotation"] = fields["type_comment"] = None
+            continue
+        if kind is arg:   # (the same fields, in the order to_gast gives them)
+            named = {"id": fields.pop("arg"), "ctx": gast.Param(),
+                     "annotation": fields.pop("annotation", None),
+                     "type_comment": fields.pop("type_comment", None)}
+            named.update(fields)
+            fields.clear()
+            fields.update(named)
+            node.__class__ = _NAME
+            if named["annotation"] is not None:
+                push(named["annotation"])
+            continue
+        cls = classes.get(kind) or _gast_class(kind, node)
+        for name in kind._fields:
+            value = fields[name] if name in fields else getattr(node, name, _NO_FIELD)
+            if value.__class__ is list:
+                for i, item in enumerate(value):
+                    shared = shared_classes.get(item.__class__)
+                    if shared is not None:
+                        value[i] = shared.__new__(shared)
+                    elif isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                shared = shared_classes.get(value.__class__)
+                if shared is not None:
+                    fields[name] = shared.__new__(shared)
+                else:
+                    push(value)
+            elif value is not _NO_FIELD and name not in fields:
+                fields[name] = value
+        if kind is ast.ExceptHandler and node.name:
+            fields["name"] = gast.Name(node.name, gast.Store(), None, None)
+        elif kind in _DEFINITIONS and "type_params" not in kind._fields:
+            fields["type_params"] = []
+        elif kind is ast.alias and not kind._attributes:   # (Python 3.9)
+            node.lineno = node.col_offset = node.end_lineno = node.end_col_offset = None
+        node.__class__ = cls
+    return tree
+
+
+def _gast_class(kind, node):
+    cls = _GAST_CLASSES.get(kind)
+    if cls is None:
+        cls = getattr(gast, kind.__name__, None)
+        if cls is None or isinstance(node, _TYPE_PARAM):
+            raise LeaveToGast
+        _GAST_CLASSES[kind] = cls
+    return cls
 
 
 _GAST_CLASSES: dict = {}
@@ -247,11 +328,21 @@ def _quick_parse(func):
     end = definition_end(lines, start)
     if end is None:
         return None
-    module = _parsed(lines[start:end], start + 1)
-    if module is None or len(module.body) != 1 \
-            or not isinstance(module.body[0], (gast.FunctionDef, gast.AsyncFunctionDef)) \
-            or module.body[0].name != code.co_name:
+    tree = _source_tree(lines[start:end], start + 1)
+    if tree is None or len(tree.body) != 1 \
+            or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)) \
+            or tree.body[0].name != code.co_name:
         return None
+    # The check that the text is the code (_finish) compiles the def as the standard
+    # library parsed it (unless done for these lines already), before it becomes gast
+    compiled = _NOT_COMPILED
+    if _unchanged.get(code) is not lines and not filename.startswith("<tangentlike "):
+        compiled = _compiled_alone(None, code, tree.body[0])
+    try:
+        module = to_gast_in_place(tree)
+    except LeaveToGast:   # (type parameters: to_gast leaves them to gast)
+        module = _parsed(lines[start:end], start + 1)
+    module.compiled = compiled
     return module
 
 
@@ -273,7 +364,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str, source_def=None) -> None:
+def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -284,8 +375,8 @@ def _check_unchanged(func, node, filename: str, source_def=None) -> None:
     Nested code objects (comprehensions, local functions, lambdas) are compared too.
     Anything that does not compile alone (``nonlocal``, ...) is not checked, nor a
     module whose code an import hook rewrote (pytest's assert rewriting leaves names
-    such as ``@py_builtins`` in its globals). ``source_def``: the standard library's
-    tree of the ``def``, if at hand (compiled instead of ``node`` converted back).
+    such as ``@py_builtins`` in its globals). ``compiled``: what ``_compiled_alone``
+    gives, if known (_quick_parse compiles the standard library's tree of the def).
     """
     code = func.__code__
     lines = linecache.getlines(filename, func.__globals__)
@@ -293,7 +384,8 @@ def _check_unchanged(func, node, filename: str, source_def=None) -> None:
         return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
-    compiled = _compiled_alone(node, code, source_def)
+    if compiled is _NOT_COMPILED:
+        compiled = _compiled_alone(node, code)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
         _unchanged[code] = lines
         return
@@ -313,7 +405,7 @@ _RELOAD = "reload the module (importlib.reload) or restart Python, then differen
 def _compiled_alone(node, code, source_def=None):
     """The code object of ``node`` (a FunctionDef, or a lambda's FunctionDef built by
     _isolate_lambda from the Lambda it keeps in ``.lam``) compiled on its own; of
-    ``source_def`` (``node`` as the standard library parsed it), if given."""
+    ``source_def`` (the def as the standard library parsed it) instead, if given."""
     lam = getattr(node, "lam", None)
     flags = 0
     for name in __future__.all_feature_names:
@@ -322,7 +414,8 @@ def _compiled_alone(node, code, source_def=None):
             flags |= flag
     if source_def is not None:
         # as below: no decorators (nor a return annotation, which is not the function's
-        # code either); nothing else reads this tree
+        # code either), a copy of the def without them
+        source_def = _copy_ast(source_def)
         source_def.decorator_list, source_def.returns = [], None
         tree = ast.Module(body=[source_def], type_ignores=[])
         mode = "exec"
@@ -342,9 +435,16 @@ def _compiled_alone(node, code, source_def=None):
         module = compile(tree, code.co_filename, mode, flags=flags, dont_inherit=True)
     except (SyntaxError, ValueError, TypeError):
         return None
-    name = "<lambda>" if lam is not None else node.name
+    name = "<lambda>" if lam is not None else (source_def or node).name
     found = [c for c in module.co_consts if isinstance(c, types.CodeType) and c.co_name == name]
     return found[0] if len(found) == 1 else None
+
+
+def _copy_ast(node):
+    """A new node with the same fields and attributes (the children are shared)."""
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    return new
 
 
 def _fingerprint(code, node):

@@ -1750,13 +1750,13 @@ def _facts(fn) -> tuple:
     """What _Reverse finds out about ``fn``'s statements whatever the arguments' shapes:
     (single assignments, stacks, loop-locals, possible containers, structured arguments),
     see _Reverse.__init__."""
-    lists = list_variables(fn.body)
+    lists = list_variables(fn.nodes())
     single = _single_assignments(fn) - lists
     loop_locals = _loop_locals(fn, lists)
     holders = through_copies(
         _indexed_names(fn) | lists | containers(fn.body, is_user_function), fn.body)
     structured = holders | through_copies(
-        structured_arguments(fn.body, _derived_through_its_code), fn.body)
+        structured_arguments(fn.nodes(), _derived_through_its_code), fn.body)
     return (frozenset(single), frozenset(lists), frozenset(loop_locals), frozenset(holders),
             frozenset(structured))
 
@@ -1765,7 +1765,7 @@ def _loop_locals(fn, lists) -> set:
     """Variables assigned once, at the top level of a loop body or a branch, and read
     only after that assignment within the same block."""
     loads, counts, blocks = {}, {}, []
-    for node in walk(fn.body):
+    for node in fn.nodes():
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             loads[node.id] = loads.get(node.id, 0) + 1
         elif isinstance(node, (gast.For, gast.While, gast.If)):
@@ -1818,7 +1818,7 @@ def _indexed_names(fn) -> set:
     """Names read by index: directly (``x[i]``) or through ``part_of(x, i)`` (how a
     derivative reads the parts of a list's adjoint), so possibly containers."""
     out = set()
-    for node in walk(gast.Module(body=fn.body, type_ignores=[])):
+    for node in fn.nodes():
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             out.add(node.value.id)
         elif isinstance(node, gast.Call) and getattr(node, "callee", None) is part_of \

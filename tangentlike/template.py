@@ -30,7 +30,7 @@ import numpy as np
 
 from .naming import CHILD_FIELDS, Transformer, contains, name_ids, walk
 from .runtime import power, quotient
-from .parse import to_gast
+from .parse import LeaveToGast, to_gast, to_gast_in_place
 
 
 def clone(node):
@@ -162,13 +162,16 @@ def _definition(func) -> gast.FunctionDef:
     a millisecond, where a whole rules module takes several); otherwise it is found in
     its whole module's syntax tree, parsed once by the standard library (inspect's block
     finder cuts some decorated functions short on Python 3.9). Only the one definition
-    is converted to gast."""
+    is converted to gast (in place when parsed alone: nothing else holds it)."""
     code = func.__code__
     lines = linecache.getlines(code.co_filename)
     if lines:
         node = _parsed_alone(func, lines)
         if node is not None:
-            return to_gast(node)
+            try:
+                return to_gast_in_place(node)
+            except LeaveToGast:   # (type parameters: parsed again, by gast)
+                return gast.parse(textwrap.dedent(inspect.getsource(func))).body[0]
         tree = _parsed_files.get(code.co_filename)
         if tree is None:
             tree = _parsed_files[code.co_filename] = ast.parse("".join(lines))

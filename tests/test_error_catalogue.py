@@ -1455,6 +1455,23 @@ def test_row_source_edited_after_import_function_gone(tmp_path):
     assert "reload" in err.hint
 
 
+def test_row_source_edited_after_import_lambda_inside_an_expression(tmp_path):
+    # its lines do not parse alone: it is found in the whole file's tree, and checked too
+    import importlib.util
+    import os
+    import time
+    path = tmp_path / "edited_lambda.py"
+    path.write_text('scale = {"f":\n         lambda x: x * 2.0}["f"]\n')
+    spec = importlib.util.spec_from_file_location("edited_lambda", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text('scale = {"f":\n         lambda x: x * 3.0}["f"]\n')
+    later = time.time() + 10.0   # (linecache sees a change by size and time)
+    os.utime(path, (later, later))
+    err = transform_error(module.scale)
+    assert "changed since it was imported" in err.reason, str(err)
+
+
 @pytest.mark.parametrize("future", [True, False], ids=["future annotations", "plain"])
 def test_row_unchanged_functions_are_not_refused(tmp_path, future):
     # No false refusal: decorated functions, closures, methods (super(), private names),

@@ -100,11 +100,19 @@ FILES = sorted(str(p.relative_to(REPOSITORY)) for folder in ("tangentlike", "tes
                for p in (REPOSITORY / folder).rglob("*.py"))
 
 
+def _converted_alike(tree, text=None):
+    """to_gast, and to_gast_in_place of a tree parsed again from ``text``, give what
+    gast.ast_to_gast gives."""
+    expected = gast.dump(gast.ast_to_gast(tree), include_attributes=True)
+    assert gast.dump(parse_module.to_gast(tree), include_attributes=True) == expected
+    again = ast.parse(text) if text is not None else tree
+    assert gast.dump(parse_module.to_gast_in_place(again), include_attributes=True) == expected
+
+
 @pytest.mark.parametrize("path", FILES)
 def test_to_gast_of_the_repository_sources(path):
-    tree = ast.parse((REPOSITORY / path).read_text())
-    assert gast.dump(parse_module.to_gast(tree), include_attributes=True) == \
-        gast.dump(gast.ast_to_gast(tree), include_attributes=True)
+    text = (REPOSITORY / path).read_text()
+    _converted_alike(ast.parse(text), text)
 
 
 def test_to_gast_of_more_forms():
@@ -114,9 +122,7 @@ def test_to_gast_of_more_forms():
     if sys.version_info >= (3, 11):
         source += SOURCES_EXCEPT_STAR
     source += "\n" + "\n".join(SOURCES.values())
-    tree = ast.parse(source)
-    assert gast.dump(parse_module.to_gast(tree), include_attributes=True) == \
-        gast.dump(gast.ast_to_gast(tree), include_attributes=True)
+    _converted_alike(ast.parse(source), source)
 
 
 SOURCES_MORE = '''
@@ -173,8 +179,7 @@ def test_to_gast_of_every_rule():
             lines = linecache.getlines(template.func.__code__.co_filename)
             node = _parsed_alone(template.func, lines)
             if node is not None:
-                assert gast.dump(parse_module.to_gast(node), include_attributes=True) == \
-                    gast.dump(gast.ast_to_gast(node), include_attributes=True)
+                _converted_alike(node)   # (last: converts node in place)
                 checked += 1
     assert checked > 100
 
