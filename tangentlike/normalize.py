@@ -1122,6 +1122,9 @@ class _Normalizer:
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
+        refusal = rules.registry.refusal_of(callee)
+        if refusal is not None and not self.parsed.filename.startswith("<tangentlike "):
+            self.refusal_check(refusal, args, keywords, node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         args, keywords = self.cast_first(callee, args, keywords)
@@ -1157,6 +1160,26 @@ class _Normalizer:
                                gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
                                gast.Constant(value=name, kind=None)], keywords=[])
         call.callee = require_matrix
+        self.emit(gast.Expr(value=call))
+
+    def refusal_check(self, refusal, args, keywords, node):
+        """``guard(file, line, *args, **keywords)`` before a call of a primitive whose
+        rules cover only some values of its arguments (``rules.registry.refuses``):
+        other values, known when the function runs, are refused at this line. Only
+        when the call passes the parameter that calls for the check, if one is named."""
+        guard, only_with = refusal
+        if only_with is not None:
+            name, position = only_with
+            if not (position is not None and len(args) > position) and \
+                    not any(k.arg == name for k in keywords):
+                return
+        call = gast.Call(func=_load(self.binder.name_for(guard.__name__, guard)),
+                         args=[gast.Constant(value=self.parsed.filename, kind=None),
+                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                               *(clone(a) for a in args)],
+                         keywords=[gast.keyword(arg=k.arg, value=clone(k.value))
+                                   for k in keywords])
+        call.callee = guard
         self.emit(gast.Expr(value=call))
 
     def check_global_change(self, func, callee, node):

@@ -3218,3 +3218,41 @@ def test_zero_gradient_of_an_array_on_a_constant_path_has_its_shape():
     assert isinstance(gx, np.ndarray) and gx.shape == (3,) and not gx.any() and gs == 0.0
     tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 0), order=2)
     tl.check_grads(returns_a_constant_on_one_path, (x, 0.0, 1), order=2)
+
+
+# Was (found by composing registry rules, hunt11): arguments a rule does not cover, known
+# only when the function runs, raised NotImplementedError from inside the derivative
+# (a rule's helper), with no file:line of the user's: np.quantile/np.percentile of a
+# list of q, np.linalg.norm of a matrix with ord=2 (or inf, 1, 'nuc'), np.linalg.svd's
+# vectors of a non-square matrix with full_matrices=True, np.linalg.matrix_norm with
+# ord='nuc'. A guard before the call (rules.registry.refuses) refuses them at the line.
+UNCOVERED_ARGUMENTS = [
+    ("np.quantile(y, [0.2, 0.7])", "scalar q only"),
+    ("np.percentile(y, np.array([20.0, 70.0]))", "scalar q only"),
+    ("np.linalg.norm(np.reshape(y, (2, 3)), 2)", "not ord=2"),
+    ("np.linalg.norm(np.reshape(y, (2, 3)), ord=np.inf)", "not ord=inf"),
+    ("np.sum(np.linalg.svd(np.reshape(y, (2, 3)))[0])", "full_matrices=False"),
+]
+if hasattr(np.linalg, "matrix_norm"):
+    UNCOVERED_ARGUMENTS.append(("np.linalg.matrix_norm(np.reshape(y, (2, 3)), ord='nuc')",
+                                "ord='fro' only"))
+
+
+@pytest.mark.parametrize("call,reason", UNCOVERED_ARGUMENTS)
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_arguments_a_rule_does_not_cover_are_refused_at_the_line(call, reason, mode):
+    f = make_function(f"def f(x):\n    y = x * 2.0\n    return {call}\n", {"np": np})
+    x = np.arange(1.0, 7.0) ** 1.3
+    derived = tl.vjp(f) if mode == "rev" else tl.jvp(f)
+    with pytest.raises(tl.TransformError, match=reason) as info:
+        derived(x, f(x) if mode == "rev" else x)
+    assert info.value.lineno == 3 and info.value.filename.startswith("<tangentlike-test-")
+
+
+def test_arguments_a_rule_covers_pass_its_guard():
+    f = make_function("def f(x):\n    m = np.reshape(x, (2, 3))\n"
+                      "    return (np.quantile(x, 0.3) + np.linalg.norm(x, 3)\n"
+                      "            + np.linalg.norm(m, 'fro') + np.linalg.norm(m, 1, axis=0)[1]\n"
+                      "            + np.sum(np.linalg.svd(m, full_matrices=False)[1]))\n",
+                      {"np": np})
+    tl.check_grads(f, (np.arange(1.0, 7.0) ** 1.3,), order=2)
