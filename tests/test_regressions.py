@@ -3256,3 +3256,17 @@ def test_arguments_a_rule_covers_pass_its_guard():
                       "            + np.sum(np.linalg.svd(m, full_matrices=False)[1]))\n",
                       {"np": np})
     tl.check_grads(f, (np.arange(1.0, 7.0) ** 1.3,), order=2)
+
+
+def interp_of_a_list_of_values(s):
+    return np.interp(0.3, np.array([0.0, 1.0]), [2.0, s]) * s
+
+
+# Was (found by composing registry rules, hunt11): a WRONG second derivative (1.3 for
+# 0.6) when np.interp's values (or knots) are a list: the adjoint rule added the two
+# `add_at` results with `+`, which for a list joins the two lists ([g0, 0] + [0, g1] is
+# 4 long); first order read the right last entry by chance, second order did not. The
+# rule now takes those adjoints as arrays (and test_rules.py has list cases).
+def test_interp_of_a_list_second_order():
+    assert np.isclose(tl.grad(tl.grad(interp_of_a_list_of_values))(0.7), 0.6)
+    tl.check_grads(interp_of_a_list_of_values, (0.7,), order=2)
