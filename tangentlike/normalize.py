@@ -1116,7 +1116,8 @@ class _Normalizer:
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
         self.check_mutation(node, callee)
-        args = [self.frozen(self.atom(a)) for a in node.args]
+        args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
+                for i, a in enumerate(node.args)]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
@@ -1131,6 +1132,30 @@ class _Normalizer:
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def as_array_argument(self, callee, position, arg, atom):
+        """``np.tanh([s, 2.0])`` -> ``np.tanh(np.asarray([s, 2.0]))``: a NumPy function
+        makes an array of a list or tuple it is given, and so does the call written here,
+        so the rules (and the derivatives of the list's items) see an array; a rule's
+        arithmetic on the list itself would join lists or fail. Only for a display
+        holding a value that is not a literal (shapes and axes stay as written), at a
+        position the rule differentiates, of a function that takes an array there (not
+        the joiners, whose argument is a sequence of arrays, nor the conversions)."""
+        if not isinstance(arg, (gast.List, gast.Tuple)) or \
+                all(isinstance(n, (gast.Constant, gast.List, gast.Tuple, gast.UnaryOp, gast.Load,
+                                   gast.USub, gast.UAdd)) for n in walk(arg)):
+            return atom
+        module = getattr(callee, "__module__", None) or ""
+        if not (isinstance(callee, np.ufunc) or module.startswith("numpy")) \
+                or _in(callee, _TAKES_SEQUENCES):
+            return atom
+        rule = rules.lookup(callee)
+        if rule is None or position in rule.static_args:
+            return atom
+        call = gast.Call(func=_load(self.binder.name_for("asarray", np.asarray)), args=[atom],
+                         keywords=[])
+        call.callee = np.asarray
+        return self.bind_new(None, call)
 
     def cast_first(self, callee, args, keywords):
         """``np.sum(x, dtype=d)`` -> ``np.sum(astype(x, d))``, and ``np.exp(x, dtype=d)``
@@ -1783,6 +1808,13 @@ def _without_effect(callee, keyword) -> bool:
     return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
         and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
             getattr(callee, "__module__", "") or "").startswith("numpy"))
+
+
+# NumPy functions whose argument is a sequence of arrays (or that make the array
+# themselves): a list given to them stays a list (normalize.as_array_argument).
+_TAKES_SEQUENCES = {np.concatenate, np.stack, np.hstack, np.vstack, np.dstack,
+                    np.column_stack, np.block, np.array, np.asarray, np.asanyarray,
+                    np.ascontiguousarray, np.copy}
 
 
 def _in(obj, collection) -> bool:

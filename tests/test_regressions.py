@@ -3270,3 +3270,33 @@ def interp_of_a_list_of_values(s):
 def test_interp_of_a_list_second_order():
     assert np.isclose(tl.grad(tl.grad(interp_of_a_list_of_values))(0.7), 0.6)
     tl.check_grads(interp_of_a_list_of_values, (0.7,), order=2)
+
+
+# Was (found by composing registry rules with list arguments, hunt11): a list or tuple
+# display given to a NumPy function reached the rules as a list: TypeError from inside
+# the derivative (np.linalg.norm: *can't multiply sequence by non-int*, np.sort(...)[1]:
+# *list indices must be integers*, np.trace/np.median: *Field elements must be 2- or
+# 3-tuples*, np.matmul, np.power, np.arctan2, np.float_power, np.linalg.vecdot), and at
+# second order in forward mode a TransformError at a line of tangentlike's own code
+# (*`*` of a list by a count not written in the code*: np.tanh, np.maximum, np.var,
+# np.prod...). normalize now passes such a display as np.asarray(...), which is what the
+# NumPy function does with it.
+LIST_DISPLAYS = [
+    "np.tanh([s, 2.0]) + np.exp((s, 1.0))",
+    "np.linalg.norm([s, 2.0 * s])",
+    "np.sort([s, 0.2, -s])[1]",
+    "np.trace([[s, 2.0], [1.0, s * s]])",
+    "np.matmul([[s, 1.0]], [[2.0], [s]])",
+    "np.median([s, 0.1, 2.0])",
+    "np.power([s, 2.0], [2.0, s]) + np.arctan2([s, 2.0], 1.0)",
+    "np.maximum([s, 2.0], 0.5) * np.prod([s, s + 1.0, 2.0])",
+    "np.var([[s, 1.0], [2.0, s]], axis=1, ddof=1)",
+    "np.einsum('i,i->', [s, 1.0], [2.0, s])",
+]
+
+
+@pytest.mark.parametrize("expr", LIST_DISPLAYS)
+def test_list_display_given_to_a_numpy_function(expr):
+    f = make_function(f"def f(s):\n    return {expr}\n", {"np": np})
+    for s in (0.7, np.float64(0.7), np.array(0.7)):
+        tl.check_grads(f, (s,), order=2)
