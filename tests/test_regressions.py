@@ -3300,3 +3300,29 @@ def test_list_display_given_to_a_numpy_function(expr):
     f = make_function(f"def f(s):\n    return {expr}\n", {"np": np})
     for s in (0.7, np.float64(0.7), np.array(0.7)):
         tl.check_grads(f, (s,), order=2)
+
+
+def expands(x):
+    return np.expand_dims(x, 0)
+
+
+def uses_a_helper_only_in_a_loop(x, n):
+    t = expands(x)
+    s = 0.0
+    for i in range(n):
+        s = s + np.tanh(np.ravel(t)[0])
+    return s
+
+
+# Was (found by composing registry rules, hunt11): ValueError *cannot reshape array of
+# size 1 into shape (3,)* from the generated code at second order in reverse mode when a
+# loop that reads a helper's result runs zero times. The caller's derivative then passes
+# the helper's derivative the scalar zero as its seed (the convention for "not used"),
+# and the GENERIC derivative of the helper (which second order differentiates; also
+# `df.generic`) reshaped that seed as if it had the output's shape. The specialized
+# versions gave it the output's shape with broadcast_like; now the generic one does too.
+def test_zero_seed_reaches_a_shape_rule_of_a_helper():
+    x = np.array([0.1, 0.2, 0.3])
+    assert not tl.vjp(expands).generic(x, 0.0).any()
+    for n in (0, 1):
+        tl.check_grads(uses_a_helper_only_in_a_loop, (x, n), order=2)
