@@ -155,8 +155,9 @@ class Program:
         if i in rule.static_args:
             return self.literal(value)
         if _is_float(value):
-            return self.near(value, previous, rule.primitive not in SEQUENCES
-                             and rule.primitive not in INFIX)
+            # (a display only where NumPy makes the array: its functions' arguments)
+            return self.near(value, previous, rule.name.startswith("numpy.")
+                             and rule.primitive not in SEQUENCES)
         if isinstance(value, (list, tuple)) and value and all(_is_float(v) for v in value):
             items = [self.near(v, previous if j == 0 else None, False)
                      for j, v in enumerate(value)]
@@ -236,7 +237,7 @@ def draw(seed):
         try:
             with np.errstate(all="ignore"):
                 value = f(np.zeros(max(program.size, 1)))
-        except (ValueError, TypeError, np.linalg.LinAlgError):
+        except Exception:   # the drawn calls do not fit together
             return None
         if isinstance(value, (tuple, list)) or not np.all(np.isfinite(value)) or \
                 not np.issubdtype(np.asarray(value).dtype, np.floating):
