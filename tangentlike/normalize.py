@@ -1204,18 +1204,46 @@ class _Normalizer:
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
         self.check_mutation(node, callee)
-        args = [self.frozen(self.atom(a)) for a in node.args]
+        args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
+                for i, a in enumerate(node.args)]
         keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
                     for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
+        refusal = rules.registry.refusal_of(callee)
+        if refusal is not None and not self.parsed.filename.startswith("<tangentlike "):
+            self.refusal_check(refusal, args, keywords, node)
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         args, keywords = self.cast_first(callee, args, keywords)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def as_array_argument(self, callee, position, arg, atom):
+        """``np.tanh([s, 2.0])`` -> ``np.tanh(np.asarray([s, 2.0]))``: a NumPy function
+        makes an array of a list or tuple it is given, and so does the call written here,
+        so the rules (and the derivatives of the list's items) see an array; a rule's
+        arithmetic on the list itself would join lists or fail. Only for a display
+        holding a value that is not a literal (shapes and axes stay as written), at a
+        position the rule differentiates, of a function that takes an array there (not
+        the joiners, whose argument is a sequence of arrays, nor the conversions)."""
+        if not isinstance(arg, (gast.List, gast.Tuple)) or \
+                all(isinstance(n, (gast.Constant, gast.List, gast.Tuple, gast.UnaryOp, gast.Load,
+                                   gast.USub, gast.UAdd)) for n in walk(arg)):
+            return atom
+        module = getattr(callee, "__module__", None) or ""
+        if not (isinstance(callee, np.ufunc) or module.startswith("numpy")) \
+                or _in(callee, _TAKES_SEQUENCES):
+            return atom
+        rule = rules.lookup(callee)
+        if rule is None or position in rule.static_args:
+            return atom
+        call = gast.Call(func=_load(self.binder.name_for("asarray", np.asarray)), args=[atom],
+                         keywords=[])
+        call.callee = np.asarray
+        return self.bind_new(None, call)
 
     def cast_first(self, callee, args, keywords):
         """``np.sum(x, dtype=d)`` -> ``np.sum(astype(x, d))``, and ``np.exp(x, dtype=d)``
@@ -1245,6 +1273,26 @@ class _Normalizer:
                                gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
                                gast.Constant(value=name, kind=None)], keywords=[])
         call.callee = require_matrix
+        self.emit(gast.Expr(value=call))
+
+    def refusal_check(self, refusal, args, keywords, node):
+        """``guard(file, line, *args, **keywords)`` before a call of a primitive whose
+        rules cover only some values of its arguments (``rules.registry.refuses``):
+        other values, known when the function runs, are refused at this line. Only
+        when the call passes the parameter that calls for the check, if one is named."""
+        guard, only_with = refusal
+        if only_with is not None:
+            name, position = only_with
+            if not (position is not None and len(args) > position) and \
+                    not any(k.arg == name for k in keywords):
+                return
+        call = gast.Call(func=_load(self.binder.name_for(guard.__name__, guard)),
+                         args=[gast.Constant(value=self.parsed.filename, kind=None),
+                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                               *(clone(a) for a in args)],
+                         keywords=[gast.keyword(arg=k.arg, value=clone(k.value))
+                                   for k in keywords])
+        call.callee = guard
         self.emit(gast.Expr(value=call))
 
     def check_global_change(self, func, callee, node):
@@ -1912,6 +1960,13 @@ def _without_effect(callee, keyword) -> bool:
     return keyword.arg == "out" and isinstance(keyword.value, gast.Constant) \
         and keyword.value.value is None and (isinstance(callee, np.ufunc) or str(
             getattr(callee, "__module__", "") or "").startswith("numpy"))
+
+
+# NumPy functions whose argument is a sequence of arrays (or that make the array
+# themselves): a list given to them stays a list (normalize.as_array_argument).
+_TAKES_SEQUENCES = {np.concatenate, np.stack, np.hstack, np.vstack, np.dstack,
+                    np.column_stack, np.block, np.array, np.asarray, np.asanyarray,
+                    np.ascontiguousarray, np.copy}
 
 
 def _in(obj, collection) -> bool:

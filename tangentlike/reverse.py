@@ -204,6 +204,11 @@ class _Reverse:
         self.written.update(self.adj(n) for n in mutable)
         inits = [_assign(self.adj(n), self.zero(n)) for n in mutable]
         seed = self.seed = self.seed_name(ret.value)
+        if self.mode == "vjp":
+            # a caller's derivative passes the scalar zero as the seed when the result
+            # is not used on the path it took (runtime._zero_seed): the rules that need
+            # the seed's shape give it the output's (broadcast_like)
+            self.zero_padded.add(seed)
         self.origin = ret.origin
         adjoint = self.mark_all(inits + self.seed_outputs(ret.value, seed), ret.origin)
         if self.mode != "vjp" and seed in self.primal_of:

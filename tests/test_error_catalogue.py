@@ -369,6 +369,24 @@ def test_row_unsupported_keyword(func, keyword):
     assert keyword in err.reason
 
 
+def quantiles_of_a_list(x):
+    return np.sum(np.quantile(x, [0.2, 0.7]))  # <- error
+
+
+def spectral_norm_of_a_matrix(x):
+    return np.linalg.norm(np.reshape(x, (2, 3)), 2)  # <- error
+
+
+@pytest.mark.parametrize("func", [quantiles_of_a_list, spectral_norm_of_a_matrix],
+                         ids=lambda f: f.__name__)
+def test_row_argument_value_a_rule_does_not_cover(func):
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(func)(np.arange(1.0, 7.0) ** 1.3)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func) and err.hint
+
+
 @pytest.mark.parametrize("func", [calls_derived_function, calls_getattr_result,
                                   calls_local_alias], ids=lambda f: f.__name__)
 def test_row_unresolvable_call(func):

@@ -22,7 +22,7 @@ from ..template import d
 from .domains import nonzero, real
 from .optional import optional
 from .reductions import tie_weights
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, refuses, tangent
 
 
 def as_row(a):
@@ -816,15 +816,24 @@ def cholesky_tangent(y, a):
     d[y] = y @ (np.tril(m) - 0.5 * np.diag(np.diag(m)))
 
 
+@refuses(np.linalg.svd)
+def svd_refusal(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """None if the rules differentiate ``np.linalg.svd(a, ...)``, else (reason, hint):
+    the extra columns of u or vh that full_matrices=True adds for a non-square matrix
+    are not unique."""
+    if compute_uv and full_matrices and np.ndim(a) == 2 and np.shape(a)[0] != np.shape(a)[1]:
+        return ("tangentlike differentiates the singular vectors of a non-square matrix "
+                "with np.linalg.svd(a, full_matrices=False) only",
+                "pass full_matrices=False (or compute_uv=False for the singular values)")
+    return None
+
+
 def singular_count(a, full_matrices):
-    """min(m, n), after refusing singular vectors that are not unique: the extra
-    columns of u or vh that full_matrices=True adds for a non-square matrix."""
-    m, n = np.shape(a)
-    if full_matrices and m != n:
-        raise NotImplementedError(
-            "tangentlike differentiates the singular vectors of a non-square matrix with "
-            "np.linalg.svd(a, full_matrices=False) only")
-    return min(m, n)
+    """min(m, n), after refusing singular vectors that are not unique (svd_refusal)."""
+    problem = svd_refusal(a, full_matrices)
+    if problem is not None:
+        raise NotImplementedError(problem[0])
+    return min(np.shape(a))
 
 
 nondifferentiable(singular_count)
@@ -913,14 +922,24 @@ def pinv_tangent(y, a):
 
 
 # -- norms ---------------------------------------------------------------------------------
+@refuses(np.linalg.norm, only_with=("ord", 1))
+def norm_refusal(x, ord=None, axis=None, keepdims=False):
+    """None if the rules differentiate ``np.linalg.norm(x, ord, axis)``, else (reason,
+    hint): of the matrix norms, only the Frobenius norm is."""
+    matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
+    if matrix and ord is not None and not (isinstance(ord, str) and ord == "fro"):
+        return (f"tangentlike differentiates np.linalg.norm of a matrix for ord=None or "
+                f"'fro' only, not ord={ord!r}",
+                "use a vector norm over one axis (axis=0 or 1), or np.sum")
+    return None
+
+
 def norm_axis(x, ord, axis):
     """``axis`` of np.linalg.norm, after refusing the matrix norms tangentlike does not
-    differentiate (only the Frobenius norm of a matrix is)."""
-    matrix = (axis is None and np.ndim(x) == 2) or (np.ndim(axis) == 1 and len(axis) == 2)
-    if matrix and ord not in (None, "fro"):
-        raise NotImplementedError(
-            f"tangentlike differentiates np.linalg.norm of a matrix for ord=None or 'fro' "
-            f"only, not ord={ord!r}; use a vector norm over one axis, or np.sum")
+    differentiate (norm_refusal)."""
+    problem = norm_refusal(x, ord, axis)
+    if problem is not None:
+        raise NotImplementedError(problem[0])
     return axis
 
 
@@ -1002,10 +1021,22 @@ def vector_norm_tangent(y, x, axis=None, keepdims=False, ord=2):
                                       slope) * (p != 0), axis=axis, keepdims=keepdims)
 
 
+def matrix_norm_refusal(x, keepdims=False, ord="fro"):
+    """None if the rules differentiate ``np.linalg.matrix_norm(x, ord=ord)``, else
+    (reason, hint): they take the Frobenius norm only."""
+    if not (isinstance(ord, str) and ord == "fro"):
+        return (f"tangentlike differentiates np.linalg.matrix_norm for ord='fro' only, "
+                f"not ord={ord!r}", "leave ord out, or use np.linalg.vector_norm over an axis")
+    return None
+
+
+refuses(*optional(np.linalg, "matrix_norm"), only_with=("ord", None))(matrix_norm_refusal)
+
+
 def frobenius_only(ord):
-    if ord != "fro":
-        raise NotImplementedError(f"tangentlike differentiates np.linalg.matrix_norm for "
-                                  f"ord='fro' only, not ord={ord!r}")
+    problem = matrix_norm_refusal(None, ord=ord)
+    if problem is not None:
+        raise NotImplementedError(problem[0])
     return (-2, -1)
 
 

@@ -100,7 +100,10 @@ def _interp_cases(rng):
     xp = np.array([-1.5, -0.5, 0.2, 1.0, 1.7])
     return [((np.array([-1.2, 0.1, 0.55, 1.3]), xp, real(rng, (5,))), {}),
             ((0.37, xp, real(rng, (5,))), {}),
-            ((np.array([[-1.9, 0.3], [0.9, 2.1]]), xp + 0.05, real(rng, (5,))), {})]
+            ((np.array([[-1.9, 0.3], [0.9, 2.1]]), xp + 0.05, real(rng, (5,))), {}),
+            # lists of knots and values (their adjoints are arrays, not joined lists)
+            ((0.37, [float(v) for v in xp], [float(v) for v in real(rng, (5,))]), {}),
+            ((np.array([-1.2, 0.55]), [float(v) for v in xp], [float(v) for v in real(rng, (5,))]), {})]
 
 
 @adjoint(np.interp, cases=_interp_cases)
@@ -112,8 +115,11 @@ def interp(y, x, xp, fp):
     w = np.where(outside, 0.0, (x - np.take(xp, knots[0])) / span)
     slope = (np.take(fp, knots[1]) - np.take(fp, knots[0])) / span
     d[x] = d[y] * slope
-    d[fp] = add_at(d[y] * (1.0 - w), fp, knots[0]) + add_at(d[y] * w, fp, knots[1])
-    d[xp] = add_at(d[y] * slope * (w - 1.0), xp, knots[0]) - add_at(d[y] * slope * w, xp, knots[1])
+    # as arrays: the adjoints of a list would be lists, and `+` would join them
+    d[fp] = (add_at(d[y] * (1.0 - w), np.asarray(fp), knots[0])
+             + add_at(d[y] * w, np.asarray(fp), knots[1]))
+    d[xp] = (add_at(d[y] * slope * (w - 1.0), np.asarray(xp), knots[0])
+             - add_at(d[y] * slope * w, np.asarray(xp), knots[1]))
 
 
 @tangent(np.interp)

@@ -14,7 +14,7 @@ from ..runtime import expand_reduced, unbroadcast
 from ..template import d
 from .domains import nonzero, positive, real
 from .optional import optional
-from .registry import adjoint, nondifferentiable, tangent
+from .registry import adjoint, nondifferentiable, refuses, tangent
 
 
 def _reduction_cases(rng):
@@ -600,13 +600,25 @@ def average_tangent(y, a, axis=None, weights=None, returned=False, keepdims=Fals
                 / np.sum(w, axis=axis))
 
 
+@refuses(np.quantile, np.percentile)
+def quantile_refusal(a, q, *args, **kwargs):
+    """None if the rules differentiate ``np.quantile(a, q, ...)`` (or percentile), else
+    (reason, hint): they take one scalar q."""
+    if np.ndim(q) != 0:
+        return ("tangentlike differentiates np.quantile and np.percentile for a scalar q "
+                f"only, not for q of shape {np.shape(q)}",
+                "call it once for each q: np.stack([np.quantile(a, q) for q in qs])")
+    return None
+
+
 def quantile_weights(a, q, axis=None):
     """How the ``q``-quantile of ``a`` (NumPy's default 'linear' method) depends on each
     element: the two order statistics it interpolates get ``1 - frac`` and ``frac``.
     Order statistics are taken as np.sort orders ties (stably), like a sort-based JAX
     quantile: of tied elements, the one at that sorted position gets the weight."""
-    if np.ndim(q) != 0:
-        raise NotImplementedError("tangentlike differentiates quantiles for a scalar q only")
+    problem = quantile_refusal(a, q)
+    if problem is not None:
+        raise NotImplementedError(problem[0])
     a = np.asarray(a, dtype=np.result_type(a, 1.0))
     axes = tuple(range(a.ndim)) if axis is None else tuple(
         int(i) % a.ndim for i in np.atleast_1d(axis))

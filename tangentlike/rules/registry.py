@@ -85,6 +85,44 @@ def tangent(*primitives, cases: Callable = None, static_args: tuple = ()):
     return register
 
 
+# primitive -> (guard, the parameter that calls for it: (name, position) or None)
+REFUSALS: dict = {}
+
+
+def refuses(*primitives, only_with: tuple = None):
+    """Register the decorated ``check(*args, **kwargs)``, which takes a primitive's
+    arguments and returns None when its rules differentiate that call, else
+    ``(reason, hint)``. Some arguments the rules do not cover are known only when the
+    function runs (``np.quantile(a, qs)`` of a list ``qs``, a matrix given to
+    ``np.linalg.norm(x, 2)``): normalize puts a guard calling the check before each call
+    (before each call passing the parameter ``only_with = (name, position)``, when
+    given), so those give a ``TransformError`` at the user's line, not an exception
+    from inside the derivative."""
+
+    def register(check):
+        def guard(filename, lineno, *args, **kwargs):
+            problem = check(*args, **kwargs)
+            if problem is not None:
+                from ..errors import TransformError
+                raise TransformError(problem[0], filename, lineno, hint=problem[1])
+
+        guard.__name__ = guard.__qualname__ = "require_" + check.__name__
+        nondifferentiable(guard)
+        for prim in primitives:
+            REFUSALS[prim] = (guard, only_with)
+        return check
+
+    return register
+
+
+def refusal_of(obj: Any):
+    """(guard, only_with) of a primitive whose arguments are checked, else None."""
+    try:
+        return REFUSALS.get(obj)
+    except TypeError:  # unhashable
+        return None
+
+
 def modes(rule: Rule) -> set:
     out = set()
     if rule.adjoint is not None:
