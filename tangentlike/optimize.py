@@ -84,7 +84,8 @@ def drop_unread_saves(body: list, memo: dict = None) -> list:
     unread = {name for name, read in restores.items() if not read}
     if not unread:
         return body
-    return eliminate_dead_code(_without_saves(body, unread), memo=memo)
+    return eliminate_dead_code(_without(body, lambda s: getattr(s, "saves", None) in unread
+                                        or getattr(s, "restores", None) in unread), memo=memo)
 
 
 def drop_unread_element_saves(body: list, memo: dict = None) -> list:
@@ -112,7 +113,8 @@ def drop_unread_element_saves(body: list, memo: dict = None) -> list:
             unread.add(array)
     if not unread:
         return body
-    return eliminate_dead_code(_without_element_saves(body, unread), memo=memo)
+    return eliminate_dead_code(_without(body, lambda s: getattr(s, "element_of", None)
+                                        in unread), memo=memo)
 
 
 def _reads_only_restoring(stmt, array, aliases) -> bool:
@@ -127,29 +129,16 @@ def _reads_only_restoring(stmt, array, aliases) -> bool:
     return _loads(stmt).isdisjoint(aliases)
 
 
-def _without_element_saves(body: list, arrays: set) -> list:
+def _without(body: list, dropped) -> list:
+    """``body`` without the statements ``dropped`` says are, in nested blocks too."""
     kept = []
     for stmt in body:
-        if getattr(stmt, "element_of", None) in arrays:
+        if dropped(stmt):
             continue
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list):
-                inner = _without_element_saves(inner, arrays)
-                setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
-        kept.append(stmt)
-    return kept
-
-
-def _without_saves(body: list, names: set) -> list:
-    kept = []
-    for stmt in body:
-        if getattr(stmt, "saves", None) in names or getattr(stmt, "restores", None) in names:
-            continue
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                inner = _without_saves(inner, names)
+                inner = _without(inner, dropped)
                 setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
         kept.append(stmt)
     return kept

@@ -195,12 +195,7 @@ def _to_gast(node):
     elif kind is ast.arg:
         new = gast.Name(node.arg, gast.Param(), _to_gast(node.annotation), node.type_comment)
     else:
-        cls = _GAST_CLASSES.get(kind)
-        if cls is None:
-            cls = getattr(gast, kind.__name__, None)
-            if cls is None or isinstance(node, _TYPE_PARAM):
-                raise LeaveToGast
-            _GAST_CLASSES[kind] = cls
+        cls = _gast_class(kind, node)
         new = cls.__new__(cls)   # (gast's constructor checks its arguments: slow)
         fields, given = new.__dict__, node.__dict__
         for field in node._fields:
