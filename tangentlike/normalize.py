@@ -268,6 +268,7 @@ class _Normalizer:
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
         self.sequences = {}  # local -> length of the list/tuple literal it holds
+        self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
         # locals that last held a dict: whether the function built it (`dict(a=x)`), or
         # copied one it was given (for write_item's message and `.copy()`)
@@ -952,6 +953,9 @@ class _Normalizer:
         if length is not None and name not in self.mutable and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
             self.sequences[name] = length
+            self.computed.discard(name)
+            if any(not _constant_atom(e) for e in getattr(value, "elts", ())):
+                self.computed.add(name)
             self.tuples.discard(name)
             if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
                 self.tuples.add(name)
@@ -1226,12 +1230,15 @@ class _Normalizer:
         makes an array of a list or tuple it is given, and so does the call written here,
         so the rules (and the derivatives of the list's items) see an array; a rule's
         arithmetic on the list itself would join lists or fail. Only for a display
-        holding a value that is not a literal (shapes and axes stay as written), at a
+        holding a value that is not a literal (shapes and axes stay as written), or a
+        variable holding a list or tuple display (``L = [s, 2.0]; np.tanh(L)``), at a
         position the rule differentiates, of a function that takes an array there (not
         the joiners, whose argument is a sequence of arrays, nor the conversions)."""
-        if not isinstance(arg, (gast.List, gast.Tuple)) or \
-                all(isinstance(n, (gast.Constant, gast.List, gast.Tuple, gast.UnaryOp, gast.Load,
-                                   gast.USub, gast.UAdd)) for n in walk(arg)):
+        held = isinstance(atom, gast.Name) and atom.id in self.computed   # L = [s, 2.0]
+        if not held and (not isinstance(arg, (gast.List, gast.Tuple)) or
+                         all(isinstance(n, (gast.Constant, gast.List, gast.Tuple, gast.UnaryOp,
+                                            gast.Load, gast.USub, gast.UAdd))
+                             for n in walk(arg))):
             return atom
         module = getattr(callee, "__module__", None) or ""
         if not (isinstance(callee, np.ufunc) or module.startswith("numpy")) \
@@ -1240,6 +1247,12 @@ class _Normalizer:
         rule = rules.lookup(callee)
         if rule is None or position in rule.static_args:
             return atom
+        if held:   # (a computed shape or axis, `np.sum(x, (0, k))`, stays a tuple)
+            template = rule.adjoint or rule.tangent
+            names = template.names[1:] if template is not None else ()
+            if position >= len(names) or any(word in names[position]
+                                             for word in ("axis", "axes", "shape")):
+                return atom
         call = gast.Call(func=_load(self.binder.name_for("asarray", np.asarray)), args=[atom],
                          keywords=[])
         call.callee = np.asarray
@@ -2096,6 +2109,13 @@ def _may_share(call) -> bool:
     return getattr(call, "callee", None) in (np.array, np.nan_to_num) and any(
         k.arg == "copy" and not (isinstance(k.value, gast.Constant) and k.value.value is True)
         for k in call.keywords)
+
+
+def _constant_atom(node) -> bool:
+    """A constant, or the negation of one (``-1``)."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 def _literal_length(value):

@@ -3721,16 +3721,16 @@ def test_zero_seed_reaches_a_shape_rule_of_a_helper():
         tl.check_grads(uses_a_helper_only_in_a_loop, (x, n), order=2)
 
 
-# Open (found by composing registry rules, hunt11): a list held in a VARIABLE and given to
-# a NumPy function still reaches the rules as a list (only a display written in the call
-# is passed as np.asarray, see test_list_display_given_to_a_numpy_function): TypeError
-# from inside the derivative (np.linalg.norm: *can't multiply sequence by non-int*,
+# Was (found by composing registry rules, hunt11): a list held in a VARIABLE and given to
+# a NumPy function reached the rules as a list (only a display written in the call was
+# passed as np.asarray, see test_list_display_given_to_a_numpy_function): TypeError from
+# inside the derivative (np.linalg.norm: *can't multiply sequence by non-int*,
 # np.sort(L)[1]: *list indices must be integers*, np.median: *Field elements must be 2- or
 # 3-tuples*), and at second order in forward mode (np.tanh, np.maximum) a TransformError
-# at a line of tangentlike's own generated code. Workaround: `L = np.array([...])`.
+# at a line of tangentlike's own generated code. A variable holding a list display is
+# passed as np.asarray too.
 @pytest.mark.parametrize("expr", ["np.linalg.norm(L)", "np.sort(L)[1]", "np.median(L)",
-                                  "np.tanh(L)"])
-@bug("a list in a variable given to a NumPy function reaches its rule as a list")
+                                  "np.tanh(L)", "np.maximum(L, 0.5)"])
 def test_list_variable_given_to_a_numpy_function(expr):
     f = make_function(f"def f(s):\n    L = [s, 2.0, s * s]\n    return {expr}\n", {"np": np})
     tl.check_grads(f, (0.7,), order=2)
