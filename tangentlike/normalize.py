@@ -748,10 +748,12 @@ class _Normalizer:
                     hint=f"loop over a copy (`for v in list({name}):`), or over "
                     f"`range(n)` with the number of turns you want")
 
-    def source_file(self) -> gast.Name:
-        """The user's file, for the checks that name its lines when the derived function
-        runs: a global of the generated code (its path is not written into the code)."""
-        return _load(self.binder.name_for("source_file", self.parsed.filename))
+    def located(self, lineno) -> list:
+        """``source_file, lineno``: the user's file and a line of it, for the checks that
+        name it when the derived function runs. The file is a global of the generated
+        code (its path is not written into the code)."""
+        return [_load(self.binder.name_for("source_file", self.parsed.filename)),
+                gast.Constant(value=lineno, kind=None)]
 
     def sequence_check(self, seq, where):
         """``require_sequence(seq, file, line)`` before a loop over a parameter: a dict or
@@ -759,8 +761,8 @@ class _Normalizer:
         if isinstance(seq, gast.Name) and seq.id in self.params:
             call = gast.Call(func=_load(self.binder.name_for("require_sequence",
                                                              require_sequence)),
-                             args=[_load(seq.id), self.source_file(), gast.Constant(
-                                 value=self.parsed.error("", where).lineno, kind=None)],
+                             args=[_load(seq.id),
+                                   *self.located(self.parsed.error("", where).lineno)],
                              keywords=[])
             call.callee = require_sequence
             self.emit(gast.Expr(value=call))
@@ -1282,8 +1284,7 @@ class _Normalizer:
         """``require_matrix(a, file, line, name)`` before the call: its rule takes one
         matrix at a time, and a stack is refused when the function runs."""
         call = gast.Call(func=_load(self.binder.name_for("require_matrix", require_matrix)),
-                         args=[clone(matrix), self.source_file(),
-                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                         args=[clone(matrix), *self.located(self.parsed.error("", node).lineno),
                                gast.Constant(value=name, kind=None)], keywords=[])
         call.callee = require_matrix
         self.emit(gast.Expr(value=call))
@@ -1300,8 +1301,7 @@ class _Normalizer:
                     not any(k.arg == name for k in keywords):
                 return
         call = gast.Call(func=_load(self.binder.name_for(guard.__name__, guard)),
-                         args=[gast.Constant(value=self.parsed.filename, kind=None),
-                               gast.Constant(value=self.parsed.error("", node).lineno, kind=None),
+                         args=[*self.located(self.parsed.error("", node).lineno),
                                *(clone(a) for a in args)],
                          keywords=[gast.keyword(arg=k.arg, value=clone(k.value))
                                    for k in keywords])
@@ -1396,11 +1396,10 @@ class _Normalizer:
         when it is an array or a list that one of ``others`` (default: ``value``) shares."""
         func = _load(self.binder.name_for("inplace_guard", inplace_guard))
         others = [value] if others is None else others
-        call = gast.Call(func=func, args=[value, gast.Constant(
-            value=self.parsed.filename, kind=None), gast.Constant(
-            value=getattr(node, "lineno", None), kind=None), gast.Constant(
-            value=reason, kind=None), gast.Constant(value=hint, kind=None)] + others,
-            keywords=[])
+        call = gast.Call(func=func, args=[value, *self.located(getattr(node, "lineno", None)),
+                                          gast.Constant(value=reason, kind=None),
+                                          gast.Constant(value=hint, kind=None)] + others,
+                         keywords=[])
         call.callee = inplace_guard
         return gast.Expr(value=call)
 
@@ -1420,8 +1419,8 @@ class _Normalizer:
                       "differentiate")
             hint = "end every path with `return <value>`"
         call = gast.Call(func=_load(self.binder.name_for("returns_no_number", returns_no_number)),
-                         args=[gast.Constant(value=v, kind=None) for v in (
-                             self.parsed.filename, where.lineno, reason, hint)], keywords=[])
+                         args=[*self.located(where.lineno), gast.Constant(value=reason, kind=None),
+                               gast.Constant(value=hint, kind=None)], keywords=[])
         call.callee = returns_no_number
         return gast.Expr(value=call)
 
@@ -1680,11 +1679,10 @@ class _AliasCheck:
                     + ("" if users else f"; to swap rows write `{first}[[i, j]] = "
                        f"{first}[[j, i]]`"))
         func = _load(normalizer.binder.name_for("inplace_guard", inplace_guard))
-        call = gast.Call(func=func, args=[_load(changed), gast.Constant(
-            value=normalizer.parsed.filename, kind=None), gast.Constant(value=_line_of(stmt),
-                                                                 kind=None),
-            gast.Constant(value=reason, kind=None), gast.Constant(value=hint, kind=None)]
-            + [_load(o) for o in others], keywords=[])
+        call = gast.Call(func=func, args=[_load(changed), *normalizer.located(_line_of(stmt)),
+                                          gast.Constant(value=reason, kind=None),
+                                          gast.Constant(value=hint, kind=None)]
+                         + [_load(o) for o in others], keywords=[])
         call.callee = inplace_guard
         check = gast.Expr(value=call)
         check.origin, check.no_grad = stmt.origin, False
