@@ -58,7 +58,7 @@ def broadcast_like(t, y):
     """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
     input was dropped, an adjoint that is still the scalar zero)."""
     if isinstance(y, (tuple, list, dict)):
-        return zeros_like(y) if isinstance(t, float) and t == 0.0 or _scalar_zero(t) else t
+        return zeros_like(y) if _scalar_zero(t) else t
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -502,8 +502,7 @@ def add_grads(a, b):
     """``a + b`` for adjoints that may be containers (tuples, lists, dicts of arrays)."""
     if a.__class__ is np.ndarray and b.__class__ is np.ndarray:
         return a + b   # (the usual case, as below, without the tests of containers)
-    if (isinstance(b, float) and b == 0.0 or _scalar_zero(b)) and \
-            isinstance(a, (list, tuple, dict)):
+    if _scalar_zero(b) and isinstance(a, (list, tuple, dict)):
         # the scalar zero (an adjoint not reached, or the tangent of a constant one)
         # added to a container: the container; to an empty stack, the scalar zero, which
         # stands for zeros of any structure (broadcast_like widens a tangent to its list)
@@ -562,8 +561,11 @@ def part_of(g, index):
 
 
 def _scalar_zero(g) -> bool:
-    """A zero that is a NumPy scalar or a 0-d array: the scalar zero of an adjoint made
-    by arithmetic with a NumPy number (``0.0 * c`` for a float32 ``c``)."""
+    """The scalar zero, which stands for zeros of any shape: a float 0.0, or a NumPy
+    scalar or 0-d array zero (the scalar zero of an adjoint made by arithmetic with a
+    NumPy number, ``0.0 * c`` for a float32 ``c``)."""
+    if isinstance(g, float):
+        return g == 0.0
     return isinstance(g, (np.generic, np.ndarray)) and g.ndim == 0 and g == 0
 
 
