@@ -113,6 +113,24 @@ def require_real(x, name: str):
             f"pass a float (`float({name})`)")
 
 
+def require_scalar_seed(seed, name: str):
+    """Refuse a seed of ``grad`` that is not one number: an array would broadcast into
+    the gradient and scale each element by its own factor. Called by the function
+    ``tl.grad`` returns (specialize.make_entry) for a seed that is not a Python float.
+    (An int, a bool or a complex number is used as a number: the derivative is linear
+    in the seed.)"""
+    if isinstance(seed, (numbers.Number, np.bool_)) or (
+            type(seed) is _ndarray and seed.shape == () and seed.dtype.kind in "biufc"):
+        return
+    what = (f"an array of shape {seed.shape}" if isinstance(seed, np.ndarray)
+            else repr(seed) if seed is None or isinstance(seed, (str, bytes))
+            else f"a {type(seed).__name__}")
+    raise TypeError(
+        f"the last argument `{name}` is grad's seed, which scales the scalar output, but it "
+        f"is {what}, not a number: pass a float (1.0 by default), or use tl.vjp for a seed "
+        "shaped like an array output")
+
+
 _ndarray = np.ndarray
 _REAL_SCALARS = frozenset({float} | {t for t in set(np.sctypeDict.values())
                                      if issubclass(t, np.floating)})

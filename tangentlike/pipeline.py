@@ -81,7 +81,8 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
         core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
         return build(alive, mode, wrt, signature, dispatcher, core, checked)
     dispatcher.derive_version = derive_version
-    return make_entry(generic, dispatcher, generic.label)
+    return make_entry(generic, dispatcher, generic.label,
+                      seed_check=checked and mode in ("grad", "value_and_grad"))
 
 
 def front(func, wrt) -> tuple:

@@ -705,6 +705,25 @@ def test_row_derived_function_takes_the_seed_as_extra_argument():
     np.testing.assert_allclose(df(X3, 2.0), 2.0 * df(X3))
 
 
+@pytest.mark.parametrize("mode", [tl.grad, tl.value_and_grad])
+def test_row_grad_seed_that_is_not_one_number(mode):
+    df = mode(sum_tanh)
+    for seed in (np.ones(3), np.ones(1), None, "a", [1.0]):
+        with pytest.raises(TypeError, match=r"the last argument `bout` is grad's seed, which "
+                           r"scales the scalar output, but it is .*, not a number"):
+            df(X3, seed)
+        with pytest.raises(TypeError, match="grad's seed"):
+            df(X3, bout=seed)
+    want = df(X3, 2.0)
+    for seed in (2, np.float64(2.0), np.float32(2.0), np.array(2.0), np.int64(2)):
+        np.testing.assert_allclose(df(X3, seed)[-1], want[-1])
+    # the same check for the versions past the first call and for the generic derivative
+    with pytest.raises(TypeError, match="grad's seed"):
+        df(np.ones(4), np.ones(4))
+    # a derivative called by another derivative (hessian) passes its own seeds
+    np.testing.assert_allclose(tl.hessian(sum_tanh)(X3), tl.jacobian(tl.grad(sum_tanh))(X3))
+
+
 def test_row_derived_function_missing_argument_is_pythons_type_error():
     with pytest.raises(TypeError, match="missing 1 required positional argument"):
         tl.grad(sum_tanh)()
