@@ -60,12 +60,12 @@ def real_ldexp(x, i):
 @adjoint(real_pow, cases=scalars(positive, real))
 def real_pow_(z, x, y):
     d[x] = d[z] * y * real_pow(x, y - 1.0)
-    d[y] = d[z] * z * real_log(x)
+    d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(real_pow)
 def real_pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 @adjoint(real_log, cases=scalar(positive))
@@ -248,12 +248,12 @@ def tanh_tangent(y, x):
 @adjoint(math.pow, cases=scalars(positive, real))
 def pow_(z, x, y):
     d[x] = d[z] * y * real_pow(x, y - 1.0)
-    d[y] = d[z] * z * real_log(x)
+    d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(math.pow)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 def sign_of(x):
