@@ -49,6 +49,7 @@ from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
+from .rules.pymath import largest, smallest
 from .rules.shapes import last_item
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
                       require_matrix, require_sequence, returns_no_number, stop_gradient,
@@ -1209,6 +1210,10 @@ class _Normalizer:
                 nested = gast.copy_location(gast.Call(func=clone(node.func),
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
+        if callee in (max, min) and len(node.args) == 1 and not node.keywords:
+            # max(items) of one list, tuple or array (a generator is a list by now)
+            callee = largest if callee is max else smallest
+            func = _load(self.binder.name_for(callee.__name__, callee))
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]

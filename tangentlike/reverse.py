@@ -1615,12 +1615,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
     if missing:
         given = len(inputs) + sum(1 for k in keywords if k in names)
         needed = len(template.positional) - 1
-        hint = None
-        if rule.name in ("max", "min") and len(inputs) == 1:
-            hint = (f"write {rule.name}(a, b) of two numbers, or np.{rule.name} (np.max, "
-                    "np.min) of an array")
         raise pass_.error(f"`{rule.name}` is called with {given} argument(s), but tangentlike "
-                          f"differentiates it only when called with {needed}", hint=hint)
+                          f"differentiates it only when called with {needed}")
     return bind
 
 
