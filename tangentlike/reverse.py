@@ -1369,6 +1369,7 @@ class _Reverse:
             reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
             iterator = gast.Call(func=reversed_name, args=[clone(stmt.iter)],
                                  keywords=[])
+            iterator.callee = builtins.reversed
         loop = gast.For(target=_store(index), iter=iterator, body=body, orelse=[],
                         type_comment=None)
         return inits + [loop] + restore
