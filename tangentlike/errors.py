@@ -42,6 +42,12 @@ class NoNumberReturned(TransformError, TypeError):
     line; also a ``TypeError``, as the same output caught after the call would be."""
 
 
+class NonScalarOutput(TransformError, TypeError):
+    """``grad`` (``value_and_grad``, ``hessian``) of a function whose output is not a
+    scalar, found when the derived function runs: at the user's return statement; also
+    a ``TypeError``, as before it named its line."""
+
+
 def short_filename(filename: str) -> str:
     """The name a person recognises: the base name of a real file, the derived
     function's name for generated code, as-is otherwise."""

@@ -219,7 +219,7 @@ class _Reverse:
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
             check = gast.Expr(value=gast.Call(
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
-                args=[clone(ret.value)], keywords=[]))
+                args=[clone(ret.value)] + self.return_line(ret), keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
         if self.mode == "vjp":
             primal.extend(self.mark_all([self.seed_check(ret.value, seed)], ret.origin,
@@ -433,6 +433,15 @@ class _Reverse:
                 if self.classes.get(param) == key and param in self.single and param != name:
                     return _load(param)
         return None
+
+    def return_line(self, ret) -> list:
+        """``source_file, lineno`` of the user's return statement, for the run-time check
+        that names it (none for a derivative derived again: its lines are generated)."""
+        filename = self.fn.parsed.filename
+        if ret.origin is None or filename.startswith("<tangentlike "):
+            return []
+        return [_load(self.binder.name_for("source_file", filename)),
+                gast.Constant(value=ret.origin.lineno, kind=None)]
 
     def seed_name(self, value) -> str:
         if isinstance(value, gast.Name):

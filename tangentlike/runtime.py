@@ -65,13 +65,17 @@ def broadcast_like(t, y):
     return np.broadcast_to(_weak(t, y), shape)
 
 
-def require_scalar(value):
-    """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
+def require_scalar(value, filename=None, lineno=None):
+    """``grad`` differentiates a scalar: refuse an array output instead of summing it,
+    at the user's return statement (``filename``, ``lineno``) when it is known."""
     require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"grad needs a scalar output, got {_output_kind(value)}; use "
-            "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+        message = f"grad needs a scalar output, got {_output_kind(value)}"
+        hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
+        if lineno is None:
+            raise TypeError(f"{message}; {hint}")
+        from .errors import NonScalarOutput
+        raise NonScalarOutput(message, filename, lineno, hint)
 
 
 def require_number(value, mode: str, needs: str):

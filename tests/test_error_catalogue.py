@@ -410,6 +410,10 @@ def test_row_non_scalar_output_to_grad(func, transform):
     with pytest.raises(TypeError, match="grad needs a scalar output") as info:
         derived(X3)
     assert "tl.vjp" in str(info.value)
+    # at the user's return statement (was: no file:line)
+    assert isinstance(info.value, tl.TransformError)
+    assert (info.value.filename, info.value.lineno) == (__file__, func.__code__.co_firstlineno + 1)
+    assert "    return x" in str(info.value)
 
 
 def test_row_non_scalar_output_works_with_vjp_jvp_jacobian():
