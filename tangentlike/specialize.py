@@ -22,7 +22,7 @@ import numpy as np
 
 from .emit import compile_function
 from .entry import NOT_GIVEN, complex_message, complex_part, require_scalar_seed
-from .errors import TransformError
+from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
 MAX_VERSIONS = 8
@@ -97,15 +97,15 @@ class Dispatcher:
                 # would not see its complex values
                 what = complex_part(values[name])
                 if what is not None:
-                    raise TypeError(complex_message(name, what))
+                    raise at_user_def(TypeError(complex_message(name, what)))
         return tuple(key), signature
 
     def derive(self, signature):
         for name, (kind, _, _) in signature.items():
             if isinstance(kind, tuple) and kind[2].kind == "c" or \
                     not isinstance(kind, tuple) and issubclass(kind, (complex, np.complexfloating)):
-                raise TypeError(complex_message(name, "complex" if not isinstance(kind, tuple)
-                                                else f"an array of {kind[2]}"))
+                what = "complex" if not isinstance(kind, tuple) else f"an array of {kind[2]}"
+                raise at_user_def(TypeError(complex_message(name, what)))
         if len(self.versions) >= MAX_VERSIONS or not signature:
             return self.generic
         try:
@@ -174,5 +174,6 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     for attribute in ("guards", "entry_checks", "user_cells", "rederived"):
         setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
+    register_generated(entry.__code__, generic.user_def)
     dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index("_version")]
     return entry

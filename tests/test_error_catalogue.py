@@ -728,6 +728,38 @@ def test_row_grad_seed_that_is_not_one_number(mode):
     np.testing.assert_allclose(tl.hessian(sum_tanh)(X3), tl.jacobian(tl.grad(sum_tanh))(X3))
 
 
+def scaled_by(x, n):
+    return np.sum(np.tanh(x)) * n
+
+
+# Was: plain TypeErrors and ValueErrors without a file:line. The checks a derived
+# function makes of its arguments when called name the `def` line of the user's function
+# (ArgumentTypeError / ArgumentValueError: TransformErrors that are also the TypeError or
+# ValueError they were), in every mode and through the versions
+@pytest.mark.parametrize("call,kind", [
+    (lambda: tl.grad(scaled_by, wrt=1)(X3, 3), TypeError),              # integer in wrt
+    (lambda: tl.grad(scaled_by)(np.arange(3), 2.0), TypeError),         # integer array
+    (lambda: tl.jvp(scaled_by, wrt=1)(X3, 2, 1.0), TypeError),
+    (lambda: tl.hessian(scaled_by)(np.arange(3), 2.0), TypeError),
+    (lambda: tl.grad(scaled_by)(X3, 1j), TypeError),                    # complex constant
+    (lambda: tl.grad(scaled_by)(X3, 2.0, np.ones(2)), TypeError),       # grad's seed
+    (lambda: tl.vjp(sum_tanh_each)(X3, np.ones(2)), ValueError),        # vjp's seed
+    (lambda: tl.vjp(sum_tanh_each)(X3, None), TypeError),
+    (lambda: tl.jvp(sum_tanh_each)(X3, np.ones(2)), ValueError),        # jvp's tangent
+    (lambda: tl.jvp(sum_tanh_each)(X3, "a"), TypeError),
+])
+def test_row_argument_errors_name_the_users_def_line(call, kind):
+    for _ in range(2):   # the first call (generic, then a version) and a later one
+        with pytest.raises(kind) as info:
+            call()
+        error = info.value
+        assert isinstance(error, tl.TransformError), repr(error)
+        assert error.filename == __file__
+        assert error.lineno in (scaled_by.__code__.co_firstlineno,
+                                sum_tanh_each.__code__.co_firstlineno)
+        assert "    def " in str(error)
+
+
 def test_row_derived_function_missing_argument_is_pythons_type_error():
     with pytest.raises(TypeError, match="missing 1 required positional argument"):
         tl.grad(sum_tanh)()
