@@ -1212,7 +1212,7 @@ class _Normalizer:
                 nested = gast.copy_location(gast.Call(func=clone(node.func),
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
-        padded = self.copying_pad(node, callee)
+        padded = self.copying_pad(node, callee) or self.reduction_keywords(node, callee)
         if padded is not None:
             return self.expr(gast.copy_location(padded, node))
         self.diff_with_ends(node, callee)
@@ -1267,6 +1267,71 @@ class _Normalizer:
         index = self.library_call(pad_index, [clone(array), self.ready_atom(node.args[1]),
                                               gast.Constant(value=mode.value, kind=None)])
         return gast.Subscript(value=array, slice=index, ctx=gast.Load())
+
+    def reduction_keywords(self, node, callee):
+        """``initial=`` and ``where=`` of a reduction, written with what has rules:
+        ``np.sum(x, where=m, initial=v)`` -> ``np.sum(np.where(m, x, 0.0)) + v`` (and
+        ``np.prod``'s with 1.0 and ``*``), ``np.mean(x, where=m)`` -> the sum over ``m``
+        divided by its count, ``np.max(x, axis=k, where=m, initial=v)`` -> ``np.max`` of
+        ``np.where(m, x, v)`` joined with ``v`` along ``k`` (raveled for no axis). The
+        call without those keywords is changed in place; the expression to normalize is
+        returned (None when the call has neither keyword, or a form NumPy refuses or
+        that stays refused: ``where=`` of a maximum without ``initial=``, a tuple of
+        axes, ``keepdims`` without an axis)."""
+        keywords = {kw.arg: kw.value for kw in node.keywords}
+        initial, where = keywords.get("initial"), keywords.get("where")
+        if (initial is None and where is None) or not node.args:
+            return None
+        identity = next((v for f, v in _REDUCTION_IDENTITY if f is callee), None)
+        extreme = _in(callee, _EXTREMES)
+        if identity is None and not extreme and not (callee is np.mean and initial is None):
+            return None
+        if extreme and initial is None:
+            return None
+        np_name = self.binder.name_for("np", np)
+        rest = [kw for kw in node.keywords if kw.arg not in ("initial", "where")]
+        x = self.ready_atom(node.args[0])
+        if where is not None:
+            fill = initial if extreme else gast.Constant(value=identity or 0.0, kind=None)
+            fill = self.ready_atom(fill)
+            if extreme:
+                initial = fill
+            x = self.library_call(np.where, [self.ready_atom(where), x, clone(fill)])
+        if callee is np.mean:   # (where= only): the sum over the mask, by its count
+            mask = self.library_call(np.broadcast_to, [self.ready_atom(where),
+                                                       self.library_call(np.shape, [clone(x)])])
+            node.func, node.args, node.keywords = (
+                gast.Attribute(value=_load(np_name), attr="sum", ctx=gast.Load()),
+                [x] + node.args[1:], rest)
+            count = gast.Call(func=gast.Attribute(value=_load(np_name), attr="sum",
+                                                  ctx=gast.Load()),
+                              args=[mask] + [clone(a) for a in node.args[1:]],
+                              keywords=[clone(kw) for kw in rest if kw.arg != "dtype"])
+            return gast.BinOp(left=node, op=gast.Div(), right=count)
+        if extreme:
+            axis = next((kw.value for kw in rest if kw.arg == "axis"),
+                        node.args[1] if len(node.args) > 1 else None)
+            no_axis = axis is None or isinstance(axis, gast.Constant) and axis.value is None
+            keepdims = next((kw.value for kw in rest if kw.arg == "keepdims"), None)
+            if isinstance(axis, gast.Tuple) or no_axis and not (
+                    keepdims is None or isinstance(keepdims, gast.Constant) and not keepdims.value):
+                return None
+            if no_axis:
+                x = self.library_call(np.ravel, [x])
+                axis = gast.Constant(value=0, kind=None)
+            axis = self.ready_atom(axis)
+            end = self.library_call(np.broadcast_to, [clone(initial), self.library_call(
+                diff_end, [clone(initial), clone(x), clone(axis)])])
+            parts = _normalized(self.bind_new(None, gast.Tuple(elts=[x, end], ctx=gast.Load())))
+            x = self.library_call(np.concatenate, [parts],
+                                  [gast.keyword(arg="axis", value=clone(axis))])
+            node.args, node.keywords = [x] + node.args[1:], rest
+            return node
+        node.args, node.keywords = [x] + node.args[1:], rest
+        if initial is None:
+            return node
+        op = gast.Add() if identity == 0.0 else gast.Mult()
+        return gast.BinOp(left=node, op=op, right=initial)
 
     def diff_with_ends(self, node, callee) -> None:
         """``np.diff(a, n, axis, prepend=p, append=q)`` -> ``np.diff(j, n, axis)`` of
@@ -2031,6 +2096,11 @@ def _out_position(callee):
         if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             return None
     return None
+
+
+# reductions whose initial= and where= normalize writes out (reduction_keywords)
+_REDUCTION_IDENTITY = ((np.sum, 0.0), (np.nansum, 0.0), (np.prod, 1.0), (np.nanprod, 1.0))
+_EXTREMES = (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
 
 
 def _normalized(node):

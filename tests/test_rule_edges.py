@@ -278,3 +278,72 @@ def test_pad_mode_that_does_not_copy_is_still_refused():
         return np.sum(np.pad(x, 1, mode="mean"))
     with pytest.raises(tl.TransformError, match="the keyword `mode` of `numpy.pad`"):
         tl.grad(padded_mean)(np.ones(3))
+
+
+# initial= and where= of reductions are written out by normalize with functions that
+# have rules (were refused: *the keyword `where` of `numpy.sum` is not supported*)
+def sum_initial(x):
+    return np.sum(x * x, initial=0.5)
+
+
+def prod_initial(X):
+    return np.sum(np.prod(X, axis=0, initial=2.0))
+
+
+def sum_where(x):
+    return np.sum(x ** 3, where=x > 0.5)
+
+
+def sum_where_keepdims(X):
+    return np.sum(np.sum(np.sin(X), axis=1, where=X > 0.3, keepdims=True) ** 2)
+
+
+def mean_where(x):
+    return np.mean(x ** 2, where=x > 0.5)
+
+
+def mean_where_axis(X):
+    return np.sum(np.mean(X ** 2, axis=0, where=X > 0.3))
+
+
+def max_initial(x):
+    return np.max(x, initial=0.7)
+
+
+def max_initial_axis(X):
+    return np.sum(np.max(X * 2.0, axis=1, initial=0.5) ** 2)
+
+
+def min_where_initial(x):
+    return np.min(x ** 2, where=x > 0.5, initial=5.0)
+
+
+def max_where_keepdims(X):
+    return np.sum(np.max(X, axis=0, where=X < 0.8, initial=-1.0, keepdims=True))
+
+
+def max_initial_differentiated(x, c):
+    return np.max(x, initial=c) * c
+
+
+@pytest.mark.parametrize("f", [sum_initial, sum_where, mean_where, max_initial,
+                               min_where_initial])
+def test_reduction_initial_and_where_of_a_vector(f):
+    x = np.array([0.3, 0.9, 0.6])
+    tl.check_grads(f, (x,), order=2)
+
+
+@pytest.mark.parametrize("f", [prod_initial, sum_where_keepdims, mean_where_axis,
+                               max_initial_axis, max_where_keepdims])
+def test_reduction_initial_and_where_of_a_matrix(f):
+    X = np.array([[0.2, 0.9, 0.5], [0.7, 0.1, 0.4]])
+    tl.check_grads(f, (X,), order=2)
+
+
+def test_initial_of_a_maximum_takes_the_gradient_when_it_is_largest():
+    x = np.array([0.3, 0.6, 0.5])
+    g = tl.grad(max_initial_differentiated, wrt=(0, 1))
+    np.testing.assert_allclose(g(x, 0.8)[0], [0.0, 0.0, 0.0])
+    assert g(x, 0.8)[1] == pytest.approx(1.6)       # max(x, initial=c) * c = c * c
+    np.testing.assert_allclose(g(x, 0.4)[0], [0.0, 0.4, 0.0])
+    assert g(x, 0.4)[1] == pytest.approx(0.6)
