@@ -1409,11 +1409,31 @@ class _Normalizer:
             return args, keywords
         cast = _load(self.binder.name_for("astype", astype))
         inputs = len(args) if ufunc else min(len(args), 1)
+        dtype_value = self.static_dtype(dtype.value) or dtype.value
         for i in range(inputs):
-            call = gast.Call(func=clone(cast), args=[args[i], clone(dtype.value)], keywords=[])
+            call = gast.Call(func=clone(cast), args=[args[i], clone(dtype_value)], keywords=[])
             call.callee = astype
             args[i] = self.bind_new(None, call)
         return args, keywords
+
+    def static_dtype(self, node):
+        """A dtype known when deriving (``np.float32``, ``float``, ``"f4"``) as the
+        constant of its name, ``'float32'``: the cast's rule then decides at derivation
+        time whether the cast is differentiable (no run-time ``np.issubdtype`` test).
+        None for anything else."""
+        if isinstance(node, gast.Constant):
+            value = node.value
+        elif isinstance(node, (gast.Name, gast.Attribute)) and not self._is_local_ref(node):
+            value = resolve_static(self.parsed, node)
+            if not (isinstance(value, np.dtype) or isinstance(value, type) and (
+                    issubclass(value, np.generic) or value in (float, int, bool, complex))):
+                return None
+        else:
+            return None
+        try:
+            return gast.Constant(value=np.dtype(value).name, kind=None)
+        except (TypeError, ValueError):
+            return None
 
     def matrix_check(self, matrix, name, node):
         """``require_matrix(a, file, line, name)`` before the call: its rule takes one
@@ -1584,7 +1604,7 @@ class _Normalizer:
                     f", not with `{others[0]}=`" if others else ""), node,
                     hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
-            args = [self.atom(a) for a in given]
+            args = [self.static_dtype(a) or self.atom(a) for a in given]
             call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
                              args=[obj] + args, keywords=[])
             call.callee = astype

@@ -238,7 +238,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
     simplify = simplify or (lambda e: e)
-    body = _fold_static(template.body, bind)   # only what the bindings keep
+    body = _fold_static(template.body, bind, template.namespace)   # what the bindings keep
     local_names = {}
     out = []
     # a copy of a template's node, substituted (the template's own nodes stay as they are)
@@ -405,19 +405,19 @@ class _Substitute:
         return new
 
 
-def _fold_static(body: list, bind: dict) -> list:
+def _fold_static(body: list, bind: dict, namespace: dict = None) -> list:
     """``body`` without the ``if`` statements whose test is known from constant
     bindings (the branch taken stays). ``body`` is left as it is: an ``if`` that stays
     is a new node sharing the unchanged parts."""
     out = []
     for stmt in body:
         if isinstance(stmt, gast.If):
-            value = static_value(stmt.test, bind)
+            value = static_value(stmt.test, bind, namespace)
             if value is not _UNKNOWN:
-                out.extend(_fold_static(stmt.body if value else stmt.orelse, bind))
+                out.extend(_fold_static(stmt.body if value else stmt.orelse, bind, namespace))
                 continue
-            kept = gast.If(test=stmt.test, body=_fold_static(stmt.body, bind),
-                           orelse=_fold_static(stmt.orelse, bind))
+            kept = gast.If(test=stmt.test, body=_fold_static(stmt.body, bind, namespace),
+                           orelse=_fold_static(stmt.orelse, bind, namespace))
             stmt = gast.copy_location(kept, stmt)
         out.append(stmt)
     return out
@@ -426,8 +426,34 @@ def _fold_static(body: list, bind: dict) -> list:
 _UNKNOWN = object()
 
 
-def static_value(expr, bind: dict) -> Any:
+# what a rule's test may call or read when deciding it at derivation time: questions
+# about a dtype, which a constant binding (``astype(x, 'float32')``) answers
+_STATIC_CALLS = (np.issubdtype, np.dtype)
+
+
+def _static_global(node, namespace):
+    """The object a test's ``np.issubdtype`` or ``np.inexact`` names, if it may be
+    evaluated at derivation time (NumPy's type hierarchy and dtype questions), else
+    _UNKNOWN."""
+    if namespace is None:
+        return _UNKNOWN
+    if isinstance(node, gast.Name):
+        obj = namespace.get(node.id, _UNKNOWN)
+        return obj if obj is np else _UNKNOWN
+    if isinstance(node, gast.Attribute):
+        base = _static_global(node.value, namespace)
+        if base is not np:
+            return _UNKNOWN
+        obj = getattr(np, node.attr, _UNKNOWN)
+        if obj in _STATIC_CALLS or isinstance(obj, type) and issubclass(obj, np.generic):
+            return obj
+    return _UNKNOWN
+
+
+def static_value(expr, bind: dict, namespace: dict = None) -> Any:
     """Evaluate ``expr`` if it only reads constants (after binding), else _UNKNOWN.
+    With the rule's ``namespace``, it may also ask NumPy about dtypes
+    (``np.issubdtype(dtype, np.inexact)`` of a constant dtype).
 
     ``a is b`` between two parameters is decided by their bindings: true when both are
     the same variable of the user's code (``x * x``), false otherwise (a rule's ``else``
@@ -440,13 +466,31 @@ def static_value(expr, bind: dict) -> Any:
         same = isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
         return same if isinstance(expr.ops[0], gast.Is) else not same
     env = {}
+    asks_numpy = False
     for node in walk(expr):
-        if isinstance(node, gast.Name):
+        if isinstance(node, gast.Call):
+            if _static_global(node.func, namespace) not in _STATIC_CALLS or node.keywords:
+                return _UNKNOWN
+            asks_numpy = True
+        elif isinstance(node, gast.Attribute):
+            if _static_global(node, namespace) is _UNKNOWN:
+                return _UNKNOWN
+        elif isinstance(node, gast.Name):
+            if node.id not in bind and _static_global(node, namespace) is np:
+                env[node.id] = np
+                continue
             bound = bind.get(node.id)
             if not isinstance(bound, gast.Constant):
                 return _UNKNOWN
             env[node.id] = bound.value
-        elif isinstance(node, (gast.Call, gast.Attribute, gast.Subscript, gast.Lambda)):
+        elif isinstance(node, (gast.Subscript, gast.Lambda)):
+            return _UNKNOWN
+    if asks_numpy:
+        try:
+            return bool(eval(compile(gast.gast_to_ast(gast.fix_missing_locations(
+                gast.Expression(body=clone(expr)))), "<rule>", "eval"),
+                {"__builtins__": {}}, env))
+        except (TypeError, ValueError):   # (not a dtype: decided when it runs)
             return _UNKNOWN
     value = _evaluated(expr, env)
     if value is not _UNKNOWN:
