@@ -204,6 +204,9 @@ def contains(tree, classes, test=None) -> bool:
 
 
 _NAME = "name"   # (Transformer._leaf)
+_CONTEXTS_AND_OPERATORS = tuple(
+    kind for kind in vars(gast).values() if isinstance(kind, type) and issubclass(
+        kind, (gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)))
 # ast.NodeVisitor's visit_Constant only calls the visit_Num, visit_Str, ... methods of
 # Python 3.7, if a class has them, and otherwise visits nothing below the constant
 _CONSTANT_SHIM = getattr(ast.NodeVisitor, "visit_Constant", None)
@@ -221,11 +224,17 @@ class Transformer(gast.NodeTransformer):
 
     _methods: ClassVar[dict] = {}
     _leaves: ClassVar[dict] = {}
+    _visited_fields: ClassVar[dict] = CHILD_FIELDS
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._methods = {}   # node class -> the method that visits it
         cls._leaves = {}    # node class -> whether its visit gives it back (see _leaf)
+        # the fields generic_visit looks at: not those of contexts and operators, unless
+        # the class has a method for one of them
+        cls._visited_fields = CHILD_FIELDS if any(
+            hasattr(cls, "visit_" + kind.__name__) for kind in _CONTEXTS_AND_OPERATORS) \
+            else INNER_FIELDS
 
     def visit(self, node):
         method = self._methods.get(node.__class__)
@@ -257,7 +266,7 @@ class Transformer(gast.NodeTransformer):
         AST = gast.AST
         leaves = self._leaves
         attributes = node.__dict__
-        for field in CHILD_FIELDS[node.__class__]:
+        for field in self._visited_fields[node.__class__]:
             value = attributes.get(field)
             if isinstance(value, AST):
                 leaf = leaves.get(value.__class__)
