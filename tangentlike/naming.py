@@ -61,10 +61,13 @@ INNER_FIELDS = _InnerFields()
 
 def walk(tree):
     """Every node of ``tree`` (a node or a list of nodes), in no particular order: what
-    ``gast.walk`` gives, 1.6 times as fast (the passes walk trees a great deal).
-    Fields are read from the node's ``__dict__``: gast classes have no defaults for them."""
+    ``gast.walk`` gives but for contexts and operators below the root (nodes with nothing
+    below them that no pass looks for: a name's context is read from the name, an
+    operation's operator from the operation), twice as fast (the passes walk trees a
+    great deal). Fields are read from the node's ``__dict__``: gast classes have no
+    defaults for them."""
     stack = list(tree) if isinstance(tree, list) else [tree]
-    AST, children = gast.AST, CHILD_FIELDS
+    AST, children = gast.AST, INNER_FIELDS
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
