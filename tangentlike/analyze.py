@@ -12,7 +12,6 @@ iterates to a fixed point, so it stays correct for code with loops.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import gast
 import numpy as np
@@ -26,13 +25,12 @@ from .runtime import (add_at, add_grads, broadcast_like, in_place, like,
                       output_zeros_like, require_output, shaped, zeros_like)
 
 
-@dataclass
 class Activity:
     """Which names are varied (depend differentiably on a ``wrt`` input) and which
     useful (reach the output through differentiable operations); active: both."""
 
-    varied: set
-    useful: set
+    def __init__(self, varied: set, useful: set):
+        self.varied, self.useful = varied, useful
 
     @property
     def active(self) -> set:

@@ -22,7 +22,6 @@ import linecache
 import operator
 import textwrap
 import types
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import gast
@@ -80,15 +79,18 @@ d = _Derivative()
 _NO_DEFAULT = inspect.Parameter.empty
 
 
-@dataclass
 class Template:
     """A parsed rule function: positional parameters, keyword defaults and body."""
 
-    func: Callable
-    positional: list            # result name first, then the primal's positional inputs
-    keywords: dict              # supported keyword -> default value
-    _body: Optional[list] = field(default=None, repr=False)
-    _read_names: Optional[set] = field(default=None, repr=False)
+    def __init__(self, func: Callable, positional: list, keywords: dict):
+        self.func = func
+        self.positional = positional   # result name first, then the primal's positional inputs
+        self.keywords = keywords       # supported keyword -> default value
+        self._body: Optional[list] = None
+        self._read_names: Optional[set] = None
+
+    def __repr__(self):
+        return f"Template({self.func.__qualname__}, {self.positional}, {self.keywords})"
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
