@@ -43,9 +43,8 @@ import numpy as np
 from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
-from .comprehensions import lower_comprehensions
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
+from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.shapes import last_item
@@ -274,8 +273,12 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.body = lower_exits(lower_comprehensions(fdef.body, self.namer), self.namer, fdef,
-                                check_returns=True)
+        body = fdef.body
+        if contains(body, (gast.ListComp, gast.GeneratorExp)):
+            # (comprehensions.py is imported by the first function that has one)
+            from .comprehensions import lower_comprehensions
+            body = lower_comprehensions(body, self.namer)
+        self.body = lower_exits(body, self.namer, fdef, check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
