@@ -19,7 +19,7 @@ def statements(body: list):
         yield stmt
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
+            if inner and isinstance(inner, list):   # (no generator for an empty one)
                 yield from statements(inner)
 
 
