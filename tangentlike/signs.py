@@ -27,7 +27,6 @@ the negated sum, the same numbers (a zero may change its sign).
 """
 from __future__ import annotations
 
-import copy
 from collections import Counter
 
 import gast
@@ -179,7 +178,9 @@ def _rebuilt(node, **fields):
     """``node`` with new ``fields``; ``node`` itself when they are the ones it has."""
     if all(getattr(node, name) is value for name, value in fields.items()):
         return node
-    new = copy.copy(node)   # keeps what passes attached (a call's callee, ...)
+    # what copy.copy gives (the fields and what passes attached: a call's callee, ...)
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
     for name, value in fields.items():
         setattr(new, name, value)
     return new
