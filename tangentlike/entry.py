@@ -54,7 +54,7 @@ import numpy as np
 
 from .naming import walk
 from .calls import is_user_function
-from .parse import to_gast
+from .parse import to_gast_in_place
 
 
 class _NotGiven:
@@ -397,7 +397,7 @@ class _Names:
 
 
 def _parse(text: str) -> list:
-    return to_gast(ast.parse(textwrap.dedent(text))).body
+    return to_gast_in_place(ast.parse(textwrap.dedent(text))).body   # (nothing else holds it)
 
 
 def _names(names) -> str:
