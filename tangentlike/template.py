@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import CHILD_FIELDS, Transformer, contains, name_ids, walk
+from .naming import CHILD_FIELDS, Transformer, contains, instances, name_ids, walk
 from .runtime import power, quotient
 from .parse import LeaveToGast, to_gast, to_gast_in_place
 
@@ -301,8 +301,8 @@ def _copy_node(node):
 def _drop_default_keywords(tree, namespace):
     """``np.sum(g, axis=None)`` -> ``np.sum(g)``: a keyword the user did not pass whose
     value is also the called function's own default."""
-    for node in walk(tree):
-        if isinstance(node, gast.Call) and node.keywords:
+    for node in instances(tree, gast.Call):
+        if node.keywords:
             node.keywords = [k for k in node.keywords
                              if not (getattr(k.value, "from_default", False)
                                      and _default_of(node.func, k.arg, namespace) == k.value.value)]
