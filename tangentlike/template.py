@@ -44,13 +44,26 @@ def clone(node):
     new = node.__class__.__new__(node.__class__)
     attributes = new.__dict__
     attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
-    for name in CHILD_FIELDS[node.__class__]:
+    for name in _COPIED_FIELDS[node.__class__]:
         value = attributes.get(name)
         if isinstance(value, list):
             attributes[name] = [clone(v) for v in value]
         elif isinstance(value, gast.AST):
             attributes[name] = clone(value)
     return new
+
+
+class _CopiedFields(dict):
+    """node class -> the fields a copy copies: ``CHILD_FIELDS`` but ``ctx`` and ``op``,
+    which hold one context or operator, shared by the copies (see _SHARED) and so
+    already in place. (A comparison's ``ops`` is a list: the copy gets its own.)"""
+
+    def __missing__(self, kind):
+        fields = self[kind] = tuple(f for f in CHILD_FIELDS[kind] if f not in ("ctx", "op"))
+        return fields
+
+
+_COPIED_FIELDS = _CopiedFields()
 
 
 def _subclasses(base) -> set:
@@ -380,7 +393,7 @@ class _Substitute:
         attributes = new.__dict__
         attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
         AST, copy = gast.AST, self.copy
-        for name in CHILD_FIELDS[kind]:
+        for name in _COPIED_FIELDS[kind]:   # (contexts and operators shared, as clone does)
             value = attributes.get(name)
             if isinstance(value, list):
                 attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]
