@@ -37,8 +37,8 @@ import operator
 
 import gast
 
-from .naming import (CHILD_FIELDS, Transformer, contains, name_ids, name_nodes, read_and_assigned,
-                     same_tree, statements, walk)
+from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
+                     read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .signs import fold_negations
 
@@ -421,7 +421,7 @@ def _rename(tree, copies: dict, stores: set = None) -> tuple:
                 stores.add(attributes["id"])
             if attributes.get("annotation") is None:
                 continue   # (nothing inside to rename or store)
-        for field in CHILD_FIELDS[node.__class__]:
+        for field in INNER_FIELDS[node.__class__]:   # (not contexts and operators)
             value = attributes.get(field)
             if value.__class__ is list:
                 for i, item in enumerate(value):
