@@ -103,7 +103,8 @@ class Template:
         self._read_names: Optional[set] = None
 
     def __repr__(self):
-        return f"Template({self.func.__qualname__}, {self.positional}, {self.keywords})"
+        name = getattr(self.func, "__qualname__", None) or repr(self.func)
+        return f"Template({name}, {self.positional}, {self.keywords})"
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
