@@ -54,6 +54,7 @@ import numpy as np
 
 from .naming import walk
 from .calls import is_user_function
+from .errors import at_user_def
 from .parse import to_gast_in_place
 
 
@@ -90,26 +91,44 @@ def require_real(x, name: str):
         return
     what = _integer_part(x)
     if what is not None:
-        raise TypeError(
+        raise at_user_def(TypeError(
             f"the argument `{name}` is differentiated (it is in wrt) but is {what}, and an "
             f"integer has no derivative: pass a float or a float array (for example "
             f"`float({name})` or `np.asarray({name}, dtype=float)`), or leave `{name}` out of "
-            "wrt to make it a constant")
+            "wrt to make it a constant"))
     what = complex_part(x)
     if what is not None:
-        raise TypeError(complex_message(name, what))
+        raise at_user_def(TypeError(complex_message(name, what)))
     if x is None or isinstance(x, (str, bytes)):
-        raise TypeError(
+        raise at_user_def(TypeError(
             f"the argument `{name}` is differentiated (it is in wrt) but is "
             f"{'None' if x is None else f'a {type(x).__name__} ({x!r})'}, not a number: "
             f"pass a float or a float array, or leave `{name}` out of wrt to make it a "
-            "constant")
+            "constant"))
     if isinstance(x, numbers.Number) and not isinstance(x, numbers.Complex):
         # (a Decimal: the derivative's float arithmetic cannot mix with it)
-        raise TypeError(
+        raise at_user_def(TypeError(
             f"the argument `{name}` is differentiated (it is in wrt) but is a "
             f"{type(x).__name__} ({x!r}), not a real number the derivative can compute with: "
-            f"pass a float (`float({name})`)")
+            f"pass a float (`float({name})`)"))
+
+
+def require_scalar_seed(seed, name: str):
+    """Refuse a seed of ``grad`` that is not one number: an array would broadcast into
+    the gradient and scale each element by its own factor. Called by the function
+    ``tl.grad`` returns (specialize.make_entry) for a seed that is not a Python float.
+    (An int, a bool or a complex number is used as a number: the derivative is linear
+    in the seed.)"""
+    if isinstance(seed, (numbers.Number, np.bool_)) or (
+            type(seed) is _ndarray and seed.shape == () and seed.dtype.kind in "biufc"):
+        return
+    what = (f"an array of shape {seed.shape}" if isinstance(seed, np.ndarray)
+            else repr(seed) if seed is None or isinstance(seed, (str, bytes))
+            else f"a {type(seed).__name__}")
+    raise at_user_def(TypeError(
+        f"the last argument `{name}` is grad's seed, which scales the scalar output, but it "
+        f"is {what}, not a number: pass a float (1.0 by default), or use tl.vjp for a seed "
+        "shaped like an array output"))
 
 
 _ndarray = np.ndarray
@@ -142,7 +161,7 @@ def refuse_complex(x, name: str):
         return
     what = complex_part(x)
     if what is not None:
-        raise TypeError(complex_message(name, what))
+        raise at_user_def(TypeError(complex_message(name, what)))
 
 
 def complex_part(x):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import sys
 from typing import Optional
 
 
@@ -40,6 +41,49 @@ class NoNumberReturned(TransformError, TypeError):
     """The path a derived function took returns no number (``return None``, a string,
     or the end of the function without ``return``). Raised when that path runs, at its
     line; also a ``TypeError``, as the same output caught after the call would be."""
+
+
+class NonScalarOutput(TransformError, TypeError):
+    """``grad`` (``value_and_grad``, ``hessian``) of a function whose output is not a
+    scalar, found when the derived function runs: at the user's return statement; also
+    a ``TypeError``, as before it named its line."""
+
+
+class ArgumentTypeError(TransformError, TypeError):
+    """An argument a derived function cannot take (an integer where it differentiates,
+    a complex constant, a seed or tangent that is not a number), found when it is
+    called: at the ``def`` line of the user's function; also the ``TypeError`` it was."""
+
+
+class ArgumentValueError(TransformError, ValueError):
+    """A seed or tangent of the wrong shape, found when the derived function is called:
+    at the ``def`` line of the user's function; also the ``ValueError`` it was."""
+
+
+# the file name of generated code (a derived function, a version, the entry tl.grad
+# returns) -> (the user's file, the line of its def), for the checks run by that code
+_GENERATED = {}
+
+
+def register_generated(code, user_def: tuple) -> None:
+    """Remember where the function compiled as ``code`` comes from (pipeline.build)."""
+    _GENERATED[code.co_filename] = user_def
+
+
+def at_user_def(error: Exception) -> Exception:
+    """``error`` (a TypeError or ValueError of a run-time check on the arguments) placed
+    at the ``def`` line of the user's function whose derivative made the check (the
+    nearest generated frame); ``error`` itself when no generated code is calling."""
+    frame = sys._getframe(1)
+    for _ in range(8):
+        if frame is None:
+            break
+        where = _GENERATED.get(frame.f_code.co_filename)
+        if where is not None:
+            kind = ArgumentValueError if isinstance(error, ValueError) else ArgumentTypeError
+            return kind(str(error), *where)
+        frame = frame.f_back
+    return error
 
 
 def short_filename(filename: str) -> str:

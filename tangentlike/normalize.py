@@ -47,7 +47,8 @@ from .exits import lower_exits
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
-from .rules.shapes import last_item
+from .rules.pymath import largest, smallest
+from .rules.shapes import PAD_COPY_MODES, diff_end, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
                       require_matrix, require_sequence, returns_no_number, stop_gradient,
                       zeros_like)
@@ -1017,6 +1018,8 @@ class _Normalizer:
         return node
 
     def expr_Name(self, node):
+        if getattr(node, "normalized", False):   # an atom of a call rewritten here
+            return node
         if node.id in self.user_locals:
             if node.id not in self.current:
                 raise self.error(f"local variable {node.id!r} is read before it is assigned",
@@ -1227,6 +1230,14 @@ class _Normalizer:
                 nested = gast.copy_location(gast.Call(func=clone(node.func),
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
+        padded = self.copying_pad(node, callee)
+        if padded is not None:
+            return self.expr(gast.copy_location(padded, node))
+        self.diff_with_ends(node, callee)
+        if callee in (max, min) and len(node.args) == 1 and not node.keywords:
+            # max(items) of one list, tuple or array (a generator is a list by now)
+            callee = largest if callee is max else smallest
+            func = _load(self.binder.name_for(callee.__name__, callee))
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]
@@ -1244,6 +1255,65 @@ class _Normalizer:
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
+
+    def library_call(self, fn, args: list, keywords=()) -> gast.Name:
+        """A call of a library function on atoms, bound to a new name (an atom)."""
+        call = gast.Call(func=_load(self.binder.name_for(fn.__name__, fn)), args=args,
+                         keywords=list(keywords))
+        call.callee = fn
+        return _normalized(self.bind_new(None, call))
+
+    def ready_atom(self, node) -> gast.expr:
+        """``node`` as an atom that normalizing again leaves as it is."""
+        return _normalized(self.frozen(self.atom(node)))
+
+    def copying_pad(self, node, callee):
+        """``np.pad(a, w, mode="wrap")`` -> ``a[pad_index(a, w, "wrap")]`` for the modes
+        that copy elements of ``a`` into the border (edge, wrap, reflect, symmetric):
+        the derivative of indexing adds the border's adjoint back where it was copied
+        from. None for another call (the constant mode is np.pad's own rule)."""
+        if callee is not np.pad or not 2 <= len(node.args) <= 3:
+            return None
+        mode = node.args[2] if len(node.args) == 3 else None
+        for kw in node.keywords:
+            if kw.arg != "mode" or mode is not None:
+                return None
+            mode = kw.value
+        if not (isinstance(mode, gast.Constant) and mode.value in PAD_COPY_MODES):
+            return None
+        array = self.ready_atom(node.args[0])
+        index = self.library_call(pad_index, [clone(array), self.ready_atom(node.args[1]),
+                                              gast.Constant(value=mode.value, kind=None)])
+        return gast.Subscript(value=array, slice=index, ctx=gast.Load())
+
+    def diff_with_ends(self, node, callee) -> None:
+        """``np.diff(a, n, axis, prepend=p, append=q)`` -> ``np.diff(j, n, axis)`` of
+        ``j = np.concatenate((np.broadcast_to(p, diff_end(p, a, axis)), a, ...), axis)``:
+        what NumPy does with the ends, written with functions that have rules. Changes
+        ``node`` in place."""
+        ends = {kw.arg: kw.value for kw in node.keywords if kw.arg in ("prepend", "append")}
+        if callee is not np.diff or not ends or len(node.args) > 3:
+            return
+        rest = [kw for kw in node.keywords if kw.arg not in ends]
+        if any(kw.arg not in ("n", "axis") for kw in rest):
+            return
+        axis = next((kw.value for kw in rest if kw.arg == "axis"),
+                    node.args[2] if len(node.args) == 3 else gast.Constant(value=-1, kind=None))
+        a = self.ready_atom(node.args[0])
+        axis = self.ready_atom(axis)
+        parts = [a]
+        for key in ("prepend", "append"):
+            if key in ends:
+                end = self.ready_atom(ends[key])
+                shape = self.library_call(diff_end, [clone(end), clone(a), clone(axis)])
+                end = self.library_call(np.broadcast_to, [end, shape])
+                parts.insert(0 if key == "prepend" else len(parts), end)
+        parts = _normalized(self.bind_new(None, gast.Tuple(elts=parts, ctx=gast.Load())))
+        joined = self.library_call(np.concatenate, [parts],
+                                   [gast.keyword(arg="axis", value=clone(axis))])
+        node.args = [joined] + node.args[1:2]
+        node.keywords = [kw for kw in rest if kw.arg != "axis"] + [
+            gast.keyword(arg="axis", value=clone(axis))]
 
     def as_array_argument(self, callee, position, arg, atom):
         """``np.tanh([s, 2.0])`` -> ``np.tanh(np.asarray([s, 2.0]))``: a NumPy function
@@ -1979,6 +2049,13 @@ def _out_position(callee):
         if param.kind not in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             return None
     return None
+
+
+def _normalized(node):
+    """Mark an atom made by normalize itself (a temporary's name): expr_Name keeps it."""
+    if isinstance(node, gast.Name):
+        node.normalized = True
+    return node
 
 
 def _without_effect(callee, keyword) -> bool:

@@ -13,7 +13,9 @@ Produces the same function with:
    Arrays changed by element writes keep their names.
 3. ``eliminate_dead_code``: assignments whose value nobody reads are removed, when the
    value has no effect (a call of an unknown function is always kept: it may print, or
-   draw random numbers the primal depends on).
+   draw random numbers the primal depends on). Before it, ``drop_write_only_lists``
+   removes the appends to a local list that nothing reads (a list comprehension whose
+   result is unused), and the loops left with nothing to do go with the dead code.
 4. ``fold_negations`` (signs.py): negations of adjoint rules cancel or become
    subtractions (``bt3 = -bp * p / t3; bt1 = bt3 * t2; bz = -bt1`` loses both).
 5. ``drop_unread_saves``: a variable that the adjoint reads only where it holds its
@@ -55,6 +57,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     # id(statement) -> its (read, assigned) names, kept from one dead-code pass to the
     # next for the statements that no pass in between changed (none makes statements)
     names = {}
+    fdef.body = drop_write_only_lists(fdef.body, {a.id for a in fdef.args.args})
     fdef.body = eliminate_dead_code(fdef.body, memo=names)
     changed = set()
     fdef.body = fold_negations(fdef.body, bound, changed)
@@ -637,8 +640,70 @@ def _idle_range_loop(loop, live_after: set) -> bool:
             and isinstance(loop.target, gast.Name) and loop.target.id not in live_after):
         return False
     it = loop.iter
+    if isinstance(it, gast.Call) and getattr(it, "callee", None) is reversed \
+            and len(it.args) == 1 and not it.keywords:
+        it = it.args[0]   # (a reversed loop of the adjoint)
     return isinstance(it, gast.Call) and getattr(it, "callee", None) is range \
         and not it.keywords and all(isinstance(a, (gast.Name, gast.Constant)) for a in it.args)
+
+
+def drop_write_only_lists(body: list, params: set) -> list:
+    """Remove ``L.append(v)`` (of a name or a constant) for every local list ``L`` that
+    is only ever assigned a list display and appended to: nothing reads it, so its
+    items are dead (``L = [v * v for v in x]`` with ``L`` unused). The displays are then
+    dead code too."""
+    appends, displays, uses, copies = [], {}, {}, []
+    for node in walk(body):
+        if isinstance(node, gast.Expr) and _appends_atom(node.value):
+            appends.append(node)
+        elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            if isinstance(node.value, gast.List):
+                displays[node.targets[0].id] = displays.get(node.targets[0].id, 0) + 1
+            elif isinstance(node.value, gast.Name):
+                copies.append((node.targets[0].id, node.value.id))
+        elif isinstance(node, gast.Name):
+            uses[node.id] = uses.get(node.id, 0) + 1
+    if not appends:
+        return body
+    for target, source in copies:   # a copy nothing reads is no use (dead code next)
+        if uses[target] == 1:
+            uses[source] -= 1
+    appended = {}
+    for stmt in appends:
+        name = stmt.value.func.value.id
+        appended[name] = appended.get(name, 0) + 1
+    # every use of the name is a display's target or an append's list
+    dead = {name for name, count in appended.items()
+            if name in displays and name not in params
+            and uses[name] == count + displays[name]}
+    if not dead:
+        return body
+    drop = {id(stmt) for stmt in appends if stmt.value.func.value.id in dead}
+    return _without_statements(body, drop)
+
+
+def _appends_atom(call) -> bool:
+    """Whether ``call`` is ``L.append(v)`` of a name ``L`` and a name or a constant."""
+    return (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and call.func.attr == "append" and isinstance(call.func.value, gast.Name)
+            and len(call.args) == 1 and not call.keywords
+            and isinstance(call.args[0], (gast.Name, gast.Constant)))
+
+
+def _without_statements(body: list, drop: set) -> list:
+    """``body`` without the statements whose ids are in ``drop``, at any depth."""
+    kept = []
+    for stmt in body:
+        if id(stmt) in drop:
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list) and block:
+                setattr(stmt, field, _without_statements(block, drop) or (
+                    [gast.Pass()] if field == "body" else []))
+        kept.append(stmt)
+    return kept
 
 
 def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = None,
@@ -670,10 +735,19 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
             if _idle_range_loop(stmt, live):
                 continue
             live = head
-        elif _removable(stmt, live):
+        elif _removable(stmt, live) or _adds_zero(stmt):
             continue
         else:
             _through(stmt, live, memo)
         kept.append(stmt)
     kept.reverse()
     return kept
+
+
+def _adds_zero(stmt) -> bool:
+    """``bx[i] += 0.0``: an adjoint that came out zero, added in place (no effect)."""
+    return (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub))
+            and isinstance(stmt.target, gast.Subscript)
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.value, gast.Constant) and stmt.value.value == 0
+            and not isinstance(stmt.value.value, bool))

@@ -18,7 +18,7 @@ from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
                     without_entry_checks)
-from .errors import TransformError, short_filename
+from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
 from .parse import Parsed, parse
@@ -81,7 +81,8 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
         core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
         return build(alive, mode, wrt, signature, dispatcher, core, checked)
     dispatcher.derive_version = derive_version
-    return make_entry(generic, dispatcher, generic.label)
+    return make_entry(generic, dispatcher, generic.label,
+                      seed_check=checked and mode in ("grad", "value_and_grad"))
 
 
 def front(func, wrt) -> tuple:
@@ -142,6 +143,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.label = label
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
+    register_generated(derived.__code__, derived.user_def)   # its checks' errors name it
     return derived
 
 

@@ -219,7 +219,7 @@ class _Reverse:
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
             check = gast.Expr(value=gast.Call(
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
-                args=[clone(ret.value)], keywords=[]))
+                args=[clone(ret.value)] + self.return_line(ret), keywords=[]))
             primal.extend(self.mark_all([check], ret.origin, "primal"))
         if self.mode == "vjp":
             primal.extend(self.mark_all([self.seed_check(ret.value, seed)], ret.origin,
@@ -433,6 +433,15 @@ class _Reverse:
                 if self.classes.get(param) == key and param in self.single and param != name:
                     return _load(param)
         return None
+
+    def return_line(self, ret) -> list:
+        """``source_file, lineno`` of the user's return statement, for the run-time check
+        that names it (none for a derivative derived again: its lines are generated)."""
+        filename = self.fn.parsed.filename
+        if ret.origin is None or filename.startswith("<tangentlike "):
+            return []
+        return [_load(self.binder.name_for("source_file", filename)),
+                gast.Constant(value=ret.origin.lineno, kind=None)]
 
     def seed_name(self, value) -> str:
         if isinstance(value, gast.Name):
@@ -1372,6 +1381,7 @@ class _Reverse:
             reversed_name = _load(self.binder.name_for("reversed", builtins.reversed))
             iterator = gast.Call(func=reversed_name, args=[clone(stmt.iter)],
                                  keywords=[])
+            iterator.callee = builtins.reversed
         loop = gast.For(target=_store(index), iter=iterator, body=body, orelse=[],
                         type_comment=None)
         return inits + [loop] + restore
@@ -1618,12 +1628,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
     if missing:
         given = len(inputs) + sum(1 for k in keywords if k in names)
         needed = len(template.positional) - 1
-        hint = None
-        if rule.name in ("max", "min") and len(inputs) == 1:
-            hint = (f"write {rule.name}(a, b) of two numbers, or np.{rule.name} (np.max, "
-                    "np.min) of an array")
         raise pass_.error(f"`{rule.name}` is called with {given} argument(s), but tangentlike "
-                          f"differentiates it only when called with {needed}", hint=hint)
+                          f"differentiates it only when called with {needed}")
     return bind
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import at_user_def
+
 
 def _shape(x):
     shape = getattr(x, "shape", None)
@@ -65,22 +67,27 @@ def broadcast_like(t, y):
     return np.broadcast_to(_weak(t, y), shape)
 
 
-def require_scalar(value):
-    """``grad`` differentiates a scalar: refuse an array output instead of summing it."""
+def require_scalar(value, filename=None, lineno=None):
+    """``grad`` differentiates a scalar: refuse an array output instead of summing it,
+    at the user's return statement (``filename``, ``lineno``) when it is known."""
     require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"grad needs a scalar output, got {_output_kind(value)}; use "
-            "tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)")
+        message = f"grad needs a scalar output, got {_output_kind(value)}"
+        hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
+        if lineno is None:
+            raise TypeError(f"{message}; {hint}")
+        from .errors import NonScalarOutput
+        raise NonScalarOutput(message, filename, lineno, hint)
 
 
 def require_number(value, mode: str, needs: str):
     """Refuse None or a string as the output of the path taken: its derivative would be
     zeros, silently (the one check behind require_scalar, require_seed, require_output)."""
     if value is None or isinstance(value, (str, bytes)):
-        raise TypeError(f"{mode} needs {needs} as the function's output, got {value!r}: "
-                        "the path taken returns no number (check the arguments' types, "
-                        "and that every path of the function returns a value)")
+        raise at_user_def(TypeError(
+            f"{mode} needs {needs} as the function's output, got {value!r}: "
+            "the path taken returns no number (check the arguments' types, "
+            "and that every path of the function returns a value)"))
 
 
 def _output_kind(value) -> str:
@@ -105,9 +112,10 @@ def require_tangents(tangents, names):
     if not isinstance(tangents, (tuple, list)) or len(tangents) != len(names):
         given = (f"a {type(tangents).__name__} of {len(tangents)}"
                  if isinstance(tangents, (tuple, list)) else f"a {type(tangents).__name__}")
-        raise TypeError(f"jvp: wrt names {len(names)} arguments ({', '.join(names)}), so the "
-                        f"tangent must be a tuple of {len(names)} tangents, one per "
-                        f"argument, not {given}")
+        raise at_user_def(TypeError(
+            f"jvp: wrt names {len(names)} arguments ({', '.join(names)}), so the "
+            f"tangent must be a tuple of {len(names)} tangents, one per "
+            f"argument, not {given}"))
 
 
 def require_tangent(tangent, value, name):
@@ -124,11 +132,13 @@ def require_tangent(tangent, value, name):
             return zeros_like(value)
         return tangent
     if tangent is None or isinstance(tangent, (str, bytes)):
-        raise TypeError(f"jvp: the tangent of `{name}` must be a number or an array shaped "
-                        f"like `{name}` (a list, tuple or dict like it for a container), "
-                        f"not {tangent!r}")
-    raise ValueError(f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
-                     f"the argument")
+        raise at_user_def(TypeError(
+            f"jvp: the tangent of `{name}` must be a number or an array shaped "
+            f"like `{name}` (a list, tuple or dict like it for a container), "
+            f"not {tangent!r}"))
+    raise at_user_def(ValueError(
+        f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
+        f"the argument"))
 
 
 def _tangent_problem(tangent, value):
@@ -189,9 +199,9 @@ def require_seed(value, seed):
         # (the adjoint of a list may be shorter: the seeds of its last items, see add_grads)
         if not isinstance(seed, (tuple, list)) or len(seed) != len(value) and not (
                 isinstance(value, list) and len(seed) < len(value)):
-            raise ValueError(f"vjp: the output is a {type(value).__name__} of "
-                             f"{len(value)}, so the seed must be a tuple of {len(value)} "
-                             f"seeds, one per part, not {_described(seed)}")
+            raise at_user_def(ValueError(
+                f"vjp: the output is a {type(value).__name__} of {len(value)}, so the seed "
+                f"must be a tuple of {len(value)} seeds, one per part, not {_described(seed)}"))
         for part, part_seed in zip(value[len(value) - len(seed):], seed):
             require_seed(part, part_seed)
     else:
@@ -208,15 +218,18 @@ def _zeros_of_parts(value):
 def require_seed_shape(shape: tuple, seed):
     """``require_seed`` of an output whose shape is known beforehand."""
     if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
-        raise TypeError(f"vjp: the seed must be a number or an array shaped like the "
-                        f"output (a tuple of them for a tuple output), not {seed!r}")
+        raise at_user_def(TypeError(
+            f"vjp: the seed must be a number or an array shaped like the output (a tuple of "
+            f"them for a tuple output), not {seed!r}"))
     if isinstance(seed, (list, tuple)):
-        raise TypeError(f"vjp: the output is an array of shape {shape}, so the seed must be "
-                        f"an array of that shape, not a {type(seed).__name__}: pass "
-                        f"np.asarray(seed)")
+        raise at_user_def(TypeError(
+            f"vjp: the output is an array of shape {shape}, so the seed must be "
+            f"an array of that shape, not a {type(seed).__name__}: pass "
+            f"np.asarray(seed)"))
     if np.shape(seed) != shape and not _zero_seed(seed):
-        raise ValueError(f"vjp: the seed has shape {np.shape(seed)}, but the output has "
-                         f"shape {shape}: give a seed shaped like the output")
+        raise at_user_def(ValueError(
+            f"vjp: the seed has shape {np.shape(seed)}, but the output has "
+            f"shape {shape}: give a seed shaped like the output"))
 
 
 def _zero_seed(seed) -> bool:

@@ -21,8 +21,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import NOT_GIVEN, complex_message, complex_part
-from .errors import TransformError
+from .entry import NOT_GIVEN, complex_message, complex_part, require_scalar_seed
+from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
 MAX_VERSIONS = 8
@@ -62,6 +62,7 @@ class Dispatcher:
         self.seed_last = bool(generic.__defaults__) and generic.__defaults__[-1] is NOT_GIVEN
         self.versions = {}
         self.entry = None          # set by make_entry
+        self.cell = None           # the entry's cell holding what it calls
 
     def __call__(self, *args, **kwargs):
         key, signature = self.key(args, kwargs)
@@ -74,7 +75,7 @@ class Dispatcher:
                     version = self.derive(signature)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
-        self.entry.__closure__[0].cell_contents = \
+        self.cell.cell_contents = \
             self if version is self.generic and self.constants else version
         return version(*args, **kwargs)
 
@@ -96,15 +97,15 @@ class Dispatcher:
                 # would not see its complex values
                 what = complex_part(values[name])
                 if what is not None:
-                    raise TypeError(complex_message(name, what))
+                    raise at_user_def(TypeError(complex_message(name, what)))
         return tuple(key), signature
 
     def derive(self, signature):
         for name, (kind, _, _) in signature.items():
             if isinstance(kind, tuple) and kind[2].kind == "c" or \
                     not isinstance(kind, tuple) and issubclass(kind, (complex, np.complexfloating)):
-                raise TypeError(complex_message(name, "complex" if not isinstance(kind, tuple)
-                                                else f"an array of {kind[2]}"))
+                what = "complex" if not isinstance(kind, tuple) else f"an array of {kind[2]}"
+                raise at_user_def(TypeError(complex_message(name, what)))
         if len(self.versions) >= MAX_VERSIONS or not signature:
             return self.generic
         try:
@@ -143,17 +144,27 @@ def describe(signature: dict) -> str:
     return ", ".join(parts)
 
 
-def make_entry(generic, dispatcher: Dispatcher, label: str):
+def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = False):
     """The function ``tl.grad`` returns: ``generic``'s signature, calling the current
-    version (the dispatcher until the first call)."""
+    version (the dispatcher until the first call). With ``seed_check`` (``grad`` and
+    ``value_and_grad``, whose seed is optional) a seed that is not a Python float is
+    first looked at by ``require_scalar_seed``: an array seed would scale the gradient
+    element by element, silently."""
     code = generic.__code__
     positional = list(code.co_varnames[:code.co_argcount])
     kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
     formal = ", ".join(positional + (["*"] + kwonly if kwonly else []))
     actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
-    source = f"def {name}({formal}):\n    return _version({actual})\n"
-    entry = compile_function(source, name, {"_version": dispatcher}, {}, label)
+    check = ""
+    if seed_check:
+        seed = positional[-1]
+        check = (f"    if {seed}.__class__ is not float:\n"
+                 f"        _require_scalar_seed({seed}, {seed!r})\n")
+    source = f"def {name}({formal}):\n{check}    return _version({actual})\n"
+    entry = compile_function(source, name, {"_version": dispatcher,
+                                            "_require_scalar_seed": require_scalar_seed},
+                             {}, label)
     entry.__defaults__ = generic.__defaults__
     entry.__kwdefaults__ = generic.__kwdefaults__
     entry.__doc__ = generic.__doc__
@@ -163,4 +174,6 @@ def make_entry(generic, dispatcher: Dispatcher, label: str):
     for attribute in ("guards", "entry_checks", "user_cells", "rederived"):
         setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
+    register_generated(entry.__code__, generic.user_def)
+    dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index("_version")]
     return entry

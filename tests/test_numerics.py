@@ -452,3 +452,19 @@ def test_math_functions_at_the_edge_of_their_domain_give_inf_or_nan(case):
 ])
 def test_math_functions_inside_their_domain(body):
     tl.check_grads(build(body), (0.7,), order=2)
+
+
+@pytest.mark.parametrize("body", ["return x ** y", "return np.power(x, y)",
+                                  "return np.float_power(x, y)", "return math.pow(x, y)",
+                                  "return np.sum(x ** y)"])
+def test_derivative_by_the_exponent_at_a_zero_base_is_zero(body):
+    # 0 ** y is 0 for every y > 0 near: its derivative by y is 0 (JAX and PyTorch agree),
+    # not 0 * log(0) = nan
+    f = make_function(f"def f(x, y):\n    {body}\n", {"np": np, "math": math})
+    for x, y in [(0.0, 2.0), (0.0, 0.5), (np.zeros(3), 1.5)]:
+        if np.ndim(x) and "sum" not in body:
+            continue
+        assert tl.grad(f, wrt=1)(x, y) == 0.0
+        assert tl.jvp(f, wrt=1)(x, y, 1.0) == pytest.approx(0.0 * x)
+        assert tl.grad(tl.grad(f, wrt=1), wrt=1)(x, y) == 0.0
+    tl.check_grads(f, (0.7, 1.3), order=2)

@@ -223,3 +223,58 @@ def test_derivative_arithmetic_on_numbers_made_from_arrays(body, x):
             assert np.shape(g) in (x.shape, ())
         if x.size:
             assert tl.hessian(f)(x).shape == x.shape * 2
+
+
+# np.pad's copying modes and np.diff's ends are rewritten by normalize into calls that
+# have rules (were refused: *the keyword `mode` of `numpy.pad` is not supported*)
+def padded_wrap(x):
+    return np.sum(np.pad(x, 2, mode="wrap") ** 2 * np.arange(7.0))
+
+
+def padded_edge_2d(X):
+    return np.sum(np.sin(np.pad(X, ((1, 0), (0, 2)), "edge")) * np.arange(15.0).reshape(3, 5))
+
+
+def padded_reflect(x):
+    y = np.pad(x * 2.0, (1, 2), mode="reflect")
+    return np.sum(y[1:] * y[:-1])
+
+
+def padded_symmetric(x):
+    return np.sum(np.pad(x, 1, mode="symmetric") ** 3)
+
+
+def diff_prepend(x):
+    return np.sum(np.diff(x, prepend=0.0) ** 2)
+
+
+def diff_append_item(x):
+    return np.sum(np.diff(x, append=x[0]) ** 2)
+
+
+def diff_both_ends_2d(X):
+    return np.sum(np.diff(X, 2, axis=0, prepend=X[:1] * 0.5, append=1.0) ** 2)
+
+
+def diff_prepend_array(x):
+    return np.sum(np.diff(x, prepend=np.array([0.1, 0.2])) ** 2)
+
+
+@pytest.mark.parametrize("f", [padded_wrap, padded_reflect, padded_symmetric, diff_prepend,
+                               diff_append_item, diff_prepend_array])
+def test_pad_copying_modes_and_diff_ends_of_a_vector(f):
+    x = np.array([0.3, 0.9, 0.6])
+    tl.check_grads(f, (x,), order=2)
+
+
+@pytest.mark.parametrize("f", [padded_edge_2d, diff_both_ends_2d])
+def test_pad_copying_modes_and_diff_ends_of_a_matrix(f):
+    X = np.arange(6.0).reshape(2, 3) * 0.3 + 0.1
+    tl.check_grads(f, (X,), order=2)
+
+
+def test_pad_mode_that_does_not_copy_is_still_refused():
+    def padded_mean(x):
+        return np.sum(np.pad(x, 1, mode="mean"))
+    with pytest.raises(tl.TransformError, match="the keyword `mode` of `numpy.pad`"):
+        tl.grad(padded_mean)(np.ones(3))

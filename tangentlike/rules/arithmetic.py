@@ -66,15 +66,16 @@ def divide_tangent(z, x, y):
 @adjoint(operator.pow, np.power, pow, safe_power, cases=binary(positive, real))
 def power(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
-    d[y] = unbroadcast(d[z] * z * np.log(x), y)
+    # (where z == 0, x ** y is zero for every y near: its log term is 0, not 0 * -inf)
+    d[y] = unbroadcast(d[z] * z * np.log(np.where(z == 0, 1.0, x)), y)
 
 
 @tangent(operator.pow, np.power, pow, safe_power)
 def power_tangent(z, x, y):
     # (a zero tangent of the exponent adds zero, not 0 * log(x) = nan at x <= 0: an
     # integer exponent restored from a stack in a derivative derived again has one;
-    # log(1) = 0 there, without NumPy's warning)
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(d[y] == 0, 1.0, x))
+    # log(1) = 0 there, without NumPy's warning; and where z == 0, as in the adjoint)
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
 
 
 @adjoint(operator.neg, np.negative, cases=unary())
@@ -110,12 +111,13 @@ def square_tangent(y, x):
 @adjoint(np.float_power, cases=binary_few(positive, real))
 def float_power(z, x, y):
     d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
-    d[y] = unbroadcast(d[z] * z * np.log(x), y)
+    # (where z == 0, x ** y is zero for every y near: its log term is 0, not 0 * -inf)
+    d[y] = unbroadcast(d[z] * z * np.log(np.where(z == 0, 1.0, x)), y)
 
 
 @tangent(np.float_power)
 def float_power_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where(d[y] == 0, 1.0, x))
+    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
 
 
 @adjoint(np.logaddexp, cases=binary_few())

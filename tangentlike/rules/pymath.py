@@ -60,12 +60,12 @@ def real_ldexp(x, i):
 @adjoint(real_pow, cases=scalars(positive, real))
 def real_pow_(z, x, y):
     d[x] = d[z] * y * real_pow(x, y - 1.0)
-    d[y] = d[z] * z * real_log(x)
+    d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(real_pow)
 def real_pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 @adjoint(real_log, cases=scalar(positive))
@@ -248,12 +248,12 @@ def tanh_tangent(y, x):
 @adjoint(math.pow, cases=scalars(positive, real))
 def pow_(z, x, y):
     d[x] = d[z] * y * real_pow(x, y - 1.0)
-    d[y] = d[z] * z * real_log(x)
+    d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(math.pow)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(x)
+    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 def sign_of(x):
@@ -582,6 +582,98 @@ def min_(y, a, b):
 @tangent(min)
 def min_tangent(y, a, b):
     d[y] = d[a] * smaller(a, b) + d[b] * (1.0 - smaller(a, b))
+
+
+# max(items) and min(items) of one list, tuple or array: normalize calls these for the
+# builtins called with one argument (they compute what Python does, NaN order included)
+def largest(items):
+    """``max(items)``, Python's own; its rule splits a tie evenly, as for ``np.max``."""
+    return max(items)
+
+
+def smallest(items):
+    """``min(items)``, Python's own; its rule splits a tie evenly, as for ``np.min``."""
+    return min(items)
+
+
+def _hits(items, y):
+    """Which items equal the result ``y``, and how many do."""
+    if isinstance(items, np.ndarray):
+        hit = items == y
+        return hit, int(np.count_nonzero(hit))
+    hit = [bool(v == y) for v in items]
+    return hit, sum(hit)
+
+
+def tie_share(g, items, y):
+    """The adjoint of ``largest(items)`` (``smallest``) whose result is ``y``: ``g``
+    split evenly among the items equal to ``y``, zero for the others; an array for an
+    array, a list (tuple) of numbers for a list (tuple)."""
+    hit, count = _hits(items, y)
+    share = g / count
+    if isinstance(items, np.ndarray):   # (in the items' floating dtype: float32 stays)
+        return np.where(hit, share, 0.0).astype(np.result_type(items, share, 1.0),
+                                                copy=False)
+    return type(items)(share if h else 0.0 * share for h in hit)
+
+
+def tie_pick(parts, items, y):
+    """The adjoint of ``tie_share`` in ``g``: the mean of the parts of the tied items."""
+    hit, count = _hits(items, y)
+    if isinstance(parts, np.ndarray):
+        return np.sum(parts[hit]) / count
+    return sum(p for p, h in zip(parts, hit) if h) / count
+
+
+def _extreme_cases(rng):
+    return [((list(real(rng, (3,))),), {}), ((tuple(real(rng, (4,))),), {}),
+            ((real(rng, (5,)),), {})]
+
+
+@adjoint(largest, smallest, cases=_extreme_cases)
+def largest_(y, items):
+    d[items] = tie_share(d[y], items, y)
+
+
+@tangent(largest, smallest)
+def largest_tangent(y, items):
+    d[y] = tie_pick(d[items], items, y)
+
+
+def _share_cases(rng):
+    cases = []
+    for items in (real(rng, (4,)), list(real(rng, (3,)))):
+        cases.append(((real(rng, ()), items, max(items)), {}))
+    return cases
+
+
+@adjoint(tie_share, cases=_share_cases, static_args=(1, 2))
+def tie_share_(out, g, items, y):
+    d[g] = tie_pick(d[out], items, y)
+
+
+@tangent(tie_share)
+def tie_share_tangent(out, g, items, y):
+    d[out] = tie_share(d[g], items, y)
+
+
+def _pick_cases(rng):
+    cases = []
+    for items in (real(rng, (4,)), list(real(rng, (3,)))):
+        parts = real(rng, (len(items),))
+        cases.append(((parts if isinstance(items, np.ndarray) else list(parts), items,
+                       min(items)), {}))
+    return cases
+
+
+@adjoint(tie_pick, cases=_pick_cases, static_args=(1, 2))
+def tie_pick_(out, parts, items, y):
+    d[parts] = tie_share(d[out], items, y)
+
+
+@tangent(tie_pick)
+def tie_pick_tangent(out, parts, items, y):
+    d[out] = tie_pick(d[parts], items, y)
 
 
 def spread(g, items):

@@ -664,7 +664,33 @@ def pad_border(array, pad_width):
     return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=1.0)
 
 
-nondifferentiable(tile_shape, tile_axes, pad_interior, pad_border)
+# np.pad modes that copy elements of the array into the border: normalize reads
+# np.pad(a, w, mode=m) of these as a[pad_index(a, w, m)], whose rule is indexing's
+PAD_COPY_MODES = ("edge", "wrap", "reflect", "symmetric")
+
+
+def pad_index(array, pad_width, mode):
+    """The index that reads ``np.pad(array, pad_width, mode=mode)`` out of ``array``
+    for a mode that copies (``PAD_COPY_MODES``): each axis's padded positions, the
+    positions of ``np.arange(n)`` padded the same way, as an open mesh."""
+    shape = np.shape(array)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))
+    return np.ix_(*(np.pad(np.arange(n), (int(before), int(after)), mode=mode)
+                    for n, (before, after) in zip(shape, widths)))
+
+
+def diff_end(end, a, axis):
+    """The shape ``np.diff(a, prepend=end)`` (``append=``) gives ``end`` before joining
+    it to ``a`` along ``axis``: a number spans ``a``'s other axes with length 1 along
+    ``axis``; an array keeps its shape."""
+    if np.ndim(end):
+        return np.shape(end)
+    shape = list(np.shape(a))
+    shape[axis] = 1
+    return tuple(shape)
+
+
+nondifferentiable(tile_shape, tile_axes, pad_interior, pad_border, pad_index, diff_end)
 
 
 def _tile_cases(rng):

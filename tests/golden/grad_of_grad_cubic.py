@@ -8,8 +8,8 @@ def ddcubicdxdx(x, bout=1.0, bout_1=1.0):
     t2 = np.sin(x)
     # dcubicdx:9: out = t1 + t2
     out = t1 + t2
-    # dcubicdx:10: require_scalar(out)
-    require_scalar(out)
+    # dcubicdx:10: require_scalar(out, source_file, 50)
+    require_scalar(out, source_file, 50)
     # dcubicdx:12: bx = bout * np.cos(x)
     t3 = np.cos(x)
     bx = bout * t3

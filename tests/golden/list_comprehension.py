@@ -19,7 +19,7 @@ def dcomprehensiondx(x, bout=1.0):
     # golden_functions.py:63: return sum(ys)
     t5 = list(ys)
     out = sum(t5)
-    require_scalar(out)
+    require_scalar(out, source_file, 63)
     # adjoint of golden_functions.py:63: return sum(ys)
     bys = []
     bt5 = spread(bout, t5)

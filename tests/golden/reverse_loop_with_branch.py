@@ -21,7 +21,7 @@ def dloop_with_branchdx(x, n, bout=1.0):
             stack.append(x)
             x = t4
     # golden_functions.py:46: return x
-    require_scalar(x)
+    require_scalar(x, source_file, 46)
     # adjoint of golden_functions.py:46: return x
     bx = bout
     # adjoint of golden_functions.py:41: for i in range(n): ...

@@ -6,7 +6,7 @@ def dtwice_dotdx(x, by=1.0):
     t1 = np.dot(x, x)
     y = 2 * t1
     # golden_functions.py:17: return y
-    require_scalar(y)
+    require_scalar(y, source_file, 17)
     # adjoint of golden_functions.py:16: y = 2 * np.dot(x, x)
     bt1 = by * 2
     bx = dot_grad_left(bt1, x, x) + dot_grad_right(bt1, x, x)
