@@ -12,7 +12,6 @@ iterates to a fixed point, so it stays correct for code with loops.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import gast
 import numpy as np
@@ -26,13 +25,12 @@ from .runtime import (add_at, add_grads, broadcast_like, in_place, like,
                       output_zeros_like, require_output, shaped, zeros_like)
 
 
-@dataclass
 class Activity:
     """Which names are varied (depend differentiably on a ``wrt`` input) and which
     useful (reach the output through differentiable operations); active: both."""
 
-    varied: set
-    useful: set
+    def __init__(self, varied: set, useful: set):
+        self.varied, self.useful = varied, useful
 
     @property
     def active(self) -> set:
@@ -107,14 +105,19 @@ def assignments(body):
     """(target name, value, statement) of every assignment, nested bodies included;
     ``lst.append(v)`` and ``y[i] = v`` count as assignments of ``lst`` and ``y``."""
     for stmt in body:
-        if written(stmt) is not None:
-            yield written(stmt), stmt.value, stmt
+        array = written(stmt)
+        if array is not None:
+            yield array, stmt.value, stmt
         elif isinstance(stmt, gast.Assign):
             yield stmt.targets[0].id, stmt.value, stmt
-        elif appended(stmt) is not None:
-            yield appended(stmt), stmt.value, stmt
+        else:
+            stack = appended(stmt)
+            if stack is not None:
+                yield stack, stmt.value, stmt
         for field in ("body", "orelse"):
-            yield from assignments(getattr(stmt, field, []) or [])
+            inner = getattr(stmt, field, None)
+            if inner:   # (no generator for the empty bodies of other statements)
+                yield from assignments(inner)
 
 
 def body_assignments(fn) -> list:

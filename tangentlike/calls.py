@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextvars
 import inspect
 import types
-from dataclasses import dataclass
 
 import gast
 
@@ -29,14 +28,15 @@ def is_user_function(obj) -> bool:
     return isinstance(obj, types.FunctionType)
 
 
-@dataclass
 class CallSite:
     """A call of a user function, its arguments bound to the callee's parameters."""
 
-    func: types.FunctionType
-    positional: list        # an expression for every positional parameter
-    keywords: dict          # keyword-only parameter -> expression
-    active: tuple           # positions whose argument carries a derivative
+    def __init__(self, func: types.FunctionType, positional: list, keywords: dict,
+                 active: tuple):
+        self.func = func
+        self.positional = positional   # an expression for every positional parameter
+        self.keywords = keywords       # keyword-only parameter -> expression
+        self.active = active           # positions whose argument carries a derivative
 
 
 def bind_call(pass_, value, carries) -> CallSite:

@@ -27,7 +27,7 @@ from collections import Counter
 
 import gast
 
-from .naming import contains, walk
+from .naming import walk
 
 # Where a comprehension is not built before its statement: it may not be evaluated.
 _DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
@@ -35,9 +35,8 @@ _DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
 
 def lower_comprehensions(body: list, namer) -> list:
     """``body`` with each list comprehension (and generator expression given to a call)
-    built by a loop before the statement that reads it (module docstring)."""
-    if not contains(body, (gast.ListComp, gast.GeneratorExp)):
-        return body
+    built by a loop before the statement that reads it (module docstring). normalize
+    calls it for a body that has one."""
     uses = Counter(n.id for n in walk(body) if isinstance(n, gast.Name))
     return _Lowering(namer, uses).block(body)
 

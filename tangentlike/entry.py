@@ -47,7 +47,6 @@ import builtins
 import numbers
 import textwrap
 import types
-from dataclasses import dataclass
 
 import gast
 
@@ -56,7 +55,7 @@ import numpy as np
 from .naming import walk
 from .calls import is_user_function
 from .errors import at_user_def
-from .parse import to_gast
+from .parse import to_gast_in_place
 
 
 class _NotGiven:
@@ -193,12 +192,26 @@ def complex_message(name: str, what: str) -> str:
 
 
 # -- 1. which calls need a rebinding guard --------------------------------------------------
-@dataclass(frozen=True)
 class Guard:
-    """A function the derivative calls through a name the user can rebind."""
+    """A function the derivative calls through a name the user can rebind (a value:
+    equal to another of the same chain and object)."""
 
-    chain: tuple     # ("helper",) or ("module", "helper"): how the function is reached
-    obj: object      # what it reached when the derivative was made
+    __slots__ = ("chain", "obj")
+
+    def __init__(self, chain: tuple, obj: object):
+        self.chain = chain   # ("helper",) or ("module", "helper"): how the function is reached
+        self.obj = obj       # what it reached when the derivative was made
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.chain, self.obj) == (other.chain, other.obj)
+
+    def __hash__(self):
+        return hash((self.chain, self.obj))
+
+    def __repr__(self):
+        return f"Guard(chain={self.chain!r}, obj={self.obj!r})"
 
 
 def rebindable_callees(core, func) -> list:
@@ -403,7 +416,7 @@ class _Names:
 
 
 def _parse(text: str) -> list:
-    return to_gast(ast.parse(textwrap.dedent(text))).body
+    return to_gast_in_place(ast.parse(textwrap.dedent(text))).body   # (nothing else holds it)
 
 
 def _names(names) -> str:

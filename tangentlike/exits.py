@@ -34,7 +34,6 @@ line, instead of differentiating a constant (zeros).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 import gast
@@ -114,13 +113,12 @@ def _exits_below(node) -> bool:
     return False
 
 
-@dataclass
 class _Loop:
     """The flags of a loop being lowered: set by its ``break`` and its ``continue``
     (None when it has none)."""
 
-    broke: Optional[str]
-    skip: Optional[str]
+    def __init__(self, broke: Optional[str], skip: Optional[str]):
+        self.broke, self.skip = broke, skip
 
 
 def no_number(value) -> bool:

@@ -35,7 +35,6 @@ import inspect
 import operator
 import types
 import weakref
-from dataclasses import dataclass, field
 from typing import Optional
 
 import gast
@@ -44,9 +43,8 @@ import numpy as np
 from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
-from .comprehensions import lower_comprehensions
 from .exits import lower_exits
-from .naming import GlobalBinder, Namer, Transformer, names_in, read_and_assigned, walk
+from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
@@ -102,12 +100,25 @@ _METHOD_HINTS = {
 }
 
 
-@dataclass(frozen=True)
 class Origin:
-    """Where a generated statement comes from: a line range of the user's file."""
+    """Where a generated statement comes from: a line range of the user's file (a value:
+    equal to another of the same lines, as emit's comments compare them)."""
 
-    lineno: int
-    end_lineno: Optional[int] = None
+    __slots__ = ("lineno", "end_lineno")
+
+    def __init__(self, lineno: int, end_lineno: Optional[int] = None):
+        self.lineno, self.end_lineno = lineno, end_lineno
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.lineno, self.end_lineno) == (other.lineno, other.end_lineno)
+
+    def __hash__(self):
+        return hash((self.lineno, self.end_lineno))
+
+    def __repr__(self):
+        return f"Origin(lineno={self.lineno!r}, end_lineno={self.end_lineno!r})"
 
     @classmethod
     def of(cls, node) -> Optional["Origin"]:
@@ -119,24 +130,27 @@ class Origin:
         return self
 
 
-@dataclass
 class Normalized:
     """A function in the core language, with the names and bindings made for it."""
 
-    parsed: Parsed
-    params: list                 # parameter names, in order
-    body: list                   # statements of the core language
-    namer: Namer
-    binder: GlobalBinder         # library objects the generated code refers to
-    locals: set = field(default_factory=set)    # every local name after renaming
-    versions: dict = field(default_factory=dict)  # renamed -> user's name
-    user_locals: set = field(default_factory=set)  # the user's own local names
-    # what the passes find out about the statements whatever the arguments' shapes
-    # (activity, which locals are stacks, ...): found by the first derivation and
-    # shared with the copies its versions derive from (see Kept)
-    facts: dict = field(default_factory=dict)
-    assigned: Optional[list] = None   # analyze.body_assignments, found on first use
-    _nodes: Optional[list] = field(default=None, repr=False)   # see nodes()
+    def __init__(self, parsed: Parsed, params: list, body: list, namer: Namer,
+                 binder: GlobalBinder, locals: set = None, versions: dict = None,
+                 user_locals: set = None, facts: dict = None, assigned: list = None):
+        self.parsed = parsed
+        self.params = params     # parameter names, in order
+        self.body = body         # statements of the core language
+        self.namer = namer
+        self.binder = binder     # library objects the generated code refers to
+        self.locals = set() if locals is None else locals   # every local name after renaming
+        self.versions = {} if versions is None else versions   # renamed -> user's name
+        # the user's own local names
+        self.user_locals = set() if user_locals is None else user_locals
+        # what the passes find out about the statements whatever the arguments' shapes
+        # (activity, which locals are stacks, ...): found by the first derivation and
+        # shared with the copies its versions derive from (see Kept)
+        self.facts = {} if facts is None else facts
+        self.assigned: Optional[list] = assigned   # analyze.body_assignments, on first use
+        self._nodes: Optional[list] = None   # see nodes()
 
     @property
     def filename(self) -> str:
@@ -260,8 +274,12 @@ class _Normalizer:
         self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
-        self.body = lower_exits(lower_comprehensions(fdef.body, self.namer), self.namer, fdef,
-                                check_returns=True)
+        body = fdef.body
+        if contains(body, (gast.ListComp, gast.GeneratorExp)):
+            # (comprehensions.py is imported by the first function that has one)
+            from .comprehensions import lower_comprehensions
+            body = lower_comprehensions(body, self.namer)
+        self.body = lower_exits(body, self.namer, fdef, check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
@@ -1723,11 +1741,13 @@ class _Rename(Transformer):
         return node
 
 
-@dataclass(frozen=True)
 class _Conditional:
     """A local function defined inside a block, seen from after the block."""
 
-    fdef: gast.FunctionDef
+    __slots__ = ("fdef",)
+
+    def __init__(self, fdef: gast.FunctionDef):
+        self.fdef = fdef
 
 
 class _Ready(gast.AST):
@@ -1748,15 +1768,13 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
 
 
-@dataclass
 class _AliasState:
     """What each local may be: ``points`` the objects it is (or is a view of),
     ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
     object was changed in place through another name (-> the statement that did it)."""
 
-    points: dict
-    contains: dict
-    stale: dict
+    def __init__(self, points: dict, contains: dict, stale: dict):
+        self.points, self.contains, self.stale = points, contains, stale
 
     @classmethod
     def of(cls, params):

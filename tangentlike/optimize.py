@@ -39,8 +39,8 @@ import operator
 
 import gast
 
-from .naming import (CHILD_FIELDS, Transformer, contains, name_ids, read_and_assigned, same_tree,
-                     statements, walk)
+from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
+                     read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .signs import fold_negations
 
@@ -317,7 +317,8 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
                for r in results]
     if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
         return   # every result has its name already
-    used = set(name_ids(fdef))
+    names = name_nodes(fdef)   # (one walk: the names to rename are among them)
+    used = {node.id for node in names}
     renames = {}
     for result, name in zip(results, preferred):
         if (isinstance(result, gast.Name) and result.id != name and name not in used
@@ -325,8 +326,8 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
             renames[result.id] = name
             used.add(name)
     if renames:
-        for node in walk(fdef):
-            if isinstance(node, gast.Name) and node.id in renames:
+        for node in names:
+            if node.id in renames:
                 node.id = renames[node.id]
 
 
@@ -423,7 +424,7 @@ def _rename(tree, copies: dict, stores: set = None) -> tuple:
                 stores.add(attributes["id"])
             if attributes.get("annotation") is None:
                 continue   # (nothing inside to rename or store)
-        for field in CHILD_FIELDS[node.__class__]:
+        for field in INNER_FIELDS[node.__class__]:   # (not contexts and operators)
             value = attributes.get(field)
             if value.__class__ is list:
                 for i, item in enumerate(value):

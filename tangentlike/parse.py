@@ -21,7 +21,6 @@ import os
 import textwrap
 import types
 import weakref
-from dataclasses import dataclass, field
 from typing import Any
 
 import gast
@@ -34,14 +33,14 @@ _REQUIRED = object()
 _NOT_COMPILED = object()   # (_check_unchanged: the def is compiled when checked)
 
 
-@dataclass
 class Parsed:
-    """A parsed function and where its free names point."""
+    """A parsed function and where its free names point. (Plain classes, not dataclasses,
+    here and in the other modules: each dataclass compiles its methods at import.)"""
 
-    func: types.FunctionType
-    node: gast.FunctionDef
-    filename: str
-    closure: dict = field(default_factory=dict)
+    def __init__(self, func: types.FunctionType, node: gast.FunctionDef, filename: str,
+                 closure: dict = None):
+        self.func, self.node, self.filename = func, node, filename
+        self.closure = {} if closure is None else closure
 
     @property
     def globals(self) -> dict:

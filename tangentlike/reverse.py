@@ -923,13 +923,16 @@ class _Reverse:
             return have == key or have == maybe_zero(key)
 
         def simplify(expr):
-            calls = contains(expr, gast.Call)   # (both rewrites below change calls only)
-            if calls:
+            # (the first and third rewrites change only the calls they test for: without
+            # one, their walk of the expression would give it back as it is)
+            if contains(expr, gast.Call, lambda call: call.func.__class__ is gast.Name
+                        and call.func.id == unbroadcast_name):
                 expr = drop_unbroadcast(expr, unbroadcast_name, same_shape, fits)
             expr = self.shape_rewriter().visit(expr)
             np_name = self.binder.name_for("np", np)
             broadcast_like_name = self.binder.name_for("broadcast_like", broadcast_like)
-            if calls or contains(expr, gast.Call):
+            if contains(expr, gast.Call, lambda call: _ShapeOnly.rewrites(
+                    call, unbroadcast_name, np_name, broadcast_like_name)):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
@@ -1723,17 +1726,22 @@ class _ShapeOnly(Transformer):
         self.broadcast_like_name = broadcast_like_name
         self.representative = representative
 
+    @staticmethod
+    def rewrites(call, unbroadcast_name, np_name, broadcast_like_name) -> bool:
+        """Whether ``call`` is one visit_Call may rewrite."""
+        func = call.func
+        return isinstance(func, gast.Name) and func.id in (unbroadcast_name,
+                                                           broadcast_like_name) \
+            or (isinstance(func, gast.Attribute) and func.attr == "shape"
+                and isinstance(func.value, gast.Name) and func.value.id == np_name)
+
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, gast.Name) and func.id in (self.unbroadcast_name,
-                                                       self.broadcast_like_name):
-            position = 1
-        elif (isinstance(func, gast.Attribute) and func.attr == "shape"
-              and isinstance(func.value, gast.Name) and func.value.id == self.np_name):
-            position = 0
-        else:
+        if not self.rewrites(node, self.unbroadcast_name, self.np_name,
+                             self.broadcast_like_name):
             return node
+        position = 1 if isinstance(func, gast.Name) else 0
         if len(node.args) > position and isinstance(node.args[position], gast.Name):
             other = self.representative(node.args[position].id)
             if other is not None:

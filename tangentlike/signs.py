@@ -27,13 +27,12 @@ the negated sum, the same numbers (a zero may change its sign).
 """
 from __future__ import annotations
 
-import copy
 from collections import Counter
 
 import gast
 import numpy as np
 
-from .naming import CHILD_FIELDS, name_counts, walk
+from .naming import CHILD_FIELDS, instances, name_counts, name_nodes
 
 _PRODUCTS = (gast.Mult, gast.Div, gast.MatMult)
 # f(-g, ...) == -f(g, ...): NumPy functions that only move, pick or add up g's
@@ -94,8 +93,8 @@ def _owing(block: list, plain: list, counts: dict) -> set:
     first, seen = {}, Counter()
     for i in plain:
         stmt = block[i]
-        for node in walk(stmt.value):
-            if node.__class__ is gast.Name and node.id in first:
+        for node in name_nodes(stmt.value):
+            if node.id in first:
                 seen[node.id] += 1
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
@@ -155,8 +154,8 @@ def _negations(expr) -> float:
     """How many negations ``expr`` computes; one of a sum's result counts half (it
     negates fewer numbers than one of the summed array would)."""
     count = 0.0
-    for node in walk(expr):
-        if node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub:
+    for node in instances(expr, gast.UnaryOp):
+        if node.op.__class__ is gast.USub:
             count += 0.5 if _is_sum(node.operand) else 1.0
     return count
 
@@ -179,7 +178,9 @@ def _rebuilt(node, **fields):
     """``node`` with new ``fields``; ``node`` itself when they are the ones it has."""
     if all(getattr(node, name) is value for name, value in fields.items()):
         return node
-    new = copy.copy(node)   # keeps what passes attached (a call's callee, ...)
+    # what copy.copy gives (the fields and what passes attached: a call's callee, ...)
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
     for name, value in fields.items():
         setattr(new, name, value)
     return new
@@ -263,8 +264,8 @@ class _Signs:
         pulled, negated = self.pull(expr)
         if not negated:
             return pulled
-        for node in walk(pulled):
-            if isinstance(node, gast.Name) and node.id in self.owed:
+        for node in name_nodes(pulled):
+            if node.id in self.owed:
                 self.written_out[node.id] = self.written_out.get(node.id, 0) + 1
         return _negate(pulled)
 

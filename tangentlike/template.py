@@ -22,13 +22,12 @@ import linecache
 import operator
 import textwrap
 import types
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 import gast
 import numpy as np
 
-from .naming import CHILD_FIELDS, Transformer, contains, name_ids, walk
+from .naming import CHILD_FIELDS, Transformer, contains, instances, name_ids, walk
 from .runtime import power, quotient
 from .parse import LeaveToGast, to_gast, to_gast_in_place
 
@@ -45,13 +44,26 @@ def clone(node):
     new = node.__class__.__new__(node.__class__)
     attributes = new.__dict__
     attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
-    for name in CHILD_FIELDS[node.__class__]:
+    for name in _COPIED_FIELDS[node.__class__]:
         value = attributes.get(name)
         if isinstance(value, list):
             attributes[name] = [clone(v) for v in value]
         elif isinstance(value, gast.AST):
             attributes[name] = clone(value)
     return new
+
+
+class _CopiedFields(dict):
+    """node class -> the fields a copy copies: ``CHILD_FIELDS`` but ``ctx`` and ``op``,
+    which hold one context or operator, shared by the copies (see _SHARED) and so
+    already in place. (A comparison's ``ops`` is a list: the copy gets its own.)"""
+
+    def __missing__(self, kind):
+        fields = self[kind] = tuple(f for f in CHILD_FIELDS[kind] if f not in ("ctx", "op"))
+        return fields
+
+
+_COPIED_FIELDS = _CopiedFields()
 
 
 def _subclasses(base) -> set:
@@ -80,15 +92,19 @@ d = _Derivative()
 _NO_DEFAULT = inspect.Parameter.empty
 
 
-@dataclass
 class Template:
     """A parsed rule function: positional parameters, keyword defaults and body."""
 
-    func: Callable
-    positional: list            # result name first, then the primal's positional inputs
-    keywords: dict              # supported keyword -> default value
-    _body: Optional[list] = field(default=None, repr=False)
-    _read_names: Optional[set] = field(default=None, repr=False)
+    def __init__(self, func: Callable, positional: list, keywords: dict):
+        self.func = func
+        self.positional = positional   # result name first, then the primal's positional inputs
+        self.keywords = keywords       # supported keyword -> default value
+        self._body: Optional[list] = None
+        self._read_names: Optional[set] = None
+
+    def __repr__(self):
+        name = getattr(self.func, "__qualname__", None) or repr(self.func)
+        return f"Template({name}, {self.positional}, {self.keywords})"
 
     @classmethod
     def from_function(cls, func: Callable) -> "Template":
@@ -299,8 +315,8 @@ def _copy_node(node):
 def _drop_default_keywords(tree, namespace):
     """``np.sum(g, axis=None)`` -> ``np.sum(g)``: a keyword the user did not pass whose
     value is also the called function's own default."""
-    for node in walk(tree):
-        if isinstance(node, gast.Call) and node.keywords:
+    for node in instances(tree, gast.Call):
+        if node.keywords:
             node.keywords = [k for k in node.keywords
                              if not (getattr(k.value, "from_default", False)
                                      and _default_of(node.func, k.arg, namespace) == k.value.value)]
@@ -378,7 +394,7 @@ class _Substitute:
         attributes = new.__dict__
         attributes.update(node.__dict__)   # leaves (names, numbers, None) are shared
         AST, copy = gast.AST, self.copy
-        for name in CHILD_FIELDS[kind]:
+        for name in _COPIED_FIELDS[kind]:   # (contexts and operators shared, as clone does)
             value = attributes.get(name)
             if isinstance(value, list):
                 attributes[name] = [copy(v) if isinstance(v, AST) else v for v in value]

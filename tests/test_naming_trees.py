@@ -42,11 +42,27 @@ def test_transformer_edits_like_the_node_transformer():
     assert ast.unparse(gast.gast_to_ast(actual)) == ast.unparse(gast.gast_to_ast(expected))
 
 
-def test_walk_visits_what_gast_walk_visits():
-    tree = gast.parse(SOURCE)
-    assert sorted(map(id, walk(tree))) == sorted(map(id, gast.walk(tree)))
+_LEAVES = (gast.expr_context, gast.operator, gast.unaryop, gast.boolop, gast.cmpop)
+
+
+def _gast_walk(tree):
+    """What gast.walk visits but for contexts and operators (naming.walk leaves them)."""
+    return [n for n in gast.walk(tree) if not isinstance(n, _LEAVES)]
+
+
+def test_walk_visits_what_gast_walk_visits_but_contexts_and_operators():
+    tree = gast.parse(SOURCE + "\nz = not (x < y) or -x\n")
+    assert sorted(map(id, walk(tree))) == sorted(map(id, _gast_walk(tree)))
     assert sorted(map(id, walk(tree.body))) == sorted(
-        id(n) for s in tree.body for n in gast.walk(s))
+        id(n) for s in tree.body for n in _gast_walk(s))
+
+
+def test_instances_and_name_nodes_are_what_walk_finds_in_its_order():
+    from tangentlike.naming import instances, name_nodes
+    tree = gast.parse(SOURCE + "\nz = -(x * -y)\n")
+    assert name_nodes(tree) == [n for n in walk(tree) if isinstance(n, gast.Name)]
+    for kind in (gast.UnaryOp, gast.Constant, gast.BinOp, gast.Assign):
+        assert instances(tree, kind) == [n for n in walk(tree) if type(n) is kind]
 
 
 def test_contains_finds_what_walk_finds():

@@ -12,7 +12,6 @@ The np.linalg functions work on one matrix at a time, except inv, solve, det and
 slogdet, which also take stacks of matrices.
 """
 import operator
-import string
 import warnings
 
 import numpy as np
@@ -23,6 +22,9 @@ from .domains import nonzero, real
 from .optional import optional
 from .reductions import tie_weights
 from .registry import adjoint, nondifferentiable, refuses, tangent
+
+# the subscripts einsum may use: string.ascii_letters (that module is not imported for it)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def as_row(a):
@@ -373,7 +375,7 @@ def _einsum_spec(subscripts, operands):
     inputs, _, output = subscripts.partition("->")
     inputs = inputs.split(",")
     used = set(subscripts)
-    free = [c for c in string.ascii_letters if c not in used]
+    free = [c for c in _LETTERS if c not in used]
     ellipsis = max([np.ndim(op) - len(s) + 3 for s, op in zip(inputs, operands) if "..." in s],
                    default=0)
     letters = "".join(free[:ellipsis])
@@ -424,7 +426,7 @@ def einsum_place(t, spec, x):
     dtype = np.result_type(t, np.asarray(x), np.float16)   # float32 stays float32
     if not isinstance(t, np.ndarray):   # einsum makes a Python number a float64 array
         t = np.asarray(t, dtype=dtype)
-    free = (c for c in string.ascii_letters if c not in set(src) | set(dst))
+    free = (c for c in _LETTERS if c not in set(src) | set(dst))
     target, subs, extras, seen = "", [src], [], set()
     for c in dst:
         if c in seen:

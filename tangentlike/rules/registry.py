@@ -9,24 +9,26 @@ listed too: their results are constants.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..template import Template
 
 
-@dataclass
 class Rule:
     """A primitive's derivative rules and the examples that check them."""
 
-    primitive: Any
-    name: str
-    adjoint: Optional[Template] = None
-    tangent: Optional[Template] = None
-    # Example calls for the registry test: a function rng -> list of (args, kwargs).
-    cases: Optional[Callable] = field(default=None, repr=False)
-    # Arguments that are never differentiated (shapes, axes, conditions), by position.
-    static_args: tuple = ()
+    def __init__(self, primitive: Any, name: str, adjoint: Optional[Template] = None,
+                 tangent: Optional[Template] = None, cases: Optional[Callable] = None,
+                 static_args: tuple = ()):
+        self.primitive, self.name = primitive, name
+        self.adjoint, self.tangent = adjoint, tangent
+        # Example calls for the registry test: a function rng -> list of (args, kwargs).
+        self.cases = cases
+        # Arguments that are never differentiated (shapes, axes, conditions), by position.
+        self.static_args = static_args
+
+    def __repr__(self):
+        return f"Rule({self.name}, adjoint={self.adjoint}, tangent={self.tangent})"
 
 
 RULES: dict = {}
