@@ -170,7 +170,10 @@ class _Forward:
             origin = self.origin = getattr(stmt, "origin", None)
             for s in self.statement(stmt):
                 s.phase = "primal"
-                s.derived = s is not stmt and not isinstance(s, (gast.If, gast.For, gast.While))
+                # the user's statement keeps its arithmetic: constant folding would turn
+                # its copy `y = x + 0.0` into `y = x`, and a write `y[0] = v` into the caller's x
+                s.derived = not getattr(s, "user_statement", False) and not isinstance(
+                    s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
                     s.origin = origin
@@ -180,7 +183,7 @@ class _Forward:
     def statement(self, stmt) -> list:
         array = written(stmt)
         if array is not None:   # y[i] = v  ->  dy[i] = dv
-            out = [clone(stmt)]
+            out = [_user_copy(stmt)]
             if self.activity.is_active(array):
                 value = stmt.value
                 tangent = _load(self.tan(value.id)) if self.carries(value) else \
@@ -190,14 +193,14 @@ class _Forward:
                     ctx=gast.Store())], value=tangent, type_comment=None))
             return out
         if isinstance(stmt, gast.Assign):
-            return [clone(stmt)] + self.tangent(stmt)
+            return [_user_copy(stmt)] + self.tangent(stmt)
         lst = appended(stmt)
         if lst is not None and self.activity.is_active(lst):   # dlst.append(dv)
             value = stmt.value.args[0]
             tangent = _load(self.tan(value.id)) if self.carries(value) else self.output(value)
             push = gast.Call(func=gast.Attribute(value=_load(self.tan(lst)), attr="append",
                                                  ctx=gast.Load()), args=[tangent], keywords=[])
-            return [clone(stmt), gast.Expr(value=push)]
+            return [_user_copy(stmt), gast.Expr(value=push)]
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test), body=self.block(stmt.body),
                             orelse=self.block(stmt.orelse))]
@@ -207,7 +210,7 @@ class _Forward:
         if isinstance(stmt, gast.While):
             return [gast.While(test=clone(stmt.test), body=self.block(stmt.body),
                                orelse=[])]
-        return [clone(stmt)]
+        return [_user_copy(stmt)]
 
     def tangent_call(self, value, result) -> list:
         """``dy = dgda_b_jvp(a, b, (da, db))``: the callee's own derived jvp (calls.py)."""
@@ -303,6 +306,13 @@ class _Forward:
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+
+def _user_copy(stmt):
+    """A copy of the user's statement, marked as such (``block`` folds the others)."""
+    copy = clone(stmt)
+    copy.user_statement = True
+    return copy
 
 
 def _unknown(expr) -> bool:

@@ -267,6 +267,12 @@ class _Normalizer:
         self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
+        # local -> the block (a count of the blocks entered and left) in which a new
+        # array was last assigned to it, when nothing was assigned to it since: a write
+        # later in the same block writes into that array (`z = z.copy(); z[0] = v` after
+        # a loop that assigned z a helper's result)
+        self.fresh_in_block = {}
+        self.blocks = 0
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -342,6 +348,7 @@ class _Normalizer:
         ``before``/``after`` add statements of their own around them."""
         outer, self.out = self.out, []
         self.depth += 1
+        self.blocks += 1
         functions = dict(self.local_functions)
         try:
             if before is not None:
@@ -354,6 +361,7 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
+            self.blocks += 1
             for name, fdef in self.local_functions.items():
                 if functions.get(name) is not fdef:   # defined in this block only
                     self.local_functions[name] = _Conditional(fdef)
@@ -876,7 +884,8 @@ class _Normalizer:
                 f"item assignment into `{target.value.id}`, a dict, is not supported",
                 stmt, hint="derivatives do not flow through dicts: keep the values in separate "
                 "variables, or in a tuple or a NumPy array")
-        if not generated and not self.created.get(name, False):
+        if not generated and not self.created.get(name, False) \
+                and self.fresh_in_block.get(name) != self.blocks:
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
@@ -947,6 +956,10 @@ class _Normalizer:
             and (self.versions.get(value.id, "") is None or self.loads.get(value.id) == 1))
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
+        if fresh:
+            self.fresh_in_block[name] = self.blocks
+        else:
+            self.fresh_in_block.pop(name, None)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:

@@ -854,8 +854,11 @@ class _Reverse:
                     # bv = bt[1], the tuple's item: an array of that item's shape
                     self.adjoint_static[self.adj(elt.id)] = parts[i]
             return out
-        if not dependencies(value, stmt):
-            return []   # a constant, or a non-differentiable function of anything
+        if not any(d in self.activity.varied for d in dependencies(value, stmt)):
+            # a constant, a non-differentiable function of anything, or a function of
+            # constants only (the target varies through another assignment: a value a
+            # derivative restores, `t = np.where(mask)` then `t = stack.pop()`)
+            return []
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
