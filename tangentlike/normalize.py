@@ -1610,7 +1610,9 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
 class _AliasState:
     """What each local may be: ``points`` the objects it is (or is a view of),
     ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
-    object was changed in place through another name (-> the statement that did it)."""
+    object was changed in place through another name (-> every change that may have
+    done it, each ``(statement, by, perhaps)``: a read checks each of them, as any one
+    may be the one that ran)."""
 
     points: dict
     contains: dict
@@ -1627,9 +1629,15 @@ class _AliasState:
         for mine, theirs in ((self.points, other.points), (self.contains, other.contains)):
             for name, objects in theirs.items():
                 mine[name] = mine.get(name, frozenset()) | objects
-        for name, why in other.stale.items():
-            self.stale.setdefault(name, why)
+        for name, changes in other.stale.items():
+            for change in changes:
+                self.made_stale(name, change)
         return self
+
+    def made_stale(self, name, change):
+        earlier = self.stale.get(name, ())
+        if change not in earlier:
+            self.stale[name] = earlier + (change,)
 
     def reach(self, name):
         return self.points.get(name, frozenset()) | self.contains.get(name, frozenset())
@@ -1845,7 +1853,7 @@ class _AliasCheck:
             rows = through_row | frozenset(("maybe", o) for o in through_row)
             for name in set(state.points) | set(state.contains):
                 if name not in (by, also) and state.reach(name) & rows:
-                    state.stale.setdefault(name, (stmt, by, True))
+                    state.made_stale(name, (stmt, by, True))
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
@@ -1866,16 +1874,9 @@ class _AliasCheck:
             if name in (by, also):
                 continue
             if state.reach(name) & objects:
-                earlier = state.stale.get(name)
-                if earlier is not None and (earlier[2] or (
-                        getattr(earlier[0], "inplace", None) is not None
-                        and getattr(stmt, "inplace", None) is None)):
-                    # surely stale beats perhaps stale, and a change that is refused
-                    # beats an earlier `+=` that is only checked when it runs
-                    del state.stale[name]
-                state.stale.setdefault(name, (stmt, by, False))
+                state.made_stale(name, (stmt, by, False))
             elif by is not None and state.reach(name) & maybe:
-                state.stale.setdefault(name, (stmt, by, True))
+                state.made_stale(name, (stmt, by, True))
 
     def reads(self, node, stmt, state):
         if not state.stale:
@@ -1883,22 +1884,32 @@ class _AliasCheck:
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id in state.stale:
-                change, by, maybe = state.stale[sub.id]
-                if maybe:
-                    # perhaps a row view of the array changed: checked when it runs
-                    if getattr(change, "inplace", None) is not None or (
-                            isinstance(change, gast.Assign)
-                            and isinstance(change.targets[0], gast.Subscript)):
-                        self.guards.setdefault(id(change), set()).add(sub.id)
-                    continue
-                if getattr(change, "inplace", None) is not None and not any(
-                        kind in ("array", "list") for kind, _ in state.reach(sub.id)
-                        & state.points.get(change.targets[0].id, frozenset())):
-                    # what both names hold is perhaps a number (a parameter, say, where
-                    # the other value may be an array): checked when the function runs
-                    self.guards.setdefault(id(change), set()).add(sub.id)
-                    continue
-                raise self.refuse(sub.id, change, by, stmt)
+                self.read_stale(sub.id, state, stmt)
+
+    def read_stale(self, name, state, stmt):
+        """A read of ``name`` after changes in place through another name: refused if
+        one of them surely changed what ``name`` holds (the first such), else each one
+        that may have is checked when it runs (any of them may be the one that ran:
+        `if c: z += v` then `z *= 2.0`, or one in each branch of an `if`)."""
+        checked = []
+        for change, by, maybe in state.stale[name]:
+            if maybe:
+                # perhaps a row view of the array changed: checked when it runs
+                if getattr(change, "inplace", None) is not None or (
+                        isinstance(change, gast.Assign)
+                        and isinstance(change.targets[0], gast.Subscript)):
+                    checked.append(change)
+                continue
+            if getattr(change, "inplace", None) is not None and not any(
+                    kind in ("array", "list") for kind, _ in state.reach(name)
+                    & state.points.get(change.targets[0].id, frozenset())):
+                # what both names hold is perhaps a number (a parameter, say, where
+                # the other value may be an array): checked when the function runs
+                checked.append(change)
+                continue
+            raise self.refuse(name, change, by, stmt)
+        for change in checked:
+            self.guards.setdefault(id(change), set()).add(name)
 
     def refuse_change_of_an_argument(self, receiver, param, callee, stmt):
         versions = self.normalizer.versions

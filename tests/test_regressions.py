@@ -3818,3 +3818,66 @@ def test_second_order_of_a_constant_call_whose_target_is_restored():
     v = np.array([0.3, -0.7, 1.1])
     tl.check_grads(where_of_a_written_array, (0.5, v), order=2)
     assert tl.grad(tl.grad(where_of_a_written_array))(0.5, v) == pytest.approx(8.6)
+
+
+def update_in_a_branch_then_another(a, m):
+    m = m * 1.0
+    v = m[1, :]
+    if a > 0.0:
+        m += 1.0
+    m *= 2.0
+    return a + np.sum(v)
+
+
+def update_in_either_branch(a, m):
+    m = m * 1.0
+    v = m[1, :]
+    if a > 0.0:
+        m += 1.0
+    else:
+        m *= 2.0
+    return a + np.sum(v)
+
+
+def update_of_a_row_in_a_branch_then_another(a, m):
+    m = m * 1.0
+    r = m[1]
+    if a > 0.0:
+        r += 1.0
+    r *= 2.0
+    return a + np.sum(m)
+
+
+# Was a silently wrong value and gradient (found by hunt12's generator): a read of a view
+# `v = m[1, :]` after `+=` on `m` is checked when the function runs (m may be a number),
+# but only the FIRST change seen was checked: with the `+=` in an `if` not taken, the
+# `*=` after it changed v unchecked (value_and_grad gave 5.5 where f gives 11.5, the
+# gradient without the change). Every change that may have made the view stale is
+# checked now (and both branches of an `if`).
+@pytest.mark.parametrize("f,line", [(update_in_a_branch_then_another, 5),
+                                    (update_in_either_branch, 6),
+                                    (update_of_a_row_in_a_branch_then_another, 5)])
+@pytest.mark.parametrize("mode", ["value_and_grad", "jvp"])
+def test_every_update_of_a_view_read_afterwards_is_checked(f, line, mode):
+    m = np.full((2, 3), 2.0)
+    derived = getattr(tl, mode)(f, wrt=(0, 1))
+    args = (-0.5, m) if mode == "value_and_grad" else (-0.5, m, (1.0, np.ones((2, 3))))
+    with pytest.raises(tl.TransformError, match="in place") as info:
+        derived(*args)
+    assert info.value.lineno == line_of(f, line)   # the change that ran
+    assert np.array_equal(m, np.full((2, 3), 2.0))
+
+
+def numbers_updated_in_a_branch_then_again(a, b):
+    c = b
+    if a > 0:
+        b += 1.0
+    else:
+        b *= 3.0
+    b *= 2.0
+    return c * b + a
+
+
+def test_updates_of_numbers_in_branches_still_work():
+    for a in (0.5, -0.5):
+        tl.check_grads(numbers_updated_in_a_branch_then_again, (a, 0.7), order=2)
