@@ -1979,3 +1979,43 @@ def test_row_vjp_seed_as_a_list(seed):
                        r"(list|tuple): pass np.asarray\(seed\)"):
         tl.vjp(doubled_sine)(X3, seed)
     assert np.allclose(tl.vjp(doubled_sine)(X3, np.asarray(seed)), 2 * np.cos(X3) * seed)
+
+
+def repeats_then_reads_two_items(x):
+    y = x * 2
+    return y[0] * y[3]
+
+
+def repeats_then_sums(x):
+    return sum(x * 2)
+
+
+def repeats_then_sines(x):
+    return np.sum(np.sin(x * 2))
+
+
+# Was (hunt12): a list or tuple argument repeated by `* 2` (Python's arithmetic of
+# sequences, where NumPy's would be element by element) gave a gradient of 8 or 4 items
+# for a list of 2, silently (the rules follow NumPy's arithmetic). A gradient longer than
+# its list argument is a TypeError saying why and what to pass instead.
+@pytest.mark.parametrize("f", [repeats_then_reads_two_items, repeats_then_sums])
+@pytest.mark.parametrize("kind", [list, tuple])
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "vjp"])
+def test_row_list_argument_repeated_by_an_integer(f, kind, mode):
+    x = kind([0.3, 0.7])
+    args = (x, 1.0) if mode == "vjp" else (x,)
+    with pytest.raises(TypeError, match=r"repeats or joins a (list|tuple) in Python"):
+        getattr(tl, mode)(f)(*args)
+    assert tl.grad(f)(np.array([0.3, 0.7, 0.1, 0.2])) is not None   # arrays: elementwise
+
+
+@bug("a list argument repeated (`x * 2`) and then given to a rule whose derivative "
+     "assumes NumPy's arithmetic fails inside the derivative with NumPy's ValueError "
+     "*operands could not be broadcast together with shapes (2,) (4,)* (reverse mode) "
+     "instead of a TypeError at the line; forward mode is right there (the tangent list "
+     "repeats with the value), but `x + z` of two list arguments fails the same way. "
+     "Refusing it at the line needs a check on sequence operands that costs nothing where "
+     "the arguments are known to be arrays (the specialized versions)")
+def test_row_list_argument_repeated_then_given_to_numpy():
+    with pytest.raises(TypeError, match=r"repeats or joins a list in Python"):
+        tl.grad(repeats_then_sines)([0.3, 0.7])
