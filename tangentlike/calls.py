@@ -36,7 +36,13 @@ class CallSite:
     func: types.FunctionType
     positional: list        # an expression for every positional parameter
     keywords: dict          # keyword-only parameter -> expression
-    active: tuple           # positions whose argument carries a derivative
+    active: tuple           # positions (names, for keyword-only parameters) whose
+                            # argument carries a derivative
+
+    def argument(self, position):
+        """The expression passed for ``position``, an item of ``active``."""
+        return self.keywords[position] if isinstance(position, str) else \
+            self.positional[position]
 
 
 def bind_call(pass_, value, carries) -> CallSite:
@@ -61,12 +67,9 @@ def bind_call(pass_, value, carries) -> CallSite:
             keywords[name] = expr
         else:
             positional.append(expr)
-    active = tuple(i for i, e in enumerate(positional) if carries(e))
-    for name, expr in keywords.items():
-        if carries(expr):
-            raise pass_.error(f"the keyword-only argument `{name}` of `{func.__qualname__}` "
-                              "carries a derivative, which is not supported", node=value,
-                              hint="pass it as a positional argument")
+    # positions, then the names of keyword-only parameters (a `wrt` of the callee)
+    active = tuple(i for i, e in enumerate(positional) if carries(e)) + \
+        tuple(name for name, expr in keywords.items() if carries(expr))
     return CallSite(func, positional, keywords, active)
 
 

@@ -216,7 +216,7 @@ class _Forward:
         """``dy = dgda_b_jvp(a, b, (da, db))``: the callee's own derived jvp (calls.py)."""
         site = bind_call(self, value, self.carries)
         helper = derived_call(self, site, "jvp", value)
-        tangents = gast.Tuple(elts=[_load(self.tan(site.positional[i].id)) for i in site.active],
+        tangents = gast.Tuple(elts=[_load(self.tan(site.argument(i).id)) for i in site.active],
                               ctx=gast.Load())
         call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [tangents],

@@ -1089,7 +1089,7 @@ class _Reverse:
         if not site.active:
             return []
         helper = derived_call(self, site, "vjp", value)
-        parts = [self.namer.fresh("b" + site.positional[i].id + "_") for i in site.active]
+        parts = [self.namer.fresh("b" + site.argument(i).id + "_") for i in site.active]
         call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [_load(result)],
                          keywords=[gast.keyword(arg=k, value=clone(v))
@@ -1101,7 +1101,7 @@ class _Reverse:
             target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
             out = [gast.Assign(targets=[target], value=call, type_comment=None)]
         for i, part in zip(site.active, parts):
-            out.extend(self.accumulate(site.positional[i], _load(part)))
+            out.extend(self.accumulate(site.argument(i), _load(part)))
         return out
 
     def adjoint_if(self, stmt) -> list:

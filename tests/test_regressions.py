@@ -3881,3 +3881,37 @@ def numbers_updated_in_a_branch_then_again(a, b):
 def test_updates_of_numbers_in_branches_still_work():
     for a in (0.5, -0.5):
         tl.check_grads(numbers_updated_in_a_branch_then_again, (a, 0.7), order=2)
+
+
+def shifted_scaled(x, k=2.0, *, shift=0.0, scale=1.0):
+    return x * k * scale + shift * x
+
+
+def calls_with_keyword_only_derivatives(v, a):
+    return np.sum(shifted_scaled(v, shift=a)) + np.sum(shifted_scaled(np.sin(v), scale=v * a))
+
+
+def shifted(x, *, shift=0.0):
+    return x * 2.0 + shift
+
+
+def keyword_only_argument_saved_in_a_loop(a, v, m):
+    b = 0.0
+    for i in range(2):
+        c = m[0][1]
+        b = b + np.sum(shifted(np.sin(v) * a, shift=c))
+    return b
+
+
+# Was (hunt12): a keyword-only argument of a helper that carries a derivative was refused
+# (*the keyword-only argument `shift` of `h` carries a derivative*), at first order, and
+# at SECOND order even when it is a constant: the first derivative saves it in a loop and
+# restores it from its stack, so it varies in the derivative, and the refusal pointed at
+# a line of the generated code. The callee is derived with the keyword-only parameter
+# named in its `wrt`, after the positions.
+def test_keyword_only_arguments_that_carry_a_derivative():
+    v = np.array([0.3, -0.7, 1.1])
+    tl.check_grads(calls_with_keyword_only_derivatives, (v, 0.7), order=2)
+    tl.check_grads(keyword_only_argument_saved_in_a_loop, (0.5, v, np.ones((2, 3))), order=2)
+    assert np.allclose(tl.hessian(keyword_only_argument_saved_in_a_loop, wrt=1)(
+        0.5, v, np.ones((2, 3))), np.diag(-2.0 * np.sin(v)))
