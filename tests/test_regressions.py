@@ -3915,3 +3915,42 @@ def test_keyword_only_arguments_that_carry_a_derivative():
     tl.check_grads(keyword_only_argument_saved_in_a_loop, (0.5, v, np.ones((2, 3))), order=2)
     assert np.allclose(tl.hessian(keyword_only_argument_saved_in_a_loop, wrt=1)(
         0.5, v, np.ones((2, 3))), np.diag(-2.0 * np.sin(v)))
+
+
+def doubled_by_a_custom_rule(x):
+    return 2.0 * x
+
+
+@tl.adjoint(doubled_by_a_custom_rule)
+def _doubled_adjoint(z, x):
+    tl.d[x] = tl.d[z] * 2.0
+
+
+def uses_a_rule_without_a_tangent(a):
+    b = np.sin(a)
+    return doubled_by_a_custom_rule(b) * a
+
+
+# Was (hunt12): an error met while differentiating a derivative again (second order)
+# named a line of the GENERATED code (`<tangentlike dfda of ...>:14`), which the user
+# never wrote. It names the user's line the generated statement was made from (the
+# comment above it says which), and says it was met in the derivative.
+def test_error_in_a_derivative_differentiated_again_names_the_users_line():
+    with pytest.raises(tl.TransformError, match="no forward-mode") as first:
+        tl.jvp(uses_a_rule_without_a_tangent)(0.5, 1.0)
+    with pytest.raises(tl.TransformError, match="no forward-mode") as second:
+        tl.jvp(tl.grad(uses_a_rule_without_a_tangent))(0.5, 1.0, 1.0)
+    line = line_of(uses_a_rule_without_a_tangent, 2)
+    assert (first.value.filename, first.value.lineno) == (__file__, line)
+    assert (second.value.filename, second.value.lineno) == (__file__, line)
+    assert "a derivative, again" in second.value.reason
+    assert "return doubled_by_a_custom_rule(b) * a" in str(second.value)
+
+
+# Was (hunt12): a rule written with `tl.d[x]` (the placeholder by its module's name, as
+# `import tangentlike as tl` suggests) leaked RuntimeError *d[...] is a placeholder for
+# rule templates; it is never evaluated* from the derivative: only the name `d` was read
+# as the placeholder. Any name of it is.
+def test_custom_rule_written_with_tl_d():
+    expected = 2.0 * np.cos(0.5) * 0.5 + 2.0 * np.sin(0.5)
+    assert tl.grad(uses_a_rule_without_a_tangent)(0.5) == pytest.approx(expected)
