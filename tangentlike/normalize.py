@@ -273,6 +273,7 @@ class _Normalizer:
         # a loop that assigned z a helper's result)
         self.fresh_in_block = {}
         self.blocks = 0
+        self.list_displays = set()   # locals last assigned a list display
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -870,7 +871,8 @@ class _Normalizer:
                              hint="assign into a local array created with np.zeros(...) "
                              "or x.copy()")
         name = self.current.get(target.value.id, target.value.id)
-        if name in self.sequences or self.versions.get(name, name) in self.stacks:
+        if name in self.sequences or self.versions.get(name, name) in self.stacks \
+                or name in self.list_displays:
             raise self.error(f"item assignment into the list `{target.value.id}` is not "
                              "supported", stmt, hint="build a new list (`items = [a, b]`), "
                              "or use an array: `z = np.array(items); z[i] = v`")
@@ -960,6 +962,10 @@ class _Normalizer:
             self.fresh_in_block[name] = self.blocks
         else:
             self.fresh_in_block.pop(name, None)
+        if isinstance(value, gast.List):   # (in a loop too, unlike `sequences`)
+            self.list_displays.add(name)
+        else:
+            self.list_displays.discard(name)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:

@@ -897,9 +897,21 @@ def list_item_assignment(x):
     return items[0] * items[1]
 
 
-def test_row_list_item_assignment():
-    err = assert_error_at(list_item_assignment)
+def list_item_assignment_in_a_loop(m):
+    for i in range(2):
+        rows = [m[0], m[1]]
+        for j in range(2):
+            rows[j] = rows[j] * 2.0  # <- error
+    return np.sum(rows[0])
+
+
+# Clearer since hunt12: a list display assigned inside a loop (one name for every turn)
+# and then written by item was refused as *an array this function did not create*
+@pytest.mark.parametrize("f", [list_item_assignment, list_item_assignment_in_a_loop])
+def test_row_list_item_assignment(f):
+    err = assert_error_at(f)
     assert "did not create" not in err.reason
+    assert "item assignment into the list" in err.reason
 
 
 def max_of_a_list(x):
