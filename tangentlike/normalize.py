@@ -928,6 +928,7 @@ class _Normalizer:
 
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
+        self.local_functions.pop(name, None)   # (a local def or lambda of that name is gone)
         if name in self.mutable:
             # One name for every assignment; never read the target in its own statement.
             if any(isinstance(n, gast.Name) and n.id == name for n in walk(value)):
@@ -1018,6 +1019,13 @@ class _Normalizer:
         return node
 
     def expr_Name(self, node):
+        if node.id in self.local_functions:
+            # (a call by name is inlined before its name is read: this is another use)
+            raise self.error(f"the local function `{node.id}` is used as a value (stored, "
+                             "passed or returned); a function defined inside the "
+                             "differentiated function can only be called by its name", node,
+                             hint=f"call it where it is needed (`{node.id}(...)`), or define "
+                             "it at module level")
         if node.id in self.user_locals:
             if node.id not in self.current:
                 raise self.error(f"local variable {node.id!r} is read before it is assigned",

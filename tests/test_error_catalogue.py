@@ -2031,3 +2031,38 @@ def test_row_list_argument_repeated_by_an_integer(f, kind, mode):
 def test_row_list_argument_repeated_then_given_to_numpy():
     with pytest.raises(TypeError, match=r"repeats or joins a list in Python"):
         tl.grad(repeats_then_sines)([0.3, 0.7])
+
+
+def keeps_local_defs_in_a_list(x):
+    fs = []
+    for i in range(3):
+        def g(t, i=i):
+            return t * i
+        fs.append(g)  # <- error
+    return fs[2](x)
+
+
+def renames_a_local_lambda(x):
+    sq = lambda t: t * t  # noqa: E731
+    g = sq  # <- error
+    return g(x)
+
+
+def rebinds_the_name_of_a_local_def(x):
+    def sq(t):
+        return t * t
+    y = sq(x)
+    sq = 3.0
+    return y * sq
+
+
+# Clearer since hunt12: a local def or lambda used as a value (stored in a list, given
+# another name) was refused as *name 'g' is not defined* or *local variable 'sq' is read
+# before it is assigned*, though it is defined; a name rebound to a number after a local
+# def of that name is the number.
+@pytest.mark.parametrize("f", [keeps_local_defs_in_a_list, renames_a_local_lambda])
+def test_row_local_function_used_as_a_value(f):
+    err = assert_error_at(f)
+    assert "is used as a value" in err.reason
+    assert "module level" in err.hint
+    tl.check_grads(rebinds_the_name_of_a_local_def, (0.5,), order=2)
