@@ -1693,6 +1693,8 @@ class _AliasCheck:
         names = ", ".join(f"`{n}`" for n in users) if users else \
             "a value made from it (a `for` loop iterating over it, or the right side of " \
             "`a, b = z[i], z[j]`, for example)"
+        if users and len(users) < len(others):   # (either may be the one that shares it)
+            names += " (or a value made from it: a `for` loop iterating over it, for example)"
         if inplace is not None:
             shared = ("names the same array or a view of it (they share memory) or holds it,"
                       if users else "holds it,")

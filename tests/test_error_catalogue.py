@@ -2066,3 +2066,22 @@ def test_row_local_function_used_as_a_value(f):
     assert "is used as a value" in err.reason
     assert "module level" in err.hint
     tl.check_grads(rebinds_the_name_of_a_local_def, (0.5,), order=2)
+
+
+def updates_what_the_loop_walks(a, v):
+    for i, e in enumerate(v):
+        a = a + e * 0.3
+        b = v[::-1][0]
+        v *= 0.5  # <- error
+        a = a * b
+    return a + np.sum(v)
+
+
+# Clearer since hunt12: the reason named only `b` (a number read from `v`, which shares
+# nothing) when the `for` loop walking `v` is what the change is seen through
+# (checked when the derived function runs)
+def test_row_update_of_what_a_loop_walks_names_the_loop_too():
+    with pytest.raises(tl.TransformError) as raised:
+        tl.grad(updates_what_the_loop_walks)(0.5, X3.copy())
+    assert raised.value.lineno in marked_lines(updates_what_the_loop_walks)
+    assert "`b` (or a value made from it: a `for` loop iterating over it" in raised.value.reason
