@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .naming import name_ids
-from .analyze import analyze
+from .analyze import analyze, sequence_arithmetic
 from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
@@ -71,6 +71,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
     params = list(code.co_varnames[:code.co_argcount - 1])
     dispatcher = Dispatcher(None, generic, params,
                             constants=checked and bool(set(params) - set(wrt_names)))
+    if getattr(func, "user_def", None) is None:   # (a derivative's are the user's, checked)
+        dispatcher.sequence_ops = tuple(
+            (held, other, parsed.filename, getattr(getattr(stmt, "origin", None), "lineno", None))
+            for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):

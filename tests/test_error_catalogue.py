@@ -1994,43 +1994,67 @@ def test_row_vjp_seed_as_a_list(seed):
 
 
 def repeats_then_reads_two_items(x):
-    y = x * 2
+    y = x * 2  # <- error
     return y[0] * y[3]
 
 
 def repeats_then_sums(x):
-    return sum(x * 2)
+    return sum(x * 2)  # <- error
 
 
 def repeats_then_sines(x):
-    return np.sum(np.sin(x * 2))
+    return np.sum(np.sin(x * 2))  # <- error
 
 
-# Was (hunt12): a list or tuple argument repeated by `* 2` (Python's arithmetic of
-# sequences, where NumPy's would be element by element) gave a gradient of 8 or 4 items
-# for a list of 2, silently (the rules follow NumPy's arithmetic). A gradient longer than
-# its list argument is a TypeError saying why and what to pass instead.
-@pytest.mark.parametrize("f", [repeats_then_reads_two_items, repeats_then_sums])
+def joins_two_arguments(x, z):
+    return np.sum(np.sin(x + z))  # <- error
+
+
+def repeats_by_a_length(x):
+    k = len(x)
+    return np.sum(np.tanh(x * k))  # <- error
+
+
+def multiplies_items_by_an_integer(x, w):
+    s = 0.0
+    for e in x:
+        s = s + e * 2
+    return s + np.sum(x * w)
+
+
+# Was (hunt12): a list or tuple argument repeated by an integer or joined to another list
+# (Python's arithmetic of sequences, where NumPy's is element by element) gave a gradient
+# of 8 or 4 items for a list of 2, silently, or NumPy's ValueError *operands could not be
+# broadcast together* from inside the derivative (the rules follow NumPy's arithmetic).
+# A derived function refuses such a list when it is called, at the line that repeats it.
+@pytest.mark.parametrize("f,args", [(repeats_then_reads_two_items, ()), (repeats_then_sums, ()),
+                                    (repeats_then_sines, ()), (joins_two_arguments, ([0.1],)),
+                                    (repeats_by_a_length, ())])
 @pytest.mark.parametrize("kind", [list, tuple])
 @pytest.mark.parametrize("mode", ["grad", "value_and_grad", "vjp"])
-def test_row_list_argument_repeated_by_an_integer(f, kind, mode):
+def test_row_list_argument_repeated_or_joined(f, args, kind, mode):
     x = kind([0.3, 0.7])
-    args = (x, 1.0) if mode == "vjp" else (x,)
-    with pytest.raises(TypeError, match=r"repeats or joins a (list|tuple) in Python"):
-        getattr(tl, mode)(f)(*args)
-    assert tl.grad(f)(np.array([0.3, 0.7, 0.1, 0.2])) is not None   # arrays: elementwise
+    args = (x,) + tuple(kind(a) for a in args)
+    with pytest.raises(tl.TransformError, match=r"repeats or joins a (list|tuple)") as raised:
+        getattr(tl, mode)(f)(*args + ((1.0,) if mode == "vjp" else ()))
+    assert raised.value.lineno in marked_lines(f)
+    assert "np.asarray(x)" in raised.value.hint
 
 
-@bug("a list argument repeated (`x * 2`) and then given to a rule whose derivative "
-     "assumes NumPy's arithmetic fails inside the derivative with NumPy's ValueError "
-     "*operands could not be broadcast together with shapes (2,) (4,)* (reverse mode) "
-     "instead of a TypeError at the line; forward mode is right there (the tangent list "
-     "repeats with the value), but `x + z` of two list arguments fails the same way. "
-     "Refusing it at the line needs a check on sequence operands that costs nothing where "
-     "the arguments are known to be arrays (the specialized versions)")
-def test_row_list_argument_repeated_then_given_to_numpy():
+# Arrays, the items of a list, and a list times an array are NumPy's arithmetic: they work
+def test_row_list_arithmetic_that_numpy_does_works():
+    x = np.array([0.3, 0.7])
+    tl.check_grads(repeats_then_sines, (x,), order=2)
+    for kind in (list, tuple):
+        tl.check_grads(multiplies_items_by_an_integer, (kind([0.3, 0.7]), np.array([1.0, 2.0])))
+
+
+# The same seen from the gradient's length, where the derived function is called without
+# its check (the generic derivative, after MAX_VERSIONS versions)
+def test_row_gradient_longer_than_its_list_argument():
+    generic = tl.grad(repeats_then_sums).generic
     with pytest.raises(TypeError, match=r"repeats or joins a list in Python"):
-        tl.grad(repeats_then_sines)([0.3, 0.7])
+        generic([0.3, 0.7])
 
 
 def keeps_local_defs_in_a_list(x):
