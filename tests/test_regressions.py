@@ -3921,9 +3921,23 @@ def doubled_by_a_custom_rule(x):
     return 2.0 * x
 
 
-@tl.adjoint(doubled_by_a_custom_rule)
 def _doubled_adjoint(z, x):
     tl.d[x] = tl.d[z] * 2.0
+
+
+@pytest.fixture
+def doubled_rule():
+    """The rule of doubled_by_a_custom_rule, for one test (the registry is restored:
+    tests/test_rules.py and the coverage doc walk it)."""
+    from tangentlike.rules.registry import NONDIFF, RULES, load_optional
+    load_optional()
+    saved_rules, saved_nondiff = dict(RULES), dict(NONDIFF)
+    tl.adjoint(doubled_by_a_custom_rule)(_doubled_adjoint)
+    yield
+    RULES.clear()
+    RULES.update(saved_rules)
+    NONDIFF.clear()
+    NONDIFF.update(saved_nondiff)
 
 
 def uses_a_rule_without_a_tangent(a):
@@ -3935,7 +3949,7 @@ def uses_a_rule_without_a_tangent(a):
 # named a line of the GENERATED code (`<tangentlike dfda of ...>:14`), which the user
 # never wrote. It names the user's line the generated statement was made from (the
 # comment above it says which), and says it was met in the derivative.
-def test_error_in_a_derivative_differentiated_again_names_the_users_line():
+def test_error_in_a_derivative_differentiated_again_names_the_users_line(doubled_rule):
     with pytest.raises(tl.TransformError, match="no forward-mode") as first:
         tl.jvp(uses_a_rule_without_a_tangent)(0.5, 1.0)
     with pytest.raises(tl.TransformError, match="no forward-mode") as second:
@@ -3951,6 +3965,6 @@ def test_error_in_a_derivative_differentiated_again_names_the_users_line():
 # `import tangentlike as tl` suggests) leaked RuntimeError *d[...] is a placeholder for
 # rule templates; it is never evaluated* from the derivative: only the name `d` was read
 # as the placeholder. Any name of it is.
-def test_custom_rule_written_with_tl_d():
+def test_custom_rule_written_with_tl_d(doubled_rule):
     expected = 2.0 * np.cos(0.5) * 0.5 + 2.0 * np.sin(0.5)
     assert tl.grad(uses_a_rule_without_a_tangent)(0.5) == pytest.approx(expected)
