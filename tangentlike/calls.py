@@ -80,6 +80,22 @@ def _default(pass_, func, name, default):
     return gast.Name(id=binder_name, ctx=gast.Load(), annotation=None, type_comment=None)
 
 
+def attribute_refusal(pass_, primitive, call):
+    """The TransformError for ``getattr(obj, "attr")`` (how the normalizer reads
+    ``obj.attr`` of a local object: a constant field of a configuration object, say)
+    where ``obj`` carries a derivative; None for any other call."""
+    if primitive is not getattr or len(call.args) != 2 \
+            or not isinstance(call.args[1], gast.Constant):
+        return None
+    attr = call.args[1].value
+    return pass_.error(
+        f"the attribute `.{attr}` of a value that carries a derivative is not supported: "
+        "tangentlike differentiates numbers, arrays, lists, tuples and dicts, not the fields "
+        "of other objects", node=call,
+        hint=f"pass the field as an argument of its own (`f(x, obj.{attr})`), or keep the "
+        "values in a tuple or a dict")
+
+
 def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
     """An expression naming the derived function of the callee (vjp or jvp)."""
     from .api import _transform   # the public entry point: cached, recursive

@@ -1171,11 +1171,13 @@ class _Normalizer:
             return self.numpy_call(ATTRIBUTES[node.attr], [obj], [], node)
         if node.attr in PLAIN_ATTRIBUTES:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
-        known = ", ".join(f".{a}" for a in sorted(ATTRIBUTES) + sorted(PLAIN_ATTRIBUTES))
-        raise self.error(f"the attribute `.{node.attr}` of a local value is not supported",
-                         node, hint=f"tangentlike reads the array attributes {known} only: "
-                         "pass the value as an argument of its own (for an object's "
-                         f"field, `f(x, {_dotted(node)})`), or call a NumPy function")
+        # another attribute (a field of a configuration object given as an argument):
+        # `getattr(obj, "attr")`, a constant of the derivative; refused by the derivative
+        # where obj carries a derivative (reverse.py, forward.py: attribute_refusal)
+        call = gast.Call(func=_load(self.binder.name_for("getattr", getattr)),
+                         args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
+        call.callee = getattr
+        return call
 
     def expr_Call(self, node):
         return self.call(node)

@@ -47,7 +47,7 @@ from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
                       dependencies, list_variables, structured_arguments, through_copies,
                       written)
-from .calls import bind_call, derived_call, is_user_function
+from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -863,6 +863,8 @@ class _Reverse:
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.adjoint_call(value, result)
+        if rule is None and attribute_refusal(self, primitive, value) is not None:
+            raise attribute_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)

@@ -1634,11 +1634,31 @@ def attribute_of_an_object(model, x):
     (method_of_a_string, (0.5,), "compute strings outside"),
     (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
-    (attribute_of_an_object, (None, 0.5), "pass the value as an argument of its own")])
+    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
-    wrt = 1 if func is attribute_of_an_object else 0
-    err = assert_error_at(func, wrt=wrt)
+    err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
     assert hint in err.hint
+
+
+class _Model:
+    w = 3.0
+
+
+def attribute_of_an_object_read_twice(model, x):
+    y = model.w * x
+    return y * model.w + np.sum(getattr(model, "w") * np.sin(x))
+
+
+# Since hunt12: the attribute of an object that carries no derivative (a configuration
+# argument not in wrt) is a constant (was refused as *the attribute `.w` of a local value
+# is not supported*); of one that does, refused at the line (above)
+def test_row_attribute_of_an_object_not_differentiated():
+    tl.check_grads(attribute_of_an_object_read_twice, (_Model(), 0.7), wrt=1, order=2)
+    assert tl.grad(attribute_of_an_object_read_twice, wrt=1)(_Model(), 0.7) == \
+        pytest.approx(9.0 + 3.0 * np.cos(0.7))
+    with pytest.raises(tl.TransformError, match="carries a derivative") as raised:
+        tl.jvp(attribute_of_an_object, wrt=0)
+    assert raised.value.lineno == attribute_of_an_object.__code__.co_firstlineno + 1
 
 
 def cast_with_an_order(x):
