@@ -135,8 +135,7 @@ def refuse_sequence_arithmetic(operations, values: dict) -> None:
         if other is None:
             repeated = True
         elif isinstance(other, str):
-            repeated = isinstance(values.get(other), (int, np.integer)) \
-                and not isinstance(values.get(other), float)
+            repeated = isinstance(values.get(other), (int, np.integer))   # (bool too)
         else:
             repeated = isinstance(_item(values.get(other[0]), other[1]), (list, tuple))
         if repeated:
