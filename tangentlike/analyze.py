@@ -287,3 +287,74 @@ def analyze(fn, wrt) -> Activity:
                 useful.add(target)
                 changed = True
     return Activity(varied, useful)
+
+
+# -- Python's arithmetic of sequences ---------------------------------------------------
+def sequence_arithmetic(fn) -> list:
+    """``(mine, other, statement)`` for each ``a * b`` or ``a + b`` of the body that
+    repeats or joins a list or tuple when a parameter holds one. ``mine`` is
+    ``(parameter, depth)``: ``a`` is that parameter or a value read from it (``x[1:]``,
+    ``list(x)``, ``x * 2`` at depth 0; ``x[i]`` at depth 1, a list only in a list of
+    lists). ``other`` is what it is repeated by or joined to: another ``(parameter,
+    depth)`` for ``+``; for ``*`` a parameter name (a sequence only with an integer), or
+    None for a value that is an integer whatever the arguments (a literal, a loop
+    counter, ``len(...)``). The rules follow NumPy's elementwise arithmetic, so a derived
+    function refuses such a list when it is called (specialize.Dispatcher)."""
+    params = set(fn.params)
+    origin = {p: (p, 0) for p in params}   # local -> (parameter, depth) it may hold
+    counters = {loop.target.id for loop in _loops(fn.body)
+                if isinstance(loop.target, gast.Name)
+                and getattr(loop.iter, "callee", None) in (range, reversed)}
+    found = []
+    for target, value, stmt in body_assignments(fn):
+        if not isinstance(stmt, gast.Assign) or written(stmt) is not None:
+            continue
+        source = None if isinstance(value, gast.BinOp) else _sequence_source(value, origin)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Mult)):
+            for mine, other in ((value.left, value.right), (value.right, value.left)):
+                held = _sequence_source(mine, origin)
+                if held is None:
+                    continue
+                if isinstance(value.op, gast.Add):
+                    joined = _sequence_source(other, origin)
+                    if joined is not None:
+                        found.append((held, joined, stmt))
+                        source = held   # (a sequence when both are)
+                elif isinstance(other, gast.Constant) and type(other.value) in (int, bool) \
+                        or isinstance(other, gast.Name) and other.id in counters:
+                    found.append((held, None, stmt))
+                    source = held
+                elif isinstance(other, gast.Name) and other.id in params:
+                    found.append((held, other.id, stmt))   # (refused when it runs)
+        if target not in params:
+            if source is not None:
+                origin[target] = source
+            else:
+                origin.pop(target, None)
+        if isinstance(value, gast.Call) and getattr(value, "callee", None) in (len, int) \
+                or isinstance(value, gast.Constant) and type(value.value) is int:
+            counters.add(target)
+    return found
+
+
+def _sequence_source(expr, origin):
+    """``(parameter, depth)`` whose list or tuple ``expr`` may be, or None."""
+    if isinstance(expr, gast.Name):
+        return origin.get(expr.id)
+    if isinstance(expr, gast.Subscript):
+        base = _sequence_source(expr.value, origin)
+        if base is None:
+            return None
+        return base if isinstance(expr.slice, gast.Slice) else (base[0], base[1] + 1)
+    if isinstance(expr, gast.Call) and getattr(expr, "callee", None) in (list, tuple) \
+            and len(expr.args) == 1:
+        return _sequence_source(expr.args[0], origin)
+    return None
+
+
+def _loops(body):
+    for stmt in body:
+        if isinstance(stmt, gast.For):
+            yield stmt
+        for field in ("body", "orelse"):
+            yield from _loops(getattr(stmt, field, []) or [])

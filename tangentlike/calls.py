@@ -36,7 +36,13 @@ class CallSite:
         self.func = func
         self.positional = positional   # an expression for every positional parameter
         self.keywords = keywords       # keyword-only parameter -> expression
-        self.active = active           # positions whose argument carries a derivative
+        # positions (names, for keyword-only parameters) whose argument carries a derivative
+        self.active = active
+
+    def argument(self, position):
+        """The expression passed for ``position``, an item of ``active``."""
+        return self.keywords[position] if isinstance(position, str) else \
+            self.positional[position]
 
 
 def bind_call(pass_, value, carries) -> CallSite:
@@ -61,12 +67,9 @@ def bind_call(pass_, value, carries) -> CallSite:
             keywords[name] = expr
         else:
             positional.append(expr)
-    active = tuple(i for i, e in enumerate(positional) if carries(e))
-    for name, expr in keywords.items():
-        if carries(expr):
-            raise pass_.error(f"the keyword-only argument `{name}` of `{func.__qualname__}` "
-                              "carries a derivative, which is not supported", node=value,
-                              hint="pass it as a positional argument")
+    # positions, then the names of keyword-only parameters (a `wrt` of the callee)
+    active = tuple(i for i, e in enumerate(positional) if carries(e)) + \
+        tuple(name for name, expr in keywords.items() if carries(expr))
     return CallSite(func, positional, keywords, active)
 
 
@@ -75,6 +78,22 @@ def _default(pass_, func, name, default):
         return gast.Constant(value=default, kind=None)
     binder_name = pass_.binder.name_for(f"{func.__name__}_{name}", default)
     return gast.Name(id=binder_name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def attribute_refusal(pass_, primitive, call):
+    """The TransformError for ``getattr(obj, "attr")`` (how the normalizer reads
+    ``obj.attr`` of a local object: a constant field of a configuration object, say)
+    where ``obj`` carries a derivative; None for any other call."""
+    if primitive is not getattr or len(call.args) != 2 \
+            or not isinstance(call.args[1], gast.Constant):
+        return None
+    attr = call.args[1].value
+    return pass_.error(
+        f"the attribute `.{attr}` of a value that carries a derivative is not supported: "
+        "tangentlike differentiates numbers, arrays, lists, tuples and dicts, not the fields "
+        "of other objects", node=call,
+        hint=f"pass the field as an argument of its own (`f(x, obj.{attr})`), or keep the "
+        "values in a tuple or a dict")
 
 
 def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import rules
 from .analyze import Activity, appended, assignments, dependencies, written
-from .calls import bind_call, derived_call, is_user_function
+from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import (broadcast_like, output_zeros_like, require_output, require_tangent,
@@ -170,7 +170,10 @@ class _Forward:
             origin = self.origin = getattr(stmt, "origin", None)
             for s in self.statement(stmt):
                 s.phase = "primal"
-                s.derived = s is not stmt and not isinstance(s, (gast.If, gast.For, gast.While))
+                # the user's statement keeps its arithmetic: constant folding would turn
+                # its copy `y = x + 0.0` into `y = x`, and a write `y[0] = v` into the caller's x
+                s.derived = not getattr(s, "user_statement", False) and not isinstance(
+                    s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
                 if getattr(s, "origin", None) is None:
                     s.origin = origin
@@ -180,7 +183,7 @@ class _Forward:
     def statement(self, stmt) -> list:
         array = written(stmt)
         if array is not None:   # y[i] = v  ->  dy[i] = dv
-            out = [clone(stmt)]
+            out = [_user_copy(stmt)]
             if self.activity.is_active(array):
                 value = stmt.value
                 tangent = _load(self.tan(value.id)) if self.carries(value) else \
@@ -190,14 +193,14 @@ class _Forward:
                     ctx=gast.Store())], value=tangent, type_comment=None))
             return out
         if isinstance(stmt, gast.Assign):
-            return [clone(stmt)] + self.tangent(stmt)
+            return [_user_copy(stmt)] + self.tangent(stmt)
         lst = appended(stmt)
         if lst is not None and self.activity.is_active(lst):   # dlst.append(dv)
             value = stmt.value.args[0]
             tangent = _load(self.tan(value.id)) if self.carries(value) else self.output(value)
             push = gast.Call(func=gast.Attribute(value=_load(self.tan(lst)), attr="append",
                                                  ctx=gast.Load()), args=[tangent], keywords=[])
-            return [clone(stmt), gast.Expr(value=push)]
+            return [_user_copy(stmt), gast.Expr(value=push)]
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test), body=self.block(stmt.body),
                             orelse=self.block(stmt.orelse))]
@@ -207,13 +210,13 @@ class _Forward:
         if isinstance(stmt, gast.While):
             return [gast.While(test=clone(stmt.test), body=self.block(stmt.body),
                                orelse=[])]
-        return [clone(stmt)]
+        return [_user_copy(stmt)]
 
     def tangent_call(self, value, result) -> list:
         """``dy = dgda_b_jvp(a, b, (da, db))``: the callee's own derived jvp (calls.py)."""
         site = bind_call(self, value, self.carries)
         helper = derived_call(self, site, "jvp", value)
-        tangents = gast.Tuple(elts=[_load(self.tan(site.positional[i].id)) for i in site.active],
+        tangents = gast.Tuple(elts=[_load(self.tan(site.argument(i).id)) for i in site.active],
                               ctx=gast.Load())
         call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [tangents],
@@ -262,6 +265,8 @@ class _Forward:
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.tangent_call(value, result)
+        if rule is None and attribute_refusal(self, primitive, value) is not None:
+            raise attribute_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
@@ -303,6 +308,13 @@ class _Forward:
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+
+def _user_copy(stmt):
+    """A copy of the user's statement, marked as such (``block`` folds the others)."""
+    copy = clone(stmt)
+    copy.user_statement = True
+    return copy
 
 
 def _unknown(expr) -> bool:

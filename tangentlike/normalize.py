@@ -286,6 +286,13 @@ class _Normalizer:
         self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
+        # local -> the block (a count of the blocks entered and left) in which a new
+        # array was last assigned to it, when nothing was assigned to it since: a write
+        # later in the same block writes into that array (`z = z.copy(); z[0] = v` after
+        # a loop that assigned z a helper's result)
+        self.fresh_in_block = {}
+        self.blocks = 0
+        self.list_displays = set()   # locals last assigned a list display
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -361,6 +368,7 @@ class _Normalizer:
         ``before``/``after`` add statements of their own around them."""
         outer, self.out = self.out, []
         self.depth += 1
+        self.blocks += 1
         functions = dict(self.local_functions)
         try:
             if before is not None:
@@ -373,6 +381,7 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
+            self.blocks += 1
             for name, fdef in self.local_functions.items():
                 if functions.get(name) is not fdef:   # defined in this block only
                     self.local_functions[name] = _Conditional(fdef)
@@ -881,7 +890,8 @@ class _Normalizer:
                              hint="assign into a local array created with np.zeros(...) "
                              "or x.copy()")
         name = self.current.get(target.value.id, target.value.id)
-        if name in self.sequences or self.versions.get(name, name) in self.stacks:
+        if name in self.sequences or self.versions.get(name, name) in self.stacks \
+                or name in self.list_displays:
             raise self.error(f"item assignment into the list `{target.value.id}` is not "
                              "supported", stmt, hint="build a new list (`items = [a, b]`), "
                              "or use an array: `z = np.array(items); z[i] = v`")
@@ -895,7 +905,8 @@ class _Normalizer:
                 f"item assignment into `{target.value.id}`, a dict, is not supported",
                 stmt, hint="derivatives do not flow through dicts: keep the values in separate "
                 "variables, or in a tuple or a NumPy array")
-        if not generated and not self.created.get(name, False):
+        if not generated and not self.created.get(name, False) \
+                and self.fresh_in_block.get(name) != self.blocks:
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
@@ -936,6 +947,7 @@ class _Normalizer:
 
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
+        self.local_functions.pop(name, None)   # (a local def or lambda of that name is gone)
         if name in self.mutable:
             # One name for every assignment; never read the target in its own statement.
             if any(isinstance(n, gast.Name) and n.id == name for n in walk(value)):
@@ -966,6 +978,14 @@ class _Normalizer:
             and (self.versions.get(value.id, "") is None or self.loads.get(value.id) == 1))
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
+        if fresh:
+            self.fresh_in_block[name] = self.blocks
+        else:
+            self.fresh_in_block.pop(name, None)
+        if isinstance(value, gast.List):   # (in a loop too, unlike `sequences`)
+            self.list_displays.add(name)
+        else:
+            self.list_displays.discard(name)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
@@ -1020,6 +1040,13 @@ class _Normalizer:
     def expr_Name(self, node):
         if getattr(node, "normalized", False):   # an atom of a call rewritten here
             return node
+        if node.id in self.local_functions:
+            # (a call by name is inlined before its name is read: this is another use)
+            raise self.error(f"the local function `{node.id}` is used as a value (stored, "
+                             "passed or returned); a function defined inside the "
+                             "differentiated function can only be called by its name", node,
+                             hint=f"call it where it is needed (`{node.id}(...)`), or define "
+                             "it at module level")
         if node.id in self.user_locals:
             if node.id not in self.current:
                 raise self.error(f"local variable {node.id!r} is read before it is assigned",
@@ -1165,11 +1192,13 @@ class _Normalizer:
             return self.numpy_call(ATTRIBUTES[node.attr], [obj], [], node)
         if node.attr in PLAIN_ATTRIBUTES:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
-        known = ", ".join(f".{a}" for a in sorted(ATTRIBUTES) + sorted(PLAIN_ATTRIBUTES))
-        raise self.error(f"the attribute `.{node.attr}` of a local value is not supported",
-                         node, hint=f"tangentlike reads the array attributes {known} only: "
-                         "pass the value as an argument of its own (for an object's "
-                         f"field, `f(x, {_dotted(node)})`), or call a NumPy function")
+        # another attribute (a field of a configuration object given as an argument):
+        # `getattr(obj, "attr")`, a constant of the derivative; refused by the derivative
+        # where obj carries a derivative (reverse.py, forward.py: attribute_refusal)
+        call = gast.Call(func=_load(self.binder.name_for("getattr", getattr)),
+                         args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
+        call.callee = getattr
+        return call
 
     def expr_Call(self, node):
         return self.call(node)
@@ -1771,7 +1800,9 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
 class _AliasState:
     """What each local may be: ``points`` the objects it is (or is a view of),
     ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
-    object was changed in place through another name (-> the statement that did it)."""
+    object was changed in place through another name (-> every change that may have
+    done it, each ``(statement, by, perhaps)``: a read checks each of them, as any one
+    may be the one that ran)."""
 
     def __init__(self, points: dict, contains: dict, stale: dict):
         self.points, self.contains, self.stale = points, contains, stale
@@ -1787,9 +1818,15 @@ class _AliasState:
         for mine, theirs in ((self.points, other.points), (self.contains, other.contains)):
             for name, objects in theirs.items():
                 mine[name] = mine.get(name, frozenset()) | objects
-        for name, why in other.stale.items():
-            self.stale.setdefault(name, why)
+        for name, changes in other.stale.items():
+            for change in changes:
+                self.made_stale(name, change)
         return self
+
+    def made_stale(self, name, change):
+        earlier = self.stale.get(name, ())
+        if change not in earlier:
+            self.stale[name] = earlier + (change,)
 
     def reach(self, name):
         return self.points.get(name, frozenset()) | self.contains.get(name, frozenset())
@@ -1831,6 +1868,8 @@ class _AliasCheck:
         names = ", ".join(f"`{n}`" for n in users) if users else \
             "a value made from it (a `for` loop iterating over it, or the right side of " \
             "`a, b = z[i], z[j]`, for example)"
+        if users and len(users) < len(others):   # (either may be the one that shares it)
+            names += " (or a value made from it: a `for` loop iterating over it, for example)"
         if inplace is not None:
             shared = ("names the same array or a view of it (they share memory) or holds it,"
                       if users else "holds it,")
@@ -2005,7 +2044,7 @@ class _AliasCheck:
             rows = through_row | frozenset(("maybe", o) for o in through_row)
             for name in set(state.points) | set(state.contains):
                 if name not in (by, also) and state.reach(name) & rows:
-                    state.stale.setdefault(name, (stmt, by, True))
+                    state.made_stale(name, (stmt, by, True))
         objects = frozenset(o for o in objects if o[0] != "maybe")
         if not objects:
             return
@@ -2026,16 +2065,9 @@ class _AliasCheck:
             if name in (by, also):
                 continue
             if state.reach(name) & objects:
-                earlier = state.stale.get(name)
-                if earlier is not None and (earlier[2] or (
-                        getattr(earlier[0], "inplace", None) is not None
-                        and getattr(stmt, "inplace", None) is None)):
-                    # surely stale beats perhaps stale, and a change that is refused
-                    # beats an earlier `+=` that is only checked when it runs
-                    del state.stale[name]
-                state.stale.setdefault(name, (stmt, by, False))
+                state.made_stale(name, (stmt, by, False))
             elif by is not None and state.reach(name) & maybe:
-                state.stale.setdefault(name, (stmt, by, True))
+                state.made_stale(name, (stmt, by, True))
 
     def reads(self, node, stmt, state):
         if not state.stale:
@@ -2043,22 +2075,32 @@ class _AliasCheck:
         for sub in gast.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id in state.stale:
-                change, by, maybe = state.stale[sub.id]
-                if maybe:
-                    # perhaps a row view of the array changed: checked when it runs
-                    if getattr(change, "inplace", None) is not None or (
-                            isinstance(change, gast.Assign)
-                            and isinstance(change.targets[0], gast.Subscript)):
-                        self.guards.setdefault(id(change), set()).add(sub.id)
-                    continue
-                if getattr(change, "inplace", None) is not None and not any(
-                        kind in ("array", "list") for kind, _ in state.reach(sub.id)
-                        & state.points.get(change.targets[0].id, frozenset())):
-                    # what both names hold is perhaps a number (a parameter, say, where
-                    # the other value may be an array): checked when the function runs
-                    self.guards.setdefault(id(change), set()).add(sub.id)
-                    continue
-                raise self.refuse(sub.id, change, by, stmt)
+                self.read_stale(sub.id, state, stmt)
+
+    def read_stale(self, name, state, stmt):
+        """A read of ``name`` after changes in place through another name: refused if
+        one of them surely changed what ``name`` holds (the first such), else each one
+        that may have is checked when it runs (any of them may be the one that ran:
+        `if c: z += v` then `z *= 2.0`, or one in each branch of an `if`)."""
+        checked = []
+        for change, by, maybe in state.stale[name]:
+            if maybe:
+                # perhaps a row view of the array changed: checked when it runs
+                if getattr(change, "inplace", None) is not None or (
+                        isinstance(change, gast.Assign)
+                        and isinstance(change.targets[0], gast.Subscript)):
+                    checked.append(change)
+                continue
+            if getattr(change, "inplace", None) is not None and not any(
+                    kind in ("array", "list") for kind, _ in state.reach(name)
+                    & state.points.get(change.targets[0].id, frozenset())):
+                # what both names hold is perhaps a number (a parameter, say, where
+                # the other value may be an array): checked when the function runs
+                checked.append(change)
+                continue
+            raise self.refuse(name, change, by, stmt)
+        for change in checked:
+            self.guards.setdefault(id(change), set()).add(name)
 
     def refuse_change_of_an_argument(self, receiver, param, callee, stmt):
         versions = self.normalizer.versions

@@ -18,6 +18,7 @@ import dis
 import inspect
 import linecache
 import os
+import re
 import textwrap
 import types
 import weakref
@@ -64,11 +65,39 @@ class Parsed:
         lineno = getattr(node, "lineno", None) if node is not None else None
         if lineno is None:
             lineno = self.node.lineno
-        return TransformError(message, self.filename, lineno, hint)
+        filename = self.filename
+        if filename in DERIVED_FROM:   # differentiating a derivative again
+            filename, lineno = user_line(filename, lineno)
+            message += f" (while differentiating `{self.node.name}`, a derivative, again)"
+        return TransformError(message, filename, lineno, hint)
 
     @property
     def where(self) -> str:
         return f"{short_filename(self.filename)}:{self.node.lineno}"
+
+
+# file name of a compiled derivative -> that of the function it was derived from (whose
+# lines its comments name: `# adjoint of f.py:12: y = x * x`)
+DERIVED_FROM: dict = {}
+_ORIGIN = re.compile(r"^\s*# (?:adjoint of )?(.+?):(\d+): ")
+
+
+def user_line(filename: str, lineno: int) -> tuple:
+    """(file, line) of the user's statement that line ``lineno`` of the derivative
+    compiled as ``filename`` was made from: the nearest comment above it names the line
+    of the function derived, itself perhaps a derivative (higher orders). Where no
+    comment names one (the checks at the top), the derivative's own line."""
+    while filename in DERIVED_FROM:
+        parent = DERIVED_FROM[filename]
+        lines = linecache.getlines(filename)
+        for text in reversed(lines[:lineno]):
+            found = _ORIGIN.match(text)
+            if found and found.group(1) == short_filename(parent):
+                filename, lineno = parent, int(found.group(2))
+                break
+        else:
+            return filename, lineno
+    return filename, lineno
 
 
 def parse(func: Any) -> Parsed:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .naming import name_ids
-from .analyze import analyze
+from .analyze import analyze, sequence_arithmetic
 from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
@@ -21,7 +21,7 @@ from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable
 from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
-from .parse import Parsed, parse
+from .parse import DERIVED_FROM, Parsed, parse
 from .reverse import reverse
 from .specialize import Dispatcher, describe, guard_source, make_entry
 
@@ -71,6 +71,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
     params = list(code.co_varnames[:code.co_argcount - 1])
     dispatcher = Dispatcher(None, generic, params,
                             constants=checked and bool(set(params) - set(wrt_names)))
+    if getattr(func, "user_def", None) is None:   # (a derivative's are the user's, checked)
+        dispatcher.sequence_ops = tuple(
+            (held, other, parsed.filename, getattr(getattr(stmt, "origin", None), "lineno", None))
+            for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
@@ -144,6 +148,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     register_generated(derived.__code__, derived.user_def)   # its checks' errors name it
+    DERIVED_FROM[derived.__code__.co_filename] = parsed.filename   # (for its errors' lines)
     return derived
 
 

@@ -47,7 +47,7 @@ from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
                       dependencies, list_variables, structured_arguments, through_copies,
                       written)
-from .calls import bind_call, derived_call, is_user_function
+from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -863,12 +863,17 @@ class _Reverse:
                     # bv = bt[1], the tuple's item: an array of that item's shape
                     self.adjoint_static[self.adj(elt.id)] = parts[i]
             return out
-        if not dependencies(value, stmt):
-            return []   # a constant, or a non-differentiable function of anything
+        if not any(d in self.activity.varied for d in dependencies(value, stmt)):
+            # a constant, a non-differentiable function of anything, or a function of
+            # constants only (the target varies through another assignment: a value a
+            # derivative restores, `t = np.where(mask)` then `t = stack.pop()`)
+            return []
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.adjoint_call(value, result)
+        if rule is None and attribute_refusal(self, primitive, value) is not None:
+            raise attribute_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
@@ -1098,7 +1103,7 @@ class _Reverse:
         if not site.active:
             return []
         helper = derived_call(self, site, "vjp", value)
-        parts = [self.namer.fresh("b" + site.positional[i].id + "_") for i in site.active]
+        parts = [self.namer.fresh("b" + site.argument(i).id + "_") for i in site.active]
         call = gast.Call(func=helper, args=[clone(a) for a in site.positional]
                          + [_load(result)],
                          keywords=[gast.keyword(arg=k, value=clone(v))
@@ -1110,7 +1115,7 @@ class _Reverse:
             target = gast.Tuple(elts=[_store(p) for p in parts], ctx=gast.Store())
             out = [gast.Assign(targets=[target], value=call, type_comment=None)]
         for i, part in zip(site.active, parts):
-            out.extend(self.accumulate(site.positional[i], _load(part)))
+            out.extend(self.accumulate(site.argument(i), _load(part)))
         return out
 
     def adjoint_if(self, stmt) -> list:

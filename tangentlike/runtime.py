@@ -448,7 +448,21 @@ def _like_items(g, x):
             isinstance(g, (list, tuple)) and len(g) == len(x):
         items = [_item_like(gi, xi) for gi, xi in zip(g, x)]
         return items if isinstance(x, list) else tuple(items)
+    if (isinstance(g, np.ndarray) and g.ndim or isinstance(g, (list, tuple))) \
+            and len(g) > len(x):
+        raise TypeError(_SEQUENCE_ARITHMETIC.format(kind=type(x).__name__, n=len(x), m=len(g)))
     return g   # the scalar zero, a stack of the last items' adjoints (shaped pads it)
+
+
+# A gradient longer than its list argument: the function repeated or joined the list
+# (`x * 2`, `x + y`), Python's arithmetic of sequences, which the rules (NumPy's
+# elementwise arithmetic) do not follow.
+_SEQUENCE_ARITHMETIC = (
+    "the gradient of a {kind} argument of length {n} came out with {m} items: the function "
+    "applies `*` by an integer or `+` of two sequences to it, which repeats or joins a "
+    "{kind} in Python (NumPy computes element by element), and the derivative follows "
+    "NumPy's arithmetic: pass an array (`np.asarray(x)`), or convert inside the function "
+    "(`x = np.asarray(x)`) before the arithmetic")
 
 
 def _already_like(g, x) -> bool:

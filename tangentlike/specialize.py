@@ -63,6 +63,9 @@ class Dispatcher:
         self.versions = {}
         self.entry = None          # set by make_entry
         self.cell = None           # the entry's cell holding what it calls
+        # ((parameter, depth), other, file, line) of each `a * b`, `a + b` that repeats
+        # or joins a list when a wrt parameter holds one (analyze.sequence_arithmetic)
+        self.sequence_ops = ()
 
     def __call__(self, *args, **kwargs):
         key, signature = self.key(args, kwargs)
@@ -86,6 +89,8 @@ class Dispatcher:
             # vjp/jvp with f's defaults left out: the last argument given is the seed, so
             # positions do not name parameters yet; the generic derivative sorts it out
             return None, {}
+        if self.sequence_ops:
+            refuse_sequence_arithmetic(self.sequence_ops, values)
         key, signature = [], {}
         for name in self.params:
             found = argument_class(values[name]) if name in values else None
@@ -117,6 +122,41 @@ class Dispatcher:
                 raise
             return self.generic
         return self.generic if version is None else version
+
+
+def refuse_sequence_arithmetic(operations, values: dict) -> None:
+    """A TransformError at the line of the first ``a * n`` or ``a + b`` that repeats or
+    joins a list or tuple of the arguments ``values``: Python's arithmetic of sequences,
+    where the derivative follows NumPy's elementwise arithmetic (a gradient of the wrong
+    length, or NumPy's errors from inside the derivative)."""
+    for (param, depth), other, filename, lineno in operations:
+        held = _item(values.get(param), depth)
+        if not isinstance(held, (list, tuple)):
+            continue
+        if other is None:
+            repeated = True
+        elif isinstance(other, str):
+            repeated = isinstance(values.get(other), (int, np.integer))   # (bool too)
+        else:
+            repeated = isinstance(_item(values.get(other[0]), other[1]), (list, tuple))
+        if repeated:
+            kind = type(held).__name__
+            raise TransformError(
+                f"this `*` or `+` repeats or joins a {kind} (`{param}` is one), Python's "
+                f"arithmetic of sequences, where the derivative follows NumPy's arithmetic "
+                f"element by element", filename, lineno,
+                hint=f"pass an array (`np.asarray({param})`), or convert it at the top of the "
+                f"function (`{param} = np.asarray({param})`); for a repeated list write "
+                f"`np.tile(...)`, for a joined one `np.concatenate(...)`")
+
+
+def _item(value, depth):
+    """``value[0][0]...`` (``depth`` times) while it is a non-empty list or tuple."""
+    for _ in range(depth):
+        if not isinstance(value, (list, tuple)) or not value:
+            return None
+        value = value[0]
+    return value
 
 
 def guard_source(signature: dict, names: dict) -> str:

@@ -125,6 +125,7 @@ class Template:
             fdef = _definition(self.func)
             body = [s for s in fdef.body
                     if not (isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant))]
+            _name_the_placeholder(body, self.func.__globals__)
             self._body = body
         return self._body
 
@@ -229,6 +230,24 @@ def _parsed_alone(func, lines) -> Optional[ast.FunctionDef]:
             or tree.body[0].name != func.__name__:
         return None
     return tree.body[0]
+
+
+def _name_the_placeholder(body: list, namespace: dict) -> None:
+    """``tl.d[x]`` (or ``D[x]`` after ``from tangentlike import d as D``) in a user's
+    rule is ``d[x]``: the placeholder reached by another name (in place)."""
+    for node in walk(body):
+        if not isinstance(node, gast.Subscript):
+            continue
+        value = node.value
+        if isinstance(value, gast.Name) and value.id != "d":
+            found = namespace.get(value.id)
+        elif isinstance(value, gast.Attribute) and value.attr == "d" \
+                and isinstance(value.value, gast.Name):
+            found = getattr(namespace.get(value.value.id), "d", None)
+        else:
+            continue
+        if found is d:
+            node.value = gast.Name(id="d", ctx=gast.Load(), annotation=None, type_comment=None)
 
 
 def is_derivative(node) -> Optional[str]:
