@@ -468,3 +468,22 @@ def test_derivative_by_the_exponent_at_a_zero_base_is_zero(body):
         assert tl.jvp(f, wrt=1)(x, y, 1.0) == pytest.approx(0.0 * x)
         assert tl.grad(tl.grad(f, wrt=1), wrt=1)(x, y) == 0.0
     tl.check_grads(f, (0.7, 1.3), order=2)
+
+
+@pytest.mark.parametrize("body", [
+    "return np.linalg.norm(x - x) + np.sum(x)",
+    "return np.linalg.norm(x - x, 1) + np.linalg.norm(x - x, np.inf) + np.linalg.norm(x - x, 3)",
+    "return np.sum(np.linalg.norm(np.outer(x - x, x), axis=1))",
+    "return np.sum(np.hypot(x - x, x * 0.0)) + math.hypot(x[0] - x[0], 0.0)",
+])
+def test_norm_at_the_zero_vector_has_the_subgradient_zero(body):
+    # was: 0 / 0 = nan, spreading to every argument (hunt12); finite differences give
+    # the derivative of the function, which is constant in the zero vector's part
+    f = build(body)
+    x = np.array([0.3, 0.9, 0.6])
+    g = tl.grad(f)(x)
+    assert np.all(np.isfinite(g)), g
+    np.testing.assert_allclose(g, np.full(3, 1.0 if "np.sum(x)" in body else 0.0))
+    assert np.isfinite(tl.jvp(f)(x, np.ones(3)))
+    if ", 1)" not in body:   # (the 1-norm's second derivative at a zero component is nan)
+        assert np.all(np.isfinite(tl.hessian(f)(x)))

@@ -144,13 +144,14 @@ def logaddexp2_tangent(z, x, y):
 
 @adjoint(np.hypot, cases=binary_few(nonzero, nonzero))
 def hypot(z, x, y):
-    d[x] = unbroadcast(d[z] * x / z, x)
-    d[y] = unbroadcast(d[z] * y / z, y)
+    q = np.where(z == 0, 1.0, z)   # at (0, 0) the subgradient 0, as for abs at 0
+    d[x] = unbroadcast(d[z] * x / q, x)
+    d[y] = unbroadcast(d[z] * y / q, y)
 
 
 @tangent(np.hypot)
 def hypot_tangent(z, x, y):
-    d[z] = (d[x] * x + d[y] * y) / z
+    d[z] = (d[x] * x + d[y] * y) / np.where(z == 0, 1.0, z)
 
 
 @adjoint(np.arctan2, cases=binary_few(nonzero, nonzero))

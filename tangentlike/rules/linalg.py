@@ -966,16 +966,19 @@ def _norm_cases(rng):
 # For a vector p-norm r, d r / d x = sign(x) (|x| / r)^(p - 1); for p = inf (or -inf)
 # the largest (smallest) |x_i| takes it all, split evenly between ties; for p = 0 (a
 # count) it is 0. A test of ``ord`` that is not a literal (np.inf) stays in the code,
-# so the general formula is written without branches.
+# so the general formula is written without branches. At the zero vector (r = 0, every
+# component 0) the rules divide by 1.0 instead (``q``): the derivative is the
+# subgradient 0, as for abs at 0, not 0 / 0 (docs/conventions.md).
 @adjoint(np.linalg.norm, cases=_norm_cases, static_args=(1, 2))
 def norm(y, x, ord=None, axis=None, keepdims=False):
     g = expand_reduced(d[y], x, norm_axis(x, ord, axis), keepdims)
     r = expand_reduced(y, x, axis, keepdims)
+    q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
     if ord is None or ord == "fro" or ord == 2:
-        d[x] = np.multiply(g, x) / r   # a ufunc: x may be a list
+        d[x] = np.multiply(g, x) / q   # a ufunc: x may be a list
     else:
         p = float(ord)
-        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
         d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                             slope) * (p != 0)
 
@@ -983,11 +986,12 @@ def norm(y, x, ord=None, axis=None, keepdims=False):
 @tangent(np.linalg.norm)
 def norm_tangent(y, x, ord=None, axis=None, keepdims=False):
     r = expand_reduced(y, x, norm_axis(x, ord, axis), keepdims)
+    q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
     if ord is None or ord == "fro" or ord == 2:
-        d[y] = np.sum(np.multiply(d[x], x) / r, axis=axis, keepdims=keepdims)
+        d[y] = np.sum(np.multiply(d[x], x) / q, axis=axis, keepdims=keepdims)
     else:
         p = float(ord)
-        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
         d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                                       slope) * (p != 0), axis=axis, keepdims=keepdims)
 
@@ -1002,11 +1006,12 @@ def _vector_norm_cases(rng):
 def vector_norm(y, x, axis=None, keepdims=False, ord=2):
     g = expand_reduced(d[y], x, axis, keepdims)
     r = expand_reduced(y, x, axis, keepdims)
+    q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
     if ord == 2:
-        d[x] = np.multiply(g, x) / r   # a ufunc: x may be a list
+        d[x] = np.multiply(g, x) / q   # a ufunc: x may be a list
     else:
         p = float(ord)
-        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
         d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                             slope) * (p != 0)
 
@@ -1014,11 +1019,12 @@ def vector_norm(y, x, axis=None, keepdims=False, ord=2):
 @tangent(*optional(np.linalg, "vector_norm"))
 def vector_norm_tangent(y, x, axis=None, keepdims=False, ord=2):
     r = expand_reduced(y, x, axis, keepdims)
+    q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
     if ord == 2:
-        d[y] = np.sum(np.multiply(d[x], x) / r, axis=axis, keepdims=keepdims)
+        d[y] = np.sum(np.multiply(d[x], x) / q, axis=axis, keepdims=keepdims)
     else:
         p = float(ord)
-        slope = np.sign(x) * (np.abs(x) / r) ** (finite_order(p) - 1.0)
+        slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
         d[y] = np.sum(d[x] * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
                                       slope) * (p != 0), axis=axis, keepdims=keepdims)
 
@@ -1048,9 +1054,10 @@ nondifferentiable(frobenius_only)
 @adjoint(*optional(np.linalg, "matrix_norm"),
          cases=lambda rng: [((real(rng, (2, 3)),), {}), ((real(rng, (2, 2, 3)),), {"keepdims": True})])
 def matrix_norm(y, x, keepdims=False, ord="fro"):
-    d[x] = expand_reduced(d[y] / y, x, frobenius_only(ord), keepdims) * x
+    q = np.where(y == 0, 1.0, y)   # (the zero matrix: as for norm)
+    d[x] = expand_reduced(d[y] / q, x, frobenius_only(ord), keepdims) * x
 
 
 @tangent(*optional(np.linalg, "matrix_norm"))
 def matrix_norm_tangent(y, x, keepdims=False, ord="fro"):
-    d[y] = np.sum(d[x] * x, axis=frobenius_only(ord), keepdims=keepdims) / y
+    d[y] = np.sum(d[x] * x, axis=frobenius_only(ord), keepdims=keepdims) / np.where(y == 0, 1.0, y)

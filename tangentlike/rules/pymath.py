@@ -363,13 +363,14 @@ def atan2_tangent(z, y, x):
 
 @adjoint(math.hypot, cases=scalars(nonzero, nonzero))
 def hypot(z, x, y):
-    d[x] = quotient(d[z] * x, z)
-    d[y] = quotient(d[z] * y, z)
+    q = 1.0 if z == 0 else z   # at (0, 0) the subgradient 0, as for abs at 0
+    d[x] = d[z] * x / q
+    d[y] = d[z] * y / q
 
 
 @tangent(math.hypot)
 def hypot_tangent(z, x, y):
-    d[z] = quotient(d[x] * x + d[y] * y, z)
+    d[z] = (d[x] * x + d[y] * y) / (1.0 if z == 0 else z)
 
 
 @adjoint(math.degrees, cases=scalar())
