@@ -60,14 +60,27 @@ class ArgumentValueError(TransformError, ValueError):
     at the ``def`` line of the user's function; also the ``ValueError`` it was."""
 
 
-# the file name of generated code (a derived function, a version, the entry tl.grad
-# returns) -> (the user's file, the line of its def), for the checks run by that code
-_GENERATED = {}
+class Generated:
+    """Where generated code (a derived function, a version, the entry tl.grad returns)
+    comes from: the file of the function it was derived from (its comments name lines
+    of that file; itself generated at higher orders) and the user's file and ``def``
+    line, which the errors its checks raise name."""
+
+    __slots__ = ("parent", "user_def")
+
+    def __init__(self, parent: str, user_def: tuple):
+        self.parent = parent
+        self.user_def = user_def
 
 
-def register_generated(code, user_def: tuple) -> None:
-    """Remember where the function compiled as ``code`` comes from (pipeline.build)."""
-    _GENERATED[code.co_filename] = user_def
+# the file name of compiled generated code -> its Generated
+GENERATED: dict = {}
+
+
+def register_generated(code, parent: str, user_def: tuple) -> None:
+    """Remember where the function compiled as ``code`` comes from (pipeline.build,
+    specialize.make_entry)."""
+    GENERATED[code.co_filename] = Generated(parent, user_def)
 
 
 def at_user_def(error: Exception) -> Exception:
@@ -78,10 +91,10 @@ def at_user_def(error: Exception) -> Exception:
     for _ in range(8):
         if frame is None:
             break
-        where = _GENERATED.get(frame.f_code.co_filename)
-        if where is not None:
+        generated = GENERATED.get(frame.f_code.co_filename)
+        if generated is not None:
             kind = ArgumentValueError if isinstance(error, ValueError) else ArgumentTypeError
-            return kind(str(error), *where)
+            return kind(str(error), *generated.user_def)
         frame = frame.f_back
     return error
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import gast
 
-from .errors import TransformError, short_filename
+from .errors import GENERATED, TransformError, short_filename
 from .naming import walk
 
 _MISSING = object()
@@ -66,7 +66,7 @@ class Parsed:
         if lineno is None:
             lineno = self.node.lineno
         filename = self.filename
-        if filename in DERIVED_FROM:   # differentiating a derivative again
+        if filename in GENERATED:   # differentiating a derivative again
             filename, lineno = user_line(filename, lineno)
             message += f" (while differentiating `{self.node.name}`, a derivative, again)"
         return TransformError(message, filename, lineno, hint)
@@ -76,9 +76,6 @@ class Parsed:
         return f"{short_filename(self.filename)}:{self.node.lineno}"
 
 
-# file name of a compiled derivative -> that of the function it was derived from (whose
-# lines its comments name: `# adjoint of f.py:12: y = x * x`)
-DERIVED_FROM: dict = {}
 _ORIGIN = re.compile(r"^\s*# (?:adjoint of )?(.+?):(\d+): ")
 
 
@@ -87,8 +84,8 @@ def user_line(filename: str, lineno: int) -> tuple:
     compiled as ``filename`` was made from: the nearest comment above it names the line
     of the function derived, itself perhaps a derivative (higher orders). Where no
     comment names one (the checks at the top), the derivative's own line."""
-    while filename in DERIVED_FROM:
-        parent = DERIVED_FROM[filename]
+    while filename in GENERATED:   # (errors.Generated: whose lines its comments name)
+        parent = GENERATED[filename].parent
         lines = linecache.getlines(filename)
         for text in reversed(lines[:lineno]):
             found = _ORIGIN.match(text)

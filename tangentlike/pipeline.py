@@ -21,7 +21,7 @@ from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable
 from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
-from .parse import DERIVED_FROM, Parsed, parse
+from .parse import Parsed, parse
 from .reverse import reverse
 from .specialize import Dispatcher, describe, guard_source, make_entry
 
@@ -147,8 +147,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.label = label
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
-    register_generated(derived.__code__, derived.user_def)   # its checks' errors name it
-    DERIVED_FROM[derived.__code__.co_filename] = parsed.filename   # (for its errors' lines)
+    register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
     return derived
 
 

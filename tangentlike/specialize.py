@@ -214,6 +214,6 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     for attribute in ("guards", "entry_checks", "user_cells", "rederived"):
         setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
-    register_generated(entry.__code__, generic.user_def)
+    register_generated(entry.__code__, generic.__code__.co_filename, generic.user_def)
     dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index("_version")]
     return entry
