@@ -53,7 +53,8 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
+                      part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate, python_number_safe
@@ -540,6 +541,25 @@ class _Reverse:
                 return fresh + [gast.AugAssign(
                     target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
                     op=gast.Add(), value=g)]
+        if name in self.written and name not in self.spread \
+                and (target.id not in self.structured or self.surely_array(target.id)):
+            part = self.indexed_part(value, target.id)
+            key = self.classes.get(target.id)
+            if part is not None and self.zeros_of(target.id) is not None \
+                    and self.shape_rewriter().adjoint_shape(name) == key:
+                # bu = bu + add_at_item(g, u, i), an array of u's shape: a copy of bu then
+                # bu[i] += g (one pass and no array of zeros fewer; u is not read)
+                g, index = self.one_element(target.id, *part)
+                copy = gast.Call(func=_load(self.binder.name_for("own_copy", own_copy)),
+                                 args=[_load(name)], keywords=[])
+                self.owned.add(name)
+                self.relied.add(name)
+                self.adjoint_static[name] = key
+                self.tuple_adjoints.pop(name, None)
+                self.tuple_parts.pop(name, None)
+                return [_assign(name, copy), gast.AugAssign(
+                    target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
+                    op=gast.Add(), value=g)]
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
         was_spread = self.spread.pop(name, None)
@@ -735,8 +755,12 @@ class _Reverse:
                 part = gast.Call(func=_load(self.binder.name_for("written_part",
                                                                  written_part)),
                                  args=[badj, clone(index)], keywords=[])
-                shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
-                                   args=[part, clone(value)], keywords=[])
+                shape = self.element_shape(array, stmt.targets[0].slice)
+                # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
+                shaped = part if shape is not None and shape != () and self.classes.get(
+                    value.id) == ("shape", shape) else gast.Call(
+                    func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
+                    args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
             if not last:
                 cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
