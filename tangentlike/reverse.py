@@ -153,6 +153,7 @@ class _Reverse:
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self._fresh = None        # fresh array written by element -> its aliases (fresh_aliases)
         self._first_writes = None   # ids of writes into an array just made (first_writes)
+        self._rows_written_once = None   # ids of writes of a row read later only (rows_written_once)
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
         self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
@@ -720,7 +721,8 @@ class _Reverse:
         array = written(stmt)
         index = index_expression(self, stmt.targets[0].slice)
         out = []
-        last = self.first_write(stmt) and self._first_writes[id(stmt)]
+        last = self.first_write(stmt) and self._first_writes[id(stmt)] \
+            or self.row_written_once(stmt)
         if self.activity.is_active(array) and own:
             name = self.adj(array)
             index = self.basic_index(stmt.targets[0].slice)
@@ -774,6 +776,11 @@ class _Reverse:
         self.mark_element_save(restore, array)
         self.writes_seen = True
         return out + [restore]
+
+    def row_written_once(self, stmt) -> bool:
+        if self._rows_written_once is None:
+            self._rows_written_once = rows_written_once(self.fn.body)
+        return id(stmt) in self._rows_written_once
 
     def first_write(self, stmt) -> bool:
         if self._first_writes is None:
@@ -1955,6 +1962,125 @@ def first_writes(body: list) -> dict:
             # so its adjoint reads neither the array nor its adjoint)
             made[stmt.targets[0].id] = True
     return found
+
+
+def rows_written_once(body: list) -> set:
+    """Ids of the element writes ``y[i + c, ...] = v`` (c > 0) in a top-level loop
+    ``for i in range(n)`` (or ``range(k, n)``, k >= 0) into an array ``y`` made before
+    the loop (``y = np.zeros(...)``) where everything that touches ``y`` before the write
+    runs, touches other rows: before the loop only rows ``y[k]`` below the first one the
+    loop writes; in the loop only rows ``i + d`` with d <= c, d < c before the write
+    (a trajectory: ``x[i + 1] = x[i] + dt * f(x[i])``). In the adjoint, which runs in
+    the opposite order, nothing after the write's adjoint touches ``by[i + c]``: it
+    need not be cleared, nor copied before."""
+    found = set()
+    assigned = {}   # name -> number of its assignments anywhere
+    for stmt in statements(body):
+        for node in walk(stmt if not isinstance(stmt, (gast.If, gast.For, gast.While))
+                         else [stmt.target] if isinstance(stmt, gast.For) else []):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                assigned[node.id] = assigned.get(node.id, 0) + 1
+    for position, loop in enumerate(body):
+        if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name) \
+                or loop.orelse or assigned.get(loop.target.id) != 1:
+            continue
+        it = loop.iter
+        if getattr(it, "callee", None) is not builtins.range or it.keywords \
+                or not 1 <= len(it.args) <= 2:
+            continue
+        start = 0 if len(it.args) == 1 else it.args[0]
+        if len(it.args) == 2:
+            if not (isinstance(start, gast.Constant) and type(start.value) is int
+                    and start.value >= 0):
+                continue
+            start = start.value
+        counter = loop.target.id
+        offsets = {counter: 0}   # names of i + d in the body -> d
+        for stmt in loop.body:
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                    and isinstance(stmt.value, gast.BinOp) \
+                    and isinstance(stmt.value.op, gast.Add) \
+                    and assigned.get(stmt.targets[0].id) == 1:
+                left, right = stmt.value.left, stmt.value.right
+                if isinstance(right, gast.Name):
+                    left, right = right, left
+                if isinstance(left, gast.Name) and left.id == counter \
+                        and isinstance(right, gast.Constant) and type(right.value) is int \
+                        and right.value >= 0:
+                    offsets[stmt.targets[0].id] = right.value
+        for array in sorted({written(s) for s in loop.body} - {None}):
+            rows = _rows_touched(loop.body, array, offsets)   # [(stmt, d)] in order, or None
+            before = _rows_before(body[:position], array, assigned)
+            if rows is None or before is None:
+                continue
+            top = max(d for _, d in rows)
+            for index, (stmt, c) in enumerate(rows):
+                if written(stmt) == array and c > 0 and c == top \
+                        and all(d < c for _, d in rows[:index] if _ is not stmt) \
+                        and all(k < start + c for k in before):
+                    found.add(id(stmt))
+    return found
+
+
+def _leading(index):
+    return index.elts[0] if isinstance(index, gast.Tuple) and index.elts else index
+
+
+def _rows_touched(body, array, offsets):
+    """(statement, d) for each mention of ``array`` in ``body``, in order, when each is
+    a subscript whose first index is a name of ``i + d``; else None."""
+    rows = []
+    for stmt in body:
+        subscripts = set()
+        for node in walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == array:
+                lead = _leading(node.slice)
+                if not (isinstance(lead, gast.Name) and lead.id in offsets) \
+                        or array in name_ids(node.slice):
+                    return None
+                subscripts.add(id(node.value))
+                rows.append((stmt, offsets[lead.id]))
+        if any(isinstance(node, gast.Name) and node.id == array
+               and id(node) not in subscripts for node in walk(stmt)):
+            return None   # the whole array, or inside a nested block's test
+    return rows
+
+
+def _rows_before(body, array, assigned):
+    """The constant first indices of the mentions of ``array`` in ``body`` (top-level
+    statements before the loop) when ``array`` is made there, once, new and of nothing
+    differentiable, and mentioned otherwise only by such subscripts; else None."""
+    if assigned.get(array) != 1:
+        return None
+    made, rows = False, []
+    for stmt in body:
+        if array not in name_ids(stmt):
+            continue
+        if not made:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and stmt.targets[0].id == array and _fresh_value(stmt.value)
+                    and not dependencies(stmt.value, stmt)
+                    and array not in name_ids(stmt.value)):
+                return None
+            made = True
+            continue
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            return None
+        subscripts = set()
+        for node in walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == array:
+                lead = _leading(node.slice)
+                if not (isinstance(lead, gast.Constant) and type(lead.value) is int
+                        and lead.value >= 0):
+                    return None
+                subscripts.add(id(node.value))
+                rows.append(lead.value)
+        if any(isinstance(node, gast.Name) and node.id == array
+               and id(node) not in subscripts for node in walk(stmt)):
+            return None
+    return rows if made else None
 
 
 def _holds_no_reference(stand_in) -> bool:

@@ -129,3 +129,82 @@ def test_stencil_adjoint_keeps_the_seeds_dtype(seed):
         np.testing.assert_allclose(g, complex(seed) * w if seed == 1j else seed * w,
                                    rtol=1e-6)
     assert np.result_type(got[0]) == (np.complex128 if seed == 1j else np.float64)
+
+
+# -- a trajectory written row after row: the adjoint of a written row is read as it is --
+def trajectory(x0, p):
+    n = 6
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    for i in range(n):
+        x[i + 1] = x[i] + 0.1 * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2) + np.sum(x[3] * x[2])
+
+
+def reads_the_row_first(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    for i in range(4):
+        x[i + 1] = x[i] * p + x[i + 1] * p   # row i + 1 is read before it is written
+    return np.sum(x ** 2)
+
+
+def sets_a_later_row_first(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    x[1] = x0 * p            # overwritten by the loop's first turn
+    for i in range(4):
+        x[i + 1] = x[i] * p
+    return np.sum(x ** 2)
+
+
+def reads_it_whole_first(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    s = np.sum(x * x)
+    for i in range(4):
+        x[i + 1] = x[i] * p + s
+    return np.sum(x ** 2)
+
+
+def two_rows_ahead(x0, p):
+    x = np.zeros((6, 2))
+    x[0] = x0
+    x[1] = x0 * 2.0
+    for i in range(4):
+        x[i + 2] = x[i + 1] * p + x[i] * 0.5
+        x[i + 1] = x[i + 1] * 1.5    # rewrites a row read by the turn before's write
+    return np.sum(x ** 2)
+
+
+def from_one(x0, p):
+    x = np.zeros((6, 2))
+    x[0] = x0
+    x[1] = x0 * 2.0
+    for i in range(1, 5):
+        x[i + 1] = x[i] * p - x[i - 1] * 0.5
+    return np.sum(x ** 2)
+
+
+def test_a_row_written_once_is_neither_cleared_nor_copied():
+    df = tl.grad(trajectory, wrt=(0, 1))
+    df(np.array([1.0, 0.5]), 1.5)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    assert "bt12 = bx[t11]\n" in loop and "bx[t11] = 0.0" not in loop
+    tl.check_grads(trajectory, (np.array([1.0, 0.5]), 1.5), wrt=(0, 1), order=2,
+                   modes=("rev",))
+
+
+@pytest.mark.parametrize("f", [reads_the_row_first, sets_a_later_row_first,
+                               reads_it_whole_first, two_rows_ahead, from_one])
+def test_rows_touched_before_their_write(f):
+    """Rows that something reads or writes before the loop writes them keep the clear of
+    their adjoint (a wrong clear would show in these derivatives)."""
+    tl.check_grads(f, (np.array([0.7, -0.4]), 1.3), wrt=(0, 1), order=1, modes=("rev",))
+    df = tl.grad(f, wrt=(0, 1))
+    df(np.array([0.7, -0.4]), 1.3)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    if f is not two_rows_ahead:
+        assert "= 0.0" in loop or "zero_at(" in loop
