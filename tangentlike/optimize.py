@@ -124,8 +124,8 @@ def _reads_only_restoring(stmt, array, aliases) -> bool:
         return _loads(stmt.test).isdisjoint(aliases)
     if isinstance(stmt, gast.For):
         return _loads(stmt.iter).isdisjoint(aliases)
-    if getattr(stmt, "element_of", None) == array:
-        return True
+    if getattr(stmt, "element_of", None) == array or getattr(stmt, "reads_final", None) == array:
+        return True   # (reads_final: reads elements no restore changes, see reverse.recompute)
     return _loads(stmt).isdisjoint(aliases)
 
 

@@ -1450,6 +1450,9 @@ class _Reverse:
         def number(node):
             return atom(node) or isinstance(node, gast.Constant) and type(node.value) is float
 
+        if self._fresh is None:
+            self._fresh = fresh_aliases(self.fn, self.stand_ins)
+        final = rows_read_final(self.fn, loop, self._fresh)
         candidates = []
         for stmt in loop.body:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
@@ -1479,7 +1482,8 @@ class _Reverse:
                 known.add(target)
                 continue
             if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                    and value.value.id in steady - set(self.loop_targets)):
+                    and (value.value.id in steady - set(self.loop_targets)
+                         or _final_row(value, final))):
                 continue
             index = value.slice
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
@@ -1499,7 +1503,13 @@ class _Reverse:
         out.reverse()
         for stmt in out:
             self.recomputed.add(stmt.targets[0].id)
-        return [clone(stmt) for stmt in out]
+        copies = [clone(stmt) for stmt in out]
+        for stmt in copies:
+            if _final_row(stmt.value, final):
+                # what restores of the array's elements put back is not what it reads
+                # (optimize.drop_unread_element_saves)
+                stmt.reads_final = stmt.value.value.id
+        return copies
 
     def primal_block(self, stmts, saved) -> list:
         out = []
@@ -1974,40 +1984,12 @@ def rows_written_once(body: list) -> set:
     the opposite order, nothing after the write's adjoint touches ``by[i + c]``: it
     need not be cleared, nor copied before."""
     found = set()
-    assigned = {}   # name -> number of its assignments anywhere
-    for stmt in statements(body):
-        for node in walk(stmt if not isinstance(stmt, (gast.If, gast.For, gast.While))
-                         else [stmt.target] if isinstance(stmt, gast.For) else []):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                assigned[node.id] = assigned.get(node.id, 0) + 1
+    assigned = _assignment_counts(body)
     for position, loop in enumerate(body):
-        if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name) \
-                or loop.orelse or assigned.get(loop.target.id) != 1:
+        found_loop = _row_loop(loop, assigned)
+        if found_loop is None:
             continue
-        it = loop.iter
-        if getattr(it, "callee", None) is not builtins.range or it.keywords \
-                or not 1 <= len(it.args) <= 2:
-            continue
-        start = 0 if len(it.args) == 1 else it.args[0]
-        if len(it.args) == 2:
-            if not (isinstance(start, gast.Constant) and type(start.value) is int
-                    and start.value >= 0):
-                continue
-            start = start.value
-        counter = loop.target.id
-        offsets = {counter: 0}   # names of i + d in the body -> d
-        for stmt in loop.body:
-            if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
-                    and isinstance(stmt.value, gast.BinOp) \
-                    and isinstance(stmt.value.op, gast.Add) \
-                    and assigned.get(stmt.targets[0].id) == 1:
-                left, right = stmt.value.left, stmt.value.right
-                if isinstance(right, gast.Name):
-                    left, right = right, left
-                if isinstance(left, gast.Name) and left.id == counter \
-                        and isinstance(right, gast.Constant) and type(right.value) is int \
-                        and right.value >= 0:
-                    offsets[stmt.targets[0].id] = right.value
+        start, offsets = found_loop
         for array in sorted({written(s) for s in loop.body} - {None}):
             rows = _rows_touched(loop.body, array, offsets)   # [(stmt, d)] in order, or None
             before = _rows_before(body[:position], array, assigned)
@@ -2022,6 +2004,96 @@ def rows_written_once(body: list) -> set:
     return found
 
 
+def _assignment_counts(body) -> dict:
+    """Name -> the number of statements assigning it anywhere in ``body``."""
+    assigned = {}
+    for stmt in statements(body):
+        for node in walk(stmt if not isinstance(stmt, (gast.If, gast.For, gast.While))
+                         else [stmt.target] if isinstance(stmt, gast.For) else []):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                assigned[node.id] = assigned.get(node.id, 0) + 1
+    return assigned
+
+
+def _row_loop(loop, assigned):
+    """(start, offsets) of ``for i in range(n)`` (or ``range(k, n)``, k >= 0) whose
+    counter nothing else assigns; offsets maps ``i`` and the names of ``i + d`` (d >= 0)
+    assigned once at the top of its body to d. None for another statement."""
+    if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name) \
+            or loop.orelse or assigned.get(loop.target.id) != 1:
+        return None
+    it = loop.iter
+    if getattr(it, "callee", None) is not builtins.range or it.keywords \
+            or not 1 <= len(it.args) <= 2:
+        return None
+    start = 0
+    if len(it.args) == 2:
+        first = it.args[0]
+        if not (isinstance(first, gast.Constant) and type(first.value) is int
+                and first.value >= 0):
+            return None
+        start = first.value
+    counter = loop.target.id
+    offsets = {counter: 0}
+    for stmt in loop.body:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Add) \
+                and assigned.get(stmt.targets[0].id) == 1:
+            left, right = stmt.value.left, stmt.value.right
+            if isinstance(right, gast.Name):
+                left, right = right, left
+            if isinstance(left, gast.Name) and left.id == counter \
+                    and isinstance(right, gast.Constant) and type(right.value) is int \
+                    and right.value >= 0:
+                offsets[stmt.targets[0].id] = right.value
+    return start, offsets
+
+
+def rows_read_final(fn, loop, aliases: dict) -> dict:
+    """For a top-level loop ``for i in range(n)`` (see rows_written_once): array ->
+    (offsets, limit) for each array made before the loop, written only in this loop's
+    body at rows ``i + c`` (c >= limit > 0, nothing but subscripts by ``i + d`` in the
+    body) and by no element write after it, through no other name either (``aliases``:
+    fresh_aliases). A row ``i + d`` with d < limit, read at turn i, is never written
+    again: the reversed turn may read it again instead of saving what was read."""
+    body = fn.body
+    if not any(stmt is loop for stmt in body):
+        return {}
+    position = next(k for k, stmt in enumerate(body) if stmt is loop)
+    assigned = _assignment_counts(body)
+    found_loop = _row_loop(loop, assigned)
+    if found_loop is None:
+        return {}
+    _, offsets = found_loop
+    out = {}
+    for array in sorted({written(s) for s in loop.body} - {None}):
+        names = aliases.get(array)
+        if names is None or _rows_before(body[:position], array, assigned) is None:
+            continue
+        rows = _rows_touched(loop.body, array, offsets)
+        if rows is None or any(isinstance(stmt, (gast.If, gast.For, gast.While))
+                               for stmt, _ in rows):
+            continue
+        writes = [c for stmt, c in rows if written(stmt) == array]
+        others = [stmt for stmt in statements(body) if written(stmt) in names
+                  and not (written(stmt) == array and any(stmt is s for s in loop.body))]
+        if not writes or min(writes) <= 0 or any(
+                not any(stmt is s for s in body[:position]) for stmt in others):
+            continue   # (element writes before the loop are done by the time it runs)
+        out[array] = (offsets, min(writes))
+    return out
+
+
+def _final_row(value, final: dict) -> bool:
+    """Whether ``value`` reads a row that is never written again (rows_read_final)."""
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+            and value.value.id in final):
+        return False
+    offsets, limit = final[value.value.id]
+    lead = _leading(value.slice)
+    return isinstance(lead, gast.Name) and lead.id in offsets and offsets[lead.id] < limit
+
+
 def _leading(index):
     return index.elts[0] if isinstance(index, gast.Tuple) and index.elts else index
 
@@ -2031,6 +2103,8 @@ def _rows_touched(body, array, offsets):
     a subscript whose first index is a name of ``i + d``; else None."""
     rows = []
     for stmt in body:
+        if getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:
+            continue   # a test of the whole array: no element of it, nor of its adjoint
         subscripts = set()
         for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \

@@ -208,3 +208,61 @@ def test_rows_touched_before_their_write(f):
     loop = source.split("for i in reversed")[1]
     if f is not two_rows_ahead:
         assert "= 0.0" in loop or "zero_at(" in loop
+
+
+# -- rows never written again are read again in the reversed loop, not saved -----------
+def rewrites_the_row_read(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    for i in range(4):
+        a = x[i, 0]
+        x[i + 1] = x[i] * p
+        x[i, 0] = a * a          # row i changes after the read
+    return np.sum(x ** 2)
+
+
+def writes_after_the_loop(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    for i in range(4):
+        a = x[i, 0]
+        x[i + 1] = x[i] * p + np.sin(a)
+    x[2, 0] = 3.0 * x[4, 1]
+    return np.sum(x ** 2)
+
+
+def a_second_loop_writes(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    for i in range(4):
+        a = x[i, 0]
+        x[i + 1] = x[i] * p + np.sin(a)
+    for i in range(4):
+        x[i, 1] = x[i + 1, 0] * 0.5
+    return np.sum(x ** 2)
+
+
+def test_rows_read_again_instead_of_saved():
+    """th = s[i, 0]: row i is never written again after turn i - 1, so the reversed
+    turn reads it again: no stack at all (nor element saves)."""
+    df = tl.grad(pendulum, wrt=(0, 1))
+    df(np.array([1.0, -0.3]), 0.2)
+    (source,) = version_sources(df)
+    assert "stack" not in source and "np.copy" not in source
+    loop = source.split("for i in reversed")[1]
+    assert "th = s[i, 0]" in loop and "om = s[i, 1]" in loop
+    df = tl.grad(trajectory, wrt=(0, 1))
+    df(np.array([1.0, 0.5]), 1.5)
+    (source,) = version_sources(df)
+    assert "stack" not in source and "t6 = x[i, 0]" in source.split("for i in reversed")[1]
+
+
+@pytest.mark.parametrize("f", [rewrites_the_row_read, writes_after_the_loop,
+                               a_second_loop_writes])
+def test_rows_written_again_are_saved(f):
+    args = (np.array([0.7, -0.4]), 1.3)
+    tl.check_grads(f, args, wrt=(0, 1), order=1, modes=("rev",))
+    df = tl.grad(f, wrt=(0, 1))
+    df(*args)
+    (source,) = version_sources(df)
+    assert "a = stack.pop()" in source
