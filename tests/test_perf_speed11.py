@@ -266,3 +266,68 @@ def test_rows_written_again_are_saved(f):
     df(*args)
     (source,) = version_sources(df)
     assert "a = stack.pop()" in source
+
+
+# -- the result of a leaf helper function has the class its body gives it ----------------
+import speed11_helpers as H   # noqa: E402
+
+
+def logreg_l2_hand(w, X, y, lam):
+    p = 1.0 / (1.0 + np.exp(-(X @ w)))
+    return X.T @ (p - y) / y.shape[0] + lam * w
+
+
+def test_a_helpers_result_shape_is_known():
+    """p = sigmoid(X @ w): the version knows p's shape from sigmoid's body, so the loss
+    around it needs no run-time shape helpers (nor its values computed for their shape)."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((40, 5))
+    y = (rng.standard_normal(40) > 0).astype(float)
+    args = (0.1 * rng.standard_normal(5), X, y, 0.01)
+    df = tl.grad(H.logreg_l2)
+    np.testing.assert_allclose(df(*args), logreg_l2_hand(*args), rtol=1e-10)
+    (source,) = version_sources(df)
+    assert "quotient(" not in source and "np.zeros(" not in source
+    assert "unbroadcast(" not in source and "add_grads(" not in source
+
+
+def test_a_helper_that_changes_the_shape():
+    rng = np.random.default_rng(9)
+    args = (rng.standard_normal((4, 3)), rng.standard_normal(3))
+    tl.check_grads(H.uses_row_sums, args, wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(H.uses_row_sums, wrt=(0, 1))
+    X, w = args
+    r = (X * w).sum(axis=1)
+    g = 2.0 * r + 1.0
+    got = df(*args)
+    np.testing.assert_allclose(got[0], g[:, None] * w, rtol=1e-12)
+    np.testing.assert_allclose(got[1], g @ X, rtol=1e-12)
+
+
+def test_helpers_whose_result_may_change_are_not_trusted():
+    """A helper reading a global array, or calling another function: its result's shape
+    could change later, so the version does not assume it; rebinding keeps it right."""
+    x = np.array([0.5, -1.0, 2.0])
+    for f in (H.uses_global, H.uses_nested):
+        tl.check_grads(f, (x,), order=1, modes=("rev",))
+    df = tl.grad(H.uses_global)
+    df(x)
+    old = H.G
+    try:
+        H.G = np.ones((2, 3)) * 3.0   # z * G is now (2, 3)
+        np.testing.assert_allclose(df(x), 2.0 * x * 9.0 * 2.0, rtol=1e-12)
+    finally:
+        H.G = old
+
+
+def test_a_helper_rebound_after_derivation():
+    x = np.array([0.5, -1.0, 2.0])
+    df = tl.grad(H.uses_helper)
+    np.testing.assert_allclose(df(x), 4.0 * x, rtol=1e-12)
+    old = H.helper
+    try:
+        H.helper = H.sigmoid   # another function now: the version's guard derives again
+        s = 1.0 / (1.0 + np.exp(-x))
+        np.testing.assert_allclose(df(x), s + x * s * (1.0 - s), rtol=1e-10)
+    finally:
+        H.helper = old
