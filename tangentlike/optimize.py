@@ -28,6 +28,9 @@ Produces the same function with:
 7. ``merge_element_updates``: two contributions to one element in a row,
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
    element update reads and writes the array: one of each is saved).
+8. ``reuse_quotients``: ``a * b / c`` where an earlier ``q = a / c`` of the same block
+   still holds becomes ``q * b`` (the quotient rule's two adjoints, ``be = bp / t2`` and
+   ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
 
 Each pass is one function; ``optimize`` runs them in that order.
 """
@@ -66,6 +69,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
+    reuse_quotients(fdef.body)
     restore_result_names(fdef)
     return fdef
 
@@ -142,6 +146,58 @@ def _without(body: list, dropped) -> list:
                 setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
         kept.append(stmt)
     return kept
+
+
+# -- 8. a quotient computed again --------------------------------------------------------
+def reuse_quotients(body: list) -> None:
+    """See the module docstring. In each block, in place: ``q = a / c`` (names) is
+    available until one of q, a, c is assigned again; a later adjoint statement's
+    ``a * b / c`` or ``b * a / c`` becomes ``q * b``."""
+    available = {}   # (a, c) -> q
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                reuse_quotients(inner)
+        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+            # an element write, a call, a block: whatever it mentions may change
+            stored = set(name_ids(stmt))
+        else:
+            if available and getattr(stmt, "phase", None) == "adjoint":
+                _Requotient(available).visit(stmt)
+            stored = _stores(stmt) | {a.id for call in walk(stmt.value)
+                                      if isinstance(call, gast.Call) for a in call.args
+                                      if isinstance(a, gast.Name)}   # (a call may change them)
+        if stored:
+            available = {k: q for k, q in available.items()
+                         if q not in stored and k[0] not in stored and k[1] not in stored}
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Div) \
+                and isinstance(stmt.value.left, gast.Name) \
+                and isinstance(stmt.value.right, gast.Name):
+            q = stmt.targets[0].id
+            a, c = stmt.value.left.id, stmt.value.right.id
+            if q not in (a, c):
+                available[(a, c)] = q
+
+
+class _Requotient(Transformer):
+    def __init__(self, available):
+        self.available = available
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not (isinstance(node.op, gast.Div) and isinstance(node.right, gast.Name)
+                and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)):
+            return node
+        c = node.right.id
+        left, right = node.left.left, node.left.right
+        for a, b in ((left, right), (right, left)):
+            if isinstance(a, gast.Name) and (a.id, c) in self.available:
+                q = gast.Name(id=self.available[(a.id, c)], ctx=gast.Load(), annotation=None,
+                              type_comment=None)
+                return gast.BinOp(left=q, op=gast.Mult(), right=b)
+        return node
 
 
 # -- 7. updates of one element in a row -------------------------------------------------

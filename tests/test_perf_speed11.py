@@ -331,3 +331,35 @@ def test_a_helper_rebound_after_derivation():
         np.testing.assert_allclose(df(x), s + x * s * (1.0 - s), rtol=1e-10)
     finally:
         H.helper = old
+
+
+# -- the quotient rule's two adjoints share the quotient --------------------------------
+def softmax_xent(W, X, Y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.sum(Y * np.log(p)) / X.shape[0]
+
+
+def ratio_of_sums(a, b):
+    s = np.sum(a * b, axis=0, keepdims=True)
+    q = (a * a) / s
+    return np.sum(q * b)
+
+
+def test_quotient_reused():
+    """p = e / t2: be = bp / t2, then t2's adjoint sums be * p (not bp * p / t2)."""
+    rng = np.random.default_rng(10)
+    W, X = 0.3 * rng.standard_normal((5, 3)), rng.standard_normal((8, 5))
+    Y = np.eye(3)[rng.integers(0, 3, 8)]
+    df = tl.grad(softmax_xent)
+    z = X @ W
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(df(W, X, Y), X.T @ (p - Y) / 8, rtol=1e-10, atol=1e-14)
+    (source,) = version_sources(df)
+    assert "(be * p).sum(" in source and "/ t2).sum(" not in source
+    tl.check_grads(softmax_xent, (W, X, Y), order=2, modes=("rev",))
+    a, b = rng.standard_normal((4, 3)), rng.uniform(1.0, 2.0, (4, 3))
+    tl.check_grads(ratio_of_sums, (a, b), wrt=(0, 1), order=2, modes=("rev",))
