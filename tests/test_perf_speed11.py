@@ -363,3 +363,26 @@ def test_quotient_reused():
     tl.check_grads(softmax_xent, (W, X, Y), order=2, modes=("rev",))
     a, b = rng.standard_normal((4, 3)), rng.uniform(1.0, 2.0, (4, 3))
     tl.check_grads(ratio_of_sums, (a, b), wrt=(0, 1), order=2, modes=("rev",))
+
+
+# -- constant factors of the seed folded into their one use ------------------------------
+def twice_dot(x):
+    return 2 * np.dot(x, x)
+
+
+def scaled_twice(x):
+    y = 3.0 * np.sum(x * x)
+    return 2.0 * y + y * y
+
+
+def test_constant_factors_of_the_seed_fold():
+    x = np.array([1.0, -2.0, 0.5, 3.0])
+    df = tl.grad(twice_dot)
+    np.testing.assert_allclose(df(x), 4.0 * x, rtol=1e-15)
+    np.testing.assert_allclose(df(x, 0.5), 2.0 * x, rtol=1e-15)   # a seed of the caller's
+    (source,) = version_sources(df)
+    assert "bx = 4.0 * bout * x" in source and "bt1" not in source
+    s = 3.0 * np.sum(x * x)
+    np.testing.assert_allclose(tl.grad(scaled_twice)(x), (2.0 + 2.0 * s) * 6.0 * x,
+                               rtol=1e-12)
+    tl.check_grads(scaled_twice, (x,), order=2, modes=("rev",))
