@@ -1,4 +1,4 @@
-"""Module-level helpers for tests/test_perf_speed11.py (their globals are rebound there)."""
+"""Module-level helpers for tests/test_perf_issue6.py (their globals are rebound there)."""
 import numpy as np
 
 G = np.ones(3)

@@ -269,7 +269,7 @@ def test_rows_written_again_are_saved(f):
 
 
 # -- the result of a leaf helper function has the class its body gives it ----------------
-import speed11_helpers as H   # noqa: E402
+import leaf_helpers as H   # noqa: E402
 
 
 def logreg_l2_hand(w, X, y, lam):
