@@ -1991,14 +1991,17 @@ def rows_written_once(body: list) -> set:
             continue
         start, offsets = found_loop
         for array in sorted({written(s) for s in loop.body} - {None}):
-            rows = _rows_touched(loop.body, array, offsets)   # [(stmt, d)] in order, or None
+            rows = _rows_touched(loop.body, array, offsets)   # [(stmt, d, column)] or None
             before = _rows_before(body[:position], array, assigned)
             if rows is None or before is None:
                 continue
-            top = max(d for _, d in rows)
-            for index, (stmt, c) in enumerate(rows):
+            top = max(d for _, d, _ in rows)
+            for index, (stmt, c, column) in enumerate(rows):
+                # (x[i + 1, 0] = a before x[i + 1, 1] = b touches another element)
                 if written(stmt) == array and c > 0 and c == top \
-                        and all(d < c for _, d in rows[:index] if _ is not stmt) \
+                        and all(d < c or column is not None and other is not None
+                                and other != column
+                                for s_, d, other in rows[:index] if s_ is not stmt) \
                         and all(k < start + c for k in before):
                     found.add(id(stmt))
     return found
@@ -2072,9 +2075,9 @@ def rows_read_final(fn, loop, aliases: dict) -> dict:
             continue
         rows = _rows_touched(loop.body, array, offsets)
         if rows is None or any(isinstance(stmt, (gast.If, gast.For, gast.While))
-                               for stmt, _ in rows):
+                               for stmt, _, _ in rows):
             continue
-        writes = [c for stmt, c in rows if written(stmt) == array]
+        writes = [c for stmt, c, _ in rows if written(stmt) == array]
         others = [stmt for stmt in statements(body) if written(stmt) in names
                   and not (written(stmt) == array and any(stmt is s for s in loop.body))]
         if not writes or min(writes) <= 0 or any(
@@ -2099,8 +2102,10 @@ def _leading(index):
 
 
 def _rows_touched(body, array, offsets):
-    """(statement, d) for each mention of ``array`` in ``body``, in order, when each is
-    a subscript whose first index is a name of ``i + d``; else None."""
+    """(statement, d, column) for each mention of ``array`` in ``body``, in order, when
+    each is a subscript whose first index is a name of ``i + d``; column: its second
+    index when that is an int (``x[i, 1]``), else None (the whole row, a slice of it);
+    None for another mention."""
     rows = []
     for stmt in body:
         if getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:
@@ -2114,7 +2119,12 @@ def _rows_touched(body, array, offsets):
                         or array in name_ids(node.slice):
                     return None
                 subscripts.add(id(node.value))
-                rows.append((stmt, offsets[lead.id]))
+                index = node.slice
+                second = index.elts[1] if isinstance(index, gast.Tuple) \
+                    and len(index.elts) == 2 else None
+                column = second.value if isinstance(second, gast.Constant) \
+                    and type(second.value) is int and second.value >= 0 else None
+                rows.append((stmt, offsets[lead.id], column))
         if any(isinstance(node, gast.Name) and node.id == array
                and id(node) not in subscripts for node in walk(stmt)):
             return None   # the whole array, or inside a nested block's test

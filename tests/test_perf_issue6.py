@@ -386,3 +386,36 @@ def test_constant_factors_of_the_seed_fold():
     np.testing.assert_allclose(tl.grad(scaled_twice)(x), (2.0 + 2.0 * s) * 6.0 * x,
                                rtol=1e-12)
     tl.check_grads(scaled_twice, (x,), order=2, modes=("rev",))
+
+
+# -- the elements of a row written one by one ------------------------------------------
+def column_twice(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    for i in range(4):
+        x[i + 1, 0] = x[i, 0] * p + x[i, 1]
+        x[i + 1, 0] = x[i + 1, 0] * x[i + 1, 0]   # reads the element just written
+        x[i + 1, 1] = np.sin(x[i, 0]) - x[i + 1, 0]
+    return np.sum(x ** 2)
+
+
+def column_by_name(x0, p):
+    x = np.zeros((5, 2))
+    x[0] = x0
+    k = 1
+    for i in range(4):
+        x[i + 1, 0] = x[i, 0] * p
+        x[i + 1, k] = x[i, 1] + x[i + 1, 0] * p   # column k: the whole row for the analysis
+    return np.sum(x ** 2)
+
+
+def test_elements_of_a_row_written_one_by_one():
+    """s[i + 1, 0] = a, then s[i + 1, 1] = b: the second write's element is touched by
+    nothing before it in the turn, so its adjoint is not cleared either."""
+    df = tl.grad(pendulum, wrt=(0, 1))
+    df(np.array([1.0, -0.3]), 0.2)
+    (source,) = version_sources(df)
+    assert "= 0.0" not in source.split("for i in reversed")[1]
+    for f in (column_twice, column_by_name):
+        tl.check_grads(f, (np.array([0.3, -0.2]), 0.9), wrt=(0, 1), order=1,
+                       modes=("rev",))
