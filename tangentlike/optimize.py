@@ -35,7 +35,8 @@ Produces the same function with:
    ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
    multiplication fewer per call).
 
-Each pass is one function; ``optimize`` runs them in that order.
+Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
+specialized to argument shapes only, see specialize.py).
 """
 from __future__ import annotations
 
@@ -43,8 +44,8 @@ import operator
 
 import gast
 
-from .naming import (CHILD_FIELDS, Transformer, contains, name_counts, name_ids,
-                     read_and_assigned, same_tree, statements, walk)
+from .naming import (CHILD_FIELDS, Transformer, contains, name_ids, read_and_assigned,
+                     same_tree, statements, walk)
 from . import rules
 from .signs import fold_negations
 
@@ -52,8 +53,11 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 
 
-def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
-    """``bound``: the generated code's global names and their objects."""
+def optimize(fdef: gast.FunctionDef, bound: dict = None,
+             specialized: bool = False) -> gast.FunctionDef:
+    """``bound``: the generated code's global names and their objects; ``specialized``:
+    a version for argument shapes (the last two passes run only there: the generic
+    derivative, made by tl.grad itself, is used only until the first call)."""
     fdef.body = fold_constants(fdef.body)
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
@@ -72,10 +76,27 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
-    reuse_quotients(fdef.body)
-    fold_constant_factors(fdef.body, name_counts(fdef.body))
+    if specialized:
+        _refold(fdef.body)
     restore_result_names(fdef)
     return fdef
+
+
+def _refold(body: list) -> None:
+    """reuse_quotients and fold_constant_factors, with what they look for found in one
+    walk."""
+    factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
+    counts, sites = {}, set()
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            if node.id in factors:
+                counts[node.id] = counts.get(node.id, 0) + 1
+        elif node.__class__ is gast.BinOp and _quotient_site(node):
+            sites.add(id(node))
+    if sites:
+        reuse_quotients(body, sites)
+    if factors:
+        fold_constant_factors(body, counts)
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------
@@ -154,8 +175,8 @@ def _without(body: list, dropped) -> list:
 
 # -- 9. a constant factor of a number read once ------------------------------------------
 def fold_constant_factors(body: list, counts: dict) -> list:
-    """See the module docstring; ``counts``: how often each name occurs in the function
-    (name_counts). In place, in each block: ``t = a * C`` (or ``C * a``; a a name, C a
+    """See the module docstring; ``counts``: how often each candidate ``t`` occurs in
+    the function. In place, in each block: ``t = a * C`` (or ``C * a``; a a name, C a
     number) of the adjoint, with ``t`` occurring nowhere else but once in a later
     statement of the block as ``C2 * t`` (or ``t * C2``), neither ``a`` nor ``t``
     changed in between: that product becomes ``(C * C2) * a`` and the statement goes.
@@ -224,26 +245,33 @@ class _FactorInto(Transformer):
 
 
 # -- 8. a quotient computed again --------------------------------------------------------
-def reuse_quotients(body: list) -> None:
+def _quotient_site(node) -> bool:
+    """Whether the BinOp ``node`` is ``x * y / c`` (c a name)."""
+    return isinstance(node.op, gast.Div) and isinstance(node.right, gast.Name) \
+        and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)
+
+
+def reuse_quotients(body: list, sites: set) -> None:
     """See the module docstring. In each block, in place: ``q = a / c`` (names) is
     available until one of q, a, c is assigned again; a later adjoint statement's
-    ``a * b / c`` or ``b * a / c`` becomes ``q * b``."""
+    ``a * b / c`` or ``b * a / c`` (among ``sites``: ids of such nodes) becomes
+    ``q * b``."""
     available = {}   # (a, c) -> q
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                reuse_quotients(inner)
-        if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-            # an element write, a call, a block: whatever it mentions may change
-            stored = set(name_ids(stmt))
-        else:
-            if available and getattr(stmt, "phase", None) == "adjoint":
-                _Requotient(available).visit(stmt)
-            stored = _stores(stmt) | {a.id for call in walk(stmt.value)
-                                      if isinstance(call, gast.Call) for a in call.args
-                                      if isinstance(a, gast.Name)}   # (a call may change them)
-        if stored:
+                reuse_quotients(inner, sites)
+        if available:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                # an element write, a call, a block: whatever it mentions may change
+                stored = set(name_ids(stmt))
+            else:
+                if getattr(stmt, "phase", None) == "adjoint":
+                    _requotient(stmt.value, sites, available)
+                stored = _stores(stmt) | {a.id for call in walk(stmt.value)
+                                          if isinstance(call, gast.Call) for a in call.args
+                                          if isinstance(a, gast.Name)}   # (a call may change them)
             available = {k: q for k, q in available.items()
                          if q not in stored and k[0] not in stored and k[1] not in stored}
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
@@ -256,23 +284,20 @@ def reuse_quotients(body: list) -> None:
                 available[(a, c)] = q
 
 
-class _Requotient(Transformer):
-    def __init__(self, available):
-        self.available = available
-
-    def visit_BinOp(self, node):
-        self.generic_visit(node)
-        if not (isinstance(node.op, gast.Div) and isinstance(node.right, gast.Name)
-                and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)):
-            return node
+def _requotient(expr, sites: set, available: dict) -> None:
+    """Turn the ``a * b / c`` nodes of ``expr`` with ``q = a / c`` available into
+    ``q * b``, in place."""
+    for node in walk(expr):
+        if id(node) not in sites:
+            continue
         c = node.right.id
         left, right = node.left.left, node.left.right
         for a, b in ((left, right), (right, left)):
-            if isinstance(a, gast.Name) and (a.id, c) in self.available:
-                q = gast.Name(id=self.available[(a.id, c)], ctx=gast.Load(), annotation=None,
-                              type_comment=None)
-                return gast.BinOp(left=q, op=gast.Mult(), right=b)
-        return node
+            if isinstance(a, gast.Name) and (a.id, c) in available:
+                node.left = gast.Name(id=available[(a.id, c)], ctx=gast.Load(),
+                                      annotation=None, type_comment=None)
+                node.op, node.right = gast.Mult(), b
+                break
 
 
 # -- 7. updates of one element in a row -------------------------------------------------

@@ -1450,9 +1450,11 @@ class _Reverse:
         def number(node):
             return atom(node) or isinstance(node, gast.Constant) and type(node.value) is float
 
-        if self._fresh is None:
-            self._fresh = fresh_aliases(self.fn, self.stand_ins)
-        final = rows_read_final(self.fn, loop, self._fresh)
+        final = {}
+        if any(written(stmt) is not None for stmt in loop.body):   # (a row of an array)
+            if self._fresh is None:
+                self._fresh = fresh_aliases(self.fn, self.stand_ins)
+            final = rows_read_final(self.fn, loop, self._fresh)
         candidates = []
         for stmt in loop.body:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
