@@ -30,8 +30,15 @@ Produces the same function with:
 7. ``merge_element_updates``: two contributions to one element in a row,
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
    element update reads and writes the array: one of each is saved).
+8. ``reuse_quotients``: ``a * b / c`` where an earlier ``q = a / c`` of the same block
+   still holds becomes ``q * b`` (the quotient rule's two adjoints, ``be = bp / t2`` and
+   ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
+9. ``fold_constant_factors``: ``t = g * 2`` read once, in ``2.0 * t * x``, goes into it:
+   ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
+   multiplication fewer per call).
 
-Each pass is one function; ``optimize`` runs them in that order.
+Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
+specialized to argument shapes only, see specialize.py).
 """
 from __future__ import annotations
 
@@ -48,8 +55,11 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 
 
-def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
-    """``bound``: the generated code's global names and their objects."""
+def optimize(fdef: gast.FunctionDef, bound: dict = None,
+             specialized: bool = False) -> gast.FunctionDef:
+    """``bound``: the generated code's global names and their objects; ``specialized``:
+    a version for argument shapes (the last two passes run only there: the generic
+    derivative, made by tl.grad itself, is used only until the first call)."""
     fdef.body = fold_constants(fdef.body)
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
@@ -69,8 +79,27 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None) -> gast.FunctionDef:
     fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
+    if specialized:
+        _refold(fdef.body)
     restore_result_names(fdef)
     return fdef
+
+
+def _refold(body: list) -> None:
+    """reuse_quotients and fold_constant_factors, with what they look for found in one
+    walk."""
+    factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
+    counts, sites = {}, set()
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            if node.id in factors:
+                counts[node.id] = counts.get(node.id, 0) + 1
+        elif node.__class__ is gast.BinOp and _quotient_site(node):
+            sites.add(id(node))
+    if sites:
+        reuse_quotients(body, sites)
+    if factors:
+        fold_constant_factors(body, counts)
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------
@@ -127,8 +156,8 @@ def _reads_only_restoring(stmt, array, aliases) -> bool:
         return _loads(stmt.test).isdisjoint(aliases)
     if isinstance(stmt, gast.For):
         return _loads(stmt.iter).isdisjoint(aliases)
-    if getattr(stmt, "element_of", None) == array:
-        return True
+    if getattr(stmt, "element_of", None) == array or getattr(stmt, "reads_final", None) == array:
+        return True   # (reads_final: reads elements no restore changes, see reverse.recompute)
     return _loads(stmt).isdisjoint(aliases)
 
 
@@ -145,6 +174,133 @@ def _without(body: list, dropped) -> list:
                 setattr(stmt, field, inner or [gast.Pass()] if field == "body" else inner)
         kept.append(stmt)
     return kept
+
+
+# -- 9. a constant factor of a number read once ------------------------------------------
+def fold_constant_factors(body: list, counts: dict) -> list:
+    """See the module docstring; ``counts``: how often each candidate ``t`` occurs in
+    the function. In place, in each block: ``t = a * C`` (or ``C * a``; a a name, C a
+    number) of the adjoint, with ``t`` occurring nowhere else but once in a later
+    statement of the block as ``C2 * t`` (or ``t * C2``), neither ``a`` nor ``t``
+    changed in between: that product becomes ``(C * C2) * a`` and the statement goes.
+    The same value up to rounding."""
+    dropped = set()
+    for index, stmt in enumerate(body):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                fold_constant_factors(inner, counts)
+        factor = _constant_factor(stmt)
+        if factor is None or counts.get(stmt.targets[0].id) != 2:
+            continue
+        t, a, c = factor
+        for later in body[index + 1:]:
+            if t in name_ids(later):
+                if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
+                        and getattr(later, "phase", None) == "adjoint":
+                    folder = _FactorInto(t, a, c)
+                    later.value = folder.visit(later.value)
+                    if folder.done:
+                        dropped.add(id(stmt))
+                break
+            if not (isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name)) \
+                    or later.targets[0].id == a or any(
+                        isinstance(arg, gast.Name) and arg.id == a for call in walk(later.value)
+                        if isinstance(call, gast.Call) for arg in call.args):
+                break   # (a block, an element write, a call: a may change)
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+    return body
+
+
+def _constant_factor(stmt):
+    """(t, a, C) of an adjoint ``t = a * C`` or ``t = C * a``, else None."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Mult)):
+        return None
+    left, right = stmt.value.left, stmt.value.right
+    if _is_number(left):
+        left, right = right, left
+    if isinstance(left, gast.Name) and _is_number(right) and left.id != stmt.targets[0].id:
+        return stmt.targets[0].id, left.id, right.value
+    return None
+
+
+class _FactorInto(Transformer):
+    def __init__(self, t, a, c):
+        self.t, self.a, self.c, self.done = t, a, c, False
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if self.done or not isinstance(node.op, gast.Mult):
+            return node
+        left, right = node.left, node.right
+        if _is_number(right):
+            left, right = right, left
+        if _is_number(left) and isinstance(right, gast.Name) and right.id == self.t:
+            self.done = True
+            return gast.BinOp(left=gast.Constant(value=left.value * self.c, kind=None),
+                              op=gast.Mult(), right=gast.Name(id=self.a, ctx=gast.Load(),
+                                                             annotation=None,
+                                                             type_comment=None))
+        return node
+
+
+# -- 8. a quotient computed again --------------------------------------------------------
+def _quotient_site(node) -> bool:
+    """Whether the BinOp ``node`` is ``x * y / c`` (c a name)."""
+    return isinstance(node.op, gast.Div) and isinstance(node.right, gast.Name) \
+        and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)
+
+
+def reuse_quotients(body: list, sites: set) -> None:
+    """See the module docstring. In each block, in place: ``q = a / c`` (names) is
+    available until one of q, a, c is assigned again; a later adjoint statement's
+    ``a * b / c`` or ``b * a / c`` (among ``sites``: ids of such nodes) becomes
+    ``q * b``."""
+    available = {}   # (a, c) -> q
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                reuse_quotients(inner, sites)
+        if available:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                # an element write, a call, a block: whatever it mentions may change
+                stored = set(name_ids(stmt))
+            else:
+                if getattr(stmt, "phase", None) == "adjoint":
+                    _requotient(stmt.value, sites, available)
+                stored = _stores(stmt) | {a.id for call in walk(stmt.value)
+                                          if isinstance(call, gast.Call) for a in call.args
+                                          if isinstance(a, gast.Name)}   # (a call may change them)
+            available = {k: q for k, q in available.items()
+                         if q not in stored and k[0] not in stored and k[1] not in stored}
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Div) \
+                and isinstance(stmt.value.left, gast.Name) \
+                and isinstance(stmt.value.right, gast.Name):
+            q = stmt.targets[0].id
+            a, c = stmt.value.left.id, stmt.value.right.id
+            if q not in (a, c):
+                available[(a, c)] = q
+
+
+def _requotient(expr, sites: set, available: dict) -> None:
+    """Turn the ``a * b / c`` nodes of ``expr`` with ``q = a / c`` available into
+    ``q * b``, in place."""
+    for node in walk(expr):
+        if id(node) not in sites:
+            continue
+        c = node.right.id
+        left, right = node.left.left, node.left.right
+        for a, b in ((left, right), (right, left)):
+            if isinstance(a, gast.Name) and (a.id, c) in available:
+                node.left = gast.Name(id=available[(a.id, c)], ctx=gast.Load(),
+                                      annotation=None, type_comment=None)
+                node.op, node.right = gast.Mult(), b
+                break
 
 
 # -- 7. updates of one element in a row -------------------------------------------------

@@ -122,7 +122,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,
                            dict(zip(signature or {}, (c for _, c, _ in known))),
                            dict(zip(signature or {}, (v for _, _, v in known))))
-    fdef = optimize(fdef, core.binder.bound)
+    fdef = optimize(fdef, core.binder.bound, specialized=bool(signature))
     rederived = Rederived(func, mode, wrt, checked)
     fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
                                            *checked_arguments(signature), checked)

@@ -53,7 +53,8 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
-from .runtime import (add_grads, broadcast_like, cast_back, in_place, no_grad, part_of, require_scalar,
+from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
+                      part_of, require_scalar,
                       require_seed, require_seed_shape, shaped, unbroadcast, written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate, python_number_safe
@@ -152,6 +153,7 @@ class _Reverse:
         self.writes_seen = False  # y[i] = v statements save the elements they overwrite
         self._fresh = None        # fresh array written by element -> its aliases (fresh_aliases)
         self._first_writes = None   # ids of writes into an array just made (first_writes)
+        self._rows_written_once = None   # ids of writes of a row read later only (rows_written_once)
         self.zero_padded = set()  # adjoints that may hold the scalar 0.0 (branch pads)
         self.adjoint_static = {}  # adjoint -> static shape of its value (shapeclass.py)
         self.tuple_adjoints = {}  # adjoint -> length of the tuple literal it was given
@@ -549,6 +551,25 @@ class _Reverse:
                 return fresh + [gast.AugAssign(
                     target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
                     op=gast.Add(), value=g)]
+        if name in self.written and name not in self.spread \
+                and (target.id not in self.structured or self.surely_array(target.id)):
+            part = self.indexed_part(value, target.id)
+            key = self.classes.get(target.id)
+            if part is not None and self.zeros_of(target.id) is not None \
+                    and self.shape_rewriter().adjoint_shape(name) == key:
+                # bu = bu + add_at_item(g, u, i), an array of u's shape: a copy of bu then
+                # bu[i] += g (one pass and no array of zeros fewer; u is not read)
+                g, index = self.one_element(target.id, *part)
+                copy = gast.Call(func=_load(self.binder.name_for("own_copy", own_copy)),
+                                 args=[_load(name)], keywords=[])
+                self.owned.add(name)
+                self.relied.add(name)
+                self.adjoint_static[name] = key
+                self.tuple_adjoints.pop(name, None)
+                self.tuple_parts.pop(name, None)
+                return [_assign(name, copy), gast.AugAssign(
+                    target=gast.Subscript(value=_load(name), slice=index, ctx=gast.Store()),
+                    op=gast.Add(), value=g)]
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
         was_spread = self.spread.pop(name, None)
@@ -709,7 +730,8 @@ class _Reverse:
         array = written(stmt)
         index = index_expression(self, stmt.targets[0].slice)
         out = []
-        last = self.first_write(stmt) and self._first_writes[id(stmt)]
+        last = self.first_write(stmt) and self._first_writes[id(stmt)] \
+            or self.row_written_once(stmt)
         if self.activity.is_active(array) and own:
             name = self.adj(array)
             index = self.basic_index(stmt.targets[0].slice)
@@ -744,8 +766,12 @@ class _Reverse:
                 part = gast.Call(func=_load(self.binder.name_for("written_part",
                                                                  written_part)),
                                  args=[badj, clone(index)], keywords=[])
-                shaped = gast.Call(func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
-                                   args=[part, clone(value)], keywords=[])
+                shape = self.element_shape(array, stmt.targets[0].slice)
+                # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
+                shaped = part if shape is not None and shape != () and self.classes.get(
+                    value.id) == ("shape", shape) else gast.Call(
+                    func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
+                    args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
             if not last:
                 cleared = gast.Call(func=_load(self.binder.name_for("zero_at", zero_at)),
@@ -759,6 +785,11 @@ class _Reverse:
         self.mark_element_save(restore, array)
         self.writes_seen = True
         return out + [restore]
+
+    def row_written_once(self, stmt) -> bool:
+        if self._rows_written_once is None:
+            self._rows_written_once = rows_written_once(self.fn.body)
+        return id(stmt) in self._rows_written_once
 
     def first_write(self, stmt) -> bool:
         if self._first_writes is None:
@@ -1437,6 +1468,11 @@ class _Reverse:
         def number(node):
             return atom(node) or isinstance(node, gast.Constant) and type(node.value) is float
 
+        final = {}
+        if any(written(stmt) is not None for stmt in loop.body):   # (a row of an array)
+            if self._fresh is None:
+                self._fresh = fresh_aliases(self.fn, self.stand_ins)
+            final = rows_read_final(self.fn, loop, self._fresh)
         candidates = []
         for stmt in loop.body:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
@@ -1466,7 +1502,8 @@ class _Reverse:
                 known.add(target)
                 continue
             if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
-                    and value.value.id in steady - set(self.loop_targets)):
+                    and (value.value.id in steady - set(self.loop_targets)
+                         or _final_row(value, final))):
                 continue
             index = value.slice
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
@@ -1486,7 +1523,13 @@ class _Reverse:
         out.reverse()
         for stmt in out:
             self.recomputed.add(stmt.targets[0].id)
-        return [clone(stmt) for stmt in out]
+        copies = [clone(stmt) for stmt in out]
+        for stmt in copies:
+            if _final_row(stmt.value, final):
+                # what restores of the array's elements put back is not what it reads
+                # (optimize.drop_unread_element_saves)
+                stmt.reads_final = stmt.value.value.id
+        return copies
 
     def primal_block(self, stmts, saved) -> list:
         out = []
@@ -1547,7 +1590,20 @@ class _Reverse:
             if counter in self.trip_counters:
                 out.append(_push(self.stack, counter))
             return out
+        if self.needless_guard(stmt):
+            return []
         return [clone(stmt)]
+
+    def needless_guard(self, stmt) -> bool:
+        """Whether ``stmt`` is an ``inplace_guard(value, ..., *others)`` that cannot fire:
+        in a version, every one of ``others`` is a number, which shares no memory with
+        the array written (``th = s[i, 0]`` of a 2-D ``s`` is a copy of the element)."""
+        call = stmt.value if isinstance(stmt, gast.Expr) else None
+        if getattr(call, "callee", None) is not inplace_guard:
+            return False
+        others = call.args[5:]
+        return bool(others) and all(isinstance(o, gast.Name) and _holds_no_reference(
+            self.stand_ins.get(o.id)) for o in others)
 
     def needless_in_place(self, value) -> bool:
         """Whether ``in_place(t, z)`` is t: z is a number, or (in a version) t is an
@@ -1939,6 +1995,199 @@ def first_writes(body: list) -> dict:
     return found
 
 
+def rows_written_once(body: list) -> set:
+    """Ids of the element writes ``y[i + c, ...] = v`` (c > 0) in a top-level loop
+    ``for i in range(n)`` (or ``range(k, n)``, k >= 0) into an array ``y`` made before
+    the loop (``y = np.zeros(...)``) where everything that touches ``y`` before the write
+    runs, touches other rows: before the loop only rows ``y[k]`` below the first one the
+    loop writes; in the loop only rows ``i + d`` with d <= c, d < c before the write
+    (a trajectory: ``x[i + 1] = x[i] + dt * f(x[i])``). In the adjoint, which runs in
+    the opposite order, nothing after the write's adjoint touches ``by[i + c]``: it
+    need not be cleared, nor copied before."""
+    found = set()
+    assigned = _assignment_counts(body)
+    for position, loop in enumerate(body):
+        found_loop = _row_loop(loop, assigned)
+        if found_loop is None:
+            continue
+        start, offsets = found_loop
+        for array in sorted({written(s) for s in loop.body} - {None}):
+            rows = _rows_touched(loop.body, array, offsets)   # [(stmt, d, column)] or None
+            before = _rows_before(body[:position], array, assigned)
+            if rows is None or before is None:
+                continue
+            top = max(d for _, d, _ in rows)
+            for index, (stmt, c, column) in enumerate(rows):
+                # (x[i + 1, 0] = a before x[i + 1, 1] = b touches another element)
+                if written(stmt) == array and c > 0 and c == top \
+                        and all(d < c or column is not None and other is not None
+                                and other != column
+                                for s_, d, other in rows[:index] if s_ is not stmt) \
+                        and all(k < start + c for k in before):
+                    found.add(id(stmt))
+    return found
+
+
+def _assignment_counts(body) -> dict:
+    """Name -> the number of statements assigning it anywhere in ``body``."""
+    assigned = {}
+    for stmt in statements(body):
+        for node in walk(stmt if not isinstance(stmt, (gast.If, gast.For, gast.While))
+                         else [stmt.target] if isinstance(stmt, gast.For) else []):
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
+                assigned[node.id] = assigned.get(node.id, 0) + 1
+    return assigned
+
+
+def _row_loop(loop, assigned):
+    """(start, offsets) of ``for i in range(n)`` (or ``range(k, n)``, k >= 0) whose
+    counter nothing else assigns; offsets maps ``i`` and the names of ``i + d`` (d >= 0)
+    assigned once at the top of its body to d. None for another statement."""
+    if not isinstance(loop, gast.For) or not isinstance(loop.target, gast.Name) \
+            or loop.orelse or assigned.get(loop.target.id) != 1:
+        return None
+    it = loop.iter
+    if getattr(it, "callee", None) is not builtins.range or it.keywords \
+            or not 1 <= len(it.args) <= 2:
+        return None
+    start = 0
+    if len(it.args) == 2:
+        first = it.args[0]
+        if not (isinstance(first, gast.Constant) and type(first.value) is int
+                and first.value >= 0):
+            return None
+        start = first.value
+    counter = loop.target.id
+    offsets = {counter: 0}
+    for stmt in loop.body:
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
+                and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Add) \
+                and assigned.get(stmt.targets[0].id) == 1:
+            left, right = stmt.value.left, stmt.value.right
+            if isinstance(right, gast.Name):
+                left, right = right, left
+            if isinstance(left, gast.Name) and left.id == counter \
+                    and isinstance(right, gast.Constant) and type(right.value) is int \
+                    and right.value >= 0:
+                offsets[stmt.targets[0].id] = right.value
+    return start, offsets
+
+
+def rows_read_final(fn, loop, aliases: dict) -> dict:
+    """For a top-level loop ``for i in range(n)`` (see rows_written_once): array ->
+    (offsets, limit) for each array made before the loop, written only in this loop's
+    body at rows ``i + c`` (c >= limit > 0, nothing but subscripts by ``i + d`` in the
+    body) and by no element write after it, through no other name either (``aliases``:
+    fresh_aliases). A row ``i + d`` with d < limit, read at turn i, is never written
+    again: the reversed turn may read it again instead of saving what was read."""
+    body = fn.body
+    if not any(stmt is loop for stmt in body):
+        return {}
+    position = next(k for k, stmt in enumerate(body) if stmt is loop)
+    assigned = _assignment_counts(body)
+    found_loop = _row_loop(loop, assigned)
+    if found_loop is None:
+        return {}
+    _, offsets = found_loop
+    out = {}
+    for array in sorted({written(s) for s in loop.body} - {None}):
+        names = aliases.get(array)
+        if names is None or _rows_before(body[:position], array, assigned) is None:
+            continue
+        rows = _rows_touched(loop.body, array, offsets)
+        if rows is None or any(isinstance(stmt, (gast.If, gast.For, gast.While))
+                               for stmt, _, _ in rows):
+            continue
+        writes = [c for stmt, c, _ in rows if written(stmt) == array]
+        others = [stmt for stmt in statements(body) if written(stmt) in names
+                  and not (written(stmt) == array and any(stmt is s for s in loop.body))]
+        if not writes or min(writes) <= 0 or any(
+                not any(stmt is s for s in body[:position]) for stmt in others):
+            continue   # (element writes before the loop are done by the time it runs)
+        out[array] = (offsets, min(writes))
+    return out
+
+
+def _final_row(value, final: dict) -> bool:
+    """Whether ``value`` reads a row that is never written again (rows_read_final)."""
+    if not (isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name)
+            and value.value.id in final):
+        return False
+    offsets, limit = final[value.value.id]
+    lead = _leading(value.slice)
+    return isinstance(lead, gast.Name) and lead.id in offsets and offsets[lead.id] < limit
+
+
+def _leading(index):
+    return index.elts[0] if isinstance(index, gast.Tuple) and index.elts else index
+
+
+def _rows_touched(body, array, offsets):
+    """(statement, d, column) for each mention of ``array`` in ``body``, in order, when
+    each is a subscript whose first index is a name of ``i + d``; column: its second
+    index when that is an int (``x[i, 1]``), else None (the whole row, a slice of it);
+    None for another mention."""
+    rows = []
+    for stmt in body:
+        if getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:
+            continue   # a test of the whole array: no element of it, nor of its adjoint
+        subscripts = set()
+        for node in walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == array:
+                lead = _leading(node.slice)
+                if not (isinstance(lead, gast.Name) and lead.id in offsets) \
+                        or array in name_ids(node.slice):
+                    return None
+                subscripts.add(id(node.value))
+                index = node.slice
+                second = index.elts[1] if isinstance(index, gast.Tuple) \
+                    and len(index.elts) == 2 else None
+                column = second.value if isinstance(second, gast.Constant) \
+                    and type(second.value) is int and second.value >= 0 else None
+                rows.append((stmt, offsets[lead.id], column))
+        if any(isinstance(node, gast.Name) and node.id == array
+               and id(node) not in subscripts for node in walk(stmt)):
+            return None   # the whole array, or inside a nested block's test
+    return rows
+
+
+def _rows_before(body, array, assigned):
+    """The constant first indices of the mentions of ``array`` in ``body`` (top-level
+    statements before the loop) when ``array`` is made there, once, new and of nothing
+    differentiable, and mentioned otherwise only by such subscripts; else None."""
+    if assigned.get(array) != 1:
+        return None
+    made, rows = False, []
+    for stmt in body:
+        if array not in name_ids(stmt):
+            continue
+        if not made:
+            if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                    and stmt.targets[0].id == array and _fresh_value(stmt.value)
+                    and not dependencies(stmt.value, stmt)
+                    and array not in name_ids(stmt.value)):
+                return None
+            made = True
+            continue
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            return None
+        subscripts = set()
+        for node in walk(stmt):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                    and node.value.id == array:
+                lead = _leading(node.slice)
+                if not (isinstance(lead, gast.Constant) and type(lead.value) is int
+                        and lead.value >= 0):
+                    return None
+                subscripts.add(id(node.value))
+                rows.append(lead.value)
+        if any(isinstance(node, gast.Name) and node.id == array
+               and id(node) not in subscripts for node in walk(stmt)):
+            return None
+    return rows if made else None
+
+
 def _holds_no_reference(stand_in) -> bool:
     """A value of this kind cannot share memory with an array: a number (a NumPy scalar
     is a copy of the element it was read from)."""
@@ -1984,6 +2233,8 @@ def fresh_aliases(fn, stand_ins: dict) -> dict:
             holders = set() if _holds_no_reference(stand_ins.get(target)) else {target}
         elif written(stmt) is not None:   # y[i] = v: y may hold v (a list does)
             reads, holders = set(name_ids(stmt.value)), {written(stmt)}
+        elif getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:
+            continue   # a test: it keeps no reference
         else:   # lst.append(v), a call: every name involved may hold the others
             holders = reads | assigned
         flows.append((reads, holders))

@@ -576,6 +576,16 @@ def add_grads(a, b):
     return a + b
 
 
+_ZERO_F64 = np.zeros(1)
+
+
+def own_copy(g):
+    """A new array of the values of the adjoint ``g``, for element contributions to add
+    into in place: ``g + zeros`` of float64, so a float32 adjoint becomes float64 and a
+    complex one stays complex, as ``g + add_at_item(...)`` would make them."""
+    return g + _ZERO_F64
+
+
 def part_of(g, index):
     """``g[index]`` of an adjoint that may still be the scalar zero, or a stack of
     adjoints that never received this entry. A NumPy scalar zero (the scalar zero times

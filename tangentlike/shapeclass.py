@@ -29,14 +29,17 @@ from __future__ import annotations
 
 import builtins
 import functools
+import inspect
 import math
 import operator
+import types
 import warnings
+import weakref
 
 import gast
 import numpy as np
 
-from .naming import Transformer, name_ids, same_tree, statements
+from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import tie_weights
@@ -318,7 +321,105 @@ def _class_of(value, stmt, classes, own, ranges=None):
         if callee is in_place and len(value.args) == 2:
             # z op= v: t = z op v has z's shape when z is an array (else it raises)
             return _atom(value.args[0], classes)
+        if isinstance(callee, types.FunctionType) and not value.keywords:
+            keys = [_atom(a, classes) for a in value.args]
+            if any(k is None and isinstance(a, gast.Name) for k, a in zip(keys, value.args)):
+                return None   # not classified yet: decide later
+            if all(k is not None and (k[0] == "scalar" or k[0] == "shape") for k in keys):
+                found = _helper_result(callee, tuple(SCALAR if k[0] == "scalar" else k
+                                                     for k in keys), "class")
+                if found is not None and (found == SCALAR or found[0] == "shape"):
+                    return found
     return own
+
+
+# function -> (its code, its Normalized form or None), for _helper_result
+_HELPERS = weakref.WeakKeyDictionary()
+_HELPERS_UNDER_WAY = set()
+
+
+def _helper(callee):
+    """The normalized form of a user's function whose result's class and stand-in
+    follow from its arguments' alone (a leaf helper: ``def sigmoid(z): return 1.0 /
+    (1.0 + np.exp(-z))``), else None: positional parameters only, no closure, no call
+    of another Python function, no global read but modules (whose values might change
+    shape later), one ``return`` at its end."""
+    if callee.__closure__ or callee.__code__.co_flags & (inspect.CO_VARARGS |
+                                                        inspect.CO_VARKEYWORDS) \
+            or callee.__code__.co_kwonlyargcount:
+        return None
+    cached = _HELPERS.get(callee)
+    if cached is not None and cached[0] is callee.__code__:
+        return cached[1]
+    fn = None
+    try:
+        from .normalize import normalize
+        from .parse import parse
+        fn = normalize(parse(callee))
+    except Exception:   # noqa: BLE001 - then its result is simply not known
+        fn = None
+    if fn is not None and not _leaf(fn, callee):
+        fn = None
+    _HELPERS[callee] = (callee.__code__, fn)
+    return fn
+
+
+def _leaf(fn, callee) -> bool:
+    body = fn.body
+    if not body or not isinstance(body[-1], gast.Return) \
+            or not isinstance(body[-1].value, gast.Name):
+        return False
+    local = set(fn.params) | set(fn.locals)
+    for node in walk(body):
+        if isinstance(node, gast.Return) and node is not body[-1]:
+            return False
+        if isinstance(node, (gast.FunctionDef, gast.Lambda, gast.Global, gast.Nonlocal)):
+            return False
+        if isinstance(node, gast.Call):
+            target = getattr(node, "callee", None)
+            if target is None or isinstance(target, types.FunctionType) \
+                    and not _library(target):
+                return False
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load) \
+                and node.id not in local:
+            if node.id in fn.binder.bound:
+                if not _library(fn.binder.bound[node.id]):
+                    return False
+                continue
+            if node.id not in callee.__globals__ and hasattr(builtins, node.id):
+                continue   # len, range, float: Python's own
+            if not isinstance(callee.__globals__.get(node.id), types.ModuleType):
+                return False
+    return True
+
+
+def _library(obj) -> bool:
+    """NumPy's, Python's or tangentlike's own (not the user's) object."""
+    module = getattr(obj, "__module__", None) or ""
+    return isinstance(obj, (types.ModuleType, types.BuiltinFunctionType, np.ufunc, type)) \
+        or module.split(".")[0] in ("numpy", "tangentlike", "builtins", "math")
+
+
+def _helper_result(callee, arguments: tuple, kind: str):
+    """The class (``kind`` "class") or stand-in ("stand_in") of what the leaf helper
+    ``callee`` returns for ``arguments`` (classes or stand-ins), or None."""
+    if id(callee) in _HELPERS_UNDER_WAY or callee.__code__.co_argcount != len(arguments):
+        return None
+    fn = _helper(callee)
+    if fn is None:
+        return None
+    name = fn.body[-1].value.id
+    _HELPERS_UNDER_WAY.add(id(callee))
+    try:
+        given = dict(zip(fn.params, arguments))
+        if kind == "class":
+            return shape_classes(fn, given).get(name)
+        found = stand_ins(fn, given).get(name)
+        return found if isinstance(found, (np.ndarray, np.generic, float, int)) else None
+    except Exception:   # noqa: BLE001 - then its result is simply not known
+        return None
+    finally:
+        _HELPERS_UNDER_WAY.discard(id(callee))
 
 
 def _one_shape(key) -> bool:
@@ -1209,6 +1310,14 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 if _has(args, _PENDING) or _has(named.values(), _PENDING):
                     return _PENDING
                 return _checked_once(memo, callee, args, named)
+            if isinstance(callee, types.FunctionType) and not value.keywords:
+                args = [_operand(a, values, unknown) for a in value.args]
+                if _has(args, _PENDING):
+                    return _PENDING
+                if all(isinstance(a, (np.ndarray, np.generic, float, int))
+                       and not isinstance(a, bool) for a in args):
+                    found = _helper_result(callee, tuple(args), "stand_in")
+                    return _UNKNOWN if found is None else found
     except LookupError:
         return _UNKNOWN
     return _UNKNOWN
