@@ -700,9 +700,11 @@ class _Normalizer:
                                            or rules.is_nondifferentiable(callee)
                                            or is_user_function(callee)) \
                 or isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Attribute) \
-                and iterator.func.attr in METHODS and (callee is None or callee is MISSING):
-            # (arithmetic, a user function's result, and array methods such as
-            # `x.ravel()`, are evaluated once)
+                and iterator.func.attr in METHODS and (callee is None or callee is MISSING) \
+                or isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Name) \
+                and iterator.func.id in self.local_functions:
+            # (arithmetic, a user function's result, a local function's (inlined), and
+            # array methods such as `x.ravel()`, are evaluated once)
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,

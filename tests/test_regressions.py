@@ -3968,3 +3968,26 @@ def test_error_in_a_derivative_differentiated_again_names_the_users_line(doubled
 def test_custom_rule_written_with_tl_d(doubled_rule):
     expected = 2.0 * np.cos(0.5) * 0.5 + 2.0 * np.sin(0.5)
     assert tl.grad(uses_a_rule_without_a_tangent)(0.5) == pytest.approx(expected)
+
+
+# Was (a long random-program run): a loop over the result of a local lambda or def,
+# `for w in lam(x)` (also in a comprehension), was refused: *this kind of loop is not
+# supported*. The call is inlined and its result walked, like a module function's.
+def loops_over_a_local_lambda(x):
+    lam = lambda a: (0.5 + a * 0.5)  # noqa: E731
+    s = 0.0
+    for w in lam(x):
+        s = s + w * w
+    return s
+
+
+def comprehension_over_a_local_def(x):
+    def sq(v):
+        return v * v
+    return sum([w + 1.0 for w in sq(x) if w > 0.1])
+
+
+@pytest.mark.parametrize("f", [loops_over_a_local_lambda, comprehension_over_a_local_def])
+def test_loop_over_a_local_functions_result(f):
+    x = np.array([0.3, -0.9, 0.6])
+    tl.check_grads(f, (x,), order=2)
