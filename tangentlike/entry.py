@@ -327,14 +327,16 @@ def without_entry_checks(parsed, func) -> None:
 
 
 def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,
-              rederived, floats=(), reals=None, checked=True) -> tuple:
+              rederived, floats=(), reals=None, checked=True, sequence_ops=()) -> tuple:
     """Complete the signature and add the entry statements (see the module docstring).
     Returns the function, the guards kept and the positions of the statements to leave
     out at higher order. ``floats``: parameters known to be floats (a specialized
     version's guard checked them), which need no integer check; ``reals``: parameters
     known to be real numbers or arrays, which need no complex check (None: the generic
     reverse derivative, which the dispatcher checks; see specialize.py). Without
-    ``checked`` (a derivative called by another one, calls.py) there are no checks."""
+    ``checked`` (a derivative called by another one, calls.py) there are no checks.
+    ``sequence_ops``: the arithmetic that repeats or joins a list argument (forward
+    mode, which has no dispatcher to refuse it: see _sequence_check)."""
     binder = core.binder
     name_of = _Names(binder)
     positional = [a.id for a in fdef.args.args]
@@ -378,6 +380,8 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
             code = func.__code__
             constants = [p for p in constants if p != code.co_varnames[code.co_argcount - 1]]
         checks += _complex_checks([(p, renamed.get(p, p)) for p in constants], name_of)
+    if sequence_ops:
+        checks += _sequence_check(sequence_ops, renamed, name_of)
     fdef.body = head + shift + checks + fdef.body
     skipped = tuple(range(len(head))) + tuple(i for i, s in enumerate(fdef.body) if getattr(
         s, "entry_check", False)) + tuple(range(len(head) + len(shift),
@@ -480,6 +484,28 @@ def _complex_checks(params, name_of) -> list:
                              "complex value there (the real rules would give a wrong "
                              "derivative)")
     return checks
+
+
+def _sequence_check(operations, renamed, name_of) -> list:
+    """``if type(x) is list or type(x) is tuple: refuse_sequence_arithmetic(ops, {...})``
+    for the parameters whose list a ``*`` or ``+`` of the function repeats or joins:
+    one type test per such parameter when it holds an array."""
+    from .specialize import refuse_sequence_arithmetic
+    held = sorted({param for (param, _), _, _, _ in operations})
+    named = sorted(set(held) | {o if isinstance(o, str) else o[0]
+                                for _, o, _, _ in operations if o is not None})
+    list_name = name_of.load("list", builtins.list).id
+    tuple_name = name_of.load("tuple", builtins.tuple).id
+    type_name = name_of.load("type", builtins.type).id
+    test = " or ".join(f"{type_name}({renamed.get(p, p)}) is {kind}"
+                       for p in held for kind in (list_name, tuple_name))
+    values = ", ".join(f"{p!r}: {renamed.get(p, p)}" for p in named)
+    call = name_of.load("refuse_sequence_arithmetic", refuse_sequence_arithmetic).id
+    ops = name_of.load("sequence_ops", operations).id
+    check = _parse(f"if {test}:\n    {call}({ops}, {{{values}}})\n")
+    check[0].comment = (f"{_names(held)}: refuse a list or tuple, which `*` or `+` would "
+                        "repeat or join")
+    return check
 
 
 def _integer_checks(params, name_of) -> list:

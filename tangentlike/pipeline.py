@@ -71,10 +71,7 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
     params = list(code.co_varnames[:code.co_argcount - 1])
     dispatcher = Dispatcher(None, generic, params,
                             constants=checked and bool(set(params) - set(wrt_names)))
-    if getattr(func, "user_def", None) is None:   # (a derivative's are the user's, checked)
-        dispatcher.sequence_ops = tuple(
-            (held, other, parsed.filename, getattr(getattr(stmt, "origin", None), "lineno", None))
-            for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
+    dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
 
     def derive_version(signature):
@@ -124,8 +121,11 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
                            dict(zip(signature or {}, (v for _, _, v in known))))
     fdef = optimize(fdef, core.binder.bound, specialized=bool(signature))
     rederived = Rederived(func, mode, wrt, checked)
+    # (forward mode has no dispatcher: its entry checks the sequences itself)
+    operations = sequence_ops(func, parsed, core, wrt_names) \
+        if mode in FORWARD_MODES and checked else ()
     fdef, guards, entry_checks = add_entry(fdef, core, func, mode, wrt_names, guards, rederived,
-                                           *checked_arguments(signature), checked)
+                                           *checked_arguments(signature), checked, operations)
     source = to_source([fdef], parsed.filename)
     if signature:
         if source == dispatcher.generic.source:
@@ -149,6 +149,17 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
     return derived
+
+
+def sequence_ops(func, parsed, core, wrt_names) -> tuple:
+    """The ``a * n`` and ``a + b`` of the function that repeat or join a list when a
+    ``wrt`` parameter holds one, as specialize.refuse_sequence_arithmetic takes them
+    (none for a derivative: its arguments were the user's, checked)."""
+    if getattr(func, "user_def", None) is not None:
+        return ()
+    return tuple((held, other, parsed.filename,
+                  getattr(getattr(stmt, "origin", None), "lineno", None))
+                 for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
 
 
 def checked_arguments(signature) -> tuple:

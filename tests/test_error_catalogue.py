@@ -2138,14 +2138,16 @@ def test_row_list_arithmetic_that_numpy_does_works():
         tl.check_grads(multiplies_items_by_an_integer, (kind([0.3, 0.7]), np.array([1.0, 2.0])))
 
 
-@bug("forward mode has no dispatcher to check the arguments when called (specialize.py): "
-     "`tl.jvp(joins_two_arguments)([0.3, 0.7], [0.1], [1.0, 1.0])` fails with NumPy's "
-     "ValueError *operands could not be broadcast together with shapes (2,) (3,)* from "
-     "inside the derivative instead of the TransformError at the `+` (repetition by an "
-     "integer is right in forward mode: the tangent list repeats with the value)")
+# Was (hunt12): NumPy's ValueError *operands could not be broadcast together with shapes
+# (2,) (3,)* from inside the derivative. Forward mode has no dispatcher; its entry checks
+# the parameters whose list a `*` or `+` repeats or joins (one type test for an array)
 def test_row_list_arguments_joined_in_forward_mode():
-    with pytest.raises(tl.TransformError, match=r"repeats or joins a list"):
+    with pytest.raises(tl.TransformError, match=r"repeats or joins a list") as info:
         tl.jvp(joins_two_arguments)([0.3, 0.7], [0.1], [1.0, 1.0])
+    assert info.value.lineno == joins_two_arguments.__code__.co_firstlineno + 1
+    x, z = np.array([0.3, 0.7]), np.array([0.1, 0.2])
+    assert tl.jvp(joins_two_arguments)(x, z, np.ones(2)) == pytest.approx(
+        np.sum(np.cos(x + z)))
 
 
 # The same seen from the gradient's length, where the derived function is called without
