@@ -2148,6 +2148,9 @@ def test_row_list_arguments_joined_in_forward_mode():
     x, z = np.array([0.3, 0.7]), np.array([0.1, 0.2])
     assert tl.jvp(joins_two_arguments)(x, z, np.ones(2)) == pytest.approx(
         np.sum(np.cos(x + z)))
+    # a list repeated by an integer is refused as in grad (jvp followed Python there)
+    with pytest.raises(tl.TransformError, match=r"repeats or joins a list"):
+        tl.jvp(repeats_then_sums)([0.3, 0.7], [1.0, 1.0])
 
 
 # The same seen from the gradient's length, where the derived function is called without
