@@ -1288,9 +1288,14 @@ class _Normalizer:
         return call
 
     def library_call(self, fn, args: list, keywords=()) -> gast.Name:
-        """A call of a library function on atoms, bound to a new name (an atom)."""
-        call = gast.Call(func=_load(self.binder.name_for(fn.__name__, fn)), args=args,
-                         keywords=list(keywords))
+        """A call of a library function on atoms, bound to a new name (an atom); a NumPy
+        function is written as ``np.name``."""
+        if getattr(np, fn.__name__, None) is fn:
+            func = gast.Attribute(value=_load(self.binder.name_for("np", np)), attr=fn.__name__,
+                                  ctx=gast.Load())
+        else:
+            func = _load(self.binder.name_for(fn.__name__, fn))
+        call = gast.Call(func=func, args=args, keywords=list(keywords))
         call.callee = fn
         return _normalized(self.bind_new(None, call))
 
@@ -1337,26 +1342,7 @@ class _Normalizer:
             return None
         if extreme and initial is None:
             return None
-        np_name = self.binder.name_for("np", np)
         rest = [kw for kw in node.keywords if kw.arg not in ("initial", "where")]
-        x = self.ready_atom(node.args[0])
-        if where is not None:
-            fill = initial if extreme else gast.Constant(value=identity or 0.0, kind=None)
-            fill = self.ready_atom(fill)
-            if extreme:
-                initial = fill
-            x = self.library_call(np.where, [self.ready_atom(where), x, clone(fill)])
-        if callee is np.mean:   # (where= only): the sum over the mask, by its count
-            mask = self.library_call(np.broadcast_to, [self.ready_atom(where),
-                                                       self.library_call(np.shape, [clone(x)])])
-            node.func, node.args, node.keywords = (
-                gast.Attribute(value=_load(np_name), attr="sum", ctx=gast.Load()),
-                [x] + node.args[1:], rest)
-            count = gast.Call(func=gast.Attribute(value=_load(np_name), attr="sum",
-                                                  ctx=gast.Load()),
-                              args=[mask] + [clone(a) for a in node.args[1:]],
-                              keywords=[clone(kw) for kw in rest if kw.arg != "dtype"])
-            return gast.BinOp(left=node, op=gast.Div(), right=count)
         if extreme:
             axis = next((kw.value for kw in rest if kw.arg == "axis"),
                         node.args[1] if len(node.args) > 1 else None)
@@ -1365,6 +1351,24 @@ class _Normalizer:
             if isinstance(axis, gast.Tuple) or no_axis and not (
                     keepdims is None or isinstance(keepdims, gast.Constant) and not keepdims.value):
                 return None
+        x = self.ready_atom(node.args[0])
+        if extreme:
+            initial = self.ready_atom(initial)
+        if where is not None:
+            where = self.ready_atom(where)
+            fill = initial if extreme else gast.Constant(value=identity or 0.0, kind=None)
+            x = self.library_call(np.where, [where, x, clone(fill)])
+        if callee is np.mean:   # (where= only): the sum over the mask, by its count
+            mask = self.library_call(np.broadcast_to, [clone(where),
+                                                       self.library_call(np.shape, [clone(x)])])
+            positional = [self.ready_atom(a) for a in node.args[1:]]
+            keywords = [gast.keyword(arg=kw.arg, value=self.ready_atom(kw.value)) for kw in rest]
+            total = self.library_call(np.sum, [x] + positional, keywords)
+            count = self.library_call(np.sum, [mask] + [clone(a) for a in positional],
+                                      [gast.keyword(arg=kw.arg, value=clone(kw.value))
+                                       for kw in keywords if kw.arg != "dtype"])
+            return gast.BinOp(left=total, op=gast.Div(), right=count)
+        if extreme:
             if no_axis:
                 x = self.library_call(np.ravel, [x])
                 axis = gast.Constant(value=0, kind=None)

@@ -14,6 +14,7 @@ import math
 import warnings
 
 import numpy as np
+import numpy as onp
 import pytest
 
 import tangentlike as tl
@@ -383,3 +384,19 @@ def test_cast_to_a_dtype_given_as_an_argument_is_decided_when_it_runs():
     assert "issubdtype" in df.source
     np.testing.assert_allclose(df(x, np.float64), 2 * x)
     np.testing.assert_allclose(df(x, np.int64), 0 * x)
+
+
+# The rewrites of np.pad, np.diff and reductions' keywords write NumPy through the
+# library's own binding (`np.where(...)` in the generated code): they work in a module
+# that imports NumPy under another name, and an initial= given as an expression of a
+# reassigned variable reads the variable's value at that point
+def keywords_under_another_name(x, c):
+    c = c * 2.0
+    return (onp.max(x, initial=c * 0.5) * c
+            + onp.sum(onp.mean(onp.outer(x, x), axis=0, where=onp.outer(x, x) > 0.2))
+            + onp.sum(onp.pad(x, 2, mode="wrap") ** 2) + onp.sum(onp.diff(x, prepend=0.0) ** 2))
+
+
+def test_rewritten_numpy_calls_in_a_module_with_numpy_under_another_name():
+    for c in (0.8, 0.3):
+        tl.check_grads(keywords_under_another_name, (np.array([0.3, 0.9, 0.6]), c), order=2)
