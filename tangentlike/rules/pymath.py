@@ -7,6 +7,7 @@ from ..template import d
 from ..runtime import cast_back, quotient, unbroadcast
 from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
+from .reductions import tie_weights
 from .registry import adjoint, nondifferentiable, tangent
 from .selection import larger, smaller
 
@@ -597,84 +598,21 @@ def smallest(items):
     return min(items)
 
 
-def _hits(items, y):
-    """Which items equal the result ``y``, and how many do."""
-    if isinstance(items, np.ndarray):
-        hit = items == y
-        return hit, int(np.count_nonzero(hit))
-    hit = [bool(v == y) for v in items]
-    return hit, sum(hit)
-
-
-def tie_share(g, items, y):
-    """The adjoint of ``largest(items)`` (``smallest``) whose result is ``y``: ``g``
-    split evenly among the items equal to ``y``, zero for the others; an array for an
-    array, a list (tuple) of numbers for a list (tuple)."""
-    hit, count = _hits(items, y)
-    share = g / count
-    if isinstance(items, np.ndarray):   # (in the items' floating dtype: float32 stays)
-        return np.where(hit, share, 0.0).astype(np.result_type(items, share, 1.0),
-                                                copy=False)
-    return type(items)(share if h else 0.0 * share for h in hit)
-
-
-def tie_pick(parts, items, y):
-    """The adjoint of ``tie_share`` in ``g``: the mean of the parts of the tied items."""
-    hit, count = _hits(items, y)
-    if isinstance(parts, np.ndarray):
-        return np.sum(parts[hit]) / count
-    return sum(p for p, h in zip(parts, hit) if h) / count
-
-
 def _extreme_cases(rng):
     return [((list(real(rng, (3,))),), {}), ((tuple(real(rng, (4,))),), {}),
             ((real(rng, (5,)),), {})]
 
 
+# The item taken gets the derivative; a tie is split evenly, by the weights np.max's
+# rule uses (an array adjoint of a list or tuple is made like it where it is added)
 @adjoint(largest, smallest, cases=_extreme_cases)
 def largest_(y, items):
-    d[items] = tie_share(d[y], items, y)
+    d[items] = d[y] * tie_weights(items, y)
 
 
 @tangent(largest, smallest)
 def largest_tangent(y, items):
-    d[y] = tie_pick(d[items], items, y)
-
-
-def _share_cases(rng):
-    cases = []
-    for items in (real(rng, (4,)), list(real(rng, (3,)))):
-        cases.append(((real(rng, ()), items, max(items)), {}))
-    return cases
-
-
-@adjoint(tie_share, cases=_share_cases, static_args=(1, 2))
-def tie_share_(out, g, items, y):
-    d[g] = tie_pick(d[out], items, y)
-
-
-@tangent(tie_share)
-def tie_share_tangent(out, g, items, y):
-    d[out] = tie_share(d[g], items, y)
-
-
-def _pick_cases(rng):
-    cases = []
-    for items in (real(rng, (4,)), list(real(rng, (3,)))):
-        parts = real(rng, (len(items),))
-        cases.append(((parts if isinstance(items, np.ndarray) else list(parts), items,
-                       min(items)), {}))
-    return cases
-
-
-@adjoint(tie_pick, cases=_pick_cases, static_args=(1, 2))
-def tie_pick_(out, parts, items, y):
-    d[parts] = tie_share(d[out], items, y)
-
-
-@tangent(tie_pick)
-def tie_pick_tangent(out, parts, items, y):
-    d[out] = tie_pick(d[parts], items, y)
+    d[y] = np.sum(np.multiply(d[items], tie_weights(items, y)))   # (a ufunc: lists too)
 
 
 def spread(g, items):
