@@ -48,7 +48,7 @@ from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_a
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
-from .rules.shapes import PAD_COPY_MODES, diff_end, last_item, pad_index
+from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
                       require_matrix, require_sequence, returns_no_number, stop_gradient,
                       zeros_like)
@@ -1303,6 +1303,18 @@ class _Normalizer:
         """``node`` as an atom that normalizing again leaves as it is."""
         return _normalized(self.frozen(self.atom(node)))
 
+    def end_like(self, end, array, axis) -> gast.Name:
+        """``np.broadcast_to(end, end_shape(end, array, axis))``: the atom ``end`` shaped
+        to be joined to ``array`` along ``axis``."""
+        shape = self.library_call(end_shape, [clone(end), clone(array), clone(axis)])
+        return self.library_call(np.broadcast_to, [clone(end), shape])
+
+    def joined(self, parts: list, axis) -> gast.Name:
+        """``np.concatenate((parts...), axis=axis)`` of atoms."""
+        parts = _normalized(self.bind_new(None, gast.Tuple(elts=parts, ctx=gast.Load())))
+        return self.library_call(np.concatenate, [parts],
+                                 [gast.keyword(arg="axis", value=clone(axis))])
+
     def copying_pad(self, node, callee):
         """``np.pad(a, w, mode="wrap")`` -> ``a[pad_index(a, w, "wrap")]`` for the modes
         that copy elements of ``a`` into the border (edge, wrap, reflect, symmetric):
@@ -1373,11 +1385,7 @@ class _Normalizer:
                 x = self.library_call(np.ravel, [x])
                 axis = gast.Constant(value=0, kind=None)
             axis = self.ready_atom(axis)
-            end = self.library_call(np.broadcast_to, [clone(initial), self.library_call(
-                diff_end, [clone(initial), clone(x), clone(axis)])])
-            parts = _normalized(self.bind_new(None, gast.Tuple(elts=[x, end], ctx=gast.Load())))
-            x = self.library_call(np.concatenate, [parts],
-                                  [gast.keyword(arg="axis", value=clone(axis))])
+            x = self.joined([x, self.end_like(initial, x, axis)], axis)
             node.args, node.keywords = [x] + node.args[1:], rest
             return node
         node.args, node.keywords = [x] + node.args[1:], rest
@@ -1388,7 +1396,7 @@ class _Normalizer:
 
     def diff_with_ends(self, node, callee) -> None:
         """``np.diff(a, n, axis, prepend=p, append=q)`` -> ``np.diff(j, n, axis)`` of
-        ``j = np.concatenate((np.broadcast_to(p, diff_end(p, a, axis)), a, ...), axis)``:
+        ``j = np.concatenate((np.broadcast_to(p, end_shape(p, a, axis)), a, ...), axis)``:
         what NumPy does with the ends, written with functions that have rules. Changes
         ``node`` in place."""
         ends = {kw.arg: kw.value for kw in node.keywords if kw.arg in ("prepend", "append")}
@@ -1404,14 +1412,9 @@ class _Normalizer:
         parts = [a]
         for key in ("prepend", "append"):
             if key in ends:
-                end = self.ready_atom(ends[key])
-                shape = self.library_call(diff_end, [clone(end), clone(a), clone(axis)])
-                end = self.library_call(np.broadcast_to, [end, shape])
+                end = self.end_like(self.ready_atom(ends[key]), a, axis)
                 parts.insert(0 if key == "prepend" else len(parts), end)
-        parts = _normalized(self.bind_new(None, gast.Tuple(elts=parts, ctx=gast.Load())))
-        joined = self.library_call(np.concatenate, [parts],
-                                   [gast.keyword(arg="axis", value=clone(axis))])
-        node.args = [joined] + node.args[1:2]
+        node.args = [self.joined(parts, axis)] + node.args[1:2]
         node.keywords = [kw for kw in rest if kw.arg != "axis"] + [
             gast.keyword(arg="axis", value=clone(axis))]
 

@@ -679,10 +679,10 @@ def pad_index(array, pad_width, mode):
                     for n, (before, after) in zip(shape, widths)))
 
 
-def diff_end(end, a, axis):
-    """The shape ``np.diff(a, prepend=end)`` (``append=``) gives ``end`` before joining
-    it to ``a`` along ``axis``: a number spans ``a``'s other axes with length 1 along
-    ``axis``; an array keeps its shape."""
+def end_shape(end, a, axis):
+    """The shape ``end`` takes to be joined to ``a`` along ``axis`` (``np.diff``'s
+    ``prepend=``/``append=``, a maximum's ``initial=``): a number spans ``a``'s other
+    axes with length 1 along ``axis``; an array keeps its shape."""
     if np.ndim(end):
         return np.shape(end)
     shape = list(np.shape(a))
@@ -690,7 +690,7 @@ def diff_end(end, a, axis):
     return tuple(shape)
 
 
-nondifferentiable(tile_shape, tile_axes, pad_interior, pad_border, pad_index, diff_end)
+nondifferentiable(tile_shape, tile_axes, pad_interior, pad_border, pad_index, end_shape)
 
 
 def _tile_cases(rng):
