@@ -54,7 +54,7 @@ import numpy as np
 
 from .naming import walk
 from .calls import is_user_function
-from .errors import at_user_def
+from .errors import TransformError, at_user_def
 from .parse import to_gast_in_place
 
 
@@ -129,6 +129,41 @@ def require_scalar_seed(seed, name: str):
         f"the last argument `{name}` is grad's seed, which scales the scalar output, but it "
         f"is {what}, not a number: pass a float (1.0 by default), or use tl.vjp for a seed "
         "shaped like an array output"))
+
+
+def refuse_sequence_arithmetic(operations, values: dict) -> None:
+    """A TransformError at the line of the first ``a * n`` or ``a + b`` that repeats or
+    joins a list or tuple of the arguments ``values``: Python's arithmetic of sequences,
+    where the derivative follows NumPy's elementwise arithmetic (a gradient of the wrong
+    length, or NumPy's errors from inside the derivative)."""
+    for (param, depth), other, filename, lineno in operations:
+        held = _item(values.get(param), depth)
+        if not isinstance(held, (list, tuple)):
+            continue
+        if other is None:
+            repeated = True
+        elif isinstance(other, str):
+            repeated = isinstance(values.get(other), (int, np.integer))   # (bool too)
+        else:
+            repeated = isinstance(_item(values.get(other[0]), other[1]), (list, tuple))
+        if repeated:
+            kind = type(held).__name__
+            raise TransformError(
+                f"this `*` or `+` repeats or joins a {kind} (`{param}` is one), Python's "
+                f"arithmetic of sequences, where the derivative follows NumPy's arithmetic "
+                f"element by element", filename, lineno,
+                hint=f"pass an array (`np.asarray({param})`), or convert it at the top of the "
+                f"function (`{param} = np.asarray({param})`); for a repeated list write "
+                f"`np.tile(...)`, for a joined one `np.concatenate(...)`")
+
+
+def _item(value, depth):
+    """``value[0][0]...`` (``depth`` times) while it is a non-empty list or tuple."""
+    for _ in range(depth):
+        if not isinstance(value, (list, tuple)) or not value:
+            return None
+        value = value[0]
+    return value
 
 
 _ndarray = np.ndarray
@@ -490,7 +525,6 @@ def _sequence_check(operations, renamed, name_of) -> list:
     """``if type(x) is list or type(x) is tuple: refuse_sequence_arithmetic(ops, {...})``
     for the parameters whose list a ``*`` or ``+`` of the function repeats or joins:
     one type test per such parameter when it holds an array."""
-    from .specialize import refuse_sequence_arithmetic
     held = sorted({param for (param, _), _, _, _ in operations})
     named = sorted(set(held) | {o if isinstance(o, str) else o[0]
                                 for _, o, _, _ in operations if o is not None})

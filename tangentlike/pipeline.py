@@ -153,7 +153,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:
     """The ``a * n`` and ``a + b`` of the function that repeat or join a list when a
-    ``wrt`` parameter holds one, as specialize.refuse_sequence_arithmetic takes them
+    ``wrt`` parameter holds one, as entry.refuse_sequence_arithmetic takes them
     (none for a derivative: its arguments were the user's, checked)."""
     if getattr(func, "user_def", None) is not None:
         return ()

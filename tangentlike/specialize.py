@@ -21,7 +21,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import NOT_GIVEN, complex_message, complex_part, require_scalar_seed
+from .entry import (NOT_GIVEN, complex_message, complex_part, refuse_sequence_arithmetic,
+                    require_scalar_seed)
 from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
@@ -122,41 +123,6 @@ class Dispatcher:
                 raise
             return self.generic
         return self.generic if version is None else version
-
-
-def refuse_sequence_arithmetic(operations, values: dict) -> None:
-    """A TransformError at the line of the first ``a * n`` or ``a + b`` that repeats or
-    joins a list or tuple of the arguments ``values``: Python's arithmetic of sequences,
-    where the derivative follows NumPy's elementwise arithmetic (a gradient of the wrong
-    length, or NumPy's errors from inside the derivative)."""
-    for (param, depth), other, filename, lineno in operations:
-        held = _item(values.get(param), depth)
-        if not isinstance(held, (list, tuple)):
-            continue
-        if other is None:
-            repeated = True
-        elif isinstance(other, str):
-            repeated = isinstance(values.get(other), (int, np.integer))   # (bool too)
-        else:
-            repeated = isinstance(_item(values.get(other[0]), other[1]), (list, tuple))
-        if repeated:
-            kind = type(held).__name__
-            raise TransformError(
-                f"this `*` or `+` repeats or joins a {kind} (`{param}` is one), Python's "
-                f"arithmetic of sequences, where the derivative follows NumPy's arithmetic "
-                f"element by element", filename, lineno,
-                hint=f"pass an array (`np.asarray({param})`), or convert it at the top of the "
-                f"function (`{param} = np.asarray({param})`); for a repeated list write "
-                f"`np.tile(...)`, for a joined one `np.concatenate(...)`")
-
-
-def _item(value, depth):
-    """``value[0][0]...`` (``depth`` times) while it is a non-empty list or tuple."""
-    for _ in range(depth):
-        if not isinstance(value, (list, tuple)) or not value:
-            return None
-        value = value[0]
-    return value
 
 
 def guard_source(signature: dict, names: dict) -> str:
