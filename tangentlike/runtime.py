@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import at_user_def
+from .errors import NonScalarOutput, NoNumberReturned, TransformError, at_user_def
 
 
 def _shape(x):
@@ -76,7 +76,6 @@ def require_scalar(value, filename=None, lineno=None):
         hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
         if lineno is None:
             raise TypeError(f"{message}; {hint}")
-        from .errors import NonScalarOutput
         raise NonScalarOutput(message, filename, lineno, hint)
 
 
@@ -102,7 +101,6 @@ def _output_kind(value) -> str:
 def returns_no_number(filename, lineno, message, hint):
     """Put by normalize at the start of a path that returns no number (exits.py): taking
     it is an error at its line, in every mode."""
-    from .errors import NoNumberReturned
     raise NoNumberReturned(message, filename, lineno, hint)
 
 
@@ -251,7 +249,6 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
     array or a list Python changes the object itself, which the derivative cannot
     follow: refuse with ``message`` and ``hint``."""
     if isinstance(value, (np.ndarray, list)) and any(_holds(other, value) for other in others):
-        from .errors import TransformError
         raise TransformError(message, filename, lineno, hint)
 
 
@@ -268,7 +265,6 @@ def require_sequence(seq, filename, lineno):
     string, but not for a dict (its keys; ``d[0]`` would be a value, or a KeyError) or a
     set: refuse them where the loop is."""
     if isinstance(seq, (dict, set, frozenset)):
-        from .errors import TransformError
         kind = type(seq).__name__
         raise TransformError(
             f"a `for` loop over a {kind} is not supported in a differentiated function "
@@ -283,7 +279,6 @@ def require_matrix(a, filename, lineno, name):
     (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the
     rule would get wrong. (Fewer than 2 dimensions: NumPy's own error, from the call.)"""
     if np.ndim(a) > 2:
-        from .errors import TransformError
         raise TransformError(
             f"tangentlike differentiates `{name}` of one matrix (a 2-D array), not of a "
             f"stack of matrices (an array of shape {np.shape(a)})", filename, lineno,

@@ -522,20 +522,23 @@ def static_value(expr, bind: dict, namespace: dict = None) -> Any:
             return _UNKNOWN
     if asks_numpy:
         try:
-            return bool(eval(compile(gast.gast_to_ast(gast.fix_missing_locations(
-                gast.Expression(body=clone(expr)))), "<rule>", "eval"),
-                {"__builtins__": {}}, env))
+            return bool(eval(_compiled(expr), {"__builtins__": {}}, env))
         except (TypeError, ValueError):   # (not a dtype: decided when it runs)
             return _UNKNOWN
     value = _evaluated(expr, env)
     if value is not _UNKNOWN:
         return value
-    code = getattr(expr, "compiled", None)   # a template's test: compiled once
+    return eval(_compiled(expr), {"__builtins__": {}}, env)
+
+
+def _compiled(expr):
+    """The code of a template's test, compiled once."""
+    code = getattr(expr, "compiled", None)
     if code is None:
         tree = gast.Expression(body=clone(expr))
         code = compile(gast.gast_to_ast(gast.fix_missing_locations(tree)), "<rule>", "eval")
         expr.compiled = code
-    return eval(code, {"__builtins__": {}}, env)
+    return code
 
 
 _COMPARE = {gast.Is: operator.is_, gast.IsNot: operator.is_not, gast.Eq: operator.eq,
