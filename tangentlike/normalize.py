@@ -50,8 +50,8 @@ from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
-                      require_matrix, require_sequence, returns_no_number, stop_gradient,
-                      zeros_like)
+                      raise_exception, require_matrix, require_sequence, returns_no_number,
+                      stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -426,6 +426,26 @@ class _Normalizer:
         call = gast.Call(func=_load(self.binder.name_for("check_assertion", check_assertion)),
                          args=[test, gast.Constant(value=message, kind=None)], keywords=[])
         call.callee = check_assertion
+        self.emit(gast.Expr(value=call))
+
+    def stmt_Raise(self, stmt):
+        """``raise E`` (``from C``): raised when the derived function runs that path, by
+        ``raise_exception(E, C)``, as Python raises it. E and C are computed without a
+        derivative (a path that raises returns nothing to differentiate)."""
+        if stmt.exc is None:
+            raise self.error("a bare `raise` re-raises the exception being handled, and "
+                             "try/except cannot be differentiated", stmt,
+                             hint="raise an exception by name: `raise ValueError(...)`")
+        self.no_grad += 1
+        try:
+            args = [self.atom(stmt.exc)]
+            if stmt.cause is not None:
+                args.append(self.atom(stmt.cause))
+        finally:
+            self.no_grad -= 1
+        call = gast.Call(func=_load(self.binder.name_for("raise_exception", raise_exception)),
+                         args=args, keywords=[])
+        call.callee = raise_exception
         self.emit(gast.Expr(value=call))
 
     # -- functions defined inside the function: inlined where they are called ----------
@@ -1058,6 +1078,27 @@ class _Normalizer:
             raise self.error(f"name {node.id!r} is not defined", node,
                              hint="define it before the function is differentiated")
         return node
+
+    def expr_JoinedStr(self, node):
+        """An f-string is a string, which has no derivative: the values it formats are
+        computed first, and the string made from them, without a derivative."""
+        self.no_grad += 1
+        try:
+            return self.bind_new(None, self.formatted(node))
+        finally:
+            self.no_grad -= 1
+
+    def formatted(self, node):
+        """``node`` (an f-string, or the format spec inside one) with atoms for the
+        values it formats."""
+        parts = []
+        for part in node.values:
+            if isinstance(part, gast.FormattedValue):
+                spec = part.format_spec and self.formatted(part.format_spec)
+                part = gast.FormattedValue(value=self.atom(part.value),
+                                           conversion=part.conversion, format_spec=spec)
+            parts.append(part)
+        return gast.JoinedStr(values=parts)
 
     def expr_BinOp(self, node):
         if isinstance(node.op, (gast.Add, gast.Mult)):
@@ -2402,7 +2443,6 @@ def _assigned_names(body) -> set:
 _STATEMENT_HINTS = {
     "Try": ("try/except cannot be differentiated",
             "move error handling outside the differentiated function"),
-    "Raise": ("`raise` is not supported yet", "check inputs before calling the function"),
     "Global": ("`global` declarations are not supported",
                "pass the value as an argument and return the new value"),
     "Nonlocal": ("`nonlocal` declarations are not supported",
@@ -2445,8 +2485,6 @@ _EXPRESSION_HINTS = {
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
     "Await": ("`await` cannot be differentiated", "call a plain function"),
-    "JoinedStr": ("f-strings are not supported in differentiated code",
-                  "format strings outside the function"),
     "Starred": ("starred expressions are not supported", "pass elements explicitly"),
     "Dict": ("dict literals are not supported yet", "use separate variables"),
     "Set": ("set literals are not supported", "use a tuple"),

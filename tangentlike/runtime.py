@@ -259,6 +259,17 @@ def check_assertion(ok, message):
         raise AssertionError(message)
 
 
+_NO_CAUSE = object()
+
+
+def raise_exception(exc, cause=_NO_CAUSE):
+    """``raise exc`` (``raise exc from cause``) of the user's function: raised where the
+    derived function runs that path, as Python raises it."""
+    if cause is _NO_CAUSE:
+        raise exc
+    raise exc from cause
+
+
 def require_sequence(seq, filename, lineno):
     """Before a ``for`` loop over a parameter: the loop reads ``seq[i]`` for i below
     ``len(seq)``, which is what Python's loop gives for an array, a list, a tuple or a

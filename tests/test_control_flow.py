@@ -426,3 +426,71 @@ def test_reads_of_an_array_written_in_the_loop_stay_saved(n):
     assert "stack.append(a)" in src or "a = z" not in src.split("reversed")[-1]
     tl.check_grads(indexed_reads_of_a_changing_array, (np.array([0.5, -1.2, 0.8]), n),
                    order=2, modes=("rev", "fwd"))
+
+
+# `raise` in the user's function: the derived function raises it where Python would, and
+# differentiates the paths that do not raise
+def raises_below(x, limit):
+    if x < limit:
+        raise ValueError("x is below the limit: %s" % (x,))
+    return x * x
+
+
+def raises_in_a_loop(x, n):
+    for i in range(n):
+        x = x * 1.5
+        if x > 100.0:
+            raise OverflowError("too large") from KeyError(i)
+    return np.sin(x)
+
+
+def raises_on_the_other_branch(x):
+    if np.sum(x) > 0:
+        return np.sum(x * x)
+    else:
+        raise ValueError
+    return 0.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_raise_not_taken_changes_no_derivative(n):
+    tl.check_grads(raises_below, (0.7, 0.0), order=2, modes=("rev", "fwd"))
+    tl.check_grads(raises_in_a_loop, (0.7, n), order=2, modes=("rev", "fwd"))
+    tl.check_grads(raises_on_the_other_branch, (np.array([0.5, -0.2]),), order=2,
+                   modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.hessian,
+                                       lambda f: tl.grad(tl.grad(f))],
+                         ids=["grad", "value_and_grad", "hessian", "grad_of_grad"])
+def test_a_raise_taken_raises_the_users_exception(transform):
+    with pytest.raises(ValueError, match="x is below the limit: -1.0"):
+        transform(raises_below)(-1.0, 0.0)
+    with pytest.raises(OverflowError, match="too large") as info:
+        transform(raises_in_a_loop)(50.0, 3)
+    assert isinstance(info.value.__cause__, KeyError) and info.value.__cause__.args == (1,)
+    with pytest.raises(ValueError):
+        tl.jvp(raises_on_the_other_branch)(np.array([-1.0, 0.2]), np.ones(2))
+    x = np.array([-1.0, 0.2])
+    with pytest.raises(ValueError):
+        tl.grad(raises_on_the_other_branch)(x)
+    assert np.array_equal(x, [-1.0, 0.2])
+
+
+# f-strings are strings: made without a derivative, also in a loop and in a raise
+def formats_as_it_goes(x, n):
+    total = 0.0
+    for i in range(n):
+        total = total + np.sum(x * i)
+        message = f"step {i}: {total:.3f} ({x!r:>{20}})"
+    if np.sum(x) < -100.0:
+        raise ValueError(f"sum of {x} is too small")
+    return total + np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_f_strings_are_made_without_a_derivative(n):
+    tl.check_grads(formats_as_it_goes, (np.array([0.5, -0.3]), n), order=2,
+                   modes=("rev", "fwd"))
+    with pytest.raises(ValueError, match=r"sum of \[-200.   -1.\] is too small"):
+        tl.grad(formats_as_it_goes)(np.array([-200.0, -1.0]), n)

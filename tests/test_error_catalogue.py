@@ -228,8 +228,10 @@ def with_with(x):
     return y
 
 
-def with_raise(x):
-    raise ValueError("no")  # <- error
+def with_bare_raise(x):
+    y = x * x
+    raise  # <- error
+    return y
 
 
 def with_varargs(*xs):  # <- error
@@ -249,11 +251,6 @@ def decorated(x):
     return x * x
 
 
-def with_fstring(x):
-    label = f"{x}"  # <- error
-    return x * x
-
-
 def with_bare_return(x):
     y = x * x  # noqa: F841
     return  # <- error
@@ -270,7 +267,7 @@ def with_undefined_name(x):
 STATEMENTS = [with_try, with_yield, with_async, with_global_write, make_with_nonlocal(),
               with_class, with_del, with_import, with_from_import, with_walrus,
               with_list_comprehension, with_generator_expression, with_dict_literal,
-              with_with, with_raise, with_varargs, with_kwargs, with_fstring,
+              with_with, with_bare_raise, with_varargs, with_kwargs,
               with_bare_return, without_return, with_undefined_name]
 
 

@@ -173,11 +173,6 @@ def with_walrus(x):
     return z + y
 
 
-def with_fstring(x):
-    label = f"value {x}"  # <- error
-    return x * x
-
-
 def with_list_comprehension(x):
     f = lambda: [v * v for v in x]  # <- error
     return np.sum(f())
@@ -193,9 +188,10 @@ def with_dict_literal(x):
     return d["a"] * x
 
 
-def with_raise(x):
+def with_bare_raise(x):
     y = x * x
-    raise ValueError("no")  # <- error
+    raise  # <- error
+    return y
 
 
 def with_assert(x):
@@ -310,8 +306,8 @@ def decorated_by_other(x):
 # Some of these (nested defs, inner lambdas, dict literals, subscript assignment) are
 # planned features; until they land each must be a clean TransformError at its line.
 STATEMENTS = [with_try, generator, coroutine, with_global, make_nonlocal(), with_class,
-              with_import, with_from_import, with_del, with_walrus, with_fstring,
-              with_list_comprehension, with_generator_expression, with_dict_literal, with_raise,
+              with_import, with_from_import, with_del, with_walrus,
+              with_list_comprehension, with_generator_expression, with_dict_literal, with_bare_raise,
               with_nested_def, with_inner_lambda, returns_nothing, no_return,
               code_after_return, with_subscript_assignment, with_augmented_subscript,
               with_attribute_assignment, with_starred_assignment, with_star_args_call,
