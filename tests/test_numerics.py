@@ -35,6 +35,9 @@ AT_INFINITY = {
     "clip": ("return np.sum(np.clip(x, -1.0, 1.0))", [0.0, 0.0, 1.0]),
     "sum": ("return np.sum(x * 2.0)", [2.0, 2.0, 2.0]),
     "exp of -x*x": ("return np.sum(np.exp(-np.abs(x)))", [0.0, 0.0, -np.exp(-0.5)]),
+    "softplus": ("return np.sum(np.logaddexp(0.0, x))", [1.0, 0.0, 1 / (1 + np.exp(-0.5))]),
+    "softplus base 2": ("return np.sum(np.logaddexp2(x, 0.0))",
+                        [1.0, 0.0, 1 / (1 + 2.0 ** -0.5)]),
 }
 INF = np.array([np.inf, -np.inf, 0.5])
 

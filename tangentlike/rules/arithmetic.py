@@ -120,26 +120,30 @@ def float_power_tangent(z, x, y):
     d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
 
 
+# The share of x is exp(x - z); where x is the result itself (x = inf beside a finite y,
+# or y too small to count) it is 1, not exp(inf - inf) = nan (so softplus at inf has 1).
 @adjoint(np.logaddexp, cases=binary_few())
 def logaddexp(z, x, y):
-    d[x] = unbroadcast(d[z] * np.exp(x - z), x)
-    d[y] = unbroadcast(d[z] * np.exp(y - z), y)
+    d[x] = unbroadcast(d[z] * np.exp(np.where(x == z, 0.0, x - z)), x)
+    d[y] = unbroadcast(d[z] * np.exp(np.where(y == z, 0.0, y - z)), y)
 
 
 @tangent(np.logaddexp)
 def logaddexp_tangent(z, x, y):
-    d[z] = d[x] * np.exp(x - z) + d[y] * np.exp(y - z)
+    d[z] = d[x] * np.exp(np.where(x == z, 0.0, x - z)) + \
+        d[y] * np.exp(np.where(y == z, 0.0, y - z))
 
 
 @adjoint(np.logaddexp2, cases=binary_few())
 def logaddexp2(z, x, y):
-    d[x] = unbroadcast(d[z] * np.exp2(x - z), x)
-    d[y] = unbroadcast(d[z] * np.exp2(y - z), y)
+    d[x] = unbroadcast(d[z] * np.exp2(np.where(x == z, 0.0, x - z)), x)
+    d[y] = unbroadcast(d[z] * np.exp2(np.where(y == z, 0.0, y - z)), y)
 
 
 @tangent(np.logaddexp2)
 def logaddexp2_tangent(z, x, y):
-    d[z] = d[x] * np.exp2(x - z) + d[y] * np.exp2(y - z)
+    d[z] = d[x] * np.exp2(np.where(x == z, 0.0, x - z)) + \
+        d[y] * np.exp2(np.where(y == z, 0.0, y - z))
 
 
 @adjoint(np.hypot, cases=binary_few(nonzero, nonzero))
