@@ -22,7 +22,8 @@ from .analyze import Activity, appended, assignments, dependencies, written
 from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import (broadcast_like, output_zeros_like, require_output, require_tangent,
+from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
+                      require_scalar, require_tangent, shaped,
                       require_tangents, zeros_like)
 from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
 
@@ -37,6 +38,19 @@ def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
     """Build the tangent function (see the module docstring). ``checked``: with the
     checks of the tangents, which a jvp called by another derivative leaves out."""
     return _Forward(fn, activity, wrt, as_tuple, checked).build(name)
+
+
+def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, name: str,
+                     as_tuple: bool, like: str, python_float: bool) -> gast.FunctionDef:
+    """``grad`` (``value_and_grad``) of a function of one number ``param``, in forward
+    mode: the version for a float argument (see pipeline.build). With one input, one
+    forward pass gives the whole gradient, the derivative carried beside each value and
+    seeded with grad's seed; reverse mode would save a loop's values each turn to read
+    them back in a second, reversed loop. ``like``: the name of a stand-in with the
+    argument's type, which the gradient takes (its guard vouches for it);
+    ``python_float``: whether that is a Python float."""
+    return _Forward(fn, activity, [param], False, checked=False).gradient(
+        name, mode, as_tuple, like, python_float)
 
 
 class _Forward:
@@ -105,6 +119,61 @@ class _Forward:
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "primal"
         return self.function(name, seed, stmts + [out])
+
+    def gradient(self, name: str, mode: str, as_tuple: bool, like: str,
+                 python_float: bool) -> gast.FunctionDef:
+        """The tangent function of ``build`` made grad's: the tangent of the output is
+        the gradient (shaped like the argument, in its dtype), beside the value for
+        ``value_and_grad``; an output that may not be a number is checked as grad checks
+        it, at the user's return line."""
+        fdef = self.build(name)
+        tangent = fdef.body[-1].value
+        value = self.fn.body[-1].value
+        shaped_tangent = self.call("shaped", shaped, [tangent, _load(like)])
+        if not python_float:
+            grad = self.call("cast_back", cast_back, [shaped_tangent, _load(like)])
+        elif isinstance(tangent, gast.Name):
+            # a Python float's gradient: a number as it is, a 0-d array made a number
+            grad = gast.IfExp(test=gast.Compare(
+                left=gast.Attribute(value=clone(tangent), attr="__class__", ctx=gast.Load()),
+                ops=[gast.IsNot()], comparators=[_load(self.binder.name_for(
+                    "ndarray", np.ndarray))]), body=clone(tangent), orelse=shaped_tangent)
+        else:
+            grad = shaped_tangent
+        if as_tuple:
+            grad = gast.Tuple(elts=[grad], ctx=gast.Load())
+        result = grad if mode == "grad" else gast.Tuple(elts=[clone(value), grad],
+                                                        ctx=gast.Load())
+        checks = []
+        if not (isinstance(value, gast.Constant) and isinstance(value.value, (int, float))):
+            check = gast.Expr(value=self.call("require_scalar", require_scalar,
+                                              [clone(value)] + self.return_line()))
+            if isinstance(value, gast.Name):   # (a Python or NumPy float passes two tests)
+                check = gast.If(test=gast.BoolOp(op=gast.And(), values=[gast.Compare(
+                    left=gast.Attribute(value=clone(value), attr="__class__", ctx=gast.Load()),
+                    ops=[gast.IsNot()], comparators=[_load(self.binder.name_for(kind.__name__,
+                                                                                kind))])
+                    for kind in (float, np.float64)]), body=[check], orelse=[])
+            checks.append(check)
+        out = gast.Return(value=result)
+        for s in checks + [out]:
+            s.origin, s.phase = self.fn.body[-1].origin, "primal"
+        fdef.body[-1:] = checks + [out]
+        return fdef
+
+    def call(self, name: str, obj, args: list) -> gast.Call:
+        call = gast.Call(func=_load(self.binder.name_for(name, obj)), args=args, keywords=[])
+        call.callee = obj
+        return call
+
+    def return_line(self) -> list:
+        """``source_file, lineno`` of the user's return statement, for the check that
+        names it (none for a derivative derived again: its lines are generated)."""
+        filename, origin = self.fn.parsed.filename, self.fn.body[-1].origin
+        if origin is None or filename.startswith("<tangentlike "):
+            return []
+        return [_load(self.binder.name_for("source_file", filename)),
+                gast.Constant(value=origin.lineno, kind=None)]
 
     def tangent_checks(self) -> list:
         """``if type(dx) is not float or type(x) is not float: dx = require_tangent(dx,

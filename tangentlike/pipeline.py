@@ -96,7 +96,7 @@ def front(func, wrt) -> tuple:
 
 @collector_paused()
 def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
-          checked: bool = True) -> object:
+          checked: bool = True, forward_pays: bool = True) -> object:
     """One derivative of ``func``: generic, or specialized to ``signature`` (a dict of
     parameter -> (guard kind, shape class, stand-in), see specialize.py); then its first line is
     a guard that hands other arguments to ``dispatcher``. None when the specialized
@@ -111,14 +111,25 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
     wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
+        fdef = None
         if mode in FORWARD_MODES:
             from .forward import forward   # (forward mode only: not compiled at import)
             fdef = forward(core, activity, wrt_names, name, as_tuple, checked)
+        elif forward_pays and one_number(mode, wrt_names, signature):
+            from .forward import forward_gradient
+            like = core.binder.name_for(wrt_names[0] + "_like", signature[wrt_names[0]][2])
+            try:
+                fdef = forward_gradient(core, activity, wrt_names[0], mode, name, as_tuple,
+                                        like, signature[wrt_names[0]][0] is float)
+            except TransformError:   # (a rule without a tangent): the reverse version
+                forward_pays = False
         else:
             known = (signature or {}).values()
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,
                            dict(zip(signature or {}, (c for _, c, _ in known))),
                            dict(zip(signature or {}, (v for _, _, v in known))))
+    if fdef is None:   # (from a fresh normalized copy: the forward pass may have named things)
+        return build(func, mode, wrt, signature, dispatcher, None, checked, forward_pays=False)
     fdef = optimize(fdef, core.binder.bound, specialized=bool(signature))
     rederived = Rederived(func, mode, wrt, checked)
     # (forward mode has no dispatcher: its entry checks the sequences itself)
@@ -149,6 +160,18 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
     return derived
+
+
+def one_number(mode: str, wrt_names: list, signature) -> bool:
+    """Whether a version of ``grad``/``value_and_grad`` differentiates one float number
+    (a Python or NumPy float, or a 0-d float array): then it is derived in forward mode
+    (forward_gradient)."""
+    if not signature or mode not in ("grad", "value_and_grad") or len(wrt_names) != 1:
+        return False
+    kind = signature.get(wrt_names[0], (None,))[0]
+    if isinstance(kind, tuple):   # (ndarray, shape, dtype)
+        return kind[1] == () and kind[2].kind == "f"
+    return isinstance(kind, type) and issubclass(kind, (float, np.floating))
 
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:
