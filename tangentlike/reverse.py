@@ -47,6 +47,8 @@ from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
                       dependencies, list_variables, structured_arguments, through_copies,
                       written)
+from .composites import fused_adjoints
+from .invariance import zero_adjoint_shifts
 from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -138,6 +140,12 @@ class _Reverse:
             set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        # shifts whose adjoint is exactly zero (the max subtracted before a softmax): as
+        # if constant (see invariance.py)
+        self.fused = fused_adjoints(fn)   # closed forms of log-softmax, log-sigmoid
+        dropped = zero_adjoint_shifts(fn, self.ndim)
+        if dropped:
+            self.activity = Activity(activity.varied - dropped, activity.useful)
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
@@ -178,6 +186,11 @@ class _Reverse:
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
         self._by_class = None      # shape class -> the names of that class (of_class)
+
+    def ndim(self, name: str):
+        """The number of dimensions of a value when a version's shapes give it, else None."""
+        key = self.classes.get(name)
+        return len(key[1]) if key is not None and key[0] == "shape" else None
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -899,6 +912,9 @@ class _Reverse:
             # constants only (the target varies through another assignment: a value a
             # derivative restores, `t = np.where(mask)` then `t = stack.pop()`)
             return []
+        fused = self.fused.get(id(stmt))
+        if fused is not None and target in self.single and result not in self.zero_padded:
+            return self.adjoint_fused(fused, _load(result))
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
@@ -982,6 +998,33 @@ class _Reverse:
                 return out
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+    def adjoint_fused(self, fused, seed) -> list:
+        """The closed-form adjoint of the log of a softmax or a sigmoid (composites.py),
+        added to the adjoint of its input."""
+        p = _load(fused.p)
+        if fused.kind == "log_softmax":
+            total = gast.Call(func=gast.Attribute(_load(self.binder.name_for("np", np)), "sum",
+                                                  _LOAD),
+                              args=[seed], keywords=[
+                                  gast.keyword("axis", gast.Constant(fused.extra, None)),
+                                  gast.keyword("keepdims", gast.Constant(True, None))])
+            value = gast.BinOp(seed, gast.Sub(), gast.BinOp(p, gast.Mult(), total))
+        elif fused.kind == "log_sigmoid":   # bL * (1 - p)
+            kind, name = fused.extra
+            value = gast.BinOp(seed, gast.Mult(), gast.BinOp(_load(name), gast.Mult(), p)) \
+                if kind == "u" else gast.BinOp(seed, gast.Div(), _load(name))
+        else:   # log(1 - p): -bL * p
+            value = gast.UnaryOp(gast.USub(), gast.BinOp(seed, gast.Mult(), p))
+        name = self.adj(fused.x)
+        first = name not in self.written
+        out = self.accumulate(_load(fused.x), value)
+        key = self.classes.get(fused.p)
+        if first and name in self.written and key is not None and key[0] == "shape" \
+                and self.classes.get(fused.x) == key:
+            # an array of x's shape (the seed is one of p's, the shape of x)
+            self.adjoint_static[name] = key
+        return out
 
     # -- spread adjoints (versions) -------------------------------------------------------
     def spread_part(self, primal: str, value):
