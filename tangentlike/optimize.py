@@ -49,6 +49,7 @@ import gast
 from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
 from . import rules
+from .collect import collect_terms
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -81,6 +82,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = merge_element_updates(fdef.body)
     if specialized:
         _refold(fdef.body)
+        collect_terms(fdef, eliminate_dead_code)   # (collect.py)
     restore_result_names(fdef)
     return fdef
 

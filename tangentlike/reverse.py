@@ -1004,11 +1004,16 @@ class _Reverse:
         added to the adjoint of its input."""
         p = _load(fused.p)
         if fused.kind == "log_softmax":
-            total = gast.Call(func=gast.Attribute(_load(self.binder.name_for("np", np)), "sum",
-                                                  _LOAD),
-                              args=[seed], keywords=[
-                                  gast.keyword("axis", gast.Constant(fused.extra, None)),
-                                  gast.keyword("keepdims", gast.Constant(True, None))])
+            keywords = [gast.keyword("axis", gast.Constant(fused.extra, None)),
+                        gast.keyword("keepdims", gast.Constant(True, None))]
+            key = self.classes.get(fused.p)
+            if key is not None and key[0] == "shape":   # an array: its method (faster)
+                total = gast.Call(func=gast.Attribute(seed, "sum", _LOAD), args=[],
+                                  keywords=keywords)
+            else:
+                total = gast.Call(func=gast.Attribute(_load(self.binder.name_for("np", np)),
+                                                      "sum", _LOAD),
+                                  args=[seed], keywords=keywords)
             value = gast.BinOp(seed, gast.Sub(), gast.BinOp(p, gast.Mult(), total))
         elif fused.kind == "log_sigmoid":   # bL * (1 - p)
             kind, name = fused.extra
