@@ -66,6 +66,8 @@ def zero_adjoint_shifts(fn, ndim=None) -> set:
     docstring). ``ndim(name)``: the number of dimensions of a value when known, else
     None."""
     ndim = ndim or (lambda name: None)
+    if not _may_shift(fn.body):
+        return set()
     defs, stores, loads = single_definitions(fn)
     found = set()
     for index, stmt in enumerate(fn.body):
@@ -76,14 +78,34 @@ def zero_adjoint_shifts(fn, ndim=None) -> set:
     return found
 
 
+def _may_shift(body) -> bool:
+    """Whether some ``z1 = z - m`` follows an assignment of a keepdims reduction to m
+    (a quick look before the counts of single_definitions)."""
+    reduced = set()
+    for stmt in body:
+        if stmt.__class__ is not gast.Assign or stmt.targets[0].__class__ is not gast.Name:
+            continue
+        value = stmt.value
+        if value.__class__ is gast.Call and any(k.arg == "keepdims" for k in value.keywords):
+            reduced.add(stmt.targets[0].id)
+        elif value.__class__ is gast.BinOp and value.op.__class__ is gast.Sub \
+                and value.right.__class__ is gast.Name and value.right.id in reduced:
+            return True
+    return False
+
+
 def single_definitions(fn) -> tuple:
     """(name -> its statement, for names assigned once, at the top level, by ``name =
     value``; name -> number of assignments; name -> number of reads)."""
-    stores, loads = {}, {}
-    for node in fn.nodes():
-        if node.__class__ is gast.Name:
-            counts = loads if node.ctx.__class__ is gast.Load else stores
-            counts[node.id] = counts.get(node.id, 0) + 1
+    counted = fn.facts.get("name_counts")   # (the same in the copies versions derive)
+    if counted is None:
+        stores, loads = {}, {}
+        for node in fn.nodes():
+            if node.__class__ is gast.Name:
+                counts = loads if node.ctx.__class__ is gast.Load else stores
+                counts[node.id] = counts.get(node.id, 0) + 1
+        counted = fn.facts["name_counts"] = (stores, loads)
+    stores, loads = counted
     defs = {}
     for stmt in fn.body:
         if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
