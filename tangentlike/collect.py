@@ -236,7 +236,7 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
             for name in loads_in[i]:
                 have = env.get(name)
                 if have is not None and have.cancelled:
-                    candidates[last[name]] = have
+                    candidates[last[name]] = (body[last[name]], have)
         changed = {target} if target is not None else \
             {n.id for n in walk(stmt) if n.__class__ is gast.Name and n.ctx.__class__ is not gast.Load}
         if stmt.__class__ in (gast.If, gast.For, gast.While, gast.With, gast.Try):
@@ -249,18 +249,18 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
             del last[name]
         if value is not None and target is not None:
             env[target], last[target] = value, i
-    for index, poly in candidates.items():
+    for stmt, poly in candidates.values():
         expr = _written(poly, scalars)
-        if expr is None:
+        if expr is None or not any(s is stmt for s in body):   # (gone with dead code)
             continue
-        old = body[index].value
+        old = stmt.value
         before = _array_operations(body, scalars)
-        body[index].value = expr
+        stmt.value = expr
         after_body = eliminate_dead_code(list(body))
         if _array_operations(after_body, scalars) < before:
             body[:] = after_body
         else:
-            body[index].value = old
+            stmt.value = old
 
 
 def _seed(fdef) -> set:

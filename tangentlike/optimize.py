@@ -37,8 +37,12 @@ Produces the same function with:
    ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
    multiplication fewer per call).
 
-Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
-specialized to argument shapes only, see specialize.py).
+10. ``collect_terms`` (collect.py): an elementwise adjoint whose terms cancel
+   (``bout / 1000 * t6 * p - bout / 1000 * y * (t2 * p)``) is written collected,
+   ``bout / 1000 * (p - y)``, when that makes fewer array operations.
+
+Each pass is one function; ``optimize`` runs them in that order (8, 9 and 10 in
+versions specialized to argument shapes only, see specialize.py).
 """
 from __future__ import annotations
 
