@@ -214,6 +214,8 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
     """Rewrite ``fdef``'s body in place (module docstring). ``eliminate_dead_code``:
     optimize's, which takes a body and gives it without its dead statements."""
     body = fdef.body
+    if not _straight_without_writes(body):
+        return
     scalars = _seed(fdef)
     stores, loads_in = {}, []
     for stmt in body:
@@ -261,6 +263,19 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
             body[:] = after_body
         else:
             stmt.value = old
+
+
+def _straight_without_writes(body) -> bool:
+    """Whether ``body`` is plain assignments and a return, none into an element or an
+    attribute: then a name holds one value from its assignment on (no array changes in
+    place, so a polynomial's atoms read later are the values it was made of)."""
+    for stmt in body:
+        if stmt.__class__ is gast.Return:
+            continue
+        if stmt.__class__ is not gast.Assign \
+                or any(t.__class__ is not gast.Name for t in stmt.targets):
+            return False
+    return True
 
 
 def _seed(fdef) -> set:

@@ -7,8 +7,9 @@ straight to the softmax's or sigmoid's input ``x``, in fewer array passes than t
 rules of the log, the quotient and the exponential chained (``bL / p``, then the
 quotient's two adjoints, then ``* e``).
 
-Recognized (each name assigned once, at the top level of the function, so each holds
-the value its definition gives when the log reads it)::
+Recognized (each name assigned once, at the top level of a function that writes into no
+element of an array, so each holds the value its definition gives when the log reads
+it)::
 
     e = np.exp(x); s = np.sum(e, axis=a, keepdims=True); p = e / s      # softmax
     t = -x; u = np.exp(t); v = 1 + u; p = 1 / v                          # sigmoid
@@ -67,6 +68,8 @@ def fused_adjoints(fn) -> dict:
                 or getattr(stmt, "no_grad", False):
             continue
         if defs is None:
+            if _element_writes(fn):
+                return {}   # (an array changed in place would not hold its definition)
             defs = single_definitions(fn)[0]
         if stmt.targets[0].__class__ is not gast.Name or stmt.targets[0].id not in defs:
             continue
@@ -88,6 +91,13 @@ def fused_adjoints(fn) -> dict:
             if sigmoid is not None:
                 found[id(stmt)] = Fused("log_one_minus_sigmoid", sigmoid[0], p, sigmoid[1])
     return found
+
+
+def _element_writes(fn) -> bool:
+    """Whether the function writes into an element or slice of an array, or augments one."""
+    return any(node.__class__ is gast.AugAssign
+               or node.__class__ in (gast.Subscript, gast.Attribute)
+               and node.ctx.__class__ is gast.Store for node in fn.nodes())
 
 
 def _log_of_name(value) -> bool:
