@@ -15,12 +15,15 @@ it)::
     t = -x; u = np.exp(t); v = 1 + u; p = 1 / v                          # sigmoid
     u = np.exp(x); v = 1 + u; p = u / v                                  # sigmoid
     L = np.log(p)            ->  bx += bL - p * np.sum(bL, axis=a, keepdims=True)
+    t = p[i]; L = np.log(t)  ->  g = add_at_item(bL, p, i)    (softmax: bL put at p[i])
+                                 bx += g - p * np.sum(g, axis=a, keepdims=True)
     L = np.log(p)            ->  bx += bL * (1 - p)     (sigmoid: written u * p, 1 / v)
     q = 1 - p; L = np.log(q) ->  bx += -(bL * p)        (sigmoid)
 
 (``1`` is any spelling of one: ``1``, ``1.0``; ``v = u + 1`` too.) These are the
 derivatives of the log of the composite with respect to ``x``: for a softmax
-d log p_i / d x_j = [i = j] - p_j along the axis, for a sigmoid d log p / dx = 1 - p and
+d log p_i / d x_j = [i = j] - p_j along the axis (for elements picked by an index, the
+adjoints of the picks, put in place by the subscript's own adjoint, take bL's place), for a sigmoid d log p / dx = 1 - p and
 d log (1 - p) / dx = -p. For a sigmoid, ``1 - p`` is written ``u * p`` (with
 ``u = exp(-x)``) or ``1 / v`` (with ``u = exp(x)``): the same value, without the
 cancellation of ``1 - p`` where p rounds to 1.
@@ -43,12 +46,13 @@ import gast
 import numpy as np
 
 from .invariance import single_definitions
+from .naming import walk
 
 
 class Fused:
-    """A closed-form adjoint: ``kind`` (``"log_softmax"``, ``"log_sigmoid"`` or
-    ``"log_one_minus_sigmoid"``), the input ``x``, the composite's value ``p``, and
-    ``axis`` (a softmax's) or the sigmoid's other values (``("u", u)``: ``u * p`` is
+    """A closed-form adjoint: ``kind`` (``"log_softmax"``, ``"log_softmax_item"``,
+    ``"log_sigmoid"`` or ``"log_one_minus_sigmoid"``), the input ``x``, the composite's
+    value ``p``, and ``axis`` (a softmax's; with the index for elements of it) or the sigmoid's other values (``("u", u)``: ``u * p`` is
     ``1 - p``; ``("v", v)``: ``1 / v`` is)."""
 
     __slots__ = ("kind", "x", "p", "extra")
@@ -70,7 +74,7 @@ def fused_adjoints(fn) -> dict:
         if defs is None:
             if _element_writes(fn):
                 return {}   # (an array changed in place would not hold its definition)
-            defs = single_definitions(fn)[0]
+            defs, stores, _ = single_definitions(fn)
         if stmt.targets[0].__class__ is not gast.Name or stmt.targets[0].id not in defs:
             continue
         arg = value.args[0].id
@@ -78,6 +82,13 @@ def fused_adjoints(fn) -> dict:
         if softmax is not None:
             found[id(stmt)] = Fused("log_softmax", softmax[0], arg, softmax[1])
             continue
+        item = _item(arg, defs, stores)
+        if item is not None:
+            softmax = _softmax(item.value.id, defs)
+            if softmax is not None:   # log(p[i]): the log of elements of a softmax
+                found[id(stmt)] = Fused("log_softmax_item", softmax[0], item.value.id,
+                                        (softmax[1], item.slice))
+                continue
         sigmoid = _sigmoid(arg, defs)
         if sigmoid is not None:
             found[id(stmt)] = Fused("log_sigmoid", sigmoid[0], arg, sigmoid[1])
@@ -98,6 +109,19 @@ def _element_writes(fn) -> bool:
     return any(node.__class__ is gast.AugAssign
                or node.__class__ in (gast.Subscript, gast.Attribute)
                and node.ctx.__class__ is gast.Store for node in fn.nodes())
+
+
+def _item(name, defs, stores):
+    """The subscript of ``name = p[index]``, with p a name and every name in the index
+    assigned at most once (so it indexes the same elements when the adjoint runs), or
+    None."""
+    stmt = defs.get(name)
+    if stmt is None or stmt.value.__class__ is not gast.Subscript \
+            or stmt.value.value.__class__ is not gast.Name:
+        return None
+    if any(n.__class__ is gast.Name and stores.get(n.id, 0) > 1 for n in walk(stmt.value.slice)):
+        return None
+    return stmt.value
 
 
 def _log_of_name(value) -> bool:

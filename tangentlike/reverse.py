@@ -1003,8 +1003,19 @@ class _Reverse:
         """The closed-form adjoint of the log of a softmax or a sigmoid (composites.py),
         added to the adjoint of its input."""
         p = _load(fused.p)
-        if fused.kind == "log_softmax":
-            keywords = [gast.keyword("axis", gast.Constant(fused.extra, None)),
+        out = []
+        if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's
+            axis, index = fused.extra
+            picked = self.namer.fresh("g")
+            out.append(_assign(picked, gast.Call(
+                func=_load(self.binder.name_for("add_at_item", add_at_item)),
+                args=[seed, _load(fused.p), index_expression(self, clone(index))],
+                keywords=[])))
+            seed = _load(picked)
+        else:
+            axis = fused.extra
+        if fused.kind in ("log_softmax", "log_softmax_item"):
+            keywords = [gast.keyword("axis", gast.Constant(axis, None)),
                         gast.keyword("keepdims", gast.Constant(True, None))]
             key = self.classes.get(fused.p)
             if key is not None and key[0] == "shape":   # an array: its method (faster)
@@ -1023,7 +1034,7 @@ class _Reverse:
             value = gast.UnaryOp(gast.USub(), gast.BinOp(seed, gast.Mult(), p))
         name = self.adj(fused.x)
         first = name not in self.written
-        out = self.accumulate(_load(fused.x), value)
+        out += self.accumulate(_load(fused.x), value)
         key = self.classes.get(fused.p)
         if first and name in self.written and key is not None and key[0] == "shape" \
                 and self.classes.get(fused.x) == key:
