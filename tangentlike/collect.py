@@ -16,7 +16,8 @@ How: the straight-line statements of the function body are read in order, and ea
 value made by ``+``, ``-``, ``*``, unary ``-`` and division by a number from names and
 numbers is expanded into a polynomial of the names it reads that are not so made (the
 *atoms*; a name reassigned ends the polynomials that read it), with exact rational
-coefficients. What the function computes is known too: where ``p = 1 / v`` and
+coefficients. (Adjoints are numbers or arrays; a primal value is expanded only when
+its arithmetic could not be of lists or strings: ``1 - y``, ``-z``, ``0.5 * x``.) What the function computes is known too: where ``p = 1 / v`` and
 ``v = 1 + u``, ``u * p`` is ``1 - p`` and ``1 / v`` is ``p``; where ``p = u / v`` and
 ``v = 1 + u``, ``1 / v`` is ``1 - p``. A polynomial read by anything else (a matrix
 product, a call, a return) in which terms cancelled is written in its collected form,
@@ -233,7 +234,8 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
         target = stmt.targets[0].id if stmt.__class__ is gast.Assign \
             and len(stmt.targets) == 1 and stmt.targets[0].__class__ is gast.Name else None
         value = _poly(stmt.value, env, known) \
-            if target is not None and target not in known.values else None
+            if target is not None and target not in known.values \
+            and (getattr(stmt, "phase", None) == "adjoint" or _numeric(stmt.value)) else None
         if value is None:   # a reader of polynomials that is not one: write them collected
             for name in loads_in[i]:
                 have = env.get(name)
@@ -276,6 +278,24 @@ def _straight_without_writes(body) -> bool:
                 or any(t.__class__ is not gast.Name for t in stmt.targets):
             return False
     return True
+
+
+def _numeric(value) -> bool:
+    """Whether a primal statement's arithmetic can only be of numbers and arrays: with a
+    number added, subtracted or dividing, a float multiplying, a negation or a division
+    (``a + b`` may join lists or strings and ``2 * a`` repeat one; adjoints are numbers
+    or arrays whatever their primals are)."""
+    if value.__class__ is gast.UnaryOp:
+        return value.op.__class__ is gast.USub
+    if value.__class__ is not gast.BinOp:
+        return value.__class__ is gast.Constant
+    op = value.op.__class__
+    if op is gast.Div:
+        return True
+    numbers_ = [_number(value.left), _number(value.right)]
+    if op in (gast.Add, gast.Sub):
+        return any(n is not None for n in numbers_)
+    return op is gast.Mult and any(isinstance(n, float) for n in numbers_)
 
 
 def _seed(fdef) -> set:
