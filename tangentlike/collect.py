@@ -50,13 +50,15 @@ class _Poly:
     """A polynomial: {monomial: coefficient}, a monomial a sorted tuple of (atom,
     power); ``cancelled`` when collecting it dropped or merged terms."""
 
-    __slots__ = ("terms", "cancelled")
+    __slots__ = ("terms", "cancelled", "_atoms")
 
     def __init__(self, terms, cancelled=False):
-        self.terms, self.cancelled = terms, cancelled
+        self.terms, self.cancelled, self._atoms = terms, cancelled, None
 
     def atoms(self) -> set:
-        return {a for m in self.terms for a, _ in m}
+        if self._atoms is None:
+            self._atoms = {a for m in self.terms for a, _ in m}
+        return self._atoms
 
 
 def _constant(value) -> _Poly:
@@ -218,41 +220,33 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
     if not _straight_without_writes(body):
         return
     scalars = _seed(fdef)
-    stores, loads_in = {}, []
+    stores = {}   # (straight-line, plain assignments: a name's stores are its targets)
     for stmt in body:
-        loads = set()
-        for node in walk(stmt):
-            if node.__class__ is gast.Name:
-                if node.ctx.__class__ is gast.Load:
-                    loads.add(node.id)
-                else:
-                    stores[node.id] = stores.get(node.id, 0) + 1
-        loads_in.append(loads)
+        for t in getattr(stmt, "targets", ()):
+            stores[t.id] = stores.get(t.id, 0) + 1
     known = _Known(body, stores)
     env, last, candidates = {}, {}, {}
     for i, stmt in enumerate(body):
         target = stmt.targets[0].id if stmt.__class__ is gast.Assign \
-            and len(stmt.targets) == 1 and stmt.targets[0].__class__ is gast.Name else None
+            and len(stmt.targets) == 1 else None
         value = _poly(stmt.value, env, known) \
             if target is not None and target not in known.values \
             and (getattr(stmt, "phase", None) == "adjoint" or _numeric(stmt.value)) else None
-        if value is None:   # a reader of polynomials that is not one: write them collected
-            for name in loads_in[i]:
-                have = env.get(name)
-                if have is not None and have.cancelled:
-                    candidates[last[name]] = (body[last[name]], have)
-        changed = {target} if target is not None else \
-            {n.id for n in walk(stmt) if n.__class__ is gast.Name and n.ctx.__class__ is not gast.Load}
-        if stmt.__class__ in (gast.If, gast.For, gast.While, gast.With, gast.Try):
-            env, last = {}, {}
-        for name in changed:
-            env.pop(name, None)
-            last.pop(name, None)
-        for name in [n for n, p in env.items() if changed & p.atoms()]:
-            del env[name]
-            del last[name]
-        if value is not None and target is not None:
-            env[target], last[target] = value, i
+        if value is None and any(p.cancelled for p in env.values()):
+            # a reader of polynomials that is not one: write them collected
+            for node in walk(stmt):
+                if node.__class__ is gast.Name and node.ctx.__class__ is gast.Load:
+                    have = env.get(node.id)
+                    if have is not None and have.cancelled:
+                        candidates[last[node.id]] = (body[last[node.id]], have)
+        if target is not None:
+            env.pop(target, None)
+            last.pop(target, None)
+            for name in [n for n, p in env.items() if target in p.atoms()]:
+                del env[name]
+                del last[name]
+            if value is not None:
+                env[target], last[target] = value, i
     for stmt, poly in candidates.values():
         expr = _written(poly, scalars)
         if expr is None or not any(s is stmt for s in body):   # (gone with dead code)
