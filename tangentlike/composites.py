@@ -14,6 +14,7 @@ it)::
     e = np.exp(x); s = np.sum(e, axis=a, keepdims=True); p = e / s      # softmax
     t = -x; u = np.exp(t); v = 1 + u; p = 1 / v                          # sigmoid
     u = np.exp(x); v = 1 + u; p = u / v                                  # sigmoid
+    p = sigmoid(x)   # a leaf helper of one parameter computing one of those two
     L = np.log(p)            ->  bx += bL - p * np.sum(bL, axis=a, keepdims=True)
     t = p[i]; L = np.log(t)  ->  g = add_at_item(bL, p, i)    (softmax: bL put at p[i])
                                  bx += g - p * np.sum(g, axis=a, keepdims=True)
@@ -26,7 +27,8 @@ d log p_i / d x_j = [i = j] - p_j along the axis (for elements picked by an inde
 adjoints of the picks, put in place by the subscript's own adjoint, take bL's place), for a sigmoid d log p / dx = 1 - p and
 d log (1 - p) / dx = -p. For a sigmoid, ``1 - p`` is written ``u * p`` (with
 ``u = exp(-x)``) or ``1 / v`` (with ``u = exp(x)``): the same value, without the
-cancellation of ``1 - p`` where p rounds to 1.
+cancellation of ``1 - p`` where p rounds to 1; computed by a helper, whose ``u`` the
+caller does not have, it is ``1 - p``.
 
 The contribution is exact whatever else reads ``p``, ``e`` or ``s``: it goes around
 them, so their adjoints receive only their other uses' contributions, through their
@@ -41,12 +43,14 @@ is finite there (docs/conventions.md).
 from __future__ import annotations
 
 import numbers
+import types
 
 import gast
 import numpy as np
 
 from .invariance import single_definitions
 from .naming import walk
+from .shapeclass import _helper
 
 
 class Fused:
@@ -196,8 +200,11 @@ def _one_plus(v, defs):
 
 
 def _sigmoid(p, defs):
-    """(x, ("u", u) or ("v", v)) when ``p`` is a sigmoid of ``x`` (module docstring);
-    else None."""
+    """(x, ("u", u) or ("v", v) or ("helper", None)) when ``p`` is a sigmoid of ``x``
+    (module docstring); else None."""
+    helper = _helper_sigmoid(p, defs)
+    if helper is not None:
+        return helper, ("helper", None)
     parts = _binop(p, defs, gast.Div)
     if parts is None or parts[1].__class__ is not gast.Name:
         return None
@@ -221,3 +228,21 @@ def _sigmoid(p, defs):
         if x is not None and x == _call_of(parts[0].id, defs, np.exp):
             return x, ("v", v)
     return None
+
+
+def _helper_sigmoid(p, defs):
+    """x of ``p = sigmoid(x)``, a call of a leaf helper of the user's (shapeclass) of
+    one parameter whose body computes a sigmoid of it and returns it; else None."""
+    stmt = defs.get(p)
+    value = stmt.value if stmt is not None else None
+    if value.__class__ is not gast.Call or len(value.args) != 1 or value.keywords \
+            or value.args[0].__class__ is not gast.Name \
+            or not isinstance(getattr(value, "callee", None), types.FunctionType):
+        return None
+    fn = _helper(value.callee)
+    if fn is None or len(fn.params) != 1 or _element_writes(fn):
+        return None
+    inner = single_definitions(fn)[0]
+    returned = fn.body[-1].value.id
+    found = _sigmoid(returned, inner) if returned in inner else None
+    return value.args[0].id if found is not None and found[0] == fn.params[0] else None

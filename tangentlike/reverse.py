@@ -1028,8 +1028,13 @@ class _Reverse:
             value = gast.BinOp(seed, gast.Sub(), gast.BinOp(p, gast.Mult(), total))
         elif fused.kind == "log_sigmoid":   # bL * (1 - p)
             kind, name = fused.extra
-            value = gast.BinOp(seed, gast.Mult(), gast.BinOp(_load(name), gast.Mult(), p)) \
-                if kind == "u" else gast.BinOp(seed, gast.Div(), _load(name))
+            if kind == "u":
+                value = gast.BinOp(seed, gast.Mult(), gast.BinOp(_load(name), gast.Mult(), p))
+            elif kind == "v":
+                value = gast.BinOp(seed, gast.Div(), _load(name))
+            else:   # (a helper's sigmoid)
+                value = gast.BinOp(seed, gast.Mult(), gast.BinOp(
+                    gast.Constant(1, None), gast.Sub(), p))
         else:   # log(1 - p): -bL * p
             value = gast.UnaryOp(gast.USub(), gast.BinOp(seed, gast.Mult(), p))
         name = self.adj(fused.x)
