@@ -990,6 +990,11 @@ class _Reverse:
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
 
+        if result in self.spread and primitive in (np.sum, np.mean):
+            out = self.reduction_of_spread(result, primitive, inputs, keywords, template, bind,
+                                           simplify)
+            if out is not None:
+                return out
         if result in self.spread and (_elementwise(primitive, inputs, keywords)
                                       or primitive is np.where and not keywords) \
                 and primitive not in (np.sum, np.mean):
@@ -1142,6 +1147,38 @@ class _Reverse:
                                        gast.unaryop, gast.expr_context, gast.Attribute)):
                 return False
         return True
+
+    def reduction_of_spread(self, result, primitive, inputs, keywords, template, bind,
+                            simplify):
+        """The adjoint of ``y = np.sum(x, axis=a)`` (or np.mean) whose adjoint is a number
+        g spread over y's shape: g (for a mean, g over the number of elements averaged)
+        spread over x's shape, so the rules after it read that number instead of an
+        array made of it (``-np.mean(np.sum(Y * np.log(p), axis=1))``: ``g * Y``, not
+        ``np.expand_dims(zeros - g, 1) * Y``). None otherwise (then the plain rule)."""
+        small, key_y = self.spread[result]
+        if len(inputs) != 1 or not isinstance(inputs[0], gast.Name) \
+                or set(keywords) - {"axis", "keepdims"} or key_y[0] != "shape" \
+                or static_shape(small, self.shape_rewriter()) != SCALAR:
+            return None
+        x = inputs[0]
+        key_x = self.classes.get(x.id)
+        if key_x is None or key_x[0] != "shape" or not key_x[1] or not self.may_be_spread(x.id):
+            return None
+        g = small
+        if primitive is np.mean:
+            size_x, size_y = int(np.prod(key_x[1])), int(np.prod(key_y[1]))
+            if not size_y or size_x % size_y:
+                return None
+            g = gast.BinOp(clone(small), gast.Div(),
+                           gast.Constant(value=float(size_x // size_y), kind=None))
+        writes = []
+        body = instantiate(template, bind,
+                           lambda p: _load(result) if p == template.positional[0] else None,
+                           lambda p, e: writes.append((p, e)) or [],
+                           self.namer.fresh, self.binder.name_for, simplify)
+        if body or len(writes) != 1:
+            return None   # (template temporaries: the plain rule)
+        return self.accumulate(bind[writes[0][0]], writes[0][1], (g, key_x))
 
     def with_spread_seed(self, result, template, bind, simplify):
         """The rule's statements reading the value g that the adjoint ``result``

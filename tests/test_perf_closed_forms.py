@@ -274,6 +274,10 @@ def test_softmax_cross_entropy(f):
         assert "/ p" not in source and "np.log" not in source
         assert any(" - p * b" in line and ".sum(axis=" in line for line in body_lines(source))
         assert "be * p" not in source and "* e" not in source
+    if f in (xent_methods, xent_log_softmax):
+        # the mean of the rows' sums: its adjoint, a number spread over the rows, stays
+        # a number through the sum along the rows (no zeros, no expand_dims)
+        assert "np.zeros" not in source and "expand_dims" not in source, source
     if f is xent_indexed:
         # the picked elements' adjoints put in place, then the same closed form: no
         # adjoint of p or e (bp, be) and no division by the picked elements
@@ -296,9 +300,10 @@ def test_softmax_edges():
     g1, _, plain1 = gradients(xent_methods, (W, X[:1], Y[:1]))
     np.testing.assert_allclose(g1, plain1, rtol=1e-10, atol=1e-15)
     W32, X32, Y32, _ = softmax_data(dtype=np.float32)
-    g32, _, plain32 = gradients(xent_shifted, (W32, X32, Y32))
-    assert g32.dtype == plain32.dtype == np.float32
-    np.testing.assert_allclose(g32, plain32, rtol=1e-4, atol=1e-6)
+    for f in (xent_shifted, xent_methods, xent_log_softmax):
+        g32, _, plain32 = gradients(f, (W32, X32, Y32))
+        assert g32.dtype == plain32.dtype == np.float32
+        np.testing.assert_allclose(g32, plain32, rtol=1e-4, atol=1e-6)
     far = W * 2000.0
     g, _, plain = gradients(xent_shifted, (far, X, Y))
     assert np.all(np.isfinite(g))
@@ -468,3 +473,27 @@ def h(y, p, X, bout):
     return bw
 """, {1, 2, 3, 4, 5})
     assert "bout / 1000 * (p - y)" not in after
+
+
+def mean_of_sums(x, y):
+    return np.mean(np.sum(x * y, axis=0)) + np.sum(np.mean(np.sin(x), axis=1) * 2.0)
+
+
+def sum_of_kept_means(x, y):
+    return -np.sum(np.mean(x * y, axis=-1, keepdims=True)) / 3.0 + np.mean(np.sum(x, axis=1))
+
+
+@pytest.mark.parametrize("f", [mean_of_sums, sum_of_kept_means])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reductions_of_a_spread_number(f, dtype):
+    """A number spread through sums and means along axes: the version against the
+    chained rules and finite differences, float32 kept."""
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal((4, 3)).astype(dtype)
+    g, source, plain = gradients(f, (x, y), wrt=(0, 1))
+    for a, b in zip(g, plain):
+        assert a.dtype == b.dtype
+        np.testing.assert_allclose(a, b, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   atol=1e-6 if dtype == np.float32 else 1e-14)
+    if dtype == np.float64:
+        tl.check_grads(f, (x, y), wrt=(0, 1), order=2, modes=("rev", "fwd"))
