@@ -50,7 +50,7 @@ class _Poly:
     """A polynomial: {monomial: coefficient}, a monomial a sorted tuple of (atom,
     power); ``cancelled`` when collecting it dropped or merged terms."""
 
-    __slots__ = ("terms", "cancelled", "_atoms")
+    __slots__ = ("_atoms", "cancelled", "terms")
 
     def __init__(self, terms, cancelled=False):
         self.terms, self.cancelled, self._atoms = terms, cancelled, None

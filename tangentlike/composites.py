@@ -59,7 +59,7 @@ class Fused:
     value ``p``, and ``axis`` (a softmax's; with the index for elements of it) or the sigmoid's other values (``("u", u)``: ``u * p`` is
     ``1 - p``; ``("v", v)``: ``1 / v`` is)."""
 
-    __slots__ = ("kind", "x", "p", "extra")
+    __slots__ = ("extra", "kind", "p", "x")
 
     def __init__(self, kind, x, p, extra):
         self.kind, self.x, self.p, self.extra = kind, x, p, extra
