@@ -24,11 +24,11 @@ it)::
 (``1`` is any spelling of one: ``1``, ``1.0``; ``v = u + 1`` too.) These are the
 derivatives of the log of the composite with respect to ``x``: for a softmax
 d log p_i / d x_j = [i = j] - p_j along the axis (for elements picked by an index, the
-adjoints of the picks, put in place by the subscript's own adjoint, take bL's place), for a sigmoid d log p / dx = 1 - p and
-d log (1 - p) / dx = -p. For a sigmoid, ``1 - p`` is written ``u * p`` (with
-``u = exp(-x)``) or ``1 / v`` (with ``u = exp(x)``): the same value, without the
-cancellation of ``1 - p`` where p rounds to 1; computed by a helper, whose ``u`` the
-caller does not have, it is ``1 - p``.
+adjoints of the picks, put in place by the subscript's own adjoint, take bL's place),
+for a sigmoid d log p / dx = 1 - p and d log (1 - p) / dx = -p. For a sigmoid,
+``1 - p`` is written ``u * p`` (with ``u = exp(-x)``) or ``1 / v`` (with
+``u = exp(x)``): the same value, without the cancellation of ``1 - p`` where p rounds
+to 1; computed by a helper, whose ``u`` the caller does not have, it is ``1 - p``.
 
 The contribution is exact whatever else reads ``p``, ``e`` or ``s``: it goes around
 them, so their adjoints receive only their other uses' contributions, through their
@@ -56,8 +56,9 @@ from .shapeclass import _helper
 class Fused:
     """A closed-form adjoint: ``kind`` (``"log_softmax"``, ``"log_softmax_item"``,
     ``"log_sigmoid"`` or ``"log_one_minus_sigmoid"``), the input ``x``, the composite's
-    value ``p``, and ``axis`` (a softmax's; with the index for elements of it) or the sigmoid's other values (``("u", u)``: ``u * p`` is
-    ``1 - p``; ``("v", v)``: ``1 / v`` is)."""
+    value ``p``, and ``extra``: a softmax's axis (with the index, for elements of it), or
+    what gives a sigmoid's ``1 - p`` (``("u", u)``: ``u * p``; ``("v", v)``: ``1 / v``;
+    ``("helper", None)``: ``1 - p``)."""
 
     __slots__ = ("extra", "kind", "p", "x")
 

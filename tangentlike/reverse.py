@@ -15,6 +15,10 @@ Conventions of the generated code:
 - A value whose adjoint never received a contribution is zero: its statement's adjoint
   is skipped (zero propagation), and a ``wrt`` input that nothing reached gets
   ``zeros_like``.
+- The log of a softmax or a sigmoid adds its closed-form derivative to the adjoint of
+  the composite's input instead of its rule's (composites.py), and a shift whose
+  adjoint is provably zero (the maximum subtracted before a softmax) is a constant
+  (invariance.py).
 
 Control flow is reversed structurally:
 
@@ -140,9 +144,11 @@ class _Reverse:
             set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        # id(statement) -> closed-form adjoint of the log of a softmax or a sigmoid
+        # (composites.py)
+        self.fused = fused_adjoints(fn)
         # shifts whose adjoint is exactly zero (the max subtracted before a softmax): as
-        # if constant (see invariance.py)
-        self.fused = fused_adjoints(fn)   # closed forms of log-softmax, log-sigmoid
+        # if constant (invariance.py)
         dropped = zero_adjoint_shifts(fn, self.ndim)
         if dropped:
             self.activity = Activity(activity.varied - dropped, activity.useful)
