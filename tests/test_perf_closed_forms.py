@@ -497,3 +497,30 @@ def test_reductions_of_a_spread_number(f, dtype):
                                    atol=1e-6 if dtype == np.float32 else 1e-14)
     if dtype == np.float64:
         tl.check_grads(f, (x, y), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def softmax_temperature(z, V):
+    z1 = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z1 / 0.5)   # exp(2 c) per row: still cancels in e / sum(e)
+    p = e / e.sum(axis=-1, keepdims=True)
+    return np.sum((p @ V) ** 2)
+
+
+def softmax_weighted_rows(z, w):
+    z1 = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z1) * w   # a factor independent of the shift (w of z's dimensions)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return np.sum(np.log(p) * p)
+
+
+@pytest.mark.parametrize("f", [softmax_temperature, softmax_weighted_rows])
+def test_shift_left_out_where_invariance_is_proved(f):
+    rng = np.random.default_rng(9)
+    z = rng.standard_normal((5, 4))
+    z[2, 1] = z[2, 3] = z[2].max() + 0.5   # a tie of the maximum
+    other = rng.standard_normal((4, 3)) if f is softmax_temperature \
+        else rng.uniform(0.5, 2.0, (5, 4))
+    g, source, plain = gradients(f, (z, other))
+    assert "tie_weights" not in source
+    np.testing.assert_allclose(g, plain, rtol=1e-10, atol=1e-13)
+    tl.check_grads(f, (rng.standard_normal((5, 4)), other), order=2, modes=("rev", "fwd"))
