@@ -37,8 +37,12 @@ Produces the same function with:
    ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
    multiplication fewer per call).
 
-Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
-specialized to argument shapes only, see specialize.py).
+10. ``collect_terms`` (collect.py): an elementwise adjoint whose terms cancel
+   (``bout / 1000 * t6 * p - bout / 1000 * y * (t2 * p)``) is written collected,
+   ``bout / 1000 * (p - y)``, when that makes fewer array operations.
+
+Each pass is one function; ``optimize`` runs them in that order (8, 9 and 10 in
+versions specialized to argument shapes only, see specialize.py).
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ import gast
 from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
 from . import rules
+from .collect import collect_terms
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -81,6 +86,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = merge_element_updates(fdef.body)
     if specialized:
         _refold(fdef.body)
+        collect_terms(fdef, eliminate_dead_code)   # (collect.py)
     restore_result_names(fdef)
     return fdef
 

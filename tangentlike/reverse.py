@@ -15,6 +15,10 @@ Conventions of the generated code:
 - A value whose adjoint never received a contribution is zero: its statement's adjoint
   is skipped (zero propagation), and a ``wrt`` input that nothing reached gets
   ``zeros_like``.
+- The log of a softmax or a sigmoid adds its closed-form derivative to the adjoint of
+  the composite's input instead of its rule's (composites.py), and a shift whose
+  adjoint is provably zero (the maximum subtracted before a softmax) is a constant
+  (invariance.py).
 
 Control flow is reversed structurally:
 
@@ -47,6 +51,8 @@ from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
                       dependencies, list_variables, structured_arguments, through_copies,
                       written)
+from .composites import fused_adjoints
+from .invariance import zero_adjoint_shifts
 from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
@@ -138,6 +144,14 @@ class _Reverse:
             set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        # id(statement) -> closed-form adjoint of the log of a softmax or a sigmoid
+        # (composites.py)
+        self.fused = fused_adjoints(fn)
+        # shifts whose adjoint is exactly zero (the max subtracted before a softmax): as
+        # if constant (invariance.py)
+        dropped = zero_adjoint_shifts(fn, self.ndim)
+        if dropped:
+            self.activity = Activity(activity.varied - dropped, activity.useful)
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
@@ -178,6 +192,11 @@ class _Reverse:
         self.seed = None
         self._rewriter = None      # shape_rewriter(), made once
         self._by_class = None      # shape class -> the names of that class (of_class)
+
+    def ndim(self, name: str):
+        """The number of dimensions of a value when a version's shapes give it, else None."""
+        key = self.classes.get(name)
+        return len(key[1]) if key is not None and key[0] == "shape" else None
 
     def error(self, message, hint=None, node=None):
         where = node if getattr(node, "lineno", None) is not None else self.origin
@@ -899,6 +918,9 @@ class _Reverse:
             # constants only (the target varies through another assignment: a value a
             # derivative restores, `t = np.where(mask)` then `t = stack.pop()`)
             return []
+        fused = self.fused.get(id(stmt))
+        if fused is not None and target in self.single and result not in self.zero_padded:
+            return self.adjoint_fused(fused, _load(result))
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
@@ -974,6 +996,11 @@ class _Reverse:
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
 
+        if result in self.spread and primitive in (np.sum, np.mean):
+            out = self.reduction_of_spread(result, primitive, inputs, keywords, template, bind,
+                                           simplify)
+            if out is not None:
+                return out
         if result in self.spread and (_elementwise(primitive, inputs, keywords)
                                       or primitive is np.where and not keywords) \
                 and primitive not in (np.sum, np.mean):
@@ -982,6 +1009,54 @@ class _Reverse:
                 return out
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)
+
+    def adjoint_fused(self, fused, seed) -> list:
+        """The closed-form adjoint of the log of a softmax or a sigmoid (composites.py),
+        added to the adjoint of its input."""
+        p = _load(fused.p)
+        out = []
+        if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's
+            axis, index = fused.extra
+            picked = self.namer.fresh("g")
+            out.append(_assign(picked, gast.Call(
+                func=_load(self.binder.name_for("add_at_item", add_at_item)),
+                args=[seed, _load(fused.p), index_expression(self, clone(index))],
+                keywords=[])))
+            seed = _load(picked)
+        else:
+            axis = fused.extra
+        if fused.kind in ("log_softmax", "log_softmax_item"):
+            keywords = [gast.keyword("axis", gast.Constant(axis, None)),
+                        gast.keyword("keepdims", gast.Constant(True, None))]
+            key = self.classes.get(fused.p)
+            if key is not None and key[0] == "shape":   # an array: its method (faster)
+                total = gast.Call(func=gast.Attribute(seed, "sum", _LOAD), args=[],
+                                  keywords=keywords)
+            else:
+                total = gast.Call(func=gast.Attribute(_load(self.binder.name_for("np", np)),
+                                                      "sum", _LOAD),
+                                  args=[seed], keywords=keywords)
+            value = gast.BinOp(seed, gast.Sub(), gast.BinOp(p, gast.Mult(), total))
+        elif fused.kind == "log_sigmoid":   # bL * (1 - p)
+            kind, name = fused.extra
+            if kind == "u":
+                value = gast.BinOp(seed, gast.Mult(), gast.BinOp(_load(name), gast.Mult(), p))
+            elif kind == "v":
+                value = gast.BinOp(seed, gast.Div(), _load(name))
+            else:   # (a helper's sigmoid)
+                value = gast.BinOp(seed, gast.Mult(), gast.BinOp(
+                    gast.Constant(1, None), gast.Sub(), p))
+        else:   # log(1 - p): -bL * p
+            value = gast.UnaryOp(gast.USub(), gast.BinOp(seed, gast.Mult(), p))
+        name = self.adj(fused.x)
+        first = name not in self.written
+        out += self.accumulate(_load(fused.x), value)
+        key = self.classes.get(fused.p)
+        if first and name in self.written and key is not None and key[0] == "shape" \
+                and self.classes.get(fused.x) == key:
+            # an array of x's shape (the seed is one of p's, the shape of x)
+            self.adjoint_static[name] = key
+        return out
 
     # -- spread adjoints (versions) -------------------------------------------------------
     def spread_part(self, primal: str, value):
@@ -1078,6 +1153,38 @@ class _Reverse:
                                        gast.unaryop, gast.expr_context, gast.Attribute)):
                 return False
         return True
+
+    def reduction_of_spread(self, result, primitive, inputs, keywords, template, bind,
+                            simplify):
+        """The adjoint of ``y = np.sum(x, axis=a)`` (or np.mean) whose adjoint is a number
+        g spread over y's shape: g (for a mean, g over the number of elements averaged)
+        spread over x's shape, so the rules after it read that number instead of an
+        array made of it (``-np.mean(np.sum(Y * np.log(p), axis=1))``: ``g * Y``, not
+        ``np.expand_dims(zeros - g, 1) * Y``). None otherwise (then the plain rule)."""
+        small, key_y = self.spread[result]
+        if len(inputs) != 1 or not isinstance(inputs[0], gast.Name) \
+                or set(keywords) - {"axis", "keepdims"} or key_y[0] != "shape" \
+                or static_shape(small, self.shape_rewriter()) != SCALAR:
+            return None
+        x = inputs[0]
+        key_x = self.classes.get(x.id)
+        if key_x is None or key_x[0] != "shape" or not key_x[1] or not self.may_be_spread(x.id):
+            return None
+        g = small
+        if primitive is np.mean:
+            size_x, size_y = int(np.prod(key_x[1])), int(np.prod(key_y[1]))
+            if not size_y or size_x % size_y:
+                return None
+            g = gast.BinOp(clone(small), gast.Div(),
+                           gast.Constant(value=float(size_x // size_y), kind=None))
+        writes = []
+        body = instantiate(template, bind,
+                           lambda p: _load(result) if p == template.positional[0] else None,
+                           lambda p, e: writes.append((p, e)) or [],
+                           self.namer.fresh, self.binder.name_for, simplify)
+        if body or len(writes) != 1:
+            return None   # (template temporaries: the plain rule)
+        return self.accumulate(bind[writes[0][0]], writes[0][1], (g, key_x))
 
     def with_spread_seed(self, result, template, bind, simplify):
         """The rule's statements reading the value g that the adjoint ``result``
