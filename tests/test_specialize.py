@@ -496,3 +496,49 @@ def test_a_number_times_a_power_of_two_times_an_array_is_one_array_operation():
     (version,) = df.versions.values()
     # (bt3 = bout * 0.5, read once as bt3 * 2.0: optimize.fold_constant_factors)
     assert "br = 1.0 * bout * r" in version.source
+
+
+def _kinds_of_arrays():
+    x = RNG.standard_normal(4)
+    read_only = x.copy()
+    read_only.flags.writeable = False
+
+    class Sub(np.ndarray):
+        pass
+    return [
+        x,
+        x.astype(np.dtype(np.float64, metadata={"unit": "m"})),   # equal to float64
+        x.astype(">f8"),                                            # another byte order
+        x.astype(np.float32),
+        x.view(Sub),
+        np.asfortranarray(RNG.standard_normal((2, 2))).reshape(4, order="F"),
+        read_only,
+        np.float64(0.3) * np.ones(()),                              # 0-d
+        np.asfortranarray(RNG.standard_normal((4, 3))),
+    ]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_the_guard_admits_exactly_what_the_dispatcher_keys_together(order):
+    # A version's guard and the dispatcher's key must agree: a key that finds a version
+    # whose guard then refuses the call would send it back and forth forever. The guard
+    # compares the dtype by identity first, then by equality (the key's test)
+    def f(x):
+        return 2.0 * np.sum(x * x)
+    arrays = _kinds_of_arrays()[::order]
+    df = tl.grad(f)
+    for _ in range(2):   # the second time, each call finds its version (or the generic)
+        for x in arrays:
+            g = df(x)
+            np.testing.assert_allclose(g, 4.0 * np.asarray(x), rtol=1e-6)
+            assert g.shape == x.shape and g.dtype == (x.dtype if x.dtype.kind == "f" else
+                                                      np.float64)
+
+
+def test_the_guard_compares_a_dtype_by_identity_first():
+    def f(x):
+        return np.sum(x * x)
+    df = tl.grad(f)
+    df(np.ones(3))
+    (version,) = df.versions.values()
+    assert "x.dtype is float64 or x.dtype == float64" in version.source
