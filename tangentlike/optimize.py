@@ -35,7 +35,10 @@ Produces the same function with:
    ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
 9. ``fold_constant_factors``: ``t = g * 2`` read once, in ``2.0 * t * x``, goes into it:
    ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
-   multiplication fewer per call).
+   multiplication fewer per call); ``t = 1.0 * g`` of a float ``g`` (a version's adjoint
+   is for the seed 1.0: reverse.seed_factor) read once as an operand of an arithmetic
+   operation, ``t @ A``, goes into it as ``g @ A`` (one array pass fewer, the same bits;
+   the operation makes a new value, so no name comes to share g's array).
 
 Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
 specialized to argument shapes only, see specialize.py).
@@ -80,12 +83,12 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
     if specialized:
-        _refold(fdef.body)
+        _refold(fdef.body, getattr(fdef, "floats", frozenset()))
     restore_result_names(fdef)
     return fdef
 
 
-def _refold(body: list) -> None:
+def _refold(body: list, floats: frozenset) -> None:
     """reuse_quotients and fold_constant_factors, with what they look for found in one
     walk."""
     factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
@@ -99,7 +102,7 @@ def _refold(body: list) -> None:
     if sites:
         reuse_quotients(body, sites)
     if factors:
-        fold_constant_factors(body, counts)
+        fold_constant_factors(body, counts, floats)
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------
@@ -177,19 +180,20 @@ def _without(body: list, dropped) -> list:
 
 
 # -- 9. a constant factor of a number read once ------------------------------------------
-def fold_constant_factors(body: list, counts: dict) -> list:
+def fold_constant_factors(body: list, counts: dict, floats: frozenset = frozenset()) -> list:
     """See the module docstring; ``counts``: how often each candidate ``t`` occurs in
     the function. In place, in each block: ``t = a * C`` (or ``C * a``; a a name, C a
     number) of the adjoint, with ``t`` occurring nowhere else but once in a later
     statement of the block as ``C2 * t`` (or ``t * C2``), neither ``a`` nor ``t``
     changed in between: that product becomes ``(C * C2) * a`` and the statement goes.
-    The same value up to rounding."""
+    The same value up to rounding. ``floats``: names whose values are surely floats (or
+    float arrays), for which ``1.0 * a`` is ``a``, bit for bit."""
     dropped = set()
     for index, stmt in enumerate(body):
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                fold_constant_factors(inner, counts)
+                fold_constant_factors(inner, counts, floats)
         factor = _constant_factor(stmt)
         if factor is None or counts.get(stmt.targets[0].id) != 2:
             continue
@@ -198,7 +202,7 @@ def fold_constant_factors(body: list, counts: dict) -> list:
             if t in name_ids(later):
                 if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
                         and getattr(later, "phase", None) == "adjoint":
-                    folder = _FactorInto(t, a, c)
+                    folder = _FactorInto(t, a, c, c == 1.0 and a in floats)
                     later.value = folder.visit(later.value)
                     if folder.done:
                         dropped.add(id(stmt))
@@ -227,13 +231,27 @@ def _constant_factor(stmt):
     return None
 
 
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult, gast.Pow)
+
+
 class _FactorInto(Transformer):
-    def __init__(self, t, a, c):
+    def __init__(self, t, a, c, unit=False):
         self.t, self.a, self.c, self.done = t, a, c, False
+        self.unit = unit   # t is a itself: any arithmetic operand t may read a
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if self.done or not isinstance(node.op, gast.Mult):
+        if self.done:
+            return node
+        if self.unit and node.op.__class__ in _ARITHMETIC:
+            for field in ("left", "right"):
+                operand = getattr(node, field)
+                if isinstance(operand, gast.Name) and operand.id == self.t:
+                    self.done = True
+                    setattr(node, field, gast.Name(id=self.a, ctx=gast.Load(),
+                                                   annotation=None, type_comment=None))
+                    return node
+        if not isinstance(node.op, gast.Mult):
             return node
         left, right = node.left, node.right
         if _is_number(right):
@@ -689,8 +707,10 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                 and not {stmt.targets[0].id, stmt.value.id} & mutated):
             copies[stmt.targets[0].id] = stmt.value.id
         elif (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
-              and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
-            copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
+              and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value)):
+            # an adjoint reset to zero, or a number (in a version, the seed 1.0 times a
+            # rule's constant factor: see reverse.seed_factor)
+            copies[stmt.targets[0].id] = stmt.value
     return kept
 
 

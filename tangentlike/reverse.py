@@ -55,7 +55,8 @@ from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, sh
 from .rules.shapes import add_at_item
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
                       part_of, require_scalar,
-                      require_seed, require_seed_shape, shaped, unbroadcast, written_part,
+                      require_seed, require_seed_shape, seeded, shaped, unbroadcast,
+                      written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate, python_number_safe
 
@@ -140,6 +141,7 @@ class _Reverse:
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
+        self.floats = frozenset()   # names surely holding floats (see seed_factor)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
@@ -216,6 +218,7 @@ class _Reverse:
         if self.mode != "vjp" and seed in self.primal_of:
             self.adjoint_static.setdefault(seed, SCALAR)   # grad's seed: a number
         adjoint.extend(self.adjoint_block(body[:-1]))
+        unit_seed = self.seed_factor(adjoint, seed)
         saved = self.saved_variables(adjoint)
         primal = self.primal_block(body[:-1], saved)
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
@@ -246,13 +249,19 @@ class _Reverse:
             result = grads[0]
         else:
             result = gast.Tuple(elts=grads, ctx=gast.Load())
+        scale = []
+        if unit_seed:
+            scale = [self.scaled_return(
+                result, value if self.mode == "value_and_grad" else None, seed)]
+            scale[0].phase = "adjoint"   # (its comment says what it is: no user line)
         if self.mode == "value_and_grad":
             result = gast.Tuple(elts=[value, result], ctx=gast.Load())
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "adjoint"
-        fdef = self.function(name, seed, _without_dropped(primal + adjoint + [out]))
+        fdef = self.function(name, seed, _without_dropped(primal + adjoint + scale + [out]))
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
+        fdef.floats = self.floats
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -466,6 +475,41 @@ class _Reverse:
                 out.extend(self.accumulate(elt, item))
             return out
         return []
+
+    def seed_factor(self, adjoint: list, seed: str) -> bool:
+        """In a version of ``grad`` or ``value_and_grad``, the adjoint is computed for the
+        seed 1.0, the seed almost every call has (so ``1.0 * bout * r`` folds to ``r``
+        and ``bout * 2 * x`` to ``2.0 * x``), and the gradients are scaled by any other
+        seed at the end (``scaled_return``): the adjoint is linear in its seed, through
+        loops and branches too. Whether it did (not where the adjoint assigns the seed's
+        name: the adjoint of a returned variable that other statements also read)."""
+        if self.mode == "vjp" or not self.specialized:
+            return False
+        nodes = [n for n in walk(adjoint) if n.__class__ is gast.Name and n.id == seed]
+        if not nodes or any(not isinstance(n.ctx, gast.Load) for n in nodes):
+            return False
+        one = _SeedAsOne(seed)
+        for stmt in adjoint:
+            one.visit(stmt)
+        # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
+        self.floats = frozenset(name for name, value in self.stand_ins.items()
+                                if getattr(value, "dtype", None) is not None
+                                and value.dtype.kind == "f" or type(value) is float)
+        return True
+
+    def scaled_return(self, grads, value, seed: str) -> gast.stmt:
+        """``if bout != 1.0: return seeded(grads, bout)`` (with the value first for
+        value_and_grad), before the return of a version whose adjoint is for the seed
+        1.0 (seed_factor)."""
+        helper = self.binder.name_for("seeded", seeded)
+        result = gast.Call(func=_load(helper), args=[clone(grads), _load(seed)], keywords=[])
+        if value is not None:
+            result = gast.Tuple(elts=[clone(value), result], ctx=gast.Load())
+        test = gast.Compare(left=_load(seed), ops=[gast.NotEq()],
+                            comparators=[gast.Constant(value=1.0, kind=None)])
+        scale = gast.If(test=test, body=[gast.Return(value=result)], orelse=[])
+        scale.comment = "the adjoint above is for the seed 1.0: any other scales the gradients"
+        return scale
 
     def gradient(self, param: str):
         value = self.gradient_value(param)
@@ -1824,6 +1868,16 @@ def _derived_through_its_code(callee) -> bool:
     return is_user_function(callee) and rules.lookup(callee) is None \
         and not rules.is_nondifferentiable(callee) \
         and not (getattr(callee, "__module__", None) or "").startswith("tangentlike.")
+
+
+class _SeedAsOne(Transformer):
+    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor)."""
+
+    def __init__(self, seed: str):
+        self.seed = seed
+
+    def visit_Name(self, node):
+        return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
 
 
 def _facts(fn) -> tuple:

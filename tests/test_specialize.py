@@ -173,7 +173,7 @@ def test_dot_of_a_vector_with_itself_is_one_term():
     np.testing.assert_allclose(df(x), 4 * x, rtol=1e-14)
     (version,) = df.versions.values()
     # one term (x's two adjoints summed), the seed's constant factors folded into it
-    assert "bx = 4.0 * bout * x" in version.source
+    assert "bx = 4.0 * x" in version.source
 
 
 def test_dot_of_a_matrix_with_itself():
@@ -494,8 +494,9 @@ def test_a_number_times_a_power_of_two_times_an_array_is_one_array_operation():
     df = tl.grad(least_squares)
     np.testing.assert_array_equal(df(w, A, b), df.generic(w, A, b))   # exact
     (version,) = df.versions.values()
-    # (bt3 = bout * 0.5, read once as bt3 * 2.0: optimize.fold_constant_factors)
-    assert "br = 1.0 * bout * r" in version.source
+    # (bt3 = bout * 0.5, read once as bt3 * 2.0: optimize.fold_constant_factors; for
+    # the seed 1.0 (reverse.seed_factor), br = 1.0 * r goes into its one read: r @ A)
+    assert "bw = r @ A" in version.source and "br" not in version.source
 
 
 def _kinds_of_arrays():
@@ -542,3 +543,109 @@ def test_the_guard_compares_a_dtype_by_identity_first():
     df(np.ones(3))
     (version,) = df.versions.values()
     assert "x.dtype is float64 or x.dtype == float64" in version.source
+
+
+# -- a version's adjoint is for the seed 1.0; any other seed scales the gradients -------
+def _loop_and_branch(x, k):
+    y = x
+    for _ in range(3):
+        y = np.sin(y) * k
+    if np.sum(y) > 0:
+        y = y * y
+    return np.sum(y)
+
+
+def _while_loop(a):
+    b = a * 2
+    while np.linalg.norm(b) < 1000:
+        b = b * 2
+    return b if np.sum(b) > 0 else 100 * b
+
+
+def _of_a_list(xs, w):
+    total = 0.0
+    for x in xs:
+        total = total + np.sum(np.tanh(x * w))
+    return total
+
+
+def _huge(x, y, z):
+    return np.sum(x * y * z)
+
+
+SEEDED = [
+    (tl.grad, _loop_and_branch, 0, (RNG.standard_normal(4), 0.7)),
+    (tl.grad, _loop_and_branch, (0, 1), (RNG.standard_normal(4), 0.7)),
+    (tl.value_and_grad, _loop_and_branch, (0, 1), (RNG.standard_normal(4), 0.7)),
+    (tl.grad, _loop_and_branch, (0, 1), (RNG.standard_normal(4).astype(np.float32), 0.7)),
+    (tl.grad, _while_loop, 0, (0.3,)),
+    (tl.value_and_grad, _while_loop, 0, (-0.3,)),
+    (tl.grad, _of_a_list, (0, 1), ([RNG.standard_normal(3), RNG.standard_normal(3)],
+                                   RNG.standard_normal(3))),
+    (tl.grad, least_squares, 0, (RNG.standard_normal(3), RNG.standard_normal((5, 3)),
+                                 RNG.standard_normal(5))),
+]
+
+
+def _same(got, want, rtol):
+    if isinstance(want, (tuple, list)):
+        assert type(got) is type(want) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _same(g, w, rtol)
+        return
+    assert type(got) is type(want) and getattr(got, "dtype", None) == getattr(want, "dtype", None)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-300)
+
+
+@pytest.mark.parametrize("seed", [1.0, 2.5, -0.5, 0.0, 3, True, np.float32(2.0), np.array(0.25)])
+@pytest.mark.parametrize("mode, f, wrt, args", SEEDED)
+def test_a_version_computed_for_the_seed_one_scales_by_any_other(mode, f, wrt, args, seed):
+    df = mode(f, wrt=wrt)
+    got = df(*args, seed)
+    assert df.generic not in df.versions.values()
+    rtol = 1e-5 if any(getattr(a, "dtype", None) == np.float32 for a in args) else 1e-12
+    _same(got, df.generic(*args, seed), rtol)
+    _same(df(*args, bout=seed) if "bout" in df.__code__.co_varnames else got, got, 0)
+    if seed == 1.0:
+        _same(df(*args), got, 0)
+
+
+def test_the_seed_factor_is_left_out_of_the_adjoint_and_applied_at_the_end():
+    df = tl.value_and_grad(_loop_and_branch, wrt=(0, 1))
+    df(RNG.standard_normal(4), 0.7)
+    (version,) = df.versions.values()
+    body = version.source.split("return specialize_again", 1)[1]
+    assert body.count("bout") == 3   # `if bout != 1.0: return (..., seeded((...), bout))`
+    assert "    if bout != 1.0:\n        return (out, seeded((" in body
+
+
+def test_second_derivatives_through_a_version_computed_for_the_seed_one():
+    x = RNG.standard_normal(4)
+    dfdx = tl.grad(_loop_and_branch)
+    dfdx(x, 0.7)                    # its version exists before it is differentiated
+    dfdx(x, 0.7, 2.0)
+    tl.check_grads(_loop_and_branch, (x, 0.7), order=2, modes=("rev",))
+    H = tl.hessian(_loop_and_branch)(x, 0.7)
+    np.testing.assert_allclose(H, H.T, rtol=1e-10)
+
+    def twice(x, k):
+        return np.sum(dfdx(x, k, 3.0))     # a seed given by the caller
+    g = tl.grad(twice)(x, 0.7)
+    np.testing.assert_allclose(g, 3.0 * H.sum(axis=1), rtol=1e-10)
+
+
+def test_a_zero_seed_with_an_infinite_intermediate_is_nan_as_in_the_generic():
+    x = np.array([1.0, 2.0])
+    big = np.array([np.inf, 1.0])
+    df = tl.grad(_huge)
+    np.testing.assert_array_equal(df(x, big, np.ones(2), 0.0), df.generic(x, big, np.ones(2), 0.0))
+
+
+def test_a_unit_factor_going_into_its_read_never_gives_an_input_back():
+    # 0.5 * np.sum(x * x): the adjoint for the seed 1.0 is 1.0 * x, which is not x
+    def half(x):
+        return 0.5 * np.sum(x * x)
+    x = RNG.standard_normal(3)
+    g = tl.grad(half)(x)
+    assert not np.shares_memory(g, x)
+    np.testing.assert_array_equal(g, x)
