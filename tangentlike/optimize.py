@@ -38,7 +38,9 @@ Produces the same function with:
    multiplication fewer per call); ``t = 1.0 * g`` of a float ``g`` (a version's adjoint
    is for the seed 1.0: reverse.seed_factor) read once as an operand of an arithmetic
    operation, ``t @ A``, goes into it as ``g @ A`` (one array pass fewer, the same bits;
-   the operation makes a new value, so no name comes to share g's array).
+   the operation makes a new value, so no name comes to share g's array); then
+   ``fold_unit_factors``: ``t = e1; t = t + e2`` of one user line become ``t = e1 + e2``,
+   and ``1.0 * v`` of a float operand becomes ``v`` (``x @ A @ x``: ``bx = t1 + A @ x``).
 
 Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
 specialized to argument shapes only, see specialize.py).
@@ -103,6 +105,76 @@ def _refold(body: list, floats: frozenset) -> None:
         reuse_quotients(body, sites)
     if factors:
         fold_constant_factors(body, counts, floats)
+    if floats:
+        fold_unit_factors(body, floats)
+
+
+def fold_unit_factors(body: list, floats: frozenset) -> list:
+    """In place, in each block of the adjoint: two contributions of one user line to an
+    adjoint in a row, ``t = e1; t = t + e2`` (e2 not reading t), become one, ``t = e1 +
+    e2``; then ``1.0 * v`` of a float ``v`` (``floats``) that is an operand of an
+    arithmetic operation becomes ``v`` (the same bits; the operation makes a new value,
+    so no name comes to share v's array). For the seed 1.0 of a version
+    (reverse.seed_factor): ``x @ A @ x`` gives ``bx = t1 + A @ x``, not ``bx = 1.0 * t1;
+    bx = bx + A @ x``."""
+    kept = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                fold_unit_factors(inner, floats)
+        if kept and _accumulates_onto(kept[-1], stmt):
+            first = kept[-1]
+            first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
+            stmt = first
+            kept.pop()
+        if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
+            _UnitOperands(floats).visit(stmt.value)
+        kept.append(stmt)
+    body[:] = kept
+    return body
+
+
+def _accumulates_onto(first, stmt) -> bool:
+    """Whether ``stmt`` is ``t = t + e`` right after ``first``, ``t = e1``, both of the
+    adjoint of one user line, e not reading t."""
+    if not (isinstance(first, gast.Assign) and isinstance(stmt, gast.Assign)
+            and getattr(first, "phase", None) == "adjoint" == getattr(stmt, "phase", None)
+            and _line(first) is not None and _line(first) == _line(stmt)
+            and len(first.targets) == 1 == len(stmt.targets)
+            and isinstance(first.targets[0], gast.Name)
+            and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    t, value = first.targets[0].id, stmt.value
+    return stmt.targets[0].id == t and isinstance(value, gast.BinOp) \
+        and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name) \
+        and value.left.id == t and t not in name_ids(value.right) \
+        and t not in name_ids(first.value)
+
+
+def _line(stmt):
+    return getattr(getattr(stmt, "origin", None), "lineno", None)
+
+
+class _UnitOperands(Transformer):
+    """``1.0 * v`` (``v * 1.0``) of a float ``v`` as an operand of an arithmetic
+    operation: ``v`` (see fold_unit_factors)."""
+
+    def __init__(self, floats):
+        self.floats = floats
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if node.op.__class__ in _ARITHMETIC:
+            node.left, node.right = self.unit(node.left), self.unit(node.right)
+        return node
+
+    def unit(self, operand):
+        if operand.__class__ is gast.BinOp and operand.op.__class__ is gast.Mult:
+            for one, v in ((operand.left, operand.right), (operand.right, operand.left)):
+                if _is_number(one, 1) and isinstance(v, gast.Name) and v.id in self.floats:
+                    return v
+        return operand
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------

@@ -649,3 +649,41 @@ def test_a_unit_factor_going_into_its_read_never_gives_an_input_back():
     g = tl.grad(half)(x)
     assert not np.shares_memory(g, x)
     np.testing.assert_array_equal(g, x)
+
+
+def _matmul_self(x):
+    return x @ x
+
+
+def _quadratic_form(x, A):
+    return x @ A @ x
+
+
+@pytest.mark.parametrize("shape", [(4,), (3, 3)])
+def test_a_matrix_product_of_an_array_with_itself_is_one_sum(shape):
+    # x @ x as np.dot(x, x): the adjoint of the one operand is one sum (2.0 * x for a
+    # vector), not two contributions
+    x = RNG.standard_normal(shape)
+    df = tl.grad(_matmul_self) if x.ndim == 1 else tl.grad(lambda_sum_of_square)
+    g = df(x)
+    want = 2.0 * x if x.ndim == 1 else np.ones(shape) @ x.T + x.T @ np.ones(shape)
+    np.testing.assert_allclose(g, want, rtol=1e-12)
+    np.testing.assert_allclose(df.generic(x), want, rtol=1e-12)
+    (version,) = [v for k, v in df.versions.items() if k[0][1] == shape]
+    if x.ndim == 1:
+        assert "bx = 2.0 * x\n" in version.source
+    tl.check_grads(_matmul_self if x.ndim == 1 else lambda_sum_of_square, (x,), order=2,
+                   modes=("rev", "fwd"))
+
+
+def lambda_sum_of_square(X):
+    return np.sum(X @ X)
+
+
+def test_two_contributions_of_one_line_are_one_statement_for_the_seed_one():
+    x, A = RNG.standard_normal(5), RNG.standard_normal((5, 5))
+    df = tl.grad(_quadratic_form)
+    np.testing.assert_allclose(df(x, A), A @ x + x @ A, rtol=1e-12)
+    np.testing.assert_allclose(df(x, A, 2.0), 2.0 * (A @ x + x @ A), rtol=1e-12)
+    (version,) = [v for k, v in df.versions.items() if k[0][1] == (5,)]
+    assert "bx = t1 + A @ x\n" in version.source and "1.0 *" not in version.source
