@@ -85,12 +85,13 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
     if specialized:
-        _refold(fdef.body, getattr(fdef, "floats", frozenset()))
+        _refold(fdef.body, getattr(fdef, "floats", frozenset()),
+                getattr(fdef, "numbers", frozenset()))
     restore_result_names(fdef)
     return fdef
 
 
-def _refold(body: list, floats: frozenset) -> None:
+def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
     """reuse_quotients and fold_constant_factors, with what they look for found in one
     walk."""
     factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
@@ -106,15 +107,16 @@ def _refold(body: list, floats: frozenset) -> None:
     if factors:
         fold_constant_factors(body, counts, floats)
     if floats:
-        fold_unit_factors(body, floats)
+        fold_unit_factors(body, floats, numbers)
 
 
-def fold_unit_factors(body: list, floats: frozenset) -> list:
+def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list:
     """In place, in each block of the adjoint: two contributions of one user line to an
     adjoint in a row, ``t = e1; t = t + e2`` (e2 not reading t), become one, ``t = e1 +
     e2``; then ``1.0 * v`` of a float ``v`` (``floats``) that is an operand of an
     arithmetic operation becomes ``v`` (the same bits; the operation makes a new value,
-    so no name comes to share v's array). For the seed 1.0 of a version
+    so no name comes to share v's array), and so does ``t = 1.0 * v`` of a float
+    number ``v`` (``numbers``: a number is never changed in place). For the seed 1.0 of a version
     (reverse.seed_factor): ``x @ A @ x`` gives ``bx = t1 + A @ x``, not ``bx = 1.0 * t1;
     bx = bx + A @ x``."""
     kept = []
@@ -122,7 +124,7 @@ def fold_unit_factors(body: list, floats: frozenset) -> list:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                fold_unit_factors(inner, floats)
+                fold_unit_factors(inner, floats, numbers)
         if kept and _accumulates_onto(kept[-1], stmt):
             first = kept[-1]
             first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
@@ -130,6 +132,7 @@ def fold_unit_factors(body: list, floats: frozenset) -> list:
             kept.pop()
         if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
             _UnitOperands(floats).visit(stmt.value)
+            stmt.value = _UnitOperands(numbers).unit(stmt.value)
         kept.append(stmt)
     body[:] = kept
     return body

@@ -141,7 +141,7 @@ class _Reverse:
         self.classes = shape_classes(fn, signature)   # values that provably share a shape
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
-        self.floats = frozenset()   # names surely holding floats (see seed_factor)
+        self.floats = self.numbers = frozenset()   # names surely holding floats (seed_factor)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
@@ -261,7 +261,7 @@ class _Reverse:
         fdef = self.function(name, seed, _without_dropped(primal + adjoint + scale + [out]))
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
-        fdef.floats = self.floats
+        fdef.floats, fdef.numbers = self.floats, self.numbers
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -495,6 +495,9 @@ class _Reverse:
         self.floats = frozenset(name for name, value in self.stand_ins.items()
                                 if getattr(value, "dtype", None) is not None
                                 and value.dtype.kind == "f" or type(value) is float)
+        # (and those of them that are numbers, not arrays: 1.0 * v may be v anywhere)
+        self.numbers = frozenset(name for name in self.floats
+                                 if not isinstance(self.stand_ins[name], np.ndarray))
         return True
 
     def scaled_return(self, grads, value, seed: str) -> gast.stmt:
@@ -548,8 +551,19 @@ class _Reverse:
                 # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
                 # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
-                return gast.Call(func=_load(helper), args=[_load(self.adj(param)),
+                call = gast.Call(func=_load(helper), args=[_load(self.adj(param)),
                                                            self.like(param)], keywords=[])
+                if not stack and type(self.given.get(param)) in (float, int):
+                    # the gradient of a Python number: shaped changes only a 0-d array
+                    # (into a NumPy scalar), so the usual number passes one class test,
+                    # not a call: ``ba if ba.__class__ is not ndarray else shaped(ba, a)``
+                    ndarray = self.binder.name_for("ndarray", np.ndarray)
+                    test = gast.Compare(
+                        left=gast.Attribute(value=_load(self.adj(param)), attr="__class__",
+                                            ctx=gast.Load()),
+                        ops=[gast.IsNot()], comparators=[_load(ndarray)])
+                    return gast.IfExp(test=test, body=_load(self.adj(param)), orelse=call)
+                return call
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])

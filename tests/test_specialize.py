@@ -687,3 +687,38 @@ def test_two_contributions_of_one_line_are_one_statement_for_the_seed_one():
     np.testing.assert_allclose(df(x, A, 2.0), 2.0 * (A @ x + x @ A), rtol=1e-12)
     (version,) = [v for k, v in df.versions.items() if k[0][1] == (5,)]
     assert "bx = t1 + A @ x\n" in version.source and "1.0 *" not in version.source
+
+
+def _of_two_numbers(a, b):
+    return a * a * b + np.sin(a) * b ** 3
+
+
+def _through_a_0d_array(a, b):
+    return np.sum(np.full((), a) * b) + a
+
+
+def _scaled_mean(W, scale):
+    h = np.tanh(W)
+    return scale * np.mean(h * h)
+
+
+@pytest.mark.parametrize("f, args", [
+    (_of_two_numbers, (0.3, 1.7)),
+    (_through_a_0d_array, (0.3, 1.7)),
+    (_through_a_0d_array, (0.3, np.array(1.7))),
+    (_scaled_mean, (RNG.standard_normal((3, 2)), 0.5)),
+])
+def test_the_gradient_of_a_number_is_a_number_as_in_the_generic(f, args):
+    df = tl.grad(f, wrt=(0, 1))
+    for seed in (1.0, 2.0):
+        got, want = df(*args, seed), df.generic(*args, seed)
+        for g, w in zip(got, want):
+            assert type(g) is type(w)
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+    version = next(v for v in df.versions.values() if v is not df.generic)
+    if f is _of_two_numbers:   # one class test per number, no call, for the seed 1.0
+        assert version.source.endswith(
+            "return (ba if ba.__class__ is not ndarray else shaped(ba, a), "
+            "bb if bb.__class__ is not ndarray else shaped(bb, b))\n")
+    if f is _scaled_mean:
+        assert "bscale = t2\n" in version.source   # (1.0 * t2: the number itself)
