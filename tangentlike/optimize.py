@@ -40,7 +40,9 @@ Produces the same function with:
    operation, ``t @ A``, goes into it as ``g @ A`` (one array pass fewer, the same bits;
    the operation makes a new value, so no name comes to share g's array); then
    ``fold_unit_factors``: ``t = e1; t = t + e2`` of one user line become ``t = e1 + e2``,
-   and ``1.0 * v`` of a float operand becomes ``v`` (``x @ A @ x``: ``bx = t1 + A @ x``).
+   and ``1.0 * v`` of a float operand becomes ``v`` (``x @ A @ x``: ``bx = t1 + A @ x``);
+   and ``items_times_a_number``: ``t = a * dt`` read only as ``t[0]``, ``t[1]`` right
+   after becomes ``a[0] * dt``, ``a[1] * dt`` (a simulation step's small rows).
 
 Each pass is one function; ``optimize`` runs them in that order (8 and 9 in versions
 specialized to argument shapes only, see specialize.py).
@@ -87,6 +89,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     if specialized:
         _refold(fdef.body, getattr(fdef, "floats", frozenset()),
                 getattr(fdef, "numbers", frozenset()))
+        rows = getattr(fdef, "rows", None)
+        if rows and split_row_updates(fdef.body, rows, fdef.ints):
+            fdef.body = merge_element_updates(fdef.body)
     restore_result_names(fdef)
     return fdef
 
@@ -108,6 +113,172 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
         fold_constant_factors(body, counts, floats)
     if floats:
         fold_unit_factors(body, floats, numbers)
+    if numbers:
+        items_times_a_number(body, numbers)
+
+
+def split_row_updates(body: list, rows: dict, ints: frozenset) -> bool:
+    """In place: ``B[i] += r`` (``-=``) of a row of a float64 matrix ``B`` with rows of
+    k <= 4 items (``rows``: such adjoints and k), ``i`` an int (an int constant, or a name
+    in ``ints``), ``r`` a row ``B[j]`` read earlier in the same block (and neither
+    rebound since), becomes k element updates, ``B[i, 0] += r[0]`` ...:
+    an update of one element costs about a third of a row update of a tiny array (the
+    adjoint of ``x[i + 1] = x[i] + dt * f(x[i])`` in a simulation filling a trajectory).
+    The same values: ``r[c]`` is ``B[j, c]``, which the updates of the other items of
+    row i do not change. (The element updates of one item then merge:
+    merge_element_updates.) Whether it changed anything."""
+    changed = False
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                changed = split_row_updates(inner, rows, ints) or changed
+    out = []
+    for index, stmt in enumerate(body):
+        split = _row_update(stmt, rows, ints)
+        if split is not None and _row_of(body[:index], split[0], split[2], ints):
+            array, row, value, k = split
+            for c in range(k):
+                element = gast.Tuple(elts=[row, gast.Constant(value=c, kind=None)],
+                                     ctx=gast.Load())
+                update = gast.AugAssign(
+                    target=gast.Subscript(value=_name(array), slice=element, ctx=gast.Store()),
+                    op=stmt.op.__class__(),
+                    value=gast.Subscript(value=_name(value),
+                                         slice=gast.Constant(value=c, kind=None),
+                                         ctx=gast.Load()))
+                update.phase, update.origin = stmt.phase, getattr(stmt, "origin", None)
+                row = clone_number(row)
+                out.append(update)
+            changed = True
+            continue
+        out.append(stmt)
+    body[:] = out
+    return changed
+
+
+def _row_update(stmt, rows, ints):
+    """(B, i, r, k) of an adjoint ``B[i] += r`` (or ``-=``) as split_row_updates
+    takes it, else None."""
+    if not (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub))
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.target, gast.Subscript)
+            and isinstance(stmt.target.value, gast.Name) and stmt.target.value.id in rows
+            and isinstance(stmt.value, gast.Name)):
+        return None
+    index = stmt.target.slice
+    if not ((isinstance(index, gast.Name) and index.id in ints) or
+            (isinstance(index, gast.Constant) and type(index.value) is int)):
+        return None
+    array = stmt.target.value.id
+    return array, index, stmt.value.id, rows[array]
+
+
+def _row_of(before: list, array: str, value: str, ints: frozenset) -> bool:
+    """Whether ``value`` is ``array[j]`` (j an int constant or a name in ``ints``), a row
+    of the array, assigned among the statements ``before`` and neither it nor ``array``
+    rebound since. (Element writes into ``array`` since then change the row as they
+    change ``array[j]`` in the row update itself: reads at the same place.)"""
+    for stmt in reversed(before):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == value:
+            read = stmt.value
+            index = getattr(read, "slice", None)
+            return isinstance(read, gast.Subscript) and isinstance(read.value, gast.Name) \
+                and read.value.id == array and (
+                    (isinstance(index, gast.Name) and index.id in ints) or
+                    (isinstance(index, gast.Constant) and type(index.value) is int))
+        if isinstance(stmt, (gast.If, gast.For, gast.While)) or \
+                {value, array} & _stores(stmt) - {None}:
+            return False
+    return False
+
+
+def items_times_a_number(body: list, numbers: frozenset) -> list:
+    """In place, in each block of the adjoint: ``t = a * s`` (``s * a``; ``s`` a float
+    number: a name in ``numbers`` or a float constant) followed at once by the only reads
+    of ``t``, ``u = t[0]; v = t[1]``, becomes ``u = a[0] * s; v = a[1] * s``: the items
+    times the number, not the whole (small) array first. The adjoint of ``np.array([p,
+    q])`` scaled by a time step, in a simulation step: two multiplications of numbers
+    instead of one of a 2-element array, several times as slow. The same values: an
+    item of a float64 array times a Python float is that product in the array."""
+    counts = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            counts[node.id] = counts.get(node.id, 0) + 1
+    _items_times_a_number(body, numbers, counts)
+    return body
+
+
+def _items_times_a_number(body: list, numbers: frozenset, counts: dict) -> None:
+    dropped = set()
+    for index, stmt in enumerate(body):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                _items_times_a_number(inner, numbers, counts)
+        product = _array_times_number(stmt, numbers)
+        if product is None:
+            continue
+        t, a, number, number_first = product
+        reads = []
+        for later in body[index + 1:]:
+            item = _item_read(later, t)
+            if item is None:
+                break
+            reads.append(later)
+        taken = {r.targets[0].id for r in reads}
+        if not reads or counts.get(t) != 1 + len(reads) or a in taken or \
+                (isinstance(number, gast.Name) and number.id in taken):
+            continue
+        for read in reads:
+            part = gast.Subscript(value=_name(a), slice=read.value.slice, ctx=gast.Load())
+            factor = clone_number(number)
+            read.value = gast.BinOp(left=factor if number_first else part, op=gast.Mult(),
+                                    right=part if number_first else factor)
+        dropped.add(id(stmt))
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+
+
+def _array_times_number(stmt, numbers):
+    """(t, a, the number node, whether it comes first) of an adjoint ``t = a * s`` or
+    ``t = s * a`` with a float number ``s``, else None."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Mult)):
+        return None
+    left, right = stmt.value.left, stmt.value.right
+
+    def number(node):
+        return (isinstance(node, gast.Constant) and type(node.value) is float) or \
+            (isinstance(node, gast.Name) and node.id in numbers)
+    t = stmt.targets[0].id
+    for a, s, first in ((left, right, False), (right, left, True)):
+        if isinstance(a, gast.Name) and number(s) and not number(a) and t not in (
+                a.id, getattr(s, "id", None)):
+            return t, a.id, s, first
+    return None
+
+
+def _item_read(stmt, t):
+    """Whether ``stmt`` is ``u = t[c]`` of an int constant c, in the adjoint."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) \
+            and getattr(stmt, "phase", None) == "adjoint" \
+            and isinstance(stmt.value, gast.Subscript) \
+            and isinstance(stmt.value.value, gast.Name) and stmt.value.value.id == t \
+            and isinstance(stmt.value.slice, gast.Constant) \
+            and type(stmt.value.slice.value) is int:
+        return stmt
+    return None
+
+
+def clone_number(node):
+    if isinstance(node, gast.Constant):
+        return gast.Constant(value=node.value, kind=None)
+    return _name(node.id)
 
 
 def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list:

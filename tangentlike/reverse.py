@@ -262,6 +262,7 @@ class _Reverse:
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
         fdef.floats, fdef.numbers = self.floats, self.numbers
+        fdef.rows, fdef.ints = self.small_rows()
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -499,6 +500,19 @@ class _Reverse:
         self.numbers = frozenset(name for name in self.floats
                                  if not isinstance(self.stand_ins[name], np.ndarray))
         return True
+
+    def small_rows(self) -> tuple:
+        """For optimize.split_row_updates, in a version: the adjoints of float64 matrices
+        with rows of at most 4 items, mapped to the row length, and the names that
+        surely hold ints (loop counters)."""
+        rows = {}
+        for name, adjoint in self.adjoint_names.items():
+            value = self.stand_ins.get(name)
+            if isinstance(value, np.ndarray) and value.ndim == 2 \
+                    and value.dtype == np.float64 and 1 <= value.shape[1] <= 4:
+                rows[adjoint] = value.shape[1]
+        ints = frozenset(name for name, value in self.stand_ins.items() if type(value) is int)
+        return rows, ints
 
     def scaled_return(self, grads, value, seed: str) -> gast.stmt:
         """``if bout != 1.0: return seeded(grads, bout)`` (with the value first for

@@ -722,3 +722,73 @@ def test_the_gradient_of_a_number_is_a_number_as_in_the_generic(f, args):
             "bb if bb.__class__ is not ndarray else shaped(bb, b))\n")
     if f is _scaled_mean:
         assert "bscale = t2\n" in version.source   # (1.0 * t2: the number itself)
+
+
+# -- a simulation filling a preallocated trajectory with small rows -------------------
+def _euler(x0, p):
+    n = 30
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    dt = 0.01
+    for i in range(n):
+        x[i + 1] = x[i] + dt * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def _euler_hand(x0, p):
+    n, dt = 30, 0.01
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    for i in range(n):
+        x[i + 1] = x[i] + dt * np.array([x[i, 1], -p * x[i, 0]])
+    g0, g1 = 2.0 * x[n]
+    gp = 0.0
+    for i in range(n - 1, -1, -1):
+        gp -= dt * x[i, 0] * g1
+        g0, g1 = g0 - dt * p * g1, g1 + dt * g0
+    return np.array([g0, g1]), gp
+
+
+def _three_columns(x0, p):
+    x = np.zeros((9, 3))
+    x[0] = x0
+    for i in range(8):
+        x[i + 1] = 0.5 * x[i] + 0.1 * np.array([x[i, 1] * p, x[i, 2], -x[i, 0]])
+    return np.sum(np.sin(x))
+
+
+def _in_place_rows(x0, p):
+    x = np.zeros((6, 2))
+    x[0] = x0
+    for i in range(5):
+        x[i + 1] = x[i] * p
+        x[i] = x[i] + x[i + 1] * 0.5     # a row written again after it is read
+    return np.sum(x * x)
+
+
+def _wide_rows(x0, p):
+    x = np.zeros((6, 5))
+    x[0] = x0
+    for i in range(5):
+        x[i + 1] = x[i] + 0.1 * p * x[i]
+    return np.sum(x[-1] ** 2)
+
+
+@pytest.mark.parametrize("f, width", [(_euler, 2), (_three_columns, 3), (_in_place_rows, 2),
+                                      (_wide_rows, 5)])
+def test_small_rows_of_a_trajectory_are_updated_by_item_and_stay_right(f, width):
+    x0 = RNG.standard_normal(width)
+    df = tl.grad(f, wrt=(0, 1))
+    for seed in (1.0, -2.0):
+        got, want = df(x0, 1.3, seed), df.generic(x0, 1.3, seed)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
+    tl.check_grads(f, (x0, 1.3), order=1, modes=("rev",))
+    version = next(v for k, v in df.versions.items() if k[0][1] == (width,))
+    if f is _euler:
+        np.testing.assert_allclose(got[0] / -2.0, _euler_hand(x0, 1.3)[0], rtol=1e-12)
+        # items times the time step, and element updates of the row: no 2-item array ops
+        assert "bt4 = bt12[0] * dt" in version.source
+        assert "bx[i, 1] += bt12[1]" in version.source and "bx[i] +=" not in version.source
+    if f is _wide_rows:   # 5 items: a row update stays one
+        assert "[i, 4]" not in version.source
