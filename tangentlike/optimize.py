@@ -201,7 +201,9 @@ def items_times_a_number(body: list, numbers: frozenset) -> list:
     times the number, not the whole (small) array first. The adjoint of ``np.array([p,
     q])`` scaled by a time step, in a simulation step: two multiplications of numbers
     instead of one of a 2-element array, several times as slow. The same values: an
-    item of a float64 array times a Python float is that product in the array."""
+    item of a float array times a Python (or NumPy float64) number is that item of the
+    product (with NumPy 1.x, whose scalars follow other casting rules, a float32 item
+    times a float is a float64: rounding only, the gradient is cast back)."""
     counts = {}
     for node in walk(body):
         if node.__class__ is gast.Name:

@@ -493,12 +493,15 @@ class _Reverse:
         for stmt in adjoint:
             one.visit(stmt)
         # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
+        # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
+        # rules, 1.0 * v and v have one type, and an item of a float array times such
+        # a number is the item of the product)
         self.floats = frozenset(name for name, value in self.stand_ins.items()
-                                if getattr(value, "dtype", None) is not None
-                                and value.dtype.kind == "f" or type(value) is float)
+                                if isinstance(value, float) or (
+                                    isinstance(value, np.ndarray) and value.dtype.kind == "f"))
         # (and those of them that are numbers, not arrays: 1.0 * v may be v anywhere)
         self.numbers = frozenset(name for name in self.floats
-                                 if not isinstance(self.stand_ins[name], np.ndarray))
+                                 if isinstance(self.stand_ins[name], float))
         return True
 
     def small_rows(self) -> tuple:
