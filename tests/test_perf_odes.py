@@ -89,6 +89,28 @@ def test_euler_with_a_known_size_adds_in_place():
     assert "t5 = -p" in loop and "t5 = stack.pop()" not in loop
 
 
+def euler_literal_shape(x0, p):
+    x = np.zeros((7, 2))   # the shape written out: a constant tuple after normalization
+    x[0] = x0
+    for i in range(6):
+        x[i + 1] = x[i] + 0.1 * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def test_euler_into_an_array_of_a_literal_shape_is_the_euler_of_a_known_size():
+    # np.zeros((7, 2)) had no stand-in (shapeclass: only a name or a number as the
+    # shape), so neither had anything computed from x: its rows were saved on a stack
+    # and every adjoint contribution was a whole array, add_at_item(..., x, (i, 0))
+    x0 = RNG.standard_normal(2)
+    tl.check_grads(euler_literal_shape, (x0, 1.5), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(euler_literal_shape, wrt=(0, 1))
+    for got, want in zip(df(x0, 1.5), tl.grad(euler_fixed, wrt=(0, 1))(x0, 1.5)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    assert "stack" not in source and "add_at_item(" not in loop and "bx[i, 0] += " in loop
+
+
 def test_euler_with_a_helper():
     x0 = RNG.standard_normal(2)
     tl.check_grads(euler_helper, (x0, 0.7), wrt=(0, 1), order=2, modes=("rev",))
