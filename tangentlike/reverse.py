@@ -820,14 +820,14 @@ class _Reverse:
                                                             ctx=gast.Load()),
                                         args=[], keywords=[])
                 key = self.classes.get(value.id)
-                shaped = element if shape is not None and key == (
-                    SCALAR if shape == () else ("shape", shape)) else gast.Call(
+                shaped = element if _fits(key, shape) else gast.Call(
                     func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                     args=[element, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
                 if shaped is element and out and isinstance(out[-1], gast.Assign) \
                         and out[-1].value is element:   # bv = by[i].copy(): v's shape
-                    self.adjoint_static[self.adj(value.id)] = key
+                    self.adjoint_static[self.adj(value.id)] = \
+                        SCALAR if shape == () else ("shape", shape)
             if not last:   # (else nothing reads by after this: see first_writes)
                 out.append(gast.Assign(targets=[gast.Subscript(
                     value=_load(name), slice=clone(index), ctx=gast.Store())],
@@ -843,8 +843,8 @@ class _Reverse:
                                  args=[badj, clone(index)], keywords=[])
                 shape = self.element_shape(array, stmt.targets[0].slice)
                 # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
-                shaped = part if shape is not None and shape != () and self.classes.get(
-                    value.id) == ("shape", shape) else gast.Call(
+                shaped = part if shape is not None and shape != () and _fits(
+                    self.classes.get(value.id), shape) else gast.Call(
                     func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                     args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
@@ -1899,6 +1899,19 @@ def _derived_through_its_code(callee) -> bool:
     return is_user_function(callee) and rules.lookup(callee) is None \
         and not rules.is_nondifferentiable(callee) \
         and not (getattr(callee, "__module__", None) or "").startswith("tangentlike.")
+
+
+def _fits(key, shape) -> bool:
+    """Whether a value of shape class ``key`` written into an element of shape ``shape``
+    (y[i] = v) gives it as it is, so that the element's adjoint is v's with no
+    unbroadcast: v of that very shape, or a list (tuple) of k numbers into a row of k
+    items (xs[i + 1] = [x + dt * v, v - dt * k * x]), whose adjoint is then that row's."""
+    if shape is None:
+        return False
+    if key == (SCALAR if shape == () else ("shape", shape)):
+        return True
+    return len(shape) == 1 and key is not None and key[0] == "tuple" \
+        and len(key[1]) == shape[0] and all(k == SCALAR for k in key[1])
 
 
 class _SeedAsOne(Transformer):
