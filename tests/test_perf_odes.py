@@ -132,6 +132,10 @@ def test_a_row_written_from_a_list_of_numbers_has_the_rows_adjoint():
     (source,) = version_sources(df)
     loop = source.split("for i in reversed")[1]
     assert "unbroadcast(" not in loop and "= part(" not in loop and "bt8[0]\n" in loop
+    # x, v = xs[i]: their adjoints go to the row's items (optimize.rows_from_items), not
+    # into an array of zeros added to the row
+    assert "np.zeros(" not in loop and "bxs[i] +=" not in loop
+    assert "bxs[i, 1] += bv\n" in loop and "bxs[i, 0] += bx\n" in loop
 
 
 def test_euler_with_a_helper():
