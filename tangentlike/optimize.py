@@ -320,12 +320,28 @@ def items_times_a_number(body: list, numbers: frozenset) -> list:
     item of a float array times a Python (or NumPy float64) number is that item of the
     product (with NumPy 1.x, whose scalars follow other casting rules, a float32 item
     times a float is a float64: rounding only, the gradient is cast back)."""
+    if not _has_items_of_a_product(body, numbers):
+        return body   # (the usual case: no walk of the whole function)
     counts = {}
     for node in walk(body):
         if node.__class__ is gast.Name:
             counts[node.id] = counts.get(node.id, 0) + 1
     _items_times_a_number(body, numbers, counts)
     return body
+
+
+def _has_items_of_a_product(body: list, numbers: frozenset) -> bool:
+    """Whether some block has ``t = a * s`` followed by ``u = t[c]``."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and _has_items_of_a_product(inner, numbers):
+                return True
+    for stmt, after in zip(body, body[1:]):
+        product = _array_times_number(stmt, numbers)
+        if product is not None and _item_read(after, product[0]) is not None:
+            return True
+    return False
 
 
 def _items_times_a_number(body: list, numbers: frozenset, counts: dict) -> None:
