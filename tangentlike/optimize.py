@@ -35,7 +35,15 @@ Produces the same function with:
    ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
 9. ``fold_constant_factors``: ``t = g * 2`` read once, in ``2.0 * t * x``, goes into it:
    ``4.0 * g * x`` (the seed's arithmetic in ``2 * np.dot(x, x)``: one statement and one
-   multiplication fewer per call).
+   multiplication fewer per call); ``t = 1.0 * g`` of a float ``g`` (a version's adjoint
+   is for the seed 1.0: reverse.seed_factor) read once as an operand of an arithmetic
+   operation, ``t @ A``, goes into it as ``g @ A`` (one array pass fewer, the same bits;
+   the operation makes a new value, so no name comes to share g's array); then
+   ``fold_unit_factors``: ``t = e1; t = t + e2`` of one user line become ``t = e1 + e2``,
+   and ``1.0 * v`` of a float operand becomes ``v`` (``x @ A @ x``: ``bx = t1 + A @ x``);
+   and ``items_times_a_number``: ``t = a * dt`` read only as ``t[0]``, ``t[1]`` right
+   after becomes ``a[0] * dt``, ``a[1] * dt`` (a simulation step's small rows); and
+   ``rows_from_items`` and ``split_row_updates``: updates of a small row go to its items.
 
 10. ``collect_terms`` (collect.py): an elementwise adjoint whose terms cancel
    (``bout / 1000 * t6 * p - bout / 1000 * y * (t2 * p)``) is written collected,
@@ -49,6 +57,7 @@ from __future__ import annotations
 import operator
 
 import gast
+import numpy as np
 
 from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
@@ -85,13 +94,19 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
     if specialized:
-        _refold(fdef.body)
+        _refold(fdef.body, getattr(fdef, "floats", frozenset()),
+                getattr(fdef, "numbers", frozenset()))
+        rows = getattr(fdef, "rows", None)
+        if rows:
+            rows_from_items(fdef.body, rows, fdef.ints, bound or {})
+        if rows and split_row_updates(fdef.body, rows, fdef.ints):
+            fdef.body = merge_element_updates(fdef.body)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
     restore_result_names(fdef)
     return fdef
 
 
-def _refold(body: list) -> None:
+def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
     """reuse_quotients and fold_constant_factors, with what they look for found in one
     walk."""
     factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
@@ -105,7 +120,375 @@ def _refold(body: list) -> None:
     if sites:
         reuse_quotients(body, sites)
     if factors:
-        fold_constant_factors(body, counts)
+        fold_constant_factors(body, counts, floats)
+    if floats:
+        fold_unit_factors(body, floats, numbers)
+    if numbers:
+        items_times_a_number(body, numbers)
+
+
+def rows_from_items(body: list, rows: dict, ints: frozenset, bound: dict) -> None:
+    """In place, in each block: ``t = np.zeros((k,))`` (float64), then only element
+    updates ``t[c] += e`` (``-=``; c an int, e a name or a number), then ``B[i] += t`` of
+    a row of a float64 matrix with rows of k items (``rows``), ``i`` an int (``ints``),
+    and ``t`` mentioned nowhere else: the updates go straight into the row, ``B[i, c] +=
+    e``, where ``B[i] += t`` was (the adjoint of ``x, v = xs[i]`` in a simulation step:
+    no array of zeros, no update of a whole row, about 0.5 µs a step). Each ``e`` must
+    hold the same value there: no statement in between assigns it. The same values up
+    to rounding (``B + (e0 + e1)`` becomes ``(B + e0) + e1``)."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                rows_from_items(inner, rows, ints, bound)
+    counts = None
+    index = 0
+    while index < len(body):
+        made = _zeros_row(body[index], bound)
+        if made is None:
+            index += 1
+            continue
+        t, k = made
+        if counts is None:
+            counts = {}
+            for node in walk(body):
+                if node.__class__ is gast.Name:
+                    counts[node.id] = counts.get(node.id, 0) + 1
+        found = _items_then_row(body, index, t, k, rows, ints)
+        if found is None or counts.get(t) != 2 + len(found[0]):
+            index += 1
+            continue
+        updates, row = found
+        target = row.target
+        moved = []
+        for update in updates:
+            element = gast.Tuple(elts=[clone_number(target.slice), gast.Constant(
+                value=update.target.slice.value % k, kind=None)], ctx=gast.Load())
+            new = gast.AugAssign(target=gast.Subscript(value=_name(target.value.id),
+                                                       slice=element, ctx=gast.Store()),
+                                 op=update.op.__class__(), value=update.value)
+            new.phase, new.origin = row.phase, getattr(row, "origin", None)
+            moved.append(new)
+        drop = {id(body[index]), id(row)} | {id(u) for u in updates}
+        position = next(n for n, stmt in enumerate(body) if stmt is row)
+        body[position + 1:position + 1] = moved
+        body[:] = [stmt for stmt in body if id(stmt) not in drop]
+
+
+def _zeros_row(stmt, bound):
+    """(t, k) of an adjoint ``t = np.zeros((k,))`` or ``np.zeros(k)`` (float64), else
+    None."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.value, gast.Call) and len(stmt.value.args) == 1):
+        return None
+    call = stmt.value
+    func = call.func
+    if not (isinstance(func, gast.Attribute) and func.attr == "zeros"
+            and isinstance(func.value, gast.Name) and bound.get(func.value.id) is np):
+        return None
+    for keyword in call.keywords:
+        dtype = bound.get(keyword.value.id) if isinstance(keyword.value, gast.Name) else None
+        if keyword.arg != "dtype" or not (dtype is np.float64 or dtype is float or (
+                isinstance(dtype, np.dtype) and dtype == np.float64)):
+            return None
+    size = call.args[0]
+    value = size.value if isinstance(size, gast.Constant) else None
+    if isinstance(size, gast.Tuple) and len(size.elts) == 1 \
+            and isinstance(size.elts[0], gast.Constant):
+        value = (size.elts[0].value,)
+    if isinstance(value, tuple) and len(value) == 1:
+        value = value[0]
+    if type(value) is not int or value < 1:
+        return None
+    return stmt.targets[0].id, value
+
+
+def _items_then_row(body, start, t, k, rows, ints):
+    """(the updates t[c] += e, the row update B[i] += t) after ``t = np.zeros((k,))`` at
+    ``body[start]``, as rows_from_items takes them, else None."""
+    updates, pending = [], set()
+    for stmt in body[start + 1:]:
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub)) \
+                and isinstance(stmt.target, gast.Subscript) \
+                and isinstance(stmt.target.value, gast.Name) and stmt.target.value.id == t:
+            index, value = stmt.target.slice, stmt.value
+            if not (isinstance(index, gast.Constant) and type(index.value) is int
+                    and -k <= index.value < k) or not (
+                    isinstance(value, gast.Name) or _is_number(value)) or (
+                    isinstance(value, gast.Name) and value.id == t):
+                return None
+            updates.append(stmt)
+            if isinstance(value, gast.Name):
+                pending.add(value.id)
+            continue
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) \
+                and isinstance(stmt.value, gast.Name) and stmt.value.id == t:
+            target = stmt.target
+            if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)
+                    and rows.get(target.value.id) == k and (
+                        (isinstance(target.slice, gast.Name) and target.slice.id in ints)
+                        or (isinstance(target.slice, gast.Constant)
+                            and type(target.slice.value) is int))):
+                return None
+            return (updates, stmt) if updates else None
+        if isinstance(stmt, (gast.If, gast.For, gast.While, gast.Return)) or \
+                pending & _stores(stmt) or t in name_ids(stmt):
+            return None
+    return None
+
+
+def split_row_updates(body: list, rows: dict, ints: frozenset) -> bool:
+    """In place: ``B[i] += r`` (``-=``) of a row of a float64 matrix ``B`` with rows of
+    k <= 4 items (``rows``: such adjoints and k), ``i`` an int (an int constant, or a name
+    in ``ints``), ``r`` a row ``B[j]`` read earlier in the same block (and neither
+    rebound since), becomes k element updates, ``B[i, 0] += r[0]`` ...:
+    an update of one element costs about a third of a row update of a tiny array (the
+    adjoint of ``x[i + 1] = x[i] + dt * f(x[i])`` in a simulation filling a trajectory).
+    The same values: ``r[c]`` is ``B[j, c]``, which the updates of the other items of
+    row i do not change. (The element updates of one item then merge:
+    merge_element_updates.) Whether it changed anything."""
+    changed = False
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                changed = split_row_updates(inner, rows, ints) or changed
+    out = []
+    for index, stmt in enumerate(body):
+        split = _row_update(stmt, rows, ints)
+        if split is not None and _row_of(body[:index], split[0], split[2], ints):
+            array, row, value, k = split
+            for c in range(k):
+                element = gast.Tuple(elts=[row, gast.Constant(value=c, kind=None)],
+                                     ctx=gast.Load())
+                update = gast.AugAssign(
+                    target=gast.Subscript(value=_name(array), slice=element, ctx=gast.Store()),
+                    op=stmt.op.__class__(),
+                    value=gast.Subscript(value=_name(value),
+                                         slice=gast.Constant(value=c, kind=None),
+                                         ctx=gast.Load()))
+                update.phase, update.origin = stmt.phase, getattr(stmt, "origin", None)
+                row = clone_number(row)
+                out.append(update)
+            changed = True
+            continue
+        out.append(stmt)
+    body[:] = out
+    return changed
+
+
+def _row_update(stmt, rows, ints):
+    """(B, i, r, k) of an adjoint ``B[i] += r`` (or ``-=``) as split_row_updates
+    takes it, else None."""
+    if not (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, (gast.Add, gast.Sub))
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.target, gast.Subscript)
+            and isinstance(stmt.target.value, gast.Name) and stmt.target.value.id in rows
+            and isinstance(stmt.value, gast.Name)):
+        return None
+    index = stmt.target.slice
+    if not ((isinstance(index, gast.Name) and index.id in ints) or
+            (isinstance(index, gast.Constant) and type(index.value) is int)):
+        return None
+    array = stmt.target.value.id
+    return array, index, stmt.value.id, rows[array]
+
+
+def _row_of(before: list, array: str, value: str, ints: frozenset) -> bool:
+    """Whether ``value`` is ``array[j]`` (j an int constant or a name in ``ints``), a row
+    of the array, assigned among the statements ``before`` and neither it nor ``array``
+    rebound since. (Element writes into ``array`` since then change the row as they
+    change ``array[j]`` in the row update itself: reads at the same place.)"""
+    for stmt in reversed(before):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == value:
+            read = stmt.value
+            index = getattr(read, "slice", None)
+            return isinstance(read, gast.Subscript) and isinstance(read.value, gast.Name) \
+                and read.value.id == array and (
+                    (isinstance(index, gast.Name) and index.id in ints) or
+                    (isinstance(index, gast.Constant) and type(index.value) is int))
+        if isinstance(stmt, (gast.If, gast.For, gast.While)) or \
+                {value, array} & _stores(stmt) - {None}:
+            return False
+    return False
+
+
+def items_times_a_number(body: list, numbers: frozenset) -> list:
+    """In place, in each block of the adjoint: ``t = a * s`` (``s * a``; ``s`` a float
+    number: a name in ``numbers`` or a float constant) followed at once by the only reads
+    of ``t``, ``u = t[0]; v = t[1]``, becomes ``u = a[0] * s; v = a[1] * s``: the items
+    times the number, not the whole (small) array first. The adjoint of ``np.array([p,
+    q])`` scaled by a time step, in a simulation step: two multiplications of numbers
+    instead of one of a 2-element array, several times as slow. The same values: an
+    item of a float array times a Python (or NumPy float64) number is that item of the
+    product (with NumPy 1.x, whose scalars follow other casting rules, a float32 item
+    times a float is a float64: rounding only, the gradient is cast back)."""
+    if not _has_items_of_a_product(body, numbers):
+        return body   # (the usual case: no walk of the whole function)
+    counts = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            counts[node.id] = counts.get(node.id, 0) + 1
+    _items_times_a_number(body, numbers, counts)
+    return body
+
+
+def _has_items_of_a_product(body: list, numbers: frozenset) -> bool:
+    """Whether some block has ``t = a * s`` followed by ``u = t[c]``."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner and _has_items_of_a_product(inner, numbers):
+                return True
+    for stmt, after in zip(body, body[1:]):
+        product = _array_times_number(stmt, numbers)
+        if product is not None and _item_read(after, product[0]) is not None:
+            return True
+    return False
+
+
+def _items_times_a_number(body: list, numbers: frozenset, counts: dict) -> None:
+    dropped = set()
+    for index, stmt in enumerate(body):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                _items_times_a_number(inner, numbers, counts)
+        product = _array_times_number(stmt, numbers)
+        if product is None:
+            continue
+        t, a, number, number_first = product
+        reads = []
+        for later in body[index + 1:]:
+            item = _item_read(later, t)
+            if item is None:
+                break
+            reads.append(later)
+        taken = {r.targets[0].id for r in reads}
+        if not reads or counts.get(t) != 1 + len(reads) or a in taken or \
+                (isinstance(number, gast.Name) and number.id in taken):
+            continue
+        for read in reads:
+            part = gast.Subscript(value=_name(a), slice=read.value.slice, ctx=gast.Load())
+            factor = clone_number(number)
+            read.value = gast.BinOp(left=factor if number_first else part, op=gast.Mult(),
+                                    right=part if number_first else factor)
+        dropped.add(id(stmt))
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+
+
+def _array_times_number(stmt, numbers):
+    """(t, a, the number node, whether it comes first) of an adjoint ``t = a * s`` or
+    ``t = s * a`` with a float number ``s``, else None."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+            and getattr(stmt, "phase", None) == "adjoint"
+            and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Mult)):
+        return None
+    left, right = stmt.value.left, stmt.value.right
+
+    def number(node):
+        return (isinstance(node, gast.Constant) and type(node.value) is float) or \
+            (isinstance(node, gast.Name) and node.id in numbers)
+    t = stmt.targets[0].id
+    for a, s, first in ((left, right, False), (right, left, True)):
+        if isinstance(a, gast.Name) and number(s) and not number(a) and t not in (
+                a.id, getattr(s, "id", None)):
+            return t, a.id, s, first
+    return None
+
+
+def _item_read(stmt, t):
+    """Whether ``stmt`` is ``u = t[c]`` of an int constant c, in the adjoint."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], gast.Name) \
+            and getattr(stmt, "phase", None) == "adjoint" \
+            and isinstance(stmt.value, gast.Subscript) \
+            and isinstance(stmt.value.value, gast.Name) and stmt.value.value.id == t \
+            and isinstance(stmt.value.slice, gast.Constant) \
+            and type(stmt.value.slice.value) is int:
+        return stmt
+    return None
+
+
+def clone_number(node):
+    if isinstance(node, gast.Constant):
+        return gast.Constant(value=node.value, kind=None)
+    return _name(node.id)
+
+
+def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list:
+    """In place, in each block of the adjoint: two contributions of one user line to an
+    adjoint in a row, ``t = e1; t = t + e2`` (e2 not reading t), become one, ``t = e1 +
+    e2``; then ``1.0 * v`` of a float ``v`` (``floats``) that is an operand of an
+    arithmetic operation becomes ``v`` (the same bits; the operation makes a new value,
+    so no name comes to share v's array), and so does ``t = 1.0 * v`` of a float
+    number ``v`` (``numbers``: a number is never changed in place). For the seed 1.0 of a version
+    (reverse.seed_factor): ``x @ A @ x`` gives ``bx = t1 + A @ x``, not ``bx = 1.0 * t1;
+    bx = bx + A @ x``."""
+    kept = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                fold_unit_factors(inner, floats, numbers)
+        if kept and _accumulates_onto(kept[-1], stmt):
+            first = kept[-1]
+            first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
+            stmt = first
+            kept.pop()
+        if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
+            _UnitOperands(floats).visit(stmt.value)
+            stmt.value = _UnitOperands(numbers).unit(stmt.value)
+        kept.append(stmt)
+    body[:] = kept
+    return body
+
+
+def _accumulates_onto(first, stmt) -> bool:
+    """Whether ``stmt`` is ``t = t + e`` right after ``first``, ``t = e1``, both of the
+    adjoint of one user line, e not reading t."""
+    if not (isinstance(first, gast.Assign) and isinstance(stmt, gast.Assign)
+            and getattr(first, "phase", None) == "adjoint" == getattr(stmt, "phase", None)
+            and _line(first) is not None and _line(first) == _line(stmt)
+            and len(first.targets) == 1 == len(stmt.targets)
+            and isinstance(first.targets[0], gast.Name)
+            and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    t, value = first.targets[0].id, stmt.value
+    return stmt.targets[0].id == t and isinstance(value, gast.BinOp) \
+        and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name) \
+        and value.left.id == t and t not in name_ids(value.right) \
+        and t not in name_ids(first.value)
+
+
+def _line(stmt):
+    return getattr(getattr(stmt, "origin", None), "lineno", None)
+
+
+class _UnitOperands(Transformer):
+    """``1.0 * v`` (``v * 1.0``) of a float ``v`` as an operand of an arithmetic
+    operation: ``v`` (see fold_unit_factors)."""
+
+    def __init__(self, floats):
+        self.floats = floats
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if node.op.__class__ in _ARITHMETIC:
+            node.left, node.right = self.unit(node.left), self.unit(node.right)
+        return node
+
+    def unit(self, operand):
+        if operand.__class__ is gast.BinOp and operand.op.__class__ is gast.Mult:
+            for one, v in ((operand.left, operand.right), (operand.right, operand.left)):
+                if _is_number(one, 1) and isinstance(v, gast.Name) and v.id in self.floats:
+                    return v
+        return operand
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------
@@ -183,19 +566,20 @@ def _without(body: list, dropped) -> list:
 
 
 # -- 9. a constant factor of a number read once ------------------------------------------
-def fold_constant_factors(body: list, counts: dict) -> list:
+def fold_constant_factors(body: list, counts: dict, floats: frozenset = frozenset()) -> list:
     """See the module docstring; ``counts``: how often each candidate ``t`` occurs in
     the function. In place, in each block: ``t = a * C`` (or ``C * a``; a a name, C a
     number) of the adjoint, with ``t`` occurring nowhere else but once in a later
     statement of the block as ``C2 * t`` (or ``t * C2``), neither ``a`` nor ``t``
     changed in between: that product becomes ``(C * C2) * a`` and the statement goes.
-    The same value up to rounding."""
+    The same value up to rounding. ``floats``: names whose values are surely floats (or
+    float arrays), for which ``1.0 * a`` is ``a``, bit for bit."""
     dropped = set()
     for index, stmt in enumerate(body):
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                fold_constant_factors(inner, counts)
+                fold_constant_factors(inner, counts, floats)
         factor = _constant_factor(stmt)
         if factor is None or counts.get(stmt.targets[0].id) != 2:
             continue
@@ -204,7 +588,7 @@ def fold_constant_factors(body: list, counts: dict) -> list:
             if t in name_ids(later):
                 if isinstance(later, gast.Assign) and isinstance(later.targets[0], gast.Name) \
                         and getattr(later, "phase", None) == "adjoint":
-                    folder = _FactorInto(t, a, c)
+                    folder = _FactorInto(t, a, c, c == 1.0 and a in floats)
                     later.value = folder.visit(later.value)
                     if folder.done:
                         dropped.add(id(stmt))
@@ -233,13 +617,27 @@ def _constant_factor(stmt):
     return None
 
 
+_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.MatMult, gast.Pow)
+
+
 class _FactorInto(Transformer):
-    def __init__(self, t, a, c):
+    def __init__(self, t, a, c, unit=False):
         self.t, self.a, self.c, self.done = t, a, c, False
+        self.unit = unit   # t is a itself: any arithmetic operand t may read a
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if self.done or not isinstance(node.op, gast.Mult):
+        if self.done:
+            return node
+        if self.unit and node.op.__class__ in _ARITHMETIC:
+            for field in ("left", "right"):
+                operand = getattr(node, field)
+                if isinstance(operand, gast.Name) and operand.id == self.t:
+                    self.done = True
+                    setattr(node, field, gast.Name(id=self.a, ctx=gast.Load(),
+                                                   annotation=None, type_comment=None))
+                    return node
+        if not isinstance(node.op, gast.Mult):
             return node
         left, right = node.left, node.right
         if _is_number(right):
@@ -695,8 +1093,10 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                 and not {stmt.targets[0].id, stmt.value.id} & mutated):
             copies[stmt.targets[0].id] = stmt.value.id
         elif (isinstance(stmt, gast.Assign) and getattr(stmt, "phase", None) == "adjoint"
-              and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value, 0)):
-            copies[stmt.targets[0].id] = stmt.value   # an adjoint reset to zero
+              and isinstance(stmt.targets[0], gast.Name) and _is_number(stmt.value)):
+            # an adjoint reset to zero, or a number (in a version, the seed 1.0 times a
+            # rule's constant factor: see reverse.seed_factor)
+            copies[stmt.targets[0].id] = stmt.value
     return kept
 
 

@@ -204,7 +204,7 @@ def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
     the dispatcher (see specialize.py)."""
     kinds = {k[0] if isinstance(k, tuple) else k for k, _, _ in signature.values()}
     names = {kind: binder.name_for(kind.__name__, kind) for kind in kinds}
-    names.update((k[2], binder.name_for(str(k[2]), k[2]))
+    names.update((k[2], binder.name_for(_dtype_name(k[2]), k[2]))
                  for k, _, _ in signature.values() if isinstance(k, tuple))
     again = binder.name_for("specialize_again", dispatcher)
     args = fdef.args
@@ -218,6 +218,12 @@ def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
              f"    if not ({test}):\n"
              f"        return {again}({', '.join(actual)})\n")
     return head + "\n" + guard + body
+
+
+def _dtype_name(dtype) -> str:
+    """The generated code's name of a dtype: ``float64``, also for ``>f8`` (whose
+    ``str`` is no name)."""
+    return dtype.name if dtype.name.isidentifier() else "dtype"
 
 
 def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:

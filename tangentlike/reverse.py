@@ -61,7 +61,8 @@ from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, sh
 from .rules.shapes import add_at_item
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
                       part_of, require_scalar,
-                      require_seed, require_seed_shape, shaped, unbroadcast, written_part,
+                      require_seed, require_seed_shape, seeded, shaped, unbroadcast,
+                      written_part,
                       zero_at, zeros_like)
 from .template import clone, instantiate, python_number_safe
 
@@ -154,6 +155,7 @@ class _Reverse:
             self.activity = Activity(activity.varied - dropped, activity.useful)
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
+        self.floats = self.numbers = frozenset()   # names surely holding floats (seed_factor)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
@@ -235,6 +237,7 @@ class _Reverse:
         if self.mode != "vjp" and seed in self.primal_of:
             self.adjoint_static.setdefault(seed, SCALAR)   # grad's seed: a number
         adjoint.extend(self.adjoint_block(body[:-1]))
+        unit_seed = self.seed_factor(adjoint, seed)
         saved = self.saved_variables(adjoint)
         primal = self.primal_block(body[:-1], saved)
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
@@ -265,13 +268,20 @@ class _Reverse:
             result = grads[0]
         else:
             result = gast.Tuple(elts=grads, ctx=gast.Load())
+        scale = []
+        if unit_seed:
+            scale = [self.scaled_return(
+                result, value if self.mode == "value_and_grad" else None, seed)]
+            scale[0].phase = "adjoint"   # (its comment says what it is: no user line)
         if self.mode == "value_and_grad":
             result = gast.Tuple(elts=[value, result], ctx=gast.Load())
         out = gast.Return(value=result)
         out.origin, out.phase = ret.origin, "adjoint"
-        fdef = self.function(name, seed, _without_dropped(primal + adjoint + [out]))
+        fdef = self.function(name, seed, _without_dropped(primal + adjoint + scale + [out]))
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
+        fdef.floats, fdef.numbers = self.floats, self.numbers
+        fdef.rows, fdef.ints = self.small_rows()
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -486,6 +496,60 @@ class _Reverse:
             return out
         return []
 
+    def seed_factor(self, adjoint: list, seed: str) -> bool:
+        """In a version of ``grad`` or ``value_and_grad``, the adjoint is computed for the
+        seed 1.0, the seed almost every call has (so ``1.0 * bout * r`` folds to ``r``
+        and ``bout * 2 * x`` to ``2.0 * x``), and the gradients are scaled by any other
+        seed at the end (``scaled_return``): the adjoint is linear in its seed, through
+        loops and branches too. Whether it did (not where the adjoint assigns the seed's
+        name: the adjoint of a returned variable that other statements also read)."""
+        if self.mode == "vjp" or not self.specialized:
+            return False
+        nodes = [n for n in walk(adjoint) if n.__class__ is gast.Name and n.id == seed]
+        if not nodes or any(not isinstance(n.ctx, gast.Load) for n in nodes):
+            return False
+        one = _SeedAsOne(seed)
+        for stmt in adjoint:
+            one.visit(stmt)
+        # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
+        # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
+        # rules, 1.0 * v and v have one type, and an item of a float array times such
+        # a number is the item of the product)
+        self.floats = frozenset(name for name, value in self.stand_ins.items()
+                                if isinstance(value, float) or (
+                                    isinstance(value, np.ndarray) and value.dtype.kind == "f"))
+        # (and those of them that are numbers, not arrays: 1.0 * v may be v anywhere)
+        self.numbers = frozenset(name for name in self.floats
+                                 if isinstance(self.stand_ins[name], float))
+        return True
+
+    def small_rows(self) -> tuple:
+        """For optimize.split_row_updates, in a version: the adjoints of float64 matrices
+        with rows of at most 4 items, mapped to the row length, and the names that
+        surely hold ints (loop counters)."""
+        rows = {}
+        for name, adjoint in self.adjoint_names.items():
+            value = self.stand_ins.get(name)
+            if isinstance(value, np.ndarray) and value.ndim == 2 \
+                    and value.dtype == np.float64 and 1 <= value.shape[1] <= 4:
+                rows[adjoint] = value.shape[1]
+        ints = frozenset(name for name, value in self.stand_ins.items() if type(value) is int)
+        return rows, ints
+
+    def scaled_return(self, grads, value, seed: str) -> gast.stmt:
+        """``if bout != 1.0: return seeded(grads, bout)`` (with the value first for
+        value_and_grad), before the return of a version whose adjoint is for the seed
+        1.0 (seed_factor)."""
+        helper = self.binder.name_for("seeded", seeded)
+        result = gast.Call(func=_load(helper), args=[clone(grads), _load(seed)], keywords=[])
+        if value is not None:
+            result = gast.Tuple(elts=[clone(value), result], ctx=gast.Load())
+        test = gast.Compare(left=_load(seed), ops=[gast.NotEq()],
+                            comparators=[gast.Constant(value=1.0, kind=None)])
+        scale = gast.If(test=test, body=[gast.Return(value=result)], orelse=[])
+        scale.comment = "the adjoint above is for the seed 1.0: any other scales the gradients"
+        return scale
+
     def gradient(self, param: str):
         value = self.gradient_value(param)
         if param in self.given:
@@ -523,8 +587,19 @@ class _Reverse:
                 # Control flow: a zero that stayed the scalar 0.0 gets the input's shape.
                 # A version for a scalar argument: a 0-d array gradient becomes a scalar.
                 helper = self.binder.name_for("shaped", shaped)
-                return gast.Call(func=_load(helper), args=[_load(self.adj(param)),
+                call = gast.Call(func=_load(helper), args=[_load(self.adj(param)),
                                                            self.like(param)], keywords=[])
+                if not stack and type(self.given.get(param)) in (float, int):
+                    # the gradient of a Python number: shaped changes only a 0-d array
+                    # (into a NumPy scalar), so the usual number passes one class test,
+                    # not a call: ``ba if ba.__class__ is not ndarray else shaped(ba, a)``
+                    ndarray = self.binder.name_for("ndarray", np.ndarray)
+                    test = gast.Compare(
+                        left=gast.Attribute(value=_load(self.adj(param)), attr="__class__",
+                                            ctx=gast.Load()),
+                        ops=[gast.IsNot()], comparators=[_load(ndarray)])
+                    return gast.IfExp(test=test, body=_load(self.adj(param)), orelse=call)
+                return call
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
@@ -764,14 +839,14 @@ class _Reverse:
                                                             ctx=gast.Load()),
                                         args=[], keywords=[])
                 key = self.classes.get(value.id)
-                shaped = element if shape is not None and key == (
-                    SCALAR if shape == () else ("shape", shape)) else gast.Call(
+                shaped = element if _fits(key, shape) else gast.Call(
                     func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                     args=[element, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
                 if shaped is element and out and isinstance(out[-1], gast.Assign) \
                         and out[-1].value is element:   # bv = by[i].copy(): v's shape
-                    self.adjoint_static[self.adj(value.id)] = key
+                    self.adjoint_static[self.adj(value.id)] = \
+                        SCALAR if shape == () else ("shape", shape)
             if not last:   # (else nothing reads by after this: see first_writes)
                 out.append(gast.Assign(targets=[gast.Subscript(
                     value=_load(name), slice=clone(index), ctx=gast.Store())],
@@ -787,8 +862,8 @@ class _Reverse:
                                  args=[badj, clone(index)], keywords=[])
                 shape = self.element_shape(array, stmt.targets[0].slice)
                 # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
-                shaped = part if shape is not None and shape != () and self.classes.get(
-                    value.id) == ("shape", shape) else gast.Call(
+                shaped = part if shape is not None and shape != () and _fits(
+                    self.classes.get(value.id), shape) else gast.Call(
                     func=_load(self.binder.name_for("unbroadcast", unbroadcast)),
                     args=[part, clone(value)], keywords=[])
                 out.extend(self.accumulate(value, shaped))
@@ -1931,6 +2006,29 @@ def _derived_through_its_code(callee) -> bool:
     return is_user_function(callee) and rules.lookup(callee) is None \
         and not rules.is_nondifferentiable(callee) \
         and not (getattr(callee, "__module__", None) or "").startswith("tangentlike.")
+
+
+def _fits(key, shape) -> bool:
+    """Whether a value of shape class ``key`` written into an element of shape ``shape``
+    (y[i] = v) gives it as it is, so that the element's adjoint is v's with no
+    unbroadcast: v of that very shape, or a list (tuple) of k numbers into a row of k
+    items (xs[i + 1] = [x + dt * v, v - dt * k * x]), whose adjoint is then that row's."""
+    if shape is None:
+        return False
+    if key == (SCALAR if shape == () else ("shape", shape)):
+        return True
+    return len(shape) == 1 and key is not None and key[0] == "tuple" \
+        and len(key[1]) == shape[0] and all(k == SCALAR for k in key[1])
+
+
+class _SeedAsOne(Transformer):
+    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor)."""
+
+    def __init__(self, seed: str):
+        self.seed = seed
+
+    def visit_Name(self, node):
+        return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
 
 
 def _facts(fn) -> tuple:

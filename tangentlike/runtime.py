@@ -694,6 +694,24 @@ def like(g, x):
     return g
 
 
+def seeded(g, seed):
+    """The gradients ``g`` a version returns, computed for ``grad``'s seed 1.0, for the
+    ``seed`` given: the adjoint is linear in its seed (reverse.seed_factor). A tuple of
+    gradients, or the list gradient of a list argument, item by item; a float32 (float16)
+    array gradient stays in its dtype, as a version gives it for any seed (cast_back)."""
+    if isinstance(g, (list, tuple)):
+        return type(g)(seeded(item, seed) for item in g)
+    if isinstance(g, dict):
+        return {key: seeded(item, seed) for key, item in g.items()}
+    if g is None:
+        return None
+    scaled = g * seed
+    if type(g) is np.ndarray and g.dtype.kind == "f" and g.dtype != np.float64 \
+            and getattr(scaled, "dtype", g.dtype) != g.dtype:
+        return scaled.astype(g.dtype)
+    return scaled
+
+
 def shaped(g, x):
     """The gradient ``g`` of input ``x`` with x's structure: a zero gradient that stayed
     the scalar 0.0 (or a NumPy 0.0) becomes zeros shaped like ``x``, and the gradient of a scalar ``x``

@@ -1295,7 +1295,11 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                     and not value.keywords:
                 # float64 arrays: the sizes' stand-ins may not be their values (only
                 # the dtype is read, and the shape where the shape class agrees)
-                size = _operand(value.args[0], values, unknown)
+                size = value.args[0]
+                if isinstance(size, gast.Constant) and isinstance(size.value, tuple):
+                    size = size.value   # np.zeros((101, 2)): the shape is a constant
+                else:
+                    size = _operand(size, values, unknown)
                 if size is _PENDING:
                     return _PENDING
                 sizes = size if isinstance(size, tuple) else (size,)

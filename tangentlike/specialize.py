@@ -132,8 +132,12 @@ def guard_source(signature: dict, names: dict) -> str:
     for param, (kind, _, _) in signature.items():
         if isinstance(kind, tuple):
             cls, shape, dtype = kind
+            # `is` first: NumPy's dtype of each builtin type is one object, so the usual
+            # array passes by identity; `==` then admits exactly what the dispatcher's
+            # key admits (a dtype equal to it but another object, e.g. with metadata)
             tests.append(f"{param}.__class__ is {names[cls]} and {param}.shape == {shape!r} "
-                         f"and {param}.dtype == {names[dtype]}")
+                         f"and ({param}.dtype is {names[dtype]} "
+                         f"or {param}.dtype == {names[dtype]})")
         else:
             tests.append(f"{param}.__class__ is {names[kind]}")
     return " and ".join(tests)

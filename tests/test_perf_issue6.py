@@ -393,7 +393,9 @@ def test_constant_factors_of_the_seed_fold():
     np.testing.assert_allclose(df(x), 4.0 * x, rtol=1e-15)
     np.testing.assert_allclose(df(x, 0.5), 2.0 * x, rtol=1e-15)   # a seed of the caller's
     (source,) = version_sources(df)
-    assert "bx = 4.0 * bout * x" in source and "bt1" not in source
+    # the adjoint for the seed 1.0 (reverse.seed_factor), scaled only for another seed
+    assert "bx = 4.0 * x" in source and "bt1" not in source
+    assert "return seeded(bx, bout)" in source
     s = 3.0 * np.sum(x * x)
     np.testing.assert_allclose(tl.grad(scaled_twice)(x), (2.0 + 2.0 * s) * 6.0 * x,
                                rtol=1e-12)

@@ -89,6 +89,55 @@ def test_euler_with_a_known_size_adds_in_place():
     assert "t5 = -p" in loop and "t5 = stack.pop()" not in loop
 
 
+def euler_literal_shape(x0, p):
+    x = np.zeros((7, 2))   # the shape written out: a constant tuple after normalization
+    x[0] = x0
+    for i in range(6):
+        x[i + 1] = x[i] + 0.1 * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def test_euler_into_an_array_of_a_literal_shape_is_the_euler_of_a_known_size():
+    # np.zeros((7, 2)) had no stand-in (shapeclass: only a name or a number as the
+    # shape), so neither had anything computed from x: its rows were saved on a stack
+    # and every adjoint contribution was a whole array, add_at_item(..., x, (i, 0))
+    x0 = RNG.standard_normal(2)
+    tl.check_grads(euler_literal_shape, (x0, 1.5), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(euler_literal_shape, wrt=(0, 1))
+    for got, want in zip(df(x0, 1.5), tl.grad(euler_fixed, wrt=(0, 1))(x0, 1.5)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    assert "stack" not in source and "add_at_item(" not in loop and "bx[i, 0] += " in loop
+
+
+def spring_rows(x0, k):
+    xs = np.zeros((9, 2))
+    xs[0] = x0
+    for i in range(8):
+        x, v = xs[i]
+        xs[i + 1] = [x + 0.1 * v, v - 0.1 * k * x]   # a row written from a list
+    return np.sum(xs[-1] ** 2) + np.sum(np.sin(xs))
+
+
+def test_a_row_written_from_a_list_of_numbers_has_the_rows_adjoint():
+    # xs[i + 1] = [a, b]: the adjoint of the list is the row's adjoint as it is, read by
+    # index (bt8[0]), not unbroadcast(bxs[t7], t8) (which read the saved list's shape,
+    # ~1.5 us) and part(bt8, -2)
+    x0 = RNG.standard_normal(2)
+    tl.check_grads(spring_rows, (x0, 1.7), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(spring_rows, wrt=(0, 1))
+    for got, want in zip(df(x0, 1.7), df.generic(x0, 1.7)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    assert "unbroadcast(" not in loop and "= part(" not in loop and "bt8[0]\n" in loop
+    # x, v = xs[i]: their adjoints go to the row's items (optimize.rows_from_items), not
+    # into an array of zeros added to the row
+    assert "np.zeros(" not in loop and "bxs[i] +=" not in loop
+    assert "bxs[i, 1] += bv\n" in loop and "bxs[i, 0] += bx\n" in loop
+
+
 def test_euler_with_a_helper():
     x0 = RNG.standard_normal(2)
     tl.check_grads(euler_helper, (x0, 0.7), wrt=(0, 1), order=2, modes=("rev",))

@@ -145,8 +145,11 @@ def _matmul_cases(rng):
 
 @adjoint(np.matmul, operator.matmul, *optional(np.linalg, "matmul"), cases=_matmul_cases)
 def matmul(z, a, b):
-    d[a] = product_grad_left(d[z], a, b)
-    d[b] = product_grad_right(d[z], a, b)
+    if a is b:   # x @ x: one sum (for a vector, 2 g x), as for np.dot(x, x)
+        d[a] = product_grad_left(d[z], a, a) + product_grad_right(d[z], a, a)
+    else:
+        d[a] = product_grad_left(d[z], a, b)
+        d[b] = product_grad_right(d[z], a, b)
 
 
 @tangent(np.matmul, operator.matmul, *optional(np.linalg, "matmul"))
