@@ -262,12 +262,13 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
 
 
 def _straight_without_writes(body) -> bool:
-    """Whether ``body`` is plain assignments and a return, none into an element or an
+    """Whether ``body`` is plain assignments and returns, none into an element or an
     attribute: then a name holds one value from its assignment on (no array changes in
     place, so a polynomial's atoms read later are the values it was made of)."""
     for stmt in body:
-        if stmt.__class__ is gast.Return:
-            continue
+        if stmt.__class__ is gast.Return or stmt.__class__ is gast.If and not stmt.orelse \
+                and all(s.__class__ is gast.Return for s in stmt.body):
+            continue   # (a return, or an early one: `if bout != 1.0: return seeded(...)`)
         if stmt.__class__ is not gast.Assign \
                 or any(t.__class__ is not gast.Name for t in stmt.targets):
             return False

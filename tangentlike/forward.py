@@ -23,7 +23,7 @@ from .calls import attribute_refusal, bind_call, derived_call, is_user_function
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
-                      require_scalar, require_tangent, shaped,
+                      require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
 from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
 
@@ -125,8 +125,16 @@ class _Forward:
         """The tangent function of ``build`` made grad's: the tangent of the output is
         the gradient (shaped like the argument, in its dtype), beside the value for
         ``value_and_grad``; an output that may not be a number is checked as grad checks
-        it, at the user's return line."""
+        it, at the user's return line. The tangent of the input is 1.0 and another seed
+        scales the gradient at the end, as a reverse version's (``seeded``), so the
+        gradient has the same type for every seed (an integer seed makes no integer
+        derivative)."""
         fdef = self.build(name)
+        seed = fdef.args.args[-1]
+        start = _assign(seed.id, gast.Constant(value=1.0, kind=None))
+        start.origin, start.phase = None, "primal"
+        seed.id = self.namer.fresh("bout")
+        fdef.body.insert(0, start)
         tangent = fdef.body[-1].value
         value = self.fn.body[-1].value
         shaped_tangent = self.call("shaped", shaped, [tangent, _load(like)])
@@ -155,10 +163,17 @@ class _Forward:
                                                                                 kind))])
                     for kind in (float, np.float64)]), body=[check], orelse=[])
             checks.append(check)
+        scaled = self.call("seeded", seeded, [clone(grad), _load(seed.id)])
+        if mode == "value_and_grad":
+            scaled = gast.Tuple(elts=[clone(value), scaled], ctx=gast.Load())
+        scale = gast.If(test=gast.Compare(left=_load(seed.id), ops=[gast.NotEq()],
+                                          comparators=[gast.Constant(value=1.0, kind=None)]),
+                        body=[gast.Return(value=scaled)], orelse=[])
+        scale.comment = "the derivative above is for the seed 1.0: any other scales it"
         out = gast.Return(value=result)
-        for s in checks + [out]:
+        for s in checks + [scale, out]:
             s.origin, s.phase = self.fn.body[-1].origin, "primal"
-        fdef.body[-1:] = checks + [out]
+        fdef.body[-1:] = checks + [scale, out]
         return fdef
 
     def call(self, name: str, obj, args: list) -> gast.Call:

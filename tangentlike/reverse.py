@@ -508,6 +508,9 @@ class _Reverse:
         nodes = [n for n in walk(adjoint) if n.__class__ is gast.Name and n.id == seed]
         if not nodes or any(not isinstance(n.ctx, gast.Load) for n in nodes):
             return False
+        if any(n.__class__ is gast.Subscript and n.value.__class__ is gast.Name
+               and n.value.id == seed for n in walk(adjoint)):
+            return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
         one = _SeedAsOne(seed)
         for stmt in adjoint:
             one.visit(stmt)
