@@ -329,8 +329,10 @@ class _Reverse:
             helper, shape = require_seed, clone(value)
         check = gast.Call(func=_load(self.binder.name_for(helper.__name__, helper)),
                           args=[shape, _load(seed)], keywords=[])
-        if isinstance(value, gast.Tuple):
-            # the adjoint reads the seed's parts: the scalar zero becomes zeros of parts
+        if isinstance(value, gast.Tuple) or helper is require_seed_shape and shape.elts:
+            # the adjoint reads the seed's parts: the scalar zero becomes zeros of parts;
+            # a version's adjoint has the output's shape: the scalar zero becomes zeros
+            # of it (its gradients would be numbers, not shaped like their arguments)
             return _assign(seed, check)
         return gast.Expr(value=check)
 

@@ -214,7 +214,9 @@ def _zeros_of_parts(value):
 
 
 def require_seed_shape(shape: tuple, seed):
-    """``require_seed`` of an output whose shape is known beforehand."""
+    """``require_seed`` of an output whose shape is known beforehand. Returns the seed;
+    the scalar zero as the seed of an array output becomes zeros of its shape (a
+    caller's derivative passes it when it does not use the result on the path taken)."""
     if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
         raise at_user_def(TypeError(
             f"vjp: the seed must be a number or an array shaped like the output (a tuple of "
@@ -224,10 +226,13 @@ def require_seed_shape(shape: tuple, seed):
             f"vjp: the output is an array of shape {shape}, so the seed must be "
             f"an array of that shape, not a {type(seed).__name__}: pass "
             f"np.asarray(seed)"))
-    if np.shape(seed) != shape and not _zero_seed(seed):
+    if np.shape(seed) != shape:
+        if _zero_seed(seed):
+            return np.zeros(shape)
         raise at_user_def(ValueError(
             f"vjp: the seed has shape {np.shape(seed)}, but the output has "
             f"shape {shape}: give a seed shaped like the output"))
+    return seed
 
 
 def _zero_seed(seed) -> bool:

@@ -3991,3 +3991,37 @@ def comprehension_over_a_local_def(x):
 def test_loop_over_a_local_functions_result(f):
     x = np.array([0.3, -0.9, 0.6])
     tl.check_grads(f, (x,), order=2)
+
+
+# Was (a long random-program run, since specialization): a vjp version given the scalar
+# zero as its seed (what a caller's derivative passes when the path taken does not use
+# the result) gave the number 0.0 as the gradient of a (3,) array, not zeros of its
+# shape; at second order a caller's adjoint then summed into it and its seed check
+# raised *the seed has shape (), but the output has shape (3,)* at the helper's def
+# (and would have been wrong without the check). The version's seed check now turns the
+# scalar zero into zeros of the output's shape.
+def helper_reading_an_item(a):
+    v = a[0]
+    return a * 1.0
+
+
+def helper_result_unused_after_an_early_return(x, s, n):
+    items = [helper_reading_an_item(x), np.ones(3)]
+    if n != 1:
+        return 0.5
+    return s + np.sum(np.stack(items))
+
+
+@pytest.mark.parametrize("n", [0, 1])
+def test_a_helper_result_unused_on_the_path_taken_at_second_order(n):
+    x = np.array([0.2, -0.4, 0.7])
+    tl.check_grads(helper_result_unused_after_an_early_return, (x, 0.3, n), order=2,
+                   modes=("rev", "fwd"))
+
+
+def test_a_vjp_version_given_the_scalar_zero_gives_zeros_shaped_like_the_argument():
+    x = np.array([0.2, -0.4, 0.7])
+    dh = tl.vjp(helper_reading_an_item)
+    dh(x, np.ones(3))   # (the version for these shapes)
+    got = dh(x, 0.0)
+    assert isinstance(got, np.ndarray) and got.shape == (3,) and not got.any()
