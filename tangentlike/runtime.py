@@ -361,6 +361,20 @@ def power(x, y):
     return z
 
 
+def scaled_power(c, x, e):
+    """``c * x ** e`` (with ``power``'s edges), exactly zero where ``c`` is zero. The
+    derivative of ``x ** y`` in x is ``scaled_power(y, x, y - 1)``: where y == 0,
+    ``x ** 0`` is 1 for every x and its slope is zero, not ``0 * 0.0 ** -1``, which is
+    ``0 * inf = nan`` at x == 0 (``x ** k`` with a loop counter k from 0)."""
+    if isinstance(c, np.ndarray) and c.ndim:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = c * np.power(x, e)
+        return np.where(c == 0, 0.0, slope)
+    if c == 0:   # (zero with the kind, shape and dtype of c * x ** e)
+        return 0.0 * c * x ** (0 * e)
+    return c * power(x, e)
+
+
 def stop_gradient(x):
     """Inside differentiated code: the value of ``x``, treated as a constant."""
     return x

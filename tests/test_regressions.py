@@ -3991,3 +3991,40 @@ def comprehension_over_a_local_def(x):
 def test_loop_over_a_local_functions_result(f):
     x = np.array([0.3, -0.9, 0.6])
     tl.check_grads(f, (x,), order=2)
+
+
+# Was (hunt13): the slope of x ** y is y * x ** (y - 1), which at y == 0 and x == 0 is
+# 0 * inf = nan, though x ** 0 is 1 for every x: a polynomial summed over a loop counter
+# (`x ** k` for k in range(n)) had a nan gradient at x == 0.0 in every mode and order,
+# with `**`, pow, np.power, np.float_power and math.pow alike. The rules now take an
+# exponent that is not a number written in the code through runtime.scaled_power, zero
+# where the exponent is; a written exponent keeps its folded formula (`2 * x`).
+def polynomial_by_a_loop_counter(x):
+    s = 1.0
+    for k in range(4):
+        s = s + x ** k + pow(x, k) + np.power(x, k) + math.pow(x, k)
+    return s
+
+
+def power_by_an_exponent_argument(x, n):
+    return np.sum(np.float_power(x, n) + x ** n + x ** 0 + x ** 0.0)
+
+
+@pytest.mark.parametrize("x", [0.0, np.float64(0.0), np.float32(0.0), np.array(0.0)])
+def test_power_of_zero_by_a_zero_exponent(x):
+    f = polynomial_by_a_loop_counter
+    for gradient in (tl.grad(f)(x), tl.jvp(f)(x, 1.0), tl.hvp(f)(x, 1.0) / 2.0):
+        assert gradient == 4.0
+    assert tl.grad(tl.grad(f))(x) == 8.0
+    assert type(tl.grad(f)(x)) in (type(x), np.float64)
+    for n in (0.0, 0, np.zeros(3)):
+        assert np.all(tl.grad(power_by_an_exponent_argument)(np.zeros(3), n) == 0.0)
+        assert tl.jvp(power_by_an_exponent_argument)(np.zeros(3), n, np.ones(3)) == 0.0
+
+
+def test_power_by_exponents_away_from_zero_is_right():
+    tl.check_grads(polynomial_by_a_loop_counter, (0.7,), order=2)
+    tl.check_grads(polynomial_by_a_loop_counter, (-0.4,), order=2)
+    tl.check_grads(power_by_an_exponent_argument, (np.array([0.5, 1.5, 2.0]), 1.5), order=2)
+    tl.check_grads(power_by_an_exponent_argument, (np.array([0.5, 1.5, 2.0]),
+                                                   np.array([0.0, 1.0, 2.5])), order=2)
