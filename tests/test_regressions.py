@@ -4028,3 +4028,33 @@ def test_power_by_exponents_away_from_zero_is_right():
     tl.check_grads(power_by_an_exponent_argument, (np.array([0.5, 1.5, 2.0]), 1.5), order=2)
     tl.check_grads(power_by_an_exponent_argument, (np.array([0.5, 1.5, 2.0]),
                                                    np.array([0.0, 1.0, 2.5])), order=2)
+
+
+# Was (hunt13): the derivative of a function that calls a helper leaving an argument to
+# its default passes the helper's default of the time it was derived; replacing the
+# helper's defaults (`helper.__defaults__ = (5.0,)`) was not seen by an existing or a
+# new `tl.grad(f)`: the gradient of the old function, silently, in every mode. The
+# rebinding guard now also tests the helper's __defaults__ and __kwdefaults__.
+def test_defaults_of_a_called_function_replaced_after_derivation():
+    f = make_function('''
+        def helper(x, c=2.0, *, k=1.0):
+            if x > 0:
+                return c * k * x * x
+            return x
+
+        def scaled(x, *, k=1.0):
+            return k * x
+
+        def f(x):
+            return helper(x) * scaled(x)
+        ''', {"np": np}, name="f")
+    helper, scaled = f.__globals__["helper"], f.__globals__["scaled"]
+    df, jf, vf = tl.grad(f), tl.jvp(f), tl.value_and_grad(f)
+    assert (df(1.0), jf(1.0, 1.0), vf(1.0)) == (6.0, 6.0, (2.0, 6.0))
+    helper.__defaults__ = (5.0,)
+    assert (df(1.0), jf(1.0, 1.0), vf(1.0), tl.grad(f)(1.0)) == (15.0, 15.0, (5.0, 15.0), 15.0)
+    assert tl.grad(tl.grad(f))(1.0) == 30.0
+    helper.__kwdefaults__ = {"k": 2.0}
+    scaled.__kwdefaults__ = {"k": 3.0}
+    assert (df(1.0), jf(1.0, 1.0), vf(1.0)) == (90.0, 90.0, (30.0, 90.0))
+    assert "helper.__defaults__ is not" in df.source
