@@ -45,6 +45,7 @@ from __future__ import annotations
 import ast
 import builtins
 import numbers
+import sys
 import textwrap
 import types
 
@@ -90,6 +91,7 @@ def require_real(x, name: str):
         return
     elif (kind is list or kind is tuple) and all(type(v) is float for v in x):
         return
+    refuse_masked(x, name)
     what = _integer_part(x)
     if what is not None:
         raise at_user_def(TypeError(
@@ -112,6 +114,20 @@ def require_real(x, name: str):
             f"the argument `{name}` is differentiated (it is in wrt) but is a "
             f"{type(x).__name__} ({x!r}), not a real number the derivative can compute with: "
             f"pass a float (`float({name})`)"))
+
+
+def refuse_masked(x, name: str):
+    """Refuse a masked array argument (differentiated or not): the derivative rules are
+    those of plain arrays, which count the masked entries, so a gradient through one
+    would be wrong (the mean of a masked array divides by the unmasked count only)."""
+    masked = sys.modules.get("numpy.ma")   # (no masked array exists before it is imported)
+    if masked is not None and isinstance(x, masked.MaskedArray):
+        raise at_user_def(TypeError(
+            f"the argument `{name}` is a masked array: the derivative rules are those of "
+            "plain arrays, which count the masked entries (np.mean, np.cumsum, ...), so a "
+            f"derivative through it would be wrong: pass the data (`{name}.filled(0.0)` or "
+            f"`np.ma.getdata({name})`) and the mask as separate arguments, and apply the "
+            "mask in the function (`np.where(mask, 0.0, x)`)"))
 
 
 def require_scalar_seed(seed, name: str):
@@ -195,6 +211,7 @@ def refuse_complex(x, name: str):
             return
     elif kind in _REAL_SCALARS or kind is int or kind is bool:
         return
+    refuse_masked(x, name)
     what = complex_part(x)
     if what is not None:
         raise at_user_def(TypeError(complex_message(name, what)))

@@ -21,8 +21,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import (NOT_GIVEN, complex_message, complex_part, refuse_sequence_arithmetic,
-                    require_scalar_seed)
+from .entry import (NOT_GIVEN, complex_message, complex_part, refuse_masked,
+                    refuse_sequence_arithmetic, require_scalar_seed)
 from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
@@ -79,8 +79,11 @@ class Dispatcher:
                     version = self.derive(signature)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
+        # the generic derivative is called through here when key() has checks it lacks
+        # (constants' complex values, arithmetic repeating a list argument)
         self.cell.cell_contents = \
-            self if version is self.generic and self.constants else version
+            self if version is self.generic and (self.constants or self.sequence_ops) \
+            else version
         return version(*args, **kwargs)
 
     def key(self, args, kwargs):
@@ -101,6 +104,7 @@ class Dispatcher:
             elif name in values:
                 # an argument that is not specialized (a complex number, a list): derive()
                 # would not see its complex values
+                refuse_masked(values[name], name)
                 what = complex_part(values[name])
                 if what is not None:
                     raise at_user_def(TypeError(complex_message(name, what)))

@@ -539,6 +539,27 @@ def test_row_complex_values_are_refused(transform):
         df(abs_of_complex_cast)(x, *extra[:1] if transform == "vjp" else extra)
 
 
+def mean_of_scaled(x, c):
+    return np.mean(x * c)
+
+
+# Was a bug (hunt13): a masked array went through the rules of plain arrays, which count
+# the masked entries: np.mean of one divides by its unmasked count, so the gradient was
+# wrong (2/3 of the right one here), also with respect to another argument.
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp", "jvp"])
+def test_row_masked_arrays_are_refused(transform):
+    x = np.ma.masked_array([0.1, 0.2, 0.3], mask=[0, 1, 0])
+    extra = {"grad": (), "value_and_grad": (), "vjp": (1.0,), "jvp": (1.0,)}[transform]
+    df = getattr(tl, transform)
+    with pytest.raises(TypeError, match=r"`x` is a masked array.*x.filled\(0.0\)") as info:
+        df(mean_of_scaled, wrt=1)(x, 2.0, *extra)
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, mean_of_scaled.__code__.co_firstlineno)
+    with pytest.raises(TypeError, match="`x` is a masked array"):
+        df(mean_of_scaled)(x, 2.0, *(extra if transform != "jvp" else (np.ones(3),)))
+    df(mean_of_scaled, wrt=1)(np.ma.getdata(x), 2.0, *extra)   # the data: works
+
+
 def test_row_integer_check_applies_to_every_wrt_argument_and_keyword_only():
     def f(x, y, *, z=2.0):
         return x * y * z

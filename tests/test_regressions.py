@@ -4058,3 +4058,22 @@ def test_defaults_of_a_called_function_replaced_after_derivation():
     scaled.__kwdefaults__ = {"k": 3.0}
     assert (df(1.0), jf(1.0, 1.0), vf(1.0)) == (90.0, 90.0, (30.0, 90.0))
     assert "helper.__defaults__ is not" in df.source
+
+
+# Was (hunt13): after its MAX_VERSIONS specialized versions, a derived function called
+# the generic derivative directly, past the dispatcher's refusal of a `*`/`+` repeating or
+# joining a list argument: NumPy's broadcasting ValueError leaked from the derivative
+# (or a TypeError about the gradient's length), where the first call with a list gets
+# the TransformError at the line of the `+`.
+def sum_of_a_joined_sequence(x):
+    return np.sum(np.sin(np.asarray(x + x)))
+
+
+def test_sequence_arithmetic_refused_after_the_last_version():
+    df = tl.grad(sum_of_a_joined_sequence)
+    for n in range(1, 11):
+        df(np.linspace(0.1, 0.5, n))
+    with pytest.raises(tl.TransformError, match="repeats or joins a list") as info:
+        df([0.1, 0.2])
+    assert info.value.lineno == line_of(sum_of_a_joined_sequence, 1)
+    assert np.allclose(df(np.array([0.1, 0.2])), 2.0 * np.cos([0.2, 0.4]))
