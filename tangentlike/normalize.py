@@ -100,6 +100,12 @@ _METHOD_HINTS = {
 }
 
 
+# a method that is not an array's (nor a list's, a dict's or a string's): an object's own
+_OWN_METHOD_HINT = ("methods of your own objects are not differentiated: call a plain "
+                    "function that takes the values it needs as arguments (`def {name}(k, x)` "
+                    "called as `{name}(obj.k, x)`)")
+
+
 class Origin:
     """Where a generated statement comes from: a line range of the user's file (a value:
     equal to another of the same lines, as emit's comments compare them)."""
@@ -1680,10 +1686,16 @@ class _Normalizer:
                     or self.versions.get(known, known) in self.stacks:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
+            if hasattr(np, name):
+                default = ("call the corresponding NumPy function instead "
+                           "(`np.{name}(x, ...)` for `x.{name}(...)`)")
+            elif hasattr(np.ndarray, name):
+                default = ("an array's `.{name}()` has no derivative rule: write it with NumPy "
+                           "functions or indexing")
+            else:
+                default = _OWN_METHOD_HINT
             raise self.error(f"the method `.{name}()` is not supported", node,
-                             hint=_METHOD_HINTS.get(name, "call the corresponding NumPy "
-                                                    "function instead (`np.{name}(x, ...)` "
-                                                    "for `x.{name}(...)`)").format(name=name))
+                             hint=_METHOD_HINTS.get(name, default).format(name=name))
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", node,
                              hint="index first: `x[i].item()` or `float(x[i])`")

@@ -111,6 +111,19 @@ def test_row_no_source(func, transform):
     assert err.hint
 
 
+# Was (hunt13): every object that is not a plain function got the hint *pass a function
+# defined with `def` in a file*, though a method, a partial or a decorated function has
+# one inside: the hint now names what to differentiate instead.
+@pytest.mark.parametrize("func,hint", [
+    (Model().loss, "`tl.grad(Model.loss, wrt=1)(obj, x)`"),
+    (functools.partial(plain_square, n=3.0), "differentiate `plain_square` itself"),
+    (functools.lru_cache(plain_square), "`tl.grad(plain_square.__wrapped__)`"),
+    (Model(), "`tl.grad(Model.__call__, wrt=1)(obj, x)`"),
+], ids=["bound method", "partial", "lru_cache", "callable object"])
+def test_row_no_source_hint_names_the_function_inside(func, hint):
+    assert hint in transform_error(func).hint
+
+
 def test_row_function_made_by_exec():
     namespace = {}
     exec("def h(x):\n    return x * x\n", namespace)
@@ -1717,6 +1730,14 @@ def attribute_of_an_object(model, x):
     return model.w * x  # <- error
 
 
+def method_of_an_object(x, model):
+    return model.apply(x)  # <- error
+
+
+def method_of_an_array_without_a_rule(x):
+    return x.tolist()[0]  # <- error
+
+
 # Was: every unsupported method or attribute had the hint "call the corresponding NumPy
 # function instead", which says nothing for a string, list or dict method or an object's
 # field
@@ -1724,7 +1745,10 @@ def attribute_of_an_object(model, x):
     (method_of_a_string, (0.5,), "compute strings outside"),
     (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
-    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own")])
+    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own"),
+    # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
+    (method_of_an_object, (0.5, None), "methods of your own objects are not differentiated"),
+    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
     assert hint in err.hint
