@@ -440,6 +440,12 @@ class _Reverse:
         """``source_file, lineno`` of the user's return statement, for the run-time check
         that names it (none for a derivative derived again: its lines are generated)."""
         filename = self.fn.parsed.filename
+        user_def = getattr(self.fn.parsed.func, "user_def", None)
+        if user_def is not None and filename.startswith("<tangentlike "):
+            # the output checked is a derivative's: the error names the user's def
+            return [_load(self.binder.name_for("source_file", user_def[0])),
+                    gast.Constant(value=user_def[1], kind=None),
+                    gast.Constant(value=True, kind=None)]
         if ret.origin is None or filename.startswith("<tangentlike "):
             return []
         return [_load(self.binder.name_for("source_file", filename)),

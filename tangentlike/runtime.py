@@ -67,13 +67,21 @@ def broadcast_like(t, y):
     return np.broadcast_to(_weak(t, y), shape)
 
 
-def require_scalar(value, filename=None, lineno=None):
+def require_scalar(value, filename=None, lineno=None, derivative=False):
     """``grad`` differentiates a scalar: refuse an array output instead of summing it,
-    at the user's return statement (``filename``, ``lineno``) when it is known."""
+    at the user's return statement (``filename``, ``lineno``) when it is known; for the
+    output of a ``derivative`` (``tl.grad(tl.grad(f))``), at the user's ``def``."""
     require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         message = f"grad needs a scalar output, got {_output_kind(value)}"
         hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
+        if derivative:
+            message = (f"grad of a derivative needs a scalar output, but the derivative gives "
+                       f"{_output_kind(value)} (the gradient of an array argument, or a "
+                       "tuple of gradients)")
+            hint = ("for second derivatives use tl.hessian(f), tl.hvp(f)(*args, v) or "
+                    "tl.jacobian(tl.grad(f)); tl.vjp(tl.grad(f)) takes a seed shaped like "
+                    "the gradient")
         if lineno is None:
             raise TypeError(f"{message}; {hint}")
         raise NonScalarOutput(message, filename, lineno, hint)

@@ -431,6 +431,23 @@ def test_row_non_scalar_output_to_grad(func, transform):
     assert "    return x" in str(info.value)
 
 
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+# Was (hunt13): `tl.grad(tl.grad(f))(x)` of an array x raised a bare TypeError (*grad
+# needs a scalar output ...; use tl.vjp*) with no file or line: the output checked is the
+# inner gradient. Now the NonScalarOutput names f's def and points to tl.hessian.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad])
+def test_row_non_scalar_output_of_a_derivative(transform):
+    with pytest.raises(tl.TransformError, match="grad of a derivative needs a scalar") as info:
+        transform(tl.grad(sum_of_squares))(X3)
+    assert isinstance(info.value, TypeError) and "tl.hessian(f)" in info.value.hint
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, sum_of_squares.__code__.co_firstlineno)
+    assert tl.grad(tl.grad(sum_of_squares))(0.5) == 2.0
+
+
 def test_row_non_scalar_output_works_with_vjp_jvp_jacobian():
     np.testing.assert_allclose(tl.vjp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
     np.testing.assert_allclose(tl.jvp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
