@@ -478,10 +478,12 @@ class _Reverse:
         if param in self.given:
             given = self.given[param]
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
-                    and given.dtype != np.float64:
+                    and given.dtype != np.float64 or \
+                    type(given) is float and self.low_precision_arguments():
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
-                # the adjoint met. Float64 versions pay nothing.
+                # the adjoint met. Float64 versions pay nothing. A Python float beside
+                # float32 arguments: a float, not the float32 NumPy's arithmetic makes.
                 helper = self.binder.name_for("cast_back", cast_back)
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
@@ -515,6 +517,11 @@ class _Reverse:
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+
+    def low_precision_arguments(self) -> bool:
+        """Whether some argument of this version is a float32 (float16) array or scalar."""
+        return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
+                   and v.dtype.itemsize < 8 for v in self.given.values())
 
     def like(self, param: str):
         """What has ``param``'s type, shape and dtype at the end of the adjoint: the

@@ -437,10 +437,16 @@ def cast_back(g, x):
     """The adjoint ``g`` of a cast of ``x`` (``x.astype(float)``, ``np.asarray(x,
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
-    gradient. Anything else (a Python number or list, an integer array) passes
-    through."""
+    gradient; a Python float gets a float (not the float32 that arithmetic with float32
+    values makes). Anything else (an int, a list, an integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
+    if type(x) is float:   # a number: a float, also beside float32 data
+        if type(g) is np.ndarray and g.ndim == 0:
+            g = g[()]
+        if isinstance(g, np.floating) and g.dtype.itemsize < 8:
+            return float(g)
+        return g
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         g = g[()]   # a number's gradient is a number
     elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):

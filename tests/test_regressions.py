@@ -4077,3 +4077,24 @@ def test_sequence_arithmetic_refused_after_the_last_version():
         df([0.1, 0.2])
     assert info.value.lineno == line_of(sum_of_a_joined_sequence, 1)
     assert np.allclose(df(np.array([0.1, 0.2])), 2.0 * np.cos([0.2, 0.4]))
+
+
+# Was (hunt13): the gradient of a Python float argument came out as a NumPy float32 (not
+# a float) when the function multiplies it with float32 data (NumPy's arithmetic of a
+# Python float with float32 values is float32), in specialized versions and in the
+# generic derivative; the gradient of a float is a float (docs/errors.md).
+def scaled_by_low_precision_data(a, b):
+    s = a * 0.5
+    return np.sum(np.sin(s * b))
+
+
+@pytest.mark.parametrize("b", [np.float32(2.0), np.ones(2, np.float32), np.float16(1.0)])
+def test_gradient_of_a_python_float_beside_float32_data_is_a_float(b):
+    f = scaled_by_low_precision_data
+    expected = float(np.sum(0.5 * np.asarray(b, float) * np.cos(0.15 * np.asarray(b, float))))
+    for gradient in (tl.grad(f)(0.3, b), tl.value_and_grad(f)(0.3, b)[1],
+                     tl.vjp(f)(0.3, b, 1.0), tl.grad(f).generic(0.3, b)):
+        assert type(gradient) is float
+        assert gradient == pytest.approx(expected, rel=1e-3)
+    assert type(tl.grad(f, wrt=1)(0.3, b)) is type(b)   # b keeps its own kind and dtype
+    assert tl.grad(f, wrt=1)(0.3, b).dtype == b.dtype
