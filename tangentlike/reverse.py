@@ -348,7 +348,7 @@ class _Reverse:
         """Whether ``expr`` is a name of a number the version knows is not zero (a size,
         ``X.shape[0]``): dividing by it cannot raise."""
         key = self.classes.get(expr.id) if isinstance(expr, gast.Name) else None
-        return key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+        return key is not None and key[:2] == ("scalar", "value") and type(key[2]) is int \
             and key[2] != 0
 
     def of_class(self, key) -> set:
@@ -1575,7 +1575,7 @@ class _Reverse:
             if self.needless_in_place(stmt.value):
                 return save + [_assign(name, clone(stmt.value.args[0]))]
             key = self.classes.get(name)
-            if key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+            if key is not None and key[:2] == ("scalar", "value") and type(key[2]) is int \
                     and (isinstance(stmt.value, gast.Subscript) or getattr(
                         stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
                 # a size the version knows (n = X.shape[0]): that int, read once

@@ -166,14 +166,17 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     formal = ", ".join(positional + (["*"] + kwonly if kwonly else []))
     actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
+    # the entry's own globals, under names no parameter of the function has
+    version_name, seed_check_name = (_unused(n, positional + kwonly)
+                                     for n in ("_version", "_require_scalar_seed"))
     check = ""
     if seed_check:
         seed = positional[-1]
         check = (f"    if {seed}.__class__ is not float:\n"
-                 f"        _require_scalar_seed({seed}, {seed!r})\n")
-    source = f"def {name}({formal}):\n{check}    return _version({actual})\n"
-    entry = compile_function(source, name, {"_version": dispatcher,
-                                            "_require_scalar_seed": require_scalar_seed},
+                 f"        {seed_check_name}({seed}, {seed!r})\n")
+    source = f"def {name}({formal}):\n{check}    return {version_name}({actual})\n"
+    entry = compile_function(source, name, {version_name: dispatcher,
+                                            seed_check_name: require_scalar_seed},
                              {}, label)
     entry.__defaults__ = generic.__defaults__
     entry.__kwdefaults__ = generic.__kwdefaults__
@@ -185,5 +188,14 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
         setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
     register_generated(entry.__code__, generic.__code__.co_filename, generic.user_def)
-    dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index("_version")]
+    dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index(version_name)]
     return entry
+
+
+def _unused(name: str, taken: list) -> str:
+    """``name``, or ``name_1``, ``name_2``... if a parameter already has it."""
+    found, n = name, 0
+    while found in taken:
+        n += 1
+        found = f"{name}_{n}"
+    return found

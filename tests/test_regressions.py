@@ -4098,3 +4098,35 @@ def test_gradient_of_a_python_float_beside_float32_data_is_a_float(b):
         assert gradient == pytest.approx(expected, rel=1e-3)
     assert type(tl.grad(f, wrt=1)(0.3, b)) is type(b)   # b keeps its own kind and dtype
     assert tl.grad(f, wrt=1)(0.3, b).dtype == b.dtype
+
+
+# Was (hunt13): a parameter or variable named `value` or `offset` (the tags of the shape
+# analysis' classes of known ints, ("scalar", "value", n), which it read at position 1
+# of any class, where ("param", p) and ("var", v) hold the user's name) leaked an
+# IndexError when deriving; a parameter named `_version` (or `_require_scalar_seed`)
+# shadowed the name the entry of tl.grad calls its version by: ValueError.
+@pytest.mark.parametrize("name", ["value", "offset", "_version", "_require_scalar_seed"])
+def test_parameters_named_like_the_librarys_own_names(name):
+    source = """
+        def f(x, NAME):
+            n = x.shape[0]
+            z = np.zeros(n)
+            for i in range(n - 1):
+                z[i + 1] = z[i] * NAME + x[i]
+            return np.sum(z) * NAME
+        """
+    f = make_function(source.replace("NAME", name), {"np": np})
+    same = make_function(source.replace("NAME", "c"), {"np": np})
+    x = np.array([0.5, 0.7, 0.9])
+
+    def flat(result):
+        parts = result if isinstance(result, tuple) else (result,)
+        return np.concatenate([np.ravel(p) for p in parts])
+
+    for derived in [lambda g: tl.grad(g, wrt=(0, 1))(x, 2.0),
+                    lambda g: tl.value_and_grad(g, wrt=1)(x, 2.0),
+                    lambda g: tl.vjp(g)(x, 2.0, 1.0),
+                    lambda g: tl.jvp(g, wrt=1)(x, 2.0, 1.0),
+                    lambda g: tl.hvp(g)(x, 2.0, np.ones(3))]:
+        np.testing.assert_allclose(flat(derived(f)), flat(derived(same)))
+    tl.check_grads(f, (x, 2.0), wrt=(0, 1), order=2)
