@@ -76,9 +76,8 @@ def require_scalar(value, filename=None, lineno=None, derivative=False):
         message = f"grad needs a scalar output, got {_output_kind(value)}"
         hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
         if derivative:
-            message = (f"grad of a derivative needs a scalar output, but the derivative gives "
-                       f"{_output_kind(value)} (the gradient of an array argument, or a "
-                       "tuple of gradients)")
+            message += (", the output of a derivative (the gradient of an array or list "
+                        "argument, or a tuple of gradients)")
             hint = ("for second derivatives use tl.hessian(f), tl.hvp(f)(*args, v) or "
                     "tl.jacobian(tl.grad(f)); tl.vjp(tl.grad(f)) takes a seed shaped like "
                     "the gradient")
