@@ -299,6 +299,7 @@ class _Normalizer:
         self.fresh_in_block = {}
         self.blocks = 0
         self.list_displays = set()   # locals last assigned a list display
+        self.constant_lists = set()   # locals last assigned a list display of numbers
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -994,6 +995,10 @@ class _Normalizer:
             self.list_displays.add(name)
         else:
             self.list_displays.discard(name)
+        if isinstance(value, gast.List) and all(map(_constant_item, value.elts)):
+            self.constant_lists.add(name)
+        else:
+            self.constant_lists.discard(name)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
@@ -1115,9 +1120,9 @@ class _Normalizer:
         if isinstance(count, gast.Constant) and type(count.value) is int:
             elts = self.sequence_elements(seq)
             return kind(elts=elts * max(count.value, 0), ctx=gast.Load())
-        if isinstance(seq, (gast.List, gast.Tuple)) and all(
-                isinstance(e, gast.Constant) for e in seq.elts):   # [0.0] * n: constants
-            return None
+        if isinstance(seq, (gast.List, gast.Tuple)) and all(map(_constant_item, seq.elts)) or \
+                isinstance(seq, gast.Name) and self.current.get(seq.id) in self.constant_lists:
+            return None   # [0.0] * n: constants (also through a name, as a derivative has)
         raise self.error(f"`*` of a {word} by a count not written in the code is not "
                          "supported", node, hint="write the count as a number (`[v] * 3`), "
                          "or use np.full(n, v) / np.tile on arrays")
@@ -2370,6 +2375,13 @@ def _literal_length(value):
     if isinstance(value, gast.Constant) and isinstance(value.value, tuple):
         return len(value.value)
     return None
+
+
+def _constant_item(node) -> bool:
+    """An item of a list display that is a constant: ``2.0``, ``-1.0``, ``None``..."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 def _int_literal(node) -> bool:

@@ -4130,3 +4130,21 @@ def test_parameters_named_like_the_librarys_own_names(name):
                     lambda g: tl.hvp(g)(x, 2.0, np.ones(3))]:
         np.testing.assert_allclose(flat(derived(f)), flat(derived(same)))
     tl.check_grads(f, (x, 2.0), wrt=(0, 1), order=2)
+
+
+# Was (hunt13): an array times a list of numbers (`v * [1.0, 3.0]`) worked to first order,
+# but every derivative of second order refused it, at the user's line: *`*` of a list by
+# a count not written in the code is not supported*: the derivative holds the list in a
+# variable (`t4 = [1.0, 3.0]; bt5 * t4`), which the check took for a list of unknown
+# items. A name bound to a list display of numbers is a constant list, like the display.
+# And a display with a negative number (`[2.0, -1.0] * v`) was refused at first order
+# already (`-1.0` is not a constant in the syntax tree, but minus one).
+def array_times_a_list_of_numbers(x):
+    return np.sum(np.sin(np.array([x, 2.0 * x])) * [1.0, 3.0]) + \
+        np.sum([2.0, -1.0] * np.exp(np.array([x, x])))
+
+
+def test_second_order_of_an_array_times_a_list_of_numbers():
+    tl.check_grads(array_times_a_list_of_numbers, (0.5,), order=2)
+    assert tl.grad(tl.grad(array_times_a_list_of_numbers))(0.5) == pytest.approx(
+        -np.sin(0.5) - 12.0 * np.sin(1.0) + np.exp(0.5))
