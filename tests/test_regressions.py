@@ -4148,3 +4148,22 @@ def test_second_order_of_an_array_times_a_list_of_numbers():
     tl.check_grads(array_times_a_list_of_numbers, (0.5,), order=2)
     assert tl.grad(tl.grad(array_times_a_list_of_numbers))(0.5) == pytest.approx(
         -np.sin(0.5) - 12.0 * np.sin(1.0) + np.exp(0.5))
+
+
+# Was (hunt13): the second derivative of np.sinc at exactly 0 was 0 (the slope's rule
+# set both partials to 0 there; sinc''(0) = -pi**2 / 3), and within about 1e-5 of 0 it
+# was off by up to 2 (the slope (cos(pi x) - sinc(x)) / x cancels): sinc_slope takes its
+# series below 1e-3.
+@pytest.mark.parametrize("x", [0.0, 1e-8, 1e-5, -9e-4, 2e-3, 0.4])
+def test_second_derivative_of_sinc_at_and_near_zero(x):
+    t = math.pi * x
+    if abs(x) < 1e-4:
+        expected = -math.pi ** 2 / 3 + math.pi ** 4 * x * x / 10
+    else:
+        expected = math.pi ** 2 * (-math.sin(t) / t - 2 * math.cos(t) / t ** 2
+                                   + 2 * math.sin(t) / t ** 3)
+    f = make_function("def f(x):\n    return np.sum(np.sinc(x))\n", {"np": np})
+    assert tl.grad(tl.grad(f))(x) == pytest.approx(expected, rel=1e-7)
+    assert tl.hvp(f)(x, 1.0) == pytest.approx(expected, rel=1e-7)
+    assert tl.jvp(tl.jvp(f), wrt=(0, 1))(x, 1.0, (1.0, 0.0)) == pytest.approx(expected, rel=1e-7)
+    assert tl.hessian(f)(np.array([x, 0.5]))[0, 0] == pytest.approx(expected, rel=1e-7)
