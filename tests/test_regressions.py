@@ -4167,3 +4167,19 @@ def test_second_derivative_of_sinc_at_and_near_zero(x):
     assert tl.hvp(f)(x, 1.0) == pytest.approx(expected, rel=1e-7)
     assert tl.jvp(tl.jvp(f), wrt=(0, 1))(x, 1.0, (1.0, 0.0)) == pytest.approx(expected, rel=1e-7)
     assert tl.hessian(f)(np.array([x, 0.5]))[0, 0] == pytest.approx(expected, rel=1e-7)
+
+
+# Found (hunt13), not fixed: np.cumprod's adjoint gives a zero that is not the first zero
+# of its row the constant 0 (d y_k / d a_i = 0 there), whose derivative is 0, though
+# with respect to the earlier zero it is not: the Hessian of np.sum(np.cumprod(x)) at
+# [0, 0, 2] has H[0, 1] = 3 but H[1, 0] = 0 (and at [0.3, 0, 0], H[2, 1] = 0, not 0.3).
+# First order is exact. A fix needs each element's product of the others without
+# division (as np.prod's rule has), for every prefix: a reverse scan per row.
+@bug("second derivative of np.cumprod at two or more zeros of a row: the constant 0 of "
+     "a later zero's adjoint loses its derivative with respect to the earlier zero")
+@pytest.mark.parametrize("x,expected", [
+    ([0.0, 0.0, 2.0], [[0.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
+    ([0.3, 0.0, 0.0], [[0.0, 1.0, 0.0], [1.0, 0.0, 0.3], [0.0, 0.3, 0.0]])])
+def test_hessian_of_cumprod_at_two_zeros(x, expected):
+    f = make_function("def f(x):\n    return np.sum(np.cumprod(x))\n", {"np": np})
+    np.testing.assert_allclose(tl.hessian(f)(np.array(x)), expected)
