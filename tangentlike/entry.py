@@ -457,6 +457,11 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     if sequence_ops:
         checks += _sequence_check(sequence_ops, renamed, name_of)
     fdef.body = head + shift + checks + fdef.body
+    # f's positional-only parameters stay so: a call by keyword is Python's TypeError
+    posonly = func.__code__.co_posonlyargcount
+    if posonly:
+        fdef.args.posonlyargs, fdef.args.args = \
+            fdef.args.args[:posonly], fdef.args.args[posonly:]
     skipped = tuple(range(len(head))) + tuple(i for i, s in enumerate(fdef.body) if getattr(
         s, "entry_check", False)) + tuple(range(len(head) + len(shift),
                                                     len(head) + len(shift) + len(checks)))

@@ -163,7 +163,9 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     code = generic.__code__
     positional = list(code.co_varnames[:code.co_argcount])
     kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
-    formal = ", ".join(positional + (["*"] + kwonly if kwonly else []))
+    posonly = code.co_posonlyargcount   # (f's positional-only parameters: a "/" after them)
+    formal = ", ".join(positional[:posonly] + (["/"] if posonly else []) + positional[posonly:]
+                       + (["*"] + kwonly if kwonly else []))
     actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
     # the entry's own globals, under names no parameter of the function has

@@ -591,6 +591,22 @@ def test_row_masked_arrays_are_refused(transform):
     df(mean_of_scaled, wrt=1)(np.ma.getdata(x), 2.0, *extra)   # the data: works
 
 
+def positional_only(x, y, /, z=1.0):
+    return x * y * z
+
+
+# Was (hunt13): the derived functions took positional-only parameters by keyword,
+# `tl.grad(f)(x=1.0, y=2.0)` gave a gradient where `f(x=1.0, y=2.0)` is a TypeError.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_row_positional_only_parameters_by_keyword(transform):
+    extra = (1.0,) if transform in (tl.vjp, tl.jvp) else ()
+    with pytest.raises(TypeError, match="positional-only arguments passed as keyword"):
+        transform(positional_only)(x=1.0, y=2.0, *extra)
+    assert transform(positional_only)(1.0, 2.0, *extra) in (2.0, (2.0, 2.0))
+    assert transform(positional_only, wrt="z")(1.0, 2.0, 3.0, *extra) in (2.0, (6.0, 2.0))
+    assert tl.grad(tl.grad(positional_only), wrt=1)(1.0, 2.0) == 1.0
+
+
 def test_row_integer_check_applies_to_every_wrt_argument_and_keyword_only():
     def f(x, y, *, z=2.0):
         return x * y * z
