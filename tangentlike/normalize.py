@@ -1111,6 +1111,15 @@ class _Normalizer:
             known = node.left if left is not None else node.right
             if _int_literal(known):   # shapes: (2,) + np.shape(x)
                 return None
+            if isinstance(known, (gast.List, gast.Tuple)) and all(map(_constant_item,
+                                                                       known.elts)):
+                raise self.error(
+                    f"`+` of a {word} of numbers and a value that may be a list (which "
+                    "Python joins to it) or an array (which NumPy adds to it element by "
+                    "element) is not supported", node,
+                    hint=f"to add element by element, write the {word} as an array "
+                    "(`np.array([...])`) or call `np.add(a, b)`; to join lists, build the "
+                    "list in one literal `[a, b, c]` or append to it")
             raise self.error(f"`+` of a {word} whose length is not known when the function "
                              "is differentiated is not supported", node,
                              hint="build the list in one literal `[a, b, c]`, append to it, "

@@ -2292,3 +2292,21 @@ def test_row_update_of_what_a_loop_walks_names_the_loop_too():
         tl.grad(updates_what_the_loop_walks)(0.5, X3.copy())
     assert raised.value.lineno in marked_lines(updates_what_the_loop_walks)
     assert "`b` (or a value made from it: a `for` loop iterating over it" in raised.value.reason
+
+
+# == Found by hunt13 ===========================================================================
+def plus_of_a_list_of_numbers(x):
+    return np.sum(x + [1.0, -2.0])  # <- error
+
+
+def plus_as_np_add(x):
+    return np.sum(np.add(x, [1.0, -2.0]) + np.array([1.0, -2.0]))
+
+
+# Clearer since hunt13: `x + [1.0, -2.0]` said *`+` of a list whose length is not known*
+# (its length is known: x's kind is not) with the hint to join lists; now it says that
+# Python joins a list and NumPy adds an array, and how to add element by element.
+def test_row_plus_of_a_list_of_numbers_and_a_value_of_unknown_kind():
+    err = assert_error_at(plus_of_a_list_of_numbers)
+    assert "which Python joins to it" in err.reason and "np.add(a, b)" in err.hint
+    tl.check_grads(plus_as_np_add, (np.array([0.3, 0.4]),), order=2)
