@@ -4183,3 +4183,16 @@ def test_second_derivative_of_sinc_at_and_near_zero(x):
 def test_hessian_of_cumprod_at_two_zeros(x, expected):
     f = make_function("def f(x):\n    return np.sum(np.cumprod(x))\n", {"np": np})
     np.testing.assert_allclose(tl.hessian(f)(np.array(x)), expected)
+
+
+# Was (hunt13): np.diff of an array with at most n elements (an empty difference) had a
+# gradient of n elements, not of the array's length (np.diff(np.zeros(0)) gave a
+# gradient of shape (1,)): the adjoint pads by n on each side of the empty adjoint.
+@pytest.mark.parametrize("size,n", [(0, 1), (1, 1), (1, 2), (2, 3), (4, 4)])
+def test_gradient_of_an_empty_difference_has_the_input_shape(size, n):
+    f = make_function("def f(x, n):\n    return np.sum(np.diff(x, n) ** 2) + np.sum(x)\n",
+                      {"np": np})
+    x = np.linspace(0.1, 0.7, size)
+    for gradient in (tl.grad(f)(x, n), tl.vjp(f)(x, n, 1.0), tl.hvp(f)(x, n, np.ones(size))):
+        assert np.shape(gradient) == (size,)
+    assert np.array_equal(tl.grad(f)(x, n), np.ones(size))

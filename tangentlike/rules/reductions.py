@@ -504,10 +504,12 @@ def cumprod_tangent(y, a, axis=None, dtype=None, out=None):
                     others * np.cumsum(np.where(first, dflat, 0.0), axis=axis))
 
 
-def diff_pad_width(y, n, axis):
-    """``n`` zeros before and after ``axis``: padding for the adjoint of np.diff."""
+def diff_pad_width(y, n, axis, a):
+    """Padding for the adjoint of np.diff along ``axis``: ``n`` zeros before, and after
+    as many as make its difference as long as ``a`` (``n``, but for an ``a`` of at most
+    ``n`` elements there, whose difference ``y`` is empty: the gradient is zeros like a)."""
     width = [(0, 0)] * np.ndim(y)
-    width[axis] = (n, n)
+    width[axis] = (n, np.shape(a)[axis] - np.shape(y)[axis])
     return width
 
 
@@ -523,9 +525,9 @@ def _diff_cases(rng):
 def diff(y, a, n=1, axis=-1):
     # the transpose of a difference is minus a difference of the zero-padded adjoint
     if n % 2 == 0:
-        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
     else:
-        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
 
 
 @tangent(np.diff)
