@@ -4196,3 +4196,19 @@ def test_gradient_of_an_empty_difference_has_the_input_shape(size, n):
     for gradient in (tl.grad(f)(x, n), tl.vjp(f)(x, n, 1.0), tl.hvp(f)(x, n, np.ones(size))):
         assert np.shape(gradient) == (size,)
     assert np.array_equal(tl.grad(f)(x, n), np.ones(size))
+
+
+# Was (hunt13): np.median (np.quantile, np.percentile) along an axis of an array with an
+# empty axis (shape (3, 0), median along axis 0: an empty result) leaked NumPy's
+# ValueError *cannot reshape array of size 0 into shape (0,newaxis)* from the rule's
+# weights; and the median of nothing (NumPy's nan) has no weights to give.
+@pytest.mark.parametrize("shape,axis", [((3, 0), 0), ((0, 0), 0), ((1, 0), 0), ((2, 0), 1)])
+def test_median_along_an_axis_of_an_empty_array(shape, axis):
+    f = make_function("def f(m, axis):\n    return np.sum(np.median(m, axis=axis))\n",
+                      {"np": np})
+    m = np.zeros(shape)
+    with np.errstate(all="ignore"):
+        for gradient in (tl.grad(f)(m, axis), tl.vjp(f)(m, axis, 1.0),
+                         tl.hvp(f)(m, axis, np.zeros(shape))):
+            assert np.shape(gradient) == shape
+        assert np.shape(tl.jvp(f)(m, axis, m)) == ()

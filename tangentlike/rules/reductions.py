@@ -626,7 +626,11 @@ def quantile_weights(a, q, axis=None):
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, last)
-    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
+    # (the reduced length written out: -1 cannot be inferred when a kept axis is empty)
+    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)]
+                      + (math.prod(moved.shape[a.ndim - len(axes):]),))
+    if flat.shape[-1] == 0:   # the quantile of nothing (NumPy's nan): no element weighs
+        return np.zeros(a.shape, dtype=a.dtype)
     position = q * (flat.shape[-1] - 1)
     low, high = int(np.floor(position)), int(np.ceil(position))
     order = np.argsort(flat, axis=-1, kind="stable")
