@@ -4212,3 +4212,18 @@ def test_median_along_an_axis_of_an_empty_array(shape, axis):
                          tl.hvp(f)(m, axis, np.zeros(shape))):
             assert np.shape(gradient) == shape
         assert np.shape(tl.jvp(f)(m, axis, m)) == ()
+
+
+# Was (hunt13, a sweep of the registry with empty arrays): np.trapezoid of an empty array
+# (0.0) leaked IndexError from its weights, np.ediff1d of one ValueError (*cannot reshape
+# array of size 1 into shape (0,)*) from its adjoint.
+@pytest.mark.parametrize("expr", ["np.trapezoid(x)" if hasattr(np, "trapezoid") else "np.trapz(x)",
+                                  "np.sum(np.ediff1d(x) ** 2)"])
+@pytest.mark.parametrize("size", [0, 1, 4])
+def test_integral_and_differences_of_an_empty_array(expr, size):
+    f = make_function(f"def f(x):\n    return {expr}\n", {"np": np})
+    x = np.linspace(0.1, 0.9, size)
+    assert np.shape(tl.grad(f)(x)) == (size,)
+    assert np.ndim(tl.jvp(f)(x, np.ones(size))) == 0
+    if size > 1:
+        tl.check_grads(f, (x,), order=2)
