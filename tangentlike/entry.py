@@ -251,7 +251,7 @@ class Guard:
     function's defaults of that time (a call that leaves an argument out passes its
     default): ``defaults`` and ``kwdefaults``, when it has some, are guarded too."""
 
-    __slots__ = ("chain", "obj", "defaults", "kwdefaults")
+    __slots__ = ("chain", "defaults", "kwdefaults", "obj")
 
     def __init__(self, chain: tuple, obj: object, defaults_used: bool = False):
         self.chain = chain   # ("helper",) or ("module", "helper"): how the function is reached

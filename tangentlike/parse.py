@@ -115,7 +115,7 @@ def _not_a_function_hint(obj) -> str:
     if isinstance(getattr(obj, "__wrapped__", None), types.FunctionType):
         return (f"differentiate the undecorated function: "
                 f"`tl.grad({obj.__wrapped__.__name__}.__wrapped__)`")
-    call = getattr(type(obj), "__call__", None)
+    call = inspect.getattr_static(type(obj), "__call__", None)
     if isinstance(call, types.FunctionType):
         return (f"differentiate its class's `__call__`, with the object as its first "
                 f"argument: `tl.grad({type(obj).__name__}.__call__, wrt=1)(obj, x)`")

@@ -600,8 +600,9 @@ def positional_only(x, y, /, z=1.0):
 @pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
 def test_row_positional_only_parameters_by_keyword(transform):
     extra = (1.0,) if transform in (tl.vjp, tl.jvp) else ()
+    seed = {tl.vjp: {"bout": 1.0}, tl.jvp: {"dx": 1.0}}.get(transform, {})
     with pytest.raises(TypeError, match="positional-only arguments passed as keyword"):
-        transform(positional_only)(x=1.0, y=2.0, *extra)
+        transform(positional_only)(x=1.0, y=2.0, **seed)
     assert transform(positional_only)(1.0, 2.0, *extra) in (2.0, (2.0, 2.0))
     assert transform(positional_only, wrt="z")(1.0, 2.0, 3.0, *extra) in (2.0, (6.0, 2.0))
     assert tl.grad(tl.grad(positional_only), wrt=1)(1.0, 2.0) == 1.0
