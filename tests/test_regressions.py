@@ -4227,3 +4227,22 @@ def test_integral_and_differences_of_an_empty_array(expr, size):
     assert np.ndim(tl.jvp(f)(x, np.ones(size))) == 0
     if size > 1:
         tl.check_grads(f, (x,), order=2)
+
+
+# Was (hunt13, a sweep of the registry with (1,)-shaped operands): np.einsum broadcasts a
+# dimension of size 1 against the same letter's larger one (`"ij,j->i"` of shapes (2, 3)
+# and (1,), also within `...`); the adjoints kept the other operand's sizes: a gradient of
+# shape (2, 1) for the matrix and (3,) for the vector of shape (1,), silently wrong.
+@pytest.mark.parametrize("subscripts,shapes", [
+    ("ij,j->i", [(2, 3), (1,)]), ("ij,ij->i", [(2, 1), (2, 3)]),
+    ("...i,...i->...", [(2, 3), (1, 3)]), ("ij,j,i->i", [(2, 3), (1,), (1,)])])
+def test_einsum_broadcasting_a_dimension_of_size_one(subscripts, shapes):
+    names = ", ".join(f"a{i}" for i in range(len(shapes)))
+    f = make_function(f"def f({names}):\n"
+                      f"    return np.sum(np.einsum({subscripts!r}, {names}) ** 2)\n", {"np": np})
+    rng = np.random.default_rng(3)
+    args = tuple(rng.uniform(0.2, 1.0, s) for s in shapes)
+    wrt = tuple(range(len(shapes)))
+    for gradient, a in zip(tl.grad(f, wrt=wrt)(*args), args):
+        assert gradient.shape == a.shape
+    tl.check_grads(f, args, wrt=wrt, order=2)
