@@ -4246,3 +4246,14 @@ def test_einsum_broadcasting_a_dimension_of_size_one(subscripts, shapes):
     for gradient, a in zip(tl.grad(f, wrt=wrt)(*args), args):
         assert gradient.shape == a.shape
     tl.check_grads(f, args, wrt=wrt, order=2)
+
+
+# Was (hunt13, a sweep of the registry with one row): np.corrcoef of one variable (a 1-D
+# array, or one row) is the number 1.0; its adjoint, written for a matrix of two or more
+# variables, leaked NumPy's AxisError, and its tangent had shape (1, 1).
+@pytest.mark.parametrize("x", [np.array([0.1, 0.5, 0.3, 0.9]), np.array([[0.1, 0.5, 0.3]])])
+def test_correlation_of_one_variable(x):
+    f = make_function("def f(x):\n    return np.corrcoef(x) * np.sum(x)\n", {"np": np})
+    np.testing.assert_allclose(tl.grad(f)(x), np.ones_like(x), atol=1e-12)
+    assert np.shape(tl.jvp(f)(x, np.ones_like(x))) == ()
+    tl.check_grads(f, (x,), order=2)

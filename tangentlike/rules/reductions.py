@@ -790,13 +790,15 @@ def _corrcoef_cases(rng):
 
 @adjoint(np.corrcoef, cases=_corrcoef_cases)
 def corrcoef(r, x, y=None, rowvar=True):
-    # r = c / (s s^T) with c = np.cov(x) and s = sqrt(diag(c)); two or more variables
+    # r = c / (s s^T) with c = np.cov(x) and s = sqrt(diag(c)); of one variable NumPy
+    # gives the number 1.0 (a matrix 1 x 1 here, whose derivative is 0)
     v = as_variables(x, rowvar)
     xc = v - np.mean(v, axis=1, keepdims=True)
     c = xc @ np.transpose(xc)
     s = np.sqrt(np.diag(c))
-    h = d[r] * r
-    gc = d[r] / np.outer(s, s) - np.diag(np.sum(h + np.transpose(h), axis=1) / (2.0 * np.diag(c)))
+    g = np.reshape(d[r], variables_square(v))
+    h = g * np.reshape(r, variables_square(v))
+    gc = g / np.outer(s, s) - np.diag(np.sum(h + np.transpose(h), axis=1) / (2.0 * np.diag(c)))
     d[x] = from_variables((gc + np.transpose(gc)) @ xc, x, rowvar)
 
 
@@ -810,4 +812,5 @@ def corrcoef_tangent(r, x, y=None, rowvar=True):
     dxc = dv - np.mean(dv, axis=1, keepdims=True)
     dc = dxc @ np.transpose(xc) + xc @ np.transpose(dxc)
     u = np.diag(dc) / (2.0 * np.diag(c))
-    d[r] = dc / np.outer(s, s) - r * (np.expand_dims(u, 1) + np.expand_dims(u, 0))
+    d[r] = np.reshape(dc / np.outer(s, s) - np.reshape(r, variables_square(v))
+                      * (np.expand_dims(u, 1) + np.expand_dims(u, 0)), np.shape(r))
