@@ -4257,3 +4257,15 @@ def test_correlation_of_one_variable(x):
     np.testing.assert_allclose(tl.grad(f)(x), np.ones_like(x), atol=1e-12)
     assert np.shape(tl.jvp(f)(x, np.ones_like(x))) == ()
     tl.check_grads(f, (x,), order=2)
+
+
+# Was (hunt13): np.cov(m, rowvar=False) of one row (one observation of each variable)
+# is a matrix of the variables in NumPy 2, which transposes every 2-D m; the rules
+# followed NumPy 1 (a single row stays one variable): ValueError from their reshape.
+def test_covariance_of_one_observation_of_each_variable():
+    f = make_function("def f(m):\n    return np.sum(np.cov(m, rowvar=False, bias=True) + m)\n",
+                      {"np": np})
+    m = np.array([[0.1, 0.7]])
+    assert np.shape(np.cov(m, rowvar=False, bias=True)) in ((2, 2), ())
+    np.testing.assert_allclose(tl.grad(f)(m), np.ones((1, 2)), atol=1e-12)
+    assert np.ndim(tl.jvp(f)(m, np.ones((1, 2)))) == 0

@@ -704,9 +704,16 @@ def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=Fa
 
 # -- covariance and correlation ---------------------------------------------------------------
 def as_variables(m, rowvar):
-    """np.cov's view of ``m``: one row per variable, one column per observation."""
+    """np.cov's view of ``m``: one row per variable, one column per observation. (With
+    rowvar=False NumPy 1 leaves a single row as one variable, NumPy 2 transposes every
+    2-D m: one observation of each variable.)"""
     x = np.atleast_2d(m)
-    return np.transpose(x) if not rowvar and np.shape(x)[0] != 1 else x
+    if rowvar or (np.ndim(m) == 1 if _COV_TRANSPOSES_ONE_ROW else np.shape(x)[0] == 1):
+        return x
+    return np.transpose(x)
+
+
+_COV_TRANSPOSES_ONE_ROW = np.cov(np.zeros((1, 2)), rowvar=False, bias=True).shape == (2, 2)
 
 
 def from_variables(g, m, rowvar):
