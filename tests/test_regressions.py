@@ -4202,6 +4202,7 @@ def test_gradient_of_an_empty_difference_has_the_input_shape(size, n):
 # empty axis (shape (3, 0), median along axis 0: an empty result) leaked NumPy's
 # ValueError *cannot reshape array of size 0 into shape (0,newaxis)* from the rule's
 # weights; and the median of nothing (NumPy's nan) has no weights to give.
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")   # (NumPy's, of f)
 @pytest.mark.parametrize("shape,axis", [((3, 0), 0), ((0, 0), 0), ((1, 0), 0), ((2, 0), 1)])
 def test_median_along_an_axis_of_an_empty_array(shape, axis):
     f = make_function("def f(m, axis):\n    return np.sum(np.median(m, axis=axis))\n",
