@@ -4270,3 +4270,27 @@ def test_covariance_of_one_observation_of_each_variable():
     rows = np.size(np.cov(m, rowvar=False, bias=True) + m) // 2   # (m is added to each)
     np.testing.assert_allclose(tl.grad(f)(m), np.full((1, 2), float(rows)), atol=1e-12)
     assert np.ndim(tl.jvp(f)(m, np.ones((1, 2)))) == 0
+
+
+# Found (hunt13, the generator of this hunt), not fixed: `z = z` (a self-assignment, as a
+# generator of assignments writes) makes an array the function created one it "did not
+# create", so a later `z[0] += ...` is refused. Making it a no-op in normalize changed the
+# generated code of list comprehensions (whose lowering assigns a name to itself), so it
+# was left for a change that tells the two apart.
+def writes_after_a_self_assignment(v, c):
+    z = v * 1.0
+    if c > 0:
+        z = z
+    else:
+        z = z * 2.0
+    for i in range(2):
+        z = z
+        z[0] += z[1] * c
+    return np.sum(z * z)
+
+
+@bug("`z = z` turns an array the function created into one it did not create (refused)")
+def test_self_assignment_keeps_an_array_the_functions_own():
+    for c in (0.4, -0.4):
+        tl.check_grads(writes_after_a_self_assignment, (np.array([0.3, 0.5, 0.7]), c),
+                       wrt=(0, 1), order=2)
