@@ -705,8 +705,8 @@ def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=Fa
 # -- covariance and correlation ---------------------------------------------------------------
 def as_variables(m, rowvar):
     """np.cov's view of ``m``: one row per variable, one column per observation. (With
-    rowvar=False NumPy 1 leaves a single row as one variable, NumPy 2 transposes every
-    2-D m: one observation of each variable.)"""
+    rowvar=False older NumPy leaves a single row as one variable, recent NumPy transposes
+    every 2-D m: one observation of each variable; _COV_TRANSPOSES_ONE_ROW asks NumPy.)"""
     x = np.atleast_2d(m)
     if rowvar or (np.ndim(m) == 1 if _COV_TRANSPOSES_ONE_ROW else np.shape(x)[0] == 1):
         return x
