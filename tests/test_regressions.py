@@ -4295,3 +4295,23 @@ def test_self_assignment_keeps_an_array_the_functions_own():
     for c in (0.4, -0.4):
         tl.check_grads(writes_after_a_self_assignment, (np.array([0.3, 0.5, 0.7]), c),
                        wrt=(0, 1), order=2)
+
+
+# Was (hunt13, a sweep of the registry at zero inputs): scipy.special.i1's slope
+# i0(x) - i1(x) / x is 0 / 0 at 0 (a nan gradient of i1 and a nan second derivative of
+# i0, where they are 1/2), and xlogy(x, y)'s slope in y, x / y, is 0 / 0 at x == y == 0
+# though xlogy(0, y) is 0 for every y (likewise xlog1py at y == -1).
+def test_bessel_i1_and_xlogy_at_zero():
+    sc = pytest.importorskip("scipy.special")
+    f = make_function("def f(x):\n    return sc.i0(x) + sc.i1(x) * 2.0\n", {"sc": sc})
+    assert tl.grad(f)(0.0) == 1.0
+    assert tl.grad(tl.grad(f))(0.0) == 0.5
+    assert tl.grad(tl.grad(tl.grad(f)))(0.0) == pytest.approx(0.75)
+    assert tl.grad(tl.grad(f))(1e-9) == pytest.approx(0.5)
+    g = make_function("def g(x, y):\n    return sc.xlogy(x, y) + sc.xlog1py(x, y - 1.0)\n",
+                      {"sc": sc})
+    with np.errstate(divide="ignore"):
+        assert tl.grad(g, wrt=1)(0.0, 0.0) == 0.0
+        assert tl.grad(tl.grad(g, wrt=1), wrt=1)(0.0, 1.0) == 0.0
+    tl.check_grads(g, (0.5, 0.7), wrt=(0, 1), order=2)
+    tl.check_grads(f, (0.4,), order=2)
