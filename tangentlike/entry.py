@@ -45,6 +45,7 @@ from __future__ import annotations
 import ast
 import builtins
 import numbers
+import sys
 import textwrap
 import types
 
@@ -56,6 +57,7 @@ from .naming import walk
 from .calls import is_user_function
 from .errors import TransformError, at_user_def
 from .parse import to_gast_in_place
+from .rules.registry import is_nondifferentiable, lookup
 
 
 class _NotGiven:
@@ -89,6 +91,7 @@ def require_real(x, name: str):
         return
     elif (kind is list or kind is tuple) and all(type(v) is float for v in x):
         return
+    refuse_masked(x, name)
     what = _integer_part(x)
     if what is not None:
         raise at_user_def(TypeError(
@@ -111,6 +114,20 @@ def require_real(x, name: str):
             f"the argument `{name}` is differentiated (it is in wrt) but is a "
             f"{type(x).__name__} ({x!r}), not a real number the derivative can compute with: "
             f"pass a float (`float({name})`)"))
+
+
+def refuse_masked(x, name: str):
+    """Refuse a masked array argument (differentiated or not): the derivative rules are
+    those of plain arrays, which count the masked entries, so a gradient through one
+    would be wrong (the mean of a masked array divides by the unmasked count only)."""
+    masked = sys.modules.get("numpy.ma")   # (no masked array exists before it is imported)
+    if masked is not None and isinstance(x, masked.MaskedArray):
+        raise at_user_def(TypeError(
+            f"the argument `{name}` is a masked array: the derivative rules are those of "
+            "plain arrays, which count the masked entries (np.mean, np.cumsum, ...), so a "
+            f"derivative through it would be wrong: pass the data (`{name}.filled(0.0)` or "
+            f"`np.ma.getdata({name})`) and the mask as separate arguments, and apply the "
+            "mask in the function (`np.where(mask, 0.0, x)`)"))
 
 
 def require_scalar_seed(seed, name: str):
@@ -194,6 +211,7 @@ def refuse_complex(x, name: str):
             return
     elif kind in _REAL_SCALARS or kind is int or kind is bool:
         return
+    refuse_masked(x, name)
     what = complex_part(x)
     if what is not None:
         raise at_user_def(TypeError(complex_message(name, what)))
@@ -229,13 +247,18 @@ def complex_message(name: str, what: str) -> str:
 # -- 1. which calls need a rebinding guard --------------------------------------------------
 class Guard:
     """A function the derivative calls through a name the user can rebind (a value:
-    equal to another of the same chain and object)."""
+    equal to another of the same chain and object). The derivative also holds the
+    function's defaults of that time (a call that leaves an argument out passes its
+    default): ``defaults`` and ``kwdefaults``, when it has some, are guarded too."""
 
-    __slots__ = ("chain", "obj")
+    __slots__ = ("chain", "defaults", "kwdefaults", "obj")
 
-    def __init__(self, chain: tuple, obj: object):
+    def __init__(self, chain: tuple, obj: object, defaults_used: bool = False):
         self.chain = chain   # ("helper",) or ("module", "helper"): how the function is reached
         self.obj = obj       # what it reached when the derivative was made
+        plain = defaults_used and isinstance(obj, types.FunctionType)
+        self.defaults = obj.__defaults__ if plain else None
+        self.kwdefaults = obj.__kwdefaults__ if plain else None
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -255,7 +278,7 @@ def rebindable_callees(core, func) -> list:
     library_cells = set()
     if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
         library_cells = set(parsed.closure) - set(getattr(func, "user_cells", ()))
-    guards = {}
+    callees, defaults_used = {}, set()
     for node in core.nodes():
         if not isinstance(node, gast.Call) or not hasattr(node, "callee"):
             continue
@@ -267,8 +290,21 @@ def rebindable_callees(core, func) -> list:
         root = chain[0]
         if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
             continue   # a builtin, or an object the derived function was made with
-        guards.setdefault(chain, Guard(chain, node.callee))
-    return sorted(guards.values(), key=lambda guard: guard.chain)   # a stable order
+        callees.setdefault(chain, node.callee)
+        if _leaves_out_arguments(node):
+            defaults_used.add(chain)
+    guards = [Guard(chain, obj, chain in defaults_used) for chain, obj in callees.items()]
+    return sorted(guards, key=lambda guard: guard.chain)   # a stable order
+
+
+def _leaves_out_arguments(call) -> bool:
+    """Whether ``call`` leaves some of its callee's parameters to their defaults, which
+    the derivative then holds (so the callee's defaults are guarded as well), unless a
+    rule differentiates the callee: the call itself reads them when it runs."""
+    code = getattr(call.callee, "__code__", None)
+    if code is None or lookup(call.callee) is not None or is_nondifferentiable(call.callee):
+        return False
+    return len(call.args) + len(call.keywords) < code.co_argcount + code.co_kwonlyargcount
 
 
 def _chain(node):
@@ -303,6 +339,9 @@ def guards_hold(derived) -> bool:
         except (ValueError, AttributeError):
             return False
         if value is not guard.obj:
+            return False
+        if (guard.defaults is not None and value.__defaults__ is not guard.defaults) or \
+                (guard.kwdefaults is not None and value.__kwdefaults__ is not guard.kwdefaults):
             return False
     return True
 
@@ -418,6 +457,11 @@ def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: 
     if sequence_ops:
         checks += _sequence_check(sequence_ops, renamed, name_of)
     fdef.body = head + shift + checks + fdef.body
+    # f's positional-only parameters stay so: a call by keyword is Python's TypeError
+    posonly = func.__code__.co_posonlyargcount
+    if posonly:
+        fdef.args.posonlyargs, fdef.args.args = \
+            fdef.args.args[:posonly], fdef.args.args[posonly:]
     skipped = tuple(range(len(head))) + tuple(i for i, s in enumerate(fdef.body) if getattr(
         s, "entry_check", False)) + tuple(range(len(head) + len(shift),
                                                     len(head) + len(shift) + len(checks)))
@@ -465,14 +509,22 @@ def _names(names) -> str:
 def _guard(guards, positional, keyword_only, name_of, rederived, func):
     tests = []
     for g in guards:
+        reached = ".".join(g.chain)
         then = name_of.load(f"{g.chain[-1]}_when_derived", g.obj).id
-        tests.append(f"{'.'.join(g.chain)} is not {then}")
+        tests.append(f"{reached} is not {then}")
+        for attribute, held in (("__defaults__", g.defaults), ("__kwdefaults__", g.kwdefaults)):
+            if held is not None:
+                then = name_of.load(f"{g.chain[-1]}_{attribute.strip('_')}_when_derived",
+                                    held).id
+                tests.append(f"{reached}.{attribute} is not {then}")
     again = name_of.load("rederived", rederived).id
     arguments = ", ".join(positional + [f"{k}={k}" for k in keyword_only])
     stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
     called = _names(".".join(g.chain) for g in guards)
     which = called if len(guards) == 1 else "one of them"
-    stmt.comment = f"derived for the {called} it calls: if {which} was rebound since, derive again"
+    change = "rebound or given other defaults" if any(
+        g.defaults is not None or g.kwdefaults is not None for g in guards) else "rebound"
+    stmt.comment = f"derived for the {called} it calls: if {which} was {change} since, derive again"
     return stmt
 
 

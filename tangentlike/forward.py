@@ -48,7 +48,8 @@ def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, 
     seeded with grad's seed; reverse mode would save a loop's values each turn to read
     them back in a second, reversed loop. ``like``: the name of a stand-in with the
     argument's type, which the gradient takes (its guard vouches for it);
-    ``python_float``: whether that is a Python float."""
+    ``python_float``: whether that is a Python float and no argument makes the
+    derivative a float32 (then the gradient needs no cast_back)."""
     return _Forward(fn, activity, [param], False, checked=False).gradient(
         name, mode, as_tuple, like, python_float)
 

@@ -100,6 +100,12 @@ _METHOD_HINTS = {
 }
 
 
+# a method that is not an array's (nor a list's, a dict's or a string's): an object's own
+_OWN_METHOD_HINT = ("methods of your own objects are not differentiated: call a plain "
+                    "function that takes the values it needs as arguments (`def {name}(k, x)` "
+                    "called as `{name}(obj.k, x)`)")
+
+
 class Origin:
     """Where a generated statement comes from: a line range of the user's file (a value:
     equal to another of the same lines, as emit's comments compare them)."""
@@ -293,6 +299,7 @@ class _Normalizer:
         self.fresh_in_block = {}
         self.blocks = 0
         self.list_displays = set()   # locals last assigned a list display
+        self.constant_lists = set()   # locals last assigned a list display of numbers
         self.sequences = {}  # local -> length of the list/tuple literal it holds
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -1008,6 +1015,10 @@ class _Normalizer:
             self.list_displays.add(name)
         else:
             self.list_displays.discard(name)
+        if isinstance(value, gast.List) and all(map(_constant_item, value.elts)):
+            self.constant_lists.add(name)
+        else:
+            self.constant_lists.discard(name)
         if isinstance(value, gast.Call) and getattr(value, "callee", None) is dict:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
@@ -1141,6 +1152,15 @@ class _Normalizer:
             known = node.left if left is not None else node.right
             if _int_literal(known):   # shapes: (2,) + np.shape(x)
                 return None
+            if isinstance(known, (gast.List, gast.Tuple)) and all(map(_constant_item,
+                                                                       known.elts)):
+                raise self.error(
+                    f"`+` of a {word} of numbers and a value that may be a list (which "
+                    "Python joins to it) or an array (which NumPy adds to it element by "
+                    "element) is not supported", node,
+                    hint=f"to add element by element, write the {word} as an array "
+                    "(`np.array([...])`) or call `np.add(a, b)`; to join lists, build the "
+                    "list in one literal `[a, b, c]` or append to it")
             raise self.error(f"`+` of a {word} whose length is not known when the function "
                              "is differentiated is not supported", node,
                              hint="build the list in one literal `[a, b, c]`, append to it, "
@@ -1150,9 +1170,9 @@ class _Normalizer:
         if isinstance(count, gast.Constant) and type(count.value) is int:
             elts = self.sequence_elements(seq)
             return kind(elts=elts * max(count.value, 0), ctx=gast.Load())
-        if isinstance(seq, (gast.List, gast.Tuple)) and all(
-                isinstance(e, gast.Constant) for e in seq.elts):   # [0.0] * n: constants
-            return None
+        if isinstance(seq, (gast.List, gast.Tuple)) and all(map(_constant_item, seq.elts)) or \
+                isinstance(seq, gast.Name) and self.current.get(seq.id) in self.constant_lists:
+            return None   # [0.0] * n: constants (also through a name, as a derivative has)
         raise self.error(f"`*` of a {word} by a count not written in the code is not "
                          "supported", node, hint="write the count as a number (`[v] * 3`), "
                          "or use np.full(n, v) / np.tile on arrays")
@@ -1721,10 +1741,16 @@ class _Normalizer:
                     or self.versions.get(known, known) in self.stacks:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
+            if hasattr(np, name):
+                default = ("call the corresponding NumPy function instead "
+                           "(`np.{name}(x, ...)` for `x.{name}(...)`)")
+            elif hasattr(np.ndarray, name):
+                default = ("an array's `.{name}()` has no derivative rule: write it with NumPy "
+                           "functions or indexing")
+            else:
+                default = _OWN_METHOD_HINT
             raise self.error(f"the method `.{name}()` is not supported", node,
-                             hint=_METHOD_HINTS.get(name, "call the corresponding NumPy "
-                                                    "function instead (`np.{name}(x, ...)` "
-                                                    "for `x.{name}(...)`)").format(name=name))
+                             hint=_METHOD_HINTS.get(name, default).format(name=name))
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", node,
                              hint="index first: `x[i].item()` or `float(x[i])`")
@@ -2399,6 +2425,13 @@ def _literal_length(value):
     if isinstance(value, gast.Constant) and isinstance(value.value, tuple):
         return len(value.value)
     return None
+
+
+def _constant_item(node) -> bool:
+    """An item of a list display that is a constant: ``2.0``, ``-1.0``, ``None``..."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        node = node.operand
+    return isinstance(node, gast.Constant)
 
 
 def _int_literal(node) -> bool:

@@ -15,6 +15,7 @@ import __future__
 import ast
 import builtins
 import dis
+import functools
 import inspect
 import linecache
 import os
@@ -97,6 +98,31 @@ def user_line(filename: str, lineno: int) -> tuple:
     return filename, lineno
 
 
+def _not_a_function_hint(obj) -> str:
+    """What to differentiate instead of ``obj``, which is not a plain function."""
+    inner = getattr(obj, "__func__", None)
+    if isinstance(obj, types.MethodType) and isinstance(inner, types.FunctionType):
+        owner = obj.__self__
+        if isinstance(owner, type):   # a classmethod
+            return (f"differentiate the function itself, with the class as its first "
+                    f"argument: `tl.grad({owner.__name__}.{inner.__name__}.__func__, "
+                    f"wrt=1)({owner.__name__}, x)`")
+        return (f"differentiate the function itself, with the object as its first argument: "
+                f"`tl.grad({type(owner).__name__}.{inner.__name__}, wrt=1)(obj, x)`")
+    if isinstance(obj, functools.partial) and isinstance(obj.func, types.FunctionType):
+        return (f"differentiate `{obj.func.__name__}` itself and pass the fixed arguments "
+                f"when calling the derivative: `tl.grad({obj.func.__name__}, wrt=...)(...)`")
+    if isinstance(getattr(obj, "__wrapped__", None), types.FunctionType):
+        return (f"differentiate the undecorated function: "
+                f"`tl.grad({obj.__wrapped__.__name__}.__wrapped__)`")
+    call = inspect.getattr_static(type(obj), "__call__", None)
+    if isinstance(call, types.FunctionType):
+        return (f"differentiate its class's `__call__`, with the object as its first "
+                f"argument: `tl.grad({type(obj).__name__}.__call__, wrt=1)(obj, x)`")
+    return ("pass a function defined with `def` in a file; builtins and C functions need a "
+            "rule (see tangentlike.rules)")
+
+
 def parse(func: Any) -> Parsed:
     """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
     # a derived function: its entry (specialize.py) stands for the generic derivative
@@ -115,9 +141,7 @@ def parse(func: Any) -> Parsed:
         what = getattr(func, "__name__", type(func).__name__)
         raise TransformError(
             f"cannot differentiate {what!r}: it is a {type(func).__name__}, not a Python "
-            "function with source",
-            hint="pass a function defined with `def` in a file; builtins and C functions "
-            "need a rule (see tangentlike.rules)")
+            "function with source", hint=_not_a_function_hint(func))
     code = func.__code__
     filename = code.co_filename
     module = _quick_parse(func)

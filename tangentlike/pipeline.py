@@ -120,7 +120,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
             like = core.binder.name_for(wrt_names[0] + "_like", signature[wrt_names[0]][2])
             try:
                 fdef = forward_gradient(core, activity, wrt_names[0], mode, name, as_tuple,
-                                        like, signature[wrt_names[0]][0] is float)
+                                        like, signature[wrt_names[0]][0] is float
+                                        and not low_precision(signature))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:
@@ -172,6 +173,14 @@ def one_number(mode: str, wrt_names: list, signature) -> bool:
     if isinstance(kind, tuple):   # (ndarray, shape, dtype)
         return kind[1] == () and kind[2].kind == "f"
     return isinstance(kind, type) and issubclass(kind, (float, np.floating))
+
+
+def low_precision(signature) -> bool:
+    """Whether some argument of a version is a float32 (float16) array or NumPy scalar:
+    then the gradient of a Python float, which NumPy's arithmetic with them makes a
+    float32, is made a float again (cast_back)."""
+    return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
+               and v.dtype.itemsize < 8 for _, _, v in signature.values())
 
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:

@@ -379,7 +379,7 @@ class _Reverse:
         """Whether ``expr`` is a name of a number the version knows is not zero (a size,
         ``X.shape[0]``): dividing by it cannot raise."""
         key = self.classes.get(expr.id) if isinstance(expr, gast.Name) else None
-        return key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+        return key is not None and key[:2] == ("scalar", "value") and type(key[2]) is int \
             and key[2] != 0
 
     def of_class(self, key) -> set:
@@ -471,6 +471,12 @@ class _Reverse:
         """``source_file, lineno`` of the user's return statement, for the run-time check
         that names it (none for a derivative derived again: its lines are generated)."""
         filename = self.fn.parsed.filename
+        user_def = getattr(self.fn.parsed.func, "user_def", None)
+        if user_def is not None and filename.startswith("<tangentlike "):
+            # the output checked is a derivative's: the error names the user's def
+            return [_load(self.binder.name_for("source_file", user_def[0])),
+                    gast.Constant(value=user_def[1], kind=None),
+                    gast.Constant(value=True, kind=None)]
         if ret.origin is None or filename.startswith("<tangentlike "):
             return []
         return [_load(self.binder.name_for("source_file", filename)),
@@ -560,10 +566,12 @@ class _Reverse:
         if param in self.given:
             given = self.given[param]
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
-                    and given.dtype != np.float64:
+                    and given.dtype != np.float64 or \
+                    type(given) is float and self.low_precision_arguments():
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
-                # the adjoint met. Float64 versions pay nothing.
+                # the adjoint met. Float64 versions pay nothing. A Python float beside
+                # float32 arguments: a float, not the float32 NumPy's arithmetic makes.
                 helper = self.binder.name_for("cast_back", cast_back)
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
@@ -608,6 +616,11 @@ class _Reverse:
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+
+    def low_precision_arguments(self) -> bool:
+        """Whether some argument of this version is a float32 (float16) array or scalar."""
+        return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
+                   and v.dtype.itemsize < 8 for v in self.given.values())
 
     def like(self, param: str):
         """What has ``param``'s type, shape and dtype at the end of the adjoint: the
@@ -1749,7 +1762,7 @@ class _Reverse:
             if self.needless_in_place(stmt.value):
                 return save + [_assign(name, clone(stmt.value.args[0]))]
             key = self.classes.get(name)
-            if key is not None and key[1:2] == ("value",) and type(key[2]) is int \
+            if key is not None and key[:2] == ("scalar", "value") and type(key[2]) is int \
                     and (isinstance(stmt.value, gast.Subscript) or getattr(
                         stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
                 # a size the version knows (n = X.shape[0]): that int, read once

@@ -67,13 +67,20 @@ def broadcast_like(t, y):
     return np.broadcast_to(_weak(t, y), shape)
 
 
-def require_scalar(value, filename=None, lineno=None):
+def require_scalar(value, filename=None, lineno=None, derivative=False):
     """``grad`` differentiates a scalar: refuse an array output instead of summing it,
-    at the user's return statement (``filename``, ``lineno``) when it is known."""
+    at the user's return statement (``filename``, ``lineno``) when it is known; for the
+    output of a ``derivative`` (``tl.grad(tl.grad(f))``), at the user's ``def``."""
     require_number(value, "grad", "a number")
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         message = f"grad needs a scalar output, got {_output_kind(value)}"
         hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
+        if derivative:
+            message += (", the output of a derivative (the gradient of an array or list "
+                        "argument, or a tuple of gradients)")
+            hint = ("for second derivatives use tl.hessian(f), tl.hvp(f)(*args, v) or "
+                    "tl.jacobian(tl.grad(f)); tl.vjp(tl.grad(f)) takes a seed shaped like "
+                    "the gradient")
         if lineno is None:
             raise TypeError(f"{message}; {hint}")
         raise NonScalarOutput(message, filename, lineno, hint)
@@ -377,6 +384,20 @@ def power(x, y):
     return z
 
 
+def scaled_power(c, x, e):
+    """``c * x ** e`` (with ``power``'s edges), exactly zero where ``c`` is zero. The
+    derivative of ``x ** y`` in x is ``scaled_power(y, x, y - 1)``: where y == 0,
+    ``x ** 0`` is 1 for every x and its slope is zero, not ``0 * 0.0 ** -1``, which is
+    ``0 * inf = nan`` at x == 0 (``x ** k`` with a loop counter k from 0)."""
+    if isinstance(c, np.ndarray) and c.ndim:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope = c * np.power(x, e)
+        return np.where(c == 0, 0.0, slope)
+    if c == 0:   # (zero with the kind, shape and dtype of c * x ** e)
+        return 0.0 * c * x ** (0 * e)
+    return c * power(x, e)
+
+
 def stop_gradient(x):
     """Inside differentiated code: the value of ``x``, treated as a constant."""
     return x
@@ -431,10 +452,16 @@ def cast_back(g, x):
     """The adjoint ``g`` of a cast of ``x`` (``x.astype(float)``, ``np.asarray(x,
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
-    gradient. Anything else (a Python number or list, an integer array) passes
-    through."""
+    gradient; a Python float gets a float (not the float32 that arithmetic with float32
+    values makes). Anything else (an int, a list, an integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
+    if type(x) is float:   # a number: a float, also beside float32 data
+        if type(g) is np.ndarray and g.ndim == 0:
+            g = g[()]
+        if isinstance(g, np.floating) and g.dtype.itemsize < 8:
+            return float(g)
+        return g
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         g = g[()]   # a number's gradient is a number
     elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
@@ -714,6 +741,8 @@ def seeded(g, seed):
     if type(g) is np.ndarray and g.dtype.kind == "f" and g.dtype != np.float64 \
             and getattr(scaled, "dtype", g.dtype) != g.dtype:
         return scaled.astype(g.dtype)
+    if type(g) is float and isinstance(scaled, np.floating) and scaled.dtype.itemsize < 8:
+        return float(scaled)   # a float's gradient is a float (cast_back), whatever the seed
     return scaled
 
 

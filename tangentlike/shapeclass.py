@@ -188,7 +188,7 @@ def _offset(atom, classes):
     key = classes.get(atom.id) if isinstance(atom, gast.Name) else None
     if key == INDEX:
         return atom.id, 0
-    if key is not None and key[1:2] == (_OFFSET,):
+    if key is not None and key[:2] == ("scalar", _OFFSET):
         return key[2], key[3]
     return None
 
@@ -218,7 +218,7 @@ def _known_int(atom, classes):
         value = atom.value
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     key = classes.get(atom.id) if isinstance(atom, gast.Name) else None
-    if key is not None and key[1:2] == ("value",) and isinstance(key[2], int) \
+    if key is not None and key[:2] == ("scalar", "value") and isinstance(key[2], int) \
             and not isinstance(key[2], bool):
         return key[2]
     return None
@@ -447,7 +447,7 @@ def _sequence(value, classes, own):
     if any(k is None for k, e in zip(keys, value.elts) if isinstance(e, gast.Name)):
         return None   # an element not classified yet: decide later
     if value.elts and all(k is not None and (k[0] == "shape" or k == SCALAR or (
-            k[0] == "scalar" and k[1:2] == ("value",))) for k in keys):
+            k[:2] == ("scalar", "value"))) for k in keys):
         return (_TUPLE, tuple(keys))
     return own
 
@@ -555,14 +555,15 @@ def _argument(atom, classes, scalar_ok):
         return atom.value
     if isinstance(atom, gast.Name):
         key = classes.get(atom.id)
-        if key is not None and key[1:2] == ("value",):
+        if key is not None and key[:2] == ("scalar", "value"):
             return key[2]
         if key is not None and key[0] == "scalar" and not scalar_ok:
             raise LookupError(atom.id)   # its value may decide the shape (an axis, a size)
         if key is not None and key[0] == _TUPLE:
-            if not scalar_ok and any(k[0] == "scalar" and k[1:2] != ("value",) for k in key[1]):
+            if not scalar_ok and any(k[0] == "scalar" and k[:2] != ("scalar", "value")
+                                     for k in key[1]):
                 raise LookupError(atom.id)
-            return tuple(_dummy(k) if k[1:2] != ("value",) else k[2] for k in key[1])
+            return tuple(_dummy(k) if k[:2] != ("scalar", "value") else k[2] for k in key[1])
         dummy = _dummy(key)
         if dummy is not None:
             return dummy

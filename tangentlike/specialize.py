@@ -21,8 +21,8 @@ from typing import Callable, Optional
 import numpy as np
 
 from .emit import compile_function
-from .entry import (NOT_GIVEN, complex_message, complex_part, refuse_sequence_arithmetic,
-                    require_scalar_seed)
+from .entry import (NOT_GIVEN, complex_message, complex_part, refuse_masked,
+                    refuse_sequence_arithmetic, require_scalar_seed)
 from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
@@ -79,8 +79,11 @@ class Dispatcher:
                     version = self.derive(signature)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
+        # the generic derivative is called through here when key() has checks it lacks
+        # (constants' complex values, arithmetic repeating a list argument)
         self.cell.cell_contents = \
-            self if version is self.generic and self.constants else version
+            self if version is self.generic and (self.constants or self.sequence_ops) \
+            else version
         return version(*args, **kwargs)
 
     def key(self, args, kwargs):
@@ -101,6 +104,7 @@ class Dispatcher:
             elif name in values:
                 # an argument that is not specialized (a complex number, a list): derive()
                 # would not see its complex values
+                refuse_masked(values[name], name)
                 what = complex_part(values[name])
                 if what is not None:
                     raise at_user_def(TypeError(complex_message(name, what)))
@@ -163,17 +167,22 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     code = generic.__code__
     positional = list(code.co_varnames[:code.co_argcount])
     kwonly = list(code.co_varnames[code.co_argcount:code.co_argcount + code.co_kwonlyargcount])
-    formal = ", ".join(positional + (["*"] + kwonly if kwonly else []))
+    posonly = code.co_posonlyargcount   # (f's positional-only parameters: a "/" after them)
+    formal = ", ".join(positional[:posonly] + (["/"] if posonly else []) + positional[posonly:]
+                       + (["*"] + kwonly if kwonly else []))
     actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
+    # the entry's own globals, under names no parameter of the function has
+    version_name, seed_check_name = (_unused(n, positional + kwonly)
+                                     for n in ("_version", "_require_scalar_seed"))
     check = ""
     if seed_check:
         seed = positional[-1]
         check = (f"    if {seed}.__class__ is not float:\n"
-                 f"        _require_scalar_seed({seed}, {seed!r})\n")
-    source = f"def {name}({formal}):\n{check}    return _version({actual})\n"
-    entry = compile_function(source, name, {"_version": dispatcher,
-                                            "_require_scalar_seed": require_scalar_seed},
+                 f"        {seed_check_name}({seed}, {seed!r})\n")
+    source = f"def {name}({formal}):\n{check}    return {version_name}({actual})\n"
+    entry = compile_function(source, name, {version_name: dispatcher,
+                                            seed_check_name: require_scalar_seed},
                              {}, label)
     entry.__defaults__ = generic.__defaults__
     entry.__kwdefaults__ = generic.__kwdefaults__
@@ -185,5 +194,14 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
         setattr(entry, attribute, getattr(generic, attribute))
     dispatcher.entry = entry
     register_generated(entry.__code__, generic.__code__.co_filename, generic.user_def)
-    dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index("_version")]
+    dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index(version_name)]
     return entry
+
+
+def _unused(name: str, taken: list) -> str:
+    """``name``, or ``name_1``, ``name_2``... if a parameter already has it."""
+    found, n = name, 0
+    while found in taken:
+        n += 1
+        found = f"{name}_{n}"
+    return found

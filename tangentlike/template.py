@@ -89,6 +89,14 @@ class _Derivative:
 
 d = _Derivative()
 
+
+def constant(value) -> bool:
+    """In a rule's ``if`` test: whether the user's code wrote this argument as a number
+    (``x ** 3``). Decided when the rule is instantiated (static_value), so the test
+    never reaches generated code; the constant branch may then fold the number into
+    the formula. (Outside a template: whether ``value`` is a Python number.)"""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
 _NO_DEFAULT = inspect.Parameter.empty
 
 
@@ -492,7 +500,8 @@ def static_value(expr, bind: dict, namespace: dict = None) -> Any:
 
     ``a is b`` between two parameters is decided by their bindings: true when both are
     the same variable of the user's code (``x * x``), false otherwise (a rule's ``else``
-    branch must then be the general formula, right even if two variables alias)."""
+    branch must then be the general formula, right even if two variables alias).
+    ``constant(y)`` is decided by its binding: true when the user wrote a number."""
     if (isinstance(expr, gast.Compare) and len(expr.ops) == 1
             and isinstance(expr.ops[0], (gast.Is, gast.IsNot))
             and isinstance(expr.left, gast.Name) and isinstance(expr.comparators[0], gast.Name)
@@ -500,6 +509,11 @@ def static_value(expr, bind: dict, namespace: dict = None) -> Any:
         a, b = bind[expr.left.id], bind[expr.comparators[0].id]
         same = isinstance(a, gast.Name) and isinstance(b, gast.Name) and a.id == b.id
         return same if isinstance(expr.ops[0], gast.Is) else not same
+    if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name)
+            and namespace is not None and namespace.get(expr.func.id) is constant
+            and len(expr.args) == 1 and not expr.keywords
+            and isinstance(expr.args[0], gast.Name) and expr.args[0].id in bind):
+        return isinstance(bind[expr.args[0].id], gast.Constant)
     env = {}
     asks_numpy = False
     for node in walk(expr):

@@ -111,6 +111,19 @@ def test_row_no_source(func, transform):
     assert err.hint
 
 
+# Was (hunt13): every object that is not a plain function got the hint *pass a function
+# defined with `def` in a file*, though a method, a partial or a decorated function has
+# one inside: the hint now names what to differentiate instead.
+@pytest.mark.parametrize("func,hint", [
+    (Model().loss, "`tl.grad(Model.loss, wrt=1)(obj, x)`"),
+    (functools.partial(plain_square, n=3.0), "differentiate `plain_square` itself"),
+    (functools.lru_cache(plain_square), "`tl.grad(plain_square.__wrapped__)`"),
+    (Model(), "`tl.grad(Model.__call__, wrt=1)(obj, x)`"),
+], ids=["bound method", "partial", "lru_cache", "callable object"])
+def test_row_no_source_hint_names_the_function_inside(func, hint):
+    assert hint in transform_error(func).hint
+
+
 def test_row_function_made_by_exec():
     namespace = {}
     exec("def h(x):\n    return x * x\n", namespace)
@@ -415,6 +428,24 @@ def test_row_non_scalar_output_to_grad(func, transform):
     assert "    return x" in str(info.value)
 
 
+def sum_of_squares(x):
+    return np.sum(x * x)
+
+
+# Was (hunt13): `tl.grad(tl.grad(f))(x)` of an array x raised a bare TypeError (*grad
+# needs a scalar output ...; use tl.vjp*) with no file or line: the output checked is the
+# inner gradient. Now the NonScalarOutput names f's def and points to tl.hessian.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad])
+def test_row_non_scalar_output_of_a_derivative(transform):
+    with pytest.raises(tl.TransformError, match="got an output of shape .3,., the output "
+                       "of a derivative") as info:
+        transform(tl.grad(sum_of_squares))(X3)
+    assert isinstance(info.value, TypeError) and "tl.hessian(f)" in info.value.hint
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, sum_of_squares.__code__.co_firstlineno)
+    assert tl.grad(tl.grad(sum_of_squares))(0.5) == 2.0
+
+
 def test_row_non_scalar_output_works_with_vjp_jvp_jacobian():
     np.testing.assert_allclose(tl.vjp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
     np.testing.assert_allclose(tl.jvp(vector_output)(X3, np.ones(3)), np.full(3, 2.0))
@@ -534,6 +565,44 @@ def test_row_complex_values_are_refused(transform):
     assert info.value.lineno == abs_of_complex_literal.__code__.co_firstlineno + 1
     with pytest.raises(TypeError, match=r"x.astype\(complex128\)"):
         df(abs_of_complex_cast)(x, *extra[:1] if transform == "vjp" else extra)
+
+
+def mean_of_scaled(x, c):
+    return np.mean(x * c)
+
+
+# Was a bug (hunt13): a masked array went through the rules of plain arrays, which count
+# the masked entries: np.mean of one divides by its unmasked count, so the gradient was
+# wrong (2/3 of the right one here), also with respect to another argument.
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp", "jvp"])
+def test_row_masked_arrays_are_refused(transform):
+    x = np.ma.masked_array([0.1, 0.2, 0.3], mask=[0, 1, 0])
+    extra = {"grad": (), "value_and_grad": (), "vjp": (1.0,), "jvp": (1.0,)}[transform]
+    df = getattr(tl, transform)
+    with pytest.raises(TypeError, match=r"`x` is a masked array.*x.filled\(0.0\)") as info:
+        df(mean_of_scaled, wrt=1)(x, 2.0, *extra)
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, mean_of_scaled.__code__.co_firstlineno)
+    with pytest.raises(TypeError, match="`x` is a masked array"):
+        df(mean_of_scaled)(x, 2.0, *(extra if transform != "jvp" else (np.ones(3),)))
+    df(mean_of_scaled, wrt=1)(np.ma.getdata(x), 2.0, *extra)   # the data: works
+
+
+def positional_only(x, y, /, z=1.0):
+    return x * y * z
+
+
+# Was (hunt13): the derived functions took positional-only parameters by keyword,
+# `tl.grad(f)(x=1.0, y=2.0)` gave a gradient where `f(x=1.0, y=2.0)` is a TypeError.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_row_positional_only_parameters_by_keyword(transform):
+    extra = (1.0,) if transform in (tl.vjp, tl.jvp) else ()
+    seed = {tl.vjp: {"bout": 1.0}, tl.jvp: {"dx": 1.0}}.get(transform, {})
+    with pytest.raises(TypeError, match="positional-only arguments passed as keyword"):
+        transform(positional_only)(x=1.0, y=2.0, **seed)
+    assert transform(positional_only)(1.0, 2.0, *extra) in (2.0, (2.0, 2.0))
+    assert transform(positional_only, wrt="z")(1.0, 2.0, 3.0, *extra) in (2.0, (6.0, 2.0))
+    assert tl.grad(tl.grad(positional_only), wrt=1)(1.0, 2.0) == 1.0
 
 
 def test_row_integer_check_applies_to_every_wrt_argument_and_keyword_only():
@@ -1693,6 +1762,14 @@ def attribute_of_an_object(model, x):
     return model.w * x  # <- error
 
 
+def method_of_an_object(x, model):
+    return model.apply(x)  # <- error
+
+
+def method_of_an_array_without_a_rule(x):
+    return x.tolist()[0]  # <- error
+
+
 # Was: every unsupported method or attribute had the hint "call the corresponding NumPy
 # function instead", which says nothing for a string, list or dict method or an object's
 # field
@@ -1700,7 +1777,10 @@ def attribute_of_an_object(model, x):
     (method_of_a_string, (0.5,), "compute strings outside"),
     (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
-    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own")])
+    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own"),
+    # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
+    (method_of_an_object, (0.5, None), "methods of your own objects are not differentiated"),
+    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
     assert hint in err.hint
@@ -2210,3 +2290,21 @@ def test_row_update_of_what_a_loop_walks_names_the_loop_too():
         tl.grad(updates_what_the_loop_walks)(0.5, X3.copy())
     assert raised.value.lineno in marked_lines(updates_what_the_loop_walks)
     assert "`b` (or a value made from it: a `for` loop iterating over it" in raised.value.reason
+
+
+# == Found by hunt13 ===========================================================================
+def plus_of_a_list_of_numbers(x):
+    return np.sum(x + [1.0, -2.0])  # <- error
+
+
+def plus_as_np_add(x):
+    return np.sum(np.add(x, [1.0, -2.0]) + np.array([1.0, -2.0]))
+
+
+# Clearer since hunt13: `x + [1.0, -2.0]` said *`+` of a list whose length is not known*
+# (its length is known: x's kind is not) with the hint to join lists; now it says that
+# Python joins a list and NumPy adds an array, and how to add element by element.
+def test_row_plus_of_a_list_of_numbers_and_a_value_of_unknown_kind():
+    err = assert_error_at(plus_of_a_list_of_numbers)
+    assert "which Python joins to it" in err.reason and "np.add(a, b)" in err.hint
+    tl.check_grads(plus_as_np_add, (np.array([0.3, 0.4]),), order=2)

@@ -7,8 +7,8 @@ import operator
 
 import numpy as np
 
-from ..runtime import power as safe_power, quotient, unbroadcast
-from ..template import d
+from ..runtime import power as safe_power, quotient, scaled_power, unbroadcast
+from ..template import constant, d
 from .domains import between_multiples, binary, binary_few, nonzero, positive, real, unary
 from .registry import adjoint, tangent
 
@@ -65,7 +65,15 @@ def divide_tangent(z, x, y):
 
 @adjoint(operator.pow, np.power, pow, safe_power, cases=binary(positive, real))
 def power(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    # (an exponent that is not a number written in the code may be 0, where x ** 0 is
+    # 1 for every x: scaled_power's slope is 0 there, not 0 * 0.0 ** -1 = nan at 0)
+    if constant(y):
+        if y == 0:
+            d[x] = unbroadcast(d[z] * 0.0, x)
+        else:
+            d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    else:
+        d[x] = unbroadcast(d[z] * scaled_power(y, x, y - 1), x)
     # (where z == 0, x ** y is zero for every y near: its log term is 0, not 0 * -inf)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(z == 0, 1.0, x)), y)
 
@@ -75,7 +83,32 @@ def power_tangent(z, x, y):
     # (a zero tangent of the exponent adds zero, not 0 * log(x) = nan at x <= 0: an
     # integer exponent restored from a stack in a derivative derived again has one;
     # log(1) = 0 there, without NumPy's warning; and where z == 0, as in the adjoint)
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
+    if constant(y):
+        if y == 0:
+            d[z] = d[x] * 0.0
+        else:
+            d[z] = d[x] * y * x ** (y - 1)
+    else:
+        d[z] = d[x] * scaled_power(y, x, y - 1) + \
+            d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
+
+
+def _scaled_power_cases(rng):
+    shapes = [((), (), ()), ((3,), (3,), ()), ((2, 3), (3,), (2, 1)), ((), (3,), ())]
+    return [((real(rng, sc), positive(rng, sx), real(rng, se)), {}) for sc, sx, se in shapes]
+
+
+@adjoint(scaled_power, cases=_scaled_power_cases)
+def scaled_power_(s, c, x, e):
+    d[c] = unbroadcast(d[s] * x ** e, c)
+    d[x] = unbroadcast(d[s] * scaled_power(c * e, x, e - 1), x)
+    d[e] = unbroadcast(d[s] * s * np.log(np.where(s == 0, 1.0, x)), e)
+
+
+@tangent(scaled_power)
+def scaled_power_tangent(s, c, x, e):
+    d[s] = d[c] * x ** e + d[x] * scaled_power(c * e, x, e - 1) + \
+        d[e] * s * np.log(np.where((d[e] == 0) | (s == 0), 1.0, x))
 
 
 @adjoint(operator.neg, np.negative, cases=unary())
@@ -110,14 +143,15 @@ def square_tangent(y, x):
 
 @adjoint(np.float_power, cases=binary_few(positive, real))
 def float_power(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[x] = unbroadcast(d[z] * scaled_power(y, x, y - 1), x)
     # (where z == 0, x ** y is zero for every y near: its log term is 0, not 0 * -inf)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(z == 0, 1.0, x)), y)
 
 
 @tangent(np.float_power)
 def float_power_tangent(z, x, y):
-    d[z] = d[x] * y * x ** (y - 1) + d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
+    d[z] = d[x] * scaled_power(y, x, y - 1) + \
+        d[y] * z * np.log(np.where((d[y] == 0) | (z == 0), 1.0, x))
 
 
 # The share of x is exp(x - z); where x is the result itself (x = inf beside a finite y,

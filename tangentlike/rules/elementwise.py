@@ -269,23 +269,35 @@ def rad2deg_tangent(y, x):
 
 
 def sinc_slope(x, y):
-    """sinc'(x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
-    safe = np.where(x == 0.0, 1.0, x)
-    return np.where(x == 0.0, 0.0, (np.cos(np.pi * safe) - y) / safe)
+    """sinc'(x) = (cos(pi x) - sinc(x)) / x; near 0 (|x| < 1e-3, where that difference
+    cancels) its series -pi**2 x / 3 + pi**4 x**3 / 30, 0 at x = 0."""
+    small = np.abs(x) < SINC_SERIES
+    safe = np.where(small, 1.0, x)
+    return np.where(small, x * (np.pi ** 4 / 30.0 * x * x - np.pi ** 2 / 3.0),
+                    (np.cos(np.pi * safe) - y) / safe)
 
 
+SINC_SERIES = 1e-3   # below it the series' next term (pi**6 x**5 / 840) is under 1e-15
+
+
+# s = (cos(pi x) - y) / x away from 0 (y is an independent input here); near 0 the series
+# reads x alone: its slope is sinc''(x) (-pi**2 / 3 at 0, where the formula's terms are
+# 0 / 0), and y's is 0
 @adjoint(sinc_slope, cases=binary_few(nonzero, real))
 def sinc_slope_(s, x, y):
-    # s = (cos(pi x) - y) / x away from 0 (y is an independent input here)
-    safe = np.where(x == 0.0, 1.0, x)
-    d[x] = unbroadcast(d[s] * np.where(x == 0.0, 0.0, (-np.pi * np.sin(np.pi * safe) - s) / safe), x)
-    d[y] = unbroadcast(-d[s] * np.where(x == 0.0, 0.0, 1.0 / safe), y)
+    small = np.abs(x) < SINC_SERIES
+    safe = np.where(small, 1.0, x)
+    d[x] = unbroadcast(d[s] * np.where(small, np.pi ** 4 / 10.0 * x * x - np.pi ** 2 / 3.0,
+                                       (-np.pi * np.sin(np.pi * safe) - s) / safe), x)
+    d[y] = unbroadcast(-d[s] * np.where(small, 0.0, 1.0 / safe), y)
 
 
 @tangent(sinc_slope)
 def sinc_slope_tangent(s, x, y):
-    safe = np.where(x == 0.0, 1.0, x)
-    d[s] = (d[x] * (-np.pi * np.sin(np.pi * safe) - s) - d[y]) * np.where(x == 0.0, 0.0, 1.0 / safe)
+    small = np.abs(x) < SINC_SERIES
+    safe = np.where(small, 1.0, x)
+    d[s] = np.where(small, d[x] * (np.pi ** 4 / 10.0 * x * x - np.pi ** 2 / 3.0),
+                    (d[x] * (-np.pi * np.sin(np.pi * safe) - s) - d[y]) / safe)
 
 
 @adjoint(np.sinc, cases=unary(nonzero))

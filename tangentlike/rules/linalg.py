@@ -474,24 +474,29 @@ def _einsum_cases(rng):
 
 @adjoint(np.einsum, cases=_einsum_cases, static_args=(0,))
 def einsum(y, subscripts, a, b=None, c=None, optimize=False):
-    # operands are counted from the (literal) subscripts, a test that is decided now
+    # operands are counted from the (literal) subscripts, a test that is decided now;
+    # unbroadcast: np.einsum broadcasts a dimension of size 1 against the same letter's
+    # larger one (`"ij,j->i"` of shapes (2, 3) and (1,)): that operand's adjoint is summed
+    # over it, and the others' (size 1 there) widened
     if "," not in subscripts:
         d[a] = einsum_place(d[y], einsum_placement(subscripts, 0, a), a)
     elif c is None:
-        d[a] = einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b), d[y], b, optimize=optimize),
-                            einsum_placement(subscripts, 0, a, b), a)
-        d[b] = einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b), d[y], a, optimize=optimize),
-                            einsum_placement(subscripts, 1, a, b), b)
+        d[a] = unbroadcast(einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b), d[y], b,
+                                                  optimize=optimize),
+                                        einsum_placement(subscripts, 0, a, b), a), a)
+        d[b] = unbroadcast(einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b), d[y], a,
+                                                  optimize=optimize),
+                                        einsum_placement(subscripts, 1, a, b), b), b)
     else:
-        d[a] = einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b, c), d[y], b, c,
-                                      optimize=optimize),
-                            einsum_placement(subscripts, 0, a, b, c), a)
-        d[b] = einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b, c), d[y], a, c,
-                                      optimize=optimize),
-                            einsum_placement(subscripts, 1, a, b, c), b)
-        d[c] = einsum_place(np.einsum(einsum_adjoint(subscripts, 2, a, b, c), d[y], a, b,
-                                      optimize=optimize),
-                            einsum_placement(subscripts, 2, a, b, c), c)
+        d[a] = unbroadcast(einsum_place(np.einsum(einsum_adjoint(subscripts, 0, a, b, c), d[y],
+                                                  b, c, optimize=optimize),
+                                        einsum_placement(subscripts, 0, a, b, c), a), a)
+        d[b] = unbroadcast(einsum_place(np.einsum(einsum_adjoint(subscripts, 1, a, b, c), d[y],
+                                                  a, c, optimize=optimize),
+                                        einsum_placement(subscripts, 1, a, b, c), b), b)
+        d[c] = unbroadcast(einsum_place(np.einsum(einsum_adjoint(subscripts, 2, a, b, c), d[y],
+                                                  a, b, optimize=optimize),
+                                        einsum_placement(subscripts, 2, a, b, c), c), c)
 
 
 @tangent(np.einsum)

@@ -137,7 +137,8 @@ def trapezoid_weights(y, axis):
     """1 inside, 1/2 at both ends along ``axis``: np.trapezoid(y) is dx * sum(w y)."""
     n = np.shape(y)[axis]
     w = np.ones(n, dtype=np.result_type(np.asarray(y), 1.0))
-    w[[0, -1]] = 0.5 if n > 1 else 0.0
+    if n:   # (an empty y integrates to 0: no weights)
+        w[[0, -1]] = 0.5 if n > 1 else 0.0
     shape = [1] * np.ndim(y)
     shape[axis] = n
     return np.reshape(w, shape)
@@ -167,7 +168,8 @@ def trapezoid_tangent(r, y, x=None, dx=1.0, axis=-1):
 
 @adjoint(np.ediff1d, cases=lambda rng: [((real(rng, (5,)),), {}), ((real(rng, (2, 3)),), {})])
 def ediff1d(y, ary):
-    d[ary] = np.reshape(-np.diff(np.pad(d[y], 1)), np.shape(ary))
+    # (an ary of at most one element has no differences: its gradient is zeros like it)
+    d[ary] = np.reshape(-np.diff(np.pad(d[y], (1, np.size(ary) - np.size(y)))), np.shape(ary))
 
 
 @tangent(np.ediff1d)

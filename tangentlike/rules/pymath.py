@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-from ..template import d
-from ..runtime import cast_back, quotient, unbroadcast
+from ..template import constant, d
+from ..runtime import cast_back, quotient, scaled_power, unbroadcast
 from .domains import above_one, nonzero, positive, real, unit
 from .optional import optional
 from .reductions import tie_weights
@@ -60,13 +60,26 @@ def real_ldexp(x, i):
 
 @adjoint(real_pow, cases=scalars(positive, real))
 def real_pow_(z, x, y):
-    d[x] = d[z] * y * real_pow(x, y - 1.0)
+    if constant(y):
+        if y == 0:
+            d[x] = d[z] * 0.0
+        else:
+            d[x] = d[z] * y * real_pow(x, y - 1.0)
+    else:   # (0 where y == 0, not 0 * inf = nan at x == 0: see the rule of x ** y)
+        d[x] = d[z] * scaled_power(y, x, y - 1.0)
     d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(real_pow)
 def real_pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
+    if constant(y):
+        if y == 0:
+            d[z] = d[x] * 0.0
+        else:
+            d[z] = d[x] * y * real_pow(x, y - 1.0)
+    else:
+        d[z] = d[x] * scaled_power(y, x, y - 1.0) + \
+            d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 @adjoint(real_log, cases=scalar(positive))
@@ -248,13 +261,26 @@ def tanh_tangent(y, x):
 
 @adjoint(math.pow, cases=scalars(positive, real))
 def pow_(z, x, y):
-    d[x] = d[z] * y * real_pow(x, y - 1.0)
+    if constant(y):
+        if y == 0:
+            d[x] = d[z] * 0.0
+        else:
+            d[x] = d[z] * y * real_pow(x, y - 1.0)
+    else:   # (0 where y == 0, not 0 * inf = nan at x == 0: see the rule of x ** y)
+        d[x] = d[z] * scaled_power(y, x, y - 1.0)
     d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
 @tangent(math.pow)
 def pow_tangent(z, x, y):
-    d[z] = d[x] * y * real_pow(x, y - 1.0) + d[y] * z * real_log(np.where(z == 0, 1.0, x))
+    if constant(y):
+        if y == 0:
+            d[z] = d[x] * 0.0
+        else:
+            d[z] = d[x] * y * real_pow(x, y - 1.0)
+    else:
+        d[z] = d[x] * scaled_power(y, x, y - 1.0) + \
+            d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 def sign_of(x):

@@ -504,10 +504,12 @@ def cumprod_tangent(y, a, axis=None, dtype=None, out=None):
                     others * np.cumsum(np.where(first, dflat, 0.0), axis=axis))
 
 
-def diff_pad_width(y, n, axis):
-    """``n`` zeros before and after ``axis``: padding for the adjoint of np.diff."""
+def diff_pad_width(y, n, axis, a):
+    """Padding for the adjoint of np.diff along ``axis``: ``n`` zeros before, and after
+    as many as make its difference as long as ``a`` (``n``, but for an ``a`` of at most
+    ``n`` elements there, whose difference ``y`` is empty: the gradient is zeros like a)."""
     width = [(0, 0)] * np.ndim(y)
-    width[axis] = (n, n)
+    width[axis] = (n, np.shape(a)[axis] - np.shape(y)[axis])
     return width
 
 
@@ -523,9 +525,9 @@ def _diff_cases(rng):
 def diff(y, a, n=1, axis=-1):
     # the transpose of a difference is minus a difference of the zero-padded adjoint
     if n % 2 == 0:
-        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
     else:
-        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis)), n, axis=axis)
+        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
 
 
 @tangent(np.diff)
@@ -624,7 +626,11 @@ def quantile_weights(a, q, axis=None):
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))
     moved = np.moveaxis(a, axes, last)
-    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)] + (-1,))
+    # (the reduced length written out: -1 cannot be inferred when a kept axis is empty)
+    flat = np.reshape(moved, moved.shape[:a.ndim - len(axes)]
+                      + (math.prod(moved.shape[a.ndim - len(axes):]),))
+    if flat.shape[-1] == 0:   # the quantile of nothing (NumPy's nan): no element weighs
+        return np.zeros(a.shape, dtype=a.dtype)
     position = q * (flat.shape[-1] - 1)
     low, high = int(np.floor(position)), int(np.ceil(position))
     order = np.argsort(flat, axis=-1, kind="stable")
@@ -698,9 +704,16 @@ def median_tangent(y, a, axis=None, out=None, overwrite_input=False, keepdims=Fa
 
 # -- covariance and correlation ---------------------------------------------------------------
 def as_variables(m, rowvar):
-    """np.cov's view of ``m``: one row per variable, one column per observation."""
+    """np.cov's view of ``m``: one row per variable, one column per observation. (With
+    rowvar=False older NumPy leaves a single row as one variable, recent NumPy transposes
+    every 2-D m: one observation of each variable; _COV_TRANSPOSES_ONE_ROW asks NumPy.)"""
     x = np.atleast_2d(m)
-    return np.transpose(x) if not rowvar and np.shape(x)[0] != 1 else x
+    if rowvar or (np.ndim(m) == 1 if _COV_TRANSPOSES_ONE_ROW else np.shape(x)[0] == 1):
+        return x
+    return np.transpose(x)
+
+
+_COV_TRANSPOSES_ONE_ROW = np.cov(np.zeros((1, 2)), rowvar=False, bias=True).shape == (2, 2)
 
 
 def from_variables(g, m, rowvar):
@@ -784,13 +797,15 @@ def _corrcoef_cases(rng):
 
 @adjoint(np.corrcoef, cases=_corrcoef_cases)
 def corrcoef(r, x, y=None, rowvar=True):
-    # r = c / (s s^T) with c = np.cov(x) and s = sqrt(diag(c)); two or more variables
+    # r = c / (s s^T) with c = np.cov(x) and s = sqrt(diag(c)); of one variable NumPy
+    # gives the number 1.0 (a matrix 1 x 1 here, whose derivative is 0)
     v = as_variables(x, rowvar)
     xc = v - np.mean(v, axis=1, keepdims=True)
     c = xc @ np.transpose(xc)
     s = np.sqrt(np.diag(c))
-    h = d[r] * r
-    gc = d[r] / np.outer(s, s) - np.diag(np.sum(h + np.transpose(h), axis=1) / (2.0 * np.diag(c)))
+    g = np.reshape(d[r], variables_square(v))
+    h = g * np.reshape(r, variables_square(v))
+    gc = g / np.outer(s, s) - np.diag(np.sum(h + np.transpose(h), axis=1) / (2.0 * np.diag(c)))
     d[x] = from_variables((gc + np.transpose(gc)) @ xc, x, rowvar)
 
 
@@ -804,4 +819,5 @@ def corrcoef_tangent(r, x, y=None, rowvar=True):
     dxc = dv - np.mean(dv, axis=1, keepdims=True)
     dc = dxc @ np.transpose(xc) + xc @ np.transpose(dxc)
     u = np.diag(dc) / (2.0 * np.diag(c))
-    d[r] = dc / np.outer(s, s) - r * (np.expand_dims(u, 1) + np.expand_dims(u, 0))
+    d[r] = np.reshape(dc / np.outer(s, s) - np.reshape(r, variables_square(v))
+                      * (np.expand_dims(u, 1) + np.expand_dims(u, 0)), np.shape(r))

@@ -169,24 +169,26 @@ def gamma_tangent(y, x):
 
 @adjoint(*optional(sc, "xlogy"), cases=binary_few(real, positive))
 def xlogy(z, x, y):
+    # (where x == 0, xlogy is 0 for every y: its slope in y is 0, not 0 / 0 at y == 0;
+    # the denominator is made safe there, so no nan reaches a derivative taken again)
     d[x] = unbroadcast(d[z] * np.log(y), x)
-    d[y] = unbroadcast(d[z] * x / y, y)
+    d[y] = unbroadcast(d[z] * x / np.where(x == 0, 1.0, y), y)
 
 
 @tangent(*optional(sc, "xlogy"))
 def xlogy_tangent(z, x, y):
-    d[z] = d[x] * np.log(y) + d[y] * x / y
+    d[z] = d[x] * np.log(y) + d[y] * x / np.where(x == 0, 1.0, y)
 
 
 @adjoint(*optional(sc, "xlog1py"), cases=binary_few(real, positive))
 def xlog1py(z, x, y):
     d[x] = unbroadcast(d[z] * np.log1p(y), x)
-    d[y] = unbroadcast(d[z] * x / (1.0 + y), y)
+    d[y] = unbroadcast(d[z] * x / np.where(x == 0, 1.0, 1.0 + y), y)
 
 
 @tangent(*optional(sc, "xlog1py"))
 def xlog1py_tangent(z, x, y):
-    d[z] = d[x] * np.log1p(y) + d[y] * x / (1.0 + y)
+    d[z] = d[x] * np.log1p(y) + d[y] * x / np.where(x == 0, 1.0, 1.0 + y)
 
 
 @adjoint(*optional(sc, "entr"), cases=unary(positive))
@@ -211,12 +213,18 @@ def i0_tangent(y, x):
 
 @adjoint(*optional(sc, "i1"), cases=unary(positive))
 def i1(y, x):
-    d[x] = d[y] * (sc.i0(x) - y / x)
+    # i1'(x) = i0(x) - i1(x) / x; near 0, where that quotient is 0 / 0 and cancels when
+    # differentiated again, its series 1/2 + 3 x**2 / 16 + 5 x**4 / 384
+    small = np.abs(x) < 1e-3
+    d[x] = d[y] * np.where(small, 0.5 + x * x * (3.0 / 16.0 + x * x * (5.0 / 384.0)),
+                           sc.i0(x) - y / np.where(small, 1.0, x))
 
 
 @tangent(*optional(sc, "i1"))
 def i1_tangent(y, x):
-    d[y] = d[x] * (sc.i0(x) - y / x)
+    small = np.abs(x) < 1e-3
+    d[y] = d[x] * np.where(small, 0.5 + x * x * (3.0 / 16.0 + x * x * (5.0 / 384.0)),
+                           sc.i0(x) - y / np.where(small, 1.0, x))
 
 
 def _logsumexp_cases(rng):

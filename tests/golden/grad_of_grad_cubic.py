@@ -20,7 +20,7 @@ def ddcubicdxdx(x, bout=1.0, bout_1=1.0):
     bx_1 = bx + t6
     # dcubicdx:14: return cast_back(bx, x)
     out_1 = cast_back(bx_1, x)
-    require_scalar(out_1)
+    require_scalar(out_1, source_file, 49, True)
     # adjoint of dcubicdx:14: return cast_back(bx, x)
     bbx_1 = cast_back(bout_1, bx_1)
     # adjoint of dcubicdx:13: bx = bx + bout * 3 * x ** 2
