@@ -245,7 +245,9 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
             for name in [n for n, p in env.items() if target in p.atoms()]:
                 del env[name]
                 del last[name]
-            if value is not None:
+            # (`bx = bx - bt7` of a bx that is no polynomial: its atom bx is the value
+            # this statement overwrites, which no later statement can read)
+            if value is not None and target not in value.atoms():
                 env[target], last[target] = value, i
     for stmt, poly in candidates.values():
         expr = _written(poly, scalars)

@@ -4349,3 +4349,21 @@ def test_bessel_i1_and_xlogy_at_zero():
         assert tl.grad(tl.grad(g, wrt=1), wrt=1)(0.0, 1.0) == 0.0
     tl.check_grads(g, (0.5, 0.7), wrt=(0, 1), order=2)
     tl.check_grads(f, (0.4,), order=2)
+
+
+# Was (a long random-program run, since collect.py): in a version, `bx = bx - bt7` of a
+# bx that was no polynomial (`bx = bt3 * np.cos(x)`) was taken as the polynomial
+# "bx - bt7" of its own old value; the next contribution `bx = bx + bt7 * 1.0` then
+# "cancelled" to `bx = bx`, and the gradient lost a term (off by one per element).
+def copy_changed_in_place_beside_a_quotient(x, s):
+    v = x * 1.0
+    v += 0.5
+    return np.sum((0.5 - x) + 0.5 / (2.0 + np.sin(x)) + v)
+
+
+@pytest.mark.parametrize("x", [np.array([0.1, 0.2, 0.3]), np.array([[0.1, 0.2]]), 0.5])
+def test_an_adjoint_reassigned_from_itself_is_not_collected_into_itself(x):
+    f = copy_changed_in_place_beside_a_quotient
+    expected = np.asarray(0.5 * -np.cos(x) / (2.0 + np.sin(x)) ** 2)
+    np.testing.assert_allclose(tl.grad(f)(x, 0.0), expected, rtol=1e-12)
+    tl.check_grads(f, (x, 0.0), order=2, modes=("rev", "fwd"))
