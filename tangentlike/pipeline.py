@@ -7,6 +7,7 @@ Each pass is one module with one entry point; no pass reaches back into an earli
 from __future__ import annotations
 
 import gc
+import types
 import weakref
 from contextlib import contextmanager
 
@@ -73,9 +74,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
                             constants=checked and bool(set(params) - set(wrt_names)))
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
+    spare = _spare(func)
 
     def derive_version(signature):
-        alive = user()
+        alive = user() or spare
         if alive is None:
             return None
         again = kept and kept.again(alive)
@@ -84,6 +86,28 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
     dispatcher.derive_version = derive_version
     return make_entry(generic, dispatcher, generic.label,
                       seed_check=checked and mode in ("grad", "value_and_grad"))
+
+
+def _spare(func):
+    """A copy of ``func`` for deriving versions after the function itself is gone:
+    ``tl.grad(make_loss(data))`` or ``tl.grad(lambda x: ...)`` is often the only
+    holder of the function, and the dispatcher holds it weakly (the cache is keyed by
+    it). The copy shares its code, globals, closure cells and attributes, not the
+    function object. None for a closure that holds the function itself (the copy would
+    keep the cache's key alive)."""
+    cells = func.__closure__ or ()
+    for cell in cells:
+        try:
+            if cell.cell_contents is func:
+                return None
+        except ValueError:   # (an empty cell)
+            continue
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                              func.__defaults__, func.__closure__)
+    copy.__kwdefaults__ = func.__kwdefaults__
+    copy.__qualname__ = func.__qualname__
+    copy.__dict__.update(func.__dict__)
+    return copy
 
 
 def front(func, wrt) -> tuple:

@@ -59,6 +59,32 @@ def test_cache_does_not_keep_functions_alive():
     assert ref() is None
 
 
+def test_a_function_held_only_by_its_derivative_gets_versions():
+    """``tl.grad(make_loss(2.0))``: the dispatcher holds the function weakly (above),
+    so versions are derived from a copy of it (its code, globals, closure cells), not
+    the slower generic derivative; the function itself is still not kept alive."""
+    import gc
+    import weakref
+
+    def make_loss(scale):
+        def loss(w, X, y):
+            return np.sum(np.sin(X @ w) * y) * scale
+        return loss
+
+    func = make_loss(2.0)
+    ref = weakref.ref(func)
+    d = tl.grad(func)
+    del func
+    gc.collect()
+    assert ref() is None
+    w, X, y = np.linspace(-1.0, 1.0, 3), np.linspace(0.0, 1.0, 12).reshape(4, 3), np.ones(4)
+    expected = 2.0 * X.T @ (np.cos(X @ w) * y)
+    np.testing.assert_allclose(d(w, X, y), expected)
+    (version,) = d.versions.values()
+    assert "specialized to w: float64 (3,)" in version.source
+    np.testing.assert_allclose(d(w, X, y), expected)
+
+
 # -- changed code ------------------------------------------------------------------------------
 def test_function_whose_code_changes_is_derived_again():
     first = make_function("def f(x):\n    return x * 2.0\n")
