@@ -1012,6 +1012,11 @@ def static_shape(expr, rewriter):
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, _ELEMENTWISE_BINOPS):
         return broadcast_static(static_shape(expr.left, rewriter),
                                  static_shape(expr.right, rewriter))
+    if isinstance(expr, gast.Compare) and len(expr.ops) == 1 and isinstance(
+            expr.ops[0], (gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE)):
+        # (`np.where(z == 0, 1.0, x)` in a rule: elementwise on arrays, a bool on numbers)
+        return broadcast_static(static_shape(expr.left, rewriter),
+                                 static_shape(expr.comparators[0], rewriter))
     if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.MatMult):
         left, right = static_shape(expr.left, rewriter), static_shape(expr.right, rewriter)
         if left is None or right is None or left[0] != "shape" or right[0] != "shape":

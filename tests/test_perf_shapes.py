@@ -263,3 +263,22 @@ def test_the_last_state_of_a_list_is_read_without_a_copy(f, steps):
     df(*args)
     for version in df.versions.values():
         assert "list(hs)" not in version.source.split("# adjoint")[0].split("for t in")[1]
+
+
+# Comparisons in derivative code have the broadcast shape of their operands: a rule's
+# `np.where(x == z, 0.0, x - z)` (logaddexp) keeps the adjoint's shape proved, so the
+# version of a logistic loss has no unbroadcast and no array made for a mean's spread
+def logistic_loss_of_logits(w, X, y):
+    z = X @ w
+    return np.mean(np.logaddexp(0.0, -y * z))
+
+
+def test_a_comparison_in_a_rule_keeps_the_shape_proved():
+    w, X = RNG.standard_normal(3), RNG.standard_normal((8, 3))
+    y = np.sign(RNG.standard_normal(8))
+    df = tl.grad(logistic_loss_of_logits)
+    got = df(w, X, y)
+    (version,) = df.versions.values()
+    assert "unbroadcast" not in version.source and "np.zeros" not in version.source
+    np.testing.assert_allclose(got, -X.T @ (y / (1.0 + np.exp(y * (X @ w)))) / 8)
+    tl.check_grads(logistic_loss_of_logits, (w, X, y), order=2, modes=("rev", "fwd"))

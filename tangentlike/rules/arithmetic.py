@@ -158,26 +158,26 @@ def float_power_tangent(z, x, y):
 # or y too small to count) it is 1, not exp(inf - inf) = nan (so softplus at inf has 1).
 @adjoint(np.logaddexp, cases=binary_few())
 def logaddexp(z, x, y):
-    d[x] = unbroadcast(d[z] * np.exp(np.where(np.equal(x, z), 0.0, x - z)), x)
-    d[y] = unbroadcast(d[z] * np.exp(np.where(np.equal(y, z), 0.0, y - z)), y)
+    d[x] = unbroadcast(d[z] * np.exp(np.where(x == z, 0.0, x - z)), x)
+    d[y] = unbroadcast(d[z] * np.exp(np.where(y == z, 0.0, y - z)), y)
 
 
 @tangent(np.logaddexp)
 def logaddexp_tangent(z, x, y):
-    d[z] = d[x] * np.exp(np.where(np.equal(x, z), 0.0, x - z)) + \
-        d[y] * np.exp(np.where(np.equal(y, z), 0.0, y - z))
+    d[z] = d[x] * np.exp(np.where(x == z, 0.0, x - z)) + \
+        d[y] * np.exp(np.where(y == z, 0.0, y - z))
 
 
 @adjoint(np.logaddexp2, cases=binary_few())
 def logaddexp2(z, x, y):
-    d[x] = unbroadcast(d[z] * np.exp2(np.where(np.equal(x, z), 0.0, x - z)), x)
-    d[y] = unbroadcast(d[z] * np.exp2(np.where(np.equal(y, z), 0.0, y - z)), y)
+    d[x] = unbroadcast(d[z] * np.exp2(np.where(x == z, 0.0, x - z)), x)
+    d[y] = unbroadcast(d[z] * np.exp2(np.where(y == z, 0.0, y - z)), y)
 
 
 @tangent(np.logaddexp2)
 def logaddexp2_tangent(z, x, y):
-    d[z] = d[x] * np.exp2(np.where(np.equal(x, z), 0.0, x - z)) + \
-        d[y] * np.exp2(np.where(np.equal(y, z), 0.0, y - z))
+    d[z] = d[x] * np.exp2(np.where(x == z, 0.0, x - z)) + \
+        d[y] * np.exp2(np.where(y == z, 0.0, y - z))
 
 
 @adjoint(np.hypot, cases=binary_few(nonzero, nonzero))
