@@ -44,12 +44,12 @@ def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, 
                      as_tuple: bool, like: str, python_float: bool) -> gast.FunctionDef:
     """``grad`` (``value_and_grad``) of a function of one number ``param``, in forward
     mode: the version for a float argument (see pipeline.build). With one input, one
-    forward pass gives the whole gradient, the derivative carried beside each value and
-    seeded with grad's seed; reverse mode would save a loop's values each turn to read
-    them back in a second, reversed loop. ``like``: the name of a stand-in with the
-    argument's type, which the gradient takes (its guard vouches for it);
-    ``python_float``: whether that is a Python float and no argument makes the
-    derivative a float32 (then the gradient needs no cast_back)."""
+    forward pass gives the whole gradient, the derivative carried beside each value from
+    the input's tangent 1.0 (another seed scales it at the end); reverse mode would save
+    a loop's values each turn to read them back in a second, reversed loop. ``like``:
+    the name of a stand-in with the argument's type, which the gradient takes (its
+    guard vouches for it); ``python_float``: whether that is a Python float and no
+    argument makes the derivative a float32 (then the gradient needs no cast_back)."""
     return _Forward(fn, activity, [param], False, checked=False).gradient(
         name, mode, as_tuple, like, python_float)
 
