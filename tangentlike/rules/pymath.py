@@ -58,7 +58,7 @@ def real_ldexp(x, i):
         return float(np.ldexp(float(x), i))
 
 
-@adjoint(real_pow, cases=scalars(positive, real))
+@adjoint(real_pow, math.pow, cases=scalars(positive, real))
 def real_pow_(z, x, y):
     if constant(y):
         if y == 0:
@@ -70,7 +70,7 @@ def real_pow_(z, x, y):
     d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
 
 
-@tangent(real_pow)
+@tangent(real_pow, math.pow)
 def real_pow_tangent(z, x, y):
     if constant(y):
         if y == 0:
@@ -257,30 +257,6 @@ def tanh(y, x):
 @tangent(math.tanh)
 def tanh_tangent(y, x):
     d[y] = d[x] * (1.0 - y * y)
-
-
-@adjoint(math.pow, cases=scalars(positive, real))
-def pow_(z, x, y):
-    if constant(y):
-        if y == 0:
-            d[x] = d[z] * 0.0
-        else:
-            d[x] = d[z] * y * real_pow(x, y - 1.0)
-    else:   # (0 where y == 0, not 0 * inf = nan at x == 0: see the rule of x ** y)
-        d[x] = d[z] * scaled_power(y, x, y - 1.0)
-    d[y] = d[z] * z * real_log(np.where(z == 0, 1.0, x))   # (0 where x ** y is 0)
-
-
-@tangent(math.pow)
-def pow_tangent(z, x, y):
-    if constant(y):
-        if y == 0:
-            d[z] = d[x] * 0.0
-        else:
-            d[z] = d[x] * y * real_pow(x, y - 1.0)
-    else:
-        d[z] = d[x] * scaled_power(y, x, y - 1.0) + \
-            d[y] * z * real_log(np.where(z == 0, 1.0, x))
 
 
 def sign_of(x):
