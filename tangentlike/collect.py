@@ -36,7 +36,6 @@ of the rounding of p), and where the expanded form has inf - inf it may be finit
 from __future__ import annotations
 
 import numbers
-from fractions import Fraction
 
 import gast
 import numpy as np
@@ -44,6 +43,10 @@ import numpy as np
 from .naming import same_tree, walk
 
 _MAX_TERMS = 12
+# fractions.Fraction, the coefficients' type: imported by the first collect_terms that
+# gets past its first test (importing fractions imports decimal, about a millisecond,
+# which a derivation of a function with loops or branches never needs)
+Fraction = None
 
 
 class _Poly:
@@ -219,6 +222,8 @@ def collect_terms(fdef, eliminate_dead_code) -> None:
     body = fdef.body
     if not _straight_without_writes(body):
         return
+    global Fraction
+    from fractions import Fraction
     scalars = _seed(fdef)
     stores = {}   # (straight-line, plain assignments: a name's stores are its targets)
     for stmt in body:
