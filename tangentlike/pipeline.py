@@ -185,7 +185,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.label = label
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
-    register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
+    derived.generated_at = (parsed.filename, derived.user_def)
+    register_generated(derived.__code__, *derived.generated_at)   # (its errors)
     return derived
 
 
