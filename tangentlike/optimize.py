@@ -91,6 +91,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     fdef.body = drop_write_only_lists(fdef.body, {a.id for a in fdef.args.args})
     fdef.body = eliminate_dead_code(fdef.body, memo=names)
     changed = set()
+    if specialized:
+        join_accumulations(fdef.body, changed)
     fdef.body = fold_negations(fdef.body, bound, changed)
     # `bx = 0.0 + g` (and `bz = bt1`) are copies
     fdef.body = propagate_copies(fdef.body, renamed=changed, memo=names)
@@ -445,17 +447,44 @@ def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
                 fold_unit_factors(inner, floats, numbers)
-        if kept and _accumulates_onto(kept[-1], stmt):
-            first = kept[-1]
-            first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
-            stmt = first
-            kept.pop()
+        stmt = _joined(kept, stmt)
         if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
             _UnitOperands(floats).visit(stmt.value)
             stmt.value = _UnitOperands(numbers).unit(stmt.value)
         kept.append(stmt)
     body[:] = kept
     return body
+
+
+def join_accumulations(body: list, joined: set = None) -> list:
+    """In place, in each block: ``t = e1; t = t + e2`` of one user line's adjoint
+    become ``t = e1 + e2`` (as fold_unit_factors does), so that fold_negations sees
+    the sum: ``bX = np.reshape(bt2, ...) + np.reshape(bt1, ...)`` with ``bt2`` a negated
+    sum is ``np.reshape(bt1, ...) - np.reshape(bt2, ...)``, no negation of the array
+    summed (the adjoint of ``X[:, None, :] - X[None, :, :]``). ``joined`` (if given)
+    learns the ids of the statements it changed."""
+    kept = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                join_accumulations(inner, joined)
+        first = _joined(kept, stmt)
+        if first is not stmt and joined is not None:
+            joined.add(id(first))
+        kept.append(first)
+    body[:] = kept
+    return body
+
+
+def _joined(kept: list, stmt):
+    """``stmt``, or ``kept``'s last statement joined with it (taken off ``kept``) when
+    ``stmt`` accumulates onto it (_accumulates_onto)."""
+    if kept and _accumulates_onto(kept[-1], stmt):
+        first = kept.pop()
+        first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
+        return first
+    return stmt
 
 
 def _accumulates_onto(first, stmt) -> bool:
