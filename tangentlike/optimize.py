@@ -48,8 +48,12 @@ Produces the same function with:
 10. ``collect_terms`` (collect.py): an elementwise adjoint whose terms cancel
    (``bout / 1000 * t6 * p - bout / 1000 * y * (t2 * p)``) is written collected,
    ``bout / 1000 * (p - y)``, when that makes fewer array operations.
+11. ``simplify_numbers`` (numbers.py): where the guard proves arguments numbers, the
+   names surely holding numbers lose the tests and checks meant for arrays, and the
+   tangent ``dx = 1.0`` of a forward version is read as its constant
+   (``dt1 = dx * np.cos(x)`` -> ``dt1 = np.cos(x)``).
 
-Each pass is one function; ``optimize`` runs them in that order (8, 9 and 10 in
+Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py).
 """
 from __future__ import annotations
@@ -63,17 +67,20 @@ from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .collect import collect_terms
+from .numbers import simplify_numbers
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
          gast.Div: operator.truediv, gast.Pow: operator.pow}
 
 
-def optimize(fdef: gast.FunctionDef, bound: dict = None,
-             specialized: bool = False) -> gast.FunctionDef:
+def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = False,
+             numbers: dict = None, user_globals: dict = None) -> gast.FunctionDef:
     """``bound``: the generated code's global names and their objects; ``specialized``:
-    a version for argument shapes (the last two passes run only there: the generic
-    derivative, made by tl.grad itself, is used only until the first call)."""
+    a version for argument shapes (the last passes run only there: the generic
+    derivative, made by tl.grad itself, is used only until the first call);
+    ``numbers``: its parameters that the guard proves numbers (numbers.py), read with
+    ``user_globals``."""
     fdef.body = fold_constants(fdef.body)
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
@@ -84,6 +91,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
     fdef.body = drop_write_only_lists(fdef.body, {a.id for a in fdef.args.args})
     fdef.body = eliminate_dead_code(fdef.body, memo=names)
     changed = set()
+    if specialized:
+        join_accumulations(fdef.body, changed)
     fdef.body = fold_negations(fdef.body, bound, changed)
     # `bx = 0.0 + g` (and `bz = bt1`) are copies
     fdef.body = propagate_copies(fdef.body, renamed=changed, memo=names)
@@ -102,6 +111,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None,
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
+        if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {}):
+            fdef.body = eliminate_dead_code(propagate_copies(fdef.body))
     restore_result_names(fdef)
     return fdef
 
@@ -436,17 +447,44 @@ def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
                 fold_unit_factors(inner, floats, numbers)
-        if kept and _accumulates_onto(kept[-1], stmt):
-            first = kept[-1]
-            first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
-            stmt = first
-            kept.pop()
+        stmt = _joined(kept, stmt)
         if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
             _UnitOperands(floats).visit(stmt.value)
             stmt.value = _UnitOperands(numbers).unit(stmt.value)
         kept.append(stmt)
     body[:] = kept
     return body
+
+
+def join_accumulations(body: list, joined: set = None) -> list:
+    """In place, in each block: ``t = e1; t = t + e2`` of one user line's adjoint
+    become ``t = e1 + e2`` (as fold_unit_factors does), so that fold_negations sees
+    the sum: ``bX = np.reshape(bt2, ...) + np.reshape(bt1, ...)`` with ``bt2`` a negated
+    sum is ``np.reshape(bt1, ...) - np.reshape(bt2, ...)``, no negation of the array
+    summed (the adjoint of ``X[:, None, :] - X[None, :, :]``). ``joined`` (if given)
+    learns the ids of the statements it changed."""
+    kept = []
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                join_accumulations(inner, joined)
+        first = _joined(kept, stmt)
+        if first is not stmt and joined is not None:
+            joined.add(id(first))
+        kept.append(first)
+    body[:] = kept
+    return body
+
+
+def _joined(kept: list, stmt):
+    """``stmt``, or ``kept``'s last statement joined with it (taken off ``kept``) when
+    ``stmt`` accumulates onto it (_accumulates_onto)."""
+    if kept and _accumulates_onto(kept[-1], stmt):
+        first = kept.pop()
+        first.value = gast.BinOp(left=first.value, op=gast.Add(), right=stmt.value.right)
+        return first
+    return stmt
 
 
 def _accumulates_onto(first, stmt) -> bool:

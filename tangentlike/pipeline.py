@@ -21,6 +21,7 @@ from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable
                     without_entry_checks)
 from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
+from .numbers import FLOAT, NUMBER
 from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
@@ -155,7 +156,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
                            dict(zip(signature or {}, (v for _, _, v in known))))
     if fdef is None:   # (from a fresh normalized copy: the forward pass may have named things)
         return build(func, mode, wrt, signature, dispatcher, None, checked, forward_pays=False)
-    fdef = optimize(fdef, core.binder.bound, specialized=bool(signature))
+    fdef = optimize(fdef, core.binder.bound, specialized=bool(signature),
+                    numbers=number_params(signature), user_globals=func.__globals__)
     rederived = Rederived(func, mode, wrt, checked)
     # (forward mode has no dispatcher: its entry checks the sequences itself)
     operations = sequence_ops(func, parsed, core, wrt_names) \
@@ -183,7 +185,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.label = label
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
-    register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
+    derived.generated_at = (parsed.filename, derived.user_def)
+    register_generated(derived.__code__, *derived.generated_at)   # (its errors)
     return derived
 
 
@@ -216,6 +219,17 @@ def sequence_ops(func, parsed, core, wrt_names) -> tuple:
     return tuple((held, other, parsed.filename,
                   getattr(getattr(stmt, "origin", None), "lineno", None))
                  for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
+
+
+def number_params(signature) -> dict:
+    """The parameters a version's guard proves Python or NumPy numbers, as
+    numbers.simplify_numbers takes them: FLOAT for a float or float64, NUMBER for the
+    others."""
+    found = {}
+    for param, (kind, _, _) in (signature or {}).items():
+        if not isinstance(kind, tuple):   # (an array's kind is (ndarray, shape, dtype))
+            found[param] = FLOAT if kind in (float, np.float64) else NUMBER
+    return found
 
 
 def checked_arguments(signature) -> tuple:

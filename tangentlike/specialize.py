@@ -10,13 +10,15 @@ fewer values in loops. Its first line is a guard that sends a call with other ar
 kinds or shapes back here, to find (or derive) the version for those; after
 ``MAX_VERSIONS`` versions, such calls use the generic derivative.
 
-Nothing here is on the hot path except the entry's one extra call and the guard's
-comparisons (about 0.1-0.3 microseconds).
+The first version a derived function gets is taken into its entry
+(``inline_version``): a call that fits its guard then runs the version's code without a
+second call. Nothing here is on the hot path but the guard's comparisons (about 0.1-0.3
+microseconds) and, for arguments of other kinds, one call to their version.
 """
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
 MAX_VERSIONS = 8
+SPARE_CELLS = 12   # an entry's cells for the names of the version it may take in
 # The test suite sets this: a failure to derive a version is raised, not hidden by the
 # generic derivative (which is always right, but slower).
 STRICT = bool(os.environ.get("TANGENTLIKE_STRICT_SPECIALIZE"))
@@ -64,6 +67,7 @@ class Dispatcher:
         self.versions = {}
         self.entry = None          # set by make_entry
         self.cell = None           # the entry's cell holding what it calls
+        self.inlined = None        # the version the entry took in (False: none will be)
         # ((parameter, depth), other, file, line) of each `a * b`, `a + b` that repeats
         # or joins a list when a wrt parameter holds one (analyze.sequence_arithmetic)
         self.sequence_ops = ()
@@ -79,6 +83,8 @@ class Dispatcher:
                     version = self.derive(signature)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
+                    if version is not self.generic and self.inlined is None:
+                        inline_version(self, version)
         # the generic derivative is called through here when key() has checks it lacks
         # (constants' complex values, arithmetic repeating a list argument)
         self.cell.cell_contents = \
@@ -180,10 +186,14 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
         seed = positional[-1]
         check = (f"    if {seed}.__class__ is not float:\n"
                  f"        {seed_check_name}({seed}, {seed!r})\n")
-    source = f"def {name}({formal}):\n{check}    return {version_name}({actual})\n"
-    entry = compile_function(source, name, {version_name: dispatcher,
-                                            seed_check_name: require_scalar_seed},
-                             {}, label)
+    # spare cells for inline_version: a name read only after the return is still one
+    # (named to come after the two above: cells are in the order of their names)
+    spare = [_unused(f"_zspare{i}", positional + kwonly) for i in range(SPARE_CELLS)]
+    source = (f"def {name}({formal}):\n{check}    return {version_name}({actual})\n"
+              f"    {'; '.join(spare)}   # (spare cells)\n")
+    bindings = {version_name: dispatcher, seed_check_name: require_scalar_seed}
+    bindings.update(dict.fromkeys(spare))
+    entry = compile_function(source, name, bindings, generic.__globals__, label)
     entry.__defaults__ = generic.__defaults__
     entry.__kwdefaults__ = generic.__kwdefaults__
     entry.__doc__ = generic.__doc__
@@ -195,7 +205,64 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     dispatcher.entry = entry
     register_generated(entry.__code__, generic.__code__.co_filename, generic.user_def)
     dispatcher.cell = entry.__closure__[entry.__code__.co_freevars.index(version_name)]
+    dispatcher.entry_names = (version_name, seed_check_name if seed_check else None,
+                              f"def {name}({formal}):\n{check}")
     return entry
+
+
+def inline_version(dispatcher: Dispatcher, version) -> None:
+    """Take ``version``, the first a derived function gets, into its entry: the entry's
+    code becomes the version's own, after the entry's seed check, and its guard sends
+    other arguments to what the entry called before (``_version``: the version it last
+    called, or the dispatcher). A function's cells are fixed when it is made, so the
+    entry was made with spare cells (make_entry), which now hold the version's names.
+    Tried once. The entry stays as it was when the version reads the user's closure
+    (its cells are the user's), needs more cells, or its names would clash."""
+    dispatcher.inlined = False
+    entry = dispatcher.entry
+    if entry is None or version.user_cells or getattr(version, "source", None) is None:
+        return
+    code, own = entry.__code__, version.__code__
+    count = code.co_argcount + code.co_kwonlyargcount
+    if (own.co_argcount, own.co_kwonlyargcount, own.co_posonlyargcount, own.co_flags & 12) \
+            != (code.co_argcount, code.co_kwonlyargcount, code.co_posonlyargcount,
+                code.co_flags & 12) or own.co_varnames[:count] != code.co_varnames[:count]:
+        return   # (12: *args, **kwargs)
+    try:
+        bindings = dict(zip(own.co_freevars,
+                            (cell.cell_contents for cell in version.__closure__ or ())))
+    except ValueError:   # (an empty cell)
+        return
+    again = [name for name, value in bindings.items() if value is dispatcher]
+    taken = set(own.co_varnames) | set(own.co_names) | set(own.co_freevars) \
+        | set(own.co_cellvars)
+    body = version.source.partition("\n")[2]   # (after its def line: its defaults' names
+    # are the version's own, the entry has its values)
+    if len(again) != 1 or taken & set(code.co_freevars) or \
+            f"return {again[0]}(" not in body:
+        return
+    version_name, seed_check_name, head = dispatcher.entry_names
+    fixed = [version_name] + ([seed_check_name] if seed_check_name else [])
+    del bindings[again[0]]
+    spare = len(code.co_freevars) - len(bindings) - len(fixed)
+    if spare < 0:
+        return
+    spare = [name for name in code.co_freevars if name not in fixed][:spare]
+    body = body.replace(f"return {again[0]}(", f"return {version_name}(", 1).rstrip("\n")
+    source = f"{head}{body}\n" + (f"    {'; '.join(spare)}   # (spare cells)\n"
+                                 if spare else "")
+    made = compile_function(source, entry.__name__,
+                            dict(bindings, **dict.fromkeys(fixed + spare)),
+                            entry.__globals__, version.label).__code__
+    if len(made.co_freevars) != len(code.co_freevars) or any(
+            made.co_freevars.index(name) != code.co_freevars.index(name) for name in fixed):
+        return   # (the entry's running calls read its first cells where they were)
+    for name, cell in zip(made.co_freevars, entry.__closure__):
+        if name not in fixed:
+            cell.cell_contents = bindings.get(name)
+    register_generated(made, *version.generated_at)
+    entry.__code__ = made
+    dispatcher.inlined = version
 
 
 def _unused(name: str, taken: list) -> str:

@@ -197,3 +197,22 @@ def f(g, p, t, u):
     assert negations(after) == 0
     args = [RNG.standard_normal(4) for _ in range(4)]
     np.testing.assert_array_equal(run(after, args), run(source, args))
+
+
+def _pair_energy(X):
+    diff = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(diff * diff, axis=-1) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def test_a_version_negates_the_summed_part_not_the_array():
+    # the adjoint of X[None, :, :] in `-` is a negated sum: a version joins the two
+    # contributions of the line to bX first, so the sign goes into a subtraction
+    X = np.random.default_rng(5).standard_normal((6, 3))
+    df = tl.grad(_pair_energy)
+    got = df(X)
+    (version,) = [v for v in df.versions.values() if v is not df.generic]
+    assert "(-bdiff)" not in version.source and "-np.reshape" not in version.source
+    assert " - np.reshape(" in version.source
+    np.testing.assert_allclose(got, df.generic(X, 1.0), rtol=1e-12)
+    tl.check_grads(_pair_energy, (X,), order=2)

@@ -716,10 +716,10 @@ def test_the_gradient_of_a_number_is_a_number_as_in_the_generic(f, args):
             assert type(g) is type(w)
             np.testing.assert_allclose(g, w, rtol=1e-12)
     version = next(v for v in df.versions.values() if v is not df.generic)
-    if f is _of_two_numbers:   # one class test per number, no call, for the seed 1.0
-        assert version.source.endswith(
-            "return (ba if ba.__class__ is not ndarray else shaped(ba, a), "
-            "bb if bb.__class__ is not ndarray else shaped(bb, b))\n")
+    if f is _of_two_numbers:   # numbers of numbers: no test at all (numbers.py)
+        assert version.source.endswith("return (ba, bb)\n")
+    if f is _through_a_0d_array:   # np.full makes an array: its gradient is tested
+        assert "ba.__class__ is not ndarray" in version.source
     if f is _scaled_mean:
         assert "bscale = t2\n" in version.source   # (1.0 * t2: the number itself)
 

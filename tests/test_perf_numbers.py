@@ -1,0 +1,136 @@
+"""numbers.py: versions whose guard proves arguments numbers drop the tests meant for
+arrays and read the forward tangent 1.0 as a constant, with the same gradients."""
+import math
+
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+
+def fd(f, x, h=1e-6):
+    """The central difference of the function of one number ``f`` at ``x``."""
+    x = float(x)
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def rosenbrock2(x, y):
+    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+
+
+def with_math(a, b, c):
+    return math.sin(a) * math.exp(b) + c * math.cos(a * b)
+
+
+def with_ufuncs(x):
+    return np.sin(x) * np.exp(-x * x)
+
+
+def stepper(x, k):
+    dt = 0.01
+    for i in range(5):
+        x = x + dt * np.tanh(k * x)
+    return x * x
+
+
+def branchy(x, y):
+    if np.isnan(x) or x > 1.0:
+        z = math.log(x) * y
+    else:
+        z = np.exp(x) - y
+    return z * z + abs(y)
+
+
+GLOBAL_ROW = np.array([1.0, 2.0])
+
+
+def through_a_global_array(x, y):
+    return np.sum(GLOBAL_ROW * x) * y
+
+
+def through_a_0d_array(x, y):
+    return np.sum(np.full((), x) * y) + x
+
+
+CASES = [(rosenbrock2, (0.3, 0.7)), (with_math, (0.3, 0.7, 1.1)), (with_ufuncs, (0.4,)),
+         (stepper, (0.5, 1.5)), (branchy, (0.5, 2.0)), (branchy, (1.5, 2.0)),
+         (through_a_global_array, (0.5, 2.0)), (through_a_0d_array, (0.5, 2.0))]
+
+
+def _version(df, *args):
+    """The version ``df`` runs for the Python numbers ``args``."""
+    df(*args)
+    return df.versions[tuple(type(a) for a in args)]
+
+
+def _wrt(args):
+    return tuple(range(len(args))) if len(args) > 1 else 0
+
+
+@pytest.mark.parametrize("f,args", CASES)
+@pytest.mark.parametrize("kind", [float, np.float64, np.float32])
+def test_versions_of_numbers_agree_with_the_generic_derivative(f, args, kind):
+    args = tuple(kind(a) for a in args)
+    wrt = _wrt(args)
+    for seed in (1.0, -2.5):
+        df = tl.grad(f, wrt=wrt)
+        got, want = df(*args, seed), df.generic(*args, seed)
+        got, want = (got, want) if isinstance(wrt, tuple) else ((got,), (want,))
+        assert df.versions and all(v is not df.generic for v in df.versions.values())
+        for g, w in zip(got, want):
+            # (a NumPy float64's gradient may be a float, as before numbers.py)
+            assert type(g) is type(w) if kind is float else \
+                np.asarray(g).dtype == np.asarray(w).dtype
+            np.testing.assert_allclose(g, w, rtol=1e-6 if kind is np.float32 else 1e-13)
+    value, grads = tl.value_and_grad(f, wrt=wrt)(*args)
+    assert value == f(*args)
+    if kind is not np.float32:
+        expected = [fd(lambda v: f(*args[:i], v, *args[i + 1:]), a)
+                    for i, a in enumerate(args)]
+        np.testing.assert_allclose(grads if isinstance(wrt, tuple) else (grads,),
+                                   expected, rtol=1e-6, atol=1e-9)
+
+
+def test_the_gradients_of_numbers_are_returned_without_a_test():
+    df = tl.grad(rosenbrock2, wrt=(0, 1))
+    version = _version(df, 0.3, 0.7)
+    assert "shaped" not in version.source and "__class__ is not ndarray" not in version.source
+    assert version.source.endswith("return (bx, by)\n")
+
+
+def test_a_forward_version_reads_its_tangent_as_the_constant_one():
+    df = tl.grad(with_ufuncs)
+    version = _version(df, 0.4)
+    assert "dx = 1.0" not in version.source and "require_scalar" not in version.source
+    assert "    dt1 = np.cos(x)\n" in version.source   # (not dx * np.cos(x))
+    assert "    dt3 = -x + t2\n" in version.source      # (not dt2 * x + t2 * dx)
+
+
+def test_math_results_fold_their_unit_factors():
+    df = tl.grad(with_math, wrt=(0, 1, 2))
+    version = _version(df, 0.3, 0.7, 1.1)
+    assert "1.0 *" not in version.source and "shaped" not in version.source
+
+
+def test_the_users_named_constants_keep_their_names():
+    df = tl.grad(stepper)
+    version = _version(df, 0.5, 1.5)
+    assert "    dt = 0.01\n" in version.source and "dt * " in version.source
+
+
+@pytest.mark.parametrize("f", [through_a_global_array, through_a_0d_array])
+def test_values_that_may_be_arrays_keep_their_test(f):
+    df = tl.grad(f, wrt=(0, 1))
+    version = _version(df, 0.5, 2.0)
+    assert "__class__ is not ndarray" in version.source or "shaped(" in version.source
+
+
+@pytest.mark.parametrize("f,args", [(rosenbrock2, (0.3, 0.7)), (with_ufuncs, (0.4,)),
+                                    (stepper, (0.5, 1.5))])
+def test_second_derivatives_of_number_versions(f, args):
+    first = tl.grad(f)
+    second = tl.grad(first)
+    got = second(*args)
+    second(*args)   # (its version)
+    np.testing.assert_allclose(got, fd(lambda v: first(v, *args[1:]), args[0]), rtol=1e-6)
+    np.testing.assert_allclose(second(*args), second.generic(*args, 1.0), rtol=1e-12)
