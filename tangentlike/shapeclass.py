@@ -42,8 +42,8 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
-from .rules.reductions import tie_weights
-from .rules.shapes import add_at_item, last_item, split_like
+from .rules.reductions import diff_pad_width, tie_weights
+from .rules.shapes import add_at_item, last_item, split_like, zero_padded
 from .runtime import broadcast_like, in_place, part_of, unbroadcast
 
 SCALAR = ("scalar",)
@@ -1095,6 +1095,14 @@ def _static_shape_of_call(call, rewriter):
         # (np.roll's adjoint) an array of its array's shape, along any axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is np.diff and args and all(k.arg == "axis" for k in call.keywords):
+        # (np.diff's adjoint) the difference of an adjoint padded to a's length: a's shape
+        padded = args[0]
+        width = padded.args[1] if _calls(padded, zero_padded, rewriter) \
+            and len(padded.args) == 2 else None
+        if _calls(width, diff_pad_width, rewriter) and len(width.args) == 4:
+            key = rewriter.key(width.args[3])
+            return key if key is not None and key[0] == "shape" else None
     if call.keywords:
         return None
     if target is np.sum and len(args) == 1:
@@ -1116,6 +1124,12 @@ def _static_shape_of_call(call, rewriter):
             shape = broadcast_static(shape, static_shape(arg, rewriter))
         return shape
     return None
+
+
+def _calls(node, function, rewriter) -> bool:
+    """Whether ``node`` is a call of the helper ``function`` by its name."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+        and rewriter.functions.get(node.func.id) is function
 
 
 def maybe_zero(key):

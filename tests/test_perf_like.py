@@ -53,6 +53,18 @@ def test_difference_adjoint_pads_without_np_pad(n):
     assert all("np.pad" not in s and "zero_padded(" in s for s in version_sources(df)) or n == 0
 
 
+def test_difference_adjoint_has_the_shape_of_the_array():
+    # the adjoint of np.diff(x) has x's shape, so x's adjoint keeps a concrete shape
+    # across the reversed loop: the writes' adjoints work in place, nothing re-broadcasts
+    x0 = np.arange(6.0) * 1.1 + 0.1 * RNG.standard_normal(6)
+    df = tl.grad(chain, wrt=(0, 1))
+    df(x0, 0.7, 4)
+    (source,) = version_sources(df)
+    loop = source.split("for t in reversed")[1]
+    assert "broadcast_like" not in loop and "written_part" not in loop
+    assert "bf[1:] = 0.0" in loop
+
+
 def test_differences_along_axes_and_orders():
     a = RNG.standard_normal((5, 4))
     tl.check_grads(diffs, (a,), order=2)
