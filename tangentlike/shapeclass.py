@@ -240,6 +240,8 @@ def _atom(atom, classes):
         return None
     if isinstance(atom, gast.Name):
         return classes.get(atom.id)   # None: not known yet
+    if isinstance(atom, gast.Attribute) and atom.__dict__.get("module_number"):
+        return SCALAR   # np.pi (normalize marks a module's float constant)
     return None
 
 
