@@ -1191,20 +1191,42 @@ class _Reverse:
         (e with ``small`` read instead) is a number ``g``: the sum of n copies of g,
         without making the array (the adjoint of ``t = a + x`` for an array a). float64
         values only (the sum's dtype)."""
-        if not (isinstance(target, gast.Name) and self.classes.get(target.id) == SCALAR
-                and isinstance(full, gast.Call) and len(full.args) in (1, 2)
-                and not full.keywords and isinstance(full.func, (gast.Name, gast.Attribute))):
+        target_key = self.classes.get(target.id) if isinstance(target, gast.Name) else None
+        if not (target_key is not None and (target_key == SCALAR or target_key[0] == "shape")
+                and isinstance(full, gast.Call) and len(full.args) <= 2
+                and (not full.keywords or target_key != SCALAR)
+                and isinstance(full.func, (gast.Name, gast.Attribute))):
             return None
         np_name = self.binder.name_for("np", np)
         func = full.func
-        if isinstance(func, gast.Name):
+        if target_key != SCALAR:
+            # unbroadcast(e, x) (or e.sum(axis=...)) to an array x that e's shape S
+            # broadcasts x to: each of x's elements gets the sum of size(S) / size(x)
+            # copies of g
+            if broadcast_static(target_key, key) != key \
+                    or static_shape(full, rewriter) != target_key:
+                return None
+            if isinstance(func, gast.Name) and func.id == unbroadcast_name \
+                    and len(full.args) == 2:
+                inner = full.args[0]
+            elif isinstance(full, gast.Call) and isinstance(func, gast.Attribute) \
+                    and func.attr == "sum" and not full.args:
+                inner = func.value
+            else:
+                return None
+            if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+                    and expr.func.id == unbroadcast_name and len(expr.args) == 2:
+                expr = expr.args[0]
+        elif isinstance(func, gast.Name):
             if func.id != unbroadcast_name or len(full.args) != 2 \
                     or not same_tree(full.args[1], target):
                 return None
-        elif not (func.attr == "sum" and isinstance(func.value, gast.Name)
-                  and func.value.id == np_name and len(full.args) == 1):
+            inner = full.args[0]
+        elif func.attr == "sum" and isinstance(func.value, gast.Name) \
+                and func.value.id == np_name and len(full.args) == 1:
+            inner = full.args[0]
+        else:
             return None
-        inner = full.args[0]
         if not same_tree(_substitute(clone(inner), result, small), expr):
             return None
         if _elementwise_shape(inner, rewriter, self.binder.bound, _load(result)) != key \
@@ -1213,8 +1235,13 @@ class _Reverse:
         if not all(getattr(self.stand_ins.get(n.id), "dtype", None) == np.float64
                    for n in walk(inner) if isinstance(n, gast.Name) and n.id in self.stand_ins):
             return None
-        size = gast.Constant(value=float(np.prod(key[1])), kind=None)
-        return gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)
+        if target_key == SCALAR:
+            size = gast.Constant(value=float(np.prod(key[1])), kind=None)
+            return gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)
+        size = gast.Constant(value=float(np.prod(key[1]) // np.prod(target_key[1])), kind=None)
+        return gast.Call(func=gast.Attribute(_load(np_name), "full", _LOAD), args=[
+            gast.Constant(value=target_key[1], kind=None),
+            gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)], keywords=[])
 
     def may_be_spread(self, primal: str) -> bool:
         """Whether ``primal``'s adjoint may be kept as a smaller value spread: in a

@@ -2,6 +2,8 @@
 with np.diff, a convolution with np.convolve, ...): the versions avoid costs the
 hand-written gradient does not have, and give the generic derivative's values (checked
 by tl.check_grads against finite differences, to second order)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -81,3 +83,40 @@ def test_convolution_adjoint_pads_without_np_pad(sizes):
     df = tl.grad(conv_loss, wrt=(0, 1))
     df(k, x, y)
     assert all("np.pad" not in s for s in version_sources(df))
+
+
+def gauss_nll(mu, log_sigma, x):
+    sigma = np.exp(log_sigma)
+    r = (x - mu) / sigma
+    return np.sum(0.5 * r ** 2 + log_sigma + 0.5 * np.log(2 * np.pi))
+
+
+def offsets(b, c, x):
+    return np.mean(np.sin(x) + b + c * math.pi) + np.sum(x * c)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sum_of_a_spread_into_a_broadcast_array(dtype):
+    # the adjoint of log_sigma (8,) from np.sum(... + log_sigma) over (50, 8) is 50.0
+    # in each element, not the sum of an array of ones; 2 * np.pi is a number
+    mu, log_sigma = RNG.standard_normal(8), 0.1 * RNG.standard_normal(8)
+    x = RNG.standard_normal((50, 8))
+    args = tuple(a.astype(dtype) for a in (mu, log_sigma, x))
+    if dtype == np.float64:
+        tl.check_grads(gauss_nll, args, wrt=(0, 1), order=2)
+    df = tl.grad(gauss_nll, wrt=(0, 1))
+    g = df(*args)
+    assert all(part.dtype == dtype for part in g)
+    r = (x - mu) / np.exp(log_sigma)
+    assert np.allclose(g[1], np.sum(1.0 - r * r, axis=0), rtol=1e-4)
+    if dtype == np.float64:
+        (source,) = version_sources(df)
+        assert "np.zeros" not in source and "50.0 - " in source
+
+
+@pytest.mark.parametrize("shape", [(6,), (1, 6), (4, 1), (4, 6)])
+def test_sum_of_a_spread_into_arrays_of_every_broadcast_shape(shape):
+    b, x = RNG.standard_normal(shape), RNG.standard_normal((4, 6))
+    tl.check_grads(offsets, (b, 0.3, x), wrt=(0, 1, 2), order=2)
+    gb, gc, gx = tl.grad(offsets, wrt=(0, 1, 2))(b, 0.3, x)
+    assert gb.shape == shape and np.allclose(gb, np.full(shape, 1.0 / np.size(b)))
