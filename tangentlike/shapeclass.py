@@ -44,7 +44,7 @@ from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.shapes import add_at_item, last_item, split_like, zero_padded
-from .runtime import broadcast_like, in_place, part_of, unbroadcast
+from .runtime import broadcast_like, in_place, part_of, power, quotient, unbroadcast
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -1120,6 +1120,9 @@ def _static_shape_of_call(call, rewriter):
         # unbroadcast(g, x) has x's shape, whatever g is
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
+    if target in (quotient, power) and len(args) == 2:
+        # a / b and a ** b with NumPy's value where Python raises: broadcast as a ufunc
+        return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
     if (_elementwise_ufunc(target) or target is np.where and len(args) == 3) and args:
         shape = static_shape(args[0], rewriter)
         for arg in args[1:]:
