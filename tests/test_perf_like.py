@@ -120,3 +120,35 @@ def test_sum_of_a_spread_into_arrays_of_every_broadcast_shape(shape):
     tl.check_grads(offsets, (b, 0.3, x), wrt=(0, 1, 2), order=2)
     gb, gc, gx = tl.grad(offsets, wrt=(0, 1, 2))(b, 0.3, x)
     assert gb.shape == shape and np.allclose(gb, np.full(shape, 1.0 / np.size(b)))
+
+
+def linreg_norm(w, X, y):
+    return np.linalg.norm(X @ w - y) ** 2 / y.shape[0]
+
+
+def norms(x, p):
+    return np.linalg.norm(x) + np.sum(np.linalg.norm(x, p, 0)) + np.linalg.norm(x, axis=None)
+
+
+def test_full_norm_adjoint_is_one_number_times_the_array():
+    w, X, y = RNG.standard_normal(5), RNG.standard_normal((7, 5)), RNG.standard_normal(7)
+    tl.check_grads(linreg_norm, (w, X, y), order=2)
+    df = tl.grad(linreg_norm)
+    g = df(w, X, y)
+    assert np.allclose(g, X.T @ (X @ w - y) * (2.0 / 7))
+    (source,) = version_sources(df)
+    assert "expand_reduced" not in source and "np.where" not in source
+    assert "broadcast_like" not in source   # quotient(a, b) broadcasts as a / b does
+    assert tl.grad(linreg_norm)(w.astype(np.float32), X.astype(np.float32),
+                                y.astype(np.float32)).dtype == np.float32
+
+
+def test_norms_at_zero_and_with_an_order_the_code_computes():
+    x = RNG.standard_normal((3, 4))
+    for p in (-np.inf, 3.0, 2):
+        tl.check_grads(norms, (x, p), wrt=0, order=2, modes=("rev",))
+    assert np.array_equal(tl.grad(lambda_free_norm)(np.zeros(3)), np.zeros(3))
+
+
+def lambda_free_norm(x):
+    return np.linalg.norm(x)
