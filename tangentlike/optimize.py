@@ -63,6 +63,7 @@ from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .collect import collect_terms
+from .runtime import in_place
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -1158,6 +1159,8 @@ def _pure(stmt) -> bool:
             if rules.lookup(callee) is None and (not rules.is_nondifferentiable(callee)
                                                  or callee is print):
                 return False
+            if callee is in_place:   # z op= v raises where NumPy would (a shape it
+                return False         # cannot hold), even when z is not read after
     return True
 
 
