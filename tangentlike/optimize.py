@@ -541,8 +541,9 @@ def drop_unread_element_saves(body: list, memo: dict = None) -> list:
             unread.add(array)
     if not unread:
         return body
-    return eliminate_dead_code(_without(body, lambda s: getattr(s, "element_of", None)
-                                        in unread), memo=memo)
+    # (then the saves of the array's name may go too: the element restores read it)
+    return drop_unread_saves(_without(body, lambda s: getattr(s, "element_of", None)
+                                      in unread), memo=memo)
 
 
 def _reads_only_restoring(stmt, array, aliases) -> bool:

@@ -2444,6 +2444,13 @@ def _holds_no_reference(stand_in) -> bool:
     return isinstance(stand_in, (bool, int, float, complex, np.generic))
 
 
+def _new_array(value, stand_in) -> bool:
+    """Whether ``value`` makes a new array of numbers, sharing no memory with its operands:
+    arithmetic whose result (``stand_in``) is such an array."""
+    return isinstance(value, (gast.BinOp, gast.UnaryOp)) and isinstance(stand_in, np.ndarray) \
+        and stand_in.dtype.kind in "biufc"
+
+
 def fresh_aliases(fn, stand_ins: dict) -> dict:
     """Arrays written by element (``y[i] = v``) that the function makes itself, mapped to
     the names that may share their memory or hold them (themselves included).
@@ -2452,7 +2459,8 @@ def fresh_aliases(fn, stand_ins: dict) -> dict:
     new object (np.zeros, np.copy, arithmetic, ...). The element saves and restores of a
     fresh array matter only to code that reads it after a restore: through its name or
     one of the names found here (views ``t = y[i]``, containers ``lst.append(y)``, and
-    whatever is computed from those, unless it is a number). optimize drops them when
+    whatever is computed from those, unless it is a number or, in a version, a new array
+    of numbers made by arithmetic: ``t = 0.01 * y``). optimize drops them when
     the adjoint reads none of these names. A function that returns something made from
     the array keeps them all."""
     found = {}
@@ -2480,7 +2488,8 @@ def fresh_aliases(fn, stand_ins: dict) -> dict:
         reads, assigned = read_and_assigned(stmt)
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             target = stmt.targets[0].id
-            holders = set() if _holds_no_reference(stand_ins.get(target)) else {target}
+            holders = set() if _holds_no_reference(stand_ins.get(target)) or _new_array(
+                stmt.value, stand_ins.get(target)) else {target}
         elif written(stmt) is not None:   # y[i] = v: y may hold v (a list does)
             reads, holders = set(name_ids(stmt.value)), {written(stmt)}
         elif getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:
