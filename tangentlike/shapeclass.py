@@ -43,6 +43,7 @@ from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.reductions import diff_pad_width, tie_weights
+from .rules.selection import share
 from .rules.shapes import add_at_item, last_item, split_like, zero_padded
 from .runtime import broadcast_like, in_place, part_of, power, quotient, unbroadcast
 
@@ -1120,6 +1121,8 @@ def _static_shape_of_call(call, rewriter):
         # unbroadcast(g, x) has x's shape, whatever g is
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
+    if target is share and len(args) == 4:   # (np.maximum's shares) x's and y's shape
+        return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
     if target in (quotient, power) and len(args) == 2:
         # a / b and a ** b with NumPy's value where Python raises: broadcast as a ufunc
         return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
