@@ -187,3 +187,28 @@ def test_updates_of_parts_that_read_the_array_keep_their_adjoints(n):
     g = tl.grad(shifted_updates)(x.astype(np.float32), np.float32(0.4), n)
     assert g.dtype == np.float32
     assert np.allclose(g, tl.grad(shifted_updates)(x, 0.4, n), rtol=1e-3, atol=1e-3)
+
+
+def relus(h, c):
+    return np.sum(np.maximum(0, h) * c + np.maximum(h, 0.5) ** 2 - np.minimum(1.0, h * c)
+                  + np.minimum(h, -0.2))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_maximum_with_a_number_takes_one_share(dtype):
+    # np.maximum(0, h): h's share alone, 1 where h > 0 and 1/2 at a tie (h == 0)
+    h = np.array([[-1.0, 0.0, 0.5], [0.5, 2.0, -0.2]], dtype=dtype)
+    if dtype == np.float64:
+        smooth = RNG.standard_normal((2, 3)) * 2.0
+        tl.check_grads(relus, (smooth, 0.7), wrt=(0, 1), order=2)
+    g = tl.grad(relus)(h, dtype(0.7))
+    assert g.dtype == dtype
+    share = np.where(h > 0, 1.0, np.where(h == 0, 0.5, 0.0)) * 0.7 \
+        + np.where(h > 0.5, 2 * h, np.where(h == 0.5, h, 0.0)) \
+        - 0.7 * np.where(h * 0.7 < 1.0, 1.0, np.where(h * 0.7 == 1.0, 0.5, 0.0)) \
+        + np.where(h < -0.2, 1.0, np.where(h == dtype(-0.2), 0.5, 0.0))
+    assert np.allclose(g, share, rtol=1e-6)
+    df = tl.grad(relus)
+    df(h.astype(float), 0.7)
+    source = [s for s in version_sources(df) if "float64 (2, 3)" in s][0]
+    assert "1.0 - w" not in source and "unbroadcast" not in source
