@@ -126,6 +126,11 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
             sites.add(id(node))
     if sites:
         reuse_quotients(body, sites)
+        if factors:   # (a quotient reused reads a factor's name no more)
+            counts = {}
+            for node in walk(body):
+                if node.__class__ is gast.Name and node.id in factors:
+                    counts[node.id] = counts.get(node.id, 0) + 1
     if factors:
         fold_constant_factors(body, counts, floats)
     if floats:

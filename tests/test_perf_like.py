@@ -212,3 +212,21 @@ def test_maximum_with_a_number_takes_one_share(dtype):
     df(h.astype(float), 0.7)
     source = [s for s in version_sources(df) if "float64 (2, 3)" in s][0]
     assert "1.0 - w" not in source and "unbroadcast" not in source
+
+
+def soft_assignments(C, X, beta):
+    d = np.sum((X[:, None, :] - C[None, :, :]) ** 2, axis=2)
+    a = np.exp(-beta * d)
+    a = a / np.sum(a, axis=1, keepdims=True)
+    return np.sum(a * d)
+
+
+def test_unit_factor_folds_after_a_quotient_is_reused():
+    # ba_1 = 1.0 * d was read twice before reuse_quotients made bt7 read ba instead:
+    # counted again, it folds into ba = d / t7 (no copy of d)
+    C, X = RNG.standard_normal((3, 2)), RNG.standard_normal((20, 2))
+    tl.check_grads(soft_assignments, (C, X, 0.5), wrt=0, order=2)
+    df = tl.grad(soft_assignments)
+    df(C, X, 0.5)
+    (source,) = version_sources(df)
+    assert "1.0 * d" not in source and "= d / t7" in source
