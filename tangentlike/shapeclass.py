@@ -42,6 +42,8 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
+from .rules.linalg import norm_axis
+from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
 from .rules.shapes import add_at_item, last_item, split_like, zero_padded
@@ -785,6 +787,10 @@ class ShapeRewriter(Transformer):
             pieces = self.pieces(*args)
             if pieces is not None:
                 return pieces
+        if target in _SHAPE_ONLY:
+            value = self.shape_only(target, args)
+            if value is not None:
+                return value
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -810,6 +816,25 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def shape_only(self, target, args):
+        """A helper of _SHAPE_ONLY called on constants and arrays of known shapes: its
+        value, a constant (nested tuples of ints); None when it cannot be known here (or
+        raises: the call stays, to raise when it runs)."""
+        values = []
+        for arg in args:
+            if isinstance(arg, gast.Constant):
+                values.append(arg.value)
+                continue
+            have = static_shape(arg, self)
+            if have is None or have[0] != "shape":
+                return None
+            values.append(_dummy(have))
+        try:
+            value = _int_tuples(target(*values))
+        except Exception:   # (norm_axis refusing a norm: it raises when the code runs)
+            return None
+        return None if value is None else gast.Constant(value=value, kind=None)
 
     def only_new_axes(self, g, x, index):
         """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only
@@ -1098,6 +1123,23 @@ def _static_shape_of_call(call, rewriter):
         # (np.roll's adjoint) an array of its array's shape, along any axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is zero_padded and len(args) == 2 and isinstance(args[1], gast.Constant):
+        have = static_shape(args[0], rewriter)
+        if have is None or have[0] != "shape" or len(args[1].value) != len(have[1]):
+            return None
+        return _concrete(tuple(n + before + after
+                               for n, (before, after) in zip(have[1], args[1].value)))
+    if target is np.diff and 1 <= len(args) <= 2 \
+            and all(isinstance(a, gast.Constant) for a in args[1:]) \
+            and all(k.arg == "axis" and isinstance(k.value, gast.Constant)
+                    and type(k.value.value) is int for k in call.keywords):
+        have = static_shape(args[0], rewriter)
+        if have is not None and have[0] == "shape":
+            n = args[1].value if len(args) == 2 else 1
+            axis = call.keywords[0].value.value if call.keywords else -1
+            result = _checked(np.diff, [_dummy(have), n], {"axis": axis})
+            if isinstance(result, np.ndarray):
+                return _concrete(result.shape)
     if target is np.diff and args and all(k.arg == "axis" for k in call.keywords):
         # (np.diff's adjoint) the difference of an adjoint padded to a's length: a's shape
         padded = args[0]
@@ -1132,6 +1174,27 @@ def _static_shape_of_call(call, rewriter):
             shape = broadcast_static(shape, static_shape(arg, rewriter))
         return shape
     return None
+
+
+# helpers of rules whose value depends only on their arguments' shapes and constants
+_SHAPE_ONLY = {diff_pad_width, full_padding, norm_axis}
+
+
+def _int_tuples(value):
+    """``value`` as nested tuples of ints (and None), or None if it is anything else."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, (tuple, list)):
+        parts = tuple(_int_tuples(v) if v is not None else _NONE for v in value)
+        if any(p is None for p in parts):
+            return None
+        return tuple(None if p is _NONE else p for p in parts)
+    if isinstance(value, np.integer):
+        return int(value)
+    return None
+
+
+_NONE = object()
 
 
 def _calls(node, function, rewriter) -> bool:

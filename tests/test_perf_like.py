@@ -82,6 +82,22 @@ def test_parts_of_a_fresh_array_are_not_saved_when_nothing_reads_it_back():
     assert "f[1:] = stack.pop()" not in source and "f = stack.pop()" not in source
 
 
+def test_shape_helpers_of_rules_are_constants_in_a_version():
+    # diff_pad_width(bs, 1, -1, x) and full_padding(x, k, 'valid') depend on shapes
+    # only: a version writes their values (and x need not be saved for its shape)
+    x0 = np.arange(6.0) * 1.1 + 0.1 * RNG.standard_normal(6)
+    df = tl.grad(chain, wrt=(0, 1))
+    df(x0, 0.7, 4)
+    (source,) = version_sources(df)
+    assert "diff_pad_width" not in source and "zero_padded(bs, ((1, 1),))" in source
+    assert "stack.append(x)" not in source
+    k, x, y = RNG.standard_normal(3), RNG.standard_normal(9), RNG.standard_normal(7)
+    df = tl.grad(conv_loss, wrt=(0, 1))
+    df(k, x, y)
+    (source,) = version_sources(df)
+    assert "full_padding" not in source and "((2, 2),)" in source
+
+
 def test_differences_along_axes_and_orders():
     a = RNG.standard_normal((5, 4))
     tl.check_grads(diffs, (a,), order=2)
