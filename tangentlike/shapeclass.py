@@ -1163,6 +1163,10 @@ def _static_shape_of_call(call, rewriter):
         # unbroadcast(g, x) has x's shape, whatever g is
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
+    if target is add_at_item and len(args) == 3:
+        # (the adjoint of x[index]) zeros of x's shape with g added at index
+        key = rewriter.key(args[1])
+        return key if key is not None and key[0] == "shape" else None
     if target is share and len(args) == 4:   # (np.maximum's shares) x's and y's shape
         return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
     if target in (quotient, power) and len(args) == 2:
