@@ -1409,6 +1409,12 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 if _has(args, _PENDING) or _has(named.values(), _PENDING):
                     return _PENDING
                 return _checked_once(memo, callee, args, named)
+            if getattr(callee, "__module__", None) == "math" and not value.keywords:
+                # math.sin(x): a Python float (an int for math.floor, ...) whatever x is
+                args = [_operand(a, values, unknown) for a in value.args]
+                if _has(args, _PENDING):
+                    return _PENDING
+                return _checked_once(memo, callee, args, {})
             if isinstance(callee, types.FunctionType) and not value.keywords:
                 args = [_operand(a, values, unknown) for a in value.args]
                 if _has(args, _PENDING):

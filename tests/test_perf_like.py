@@ -246,3 +246,46 @@ def test_unit_factor_folds_after_a_quotient_is_reused():
     df(C, X, 0.5)
     (source,) = version_sources(df)
     assert "1.0 * d" not in source and "= d / t7" in source
+
+
+def leapfrog(u0, c2, n):
+    u_old = u0.copy()
+    u = u0.copy()
+    for t in range(n):
+        u_new = np.zeros_like(u)
+        u_new[1:-1] = 2.0 * u[1:-1] - u_old[1:-1] + c2 * (u[2:] - 2.0 * u[1:-1] + u[:-2])
+        u_old = u
+        u = u_new
+    return np.sum(u ** 2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_adjoint_of_a_read_part_has_the_array_shape(n):
+    # add_at_item(g, u, slice(None, -2)) is shaped like u: the sum with it keeps a
+    # concrete shape, nothing re-broadcasts it at the end
+    u0 = RNG.standard_normal(8)
+    tl.check_grads(leapfrog, (u0, 0.3, n), wrt=(0, 1), order=2, modes=("rev",))
+    df = tl.grad(leapfrog)
+    df(u0, 0.3, 5)
+    (source,) = version_sources(df)
+    assert "broadcast_like(bu," not in source
+
+
+def pendulum(theta, c, n):
+    w = 0.0
+    for i in range(n):
+        a = -9.81 * math.sin(theta) - c * w
+        w = w + 0.01 * a
+        theta = theta + 0.01 * w
+    return theta + math.log(1.0 + c * c) * math.tanh(theta)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_math_results_are_floats_in_a_version(n):
+    # math.tanh(t) is a Python float: 1.0 * it (the seed's factor) folds away
+    tl.check_grads(pendulum, (0.8, 0.3, n), wrt=(0, 1), order=2)
+    df = tl.grad(pendulum, wrt=(0, 1))
+    g = df(0.8, 0.3, n)
+    assert all(type(part) is float for part in g)
+    (source,) = version_sources(df)
+    assert "1.0 * t" not in source
