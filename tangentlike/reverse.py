@@ -1203,9 +1203,9 @@ class _Reverse:
             # unbroadcast(e, x) (or e.sum(axis=...)) to an array x that e's shape S
             # broadcasts x to: each of x's elements gets the sum of size(S) / size(x)
             # copies of g
-            if broadcast_static(target_key, key) != key \
+            if broadcast_static(target_key, key) != key or not np.prod(target_key[1]) \
                     or static_shape(full, rewriter) != target_key:
-                return None
+                return None   # (an empty x: no copies to count)
             if isinstance(func, gast.Name) and func.id == unbroadcast_name \
                     and len(full.args) == 2:
                 inner = full.args[0]

@@ -289,3 +289,15 @@ def test_math_results_are_floats_in_a_version(n):
     assert all(type(part) is float for part in g)
     (source,) = version_sources(df)
     assert "1.0 * t" not in source
+
+
+def offsets_squared(b, x):
+    return np.sum(x + b) + np.sum(b ** 2)
+
+
+@pytest.mark.parametrize("shapes", [((0,), (3, 0)), ((1,), (3, 0)), ((2, 1), (2, 3))])
+def test_sum_of_a_spread_with_empty_arrays(shapes):
+    b, x = np.ones(shapes[0]), np.ones(shapes[1])
+    g = tl.grad(offsets_squared)(b, x)
+    assert g.shape == b.shape
+    assert np.array_equal(g, 2 * b + np.size(x) / max(np.size(b), 1) * (np.size(b) > 0))
