@@ -878,6 +878,8 @@ class _Reverse:
                 part = gast.Call(func=_load(self.binder.name_for("written_part",
                                                                  written_part)),
                                  args=[badj, clone(index)], keywords=[])
+                if self.specialized:   # by[i] when by is an array of a known shape
+                    part = self.shape_rewriter().visit(part)
                 shape = self.element_shape(array, stmt.targets[0].slice)
                 # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
                 shaped = part if shape is not None and shape != () and _fits(

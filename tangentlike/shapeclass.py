@@ -47,7 +47,8 @@ from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
 from .rules.shapes import add_at_item, last_item, split_like, zero_padded
-from .runtime import broadcast_like, in_place, part_of, power, quotient, unbroadcast
+from .runtime import (broadcast_like, in_place, part_of, power, quotient, unbroadcast,
+                      written_part)
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -779,6 +780,12 @@ class ShapeRewriter(Transformer):
                     and -have[1][0] <= args[1].value < have[1][0]:
                 index = gast.Constant(value=args[1].value % have[1][0], kind=None)
                 return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        if target is written_part and len(args) == 2:
+            # (the adjoint of y[i] = v, i basic) of an array of a known shape: g[i]
+            index = self.basic_index(args[1])
+            have = static_shape(args[0], self)
+            if index is not None and have is not None and have[0] == "shape" and have[1]:
+                return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
         if target is np.asarray and len(args) == 1:
             have = static_shape(args[0], self)
             if have is not None and have[0] == "shape":
@@ -816,6 +823,27 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def basic_index(self, node):
+        """``node`` (an index the adjoint passes to a helper: ``slice(1, -1, None)``,
+        a constant int, a tuple of those) as subscript syntax, or None."""
+        if isinstance(node, gast.Constant) and type(node.value) is int:
+            return node
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and self.functions.get(node.func.id) is slice and not node.keywords \
+                and len(node.args) == 3:
+            bounds = [_constant_index(a) if not (isinstance(a, gast.Constant)
+                                                 and a.value is None) else _NONE
+                      for a in node.args]
+            if any(b is None or b is not _NONE and type(b) is not int for b in bounds):
+                return None
+            return gast.Slice(*(None if b is _NONE else gast.Constant(value=b, kind=None)
+                                for b in bounds))
+        if isinstance(node, gast.Tuple) and node.elts:
+            parts = [self.basic_index(elt) for elt in node.elts]
+            if None not in parts:
+                return gast.Tuple(elts=parts, ctx=gast.Load())
+        return None
 
     def shape_only(self, target, args):
         """A helper of _SHAPE_ONLY called on constants and arrays of known shapes: its
