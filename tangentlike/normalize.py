@@ -1246,9 +1246,13 @@ class _Normalizer:
     def expr_Attribute(self, node):
         if self._is_global_ref(node):
             # A global reference such as np.pi: a constant atom.
-            if resolve_static(self.parsed, node) is MISSING:
+            value = resolve_static(self.parsed, node)
+            if value is MISSING:
                 raise self.error(f"cannot resolve `{_dotted(node)}`", node,
                                  hint="define or import it before the function is differentiated")
+            if type(value) is float and isinstance(resolve_static(self.parsed, node.value),
+                                                   types.ModuleType):
+                node.module_number = True   # np.pi, math.inf: a number (shapeclass)
             return node
         obj = self.atom(node.value)
         if node.attr in ATTRIBUTES:

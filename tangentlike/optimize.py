@@ -18,6 +18,8 @@ Produces the same function with:
    result is unused), and the loops left with nothing to do go with the dead code.
 4. ``fold_negations`` (signs.py): negations of adjoint rules cancel or become
    subtractions (``bt3 = -bp * p / t3; bt1 = bt3 * t2; bz = -bt1`` loses both).
+   In a version, ``join_accumulations`` first makes ``t = e1; t = t + e2`` of one line
+   one sum, so a negated term of it becomes a subtraction too.
 5. ``drop_unread_saves``: a variable that the adjoint reads only where it holds its
    final value (``x`` in ``return np.sum(x * x)`` after a loop that updates ``x``) was
    saved at every assignment in the loop and restored in the reversed loop; when no
@@ -45,6 +47,11 @@ Produces the same function with:
    after becomes ``a[0] * dt``, ``a[1] * dt`` (a simulation step's small rows); and
    ``rows_from_items`` and ``split_row_updates``: updates of a small row go to its items.
 
+   ``keep_unchanged_parts``: ``t = g[i].copy(); g[i] = 0.0; ...; g[i] += t`` with
+   nothing between reading or writing g (the adjoint of ``x[i] += v``: the write's
+   adjoint clears g[i], the read's puts it back) becomes ``t = g[i]``: g does not
+   change, so t may be a view of it (read only as an operand, nowhere after).
+
 10. ``collect_terms`` (collect.py): an elementwise adjoint whose terms cancel
    (``bout / 1000 * t6 * p - bout / 1000 * y * (t2 * p)``) is written collected,
    ``bout / 1000 * (p - y)``, when that makes fewer array operations.
@@ -68,6 +75,7 @@ from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
 from . import rules
 from .collect import collect_terms
 from .numbers import simplify_numbers
+from .runtime import in_place
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -102,6 +110,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
     fdef.body = merge_element_updates(fdef.body)
+    keep_unchanged_parts(fdef.body, bound or {})
     if specialized:
         _refold(fdef.body, getattr(fdef, "floats", frozenset()),
                 getattr(fdef, "numbers", frozenset()))
@@ -130,6 +139,11 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
             sites.add(id(node))
     if sites:
         reuse_quotients(body, sites)
+        if factors:   # (a quotient reused reads a factor's name no more)
+            counts = {}
+            for node in walk(body):
+                if node.__class__ is gast.Name and node.id in factors:
+                    counts[node.id] = counts.get(node.id, 0) + 1
     if factors:
         fold_constant_factors(body, counts, floats)
     if floats:
@@ -572,8 +586,9 @@ def drop_unread_element_saves(body: list, memo: dict = None) -> list:
             unread.add(array)
     if not unread:
         return body
-    return eliminate_dead_code(_without(body, lambda s: getattr(s, "element_of", None)
-                                        in unread), memo=memo)
+    # (then the saves of the array's name may go too: the element restores read it)
+    return drop_unread_saves(_without(body, lambda s: getattr(s, "element_of", None)
+                                      in unread), memo=memo)
 
 
 def _reads_only_restoring(stmt, array, aliases) -> bool:
@@ -765,6 +780,107 @@ def merge_element_updates(body: list) -> list:
         op = gast.Add() if isinstance(stmt.op, earlier.op.__class__) else gast.Sub()
         earlier.value = gast.BinOp(left=earlier.value, op=op, right=stmt.value)
     return merged
+
+
+def keep_unchanged_parts(body: list, bound: dict) -> None:
+    """In place: see the module docstring (after 7). ``bound``: the code's global names
+    and their objects."""
+    loads = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name and isinstance(node.ctx, gast.Load):
+            loads[node.id] = loads.get(node.id, 0) + 1
+    _keep_unchanged_parts(body, loads, bound)
+
+
+def _keep_unchanged_parts(block: list, loads: dict, bound: dict) -> None:
+    for stmt in block:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                _keep_unchanged_parts(inner, loads, bound)
+    i = 0
+    while i < len(block) - 2:
+        end = _part_put_back(block, i, loads, bound)
+        if end is not None:
+            block[i].value = block[i].value.func.value   # g[i] of g[i].copy()
+            del block[end]
+            del block[i + 1]
+        i += 1
+
+
+# NumPy functions that make a new array of their arguments (never a view of one)
+_NEW_ARRAY = {np.dot, np.vdot, np.inner, np.outer, np.matmul, np.sum, np.mean}
+
+
+def _part_put_back(block: list, i: int, loads: dict, bound: dict):
+    """The index of ``g[i] += t`` when ``block[i]`` is ``t = g[i].copy()``, the next
+    statement ``g[i] = 0.0`` and the ones between neither read nor write g, nor assign
+    t or the index's names, and read t only as an operand of arithmetic or an argument
+    of a NumPy function that makes a new array; else None."""
+    stmt = block[i]
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
+            and not stmt.value.args and not stmt.value.keywords
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "copy"
+            and isinstance(stmt.value.func.value, gast.Subscript)
+            and isinstance(stmt.value.func.value.value, gast.Name)):
+        return None
+    t, part = stmt.targets[0].id, stmt.value.func.value
+    g = part.value.id
+    index_names = set(name_ids(part.slice))
+    clear = block[i + 1]
+    if not (isinstance(clear, gast.Assign) and len(clear.targets) == 1
+            and _same_part(clear.targets[0], part) and isinstance(clear.value, gast.Constant)
+            and clear.value.value == 0.0 and type(clear.value.value) is float):
+        return None
+    reads = 0
+    for k in range(i + 2, len(block)):
+        other = block[k]
+        if isinstance(other, gast.AugAssign) and isinstance(other.op, gast.Add) \
+                and _same_part(other.target, part) and isinstance(other.value, gast.Name) \
+                and other.value.id == t:
+            return k if reads + 1 == loads.get(t, 0) else None
+        if not isinstance(other, (gast.Assign, gast.AugAssign, gast.Expr)):
+            return None   # (blocks of their own: not looked into)
+        names = {n.id for n in walk(other) if n.__class__ is gast.Name}
+        if g in names:
+            return None
+        stored = {n.id for n in walk(other)
+                  if n.__class__ is gast.Name and isinstance(n.ctx, gast.Store)}
+        if t in stored or stored & index_names:
+            return None
+        if t in names:
+            uses = sum(1 for n in walk(other) if n.__class__ is gast.Name and n.id == t)
+            if uses != sum(1 for n in _copying_operands(other, bound)
+                           if n.__class__ is gast.Name and n.id == t):
+                return None
+            reads += uses
+    return None
+
+
+def _copying_operands(stmt, bound: dict) -> list:
+    """The operands in ``stmt`` whose value goes only into a new array: of arithmetic,
+    of a NumPy ufunc or of a function of _NEW_ARRAY."""
+    out = []
+    for node in walk(stmt):
+        if isinstance(node, gast.BinOp):
+            out += [node.left, node.right]
+        elif isinstance(node, gast.UnaryOp):
+            out.append(node.operand)
+        elif isinstance(node, gast.Call) and not node.keywords \
+                and isinstance(node.func, gast.Attribute) \
+                and isinstance(node.func.value, gast.Name) \
+                and bound.get(node.func.value.id) is np:
+            function = getattr(np, node.func.attr, None)
+            if function in _NEW_ARRAY or isinstance(function, np.ufunc):
+                out += node.args
+    return out
+
+
+def _same_part(a, b) -> bool:
+    """Whether two subscripts are the same array and index (loaded or stored)."""
+    return isinstance(a, gast.Subscript) and same_tree(a.value, b.value) \
+        and same_tree(a.slice, b.slice)
 
 
 def _earlier_update(stmt, before: list):
@@ -1196,6 +1312,8 @@ def _pure(stmt) -> bool:
             if rules.lookup(callee) is None and (not rules.is_nondifferentiable(callee)
                                                  or callee is print):
                 return False
+            if callee is in_place:   # z op= v raises where NumPy would (a shape it
+                return False         # cannot hold), even when z is not read after
     return True
 
 

@@ -878,6 +878,8 @@ class _Reverse:
                 part = gast.Call(func=_load(self.binder.name_for("written_part",
                                                                  written_part)),
                                  args=[badj, clone(index)], keywords=[])
+                if self.specialized:   # by[i] when by is an array of a known shape
+                    part = self.shape_rewriter().visit(part)
                 shape = self.element_shape(array, stmt.targets[0].slice)
                 # (v of y[i]'s shape: nothing to sum, and v is not read for its shape)
                 shaped = part if shape is not None and shape != () and _fits(
@@ -1191,20 +1193,42 @@ class _Reverse:
         (e with ``small`` read instead) is a number ``g``: the sum of n copies of g,
         without making the array (the adjoint of ``t = a + x`` for an array a). float64
         values only (the sum's dtype)."""
-        if not (isinstance(target, gast.Name) and self.classes.get(target.id) == SCALAR
-                and isinstance(full, gast.Call) and len(full.args) in (1, 2)
-                and not full.keywords and isinstance(full.func, (gast.Name, gast.Attribute))):
+        target_key = self.classes.get(target.id) if isinstance(target, gast.Name) else None
+        if not (target_key is not None and (target_key == SCALAR or target_key[0] == "shape")
+                and isinstance(full, gast.Call) and len(full.args) <= 2
+                and (not full.keywords or target_key != SCALAR)
+                and isinstance(full.func, (gast.Name, gast.Attribute))):
             return None
         np_name = self.binder.name_for("np", np)
         func = full.func
-        if isinstance(func, gast.Name):
+        if target_key != SCALAR:
+            # unbroadcast(e, x) (or e.sum(axis=...)) to an array x that e's shape S
+            # broadcasts x to: each of x's elements gets the sum of size(S) / size(x)
+            # copies of g
+            if broadcast_static(target_key, key) != key or not np.prod(target_key[1]) \
+                    or static_shape(full, rewriter) != target_key:
+                return None   # (an empty x: no copies to count)
+            if isinstance(func, gast.Name) and func.id == unbroadcast_name \
+                    and len(full.args) == 2:
+                inner = full.args[0]
+            elif isinstance(full, gast.Call) and isinstance(func, gast.Attribute) \
+                    and func.attr == "sum" and not full.args:
+                inner = func.value
+            else:
+                return None
+            if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name) \
+                    and expr.func.id == unbroadcast_name and len(expr.args) == 2:
+                expr = expr.args[0]
+        elif isinstance(func, gast.Name):
             if func.id != unbroadcast_name or len(full.args) != 2 \
                     or not same_tree(full.args[1], target):
                 return None
-        elif not (func.attr == "sum" and isinstance(func.value, gast.Name)
-                  and func.value.id == np_name and len(full.args) == 1):
+            inner = full.args[0]
+        elif func.attr == "sum" and isinstance(func.value, gast.Name) \
+                and func.value.id == np_name and len(full.args) == 1:
+            inner = full.args[0]
+        else:
             return None
-        inner = full.args[0]
         if not same_tree(_substitute(clone(inner), result, small), expr):
             return None
         if _elementwise_shape(inner, rewriter, self.binder.bound, _load(result)) != key \
@@ -1213,8 +1237,13 @@ class _Reverse:
         if not all(getattr(self.stand_ins.get(n.id), "dtype", None) == np.float64
                    for n in walk(inner) if isinstance(n, gast.Name) and n.id in self.stand_ins):
             return None
-        size = gast.Constant(value=float(np.prod(key[1])), kind=None)
-        return gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)
+        if target_key == SCALAR:
+            size = gast.Constant(value=float(np.prod(key[1])), kind=None)
+            return gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)
+        size = gast.Constant(value=float(np.prod(key[1]) // np.prod(target_key[1])), kind=None)
+        return gast.Call(func=gast.Attribute(_load(np_name), "full", _LOAD), args=[
+            gast.Constant(value=target_key[1], kind=None),
+            gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)], keywords=[])
 
     def may_be_spread(self, primal: str) -> bool:
         """Whether ``primal``'s adjoint may be kept as a smaller value spread: in a
@@ -2417,6 +2446,13 @@ def _holds_no_reference(stand_in) -> bool:
     return isinstance(stand_in, (bool, int, float, complex, np.generic))
 
 
+def _new_array(value, stand_in) -> bool:
+    """Whether ``value`` makes a new array of numbers, sharing no memory with its operands:
+    arithmetic whose result (``stand_in``) is such an array."""
+    return isinstance(value, (gast.BinOp, gast.UnaryOp)) and isinstance(stand_in, np.ndarray) \
+        and stand_in.dtype.kind in "biufc"
+
+
 def fresh_aliases(fn, stand_ins: dict) -> dict:
     """Arrays written by element (``y[i] = v``) that the function makes itself, mapped to
     the names that may share their memory or hold them (themselves included).
@@ -2425,7 +2461,8 @@ def fresh_aliases(fn, stand_ins: dict) -> dict:
     new object (np.zeros, np.copy, arithmetic, ...). The element saves and restores of a
     fresh array matter only to code that reads it after a restore: through its name or
     one of the names found here (views ``t = y[i]``, containers ``lst.append(y)``, and
-    whatever is computed from those, unless it is a number). optimize drops them when
+    whatever is computed from those, unless it is a number or, in a version, a new array
+    of numbers made by arithmetic: ``t = 0.01 * y``). optimize drops them when
     the adjoint reads none of these names. A function that returns something made from
     the array keeps them all."""
     found = {}
@@ -2453,7 +2490,8 @@ def fresh_aliases(fn, stand_ins: dict) -> dict:
         reads, assigned = read_and_assigned(stmt)
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name):
             target = stmt.targets[0].id
-            holders = set() if _holds_no_reference(stand_ins.get(target)) else {target}
+            holders = set() if _holds_no_reference(stand_ins.get(target)) or _new_array(
+                stmt.value, stand_ins.get(target)) else {target}
         elif written(stmt) is not None:   # y[i] = v: y may hold v (a list does)
             reads, holders = set(name_ids(stmt.value)), {written(stmt)}
         elif getattr(getattr(stmt, "value", None), "callee", None) is inplace_guard:

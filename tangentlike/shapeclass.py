@@ -42,9 +42,13 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
-from .rules.reductions import tie_weights
-from .rules.shapes import add_at_item, last_item, split_like
-from .runtime import broadcast_like, in_place, part_of, unbroadcast
+from .rules.linalg import norm_axis
+from .rules.numeric import full_padding
+from .rules.reductions import diff_pad_width, tie_weights
+from .rules.selection import share
+from .rules.shapes import add_at_item, last_item, split_like, zero_padded
+from .runtime import (broadcast_like, in_place, part_of, power, quotient, unbroadcast,
+                      written_part)
 
 SCALAR = ("scalar",)
 INDEX = ("scalar", "index")   # a loop counter of range(): an int
@@ -240,6 +244,8 @@ def _atom(atom, classes):
         return None
     if isinstance(atom, gast.Name):
         return classes.get(atom.id)   # None: not known yet
+    if isinstance(atom, gast.Attribute) and atom.__dict__.get("module_number"):
+        return SCALAR   # np.pi (normalize marks a module's float constant)
     return None
 
 
@@ -774,6 +780,12 @@ class ShapeRewriter(Transformer):
                     and -have[1][0] <= args[1].value < have[1][0]:
                 index = gast.Constant(value=args[1].value % have[1][0], kind=None)
                 return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        if target is written_part and len(args) == 2:
+            # (the adjoint of y[i] = v, i basic) of an array of a known shape: g[i]
+            index = self.basic_index(args[1])
+            have = static_shape(args[0], self)
+            if index is not None and have is not None and have[0] == "shape" and have[1]:
+                return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
         if target is np.asarray and len(args) == 1:
             have = static_shape(args[0], self)
             if have is not None and have[0] == "shape":
@@ -782,6 +794,10 @@ class ShapeRewriter(Transformer):
             pieces = self.pieces(*args)
             if pieces is not None:
                 return pieces
+        if target in _SHAPE_ONLY:
+            value = self.shape_only(target, args)
+            if value is not None:
+                return value
         if target in (np.shape, np.ndim, np.size) and len(args) == 1:
             key = self.key(args[0])
             if key is not None and key[0] in ("shape", "scalar"):
@@ -807,6 +823,46 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def basic_index(self, node):
+        """``node`` (an index the adjoint passes to a helper: ``slice(1, -1, None)``,
+        a constant int, a tuple of those) as subscript syntax, or None."""
+        if isinstance(node, gast.Constant) and type(node.value) is int:
+            return node
+        if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+                and self.functions.get(node.func.id) is slice and not node.keywords \
+                and len(node.args) == 3:
+            bounds = [_constant_index(a) if not (isinstance(a, gast.Constant)
+                                                 and a.value is None) else _NONE
+                      for a in node.args]
+            if any(b is None or b is not _NONE and type(b) is not int for b in bounds):
+                return None
+            return gast.Slice(*(None if b is _NONE else gast.Constant(value=b, kind=None)
+                                for b in bounds))
+        if isinstance(node, gast.Tuple) and node.elts:
+            parts = [self.basic_index(elt) for elt in node.elts]
+            if None not in parts:
+                return gast.Tuple(elts=parts, ctx=gast.Load())
+        return None
+
+    def shape_only(self, target, args):
+        """A helper of _SHAPE_ONLY called on constants and arrays of known shapes: its
+        value, a constant (nested tuples of ints); None when it cannot be known here (or
+        raises: the call stays, to raise when it runs)."""
+        values = []
+        for arg in args:
+            if isinstance(arg, gast.Constant):
+                values.append(arg.value)
+                continue
+            have = static_shape(arg, self)
+            if have is None or have[0] != "shape":
+                return None
+            values.append(_dummy(have))
+        try:
+            value = _int_tuples(target(*values))
+        except Exception:   # (norm_axis refusing a norm: it raises when the code runs)
+            return None
+        return None if value is None else gast.Constant(value=value, kind=None)
 
     def only_new_axes(self, g, x, index):
         """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only
@@ -1095,6 +1151,31 @@ def _static_shape_of_call(call, rewriter):
         # (np.roll's adjoint) an array of its array's shape, along any axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is zero_padded and len(args) == 2 and isinstance(args[1], gast.Constant):
+        have = static_shape(args[0], rewriter)
+        if have is None or have[0] != "shape" or len(args[1].value) != len(have[1]):
+            return None
+        return _concrete(tuple(n + before + after
+                               for n, (before, after) in zip(have[1], args[1].value)))
+    if target is np.diff and 1 <= len(args) <= 2 \
+            and all(isinstance(a, gast.Constant) for a in args[1:]) \
+            and all(k.arg == "axis" and isinstance(k.value, gast.Constant)
+                    and type(k.value.value) is int for k in call.keywords):
+        have = static_shape(args[0], rewriter)
+        if have is not None and have[0] == "shape":
+            n = args[1].value if len(args) == 2 else 1
+            axis = call.keywords[0].value.value if call.keywords else -1
+            result = _checked(np.diff, [_dummy(have), n], {"axis": axis})
+            if isinstance(result, np.ndarray):
+                return _concrete(result.shape)
+    if target is np.diff and args and all(k.arg == "axis" for k in call.keywords):
+        # (np.diff's adjoint) the difference of an adjoint padded to a's length: a's shape
+        padded = args[0]
+        width = padded.args[1] if _calls(padded, zero_padded, rewriter) \
+            and len(padded.args) == 2 else None
+        if _calls(width, diff_pad_width, rewriter) and len(width.args) == 4:
+            key = rewriter.key(width.args[3])
+            return key if key is not None and key[0] == "shape" else None
     if call.keywords:
         return None
     if target is np.sum and len(args) == 1:
@@ -1110,12 +1191,48 @@ def _static_shape_of_call(call, rewriter):
         # unbroadcast(g, x) has x's shape, whatever g is
         key = rewriter.key(args[1])
         return key if key is not None and key[0] in ("shape", "scalar") else None
+    if target is add_at_item and len(args) == 3:
+        # (the adjoint of x[index]) zeros of x's shape with g added at index
+        key = rewriter.key(args[1])
+        return key if key is not None and key[0] == "shape" else None
+    if target is share and len(args) == 4:   # (np.maximum's shares) x's and y's shape
+        return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
+    if target in (quotient, power) and len(args) == 2:
+        # a / b and a ** b with NumPy's value where Python raises: broadcast as a ufunc
+        return broadcast_static(static_shape(args[0], rewriter), static_shape(args[1], rewriter))
     if (_elementwise_ufunc(target) or target is np.where and len(args) == 3) and args:
         shape = static_shape(args[0], rewriter)
         for arg in args[1:]:
             shape = broadcast_static(shape, static_shape(arg, rewriter))
         return shape
     return None
+
+
+# helpers of rules whose value depends only on their arguments' shapes and constants
+_SHAPE_ONLY = {diff_pad_width, full_padding, norm_axis}
+
+
+def _int_tuples(value):
+    """``value`` as nested tuples of ints (and None), or None if it is anything else."""
+    if value is None or type(value) is int:
+        return value
+    if isinstance(value, (tuple, list)):
+        parts = tuple(_int_tuples(v) if v is not None else _NONE for v in value)
+        if any(p is None for p in parts):
+            return None
+        return tuple(None if p is _NONE else p for p in parts)
+    if isinstance(value, np.integer):
+        return int(value)
+    return None
+
+
+_NONE = object()
+
+
+def _calls(node, function, rewriter) -> bool:
+    """Whether ``node`` is a call of the helper ``function`` by its name."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Name) \
+        and rewriter.functions.get(node.func.id) is function
 
 
 def maybe_zero(key):
@@ -1320,6 +1437,12 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 if _has(args, _PENDING) or _has(named.values(), _PENDING):
                     return _PENDING
                 return _checked_once(memo, callee, args, named)
+            if getattr(callee, "__module__", None) == "math" and not value.keywords:
+                # math.sin(x): a Python float (an int for math.floor, ...) whatever x is
+                args = [_operand(a, values, unknown) for a in value.args]
+                if _has(args, _PENDING):
+                    return _PENDING
+                return _checked_once(memo, callee, args, {})
             if isinstance(callee, types.FunctionType) and not value.keywords:
                 args = [_operand(a, values, unknown) for a in value.args]
                 if _has(args, _PENDING):

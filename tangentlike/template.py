@@ -514,6 +514,15 @@ def static_value(expr, bind: dict, namespace: dict = None) -> Any:
             and len(expr.args) == 1 and not expr.keywords
             and isinstance(expr.args[0], gast.Name) and expr.args[0].id in bind):
         return isinstance(bind[expr.args[0].id], gast.Constant)
+    if isinstance(expr, gast.BoolOp):
+        # decided as soon as a known operand ends it (``axis is None and ord is None``
+        # with an axis of 0 and an ord the code computes: false)
+        stop = isinstance(expr.op, gast.Or)
+        for operand in expr.values:
+            value = static_value(operand, bind, namespace)
+            if value is _UNKNOWN or bool(value) is stop:
+                return value
+        return value
     env = {}
     asks_numpy = False
     for node in walk(expr):

@@ -76,6 +76,22 @@ def test_static_tests_of_every_rule_evaluate_as_python_does():
     assert decided > 100
 
 
+def test_static_and_or_decided_by_a_known_operand():
+    """``axis is None and ord is None`` with axis bound to 0 is false whatever ord is
+    (an expression of the user's code); with axis None it stays a test of ord."""
+    from tangentlike.template import _UNKNOWN, static_value
+
+    test = gast.parse("axis is None and ord is None").body[0].value
+    name = gast.Name(id="t1", ctx=gast.Load(), annotation=None, type_comment=None)
+    assert static_value(test, {"axis": gast.Constant(value=0, kind=None), "ord": name}) is False
+    assert static_value(test, {"axis": gast.Constant(value=None, kind=None),
+                               "ord": name}) is _UNKNOWN
+    test = gast.parse("axis is None or ord is None").body[0].value
+    assert static_value(test, {"axis": gast.Constant(value=None, kind=None), "ord": name}) is True
+    assert static_value(test, {"axis": name, "ord": gast.Constant(value=None, kind=None)}) \
+        is _UNKNOWN
+
+
 def _all_kinds(x, y=2.0, *rest, k, m=3, **more):
     pass
 

@@ -979,16 +979,22 @@ def _norm_cases(rng):
 # subgradient 0, as for abs at 0, not 0 / 0 (docs/conventions.md).
 @adjoint(np.linalg.norm, cases=_norm_cases, static_args=(1, 2))
 def norm(y, x, ord=None, axis=None, keepdims=False):
-    g = expand_reduced(d[y], x, norm_axis(x, ord, axis), keepdims)
-    r = expand_reduced(y, x, axis, keepdims)
-    q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
-    if ord is None or ord == "fro" or ord == 2:
-        d[x] = np.multiply(g, x) / q   # a ufunc: x may be a list
+    if axis is None and ord is None:
+        # the 2-norm of all the elements (no matrix norm to refuse): one number times x
+        # (y + (y == 0): y, and 1.0 at the zero vector as q below; cheaper than np.where
+        # on a number)
+        d[x] = np.multiply(d[y] / (y + (y == 0)), x)   # a ufunc: x may be a list
     else:
-        p = float(ord)
-        slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
-        d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
-                            slope) * (p != 0)
+        g = expand_reduced(d[y], x, norm_axis(x, ord, axis), keepdims)
+        r = expand_reduced(y, x, axis, keepdims)
+        q = np.where(r == 0, 1.0, r)   # (the zero vector: see above)
+        if ord is None or ord == "fro" or ord == 2:
+            d[x] = np.multiply(g, x) / q   # a ufunc: x may be a list
+        else:
+            p = float(ord)
+            slope = np.sign(x) * (np.abs(x) / q) ** (finite_order(p) - 1.0)
+            d[x] = g * np.where(np.isinf(p), np.sign(x) * tie_weights(np.abs(x), r, axis=axis, keepdims=True),
+                                slope) * (p != 0)
 
 
 @tangent(np.linalg.norm)

@@ -7,15 +7,17 @@ from ..template import d
 from .domains import real
 from .optional import optional
 from .registry import adjoint, nondifferentiable, tangent
+from .shapes import zero_padded
 
 
 def full_padding(a, v, mode):
     """Zeros around the result of ``np.convolve(a, v, mode)`` that make it the 'full'
-    convolution's length, placed where the mode cut them off."""
+    convolution's length, placed where the mode cut them off (as ``zero_padded``'s
+    one (before, after) pair)."""
     n, m = np.size(a), np.size(v)
     length = {"full": n + m - 1, "same": max(n, m), "valid": max(n, m) - min(n, m) + 1}[mode]
     start = {"full": 0, "same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
-    return (start, n + m - 1 - start - length)
+    return ((start, n + m - 1 - start - length),)
 
 
 nondifferentiable(full_padding)
@@ -30,7 +32,7 @@ def _convolve_cases(rng):
 @adjoint(np.convolve, cases=_convolve_cases)
 def convolve(y, a, v, mode="full"):
     # y = the full convolution cut to the mode; each input's adjoint correlates with the other
-    g = np.pad(d[y], full_padding(a, v, mode))
+    g = zero_padded(d[y], full_padding(a, v, mode))
     d[a] = np.correlate(g, v, "valid")
     d[v] = np.correlate(g, a, "valid")
 
@@ -43,7 +45,7 @@ def convolve_tangent(y, a, v, mode="full"):
 @adjoint(np.correlate, cases=lambda rng: _convolve_cases(rng)[1:] + [((real(rng, (4,)), real(rng, (4,))), {})])
 def correlate(y, a, v, mode="valid"):
     # correlate(a, v) = convolve(a, flip(v))
-    g = np.pad(d[y], full_padding(a, v, mode))
+    g = zero_padded(d[y], full_padding(a, v, mode))
     d[a] = np.correlate(g, np.flip(v), "valid")
     d[v] = np.flip(np.correlate(g, a, "valid"))
 
@@ -169,7 +171,7 @@ def trapezoid_tangent(r, y, x=None, dx=1.0, axis=-1):
 @adjoint(np.ediff1d, cases=lambda rng: [((real(rng, (5,)),), {}), ((real(rng, (2, 3)),), {})])
 def ediff1d(y, ary):
     # (an ary of at most one element has no differences: its gradient is zeros like it)
-    d[ary] = np.reshape(-np.diff(np.pad(d[y], (1, np.size(ary) - np.size(y)))), np.shape(ary))
+    d[ary] = np.reshape(-np.diff(zero_padded(d[y], ((1, np.size(ary) - np.size(y)),))), np.shape(ary))
 
 
 @tangent(np.ediff1d)

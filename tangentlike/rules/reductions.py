@@ -15,6 +15,7 @@ from ..template import d
 from .domains import nonzero, positive, real
 from .optional import optional
 from .registry import adjoint, nondifferentiable, refuses, tangent
+from .shapes import zero_padded
 
 
 def _reduction_cases(rng):
@@ -525,9 +526,9 @@ def _diff_cases(rng):
 def diff(y, a, n=1, axis=-1):
     # the transpose of a difference is minus a difference of the zero-padded adjoint
     if n % 2 == 0:
-        d[a] = np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
+        d[a] = np.diff(zero_padded(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
     else:
-        d[a] = -np.diff(np.pad(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
+        d[a] = -np.diff(zero_padded(d[y], diff_pad_width(d[y], n, axis, a)), n, axis=axis)
 
 
 @tangent(np.diff)

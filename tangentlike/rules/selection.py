@@ -10,7 +10,7 @@ lists passed where NumPy accepts arrays work.
 import numpy as np
 
 from ..runtime import add_at, unbroadcast
-from ..template import d
+from ..template import constant, d
 from .domains import BROADCAST_SHAPES, pairs_without_ties, real
 from .registry import adjoint, nondifferentiable, tangent
 
@@ -31,10 +31,15 @@ nondifferentiable(share)
 
 @adjoint(np.maximum, cases=pairs_without_ties)
 def maximum(z, x, y):
-    # x's share: 1 where x > y, 1/2 at ties
-    w = share(x, y, np.result_type(z, 1.0), np.greater)
-    d[x] = unbroadcast(d[z] * w, x)
-    d[y] = unbroadcast(d[z] * (1.0 - w), y)
+    if constant(x):   # np.maximum(0, h), a ReLU: y's share alone (1 where y > x)
+        d[y] = unbroadcast(d[z] * share(y, x, np.result_type(z, 1.0), np.greater), y)
+    elif constant(y):
+        d[x] = unbroadcast(d[z] * share(x, y, np.result_type(z, 1.0), np.greater), x)
+    else:
+        # x's share: 1 where x > y, 1/2 at ties
+        w = share(x, y, np.result_type(z, 1.0), np.greater)
+        d[x] = unbroadcast(d[z] * w, x)
+        d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.maximum)
@@ -45,10 +50,15 @@ def maximum_tangent(z, x, y):
 
 @adjoint(np.minimum, cases=pairs_without_ties)
 def minimum(z, x, y):
-    # x's share: 1 where x < y, 1/2 at ties
-    w = share(x, y, np.result_type(z, 1.0), np.less)
-    d[x] = unbroadcast(d[z] * w, x)
-    d[y] = unbroadcast(d[z] * (1.0 - w), y)
+    if constant(x):   # np.minimum(1, h): y's share alone (1 where y < x)
+        d[y] = unbroadcast(d[z] * share(y, x, np.result_type(z, 1.0), np.less), y)
+    elif constant(y):
+        d[x] = unbroadcast(d[z] * share(x, y, np.result_type(z, 1.0), np.less), x)
+    else:
+        # x's share: 1 where x < y, 1/2 at ties
+        w = share(x, y, np.result_type(z, 1.0), np.less)
+        d[x] = unbroadcast(d[z] * w, x)
+        d[y] = unbroadcast(d[z] * (1.0 - w), y)
 
 
 @tangent(np.minimum)
