@@ -4367,3 +4367,26 @@ def test_an_adjoint_reassigned_from_itself_is_not_collected_into_itself(x):
     expected = np.asarray(0.5 * -np.cos(x) / (2.0 + np.sin(x)) ** 2)
     np.testing.assert_allclose(tl.grad(f)(x, 0.0), expected, rtol=1e-12)
     tl.check_grads(f, (x, 0.0), order=2, modes=("rev", "fwd"))
+
+
+# Was (hunt13, open; fixed hunt14): np.unstack (NumPy >= 2.1) of an empty axis (x of
+# shape (0, 3): no parts) leaked NumPy's ValueError *need at least one array to stack*
+# from the adjoint's np.stack, and with parts of size 0 (shape (3, 0)) a ValueError of a
+# reshape; the function itself returns an empty tuple. The adjoint joins the parts back
+# by join_like, which gives zeros shaped like x when there are none.
+@pytest.mark.skipif(not hasattr(np, "unstack"), reason="np.unstack is NumPy >= 2.1")
+@pytest.mark.parametrize("shape,axis", [((0, 3), 0), ((3, 0), 0), ((3, 0), 1), ((2, 3), 1)])
+def test_unstack_of_an_empty_axis(shape, axis):
+    f = make_function("def f(x, axis):\n"
+                      "    s = 0.0\n"
+                      "    for p in np.unstack(x, axis=axis):\n"
+                      "        s = s + np.sum(p * p)\n"
+                      "    return s + np.sum(x)\n", {"np": np})
+    x = np.linspace(0.1, 0.9, math.prod(shape)).reshape(shape)
+    for gradient in (tl.grad(f)(x, axis), tl.vjp(f)(x, axis, 1.0),
+                     tl.hvp(f)(x, axis, np.ones(shape))):
+        assert np.shape(gradient) == shape
+    np.testing.assert_allclose(tl.grad(f)(x, axis), 2.0 * x + 1.0)
+    assert np.ndim(tl.jvp(f)(x, axis, np.ones(shape))) == 0
+    if x.size:
+        tl.check_grads(f, (x, axis), order=2)
