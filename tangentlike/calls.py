@@ -45,6 +45,24 @@ class CallSite:
             self.positional[position]
 
 
+def _wrong_keyword(func, call):
+    """The keyword of ``call`` that ``func`` has no parameter for, or that names one the
+    positional arguments already give (errors name its own line, also on a continuation
+    line of the call); else the call."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return call
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return call
+    named = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+    taken = {p.name for p in params[:len(call.args)]}
+    for kw in call.keywords:
+        if (kw.arg not in named or kw.arg in taken) and getattr(kw, "lineno", None):
+            return kw
+    return call
+
+
 def bind_call(pass_, value, carries) -> CallSite:
     """Bind the call's arguments to the callee's signature (defaults filled in)."""
     func = value.callee
@@ -53,7 +71,7 @@ def bind_call(pass_, value, carries) -> CallSite:
         bound = sig.bind(*value.args, **{k.arg: k.value for k in value.keywords})
     except (TypeError, ValueError) as exc:
         raise pass_.error(f"cannot call `{func.__qualname__}` with these arguments: {exc}",
-                          node=value) from None
+                          node=_wrong_keyword(func, value)) from None
     positional, keywords = [], {}
     for name, param in sig.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):

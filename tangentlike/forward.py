@@ -362,7 +362,7 @@ class _Forward:
                 hint=f"register one with @tl.tangent({qual}) (see docs/custom-rules.md), "
                 "or use reverse mode (tl.grad / tl.vjp)")
         template = rule.tangent
-        bind = bind_arguments(self, rule, template, target, inputs, keywords)
+        bind = bind_arguments(self, rule, template, target, inputs, keywords, value)
         result_param = template.positional[0]
         dropped = []
 

@@ -485,7 +485,7 @@ class _Normalizer:
         bound = dict(zip(params, node.args))
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in params + keyword_only or kw.arg in bound:
-                raise self.error(f"`{fdef.name}` got an unexpected keyword argument", node)
+                raise self.error(f"`{fdef.name}` got an unexpected keyword argument", kw)
             bound[kw.arg] = kw.value
         defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
         defaults.update({a.id: v for a, v in zip(fdef.args.kwonlyargs, fdef.args.kw_defaults)
@@ -1313,7 +1313,7 @@ class _Normalizer:
                                  hint="pass the arguments one by one")
         for kw in node.keywords:
             if kw.arg is None:
-                raise self.error("`**kwargs` in a call is not supported", node,
+                raise self.error("`**kwargs` in a call is not supported", kw,
                                  hint="pass the keyword arguments one by one")
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
@@ -1333,7 +1333,8 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]
-        keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
+        keywords = [gast.copy_location(gast.keyword(arg=k.arg,
+                                                    value=self.frozen(self.atom(k.value))), k)
                     for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
@@ -1435,7 +1436,8 @@ class _Normalizer:
             mask = self.library_call(np.broadcast_to, [clone(where),
                                                        self.library_call(np.shape, [clone(x)])])
             positional = [self.ready_atom(a) for a in node.args[1:]]
-            keywords = [gast.keyword(arg=kw.arg, value=self.ready_atom(kw.value)) for kw in rest]
+            keywords = [gast.copy_location(
+                gast.keyword(arg=kw.arg, value=self.ready_atom(kw.value)), kw) for kw in rest]
             total = self.library_call(np.sum, [x] + positional, keywords)
             count = self.library_call(np.sum, [mask] + [clone(a) for a in positional],
                                       [gast.keyword(arg=kw.arg, value=clone(kw.value))
@@ -1567,13 +1569,18 @@ class _Normalizer:
         other values, known when the function runs, are refused at this line. Only
         when the call passes the parameter that calls for the check, if one is named."""
         guard, only_with = refusal
+        where = node
         if only_with is not None:
             name, position = only_with
-            if not (position is not None and len(args) > position) and \
-                    not any(k.arg == name for k in keywords):
+            given = [k for k in keywords if k.arg == name]
+            if given:   # (the keyword's own line, on a continuation line of the call)
+                where = given[0]
+            elif position is not None and len(node.args) > position:
+                where = node.args[position]
+            else:
                 return
         call = gast.Call(func=_load(self.binder.name_for(guard.__name__, guard)),
-                         args=[*self.located(self.parsed.error("", node).lineno),
+                         args=[*self.located(self.parsed.error("", where).lineno),
                                *(clone(a) for a in args)],
                          keywords=[gast.keyword(arg=k.arg, value=clone(k.value))
                                    for k in keywords])
@@ -1718,7 +1725,8 @@ class _Normalizer:
                 k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is True)]
             if len(given) != 1 or others:
                 raise self.error("`.astype()` is supported with a dtype only" + (
-                    f", not with `{others[0]}=`" if others else ""), node,
+                    f", not with `{others[0]}=`" if others else ""),
+                    next((k for k in node.keywords if others and k.arg == others[0]), node),
                     hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
             args = [self.static_dtype(a) or self.atom(a) for a in given]
@@ -1760,7 +1768,8 @@ class _Normalizer:
             args = [self.expr_Tuple(gast.Tuple(elts=args, ctx=gast.Load()))]
             if not _is_atom(args[0]):
                 args = [self.atomize(args[0])]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
+                    for k in node.keywords]
         return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
 
     def list_call(self, node):
@@ -2357,7 +2366,8 @@ def _renamed_keywords(callee, keywords):
         return keywords
     if not aliases or not any(k.arg in aliases for k in keywords):
         return keywords
-    out = [gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value) for k in keywords]
+    out = [gast.copy_location(gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value), k)
+           for k in keywords]
     given = {k.arg for k in out}
     out += [gast.keyword(arg=name, value=gast.Constant(value=None, kind=None))
             for name in aliases.values() if name not in given]

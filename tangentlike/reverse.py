@@ -1031,7 +1031,7 @@ class _Reverse:
                 f"mode), declare it constant with tl.nondifferentiable({qual}), or wrap "
                 "the call in tl.stop_gradient(...); see docs/custom-rules.md")
         template = rule.adjoint
-        bind = bind_arguments(self, rule, template, target, inputs, keywords)
+        bind = bind_arguments(self, rule, template, target, inputs, keywords, value)
         result_param = template.positional[0]
         seed = _load(result)
         maybe_zero_seed = target not in self.single or result in self.zero_padded
@@ -1863,8 +1863,18 @@ def index_expression(pass_, index):
     return index
 
 
-def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
-    """Map a template's parameters to the call's result and argument expressions."""
+def _keyword_node(call, key):
+    """The keyword ``key=`` of ``call`` (errors about a keyword name its own line, also
+    on a continuation line of the call), else the call itself."""
+    for kw in getattr(call, "keywords", ()):
+        if kw.arg == key and getattr(kw, "lineno", None) is not None:
+            return kw
+    return call
+
+
+def bind_arguments(pass_, rule, template, target, inputs, keywords, call=None) -> dict:
+    """Map a template's parameters to the call's result and argument expressions
+    (``call``, the call itself, for the line of an error about one of its keywords)."""
     names = template.names[1:]
     if len(inputs) > len(names):
         raise pass_.error(f"`{rule.name}` is called with more positional arguments than "
@@ -1874,7 +1884,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
     for key, value in keywords.items():
         if key not in names:
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                              hint="call it without that keyword")
+                              hint="call it without that keyword",
+                              node=_keyword_node(call, key))
         bind[key] = value
     used = template.read_names
     for key, default in template.keywords.items():
@@ -1884,7 +1895,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
         elif key not in used and not (isinstance(bind[key], gast.Constant)
                                       and bind[key].value == default):
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                              hint="call it without that keyword")
+                              hint="call it without that keyword",
+                              node=_keyword_node(call, key))
     missing = [n for n in template.positional[1:] if n not in bind]
     if missing:
         given = len(inputs) + sum(1 for k in keywords if k in names)

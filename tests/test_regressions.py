@@ -4390,3 +4390,39 @@ def test_unstack_of_an_empty_axis(shape, axis):
     assert np.ndim(tl.jvp(f)(x, axis, np.ones(shape))) == 0
     if x.size:
         tl.check_grads(f, (x, axis), order=2)
+
+
+# Was (hunt13, open; fixed hunt14): an error about a keyword of a call written over several
+# lines named the call's first line (and quoted it), not the line of the keyword: a
+# misspelt keyword, one a rule does not support, one a helper has no parameter for,
+# `**kwargs`, `.astype(order=...)`, and a value of `ord` refused when the function runs.
+def _helper_of_one_keyword(a, b=1.0):
+    return a * b
+
+
+@pytest.mark.parametrize("call,keyword", [
+    ("np.sum(x,\n               axsi=0)", "axsi=0"),
+    ("np.clip(x,\n                0.0,\n                casting='unsafe')", "casting="),
+    ("x.sum(\n        axis=0,\n        axsi=0)", "axsi=0"),
+    ("np.max(x,\n               where=x > 0)", "where="),
+    ("helper(x,\n               c=2.0)", "c=2.0"),
+    ("helper(x,\n               a=2.0)", "a=2.0"),
+    ("np.sum(x,\n               **options)", "**options"),
+    ("x.astype(\n        float, order='C')", "order="),
+    ("np.linalg.norm(x,\n                       ord=2,\n                       axis=(0, 1))",
+     "ord=2")])
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_keyword_error_names_the_keywords_line(call, keyword, mode):
+    source = f"def f(x):\n    y = {call}\n    return np.sum(y)\n"
+    f = make_function(source, {"np": np, "helper": _helper_of_one_keyword,
+                               "options": {"axis": 0}})
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    with pytest.raises(tl.TransformError) as info:
+        if mode == "grad":
+            tl.grad(f)(x)
+        else:
+            tl.jvp(f)(x, x)
+    lines = source.split("\n")
+    expected = next(i for i, line in enumerate(lines) if keyword in line)
+    assert info.value.lineno == f.__code__.co_firstlineno + expected
+    assert keyword in str(info.value)
