@@ -977,6 +977,19 @@ class _Normalizer:
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
         self.local_functions.pop(name, None)   # (a local def or lambda of that name is gone)
+        if isinstance(value, gast.Name) and self.versions.get(value.id, value.id) == name:
+            # `z = z`: z stays what it was (an array the function created stays one)
+            kind = self.created.get(value.id), self.fresh_in_block.get(value.id)
+            self._bind_user(name, value)
+            for table, was in zip((self.created, self.fresh_in_block), kind):
+                if was is None:
+                    table.pop(self.current[name], None)
+                else:
+                    table[self.current[name]] = was
+            return
+        self._bind_user(name, value)
+
+    def _bind_user(self, name, value):
         if name in self.mutable:
             # One name for every assignment; never read the target in its own statement.
             if any(isinstance(n, gast.Name) and n.id == name for n in walk(value)):

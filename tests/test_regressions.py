@@ -4307,11 +4307,11 @@ def test_covariance_of_one_observation_of_each_variable():
     tl.check_grads(f, (m,), order=2)
 
 
-# Found (hunt13, the generator of this hunt), not fixed: `z = z` (a self-assignment, as a
-# generator of assignments writes) makes an array the function created one it "did not
-# create", so a later `z[0] += ...` is refused. Making it a no-op in normalize changed the
-# generated code of list comprehensions (whose lowering assigns a name to itself), so it
-# was left for a change that tells the two apart.
+# Was (hunt13, the generator of this hunt; fixed hunt14): `z = z` (a self-assignment, as
+# a generator of assignments writes) made an array the function created one it "did not
+# create", so a later `z[0] += ...` was refused. normalize's bind_user now leaves a
+# variable assigned to itself as it was (the assignment itself stays: list
+# comprehensions' lowering assigns a name to itself).
 def writes_after_a_self_assignment(v, c):
     z = v * 1.0
     if c > 0:
@@ -4324,11 +4324,27 @@ def writes_after_a_self_assignment(v, c):
     return np.sum(z * z)
 
 
-@bug("`z = z` turns an array the function created into one it did not create (refused)")
 def test_self_assignment_keeps_an_array_the_functions_own():
     for c in (0.4, -0.4):
         tl.check_grads(writes_after_a_self_assignment, (np.array([0.3, 0.5, 0.7]), c),
                        wrt=(0, 1), order=2)
+    v = np.array([0.3, 0.5, 0.7])
+    writes_after_a_self_assignment(v, 0.4)
+    tl.grad(writes_after_a_self_assignment)(v, 0.4)
+    assert np.array_equal(v, [0.3, 0.5, 0.7])
+
+
+# `z = z` of an input (or of a view of one) still refuses a write into it
+def writes_into_a_self_assigned_input(v):
+    v = v
+    v[0] = 1.0
+    return np.sum(v)
+
+
+def test_self_assignment_of_an_input_is_still_not_the_functions_own():
+    with pytest.raises(tl.TransformError, match="did not create") as info:
+        tl.grad(writes_into_a_self_assigned_input)(np.array([0.3, 0.5]))
+    assert info.value.lineno == line_of(writes_into_a_self_assigned_input, 2)
 
 
 # Was (hunt13, a sweep of the registry at zero inputs): scipy.special.i1's slope
