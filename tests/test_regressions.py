@@ -4203,20 +4203,41 @@ def test_second_derivative_of_sinc_at_and_near_zero(x):
     assert tl.hessian(f)(np.array([x, 0.5]))[0, 0] == pytest.approx(expected, rel=1e-7)
 
 
-# Found (hunt13), not fixed: np.cumprod's adjoint gives a zero that is not the first zero
-# of its row the constant 0 (d y_k / d a_i = 0 there), whose derivative is 0, though
+# Was (hunt13; fixed hunt14): np.cumprod's adjoint gave a zero that is not the first
+# zero of its row the constant 0 (d y_k / d a_i = 0 there), whose derivative is 0, though
 # with respect to the earlier zero it is not: the Hessian of np.sum(np.cumprod(x)) at
-# [0, 0, 2] has H[0, 1] = 3 but H[1, 0] = 0 (and at [0.3, 0, 0], H[2, 1] = 0, not 0.3).
-# First order is exact. A fix needs each element's product of the others without
-# division (as np.prod's rule has), for every prefix: a reverse scan per row.
-@bug("second derivative of np.cumprod at two or more zeros of a row: the constant 0 of "
-     "a later zero's adjoint loses its derivative with respect to the earlier zero")
+# [0, 0, 2] had H[0, 1] = 3 but H[1, 0] = 0 (and at [0.3, 0, 0], H[2, 1] = 0, not 0.3).
+# The rules now take each element's product of the others without division: the
+# running product before it times a scan of the elements after it (reversed_scan for
+# the adjoint, running_scan for the tangent), exact at zeros to every order.
 @pytest.mark.parametrize("x,expected", [
     ([0.0, 0.0, 2.0], [[0.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),
     ([0.3, 0.0, 0.0], [[0.0, 1.0, 0.0], [1.0, 0.0, 0.3], [0.0, 0.3, 0.0]])])
 def test_hessian_of_cumprod_at_two_zeros(x, expected):
     f = make_function("def f(x):\n    return np.sum(np.cumprod(x))\n", {"np": np})
     np.testing.assert_allclose(tl.hessian(f)(np.array(x)), expected)
+    v = np.array([0.7, -0.4, 1.3])
+    np.testing.assert_allclose(tl.jvp(tl.grad(f))(np.array(x), v), np.dot(expected, v))
+    np.testing.assert_allclose(tl.hvp(f)(np.array(x), v), np.dot(expected, v))
+
+
+# third derivatives at zeros, against the same function written as a loop of products
+def cumprod_of_a_curve(t):
+    return np.sum(np.cumprod(np.array([t, t * t - t, t, 2.0 - t])))
+
+
+def running_products_of_a_curve(t):
+    s, p = 0.0, 1.0
+    for v in [t, t * t - t, t, 2.0 - t]:
+        p = p * v
+        s = s + p
+    return s
+
+
+@pytest.mark.parametrize("t", [0.0, 1.0, 0.5])
+def test_third_derivative_of_cumprod_at_zeros(t):
+    third = tl.grad(tl.grad(tl.grad(cumprod_of_a_curve)))(t)
+    assert third == pytest.approx(tl.grad(tl.grad(tl.grad(running_products_of_a_curve)))(t))
 
 
 # Was (hunt13): np.diff of an array with at most n elements (an empty difference) had a
