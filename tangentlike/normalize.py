@@ -49,7 +49,7 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
+from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad, overlap_guard,
                       raise_exception, require_matrix, require_sequence, returns_no_number,
                       stop_gradient, zeros_like)
 from .template import clone
@@ -1895,6 +1895,24 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
 
 
+def _unwrapped(objects) -> frozenset:
+    """``objects`` with each one perhaps viewed (``("maybe", o)``, a row) as ``o``."""
+    return frozenset(o[1] if o[0] == "maybe" else o for o in objects)
+
+
+def _index_value(normalizer, index):
+    """A subscript's index as a value (``z[::2]`` -> ``slice(None, None, 2)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [clone(p) if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=_load(normalizer.binder.name_for("slice", slice)), args=parts,
+                         keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(normalizer, e) for e in index.elts],
+                          ctx=gast.Load())
+    return clone(index)
+
+
 class _AliasState:
     """What each local may be: ``points`` the objects it is (or is a view of),
     ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
@@ -1942,6 +1960,7 @@ class _AliasCheck:
         self.normalizer = normalizer
         self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
         self.sites = set()   # ids of the statements whose objects are in the tables
+        self.overlaps = set()   # ids of writes `z[i] = v` of a v that may be a view of z
 
     def guarded(self, body):
         """``body`` with a run-time check before each in-place update that is wrong only
@@ -1953,8 +1972,35 @@ class _AliasCheck:
                     setattr(stmt, field_, self.guarded(getattr(stmt, field_)))
             if id(stmt) in self.guards:
                 out.append(self.guard(stmt, sorted(self.guards[id(stmt)])))
+            if id(stmt) in self.overlaps:
+                out.append(self.overlap_check(stmt))
             out.append(stmt)
         return out
+
+    def overlap_check(self, stmt):
+        """``overlap_guard(z, index, v, file, line, reason, hint)`` before a write
+        ``z[index] = v`` of a ``v`` that may be a view of ``z``: refused when it runs if
+        NumPy would read elements of v that the write has already changed."""
+        normalizer = self.normalizer
+        target = stmt.targets[0]
+        first = normalizer.versions.get(target.value.id) or target.value.id
+        reason = (f"this write into `{first}` reads elements of `{first}` that it has already "
+                  f"overwritten: the value written is a view of `{first}` that overlaps the "
+                  "elements written, and NumPy copies them one at a time, so the result "
+                  "depends on the order it copies in, which the derivative cannot follow")
+        hint = f"write a copy of the value: `{first}[...] = (...).copy()`"
+        func = _load(normalizer.binder.name_for("overlap_guard", overlap_guard))
+        call = gast.Call(func=func, args=[_load(target.value.id),
+                                          _index_value(normalizer, target.slice),
+                                          _load(stmt.value.id),
+                                          *normalizer.located(_line_of(stmt)),
+                                          gast.Constant(value=reason, kind=None),
+                                          gast.Constant(value=hint, kind=None)], keywords=[])
+        call.callee = overlap_guard
+        check = gast.Expr(value=call)
+        check.origin, check.no_grad = stmt.origin, False
+        gast.copy_location(check, stmt)
+        return check
 
     def guard(self, stmt, others):
         normalizer = self.normalizer
@@ -2042,6 +2088,10 @@ class _AliasCheck:
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):
                 receiver = target.value.id
+                if isinstance(value, gast.Name) and _unwrapped(state.reach(value.id)) \
+                        & _unwrapped(state.points.get(receiver, frozenset())):
+                    # `z[::2] = z[:3]`: perhaps a view of z written into z
+                    self.overlaps.add(id(stmt))
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
             elif isinstance(target, gast.Name) and getattr(stmt, "final_result", False):
                 # `result = v` of a `return v` inside control flow: the rest of the

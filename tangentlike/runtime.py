@@ -264,6 +264,41 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
         raise TransformError(message, filename, lineno, hint)
 
 
+def overlap_guard(array, index, value, filename, lineno, message, hint):
+    """Before ``z[index] = v`` where ``v`` may be a view of ``z`` (``z[::2] = z[:3]``):
+    NumPy may copy the elements one by one without copying ``v`` first, and then reads
+    elements of ``v`` that it has already overwritten; the derivative takes the write as
+    if ``v`` were copied first. Whether NumPy's result differs from that depends only on
+    the memory layout, so the same write is done on a scratch buffer of that layout
+    whose elements are all different (their positions): refuse where the results
+    differ. Only when the two arrays share memory (a float array and its view)."""
+    if not (isinstance(array, np.ndarray) and isinstance(value, np.ndarray)) \
+            or value.size < 2 or array.dtype != value.dtype or array.dtype.kind != "f" \
+            or not np.may_share_memory(array, value):
+        return
+    spans = [_span(a) for a in (array, value)]
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    size = array.dtype.itemsize
+    if any((s[0] - low) % size for s in spans):   # (not element-aligned: not a float view)
+        return
+    scratch = np.arange((high - low) // size, dtype=array.dtype)
+    a, v = (np.ndarray(x.shape, x.dtype, buffer=scratch, strides=x.strides,
+                       offset=x.__array_interface__["data"][0] - low) for x in (array, value))
+    expected = a.copy()
+    expected[index] = v.copy()
+    a[index] = v
+    if not np.array_equal(a, expected):
+        raise TransformError(message, filename, lineno, hint)
+
+
+def _span(a):
+    """(lowest, highest + 1) byte address of the elements of the array ``a``."""
+    start = a.__array_interface__["data"][0]
+    low = start + sum(min(0, (n - 1) * s) for n, s in zip(a.shape, a.strides))
+    high = start + sum(max(0, (n - 1) * s) for n, s in zip(a.shape, a.strides))
+    return low, high + a.dtype.itemsize
+
+
 def check_assertion(ok, message):
     """``assert test, message`` of the user's function: the test is checked when the
     derived function runs, as Python checks it (no derivative flows through it)."""
