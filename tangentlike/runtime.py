@@ -571,7 +571,9 @@ def add_at(g, x, index):
     if isinstance(x, list) and isinstance(index, slice) and index.stop is None \
             and index.step in (None, 1) and isinstance(g, list) and len(g) == len(x[index]):
         return list(g)   # hs[1:]: a stack of the last elements, those before are zero
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) and isinstance(index, (tuple, list, np.ndarray)):
+        x = np.asarray(x)   # (a list given to a NumPy function, np.sort(items): an array)
+    elif isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         if not isinstance(index, int) or -len(out) <= index < len(out):
             out[index] = g

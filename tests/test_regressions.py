@@ -4463,3 +4463,38 @@ def test_keyword_error_names_the_keywords_line(call, keyword, mode):
     expected = next(i for i, line in enumerate(lines) if keyword in line)
     assert info.value.lineno == f.__code__.co_firstlineno + expected
     assert keyword in str(info.value)
+
+
+# Was (hunt14, calls of one derived function with a list where an array was before): a
+# list (or tuple) of numbers given to np.sort, np.nanmean/nanvar/nanstd, np.median
+# (quantile, percentile) or np.trace, as the function itself accepts, leaked TypeError
+# from the rule (add_at indexed the list as a Python list; np.result_type read the list
+# as a dtype): the rules now read such a list as the array NumPy makes of it.
+@pytest.mark.parametrize("expr", ["np.sum(np.sort(x) * np.array([1.0, 2.0, 3.0]))",
+                                  "np.nanmean(x) + np.nanvar(x) + np.nanstd(x)",
+                                  "np.median(x) + np.percentile(x, 30) + np.quantile(x, 0.8)",
+                                  "np.trace(np.outer(x, x)) * 1.0"])
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_rules_of_a_list_argument_read_it_as_an_array(expr, kind):
+    f = make_function(f"def f(x):\n    return {expr}\n", {"np": np})
+    x = [0.3, -0.6, 0.9]
+    df = tl.grad(f)
+    expected = df(np.array(x))
+    for arg in (kind(x), np.array(x), kind(x)):   # (the same derived function each time)
+        np.testing.assert_allclose(np.asarray(df(arg), dtype=float), expected)
+    np.testing.assert_allclose(tl.vjp(f)(kind(x), 1.0), expected)
+
+
+# Found (hunt14), not fixed: a list (or tuple) of numbers given to an elementwise NumPy
+# function whose rule does arithmetic on its argument (np.log1p, log2, log10, arcsin,
+# arccos, arctan, arcsinh, arccosh, arctanh, sinc, np.interp; in forward mode with a
+# list tangent also np.cos, reciprocal, deg2rad, np.sort) leaks TypeError from the
+# derivative (`1.0 + x` of a list), though the function itself accepts the list. A fix
+# reads a parameter that is a list as an array where a NumPy rule uses it (without
+# changing the generated code of arrays and numbers).
+@bug("a list argument of np.log1p (arctan, ...) leaks TypeError from the rule's "
+     "arithmetic on the list")
+def test_elementwise_rule_of_a_list_argument():
+    f = make_function("def f(x):\n    return np.sum(np.log1p(x) + np.arctan(x))\n", {"np": np})
+    x = [0.3, -0.6, 0.9]
+    np.testing.assert_allclose(tl.grad(f)(x), tl.grad(f)(np.array(x)))

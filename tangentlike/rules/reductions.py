@@ -345,7 +345,7 @@ def nansum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.nanmean, cases=_nan_cases)
 def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
     count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0))
+                   dtype=np.result_type(np.asarray(a), 1.0))
     if axis is None or keepdims:
         d[a] = np.where(np.isnan(a), 0.0, d[y] / count)
     else:
@@ -355,7 +355,7 @@ def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
 @tangent(np.nanmean)
 def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
     count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0))
+                   dtype=np.result_type(np.asarray(a), 1.0))
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims) / count
 
 
@@ -369,7 +369,7 @@ def _nanvar_cases(rng):
 def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] * (2.0 / n) * centered
     else:
@@ -380,7 +380,7 @@ def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     d[y] = (2.0 / n) * np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis,
                               keepdims=keepdims)
 
@@ -389,7 +389,7 @@ def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
 def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] / (n * y) * centered
     else:
@@ -400,7 +400,7 @@ def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * y)
 
 
@@ -680,7 +680,7 @@ def quantile_weights(a, q, axis=None):
     problem = quantile_refusal(a, q)
     if problem is not None:
         raise NotImplementedError(problem[0])
-    a = np.asarray(a, dtype=np.result_type(a, 1.0))
+    a = np.asarray(a, dtype=np.result_type(np.asarray(a), 1.0))
     axes = tuple(range(a.ndim)) if axis is None else tuple(
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))

@@ -1102,7 +1102,7 @@ def diagonal_tangent(y, a, offset=0, axis1=0, axis2=1):
 @adjoint(np.trace, cases=_diagonal_cases)
 def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     g = np.full(diagonal_shape(a, offset=offset, axis1=axis1, axis2=axis2), np.expand_dims(d[y], -1),
-                dtype=np.result_type(a, d[y], 1.0))
+                dtype=np.result_type(np.asarray(a), d[y], 1.0))
     d[a] = undiagonal(g, a, offset=offset, axis1=axis1, axis2=axis2)
 
 
