@@ -2369,3 +2369,17 @@ def test_row_write_of_a_view_that_numpy_copies_right_works():
     df = tl.grad(shifts_by_views)
     for _ in range(2):   # (the generic derivative, then the version)
         np.testing.assert_allclose(df(X6), tl.grad(shifts_by_views)(X6))
+
+
+def writes_a_view_of_another_length(x):
+    z = x * 1.0
+    z[::2] = z[:2]
+    return np.sum(z)
+
+
+def test_row_write_of_a_view_of_another_length_is_numpys_error():
+    with pytest.raises(ValueError, match="could not broadcast") as expected:
+        writes_a_view_of_another_length(X6)
+    with pytest.raises(ValueError, match="could not broadcast") as info:
+        tl.grad(writes_a_view_of_another_length)(X6)
+    assert str(info.value) == str(expected.value)
