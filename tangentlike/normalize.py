@@ -49,8 +49,8 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad, overlap_guard,
-                      raise_exception, require_matrix, require_sequence, returns_no_number,
+from .runtime import (astype, check_assertion, in_place, inplace_guard, memory_order, no_grad,
+                      overlap_guard, raise_exception, require_matrix, require_sequence, returns_no_number,
                       stop_gradient, zeros_like)
 from .template import clone
 
@@ -1358,6 +1358,7 @@ class _Normalizer:
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         args, keywords = self.cast_first(callee, args, keywords)
+        args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
@@ -1807,9 +1808,29 @@ class _Normalizer:
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
         args, keywords = self.cast_first(fn, args, _renamed_keywords(fn, keywords))
+        args, keywords = self.resolved_order(fn, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = fn
         return call
+
+    def resolved_order(self, callee, args, keywords, node):
+        """``np.ravel(a, order='K')`` -> ``np.ravel(a, order=memory_order(a, 'K', file,
+        line))``, also ``'A'``, np.reshape's ``'A'`` and an order held in a variable: these
+        read ``a``'s memory layout, which the derivative's arrays do not share, so the
+        call (and its rules) is given the index order NumPy uses for ``a``, 'C' or 'F'."""
+        position = 1 if callee is np.ravel else 2 if callee is np.reshape else None
+        if position is None or not args:
+            return args, keywords
+        given = args[position] if len(args) > position else next(
+            (k.value for k in keywords if k.arg == "order"), None)
+        if given is None or isinstance(given, gast.Constant) and given.value in ("C", "F"):
+            return args, keywords
+        order = self.library_call(memory_order, [clone(args[0]), clone(given),
+                                                 *self.located(self.parsed.error("", node).lineno)])
+        if len(args) > position:
+            return args[:position] + [order] + args[position + 1:], keywords
+        return args, [gast.copy_location(gast.keyword(arg="order", value=order), k)
+                      if k.arg == "order" else k for k in keywords]
 
     def _numpy_name(self) -> str:
         return self.binder.name_for("np", np)

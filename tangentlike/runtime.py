@@ -294,6 +294,30 @@ def overlap_guard(array, index, value, filename, lineno, message, hint):
         raise TransformError(message, filename, lineno, hint)
 
 
+def memory_order(a, order, filename, lineno):
+    """The index order, ``"C"`` or ``"F"``, in which ``np.ravel(a, order)`` (or
+    ``np.reshape``) reads ``a``: ``"A"`` is Fortran order for a Fortran-contiguous ``a``,
+    ``"K"`` the order of ``a``'s memory (steps along each axis in decreasing or
+    increasing size; a reversed axis counts as its forward one, as NumPy reads it). The
+    derivative's arrays do not share a's layout, so its rules are given this order.
+    ``"K"`` of a view whose memory is in neither order is refused."""
+    if order not in ("A", "K"):
+        return order   # ("C", "F"; another value is NumPy's own error at the call)
+    a = np.asarray(a)
+    if order == "A":
+        return "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    steps = [abs(s) for n, s in zip(a.shape, a.strides) if n > 1]
+    if all(p >= q for p, q in zip(steps, steps[1:])):
+        return "C"
+    if all(p <= q for p, q in zip(steps, steps[1:])):
+        return "F"
+    raise TransformError(
+        "`order='K'` reads this array in the order of its memory, which is neither C nor "
+        "Fortran order here (a view with its axes permuted), and the derivative cannot "
+        "follow that order", filename, lineno,
+        hint="give `order='C'` or `order='F'`, the order you mean")
+
+
 def _span(a):
     """(lowest, highest + 1) byte address of the elements of the array ``a``."""
     start = a.__array_interface__["data"][0]

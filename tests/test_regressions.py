@@ -4498,3 +4498,44 @@ def test_elementwise_rule_of_a_list_argument():
     f = make_function("def f(x):\n    return np.sum(np.log1p(x) + np.arctan(x))\n", {"np": np})
     x = [0.3, -0.6, 0.9]
     np.testing.assert_allclose(tl.grad(f)(x), tl.grad(f)(np.array(x)))
+
+
+# Was (hunt14): np.reshape and np.ravel (x.reshape, x.ravel, x.flatten) with order='A'
+# read a Fortran-contiguous array (a transpose) in Fortran order, but the rules reshaped
+# the C-ordered adjoint in C order (silently wrong gradients); order='K' leaked NumPy's
+# ValueError *order 'K' is not permitted for reshaping* from the adjoint. normalize now
+# passes memory_order(a, order): the order NumPy reads a in, 'C' or 'F'.
+W6 = np.arange(6.0)
+
+
+def ravels_in_memory_order(m, order):
+    return np.sum(np.ravel(m.T, order) * W6) + np.sum(m.T.reshape(2, 3, order=order) * m.T)
+
+
+def flattens_a_reversed_view(m):
+    v = m[:, ::-1].flatten("K")
+    return np.sum(v * v * W6)
+
+
+@pytest.mark.parametrize("order", ["A", "K", "C", "F"])
+def test_ravel_and_reshape_in_memory_order(order):
+    m = np.linspace(0.1, 0.6, 6).reshape(3, 2)
+    if order == "K":   # (np.reshape takes no 'K'; only the ravel)
+        f = make_function("def f(m, order):\n    return np.sum(np.ravel(m.T, order) * W6)\n",
+                          {"np": np, "W6": W6})
+    else:
+        f = ravels_in_memory_order
+    tl.check_grads(f, (m, order), order=2, modes=("rev", "fwd"))
+    tl.check_grads(flattens_a_reversed_view, (m,), order=2, modes=("rev", "fwd"))
+
+
+def ravels_a_permuted_view(t):
+    return np.sum(np.transpose(t, (1, 0, 2)).ravel(order="K") * np.arange(8.0))
+
+
+def test_ravel_in_memory_order_of_a_permuted_view_is_refused():
+    t = np.linspace(0.1, 0.8, 8).reshape(2, 2, 2)
+    for derive in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match="order='K'") as info:
+            derive(ravels_a_permuted_view)(t, *([t] if derive is tl.jvp else []))
+        assert info.value.lineno == line_of(ravels_a_permuted_view, 1)

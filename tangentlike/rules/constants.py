@@ -29,7 +29,7 @@ nondifferentiable(
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
     runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.overlap_guard,
-    runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
+    runtime.memory_order, runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
     runtime.returns_no_number, runtime.output_zeros_like, runtime.require_tangents,
 )
 
