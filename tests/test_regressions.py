@@ -4539,3 +4539,12 @@ def test_ravel_in_memory_order_of_a_permuted_view_is_refused():
         with pytest.raises(tl.TransformError, match="order='K'") as info:
             derive(ravels_a_permuted_view)(t, *([t] if derive is tl.jvp else []))
         assert info.value.lineno == line_of(ravels_a_permuted_view, 1)
+
+
+# Was (hunt14): np.around, NumPy's other name of np.round, had no rule (refused as a
+# function without a derivative rule) though np.round is a constant (a step function).
+@pytest.mark.skipif(not hasattr(np, "around"), reason="np.around left NumPy")
+def test_around_is_a_constant_like_round():
+    f = make_function("def f(x):\n    return np.sum(np.around(x, 1) * x)\n", {"np": np})
+    x = np.array([0.33, -0.61, 0.92])
+    np.testing.assert_allclose(tl.grad(f)(x), np.round(x, 1))

@@ -8,6 +8,7 @@ import operator
 import numpy as np
 
 from .. import runtime
+from .optional import optional
 from .registry import mutating, mutating_in, nondifferentiable
 
 nondifferentiable(
@@ -20,8 +21,8 @@ nondifferentiable(
     # NumPy: shapes, constructors, integer and boolean valued functions
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like,
     np.ones_like, np.empty_like, np.eye, np.identity,
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin,
-    np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
+    np.sign, np.floor, np.ceil, np.round, *optional(np, "around"), np.rint, np.trunc, np.argmax,
+    np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.all, np.any, np.count_nonzero, np.nonzero, np.result_type,
     np.broadcast_shapes, np.flatnonzero, np.argwhere,
