@@ -2383,3 +2383,28 @@ def test_row_write_of_a_view_of_another_length_is_numpys_error():
     with pytest.raises(ValueError, match="could not broadcast") as info:
         tl.grad(writes_a_view_of_another_length)(X6)
     assert str(info.value) == str(expected.value)
+
+
+# Row "NumPy/builtin function without a rule", a ufunc's method (hunt14): was *no derivative
+# rule for `ufunc.reduce`* with a hint to register a rule for `ufunc.reduce`.
+def reduces_by_a_ufunc_method(x):
+    return np.sum(np.add.reduce(x * x, axis=0))  # <- error
+
+
+def accumulates_by_a_ufunc_method(x):
+    return np.sum(np.maximum.accumulate(x))  # <- error
+
+
+def outer_by_a_ufunc_method(x):
+    return np.sum(np.multiply.outer(x, x))  # <- error
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,name,instead", [
+    (reduces_by_a_ufunc_method, "np.add.reduce", "np.sum"),
+    (accumulates_by_a_ufunc_method, "np.maximum.accumulate", "loop"),
+    (outer_by_a_ufunc_method, "np.multiply.outer", "np.outer")],
+    ids=["reduce", "accumulate", "outer"])
+def test_row_ufunc_method(func, name, instead, transform):
+    err = assert_error_at(func, transform=transform)
+    assert f"`{name}`" in err.reason and instead in err.hint
