@@ -2389,19 +2389,6 @@ def _line_of(stmt):
     return origin.lineno if origin is not None else getattr(stmt, "lineno", None)
 
 
-_UFUNC_METHODS = {
-    "reduce": "call the NumPy function it stands for, which has rules: np.sum for "
-              "np.add.reduce, np.prod for np.multiply.reduce, np.max (np.min) for "
-              "np.maximum.reduce (np.minimum.reduce), with the same axis",
-    "accumulate": "call the NumPy function it stands for, which has rules: np.cumsum for "
-                  "np.add.accumulate, np.cumprod for np.multiply.accumulate, or write it as a "
-                  "loop",
-    "outer": "broadcast instead: `np.{ufunc}(a[:, None], b[None, :])` (np.outer for "
-             "np.multiply.outer)",
-    "reduceat": "reduce each slice in a loop (np.sum(x[i:j]), ...)",
-}
-
-
 def _refuse_callable_object(pass_, callee, node) -> None:
     """A bound method, a callable instance or a ``functools.partial`` of user code has
     no rule and is not a function tangentlike can read: say what it is and what to
@@ -2410,12 +2397,6 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             or rules.is_nondifferentiable(callee):
         return
     name = _dotted(node.func)
-    owner = getattr(callee, "__self__", None)
-    if isinstance(owner, np.ufunc) and getattr(callee, "__name__", "") in _UFUNC_METHODS:
-        # np.add.reduce(x, axis=0), np.maximum.accumulate(x), np.multiply.outer(a, b)
-        raise pass_.error(
-            f"the ufunc method `{name}` has no derivative rule", node,
-            hint=_UFUNC_METHODS[callee.__name__].format(ufunc=owner.__name__))
     if isinstance(callee, types.MethodType) and is_user_function(callee.__func__):
         owner = callee.__self__
         owner = owner.__name__ if isinstance(owner, type) else type(owner).__name__

@@ -53,7 +53,8 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
                       written)
 from .composites import fused_adjoints
 from .invariance import zero_adjoint_shifts
-from .calls import attribute_refusal, bind_call, derived_call, is_user_function
+from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
+                    ufunc_method_refusal)
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -1020,6 +1021,8 @@ class _Reverse:
             return self.adjoint_call(value, result)
         if rule is None and attribute_refusal(self, primitive, value) is not None:
             raise attribute_refusal(self, primitive, value)
+        if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
+            raise ufunc_method_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)

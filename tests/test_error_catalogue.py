@@ -2408,3 +2408,15 @@ def outer_by_a_ufunc_method(x):
 def test_row_ufunc_method(func, name, instead, transform):
     err = assert_error_at(func, transform=transform)
     assert f"`{name}`" in err.reason and instead in err.hint
+
+
+def reduces_by_a_ufunc_method_as_a_constant(x):
+    with tl.no_grad():
+        s = np.add.reduce(x)
+    return np.sum(x * s) + np.sum(x * tl.stop_gradient(np.maximum.accumulate(x)))
+
+
+def test_row_ufunc_method_as_a_constant_works():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(tl.grad(reduces_by_a_ufunc_method_as_a_constant)(x), [4.0, 5.0])
+    assert np.isclose(tl.jvp(reduces_by_a_ufunc_method_as_a_constant)(x, np.ones(2)), 9.0)
