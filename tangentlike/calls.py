@@ -15,6 +15,7 @@ import inspect
 import types
 
 import gast
+import numpy as np
 
 from .naming import walk
 from .errors import TransformError
@@ -45,6 +46,24 @@ class CallSite:
             self.positional[position]
 
 
+def _wrong_keyword(func, call):
+    """The keyword of ``call`` that ``func`` has no parameter for, or that names one the
+    positional arguments already give (errors name its own line, also on a continuation
+    line of the call); else the call."""
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return call
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return call
+    named = {p.name for p in params if p.kind is not p.POSITIONAL_ONLY}
+    taken = {p.name for p in params[:len(call.args)]}
+    for kw in call.keywords:
+        if (kw.arg not in named or kw.arg in taken) and getattr(kw, "lineno", None):
+            return kw
+    return call
+
+
 def bind_call(pass_, value, carries) -> CallSite:
     """Bind the call's arguments to the callee's signature (defaults filled in)."""
     func = value.callee
@@ -53,7 +72,7 @@ def bind_call(pass_, value, carries) -> CallSite:
         bound = sig.bind(*value.args, **{k.arg: k.value for k in value.keywords})
     except (TypeError, ValueError) as exc:
         raise pass_.error(f"cannot call `{func.__qualname__}` with these arguments: {exc}",
-                          node=value) from None
+                          node=_wrong_keyword(func, value)) from None
     positional, keywords = [], {}
     for name, param in sig.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -78,6 +97,32 @@ def _default(pass_, func, name, default):
         return gast.Constant(value=default, kind=None)
     binder_name = pass_.binder.name_for(f"{func.__name__}_{name}", default)
     return gast.Name(id=binder_name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+_UFUNC_METHODS = {
+    "reduce": "call the NumPy function it stands for, which has rules: np.sum for "
+              "np.add.reduce, np.prod for np.multiply.reduce, np.max (np.min) for "
+              "np.maximum.reduce (np.minimum.reduce), with the same axis",
+    "accumulate": "call the NumPy function it stands for, which has rules: np.cumsum for "
+                  "np.add.accumulate, np.cumprod for np.multiply.accumulate, or write it as a "
+                  "loop",
+    "outer": "broadcast instead: `np.{ufunc}(a[:, None], b[None, :])` (np.outer for "
+             "np.multiply.outer)",
+    "reduceat": "reduce each slice in a loop (np.sum(x[i:j]), ...)",
+}
+
+
+def ufunc_method_refusal(pass_, primitive, call):
+    """The TransformError for a ufunc's method without a rule (``np.add.reduce(x, axis=0)``,
+    ``np.maximum.accumulate``, ``np.multiply.outer``), named as written with the function
+    to call instead (not "no derivative rule for `ufunc.reduce`", whose hint to register
+    one cannot be followed); None for any other call."""
+    owner = getattr(primitive, "__self__", None)
+    method = getattr(primitive, "__name__", "")
+    if not isinstance(owner, np.ufunc) or method not in _UFUNC_METHODS:
+        return None
+    return pass_.error(f"the ufunc method `np.{owner.__name__}.{method}` has no derivative rule",
+                       node=call, hint=_UFUNC_METHODS[method].format(ufunc=owner.__name__))
 
 
 def attribute_refusal(pass_, primitive, call):

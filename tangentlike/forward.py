@@ -19,7 +19,8 @@ import numpy as np
 
 from . import rules
 from .analyze import Activity, appended, assignments, dependencies, written
-from .calls import attribute_refusal, bind_call, derived_call, is_user_function
+from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
+                    ufunc_method_refusal)
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
@@ -352,6 +353,8 @@ class _Forward:
             return self.tangent_call(value, result)
         if rule is None and attribute_refusal(self, primitive, value) is not None:
             raise attribute_refusal(self, primitive, value)
+        if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
+            raise ufunc_method_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
@@ -362,7 +365,7 @@ class _Forward:
                 hint=f"register one with @tl.tangent({qual}) (see docs/custom-rules.md), "
                 "or use reverse mode (tl.grad / tl.vjp)")
         template = rule.tangent
-        bind = bind_arguments(self, rule, template, target, inputs, keywords)
+        bind = bind_arguments(self, rule, template, target, inputs, keywords, value)
         result_param = template.positional[0]
         dropped = []
 

@@ -49,8 +49,8 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, in_place, inplace_guard, no_grad,
-                      raise_exception, require_matrix, require_sequence, returns_no_number,
+from .runtime import (astype, check_assertion, in_place, inplace_guard, memory_order, no_grad,
+                      overlap_guard, raise_exception, require_matrix, require_sequence, returns_no_number,
                       stop_gradient, zeros_like)
 from .template import clone
 
@@ -485,7 +485,7 @@ class _Normalizer:
         bound = dict(zip(params, node.args))
         for kw in node.keywords:
             if kw.arg is None or kw.arg not in params + keyword_only or kw.arg in bound:
-                raise self.error(f"`{fdef.name}` got an unexpected keyword argument", node)
+                raise self.error(f"`{fdef.name}` got an unexpected keyword argument", kw)
             bound[kw.arg] = kw.value
         defaults = dict(zip(params[len(params) - len(fdef.args.defaults):], fdef.args.defaults))
         defaults.update({a.id: v for a, v in zip(fdef.args.kwonlyargs, fdef.args.kw_defaults)
@@ -977,6 +977,19 @@ class _Normalizer:
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
         self.local_functions.pop(name, None)   # (a local def or lambda of that name is gone)
+        if isinstance(value, gast.Name) and self.versions.get(value.id, value.id) == name:
+            # `z = z`: z stays what it was (an array the function created stays one)
+            kind = self.created.get(value.id), self.fresh_in_block.get(value.id)
+            self._bind_user(name, value)
+            for table, was in zip((self.created, self.fresh_in_block), kind):
+                if was is None:
+                    table.pop(self.current[name], None)
+                else:
+                    table[self.current[name]] = was
+            return
+        self._bind_user(name, value)
+
+    def _bind_user(self, name, value):
         if name in self.mutable:
             # One name for every assignment; never read the target in its own statement.
             if any(isinstance(n, gast.Name) and n.id == name for n in walk(value)):
@@ -1317,7 +1330,7 @@ class _Normalizer:
                                  hint="pass the arguments one by one")
         for kw in node.keywords:
             if kw.arg is None:
-                raise self.error("`**kwargs` in a call is not supported", node,
+                raise self.error("`**kwargs` in a call is not supported", kw,
                                  hint="pass the keyword arguments one by one")
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
@@ -1337,7 +1350,8 @@ class _Normalizer:
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]
-        keywords = [gast.keyword(arg=k.arg, value=self.frozen(self.atom(k.value)))
+        keywords = [gast.copy_location(gast.keyword(arg=k.arg,
+                                                    value=self.frozen(self.atom(k.value))), k)
                     for k in node.keywords if not _without_effect(callee, k)]
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
@@ -1348,6 +1362,7 @@ class _Normalizer:
         self.mutated_arguments(node, callee, args, keywords)
         keywords = _renamed_keywords(callee, keywords)
         args, keywords = self.cast_first(callee, args, keywords)
+        args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
         return call
@@ -1439,7 +1454,8 @@ class _Normalizer:
             mask = self.library_call(np.broadcast_to, [clone(where),
                                                        self.library_call(np.shape, [clone(x)])])
             positional = [self.ready_atom(a) for a in node.args[1:]]
-            keywords = [gast.keyword(arg=kw.arg, value=self.ready_atom(kw.value)) for kw in rest]
+            keywords = [gast.copy_location(
+                gast.keyword(arg=kw.arg, value=self.ready_atom(kw.value)), kw) for kw in rest]
             total = self.library_call(np.sum, [x] + positional, keywords)
             count = self.library_call(np.sum, [mask] + [clone(a) for a in positional],
                                       [gast.keyword(arg=kw.arg, value=clone(kw.value))
@@ -1571,13 +1587,18 @@ class _Normalizer:
         other values, known when the function runs, are refused at this line. Only
         when the call passes the parameter that calls for the check, if one is named."""
         guard, only_with = refusal
+        where = node
         if only_with is not None:
             name, position = only_with
-            if not (position is not None and len(args) > position) and \
-                    not any(k.arg == name for k in keywords):
+            given = [k for k in keywords if k.arg == name]
+            if given:   # (the keyword's own line, on a continuation line of the call)
+                where = given[0]
+            elif position is not None and len(node.args) > position:
+                where = node.args[position]
+            else:
                 return
         call = gast.Call(func=_load(self.binder.name_for(guard.__name__, guard)),
-                         args=[*self.located(self.parsed.error("", node).lineno),
+                         args=[*self.located(self.parsed.error("", where).lineno),
                                *(clone(a) for a in args)],
                          keywords=[gast.keyword(arg=k.arg, value=clone(k.value))
                                    for k in keywords])
@@ -1722,7 +1743,8 @@ class _Normalizer:
                 k.arg == "copy" and isinstance(k.value, gast.Constant) and k.value.value is True)]
             if len(given) != 1 or others:
                 raise self.error("`.astype()` is supported with a dtype only" + (
-                    f", not with `{others[0]}=`" if others else ""), node,
+                    f", not with `{others[0]}=`" if others else ""),
+                    next((k for k in node.keywords if others and k.arg == others[0]), node),
                     hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
             args = [self.static_dtype(a) or self.atom(a) for a in given]
@@ -1764,7 +1786,8 @@ class _Normalizer:
             args = [self.expr_Tuple(gast.Tuple(elts=args, ctx=gast.Load()))]
             if not _is_atom(args[0]):
                 args = [self.atomize(args[0])]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value)) for k in node.keywords]
+        keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
+                    for k in node.keywords]
         return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
 
     def list_call(self, node):
@@ -1789,9 +1812,29 @@ class _Normalizer:
         np_name = self._numpy_name()
         func = gast.Attribute(value=_load(np_name), attr=fn.__name__, ctx=gast.Load())
         args, keywords = self.cast_first(fn, args, _renamed_keywords(fn, keywords))
+        args, keywords = self.resolved_order(fn, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = fn
         return call
+
+    def resolved_order(self, callee, args, keywords, node):
+        """``np.ravel(a, order='K')`` -> ``np.ravel(a, order=memory_order(a, 'K', file,
+        line))``, also ``'A'``, np.reshape's ``'A'`` and an order held in a variable: these
+        read ``a``'s memory layout, which the derivative's arrays do not share, so the
+        call (and its rules) is given the index order NumPy uses for ``a``, 'C' or 'F'."""
+        position = 1 if callee is np.ravel else 2 if callee is np.reshape else None
+        if position is None or not args:
+            return args, keywords
+        given = args[position] if len(args) > position else next(
+            (k.value for k in keywords if k.arg == "order"), None)
+        if given is None or isinstance(given, gast.Constant) and given.value in ("C", "F"):
+            return args, keywords
+        order = self.library_call(memory_order, [clone(args[0]), clone(given),
+                                                 *self.located(self.parsed.error("", node).lineno)])
+        if len(args) > position:
+            return args[:position] + [order] + args[position + 1:], keywords
+        return args, [gast.copy_location(gast.keyword(arg="order", value=order), k)
+                      if k.arg == "order" else k for k in keywords]
 
     def _numpy_name(self) -> str:
         return self.binder.name_for("np", np)
@@ -1877,6 +1920,24 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
 
 
+def _unwrapped(objects) -> frozenset:
+    """``objects`` with each one perhaps viewed (``("maybe", o)``, a row) as ``o``."""
+    return frozenset(o[1] if o[0] == "maybe" else o for o in objects)
+
+
+def _index_value(normalizer, index):
+    """A subscript's index as a value (``z[::2]`` -> ``slice(None, None, 2)``)."""
+    if isinstance(index, gast.Slice):
+        parts = [clone(p) if p is not None else gast.Constant(value=None, kind=None)
+                 for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=_load(normalizer.binder.name_for("slice", slice)), args=parts,
+                         keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[_index_value(normalizer, e) for e in index.elts],
+                          ctx=gast.Load())
+    return clone(index)
+
+
 class _AliasState:
     """What each local may be: ``points`` the objects it is (or is a view of),
     ``contains`` the objects inside it (a list's items), ``stale`` the locals whose
@@ -1924,6 +1985,7 @@ class _AliasCheck:
         self.normalizer = normalizer
         self.guards = {}   # id of an in-place `x += v` that may be on a number -> names
         self.sites = set()   # ids of the statements whose objects are in the tables
+        self.overlaps = set()   # ids of writes `z[i] = v` of a v that may be a view of z
 
     def guarded(self, body):
         """``body`` with a run-time check before each in-place update that is wrong only
@@ -1935,8 +1997,35 @@ class _AliasCheck:
                     setattr(stmt, field_, self.guarded(getattr(stmt, field_)))
             if id(stmt) in self.guards:
                 out.append(self.guard(stmt, sorted(self.guards[id(stmt)])))
+            if id(stmt) in self.overlaps:
+                out.append(self.overlap_check(stmt))
             out.append(stmt)
         return out
+
+    def overlap_check(self, stmt):
+        """``overlap_guard(z, index, v, file, line, reason, hint)`` before a write
+        ``z[index] = v`` of a ``v`` that may be a view of ``z``: refused when it runs if
+        NumPy would read elements of v that the write has already changed."""
+        normalizer = self.normalizer
+        target = stmt.targets[0]
+        first = normalizer.versions.get(target.value.id) or target.value.id
+        reason = (f"this write into `{first}` reads elements of `{first}` that it has already "
+                  f"overwritten: the value written is a view of `{first}` that overlaps the "
+                  "elements written, and NumPy copies them one at a time, so the result "
+                  "depends on the order it copies in, which the derivative cannot follow")
+        hint = f"write a copy of the value: `{first}[...] = (...).copy()`"
+        func = _load(normalizer.binder.name_for("overlap_guard", overlap_guard))
+        call = gast.Call(func=func, args=[_load(target.value.id),
+                                          _index_value(normalizer, target.slice),
+                                          _load(stmt.value.id),
+                                          *normalizer.located(_line_of(stmt)),
+                                          gast.Constant(value=reason, kind=None),
+                                          gast.Constant(value=hint, kind=None)], keywords=[])
+        call.callee = overlap_guard
+        check = gast.Expr(value=call)
+        check.origin, check.no_grad = stmt.origin, False
+        gast.copy_location(check, stmt)
+        return check
 
     def guard(self, stmt, others):
         normalizer = self.normalizer
@@ -2024,6 +2113,10 @@ class _AliasCheck:
             target = stmt.targets[0]
             if isinstance(target, gast.Subscript):
                 receiver = target.value.id
+                if isinstance(value, gast.Name) and _unwrapped(state.reach(value.id)) \
+                        & _unwrapped(state.points.get(receiver, frozenset())):
+                    # `z[::2] = z[:3]`: perhaps a view of z written into z
+                    self.overlaps.add(id(stmt))
                 self.changed(state.points.get(receiver, frozenset()), receiver, stmt, state)
             elif isinstance(target, gast.Name) and getattr(stmt, "final_result", False):
                 # `result = v` of a `return v` inside control flow: the rest of the
@@ -2361,7 +2454,8 @@ def _renamed_keywords(callee, keywords):
         return keywords
     if not aliases or not any(k.arg in aliases for k in keywords):
         return keywords
-    out = [gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value) for k in keywords]
+    out = [gast.copy_location(gast.keyword(arg=aliases.get(k.arg, k.arg), value=k.value), k)
+           for k in keywords]
     given = {k.arg for k in out}
     out += [gast.keyword(arg=name, value=gast.Constant(value=None, kind=None))
             for name in aliases.values() if name not in given]

@@ -53,7 +53,8 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
                       written)
 from .composites import fused_adjoints
 from .invariance import zero_adjoint_shifts
-from .calls import attribute_refusal, bind_call, derived_call, is_user_function
+from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
+                    ufunc_method_refusal)
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -1022,6 +1023,8 @@ class _Reverse:
             return self.adjoint_call(value, result)
         if rule is None and attribute_refusal(self, primitive, value) is not None:
             raise attribute_refusal(self, primitive, value)
+        if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
+            raise ufunc_method_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
@@ -1033,7 +1036,7 @@ class _Reverse:
                 f"mode), declare it constant with tl.nondifferentiable({qual}), or wrap "
                 "the call in tl.stop_gradient(...); see docs/custom-rules.md")
         template = rule.adjoint
-        bind = bind_arguments(self, rule, template, target, inputs, keywords)
+        bind = bind_arguments(self, rule, template, target, inputs, keywords, value)
         result_param = template.positional[0]
         seed = _load(result)
         maybe_zero_seed = target not in self.single or result in self.zero_padded
@@ -1892,8 +1895,18 @@ def index_expression(pass_, index):
     return index
 
 
-def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
-    """Map a template's parameters to the call's result and argument expressions."""
+def _keyword_node(call, key):
+    """The keyword ``key=`` of ``call`` (errors about a keyword name its own line, also
+    on a continuation line of the call), else the call itself."""
+    for kw in getattr(call, "keywords", ()):
+        if kw.arg == key and getattr(kw, "lineno", None) is not None:
+            return kw
+    return call
+
+
+def bind_arguments(pass_, rule, template, target, inputs, keywords, call=None) -> dict:
+    """Map a template's parameters to the call's result and argument expressions
+    (``call``, the call itself, for the line of an error about one of its keywords)."""
     names = template.names[1:]
     if len(inputs) > len(names):
         raise pass_.error(f"`{rule.name}` is called with more positional arguments than "
@@ -1903,7 +1916,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
     for key, value in keywords.items():
         if key not in names:
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                              hint="call it without that keyword")
+                              hint="call it without that keyword",
+                              node=_keyword_node(call, key))
         bind[key] = value
     used = template.read_names
     for key, default in template.keywords.items():
@@ -1913,7 +1927,8 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords) -> dict:
         elif key not in used and not (isinstance(bind[key], gast.Constant)
                                       and bind[key].value == default):
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
-                              hint="call it without that keyword")
+                              hint="call it without that keyword",
+                              node=_keyword_node(call, key))
     missing = [n for n in template.positional[1:] if n not in bind]
     if missing:
         given = len(inputs) + sum(1 for k in keywords if k in names)

@@ -264,6 +264,68 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
         raise TransformError(message, filename, lineno, hint)
 
 
+def overlap_guard(array, index, value, filename, lineno, message, hint):
+    """Before ``z[index] = v`` where ``v`` may be a view of ``z`` (``z[::2] = z[:3]``):
+    NumPy may copy the elements one by one without copying ``v`` first, and then reads
+    elements of ``v`` that it has already overwritten; the derivative takes the write as
+    if ``v`` were copied first. Whether NumPy's result differs from that depends only on
+    the memory layout, so the same write is done on a scratch buffer of that layout
+    whose elements are all different (their positions): refuse where the results
+    differ. Only when the two arrays share memory (a float array and its view)."""
+    if not (isinstance(array, np.ndarray) and isinstance(value, np.ndarray)) \
+            or value.size < 2 or array.dtype != value.dtype or array.dtype.kind != "f" \
+            or not np.may_share_memory(array, value):
+        return
+    spans = [_span(a) for a in (array, value)]
+    low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    size = array.dtype.itemsize
+    if any((s[0] - low) % size for s in spans):   # (not element-aligned: not a float view)
+        return
+    scratch = np.arange((high - low) // size, dtype=array.dtype)
+    a, v = (np.ndarray(x.shape, x.dtype, buffer=scratch, strides=x.strides,
+                       offset=x.__array_interface__["data"][0] - low) for x in (array, value))
+    expected = a.copy()
+    try:
+        expected[index] = v.copy()
+        a[index] = v
+    except (ValueError, IndexError, TypeError):
+        return   # (the write itself raises NumPy's error, as in the function)
+    if not np.array_equal(a, expected):
+        raise TransformError(message, filename, lineno, hint)
+
+
+def memory_order(a, order, filename, lineno):
+    """The index order, ``"C"`` or ``"F"``, in which ``np.ravel(a, order)`` (or
+    ``np.reshape``) reads ``a``: ``"A"`` is Fortran order for a Fortran-contiguous ``a``,
+    ``"K"`` the order of ``a``'s memory (steps along each axis in decreasing or
+    increasing size; a reversed axis counts as its forward one, as NumPy reads it). The
+    derivative's arrays do not share a's layout, so its rules are given this order.
+    ``"K"`` of a view whose memory is in neither order is refused."""
+    if order not in ("A", "K"):
+        return order   # ("C", "F"; another value is NumPy's own error at the call)
+    a = np.asarray(a)
+    if order == "A":
+        return "F" if a.flags.f_contiguous and not a.flags.c_contiguous else "C"
+    steps = [abs(s) for n, s in zip(a.shape, a.strides) if n > 1]
+    if all(p >= q for p, q in zip(steps, steps[1:])):
+        return "C"
+    if all(p <= q for p, q in zip(steps, steps[1:])):
+        return "F"
+    raise TransformError(
+        "`order='K'` reads this array in the order of its memory, which is neither C nor "
+        "Fortran order here (a view with its axes permuted), and the derivative cannot "
+        "follow that order", filename, lineno,
+        hint="give `order='C'` or `order='F'`, the order you mean")
+
+
+def _span(a):
+    """(lowest, highest + 1) byte address of the elements of the array ``a``."""
+    start = a.__array_interface__["data"][0]
+    low = start + sum(min(0, (n - 1) * s) for n, s in zip(a.shape, a.strides))
+    high = start + sum(max(0, (n - 1) * s) for n, s in zip(a.shape, a.strides))
+    return low, high + a.dtype.itemsize
+
+
 def check_assertion(ok, message):
     """``assert test, message`` of the user's function: the test is checked when the
     derived function runs, as Python checks it (no derivative flows through it)."""
@@ -536,7 +598,9 @@ def add_at(g, x, index):
     if isinstance(x, list) and isinstance(index, slice) and index.stop is None \
             and index.step in (None, 1) and isinstance(g, list) and len(g) == len(x[index]):
         return list(g)   # hs[1:]: a stack of the last elements, those before are zero
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple)) and isinstance(index, (tuple, list, np.ndarray)):
+        x = np.asarray(x)   # (a list given to a NumPy function, np.sort(items): an array)
+    elif isinstance(x, (list, tuple)):
         out = [zeros_like(v) for v in x]
         if not isinstance(index, int) or -len(out) <= index < len(out):
             out[index] = g

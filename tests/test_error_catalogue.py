@@ -2308,3 +2308,115 @@ def test_row_plus_of_a_list_of_numbers_and_a_value_of_unknown_kind():
     err = assert_error_at(plus_of_a_list_of_numbers)
     assert "which Python joins to it" in err.reason and "np.add(a, b)" in err.hint
     tl.check_grads(plus_as_np_add, (np.array([0.3, 0.4]),), order=2)
+
+
+# Row "a write whose value is a view of the array written" (hunt14): NumPy copied
+# `z[:3]` into `z[::2]` one element at a time, reading z[2] after writing it; the
+# derivative took the value as copied first: a silently wrong gradient. Refused when the
+# derived function runs if (and only if) NumPy's result differs from a copy's.
+def writes_an_overlapping_view(x):
+    z = x * 1.0
+    z[::2] = z[:3]  # <- error
+    return np.sum(z * z * x)
+
+
+def writes_an_overlapping_view_through_a_mask(x):
+    z = x * 1.0
+    z[np.arange(6) % 2 == 0] = z[:3]  # <- error
+    return np.sum(z * z * x)
+
+
+def writes_a_reshaped_view(x):
+    z = np.outer(x[:4], x[:4])
+    z[:, 0] = z.reshape(16)[1:5]  # <- error
+    return np.sum(z * z * z)
+
+
+def shifts_by_views(x):
+    z = x * 1.0
+    z[1:] = z[:-1]
+    z[:-2] = z[2:]
+    w = np.outer(x[:3], x[:3])
+    w[1:] = w[:-1]
+    w[:, 0] = w[0]
+    w[0] = w[:, 2]
+    return np.sum(z * z * x) + np.sum(w * w * w)
+
+
+X6 = np.array([0.3, -0.6, 0.9, 0.5, 0.7, -0.2])
+
+
+@pytest.mark.parametrize("func", [writes_an_overlapping_view,
+                                  writes_an_overlapping_view_through_a_mask,
+                                  writes_a_reshaped_view], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hessian"])
+def test_row_write_of_an_overlapping_view(func, mode):
+    with pytest.raises(tl.TransformError) as info:
+        if mode == "grad":
+            tl.grad(func)(X6)
+        elif mode == "jvp":
+            tl.jvp(func)(X6, X6)
+        else:
+            tl.hessian(func)(X6)
+    err = info.value
+    assert err.lineno in marked_lines(func)
+    assert "overwritten" in err.reason and ".copy()" in err.hint
+    assert linecache.getline(err.filename, err.lineno).strip() in str(err)
+
+
+def test_row_write_of_a_view_that_numpy_copies_right_works():
+    tl.check_grads(shifts_by_views, (X6,), order=2, modes=("rev", "fwd"))
+    df = tl.grad(shifts_by_views)
+    for _ in range(2):   # (the generic derivative, then the version)
+        np.testing.assert_allclose(df(X6), tl.grad(shifts_by_views)(X6))
+
+
+def writes_a_view_of_another_length(x):
+    z = x * 1.0
+    z[::2] = z[:2]
+    return np.sum(z)
+
+
+def test_row_write_of_a_view_of_another_length_is_numpys_error():
+    with pytest.raises(ValueError, match="could not broadcast") as expected:
+        writes_a_view_of_another_length(X6)
+    with pytest.raises(ValueError, match="could not broadcast") as info:
+        tl.grad(writes_a_view_of_another_length)(X6)
+    assert str(info.value) == str(expected.value)
+
+
+# Row "NumPy/builtin function without a rule", a ufunc's method (hunt14): was *no derivative
+# rule for `ufunc.reduce`* with a hint to register a rule for `ufunc.reduce`.
+def reduces_by_a_ufunc_method(x):
+    return np.sum(np.add.reduce(x * x, axis=0))  # <- error
+
+
+def accumulates_by_a_ufunc_method(x):
+    return np.sum(np.maximum.accumulate(x))  # <- error
+
+
+def outer_by_a_ufunc_method(x):
+    return np.sum(np.multiply.outer(x, x))  # <- error
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,name,instead", [
+    (reduces_by_a_ufunc_method, "np.add.reduce", "np.sum"),
+    (accumulates_by_a_ufunc_method, "np.maximum.accumulate", "loop"),
+    (outer_by_a_ufunc_method, "np.multiply.outer", "np.outer")],
+    ids=["reduce", "accumulate", "outer"])
+def test_row_ufunc_method(func, name, instead, transform):
+    err = assert_error_at(func, transform=transform)
+    assert f"`{name}`" in err.reason and instead in err.hint
+
+
+def reduces_by_a_ufunc_method_as_a_constant(x):
+    with tl.no_grad():
+        s = np.add.reduce(x)
+    return np.sum(x * s) + np.sum(x * tl.stop_gradient(np.maximum.accumulate(x)))
+
+
+def test_row_ufunc_method_as_a_constant_works():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(tl.grad(reduces_by_a_ufunc_method_as_a_constant)(x), [4.0, 5.0])
+    assert np.isclose(tl.jvp(reduces_by_a_ufunc_method_as_a_constant)(x, np.ones(2)), 9.0)

@@ -22,8 +22,9 @@ The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache`
   ``n``), over arrays, ``enumerate`` and ``zip``, ``for ... else``; ``while`` with a
   bounded counter (optionally also a value condition);
 - ``break``/``continue``/``return`` inside ``if`` anywhere;
-- element writes (``z[i] = v``, ``z[k] += v``, slice writes) into arrays the function
-  created (``np.zeros``, ``.copy()``, ``np.array([...])``, results of arithmetic);
+- element writes (``z[i] = v``, ``z[k] += v``, slice writes, also of a view of the array
+  itself: ``z[::2] = z[:2]``) into arrays the function created (``np.zeros``,
+  ``.copy()``, ``np.array([...])``, results of arithmetic);
 - lists: ``[e]``, ``append``, ``pop`` and ``np.stack``/``np.array``/``L[-1]``;
 - local lambdas and local defs (inlined by tangentlike).
 
@@ -475,8 +476,18 @@ class Generator:
             return self.new_array(env, lines, indent)
         self.budget -= 1
         name = self.pick(owned)
-        choice = self.draw(st.integers(0, 3))
-        if choice == 3:
+        choice = self.draw(st.integers(0, 4))
+        if choice == 4:
+            # a view of the array written into it (hunt14: NumPy copies such a view
+            # element by element; where that reads an element already written the
+            # derived function refuses, which a 3-vector never does)
+            target, view = self.pick([
+                (f"{name}[1:]", f"{name}[:2]"), (f"{name}[:2]", f"{name}[1:]"),
+                (f"{name}[::2]", f"{name}[:2]"), (f"{name}[::2]", f"{name}[1:]"),
+                (f"{name}[1:]", f"{name}[::2]"), (f"{name}[::-2]", f"{name}[:2]")])
+            e = Expr.of(view)
+            op = self.pick(["=", "+="])
+        elif choice == 3:
             v = self.expr(env, "V", 1)
             target, e = self.pick([(f"{name}[1:]", fmt("({0})[:2]", v)),
                                    (f"{name}[:2]", fmt("({0})[1:]", v))])

@@ -8,6 +8,7 @@ import operator
 import numpy as np
 
 from .. import runtime
+from .optional import optional
 from .registry import mutating, mutating_in, nondifferentiable
 
 nondifferentiable(
@@ -20,16 +21,16 @@ nondifferentiable(
     # NumPy: shapes, constructors, integer and boolean valued functions
     np.shape, np.ndim, np.size, np.zeros, np.ones, np.empty, np.zeros_like,
     np.ones_like, np.empty_like, np.eye, np.identity,
-    np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax, np.argmin,
-    np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
+    np.sign, np.floor, np.ceil, np.round, *optional(np, "around"), np.rint, np.trunc, np.argmax,
+    np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.equal, np.not_equal, np.less,
     np.less_equal, np.greater, np.greater_equal, np.logical_and, np.logical_or,
     np.logical_not, np.all, np.any, np.count_nonzero, np.nonzero, np.result_type,
     np.broadcast_shapes, np.flatnonzero, np.argwhere,
     # math
     math.floor, math.ceil, math.isnan, math.isinf, math.isfinite,
     # tangentlike's own markers
-    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.require_matrix,
-    runtime.check_assertion, runtime.raise_exception,
+    runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.overlap_guard,
+    runtime.memory_order, runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
     runtime.returns_no_number, runtime.output_zeros_like, runtime.require_tangents,
 )
 

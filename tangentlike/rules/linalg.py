@@ -1074,4 +1074,5 @@ def matrix_norm(y, x, keepdims=False, ord="fro"):
 
 @tangent(*optional(np.linalg, "matrix_norm"))
 def matrix_norm_tangent(y, x, keepdims=False, ord="fro"):
-    d[y] = np.sum(d[x] * x, axis=frobenius_only(ord), keepdims=keepdims) / np.where(y == 0, 1.0, y)
+    d[y] = np.sum(d[x] * np.asarray(x), axis=frobenius_only(ord), keepdims=keepdims) / np.where(
+        y == 0, 1.0, y)

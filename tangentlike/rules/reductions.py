@@ -346,7 +346,7 @@ def nansum_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
 @adjoint(np.nanmean, cases=_nan_cases)
 def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
     count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0))
+                   dtype=np.result_type(np.asarray(a), 1.0))
     if axis is None or keepdims:
         d[a] = np.where(np.isnan(a), 0.0, d[y] / count)
     else:
@@ -356,7 +356,7 @@ def nanmean(y, a, axis=None, dtype=None, out=None, keepdims=False):
 @tangent(np.nanmean)
 def nanmean_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
     count = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0))
+                   dtype=np.result_type(np.asarray(a), 1.0))
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]), axis=axis, keepdims=keepdims) / count
 
 
@@ -370,7 +370,7 @@ def _nanvar_cases(rng):
 def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] * (2.0 / n) * centered
     else:
@@ -381,7 +381,7 @@ def nanvar(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     d[y] = (2.0 / n) * np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis,
                               keepdims=keepdims)
 
@@ -390,7 +390,7 @@ def nanvar_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
 def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     if axis is None or keepdims:
         d[a] = d[y] / (n * y) * centered
     else:
@@ -401,7 +401,7 @@ def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
 def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
-                   dtype=np.result_type(a, 1.0)) - ddof
+                   dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * y)
 
 
@@ -445,64 +445,123 @@ def nancumsum_tangent(y, a, axis=None, dtype=None, out=None):
 
 def _cumprod_cases(rng):
     x = nonzero(rng, (2, 3))
-    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((nonzero(rng, (4,)),), {})]
+    zeros = np.array([[0.0, 0.0, 1.5, -0.7], [0.3, 0.0, 0.0, 1.2], [0.0, 0.9, -1.1, 0.0]])
+    return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": -1}), ((nonzero(rng, (4,)),), {}),
+            ((zeros,), {"axis": 1}), ((zeros,), {})]
 
 
-def first_zeros(a, axis):
-    """True at the first zero of ``a`` along ``axis`` (of the flattened a for None)."""
-    zero = np.ravel(a) == 0.0 if axis is None else a == 0.0
-    return np.logical_and(zero, np.cumsum(zero, axis=0 if axis is None else axis) == 1)
+def shift_left(v):
+    """The matrix ``v`` shifted one column to the left, zeros entering on the right."""
+    return np.concatenate([v[:, 1:], np.zeros_like(v[:, :1])], axis=1)
 
 
-def reversed_cumsum(v, axis):
-    """Sums from each element to the end along ``axis`` (of the flattened v for None)."""
-    if axis is None:
-        return np.flip(np.cumsum(np.flip(np.ravel(v))))
-    return np.flip(np.cumsum(np.flip(v, axis), axis=axis), axis)
+def shift_right(v):
+    """The matrix ``v`` shifted one column to the right, zeros entering on the left."""
+    return np.concatenate([np.zeros_like(v[:, :1]), v[:, :-1]], axis=1)
 
 
-nondifferentiable(first_zeros)
+def _shift_cases(rng):
+    return [((real(rng, (2, 3)),), {}), ((real(rng, (1, 1)),), {})]
 
 
-@adjoint(reversed_cumsum, cases=lambda rng: [((real(rng, (2, 3)), 1), {}), ((real(rng, (4,)), 0), {}),
-                                             ((real(rng, (2, 2)), None), {})],
-         static_args=(1,))
-def reversed_cumsum_(y, v, axis):
-    if axis is None:
-        d[v] = np.reshape(np.cumsum(d[y]), np.shape(v))
-    else:
-        d[v] = np.cumsum(d[y], axis=axis)
+@adjoint(shift_left, cases=_shift_cases)
+def shift_left_(y, v):
+    d[v] = shift_right(d[y])
 
 
-@tangent(reversed_cumsum)
-def reversed_cumsum_tangent(y, v, axis):
-    d[y] = reversed_cumsum(d[v], axis)
+@tangent(shift_left)
+def shift_left_tangent(y, v):
+    d[y] = shift_left(d[v])
 
 
+@adjoint(shift_right, cases=_shift_cases)
+def shift_right_(y, v):
+    d[v] = shift_left(d[y])
+
+
+@tangent(shift_right)
+def shift_right_tangent(y, v):
+    d[y] = shift_right(d[v])
+
+
+def reversed_scan(g, c):
+    """``s`` with ``s_i = g_i + c_i s_(i+1)`` along each row of the matrices g and c
+    (``s_(n-1) = g_(n-1)``): ``s_i`` is the sum over ``k >= i`` of ``g_k c_i ... c_(k-1)``.
+    Computed by doubling, in log2(n) steps of whole-matrix operations: after a step of
+    length m, ``s_i`` holds the terms of ``k < i + 2m`` and ``scale_i`` the product of
+    ``c_i ... c_(i+2m-1)``. No division: exact wherever c is 0."""
+    s = np.array(g, dtype=np.result_type(g, c, 1.0))
+    scale = np.array(c, dtype=s.dtype)
+    n, m = np.shape(s)[1], 1
+    while m < n:
+        s[:, :n - m] += scale[:, :n - m] * s[:, m:]
+        scale[:, :n - m] = scale[:, :n - m] * scale[:, m:]
+        m *= 2
+    return s
+
+
+def running_scan(h, c):
+    """``w`` with ``w_k = h_k + c_(k-1) w_(k-1)`` along each row of the matrices h and c
+    (``w_0 = h_0``): the sum over ``i <= k`` of ``h_i c_i ... c_(k-1)``, the transpose of
+    reversed_scan. By doubling, as reversed_scan."""
+    w = np.array(h, dtype=np.result_type(h, c, 1.0))
+    scale = shift_right(np.asarray(c, dtype=w.dtype))
+    n, m = np.shape(w)[1], 1
+    while m < n:
+        w[:, m:] += scale[:, m:] * w[:, :n - m]
+        scale[:, m:] = scale[:, m:] * scale[:, :n - m]
+        m *= 2
+    return w
+
+
+def _scan_cases(rng):
+    return [((real(rng, (2, 5)), real(rng, (2, 5))), {}), ((real(rng, (1, 1)), real(rng, (1, 1))), {}),
+            ((real(rng, (3, 4)), real(rng, (3, 4))), {})]
+
+
+@adjoint(reversed_scan, cases=_scan_cases)
+def reversed_scan_(y, g, c):
+    w = running_scan(d[y], c)
+    d[g] = w
+    d[c] = w * shift_left(y)
+
+
+@tangent(reversed_scan)
+def reversed_scan_tangent(y, g, c):
+    d[y] = reversed_scan(d[g] + d[c] * shift_left(y), c)
+
+
+@adjoint(running_scan, cases=_scan_cases)
+def running_scan_(y, h, c):
+    s = reversed_scan(d[y], c)
+    d[h] = s
+    d[c] = y * shift_left(s)
+
+
+@tangent(running_scan)
+def running_scan_tangent(y, h, c):
+    d[y] = running_scan(d[h] + shift_right(d[c] * y), c)
+
+
+# d y_k / d a_i (i <= k) is the product of the elements before a_i times the product of
+# a_(i+1) ... a_k: the running product shifted in ones times scans of the elements after
+# each (reversed_scan for the adjoint, running_scan for the tangent). Unlike y_k / a_i
+# this is exact where elements are 0, and so are its derivatives, to every order.
 @adjoint(np.cumprod, cases=_cumprod_cases)
-@adjoint(*optional(np, "cumulative_prod"), cases=lambda rng: _cumprod_cases(rng)[1:])
+@adjoint(*optional(np, "cumulative_prod"), cases=lambda rng: _cumprod_cases(rng)[1:-1])
 def cumprod(y, a, axis=None, dtype=None, out=None):
-    # d y_k / d a_i = y_k / a_i for i <= k. A zero a_i gets the running product with it
-    # replaced by 1 if it is the first zero, and nothing if an earlier zero is there.
-    flat = np.reshape(a, np.shape(y))
-    zero = flat == 0.0
-    first = first_zeros(a, axis)
-    others = np.cumprod(np.where(first, 1.0, flat), axis=axis)
-    dflat = np.where(zero, np.where(first, reversed_cumsum(d[y] * others, axis), 0.0),
-                     reversed_cumsum(d[y] * y, axis) / np.where(zero, 1.0, flat))
-    d[a] = np.reshape(dflat, np.shape(a))
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    g = reduced_rows(np.reshape(np.broadcast_to(d[y], np.shape(y)), np.shape(a)), axis)
+    d[a] = from_rows(before * reversed_scan(g, shift_left(rows)), a, axis)
 
 
 @tangent(np.cumprod, *optional(np, "cumulative_prod"))
 def cumprod_tangent(y, a, axis=None, dtype=None, out=None):
-    flat = np.reshape(a, np.shape(y))
-    dflat = np.reshape(d[a], np.shape(y))
-    zero = flat == 0.0
-    first = first_zeros(a, axis)
-    others = np.cumprod(np.where(first, 1.0, flat), axis=axis)
-    before_zeros = np.cumsum(zero, axis=axis) == 0
-    d[y] = np.where(before_zeros, y * np.cumsum(dflat / np.where(zero, 1.0, flat), axis=axis),
-                    others * np.cumsum(np.where(first, dflat, 0.0), axis=axis))
+    rows = reduced_rows(a, axis)
+    before = np.cumprod(shift_in_ones(rows), axis=1)
+    dy = running_scan(reduced_rows(d[a], axis) * before, shift_left(rows))
+    d[y] = np.reshape(from_rows(dy, a, axis), np.shape(y))
 
 
 def diff_pad_width(y, n, axis, a):
@@ -622,7 +681,7 @@ def quantile_weights(a, q, axis=None):
     problem = quantile_refusal(a, q)
     if problem is not None:
         raise NotImplementedError(problem[0])
-    a = np.asarray(a, dtype=np.result_type(a, 1.0))
+    a = np.asarray(a, dtype=np.result_type(np.asarray(a), 1.0))
     axes = tuple(range(a.ndim)) if axis is None else tuple(
         int(i) % a.ndim for i in np.atleast_1d(axis))
     last = tuple(range(a.ndim - len(axes), a.ndim))

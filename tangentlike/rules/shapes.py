@@ -786,6 +786,9 @@ def join_like(parts, g, arrays, axis):
     not taken), or missing (a stack of adjoints covers the last elements of its list),
     stands for zeros shaped like its array."""
     shape = np.shape(g)
+    if not len(arrays):
+        # nothing was split off: g's axis is empty (np.unstack of an empty axis)
+        return np.zeros(shape, dtype=np.result_type(g, 1.0))
     parts = list(parts) if isinstance(parts, (list, tuple)) else []
     parts = [0.0] * (len(arrays) - len(parts)) + parts
     parts = [np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)]
@@ -793,7 +796,11 @@ def join_like(parts, g, arrays, axis):
         return np.reshape(np.concatenate([np.ravel(p) for p in parts]), shape)
     axis = axis % len(shape)
     slab = shape[:axis] + (-1,) + shape[axis + 1:]
-    return np.concatenate([np.reshape(p, slab) for p in parts], axis=axis)
+    # a part one dimension short was stacked (np.stack, np.unstack, np.vstack of vectors):
+    # it gets its axis back by np.expand_dims, which (unlike a reshape to slab) also works
+    # for an empty part
+    return np.concatenate([np.expand_dims(p, axis) if np.ndim(p) == len(shape) - 1
+                           else np.reshape(p, slab) for p in parts], axis=axis)
 
 
 def _split_like_cases(rng):
@@ -1014,7 +1021,7 @@ def dsplit_tangent(y, ary, indices_or_sections):
 @adjoint(*optional(np, "unstack"), cases=lambda rng: [((real(rng, (2, 3)),), {}),
                                                      ((real(rng, (2, 3)),), {"axis": 1})])
 def unstack(y, x, axis=0):
-    d[x] = np.stack(d[y], axis=axis)
+    d[x] = join_like(d[y], x, y, axis)
 
 
 @tangent(*optional(np, "unstack"))
@@ -1124,7 +1131,7 @@ def diagonal_tangent(y, a, offset=0, axis1=0, axis2=1):
 @adjoint(np.trace, cases=_diagonal_cases)
 def trace(y, a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     g = np.full(diagonal_shape(a, offset=offset, axis1=axis1, axis2=axis2), np.expand_dims(d[y], -1),
-                dtype=np.result_type(a, d[y], 1.0))
+                dtype=np.result_type(np.asarray(a), d[y], 1.0))
     d[a] = undiagonal(g, a, offset=offset, axis1=axis1, axis2=axis2)
 
 
