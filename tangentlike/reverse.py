@@ -282,6 +282,9 @@ class _Reverse:
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
         fdef.floats, fdef.numbers = self.floats, self.numbers
         fdef.rows, fdef.ints = self.small_rows()
+        # for optimize.gather_items: the names that hold a list or tuple of known length
+        fdef.sequences = {name: value for name, value in self.stand_ins.items()
+                          if value.__class__ in (list, tuple)}
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -567,7 +570,11 @@ class _Reverse:
             given = self.given[param]
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
                     and given.dtype != np.float64 or \
-                    type(given) is float and self.low_precision_arguments():
+                    type(given) is float and self.low_precision_arguments() or \
+                    isinstance(given, (list, tuple)) and not all(
+                        type(v) is np.ndarray and v.dtype == np.float64
+                        for v in shapeclass.leaves(given)):
+                # (a list or tuple: its items as cast_back makes them, numbers too)
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
                 # the adjoint met. Float64 versions pay nothing. A Python float beside
@@ -620,7 +627,8 @@ class _Reverse:
     def low_precision_arguments(self) -> bool:
         """Whether some argument of this version is a float32 (float16) array or scalar."""
         return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
-                   and v.dtype.itemsize < 8 for v in self.given.values())
+                   and v.dtype.itemsize < 8
+                   for given in self.given.values() for v in shapeclass.leaves(given))
 
     def like(self, param: str):
         """What has ``param``'s type, shape and dtype at the end of the adjoint: the

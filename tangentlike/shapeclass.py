@@ -1266,6 +1266,13 @@ def broadcast_static(a, b):
 _PENDING, _UNKNOWN = object(), object()
 
 
+def leaves(value) -> list:
+    """The arrays and numbers of a stand-in (of a list or tuple argument: its items')."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in leaves(item)]
+    return [value]
+
+
 def stand_ins(fn, params: dict) -> dict:
     """Map local names of ``fn`` to a stand-in of their value's type: a zero-strided array
     of ones of the right shape and dtype, or a Python or NumPy scalar of the right type,
