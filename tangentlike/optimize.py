@@ -137,8 +137,8 @@ _READS_A_LIST = (add_at_item, add_grads, shaped, cast_back, zeros_like, seeded,
 
 
 def _with_items(body: list, sequences: dict, bound: dict) -> dict:
-    """``sequences`` (name -> a stand-in list or tuple) and the names assigned once, as
-    ``t = s[k]``, an item of one of them that is a list or tuple itself
+    """``sequences`` (name -> a stand-in list, tuple or dict) and the names assigned
+    once, as ``t = s[k]``, an item of one of them that is a list, tuple or dict itself
     (``(W1, b1), (W2, b2) = params``)."""
     stores = {}
     for node in walk(body):
@@ -152,12 +152,14 @@ def _with_items(body: list, sequences: dict, bound: dict) -> dict:
                 and stmt.value.__class__ is gast.Subscript \
                 and stmt.value.value.__class__ is gast.Name \
                 and stmt.value.value.id in found \
-                and stmt.value.slice.__class__ is gast.Constant \
-                and type(stmt.value.slice.value) is int:
+                and stmt.value.slice.__class__ is gast.Constant:
             outer, k = found[stmt.value.value.id], stmt.value.slice.value
-            if -len(outer) <= k < len(outer) and outer[k].__class__ in (list, tuple):
-                found[stmt.targets[0].id] = outer[k]
-    lists = {name for name, value in found.items() if value.__class__ is list}
+            item = (outer.get(k) if type(k) is str and outer.__class__ is dict else
+                    outer[k] if type(k) is int and outer.__class__ is not dict
+                    and -len(outer) <= k < len(outer) else None)
+            if item.__class__ in (list, tuple, dict):
+                found[stmt.targets[0].id] = item
+    lists = {name for name, value in found.items() if value.__class__ in (list, dict)}
     if lists:   # (a list's length is the guard's only while nothing can change it)
         changed = _lists_maybe_changed(body, lists, bound)
         found = {name: value for name, value in found.items() if name not in changed}
@@ -221,14 +223,15 @@ def gather_items(body: list, sequences: dict, bound: dict) -> None:
     done.extend(chains.items())
     drop = set()
     for target, (seq, items, positions, _) in done:
-        cls, length = sequences[seq].__class__, len(sequences[seq])
-        if len(positions) < 2 and len(items) == length:
+        whole = sequences[seq]
+        places = list(whole) if whole.__class__ is dict else list(range(len(whole)))
+        if len(positions) < 2 and len(items) == len(places):
             continue   # (nothing to gather)
         names = {"zeros_like": zeros_like, "add_grads": add_grads}
         if any(bound.get(n, obj) is not obj for n, obj in names.items()):
             continue   # (a name taken by something else: left as it is)
         parts = []
-        for k in range(length):
+        for k in places:
             found = items.get(k)
             if not found:
                 bound["zeros_like"] = zeros_like
@@ -241,7 +244,12 @@ def gather_items(body: list, sequences: dict, bound: dict) -> None:
                 total = gast.Call(func=_name("add_grads"), args=[total, more], keywords=[])
             parts.append(total)
         last = body[positions[-1]]
-        last.value = (gast.List if cls is list else gast.Tuple)(elts=parts, ctx=gast.Load())
+        if whole.__class__ is dict:
+            last.value = gast.Dict(keys=[gast.Constant(value=k, kind=None) for k in places],
+                                   values=parts)
+        else:
+            last.value = (gast.List if whole.__class__ is list else gast.Tuple)(
+                elts=parts, ctx=gast.Load())
         drop.update(positions[:-1])
     if drop:
         body[:] = [s for i, s in enumerate(body) if i not in drop]
@@ -272,9 +280,13 @@ def _item_adjoint(stmt, sequences, bound):
         k = index.value
     else:
         return None
-    length = len(sequences[seq.id])
-    if type(k) is not int or not -length <= k < length or \
-            {seq.id, target} & set(name_ids(g)):
+    whole = sequences[seq.id]
+    if {seq.id, target} & set(name_ids(g)):
+        return None
+    if whole.__class__ is dict:
+        return (target, accumulates, seq.id, k, g) if type(k) is str and k in whole else None
+    length = len(whole)
+    if type(k) is not int or not -length <= k < length:
         return None
     return target, accumulates, seq.id, k % length, g
 

@@ -284,7 +284,7 @@ class _Reverse:
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()
-                          if value.__class__ in (list, tuple)}
+                          if value.__class__ in (list, tuple, dict)}
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -571,7 +571,7 @@ class _Reverse:
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
                     and given.dtype != np.float64 or \
                     type(given) is float and self.low_precision_arguments() or \
-                    isinstance(given, (list, tuple)) and not all(
+                    isinstance(given, (list, tuple, dict)) and not all(
                         type(v) is np.ndarray and v.dtype == np.float64
                         for v in shapeclass.leaves(given)):
                 # (a list or tuple: its items as cast_back makes them, numbers too)

@@ -37,20 +37,22 @@ STRICT = bool(os.environ.get("TANGENTLIKE_STRICT_SPECIALIZE"))
 _NUMBERS = (float, int, np.float64, np.float32, np.float16, np.int64, np.int32)
 
 
-MAX_ITEMS = 16   # the most arrays and numbers a list or tuple argument is specialized to
+MAX_ITEMS = 16   # the most arrays and numbers a list, tuple or dict argument is specialized to
 
 
 class Items:
-    """The guard kind of a list or tuple argument: its class and its items' kinds (an
-    array's ``(ndarray, shape, dtype)``, a number's class, or Items again)."""
-    __slots__ = ("cls", "items", "_hash")
+    """The guard kind of a list, tuple or dict argument: its class and its items' kinds
+    (an array's ``(ndarray, shape, dtype)``, a number's class, or Items again), for a
+    dict its keys (str, in order) too."""
+    __slots__ = ("cls", "items", "keys", "_hash")
 
-    def __init__(self, cls, items: tuple):
-        self.cls, self.items = cls, items
-        self._hash = hash((cls, items))
+    def __init__(self, cls, items: tuple, keys: tuple = None):
+        self.cls, self.items, self.keys = cls, items, keys
+        self._hash = hash((cls, items, keys))
 
     def __eq__(self, other):
-        return other.__class__ is Items and self.cls is other.cls and self.items == other.items
+        return other.__class__ is Items and self.cls is other.cls \
+            and self.items == other.items and self.keys == other.keys
 
     def __hash__(self):
         return self._hash
@@ -63,6 +65,10 @@ class Items:
             else:
                 yield item
 
+    def places(self) -> list:
+        """What picks each item: its index, or its key for a dict."""
+        return list(self.keys) if self.keys is not None else list(range(len(self.items)))
+
     def __repr__(self):
         return f"{self.cls.__name__} of {len(self.items)}"
 
@@ -70,8 +76,8 @@ class Items:
 def argument_class(value, _count=None):
     """(guard kind, shape class, stand-in) of one argument, or None when it is not
     specialized. The stand-in has the argument's type, shape and dtype (shapeclass.py).
-    A list or tuple of at most MAX_ITEMS arrays and numbers (nested too) is specialized
-    to its length and its items' kinds."""
+    A list, tuple or dict (with str keys) of at most MAX_ITEMS arrays and numbers,
+    nested too, is specialized to its length, keys and items' kinds."""
     kind = value.__class__
     if kind is np.ndarray:
         shape, dtype = value.shape, value.dtype
@@ -79,10 +85,13 @@ def argument_class(value, _count=None):
                 np.broadcast_to(np.ones((), dtype=dtype), shape))
     if kind in _NUMBERS:
         return kind, SCALAR, kind(1)
-    if (kind is tuple or kind is list) and value:
+    if (kind is tuple or kind is list or kind is dict) and value:
+        keys = tuple(value) if kind is dict else None
+        if keys is not None and any(k.__class__ is not str for k in keys):
+            return None
         count = [0] if _count is None else _count
         found = []
-        for item in value:
+        for item in (value.values() if keys is not None else value):
             count[0] += 1
             if count[0] > MAX_ITEMS:
                 return None
@@ -90,7 +99,11 @@ def argument_class(value, _count=None):
             if one is None:
                 return None
             found.append(one)
-        return (Items(kind, tuple(f[0] for f in found)), ("tuple", tuple(f[1] for f in found)),
+        kinds = tuple(f[0] for f in found)
+        if keys is not None:
+            return (Items(dict, kinds, keys), ("keyed", tuple(zip(keys, (f[1] for f in found)))),
+                    dict(zip(keys, (f[2] for f in found))))
+        return (Items(kind, kinds), ("tuple", tuple(f[1] for f in found)),
                 kind(f[2] for f in found))
     return None
 
@@ -190,10 +203,13 @@ def guard_source(signature: dict, names: dict) -> str:
 
 def _tests(value: str, kind, names: dict) -> str:
     if kind.__class__ is Items:
-        return " and ".join([f"{value}.__class__ is {names[kind.cls]}",
-                             f"len({value}) == {len(kind.items)}"]
-                            + [_tests(f"{value}[{i}]", item, names)
-                               for i, item in enumerate(kind.items)])
+        # (a dict's keys in their order: its gradient is a dict in that order)
+        tests = [f"{value}.__class__ is {names[kind.cls]}",
+                 f"tuple({value}) == {kind.keys!r}" if kind.keys is not None
+                 else f"len({value}) == {len(kind.items)}"]
+        tests += [_tests(f"{value}[{place!r}]", item, names)
+                  for place, item in zip(kind.places(), kind.items)]
+        return " and ".join(tests)
     if isinstance(kind, tuple):
         cls, shape, dtype = kind
         # `is` first: NumPy's dtype of each builtin type is one object, so the usual
@@ -211,6 +227,9 @@ def describe(signature: dict) -> str:
 
 def _described(kind) -> str:
     if kind.__class__ is Items:
+        if kind.keys is not None:
+            return "dict (" + ", ".join(f"{k!r}: {_described(i)}"
+                                        for k, i in zip(kind.keys, kind.items)) + ")"
         return f"{kind.cls.__name__} ({', '.join(map(_described, kind.items))})"
     if isinstance(kind, tuple):
         return f"{kind[2]} {kind[1]!r}"

@@ -62,6 +62,9 @@ CASES = [
 
 def _same(got, want):
     assert type(got) is type(want)
+    if isinstance(want, dict):
+        assert list(got) == list(want)
+        got, want = list(got.values()), list(want.values())
     if isinstance(want, (list, tuple)):
         assert len(got) == len(want)
         for g, w in zip(got, want):
@@ -167,3 +170,36 @@ def test_a_list_the_function_changes_keeps_the_item_by_item_adjoint():
     np.testing.assert_allclose(got[1], np.ones(3))
     gx = tl.grad(grows, wrt=1)(params, x)
     np.testing.assert_allclose(gx, params[0])
+
+
+def mlp_dict(params, x):
+    h = np.tanh(params["W1"] @ x + params["b1"])
+    y = params["W2"] @ h + params["b2"]
+    return np.sum(y * y) + 0.0 * np.sum(params["unused"])
+
+
+def _dict_params(dtype=np.float64):
+    return {"W1": RNG.standard_normal((5, 4)).astype(dtype),
+            "b1": RNG.standard_normal((5, 1)).astype(dtype),
+            "W2": RNG.standard_normal((2, 5)).astype(dtype),
+            "b2": RNG.standard_normal((2, 1)).astype(dtype),
+            "unused": RNG.standard_normal(3).astype(dtype)}
+
+
+def test_a_dict_of_arrays_gets_a_dict_gradient_built_at_once():
+    params, x = _dict_params(), RNG.standard_normal((4, 3))
+    df = tl.grad(mlp_dict)
+    got = df(params, x)
+    version = next(v for v in df.versions.values() if v is not df.generic)
+    assert "params.__class__ is dict and tuple(params) == ('W1', 'b1', 'W2', 'b2', 'unused')" \
+        in version.source
+    assert "add_at_item" not in version.source and "bparams = {'W1': " in version.source
+    assert isinstance(got, dict) and list(got) == list(params)
+    _same(got, df.generic(params, x, 1.0))
+    tl.check_grads(mlp_dict, (params, x), wrt=(0,))
+    # other keys, orders, kinds after the first: each right
+    reordered = dict(reversed(list(params.items())))
+    for other in (reordered, _dict_params(np.float32), dict(params, extra=np.ones(2))):
+        _same(df(other, x), df.generic(other, x, 1.0))
+    with pytest.raises(KeyError):
+        df({k: v for k, v in params.items() if k != "W2"}, x)
