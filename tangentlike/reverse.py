@@ -571,10 +571,9 @@ class _Reverse:
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
                     and given.dtype != np.float64 or \
                     type(given) is float and self.low_precision_arguments() or \
-                    isinstance(given, (list, tuple, dict)) and not all(
-                        type(v) is np.ndarray and v.dtype == np.float64
-                        for v in shapeclass.leaves(given)):
-                # (a list or tuple: its items as cast_back makes them, numbers too)
+                    isinstance(given, (list, tuple, dict)):
+                # (a list, tuple or dict: its structure and items as cast_back makes them:
+                # np.array(xs) of a list has an array adjoint, a float item a float)
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
                 # the adjoint met. Float64 versions pay nothing. A Python float beside

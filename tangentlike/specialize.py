@@ -96,8 +96,8 @@ def argument_class(value, _count=None):
             if count[0] > MAX_ITEMS:
                 return None
             one = argument_class(item, count)
-            if one is None:
-                return None
+            if one is None or isinstance(one[0], tuple) and one[0][2].kind == "c":
+                return None   # (complex items: the dispatcher's key says where)
             found.append(one)
         kinds = tuple(f[0] for f in found)
         if keys is not None:
