@@ -75,7 +75,9 @@ from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
 from . import rules
 from .collect import collect_terms
 from .numbers import simplify_numbers
-from .runtime import in_place
+from .runtime import (add_grads, broadcast_like, cast_back, in_place, part_of, seeded,
+                      shaped, zeros_like)
+from .rules.shapes import add_at_item
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -112,6 +114,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     fdef.body = merge_element_updates(fdef.body)
     keep_unchanged_parts(fdef.body, bound or {})
     if specialized:
+        sequences = getattr(fdef, "sequences", None)
+        if sequences:
+            gather_items(fdef.body, _with_items(fdef.body, sequences, bound or {}), bound or {})
         _refold(fdef.body, getattr(fdef, "floats", frozenset()),
                 getattr(fdef, "numbers", frozenset()))
         rows = getattr(fdef, "rows", None)
@@ -124,6 +129,171 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             fdef.body = eliminate_dead_code(propagate_copies(fdef.body))
     restore_result_names(fdef)
     return fdef
+
+
+# the helpers of adjoint code that read a list argument without changing it
+_READS_A_LIST = (add_at_item, add_grads, shaped, cast_back, zeros_like, seeded,
+                 broadcast_like, part_of)
+
+
+def _with_items(body: list, sequences: dict, bound: dict) -> dict:
+    """``sequences`` (name -> a stand-in list, tuple or dict) and the names assigned
+    once, as ``t = s[k]``, an item of one of them that is a list, tuple or dict itself
+    (``(W1, b1), (W2, b2) = params``)."""
+    stores = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    found = dict(sequences)
+    for stmt in statements(body):
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name \
+                and stores.get(stmt.targets[0].id) == 1 \
+                and stmt.value.__class__ is gast.Subscript \
+                and stmt.value.value.__class__ is gast.Name \
+                and stmt.value.value.id in found \
+                and stmt.value.slice.__class__ is gast.Constant:
+            outer, k = found[stmt.value.value.id], stmt.value.slice.value
+            item = (outer.get(k) if type(k) is str and outer.__class__ is dict else
+                    outer[k] if type(k) is int and outer.__class__ is not dict
+                    and -len(outer) <= k < len(outer) else None)
+            if item.__class__ in (list, tuple, dict):
+                found[stmt.targets[0].id] = item
+    lists = {name for name, value in found.items() if value.__class__ in (list, dict)}
+    if lists:   # (a list's length is the guard's only while nothing can change it)
+        changed = _lists_maybe_changed(body, lists, bound)
+        found = {name: value for name, value in found.items() if name not in changed}
+    return found
+
+
+def _lists_maybe_changed(body: list, lists: set, bound: dict) -> set:
+    """The names of ``lists`` that the code may change (or hand to what may): each read
+    of one must be a subscript's, a ``for`` loop's, or an argument of ``len`` or of a
+    helper of the adjoint that only reads it."""
+    allowed = set()
+    for node in walk(body):
+        cls = node.__class__
+        if cls is gast.Subscript and node.value.__class__ is gast.Name \
+                and isinstance(node.ctx, gast.Load):
+            allowed.add(id(node.value))
+        elif cls is gast.For and node.iter.__class__ is gast.Name:
+            allowed.add(id(node.iter))
+        elif cls is gast.Call and node.func.__class__ is gast.Name and (
+                node.func.id == "len" and "len" not in bound
+                or any(bound.get(node.func.id) is f for f in _READS_A_LIST)):
+            allowed.update(id(a) for a in node.args if a.__class__ is gast.Name)
+    return {node.id for node in walk(body) if node.__class__ is gast.Name
+            and node.id in lists and isinstance(node.ctx, gast.Load) and id(node) not in allowed}
+
+
+def gather_items(body: list, sequences: dict, bound: dict) -> None:
+    """In place, in each block of a version: the adjoint of a list or tuple whose length
+    the version knows (``sequences``: name -> a stand-in list or tuple), written item by
+    item, ``bp = add_at_item(g3, p, 3); bp = add_grads(bp, add_at_item(g2, p, 2)); ...``
+    (each ``add_at_item`` makes zeros for the other items, each ``add_grads`` adds
+    them), becomes the sequence of its items' adjoints, ``bp = (g0, g1, g2, g3)``, made
+    where the last of them was added; an item nothing reached is ``zeros_like(p[i])``,
+    as add_at_item makes it. The items' adjoints are read where they were added: none of
+    their names may be assigned between the first and the last addition, nor the
+    target read."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                gather_items(inner, sequences, bound)
+    chains = {}   # target -> (sequence, {index: [adjoints]}, [positions], names read)
+    done = []
+    for i, stmt in enumerate(body):
+        item = _item_adjoint(stmt, sequences, bound)
+        if item is not None:
+            target, accumulates, seq, index, value = item
+            chain = chains.get(target)
+            if accumulates and chain is not None and chain[0] == seq:
+                chain[1].setdefault(index, []).append(value)
+                chain[2].append(i)
+                chain[3].update(name_ids(value))
+                continue
+        reads, writes = read_and_assigned(stmt)
+        for target in [t for t, c in chains.items()
+                       if t in reads or t in writes or writes & c[3]]:
+            done.append((target, chains.pop(target)))
+        if item is not None and not item[1]:
+            target, _, seq, index, value = item
+            chains[target] = (seq, {index: [value]}, [i], set(name_ids(value)))
+    done.extend(chains.items())
+    drop = set()
+    for target, (seq, items, positions, _) in done:
+        whole = sequences[seq]
+        places = list(whole) if whole.__class__ is dict else list(range(len(whole)))
+        if len(positions) < 2 and len(items) == len(places):
+            continue   # (nothing to gather)
+        names = {"zeros_like": zeros_like, "add_grads": add_grads}
+        if any(bound.get(n, obj) is not obj for n, obj in names.items()):
+            continue   # (a name taken by something else: left as it is)
+        parts = []
+        for k in places:
+            found = items.get(k)
+            if not found:
+                bound["zeros_like"] = zeros_like
+                parts.append(gast.Call(func=_name("zeros_like"), args=[gast.Subscript(
+                    value=_name(seq), slice=gast.Constant(value=k, kind=None),
+                    ctx=gast.Load())], keywords=[]))
+                continue
+            total = found[0]
+            for more in found[1:]:
+                total = gast.Call(func=_name("add_grads"), args=[total, more], keywords=[])
+            parts.append(total)
+        last = body[positions[-1]]
+        if whole.__class__ is dict:
+            last.value = gast.Dict(keys=[gast.Constant(value=k, kind=None) for k in places],
+                                   values=parts)
+        else:
+            last.value = (gast.List if whole.__class__ is list else gast.Tuple)(
+                elts=parts, ctx=gast.Load())
+        drop.update(positions[:-1])
+    if drop:
+        body[:] = [s for i, s in enumerate(body) if i not in drop]
+
+
+def _item_adjoint(stmt, sequences, bound):
+    """(target, whether it adds to the target, sequence, index, adjoint) of
+    ``t = add_at_item(g, s, k)`` or ``t = add_grads(t, add_at_item(g, s, k))`` with ``s``
+    a sequence of known length and ``k`` an int; None for any other statement."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name \
+            or getattr(stmt, "phase", None) != "adjoint":
+        return None
+    target, value = stmt.targets[0].id, stmt.value
+    accumulates = False
+    if _calls(value, bound, add_grads) and len(value.args) == 2 \
+            and value.args[0].__class__ is gast.Name and value.args[0].id == target:
+        accumulates, value = True, value.args[1]
+    if not _calls(value, bound, add_at_item) or len(value.args) != 3:
+        return None
+    g, seq, index = value.args
+    if seq.__class__ is not gast.Name or seq.id not in sequences:
+        return None
+    if index.__class__ is gast.UnaryOp and index.op.__class__ is gast.USub \
+            and index.operand.__class__ is gast.Constant:
+        k = -index.operand.value
+    elif index.__class__ is gast.Constant:
+        k = index.value
+    else:
+        return None
+    whole = sequences[seq.id]
+    if {seq.id, target} & set(name_ids(g)):
+        return None
+    if whole.__class__ is dict:
+        return (target, accumulates, seq.id, k, g) if type(k) is str and k in whole else None
+    length = len(whole)
+    if type(k) is not int or not -length <= k < length:
+        return None
+    return target, accumulates, seq.id, k % length, g
+
+
+def _calls(node, bound, obj) -> bool:
+    return node.__class__ is gast.Call and node.func.__class__ is gast.Name \
+        and not node.keywords and bound.get(node.func.id) is obj
 
 
 def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:

@@ -25,7 +25,8 @@ from .numbers import FLOAT, NUMBER
 from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
-from .specialize import Dispatcher, describe, guard_source, make_entry
+from .shapeclass import leaves
+from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
 REVERSE_MODES = ("grad", "value_and_grad", "vjp")
 FORWARD_MODES = ("jvp",)
@@ -197,6 +198,8 @@ def one_number(mode: str, wrt_names: list, signature) -> bool:
     if not signature or mode not in ("grad", "value_and_grad") or len(wrt_names) != 1:
         return False
     kind = signature.get(wrt_names[0], (None,))[0]
+    if kind.__class__ is Items:
+        return False
     if isinstance(kind, tuple):   # (ndarray, shape, dtype)
         return kind[1] == () and kind[2].kind == "f"
     return isinstance(kind, type) and issubclass(kind, (float, np.floating))
@@ -207,7 +210,8 @@ def low_precision(signature) -> bool:
     then the gradient of a Python float, which NumPy's arithmetic with them makes a
     float32, is made a float again (cast_back)."""
     return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
-               and v.dtype.itemsize < 8 for _, _, v in signature.values())
+               and v.dtype.itemsize < 8 for _, _, stand_in in signature.values()
+               for v in leaves(stand_in))
 
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:
@@ -227,7 +231,8 @@ def number_params(signature) -> dict:
     others."""
     found = {}
     for param, (kind, _, _) in (signature or {}).items():
-        if not isinstance(kind, tuple):   # (an array's kind is (ndarray, shape, dtype))
+        if not isinstance(kind, tuple) and kind.__class__ is not Items:   # (an array's
+            # kind is (ndarray, shape, dtype))
             found[param] = FLOAT if kind in (float, np.float64) else NUMBER
     return found
 
@@ -241,7 +246,8 @@ def checked_arguments(signature) -> tuple:
 
     def kind_of(kind):
         return np.dtype(kind[2]).kind if isinstance(kind, tuple) else np.dtype(kind).kind
-    kinds = {p: kind_of(kind) for p, (kind, _, _) in signature.items()}
+    kinds = {p: "".join(sorted({kind_of(k) for k in leaf_kinds(kind)}))
+             for p, (kind, _, _) in signature.items()}
     return ({p for p, k in kinds.items() if k == "f"},
             {p for p, k in kinds.items() if k in "fiub"})
 
@@ -249,10 +255,12 @@ def checked_arguments(signature) -> tuple:
 def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
     """``source`` with a first line that sends arguments of other kinds or shapes back to
     the dispatcher (see specialize.py)."""
-    kinds = {k[0] if isinstance(k, tuple) else k for k, _, _ in signature.values()}
+    every = [k for found, _, _ in signature.values() for k in _all_kinds(found)]
+    kinds = {k[0] if isinstance(k, tuple) else k.cls if k.__class__ is Items else k
+             for k in every}
     names = {kind: binder.name_for(kind.__name__, kind) for kind in kinds}
     names.update((k[2], binder.name_for(_dtype_name(k[2]), k[2]))
-                 for k, _, _ in signature.values() if isinstance(k, tuple))
+                 for k in every if isinstance(k, tuple))
     again = binder.name_for("specialize_again", dispatcher)
     args = fdef.args
     actual = [a.id for a in args.posonlyargs + args.args]
@@ -265,6 +273,13 @@ def _guarded(source: str, fdef, signature: dict, dispatcher, binder) -> str:
              f"    if not ({test}):\n"
              f"        return {again}({', '.join(actual)})\n")
     return head + "\n" + guard + body
+
+
+def _all_kinds(kind) -> list:
+    """``kind`` and, for a list or tuple argument, the kinds of its items, nested."""
+    if kind.__class__ is Items:
+        return [kind] + [k for item in kind.items for k in _all_kinds(item)]
+    return [kind]
 
 
 def _dtype_name(dtype) -> str:

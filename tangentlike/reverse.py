@@ -283,6 +283,9 @@ class _Reverse:
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
         fdef.floats, fdef.numbers = self.floats, self.numbers
         fdef.rows, fdef.ints = self.small_rows()
+        # for optimize.gather_items: the names that hold a list or tuple of known length
+        fdef.sequences = {name: value for name, value in self.stand_ins.items()
+                          if value.__class__ in (list, tuple, dict)}
         return fdef
 
     def function(self, name, seed, body) -> gast.FunctionDef:
@@ -568,7 +571,10 @@ class _Reverse:
             given = self.given[param]
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
                     and given.dtype != np.float64 or \
-                    type(given) is float and self.low_precision_arguments():
+                    type(given) is float and self.low_precision_arguments() or \
+                    isinstance(given, (list, tuple, dict)):
+                # (a list, tuple or dict: its structure and items as cast_back makes them:
+                # np.array(xs) of a list has an array adjoint, a float item a float)
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
                 # the adjoint met. Float64 versions pay nothing. A Python float beside
@@ -621,7 +627,8 @@ class _Reverse:
     def low_precision_arguments(self) -> bool:
         """Whether some argument of this version is a float32 (float16) array or scalar."""
         return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
-                   and v.dtype.itemsize < 8 for v in self.given.values())
+                   and v.dtype.itemsize < 8
+                   for given in self.given.values() for v in shapeclass.leaves(given))
 
     def like(self, param: str):
         """What has ``param``'s type, shape and dtype at the end of the adjoint: the

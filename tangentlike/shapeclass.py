@@ -58,6 +58,7 @@ _SCALAR_OR = "scalar or"   # ("scalar or", S): a number at some times, shape S a
 _VARYING = "varying"   # ("varying", v): v's assignments disagree; its shape changes over time
 _TUPLE = "tuple"   # ("tuple", (k1, k2, ...)): a tuple or list literal of concrete classes
 _ITEMS = "items"   # ("items", k): a list every item of which has the concrete class k
+_KEYED = "keyed"   # ("keyed", ((key, k), ...)): a dict argument's items' classes
 _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
@@ -612,6 +613,9 @@ def _subscript(value, classes, own, ranges=None):
     if base[0] == _TUPLE and isinstance(value.slice, gast.Constant) \
             and isinstance(value.slice.value, int) and not isinstance(value.slice.value, bool):
         return _item(base, value.slice.value, own)   # parts[0]
+    if base[0] == _KEYED and isinstance(value.slice, gast.Constant) \
+            and isinstance(value.slice.value, str):   # params["W1"] of a dict argument
+        return dict(base[1]).get(value.slice.value, own)
     if base[0] == _ITEMS:
         if isinstance(value.slice, gast.Slice):   # hs[1:]: items of the same class
             return base
@@ -1264,6 +1268,15 @@ def broadcast_static(a, b):
 # -- concrete values (dtypes) --------------------------------------------------------------
 
 _PENDING, _UNKNOWN = object(), object()
+
+
+def leaves(value) -> list:
+    """The arrays and numbers of a stand-in (of a list or tuple argument: its items')."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in leaves(item)]
+    return [value]
 
 
 def stand_ins(fn, params: dict) -> dict:

@@ -37,9 +37,47 @@ STRICT = bool(os.environ.get("TANGENTLIKE_STRICT_SPECIALIZE"))
 _NUMBERS = (float, int, np.float64, np.float32, np.float16, np.int64, np.int32)
 
 
-def argument_class(value):
+MAX_ITEMS = 16   # the most arrays and numbers a list, tuple or dict argument is specialized to
+
+
+class Items:
+    """The guard kind of a list, tuple or dict argument: its class and its items' kinds
+    (an array's ``(ndarray, shape, dtype)``, a number's class, or Items again), for a
+    dict its keys (str, in order) too."""
+    __slots__ = ("cls", "items", "keys", "_hash")
+
+    def __init__(self, cls, items: tuple, keys: tuple = None):
+        self.cls, self.items, self.keys = cls, items, keys
+        self._hash = hash((cls, items, keys))
+
+    def __eq__(self, other):
+        return other.__class__ is Items and self.cls is other.cls \
+            and self.items == other.items and self.keys == other.keys
+
+    def __hash__(self):
+        return self._hash
+
+    def leaves(self):
+        """The kinds of the arrays and numbers in it, depth first."""
+        for item in self.items:
+            if item.__class__ is Items:
+                yield from item.leaves()
+            else:
+                yield item
+
+    def places(self) -> list:
+        """What picks each item: its index, or its key for a dict."""
+        return list(self.keys) if self.keys is not None else list(range(len(self.items)))
+
+    def __repr__(self):
+        return f"{self.cls.__name__} of {len(self.items)}"
+
+
+def argument_class(value, _count=None):
     """(guard kind, shape class, stand-in) of one argument, or None when it is not
-    specialized. The stand-in has the argument's type, shape and dtype (shapeclass.py)."""
+    specialized. The stand-in has the argument's type, shape and dtype (shapeclass.py).
+    A list, tuple or dict (with str keys) of at most MAX_ITEMS arrays and numbers,
+    nested too, is specialized to its length, keys and items' kinds."""
     kind = value.__class__
     if kind is np.ndarray:
         shape, dtype = value.shape, value.dtype
@@ -47,6 +85,26 @@ def argument_class(value):
                 np.broadcast_to(np.ones((), dtype=dtype), shape))
     if kind in _NUMBERS:
         return kind, SCALAR, kind(1)
+    if (kind is tuple or kind is list or kind is dict) and value:
+        keys = tuple(value) if kind is dict else None
+        if keys is not None and any(k.__class__ is not str for k in keys):
+            return None
+        count = [0] if _count is None else _count
+        found = []
+        for item in (value.values() if keys is not None else value):
+            count[0] += 1
+            if count[0] > MAX_ITEMS:
+                return None
+            one = argument_class(item, count)
+            if one is None or isinstance(one[0], tuple) and one[0][2].kind == "c":
+                return None   # (complex items: the dispatcher's key says where)
+            found.append(one)
+        kinds = tuple(f[0] for f in found)
+        if keys is not None:
+            return (Items(dict, kinds, keys), ("keyed", tuple(zip(keys, (f[1] for f in found)))),
+                    dict(zip(keys, (f[2] for f in found))))
+        return (Items(kind, kinds), ("tuple", tuple(f[1] for f in found)),
+                kind(f[2] for f in found))
     return None
 
 
@@ -117,11 +175,13 @@ class Dispatcher:
         return tuple(key), signature
 
     def derive(self, signature):
-        for name, (kind, _, _) in signature.items():
-            if isinstance(kind, tuple) and kind[2].kind == "c" or \
-                    not isinstance(kind, tuple) and issubclass(kind, (complex, np.complexfloating)):
-                what = "complex" if not isinstance(kind, tuple) else f"an array of {kind[2]}"
-                raise at_user_def(TypeError(complex_message(name, what)))
+        for name, (found, _, _) in signature.items():
+            for kind in leaf_kinds(found):
+                if isinstance(kind, tuple) and kind[2].kind == "c" or not isinstance(
+                        kind, tuple) and issubclass(kind, (complex, np.complexfloating)):
+                    what = "complex" if not isinstance(kind, tuple) else \
+                        f"an array of {kind[2]}"
+                    raise at_user_def(TypeError(complex_message(name, what)))
         if len(self.versions) >= MAX_VERSIONS or not signature:
             return self.generic
         try:
@@ -138,30 +198,47 @@ class Dispatcher:
 def guard_source(signature: dict, names: dict) -> str:
     """The condition under which a version derived for ``signature`` applies; ``names``
     gives the generated code's name of each argument class."""
-    tests = []
-    for param, (kind, _, _) in signature.items():
-        if isinstance(kind, tuple):
-            cls, shape, dtype = kind
-            # `is` first: NumPy's dtype of each builtin type is one object, so the usual
-            # array passes by identity; `==` then admits exactly what the dispatcher's
-            # key admits (a dtype equal to it but another object, e.g. with metadata)
-            tests.append(f"{param}.__class__ is {names[cls]} and {param}.shape == {shape!r} "
-                         f"and ({param}.dtype is {names[dtype]} "
-                         f"or {param}.dtype == {names[dtype]})")
-        else:
-            tests.append(f"{param}.__class__ is {names[kind]}")
-    return " and ".join(tests)
+    return " and ".join(_tests(param, kind, names) for param, (kind, _, _) in signature.items())
+
+
+def _tests(value: str, kind, names: dict) -> str:
+    if kind.__class__ is Items:
+        # (a dict's keys in their order: its gradient is a dict in that order)
+        tests = [f"{value}.__class__ is {names[kind.cls]}",
+                 f"tuple({value}) == {kind.keys!r}" if kind.keys is not None
+                 else f"len({value}) == {len(kind.items)}"]
+        tests += [_tests(f"{value}[{place!r}]", item, names)
+                  for place, item in zip(kind.places(), kind.items)]
+        return " and ".join(tests)
+    if isinstance(kind, tuple):
+        cls, shape, dtype = kind
+        # `is` first: NumPy's dtype of each builtin type is one object, so the usual
+        # array passes by identity; `==` then admits exactly what the dispatcher's
+        # key admits (a dtype equal to it but another object, e.g. with metadata)
+        return (f"{value}.__class__ is {names[cls]} and {value}.shape == {shape!r} "
+                f"and ({value}.dtype is {names[dtype]} or {value}.dtype == {names[dtype]})")
+    return f"{value}.__class__ is {names[kind]}"
 
 
 def describe(signature: dict) -> str:
     """``x: ndarray (64,), k: float`` for the guard's comment."""
-    parts = []
-    for param, (kind, _, _) in signature.items():
-        if isinstance(kind, tuple):
-            parts.append(f"{param}: {kind[2]} {kind[1]!r}")
-        else:
-            parts.append(f"{param}: {kind.__name__}")
-    return ", ".join(parts)
+    return ", ".join(f"{param}: {_described(kind)}" for param, (kind, _, _) in signature.items())
+
+
+def _described(kind) -> str:
+    if kind.__class__ is Items:
+        if kind.keys is not None:
+            return "dict (" + ", ".join(f"{k!r}: {_described(i)}"
+                                        for k, i in zip(kind.keys, kind.items)) + ")"
+        return f"{kind.cls.__name__} ({', '.join(map(_described, kind.items))})"
+    if isinstance(kind, tuple):
+        return f"{kind[2]} {kind[1]!r}"
+    return kind.__name__
+
+
+def leaf_kinds(kind):
+    """The kinds of the arrays and numbers an argument's kind stands for."""
+    return list(kind.leaves()) if kind.__class__ is Items else [kind]
 
 
 def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = False):
