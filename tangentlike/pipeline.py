@@ -17,8 +17,8 @@ from .naming import name_ids
 from .analyze import analyze, sequence_arithmetic
 from .calls import under_way
 from .emit import compile_function, to_source
-from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
-                    without_entry_checks)
+from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, guards_hold,
+                    rebindable_callees, without_entry_checks)
 from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .optimize import optimize
@@ -78,7 +78,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
 
     def derive_version(signature):
         alive = user() or spare
-        if alive is None:
+        if alive is None or not guards_hold(alive):
+            # a derived function whose callee was rebound since: its text is the old
+            # callee's derivative, so a version of it now would be stale with guards that
+            # hold. The generic serves: its guard sees the rebinding and derives again
             return None
         again = kept and kept.again(alive)
         core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
