@@ -48,11 +48,18 @@ def _transform(func, mode: str, wrt, verbose: int, checked: bool = True):
         derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
-            derived = derive(func, mode, wrt, checked)
+            # another thread may have derived it while this one waited: one derivation,
+            # one derived function (tl.grad(f) from 8 threads at once gives one object)
             try:
-                _cache.setdefault(func, {})[key] = derived
+                derived = _cache.get(func, {}).get(key)
             except TypeError:
-                pass
+                derived = None
+            if derived is None or not guards_hold(derived):
+                derived = derive(func, mode, wrt, checked)
+                try:
+                    _cache.setdefault(func, {})[key] = derived
+                except TypeError:
+                    pass
     if verbose:
         print(derived.source)
     return derived
@@ -171,7 +178,8 @@ def _wrt_names(func, wrt):
     an unknown, repeated or out-of-range one)."""
     from .parse import parse
     from .pipeline import select_wrt
-    names = select_wrt(parse(func), wrt)
+    with _lock:   # (parsing, as deriving, one thread at a time)
+        names = select_wrt(parse(func), wrt)
     return tuple(names) if isinstance(wrt, (tuple, list)) else names[0]
 
 
@@ -181,7 +189,8 @@ def _positional(func, wrt, what: str) -> int:
     from .errors import TransformError
     from .parse import parse
     name = _wrt_names(func, wrt)
-    parsed = parse(func)
+    with _lock:
+        parsed = parse(func)
     params = [a.id for a in parsed.node.args.posonlyargs + parsed.node.args.args]
     if name not in params:
         raise TransformError(
