@@ -4367,3 +4367,32 @@ def test_an_adjoint_reassigned_from_itself_is_not_collected_into_itself(x):
     expected = np.asarray(0.5 * -np.cos(x) / (2.0 + np.sin(x)) ** 2)
     np.testing.assert_allclose(tl.grad(f)(x, 0.0), expected, rtol=1e-12)
     tl.check_grads(f, (x, 0.0), order=2, modes=("rev", "fwd"))
+
+
+# Was (edge14): an array given to np.stack (np.vstack, np.hstack, np.concatenate,
+# np.dstack, np.column_stack) as the sequence of its rows, which NumPy takes, failed in
+# reverse mode with a TypeError from inside the rule (`type(arrays)(generator)` for an
+# ndarray: *expected a sequence of integers ... got '<generator object split_like...'*,
+# *only integer scalar arrays can be converted to a scalar index*); forward mode worked.
+# The adjoint of such an array is an array shaped like it.
+JOINS_OF_AN_ARRAY = {
+    "stack": "return np.sum(np.sin(np.stack(x)) * np.arange(x.size).reshape(x.shape))",
+    "stack axis 1": "return np.sum(np.stack(x, axis=1) ** 3)",
+    "vstack": "return np.sum(np.sin(np.vstack(x)) ** 2)",
+    "hstack": "return np.sum(np.cos(np.hstack(x)) ** 2)",
+    "concatenate": "return np.sum(np.concatenate(x) ** 3)",
+    "concatenate axis -1": "return np.sum(np.sin(np.concatenate(x, axis=-1)))",
+    "dstack": "return np.sum(np.sin(np.dstack(x)) * 1.5)",
+    "column_stack": "return np.sum(np.tanh(np.column_stack(x)) ** 2)",
+    "of a product": "return np.sum(np.tanh(np.stack(x * x)))",
+}
+
+
+@pytest.mark.parametrize("body", list(JOINS_OF_AN_ARRAY.values()), ids=list(JOINS_OF_AN_ARRAY))
+@pytest.mark.parametrize("shape", [(2, 4), (2, 3, 2)])
+def test_an_array_joined_as_the_sequence_of_its_rows(body, shape):
+    f = make_function(f"def f(x):\n    {body}\n", {"np": np})
+    x = np.random.default_rng(7).normal(size=shape)
+    tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
+    g = tl.grad(f)(x.astype(np.float32))
+    assert g.shape == shape and g.dtype == np.float32
