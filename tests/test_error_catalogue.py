@@ -13,11 +13,13 @@ import functools
 import inspect
 import linecache
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from tangentlike.errors import ArgumentTypeError
 from util import make_function
 
 MARKER = "# <- error"
@@ -2308,3 +2310,44 @@ def test_row_plus_of_a_list_of_numbers_and_a_value_of_unknown_kind():
     err = assert_error_at(plus_of_a_list_of_numbers)
     assert "which Python joins to it" in err.reason and "np.add(a, b)" in err.hint
     tl.check_grads(plus_as_np_add, (np.array([0.3, 0.4]),), order=2)
+
+
+# == Found by edge14 ===========================================================================
+def passed_through(f):
+    return f
+
+
+@passed_through
+@passed_through
+def decorated_product(x, y):  # <- error
+    return np.sum(x * y)
+
+
+# Was (edge14): tl.hessian's refusal of a tuple `wrt` named the first decorator's line
+# (`co_firstlineno`), where every other error about arguments names the `def`.
+def test_row_hessian_tuple_wrt_of_a_decorated_function_names_its_def():
+    err = assert_error_at(decorated_product, transform=tl.hessian, wrt=(0, 1))
+    assert "takes one argument in `wrt`" in err.reason
+
+
+# Was (edge14): None, a string or a dict given to tl.hessian / tl.jacobian where they
+# differentiate was a plain TypeError without file or line, and a complex value was cast
+# to floats first (NumPy's ComplexWarning: *discards the imaginary part*) before the
+# refusal. Now they are ArgumentTypeErrors (still TypeErrors) at the user's `def`, as
+# tl.grad's, and a complex value is refused without the warning.
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian])
+@pytest.mark.parametrize("value,says", [(None, "`x` is None"), ("ab", "`x` is a str"),
+                                        ({"a": 1.0}, "`x` is a dict"),
+                                        (0.5 + 1j, "complex number"),
+                                        (np.array([0.5 + 1j, 0.2]), "array of complex128"),
+                                        ([0.5, 1j], "list holding a complex number")])
+def test_row_hessian_and_jacobian_of_a_value_that_is_not_real(transform, value, says):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError) as info:
+            transform(decorated_product)(value, X3)
+    err = info.value
+    assert isinstance(err, ArgumentTypeError), repr(err)
+    assert says in err.reason
+    assert (err.filename, err.lineno) == (__file__, line_of("def decorated_product(x, y):"))
+    assert "    def decorated_product(x, y):" in str(err)
