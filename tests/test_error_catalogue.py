@@ -2351,3 +2351,16 @@ def test_row_hessian_and_jacobian_of_a_value_that_is_not_real(transform, value, 
     assert says in err.reason
     assert (err.filename, err.lineno) == (__file__, line_of("def decorated_product(x, y):"))
     assert "    def decorated_product(x, y):" in str(err)
+
+
+def reduces_with_a_ufunc_method(x):
+    return np.logaddexp.reduce(x) * 2.0  # <- error
+
+
+# Was (edge14): *no derivative rule for `ufunc.reduce`*, which does not say which ufunc
+# (the method's __qualname__); now the reason and the hint name `numpy.logaddexp.reduce`.
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp], ids=lambda t: t.__name__)
+def test_row_missing_rule_of_a_ufunc_method_names_the_ufunc(transform):
+    err = assert_error_at(reduces_with_a_ufunc_method, transform=transform)
+    assert "`numpy.logaddexp.reduce`" in err.reason
+    assert "numpy.logaddexp.reduce" in err.hint
