@@ -1330,6 +1330,15 @@ class _Normalizer:
             # max(items) of one list, tuple or array (a generator is a list by now)
             callee = largest if callee is max else smallest
             func = _load(self.binder.name_for(callee.__name__, callee))
+        if callee in (np.float32, np.float16) and len(node.args) == 1 and not node.keywords:
+            # np.float32(x): the cast astype(x, 'float32') (a NumPy float32 of a number, a
+            # float32 array of an array or a list), whose rule passes the derivative on
+            call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
+                             args=[self.atom(node.args[0]),
+                                   gast.Constant(value=np.dtype(callee).name, kind=None)],
+                             keywords=[])
+            call.callee = astype
+            return call
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]

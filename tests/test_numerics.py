@@ -490,3 +490,26 @@ def test_norm_at_the_zero_vector_has_the_subgradient_zero(body):
     assert np.isfinite(tl.jvp(f)(x, np.ones(3)))
     if ", 1)" not in body:   # (the 1-norm's second derivative at a zero component is nan)
         assert np.all(np.isfinite(tl.hessian(f)(x)))
+
+
+# Was (edge14): `np.float32(x)` and `np.float16(x)` (a cast, as `x.astype(np.float32)`) were
+# refused (*no derivative rule for `numpy.float32`*); np.float64(x) had its rule. They are
+# the cast astype(x, 'float32'), whose rule passes the derivative on in x's dtype.
+@pytest.mark.parametrize("body", ["return np.float32(np.sum(x * x)) * 2.0",
+                                  "return np.sum(np.float32(x) ** 2)",
+                                  "return np.float16(np.sum(x * x))",
+                                  "y = np.float32(x)\nreturn np.sum(np.sin(y))",
+                                  "return np.sum(np.float32([x[0], x[1]]) * 3.0)"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cast_by_a_numpy_float_type_passes_the_derivative_on(body, dtype):
+    f = build(body)
+    same_in_float64 = build(body.replace("np.float32", "np.float64")
+                            .replace("np.float16", "np.float64"), name="g")
+    x = np.array([0.5, -0.25], dtype=dtype)
+    g = tl.grad(f)(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, tl.grad(same_in_float64)(x.astype(float)), rtol=1e-3)
+    np.testing.assert_allclose(tl.jvp(f)(x, np.ones_like(x)),
+                               tl.jvp(same_in_float64)(x.astype(float), np.ones(2)), rtol=1e-3)
+    np.testing.assert_allclose(tl.hessian(f)(x),
+                               tl.hessian(same_in_float64)(x.astype(float)), rtol=1e-3)
