@@ -1085,9 +1085,16 @@ class _Normalizer:
                 raise self.error(f"local variable {node.id!r} is read before it is assigned",
                                  node)
             return _load(self.current[node.id])
-        if self.parsed.lookup(node.id, MISSING) is MISSING:
+        value = self.parsed.lookup(node.id, MISSING)
+        if value is MISSING:
             raise self.error(f"name {node.id!r} is not defined", node,
                              hint="define it before the function is differentiated")
+        if isinstance(value, np.matrix):   # (an argument that is one: entry.refuse_masked)
+            raise self.error(f"`{node.id}` is an np.matrix, whose `*` is the matrix product "
+                             "and `**` a matrix power: the derivative rules are those of "
+                             "plain arrays, which multiply element by element", node,
+                             hint=f"make `{node.id}` an array (`np.asarray(...)`) and write "
+                             "matrix products with `@`")
         return node
 
     def expr_JoinedStr(self, node):

@@ -2364,3 +2364,56 @@ def test_row_missing_rule_of_a_ufunc_method_names_the_ufunc(transform):
     err = assert_error_at(reduces_with_a_ufunc_method, transform=transform)
     assert "`numpy.logaddexp.reduce`" in err.reason
     assert "numpy.logaddexp.reduce" in err.hint
+
+
+def sum_of_sin_times(x, c):
+    return np.sum(np.sin(x) * c)
+
+
+with warnings.catch_warnings():   # (NumPy: the matrix subclass is not recommended)
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    SOME_MATRIX = np.matrix([[0.5, 0.2], [0.1, 0.3]])
+
+
+def times_a_global_matrix(x):
+    return np.sum(np.sin(x) * SOME_MATRIX)  # <- error
+
+
+# Was a bug (edge14): an np.matrix went through the rules of plain arrays, but its `*` is
+# the matrix product (and `**` a matrix power): silently wrong gradients in every mode,
+# even of np.sum(np.sin(x)) (the adjoint d * np.cos(x) is a matrix product for a matrix),
+# as an argument differentiated or not, inside a list, or as a global the function reads.
+# (The docs called it NumPy's error.) An argument is refused when the derived function is
+# called, as a masked array is; a global or closure variable when it is derived.
+MATRIX_CALLS = {
+    "grad": lambda m, a: tl.grad(sum_of_sin_times)(m, 1.0),
+    "value_and_grad": lambda m, a: tl.value_and_grad(sum_of_sin_times)(m, 1.0),
+    "vjp": lambda m, a: tl.vjp(sum_of_sin_times)(m, 1.0, np.ones((2, 2))),
+    "jvp": lambda m, a: tl.jvp(sum_of_sin_times)(m, 1.0, np.ones((2, 2))),
+    "constant in grad": lambda m, a: tl.grad(sum_of_sin_times)(a, m),
+    "constant in jvp": lambda m, a: tl.jvp(sum_of_sin_times)(a, m, np.ones((2, 2))),
+    "in a list": lambda m, a: tl.grad(sum_of_sin_times)(a, [m]),
+    "hessian": lambda m, a: tl.hessian(sum_of_sin_times)(m, a),
+    "jacobian": lambda m, a: tl.jacobian(sum_of_sin_times)(m, a),
+}
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.parametrize("call", list(MATRIX_CALLS.values()), ids=list(MATRIX_CALLS))
+def test_row_np_matrix_arguments_are_refused(call):
+    m = np.matrix([[0.5, 0.2], [0.1, 0.3]])
+    with pytest.raises(ArgumentTypeError, match=r"is (a list holding )?an np.matrix, whose "
+                       r"`\*` is the matrix product") as info:
+        call(m, np.asarray(m))
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, sum_of_sin_times.__code__.co_firstlineno)
+    assert "np.asarray" in str(info.value)
+    # the same values as an array: works, and is the derivative of the elementwise code
+    a = np.asarray(m)
+    np.testing.assert_allclose(tl.grad(sum_of_sin_times)(a, 1.0), np.cos(a))
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_np_matrix_global_is_refused_at_its_line(transform):
+    err = assert_error_at(times_a_global_matrix, transform=transform)
+    assert "`SOME_MATRIX` is an np.matrix" in err.reason and "@" in err.hint
