@@ -1314,6 +1314,11 @@ class _Normalizer:
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
                              node, hint="write the computation as ordinary code")
+        if callee in (setattr, delattr, object.__setattr__, object.__delattr__):
+            # (as `obj.v = value`: the derivative would not follow the value through it)
+            raise self.error(f"`{_dotted(func)}` changes an attribute of an object, which "
+                             "is not supported (as `obj.attr = value` is not)", node,
+                             hint="keep the value in a local variable, or return it")
         for arg in node.args:
             if isinstance(arg, gast.Starred):
                 raise self.error("`*args` in a call is not supported", node,

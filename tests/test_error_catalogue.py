@@ -2417,3 +2417,44 @@ def test_row_np_matrix_arguments_are_refused(call):
 def test_row_np_matrix_global_is_refused_at_its_line(transform):
     err = assert_error_at(times_a_global_matrix, transform=transform)
     assert "`SOME_MATRIX` is an np.matrix" in err.reason and "@" in err.hint
+
+
+class Holder:
+    pass
+
+
+HELD = Holder()
+HELD.v = 0.0
+
+
+def stores_by_setattr(x):
+    setattr(HELD, "v", x * 2.0)  # <- error
+    return HELD.v * 3.0
+
+
+def stores_by_object_setattr(x):
+    object.__setattr__(HELD, "v", x * 2.0)  # <- error
+    return HELD.v * 3.0
+
+
+def stores_by_setattr_in_a_local_object(x):
+    box = Holder()
+    setattr(box, "v", x * 2.0)  # <- error
+    return box.v * 3.0
+
+
+def removes_by_delattr(x):
+    delattr(HELD, "w")  # <- error
+    return x
+
+
+# Was a bug (edge14): `obj.v = value` is refused, but `setattr(obj, "v", value)` was run
+# as a call without a derivative and the attribute read back as a constant: a gradient of
+# 0.0 where it is 6.0, silently, in every mode.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [stores_by_setattr, stores_by_object_setattr,
+                                  stores_by_setattr_in_a_local_object, removes_by_delattr],
+                         ids=lambda f: f.__name__)
+def test_row_setattr_is_refused_as_attribute_assignment_is(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "changes an attribute of an object" in err.reason
