@@ -12,6 +12,7 @@ happen.
 import functools
 import inspect
 import linecache
+import operator
 import sys
 import warnings
 
@@ -2458,3 +2459,42 @@ def removes_by_delattr(x):
 def test_row_setattr_is_refused_as_attribute_assignment_is(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "changes an attribute of an object" in err.reason
+
+
+RECORDED = [0.0]
+OPTIONS_SEEN = {"a": 0.0}
+
+
+def writes_by_operator_setitem(x):
+    operator.setitem(RECORDED, 0, x * 2.0)  # <- error
+    return RECORDED[0] * 3.0
+
+
+def appends_through_the_class(x):
+    list.append(RECORDED, x * 2.0)  # <- error
+    return RECORDED[-1] * 3.0
+
+
+def writes_a_dict_through_the_class(x):
+    dict.__setitem__(OPTIONS_SEEN, "a", x * 2.0)  # <- error
+    return OPTIONS_SEEN["a"] * 3.0
+
+
+def adds_in_place_by_operator(x):
+    z = np.zeros(2)
+    operator.iadd(z, x)  # <- error
+    return np.sum(z)
+
+
+# Was a bug (edge14): the writes of the operator module and list/dict methods called
+# through their class changed the list, dict or array behind the derivative's back, as
+# `RECORDED.append(x)` or `z += x` would, but were taken for calls without a derivative:
+# a gradient of 0.0 (here 6.0 or 2.0), silently, in every mode. They are refused as
+# np.copyto and np.put are.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [writes_by_operator_setitem, appends_through_the_class,
+                                  writes_a_dict_through_the_class, adds_in_place_by_operator],
+                         ids=lambda f: f.__name__)
+def test_row_in_place_writes_through_functions_are_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "changes its argument in place" in err.reason and err.hint
