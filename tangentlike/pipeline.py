@@ -11,10 +11,12 @@ import types
 import weakref
 from contextlib import contextmanager
 
+import gast
 import numpy as np
 
+from . import rules
 from .naming import name_ids
-from .analyze import analyze, sequence_arithmetic
+from .analyze import analyze, discarded_call, sequence_arithmetic
 from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, guards_hold,
@@ -133,6 +135,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     activity = core.facts.get(("activity", tuple(wrt_names)))
     if activity is None:   # (a version's is its first derivation's: see Kept)
         activity = core.facts[("activity", tuple(wrt_names))] = analyze(core, wrt_names)
+        refuse_discarded_call(core, activity)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
@@ -188,6 +191,30 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     register_generated(derived.__code__, parsed.filename, derived.user_def)   # (its errors)
     return derived
+
+
+def refuse_discarded_call(core, activity) -> None:
+    """Refuse a call made for what it changes (analyze.discarded_call) at its line."""
+    stmt = discarded_call(core, activity)
+    if stmt is not None:
+        qual = _written(stmt.value.func) or rules.registry.qualified_name(stmt.value.callee)
+        raise core.parsed.error(
+            f"`{qual}` is called for what it does, not for its result, on a value that "
+            "carries a derivative: it may change its arguments in place, which the "
+            "derivative cannot follow, and it has no derivative rule", stmt.origin,
+            hint="compute the new value with operations tangentlike differentiates (an "
+            "element write `z[i] = v` into an array the function made, `items.append(v)` "
+            f"on a list it made), or declare it constant with tl.nondifferentiable({qual})")
+
+
+def _written(func):
+    """``heapq.heappush`` as the user wrote it, or None for another expression."""
+    if isinstance(func, gast.Name):
+        return func.id
+    if isinstance(func, gast.Attribute):
+        owner = _written(func.value)
+        return owner and f"{owner}.{func.attr}"
+    return None
 
 
 def one_number(mode: str, wrt_names: list, signature) -> bool:

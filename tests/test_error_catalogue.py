@@ -9,7 +9,9 @@ exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a re
 ``xfail(strict=True, reason="BUG: ...")`` are library bugs: the test states what should
 happen.
 """
+import bisect
 import functools
+import heapq
 import inspect
 import linecache
 import operator
@@ -2498,3 +2500,47 @@ def adds_in_place_by_operator(x):
 def test_row_in_place_writes_through_functions_are_refused(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "changes its argument in place" in err.reason and err.hint
+
+
+def pushes_onto_a_heap(x):
+    heap = []
+    heapq.heappush(heap, x * 2.0)  # <- error
+    return heap[0] * 3.0
+
+
+def inserts_in_order(x):
+    items = [10.0]
+    for k in range(2):
+        bisect.insort(items, x * k)  # <- error
+    return items[0] * 3.0
+
+
+def writes_through_the_array_class(x):
+    z = np.zeros(2)
+    np.ndarray.__setitem__(z, 0, x * 2.0)  # <- error
+    return z[0] * 3.0
+
+
+def pushes_a_constant_onto_a_heap(x):
+    heap = []
+    heapq.heappush(heap, 2.0)
+    return heap[0] * x
+
+
+# Was a bug (edge14): a function without a derivative rule called for what it does, not
+# for its result (its result is discarded), was never looked up: `heapq.heappush(heap,
+# x * 2.0)`, `bisect.insort`, `np.ndarray.__setitem__` changed their argument behind the
+# derivative's back, a gradient of 0.0 (here 6.0), silently, in every mode. Such a call
+# given a value that carries a derivative is refused at its line; given constants it works.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [pushes_onto_a_heap, inserts_in_order,
+                                  writes_through_the_array_class], ids=lambda f: f.__name__)
+def test_row_call_made_for_what_it_changes_is_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is called for what it does, not for its result" in err.reason
+    assert "tl.nondifferentiable(" in err.hint
+
+
+def test_row_call_made_for_what_it_changes_on_constants_works():
+    assert tl.grad(pushes_a_constant_onto_a_heap)(0.7) == 2.0
+    tl.check_grads(pushes_a_constant_onto_a_heap, (0.7,), order=2)
