@@ -8,6 +8,7 @@ turns into a failure) the day the bug is fixed; then remove the mark and the mat
 ``KNOWN_BUGS`` in test_random_programs.py, so the random programs exercise that
 construct again.
 """
+import collections
 import math
 
 import numpy as np
@@ -4396,3 +4397,34 @@ def test_an_array_joined_as_the_sequence_of_its_rows(body, shape):
     tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
     g = tl.grad(f)(x.astype(np.float32))
     assert g.shape == shape and g.dtype == np.float32
+
+
+# Found by edge14, not fixed: `.append` on a local deque is taken for a list's append
+# (normalize.list_call takes any local's `.append`/`.pop` for a list's), which the generic
+# derivative handles, but the version for a float builds the deque's zero derivative with
+# runtime.zeros_like, which NumPy cannot make of a deque: `TypeError: Cannot interpret
+# 'deque([])' as a data type` from inside the derivative (grad, jvp, grad of grad).
+def appends_to_a_deque(x):
+    d = collections.deque()
+    d.append(x * 2.0)
+    return d[0] * 3.0
+
+
+@bug("a local deque's .append is a list's: TypeError from runtime.zeros_like in a version")
+def test_append_to_a_local_deque():
+    assert tl.grad(appends_to_a_deque)(0.7) == 6.0
+    assert tl.jvp(appends_to_a_deque)(0.7, 1.0) == 6.0
+
+
+# Found by edge14, not fixed: a bound method that changes its object, given to `map`
+# (`list(map(items.__setitem__, [0], [x * 2.0]))`), is not seen as a change of `items`:
+# the derivative reads `items` as it was, a gradient of 0.0 where it is 6.0, silently.
+def writes_through_map(x):
+    items = [0.0]
+    list(map(items.__setitem__, [0], [x * 2.0]))
+    return items[0] * 3.0
+
+
+@bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
+def test_write_through_a_method_given_to_map():
+    assert tl.grad(writes_through_map)(0.7) == 6.0
