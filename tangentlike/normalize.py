@@ -1321,11 +1321,11 @@ class _Normalizer:
                              hint="keep the value in a local variable, or return it")
         for arg in node.args:
             if isinstance(arg, gast.Starred):
-                raise self.error("`*args` in a call is not supported", node,
+                raise self.error("`*args` in a call is not supported", arg,   # (its line)
                                  hint="pass the arguments one by one")
         for kw in node.keywords:
             if kw.arg is None:
-                raise self.error("`**kwargs` in a call is not supported", node,
+                raise self.error("`**kwargs` in a call is not supported", kw.value,
                                  hint="pass the keyword arguments one by one")
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers

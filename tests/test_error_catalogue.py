@@ -2544,3 +2544,26 @@ def test_row_call_made_for_what_it_changes_is_refused(func, transform):
 def test_row_call_made_for_what_it_changes_on_constants_works():
     assert tl.grad(pushes_a_constant_onto_a_heap)(0.7) == 2.0
     tl.check_grads(pushes_a_constant_onto_a_heap, (0.7,), order=2)
+
+
+def adds_starred_on_a_continuation_line(x):
+    pair = (x, x)
+    return np.sum(np.add(
+        *pair))  # <- error
+
+
+def sums_with_keywords_on_a_continuation_line(x):
+    options = dict(axis=0)
+    return np.sum(np.sum(x,
+                         **options))  # <- error
+
+
+# Was (edge14): `*args` and `**kwargs` in a call were refused at the call's first line;
+# on a continuation line the error now names the line that has them.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_starred_on_a_continuation_line,
+                                  sums_with_keywords_on_a_continuation_line],
+                         ids=lambda f: f.__name__)
+def test_row_starred_arguments_on_a_continuation_line(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "in a call is not supported" in err.reason
