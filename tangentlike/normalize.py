@@ -1327,6 +1327,8 @@ class _Normalizer:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", kw.value,
                                  hint="pass the keyword arguments one by one")
+            if kw.arg == "dtype":   # np.asarray(x, dtype=complex), np.sum(x, dtype=...)
+                self.refuse_complex_dtype(self.static_dtype(kw.value), kw.value)
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
             nested = node.args[0]
@@ -1554,6 +1556,18 @@ class _Normalizer:
             args[i] = self.bind_new(None, call)
         return args, keywords
 
+    def refuse_complex_dtype(self, dtype, node):
+        """A cast to a complex dtype known when deriving (``x.astype(complex)``), refused
+        at its line; one known only when the function runs is refused then, by
+        runtime.astype, without the line."""
+        if isinstance(dtype, gast.Constant) and isinstance(dtype.value, str) and \
+                np.dtype(dtype.value).kind == "c":
+            raise self.error(f"a cast to {dtype.value} is not supported: tangentlike "
+                             "differentiates real-valued code, and its derivative rules are "
+                             "those of real arguments, so a gradient through complex values "
+                             "would be wrong", node,
+                             hint="keep the real and imaginary parts as separate real arrays")
+
     def static_dtype(self, node):
         """A dtype known when deriving (``np.float32``, ``float``, ``"f4"``) as the
         constant of its name, ``'float32'``: the cast's rule then decides at derivation
@@ -1743,6 +1757,7 @@ class _Normalizer:
                     hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
             args = [self.static_dtype(a) or self.atom(a) for a in given]
+            self.refuse_complex_dtype(args[0], given[0])
             call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
                              args=[obj] + args, keywords=[])
             call.callee = astype
@@ -1770,10 +1785,10 @@ class _Normalizer:
                            "functions or indexing")
             else:
                 default = _OWN_METHOD_HINT
-            raise self.error(f"the method `.{name}()` is not supported", node,
+            raise self.error(f"the method `.{name}()` is not supported", _method_line(func),
                              hint=_METHOD_HINTS.get(name, default).format(name=name))
         if name == "item" and (node.args or node.keywords):
-            raise self.error("`.item()` with an index is not supported", node,
+            raise self.error("`.item()` with an index is not supported", _method_line(func),
                              hint="index first: `x[i].item()` or `float(x[i])`")
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
@@ -2480,6 +2495,12 @@ def _is_atom(node) -> bool:
     if isinstance(node, gast.Attribute):  # global reference (np.pi)
         return _is_atom(node.value) and not isinstance(node.value, gast.Constant)
     return False
+
+
+def _method_line(func: gast.Attribute):
+    """Where a method's name is: the line of ``.tolist`` in ``(x\n .tolist())``, a
+    continuation line of a call whose receiver starts on another."""
+    return types.SimpleNamespace(lineno=getattr(func, "end_lineno", None) or func.lineno)
 
 
 def _dotted(node) -> str:

@@ -568,8 +568,32 @@ def test_row_complex_values_are_refused(transform):
             as info:
         df(abs_of_complex_literal)
     assert info.value.lineno == abs_of_complex_literal.__code__.co_firstlineno + 1
+    # a cast to a complex dtype written in the code: at its line, when deriving (since
+    # edge14; was a TypeError without the line when the derived function ran). One whose
+    # dtype is known only when the function runs is still refused then.
+    with pytest.raises(tl.TransformError, match=r"a cast to complex128 is not supported") \
+            as info:
+        df(abs_of_complex_cast)
+    assert info.value.lineno == abs_of_complex_cast.__code__.co_firstlineno + 1
     with pytest.raises(TypeError, match=r"x.astype\(complex128\)"):
-        df(abs_of_complex_cast)(x, *extra[:1] if transform == "vjp" else extra)
+        df(abs_of_a_cast_to_a_given_dtype)(x, complex, *extra)
+
+
+def abs_of_a_cast_to_a_given_dtype(x, kind):
+    return np.sum(np.abs(x.astype(kind)) * x)
+
+
+def casts_to_complex_by_keyword(x):
+    return np.sum(np.abs(np.asarray(x,
+                                    dtype=complex)))  # <- error
+
+
+# Was (edge14): `np.asarray(x, dtype=complex)` (also np.array, and the dtype= of a
+# reduction or ufunc) made complex values the real rules then went through, silently.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_complex_dtype_keyword_is_refused_at_its_line(transform):
+    err = assert_error_at(casts_to_complex_by_keyword, transform=transform)
+    assert "a cast to complex128 is not supported" in err.reason
 
 
 def mean_of_scaled(x, c):
@@ -2567,3 +2591,16 @@ def sums_with_keywords_on_a_continuation_line(x):
 def test_row_starred_arguments_on_a_continuation_line(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "in a call is not supported" in err.reason
+
+
+def chains_a_method_on_a_continuation_line(x):
+    return np.sum(x) + sum((x
+                           .tolist()))  # <- error
+
+
+# Was (edge14): a method that is not supported, written on a continuation line of a
+# chain, was refused at the line where its receiver starts.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_unsupported_method_on_a_continuation_line(transform):
+    err = assert_error_at(chains_a_method_on_a_continuation_line, transform=transform)
+    assert "`.tolist()` is not supported" in err.reason
