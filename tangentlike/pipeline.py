@@ -151,7 +151,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
             try:
                 fdef = forward_gradient(core, activity, wrt_names[0], mode, name, as_tuple,
                                         like, signature[wrt_names[0]][0] is float
-                                        and not low_precision(signature))
+                                        and not low_precision(signature)
+                                        and all_specialized(parsed, signature))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:
@@ -235,6 +236,14 @@ def low_precision(signature) -> bool:
     float32, is made a float again (cast_back)."""
     return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
                and v.dtype.itemsize < 8 for _, _, v in signature.values())
+
+
+def all_specialized(parsed, signature) -> bool:
+    """Whether every parameter has its kind in the version's signature: one that has not
+    (a list, a bool, a default left out) may hold float32 values, which would make the
+    gradient of a Python float a float32 (see low_precision)."""
+    args = parsed.node.args
+    return all(a.id in signature for a in args.posonlyargs + args.args + args.kwonlyargs)
 
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:

@@ -618,7 +618,12 @@ class _Reverse:
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
 
     def low_precision_arguments(self) -> bool:
-        """Whether some argument of this version is a float32 (float16) array or scalar."""
+        """Whether some argument of this version is a float32 (float16) array or scalar,
+        or may be one: a parameter the version is not specialized to (a list, a bool, a
+        default left out) may hold float32 values."""
+        args = self.fn.parsed.node.args
+        if any(a.id not in self.given for a in args.posonlyargs + args.args + args.kwonlyargs):
+            return True
         return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
                    and v.dtype.itemsize < 8 for v in self.given.values())
 

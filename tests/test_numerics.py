@@ -513,3 +513,37 @@ def test_cast_by_a_numpy_float_type_passes_the_derivative_on(body, dtype):
                                tl.jvp(same_in_float64)(x.astype(float), np.ones(2)), rtol=1e-3)
     np.testing.assert_allclose(tl.hessian(f)(x),
                                tl.hessian(same_in_float64)(x.astype(float)), rtol=1e-3)
+
+
+# Was (edge14): the gradient of a Python float came back a NumPy float32 when float32 data
+# reached the derivative through a parameter the version was not specialized to (a list
+# or tuple of float32 values, a bool given on an earlier call, whose version then served
+# a float32): versions skipped cast_back for a Python float whenever the arguments they
+# were specialized to were float64.
+def scaled_by_first(x, c):
+    return x * c[0]
+
+
+def scaled_if_positive(x, c):
+    if np.sum(c) > 0:
+        return np.sum(x * c)
+    return np.sum(x) * 2.0
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+def test_gradient_of_a_float_beside_float32_data_in_a_list_is_a_float(transform):
+    df = getattr(tl, transform)(scaled_by_first)
+    extra = (1.0,) if transform == "vjp" else ()
+    for c in ([np.float32(2.0)], (np.float32(2.0),), [2.0]):
+        g = df(0.5, c, *extra)
+        g = g[1] if transform == "value_and_grad" else g
+        assert type(g) is float and g == 2.0, repr(g)
+
+
+@pytest.mark.parametrize("transform", ["grad", "vjp"])
+def test_gradient_of_a_float_does_not_depend_on_earlier_calls(transform):
+    df = getattr(tl, transform)(scaled_if_positive)
+    extra = (1.0,) if transform == "vjp" else ()
+    df(0.5, True, *extra)   # a version for a bool c, which is not specialized
+    g = df(0.5, np.float32(2.0), *extra)
+    assert type(g) is float and g == 2.0, repr(g)
