@@ -311,6 +311,27 @@ def discarded_call(fn, activity: Activity):
     return None
 
 
+def reads_low_precision(fn) -> bool:
+    """Whether the function reads a float32 (float16) value that is not an argument: a
+    global or closure variable holding one, or a cast to such a dtype (``np.float32(x)``,
+    ``x.astype(np.float32)``: a dtype's name by then). NumPy's arithmetic with it makes
+    the gradient of a Python float a float32, so a version takes it back to a float."""
+    found = fn.facts.get("reads_low_precision")
+    if found is None:
+        found = False
+        for node in fn.nodes():
+            if isinstance(node, gast.Constant):
+                found = node.value in ("float32", "float16", "half", "single")
+            elif isinstance(node, gast.Name):
+                value = fn.parsed.lookup(node.id, None)
+                found = isinstance(value, (np.ndarray, np.generic)) and \
+                    value.dtype.kind == "f" and value.dtype.itemsize < 8
+            if found:
+                break
+        fn.facts["reads_low_precision"] = found
+    return found
+
+
 # -- Python's arithmetic of sequences ---------------------------------------------------
 def sequence_arithmetic(fn) -> list:
     """``(mine, other, statement)`` for each ``a * b`` or ``a + b`` of the body that

@@ -16,7 +16,8 @@ import numpy as np
 
 from . import rules
 from .naming import name_ids
-from .analyze import analyze, discarded_call, sequence_arithmetic
+from .analyze import (analyze, discarded_call, reads_low_precision,
+                      sequence_arithmetic)
 from .calls import under_way
 from .emit import compile_function, to_source
 from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, guards_hold,
@@ -152,7 +153,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
                 fdef = forward_gradient(core, activity, wrt_names[0], mode, name, as_tuple,
                                         like, signature[wrt_names[0]][0] is float
                                         and not low_precision(signature)
-                                        and all_specialized(parsed, signature))
+                                        and all_specialized(parsed, signature)
+                                        and not reads_low_precision(core))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:

@@ -547,3 +547,33 @@ def test_gradient_of_a_float_does_not_depend_on_earlier_calls(transform):
     df(0.5, True, *extra)   # a version for a bool c, which is not specialized
     g = df(0.5, np.float32(2.0), *extra)
     assert type(g) is float and g == 2.0, repr(g)
+
+
+SCALE32 = np.float32(2.0)
+ONES32 = np.ones(3, dtype=np.float32)
+
+
+def times_a_float32_global(x):
+    return x * SCALE32
+
+
+def summed_with_a_float32_global_array(x):
+    return np.sum(x * ONES32)
+
+
+def cast_to_float32(x):
+    return np.float32(x) * 3.0
+
+
+# Was (edge14): the same, for float32 data the function reads that is not an argument (a
+# global, a cast to float32): a version for a Python float gave np.float32, the generic
+# derivative (after MAX_VERSIONS versions) a float.
+@pytest.mark.parametrize("func", [times_a_float32_global, summed_with_a_float32_global_array,
+                                  cast_to_float32], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+def test_gradient_of_a_float_beside_float32_globals_and_casts_is_a_float(func, transform):
+    df = getattr(tl, transform)(func)
+    g = df(0.5, 1.0) if transform == "vjp" else df(0.5)
+    g = g[1] if transform == "value_and_grad" else g
+    assert type(g) is float, repr(g)
+    assert g == tl.grad(func).generic(0.5, 1.0)
