@@ -10,11 +10,13 @@ exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a re
 happen.
 """
 import bisect
+import copy
 import functools
 import heapq
 import inspect
 import linecache
 import operator
+import statistics
 import sys
 import warnings
 
@@ -2604,3 +2606,23 @@ def chains_a_method_on_a_continuation_line(x):
 def test_row_unsupported_method_on_a_continuation_line(transform):
     err = assert_error_at(chains_a_method_on_a_continuation_line, transform=transform)
     assert "`.tolist()` is not supported" in err.reason
+
+
+def copies_deeply(x):
+    return np.sum(copy.deepcopy(x) * 2.0)  # <- error
+
+
+def mean_by_statistics(x):
+    return statistics.mean(x) * 2.0  # <- error
+
+
+# Was (edge14): a function of Python's library called by the function (copy.deepcopy,
+# statistics.mean) was differentiated from its source like the user's own helpers, and
+# what it could not do was reported inside the library (*copy.py:135: dict literals are
+# not supported yet*) without the user's line. Now the error names the call, with the
+# library's line in the reason.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [copies_deeply, mean_by_statistics], ids=lambda f: f.__name__)
+def test_row_library_function_that_cannot_be_differentiated(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "library code" in err.reason and ".py:" in err.reason
