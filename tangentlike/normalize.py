@@ -1268,6 +1268,7 @@ class _Normalizer:
         call = gast.Call(func=_load(self.binder.name_for("getattr", getattr)),
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr
+        call.lineno = _method_line(node).lineno   # (where a refusal of it points)
         return call
 
     def expr_Call(self, node):

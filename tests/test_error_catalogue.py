@@ -2626,3 +2626,17 @@ def mean_by_statistics(x):
 def test_row_library_function_that_cannot_be_differentiated(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "library code" in err.reason and ".py:" in err.reason
+
+
+def reads_a_field_on_a_continuation_line(x):
+    v = x * 2.0
+    return np.sum(x) * (v
+                        .field)  # <- error
+
+
+# Was (edge14): the refusal of an attribute of a value that carries a derivative, on a
+# continuation line, named the line where the value starts.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_attribute_of_a_differentiated_value_on_a_continuation_line(transform):
+    err = assert_error_at(reads_a_field_on_a_continuation_line, transform=transform)
+    assert "the attribute `.field` of a value that carries a derivative" in err.reason
