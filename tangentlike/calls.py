@@ -125,8 +125,8 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
                 f"cannot differentiate the call of `{_name_of(site.func)}`, library code: "
                 f"{exc.reason} (at {short_filename(exc.filename)}:{exc.lineno})", node=node,
                 hint="compute the value with NumPy functions and your own code, or give "
-                f"the function a rule (@tl.adjoint) or declare it constant "
-                f"(tl.nondifferentiable)") from None
+                "the function a rule (@tl.adjoint) or declare it constant "
+                "(tl.nondifferentiable)") from None
         raise
     name = pass_.binder.name_for(derived.__name__, derived)
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)

@@ -2457,7 +2457,7 @@ HELD.v = 0.0
 
 
 def stores_by_setattr(x):
-    setattr(HELD, "v", x * 2.0)  # <- error
+    setattr(HELD, "v", x * 2.0)  # <- error  # noqa: B010 (the point)
     return HELD.v * 3.0
 
 
@@ -2468,7 +2468,7 @@ def stores_by_object_setattr(x):
 
 def stores_by_setattr_in_a_local_object(x):
     box = Holder()
-    setattr(box, "v", x * 2.0)  # <- error
+    setattr(box, "v", x * 2.0)  # <- error  # noqa: B010 (the point)
     return box.v * 3.0
 
 
