@@ -12,6 +12,7 @@ iterates to a fixed point, so it stays correct for code with loops.
 from __future__ import annotations
 
 import math
+import types
 
 import gast
 import numpy as np
@@ -287,6 +288,48 @@ def analyze(fn, wrt) -> Activity:
                 useful.add(target)
                 changed = True
     return Activity(varied, useful)
+
+
+def discarded_call(fn, activity: Activity):
+    """The first statement that calls, for what it does and not for its result, a
+    function without a derivative rule (not a user function, not declared constant, not
+    tangentlike's own) on a value that carries a derivative: ``heapq.heappush(h, v)``,
+    ``np.ndarray.__setitem__(z, i, v)``. Such a call changes its arguments in place,
+    which the derivative cannot follow (a function that returns a value is refused where
+    its result is differentiated). None when there is none."""
+    for node in fn.nodes():
+        if not isinstance(node, gast.Expr) or not isinstance(node.value, gast.Call):
+            continue
+        callee = getattr(node.value, "callee", None)
+        if callee is None or callee in (list.append, list.pop) or \
+                isinstance(callee, types.FunctionType) or rules.lookup(callee) is not None \
+                or rules.is_nondifferentiable(callee) or \
+                str(getattr(callee, "__module__", "")).startswith("tangentlike"):
+            continue
+        if any(d in activity.varied for d in dependencies(node.value, node)):
+            return node
+    return None
+
+
+def reads_low_precision(fn) -> bool:
+    """Whether the function reads a float32 (float16) value that is not an argument: a
+    global or closure variable holding one, or a cast to such a dtype (``np.float32(x)``,
+    ``x.astype(np.float32)``: a dtype's name by then). NumPy's arithmetic with it makes
+    the gradient of a Python float a float32, so a version takes it back to a float."""
+    found = fn.facts.get("reads_low_precision")
+    if found is None:
+        found = False
+        for node in fn.nodes():
+            if isinstance(node, gast.Constant):
+                found = node.value in ("float32", "float16", "half", "single")
+            elif isinstance(node, gast.Name):
+                value = fn.parsed.lookup(node.id, None)
+                found = isinstance(value, (np.ndarray, np.generic)) and \
+                    value.dtype.kind == "f" and value.dtype.itemsize < 8
+            if found:
+                break
+        fn.facts["reads_low_precision"] = found
+    return found
 
 
 # -- Python's arithmetic of sequences ---------------------------------------------------

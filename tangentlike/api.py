@@ -48,11 +48,18 @@ def _transform(func, mode: str, wrt, verbose: int, checked: bool = True):
         derived = None   # a function it calls through a global was rebound: derive again
     if derived is None:
         with _lock:
-            derived = derive(func, mode, wrt, checked)
+            # another thread may have derived it while this one waited: one derivation,
+            # one derived function (tl.grad(f) from 8 threads at once gives one object)
             try:
-                _cache.setdefault(func, {})[key] = derived
+                derived = _cache.get(func, {}).get(key)
             except TypeError:
-                pass
+                derived = None
+            if derived is None or not guards_hold(derived):
+                derived = derive(func, mode, wrt, checked)
+                try:
+                    _cache.setdefault(func, {})[key] = derived
+                except TypeError:
+                    pass
     if verbose:
         print(derived.source)
     return derived
@@ -171,7 +178,8 @@ def _wrt_names(func, wrt):
     an unknown, repeated or out-of-range one)."""
     from .parse import parse
     from .pipeline import select_wrt
-    names = select_wrt(parse(func), wrt)
+    with _lock:   # (parsing, as deriving, one thread at a time)
+        names = select_wrt(parse(func), wrt)
     return tuple(names) if isinstance(wrt, (tuple, list)) else names[0]
 
 
@@ -181,7 +189,8 @@ def _positional(func, wrt, what: str) -> int:
     from .errors import TransformError
     from .parse import parse
     name = _wrt_names(func, wrt)
-    parsed = parse(func)
+    with _lock:
+        parsed = parse(func)
     params = [a.id for a in parsed.node.args.posonlyargs + parsed.node.args.args]
     if name not in params:
         raise TransformError(
@@ -194,22 +203,40 @@ def _positional(func, wrt, what: str) -> int:
 
 def _input_array(value, func, position: int, what: str):
     """The argument ``jacobian``/``hessian`` differentiate, as an array: a number, an
-    array or a (nested) list of numbers. A dict or a list of parts of different shapes
-    has no Jacobian matrix: a TypeError that says so (was NumPy's error from inside)."""
+    array or a (nested) list of numbers. None, a string, a dict or a list of parts of
+    different shapes has no Jacobian matrix: an ArgumentTypeError (a TypeError) at the
+    ``def`` of ``func`` that says so (was NumPy's error from inside; a plain TypeError
+    without the line until edge14)."""
     try:
         x = None if isinstance(value, (dict, str, bytes)) or value is None else \
             np.asarray(value)
     except ValueError:
         x = None
     if x is None or x.dtype == object:
+        from .errors import ArgumentTypeError
         name = list(inspect.signature(func).parameters)[position]
-        raise TypeError(f"{what} differentiates with respect to a number or an array, but "
-                        f"`{name}` is a {type(value).__name__}"
-                        + (" of parts of different shapes" if isinstance(value, (list, tuple))
-                           else "")
-                        + ": pass the part you need as an argument of its own, or use "
-                        "tl.grad/tl.vjp/tl.jvp, which take containers")
+        kind = "None" if value is None else f"a {type(value).__name__}" + (
+            " of parts of different shapes" if isinstance(value, (list, tuple)) else "")
+        raise ArgumentTypeError(
+            f"{what} differentiates with respect to a number or an array, but `{name}` is "
+            f"{kind}: pass the part you need as an argument of its own, or use "
+            "tl.grad/tl.vjp/tl.jvp, which take containers", *_def_line(func))
+    if x.dtype.kind == "c":   # (refused before the cast to floats warns and drops it)
+        from .entry import complex_message, complex_part
+        from .errors import ArgumentTypeError
+        name = list(inspect.signature(func).parameters)[position]
+        raise ArgumentTypeError(complex_message(name, complex_part(value) or
+                                                f"an array of {x.dtype}"), *_def_line(func))
     return x
+
+
+def _def_line(func) -> tuple:
+    """The file and ``def`` line of the user's function (its decorators' lines come
+    before it), where errors about its arguments point."""
+    from .parse import parse
+    with _lock:
+        parsed = parse(func)
+    return parsed.filename, parsed.node.lineno
 
 
 def _made_by(result, what: str, func) -> None:
@@ -294,9 +321,8 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
         return lambda f: hessian(f, wrt)
     if isinstance(wrt, (tuple, list)):
         from .errors import TransformError
-        code = getattr(func, "__code__", None)
         raise TransformError(f"tl.hessian takes one argument in `wrt`, not {wrt!r}",
-                             code and code.co_filename, code and code.co_firstlineno,
+                             *_def_line(func),
                              hint="for the block of arguments i and j use "
                              "tl.jacobian(tl.grad(f, wrt=i), wrt=j)")
     position = _positional(func, wrt, "tl.hessian")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+import os
 import types
 
 import gast
 import numpy as np
 
 from .naming import walk
-from .errors import TransformError
+from .errors import TransformError, short_filename
 from .parse import parse
 
 # (function, mode, wrt) of the derivations under way in this thread, innermost last.
@@ -162,9 +163,34 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
         if exc.lineno is None:   # no source: say so at the call site
             raise pass_.error(f"cannot differentiate the call of `{site.func.__qualname__}`: "
                               f"{exc.reason}", node=node, hint=exc.hint) from None
+        if _in_library(exc.filename) and not _in_library(pass_.fn.parsed.filename):
+            # a function of Python's library or an installed package (copy.deepcopy,
+            # statistics.mean): the user's line is the call, not a line inside it
+            raise pass_.error(
+                f"cannot differentiate the call of `{_name_of(site.func)}`, library code: "
+                f"{exc.reason} (at {short_filename(exc.filename)}:{exc.lineno})", node=node,
+                hint="compute the value with NumPy functions and your own code, or give "
+                "the function a rule (@tl.adjoint) or declare it constant "
+                "(tl.nondifferentiable)") from None
         raise
     name = pass_.binder.name_for(derived.__name__, derived)
     return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def _in_library(filename) -> bool:
+    """Whether ``filename`` is a file of Python's standard library or of an installed
+    package (site-packages), not the user's."""
+    if not filename or filename.startswith("<"):
+        return False
+    import sysconfig
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    path = os.path.realpath(filename)
+    return any(path.startswith(os.path.realpath(root) + os.sep) for root in roots)
+
+
+def _name_of(func) -> str:
+    module = getattr(func, "__module__", None)
+    return f"{module}.{func.__qualname__}" if module else func.__qualname__
 
 
 class under_way:

@@ -117,17 +117,36 @@ def require_real(x, name: str):
 
 
 def refuse_masked(x, name: str):
-    """Refuse a masked array argument (differentiated or not): the derivative rules are
-    those of plain arrays, which count the masked entries, so a gradient through one
-    would be wrong (the mean of a masked array divides by the unmasked count only)."""
+    """Refuse a masked array or an ``np.matrix`` argument, or a list, tuple or dict
+    holding one (differentiated or not): the derivative rules are those of plain arrays,
+    which count the masked entries (the mean of a masked array divides by the unmasked
+    count only) and multiply element by element (a matrix's ``*`` is the matrix product,
+    its ``**`` a matrix power), so a derivative through one would be wrong."""
+    what = _unlike_plain_arrays(x)
+    if what is None:
+        return
+    if what.endswith("np.matrix"):
+        raise at_user_def(TypeError(
+            f"the argument `{name}` is {what}, whose `*` is the matrix product and `**` a "
+            "matrix power: the derivative rules are those of plain arrays, which multiply "
+            "element by element, so a derivative through it would be wrong: pass an array "
+            "(`np.asarray(m)`) and write matrix products with `@`"))
+    raise at_user_def(TypeError(
+        f"the argument `{name}` is {what}: the derivative rules are those of "
+        "plain arrays, which count the masked entries (np.mean, np.cumsum, ...), so a "
+        f"derivative through it would be wrong: pass the data (`{name}.filled(0.0)` or "
+        f"`np.ma.getdata({name})`) and the mask as separate arguments, and apply the "
+        "mask in the function (`np.where(mask, 0.0, x)`)"))
+
+
+def _unlike_plain_arrays(x):
+    """'an np.matrix', 'a masked array' (or a container holding one), else None."""
+    if isinstance(x, np.matrix):
+        return "an np.matrix"
     masked = sys.modules.get("numpy.ma")   # (no masked array exists before it is imported)
     if masked is not None and isinstance(x, masked.MaskedArray):
-        raise at_user_def(TypeError(
-            f"the argument `{name}` is a masked array: the derivative rules are those of "
-            "plain arrays, which count the masked entries (np.mean, np.cumsum, ...), so a "
-            f"derivative through it would be wrong: pass the data (`{name}.filled(0.0)` or "
-            f"`np.ma.getdata({name})`) and the mask as separate arguments, and apply the "
-            "mask in the function (`np.where(mask, 0.0, x)`)"))
+        return "a masked array"
+    return _in_container(x, _unlike_plain_arrays)
 
 
 def require_scalar_seed(seed, name: str):

@@ -1098,9 +1098,16 @@ class _Normalizer:
                 raise self.error(f"local variable {node.id!r} is read before it is assigned",
                                  node)
             return _load(self.current[node.id])
-        if self.parsed.lookup(node.id, MISSING) is MISSING:
+        value = self.parsed.lookup(node.id, MISSING)
+        if value is MISSING:
             raise self.error(f"name {node.id!r} is not defined", node,
                              hint="define it before the function is differentiated")
+        if isinstance(value, np.matrix):   # (an argument that is one: entry.refuse_masked)
+            raise self.error(f"`{node.id}` is an np.matrix, whose `*` is the matrix product "
+                             "and `**` a matrix power: the derivative rules are those of "
+                             "plain arrays, which multiply element by element", node,
+                             hint=f"make `{node.id}` an array (`np.asarray(...)`) and write "
+                             "matrix products with `@`")
         return node
 
     def expr_JoinedStr(self, node):
@@ -1278,6 +1285,7 @@ class _Normalizer:
         call = gast.Call(func=_load(self.binder.name_for("getattr", getattr)),
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr
+        call.lineno = _method_line(node).lineno   # (where a refusal of it points)
         return call
 
     def expr_Call(self, node):
@@ -1324,14 +1332,21 @@ class _Normalizer:
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
                              node, hint="write the computation as ordinary code")
+        if callee in (setattr, delattr, object.__setattr__, object.__delattr__):
+            # (as `obj.v = value`: the derivative would not follow the value through it)
+            raise self.error(f"`{_dotted(func)}` changes an attribute of an object, which "
+                             "is not supported (as `obj.attr = value` is not)", node,
+                             hint="keep the value in a local variable, or return it")
         for arg in node.args:
             if isinstance(arg, gast.Starred):
-                raise self.error("`*args` in a call is not supported", node,
+                raise self.error("`*args` in a call is not supported", arg,   # (its line)
                                  hint="pass the arguments one by one")
         for kw in node.keywords:
             if kw.arg is None:
                 raise self.error("`**kwargs` in a call is not supported", kw,
                                  hint="pass the keyword arguments one by one")
+            if kw.arg == "dtype":   # np.asarray(x, dtype=complex), np.sum(x, dtype=...)
+                self.refuse_complex_dtype(self.static_dtype(kw.value), kw.value)
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
             nested = node.args[0]
@@ -1347,6 +1362,15 @@ class _Normalizer:
             # max(items) of one list, tuple or array (a generator is a list by now)
             callee = largest if callee is max else smallest
             func = _load(self.binder.name_for(callee.__name__, callee))
+        if callee in (np.float32, np.float16) and len(node.args) == 1 and not node.keywords:
+            # np.float32(x): the cast astype(x, 'float32') (a NumPy float32 of a number, a
+            # float32 array of an array or a list), whose rule passes the derivative on
+            call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
+                             args=[self.atom(node.args[0]),
+                                   gast.Constant(value=np.dtype(callee).name, kind=None)],
+                             keywords=[])
+            call.callee = astype
+            return call
         self.check_mutation(node, callee)
         args = [self.as_array_argument(callee, i, a, self.frozen(self.atom(a)))
                 for i, a in enumerate(node.args)]
@@ -1553,6 +1577,18 @@ class _Normalizer:
             args[i] = self.bind_new(None, call)
         return args, keywords
 
+    def refuse_complex_dtype(self, dtype, node):
+        """A cast to a complex dtype known when deriving (``x.astype(complex)``), refused
+        at its line; one known only when the function runs is refused then, by
+        runtime.astype, without the line."""
+        if isinstance(dtype, gast.Constant) and isinstance(dtype.value, str) and \
+                np.dtype(dtype.value).kind == "c":
+            raise self.error(f"a cast to {dtype.value} is not supported: tangentlike "
+                             "differentiates real-valued code, and its derivative rules are "
+                             "those of real arguments, so a gradient through complex values "
+                             "would be wrong", node,
+                             hint="keep the real and imaginary parts as separate real arrays")
+
     def static_dtype(self, node):
         """A dtype known when deriving (``np.float32``, ``float``, ``"f4"``) as the
         constant of its name, ``'float32'``: the cast's rule then decides at derivation
@@ -1748,6 +1784,7 @@ class _Normalizer:
                     hint="write `x.astype(dtype)` (a new array)")
             obj = self.atom(func.value)
             args = [self.static_dtype(a) or self.atom(a) for a in given]
+            self.refuse_complex_dtype(args[0], given[0])
             call = gast.Call(func=_load(self.binder.name_for("astype", astype)),
                              args=[obj] + args, keywords=[])
             call.callee = astype
@@ -1775,10 +1812,10 @@ class _Normalizer:
                            "functions or indexing")
             else:
                 default = _OWN_METHOD_HINT
-            raise self.error(f"the method `.{name}()` is not supported", node,
+            raise self.error(f"the method `.{name}()` is not supported", _method_line(func),
                              hint=_METHOD_HINTS.get(name, default).format(name=name))
         if name == "item" and (node.args or node.keywords):
-            raise self.error("`.item()` with an index is not supported", node,
+            raise self.error("`.item()` with an index is not supported", _method_line(func),
                              hint="index first: `x[i].item()` or `float(x[i])`")
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
@@ -2557,6 +2594,12 @@ def _is_atom(node) -> bool:
     if isinstance(node, gast.Attribute):  # global reference (np.pi)
         return _is_atom(node.value) and not isinstance(node.value, gast.Constant)
     return False
+
+
+def _method_line(func: gast.Attribute):
+    """Where a method's name is: the line of ``.tolist`` in ``(x\n .tolist())``, a
+    continuation line of a call whose receiver starts on another."""
+    return types.SimpleNamespace(lineno=getattr(func, "end_lineno", None) or func.lineno)
 
 
 def _dotted(node) -> str:

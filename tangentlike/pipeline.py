@@ -11,14 +11,17 @@ import types
 import weakref
 from contextlib import contextmanager
 
+import gast
 import numpy as np
 
+from . import rules
 from .naming import name_ids
-from .analyze import analyze, sequence_arithmetic
+from .analyze import (analyze, discarded_call, reads_low_precision,
+                      sequence_arithmetic)
 from .calls import under_way
 from .emit import compile_function, to_source
-from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, rebindable_callees,
-                    without_entry_checks)
+from .entry import (NOT_GIVEN, Rederived, add_entry, current_version, guards_hold,
+                    rebindable_callees, without_entry_checks)
 from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .numbers import FLOAT, NUMBER
@@ -80,7 +83,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
 
     def derive_version(signature):
         alive = user() or spare
-        if alive is None:
+        if alive is None or not guards_hold(alive):
+            # a derived function whose callee was rebound since: its text is the old
+            # callee's derivative, so a version of it now would be stale with guards that
+            # hold. The generic serves: its guard sees the rebinding and derives again
             return None
         again = kept and kept.again(alive)
         core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
@@ -132,6 +138,7 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     activity = core.facts.get(("activity", tuple(wrt_names)))
     if activity is None:   # (a version's is its first derivation's: see Kept)
         activity = core.facts[("activity", tuple(wrt_names))] = analyze(core, wrt_names)
+        refuse_discarded_call(core, activity)
     as_tuple = isinstance(wrt, (tuple, list))
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
@@ -147,7 +154,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
             try:
                 fdef = forward_gradient(core, activity, wrt_names[0], mode, name, as_tuple,
                                         like, signature[wrt_names[0]][0] is float
-                                        and not low_precision(signature))
+                                        and not low_precision(signature)
+                                        and all_specialized(parsed, signature)
+                                        and not reads_low_precision(core))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:
@@ -191,6 +200,30 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     return derived
 
 
+def refuse_discarded_call(core, activity) -> None:
+    """Refuse a call made for what it changes (analyze.discarded_call) at its line."""
+    stmt = discarded_call(core, activity)
+    if stmt is not None:
+        qual = _written(stmt.value.func) or rules.registry.qualified_name(stmt.value.callee)
+        raise core.parsed.error(
+            f"`{qual}` is called for what it does, not for its result, on a value that "
+            "carries a derivative: it may change its arguments in place, which the "
+            "derivative cannot follow, and it has no derivative rule", stmt.origin,
+            hint="compute the new value with operations tangentlike differentiates (an "
+            "element write `z[i] = v` into an array the function made, `items.append(v)` "
+            f"on a list it made), or declare it constant with tl.nondifferentiable({qual})")
+
+
+def _written(func):
+    """``heapq.heappush`` as the user wrote it, or None for another expression."""
+    if isinstance(func, gast.Name):
+        return func.id
+    if isinstance(func, gast.Attribute):
+        owner = _written(func.value)
+        return owner and f"{owner}.{func.attr}"
+    return None
+
+
 def one_number(mode: str, wrt_names: list, signature) -> bool:
     """Whether a version of ``grad``/``value_and_grad`` differentiates one float number
     (a Python or NumPy float, or a 0-d float array): then it is derived in forward mode
@@ -212,6 +245,14 @@ def low_precision(signature) -> bool:
     return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
                and v.dtype.itemsize < 8 for _, _, stand_in in signature.values()
                for v in leaves(stand_in))
+
+
+def all_specialized(parsed, signature) -> bool:
+    """Whether every parameter has its kind in the version's signature: one that has not
+    (a list, a bool, a default left out) may hold float32 values, which would make the
+    gradient of a Python float a float32 (see low_precision)."""
+    args = parsed.node.args
+    return all(a.id in signature for a in args.posonlyargs + args.args + args.kwonlyargs)
 
 
 def sequence_ops(func, parsed, core, wrt_names) -> tuple:

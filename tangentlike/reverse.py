@@ -49,8 +49,8 @@ from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tr
                      walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
-                      dependencies, list_variables, structured_arguments, through_copies,
-                      written)
+                      dependencies, list_variables, reads_low_precision, structured_arguments,
+                      through_copies, written)
 from .composites import fused_adjoints
 from .invariance import zero_adjoint_shifts
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
@@ -625,7 +625,14 @@ class _Reverse:
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
 
     def low_precision_arguments(self) -> bool:
-        """Whether some argument of this version is a float32 (float16) array or scalar."""
+        """Whether some argument of this version is a float32 (float16) array or scalar,
+        or may be one: a parameter the version is not specialized to (a list, a bool, a
+        default left out) may hold float32 values."""
+        args = self.fn.parsed.node.args
+        if any(a.id not in self.given for a in args.posonlyargs + args.args + args.kwonlyargs):
+            return True
+        if reads_low_precision(self.fn):   # (a float32 global, a cast to float32)
+            return True
         return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
                    and v.dtype.itemsize < 8
                    for given in self.given.values() for v in shapeclass.leaves(given))

@@ -394,6 +394,54 @@ def test_higher_order_derivative_sees_a_rebound_global():
     np.testing.assert_allclose(hess_diag(X3, 1.0, np.ones(3)), 6.0 * X3)
 
 
+# Was (edge14): a derivative of a derivative made before a rebinding and first called
+# after it was silently the derivative of the old callee: its version (specialize.py) was
+# derived on that first call from the inner derivative's text, made for the old callee,
+# with guards that read the new one, so they held. Every pairing of modes, and a third
+# order; called once before the rebinding it was right.
+SECOND_ORDER = {
+    "grad(grad)": (lambda f: tl.grad(tl.grad(f)), lambda d, x: d(x)),
+    "value_and_grad(grad)": (lambda f: tl.value_and_grad(tl.grad(f)), lambda d, x: d(x)[1]),
+    "vjp(grad)": (lambda f: tl.vjp(tl.grad(f)), lambda d, x: d(x, 1.0, 1.0)),
+    "grad(vjp)": (lambda f: tl.grad(tl.vjp(f)), lambda d, x: d(x, 1.0)),
+    "grad(jvp)": (lambda f: tl.grad(tl.jvp(f)), lambda d, x: d(x, 1.0)),
+    "jvp(grad)": (lambda f: tl.jvp(tl.grad(f)), lambda d, x: d(x, 1.0, 1.0)),
+    "grad(grad(grad))": (lambda f: tl.grad(tl.grad(tl.grad(f))), lambda d, x: d(x)),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+@pytest.mark.parametrize("called_before", [False, True], ids=["fresh", "called"])
+def test_higher_order_derived_before_a_global_is_rebound_sees_it(name, called_before):
+    module = globals_module()
+    define_in(module, "def helper(v):\n    return np.sin(v)\n")
+    make, call = SECOND_ORDER[name]
+    third = name.count("(") == 2
+    x = 0.7
+    derived = make(module["uses_helper"])
+    if called_before:
+        np.testing.assert_allclose(call(derived, x), -np.cos(x) if third else -np.sin(x))
+    define_in(module, "def helper(v):\n    return v * v * v\n")
+    np.testing.assert_allclose(call(derived, x), 6.0 if third else 6.0 * x)
+
+
+def test_second_order_derived_before_a_closure_function_is_rebound_sees_it():
+    def make(act):
+        def f(x):
+            return np.sum(act(x))
+
+        def set_act(func):
+            nonlocal act
+            act = func
+        return f, set_act
+
+    f, set_act = make(np.sin)
+    second, third = tl.grad(tl.grad(f)), tl.grad(tl.grad(tl.grad(f)))
+    set_act(np.cos)
+    np.testing.assert_allclose(second(0.7), -np.cos(0.7))
+    np.testing.assert_allclose(third(0.7), np.sin(0.7))
+
+
 def test_global_function_rebound_before_first_derivation_is_used():
     module = globals_module()
     module["act"] = np.sin

@@ -9,15 +9,22 @@ exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a re
 ``xfail(strict=True, reason="BUG: ...")`` are library bugs: the test states what should
 happen.
 """
+import bisect
+import copy
 import functools
+import heapq
 import inspect
 import linecache
+import operator
+import statistics
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
 import tangentlike as tl
+from tangentlike.errors import ArgumentTypeError
 from util import make_function
 
 MARKER = "# <- error"
@@ -563,8 +570,32 @@ def test_row_complex_values_are_refused(transform):
             as info:
         df(abs_of_complex_literal)
     assert info.value.lineno == abs_of_complex_literal.__code__.co_firstlineno + 1
+    # a cast to a complex dtype written in the code: at its line, when deriving (since
+    # edge14; was a TypeError without the line when the derived function ran). One whose
+    # dtype is known only when the function runs is still refused then.
+    with pytest.raises(tl.TransformError, match=r"a cast to complex128 is not supported") \
+            as info:
+        df(abs_of_complex_cast)
+    assert info.value.lineno == abs_of_complex_cast.__code__.co_firstlineno + 1
     with pytest.raises(TypeError, match=r"x.astype\(complex128\)"):
-        df(abs_of_complex_cast)(x, *extra[:1] if transform == "vjp" else extra)
+        df(abs_of_a_cast_to_a_given_dtype)(x, complex, *extra)
+
+
+def abs_of_a_cast_to_a_given_dtype(x, kind):
+    return np.sum(np.abs(x.astype(kind)) * x)
+
+
+def casts_to_complex_by_keyword(x):
+    return np.sum(np.abs(np.asarray(x,
+                                    dtype=complex)))  # <- error
+
+
+# Was (edge14): `np.asarray(x, dtype=complex)` (also np.array, and the dtype= of a
+# reduction or ufunc) made complex values the real rules then went through, silently.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_complex_dtype_keyword_is_refused_at_its_line(transform):
+    err = assert_error_at(casts_to_complex_by_keyword, transform=transform)
+    assert "a cast to complex128 is not supported" in err.reason
 
 
 def mean_of_scaled(x, c):
@@ -2420,3 +2451,303 @@ def test_row_ufunc_method_as_a_constant_works():
     x = np.array([1.0, 2.0])
     np.testing.assert_allclose(tl.grad(reduces_by_a_ufunc_method_as_a_constant)(x), [4.0, 5.0])
     assert np.isclose(tl.jvp(reduces_by_a_ufunc_method_as_a_constant)(x, np.ones(2)), 9.0)
+
+# == Found by edge14 ===========================================================================
+def passed_through(f):
+    return f
+
+
+@passed_through
+@passed_through
+def decorated_product(x, y):  # <- error
+    return np.sum(x * y)
+
+
+# Was (edge14): tl.hessian's refusal of a tuple `wrt` named the first decorator's line
+# (`co_firstlineno`), where every other error about arguments names the `def`.
+def test_row_hessian_tuple_wrt_of_a_decorated_function_names_its_def():
+    err = assert_error_at(decorated_product, transform=tl.hessian, wrt=(0, 1))
+    assert "takes one argument in `wrt`" in err.reason
+
+
+# Was (edge14): None, a string or a dict given to tl.hessian / tl.jacobian where they
+# differentiate was a plain TypeError without file or line, and a complex value was cast
+# to floats first (NumPy's ComplexWarning: *discards the imaginary part*) before the
+# refusal. Now they are ArgumentTypeErrors (still TypeErrors) at the user's `def`, as
+# tl.grad's, and a complex value is refused without the warning.
+@pytest.mark.parametrize("transform", [tl.hessian, tl.jacobian])
+@pytest.mark.parametrize("value,says", [(None, "`x` is None"), ("ab", "`x` is a str"),
+                                        ({"a": 1.0}, "`x` is a dict"),
+                                        (0.5 + 1j, "complex number"),
+                                        (np.array([0.5 + 1j, 0.2]), "array of complex128"),
+                                        ([0.5, 1j], "list holding a complex number")])
+def test_row_hessian_and_jacobian_of_a_value_that_is_not_real(transform, value, says):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(TypeError) as info:
+            transform(decorated_product)(value, X3)
+    err = info.value
+    assert isinstance(err, ArgumentTypeError), repr(err)
+    assert says in err.reason
+    assert (err.filename, err.lineno) == (__file__, line_of("def decorated_product(x, y):"))
+    assert "    def decorated_product(x, y):" in str(err)
+
+
+def reduces_with_a_ufunc_method(x):
+    return np.logaddexp.reduce(x) * 2.0  # <- error
+
+
+# Was (edge14): *no derivative rule for `ufunc.reduce`*, which does not say which ufunc
+# (the method's __qualname__); now the reason and the hint name `numpy.logaddexp.reduce`.
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp], ids=lambda t: t.__name__)
+def test_row_missing_rule_of_a_ufunc_method_names_the_ufunc(transform):
+    err = assert_error_at(reduces_with_a_ufunc_method, transform=transform)
+    assert "`numpy.logaddexp.reduce`" in err.reason
+    assert "numpy.logaddexp.reduce" in err.hint
+
+
+def sum_of_sin_times(x, c):
+    return np.sum(np.sin(x) * c)
+
+
+with warnings.catch_warnings():   # (NumPy: the matrix subclass is not recommended)
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    SOME_MATRIX = np.matrix([[0.5, 0.2], [0.1, 0.3]])
+
+
+def times_a_global_matrix(x):
+    return np.sum(np.sin(x) * SOME_MATRIX)  # <- error
+
+
+# Was a bug (edge14): an np.matrix went through the rules of plain arrays, but its `*` is
+# the matrix product (and `**` a matrix power): silently wrong gradients in every mode,
+# even of np.sum(np.sin(x)) (the adjoint d * np.cos(x) is a matrix product for a matrix),
+# as an argument differentiated or not, inside a list, or as a global the function reads.
+# (The docs called it NumPy's error.) An argument is refused when the derived function is
+# called, as a masked array is; a global or closure variable when it is derived.
+MATRIX_CALLS = {
+    "grad": lambda m, a: tl.grad(sum_of_sin_times)(m, 1.0),
+    "value_and_grad": lambda m, a: tl.value_and_grad(sum_of_sin_times)(m, 1.0),
+    "vjp": lambda m, a: tl.vjp(sum_of_sin_times)(m, 1.0, np.ones((2, 2))),
+    "jvp": lambda m, a: tl.jvp(sum_of_sin_times)(m, 1.0, np.ones((2, 2))),
+    "constant in grad": lambda m, a: tl.grad(sum_of_sin_times)(a, m),
+    "constant in jvp": lambda m, a: tl.jvp(sum_of_sin_times)(a, m, np.ones((2, 2))),
+    "in a list": lambda m, a: tl.grad(sum_of_sin_times)(a, [m]),
+    "hessian": lambda m, a: tl.hessian(sum_of_sin_times)(m, a),
+    "jacobian": lambda m, a: tl.jacobian(sum_of_sin_times)(m, a),
+}
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+@pytest.mark.parametrize("call", list(MATRIX_CALLS.values()), ids=list(MATRIX_CALLS))
+def test_row_np_matrix_arguments_are_refused(call):
+    m = np.matrix([[0.5, 0.2], [0.1, 0.3]])
+    with pytest.raises(ArgumentTypeError, match=r"is (a list holding )?an np.matrix, whose "
+                       r"`\*` is the matrix product") as info:
+        call(m, np.asarray(m))
+    assert (info.value.filename, info.value.lineno) == \
+        (__file__, sum_of_sin_times.__code__.co_firstlineno)
+    assert "np.asarray" in str(info.value)
+    # the same values as an array: works, and is the derivative of the elementwise code
+    a = np.asarray(m)
+    np.testing.assert_allclose(tl.grad(sum_of_sin_times)(a, 1.0), np.cos(a))
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_np_matrix_global_is_refused_at_its_line(transform):
+    err = assert_error_at(times_a_global_matrix, transform=transform)
+    assert "`SOME_MATRIX` is an np.matrix" in err.reason and "@" in err.hint
+
+
+class Holder:
+    pass
+
+
+HELD = Holder()
+HELD.v = 0.0
+
+
+def stores_by_setattr(x):
+    setattr(HELD, "v", x * 2.0)  # <- error  # noqa: B010 (the point)
+    return HELD.v * 3.0
+
+
+def stores_by_object_setattr(x):
+    object.__setattr__(HELD, "v", x * 2.0)  # <- error
+    return HELD.v * 3.0
+
+
+def stores_by_setattr_in_a_local_object(x):
+    box = Holder()
+    setattr(box, "v", x * 2.0)  # <- error  # noqa: B010 (the point)
+    return box.v * 3.0
+
+
+def removes_by_delattr(x):
+    delattr(HELD, "w")  # <- error
+    return x
+
+
+# Was a bug (edge14): `obj.v = value` is refused, but `setattr(obj, "v", value)` was run
+# as a call without a derivative and the attribute read back as a constant: a gradient of
+# 0.0 where it is 6.0, silently, in every mode.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [stores_by_setattr, stores_by_object_setattr,
+                                  stores_by_setattr_in_a_local_object, removes_by_delattr],
+                         ids=lambda f: f.__name__)
+def test_row_setattr_is_refused_as_attribute_assignment_is(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "changes an attribute of an object" in err.reason
+
+
+RECORDED = [0.0]
+OPTIONS_SEEN = {"a": 0.0}
+
+
+def writes_by_operator_setitem(x):
+    operator.setitem(RECORDED, 0, x * 2.0)  # <- error
+    return RECORDED[0] * 3.0
+
+
+def appends_through_the_class(x):
+    list.append(RECORDED, x * 2.0)  # <- error
+    return RECORDED[-1] * 3.0
+
+
+def writes_a_dict_through_the_class(x):
+    dict.__setitem__(OPTIONS_SEEN, "a", x * 2.0)  # <- error
+    return OPTIONS_SEEN["a"] * 3.0
+
+
+def adds_in_place_by_operator(x):
+    z = np.zeros(2)
+    operator.iadd(z, x)  # <- error
+    return np.sum(z)
+
+
+# Was a bug (edge14): the writes of the operator module and list/dict methods called
+# through their class changed the list, dict or array behind the derivative's back, as
+# `RECORDED.append(x)` or `z += x` would, but were taken for calls without a derivative:
+# a gradient of 0.0 (here 6.0 or 2.0), silently, in every mode. They are refused as
+# np.copyto and np.put are.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [writes_by_operator_setitem, appends_through_the_class,
+                                  writes_a_dict_through_the_class, adds_in_place_by_operator],
+                         ids=lambda f: f.__name__)
+def test_row_in_place_writes_through_functions_are_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "changes its argument in place" in err.reason and err.hint
+
+
+def pushes_onto_a_heap(x):
+    heap = []
+    heapq.heappush(heap, x * 2.0)  # <- error
+    return heap[0] * 3.0
+
+
+def inserts_in_order(x):
+    items = [10.0]
+    for k in range(2):
+        bisect.insort(items, x * k)  # <- error
+    return items[0] * 3.0
+
+
+def writes_through_the_array_class(x):
+    z = np.zeros(2)
+    np.ndarray.__setitem__(z, 0, x * 2.0)  # <- error
+    return z[0] * 3.0
+
+
+def pushes_a_constant_onto_a_heap(x):
+    heap = []
+    heapq.heappush(heap, 2.0)
+    return heap[0] * x
+
+
+# Was a bug (edge14): a function without a derivative rule called for what it does, not
+# for its result (its result is discarded), was never looked up: `heapq.heappush(heap,
+# x * 2.0)`, `bisect.insort`, `np.ndarray.__setitem__` changed their argument behind the
+# derivative's back, a gradient of 0.0 (here 6.0), silently, in every mode. Such a call
+# given a value that carries a derivative is refused at its line; given constants it works.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [pushes_onto_a_heap, inserts_in_order,
+                                  writes_through_the_array_class], ids=lambda f: f.__name__)
+def test_row_call_made_for_what_it_changes_is_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is called for what it does, not for its result" in err.reason
+    assert "tl.nondifferentiable(" in err.hint
+
+
+def test_row_call_made_for_what_it_changes_on_constants_works():
+    assert tl.grad(pushes_a_constant_onto_a_heap)(0.7) == 2.0
+    tl.check_grads(pushes_a_constant_onto_a_heap, (0.7,), order=2)
+
+
+def adds_starred_on_a_continuation_line(x):
+    pair = (x, x)
+    return np.sum(np.add(
+        *pair))  # <- error
+
+
+def sums_with_keywords_on_a_continuation_line(x):
+    options = dict(axis=0)
+    return np.sum(np.sum(x,
+                         **options))  # <- error
+
+
+# Was (edge14): `*args` and `**kwargs` in a call were refused at the call's first line;
+# on a continuation line the error now names the line that has them.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_starred_on_a_continuation_line,
+                                  sums_with_keywords_on_a_continuation_line],
+                         ids=lambda f: f.__name__)
+def test_row_starred_arguments_on_a_continuation_line(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "in a call is not supported" in err.reason
+
+
+def chains_a_method_on_a_continuation_line(x):
+    return np.sum(x) + sum((x
+                           .tolist()))  # <- error
+
+
+# Was (edge14): a method that is not supported, written on a continuation line of a
+# chain, was refused at the line where its receiver starts.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_unsupported_method_on_a_continuation_line(transform):
+    err = assert_error_at(chains_a_method_on_a_continuation_line, transform=transform)
+    assert "`.tolist()` is not supported" in err.reason
+
+
+def copies_deeply(x):
+    return np.sum(copy.deepcopy(x) * 2.0)  # <- error
+
+
+def mean_by_statistics(x):
+    return statistics.mean(x) * 2.0  # <- error
+
+
+# Was (edge14): a function of Python's library called by the function (copy.deepcopy,
+# statistics.mean) was differentiated from its source like the user's own helpers, and
+# what it could not do was reported inside the library (*copy.py:135: dict literals are
+# not supported yet*) without the user's line. Now the error names the call, with the
+# library's line in the reason.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [copies_deeply, mean_by_statistics], ids=lambda f: f.__name__)
+def test_row_library_function_that_cannot_be_differentiated(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "library code" in err.reason and ".py:" in err.reason
+
+
+def reads_a_field_on_a_continuation_line(x):
+    v = x * 2.0
+    return np.sum(x) * (v
+                        .field)  # <- error
+
+
+# Was (edge14): the refusal of an attribute of a value that carries a derivative, on a
+# continuation line, named the line where the value starts.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_attribute_of_a_differentiated_value_on_a_continuation_line(transform):
+    err = assert_error_at(reads_a_field_on_a_continuation_line, transform=transform)
+    assert "the attribute `.field` of a value that carries a derivative" in err.reason

@@ -490,3 +490,90 @@ def test_norm_at_the_zero_vector_has_the_subgradient_zero(body):
     assert np.isfinite(tl.jvp(f)(x, np.ones(3)))
     if ", 1)" not in body:   # (the 1-norm's second derivative at a zero component is nan)
         assert np.all(np.isfinite(tl.hessian(f)(x)))
+
+
+# Was (edge14): `np.float32(x)` and `np.float16(x)` (a cast, as `x.astype(np.float32)`) were
+# refused (*no derivative rule for `numpy.float32`*); np.float64(x) had its rule. They are
+# the cast astype(x, 'float32'), whose rule passes the derivative on in x's dtype.
+@pytest.mark.parametrize("body", ["return np.float32(np.sum(x * x)) * 2.0",
+                                  "return np.sum(np.float32(x) ** 2)",
+                                  "return np.float16(np.sum(x * x))",
+                                  "y = np.float32(x)\nreturn np.sum(np.sin(y))",
+                                  "return np.sum(np.float32([x[0], x[1]]) * 3.0)"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cast_by_a_numpy_float_type_passes_the_derivative_on(body, dtype):
+    f = build(body)
+    same_in_float64 = build(body.replace("np.float32", "np.float64")
+                            .replace("np.float16", "np.float64"), name="g")
+    x = np.array([0.5, -0.25], dtype=dtype)
+    g = tl.grad(f)(x)
+    assert g.dtype == dtype
+    np.testing.assert_allclose(g, tl.grad(same_in_float64)(x.astype(float)), rtol=1e-3)
+    np.testing.assert_allclose(tl.jvp(f)(x, np.ones_like(x)),
+                               tl.jvp(same_in_float64)(x.astype(float), np.ones(2)), rtol=1e-3)
+    np.testing.assert_allclose(tl.hessian(f)(x),
+                               tl.hessian(same_in_float64)(x.astype(float)), rtol=1e-3)
+
+
+# Was (edge14): the gradient of a Python float came back a NumPy float32 when float32 data
+# reached the derivative through a parameter the version was not specialized to (a list
+# or tuple of float32 values, a bool given on an earlier call, whose version then served
+# a float32): versions skipped cast_back for a Python float whenever the arguments they
+# were specialized to were float64.
+def scaled_by_first(x, c):
+    return x * c[0]
+
+
+def scaled_if_positive(x, c):
+    if np.sum(c) > 0:
+        return np.sum(x * c)
+    return np.sum(x) * 2.0
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+def test_gradient_of_a_float_beside_float32_data_in_a_list_is_a_float(transform):
+    df = getattr(tl, transform)(scaled_by_first)
+    extra = (1.0,) if transform == "vjp" else ()
+    for c in ([np.float32(2.0)], (np.float32(2.0),), [2.0]):
+        g = df(0.5, c, *extra)
+        g = g[1] if transform == "value_and_grad" else g
+        assert type(g) is float and g == 2.0, repr(g)
+
+
+@pytest.mark.parametrize("transform", ["grad", "vjp"])
+def test_gradient_of_a_float_does_not_depend_on_earlier_calls(transform):
+    df = getattr(tl, transform)(scaled_if_positive)
+    extra = (1.0,) if transform == "vjp" else ()
+    df(0.5, True, *extra)   # a version for a bool c, which is not specialized
+    g = df(0.5, np.float32(2.0), *extra)
+    assert type(g) is float and g == 2.0, repr(g)
+
+
+SCALE32 = np.float32(2.0)
+ONES32 = np.ones(3, dtype=np.float32)
+
+
+def times_a_float32_global(x):
+    return x * SCALE32
+
+
+def summed_with_a_float32_global_array(x):
+    return np.sum(x * ONES32)
+
+
+def cast_to_float32(x):
+    return np.float32(x) * 3.0
+
+
+# Was (edge14): the same, for float32 data the function reads that is not an argument (a
+# global, a cast to float32): a version for a Python float gave np.float32, the generic
+# derivative (after MAX_VERSIONS versions) a float.
+@pytest.mark.parametrize("func", [times_a_float32_global, summed_with_a_float32_global_array,
+                                  cast_to_float32], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+def test_gradient_of_a_float_beside_float32_globals_and_casts_is_a_float(func, transform):
+    df = getattr(tl, transform)(func)
+    g = df(0.5, 1.0) if transform == "vjp" else df(0.5)
+    g = g[1] if transform == "value_and_grad" else g
+    assert type(g) is float, repr(g)
+    assert g == tl.grad(func).generic(0.5, 1.0)

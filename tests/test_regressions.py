@@ -8,6 +8,7 @@ turns into a failure) the day the bug is fixed; then remove the mark and the mat
 ``KNOWN_BUGS`` in test_random_programs.py, so the random programs exercise that
 construct again.
 """
+import collections
 import math
 
 import numpy as np
@@ -4548,3 +4549,62 @@ def test_around_is_a_constant_like_round():
     f = make_function("def f(x):\n    return np.sum(np.around(x, 1) * x)\n", {"np": np})
     x = np.array([0.33, -0.61, 0.92])
     np.testing.assert_allclose(tl.grad(f)(x), np.round(x, 1))
+
+# Was (edge14): an array given to np.stack (np.vstack, np.hstack, np.concatenate,
+# np.dstack, np.column_stack) as the sequence of its rows, which NumPy takes, failed in
+# reverse mode with a TypeError from inside the rule (`type(arrays)(generator)` for an
+# ndarray: *expected a sequence of integers ... got '<generator object split_like...'*,
+# *only integer scalar arrays can be converted to a scalar index*); forward mode worked.
+# The adjoint of such an array is an array shaped like it.
+JOINS_OF_AN_ARRAY = {
+    "stack": "return np.sum(np.sin(np.stack(x)) * np.arange(x.size).reshape(x.shape))",
+    "stack axis 1": "return np.sum(np.stack(x, axis=1) ** 3)",
+    "vstack": "return np.sum(np.sin(np.vstack(x)) ** 2)",
+    "hstack": "return np.sum(np.cos(np.hstack(x)) ** 2)",
+    "concatenate": "return np.sum(np.concatenate(x) ** 3)",
+    "concatenate axis -1": "return np.sum(np.sin(np.concatenate(x, axis=-1)))",
+    "dstack": "return np.sum(np.sin(np.dstack(x)) * 1.5)",
+    "column_stack": "return np.sum(np.tanh(np.column_stack(x)) ** 2)",
+    "of a product": "return np.sum(np.tanh(np.stack(x * x)))",
+}
+
+
+@pytest.mark.parametrize("body", list(JOINS_OF_AN_ARRAY.values()), ids=list(JOINS_OF_AN_ARRAY))
+@pytest.mark.parametrize("shape", [(2, 4), (2, 3, 2)])
+def test_an_array_joined_as_the_sequence_of_its_rows(body, shape):
+    f = make_function(f"def f(x):\n    {body}\n", {"np": np})
+    x = np.random.default_rng(7).normal(size=shape)
+    tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
+    g = tl.grad(f)(x.astype(np.float32))
+    assert g.shape == shape and g.dtype == np.float32
+
+
+# Found by edge14, not fixed: `.append` on a local deque is taken for a list's append
+# (normalize.list_call takes any local's `.append`/`.pop` for a list's), which the generic
+# derivative handles, but the version for a float builds the deque's zero derivative with
+# runtime.zeros_like, which NumPy cannot make of a deque: `TypeError: Cannot interpret
+# 'deque([])' as a data type` from inside the derivative (grad, jvp, grad of grad).
+def appends_to_a_deque(x):
+    d = collections.deque()
+    d.append(x * 2.0)
+    return d[0] * 3.0
+
+
+@bug("a local deque's .append is a list's: TypeError from runtime.zeros_like in a version")
+def test_append_to_a_local_deque():
+    assert tl.grad(appends_to_a_deque)(0.7) == 6.0
+    assert tl.jvp(appends_to_a_deque)(0.7, 1.0) == 6.0
+
+
+# Found by edge14, not fixed: a bound method that changes its object, given to `map`
+# (`list(map(items.__setitem__, [0], [x * 2.0]))`), is not seen as a change of `items`:
+# the derivative reads `items` as it was, a gradient of 0.0 where it is 6.0, silently.
+def writes_through_map(x):
+    items = [0.0]
+    list(map(items.__setitem__, [0], [x * 2.0]))
+    return items[0] * 3.0
+
+
+@bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
+def test_write_through_a_method_given_to_map():
+    assert tl.grad(writes_through_map)(0.7) == 6.0

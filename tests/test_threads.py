@@ -274,3 +274,46 @@ def test_same_function_derived_by_8_threads_at_once():
         np.testing.assert_array_equal(gg, results[0][2])
     assert tl.grad(func) is reference          # after the race, one cached function stays
     derive.report()
+
+
+# Was (edge14): the threads that found no cached derivative each derived the function
+# again once the lock was theirs, so tl.grad(f) from 8 threads at once gave up to 8
+# different derived functions (each deriving its versions again); now the lock is
+# followed by a second look in the cache.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp],
+                         ids=lambda t: t.__name__)
+def test_one_derived_function_for_8_threads_deriving_at_once(transform):
+    func = fresh_function(2000 + [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp].index(transform))
+    start = threading.Barrier(THREADS)
+    derive = Derive()
+
+    def run(t):
+        start.wait()
+        return derive(transform, func)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run, range(THREADS)))
+    assert all(r is results[0] for r in results)
+    assert transform(func) is results[0]
+    derive.report()
+
+
+def test_hessian_and_jacobian_made_from_8_threads_at_once():
+    funcs = [fresh_function(3000 + k) for k in range(THREADS)]
+    x, n = np.array([0.3, -0.2, 0.5]), 3
+    expected = [(tl.hessian(fresh_function(3000 + k))(x, n),
+                 tl.jacobian(tl.grad(fresh_function(3000 + k)))(x, n)) for k in range(THREADS)]
+    start = threading.Barrier(THREADS)
+    derive = Derive()
+
+    def run(k):
+        start.wait()
+        jacobian = derive(tl.jacobian, derive(tl.grad, funcs[k]))
+        return derive(tl.hessian, funcs[k])(x, n), jacobian(x, n)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run, range(THREADS)))
+    for (h, j), (eh, ej) in zip(results, expected):
+        np.testing.assert_array_equal(h, eh)
+        np.testing.assert_array_equal(j, ej)
+    derive.report()

@@ -63,3 +63,18 @@ mutating_in("numpy.random", "shuffle", 0, "use `x[np.random.permutation(len(x))]
 mutating(np.ndarray.fill, 0, "use `np.full_like(x, value)`")
 mutating(np.ndarray.sort, 0, "use `x = np.sort(x)`")
 mutating(np.ndarray.resize, 0, "use `x = np.resize(x, shape)`")
+# the operator module's writes, and the methods of lists and dicts called through their
+# class (`list.append(items, v)`): the same changes as `items[i] = v`, `items.append(v)`
+mutating(operator.setitem, 0, "write `z[i] = v` into a list or array the function made")
+mutating(operator.delitem, 0, "build a new list or array without the item")
+for _write in (operator.iadd, operator.isub, operator.imul, operator.itruediv,
+               operator.ifloordiv, operator.imod, operator.ipow, operator.imatmul,
+               operator.iconcat):
+    mutating(_write, 0, f"write the operation itself (`a = a + b` for `{_write.__name__}`): "
+             "on an array or a list it changes the argument in place")
+for _write in (list.append, list.extend, list.insert, list.remove, list.pop, list.clear,
+               list.sort, list.reverse, list.__setitem__, list.__delitem__,
+               dict.__setitem__, dict.__delitem__, dict.update, dict.pop, dict.setdefault,
+               dict.clear, dict.popitem):
+    mutating(_write, 0, "call the method on the list itself (`items.append(v)`), or build "
+             "a new list or dict")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Optional
 
+import numpy as np
+
 from ..template import Template
 
 
@@ -37,6 +39,9 @@ MUTATING: dict = {}   # function -> (position of the argument it changes, what t
 
 
 def qualified_name(obj: Any) -> str:
+    owner = getattr(obj, "__self__", None)
+    if isinstance(owner, np.ufunc):   # np.add.reduce: not `ufunc.reduce`
+        return f"numpy.{owner.__name__}.{obj.__name__}"
     module = getattr(obj, "__module__", None) or type(obj).__module__
     name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", repr(obj))
     if module in (None, "builtins"):

@@ -769,7 +769,7 @@ def split_like(g, arrays, axis):
     rest = g.shape[:axis] + g.shape[axis + 1:]
     if rest and length == len(shapes) and all(shape == rest for shape in shapes):
         # the arrays were stacked (np.stack): one index each (a view of g's slab)
-        return type(arrays)(g[before + (i,)] for i in range(length))
+        return _sequence_like(arrays, [g[before + (i,)] for i in range(length)])
     # (slices, not np.split: np.split takes microseconds a piece)
     others = max(g.size // max(length, 1), 1)
     pieces, start = [], 0
@@ -777,6 +777,15 @@ def split_like(g, arrays, axis):
         end = length if i == len(shapes) - 1 else start + math.prod(shape) // others
         pieces.append(g[before + (slice(start, end),)].reshape(shape))
         start = end
+    return _sequence_like(arrays, pieces)
+
+
+def _sequence_like(arrays, pieces):
+    """The pieces as the kind of sequence ``arrays`` is: a list, a tuple, or, for an
+    array given as the sequence of its rows (``np.stack(m)`` of a 2-D ``m``), an array
+    shaped like it."""
+    if isinstance(arrays, np.ndarray):
+        return np.stack(pieces)
     return type(arrays)(pieces)
 
 
@@ -789,7 +798,9 @@ def join_like(parts, g, arrays, axis):
     if not len(arrays):
         # nothing was split off: g's axis is empty (np.unstack of an empty axis)
         return np.zeros(shape, dtype=np.result_type(g, 1.0))
-    parts = list(parts) if isinstance(parts, (list, tuple)) else []
+    # (an array given as the sequence of its rows has an array as its adjoint)
+    parts = list(parts) if isinstance(parts, (list, tuple)) or \
+        isinstance(parts, np.ndarray) and parts.ndim else []
     parts = [0.0] * (len(arrays) - len(parts)) + parts
     parts = [np.broadcast_to(p, np.shape(a)) for p, a in zip(parts, arrays)]
     if axis is None:
@@ -806,7 +817,10 @@ def join_like(parts, g, arrays, axis):
 def _split_like_cases(rng):
     return [((real(rng, (2, 5)), [real(rng, (2, 2)), real(rng, (2, 3))], 1), {}),
             ((real(rng, (2, 3)), [real(rng, (3,)), real(rng, (3,))], 0), {}),
-            ((real(rng, (5,)), [real(rng, (2,)), real(rng, (3,))], None), {})]
+            ((real(rng, (5,)), [real(rng, (2,)), real(rng, (3,))], None), {}),
+            # an array given as the sequence of its rows: np.stack(m), np.concatenate(m)
+            ((real(rng, (2, 3)), real(rng, (2, 3)), 0), {}),
+            ((real(rng, (6,)), real(rng, (2, 3)), 0), {})]
 
 
 @adjoint(split_like, cases=_split_like_cases, static_args=(1, 2))
@@ -825,7 +839,9 @@ def _join_like_cases(rng):
             (([real(rng, (3,)), real(rng, (3,))], real(rng, (2, 3)),
               [real(rng, (3,)), real(rng, (3,))], 0), {}),
             (([real(rng, (2,)), real(rng, (3,))], real(rng, (5,)),
-              [real(rng, (2,)), real(rng, (3,))], None), {})]
+              [real(rng, (2,)), real(rng, (3,))], None), {}),
+            ((real(rng, (2, 3)), real(rng, (2, 3)), real(rng, (2, 3)), 0), {}),
+            ((real(rng, (2, 3)), real(rng, (6,)), real(rng, (2, 3)), 0), {})]
 
 
 @adjoint(join_like, cases=_join_like_cases, static_args=(1, 2, 3))
