@@ -87,6 +87,26 @@ def mlp_hand(W1, b1, W2, b2, x):
     return gW1, gb1, gW2, gb2
 
 
+def mlp_params(params, x):
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    y = W2 @ h + b2
+    return np.sum(y * y)
+
+
+def mlp_params_hand(params, x):
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    gy = 2.0 * (W2 @ h + b2)
+    ga = (W2.T @ gy) * (1.0 - h * h)
+    return (ga @ x.T, ga.sum(axis=1, keepdims=True), gy @ h.T, gy.sum(axis=1, keepdims=True))
+
+
+def mlp_params_args(small=False):
+    W1, b1, W2, b2, x = mlp_args(64)(small)
+    return ((W1, b1, W2, b2), x)
+
+
 def mlp_args(hidden, n_in=64, n_out=10, batch=32):
     def build(small=False):
         H = min(hidden, 8) if small else hidden
@@ -585,6 +605,8 @@ CASES = [
     Case("mlp_64", "tanh MLP 64 hidden, batch 32", mlp, (0, 1, 2, 3), mlp_hand, mlp_args(64)),
     Case("mlp_512", "tanh MLP 512 hidden, batch 32", mlp, (0, 1, 2, 3), mlp_hand,
          mlp_args(512)),
+    Case("mlp_params", "tanh MLP 64 hidden, batch 32, parameters in a tuple", mlp_params, 0,
+         mlp_params_hand, mlp_params_args),
     Case("while_if", "while/if (seed), scalar", while_if, 0, while_if_hand, while_if_args),
     Case("logreg", "logistic regression 1000x20", logreg, 0, logreg_hand, logreg_args),
     Case("rnn", "RNN 50 steps, H=32, D=16", rnn, (0, 1), rnn_hand, rnn_args, loop=True),
@@ -619,13 +641,26 @@ def as_tuple(g, wrt):
     return tuple(g) if isinstance(wrt, tuple) else (g,)
 
 
+def leaves(g) -> list:
+    """The arrays of a gradient, in order: a tuple or list argument's gradient is one of
+    the same structure."""
+    if isinstance(g, (tuple, list)):
+        return [leaf for item in g for leaf in leaves(item)]
+    return [g]
+
+
 def compare(got, want, wrt, rtol=1e-6) -> Optional[str]:
     """None if ``got`` equals the hand-written ``want`` (gradients for ``wrt``), else a
     description of the first difference."""
     got, want = as_tuple(got, wrt), as_tuple(want, wrt)
     if len(got) != len(want):
         return f"{len(got)} gradients, expected {len(want)}"
-    for i, (g, w) in zip(wrt if isinstance(wrt, tuple) else (wrt,), zip(got, want)):
+    pairs = [(i, g, w) for i, (gs, ws) in zip(wrt if isinstance(wrt, tuple) else (wrt,),
+                                              zip(got, want))
+             for g, w in zip(leaves(gs), leaves(ws))]
+    if sum(len(leaves(g)) for g in got) != len(pairs):
+        return "gradients of another structure than the hand-written ones"
+    for i, g, w in pairs:
         g = np.asarray(g, dtype=float)
         w = np.asarray(w, dtype=float)
         if g.shape != w.shape:

@@ -120,11 +120,12 @@ class Jax:
         return self.jax.grad(f, argnums=case.wrt)
 
     def inputs(self, args):
-        return tuple(self.jax.device_put(np.asarray(a)) for a in args)
+        return tuple(self.jax.tree_util.tree_map(lambda a: self.jax.device_put(np.asarray(a)), a)
+                     for a in args)
 
     def to_numpy(self, g):
-        if isinstance(g, tuple):
-            return tuple(np.asarray(x) for x in g)
+        if isinstance(g, (tuple, list)):
+            return type(g)(self.to_numpy(x) for x in g)
         return np.asarray(g)
 
     def gradient(self, case, args):
@@ -148,17 +149,25 @@ class Torch:
     def gradient(self, case, args):
         torch = self.torch
         f = with_numpy(case.peers.get(self.name, case.f), torch)
-        tensors = [torch.tensor(np.asarray(a), dtype=torch.float64) for a in args]
+        def tensor(a, active):
+            if isinstance(a, (tuple, list)):   # a tuple of parameters: one tensor each
+                return type(a)(tensor(x, active) for x in a)
+            t = torch.tensor(np.asarray(a), dtype=torch.float64)
+            return t.requires_grad_(True) if active else t
+
         wrt = case.wrt_tuple
-        for i in wrt:
-            tensors[i].requires_grad_(True)
+        tensors = [tensor(a, i in wrt) for i, a in enumerate(args)]
+        counts = [len(cases_mod.leaves(args[i])) for i in wrt]
 
         def grad(*a):
-            return torch.autograd.grad(f(*a), [a[i] for i in wrt])
+            return torch.autograd.grad(f(*a), [t for i in wrt for t in cases_mod.leaves(a[i])])
 
         def to_numpy(g):
-            g = tuple(x.detach().numpy() for x in g)
-            return g if isinstance(case.wrt, tuple) else g[0]
+            g, out = [x.detach().numpy() for x in g], []
+            for i, n in zip(wrt, counts):
+                part, g = g[:n], g[n:]
+                out.append(tuple(part) if isinstance(args[i], (tuple, list)) else part[0])
+            return tuple(out) if isinstance(case.wrt, tuple) else out[0]
 
         return grad, tuple(tensors), to_numpy
 
