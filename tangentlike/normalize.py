@@ -327,6 +327,7 @@ class _Normalizer:
         for _ in copies:   # the copy of a dict is a dict
             self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
+        self.not_lists = {}   # user variable -> the class (not list) that made its value
         self.inlining = []          # names of the local functions being inlined
         self.current = {p: p for p in self.params}   # user's name -> current version
         self.versions = {p: p for p in self.params}
@@ -977,6 +978,14 @@ class _Normalizer:
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
         self.local_functions.pop(name, None)   # (a local def or lambda of that name is gone)
+        # an object made by a class other than list (collections.deque()): its .append
+        # is not a list's (method_call)
+        callee = getattr(value, "callee", None) if isinstance(value, gast.Call) else None
+        if isinstance(callee, type) and not issubclass(callee, list) \
+                and hasattr(callee, "append"):
+            self.not_lists[name] = callee
+        else:
+            self.not_lists.pop(name, None)
         if isinstance(value, gast.Name) and self.versions.get(value.id, value.id) == name:
             # `z = z`: z stays what it was (an array the function created stays one)
             kind = self.created.get(value.id), self.fresh_in_block.get(value.id)
@@ -1772,6 +1781,12 @@ class _Normalizer:
         name = func.attr
         if name in ("append", "pop") and isinstance(func.value, gast.Name) \
                 and func.value.id in self.user_locals:
+            made_by = self.not_lists.get(func.value.id)
+            if made_by is not None:
+                raise self.error(
+                    f"`{func.value.id}.{name}(...)` of a {made_by.__module__}.{made_by.__name__}:"
+                    " tangentlike differentiates the appends and pops of lists only", node,
+                    hint=f"make `{func.value.id}` a list (`{func.value.id} = []`)")
             return self.list_call(node)
         if name == "astype":
             given = list(node.args) + [k.value for k in node.keywords if k.arg == "dtype"]

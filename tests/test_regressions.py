@@ -4579,21 +4579,33 @@ def test_an_array_joined_as_the_sequence_of_its_rows(body, shape):
     assert g.shape == shape and g.dtype == np.float32
 
 
-# Found by edge14, not fixed: `.append` on a local deque is taken for a list's append
-# (normalize.list_call takes any local's `.append`/`.pop` for a list's), which the generic
-# derivative handles, but the version for a float builds the deque's zero derivative with
-# runtime.zeros_like, which NumPy cannot make of a deque: `TypeError: Cannot interpret
-# 'deque([])' as a data type` from inside the derivative (grad, jvp, grad of grad).
+# Was a bug (found by edge14): `.append` on a local deque was taken for a list's append
+# (normalize.list_call took any local's `.append`/`.pop` for a list's); the version for a
+# float then built the deque's zero derivative with runtime.zeros_like, which NumPy
+# cannot make of a deque: `TypeError: Cannot interpret 'deque([])' as a data type` from
+# inside the derivative. Now the append of an object a class other than list made is
+# refused at its line, in every mode; a list's still works.
 def appends_to_a_deque(x):
     d = collections.deque()
     d.append(x * 2.0)
     return d[0] * 3.0
 
 
-@bug("a local deque's .append is a list's: TypeError from runtime.zeros_like in a version")
-def test_append_to_a_local_deque():
-    assert tl.grad(appends_to_a_deque)(0.7) == 6.0
-    assert tl.jvp(appends_to_a_deque)(0.7, 1.0) == 6.0
+def appends_to_a_deque_made_a_list(x):
+    d = collections.deque()
+    d = []
+    d.append(x * 2.0)
+    return d[0] * 3.0
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp, tl.vjp])
+def test_append_to_a_local_deque_is_refused_at_its_line(transform):
+    with pytest.raises(tl.TransformError) as info:
+        transform(appends_to_a_deque)
+    err = info.value
+    assert err.lineno == appends_to_a_deque.__code__.co_firstlineno + 2
+    assert "collections.deque" in str(err) and "lists only" in str(err)
+    assert tl.grad(appends_to_a_deque_made_a_list)(0.7) == 6.0
 
 
 # Found by edge14, not fixed: a bound method that changes its object, given to `map`
