@@ -186,7 +186,7 @@ def _lists_maybe_changed(body: list, lists: set, bound: dict) -> set:
             and node.id in lists and isinstance(node.ctx, gast.Load) and id(node) not in allowed}
 
 
-def gather_items(body: list, sequences: dict, bound: dict) -> None:
+def gather_items(body: list, sequences: dict, bound: dict, taken: set = None) -> None:
     """In place, in each block of a version: the adjoint of a list or tuple whose length
     the version knows (``sequences``: name -> a stand-in list or tuple), written item by
     item, ``bp = add_at_item(g3, p, 3); bp = add_grads(bp, add_at_item(g2, p, 2)); ...``
@@ -195,12 +195,15 @@ def gather_items(body: list, sequences: dict, bound: dict) -> None:
     where the last of them was added; an item nothing reached is ``zeros_like(p[i])``,
     as add_at_item makes it. The items' adjoints are read where they were added: none of
     their names may be assigned between the first and the last addition, nor the
-    target read."""
+    target read. ``taken``: the names the function uses (so that a helper it calls is
+    not named like one of them)."""
+    if taken is None:
+        taken = set(name_ids(body))
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                gather_items(inner, sequences, bound)
+                gather_items(inner, sequences, bound, taken)
     chains = {}   # target -> (sequence, {index: [adjoints]}, [positions], names read)
     done = []
     for i, stmt in enumerate(body):
@@ -227,21 +230,24 @@ def gather_items(body: list, sequences: dict, bound: dict) -> None:
         places = list(whole) if whole.__class__ is dict else list(range(len(whole)))
         if len(positions) < 2 and len(items) == len(places):
             continue   # (nothing to gather)
-        names = {"zeros_like": zeros_like, "add_grads": add_grads}
-        if any(bound.get(n, obj) is not obj for n, obj in names.items()):
-            continue   # (a name taken by something else: left as it is)
+        zeros = _bound_as(bound, zeros_like, taken) \
+            if len(items) < len(places) else None
+        adds = _bound_as(bound, add_grads, taken) \
+            if any(len(found) > 1 for found in items.values()) else None
+        if len(items) < len(places) and zeros is None or \
+                any(len(found) > 1 for found in items.values()) and adds is None:
+            continue   # (the helper's name is the user's: left as it is)
         parts = []
         for k in places:
             found = items.get(k)
             if not found:
-                bound["zeros_like"] = zeros_like
-                parts.append(gast.Call(func=_name("zeros_like"), args=[gast.Subscript(
+                parts.append(gast.Call(func=_name(zeros), args=[gast.Subscript(
                     value=_name(seq), slice=gast.Constant(value=k, kind=None),
                     ctx=gast.Load())], keywords=[]))
                 continue
             total = found[0]
             for more in found[1:]:
-                total = gast.Call(func=_name("add_grads"), args=[total, more], keywords=[])
+                total = gast.Call(func=_name(adds), args=[total, more], keywords=[])
             parts.append(total)
         last = body[positions[-1]]
         if whole.__class__ is dict:
@@ -253,6 +259,18 @@ def gather_items(body: list, sequences: dict, bound: dict) -> None:
         drop.update(positions[:-1])
     if drop:
         body[:] = [s for i, s in enumerate(body) if i not in drop]
+
+
+def _bound_as(bound: dict, obj, taken: set):
+    """The generated code's name of the library function ``obj``: the one it has, or its
+    own name, bound now, if neither the code nor ``bound`` uses it; else None."""
+    for name, value in bound.items():
+        if value is obj:
+            return name
+    if obj.__name__ in bound or obj.__name__ in taken:
+        return None
+    bound[obj.__name__] = obj
+    return obj.__name__
 
 
 def _item_adjoint(stmt, sequences, bound):

@@ -203,3 +203,20 @@ def test_a_dict_of_arrays_gets_a_dict_gradient_built_at_once():
         _same(df(other, x), df.generic(other, x, 1.0))
     with pytest.raises(KeyError):
         df({k: v for k, v in params.items() if k != "W2"}, x)
+
+
+def a_local_named_zeros_like(p, x):
+    zeros_like = 3.0
+    a, b, c = p          # c is not used: its gradient is zeros
+    return np.sum(a * x) * zeros_like + np.sum(b)
+
+
+def test_a_users_name_like_the_helpers_is_not_called():
+    # was: the gathered gradient called zeros_like(p[2]), the user's 3.0 (TypeError)
+    p, x = (np.ones(2), np.ones(2), np.ones(2)), np.arange(2.0)
+    df = tl.grad(a_local_named_zeros_like)
+    for _ in range(2):
+        got = df(p, x)
+        _same(got, df.generic(p, x, 1.0))
+    np.testing.assert_allclose(got[0], 3.0 * x)
+    assert not got[2].any()
