@@ -34,6 +34,7 @@ array gradient into a number.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import types
 
@@ -41,6 +42,7 @@ import gast
 import numpy as np
 
 from .naming import Transformer, walk
+from .template import clone
 
 FLOAT, NUMBER = "float", "number"
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow)
@@ -148,8 +150,13 @@ def _join(a, b):
 
 
 def _is_range(node, bound, user_globals) -> bool:
-    return node.__class__ is gast.Call and node.func.__class__ is gast.Name \
-        and _resolve(node.func, bound, user_globals, ()) is range
+    """Whether ``node`` is ``range(...)`` or ``reversed(range(...))`` (an adjoint's loop)."""
+    if node.__class__ is not gast.Call or node.func.__class__ is not gast.Name:
+        return False
+    callee = _resolve(node.func, bound, user_globals, ())
+    if callee is reversed and len(node.args) == 1 and not node.keywords:
+        return _is_range(node.args[0], bound, user_globals)
+    return callee is range
 
 
 def _resolve(node, bound, user_globals, locals_):
@@ -227,6 +234,8 @@ class _Infer:
             return NUMBER
         if callee is float:
             return FLOAT
+        if callee in _helpers():
+            return _helpers()[callee](*args)
         if callee is int:
             return NUMBER
         if callee in (abs, min, max) and args:
@@ -252,6 +261,27 @@ class _Infer:
                 found = NUMBER
             self._ufunc_kinds[ufunc] = found
         return self._ufunc_kinds[ufunc]
+
+
+def _both_floats(a, b):
+    return FLOAT if a == b == FLOAT else NUMBER
+
+
+@functools.lru_cache(maxsize=None)
+def _helpers() -> dict:
+    """The kind of what each runtime helper the derivative calls gives for numbers of
+    the kinds given (its arguments are known numbers)."""
+    from . import runtime
+    return {
+        # a tangent widened to its primal's shape: a number's is itself
+        runtime.broadcast_like: lambda t, y: t,
+        # a / b, or NumPy's inf or nan where b is a Python zero
+        runtime.quotient: _both_floats,
+        # x ** y, or NumPy's value where Python's would raise or be complex
+        runtime.power: _both_floats,
+        # 0.0 for a Python float or a float64 (a float32's is a 0-d array)
+        runtime.zeros_like: lambda x: FLOAT if x == FLOAT else None,
+    }
 
 
 def _constants(fdef, params) -> dict:
@@ -347,6 +377,32 @@ class _Simplify(Transformer):
                 and self.bound.get(node.test.comparators[0].id) is np.ndarray:
             self.changed = True
             return node.body
+        return node
+
+    def visit_Call(self, node):
+        """``broadcast_like(t, y)`` of numbers is ``t``; ``zeros_like(x)`` of a float is
+        ``0.0``; ``quotient(a, b)`` of a float ``b`` is ``a / b`` where b is not zero."""
+        self.generic_visit(node)
+        if node.keywords or node.func.__class__ is not gast.Name:
+            return node
+        from .runtime import broadcast_like, quotient, zeros_like
+        callee = _resolve(node.func, self.bound, self.infer.user_globals, self.infer.locals)
+        if callee is broadcast_like and len(node.args) == 2 \
+                and all(self.infer.kind(a) is not None for a in node.args):
+            self.changed = True
+            return node.args[0]
+        if callee is zeros_like and len(node.args) == 1 and self.float_expr(node.args[0]):
+            self.changed = True
+            return gast.Constant(value=0.0, kind=None)
+        if callee is quotient and len(node.args) == 2 and self.number(node.args[1]) \
+                and self.infer.kind(node.args[0]) is not None \
+                and not getattr(node, "zero_only", False):
+            # (only a zero makes a / b raise: the call is left for that case alone)
+            self.changed = node.zero_only = True
+            return gast.IfExp(test=clone(node.args[1]),
+                              body=gast.BinOp(left=clone(node.args[0]), op=gast.Div(),
+                                              right=clone(node.args[1])),
+                              orelse=node)
         return node
 
     def visit_BinOp(self, node):
