@@ -173,7 +173,7 @@ def _reduction(value, ndim_z):
 
 
 def _shift(stmt, defs, ndim):
-    """(axis, number of dimensions of z or None, m's layout) of ``m = np.max(z,
+    """(axis, number of dimensions of z or None, m's layout, z) of ``m = np.max(z,
     axis=a)`` and the like (the shifts' reductions, keepdims or not), or None."""
     if stmt.__class__ is not gast.Assign or stmt.targets[0].__class__ is not gast.Name \
             or defs.get(stmt.targets[0].id) is not stmt:
@@ -183,7 +183,7 @@ def _shift(stmt, defs, ndim):
         return None
     ndim_z = ndim(reduction[1])
     reduction = _reduction(stmt.value, ndim_z)
-    return reduction[2], ndim_z, KEPT if reduction[3] else DROPPED
+    return reduction[2], ndim_z, KEPT if reduction[3] else DROPPED, reduction[1]
 
 
 def _number(node):
@@ -193,13 +193,17 @@ def _number(node):
     return None
 
 
-def _proved(rest: list, m: str, axis: int, ndim_z, layout, stores: dict, ndim) -> bool:
+def _proved(rest: list, m: str, axis: int, ndim_z, layout, z: str, stores: dict,
+            ndim) -> bool:
     """Whether every use of ``m`` in the statements after it ends in invariant values
     (module docstring)."""
     classes = {m: ("add", 1.0, layout)}
+    # the values of z's dimensions: z itself, unless assigned again
+    shaped_as_z = {z} if stores.get(z, 0) <= 1 else set()
     for stmt in rest:
         target = _target(stmt, stores)
-        kind = _class_of(stmt.value, classes, axis, ndim_z, ndim) if target else None
+        kind = _class_of(stmt.value, classes, axis, ndim_z, ndim, shaped_as_z) \
+            if target else None
         if kind is not None:
             if kind[1] != 0:
                 classes[target] = kind
@@ -224,14 +228,14 @@ def _names(stmt):
     return [n for n in walk(stmt) if n.__class__ is gast.Name and n.ctx.__class__ is gast.Load]
 
 
-def _class_of(value, classes, axis, ndim_z, ndim):
+def _class_of(value, classes, axis, ndim_z, ndim, shaped_as_z):
     """The class of ``value`` (module docstring) when it reads a value that changes with
     the shift and the rules give one; ``_INVARIANT`` when it reads none; else None."""
     cls = value.__class__
     if cls is gast.Name:
         return classes.get(value.id, _INVARIANT)
     if cls is gast.BinOp:
-        return _binop(value, classes, ndim_z, ndim)
+        return _binop(value, classes, ndim_z, ndim, shaped_as_z)
     if cls is gast.UnaryOp:
         kind = _operand(value.operand, classes)
         if kind is None or value.op.__class__ is not gast.USub:
@@ -252,7 +256,7 @@ def _operand(node, classes):
     return _INVARIANT
 
 
-def _binop(value, classes, ndim_z, ndim):
+def _binop(value, classes, ndim_z, ndim, shaped_as_z):
     left, right = _operand(value.left, classes), _operand(value.right, classes)
     op = value.op.__class__
     if left[1] == 0 and right[1] == 0:
@@ -269,7 +273,7 @@ def _binop(value, classes, ndim_z, ndim):
             return None
         # a shifted value plus a value independent of the shift
         shifted, other = (left, value.right) if left[1] != 0 else (right, value.left)
-        if shifted[0] != "add" or not _fits(other, shifted[2], ndim_z, ndim):
+        if shifted[0] != "add" or not _fits(other, shifted[2], ndim_z, ndim, shaped_as_z):
             return None
         return shifted if shifted is left else ("add", sign * shifted[1], shifted[2])
     if op in (gast.Mult, gast.Div):
@@ -285,7 +289,7 @@ def _binop(value, classes, ndim_z, ndim):
                 return None
             return ("add", shifted[1] * number if op is gast.Mult else shifted[1] / number,
                     shifted[2])
-        if not _fits(other, shifted[2], ndim_z, ndim):
+        if not _fits(other, shifted[2], ndim_z, ndim, shaped_as_z):
             return None
         if op is gast.Div and shifted is right:
             return ("mul", -shifted[1], shifted[2])   # a factor independent of m over e^kc
@@ -296,11 +300,13 @@ def _binop(value, classes, ndim_z, ndim):
     return None
 
 
-def _fits(node, layout, ndim_z, ndim) -> bool:
+def _fits(node, layout, ndim_z, ndim, shaped_as_z) -> bool:
     """Whether a value independent of the shift broadcasts with one of ``layout``
     without adding dimensions (so the axes of the values keep their place)."""
     if _number(node) is not None:
         return True
+    if node.__class__ is gast.Name and node.id in shaped_as_z and layout == KEPT:
+        return True   # (z - m, of any number of dimensions)
     if node.__class__ is not gast.Name or ndim_z is None:
         return False
     have = ndim(node.id)
