@@ -12,8 +12,12 @@ or neither. The inference is flow-insensitive and solved to the greatest fixed p
 over all assignments, loops included: a name is a ``FLOAT`` when each of its
 assignments is, given what the others are. Numbers come from numeric constants, number
 parameters, arithmetic of numbers, ``math`` functions, NumPy ufuncs of numbers (a
-ufunc of scalars makes a scalar) and ``abs``/``min``/``max``/``float``/``int``. A
-value read from anywhere else (a global, a subscript, a helper's result) is unknown.
+ufunc of scalars makes a scalar), ``abs``/``min``/``max``/``float``/``int``, the
+runtime helpers of numbers (``quotient``, ``power``, ``broadcast_like``,
+``zeros_like``), and an element of an array argument (never assigned anew) read by as
+many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``). A value
+read from anywhere else (a global, another subscript, another helper's result) is
+unknown.
 
 With that, the version is simplified where the proof makes code pointless:
 
@@ -27,6 +31,10 @@ With that, the version is simplified where the proof makes code pointless:
    derivative's own statements, ``1.0 * e`` and ``e * 1.0`` of a float ``e`` are ``e``,
    ``-1.0 * e`` is ``-e`` (the same bits: a float times one is itself). ``dt2 = -dx;
    dt3 = dt2 * x + t2 * dx`` becomes ``dt3 = -x + t2``.
+4. The runtime helpers do their work inline where their arguments are numbers:
+   ``broadcast_like(t, y)`` is ``t``, ``zeros_like(x)`` of a float is ``0.0``, and
+   ``quotient(a, b)`` is ``a / b if b else quotient(a, b)`` (only a zero divisor raises
+   in Python's division: the helper gives NumPy's inf or nan there).
 
 Arrays, 0-d arrays included, are never numbers here: ``shaped`` is what turns a 0-d
 array gradient into a number.
@@ -55,16 +63,19 @@ _MATH_FLOATS = {getattr(math, name) for name in (
 
 
 def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
-                     user_globals: dict) -> bool:
+                     user_globals: dict, elements: dict = None) -> bool:
     """Simplify ``fdef`` in place (module docstring); ``params`` maps the parameters
-    the guard proves numbers to FLOAT or NUMBER, ``bound`` and ``user_globals`` give
-    the objects of the code's free names. Whether anything changed."""
-    if not params:
+    the guard proves numbers to FLOAT or NUMBER, ``elements`` its array parameters to
+    (number of dimensions, FLOAT or NUMBER for an element), ``bound`` and
+    ``user_globals`` give the objects of the code's free names. Whether anything
+    changed."""
+    elements = _unchanged_arrays(fdef, elements or {})
+    if not params and not elements:
         return False
     changed = False
     for _ in range(4):   # (a constant propagated may make another name a constant)
-        kinds = number_kinds(fdef, params, bound, user_globals)
-        infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params))
+        kinds = number_kinds(fdef, params, bound, user_globals, elements)
+        infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params), elements)
         step = _Simplify(infer, _constants(fdef, params))
         fdef.body = step.block(fdef.body)
         changed |= step.changed
@@ -73,8 +84,25 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     return changed
 
 
+def _unchanged_arrays(fdef, elements: dict) -> dict:
+    """Of ``elements``, the arrays never assigned anew and read by an element
+    somewhere (``x[t]``, ``x[i, j]``: no slice)."""
+    if not elements:
+        return {}
+    stored, read = set(), set()
+    for node in walk(fdef.body):
+        if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
+            stored.add(node.id)
+        elif node.__class__ is gast.Subscript and node.value.__class__ is gast.Name \
+                and node.value.id in elements \
+                and not any(n.__class__ is gast.Slice for n in walk(node.slice)):
+            read.add(node.value.id)
+    return {name: found for name, found in elements.items()
+            if name in read and name not in stored}
+
+
 def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
-                 user_globals: dict) -> dict:
+                 user_globals: dict, elements: dict = None) -> dict:
     """name -> FLOAT or NUMBER for the names of ``fdef`` that surely hold numbers."""
     assigned, unknown = {}, set()
     for node in walk(fdef.body):
@@ -116,7 +144,7 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
             kinds[name] = _join(kinds.get(name, FLOAT), kind)
         else:
             kinds[name] = kind
-    infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params))
+    infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params), elements)
     changed = True
     while changed:
         changed = False
@@ -182,9 +210,9 @@ def _resolve(node, bound, user_globals, locals_):
 
 
 class _Infer:
-    def __init__(self, kinds, bound, user_globals, locals_):
+    def __init__(self, kinds, bound, user_globals, locals_, elements=None):
         self.kinds, self.bound, self.user_globals = kinds, bound, user_globals
-        self.locals = locals_
+        self.locals, self.elements = locals_, elements or {}
         self._ufunc_kinds = {}
 
     def kind(self, node):
@@ -216,7 +244,21 @@ class _Infer:
             return _join(self.kind(node.body), self.kind(node.orelse))
         if cls is gast.Call:
             return self.call(node)
+        if cls is gast.Subscript:
+            return self.element(node)
         return None
+
+    def element(self, node):
+        """An element of an array argument, read by as many numbers as it has dimensions
+        (which can only be integers: another number is an IndexError), is a number of
+        the array's kind."""
+        if node.value.__class__ is not gast.Name or node.value.id not in self.elements:
+            return None
+        ndim, kind = self.elements[node.value.id]
+        index = node.slice.elts if node.slice.__class__ is gast.Tuple else [node.slice]
+        if len(index) != ndim or any(self.kind(i) is None for i in index):
+            return None
+        return kind
 
     def call(self, node):
         if node.keywords or any(a.__class__ is gast.Starred for a in node.args):

@@ -195,3 +195,35 @@ def test_a_quotient_by_a_zero_keeps_numpys_inf(wrt):
         for args in [(0.5, 0.5), (0.0, 0.5), (0.5, 1.0), (-0.0, 1.0)]:
             got, want = df(*args), df.generic(*args, 1.0)
             np.testing.assert_array_equal(got, want)
+
+
+# -- the elements of an array argument, read one at a time, are numbers --------------------
+def moving_average(alpha, x):
+    s = x[0]
+    for t in range(1, x.shape[0]):
+        s = alpha * x[t] + (1.0 - alpha) * s
+    return s
+
+
+def rows_and_elements(alpha, M):
+    s = 0.0
+    for i in range(M.shape[0]):
+        s = s + alpha * M[i, 0] * np.sum(M[i])   # (M[i] a row: an array)
+    return s
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+@pytest.mark.parametrize("f,shape", [(moving_average, (7,)), (rows_and_elements, (4, 3))])
+def test_elements_of_array_arguments(f, shape, dtype):
+    x = (np.arange(np.prod(shape)).reshape(shape) % 5 - 1.5).astype(dtype)
+    df = tl.grad(f)
+    got = df(0.3, x)
+    version = df.versions[next(iter(df.versions))]
+    np.testing.assert_allclose(got, df.generic(0.3, x, 1.0), rtol=1e-6 if dtype == np.float32
+                               else 1e-13)
+    if dtype != np.float32:
+        np.testing.assert_allclose(got, fd(lambda a: f(a, x), 0.3), rtol=1e-6)
+    if dtype == np.float64 and f is moving_average:
+        # (x[t] a float64: the tangent of alpha * x[t] is x[t] itself, the zero a 0.0)
+        assert "broadcast_like" not in version.source and "zeros_like" not in version.source
+        assert "shaped" not in version.source
