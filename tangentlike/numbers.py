@@ -13,8 +13,9 @@ over all assignments, loops included: a name is a ``FLOAT`` when each of its
 assignments is, given what the others are. Numbers come from numeric constants, number
 parameters, arithmetic of numbers, ``math`` functions, NumPy ufuncs of numbers (a
 ufunc of scalars makes a scalar), ``abs``/``min``/``max``/``float``/``int``, the
-runtime helpers of numbers (``quotient``, ``power``, ``broadcast_like``,
-``zeros_like``), and an element of an array argument (never assigned anew) read by as
+helpers of derivative code given numbers (``quotient``, ``power``, ``scaled_power``,
+``broadcast_like``, ``unbroadcast``, ``zeros_like``, ``sign_of``, ``larger``,
+``smaller``), and an element of an array argument (never assigned anew) read by as
 many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``). A value
 read from anywhere else (a global, another subscript, another helper's result) is
 unknown.
@@ -32,7 +33,8 @@ With that, the version is simplified where the proof makes code pointless:
    ``-1.0 * e`` is ``-e`` (the same bits: a float times one is itself). ``dt2 = -dx;
    dt3 = dt2 * x + t2 * dx`` becomes ``dt3 = -x + t2``.
 4. The runtime helpers do their work inline where their arguments are numbers:
-   ``broadcast_like(t, y)`` is ``t``, ``zeros_like(x)`` of a float is ``0.0``, and
+   ``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` are ``t``, ``zeros_like(x)`` of
+   a float is ``0.0``, and
    ``quotient(a, b)`` is ``a / b if b else quotient(a, b)`` (only a zero divisor raises
    in Python's division: the helper gives NumPy's inf or nan there).
 
@@ -314,13 +316,24 @@ def _helpers() -> dict:
     """The kind of what each runtime helper the derivative calls gives for numbers of
     the kinds given (its arguments are known numbers)."""
     from . import runtime
+    from .rules.pymath import sign_of
+    from .rules.selection import larger, smaller
     return {
-        # a tangent widened to its primal's shape: a number's is itself
+        # a tangent widened to its primal's shape, an adjoint summed to its primal's
+        # shape: a number's is itself
         runtime.broadcast_like: lambda t, y: t,
+        runtime.unbroadcast: lambda t, y: t,
+        # np.sign, a Python float for a Python number
+        sign_of: lambda x: x,
+        # the shares of max(x, y) and min(x, y): a float for two Python numbers, else a
+        # NumPy number of their floating dtype
+        larger: _both_floats,
+        smaller: _both_floats,
         # a / b, or NumPy's inf or nan where b is a Python zero
         runtime.quotient: _both_floats,
-        # x ** y, or NumPy's value where Python's would raise or be complex
+        # x ** y, or NumPy's value where Python's would raise or be complex; c times it
         runtime.power: _both_floats,
+        runtime.scaled_power: lambda c, x, e: _both_floats(c, _both_floats(x, e)),
         # 0.0 for a Python float or a float64 (a float32's is a 0-d array)
         runtime.zeros_like: lambda x: FLOAT if x == FLOAT else None,
     }
@@ -422,14 +435,15 @@ class _Simplify(Transformer):
         return node
 
     def visit_Call(self, node):
-        """``broadcast_like(t, y)`` of numbers is ``t``; ``zeros_like(x)`` of a float is
-        ``0.0``; ``quotient(a, b)`` of a float ``b`` is ``a / b`` where b is not zero."""
+        """``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` of numbers are ``t``;
+        ``zeros_like(x)`` of a float is ``0.0``; ``quotient(a, b)`` of a number ``b`` is
+        ``a / b`` where b is not zero."""
         self.generic_visit(node)
         if node.keywords or node.func.__class__ is not gast.Name:
             return node
-        from .runtime import broadcast_like, quotient, zeros_like
+        from .runtime import broadcast_like, quotient, unbroadcast, zeros_like
         callee = _resolve(node.func, self.bound, self.infer.user_globals, self.infer.locals)
-        if callee is broadcast_like and len(node.args) == 2 \
+        if (callee is broadcast_like or callee is unbroadcast) and len(node.args) == 2 \
                 and all(self.infer.kind(a) is not None for a in node.args):
             self.changed = True
             return node.args[0]

@@ -74,10 +74,26 @@ def fixed_point(a):
     return x
 
 
+def selections(x, y):
+    return math.atan2(y, x) + math.hypot(x, y) + abs(x - y) + max(x, y) + min(x, 2.0 * y)
+
+
+def powers(x, y):
+    return np.tanh(x) * np.sinh(y) + np.arctan(x / y) + x ** y
+
+
+def early_return(x, y):
+    if x > y:
+        return np.exp(x) * y
+    return np.log(1.0 + x * x) / y
+
+
 CASES = [(rosenbrock2, (0.3, 0.7)), (with_math, (0.3, 0.7, 1.1)), (with_ufuncs, (0.4,)),
          (stepper, (0.5, 1.5)), (branchy, (0.5, 2.0)), (branchy, (1.5, 2.0)),
          (through_a_global_array, (0.5, 2.0)), (through_a_0d_array, (0.5, 2.0)),
-         (quotients, (0.4, 0.9)), (indexed_sum, (0.3, 0.5)), (fixed_point, (0.7,))]
+         (quotients, (0.4, 0.9)), (indexed_sum, (0.3, 0.5)), (fixed_point, (0.7,)),
+         (selections, (0.7, 1.3)), (selections, (1.3, 0.4)), (powers, (0.7, 1.3)),
+         (early_return, (0.7, 1.3)), (early_return, (1.7, 1.3))]
 
 
 def _version(df, *args):
@@ -227,3 +243,31 @@ def test_elements_of_array_arguments(f, shape, dtype):
         # (x[t] a float64: the tangent of alpha * x[t] is x[t] itself, the zero a 0.0)
         assert "broadcast_like" not in version.source and "zeros_like" not in version.source
         assert "shaped" not in version.source
+
+
+@pytest.mark.parametrize("wrt", [0, (0, 1)])
+@pytest.mark.parametrize("f", [selections, powers])
+def test_shares_signs_and_powers_of_numbers_are_numbers(f, wrt):
+    # (larger/smaller of max and min, sign_of of abs, scaled_power of x ** y, and the
+    # adjoints summed to a number's shape: each a number, no helper to undo arrays)
+    df = tl.grad(f, wrt=wrt)
+    version = _version(df, 0.7, 1.3)
+    assert "broadcast_like" not in version.source and "unbroadcast" not in version.source
+    if f is selections:
+        assert "shaped" not in version.source
+
+
+def test_the_tangent_of_a_result_set_on_each_path_starts_as_zero():
+    # (early returns: `result = None`, its tangent 0.0, not zeros_like(None))
+    df = tl.grad(early_return)
+    version = _version(df, 0.7, 1.3)
+    assert "zeros_like" not in version.source and "    dresult = 0.0\n" in version.source
+
+
+@pytest.mark.parametrize("kind", [np.float64, np.float32])
+def test_shares_of_numpy_numbers_are_numbers(kind):
+    from tangentlike.rules.selection import larger, smaller
+    x, y = kind(0.5), kind(0.25)
+    for share in (larger(x, y), smaller(x, y), larger(x, x)):
+        assert isinstance(share, np.floating) and share.dtype == kind
+    assert larger(np.array(0.5), 0.25).__class__ is np.ndarray   # (0-d arrays stay arrays)
