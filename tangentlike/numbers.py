@@ -55,6 +55,10 @@ from .naming import Transformer, walk
 from .template import clone
 
 FLOAT, NUMBER = "float", "number"
+# a name that holds None at some times (`result = None` before the paths that return):
+# what arithmetic or a call reads of it is a number, or it raises
+MAYBE_FLOAT, MAYBE_NUMBER, NONE = "float or None", "number or None", "None"
+_SURE = {FLOAT: FLOAT, NUMBER: NUMBER, MAYBE_FLOAT: FLOAT, MAYBE_NUMBER: NUMBER}
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow)
 # math functions whose result is a float for any real arguments
 _MATH_FLOATS = {getattr(math, name) for name in (
@@ -176,7 +180,17 @@ def _local_names(fdef, params) -> set:
 def _join(a, b):
     if a is None or b is None:
         return None
-    return FLOAT if a == b == FLOAT else NUMBER
+    if a == NONE or b == NONE:
+        other = b if a == NONE else a
+        return {FLOAT: MAYBE_FLOAT, NUMBER: MAYBE_NUMBER}.get(other, other)
+    base = FLOAT if _SURE[a] == _SURE[b] == FLOAT else NUMBER
+    return base if a in (FLOAT, NUMBER) and b in (FLOAT, NUMBER) else \
+        {FLOAT: MAYBE_FLOAT, NUMBER: MAYBE_NUMBER}[base]
+
+
+def _sure(kind):
+    """The kind of what an operation that raises on None reads of a value of ``kind``."""
+    return _SURE.get(kind)
 
 
 def _is_range(node, bound, user_globals) -> bool:
@@ -222,6 +236,8 @@ class _Infer:
         cls = node.__class__
         if cls is gast.Constant:
             value = node.value
+            if value is None:
+                return NONE
             if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
                 return None
             return FLOAT if isinstance(value, float) else NUMBER
@@ -229,12 +245,12 @@ class _Infer:
             return self.kinds.get(node.id) if node.id in self.locals else None
         if cls is gast.UnaryOp:
             if node.op.__class__ in (gast.USub, gast.UAdd):
-                return self.kind(node.operand)
+                return _sure(self.kind(node.operand))
             return None
         if cls is gast.BinOp:
             if node.op.__class__ not in _ARITHMETIC:
                 return None
-            left, right = self.kind(node.left), self.kind(node.right)
+            left, right = _sure(self.kind(node.left)), _sure(self.kind(node.right))
             if left is None or right is None:
                 return None
             # (a negative float to a fractional power is complex; an int or a complex
@@ -258,8 +274,8 @@ class _Infer:
             return None
         ndim, kind = self.elements[node.value.id]
         index = node.slice.elts if node.slice.__class__ is gast.Tuple else [node.slice]
-        if len(index) != ndim or any(self.kind(i) is None for i in index):
-            return None
+        if len(index) != ndim or any(self.kind(i) not in (FLOAT, NUMBER) for i in index):
+            return None   # (x[None] adds an axis)
         return kind
 
     def call(self, node):
@@ -268,7 +284,10 @@ class _Infer:
         callee = _resolve(node.func, self.bound, self.user_globals, self.locals)
         if callee is None:
             return None
-        args = [self.kind(a) for a in node.args]
+        raw = [self.kind(a) for a in node.args]
+        if callee in _passing():   # (the value returned is an argument, None or not)
+            return _passing()[callee](*raw) if None not in raw else None
+        args = [_sure(a) for a in raw]
         if any(a is None for a in args):
             return None
         if callee in _MATH_FLOATS:
@@ -312,6 +331,21 @@ def _both_floats(a, b):
 
 
 @functools.lru_cache(maxsize=None)
+def _passing() -> dict:
+    """The helpers that return one of their arguments as it is (for numbers), with
+    the kind of what they return."""
+    from . import runtime
+    return {
+        # a tangent widened to its primal's shape, an adjoint summed to its primal's
+        # shape: a number's is itself
+        runtime.broadcast_like: lambda t, y: t,
+        runtime.unbroadcast: lambda t, y: t,
+        # the tangent, once the output is checked
+        runtime.require_output: lambda value, tangent: tangent,
+    }
+
+
+@functools.lru_cache(maxsize=None)
 def _helpers() -> dict:
     """The kind of what each runtime helper the derivative calls gives for numbers of
     the kinds given (its arguments are known numbers)."""
@@ -319,10 +353,6 @@ def _helpers() -> dict:
     from .rules.pymath import sign_of
     from .rules.selection import larger, smaller
     return {
-        # a tangent widened to its primal's shape, an adjoint summed to its primal's
-        # shape: a number's is itself
-        runtime.broadcast_like: lambda t, y: t,
-        runtime.unbroadcast: lambda t, y: t,
         # np.sign, a Python float for a Python number
         sign_of: lambda x: x,
         # the shares of max(x, y) and min(x, y): a float for two Python numbers, else a
@@ -398,6 +428,17 @@ class _Simplify(Transformer):
                 setattr(stmt, field, [self.visit(v) for v in value])
 
     def number(self, node) -> bool:
+        return node.__class__ is gast.Name and self.kinds.get(node.id) in (FLOAT, NUMBER)
+
+    def a_float(self, node) -> bool:
+        """A float (a float64, an int) surely: a float name, or one bound to a float (the
+        stand-in of a float argument)."""
+        if self.float_(node):
+            return True
+        obj = _resolve(node, self.bound, self.infer.user_globals, self.infer.locals)
+        return type(obj) in (float, int, np.float64)
+
+    def number_or_none(self, node) -> bool:
         return node.__class__ is gast.Name and node.id in self.kinds
 
     def float_(self, node) -> bool:
@@ -428,7 +469,7 @@ class _Simplify(Transformer):
         self.generic_visit(node)
         tested = _class_test(node.test)
         if tested is not None and node.body.__class__ is gast.Name \
-                and node.body.id == tested.id and self.number(node.body) \
+                and node.body.id == tested.id and self.number_or_none(node.body) \
                 and self.bound.get(node.test.comparators[0].id) is np.ndarray:
             self.changed = True
             return node.body
@@ -436,13 +477,18 @@ class _Simplify(Transformer):
 
     def visit_Call(self, node):
         """``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` of numbers are ``t``;
-        ``zeros_like(x)`` of a float is ``0.0``; ``quotient(a, b)`` of a number ``b`` is
-        ``a / b`` where b is not zero."""
+        ``shaped(g, x)`` of a number g for a float x is g; ``zeros_like(x)`` of a float
+        is ``0.0``; ``quotient(a, b)`` of a number ``b`` is ``a / b`` where b is not
+        zero."""
         self.generic_visit(node)
         if node.keywords or node.func.__class__ is not gast.Name:
             return node
-        from .runtime import broadcast_like, quotient, unbroadcast, zeros_like
+        from .runtime import broadcast_like, quotient, shaped, unbroadcast, zeros_like
         callee = _resolve(node.func, self.bound, self.infer.user_globals, self.infer.locals)
+        if callee is shaped and len(node.args) == 2 \
+                and self.infer.kind(node.args[0]) is not None and self.a_float(node.args[1]):
+            self.changed = True
+            return node.args[0]   # (a number's gradient for a float: itself)
         if (callee is broadcast_like or callee is unbroadcast) and len(node.args) == 2 \
                 and all(self.infer.kind(a) is not None for a in node.args):
             self.changed = True
@@ -450,7 +496,7 @@ class _Simplify(Transformer):
         if callee is zeros_like and len(node.args) == 1 and self.float_expr(node.args[0]):
             self.changed = True
             return gast.Constant(value=0.0, kind=None)
-        if callee is quotient and len(node.args) == 2 and self.number(node.args[1]) \
+        if callee is quotient and len(node.args) == 2 and self.number_or_none(node.args[1]) \
                 and self.infer.kind(node.args[0]) is not None \
                 and not getattr(node, "zero_only", False):
             # (only a zero makes a / b raise: the call is left for that case alone)

@@ -262,6 +262,8 @@ def test_the_tangent_of_a_result_set_on_each_path_starts_as_zero():
     df = tl.grad(early_return)
     version = _version(df, 0.7, 1.3)
     assert "zeros_like" not in version.source and "    dresult = 0.0\n" in version.source
+    # (result is None or a number: its tangent's widening and shaping are no-ops)
+    assert "broadcast_like" not in version.source and "shaped" not in version.source
 
 
 @pytest.mark.parametrize("kind", [np.float64, np.float32])
@@ -271,3 +273,35 @@ def test_shares_of_numpy_numbers_are_numbers(kind):
     for share in (larger(x, y), smaller(x, y), larger(x, x)):
         assert isinstance(share, np.floating) and share.dtype == kind
     assert larger(np.array(0.5), 0.25).__class__ is np.ndarray   # (0-d arrays stay arrays)
+
+
+def best_of(x, y):
+    best = None
+    for v in (x * 2.0, y * 3.0, x * y):
+        if best is None or v > best:
+            best = v
+    return best * x
+
+
+def maybe_none(x, y):
+    r = None
+    if x > y:
+        r = x * y
+    return r
+
+
+@pytest.mark.parametrize("wrt", [0, 1, (0, 1)])
+def test_names_that_start_as_none(wrt):
+    # (`best = None`, then numbers: what arithmetic reads of it is a number)
+    for args in [(0.7, 0.2), (0.3, 0.9), (2.0, 0.5)]:
+        df = tl.grad(best_of, wrt=wrt)
+        got, want = df(*args), df.generic(*args, 1.0)
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+        expected = [fd(lambda v: best_of(*args[:i], v, *args[i + 1:]), a)
+                    for i, a in enumerate(args)]
+        np.testing.assert_allclose(got, expected if wrt == (0, 1) else expected[wrt],
+                                   rtol=1e-6)
+    df = tl.grad(maybe_none, wrt=wrt)
+    assert np.allclose(df(0.7, 0.2), tl.grad(maybe_none, wrt=wrt).generic(0.7, 0.2, 1.0))
+    with pytest.raises(TypeError, match="returns no number"):
+        df(0.2, 0.7)   # (None returned: refused by the version as by the generic code)
