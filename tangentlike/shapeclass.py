@@ -1290,6 +1290,7 @@ def stand_ins(fn, params: dict) -> dict:
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     values.update((name, 1) for name in counters)
+    numbers = _number_lists(fn, defs)
     unknown = {p for p in fn.params if p not in params}
     memo = {}   # the loop below goes over every assignment again until nothing changes
     # id(statement) -> (what the names it reads held, its stand-in then): a statement is
@@ -1301,12 +1302,15 @@ def stand_ins(fn, params: dict) -> dict:
         if seen is None:
             reads = tuple(name_ids(value)) + (
                 (written(stmt),) if written(stmt) is not None else ())
+            listed = _array_of_list(value, numbers)
+            if listed is not None:   # np.array(t) reads the names listed in t
+                reads += tuple(name_ids(listed))
         else:
             reads = seen[0]
         now = [_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads]
         if seen is not None and _same_objects(now, seen[1]):
             return seen[2]
-        found = _stand_in(value, stmt, values, unknown, counters, memo)
+        found = _stand_in(value, stmt, values, unknown, counters, memo, numbers)
         last[id(stmt)] = (reads, now, found)
         return found
 
@@ -1368,7 +1372,34 @@ def _kind(value):
     return type(value)
 
 
-def _stand_in(value, stmt, values, unknown, counters, memo):
+def _number_lists(fn, defs) -> dict:
+    """The names assigned once, a list display (``t = [a, b, c]``), and read once: the
+    list of numbers ``np.array(t)`` makes a small array of (a simulation step's
+    derivative, ``np.array([v, -k * x])``). Name -> the display."""
+    lists = {name: items[0][0] for name, items in defs.items()
+             if len(items) == 1 and items[0][0].__class__ is gast.List and items[0][0].elts}
+    if not lists:
+        return lists
+    counts = {}
+    for node in walk(fn.body):
+        if node.__class__ is gast.Name and node.id in lists:
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return {name: value for name, value in lists.items() if counts.get(name) == 2}
+
+
+def _array_of_list(value, numbers):
+    """The list display ``np.array(t)`` (or ``np.array([a, b])``) makes an array of,
+    with ``t`` one of ``numbers`` (_number_lists); else None."""
+    if value.__class__ is not gast.Call or getattr(value, "callee", None) is not np.array \
+            or len(value.args) != 1 or value.keywords:
+        return None
+    arg = value.args[0]
+    if arg.__class__ is gast.Name:
+        return numbers.get(arg.id)
+    return arg if arg.__class__ is gast.List and arg.elts else None
+
+
+def _stand_in(value, stmt, values, unknown, counters, memo, numbers=None):
     array = written(stmt)
     if array is not None and array not in unknown:
         # x[i] = v writes into an array: it keeps its shape and dtype (v is cast)
@@ -1422,6 +1453,18 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             if callee is in_place and len(value.args) == 2:
                 args = [_operand(a, values, unknown) for a in value.args]
                 return _PENDING if _has(args, _PENDING) else _checked(in_place, args, {})
+            listed = _array_of_list(value, numbers or {})
+            if listed is not None:
+                # np.array([a, b]) of float numbers (Python or NumPy floats, 0-d float
+                # arrays): a float array of their count, the dtype NumPy gives them
+                items = [_operand(e, values, unknown) for e in listed.elts]
+                if _has(items, _PENDING):
+                    return _PENDING
+                if not all(isinstance(v, (float, np.floating)) or (
+                        isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f")
+                        for v in items):
+                    return _UNKNOWN
+                return _checked(np.array, [items], {})
             if callee is np.shape and len(value.args) == 1 and not value.keywords:
                 array = _operand(value.args[0], values, unknown)
                 if array is _PENDING:
