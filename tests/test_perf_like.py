@@ -303,3 +303,25 @@ def test_sum_of_a_spread_with_empty_arrays(shapes):
     g = tl.grad(offsets_squared)(b, x)
     assert g.shape == b.shape
     assert np.array_equal(g, 2 * b + np.size(x) / max(np.size(b), 1) * (np.size(b) > 0))
+
+
+def horner(c, x):
+    p = np.zeros_like(x)
+    for i in range(c.shape[0]):
+        p = p * x + c[i]
+    return np.sum(p * p)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_an_array_summed_onto_a_number_calls_its_sum_method(dtype):
+    # the adjoint of c[i] added to every element of p: bp.sum() (np.add.reduce, as
+    # np.sum calls it for an ndarray) without np.sum's dispatch, a few us per turn
+    c, x = RNG.standard_normal(6).astype(dtype), np.linspace(-1, 1, 7).astype(dtype)
+    df = tl.grad(horner)
+    got = df(c, x)
+    np.testing.assert_array_equal(got, df.generic(c, x, 1.0))
+    assert got.dtype == dtype
+    if dtype is np.float64:
+        tl.check_grads(horner, (c, x), wrt=(0, 1), modes=("rev",))
+        (source,) = version_sources(df)
+        assert "bt4 = bp.sum()" in source and "np.sum(bp)" not in source
