@@ -93,3 +93,33 @@ def test_lists_not_of_float_numbers_read_once_keep_their_code(f):
     df = tl.grad(f, wrt=(0, 1))
     _same_as_generic(df, args)
     assert all("add_at_item" in _code(s) for s in _versions(df))
+
+
+def lstm(W, xs, h0):
+    h = h0
+    c = np.zeros_like(h0)
+    H = h0.shape[0]
+    for t in range(xs.shape[0]):
+        z = W @ np.concatenate([xs[t], h])
+        i = 1.0 / (1.0 + np.exp(-z[:H]))
+        f = 1.0 / (1.0 + np.exp(-z[H:2 * H]))
+        g = np.tanh(z[2 * H:])
+        c = f * c + i * g
+        h = np.tanh(c)
+    return np.sum(h * h)
+
+
+def test_a_concatenated_list_and_slices_by_sizes_have_known_shapes():
+    # np.concatenate([x, h]) of a list display read once, and z[:H] with H a size: the
+    # slices' adjoints add into one array of z's shape (bz[:H] += ...), not add_at_item
+    # of zeros for each
+    rng = np.random.default_rng(7)
+    H, D = 3, 2
+    args = (0.5 * rng.standard_normal((3 * H, D + H)), rng.standard_normal((4, D)),
+            0.1 * rng.standard_normal(H))
+    tl.check_grads(lstm, args, wrt=(0, 2), modes=("rev",))
+    df = tl.grad(lstm, wrt=(0, 2))
+    _same_as_generic(df, args)
+    [source] = _versions(df)
+    code = _code(source)
+    assert "add_at_item" not in code and "bz[:H] += " in code
