@@ -532,7 +532,7 @@ _SHAPE_FROM_SHAPES = {
     np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
     np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
     np.convolve, np.correlate, np.concatenate, np.stack, np.hstack, np.vstack,
-    np.column_stack,
+    np.column_stack, np.pad,
     # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
     # in a version), unknown otherwise
     np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
