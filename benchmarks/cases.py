@@ -575,6 +575,103 @@ def euler_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# k. a tanh MLP whose layers come as a list of (W, b) pairs read by a loop (rows are
+# examples: x is (32, 64), layers 64 -> 64 -> 64 -> 10), and an RK4 integrator of a
+# 2-state Lotka-Volterra system kept in small arrays (50 steps)
+
+
+def mlp_list(params, x):
+    h = x
+    for W, b in params[:-1]:
+        h = np.tanh(h @ W + b)
+    W, b = params[-1]
+    y = h @ W + b
+    return np.sum(y * y)
+
+
+def mlp_list_hand(params, x):
+    hs = [x]
+    for W, b in params[:-1]:
+        hs.append(np.tanh(hs[-1] @ W + b))
+    W, b = params[-1]
+    gy = 2.0 * (hs[-1] @ W + b)
+    grads = [(hs[-1].T @ gy, gy.sum(axis=0))]
+    g = gy @ W.T
+    for i in range(len(params) - 2, -1, -1):
+        ga = g * (1.0 - hs[i + 1] * hs[i + 1])
+        grads.append((hs[i].T @ ga, ga.sum(axis=0)))
+        g = ga @ params[i][0].T
+    return grads[::-1]
+
+
+def mlp_list_args(small=False):
+    sizes, batch = ([5, 4, 4, 3], 6) if small else ([64, 64, 64, 10], 32)
+    rng = np.random.default_rng(15)
+    params = [(rng.standard_normal((a, b)) / np.sqrt(a), 0.1 * rng.standard_normal(b))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    return (params, rng.standard_normal((batch, sizes[0])))
+
+
+def rk4(z0, p):
+    z = z0
+    dt = 0.01
+    for i in range(50):
+        k1 = np.array([p[0] * z[0] - p[1] * z[0] * z[1], p[2] * z[0] * z[1] - p[3] * z[1]])
+        z2 = z + 0.5 * dt * k1
+        k2 = np.array([p[0] * z2[0] - p[1] * z2[0] * z2[1], p[2] * z2[0] * z2[1] - p[3] * z2[1]])
+        z3 = z + 0.5 * dt * k2
+        k3 = np.array([p[0] * z3[0] - p[1] * z3[0] * z3[1], p[2] * z3[0] * z3[1] - p[3] * z3[1]])
+        z4 = z + dt * k3
+        k4 = np.array([p[0] * z4[0] - p[1] * z4[0] * z4[1], p[2] * z4[0] * z4[1] - p[3] * z4[1]])
+        z = z + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return np.sum(z ** 2)
+
+
+def _lotka_volterra(z, p):
+    return np.array([p[0] * z[0] - p[1] * z[0] * z[1], p[2] * z[0] * z[1] - p[3] * z[1]])
+
+
+def _lotka_volterra_vjp(z, p, g):
+    """(g^T df/dz, g^T df/dp) of _lotka_volterra at (z, p)."""
+    gz = np.array([g[0] * (p[0] - p[1] * z[1]) + g[1] * p[2] * z[1],
+                   -g[0] * p[1] * z[0] + g[1] * (p[2] * z[0] - p[3])])
+    gp = np.array([g[0] * z[0], -g[0] * z[0] * z[1], g[1] * z[0] * z[1], -g[1] * z[1]])
+    return gz, gp
+
+
+def rk4_hand(z0, p):
+    dt = 0.01
+    z = z0
+    stages = []
+    for i in range(50):
+        k1 = _lotka_volterra(z, p)
+        z2 = z + 0.5 * dt * k1
+        k2 = _lotka_volterra(z2, p)
+        z3 = z + 0.5 * dt * k2
+        k3 = _lotka_volterra(z3, p)
+        z4 = z + dt * k3
+        k4 = _lotka_volterra(z4, p)
+        stages.append((z, z2, z3, z4))
+        z = z + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    gz = 2.0 * z
+    gp = np.zeros(4)
+    for i in range(49, -1, -1):
+        z1, z2, z3, z4 = stages[i]
+        c = dt / 6.0 * gz
+        gz4, gp4 = _lotka_volterra_vjp(z4, p, c)
+        gz3, gp3 = _lotka_volterra_vjp(z3, p, 2.0 * c + dt * gz4)
+        gz2, gp2 = _lotka_volterra_vjp(z2, p, 2.0 * c + 0.5 * dt * gz3)
+        gz1, gp1 = _lotka_volterra_vjp(z1, p, c + 0.5 * dt * gz2)
+        gz = gz + gz4 + gz3 + gz2 + gz1
+        gp = gp + gp4 + gp3 + gp2 + gp1
+    return gz, gp
+
+
+def rk4_args(small=False):
+    return (np.array([1.0, 0.7]), np.array([1.1, 0.4, 0.1, 0.4]))
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -632,6 +729,10 @@ CASES = [
          rnn_list_args, loop=True),
     Case("euler", "Euler steps into a preallocated array, 100 steps", euler, (0, 1),
          euler_hand, euler_args, loop=True),
+    Case("mlp_list", "tanh MLP 64-64-64-10, batch 32, layers in a list of (W, b) read by a loop",
+         mlp_list, 0, mlp_list_hand, mlp_list_args),
+    Case("rk4", "RK4 of a 2-state Lotka-Volterra system, 50 steps", rk4, (0, 1), rk4_hand,
+         rk4_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

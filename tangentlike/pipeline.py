@@ -29,6 +29,7 @@ from .optimize import optimize
 from .parse import Parsed, parse
 from .reverse import reverse
 from .shapeclass import leaves
+from .unroll import unrolled_body
 from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
 REVERSE_MODES = ("grad", "value_and_grad", "vjp")
@@ -88,8 +89,10 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
             # callee's derivative, so a version of it now would be stale with guards that
             # hold. The generic serves: its guard sees the rebinding and derives again
             return None
-        again = kept and kept.again(alive)
-        core = (again.parsed, select_wrt(again.parsed, wrt), again) if again else None
+        core = unrolled_front(alive, wrt, signature)   # (None: no loop to unroll)
+        again = core is None and kept and kept.again(alive)
+        if again:
+            core = (again.parsed, select_wrt(again.parsed, wrt), again)
         return build(alive, mode, wrt, signature, dispatcher, core, checked)
     dispatcher.derive_version = derive_version
     return make_entry(generic, dispatcher, generic.label,
@@ -124,6 +127,21 @@ def front(func, wrt) -> tuple:
     without_entry_checks(parsed, func)   # a derived function's own checks are not its math
     wrt_names = select_wrt(parsed, wrt)
     return parsed, wrt_names, normalize(parsed)
+
+
+def unrolled_front(func, wrt, signature) -> tuple:
+    """``front`` for the version of ``signature`` with the loops over the items of a
+    list or tuple argument unrolled (unroll.py), or None when it has no such loop."""
+    if not any(kind.__class__ is Items and kind.cls in (list, tuple)
+               for kind, _, _ in signature.values()):
+        return None
+    parsed = parse(func)
+    without_entry_checks(parsed, func)
+    body = unrolled_body(parsed.node, signature)
+    if body is None:
+        return None
+    parsed.node.body = body
+    return parsed, select_wrt(parsed, wrt), normalize(parsed)
 
 
 @collector_paused()

@@ -1244,6 +1244,8 @@ class _Reverse:
         elif func.attr == "sum" and isinstance(func.value, gast.Name) \
                 and func.value.id == np_name and len(full.args) == 1:
             inner = full.args[0]
+        elif func.attr == "sum" and not full.args and not full.keywords:
+            inner = func.value   # e.sum(), as a version writes np.sum(e) of an array
         else:
             return None
         if not same_tree(_substitute(clone(inner), result, small), expr):

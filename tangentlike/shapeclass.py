@@ -532,8 +532,8 @@ _SHAPE_FROM_SHAPES = {
     np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
     np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
     np.convolve, np.correlate, np.concatenate, np.stack, np.hstack, np.vstack,
-    np.column_stack, np.tril, np.triu, np.fliplr, np.flipud, np.kron, np.diag, np.median,
-    np.ptp, np.nan_to_num, np.real, np.average,
+    np.column_stack, np.pad, np.tril, np.triu, np.fliplr, np.flipud, np.kron, np.diag,
+    np.median, np.ptp, np.nan_to_num, np.real, np.average,
     # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
     # in a version), unknown otherwise
     np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
@@ -761,6 +761,11 @@ class ShapeRewriter(Transformer):
                     # np.sum(g * x) of two vectors: their dot product, one pass and no
                     # temporary array
                     return self.np_call("dot", [g.left, g.right])
+                if have[1]:
+                    # an array: its method sums as np.sum does (both are np.add.reduce),
+                    # without np.sum's dispatch (about 1-3 us a call)
+                    return gast.Call(func=gast.Attribute(value=g, attr="sum", ctx=gast.Load()),
+                                     args=[], keywords=[])
                 return self.np_call("sum", [g])
             # else unbroadcast stays: np.sum(g) of a number g would turn the seed 1.0 into
             # a float64, and so a float32 gradient into float64
@@ -1296,6 +1301,7 @@ def stand_ins(fn, params: dict) -> dict:
         defs.setdefault(target, []).append((value, stmt))
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     values.update((name, 1) for name in counters)
+    lists = _lists_read_once(fn, defs)
     unknown = {p for p in fn.params if p not in params}
     memo = {}   # the loop below goes over every assignment again until nothing changes
     # id(statement) -> (what the names it reads held, its stand-in then): a statement is
@@ -1307,12 +1313,15 @@ def stand_ins(fn, params: dict) -> dict:
         if seen is None:
             reads = tuple(name_ids(value)) + (
                 (written(stmt),) if written(stmt) is not None else ())
+            listed = _listed(value, lists)
+            if listed is not None:   # np.array(t) reads the names listed in t
+                reads += tuple(name_ids(listed))
         else:
             reads = seen[0]
         now = [_UNKNOWN if n in unknown else values.get(n, _PENDING) for n in reads]
         if seen is not None and _same_objects(now, seen[1]):
             return seen[2]
-        found = _stand_in(value, stmt, values, unknown, counters, memo)
+        found = _stand_in(value, stmt, values, unknown, counters, memo, lists)
         last[id(stmt)] = (reads, now, found)
         return found
 
@@ -1374,7 +1383,39 @@ def _kind(value):
     return type(value)
 
 
-def _stand_in(value, stmt, values, unknown, counters, memo):
+def _lists_read_once(fn, defs) -> dict:
+    """The names assigned once, a list display (``t = [a, b, c]``), and read once: the
+    list np.array, np.concatenate or np.stack makes an array of (a simulation step's
+    derivative, ``np.array([v, -k * x])``; an LSTM's ``np.concatenate([x, h])``).
+    Name -> the display."""
+    lists = {name: items[0][0] for name, items in defs.items()
+             if len(items) == 1 and items[0][0].__class__ is gast.List and items[0][0].elts}
+    if not lists:
+        return lists
+    counts = {}
+    for node in walk(fn.body):
+        if node.__class__ is gast.Name and node.id in lists:
+            counts[node.id] = counts.get(node.id, 0) + 1
+    return {name: value for name, value in lists.items() if counts.get(name) == 2}
+
+
+_OF_A_LIST = (np.array, np.concatenate, np.stack)
+
+
+def _listed(value, lists):
+    """The list display that ``np.array(t)`` (np.concatenate, np.stack; or of ``[a, b]``
+    itself) makes an array of, with ``t`` one of ``lists`` (_lists_read_once); else
+    None."""
+    if value.__class__ is not gast.Call or getattr(value, "callee", None) not in _OF_A_LIST \
+            or len(value.args) != 1:
+        return None
+    arg = value.args[0]
+    if arg.__class__ is gast.Name:
+        return lists.get(arg.id)
+    return arg if arg.__class__ is gast.List and arg.elts else None
+
+
+def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
     array = written(stmt)
     if array is not None and array not in unknown:
         # x[i] = v writes into an array: it keeps its shape and dtype (v is cast)
@@ -1395,7 +1436,12 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
                 return _UNKNOWN
             index = value.slice
             parts = index.elts if isinstance(index, gast.Tuple) else [index]
-            picked = tuple(_index_part(p, {c: INDEX for c in counters}) for p in parts)
+            # ints by their stand-ins (a size, np.shape(x)[0] or 2 * H, is its value; an
+            # int argument's stand-in is 1: only the dtype is read where the shape class
+            # does not agree), loop counters as any index
+            ints = {name: _number(v) for name, v in values.items() if type(v) is int}
+            ints.update((c, INDEX) for c in counters)
+            picked = tuple(_index_part(p, ints) for p in parts)
             return _checked(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
                             [base], {})
         if isinstance(value, (gast.Name, gast.Constant)):
@@ -1428,6 +1474,21 @@ def _stand_in(value, stmt, values, unknown, counters, memo):
             if callee is in_place and len(value.args) == 2:
                 args = [_operand(a, values, unknown) for a in value.args]
                 return _PENDING if _has(args, _PENDING) else _checked(in_place, args, {})
+            listed = _listed(value, lists or {})
+            if listed is not None:
+                # np.array([a, b]) (np.concatenate, np.stack) of arrays and float numbers
+                # (Python or NumPy floats): an array of the shape and dtype NumPy makes
+                # of their stand-ins
+                items = [_operand(e, values, unknown) for e in listed.elts]
+                if _has(items, _PENDING):
+                    return _PENDING
+                if not all(isinstance(v, (float, np.floating, np.ndarray)) for v in items):
+                    return _UNKNOWN
+                named = {k.arg: _operand(k.value, values, unknown, False)
+                         for k in value.keywords}
+                if _has(named.values(), _PENDING):
+                    return _PENDING
+                return _checked(callee, [items], named)
             if callee is np.shape and len(value.args) == 1 and not value.keywords:
                 array = _operand(value.args[0], values, unknown)
                 if array is _PENDING:
