@@ -1832,6 +1832,7 @@ class _Normalizer:
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", _method_line(func),
                              hint="index first: `x[i].item()` or `float(x[i])`")
+        self.check_method_out(node, METHODS[name])
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:
@@ -1839,8 +1840,27 @@ class _Normalizer:
             if not _is_atom(args[0]):
                 args = [self.atomize(args[0])]
         keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
-                    for k in node.keywords]
+                    for k in node.keywords if not _without_effect(METHODS[name], k)]
         return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
+
+    def check_method_out(self, node, fn):
+        """Refuse the ``out`` of an array method (``x.clip(0.0, 1.0, out=x)``,
+        ``x.sum(0, None, y)``), which writes into an existing array as that of the NumPy
+        function does (check_mutation); ``out=None`` is the default, left out. The method's
+        arguments are the function's without the array."""
+        name = f"{_dotted(node.func.value)}.{node.func.attr}"
+        position = _out_position_of(fn)
+        if position is not None and 0 < position <= len(node.args):
+            raise self.error(f"the argument `out` of `{name}()` (given by position, argument "
+                             f"{position}) writes into an existing array, which cannot be "
+                             "differentiated", node.args[position - 1],
+                             hint=f"assign the result instead: `z = {name}(...)` with the "
+                             f"first {position - 1} argument(s) only")
+        for kw in node.keywords:
+            if kw.arg == "out" and not _without_effect(fn, kw):
+                raise self.error(f"the keyword `out` of `{name}()` writes into an existing "
+                                 "array, which cannot be differentiated", kw.value,
+                                 hint=f"assign the result instead: `z = {name}(...)`")
 
     def list_call(self, node):
         """``lst.append(v)`` and ``lst.pop()`` of a local list (a stack)."""

@@ -2751,3 +2751,55 @@ def reads_a_field_on_a_continuation_line(x):
 def test_row_attribute_of_a_differentiated_value_on_a_continuation_line(transform):
     err = assert_error_at(reads_a_field_on_a_continuation_line, transform=transform)
     assert "the attribute `.field` of a value that carries a derivative" in err.reason
+
+
+# ---- Found by probing (branch edge15) ----------------------------------------------
+
+def clips_into_itself(x):
+    x.clip(0.0, 0.5, out=x)  # <- error
+    return np.sum(x)
+
+
+def clips_into_itself_by_position(x):
+    x.clip(0.0, 0.5, x)  # <- error
+    return np.sum(x)
+
+
+def sums_into_a_buffer(x):
+    total = np.zeros(())
+    x.sum(out=total)  # <- error
+    return total * 2.0
+
+
+def accumulates_into_a_buffer(x):
+    y = np.zeros(3)
+    x.cumsum(0, None, y)  # <- error
+    return np.sum(y * x)
+
+
+# Was (edge15): the `out` of an array method (`x.clip(..., out=x)`, `x.sum(out=y)`,
+# `x.round(1, out=y)`, `x.dot(v, out=y)`, `x.max(out=y)`) was passed on to the NumPy
+# function unchecked, where `np.clip(x, ..., out=x)` is refused: the write was lost to
+# the derivative, a silently wrong gradient (`[1, 1, 1]` for `[1, 0, 0]`, `0.0` for the
+# sum's 2.0), and the caller's array was changed. Refused only at the second order.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [clips_into_itself, clips_into_itself_by_position,
+                                  sums_into_a_buffer, accumulates_into_a_buffer],
+                         ids=lambda f: f.__name__)
+def test_row_out_of_an_array_method_is_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "`out` of `x." in err.reason and "writes into an existing array" in err.reason
+    x = X3.copy()
+    with pytest.raises(tl.TransformError):
+        tl.grad(tl.grad(func))(x)
+    assert np.array_equal(x, X3)
+
+
+def clips_with_out_none(x):
+    return np.sum(x.clip(0.0, 0.5, out=None) * x) + x.sum(axis=None, out=None)
+
+
+def test_row_out_none_of_an_array_method_works():
+    x = np.array([0.3, -0.6, 0.2])
+    assert np.allclose(tl.grad(clips_with_out_none)(x), [1.6, 1.0, 1.4])
+    tl.check_grads(clips_with_out_none, (x,), order=2)
