@@ -465,13 +465,33 @@ class _Normalizer:
         if stmt.args.vararg or stmt.args.kwarg:
             raise self.error("local functions with *args or **kwargs are not supported", stmt,
                              hint="name each argument")
-        self.local_functions[stmt.name] = stmt
+        fdef = gast.copy_location(gast.FunctionDef(
+            name=stmt.name, args=self.defaults_now(stmt.name, stmt.args), body=stmt.body,
+            decorator_list=[], returns=None, type_comment=None, type_params=[]), stmt)
+        self.local_functions[stmt.name] = fdef
 
     def local_lambda(self, name, lam):
         ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
-        fdef = gast.FunctionDef(name=name, args=lam.args, body=[ret], decorator_list=[],
-                                returns=None, type_comment=None, type_params=[])
+        fdef = gast.FunctionDef(name=name, args=self.defaults_now(name, lam.args), body=[ret],
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
         self.local_functions[name] = gast.copy_location(fdef, lam)
+
+    def defaults_now(self, name, args):
+        """``args`` of a local def or lambda whose defaults that are not constants are
+        computed where it is defined, as Python does (``def g(v, c=a)`` keeps the ``a`` of
+        that line when ``a`` is reassigned before the call), into variables of their own."""
+        def now(param, value):
+            if value is None or isinstance(value, gast.Constant):
+                return value
+            return _normalized(self.bind_new(f"{name}_{param.id}", self.expr(value)))
+        positional = args.posonlyargs + args.args
+        given = positional[len(positional) - len(args.defaults):]
+        return gast.arguments(
+            args=args.args, posonlyargs=args.posonlyargs, vararg=args.vararg,
+            kwonlyargs=args.kwonlyargs, kwarg=args.kwarg,
+            defaults=[now(p, v) for p, v in zip(given, args.defaults)],
+            kw_defaults=[now(p, v) for p, v in zip(args.kwonlyargs, args.kw_defaults)])
 
     def inline(self, node, fdef):
         """A call of a local function or lambda: its body, with fresh names, in place.

@@ -4620,3 +4620,55 @@ def writes_through_map(x):
 @bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
 def test_write_through_a_method_given_to_map():
     assert tl.grad(writes_through_map)(0.7) == 6.0
+
+
+# Found by edge15: a local def's (or lambda's) default was computed at each call, where
+# Python computes it once, where the function is defined. `def g(v, c=a)` followed by
+# `a = x * 5.0` and `g(x)`: Python multiplies by the first `a` (2x, a gradient of 4x),
+# the derivative by the second (10x: 7.0 instead of 2.8 at x = 0.7), silently, in every
+# mode. Now normalize computes such defaults at the `def` into variables of their own.
+def default_taken_before_reassignment(x):
+    a = x * 2.0
+    def g(v, c=a):
+        return v * c
+    a = x * 5.0
+    return g(x)
+
+
+def keyword_default_taken_before_reassignment(x):
+    a = x * 2.0
+    def g(v, *, c=a):
+        return v * c
+    a = x * 5.0
+    return g(x) + g(x, c=a)
+
+
+def lambda_default_taken_before_reassignment(x):
+    a = x * 2.0
+    g = lambda v, c=a: v * c   # noqa: E731
+    a = x * 5.0
+    return g(x)
+
+
+def default_taken_in_each_turn(x):
+    s = 0.0
+    for i in range(3):
+        a = x * i
+        def g(v, c=a):
+            return v * c
+        a = x * 10.0
+        s = s + g(x)
+    return s
+
+
+@pytest.mark.parametrize("func, expected", [
+    (default_taken_before_reassignment, 4 * 0.7),
+    (keyword_default_taken_before_reassignment, 4 * 0.7 + 10 * 0.7),
+    (lambda_default_taken_before_reassignment, 4 * 0.7),
+    (default_taken_in_each_turn, 2 * 0.7 * (0 + 1 + 2)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_local_default_is_computed_where_the_function_is_defined(func, expected):
+    assert tl.grad(func)(0.7) == pytest.approx(expected)
+    assert tl.jvp(func)(0.7, 1.0) == pytest.approx(expected)
+    assert tl.vjp(func)(0.7, 1.0) == pytest.approx(expected)
+    tl.check_grads(func, (0.7,), order=2)
