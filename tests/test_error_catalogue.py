@@ -2803,3 +2803,60 @@ def test_row_out_none_of_an_array_method_works():
     x = np.array([0.3, -0.6, 0.2])
     assert np.allclose(tl.grad(clips_with_out_none)(x), [1.6, 1.0, 1.4])
     tl.check_grads(clips_with_out_none, (x,), order=2)
+
+
+class Settings:
+    """An object of the user's class, not a number."""
+
+
+SETTINGS = Settings()
+
+
+def returns_an_object(x):  # <- error
+    return SETTINGS
+
+
+def returns_an_object_on_a_path(x):  # <- error
+    if x > 0:
+        return SETTINGS
+    return x * x
+
+
+def returns_a_function(x):  # <- error
+    return returns_an_object
+
+
+# Was (edge15): an output that is an object (of the user's class, a function) passed the
+# check of the output, which refused None and strings only: `Cannot interpret '<Settings
+# object ...>' as a data type` from inside the derivative (grad, jvp), and vjp of the
+# object returned on a path gave a gradient of zeros. Now the ArgumentTypeError (a
+# TypeError) of an output that is not a number, at the `def`, in every mode and order.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [returns_an_object, returns_an_object_on_a_path,
+                                  returns_a_function], ids=lambda f: f.__name__)
+def test_row_output_that_is_an_object(func, transform):
+    with pytest.raises(ArgumentTypeError) as info:
+        run_derived(transform, func, 0.7)
+    err = info.value
+    assert err.filename == func.__code__.co_filename and err.lineno in marked_lines(func)
+    assert f"class {'function' if func is returns_a_function else 'Settings'}" in err.reason
+    with pytest.raises(ArgumentTypeError):
+        tl.grad(tl.grad(func))(0.7)
+    if func is returns_an_object_on_a_path:
+        assert run_derived(transform, func, -0.5) == pytest.approx(
+            {"grad": -1.0, "value_and_grad": (0.25, -1.0), "vjp": -1.0, "jvp": -1.0,
+             "hessian": 2.0}[transform.__name__])
+
+
+# Was (edge15): check_grads computed finite differences of f before its derivatives, so
+# an output that is not a number was a TypeError from check_grads' own arithmetic
+# (*unsupported operand type(s) for \*: 'float' and 'NoneType'*) instead of the
+# derivative's error at the user's line.
+@pytest.mark.parametrize("func, kind", [(returns_a_string_on_a_path, tl.TransformError),
+                                        (returns_an_object, ArgumentTypeError)],
+                         ids=["str", "object"])
+def test_row_check_grads_of_an_output_that_is_not_a_number(func, kind):
+    with pytest.raises(kind) as info:
+        tl.check_grads(func, (-1.5,))
+    assert info.value.filename == func.__code__.co_filename
+    assert info.value.lineno in marked_lines(func)
