@@ -2860,3 +2860,24 @@ def test_row_check_grads_of_an_output_that_is_not_a_number(func, kind):
         tl.check_grads(func, (-1.5,))
     assert info.value.filename == func.__code__.co_filename
     assert info.value.lineno in marked_lines(func)
+
+
+DEEP_EXPRESSION = ("import numpy as np\n\n\ndef long_sum(x):  # <- error\n    return "
+                   + " + ".join(f"x * {k}.0" for k in range(1, 2000)) + "\n\n\n"
+                   "def calls_long_sum(x):\n    return np.sin(long_sum(x))\n")
+
+
+# Was (edge15): an expression of a couple of thousand operations (a sum of 2000 terms
+# written as one expression), which Python runs, was a RecursionError from inside the
+# library (ast/gast and the passes recurse over the syntax tree). Now a TransformError at
+# the `def` of the function that has it, also when it is a helper the function calls.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("name", ["long_sum", "calls_long_sum"])
+def test_row_expression_nested_too_deeply(name, transform):
+    func = make_function(DEEP_EXPRESSION, {}, name)
+    assert func(1.0) == pytest.approx(np.sin(1999 * 1000.0) if name != "long_sum" else
+                                      1999 * 1000.0)
+    long_sum = func.__globals__["long_sum"]
+    err = assert_error_at(func, where=long_sum, transform=transform)
+    assert "nested too deeply" in err.reason and "`long_sum`" in err.reason
+    assert "several statements" in err.hint

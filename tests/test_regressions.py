@@ -4672,3 +4672,18 @@ def test_local_default_is_computed_where_the_function_is_defined(func, expected)
     assert tl.jvp(func)(0.7, 1.0) == pytest.approx(expected)
     assert tl.vjp(func)(0.7, 1.0) == pytest.approx(expected)
     tl.check_grads(func, (0.7,), order=2)
+
+
+# Found by edge15: a straight-line function of a couple of hundred statements was a
+# RecursionError from inside the library (reverse.scalar_by_construction followed the
+# output's definitions by recursion, two frames a name: ~330 names with Python's default
+# limit), in grad and value_and_grad. Now a walk with a list of names to see.
+LONG_STRAIGHT_LINE = "def long_straight_line(x):\n    y = x\n" + \
+    "    y = y * 0.999 + 0.001\n" * 300 + "    return y\n"
+
+
+def test_a_function_of_hundreds_of_statements_is_differentiated():
+    func = make_function(LONG_STRAIGHT_LINE)
+    assert tl.grad(func)(0.7) == pytest.approx(0.999 ** 300)
+    assert tl.value_and_grad(func)(0.7)[1] == pytest.approx(0.999 ** 300)
+    assert tl.jvp(func)(0.7, 1.0) == pytest.approx(0.999 ** 300)
