@@ -381,12 +381,15 @@ def require_matrix(a, filename, lineno, name):
 
 
 def _holds(other, value) -> bool:
-    """Whether ``other`` is ``value``, shares its memory, or is a list or tuple holding
-    such an item (``items = [z]`` holds ``z``)."""
+    """Whether ``other`` is ``value``, shares its memory, or is a list, tuple or dict
+    holding such an item (``items = [z]`` holds ``z``; so does a dict argument ``d``
+    whose ``d["a"]`` is ``z``)."""
     if other is value:
         return True
     if isinstance(other, (list, tuple)):
         return any(_holds(item, value) for item in other)
+    if isinstance(other, dict):
+        return any(_holds(item, value) for item in other.values())
     return isinstance(other, np.ndarray) and isinstance(value, np.ndarray) and \
         np.shares_memory(other, value)
 

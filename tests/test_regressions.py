@@ -4687,3 +4687,36 @@ def test_a_function_of_hundreds_of_statements_is_differentiated():
     assert tl.grad(func)(0.7) == pytest.approx(0.999 ** 300)
     assert tl.value_and_grad(func)(0.7)[1] == pytest.approx(0.999 ** 300)
     assert tl.jvp(func)(0.7, 1.0) == pytest.approx(0.999 ** 300)
+
+
+# Found by edge15: `a = d["a"]; a += 1.0` changes the array inside the dict argument `d`,
+# and `d["a"]` read afterwards sees the change. The same through a list or a tuple
+# argument (`a = xs[0]`) was refused at the `+=`, but the check of what else holds the
+# array looked into lists and tuples only: through a dict the derivative took `d["a"]` as
+# it was, a silently wrong value (1.1 instead of 4.1) and gradient (`d["b"]`'s 0.3, 0.4
+# instead of 1.3, 1.4). Now refused at the `+=` when it runs, as for a list.
+def updates_an_item_of_a_dict_argument(d):
+    a = d["a"]
+    a += 1.0
+    return np.sum(d["a"] * d["b"])
+
+
+def updates_a_copy_of_an_item_of_a_dict_argument(d):
+    a = d["a"].copy()
+    a += 1.0
+    return np.sum(a * d["b"])
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_update_of_an_array_held_by_a_dict_argument_is_refused(transform):
+    d = {"a": np.array([0.3, 0.4]), "b": np.array([1.0, 2.0])}
+    extra = () if transform in (tl.grad, tl.value_and_grad) else \
+        (1.0,) if transform is tl.vjp else ({"a": np.ones(2), "b": np.zeros(2)},)
+    with pytest.raises(tl.TransformError) as info:
+        transform(updates_an_item_of_a_dict_argument)(d, *extra)
+    assert info.value.lineno == updates_an_item_of_a_dict_argument.__code__.co_firstlineno + 2
+    assert "`d` names the same array" in info.value.reason
+    assert np.array_equal(d["a"], [0.3, 0.4])
+    grads = tl.grad(updates_a_copy_of_an_item_of_a_dict_argument)(d)
+    np.testing.assert_allclose(grads["a"], [1.0, 2.0])
+    np.testing.assert_allclose(grads["b"], [1.3, 1.4])
