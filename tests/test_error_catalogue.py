@@ -2881,3 +2881,16 @@ def test_row_expression_nested_too_deeply(name, transform):
     err = assert_error_at(func, where=long_sum, transform=transform)
     assert "nested too deeply" in err.reason and "`long_sum`" in err.reason
     assert "several statements" in err.hint
+
+
+# Was (edge15): `eps=0` divided by zero inside check_grads (ZeroDivisionError), and a
+# value that is not a function was called first (*'int' object is not callable* from
+# check_grads' line) instead of the transformation's error.
+def test_row_check_grads_with_a_step_that_is_not_positive_or_no_function():
+    for eps in (0, 0.0, -1e-6, None, True):
+        with pytest.raises(ValueError, match="eps, the step of the finite differences"):
+            tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=eps)
+    for func in (3, np.sin, functools.partial(returns_a_string_on_a_path)):
+        with pytest.raises(tl.TransformError, match="not a Python function with source"):
+            tl.check_grads(func, (1.5,))
+    tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=1e-5)
