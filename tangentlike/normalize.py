@@ -706,6 +706,15 @@ class _Normalizer:
         for inner in stmt.orelse:  # no break: the else block always runs
             self.statement(inner)
 
+    def refuse_zip_keywords(self, call):
+        """``zip(xs, ys, strict=True)``: the loop over indices stops at the shortest
+        sequence, as zip does, but does not check that they are as long."""
+        for kw in call.keywords:
+            raise self.error(f"the keyword `{kw.arg}` of `zip` is not supported in a "
+                             "differentiated function", kw.value if kw.arg else call,
+                             hint="check the lengths before the loop (`assert len(xs) == "
+                             "len(ys)`) and call `zip(xs, ys)` without it")
+
     def sequence_loop(self, stmt, iterator, callee):
         """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
         target = stmt.target
@@ -726,6 +735,7 @@ class _Normalizer:
                     resolve_static(self.parsed, inner.func) is zip:
                 # for i, (a, b) in enumerate(zip(xs, ys))
                 names = target.elts[1]
+                self.refuse_zip_keywords(inner)
                 if inner.keywords or not (isinstance(names, gast.Tuple)
                                           and len(names.elts) == len(inner.args)):
                     raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
@@ -735,6 +745,7 @@ class _Normalizer:
                 seqs, targets = [self.sequence(inner)], [target.elts[1]]
             counter = target.elts[0]
         elif callee is zip:
+            self.refuse_zip_keywords(iterator)
             if iterator.keywords or not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):
                 raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",

@@ -2894,3 +2894,28 @@ def test_row_check_grads_with_a_step_that_is_not_positive_or_no_function():
         with pytest.raises(tl.TransformError, match="not a Python function with source"):
             tl.check_grads(func, (1.5,))
     tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=1e-5)
+
+
+def zips_strictly(x):
+    s = 0.0
+    for a, b in zip(x, x[::-1],
+                    strict=True):  # <- error
+        s = s + a * b
+    return s
+
+
+def enumerates_a_strict_zip(x):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, x, strict=True)):  # <- error
+        s = s + a * b * i
+    return s
+
+
+# Was (edge15): `zip(..., strict=True)` in a `for` was refused with *use `for a, b in
+# zip(xs, ys):` with one name per sequence*, which is what the loop had.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [zips_strictly, enumerates_a_strict_zip],
+                         ids=lambda f: f.__name__)
+def test_row_keyword_of_zip_in_a_loop(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "the keyword `strict` of `zip`" in err.reason and "assert len(xs)" in err.hint
