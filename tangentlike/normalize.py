@@ -2518,6 +2518,14 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             f"`{name}` is a functools.partial; tangentlike differentiates calls of plain "
             "functions", node, hint=f"call `{getattr(callee.func, '__name__', 'the function')}`"
             " itself with all its arguments")
+    wrapped = getattr(callee, "__wrapped__", None)
+    if is_user_function(wrapped) and not isinstance(callee, types.FunctionType):
+        # functools.lru_cache / cache: a C object around the user's function
+        raise pass_.error(
+            f"`{name}` is a {type(callee).__name__} around the function "
+            f"`{wrapped.__name__}`, not a function tangentlike can read", node,
+            hint=f"call the function itself, `{name}.__wrapped__(...)` (its cache does not "
+            "change its values), or define it without the decorator")
     call = next((vars(k)["__call__"] for k in type(callee).__mro__ if "__call__" in vars(k)),
                 None)
     if is_user_function(call) and not isinstance(callee, type):

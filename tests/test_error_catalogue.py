@@ -2919,3 +2919,27 @@ def enumerates_a_strict_zip(x):
 def test_row_keyword_of_zip_in_a_loop(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "the keyword `strict` of `zip`" in err.reason and "assert len(xs)" in err.hint
+
+
+@functools.lru_cache(maxsize=None)
+def doubled_with_a_cache(v):
+    return v * 2.0
+
+
+def calls_a_cached_helper(x):
+    return doubled_with_a_cache(x) * 3.0  # <- error
+
+
+def calls_the_function_under_the_cache(x):
+    return doubled_with_a_cache.__wrapped__(x) * 3.0
+
+
+# Was (edge15): a helper decorated with functools.lru_cache (or functools.cache), called
+# by the function, was *no derivative rule for `module.doubled_with_a_cache`* with the
+# hint to register a rule; now the error says what it is and the hint what to call.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_call_of_a_cached_helper(transform):
+    err = assert_error_at(calls_a_cached_helper, transform=transform)
+    assert "_lru_cache_wrapper around the function `doubled_with_a_cache`" in err.reason
+    assert "doubled_with_a_cache.__wrapped__(...)" in err.hint
+    assert tl.grad(calls_the_function_under_the_cache)(0.7) == 6.0
