@@ -634,6 +634,13 @@ class _Normalizer:
             ctx = stmt.items[0].context_expr
             target = ctx.func if isinstance(ctx, gast.Call) else ctx
             obj = resolve_static(self.parsed, target) if not self._is_local_ref(target) else MISSING
+            if obj is no_grad and not (isinstance(ctx, gast.Call) and not ctx.args
+                                       and not ctx.keywords):
+                # `with tl.no_grad:` (the class, which Python refuses as a context
+                # manager) or `with tl.no_grad(1.0):` (which it cannot make)
+                raise self.error("`tl.no_grad` is used without its call, or with arguments, "
+                                 "which Python refuses when the function runs", ctx,
+                                 hint="write `with tl.no_grad():`")
             if obj is no_grad:
                 self.no_grad += 1
                 try:

@@ -2943,3 +2943,29 @@ def test_row_call_of_a_cached_helper(transform):
     assert "_lru_cache_wrapper around the function `doubled_with_a_cache`" in err.reason
     assert "doubled_with_a_cache.__wrapped__(...)" in err.hint
     assert tl.grad(calls_the_function_under_the_cache)(0.7) == 6.0
+
+
+def no_grad_without_its_call(x):
+    with tl.no_grad:  # <- error
+        y = x * 2.0
+    return y * x
+
+
+def no_grad_with_an_argument(x):
+    with tl.no_grad(x):  # <- error
+        y = x * 2.0
+    return y * x
+
+
+# Was (edge15): `with tl.no_grad:` (no call), which Python refuses when f runs (*'type'
+# object does not support the context manager protocol*), and `tl.no_grad(x)` were taken
+# for `with tl.no_grad():`: the derived functions returned a result where f raises.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [no_grad_without_its_call, no_grad_with_an_argument],
+                         ids=lambda f: f.__name__)
+def test_row_no_grad_without_its_call(func, transform):
+    with pytest.raises(TypeError):
+        func(0.7)
+    err = assert_error_at(func, transform=transform)
+    assert "`tl.no_grad` is used without its call" in err.reason
+    assert err.hint == "write `with tl.no_grad():`"
