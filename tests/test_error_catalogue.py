@@ -2969,3 +2969,28 @@ def test_row_no_grad_without_its_call(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "`tl.no_grad` is used without its call" in err.reason
     assert err.hint == "write `with tl.no_grad():`"
+
+
+def _squared(v):
+    return v * v
+
+
+HESSIAN_OF_SQUARED = tl.hessian(_squared)
+JACOBIAN_OF_SQUARED = tl.jacobian(_squared)
+
+
+def calls_a_hessian(x):
+    return HESSIAN_OF_SQUARED(x) * x  # <- error
+
+
+def calls_a_jacobian(x):
+    return JACOBIAN_OF_SQUARED(x) * x  # <- error
+
+
+# Was (edge15): a call of what tl.hessian, tl.jacobian or tl.hvp return, inside the
+# differentiated function, was *`hessian.<locals>.hessian_of` takes *args or **kwargs*.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_a_hessian, calls_a_jacobian], ids=lambda f: f.__name__)
+def test_row_call_of_what_hessian_returns(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is the function tl." in err.reason and "tl.jvp(tl.grad(f))" in err.hint
