@@ -4720,3 +4720,23 @@ def test_update_of_an_array_held_by_a_dict_argument_is_refused(transform):
     grads = tl.grad(updates_a_copy_of_an_item_of_a_dict_argument)(d)
     np.testing.assert_allclose(grads["a"], [1.0, 2.0])
     np.testing.assert_allclose(grads["b"], [1.3, 1.4])
+
+
+# Found by edge15, not fixed: a variable assigned only inside a loop that runs zero times
+# (or a branch not taken) and then returned. f raises UnboundLocalError, and so do grad,
+# value_and_grad and jvp (naming an internal `dy` in grad and jvp); but vjp's version
+# specialized to a float drops the primal `y = x` (the output's value is not returned)
+# and gives 0.0 silently (the generic derivative raises).
+def returns_a_variable_set_only_in_a_loop(x):
+    while x > 1.0:
+        y = x
+        x = x / 2.0
+    return y
+
+
+@bug("vjp's specialized version returns 0.0 where f raises UnboundLocalError")
+def test_variable_set_only_in_a_loop_that_does_not_run():
+    with pytest.raises(UnboundLocalError):
+        returns_a_variable_set_only_in_a_loop(0.7)
+    with pytest.raises((UnboundLocalError, tl.TransformError)):
+        tl.vjp(returns_a_variable_set_only_in_a_loop)(0.7, 1.0)
