@@ -2994,3 +2994,22 @@ def calls_a_jacobian(x):
 def test_row_call_of_what_hessian_returns(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "is the function tl." in err.reason and "tl.jvp(tl.grad(f))" in err.hint
+
+
+def branches_on_an_array(x):
+    if 0.0 < x:
+        return np.sum(x * x)
+    return np.sum(x)
+
+
+# Found by edge15, left as it is: the truth value of an array in `if` is NumPy's own
+# ValueError, as f raises it (from the derived function's `if t1:`, not at the user's
+# line); a one-element array works as in f.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_truth_value_of_an_array_in_if(transform):
+    with pytest.raises(ValueError, match="truth value of an array"):
+        branches_on_an_array(X3)
+    with pytest.raises(ValueError, match="truth value of an array"):
+        run_derived(transform, branches_on_an_array, X3.copy()) if transform is not tl.jvp \
+            else tl.jvp(branches_on_an_array)(X3.copy(), np.ones(3))
+    np.testing.assert_allclose(tl.grad(branches_on_an_array)(np.array([0.5])), [1.0])
