@@ -65,9 +65,27 @@ def _wrong_keyword(func, call):
     return call
 
 
+def _callee_name(call) -> str:
+    func = call.func
+    parts = []
+    while isinstance(func, gast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    parts.append(func.id if isinstance(func, gast.Name) else "...")
+    return ".".join(reversed(parts))
+
+
 def bind_call(pass_, value, carries) -> CallSite:
     """Bind the call's arguments to the callee's signature (defaults filled in)."""
     func = value.callee
+    made_by = getattr(func, "__tangentlike_made_by__", None)
+    if made_by is not None:   # what tl.hessian, tl.jacobian, tl.hvp return
+        raise pass_.error(
+            f"`{_callee_name(value)}` is the function {made_by[0]} returns, which loops over "
+            "derived functions in Python and cannot itself be differentiated", node=value,
+            hint="compose the transformations themselves: tl.grad(tl.grad(f)), "
+            "tl.jvp(tl.grad(f)), tl.jacobian(tl.grad(f)), given a module-level name and "
+            "called by it")
     try:
         sig = inspect.signature(func)
         bound = sig.bind(*value.args, **{k.arg: k.value for k in value.keywords})

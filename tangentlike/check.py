@@ -27,6 +27,10 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
                         f"(x,), not {type(args).__name__}")
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"check_grads: order must be 1 or more, not {order!r}")
+    if isinstance(eps, bool) or not isinstance(eps, (float, int, np.floating, np.integer)) \
+            or not eps > 0:
+        raise ValueError(f"check_grads: eps, the step of the finite differences, must be a "
+                         f"positive number (1e-6 by default), not {eps!r}")
     # f's defaulted arguments too: the derived functions take the seed after all of them
     args = tuple(_bind_all(f, args)) if callable(f) else tuple(args)
     modes = (modes,) if isinstance(modes, str) else tuple(modes)
@@ -55,6 +59,9 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
 
 
 def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
+    # derived first: what cannot be differentiated (not a function, a construct without
+    # support) is the transformation's error, before f is called
+    derived = {mode: (vjp if mode == "rev" else jvp)(f, wrt=wrt) for mode in modes}
     out = f(*args)
     w = _random_like(out, rng)
     directions = {i: _random_like(args[i], rng) for i in wrt}
@@ -65,16 +72,14 @@ def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
             moved[i] = _axpy(step, u, args[i])
         return _inner(w, f(*moved))
 
-    numeric = (shifted(eps) - shifted(-eps)) / (2 * eps)
     results = {}
     for mode in modes:
         if mode == "rev":
-            derived = vjp(f, wrt=wrt)
-            grads = derived(*args, w)
+            grads = derived[mode](*args, w)
             results[mode] = sum(_inner(grads[k], directions[i]) for k, i in enumerate(wrt))
             # the version specialized to these arguments' shapes must agree with the
             # generic derivative (tangentlike/specialize.py)
-            generic = derived.generic(*args, w)
+            generic = derived[mode].generic(*args, w)
             other = sum(_inner(generic[k], directions[i]) for k, i in enumerate(wrt))
             if not _close(results[mode], other, 1e-9, 1e-12):
                 raise AssertionError(
@@ -82,7 +87,10 @@ def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
                     f"derivative specialized to these shapes gives {results[mode]!r}, the "
                     f"generic one {other!r}")
         else:
-            results[mode] = _inner(w, jvp(f, wrt=wrt)(*args, tuple(directions[i] for i in wrt)))
+            results[mode] = _inner(w, derived[mode](*args, tuple(directions[i] for i in wrt)))
+    # after the derivatives: what they refuse (an output that is not a number, a
+    # function that cannot be differentiated) is their error, not one of these sums
+    numeric = (shifted(eps) - shifted(-eps)) / (2 * eps)
     name = getattr(f, "__name__", "f")
     for mode, analytic in results.items():
         if not _close(numeric, analytic, rtol, atol):

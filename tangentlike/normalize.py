@@ -465,13 +465,33 @@ class _Normalizer:
         if stmt.args.vararg or stmt.args.kwarg:
             raise self.error("local functions with *args or **kwargs are not supported", stmt,
                              hint="name each argument")
-        self.local_functions[stmt.name] = stmt
+        fdef = gast.copy_location(gast.FunctionDef(
+            name=stmt.name, args=self.defaults_now(stmt.name, stmt.args), body=stmt.body,
+            decorator_list=[], returns=None, type_comment=None, type_params=[]), stmt)
+        self.local_functions[stmt.name] = fdef
 
     def local_lambda(self, name, lam):
         ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
-        fdef = gast.FunctionDef(name=name, args=lam.args, body=[ret], decorator_list=[],
-                                returns=None, type_comment=None, type_params=[])
+        fdef = gast.FunctionDef(name=name, args=self.defaults_now(name, lam.args), body=[ret],
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
         self.local_functions[name] = gast.copy_location(fdef, lam)
+
+    def defaults_now(self, name, args):
+        """``args`` of a local def or lambda whose defaults that are not constants are
+        computed where it is defined, as Python does (``def g(v, c=a)`` keeps the ``a`` of
+        that line when ``a`` is reassigned before the call), into variables of their own."""
+        def now(param, value):
+            if value is None or isinstance(value, gast.Constant):
+                return value
+            return _normalized(self.bind_new(f"{name}_{param.id}", self.expr(value)))
+        positional = args.posonlyargs + args.args
+        given = positional[len(positional) - len(args.defaults):]
+        return gast.arguments(
+            args=args.args, posonlyargs=args.posonlyargs, vararg=args.vararg,
+            kwonlyargs=args.kwonlyargs, kwarg=args.kwarg,
+            defaults=[now(p, v) for p, v in zip(given, args.defaults)],
+            kw_defaults=[now(p, v) for p, v in zip(args.kwonlyargs, args.kw_defaults)])
 
     def inline(self, node, fdef):
         """A call of a local function or lambda: its body, with fresh names, in place.
@@ -614,6 +634,13 @@ class _Normalizer:
             ctx = stmt.items[0].context_expr
             target = ctx.func if isinstance(ctx, gast.Call) else ctx
             obj = resolve_static(self.parsed, target) if not self._is_local_ref(target) else MISSING
+            if obj is no_grad and not (isinstance(ctx, gast.Call) and not ctx.args
+                                       and not ctx.keywords):
+                # `with tl.no_grad:` (the class, which Python refuses as a context
+                # manager) or `with tl.no_grad(1.0):` (which it cannot make)
+                raise self.error("`tl.no_grad` is used without its call, or with arguments, "
+                                 "which Python refuses when the function runs", ctx,
+                                 hint="write `with tl.no_grad():`")
             if obj is no_grad:
                 self.no_grad += 1
                 try:
@@ -686,6 +713,15 @@ class _Normalizer:
         for inner in stmt.orelse:  # no break: the else block always runs
             self.statement(inner)
 
+    def refuse_zip_keywords(self, call):
+        """``zip(xs, ys, strict=True)``: the loop over indices stops at the shortest
+        sequence, as zip does, but does not check that they are as long."""
+        for kw in call.keywords:
+            raise self.error(f"the keyword `{kw.arg}` of `zip` is not supported in a "
+                             "differentiated function", kw.value if kw.arg else call,
+                             hint="check the lengths before the loop (`assert len(xs) == "
+                             "len(ys)`) and call `zip(xs, ys)` without it")
+
     def sequence_loop(self, stmt, iterator, callee):
         """``for v in seq`` / ``enumerate(seq)`` / ``zip(a, b)`` -> a loop over indices."""
         target = stmt.target
@@ -706,6 +742,7 @@ class _Normalizer:
                     resolve_static(self.parsed, inner.func) is zip:
                 # for i, (a, b) in enumerate(zip(xs, ys))
                 names = target.elts[1]
+                self.refuse_zip_keywords(inner)
                 if inner.keywords or not (isinstance(names, gast.Tuple)
                                           and len(names.elts) == len(inner.args)):
                     raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
@@ -715,6 +752,7 @@ class _Normalizer:
                 seqs, targets = [self.sequence(inner)], [target.elts[1]]
             counter = target.elts[0]
         elif callee is zip:
+            self.refuse_zip_keywords(iterator)
             if iterator.keywords or not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):
                 raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",
@@ -1832,6 +1870,7 @@ class _Normalizer:
         if name == "item" and (node.args or node.keywords):
             raise self.error("`.item()` with an index is not supported", _method_line(func),
                              hint="index first: `x[i].item()` or `float(x[i])`")
+        self.check_method_out(node, METHODS[name])
         obj = self.atom(func.value)
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:
@@ -1839,8 +1878,27 @@ class _Normalizer:
             if not _is_atom(args[0]):
                 args = [self.atomize(args[0])]
         keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
-                    for k in node.keywords]
+                    for k in node.keywords if not _without_effect(METHODS[name], k)]
         return self.numpy_call(METHODS[name], [obj] + args, keywords, node)
+
+    def check_method_out(self, node, fn):
+        """Refuse the ``out`` of an array method (``x.clip(0.0, 1.0, out=x)``,
+        ``x.sum(0, None, y)``), which writes into an existing array as that of the NumPy
+        function does (check_mutation); ``out=None`` is the default, left out. The method's
+        arguments are the function's without the array."""
+        name = f"{_dotted(node.func.value)}.{node.func.attr}"
+        position = _out_position_of(fn)
+        if position is not None and 0 < position <= len(node.args):
+            raise self.error(f"the argument `out` of `{name}()` (given by position, argument "
+                             f"{position}) writes into an existing array, which cannot be "
+                             "differentiated", node.args[position - 1],
+                             hint=f"assign the result instead: `z = {name}(...)` with the "
+                             f"first {position - 1} argument(s) only")
+        for kw in node.keywords:
+            if kw.arg == "out" and not _without_effect(fn, kw):
+                raise self.error(f"the keyword `out` of `{name}()` writes into an existing "
+                                 "array, which cannot be differentiated", kw.value,
+                                 hint=f"assign the result instead: `z = {name}(...)`")
 
     def list_call(self, node):
         """``lst.append(v)`` and ``lst.pop()`` of a local list (a stack)."""
@@ -2467,6 +2525,14 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             f"`{name}` is a functools.partial; tangentlike differentiates calls of plain "
             "functions", node, hint=f"call `{getattr(callee.func, '__name__', 'the function')}`"
             " itself with all its arguments")
+    wrapped = getattr(callee, "__wrapped__", None)
+    if is_user_function(wrapped) and not isinstance(callee, types.FunctionType):
+        # functools.lru_cache / cache: a C object around the user's function
+        raise pass_.error(
+            f"`{name}` is a {type(callee).__name__} around the function "
+            f"`{wrapped.__name__}`, not a function tangentlike can read", node,
+            hint=f"call the function itself, `{name}.__wrapped__(...)` (its cache does not "
+            "change its values), or define it without the decorator")
     call = next((vars(k)["__call__"] for k in type(callee).__mro__ if "__call__" in vars(k)),
                 None)
     if is_user_function(call) and not isinstance(callee, type):

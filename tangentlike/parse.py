@@ -20,6 +20,7 @@ import inspect
 import linecache
 import os
 import re
+import sys
 import textwrap
 import types
 import weakref
@@ -124,6 +125,41 @@ def _not_a_function_hint(obj) -> str:
 
 
 def parse(func: Any) -> Parsed:
+    """Parse ``func`` into a :class:`Parsed` (see the module docstring); one nested too
+    deeply for the recursion of ``ast``/``gast`` is a TransformError at its ``def``."""
+    try:
+        return _parse(func)
+    except RecursionError:
+        pass   # (raised outside the handler: no RecursionError as its context)
+    raise too_deep(func)
+
+
+def too_deep(func) -> TransformError:
+    """The error of a function whose transformation exceeds Python's recursion limit
+    (parse, pipeline.derive), at its `def` line."""
+    func = getattr(func, "__tangentlike_generic__", func)
+    user_def = getattr(func, "user_def", None)   # a derived function: the user's def
+    code = getattr(func, "__code__", None)
+    filename, lineno = user_def or ((code.co_filename, code.co_firstlineno) if code else
+                                    (None, None))
+    if not user_def and filename:
+        # the `def` (or lambda) line, after the decorators
+        lines = linecache.getlines(filename)
+        for number in range(lineno, min(lineno + 50, len(lines) + 1)):
+            text = lines[number - 1].lstrip()
+            if text.startswith(("def ", "async def ")) or "lambda" in text:
+                lineno = number
+                break
+    return TransformError(
+        f"`{getattr(func, '__name__', 'f')}` is nested too deeply to be differentiated: "
+        f"transforming it exceeds Python's recursion limit ({sys.getrecursionlimit()}), "
+        "as an expression of hundreds of operations (a sum of hundreds of terms written "
+        "as one expression) or blocks nested hundreds deep do", filename, lineno,
+        hint="split the long expression into several statements (`s = a + b`, then "
+        "`s = s + c`, ...), or a loop over the terms")
+
+
+def _parse(func: Any) -> Parsed:
     """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
     # a derived function: its entry (specialize.py) stands for the generic derivative
     func = getattr(func, "__tangentlike_generic__", func)

@@ -26,7 +26,7 @@ from .errors import TransformError, register_generated, short_filename
 from .normalize import Kept, normalize
 from .numbers import FLOAT, NUMBER
 from .optimize import optimize
-from .parse import Parsed, parse
+from .parse import Parsed, parse, too_deep
 from .reverse import reverse
 from .shapeclass import leaves
 from .unroll import unrolled_body
@@ -55,6 +55,18 @@ def collector_paused():
 
 @collector_paused()
 def derive(func, mode: str, wrt, checked: bool = True) -> object:
+    """Generate, compile and return the derivative of ``func`` (see tangentlike.api);
+    a function nested too deeply for the passes, which recurse over its syntax tree
+    (Python's recursion limit), is a TransformError at its ``def`` (was a RecursionError
+    from inside the library)."""
+    try:
+        return _derive(func, mode, wrt, checked)
+    except RecursionError:
+        pass   # (raised outside the handler: no RecursionError as its context)
+    raise too_deep(func)
+
+
+def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     """Generate, compile and return the derivative of ``func`` (see tangentlike.api).
 
     Reverse modes return an entry that specializes the derivative to the shapes of the

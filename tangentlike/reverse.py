@@ -93,6 +93,11 @@ def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
     return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins).build(name)
 
 
+# full reductions: their result is a scalar (_Reverse.scalar_by_construction)
+_REDUCTIONS = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std", "logsumexp",
+               "det", "trace", "norm"}
+
+
 class _CarriedShapeLost(Exception):
     """A reversed loop's turn did not end with an adjoint it assumed to start with an
     array of its value's shape (see _Reverse.loop_carried)."""
@@ -340,38 +345,48 @@ class _Reverse:
             return _assign(seed, check)
         return gast.Expr(value=check)
 
-    def scalar_by_construction(self, value, seen=None) -> bool:
+    def scalar_by_construction(self, value) -> bool:
         """Whether the output is a scalar whatever the inputs: a full reduction
         (``np.sum(x)``), a ``math`` function, or arithmetic on such values. Only other
-        outputs need ``grad``'s run-time check that the output is a scalar."""
-        seen = set() if seen is None else seen
-        if isinstance(value, gast.Constant):
-            return True
-        if not isinstance(value, gast.Name) or value.id in seen:
-            return False
-        if self.classes.get(value.id) == SCALAR:
-            return True
-        seen.add(value.id)
-        defs = [rhs for target, rhs, _ in body_assignments(self.fn) if target == value.id]
-        if len(defs) != 1:
-            return False
-        rhs = defs[0]
-        if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.MatMult):
-            return False   # `@` of numbers is an error, which running the line must raise
-        if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Name)):
-            operands = [rhs] if isinstance(rhs, gast.Name) else \
-                [rhs.left, rhs.right] if isinstance(rhs, gast.BinOp) else [rhs.operand]
-            return all(self.scalar_by_construction(o, seen) for o in operands)
-        if not isinstance(rhs, gast.Call):
-            return False
-        callee = getattr(rhs, "callee", None)
-        if getattr(callee, "__module__", None) == "math" or callee is float:
-            return True
-        reductions = {"sum", "mean", "prod", "max", "min", "amax", "amin", "var", "std",
-                      "logsumexp", "det", "trace", "norm"}
-        return (getattr(callee, "__name__", None) in reductions
-                and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
-                and not rhs.keywords and len(rhs.args) == 1)
+        outputs need ``grad``'s run-time check that the output is a scalar. A walk with a
+        list of names still to see, not recursion: a function of a few hundred lines
+        defines its output through as many names (was a RecursionError)."""
+        definitions = None
+        seen = set()
+        pending = [value]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, gast.Constant):
+                continue
+            if not isinstance(value, gast.Name) or value.id in seen:
+                return False
+            if self.classes.get(value.id) == SCALAR:
+                continue
+            seen.add(value.id)
+            if definitions is None:
+                definitions = {}
+                for target, rhs, _ in body_assignments(self.fn):
+                    definitions.setdefault(target, []).append(rhs)
+            defs = definitions.get(value.id, ())
+            if len(defs) != 1:
+                return False
+            rhs = defs[0]
+            if isinstance(rhs, gast.BinOp) and isinstance(rhs.op, gast.MatMult):
+                return False   # `@` of numbers is an error, which running the line must raise
+            if isinstance(rhs, (gast.BinOp, gast.UnaryOp, gast.Name)):
+                pending += [rhs] if isinstance(rhs, gast.Name) else \
+                    [rhs.right, rhs.left] if isinstance(rhs, gast.BinOp) else [rhs.operand]
+                continue
+            if not isinstance(rhs, gast.Call):
+                return False
+            callee = getattr(rhs, "callee", None)
+            if getattr(callee, "__module__", None) == "math" or callee is float:
+                continue
+            if not (getattr(callee, "__name__", None) in _REDUCTIONS
+                    and (getattr(callee, "__module__", None) or "").startswith(("numpy", "scipy"))
+                    and not rhs.keywords and len(rhs.args) == 1):
+                return False
+        return True
 
     def known_array(self, expr) -> bool:
         """Whether the derivative expression ``expr`` is surely an array (its static

@@ -6,6 +6,8 @@ Everything here is stateless, so derived functions are re-entrant and thread-saf
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .errors import NonScalarOutput, NoNumberReturned, TransformError, at_user_def
@@ -87,13 +89,21 @@ def require_scalar(value, filename=None, lineno=None, derivative=False):
 
 
 def require_number(value, mode: str, needs: str):
-    """Refuse None or a string as the output of the path taken: its derivative would be
-    zeros, silently (the one check behind require_scalar, require_seed, require_output)."""
-    if value is None or isinstance(value, (str, bytes)):
+    """Refuse None, a string or another object that is not a number (an object of the
+    user's class, a function) as the output of the path taken: its derivative would be
+    zeros, silently, or fail inside the derivative (the one check behind require_scalar,
+    require_seed, require_output)."""
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, _OUTPUTS):
+        got = repr(value) if value is None or isinstance(value, (str, bytes)) else \
+            f"an object of class {type(value).__name__}"
         raise at_user_def(TypeError(
-            f"{mode} needs {needs} as the function's output, got {value!r}: "
+            f"{mode} needs {needs} as the function's output, got {got}: "
             "the path taken returns no number (check the arguments' types, "
             "and that every path of the function returns a value)"))
+
+
+# what an output may be (require_number): numbers (NumPy's too), arrays, containers
+_OUTPUTS = (float, int, np.ndarray, np.generic, tuple, list, dict, numbers.Number)
 
 
 def _output_kind(value) -> str:
@@ -371,12 +381,15 @@ def require_matrix(a, filename, lineno, name):
 
 
 def _holds(other, value) -> bool:
-    """Whether ``other`` is ``value``, shares its memory, or is a list or tuple holding
-    such an item (``items = [z]`` holds ``z``)."""
+    """Whether ``other`` is ``value``, shares its memory, or is a list, tuple or dict
+    holding such an item (``items = [z]`` holds ``z``; so does a dict argument ``d``
+    whose ``d["a"]`` is ``z``)."""
     if other is value:
         return True
     if isinstance(other, (list, tuple)):
         return any(_holds(item, value) for item in other)
+    if isinstance(other, dict):
+        return any(_holds(item, value) for item in other.values())
     return isinstance(other, np.ndarray) and isinstance(value, np.ndarray) and \
         np.shares_memory(other, value)
 
@@ -391,7 +404,13 @@ def zeros_like(x):
         return tuple(zeros_like(v) for v in x)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
-    return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    try:
+        return np.zeros_like(x, dtype=np.result_type(x, 1.0))
+    except TypeError:   # an object NumPy has no dtype for: a value with no derivative
+        raise at_user_def(TypeError(
+            f"a derivative is made of numbers and arrays, but the function computes an "
+            f"object of class {type(x).__name__} (returned, or in a list it returns) on "
+            "the path taken: return a number, an array or a tuple of them")) from None
 
 
 def output_zeros_like(value):

@@ -2751,3 +2751,265 @@ def reads_a_field_on_a_continuation_line(x):
 def test_row_attribute_of_a_differentiated_value_on_a_continuation_line(transform):
     err = assert_error_at(reads_a_field_on_a_continuation_line, transform=transform)
     assert "the attribute `.field` of a value that carries a derivative" in err.reason
+
+
+# ---- Found by probing (branch edge15) ----------------------------------------------
+
+def clips_into_itself(x):
+    x.clip(0.0, 0.5, out=x)  # <- error
+    return np.sum(x)
+
+
+def clips_into_itself_by_position(x):
+    x.clip(0.0, 0.5, x)  # <- error
+    return np.sum(x)
+
+
+def sums_into_a_buffer(x):
+    total = np.zeros(())
+    x.sum(out=total)  # <- error
+    return total * 2.0
+
+
+def accumulates_into_a_buffer(x):
+    y = np.zeros(3)
+    x.cumsum(0, None, y)  # <- error
+    return np.sum(y * x)
+
+
+# Was (edge15): the `out` of an array method (`x.clip(..., out=x)`, `x.sum(out=y)`,
+# `x.round(1, out=y)`, `x.dot(v, out=y)`, `x.max(out=y)`) was passed on to the NumPy
+# function unchecked, where `np.clip(x, ..., out=x)` is refused: the write was lost to
+# the derivative, a silently wrong gradient (`[1, 1, 1]` for `[1, 0, 0]`, `0.0` for the
+# sum's 2.0), and the caller's array was changed. Refused only at the second order.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [clips_into_itself, clips_into_itself_by_position,
+                                  sums_into_a_buffer, accumulates_into_a_buffer],
+                         ids=lambda f: f.__name__)
+def test_row_out_of_an_array_method_is_refused(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "`out` of `x." in err.reason and "writes into an existing array" in err.reason
+    x = X3.copy()
+    with pytest.raises(tl.TransformError):
+        tl.grad(tl.grad(func))(x)
+    assert np.array_equal(x, X3)
+
+
+def clips_with_out_none(x):
+    return np.sum(x.clip(0.0, 0.5, out=None) * x) + x.sum(axis=None, out=None)
+
+
+def test_row_out_none_of_an_array_method_works():
+    x = np.array([0.3, -0.6, 0.2])
+    assert np.allclose(tl.grad(clips_with_out_none)(x), [1.6, 1.0, 1.4])
+    tl.check_grads(clips_with_out_none, (x,), order=2)
+
+
+class Settings:
+    """An object of the user's class, not a number."""
+
+
+SETTINGS = Settings()
+
+
+def returns_an_object(x):  # <- error
+    return SETTINGS
+
+
+def returns_an_object_on_a_path(x):  # <- error
+    if x > 0:
+        return SETTINGS
+    return x * x
+
+
+def returns_a_function(x):  # <- error
+    return returns_an_object
+
+
+# Was (edge15): an output that is an object (of the user's class, a function) passed the
+# check of the output, which refused None and strings only: `Cannot interpret '<Settings
+# object ...>' as a data type` from inside the derivative (grad, jvp), and vjp of the
+# object returned on a path gave a gradient of zeros. Now the ArgumentTypeError (a
+# TypeError) of an output that is not a number, at the `def`, in every mode and order.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [returns_an_object, returns_an_object_on_a_path,
+                                  returns_a_function], ids=lambda f: f.__name__)
+def test_row_output_that_is_an_object(func, transform):
+    with pytest.raises(ArgumentTypeError) as info:
+        run_derived(transform, func, 0.7)
+    err = info.value
+    assert err.filename == func.__code__.co_filename and err.lineno in marked_lines(func)
+    assert f"class {'function' if func is returns_a_function else 'Settings'}" in err.reason
+    with pytest.raises(ArgumentTypeError):
+        tl.grad(tl.grad(func))(0.7)
+    if func is returns_an_object_on_a_path:
+        assert run_derived(transform, func, -0.5) == pytest.approx(
+            {"grad": -1.0, "value_and_grad": (0.25, -1.0), "vjp": -1.0, "jvp": -1.0,
+             "hessian": 2.0}[transform.__name__])
+
+
+# Was (edge15): check_grads computed finite differences of f before its derivatives, so
+# an output that is not a number was a TypeError from check_grads' own arithmetic
+# (*unsupported operand type(s) for \*: 'float' and 'NoneType'*) instead of the
+# derivative's error at the user's line.
+@pytest.mark.parametrize("func, kind", [(returns_a_string_on_a_path, tl.TransformError),
+                                        (returns_an_object, ArgumentTypeError)],
+                         ids=["str", "object"])
+def test_row_check_grads_of_an_output_that_is_not_a_number(func, kind):
+    with pytest.raises(kind) as info:
+        tl.check_grads(func, (-1.5,))
+    assert info.value.filename == func.__code__.co_filename
+    assert info.value.lineno in marked_lines(func)
+
+
+DEEP_EXPRESSION = ("import numpy as np\n\n\ndef long_sum(x):  # <- error\n    return "
+                   + " + ".join(f"x * {k}.0" for k in range(1, 2000)) + "\n\n\n"
+                   "def calls_long_sum(x):\n    return np.sin(long_sum(x))\n")
+
+
+# Was (edge15): an expression of a couple of thousand operations (a sum of 2000 terms
+# written as one expression), which Python runs, was a RecursionError from inside the
+# library (ast/gast and the passes recurse over the syntax tree). Now a TransformError at
+# the `def` of the function that has it, also when it is a helper the function calls.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("name", ["long_sum", "calls_long_sum"])
+def test_row_expression_nested_too_deeply(name, transform):
+    func = make_function(DEEP_EXPRESSION, {}, name)
+    assert func(1.0) == pytest.approx(np.sin(1999 * 1000.0) if name != "long_sum" else
+                                      1999 * 1000.0)
+    long_sum = func.__globals__["long_sum"]
+    err = assert_error_at(func, where=long_sum, transform=transform)
+    assert "nested too deeply" in err.reason and "`long_sum`" in err.reason
+    assert "several statements" in err.hint
+
+
+# Was (edge15): `eps=0` divided by zero inside check_grads (ZeroDivisionError), and a
+# value that is not a function was called first (*'int' object is not callable* from
+# check_grads' line) instead of the transformation's error.
+def test_row_check_grads_with_a_step_that_is_not_positive_or_no_function():
+    for eps in (0, 0.0, -1e-6, None, True):
+        with pytest.raises(ValueError, match="eps, the step of the finite differences"):
+            tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=eps)
+    for func in (3, np.sin, functools.partial(returns_a_string_on_a_path)):
+        with pytest.raises(tl.TransformError, match="not a Python function with source"):
+            tl.check_grads(func, (1.5,))
+    tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=1e-5)
+
+
+def zips_strictly(x):
+    s = 0.0
+    for a, b in zip(x, x[::-1],
+                    strict=True):  # <- error
+        s = s + a * b
+    return s
+
+
+def enumerates_a_strict_zip(x):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, x, strict=True)):  # <- error
+        s = s + a * b * i
+    return s
+
+
+# Was (edge15): `zip(..., strict=True)` in a `for` was refused with *use `for a, b in
+# zip(xs, ys):` with one name per sequence*, which is what the loop had.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [zips_strictly, enumerates_a_strict_zip],
+                         ids=lambda f: f.__name__)
+def test_row_keyword_of_zip_in_a_loop(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "the keyword `strict` of `zip`" in err.reason and "assert len(xs)" in err.hint
+
+
+@functools.lru_cache(maxsize=None)
+def doubled_with_a_cache(v):
+    return v * 2.0
+
+
+def calls_a_cached_helper(x):
+    return doubled_with_a_cache(x) * 3.0  # <- error
+
+
+def calls_the_function_under_the_cache(x):
+    return doubled_with_a_cache.__wrapped__(x) * 3.0
+
+
+# Was (edge15): a helper decorated with functools.lru_cache (or functools.cache), called
+# by the function, was *no derivative rule for `module.doubled_with_a_cache`* with the
+# hint to register a rule; now the error says what it is and the hint what to call.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_call_of_a_cached_helper(transform):
+    err = assert_error_at(calls_a_cached_helper, transform=transform)
+    assert "_lru_cache_wrapper around the function `doubled_with_a_cache`" in err.reason
+    assert "doubled_with_a_cache.__wrapped__(...)" in err.hint
+    assert tl.grad(calls_the_function_under_the_cache)(0.7) == 6.0
+
+
+def no_grad_without_its_call(x):
+    with tl.no_grad:  # <- error
+        y = x * 2.0
+    return y * x
+
+
+def no_grad_with_an_argument(x):
+    with tl.no_grad(x):  # <- error
+        y = x * 2.0
+    return y * x
+
+
+# Was (edge15): `with tl.no_grad:` (no call), which Python refuses when f runs (*'type'
+# object does not support the context manager protocol*), and `tl.no_grad(x)` were taken
+# for `with tl.no_grad():`: the derived functions returned a result where f raises.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [no_grad_without_its_call, no_grad_with_an_argument],
+                         ids=lambda f: f.__name__)
+def test_row_no_grad_without_its_call(func, transform):
+    with pytest.raises(TypeError):
+        func(0.7)
+    err = assert_error_at(func, transform=transform)
+    assert "`tl.no_grad` is used without its call" in err.reason
+    assert err.hint == "write `with tl.no_grad():`"
+
+
+def _squared(v):
+    return v * v
+
+
+HESSIAN_OF_SQUARED = tl.hessian(_squared)
+JACOBIAN_OF_SQUARED = tl.jacobian(_squared)
+
+
+def calls_a_hessian(x):
+    return HESSIAN_OF_SQUARED(x) * x  # <- error
+
+
+def calls_a_jacobian(x):
+    return JACOBIAN_OF_SQUARED(x) * x  # <- error
+
+
+# Was (edge15): a call of what tl.hessian, tl.jacobian or tl.hvp return, inside the
+# differentiated function, was *`hessian.<locals>.hessian_of` takes *args or **kwargs*.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_a_hessian, calls_a_jacobian], ids=lambda f: f.__name__)
+def test_row_call_of_what_hessian_returns(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is the function tl." in err.reason and "tl.jvp(tl.grad(f))" in err.hint
+
+
+def branches_on_an_array(x):
+    if 0.0 < x:
+        return np.sum(x * x)
+    return np.sum(x)
+
+
+# Found by edge15, left as it is: the truth value of an array in `if` is NumPy's own
+# ValueError, as f raises it (from the derived function's `if t1:`, not at the user's
+# line); a one-element array works as in f.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_truth_value_of_an_array_in_if(transform):
+    with pytest.raises(ValueError, match="truth value of an array"):
+        branches_on_an_array(X3)
+    with pytest.raises(ValueError, match="truth value of an array"):
+        run_derived(transform, branches_on_an_array, X3.copy()) if transform is not tl.jvp \
+            else tl.jvp(branches_on_an_array)(X3.copy(), np.ones(3))
+    np.testing.assert_allclose(tl.grad(branches_on_an_array)(np.array([0.5])), [1.0])

@@ -4620,3 +4620,123 @@ def writes_through_map(x):
 @bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
 def test_write_through_a_method_given_to_map():
     assert tl.grad(writes_through_map)(0.7) == 6.0
+
+
+# Found by edge15: a local def's (or lambda's) default was computed at each call, where
+# Python computes it once, where the function is defined. `def g(v, c=a)` followed by
+# `a = x * 5.0` and `g(x)`: Python multiplies by the first `a` (2x, a gradient of 4x),
+# the derivative by the second (10x: 7.0 instead of 2.8 at x = 0.7), silently, in every
+# mode. Now normalize computes such defaults at the `def` into variables of their own.
+def default_taken_before_reassignment(x):
+    a = x * 2.0
+    def g(v, c=a):
+        return v * c
+    a = x * 5.0
+    return g(x)
+
+
+def keyword_default_taken_before_reassignment(x):
+    a = x * 2.0
+    def g(v, *, c=a):
+        return v * c
+    a = x * 5.0
+    return g(x) + g(x, c=a)
+
+
+def lambda_default_taken_before_reassignment(x):
+    a = x * 2.0
+    g = lambda v, c=a: v * c   # noqa: E731
+    a = x * 5.0
+    return g(x)
+
+
+def default_taken_in_each_turn(x):
+    s = 0.0
+    for i in range(3):
+        a = x * i
+        def g(v, c=a):
+            return v * c
+        a = x * 10.0
+        s = s + g(x)
+    return s
+
+
+@pytest.mark.parametrize("func, expected", [
+    (default_taken_before_reassignment, 4 * 0.7),
+    (keyword_default_taken_before_reassignment, 4 * 0.7 + 10 * 0.7),
+    (lambda_default_taken_before_reassignment, 4 * 0.7),
+    (default_taken_in_each_turn, 2 * 0.7 * (0 + 1 + 2)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_local_default_is_computed_where_the_function_is_defined(func, expected):
+    assert tl.grad(func)(0.7) == pytest.approx(expected)
+    assert tl.jvp(func)(0.7, 1.0) == pytest.approx(expected)
+    assert tl.vjp(func)(0.7, 1.0) == pytest.approx(expected)
+    tl.check_grads(func, (0.7,), order=2)
+
+
+# Found by edge15: a straight-line function of a couple of hundred statements was a
+# RecursionError from inside the library (reverse.scalar_by_construction followed the
+# output's definitions by recursion, two frames a name: ~330 names with Python's default
+# limit), in grad and value_and_grad. Now a walk with a list of names to see.
+LONG_STRAIGHT_LINE = "def long_straight_line(x):\n    y = x\n" + \
+    "    y = y * 0.999 + 0.001\n" * 300 + "    return y\n"
+
+
+def test_a_function_of_hundreds_of_statements_is_differentiated():
+    func = make_function(LONG_STRAIGHT_LINE)
+    assert tl.grad(func)(0.7) == pytest.approx(0.999 ** 300)
+    assert tl.value_and_grad(func)(0.7)[1] == pytest.approx(0.999 ** 300)
+    assert tl.jvp(func)(0.7, 1.0) == pytest.approx(0.999 ** 300)
+
+
+# Found by edge15: `a = d["a"]; a += 1.0` changes the array inside the dict argument `d`,
+# and `d["a"]` read afterwards sees the change. The same through a list or a tuple
+# argument (`a = xs[0]`) was refused at the `+=`, but the check of what else holds the
+# array looked into lists and tuples only: through a dict the derivative took `d["a"]` as
+# it was, a silently wrong value (1.1 instead of 4.1) and gradient (`d["b"]`'s 0.3, 0.4
+# instead of 1.3, 1.4). Now refused at the `+=` when it runs, as for a list.
+def updates_an_item_of_a_dict_argument(d):
+    a = d["a"]
+    a += 1.0
+    return np.sum(d["a"] * d["b"])
+
+
+def updates_a_copy_of_an_item_of_a_dict_argument(d):
+    a = d["a"].copy()
+    a += 1.0
+    return np.sum(a * d["b"])
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+def test_update_of_an_array_held_by_a_dict_argument_is_refused(transform):
+    d = {"a": np.array([0.3, 0.4]), "b": np.array([1.0, 2.0])}
+    extra = () if transform in (tl.grad, tl.value_and_grad) else \
+        (1.0,) if transform is tl.vjp else ({"a": np.ones(2), "b": np.zeros(2)},)
+    with pytest.raises(tl.TransformError) as info:
+        transform(updates_an_item_of_a_dict_argument)(d, *extra)
+    assert info.value.lineno == updates_an_item_of_a_dict_argument.__code__.co_firstlineno + 2
+    assert "`d` names the same array" in info.value.reason
+    assert np.array_equal(d["a"], [0.3, 0.4])
+    grads = tl.grad(updates_a_copy_of_an_item_of_a_dict_argument)(d)
+    np.testing.assert_allclose(grads["a"], [1.0, 2.0])
+    np.testing.assert_allclose(grads["b"], [1.3, 1.4])
+
+
+# Found by edge15, not fixed: a variable assigned only inside a loop that runs zero times
+# (or a branch not taken) and then returned. f raises UnboundLocalError, and so do grad,
+# value_and_grad and jvp (naming an internal `dy` in grad and jvp); but vjp's version
+# specialized to a float drops the primal `y = x` (the output's value is not returned)
+# and gives 0.0 silently (the generic derivative raises).
+def returns_a_variable_set_only_in_a_loop(x):
+    while x > 1.0:
+        y = x
+        x = x / 2.0
+    return y
+
+
+@bug("vjp's specialized version returns 0.0 where f raises UnboundLocalError")
+def test_variable_set_only_in_a_loop_that_does_not_run():
+    with pytest.raises(UnboundLocalError):
+        returns_a_variable_set_only_in_a_loop(0.7)
+    with pytest.raises((UnboundLocalError, tl.TransformError)):
+        tl.vjp(returns_a_variable_set_only_in_a_loop)(0.7, 1.0)
