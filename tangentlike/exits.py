@@ -185,6 +185,8 @@ class _Lowering:
                 value = stmt.value if stmt.value is not None else gast.Constant(value=None,
                                                                                   kind=None)
                 assign = _set(self.result, value, stmt)
+                if getattr(stmt, "unassigned", None):
+                    assign.unassigned = stmt.unassigned
                 if self.check_returns:
                     # nothing of the function runs after it (normalize's alias check)
                     assign.final_result = True
@@ -250,6 +252,84 @@ class _Lowering:
                                                      body=orelse, orelse=[]), stmt.orelse[0])]
             out += orelse
         return out
+
+
+def mark_unassigned_returns(body: list, params) -> None:
+    """Mark each ``return`` whose value reads a local that a path reaching it may leave
+    unassigned (``while x > 1.0: y = x; ...`` then ``return y``, the loop run zero
+    times): ``.unassigned`` is those names. Python raises UnboundLocalError there; the
+    derivatives read the output in their own ways (a version of vjp not at all), so
+    normalize puts a read of the names that no mode drops before the return."""
+    local = _locals(body)
+    if local:
+        _flow(body, set(params), local)
+
+
+def _locals(body) -> set:
+    """The names the function's own scope assigns (not those of comprehensions and
+    lambdas, which have their own)."""
+    found, stack = set(), list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                             gast.GeneratorExp)):
+            continue
+        if isinstance(node, (gast.FunctionDef, gast.ClassDef)):
+            found.add(node.name)
+            continue
+        if isinstance(node, gast.Name) and not isinstance(node.ctx, gast.Load):
+            found.add(node.id)
+        stack.extend(gast.iter_child_nodes(node))
+    return found
+
+
+def _stored(node) -> set:
+    return {n.id for n in gast.walk(node)
+            if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
+
+
+def _flow(body, assigned: set, local: set):
+    """The names surely assigned after ``body`` when ``assigned`` are before it (None:
+    no path leaves it at its end); marks the returns on the way."""
+    for stmt in body:
+        if isinstance(stmt, gast.Return):
+            if stmt.value is not None:
+                inner = _stored(stmt.value)   # (a comprehension's own names)
+                missing = sorted({n.id for n in gast.walk(stmt.value)
+                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                                  and n.id in local and n.id not in assigned
+                                  and n.id not in inner})
+                if missing:
+                    stmt.unassigned = missing
+            return None
+        if isinstance(stmt, (gast.Raise, gast.Break, gast.Continue)):
+            return None
+        if isinstance(stmt, gast.If):
+            then = _flow(stmt.body, set(assigned), local)
+            other = _flow(stmt.orelse, set(assigned), local)
+            if then is None and other is None:
+                return None
+            assigned = then if other is None else other if then is None else then & other
+        elif isinstance(stmt, (gast.For, gast.While)):
+            # (the body may run zero times: what it assigns is not sure after it)
+            inside = set(assigned) | (_stored(stmt.target) if isinstance(stmt, gast.For)
+                                      else set())
+            _flow(stmt.body, inside, local)
+            if stmt.orelse:
+                after = _flow(stmt.orelse, set(assigned), local)
+                assigned = assigned if after is None else after
+        elif isinstance(stmt, gast.With):
+            inside = set(assigned) | {n for item in stmt.items if item.optional_vars
+                                      is not None for n in _stored(item.optional_vars)}
+            after = _flow(stmt.body, inside, local)
+            if after is None:
+                return None
+            assigned = after
+        elif isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+            assigned = assigned | {stmt.name}
+        else:
+            assigned = assigned | _stored(stmt)
+    return assigned
 
 
 def lower_exits(body: list, namer, where, check_returns: bool = False) -> list:

@@ -43,15 +43,15 @@ import numpy as np
 from . import rules
 from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
-from .exits import lower_exits
+from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, memory_order, no_grad,
-                      overlap_guard, raise_exception, require_matrix, require_sequence, returns_no_number,
-                      stop_gradient, zeros_like)
+                      overlap_guard, raise_exception, require_assigned, require_matrix,
+                      require_sequence, returns_no_number, stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -285,6 +285,7 @@ class _Normalizer:
             # (comprehensions.py is imported by the first function that has one)
             from .comprehensions import lower_comprehensions
             body = lower_comprehensions(body, self.namer)
+        mark_unassigned_returns(body, self.params)
         self.body = lower_exits(body, self.namer, fdef, check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
         # Variables assigned inside if/for/while keep one name (no SSA versions).
@@ -550,6 +551,8 @@ class _Normalizer:
         where = getattr(stmt, "returns_no_number", None)
         if where is not None:
             self.emit(self.no_number_guard(where))
+        if getattr(stmt, "unassigned", None):
+            self.emit(self.assigned_guard(stmt.unassigned, stmt))
         if isinstance(stmt.value, gast.Lambda) and len(stmt.targets) == 1 \
                 and isinstance(stmt.targets[0], gast.Name):
             self.local_lambda(stmt.targets[0].id, stmt.value)
@@ -609,6 +612,8 @@ class _Normalizer:
         if self.depth:
             raise self.error("`return` inside `if` or a loop is not supported yet", stmt,
                              hint="assign the result to a variable and return it at the end")
+        if getattr(stmt, "unassigned", None):
+            self.emit(self.assigned_guard(stmt.unassigned, stmt))
         if stmt.value is None:
             raise self.error("the function returns nothing to differentiate", stmt,
                              hint="return the value to differentiate")
@@ -1782,6 +1787,16 @@ class _Normalizer:
                          keywords=[])
         call.callee = inplace_guard
         return gast.Expr(value=call)
+
+    def assigned_guard(self, names, where):
+        """``require_assigned(y)`` before a return whose value reads ``y``, which a path
+        may leave unassigned (exits.mark_unassigned_returns): reading it raises
+        UnboundLocalError, as in the function, in every mode (whatever the mode reads of
+        the output)."""
+        call = gast.Call(func=_load(self.binder.name_for("require_assigned", require_assigned)),
+                         args=[self.atom(_load(name)) for name in names], keywords=[])
+        call.callee = require_assigned
+        return gast.copy_location(gast.Expr(value=call), where)
 
     def no_number_guard(self, where):
         """``returns_no_number(file, line, reason, hint)``, which raises: the start of a

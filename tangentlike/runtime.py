@@ -115,6 +115,12 @@ def _output_kind(value) -> str:
         return f"a {type(value).__name__} of {len(value)} parts"
 
 
+def require_assigned(*values):
+    """Put by normalize before a return whose value reads a variable that a path may
+    leave unassigned: the read itself raises UnboundLocalError there, as in the
+    function."""
+
+
 def returns_no_number(filename, lineno, message, hint):
     """Put by normalize at the start of a path that returns no number (exits.py): taking
     it is an error at its line, in every mode."""

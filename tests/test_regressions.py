@@ -4722,11 +4722,12 @@ def test_update_of_an_array_held_by_a_dict_argument_is_refused(transform):
     np.testing.assert_allclose(grads["b"], [1.3, 1.4])
 
 
-# Found by edge15, not fixed: a variable assigned only inside a loop that runs zero times
-# (or a branch not taken) and then returned. f raises UnboundLocalError, and so do grad,
+# Was (found by edge15): a variable assigned only inside a loop that runs zero times (or a
+# branch not taken) and then returned. f raises UnboundLocalError, and so did grad,
 # value_and_grad and jvp (naming an internal `dy` in grad and jvp); but vjp's version
-# specialized to a float drops the primal `y = x` (the output's value is not returned)
-# and gives 0.0 silently (the generic derivative raises).
+# specialized to a float dropped the primal `y = x` (the output's value is not needed)
+# and gave 0.0 silently. normalize now reads such names before the return
+# (require_assigned, exits.mark_unassigned_returns): every mode raises f's error, naming y.
 def returns_a_variable_set_only_in_a_loop(x):
     while x > 1.0:
         y = x
@@ -4734,9 +4735,34 @@ def returns_a_variable_set_only_in_a_loop(x):
     return y
 
 
-@bug("vjp's specialized version returns 0.0 where f raises UnboundLocalError")
-def test_variable_set_only_in_a_loop_that_does_not_run():
-    with pytest.raises(UnboundLocalError):
-        returns_a_variable_set_only_in_a_loop(0.7)
-    with pytest.raises((UnboundLocalError, tl.TransformError)):
-        tl.vjp(returns_a_variable_set_only_in_a_loop)(0.7, 1.0)
+def returns_a_variable_set_only_in_a_for_loop(x):
+    for i in range(int(x)):
+        y = x * i
+    return y * 2.0
+
+
+def returns_a_variable_set_in_one_branch(x):
+    if x > 1.0:
+        y = np.sin(x)
+    elif x < -5.0:
+        return x
+    return y
+
+
+@pytest.mark.parametrize("f", [returns_a_variable_set_only_in_a_loop,
+                               returns_a_variable_set_only_in_a_for_loop,
+                               returns_a_variable_set_in_one_branch])
+@pytest.mark.parametrize("mode", ["grad", "value_and_grad", "jvp", "vjp"])
+def test_variable_set_only_in_a_loop_that_does_not_run(f, mode):
+    with pytest.raises(UnboundLocalError, match="'y'"):
+        f(0.7)
+    derived = getattr(tl, mode)(f)
+    seed = (1.0,) if mode in ("jvp", "vjp") else ()
+    slope = (f(3.5 + 1e-6) - f(3.5 - 1e-6)) / 2e-6
+    for _ in range(2):   # (the generic derivative, then the version)
+        got = derived(3.5, *seed)
+        assert np.isclose(got[1] if mode == "value_and_grad" else got, slope)
+        with pytest.raises(UnboundLocalError, match="'y'"):
+            derived(0.7, *seed)
+    tl.check_grads(f, (3.5,), order=2)
+

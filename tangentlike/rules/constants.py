@@ -31,7 +31,8 @@ nondifferentiable(
     # tangentlike's own markers
     runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.overlap_guard,
     runtime.memory_order, runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
-    runtime.returns_no_number, runtime.output_zeros_like, runtime.require_tangents,
+    runtime.returns_no_number, runtime.require_assigned, runtime.output_zeros_like,
+    runtime.require_tangents,
 )
 
 nondifferentiable(
