@@ -4620,3 +4620,29 @@ def writes_through_map(x):
 @bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
 def test_write_through_a_method_given_to_map():
     assert tl.grad(writes_through_map)(0.7) == 6.0
+
+
+# Was (hunt15): `wrt=np.array(1)` (a 0-d integer array, an index NumPy computed) was
+# refused (*`wrt` must be positions or parameter names, not array(1)*) where np.int64(1)
+# is accepted; it is now the position it holds, in every transform and check_grads, and
+# hits the cache entry of wrt=1. A float, bool or 1-d array is still refused.
+def weighted_by_square(x, y):
+    return np.sum(x * y * y)
+
+
+def test_wrt_a_zero_dim_integer_array():
+    for position in (np.array(1), np.array(1, dtype=np.uint8), np.array(-1)):
+        np.testing.assert_allclose(tl.grad(weighted_by_square, wrt=position)(X3, X3),
+                                   2 * X3 * X3)
+        np.testing.assert_allclose(tl.jvp(weighted_by_square, wrt=position)(X3, X3, X3),
+                                   np.sum(2 * X3 ** 3))
+    assert tl.grad(weighted_by_square, wrt=np.array(1)) is tl.grad(weighted_by_square, wrt=1)
+    dx, dy = tl.vjp(weighted_by_square, wrt=(np.array(0), "y"))(X3, X3, 1.0)
+    np.testing.assert_allclose(dx, X3 * X3)
+    np.testing.assert_allclose(dy, 2 * X3 * X3)
+    np.testing.assert_allclose(tl.hessian(weighted_by_square, wrt=np.array(1))(X3, X3),
+                               np.diag(2 * X3))
+    tl.check_grads(weighted_by_square, (X3, X3), wrt=np.array(1))
+    for wrong in (np.array(1.0), np.array(True), np.array([1]), True, 1.0):
+        with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
+            tl.grad(weighted_by_square, wrt=wrong)
