@@ -130,6 +130,30 @@ def body_assignments(fn) -> list:
     return fn.assigned
 
 
+def given_sequences(fn) -> frozenset:
+    """The names that may hold a list or tuple the caller gave (``f([0.3, 0.6])`` of a
+    function that reads it as an array): the parameters, and the names assigned one of
+    them or a part of one (``y = x``, ``y = x[1:]``, ``row = x[i]``), as a list of
+    numbers stays a list there. A NumPy rule reads them as arrays (template.list_safe).
+    Made on first use, as body_assignments."""
+    found = fn.facts.get("given_sequences")
+    if found is None:
+        names = set(fn.params)
+        grew = True
+        while grew:
+            grew = False
+            for target, value, stmt in body_assignments(fn):
+                if target in names or stmt.__class__ is not gast.Assign:
+                    continue
+                while value.__class__ is gast.Subscript:
+                    value = value.value
+                if value.__class__ is gast.Name and value.id in names:
+                    names.add(target)
+                    grew = True
+        found = fn.facts["given_sequences"] = frozenset(names)
+    return found
+
+
 # Functions whose result is a tuple or a list whatever their arguments.
 CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
                        np.linalg.eigh, np.linalg.svd, np.linalg.slogdet, split_like,

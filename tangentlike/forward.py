@@ -18,7 +18,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .analyze import Activity, appended, assignments, dependencies, written
+from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
                     ufunc_method_refusal)
 from .normalize import Normalized
@@ -26,7 +26,8 @@ from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
 from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
                       require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
-from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
+from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
+                       reads_arrays, zero)
 
 
 def _not_a_number(value) -> bool:
@@ -390,9 +391,15 @@ class _Forward:
 
         tangents = set(self.tangent_names.values())
 
+        lists = given_sequences(self.fn) if reads_arrays(primitive) else ()
+
         def simplify(expr):
-            return python_number_safe(drop_zeros(expr, tangents), _unknown,
+            expr = python_number_safe(drop_zeros(expr, tangents), _unknown,
                                       self.binder.name_for("np", np), self.binder.name_for)
+            if lists:
+                expr = list_safe(expr, lists.__contains__,
+                                 self.binder.name_for("asarray", np.asarray))
+            return expr
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)

@@ -135,6 +135,11 @@ def require_tangent(tangent, value, name):
         if _zero_seed(tangent) and (isinstance(value, (list, tuple, dict)) or
                                     isinstance(value, np.ndarray) and value.ndim):
             return zeros_like(value)
+        if isinstance(tangent, (list, tuple)) and isinstance(value, (list, tuple)) and \
+                all(isinstance(t, (float, int, np.number)) for t in tangent):
+            # the tangent of a list of numbers, read as the array NumPy reads the list
+            # as (a rule's `-dx` or `dx * 2.0` of the list itself would fail or repeat it)
+            return np.asarray(tangent, dtype=np.result_type(*tangent, 0.0))
         return tangent
     if tangent is None or isinstance(tangent, (str, bytes)):
         raise at_user_def(TypeError(

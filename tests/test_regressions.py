@@ -4486,19 +4486,52 @@ def test_rules_of_a_list_argument_read_it_as_an_array(expr, kind):
     np.testing.assert_allclose(tl.vjp(f)(kind(x), 1.0), expected)
 
 
-# Found (hunt14), not fixed: a list (or tuple) of numbers given to an elementwise NumPy
+# Was (hunt14, fixed hunt15): a list (or tuple) of numbers given to an elementwise NumPy
 # function whose rule does arithmetic on its argument (np.log1p, log2, log10, arcsin,
-# arccos, arctan, arcsinh, arccosh, arctanh, sinc, np.interp; in forward mode with a
-# list tangent also np.cos, reciprocal, deg2rad, np.sort) leaks TypeError from the
-# derivative (`1.0 + x` of a list), though the function itself accepts the list. A fix
-# reads a parameter that is a list as an array where a NumPy rule uses it (without
-# changing the generated code of arrays and numbers).
-@bug("a list argument of np.log1p (arctan, ...) leaks TypeError from the rule's "
-     "arithmetic on the list")
-def test_elementwise_rule_of_a_list_argument():
-    f = make_function("def f(x):\n    return np.sum(np.log1p(x) + np.arctan(x))\n", {"np": np})
+# arccos, arctan, arcsinh, arccosh, arctanh, sinc, np.interp, scipy.special.erf, logit,
+# ndtr, ...; in forward mode with a list tangent also np.cos, reciprocal, deg2rad,
+# np.sort) leaked TypeError from the derivative (`1.0 + x` of a list), though the
+# function itself accepts the list. A NumPy rule's operand that may be a list the caller
+# gave (a parameter, or a name holding one or a part of one) is now `asarray(x)`, except
+# in versions that know it is an array or a number; jvp reads a list tangent of a list
+# of numbers as an array.
+LIST_EXPRESSIONS = ["np.log1p(x) + np.arctan(x)", "np.log2(np.abs(x)) * np.log10(np.abs(x))",
+                    "np.arcsin(x) * np.arccos(x) + np.arcsinh(x)", "np.arctanh(x)",
+                    "np.sinc(x)", "np.cos(x) + np.reciprocal(x) + np.deg2rad(x)",
+                    "np.sort(x) * np.arange(1.0, np.size(x) + 1.0)",
+                    "np.interp(x, np.array([-1.0, 0.0, 1.0]), np.array([0.0, 2.0, 1.0]))"]
+
+
+@pytest.mark.parametrize("expr", LIST_EXPRESSIONS)
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_elementwise_rule_of_a_list_argument(expr, kind):
+    f = make_function(f"def f(x):\n    return np.sum({expr})\n", {"np": np})
     x = [0.3, -0.6, 0.9]
-    np.testing.assert_allclose(tl.grad(f)(x), tl.grad(f)(np.array(x)))
+    t = [0.5, 0.25, -1.0]
+    expected = tl.grad(f)(np.array(x))
+    df = tl.grad(f)
+    for arg in (kind(x), np.array(x), kind(x)):   # (the same derived function each time)
+        np.testing.assert_allclose(np.asarray(df(arg), dtype=float), expected)
+    np.testing.assert_allclose(tl.vjp(f)(kind(x), 1.0), expected)
+    np.testing.assert_allclose(tl.jvp(f)(kind(x), kind(t)), expected @ np.array(t))
+    np.testing.assert_allclose(tl.jvp(f)(kind(x), np.array(t)), expected @ np.array(t))
+    long = kind(np.linspace(-0.9, 0.9, 20))   # (more items than a version takes: generic)
+    np.testing.assert_allclose(np.asarray(tl.grad(f)(long), dtype=float),
+                               tl.grad(f)(np.array(long)))
+
+
+def passes_the_list_on(x):
+    y = x
+    z = y[0:2]
+    return np.sum(np.log1p(z)) + np.arctan(x[2])
+
+
+def test_rule_of_a_part_of_a_list_argument():
+    x = [0.3, -0.6, 0.9]
+    np.testing.assert_allclose(tl.grad(passes_the_list_on)(x),
+                               [1 / 1.3, 1 / 0.4, 1 / (1 + 0.81)])
+    np.testing.assert_allclose(tl.jvp(passes_the_list_on)(x, [1.0, 1.0, 1.0]),
+                               1 / 1.3 + 1 / 0.4 + 1 / (1 + 0.81))
 
 
 # Was (hunt14): np.reshape and np.ravel (x.reshape, x.ravel, x.flatten) with order='A'
