@@ -2751,3 +2751,26 @@ def reads_a_field_on_a_continuation_line(x):
 def test_row_attribute_of_a_differentiated_value_on_a_continuation_line(transform):
     err = assert_error_at(reads_a_field_on_a_continuation_line, transform=transform)
     assert "the attribute `.field` of a value that carries a derivative" in err.reason
+
+
+def sets_items_through_map(x):
+    items = [0.0]
+    list(map(items.__setitem__, [0], [x * 2.0]))  # <- error
+    return items[0] * 3.0
+
+
+def appends_through_a_name(x):
+    items = []
+    add = items.append  # <- error
+    add(x * 2.0)
+    return items[0] * 3.0
+
+
+# Was (found by edge14, fixed hunt15): a method that changes its object, taken as a value,
+# changed it out of the derivative's sight (a gradient of 0.0 where it is 6.0, silently).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [sets_items_through_map, appends_through_a_name],
+                         ids=lambda f: f.__name__)
+def test_row_changing_method_taken_as_a_value(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is taken as a value" in err.reason and "cannot follow" in err.reason

@@ -4641,18 +4641,60 @@ def test_append_to_a_local_deque_is_refused_at_its_line(transform):
     assert tl.grad(appends_to_a_deque_made_a_list)(0.7) == 6.0
 
 
-# Found by edge14, not fixed: a bound method that changes its object, given to `map`
-# (`list(map(items.__setitem__, [0], [x * 2.0]))`), is not seen as a change of `items`:
-# the derivative reads `items` as it was, a gradient of 0.0 where it is 6.0, silently.
+# Was (found by edge14, fixed hunt15): a bound method that changes its object, given to
+# `map` (`list(map(items.__setitem__, [0], [x * 2.0]))`), was not seen as a change of
+# `items`: the derivative read `items` as it was, a gradient of 0.0 where it is 6.0,
+# silently. Such a method taken as a value (passed anywhere, or kept in a variable and
+# called later) is now refused at its line, in every mode.
 def writes_through_map(x):
     items = [0.0]
     list(map(items.__setitem__, [0], [x * 2.0]))
     return items[0] * 3.0
 
 
-@bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
-def test_write_through_a_method_given_to_map():
-    assert tl.grad(writes_through_map)(0.7) == 6.0
+def appends_through_a_variable(x):
+    items = []
+    add = items.append
+    add(x * 2.0)
+    return items[0] * 3.0
+
+
+def fills_through_a_helper(x):
+    z = np.zeros(3)
+    call_with(z.fill, x)
+    return np.sum(z) * x
+
+
+def call_with(method, v):
+    method(v)
+
+
+def updates_through_reduce(x, d):
+    import functools
+    functools.reduce(lambda acc, kv: acc, [1], d.update)
+    return d["a"] + x
+
+
+def changes_in_a_local_function(x):
+    items = [0.0]
+
+    def g(v):
+        f = items.__setitem__
+        f(0, v)
+    g(x * 2.0)
+    return items[0] * 3.0
+
+
+@pytest.mark.parametrize("f,offset,what", [
+    (writes_through_map, 2, "items.__setitem__"), (appends_through_a_variable, 2, "items.append"),
+    (fills_through_a_helper, 2, "z.fill"), (updates_through_reduce, 2, "d.update"),
+    (changes_in_a_local_function, 4, "items.__setitem__")])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp, tl.vjp])
+def test_a_changing_method_taken_as_a_value_is_refused(f, offset, what, transform):
+    with pytest.raises(tl.TransformError) as info:
+        transform(f)
+    assert info.value.lineno == line_of(f, offset)
+    assert f"`{what}` is taken as a value" in str(info.value)
 
 
 # Was (hunt15): `wrt=np.array(1)` (a 0-d integer array, an index NumPy computed) was
