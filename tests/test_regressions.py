@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from tangentlike.errors import ArgumentTypeError
 from util import make_function
 
 X3 = np.array([0.3, -0.6, 0.9])
@@ -4721,3 +4722,32 @@ def test_wrt_a_zero_dim_integer_array():
     for wrong in (np.array(1.0), np.array(True), np.array([1]), True, 1.0):
         with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
             tl.grad(weighted_by_square, wrt=wrong)
+
+
+# Was (hunt15): a differentiated list, tuple or dict holding a string (`{"W": W, "act":
+# "tanh"}`, which the function reads to choose its branch) leaked NumPy's
+# DTypePromotionError from the derivative's zeros_like of the string; it is now an
+# ArgumentTypeError at the user's def saying to pass the text in another argument.
+def picks_its_activation(p, x):
+    if p["act"] == "tanh":
+        return np.sum(np.tanh(p["W"] * x))
+    return np.sum(p["W"] * x)
+
+
+def doubles_the_first(p):
+    return p[0] * 2.0
+
+
+def test_differentiated_container_holding_text_is_refused():
+    params = {"W": X3, "act": "tanh"}
+    cases = [lambda: tl.grad(picks_its_activation)(params, 0.5),
+             lambda: tl.grad(doubles_the_first)([1.0, "a"]),
+             lambda: tl.vjp(doubles_the_first)((1.0, [b"x"]), 1.0),
+             lambda: tl.jvp(doubles_the_first)([1.0, "a"], [1.0, 0.0])]
+    for case in cases:
+        with pytest.raises(ArgumentTypeError, match="holding a (str|bytes)") as info:
+            case()
+        assert "in another" in str(info.value)
+    # (not differentiated, the text is a constant as before)
+    np.testing.assert_allclose(tl.grad(picks_its_activation, wrt=1)(params, 0.5),
+                               np.sum(X3 / np.cosh(X3 * 0.5) ** 2))
