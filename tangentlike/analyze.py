@@ -130,16 +130,19 @@ def body_assignments(fn) -> list:
     return fn.assigned
 
 
-def given_sequences(fn) -> frozenset:
+def given_sequences(fn, params=None) -> frozenset:
     """The names that may hold a list or tuple the caller gave (``f([0.3, 0.6])`` of a
-    function that reads it as an array): the parameters, and the names assigned one of
-    them or a part of one (``y = x``, ``y = x[1:]``, ``row = x[i]``), as a list of
-    numbers stays a list there. A NumPy rule reads them as arrays (template.list_safe).
-    Made on first use, as body_assignments."""
-    found = fn.facts.get("given_sequences")
+    function that reads it as an array): the parameters (those of ``params``, when
+    given: a version's guard proves the others arrays or numbers), and the names
+    assigned one of them or a part of one (``y = x``, ``y = x[1:]``, ``row = x[i]``), as
+    a list of numbers stays a list there. A NumPy rule reads them as arrays
+    (template.list_safe). Made on first use, as body_assignments."""
+    start = tuple(fn.params if params is None else params)
+    key = ("given_sequences", start)
+    found = fn.facts.get(key)
     if found is None:
-        names = set(fn.params)
-        grew = True
+        names = set(start)
+        grew = bool(names)
         while grew:
             grew = False
             for target, value, stmt in body_assignments(fn):
@@ -150,7 +153,7 @@ def given_sequences(fn) -> frozenset:
                 if value.__class__ is gast.Name and value.id in names:
                     names.add(target)
                     grew = True
-        found = fn.facts["given_sequences"] = frozenset(names)
+        found = fn.facts[key] = frozenset(names)
     return found
 
 

@@ -43,7 +43,8 @@ def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
 
 
 def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, name: str,
-                     as_tuple: bool, like: str, python_float: bool) -> gast.FunctionDef:
+                     as_tuple: bool, like: str, python_float: bool,
+                     sequences: tuple = ()) -> gast.FunctionDef:
     """``grad`` (``value_and_grad``) of a function of one number ``param``, in forward
     mode: the version for a float argument (see pipeline.build). With one input, one
     forward pass gives the whole gradient, the derivative carried beside each value from
@@ -51,15 +52,19 @@ def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, 
     a loop's values each turn to read them back in a second, reversed loop. ``like``:
     the name of a stand-in with the argument's type, which the gradient takes (its
     guard vouches for it); ``python_float``: whether that is a Python float and no
-    argument makes the derivative a float32 (then the gradient needs no cast_back)."""
-    return _Forward(fn, activity, [param], False, checked=False).gradient(
+    argument makes the derivative a float32 (then the gradient needs no cast_back).
+    ``sequences``: the parameters the version's guard does not prove arrays or numbers
+    (lists, tuples, dicts: see analyze.given_sequences)."""
+    return _Forward(fn, activity, [param], False, checked=False, sequences=sequences).gradient(
         name, mode, as_tuple, like, python_float)
 
 
 class _Forward:
-    def __init__(self, fn, activity, wrt, as_tuple, checked=True):
+    def __init__(self, fn, activity, wrt, as_tuple, checked=True, sequences=None):
         self.fn, self.activity, self.wrt, self.as_tuple = fn, activity, wrt, as_tuple
         self.checked = checked
+        # the parameters that may hold a list the caller gave (None: any of them)
+        self.sequences = sequences
         self.namer, self.binder = fn.namer, fn.binder
         self.tangent_names = {}
         self.origin = None
@@ -391,7 +396,7 @@ class _Forward:
 
         tangents = set(self.tangent_names.values())
 
-        lists = given_sequences(self.fn) if reads_arrays(primitive) else ()
+        lists = given_sequences(self.fn, self.sequences) if reads_arrays(primitive) else ()
 
         def simplify(expr):
             expr = python_number_safe(drop_zeros(expr, tangents), _unknown,

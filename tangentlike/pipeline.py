@@ -156,7 +156,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
                                         like, signature[wrt_names[0]][0] is float
                                         and not low_precision(signature)
                                         and all_specialized(parsed, signature)
-                                        and not reads_low_precision(core))
+                                        and not reads_low_precision(core),
+                                        sequences=unproven_params(core.params, signature))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:
@@ -276,6 +277,14 @@ def number_params(signature) -> dict:
             # kind is (ndarray, shape, dtype))
             found[param] = FLOAT if kind in (float, np.float64) else NUMBER
     return found
+
+
+def unproven_params(params, signature) -> tuple:
+    """The parameters a version's guard does not prove arrays or numbers (lists,
+    tuples and dicts among them, which a NumPy rule reads as arrays)."""
+    numbers = number_params(signature)
+    return tuple(p for p in params if p not in numbers
+                 and not isinstance(signature.get(p, (None,))[0], tuple))
 
 
 def checked_arguments(signature) -> tuple:
