@@ -23,7 +23,7 @@ from .calls import (attribute_refusal, bind_call, derived_call, is_user_function
                     ufunc_method_refusal)
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
+from .runtime import (broadcast_like, cast_back, like, output_zeros_like, require_output,
                       require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
 from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
@@ -231,6 +231,13 @@ class _Forward:
         a string) is checked, as grad's and vjp's are."""
         if self.carries(atom):
             tangent = _load(self.tan(atom.id))
+            if atom.id in self.fn.params and self.checked and not any(
+                    target == atom.id for target, _, _ in assignments(self.fn.body)):
+                # a list of numbers returned as it was given: its tangent, read as an
+                # array at the entry (require_tangent), is a list again
+                helper = self.binder.name_for("like", like)
+                return gast.Call(func=_load(helper), args=[tangent, _load(atom.id)],
+                                 keywords=[])
             if not any(target == atom.id and _not_a_number(value)
                        for target, value, _ in assignments(self.fn.body)):
                 return tangent

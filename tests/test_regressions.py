@@ -4541,6 +4541,19 @@ def log1p_of_a_number(x):
     return np.log1p(x) + np.arctan(x)
 
 
+def returns_its_argument(x):
+    return x
+
+
+# (jvp reads a list tangent of a list of numbers as an array; a function that returns the
+# list it was given returns the tangent as a list, or a tuple, like it)
+def test_jvp_of_a_list_returned_as_it_was_given():
+    for kind in (list, tuple):
+        tangent = tl.jvp(returns_its_argument)(kind([0.3, 0.6]), kind([1.0, 2.0]))
+        assert type(tangent) is kind and np.allclose(tangent, [1.0, 2.0])
+    np.testing.assert_allclose(tl.jvp(returns_its_argument)(X3, X3), X3)
+
+
 def passes_the_list_on(x):
     y = x
     z = y[0:2]
