@@ -4784,3 +4784,33 @@ def test_differentiated_container_holding_text_is_refused():
     # (not differentiated, the text is a constant as before)
     np.testing.assert_allclose(tl.grad(picks_its_activation, wrt=1)(params, 0.5),
                                np.sum(X3 / np.cosh(X3 * 0.5) ** 2))
+
+
+# Was (hunt15): jvp given the tangent of a nested (or ragged) list of numbers, or of such a
+# list inside a tuple or dict, leaked TypeError from a tangent rule's arithmetic on the
+# list (`-dx * np.sin(x)` of np.cos). require_tangent reads each list of numbers in the
+# tangent as the array NumPy reads the argument's list as.
+def cosines_of_a_nested_list(x):
+    return np.sum(np.cos(x) * np.log1p(np.square(x)))
+
+
+def cosines_of_ragged_rows(x):
+    return x[0][0] * x[1][0] + np.sum(np.cos(x[0]))
+
+
+def cosines_of_a_dict_item(p):
+    return np.sum(np.cos(p["v"])) * p["s"]
+
+
+def test_jvp_of_nested_and_ragged_lists_of_numbers():
+    x, t = [[0.3, -0.6], [0.9, 0.2]], [[1.0, 0.5], [0.25, -1.0]]
+    expected = np.sum(tl.grad(cosines_of_a_nested_list)(np.array(x)) * np.array(t))
+    for kind in (list, tuple):
+        nested = kind(kind(row) for row in x), kind(kind(row) for row in t)
+        np.testing.assert_allclose(tl.jvp(cosines_of_a_nested_list)(*nested), expected)
+    np.testing.assert_allclose(tl.jvp(cosines_of_ragged_rows)([[0.3, -0.6], [0.9]],
+                                                              [[1.0, 0.0], [1.0]]),
+                               0.9 + 0.3 - np.sin(0.3))
+    p = {"v": [0.3, -0.6], "s": 2.0}
+    np.testing.assert_allclose(tl.jvp(cosines_of_a_dict_item)(p, {"v": [1.0, 1.0], "s": 0.0}),
+                               -2.0 * (np.sin(0.3) + np.sin(-0.6)))
