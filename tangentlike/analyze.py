@@ -130,6 +130,33 @@ def body_assignments(fn) -> list:
     return fn.assigned
 
 
+def given_sequences(fn, params=None) -> frozenset:
+    """The names that may hold a list or tuple the caller gave (``f([0.3, 0.6])`` of a
+    function that reads it as an array): the parameters (those of ``params``, when
+    given: a version's guard proves the others arrays or numbers), and the names
+    assigned one of them or a part of one (``y = x``, ``y = x[1:]``, ``row = x[i]``), as
+    a list of numbers stays a list there. A NumPy rule reads them as arrays
+    (template.list_safe). Made on first use, as body_assignments."""
+    start = tuple(fn.params if params is None else params)
+    key = ("given_sequences", start)
+    found = fn.facts.get(key)
+    if found is None:
+        names = set(start)
+        grew = bool(names)
+        while grew:
+            grew = False
+            for target, value, stmt in body_assignments(fn):
+                if target in names or stmt.__class__ is not gast.Assign:
+                    continue
+                while value.__class__ is gast.Subscript:
+                    value = value.value
+                if value.__class__ is gast.Name and value.id in names:
+                    names.add(target)
+                    grew = True
+        found = fn.facts[key] = frozenset(names)
+    return found
+
+
 # Functions whose result is a tuple or a list whatever their arguments.
 CONTAINER_FUNCTIONS = {list, tuple, np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit,
                        np.linalg.eigh, np.linalg.svd, np.linalg.slogdet, split_like,

@@ -18,7 +18,7 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from .entry import guards_hold
-from .pipeline import derive
+from .pipeline import derive, wrt_item
 
 Wrt = Union[int, str, tuple]
 
@@ -32,6 +32,7 @@ def _wrt_key(wrt):
     """``wrt`` with the type of each item, so that ``True`` or ``1.0`` never hit the
     cache entry of ``1`` (they are errors, not positions)."""
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    items = [wrt_item(w) for w in items]   # (np.array(1) is the position 1, and hashable)
     return (isinstance(wrt, (tuple, list)), tuple((type(w), w) for w in items))
 
 

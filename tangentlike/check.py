@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .api import _bind_all, jvp, vjp
+from .pipeline import wrt_item
 
 MODES = {"rev": vjp, "fwd": jvp}
 
@@ -40,6 +41,7 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
     if wrt is None:
         wrt = tuple(i for i, a in enumerate(args) if _is_float(a))
     wrt = tuple(wrt) if isinstance(wrt, (tuple, list)) else (wrt,)
+    wrt = tuple(wrt_item(w) for w in wrt)   # (np.array(1) is the position 1)
     if not wrt:
         raise ValueError("check_grads: no float argument to differentiate")
     for w in wrt:

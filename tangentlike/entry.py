@@ -108,6 +108,12 @@ def require_real(x, name: str):
             f"{'None' if x is None else f'a {type(x).__name__} ({x!r})'}, not a number: "
             f"pass a float or a float array, or leave `{name}` out of wrt to make it a "
             "constant"))
+    what = _in_container(x, _text_part)
+    if what is not None:   # ({"W": W, "act": "tanh"}: zeros_like of the text failed)
+        raise at_user_def(TypeError(
+            f"the argument `{name}` is differentiated (it is in wrt) but is {what}, not a "
+            f"number: pass the numbers of `{name}` in one argument and the text in another, "
+            f"or leave `{name}` out of wrt to make it a constant"))
     if isinstance(x, numbers.Number) and not isinstance(x, numbers.Complex):
         # (a Decimal: the derivative's float arithmetic cannot mix with it)
         raise at_user_def(TypeError(
@@ -254,6 +260,14 @@ def _in_container(x, part):
             if what is not None:
                 return f"a {type(x).__name__} holding {what}"
     return None
+
+
+def _text_part(x):
+    """A description of the string in ``x`` (a str or bytes, or a container holding
+    one), or None."""
+    if isinstance(x, (str, bytes)):
+        return f"a {type(x).__name__} ({x!r})"
+    return _in_container(x, _text_part)
 
 
 def complex_message(name: str, what: str) -> str:

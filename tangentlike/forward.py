@@ -18,15 +18,16 @@ import gast
 import numpy as np
 
 from . import rules
-from .analyze import Activity, appended, assignments, dependencies, written
+from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
                     ufunc_method_refusal)
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import (broadcast_like, cast_back, output_zeros_like, require_output,
+from .runtime import (broadcast_like, cast_back, like, output_zeros_like, require_output,
                       require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
-from .template import clone, drop_zeros, instantiate, is_zero, python_number_safe, zero
+from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
+                       reads_arrays, zero)
 
 
 def _not_a_number(value) -> bool:
@@ -42,7 +43,8 @@ def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
 
 
 def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, name: str,
-                     as_tuple: bool, like: str, python_float: bool) -> gast.FunctionDef:
+                     as_tuple: bool, like: str, python_float: bool,
+                     sequences: tuple = ()) -> gast.FunctionDef:
     """``grad`` (``value_and_grad``) of a function of one number ``param``, in forward
     mode: the version for a float argument (see pipeline.build). With one input, one
     forward pass gives the whole gradient, the derivative carried beside each value from
@@ -50,15 +52,19 @@ def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, 
     a loop's values each turn to read them back in a second, reversed loop. ``like``:
     the name of a stand-in with the argument's type, which the gradient takes (its
     guard vouches for it); ``python_float``: whether that is a Python float and no
-    argument makes the derivative a float32 (then the gradient needs no cast_back)."""
-    return _Forward(fn, activity, [param], False, checked=False).gradient(
+    argument makes the derivative a float32 (then the gradient needs no cast_back).
+    ``sequences``: the parameters the version's guard does not prove arrays or numbers
+    (lists, tuples, dicts: see analyze.given_sequences)."""
+    return _Forward(fn, activity, [param], False, checked=False, sequences=sequences).gradient(
         name, mode, as_tuple, like, python_float)
 
 
 class _Forward:
-    def __init__(self, fn, activity, wrt, as_tuple, checked=True):
+    def __init__(self, fn, activity, wrt, as_tuple, checked=True, sequences=None):
         self.fn, self.activity, self.wrt, self.as_tuple = fn, activity, wrt, as_tuple
         self.checked = checked
+        # the parameters that may hold a list the caller gave (None: any of them)
+        self.sequences = sequences
         self.namer, self.binder = fn.namer, fn.binder
         self.tangent_names = {}
         self.origin = None
@@ -225,6 +231,13 @@ class _Forward:
         a string) is checked, as grad's and vjp's are."""
         if self.carries(atom):
             tangent = _load(self.tan(atom.id))
+            if atom.id in self.fn.params and self.checked and not any(
+                    target == atom.id for target, _, _ in assignments(self.fn.body)):
+                # a list of numbers returned as it was given: its tangent, read as an
+                # array at the entry (require_tangent), is a list again
+                helper = self.binder.name_for("like", like)
+                return gast.Call(func=_load(helper), args=[tangent, _load(atom.id)],
+                                 keywords=[])
             if not any(target == atom.id and _not_a_number(value)
                        for target, value, _ in assignments(self.fn.body)):
                 return tangent
@@ -395,9 +408,15 @@ class _Forward:
 
         tangents = set(self.tangent_names.values())
 
+        lists = given_sequences(self.fn, self.sequences) if reads_arrays(primitive) else ()
+
         def simplify(expr):
-            return python_number_safe(drop_zeros(expr, tangents), _unknown,
+            expr = python_number_safe(drop_zeros(expr, tangents), _unknown,
                                       self.binder.name_for("np", np), self.binder.name_for)
+            if lists:
+                expr = list_safe(expr, lists.__contains__,
+                                 self.binder.name_for("asarray", np.asarray))
+            return expr
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)

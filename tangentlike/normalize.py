@@ -348,6 +348,7 @@ class _Normalizer:
 
     # -- statements -------------------------------------------------------------
     def run(self) -> Normalized:
+        self.refuse_changing_methods_as_values()
         for stmt in self.body:
             if self.returned:
                 raise self.error("code after `return` is never run", stmt,
@@ -365,6 +366,26 @@ class _Normalizer:
         normalized = Normalized(self.parsed, self.params, self.out, self.namer, self.binder,
                                 locals_, self.versions, self.user_locals)
         return normalized
+
+    def refuse_changing_methods_as_values(self) -> None:
+        """``map(items.__setitem__, ...)``, ``f = items.append``, ``reduce(..., d.update)``,
+        ``helper(z.fill)``: a method that changes its object, taken as a value (not
+        called where it is written) changes the object wherever it is called, out of
+        the derivative's sight, which would read the object as it was (a wrong
+        gradient, silently). Refused at its line."""
+        called = {id(node.func) for node in walk(self.parsed.node.body)
+                  if isinstance(node, gast.Call)}
+        for node in walk(self.parsed.node.body):
+            if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Load) \
+                    and node.attr in _CHANGING_METHODS and id(node) not in called \
+                    and isinstance(node.value, gast.Name) and node.value.id in self.user_locals:
+                owner = node.value.id
+                raise self.error(
+                    f"`{owner}.{node.attr}` is taken as a value (given to a function or "
+                    f"kept in a variable), and it changes `{owner}` where it is called: "
+                    "the derivative cannot follow that change", node,
+                    hint=f"make the change a statement here, in a loop if needed: "
+                    f"{_change_as_statement(owner, node.attr)}")
 
     def emit(self, stmt):
         stmt.origin = Origin.of(self.origin)
@@ -2450,6 +2471,18 @@ _CHANGING_METHODS = {"append", "extend", "insert", "pop", "remove", "clear", "so
                      "reverse", "update", "setdefault", "popitem", "add", "discard",
                      "fill", "resize", "put", "itemset", "partition", "setfield",
                      "byteswap", "__setitem__", "__delitem__", "__iadd__", "__imul__"}
+
+
+def _change_as_statement(owner: str, method: str) -> str:
+    """How to write the change ``owner.method`` makes as a statement (the hint of
+    refuse_changing_methods_as_values)."""
+    if method == "__setitem__":
+        return f"`{owner}[i] = v`"
+    if method in ("__iadd__", "__imul__"):
+        return f"`{owner} = {owner} {'+' if method == '__iadd__' else '*'} v`"
+    if method == "fill":
+        return f"`{owner} = np.full_like({owner}, v)`"
+    return f"`{owner}.{method}(v)`"
 
 
 def _out_position_of(callee):

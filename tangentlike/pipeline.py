@@ -186,7 +186,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
                                         like, signature[wrt_names[0]][0] is float
                                         and not low_precision(signature)
                                         and all_specialized(parsed, signature)
-                                        and not reads_low_precision(core))
+                                        and not reads_low_precision(core),
+                                        sequences=unproven_params(core.params, signature))
             except TransformError:   # (a rule without a tangent): the reverse version
                 forward_pays = False
         else:
@@ -321,6 +322,14 @@ def element_params(signature) -> dict:
     return found
 
 
+def unproven_params(params, signature) -> tuple:
+    """The parameters a version's guard does not prove arrays or numbers (lists,
+    tuples and dicts among them, which a NumPy rule reads as arrays)."""
+    numbers = number_params(signature)
+    return tuple(p for p in params if p not in numbers
+                 and not isinstance(signature.get(p, (None,))[0], tuple))
+
+
 def checked_arguments(signature) -> tuple:
     """The parameters a specialized version's guard proves to be floats, and those it
     proves to be real (floats or integers: no complex check needed); (), None for the
@@ -379,6 +388,18 @@ def derived_name(parsed: Parsed, wrt: list, mode: str) -> str:
     return f"value_and_{name}" if mode == "value_and_grad" else name
 
 
+def wrt_item(item):
+    """One item of ``wrt`` as ``select_wrt`` reads it: a NumPy integer, or a 0-d integer
+    array (``np.array(1)``, an index computed with NumPy), is the position it holds;
+    anything else (a name, an error such as ``True``, ``1.0`` or ``np.array(1.0)``) is
+    itself."""
+    if isinstance(item, np.ndarray) and item.ndim == 0 and item.dtype.kind in "iu":
+        return int(item)
+    if isinstance(item, np.integer):
+        return int(item)
+    return item
+
+
 def select_wrt(parsed: Parsed, wrt) -> list:
     """The parameter names that ``wrt`` (a position, a name, or a tuple) selects."""
     args = parsed.node.args
@@ -393,9 +414,7 @@ def select_wrt(parsed: Parsed, wrt) -> list:
     if not items:
         raise error("`wrt` selects no argument", hint="pass a position or a name")
     names = []
-    for item in items:
-        if isinstance(item, np.integer):   # a position computed with NumPy
-            item = int(item)
+    for item in map(wrt_item, items):
         if isinstance(item, bool) or not isinstance(item, (int, str)):
             raise error(f"`wrt` must be positions or parameter names, not {item!r}",
                         hint="for example wrt=0, wrt='x' or wrt=(0, 'y')")

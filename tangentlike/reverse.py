@@ -49,7 +49,7 @@ from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tr
                      walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
-                      dependencies, list_variables, reads_low_precision, structured_arguments,
+                      dependencies, given_sequences, list_variables, reads_low_precision, structured_arguments,
                       through_copies, written)
 from .composites import fused_adjoints
 from .invariance import zero_adjoint_shifts
@@ -65,7 +65,7 @@ from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_gu
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate, python_number_safe
+from .template import clone, instantiate, list_safe, python_number_safe, reads_arrays
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -393,6 +393,15 @@ class _Reverse:
         shape, in a specialized version, has axes)."""
         have = static_shape(expr, self.shape_rewriter())
         return have is not None and have[0] == "shape" and len(have[1]) > 0
+
+    def may_be_list(self, name: str) -> bool:
+        """Whether ``name`` may hold a list or tuple of numbers the caller gave
+        (analyze.given_sequences), which a NumPy rule reads as an array: not in a
+        version that knows it is an array or a number."""
+        if name not in given_sequences(self.fn):
+            return False
+        key = self.classes.get(name)
+        return key is None or key[0] not in ("shape", "scalar")
 
     def known_nonzero(self, expr) -> bool:
         """Whether ``expr`` is a name of a number the version knows is not zero (a size,
@@ -1120,8 +1129,11 @@ class _Reverse:
                     call, unbroadcast_name, np_name, broadcast_like_name)):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
-            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
+            expr = python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
+            if reads_arrays(primitive):
+                expr = list_safe(expr, self.may_be_list, self.binder.name_for("asarray", np.asarray))
+            return expr
 
         if result in self.spread and primitive in (np.sum, np.mean):
             out = self.reduction_of_spread(result, primitive, inputs, keywords, template, bind,

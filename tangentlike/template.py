@@ -696,6 +696,63 @@ _NUMPY_RESULTS = ("where", "sum", "mean", "prod", "dot", "asarray", "array", "fu
                   "zeros", "ones", "zeros_like", "ones_like", "expand_dims", "reshape")
 
 
+def reads_arrays(callee) -> bool:
+    """Whether ``callee`` is a NumPy function (a ufunc, or one of NumPy's modules),
+    which reads a list or tuple of numbers as an array."""
+    return isinstance(callee, np.ufunc) or \
+        str(getattr(callee, "__module__", None) or "").startswith("numpy")
+
+
+def list_safe(expr, may_be_list: Callable[[str], bool], asarray_name: str):
+    """``expr`` (a NumPy rule's derivative expression) with each name that
+    ``may_be_list`` (a parameter, which may hold the list ``[0.3, 0.6]``) and that is an
+    operand of an operator written ``asarray(x)``: NumPy reads a list given to it as an
+    array, but ``1.0 + x`` of a list fails (and ``x * 2`` would repeat it). Arrays and
+    numbers known as such in a version keep the plain name."""
+    def unsafe(node):
+        return any(n.__class__ is gast.Name and may_be_list(n.id)
+                   for n in _operands(node))
+    if not contains(expr, (gast.BinOp, gast.UnaryOp, gast.Compare), unsafe):
+        return expr
+    return _ListSafe(may_be_list, asarray_name).visit(expr)
+
+
+def _operands(node):
+    if node.__class__ is gast.BinOp:
+        return (node.left, node.right)
+    if node.__class__ is gast.UnaryOp:
+        return (node.operand,)
+    return [node.left] + list(node.comparators)
+
+
+class _ListSafe(Transformer):
+    def __init__(self, may_be_list, asarray_name):
+        self.may_be_list, self.asarray_name = may_be_list, asarray_name
+
+    def as_array(self, node):
+        if node.__class__ is gast.Name and self.may_be_list(node.id):
+            return gast.Call(func=gast.Name(id=self.asarray_name, ctx=gast.Load(),
+                                            annotation=None, type_comment=None),
+                             args=[node], keywords=[])
+        return node
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        node.left, node.right = self.as_array(node.left), self.as_array(node.right)
+        return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        node.operand = self.as_array(node.operand)
+        return node
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        node.left = self.as_array(node.left)
+        node.comparators = [self.as_array(c) for c in node.comparators]
+        return node
+
+
 def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str,
                        global_name: Callable[[str, Any], str],
                        nonzero: Callable[[gast.expr], bool] = lambda node: False):

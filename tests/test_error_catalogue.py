@@ -3013,3 +3013,25 @@ def test_row_truth_value_of_an_array_in_if(transform):
         run_derived(transform, branches_on_an_array, X3.copy()) if transform is not tl.jvp \
             else tl.jvp(branches_on_an_array)(X3.copy(), np.ones(3))
     np.testing.assert_allclose(tl.grad(branches_on_an_array)(np.array([0.5])), [1.0])
+
+def sets_items_through_map(x):
+    items = [0.0]
+    list(map(items.__setitem__, [0], [x * 2.0]))  # <- error
+    return items[0] * 3.0
+
+
+def appends_through_a_name(x):
+    items = []
+    add = items.append  # <- error
+    add(x * 2.0)
+    return items[0] * 3.0
+
+
+# Was (found by edge14, fixed hunt15): a method that changes its object, taken as a value,
+# changed it out of the derivative's sight (a gradient of 0.0 where it is 6.0, silently).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [sets_items_through_map, appends_through_a_name],
+                         ids=lambda f: f.__name__)
+def test_row_changing_method_taken_as_a_value(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "is taken as a value" in err.reason and "cannot follow" in err.reason

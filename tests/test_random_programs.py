@@ -28,6 +28,9 @@ The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache`
 - lists: ``[e]``, ``append``, ``pop`` and ``np.stack``/``np.array``/``L[-1]``;
 - local lambdas and local defs (inlined by tangentlike).
 
+A program whose value is the same with ``x`` given as a list of floats is differentiated
+that way too (check_as_a_list).
+
 Inputs are kept away from non-differentiable points without constraining the grammar:
 every program is also compiled in an *instrumented* form in which each comparison and
 each kink (``np.maximum``, ``np.abs``, ``max``, ``np.max``) records its distance from
@@ -896,6 +899,30 @@ def check_program(source: str, instr_source: str, args):
             raise AssertionError(f"value_and_grad value {value!r} != f(...) = {out!r}")
         np.testing.assert_allclose(vx, gx, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(vs, gs, rtol=1e-12, atol=1e-12)
+        check_as_a_list(f, out, x, s, n, gx)
+
+
+def check_as_a_list(f, out, x, s, n, gx):
+    """The derived function given ``x`` as a list of floats, where the program computes
+    the same value from it (NumPy reads the list as the array): the same gradient, from
+    a list version and from the generic derivative. (hunt15: NumPy rules that do
+    arithmetic on their argument, np.log1p and the like, leaked TypeError on a list.)"""
+    items = [float(v) for v in x]
+    try:
+        with np.errstate(all="ignore"):
+            same = f(items, s, n)
+    except Exception:   # (the program uses x as an array: x.copy(), x.T, ...)
+        return
+    if np.ndim(same) != 0 or not np.isclose(same, out, rtol=1e-12, atol=1e-12):
+        return   # (Python's arithmetic of lists: the program means another value)
+    try:
+        gl = tl.grad(f)(items, s, n)
+    except tl.TransformError:   # (a list repeated or joined: refused, docs/errors.md)
+        return
+    assert isinstance(gl, list), repr(gl)
+    np.testing.assert_allclose(np.asarray(gl, dtype=float), gx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.asarray(tl.vjp(f)(items, s, n, 1.0), dtype=float), gx,
+                               rtol=1e-10, atol=1e-10)
 
 
 # -- known bugs ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from tangentlike.errors import ArgumentTypeError
 from util import make_function
 
 X3 = np.array([0.3, -0.6, 0.9])
@@ -4486,19 +4487,85 @@ def test_rules_of_a_list_argument_read_it_as_an_array(expr, kind):
     np.testing.assert_allclose(tl.vjp(f)(kind(x), 1.0), expected)
 
 
-# Found (hunt14), not fixed: a list (or tuple) of numbers given to an elementwise NumPy
+# Was (hunt14, fixed hunt15): a list (or tuple) of numbers given to an elementwise NumPy
 # function whose rule does arithmetic on its argument (np.log1p, log2, log10, arcsin,
-# arccos, arctan, arcsinh, arccosh, arctanh, sinc, np.interp; in forward mode with a
-# list tangent also np.cos, reciprocal, deg2rad, np.sort) leaks TypeError from the
-# derivative (`1.0 + x` of a list), though the function itself accepts the list. A fix
-# reads a parameter that is a list as an array where a NumPy rule uses it (without
-# changing the generated code of arrays and numbers).
-@bug("a list argument of np.log1p (arctan, ...) leaks TypeError from the rule's "
-     "arithmetic on the list")
-def test_elementwise_rule_of_a_list_argument():
-    f = make_function("def f(x):\n    return np.sum(np.log1p(x) + np.arctan(x))\n", {"np": np})
+# arccos, arctan, arcsinh, arccosh, arctanh, sinc, np.interp, scipy.special.erf, logit,
+# ndtr, ...; in forward mode with a list tangent also np.cos, reciprocal, deg2rad,
+# np.sort) leaked TypeError from the derivative (`1.0 + x` of a list), though the
+# function itself accepts the list. A NumPy rule's operand that may be a list the caller
+# gave (a parameter, or a name holding one or a part of one) is now `asarray(x)`, except
+# in versions that know it is an array or a number; jvp reads a list tangent of a list
+# of numbers as an array.
+LIST_EXPRESSIONS = ["np.log1p(x) + np.arctan(x)", "np.log2(np.abs(x)) * np.log10(np.abs(x))",
+                    "np.arcsin(x) * np.arccos(x) + np.arcsinh(x)", "np.arctanh(x)",
+                    "np.sinc(x)", "np.cos(x) + np.reciprocal(x) + np.deg2rad(x)",
+                    "np.sort(x) * np.arange(1.0, np.size(x) + 1.0)",
+                    "np.interp(x, np.array([-1.0, 0.0, 1.0]), np.array([0.0, 2.0, 1.0]))"]
+
+
+@pytest.mark.parametrize("expr", LIST_EXPRESSIONS)
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_elementwise_rule_of_a_list_argument(expr, kind):
+    f = make_function(f"def f(x):\n    return np.sum({expr})\n", {"np": np})
     x = [0.3, -0.6, 0.9]
-    np.testing.assert_allclose(tl.grad(f)(x), tl.grad(f)(np.array(x)))
+    t = [0.5, 0.25, -1.0]
+    expected = tl.grad(f)(np.array(x))
+    df = tl.grad(f)
+    for arg in (kind(x), np.array(x), kind(x)):   # (the same derived function each time)
+        np.testing.assert_allclose(np.asarray(df(arg), dtype=float), expected)
+    np.testing.assert_allclose(tl.vjp(f)(kind(x), 1.0), expected)
+    np.testing.assert_allclose(tl.jvp(f)(kind(x), kind(t)), expected @ np.array(t))
+    np.testing.assert_allclose(tl.jvp(f)(kind(x), np.array(t)), expected @ np.array(t))
+    long = kind(np.linspace(-0.9, 0.9, 20))   # (more items than a version takes: generic)
+    np.testing.assert_allclose(np.asarray(tl.grad(f)(long), dtype=float),
+                               tl.grad(f)(np.array(long)))
+
+
+def log1p_and_arctan(x, y):
+    return np.sum(np.log1p(x) + np.arctan(x) * y)
+
+
+# (the versions of arrays and numbers read their arguments as before: no asarray, and the
+# gradient of a float is a float, from the forward-mode version of one float too)
+def test_versions_of_arrays_and_numbers_keep_their_code():
+    for wrt in (0, (0, 1)):
+        df = tl.grad(log1p_and_arctan, wrt=wrt)
+        df(0.5, 0.3)
+        df(X3, 0.3)
+        sources = [getattr(v, "source", "") for v in df.versions.values()]
+        assert len(sources) == 2 and not any("asarray(x)" in text for text in sources)
+    assert type(tl.grad(log1p_of_a_number)(0.5)) is float
+
+
+def log1p_of_a_number(x):
+    return np.log1p(x) + np.arctan(x)
+
+
+def returns_its_argument(x):
+    return x
+
+
+# (jvp reads a list tangent of a list of numbers as an array; a function that returns the
+# list it was given returns the tangent as a list, or a tuple, like it)
+def test_jvp_of_a_list_returned_as_it_was_given():
+    for kind in (list, tuple):
+        tangent = tl.jvp(returns_its_argument)(kind([0.3, 0.6]), kind([1.0, 2.0]))
+        assert type(tangent) is kind and np.allclose(tangent, [1.0, 2.0])
+    np.testing.assert_allclose(tl.jvp(returns_its_argument)(X3, X3), X3)
+
+
+def passes_the_list_on(x):
+    y = x
+    z = y[0:2]
+    return np.sum(np.log1p(z)) + np.arctan(x[2])
+
+
+def test_rule_of_a_part_of_a_list_argument():
+    x = [0.3, -0.6, 0.9]
+    np.testing.assert_allclose(tl.grad(passes_the_list_on)(x),
+                               [1 / 1.3, 1 / 0.4, 1 / (1 + 0.81)])
+    np.testing.assert_allclose(tl.jvp(passes_the_list_on)(x, [1.0, 1.0, 1.0]),
+                               1 / 1.3 + 1 / 0.4 + 1 / (1 + 0.81))
 
 
 # Was (hunt14): np.reshape and np.ravel (x.reshape, x.ravel, x.flatten) with order='A'
@@ -4608,9 +4675,11 @@ def test_append_to_a_local_deque_is_refused_at_its_line(transform):
     assert tl.grad(appends_to_a_deque_made_a_list)(0.7) == 6.0
 
 
-# Found by edge14, not fixed: a bound method that changes its object, given to `map`
-# (`list(map(items.__setitem__, [0], [x * 2.0]))`), is not seen as a change of `items`:
-# the derivative reads `items` as it was, a gradient of 0.0 where it is 6.0, silently.
+# Was (found by edge14, fixed hunt15): a bound method that changes its object, given to
+# `map` (`list(map(items.__setitem__, [0], [x * 2.0]))`), was not seen as a change of
+# `items`: the derivative read `items` as it was, a gradient of 0.0 where it is 6.0,
+# silently. Such a method taken as a value (passed anywhere, or kept in a variable and
+# called later) is now refused at its line, in every mode.
 def writes_through_map(x):
     items = [0.0]
     list(map(items.__setitem__, [0], [x * 2.0]))
@@ -4766,3 +4835,131 @@ def test_variable_set_only_in_a_loop_that_does_not_run(f, mode):
             derived(0.7, *seed)
     tl.check_grads(f, (3.5,), order=2)
 
+def appends_through_a_variable(x):
+    items = []
+    add = items.append
+    add(x * 2.0)
+    return items[0] * 3.0
+
+
+def fills_through_a_helper(x):
+    z = np.zeros(3)
+    call_with(z.fill, x)
+    return np.sum(z) * x
+
+
+def call_with(method, v):
+    method(v)
+
+
+def updates_through_reduce(x, d):
+    import functools
+    functools.reduce(lambda acc, kv: acc, [1], d.update)
+    return d["a"] + x
+
+
+def changes_in_a_local_function(x):
+    items = [0.0]
+
+    def g(v):
+        f = items.__setitem__
+        f(0, v)
+    g(x * 2.0)
+    return items[0] * 3.0
+
+
+@pytest.mark.parametrize("f,offset,what", [
+    (writes_through_map, 2, "items.__setitem__"), (appends_through_a_variable, 2, "items.append"),
+    (fills_through_a_helper, 2, "z.fill"), (updates_through_reduce, 2, "d.update"),
+    (changes_in_a_local_function, 4, "items.__setitem__")])
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp, tl.vjp])
+def test_a_changing_method_taken_as_a_value_is_refused(f, offset, what, transform):
+    with pytest.raises(tl.TransformError) as info:
+        transform(f)
+    assert info.value.lineno == line_of(f, offset)
+    assert f"`{what}` is taken as a value" in str(info.value)
+
+
+# Was (hunt15): `wrt=np.array(1)` (a 0-d integer array, an index NumPy computed) was
+# refused (*`wrt` must be positions or parameter names, not array(1)*) where np.int64(1)
+# is accepted; it is now the position it holds, in every transform and check_grads, and
+# hits the cache entry of wrt=1. A float, bool or 1-d array is still refused.
+def weighted_by_square(x, y):
+    return np.sum(x * y * y)
+
+
+def test_wrt_a_zero_dim_integer_array():
+    for position in (np.array(1), np.array(1, dtype=np.uint8), np.array(-1)):
+        np.testing.assert_allclose(tl.grad(weighted_by_square, wrt=position)(X3, X3),
+                                   2 * X3 * X3)
+        np.testing.assert_allclose(tl.jvp(weighted_by_square, wrt=position)(X3, X3, X3),
+                                   np.sum(2 * X3 ** 3))
+    assert tl.grad(weighted_by_square, wrt=np.array(1)) is tl.grad(weighted_by_square, wrt=1)
+    dx, dy = tl.vjp(weighted_by_square, wrt=(np.array(0), "y"))(X3, X3, 1.0)
+    np.testing.assert_allclose(dx, X3 * X3)
+    np.testing.assert_allclose(dy, 2 * X3 * X3)
+    np.testing.assert_allclose(tl.hessian(weighted_by_square, wrt=np.array(1))(X3, X3),
+                               np.diag(2 * X3))
+    tl.check_grads(weighted_by_square, (X3, X3), wrt=np.array(1))
+    for wrong in (np.array(1.0), np.array(True), np.array([1]), True, 1.0):
+        with pytest.raises(tl.TransformError, match="must be positions or parameter names"):
+            tl.grad(weighted_by_square, wrt=wrong)
+
+
+# Was (hunt15): a differentiated list, tuple or dict holding a string (`{"W": W, "act":
+# "tanh"}`, which the function reads to choose its branch) leaked NumPy's
+# DTypePromotionError from the derivative's zeros_like of the string; it is now an
+# ArgumentTypeError at the user's def saying to pass the text in another argument.
+def picks_its_activation(p, x):
+    if p["act"] == "tanh":
+        return np.sum(np.tanh(p["W"] * x))
+    return np.sum(p["W"] * x)
+
+
+def doubles_the_first(p):
+    return p[0] * 2.0
+
+
+def test_differentiated_container_holding_text_is_refused():
+    params = {"W": X3, "act": "tanh"}
+    cases = [lambda: tl.grad(picks_its_activation)(params, 0.5),
+             lambda: tl.grad(doubles_the_first)([1.0, "a"]),
+             lambda: tl.vjp(doubles_the_first)((1.0, [b"x"]), 1.0),
+             lambda: tl.jvp(doubles_the_first)([1.0, "a"], [1.0, 0.0])]
+    for case in cases:
+        with pytest.raises(ArgumentTypeError, match="holding a (str|bytes)") as info:
+            case()
+        assert "in another" in str(info.value)
+    # (not differentiated, the text is a constant as before)
+    np.testing.assert_allclose(tl.grad(picks_its_activation, wrt=1)(params, 0.5),
+                               np.sum(X3 / np.cosh(X3 * 0.5) ** 2))
+
+
+# Was (hunt15): jvp given the tangent of a nested (or ragged) list of numbers, or of such a
+# list inside a tuple or dict, leaked TypeError from a tangent rule's arithmetic on the
+# list (`-dx * np.sin(x)` of np.cos). require_tangent reads each list of numbers in the
+# tangent as the array NumPy reads the argument's list as.
+def cosines_of_a_nested_list(x):
+    return np.sum(np.cos(x) * np.log1p(np.square(x)))
+
+
+def cosines_of_ragged_rows(x):
+    return x[0][0] * x[1][0] + np.sum(np.cos(x[0]))
+
+
+def cosines_of_a_dict_item(p):
+    return np.sum(np.cos(p["v"])) * p["s"]
+
+
+def test_jvp_of_nested_and_ragged_lists_of_numbers():
+    x, t = [[0.3, -0.6], [0.9, 0.2]], [[1.0, 0.5], [0.25, -1.0]]
+    expected = np.sum(tl.grad(cosines_of_a_nested_list)(np.array(x)) * np.array(t))
+    for kind in (list, tuple):
+        nested = kind(kind(row) for row in x), kind(kind(row) for row in t)
+        np.testing.assert_allclose(tl.jvp(cosines_of_a_nested_list)(*nested), expected)
+    np.testing.assert_allclose(tl.jvp(cosines_of_ragged_rows)([[0.3, -0.6], [0.9]],
+                                                              [[1.0, 0.0], [1.0]]),
+                               0.9 + 0.3 - np.sin(0.3))
+    p = {"v": [0.3, -0.6], "s": 2.0}
+    np.testing.assert_allclose(tl.jvp(cosines_of_a_dict_item)(p, {"v": [1.0, 1.0], "s": 0.0}),
+                               -2.0 * (np.sin(0.3) + np.sin(-0.6)))

@@ -270,7 +270,9 @@ def rad2deg_tangent(y, x):
 
 def sinc_slope(x, y):
     """sinc'(x) = (cos(pi x) - sinc(x)) / x; near 0 (|x| < 1e-3, where that difference
-    cancels) its series -pi**2 x / 3 + pi**4 x**3 / 30, 0 at x = 0."""
+    cancels) its series -pi**2 x / 3 + pi**4 x**3 / 30, 0 at x = 0. (x may be the
+    list np.sinc was given.)"""
+    x = np.asarray(x)
     small = np.abs(x) < SINC_SERIES
     safe = np.where(small, 1.0, x)
     return np.where(small, x * (np.pi ** 4 / 30.0 * x * x - np.pi ** 2 / 3.0),
