@@ -4686,11 +4686,6 @@ def writes_through_map(x):
     return items[0] * 3.0
 
 
-@bug("a method changing its object, given to map, is not seen: gradient 0.0 instead of 6.0")
-def test_write_through_a_method_given_to_map():
-    assert tl.grad(writes_through_map)(0.7) == 6.0
-
-
 # Found by edge15: a local def's (or lambda's) default was computed at each call, where
 # Python computes it once, where the function is defined. `def g(v, c=a)` followed by
 # `a = x * 5.0` and `g(x)`: Python multiplies by the first `a` (2x, a gradient of 4x),
