@@ -260,9 +260,14 @@ def mark_unassigned_returns(body: list, params) -> None:
     times): ``.unassigned`` is those names. Python raises UnboundLocalError there; the
     derivatives read the output in their own ways (a version of vjp not at all), so
     normalize puts a read of the names that no mode drops before the return."""
-    local = _locals(body)
-    if local:
-        _flow(body, set(params), local)
+    found = []
+
+    def local(name) -> bool:   # (the function's own names, found once they are asked for)
+        if not found:
+            found.append(_locals(body))
+        return name in found[0]
+
+    _flow(body, set(params), local)
 
 
 def _locals(body) -> set:
@@ -288,19 +293,20 @@ def _stored(node) -> set:
             if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
 
 
-def _flow(body, assigned: set, local: set):
+def _flow(body, assigned: set, local):
     """The names surely assigned after ``body`` when ``assigned`` are before it (None:
-    no path leaves it at its end); marks the returns on the way."""
+    no path leaves it at its end); marks the returns on the way. ``local(name)``:
+    whether the function assigns ``name``."""
     for stmt in body:
         if isinstance(stmt, gast.Return):
             if stmt.value is not None:
-                inner = _stored(stmt.value)   # (a comprehension's own names)
-                missing = sorted({n.id for n in gast.walk(stmt.value)
-                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                                  and n.id in local and n.id not in assigned
-                                  and n.id not in inner})
-                if missing:
-                    stmt.unassigned = missing
+                read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Load) and n.id not in assigned}
+                if read:
+                    inner = _stored(stmt.value)   # (a comprehension's own names)
+                    missing = sorted(n for n in read if n not in inner and local(n))
+                    if missing:
+                        stmt.unassigned = missing
             return None
         if isinstance(stmt, (gast.Raise, gast.Break, gast.Continue)):
             return None
@@ -327,8 +333,11 @@ def _flow(body, assigned: set, local: set):
             assigned = after
         elif isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
             assigned = assigned | {stmt.name}
-        else:
-            assigned = assigned | _stored(stmt)
+        elif isinstance(stmt, gast.Assign):
+            assigned = assigned | {n for t in stmt.targets for n in _stored(t)}
+        elif isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
+            assigned = assigned | _stored(stmt.target)
+        # (other statements assign nothing: del, import, walrus are refused by normalize)
     return assigned
 
 

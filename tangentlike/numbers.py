@@ -16,7 +16,8 @@ ufunc of scalars makes a scalar), ``abs``/``min``/``max``/``float``/``int``, the
 helpers of derivative code given numbers (``quotient``, ``power``, ``scaled_power``,
 ``broadcast_like``, ``unbroadcast``, ``zeros_like``, ``sign_of``, ``larger``,
 ``smaller``), and an element of an array argument (never assigned anew) read by as
-many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``). A value
+many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``; looked
+for only beside number arguments). A value
 read from anywhere else (a global, another subscript, another helper's result) is
 unknown.
 
@@ -75,9 +76,9 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     (number of dimensions, FLOAT or NUMBER for an element), ``bound`` and
     ``user_globals`` give the objects of the code's free names. Whether anything
     changed."""
-    elements = _unchanged_arrays(fdef, elements or {})
-    if not params and not elements:
+    if not params:   # (elements alone seldom simplify anything: no walk for them)
         return False
+    elements = _unchanged_arrays(fdef, elements or {})
     changed = False
     for _ in range(4):   # (a constant propagated may make another name a constant)
         kinds = number_kinds(fdef, params, bound, user_globals, elements)

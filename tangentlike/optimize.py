@@ -126,8 +126,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
-        if (numbers or elements) and simplify_numbers(fdef, numbers or {}, bound or {},
-                                                       user_globals or {}, elements):
+        if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
+                                        elements):
             fdef.body = eliminate_dead_code(propagate_copies(fdef.body))
     restore_result_names(fdef)
     return fdef
