@@ -1,0 +1,298 @@
+"""inline: in a version, a call of a small helper of the user's becomes the helper's body.
+
+``h = _dense(W1, b1, X)`` with ``def _dense(W, b, h): return np.tanh(h @ W + b)``: as a
+call, the caller's adjoint calls the helper's derived vjp (calls.py), which computes the
+helper's forward pass again (joint mode) and, not knowing the caller's shapes, keeps
+the generic ``unbroadcast``/``broadcast_like``; in a loop each turn pays a call of the
+vjp. Written out,
+
+    _dense_1 = np.tanh(X @ W1 + b1)
+    h = _dense_1
+
+every statement has the shapes the version knows, and the reverse pass reuses the
+forward values. Only versions are inlined: the generic derivative keeps its calls.
+
+Only where it is surely the same computation:
+
+- the statement is ``target = helper(...)``, ``name op= helper(...)`` or ``return
+  helper(...)``, in the body or in the body of an ``if``/``for``/``while`` of it; the
+  call's function is a name the caller does not bind, that reaches a plain ``def``
+  (not a lambda, a generator, a derived function, a function with a rule or declared
+  constant) of the same module (the same globals) without closure cells or decorators;
+- the helper's body is assignments to plain names and one ``return`` at its end (a
+  docstring allowed), with no lambda, comprehension, ``:=``, yield, nested def; it
+  reads a local only after assigning it, and changes no parameter in place
+  (calls.mutated_parameters); none of its free names is bound in the caller (or a
+  closure variable of it), so each means in the caller what it meant in the helper;
+- the arguments bind as Python binds them (keywords, defaults that are numbers,
+  strings, booleans or None); no ``*args``/``**kwargs``.
+
+A parameter the helper does not rebind, given a name, is that name; any other argument
+is assigned to a fresh name first, in the order the call evaluates them. The helper's
+locals get fresh names (``_dense_z`` for ``z``). Its statements keep its own lines, so
+the comments and the errors of the version name the helper's line. Helpers that call
+helpers are inlined to a depth of MAX_DEPTH, and at most MAX_STATEMENTS statements per
+version. The version's entry guards each inlined helper as it guards a called one: a
+helper rebound since (or its defaults, when used) derives the function again
+(entry.rebindable_callees reads ``Parsed.inlined``).
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import types
+
+import gast
+
+from .calls import is_user_function, mutated_parameters
+from .errors import TransformError
+from .naming import names_in, walk
+from .parse import parse
+from .rules.registry import is_nondifferentiable, lookup
+
+# the most helper statements one version inlines, and how deep helpers calling helpers go
+MAX_STATEMENTS = 50
+MAX_DEPTH = 3
+
+# what a helper's body may not hold
+_REFUSED = (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+            gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.FunctionDef,
+            gast.AsyncFunctionDef, gast.ClassDef, gast.Global, gast.Nonlocal, gast.Starred)
+
+_NOT_PLAIN = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | \
+    inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+_SIMPLE_DEFAULTS = (int, float, complex, str, bool, type(None))
+
+
+def maybe_inlines(func) -> bool:
+    """Whether ``func`` reads a global or closure name that holds a plain function: a
+    quick test, before parsing, that a version may inline something."""
+    if getattr(func, "user_def", None) is not None:   # (a derived function)
+        return False
+    glob = func.__globals__
+    if any(is_user_function(glob.get(name)) for name in func.__code__.co_names):
+        return True
+    for cell in func.__closure__ or ():
+        try:
+            if is_user_function(cell.cell_contents):
+                return True
+        except ValueError:   # (an empty cell)
+            continue
+    return False
+
+
+def inline_helpers(parsed) -> bool:
+    """Inline the helper calls of ``parsed.node``'s body in place (see the module
+    docstring); set ``parsed.inlined`` to (chain, helper, defaults used) of each one.
+    Whether anything was inlined."""
+    if getattr(parsed.func, "user_def", None) is not None \
+            or parsed.filename.startswith("<"):
+        return False
+    inliner = _Inliner(parsed)
+    body = inliner.block(parsed.node.body, (), 0)
+    if not inliner.inlined:
+        return False
+    parsed.node.body = body
+    parsed.inlined = tuple(inliner.inlined)
+    return True
+
+
+class _Inliner:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        node = parsed.node
+        # the names the caller binds (or reaches through its closure): a helper whose
+        # free names are among them would read the caller's values instead
+        self.bound = {n.id for n in walk(node) if n.__class__ is gast.Name
+                      and not isinstance(n.ctx, gast.Load)}
+        self.bound |= {n.name for n in walk(node)
+                       if isinstance(n, (gast.FunctionDef, gast.ClassDef))}
+        self.bound |= set(parsed.closure) | set(parsed.func.__code__.co_varnames)
+        self.taken = names_in(node)
+        self.fresh_names = set()   # the names inlining made
+        self.budget = MAX_STATEMENTS
+        self.inlined = []
+
+    def block(self, body: list, active: tuple, depth: int) -> list:
+        out = []
+        for stmt in body:
+            cls = stmt.__class__
+            if cls in (gast.For, gast.While, gast.If) and depth == 0:
+                stmt.body = self.block(stmt.body, active, depth)
+                stmt.orelse = self.block(stmt.orelse, active, depth)
+                out.append(stmt)
+                continue
+            done = self.statement(stmt, active, depth)
+            out.extend([stmt] if done is None else done)
+        return out
+
+    def statement(self, stmt, active: tuple, depth: int):
+        """The statements ``stmt`` inlines to, or None."""
+        cls = stmt.__class__
+        if cls is gast.Assign or cls is gast.Return or \
+                (cls is gast.AugAssign and stmt.target.__class__ is gast.Name):
+            call = stmt.value
+        else:
+            return None
+        if call.__class__ is not gast.Call or call.func.__class__ is not gast.Name \
+                or call.func.id in self.bound or call.func.id in self.fresh_names \
+                or depth >= MAX_DEPTH:
+            return None
+        helper = self.parsed.lookup(call.func.id, None)
+        if helper in active or not self.plain(helper):
+            return None
+        found = self.helper_body(helper)
+        if found is None:
+            return None
+        node, body, ret = found
+        bound = self.bind(helper, call)
+        if bound is None:
+            return None
+        arguments, defaults_used = bound
+        if len(body) + len(arguments) + 1 > self.budget:
+            return None
+        self.budget -= len(body) + len(arguments) + 1
+        out, names = [], {}
+        params = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        stored = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
+                  and isinstance(n.ctx, gast.Store)}
+        loaded = {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
+                  and isinstance(n.ctx, gast.Load)}
+        for param, expr in arguments:
+            if expr.__class__ is gast.Name and param not in stored and param in loaded:
+                names[param] = expr.id
+                continue
+            names[param] = self.fresh(f"{helper.__name__}_{param}")
+            assign = gast.Assign(targets=[_name(names[param], gast.Store())], value=expr,
+                                 type_comment=None)
+            _locate(assign, stmt)
+            out.append(assign)
+        for local in sorted(stored - set(params)):
+            names[local] = self.fresh(f"{helper.__name__}_{local}")
+        inner = [_renamed(copy.deepcopy(s), names) for s in body]
+        value = _renamed(copy.deepcopy(ret.value), names)
+        last = copy.copy(stmt)   # (the caller's target, the helper's returned value)
+        last.value = value
+        _locate(last, ret, shallow=True)
+        self.inlined.append(((call.func.id,), helper, defaults_used))
+        out.extend(self.block(inner + [last], active + (helper,), depth + 1))
+        return out
+
+    def plain(self, helper) -> bool:
+        """Whether ``helper`` is a function this module may inline (its def only)."""
+        if not is_user_function(helper) or helper.__name__ == "<lambda>" \
+                or helper.__closure__ or helper.__globals__ is not self.parsed.globals \
+                or helper.__code__.co_flags & _NOT_PLAIN \
+                or helper is self.parsed.func \
+                or helper.__code__ is self.parsed.func.__code__:
+            return False
+        for attr in ("user_def", "__tangentlike_generic__", "__tangentlike_made_by__",
+                     "entry_checks", "__wrapped__"):
+            if hasattr(helper, attr):
+                return False
+        return lookup(helper) is None and not is_nondifferentiable(helper)
+
+    def helper_body(self, helper):
+        """(def, statements before the return, the return) of an inlinable helper, or
+        None."""
+        try:
+            parsed = parse(helper)
+        except TransformError:
+            return None
+        node = parsed.node
+        if parsed.filename != self.parsed.filename or node.decorator_list \
+                or parsed.closure or node.args.vararg or node.args.kwarg:
+            return None
+        body = list(node.body)
+        if body and body[0].__class__ is gast.Expr and body[0].value.__class__ is \
+                gast.Constant and isinstance(body[0].value.value, str):
+            body = body[1:]   # (a docstring)
+        if not body or body[-1].__class__ is not gast.Return or body[-1].value is None:
+            return None
+        ret, body = body[-1], body[:-1]
+        params = {a.id for a in node.args.posonlyargs + node.args.args
+                  + node.args.kwonlyargs}
+        assigned = set(params)
+        for stmt in body:
+            if stmt.__class__ is not gast.Assign or any(
+                    not _plain_target(t) for t in stmt.targets):
+                return None
+        for stmt in body + [ret]:
+            if any(isinstance(n, _REFUSED) for n in walk(stmt)):
+                return None
+            reads = {n.id for n in walk(stmt.value) if n.__class__ is gast.Name}
+            stored = set() if stmt is ret else \
+                {n.id for t in stmt.targets for n in walk(t) if n.__class__ is gast.Name}
+            locals_ = {n.id for s in body for t in s.targets for n in walk(t)
+                       if n.__class__ is gast.Name} | params
+            if reads & locals_ - assigned:
+                return None   # (read before it is assigned: an UnboundLocalError)
+            free = reads - locals_
+            if free & (self.bound | self.fresh_names):
+                return None   # (the caller binds a name the helper reads as a global)
+            assigned |= stored
+        if mutated_parameters(helper):
+            return None
+        self.taken |= names_in(node)
+        return node, body, ret
+
+    def bind(self, helper, call):
+        """[(parameter, expression)] in the order the call evaluates its arguments (the
+        defaults left out last), and whether a default was used; None when the call
+        does not bind or a default is not a simple constant."""
+        if any(a.__class__ is gast.Starred for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return None
+        try:
+            sig = inspect.signature(helper)
+            bound = sig.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except (TypeError, ValueError):
+            return None   # (the call raises as it is: left to the call)
+        by_expr = {id(expr): name for name, expr in bound.arguments.items()}
+        order = [by_expr[id(e)] for e in list(call.args) + [k.value for k in call.keywords]]
+        arguments = [(name, bound.arguments[name]) for name in order]
+        defaults_used = False
+        for name, param in sig.parameters.items():
+            if name in bound.arguments:
+                continue
+            if not isinstance(param.default, _SIMPLE_DEFAULTS):
+                return None
+            arguments.append((name, gast.Constant(value=param.default, kind=None)))
+            defaults_used = True
+        return arguments, defaults_used
+
+    def fresh(self, hint: str) -> str:
+        name, i = hint, 0
+        while name in self.taken:
+            i += 1
+            name = f"{hint}_{i}"
+        self.taken.add(name)
+        self.fresh_names.add(name)
+        return name
+
+
+def _plain_target(target) -> bool:
+    if target.__class__ is gast.Name:
+        return True
+    return target.__class__ in (gast.Tuple, gast.List) and all(
+        e.__class__ is gast.Name for e in target.elts)
+
+
+def _name(name: str, ctx):
+    return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
+
+
+def _renamed(tree, names: dict):
+    for node in walk(tree):
+        if node.__class__ is gast.Name and node.id in names:
+            node.id = names[node.id]
+    return tree
+
+
+def _locate(node, where, shallow: bool = False) -> None:
+    """Give ``node`` (and, unless ``shallow``, what it holds) the place of ``where``."""
+    for sub in ([node] if shallow else walk(node)):
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            if attr in getattr(sub, "_attributes", ()):
+                setattr(sub, attr, getattr(where, attr, None))
