@@ -17,8 +17,8 @@ Only where it is surely the same computation:
 - the statement is ``target = helper(...)``, ``name op= helper(...)`` or ``return
   helper(...)``, in the body or in the body of an ``if``/``for``/``while`` of it; the
   call's function is a name the caller does not bind, that reaches a plain ``def``
-  (not a lambda, a generator, a derived function, a function with a rule or declared
-  constant) of the same module (the same globals) without closure cells or decorators;
+  (not a lambda, a generator, a recursive function, a derived function, a function
+  with a rule or declared constant) of the same module (the same globals) without closure cells or decorators;
 - the helper's body is assignments to plain names and one ``return`` at its end (a
   docstring allowed), with no lambda, comprehension, ``:=``, yield, nested def; it
   reads a local only after assigning it, and changes no parameter in place
@@ -87,7 +87,7 @@ def inline_helpers(parsed) -> bool:
     docstring); set ``parsed.inlined`` to (chain, helper, defaults used) of each one.
     Whether anything was inlined."""
     if getattr(parsed.func, "user_def", None) is not None \
-            or parsed.filename.startswith("<"):
+            or parsed.filename.startswith("<tangentlike "):
         return False
     inliner = _Inliner(parsed)
     body = inliner.block(parsed.node.body, (), 0)
@@ -232,8 +232,8 @@ class _Inliner:
             if free & (self.bound | self.fresh_names):
                 return None   # (the caller binds a name the helper reads as a global)
             assigned |= stored
-        if mutated_parameters(helper):
-            return None
+        if helper.__name__ in names_in(node.body) or mutated_parameters(helper):
+            return None   # (recursive, or changes an argument in place)
         self.taken |= names_in(node)
         return node, body, ret
 
