@@ -27,8 +27,9 @@ Only where it is surely the same computation:
 - the arguments bind as Python binds them (keywords, defaults that are numbers,
   strings, booleans or None); no ``*args``/``**kwargs``.
 
-A parameter the helper does not rebind, given a name, is that name; any other argument
-is assigned to a fresh name first, in the order the call evaluates them. The helper's
+A parameter the helper does not rebind, given a name or a constant, is that name or
+constant; any other argument is assigned to a fresh name first, in the order the call
+evaluates them. The helper's
 locals get fresh names (``_dense_z`` for ``z``). Its statements keep its own lines, so
 the comments and the errors of the version name the helper's line. Helpers that call
 helpers are inlined to a depth of MAX_DEPTH, and at most MAX_STATEMENTS statements per
@@ -135,12 +136,12 @@ class _Inliner:
             call = stmt.value
         else:
             return None
-        if call.__class__ is not gast.Call or call.func.__class__ is not gast.Name \
-                or call.func.id in self.bound or call.func.id in self.fresh_names \
-                or depth >= MAX_DEPTH:
+        if depth >= MAX_DEPTH or call is None:
             return None
-        helper = self.parsed.lookup(call.func.id, None)
-        if helper in active or not self.plain(helper):
+        helper = self.helper_called(call)
+        if helper is None:
+            return self.hoisted(stmt, active, depth)
+        if helper in active:
             return None
         found = self.helper_body(helper)
         if found is None:
@@ -159,9 +160,13 @@ class _Inliner:
                   and isinstance(n.ctx, gast.Store)}
         loaded = {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
                   and isinstance(n.ctx, gast.Load)}
+        values = {}   # parameter -> the constant it is given
         for param, expr in arguments:
             if expr.__class__ is gast.Name and param not in stored and param in loaded:
                 names[param] = expr.id
+                continue
+            if _constant(expr) and param not in stored:
+                values[param] = expr
                 continue
             names[param] = self.fresh(f"{helper.__name__}_{param}")
             assign = gast.Assign(targets=[_name(names[param], gast.Store())], value=expr,
@@ -170,14 +175,70 @@ class _Inliner:
             out.append(assign)
         for local in sorted(stored - set(params)):
             names[local] = self.fresh(f"{helper.__name__}_{local}")
-        inner = [_renamed(copy.deepcopy(s), names) for s in body]
-        value = _renamed(copy.deepcopy(ret.value), names)
+        inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
+        value = _renamed(copy.deepcopy(ret.value), names, values)
         last = copy.copy(stmt)   # (the caller's target, the helper's returned value)
         last.value = value
         _locate(last, ret, shallow=True)
         self.inlined.append(((call.func.id,), helper, defaults_used))
         out.extend(self.block(inner + [last], active + (helper,), depth + 1))
         return out
+
+    def helper_called(self, call):
+        """The helper ``call`` calls by a name the caller does not bind, or None."""
+        if call.__class__ is not gast.Call or call.func.__class__ is not gast.Name \
+                or call.func.id in self.bound or call.func.id in self.fresh_names:
+            return None
+        helper = self.parsed.lookup(call.func.id, None)
+        return helper if self.plain(helper) else None
+
+    def hoisted(self, stmt, active: tuple, depth: int):
+        """The statements of ``stmt`` with the helper calls inside its value that Python
+        evaluates after nothing but names, constants and attributes of modules (``z +
+        _sq(a)``, ``np.sum(_made(x))``) made statements of their own before it
+        (``_sq_value = _sq(a)``), inlined; None when there is none."""
+        found = []
+        self.first_calls(stmt.value, found)
+        out, replaced = [], {}
+        for call in found:
+            name = self.fresh(f"{call.func.id}_value")
+            assign = gast.Assign(targets=[_name(name, gast.Store())], value=call,
+                                 type_comment=None)
+            _locate(assign, stmt, shallow=True)
+            done = self.statement(assign, active, depth)
+            if done is None:
+                break   # (a call left: what comes after it is evaluated after a call)
+            out.extend(done)
+            replaced[id(call)] = name
+        if not replaced:
+            return None
+        stmt.value = _Replacer(replaced).visit(stmt.value)
+        out.append(stmt)
+        return out
+
+    def first_calls(self, node, found: list) -> bool:
+        """Append to ``found`` the helper calls of ``node`` that Python evaluates after
+        nothing but names, constants, attributes of modules and such calls; whether
+        everything ``node`` evaluates is such (else nothing after it is looked at)."""
+        cls = node.__class__
+        if cls is gast.Name or cls is gast.Constant:
+            return True
+        if cls is gast.Attribute:
+            return node.value.__class__ is gast.Name and node.value.id not in self.bound \
+                and isinstance(self.parsed.lookup(node.value.id, None), types.ModuleType)
+        if cls is gast.Tuple or cls is gast.List:
+            return all(self.first_calls(e, found) for e in node.elts)
+        if cls is gast.Call:
+            if self.helper_called(node) is not None:
+                found.append(node)
+                return True
+            parts = [node.func] + node.args + [k.value for k in node.keywords]
+            all(self.first_calls(e, found) for e in parts)
+        elif cls is gast.BinOp:
+            self.first_calls(node.left, found) and self.first_calls(node.right, found)
+        elif cls is gast.UnaryOp:
+            self.first_calls(node.operand, found)
+        return False   # (an operation: it may raise, or do anything)
 
     def plain(self, helper) -> bool:
         """Whether ``helper`` is a function this module may inline (its def only)."""
@@ -258,7 +319,7 @@ class _Inliner:
                 continue
             if not isinstance(param.default, _SIMPLE_DEFAULTS):
                 return None
-            arguments.append((name, gast.Constant(value=param.default, kind=None)))
+            arguments.append((name, _constant_node(param.default)))
             defaults_used = True
         return arguments, defaults_used
 
@@ -283,11 +344,51 @@ def _name(name: str, ctx):
     return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
 
 
-def _renamed(tree, names: dict):
-    for node in walk(tree):
-        if node.__class__ is gast.Name and node.id in names:
-            node.id = names[node.id]
-    return tree
+def _renamed(tree, names: dict, values: dict):
+    """``tree`` with the names of ``names`` renamed and those of ``values`` replaced by
+    (a copy of) their constant."""
+    return _Renamer(names, values).visit(tree)
+
+
+class _Replacer(gast.NodeTransformer):
+    """Calls (by id) replaced by names."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Call(self, node):
+        if id(node) in self.names:
+            return _name(self.names[id(node)], gast.Load())
+        return self.generic_visit(node)
+
+
+class _Renamer(gast.NodeTransformer):
+    def __init__(self, names, values):
+        self.names, self.values = names, values
+
+    def visit_Name(self, node):
+        if node.id in self.values:
+            value = copy.deepcopy(self.values[node.id])
+            _locate(value, node)
+            return value
+        if node.id in self.names:
+            node.id = self.names[node.id]
+        return node
+
+
+def _constant(expr) -> bool:
+    """Whether ``expr`` is a constant: reading it again is evaluating it once."""
+    if expr.__class__ is gast.UnaryOp and expr.op.__class__ in (gast.USub, gast.UAdd):
+        expr = expr.operand
+        return expr.__class__ is gast.Constant and type(expr.value) in (int, float)
+    return expr.__class__ is gast.Constant
+
+
+def _constant_node(value):
+    """The expression of a default ``value`` (a negative number as ``-number``)."""
+    if type(value) in (int, float) and value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
 
 
 def _locate(node, where, shallow: bool = False) -> None:
