@@ -4,24 +4,24 @@
 call, the caller's adjoint calls the helper's derived vjp (calls.py), which computes the
 helper's forward pass again (joint mode) and, not knowing the caller's shapes, keeps
 the generic ``unbroadcast``/``broadcast_like``; in a loop each turn pays a call of the
-vjp. Written out,
-
-    _dense_1 = np.tanh(X @ W1 + b1)
-    h = _dense_1
-
-every statement has the shapes the version knows, and the reverse pass reuses the
-forward values. Only versions are inlined: the generic derivative keeps its calls.
+vjp. Written out, ``h = np.tanh(X @ W1 + b1)``, every statement has the shapes the
+version knows and the reverse pass reuses the forward values. Only versions are
+inlined: the generic derivative keeps its calls.
 
 Only where it is surely the same computation:
 
 - the statement is ``target = helper(...)``, ``name op= helper(...)`` or ``return
-  helper(...)``, in the body or in the body of an ``if``/``for``/``while`` of it; the
-  call's function is a name the caller does not bind, that reaches a plain ``def``
-  (not a lambda, a generator, a recursive function, a derived function, a function
-  with a rule or declared constant) of the same module (the same globals) without closure cells or decorators;
+  helper(...)``, in the body or in the body of an ``if``/``for``/``while`` of it (or
+  such a call inside the statement's value that Python evaluates after nothing but
+  names, constants and modules' attributes: ``return _mse(p, y) + c``,
+  ``np.sum(_sq(x))``; it becomes a statement ``_mse_value = _mse(p, y)`` of its own
+  first); the call's function is a global name the caller does not bind (nor its
+  closure) that holds a plain ``def`` of the same module (the same globals), without
+  closure cells or decorators, not a lambda, a generator, a recursive function, a
+  derived function, or a function with a rule or declared constant;
 - the helper's body is assignments to plain names and one ``return`` at its end (a
-  docstring allowed), with no lambda, comprehension, ``:=``, yield, nested def; it
-  reads a local only after assigning it, and changes no parameter in place
+  docstring allowed), with no lambda, comprehension, ``:=``, yield or nested def; it
+  reads a local only after assigning it and changes no parameter in place
   (calls.mutated_parameters); none of its free names is bound in the caller (or a
   closure variable of it), so each means in the caller what it meant in the helper;
 - the arguments bind as Python binds them (keywords, defaults that are numbers,
@@ -29,13 +29,12 @@ Only where it is surely the same computation:
 
 A parameter the helper does not rebind, given a name or a constant, is that name or
 constant; any other argument is assigned to a fresh name first, in the order the call
-evaluates them. The helper's
-locals get fresh names (``_dense_z`` for ``z``). Its statements keep its own lines, so
-the comments and the errors of the version name the helper's line. Helpers that call
-helpers are inlined to a depth of MAX_DEPTH, and at most MAX_STATEMENTS statements per
-version. The version's entry guards each inlined helper as it guards a called one: a
-helper rebound since (or its defaults, when used) derives the function again
-(entry.rebindable_callees reads ``Parsed.inlined``).
+evaluates them. The helper's locals get fresh names (``_dense_z`` for ``z``). Its
+statements keep its own lines, so the comments and the errors of the version name the
+helper's lines. Helpers that call helpers are inlined to a depth of MAX_DEPTH, and at
+most MAX_STATEMENTS statements per version. The version's entry guards each inlined
+helper as it guards a called one: a helper rebound since (or its defaults, when used)
+derives the function again (entry.rebindable_callees reads ``Parsed.inlined``).
 """
 from __future__ import annotations
 
@@ -67,20 +66,12 @@ _SIMPLE_DEFAULTS = (int, float, complex, str, bool, type(None))
 
 
 def maybe_inlines(func) -> bool:
-    """Whether ``func`` reads a global or closure name that holds a plain function: a
-    quick test, before parsing, that a version may inline something."""
+    """Whether ``func`` reads a global name that holds a plain function: a quick test,
+    before parsing, that a version may inline something."""
     if getattr(func, "user_def", None) is not None:   # (a derived function)
         return False
     glob = func.__globals__
-    if any(is_user_function(glob.get(name)) for name in func.__code__.co_names):
-        return True
-    for cell in func.__closure__ or ():
-        try:
-            if is_user_function(cell.cell_contents):
-                return True
-        except ValueError:   # (an empty cell)
-            continue
-    return False
+    return any(is_user_function(glob.get(name)) for name in func.__code__.co_names)
 
 
 def inline_helpers(parsed) -> bool:
@@ -224,8 +215,7 @@ class _Inliner:
         if cls is gast.Name or cls is gast.Constant:
             return True
         if cls is gast.Attribute:
-            return node.value.__class__ is gast.Name and node.value.id not in self.bound \
-                and isinstance(self.parsed.lookup(node.value.id, None), types.ModuleType)
+            return self.module(node.value) is not None
         if cls is gast.Tuple or cls is gast.List:
             return all(self.first_calls(e, found) for e in node.elts)
         if cls is gast.Call:
@@ -240,6 +230,17 @@ class _Inliner:
             self.first_calls(node.operand, found)
         return False   # (an operation: it may raise, or do anything)
 
+    def module(self, node):
+        """The module ``node`` (``np``, ``np.linalg``) reads, or None."""
+        if node.__class__ is gast.Name:
+            found = None if node.id in self.bound else self.parsed.lookup(node.id, None)
+        elif node.__class__ is gast.Attribute:
+            owner = self.module(node.value)
+            found = None if owner is None else getattr(owner, node.attr, None)
+        else:
+            return None
+        return found if isinstance(found, types.ModuleType) else None
+
     def plain(self, helper) -> bool:
         """Whether ``helper`` is a function this module may inline (its def only)."""
         if not is_user_function(helper) or helper.__name__ == "<lambda>" \
@@ -249,7 +250,7 @@ class _Inliner:
                 or helper.__code__ is self.parsed.func.__code__:
             return False
         for attr in ("user_def", "__tangentlike_generic__", "__tangentlike_made_by__",
-                     "entry_checks", "__wrapped__"):
+                     "entry_checks", "__wrapped__", "__signature__"):
             if hasattr(helper, attr):
                 return False
         return lookup(helper) is None and not is_nondifferentiable(helper)

@@ -182,7 +182,8 @@ def _numeric(f, args, eps=1e-6):
     for i, a in enumerate(args):
         grad = np.zeros_like(a)
         for j in np.ndindex(a.shape):
-            up, down = [np.array(b, copy=True) for b in args], [np.array(b, copy=True) for b in args]
+            up = [np.array(b, copy=True) for b in args]
+            down = [np.array(b, copy=True) for b in args]
             up[i][j] += eps
             down[i][j] -= eps
             grad[j] = (f(*up) - f(*down)) / (2 * eps)
