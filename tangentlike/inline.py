@@ -152,18 +152,24 @@ class _Inliner:
         loaded = {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
                   and isinstance(n.ctx, gast.Load)}
         values = {}   # parameter -> the constant it is given
+        # (`t is None` of a constant would be a SyntaxWarning: such parameters get a name)
+        identities = {o.id for s in body + [ret] for n in walk(s)
+                      if n.__class__ is gast.Compare
+                      and any(op.__class__ in (gast.Is, gast.IsNot) for op in n.ops)
+                      for o in [n.left] + n.comparators if o.__class__ is gast.Name}
         for param, expr in arguments:
             if expr.__class__ is gast.Name and param not in stored and param in loaded:
                 names[param] = expr.id
                 continue
-            if _constant(expr) and param not in stored:
+            if _constant(expr) and param not in stored and param not in identities:
                 values[param] = expr
                 continue
             names[param] = self.fresh(f"{helper.__name__}_{param}")
             assign = gast.Assign(targets=[_name(names[param], gast.Store())], value=expr,
                                  type_comment=None)
             _locate(assign, stmt)
-            out.append(assign)
+            done = self.statement(assign, active, depth)   # (`_pair(x, _twice(x))`)
+            out.extend([assign] if done is None else done)
         for local in sorted(stored - set(params)):
             names[local] = self.fresh(f"{helper.__name__}_{local}")
         inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
@@ -228,6 +234,8 @@ class _Inliner:
             self.first_calls(node.left, found) and self.first_calls(node.right, found)
         elif cls is gast.UnaryOp:
             self.first_calls(node.operand, found)
+        elif cls is gast.Subscript:
+            self.first_calls(node.value, found) and self.first_calls(node.slice, found)
         return False   # (an operation: it may raise, or do anything)
 
     def module(self, node):

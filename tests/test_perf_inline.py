@@ -4,6 +4,7 @@ its gradients are the generic derivative's (which keeps the calls) and match fin
 differences, in every mode and at higher orders; a rebound helper is seen; helpers that
 are not surely the same computation written out stay calls."""
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -80,6 +81,18 @@ def hoist(x, a):
     s = np.sum(_sq(x))
     t = np.sum(np.sin(a) + _sq(a))
     return _sq(s) + s * t
+
+def _kw(x, *, s=-1.5, t=None):
+    y = x * s
+    return y if t is None else y + t
+
+def _pair(x, y):
+    return y, x * y
+
+def constants_and_nesting(x):
+    u = _kw(x, t=1.0) @ _kw(x)
+    v = _pair(x, _affine(x, u))[1]
+    return np.sum(v ** 2)
 
 def scalar_chain(x, y):
     z = _affine(x, y)
@@ -201,6 +214,18 @@ def test_calls_inside_expressions_evaluated_first_are_inlined():
     # call (np.sin runs first: the helper may not run before it)
     assert body.count("_sq(") == 1 and "np.sin(a) + _sq(a)" in source
     assert body.count("d_sqdx(") == 1
+
+
+def test_constant_arguments_subscripts_and_calls_in_arguments():
+    g = _module()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # (`1.0 is None` written out would warn)
+        df = _check(g["constants_and_nesting"], (RNG.standard_normal(3),), order=2)
+    [source] = version_sources(df)
+    body = code(source)
+    for call in ("_kw(", "_pair(", "_affine("):
+        assert call not in body, call
+    assert "x * -1.5" in body   # (the default, a constant)
 
 
 def test_the_version_sees_a_rebound_helper():
