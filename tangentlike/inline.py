@@ -66,12 +66,17 @@ _SIMPLE_DEFAULTS = (int, float, complex, str, bool, type(None))
 
 
 def maybe_inlines(func) -> bool:
-    """Whether ``func`` reads a global name that holds a plain function: a quick test,
-    before parsing, that a version may inline something."""
+    """Whether ``func`` reads a global name that holds a function of its module without
+    closure cells: a quick test, before parsing, that a version may inline something."""
     if getattr(func, "user_def", None) is not None:   # (a derived function)
         return False
-    glob = func.__globals__
-    return any(is_user_function(glob.get(name)) for name in func.__code__.co_names)
+    glob, filename = func.__globals__, func.__code__.co_filename
+    for name in func.__code__.co_names:
+        helper = glob.get(name)
+        if is_user_function(helper) and helper.__globals__ is glob \
+                and not helper.__closure__ and helper.__code__.co_filename == filename:
+            return True
+    return False
 
 
 def inline_helpers(parsed) -> bool:

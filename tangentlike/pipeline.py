@@ -82,6 +82,7 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
+    inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
 
     def derive_version(signature):
         alive = user() or spare
@@ -90,7 +91,8 @@ def derive(func, mode: str, wrt, checked: bool = True) -> object:
             # callee's derivative, so a version of it now would be stale with guards that
             # hold. The generic serves: its guard sees the rebinding and derives again
             return None
-        core = version_front(alive, wrt, signature)   # (None: nothing to unroll or inline)
+        core = version_front(alive, wrt, signature, inlines)   # (None: nothing to unroll
+        # or inline)
         again = core is None and kept and kept.again(alive)
         if again:
             core = (again.parsed, select_wrt(again.parsed, wrt), again)
@@ -130,13 +132,15 @@ def front(func, wrt) -> tuple:
     return parsed, wrt_names, normalize(parsed)
 
 
-def version_front(func, wrt, signature) -> tuple:
+def version_front(func, wrt, signature, inlines) -> tuple:
     """``front`` for the version of ``signature`` with the loops over the items of a
     list or tuple argument unrolled (unroll.py) and the calls of small helpers inlined
-    (inline.py), or None when it has neither."""
+    (inline.py), or None when it has neither. ``inlines``: [whether the function may
+    inline a helper], set to False when it inlines none (what inlines does not depend
+    on the signature: the next versions need not parse the function to find out)."""
     sequences = any(kind.__class__ is Items and kind.cls in (list, tuple)
                     for kind, _, _ in signature.values())
-    helpers = maybe_inlines(func)
+    helpers = inlines[0]
     if not sequences and not helpers:
         return None
     parsed = parse(func)
@@ -145,6 +149,8 @@ def version_front(func, wrt, signature) -> tuple:
     if body is not None:
         parsed.node.body = body
     inlined = helpers and inline_helpers(parsed)
+    if helpers and not inlined:
+        inlines[0] = False
     if body is None and not inlined:
         return None
     return parsed, select_wrt(parsed, wrt), normalize(parsed)

@@ -3,7 +3,6 @@
 its gradients are the generic derivative's (which keeps the calls) and match finite
 differences, in every mode and at higher orders; a rebound helper is seen; helpers that
 are not surely the same computation written out stay calls."""
-import sys
 import warnings
 
 import numpy as np
@@ -322,7 +321,6 @@ def caller(x):
 
 
 def test_helpers_not_inlined_stay_calls_and_right():
-    sys.path.insert(0, __file__.rsplit("/", 1)[0])
     f = make_function(NOT_INLINED, {"scale": 0.5}, name="caller")
     x = RNG.standard_normal(3)
     df = _check(f, (x,))
@@ -374,3 +372,19 @@ def _frames(tb):
     while tb is not None:
         yield tb
         tb = tb.tb_next
+
+
+def test_a_function_whose_helpers_stay_calls_is_parsed_once_for_its_versions(monkeypatch):
+    from tangentlike import pipeline
+    calls = []
+    original = pipeline.parse
+    monkeypatch.setattr(pipeline, "parse", lambda f: calls.append(f) or original(f))
+    f = make_function(NOT_INLINED, {"scale": 0.5}, name="caller")
+    df = tl.grad(f)
+    for n in (3, 4, 5):
+        x = RNG.standard_normal(n)
+        np.testing.assert_allclose(df(x), df.generic(x), rtol=1e-10)
+    assert len(version_sources(df)) == 3
+    # the generic derivative's parse, and the first version's, which found nothing to
+    # inline (the next versions start from the kept normalized function)
+    assert calls.count(f) == 2
