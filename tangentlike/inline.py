@@ -179,11 +179,21 @@ class _Inliner:
             names[local] = self.fresh(f"{helper.__name__}_{local}")
         inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
         value = _renamed(copy.deepcopy(ret.value), names, values)
-        last = copy.copy(stmt)   # (the caller's target, the helper's returned value)
-        last.value = value
-        _locate(last, ret, shallow=True)
+        # the returned value at the helper's line, then the caller's statement at its own
+        # (its errors: `return` of an array to grad, unpacking, a write's shape)
+        # (a value returned is named as normalize names one, so the version's seed has
+        # the generic derivative's name: specialize.inline_version needs the same)
+        result = self.fresh("out" if stmt.__class__ is gast.Return else
+                            f"{helper.__name__}_value")
+        returned = gast.Assign(targets=[_name(result, gast.Store())], value=value,
+                               type_comment=None)
+        _locate(returned, ret, shallow=True)
+        last = copy.copy(stmt)
+        last.value = _name(result, gast.Load())
+        _locate(last.value, stmt)
         self.inlined.append(((call.func.id,), helper, defaults_used))
-        out.extend(self.block(inner + [last], active + (helper,), depth + 1))
+        out.extend(self.block(inner + [returned], active + (helper,), depth + 1))
+        out.append(last)
         return out
 
     def helper_called(self, call):

@@ -10,7 +10,7 @@ import pytest
 
 import tangentlike as tl
 from tangentlike.parse import user_line
-from tangentlike.errors import GENERATED
+from tangentlike.errors import GENERATED, NonScalarOutput
 
 from util import make_function
 
@@ -257,7 +257,7 @@ def test_the_version_sees_a_rebound_helper():
     # version inlines the new helper)
     again = tl.grad(g["mlp"], wrt=(0, 1, 2, 3))
     again(*args)
-    assert any("np.cos(" in code(s) and "_dense" not in code(s)
+    assert any("np.cos(" in code(s) and "_dense(" not in code(s)
                for s in version_sources(again))
     tl.check_grads(g["mlp"], args, wrt=(0, 1, 2, 3), order=1)
 
@@ -388,3 +388,30 @@ def test_a_function_whose_helpers_stay_calls_is_parsed_once_for_its_versions(mon
     # the generic derivative's parse, and the first version's, which found nothing to
     # inline (the next versions start from the kept normalized function)
     assert calls.count(f) == 2
+
+
+def test_an_array_returned_through_a_helper_is_refused_at_the_callers_return():
+    src = '''
+    import numpy as np
+
+    def _h(x):
+        y = x * 2.0
+        return np.sin(y)
+
+    def f(x):
+        z = x + 1.0
+        return _h(z)
+    '''
+    f = make_function(src, name="f")
+    df = tl.grad(f)
+    np.testing.assert_allclose(df(1.5), 2.0 * np.cos(5.0))
+    df(2.5)
+    [source] = version_sources(df)
+    assert "_h(" not in code(source)
+    with pytest.raises(NonScalarOutput) as info:
+        df(np.arange(3.0))
+    assert info.value.lineno == 10   # (the caller's return, as without inlining)
+    # the version's seed has the generic derivative's name (specialize.inline_version
+    # takes a version into the entry only then)
+    assert source.startswith("def dfdx(x, bout=1.0):")
+    assert df.generic.source.startswith("def dfdx(x, bout=1.0):")
