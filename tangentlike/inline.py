@@ -179,19 +179,24 @@ class _Inliner:
             names[local] = self.fresh(f"{helper.__name__}_{local}")
         inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
         value = _renamed(copy.deepcopy(ret.value), names, values)
+        self.inlined.append(((call.func.id,), helper, defaults_used))
+        if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
+            last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
+            last.value = value
+            _locate(last, ret, shallow=True)
+            out.extend(self.block(inner + [last], active + (helper,), depth + 1))
+            return out
         # the returned value at the helper's line, then the caller's statement at its own
-        # (its errors: `return` of an array to grad, unpacking, a write's shape)
-        # (a value returned is named as normalize names one, so the version's seed has
-        # the generic derivative's name: specialize.inline_version needs the same)
-        result = self.fresh("out" if stmt.__class__ is gast.Return else
-                            f"{helper.__name__}_value")
+        # (its errors: `return` of an array to grad, unpacking, a write's shape). A value
+        # returned is named as normalize names one, so the version's seed has the
+        # generic derivative's name (specialize.inline_version needs the same)
+        result = self.fresh("out" if cls is gast.Return else f"{helper.__name__}_value")
         returned = gast.Assign(targets=[_name(result, gast.Store())], value=value,
                                type_comment=None)
         _locate(returned, ret, shallow=True)
         last = copy.copy(stmt)
         last.value = _name(result, gast.Load())
         _locate(last.value, stmt)
-        self.inlined.append(((call.func.id,), helper, defaults_used))
         out.extend(self.block(inner + [returned], active + (helper,), depth + 1))
         out.append(last)
         return out
