@@ -19,8 +19,8 @@ Only where it is surely the same computation:
   closure) that holds a plain ``def`` of the same module (the same globals), without
   closure cells or decorators, not a lambda, a generator, a recursive function, a
   derived function, or a function with a rule or declared constant;
-- the helper's body is assignments to plain names and one ``return`` at its end (a
-  docstring allowed), with no lambda, comprehension, ``:=``, yield or nested def; it
+- the helper's body is assignments to plain names (and ``if``s of such) and one
+  ``return`` at its end (a docstring allowed), with no lambda, comprehension, ``:=``, yield or nested def; it
   reads a local only after assigning it and changes no parameter in place
   (calls.mutated_parameters); none of its free names is bound in the caller (or a
   closure variable of it), so each means in the caller what it meant in the helper;
@@ -115,7 +115,7 @@ class _Inliner:
         out = []
         for stmt in body:
             cls = stmt.__class__
-            if cls in (gast.For, gast.While, gast.If) and depth == 0:
+            if cls in (gast.For, gast.While, gast.If):   # (a helper's: only an if)
                 stmt.body = self.block(stmt.body, active, depth)
                 stmt.orelse = self.block(stmt.orelse, active, depth)
                 out.append(stmt)
@@ -147,9 +147,10 @@ class _Inliner:
         if bound is None:
             return None
         arguments, defaults_used = bound
-        if len(body) + len(arguments) + 1 > self.budget:
+        size = sum(1 for s in body for n in walk(s) if isinstance(n, gast.stmt))
+        if size + len(arguments) + 1 > self.budget:
             return None
-        self.budget -= len(body) + len(arguments) + 1
+        self.budget -= size + len(arguments) + 1
         out, names = [], {}
         params = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
         stored = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
@@ -303,25 +304,16 @@ class _Inliner:
         ret, body = body[-1], body[:-1]
         params = {a.id for a in node.args.posonlyargs + node.args.args
                   + node.args.kwonlyargs}
-        assigned = set(params)
-        for stmt in body:
-            if stmt.__class__ is not gast.Assign or any(
-                    not _plain_target(t) for t in stmt.targets):
-                return None
-        for stmt in body + [ret]:
-            if any(isinstance(n, _REFUSED) for n in walk(stmt)):
-                return None
-            reads = {n.id for n in walk(stmt.value) if n.__class__ is gast.Name}
-            stored = set() if stmt is ret else \
-                {n.id for t in stmt.targets for n in walk(t) if n.__class__ is gast.Name}
-            locals_ = {n.id for s in body for t in s.targets for n in walk(t)
-                       if n.__class__ is gast.Name} | params
-            if reads & locals_ - assigned:
-                return None   # (read before it is assigned: an UnboundLocalError)
-            free = reads - locals_
-            if free & (self.bound | self.fresh_names):
-                return None   # (the caller binds a name the helper reads as a global)
-            assigned |= stored
+        if any(isinstance(n, _REFUSED) for s in body + [ret] for n in walk(s)):
+            return None
+        locals_ = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
+                   and isinstance(n.ctx, gast.Store)} | params
+        if free_names(body, ret, locals_) & (self.bound | self.fresh_names):
+            return None   # (the caller binds a name the helper reads as a global)
+        assigned = _assigned_first(body, set(params), locals_)
+        if assigned is None or _reads(ret.value) & locals_ - assigned:
+            return None   # (a local read before it is surely assigned, or a statement
+            # other than an assignment or an `if` of such)
         if helper.__name__ in names_in(node.body) or mutated_parameters(helper):
             return None   # (recursive, or changes an argument in place)
         self.taken |= names_in(node)
@@ -360,6 +352,40 @@ class _Inliner:
         self.taken.add(name)
         self.fresh_names.add(name)
         return name
+
+
+def free_names(body: list, ret, locals_: set) -> set:
+    """The names the helper's statements read that are not its own."""
+    return {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
+            and isinstance(n.ctx, gast.Load)} - locals_
+
+
+def _reads(expr) -> set:
+    return {n.id for n in walk(expr) if n.__class__ is gast.Name}
+
+
+def _assigned_first(body: list, assigned: set, locals_: set):
+    """The locals surely assigned after ``body`` (assignments to plain names and ``if``s
+    of such), given those assigned before; None when a statement is something else or
+    reads a local that may not be assigned yet (Python's UnboundLocalError)."""
+    assigned = set(assigned)
+    for stmt in body:
+        if stmt.__class__ is gast.Assign and all(_plain_target(t) for t in stmt.targets):
+            if _reads(stmt.value) & locals_ - assigned:
+                return None
+            assigned |= {n.id for t in stmt.targets for n in walk(t)
+                         if n.__class__ is gast.Name}
+        elif stmt.__class__ is gast.If:
+            if _reads(stmt.test) & locals_ - assigned:
+                return None
+            then = _assigned_first(stmt.body, assigned, locals_)
+            other = _assigned_first(stmt.orelse, assigned, locals_)
+            if then is None or other is None:
+                return None
+            assigned = then & other
+        else:
+            return None
+    return assigned
 
 
 def _plain_target(target) -> bool:

@@ -93,6 +93,30 @@ def constants_and_nesting(x):
     v = _pair(x, _affine(x, u))[1]
     return np.sum(v ** 2)
 
+def _act(x, kind="tanh"):
+    if kind == "relu":
+        y = np.maximum(x, 0.0)
+    else:
+        y = np.tanh(x)
+    return 2.0 * y
+
+def _clip_scale(x, s):
+    if s > 1.0:
+        s = 1.0
+    return s * x
+
+def _maybe(x):
+    if np.sum(x) > 0:
+        y = x * 2.0
+    return y
+
+def branches(x, w):
+    a = _act(x * w)
+    b = _act(x, kind="relu")
+    c = _clip_scale(a, np.sum(w * w))
+    d = _maybe(x * x)
+    return np.sum(a * b + c + d)
+
 def scalar_chain(x, y):
     z = _affine(x, y)
     return _affine(z, z, b=y)
@@ -227,6 +251,18 @@ def test_constant_arguments_subscripts_and_calls_in_arguments():
     for call in ("_kw(", "_pair(", "_affine("):
         assert call not in body, call
     assert "x * -1.5" in body   # (the default, a constant)
+
+
+@pytest.mark.parametrize("scale", [0.2, 1.0])
+def test_helpers_with_ifs_of_assignments(scale):
+    g = _module()
+    x, w = RNG.standard_normal(4), scale * RNG.standard_normal(4)
+    df = _check(g["branches"], (x, w), wrt=(0, 1), order=2)
+    [source] = version_sources(df)
+    body = code(source)
+    assert "_act(" not in body and "_clip_scale(" not in body
+    # a local assigned in one branch only, read after: may be unbound, stays a call
+    assert "d_maybedx(" in body
 
 
 def test_the_version_sees_a_rebound_helper():
