@@ -306,7 +306,8 @@ class Guard:
 
 
 def rebindable_callees(core, func) -> list:
-    """The functions the normalized body calls through names the user can rebind."""
+    """The functions the normalized body calls through names the user can rebind, and
+    the helpers a version inlined (inline.py)."""
     parsed = core.parsed
     library_cells = set()
     if hasattr(func, "entry_checks"):   # a derived function: only its user cells are the user's
@@ -325,6 +326,10 @@ def rebindable_callees(core, func) -> list:
             continue   # a builtin, or an object the derived function was made with
         callees.setdefault(chain, node.callee)
         if _leaves_out_arguments(node):
+            defaults_used.add(chain)
+    for chain, obj, defaults in getattr(parsed, "inlined", ()):   # (inline.py: no call
+        callees.setdefault(chain, obj)                           # left, the same guard)
+        if defaults:
             defaults_used.add(chain)
     guards = [Guard(chain, obj, chain in defaults_used) for chain, obj in callees.items()]
     return sorted(guards, key=lambda guard: guard.chain)   # a stable order

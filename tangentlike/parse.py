@@ -44,6 +44,8 @@ class Parsed:
                  closure: dict = None):
         self.func, self.node, self.filename = func, node, filename
         self.closure = {} if closure is None else closure
+        # (chain, helper, defaults used) of the helpers a version inlined (inline.py)
+        self.inlined = ()
 
     @property
     def globals(self) -> dict:

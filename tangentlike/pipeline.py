@@ -29,6 +29,7 @@ from .optimize import optimize
 from .parse import Parsed, parse, too_deep
 from .reverse import reverse
 from .shapeclass import leaves
+from .inline import inline_helpers, maybe_inlines
 from .unroll import unrolled_body
 from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
@@ -93,6 +94,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
+    inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
 
     def derive_version(signature):
         alive = user() or spare
@@ -101,7 +103,8 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
             # callee's derivative, so a version of it now would be stale with guards that
             # hold. The generic serves: its guard sees the rebinding and derives again
             return None
-        core = unrolled_front(alive, wrt, signature)   # (None: no loop to unroll)
+        core = version_front(alive, wrt, signature, inlines)   # (None: nothing to unroll
+        # or inline)
         again = core is None and kept and kept.again(alive)
         if again:
             core = (again.parsed, select_wrt(again.parsed, wrt), again)
@@ -141,18 +144,27 @@ def front(func, wrt) -> tuple:
     return parsed, wrt_names, normalize(parsed)
 
 
-def unrolled_front(func, wrt, signature) -> tuple:
+def version_front(func, wrt, signature, inlines) -> tuple:
     """``front`` for the version of ``signature`` with the loops over the items of a
-    list or tuple argument unrolled (unroll.py), or None when it has no such loop."""
-    if not any(kind.__class__ is Items and kind.cls in (list, tuple)
-               for kind, _, _ in signature.values()):
+    list or tuple argument unrolled (unroll.py) and the calls of small helpers inlined
+    (inline.py), or None when it has neither. ``inlines``: [whether the function may
+    inline a helper], set to False when it inlines none (what inlines does not depend
+    on the signature: the next versions need not parse the function to find out)."""
+    sequences = any(kind.__class__ is Items and kind.cls in (list, tuple)
+                    for kind, _, _ in signature.values())
+    helpers = inlines[0]
+    if not sequences and not helpers:
         return None
     parsed = parse(func)
     without_entry_checks(parsed, func)
-    body = unrolled_body(parsed.node, signature)
-    if body is None:
+    body = unrolled_body(parsed.node, signature) if sequences else None
+    if body is not None:
+        parsed.node.body = body
+    inlined = helpers and inline_helpers(parsed)
+    if helpers and not inlined:
+        inlines[0] = False
+    if body is None and not inlined:
         return None
-    parsed.node.body = body
     return parsed, select_wrt(parsed, wrt), normalize(parsed)
 
 

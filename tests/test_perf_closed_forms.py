@@ -49,8 +49,12 @@ def version_source(df):
 
 
 def body_lines(source):
+    """The lines of a version after its guards (the kinds of the arguments, and the
+    rebinding of the helpers it calls or inlined)."""
     return [line.strip() for line in source.splitlines()[1:]
-            if line.strip() and not line.strip().startswith(("#", "if not", "return specialize"))]
+            if line.strip() and not line.strip().startswith(("#", "if not", "return specialize",
+                                                             "return rederived"))
+            and not line.strip().endswith("_when_derived:")]
 
 
 def gradients(f, args, wrt=0):

@@ -1,0 +1,454 @@
+"""inline: in a version, a call of a small helper of the user's becomes the helper's body.
+
+``h = _dense(W1, b1, X)`` with ``def _dense(W, b, h): return np.tanh(h @ W + b)``: as a
+call, the caller's adjoint calls the helper's derived vjp (calls.py), which computes the
+helper's forward pass again (joint mode) and, not knowing the caller's shapes, keeps
+the generic ``unbroadcast``/``broadcast_like``; in a loop each turn pays a call of the
+vjp. Written out, ``h = np.tanh(X @ W1 + b1)``, every statement has the shapes the
+version knows and the reverse pass reuses the forward values. Only versions are
+inlined: the generic derivative keeps its calls.
+
+Only where it is surely the same computation:
+
+- the statement is ``target = helper(...)``, ``name op= helper(...)`` or ``return
+  helper(...)``, in the body or in the body of an ``if``/``for``/``while`` of it (or
+  such a call inside the statement's value that Python evaluates after nothing but
+  names, constants and modules' attributes: ``return _mse(p, y) + c``,
+  ``np.sum(_sq(x))``; it becomes a statement ``_mse_value = _mse(p, y)`` of its own
+  first); the call's function is a global name the caller does not bind (nor its
+  closure) that holds a plain ``def`` of the same module (the same globals), without
+  closure cells or decorators, not a lambda, a generator, a recursive function, a
+  derived function, or a function with a rule or declared constant;
+- the helper's body is assignments to plain names (and ``if``s of such) and one
+  ``return`` at its end (a docstring allowed), with no lambda, comprehension, ``:=``, yield or nested def; it
+  reads a local only after assigning it and changes no parameter in place
+  (calls.mutated_parameters); none of its free names is bound in the caller (or a
+  closure variable of it), so each means in the caller what it meant in the helper;
+- the arguments bind as Python binds them (keywords, defaults that are numbers,
+  strings, booleans or None); no ``*args``/``**kwargs``.
+
+A parameter the helper does not rebind, given a name or a constant, is that name or
+constant; any other argument is assigned to a fresh name first, in the order the call
+evaluates them. The helper's locals get fresh names (``_dense_z`` for ``z``). Its
+statements keep its own lines, so the comments and the errors of the version name the
+helper's lines. Helpers that call helpers are inlined to a depth of MAX_DEPTH, and at
+most MAX_STATEMENTS statements per version. The version's entry guards each inlined
+helper as it guards a called one: a helper rebound since (or its defaults, when used)
+derives the function again (entry.rebindable_callees reads ``Parsed.inlined``).
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import types
+
+import gast
+
+from .calls import is_user_function, mutated_parameters
+from .errors import TransformError
+from .naming import names_in, walk
+from .parse import parse
+from .rules.registry import is_nondifferentiable, lookup
+
+# the most helper statements one version inlines, and how deep helpers calling helpers go
+MAX_STATEMENTS = 50
+MAX_DEPTH = 3
+
+# what a helper's body may not hold
+_REFUSED = (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+            gast.NamedExpr, gast.Yield, gast.YieldFrom, gast.Await, gast.FunctionDef,
+            gast.AsyncFunctionDef, gast.ClassDef, gast.Global, gast.Nonlocal, gast.Starred)
+
+_NOT_PLAIN = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | \
+    inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+_SIMPLE_DEFAULTS = (int, float, complex, str, bool, type(None))
+
+
+def maybe_inlines(func) -> bool:
+    """Whether ``func`` reads a global name that holds a function of its module without
+    closure cells: a quick test, before parsing, that a version may inline something."""
+    if getattr(func, "user_def", None) is not None:   # (a derived function)
+        return False
+    glob, filename = func.__globals__, func.__code__.co_filename
+    for name in func.__code__.co_names:
+        helper = glob.get(name)
+        if is_user_function(helper) and helper.__globals__ is glob \
+                and not helper.__closure__ and helper.__code__.co_filename == filename:
+            return True
+    return False
+
+
+def inline_helpers(parsed) -> bool:
+    """Inline the helper calls of ``parsed.node``'s body in place (see the module
+    docstring); set ``parsed.inlined`` to (chain, helper, defaults used) of each one.
+    Whether anything was inlined."""
+    if getattr(parsed.func, "user_def", None) is not None \
+            or parsed.filename.startswith("<tangentlike "):
+        return False
+    inliner = _Inliner(parsed)
+    body = inliner.block(parsed.node.body, (), 0)
+    if not inliner.inlined:
+        return False
+    parsed.node.body = body
+    parsed.inlined = tuple(inliner.inlined)
+    return True
+
+
+class _Inliner:
+    def __init__(self, parsed):
+        self.parsed = parsed
+        node = parsed.node
+        # the names the caller binds (or reaches through its closure): a helper whose
+        # free names are among them would read the caller's values instead
+        self.bound = {n.id for n in walk(node) if n.__class__ is gast.Name
+                      and not isinstance(n.ctx, gast.Load)}
+        self.bound |= {n.name for n in walk(node)
+                       if isinstance(n, (gast.FunctionDef, gast.ClassDef))}
+        self.bound |= set(parsed.closure) | set(parsed.func.__code__.co_varnames)
+        self.taken = names_in(node)
+        self.fresh_names = set()   # the names inlining made
+        self.budget = MAX_STATEMENTS
+        self.inlined = []
+
+    def block(self, body: list, active: tuple, depth: int) -> list:
+        out = []
+        for stmt in body:
+            cls = stmt.__class__
+            if cls in (gast.For, gast.While, gast.If):   # (a helper's: only an if)
+                stmt.body = self.block(stmt.body, active, depth)
+                stmt.orelse = self.block(stmt.orelse, active, depth)
+                out.append(stmt)
+                continue
+            done = self.statement(stmt, active, depth)
+            out.extend([stmt] if done is None else done)
+        return out
+
+    def statement(self, stmt, active: tuple, depth: int):
+        """The statements ``stmt`` inlines to, or None."""
+        cls = stmt.__class__
+        if cls is gast.Assign or cls is gast.Return or \
+                (cls is gast.AugAssign and stmt.target.__class__ is gast.Name):
+            call = stmt.value
+        else:
+            return None
+        if depth >= MAX_DEPTH or call is None:
+            return None
+        helper = self.helper_called(call)
+        if helper is None:
+            return self.hoisted(stmt, active, depth)
+        if helper in active:
+            return None
+        found = self.helper_body(helper)
+        if found is None:
+            return None
+        node, body, ret = found
+        bound = self.bind(helper, call)
+        if bound is None:
+            return None
+        arguments, defaults_used = bound
+        size = sum(1 for s in body for n in walk(s) if isinstance(n, gast.stmt))
+        if size + len(arguments) + 1 > self.budget:
+            return None
+        self.budget -= size + len(arguments) + 1
+        out, names = [], {}
+        params = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        stored = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
+                  and isinstance(n.ctx, gast.Store)}
+        loaded = {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
+                  and isinstance(n.ctx, gast.Load)}
+        values = {}   # parameter -> the constant it is given
+        # (`t is None` of a constant would be a SyntaxWarning: such parameters get a name)
+        identities = {o.id for s in body + [ret] for n in walk(s)
+                      if n.__class__ is gast.Compare
+                      and any(op.__class__ in (gast.Is, gast.IsNot) for op in n.ops)
+                      for o in [n.left] + n.comparators if o.__class__ is gast.Name}
+        for param, expr in arguments:
+            if expr.__class__ is gast.Name and param not in stored and param in loaded:
+                names[param] = expr.id
+                continue
+            if _constant(expr) and param not in stored and param not in identities:
+                values[param] = expr
+                continue
+            names[param] = self.fresh(f"{helper.__name__}_{param}")
+            assign = gast.Assign(targets=[_name(names[param], gast.Store())], value=expr,
+                                 type_comment=None)
+            _locate(assign, stmt)
+            done = self.statement(assign, active, depth)   # (`_pair(x, _twice(x))`)
+            out.extend([assign] if done is None else done)
+        for local in sorted(stored - set(params)):
+            names[local] = self.fresh(f"{helper.__name__}_{local}")
+        inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
+        value = _renamed(copy.deepcopy(ret.value), names, values)
+        self.inlined.append(((call.func.id,), helper, defaults_used))
+        if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
+            last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
+            last.value = value
+            _locate(last, ret, shallow=True)
+            out.extend(self.block(inner + [last], active + (helper,), depth + 1))
+            return out
+        # the returned value at the helper's line, then the caller's statement at its own
+        # (its errors: `return` of an array to grad, unpacking, a write's shape). A value
+        # returned is named as normalize names one, so the version's seed has the
+        # generic derivative's name (specialize.inline_version needs the same)
+        result = self.fresh("out" if cls is gast.Return else f"{helper.__name__}_value")
+        returned = gast.Assign(targets=[_name(result, gast.Store())], value=value,
+                               type_comment=None)
+        _locate(returned, ret, shallow=True)
+        last = copy.copy(stmt)
+        last.value = _name(result, gast.Load())
+        _locate(last.value, stmt)
+        out.extend(self.block(inner + [returned], active + (helper,), depth + 1))
+        out.append(last)
+        return out
+
+    def helper_called(self, call):
+        """The helper ``call`` calls by a name the caller does not bind, or None."""
+        if call.__class__ is not gast.Call or call.func.__class__ is not gast.Name \
+                or call.func.id in self.bound or call.func.id in self.fresh_names:
+            return None
+        helper = self.parsed.lookup(call.func.id, None)
+        return helper if self.plain(helper) else None
+
+    def hoisted(self, stmt, active: tuple, depth: int):
+        """The statements of ``stmt`` with the helper calls inside its value that Python
+        evaluates after nothing but names, constants and attributes of modules (``z +
+        _sq(a)``, ``np.sum(_made(x))``) made statements of their own before it
+        (``_sq_value = _sq(a)``), inlined; None when there is none."""
+        found = []
+        self.first_calls(stmt.value, found)
+        out, replaced = [], {}
+        for call in found:
+            name = self.fresh(f"{call.func.id}_value")
+            assign = gast.Assign(targets=[_name(name, gast.Store())], value=call,
+                                 type_comment=None)
+            _locate(assign, stmt, shallow=True)
+            done = self.statement(assign, active, depth)
+            if done is None:
+                break   # (a call left: what comes after it is evaluated after a call)
+            out.extend(done)
+            replaced[id(call)] = name
+        if not replaced:
+            return None
+        stmt.value = _Replacer(replaced).visit(stmt.value)
+        out.append(stmt)
+        return out
+
+    def first_calls(self, node, found: list) -> bool:
+        """Append to ``found`` the helper calls of ``node`` that Python evaluates after
+        nothing but names, constants, attributes of modules and such calls; whether
+        everything ``node`` evaluates is such (else nothing after it is looked at)."""
+        cls = node.__class__
+        if cls is gast.Name or cls is gast.Constant:
+            return True
+        if cls is gast.Attribute:
+            return self.module(node.value) is not None
+        if cls is gast.Tuple or cls is gast.List:
+            return all(self.first_calls(e, found) for e in node.elts)
+        if cls is gast.Call:
+            if self.helper_called(node) is not None:
+                found.append(node)
+                return True
+            parts = [node.func] + node.args + [k.value for k in node.keywords]
+            all(self.first_calls(e, found) for e in parts)
+        elif cls is gast.BinOp:
+            self.first_calls(node.left, found) and self.first_calls(node.right, found)
+        elif cls is gast.UnaryOp:
+            self.first_calls(node.operand, found)
+        elif cls is gast.Subscript:
+            self.first_calls(node.value, found) and self.first_calls(node.slice, found)
+        return False   # (an operation: it may raise, or do anything)
+
+    def module(self, node):
+        """The module ``node`` (``np``, ``np.linalg``) reads, or None."""
+        if node.__class__ is gast.Name:
+            found = None if node.id in self.bound else self.parsed.lookup(node.id, None)
+        elif node.__class__ is gast.Attribute:
+            owner = self.module(node.value)
+            found = None if owner is None else getattr(owner, node.attr, None)
+        else:
+            return None
+        return found if isinstance(found, types.ModuleType) else None
+
+    def plain(self, helper) -> bool:
+        """Whether ``helper`` is a function this module may inline (its def only)."""
+        if not is_user_function(helper) or helper.__name__ == "<lambda>" \
+                or helper.__closure__ or helper.__globals__ is not self.parsed.globals \
+                or helper.__code__.co_flags & _NOT_PLAIN \
+                or helper is self.parsed.func \
+                or helper.__code__ is self.parsed.func.__code__:
+            return False
+        for attr in ("user_def", "__tangentlike_generic__", "__tangentlike_made_by__",
+                     "entry_checks", "__wrapped__", "__signature__"):
+            if hasattr(helper, attr):
+                return False
+        return lookup(helper) is None and not is_nondifferentiable(helper)
+
+    def helper_body(self, helper):
+        """(def, statements before the return, the return) of an inlinable helper, or
+        None."""
+        try:
+            parsed = parse(helper)
+        except TransformError:
+            return None
+        node = parsed.node
+        if parsed.filename != self.parsed.filename or node.decorator_list \
+                or parsed.closure or node.args.vararg or node.args.kwarg:
+            return None
+        body = list(node.body)
+        if body and body[0].__class__ is gast.Expr and body[0].value.__class__ is \
+                gast.Constant and isinstance(body[0].value.value, str):
+            body = body[1:]   # (a docstring)
+        if not body or body[-1].__class__ is not gast.Return or body[-1].value is None:
+            return None
+        ret, body = body[-1], body[:-1]
+        params = {a.id for a in node.args.posonlyargs + node.args.args
+                  + node.args.kwonlyargs}
+        if any(isinstance(n, _REFUSED) for s in body + [ret] for n in walk(s)):
+            return None
+        locals_ = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
+                   and isinstance(n.ctx, gast.Store)} | params
+        if free_names(body, ret, locals_) & (self.bound | self.fresh_names):
+            return None   # (the caller binds a name the helper reads as a global)
+        assigned = _assigned_first(body, set(params), locals_)
+        if assigned is None or _reads(ret.value) & locals_ - assigned:
+            return None   # (a local read before it is surely assigned, or a statement
+            # other than an assignment or an `if` of such)
+        if helper.__name__ in names_in(node.body) or mutated_parameters(helper):
+            return None   # (recursive, or changes an argument in place)
+        self.taken |= names_in(node)
+        return node, body, ret
+
+    def bind(self, helper, call):
+        """[(parameter, expression)] in the order the call evaluates its arguments (the
+        defaults left out last), and whether a default was used; None when the call
+        does not bind or a default is not a simple constant."""
+        if any(a.__class__ is gast.Starred for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return None
+        try:
+            sig = inspect.signature(helper)
+            bound = sig.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+        except (TypeError, ValueError):
+            return None   # (the call raises as it is: left to the call)
+        by_expr = {id(expr): name for name, expr in bound.arguments.items()}
+        order = [by_expr[id(e)] for e in list(call.args) + [k.value for k in call.keywords]]
+        arguments = [(name, bound.arguments[name]) for name in order]
+        defaults_used = False
+        for name, param in sig.parameters.items():
+            if name in bound.arguments:
+                continue
+            if not isinstance(param.default, _SIMPLE_DEFAULTS):
+                return None
+            arguments.append((name, _constant_node(param.default)))
+            defaults_used = True
+        return arguments, defaults_used
+
+    def fresh(self, hint: str) -> str:
+        name, i = hint, 0
+        while name in self.taken:
+            i += 1
+            name = f"{hint}_{i}"
+        self.taken.add(name)
+        self.fresh_names.add(name)
+        return name
+
+
+def free_names(body: list, ret, locals_: set) -> set:
+    """The names the helper's statements read that are not its own."""
+    return {n.id for s in body + [ret] for n in walk(s) if n.__class__ is gast.Name
+            and isinstance(n.ctx, gast.Load)} - locals_
+
+
+def _reads(expr) -> set:
+    return {n.id for n in walk(expr) if n.__class__ is gast.Name}
+
+
+def _assigned_first(body: list, assigned: set, locals_: set):
+    """The locals surely assigned after ``body`` (assignments to plain names and ``if``s
+    of such), given those assigned before; None when a statement is something else or
+    reads a local that may not be assigned yet (Python's UnboundLocalError)."""
+    assigned = set(assigned)
+    for stmt in body:
+        if stmt.__class__ is gast.Assign and all(_plain_target(t) for t in stmt.targets):
+            if _reads(stmt.value) & locals_ - assigned:
+                return None
+            assigned |= {n.id for t in stmt.targets for n in walk(t)
+                         if n.__class__ is gast.Name}
+        elif stmt.__class__ is gast.If:
+            if _reads(stmt.test) & locals_ - assigned:
+                return None
+            then = _assigned_first(stmt.body, assigned, locals_)
+            other = _assigned_first(stmt.orelse, assigned, locals_)
+            if then is None or other is None:
+                return None
+            assigned = then & other
+        else:
+            return None
+    return assigned
+
+
+def _plain_target(target) -> bool:
+    if target.__class__ is gast.Name:
+        return True
+    return target.__class__ in (gast.Tuple, gast.List) and all(
+        e.__class__ is gast.Name for e in target.elts)
+
+
+def _name(name: str, ctx):
+    return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
+
+
+def _renamed(tree, names: dict, values: dict):
+    """``tree`` with the names of ``names`` renamed and those of ``values`` replaced by
+    (a copy of) their constant."""
+    return _Renamer(names, values).visit(tree)
+
+
+class _Replacer(gast.NodeTransformer):
+    """Calls (by id) replaced by names."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Call(self, node):
+        if id(node) in self.names:
+            return _name(self.names[id(node)], gast.Load())
+        return self.generic_visit(node)
+
+
+class _Renamer(gast.NodeTransformer):
+    def __init__(self, names, values):
+        self.names, self.values = names, values
+
+    def visit_Name(self, node):
+        if node.id in self.values:
+            value = copy.deepcopy(self.values[node.id])
+            _locate(value, node)
+            return value
+        if node.id in self.names:
+            node.id = self.names[node.id]
+        return node
+
+
+def _constant(expr) -> bool:
+    """Whether ``expr`` is a constant: reading it again is evaluating it once."""
+    if expr.__class__ is gast.UnaryOp and expr.op.__class__ in (gast.USub, gast.UAdd):
+        expr = expr.operand
+        return expr.__class__ is gast.Constant and type(expr.value) in (int, float)
+    return expr.__class__ is gast.Constant
+
+
+def _constant_node(value):
+    """The expression of a default ``value`` (a negative number as ``-number``)."""
+    if type(value) in (int, float) and value < 0:
+        return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
+    return gast.Constant(value=value, kind=None)
+
+
+def _locate(node, where, shallow: bool = False) -> None:
+    """Give ``node`` (and, unless ``shallow``, what it holds) the place of ``where``."""
+    for sub in ([node] if shallow else walk(node)):
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            if attr in getattr(sub, "_attributes", ()):
+                setattr(sub, attr, getattr(where, attr, None))
