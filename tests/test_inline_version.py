@@ -97,14 +97,34 @@ def test_a_version_reading_the_users_closure_is_called_as_before():
     np.testing.assert_allclose(df(x), 4.0 * x)
 
 
-def test_parameters_named_like_the_entrys_cells():
-    text = ("def f(_version, _zspare0, _require_scalar_seed):\n"
-            "    return _version * _zspare0 * _require_scalar_seed\n")
+@pytest.mark.parametrize("names", [("_version", "_zspare0", "_require_scalar_seed"),
+                                   ("_0version", "_zspare0", "_0require_scalar_seed")])
+def test_parameters_named_like_the_entrys_cells(names):
+    text = (f"def f({', '.join(names)}):\n"
+            f"    return {' * '.join(names)}\n")
     f = make_function(text, name="f")
     df = tl.grad(f, wrt=(0, 1, 2))
     for _ in range(3):
         assert df(2.0, 3.0, 5.0) == (15.0, 10.0, 6.0)
     assert df(2.0, 3.0, 5.0, 2.0) == (30.0, 20.0, 12.0)
+
+
+def _calls_a_helper_rebinding_checked(x):
+    return _doubled_sine(x + 1.0)
+
+
+def _doubled_sine(x):
+    y = x * 2.0
+    return np.sin(y)
+
+
+def test_a_version_that_checks_its_helpers_runs_inside_the_entry():
+    # (its cell _doubled_sine_when_derived sorts before the entry's own: they are named
+    # to come first)
+    df = tl.grad(_calls_a_helper_rebinding_checked)
+    for x in (1.5, 2.5):
+        assert np.isclose(df(x), 2.0 * np.cos(2.0 * (x + 1.0)))
+    assert "specialized to" in _entry_source(df)
 
 
 def test_first_calls_from_threads_agree():
