@@ -973,6 +973,8 @@ def merge_element_updates(body: list) -> list:
 def keep_unchanged_parts(body: list, bound: dict) -> None:
     """In place: see the module docstring (after 7). ``bound``: the code's global names
     and their objects."""
+    if not any(_copies_a_part(stmt) for stmt in statements(body)):
+        return   # (the usual case, found without walking every expression)
     loads = {}
     for node in walk(body):
         if node.__class__ is gast.Name and isinstance(node.ctx, gast.Load):
@@ -1006,12 +1008,7 @@ def _part_put_back(block: list, i: int, loads: dict, bound: dict):
     t or the index's names, and read t only as an operand of arithmetic or an argument
     of a NumPy function that makes a new array; else None."""
     stmt = block[i]
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
-            and not stmt.value.args and not stmt.value.keywords
-            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "copy"
-            and isinstance(stmt.value.func.value, gast.Subscript)
-            and isinstance(stmt.value.func.value.value, gast.Name)):
+    if not _copies_a_part(stmt):
         return None
     t, part = stmt.targets[0].id, stmt.value.func.value
     g = part.value.id
@@ -1044,6 +1041,16 @@ def _part_put_back(block: list, i: int, loads: dict, bound: dict):
                 return None
             reads += uses
     return None
+
+
+def _copies_a_part(stmt) -> bool:
+    """Whether ``stmt`` is ``t = g[i].copy()``."""
+    return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
+            and not stmt.value.args and not stmt.value.keywords
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "copy"
+            and isinstance(stmt.value.func.value, gast.Subscript)
+            and isinstance(stmt.value.func.value.value, gast.Name))
 
 
 def _copying_operands(stmt, bound: dict) -> list:
@@ -1558,6 +1565,8 @@ def drop_write_only_lists(body: list, params: set) -> list:
     is only ever assigned a list display and appended to: nothing reads it, so its
     items are dead (``L = [v * v for v in x]`` with ``L`` unused). The displays are then
     dead code too."""
+    if not _may_write_only(body, params):
+        return body
     appends, displays, uses, copies = [], {}, {}, []
     for node in walk(body):
         if isinstance(node, gast.Expr) and _appends_atom(node.value):
@@ -1587,6 +1596,27 @@ def drop_write_only_lists(body: list, params: set) -> list:
         return body
     drop = {id(stmt) for stmt in appends if stmt.value.func.value.id in dead}
     return _without_statements(body, drop)
+
+
+def _may_write_only(body: list, params: set) -> bool:
+    """Whether some statement of ``body`` is ``L.append(v)`` of a list ``L`` that is not
+    a parameter, that some statement assigns a list display and that no statement pops
+    (a stack of the adjoint: read): drop_write_only_lists has something to look at.
+    Appends, pops and assignments are statements: found without walking every
+    expression, as drop_write_only_lists must (it counts every name)."""
+    appended, displayed, popped = set(), set(), set()
+    for stmt in statements(body):
+        if stmt.__class__ is gast.Expr:
+            if _appends_atom(stmt.value):
+                appended.add(stmt.value.func.value.id)
+        elif stmt.__class__ is gast.Assign and len(stmt.targets) == 1:
+            value = stmt.value
+            if value.__class__ is gast.List and stmt.targets[0].__class__ is gast.Name:
+                displayed.add(stmt.targets[0].id)
+            elif value.__class__ is gast.Call and value.func.__class__ is gast.Attribute \
+                    and value.func.attr == "pop" and value.func.value.__class__ is gast.Name:
+                popped.add(value.func.value.id)
+    return bool((appended & displayed) - popped - set(params))
 
 
 def _appends_atom(call) -> bool:
