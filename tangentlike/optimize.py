@@ -216,10 +216,11 @@ def gather_items(body: list, sequences: dict, bound: dict, taken: set = None) ->
                 chain[2].append(i)
                 chain[3].update(name_ids(value))
                 continue
-        reads, writes = read_and_assigned(stmt)
-        for target in [t for t, c in chains.items()
-                       if t in reads or t in writes or writes & c[3]]:
-            done.append((target, chains.pop(target)))
+        if chains:   # (a statement ends the chains it reads or writes into)
+            reads, writes = read_and_assigned(stmt)
+            for target in [t for t, c in chains.items()
+                           if t in reads or t in writes or writes & c[3]]:
+                done.append((target, chains.pop(target)))
         if item is not None and not item[1]:
             target, _, seq, index, value = item
             chains[target] = (seq, {index: [value]}, [i], set(name_ids(value)))
