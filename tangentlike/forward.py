@@ -340,6 +340,11 @@ class _Forward:
                 keywords=[]))]
         deps = dependencies(value, stmt)
         if not any(d in self.activity.varied for d in deps):
+            if isinstance(value, gast.Constant) and (value.value is None or type(
+                    value.value) in (bool, int, float)):
+                # (a number's zero, as zeros_like gives it; None's is never read: a path
+                # that leaves it None raises at the output)
+                return [_assign(result, gast.Constant(value=0.0, kind=None))]
             return [_assign(result, self.zeros_like(target))]
         if isinstance(value, gast.Name):
             return [_assign(result, _load(self.tan(value.id)))]

@@ -12,8 +12,13 @@ or neither. The inference is flow-insensitive and solved to the greatest fixed p
 over all assignments, loops included: a name is a ``FLOAT`` when each of its
 assignments is, given what the others are. Numbers come from numeric constants, number
 parameters, arithmetic of numbers, ``math`` functions, NumPy ufuncs of numbers (a
-ufunc of scalars makes a scalar) and ``abs``/``min``/``max``/``float``/``int``. A
-value read from anywhere else (a global, a subscript, a helper's result) is unknown.
+ufunc of scalars makes a scalar), ``abs``/``min``/``max``/``float``/``int``, the
+helpers of derivative code given numbers (``quotient``, ``power``, ``scaled_power``,
+``broadcast_like``, ``unbroadcast``, ``zeros_like``, ``sign_of``, ``larger``,
+``smaller``), and an element of an array argument (never assigned anew) read by as
+many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``). A value
+read from anywhere else (a global, another subscript, another helper's result) is
+unknown.
 
 With that, the version is simplified where the proof makes code pointless:
 
@@ -27,6 +32,11 @@ With that, the version is simplified where the proof makes code pointless:
    derivative's own statements, ``1.0 * e`` and ``e * 1.0`` of a float ``e`` are ``e``,
    ``-1.0 * e`` is ``-e`` (the same bits: a float times one is itself). ``dt2 = -dx;
    dt3 = dt2 * x + t2 * dx`` becomes ``dt3 = -x + t2``.
+4. The runtime helpers do their work inline where their arguments are numbers:
+   ``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` are ``t``, ``zeros_like(x)`` of
+   a float is ``0.0``, and
+   ``quotient(a, b)`` is ``a / b if b else quotient(a, b)`` (only a zero divisor raises
+   in Python's division: the helper gives NumPy's inf or nan there).
 
 Arrays, 0-d arrays included, are never numbers here: ``shaped`` is what turns a 0-d
 array gradient into a number.
@@ -34,6 +44,7 @@ array gradient into a number.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import types
 
@@ -41,8 +52,13 @@ import gast
 import numpy as np
 
 from .naming import Transformer, name_nodes, walk
+from .template import clone
 
 FLOAT, NUMBER = "float", "number"
+# a name that holds None at some times (`result = None` before the paths that return):
+# what arithmetic or a call reads of it is a number, or it raises
+MAYBE_FLOAT, MAYBE_NUMBER, NONE = "float or None", "number or None", "None"
+_SURE = {FLOAT: FLOAT, NUMBER: NUMBER, MAYBE_FLOAT: FLOAT, MAYBE_NUMBER: NUMBER}
 _ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.FloorDiv, gast.Mod, gast.Pow)
 # math functions whose result is a float for any real arguments
 _MATH_FLOATS = {getattr(math, name) for name in (
@@ -53,18 +69,21 @@ _MATH_FLOATS = {getattr(math, name) for name in (
 
 
 def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
-                     user_globals: dict) -> bool:
+                     user_globals: dict, elements: dict = None) -> bool:
     """Simplify ``fdef`` in place (module docstring); ``params`` maps the parameters
-    the guard proves numbers to FLOAT or NUMBER, ``bound`` and ``user_globals`` give
-    the objects of the code's free names. Whether anything changed."""
-    if not params:
+    the guard proves numbers to FLOAT or NUMBER, ``elements`` its array parameters to
+    (number of dimensions, FLOAT or NUMBER for an element), ``bound`` and
+    ``user_globals`` give the objects of the code's free names. Whether anything
+    changed."""
+    elements = _unchanged_arrays(fdef, elements or {})
+    if not params and not elements:
         return False
     changed = False
     for _ in range(4):   # (a constant propagated may make another name a constant)
         nodes = list(walk(fdef.body))   # (the analyses below read these, not the tree)
         locals_ = _local_names(fdef, params, nodes)
-        kinds = number_kinds(fdef, params, bound, user_globals, nodes, locals_)
-        infer = _Infer(kinds, bound, user_globals, locals_)
+        kinds = number_kinds(fdef, params, bound, user_globals, elements, nodes, locals_)
+        infer = _Infer(kinds, bound, user_globals, locals_, elements)
         step = _Simplify(infer, _constants(fdef, params, nodes))
         fdef.body = step.block(fdef.body)
         changed |= step.changed
@@ -73,8 +92,26 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     return changed
 
 
+def _unchanged_arrays(fdef, elements: dict) -> dict:
+    """Of ``elements``, the arrays never assigned anew and read by an element
+    somewhere (``x[t]``, ``x[i, j]``: no slice)."""
+    if not elements:
+        return {}
+    stored, read = set(), set()
+    for node in walk(fdef.body):
+        if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
+            stored.add(node.id)
+        elif node.__class__ is gast.Subscript and node.value.__class__ is gast.Name \
+                and node.value.id in elements \
+                and not any(n.__class__ is gast.Slice for n in walk(node.slice)):
+            read.add(node.value.id)
+    return {name: found for name, found in elements.items()
+            if name in read and name not in stored}
+
+
 def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
-                 user_globals: dict, nodes: list = None, locals_: set = None) -> dict:
+                 user_globals: dict, elements: dict = None, nodes: list = None,
+                 locals_: set = None) -> dict:
     """name -> FLOAT or NUMBER for the names of ``fdef`` that surely hold numbers.
     ``nodes``: ``walk(fdef.body)`` in a list, ``locals_``: ``_local_names`` (made here
     if not given)."""
@@ -121,7 +158,7 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
         else:
             kinds[name] = kind
     infer = _Infer(kinds, bound, user_globals,
-                   _local_names(fdef, params, nodes) if locals_ is None else locals_)
+                   _local_names(fdef, params, nodes) if locals_ is None else locals_, elements)
     changed = True
     while changed:
         changed = False
@@ -151,12 +188,27 @@ def _local_names(fdef, params, nodes: list = None) -> set:
 def _join(a, b):
     if a is None or b is None:
         return None
-    return FLOAT if a == b == FLOAT else NUMBER
+    if a == NONE or b == NONE:
+        other = b if a == NONE else a
+        return {FLOAT: MAYBE_FLOAT, NUMBER: MAYBE_NUMBER}.get(other, other)
+    base = FLOAT if _SURE[a] == _SURE[b] == FLOAT else NUMBER
+    return base if a in (FLOAT, NUMBER) and b in (FLOAT, NUMBER) else \
+        {FLOAT: MAYBE_FLOAT, NUMBER: MAYBE_NUMBER}[base]
+
+
+def _sure(kind):
+    """The kind of what an operation that raises on None reads of a value of ``kind``."""
+    return _SURE.get(kind)
 
 
 def _is_range(node, bound, user_globals) -> bool:
-    return node.__class__ is gast.Call and node.func.__class__ is gast.Name \
-        and _resolve(node.func, bound, user_globals, ()) is range
+    """Whether ``node`` is ``range(...)`` or ``reversed(range(...))`` (an adjoint's loop)."""
+    if node.__class__ is not gast.Call or node.func.__class__ is not gast.Name:
+        return False
+    callee = _resolve(node.func, bound, user_globals, ())
+    if callee is reversed and len(node.args) == 1 and not node.keywords:
+        return _is_range(node.args[0], bound, user_globals)
+    return callee is range
 
 
 def _resolve(node, bound, user_globals, locals_):
@@ -182,9 +234,9 @@ def _resolve(node, bound, user_globals, locals_):
 
 
 class _Infer:
-    def __init__(self, kinds, bound, user_globals, locals_):
+    def __init__(self, kinds, bound, user_globals, locals_, elements=None):
         self.kinds, self.bound, self.user_globals = kinds, bound, user_globals
-        self.locals = locals_
+        self.locals, self.elements = locals_, elements or {}
         self._ufunc_kinds = {}
 
     def kind(self, node):
@@ -192,6 +244,8 @@ class _Infer:
         cls = node.__class__
         if cls is gast.Constant:
             value = node.value
+            if value is None:
+                return NONE
             if isinstance(value, bool) or not isinstance(value, (int, float, complex)):
                 return None
             return FLOAT if isinstance(value, float) else NUMBER
@@ -199,12 +253,12 @@ class _Infer:
             return self.kinds.get(node.id) if node.id in self.locals else None
         if cls is gast.UnaryOp:
             if node.op.__class__ in (gast.USub, gast.UAdd):
-                return self.kind(node.operand)
+                return _sure(self.kind(node.operand))
             return None
         if cls is gast.BinOp:
             if node.op.__class__ not in _ARITHMETIC:
                 return None
-            left, right = self.kind(node.left), self.kind(node.right)
+            left, right = _sure(self.kind(node.left)), _sure(self.kind(node.right))
             if left is None or right is None:
                 return None
             # (a negative float to a fractional power is complex; an int or a complex
@@ -216,7 +270,21 @@ class _Infer:
             return _join(self.kind(node.body), self.kind(node.orelse))
         if cls is gast.Call:
             return self.call(node)
+        if cls is gast.Subscript:
+            return self.element(node)
         return None
+
+    def element(self, node):
+        """An element of an array argument, read by as many numbers as it has dimensions
+        (which can only be integers: another number is an IndexError), is a number of
+        the array's kind."""
+        if node.value.__class__ is not gast.Name or node.value.id not in self.elements:
+            return None
+        ndim, kind = self.elements[node.value.id]
+        index = node.slice.elts if node.slice.__class__ is gast.Tuple else [node.slice]
+        if len(index) != ndim or any(self.kind(i) not in (FLOAT, NUMBER) for i in index):
+            return None   # (x[None] adds an axis)
+        return kind
 
     def call(self, node):
         if node.keywords or any(a.__class__ is gast.Starred for a in node.args):
@@ -224,7 +292,10 @@ class _Infer:
         callee = _resolve(node.func, self.bound, self.user_globals, self.locals)
         if callee is None:
             return None
-        args = [self.kind(a) for a in node.args]
+        raw = [self.kind(a) for a in node.args]
+        if callee in _passing():   # (the value returned is an argument, None or not)
+            return _passing()[callee](*raw) if None not in raw else None
+        args = [_sure(a) for a in raw]
         if any(a is None for a in args):
             return None
         if callee in _MATH_FLOATS:
@@ -234,6 +305,8 @@ class _Infer:
             return NUMBER
         if callee is float:
             return FLOAT
+        if callee in _helpers():
+            return _helpers()[callee](*args)
         if callee is int:
             return NUMBER
         if callee in (abs, min, max) and args:
@@ -259,6 +332,49 @@ class _Infer:
                 found = NUMBER
             self._ufunc_kinds[ufunc] = found
         return self._ufunc_kinds[ufunc]
+
+
+def _both_floats(a, b):
+    return FLOAT if a == b == FLOAT else NUMBER
+
+
+@functools.lru_cache(maxsize=None)
+def _passing() -> dict:
+    """The helpers that return one of their arguments as it is (for numbers), with
+    the kind of what they return."""
+    from . import runtime
+    return {
+        # a tangent widened to its primal's shape, an adjoint summed to its primal's
+        # shape: a number's is itself
+        runtime.broadcast_like: lambda t, y: t,
+        runtime.unbroadcast: lambda t, y: t,
+        # the tangent, once the output is checked
+        runtime.require_output: lambda value, tangent: tangent,
+    }
+
+
+@functools.lru_cache(maxsize=None)
+def _helpers() -> dict:
+    """The kind of what each runtime helper the derivative calls gives for numbers of
+    the kinds given (its arguments are known numbers)."""
+    from . import runtime
+    from .rules.pymath import sign_of
+    from .rules.selection import larger, smaller
+    return {
+        # np.sign, a Python float for a Python number
+        sign_of: lambda x: x,
+        # the shares of max(x, y) and min(x, y): a float for two Python numbers, else a
+        # NumPy number of their floating dtype
+        larger: _both_floats,
+        smaller: _both_floats,
+        # a / b, or NumPy's inf or nan where b is a Python zero
+        runtime.quotient: _both_floats,
+        # x ** y, or NumPy's value where Python's would raise or be complex; c times it
+        runtime.power: _both_floats,
+        runtime.scaled_power: lambda c, x, e: _both_floats(c, _both_floats(x, e)),
+        # 0.0 for a Python float or a float64 (a float32's is a 0-d array)
+        runtime.zeros_like: lambda x: FLOAT if x == FLOAT else None,
+    }
 
 
 def _constants(fdef, params, nodes: list = None) -> dict:
@@ -326,6 +442,17 @@ class _Simplify(Transformer):
                 setattr(stmt, field, [self.visit(v) for v in value])
 
     def number(self, node) -> bool:
+        return node.__class__ is gast.Name and self.kinds.get(node.id) in (FLOAT, NUMBER)
+
+    def a_float(self, node) -> bool:
+        """A float (a float64, an int) surely: a float name, or one bound to a float (the
+        stand-in of a float argument)."""
+        if self.float_(node):
+            return True
+        obj = _resolve(node, self.bound, self.infer.user_globals, self.infer.locals)
+        return type(obj) in (float, int, np.float64)
+
+    def number_or_none(self, node) -> bool:
         return node.__class__ is gast.Name and node.id in self.kinds
 
     def float_(self, node) -> bool:
@@ -356,10 +483,42 @@ class _Simplify(Transformer):
         self.generic_visit(node)
         tested = _class_test(node.test)
         if tested is not None and node.body.__class__ is gast.Name \
-                and node.body.id == tested.id and self.number(node.body) \
+                and node.body.id == tested.id and self.number_or_none(node.body) \
                 and self.bound.get(node.test.comparators[0].id) is np.ndarray:
             self.changed = True
             return node.body
+        return node
+
+    def visit_Call(self, node):
+        """``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` of numbers are ``t``;
+        ``shaped(g, x)`` of a number g for a float x is g; ``zeros_like(x)`` of a float
+        is ``0.0``; ``quotient(a, b)`` of a number ``b`` is ``a / b`` where b is not
+        zero."""
+        self.generic_visit(node)
+        if node.keywords or node.func.__class__ is not gast.Name:
+            return node
+        from .runtime import broadcast_like, quotient, shaped, unbroadcast, zeros_like
+        callee = _resolve(node.func, self.bound, self.infer.user_globals, self.infer.locals)
+        if callee is shaped and len(node.args) == 2 \
+                and self.infer.kind(node.args[0]) is not None and self.a_float(node.args[1]):
+            self.changed = True
+            return node.args[0]   # (a number's gradient for a float: itself)
+        if (callee is broadcast_like or callee is unbroadcast) and len(node.args) == 2 \
+                and all(self.infer.kind(a) is not None for a in node.args):
+            self.changed = True
+            return node.args[0]
+        if callee is zeros_like and len(node.args) == 1 and self.float_expr(node.args[0]):
+            self.changed = True
+            return gast.Constant(value=0.0, kind=None)
+        if callee is quotient and len(node.args) == 2 and self.number_or_none(node.args[1]) \
+                and self.infer.kind(node.args[0]) is not None \
+                and not getattr(node, "zero_only", False):
+            # (only a zero makes a / b raise: the call is left for that case alone)
+            self.changed = node.zero_only = True
+            return gast.IfExp(test=clone(node.args[1]),
+                              body=gast.BinOp(left=clone(node.args[0]), op=gast.Div(),
+                                              right=clone(node.args[1])),
+                              orelse=node)
         return node
 
     def visit_BinOp(self, node):

@@ -85,12 +85,13 @@ _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul
 
 
 def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = False,
-             numbers: dict = None, user_globals: dict = None) -> gast.FunctionDef:
+             numbers: dict = None, user_globals: dict = None,
+             elements: dict = None) -> gast.FunctionDef:
     """``bound``: the generated code's global names and their objects; ``specialized``:
     a version for argument shapes (the last passes run only there: the generic
     derivative, made by tl.grad itself, is used only until the first call);
-    ``numbers``: its parameters that the guard proves numbers (numbers.py), read with
-    ``user_globals``."""
+    ``numbers``: its parameters that the guard proves numbers, ``elements``: its array
+    parameters' dimensions and elements (numbers.py), read with ``user_globals``."""
     fdef.body = fold_constants(fdef.body)
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
@@ -125,7 +126,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
-        if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {}):
+        if (numbers or elements) and simplify_numbers(fdef, numbers or {}, bound or {},
+                                                       user_globals or {}, elements):
             fdef.body = eliminate_dead_code(propagate_copies(fdef.body))
     restore_result_names(fdef)
     return fdef

@@ -167,7 +167,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     if fdef is None:   # (from a fresh normalized copy: the forward pass may have named things)
         return build(func, mode, wrt, signature, dispatcher, None, checked, forward_pays=False)
     fdef = optimize(fdef, core.binder.bound, specialized=bool(signature),
-                    numbers=number_params(signature), user_globals=func.__globals__)
+                    numbers=number_params(signature), elements=element_params(signature),
+                    user_globals=func.__globals__)
     rederived = Rederived(func, mode, wrt, checked)
     # (forward mode has no dispatcher: its entry checks the sequences itself)
     operations = sequence_ops(func, parsed, core, wrt_names) \
@@ -275,6 +276,18 @@ def number_params(signature) -> dict:
         if not isinstance(kind, tuple) and kind.__class__ is not Items:   # (an array's
             # kind is (ndarray, shape, dtype))
             found[param] = FLOAT if kind in (float, np.float64) else NUMBER
+    return found
+
+
+def element_params(signature) -> dict:
+    """The array parameters of a version, as numbers.simplify_numbers takes them: their
+    number of dimensions and the kind of their elements (FLOAT for float64)."""
+    found = {}
+    for param, (kind, _, _) in (signature or {}).items():
+        if isinstance(kind, tuple) and kind[0] is np.ndarray:
+            dtype = np.dtype(kind[2])
+            if dtype.kind in "iuf":
+                found[param] = (len(kind[1]), FLOAT if dtype == np.float64 else NUMBER)
     return found
 
 

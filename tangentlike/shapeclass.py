@@ -532,14 +532,16 @@ _SHAPE_FROM_SHAPES = {
     np.zeros_like, np.ones_like, np.full_like, np.empty_like, np.tensordot, np.einsum,
     np.broadcast_to, np.reshape, np.diff, np.logaddexp, np.atleast_1d, np.atleast_2d,
     np.convolve, np.correlate, np.concatenate, np.stack, np.hstack, np.vstack,
-    np.column_stack,
+    np.column_stack, np.tril, np.triu, np.fliplr, np.flipud, np.kron, np.diag, np.median,
+    np.ptp, np.nan_to_num, np.real, np.average,
     # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
     # in a version), unknown otherwise
     np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
 }
 # Of those, the ones where a scalar argument's value cannot change the result's shape.
 _SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np.clip,
-                             np.roll, np.logaddexp, np.full_like}
+                             np.roll, np.logaddexp, np.full_like, np.tril, np.triu,
+                             np.nan_to_num}
 
 
 def _concrete(shape):
@@ -1153,6 +1155,10 @@ def _static_shape_of_call(call, rewriter):
         return have if have is not None and have[0] in ("shape", "scalar") else None
     if target is np.roll and len(args) == 2 and all(k.arg == "axis" for k in call.keywords):
         # (np.roll's adjoint) an array of its array's shape, along any axis
+        have = static_shape(args[0], rewriter)
+        return have if have is not None and have[0] == "shape" else None
+    if target in (np.tril, np.triu, np.fliplr, np.flipud, np.flip) and args:
+        # (their own adjoints) an array of its array's shape, whatever k or the axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
     if target is zero_padded and len(args) == 2 and isinstance(args[1], gast.Constant):

@@ -331,10 +331,76 @@ def test_attention_shift_left_out():
     tl.check_grads(fresh(attention), (Q, K, V), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
 
 
-# -- where the shift is not proved, its adjoint stays ------------------------------------
+# -- a log-sum-exp that reads its maximum again, with or without keepdims -----------------
 def logsumexp(z):
     m = np.max(z, axis=1, keepdims=True)
     return np.sum(m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)))
+
+
+def logsumexp_rows(z, y):
+    m = np.max(z, axis=1)   # (no keepdims: put back to subtract, read as it is)
+    lse = m + np.log(np.sum(np.exp(z - m[:, None]), axis=1))
+    return np.sum(lse) - np.sum(y * z)
+
+
+def logsumexp_picked(z, y):
+    m = np.max(z, axis=-1, keepdims=True)
+    lse = np.log(np.sum(np.exp(z - m), axis=-1)) + m[:, 0]
+    return np.mean(lse - np.sum(y * z, axis=1))
+
+
+def logsumexp_squeezed(z, y):
+    m = np.min(-z, axis=1)   # (a minimum, negated, and np.squeeze / np.expand_dims)
+    t = np.expand_dims(m, 1)
+    lse = np.squeeze(np.log(np.sum(np.exp(-z - t), axis=1, keepdims=True)), axis=1)
+    return np.sum((lse + m) * 2.0) - np.sum(y * z)
+
+
+def log_softmax_rows(z, y):
+    m = np.max(z, axis=1, keepdims=True)
+    logp = z - (m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True)))
+    return -np.sum(y * logp)
+
+
+@pytest.mark.parametrize("f", [logsumexp, logsumexp_rows, logsumexp_picked,
+                               logsumexp_squeezed, log_softmax_rows])
+def test_logsumexp_reading_its_maximum_again(f):
+    # m + log(sum(exp(z - m))) does not change with m: the maximum's adjoint (its sum,
+    # the tie weights) is left out, also where the axis is dropped and put back
+    rng = np.random.default_rng(6)
+    z = rng.standard_normal((5, 4))
+    z[1, 2] = z[1, 0] = 3.0   # a tie at the maximum
+    args = (z,) if f is logsumexp else (z, np.eye(4)[rng.integers(0, 4, 5)])
+    g, source, plain = gradients(f, args)
+    assert "tie_weights" not in source
+    np.testing.assert_allclose(g, plain, rtol=1e-10, atol=1e-14)
+    tl.check_grads(fresh(f), args, order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("f", [logsumexp, logsumexp_rows, log_softmax_rows])
+def test_logsumexp_in_the_generic_derivative(f):
+    # (the number of dimensions unknown: z - m still lines up, z being m's operand)
+    assert "tie_weights" not in tl.grad(fresh(f)).source
+
+
+# -- where the shift is not proved, its adjoint stays ------------------------------------
+def mismatched_layouts(z):
+    m = np.max(z, axis=1)
+    # (the dropped axis beside the kept one: a (4, 4) sum, not the rows' log-sum-exp)
+    return np.sum(np.log(np.sum(np.exp(z - m[:, None]), axis=1)) + m[:, None])
+
+
+def maximum_summed_alone(z):
+    m = np.max(z, axis=1, keepdims=True)
+    return np.sum(np.log(np.sum(np.exp(z - m), axis=1))) + 2.0 * np.sum(m)
+
+
+def maximum_in_a_loop(z):
+    m = np.max(z, axis=1, keepdims=True)
+    s = np.sum(np.exp(z - m))
+    for i in range(2):
+        s = s + np.sum(m)
+    return s
 
 
 def shifted_returned(z):
@@ -355,7 +421,8 @@ def shifted_plus_one(z):
     return np.sum(np.log(e / np.sum(e, axis=1, keepdims=True)) ** 2)
 
 
-@pytest.mark.parametrize("f", [logsumexp, shifted_returned, other_axis, shifted_plus_one])
+@pytest.mark.parametrize("f", [shifted_returned, other_axis, shifted_plus_one,
+                               mismatched_layouts, maximum_summed_alone, maximum_in_a_loop])
 def test_shift_kept_where_not_invariant(f):
     rng = np.random.default_rng(4)
     z = rng.uniform(0.5, 2.0, (4, 3))

@@ -282,3 +282,23 @@ def test_a_comparison_in_a_rule_keeps_the_shape_proved():
     assert "unbroadcast" not in version.source and "np.zeros" not in version.source
     np.testing.assert_allclose(got, -X.T @ (y / (1.0 + np.exp(y * (X @ w)))) / 8)
     tl.check_grads(logistic_loss_of_logits, (w, X, y), order=2, modes=("rev", "fwd"))
+
+
+# -- a causal mask from np.tril: shapes known through it -----------------------------------
+def causal_scores(Q, K):
+    r = Q @ K.T
+    mask = np.tril(np.ones((Q.shape[0], K.shape[0]))) > 0
+    s = np.where(mask, r, -1e9)
+    p = np.exp(s - np.max(s, axis=1, keepdims=True))
+    return np.sum(np.triu(p / np.sum(p, axis=1, keepdims=True), 1) + np.fliplr(r) ** 2)
+
+
+def test_shapes_through_tril_triu_and_flips():
+    Q, K = RNG.standard_normal((5, 3)), RNG.standard_normal((5, 3))
+    tl.check_grads(causal_scores, (Q, K), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+    df = tl.grad(causal_scores, wrt=(0, 1))
+    df(Q, K)
+    source = next(iter(df.versions.values())).source
+    # (the shapes are known: no unbroadcast, no generic rule of a product or a quotient)
+    assert "unbroadcast" not in source and "quotient" not in source \
+        and "product_grad" not in source, source

@@ -139,7 +139,7 @@ def larger(x, y):
     float64 would not be: it would turn a float32 gradient into float64)."""
     if _python_numbers(x, y):
         return 0.5 if x == y else float(x > y)
-    return np.asarray(np.where(np.equal(x, y), 0.5, np.greater(x, y)), dtype=_float_dtype(x, y))
+    return _share(np.where(np.equal(x, y), 0.5, np.greater(x, y)), x, y)
 
 
 def smaller(x, y):
@@ -147,7 +147,16 @@ def smaller(x, y):
     the floating dtype of x and y; a Python float for two Python numbers)."""
     if _python_numbers(x, y):
         return 0.5 if x == y else float(x < y)
-    return np.asarray(np.where(np.equal(x, y), 0.5, np.less(x, y)), dtype=_float_dtype(x, y))
+    return _share(np.where(np.equal(x, y), 0.5, np.less(x, y)), x, y)
+
+
+def _share(where, x, y):
+    """The shares ``where`` gives in the floating dtype of x and y: a NumPy number for
+    two numbers (as a ufunc of NumPy numbers gives), else an array."""
+    share = np.asarray(where, dtype=_float_dtype(x, y))
+    if share.ndim == 0 and not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):
+        return share[()]
+    return share
 
 
 nondifferentiable(larger, smaller)
