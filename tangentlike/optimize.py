@@ -143,8 +143,8 @@ def _with_items(body: list, sequences: dict, bound: dict) -> dict:
     once, as ``t = s[k]``, an item of one of them that is a list, tuple or dict itself
     (``(W1, b1), (W2, b2) = params``)."""
     stores = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
+    for node in name_nodes(body):
+        if not isinstance(node.ctx, gast.Load):
             stores[node.id] = stores.get(node.id, 0) + 1
     found = dict(sequences)
     for stmt in statements(body):
@@ -322,18 +322,18 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
     walk."""
     factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
     counts, sites = {}, set()
-    for node in walk(body):
+    for node in name_nodes(body, also=(gast.BinOp,)):
         if node.__class__ is gast.Name:
             if node.id in factors:
                 counts[node.id] = counts.get(node.id, 0) + 1
-        elif node.__class__ is gast.BinOp and _quotient_site(node):
+        elif _quotient_site(node):
             sites.add(id(node))
     if sites:
         reuse_quotients(body, sites)
         if factors:   # (a quotient reused reads a factor's name no more)
             counts = {}
-            for node in walk(body):
-                if node.__class__ is gast.Name and node.id in factors:
+            for node in name_nodes(body):
+                if node.id in factors:
                     counts[node.id] = counts.get(node.id, 0) + 1
     if factors:
         fold_constant_factors(body, counts, floats)
