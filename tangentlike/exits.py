@@ -61,16 +61,6 @@ def _not_any(flags, where):
     return gast.copy_location(gast.UnaryOp(op=gast.Not(), operand=test), where)
 
 
-def _walk_same_function(node):
-    """Nodes below ``node``, not entering nested function or class definitions."""
-    for child in gast.iter_child_nodes(node):
-        if isinstance(child, (gast.FunctionDef, gast.AsyncFunctionDef, gast.ClassDef,
-                              gast.Lambda)):
-            continue
-        yield child
-        yield from _walk_same_function(child)
-
-
 def _loop_exits(body, kind) -> bool:
     """Whether ``body`` has a ``kind`` (Break/Continue) belonging to this loop."""
     for stmt in body:
@@ -83,7 +73,19 @@ def _loop_exits(body, kind) -> bool:
 
 
 def _returns(node) -> bool:
-    return any(isinstance(n, gast.Return) for n in _walk_same_function(node))
+    """Whether a ``return`` is below ``node``, not in a nested function or class
+    definition, looking only in the lists of statements (as _exits_below does: no
+    expression holds one)."""
+    for field in node._fields:
+        value = getattr(node, field, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, gast.Return):
+                    return True
+                if isinstance(item, _HOLDS_STATEMENTS) and not isinstance(item, _DEFINITIONS) \
+                        and _returns(item):
+                    return True
+    return False
 
 
 def needs_lowering(body) -> bool:
@@ -98,9 +100,8 @@ _HOLDS_STATEMENTS = (gast.stmt, gast.excepthandler) + (
 
 def _exits_below(node) -> bool:
     """Whether a return, break or continue is below ``node``, not in a nested function or
-    class definition: what ``_walk_same_function`` finds, looking only in the lists of
-    statements (of bodies, branches, handlers and cases), the only places statements
-    can be."""
+    class definition, looking only in the lists of statements (of bodies, branches,
+    handlers and cases), the only places statements can be."""
     for field in node._fields:
         value = getattr(node, field, None)
         if isinstance(value, list):

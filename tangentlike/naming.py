@@ -134,9 +134,10 @@ def instances(tree, kind) -> list:
     return found_nodes
 
 
-def name_nodes(tree) -> list:
-    """Every ``Name`` node in ``tree`` (a node or a list of nodes), in ``walk``'s order."""
-    return _name_nodes(tree)
+def name_nodes(tree, also: tuple = ()) -> list:
+    """Every ``Name`` node in ``tree`` (a node or a list of nodes), and every node of the
+    classes in ``also`` (not a context or an operator class), in ``walk``'s order."""
+    return _name_nodes(tree, also)
 
 
 def name_ids(tree) -> list:

@@ -2349,9 +2349,12 @@ class _AliasCheck:
 
         for table in (state.points, state.contains):
             for name, objects in table.items():
-                renewed = frozenset(older(o) for o in objects)
-                if renewed != objects:
-                    table[name] = renewed
+                for obj in objects:   # (most hold no object made here: left as they are)
+                    while obj[0] == "maybe":
+                        obj = obj[1]
+                    if obj[1] == site:
+                        table[name] = frozenset(older(o) for o in objects)
+                        break
 
     def changed(self, objects, by, stmt, state, also=None):
         """``objects`` were changed in place through ``by``: every other name of them is

@@ -52,7 +52,7 @@ import types
 import gast
 import numpy as np
 
-from .naming import Transformer, walk
+from .naming import Transformer, name_nodes, walk
 from .template import clone
 
 FLOAT, NUMBER = "float", "number"
@@ -81,9 +81,11 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     elements = _unchanged_arrays(fdef, elements or {})
     changed = False
     for _ in range(4):   # (a constant propagated may make another name a constant)
-        kinds = number_kinds(fdef, params, bound, user_globals, elements)
-        infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params), elements)
-        step = _Simplify(infer, _constants(fdef, params))
+        nodes = list(walk(fdef.body))   # (the analyses below read these, not the tree)
+        locals_ = _local_names(fdef, params, nodes)
+        kinds = number_kinds(fdef, params, bound, user_globals, elements, nodes, locals_)
+        infer = _Infer(kinds, bound, user_globals, locals_, elements)
+        step = _Simplify(infer, _constants(fdef, params, nodes))
         fdef.body = step.block(fdef.body)
         changed |= step.changed
         if not step.propagated:
@@ -109,10 +111,15 @@ def _unchanged_arrays(fdef, elements: dict) -> dict:
 
 
 def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
-                 user_globals: dict, elements: dict = None) -> dict:
-    """name -> FLOAT or NUMBER for the names of ``fdef`` that surely hold numbers."""
+                 user_globals: dict, elements: dict = None, nodes: list = None,
+                 locals_: set = None) -> dict:
+    """name -> FLOAT or NUMBER for the names of ``fdef`` that surely hold numbers.
+    ``nodes``: ``walk(fdef.body)`` in a list, ``locals_``: ``_local_names`` (made here
+    if not given)."""
+    if nodes is None:
+        nodes = list(walk(fdef.body))
     assigned, unknown = {}, set()
-    for node in walk(fdef.body):
+    for node in nodes:
         cls = node.__class__
         if cls is gast.Assign:
             if len(node.targets) == 1 and node.targets[0].__class__ is gast.Name:
@@ -131,11 +138,11 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
         elif cls in (gast.FunctionDef, gast.Lambda, gast.ListComp, gast.GeneratorExp,
                      gast.SetComp, gast.DictComp):
             unknown.update(n.id for n in walk(node) if n.__class__ is gast.Name)
-    for node in walk(fdef.body):   # every other store: tuple targets, for targets, del...
+    for node in nodes:   # every other store: tuple targets, for targets, del...
         if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
             if node.id not in assigned:
                 unknown.add(node.id)
-    for node in walk(fdef.body):
+    for node in nodes:
         if node.__class__ in (gast.Assign, gast.AugAssign, gast.For):
             targets = node.targets if node.__class__ is gast.Assign else [node.target]
             if len(targets) != 1 or targets[0].__class__ is not gast.Name or (
@@ -151,7 +158,8 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
             kinds[name] = _join(kinds.get(name, FLOAT), kind)
         else:
             kinds[name] = kind
-    infer = _Infer(kinds, bound, user_globals, _local_names(fdef, params), elements)
+    infer = _Infer(kinds, bound, user_globals,
+                   _local_names(fdef, params, nodes) if locals_ is None else locals_, elements)
     changed = True
     while changed:
         changed = False
@@ -172,9 +180,9 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
     return kinds
 
 
-def _local_names(fdef, params) -> set:
-    return {n.id for n in walk(fdef.body) if n.__class__ is gast.Name
-            and not isinstance(n.ctx, gast.Load)} | set(params) \
+def _local_names(fdef, params, nodes: list = None) -> set:
+    return {n.id for n in (walk(fdef.body) if nodes is None else nodes)
+            if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)} | set(params) \
         | {a.id for a in fdef.args.args + fdef.args.posonlyargs + fdef.args.kwonlyargs}
 
 
@@ -370,26 +378,32 @@ def _helpers() -> dict:
     }
 
 
-def _constants(fdef, params) -> dict:
+def _constants(fdef, params, nodes: list = None) -> dict:
     """Names assigned a numeric constant once at the top level of ``fdef``, and nowhere
-    else (no parameters), with their constants."""
-    counts, found, read = {}, {}, set()
-    for node in walk(fdef.body):
+    else (no parameters), with their constants. ``nodes``: ``walk(fdef.body)`` in a
+    list, if already made."""
+    counts, candidates = {}, []
+    for node in (walk(fdef.body) if nodes is None else nodes):
         if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
             counts[node.id] = counts.get(node.id, 0) + 1
     params = set(params) | {a.id for a in fdef.args.args + fdef.args.posonlyargs
                             + fdef.args.kwonlyargs}
-    for stmt in fdef.body:
+    for i, stmt in enumerate(fdef.body):
         if _derived(stmt) and stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is gast.Name \
                 and stmt.value.__class__ is gast.Constant \
                 and type(stmt.value.value) in (int, float):
             name = stmt.targets[0].id
-            # (assigned once, here, and not read before: every read sees the constant)
-            if counts.get(name) == 1 and name not in params and name not in read:
-                found[name] = stmt
-        read.update(n.id for n in walk(stmt) if n.__class__ is gast.Name
-                    and isinstance(n.ctx, gast.Load))
+            if counts.get(name) == 1 and name not in params:
+                candidates.append((i, name, stmt))
+    # (assigned once, here, and not read before: every read sees the constant)
+    found, read, done = {}, set(), 0
+    for i, name, stmt in candidates:
+        for earlier in fdef.body[done:i]:   # (the reads of the statements before it)
+            read.update(n.id for n in name_nodes(earlier) if isinstance(n.ctx, gast.Load))
+        done = i
+        if name not in read:
+            found[name] = stmt
     return found
 
 

@@ -143,8 +143,8 @@ def _with_items(body: list, sequences: dict, bound: dict) -> dict:
     once, as ``t = s[k]``, an item of one of them that is a list, tuple or dict itself
     (``(W1, b1), (W2, b2) = params``)."""
     stores = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
+    for node in name_nodes(body):
+        if not isinstance(node.ctx, gast.Load):
             stores[node.id] = stores.get(node.id, 0) + 1
     found = dict(sequences)
     for stmt in statements(body):
@@ -218,10 +218,11 @@ def gather_items(body: list, sequences: dict, bound: dict, taken: set = None) ->
                 chain[2].append(i)
                 chain[3].update(name_ids(value))
                 continue
-        reads, writes = read_and_assigned(stmt)
-        for target in [t for t, c in chains.items()
-                       if t in reads or t in writes or writes & c[3]]:
-            done.append((target, chains.pop(target)))
+        if chains:   # (a statement ends the chains it reads or writes into)
+            reads, writes = read_and_assigned(stmt)
+            for target in [t for t, c in chains.items()
+                           if t in reads or t in writes or writes & c[3]]:
+                done.append((target, chains.pop(target)))
         if item is not None and not item[1]:
             target, _, seq, index, value = item
             chains[target] = (seq, {index: [value]}, [i], set(name_ids(value)))
@@ -321,18 +322,18 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
     walk."""
     factors = {f[0] for f in map(_constant_factor, statements(body)) if f is not None}
     counts, sites = {}, set()
-    for node in walk(body):
+    for node in name_nodes(body, also=(gast.BinOp,)):
         if node.__class__ is gast.Name:
             if node.id in factors:
                 counts[node.id] = counts.get(node.id, 0) + 1
-        elif node.__class__ is gast.BinOp and _quotient_site(node):
+        elif _quotient_site(node):
             sites.add(id(node))
     if sites:
         reuse_quotients(body, sites)
         if factors:   # (a quotient reused reads a factor's name no more)
             counts = {}
-            for node in walk(body):
-                if node.__class__ is gast.Name and node.id in factors:
+            for node in name_nodes(body):
+                if node.id in factors:
                     counts[node.id] = counts.get(node.id, 0) + 1
     if factors:
         fold_constant_factors(body, counts, floats)
@@ -975,6 +976,8 @@ def merge_element_updates(body: list) -> list:
 def keep_unchanged_parts(body: list, bound: dict) -> None:
     """In place: see the module docstring (after 7). ``bound``: the code's global names
     and their objects."""
+    if not any(_copies_a_part(stmt) for stmt in statements(body)):
+        return   # (the usual case, found without walking every expression)
     loads = {}
     for node in walk(body):
         if node.__class__ is gast.Name and isinstance(node.ctx, gast.Load):
@@ -1008,12 +1011,7 @@ def _part_put_back(block: list, i: int, loads: dict, bound: dict):
     t or the index's names, and read t only as an operand of arithmetic or an argument
     of a NumPy function that makes a new array; else None."""
     stmt = block[i]
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
-            and not stmt.value.args and not stmt.value.keywords
-            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "copy"
-            and isinstance(stmt.value.func.value, gast.Subscript)
-            and isinstance(stmt.value.func.value.value, gast.Name)):
+    if not _copies_a_part(stmt):
         return None
     t, part = stmt.targets[0].id, stmt.value.func.value
     g = part.value.id
@@ -1046,6 +1044,16 @@ def _part_put_back(block: list, i: int, loads: dict, bound: dict):
                 return None
             reads += uses
     return None
+
+
+def _copies_a_part(stmt) -> bool:
+    """Whether ``stmt`` is ``t = g[i].copy()``."""
+    return (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call)
+            and not stmt.value.args and not stmt.value.keywords
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "copy"
+            and isinstance(stmt.value.func.value, gast.Subscript)
+            and isinstance(stmt.value.func.value.value, gast.Name))
 
 
 def _copying_operands(stmt, bound: dict) -> list:
@@ -1560,6 +1568,8 @@ def drop_write_only_lists(body: list, params: set) -> list:
     is only ever assigned a list display and appended to: nothing reads it, so its
     items are dead (``L = [v * v for v in x]`` with ``L`` unused). The displays are then
     dead code too."""
+    if not _may_write_only(body, params):
+        return body
     appends, displays, uses, copies = [], {}, {}, []
     for node in walk(body):
         if isinstance(node, gast.Expr) and _appends_atom(node.value):
@@ -1589,6 +1599,27 @@ def drop_write_only_lists(body: list, params: set) -> list:
         return body
     drop = {id(stmt) for stmt in appends if stmt.value.func.value.id in dead}
     return _without_statements(body, drop)
+
+
+def _may_write_only(body: list, params: set) -> bool:
+    """Whether some statement of ``body`` is ``L.append(v)`` of a list ``L`` that is not
+    a parameter, that some statement assigns a list display and that no statement pops
+    (a stack of the adjoint: read): drop_write_only_lists has something to look at.
+    Appends, pops and assignments are statements: found without walking every
+    expression, as drop_write_only_lists must (it counts every name)."""
+    appended, displayed, popped = set(), set(), set()
+    for stmt in statements(body):
+        if stmt.__class__ is gast.Expr:
+            if _appends_atom(stmt.value):
+                appended.add(stmt.value.func.value.id)
+        elif stmt.__class__ is gast.Assign and len(stmt.targets) == 1:
+            value = stmt.value
+            if value.__class__ is gast.List and stmt.targets[0].__class__ is gast.Name:
+                displayed.add(stmt.targets[0].id)
+            elif value.__class__ is gast.Call and value.func.__class__ is gast.Attribute \
+                    and value.func.attr == "pop" and value.func.value.__class__ is gast.Name:
+                popped.add(value.func.value.id)
+    return bool((appended & displayed) - popped - set(params))
 
 
 def _appends_atom(call) -> bool:

@@ -45,8 +45,8 @@ import operator
 import gast
 import numpy as np
 
-from .naming import (Transformer, contains, name_ids, read_and_assigned, same_tree, statements,
-                     walk)
+from .naming import (Transformer, contains, name_ids, name_nodes, read_and_assigned, same_tree,
+                     statements, walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
                       dependencies, given_sequences, list_variables, reads_low_precision, structured_arguments,
@@ -541,11 +541,12 @@ class _Reverse:
         name: the adjoint of a returned variable that other statements also read)."""
         if self.mode == "vjp" or not self.specialized:
             return False
-        nodes = [n for n in walk(adjoint) if n.__class__ is gast.Name and n.id == seed]
+        found = name_nodes(adjoint, also=(gast.Subscript,))   # (one walk for both)
+        nodes = [n for n in found if n.__class__ is gast.Name and n.id == seed]
         if not nodes or any(not isinstance(n.ctx, gast.Load) for n in nodes):
             return False
         if any(n.__class__ is gast.Subscript and n.value.__class__ is gast.Name
-               and n.value.id == seed for n in walk(adjoint)):
+               and n.value.id == seed for n in found):
             return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
         one = _SeedAsOne(seed)
         for stmt in adjoint:
