@@ -38,6 +38,8 @@ from typing import Optional
 
 import gast
 
+from .naming import read_and_assigned
+
 COMPOUND = (gast.If, gast.For, gast.While, gast.With)
 
 
@@ -289,11 +291,6 @@ def _locals(body) -> set:
     return found
 
 
-def _stored(node) -> set:
-    return {n.id for n in gast.walk(node)
-            if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load)}
-
-
 def _flow(body, assigned: set, local):
     """The names surely assigned after ``body`` when ``assigned`` are before it (None:
     no path leaves it at its end); marks the returns on the way. ``local(name)``:
@@ -301,13 +298,11 @@ def _flow(body, assigned: set, local):
     for stmt in body:
         if isinstance(stmt, gast.Return):
             if stmt.value is not None:
-                read = {n.id for n in gast.walk(stmt.value) if isinstance(n, gast.Name)
-                        and isinstance(n.ctx, gast.Load) and n.id not in assigned}
-                if read:
-                    inner = _stored(stmt.value)   # (a comprehension's own names)
-                    missing = sorted(n for n in read if n not in inner and local(n))
-                    if missing:
-                        stmt.unassigned = missing
+                # (a comprehension's own names are assigned inside the value)
+                read, inner = read_and_assigned(stmt.value)
+                missing = sorted(n for n in read - assigned - inner if local(n))
+                if missing:
+                    stmt.unassigned = missing
             return None
         if isinstance(stmt, (gast.Raise, gast.Break, gast.Continue)):
             return None
@@ -319,15 +314,15 @@ def _flow(body, assigned: set, local):
             assigned = then if other is None else other if then is None else then & other
         elif isinstance(stmt, (gast.For, gast.While)):
             # (the body may run zero times: what it assigns is not sure after it)
-            inside = set(assigned) | (_stored(stmt.target) if isinstance(stmt, gast.For)
-                                      else set())
+            inside = set(assigned) | (read_and_assigned(stmt.target)[1]
+                                      if isinstance(stmt, gast.For) else set())
             _flow(stmt.body, inside, local)
             if stmt.orelse:
                 after = _flow(stmt.orelse, set(assigned), local)
                 assigned = assigned if after is None else after
         elif isinstance(stmt, gast.With):
-            inside = set(assigned) | {n for item in stmt.items if item.optional_vars
-                                      is not None for n in _stored(item.optional_vars)}
+            inside = set(assigned) | read_and_assigned(
+                [item.optional_vars for item in stmt.items if item.optional_vars is not None])[1]
             after = _flow(stmt.body, inside, local)
             if after is None:
                 return None
@@ -335,9 +330,9 @@ def _flow(body, assigned: set, local):
         elif isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
             assigned = assigned | {stmt.name}
         elif isinstance(stmt, gast.Assign):
-            assigned = assigned | {n for t in stmt.targets for n in _stored(t)}
+            assigned = assigned | read_and_assigned(stmt.targets)[1]
         elif isinstance(stmt, (gast.AugAssign, gast.AnnAssign)):
-            assigned = assigned | _stored(stmt.target)
+            assigned = assigned | read_and_assigned(stmt.target)[1]
         # (other statements assign nothing: del, import, walrus are refused by normalize)
     return assigned
 

@@ -46,7 +46,7 @@ import gast
 
 from .calls import is_user_function, mutated_parameters
 from .errors import TransformError
-from .naming import names_in, walk
+from .naming import locate, names_in, walk
 from .parse import parse
 from .rules.registry import is_nondifferentiable, lookup
 
@@ -173,7 +173,7 @@ class _Inliner:
             names[param] = self.fresh(f"{helper.__name__}_{param}")
             assign = gast.Assign(targets=[_name(names[param], gast.Store())], value=expr,
                                  type_comment=None)
-            _locate(assign, stmt)
+            locate(assign, stmt)
             done = self.statement(assign, active, depth)   # (`_pair(x, _twice(x))`)
             out.extend([assign] if done is None else done)
         for local in sorted(stored - set(params)):
@@ -184,7 +184,7 @@ class _Inliner:
         if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
             last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
             last.value = value
-            _locate(last, ret, shallow=True)
+            locate(last, ret, shallow=True)
             out.extend(self.block(inner + [last], active + (helper,), depth + 1))
             return out
         # the returned value at the helper's line, then the caller's statement at its own
@@ -194,10 +194,10 @@ class _Inliner:
         result = self.fresh("out" if cls is gast.Return else f"{helper.__name__}_value")
         returned = gast.Assign(targets=[_name(result, gast.Store())], value=value,
                                type_comment=None)
-        _locate(returned, ret, shallow=True)
+        locate(returned, ret, shallow=True)
         last = copy.copy(stmt)
         last.value = _name(result, gast.Load())
-        _locate(last.value, stmt)
+        locate(last.value, stmt)
         out.extend(self.block(inner + [returned], active + (helper,), depth + 1))
         out.append(last)
         return out
@@ -222,7 +222,7 @@ class _Inliner:
             name = self.fresh(f"{call.func.id}_value")
             assign = gast.Assign(targets=[_name(name, gast.Store())], value=call,
                                  type_comment=None)
-            _locate(assign, stmt, shallow=True)
+            locate(assign, stmt, shallow=True)
             done = self.statement(assign, active, depth)
             if done is None:
                 break   # (a call left: what comes after it is evaluated after a call)
@@ -424,7 +424,7 @@ class _Renamer(gast.NodeTransformer):
     def visit_Name(self, node):
         if node.id in self.values:
             value = copy.deepcopy(self.values[node.id])
-            _locate(value, node)
+            locate(value, node)
             return value
         if node.id in self.names:
             node.id = self.names[node.id]
@@ -444,11 +444,3 @@ def _constant_node(value):
     if type(value) in (int, float) and value < 0:
         return gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-value, kind=None))
     return gast.Constant(value=value, kind=None)
-
-
-def _locate(node, where, shallow: bool = False) -> None:
-    """Give ``node`` (and, unless ``shallow``, what it holds) the place of ``where``."""
-    for sub in ([node] if shallow else walk(node)):
-        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            if attr in getattr(sub, "_attributes", ()):
-                setattr(sub, attr, getattr(where, attr, None))

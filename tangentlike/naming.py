@@ -134,6 +134,15 @@ def instances(tree, kind) -> list:
     return found_nodes
 
 
+def locate(node, where, shallow: bool = False) -> None:
+    """Give ``node`` (and, unless ``shallow``, what it holds) the place of ``where`` in
+    the user's source: a statement made from others (an inlined helper's, a loop's
+    unrolled copy) names that line in comments and errors."""
+    for sub in ([node] if shallow else walk(node)):
+        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+            if attr in getattr(sub, "_attributes", ()):
+                setattr(sub, attr, getattr(where, attr, None))
+
 def name_nodes(tree, also: tuple = ()) -> list:
     """Every ``Name`` node in ``tree`` (a node or a list of nodes), and every node of the
     classes in ``also`` (not a context or an operator class), in ``walk``'s order."""

@@ -17,9 +17,8 @@ helpers of derivative code given numbers (``quotient``, ``power``, ``scaled_powe
 ``broadcast_like``, ``unbroadcast``, ``zeros_like``, ``sign_of``, ``larger``,
 ``smaller``), and an element of an array argument (never assigned anew) read by as
 many numbers as it has dimensions, ``x[t]`` (a float64 array's is a ``FLOAT``; looked
-for only beside number arguments). A value
-read from anywhere else (a global, another subscript, another helper's result) is
-unknown.
+for only beside number arguments). A value read from anywhere else (a global, another
+subscript, another helper's result) is unknown.
 
 With that, the version is simplified where the proof makes code pointless:
 
@@ -34,8 +33,8 @@ With that, the version is simplified where the proof makes code pointless:
    ``-1.0 * e`` is ``-e`` (the same bits: a float times one is itself). ``dt2 = -dx;
    dt3 = dt2 * x + t2 * dx`` becomes ``dt3 = -x + t2``.
 4. The runtime helpers do their work inline where their arguments are numbers:
-   ``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` are ``t``, ``zeros_like(x)`` of
-   a float is ``0.0``, and
+   ``broadcast_like(t, y)`` and ``unbroadcast(t, y)`` are ``t``, ``shaped(g, x)`` of a
+   number for a float argument is ``g``, ``zeros_like(x)`` of a float is ``0.0``, and
    ``quotient(a, b)`` is ``a / b if b else quotient(a, b)`` (only a zero divisor raises
    in Python's division: the helper gives NumPy's inf or nan there).
 
@@ -53,6 +52,8 @@ import gast
 import numpy as np
 
 from .naming import Transformer, name_nodes, walk
+from .runtime import (broadcast_like, power, quotient, require_output, require_scalar,
+                      scaled_power, shaped, unbroadcast, zeros_like)
 from .template import clone
 
 FLOAT, NUMBER = "float", "number"
@@ -78,10 +79,12 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     changed."""
     if not params:   # (elements alone seldom simplify anything: no walk for them)
         return False
-    elements = _unchanged_arrays(fdef, elements or {})
+    nodes = list(walk(fdef.body))   # (the analyses below read these, not the tree)
+    elements = _unchanged_arrays(nodes, elements or {})
     changed = False
-    for _ in range(4):   # (a constant propagated may make another name a constant)
-        nodes = list(walk(fdef.body))   # (the analyses below read these, not the tree)
+    for round_ in range(4):   # (a constant propagated may make another name a constant)
+        if round_:
+            nodes = list(walk(fdef.body))
         locals_ = _local_names(fdef, params, nodes)
         kinds = number_kinds(fdef, params, bound, user_globals, elements, nodes, locals_)
         infer = _Infer(kinds, bound, user_globals, locals_, elements)
@@ -93,13 +96,13 @@ def simplify_numbers(fdef: gast.FunctionDef, params: dict, bound: dict,
     return changed
 
 
-def _unchanged_arrays(fdef, elements: dict) -> dict:
+def _unchanged_arrays(nodes: list, elements: dict) -> dict:
     """Of ``elements``, the arrays never assigned anew and read by an element
-    somewhere (``x[t]``, ``x[i, j]``: no slice)."""
+    somewhere (``x[t]``, ``x[i, j]``: no slice); ``nodes``: the version's nodes."""
     if not elements:
         return {}
     stored, read = set(), set()
-    for node in walk(fdef.body):
+    for node in nodes:
         if node.__class__ is gast.Name and not isinstance(node.ctx, gast.Load):
             stored.add(node.id)
         elif node.__class__ is gast.Subscript and node.value.__class__ is gast.Name \
@@ -294,8 +297,8 @@ class _Infer:
         if callee is None:
             return None
         raw = [self.kind(a) for a in node.args]
-        if callee in _passing():   # (the value returned is an argument, None or not)
-            return _passing()[callee](*raw) if None not in raw else None
+        if callee in _PASSING:   # (the value returned is an argument, None or not)
+            return _PASSING[callee](*raw) if None not in raw else None
         args = [_sure(a) for a in raw]
         if any(a is None for a in args):
             return None
@@ -335,30 +338,22 @@ class _Infer:
         return self._ufunc_kinds[ufunc]
 
 
-def _both_floats(a, b):
-    return FLOAT if a == b == FLOAT else NUMBER
-
-
-@functools.lru_cache(maxsize=None)
-def _passing() -> dict:
-    """The helpers that return one of their arguments as it is (for numbers), with
-    the kind of what they return."""
-    from . import runtime
-    return {
-        # a tangent widened to its primal's shape, an adjoint summed to its primal's
-        # shape: a number's is itself
-        runtime.broadcast_like: lambda t, y: t,
-        runtime.unbroadcast: lambda t, y: t,
-        # the tangent, once the output is checked
-        runtime.require_output: lambda value, tangent: tangent,
-    }
+# The helpers that return one of their arguments as it is (for numbers), with the kind
+# of what they return.
+_PASSING = {
+    # a tangent widened to its primal's shape, an adjoint summed to its primal's shape:
+    # a number's is itself
+    broadcast_like: lambda t, y: t,
+    unbroadcast: lambda t, y: t,
+    # the tangent, once the output is checked
+    require_output: lambda value, tangent: tangent,
+}
 
 
 @functools.lru_cache(maxsize=None)
 def _helpers() -> dict:
-    """The kind of what each runtime helper the derivative calls gives for numbers of
-    the kinds given (its arguments are known numbers)."""
-    from . import runtime
+    """The kind of what each helper of derivative code (the runtime's, the rules')
+    gives for numbers of the kinds given (its arguments are known numbers)."""
     from .rules.pymath import sign_of
     from .rules.selection import larger, smaller
     return {
@@ -366,15 +361,15 @@ def _helpers() -> dict:
         sign_of: lambda x: x,
         # the shares of max(x, y) and min(x, y): a float for two Python numbers, else a
         # NumPy number of their floating dtype
-        larger: _both_floats,
-        smaller: _both_floats,
+        larger: _join,
+        smaller: _join,
         # a / b, or NumPy's inf or nan where b is a Python zero
-        runtime.quotient: _both_floats,
+        quotient: _join,
         # x ** y, or NumPy's value where Python's would raise or be complex; c times it
-        runtime.power: _both_floats,
-        runtime.scaled_power: lambda c, x, e: _both_floats(c, _both_floats(x, e)),
+        power: _join,
+        scaled_power: lambda c, x, e: _join(c, _join(x, e)),
         # 0.0 for a Python float or a float64 (a float32's is a 0-d array)
-        runtime.zeros_like: lambda x: FLOAT if x == FLOAT else None,
+        zeros_like: lambda x: FLOAT if x == FLOAT else None,
     }
 
 
@@ -498,7 +493,6 @@ class _Simplify(Transformer):
         self.generic_visit(node)
         if node.keywords or node.func.__class__ is not gast.Name:
             return node
-        from .runtime import broadcast_like, quotient, shaped, unbroadcast, zeros_like
         callee = _resolve(node.func, self.bound, self.infer.user_globals, self.infer.locals)
         if callee is shaped and len(node.args) == 2 \
                 and self.infer.kind(node.args[0]) is not None and self.a_float(node.args[1]):
@@ -566,5 +560,4 @@ def _class_test(test):
 
 
 def _is_require_scalar(obj) -> bool:
-    from .runtime import require_scalar
     return obj is require_scalar

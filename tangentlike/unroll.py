@@ -29,7 +29,7 @@ import copy
 
 import gast
 
-from .naming import walk
+from .naming import locate, walk
 from .specialize import Items
 
 # the most statements the copies of a loop's body may have in all
@@ -170,7 +170,7 @@ def _unrolled(loop: gast.For, sequences: dict):
         for target, value in zip(targets, values):
             assign = gast.Assign(targets=[copy.deepcopy(target)], value=value,
                                  type_comment=None)
-            _locate(assign, loop)
+            locate(assign, loop)   # (the loop's line)
             out.append(assign)
         out.extend(copy.deepcopy(loop.body))
     return out
@@ -180,11 +180,3 @@ def _item(name: gast.Name, index: int):
     return gast.Subscript(value=gast.Name(id=name.id, ctx=gast.Load(), annotation=None,
                                           type_comment=None),
                           slice=gast.Constant(value=index, kind=None), ctx=gast.Load())
-
-
-def _locate(node, where) -> None:
-    """Give ``node`` and what it holds the place of ``where`` (the loop's line)."""
-    for sub in walk(node):
-        for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
-            if attr in getattr(sub, "_attributes", ()):
-                setattr(sub, attr, getattr(where, attr, None))
