@@ -20,10 +20,11 @@ Only where it is surely the same computation:
   closure cells or decorators, not a lambda, a generator, a recursive function, a
   derived function, or a function with a rule or declared constant;
 - the helper's body is assignments to plain names (and ``if``s of such) and one
-  ``return`` at its end (a docstring allowed), with no lambda, comprehension, ``:=``, yield or nested def; it
-  reads a local only after assigning it and changes no parameter in place
-  (calls.mutated_parameters); none of its free names is bound in the caller (or a
-  closure variable of it), so each means in the caller what it meant in the helper;
+  ``return`` at its end (a docstring allowed), with no lambda, comprehension, ``:=``,
+  yield or nested def; it reads a local only after assigning it and changes no
+  parameter in place (calls.mutated_parameters); none of its free names is bound in
+  the caller (or a closure variable of it), so each means in the caller what it meant
+  in the helper;
 - the arguments bind as Python binds them (keywords, defaults that are numbers,
   strings, booleans or None); no ``*args``/``**kwargs``.
 

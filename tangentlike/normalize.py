@@ -373,11 +373,14 @@ class _Normalizer:
         called where it is written) changes the object wherever it is called, out of
         the derivative's sight, which would read the object as it was (a wrong
         gradient, silently). Refused at its line."""
-        called = {id(node.func) for node in walk(self.parsed.node.body)
-                  if isinstance(node, gast.Call)}
+        called, methods = set(), []
         for node in walk(self.parsed.node.body):
-            if isinstance(node, gast.Attribute) and isinstance(node.ctx, gast.Load) \
-                    and node.attr in _CHANGING_METHODS and id(node) not in called \
+            if isinstance(node, gast.Call):
+                called.add(id(node.func))
+            elif isinstance(node, gast.Attribute) and node.attr in _CHANGING_METHODS:
+                methods.append(node)
+        for node in methods:
+            if isinstance(node.ctx, gast.Load) and id(node) not in called \
                     and isinstance(node.value, gast.Name) and node.value.id in self.user_locals:
                 owner = node.value.id
                 raise self.error(
@@ -769,7 +772,7 @@ class _Normalizer:
                 # for i, (a, b) in enumerate(zip(xs, ys))
                 names = target.elts[1]
                 self.refuse_zip_keywords(inner)
-                if inner.keywords or not (isinstance(names, gast.Tuple)
+                if not (isinstance(names, gast.Tuple)
                                           and len(names.elts) == len(inner.args)):
                     raise self.error("use `for i, (a, b) in enumerate(zip(xs, ys)):` with "
                                      "one name per sequence", stmt)
@@ -779,7 +782,7 @@ class _Normalizer:
             counter = target.elts[0]
         elif callee is zip:
             self.refuse_zip_keywords(iterator)
-            if iterator.keywords or not (isinstance(target, gast.Tuple)
+            if not (isinstance(target, gast.Tuple)
                                          and len(target.elts) == len(iterator.args)):
                 raise self.error("use `for a, b in zip(xs, ys):` with one name per sequence",
                                  stmt)

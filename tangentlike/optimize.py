@@ -233,12 +233,11 @@ def gather_items(body: list, sequences: dict, bound: dict, taken: set = None) ->
         places = list(whole) if whole.__class__ is dict else list(range(len(whole)))
         if len(positions) < 2 and len(items) == len(places):
             continue   # (nothing to gather)
-        zeros = _bound_as(bound, zeros_like, taken) \
-            if len(items) < len(places) else None
-        adds = _bound_as(bound, add_grads, taken) \
-            if any(len(found) > 1 for found in items.values()) else None
-        if len(items) < len(places) and zeros is None or \
-                any(len(found) > 1 for found in items.values()) and adds is None:
+        missing = len(items) < len(places)   # (an item nothing reached: zeros_like)
+        repeated = any(len(found) > 1 for found in items.values())   # (add_grads)
+        zeros = _bound_as(bound, zeros_like, taken) if missing else None
+        adds = _bound_as(bound, add_grads, taken) if repeated else None
+        if missing and zeros is None or repeated and adds is None:
             continue   # (the helper's name is the user's: left as it is)
         parts = []
         for k in places:

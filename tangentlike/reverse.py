@@ -49,8 +49,8 @@ from .naming import (Transformer, contains, name_ids, name_nodes, read_and_assig
                      statements, walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
-                      dependencies, given_sequences, list_variables, reads_low_precision, structured_arguments,
-                      through_copies, written)
+                      dependencies, given_sequences, list_variables, reads_low_precision,
+                      structured_arguments, through_copies, written)
 from .composites import fused_adjoints
 from .invariance import zero_adjoint_shifts
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
@@ -1133,7 +1133,8 @@ class _Reverse:
             expr = python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
             if reads_arrays(primitive):
-                expr = list_safe(expr, self.may_be_list, self.binder.name_for("asarray", np.asarray))
+                expr = list_safe(expr, self.may_be_list,
+                                 self.binder.name_for("asarray", np.asarray))
             return expr
 
         if result in self.spread and primitive in (np.sum, np.mean):

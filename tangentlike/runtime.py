@@ -93,7 +93,7 @@ def require_number(value, mode: str, needs: str):
     user's class, a function) as the output of the path taken: its derivative would be
     zeros, silently, or fail inside the derivative (the one check behind require_scalar,
     require_seed, require_output)."""
-    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, _OUTPUTS):
+    if not isinstance(value, _OUTPUTS):   # (None and strings among them)
         got = repr(value) if value is None or isinstance(value, (str, bytes)) else \
             f"an object of class {type(value).__name__}"
         raise at_user_def(TypeError(
