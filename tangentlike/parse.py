@@ -46,6 +46,8 @@ class Parsed:
         self.closure = {} if closure is None else closure
         # (chain, helper, defaults used) of the helpers a version inlined (inline.py)
         self.inlined = ()
+        # whether a top-level loop goes over a tuple or list display (unroll.py)
+        self.loops_over_displays = False
 
     @property
     def globals(self) -> dict:

@@ -30,7 +30,7 @@ from .parse import Parsed, parse, too_deep
 from .reverse import reverse
 from .shapeclass import leaves
 from .inline import inline_helpers, maybe_inlines
-from .unroll import unrolled_body
+from .unroll import loops_over_displays, unrolled_body
 from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
 REVERSE_MODES = ("grad", "value_and_grad", "vjp")
@@ -95,6 +95,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
+    displays = parsed.loops_over_displays
 
     def derive_version(signature):
         alive = user() or spare
@@ -103,7 +104,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
             # callee's derivative, so a version of it now would be stale with guards that
             # hold. The generic serves: its guard sees the rebinding and derives again
             return None
-        core = version_front(alive, wrt, signature, inlines)   # (None: nothing to unroll
+        core = version_front(alive, wrt, signature, inlines, displays)   # (None: nothing to unroll
         # or inline)
         again = core is None and kept and kept.again(alive)
         if again:
@@ -141,17 +142,20 @@ def front(func, wrt) -> tuple:
     parsed = parse(func)
     without_entry_checks(parsed, func)   # a derived function's own checks are not its math
     wrt_names = select_wrt(parsed, wrt)
+    parsed.loops_over_displays = loops_over_displays(parsed.node)   # (before normalize
+    # rewrites the loops)
     return parsed, wrt_names, normalize(parsed)
 
 
-def version_front(func, wrt, signature, inlines) -> tuple:
+def version_front(func, wrt, signature, inlines, displays=False) -> tuple:
     """``front`` for the version of ``signature`` with the loops over the items of a
-    list or tuple argument unrolled (unroll.py) and the calls of small helpers inlined
-    (inline.py), or None when it has neither. ``inlines``: [whether the function may
-    inline a helper], set to False when it inlines none (what inlines does not depend
-    on the signature: the next versions need not parse the function to find out)."""
-    sequences = any(kind.__class__ is Items and kind.cls in (list, tuple)
-                    for kind, _, _ in signature.values())
+    list or tuple argument or of a display unrolled (unroll.py) and the calls of small
+    helpers inlined (inline.py), or None when it has neither. ``inlines``: [whether the
+    function may inline a helper], set to False when it inlines none (what inlines does
+    not depend on the signature: the next versions need not parse the function to find
+    out); ``displays``: whether it has a top-level loop over a display."""
+    sequences = displays or any(kind.__class__ is Items and kind.cls in (list, tuple)
+                                for kind, _, _ in signature.values())
     helpers = inlines[0]
     if not sequences and not helpers:
         return None

@@ -22,6 +22,15 @@ it), so the loop goes over those items in that order. A body with ``break``,
 MAX_STATEMENTS statements in all. Only versions are unrolled: the generic derivative
 keeps the loop (any length), and a version of at most MAX_ITEMS items (specialize.py)
 has at most that many copies.
+
+A top-level loop over a tuple or list display (``for W in (W1, W2): reg = reg +
+np.sum(W * W)``, ``for W, b in ((W1, b1), (W2, b2))``, ``enumerate([0.5, 2.0])``) is
+unrolled the same way, its copies reading the display's items: a loop over a display
+makes a list of the items for its reversed pass to read again and sums the items'
+adjoints into zeros of a tuple, where the copies know each item's shape. The items
+must be names and numbers (or displays of them) that the loop's body and target do not
+assign: Python makes the display before the first turn, and a copy reads the item at
+its own turn, so the two agree only when nothing rebinds the names in between.
 """
 from __future__ import annotations
 
@@ -44,22 +53,41 @@ _CONTROL = (gast.Break, gast.Continue, gast.Return, gast.Yield, gast.YieldFrom,
 def unrolled_body(node: gast.FunctionDef, signature: dict):
     """The body of the function ``node`` (as parsed) with its top-level loops over
     items of different kinds unrolled, for the version of ``signature`` (parameter ->
-    (guard kind, shape class, stand-in)); None when there is no such loop."""
+    (guard kind, shape class, stand-in)), and its loops over displays; None when there
+    is no such loop."""
     sequences = {name: kind for name, (kind, _, _) in signature.items()
                  if kind.__class__ is Items and kind.cls in (list, tuple)}
-    if not sequences:
+    if not sequences and not loops_over_displays(node):
         return None
     sequences = {name: kind for name, kind in sequences.items()
                  if _only_read(node, name)}
+    # the function's own names: what a call in the loop could not rebind
+    local = {n.id for n in walk(node.body) if n.__class__ is gast.Name
+             and not isinstance(n.ctx, gast.Load)} | {a.id for a in _parameters(node)}
     body, changed = [], False
     for stmt in node.body:
-        copies = _unrolled(stmt, sequences) if stmt.__class__ is gast.For else None
+        copies = _unrolled(stmt, sequences, local) if stmt.__class__ is gast.For else None
         if copies is None:
             body.append(stmt)
         else:
             body.extend(copies)
             changed = True
     return body if changed else None
+
+
+def loops_over_displays(node: gast.FunctionDef) -> bool:
+    """Whether a top-level statement of ``node``'s body is a ``for`` loop over a tuple or
+    list display (or ``zip``/``enumerate`` of one): a quick test, before parsing again
+    for a version."""
+    for stmt in node.body:
+        if stmt.__class__ is gast.For:
+            iter_ = stmt.iter
+            parts = iter_.args if iter_.__class__ is gast.Call \
+                and iter_.func.__class__ is gast.Name \
+                and iter_.func.id in ("zip", "enumerate") else [iter_]
+            if any(p.__class__ in (gast.Tuple, gast.List) for p in parts):
+                return True
+    return False
 
 
 def _only_read(node: gast.FunctionDef, name: str) -> bool:
@@ -73,30 +101,37 @@ def _only_read(node: gast.FunctionDef, name: str) -> bool:
             allowed.add(id(sub.value))
         elif cls is gast.For:
             for part in _iterated(sub.iter) or ():
-                allowed.add(id(part))
+                allowed.add(id(_base(part)))
         elif cls is gast.Call and sub.func.__class__ is gast.Name and sub.func.id == "len" \
                 and len(sub.args) == 1:
             allowed.add(id(sub.args[0]))
     for sub in walk(node):
         if sub.__class__ is gast.Name and sub.id == name and (
                 not isinstance(sub.ctx, gast.Load) or id(sub) not in allowed):
-            if sub in node.args.args or sub in node.args.posonlyargs \
-                    or sub in node.args.kwonlyargs:
+            if sub in _parameters(node):
                 continue   # (the parameter itself)
             return False
     return True
 
 
+def _parameters(node: gast.FunctionDef) -> list:
+    args = node.args
+    return args.posonlyargs + args.args + args.kwonlyargs + \
+        [a for a in (args.vararg, args.kwarg) if a is not None]
+
+
 def _iterated(iter_):
-    """The Names a loop's ``iter`` goes over (``x``, ``x[a:b]``, ``zip(x, y)``,
-    ``enumerate(x)``), or None for anything else."""
+    """What a loop's ``iter`` goes over: ``x``, ``x[a:b:c]`` or a tuple or list display,
+    or each argument of ``zip(...)`` or ``enumerate(...)`` that is one of those; None for
+    anything else."""
+    parts = [iter_]
     if iter_.__class__ is gast.Call and iter_.func.__class__ is gast.Name \
             and iter_.func.id in ("zip", "enumerate") and not iter_.keywords \
             and (iter_.args and iter_.func.id == "zip" or len(iter_.args) == 1):
-        parts = [_base(a) for a in iter_.args]
-        return None if None in parts else parts
-    base = _base(iter_)
-    return None if base is None else [base]
+        parts = iter_.args
+    if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List) for p in parts):
+        return parts
+    return None
 
 
 def _base(expr):
@@ -138,35 +173,35 @@ def _indices(expr, kind):
     return places
 
 
-def _unrolled(loop: gast.For, sequences: dict):
+def _unrolled(loop: gast.For, sequences: dict, local: set):
     """The statements ``loop`` unrolls to, or None when it stays a loop."""
     if loop.orelse or any(isinstance(n, _CONTROL) for n in walk(loop.body)):
         return None
     parts = _iterated(loop.iter)
-    if parts is None or any(p.id not in sequences for p in parts):
+    if parts is None:
         return None
-    func = loop.iter.func.id if loop.iter.__class__ is gast.Call else None
-    exprs = loop.iter.args if func is not None else [loop.iter]
-    indices = [_indices(e, sequences[p.id]) for e, p in zip(exprs, parts)]
-    if None in indices:
+    assigned = {n.id for n in walk([loop.target] + loop.body)
+                if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
+    items = [_items(part, sequences, local - assigned) for part in parts]
+    if None in items:
         return None
-    count = min(len(i) for i in indices)
+    count = min(len(i) for i in items)
     size = sum(1 for n in walk(loop.body) if isinstance(n, gast.stmt))
     if count == 0 or count * size > MAX_STATEMENTS:
         return None
+    func = loop.iter.func.id if loop.iter.__class__ is gast.Call else None
     targets = [loop.target]
     if func is not None:
         if loop.target.__class__ not in (gast.Tuple, gast.List) \
-                or len(loop.target.elts) != (2 if func == "enumerate" else len(exprs)) \
+                or len(loop.target.elts) != (2 if func == "enumerate" else len(parts)) \
                 or any(e.__class__ is gast.Starred for e in loop.target.elts):
             return None
         targets = loop.target.elts
     out = []
     for turn in range(count):
+        values = [copy.deepcopy(i[turn]) for i in items]
         if func == "enumerate":
-            values = [gast.Constant(value=turn, kind=None), _item(parts[0], indices[0][turn])]
-        else:
-            values = [_item(p, i[turn]) for p, i in zip(parts, indices)]
+            values.insert(0, gast.Constant(value=turn, kind=None))
         for target, value in zip(targets, values):
             assign = gast.Assign(targets=[copy.deepcopy(target)], value=value,
                                  type_comment=None)
@@ -174,6 +209,34 @@ def _unrolled(loop: gast.For, sequences: dict):
             out.append(assign)
         out.extend(copy.deepcopy(loop.body))
     return out
+
+
+def _items(part, sequences: dict, readable: set):
+    """The expressions of the items ``part`` (a display, or ``x`` or ``x[a:b:c]`` of a
+    sequence argument) goes over, in order; None when the loop cannot be unrolled over
+    it. A display's items may read only the local names in ``readable`` (names the loop
+    does not assign: see the module docstring)."""
+    if part.__class__ in (gast.Tuple, gast.List):
+        return part.elts if all(_fixed(e, readable) for e in part.elts) else None
+    base = _base(part)
+    if base.id not in sequences:
+        return None
+    indices = _indices(part, sequences[base.id])
+    return None if indices is None else [_item(base, i) for i in indices]
+
+
+def _fixed(expr, readable: set) -> bool:
+    """Whether ``expr`` is a constant, a name in ``readable``, or a display of those."""
+    cls = expr.__class__
+    if cls is gast.Constant:
+        return True
+    if cls is gast.UnaryOp and expr.op.__class__ in (gast.USub, gast.UAdd):
+        return expr.operand.__class__ is gast.Constant
+    if cls is gast.Name:
+        return expr.id in readable
+    if cls in (gast.Tuple, gast.List):
+        return all(_fixed(e, readable) for e in expr.elts)
+    return False
 
 
 def _item(name: gast.Name, index: int):

@@ -165,3 +165,109 @@ def test_second_order_through_an_unrolled_loop():
         return np.sum(h * h)
     params = [RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2))]
     tl.check_grads(loss, (params, RNG.standard_normal((2, 3))), wrt=(1,), order=2)
+
+
+# -- loops over a tuple or list display -----------------------------------------------
+def mlp_decay(W1, b1, W2, b2, x, y):
+    h = np.tanh(W1 @ x + b1)
+    out = W2 @ h + b2
+    loss = 0.5 * np.sum((out - y) ** 2) / x.shape[1]
+    reg = 0.0
+    for W in (W1, W2):
+        reg = reg + np.sum(W * W)
+    return loss + 1e-3 * reg
+
+
+def layers_in_a_display(W1, b1, W2, b2, x):
+    for W, b in ((W1, b1), [W2, b2]):
+        x = np.tanh(W @ x + b)
+    total = 0.0
+    for i, c in enumerate([0.5, -2.0]):
+        total = total + c * np.sum(x ** (i + 1))
+    for v, s in zip((W1, b2), (2.0, 3.0)):
+        total = total + s * np.sum(np.sin(v))
+    return total + np.sum(W * W)   # W: the last item's after the loop
+
+
+def _layers():
+    return (RNG.standard_normal((6, 4)), RNG.standard_normal((6, 1)),
+            RNG.standard_normal((3, 6)), RNG.standard_normal((3, 1)),
+            RNG.standard_normal((4, 5)))
+
+
+def test_a_loop_over_a_display_of_parameters_is_straight_line_code():
+    W1, b1, W2, b2, x = _layers()
+    df = _check(mlp_decay, (W1, b1, W2, b2, x, RNG.standard_normal((3, 5))),
+                wrt=(0, 1, 2, 3))
+    [source] = version_sources(df)
+    body = code(source)
+    for generic in ("for ", "add_at_item", "add_grads", "stack", "part("):
+        assert generic not in body, generic
+    assert "reg = reg + np.sum(W * W)" in source   # (the copies' comments: the body's line)
+
+
+def test_displays_of_pairs_enumerate_and_zip_unroll():
+    df = _check(layers_in_a_display, _layers(), wrt=(0, 1, 2, 3))
+    assert all("for " not in code(s) for s in version_sources(df))
+    # second order, and vjp's versions
+    tl.check_grads(layers_in_a_display, _layers(), wrt=(0, 3), order=2)
+    args = _layers()
+    vjp = tl.vjp(layers_in_a_display, wrt=(0, 2))
+    got = vjp(*args, 1.5)
+    want = tl.grad(layers_in_a_display, wrt=(0, 2)).generic(*args, 1.5)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-10)
+
+
+def rebinds_an_item(a, b):
+    s = 0.0
+    for v in (a, b, a):
+        a = a * 2.0          # the display holds the first a: the loop reads it twice
+        s = s + np.sum(v * v)
+    return s + np.sum(a)
+
+
+def target_is_an_item(x, y):
+    s = 0.0
+    for x in (y, x):         # the second item is the parameter x, not the first item
+        s = s + np.sum(np.sin(x))
+    return s
+
+
+G = np.arange(3.0)
+
+
+def reads_a_global(x):
+    s = 0.0
+    for v in (G, x):
+        s = s + np.sum(v * x)
+    return s
+
+
+def none_or_one(x):
+    s = np.sum(x)
+    for v in ():
+        s = s + np.sum(v)
+    for v in [x]:
+        s = s * np.sum(np.exp(v))
+    return s
+
+
+def test_a_display_loop_that_rebinds_its_items_or_reads_a_global_stays_a_loop():
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    df = _check(rebinds_an_item, (a, b), wrt=(0, 1))
+    assert all("for " in code(s) for s in version_sources(df))
+    np.testing.assert_allclose(df(a, b)[0], 4.0 * a + 8.0, rtol=1e-12)
+    df = _check(target_is_an_item, (a, b), wrt=(0, 1))
+    assert all("for " in code(s) for s in version_sources(df))
+    np.testing.assert_allclose(df(a, b)[0], np.cos(a), rtol=1e-12)
+    df = _check(reads_a_global, (a,))
+    assert all("for " in code(s) for s in version_sources(df))
+    np.testing.assert_allclose(df(a)[0], G + 2.0 * a, rtol=1e-12)
+
+
+def test_a_display_of_no_item_or_one_item():
+    x = RNG.standard_normal(4)
+    df = _check(none_or_one, (x,))
+    np.testing.assert_allclose(df(x)[0], np.sum(np.exp(x)) + np.sum(x) * np.exp(x),
+                               rtol=1e-12)
