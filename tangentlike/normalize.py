@@ -49,8 +49,8 @@ from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, in_place, inplace_guard, memory_order, no_grad,
-                      overlap_guard, raise_exception, require_assigned, require_matrix,
+from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
+                      no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_sequence, returns_no_number, stop_gradient, zeros_like)
 from .template import clone
 
@@ -789,6 +789,8 @@ class _Normalizer:
             seqs, targets, counter = [self.sequence(a) for a in iterator.args], target.elts, None
         elif callee is reversed:
             seqs, targets, counter = [self.sequence(iterator)], [target], None
+        elif _dict_view(iterator):
+            seqs, targets, counter = [self.sequence(iterator)], [target], None
         elif isinstance(iterator, (gast.Name, gast.Attribute, gast.Subscript, gast.Tuple,
                                    gast.List, gast.BinOp, gast.UnaryOp, gast.IfExp)) \
                 or callee is not None and (rules.lookup(callee) is not None
@@ -803,7 +805,8 @@ class _Normalizer:
             seqs, targets, counter = [self.atom(iterator)], [target], None
         else:
             raise self.error("this kind of loop is not supported", stmt.iter,
-                             hint="loop over range(...), an array, a list, enumerate or zip")
+                             hint="loop over range(...), an array, a list, enumerate, zip "
+                             "or a dict's items(), keys() or values()")
         for seq in seqs:
             self.sequence_check(seq, stmt)
         # a list appended to (a stack) is walked in a copy, `list(lst)`, as a read by
@@ -833,6 +836,12 @@ class _Normalizer:
                 continue
             item = _load(index) if seq is None else \
                 gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
+            view = getattr(seq, "dict_view", None)
+            if view is not None:   # keys[i], d[keys[i]] or (keys[i], d[keys[i]])
+                kind, owner = view
+                value = gast.Subscript(value=clone(owner), slice=clone(item), ctx=gast.Load())
+                item = item if kind == "keys" else value if kind == "values" else \
+                    gast.Tuple(elts=[item, value], ctx=gast.Load())
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
 
@@ -894,7 +903,15 @@ class _Normalizer:
 
     def sequence(self, node):
         """An atom for a sequence a loop walks by index: ``reversed(seq)`` (an iterator,
-        which has no length and cannot be indexed) is walked as ``seq[::-1]``."""
+        which has no length and cannot be indexed) is walked as ``seq[::-1]``; a dict's
+        ``d.items()``, ``d.keys()``, ``d.values()`` as the list of its keys made before
+        the loop (as Python's view is), the atom marked ``dict_view`` = (the view, d):
+        the loop picks ``d[k]`` at each turn, the value the view gives then."""
+        if _dict_view(node):
+            owner = self.snapshot(self.atom(node.func.value))
+            keys = self.bind_new(None, self.builtin_call(keys_of, [owner]))
+            keys.dict_view = (node.func.attr, owner)
+            return keys
         if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
                 resolve_static(self.parsed, node.func) is reversed:
             if len(node.args) != 1 or node.keywords:
@@ -2812,6 +2829,13 @@ def _unsupported_expression(node):
     message, hint = _EXPRESSION_HINTS.get(kind, (f"`{kind}` expressions are not supported",
                                                  "rewrite the expression"))
     return message, node, hint
+
+
+def _dict_view(iterator) -> bool:
+    """Whether a loop goes over ``d.items()``, ``d.keys()`` or ``d.values()``."""
+    return isinstance(iterator, gast.Call) and isinstance(iterator.func, gast.Attribute) \
+        and iterator.func.attr in ("items", "keys", "values") \
+        and not iterator.args and not iterator.keywords
 
 
 def _assigns_name(body, name: str) -> bool:

@@ -154,7 +154,7 @@ def version_front(func, wrt, signature, inlines, displays=False) -> tuple:
     function may inline a helper], set to False when it inlines none (what inlines does
     not depend on the signature: the next versions need not parse the function to find
     out); ``displays``: whether it has a top-level loop over a display."""
-    sequences = displays or any(kind.__class__ is Items and kind.cls in (list, tuple)
+    sequences = displays or any(kind.__class__ is Items and kind.cls in (list, tuple, dict)
                                 for kind, _, _ in signature.values())
     helpers = inlines[0]
     if not sequences and not helpers:

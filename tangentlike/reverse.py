@@ -184,6 +184,12 @@ class _Reverse:
         # adjoints of np.sum and np.mean, `bt = s + np.zeros(S)`, np.full(S, g)),
         # adjoint -> (g, S): elementwise rules may read g (see with_spread_seed).
         self.spread = {}
+        # A version's adjoints of a list or tuple display that only sum() reads, when
+        # every item has the shape of the sum: adjoint -> g, the sum's adjoint, which
+        # each item gets (not spread(g, items) and a part() per item, which read the
+        # items' values). See spread_over_display.
+        self.spread_items = {}
+        self._displays = None   # such displays: name -> the display (displays_summed)
         # A version's adjoints of array parameters read by index in a loop: they start
         # as zeros of their own, and each element's contribution is added in place
         # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
@@ -677,6 +683,9 @@ class _Reverse:
         if not isinstance(target, gast.Name) or target.id not in self.activity.varied:
             return []
         name = self.adj(target.id)
+        if self.specialized and value.__class__ is gast.Call \
+                and self.spread_over_display(target.id, name, value):
+            return []
         fresh = []
         original = value
         if name not in self.written and self.indexed_part(value, target.id) is not None:
@@ -765,6 +774,36 @@ class _Reverse:
             self.tuple_adjoints.pop(name, None)
             self.tuple_parts.pop(name, None)
         return [_assign(name, value)]
+
+    def spread_over_display(self, primal: str, name: str, value) -> bool:
+        """Whether ``value``, the adjoint ``name`` of ``primal``, is ``spread(g, primal)``
+        (the adjoint of ``sum(primal)``) of a display ``primal = [a, b]`` that only this
+        sum reads, g the final adjoint of a number or of an array of the items' common
+        shape: then each item's adjoint gets g (adjoint_assign, spread_items)."""
+        if getattr(self.binder.bound.get(getattr(value.func, "id", None)), "__name__",
+                   None) != "spread" or len(value.args) != 2 \
+                or value.args[1].__class__ is not gast.Name or value.args[1].id != primal \
+                or name in self.written:
+            return False
+        g = value.args[0]
+        if g.__class__ is gast.Name:
+            origin = self.primal_of.get(g.id)
+            if origin is None or origin not in self.single:
+                return False   # (an adjoint that may still change)
+        elif g.__class__ is not gast.Constant:
+            return False
+        if self._displays is None:
+            self._displays = _displays_summed(self.fn, self.single)
+        display = self._displays.get(primal)
+        if display is None:
+            return False
+        rewriter = self.shape_rewriter()
+        have = static_shape(g, rewriter)
+        if have is None or any(static_shape(elt, rewriter) != have for elt in display.elts):
+            return False
+        self.spread_items[name] = g
+        self.written.add(name)
+        return True
 
     def owns(self, primal: str, value, shape, contribution) -> bool:
         """Whether ``adjoint = value`` gives the adjoint of ``primal`` an array nobody
@@ -1014,6 +1053,11 @@ class _Reverse:
             return self.accumulate(value, _load(result))
         if isinstance(value, (gast.Constant, gast.Attribute)):
             return []   # a constant or a global: nothing to differentiate
+        if isinstance(value, (gast.Tuple, gast.List)) and result in self.spread_items:
+            out = []   # the items of what sum() read: each gets the sum's adjoint
+            for elt in value.elts:
+                out.extend(self.accumulate(elt, clone(self.spread_items[result])))
+            return out
         if isinstance(value, (gast.Tuple, gast.List)):   # t = (a, b): ba += bt[0], ...
             out = []
             have = static_shape(_load(result), self.shape_rewriter())
@@ -2217,6 +2261,29 @@ def _indexed_names(fn) -> set:
                 and node.args and isinstance(node.args[0], gast.Name):
             out.add(node.args[0].id)
     return out
+
+
+def _displays_summed(fn, single: set) -> dict:
+    """The names assigned once, at the top level, a list or tuple display of names and
+    numbers that one ``sum(name)`` reads and nothing else: name -> the display."""
+    displays = {stmt.targets[0].id: stmt.value for stmt in fn.body
+                if stmt.__class__ is gast.Assign and stmt.targets[0].__class__ is gast.Name
+                and stmt.value.__class__ in (gast.List, gast.Tuple) and stmt.value.elts
+                and stmt.targets[0].id in single
+                and all(e.__class__ in (gast.Name, gast.Constant) for e in stmt.value.elts)}
+    if not displays:
+        return displays
+    reads, summed = {}, set()
+    for node in walk(fn.body):
+        if node.__class__ is gast.Name and node.id in displays \
+                and isinstance(node.ctx, gast.Load):
+            reads[node.id] = reads.get(node.id, 0) + 1
+        elif node.__class__ is gast.Call and getattr(node, "callee", None) is builtins.sum \
+                and len(node.args) == 1 and not node.keywords \
+                and node.args[0].__class__ is gast.Name:
+            summed.add(node.args[0].id)
+    return {name: value for name, value in displays.items()
+            if reads.get(name) == 1 and name in summed}
 
 
 def _first_definitions(fn) -> set:

@@ -394,6 +394,12 @@ def raise_exception(exc, cause=_NO_CAUSE):
     raise exc from cause
 
 
+def keys_of(d) -> list:
+    """The keys of ``d`` in their order: what a loop over ``d.keys()``, ``d.values()`` or
+    ``d.items()`` walks (normalize reads ``d[k]`` for each key ``k``)."""
+    return list(d.keys())
+
+
 def require_sequence(seq, filename, lineno):
     """Before a ``for`` loop over a parameter: the loop reads ``seq[i]`` for i below
     ``len(seq)``, which is what Python's loop gives for an array, a list, a tuple or a
@@ -404,8 +410,8 @@ def require_sequence(seq, filename, lineno):
         raise TransformError(
             f"a `for` loop over a {kind} is not supported in a differentiated function "
             f"(the derivative reads the items by position)", filename, lineno,
-            hint="loop over the keys written in the code (`for k in ('a', 'b'):`) and read "
-            "`d[k]`, or pass a list or an array" if kind == "dict" else
+            hint="loop over `d.items()`, `d.keys()` or `d.values()`, or over the keys "
+            "written in the code (`for k in ('a', 'b'):`)" if kind == "dict" else
             "pass a list or an array")
 
 
@@ -435,8 +441,10 @@ def _holds(other, value) -> bool:
 
 
 def zeros_like(x):
-    """The zero derivative of ``x``: 0.0 for a Python number, an array for an array."""
-    if isinstance(x, (float, int)):
+    """The zero derivative of ``x``: 0.0 for a Python number, an array for an array, 0.0
+    for text (a key a loop walks, `for k in ('a', 'b')`, saved and restored with the
+    derivative's values: no derivative; an output that is text is refused before)."""
+    if isinstance(x, (float, int, str, bytes)):
         return 0.0
     if isinstance(x, list):
         return [zeros_like(v) for v in x]

@@ -298,6 +298,13 @@ def _class_of(value, stmt, classes, own, ranges=None):
             return _size_of(callee, _atom(value.args[0], classes))
         if callee in _REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return SCALAR
+        if callee is sum and len(value.args) == 1 and not value.keywords:
+            key = _atom(value.args[0], classes)   # sum([a, b]): 0 + a + b
+            if key is not None and key[0] == _TUPLE and key[1]:
+                total = SCALAR
+                for item in key[1]:
+                    total = _combine(total, item, own)
+                return total
         if _elementwise_ufunc(callee) and not value.keywords:
             if callee.nin == 1 and len(value.args) == 1:
                 key = _atom(value.args[0], classes)

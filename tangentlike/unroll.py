@@ -56,7 +56,7 @@ def unrolled_body(node: gast.FunctionDef, signature: dict):
     (guard kind, shape class, stand-in)), and its loops over displays; None when there
     is no such loop."""
     sequences = {name: kind for name, (kind, _, _) in signature.items()
-                 if kind.__class__ is Items and kind.cls in (list, tuple)}
+                 if kind.__class__ is Items and kind.cls in (list, tuple, dict)}
     if not sequences and not loops_over_displays(node):
         return None
     sequences = {name: kind for name, kind in sequences.items()
@@ -72,36 +72,40 @@ def unrolled_body(node: gast.FunctionDef, signature: dict):
         else:
             body.extend(copies)
             changed = True
-    return body if changed else None
+    displays = _Displays(sequences, local)
+    body = [displays.visit(stmt) for stmt in body]
+    return body if changed or displays.changed else None
 
 
 def loops_over_displays(node: gast.FunctionDef) -> bool:
     """Whether a top-level statement of ``node``'s body is a ``for`` loop over a tuple or
-    list display (or ``zip``/``enumerate`` of one): a quick test, before parsing again
-    for a version."""
-    for stmt in node.body:
-        if stmt.__class__ is gast.For:
-            iter_ = stmt.iter
-            parts = iter_.args if iter_.__class__ is gast.Call \
-                and iter_.func.__class__ is gast.Name \
-                and iter_.func.id in ("zip", "enumerate") else [iter_]
-            if any(p.__class__ in (gast.Tuple, gast.List) for p in parts):
-                return True
+    list display (or ``zip``/``enumerate`` of one), or a comprehension goes over one: a
+    quick test, before parsing again for a version."""
+    loops = [stmt for stmt in node.body if stmt.__class__ is gast.For]
+    loops += [n.generators[0] for n in walk(node.body)
+              if n.__class__ in (gast.ListComp, gast.GeneratorExp)]
+    for loop in loops:
+        iter_ = loop.iter
+        parts = iter_.args if iter_.__class__ is gast.Call \
+            and iter_.func.__class__ is gast.Name \
+            and iter_.func.id in ("zip", "enumerate") else [iter_]
+        if any(p.__class__ in (gast.Tuple, gast.List) for p in parts):
+            return True
     return False
 
 
 def _only_read(node: gast.FunctionDef, name: str) -> bool:
     """Whether the function reads the parameter ``name`` only by subscripts, ``len`` or
-    as what a ``for`` loop (or ``zip``/``enumerate`` there) goes over: it neither
-    rebinds nor changes it, nor hands it to anything that could."""
+    as what a ``for`` loop or a comprehension (or ``zip``/``enumerate`` there) goes
+    over: it neither rebinds nor changes it, nor hands it to anything that could."""
     allowed = set()
     for sub in walk(node):
         cls = sub.__class__
         if cls is gast.Subscript and isinstance(sub.ctx, gast.Load):
             allowed.add(id(sub.value))
-        elif cls is gast.For:
+        elif cls is gast.For or cls is gast.comprehension:
             for part in _iterated(sub.iter) or ():
-                allowed.add(id(_base(part)))
+                allowed.add(id(_base(part) or _viewed(part)))
         elif cls is gast.Call and sub.func.__class__ is gast.Name and sub.func.id == "len" \
                 and len(sub.args) == 1:
             allowed.add(id(sub.args[0]))
@@ -129,8 +133,39 @@ def _iterated(iter_):
             and iter_.func.id in ("zip", "enumerate") and not iter_.keywords \
             and (iter_.args and iter_.func.id == "zip" or len(iter_.args) == 1):
         parts = iter_.args
-    if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List) for p in parts):
+    if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List)
+           or _counted(p) is not None or _viewed(p) is not None for p in parts):
         return parts
+    return None
+
+
+def _viewed(expr):
+    """The Name of ``d`` in ``d.items()``, ``d.keys()`` or ``d.values()``, else None."""
+    if expr.__class__ is gast.Call and expr.func.__class__ is gast.Attribute \
+            and expr.func.attr in ("items", "keys", "values") and not expr.args \
+            and not expr.keywords and expr.func.value.__class__ is gast.Name:
+        return expr.func.value
+    return None
+
+
+def _zip_or_enumerate(iter_):
+    """"zip" or "enumerate" for a loop over their call (as _iterated found it), else
+    None."""
+    if iter_.__class__ is gast.Call and iter_.func.__class__ is gast.Name \
+            and iter_.func.id in ("zip", "enumerate"):
+        return iter_.func.id
+    return None
+
+
+def _counted(expr):
+    """The Name of ``x`` in ``range(len(x))``, else None."""
+    if expr.__class__ is gast.Call and expr.func.__class__ is gast.Name \
+            and expr.func.id == "range" and len(expr.args) == 1 and not expr.keywords:
+        inner = expr.args[0]
+        if inner.__class__ is gast.Call and inner.func.__class__ is gast.Name \
+                and inner.func.id == "len" and len(inner.args) == 1 and not inner.keywords \
+                and inner.args[0].__class__ is gast.Name:
+            return inner.args[0]
     return None
 
 
@@ -189,7 +224,7 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
     size = sum(1 for n in walk(loop.body) if isinstance(n, gast.stmt))
     if count == 0 or count * size > MAX_STATEMENTS:
         return None
-    func = loop.iter.func.id if loop.iter.__class__ is gast.Call else None
+    func = _zip_or_enumerate(loop.iter)
     targets = [loop.target]
     if func is not None:
         if loop.target.__class__ not in (gast.Tuple, gast.List) \
@@ -197,18 +232,124 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
                 or any(e.__class__ is gast.Starred for e in loop.target.elts):
             return None
         targets = loop.target.elts
+    # a target the body does not assign that takes constants (`for k in ('W1', 'W2')`,
+    # enumerate's counter): the copies read the constant itself (`p['W1']`, a key the
+    # version's passes know)
+    rebound = {n.id for n in walk(loop.body)
+               if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
     out = []
     for turn in range(count):
         values = [copy.deepcopy(i[turn]) for i in items]
         if func == "enumerate":
             values.insert(0, gast.Constant(value=turn, kind=None))
-        for target, value in zip(targets, values):
+        constants = {}
+        for target, value in _pairs(targets, values):
             assign = gast.Assign(targets=[copy.deepcopy(target)], value=value,
                                  type_comment=None)
             locate(assign, loop)   # (the loop's line)
             out.append(assign)
-        out.extend(copy.deepcopy(loop.body))
+            if target.__class__ is gast.Name and target.id not in rebound \
+                    and _fixed(value, set()):
+                constants[target.id] = value
+        body = copy.deepcopy(loop.body)
+        if constants:
+            _ConstantReads(constants).visit(gast.Module(body=body, type_ignores=[]))
+        out.extend(body)
     return out
+
+
+class _Displays(gast.NodeTransformer):
+    """A list comprehension, or a generator expression given to a call (which the
+    derivatives read as the list it makes: comprehensions.py), over a display or a
+    sequence argument the function only reads becomes the display of its items:
+    ``sum(np.sum(W * W) for W in (W1, W2))`` is ``sum([np.sum(W1 * W1), np.sum(W2 *
+    W2)])``. Only one ``for`` without ``if``s, whose targets are names, and an element
+    without comprehensions, lambdas or ``:=`` of its own. The same values: nothing in
+    an expression rebinds the function's names between the display and the items."""
+
+    def __init__(self, sequences: dict, local: set):
+        self.sequences, self.local = sequences, local
+        self.changed = False
+
+    def visit_FunctionDef(self, node):   # (and lambdas, classes: names of their own)
+        return node
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        node.args = [self.listed(a) if a.__class__ is gast.GeneratorExp else a
+                     for a in node.args]
+        return node
+
+    def visit_ListComp(self, node):
+        self.generic_visit(node)
+        return self.listed(node)
+
+    def listed(self, node):
+        if len(node.generators) != 1:
+            return node
+        loop = node.generators[0]
+        if loop.ifs or loop.is_async or any(
+                n.__class__ in (gast.ListComp, gast.GeneratorExp, gast.SetComp,
+                                gast.DictComp, gast.Lambda, gast.NamedExpr)
+                for n in walk(node.elt)):
+            return node
+        parts = _iterated(loop.iter)
+        if parts is None:
+            return node
+        items = [_items(part, self.sequences, self.local) for part in parts]
+        if None in items:
+            return node
+        func = _zip_or_enumerate(loop.iter)
+        targets = [loop.target]
+        if func is not None:
+            if loop.target.__class__ not in (gast.Tuple, gast.List) \
+                    or len(loop.target.elts) != (2 if func == "enumerate" else len(parts)):
+                return node
+            targets = loop.target.elts
+        if any(t.__class__ is not gast.Name for t in targets):
+            return node
+        elts = []
+        for turn in range(min(len(i) for i in items)):
+            values = [i[turn] for i in items]
+            if func == "enumerate":
+                values.insert(0, gast.Constant(value=turn, kind=None))
+            elt = copy.deepcopy(node.elt)
+            _ConstantReads(dict(zip((t.id for t in targets), values))).visit(
+                gast.Expr(value=elt))
+            elts.append(elt)
+        self.changed = True
+        return gast.copy_location(gast.List(elts=elts, ctx=gast.Load()), node)
+
+
+class _ConstantReads(gast.NodeTransformer):
+    """Reads of the names in ``constants`` become copies of their values."""
+
+    def __init__(self, constants: dict):
+        self.constants = constants
+
+    def visit_Name(self, node):
+        value = self.constants.get(node.id)
+        if value is None or not isinstance(node.ctx, gast.Load):
+            return node
+        return gast.copy_location(copy.deepcopy(value), node)
+
+
+def _pairs(targets: list, values: list) -> list:
+    """(target, value) of each assignment of a turn: ``k, v = ('W1', d['W1'])`` of a
+    dict's items is ``k = 'W1'`` and ``v = d['W1']`` (the key a constant the body reads;
+    a value reads no target: the function never rebinds ``d``)."""
+    pairs = []
+    for target, value in zip(targets, values):
+        if target.__class__ in (gast.Tuple, gast.List) and value.__class__ is gast.Tuple \
+                and len(target.elts) == len(value.elts) and value.elts \
+                and value.elts[0].__class__ is gast.Constant \
+                and not any(e.__class__ is gast.Starred for e in target.elts):
+            pairs.extend(zip(target.elts, value.elts))
+        else:
+            pairs.append((target, value))
+    return pairs
 
 
 def _items(part, sequences: dict, readable: set):
@@ -218,8 +359,28 @@ def _items(part, sequences: dict, readable: set):
     does not assign: see the module docstring)."""
     if part.__class__ in (gast.Tuple, gast.List):
         return part.elts if all(_fixed(e, readable) for e in part.elts) else None
+    counted = _counted(part)
+    if counted is not None:   # range(len(x)): the guard fixes x's length
+        if counted.id not in sequences or "range" in readable or "len" in readable \
+                or sequences[counted.id].cls is dict:
+            return None   # (not the builtins)
+        return [gast.Constant(value=i, kind=None)
+                for i in range(len(sequences[counted.id].items))]
+    viewed = _viewed(part)
+    if viewed is not None:   # d.items(): the guard fixes d's keys, in order
+        kind = sequences.get(viewed.id)
+        if kind is None or kind.cls is not dict:
+            return None
+        view = part.func.attr
+        keys = [gast.Constant(value=key, kind=None) for key in kind.keys]
+        values = [_item(viewed, key) for key in kind.keys]
+        if view == "keys":
+            return keys
+        if view == "values":
+            return values
+        return [gast.Tuple(elts=[k, v], ctx=gast.Load()) for k, v in zip(keys, values)]
     base = _base(part)
-    if base.id not in sequences:
+    if base.id not in sequences or sequences[base.id].cls is dict:
         return None
     indices = _indices(part, sequences[base.id])
     return None if indices is None else [_item(base, i) for i in indices]
@@ -239,7 +400,7 @@ def _fixed(expr, readable: set) -> bool:
     return False
 
 
-def _item(name: gast.Name, index: int):
+def _item(name: gast.Name, index):
     return gast.Subscript(value=gast.Name(id=name.id, ctx=gast.Load(), annotation=None,
                                           type_comment=None),
                           slice=gast.Constant(value=index, kind=None), ctx=gast.Load())

@@ -89,6 +89,8 @@ def _check(f, args, wrt=(0,)):
 
 
 def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
     if isinstance(value, (list, tuple)):
         return [leaf for item in value for leaf in _leaves(item)]
     return [value]
@@ -271,3 +273,142 @@ def test_a_display_of_no_item_or_one_item():
     df = _check(none_or_one, (x,))
     np.testing.assert_allclose(df(x)[0], np.sum(np.exp(x)) + np.sum(x) * np.exp(x),
                                rtol=1e-12)
+
+
+# -- comprehensions over a display or a sequence argument ------------------------------
+def decay_by_generator(W1, b1, W2, b2, x):
+    h = np.tanh(W1 @ x + b1)
+    out = W2 @ h + b2
+    return np.sum(out ** 2) + 1e-2 * sum(np.sum(W ** 2) for W in (W1, W2))
+
+
+def decay_by_list(W1, b1, W2, b2, x):
+    h = np.tanh(W1 @ x + b1)
+    penalties = [c * np.sum(np.abs(W)) for c, W in zip((0.1, 0.2), [W1, W2])]
+    weighted = [(i + 1.0) * np.sum(b) for i, b in enumerate((b1, b2))]
+    return np.sum(h) + sum(penalties) + max(weighted)
+
+
+def decay_of_a_list(params, x):
+    h = x
+    for W in params:
+        h = np.tanh(h @ W)
+    return np.sum(h * h) + 0.1 * sum([np.sum(W * W) for W in params])
+
+
+def test_a_sum_of_a_generator_over_a_display_is_straight_line_code():
+    W1, b1, W2, b2, x = _layers()
+    df = _check(decay_by_generator, (W1, b1, W2, b2, x), wrt=(0, 1, 2, 3))
+    [source] = version_sources(df)
+    body = code(source)
+    for generic in ("for ", "spread", "part(", "items", "W1 ** 2", "require_scalar"):
+        assert generic not in body, generic
+    tl.check_grads(decay_by_generator, (W1, b1, W2, b2, x), wrt=(0, 2), order=2)
+
+
+def test_list_comprehensions_over_displays_zip_enumerate_and_list_arguments():
+    df = _check(decay_by_list, _layers(), wrt=(0, 1, 2, 3))
+    assert all("for " not in code(s) for s in version_sources(df))
+    params = [RNG.standard_normal((3, 4)), RNG.standard_normal((4, 2))]
+    df = _check(decay_of_a_list, (params, RNG.standard_normal((2, 3))))
+    assert all("for " not in code(s) for s in version_sources(df))
+
+
+def sums_a_list_twice(a, b):
+    items = [np.sum(a * a), np.sum(np.sin(b))]
+    total = sum(items)
+    return total * sum(items) + items[0]
+
+
+def sums_arrays_of_two_shapes(a, c):
+    return np.sum(sum([a * 2.0, c]))   # (3,) + (2, 3): each item's adjoint is reduced
+
+
+def test_a_sum_of_a_display_read_elsewhere_or_of_other_shapes_keeps_its_spread():
+    a, b = RNG.standard_normal(3), RNG.standard_normal(3)
+    _check(sums_a_list_twice, (a, b), wrt=(0, 1))
+    df = _check(sums_arrays_of_two_shapes, (a, RNG.standard_normal((2, 3))), wrt=(0, 1))
+    got = df(a, RNG.standard_normal((2, 3)))
+    np.testing.assert_allclose(got[0], np.full(3, 4.0))
+    np.testing.assert_allclose(got[1], np.ones((2, 3)))
+
+
+def mlp_by_index(params, x):
+    h = x
+    for i in range(len(params)):
+        W, b = params[i]
+        h = np.tanh(h @ W + b) * (i + 1)
+    return np.sum(h ** 2) + i   # i: the last index after the loop
+
+
+def index_rebound(params, x):
+    h = x
+    for i in range(len(params)):
+        W = params[i]
+        i = i * 0   # the loop variable reassigned: reads of i keep reading i
+        h = np.tanh(h @ W) + params[i][0, 0]
+    return np.sum(h ** 2)
+
+
+def test_a_loop_over_the_indices_of_a_list_argument_unrolls():
+    params, x = _pairs([5, 4, 3]), RNG.standard_normal((2, 5))
+    df = _check(mlp_by_index, (params, x))
+    [source] = version_sources(df)
+    body = code(source)
+    assert "for " not in body and "add_at_item" not in body
+    assert "params[i]" not in body and "params[1]" in body   # (constant indices)
+    Ws = [RNG.standard_normal((4, 4)), RNG.standard_normal((4, 4))]
+    _check(index_rebound, (Ws, x[:, :4]))
+
+
+# -- loops over a dict's items(), keys() or values() -------------------------------------
+def dict_views(p, x):
+    s = 0.0
+    for k, v in p.items():
+        s = s + np.sum(np.sin(v) * x)
+    for v in p.values():
+        s = s * 0.5 + np.sum(v ** 2)
+    for k in p.keys():
+        s = s + np.sum(p[k]) * len(k)
+    return s + sum(np.sum(w * x) for w in p.values())
+
+
+def layers_by_name(layers, x):
+    h = x
+    for name, (W, b) in layers.items():
+        h = np.tanh(h @ W + b)
+    return np.sum(h * h)
+
+
+def rebinds_the_dict(p, q, x):
+    s = 0.0
+    for k, v in p.items():
+        p = q   # the loop walks the dict it started with
+        s = s + np.sum(v * x)
+    return s + np.sum(p["a"])
+
+
+def test_a_loop_over_a_dicts_items_keys_or_values():
+    p = {"a": RNG.standard_normal(3), "bb": RNG.standard_normal(3)}
+    x = RNG.standard_normal(3)
+    df = _check(dict_views, (p, x), wrt=(0, 1))
+    for source in version_sources(df):
+        assert "for " not in code(source) and "add_at_item" not in code(source)
+    assert "keys_of(p)" in df.generic.source   # (the generic derivative keeps its loops)
+    tl.check_grads(dict_views, (p, x), wrt=(0, 1), order=2)
+    # an empty dict: no turn
+    np.testing.assert_allclose(tl.grad(dict_views, wrt=1)({}, x), 0.0 * x)
+
+
+def test_a_dicts_items_of_pairs_and_a_dict_rebound_in_the_loop():
+    layers = {"in": (RNG.standard_normal((4, 3)), RNG.standard_normal(3)),
+              "out": (RNG.standard_normal((3, 2)), RNG.standard_normal(2))}
+    _check(layers_by_name, (layers, RNG.standard_normal((5, 4))))
+    p = {"a": RNG.standard_normal(3), "bb": RNG.standard_normal(3)}
+    x = RNG.standard_normal(3)
+    q = {"a": RNG.standard_normal(3)}
+    df = _check(rebinds_the_dict, (p, q, x), wrt=(0, 1))
+    got = df(p, q, x)
+    np.testing.assert_allclose(got[0]["a"], x)
+    np.testing.assert_allclose(got[0]["bb"], x)
+    np.testing.assert_allclose(got[1]["a"], np.ones(3))

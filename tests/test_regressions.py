@@ -4958,3 +4958,20 @@ def test_jvp_of_nested_and_ragged_lists_of_numbers():
     p = {"v": [0.3, -0.6], "s": 2.0}
     np.testing.assert_allclose(tl.jvp(cosines_of_a_dict_item)(p, {"v": [1.0, 1.0], "s": 0.0}),
                                -2.0 * (np.sin(0.3) + np.sin(-0.6)))
+
+
+def test_second_order_through_a_loop_over_string_keys():
+    # A loop variable holding text (a key) is saved and restored with the derivative's
+    # values, so the second derivative gave it a tangent: zeros_like of a str raised
+    # "a derivative is made of numbers and arrays, but the function computes an object
+    # of class str" (tl.hessian of a function walking a dict's keys).
+    def f(p, x):
+        s = 0.0
+        for k in ("a", "b"):
+            v = p[k]
+            s = s + np.sum(np.sin(v) * x)
+        return s
+    p = {"a": np.array([0.3, 0.2, 0.1]), "b": np.arange(3.0)}
+    x = np.array([0.1, 0.2, 0.3])
+    tl.check_grads(f, (p, x), wrt=(0, 1), order=2)
+    np.testing.assert_allclose(tl.hessian(f, wrt=1)(p, x), np.zeros((3, 3)))
