@@ -106,8 +106,11 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         join_accumulations(fdef.body, changed)
     fdef.body = fold_negations(fdef.body, bound, changed)
     # `bx = 0.0 + g` (and `bz = bt1`) are copies
-    fdef.body = propagate_copies(fdef.body, renamed=changed, memo=names)
-    for key in changed:
+    folded = set()
+    fdef.body = propagate_copies(fdef.body, zeroed=folded, renamed=changed, memo=names)
+    if folded:   # (a constant put in: `bw = 0.001 * 2 * w` is `0.002 * w`)
+        fdef.body = fold_constants(fdef.body, folded)
+    for key in changed | folded:
         names.pop(key, None)
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
     fdef.body = drop_unread_element_saves(fdef.body, names)
@@ -128,7 +131,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
-            fdef.body = eliminate_dead_code(propagate_copies(fdef.body))
+            folded = set()
+            fdef.body = propagate_copies(fdef.body, zeroed=folded)
+            fdef.body = eliminate_dead_code(fold_constants(fdef.body, folded))
     restore_result_names(fdef)
     return fdef
 
