@@ -161,7 +161,9 @@ def version_front(func, wrt, signature, inlines, displays=False) -> tuple:
         return None
     parsed = parse(func)
     without_entry_checks(parsed, func)
-    body = unrolled_body(parsed.node, signature) if sequences else None
+    shadowed = [name for name in ("range", "len", "zip", "enumerate")
+                if name in func.__globals__ or name in func.__code__.co_freevars]
+    body = unrolled_body(parsed.node, signature, shadowed) if sequences else None
     if body is not None:
         parsed.node.body = body
     inlined = helpers and inline_helpers(parsed)

@@ -39,7 +39,7 @@ import copy
 import gast
 
 from .naming import locate, walk
-from .specialize import Items
+from .specialize import MAX_ITEMS, Items
 
 # the most statements the copies of a loop's body may have in all
 MAX_STATEMENTS = 200
@@ -50,11 +50,13 @@ _CONTROL = (gast.Break, gast.Continue, gast.Return, gast.Yield, gast.YieldFrom,
             gast.Global, gast.Nonlocal, gast.Try, gast.With)
 
 
-def unrolled_body(node: gast.FunctionDef, signature: dict):
+def unrolled_body(node: gast.FunctionDef, signature: dict, shadowed=()):
     """The body of the function ``node`` (as parsed) with its top-level loops over
     items of different kinds unrolled, for the version of ``signature`` (parameter ->
     (guard kind, shape class, stand-in)), and its loops over displays; None when there
-    is no such loop."""
+    is no such loop. ``shadowed``: the names of ``range``, ``len``, ``zip`` and
+    ``enumerate`` that a global or closure variable of the function holds (not the
+    builtins: not unrolled)."""
     sequences = {name: kind for name, (kind, _, _) in signature.items()
                  if kind.__class__ is Items and kind.cls in (list, tuple, dict)}
     if not sequences and not loops_over_displays(node):
@@ -63,7 +65,8 @@ def unrolled_body(node: gast.FunctionDef, signature: dict):
                  if _only_read(node, name)}
     # the function's own names: what a call in the loop could not rebind
     local = {n.id for n in walk(node.body) if n.__class__ is gast.Name
-             and not isinstance(n.ctx, gast.Load)} | {a.id for a in _parameters(node)}
+             and not isinstance(n.ctx, gast.Load)} | {a.id for a in _parameters(node)} \
+        | set(shadowed)
     body, changed = [], False
     for stmt in node.body:
         copies = _unrolled(stmt, sequences, local) if stmt.__class__ is gast.For else None
@@ -79,17 +82,19 @@ def unrolled_body(node: gast.FunctionDef, signature: dict):
 
 def loops_over_displays(node: gast.FunctionDef) -> bool:
     """Whether a top-level statement of ``node``'s body is a ``for`` loop over a tuple or
-    list display (or ``zip``/``enumerate`` of one), or a comprehension goes over one: a
-    quick test, before parsing again for a version."""
-    loops = [stmt for stmt in node.body if stmt.__class__ is gast.For]
-    loops += [n.generators[0] for n in walk(node.body)
+    list display (or ``zip``/``enumerate`` of one), or a comprehension goes over one or
+    over ``range(...)`` of constants: a quick test, before parsing again for a
+    version."""
+    loops = [(stmt, False) for stmt in node.body if stmt.__class__ is gast.For]
+    loops += [(n.generators[0], True) for n in walk(node.body)
               if n.__class__ in (gast.ListComp, gast.GeneratorExp)]
-    for loop in loops:
+    for loop, comprehension in loops:
         iter_ = loop.iter
         parts = iter_.args if iter_.__class__ is gast.Call \
             and iter_.func.__class__ is gast.Name \
             and iter_.func.id in ("zip", "enumerate") else [iter_]
-        if any(p.__class__ in (gast.Tuple, gast.List) for p in parts):
+        if any(p.__class__ in (gast.Tuple, gast.List)
+               or comprehension and _ranged(p) is not None for p in parts):
             return True
     return False
 
@@ -134,7 +139,8 @@ def _iterated(iter_):
             and (iter_.args and iter_.func.id == "zip" or len(iter_.args) == 1):
         parts = iter_.args
     if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List)
-           or _counted(p) is not None or _viewed(p) is not None for p in parts):
+           or _counted(p) is not None or _viewed(p) is not None or _ranged(p) is not None
+           for p in parts):
         return parts
     return None
 
@@ -154,6 +160,20 @@ def _zip_or_enumerate(iter_):
     if iter_.__class__ is gast.Call and iter_.func.__class__ is gast.Name \
             and iter_.func.id in ("zip", "enumerate"):
         return iter_.func.id
+    return None
+
+
+def _ranged(expr):
+    """The numbers of ``range(...)`` of one to three constant ints (at most MAX_ITEMS of
+    them), else None."""
+    if expr.__class__ is gast.Call and expr.func.__class__ is gast.Name \
+            and expr.func.id == "range" and 1 <= len(expr.args) <= 3 and not expr.keywords \
+            and all(_int_or_none(a) and a is not None for a in expr.args):
+        bounds = [_constant(a) for a in expr.args]
+        if len(bounds) == 3 and bounds[2] == 0:
+            return None
+        numbers = range(*bounds)
+        return list(numbers) if len(numbers) <= MAX_ITEMS else None
     return None
 
 
@@ -225,6 +245,8 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
     if count == 0 or count * size > MAX_STATEMENTS:
         return None
     func = _zip_or_enumerate(loop.iter)
+    if func in local:
+        return None   # (not the builtin)
     targets = [loop.target]
     if func is not None:
         if loop.target.__class__ not in (gast.Tuple, gast.List) \
@@ -298,10 +320,12 @@ class _Displays(gast.NodeTransformer):
         parts = _iterated(loop.iter)
         if parts is None:
             return node
-        items = [_items(part, self.sequences, self.local) for part in parts]
+        items = [_items(part, self.sequences, self.local, ranges=True) for part in parts]
         if None in items:
             return node
         func = _zip_or_enumerate(loop.iter)
+        if func in self.local:
+            return node   # (not the builtin)
         targets = [loop.target]
         if func is not None:
             if loop.target.__class__ not in (gast.Tuple, gast.List) \
@@ -352,13 +376,16 @@ def _pairs(targets: list, values: list) -> list:
     return pairs
 
 
-def _items(part, sequences: dict, readable: set):
+def _items(part, sequences: dict, readable: set, ranges: bool = False):
     """The expressions of the items ``part`` (a display, or ``x`` or ``x[a:b:c]`` of a
     sequence argument) goes over, in order; None when the loop cannot be unrolled over
     it. A display's items may read only the local names in ``readable`` (names the loop
-    does not assign: see the module docstring)."""
+    does not assign: see the module docstring). With ``ranges``, also ``range(...)`` of
+    constant ints, of at most MAX_ITEMS numbers."""
     if part.__class__ in (gast.Tuple, gast.List):
         return part.elts if all(_fixed(e, readable) for e in part.elts) else None
+    if ranges and _ranged(part) is not None and "range" not in readable:
+        return [gast.Constant(value=i, kind=None) for i in _ranged(part)]
     counted = _counted(part)
     if counted is not None:   # range(len(x)): the guard fixes x's length
         if counted.id not in sequences or "range" in readable or "len" in readable \
@@ -380,7 +407,7 @@ def _items(part, sequences: dict, readable: set):
             return values
         return [gast.Tuple(elts=[k, v], ctx=gast.Load()) for k, v in zip(keys, values)]
     base = _base(part)
-    if base.id not in sequences or sequences[base.id].cls is dict:
+    if base is None or base.id not in sequences or sequences[base.id].cls is dict:
         return None
     indices = _indices(part, sequences[base.id])
     return None if indices is None else [_item(base, i) for i in indices]

@@ -412,3 +412,36 @@ def test_a_dicts_items_of_pairs_and_a_dict_rebound_in_the_loop():
     np.testing.assert_allclose(got[0]["a"], x)
     np.testing.assert_allclose(got[0]["bb"], x)
     np.testing.assert_allclose(got[1]["a"], np.ones(3))
+
+
+def polynomial_features(c, x, y):
+    feats = np.stack([x ** k for k in range(4)], axis=1)
+    return np.mean((feats @ c - y) ** 2)
+
+
+def test_a_comprehension_over_a_constant_range_is_a_display():
+    c, x, y = RNG.standard_normal(4), RNG.standard_normal(20), RNG.standard_normal(20)
+    df = _check(polynomial_features, (c, x, y))
+    [source] = version_sources(df)
+    body = code(source)
+    for generic in ("for ", "items", "unbroadcast", "product_grad"):
+        assert generic not in body, generic
+    feats = np.stack([x ** k for k in range(4)], axis=1)
+    np.testing.assert_allclose(df(c, x, y)[0], 2 * feats.T @ (feats @ c - y) / 20)
+
+
+def test_a_range_or_zip_the_module_rebinds_is_not_unrolled():
+    from util import make_function
+    f = make_function("def f(x):\n"
+                      "    return sum([x[k] * (k + 1.0) for k in range(3)])\n",
+                      {"np": np, "range": lambda n: [2, 0]})
+    x = RNG.standard_normal(3)
+    df = tl.grad(f)
+    np.testing.assert_allclose(df(x), [1.0, 0.0, 3.0])
+    g = make_function("def g(x, y):\n"
+                      "    s = 0.0\n"
+                      "    for a, b in zip((x, y), (y, x)):\n"
+                      "        s = s + np.sum(a * b * b)\n"
+                      "    return s\n",
+                      {"np": np, "zip": lambda a, b: [(a[0], a[0])]})
+    np.testing.assert_allclose(tl.grad(g)(x, x + 1.0), 3.0 * x ** 2)
