@@ -42,6 +42,7 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
+from .rules.arithmetic import logistic
 from .rules.linalg import norm_axis
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
@@ -299,10 +300,10 @@ def _class_of(value, stmt, classes, own, ranges=None):
         if callee in _REDUCTIONS and len(value.args) == 1 and not value.keywords:
             return SCALAR
         if _elementwise_ufunc(callee) and not value.keywords:
-            if callee.nin == 1 and len(value.args) == 1:
+            if _inputs(callee) == 1 and len(value.args) == 1:
                 key = _atom(value.args[0], classes)
                 return SCALAR if key is not None and key[0] == "scalar" else key
-            if callee.nin == 2 and len(value.args) == 2:
+            if _inputs(callee) == 2 and len(value.args) == 2:
                 return _combine(_atom(value.args[0], classes), _atom(value.args[1], classes),
                                 own)
         if callee in (np.array, np.asarray) and len(value.args) == 1 and all(
@@ -459,10 +460,19 @@ def _sequence(value, classes, own):
     return own
 
 
+# helpers of rules that work elementwise on one operand, as a ufunc of one input would
+_UNARY_HELPERS = {logistic}
+
+
 def _elementwise_ufunc(callee) -> bool:
     """A ufunc that broadcasts its operands elementwise (np.matmul is a generalized ufunc
-    with a core signature, not one)."""
-    return isinstance(callee, np.ufunc) and callee.signature is None
+    with a core signature, not one), or a helper of rules that works like one."""
+    return isinstance(callee, np.ufunc) and callee.signature is None or callee in _UNARY_HELPERS
+
+
+def _inputs(callee) -> int:
+    """The number of operands of an elementwise ufunc or helper."""
+    return 1 if callee in _UNARY_HELPERS else callee.nin
 
 
 def shares_shape(key) -> bool:
@@ -1509,7 +1519,8 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
                 if not all(type(n) is int and n >= 0 for n in sizes):
                     return _UNKNOWN
                 return _ones(np.dtype(np.float64), sizes)
-            if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES:
+            if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES \
+                    or callee in _UNARY_HELPERS:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
                 args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
                 named = {k.arg: _operand(k.value, values, unknown, scalar_ok)
