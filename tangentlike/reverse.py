@@ -1303,11 +1303,22 @@ class _Reverse:
                 and key != SCALAR)
 
     def is_steady(self, expr) -> bool:
-        """``expr`` is arithmetic, np.expand_dims and np.reshape on constants and on
-        final adjoints (of values assigned once, outside control flow)."""
+        """``expr`` is arithmetic, np.expand_dims and np.reshape (or new axes,
+        ``g[:, None]``) on constants and on final adjoints (of values assigned once,
+        outside control flow)."""
         np_name = self.binder.name_for("np", np)
+        axes = set()   # the indices of subscripts that only add axes
         for node in walk(expr):
-            if isinstance(node, gast.Name):
+            if id(node) in axes:
+                continue
+            if isinstance(node, gast.Subscript):
+                parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+                if not all(isinstance(p, gast.Constant) and p.value is None
+                           or isinstance(p, gast.Slice) and p.lower is p.upper is p.step is None
+                           for p in parts):
+                    return False
+                axes.update(id(n) for n in walk(node.slice))
+            elif isinstance(node, gast.Name):
                 if node.id == np_name or node.id == self.seed and self.mode != "vjp":
                     continue   # grad's seed: a number, as the output is
                 if self.primal_of.get(node.id) not in self.single:
