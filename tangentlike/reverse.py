@@ -1367,6 +1367,18 @@ class _Reverse:
             return None   # (template temporaries: the plain rule)
         return self.accumulate(bind[writes[0][0]], writes[0][1], (g, key_x))
 
+    def full_float_adjoint(self, primal: str, key, rewriter) -> bool:
+        """Whether the adjoint of ``primal`` is written, outside loops, and holds a
+        float64 array of shape ``key`` (of ``primal``'s own float64 shape): adding a
+        number or a smaller array to it gives an array of that shape and dtype, as
+        adding the same value spread over ``key`` would."""
+        name = self.adj(primal)
+        stand_in = self.stand_ins.get(primal)
+        return (not self.loop_depth and name in self.written and name not in self.spread
+                and self.classes.get(primal) == key and rewriter.adjoint_shape(name) == key
+                and isinstance(stand_in, np.ndarray) and stand_in.dtype == np.float64
+                and primal not in self.structured)
+
     def with_spread_seed(self, result, template, bind, simplify):
         """The rule's statements reading the value g that the adjoint ``result``
         spreads, instead of the array: where a contribution with g still has its
@@ -1406,6 +1418,11 @@ class _Reverse:
                 expr = expr.args[0]   # to the target's own (full) shape: no sum
             shape = _elementwise_shape(expr, rewriter, self.binder.bound, small)
             if shape == key:
+                out.append((target, expr, None))
+            elif shape is not None and broadcast_static(shape, key) == key \
+                    and self.full_float_adjoint(target.id, key, rewriter):
+                # added to an adjoint that is a float64 array of the spread's shape
+                # already: the same array
                 out.append((target, expr, None))
             elif shape is not None and broadcast_static(shape, key) == key \
                     and self.is_steady(expr) and self.may_be_spread(target.id):

@@ -133,3 +133,49 @@ def test_new_axes_elsewhere():
     tl.check_grads(column_means, (X,), order=2, modes=("rev", "fwd"))
     x3 = RNG.standard_normal((2, 3, 4))
     tl.check_grads(column_means, (x3,), order=2, modes=("rev", "fwd"))
+
+
+# -- a spread added to an adjoint that is an array of its shape already --------------------
+
+def vae_loss(mu, logvar, eps, Wd, X):
+    z = mu + np.exp(0.5 * logvar) * eps
+    rec = np.sum((z @ Wd - X) ** 2)
+    kl = -0.5 * np.sum(1.0 + logvar - mu ** 2 - np.exp(logvar))
+    return rec + kl
+
+
+def constant_first(x):
+    # the spread reaches x before any other contribution: it stays an array of x's shape
+    return np.sum(1.0 + x) + np.sum(np.exp(x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_spread_added_to_a_full_adjoint_is_not_made(dtype):
+    # kl's sum spreads -0.5 over logvar's shape; logvar's adjoint is an array of that
+    # shape already (-0.5 * -exp(logvar)): adding -0.5 to it is the same array, without
+    # making np.zeros((128, 8)) + -0.5 first
+    args = [RNG.standard_normal((6, 3)), 0.1 * RNG.standard_normal((6, 3)),
+            RNG.standard_normal((6, 3)), 0.3 * RNG.standard_normal((3, 5)),
+            RNG.standard_normal((6, 5))]
+    args = tuple(a.astype(dtype) for a in args)
+    df = tl.grad(vae_loss, wrt=(0, 1))
+    got = df(*args)
+    source = version_sources(df)[-1]   # (this dtype's)
+    if dtype is np.float64:
+        assert "np.zeros" not in source and "np.full" not in source
+    assert all(g.dtype == dtype for g in got)
+    for g, want in zip(got, df.generic(*args, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13 if dtype is np.float64 else 1e-5)
+    if dtype is np.float64:
+        tl.check_grads(vae_loss, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def test_a_spread_that_comes_first_is_an_array():
+    x = RNG.standard_normal((4, 3))
+    df = tl.grad(constant_first)
+    got = df(x)
+    np.testing.assert_allclose(got, 1.0 + np.exp(x), rtol=1e-15)
+    assert got.shape == (4, 3)
+    got = df(x[:, :1])
+    assert got.shape == (4, 1)
+    tl.check_grads(constant_first, (x,), order=2, modes=("rev", "fwd"))
