@@ -549,8 +549,10 @@ class _Reverse:
                and n.value.id == seed for n in found):
             return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
         one = _SeedAsOne(seed)
+        masks = _Masks(self.shape_rewriter())
         for stmt in adjoint:
             one.visit(stmt)
+            masks.visit(stmt)
         # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
         # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
         # rules, 1.0 * v and v have one type, and an item of a float array times such
@@ -2164,6 +2166,23 @@ class _SeedAsOne(Transformer):
 
     def visit_Name(self, node):
         return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
+
+
+class _Masks(Transformer):
+    """``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
+    as the cast it is (ShapeRewriter.mask)."""
+
+    def __init__(self, rewriter):
+        self.rewriter = rewriter
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "where" and len(node.args) == 3 \
+                and not node.keywords and isinstance(func.value, gast.Name) \
+                and func.value.id == self.rewriter.np_name:
+            return self.rewriter.mask(*node.args) or node
+        return node
 
 
 def _facts(fn) -> tuple:

@@ -808,6 +808,10 @@ class ShapeRewriter(Transformer):
             have = static_shape(args[0], self)
             if index is not None and have is not None and have[0] == "shape" and have[1]:
                 return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        if target is np.where and len(args) == 3:
+            mask = self.mask(*args)
+            if mask is not None:
+                return mask
         if target is np.expand_dims and len(args) == 2:
             axes = self.new_axis(*args)
             if axes is not None:
@@ -849,6 +853,35 @@ class ShapeRewriter(Transformer):
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
         return node
+
+    def mask(self, condition, a, b):
+        """``np.where(c, 1.0, 0.0)`` of a bool array c (the adjoint of np.where for the
+        seed 1.0: a Huber loss, a ReLU written with np.where) as ``c.astype(float64)``,
+        and ``np.where(c, 0.0, 1.0)`` as ``(~c).astype(float64)``: the same float64
+        ones and zeros, a cast instead of a selection (about 1 us instead of 3 for
+        1000 elements)."""
+        values = [v.value if isinstance(v, gast.Constant) and type(v.value) is float
+                  else None for v in (a, b)]
+        if values not in ([1.0, 0.0], [0.0, 1.0]) or not self.bool_array(condition):
+            return None
+        if values[0] == 0.0:
+            condition = gast.UnaryOp(op=gast.Invert(), operand=condition)
+        float64 = gast.Name(id=self.bind("float64", np.dtype(np.float64)), ctx=gast.Load(),
+                            annotation=None, type_comment=None)
+        return gast.Call(func=gast.Attribute(value=condition, attr="astype", ctx=gast.Load()),
+                         args=[float64], keywords=[])
+
+    def bool_array(self, node) -> bool:
+        """Whether ``node`` is surely a NumPy array of bools: a comparison of a known
+        array shape, or a name whose stand-in is one."""
+        have = static_shape(node, self)
+        if have is None or have[0] != "shape":
+            return False
+        if isinstance(node, gast.Compare) and len(node.ops) == 1 and isinstance(
+                node.ops[0], (gast.Eq, gast.NotEq, gast.Lt, gast.LtE, gast.Gt, gast.GtE)):
+            return True
+        stand_in = self.stand_ins.get(node.id) if isinstance(node, gast.Name) else None
+        return isinstance(stand_in, np.ndarray) and stand_in.dtype == np.bool_
 
     def new_axis(self, g, axis):
         """``np.expand_dims(g, axis)`` of an array of a known rank and a constant axis as

@@ -16,6 +16,13 @@ def version_sources(df):
     return [v.source for v in df.versions.values()]
 
 
+def adjoint_code(source):
+    """The lines of a version's adjoint, without comments."""
+    adjoint = source.split("# adjoint", 1)[1]
+    return "\n".join(line for line in adjoint.splitlines()[1:]
+                     if not line.strip().startswith("#"))
+
+
 # -- softplus: np.logaddexp(0, t) -------------------------------------------------------
 
 def logistic_loss(w, X, y):
@@ -179,3 +186,49 @@ def test_a_spread_that_comes_first_is_an_array():
     got = df(x[:, :1])
     assert got.shape == (4, 1)
     tl.check_grads(constant_first, (x,), order=2, modes=("rev", "fwd"))
+
+
+# -- np.where's adjoint for the seed 1.0: a cast of the condition ------------------------
+
+def huber(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a <= 1.0, 0.5 * r * r, a - 0.5))
+
+
+def relu_sum(x):
+    return np.sum(np.where(x > 0.0, x, 0.0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_huber_masks_are_casts(dtype):
+    w, X = RNG.standard_normal(3).astype(dtype), RNG.standard_normal((20, 3)).astype(dtype)
+    y = (2.0 * RNG.standard_normal(20)).astype(dtype)
+    df = tl.grad(huber)
+    got = df(w, X, y)
+    source = version_sources(df)[-1]
+    assert "np.where" not in adjoint_code(source)
+    assert ".astype(float64)" in source
+    np.testing.assert_allclose(got, np.clip(X @ w - y, -1.0, 1.0) @ X,
+                               rtol=1e-12 if dtype is np.float64 else 1e-5)
+    want = df.generic(w, X, y, 1.0)
+    assert got.dtype == want.dtype
+    if dtype is np.float64:   # (float32: the generic derivative rounds otherwise, as before)
+        np.testing.assert_array_equal(got, want)
+        tl.check_grads(huber, (w, X, y), order=1, modes=("rev", "fwd"))
+
+
+def test_masks_at_the_edges_are_the_generic_values():
+    # at inf the generic derivative gives 0.0 * inf = nan for the branch not taken, and
+    # so does the cast; nan stays nan; signs of zero as np.where's
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 2.0, -3.0])
+    df = tl.grad(relu_sum)
+    with np.errstate(all="ignore"):
+        got, want = df(x), df.generic(x, 1.0)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    assert "np.where" not in adjoint_code(version_sources(df)[0])
+    with np.errstate(all="ignore"):
+        w, X, y = np.ones(2), np.array([[np.inf, 0.0], [1.0, 0.5], [np.nan, 1.0]]), np.zeros(3)
+        dh = tl.grad(huber)
+        np.testing.assert_array_equal(dh(w, X, y), dh.generic(w, X, y, 1.0))
