@@ -150,7 +150,9 @@ class _Reverse:
         self.single, self.lists, self.loop_locals, self.containers = (
             set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
-        self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        self.classes = shape_classes(   # values that provably share a shape
+            fn, signature, [p for p, v in (stand_ins or {}).items()
+                            if isinstance(v, np.ndarray) and v.dtype.kind in "iu"])
         # id(statement) -> closed-form adjoint of the log of a softmax or a sigmoid
         # (composites.py)
         self.fused = fused_adjoints(fn)
@@ -1160,6 +1162,15 @@ class _Reverse:
         out = []
         if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's
             axis, index = fused.extra
+            spread = self.spread.get(seed.id) if isinstance(seed, gast.Name) else None
+            stand_in = self.stand_ins.get(fused.p)
+            if spread is not None and isinstance(stand_in, np.ndarray) \
+                    and stand_in.dtype == np.float64 \
+                    and static_shape(spread[0], self.shape_rewriter()) == SCALAR:
+                # a number spread over the picked elements (the mean of their logs): the
+                # number put at each of them is the same array (float64, as p is), and
+                # the spread need not be made
+                seed = clone(spread[0])
             picked = self.namer.fresh("g")
             out.append(_assign(picked, gast.Call(
                 func=_load(self.binder.name_for("add_at_item", add_at_item)),

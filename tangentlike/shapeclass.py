@@ -64,17 +64,25 @@ _REDUCTIONS = {np.sum, np.mean, np.prod, np.max, np.min, np.var, np.std}
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
 
 
-def shape_classes(fn, signature=None) -> dict:
+def shape_classes(fn, signature=None, int_params=()) -> dict:
     """Map each local name of ``fn`` to its shape class (module docstring).
 
     ``signature`` maps parameters to their known class (``SCALAR`` or a concrete
-    ``("shape", shape)``) in a specialized derivative."""
+    ``("shape", shape)``) in a specialized derivative; ``int_params``: the parameters
+    it knows to be arrays of integers."""
     signature = signature or {}
     start = {p: signature.get(p, ("param", p)) for p in fn.params}
     classes = dict(start)
     defs = {}
     for target, value, stmt in body_assignments(fn):
         defs.setdefault(target, []).append((value, stmt))
+    # arrays of integers, which index by position (p[np.arange(n), y]): parameters the
+    # body does not assign, and np.arange's results
+    int_arrays = frozenset([p for p in int_params if p not in defs] + [
+        name for name, values in defs.items()
+        if all(getattr(value, "callee", None) is np.arange and value.__class__ is gast.Call
+               and isinstance(stmt, gast.Assign) and written(stmt) is None
+               for value, stmt in values)])
     counters = _range_indices(fn.body, set(defs) | set(fn.params))
     classes.update((name, INDEX) for name in counters)
     own = {name: ("var", name) for name in defs}
@@ -101,7 +109,7 @@ def shape_classes(fn, signature=None) -> dict:
         now = [classes.get(n) for n in reads]
         if seen is not None and now == seen[1]:
             return seen[2]
-        key = _class_of(value, stmt, classes, own[name], ranges)
+        key = _class_of(value, stmt, classes, own[name], ranges, int_arrays)
         last[id(stmt)] = (reads, now, key)
         return key
 
@@ -251,7 +259,7 @@ def _atom(atom, classes):
     return None
 
 
-def _class_of(value, stmt, classes, own, ranges=None):
+def _class_of(value, stmt, classes, own, ranges=None, int_arrays=frozenset()):
     if appended(stmt) is not None:   # lst.append(v): a list of items of v's class
         key = _atom(value.args[0], classes)
         if key is None and isinstance(value.args[0], gast.Name):
@@ -287,7 +295,7 @@ def _class_of(value, stmt, classes, own, ranges=None):
     if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
         return _evaluated(np.matmul, [value.left, value.right], [], classes, own)
     if isinstance(value, gast.Subscript):
-        return _subscript(value, classes, own, ranges)
+        return _subscript(value, classes, own, ranges, int_arrays)
     if isinstance(value, (gast.Tuple, gast.List)):
         return _sequence(value, classes, own)
     if isinstance(value, gast.Call):
@@ -611,9 +619,9 @@ def _shape_of_call(callee, values, named, own):
     return own if result is _UNKNOWN else SCALAR
 
 
-def _subscript(value, classes, own, ranges=None):
+def _subscript(value, classes, own, ranges=None, int_arrays=frozenset()):
     """``x[i]`` with x of a concrete shape and an index of constants, loop counters
-    (ints) and constant slices."""
+    (ints), constant slices and arrays of integers of concrete shapes."""
     base = _atom(value.value, classes)
     if base is None:
         return None
@@ -638,18 +646,27 @@ def _subscript(value, classes, own, ranges=None):
     index = value.slice
     parts = index.elts if isinstance(index, gast.Tuple) else [index]
     try:
-        picked = _index_parts(parts, base[1], classes, ranges)
+        picked = _index_parts(parts, base[1], classes, ranges, int_arrays)
     except LookupError:
         return own
     return _shape_of_call(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
                           [_dummy(base)], {}, own)
 
 
-def _index_parts(parts, shape, classes, ranges):
+def _index_parts(parts, shape, classes, ranges, int_arrays=frozenset()):
     """Index parts that pick what ``parts`` picks from an array of ``shape``, each
-    the same on every run (LookupError when there are none)."""
+    the same on every run (LookupError when there are none). An array of integers of a
+    concrete shape picks elements of the same shape whatever they are (or raises an
+    IndexError, as zeros do along an empty axis): zeros stand for it."""
     picked, axis = [], 0
     for part in parts:
+        if isinstance(part, gast.Name) and part.id in int_arrays:
+            key = classes.get(part.id)
+            if key is None or key[0] != "shape":
+                raise LookupError(part)
+            picked.append(np.zeros(key[1], dtype=np.intp))
+            axis += 1
+            continue
         if isinstance(part, gast.Slice) and axis < len(shape):
             counted = _counter_slice(part, shape[axis], classes, ranges)
             if counted is not None:
@@ -679,6 +696,18 @@ def _counter_slice(part, size, classes, ranges):
     if lo <= hi and (lo + a < 0 or hi + b > size):
         return None
     return slice(0, b - a)
+
+
+def _array_index(part, values, unknown):
+    """An index part that is an array of integers (``p[np.arange(n), y]``), as zeros of
+    its shape: any integers pick elements of the same shape (or raise IndexError where
+    these do, along an empty axis); else None. Booleans pick by their values: None."""
+    if not isinstance(part, gast.Name) or part.id in unknown:
+        return None
+    value = values.get(part.id)
+    if isinstance(value, np.ndarray) and value.ndim and value.dtype.kind in "iu":
+        return np.zeros(value.shape, dtype=np.intp)
+    return None
 
 
 def _index_part(part, classes):
@@ -1508,7 +1537,8 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
             # does not agree), loop counters as any index
             ints = {name: _number(v) for name, v in values.items() if type(v) is int}
             ints.update((c, INDEX) for c in counters)
-            picked = tuple(_index_part(p, ints) for p in parts)
+            picked = tuple(_index_part(p, ints) if _array_index(p, values, unknown) is None
+                           else _array_index(p, values, unknown) for p in parts)
             return _checked(lambda x: x[picked if isinstance(index, gast.Tuple) else picked[0]],
                             [base], {})
         if isinstance(value, (gast.Name, gast.Constant)):
@@ -1561,6 +1591,15 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
                 if array is _PENDING:
                     return _PENDING
                 return tuple(array.shape) if isinstance(array, np.ndarray) else _UNKNOWN
+            if callee is np.arange and len(value.args) == 1 and not value.keywords:
+                # np.arange(n) of an int n: integers (n's stand-in may not be its value:
+                # the dtype is read, and the shape where the shape class agrees)
+                size = _operand(value.args[0], values, unknown)
+                if size is _PENDING:
+                    return _PENDING
+                if type(size) is not int or size < 0:
+                    return _UNKNOWN
+                return np.arange(size)
             if callee in (np.zeros, np.ones, np.empty) and len(value.args) == 1 \
                     and not value.keywords:
                 # float64 arrays: the sizes' stand-ins may not be their values (only

@@ -232,3 +232,61 @@ def test_masks_at_the_edges_are_the_generic_values():
         w, X, y = np.ones(2), np.array([[np.inf, 0.0], [1.0, 0.5], [np.nan, 1.0]]), np.zeros(3)
         dh = tl.grad(huber)
         np.testing.assert_array_equal(dh(w, X, y), dh.generic(w, X, y, 1.0))
+
+
+# -- cross-entropy with integer labels: p[np.arange(n), y] -------------------------------
+
+def cross_entropy(W, X, y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    n = X.shape[0]
+    return -np.mean(np.log(p[np.arange(n), y]))
+
+
+def picked_rows(W, X, rows, y):
+    # rows may repeat: their adjoints add up
+    z = X @ W
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.mean(np.log(p[rows, y]))
+
+
+def masked(x, mask):
+    return np.sum(np.sin(x[mask]) * 2.0)
+
+
+def test_integer_labels_pick_a_known_shape():
+    # p[np.arange(n), y] of int arrays of known shapes has their shape: the mean's
+    # adjoint is the number -1/n put at the picked elements, without the array of it,
+    # and the log and the pick are not computed for their shape
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((8, 5))
+    y = RNG.integers(0, 4, 8)
+    df = tl.grad(cross_entropy)
+    got = df(W, X, y)
+    (source,) = version_sources(df)
+    code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+    assert "np.zeros" not in code and "np.log" not in code
+    assert "add_at_item(-0.125, p, " in code
+    z = X @ W
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(8), y] -= 1.0
+    np.testing.assert_allclose(got, X.T @ p / 8, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got, df.generic(W, X, y, 1.0), rtol=1e-13, atol=1e-16)
+    tl.check_grads(cross_entropy, (W, X, y), order=2, modes=("rev", "fwd"))
+
+
+def test_repeated_rows_and_masks_stay_right():
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((8, 5))
+    rows, y = np.array([0, 3, 3, 3, 7, 0]), np.array([1, 2, 2, 0, 3, 1])
+    df = tl.grad(picked_rows)
+    np.testing.assert_allclose(df(W, X, rows, y), df.generic(W, X, rows, y, 1.0),
+                               rtol=1e-13, atol=1e-16)
+    tl.check_grads(picked_rows, (W, X, rows, y), order=2, modes=("rev", "fwd"))
+    x = RNG.standard_normal(6)
+    for mask in (x > 0, np.zeros(6, dtype=bool), np.ones(6, dtype=bool)):
+        g = tl.grad(masked)(x, mask)
+        np.testing.assert_allclose(g, np.where(mask, 2.0 * np.cos(x), 0.0), rtol=1e-15)
+
