@@ -290,3 +290,64 @@ def test_repeated_rows_and_masks_stay_right():
         g = tl.grad(masked)(x, mask)
         np.testing.assert_allclose(g, np.where(mask, 2.0 * np.cos(x), 0.0), rtol=1e-15)
 
+
+# -- outer products of vectors made new each turn -----------------------------------------
+
+def lstm(W, xs, h0):
+    h = h0
+    c = np.zeros_like(h0)
+    H = h0.shape[0]
+    for t in range(xs.shape[0]):
+        z = W @ np.concatenate([xs[t], h])
+        i = 1.0 / (1.0 + np.exp(-z[:H]))
+        f = 1.0 / (1.0 + np.exp(-z[H:2 * H]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * H:3 * H]))
+        g = np.tanh(z[3 * H:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+    return np.sum(h * h)
+
+
+def test_lstm_outer_products_are_batched():
+    # the reversed step's bz is np.zeros each turn, its four parts added in, then
+    # np.outer(bz, t6) accumulates into bW: bz is complete and never changed after, so
+    # the turns' vectors are collected and multiplied once after the loop
+    H, D, T = 3, 2, 4
+    W = 0.4 * RNG.standard_normal((4 * H, D + H))
+    xs, h0 = RNG.standard_normal((T, D)), 0.1 * RNG.standard_normal(H)
+    df = tl.grad(lstm)
+    got = df(W, xs, h0)
+    (source,) = version_sources(df)
+    loop = source.split("for t in reversed")[1]
+    assert "np.outer" not in source and "bW_rows.append(bz)" in loop
+    np.testing.assert_allclose(got, df.generic(W, xs, h0, 1.0), rtol=1e-12, atol=1e-15)
+    tl.check_grads(lstm, (W, xs, h0), order=1, modes=("rev",))
+
+
+FRESH = """
+for t in range(3):
+    bz = np.zeros((4,), dtype=float64)
+    bz[:2] += a
+    bz[2:] += b
+    bW = bW + np.outer(bz, v)
+    bh = bz @ W
+"""
+
+
+@pytest.mark.parametrize("change,fresh", [
+    ("", True),
+    ("    bz[0] += 1.0\n", False),                          # changed after the product
+    ("    keep = bz\n", False),                             # kept under another name
+    ("    bz = bz * 2.0\n", False),                         # assigned again
+])
+def test_fresh_each_turn(change, fresh):
+    import gast
+    from tangentlike.optimize import _accumulated_outer, _fresh_each_turn
+    source = FRESH + change
+    loop = gast.parse(source).body[0]
+    outer = loop.body[3]
+    assert _fresh_each_turn("bz", loop, outer) is fresh
+    before = gast.parse(FRESH.replace("    bz = np.zeros((4,), dtype=float64)\n", "")).body[0]
+    assert _fresh_each_turn("bz", before, before.body[2]) is False   # last turn's array
+    outer.value.right.vectors = True
+    assert (_accumulated_outer(outer, loop, {"bz"}) is not None) is fresh
