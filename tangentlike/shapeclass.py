@@ -43,7 +43,7 @@ from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.arithmetic import logistic
-from .rules.linalg import norm_axis
+from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, norm_axis
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
@@ -837,6 +837,22 @@ class ShapeRewriter(Transformer):
             have = static_shape(args[0], self)
             if index is not None and have is not None and have[0] == "shape" and have[1]:
                 return gast.Subscript(value=args[0], slice=index, ctx=gast.Load())
+        if target in (einsum_adjoint, einsum_placement) and len(args) >= 3 \
+                and isinstance(args[0], gast.Constant) and isinstance(args[0].value, str) \
+                and "." not in args[0].value and isinstance(args[1], gast.Constant) \
+                and type(args[1].value) is int:
+            # np.einsum's adjoint subscripts: of the subscripts alone where they spell
+            # every axis (no '...', whose letters count the operands' dimensions)
+            try:
+                spec = target(args[0].value, args[1].value, *[None] * (len(args) - 2))
+            except Exception:   # noqa: BLE001 - (then it raises when it runs)
+                spec = None
+            if isinstance(spec, str):
+                return gast.Constant(value=spec, kind=None)
+        if target is einsum_place and len(args) == 3 and isinstance(args[1], gast.Constant) \
+                and isinstance(args[1].value, str) and args[1].value.count("->") == 1 \
+                and len(set(args[1].value.split("->"))) == 1:
+            return args[0]   # einsum_place(t, "oik->oik", x) is t
         if target is np.where and len(args) == 3:
             mask = self.mask(*args)
             if mask is not None:

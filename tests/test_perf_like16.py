@@ -351,3 +351,42 @@ def test_fresh_each_turn(change, fresh):
     assert _fresh_each_turn("bz", before, before.body[2]) is False   # last turn's array
     outer.value.right.vectors = True
     assert (_accumulated_outer(outer, loop, {"bz"}) is not None) is fresh
+
+
+# -- np.einsum's adjoint subscripts, known from the subscripts -----------------------------
+
+def conv_layer(K, x, y):
+    L = x.shape[1] - K.shape[2] + 1
+    win = np.stack([x[:, j:j + L] for j in range(K.shape[2])], axis=2)
+    out = np.tanh(np.einsum('oik,ilk->ol', K, win))
+    return np.sum((out - y) ** 2)
+
+
+def batched_forms(A, B):
+    return np.sum(np.einsum('...ij,...jk->...ik', A, B) ** 2) + np.sum(np.einsum('ii->i', A[0]))
+
+
+def test_einsum_subscripts_are_constants():
+    # einsum_adjoint and einsum_placement depend on the subscripts alone where no '...'
+    # needs the operands' dimensions: a version writes their values, and einsum_place
+    # of equal subscripts is its operand
+    K, x = 0.3 * RNG.standard_normal((3, 2, 3)), RNG.standard_normal((2, 9))
+    y = RNG.standard_normal((3, 7))
+    df = tl.grad(conv_layer)
+    got = df(K, x, y)
+    (source,) = version_sources(df)
+    assert "einsum_adjoint" not in source and "einsum_place" not in source
+    assert "np.einsum('ol,ilk->oik', " in source
+    np.testing.assert_allclose(got, df.generic(K, x, y, 1.0), rtol=1e-13, atol=1e-15)
+    tl.check_grads(conv_layer, (K, x, y), order=2, modes=("rev", "fwd"))
+
+
+def test_einsum_with_ellipses_and_diagonals_stays_right():
+    A, B = RNG.standard_normal((2, 3, 3)), RNG.standard_normal((2, 3, 4))
+    df = tl.grad(batched_forms, wrt=(0, 1))
+    got = df(A, B)
+    (source,) = version_sources(df)
+    assert "einsum_adjoint('...ij" in source   # (the letters of '...' count dimensions)
+    for g, want in zip(got, df.generic(A, B, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
+    tl.check_grads(batched_forms, (A, B), wrt=(0, 1), order=2, modes=("rev", "fwd"))
