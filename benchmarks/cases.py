@@ -168,6 +168,25 @@ def logreg_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# e2. logistic regression on the logits with labels in {-1, 1}: the softplus
+# np.logaddexp(0, -y * z), the stable spelling of -log(sigmoid(y * z))
+
+
+def logreg_logaddexp(w, X, y):
+    return np.mean(np.logaddexp(0.0, -y * (X @ w)))
+
+
+def logreg_logaddexp_hand(w, X, y):
+    s = -y / (1.0 + np.exp(y * (X @ w)))
+    return s @ X / y.shape[0]
+
+
+def logreg_logaddexp_args(small=False):
+    w, X, y = logreg_args(small)
+    return (w, X, 2.0 * y - 1.0)
+
+
+# ---------------------------------------------------------------------------------
 # f. RNN unrolled over the rows of xs (50 steps), loss on the final state
 
 
@@ -706,6 +725,8 @@ CASES = [
          mlp_params_hand, mlp_params_args),
     Case("while_if", "while/if (seed), scalar", while_if, 0, while_if_hand, while_if_args),
     Case("logreg", "logistic regression 1000x20", logreg, 0, logreg_hand, logreg_args),
+    Case("logreg_lae", "logistic regression 1000x20, np.logaddexp(0, -y * z)",
+         logreg_logaddexp, 0, logreg_logaddexp_hand, logreg_logaddexp_args),
     Case("rnn", "RNN 50 steps, H=32, D=16", rnn, (0, 1), rnn_hand, rnn_args, loop=True),
     Case("spring", "spring ring 64, 1000 steps", spring, (0, 2), spring_hand, spring_args,
          loop=True),

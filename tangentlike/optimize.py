@@ -28,7 +28,9 @@ Produces the same function with:
    ``X`` used nowhere else in the loop, collects ``u`` and ``v`` and adds one matrix
    product after the loop, ``np.array(us).T @ np.array(vs)`` (the adjoint of ``W @ h``
    in an RNN step: one product of T x H matrices instead of T outer products and T
-   matrix additions).
+   matrix additions). A vector whose elements are written is collected too when each
+   turn makes it anew before writing it and changes it no more after the product (the
+   reversed LSTM step's ``bz``: ``_fresh_each_turn``).
 7. ``merge_element_updates``: two contributions to one element in a row,
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
    element update reads and writes the array: one of each is saved).
@@ -1183,10 +1185,72 @@ def _accumulated_outer(stmt, loop, written):
     target, left, call = stmt.targets[0].id, stmt.value.left, stmt.value.right
     if not (isinstance(left, gast.Name) and left.id == target and isinstance(call, gast.Call)
             and getattr(call, "vectors", False) and len(call.args) == 2
-            and all(isinstance(a, gast.Name) and a.id not in written for a in call.args)):
+            and all(isinstance(a, gast.Name) and (a.id not in written
+                                                  or _fresh_each_turn(a.id, loop, stmt))
+                    for a in call.args)):
         return None
     uses = sum(1 for n in walk(loop) if isinstance(n, gast.Name) and n.id == target)
     return (target, call) if uses == 2 else None   # its own store and load only
+
+
+def _fresh_each_turn(name, loop, outer) -> bool:
+    """Whether the vector ``name`` that the statement ``outer`` (of ``loop``'s body)
+    reads is a new array each turn, complete by then, and not changed afterwards: the
+    body assigns it once, at its top level before ``outer``, a new array
+    (``bz = np.zeros((64,), ...)``), writes into its elements only between that and
+    ``outer`` (``bz[:H] += bt8``), and otherwise only reads it as an operand of
+    arithmetic (``bz @ W``, a new array). The reversed LSTM step's ``bz``: the
+    collected vectors are each turn's own arrays, as they were when multiplied."""
+    body = loop.body
+    if outer not in body:
+        return False
+    end = body.index(outer)
+    start = None
+    for k, stmt in enumerate(body):
+        uses = [n for n in walk(stmt) if isinstance(n, gast.Name) and n.id == name]
+        if not uses:
+            continue
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == name:
+            if start is not None or k > end or len(uses) != 1 \
+                    or not _makes_new_array(stmt.value):
+                return False
+            start = k
+            continue
+        if isinstance(stmt, (gast.Assign, gast.AugAssign)) and start is not None \
+                and start < k < end and _writes_elements_of(stmt, name) and len(uses) == 1:
+            continue
+        if k == end:
+            continue   # (the outer product: its own reads)
+        if isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr)) and start is not None \
+                and k > start and all(_arithmetic_operand(n, stmt) for n in uses):
+            continue
+        return False
+    return start is not None
+
+
+def _makes_new_array(value) -> bool:
+    """``np.zeros(...)``, ``np.zeros_like(...)``, ...: a call making a new array."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr in ("zeros", "zeros_like", "empty", "empty_like", "full",
+                                "full_like", "ones", "ones_like") \
+        and isinstance(value.func.value, gast.Name)
+
+
+def _writes_elements_of(stmt, name) -> bool:
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+        else getattr(stmt, "target", None)
+    return isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name) \
+        and target.value.id == name and not any(
+            isinstance(n, gast.Name) and n.id == name for n in walk(stmt.value)) \
+        and not any(isinstance(n, gast.Name) and n.id == name for n in walk(target.slice))
+
+
+def _arithmetic_operand(node, stmt) -> bool:
+    """Whether the read ``node`` in ``stmt`` is an operand of a binary operation (whose
+    result is a new array), not a name kept or passed on."""
+    return any(isinstance(n, gast.BinOp) and (n.left is node or n.right is node)
+               for n in walk(stmt))
 
 
 def _fresh(base, names) -> str:

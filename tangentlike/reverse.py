@@ -150,7 +150,9 @@ class _Reverse:
         self.single, self.lists, self.loop_locals, self.containers = (
             set(names) for names in facts[:4])
         self.first_defs = _first_definitions(fn)  # top-level assignments with no old value
-        self.classes = shape_classes(fn, signature)   # values that provably share a shape
+        self.classes = shape_classes(   # values that provably share a shape
+            fn, signature, [p for p, v in (stand_ins or {}).items()
+                            if isinstance(v, np.ndarray) and v.dtype.kind in "iu"])
         # id(statement) -> closed-form adjoint of the log of a softmax or a sigmoid
         # (composites.py)
         self.fused = fused_adjoints(fn)
@@ -555,8 +557,10 @@ class _Reverse:
                and n.value.id == seed for n in found):
             return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
         one = _SeedAsOne(seed)
+        masks = _Masks(self.shape_rewriter())
         for stmt in adjoint:
             one.visit(stmt)
+            masks.visit(stmt)
         # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
         # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
         # rules, 1.0 * v and v have one type, and an item of a float array times such
@@ -1202,6 +1206,15 @@ class _Reverse:
         out = []
         if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's
             axis, index = fused.extra
+            spread = self.spread.get(seed.id) if isinstance(seed, gast.Name) else None
+            stand_in = self.stand_ins.get(fused.p)
+            if spread is not None and isinstance(stand_in, np.ndarray) \
+                    and stand_in.dtype == np.float64 \
+                    and static_shape(spread[0], self.shape_rewriter()) == SCALAR:
+                # a number spread over the picked elements (the mean of their logs): the
+                # number put at each of them is the same array (float64, as p is), and
+                # the spread need not be made
+                seed = clone(spread[0])
             picked = self.namer.fresh("g")
             out.append(_assign(picked, gast.Call(
                 func=_load(self.binder.name_for("add_at_item", add_at_item)),
@@ -1347,11 +1360,22 @@ class _Reverse:
                 and key != SCALAR)
 
     def is_steady(self, expr) -> bool:
-        """``expr`` is arithmetic, np.expand_dims and np.reshape on constants and on
-        final adjoints (of values assigned once, outside control flow)."""
+        """``expr`` is arithmetic, np.expand_dims and np.reshape (or new axes,
+        ``g[:, None]``) on constants and on final adjoints (of values assigned once,
+        outside control flow)."""
         np_name = self.binder.name_for("np", np)
+        axes = set()   # the indices of subscripts that only add axes
         for node in walk(expr):
-            if isinstance(node, gast.Name):
+            if id(node) in axes:
+                continue
+            if isinstance(node, gast.Subscript):
+                parts = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+                if not all(isinstance(p, gast.Constant) and p.value is None
+                           or isinstance(p, gast.Slice) and p.lower is p.upper is p.step is None
+                           for p in parts):
+                    return False
+                axes.update(id(n) for n in walk(node.slice))
+            elif isinstance(node, gast.Name):
                 if node.id == np_name or node.id == self.seed and self.mode != "vjp":
                     continue   # grad's seed: a number, as the output is
                 if self.primal_of.get(node.id) not in self.single:
@@ -1400,6 +1424,18 @@ class _Reverse:
             return None   # (template temporaries: the plain rule)
         return self.accumulate(bind[writes[0][0]], writes[0][1], (g, key_x))
 
+    def full_float_adjoint(self, primal: str, key, rewriter) -> bool:
+        """Whether the adjoint of ``primal`` is written, outside loops, and holds a
+        float64 array of shape ``key`` (of ``primal``'s own float64 shape): adding a
+        number or a smaller array to it gives an array of that shape and dtype, as
+        adding the same value spread over ``key`` would."""
+        name = self.adj(primal)
+        stand_in = self.stand_ins.get(primal)
+        return (not self.loop_depth and name in self.written and name not in self.spread
+                and self.classes.get(primal) == key and rewriter.adjoint_shape(name) == key
+                and isinstance(stand_in, np.ndarray) and stand_in.dtype == np.float64
+                and primal not in self.structured)
+
     def with_spread_seed(self, result, template, bind, simplify):
         """The rule's statements reading the value g that the adjoint ``result``
         spreads, instead of the array: where a contribution with g still has its
@@ -1439,6 +1475,11 @@ class _Reverse:
                 expr = expr.args[0]   # to the target's own (full) shape: no sum
             shape = _elementwise_shape(expr, rewriter, self.binder.bound, small)
             if shape == key:
+                out.append((target, expr, None))
+            elif shape is not None and broadcast_static(shape, key) == key \
+                    and self.full_float_adjoint(target.id, key, rewriter):
+                # added to an adjoint that is a float64 array of the spread's shape
+                # already: the same array
                 out.append((target, expr, None))
             elif shape is not None and broadcast_static(shape, key) == key \
                     and self.is_steady(expr) and self.may_be_spread(target.id):
@@ -2180,6 +2221,23 @@ class _SeedAsOne(Transformer):
 
     def visit_Name(self, node):
         return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
+
+
+class _Masks(Transformer):
+    """``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
+    as the cast it is (ShapeRewriter.mask)."""
+
+    def __init__(self, rewriter):
+        self.rewriter = rewriter
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, gast.Attribute) and func.attr == "where" and len(node.args) == 3 \
+                and not node.keywords and isinstance(func.value, gast.Name) \
+                and func.value.id == self.rewriter.np_name:
+            return self.rewriter.mask(*node.args) or node
+        return node
 
 
 def _facts(fn) -> tuple:

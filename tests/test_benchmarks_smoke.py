@@ -25,8 +25,8 @@ def test_while_if_other_branch():
         assert cases.compare(got, want, 0) is None, (a, got, want)
 
 
-@pytest.mark.parametrize("key", ["mlp_64", "rnn", "spring", "logreg", "heat", "pairs",
-                                 "relu_mlp", "attention", "rnn_list", "euler", "rk4"])
+@pytest.mark.parametrize("key", ["mlp_64", "rnn", "spring", "logreg", "logreg_lae", "heat",
+                                 "pairs", "relu_mlp", "attention", "rnn_list", "euler", "rk4"])
 def test_hand_written_gradients_match_finite_differences(key):
     """The hand-written gradients are the reference: check them independently."""
     case = cases.BY_KEY[key]
