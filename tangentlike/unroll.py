@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 
 import gast
+import numpy as np
 
 from .naming import locate, walk
 from .specialize import MAX_ITEMS, Items
@@ -64,9 +65,9 @@ def unrolled_body(node: gast.FunctionDef, signature: dict, shadowed=()):
     sequences = {name: kind for name, kind in sequences.items()
                  if _only_read(node, name)}
     # the function's own names: what a call in the loop could not rebind
-    local = {n.id for n in walk(node.body) if n.__class__ is gast.Name
-             and not isinstance(n.ctx, gast.Load)} | {a.id for a in _parameters(node)} \
-        | set(shadowed)
+    assigned = {n.id for n in walk(node.body) if n.__class__ is gast.Name
+                and not isinstance(n.ctx, gast.Load)}
+    local = assigned | {a.id for a in _parameters(node)} | set(shadowed)
     body, changed = [], False
     for stmt in node.body:
         copies = _unrolled(stmt, sequences, local) if stmt.__class__ is gast.For else None
@@ -75,7 +76,10 @@ def unrolled_body(node: gast.FunctionDef, signature: dict, shadowed=()):
         else:
             body.extend(copies)
             changed = True
-    displays = _Displays(sequences, local)
+    # the shapes of the array arguments the function never rebinds (_ranged)
+    sizes = {name: value.shape for name, (_, _, value) in signature.items()
+             if isinstance(value, np.ndarray) and name not in assigned}
+    displays = _Displays(sequences, local, sizes)
     body = [displays.visit(stmt) for stmt in body]
     return body if changed or displays.changed else None
 
@@ -83,8 +87,7 @@ def unrolled_body(node: gast.FunctionDef, signature: dict, shadowed=()):
 def loops_over_displays(node: gast.FunctionDef) -> bool:
     """Whether a top-level statement of ``node``'s body is a ``for`` loop over a tuple or
     list display (or ``zip``/``enumerate`` of one), or a comprehension goes over one or
-    over ``range(...)`` of constants: a quick test, before parsing again for a
-    version."""
+    over ``range(...)``: a quick test, before parsing again for a version."""
     loops = [(stmt, False) for stmt in node.body if stmt.__class__ is gast.For]
     loops += [(n.generators[0], True) for n in walk(node.body)
               if n.__class__ in (gast.ListComp, gast.GeneratorExp)]
@@ -94,7 +97,7 @@ def loops_over_displays(node: gast.FunctionDef) -> bool:
             and iter_.func.__class__ is gast.Name \
             and iter_.func.id in ("zip", "enumerate") else [iter_]
         if any(p.__class__ in (gast.Tuple, gast.List)
-               or comprehension and _ranged(p) is not None for p in parts):
+               or comprehension and _range_call(p) for p in parts):
             return True
     return False
 
@@ -139,7 +142,7 @@ def _iterated(iter_):
             and (iter_.args and iter_.func.id == "zip" or len(iter_.args) == 1):
         parts = iter_.args
     if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List)
-           or _counted(p) is not None or _viewed(p) is not None or _ranged(p) is not None
+           or _counted(p) is not None or _viewed(p) is not None or _range_call(p)
            for p in parts):
         return parts
     return None
@@ -163,17 +166,49 @@ def _zip_or_enumerate(iter_):
     return None
 
 
-def _ranged(expr):
-    """The numbers of ``range(...)`` of one to three constant ints (at most MAX_ITEMS of
-    them), else None."""
-    if expr.__class__ is gast.Call and expr.func.__class__ is gast.Name \
-            and expr.func.id == "range" and 1 <= len(expr.args) <= 3 and not expr.keywords \
-            and all(_int_or_none(a) and a is not None for a in expr.args):
-        bounds = [_constant(a) for a in expr.args]
-        if len(bounds) == 3 and bounds[2] == 0:
+def _range_call(expr) -> bool:
+    return expr.__class__ is gast.Call and expr.func.__class__ is gast.Name \
+        and expr.func.id == "range" and 1 <= len(expr.args) <= 3 and not expr.keywords
+
+
+def _ranged(expr, sizes: dict):
+    """The numbers of ``range(...)`` whose bounds the version knows (at most MAX_ITEMS of
+    them), else None: constant ints, ``x.shape[k]`` and ``len(x)`` of the array
+    arguments in ``sizes`` (name -> shape, for those the function never rebinds), and
+    sums and differences of those."""
+    if not _range_call(expr):
+        return None
+    bounds = [_known(a, sizes) for a in expr.args]
+    if None in bounds or len(bounds) == 3 and bounds[2] == 0:
+        return None
+    numbers = range(*bounds)
+    return list(numbers) if len(numbers) <= MAX_ITEMS else None
+
+
+def _known(node, sizes: dict):
+    """The int ``node`` (a bound of a range) is in the version, or None."""
+    cls = node.__class__
+    if cls is gast.Constant:
+        return node.value if type(node.value) is int else None
+    if cls is gast.UnaryOp and node.op.__class__ is gast.USub:
+        value = _known(node.operand, sizes)
+        return None if value is None else -value
+    if cls is gast.BinOp and node.op.__class__ in (gast.Add, gast.Sub):
+        left, right = _known(node.left, sizes), _known(node.right, sizes)
+        if left is None or right is None:
             return None
-        numbers = range(*bounds)
-        return list(numbers) if len(numbers) <= MAX_ITEMS else None
+        return left + right if node.op.__class__ is gast.Add else left - right
+    if cls is gast.Subscript and node.value.__class__ is gast.Attribute \
+            and node.value.attr == "shape" and node.value.value.__class__ is gast.Name:
+        shape, k = sizes.get(node.value.value.id), _known(node.slice, {})
+        if shape is not None and k is not None and -len(shape) <= k < len(shape):
+            return shape[k]
+        return None
+    if cls is gast.Call and node.func.__class__ is gast.Name and node.func.id == "len" \
+            and len(node.args) == 1 and not node.keywords \
+            and node.args[0].__class__ is gast.Name:
+        shape = sizes.get(node.args[0].id)
+        return shape[0] if shape else None
     return None
 
 
@@ -289,8 +324,8 @@ class _Displays(gast.NodeTransformer):
     without comprehensions, lambdas or ``:=`` of its own. The same values: nothing in
     an expression rebinds the function's names between the display and the items."""
 
-    def __init__(self, sequences: dict, local: set):
-        self.sequences, self.local = sequences, local
+    def __init__(self, sequences: dict, local: set, sizes: dict):
+        self.sequences, self.local, self.sizes = sequences, local, sizes
         self.changed = False
 
     def visit_FunctionDef(self, node):   # (and lambdas, classes: names of their own)
@@ -320,7 +355,7 @@ class _Displays(gast.NodeTransformer):
         parts = _iterated(loop.iter)
         if parts is None:
             return node
-        items = [_items(part, self.sequences, self.local, ranges=True) for part in parts]
+        items = [_items(part, self.sequences, self.local, self.sizes) for part in parts]
         if None in items:
             return node
         func = _zip_or_enumerate(loop.iter)
@@ -376,16 +411,19 @@ def _pairs(targets: list, values: list) -> list:
     return pairs
 
 
-def _items(part, sequences: dict, readable: set, ranges: bool = False):
+def _items(part, sequences: dict, readable: set, ranges: dict = None):
     """The expressions of the items ``part`` (a display, or ``x`` or ``x[a:b:c]`` of a
     sequence argument) goes over, in order; None when the loop cannot be unrolled over
     it. A display's items may read only the local names in ``readable`` (names the loop
-    does not assign: see the module docstring). With ``ranges``, also ``range(...)`` of
-    constant ints, of at most MAX_ITEMS numbers."""
+    does not assign: see the module docstring). With ``ranges`` (the array arguments'
+    shapes: see _ranged), also ``range(...)`` whose bounds the version knows."""
     if part.__class__ in (gast.Tuple, gast.List):
         return part.elts if all(_fixed(e, readable) for e in part.elts) else None
-    if ranges and _ranged(part) is not None and "range" not in readable:
-        return [gast.Constant(value=i, kind=None) for i in _ranged(part)]
+    if ranges is not None and _range_call(part):
+        numbers = None if "range" in readable or "len" in readable else \
+            _ranged(part, ranges)
+        return None if numbers is None else \
+            [gast.Constant(value=i, kind=None) for i in numbers]
     counted = _counted(part)
     if counted is not None:   # range(len(x)): the guard fixes x's length
         if counted.id not in sequences or "range" in readable or "len" in readable \

@@ -445,3 +445,25 @@ def test_a_range_or_zip_the_module_rebinds_is_not_unrolled():
                       "    return s\n",
                       {"np": np, "zip": lambda a, b: [(a[0], a[0])]})
     np.testing.assert_allclose(tl.grad(g)(x, x + 1.0), 3.0 * x ** 2)
+
+
+def windows(K, x, y):
+    L = x.shape[1] - K.shape[2] + 1
+    win = np.stack([x[:, j:j + L] for j in range(K.shape[2])], axis=2)
+    out = np.tanh(np.einsum('oik,ilk->ol', K, win))
+    return np.sum((out - y) ** 2) + sum([np.sum(K[i]) for i in range(len(K) - 1)])
+
+
+def windows_of_a_rebound_array(K, x):
+    x = x[:, ::-1]   # x's shape may differ from the argument's: the range stays a loop
+    return np.sum(np.stack([x[:, j:j + 2] * K[j] for j in range(x.shape[1] - 1)]))
+
+
+def test_a_comprehension_over_a_range_of_an_arguments_size_is_a_display():
+    K, x = 0.3 * RNG.standard_normal((3, 2, 3)), RNG.standard_normal((2, 12))
+    y = RNG.standard_normal((3, 10))
+    df = _check(windows, (K, x, y))
+    [source] = version_sources(df)
+    assert "for " not in code(source) and "np.stack(t" in code(source)
+    df = _check(windows_of_a_rebound_array, (RNG.standard_normal(4), RNG.standard_normal((2, 5))))
+    assert all("for " in code(s) for s in version_sources(df))
