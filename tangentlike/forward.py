@@ -35,6 +35,14 @@ def _not_a_number(value) -> bool:
         value.value is None or isinstance(value.value, (str, bytes)))
 
 
+def _may_hold_text(value, carries) -> bool:
+    """Whether ``value`` is a tuple or list display with an item that carries no tangent
+    (a key, a label: its tangent is zeros_like's 0.0 for text, and an output holding it
+    is checked where it is returned)."""
+    return isinstance(value, (gast.Tuple, gast.List)) and \
+        not all(carries(e) for e in value.elts)
+
+
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
             as_tuple: bool = False, checked: bool = True) -> gast.FunctionDef:
     """Build the tangent function (see the module docstring). ``checked``: with the
@@ -238,7 +246,8 @@ class _Forward:
                 helper = self.binder.name_for("like", like)
                 return gast.Call(func=_load(helper), args=[tangent, _load(atom.id)],
                                  keywords=[])
-            if not any(target == atom.id and _not_a_number(value)
+            if not any(target == atom.id and (_not_a_number(value)
+                                              or _may_hold_text(value, self.carries))
                        for target, value, _ in assignments(self.fn.body)):
                 return tangent
             # (`y = None`, then a number on some paths: dy is zeros of None on the others)
@@ -362,8 +371,11 @@ class _Forward:
         if isinstance(value, gast.Name):
             return [_assign(result, _load(self.tan(value.id)))]
         if isinstance(value, (gast.Tuple, gast.List)):
-            elts = [_load(self.tan(e.id)) if self.carries(e) else self.output(e)
-                    for e in value.elts]
+            # (an item that carries none: zeros like it, 0.0 for text such as a dict's
+            # key; output() checks such a display where it is returned)
+            elts = [_load(self.tan(e.id)) if self.carries(e) else
+                    self.zeros_like(e.id) if isinstance(e, gast.Name) else
+                    self.output(e) for e in value.elts]
             return [_assign(result, type(value)(elts=elts, ctx=gast.Load()))]
         primitive, inputs, keywords = primitive_of(self, value)
         rule = rules.lookup(primitive)

@@ -837,11 +837,8 @@ class _Normalizer:
             item = _load(index) if seq is None else \
                 gast.Subscript(value=seq, slice=_load(index), ctx=gast.Load())
             view = getattr(seq, "dict_view", None)
-            if view is not None:   # keys[i], d[keys[i]] or (keys[i], d[keys[i]])
-                kind, owner = view
-                value = gast.Subscript(value=clone(owner), slice=clone(item), ctx=gast.Load())
-                item = item if kind == "keys" else value if kind == "values" else \
-                    gast.Tuple(elts=[item, value], ctx=gast.Load())
+            if view is not None and view[0] != "keys":
+                item = self.dict_item(item, *view)
             picks.append((tgt, item))
         self.emit_loop(index, [bound], stmt.body, picks, stmt)
 
@@ -922,10 +919,22 @@ class _Normalizer:
                                                      ctx=gast.Load()), node)
         return self.atom(node)
 
+    def dict_item(self, key, view, owner):
+        """What a loop over ``owner.values()`` or ``owner.items()`` picks at a turn, given
+        the key's read (``keys[i]``): made when picked (the key first: operations on
+        atoms), ``d[k]`` or ``(k, d[k])``."""
+        def picked():
+            k = self.bind_new(None, clone(key))
+            value = gast.Subscript(value=clone(owner), slice=k, ctx=gast.Load())
+            if view == "values":
+                return value
+            return gast.Tuple(elts=[_load(k.id), self.bind_new(None, value)], ctx=gast.Load())
+        return picked
+
     def emit_loop(self, index, bounds, body, picks, stmt=None, backwards=False):
         def pick():
             for tgt, item in picks:
-                self.assign(tgt, item, stmt)
+                self.assign(tgt, item() if callable(item) else item, stmt)
 
         if picks and _left_early(body):
             # after a break the loop runs out its turns doing nothing (exits.py): the loop

@@ -467,3 +467,20 @@ def test_a_comprehension_over_a_range_of_an_arguments_size_is_a_display():
     assert "for " not in code(source) and "np.stack(t" in code(source)
     df = _check(windows_of_a_rebound_array, (RNG.standard_normal(4), RNG.standard_normal((2, 5))))
     assert all("for " in code(s) for s in version_sources(df))
+
+
+def items_as_pairs(p, x):
+    s = 0.0
+    for kv in p.items():   # one name for the (key, value) pair
+        s = s + np.sum(kv[1] * x) * len(kv[0])
+    return s
+
+
+def test_a_dicts_items_taken_as_pairs():
+    p = {"a": RNG.standard_normal(2), "bb": RNG.standard_normal(2)}
+    x = RNG.standard_normal(2)
+    df = _check(items_as_pairs, (p, x), wrt=(0, 1))
+    got = df.generic(p, x)   # (the generic derivative's pairs were once constants: zero)
+    np.testing.assert_allclose(got[0]["a"], x)
+    np.testing.assert_allclose(got[0]["bb"], 2.0 * x)
+    tl.check_grads(items_as_pairs, (p, x), wrt=(0, 1), order=2, modes=("rev", "fwd"))

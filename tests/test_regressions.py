@@ -4975,3 +4975,21 @@ def test_second_order_through_a_loop_over_string_keys():
     x = np.array([0.1, 0.2, 0.3])
     tl.check_grads(f, (p, x), wrt=(0, 1), order=2)
     np.testing.assert_allclose(tl.hessian(f, wrt=1)(p, x), np.zeros((3, 3)))
+
+
+def test_jvp_through_a_tuple_holding_text():
+    # The tangent of a tuple display's item that carries none was output_zeros_like,
+    # which refuses text: `pair = (x * 2.0, name)` read only for its number made jvp
+    # raise "jvp needs a number ... got 'lbl'". The item's tangent is zeros_like's (0.0
+    # for text); a tuple holding text that is returned is still refused.
+    def reads_the_number(x, name):
+        pair = (x * 2.0, name)
+        return pair[0] * 3.0
+
+    def returns_the_pair(x, name):
+        pair = (x * 2.0, name)
+        return pair
+
+    assert tl.jvp(reads_the_number)(1.5, "lbl", 1.0) == 6.0
+    with pytest.raises(TypeError, match="got 'lbl'"):
+        tl.jvp(returns_the_pair)(1.5, "lbl", 1.0)
