@@ -96,6 +96,19 @@ def owned_on_one_side(x0, w, steps):
     return total + np.sum(x * w)
 
 
+def owned_by_the_turns_only(x0, w, steps):
+    # each reversed turn leaves x's adjoint an array of its own, but before the loop it
+    # is w's adjoint too (x = x + w): with no turn, the element contribution of x[0]
+    # after the loop (reversed: x[0] * 3.0 before it) must not add into it in place
+    x = x0 * 1.0
+    t = x[0] * 3.0
+    for i in range(steps):
+        x = np.sin(x) * 1.5
+        t = t + x[1]
+    x = x + w
+    return np.sum(x * x) + t
+
+
 def _versions(df):
     return [v.source for v in df.versions.values() if v is not df.generic]
 
@@ -132,11 +145,11 @@ def test_a_small_n_body(steps):
 
 
 @pytest.mark.parametrize("f", [aliased_in_one_branch, reset_in_one_branch,
-                               owned_on_one_side])
+                               owned_on_one_side, owned_by_the_turns_only])
 @pytest.mark.parametrize("steps", [0, 1, 3])
 def test_branches_that_do_not_both_leave_the_adjoint_owned(f, steps):
     args = (np.array([0.3, -0.5, 0.7, -0.2, 0.9]), 0.8, steps)
-    if f is owned_on_one_side:
+    if f in (owned_on_one_side, owned_by_the_turns_only):
         args = (args[0], np.array([0.9, 0.2, -0.4, 0.1, 0.6]), steps)
     tl.check_grads(f, args, wrt=(0, 1), order=2, modes=("rev",))
     df = tl.grad(f, wrt=(0, 1))
