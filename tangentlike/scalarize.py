@@ -23,9 +23,12 @@ it otherwise (``np.sum(x * x)``).
 A local name ``v`` is made numbers when every assignment to it is ``v = p`` (a 1-D
 float64 array parameter of at most MAX_ITEMS elements that nothing can change: read
 only as elements, in arithmetic or by NumPy functions that make new arrays),
-``v = np.array([a, b, ...])`` of float64 scalar items, or ``+ - * /`` (and ``np.abs``,
-``np.sqrt``, ``np.square``) of such names, ``np.array`` displays of the same length and
-numbers; it is read only as ``v[c]`` (a constant in range), in such assignments, or,
+``v = np.array([a, b, ...])`` of float64 scalar items, ``np.array`` of float constants
+or ``np.zeros(k)`` (whose elements, and those of arithmetic of such arrays only, are
+Python floats: never read as elements, nor divided by each other, where Python's
+division would raise at a zero), or ``+ - * /`` (and ``np.abs``, ``np.sqrt``,
+``np.square``) of such names, ``np.array`` displays of the same length and numbers;
+it is read only as ``v[c]`` (a constant in range), in such assignments, or,
 outside loops, where the array made again is read into a new array or a number
 (``x * x``, ``np.sum(x)``, ``len(x)``, ``return x``: nothing else can hold it and change
 it in place); and every read comes after an assignment that surely ran (so an
@@ -122,7 +125,10 @@ class _Scalarizer:
                     self.candidates[name] = self.rows[value.id]
                 elif self._made(value) is not None:
                     self.candidates[name] = len(self._made(value))
+                elif self._constants(value) is not None:
+                    self.candidates[name] = len(self._constants(value))
         while True:
+            self.strict = self._strict()
             sizes = {name: self._size(name) for name in self.candidates}
             found = {n: k for n, k in sizes.items()
                      if k not in (None, False) and k != self.candidates[n]}
@@ -260,7 +266,8 @@ class _Scalarizer:
         c = _constant_int(e.slice)
         name = e.value.id
         size = self.rows.get(name) if name in self.rows else \
-            getattr(self, "candidates", {}).get(name)
+            getattr(self, "candidates", {}).get(name) if name in getattr(
+                self, "strict", ()) else None
         if c is None or size is None or not -size <= c < size:
             return None
         return name, c % size
@@ -282,7 +289,12 @@ class _Scalarizer:
             k = self.candidates[e.id]
         elif self._array_leaf(e):
             k = len(self._made(e))
+        elif self._constants(e) is not None:
+            k = len(self._constants(e))
         elif cls is gast.BinOp and isinstance(e.op, _ARITHMETIC):
+            if e.op.__class__ is gast.Div and not self._scalar(e) and not (
+                    self._strict_in(e.left) or self._strict_in(e.right)):
+                return False   # (Python's division of two floats raises at a zero)
             return self._elementwise(e.left, size) and self._elementwise(e.right, size)
         elif cls is gast.UnaryOp and isinstance(e.op, (gast.USub, gast.UAdd)):
             return self._elementwise(e.operand, size)
@@ -305,6 +317,57 @@ class _Scalarizer:
         if self._exact(e):
             return self._leaves(e.args[0])
         return [e]
+
+    def _constants(self, value):
+        """The items of ``np.array([1.5, -9.81])`` of float constants, or of
+        ``np.zeros(k)`` (float zeros), or None: an array of Python floats."""
+        if value.__class__ is not gast.Call or value.func.__class__ is not gast.Attribute \
+                or value.func.value.__class__ is not gast.Name \
+                or value.func.value.id not in self.numpy or value.keywords \
+                or len(value.args) != 1:
+            return None
+        if value.func.attr == "zeros":
+            k = _constant_int(value.args[0])
+            return [gast.Constant(value=0.0, kind=None)] * k \
+                if k is not None and 1 <= k <= MAX_ITEMS else None
+        items = self._made(value)
+        if items is None or not 1 <= len(items) <= MAX_ITEMS:
+            return None
+        for item in items:
+            inner = item.operand if item.__class__ is gast.UnaryOp \
+                and item.op.__class__ is gast.USub else item
+            if inner.__class__ is not gast.Constant or type(inner.value) is not float:
+                return None
+        return items
+
+    def _strict(self) -> set:
+        """The state arrays whose elements are surely float64 NumPy scalars (the others'
+        may be Python floats: of constants, np.zeros, arithmetic of those): every
+        assignment is of an argument, of float64 items, or arithmetic with one of
+        those."""
+        strict = set(self.candidates)
+        changed = True
+        while changed:
+            changed = False
+            for name in list(strict):
+                for stmt in self.defs[name]:
+                    value = stmt and stmt.value
+                    if value is None or self._constants(value) is not None or (
+                            self._made(value) is None and not (
+                                value.__class__ is gast.Name and value.id in self.rows)
+                            and not any(self._strict_leaf(n, strict)
+                                        for n in self._leaves(value))):
+                        strict.discard(name)
+                        changed = True
+                        break
+        return strict
+
+    def _strict_leaf(self, e, strict) -> bool:
+        return e.__class__ is gast.Name and e.id in strict or self._array_leaf(e)
+
+    def _strict_in(self, e) -> bool:
+        """Whether the elementwise expression ``e`` has a float64 array operand."""
+        return any(self._strict_leaf(n, self.strict) for n in self._leaves(e))
 
     def _array_leaf(self, e) -> bool:
         """``np.array([a, b, ...])`` of float64 numbers."""
@@ -339,6 +402,8 @@ class _Scalarizer:
             items = self._made(value)
             if value.__class__ is gast.Name and value.id in self.rows:
                 k = self.rows[value.id]
+            elif self._constants(value) is not None:
+                k = len(self._constants(value))
             elif items is not None:
                 if not 1 <= len(items) <= MAX_ITEMS or not all(
                         self._scalar(i) and self._float64(i) for i in items):
@@ -348,7 +413,8 @@ class _Scalarizer:
                 found = []
                 if not self._elementwise(value, found) or not any(
                         n.__class__ is gast.Name and n.id in self.candidates
-                        or self._array_leaf(n) for n in self._leaves(value)):
+                        or self._array_leaf(n) or self._constants(n) is not None
+                        for n in self._leaves(value)):
                     return False
                 if not found:
                     continue   # (the lengths of its arrays are not known yet)
@@ -367,7 +433,7 @@ class _Scalarizer:
         for stmt in walk(self.node.body):
             if stmt.__class__ is gast.Assign and stmt.targets[0].__class__ is gast.Name \
                     and stmt.targets[0].id in self.candidates and len(stmt.targets) == 1 \
-                    and self._made(stmt.value) is None:
+                    and self._made(stmt.value) is None and self._constants(stmt.value) is None:
                 fits |= {id(n) for n in walk(stmt.value) if n.__class__ is gast.Name}
         for parent in walk(self.node.body):
             if parent.__class__ is gast.While and _reads(parent.test, name):
@@ -519,6 +585,8 @@ class _Scalarizer:
         if value.__class__ is gast.Name and value.id in self.rows:
             values = [gast.Subscript(value=_name(value.id), slice=gast.Constant(
                 value=c, kind=None), ctx=gast.Load()) for c in range(len(parts))]
+        elif self._constants(value) is not None:
+            values = [copy.deepcopy(i) for i in self._constants(value)]
         elif items is not None:
             values = [self._numbers(i) for i in items]
         else:
@@ -547,6 +615,8 @@ class _Scalarizer:
             return _located(_name(self.parts[e.id][c]), e)
         if self._array_leaf(e):
             return self._made(e)[c]
+        if self._constants(e) is not None:
+            return copy.deepcopy(self._constants(e)[c])
         if e.__class__ is gast.BinOp:
             e.left, e.right = self._component(e.left, c), self._component(e.right, c)
         elif e.__class__ is gast.UnaryOp:

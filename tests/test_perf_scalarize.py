@@ -31,7 +31,7 @@ def midpoint(x0, w, n):
     dt = 0.05
     for i in range(n):
         k1 = np.array([x[1], -w * w * x[0] - 0.1 * x[1]])
-        xm = x + 0.5 * dt * k1
+        xm = x + dt / 2.0 * k1   # (a quotient of numbers)
         k2 = np.array([xm[1], -w * w * xm[0] - 0.1 * xm[1]])
         x = x + dt * k2
     return x[0] * x[1] + np.sum(x)
@@ -42,6 +42,17 @@ def drag(v0, c, n):
     for i in range(n):
         v = v - 0.1 * c * v * np.abs(v) + 0.1 * np.array([v[1] * 0.0, -9.81 + v[0] * 0.0])
     return np.sum(v ** 2)
+
+
+def falling_with_drag(v0, c, n):
+    # constant arrays (np.zeros, np.array of float constants): Python floats as numbers
+    x = np.zeros(2)
+    v = v0
+    g = np.array([0.0, -9.81])
+    for i in range(n):
+        v = v - 0.1 * c * v * np.abs(v) + 0.1 * g
+        x = x + 0.1 * v
+    return np.sum((x - np.array([3.0, 0.0])) ** 2) + np.sum(np.sqrt(v * v + 1.0))
 
 
 def swapped(x0, s, n):
@@ -63,6 +74,7 @@ def read_as_an_array_after_the_loop(x0, s, n):
 
 
 PARAMS = {pendulum: 1.3, lorenz: 10.0, midpoint: 1.7, drag: 0.2, swapped: 0.6,
+          falling_with_drag: 0.3,
           read_as_an_array_after_the_loop: 0.9}
 
 
@@ -108,7 +120,7 @@ def test_small_states_as_numbers(f, n):
     df(*args)
     np.testing.assert_array_equal(args[0], x0)   # the argument is not changed
     loop = _loop_body(_version(df), "for i in range(n):")
-    state = "v" if f is drag else "x"
+    state = "v" if f in (drag, falling_with_drag) else "x"
     assert f"{state}_0 = " in loop and f"{state}_1 = " in loop
     assert "np.array(" not in loop and "stack.append(x)" not in loop
 
@@ -210,6 +222,26 @@ def test_arrays_that_do_not_fit_stay_arrays(f):
 def test_writes_through_another_name_are_refused_as_before(f):
     with pytest.raises(tl.TransformError, match="did not create"):
         tl.grad(f, wrt=(0, 1))(np.array([0.3, -0.8]), 0.7)
+
+
+def divided_constants(x0, s):
+    x = x0
+    w = np.array([1.0, 2.0])
+    z = np.zeros(2)
+    for i in range(2):
+        q = w / z   # inf in NumPy: as Python floats, a ZeroDivisionError
+        x = x + 0.1 * s * x / q
+    return np.sum(x * x)
+
+
+def test_a_quotient_of_constant_arrays_stays_an_array():
+    args = (np.array([0.3, -0.8]), 0.7)
+    df = tl.grad(divided_constants, wrt=(0, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        got, want = df(*args), df.generic(*args)
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-12, equal_nan=True)
+    assert "q_0" not in _version(df)
 
 
 def test_a_float32_state_stays_an_array():
