@@ -691,6 +691,44 @@ def rk4_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# l. explicit Euler of the 3-state Lorenz system, the state rebuilt as a small array at
+# every step (100 steps); the hand-written gradient runs the function's own forward
+# pass and its backward loop on numbers, as euler_hand does
+
+
+def lorenz(x0, s):
+    x = x0
+    dt = 0.005
+    for i in range(100):
+        dx = np.array([s * (x[1] - x[0]), x[0] * (28.0 - x[2]) - x[1], x[0] * x[1] - 2.6 * x[2]])
+        x = x + dt * dx
+    return np.sum(x * x)
+
+
+def lorenz_hand(x0, s):
+    dt = 0.005
+    x = x0
+    states = []
+    for i in range(100):
+        states.append(x)
+        dx = np.array([s * (x[1] - x[0]), x[0] * (28.0 - x[2]) - x[1], x[0] * x[1] - 2.6 * x[2]])
+        x = x + dt * dx
+    g0, g1, g2 = 2.0 * x
+    gs = 0.0
+    for i in range(99, -1, -1):
+        a, b, c = states[i]
+        h0, h1, h2 = dt * g0, dt * g1, dt * g2
+        gs += h0 * (b - a)
+        g0, g1, g2 = (g0 - s * h0 + h1 * (28.0 - c) + h2 * b, g1 + s * h0 - h1 + h2 * a,
+                      g2 - h1 * a - 2.6 * h2)
+    return np.array([g0, g1, g2]), gs
+
+
+def lorenz_args(small=False):
+    return (np.array([1.0, 1.0, 1.05]), 10.0)
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -754,6 +792,8 @@ CASES = [
          mlp_list, 0, mlp_list_hand, mlp_list_args),
     Case("rk4", "RK4 of a 2-state Lotka-Volterra system, 50 steps", rk4, (0, 1), rk4_hand,
          rk4_args, loop=True),
+    Case("lorenz", "Euler of a 3-state Lorenz system kept in small arrays, 100 steps", lorenz,
+         (0, 1), lorenz_hand, lorenz_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

@@ -30,6 +30,7 @@ from .parse import Parsed, parse, too_deep
 from .reverse import reverse
 from .shapeclass import leaves
 from .inline import inline_helpers, maybe_inlines
+from .scalarize import MAX_ITEMS as MAX_ROW, maybe_scalarizes, scalarized_body
 from .unroll import loops_over_displays, unrolled_body
 from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
@@ -96,6 +97,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
     displays = parsed.loops_over_displays
+    rows = maybe_scalarizes(func)
 
     def derive_version(signature):
         alive = user() or spare
@@ -104,8 +106,8 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
             # callee's derivative, so a version of it now would be stale with guards that
             # hold. The generic serves: its guard sees the rebinding and derives again
             return None
-        core = version_front(alive, wrt, signature, inlines, displays)   # (None: nothing to unroll
-        # or inline)
+        core = version_front(alive, wrt, signature, inlines, displays, rows)   # (None:
+        # nothing to unroll, inline or make numbers)
         again = core is None and kept and kept.again(alive)
         if again:
             core = (again.parsed, select_wrt(again.parsed, wrt), again)
@@ -147,17 +149,23 @@ def front(func, wrt) -> tuple:
     return parsed, wrt_names, normalize(parsed)
 
 
-def version_front(func, wrt, signature, inlines, displays=False) -> tuple:
+def version_front(func, wrt, signature, inlines, displays=False, rows=False) -> tuple:
     """``front`` for the version of ``signature`` with the loops over the items of a
-    list or tuple argument or of a display unrolled (unroll.py) and the calls of small
-    helpers inlined (inline.py), or None when it has neither. ``inlines``: [whether the
+    list, tuple or dict argument or of a display unrolled (unroll.py), the calls of
+    small helpers inlined (inline.py) and small state arrays made numbers
+    (scalarize.py), or None when it has none of them. ``inlines``: [whether the
     function may inline a helper], set to False when it inlines none (what inlines does
     not depend on the signature: the next versions need not parse the function to find
-    out); ``displays``: whether it has a top-level loop over a display."""
+    out); ``displays``: whether it has a top-level loop over a display; ``rows``:
+    whether the function may have small state arrays to make numbers, for a version
+    with a small float64 vector argument."""
     sequences = displays or any(kind.__class__ is Items and kind.cls in (list, tuple, dict)
                                 for kind, _, _ in signature.values())
+    rows = rows and any(isinstance(kind, tuple) and len(kind[1]) == 1
+                        and kind[1][0] <= MAX_ROW and kind[2] == np.float64
+                        for kind, _, _ in signature.values())
     helpers = inlines[0]
-    if not sequences and not helpers:
+    if not sequences and not helpers and not rows:
         return None
     parsed = parse(func)
     without_entry_checks(parsed, func)
@@ -169,7 +177,10 @@ def version_front(func, wrt, signature, inlines, displays=False) -> tuple:
     inlined = helpers and inline_helpers(parsed)
     if helpers and not inlined:
         inlines[0] = False
-    if body is None and not inlined:
+    numbers = scalarized_body(parsed, signature) if rows else None
+    if numbers is not None:
+        parsed.node.body = numbers
+    if body is None and not inlined and numbers is None:
         return None
     return parsed, select_wrt(parsed, wrt), normalize(parsed)
 

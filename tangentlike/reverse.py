@@ -203,6 +203,7 @@ class _Reverse:
         self.owned = set()
         self.carried = set()   # of those, the ones a loop starts with (reversed_body)
         self.relied = set()    # owned adjoints changed in place (in the loop reversed)
+        self.kept_owned = set()   # of the carried ones, those owned after the loop
         self.reset = set()   # adjoints just reset to zero, nothing added since
         self.branch_depth = 0
         self.seed = None
@@ -872,15 +873,21 @@ class _Reverse:
 
     def adjoint(self, stmt) -> list:
         # The adjoint of a statement that assigns u reads bu (split_like(bu) may be a
-        # view of it, a copy bv = bu holds it): bu is no longer owned. Nested blocks and
-        # loops own nothing on entry or exit (a reversed loop's turn starts with what the
-        # last turn, or the code before the loop, left).
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            # a reversed loop's first turn starts with what the code after the loop left
-            self.carried = self.owned if isinstance(stmt, (gast.For, gast.While)) else set()
-            self.owned, self.reset = set(), set()
+        # view of it, a copy bv = bu holds it): bu is no longer owned. Both branches of
+        # an if start with what the code after it left, and what both leave owned stays
+        # so (adjoint_if); a reversed loop's first turn starts with what the code after
+        # the loop left, the next ones with what the last turn left, and what the loop
+        # kept owned through its turns stays so after it (reversed_body).
+        if isinstance(stmt, gast.If):
+            self.carried, self.reset = set(), set()
+            out = self.adjoint_if(stmt)
+            self.reset = set()
+            return out
+        if isinstance(stmt, (gast.For, gast.While)):
+            self.carried = self.owned
+            self.owned, self.reset, self.kept_owned = set(), set(), set()
             out = self.adjoint_compound(stmt)
-            self.owned, self.reset = set(), set()
+            self.owned, self.reset = self.kept_owned, set()
             return out
         array = self.adjoint_names.get(written(stmt))
         own_write = array in self.owned and array not in self.spread \
@@ -1513,11 +1520,14 @@ class _Reverse:
 
     def adjoint_if(self, stmt) -> list:
         before = set(self.written)
+        owned_before = set(self.owned)
         carried_before = self.carried_static()
         self.branch_depth += 1
         body = self.adjoint_block(stmt.body)
         after_body, self.written = self.written - self.local_adjoints(stmt.body), set(before)
-        self.owned, self.reset = set(), set()   # (the else block starts from before the if)
+        owned_body = self.owned - self.local_adjoints(stmt.body)
+        # (the else block starts from before the if)
+        self.owned, self.reset = owned_before, set()
         carried_body = self.carried_static()
         for name in carried_body:
             del self.adjoint_static[name]
@@ -1536,6 +1546,8 @@ class _Reverse:
         self.zero_padded |= after_body ^ after_else
         self.in_place -= after_body ^ after_else   # 0.0 on one side: no array to add into
         self.written = after_body | after_else
+        # owned after the if: what both sides leave an array of its own
+        self.owned = owned_body & (self.owned - self.local_adjoints(stmt.orelse))
         if not body and not orelse:
             return []
         return [gast.If(test=clone(stmt.test), body=body or [gast.Pass()],
@@ -1744,6 +1756,9 @@ class _Reverse:
         body = self.adjoint_block(loop.body)
         self.loop_depth -= 1
         np_name = self.binder.name_for("np", np)
+        # owned after the loop: what it started with (it may run no turn) and each turn
+        # leaves owned, or makes an array of its own again below
+        self.kept_owned = carried & (self.owned | self.relied)
         for name in sorted(carried & self.relied - self.owned):
             shape = gast.Constant(value=self.classes[self.primal_of[name]][1], kind=None)
             spread = gast.Call(func=gast.Attribute(value=_load(np_name), attr="broadcast_to",

@@ -4830,6 +4830,26 @@ def test_variable_set_only_in_a_loop_that_does_not_run(f, mode):
             derived(0.7, *seed)
     tl.check_grads(f, (3.5,), order=2)
 
+def sums_a_state_set_only_in_a_loop(x0, s, n):
+    for i in range(n):
+        x = x0 + 0.1 * np.array([x0[1], -s * x0[0]])
+    return np.sum(x * x)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (found by ode16): the version specialized to "
+                   "an array x0 starts with `x = None` (a placeholder of its own), so "
+                   "require_assigned(x) passes and `2.0 * x` raises an internal TypeError "
+                   "instead of f's UnboundLocalError naming x")
+def test_a_state_set_only_in_a_loop_that_does_not_run():
+    args = (np.array([0.3, -0.8]), 0.7, 0)
+    with pytest.raises(UnboundLocalError, match="'x'"):
+        sums_a_state_set_only_in_a_loop(*args)
+    derived = tl.grad(sums_a_state_set_only_in_a_loop, wrt=(0, 1))
+    for _ in range(2):   # (the generic derivative, then the version)
+        with pytest.raises(UnboundLocalError, match="'x'"):
+            derived(*args)
+
+
 def appends_through_a_variable(x):
     items = []
     add = items.append
