@@ -1843,8 +1843,15 @@ class _Normalizer:
         may leave unassigned (exits.mark_unassigned_returns): reading it raises
         UnboundLocalError, as in the function, in every mode (whatever the mode reads of
         the output)."""
+        # (a name the function may set to None itself is not checked for None)
+        nullable = {t.id for node in walk(self.parsed.node.body) if isinstance(node, gast.Assign)
+                    and isinstance(node.value, gast.Constant) and node.value.value is None
+                    for t in node.targets if isinstance(t, gast.Name)}
+        checked = gast.Constant(value=tuple(None if n in nullable else n for n in names),
+                                kind=None)
         call = gast.Call(func=_load(self.binder.name_for("require_assigned", require_assigned)),
-                         args=[self.atom(_load(name)) for name in names], keywords=[])
+                         args=[checked] + [self.atom(_load(name)) for name in names],
+                         keywords=[])
         call.callee = require_assigned
         return gast.copy_location(gast.Expr(value=call), where)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numbers
 
+import sys
+
 import numpy as np
 
 from .errors import NonScalarOutput, NoNumberReturned, TransformError, at_user_def
@@ -115,10 +117,18 @@ def _output_kind(value) -> str:
         return f"a {type(value).__name__} of {len(value)} parts"
 
 
-def require_assigned(*values):
+def require_assigned(names, *values):
     """Put by normalize before a return whose value reads a variable that a path may
     leave unassigned: the read itself raises UnboundLocalError there, as in the
-    function."""
+    function. A derivative that saves the variable's values first sets it to None
+    (reverse.py), so None is unassigned too for the names given in ``names`` (one per
+    value, None for a variable the function itself may set to None)."""
+    for name, value in zip(names, values):
+        if value is None and name is not None:
+            raise UnboundLocalError(
+                f"cannot access local variable {name!r} where it is not associated with "
+                f"a value" if sys.version_info >= (3, 11) else
+                f"local variable {name!r} referenced before assignment")
 
 
 def returns_no_number(filename, lineno, message, hint):

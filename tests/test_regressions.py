@@ -4830,17 +4830,18 @@ def test_variable_set_only_in_a_loop_that_does_not_run(f, mode):
             derived(0.7, *seed)
     tl.check_grads(f, (3.5,), order=2)
 
+
 def sums_a_state_set_only_in_a_loop(x0, s, n):
     for i in range(n):
         x = x0 + 0.1 * np.array([x0[1], -s * x0[0]])
     return np.sum(x * x)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (found by ode16): the version specialized to "
-                   "an array x0 starts with `x = None` (a placeholder of its own), so "
-                   "require_assigned(x) passes and `2.0 * x` raises an internal TypeError "
-                   "instead of f's UnboundLocalError naming x")
 def test_a_state_set_only_in_a_loop_that_does_not_run():
+    # (found by ode16) A derivative that saves x's values starts it at None, so
+    # require_assigned(x) passed and `2.0 * x` raised an internal TypeError instead of
+    # f's UnboundLocalError naming x; it now takes None for unassigned (for a variable
+    # the function never sets to None itself).
     args = (np.array([0.3, -0.8]), 0.7, 0)
     with pytest.raises(UnboundLocalError, match="'x'"):
         sums_a_state_set_only_in_a_loop(*args)
@@ -4848,6 +4849,19 @@ def test_a_state_set_only_in_a_loop_that_does_not_run():
     for _ in range(2):   # (the generic derivative, then the version)
         with pytest.raises(UnboundLocalError, match="'x'"):
             derived(*args)
+    for transform, seed in ((tl.value_and_grad, 1.0), (tl.vjp, 1.0),
+                            (tl.jvp, np.ones(2))):
+        with pytest.raises(UnboundLocalError, match="'x'"):
+            transform(sums_a_state_set_only_in_a_loop)(*args, seed)
+    tl.check_grads(sums_a_state_set_only_in_a_loop, (args[0], 0.7, 3), wrt=(0, 1), order=2)
+
+    def none_first(x0, n):
+        x = None   # the function's own None: not taken for unassigned
+        for i in range(n):
+            x = x0 * 2.0
+        return np.sum(x * x)
+    with pytest.raises(TypeError):
+        tl.grad(none_first)(args[0], 0)
 
 
 def appends_through_a_variable(x):
