@@ -31,6 +31,15 @@ adjoints into zeros of a tuple, where the copies know each item's shape. The ite
 must be names and numbers (or displays of them) that the loop's body and target do not
 assign: Python makes the display before the first turn, and a copy reads the item at
 its own turn, so the two agree only when nothing rebinds the names in between.
+
+So are loops over ``range(len(params))`` (copies read ``params[0]``, ``params[1]``,
+...) and over a dict argument's ``items()``, ``keys()`` or ``values()`` (the guard
+fixes its keys, in order; a key the copies read is the constant itself). A list
+comprehension, or a generator expression given to a call, over such items, over a
+display, or over ``range(...)`` whose bounds the version knows (constants, sizes of
+array arguments), becomes the display of its items (``_Displays``):
+``sum(np.sum(W * W) for W in (W1, W2))`` is ``sum([np.sum(W1 * W1), np.sum(W2 *
+W2)])``, whose items' shapes are known.
 """
 from __future__ import annotations
 
@@ -419,18 +428,18 @@ def _items(part, sequences: dict, readable: set, ranges: dict = None):
     shapes: see _ranged), also ``range(...)`` whose bounds the version knows."""
     if part.__class__ in (gast.Tuple, gast.List):
         return part.elts if all(_fixed(e, readable) for e in part.elts) else None
-    if ranges is not None and _range_call(part):
-        numbers = None if "range" in readable or "len" in readable else \
-            _ranged(part, ranges)
-        return None if numbers is None else \
-            [gast.Constant(value=i, kind=None) for i in numbers]
+    if _range_call(part) and ("range" in readable or "len" in readable):
+        return None   # (not the builtins)
     counted = _counted(part)
-    if counted is not None:   # range(len(x)): the guard fixes x's length
-        if counted.id not in sequences or "range" in readable or "len" in readable \
-                or sequences[counted.id].cls is dict:
-            return None   # (not the builtins)
+    if counted is not None and counted.id in sequences \
+            and sequences[counted.id].cls is not dict:
+        # range(len(x)): the guard fixes x's length
         return [gast.Constant(value=i, kind=None)
                 for i in range(len(sequences[counted.id].items))]
+    if _range_call(part):
+        numbers = None if ranges is None else _ranged(part, ranges)
+        return None if numbers is None else \
+            [gast.Constant(value=i, kind=None) for i in numbers]
     viewed = _viewed(part)
     if viewed is not None:   # d.items(): the guard fixes d's keys, in order
         kind = sequences.get(viewed.id)

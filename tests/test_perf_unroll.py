@@ -484,3 +484,13 @@ def test_a_dicts_items_taken_as_pairs():
     np.testing.assert_allclose(got[0]["a"], x)
     np.testing.assert_allclose(got[0]["bb"], 2.0 * x)
     tl.check_grads(items_as_pairs, (p, x), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def decay_by_index(params, x):
+    return np.sum(x) + sum([np.sum(params[i] ** 2) * (i + 1) for i in range(len(params))])
+
+
+def test_a_comprehension_over_the_indices_of_a_list_argument():
+    params = [RNG.standard_normal((2, 3)), RNG.standard_normal(4)]
+    df = _check(decay_by_index, (params, RNG.standard_normal(3)))
+    assert all("for " not in code(s) for s in version_sources(df))
