@@ -15,7 +15,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .naming import name_ids
+from .naming import name_ids, walk
 from .analyze import (analyze, discarded_call, reads_low_precision,
                       sequence_arithmetic)
 from .calls import under_way
@@ -93,6 +93,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     dispatcher = Dispatcher(None, generic, params,
                             constants=checked and bool(set(params) - set(wrt_names)))
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
+    dispatcher.sized = size_params(parsed.node, set(params) - set(wrt_names))
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
@@ -325,6 +326,25 @@ def sequence_ops(func, parsed, core, wrt_names) -> tuple:
     return tuple((held, other, parsed.filename,
                   getattr(getattr(stmt, "origin", None), "lineno", None))
                  for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
+
+
+# NumPy functions and array methods whose arguments may give a new array's shape
+_SIZING = frozenset(["zeros", "ones", "empty", "full", "eye", "identity", "arange",
+                     "linspace", "reshape", "tile", "repeat", "tri", "resize"])
+
+
+def size_params(node, params: set) -> frozenset:
+    """The parameters of ``params`` (those not differentiated) read in an argument of a
+    call that makes an array of a size it is given (``np.zeros((n + 1, 2))``,
+    ``x.reshape(n, -1)``): an int given there is specialized to its value, so a version
+    knows the array's shape (a trajectory written into ``x[i + 1]``)."""
+    found = set()
+    for call in walk(node.body):
+        if call.__class__ is gast.Call and call.func.__class__ is gast.Attribute \
+                and call.func.attr in _SIZING:
+            found.update(n.id for part in call.args + [k.value for k in call.keywords]
+                         for n in walk(part) if n.__class__ is gast.Name and n.id in params)
+    return frozenset(found)
 
 
 def number_params(signature) -> dict:

@@ -129,6 +129,9 @@ class Dispatcher:
         # ((parameter, depth), other, file, line) of each `a * b`, `a + b` that repeats
         # or joins a list when a wrt parameter holds one (analyze.sequence_arithmetic)
         self.sequence_ops = ()
+        # parameters that may size arrays (np.zeros((n + 1, 2))): an int there is
+        # specialized to its value (pipeline.size_params)
+        self.sized = frozenset()
 
     def __call__(self, *args, **kwargs):
         key, signature = self.key(args, kwargs)
@@ -162,7 +165,12 @@ class Dispatcher:
         key, signature = [], {}
         for name in self.params:
             found = argument_class(values[name]) if name in values else None
-            key.append(None if found is None else found[0])
+            if found is not None and found[0] is int and name in self.sized:
+                value = values[name]   # (the shape analysis knows it: _number)
+                found = (int, ("scalar", "value", value), value)
+                key.append((int, value))
+            else:
+                key.append(None if found is None else found[0])
             if found is not None:
                 signature[name] = found
             elif name in values:
@@ -197,8 +205,11 @@ class Dispatcher:
 
 def guard_source(signature: dict, names: dict) -> str:
     """The condition under which a version derived for ``signature`` applies; ``names``
-    gives the generated code's name of each argument class."""
-    return " and ".join(_tests(param, kind, names) for param, (kind, _, _) in signature.items())
+    gives the generated code's name of each argument class (and an int that sizes
+    arrays is tested for its value)."""
+    return " and ".join(_tests(param, kind, names) + (
+        f" and {param} == {cls[2]!r}" if cls[:2] == ("scalar", "value") else "")
+        for param, (kind, cls, _) in signature.items())
 
 
 def _tests(value: str, kind, names: dict) -> str:
@@ -221,8 +232,10 @@ def _tests(value: str, kind, names: dict) -> str:
 
 
 def describe(signature: dict) -> str:
-    """``x: ndarray (64,), k: float`` for the guard's comment."""
-    return ", ".join(f"{param}: {_described(kind)}" for param, (kind, _, _) in signature.items())
+    """``x: ndarray (64,), k: float, n: int 100`` for the guard's comment."""
+    return ", ".join(f"{param}: {_described(kind)}" + (
+        f" {cls[2]!r}" if cls[:2] == ("scalar", "value") else "")
+        for param, (kind, cls, _) in signature.items())
 
 
 def _described(kind) -> str:
