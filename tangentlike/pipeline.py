@@ -6,6 +6,7 @@ Each pass is one module with one entry point; no pass reaches back into an earli
 """
 from __future__ import annotations
 
+import functools
 import gc
 import types
 import weakref
@@ -94,6 +95,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
                             constants=checked and bool(set(params) - set(wrt_names)))
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
     dispatcher.sized = size_params(parsed.node, set(params) - set(wrt_names))
+    dispatcher.free = free_arrays(func, params)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
@@ -326,6 +328,39 @@ def sequence_ops(func, parsed, core, wrt_names) -> tuple:
     return tuple((held, other, parsed.filename,
                   getattr(getattr(stmt, "origin", None), "lineno", None))
                  for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
+
+
+def free_arrays(func, params) -> tuple:
+    """(name, read) of each closure or global variable that ``func`` reads and that holds
+    a float array now, ``read`` giving its value when called (None for an empty cell or
+    a deleted global): a version is specialized to their shapes as to its arguments'
+    (Dispatcher.key), its guard testing them where the code reads them (``X`` of
+    ``make_loss(X, y)``'s closure, a module's data array), so its shapes are known."""
+    if getattr(func, "user_def", None) is not None:   # (a derived function)
+        return ()
+    code, found = func.__code__, []
+    for name, cell in zip(code.co_freevars, func.__closure__ or ()):
+        try:
+            value = cell.cell_contents
+        except ValueError:   # (an empty cell)
+            continue
+        if value.__class__ is np.ndarray and value.dtype.kind == "f" \
+                and name not in params:
+            found.append((name, functools.partial(_cell_value, cell)))
+    glob = func.__globals__
+    for name in code.co_names:
+        value = glob.get(name)
+        if value.__class__ is np.ndarray and value.dtype.kind == "f" \
+                and name not in params and name not in code.co_freevars:
+            found.append((name, functools.partial(glob.get, name)))
+    return tuple(found)
+
+
+def _cell_value(cell):
+    try:
+        return cell.cell_contents
+    except ValueError:
+        return None
 
 
 # NumPy functions and array methods whose arguments may give a new array's shape

@@ -72,6 +72,8 @@ def shape_classes(fn, signature=None, int_params=()) -> dict:
     it knows to be arrays of integers."""
     signature = signature or {}
     start = {p: signature.get(p, ("param", p)) for p in fn.params}
+    # (and the closure or global arrays a version is specialized to: pipeline.free_arrays)
+    start.update((name, key) for name, key in signature.items() if name not in start)
     classes = dict(start)
     defs = {}
     for target, value, stmt in body_assignments(fn):

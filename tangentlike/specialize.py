@@ -132,6 +132,10 @@ class Dispatcher:
         # parameters that may size arrays (np.zeros((n + 1, 2))): an int there is
         # specialized to its value (pipeline.size_params)
         self.sized = frozenset()
+        # (name, read) of the closure and global variables the function reads that held
+        # arrays when it was derived: a float array there is specialized to its shape
+        # too, read when the dispatcher keys a call (pipeline.free_arrays)
+        self.free = ()
 
     def __call__(self, *args, **kwargs):
         key, signature = self.key(args, kwargs)
@@ -163,6 +167,13 @@ class Dispatcher:
         if self.sequence_ops:
             refuse_sequence_arithmetic(self.sequence_ops, values)
         key, signature = [], {}
+        for name, read in self.free:
+            value = read()
+            found = argument_class(value) if value.__class__ is np.ndarray \
+                and value.dtype.kind == "f" else None
+            key.append(None if found is None else found[0])
+            if found is not None:
+                signature[name] = found
         for name in self.params:
             found = argument_class(values[name]) if name in values else None
             if found is not None and found[0] is int and name in self.sized:
