@@ -153,6 +153,11 @@ def number_kinds(fdef: gast.FunctionDef, params: dict, bound: dict,
                                                                   user_globals)):
                 unknown.update(n.id for t in targets for n in walk(t)
                                if n.__class__ is gast.Name)
+    # a parameter the guard does not prove a number holds what the caller gave until
+    # the body assigns it (an array x of `x = x / c` in a branch): not a number
+    args = fdef.args
+    unknown.update(a.id for a in args.posonlyargs + args.args + args.kwonlyargs
+                   if a.id not in params)
     kinds = {name: FLOAT for name in assigned if name not in unknown}
     for name, kind in params.items():
         if name in unknown:

@@ -5027,3 +5027,25 @@ def test_jvp_through_a_tuple_holding_text():
     assert tl.jvp(reads_the_number)(1.5, "lbl", 1.0) == 6.0
     with pytest.raises(TypeError, match="got 'lbl'"):
         tl.jvp(returns_the_pair)(1.5, "lbl", 1.0)
+
+
+def test_gradient_of_an_array_argument_reassigned_in_an_untaken_branch():
+    # (found by the long random-program run) In a version with number arguments, the
+    # numbers pass took an array parameter that a branch reassigns (`x = x / c`) for a
+    # float, as if the body's assignments were its only values, and wrote its zero
+    # gradient zeros_like(x) as 0.0: a float gradient for an array argument (and
+    # vjp-of-vjp then refused the seed's shape).
+    def f(x, s, n):
+        if 0.5 > 0.0:
+            v2 = 0.5
+        elif 0.5 > 0.0:
+            x = x / (2.0 + np.sin(0.5))
+        return 0.5 + 0.1 * (s + np.sum(np.zeros(3)))
+
+    args = (np.zeros(3), 0.0, 0)
+    df = tl.grad(f)
+    for _ in range(2):   # (the generic derivative, then the version)
+        got = df(*args)
+        assert isinstance(got, np.ndarray) and got.shape == (3,)
+        np.testing.assert_array_equal(got, np.zeros(3))
+    tl.check_grads(f, args, wrt=(0, 1), order=2)
