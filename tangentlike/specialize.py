@@ -167,13 +167,6 @@ class Dispatcher:
         if self.sequence_ops:
             refuse_sequence_arithmetic(self.sequence_ops, values)
         key, signature = [], {}
-        for name, read in self.free:
-            value = read()
-            found = argument_class(value) if value.__class__ is np.ndarray \
-                and value.dtype.kind == "f" else None
-            key.append(None if found is None else found[0])
-            if found is not None:
-                signature[name] = found
         for name in self.params:
             found = argument_class(values[name]) if name in values else None
             if found is not None and found[0] is int and name in self.sized:
@@ -191,6 +184,13 @@ class Dispatcher:
                 what = complex_part(values[name])
                 if what is not None:
                     raise at_user_def(TypeError(complex_message(name, what)))
+        for name, read in self.free:   # (after the parameters: keys start with theirs)
+            value = read()
+            found = argument_class(value) if value.__class__ is np.ndarray \
+                and value.dtype.kind == "f" else None
+            key.append(None if found is None else found[0])
+            if found is not None:
+                signature[name] = found
         return tuple(key), signature
 
     def derive(self, signature):

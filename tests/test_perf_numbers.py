@@ -99,7 +99,9 @@ CASES = [(rosenbrock2, (0.3, 0.7)), (with_math, (0.3, 0.7, 1.1)), (with_ufuncs, 
 def _version(df, *args):
     """The version ``df`` runs for the Python numbers ``args``."""
     df(*args)
-    return df.versions[tuple(type(a) for a in args)]
+    kinds = tuple(type(a) for a in args)   # (then the kinds of global arrays it reads)
+    [version] = [v for key, v in df.versions.items() if key[:len(kinds)] == kinds]
+    return version
 
 
 def _wrt(args):
