@@ -240,7 +240,12 @@ class _Reverse:
         mutable = sorted(n for n in self.activity.active
                          if n not in self.single and n not in self.loop_locals)
         self.written.update(self.adj(n) for n in mutable)
-        inits = [_assign(self.adj(n), self.zero(n)) for n in mutable]
+        inits = []
+        for n in mutable:
+            zeros = self.carried_zeros(n, body)
+            if zeros is not None:
+                self.adjoint_static[self.adj(n)] = self.classes[n]
+            inits.append(_assign(self.adj(n), zeros or self.zero(n)))
         seed = self.seed = self.seed_name(ret.value)
         if self.mode == "vjp":
             # a caller's derivative passes the scalar zero as the seed when the result
@@ -1432,13 +1437,15 @@ class _Reverse:
         return self.accumulate(bind[writes[0][0]], writes[0][1], (g, key_x))
 
     def full_float_adjoint(self, primal: str, key, rewriter) -> bool:
-        """Whether the adjoint of ``primal`` is written, outside loops, and holds a
-        float64 array of shape ``key`` (of ``primal``'s own float64 shape): adding a
-        number or a smaller array to it gives an array of that shape and dtype, as
-        adding the same value spread over ``key`` would."""
+        """Whether the adjoint of ``primal`` is written, outside loops or carried by
+        them as an array of its value's shape (loop_carried_array), and holds a float64
+        array of shape ``key`` (of ``primal``'s own float64 shape): adding a number or a
+        smaller array to it gives an array of that shape and dtype, as adding the same
+        value spread over ``key`` would."""
         name = self.adj(primal)
         stand_in = self.stand_ins.get(primal)
-        return (not self.loop_depth and name in self.written and name not in self.spread
+        return ((not self.loop_depth or self.loop_carried_array(name))
+                and name in self.written and name not in self.spread
                 and self.classes.get(primal) == key and rewriter.adjoint_shape(name) == key
                 and isinstance(stand_in, np.ndarray) and stand_in.dtype == np.float64
                 and primal not in self.structured)
@@ -1600,6 +1607,32 @@ class _Reverse:
         return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
                          keywords=[gast.keyword(arg="dtype", value=_load(
                              self.binder.name_for(str(dtype), dtype)))])
+
+    def carried_zeros(self, primal: str, body) -> object:
+        """``np.zeros(S, dtype=float64)`` as the first value of the adjoint of
+        ``primal`` when a loop of ``body`` sums or averages it whole (``total = total +
+        np.sum(h)``), reassigns it, and it is a float64 array of concrete shape S in a
+        version: the adjoint enters the reversed loop as an array of its value's shape,
+        so each turn adds the sum's adjoint to it as the number it is
+        (full_float_adjoint), not first spread into an array of zeros (np.zeros and
+        np.result_type per turn). One array of zeros per call instead; None otherwise."""
+        stand_in = self.stand_ins.get(primal)
+        if self.carried_shapes is None or not isinstance(stand_in, np.ndarray) \
+                or stand_in.ndim == 0 or stand_in.dtype != np.float64 \
+                or self.classes.get(primal) != ("shape", stand_in.shape) \
+                or primal in self.not_assumed or not self.loop_carried(self.adj(primal)) \
+                or not any(isinstance(loop, (gast.For, gast.While)) and any(
+                    getattr(value, "callee", None) in (np.sum, np.mean)
+                    and len(value.args) == 1 and not value.keywords
+                    and isinstance(value.args[0], gast.Name) and value.args[0].id == primal
+                    for _, value, _ in assignments(loop.body))
+                    for loop in statements(body)):
+            return None
+        np_name = self.binder.name_for("np", np)
+        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
+        return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
+                         keywords=[gast.keyword(arg="dtype", value=_load(
+                             self.binder.name_for("float64", stand_in.dtype)))])
 
     def surely_array(self, name: str) -> bool:
         """Whether ``name`` holds an array of a concrete shape on every run (a version's

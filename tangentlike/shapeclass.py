@@ -43,7 +43,7 @@ from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.arithmetic import logistic
-from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, norm_axis
+from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, inner_axes, norm_axis
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
@@ -752,7 +752,9 @@ class ShapeRewriter(Transformer):
       or ``float64`` itself when ``s`` is a constant
       (so ``x`` need not be computed only for its dtype);
     - ``product_grad_left/right(g, a, b)`` with operands of known ranks: the direct
-      formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...);
+      formula (``g @ b.T``, ``np.outer(g, b)``, ``g * b``, ...), and so is
+      ``np.tensordot(g, b, inner_axes(a, b, 0))`` (np.inner's adjoint) of float64 arrays
+      with a vector ``b``, where ``np.inner(a, b)`` is ``a @ b``;
     - ``np.expand_dims(g, k)`` of an array of a known rank: ``g[:, None]``.
 
     ``functions`` maps the generated code's names to the objects they are bound to;
@@ -906,7 +908,32 @@ class ShapeRewriter(Transformer):
             if None not in ranks:
                 left = target in (product_grad_left, dot_grad_left)
                 return self.product(left, *args, *ranks) or node
+        if target is np.tensordot and len(args) == 3:
+            return self.inner_product(*args) or node
         return node
+
+    def inner_product(self, g, other, axes):
+        """``np.tensordot(g, b, inner_axes(a, b, 0))`` (the adjoint of a in ``np.inner(a,
+        b)``, and of b with ``a`` and 1) as the adjoint of a product ``a @ b``, which
+        np.inner of a vector or matrix ``a`` and a vector ``b`` is: ``2 * np.inner(x, x)``
+        costs ``4.0 * x`` instead of two tensordots (30 times the hand-written gradient
+        at 1e6 elements). Only of float64 arrays, whose products with a number or a
+        float64 array are float64 like tensordot's (a float32 operand times a Python
+        float would stay float32)."""
+        if not (isinstance(axes, gast.Call) and isinstance(axes.func, gast.Name)
+                and self.functions.get(axes.func.id) is inner_axes and not axes.keywords
+                and len(axes.args) == 3 and isinstance(axes.args[2], gast.Constant)
+                and axes.args[2].value in (0, 1) and type(axes.args[2].value) is int):
+            return None
+        a, b, operand = axes.args[0], axes.args[1], axes.args[2].value
+        if not _same(other, (b, a)[operand]):
+            return None
+        ra, rb = self.rank(a), self.rank(b)
+        if ra is None or rb != 1 or not all(
+                self.known_array(x) is not None
+                and self.stand_ins[self.known_array(x)].dtype == np.float64 for x in (a, b)):
+            return None
+        return self.product(operand == 0, g, a, b, ra, rb)
 
     def mask(self, condition, a, b):
         """``np.where(c, 1.0, 0.0)`` of a bool array c (the adjoint of np.where for the

@@ -277,8 +277,12 @@ nondifferentiable(inner_axes)
 @adjoint(np.inner, cases=_pair_cases(((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3)), ((3,), ()),
                                       ((), (2, 3)), ((), ())))
 def inner(y, a, b):
-    d[a] = np.tensordot(d[y], b, inner_axes(a, b, 0))
-    d[b] = np.tensordot(d[y], a, inner_axes(a, b, 1))
+    if a is b:   # np.inner(x, x): one sum (for a vector, 2 g x), as for np.dot(x, x)
+        d[a] = np.tensordot(d[y], a, inner_axes(a, a, 0)) + \
+            np.tensordot(d[y], a, inner_axes(a, a, 1))
+    else:
+        d[a] = np.tensordot(d[y], b, inner_axes(a, b, 0))
+        d[b] = np.tensordot(d[y], a, inner_axes(a, b, 1))
 
 
 @tangent(np.inner)
