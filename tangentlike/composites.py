@@ -1,4 +1,5 @@
-"""composites: closed-form adjoints of the log of a softmax and of a sigmoid.
+"""composites: closed-form adjoints of the log of a softmax and of a sigmoid, and of the
+square of a norm.
 
 Consumes a :class:`~tangentlike.normalize.Normalized` function. Produces, for the
 statements ``L = np.log(p)`` whose ``p`` is a softmax or a sigmoid computed in the
@@ -20,6 +21,13 @@ it)::
                                  bx += g - p * np.sum(g, axis=a, keepdims=True)
     L = np.log(p)            ->  bx += bL * (1 - p)     (sigmoid: written u * p, 1 / v)
     q = 1 - p; L = np.log(q) ->  bx += -(bL * p)        (sigmoid)
+
+The square of a 2-norm (or Frobenius norm) has one too::
+
+    t = np.linalg.norm(x); y = t ** 2   ->  bx += 2.0 * by * x     (also np.square(t))
+
+the chained rules' ``2 * by * t * x / t`` without the norm (nan where the norm
+overflows to inf or is nan, where the closed form is the square's derivative).
 
 (``1`` is any spelling of one: ``1``, ``1.0``; ``v = u + 1`` too.) These are the
 derivatives of the log of the composite with respect to ``x``: for a softmax
@@ -55,10 +63,11 @@ from .shapeclass import _helper
 
 class Fused:
     """A closed-form adjoint: ``kind`` (``"log_softmax"``, ``"log_softmax_item"``,
-    ``"log_sigmoid"`` or ``"log_one_minus_sigmoid"``), the input ``x``, the composite's
-    value ``p``, and ``extra``: a softmax's axis (with the index, for elements of it), or
-    what gives a sigmoid's ``1 - p`` (``("u", u)``: ``u * p``; ``("v", v)``: ``1 / v``;
-    ``("helper", None)``: ``1 - p``)."""
+    ``"log_sigmoid"``, ``"log_one_minus_sigmoid"`` or ``"norm_squared"``), the input
+    ``x``, the composite's value ``p`` (the norm, for ``norm_squared``), and ``extra``: a
+    softmax's axis (with the index, for elements of it), or what gives a sigmoid's
+    ``1 - p`` (``("u", u)``: ``u * p``; ``("v", v)``: ``1 / v``; ``("helper", None)``:
+    ``1 - p``)."""
 
     __slots__ = ("extra", "kind", "p", "x")
 
@@ -73,13 +82,20 @@ def fused_adjoints(fn) -> dict:
     found = {}
     for stmt in fn.body:
         value = getattr(stmt, "value", None)
-        if stmt.__class__ is not gast.Assign or not _log_of_name(value) \
+        squared = _squared_name(value) if stmt.__class__ is gast.Assign else None
+        if stmt.__class__ is not gast.Assign or not (_log_of_name(value) or squared) \
                 or getattr(stmt, "no_grad", False):
             continue
         if defs is None:
             if _element_writes(fn):
                 return {}   # (an array changed in place would not hold its definition)
             defs, stores, _ = single_definitions(fn)
+        if squared is not None:
+            x = _call_of(squared, defs, np.linalg.norm)
+            if x is not None and stmt.targets[0].__class__ is gast.Name \
+                    and (x in defs or x in fn.params and not stores.get(x)):
+                found[id(stmt)] = Fused("norm_squared", x, squared, None)
+            continue
         if stmt.targets[0].__class__ is not gast.Name or stmt.targets[0].id not in defs:
             continue
         arg = value.args[0].id
@@ -107,6 +123,19 @@ def fused_adjoints(fn) -> dict:
             if sigmoid is not None:
                 found[id(stmt)] = Fused("log_one_minus_sigmoid", sigmoid[0], p, sigmoid[1])
     return found
+
+
+def _squared_name(value):
+    """The name ``t`` of ``t ** 2`` (``t ** 2.0``, ``np.square(t)``), or None."""
+    if value.__class__ is gast.BinOp and value.op.__class__ is gast.Pow \
+            and value.left.__class__ is gast.Name and value.right.__class__ is gast.Constant \
+            and not isinstance(value.right.value, bool) and value.right.value == 2:
+        return value.left.id
+    if value.__class__ is gast.Call and getattr(value, "callee", None) is np.square \
+            and len(value.args) == 1 and not value.keywords \
+            and value.args[0].__class__ is gast.Name:
+        return value.args[0].id
+    return None
 
 
 def _element_writes(fn) -> bool:

@@ -1212,8 +1212,12 @@ class _Reverse:
                            simplify)
 
     def adjoint_fused(self, fused, seed) -> list:
-        """The closed-form adjoint of the log of a softmax or a sigmoid (composites.py),
-        added to the adjoint of its input."""
+        """The closed-form adjoint of the log of a softmax or a sigmoid, or of the square
+        of a norm (composites.py), added to the adjoint of its input."""
+        if fused.kind == "norm_squared":   # 2 * by * x
+            return self.accumulate(_load(fused.x), gast.BinOp(
+                gast.BinOp(gast.Constant(2.0, None), gast.Mult(), seed), gast.Mult(),
+                _load(fused.x)))
         p = _load(fused.p)
         out = []
         if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's

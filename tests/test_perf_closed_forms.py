@@ -597,3 +597,52 @@ def test_shift_left_out_where_invariance_is_proved(f):
     assert "tie_weights" not in source
     np.testing.assert_allclose(g, plain, rtol=1e-10, atol=1e-13)
     tl.check_grads(f, (rng.standard_normal((5, 4)), other), order=2, modes=("rev", "fwd"))
+
+
+# -- the square of a norm ------------------------------------------------------------
+def ridge(w, X, y):
+    return np.sum((X @ w - y) ** 2) + 0.1 * np.linalg.norm(w) ** 2
+
+
+def twice_squared_norm(x):
+    return 2 * np.square(np.linalg.norm(x))
+
+
+def frobenius(W):
+    return np.linalg.norm(W) ** 2 * 0.5
+
+
+def other_norms(x):
+    t = np.linalg.norm(x, ord=1)   # not the 2-norm: the chained rules
+    u = np.linalg.norm(x)
+    x = x * 2.0   # x changed after the norm: the closed form would read the new x
+    return t ** 2 + u ** 2 + np.sum(x)
+
+
+def test_the_square_of_a_norm_is_twice_its_argument():
+    rng = np.random.default_rng(21)
+    w, X, y = rng.standard_normal(3), rng.standard_normal((5, 3)), rng.standard_normal(5)
+    df = tl.grad(ridge)
+    np.testing.assert_allclose(df(w, X, y), 2 * X.T @ (X @ w - y) + 0.2 * w, rtol=1e-12)
+    tl.check_grads(ridge, (w, X, y), wrt=(0,), order=2)
+    x = rng.standard_normal(4)
+    dg = tl.grad(twice_squared_norm)
+    np.testing.assert_allclose(dg(x), 4.0 * x, rtol=1e-14)
+    [version] = [v for v in dg.versions.values() if v is not dg.generic]
+    assert "bx = 4.0 * x" in version.source and "norm" not in \
+        version.source.split("specialize_again", 1)[1].replace("np.linalg.norm(x)", "")
+    np.testing.assert_array_equal(dg(np.zeros(4)), np.zeros(4))
+    np.testing.assert_array_equal(dg(np.array([np.inf, 1.0])), [np.inf, 4.0])
+    np.testing.assert_array_equal(dg.generic(np.array([np.inf, 1.0])), [np.inf, 4.0])
+    np.testing.assert_allclose(tl.grad(frobenius)(X), X, rtol=1e-14)
+    x32 = x.astype(np.float32)
+    assert tl.grad(twice_squared_norm)(x32).dtype == np.float32
+    assert tl.jvp(twice_squared_norm)(x, np.ones(4)) == pytest.approx(4.0 * np.sum(x))
+
+
+def test_other_norms_and_a_changed_argument_keep_the_chained_rules():
+    x = np.array([0.5, -2.0, 1.5])
+    df = tl.grad(other_norms)
+    want = 2 * np.sum(np.abs(x)) * np.sign(x) + 2 * x + 2.0
+    np.testing.assert_allclose(df(x), want, rtol=1e-12)
+    tl.check_grads(other_norms, (x,), order=2)
