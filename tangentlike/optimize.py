@@ -62,8 +62,12 @@ Produces the same function with:
    tangent ``dx = 1.0`` of a forward version is read as its constant
    (``dt1 = dx * np.cos(x)`` -> ``dt1 = np.cos(x)``).
 
+12. ``share_repeated_calls`` (versions, before copy propagation): a NumPy ufunc called
+   again on the same operands at the top level (``p = np.exp(z) / (1 + np.exp(z))``)
+   reads the first call's result.
+
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
-versions specialized to argument shapes only, see specialize.py).
+versions specialized to argument shapes only, see specialize.py; 12 first).
 """
 from __future__ import annotations
 
@@ -95,6 +99,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     ``numbers``: its parameters that the guard proves numbers, ``elements``: its array
     parameters' dimensions and elements (numbers.py), read with ``user_globals``."""
     fdef.body = fold_constants(fdef.body)
+    if specialized:
+        share_repeated_calls(fdef.body, bound or {})
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
     fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
@@ -138,6 +144,67 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             fdef.body = eliminate_dead_code(fold_constants(fdef.body, folded))
     restore_result_names(fdef)
     return fdef
+
+
+def share_repeated_calls(body: list, bound: dict) -> None:
+    """``t2 = np.exp(z)`` after ``t1 = np.exp(z)`` in the function's top-level block, with
+    nothing assigned to z or t1 in between, becomes ``t2 = t1`` (copy propagation then
+    reads t1): a NumPy ufunc of the same operands gives the same values (the user wrote
+    ``np.exp(z)`` twice). Neither name may be changed in place anywhere (an element
+    write, ``+=``): the two would then be one array."""
+    changed_in_place = set()
+    for node in walk(body):
+        cls = node.__class__
+        if cls is gast.AugAssign:
+            target = node.target
+            changed_in_place.add(getattr(target, "id", getattr(target.value, "id", None))
+                                 if target.__class__ in (gast.Name, gast.Subscript) else None)
+        elif cls is gast.Subscript and not isinstance(node.ctx, gast.Load) \
+                and node.value.__class__ is gast.Name:
+            changed_in_place.add(node.value.id)
+    made = {}   # (ufunc, operands) -> the name holding its value
+    for stmt in body:
+        key = _ufunc_call(stmt, bound)
+        stored = _stores(stmt)
+        if stored:
+            made = {k: name for k, name in made.items()
+                    if name not in stored and not any(o[1] in stored for o in k[1])}
+        if key is None:
+            continue
+        target = stmt.targets[0].id
+        first = made.get(key)
+        if first is not None and first not in changed_in_place \
+                and target not in changed_in_place:
+            stmt.value = gast.Name(id=first, ctx=gast.Load(), annotation=None,
+                                   type_comment=None)
+        elif target not in (o[1] for o in key[1]):
+            made[key] = target
+
+
+def _ufunc_call(stmt, bound: dict):
+    """(ufunc, operands) of ``t = np.<ufunc>(a, ...)`` with names and numbers as its
+    operands and no keywords, else None."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name:
+        return None
+    value = stmt.value
+    if value.__class__ is not gast.Call or value.keywords \
+            or value.func.__class__ is not gast.Attribute \
+            or value.func.value.__class__ is not gast.Name \
+            or bound.get(value.func.value.id) is not np:
+        return None
+    ufunc = getattr(np, value.func.attr, None)
+    if not isinstance(ufunc, np.ufunc) or len(value.args) != ufunc.nin:
+        return None
+    operands = []
+    for arg in value.args:
+        if arg.__class__ is gast.Name:
+            operands.append(("name", arg.id))
+        elif arg.__class__ is gast.Constant and type(arg.value) in (int, float):
+            operands.append(("number", repr(arg.value)))
+        else:
+            return None
+    return ufunc, tuple(operands)
 
 
 # the helpers of adjoint code that read a list argument without changing it

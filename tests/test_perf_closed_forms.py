@@ -646,3 +646,47 @@ def test_other_norms_and_a_changed_argument_keep_the_chained_rules():
     want = 2 * np.sum(np.abs(x)) * np.sign(x) + 2 * x + 2.0
     np.testing.assert_allclose(df(x), want, rtol=1e-12)
     tl.check_grads(other_norms, (x,), order=2)
+
+
+# -- a ufunc called again on the same operands ---------------------------------------
+def sigmoid_by_two_exps(w, X, y):
+    z = X @ w
+    p = np.exp(z) / (1 + np.exp(z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def exp_changed_in_between(z):
+    a = np.exp(z)
+    a[0] = 5.0   # a is changed in place: b is its own array
+    b = np.exp(z)
+    return np.sum(a * b)
+
+
+def operand_rebound_in_between(z):
+    a = np.exp(z)
+    z = z * 2.0
+    b = np.exp(z)
+    return np.sum(a * b)
+
+
+def test_a_repeated_ufunc_call_reads_the_first_result():
+    rng = np.random.default_rng(23)
+    w, X = 0.1 * rng.standard_normal(4), rng.standard_normal((30, 4))
+    y = (rng.standard_normal(30) > 0).astype(float)
+    df = tl.grad(sigmoid_by_two_exps)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    np.testing.assert_allclose(df(w, X, y), X.T @ (p - y) / 30, rtol=1e-10)
+    [version] = [v for v in df.versions.values() if v is not df.generic]
+    assert _code(version).count("np.exp(z)") == 1
+    z = rng.standard_normal(3)
+    for f in (exp_changed_in_between, operand_rebound_in_between):
+        d = tl.grad(f)
+        np.testing.assert_allclose(d(z), d.generic(z), rtol=1e-12)
+        tl.check_grads(f, (z,), order=2)
+    [version] = [v for v in tl.grad(exp_changed_in_between).versions.values()]
+    assert _code(version).count("np.exp(z)") == 2
+
+
+def _code(version):
+    return "\n".join(line for line in version.source.splitlines()
+                     if not line.strip().startswith("#"))
