@@ -48,6 +48,8 @@ class Parsed:
         self.inlined = ()
         # whether a top-level loop goes over a tuple or list display (unroll.py)
         self.loops_over_displays = False
+        # whether a matrix product has a negated operand (algebra.py)
+        self.negated_products = False
 
     @property
     def globals(self) -> dict:

@@ -32,6 +32,7 @@ from .reverse import reverse
 from .shapeclass import leaves
 from .inline import inline_helpers, maybe_inlines
 from .scalarize import MAX_ITEMS as MAX_ROW, maybe_scalarizes, scalarized_body
+from .algebra import negated_products, rewrite_products
 from .unroll import loops_over_displays, unrolled_body
 from .specialize import Dispatcher, Items, describe, guard_source, leaf_kinds, make_entry
 
@@ -99,7 +100,7 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
-    displays = parsed.loops_over_displays
+    displays = parsed.loops_over_displays or parsed.negated_products
     rows = maybe_scalarizes(func)
 
     def derive_version(signature):
@@ -149,17 +150,20 @@ def front(func, wrt) -> tuple:
     wrt_names = select_wrt(parsed, wrt)
     parsed.loops_over_displays = loops_over_displays(parsed.node)   # (before normalize
     # rewrites the loops)
+    parsed.negated_products = negated_products(parsed.node)
     return parsed, wrt_names, normalize(parsed)
 
 
 def version_front(func, wrt, signature, inlines, displays=False, rows=False) -> tuple:
     """``front`` for the version of ``signature`` with the loops over the items of a
     list, tuple or dict argument or of a display unrolled (unroll.py), the calls of
-    small helpers inlined (inline.py) and small state arrays made numbers
-    (scalarize.py), or None when it has none of them. ``inlines``: [whether the
+    small helpers inlined (inline.py), small state arrays made numbers (scalarize.py)
+    and negated operands of products moved out (algebra.py), or None when it has none
+    of them. ``inlines``: [whether the
     function may inline a helper], set to False when it inlines none (what inlines does
     not depend on the signature: the next versions need not parse the function to find
-    out); ``displays``: whether it has a top-level loop over a display; ``rows``:
+    out); ``displays``: whether it has a top-level loop over a display (or a negated
+    operand of a matrix product); ``rows``:
     whether the function may have small state arrays to make numbers, for a version
     with a small float64 vector argument."""
     sequences = displays or any(kind.__class__ is Items and kind.cls in (list, tuple, dict)
@@ -180,10 +184,11 @@ def version_front(func, wrt, signature, inlines, displays=False, rows=False) -> 
     inlined = helpers and inline_helpers(parsed)
     if helpers and not inlined:
         inlines[0] = False
+    rewritten = displays and rewrite_products(parsed.node, signature)
     numbers = scalarized_body(parsed, signature) if rows else None
     if numbers is not None:
         parsed.node.body = numbers
-    if body is None and not inlined and numbers is None:
+    if body is None and not inlined and not rewritten and numbers is None:
         return None
     return parsed, select_wrt(parsed, wrt), normalize(parsed)
 

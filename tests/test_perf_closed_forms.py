@@ -690,3 +690,38 @@ def test_a_repeated_ufunc_call_reads_the_first_result():
 def _code(version):
     return "\n".join(line for line in version.source.splitlines()
                      if not line.strip().startswith("#"))
+
+
+# -- a negated operand of a matrix product ---------------------------------------------
+def logistic_of_negated_data(w, X, y):
+    p = 1.0 / (1.0 + np.exp(-X @ w))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+def negated_vector(A, x):
+    return np.sum(np.tanh(A @ -x))
+
+
+def negated_counts(w, C):
+    return np.sum(np.sin(-C @ w))   # C of uint8: its negation wraps, not rewritten
+
+
+def test_a_negated_operand_of_a_product_is_the_negated_product():
+    rng = np.random.default_rng(29)
+    w, X = 0.1 * rng.standard_normal(4), rng.standard_normal((30, 4))
+    y = (rng.standard_normal(30) > 0).astype(float)
+    df = tl.grad(logistic_of_negated_data)
+    p = 1 / (1 + np.exp(-(X @ w)))
+    np.testing.assert_allclose(df(w, X, y), X.T @ (p - y) / 30, rtol=1e-10)
+    [version] = [v for v in df.versions.values() if v is not df.generic]
+    code = _code(version)
+    assert "-X" not in code and "(p - y)" in code
+    A, x = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    d = tl.grad(negated_vector, wrt=(0, 1))
+    for g, want in zip(d(A, x), d.generic(A, x)):
+        np.testing.assert_array_equal(g, want)
+    tl.check_grads(negated_vector, (A, x), wrt=(0, 1), order=2)
+    C = np.array([[1, 2, 3, 4], [250, 0, 7, 1]], dtype=np.uint8)
+    d = tl.grad(negated_counts)
+    np.testing.assert_allclose(d(w, C), d.generic(w, C), rtol=1e-12)
+    np.testing.assert_allclose(d(w, C), (-C).T @ np.cos(-C @ w), rtol=1e-12)
