@@ -301,7 +301,8 @@ class _Normalizer:
         self.blocks = 0
         self.list_displays = set()   # locals last assigned a list display
         self.constant_lists = set()   # locals last assigned a list display of numbers
-        self.sequences = {}  # local -> length of the list/tuple literal it holds
+        self.sequences = {}  # local -> length of the list/tuple literal it holds here
+        self.exit_lengths = None   # (the lengths known at the end of the last block)
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
         # locals that last held a dict: whether the function built it (`dict(a=x)`), or
@@ -396,13 +397,21 @@ class _Normalizer:
         self.out.append(stmt)
         return stmt
 
-    def nested(self, statements, before=None, after=None):
+    def nested(self, statements, before=None, after=None, loop=False):
         """Normalize ``statements`` into a new block (the body of a compound statement);
-        ``before``/``after`` add statements of their own around them."""
+        ``before``/``after`` add statements of their own around them. The block may be
+        skipped, so the lengths of lists known after it are those it leaves as they were
+        (``self.exit_lengths`` keeps the ones at its end); the body of a loop (``loop``)
+        also starts without the lengths of the names it assigns (a turn may start with
+        the value the turn before left)."""
         outer, self.out = self.out, []
         self.depth += 1
         self.blocks += 1
         functions = dict(self.local_functions)
+        entry = self.known_lengths()
+        if loop:
+            self.forget_lengths(name for name in _assigned_names(statements)
+                                if not self.keeps_length(statements, name))
         try:
             if before is not None:
                 before()
@@ -410,6 +419,8 @@ class _Normalizer:
                 self.statement(stmt)
             if after is not None:
                 after()
+            self.exit_lengths = self.known_lengths()
+            self.join_lengths(entry)
             return self.out
         finally:
             self.out = outer
@@ -700,8 +711,54 @@ class _Normalizer:
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
         body = self.nested(stmt.body, before=getattr(stmt, "before", None))
+        taken = self.exit_lengths
         orelse = self.nested(stmt.orelse)
+        self.restore_lengths(self.exit_lengths)   # one of the two ends is reached
+        self.join_lengths(taken)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
+
+    # A list's length is known where it was assigned a display (`L = [a, b]`), so that
+    # `L + [c]` can be written as one display; after an `if`, where both ends agree, and
+    # after a loop, where the loop's end agrees with what it was before the loop.
+    def known_lengths(self):
+        return dict(self.sequences), set(self.tuples), set(self.computed)
+
+    def restore_lengths(self, known):
+        self.sequences, self.tuples, self.computed = (dict(known[0]), set(known[1]),
+                                                      set(known[2]))
+
+    def join_lengths(self, other):
+        """Keep the lengths that ``other`` (the facts of another path) agrees with."""
+        lengths, tuples, computed = other
+        for name in list(self.sequences):
+            if lengths.get(name) != self.sequences[name] or \
+                    (name in tuples) != (name in self.tuples):
+                del self.sequences[name]
+                self.tuples.discard(name)
+        self.computed |= computed
+
+    def keeps_length(self, statements, name):
+        """Whether every assignment of ``name`` in ``statements`` is a display of the
+        length (and kind) it has now: a loop's turns then all start with that length."""
+        if name not in self.sequences:
+            return False
+        kind = gast.Tuple if name in self.tuples else gast.List
+        displays, stores = set(), []
+        for node in walk(statements):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Store):
+                stores.append(node)
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.value, kind) \
+                    and len(node.value.elts) == self.sequences[name] \
+                    and not any(isinstance(e, gast.Starred) for e in node.value.elts):
+                displays.add(id(node.targets[0]))
+        return all(id(node) in displays for node in stores)
+
+    def forget_lengths(self, names):
+        for name in names:
+            self.sequences.pop(name, None)
+            self.tuples.discard(name)
 
     def stmt_For(self, stmt):
         iterator = stmt.iter
@@ -916,11 +973,11 @@ class _Normalizer:
             guard = body[0]
             guard.before = pick
             try:
-                block = self.nested(body)
+                block = self.nested(body, loop=True)
             finally:
                 guard.before = None   # (the tree may be normalized again)
         else:
-            block = self.nested(body, before=pick)
+            block = self.nested(body, before=pick, loop=True)
         func = _load(self.binder.name_for("range", range))
         call = gast.Call(func=func, args=bounds, keywords=[])
         call.callee = range
@@ -948,7 +1005,7 @@ class _Normalizer:
             self.origin = stmt
             self.bind_user(flag, self.expr(stmt.test))
 
-        block = self.nested(stmt.body, after=retest)
+        block = self.nested(stmt.body, after=retest, loop=True)
         self.emit(gast.While(test=_load(flag), body=block, orelse=[]))
         for inner in stmt.orelse:
             self.statement(inner)
@@ -1113,7 +1170,7 @@ class _Normalizer:
         else:
             self.dicts.pop(name, None)
         length = _literal_length(value)
-        if length is not None and name not in self.mutable and name not in self.stacks \
+        if length is not None and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
             self.sequences[name] = length
             self.computed.discard(name)

@@ -4958,3 +4958,81 @@ def test_jvp_of_nested_and_ragged_lists_of_numbers():
     p = {"v": [0.3, -0.6], "s": 2.0}
     np.testing.assert_allclose(tl.jvp(cosines_of_a_dict_item)(p, {"v": [1.0, 1.0], "s": 0.0}),
                                -2.0 * (np.sin(0.3) + np.sin(-0.6)))
+
+
+# Was (hunt16): `+` of a list held by a variable assigned inside an `if` or a loop was
+# refused (*`+` of a list whose length is not known*) even where its length is plain:
+# a list built and joined in the same loop turn, after a `break` that never runs, in the
+# branch of an `if`, or kept at one length by every turn of a loop (normalize knew lengths
+# only of variables assigned outside every compound statement). The lengths are now
+# followed through ifs (kept where both ends agree) and loops (kept where every turn
+# assigns the same length); where they differ, `+` stays refused.
+def joined_in_each_turn(x, n):
+    t = 0.0
+    for i in range(3):
+        if i > 5:
+            break
+        L = [x, 2.0 * x]
+        M = L + [x * x]
+        t = t + np.sum(np.array(M) ** 2)
+    return t
+
+
+def joined_after_an_early_return(x, n):
+    for i in range(n):
+        if i > 5:
+            return x
+    L = [x, 2.0 * x]
+    return np.sum(np.sin(np.array(L + [x * x])))
+
+
+def joined_after_a_loop_keeping_its_length(x, n):
+    L = (x, x)
+    for i in range(n):
+        if x > 5.0:
+            break
+        L = (L[1] * 0.5, L[0] + x)
+    return np.sum(np.array(L + (x,)) ** 2)
+
+
+def joined_after_both_branches(x, n):
+    if x > 0.0:
+        L = [x, x * x]
+    else:
+        L = [x * 2.0, 1.0]
+    return np.sum(np.array(L + [x]) ** 3)
+
+
+@pytest.mark.parametrize("f", [joined_in_each_turn, joined_after_an_early_return,
+                               joined_after_a_loop_keeping_its_length,
+                               joined_after_both_branches])
+@pytest.mark.parametrize("n", [0, 2])
+def test_list_joined_where_its_length_is_known(f, n):
+    for x in (0.7, -0.4):
+        tl.check_grads(f, (x, n), order=2, modes=("rev", "fwd"))
+
+
+def joined_after_branches_of_two_lengths(x):
+    if x > 0.0:
+        L = [x, x]
+    else:
+        L = [x]
+    return np.sum(np.array(L + [x]))
+
+
+def joined_after_a_loop_changing_its_length(x):
+    L = [x]
+    t = 0.0
+    for i in range(3):
+        t = t + np.sum(np.array(L + [x]))
+        L = [x, x * x]
+    return t
+
+
+@pytest.mark.parametrize("f,offset", [(joined_after_branches_of_two_lengths, 5),
+                                      (joined_after_a_loop_changing_its_length, 4)])
+def test_list_joined_where_its_length_depends_on_the_path_is_refused(f, offset):
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match="whose length is not known") as info:
+            transform(f)
+        assert info.value.lineno == line_of(f, offset)
