@@ -574,9 +574,14 @@ def cast_back(g, x):
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient; a Python float gets a float (not the float32 that arithmetic with float32
-    values makes). Anything else (an int, a list, an integer array) passes through."""
+    values makes), also as an item of a list, tuple or dict. Anything else (an int, an
+    integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
+    if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
+        if isinstance(g, dict):
+            return {k: cast_back(v, x[k]) if k in x else v for k, v in g.items()}
+        return g
     if type(x) is float:   # a number: a float, also beside float32 data
         if type(g) is np.ndarray and g.ndim == 0:
             g = g[()]

@@ -5036,3 +5036,25 @@ def test_list_joined_where_its_length_depends_on_the_path_is_refused(f, offset):
         with pytest.raises(tl.TransformError, match="whose length is not known") as info:
             transform(f)
         assert info.value.lineno == line_of(f, offset)
+
+
+# Was (hunt16): a Python float held by a dict argument beside float32 arrays got the
+# float32 that NumPy's arithmetic makes as its gradient (cast_back, which makes a float's
+# gradient a float, looked into lists and tuples but not into dicts); now a float, and
+# each other item keeps its own kind and dtype.
+def scaled_by_a_dict_item(d):
+    return d["s"] * np.sum(np.sin(d["a"])) + d["t"][0] * d["s"]
+
+
+def test_gradient_of_a_float_in_a_dict_beside_float32_arrays_is_a_float():
+    a = np.array([0.5, -1.0, 2.0], np.float32)
+    d = {"s": 0.5, "a": a, "t": [1.5, np.float32(2.0)]}
+    f = scaled_by_a_dict_item
+    for g in (tl.grad(f)(d), tl.value_and_grad(f)(d)[1], tl.vjp(f)(d, 1.0),
+              tl.grad(f).generic(d)):
+        assert type(g["s"]) is float
+        assert g["s"] == pytest.approx(float(np.sum(np.sin(a.astype(float)))) + 1.5, rel=1e-6)
+        assert g["a"].dtype == np.float32
+        np.testing.assert_allclose(g["a"], 0.5 * np.cos(a), rtol=1e-6)
+        assert type(g["t"][0]) is float and g["t"][0] == pytest.approx(0.5)
+        assert type(g["t"][1]) is np.float32
