@@ -5038,22 +5038,29 @@ def test_list_joined_where_its_length_depends_on_the_path_is_refused(f, offset):
         assert info.value.lineno == line_of(f, offset)
 
 
-# Was (hunt16): a Python float held by a dict argument beside float32 arrays got the
-# float32 that NumPy's arithmetic makes as its gradient (cast_back, which makes a float's
-# gradient a float, looked into lists and tuples but not into dicts); now a float, and
-# each other item keeps its own kind and dtype.
+# Was (hunt16): the items of a dict argument beside float32 arrays got gradients of the
+# dtype NumPy's arithmetic makes: a Python float, a float64 0-d array or np.float64 a
+# float32, and a float32 array beside a float64 0-d array or np.float64 a float64
+# (cast_back, which gives each argument its gradient in its own kind, looked into lists
+# and tuples but not into dicts). Now each item keeps its own kind and dtype.
 def scaled_by_a_dict_item(d):
     return d["s"] * np.sum(np.sin(d["a"])) + d["t"][0] * d["s"]
 
 
-def test_gradient_of_a_float_in_a_dict_beside_float32_arrays_is_a_float():
+@pytest.mark.parametrize("s", [0.5, np.array(0.5), np.float64(0.5), np.float32(0.5)],
+                         ids=["float", "0-d", "float64", "float32"])
+def test_gradients_of_dict_items_beside_float32_arrays_keep_their_kinds(s):
     a = np.array([0.5, -1.0, 2.0], np.float32)
-    d = {"s": 0.5, "a": a, "t": [1.5, np.float32(2.0)]}
+    d = {"s": s, "a": a, "t": [1.5, np.float32(2.0)]}
     f = scaled_by_a_dict_item
     for g in (tl.grad(f)(d), tl.value_and_grad(f)(d)[1], tl.vjp(f)(d, 1.0),
               tl.grad(f).generic(d)):
-        assert type(g["s"]) is float
-        assert g["s"] == pytest.approx(float(np.sum(np.sin(a.astype(float)))) + 1.5, rel=1e-6)
+        if type(s) is float:
+            assert type(g["s"]) is float
+        else:
+            assert np.ndim(g["s"]) == 0 and g["s"].dtype == s.dtype
+        assert float(g["s"]) == pytest.approx(float(np.sum(np.sin(a.astype(float)))) + 1.5,
+                                              rel=1e-6)
         assert g["a"].dtype == np.float32
         np.testing.assert_allclose(g["a"], 0.5 * np.cos(a), rtol=1e-6)
         assert type(g["t"][0]) is float and g["t"][0] == pytest.approx(0.5)
