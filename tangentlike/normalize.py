@@ -1179,8 +1179,10 @@ class _Normalizer:
             self.tuples.discard(name)
             if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
                 self.tuples.add(name)
-        else:
+        else:   # (a variable assigned in ifs and loops keeps its name: forget its display)
             self.sequences.pop(name, None)
+            self.tuples.discard(name)
+            self.computed.discard(name)
         stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=value, type_comment=None)
