@@ -5065,3 +5065,54 @@ def test_gradients_of_dict_items_beside_float32_arrays_keep_their_kinds(s):
         np.testing.assert_allclose(g["a"], 0.5 * np.cos(a), rtol=1e-6)
         assert type(g["t"][0]) is float and g["t"][0] == pytest.approx(0.5)
         assert type(g["t"][1]) is np.float32
+
+
+# Was (hunt16): a `for` loop over a parameter given a number or a 0-d array, which Python
+# cannot iterate (`f` itself raises TypeError: *iteration over a 0-d array*, *'float' object
+# is not iterable*), raised *len() of unsized object* or *object of type 'float' has no
+# len()* from the derivative's `len(x)`; require_sequence now raises Python's own error.
+def sums_the_items(x, s):
+    t = 0.0
+    for e in x:
+        t = t + e * s
+    return t
+
+
+@pytest.mark.parametrize("x", [np.array(0.4), 0.4, np.float32(0.3), np.float64(0.2)],
+                         ids=["0-d", "float", "float32", "float64"])
+def test_loop_over_a_number_raises_pythons_own_error(x):
+    with pytest.raises(TypeError) as primal:
+        sums_the_items(x, 0.5)
+    f = sums_the_items
+    for call in (lambda: tl.grad(f)(x, 0.5), lambda: tl.jvp(f)(x, 0.5, 1.0),
+                 lambda: tl.vjp(f)(x, 0.5, 1.0), lambda: tl.grad(f, wrt=1)(x, 0.5),
+                 lambda: tl.value_and_grad(f)(x, 0.5)):
+        with pytest.raises(TypeError) as derived:
+            call()
+        assert str(derived.value) == str(primal.value)
+
+
+# Was (hunt16): a function indexing a 0-d array or NumPy scalar argument (`x[()]`,
+# `x[...]`, `x[None]`, which NumPy allows) leaked TypeError *'float' object is not
+# subscriptable* from grad, value_and_grad, jvp, tl.hessian and grad of grad: the
+# tangent of such an argument is a Python number (grad's forward version seeds 1.0, jvp
+# takes a float tangent), which the tangent rule `d[x][index]` indexed. forward.py now
+# reads the tangent of an indexed parameter as an array (runtime.indexable_tangent).
+def reads_the_zero_d_item(x):
+    return x[()] * 2.0 + np.sin(x[...]) + np.sum(x[None] ** 2)
+
+
+@pytest.mark.parametrize("x", [np.array(0.4), np.array(0.4, np.float32), np.float64(0.4)],
+                         ids=["0-d", "0-d float32", "float64"])
+def test_derivatives_of_an_item_of_a_zero_d_argument(x):
+    f = reads_the_zero_d_item
+    first, second = 2.0 + np.cos(0.4) + 0.8, -np.sin(0.4) + 2.0
+    rel = 1e-6 if np.asarray(x).dtype == np.float64 else 1e-5
+    for g in (tl.grad(f)(x), tl.value_and_grad(f)(x)[1], tl.vjp(f)(x, 1.0),
+              tl.jvp(f)(x, 1.0), tl.jvp(f)(x, np.ones_like(x))):
+        assert float(g) == pytest.approx(first, rel=rel)
+    for h in (tl.hessian(f)(x), tl.grad(tl.grad(f))(x), tl.hvp(f)(x, 1.0)):
+        assert float(h) == pytest.approx(second, rel=rel)
+    tl.check_grads(f, (np.array(0.4),), order=2)
+    with pytest.raises(TypeError, match="not subscriptable"):   # (f raises it too)
+        tl.jvp(f)(0.4, 1.0)
