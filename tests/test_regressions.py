@@ -5116,3 +5116,17 @@ def test_derivatives_of_an_item_of_a_zero_d_argument(x):
     tl.check_grads(f, (np.array(0.4),), order=2)
     with pytest.raises(TypeError, match="not subscriptable"):   # (f raises it too)
         tl.jvp(f)(0.4, 1.0)
+
+
+# Open (known before hunt16, not fixed): jvp reads the tangent of a list of numbers as the
+# array NumPy reads the list as (require_tangent: a rule's arithmetic on the list itself
+# would join or fail), so an item of it is an np.float64 where f's item is a Python float.
+# np.float64 is a float (the value is right); the type is not the one f returns.
+def doubles_the_first_item(x):
+    return x[0] * 2.0
+
+
+@bug("jvp of an item of a list of floats is np.float64, not the float f returns")
+def test_jvp_of_an_item_of_a_list_of_floats_is_a_float():
+    assert type(doubles_the_first_item([0.5, 1.0])) is float
+    assert type(tl.jvp(doubles_the_first_item)([0.5, 1.0], [1.0, 0.0])) is float
