@@ -328,6 +328,10 @@ class _Normalizer:
                 self.stacks.add(node.func.value.id)
         for _ in copies:   # the copy of a dict is a dict
             self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
+        # versions that may hold a list or tuple display (a copy of one too), whose `+`
+        # joins them: the variables assigned in ifs and loops (one name for all their
+        # values) from the start, as a turn may read a display assigned further down
+        self.displayed = _displayed(self.body) & self.mutable
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.not_lists = {}   # user variable -> the class (not list) that made its value
         self.inlining = []          # names of the local functions being inlined
@@ -713,8 +717,7 @@ class _Normalizer:
         body = self.nested(stmt.body, before=getattr(stmt, "before", None))
         taken = self.exit_lengths
         orelse = self.nested(stmt.orelse)
-        self.restore_lengths(self.exit_lengths)   # one of the two ends is reached
-        self.join_lengths(taken)
+        self.after_branches(taken)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
     # A list's length is known where it was assigned a display (`L = [a, b]`), so that
@@ -722,6 +725,12 @@ class _Normalizer:
     # after a loop, where the loop's end agrees with what it was before the loop.
     def known_lengths(self):
         return dict(self.sequences), set(self.tuples), set(self.computed)
+
+    def after_branches(self, taken):
+        """After an if/else whose first branch ended with the lengths ``taken`` and the
+        second was the last block: one of the two ends is reached."""
+        self.restore_lengths(self.exit_lengths)
+        self.join_lengths(taken)
 
     def restore_lengths(self, known):
         self.sequences, self.tuples, self.computed = (dict(known[0]), set(known[1]),
@@ -1169,16 +1178,30 @@ class _Normalizer:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
             self.dicts.pop(name, None)
+        if _literal_length(value) is not None or \
+                isinstance(value, gast.Name) and value.id in self.displayed:
+            self.displayed.add(name)
+        elif name not in self.mutable:
+            self.displayed.discard(name)
         length = _literal_length(value)
-        if length is not None and name not in self.stacks \
+        copied = value.id if isinstance(value, gast.Name) and value.id in self.sequences \
+            else None   # (`L = K`, or the result of `[a, b] if c else [d, e]`)
+        if (length is not None or copied is not None) and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
-            self.sequences[name] = length
-            self.computed.discard(name)
-            if any(not _constant_atom(e) for e in getattr(value, "elts", ())):
-                self.computed.add(name)
-            self.tuples.discard(name)
-            if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
-                self.tuples.add(name)
+            if copied is not None:
+                self.sequences[name] = self.sequences[copied]
+                for table in (self.computed, self.tuples):
+                    table.discard(name)
+                    if copied in table:
+                        table.add(name)
+            else:
+                self.sequences[name] = length
+                self.computed.discard(name)
+                if any(not _constant_atom(e) for e in getattr(value, "elts", ())):
+                    self.computed.add(name)
+                self.tuples.discard(name)
+                if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
+                    self.tuples.add(name)
         else:   # (a variable assigned in ifs and loops keeps its name: forget its display)
             self.sequences.pop(name, None)
             self.tuples.discard(name)
@@ -1283,6 +1306,14 @@ class _Normalizer:
             return self.sequences.get(self.current[node.id])
         return None
 
+    def may_hold_a_list(self, node) -> bool:
+        """Whether the local ``node`` names may hold a list or tuple display (or a list
+        the body appends to) here."""
+        if not isinstance(node, gast.Name) or node.id not in self.current:
+            return False
+        version = self.current[node.id]
+        return version in self.displayed or self.versions.get(version, version) in self.stacks
+
     def sequence_elements(self, node):
         if isinstance(node, (gast.List, gast.Tuple)):
             return [self.atom(e) for e in node.elts]
@@ -1296,6 +1327,18 @@ class _Normalizer:
         list are refused (their derivative would be that of numeric ``+`` and ``*``)."""
         left, right = self.sequence_length(node.left), self.sequence_length(node.right)
         if left is None and right is None:
+            held = [side for side in (node.left, node.right) if self.may_hold_a_list(side)]
+            if held and (isinstance(node.op, gast.Add) or any(
+                    isinstance(side, gast.Constant) and type(side.value) is int
+                    for side in (node.left, node.right))):
+                # `L + K` of lists whose lengths depend on the path: Python joins them,
+                # the derivative of a numeric `+` would add them (a wrong gradient)
+                word = "tuple" if _is_tuple(held[0], self) else "list"
+                raise self.error(f"`{'+' if isinstance(node.op, gast.Add) else '*'}` of a "
+                                 f"{word} whose length is not known when the function is "
+                                 "differentiated is not supported", node,
+                                 hint="build the list in one literal `[a, b, c]`, append to "
+                                 "it, or use np.concatenate on arrays")
             return None
         kind = gast.Tuple if _is_tuple(node.left if left is not None else node.right,
                                        self) else gast.List
@@ -2054,7 +2097,9 @@ class _Normalizer:
         self.versions[result] = None
         test = self.decision(self.atom(node.test))
         body = self.nested([], before=lambda: self._assign(result, self.expr(node.body)))
+        taken = self.exit_lengths
         orelse = self.nested([], before=lambda: self._assign(result, self.expr(node.orelse)))
+        self.after_branches(taken)
         self.emit(gast.If(test=test, body=body, orelse=orelse))
         return _load(result)
 
@@ -2073,6 +2118,27 @@ class _Normalizer:
             body = self.nested([], before=lambda: self._assign(result, self.expr(value)))
             self.emit(gast.If(test=test, body=body, orelse=[]))
         return _load(result)
+
+
+def _displayed(body) -> set:
+    """The names ``body`` assigns a list or tuple display, or the value of such a name,
+    anywhere (also as a branch of a conditional expression)."""
+    found, copies = set(), []
+    for node in walk(body):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            value = node.value
+            values = [value.body, value.orelse] if isinstance(value, gast.IfExp) else \
+                value.values if isinstance(value, gast.BoolOp) else [value]
+            if any(isinstance(v, (gast.List, gast.Tuple)) for v in values):
+                found.add(node.targets[0].id)
+            copies += [(node.targets[0].id, v.id) for v in values if isinstance(v, gast.Name)]
+    for _ in copies:
+        grown = {target for target, source in copies if source in found} - found
+        if not grown:
+            break
+        found |= grown
+    return found
 
 
 def _assigned_in_compound(body) -> set:

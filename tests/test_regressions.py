@@ -5130,3 +5130,63 @@ def doubles_the_first_item(x):
 def test_jvp_of_an_item_of_a_list_of_floats_is_a_float():
     assert type(doubles_the_first_item([0.5, 1.0])) is float
     assert type(tl.jvp(doubles_the_first_item)([0.5, 1.0], [1.0, 0.0])) is float
+
+
+# Was (hunt16): `+` (or `*` by an integer) of local lists whose lengths normalize did
+# not know (assigned in branches or loops) was taken for NumPy's elementwise arithmetic:
+# Python joins (repeats) the lists, the derivative added them: silently wrong gradients
+# ([5, 0, 5] for [2, 0, 3] below; [0, 10, 0] for [0, 5, 0]) or NumPy's ValueError from
+# inside the derivative. Where the lengths are now known (both branches, the result of
+# `a if c else b`) the lists are joined; where they depend on the path, it is refused.
+def joins_lists_made_in_branches(x, n):
+    if n > 1:
+        L = [x[0]]
+    else:
+        L = [x[1]]
+    K = [x[2]]
+    if n > 5:
+        K = [x[0]]
+    M = L + K
+    return M[0] * 2.0 + M[1] * 3.0
+
+
+def joins_a_chosen_list_to_itself(x, n):
+    L = [x[0], x[1]] if n > 1 else [x[2], x[0]]
+    M = L + L
+    return np.sum(np.array(M) ** 2)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_lists_joined_after_branches_of_one_length(n):
+    g = tl.grad(joins_lists_made_in_branches)(X3, n)
+    np.testing.assert_allclose(g, [2.0, 0.0, 3.0] if n else [0.0, 2.0, 3.0])
+    tl.check_grads(joins_lists_made_in_branches, (X3, n), order=2)
+    tl.check_grads(joins_a_chosen_list_to_itself, (X3, n), order=2)
+
+
+def repeats_a_list_of_a_changing_length(x, n):
+    L = [x[0]]
+    for i in range(n):
+        L = [x[1], L[0]] if i == 0 else [L[0]]
+    M = L * 2
+    return M[0] * 2.0 + M[-1] * 3.0
+
+
+def joins_lists_of_lengths_depending_on_the_path(x, n):
+    if n > 1:
+        L = [x[0], x[1]]
+    else:
+        L = [x[2]]
+    M = L + L
+    return np.sum(np.array(M) ** 2)
+
+
+@pytest.mark.parametrize("f,offset,op", [(repeats_a_list_of_a_changing_length, 4, "*"),
+                                         (joins_lists_of_lengths_depending_on_the_path, 5,
+                                          "+")])
+def test_lists_joined_or_repeated_with_a_length_depending_on_the_path_are_refused(f, offset, op):
+    for transform in (tl.grad, tl.jvp, tl.vjp):
+        with pytest.raises(tl.TransformError, match=f"`\\{op}` of a list whose length is not "
+                                                    "known") as info:
+            transform(f)
+        assert info.value.lineno == line_of(f, offset)
