@@ -332,6 +332,7 @@ class _Normalizer:
         # joins them: the variables assigned in ifs and loops (one name for all their
         # values) from the start, as a turn may read a display assigned further down
         self.displayed = _displayed(self.body) & self.mutable
+        self.lists_of_lists = set()   # those among them whose display holds such values
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.not_lists = {}   # user variable -> the class (not list) that made its value
         self.inlining = []          # names of the local functions being inlined
@@ -1178,9 +1179,11 @@ class _Normalizer:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
             self.dicts.pop(name, None)
-        if _literal_length(value) is not None or \
-                isinstance(value, gast.Name) and value.id in self.displayed:
+        if self.may_be_a_sequence(value):
             self.displayed.add(name)
+            if isinstance(value, (gast.List, gast.Tuple)) and any(
+                    self.may_hold_a_list(e) for e in value.elts):
+                self.lists_of_lists.add(name)
         elif name not in self.mutable:
             self.displayed.discard(name)
         length = _literal_length(value)
@@ -1306,12 +1309,33 @@ class _Normalizer:
             return self.sequences.get(self.current[node.id])
         return None
 
+    def may_be_a_sequence(self, value) -> bool:
+        """Whether the value assigned may be a list or tuple: a display, a copy of one,
+        a slice of one, an item of a display of them, ``list(...)``, ``tuple(...)``."""
+        if _literal_length(value) is not None:
+            return True
+        if isinstance(value, gast.Name):
+            return value.id in self.displayed
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            return self.part_may_be_a_sequence(value.value.id, value.slice)
+        return isinstance(value, gast.Call) and getattr(value, "callee", None) in (
+            list, tuple, sorted)
+
+    def part_may_be_a_sequence(self, held, index) -> bool:
+        """Whether ``held[index]`` (``held`` a version) may be a list or tuple: a slice
+        of one, or an item of a display of them."""
+        return held in self.lists_of_lists or isinstance(index, gast.Slice) and (
+            held in self.displayed or self.versions.get(held, held) in self.stacks)
+
     def may_hold_a_list(self, node) -> bool:
         """Whether the local ``node`` names may hold a list or tuple display (or a list
         the body appends to) here."""
-        if not isinstance(node, gast.Name) or node.id not in self.current:
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            return self.part_may_be_a_sequence(self.current.get(node.value.id, node.value.id),
+                                               node.slice)
+        if not isinstance(node, gast.Name):
             return False
-        version = self.current[node.id]
+        version = self.current.get(node.id, node.id)   # (a temporary is its own version)
         return version in self.displayed or self.versions.get(version, version) in self.stacks
 
     def sequence_elements(self, node):
