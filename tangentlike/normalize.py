@@ -1318,8 +1318,7 @@ class _Normalizer:
             return value.id in self.displayed
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
             return self.part_may_be_a_sequence(value.value.id, value.slice)
-        return isinstance(value, gast.Call) and getattr(value, "callee", None) in (
-            list, tuple, sorted)
+        return isinstance(value, gast.Call) and _makes_a_sequence(getattr(value, "callee", None))
 
     def part_may_be_a_sequence(self, held, index) -> bool:
         """Whether ``held[index]`` (``held`` a version) may be a list or tuple: a slice
@@ -1333,6 +1332,12 @@ class _Normalizer:
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             return self.part_may_be_a_sequence(self.current.get(node.value.id, node.value.id),
                                                node.slice)
+        if isinstance(node, gast.Subscript):   # `[a, b][:1]`
+            return isinstance(node.value, (gast.List, gast.Tuple)) and \
+                isinstance(node.slice, gast.Slice)
+        if isinstance(node, gast.Call):   # `list(x) + list(y)`
+            return not self._is_local_ref(node.func) and \
+                _makes_a_sequence(resolve_static(self.parsed, node.func))
         if not isinstance(node, gast.Name):
             return False
         version = self.current.get(node.id, node.id)   # (a temporary is its own version)
@@ -2142,6 +2147,10 @@ class _Normalizer:
             body = self.nested([], before=lambda: self._assign(result, self.expr(value)))
             self.emit(gast.If(test=test, body=body, orelse=[]))
         return _load(result)
+
+
+def _makes_a_sequence(callee) -> bool:
+    return callee is list or callee is tuple or callee is sorted
 
 
 def _displayed(body) -> set:

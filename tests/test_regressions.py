@@ -5245,3 +5245,22 @@ def test_lists_returned_by_a_helper_and_joined():
     np.testing.assert_allclose(tl.grad(f)(X3), [2.0, 6.0, 0.0])
     np.testing.assert_allclose(tl.grad(f).generic(X3), [2.0, 6.0, 0.0])
     np.testing.assert_allclose(tl.hessian(f)(X3), np.zeros((3, 3)))
+
+
+# (hunt16) The same written inline: `list(x) + list(x)` leaked NumPy's ValueError, and
+# `[x[0], x[1]][:1] * 2` was a silently wrong gradient. Now refused at the line.
+def joins_lists_made_inline(x):
+    M = list(x) + list(x)
+    return M[0] * 2.0 + M[-1] * 3.0
+
+
+def repeats_a_slice_of_a_display(x):
+    M = [x[0], x[1]][:1] * 2
+    return M[0] * 2.0 + M[-1] * 3.0
+
+
+@pytest.mark.parametrize("f", [joins_lists_made_inline, repeats_a_slice_of_a_display])
+def test_lists_made_inline_and_joined_are_refused(f):
+    with pytest.raises(tl.TransformError, match="whose length is not known") as info:
+        tl.grad(f)
+    assert info.value.lineno == line_of(f, 1)
