@@ -21,10 +21,11 @@ from . import rules
 from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
                     ufunc_method_refusal)
+from .naming import walk
 from .normalize import Normalized
 from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
-from .runtime import (broadcast_like, cast_back, like, output_zeros_like, require_output,
-                      require_scalar, require_tangent, seeded, shaped,
+from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
+                      require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
 from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
                        reads_arrays, zero)
@@ -117,6 +118,13 @@ class _Forward:
                 for i, p in enumerate(self.wrt)]
         if self.checked:
             unpack += self.tangent_checks()
+        # (a number standing for the tangent of a 0-d array the body indexes: `x[()]`)
+        helper = None
+        for p in self.wrt:
+            if _indexed(body, p):
+                helper = helper or self.binder.name_for("indexable_tangent", indexable_tangent)
+                unpack.append(_assign(self.tan(p), gast.Call(
+                    func=_load(helper), args=[_load(self.tan(p))], keywords=[])))
         # a parameter outside wrt that the body reassigns from a varied value (in a loop,
         # in a branch) is read with a tangent that must exist before: it starts at zero
         user = self.fn.parsed.node.args
@@ -444,3 +452,9 @@ def _user_copy(stmt):
 def _unknown(expr) -> bool:
     """Forward mode derives no versions: no operand is known to be an array."""
     return False
+
+
+def _indexed(body, name: str) -> bool:
+    """Whether ``body`` reads an item of the variable ``name`` (``name[...]``)."""
+    return any(node.__class__ is gast.Subscript and node.value.__class__ is gast.Name
+               and node.value.id == name for node in walk(body))

@@ -301,7 +301,8 @@ class _Normalizer:
         self.blocks = 0
         self.list_displays = set()   # locals last assigned a list display
         self.constant_lists = set()   # locals last assigned a list display of numbers
-        self.sequences = {}  # local -> length of the list/tuple literal it holds
+        self.sequences = {}  # local -> length of the list/tuple literal it holds here
+        self.exit_lengths = None   # (the lengths known at the end of the last block)
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
         # locals that last held a dict: whether the function built it (`dict(a=x)`), or
@@ -327,6 +328,11 @@ class _Normalizer:
                 self.stacks.add(node.func.value.id)
         for _ in copies:   # the copy of a dict is a dict
             self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
+        # versions that may hold a list or tuple display (a copy of one too), whose `+`
+        # joins them: the variables assigned in ifs and loops (one name for all their
+        # values) from the start, as a turn may read a display assigned further down
+        self.displayed = _displayed(self.body) & self.mutable
+        self.lists_of_lists = set()   # those among them whose display holds such values
         self.local_functions = {}   # name -> FunctionDef of a local def or lambda
         self.not_lists = {}   # user variable -> the class (not list) that made its value
         self.inlining = []          # names of the local functions being inlined
@@ -396,13 +402,21 @@ class _Normalizer:
         self.out.append(stmt)
         return stmt
 
-    def nested(self, statements, before=None, after=None):
+    def nested(self, statements, before=None, after=None, loop=False):
         """Normalize ``statements`` into a new block (the body of a compound statement);
-        ``before``/``after`` add statements of their own around them."""
+        ``before``/``after`` add statements of their own around them. The block may be
+        skipped, so the lengths of lists known after it are those it leaves as they were
+        (``self.exit_lengths`` keeps the ones at its end); the body of a loop (``loop``)
+        also starts without the lengths of the names it assigns (a turn may start with
+        the value the turn before left)."""
         outer, self.out = self.out, []
         self.depth += 1
         self.blocks += 1
         functions = dict(self.local_functions)
+        entry = self.known_lengths()
+        if loop:
+            self.forget_lengths(name for name in _assigned_names(statements)
+                                if not self.keeps_length(statements, name))
         try:
             if before is not None:
                 before()
@@ -410,6 +424,8 @@ class _Normalizer:
                 self.statement(stmt)
             if after is not None:
                 after()
+            self.exit_lengths = self.known_lengths()
+            self.join_lengths(entry)
             return self.out
         finally:
             self.out = outer
@@ -700,8 +716,59 @@ class _Normalizer:
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
         body = self.nested(stmt.body, before=getattr(stmt, "before", None))
+        taken = self.exit_lengths
         orelse = self.nested(stmt.orelse)
+        self.after_branches(taken)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
+
+    # A list's length is known where it was assigned a display (`L = [a, b]`), so that
+    # `L + [c]` can be written as one display; after an `if`, where both ends agree, and
+    # after a loop, where the loop's end agrees with what it was before the loop.
+    def known_lengths(self):
+        return dict(self.sequences), set(self.tuples), set(self.computed)
+
+    def after_branches(self, taken):
+        """After an if/else whose first branch ended with the lengths ``taken`` and the
+        second was the last block: one of the two ends is reached."""
+        self.restore_lengths(self.exit_lengths)
+        self.join_lengths(taken)
+
+    def restore_lengths(self, known):
+        self.sequences, self.tuples, self.computed = (dict(known[0]), set(known[1]),
+                                                      set(known[2]))
+
+    def join_lengths(self, other):
+        """Keep the lengths that ``other`` (the facts of another path) agrees with."""
+        lengths, tuples, computed = other
+        for name in list(self.sequences):
+            if lengths.get(name) != self.sequences[name] or \
+                    (name in tuples) != (name in self.tuples):
+                del self.sequences[name]
+                self.tuples.discard(name)
+        self.computed |= computed
+
+    def keeps_length(self, statements, name):
+        """Whether every assignment of ``name`` in ``statements`` is a display of the
+        length (and kind) it has now: a loop's turns then all start with that length."""
+        if name not in self.sequences:
+            return False
+        kind = gast.Tuple if name in self.tuples else gast.List
+        displays, stores = set(), []
+        for node in walk(statements):
+            if isinstance(node, gast.Name) and node.id == name and \
+                    isinstance(node.ctx, gast.Store):
+                stores.append(node)
+            elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.value, kind) \
+                    and len(node.value.elts) == self.sequences[name] \
+                    and not any(isinstance(e, gast.Starred) for e in node.value.elts):
+                displays.add(id(node.targets[0]))
+        return all(id(node) in displays for node in stores)
+
+    def forget_lengths(self, names):
+        for name in names:
+            self.sequences.pop(name, None)
+            self.tuples.discard(name)
 
     def stmt_For(self, stmt):
         iterator = stmt.iter
@@ -942,11 +1009,11 @@ class _Normalizer:
             guard = body[0]
             guard.before = pick
             try:
-                block = self.nested(body)
+                block = self.nested(body, loop=True)
             finally:
                 guard.before = None   # (the tree may be normalized again)
         else:
-            block = self.nested(body, before=pick)
+            block = self.nested(body, before=pick, loop=True)
         func = _load(self.binder.name_for("range", range))
         call = gast.Call(func=func, args=bounds, keywords=[])
         call.callee = range
@@ -974,7 +1041,7 @@ class _Normalizer:
             self.origin = stmt
             self.bind_user(flag, self.expr(stmt.test))
 
-        block = self.nested(stmt.body, after=retest)
+        block = self.nested(stmt.body, after=retest, loop=True)
         self.emit(gast.While(test=_load(flag), body=block, orelse=[]))
         for inner in stmt.orelse:
             self.statement(inner)
@@ -1138,18 +1205,36 @@ class _Normalizer:
             self.dicts[name] = not getattr(value, "copies_a_given_dict", False)
         else:
             self.dicts.pop(name, None)
+        if self.may_be_a_sequence(value):
+            self.displayed.add(name)
+            if isinstance(value, (gast.List, gast.Tuple)) and any(
+                    self.may_hold_a_list(e) for e in value.elts):
+                self.lists_of_lists.add(name)
+        elif name not in self.mutable:
+            self.displayed.discard(name)
         length = _literal_length(value)
-        if length is not None and name not in self.mutable and name not in self.stacks \
+        copied = value.id if isinstance(value, gast.Name) and value.id in self.sequences \
+            else None   # (`L = K`, or the result of `[a, b] if c else [d, e]`)
+        if (length is not None or copied is not None) and name not in self.stacks \
                 and self.versions.get(name, name) not in self.stacks:
-            self.sequences[name] = length
-            self.computed.discard(name)
-            if any(not _constant_atom(e) for e in getattr(value, "elts", ())):
-                self.computed.add(name)
-            self.tuples.discard(name)
-            if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
-                self.tuples.add(name)
-        else:
+            if copied is not None:
+                self.sequences[name] = self.sequences[copied]
+                for table in (self.computed, self.tuples):
+                    table.discard(name)
+                    if copied in table:
+                        table.add(name)
+            else:
+                self.sequences[name] = length
+                self.computed.discard(name)
+                if any(not _constant_atom(e) for e in getattr(value, "elts", ())):
+                    self.computed.add(name)
+                self.tuples.discard(name)
+                if isinstance(value, gast.Tuple) or isinstance(value, gast.Constant):
+                    self.tuples.add(name)
+        else:   # (a variable assigned in ifs and loops keeps its name: forget its display)
             self.sequences.pop(name, None)
+            self.tuples.discard(name)
+            self.computed.discard(name)
         stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
                                               type_comment=None)],
                            value=value, type_comment=None)
@@ -1250,6 +1335,40 @@ class _Normalizer:
             return self.sequences.get(self.current[node.id])
         return None
 
+    def may_be_a_sequence(self, value) -> bool:
+        """Whether the value assigned may be a list or tuple: a display, a copy of one,
+        a slice of one, an item of a display of them, ``list(...)``, ``tuple(...)``."""
+        if _literal_length(value) is not None:
+            return True
+        if isinstance(value, gast.Name):
+            return value.id in self.displayed
+        if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            return self.part_may_be_a_sequence(value.value.id, value.slice)
+        return isinstance(value, gast.Call) and _makes_a_sequence(getattr(value, "callee", None))
+
+    def part_may_be_a_sequence(self, held, index) -> bool:
+        """Whether ``held[index]`` (``held`` a version) may be a list or tuple: a slice
+        of one, or an item of a display of them."""
+        return held in self.lists_of_lists or isinstance(index, gast.Slice) and (
+            held in self.displayed or self.versions.get(held, held) in self.stacks)
+
+    def may_hold_a_list(self, node) -> bool:
+        """Whether the local ``node`` names may hold a list or tuple display (or a list
+        the body appends to) here."""
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            return self.part_may_be_a_sequence(self.current.get(node.value.id, node.value.id),
+                                               node.slice)
+        if isinstance(node, gast.Subscript):   # `[a, b][:1]`
+            return isinstance(node.value, (gast.List, gast.Tuple)) and \
+                isinstance(node.slice, gast.Slice)
+        if isinstance(node, gast.Call):   # `list(x) + list(y)`
+            return not self._is_local_ref(node.func) and \
+                _makes_a_sequence(resolve_static(self.parsed, node.func))
+        if not isinstance(node, gast.Name):
+            return False
+        version = self.current.get(node.id, node.id)   # (a temporary is its own version)
+        return version in self.displayed or self.versions.get(version, version) in self.stacks
+
     def sequence_elements(self, node):
         if isinstance(node, (gast.List, gast.Tuple)):
             return [self.atom(e) for e in node.elts]
@@ -1263,6 +1382,18 @@ class _Normalizer:
         list are refused (their derivative would be that of numeric ``+`` and ``*``)."""
         left, right = self.sequence_length(node.left), self.sequence_length(node.right)
         if left is None and right is None:
+            held = [side for side in (node.left, node.right) if self.may_hold_a_list(side)]
+            if held and (isinstance(node.op, gast.Add) or any(
+                    isinstance(side, gast.Constant) and type(side.value) is int
+                    for side in (node.left, node.right))):
+                # `L + K` of lists whose lengths depend on the path: Python joins them,
+                # the derivative of a numeric `+` would add them (a wrong gradient)
+                word = "tuple" if _is_tuple(held[0], self) else "list"
+                raise self.error(f"`{'+' if isinstance(node.op, gast.Add) else '*'}` of a "
+                                 f"{word} whose length is not known when the function is "
+                                 "differentiated is not supported", node,
+                                 hint="build the list in one literal `[a, b, c]`, append to "
+                                 "it, or use np.concatenate on arrays")
             return None
         kind = gast.Tuple if _is_tuple(node.left if left is not None else node.right,
                                        self) else gast.List
@@ -2028,7 +2159,9 @@ class _Normalizer:
         self.versions[result] = None
         test = self.decision(self.atom(node.test))
         body = self.nested([], before=lambda: self._assign(result, self.expr(node.body)))
+        taken = self.exit_lengths
         orelse = self.nested([], before=lambda: self._assign(result, self.expr(node.orelse)))
+        self.after_branches(taken)
         self.emit(gast.If(test=test, body=body, orelse=orelse))
         return _load(result)
 
@@ -2047,6 +2180,31 @@ class _Normalizer:
             body = self.nested([], before=lambda: self._assign(result, self.expr(value)))
             self.emit(gast.If(test=test, body=body, orelse=[]))
         return _load(result)
+
+
+def _makes_a_sequence(callee) -> bool:
+    return callee is list or callee is tuple or callee is sorted
+
+
+def _displayed(body) -> set:
+    """The names ``body`` assigns a list or tuple display, or the value of such a name,
+    anywhere (also as a branch of a conditional expression)."""
+    found, copies = set(), []
+    for node in walk(body):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Name):
+            value = node.value
+            values = [value.body, value.orelse] if isinstance(value, gast.IfExp) else \
+                value.values if isinstance(value, gast.BoolOp) else [value]
+            if any(isinstance(v, (gast.List, gast.Tuple)) for v in values):
+                found.add(node.targets[0].id)
+            copies += [(node.targets[0].id, v.id) for v in values if isinstance(v, gast.Name)]
+    for _ in copies:
+        grown = {target for target, source in copies if source in found} - found
+        if not grown:
+            break
+        found |= grown
+    return found
 
 
 def _assigned_in_compound(body) -> set:

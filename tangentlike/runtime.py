@@ -414,7 +414,12 @@ def require_sequence(seq, filename, lineno):
     """Before a ``for`` loop over a parameter: the loop reads ``seq[i]`` for i below
     ``len(seq)``, which is what Python's loop gives for an array, a list, a tuple or a
     string, but not for a dict (its keys; ``d[0]`` would be a value, or a KeyError) or a
-    set: refuse them where the loop is."""
+    set: refuse them where the loop is. A number or a 0-d array, which a loop cannot
+    walk, raises Python's own error (the derivative's `len(seq)` said *len() of unsized
+    object*)."""
+    if not isinstance(seq, (list, tuple)) and np.ndim(seq) == 0 and \
+            not isinstance(seq, (str, bytes, dict, set, frozenset)):
+        iter(seq)   # TypeError: iteration over a 0-d array; 'float' object is not iterable
     if isinstance(seq, (dict, set, frozenset)):
         kind = type(seq).__name__
         raise TransformError(
@@ -448,6 +453,16 @@ def _holds(other, value) -> bool:
         return any(_holds(item, value) for item in other.values())
     return isinstance(other, np.ndarray) and isinstance(value, np.ndarray) and \
         np.shares_memory(other, value)
+
+
+def indexable_tangent(t):
+    """The tangent of a parameter the function indexes, as an array where it is a Python
+    number: a number stands for the tangent of a 0-d array or a NumPy scalar (grad's
+    seed 1.0, a float given to jvp), which ``x[()]``, ``x[...]`` and ``x[None]`` index;
+    ``1.0[()]`` would fail. (A Python float ``x`` has no items: ``f`` raises first.)"""
+    if t.__class__ is float or t.__class__ is int:
+        return np.asarray(t)
+    return t
 
 
 def zeros_like(x):
@@ -592,9 +607,14 @@ def cast_back(g, x):
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient; a Python float gets a float (not the float32 that arithmetic with float32
-    values makes). Anything else (an int, a list, an integer array) passes through."""
+    values makes), also as an item of a list, tuple or dict. Anything else (an int, an
+    integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
+    if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
+        if isinstance(g, dict):
+            return {k: cast_back(v, x[k]) if k in x else v for k, v in g.items()}
+        return g
     if type(x) is float:   # a number: a float, also beside float32 data
         if type(g) is np.ndarray and g.ndim == 0:
             g = g[()]

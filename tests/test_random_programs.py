@@ -25,7 +25,9 @@ The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache`
 - element writes (``z[i] = v``, ``z[k] += v``, slice writes, also of a view of the array
   itself: ``z[::2] = z[:2]``) into arrays the function created (``np.zeros``,
   ``.copy()``, ``np.array([...])``, results of arithmetic);
-- lists: ``[e]``, ``append``, ``pop`` and ``np.stack``/``np.array``/``L[-1]``;
+- lists: ``[e]``, ``append``, ``pop`` and ``np.stack``/``np.array``/``L[-1]``; list
+  displays joined with ``+`` (``J + [e]``, ``J + J``), also inside ifs and loops and
+  after an ``if`` giving the list one length in both branches;
 - local lambdas and local defs (inlined by tangentlike).
 
 A program whose value is the same with ``x`` given as a list of floats is differentiated
@@ -425,7 +427,10 @@ class Generator:
 
     def assign(self, env, lines, indent):
         self.budget -= 1
-        kind = self.pick(["S", "V", "M"])
+        kind = self.pick(["S", "V", "M"] + ([] if env.elementwise else ["J"]))
+        if kind == "J":
+            self.budget += 1
+            return self.joined_list(env, lines, indent)
         name = self.fresh("v")
         e = self.value_for(env, False, kind)
         lines.append((indent, e.plain, e.instr, f"{name} = "))
@@ -438,7 +443,8 @@ class Generator:
         if env.depth < 2 and not env.elementwise:
             options += [self.for_loop, self.while_loop]
         if not env.elementwise:
-            options += [self.new_array, self.element_write, self.new_list, self.append]
+            options += [self.new_array, self.element_write, self.new_list, self.append,
+                        self.joined_list]
             if env.in_loop:
                 options.append(self.jump)
             if env.out:
@@ -530,6 +536,33 @@ class Generator:
         e = self.value_for(env, True, kind)
         lines.append((indent, e.plain, e.instr, f"{name}.append(", ")"))
         env.sizes[name] += 1
+
+    def joined_list(self, env, lines, indent):
+        """A list display joined to another with `+`, then read: its length is plain,
+        also inside an `if` or a loop (hunt16: refused there before, *`+` of a list
+        whose length is not known*), and after an `if` whose branches give it one
+        length."""
+        self.budget -= 1
+        name = self.fresh("J")
+        a, b, c = (self.expr(env, "S", 1) for _ in range(3))
+        if self.chance(1, 3):
+            cond = self.condition(env)
+            lines.append((indent, cond.plain, cond.instr, "if ", ":"))
+            e = fmt("[{0}, {1}]", a, c)
+            lines.append((indent + 1, e.plain, e.instr, f"{name} = "))
+            lines.append((indent, "", "", "else:"))
+            e = fmt("[{0}, {1}]", c, b)
+            lines.append((indent + 1, e.plain, e.instr, f"{name} = "))
+        else:
+            e = fmt("[{0}, {1}]", a, b)
+            lines.append((indent, e.plain, e.instr, f"{name} = "))
+        joined = self.pick([f"{name} + [{{0}}]", f"[{{0}}] + {name}", f"{name} + {name}"])
+        e = fmt(joined, self.expr(env, "S", 1))
+        lines.append((indent, e.plain, e.instr, f"{name} = "))
+        target = self.fresh("v")
+        lines.append((indent, "", "", target + " = " + self.pick(
+            [f"np.sum(np.array({name}))", f"{name}[-1] * {name}[0]", f"sum({name})"])))
+        env.vars[target] = "S"
 
     def jump(self, env, lines, indent):
         self.budget -= 1
@@ -1007,7 +1040,8 @@ CONSTRUCTS = ["if ", "elif ", "else:", "for ", "while ", "while True:", "break",
               "np.clip(", "_norm(", " @ ", ".sum()", "np.concatenate(", "np.prod(",
               "range(", "reversed(", "enumerate(", "zip(", "lambda", "def lam", "def h",
               ".append(", ".pop()", "np.zeros(3)", "] = ", "] += ", ".copy()", "np.stack(",
-              "np.maximum(", "_pmax(", "np.abs(", " and ", " or ", "not (", " if ", "math."]
+              "np.maximum(", "_pmax(", "np.abs(", " and ", " or ", "not (", " if ", "math.",
+              "] + J", " + J"]
 
 
 # -- one derived function, many input types and shapes ---------------------------------------
