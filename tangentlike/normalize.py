@@ -30,9 +30,11 @@ Anything outside this language raises :class:`TransformError` at the user's line
 """
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
 import operator
+import textwrap
 import types
 import weakref
 from typing import Optional
@@ -2183,7 +2185,38 @@ class _Normalizer:
 
 
 def _makes_a_sequence(callee) -> bool:
-    return callee is list or callee is tuple or callee is sorted
+    """Whether ``callee`` may make a list or tuple: list, tuple, sorted, or a function of
+    the user's that returns one (not a derivative, which returns its gradients, nor a
+    helper of the library's)."""
+    return callee is list or callee is tuple or callee is sorted \
+        or is_user_function(callee) and rules.lookup(callee) is None \
+        and not callee.__code__.co_filename.startswith("<tangentlike ") \
+        and (getattr(callee, "__module__", None) or "").partition(".")[0] != "tangentlike" \
+        and _returns_a_sequence(callee.__code__)
+
+
+@functools.lru_cache(maxsize=256)
+def _returns_a_sequence(code) -> bool:
+    """Whether the user's function of ``code`` may return a list or tuple: a ``return``
+    of a display, of ``list(...)``/``tuple(...)``, or of a name it assigns one (so its
+    result joined by ``+`` is Python's join, not NumPy's sum). A function whose source
+    cannot be read may."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(code)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    shown = {target.id for node in ast.walk(tree) if isinstance(node, ast.Assign)
+             and _a_sequence(node.value) for target in node.targets
+             if isinstance(target, ast.Name)}
+    return any(isinstance(node, ast.Return) and node.value is not None
+               and (_a_sequence(node.value) or isinstance(node.value, ast.Name)
+                    and node.value.id in shown) for node in ast.walk(tree))
+
+
+def _a_sequence(value) -> bool:
+    return isinstance(value, (ast.List, ast.Tuple, ast.ListComp)) or \
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Name) \
+        and value.func.id in ("list", "tuple", "sorted")
 
 
 def _displayed(body) -> set:

@@ -5316,9 +5316,12 @@ def test_lists_not_written_as_displays_joined_are_refused(f, offset):
         assert info.value.lineno == line_of(f, offset)
 
 
-# Open (hunt16, not fixed): lists returned by the user's own functions and joined leak
-# NumPy's ValueError from the generic derivative and tl.hessian (the `+` is taken for
-# NumPy's); grad's version, which inlines the helper, sees the displays and is right.
+# (hunt16) Lists returned by the user's own functions and joined: the generic derivative
+# took the `+` for NumPy's, which leaked NumPy's ValueError (and tl.hessian), or, for
+# lists of one item each, gave a silently wrong gradient ([5, 5] for [2, 3]); grad's
+# version, which inlines the helper, was right. A helper that returns a display may
+# return a list: its results joined are refused at the line, as other lists whose length
+# is not known.
 def pair_of(u):
     return [u, u * 2.0]
 
@@ -5330,12 +5333,24 @@ def joins_lists_returned_by_a_helper(x):
     return M[0] * 2.0 + M[-1] * 3.0
 
 
-@bug("lists returned by a helper and joined: ValueError from the generic derivative")
-def test_lists_returned_by_a_helper_and_joined():
-    f = joins_lists_returned_by_a_helper
-    np.testing.assert_allclose(tl.grad(f)(X3), [2.0, 6.0, 0.0])
-    np.testing.assert_allclose(tl.grad(f).generic(X3), [2.0, 6.0, 0.0])
-    np.testing.assert_allclose(tl.hessian(f)(X3), np.zeros((3, 3)))
+def one_of(u):
+    return [u * 1.0]
+
+
+def joins_one_item_lists_returned_by_a_helper(x):
+    P = one_of(x[0])
+    Q = one_of(x[1])
+    M = P + Q
+    return M[0] * 2.0 + M[1] * 3.0
+
+
+@pytest.mark.parametrize("f", [joins_lists_returned_by_a_helper,
+                               joins_one_item_lists_returned_by_a_helper])
+def test_lists_returned_by_a_helper_and_joined_are_refused(f):
+    for transform in (tl.grad, tl.jvp, tl.hessian):
+        with pytest.raises(tl.TransformError, match="whose length is not known") as info:
+            transform(f)
+        assert info.value.lineno == line_of(f, 3)
 
 
 # (hunt16) The same written inline: `list(x) + list(x)` leaked NumPy's ValueError, and
