@@ -577,3 +577,23 @@ def test_gradient_of_a_float_beside_float32_globals_and_casts_is_a_float(func, t
     g = g[1] if transform == "value_and_grad" else g
     assert type(g) is float, repr(g)
     assert g == tl.grad(func).generic(0.5, 1.0)
+
+
+# Was a bug: the zero gradient of a NumPy float32 number was a 0-d array
+# (np.zeros_like(np.float32(0.5))): the gradient of np.copysign(x, y) in y, and the second
+# derivative of a function linear in pieces; and the zero second derivative of a 0-d
+# float32 array was a Python float (float64) instead of a float32.
+@pytest.mark.parametrize("x", [np.float32(0.5), np.array(0.5, dtype=np.float32),
+                               np.float16(0.5)], ids=["float32", "0-d float32", "float16"])
+def test_zero_derivatives_of_a_numpy_number_keep_its_dtype(x):
+    copysign = build("return np.copysign(x, y) * 2.0", params="x, y")
+    g = tl.grad(copysign, wrt=1)
+    for got in (g(x, x), g.generic(x, x), tl.vjp(copysign, wrt=1)(x, x, x)):
+        assert np.shape(got) == () and np.asarray(got).dtype == x.dtype, repr(got)
+        assert not isinstance(got, np.ndarray) or x.__class__ is np.ndarray, repr(got)
+    for body in ("return np.sum(np.abs(x) * np.pi)", "return np.sum(x * np.float64(2.5))",
+                 "return max(np.sum(x), 0.5) * 2.0"):
+        f = build(body)
+        for got in (tl.jvp(tl.grad(f))(x, 1.0, x), tl.vjp(tl.grad(f))(x, 1.0, x),
+                    tl.grad(tl.grad(f))(x)):
+            assert got == 0.0 and np.asarray(got).dtype == x.dtype, (body, repr(got))
