@@ -1482,7 +1482,21 @@ class _Normalizer:
         args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
+        module = self.module_reached(func)
+        if module is not None:
+            call.module = module   # (entry.rebindable_callees guards it)
         return call
+
+    def module_reached(self, func):
+        """The module ``M`` of a call ``M.sin(x)`` (``M.linalg.norm(x)``) reached through
+        a global or closure name, as it was when the call was resolved; None otherwise."""
+        root = func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if root is func or not isinstance(root, gast.Name) or root.id in self.user_locals:
+            return None
+        value = self.parsed.lookup(root.id, None)
+        return value if isinstance(value, types.ModuleType) else None
 
     def library_call(self, fn, args: list, keywords=()) -> gast.Name:
         """A call of a library function on atoms, bound to a new name (an atom); a NumPy

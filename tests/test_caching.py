@@ -1,7 +1,9 @@
 """Derived functions are cached by function and options; a function whose code or closure
 changes is derived again; globals and closure variables rebound after derivation are
 seen the way Python would see them."""
+import math
 import textwrap
+import types
 
 import numpy as np
 import pytest
@@ -463,3 +465,32 @@ def test_function_whose_defaults_change_is_derived_again():
     assert np.allclose(tl.vjp(scaled)(x, 1.0), 15.0)
     # a derived function keeps the defaults the function had when it was derived
     assert np.allclose(old(x), 2.0)
+
+
+# Was a bug: a primitive called through a module alias (`M.sin(x)` after `import math as
+# M`) was not guarded: after `M` was rebound to another module, a derived function made
+# before ran the new `M.sin` in its primal but applied the old rule (math.cos) in its
+# adjoint, a silently wrong gradient (2 cos x instead of -2 sin x).
+def test_module_alias_rebound_after_derivation_is_seen():
+    module = make_function("def f(x):\n    return np.sum(M.sin(x)) * 2.0\n",
+                           {"M": math, "np": np}).__globals__
+    f = module["f"]
+    df, vg, jf = tl.grad(f), tl.value_and_grad(f), tl.jvp(f)
+    assert df(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    other = types.ModuleType("other")
+    other.sin = np.cos
+    module["M"] = other   # (np.cos of an array: `other` must hold NumPy functions)
+    for x in (0.5, np.float64(0.25), np.array([0.5, 0.25])):   # old and new kinds
+        np.testing.assert_allclose(df(x), -2.0 * np.sin(x))
+        np.testing.assert_allclose(vg(x)[1], -2.0 * np.sin(x))
+        np.testing.assert_allclose(jf(x, np.ones_like(x)), np.sum(-2.0 * np.sin(x)))
+    np.testing.assert_allclose(tl.grad(f)(0.5), -2.0 * np.sin(0.5))
+    np.testing.assert_allclose(tl.grad(tl.grad(f))(0.5), -2.0 * np.cos(0.5))
+    module["M"] = math
+    assert df(0.5) == pytest.approx(2.0 * math.cos(0.5))
+
+
+def test_numpy_calls_cost_no_guard():
+    assert "rebound" not in tl.grad(loss).source
+    f = make_function("def f(x):\n    return M.sin(x) * 2.0\n", {"M": math})
+    assert "if M is not M_when_derived" in tl.grad(f).source
