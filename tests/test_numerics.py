@@ -115,6 +115,46 @@ def test_fmax_and_fmin_send_the_derivative_to_the_number_beside_a_nan():
     assert tl.jvp(f, wrt=(0, 1))(x, y, (np.zeros(3), np.ones(3))) == 5.0
 
 
+# Was a bug: the builtin max(a, b) (and min) gave its derivative to b beside a NaN, also
+# where Python returns a: max(0.7, nan) is 0.7, whose derivative in a is 1, not 0.
+@pytest.mark.parametrize("builtin", ["max", "min"])
+def test_builtin_max_and_min_beside_a_nan_follow_the_argument_python_returns(builtin):
+    f = build(f"return {builtin}(a, b) * 3.0", params="a, b")
+    nan = float("nan")
+    for a, b, expected in [(0.7, nan, (3.0, 0.0)), (nan, 0.7, (3.0, 0.0)),
+                           (np.float32(0.7), np.float32(nan), (3.0, 0.0)),
+                           (np.array(0.7), np.array(nan), (3.0, 0.0))]:
+        ga, gb = tl.grad(f, wrt=(0, 1))(a, b)
+        assert (ga, gb) == expected, (a, b, ga, gb)
+        assert tl.grad(f, wrt=(0, 1)).generic(a, b) == expected
+        assert tl.jvp(f, wrt=(0, 1))(a, b, (1.0, 0.0)) == expected[0]
+        assert tl.jvp(f, wrt=(0, 1))(a, b, (0.0, 1.0)) == expected[1]
+    g = build(f"return {builtin}(x[0], x[1]) * np.sum(x)")   # (elements of an array)
+    with np.errstate(invalid="ignore"):
+        gx = tl.grad(g)(np.array([0.7, nan]))
+    assert np.isnan(gx).all()   # the sum reads the NaN: NaN everywhere, as the chain rule
+    h = build(f"return {builtin}(x[0], x[1]) * 2.0")
+    np.testing.assert_array_equal(tl.grad(h)(np.array([0.7, nan])), [2.0, 0.0])
+
+
+# docs/conventions.md: np.maximum, np.minimum and np.clip give the NaN element 0 and its
+# partner the derivative (NumPy's result is the NaN); np.max gives its slot NaN
+def test_numpy_maximum_and_max_beside_a_nan_as_documented():
+    x = np.array([np.nan, 1.0, -1.0])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(tl.grad(build("return np.sum(np.maximum(x, 0.0))"))(x),
+                                      [0.0, 1.0, 0.0])
+        np.testing.assert_array_equal(tl.grad(build("return np.sum(np.clip(x, -0.5, 0.5))"))(x),
+                                      [0.0, 0.0, 0.0])
+        gx, gy = tl.grad(build("return np.sum(np.minimum(x, y))", params="x, y"),
+                         wrt=(0, 1))(x, np.zeros(3))
+        np.testing.assert_array_equal(gx, [0.0, 0.0, 1.0])
+        np.testing.assert_array_equal(gy, [1.0, 1.0, 0.0])
+        g = tl.grad(build("return np.sum(np.max(x, axis=1))"))(
+            np.array([[np.nan, 1.0], [2.0, 3.0]]))
+    np.testing.assert_array_equal(g, [[np.nan, np.nan], [0.0, 1.0]])
+
+
 def test_branch_on_nan_takes_the_else_side_like_python():
     f = build("if x > 0.0:\n    return x * 2.0\nreturn x * 3.0")
     assert tl.grad(f)(float("nan")) == 3.0
