@@ -413,11 +413,16 @@ class Rederived:
     def current(self):
         latest = self.latest
         if latest is None or not guards_hold(latest):
-            latest = self.latest = self.derive()
+            from .api import _lock
+            with _lock:
+                # another thread may have derived it while this one waited: one
+                # derivation per change (8 threads meeting a rebinding derived 8 times)
+                latest = self.latest
+                if latest is None or not guards_hold(latest):
+                    latest = self.latest = self.derive()
         return latest
 
     def derive(self):
-        from .api import _lock
         from .pipeline import derive
 
         code, globals_, name, defaults, closure, kwdefaults, qualname, attributes = self.parts
@@ -425,8 +430,7 @@ class Rederived:
         func.__kwdefaults__ = kwdefaults
         func.__qualname__ = qualname
         func.__dict__.update(attributes)
-        with _lock:
-            return derive(func, self.mode, self.wrt, self.checked)
+        return derive(func, self.mode, self.wrt, self.checked)
 
 
 def current_version(func):

@@ -317,3 +317,31 @@ def test_hessian_and_jacobian_made_from_8_threads_at_once():
         np.testing.assert_array_equal(h, eh)
         np.testing.assert_array_equal(j, ej)
     derive.report()
+
+
+# Was: 8 threads meeting a rebound global at once each derived the function again (the
+# guard's Rederived checked for a derivation before taking the lock, not after), 8
+# derivations and 8 sets of versions for one rebinding; now one, used by all of them.
+def test_rebinding_met_by_8_threads_at_once_derives_once(monkeypatch):
+    import tangentlike.entry as entry
+    func = make_function("act = np.tanh\n\ndef uses_act(x):\n    return np.sum(act(x) * x)\n",
+                         {"np": np}, name="uses_act")
+    df = tl.grad(func)
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(df(x), np.tanh(x) + x * (1 - np.tanh(x) ** 2))
+    derivations = []
+    derive = entry.Rederived.derive
+    monkeypatch.setattr(entry.Rederived, "derive",
+                        lambda self: derivations.append(1) or derive(self))
+    func.__globals__["act"] = np.sin
+    start = threading.Barrier(THREADS)
+
+    def run(t):
+        start.wait()
+        return df(x)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run, range(THREADS)))
+    for g in results:
+        np.testing.assert_allclose(g, np.sin(x) + x * np.cos(x))
+    assert len(derivations) == 1
