@@ -637,3 +637,33 @@ def test_zero_derivatives_of_a_numpy_number_keep_its_dtype(x):
         for got in (tl.jvp(tl.grad(f))(x, 1.0, x), tl.vjp(tl.grad(f))(x, 1.0, x),
                     tl.grad(tl.grad(f))(x)):
             assert got == 0.0 and np.asarray(got).dtype == x.dtype, (body, repr(got))
+
+
+# Was a bug: the same, for float data rebound to float32 after the version was derived
+# (a global or closure variable holding a float64 then): the version had left cast_back
+# out, and the gradient of a Python float came back a NumPy float32 (3.0 as float32).
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+@pytest.mark.parametrize("where", ["global", "closure"])
+def test_gradient_of_a_float_after_data_is_rebound_to_float32_is_a_float(transform, where):
+    if where == "global":
+        f = make_function("def f(x):\n    return x * C + x * x\n", {"C": 2.0})
+        rebind = lambda value: f.__globals__.update(C=value)   # noqa: E731
+    else:
+        def make():
+            c = np.float64(2.0)
+
+            def f(x):
+                return x * c + x * x
+
+            def rebind(value):
+                nonlocal c
+                c = value
+            return f, rebind
+        f, rebind = make()
+    df = getattr(tl, transform)(f)
+    call = (lambda x: df(x, 1.0)) if transform == "vjp" else \
+        (lambda x: df(x)[1]) if transform == "value_and_grad" else df
+    assert call(0.5) == 3.0
+    rebind(np.float32(3.0))
+    g = call(0.5)
+    assert type(g) is float and g == 4.0, repr(g)
