@@ -329,6 +329,7 @@ def rebindable_callees(core, func) -> list:
             # function does; NumPy is not rebound under running code (np.sin and friends
             # cost no test)
             module = node.__dict__.get("module")   # (normalize.module_reached)
+            module = module() if module is not None else None
             if module is not None and module is not np:
                 callees.setdefault((root,), module)
             continue

@@ -1484,7 +1484,9 @@ class _Normalizer:
         call.callee = callee
         module = self.module_reached(func)
         if module is not None:
-            call.module = module   # (entry.rebindable_callees guards it)
+            # (entry.rebindable_callees guards it; held weakly: copy.deepcopy of the tree
+            # takes a weak reference as it is, and cannot copy a module)
+            call.module = weakref.ref(module)
         return call
 
     def module_reached(self, func):
