@@ -6,8 +6,8 @@ signature completed and, at the top of its body, up to three groups of statement
 
 1. **Rebinding guard** (only when the function calls functions through names the user
    can rebind: module globals, closure cells, attributes of modules that hold user
-   functions, and a module name other than NumPy's through which it calls a function:
-   ``M`` of ``M.sin(x)``). The derivative was made for the objects those names held then; Python
+   functions, and a function a module other than NumPy holds: ``M.sin`` of
+   ``import math as M``). The derivative was made for the objects those names held then; Python
    would call whatever they hold now. One identity test per name keeps the two in step:
    when a name was rebound, the call goes to the same derivative of the function as it
    now behaves (derived again, once per change), never to a mix of the new primal and
@@ -324,14 +324,14 @@ def rebindable_callees(core, func) -> list:
         if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
             continue   # a builtin, or an object the derived function was made with
         if len(chain) > 1 and not is_user_function(node.callee):
-            # M.sin of a module M: its rule is inlined, so a module name rebound since
-            # (`import math as M`, then `M = other`) must derive again, as a rebound
-            # function does; NumPy is not rebound under running code (np.sin and friends
-            # cost no test)
+            # M.act of a module M: its rule is inlined, so M rebound since (`import math
+            # as M`, then `M = other`) or its attribute (`M.act = np.sin`) must derive
+            # again, as a rebound function does; NumPy is not changed under running code
+            # (np.sin, np.linalg.norm and friends cost no test)
             module = node.__dict__.get("module")   # (normalize.module_reached)
             module = module() if module is not None else None
-            if module is not None and module is not np:
-                callees.setdefault((root,), module)
+            if module is not None and module.__name__.partition(".")[0] != "numpy":
+                callees.setdefault(chain, node.callee)
             continue
         callees.setdefault(chain, node.callee)
         if _leaves_out_arguments(node):
@@ -571,8 +571,7 @@ def _guard(guards, positional, keyword_only, name_of, rederived, func):
     again = name_of.load("rederived", rederived).id
     arguments = ", ".join(positional + [f"{k}={k}" for k in keyword_only])
     stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
-    called = _names(("module " if isinstance(g.obj, types.ModuleType) else "")
-                    + ".".join(g.chain) for g in guards)
+    called = _names(".".join(g.chain) for g in guards)
     which = called if len(guards) == 1 else "one of them"
     change = "rebound or given other defaults" if any(
         g.defaults is not None or g.kwdefaults is not None for g in guards) else "rebound"
