@@ -110,10 +110,12 @@ class Origin:
     """Where a generated statement comes from: a line range of the user's file (a value:
     equal to another of the same lines, as emit's comments compare them)."""
 
-    __slots__ = ("lineno", "end_lineno")
+    __slots__ = ("lineno", "end_lineno", "text")
 
-    def __init__(self, lineno: int, end_lineno: Optional[int] = None):
+    def __init__(self, lineno: int, end_lineno: Optional[int] = None,
+                 text: Optional[str] = None):
         self.lineno, self.end_lineno = lineno, end_lineno
+        self.text = text   # (the line, when the file no longer has it: parse._finish)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -130,7 +132,8 @@ class Origin:
     def of(cls, node) -> Optional["Origin"]:
         if node is None or getattr(node, "lineno", None) is None:
             return None
-        return cls(node.lineno, getattr(node, "end_lineno", None))
+        return cls(node.lineno, getattr(node, "end_lineno", None),
+                   node.__dict__.get("line_text"))
 
     def __deepcopy__(self, memo):
         return self
