@@ -339,20 +339,24 @@ def discarded_call(fn, activity: Activity):
 
 
 def reads_low_precision(fn) -> bool:
-    """Whether the function reads a float32 (float16) value that is not an argument: a
-    global or closure variable holding one, or a cast to such a dtype (``np.float32(x)``,
-    ``x.astype(np.float32)``: a dtype's name by then). NumPy's arithmetic with it makes
-    the gradient of a Python float a float32, so a version takes it back to a float."""
+    """Whether the function reads a float32 (float16) value that is not an argument, or
+    may: a global or closure variable holding float data (a float64 may be rebound to a
+    float32 after the version is made, and no guard looks at values), or a cast to such a
+    dtype (``np.float32(x)``, ``x.astype(np.float32)``: a dtype's name by then). NumPy's
+    arithmetic with it makes the gradient of a Python float a float32, so a version takes
+    it back to a float."""
     found = fn.facts.get("reads_low_precision")
     if found is None:
         found = False
         for node in fn.nodes():
             if isinstance(node, gast.Constant):
                 found = node.value in ("float32", "float16", "half", "single")
-            elif isinstance(node, gast.Name):
+            elif isinstance(node, gast.Name) and node.id not in fn.locals:
+                # any float data a global or closure name holds: rebound to a float32
+                # later (no guard sees values), it would make the gradient a float32
                 value = fn.parsed.lookup(node.id, None)
-                found = isinstance(value, (np.ndarray, np.generic)) and \
-                    value.dtype.kind == "f" and value.dtype.itemsize < 8
+                found = type(value) is float or isinstance(value, (np.ndarray, np.generic)) \
+                    and value.dtype.kind == "f"
             if found:
                 break
         fn.facts["reads_low_precision"] = found

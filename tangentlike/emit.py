@@ -154,7 +154,7 @@ def _marker(index: int) -> gast.Expr:
 
 
 def _describe(origin, filename) -> str:
-    line = source_line(filename, origin.lineno)
+    line = getattr(origin, "text", None) or source_line(filename, origin.lineno)
     end = getattr(origin, "end_lineno", None)
     if end is not None and end > origin.lineno:
         line += " ..."

@@ -6,7 +6,8 @@ signature completed and, at the top of its body, up to three groups of statement
 
 1. **Rebinding guard** (only when the function calls functions through names the user
    can rebind: module globals, closure cells, attributes of modules that hold user
-   functions). The derivative was made for the objects those names held then; Python
+   functions, and a function a module other than NumPy holds: ``M.sin`` of
+   ``import math as M``). The derivative was made for the objects those names held then; Python
    would call whatever they hold now. One identity test per name keeps the two in step:
    when a name was rebound, the call goes to the same derivative of the function as it
    now behaves (derived again, once per change), never to a mix of the new primal and
@@ -319,11 +320,19 @@ def rebindable_callees(core, func) -> list:
         chain = _chain(node.func)
         if chain is None or chain[0] in core.locals:
             continue
-        if len(chain) > 1 and not is_user_function(node.callee):
-            continue   # np.sin and friends: modules are not rebound under running code
         root = chain[0]
         if root in library_cells or (root not in parsed.closure and root not in parsed.globals):
             continue   # a builtin, or an object the derived function was made with
+        if len(chain) > 1 and not is_user_function(node.callee):
+            # M.act of a module M: its rule is inlined, so M rebound since (`import math
+            # as M`, then `M = other`) or its attribute (`M.act = np.sin`) must derive
+            # again, as a rebound function does; NumPy is not changed under running code
+            # (np.sin, np.linalg.norm and friends cost no test)
+            module = node.__dict__.get("module")   # (normalize.module_reached)
+            module = module() if module is not None else None
+            if module is not None and module.__name__.partition(".")[0] != "numpy":
+                callees.setdefault(chain, node.callee)
+            continue
         callees.setdefault(chain, node.callee)
         if _leaves_out_arguments(node):
             defaults_used.add(chain)
@@ -405,11 +414,16 @@ class Rederived:
     def current(self):
         latest = self.latest
         if latest is None or not guards_hold(latest):
-            latest = self.latest = self.derive()
+            from .api import _lock
+            with _lock:
+                # another thread may have derived it while this one waited: one
+                # derivation per change (8 threads meeting a rebinding derived 8 times)
+                latest = self.latest
+                if latest is None or not guards_hold(latest):
+                    latest = self.latest = self.derive()
         return latest
 
     def derive(self):
-        from .api import _lock
         from .pipeline import derive
 
         code, globals_, name, defaults, closure, kwdefaults, qualname, attributes = self.parts
@@ -417,8 +431,7 @@ class Rederived:
         func.__kwdefaults__ = kwdefaults
         func.__qualname__ = qualname
         func.__dict__.update(attributes)
-        with _lock:
-            return derive(func, self.mode, self.wrt, self.checked)
+        return derive(func, self.mode, self.wrt, self.checked)
 
 
 def current_version(func):

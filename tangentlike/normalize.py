@@ -112,10 +112,12 @@ class Origin:
     """Where a generated statement comes from: a line range of the user's file (a value:
     equal to another of the same lines, as emit's comments compare them)."""
 
-    __slots__ = ("lineno", "end_lineno")
+    __slots__ = ("lineno", "end_lineno", "text")
 
-    def __init__(self, lineno: int, end_lineno: Optional[int] = None):
+    def __init__(self, lineno: int, end_lineno: Optional[int] = None,
+                 text: Optional[str] = None):
         self.lineno, self.end_lineno = lineno, end_lineno
+        self.text = text   # (the line, when the file no longer has it: parse._finish)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -132,7 +134,8 @@ class Origin:
     def of(cls, node) -> Optional["Origin"]:
         if node is None or getattr(node, "lineno", None) is None:
             return None
-        return cls(node.lineno, getattr(node, "end_lineno", None))
+        return cls(node.lineno, getattr(node, "end_lineno", None),
+                   node.__dict__.get("line_text"))
 
     def __deepcopy__(self, memo):
         return self
@@ -1624,7 +1627,23 @@ class _Normalizer:
         args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
+        module = self.module_reached(func)
+        if module is not None:
+            # (entry.rebindable_callees guards it; held weakly: copy.deepcopy of the tree
+            # takes a weak reference as it is, and cannot copy a module)
+            call.module = weakref.ref(module)
         return call
+
+    def module_reached(self, func):
+        """The module ``M`` of a call ``M.sin(x)`` (``M.linalg.norm(x)``) reached through
+        a global or closure name, as it was when the call was resolved; None otherwise."""
+        root = func
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if root is func or not isinstance(root, gast.Name) or root.id in self.user_locals:
+            return None
+        value = self.parsed.lookup(root.id, None)
+        return value if isinstance(value, types.ModuleType) else None
 
     def library_call(self, fn, args: list, keywords=()) -> gast.Name:
         """A call of a library function on atoms, bound to a new name (an atom); a NumPy

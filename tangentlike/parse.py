@@ -189,6 +189,7 @@ def _parse(func: Any) -> Parsed:
     module = _quick_parse(func)
     # the def compiled alone to check the text against the code (see _check_unchanged)
     compiled = module.compiled if module is not None else _NOT_COMPILED
+    lines_read = module.lines if module is not None else None   # (else linecache's now)
     if module is None:
         try:
             # of the code: inspect would read a wrapper's __wrapped__ function instead
@@ -224,12 +225,18 @@ def _parse(func: Any) -> Parsed:
         node = _isolate_lambda(module, func, filename)
     else:
         node = _find_def(module, func, filename)
-    return _finish(func, node, filename, compiled)
+    return _finish(func, node, filename, compiled, lines_read)
 
 
-def _finish(func, node, filename: str, compiled=_NOT_COMPILED) -> Parsed:
+def _finish(func, node, filename: str, compiled=_NOT_COMPILED, lines=None) -> Parsed:
     if not filename.startswith("<tangentlike "):   # (generated code does not change)
-        _check_unchanged(func, node, filename, compiled)
+        _check_unchanged(func, node, filename, compiled, lines)
+        if lines is not None and lines is not linecache.getlines(filename, func.__globals__):
+            # read from the text it was compiled from, which the file no longer has: the
+            # generated code's comments quote that text (source_line), not the file's
+            for stmt in walk(node):
+                if isinstance(stmt, gast.stmt) and 0 < stmt.lineno <= len(lines):
+                    stmt.line_text = lines[stmt.lineno - 1].strip()
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
@@ -409,7 +416,7 @@ def _quick_parse(func):
     filename = code.co_filename
     if not (filename.startswith("<") and filename.endswith(">")):
         linecache.checkcache(filename)   # as inspect does: the file may have changed
-    lines = linecache.getlines(filename, func.__globals__)
+    lines = _source_lines(func)
     start = code.co_firstlineno - 1
     end = definition_end(lines, start)
     if end is None:
@@ -422,13 +429,15 @@ def _quick_parse(func):
     # The check that the text is the code (_finish) compiles the def as the standard
     # library parsed it (unless done for these lines already), before it becomes gast
     compiled = _NOT_COMPILED
-    if _unchanged.get(code) is not lines and not filename.startswith("<tangentlike "):
+    if _unchanged.get(code, (None, None))[1] is not lines \
+            and not filename.startswith("<tangentlike "):
         compiled = _compiled_alone(None, code, tree.body[0])
     try:
         module = to_gast_in_place(tree)
     except LeaveToGast:   # (type parameters: to_gast leaves them to gast)
         module = _parsed(lines[start:end], start + 1)
     module.compiled = compiled
+    module.lines = lines
     return module
 
 
@@ -450,7 +459,7 @@ def definition_end(lines: list, start: int):
     return len(lines)
 
 
-def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED) -> None:
+def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED, lines=None) -> None:
     """Refuse a function whose file changed since it was compiled: the text read now
     would be differentiated instead of the code that runs. The text's ``def`` (or
     lambda) is compiled alone and compared with the function's code on what does not
@@ -465,15 +474,16 @@ def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED) -> None:
     gives, if known (_quick_parse compiles the standard library's tree of the def).
     """
     code = func.__code__
-    lines = linecache.getlines(filename, func.__globals__)
-    if _unchanged.get(code) is lines:
+    if lines is None:   # (the lines ``node`` was read from: linecache's, or _source_lines')
+        lines = linecache.getlines(filename, func.__globals__)
+    if _unchanged.get(code, (None, None))[1] is lines:
         return   # checked against these lines already (linecache makes new ones on a change)
     if any(name.startswith("@") for name in func.__globals__):
         return   # pytest rewrote the module's asserts: its code is not its text's
     if compiled is _NOT_COMPILED:
         compiled = _compiled_alone(node, code)
     if compiled is None or _fingerprint(compiled, node) == _fingerprint(code, node):
-        _unchanged[code] = lines
+        _unchanged[code] = (filename, lines)
         return
     raise TransformError(
         f"the source of {func.__qualname__!r} in {short_filename(filename)} changed since "
@@ -481,8 +491,20 @@ def _check_unchanged(func, node, filename: str, compiled=_NOT_COMPILED) -> None:
         hint=_RELOAD)
 
 
-# code object -> the list of its file's lines it was found to match (about 1 ms a check:
-# a compile and two walks of the instructions)
+def _source_lines(func) -> list:
+    """The lines of the file of ``func``'s code: those it was found to match, if it was
+    (an old function object after its module was edited and reloaded runs the text it
+    was compiled from, and its derivative, derived again when a callee the reload
+    rebound fails its guard, is of that text), else linecache's."""
+    code = func.__code__
+    filename, verified = _unchanged.get(code, (None, None))
+    if filename == code.co_filename:   # (equal code objects of other files compare equal)
+        return verified
+    return linecache.getlines(code.co_filename, func.__globals__)
+
+
+# code object -> (its file's name, the list of the file's lines it was found to match)
+# (about 1 ms a check: a compile and two walks of the instructions)
 _unchanged: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 _RELOAD = "reload the module (importlib.reload) or restart Python, then differentiate it again"

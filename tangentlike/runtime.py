@@ -477,6 +477,8 @@ def zeros_like(x):
         return tuple(zeros_like(v) for v in x)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, np.generic) and x.dtype.kind in "fc":   # a NumPy number: one too
+        return x.dtype.type(0)   # (np.zeros_like would give a 0-d array)
     try:
         return np.zeros_like(x, dtype=np.result_type(x, 1.0))
     except TypeError:   # an object NumPy has no dtype for: a value with no derivative
@@ -630,8 +632,8 @@ def cast_back(g, x):
         return g
     if isinstance(g, (np.ndarray, np.generic)):
         return g if g.dtype == dtype else g.astype(dtype)
-    if isinstance(g, (float, int)) and isinstance(x, np.generic):
-        return dtype.type(g)
+    if isinstance(g, (float, int)) and (isinstance(x, np.generic) or x.ndim == 0):
+        return dtype.type(g)   # (a number of x's dtype, as for a 0-d array's gradient)
     return g   # the scalar zero stays one (shaped gives it x's shape)
 
 

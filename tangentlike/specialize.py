@@ -280,10 +280,11 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
     actual = ", ".join(positional + [f"{k}={k}" for k in kwonly])
     name = generic.__name__
     # the entry's own globals, under names no parameter of the function has (and that
-    # come before the names of a version's cells: `_0` sorts before `_a`, `a`;
-    # inline_version keeps these two cells where they are)
+    # come before the names of a version's cells: `A0` sorts before `A_`, `M`, `_a`, `a`,
+    # whose `M_when_derived` and `W_like` came first of `_0version`'s, and the version
+    # was not taken in; inline_version keeps these two cells where they are)
     version_name, seed_check_name = (_unused(n, positional + kwonly)
-                                     for n in ("_0version", "_0require_scalar_seed"))
+                                     for n in ("A0version", "A0require_scalar_seed"))
     check = ""
     if seed_check:
         seed = positional[-1]

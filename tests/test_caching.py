@@ -1,7 +1,9 @@
 """Derived functions are cached by function and options; a function whose code or closure
 changes is derived again; globals and closure variables rebound after derivation are
 seen the way Python would see them."""
+import math
 import textwrap
+import types
 
 import numpy as np
 import pytest
@@ -463,3 +465,121 @@ def test_function_whose_defaults_change_is_derived_again():
     assert np.allclose(tl.vjp(scaled)(x, 1.0), 15.0)
     # a derived function keeps the defaults the function had when it was derived
     assert np.allclose(old(x), 2.0)
+
+
+# Was a bug: a primitive called through a module alias (`M.sin(x)` after `import math as
+# M`) was not guarded: after `M` was rebound to another module, a derived function made
+# before ran the new `M.sin` in its primal but applied the old rule (math.cos) in its
+# adjoint, a silently wrong gradient (2 cos x instead of -2 sin x).
+def test_module_alias_rebound_after_derivation_is_seen():
+    module = make_function("def f(x):\n    return np.sum(M.sin(x)) * 2.0\n",
+                           {"M": math, "np": np}).__globals__
+    f = module["f"]
+    df, vg, jf = tl.grad(f), tl.value_and_grad(f), tl.jvp(f)
+    assert df(0.5) == pytest.approx(2.0 * math.cos(0.5))
+    other = types.ModuleType("other")
+    other.sin = np.cos
+    module["M"] = other   # (np.cos of an array: `other` must hold NumPy functions)
+    for x in (0.5, np.float64(0.25), np.array([0.5, 0.25])):   # old and new kinds
+        np.testing.assert_allclose(df(x), -2.0 * np.sin(x))
+        np.testing.assert_allclose(vg(x)[1], -2.0 * np.sin(x))
+        np.testing.assert_allclose(jf(x, np.ones_like(x)), np.sum(-2.0 * np.sin(x)))
+    np.testing.assert_allclose(tl.grad(f)(0.5), -2.0 * np.sin(0.5))
+    np.testing.assert_allclose(tl.grad(tl.grad(f))(0.5), -2.0 * np.cos(0.5))
+    module["M"] = math
+    assert df(0.5) == pytest.approx(2.0 * math.cos(0.5))
+
+
+def test_numpy_calls_cost_no_guard():
+    assert "rebound" not in tl.grad(loss).source
+    f = make_function("def f(x):\n    return M.sin(x) * 2.0\n", {"M": math})
+    assert "if M.sin is not sin_when_derived" in tl.grad(f).source
+    g = make_function("def g(x):\n    return np.sum(np.linalg.norm(x) * la.norm(x))\n",
+                      {"np": np, "la": np.linalg})
+    assert "rebound" not in tl.grad(g).source   # (numpy.linalg under another name too)
+
+
+# Was a bug: a settings module's attribute holding a NumPy function (`cfg.act(x)`),
+# rebound after derivation (`cfg.act = np.sin`): the primal called np.sin, the adjoint
+# applied tanh's rule (1 - out ** 2), a silently wrong gradient.
+def test_module_attribute_holding_a_primitive_rebound_after_derivation_is_seen():
+    cfg = types.ModuleType("cfg")
+    cfg.act = np.tanh
+    f = make_function("def f(x):\n    return np.sum(cfg.act(x) * x)\n", {"np": np, "cfg": cfg})
+    df, jf = tl.grad(f), tl.jvp(f)
+    np.testing.assert_allclose(df(X3), np.tanh(X3) + X3 * (1 - np.tanh(X3) ** 2))
+    cfg.act = np.sin
+    np.testing.assert_allclose(df(X3), np.sin(X3) + X3 * np.cos(X3))
+    np.testing.assert_allclose(df(0.5), np.sin(0.5) + 0.5 * np.cos(0.5))
+    np.testing.assert_allclose(jf(X3, np.ones(3)), np.sum(np.sin(X3) + X3 * np.cos(X3)))
+    np.testing.assert_allclose(tl.grad(f)(X3), np.sin(X3) + X3 * np.cos(X3))
+
+
+# -- a module's file edited and reloaded --------------------------------------------------------
+def test_module_edited_on_disk_and_reloaded_is_derived_again(tmp_path, monkeypatch):
+    import importlib
+    import os
+    import sys
+
+    path = tmp_path / "edited_model_num16.py"
+
+    def write(helper_body, f_body):
+        path.write_text("import numpy as np\n\n\ndef helper(v):\n    return " + helper_body
+                        + "\n\n\ndef f(x):\n    return " + f_body + "\n")
+        stamp = os.stat(path).st_mtime + 5   # (a new mtime: the import system reads it)
+        os.utime(path, (stamp, stamp))
+        importlib.invalidate_caches()
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    write("v * v", "np.sum(helper(x))")
+    import edited_model_num16 as model
+    old_f, old_df = model.f, tl.grad(model.f)
+    np.testing.assert_allclose(old_df(X3), 2.0 * X3)
+    try:
+        # the helper's body changes: the old f (same module globals) calls the new one
+        write("v * v * v", "np.sum(helper(x))")
+        model = importlib.reload(model)
+        np.testing.assert_allclose(old_df(X3), 3.0 * X3 ** 2)
+        np.testing.assert_allclose(old_df(0.5), 0.75)               # a new kind too
+        np.testing.assert_allclose(tl.grad(model.f)(X3), 3.0 * X3 ** 2)
+        # f's own body changes: the new function object is derived from the new text
+        write("v * v * v", "np.sum(np.sin(x) * helper(x))")
+        model = importlib.reload(model)
+        np.testing.assert_allclose(tl.grad(model.f)(X3),
+                                   np.cos(X3) * X3 ** 3 + 3.0 * np.sin(X3) * X3 ** 2)
+        np.testing.assert_allclose(tl.jvp(model.f)(X3, np.ones(3)),
+                                   np.sum(np.cos(X3) * X3 ** 3 + 3.0 * np.sin(X3) * X3 ** 2))
+        assert old_f(X3) == pytest.approx(np.sum(X3 ** 3))   # the old function is the old code
+        # and so is its derivative, derived again for the helper the reload rebound (was
+        # a bug: a TransformError, *the source of 'f' changed since it was imported*,
+        # though the module was reloaded: the old function's text was read from the file)
+        np.testing.assert_allclose(old_df(X3), 3.0 * X3 ** 2)
+        np.testing.assert_allclose(old_df(np.float32(0.5)), 0.75)      # a new version
+        source = old_df.rederived.current().source
+        assert "return np.sum(helper(x))" in source and "np.sin" not in source   # its text
+    finally:
+        sys.modules.pop("edited_model_num16", None)
+
+
+def test_file_edited_without_reload_a_function_derived_before_keeps_its_text(tmp_path):
+    # the code that runs is the text it was checked against when first derived: versions
+    # derived after the edit read that text; a function never derived is refused
+    import importlib.util
+    import os
+
+    path = tmp_path / "edited_no_reload_num16.py"
+    path.write_text("def f(x):\n    return x * 2.0\n\n\ndef g(x):\n    return x * 2.0\n")
+    spec = importlib.util.spec_from_file_location("edited_no_reload_num16", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    df = tl.grad(module.f)
+    assert df(1.0) == 2.0
+    path.write_text("def f(x):\n    return x * 3.0\n\n\ndef g(x):\n    return x * 3.0\n")
+    stamp = os.stat(path).st_mtime + 5
+    os.utime(path, (stamp, stamp))
+    assert df(np.float32(1.0)) == 2.0 and df(np.array(1.0)) == 2.0   # (new versions)
+    assert tl.vjp(module.f)(np.array([1.0, 2.0]), np.ones(2)).tolist() == [2.0, 2.0]
+    assert tl.jvp(module.f)(1.0, 1.0) == 2.0
+    assert "return x * 2.0" in tl.jvp(module.f).source
+    with pytest.raises(tl.TransformError, match="changed since it was imported"):
+        tl.grad(module.g)

@@ -115,6 +115,46 @@ def test_fmax_and_fmin_send_the_derivative_to_the_number_beside_a_nan():
     assert tl.jvp(f, wrt=(0, 1))(x, y, (np.zeros(3), np.ones(3))) == 5.0
 
 
+# Was a bug: the builtin max(a, b) (and min) gave its derivative to b beside a NaN, also
+# where Python returns a: max(0.7, nan) is 0.7, whose derivative in a is 1, not 0.
+@pytest.mark.parametrize("builtin", ["max", "min"])
+def test_builtin_max_and_min_beside_a_nan_follow_the_argument_python_returns(builtin):
+    f = build(f"return {builtin}(a, b) * 3.0", params="a, b")
+    nan = float("nan")
+    for a, b, expected in [(0.7, nan, (3.0, 0.0)), (nan, 0.7, (3.0, 0.0)),
+                           (np.float32(0.7), np.float32(nan), (3.0, 0.0)),
+                           (np.array(0.7), np.array(nan), (3.0, 0.0))]:
+        ga, gb = tl.grad(f, wrt=(0, 1))(a, b)
+        assert (ga, gb) == expected, (a, b, ga, gb)
+        assert tl.grad(f, wrt=(0, 1)).generic(a, b) == expected
+        assert tl.jvp(f, wrt=(0, 1))(a, b, (1.0, 0.0)) == expected[0]
+        assert tl.jvp(f, wrt=(0, 1))(a, b, (0.0, 1.0)) == expected[1]
+    g = build(f"return {builtin}(x[0], x[1]) * np.sum(x)")   # (elements of an array)
+    with np.errstate(invalid="ignore"):
+        gx = tl.grad(g)(np.array([0.7, nan]))
+    assert np.isnan(gx).all()   # the sum reads the NaN: NaN everywhere, as the chain rule
+    h = build(f"return {builtin}(x[0], x[1]) * 2.0")
+    np.testing.assert_array_equal(tl.grad(h)(np.array([0.7, nan])), [2.0, 0.0])
+
+
+# docs/conventions.md: np.maximum, np.minimum and np.clip give the NaN element 0 and its
+# partner the derivative (NumPy's result is the NaN); np.max gives its slot NaN
+def test_numpy_maximum_and_max_beside_a_nan_as_documented():
+    x = np.array([np.nan, 1.0, -1.0])
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(tl.grad(build("return np.sum(np.maximum(x, 0.0))"))(x),
+                                      [0.0, 1.0, 0.0])
+        np.testing.assert_array_equal(tl.grad(build("return np.sum(np.clip(x, -0.5, 0.5))"))(x),
+                                      [0.0, 0.0, 0.0])
+        gx, gy = tl.grad(build("return np.sum(np.minimum(x, y))", params="x, y"),
+                         wrt=(0, 1))(x, np.zeros(3))
+        np.testing.assert_array_equal(gx, [0.0, 0.0, 1.0])
+        np.testing.assert_array_equal(gy, [1.0, 1.0, 0.0])
+        g = tl.grad(build("return np.sum(np.max(x, axis=1))"))(
+            np.array([[np.nan, 1.0], [2.0, 3.0]]))
+    np.testing.assert_array_equal(g, [[np.nan, np.nan], [0.0, 1.0]])
+
+
 def test_branch_on_nan_takes_the_else_side_like_python():
     f = build("if x > 0.0:\n    return x * 2.0\nreturn x * 3.0")
     assert tl.grad(f)(float("nan")) == 3.0
@@ -577,3 +617,53 @@ def test_gradient_of_a_float_beside_float32_globals_and_casts_is_a_float(func, t
     g = g[1] if transform == "value_and_grad" else g
     assert type(g) is float, repr(g)
     assert g == tl.grad(func).generic(0.5, 1.0)
+
+
+# Was a bug: the zero gradient of a NumPy float32 number was a 0-d array
+# (np.zeros_like(np.float32(0.5))): the gradient of np.copysign(x, y) in y, and the second
+# derivative of a function linear in pieces; and the zero second derivative of a 0-d
+# float32 array was a Python float (float64) instead of a float32.
+@pytest.mark.parametrize("x", [np.float32(0.5), np.array(0.5, dtype=np.float32),
+                               np.float16(0.5)], ids=["float32", "0-d float32", "float16"])
+def test_zero_derivatives_of_a_numpy_number_keep_its_dtype(x):
+    copysign = build("return np.copysign(x, y) * 2.0", params="x, y")
+    g = tl.grad(copysign, wrt=1)
+    for got in (g(x, x), g.generic(x, x), tl.vjp(copysign, wrt=1)(x, x, x)):
+        assert np.shape(got) == () and np.asarray(got).dtype == x.dtype, repr(got)
+        assert not isinstance(got, np.ndarray) or x.__class__ is np.ndarray, repr(got)
+    for body in ("return np.sum(np.abs(x) * np.pi)", "return np.sum(x * np.float64(2.5))",
+                 "return max(np.sum(x), 0.5) * 2.0"):
+        f = build(body)
+        for got in (tl.jvp(tl.grad(f))(x, 1.0, x), tl.vjp(tl.grad(f))(x, 1.0, x),
+                    tl.grad(tl.grad(f))(x)):
+            assert got == 0.0 and np.asarray(got).dtype == x.dtype, (body, repr(got))
+
+
+# Was a bug: the same, for float data rebound to float32 after the version was derived
+# (a global or closure variable holding a float64 then): the version had left cast_back
+# out, and the gradient of a Python float came back a NumPy float32 (3.0 as float32).
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp"])
+@pytest.mark.parametrize("where", ["global", "closure"])
+def test_gradient_of_a_float_after_data_is_rebound_to_float32_is_a_float(transform, where):
+    if where == "global":
+        f = make_function("def f(x):\n    return x * C + x * x\n", {"C": 2.0})
+        rebind = lambda value: f.__globals__.update(C=value)   # noqa: E731
+    else:
+        def make():
+            c = np.float64(2.0)
+
+            def f(x):
+                return x * c + x * x
+
+            def rebind(value):
+                nonlocal c
+                c = value
+            return f, rebind
+        f, rebind = make()
+    df = getattr(tl, transform)(f)
+    call = (lambda x: df(x, 1.0)) if transform == "vjp" else \
+        (lambda x: df(x)[1]) if transform == "value_and_grad" else df
+    assert call(0.5) == 3.0
+    rebind(np.float32(3.0))
+    g = call(0.5)
+    assert type(g) is float and g == 4.0, repr(g)

@@ -317,3 +317,84 @@ def test_hessian_and_jacobian_made_from_8_threads_at_once():
         np.testing.assert_array_equal(h, eh)
         np.testing.assert_array_equal(j, ej)
     derive.report()
+
+
+# Was: 8 threads meeting a rebound global at once each derived the function again (the
+# guard's Rederived checked for a derivation before taking the lock, not after), 8
+# derivations and 8 sets of versions for one rebinding; now one, used by all of them.
+def test_rebinding_met_by_8_threads_at_once_derives_once(monkeypatch):
+    import tangentlike.entry as entry
+    func = make_function("act = np.tanh\n\ndef uses_act(x):\n    return np.sum(act(x) * x)\n",
+                         {"np": np}, name="uses_act")
+    df = tl.grad(func)
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(df(x), np.tanh(x) + x * (1 - np.tanh(x) ** 2))
+    derivations = []
+    derive = entry.Rederived.derive
+    monkeypatch.setattr(entry.Rederived, "derive",
+                        lambda self: derivations.append(1) or derive(self))
+    func.__globals__["act"] = np.sin
+    start = threading.Barrier(THREADS)
+
+    def run(t):
+        start.wait()
+        return df(x)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        results = list(pool.map(run, range(THREADS)))
+    for g in results:
+        np.testing.assert_allclose(g, np.sin(x) + x * np.cos(x))
+    assert len(derivations) == 1
+
+
+# Versions built concurrently: 8 threads first-call one derived function (and a fresh
+# one of each transformation) with 8 different argument kinds at once; every result is
+# the single-threaded one, bit for bit, with its type, dtype and shape.
+KINDS = [0.4, np.float64(0.4), np.float32(0.4), np.array(0.4), np.array(0.4, np.float32),
+         np.array([0.3, -0.2, 0.5]), np.array([[0.3, -0.2], [0.1, 0.4]]),
+         np.array([0.3, -0.2], np.float32)]
+
+
+def closure_with_helper(k):
+    c = np.float64(k)
+
+    def f(x, n):
+        for i in range(n):
+            x = helper(x) * c + 0.1 * x
+        return np.sum(x * x)
+    return f
+
+
+def identical(a, b):
+    return type(a) is type(b) and np.shape(a) == np.shape(b) \
+        and np.asarray(a).dtype == np.asarray(b).dtype and np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "vjp", "jvp", "vjp of grad"])
+def test_versions_of_8_argument_kinds_built_by_8_threads_at_once(transform):
+    def make():
+        f = closure_with_helper(0.9)
+        if transform == "vjp of grad":
+            return lambda x, n, d=tl.vjp(tl.grad(f)): d(x, n, 1.0, np.ones_like(x))
+        d = getattr(tl, transform)(f)
+        extra = {"vjp": (1.0,), "jvp": None}.get(transform, ())
+        if extra is None:
+            return lambda x, n: d(x, n, np.ones_like(x) if isinstance(x, np.ndarray)
+                                  else type(x)(1.0))
+        return lambda x, n: d(x, n, *extra)
+
+    sequential = make()
+    expected = [sequential(x, 3) for x in KINDS]
+    concurrent = make()
+    start = threading.Barrier(len(KINDS))
+
+    def run(i):
+        start.wait()
+        return [concurrent(KINDS[i], 3) for _ in range(3)]
+
+    with ThreadPoolExecutor(len(KINDS)) as pool:
+        results = list(pool.map(run, range(len(KINDS))))
+    for got, want in zip(results, expected):
+        for g in got:
+            parts = zip(g, want) if isinstance(want, tuple) else [(g, want)]
+            assert all(identical(a, b) for a, b in parts), (g, want)

@@ -134,20 +134,23 @@ def _python_numbers(*values):
 
 
 def larger(x, y):
-    """The share of ``max(x, y)`` that flows to ``x``: 1 where x > y, 1/2 at ties (in
-    the floating dtype of x and y; a Python float for two Python numbers, which a NumPy
-    float64 would not be: it would turn a float32 gradient into float64)."""
+    """The share of the builtin ``max(x, y)`` that flows to ``x``: Python returns x
+    unless y > x, so 1 there, also beside a NaN (``max(0.7, nan)`` is 0.7, and
+    ``max(nan, 0.7)`` is the NaN), 0 where y > x, 1/2 at ties (in the floating dtype of
+    x and y; a Python float for two Python numbers, which a NumPy float64 would not be:
+    it would turn a float32 gradient into float64)."""
     if _python_numbers(x, y):
-        return 0.5 if x == y else float(x > y)
-    return _share(np.where(np.equal(x, y), 0.5, np.greater(x, y)), x, y)
+        return 0.5 if x == y else float(not y > x)
+    return _share(np.where(np.equal(x, y), 0.5, np.logical_not(np.greater(y, x))), x, y)
 
 
 def smaller(x, y):
-    """The share of ``min(x, y)`` that flows to ``x``: 1 where x < y, 1/2 at ties (in
-    the floating dtype of x and y; a Python float for two Python numbers)."""
+    """The share of the builtin ``min(x, y)`` that flows to ``x``: Python returns x
+    unless y < x, so 1 there (also beside a NaN), 0 where y < x, 1/2 at ties (in the
+    floating dtype of x and y; a Python float for two Python numbers)."""
     if _python_numbers(x, y):
-        return 0.5 if x == y else float(x < y)
-    return _share(np.where(np.equal(x, y), 0.5, np.less(x, y)), x, y)
+        return 0.5 if x == y else float(not y < x)
+    return _share(np.where(np.equal(x, y), 0.5, np.logical_not(np.less(y, x))), x, y)
 
 
 def _share(where, x, y):
@@ -165,9 +168,24 @@ nondifferentiable(larger, smaller)
 def clip_shares(a, a_min, a_max):
     """The shares of ``clip(a, a_min, a_max) = minimum(maximum(a, a_min), a_max)`` that
     flow to a, a_min and a_max (a missing bound gets none), ties split evenly."""
-    low = 1.0 if a_min is None else larger(a, a_min)
-    high = 1.0 if a_max is None else smaller(a if a_min is None else np.maximum(a, a_min), a_max)
+    low = 1.0 if a_min is None else _above(a, a_min)
+    high = 1.0 if a_max is None else _below(a if a_min is None else np.maximum(a, a_min), a_max)
     return high * low, high * (1.0 - low), 1.0 - high
+
+
+def _above(x, y):
+    """x's share of ``np.maximum(x, y)``: 1 where x > y, 1/2 at ties (0 beside a NaN,
+    unlike the builtin's ``larger``); a Python float for two Python numbers."""
+    if _python_numbers(x, y):
+        return 0.5 if x == y else float(x > y)
+    return _share(np.where(np.equal(x, y), 0.5, np.greater(x, y)), x, y)
+
+
+def _below(x, y):
+    """x's share of ``np.minimum(x, y)``, as :func:`_above`."""
+    if _python_numbers(x, y):
+        return 0.5 if x == y else float(x < y)
+    return _share(np.where(np.equal(x, y), 0.5, np.less(x, y)), x, y)
 
 
 nondifferentiable(clip_shares)
