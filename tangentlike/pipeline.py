@@ -95,8 +95,10 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
     dispatcher = Dispatcher(None, generic, params,
                             constants=checked and bool(set(params) - set(wrt_names)))
     dispatcher.sequence_ops = sequence_ops(func, parsed, core, wrt_names)
-    dispatcher.sized = size_params(parsed.node, set(params) - set(wrt_names))
-    dispatcher.free = free_arrays(func, params)
+    code = func.__code__   # (the closure and global names the body may size arrays with)
+    dispatcher.sized = size_params(parsed.node, set(params) - set(wrt_names)
+                                   | set(code.co_names) | set(code.co_freevars))
+    dispatcher.free = free_arrays(func, params, dispatcher.sized)
     user = weakref.ref(func)   # the cache must not keep the user's function alive
     spare = _spare(func)
     inlines = [maybe_inlines(func)]   # (False once a version found nothing to inline)
@@ -335,28 +337,33 @@ def sequence_ops(func, parsed, core, wrt_names) -> tuple:
                  for held, other, stmt in sequence_arithmetic(core) if held[0] in wrt_names)
 
 
-def free_arrays(func, params) -> tuple:
+def free_arrays(func, params, sized=()) -> tuple:
     """(name, read) of each closure or global variable that ``func`` reads and that holds
-    a float array now, ``read`` giving its value when called (None for an empty cell or
-    a deleted global): a version is specialized to their shapes as to its arguments'
+    a float array now, or an int that sizes arrays (``sized``: ``N`` of ``np.zeros((N +
+    1, 3))``), ``read`` giving its value when called (None for an empty cell or a
+    deleted global): a version is specialized to their kinds as to its arguments'
     (Dispatcher.key), its guard testing them where the code reads them (``X`` of
-    ``make_loss(X, y)``'s closure, a module's data array), so its shapes are known."""
+    ``make_loss(X, y)``'s closure, a module's data array or step count), so its shapes
+    are known."""
     if getattr(func, "user_def", None) is not None:   # (a derived function)
         return ()
     code, found = func.__code__, []
+
+    def kept(name, value) -> bool:
+        return name not in params and (
+            value.__class__ is np.ndarray and value.dtype.kind == "f"
+            or value.__class__ is int and name in sized)
+
     for name, cell in zip(code.co_freevars, func.__closure__ or ()):
         try:
             value = cell.cell_contents
         except ValueError:   # (an empty cell)
             continue
-        if value.__class__ is np.ndarray and value.dtype.kind == "f" \
-                and name not in params:
+        if kept(name, value):
             found.append((name, functools.partial(_cell_value, cell)))
     glob = func.__globals__
     for name in code.co_names:
-        value = glob.get(name)
-        if value.__class__ is np.ndarray and value.dtype.kind == "f" \
-                and name not in params and name not in code.co_freevars:
+        if name not in code.co_freevars and kept(name, glob.get(name)):
             found.append((name, functools.partial(glob.get, name)))
     return tuple(found)
 

@@ -186,9 +186,15 @@ class Dispatcher:
                     raise at_user_def(TypeError(complex_message(name, what)))
         for name, read in self.free:   # (after the parameters: keys start with theirs)
             value = read()
-            found = argument_class(value) if value.__class__ is np.ndarray \
-                and value.dtype.kind == "f" else None
-            key.append(None if found is None else found[0])
+            if value.__class__ is np.ndarray and value.dtype.kind == "f":
+                found = argument_class(value)
+                key.append(found[0])
+            elif value.__class__ is int and name in self.sized:   # (a step count)
+                found = (int, ("scalar", "value", value), value)
+                key.append((int, value))
+            else:
+                found = None
+                key.append(None)
             if found is not None:
                 signature[name] = found
         return tuple(key), signature

@@ -70,3 +70,43 @@ def test_a_reshape_size():
         np.testing.assert_allclose(df(w, n), df.generic(w, n), rtol=1e-12)
     assert sorted(v.source.count("n == 3)") + 2 * v.source.count("n == 4)")
                   for v in versions(df)) == [1, 2]
+
+
+STEPS = 6
+
+
+def euler_of_global_steps(x0, p):
+    x = np.zeros((STEPS + 1, 2))
+    x[0] = x0
+    for i in range(STEPS):
+        x[i + 1] = x[i] + 0.01 * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def test_a_global_or_closure_int_that_sizes_arrays():
+    global STEPS
+    x0 = RNG.standard_normal(2)
+    df = tl.grad(euler_of_global_steps, wrt=(0, 1))
+    saved = STEPS
+    try:
+        for steps in (6, 2, 6):   # rebound between calls: each value its version
+            STEPS = steps
+            got, want = df(x0, 0.7), df.generic(x0, 0.7)
+            np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+            np.testing.assert_allclose(got[1], want[1], rtol=1e-12)
+            tl.check_grads(euler_of_global_steps, (x0, 0.7), wrt=(0, 1))
+        sources = [v.source for v in df.versions.values() if v is not df.generic]
+        assert sorted(("STEPS == 6)" in s) + 2 * ("STEPS == 2)" in s) for s in sources) == [1, 2]
+        assert all("stack.append" not in s.split("specialize_again", 1)[1] for s in sources)
+    finally:
+        STEPS = saved
+
+    def make(n):
+        def f(w):
+            return np.sum(np.tanh(w.reshape(n, -1)) * np.arange(n)[:, None])
+        return f
+    w = RNG.standard_normal(12)
+    for n in (3, 4):
+        d = tl.grad(make(n))
+        np.testing.assert_allclose(d(w), d.generic(w), rtol=1e-12)
+        assert any(f"n == {n})" in v.source for v in d.versions.values())
