@@ -222,7 +222,7 @@ class _Scalarizer:
         for sub in walk(self.node.body):
             if sub.__class__ is gast.Name and not isinstance(sub.ctx, gast.Load) \
                     and sub.id in defs:
-                if not any(sub is s.targets[0] for s in defs[sub.id]):
+                if not any(s is not None and sub is s.targets[0] for s in defs[sub.id]):
                     defs[sub.id].append(None)
         return defs
 

@@ -267,3 +267,22 @@ def test_a_state_that_may_be_unassigned_stays_an_array():
     df = tl.grad(unassigned_after_a_loop, wrt=(0, 1))
     _same_as_generic(df, args)
     assert "x_0" not in _version(df) and "y_0" not in _version(df)
+
+
+def test_a_state_augmented_twice_is_not_an_internal_error():
+    # (found by the long random-program run) A name bound twice by something other than
+    # an assignment of it alone (`z3 += ...` twice) made _definitions read the targets of
+    # the None it had recorded for the first: an internal AttributeError when the
+    # version was derived (the generic derivative then served).
+    def f(x, s, n):
+        z3 = np.array([0.5, 0.5, 0.5])
+        z3 += np.array([0.5, -1.0, 2.0])
+        z3 += np.array([0.5, -1.0, 2.0])
+        return np.array([0.5, -1.0, 2.0]) + 0.1 * (s + np.sum(x) + np.sum(z3))
+
+    args = (np.zeros(3), 0.0, 0)
+    tl.check_grads(lambda x, s: np.sum(f(x, s, 0)), args[:2], order=2)
+    df = tl.vjp(f, wrt=(0, 1))
+    got = df(*args, np.ones(3))
+    np.testing.assert_allclose(got[0], 0.3 * np.ones(3))
+    assert got[1] == pytest.approx(0.3)
