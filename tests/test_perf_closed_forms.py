@@ -687,6 +687,53 @@ def test_a_repeated_ufunc_call_reads_the_first_result():
     assert _code(version).count("np.exp(z)") == 2
 
 
+# (probe16) an operand written into between the two calls: the version read the first
+# call's result for the second, a silently wrong gradient (and value)
+def operand_element_written_in_between(z):
+    y = z * 1.0
+    a = np.exp(y)
+    y[0] = 3.0
+    b = np.exp(y)
+    return np.sum(a * b)
+
+
+def operand_slice_written_in_between(z):
+    y = z * 1.0
+    a = np.exp(y)
+    y[:2] = np.sin(y[:2])
+    b = np.exp(y)
+    return np.sum(a * b)
+
+
+def operand_item_added_to_in_between(z, w):
+    y = z * 1.0
+    a = np.arctan2(y, w)
+    y[1] += w[0]
+    b = np.arctan2(y, w)
+    return np.sum(a * b)
+
+
+def test_a_ufunc_of_an_operand_changed_in_place_is_called_again():
+    z = np.array([0.3, -0.4, 0.2])
+    for f, args in ((operand_element_written_in_between, (z,)),
+                    (operand_slice_written_in_between, (z,)),
+                    (operand_item_added_to_in_between, (z, z + 1.0))):
+        d = tl.value_and_grad(f, wrt=tuple(range(len(args))))
+        value, grads = d(*args)
+        assert value == f(*args)
+        want = d.generic(*args)[1]
+        for got, expected in zip(grads, want):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        tl.check_grads(f, args, order=2)
+    y = z * 1.0
+    y[0] = 3.0
+    e = np.exp(z)
+    want = e * np.exp(y)
+    want[1:] += np.exp(z[1:]) * np.exp(y[1:])
+    np.testing.assert_allclose(tl.grad(operand_element_written_in_between)(z), want,
+                               rtol=1e-12)
+
+
 def _code(version):
     return "\n".join(line for line in version.source.splitlines()
                      if not line.strip().startswith("#"))
