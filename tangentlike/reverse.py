@@ -1215,9 +1215,14 @@ class _Reverse:
         """The closed-form adjoint of the log of a softmax or a sigmoid, or of the square
         of a norm (composites.py), added to the adjoint of its input."""
         if fused.kind == "norm_squared":   # 2 * by * x
-            return self.accumulate(_load(fused.x), gast.BinOp(
-                gast.BinOp(gast.Constant(2.0, None), gast.Mult(), seed), gast.Mult(),
-                _load(fused.x)))
+            twice = gast.BinOp(gast.Constant(2.0, None), gast.Mult(), seed)
+            if self.may_be_list(fused.x):   # a list or tuple the caller gave, which
+                # np.linalg.norm reads as an array: NumPy's product reads it so too
+                return self.accumulate(_load(fused.x), gast.Call(
+                    func=gast.Attribute(_load(self.binder.name_for("np", np)), "multiply",
+                                        _LOAD), args=[twice, _load(fused.x)], keywords=[]))
+            return self.accumulate(_load(fused.x), gast.BinOp(twice, gast.Mult(),
+                                                              _load(fused.x)))
         p = _load(fused.p)
         out = []
         if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's

@@ -648,6 +648,27 @@ def test_other_norms_and_a_changed_argument_keep_the_chained_rules():
     tl.check_grads(other_norms, (x,), order=2)
 
 
+# (probe16) the closed form of a list or tuple argument: 2.0 * by * x multiplied (or
+# repeated) the list itself, a TypeError from inside the derivative in grad, vjp and the
+# generic derivative (the chained rules read it as an array)
+def squared_norm_of_a_sequence(L):
+    return 3.0 * np.linalg.norm(L) ** 2
+
+
+def test_the_squared_norm_of_a_list_or_tuple_argument():
+    df = tl.grad(squared_norm_of_a_sequence)
+    assert df([0.3, 0.7, -0.2]) == pytest.approx([1.8, 4.2, -1.2], rel=1e-12)
+    assert isinstance(df([0.3, 0.7, -0.2]), list)
+    assert df.generic([0.3, 0.7, -0.2]) == pytest.approx([1.8, 4.2, -1.2], rel=1e-12)
+    got = df((0.3, 0.7))
+    assert isinstance(got, tuple) and got == pytest.approx((1.8, 4.2), rel=1e-12)
+    arrays = [np.array([0.3, 0.1]), np.array([0.2, 0.5])]
+    for got, x in zip(df(arrays), arrays):
+        np.testing.assert_allclose(got, 6.0 * x, rtol=1e-12)
+    tl.check_grads(squared_norm_of_a_sequence, ([0.3, 0.7, -0.2],), order=2)
+    tl.check_grads(squared_norm_of_a_sequence, (arrays,), order=1)
+
+
 # -- a ufunc called again on the same operands ---------------------------------------
 def sigmoid_by_two_exps(w, X, y):
     z = X @ w

@@ -5053,6 +5053,20 @@ def test_jvp_through_a_display_holding_a_constant_label():
         tl.jvp(returns_the_labelled_pair)(1.5, 1.0)
 
 
+def squares_a_list_argument(L):
+    return np.sum(np.square(L))
+
+
+# (probe16, not fixed) Forward over reverse of a list argument read by a NumPy rule whose
+# derivative is written with an operator: the derivative's `2 * asarray(L) * g` has the
+# tangent `... * dL` with dL a list, so the second derivative raises TypeError
+# (*can't multiply sequence by non-int of type 'float'*). The right answer is 2 * v.
+@pytest.mark.xfail(strict=True, reason="BUG: a list argument's tangent is not read as an "
+                   "array in forward over reverse")
+def test_second_order_of_a_list_argument_read_by_a_numpy_rule():
+    tl.check_grads(squares_a_list_argument, ([0.3, 0.2],), order=2)
+
+
 def test_gradient_of_an_array_argument_reassigned_in_an_untaken_branch():
     # (found by the long random-program run) In a version with number arguments, the
     # numbers pass took an array parameter that a branch reassigns (`x = x / c`) for a
