@@ -44,6 +44,13 @@ def _may_hold_text(value, carries) -> bool:
         not all(carries(e) for e in value.elts)
 
 
+def _zero_is_a_number(value) -> bool:
+    """Whether ``value`` is a constant whose zero derivative is zeros_like's 0.0: a number,
+    None or text (``("label", x * 2.0)``)."""
+    return isinstance(value, gast.Constant) and (
+        value.value is None or type(value.value) in (bool, int, float, str, bytes))
+
+
 def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
             as_tuple: bool = False, checked: bool = True) -> gast.FunctionDef:
     """Build the tangent function (see the module docstring). ``checked``: with the
@@ -380,9 +387,11 @@ class _Forward:
             return [_assign(result, _load(self.tan(value.id)))]
         if isinstance(value, (gast.Tuple, gast.List)):
             # (an item that carries none: zeros like it, 0.0 for text such as a dict's
-            # key; output() checks such a display where it is returned)
+            # key or a label written in the display; output() checks such a display
+            # where it is returned)
             elts = [_load(self.tan(e.id)) if self.carries(e) else
                     self.zeros_like(e.id) if isinstance(e, gast.Name) else
+                    gast.Constant(value=0.0, kind=None) if _zero_is_a_number(e) else
                     self.output(e) for e in value.elts]
             return [_assign(result, type(value)(elts=elts, ctx=gast.Load()))]
         primitive, inputs, keywords = primitive_of(self, value)

@@ -1357,6 +1357,20 @@ class _Normalizer:
         return held in self.lists_of_lists or isinstance(index, gast.Slice) and (
             held in self.displayed or self.versions.get(held, held) in self.stacks)
 
+    def refuse_joining_sum(self, node) -> None:
+        """``sum(items, [])`` (or a start that is a tuple, or a variable holding a list)
+        joins the lists: refused at the line, as the derivative took it for NumPy's
+        elementwise sum (its ValueError from inside the derivative, in every mode)."""
+        start = node.args[1] if len(node.args) > 1 else next(
+            (kw.value for kw in node.keywords if kw.arg == "start"), None)
+        if start is None or not (isinstance(start, (gast.List, gast.Tuple))
+                                 or self.may_hold_a_list(start)):
+            return
+        raise self.error("`sum()` with a list or tuple as its start joins the lists, which "
+                         "cannot be differentiated", node,
+                         hint="join them with `+` (`A + B`) or write one display "
+                         "(`[a, b, c]`), or stack arrays with np.concatenate")
+
     def may_hold_a_list(self, node) -> bool:
         """Whether the local ``node`` names may hold a list or tuple display (or a list
         the body appends to) here."""
@@ -1585,6 +1599,8 @@ class _Normalizer:
                                  hint="pass the keyword arguments one by one")
             if kw.arg == "dtype":   # np.asarray(x, dtype=complex), np.sum(x, dtype=...)
                 self.refuse_complex_dtype(self.static_dtype(kw.value), kw.value)
+        if callee is sum:
+            self.refuse_joining_sum(node)
         if callee in (max, min) and len(node.args) > 2 and not node.keywords:
             # max(a, b, c) -> max(max(a, b), c): the rule takes two numbers
             nested = node.args[0]

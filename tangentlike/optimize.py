@@ -151,7 +151,8 @@ def share_repeated_calls(body: list, bound: dict) -> None:
     nothing assigned to z or t1 in between, becomes ``t2 = t1`` (copy propagation then
     reads t1): a NumPy ufunc of the same operands gives the same values (the user wrote
     ``np.exp(z)`` twice). Neither name may be changed in place anywhere (an element
-    write, ``+=``): the two would then be one array."""
+    write, ``+=``): the two would then be one array; nor may an operand (``y[:2] = ...``
+    between the calls gives the second call other values)."""
     changed_in_place = set()
     for node in walk(body):
         cls = node.__class__
@@ -174,7 +175,8 @@ def share_repeated_calls(body: list, bound: dict) -> None:
         target = stmt.targets[0].id
         first = made.get(key)
         if first is not None and first not in changed_in_place \
-                and target not in changed_in_place:
+                and target not in changed_in_place \
+                and not any(o[1] in changed_in_place for o in key[1]):
             stmt.value = gast.Name(id=first, ctx=gast.Load(), annotation=None,
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):

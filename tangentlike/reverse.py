@@ -613,6 +613,7 @@ class _Reverse:
             if isinstance(given, (np.ndarray, np.generic)) and given.dtype.kind == "f" \
                     and given.dtype != np.float64 or \
                     type(given) is float and self.low_precision_arguments() or \
+                    isinstance(given, (np.ndarray, np.generic)) and self.low_precision_given() or \
                     isinstance(given, (list, tuple, dict)):
                 # (a list, tuple or dict: its structure and items as cast_back makes them:
                 # np.array(xs) of a list has an array adjoint, a float item a float)
@@ -664,6 +665,14 @@ class _Reverse:
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+
+    def low_precision_given(self) -> bool:
+        """Whether the guard vouches for a float32 (float16) array or scalar among the
+        arguments or the closure and global arrays the version reads: the gradient of a
+        float64 array that only meets it (``np.sum(GF * x)``: ``bx = GF``) is a float32."""
+        return any(isinstance(v, (np.ndarray, np.generic)) and v.dtype.kind == "f"
+                   and v.dtype.itemsize < 8
+                   for given in self.given.values() for v in shapeclass.leaves(given))
 
     def low_precision_arguments(self) -> bool:
         """Whether some argument of this version is a float32 (float16) array or scalar,
@@ -1215,9 +1224,14 @@ class _Reverse:
         """The closed-form adjoint of the log of a softmax or a sigmoid, or of the square
         of a norm (composites.py), added to the adjoint of its input."""
         if fused.kind == "norm_squared":   # 2 * by * x
-            return self.accumulate(_load(fused.x), gast.BinOp(
-                gast.BinOp(gast.Constant(2.0, None), gast.Mult(), seed), gast.Mult(),
-                _load(fused.x)))
+            twice = gast.BinOp(gast.Constant(2.0, None), gast.Mult(), seed)
+            if self.may_be_list(fused.x):   # a list or tuple the caller gave, which
+                # np.linalg.norm reads as an array: NumPy's product reads it so too
+                return self.accumulate(_load(fused.x), gast.Call(
+                    func=gast.Attribute(_load(self.binder.name_for("np", np)), "multiply",
+                                        _LOAD), args=[twice, _load(fused.x)], keywords=[]))
+            return self.accumulate(_load(fused.x), gast.BinOp(twice, gast.Mult(),
+                                                              _load(fused.x)))
         p = _load(fused.p)
         out = []
         if fused.kind == "log_softmax_item":   # bL put in place, then as log_softmax's

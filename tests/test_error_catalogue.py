@@ -2212,6 +2212,33 @@ def repeats_by_a_length(x):
     return np.sum(np.tanh(x * k))  # <- error
 
 
+def sums_lists_from_an_empty_list(x):
+    L = sum([[x[0], x[1]], [x[2], x[3]]], [])  # <- error
+    return L[0] * 2.0 + L[1] * 3.0
+
+
+def sums_tuples_from_an_empty_tuple(x):
+    L = sum(((x[0],), (x[1], x[2])), start=())  # <- error
+    return L[0] * 2.0 + L[2] * 3.0
+
+
+def sums_list_arguments(P, Q):
+    L = sum([P, Q], [])  # <- error
+    return np.sum(L[0]) * 2.0 + np.sum(L[-1]) * 3.0
+
+
+# (probe16) sum() joining lists was taken for NumPy's elementwise sum: NumPy's ValueError
+# from inside the derivative, in every mode
+@pytest.mark.parametrize("f", [sums_lists_from_an_empty_list, sums_tuples_from_an_empty_tuple,
+                               sums_list_arguments])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_sum_joining_lists(f, transform):
+    with pytest.raises(tl.TransformError, match=r"`sum\(\)` with a list or tuple as its "
+                       "start joins") as raised:
+        transform(f)
+    assert raised.value.lineno in marked_lines(f)
+
+
 def multiplies_items_by_an_integer(x, w):
     s = 0.0
     for e in x:

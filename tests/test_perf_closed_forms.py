@@ -648,6 +648,27 @@ def test_other_norms_and_a_changed_argument_keep_the_chained_rules():
     tl.check_grads(other_norms, (x,), order=2)
 
 
+# (probe16) the closed form of a list or tuple argument: 2.0 * by * x multiplied (or
+# repeated) the list itself, a TypeError from inside the derivative in grad, vjp and the
+# generic derivative (the chained rules read it as an array)
+def squared_norm_of_a_sequence(L):
+    return 3.0 * np.linalg.norm(L) ** 2
+
+
+def test_the_squared_norm_of_a_list_or_tuple_argument():
+    df = tl.grad(squared_norm_of_a_sequence)
+    assert df([0.3, 0.7, -0.2]) == pytest.approx([1.8, 4.2, -1.2], rel=1e-12)
+    assert isinstance(df([0.3, 0.7, -0.2]), list)
+    assert df.generic([0.3, 0.7, -0.2]) == pytest.approx([1.8, 4.2, -1.2], rel=1e-12)
+    got = df((0.3, 0.7))
+    assert isinstance(got, tuple) and got == pytest.approx((1.8, 4.2), rel=1e-12)
+    arrays = [np.array([0.3, 0.1]), np.array([0.2, 0.5])]
+    for got, x in zip(df(arrays), arrays):
+        np.testing.assert_allclose(got, 6.0 * x, rtol=1e-12)
+    tl.check_grads(squared_norm_of_a_sequence, ([0.3, 0.7, -0.2],), order=2)
+    tl.check_grads(squared_norm_of_a_sequence, (arrays,), order=1)
+
+
 # -- a ufunc called again on the same operands ---------------------------------------
 def sigmoid_by_two_exps(w, X, y):
     z = X @ w
@@ -685,6 +706,53 @@ def test_a_repeated_ufunc_call_reads_the_first_result():
         tl.check_grads(f, (z,), order=2)
     [version] = [v for v in tl.grad(exp_changed_in_between).versions.values()]
     assert _code(version).count("np.exp(z)") == 2
+
+
+# (probe16) an operand written into between the two calls: the version read the first
+# call's result for the second, a silently wrong gradient (and value)
+def operand_element_written_in_between(z):
+    y = z * 1.0
+    a = np.exp(y)
+    y[0] = 3.0
+    b = np.exp(y)
+    return np.sum(a * b)
+
+
+def operand_slice_written_in_between(z):
+    y = z * 1.0
+    a = np.exp(y)
+    y[:2] = np.sin(y[:2])
+    b = np.exp(y)
+    return np.sum(a * b)
+
+
+def operand_item_added_to_in_between(z, w):
+    y = z * 1.0
+    a = np.arctan2(y, w)
+    y[1] += w[0]
+    b = np.arctan2(y, w)
+    return np.sum(a * b)
+
+
+def test_a_ufunc_of_an_operand_changed_in_place_is_called_again():
+    z = np.array([0.3, -0.4, 0.2])
+    for f, args in ((operand_element_written_in_between, (z,)),
+                    (operand_slice_written_in_between, (z,)),
+                    (operand_item_added_to_in_between, (z, z + 1.0))):
+        d = tl.value_and_grad(f, wrt=tuple(range(len(args))))
+        value, grads = d(*args)
+        assert value == f(*args)
+        want = d.generic(*args)[1]
+        for got, expected in zip(grads, want):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+        tl.check_grads(f, args, order=2)
+    y = z * 1.0
+    y[0] = 3.0
+    e = np.exp(z)
+    want = e * np.exp(y)
+    want[1:] += np.exp(z[1:]) * np.exp(y[1:])
+    np.testing.assert_allclose(tl.grad(operand_element_written_in_between)(z), want,
+                               rtol=1e-12)
 
 
 def _code(version):

@@ -5029,6 +5029,44 @@ def test_jvp_through_a_tuple_holding_text():
         tl.jvp(returns_the_pair)(1.5, "lbl", 1.0)
 
 
+def test_jvp_through_a_display_holding_a_constant_label():
+    # (probe16) The same with the text written in the display: `(x * 2.0, "name")`
+    # still went to output_zeros_like, so jvp, grad of a float (its forward version),
+    # tl.hessian and jvp of an array raised "jvp needs a number ... got 'name'". A
+    # constant item's tangent is 0.0 now; a returned display with a label is refused.
+    def reads_the_number(x):
+        pair = (x * 2.0, "name")
+        triple = [x * x, None, 3]
+        return pair[0] * 3.0 + triple[0] * triple[2]
+
+    def returns_the_labelled_pair(x):
+        return (x * 2.0, "lbl")
+
+    assert tl.jvp(reads_the_number)(1.5, 1.0) == 6.0 + 9.0
+    assert tl.grad(reads_the_number)(1.5) == 15.0
+    assert tl.hessian(reads_the_number)(1.5) == 6.0
+    np.testing.assert_allclose(tl.jvp(reads_the_number)(np.ones(2), np.ones(2)),
+                               np.full(2, 12.0))
+    tl.check_grads(reads_the_number, (0.7,), order=2)
+    tl.check_grads(reads_the_number, (np.array([0.3, -0.2]),), order=2)
+    with pytest.raises(TypeError, match="got 'lbl'"):
+        tl.jvp(returns_the_labelled_pair)(1.5, 1.0)
+
+
+def squares_a_list_argument(L):
+    return np.sum(np.square(L))
+
+
+# (probe16, not fixed) Forward over reverse of a list argument read by a NumPy rule whose
+# derivative is written with an operator: the derivative's `2 * asarray(L) * g` has the
+# tangent `... * dL` with dL a list, so the second derivative raises TypeError
+# (*can't multiply sequence by non-int of type 'float'*). The right answer is 2 * v.
+@pytest.mark.xfail(strict=True, reason="BUG: a list argument's tangent is not read as an "
+                   "array in forward over reverse")
+def test_second_order_of_a_list_argument_read_by_a_numpy_rule():
+    tl.check_grads(squares_a_list_argument, ([0.3, 0.2],), order=2)
+
+
 def test_gradient_of_an_array_argument_reassigned_in_an_untaken_branch():
     # (found by the long random-program run) In a version with number arguments, the
     # numbers pass took an array parameter that a branch reassigns (`x = x / c`) for a
