@@ -65,6 +65,9 @@ Produces the same function with:
 12. ``share_repeated_calls`` (versions, before copy propagation): a NumPy ufunc called
    again on the same operands at the top level (``p = np.exp(z) / (1 + np.exp(z))``)
    reads the first call's result.
+13. ``merge_where_shares`` (versions, after collect_terms): the two shares of
+   ``np.where(c, h, k * h)``'s adjoint, ``a = np.where(c, g, 0.0); b = np.where(c, 0.0,
+   g); a = a + b * k``, are one ``a = np.where(c, g, g * k)`` (a leaky ReLU).
 
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py; 12 first).
@@ -137,6 +140,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
+        merge_where_shares(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
             folded = set()
@@ -181,6 +185,85 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):
             made[key] = target
+
+
+def merge_where_shares(body: list, bound: dict) -> None:
+    """In each block, ``a = np.where(c, g, 0.0)``, ``b = np.where(c, 0.0, g)`` and ``a = a
+    + b * k`` (or ``k * b``) in a row, k a finite number and b read nowhere else, become
+    ``a = np.where(c, g, g * k)``: the adjoint of ``np.where(c, h, k * h)`` (a leaky
+    ReLU) in one selection instead of two and a product and a sum over the whole array.
+    The same values (g + 0.0 * k is g, 0.0 + g * k is g * k, inf and nan included) but
+    for the sign of a zero."""
+    reads = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name and isinstance(node.ctx, gast.Load):
+            reads[node.id] = reads.get(node.id, 0) + 1
+    _merge_where_shares(body, bound, reads)
+
+
+def _merge_where_shares(body: list, bound: dict, reads: dict) -> None:
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                _merge_where_shares(inner, bound, reads)
+    index = 0
+    while index + 2 < len(body):
+        first, second, third = body[index:index + 3]
+        taken, other = _where_share(first, bound), _where_share(second, bound)
+        if taken is None or other is None or taken[3] != "taken" or other[3] != "other" \
+                or taken[1:3] != other[1:3] or reads.get(other[0]) != 1:
+            index += 1
+            continue
+        a, condition, g = taken[0], taken[1], taken[2]
+        factor = _sum_with_product(third, a, other[0])
+        if factor is None or a in (condition, g):
+            index += 1
+            continue
+        first.value.args[2] = gast.BinOp(left=_name(g), op=gast.Mult(),
+                                         right=gast.Constant(value=factor, kind=None))
+        del body[index + 1:index + 3]
+        index += 1
+
+
+def _where_share(stmt, bound: dict):
+    """(target, c, g, "taken") of ``t = np.where(c, g, 0.0)``, (target, c, g, "other") of
+    ``t = np.where(c, 0.0, g)``, c and g names; else None."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name:
+        return None
+    value = stmt.value
+    if value.__class__ is not gast.Call or value.keywords or len(value.args) != 3 \
+            or value.func.__class__ is not gast.Attribute or value.func.attr != "where" \
+            or value.func.value.__class__ is not gast.Name \
+            or bound.get(value.func.value.id) is not np \
+            or value.args[0].__class__ is not gast.Name:
+        return None
+    condition, left, right = value.args
+    if left.__class__ is gast.Name and _is_number(right, 0.0):
+        return stmt.targets[0].id, condition.id, left.id, "taken"
+    if right.__class__ is gast.Name and _is_number(left, 0.0):
+        return stmt.targets[0].id, condition.id, right.id, "other"
+    return None
+
+
+def _sum_with_product(stmt, a: str, b: str):
+    """k of ``a = a + b * k`` (or ``a + k * b``), k a finite number; else None."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name or stmt.targets[0].id != a:
+        return None
+    value = stmt.value
+    if value.__class__ is not gast.BinOp or value.op.__class__ is not gast.Add \
+            or value.left.__class__ is not gast.Name or value.left.id != a \
+            or value.right.__class__ is not gast.BinOp \
+            or value.right.op.__class__ is not gast.Mult:
+        return None
+    for name, number in ((value.right.left, value.right.right),
+                         (value.right.right, value.right.left)):
+        if name.__class__ is gast.Name and name.id == b and _is_number(number) \
+                and np.isfinite(number.value):
+            return number.value
+    return None
 
 
 def _ufunc_call(stmt, bound: dict):

@@ -793,3 +793,38 @@ def test_a_negated_operand_of_a_product_is_the_negated_product():
     d = tl.grad(negated_counts)
     np.testing.assert_allclose(d(w, C), d.generic(w, C), rtol=1e-12)
     np.testing.assert_allclose(d(w, C), (-C).T @ np.cos(-C @ w), rtol=1e-12)
+
+
+# -- np.where's two shares of one value ------------------------------------------------
+def leaky_relu_net(W1, W2, x):
+    h = x @ W1
+    h = np.where(h > 0, h, 0.01 * h)
+    return np.sum((h @ W2) ** 2)
+
+
+def leaky_in_a_loop(w, xs):
+    s = 0.0
+    for x in xs:
+        z = w * x
+        s = s + np.sum(np.where(z > 0.0, z, 0.2 * z) ** 2)
+    return s
+
+
+def test_the_shares_of_a_leaky_relu_are_one_selection():
+    rng = np.random.default_rng(31)
+    W1, W2, x = rng.standard_normal((3, 5)), rng.standard_normal((5, 2)), rng.standard_normal((4, 3))
+    df = tl.grad(leaky_relu_net, wrt=(0, 1, 2))
+    for got, want in zip(df(W1, W2, x), df.generic(W1, W2, x)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    [version] = [v for v in df.versions.values() if v is not df.generic]
+    assert _code(version).count("np.where(") == 2   # (the user's and the adjoint's)
+    tl.check_grads(leaky_relu_net, (W1, W2, x), wrt=(0, 2), order=2)
+    # inf and nan in the adjoint: as the generic derivative
+    big = np.array([[1e308, -1e308, np.nan]])
+    for got, want in zip(df(np.eye(3), np.ones((3, 2)), big),
+                         df.generic(np.eye(3), np.ones((3, 2)), big)):
+        np.testing.assert_array_equal(got, want)
+    w, xs = rng.standard_normal(4), rng.standard_normal((3, 4))
+    d = tl.grad(leaky_in_a_loop)
+    np.testing.assert_allclose(d(w, xs), d.generic(w, xs), rtol=1e-12)
+    tl.check_grads(leaky_in_a_loop, (w, xs), order=2)
