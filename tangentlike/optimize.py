@@ -79,7 +79,7 @@ import operator
 import gast
 import numpy as np
 
-from .naming import (INNER_FIELDS, Transformer, contains, name_ids, name_nodes,
+from .naming import (INNER_FIELDS, Transformer, contains, name_counts, name_ids, name_nodes,
                      read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .collect import collect_terms
@@ -194,25 +194,21 @@ def merge_where_shares(body: list, bound: dict) -> None:
     ReLU) in one selection instead of two and a product and a sum over the whole array.
     The same values (g + 0.0 * k is g, 0.0 + g * k is g * k, inf and nan included) but
     for the sign of a zero."""
-    reads = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and isinstance(node.ctx, gast.Load):
-            reads[node.id] = reads.get(node.id, 0) + 1
-    _merge_where_shares(body, bound, reads)
+    _merge_where_shares(body, bound, name_counts(body))
 
 
-def _merge_where_shares(body: list, bound: dict, reads: dict) -> None:
+def _merge_where_shares(body: list, bound: dict, counts: dict) -> None:
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                _merge_where_shares(inner, bound, reads)
+                _merge_where_shares(inner, bound, counts)
     index = 0
     while index + 2 < len(body):
         first, second, third = body[index:index + 3]
         taken, other = _where_share(first, bound), _where_share(second, bound)
         if taken is None or other is None or taken[3] != "taken" or other[3] != "other" \
-                or taken[1:3] != other[1:3] or reads.get(other[0]) != 1:
+                or taken[1:3] != other[1:3] or counts.get(other[0]) != 2:   # (b = ..., + b)
             index += 1
             continue
         a, condition, g = taken[0], taken[1], taken[2]

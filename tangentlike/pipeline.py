@@ -381,10 +381,11 @@ _SIZING = frozenset(["zeros", "ones", "empty", "full", "eye", "identity", "arang
 
 
 def size_params(node, params: set) -> frozenset:
-    """The parameters of ``params`` (those not differentiated) read in an argument of a
-    call that makes an array of a size it is given (``np.zeros((n + 1, 2))``,
-    ``x.reshape(n, -1)``): an int given there is specialized to its value, so a version
-    knows the array's shape (a trajectory written into ``x[i + 1]``)."""
+    """The names of ``params`` (the parameters not differentiated, and the closure and
+    global names the function reads) read in an argument of a call that makes an array
+    of a size it is given (``np.zeros((n + 1, 2))``, ``x.reshape(n, -1)``): an int held
+    there is specialized to its value, so a version knows the array's shape (a
+    trajectory written into ``x[i + 1]``)."""
     found = set()
     for call in walk(node.body):
         if call.__class__ is gast.Call and call.func.__class__ is gast.Attribute \
