@@ -151,8 +151,7 @@ def _iterated(iter_):
             and (iter_.args and iter_.func.id == "zip" or len(iter_.args) == 1):
         parts = iter_.args
     if all(_base(p) is not None or p.__class__ in (gast.Tuple, gast.List)
-           or _counted(p) is not None or _viewed(p) is not None or _range_call(p)
-           for p in parts):
+           or _viewed(p) is not None or _range_call(p) for p in parts):   # (range(len(x)) too)
         return parts
     return None
 
@@ -276,40 +275,24 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
     """The statements ``loop`` unrolls to, or None when it stays a loop."""
     if loop.orelse or any(isinstance(n, _CONTROL) for n in walk(loop.body)):
         return None
-    parts = _iterated(loop.iter)
-    if parts is None:
-        return None
     assigned = {n.id for n in walk([loop.target] + loop.body)
                 if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
-    items = [_items(part, sequences, local - assigned) for part in parts]
-    if None in items:
+    found = _turns(loop, sequences, local - assigned, local)
+    if found is None:
         return None
-    count = min(len(i) for i in items)
+    targets, turns = found
     size = sum(1 for n in walk(loop.body) if isinstance(n, gast.stmt))
-    if count == 0 or count * size > MAX_STATEMENTS:
+    if not turns or len(turns) * size > MAX_STATEMENTS:
         return None
-    func = _zip_or_enumerate(loop.iter)
-    if func in local:
-        return None   # (not the builtin)
-    targets = [loop.target]
-    if func is not None:
-        if loop.target.__class__ not in (gast.Tuple, gast.List) \
-                or len(loop.target.elts) != (2 if func == "enumerate" else len(parts)) \
-                or any(e.__class__ is gast.Starred for e in loop.target.elts):
-            return None
-        targets = loop.target.elts
     # a target the body does not assign that takes constants (`for k in ('W1', 'W2')`,
     # enumerate's counter): the copies read the constant itself (`p['W1']`, a key the
     # version's passes know)
     rebound = {n.id for n in walk(loop.body)
                if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
     out = []
-    for turn in range(count):
-        values = [copy.deepcopy(i[turn]) for i in items]
-        if func == "enumerate":
-            values.insert(0, gast.Constant(value=turn, kind=None))
+    for values in turns:
         constants = {}
-        for target, value in _pairs(targets, values):
+        for target, value in _pairs(targets, copy.deepcopy(values)):
             assign = gast.Assign(targets=[copy.deepcopy(target)], value=value,
                                  type_comment=None)
             locate(assign, loop)   # (the loop's line)
@@ -322,6 +305,36 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
             _ConstantReads(constants).visit(gast.Module(body=body, type_ignores=[]))
         out.extend(body)
     return out
+
+
+def _turns(loop, sequences: dict, readable: set, local: set, ranges: dict = None):
+    """(targets, the values they take at each turn) of a ``for`` loop or a comprehension
+    whose items the version knows (``_items``; ``readable`` and ``ranges`` as there),
+    or None. ``zip``/``enumerate`` need one target per sequence (enumerate's counter
+    first) and are the builtins (not names in ``local``)."""
+    parts = _iterated(loop.iter)
+    if parts is None:
+        return None
+    items = [_items(part, sequences, readable, ranges) for part in parts]
+    if None in items:
+        return None
+    func = _zip_or_enumerate(loop.iter)
+    if func in local:
+        return None   # (not the builtin)
+    targets = [loop.target]
+    if func is not None:
+        if loop.target.__class__ not in (gast.Tuple, gast.List) \
+                or len(loop.target.elts) != (2 if func == "enumerate" else len(parts)) \
+                or any(e.__class__ is gast.Starred for e in loop.target.elts):
+            return None
+        targets = loop.target.elts
+    turns = []
+    for turn in range(min(len(i) for i in items)):
+        values = [i[turn] for i in items]
+        if func == "enumerate":
+            values.insert(0, gast.Constant(value=turn, kind=None))
+        turns.append(values)
+    return targets, turns
 
 
 class _Displays(gast.NodeTransformer):
@@ -361,28 +374,12 @@ class _Displays(gast.NodeTransformer):
                                 gast.DictComp, gast.Lambda, gast.NamedExpr)
                 for n in walk(node.elt)):
             return node
-        parts = _iterated(loop.iter)
-        if parts is None:
+        found = _turns(loop, self.sequences, self.local, self.local, self.sizes)
+        if found is None or any(t.__class__ is not gast.Name for t in found[0]):
             return node
-        items = [_items(part, self.sequences, self.local, self.sizes) for part in parts]
-        if None in items:
-            return node
-        func = _zip_or_enumerate(loop.iter)
-        if func in self.local:
-            return node   # (not the builtin)
-        targets = [loop.target]
-        if func is not None:
-            if loop.target.__class__ not in (gast.Tuple, gast.List) \
-                    or len(loop.target.elts) != (2 if func == "enumerate" else len(parts)):
-                return node
-            targets = loop.target.elts
-        if any(t.__class__ is not gast.Name for t in targets):
-            return node
+        targets, turns = found
         elts = []
-        for turn in range(min(len(i) for i in items)):
-            values = [i[turn] for i in items]
-            if func == "enumerate":
-                values.insert(0, gast.Constant(value=turn, kind=None))
+        for values in turns:
             elt = copy.deepcopy(node.elt)
             _ConstantReads(dict(zip((t.id for t in targets), values))).visit(
                 gast.Expr(value=elt))
