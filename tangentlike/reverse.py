@@ -52,7 +52,7 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
                       dependencies, given_sequences, list_variables, reads_low_precision,
                       structured_arguments, through_copies, written)
 from .composites import fused_adjoints
-from .invariance import zero_adjoint_shifts
+from .invariance import single_definitions, zero_adjoint_shifts
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
                     ufunc_method_refusal)
 from .normalize import BINOPS, UNARYOPS, Normalized
@@ -812,7 +812,7 @@ class _Reverse:
         elif g.__class__ is not gast.Constant:
             return False
         if self._displays is None:
-            self._displays = _displays_summed(self.fn, self.single)
+            self._displays = _displays_summed(self.fn)
         display = self._displays.get(primal)
         if display is None:
             return False
@@ -2387,27 +2387,21 @@ def _indexed_names(fn) -> set:
     return out
 
 
-def _displays_summed(fn, single: set) -> dict:
+def _displays_summed(fn) -> dict:
     """The names assigned once, at the top level, a list or tuple display of names and
     numbers that one ``sum(name)`` reads and nothing else: name -> the display."""
-    displays = {stmt.targets[0].id: stmt.value for stmt in fn.body
-                if stmt.__class__ is gast.Assign and stmt.targets[0].__class__ is gast.Name
-                and stmt.value.__class__ in (gast.List, gast.Tuple) and stmt.value.elts
-                and stmt.targets[0].id in single
+    defs, _, loads = single_definitions(fn)
+    displays = {name: stmt.value for name, stmt in defs.items()
+                if stmt.value.__class__ in (gast.List, gast.Tuple) and stmt.value.elts
+                and loads.get(name) == 1
                 and all(e.__class__ in (gast.Name, gast.Constant) for e in stmt.value.elts)}
     if not displays:
         return displays
-    reads, summed = {}, set()
-    for node in walk(fn.body):
-        if node.__class__ is gast.Name and node.id in displays \
-                and isinstance(node.ctx, gast.Load):
-            reads[node.id] = reads.get(node.id, 0) + 1
-        elif node.__class__ is gast.Call and getattr(node, "callee", None) is builtins.sum \
-                and len(node.args) == 1 and not node.keywords \
-                and node.args[0].__class__ is gast.Name:
-            summed.add(node.args[0].id)
-    return {name: value for name, value in displays.items()
-            if reads.get(name) == 1 and name in summed}
+    summed = {node.args[0].id for node in walk(fn.body)
+              if node.__class__ is gast.Call and getattr(node, "callee", None) is builtins.sum
+              and len(node.args) == 1 and not node.keywords
+              and node.args[0].__class__ is gast.Name}
+    return {name: value for name, value in displays.items() if name in summed}
 
 
 def _first_definitions(fn) -> set:
