@@ -808,8 +808,8 @@ def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list
                 fold_unit_factors(inner, floats, numbers)
         stmt = _joined(kept, stmt)
         if getattr(stmt, "phase", None) == "adjoint" and isinstance(stmt, gast.Assign):
-            _UnitOperands(floats).visit(stmt.value)
-            stmt.value = _UnitOperands(numbers).unit(stmt.value)
+            _UnitOperands(floats, floats).visit(stmt.value)
+            stmt.value = _UnitOperands(numbers, floats).unit(stmt.value)
         kept.append(stmt)
     body[:] = kept
     return body
@@ -869,10 +869,12 @@ def _line(stmt):
 
 class _UnitOperands(Transformer):
     """``1.0 * v`` (``v * 1.0``) of a float ``v`` as an operand of an arithmetic
-    operation: ``v`` (see fold_unit_factors)."""
+    operation: ``v`` (see fold_unit_factors). ``names``: the names ``v`` may be; ``v``
+    may also be arithmetic making a new float value (of ``floats``, _float_valued), as
+    ``1.0 * (1.0 - t2 * t2)``, the seed 1.0 times the adjoint of ``np.tanh``."""
 
-    def __init__(self, floats):
-        self.floats = floats
+    def __init__(self, names, floats):
+        self.names, self.floats = names, floats
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -883,9 +885,21 @@ class _UnitOperands(Transformer):
     def unit(self, operand):
         if operand.__class__ is gast.BinOp and operand.op.__class__ is gast.Mult:
             for one, v in ((operand.left, operand.right), (operand.right, operand.left)):
-                if _is_number(one, 1) and isinstance(v, gast.Name) and v.id in self.floats:
+                if _is_number(one, 1) and (isinstance(v, gast.Name) and v.id in self.names
+                                           or _float_valued(v, self.floats)):
                     return v
         return operand
+
+
+def _float_valued(node, floats: frozenset) -> bool:
+    """Whether ``node`` is arithmetic making a new float value: an operand is a float
+    (a name in ``floats``, a float constant, such arithmetic itself), or it divides."""
+    if node.__class__ is not gast.BinOp or node.op.__class__ not in _ARITHMETIC:
+        return False
+    return node.op.__class__ is gast.Div or any(
+        operand.__class__ is gast.Name and operand.id in floats
+        or operand.__class__ is gast.Constant and operand.value.__class__ is float
+        or _float_valued(operand, floats) for operand in (node.left, node.right))
 
 
 # -- 5. saves nobody reads back ------------------------------------------------------

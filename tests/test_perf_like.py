@@ -353,3 +353,24 @@ def test_a_padded_array_has_a_known_shape():
     def padded(x):
         return np.sum(np.pad(x, ((1, 2), (0, 3))) ** 2) + np.sum(np.pad(x, 2, mode="edge"))
     tl.check_grads(padded, (RNG.standard_normal((3, 2)),), modes=("rev",))
+
+
+def tanh_sum(W, x):
+    W = W * 2.0
+    return np.sum(np.tanh(W @ x))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_unit_factor_of_an_arithmetic_adjoint_folds(dtype):
+    # the seed 1.0 times the adjoint of np.tanh was bt1 = 1.0 * (1.0 - t2 * t2): an
+    # array multiplied by one (arithmetic makes a new float array, so 1.0 * it is it)
+    W, x = (0.5 * RNG.standard_normal((4, 3))).astype(dtype), RNG.standard_normal(3).astype(dtype)
+    if dtype == np.float64:
+        tl.check_grads(tanh_sum, (W, x), wrt=(0, 1), order=2)
+    df = tl.grad(tanh_sum, wrt=(0, 1))
+    gW, gx = df(W, x)
+    assert gW.dtype == gx.dtype == dtype
+    t = np.tanh(2.0 * W @ x)
+    np.testing.assert_allclose(gW, 2.0 * np.outer(1.0 - t * t, x), rtol=1e-5)
+    source = version_sources(df)[-1]   # (the derived function is cached: one per dtype)
+    assert "1.0 *" not in source and "= 1.0 - t2 * t2" in source
