@@ -233,7 +233,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
             known = (signature or {}).values()
             fdef = reverse(core, activity, wrt_names, mode, name, as_tuple,
                            dict(zip(signature or {}, (c for _, c, _ in known))),
-                           dict(zip(signature or {}, (v for _, _, v in known))))
+                           dict(zip(signature or {}, (v for _, _, v in known))),
+                           seed=dispatcher.seed if signature else None)
     if fdef is None:   # (from a fresh normalized copy: the forward pass may have named things)
         return build(func, mode, wrt, signature, dispatcher, None, checked, forward_pays=False)
     fdef = optimize(fdef, core.binder.bound, specialized=bool(signature),

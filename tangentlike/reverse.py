@@ -70,27 +70,29 @@ from .template import clone, instantiate, list_safe, python_number_safe, reads_a
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
             as_tuple: bool = False, signature: dict = None,
-            stand_ins: dict = None) -> gast.FunctionDef:
+            stand_ins: dict = None, seed: str = None) -> gast.FunctionDef:
     """Build the adjoint function (see the module docstring). ``mode`` is one of
     ``"grad"``, ``"value_and_grad"`` or ``"vjp"``; with ``as_tuple`` the gradients are
     returned as a tuple even for one ``wrt`` input. ``signature`` gives the shape
     classes of the parameters of a specialized derivative (specialize.py), ``stand_ins``
-    stand-ins of their values (shapeclass.stand_ins)."""
+    stand-ins of their values (shapeclass.stand_ins); ``seed`` the seed's name if free
+    (a version's is its generic derivative's: specialize.inline_version needs it)."""
     if not signature:
-        return _Reverse(fn, activity, wrt, mode, as_tuple).build(name)
+        return _Reverse(fn, activity, wrt, mode, as_tuple, seed=seed).build(name)
     taken, temps = set(fn.namer.taken), fn.namer._temps
     lost = set()
     for _ in range(4):
         try:
             return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
-                            carried_shapes=frozenset(lost)).build(name)
+                            carried_shapes=frozenset(lost), seed=seed).build(name)
         except _CarriedShapeLost as error:
             # a loop turn did not leave this adjoint the array it started with: derive
             # again without assuming so (the names the attempt took are free again,
             # except those it bound to library objects, which stay bound)
             lost.add(error.args[0])
             fn.namer.taken, fn.namer._temps = set(taken) | set(fn.binder.bound), temps
-    return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins).build(name)
+    return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
+                    seed=seed).build(name)
 
 
 # full reductions: their result is a scalar (_Reverse.scalar_by_construction)
@@ -124,8 +126,9 @@ def _assign(name, value):
 class _Reverse:
     def __init__(self, fn: Normalized, activity: Activity, wrt: list, mode: str,
                  as_tuple: bool, signature: dict = None, stand_ins: dict = None,
-                 carried_shapes: frozenset = None):
+                 carried_shapes: frozenset = None, seed: str = None):
         self.fn, self.activity, self.wrt, self.mode = fn, activity, wrt, mode
+        self.seed_wanted = seed
         # A version's adjoints of variables reassigned in loops (not single, not
         # loop-locals): their static shapes are followed through resets, branches and
         # loops too, and a reversed loop assumes that one holding an array of its
@@ -525,11 +528,15 @@ class _Reverse:
                 gast.Constant(value=ret.origin.lineno, kind=None)]
 
     def seed_name(self, value) -> str:
+        own = None   # the returned variable's adjoint, if the seed can be it
         if isinstance(value, gast.Name):
             if (value.id not in self.fn.params and value.id in self.single
                     and self.activity.is_active(value.id)):
-                return self.adj(value.id)
-        return self.namer.fresh("bout")
+                own = self.adj(value.id)
+        wanted = self.seed_wanted
+        if wanted is not None and wanted != own and wanted not in self.fn.namer.taken:
+            return self.namer.fresh(wanted)
+        return own or self.namer.fresh("bout")
 
     def seed_outputs(self, value, seed) -> list:
         if isinstance(value, gast.Name):

@@ -10,7 +10,7 @@ fewer values in loops. Its first line is a guard that sends a call with other ar
 kinds or shapes back here, to find (or derive) the version for those; after
 ``MAX_VERSIONS`` versions, such calls use the generic derivative.
 
-The first version a derived function gets is taken into its entry
+The newest version a derived function gets is taken into its entry
 (``inline_version``): a call that fits its guard then runs the version's code without a
 second call. Nothing here is on the hot path but the guard's comparisons (about 0.1-0.3
 microseconds) and, for arguments of other kinds, one call to their version.
@@ -125,7 +125,8 @@ class Dispatcher:
         self.versions = {}
         self.entry = None          # set by make_entry
         self.cell = None           # the entry's cell holding what it calls
-        self.inlined = None        # the version the entry took in (False: none will be)
+        self.inlined = None        # the version the entry runs (inline_version)
+        self.live = set()          # the names of the entry's cells its code has read
         # ((parameter, depth), other, file, line) of each `a * b`, `a + b` that repeats
         # or joins a list when a wrt parameter holds one (analyze.sequence_arithmetic)
         self.sequence_ops = ()
@@ -148,13 +149,17 @@ class Dispatcher:
                     version = self.derive(signature)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
-                    if version is not self.generic and self.inlined is None:
+                    if version is not self.generic:
+                        # the newest version runs in the entry: a new kind of argument
+                        # is mostly one the calls that follow will have too
                         inline_version(self, version)
-        # the generic derivative is called through here when key() has checks it lacks
-        # (constants' complex values, arithmetic repeating a list argument)
-        self.cell.cell_contents = \
-            self if version is self.generic and (self.constants or self.sequence_ops) \
-            else version
+        if version is not self.inlined:
+            # the entry sends what its guard refuses to the version last called here;
+            # the generic derivative is called through here when key() has checks it
+            # lacks (constants' complex values, arithmetic repeating a list argument)
+            self.cell.cell_contents = \
+                self if version is self.generic and (self.constants or self.sequence_ops) \
+                else version
         return version(*args, **kwargs)
 
     def key(self, args, kwargs):
@@ -321,14 +326,18 @@ def make_entry(generic, dispatcher: Dispatcher, label: str, seed_check: bool = F
 
 
 def inline_version(dispatcher: Dispatcher, version) -> None:
-    """Take ``version``, the first a derived function gets, into its entry: the entry's
-    code becomes the version's own, after the entry's seed check, and its guard sends
-    other arguments to what the entry called before (``_version``: the version it last
-    called, or the dispatcher). A function's cells are fixed when it is made, so the
-    entry was made with spare cells (make_entry), which now hold the version's names.
-    Tried once. The entry stays as it was when the version reads the user's closure
-    (its cells are the user's), needs more cells, or its names would clash."""
-    dispatcher.inlined = False
+    """Take ``version`` into its entry: the entry's code becomes the version's own, after
+    the entry's seed check, and its guard sends other arguments to what the entry called
+    before (``A0version``: the version it last called, or the dispatcher). Each new
+    version is taken in, the newest replacing the one before.
+
+    A function's cells are fixed when it is made, so the entry was made with spare cells
+    (make_entry) to hold the version's names. Calls running the entry's previous code
+    (another thread, a recursion) read their cells while the code is replaced, so a cell
+    that code has read (``dispatcher.live``) keeps its place and its object: the new code
+    may read it only under the same name for the same object, and takes the other cells.
+    The entry stays as it is when the version reads the user's closure (its cells are the
+    user's), needs more cells than are free, or its names would clash."""
     entry = dispatcher.entry
     if entry is None or version.user_cells or getattr(version, "source", None) is None:
         return
@@ -344,35 +353,72 @@ def inline_version(dispatcher: Dispatcher, version) -> None:
     except ValueError:   # (an empty cell)
         return
     again = [name for name, value in bindings.items() if value is dispatcher]
-    taken = set(own.co_varnames) | set(own.co_names) | set(own.co_freevars) \
-        | set(own.co_cellvars)
-    body = version.source.partition("\n")[2]   # (after its def line: its defaults' names
-    # are the version's own, the entry has its values)
-    if len(again) != 1 or taken & set(code.co_freevars) or \
-            f"return {again[0]}(" not in body:
-        return
     version_name, seed_check_name, head = dispatcher.entry_names
     fixed = [version_name] + ([seed_check_name] if seed_check_name else [])
-    del bindings[again[0]]
-    spare = len(code.co_freevars) - len(bindings) - len(fixed)
-    if spare < 0:
+    # the version's own names may not be the entry's: its locals and globals would read
+    # the entry's cells (its free names may, for the same objects: below)
+    own_names = set(own.co_varnames) | set(own.co_names) | set(own.co_cellvars)
+    body = version.source.partition("\n")[2]   # (after its def line: its defaults' names
+    # are the version's own, the entry has its values)
+    if len(again) != 1 or own_names & set(code.co_freevars + tuple(fixed)) or \
+            set(own.co_freevars) & set(fixed) or f"return {again[0]}(" not in body:
         return
-    spare = [name for name in code.co_freevars if name not in fixed][:spare]
+    del bindings[again[0]]
+    cells = dict(zip(code.co_freevars, entry.__closure__))
+    live = dispatcher.live | set(fixed)
+    if any(name in live and cells[name].cell_contents is not value
+           for name, value in bindings.items()):
+        return
+    names = _cell_names(code.co_freevars, live, set(bindings) - live)
+    if names is None or own_names & set(names):
+        return
+    spare = [name for name in names if name not in bindings and name not in fixed]
     body = body.replace(f"return {again[0]}(", f"return {version_name}(", 1).rstrip("\n")
     source = f"{head}{body}\n" + (f"    {'; '.join(spare)}   # (spare cells)\n"
                                  if spare else "")
     made = compile_function(source, entry.__name__,
                             dict(bindings, **dict.fromkeys(fixed + spare)),
                             entry.__globals__, version.label).__code__
-    if len(made.co_freevars) != len(code.co_freevars) or any(
-            made.co_freevars.index(name) != code.co_freevars.index(name) for name in fixed):
-        return   # (the entry's running calls read its first cells where they were)
-    for name, cell in zip(made.co_freevars, entry.__closure__):
-        if name not in fixed:
+    if made.co_freevars != tuple(names):
+        return   # (calls running the entry's code read its cells where they were)
+    for name, cell in zip(names, entry.__closure__):
+        if name not in live:
             cell.cell_contents = bindings.get(name)
     register_generated(made, *version.generated_at)
     entry.__code__ = made
     dispatcher.inlined = version
+    dispatcher.live = live | set(bindings)
+
+
+def _cell_names(current: tuple, live: set, new: set):
+    """The names of the entry's cells (``current`` now) for code that reads the ``new``
+    names beside the ``live`` ones, or None if they do not fit. Python orders a
+    function's cells by their names: each live name keeps its cell, each new one takes a
+    free cell where its name sorts among them, and a cell is left free before it where
+    there are enough (for the next version's names that sort beside it). The other cells
+    are spare, named after the name before them (``float0`` after ``float``)."""
+    names = [name if name in live else None for name in current]
+    room = names.count(None) - len(new)
+    start = 0
+    for name in sorted(new):
+        before = [i for i, n in enumerate(names) if n is not None and n < name]
+        after = [i for i, n in enumerate(names) if n is not None and n > name]
+        low, high = max(before, default=-1) + 1, min(after, default=len(names))
+        free = [i for i in range(max(low, start), high) if names[i] is None]
+        if not free:
+            return None
+        # (a free cell before each new name where there is room)
+        place = free[1] if len(free) > 1 and room >= len(new) else free[0]
+        names[place] = name
+        start = place + 1
+    for i, name in enumerate(names):
+        if name is None:
+            if i == 0:
+                return None
+            names[i] = names[i - 1] + "0"
+    if names != sorted(set(names)):
+        return None
+    return names
 
 
 def _unused(name: str, taken: list) -> str:
