@@ -35,6 +35,9 @@ SPARE_CELLS = 12   # an entry's cells for the names of the version it may take i
 STRICT = bool(os.environ.get("TANGENTLIKE_STRICT_SPECIALIZE"))
 
 _NUMBERS = (float, int, np.float64, np.float32, np.float16, np.int64, np.int32)
+# a number's stand-in: one object of each type, so that versions binding it (`x_like`)
+# share it and the entry can take each in turn (inline_version)
+_ONES = {kind: kind(1) for kind in _NUMBERS}
 
 
 MAX_ITEMS = 16   # the most arrays and numbers a list, tuple or dict argument is specialized to
@@ -84,7 +87,7 @@ def argument_class(value, _count=None):
         return ((kind, shape, dtype), SCALAR if shape == () else ("shape", shape),
                 np.broadcast_to(np.ones((), dtype=dtype), shape))
     if kind in _NUMBERS:
-        return kind, SCALAR, kind(1)
+        return kind, SCALAR, _ONES[kind]
     if (kind is tuple or kind is list or kind is dict) and value:
         keys = tuple(value) if kind is dict else None
         if keys is not None and any(k.__class__ is not str for k in keys):
