@@ -5057,14 +5057,50 @@ def squares_a_list_argument(L):
     return np.sum(np.square(L))
 
 
-# (probe16, not fixed) Forward over reverse of a list argument read by a NumPy rule whose
-# derivative is written with an operator: the derivative's `2 * asarray(L) * g` has the
-# tangent `... * dL` with dL a list, so the second derivative raises TypeError
-# (*can't multiply sequence by non-int of type 'float'*). The right answer is 2 * v.
-@pytest.mark.xfail(strict=True, reason="BUG: a list argument's tangent is not read as an "
-                   "array in forward over reverse")
-def test_second_order_of_a_list_argument_read_by_a_numpy_rule():
-    tl.check_grads(squares_a_list_argument, ([0.3, 0.2],), order=2)
+# Was (probe16): forward over reverse of a list argument read by a NumPy rule whose
+# derivative is written with an operator: the first derivative's `2.0 * asarray(L) * g` has
+# the tangent `dL * 2.0 * ...` with dL the caller's list (the first derivative's entry
+# checks, which read it as an array, are left out at higher order), so tl.check_grads at
+# order 2 raised TypeError (*can't multiply sequence by non-int of type 'float'*). The same
+# from a first-order jvp through a helper given a display (`g([x, 2.0 * x])`), whose jvp
+# has no entry checks. A NumPy rule's tangent expression now reads the tangent of a
+# name that may hold the caller's list as an array too (template.list_safe), as it
+# reads the name itself.
+def squares_a_list_display(x):
+    return squares_a_list_argument([x, 2.0 * x])
+
+
+def cosines_of_a_list_argument(x):
+    return np.sum(np.cos(x) + np.reciprocal(x) * np.log(x) + np.sinc(x) + np.deg2rad(x))
+
+
+@pytest.mark.parametrize("L", [[0.3, 0.2], (0.3, 0.2), [np.array([0.3, 0.1]), np.array([0.2, 0.5])],
+                               [[0.3, 0.1], [0.2, 0.5]], {"a": [0.3, 0.2], "b": 0.5}],
+                         ids=["list", "tuple", "list of arrays", "nested", "dict"])
+def test_second_order_of_a_list_argument_read_by_a_numpy_rule(L):
+    f = squares_a_list_argument if not isinstance(L, dict) else \
+        make_function("def f(p):\n    return np.sum(np.square(p['a'])) * p['b']\n", {"np": np})
+    tl.check_grads(f, (L,), order=2)
+    if not isinstance(L, dict):
+        np.testing.assert_allclose(tl.hessian(squares_a_list_argument)([0.3, 0.2]),
+                                   2.0 * np.eye(2))
+        np.testing.assert_allclose(tl.jvp(tl.grad(squares_a_list_argument))([0.3, 0.2],
+                                                                            [1.0, 0.5]),
+                                   [2.0, 1.0])
+
+
+def test_jvp_of_a_helper_given_a_list_display_read_by_a_numpy_rule():
+    assert tl.jvp(squares_a_list_display)(0.5, 1.0) == pytest.approx(5.0)
+    tl.check_grads(squares_a_list_display, (0.5,), order=2)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_second_order_of_elementwise_rules_of_a_list_argument(kind):
+    x = kind([0.3, 0.6, 1.2])
+    tl.check_grads(cosines_of_a_list_argument, (x,), order=2, rtol=1e-4)
+    np.testing.assert_allclose(
+        tl.jvp(cosines_of_a_list_argument)(x, kind([1.0, -0.5, 2.0])),
+        tl.jvp(cosines_of_a_list_argument)(np.array(x), np.array([1.0, -0.5, 2.0])))
 
 
 def test_gradient_of_an_array_argument_reassigned_in_an_untaken_branch():
@@ -5247,18 +5283,38 @@ def test_derivatives_of_an_item_of_a_zero_d_argument(x):
         tl.jvp(f)(0.4, 1.0)
 
 
-# Open (known before hunt16, not fixed): jvp reads the tangent of a list of numbers as the
-# array NumPy reads the list as (require_tangent: a rule's arithmetic on the list itself
-# would join or fail), so an item of it is an np.float64 where f's item is a Python float.
-# np.float64 is a float (the value is right); the type is not the one f returns.
+# Was (known before hunt16): jvp read the tangent of a list of numbers as the array NumPy
+# reads the list as (require_tangent), so an item of it was an np.float64 where f's item is
+# a Python float (the value was right, the type not the one f's arithmetic gives). The
+# tangent is now taken as it was given; the NumPy rules read it as an array (list_safe).
 def doubles_the_first_item(x):
     return x[0] * 2.0
 
 
-@bug("jvp of an item of a list of floats is np.float64, not the float f returns")
-def test_jvp_of_an_item_of_a_list_of_floats_is_a_float():
-    assert type(doubles_the_first_item([0.5, 1.0])) is float
-    assert type(tl.jvp(doubles_the_first_item)([0.5, 1.0], [1.0, 0.0])) is float
+def multiplies_items(x):
+    return x[0] * x[1] + x[-1] / 2.0
+
+
+def multiplies_dict_items(p):
+    return p["a"] * p["b"][0] + p["b"][1] ** 2
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_jvp_of_an_item_of_a_list_of_floats_is_a_float(kind):
+    x, t = kind([0.5, 1.0]), kind([1.0, 0.0])
+    assert type(doubles_the_first_item(x)) is float
+    assert type(tl.jvp(doubles_the_first_item)(x, t)) is float
+    assert tl.jvp(doubles_the_first_item)(x, t) == 2.0
+    got = tl.jvp(multiplies_items)(kind([0.5, 1.0, 3.0]), kind([1.0, 2.0, 4.0]))
+    assert type(got) is float and got == 1.0 + 1.0 + 2.0
+    # (a tangent given as an array: its items are NumPy's)
+    assert tl.jvp(doubles_the_first_item)(x, np.array([1.0, 0.0])) == 2.0
+    # (and the generic derivative of grad, which takes the list as it is)
+    assert tl.grad(doubles_the_first_item).generic(x, 1.0) == kind([2.0, 0.0])
+    p, dp = {"a": 0.5, "b": [2.0, 3.0]}, {"a": 1.0, "b": [0.0, 1.0]}
+    got = tl.jvp(multiplies_dict_items)(p, dp)
+    assert type(got) is float and got == 2.0 + 6.0
+    tl.check_grads(multiplies_items, (kind([0.5, 1.0, 3.0]),), order=2)
 
 
 # Was (hunt16): `+` (or `*` by an integer) of local lists whose lengths normalize did
