@@ -298,12 +298,11 @@ class _Normalizer:
         self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
-        # local -> the block (a count of the blocks entered and left) in which a new
-        # array was last assigned to it, when nothing was assigned to it since: a write
-        # later in the same block writes into that array (`z = z.copy(); z[0] = v` after
-        # a loop that assigned z a helper's result)
-        self.fresh_in_block = {}
-        self.blocks = 0
+        # the locals that hold a new array here: assigned one, and nothing since, on every
+        # path to here (kept with the lengths of lists: known_lengths); a write into one
+        # writes into that array (`z = z.copy(); z[0] = v` after a loop that assigned z a
+        # helper's result, also in a loop or a branch below the copy)
+        self.fresh = set()
         self.list_displays = set()   # locals last assigned a list display
         self.constant_lists = set()   # locals last assigned a list display of numbers
         self.sequences = {}  # local -> length of the list/tuple literal it holds here
@@ -416,12 +415,13 @@ class _Normalizer:
         the value the turn before left)."""
         outer, self.out = self.out, []
         self.depth += 1
-        self.blocks += 1
         functions = dict(self.local_functions)
         entry = self.known_lengths()
         if loop:
-            self.forget_lengths(name for name in _assigned_names(statements)
+            assigned = _assigned_names(statements)
+            self.forget_lengths(name for name in assigned
                                 if not self.keeps_length(statements, name))
+            self.fresh -= assigned   # (a turn may start with what the turn before left)
         try:
             if before is not None:
                 before()
@@ -435,7 +435,6 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
-            self.blocks += 1
             for name, fdef in self.local_functions.items():
                 if functions.get(name) is not fdef:   # defined in this block only
                     self.local_functions[name] = _Conditional(fdef)
@@ -720,17 +719,20 @@ class _Normalizer:
 
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
+        entry = self.known_lengths()
         body = self.nested(stmt.body, before=getattr(stmt, "before", None))
         taken = self.exit_lengths
+        self.restore_lengths(entry)   # (the else branch starts where the if did)
         orelse = self.nested(stmt.orelse)
         self.after_branches(taken)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
     # A list's length is known where it was assigned a display (`L = [a, b]`), so that
     # `L + [c]` can be written as one display; after an `if`, where both ends agree, and
-    # after a loop, where the loop's end agrees with what it was before the loop.
+    # after a loop, where the loop's end agrees with what it was before the loop. The
+    # names that hold a new array (`fresh`) are followed the same way.
     def known_lengths(self):
-        return dict(self.sequences), set(self.tuples), set(self.computed)
+        return dict(self.sequences), set(self.tuples), set(self.computed), set(self.fresh)
 
     def after_branches(self, taken):
         """After an if/else whose first branch ended with the lengths ``taken`` and the
@@ -739,18 +741,19 @@ class _Normalizer:
         self.join_lengths(taken)
 
     def restore_lengths(self, known):
-        self.sequences, self.tuples, self.computed = (dict(known[0]), set(known[1]),
-                                                      set(known[2]))
+        self.sequences, self.tuples, self.computed, self.fresh = (
+            dict(known[0]), set(known[1]), set(known[2]), set(known[3]))
 
     def join_lengths(self, other):
         """Keep the lengths that ``other`` (the facts of another path) agrees with."""
-        lengths, tuples, computed = other
+        lengths, tuples, computed, fresh = other
         for name in list(self.sequences):
             if lengths.get(name) != self.sequences[name] or \
                     (name in tuples) != (name in self.tuples):
                 del self.sequences[name]
                 self.tuples.discard(name)
         self.computed |= computed
+        self.fresh &= fresh
 
     def keeps_length(self, statements, name):
         """Whether every assignment of ``name`` in ``statements`` is a display of the
@@ -1100,8 +1103,7 @@ class _Normalizer:
                 f"item assignment into `{target.value.id}`, a dict, is not supported",
                 stmt, hint="derivatives do not flow through dicts: keep the values in separate "
                 "variables, or in a tuple or a NumPy array")
-        if not generated and not self.created.get(name, False) \
-                and self.fresh_in_block.get(name) != self.blocks:
+        if not generated and not self.created.get(name, False) and name not in self.fresh:
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
@@ -1153,13 +1155,14 @@ class _Normalizer:
             self.not_lists.pop(name, None)
         if isinstance(value, gast.Name) and self.versions.get(value.id, value.id) == name:
             # `z = z`: z stays what it was (an array the function created stays one)
-            kind = self.created.get(value.id), self.fresh_in_block.get(value.id)
+            created, fresh = self.created.get(value.id), value.id in self.fresh
             self._bind_user(name, value)
-            for table, was in zip((self.created, self.fresh_in_block), kind):
-                if was is None:
-                    table.pop(self.current[name], None)
-                else:
-                    table[self.current[name]] = was
+            if created is None:
+                self.created.pop(self.current[name], None)
+            else:
+                self.created[self.current[name]] = created
+            if fresh:
+                self.fresh.add(self.current[name])
             return
         self._bind_user(name, value)
 
@@ -1195,9 +1198,9 @@ class _Normalizer:
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
         if fresh:
-            self.fresh_in_block[name] = self.blocks
+            self.fresh.add(name)
         else:
-            self.fresh_in_block.pop(name, None)
+            self.fresh.discard(name)
         if isinstance(value, gast.List):   # (in a loop too, unlike `sequences`)
             self.list_displays.add(name)
         else:
