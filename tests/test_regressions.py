@@ -3893,6 +3893,117 @@ def test_write_that_may_reach_an_argument_stays_refused(f, offset):
         assert info.value.lineno == line_of(f, offset)
 
 
+# Was (hunt16, seeds 5174 and 5209): the second derivative of a function calling a helper
+# that returns early (`return s, v` in a branch or a loop) and then copies and writes
+# its argument (`v = v.copy(); v[v > 0.5] = 0.5`) was refused (*`dh1ds` changes its
+# argument `v` in place*): in the helper's derivative the copy is inside `if not
+# returned:`, and a parameter counted as the function's own only after a copy at the
+# top level; the derivative's restores (`v[t4] = stack.pop()`) counted as writes too.
+# The same refusal at first order for a copy made in the loop turn that writes
+# (`for ...: v = v.copy(); v[0] = ...`). calls.mutated_parameters now follows the
+# copies through branches and loops, and a derivative's restore changes a parameter
+# only where its replay of the function did.
+def clips_after_an_early_return(s, v):
+    if s > 0.0:
+        return s, v
+    v = v.copy()
+    v[v > 0.5] = 0.5
+    return s, v
+
+
+def scales_after_a_loop_that_may_return(s, v):
+    for i in range(2):
+        if s > 0.5:
+            return s, v
+        s = s * 1.5
+    v = v.copy()
+    v[0] = s * v[1]
+    return s, v
+
+
+def copies_in_each_turn_that_may_return(s, v):
+    for i in range(2):
+        if s > 0.5:
+            return s, v
+        v = v.copy()
+        v[0] = s * v[1]
+    return s, v
+
+
+def shifts_a_matrix_after_an_early_return(s, M):
+    if s > 0.3:
+        return s, M
+    M = M.copy()
+    M[0, :] += s * 0.1
+    return s + np.sum(M) * 0.1, M
+
+
+@pytest.mark.parametrize("helper", [clips_after_an_early_return,
+                                    scales_after_a_loop_that_may_return,
+                                    copies_in_each_turn_that_may_return])
+@pytest.mark.parametrize("a", [-0.4, 0.4, 1.6])
+def test_second_order_through_a_helper_that_copies_after_an_early_return(helper, a):
+    def f(x, a):
+        s = a * 0.5
+        v = x * 1.0
+        s, v = helper(s, v)
+        return s * s + np.sum(np.sin(v))
+
+    x = np.array([0.3, 0.9, -0.2])
+    tl.check_grads(f, (x, a), order=2)
+    eps = 1e-5
+    numeric = (tl.grad(f, wrt=1)(x, a + eps) - tl.grad(f, wrt=1)(x, a - eps)) / (2 * eps)
+    assert tl.hessian(f, wrt=1)(x, a) == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+    assert tl.grad(tl.grad(f, wrt=1), wrt=1)(x, a) == pytest.approx(numeric, rel=1e-5,
+                                                                    abs=1e-6)
+    assert np.array_equal(x, [0.3, 0.9, -0.2])
+
+
+@pytest.mark.parametrize("a", [-0.4, 0.8])
+def test_second_order_through_a_helper_that_writes_a_matrix_after_an_early_return(a):
+    def f(x, a):
+        M = np.outer(x, x)
+        s, M = shifts_a_matrix_after_an_early_return(a * 0.5, M)
+        return s * s + np.sum(M * M)
+
+    tl.check_grads(f, (np.array([0.3, 0.9, -0.2]), a), order=2)
+
+
+def writes_before_its_copy_in_a_loop(v, c):
+    for i in range(2):
+        v[0] = c
+        v = v.copy()
+    return v
+
+
+def copies_in_one_branch_only(v, c):
+    if c > 0:
+        v = v.copy()
+    v[0] = c
+    return v
+
+
+def writes_in_the_branch_without_a_copy(v, c):
+    if c > 0:
+        v = v.copy()
+        v[0] = c
+    else:
+        v[1] = c
+    return v
+
+
+@pytest.mark.parametrize("helper", [writes_before_its_copy_in_a_loop, copies_in_one_branch_only,
+                                    writes_in_the_branch_without_a_copy])
+def test_helper_that_may_write_into_its_argument_stays_refused(helper):
+    def f(x, c):
+        y = helper(x, c)
+        return np.sum(y * y)
+
+    with pytest.raises(tl.TransformError, match="changes its argument `x` in place") as info:
+        tl.grad(f)(np.array([0.3, 0.9, -0.2]), 0.5)
+    assert info.value.lineno == line_of(f, 1)
+
+
 def where_of_a_written_array(a, v):
     v = v.copy()
     v[0] += a
