@@ -5579,6 +5579,94 @@ def test_lists_joined_or_repeated_with_a_length_depending_on_the_path_are_refuse
         assert info.value.lineno == line_of(f, offset)
 
 
+# Was (probe16): `+` of two comprehensions over displays (`[a * 2.0 for a in (x, y)] +
+# [b for b in (y,)]`), or of such a comprehension kept in a name, was refused (*`+` of a
+# list whose length is not known*): a comprehension is a loop that appends, and
+# normalize knew the lengths of displays only. A list that only a comprehension with one
+# `for` over a display or `range` of constants (and no `if`) builds, and that nothing
+# else can hold (comprehensions.py), has the iterable's length, and is joined as a display.
+def joins_two_comprehensions(x, y):
+    L = [a * 2.0 for a in (x, y)] + [b for b in (y,)]
+    return np.sum(np.stack(L) ** 2)
+
+
+def joins_a_comprehension_kept_in_a_name(x, y):
+    L = [a * 2.0 for a in [x, y]]
+    M = L + [b * x for b in range(1, 3)] * 2
+    return sum(M) + np.sum(np.stack(M) ** 2) + len(M)
+
+
+def sums_a_join_of_comprehensions(x, y):
+    return sum([np.sin(a) for a in (x, y, x * y)] + [b * x for b in range(3)])
+
+
+@pytest.mark.parametrize("f", [joins_two_comprehensions, joins_a_comprehension_kept_in_a_name,
+                               sums_a_join_of_comprehensions])
+@pytest.mark.parametrize("args", [(0.5, 0.7), (np.array([0.3, 0.5]), np.array([0.1, -0.4]))],
+                         ids=["floats", "arrays"])
+def test_join_of_comprehensions_over_displays(f, args):
+    tl.check_grads(f, args, order=2)
+    if np.ndim(args[0]) == 0:
+        eps = 1e-6
+        numeric = (f(args[0] + eps, args[1]) - f(args[0] - eps, args[1])) / (2 * eps)
+        assert float(tl.grad(f)(*args)) == pytest.approx(numeric, rel=1e-6)
+
+
+# (fix17) The same for a chain of joins: `[x] + [y] + [x * y]` is `([x] + [y]) + [x * y]`,
+# whose left operand is a join, not a display: it was refused (*`+` of a list whose
+# length is not known*), also `L + [a, b] * 2`. An operand that is itself a `+` or `*`
+# is now evaluated first, into the list it makes when its lengths are known.
+def joins_three_displays(x, y):
+    M = [x] + [y] + [x * y]
+    T = (x,) + (y,) + (np.sin(x),)
+    assert type(T) is tuple
+    return np.sum(np.stack(M) ** 2) + T[0] * T[2] + len(M)
+
+
+def joins_a_repeated_display(x, y):
+    L = [x * 2.0, y]
+    M = L + [x, y * y] * 2 + [a * x for a in (1.0, 2.0)]
+    shape = (1,) + (2,) * 3 + np.shape(x)
+    return np.sum(np.reshape(np.stack(M), shape) ** 2)
+
+
+@pytest.mark.parametrize("f", [joins_three_displays, joins_a_repeated_display])
+@pytest.mark.parametrize("args", [(0.5, 0.7), (np.array([0.3, 0.5]), np.array([0.1, -0.4]))],
+                         ids=["floats", "arrays"])
+def test_chains_of_joins(f, args):
+    tl.check_grads(f, args, order=2)
+
+
+def joins_a_comprehension_seen_through_another_name(x, y):
+    L = [a * 2.0 for a in (x, y)]
+    K = L
+    K.append(y)
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+def joins_a_filtered_comprehension(x, y):
+    L = [a * 2.0 for a in (x, y) if a > 0]
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+def joins_a_comprehension_over_a_range_of_a_variable(x, y, n):
+    L = [a * x for a in range(n)]
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+# (a list another name may change, or whose length depends on the values: still refused)
+@pytest.mark.parametrize("f,offset", [(joins_a_comprehension_seen_through_another_name, 4),
+                                      (joins_a_filtered_comprehension, 2),
+                                      (joins_a_comprehension_over_a_range_of_a_variable, 2)])
+def test_join_of_comprehensions_of_unknown_length_stays_refused(f, offset):
+    with pytest.raises(tl.TransformError, match="whose length is not known") as info:
+        tl.grad(f)
+    assert info.value.lineno == line_of(f, offset)
+
+
 # Was (hunt16): the same for lists that normalize did not see as lists: a slice of a list
 # display (`P = L[:1]`), an item of a display of lists (`LL[0]`), `list(x)` joined or
 # repeated: their `+` was NumPy's in the derivative, a silently wrong gradient (`P + P` of
