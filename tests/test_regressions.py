@@ -5485,6 +5485,36 @@ def test_derivatives_of_an_item_of_a_zero_d_argument(x):
         tl.jvp(f)(0.4, 1.0)
 
 
+# Was (fix17's hunt, older): a version for a nested list of floats (`[[0.1, -0.7, 0.2],
+# [1.5, 1.7, -0.5]]`) took the shape of NumPy's array of it for (2,): shapeclass's stand-in
+# for a list of lists was a tuple of Nones. `np.sum(np.copy(x))` gave the gradient
+# [1.0, 1.0] instead of rows of ones (a silently wrong shape, which check_grads' inner
+# product did not see at order 1), a wrong second derivative through a dict holding the
+# nested list, and ValueError/TypeError from np.ravel, np.reshape, np.flip, np.roll,
+# np.transpose, np.pad, np.expand_dims, np.nan_to_num of it at order 2.
+NESTED_EXPRESSIONS = ["np.sum(np.copy(x))", "np.sum(np.ravel(x) * np.arange(6.0))",
+                      "np.sum(np.flip(x, 0) * np.arange(6.0).reshape(2, 3))",
+                      "np.sum(np.transpose(x) @ np.ones(2)) + np.sum(np.roll(x, 1) ** 2)",
+                      "np.sum(np.reshape(x, (3, 2)) ** 2) + np.sum(np.expand_dims(x, 0))"]
+
+
+@pytest.mark.parametrize("expr", NESTED_EXPRESSIONS)
+def test_gradient_of_a_nested_list_of_floats_has_its_shape(expr):
+    f = make_function(f"def f(x):\n    return {expr}\n", {"np": np})
+    g = make_function(f"def g(p):\n    x = p['v']\n    return {expr} * p['s']\n",
+                      {"np": np})
+    x = [[0.1, -0.7, 0.2], [1.5, 1.7, -0.5]]
+    expected = tl.grad(f)(np.array(x))
+    for _ in range(2):   # (the generic derivative, then the version)
+        got = tl.grad(f)(x)
+        assert isinstance(got, list) and all(type(row) is list and len(row) == 3
+                                             and all(type(v) is float for v in row)
+                                             for row in got)
+        np.testing.assert_allclose(np.array(got), expected)
+    tl.check_grads(f, (x,), order=2)
+    tl.check_grads(g, ({"v": x, "s": 0.5},), order=2)
+
+
 # Was (known before hunt16): jvp read the tangent of a list of numbers as the array NumPy
 # reads the list as (require_tangent), so an item of it was an np.float64 where f's item is
 # a Python float (the value was right, the type not the one f's arithmetic gives). The
