@@ -239,8 +239,12 @@ def mutated_parameters(func, _seen=None) -> dict:
     ``{name: (kind, lineno, what)}`` with kind ``"changes"`` (``p[i] = v``,
     ``p.append(v)``, ``np.copyto(p, v)``, ``out=p``, or passing ``p`` on to a function
     that does) or ``"augmented"`` (``p += v``: in place when ``p`` is an array). A
-    parameter rebound first by a statement of the body's top level (``p = p.copy()``)
-    is the function's own. Functions without source count as changing nothing."""
+    parameter rebound (``p = p.copy()``) on every path to a statement is the function's
+    own there: rebound in both branches of an ``if``, after it; in a loop's body, there
+    only (the loop may run no turn). A derivative's ``p[i] = stack.pop()`` puts back
+    what its replay of the function overwrote, in the same array: it changes a
+    parameter only where that replay did. Functions without source count as changing
+    nothing."""
     seen = set() if _seen is None else _seen
     if func in seen:
         return {}
@@ -251,40 +255,73 @@ def mutated_parameters(func, _seen=None) -> dict:
         return {}
     args = parsed.node.args
     params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    generated = parsed.filename.startswith("<tangentlike ")
     out = {}
-    rebound = set()
     views = {}   # local -> the parameter it may be a view of (`v = p[1:]`, `v = p.T`)
 
-    def note(name, kind, node, what):
+    def note(name, kind, node, what, rebound):
         name = views.get(name, name)
         if name in params and name not in rebound and name not in out:
             out[name] = (kind, getattr(node, "lineno", None), what)
 
-    for stmt in parsed.node.body:
+    def statement(stmt, rebound, top) -> set:
+        """Note what ``stmt`` (a simple statement, or a compound statement's own
+        expressions) changes; the names it rebinds. ``top``: at the body's top level."""
+        if generated and _restores(stmt):
+            return set()
         for node in walk(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
                     and isinstance(node.value, gast.Name):
-                note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`")
+                note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`", rebound)
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                 target = node.target.id
                 what = f"`{target} {_AUGMENTED.get(type(node.op), '...')}= ...`"
                 if target in views:
                     what += f" on a view of `{views[target]}`"
-                note(target, "augmented", node, what)
+                note(target, "augmented", node, what, rebound)
             elif isinstance(node, gast.Call):
-                _mutating_call(parsed, node, note, seen)
+                _mutating_call(parsed, node, lambda *a: note(*a, rebound), seen)
             elif isinstance(node, gast.Assign) and len(node.targets) == 1 \
                     and isinstance(node.targets[0], gast.Name):
                 base = _view_base(node.value)
                 base = views.get(base, base)
                 if base in params and base not in rebound:
                     views[node.targets[0].id] = base
-                elif node is stmt:
+                elif node is stmt and top:
                     views.pop(node.targets[0].id, None)
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
-            rebound |= {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views}
+            return {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views}
+        return set()
+
+    def block(stmts, rebound, top) -> set:
+        """The names rebound on every path to the end of ``stmts``."""
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                statement(stmt.test, rebound, top)
+                rebound = block(stmt.body, rebound, False) & block(stmt.orelse, rebound, False)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                statement(stmt.iter if isinstance(stmt, gast.For) else stmt.test, rebound, top)
+                block(stmt.body, rebound, False)
+                block(stmt.orelse, rebound, False)
+            else:
+                rebound = rebound | statement(stmt, rebound, top)
+        return rebound
+
+    block(parsed.node.body, frozenset(), True)
     return out
+
+
+def _restores(stmt) -> bool:
+    """``z[i] = stack.pop()``: a derivative putting back an element its replay of the
+    function overwrote."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Subscript)):
+        return False
+    value = stmt.value
+    return isinstance(value, gast.Call) and not value.args and \
+        isinstance(value.func, gast.Attribute) and value.func.attr == "pop" and \
+        isinstance(value.func.value, gast.Name)
 
 
 _AUGMENTED = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",

@@ -15,7 +15,17 @@ statement (``s = sum([v * v for v in xs])`` builds ``items`` and then computes
 it whole, as they read the list the same loop builds.
 
 A comprehension's variables are its own: one whose name the function also uses elsewhere
-is renamed. Left as they are, and refused by normalize at their line: a comprehension in
+is renamed.
+
+A list that only the loop of a comprehension with one ``for`` and no ``if`` builds (a
+new name, or a name the function assigns nowhere else and reads only as an operand of
+``+`` or ``*``, by an index, in ``len`` or a NumPy function, or as what a loop goes
+over: nothing else can hold it and change it) is marked with the iterable. Where that
+has a length known before the function runs (a display, ``range(3)``), so has the list,
+and normalize joins it to another list (``[a * 2.0 for a in (x, y)] + [y]``) as it joins
+displays.
+
+Left as they are, and refused by normalize at their line: a comprehension in
 a lambda, in a conditional expression or an ``and``/``or`` (building it first would
 evaluate it where Python may not), in a ``while`` condition (evaluated at every turn), a
 generator expression stored in a variable (a generator runs once; a list would run
@@ -38,13 +48,41 @@ def lower_comprehensions(body: list, namer) -> list:
     built by a loop before the statement that reads it (module docstring). normalize
     calls it for a body that has one."""
     uses = Counter(n.id for n in walk(body) if isinstance(n, gast.Name))
-    return _Lowering(namer, uses).block(body)
+    stores = Counter(n.id for n in walk(body) if isinstance(n, gast.Name)
+                     and not isinstance(n.ctx, gast.Load))
+    built_only_here = {name for name, count in stores.items() if count == 1} - \
+        _held_elsewhere(body)
+    return _Lowering(namer, uses, built_only_here).block(body)
+
+
+def _held_elsewhere(body) -> set:
+    """The names read somewhere other than as an operand of ``+`` or ``*``, by an
+    index, as the argument of ``len`` or of a NumPy function (``np.stack(L)``), or as
+    what a loop or comprehension goes over: where another name, a container or a
+    function could get hold of the object (``K = L``, ``[L]``, ``h(L)``, ``L.append``)."""
+    allowed = set()
+    for node in walk(body):
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Mult)):
+            allowed.update((id(node.left), id(node.right)))
+        elif isinstance(node, gast.Subscript):
+            allowed.add(id(node.value))
+        elif isinstance(node, (gast.For, gast.comprehension)):
+            allowed.add(id(node.iter))
+        elif isinstance(node, gast.Call) and (
+                isinstance(node.func, gast.Name) and node.func.id == "len" or
+                isinstance(node.func, gast.Attribute) and isinstance(node.func.value, gast.Name)
+                and node.func.value.id in ("np", "numpy")):
+            allowed.update(id(a) for a in node.args)
+    return {n.id for n in walk(body) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, gast.Load) and id(n) not in allowed}
 
 
 class _Lowering:
-    def __init__(self, namer, uses: Counter):
+    def __init__(self, namer, uses: Counter, built_only_here: set):
         self.namer = namer
         self.uses = uses   # how often each name occurs in the function
+        # the names assigned once in the function, whose methods it never calls
+        self.built_only_here = built_only_here
 
     def block(self, body: list) -> list:
         out = []
@@ -112,6 +150,9 @@ class _Lowering:
                              orelse=[], type_comment=None)]
         start = gast.Assign(targets=[_name(name, store=True)],
                             value=gast.List(elts=[], ctx=gast.Load()), type_comment=None)
+        if len(comp.generators) == 1 and not comp.generators[0].ifs and (
+                target is None or target in self.built_only_here):
+            start.items_of = comp.generators[0].iter   # one item of the list per item of it
         statements = [start] + body
         for node in walk(statements):
             if getattr(node, "lineno", None) is None and isinstance(node, (gast.stmt,

@@ -99,6 +99,14 @@ class _Forward:
         """Whether an atom has a (nonzero) tangent."""
         return isinstance(atom, gast.Name) and atom.id in self.activity.varied
 
+    def given_tangents(self) -> frozenset:
+        """The tangents of the names that may hold a list or tuple the caller gave
+        (analyze.given_sequences): the caller's list of numbers as it was given, whose
+        items keep their type (``dx[0]`` of ``[1.0, 0.0]`` is a Python float), which a
+        NumPy rule's expression reads as an array (template.list_safe)."""
+        return frozenset(self.tangent_names[n] for n in given_sequences(self.fn, self.sequences)
+                         if n in self.tangent_names)
+
     def zeros_like(self, name: str):
         helper = self.binder.name_for("zeros_like", zeros_like)
         return gast.Call(func=_load(helper), args=[_load(name)], keywords=[])
@@ -437,15 +445,19 @@ class _Forward:
 
         tangents = set(self.tangent_names.values())
 
-        lists = given_sequences(self.fn, self.sequences) if reads_arrays(primitive) else ()
+        if reads_arrays(primitive):
+            given = self.given_tangents()
+            lists = given_sequences(self.fn, self.sequences) | given
+        else:
+            lists = ()
 
         def simplify(expr):
-            expr = python_number_safe(drop_zeros(expr, tangents), _unknown,
-                                      self.binder.name_for("np", np), self.binder.name_for)
-            if lists:
+            expr = drop_zeros(expr, tangents)
+            if lists:   # (first: `dx / x` of two lists is an operator of lists)
                 expr = list_safe(expr, lists.__contains__,
-                                 self.binder.name_for("asarray", np.asarray))
-            return expr
+                                 self.binder.name_for("asarray", np.asarray), given)
+            return python_number_safe(expr, _unknown, self.binder.name_for("np", np),
+                                      self.binder.name_for)
 
         return instantiate(template, bind, dname, write, self.namer.fresh, self.binder.name_for,
                            simplify)

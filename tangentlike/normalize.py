@@ -298,15 +298,17 @@ class _Normalizer:
         self.stacks = set()   # lists the body appends to or pops from
         self.depth = 0
         self.created = {}   # local -> whether every value it held is a new array
-        # local -> the block (a count of the blocks entered and left) in which a new
-        # array was last assigned to it, when nothing was assigned to it since: a write
-        # later in the same block writes into that array (`z = z.copy(); z[0] = v` after
-        # a loop that assigned z a helper's result)
-        self.fresh_in_block = {}
-        self.blocks = 0
+        # the locals that hold a new array here: assigned one, and nothing since, on every
+        # path to here (kept with the lengths of lists: known_lengths); a write into one
+        # writes into that array (`z = z.copy(); z[0] = v` after a loop that assigned z a
+        # helper's result, also in a loop or a branch below the copy)
+        self.fresh = set()
         self.list_displays = set()   # locals last assigned a list display
         self.constant_lists = set()   # locals last assigned a list display of numbers
         self.sequences = {}  # local -> length of the list/tuple literal it holds here
+        # local -> the length of the list a comprehension built, which nothing else changes
+        # (comprehensions.py: `items_of`)
+        self.built = {}
         self.exit_lengths = None   # (the lengths known at the end of the last block)
         self.computed = set()   # those among them whose literal holds a variable
         self.tuples = set()  # locals among those that hold tuples
@@ -416,12 +418,13 @@ class _Normalizer:
         the value the turn before left)."""
         outer, self.out = self.out, []
         self.depth += 1
-        self.blocks += 1
         functions = dict(self.local_functions)
         entry = self.known_lengths()
         if loop:
-            self.forget_lengths(name for name in _assigned_names(statements)
+            assigned = _assigned_names(statements)
+            self.forget_lengths(name for name in assigned
                                 if not self.keeps_length(statements, name))
+            self.fresh -= assigned   # (a turn may start with what the turn before left)
         try:
             if before is not None:
                 before()
@@ -435,7 +438,6 @@ class _Normalizer:
         finally:
             self.out = outer
             self.depth -= 1
-            self.blocks += 1
             for name, fdef in self.local_functions.items():
                 if functions.get(name) is not fdef:   # defined in this block only
                     self.local_functions[name] = _Conditional(fdef)
@@ -611,6 +613,9 @@ class _Normalizer:
                 self.assign(target, atom, stmt)
             return
         self.assign(targets[0], value, stmt)
+        items = getattr(stmt, "items_of", None)
+        if items is not None and self.count_of(items) is not None:
+            self.built[self.current[targets[0].id]] = self.count_of(items)
         if getattr(stmt, "final_result", False) and self.out:
             last = self.out[-1]
             if isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) \
@@ -720,17 +725,20 @@ class _Normalizer:
 
     def stmt_If(self, stmt):
         test = self.decision(self.atom(stmt.test))
+        entry = self.known_lengths()
         body = self.nested(stmt.body, before=getattr(stmt, "before", None))
         taken = self.exit_lengths
+        self.restore_lengths(entry)   # (the else branch starts where the if did)
         orelse = self.nested(stmt.orelse)
         self.after_branches(taken)
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse))
 
     # A list's length is known where it was assigned a display (`L = [a, b]`), so that
     # `L + [c]` can be written as one display; after an `if`, where both ends agree, and
-    # after a loop, where the loop's end agrees with what it was before the loop.
+    # after a loop, where the loop's end agrees with what it was before the loop. The
+    # names that hold a new array (`fresh`) are followed the same way.
     def known_lengths(self):
-        return dict(self.sequences), set(self.tuples), set(self.computed)
+        return dict(self.sequences), set(self.tuples), set(self.computed), set(self.fresh)
 
     def after_branches(self, taken):
         """After an if/else whose first branch ended with the lengths ``taken`` and the
@@ -739,18 +747,19 @@ class _Normalizer:
         self.join_lengths(taken)
 
     def restore_lengths(self, known):
-        self.sequences, self.tuples, self.computed = (dict(known[0]), set(known[1]),
-                                                      set(known[2]))
+        self.sequences, self.tuples, self.computed, self.fresh = (
+            dict(known[0]), set(known[1]), set(known[2]), set(known[3]))
 
     def join_lengths(self, other):
         """Keep the lengths that ``other`` (the facts of another path) agrees with."""
-        lengths, tuples, computed = other
+        lengths, tuples, computed, fresh = other
         for name in list(self.sequences):
             if lengths.get(name) != self.sequences[name] or \
                     (name in tuples) != (name in self.tuples):
                 del self.sequences[name]
                 self.tuples.discard(name)
         self.computed |= computed
+        self.fresh &= fresh
 
     def keeps_length(self, statements, name):
         """Whether every assignment of ``name`` in ``statements`` is a display of the
@@ -1100,8 +1109,7 @@ class _Normalizer:
                 f"item assignment into `{target.value.id}`, a dict, is not supported",
                 stmt, hint="derivatives do not flow through dicts: keep the values in separate "
                 "variables, or in a tuple or a NumPy array")
-        if not generated and not self.created.get(name, False) \
-                and self.fresh_in_block.get(name) != self.blocks:
+        if not generated and not self.created.get(name, False) and name not in self.fresh:
             raise self.error(
                 f"assignment into `{target.value.id}`, an array this function did not create",
                 stmt, hint=f"write into a new array: `{target.value.id} = "
@@ -1153,13 +1161,16 @@ class _Normalizer:
             self.not_lists.pop(name, None)
         if isinstance(value, gast.Name) and self.versions.get(value.id, value.id) == name:
             # `z = z`: z stays what it was (an array the function created stays one)
-            kind = self.created.get(value.id), self.fresh_in_block.get(value.id)
+            created, fresh = self.created.get(value.id), value.id in self.fresh
             self._bind_user(name, value)
-            for table, was in zip((self.created, self.fresh_in_block), kind):
-                if was is None:
-                    table.pop(self.current[name], None)
-                else:
-                    table[self.current[name]] = was
+            if created is None:
+                self.created.pop(self.current[name], None)
+            else:
+                self.created[self.current[name]] = created
+            if fresh:
+                self.fresh.add(self.current[name])
+            if value.id in self.built:   # (`ys = ys` after the comprehension built ys)
+                self.built[self.current[name]] = self.built[value.id]
             return
         self._bind_user(name, value)
 
@@ -1195,9 +1206,9 @@ class _Normalizer:
         if not (isinstance(value, gast.Constant) and value.value is None):   # `z = None` first
             self.created[name] = fresh and self.created.get(name, True)
         if fresh:
-            self.fresh_in_block[name] = self.blocks
+            self.fresh.add(name)
         else:
-            self.fresh_in_block.pop(name, None)
+            self.fresh.discard(name)
         if isinstance(value, gast.List):   # (in a loop too, unlike `sequences`)
             self.list_displays.add(name)
         else:
@@ -1325,10 +1336,41 @@ class _Normalizer:
 
     def expr_BinOp(self, node):
         if isinstance(node.op, (gast.Add, gast.Mult)):
+            node = self.joined_operands(node)
             joined = self.sequence_op(node)
             if joined is not None:
                 return joined
-        return gast.BinOp(left=self.atom(node.left), op=node.op, right=self.atom(node.right))
+        return gast.BinOp(left=self.operand_atom(node.left), op=node.op,
+                          right=self.operand_atom(node.right))
+
+    def operand_atom(self, node):
+        """The atom of an operand (which joined_operands may have evaluated already)."""
+        return self.atomize(node) if getattr(node, "evaluated", False) else self.atom(node)
+
+    def joined_operands(self, node):
+        """``node`` (a ``+`` or ``*``) with each operand that is itself a ``+`` or ``*``
+        evaluated first: the list it makes when it joins or repeats lists of known
+        lengths (`[a] + [b] + [c]` is `([a] + [b]) + [c]`), else its value; Python
+        evaluates the left operand before the right one."""
+        left, right = node.left, node.right
+        if _adds_or_multiplies(left):
+            left = self.operand_value(left)
+        if _adds_or_multiplies(right):
+            if isinstance(left, (gast.List, gast.Tuple)):
+                left = _evaluated(type(left)(elts=self.sequence_elements(left), ctx=gast.Load()))
+            elif not isinstance(left, (gast.Name, gast.Constant)):
+                left = _evaluated(self.atom(left))
+            right = self.operand_value(right)
+        if left is node.left and right is node.right:
+            return node
+        return gast.copy_location(gast.BinOp(left=left, op=node.op, right=right), node)
+
+    def operand_value(self, node):
+        """The list display that the ``+`` or ``*`` ``node`` makes of lists of known
+        lengths, else the atom of its value."""
+        node = self.joined_operands(node)
+        joined = self.sequence_op(node)
+        return _evaluated(joined if joined is not None else self.atom(node))
 
     def sequence_length(self, node):
         """The length of a list or tuple known at transform time (a literal, or a local
@@ -1336,8 +1378,26 @@ class _Normalizer:
         if isinstance(node, (gast.List, gast.Tuple)):
             return None if any(isinstance(e, gast.Starred) for e in node.elts) \
                 else len(node.elts)
+        if isinstance(node, gast.Constant) and isinstance(node.value, tuple):
+            return len(node.value)   # (a tuple of constants, joined_operands made it)
         if isinstance(node, gast.Name) and node.id in self.current:
-            return self.sequences.get(self.current[node.id])
+            version = self.current[node.id]
+            return self.sequences.get(version, self.built.get(version))
+        return None
+
+    def count_of(self, items):
+        """The number of items of the iterable ``items`` (of a comprehension) when it is
+        written in the code: a display, ``range`` of integer constants; else None."""
+        length = _literal_length(items)
+        if length is not None:
+            return None if any(isinstance(e, gast.Starred) for e in items.elts) else length
+        if isinstance(items, gast.Call) and not items.keywords and \
+                not self._is_local_ref(items.func) and \
+                resolve_static(self.parsed, items.func) is range and \
+                1 <= len(items.args) <= 3 and \
+                all(_int_constant(a) is not None for a in items.args):
+            bounds = [_int_constant(a) for a in items.args]
+            return len(range(*bounds)) if bounds[2:] != [0] else None
         return None
 
     def may_be_a_sequence(self, value) -> bool:
@@ -1390,7 +1450,11 @@ class _Normalizer:
 
     def sequence_elements(self, node):
         if isinstance(node, (gast.List, gast.Tuple)):
+            if getattr(node, "evaluated", False):   # (joined_operands made it)
+                return list(node.elts)
             return [self.atom(e) for e in node.elts]
+        if isinstance(node, gast.Constant):
+            return [gast.Constant(value=v, kind=None) for v in node.value]
         seq = _load(self.current[node.id])
         return [self.bind_new(None, gast.Subscript(value=seq, slice=gast.Constant(
             value=i, kind=None), ctx=gast.Load())) for i in range(self.sequence_length(node))]
@@ -1420,7 +1484,7 @@ class _Normalizer:
         if isinstance(node.op, gast.Add):
             if left is not None and right is not None:
                 elts = self.sequence_elements(node.left) + self.sequence_elements(node.right)
-                return kind(elts=elts, ctx=gast.Load())
+                return _display(kind, elts)
             known = node.left if left is not None else node.right
             if _int_literal(known):   # shapes: (2,) + np.shape(x)
                 return None
@@ -1441,8 +1505,9 @@ class _Normalizer:
         seq = node.left if left is not None else node.right
         if isinstance(count, gast.Constant) and type(count.value) is int:
             elts = self.sequence_elements(seq)
-            return kind(elts=elts * max(count.value, 0), ctx=gast.Load())
-        if isinstance(seq, (gast.List, gast.Tuple)) and all(map(_constant_item, seq.elts)) or \
+            return _display(kind, elts * max(count.value, 0))
+        if isinstance(seq, gast.Constant) or isinstance(seq, (gast.List, gast.Tuple)) and \
+                all(map(_constant_item, seq.elts)) or \
                 isinstance(seq, gast.Name) and self.current.get(seq.id) in self.constant_lists:
             return None   # [0.0] * n: constants (also through a name, as a derivative has)
         raise self.error(f"`*` of a {word} by a count not written in the code is not "
@@ -2956,6 +3021,34 @@ def _literal_length(value):
     return None
 
 
+def _display(kind, elts):
+    """The list or tuple display of the atoms ``elts``; a tuple of constants is one
+    constant, as expr_Tuple makes it."""
+    if kind is gast.Tuple and all(isinstance(e, gast.Constant) for e in elts):
+        return gast.Constant(value=tuple(e.value for e in elts), kind=None)
+    return kind(elts=elts, ctx=gast.Load())
+
+
+def _evaluated(node):
+    """``node``, an atom or a display of atoms, marked as such (normalize.joined_operands)."""
+    node.evaluated = True
+    return node
+
+
+def _adds_or_multiplies(node) -> bool:
+    return isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Mult))
+
+
+def _int_constant(node):
+    """The value of an integer constant (``3``, ``-1``), else None."""
+    sign = 1
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        node, sign = node.operand, -1
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return sign * node.value
+    return None
+
+
 def _constant_item(node) -> bool:
     """An item of a list display that is a constant: ``2.0``, ``-1.0``, ``None``..."""
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
@@ -2964,13 +3057,16 @@ def _constant_item(node) -> bool:
 
 
 def _int_literal(node) -> bool:
-    """A list/tuple literal of integers (a shape)."""
+    """A list/tuple literal of integers (a shape), also as one constant."""
+    if isinstance(node, gast.Constant):
+        return isinstance(node.value, tuple) and all(type(v) is int for v in node.value)
     return isinstance(node, (gast.List, gast.Tuple)) and all(
         isinstance(e, gast.Constant) and type(e.value) is int for e in node.elts)
 
 
 def _is_tuple(node, normalizer) -> bool:
-    if isinstance(node, gast.Tuple):
+    if isinstance(node, gast.Tuple) or isinstance(node, gast.Constant) and \
+            isinstance(node.value, tuple):
         return True
     return isinstance(node, gast.Name) and normalizer.current.get(node.id) in normalizer.tuples
 

@@ -155,14 +155,13 @@ def require_tangent(tangent, value, name):
     (the tangent ``1.0`` of a vector gave ``np.sum(x)`` the derivative 1.0), and None or
     a string would fail inside the derivative. The tangent, as the derivative reads it:
     the scalar zero, which stands for zeros, becomes zeros like an array or a
-    container (the derivative may index it)."""
+    container (the derivative may index it); anything else is passed as it was given
+    (a list of numbers stays one: NumPy's rules read it as an array, template.list_safe)."""
     problem = _tangent_problem(tangent, value)
     if problem is None:
         if _zero_seed(tangent) and (isinstance(value, (list, tuple, dict)) or
                                     isinstance(value, np.ndarray) and value.ndim):
             return zeros_like(value)
-        if isinstance(tangent, (list, tuple, dict)):
-            return _numbers_as_arrays(tangent)
         return tangent
     if tangent is None or isinstance(tangent, (str, bytes)):
         raise at_user_def(TypeError(
@@ -172,38 +171,6 @@ def require_tangent(tangent, value, name):
     raise at_user_def(ValueError(
         f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
         f"the argument"))
-
-
-def _numbers_as_arrays(tangent):
-    """The tangent of a list of numbers (or of lists of them), read as the array NumPy
-    reads the list as (a rule's `-dx` or `dx * 2.0` of the list itself would fail or
-    repeat it), also as an item of a list, tuple or dict; lists of different lengths
-    stay lists of such arrays. The same object when nothing changes."""
-    if isinstance(tangent, (list, tuple)) and _numbers_only(tangent):
-        try:
-            return np.asarray(tangent, dtype=np.result_type(*_leaves(tangent), 0.0))
-        except ValueError:   # (ragged)
-            pass
-    if isinstance(tangent, dict):
-        items = {k: _numbers_as_arrays(v) for k, v in tangent.items()}
-        return tangent if all(items[k] is tangent[k] for k in tangent) else items
-    if isinstance(tangent, (list, tuple)):
-        items = [_numbers_as_arrays(v) for v in tangent]
-        return tangent if all(a is b for a, b in zip(items, tangent)) else type(tangent)(items)
-    return tangent
-
-
-def _numbers_only(items) -> bool:
-    """Whether the list or tuple ``items`` holds only numbers, or lists and tuples of
-    them (that its shape checked as the argument's makes an array of)."""
-    return all(_numbers_only(v) if isinstance(v, (list, tuple)) else
-               isinstance(v, (float, int, np.number)) for v in items)
-
-
-def _leaves(items) -> list:
-    """The numbers of a list or tuple of numbers, or of lists and tuples of them."""
-    return [leaf for v in items
-            for leaf in (_leaves(v) if isinstance(v, (list, tuple)) else (v,))]
 
 
 def _tangent_problem(tangent, value):

@@ -585,6 +585,23 @@ def _dummy(key):
     return None
 
 
+def _items_stand_in(key, scalar_ok, name):
+    """The stand-in for a tuple or list of the items' classes ``key[1]``: a tuple of
+    theirs (nested lists as tuples of theirs, `[[0.3, 0.1], [0.2, 0.5]]` of shape (2, 2));
+    raise LookupError where an item has none."""
+    items = []
+    for k in key[1]:
+        if k is not None and k[0] == _TUPLE:
+            items.append(_items_stand_in(k, scalar_ok, name))
+        elif k is not None and k[:2] == ("scalar", "value"):
+            items.append(k[2])
+        elif k is not None and k[0] == "scalar" and not scalar_ok or _dummy(k) is None:
+            raise LookupError(name)   # (a number's value may decide the shape)
+        else:
+            items.append(_dummy(k))
+    return tuple(items)
+
+
 def _argument(atom, classes, scalar_ok):
     """The stand-in for an argument when evaluating a shape, or raise LookupError."""
     if isinstance(atom, gast.Constant):
@@ -596,10 +613,7 @@ def _argument(atom, classes, scalar_ok):
         if key is not None and key[0] == "scalar" and not scalar_ok:
             raise LookupError(atom.id)   # its value may decide the shape (an axis, a size)
         if key is not None and key[0] == _TUPLE:
-            if not scalar_ok and any(k[0] == "scalar" and k[:2] != ("scalar", "value")
-                                     for k in key[1]):
-                raise LookupError(atom.id)
-            return tuple(_dummy(k) if k[:2] != ("scalar", "value") else k[2] for k in key[1])
+            return _items_stand_in(key, scalar_ok, atom.id)
         dummy = _dummy(key)
         if dummy is not None:
             return dummy

@@ -703,18 +703,27 @@ def reads_arrays(callee) -> bool:
         str(getattr(callee, "__module__", None) or "").startswith("numpy")
 
 
-def list_safe(expr, may_be_list: Callable[[str], bool], asarray_name: str):
+def list_safe(expr, may_be_list: Callable[[str], bool], asarray_name: str,
+              tangents: frozenset = frozenset()):
     """``expr`` (a NumPy rule's derivative expression) with each name that
     ``may_be_list`` (a parameter, which may hold the list ``[0.3, 0.6]``) and that is an
     operand of an operator written ``asarray(x)``: NumPy reads a list given to it as an
     array, but ``1.0 + x`` of a list fails (and ``x * 2`` would repeat it). Arrays and
-    numbers known as such in a version keep the plain name."""
+    numbers known as such in a version keep the plain name. ``tangents``: names of
+    such lists' tangents (forward mode), which a tangent rule also indexes with NumPy's
+    indices (``dx[sort_index(x)]``) or reads an attribute of: there too they are
+    written ``asarray(dx)``."""
     def unsafe(node):
+        if node.__class__ in (gast.Subscript, gast.Attribute):
+            return node.value.__class__ is gast.Name and node.value.id in tangents
         return any(n.__class__ is gast.Name and may_be_list(n.id)
                    for n in _operands(node))
-    if not contains(expr, (gast.BinOp, gast.UnaryOp, gast.Compare), unsafe):
+    kinds = (gast.BinOp, gast.UnaryOp, gast.Compare)
+    if tangents:
+        kinds += (gast.Subscript, gast.Attribute)
+    if not contains(expr, kinds, unsafe):
         return expr
-    return _ListSafe(may_be_list, asarray_name).visit(expr)
+    return _ListSafe(may_be_list, asarray_name, tangents).visit(expr)
 
 
 def _operands(node):
@@ -726,8 +735,9 @@ def _operands(node):
 
 
 class _ListSafe(Transformer):
-    def __init__(self, may_be_list, asarray_name):
+    def __init__(self, may_be_list, asarray_name, tangents):
         self.may_be_list, self.asarray_name = may_be_list, asarray_name
+        self.tangents = tangents
 
     def as_array(self, node):
         if node.__class__ is gast.Name and self.may_be_list(node.id):
@@ -751,6 +761,14 @@ class _ListSafe(Transformer):
         node.left = self.as_array(node.left)
         node.comparators = [self.as_array(c) for c in node.comparators]
         return node
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if node.value.__class__ is gast.Name and node.value.id in self.tangents:
+            node.value = self.as_array(node.value)
+        return node
+
+    visit_Attribute = visit_Subscript
 
 
 def python_number_safe(expr, is_array: Callable[[gast.expr], bool], np_name: str,

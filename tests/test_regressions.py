@@ -3802,6 +3802,208 @@ def test_write_after_a_branch_that_may_rebind_stays_refused():
     assert info.value.lineno == line_of(write_before_a_rebinding_in_a_loop, 4)
 
 
+# Was (hunt16): a write into a copy made in a branch, when the write is in a loop (or a
+# branch) below the copy, was refused (*assignment into `v`, an array this function did
+# not create*): the check knew a copy only in the block it was made in (and not after
+# an `if` between them, nor where both branches of an `if` made a new array). Whether a
+# local holds a new array is now followed through the blocks as the lengths of lists are:
+# kept into nested blocks, joined after an `if` (both ends), dropped at the top of a loop
+# that assigns it.
+def copies_in_an_else_then_writes_in_a_loop(x, a):
+    v = x
+    if a > 0.3:
+        v = v * 2.0
+    else:
+        v = v.copy()
+        for i in range(len(v)):
+            v[i] += 0.1 * i * a
+    return np.sum(v * v)
+
+
+def copies_in_an_else_then_writes_in_a_while_loop(x, a):
+    v = x
+    if a > 0.3:
+        v = x * 2.0
+    else:
+        v = v.copy()
+        i = 0
+        while i < 2:
+            if i > 0:
+                v[i] += a * v[i - 1]
+            i = i + 1
+    return np.sum(v * v)
+
+
+def copies_in_both_branches_then_writes(x, a):
+    v = x
+    if a > 0.3:
+        v = v * 2.0
+    else:
+        v = v.copy()
+    if a > 1.0:
+        a = a * 2.0
+    v[0] = a * v[1]
+    return np.sum(v * v)
+
+
+@pytest.mark.parametrize("f", [copies_in_an_else_then_writes_in_a_loop,
+                               copies_in_an_else_then_writes_in_a_while_loop,
+                               copies_in_both_branches_then_writes])
+@pytest.mark.parametrize("a", [0.1, 0.9, 1.5])
+def test_write_into_a_copy_made_in_a_branch_from_a_block_below(f, a):
+    x = X3.copy()
+    tl.check_grads(f, (x, a), order=2)
+    assert np.array_equal(x, X3)
+
+
+def may_write_into_the_argument(x, a):
+    v = x
+    if a > 0.3:
+        v = v.copy()
+    v[0] = a
+    return np.sum(v)
+
+
+def writes_then_rebinds_in_a_loop(x, a):
+    v = x.copy()
+    for i in range(2):
+        if i == 1:
+            v[0] = a
+        v = x
+    return np.sum(v)
+
+
+def writes_after_a_branch_that_rebinds(x, a):
+    v = x.copy()
+    if a > 0.3:
+        v = x
+    else:
+        v[0] = a          # (a copy: fine)
+    v[1] = a
+    return np.sum(v * v)
+
+
+@pytest.mark.parametrize("f,offset", [(may_write_into_the_argument, 4),
+                                      (writes_then_rebinds_in_a_loop, 4),
+                                      (writes_after_a_branch_that_rebinds, 6)])
+def test_write_that_may_reach_an_argument_stays_refused(f, offset):
+    for transform in (tl.grad, tl.jvp):
+        with pytest.raises(tl.TransformError, match="did not create|a second name") as info:
+            transform(f)
+        assert info.value.lineno == line_of(f, offset)
+
+
+# Was (hunt16, seeds 5174 and 5209): the second derivative of a function calling a helper
+# that returns early (`return s, v` in a branch or a loop) and then copies and writes
+# its argument (`v = v.copy(); v[v > 0.5] = 0.5`) was refused (*`dh1ds` changes its
+# argument `v` in place*): in the helper's derivative the copy is inside `if not
+# returned:`, and a parameter counted as the function's own only after a copy at the
+# top level; the derivative's restores (`v[t4] = stack.pop()`) counted as writes too.
+# The same refusal at first order for a copy made in the loop turn that writes
+# (`for ...: v = v.copy(); v[0] = ...`). calls.mutated_parameters now follows the
+# copies through branches and loops, and a derivative's restore changes a parameter
+# only where its replay of the function did.
+def clips_after_an_early_return(s, v):
+    if s > 0.0:
+        return s, v
+    v = v.copy()
+    v[v > 0.5] = 0.5
+    return s, v
+
+
+def scales_after_a_loop_that_may_return(s, v):
+    for i in range(2):
+        if s > 0.5:
+            return s, v
+        s = s * 1.5
+    v = v.copy()
+    v[0] = s * v[1]
+    return s, v
+
+
+def copies_in_each_turn_that_may_return(s, v):
+    for i in range(2):
+        if s > 0.5:
+            return s, v
+        v = v.copy()
+        v[0] = s * v[1]
+    return s, v
+
+
+def shifts_a_matrix_after_an_early_return(s, M):
+    if s > 0.3:
+        return s, M
+    M = M.copy()
+    M[0, :] += s * 0.1
+    return s + np.sum(M) * 0.1, M
+
+
+@pytest.mark.parametrize("helper", [clips_after_an_early_return,
+                                    scales_after_a_loop_that_may_return,
+                                    copies_in_each_turn_that_may_return])
+@pytest.mark.parametrize("a", [-0.4, 0.4, 1.6])
+def test_second_order_through_a_helper_that_copies_after_an_early_return(helper, a):
+    def f(x, a):
+        s = a * 0.5
+        v = x * 1.0
+        s, v = helper(s, v)
+        return s * s + np.sum(np.sin(v))
+
+    x = np.array([0.3, 0.9, -0.2])
+    tl.check_grads(f, (x, a), order=2)
+    eps = 1e-5
+    numeric = (tl.grad(f, wrt=1)(x, a + eps) - tl.grad(f, wrt=1)(x, a - eps)) / (2 * eps)
+    assert tl.hessian(f, wrt=1)(x, a) == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+    assert tl.grad(tl.grad(f, wrt=1), wrt=1)(x, a) == pytest.approx(numeric, rel=1e-5,
+                                                                    abs=1e-6)
+    assert np.array_equal(x, [0.3, 0.9, -0.2])
+
+
+@pytest.mark.parametrize("a", [-0.4, 0.8])
+def test_second_order_through_a_helper_that_writes_a_matrix_after_an_early_return(a):
+    def f(x, a):
+        M = np.outer(x, x)
+        s, M = shifts_a_matrix_after_an_early_return(a * 0.5, M)
+        return s * s + np.sum(M * M)
+
+    tl.check_grads(f, (np.array([0.3, 0.9, -0.2]), a), order=2)
+
+
+def writes_before_its_copy_in_a_loop(v, c):
+    for i in range(2):
+        v[0] = c
+        v = v.copy()
+    return v
+
+
+def copies_in_one_branch_only(v, c):
+    if c > 0:
+        v = v.copy()
+    v[0] = c
+    return v
+
+
+def writes_in_the_branch_without_a_copy(v, c):
+    if c > 0:
+        v = v.copy()
+        v[0] = c
+    else:
+        v[1] = c
+    return v
+
+
+@pytest.mark.parametrize("helper", [writes_before_its_copy_in_a_loop, copies_in_one_branch_only,
+                                    writes_in_the_branch_without_a_copy])
+def test_helper_that_may_write_into_its_argument_stays_refused(helper):
+    def f(x, c):
+        y = helper(x, c)
+        return np.sum(y * y)
+
+    with pytest.raises(tl.TransformError, match="changes its argument `x` in place") as info:
+        tl.grad(f)(np.array([0.3, 0.9, -0.2]), 0.5)
+    assert info.value.lineno == line_of(f, 1)
+
+
 def where_of_a_written_array(a, v):
     v = v.copy()
     v[0] += a
@@ -5057,14 +5259,50 @@ def squares_a_list_argument(L):
     return np.sum(np.square(L))
 
 
-# (probe16, not fixed) Forward over reverse of a list argument read by a NumPy rule whose
-# derivative is written with an operator: the derivative's `2 * asarray(L) * g` has the
-# tangent `... * dL` with dL a list, so the second derivative raises TypeError
-# (*can't multiply sequence by non-int of type 'float'*). The right answer is 2 * v.
-@pytest.mark.xfail(strict=True, reason="BUG: a list argument's tangent is not read as an "
-                   "array in forward over reverse")
-def test_second_order_of_a_list_argument_read_by_a_numpy_rule():
-    tl.check_grads(squares_a_list_argument, ([0.3, 0.2],), order=2)
+# Was (probe16): forward over reverse of a list argument read by a NumPy rule whose
+# derivative is written with an operator: the first derivative's `2.0 * asarray(L) * g` has
+# the tangent `dL * 2.0 * ...` with dL the caller's list (the first derivative's entry
+# checks, which read it as an array, are left out at higher order), so tl.check_grads at
+# order 2 raised TypeError (*can't multiply sequence by non-int of type 'float'*). The same
+# from a first-order jvp through a helper given a display (`g([x, 2.0 * x])`), whose jvp
+# has no entry checks. A NumPy rule's tangent expression now reads the tangent of a
+# name that may hold the caller's list as an array too (template.list_safe), as it
+# reads the name itself.
+def squares_a_list_display(x):
+    return squares_a_list_argument([x, 2.0 * x])
+
+
+def cosines_of_a_list_argument(x):
+    return np.sum(np.cos(x) + np.reciprocal(x) * np.log(x) + np.sinc(x) + np.deg2rad(x))
+
+
+@pytest.mark.parametrize("L", [[0.3, 0.2], (0.3, 0.2), [np.array([0.3, 0.1]), np.array([0.2, 0.5])],
+                               [[0.3, 0.1], [0.2, 0.5]], {"a": [0.3, 0.2], "b": 0.5}],
+                         ids=["list", "tuple", "list of arrays", "nested", "dict"])
+def test_second_order_of_a_list_argument_read_by_a_numpy_rule(L):
+    f = squares_a_list_argument if not isinstance(L, dict) else \
+        make_function("def f(p):\n    return np.sum(np.square(p['a'])) * p['b']\n", {"np": np})
+    tl.check_grads(f, (L,), order=2)
+    if not isinstance(L, dict):
+        np.testing.assert_allclose(tl.hessian(squares_a_list_argument)([0.3, 0.2]),
+                                   2.0 * np.eye(2))
+        np.testing.assert_allclose(tl.jvp(tl.grad(squares_a_list_argument))([0.3, 0.2],
+                                                                            [1.0, 0.5]),
+                                   [2.0, 1.0])
+
+
+def test_jvp_of_a_helper_given_a_list_display_read_by_a_numpy_rule():
+    assert tl.jvp(squares_a_list_display)(0.5, 1.0) == pytest.approx(5.0)
+    tl.check_grads(squares_a_list_display, (0.5,), order=2)
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_second_order_of_elementwise_rules_of_a_list_argument(kind):
+    x = kind([0.3, 0.6, 1.2])
+    tl.check_grads(cosines_of_a_list_argument, (x,), order=2, rtol=1e-4)
+    np.testing.assert_allclose(
+        tl.jvp(cosines_of_a_list_argument)(x, kind([1.0, -0.5, 2.0])),
+        tl.jvp(cosines_of_a_list_argument)(np.array(x), np.array([1.0, -0.5, 2.0])))
 
 
 def test_gradient_of_an_array_argument_reassigned_in_an_untaken_branch():
@@ -5247,18 +5485,68 @@ def test_derivatives_of_an_item_of_a_zero_d_argument(x):
         tl.jvp(f)(0.4, 1.0)
 
 
-# Open (known before hunt16, not fixed): jvp reads the tangent of a list of numbers as the
-# array NumPy reads the list as (require_tangent: a rule's arithmetic on the list itself
-# would join or fail), so an item of it is an np.float64 where f's item is a Python float.
-# np.float64 is a float (the value is right); the type is not the one f returns.
+# Was (fix17's hunt, older): a version for a nested list of floats (`[[0.1, -0.7, 0.2],
+# [1.5, 1.7, -0.5]]`) took the shape of NumPy's array of it for (2,): shapeclass's stand-in
+# for a list of lists was a tuple of Nones. `np.sum(np.copy(x))` gave the gradient
+# [1.0, 1.0] instead of rows of ones (a silently wrong shape, which check_grads' inner
+# product did not see at order 1), a wrong second derivative through a dict holding the
+# nested list, and ValueError/TypeError from np.ravel, np.reshape, np.flip, np.roll,
+# np.transpose, np.pad, np.expand_dims, np.nan_to_num of it at order 2.
+NESTED_EXPRESSIONS = ["np.sum(np.copy(x))", "np.sum(np.ravel(x) * np.arange(6.0))",
+                      "np.sum(np.flip(x, 0) * np.arange(6.0).reshape(2, 3))",
+                      "np.sum(np.transpose(x) @ np.ones(2)) + np.sum(np.roll(x, 1) ** 2)",
+                      "np.sum(np.reshape(x, (3, 2)) ** 2) + np.sum(np.expand_dims(x, 0))"]
+
+
+@pytest.mark.parametrize("expr", NESTED_EXPRESSIONS)
+def test_gradient_of_a_nested_list_of_floats_has_its_shape(expr):
+    f = make_function(f"def f(x):\n    return {expr}\n", {"np": np})
+    g = make_function(f"def g(p):\n    x = p['v']\n    return {expr} * p['s']\n",
+                      {"np": np})
+    x = [[0.1, -0.7, 0.2], [1.5, 1.7, -0.5]]
+    expected = tl.grad(f)(np.array(x))
+    for _ in range(2):   # (the generic derivative, then the version)
+        got = tl.grad(f)(x)
+        assert isinstance(got, list) and all(type(row) is list and len(row) == 3
+                                             and all(type(v) is float for v in row)
+                                             for row in got)
+        np.testing.assert_allclose(np.array(got), expected)
+    tl.check_grads(f, (x,), order=2)
+    tl.check_grads(g, ({"v": x, "s": 0.5},), order=2)
+
+
+# Was (known before hunt16): jvp read the tangent of a list of numbers as the array NumPy
+# reads the list as (require_tangent), so an item of it was an np.float64 where f's item is
+# a Python float (the value was right, the type not the one f's arithmetic gives). The
+# tangent is now taken as it was given; the NumPy rules read it as an array (list_safe).
 def doubles_the_first_item(x):
     return x[0] * 2.0
 
 
-@bug("jvp of an item of a list of floats is np.float64, not the float f returns")
-def test_jvp_of_an_item_of_a_list_of_floats_is_a_float():
-    assert type(doubles_the_first_item([0.5, 1.0])) is float
-    assert type(tl.jvp(doubles_the_first_item)([0.5, 1.0], [1.0, 0.0])) is float
+def multiplies_items(x):
+    return x[0] * x[1] + x[-1] / 2.0
+
+
+def multiplies_dict_items(p):
+    return p["a"] * p["b"][0] + p["b"][1] ** 2
+
+
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_jvp_of_an_item_of_a_list_of_floats_is_a_float(kind):
+    x, t = kind([0.5, 1.0]), kind([1.0, 0.0])
+    assert type(doubles_the_first_item(x)) is float
+    assert type(tl.jvp(doubles_the_first_item)(x, t)) is float
+    assert tl.jvp(doubles_the_first_item)(x, t) == 2.0
+    got = tl.jvp(multiplies_items)(kind([0.5, 1.0, 3.0]), kind([1.0, 2.0, 4.0]))
+    assert type(got) is float and got == 1.0 + 1.0 + 2.0
+    # (a tangent given as an array: its items are NumPy's)
+    assert tl.jvp(doubles_the_first_item)(x, np.array([1.0, 0.0])) == 2.0
+    # (and the generic derivative of grad, which takes the list as it is)
+    assert tl.grad(doubles_the_first_item).generic(x, 1.0) == kind([2.0, 0.0])
+    p, dp = {"a": 0.5, "b": [2.0, 3.0]}, {"a": 1.0, "b": [0.0, 1.0]}
+    got = tl.jvp(multiplies_dict_items)(p, dp)
+    assert type(got) is float and got == 2.0 + 6.0
+    tl.check_grads(multiplies_items, (kind([0.5, 1.0, 3.0]),), order=2)
 
 
 # Was (hunt16): `+` (or `*` by an integer) of local lists whose lengths normalize did
@@ -5319,6 +5607,94 @@ def test_lists_joined_or_repeated_with_a_length_depending_on_the_path_are_refuse
                                                     "known") as info:
             transform(f)
         assert info.value.lineno == line_of(f, offset)
+
+
+# Was (probe16): `+` of two comprehensions over displays (`[a * 2.0 for a in (x, y)] +
+# [b for b in (y,)]`), or of such a comprehension kept in a name, was refused (*`+` of a
+# list whose length is not known*): a comprehension is a loop that appends, and
+# normalize knew the lengths of displays only. A list that only a comprehension with one
+# `for` over a display or `range` of constants (and no `if`) builds, and that nothing
+# else can hold (comprehensions.py), has the iterable's length, and is joined as a display.
+def joins_two_comprehensions(x, y):
+    L = [a * 2.0 for a in (x, y)] + [b for b in (y,)]
+    return np.sum(np.stack(L) ** 2)
+
+
+def joins_a_comprehension_kept_in_a_name(x, y):
+    L = [a * 2.0 for a in [x, y]]
+    M = L + [b * x for b in range(1, 3)] * 2
+    return sum(M) + np.sum(np.stack(M) ** 2) + len(M)
+
+
+def sums_a_join_of_comprehensions(x, y):
+    return sum([np.sin(a) for a in (x, y, x * y)] + [b * x for b in range(3)])
+
+
+@pytest.mark.parametrize("f", [joins_two_comprehensions, joins_a_comprehension_kept_in_a_name,
+                               sums_a_join_of_comprehensions])
+@pytest.mark.parametrize("args", [(0.5, 0.7), (np.array([0.3, 0.5]), np.array([0.1, -0.4]))],
+                         ids=["floats", "arrays"])
+def test_join_of_comprehensions_over_displays(f, args):
+    tl.check_grads(f, args, order=2)
+    if np.ndim(args[0]) == 0:
+        eps = 1e-6
+        numeric = (f(args[0] + eps, args[1]) - f(args[0] - eps, args[1])) / (2 * eps)
+        assert float(tl.grad(f)(*args)) == pytest.approx(numeric, rel=1e-6)
+
+
+# (fix17) The same for a chain of joins: `[x] + [y] + [x * y]` is `([x] + [y]) + [x * y]`,
+# whose left operand is a join, not a display: it was refused (*`+` of a list whose
+# length is not known*), also `L + [a, b] * 2`. An operand that is itself a `+` or `*`
+# is now evaluated first, into the list it makes when its lengths are known.
+def joins_three_displays(x, y):
+    M = [x] + [y] + [x * y]
+    T = (x,) + (y,) + (np.sin(x),)
+    assert type(T) is tuple
+    return np.sum(np.stack(M) ** 2) + T[0] * T[2] + len(M)
+
+
+def joins_a_repeated_display(x, y):
+    L = [x * 2.0, y]
+    M = L + [x, y * y] * 2 + [a * x for a in (1.0, 2.0)]
+    shape = (1,) + (2,) * 3 + np.shape(x)
+    return np.sum(np.reshape(np.stack(M), shape) ** 2)
+
+
+@pytest.mark.parametrize("f", [joins_three_displays, joins_a_repeated_display])
+@pytest.mark.parametrize("args", [(0.5, 0.7), (np.array([0.3, 0.5]), np.array([0.1, -0.4]))],
+                         ids=["floats", "arrays"])
+def test_chains_of_joins(f, args):
+    tl.check_grads(f, args, order=2)
+
+
+def joins_a_comprehension_seen_through_another_name(x, y):
+    L = [a * 2.0 for a in (x, y)]
+    K = L
+    K.append(y)
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+def joins_a_filtered_comprehension(x, y):
+    L = [a * 2.0 for a in (x, y) if a > 0]
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+def joins_a_comprehension_over_a_range_of_a_variable(x, y, n):
+    L = [a * x for a in range(n)]
+    M = L + [y]
+    return np.sum(np.stack(M))
+
+
+# (a list another name may change, or whose length depends on the values: still refused)
+@pytest.mark.parametrize("f,offset", [(joins_a_comprehension_seen_through_another_name, 4),
+                                      (joins_a_filtered_comprehension, 2),
+                                      (joins_a_comprehension_over_a_range_of_a_variable, 2)])
+def test_join_of_comprehensions_of_unknown_length_stays_refused(f, offset):
+    with pytest.raises(tl.TransformError, match="whose length is not known") as info:
+        tl.grad(f)
+    assert info.value.lineno == line_of(f, offset)
 
 
 # Was (hunt16): the same for lists that normalize did not see as lists: a slice of a list

@@ -285,21 +285,24 @@ SINC_SERIES = 1e-3   # below it the series' next term (pi**6 x**5 / 840) is unde
 # s = (cos(pi x) - y) / x away from 0 (y is an independent input here); near 0 the series
 # reads x alone: its slope is sinc''(x) (-pi**2 / 3 at 0, where the formula's terms are
 # 0 / 0), and y's is 0
+# (x, and in forward mode its tangent, may be the list np.sinc was given: read as arrays)
 @adjoint(sinc_slope, cases=binary_few(nonzero, real))
 def sinc_slope_(s, x, y):
-    small = np.abs(x) < SINC_SERIES
-    safe = np.where(small, 1.0, x)
-    d[x] = unbroadcast(d[s] * np.where(small, np.pi ** 4 / 10.0 * x * x - np.pi ** 2 / 3.0,
+    a = np.asarray(x)
+    small = np.abs(a) < SINC_SERIES
+    safe = np.where(small, 1.0, a)
+    d[x] = unbroadcast(d[s] * np.where(small, np.pi ** 4 / 10.0 * a * a - np.pi ** 2 / 3.0,
                                        (-np.pi * np.sin(np.pi * safe) - s) / safe), x)
     d[y] = unbroadcast(-d[s] * np.where(small, 0.0, 1.0 / safe), y)
 
 
 @tangent(sinc_slope)
 def sinc_slope_tangent(s, x, y):
-    small = np.abs(x) < SINC_SERIES
-    safe = np.where(small, 1.0, x)
-    d[s] = np.where(small, d[x] * (np.pi ** 4 / 10.0 * x * x - np.pi ** 2 / 3.0),
-                    (d[x] * (-np.pi * np.sin(np.pi * safe) - s) - d[y]) / safe)
+    a = np.asarray(x)
+    small = np.abs(a) < SINC_SERIES
+    safe = np.where(small, 1.0, a)
+    d[s] = np.where(small, np.asarray(d[x]) * (np.pi ** 4 / 10.0 * a * a - np.pi ** 2 / 3.0),
+                    (np.asarray(d[x]) * (-np.pi * np.sin(np.pi * safe) - s) - d[y]) / safe)
 
 
 @adjoint(np.sinc, cases=unary(nonzero))

@@ -21,7 +21,7 @@ def dloop_with_branchdx_jvp(x, n, dx):
         else:
             # golden_functions.py:45: x = np.sin(x) + x
             t3 = np.sin(x)
-            dt3 = dx * np.cos(x)
+            dt3 = asarray(dx) * np.cos(x)
             t4 = t3 + x
             dt4 = dt3 + dx
             x = t4
