@@ -1206,12 +1206,12 @@ class _Reverse:
                     call, unbroadcast_name, np_name, broadcast_like_name)):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
-            expr = python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
-                                      self.known_nonzero)
-            if reads_arrays(primitive):
+            if reads_arrays(primitive):   # (first: `x ** 0.5` of a list is an operator
+                # of a list, which python_number_safe would write power(x, 0.5))
                 expr = list_safe(expr, self.may_be_list,
                                  self.binder.name_for("asarray", np.asarray))
-            return expr
+            return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
+                                      self.known_nonzero)
 
         if result in self.spread and primitive in (np.sum, np.mean):
             out = self.reduction_of_spread(result, primitive, inputs, keywords, template, bind,

@@ -511,7 +511,10 @@ def scaled_power(c, x, e):
     """``c * x ** e`` (with ``power``'s edges), exactly zero where ``c`` is zero. The
     derivative of ``x ** y`` in x is ``scaled_power(y, x, y - 1)``: where y == 0,
     ``x ** 0`` is 1 for every x and its slope is zero, not ``0 * 0.0 ** -1``, which is
-    ``0 * inf = nan`` at x == 0 (``x ** k`` with a loop counter k from 0)."""
+    ``0 * inf = nan`` at x == 0 (``x ** k`` with a loop counter k from 0). ``x`` may be
+    the list or tuple of numbers that ``np.power`` was given."""
+    if x.__class__ is list or x.__class__ is tuple:
+        x = np.asarray(x)
     if isinstance(c, np.ndarray) and c.ndim:
         with np.errstate(divide="ignore", invalid="ignore"):
             slope = c * np.power(x, e)

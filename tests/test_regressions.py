@@ -5784,3 +5784,31 @@ def test_lists_made_inline_and_joined_are_refused(f):
     with pytest.raises(tl.TransformError, match="whose length is not known") as info:
         tl.grad(f)
     assert info.value.lineno == line_of(f, 1)
+
+
+# (fix17's report) np.power of a list of floats: the adjoint's x ** (y - 1) became the
+# number-safe power(x, 0.5) before the list was read as an array (a TypeError from the
+# derivative in grad and vjp), and scaled_power(C, x, C - 1) of an exponent held in a
+# global failed at second order the same way. Both read the list as NumPy does.
+EXPONENT = 1.5
+
+
+def sum_of_powers_of_a_list(x):
+    return np.sum(np.power(x, 1.5))
+
+
+def sum_of_powers_by_a_global_exponent(x):
+    return np.sum(np.power(x, EXPONENT))
+
+
+@pytest.mark.parametrize("f", [sum_of_powers_of_a_list, sum_of_powers_by_a_global_exponent])
+@pytest.mark.parametrize("kind", [list, tuple])
+def test_np_power_of_a_list_of_floats(f, kind):
+    x = kind([0.7, 1.5, 1.2])
+    want = 1.5 * np.asarray(x) ** 0.5
+    np.testing.assert_allclose(tl.grad(f)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.vjp(f)(x, 1.0), want, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(tl.hessian(f)(x)), 0.75 * np.asarray(x) ** -0.5,
+                               rtol=1e-12)
+    tl.check_grads(f, (x,), order=2)
+    assert x == kind([0.7, 1.5, 1.2])
