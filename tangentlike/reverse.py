@@ -283,7 +283,9 @@ class _Reverse:
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
             primal = self.mark_all(setup, None, "primal") + primal
         self.origin = ret.origin
+        self.zeros_first = []
         grads = [self.gradient(p) for p in self.wrt]
+        primal = self.mark_all(self.zeros_first, None, "primal") + primal
         if len(grads) == 1 and not self.as_tuple:
             result = grads[0]
         else:
@@ -664,7 +666,15 @@ class _Reverse:
                 return call
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
-        return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        zero = gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        if param in self.single:
+            return zero
+        # The function rebinds the parameter (`if c: x = np.sum(x)`) and no derivative
+        # reaches it: its zero is made at the top, from the argument itself, not from
+        # whatever the name holds at the end (was: a scalar 0.0 for an array argument)
+        name = self.namer.fresh(self.adj(param))
+        self.zeros_first.append(_assign(name, zero))
+        return _load(name)
 
     def low_precision_given(self) -> bool:
         """Whether the guard vouches for a float32 (float16) array or scalar among the

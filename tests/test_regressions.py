@@ -5408,3 +5408,36 @@ def test_lists_made_inline_and_joined_are_refused(f):
     with pytest.raises(tl.TransformError, match="whose length is not known") as info:
         tl.grad(f)
     assert info.value.lineno == line_of(f, 1)
+
+
+# (hunt17) A parameter rebound on one path, with no derivative reaching it: its gradient
+# was `zeros_like` of the name's value at the end, `np.sum(A)`'s scalar 0.0 for a matrix
+# (a list's 0.0 for a list), in grad, vjp and every version: the wrong shape.
+def rebinds_an_unused_parameter(x, A, s):
+    if s > 0.0:
+        A = np.sum(A)
+    return np.sum(x * x)
+
+
+def rebinds_an_unused_parameter_in_a_loop(x, A, s):
+    for i in range(2):
+        if s < -0.4:
+            break
+        A = np.sum(A) * x
+    return np.sum(np.sin(x))
+
+
+@pytest.mark.parametrize("f", [rebinds_an_unused_parameter,
+                               rebinds_an_unused_parameter_in_a_loop])
+def test_gradient_of_a_rebound_unused_parameter_has_its_shape(f):
+    for A in (np.ones((2, 3)), np.ones((3, 4), np.float32), [1.0, 2.0], 0.5):
+        for s in (0.3, -0.7, 0.3):
+            g = tl.grad(f, wrt=1)(X3, A, s)
+            assert type(g) is (float if type(A) is float else type(A))
+            assert np.shape(g) == np.shape(A) and not np.any(g)
+            if isinstance(A, np.ndarray):
+                assert g.dtype == A.dtype
+            gx, gA = tl.vjp(f, wrt=(0, 1))(X3, A, s, 1.0)
+            assert np.shape(gA) == np.shape(A) and not np.any(gA)
+            np.testing.assert_allclose(gx, tl.grad(f)(X3, A, s))
+    tl.check_grads(f, (X3, np.ones((2, 3)), 0.3), order=2)
