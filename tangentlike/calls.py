@@ -254,6 +254,7 @@ def mutated_parameters(func, _seen=None) -> dict:
     out = {}
     rebound = set()
     views = {}   # local -> the parameter it may be a view of (`v = p[1:]`, `v = p.T`)
+    restores = _restores(func, parsed)
 
     def note(name, kind, node, what):
         name = views.get(name, name)
@@ -261,9 +262,9 @@ def mutated_parameters(func, _seen=None) -> dict:
             out[name] = (kind, getattr(node, "lineno", None), what)
 
     for stmt in parsed.node.body:
-        for node in walk(stmt):
+        for node in _in_order(stmt):
             if isinstance(node, gast.Subscript) and isinstance(node.ctx, gast.Store) \
-                    and isinstance(node.value, gast.Name):
+                    and isinstance(node.value, gast.Name) and id(node) not in restores:
                 note(node.value.id, "changes", node, f"`{node.value.id}[...] = ...`")
             elif isinstance(node, gast.AugAssign) and isinstance(node.target, gast.Name):
                 target = node.target.id
@@ -284,6 +285,52 @@ def mutated_parameters(func, _seen=None) -> dict:
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
             rebound |= {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views}
+    return out
+
+
+def _in_order(node):
+    """The nodes of ``node`` in the order they run (a loop's body twice: what a later
+    turn sees), which the alias analysis of mutated_parameters needs: ``y = p * 2.0;
+    y[0] = 1.0; y = p`` inside an ``if`` writes into its own array, not into ``p``
+    (walk, in no particular order, gave the ``y = p`` first: a call of such a function
+    was refused)."""
+    yield node
+    for field in node._fields:
+        value = getattr(node, field, None)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, gast.AST):
+                yield from _in_order(item)
+    if isinstance(node, (gast.For, gast.While)):
+        for item in node.body:
+            yield from _in_order(item)
+
+
+def _restores(func, parsed) -> set:
+    """The ids of the targets of a derivative's element restores (``y[i] = stack.pop()``,
+    with ``stack = []`` at its top level), when ``func`` is generated code (a derivative
+    derived again). Such a restore writes back into the array the derivative's own copy
+    of the function wrote into, before: a write into an argument there is found at that
+    write. (The restores run in reverse order, so the alias analysis above, which reads
+    in order, took ``y4 = p0`` under an ``if`` for the ``y4`` a restore writes into, and
+    refused the second order of a function that writes into ``y4`` before.)"""
+    from .errors import GENERATED
+    code = getattr(func, "__code__", None)
+    if code is None or code.co_filename not in GENERATED:
+        return set()
+    stacks = {stmt.targets[0].id for stmt in parsed.node.body
+              if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+              and isinstance(stmt.targets[0], gast.Name)
+              and isinstance(stmt.value, gast.List) and not stmt.value.elts}
+    out = set()
+    for node in walk(parsed.node):
+        if isinstance(node, gast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], gast.Subscript) \
+                and isinstance(node.value, gast.Call) and not node.value.args \
+                and isinstance(node.value.func, gast.Attribute) \
+                and node.value.func.attr == "pop" \
+                and isinstance(node.value.func.value, gast.Name) \
+                and node.value.func.value.id in stacks:
+            out.add(id(node.targets[0]))
     return out
 
 
