@@ -117,6 +117,23 @@ def _store(name):
     return gast.Name(name, _STORE, None, None)
 
 
+def return_line(fn, origin, binder) -> list:
+    """The arguments after the output of ``require_scalar(out, ...)``: ``source_file,
+    lineno`` of the user's return statement ``origin``, which its error names; for a
+    derivative derived again (its lines are generated), the user's ``def`` and True,
+    the output being a derivative's (forward.forward_gradient has the same check)."""
+    filename = fn.parsed.filename
+    user_def = getattr(fn.parsed.func, "user_def", None)
+    if user_def is not None and filename.startswith("<tangentlike "):
+        return [_load(binder.name_for("source_file", user_def[0])),
+                gast.Constant(value=user_def[1], kind=None),
+                gast.Constant(value=True, kind=None)]
+    if origin is None or filename.startswith("<tangentlike "):
+        return []
+    return [_load(binder.name_for("source_file", filename)),
+            gast.Constant(value=origin.lineno, kind=None)]
+
+
 def _assign(name, value):
     return gast.Assign([_store(name)], value, None)
 
@@ -512,19 +529,7 @@ class _Reverse:
         return None
 
     def return_line(self, ret) -> list:
-        """``source_file, lineno`` of the user's return statement, for the run-time check
-        that names it (none for a derivative derived again: its lines are generated)."""
-        filename = self.fn.parsed.filename
-        user_def = getattr(self.fn.parsed.func, "user_def", None)
-        if user_def is not None and filename.startswith("<tangentlike "):
-            # the output checked is a derivative's: the error names the user's def
-            return [_load(self.binder.name_for("source_file", user_def[0])),
-                    gast.Constant(value=user_def[1], kind=None),
-                    gast.Constant(value=True, kind=None)]
-        if ret.origin is None or filename.startswith("<tangentlike "):
-            return []
-        return [_load(self.binder.name_for("source_file", filename)),
-                gast.Constant(value=ret.origin.lineno, kind=None)]
+        return return_line(self.fn, ret.origin, self.binder)
 
     def seed_name(self, value) -> str:
         if isinstance(value, gast.Name):

@@ -5517,3 +5517,44 @@ def test_helper_writing_its_argument_is_still_refused():
             with pytest.raises(tl.TransformError, match="in place|did not create") as info:
                 transform(func)(*args, *(() if transform is tl.grad else (X3,)))
             assert info.value.lineno in (line_of(func, 2), line_of(helper, 3))
+
+
+# (hunt17) A derivative derived again calls the runtime's add_grads, whose own source was
+# read as a user function's: `out = a[:-1]; out.append(...)` taken for a change of its
+# argument refused the second order of a helper whose returned slice is rebound
+# (`bt1 = add_grads(bresult, ...)` in its derivative).
+def slices_and_reads_an_item_on_one_path(p0, p1):
+    t1 = p1[1:3]
+    if np.tanh(p1[2]) > -0.4:
+        t5 = t1[1]
+    t1 = t1 - 1.5 * np.sin(np.sum(t1))
+    return t1
+
+
+def calls_a_helper_returning_a_rebound_slice(x, s):
+    v = slices_and_reads_an_item_on_one_path(np.reshape(x[:2], (2, 1)), x)
+    return np.sum(v * v) * s
+
+
+def test_second_order_through_a_derivative_calling_add_grads():
+    tl.check_grads(calls_a_helper_returning_a_rebound_slice, (X3, 0.7), order=2)
+    g = tl.grad(calls_a_helper_returning_a_rebound_slice)
+    h, v = 1e-5, np.array([0.2, -0.4, 1.0])
+    np.testing.assert_allclose(
+        tl.hvp(calls_a_helper_returning_a_rebound_slice)(X3, 0.7, v),
+        (g(X3 + h * v, 0.7) - g(X3 - h * v, 0.7)) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+# (hunt17) `tl.grad(tl.grad(f), wrt=1)` of a scalar s, the inner gradient (of the array x)
+# being the output: the gradient with respect to a number is taken in forward mode, whose
+# check of the output had no line for a derivative, and raised a plain TypeError without
+# file or line; now NonScalarOutput at f's def, as for wrt=0.
+def sums_squares_scaled(x, s):
+    return np.sum(x * x) * s
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_grad_of_an_array_gradient_names_the_def(wrt):
+    with pytest.raises(tl.errors.NonScalarOutput, match="the output of a derivative") as info:
+        tl.grad(tl.grad(sums_squares_scaled), wrt=wrt)(X3, 1.5)
+    assert info.value.lineno == line_of(sums_squares_scaled, 0)
