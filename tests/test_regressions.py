@@ -5558,3 +5558,37 @@ def test_grad_of_an_array_gradient_names_the_def(wrt):
     with pytest.raises(tl.errors.NonScalarOutput, match="the output of a derivative") as info:
         tl.grad(tl.grad(sums_squares_scaled), wrt=wrt)(X3, 1.5)
     assert info.value.lineno == line_of(sums_squares_scaled, 0)
+
+
+# (hunt17, open) A parameter rebound on a path where its adjoint is written (`bx = 0.0`
+# there): the generic derivative returns `cast_back(shaped(bx, x), x)` of the rebound
+# x, np.sin(s)'s scalar, not zeros like the argument. A version uses its stand-in and gets
+# zeros(3), but the derivative derived again reads the generic code: tl.hvp gives 0.0
+# and tl.hessian leaks NumPy's "cannot reshape array of size 1 into shape (3,)".
+def rebinds_x_to_a_number_on_one_path(x, s):
+    if np.sum(x) >= -1.0:
+        x = np.sin(s)
+    return x
+
+
+@bug("the generic gradient of a parameter rebound on a path is shaped like its new value")
+def test_second_order_of_a_parameter_rebound_to_a_number():
+    H = tl.hessian(rebinds_x_to_a_number_on_one_path)(X3, 0.5)
+    np.testing.assert_array_equal(H, np.zeros((3, 3)))
+    hv = tl.hvp(rebinds_x_to_a_number_on_one_path)(X3, 0.5, np.ones(3))
+    assert isinstance(hv, np.ndarray) and hv.shape == (3,) and not np.any(hv)
+
+
+# (hunt17, open) A NumPy float raised to a list (`(1.0 + np.sin(s)) ** x`, which NumPy
+# computes as an array): the derivative with respect to the base computes `x - 1` on the
+# list and leaks Python's TypeError, in grad and jvp.
+def raises_a_number_to_a_list(x, s):
+    return np.sum((1.0 + np.sin(s)) ** x)
+
+
+@bug("the derivative of a NumPy float ** list computes `x - 1` of the list")
+def test_derivative_of_a_number_raised_to_a_list():
+    xs = [0.3, -0.5, 0.8]
+    want = float(np.sum(np.array(xs) * (1.0 + np.sin(0.5)) ** (np.array(xs) - 1)) * np.cos(0.5))
+    np.testing.assert_allclose(tl.grad(raises_a_number_to_a_list, wrt=1)(xs, 0.5), want)
+    np.testing.assert_allclose(tl.jvp(raises_a_number_to_a_list, wrt=1)(xs, 0.5, 1.0), want)
