@@ -302,6 +302,9 @@ def mutated_parameters(func, _seen=None) -> dict:
                 rebound = block(stmt.body, rebound, False) & block(stmt.orelse, rebound, False)
             elif isinstance(stmt, (gast.For, gast.While)):
                 statement(stmt.iter if isinstance(stmt, gast.For) else stmt.test, rebound, top)
+                # twice: a later turn sees the views the body made (`y[0] = 1.0; y = p`
+                # writes into p from the second turn on)
+                block(stmt.body, rebound, False)
                 block(stmt.body, rebound, False)
                 block(stmt.orelse, rebound, False)
             else:
@@ -369,12 +372,21 @@ def _mutating_call(parsed, node, note, seen):
         note(node.args[0].id, "changes", node, f"`{func.attr}({node.args[0].id}, ...)`")
     if isinstance(func, gast.Name):
         callee = parsed.lookup(func.id, None)
-        if is_user_function(callee):
+        if is_user_function(callee) and not _has_rule(callee):
             inner = mutated_parameters(callee, seen)
             for name, param in _bound_names(callee, node).items():
                 if param in inner and inner[param][0] == "changes":
                     note(name, "changes", node,
                          f"`{func.id}(...)`, which changes its argument `{param}`")
+
+
+def _has_rule(func) -> bool:
+    """Whether ``func`` is a primitive (a rule, or declared constant), not a function the
+    derivative derives: its source is not the user's (the runtime's ``add_grads``, which
+    a derivative derived again calls, builds new lists and arrays, but its
+    ``out = a[:-1]; out.append(...)`` read as a change of ``a`` refused the call)."""
+    from . import rules
+    return rules.lookup(func) is not None or rules.is_nondifferentiable(func)
 
 
 def _slicing(index) -> bool:

@@ -23,7 +23,7 @@ from .calls import (attribute_refusal, bind_call, derived_call, is_user_function
                     ufunc_method_refusal)
 from .naming import walk
 from .normalize import Normalized
-from .reverse import _assign, _load, bind_arguments, primitive_of, wrap_no_grad
+from .reverse import _assign, _load, bind_arguments, primitive_of, return_line, wrap_no_grad
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
@@ -221,13 +221,9 @@ class _Forward:
         return call
 
     def return_line(self) -> list:
-        """``source_file, lineno`` of the user's return statement, for the check that
-        names it (none for a derivative derived again: its lines are generated)."""
-        filename, origin = self.fn.parsed.filename, self.fn.body[-1].origin
-        if origin is None or filename.startswith("<tangentlike "):
-            return []
-        return [_load(self.binder.name_for("source_file", filename)),
-                gast.Constant(value=origin.lineno, kind=None)]
+        # (for a derivative derived again, the user's def: was a plain TypeError without
+        # a line for `tl.grad(tl.grad(f), wrt=1)` of a scalar `s`, which takes this path)
+        return return_line(self.fn, self.fn.body[-1].origin, self.binder)
 
     def tangent_checks(self) -> list:
         """``if type(dx) is not float or type(x) is not float: dx = require_tangent(dx,

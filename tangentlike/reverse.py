@@ -119,6 +119,23 @@ def _store(name):
     return gast.Name(name, _STORE, None, None)
 
 
+def return_line(fn, origin, binder) -> list:
+    """The arguments after the output of ``require_scalar(out, ...)``: ``source_file,
+    lineno`` of the user's return statement ``origin``, which its error names; for a
+    derivative derived again (its lines are generated), the user's ``def`` and True,
+    the output being a derivative's (forward.forward_gradient has the same check)."""
+    filename = fn.parsed.filename
+    user_def = getattr(fn.parsed.func, "user_def", None)
+    if user_def is not None and filename.startswith("<tangentlike "):
+        return [_load(binder.name_for("source_file", user_def[0])),
+                gast.Constant(value=user_def[1], kind=None),
+                gast.Constant(value=True, kind=None)]
+    if origin is None or filename.startswith("<tangentlike "):
+        return []
+    return [_load(binder.name_for("source_file", filename)),
+            gast.Constant(value=origin.lineno, kind=None)]
+
+
 def _assign(name, value):
     return gast.Assign([_store(name)], value, None)
 
@@ -286,7 +303,9 @@ class _Reverse:
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
             primal = self.mark_all(setup, None, "primal") + primal
         self.origin = ret.origin
+        self.zeros_first = []
         grads = [self.gradient(p) for p in self.wrt]
+        primal = self.mark_all(self.zeros_first, None, "primal") + primal
         if len(grads) == 1 and not self.as_tuple:
             result = grads[0]
         else:
@@ -513,19 +532,7 @@ class _Reverse:
         return None
 
     def return_line(self, ret) -> list:
-        """``source_file, lineno`` of the user's return statement, for the run-time check
-        that names it (none for a derivative derived again: its lines are generated)."""
-        filename = self.fn.parsed.filename
-        user_def = getattr(self.fn.parsed.func, "user_def", None)
-        if user_def is not None and filename.startswith("<tangentlike "):
-            # the output checked is a derivative's: the error names the user's def
-            return [_load(self.binder.name_for("source_file", user_def[0])),
-                    gast.Constant(value=user_def[1], kind=None),
-                    gast.Constant(value=True, kind=None)]
-        if ret.origin is None or filename.startswith("<tangentlike "):
-            return []
-        return [_load(self.binder.name_for("source_file", filename)),
-                gast.Constant(value=ret.origin.lineno, kind=None)]
+        return return_line(self.fn, ret.origin, self.binder)
 
     def seed_name(self, value) -> str:
         own = None   # the returned variable's adjoint, if the seed can be it
@@ -671,7 +678,15 @@ class _Reverse:
                 return call
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
-        return gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        zero = gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        if param in self.single:
+            return zero
+        # The function rebinds the parameter (`if c: x = np.sum(x)`) and no derivative
+        # reaches it: its zero is made at the top, from the argument itself, not from
+        # whatever the name holds at the end (was: a scalar 0.0 for an array argument)
+        name = self.namer.fresh(self.adj(param))
+        self.zeros_first.append(_assign(name, zero))
+        return _load(name)
 
     def low_precision_given(self) -> bool:
         """Whether the guard vouches for a float32 (float16) array or scalar among the

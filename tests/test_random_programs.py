@@ -449,7 +449,26 @@ class Generator:
                 options.append(self.jump)
             if env.out:
                 options.append(self.early_return)
+            if env.depth > 0 and not env.in_loop:
+                options.append(self.rebind_kind)
         self.pick(options)(env, lines, indent)
+
+    def rebind_kind(self, env, lines, indent):
+        """(In an `if`, not in a loop) a variable, often a parameter, rebound to a value
+        of the other kind: after the `if` its kind depends on the path, so it is not read
+        again (merge), and a parameter's gradient is the zero of its argument on that
+        path (was a scalar 0.0 for the vector ``x``: hunt17)."""
+        names = sorted(n for n, k in env.vars.items() if k in ("S", "V"))
+        if not names:
+            return self.assign(env, lines, indent)
+        self.budget -= 1
+        params = [n for n in names if n in ("x", "s")]   # (often: the bug was a parameter's)
+        name = self.pick(params if params and self.chance(2, 3) else names)
+        kind = "V" if env.vars[name] == "S" else "S"
+        e = self.value_for(env, False, kind)
+        lines.append((indent, e.plain, e.instr, f"{name} = "))
+        env.vars[name] = kind
+        env.owned.discard(name)
 
     def reassign(self, env, lines, indent):
         self.budget -= 1
@@ -590,6 +609,10 @@ class Generator:
             env.owned &= child.owned | (set(env.vars) - set(child.vars))
             for name in env.sizes:
                 env.sizes[name] = min(env.sizes[name], child.sizes[name])
+        for name in sorted(env.vars):   # rebound to another kind on some path
+            if any(child.vars.get(name, env.vars[name]) != env.vars[name] for child in children):
+                del env.vars[name]
+                env.owned.discard(name)
 
     def if_statement(self, env, lines, indent):
         self.budget -= 1
