@@ -569,6 +569,10 @@ def _fingerprint(code, node):
         inner = [k for k in c.co_consts if isinstance(k, types.CodeType)]
         codes += inner
         qualified = tuple(k.co_name for k in inner)
+        if "__qualname__" in c.co_names:
+            # a class body stores its own qualified name, which names the enclosing
+            # class or function (``Model.f.<locals>.Box``; ``f.<locals>.Box`` alone)
+            qualified += (c.co_name,)
         for k in c.co_consts:
             if isinstance(k, types.CodeType) or isinstance(k, str) and k.endswith(qualified):
                 continue   # (before 3.11 a nested function's qualified name is a constant)

@@ -3062,3 +3062,41 @@ def appends_through_a_name(x):
 def test_row_changing_method_taken_as_a_value(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "is taken as a value" in err.reason and "cannot follow" in err.reason
+
+
+# == Found by bad17 ===========================================================================
+# (made by make_function: the unchanged-source check skips modules pytest rewrote, this one)
+HOLDS_A_CLASS = make_function("""
+    class HoldsAClassDefinition:
+        @staticmethod
+        def static(x):
+            class Box:  # <- error
+                pass
+            return x * x
+
+        def method(self, x):
+            class Box:  # <- error
+                pass
+            return x * x
+
+
+    def make_with_class():
+        def inner(x):
+            class Box:  # <- error
+                pass
+            return x * x
+        return inner
+    """, name="HoldsAClassDefinition")
+MAKE_WITH_CLASS = HOLDS_A_CLASS.static.__globals__["make_with_class"]
+
+
+# Was (bad17): a class statement inside a method or a closure was taken for an edit of
+# the file (*the source of 'HoldsAClassDefinition.static' ... changed since it was
+# imported*, at the def): the class body stores its qualified name, which names the
+# enclosing class or function, and differs when the def is compiled alone.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [HOLDS_A_CLASS.static, HOLDS_A_CLASS.method, MAKE_WITH_CLASS()],
+                         ids=["static", "method", "closure"])
+def test_row_class_definition_in_a_method_or_closure(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "classes defined inside" in err.reason
