@@ -49,6 +49,7 @@ from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
+from .rules.optional import optional
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
@@ -2112,6 +2113,11 @@ class _Normalizer:
                              hint="index first: `x[i].item()` or `float(x[i])`")
         self.check_method_out(node, METHODS[name])
         obj = self.atom(func.value)
+        if name in ("conj", "conjugate") and not node.args and not node.keywords:
+            # the array itself on a real array (``x.conj() is x``; complex values are
+            # refused), where ``np.conj(x)`` would be a new one: a change made through
+            # the result is a change of ``x``
+            return obj
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:
             args = [self.expr_Tuple(gast.Tuple(elts=args, ctx=gast.Load()))]
@@ -2325,7 +2331,8 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.split,
          np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud,
          np.rot90, stop_gradient, np.ascontiguousarray, np.asfortranarray, np.require,
-         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
+         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays,
+         *optional(np, "matrix_transpose", "unstack"), *optional(np.linalg, "matrix_transpose")}
 
 
 def _unwrapped(objects) -> frozenset:

@@ -3100,3 +3100,69 @@ MAKE_WITH_CLASS = HOLDS_A_CLASS.static.__globals__["make_with_class"]
 def test_row_class_definition_in_a_method_or_closure(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "classes defined inside" in err.reason
+
+
+def adds_through_conj(x):
+    y = x.conj()
+    y += 1.0  # <- error
+    return np.sum(y * x)
+
+
+def writes_through_conjugate(x):
+    y = x.conjugate()
+    y[0, 0] = 2.0  # <- error
+    return np.sum(y * x)
+
+
+def adds_through_matrix_transpose(x):
+    y = np.matrix_transpose(x)
+    y *= 2.0  # <- error
+    return np.sum(y * x)
+
+
+def adds_through_unstack(x):
+    y = np.unstack(x)[0]
+    y += 1.0  # <- error
+    return np.sum(y * x)
+
+
+def conj_of_a_new_array(x):
+    y = np.sin(x).conj()
+    y += 1.0
+    return np.sum(y * x) + np.sum(x.conj() ** 2)
+
+
+# Were (bad17): a silently wrong value and gradient, and nothing refused: `x.conj()` and
+# `x.conjugate()` of a real array are `x` itself, but were differentiated as `np.conj(x)`,
+# a new array, so the change made through `y` was not seen in `x` (f: sum((x+1)**2), the
+# derivative: sum((x+1)*x)); `np.matrix_transpose` and `np.unstack` return views but were
+# taken for new arrays (the `+=` through them was not checked).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_through_conj, writes_through_conjugate,
+                                  adds_through_matrix_transpose, adds_through_unstack],
+                         ids=lambda f: f.__name__)
+def test_row_change_through_conj_matrix_transpose_unstack(func, transform):
+    if func is not adds_through_conj and not hasattr(np, "unstack"):
+        pytest.skip("np.matrix_transpose and np.unstack are NumPy 2.1+")
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    before = x.copy()
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(x, np.ones_like(x)) if transform is tl.jvp else \
+            df(x, 1.0) if transform is tl.vjp else df(x)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    np.testing.assert_array_equal(x, before)   # the input is not changed
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+def test_conj_of_a_new_array_works(transform):
+    x = np.array([0.3, -0.6, 0.9])
+    # f = sum((sin(x) + 1) * x) + sum(x ** 2)
+    expected = np.cos(x) * x + np.sin(x) + 1.0 + 2.0 * x
+    if transform is tl.jvp:
+        np.testing.assert_allclose(transform(conj_of_a_new_array)(x, np.ones(3)),
+                                   np.sum(expected))
+    else:
+        np.testing.assert_allclose(run_derived(transform, conj_of_a_new_array, x), expected)
