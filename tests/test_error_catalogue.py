@@ -3166,3 +3166,77 @@ def test_conj_of_a_new_array_works(transform):
                                    np.sum(expected))
     else:
         np.testing.assert_allclose(run_derived(transform, conj_of_a_new_array, x), expected)
+
+
+def _adds_to_conj(z, v):
+    y = z.conj()
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_real(z, v):
+    y = z.real
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_split(z, v):
+    y = np.split(z, 2)[0]
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_rot90(z, v):
+    y = np.rot90(z)
+    y += v
+    return np.sum(y)
+
+
+def calls_adds_to_conj(x):
+    a = x * 1.0
+    s = _adds_to_conj(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_real(x):
+    a = x * 1.0
+    s = _adds_to_real(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_split(x):
+    a = x * 1.0
+    s = _adds_to_split(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_rot90(x):
+    a = x * 1.0
+    s = _adds_to_rot90(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_conj_of_a_number(x):
+    return _adds_to_conj(x[0, 0] * 2.0, x[1, 1]) * 3.0
+
+
+# Were (bad17): a silently wrong gradient: a helper's `y += v` on `z.conj()`, `z.real`,
+# `np.split(z, 2)[0]`, `np.rot90(z)` (and the other functions that may return a view, as
+# np.asanyarray, np.fliplr, np.permute_dims) changes the caller's array, but only `z[1:]`,
+# `z.T` and a few methods were known as views of `z` (calls.mutated_parameters).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_adds_to_conj, calls_adds_to_real, calls_adds_to_split,
+                                  calls_adds_to_rot90], ids=lambda f: f.__name__)
+def test_row_helper_changes_a_view_of_its_argument(func, transform):
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(x, np.ones_like(x)) if transform is tl.jvp else \
+            df(x, 1.0) if transform is tl.vjp else df(x)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    assert "in place" in err.reason
+    # on numbers `y += v` makes a new number: works
+    expected = np.array([[6.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_allclose(tl.grad(calls_adds_to_conj_of_a_number)(x), expected)
