@@ -43,7 +43,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
+from .calls import _bound_names, _slicing, _view_base, is_user_function, mutated_parameters
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
@@ -2571,6 +2571,9 @@ class _AliasCheck:
         if isinstance(value, gast.Name):
             return state.points.get(value.id, frozenset()), state.contains.get(value.id,
                                                                                frozenset())
+        viewed = self.global_viewed(value, state)
+        if viewed:
+            return new | viewed, frozenset()
         if isinstance(value, (gast.List, gast.Tuple)):
             inside = frozenset().union(*(state.reach(e.id) for e in value.elts
                                          if isinstance(e, gast.Name)))
@@ -2601,6 +2604,27 @@ class _AliasCheck:
                 inside = frozenset().union(*(state.reach(a.id) for a in args))
                 return new | inside, inside
         return new, frozenset()
+
+    def global_viewed(self, value, state) -> frozenset:
+        """``("global", G)`` when ``value`` may be a view of a global (or closure) array,
+        list, dict or tuple ``G``, or an array or list held in it: ``G[1:]``, ``G.T``,
+        ``G.conj()``, ``np.asarray(G)``, a row ``G[0]`` of a 2-D ``G``, an item ``L[0]``
+        of a list of arrays: a change in place through it changes ``G``."""
+        base = _view_base(value)
+        if base is not None:
+            changeable = isinstance(self.normalizer.user_object(base),
+                                    (list, dict, set, bytearray, np.ndarray))
+        elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            base = value.value.id
+            held = self.normalizer.user_object(base)
+            items = held.values() if isinstance(held, dict) else \
+                held if isinstance(held, (list, tuple)) else ()
+            changeable = isinstance(held, np.ndarray) and held.ndim >= 2 or any(
+                isinstance(item, (np.ndarray, list, dict)) for item in items)
+        if base is None or not changeable or base in state.points \
+                or base in self.normalizer.user_locals:
+            return frozenset()
+        return frozenset([("global", base)])
 
     @staticmethod
     def renew(state, stmt):

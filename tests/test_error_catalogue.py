@@ -3240,3 +3240,82 @@ def test_row_helper_changes_a_view_of_its_argument(func, transform):
     # on numbers `y += v` makes a new number: works
     expected = np.array([[6.0, 0.0], [0.0, 3.0]])
     np.testing.assert_allclose(tl.grad(calls_adds_to_conj_of_a_number)(x), expected)
+
+
+TABLE = np.ones((2, 2))
+TABLES = [np.ones(2)]
+NUMBERS = [1.0, 2.0]
+
+
+def adds_to_a_transposed_global(x):
+    y = TABLE.T
+    y += x  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_a_global_slice(x):
+    y = TABLE[0:1]
+    y += x[0:1]  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_a_global_row(x):
+    y = TABLE[0]
+    y += x[0]  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_an_array_in_a_global_list(x):
+    y = TABLES[0]
+    y += x[0]  # <- error
+    return np.sum(TABLES[0] * x)
+
+
+def adds_to_np_asarray_of_a_global(x):
+    y = np.asarray(TABLE)
+    y *= x  # <- error
+    return np.sum(TABLE * x)
+
+
+def make_adds_to_a_closure_view():
+    table = np.ones((2, 2))
+
+    def adds_to_a_closure_view(x):
+        y = table.conj()
+        y += x  # <- error
+        return np.sum(table * x)
+    return adds_to_a_closure_view
+
+
+def adds_to_copies_of_globals(x):
+    y = TABLE[0] * 1.0
+    y += x[0]
+    n = NUMBERS[0]
+    n += x[1, 1]
+    return np.sum(y * x[1]) + n + np.sum(TABLE.T * x)
+
+
+# Were (bad17): `y = G; y += x` on a global array (or list) was refused, but not through a
+# view or an item of it (`G.T`, `G[0:1]`, a row `G[0]`, `np.asarray(G)`, `L[0]` of a list
+# of arrays, `G.conj()`): Python changed the global, the derivative did not, and the
+# gradient of what f computes after that change was silently wrong (here `ones` where it
+# is `G + x.T + x`).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_to_a_transposed_global, adds_to_a_global_slice,
+                                  adds_to_a_global_row, adds_to_an_array_in_a_global_list,
+                                  adds_to_np_asarray_of_a_global, make_adds_to_a_closure_view()],
+                         ids=lambda f: f.__name__)
+def test_row_change_of_a_global_through_a_view(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "a value from outside the function" in err.reason
+    np.testing.assert_array_equal(TABLE, np.ones((2, 2)))
+    np.testing.assert_array_equal(TABLES[0], np.ones(2))
+
+
+def test_copies_of_globals_work():
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    expected = np.array([[x[1, 0] + 1.0, x[1, 1] + 1.0], [x[0, 0] + 2.0, x[0, 1] + 3.0]])
+    np.testing.assert_allclose(tl.grad(adds_to_copies_of_globals)(x), expected)
+    np.testing.assert_allclose(tl.jvp(adds_to_copies_of_globals)(x, np.ones((2, 2))),
+                               np.sum(expected))
+    assert NUMBERS == [1.0, 2.0]
