@@ -2595,9 +2595,15 @@ class _AliasCheck:
             callee = getattr(value, "callee", None)
             if callee is list.pop:
                 return new | state.contains.get(value.func.value.id, frozenset()), frozenset()
-            if callee is list:
-                return new, state.contains.get(value.args[0].id, frozenset()) \
-                    if value.args and isinstance(value.args[0], gast.Name) else frozenset()
+            if callee in (list, tuple):
+                if not (value.args and isinstance(value.args[0], gast.Name)):
+                    return new, frozenset()
+                # a new list of the same items: of a list argument, its arrays (or the
+                # rows of an array), which a change in place through an item changes
+                name = value.args[0].id
+                items = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                  for o in state.reach(name))
+                return new, state.contains.get(name, frozenset()) | items
             if callee in VIEWS or _derived_callee(callee) or _may_share(value):
                 args = [a for a in value.args + [k.value for k in value.keywords]
                         if isinstance(a, gast.Name)]

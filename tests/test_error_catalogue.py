@@ -3319,3 +3319,45 @@ def test_copies_of_globals_work():
     np.testing.assert_allclose(tl.jvp(adds_to_copies_of_globals)(x, np.ones((2, 2))),
                                np.sum(expected))
     assert NUMBERS == [1.0, 2.0]
+
+
+def adds_to_an_item_popped_from_a_list_copy(xs):
+    ys = list(xs)
+    v = ys.pop()
+    v += 1.0  # <- error
+    return np.sum(xs[-1] * xs[0])
+
+
+def adds_to_an_item_of_a_tuple_copy(xs):
+    ys = tuple(xs)
+    v = ys[1]
+    v *= 2.0  # <- error
+    return np.sum(xs[-1] * xs[0])
+
+
+def adds_to_a_number_popped_from_a_list_copy(xs):
+    ys = list(xs)
+    v = ys.pop()
+    v += 1.0
+    return v * xs[0]
+
+
+# Were (bad17): `list(xs)` and `tuple(xs)` of a list argument hold the caller's arrays,
+# but were taken for lists of new values, so `v += 1.0` on an item changed the caller's
+# array out of the derivative's sight: a silently wrong value (0.15 where f gives -0.15)
+# and gradient. Refused when it runs on an array, at the `+=`; on numbers it works.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_to_an_item_popped_from_a_list_copy,
+                                  adds_to_an_item_of_a_tuple_copy], ids=lambda f: f.__name__)
+def test_row_change_of_an_item_of_a_list_copy(func, transform):
+    xs = [np.array([0.3, -0.6]), np.array([0.9, 0.2])]
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(xs, [np.ones(2), np.ones(2)]) if transform is tl.jvp else \
+            df(xs, 1.0) if transform is tl.vjp else df(xs)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    np.testing.assert_array_equal(xs[1], [0.9, 0.2])
+    grads = tl.grad(adds_to_a_number_popped_from_a_list_copy)([0.5, 2.0])
+    np.testing.assert_allclose(grads, [3.0, 0.5])
