@@ -334,6 +334,8 @@ class _Normalizer:
                 self.stacks.add(node.func.value.id)
         for _ in copies:   # the copy of a dict is a dict
             self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
+        # what is copied into a list the body appends to or pops from is a list
+        self.listed = {receiver for target, receiver in copies if target in self.stacks}
         # versions that may hold a list or tuple display (a copy of one too), whose `+`
         # joins them: the variables assigned in ifs and loops (one name for all their
         # values) from the start, as a turn may read a display assigned further down
@@ -2095,7 +2097,8 @@ class _Normalizer:
                 call.copies_a_given_dict = True
                 return call
             if known in self.sequences and known not in self.tuples \
-                    or self.versions.get(known, known) in self.stacks:
+                    or self.versions.get(known, known) in self.stacks \
+                    or func.value.id in self.listed:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
             if hasattr(np, name):

@@ -3361,3 +3361,28 @@ def test_row_change_of_an_item_of_a_list_copy(func, transform):
     np.testing.assert_array_equal(xs[1], [0.9, 0.2])
     grads = tl.grad(adds_to_a_number_popped_from_a_list_copy)([0.5, 2.0])
     np.testing.assert_allclose(grads, [3.0, 0.5])
+
+
+def extends_a_copy_of_a_list_argument(xs, s):
+    ys = xs.copy()
+    ys.append(s * 3.0)
+    last = ys.pop()
+    ys.append(last * s)
+    return sum(ys)
+
+
+# Was (bad17): `.copy()` of a list argument was `np.copy(xs)`, an array, so the derived
+# function failed with `AttributeError: 'numpy.ndarray' object has no attribute 'append'`
+# from the generated code. A copy that the body appends to or pops from is a list.
+@pytest.mark.parametrize("transform", [tl.grad, tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+def test_copy_of_a_list_argument_appended_to(transform):
+    xs, s = [0.5, 2.0], 1.5
+    assert extends_a_copy_of_a_list_argument(xs, s) == 2.5 + 3.0 * s * s
+    if transform is tl.jvp:
+        assert transform(extends_a_copy_of_a_list_argument, wrt=1)(xs, s, 1.0) == 6.0 * s
+        return
+    df = transform(extends_a_copy_of_a_list_argument, wrt=(0, 1))
+    grads = df(xs, s, 1.0) if transform is tl.vjp else df(xs, s)
+    np.testing.assert_allclose(grads[0], [1.0, 1.0])
+    np.testing.assert_allclose(grads[1], 6.0 * s)
+    assert xs == [0.5, 2.0]
