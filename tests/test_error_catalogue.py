@@ -3386,3 +3386,43 @@ def test_copy_of_a_list_argument_appended_to(transform):
     np.testing.assert_allclose(grads[0], [1.0, 1.0])
     np.testing.assert_allclose(grads[1], 6.0 * s)
     assert xs == [0.5, 2.0]
+
+
+class AddsWhenMultiplied(np.ndarray):
+    def __mul__(self, other):   # a `*` that adds, as np.matrix's `*` is a matrix product
+        return np.add(np.asarray(self), np.asarray(other))
+
+
+class KeepsMetadata(np.ndarray):
+    def __array_finalize__(self, obj):
+        self.unit = getattr(obj, "unit", "m")
+
+
+def sum_sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+# Was (bad17): an ndarray subclass that redefines an operator (or __array_ufunc__,
+# __array_function__) was differentiated with the rules of plain arrays, a silently wrong
+# gradient (`2 * x` for `np.sum(x * x)` where its `*` adds: `[2, 2, 2]`), as np.matrix
+# was until edge14. A subclass that only adds attributes works (keeps the subclass).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_ndarray_subclass_that_redefines_an_operator(transform):
+    x = X3.copy().view(AddsWhenMultiplied)
+    with pytest.raises(ArgumentTypeError) as info:
+        df = transform(sum_sin_times_x)
+        df(x, np.ones(3)) if transform is tl.jvp else df(x, 1.0) if transform is tl.vjp \
+            else df(x)
+    err = info.value
+    assert err.filename == sum_sin_times_x.__code__.co_filename
+    assert err.lineno == sum_sin_times_x.__code__.co_firstlineno
+    assert "AddsWhenMultiplied" in err.reason and "__mul__" in err.reason
+    kept = X3.copy().view(KeepsMetadata)
+    expected = np.cos(X3) * X3 + np.sin(X3)
+    if transform is tl.jvp:
+        np.testing.assert_allclose(transform(sum_sin_times_x)(kept, np.ones(3)),
+                                   np.sum(expected))
+    else:
+        np.testing.assert_allclose(run_derived(transform, sum_sin_times_x, kept)
+                                   if transform is not tl.value_and_grad else
+                                   transform(sum_sin_times_x)(kept)[1], expected)
