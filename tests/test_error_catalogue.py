@@ -3426,3 +3426,27 @@ def test_row_ndarray_subclass_that_redefines_an_operator(transform):
         np.testing.assert_allclose(run_derived(transform, sum_sin_times_x, kept)
                                    if transform is not tl.value_and_grad else
                                    transform(sum_sin_times_x)(kept)[1], expected)
+
+
+class CountsCalls:
+    def __init__(self, func):
+        self.func = func
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.func(x)
+
+
+@CountsCalls
+def counted_square(x):
+    return x * x
+
+
+# Was (bad17): the hint named only `tl.grad(CountsCalls.__call__, wrt=1)(obj, x)`, whose
+# `self.calls += 1` is refused in turn; a decorator made as a class keeps the function.
+def test_hint_of_a_decorator_made_as_a_class():
+    err = transform_error(counted_square)
+    assert "not a Python function with source" in err.reason
+    assert "`tl.grad(obj.func)`" in err.hint
+    assert tl.grad(counted_square.func)(1.5) == 3.0
