@@ -44,6 +44,7 @@ import numpy as np
 
 from . import rules
 from .calls import _bound_names, _slicing, _view_base, is_user_function, mutated_parameters
+from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
@@ -1297,6 +1298,13 @@ class _Normalizer:
         if value is MISSING:
             raise self.error(f"name {node.id!r} is not defined", node,
                              hint="define it before the function is differentiated")
+        what = complex_part(value) if not self.no_grad else None
+        if what is not None:   # (an argument that is one: entry.refuse_complex)
+            raise self.error(
+                f"complex numbers are not supported (`{node.id}` is {what})", node,
+                "tangentlike differentiates real-valued code, and its derivative rules are "
+                "those of real arguments: keep the real and imaginary parts in separate "
+                "real variables, or compute with it inside `with tl.no_grad():`")
         if isinstance(value, np.matrix):   # (an argument that is one: entry.refuse_masked)
             raise self.error(f"`{node.id}` is an np.matrix, whose `*` is the matrix product "
                              "and `**` a matrix power: the derivative rules are those of "

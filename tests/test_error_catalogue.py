@@ -3450,3 +3450,34 @@ def test_hint_of_a_decorator_made_as_a_class():
     assert "not a Python function with source" in err.reason
     assert "`tl.grad(obj.func)`" in err.hint
     assert tl.grad(counted_square.func)(1.5) == 3.0
+
+
+PHASE = 1j
+WEIGHTS = np.array([1.0 + 1.0j, 2.0])
+
+
+def times_a_complex_global(x):
+    return np.abs(x * PHASE)  # <- error
+
+
+def times_a_complex_global_array(x):
+    return np.sum(np.abs(x * WEIGHTS))  # <- error
+
+
+def complex_global_without_a_derivative(x):
+    with tl.no_grad():
+        scale = np.abs(PHASE) * 2.0
+    return x * scale
+
+
+# Was (bad17): a complex global (or closure) constant went through the real rules, a
+# complex and wrong gradient (-1+0j for |x * 1j| at 0.5, where it is 1), as a complex
+# literal did before it was refused.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [times_a_complex_global, times_a_complex_global_array],
+                         ids=lambda f: f.__name__)
+def test_row_complex_global(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "complex numbers are not supported" in err.reason
+    assert transform(complex_global_without_a_derivative)   # (derives)
+    assert tl.grad(complex_global_without_a_derivative)(0.5) == 2.0
