@@ -3481,3 +3481,32 @@ def test_row_complex_global(func, transform):
     assert "complex numbers are not supported" in err.reason
     assert transform(complex_global_without_a_derivative)   # (derives)
     assert tl.grad(complex_global_without_a_derivative)(0.5) == 2.0
+
+
+# Were (bad17): a seed or tangent of text or dates was NumPy's UFuncTypeError from the
+# generated code; a masked array, np.matrix or a subclass that redefines `*` went through
+# the rules of plain arrays (a silently wrong vjp: 2.87 where it is 1.91 for an `*` that
+# adds). Now the seed's (tangent's) ArgumentTypeError at the def, as for None or a string.
+SEEDS_NOT_NUMBERS = {"text": np.array(["a", "b", "c"]),
+                     "dates": np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
+                     "masked": np.ma.masked_array(np.ones(3), [0, 1, 0]),
+                     "subclass": np.ones(3).view(AddsWhenMultiplied)}
+
+
+def sin_twice(x):
+    return np.sin(x) * 2.0
+
+
+@pytest.mark.parametrize("transform", [tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("seed", list(SEEDS_NOT_NUMBERS.values()), ids=list(SEEDS_NOT_NUMBERS))
+def test_row_seed_or_tangent_that_is_not_an_array_of_numbers(seed, transform):
+    with pytest.raises(ArgumentTypeError) as info:
+        transform(sin_twice)(X3.copy(), seed)
+    err = info.value
+    assert err.filename == sin_twice.__code__.co_filename
+    assert err.lineno == sin_twice.__code__.co_firstlineno
+    assert "must be a number or an array" in err.reason
+    # an array subclass that redefines nothing, a bool or float16 array are numbers
+    for fine in (np.ones(3).view(KeepsMetadata), np.ones(3, dtype=bool),
+                 np.ones(3, dtype=np.float16)):
+        np.testing.assert_allclose(transform(sin_twice)(X3.copy(), fine), 2.0 * np.cos(X3))
