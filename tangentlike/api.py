@@ -219,11 +219,14 @@ def _input_array(value, func, position: int, what: str):
             np.asarray(value)
     except ValueError:
         x = None
-    if x is None or x.dtype == object:
+    if x is None or x.dtype == object or x.dtype.kind in "USVMm":
         from .errors import ArgumentTypeError
         name = list(inspect.signature(func).parameters)[position]
         kind = "None" if value is None else f"a {type(value).__name__}" + (
             " of parts of different shapes" if isinstance(value, (list, tuple)) else "")
+        if x is not None and x.dtype != object:   # (text, bytes, dates, records)
+            kind = f"an array of {x.dtype}" if isinstance(value, np.ndarray) else \
+                f"a {type(value).__name__} of {x.dtype} values"
         raise ArgumentTypeError(
             f"{what} differentiates with respect to a number or an array, but `{name}` is "
             f"{kind}: pass the part you need as an argument of its own, or use "

@@ -103,12 +103,14 @@ def require_real(x, name: str):
     what = complex_part(x)
     if what is not None:
         raise at_user_def(TypeError(complex_message(name, what)))
-    if x is None or isinstance(x, (str, bytes)):
+    if x is None or isinstance(x, (str, bytes)) or \
+            isinstance(x, np.ndarray) and x.dtype.kind not in "biufcO":
+        what = "None" if x is None else f"a {type(x).__name__} ({x!r})" \
+            if not isinstance(x, np.ndarray) else f"an array of {x.dtype}"
         raise at_user_def(TypeError(
-            f"the argument `{name}` is differentiated (it is in wrt) but is "
-            f"{'None' if x is None else f'a {type(x).__name__} ({x!r})'}, not a number: "
-            f"pass a float or a float array, or leave `{name}` out of wrt to make it a "
-            "constant"))
+            f"the argument `{name}` is differentiated (it is in wrt) but is {what}, not a "
+            f"number: pass a float or a float array, or leave `{name}` out of wrt to make "
+            "it a constant"))
     what = _in_container(x, _text_part)
     if what is not None:   # ({"W": W, "act": "tanh"}: zeros_like of the text failed)
         raise at_user_def(TypeError(

@@ -3510,3 +3510,24 @@ def test_row_seed_or_tangent_that_is_not_an_array_of_numbers(seed, transform):
     for fine in (np.ones(3).view(KeepsMetadata), np.ones(3, dtype=bool),
                  np.ones(3, dtype=np.float16)):
         np.testing.assert_allclose(transform(sin_twice)(X3.copy(), fine), 2.0 * np.cos(X3))
+
+
+# Were (bad17): an array of text, bytes or dates named in wrt was NumPy's TypeError from
+# the generated code (`ufunc 'sin' not supported for the input types`), and in tl.hessian
+# a ValueError from tl.hessian itself (`could not convert string to float`); a str there
+# was already the ArgumentTypeError at the def.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian, tl.jacobian],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("value", [np.array(["a", "b"]), np.array([b"a", b"b"]),
+                                   np.array(["2020-01-01"] * 2, dtype="datetime64[D]")],
+                         ids=["text", "bytes", "dates"])
+def test_row_array_of_text_or_dates_in_wrt(value, transform):
+    func = sin_twice if transform is not tl.hessian else sum_sin_times_x
+    with pytest.raises(ArgumentTypeError) as info:
+        df = transform(func)
+        df(value, np.ones(2)) if transform is tl.jvp else df(value, np.ones(2)) \
+            if transform is tl.vjp else df(value)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno == func.__code__.co_firstlineno
+    assert f"an array of {value.dtype}" in err.reason
