@@ -3531,3 +3531,15 @@ def test_row_array_of_text_or_dates_in_wrt(value, transform):
     assert err.filename == func.__code__.co_filename
     assert err.lineno == func.__code__.co_firstlineno
     assert f"an array of {value.dtype}" in err.reason
+
+
+# Was (bad17): a tolerance that is not a number failed inside check_grads' own arithmetic
+# (`TypeError: can't multiply sequence by non-int of type 'float'` for rtol="a"), and a
+# negative one made every comparison fail.
+@pytest.mark.parametrize("options", [{"rtol": "a"}, {"atol": None}, {"rtol": -1e-5},
+                                     {"atol": float("nan")}, {"rtol": True}],
+                         ids=["rtol str", "atol None", "rtol negative", "atol nan", "rtol bool"])
+def test_row_check_grads_with_a_bad_tolerance(options):
+    with pytest.raises(ValueError, match="a tolerance, must be a number 0 or more"):
+        tl.check_grads(sin_twice, (X3.copy(),), **options)
+    tl.check_grads(sin_twice, (X3.copy(),), rtol=1e-4, atol=0)
