@@ -88,14 +88,20 @@ def _code_key(func):
 
 def _decorator(mode: str, func, wrt, verbose):
     if func is None:
-        def decorate(*functions):
-            if len(functions) != 1:
-                raise TypeError(f"tl.{mode}() without a function is a decorator: apply it "
-                                f"to one function (`@tl.{mode}(wrt=...)` above a def, or "
-                                f"`tl.{mode}(f, wrt=...)`), got {len(functions)} arguments")
-            return _transform(functions[0], mode, wrt, verbose)
-        return decorate
+        return _later(mode, lambda f: _transform(f, mode, wrt, verbose))
     return _transform(func, mode, wrt, verbose)
+
+
+def _later(mode: str, transform):
+    """What ``tl.<mode>(wrt=...)`` without a function returns: a decorator that applies
+    ``transform`` to the one function it is given."""
+    def decorate(*functions):
+        if len(functions) != 1:
+            raise TypeError(f"tl.{mode}() without a function is a decorator: apply it "
+                            f"to one function (`@tl.{mode}(wrt=...)` above a def, or "
+                            f"`tl.{mode}(f, wrt=...)`), got {len(functions)} arguments")
+        return transform(functions[0])
+    return decorate
 
 
 def grad(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
@@ -155,7 +161,7 @@ def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     ``H @ v`` (the directional derivative of the gradient along ``v``) with the structure
     of the ``wrt`` input (a tuple of vectors for a tuple ``wrt``)."""
     if func is None:
-        return lambda f: hvp(f, wrt, verbose=verbose)
+        return _later("hvp", lambda f: hvp(f, wrt, verbose=verbose))
     # by name: a negative position would count from the gradient's seed parameter
     tangent_of_gradient = jvp(grad(func, wrt), _wrt_names(func, wrt), verbose=verbose)
 
@@ -213,11 +219,14 @@ def _input_array(value, func, position: int, what: str):
             np.asarray(value)
     except ValueError:
         x = None
-    if x is None or x.dtype == object:
+    if x is None or x.dtype == object or x.dtype.kind in "USVMm":
         from .errors import ArgumentTypeError
         name = list(inspect.signature(func).parameters)[position]
         kind = "None" if value is None else f"a {type(value).__name__}" + (
             " of parts of different shapes" if isinstance(value, (list, tuple)) else "")
+        if x is not None and x.dtype != object:   # (text, bytes, dates, records)
+            kind = f"an array of {x.dtype}" if isinstance(value, np.ndarray) else \
+                f"a {type(value).__name__} of {x.dtype} values"
         raise ArgumentTypeError(
             f"{what} differentiates with respect to a number or an array, but `{name}` is "
             f"{kind}: pass the part you need as an argument of its own, or use "
@@ -256,7 +265,7 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     Keyword arguments are passed on to ``f``.
     """
     if func is None:
-        return lambda f: jacobian(f, wrt, mode=mode)
+        return _later("jacobian", lambda f: jacobian(f, wrt, mode=mode))
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
     if isinstance(wrt, (tuple, list)):
@@ -319,7 +328,7 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
     """The Hessian of a scalar function: shape ``in.shape + in.shape``, one
     Hessian-vector product (forward over reverse) per input element."""
     if func is None:
-        return lambda f: hessian(f, wrt)
+        return _later("hessian", lambda f: hessian(f, wrt))
     if isinstance(wrt, (tuple, list)):
         from .errors import TransformError
         raise TransformError(f"tl.hessian takes one argument in `wrt`, not {wrt!r}",

@@ -331,30 +331,47 @@ _AUGMENTED = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.
               gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.BitAnd: "&",
               gast.BitOr: "|", gast.BitXor: "^", gast.LShift: "<<", gast.RShift: ">>"}
 
-# Array methods and attributes whose result may be a view of the array.
+# Array methods and NumPy functions whose result may be a view of the array (or the
+# array itself), and attributes that are views of it.
 VIEW_METHODS = {"reshape", "ravel", "transpose", "squeeze", "swapaxes", "view", "T",
                 "diagonal", "real", "imag", "expand_dims", "moveaxis", "flip", "atleast_1d",
-                "atleast_2d", "asarray"}
+                "atleast_2d", "asarray", "atleast_3d", "asanyarray", "ascontiguousarray",
+                "asfortranarray", "require", "asarray_chkfinite", "real_if_close", "rot90",
+                "fliplr", "flipud", "rollaxis", "broadcast_to", "matrix_transpose",
+                "permute_dims"}
+VIEW_ATTRIBUTES = {"T", "real", "imag", "mT"}
+# methods that give the array itself on a real array (``z.conj() is z``; np.conj(z) is new)
+SELF_METHODS = {"conj", "conjugate"}
+# functions whose items are views of their first argument (``np.split(z, 2)[0]``)
+SPLITTING = {"split", "array_split", "hsplit", "vsplit", "dsplit", "unstack",
+             "broadcast_arrays"}
 
 
 def _view_base(value):
     """The name ``value`` may be a view of, or None: ``p``, ``p[1:]``, ``p.T``,
-    ``p.reshape(...)``, ``np.reshape(p, ...)``. (``p[i]`` is a number on a 1-D array and
-    is not followed.)"""
+    ``p.reshape(...)``, ``np.reshape(p, ...)``, ``p.conj()``, ``np.split(p, 2)[0]``.
+    (``p[i]`` is a number on a 1-D array and is not followed.)"""
     if isinstance(value, gast.Name):
         return value.id
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
             and _slicing(value.slice):
         return value.value.id
-    if isinstance(value, gast.Attribute) and value.attr == "T" \
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Call) \
+            and isinstance(value.value.func, gast.Attribute) \
+            and value.value.func.attr in SPLITTING:
+        value = value.value   # np.split(p, 2)[0]: a view of p, as p[:n] is
+        return value.args[0].id if value.args and isinstance(value.args[0], gast.Name) \
+            else None
+    if isinstance(value, gast.Attribute) and value.attr in VIEW_ATTRIBUTES \
             and isinstance(value.value, gast.Name):
         return value.value.id
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
-            and value.func.attr in VIEW_METHODS:
+            and value.func.attr in VIEW_METHODS | SELF_METHODS:
         receiver = value.func.value   # p.reshape(...), or np.reshape(p, ...)
         if isinstance(receiver, gast.Name) and receiver.id not in ("np", "numpy"):
             return receiver.id
-        if value.args and isinstance(value.args[0], gast.Name):
+        if value.func.attr in VIEW_METHODS and value.args \
+                and isinstance(value.args[0], gast.Name):
             return value.args[0].id
     return None
 

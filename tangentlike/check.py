@@ -32,6 +32,11 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
             or not eps > 0:
         raise ValueError(f"check_grads: eps, the step of the finite differences, must be a "
                          f"positive number (1e-6 by default), not {eps!r}")
+    for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if isinstance(tolerance, bool) or not isinstance(
+                tolerance, (float, int, np.floating, np.integer)) or not tolerance >= 0:
+            raise ValueError(f"check_grads: {name}, a tolerance, must be a number 0 or more, "
+                             f"not {tolerance!r}")
     # f's defaulted arguments too: the derived functions take the seed after all of them
     try:
         args = tuple(_bind_all(f, args)) if callable(f) else tuple(args)

@@ -103,12 +103,14 @@ def require_real(x, name: str):
     what = complex_part(x)
     if what is not None:
         raise at_user_def(TypeError(complex_message(name, what)))
-    if x is None or isinstance(x, (str, bytes)):
+    if x is None or isinstance(x, (str, bytes)) or \
+            isinstance(x, np.ndarray) and x.dtype.kind not in "biufcO":
+        what = "None" if x is None else f"a {type(x).__name__} ({x!r})" \
+            if not isinstance(x, np.ndarray) else f"an array of {x.dtype}"
         raise at_user_def(TypeError(
-            f"the argument `{name}` is differentiated (it is in wrt) but is "
-            f"{'None' if x is None else f'a {type(x).__name__} ({x!r})'}, not a number: "
-            f"pass a float or a float array, or leave `{name}` out of wrt to make it a "
-            "constant"))
+            f"the argument `{name}` is differentiated (it is in wrt) but is {what}, not a "
+            f"number: pass a float or a float array, or leave `{name}` out of wrt to make "
+            "it a constant"))
     what = _in_container(x, _text_part)
     if what is not None:   # ({"W": W, "act": "tanh"}: zeros_like of the text failed)
         raise at_user_def(TypeError(
@@ -138,6 +140,11 @@ def refuse_masked(x, name: str):
             "matrix power: the derivative rules are those of plain arrays, which multiply "
             "element by element, so a derivative through it would be wrong: pass an array "
             "(`np.asarray(m)`) and write matrix products with `@`"))
+    if "redefines" in what:
+        raise at_user_def(TypeError(
+            f"the argument `{name}` is {what}: the derivative rules are those of plain "
+            "arrays, so a derivative through it would be wrong: pass a plain array "
+            f"(`np.asarray({name})`)"))
     raise at_user_def(TypeError(
         f"the argument `{name}` is {what}: the derivative rules are those of "
         "plain arrays, which count the masked entries (np.mean, np.cumsum, ...), so a "
@@ -147,13 +154,28 @@ def refuse_masked(x, name: str):
 
 
 def _unlike_plain_arrays(x):
-    """'an np.matrix', 'a masked array' (or a container holding one), else None."""
+    """'an np.matrix', 'a masked array', an ndarray subclass that redefines an operator
+    or how NumPy functions apply to it (or a container holding one), else None."""
     if isinstance(x, np.matrix):
         return "an np.matrix"
     masked = sys.modules.get("numpy.ma")   # (no masked array exists before it is imported)
     if masked is not None and isinstance(x, masked.MaskedArray):
         return "a masked array"
+    if isinstance(x, np.ndarray) and type(x) is not np.ndarray:
+        kind = type(x)
+        for name in _ARRAY_BEHAVIOUR:
+            if getattr(kind, name, None) is not getattr(np.ndarray, name):
+                return (f"an ndarray subclass `{kind.__name__}` that redefines `{name}` (as "
+                        "np.matrix redefines `*`)")
     return _in_container(x, _unlike_plain_arrays)
+
+
+# what an ndarray subclass may redefine so that the same code computes something else
+_ARRAY_BEHAVIOUR = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+                    "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__matmul__",
+                    "__rmatmul__", "__neg__", "__pos__", "__abs__", "__iadd__", "__isub__",
+                    "__imul__", "__itruediv__", "__ipow__", "__array_ufunc__",
+                    "__array_function__")
 
 
 def require_scalar_seed(seed, name: str):

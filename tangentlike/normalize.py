@@ -43,12 +43,14 @@ import gast
 import numpy as np
 
 from . import rules
-from .calls import _bound_names, _slicing, is_user_function, mutated_parameters
+from .calls import _bound_names, _slicing, _view_base, is_user_function, mutated_parameters
+from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
+from .rules.optional import optional
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
@@ -335,6 +337,8 @@ class _Normalizer:
                 self.stacks.add(node.func.value.id)
         for _ in copies:   # the copy of a dict is a dict
             self.keyed |= {receiver for target, receiver in copies if target in self.keyed}
+        # what is copied into a list the body appends to or pops from is a list
+        self.listed = {receiver for target, receiver in copies if target in self.stacks}
         # versions that may hold a list or tuple display (a copy of one too), whose `+`
         # joins them: the variables assigned in ifs and loops (one name for all their
         # values) from the start, as a turn may read a display assigned further down
@@ -1305,6 +1309,13 @@ class _Normalizer:
         if value is MISSING:
             raise self.error(f"name {node.id!r} is not defined", node,
                              hint="define it before the function is differentiated")
+        what = complex_part(value) if not self.no_grad else None
+        if what is not None:   # (an argument that is one: entry.refuse_complex)
+            raise self.error(
+                f"complex numbers are not supported (`{node.id}` is {what})", node,
+                "tangentlike differentiates real-valued code, and its derivative rules are "
+                "those of real arguments: keep the real and imaginary parts in separate "
+                "real variables, or compute with it inside `with tl.no_grad():`")
         if isinstance(value, np.matrix):   # (an argument that is one: entry.refuse_masked)
             raise self.error(f"`{node.id}` is an np.matrix, whose `*` is the matrix product "
                              "and `**` a matrix power: the derivative rules are those of "
@@ -2159,7 +2170,8 @@ class _Normalizer:
                 call.copies_a_given_dict = True
                 return call
             if known in self.sequences and known not in self.tuples \
-                    or self.versions.get(known, known) in self.stacks:
+                    or self.versions.get(known, known) in self.stacks \
+                    or func.value.id in self.listed:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
         if name not in METHODS:
             if hasattr(np, name):
@@ -2177,6 +2189,11 @@ class _Normalizer:
                              hint="index first: `x[i].item()` or `float(x[i])`")
         self.check_method_out(node, METHODS[name])
         obj = self.atom(func.value)
+        if name in ("conj", "conjugate") and not node.args and not node.keywords:
+            # the array itself on a real array (``x.conj() is x``; complex values are
+            # refused), where ``np.conj(x)`` would be a new one: a change made through
+            # the result is a change of ``x``
+            return obj
         args = [self.atom(a) for a in node.args]
         if name in SHAPE_VARARGS and len(args) > 1:
             args = [self.expr_Tuple(gast.Tuple(elts=args, ctx=gast.Load()))]
@@ -2390,7 +2407,8 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.atleast_1d, np.atleast_2d, np.atleast_3d, np.broadcast_to, np.split,
          np.array_split, np.hsplit, np.vsplit, np.dsplit, np.flip, np.fliplr, np.flipud,
          np.rot90, stop_gradient, np.ascontiguousarray, np.asfortranarray, np.require,
-         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays}
+         np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays,
+         *optional(np, "matrix_transpose", "unstack"), *optional(np.linalg, "matrix_transpose")}
 
 
 def _unwrapped(objects) -> frozenset:
@@ -2629,6 +2647,9 @@ class _AliasCheck:
         if isinstance(value, gast.Name):
             return state.points.get(value.id, frozenset()), state.contains.get(value.id,
                                                                                frozenset())
+        viewed = self.global_viewed(value, state)
+        if viewed:
+            return new | viewed, frozenset()
         if isinstance(value, (gast.List, gast.Tuple)):
             inside = frozenset().union(*(state.reach(e.id) for e in value.elts
                                          if isinstance(e, gast.Name)))
@@ -2650,15 +2671,42 @@ class _AliasCheck:
             callee = getattr(value, "callee", None)
             if callee is list.pop:
                 return new | state.contains.get(value.func.value.id, frozenset()), frozenset()
-            if callee is list:
-                return new, state.contains.get(value.args[0].id, frozenset()) \
-                    if value.args and isinstance(value.args[0], gast.Name) else frozenset()
+            if callee in (list, tuple):
+                if not (value.args and isinstance(value.args[0], gast.Name)):
+                    return new, frozenset()
+                # a new list of the same items: of a list argument, its arrays (or the
+                # rows of an array), which a change in place through an item changes
+                name = value.args[0].id
+                items = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                  for o in state.reach(name))
+                return new, state.contains.get(name, frozenset()) | items
             if callee in VIEWS or _derived_callee(callee) or _may_share(value):
                 args = [a for a in value.args + [k.value for k in value.keywords]
                         if isinstance(a, gast.Name)]
                 inside = frozenset().union(*(state.reach(a.id) for a in args))
                 return new | inside, inside
         return new, frozenset()
+
+    def global_viewed(self, value, state) -> frozenset:
+        """``("global", G)`` when ``value`` may be a view of a global (or closure) array,
+        list, dict or tuple ``G``, or an array or list held in it: ``G[1:]``, ``G.T``,
+        ``G.conj()``, ``np.asarray(G)``, a row ``G[0]`` of a 2-D ``G``, an item ``L[0]``
+        of a list of arrays: a change in place through it changes ``G``."""
+        base = _view_base(value)
+        if base is not None:
+            changeable = isinstance(self.normalizer.user_object(base),
+                                    (list, dict, set, bytearray, np.ndarray))
+        elif isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+            base = value.value.id
+            held = self.normalizer.user_object(base)
+            items = held.values() if isinstance(held, dict) else \
+                held if isinstance(held, (list, tuple)) else ()
+            changeable = isinstance(held, np.ndarray) and held.ndim >= 2 or any(
+                isinstance(item, (np.ndarray, list, dict)) for item in items)
+        if base is None or not changeable or base in state.points \
+                or base in self.normalizer.user_locals:
+            return frozenset()
+        return frozenset([("global", base)])
 
     @staticmethod
     def renew(state, stmt):

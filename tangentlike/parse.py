@@ -123,6 +123,13 @@ def _not_a_function_hint(obj) -> str:
         return (f"differentiate the undecorated function: "
                 f"`tl.grad({obj.__wrapped__.__name__}.__wrapped__)`")
     call = inspect.getattr_static(type(obj), "__call__", None)
+    held = [name for name, value in getattr(obj, "__dict__", {}).items()
+            if isinstance(value, types.FunctionType)]
+    if isinstance(call, types.FunctionType) and len(held) == 1:
+        # a decorator made as a class, which keeps the function it decorates
+        return (f"differentiate the function the object holds, `tl.grad(obj.{held[0]})`, or "
+                f"its class's `__call__`, with the object as its first argument: "
+                f"`tl.grad({type(obj).__name__}.__call__, wrt=1)(obj, x)`")
     if isinstance(call, types.FunctionType):
         return (f"differentiate its class's `__call__`, with the object as its first "
                 f"argument: `tl.grad({type(obj).__name__}.__call__, wrt=1)(obj, x)`")
@@ -569,6 +576,10 @@ def _fingerprint(code, node):
         inner = [k for k in c.co_consts if isinstance(k, types.CodeType)]
         codes += inner
         qualified = tuple(k.co_name for k in inner)
+        if "__qualname__" in c.co_names:
+            # a class body stores its own qualified name, which names the enclosing
+            # class or function (``Model.f.<locals>.Box``; ``f.<locals>.Box`` alone)
+            qualified += (c.co_name,)
         for k in c.co_consts:
             if isinstance(k, types.CodeType) or isinstance(k, str) and k.endswith(qualified):
                 continue   # (before 3.11 a nested function's qualified name is a constant)

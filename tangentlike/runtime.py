@@ -163,11 +163,11 @@ def require_tangent(tangent, value, name):
                                     isinstance(value, np.ndarray) and value.ndim):
             return zeros_like(value)
         return tangent
-    if tangent is None or isinstance(tangent, (str, bytes)):
+    if tangent is None or isinstance(tangent, (str, bytes)) or _not_numbers(tangent):
         raise at_user_def(TypeError(
             f"jvp: the tangent of `{name}` must be a number or an array shaped "
             f"like `{name}` (a list, tuple or dict like it for a container), "
-            f"not {tangent!r}"))
+            f"not {_not_numbers(tangent) or repr(tangent)}"))
     raise at_user_def(ValueError(
         f"jvp: the tangent of `{name}` {problem}: give a tangent shaped like "
         f"the argument"))
@@ -197,7 +197,8 @@ def _tangent_problem(tangent, value):
                     f"{type(value).__name__} of {len(value)} parts")
         if np.shape(tangent) != shape:
             return f"has shape {np.shape(tangent)}, but the argument has shape {shape}"
-        return None
+        what = _not_numbers(tangent)
+        return None if what is None else f"is {what}"
     for part_tangent, part in parts:
         problem = _tangent_problem(part_tangent, part)
         if problem is not None:
@@ -251,10 +252,11 @@ def require_seed_shape(shape: tuple, seed):
     """``require_seed`` of an output whose shape is known beforehand. Returns the seed;
     the scalar zero as the seed of an array output becomes zeros of its shape (a
     caller's derivative passes it when it does not use the result on the path taken)."""
-    if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))):
+    if type(seed) is not float and (seed is None or isinstance(seed, (str, bytes))
+                                    or _not_numbers(seed)):
         raise at_user_def(TypeError(
             f"vjp: the seed must be a number or an array shaped like the output (a tuple of "
-            f"them for a tuple output), not {seed!r}"))
+            f"them for a tuple output), not {_not_numbers(seed) or repr(seed)}"))
     if isinstance(seed, (list, tuple)):
         raise at_user_def(TypeError(
             f"vjp: the output is an array of shape {shape}, so the seed must be "
@@ -267,6 +269,21 @@ def require_seed_shape(shape: tuple, seed):
             f"vjp: the seed has shape {np.shape(seed)}, but the output has "
             f"shape {shape}: give a seed shaped like the output"))
     return seed
+
+
+def _not_numbers(x):
+    """What makes the array ``x`` (a seed or a tangent) other than an array of numbers:
+    text, dates or raw bytes, or the arithmetic of a masked array, an np.matrix or a
+    subclass that redefines an operator, where the rules use that of plain arrays (a
+    description); None for anything else."""
+    if not isinstance(x, np.ndarray):
+        return None
+    if x.dtype.kind not in "biufcO":
+        return f"an array of {x.dtype}"
+    if type(x) is np.ndarray:
+        return None
+    from .entry import _unlike_plain_arrays   # (entry imports the modules that import this)
+    return _unlike_plain_arrays(x)
 
 
 def _zero_seed(seed) -> bool:

@@ -582,7 +582,10 @@ def test_gradient_wrt_container_is_right_or_refused(container):
 
 # Was: `tl.jvp(None)(x, t)` (a decorator called like a derived function) raised
 # `_decorator.<locals>.<lambda>() takes 1 positional argument but 2 were given`.
-@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp])
+# The same for tl.hessian, tl.jacobian and tl.hvp until bad17 (`hessian.<locals>.<lambda>()
+# takes 1 positional argument but 2 were given`).
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp, tl.hessian,
+                                       tl.jacobian, tl.hvp])
 def test_decorator_called_with_other_than_one_function(transform):
     with pytest.raises(TypeError, match=r"without a function is a decorator: apply it to one"):
         transform(None)(0.4, 1.0)

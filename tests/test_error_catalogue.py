@@ -3062,3 +3062,484 @@ def appends_through_a_name(x):
 def test_row_changing_method_taken_as_a_value(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "is taken as a value" in err.reason and "cannot follow" in err.reason
+
+
+# == Found by bad17 ===========================================================================
+# (made by make_function: the unchanged-source check skips modules pytest rewrote, this one)
+HOLDS_A_CLASS = make_function("""
+    class HoldsAClassDefinition:
+        @staticmethod
+        def static(x):
+            class Box:  # <- error
+                pass
+            return x * x
+
+        def method(self, x):
+            class Box:  # <- error
+                pass
+            return x * x
+
+
+    def make_with_class():
+        def inner(x):
+            class Box:  # <- error
+                pass
+            return x * x
+        return inner
+    """, name="HoldsAClassDefinition")
+MAKE_WITH_CLASS = HOLDS_A_CLASS.static.__globals__["make_with_class"]
+
+
+# Was (bad17): a class statement inside a method or a closure was taken for an edit of
+# the file (*the source of 'HoldsAClassDefinition.static' ... changed since it was
+# imported*, at the def): the class body stores its qualified name, which names the
+# enclosing class or function, and differs when the def is compiled alone.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [HOLDS_A_CLASS.static, HOLDS_A_CLASS.method, MAKE_WITH_CLASS()],
+                         ids=["static", "method", "closure"])
+def test_row_class_definition_in_a_method_or_closure(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "classes defined inside" in err.reason
+
+
+def adds_through_conj(x):
+    y = x.conj()
+    y += 1.0  # <- error
+    return np.sum(y * x)
+
+
+def writes_through_conjugate(x):
+    y = x.conjugate()
+    y[0, 0] = 2.0  # <- error
+    return np.sum(y * x)
+
+
+def adds_through_matrix_transpose(x):
+    y = np.matrix_transpose(x)
+    y *= 2.0  # <- error
+    return np.sum(y * x)
+
+
+def adds_through_unstack(x):
+    y = np.unstack(x)[0]
+    y += 1.0  # <- error
+    return np.sum(y * x)
+
+
+def conj_of_a_new_array(x):
+    y = np.sin(x).conj()
+    y += 1.0
+    return np.sum(y * x) + np.sum(x.conj() ** 2)
+
+
+# Were (bad17): a silently wrong value and gradient, and nothing refused: `x.conj()` and
+# `x.conjugate()` of a real array are `x` itself, but were differentiated as `np.conj(x)`,
+# a new array, so the change made through `y` was not seen in `x` (f: sum((x+1)**2), the
+# derivative: sum((x+1)*x)); `np.matrix_transpose` and `np.unstack` return views but were
+# taken for new arrays (the `+=` through them was not checked).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_through_conj, writes_through_conjugate,
+                                  adds_through_matrix_transpose, adds_through_unstack],
+                         ids=lambda f: f.__name__)
+def test_row_change_through_conj_matrix_transpose_unstack(func, transform):
+    if func is not adds_through_conj and not hasattr(np, "unstack"):
+        pytest.skip("np.matrix_transpose and np.unstack are NumPy 2.1+")
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    before = x.copy()
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(x, np.ones_like(x)) if transform is tl.jvp else \
+            df(x, 1.0) if transform is tl.vjp else df(x)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    np.testing.assert_array_equal(x, before)   # the input is not changed
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+def test_conj_of_a_new_array_works(transform):
+    x = np.array([0.3, -0.6, 0.9])
+    # f = sum((sin(x) + 1) * x) + sum(x ** 2)
+    expected = np.cos(x) * x + np.sin(x) + 1.0 + 2.0 * x
+    if transform is tl.jvp:
+        np.testing.assert_allclose(transform(conj_of_a_new_array)(x, np.ones(3)),
+                                   np.sum(expected))
+    else:
+        np.testing.assert_allclose(run_derived(transform, conj_of_a_new_array, x), expected)
+
+
+def _adds_to_conj(z, v):
+    y = z.conj()
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_real(z, v):
+    y = z.real
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_split(z, v):
+    y = np.split(z, 2)[0]
+    y += v
+    return np.sum(y)
+
+
+def _adds_to_rot90(z, v):
+    y = np.rot90(z)
+    y += v
+    return np.sum(y)
+
+
+def calls_adds_to_conj(x):
+    a = x * 1.0
+    s = _adds_to_conj(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_real(x):
+    a = x * 1.0
+    s = _adds_to_real(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_split(x):
+    a = x * 1.0
+    s = _adds_to_split(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_rot90(x):
+    a = x * 1.0
+    s = _adds_to_rot90(a, x[0, 0])  # <- error
+    return s + np.sum(a * x)
+
+
+def calls_adds_to_conj_of_a_number(x):
+    return _adds_to_conj(x[0, 0] * 2.0, x[1, 1]) * 3.0
+
+
+# Were (bad17): a silently wrong gradient: a helper's `y += v` on `z.conj()`, `z.real`,
+# `np.split(z, 2)[0]`, `np.rot90(z)` (and the other functions that may return a view, as
+# np.asanyarray, np.fliplr, np.permute_dims) changes the caller's array, but only `z[1:]`,
+# `z.T` and a few methods were known as views of `z` (calls.mutated_parameters).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [calls_adds_to_conj, calls_adds_to_real, calls_adds_to_split,
+                                  calls_adds_to_rot90], ids=lambda f: f.__name__)
+def test_row_helper_changes_a_view_of_its_argument(func, transform):
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(x, np.ones_like(x)) if transform is tl.jvp else \
+            df(x, 1.0) if transform is tl.vjp else df(x)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    assert "in place" in err.reason
+    # on numbers `y += v` makes a new number: works
+    expected = np.array([[6.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_allclose(tl.grad(calls_adds_to_conj_of_a_number)(x), expected)
+
+
+TABLE = np.ones((2, 2))
+TABLES = [np.ones(2)]
+NUMBERS = [1.0, 2.0]
+
+
+def adds_to_a_transposed_global(x):
+    y = TABLE.T
+    y += x  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_a_global_slice(x):
+    y = TABLE[0:1]
+    y += x[0:1]  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_a_global_row(x):
+    y = TABLE[0]
+    y += x[0]  # <- error
+    return np.sum(TABLE * x)
+
+
+def adds_to_an_array_in_a_global_list(x):
+    y = TABLES[0]
+    y += x[0]  # <- error
+    return np.sum(TABLES[0] * x)
+
+
+def adds_to_np_asarray_of_a_global(x):
+    y = np.asarray(TABLE)
+    y *= x  # <- error
+    return np.sum(TABLE * x)
+
+
+def make_adds_to_a_closure_view():
+    table = np.ones((2, 2))
+
+    def adds_to_a_closure_view(x):
+        y = table.conj()
+        y += x  # <- error
+        return np.sum(table * x)
+    return adds_to_a_closure_view
+
+
+def adds_to_copies_of_globals(x):
+    y = TABLE[0] * 1.0
+    y += x[0]
+    n = NUMBERS[0]
+    n += x[1, 1]
+    return np.sum(y * x[1]) + n + np.sum(TABLE.T * x)
+
+
+# Were (bad17): `y = G; y += x` on a global array (or list) was refused, but not through a
+# view or an item of it (`G.T`, `G[0:1]`, a row `G[0]`, `np.asarray(G)`, `L[0]` of a list
+# of arrays, `G.conj()`): Python changed the global, the derivative did not, and the
+# gradient of what f computes after that change was silently wrong (here `ones` where it
+# is `G + x.T + x`).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_to_a_transposed_global, adds_to_a_global_slice,
+                                  adds_to_a_global_row, adds_to_an_array_in_a_global_list,
+                                  adds_to_np_asarray_of_a_global, make_adds_to_a_closure_view()],
+                         ids=lambda f: f.__name__)
+def test_row_change_of_a_global_through_a_view(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "a value from outside the function" in err.reason
+    np.testing.assert_array_equal(TABLE, np.ones((2, 2)))
+    np.testing.assert_array_equal(TABLES[0], np.ones(2))
+
+
+def test_copies_of_globals_work():
+    x = np.array([[0.3, -0.6], [0.9, 0.2]])
+    expected = np.array([[x[1, 0] + 1.0, x[1, 1] + 1.0], [x[0, 0] + 2.0, x[0, 1] + 3.0]])
+    np.testing.assert_allclose(tl.grad(adds_to_copies_of_globals)(x), expected)
+    np.testing.assert_allclose(tl.jvp(adds_to_copies_of_globals)(x, np.ones((2, 2))),
+                               np.sum(expected))
+    assert NUMBERS == [1.0, 2.0]
+
+
+def adds_to_an_item_popped_from_a_list_copy(xs):
+    ys = list(xs)
+    v = ys.pop()
+    v += 1.0  # <- error
+    return np.sum(xs[-1] * xs[0])
+
+
+def adds_to_an_item_of_a_tuple_copy(xs):
+    ys = tuple(xs)
+    v = ys[1]
+    v *= 2.0  # <- error
+    return np.sum(xs[-1] * xs[0])
+
+
+def adds_to_a_number_popped_from_a_list_copy(xs):
+    ys = list(xs)
+    v = ys.pop()
+    v += 1.0
+    return v * xs[0]
+
+
+# Were (bad17): `list(xs)` and `tuple(xs)` of a list argument hold the caller's arrays,
+# but were taken for lists of new values, so `v += 1.0` on an item changed the caller's
+# array out of the derivative's sight: a silently wrong value (0.15 where f gives -0.15)
+# and gradient. Refused when it runs on an array, at the `+=`; on numbers it works.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [adds_to_an_item_popped_from_a_list_copy,
+                                  adds_to_an_item_of_a_tuple_copy], ids=lambda f: f.__name__)
+def test_row_change_of_an_item_of_a_list_copy(func, transform):
+    xs = [np.array([0.3, -0.6]), np.array([0.9, 0.2])]
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(func)
+        df(xs, [np.ones(2), np.ones(2)]) if transform is tl.jvp else \
+            df(xs, 1.0) if transform is tl.vjp else df(xs)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno in marked_lines(func), str(err)
+    np.testing.assert_array_equal(xs[1], [0.9, 0.2])
+    grads = tl.grad(adds_to_a_number_popped_from_a_list_copy)([0.5, 2.0])
+    np.testing.assert_allclose(grads, [3.0, 0.5])
+
+
+def extends_a_copy_of_a_list_argument(xs, s):
+    ys = xs.copy()
+    ys.append(s * 3.0)
+    last = ys.pop()
+    ys.append(last * s)
+    return sum(ys)
+
+
+# Was (bad17): `.copy()` of a list argument was `np.copy(xs)`, an array, so the derived
+# function failed with `AttributeError: 'numpy.ndarray' object has no attribute 'append'`
+# from the generated code. A copy that the body appends to or pops from is a list.
+@pytest.mark.parametrize("transform", [tl.grad, tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+def test_copy_of_a_list_argument_appended_to(transform):
+    xs, s = [0.5, 2.0], 1.5
+    assert extends_a_copy_of_a_list_argument(xs, s) == 2.5 + 3.0 * s * s
+    if transform is tl.jvp:
+        assert transform(extends_a_copy_of_a_list_argument, wrt=1)(xs, s, 1.0) == 6.0 * s
+        return
+    df = transform(extends_a_copy_of_a_list_argument, wrt=(0, 1))
+    grads = df(xs, s, 1.0) if transform is tl.vjp else df(xs, s)
+    np.testing.assert_allclose(grads[0], [1.0, 1.0])
+    np.testing.assert_allclose(grads[1], 6.0 * s)
+    assert xs == [0.5, 2.0]
+
+
+class AddsWhenMultiplied(np.ndarray):
+    def __mul__(self, other):   # a `*` that adds, as np.matrix's `*` is a matrix product
+        return np.add(np.asarray(self), np.asarray(other))
+
+
+class KeepsMetadata(np.ndarray):
+    def __array_finalize__(self, obj):
+        self.unit = getattr(obj, "unit", "m")
+
+
+def sum_sin_times_x(x):
+    return np.sum(np.sin(x) * x)
+
+
+# Was (bad17): an ndarray subclass that redefines an operator (or __array_ufunc__,
+# __array_function__) was differentiated with the rules of plain arrays, a silently wrong
+# gradient (`2 * x` for `np.sum(x * x)` where its `*` adds: `[2, 2, 2]`), as np.matrix
+# was until edge14. A subclass that only adds attributes works (keeps the subclass).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_ndarray_subclass_that_redefines_an_operator(transform):
+    x = X3.copy().view(AddsWhenMultiplied)
+    with pytest.raises(ArgumentTypeError) as info:
+        df = transform(sum_sin_times_x)
+        df(x, np.ones(3)) if transform is tl.jvp else df(x, 1.0) if transform is tl.vjp \
+            else df(x)
+    err = info.value
+    assert err.filename == sum_sin_times_x.__code__.co_filename
+    assert err.lineno == sum_sin_times_x.__code__.co_firstlineno
+    assert "AddsWhenMultiplied" in err.reason and "__mul__" in err.reason
+    kept = X3.copy().view(KeepsMetadata)
+    expected = np.cos(X3) * X3 + np.sin(X3)
+    if transform is tl.jvp:
+        np.testing.assert_allclose(transform(sum_sin_times_x)(kept, np.ones(3)),
+                                   np.sum(expected))
+    else:
+        np.testing.assert_allclose(run_derived(transform, sum_sin_times_x, kept)
+                                   if transform is not tl.value_and_grad else
+                                   transform(sum_sin_times_x)(kept)[1], expected)
+
+
+class CountsCalls:
+    def __init__(self, func):
+        self.func = func
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.func(x)
+
+
+@CountsCalls
+def counted_square(x):
+    return x * x
+
+
+# Was (bad17): the hint named only `tl.grad(CountsCalls.__call__, wrt=1)(obj, x)`, whose
+# `self.calls += 1` is refused in turn; a decorator made as a class keeps the function.
+def test_hint_of_a_decorator_made_as_a_class():
+    err = transform_error(counted_square)
+    assert "not a Python function with source" in err.reason
+    assert "`tl.grad(obj.func)`" in err.hint
+    assert tl.grad(counted_square.func)(1.5) == 3.0
+
+
+PHASE = 1j
+WEIGHTS = np.array([1.0 + 1.0j, 2.0])
+
+
+def times_a_complex_global(x):
+    return np.abs(x * PHASE)  # <- error
+
+
+def times_a_complex_global_array(x):
+    return np.sum(np.abs(x * WEIGHTS))  # <- error
+
+
+def complex_global_without_a_derivative(x):
+    with tl.no_grad():
+        scale = np.abs(PHASE) * 2.0
+    return x * scale
+
+
+# Was (bad17): a complex global (or closure) constant went through the real rules, a
+# complex and wrong gradient (-1+0j for |x * 1j| at 0.5, where it is 1), as a complex
+# literal did before it was refused.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [times_a_complex_global, times_a_complex_global_array],
+                         ids=lambda f: f.__name__)
+def test_row_complex_global(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "complex numbers are not supported" in err.reason
+    assert transform(complex_global_without_a_derivative)   # (derives)
+    assert tl.grad(complex_global_without_a_derivative)(0.5) == 2.0
+
+
+# Were (bad17): a seed or tangent of text or dates was NumPy's UFuncTypeError from the
+# generated code; a masked array, np.matrix or a subclass that redefines `*` went through
+# the rules of plain arrays (a silently wrong vjp: 2.87 where it is 1.91 for an `*` that
+# adds). Now the seed's (tangent's) ArgumentTypeError at the def, as for None or a string.
+SEEDS_NOT_NUMBERS = {"text": np.array(["a", "b", "c"]),
+                     "dates": np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
+                     "masked": np.ma.masked_array(np.ones(3), [0, 1, 0]),
+                     "subclass": np.ones(3).view(AddsWhenMultiplied)}
+
+
+def sin_twice(x):
+    return np.sin(x) * 2.0
+
+
+@pytest.mark.parametrize("transform", [tl.vjp, tl.jvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("seed", list(SEEDS_NOT_NUMBERS.values()), ids=list(SEEDS_NOT_NUMBERS))
+def test_row_seed_or_tangent_that_is_not_an_array_of_numbers(seed, transform):
+    with pytest.raises(ArgumentTypeError) as info:
+        transform(sin_twice)(X3.copy(), seed)
+    err = info.value
+    assert err.filename == sin_twice.__code__.co_filename
+    assert err.lineno == sin_twice.__code__.co_firstlineno
+    assert "must be a number or an array" in err.reason
+    # an array subclass that redefines nothing, a bool or float16 array are numbers
+    for fine in (np.ones(3).view(KeepsMetadata), np.ones(3, dtype=bool),
+                 np.ones(3, dtype=np.float16)):
+        np.testing.assert_allclose(transform(sin_twice)(X3.copy(), fine), 2.0 * np.cos(X3))
+
+
+# Were (bad17): an array of text, bytes or dates named in wrt was NumPy's TypeError from
+# the generated code (`ufunc 'sin' not supported for the input types`), and in tl.hessian
+# a ValueError from tl.hessian itself (`could not convert string to float`); a str there
+# was already the ArgumentTypeError at the def.
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian, tl.jacobian],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("value", [np.array(["a", "b"]), np.array([b"a", b"b"]),
+                                   np.array(["2020-01-01"] * 2, dtype="datetime64[D]")],
+                         ids=["text", "bytes", "dates"])
+def test_row_array_of_text_or_dates_in_wrt(value, transform):
+    func = sin_twice if transform is not tl.hessian else sum_sin_times_x
+    with pytest.raises(ArgumentTypeError) as info:
+        df = transform(func)
+        df(value, np.ones(2)) if transform is tl.jvp else df(value, np.ones(2)) \
+            if transform is tl.vjp else df(value)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno == func.__code__.co_firstlineno
+    assert f"an array of {value.dtype}" in err.reason
+
+
+# Was (bad17): a tolerance that is not a number failed inside check_grads' own arithmetic
+# (`TypeError: can't multiply sequence by non-int of type 'float'` for rtol="a"), and a
+# negative one made every comparison fail.
+@pytest.mark.parametrize("options", [{"rtol": "a"}, {"atol": None}, {"rtol": -1e-5},
+                                     {"atol": float("nan")}, {"rtol": True}],
+                         ids=["rtol str", "atol None", "rtol negative", "atol nan", "rtol bool"])
+def test_row_check_grads_with_a_bad_tolerance(options):
+    with pytest.raises(ValueError, match="a tolerance, must be a number 0 or more"):
+        tl.check_grads(sin_twice, (X3.copy(),), **options)
+    tl.check_grads(sin_twice, (X3.copy(),), rtol=1e-4, atol=0)
