@@ -238,7 +238,9 @@ def mutated_parameters(func, _seen=None) -> dict:
     """The parameters a user function changes in place, read from its source:
     ``{name: (kind, lineno, what)}`` with kind ``"changes"`` (``p[i] = v``,
     ``p.append(v)``, ``np.copyto(p, v)``, ``out=p``, or passing ``p`` on to a function
-    that does) or ``"augmented"`` (``p += v``: in place when ``p`` is an array). A
+    that does), ``"augmented"`` (``p += v``: in place when ``p`` is an array) or
+    ``"row"`` (``r = p[0]; r += v``: in place when ``p`` has rows or items that are
+    arrays or lists, a 2-D array, a list of arrays). A
     parameter rebound (``p = p.copy()``) on every path to a statement is the function's
     own there: rebound in both branches of an ``if``, after it; in a loop's body, there
     only (the loop may run no turn). A derivative's ``p[i] = stack.pop()`` puts back
@@ -258,8 +260,13 @@ def mutated_parameters(func, _seen=None) -> dict:
     generated = parsed.filename.startswith("<tangentlike ")
     out = {}
     views = {}   # local -> the parameter it may be a view of (`v = p[1:]`, `v = p.T`)
+    # local -> the parameter it may be an item of (`r = p[0]`: a number of a 1-D array,
+    # but a row of a 2-D one and an item of a list, which `r += v` changes in place)
+    rows = {}
 
     def note(name, kind, node, what, rebound):
+        if name in rows and name not in views:
+            name, kind = rows[name], "row"
         name = views.get(name, name)
         if name in params and name not in rebound and name not in out:
             out[name] = (kind, getattr(node, "lineno", None), what)
@@ -285,13 +292,19 @@ def mutated_parameters(func, _seen=None) -> dict:
                     and isinstance(node.targets[0], gast.Name):
                 base = _view_base(node.value)
                 base = views.get(base, base)
+                item = _item_base(node.value)
+                item = views.get(item, item)
                 if base in params and base not in rebound:
                     views[node.targets[0].id] = base
+                elif item in params and item not in rebound:
+                    rows[node.targets[0].id] = item
                 elif node is stmt and top:
                     views.pop(node.targets[0].id, None)
+                    rows.pop(node.targets[0].id, None)
         if isinstance(stmt, (gast.Assign, gast.AnnAssign)):
             targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
-            return {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views}
+            return {t.id for t in targets if isinstance(t, gast.Name) and t.id not in views
+                    and t.id not in rows}
         return set()
 
     def block(stmts, rebound, top) -> set:
@@ -404,6 +417,15 @@ def _has_rule(func) -> bool:
     ``out = a[:-1]; out.append(...)`` read as a change of ``a`` refused the call)."""
     from . import rules
     return rules.lookup(func) is not None or rules.is_nondifferentiable(func)
+
+
+def _item_base(value):
+    """The name ``value`` is an item of (``p[0]``, ``p[i, 1]``: an index that takes no
+    view on its own), or None."""
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+            and not _slicing(value.slice):
+        return value.value.id
+    return None
 
 
 def _slicing(index) -> bool:

@@ -55,7 +55,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_sequence, returns_no_number, stop_gradient, zeros_like)
+                      require_sequence, returns_no_number, row_guard, stop_gradient,
+                      zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -2062,6 +2063,16 @@ class _Normalizer:
             where = f" at {short_filename(callee.__code__.co_filename)}:{lineno}" if lineno else ""
             shown = self.versions.get(atom_name) or "its argument"
             shown = f"`{shown}`" if shown != "its argument" else shown
+            if kind == "row":
+                reason = (f"`{name}` changes an item of {shown} in place when that item "
+                          f"is an array or a list, a row of a 2-D array ({what}{where}): "
+                          "the derivative cannot follow a change made inside another "
+                          "function")
+                hint = (f"in `{name}`, assign a new value instead of updating in place "
+                        "(`v = v + w`, not `v += w`), or copy the item first there "
+                        f"(`{param}[...].copy()`)")
+                self.emit(self.row_guard(_load(atom_name), reason, hint, node))
+                continue
             reason = (f"`{name}` changes {shown} in place when it is an array or a list "
                       f"({what}{where}): the derivative cannot follow a change made inside "
                       "another function")
@@ -2069,6 +2080,17 @@ class _Normalizer:
                     f"(`v = v + w`, not `v += w`), or copy first there (`{param} = "
                     f"{param}.copy()`); numbers are fine")
             self.emit(self.runtime_guard(_load(atom_name), reason, hint, node))
+
+    def row_guard(self, value, reason, hint, node):
+        """``row_guard(value, file, line, reason, hint)``: refuses ``value`` when an item
+        of it is an array or a list (runtime.row_guard)."""
+        func = _load(self.binder.name_for("row_guard", row_guard))
+        call = gast.Call(func=func, args=[value, *self.located(getattr(node, "lineno", None)),
+                                          gast.Constant(value=reason, kind=None),
+                                          gast.Constant(value=hint, kind=None)],
+                         keywords=[])
+        call.callee = row_guard
+        return gast.Expr(value=call)
 
     def runtime_guard(self, value, reason, hint, node, others=None):
         """``inplace_guard(value, file, line, reason, hint, *others)``: refuses ``value``

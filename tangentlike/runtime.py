@@ -308,6 +308,21 @@ def inplace_guard(value, filename, lineno, message, hint, *others):
         raise TransformError(message, filename, lineno, hint)
 
 
+def row_guard(value, filename, lineno, message, hint):
+    """Before a call of a function that takes an item of its argument and changes it in
+    place (``r = z[0]; r += v``): an item of a 1-D array is a number (fine), but a row of
+    a 2-D array is a view of it, and an item of a list or dict may be an array or list,
+    which the call changes: refuse with ``message`` and ``hint``."""
+    if value.__class__ is np.ndarray:
+        if value.ndim >= 2:
+            raise TransformError(message, filename, lineno, hint)
+        return
+    items = value.values() if isinstance(value, dict) else value \
+        if isinstance(value, (list, tuple)) else ()
+    if any(isinstance(item, (np.ndarray, list)) for item in items):
+        raise TransformError(message, filename, lineno, hint)
+
+
 def overlap_guard(array, index, value, filename, lineno, message, hint):
     """Before ``z[index] = v`` where ``v`` may be a view of ``z`` (``z[::2] = z[:3]``):
     NumPy may copy the elements one by one without copying ``v`` first, and then reads

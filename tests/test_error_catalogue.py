@@ -3543,3 +3543,52 @@ def test_row_check_grads_with_a_bad_tolerance(options):
     with pytest.raises(ValueError, match="a tolerance, must be a number 0 or more"):
         tl.check_grads(sin_twice, (X3.copy(),), **options)
     tl.check_grads(sin_twice, (X3.copy(),), rtol=1e-4, atol=0)
+
+
+# Was (bad17, fixed by the lead): a helper that changes an item of its argument in place,
+# `r = z[0]; r += v`, called with a 2-D array (a row is a view) or a list of arrays the
+# caller reads afterwards: the change was lost to the derivative, a silently wrong
+# gradient (2.4 where finite differences give 2.1; for the list, 3.0 where they give 4.7).
+# An item of a 1-D array or of a list of numbers is a number: those calls work.
+def _adds_to_its_first_item(z, v):
+    r = z[0]
+    r += v
+    return np.sum(r)
+
+
+def _adds_to_a_row(x):
+    a = x * 1.0
+    s = _adds_to_its_first_item(a, x[1, 1])   # <- error
+    return s + np.sum(a * x)
+
+
+def _adds_to_an_item_of_a_list(x):
+    q = [x * 1.0, x * 2.0]
+    s = _adds_to_its_first_item(q, x[2])   # <- error
+    return s + np.sum(q[0] * x)
+
+
+def _adds_to_an_item_of_a_vector(x):
+    a = x * 1.0
+    s = _adds_to_its_first_item(a, x[1])
+    return s + np.sum(a * x)
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.hessian],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func, x", [
+    (_adds_to_a_row, np.arange(6.0).reshape(2, 3) * 0.3 + 0.1),
+    (_adds_to_an_item_of_a_list, np.array([0.3, 0.5, 0.9]))], ids=["row", "list item"])
+def test_row_a_helper_changing_an_item_of_its_argument(func, x, transform):
+    with pytest.raises(tl.TransformError) as info:
+        transform(func)(x)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert err.lineno == func.__code__.co_firstlineno + 2
+    assert "changes an item of" in err.reason and "_adds_to_its_first_item" in err.reason
+
+
+def test_row_a_helper_changing_an_item_of_a_vector_works():
+    x = np.array([0.3, 0.5, 0.9])
+    tl.check_grads(_adds_to_an_item_of_a_vector, (x,), order=2)
+    np.testing.assert_allclose(tl.grad(_adds_to_an_item_of_a_vector)(x), 2 * x + [1, 1, 0])
