@@ -33,7 +33,9 @@ Produces the same function with:
    reversed LSTM step's ``bz``: ``_fresh_each_turn``).
 7. ``merge_element_updates``: two contributions to one element in a row,
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
-   element update reads and writes the array: one of each is saved).
+   element update reads and writes the array: one of each is saved). In a version, also
+   across updates of other elements of the array proved apart (``bx[i, 0]`` and
+   ``bx[i, 1]``, or rows ``i`` and ``t11 = i + 1`` of ints) and assignments of numbers.
 8. ``reuse_quotients``: ``a * b / c`` where an earlier ``q = a / c`` of the same block
    still holds becomes ``q * b`` (the quotient rule's two adjoints, ``be = bp / t2`` and
    ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
@@ -138,7 +140,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows:
             rows_from_items(fdef.body, rows, fdef.ints, bound or {})
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
-            fdef.body = merge_element_updates(fdef.body)
+            fdef.body = merge_element_updates(fdef.body, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
         merge_where_shares(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
@@ -1106,18 +1108,35 @@ def _requotient(expr, sites: set, available: dict) -> None:
 
 
 # -- 7. updates of one element in a row -------------------------------------------------
-def merge_element_updates(body: list) -> list:
+def merge_element_updates(body: list, ints: frozenset = frozenset()) -> list:
     """See the module docstring: ``T += a; T -= b`` with ``T`` the same subscript both
     times becomes ``T += a - b`` (and so on for the four pairs of signs); updates of
     other arrays in between (``bv[j] += c``) stay where they are, when neither side reads
-    the other's array. Each update broadcasts to ``T``'s shape, so their sum does too."""
+    the other's array. Each update broadcasts to ``T``'s shape, so their sum does too.
+
+    With ``ints`` (a version's names proved Python ints), the later update also moves
+    up past updates of other elements of its own array and past assignments of numbers
+    (``bx[i, 0] += bt6; bp = bp - bt5; bx[i, 1] += bt4; bx[i, 0] += bt12[0]`` is
+    ``bx[i, 0] += bt6 + bt12[0]; bp = ...; bx[i, 1] += bt4``: the reversed step of a
+    simulation filling a trajectory makes two element updates instead of four) when
+    the elements are proved apart (_apart) and what the moved update reads, also
+    through a row of the array read before (``bt12 = bx[t11]``), is none of them."""
+    views = _views_of_arrays(body, ints) if ints else {}
+    return _merge_element_updates(body, ints, views)
+
+
+def _merge_element_updates(body: list, ints: frozenset, views: dict) -> list:
     merged = []
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                setattr(stmt, field, merge_element_updates(inner))
-        earlier = _earlier_update(stmt, merged) if _element_update(stmt) else None
+                setattr(stmt, field, _merge_element_updates(inner, ints, views))
+        earlier = None
+        if _element_update(stmt):
+            earlier = _earlier_update(stmt, merged)
+            if earlier is None and ints:
+                earlier = _earlier_update_apart(stmt, merged, ints, views)
         if earlier is None:
             merged.append(stmt)
             continue
@@ -1125,6 +1144,217 @@ def merge_element_updates(body: list) -> list:
         op = gast.Add() if isinstance(stmt.op, earlier.op.__class__) else gast.Sub()
         earlier.value = gast.BinOp(left=earlier.value, op=op, right=stmt.value)
     return merged
+
+
+def _views_of_arrays(body: list, ints: frozenset) -> dict:
+    """name -> the names that may share its memory, by the assignments anywhere in
+    ``body``: a name assigned a part or an attribute of another or the other itself
+    (``bt12 = bx[t11]``, ``r = b.T``, ``bz = bt3``) shares memory with it, and so on;
+    one assigned a call's result may be any array the call is given (``bx =
+    add_at_item(bt13, x, -1)``: bt13, x and what shares their memory). Arithmetic makes
+    new values; ``ints`` hold none."""
+    parts, calls = {}, {}
+    for stmt in statements(body):
+        if isinstance(stmt, (gast.Assign, gast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+            value = stmt.value
+        elif isinstance(stmt, gast.For):
+            targets, value = [stmt.target], stmt.iter
+        else:
+            continue
+        edges = calls if contains(value, gast.Call) else parts
+        read = _memory_names(value) - ints
+        for a in {n for t in targets for n in name_ids(t)} - ints:
+            for b in read - {a}:
+                edges.setdefault(a, set()).add(b)
+                edges.setdefault(b, set()).add(a)
+
+    def shared(name):
+        seen, todo = {name}, [name]
+        while todo:
+            for m in parts.get(todo.pop(), ()):
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        return seen
+    views = {}
+    for name in set(parts) | set(calls):
+        close = shared(name)
+        for n in list(close):
+            for m in calls.get(n, ()):
+                close |= shared(m)
+        views[name] = close - {name}
+    return views
+
+
+def _memory_names(value) -> set:
+    """The names whose memory ``value`` may share: itself, the arrays it is a part or
+    an attribute of, those a call is given; none for arithmetic or a constant."""
+    if isinstance(value, gast.Name):
+        return {value.id}
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
+        return set()
+    if isinstance(value, (gast.Subscript, gast.Attribute, gast.Starred)):
+        return _memory_names(value.value)
+    if isinstance(value, gast.Call):
+        names = set()
+        for arg in list(value.args) + [k.value for k in value.keywords]:
+            names |= _memory_names(arg)
+        if isinstance(value.func, gast.Attribute):   # (a method: a.reshape(...))
+            names |= _memory_names(value.func.value)
+        return names
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return set().union(*map(_memory_names, value.elts)) if value.elts else set()
+    if isinstance(value, gast.IfExp):
+        return _memory_names(value.body) | _memory_names(value.orelse)
+    return set(name_ids(value))
+
+
+def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
+    """The update of ``stmt``'s element among the statements ``before`` it, if ``stmt``
+    can move up to it past updates of other elements of its array and assignments of
+    numbers (merge_element_updates)."""
+    array = stmt.target.value.id
+    aliases = views.get(array, set())
+    index = _index_entries(stmt.target)
+    reads = set(name_ids(stmt.value))
+    if index is None or array in reads or array in aliases or \
+            set(name_ids(stmt.target.slice)) & (aliases | {array}):
+        return None
+    # the elements stmt's value reads through rows of the array read before
+    rows = _rows_read(stmt.value, reads & aliases, array, before)
+    if rows is None:
+        return None
+    elements = [(entries, index) for entries in rows]
+    for k in range(len(before) - 1, -1, -1):
+        other = before[k]
+        if _element_update(other) and other.target.value.id == array:
+            entries = _index_entries(other.target)
+            # what it reads of the array, only through rows read before, are other elements
+            other_reads = set(name_ids(other.value)) | set(name_ids(other.target.slice))
+            other_rows = _rows_read(other.value, other_reads & aliases, array, before[:k])
+            if array in other_reads or other_rows is None or \
+                    not all(_apart(index, r, before[:k], ints) for r in other_rows):
+                return None
+            if same_tree(other.target, stmt.target):
+                # stmt's reads of rows now come before this update of its element
+                if all(_apart(r, index, before[:k], ints) for r in rows):
+                    return other
+                return None
+            if not (_apart(entries, index, before[:k], ints)
+                    and all(_apart(entries, r, before[:k], ints) for r in rows)):
+                return None
+            continue
+        if _element_update(other):   # of another array, which stmt does not read
+            if other.target.value.id in reads | aliases or \
+                    set(name_ids(other)) & (aliases | {array}):
+                return None
+            continue
+        if isinstance(other, gast.Assign) and len(other.targets) == 1 \
+                and isinstance(other.targets[0], gast.Name):
+            target, read = other.targets[0].id, set(name_ids(other.value))
+            if target in reads or target in name_ids(stmt.target.slice) or \
+                    read & (aliases | {array}) or target in aliases or target == array:
+                return None
+            # (a call, which might change its operands, of none that stmt reads)
+            if read & reads and contains(other.value, gast.Call):
+                return None
+            continue
+        return None
+    return None
+
+
+def _index_entries(target):
+    """The entries of a subscript's index (a tuple's items, or the one index)."""
+    index = target.slice
+    return list(index.elts) if isinstance(index, gast.Tuple) else [index]
+
+
+def _rows_read(value, views: set, array: str, before: list):
+    """The indexes of the elements of ``array`` that ``value`` reads through ``views``
+    (each read ``v[c]`` of a constant ``c``, ``v = array[e]`` the last assignment of v
+    in ``before``, neither v nor e's names assigned since): [[e, c], ...], or None if
+    it reads one otherwise."""
+    rows = []
+    for node in walk(value):
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) \
+                and node.value.id in views:
+            row = _row_view(node.value.id, array, before)
+            if row is None or not (isinstance(node.slice, gast.Constant)
+                                   and type(node.slice.value) is int):
+                return None
+            rows.append([row, node.slice])
+    counted = sum(1 for node in walk(value) if isinstance(node, gast.Name) and node.id in views)
+    return rows if counted == len(rows) else None
+
+
+def _row_view(view: str, array: str, before: list):
+    """e, where ``view = array[e]`` (e a name or an int constant) is the last
+    assignment of ``view`` among ``before``, with neither view nor e assigned since."""
+    for k in range(len(before) - 1, -1, -1):
+        stmt = before[k]
+        stored = _stores(stmt)
+        if view in stored:
+            value = getattr(stmt, "value", None)
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name) \
+                    and value.value.id == array and isinstance(value.slice, (gast.Name, gast.Constant)):
+                e = value.slice
+                if isinstance(e, gast.Name) and any(e.id in _stores(s) for s in before[k + 1:]):
+                    return None
+                return e
+            return None
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            return None
+    return None
+
+
+def _apart(a: list, b: list, before: list, ints: frozenset) -> bool:
+    """Whether two indexes of one array (lists of entries) are surely other elements:
+    at some position, after entries that are alike and each index one axis (ints or int
+    constants), two non-negative int constants that differ, or two ints ``u`` and ``v``
+    with ``u = v + c`` (c a nonzero int constant) the last assignment of u in
+    ``before``, neither assigned since."""
+    for x, y in zip(a, b):
+        if not (_one_axis(x, ints) and _one_axis(y, ints)):
+            return False
+        if isinstance(x, gast.Constant) and isinstance(y, gast.Constant):
+            if x.value != y.value and x.value >= 0 and y.value >= 0:
+                return True
+        elif isinstance(x, gast.Name) and isinstance(y, gast.Name):
+            if _offset_of(x.id, y.id, before) or _offset_of(y.id, x.id, before):
+                return True
+        if not same_tree(x, y):
+            return False
+    return False
+
+
+def _one_axis(entry, ints: frozenset) -> bool:
+    return (isinstance(entry, gast.Constant) and type(entry.value) is int) or \
+        (isinstance(entry, gast.Name) and entry.id in ints)
+
+
+def _offset_of(u: str, v: str, before: list) -> bool:
+    """Whether ``u = v + c`` or ``u = v - c`` (c a nonzero int constant) is the last
+    assignment of u among ``before``, with neither u nor v assigned since."""
+    for k in range(len(before) - 1, -1, -1):
+        stmt = before[k]
+        if u in _stores(stmt):
+            value = getattr(stmt, "value", None)
+            if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                    and isinstance(value, gast.BinOp)
+                    and isinstance(value.op, (gast.Add, gast.Sub))):
+                return False
+            pairs = [(value.left, value.right)]
+            if isinstance(value.op, gast.Add):
+                pairs.append((value.right, value.left))
+            if not any(isinstance(n, gast.Name) and n.id == v and isinstance(c, gast.Constant)
+                       and type(c.value) is int and c.value != 0 for n, c in pairs):
+                return False
+            return not any(v in _stores(s) for s in before[k + 1:])
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            return False
+    return False
 
 
 def keep_unchanged_parts(body: list, bound: dict) -> None:

@@ -89,3 +89,109 @@ def test_logistic_loss_gradient_by_finite_differences():
     big = np.array([800.0, -800.0, 1.0, 0.0, 0.0, 0.0])
     with np.errstate(over="ignore", under="ignore"):
         np.testing.assert_array_equal(df(big, X, y), df.generic(big, X, y, 1.0))
+
+
+# -- element updates of one row merged past updates of its other elements ---------------
+
+def euler(x0, p):
+    n = 100
+    x = np.zeros((n + 1, 2))
+    x[0] = x0
+    dt = 0.01
+    for i in range(n):
+        x[i + 1] = x[i] + dt * np.array([x[i, 1], -p * x[i, 0]])
+    return np.sum(x[-1] ** 2)
+
+
+def euler3(x0, p):
+    x = np.zeros((21, 3))
+    x[0] = x0
+    for i in range(20):
+        x[i + 1] = x[i] + 0.05 * np.array([x[i, 1], -p * x[i, 0], x[i, 0] - x[i, 2]])
+    return np.sum(x[-1] ** 2)
+
+
+def test_euler_reversed_step_updates_each_item_once():
+    x0 = np.array([1.0, 0.5])
+    df = tl.grad(euler, wrt=(0, 1))
+    got = df(x0, 1.5)
+    (source,) = version_sources(df)
+    loop = source.split("for i in reversed")[1]
+    updates = [line.strip() for line in loop.splitlines() if "bx[i" in line and "+=" in line]
+    assert updates == ["bx[i, 0] += bt6 + bt12[0]", "bx[i, 1] += bt4 + bt12[1]"], updates
+    for g, want in zip(got, df.generic(x0, 1.5, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-14, atol=0)
+    tl.check_grads(euler, (x0, 1.5), wrt=(0, 1), order=2, modes=("rev",))
+    tl.check_grads(euler3, (np.array([1.0, 0.5, 0.2]), 0.7), wrt=(0, 1), order=2,
+                   modes=("rev",))
+
+
+@pytest.mark.parametrize("x0", [[np.inf, 0.5], [np.nan, 0.5], [1e308, -1e308]])
+def test_euler_at_inf_and_nan_is_the_generic_derivative(x0):
+    x0 = np.array(x0)
+    for f in (euler, euler3):
+        x = x0 if f is euler else np.append(x0, 0.3)
+        df = tl.grad(f, wrt=(0, 1))
+        with np.errstate(all="ignore"):
+            got, want = df(x, 1.5), df.generic(x, 1.5, 1.0)
+        assert len(df.versions) == 1
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+            np.testing.assert_array_equal(np.isinf(g), np.isinf(w))
+
+
+def _merged(code, ints=frozenset({"i", "j"})):
+    import gast
+    from tangentlike.optimize import merge_element_updates
+    body = gast.parse(code).body
+    return merge_element_updates(body, frozenset(ints)), len(body)
+
+
+ROW_SNIPPET = """
+j = i {offset}
+bt = bx[{row}]
+bx[i, 0] += a
+bp = bp - c
+bx[i, {column}] += d
+bx[i, 0] += bt[0]
+"""
+
+
+@pytest.mark.parametrize("offset, row, column, merges", [
+    ("+ 1", "j", 1, True),        # bt[0] is bx[i + 1, 0]; bx[i, 1] another element
+    ("- 2", "j", 1, True),
+    ("+ 0", "j", 1, False),       # bt[0] may be bx[i, 0], updated first: no move
+    ("+ 1", "i", 1, False),       # bt is row i itself
+    ("+ 1", "j", -1, False),      # column -1 may be column 0
+    ("+ 1", "j", 0, True),        # the same element: merged with the later one first
+])
+def test_merge_moves_an_update_only_past_elements_proved_apart(offset, row, column, merges):
+    import ast
+    import gast
+    code = ROW_SNIPPET.format(offset=offset, row=row, column=column)
+    merged, before = _merged(code)
+    assert (len(merged) < before) == merges, ast.unparse(gast.gast_to_ast(gast.Module(body=merged, type_ignores=[])))
+    # the merged code computes what the code did
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        start = {"bx": rng.standard_normal((6, 2)), "i": 2, "a": 1.5, "c": 0.5,
+                 "d": -2.0, "bp": 0.25}
+        want, got = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}, \
+            {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}
+        exec(code, {}, want)
+        module = gast.gast_to_ast(gast.fix_missing_locations(
+            gast.Module(body=merged, type_ignores=[])))
+        exec(compile(module, "<merged>", "exec"), {}, got)
+        np.testing.assert_allclose(got["bx"], want["bx"], rtol=1e-15)
+        assert got["bp"] == want["bp"]
+
+
+def test_merge_past_other_elements_needs_ints_and_no_call_of_what_it_reads():
+    code = "bx[i, 0] += a\nbx[i, 1] += d\nbx[i, 0] += e\n"
+    assert len(_merged(code)[0]) == 2
+    assert len(_merged(code, ints=())[0]) == 3          # the generic derivative: as before
+    assert len(_merged("bx[i, 0] += a\nq = f(e)\nbx[i, 0] += e\n")[0]) == 3
+    assert len(_merged("bx[i, 0] += a\nq = f(c)\nbx[i, 0] += e\n")[0]) == 2
+    # a name that may share bx's memory, read or assigned in between: no move
+    assert len(_merged("v = bx[3]\nbx[i, 0] += a\nq = v * 2.0\nbx[i, 0] += e\n")[0]) == 4
+    assert len(_merged("bx[i, 0] += a\nbx[i, 1] += e\nbx[i, 0] += bx[j, 1]\n")[0]) == 3
