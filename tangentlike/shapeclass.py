@@ -47,7 +47,7 @@ from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, inner_
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
-from .rules.shapes import add_at_item, last_item, split_like, zero_padded
+from .rules.shapes import add_at_item, difference_of_padded, last_item, split_like, zero_padded
 from .runtime import (broadcast_like, in_place, part_of, power, quotient, unbroadcast,
                       written_part)
 
@@ -798,6 +798,12 @@ class ShapeRewriter(Transformer):
                 and func.value.id == self.np_name:
             target = getattr(np, func.attr, None)
         args = node.args
+        if target is np.diff and len(args) == 2 and all(
+                k.arg == "axis" and isinstance(k.value, gast.Constant)
+                and k.value.value in (0, -1) for k in node.keywords):
+            difference = self.difference_of_padded(*args)   # (of a 1-D array)
+            if difference is not None:
+                return difference
         if node.keywords or target is None:
             return node
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
@@ -1150,6 +1156,23 @@ class ShapeRewriter(Transformer):
             return len(key[1])
         return None
 
+    def difference_of_padded(self, padded, n):
+        """``np.diff(zero_padded(g, ((1, 1),)), 1)`` (np.diff's adjoint) of a 1-D array
+        ``g`` of a known length: ``difference_of_padded(g)``, the same values of the
+        same dtype without the padded copy (np.diff alone costs about 3 us a call)."""
+        if not (isinstance(n, gast.Constant) and type(n.value) is int and n.value == 1
+                and _calls(padded, zero_padded, self) and len(padded.args) == 2
+                and not padded.keywords and isinstance(padded.args[1], gast.Constant)
+                and padded.args[1].value == ((1, 1),)):
+            return None
+        g = padded.args[0]
+        have = static_shape(g, self)
+        if have is None or have[0] != "shape" or len(have[1]) != 1 or have[1][0] < 1:
+            return None
+        name = self.bind("difference_of_padded", difference_of_padded)
+        return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                        type_comment=None), args=[g], keywords=[])
+
     def np_call(self, name, args):
         func = gast.Attribute(value=gast.Name(id=self.np_name, ctx=gast.Load(), annotation=None,
                                               type_comment=None), attr=name, ctx=gast.Load())
@@ -1314,6 +1337,10 @@ def _static_shape_of_call(call, rewriter):
         # (their own adjoints) an array of its array's shape, whatever k or the axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is difference_of_padded and len(args) == 1:
+        have = static_shape(args[0], rewriter)
+        if have is not None and have[0] == "shape" and len(have[1]) == 1:
+            return _concrete((have[1][0] + 1,))
     if target is zero_padded and len(args) == 2 and isinstance(args[1], gast.Constant):
         have = static_shape(args[0], rewriter)
         if have is None or have[0] != "shape" or len(args[1].value) != len(have[1]):

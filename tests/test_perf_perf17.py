@@ -195,3 +195,75 @@ def test_merge_past_other_elements_needs_ints_and_no_call_of_what_it_reads():
     # a name that may share bx's memory, read or assigned in between: no move
     assert len(_merged("v = bx[3]\nbx[i, 0] += a\nq = v * 2.0\nbx[i, 0] += e\n")[0]) == 4
     assert len(_merged("bx[i, 0] += a\nbx[i, 1] += e\nbx[i, 0] += bx[j, 1]\n")[0]) == 3
+
+
+# -- np.diff's adjoint without the padded copy -------------------------------------------
+
+def smoothness(x):
+    d = np.diff(x)
+    return np.sum(d * d) + np.sum(x * x)
+
+
+def cumulative_differences(x):
+    c = np.cumsum(x)
+    d = np.diff(c * c)
+    return np.sum(d * d)
+
+
+def second_differences(x):
+    return np.sum(np.diff(x, 2) ** 2)
+
+
+def row_differences(X):
+    return np.sum(np.diff(X, axis=0) ** 2) + np.sum(np.diff(X) ** 3)
+
+
+def test_difference_of_padded_is_np_diff_of_the_padded_array():
+    from tangentlike.rules.shapes import difference_of_padded, zero_padded
+    for g in (RNG.standard_normal(7), np.array([2.5]), np.array([-0.0, 0.0, -0.0]),
+              np.array([np.inf, -np.inf, np.nan, 1e308, -1e308, 3.0]),
+              RNG.standard_normal(5).astype(np.float32), np.arange(4)):
+        with np.errstate(invalid="ignore", over="ignore"):
+            got, want = difference_of_padded(g), np.diff(zero_padded(g, ((1, 1),)))
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("f", [smoothness, cumulative_differences])
+def test_difference_adjoint_is_the_helper_in_a_version(f):
+    x = 0.3 * RNG.standard_normal(40)
+    df = tl.grad(f)
+    got = df(x)
+    (source,) = version_sources(df)
+    code = adjoint_code(source)
+    assert "difference_of_padded(bd)" in code and "zero_padded" not in code
+    assert "np.diff" not in code
+    np.testing.assert_array_equal(got, df.generic(x, 1.0))
+    tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("x", [[np.inf, 1.0, 2.0], [1.0, np.nan, 2.0], [1e200, -1e200, 3.0],
+                               [2.0, 1.0], [0.5]])
+def test_difference_adjoint_at_the_edges_is_the_generic_derivative(x):
+    x = np.array(x)
+    for f in (smoothness, cumulative_differences):
+        df = tl.grad(f)
+        with np.errstate(all="ignore"):
+            got, want = df(x), df.generic(x, 1.0)
+        assert any(key[0][1] == x.shape for key in df.versions)   # (a version served)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_other_differences_keep_np_diff():
+    x, X = RNG.standard_normal(9), RNG.standard_normal((4, 5))
+    for f, args in ((second_differences, (x,)), (row_differences, (X,))):
+        df = tl.grad(f)
+        df(*args)
+        (source,) = version_sources(df)
+        assert "difference_of_padded" not in source
+        tl.check_grads(f, args, order=2, modes=("rev",))
+    x32 = x.astype(np.float32)
+    got = tl.grad(smoothness)(x32)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, tl.grad(smoothness)(x), rtol=1e-5)
