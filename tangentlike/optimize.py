@@ -67,7 +67,10 @@ Produces the same function with:
 12. ``share_repeated_calls`` (versions, before copy propagation): a NumPy ufunc called
    again on the same operands at the top level (``p = np.exp(z) / (1 + np.exp(z))``)
    reads the first call's result.
-13. ``merge_where_shares`` (versions, after collect_terms): the two shares of
+13. ``spread_over_picks`` (versions, after collect_terms): ``g = add_at_item(c, p, (r,
+   y)); bz = g - p * g.sum(axis=1, keepdims=True)`` with one pick per row (r is
+   np.arange(n)) is ``bz = p * -c; bz[r, y] += c`` (a cross-entropy with integer labels).
+   ``merge_where_shares`` (versions, after collect_terms): the two shares of
    ``np.where(c, h, k * h)``'s adjoint, ``a = np.where(c, g, 0.0); b = np.where(c, 0.0,
    g); a = a + b * k``, are one ``a = np.where(c, g, g * k)`` (a leaky ReLU).
 
@@ -142,6 +145,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
+        spread_over_picks(fdef.body)
         merge_where_shares(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
@@ -187,6 +191,97 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):
             made[key] = target
+
+
+def spread_over_picks(body: list) -> None:
+    """In place, at the top level (versions): ``g = add_at_item(c, p, (r, y)); bz = g -
+    p * g.sum(axis=1, keepdims=True)`` (the log-softmax's closed form over a pick of one
+    element per row: ``-np.mean(np.log(p[np.arange(n), y]))``), g read nowhere else, c
+    a float constant, the call tagged ``one_per_row`` by the shape rewriter (p an
+    (n, k) float matrix, r and y int arrays of n elements) and r assigned only
+    ``np.arange(...)`` (so r is np.arange(n): every row picked once), becomes ``bz = p *
+    -c; bz[r, y] += c``: each row of g sums to c exactly, so the values are g's and
+    ``p * c``'s difference, c - p * c at the picks and -(p * c) elsewhere, inf and nan
+    included (but for the sign of a zero), without the array of zeros, the scatter into
+    it and its row sums (a cross-entropy with integer labels, 64 x 10: 1.24x -> 1.0x
+    the hand-written gradient)."""
+    counts = None
+    for k in range(len(body) - 1):
+        first, second = body[k], body[k + 1]
+        pick = _picks_one_per_row(first)
+        if pick is None:
+            continue
+        g, c, p, r, y = pick
+        if not _spread_by_row_sums(second, g, p):
+            continue
+        if counts is None:
+            counts = name_counts(body)
+            aranges = _only_aranges(body)
+        if counts.get(g) != 3 or r not in aranges:
+            continue
+        target = second.targets[0]
+        first.targets = [gast.Name(id=target.id, ctx=gast.Store(), annotation=None,
+                                   type_comment=None)]
+        first.value = gast.BinOp(left=_name(p), op=gast.Mult(),
+                                 right=gast.Constant(value=-c, kind=None))
+        update = gast.AugAssign(
+            target=gast.Subscript(value=_name(target.id),
+                                  slice=gast.Tuple(elts=[_name(r), _name(y)], ctx=gast.Load()),
+                                  ctx=gast.Store()),
+            op=gast.Add(), value=gast.Constant(value=c, kind=None))
+        update.phase, update.origin = second.phase, getattr(second, "origin", None)
+        body[k + 1] = update
+
+
+def _picks_one_per_row(stmt):
+    """(g, c, p, r, y) of ``g = add_at_item(c, p, (r, y))`` tagged one_per_row, c a float
+    constant, else None."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name)
+            and getattr(stmt.value, "one_per_row", False)):
+        return None
+    c, p, index = stmt.value.args
+    if not (isinstance(c, gast.Constant) and type(c.value) is float and np.isfinite(c.value)
+            and c.value != 0.0):
+        return None
+    r, y = index.elts
+    return stmt.targets[0].id, c.value, p.id, r.id, y.id
+
+
+def _spread_by_row_sums(stmt, g: str, p: str) -> bool:
+    """Whether ``stmt`` is ``bz = g - p * g.sum(axis=1, keepdims=True)`` (bz not g, p)."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id not in (g, p)):
+        return False
+    value = stmt.value
+    if not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Sub)
+            and isinstance(value.left, gast.Name) and value.left.id == g
+            and isinstance(value.right, gast.BinOp) and isinstance(value.right.op, gast.Mult)
+            and isinstance(value.right.left, gast.Name) and value.right.left.id == p):
+        return False
+    total = value.right.right
+    return isinstance(total, gast.Call) and isinstance(total.func, gast.Attribute) \
+        and total.func.attr == "sum" and isinstance(total.func.value, gast.Name) \
+        and total.func.value.id == g and not total.args \
+        and sorted((k.arg, getattr(k.value, "value", None)) for k in total.keywords) == \
+        [("axis", 1), ("keepdims", True)] \
+        and all(isinstance(k.value, gast.Constant) for k in total.keywords)
+
+
+def _only_aranges(body: list) -> set:
+    """The names every binding of which in ``body`` is ``np.arange(n)`` (one argument)."""
+    seen, other = set(), set()
+    for stmt in statements(body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name):
+            value = stmt.value
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+                    and value.func.attr == "arange" and isinstance(value.func.value, gast.Name) \
+                    and len(value.args) == 1 and not value.keywords:
+                seen.add(stmt.targets[0].id)
+                continue
+        other |= _stores(stmt)
+    return seen - other
 
 
 def merge_where_shares(body: list, bound: dict) -> None:

@@ -1245,11 +1245,17 @@ class _Reverse:
                 # number put at each of them is the same array (float64, as p is), and
                 # the spread need not be made
                 seed = clone(spread[0])
+            else:
+                spread = None
             picked = self.namer.fresh("g")
-            out.append(_assign(picked, gast.Call(
+            call = gast.Call(
                 func=_load(self.binder.name_for("add_at_item", add_at_item)),
                 args=[seed, _load(fused.p), index_expression(self, clone(index))],
-                keywords=[])))
+                keywords=[])
+            if self.specialized and spread is not None:
+                # (a number at one element of each row: optimize.spread_over_picks)
+                self.shape_rewriter().mark_one_per_row(call)
+            out.append(_assign(picked, call))
             seed = _load(picked)
         else:
             axis = fused.extra

@@ -839,6 +839,7 @@ class ShapeRewriter(Transformer):
             moved = self.only_new_axes(*args)
             if moved is not None:
                 return moved
+            self.mark_one_per_row(node)
         if target is part_of and len(args) == 2 and isinstance(args[1], gast.Constant) \
                 and type(args[1].value) is int:
             # part_of(g, k) of an adjoint known to be an array (not the scalar zero, nor
@@ -1025,6 +1026,30 @@ class ShapeRewriter(Transformer):
         except Exception:   # (norm_axis refusing a norm: it raises when the code runs)
             return None
         return None if value is None else gast.Constant(value=value, kind=None)
+
+    def mark_one_per_row(self, call):
+        """Tag ``add_at_item(c, p, (r, y))`` with ``one_per_row`` when p is a float
+        matrix of a known shape (n, k), y an int array of shape (n,), and r an int array
+        of shape (n,) (optimize.spread_over_picks checks that r is np.arange's): one
+        element of each row of p picked, as ``-np.mean(np.log(p[np.arange(n), y]))``
+        picks them."""
+        _, p, index = call.args
+        if not (isinstance(p, gast.Name) and isinstance(index, gast.Tuple)
+                and len(index.elts) == 2
+                and all(isinstance(e, gast.Name) for e in index.elts)):
+            return
+        key = self.key(p)
+        if key is None or key[0] != "shape" or len(key[1]) != 2:
+            return
+        stand_in = self.stand_ins.get(p.id)
+        if not (isinstance(stand_in, np.ndarray) and stand_in.dtype.kind == "f"):
+            return
+        for part in index.elts:
+            value = self.stand_ins.get(part.id)
+            if not (isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+                    and self.key(part) == _concrete((key[1][0],))):
+                return
+        call.one_per_row = True
 
     def only_new_axes(self, g, x, index):
         """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only

@@ -267,3 +267,80 @@ def test_other_differences_keep_np_diff():
     got = tl.grad(smoothness)(x32)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, tl.grad(smoothness)(x), rtol=1e-5)
+
+
+# -- a number at one pick per row, spread by the log-softmax's closed form ---------------
+
+def cross_entropy(W, X, y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(z)
+    p = e / np.sum(e, axis=1, keepdims=True)
+    n = X.shape[0]
+    return -np.mean(np.log(p[np.arange(n), y]))
+
+
+def picked_rows(W, X, rows, y):
+    z = X @ W
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.mean(np.log(p[rows, y]))
+
+
+def summed_cross_entropy(W, X, y):
+    z = X @ W
+    e = np.exp(z - np.max(z, axis=1, keepdims=True))
+    p = e / np.sum(e, axis=1, keepdims=True)
+    return -np.sum(np.log(p[np.arange(X.shape[0]), y])) * 0.5
+
+
+def _hand_cross_entropy(W, X, y, scale):
+    z = X @ W
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(X.shape[0]), y] -= 1.0
+    return X.T @ p * scale
+
+
+@pytest.mark.parametrize("f, scale", [(cross_entropy, 1 / 16), (summed_cross_entropy, 0.5)])
+def test_one_pick_per_row_is_spread_without_zeros(f, scale):
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((16, 5))
+    y = RNG.integers(-4, 4, 16)   # (negative labels pick from the end, as NumPy does)
+    df = tl.grad(f)
+    got = df(W, X, y)
+    (source,) = version_sources(df)
+    code = adjoint_code(source)
+    assert "add_at_item" not in code and ".sum(axis=1" not in code and "np.zeros" not in code
+    assert f"= p * {scale}" in code and f"+= {-scale}" in code, code
+    np.testing.assert_allclose(got, _hand_cross_entropy(W, X, y, scale), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(got, df.generic(W, X, y, 1.0))
+    tl.check_grads(f, (W, X, y), order=2, modes=("rev", "fwd"))
+    np.testing.assert_allclose(df(W, X, y, 3.0), 3.0 * got, rtol=1e-15)   # another seed
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_one_pick_per_row_at_inf_and_nan_is_the_generic_derivative(bad):
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((16, 5))
+    y = RNG.integers(0, 4, 16)
+    X[3, 1] = bad
+    df = tl.grad(cross_entropy)
+    with np.errstate(all="ignore"):
+        got, want = df(W, X, y), df.generic(W, X, y, 1.0)
+    assert any("p * 0.0625" in s for s in version_sources(df))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_picks_that_may_repeat_a_row_keep_the_scatter():
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((8, 5))
+    rows, y = np.array([0, 3, 3, 3, 7, 0, 1, 2]), np.array([1, 2, 2, 0, 3, 1, 0, 0])
+    df = tl.grad(picked_rows)
+    got = df(W, X, rows, y)
+    assert all("add_at_item" in s for s in version_sources(df))
+    np.testing.assert_allclose(got, df.generic(W, X, rows, y, 1.0), rtol=1e-13, atol=1e-16)
+    tl.check_grads(picked_rows, (W, X, rows, y), order=2, modes=("rev",))
+    # float32 and bool labels: the scatter (or NumPy's own error), as before
+    W32, X32 = W.astype(np.float32), X.astype(np.float32)
+    y8 = RNG.integers(0, 4, 8)
+    g32 = tl.grad(cross_entropy)(W32, X32, y8)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, _hand_cross_entropy(W, X, y8, 1 / 8), rtol=1e-4, atol=1e-6)
