@@ -145,7 +145,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
-        spread_over_picks(fdef.body)
+        spread_over_picks(fdef.body, bound or {})
         merge_where_shares(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
@@ -193,7 +193,7 @@ def share_repeated_calls(body: list, bound: dict) -> None:
             made[key] = target
 
 
-def spread_over_picks(body: list) -> None:
+def spread_over_picks(body: list, bound: dict) -> None:
     """In place, at the top level (versions): ``g = add_at_item(c, p, (r, y)); bz = g -
     p * g.sum(axis=1, keepdims=True)`` (the log-softmax's closed form over a pick of one
     element per row: ``-np.mean(np.log(p[np.arange(n), y]))``), g read nowhere else, c
@@ -216,7 +216,7 @@ def spread_over_picks(body: list) -> None:
             continue
         if counts is None:
             counts = name_counts(body)
-            aranges = _only_aranges(body)
+            aranges = _only_aranges(body, bound)
         if counts.get(g) != 3 or r not in aranges:
             continue
         target = second.targets[0]
@@ -268,8 +268,9 @@ def _spread_by_row_sums(stmt, g: str, p: str) -> bool:
         and all(isinstance(k.value, gast.Constant) for k in total.keywords)
 
 
-def _only_aranges(body: list) -> set:
-    """The names every binding of which in ``body`` is ``np.arange(n)`` (one argument)."""
+def _only_aranges(body: list, bound: dict) -> set:
+    """The names every binding of which in ``body`` is NumPy's ``np.arange(n)`` (one
+    argument; ``bound``: the generated code's global names and their objects)."""
     seen, other = set(), set()
     for stmt in statements(body):
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
@@ -277,6 +278,7 @@ def _only_aranges(body: list) -> set:
             value = stmt.value
             if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
                     and value.func.attr == "arange" and isinstance(value.func.value, gast.Name) \
+                    and bound.get(value.func.value.id) is np \
                     and len(value.args) == 1 and not value.keywords:
                 seen.add(stmt.targets[0].id)
                 continue
