@@ -1607,6 +1607,7 @@ def _batch_block(body, names, written) -> list:
         if isinstance(stmt, gast.For):
             before, after, new_body = [], [], []
             collected = {}   # name -> the list collecting it this iteration
+            shared = {}      # a list of rows -> the `if rows:` after the loop using it
             for inner in stmt.body:
                 found = _accumulated_outer(inner, stmt, written)
                 if found is None:
@@ -1631,18 +1632,30 @@ def _batch_block(body, names, written) -> list:
                     return gast.Call(func=gast.Attribute(value=_name(np_name), attr="array",
                                                          ctx=gast.Load()),
                                      args=[_name(lst)], keywords=[])
-                stacked = [gast.Attribute(value=stack(rows), attr="T", ctx=gast.Load()),
-                           stack(cols)]
+                # the rows' matrix is made once for every product that reads them (the
+                # adjoints of W @ h and U @ x in an RNN step share g)
+                check = shared.get(rows)
+                if check is None:
+                    stacked = _fresh(f"{rows}_T", names)
+                    made = gast.Assign(
+                        targets=[gast.Name(id=stacked, ctx=gast.Store(), annotation=None,
+                                           type_comment=None)],
+                        value=gast.Attribute(value=stack(rows), attr="T", ctx=gast.Load()),
+                        type_comment=None)
+                    check = shared[rows] = gast.If(test=_name(rows), body=[made], orelse=[])
+                    for new in (made, check):
+                        new.origin, new.phase = getattr(inner, "origin", None), "adjoint"
+                    after.append(check)
+                stacked = check.body[0].targets[0].id
                 total = gast.BinOp(left=_name(target), op=gast.Add(),
-                                   right=gast.BinOp(left=stacked[0], op=gast.MatMult(),
-                                                    right=stacked[1]))
+                                   right=gast.BinOp(left=_name(stacked), op=gast.MatMult(),
+                                                    right=stack(cols)))
                 add = gast.Assign(targets=[gast.Name(id=target, ctx=gast.Store(),
                                                      annotation=None, type_comment=None)],
                                   value=total, type_comment=None)
-                check = gast.If(test=_name(rows), body=[add], orelse=[])
-                for new in (add, check, *before):
+                check.body.append(add)
+                for new in (add, *before):
                     new.origin, new.phase = getattr(inner, "origin", None), "adjoint"
-                after.append(check)
             stmt.body = new_body
             out.extend(before)
             out.append(stmt)

@@ -344,3 +344,38 @@ def test_picks_that_may_repeat_a_row_keep_the_scatter():
     g32 = tl.grad(cross_entropy)(W32, X32, y8)
     assert g32.dtype == np.float32
     np.testing.assert_allclose(g32, _hand_cross_entropy(W, X, y8, 1 / 8), rtol=1e-4, atol=1e-6)
+
+
+# -- the rows of batched outer products stacked once for every product reading them ------
+
+def relu_rnn(Wh, Wx, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.maximum(Wh @ h + Wx @ xs[t], 0.0)
+    return np.sum(h * h)
+
+
+def tanh_rnn_mean(Wh, Wx, xs, h0):
+    h = h0
+    total = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wh @ h + Wx @ xs[t])
+        total = total + np.sum(h)
+    return total / (xs.shape[0] + 1)
+
+
+@pytest.mark.parametrize("f", [relu_rnn, tanh_rnn_mean])
+@pytest.mark.parametrize("steps", [0, 1, 7])
+def test_batched_products_sharing_rows_stack_them_once(f, steps):
+    H, D = 5, 3
+    args = (RNG.standard_normal((H, H)) / 2, RNG.standard_normal((H, D)) / 2,
+            RNG.standard_normal((steps, D)), 0.5 * RNG.standard_normal(H))
+    df = tl.grad(f, wrt=(0, 1))
+    got = df(*args)
+    source = next(s for k, s in zip(df.versions, version_sources(df)) if k[2][1] == (steps, D))
+    if steps:
+        assert source.count("np.array(bWx_rows)") == 1 and "bWx_rows_T @ " in source
+        assert "np.outer" not in source
+    for g, want in zip(got, df.generic(*args, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
+    tl.check_grads(f, args, wrt=(0, 1), order=2 if steps < 7 else 1, modes=("rev",))
