@@ -144,6 +144,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             rows_from_items(fdef.body, rows, fdef.ints, bound or {})
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
             fdef.body = merge_element_updates(fdef.body, fdef.ints)
+        if rows:
+            read_row_items(fdef.body, rows, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
         spread_over_picks(fdef.body, bound or {})
         merge_where_shares(fdef.body, bound or {})
@@ -783,6 +785,116 @@ def _row_of(before: list, array: str, value: str, ints: frozenset) -> bool:
                 {value, array} & _stores(stmt) - {None}:
             return False
     return False
+
+
+def read_row_items(body: list, rows: dict, ints: frozenset) -> None:
+    """In place: ``v = B[j]`` (B a float64 matrix of rows of k <= 4 items, ``rows``; j an
+    int, a name in ``ints`` or an int constant) read afterwards only by items ``v[c]``
+    of int constants, becomes ``v_c = B[j, c]``, one read of each item, with the items'
+    reads reading those names: no view of the row, and an item read once (the reversed
+    step of Euler steps into a preallocated array: 1.27x -> 1.22x its hand-written
+    gradient). The same values: while the items are read, nothing rebinds B, j or v, and
+    the only writes into B are element updates of elements proved apart from row j
+    (_apart: another row, ``t11 = i + 1`` beside ``i``), no name that may share B's
+    memory being written or given to a call."""
+    views = None
+    for stmt in statements(body):
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                views = _read_row_items(inner, rows, ints, views, body)
+    _read_row_items(body, rows, ints, views, body)
+
+
+def _read_row_items(block: list, rows: dict, ints: frozenset, views, whole: list):
+    for k, stmt in enumerate(list(block)):
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Subscript)
+                and isinstance(stmt.value.value, gast.Name)
+                and stmt.value.value.id in rows
+                and ((isinstance(stmt.value.slice, gast.Name) and stmt.value.slice.id in ints)
+                     or (isinstance(stmt.value.slice, gast.Constant)
+                         and type(stmt.value.slice.value) is int))):
+            continue
+        v, array, row = stmt.targets[0].id, stmt.value.value.id, stmt.value.slice
+        if views is None:
+            views = _views_of_arrays(whole, ints)
+        items = _items_read(block, k, v, array, row, rows[array], ints, views, whole)
+        if not items:
+            continue
+        taken = set(name_ids(whole))
+        names = {c: _fresh(f"{v}_{c}", taken) for c in sorted({c for c, _ in items})}
+        reads = []
+        for c, name in names.items():
+            read = gast.Assign(
+                targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
+                                   type_comment=None)],
+                value=gast.Subscript(value=_name(array), slice=gast.Tuple(
+                    elts=[clone_number(row), gast.Constant(value=c, kind=None)],
+                    ctx=gast.Load()), ctx=gast.Load()),
+                type_comment=None)
+            read.phase, read.origin = getattr(stmt, "phase", None), getattr(stmt, "origin", None)
+            reads.append(read)
+        for c, node in items:   # (in place: the subscript becomes the item's name)
+            node.__class__ = gast.Name
+            for field in list(node.__dict__):
+                delattr(node, field)
+            node.id, node.ctx, node.annotation, node.type_comment = \
+                names[c], gast.Load(), None, None
+        at = block.index(stmt)
+        block[at:at + 1] = reads
+    return views
+
+
+def _items_read(block, k, v, array, row, width, ints, views, whole):
+    """[(c, the node v[c])] of every read of v after ``v = array[row]`` at block[k], if
+    all of v's uses are such reads of int constants 0 <= c < width in the statements
+    after it in the block, with nothing in between that could change those items."""
+    uses = sum(1 for node in walk(whole) if node.__class__ is gast.Name and node.id == v)
+    items, found = [], 1
+    aliases = views.get(array, set()) - {v}   # (v's own uses are the items read)
+    entries = [row]
+    last = k
+    for pos in range(k + 1, len(block)):
+        stmt = block[pos]
+        here = [node for node in walk(stmt) if isinstance(node, gast.Subscript)
+                and isinstance(node.value, gast.Name) and node.value.id == v]
+        for node in here:
+            if not (isinstance(node.slice, gast.Constant) and type(node.slice.value) is int
+                    and 0 <= node.slice.value < width and isinstance(node.ctx, gast.Load)):
+                return None
+            items.append((node.slice.value, node))
+        found += sum(1 for node in walk(stmt) if node.__class__ is gast.Name and node.id == v)
+        if here:
+            last = pos
+        if found == uses:
+            break
+    else:
+        return None
+    if found != uses or len(items) != uses - 1:
+        return None
+    names = {array, v} | ({row.id} if isinstance(row, gast.Name) else set())
+    for pos in range(k + 1, last + 1):
+        stmt = block[pos]
+        if isinstance(stmt, (gast.If, gast.For, gast.While)) or _stores(stmt) & names:
+            return None
+        if _element_update(stmt) and stmt.target.value.id == array:
+            written = _index_entries(stmt.target)
+            if not all(_apart(written, entries + [gast.Constant(value=c, kind=None)],
+                              block[:pos], ints) for c, _ in items):
+                return None
+            rest = [stmt.value] + list(walk(stmt.target.slice))
+            if any(node.__class__ is gast.Name and node.id in aliases | {array}
+                   for r in rest for node in walk(r)):
+                return None
+            continue
+        if any(node.__class__ is gast.Name and node.id in aliases | {array}
+               for node in walk(stmt)) and (
+                contains(stmt, gast.Call) or not isinstance(stmt, gast.Assign)
+                or set(name_ids(stmt.targets)) & (aliases | {array})):
+            return None
+    return items
 
 
 def items_times_a_number(body: list, numbers: frozenset) -> list:

@@ -118,7 +118,10 @@ def test_euler_reversed_step_updates_each_item_once():
     (source,) = version_sources(df)
     loop = source.split("for i in reversed")[1]
     updates = [line.strip() for line in loop.splitlines() if "bx[i" in line and "+=" in line]
-    assert updates == ["bx[i, 0] += bt6 + bt12[0]", "bx[i, 1] += bt4 + bt12[1]"], updates
+    assert updates == ["bx[i, 0] += bt6 + bt12_0", "bx[i, 1] += bt4 + bt12_1"], updates
+    # the row i + 1 is read by its items, once each (read_row_items), not as a view
+    assert "bt12_0 = bx[t11, 0]" in loop and "bt12_1 = bx[t11, 1]" in loop
+    assert "bt12 = " not in loop and "bt12[" not in loop
     for g, want in zip(got, df.generic(x0, 1.5, 1.0)):
         np.testing.assert_allclose(g, want, rtol=1e-14, atol=0)
     tl.check_grads(euler, (x0, 1.5), wrt=(0, 1), order=2, modes=("rev",))
@@ -379,3 +382,43 @@ def test_batched_products_sharing_rows_stack_them_once(f, steps):
     for g, want in zip(got, df.generic(*args, 1.0)):
         np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
     tl.check_grads(f, args, wrt=(0, 1), order=2 if steps < 7 else 1, modes=("rev",))
+
+
+ITEMS_SNIPPET = """
+j = i {offset}
+v = bx[{row}]
+a = v[0] * 2.0
+bx[i, {column}] += a
+bp = bp - v[1]
+bx[i, 1] += v[0]
+"""
+
+
+@pytest.mark.parametrize("offset, row, column, reads", [
+    ("+ 1", "j", 0, True),         # row i + 1 read, row i written
+    ("- 1", "j", 0, True),
+    ("+ 0", "j", 0, False),        # j may be i: the view sees the update
+    ("+ 1", "i", 0, False),        # the row written itself
+    ("+ 1", "j", -1, True),        # (another row: any column)
+])
+def test_row_items_are_read_once_only_where_no_write_can_reach_them(offset, row, column,
+                                                                   reads):
+    import gast
+    from tangentlike.optimize import read_row_items
+    code = ITEMS_SNIPPET.format(offset=offset, row=row, column=column)
+    body = gast.parse(code).body
+    read_row_items(body, {"bx": 2}, frozenset({"i", "j"}))
+    module = gast.gast_to_ast(gast.fix_missing_locations(gast.Module(body=body,
+                                                                     type_ignores=[])))
+    import ast
+    text = ast.unparse(module)
+    assert ("v = bx[" not in text) == reads, text
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        start = {"bx": rng.standard_normal((6, 2)), "i": 2, "bp": 0.5}
+        want = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}
+        got = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}
+        exec(code, {}, want)
+        exec(compile(module, "<items>", "exec"), {}, got)
+        np.testing.assert_array_equal(got["bx"], want["bx"])
+        assert got["bp"] == want["bp"]
