@@ -836,15 +836,27 @@ def _read_row_items(block: list, rows: dict, ints: frozenset, views, whole: list
                 type_comment=None)
             read.phase, read.origin = getattr(stmt, "phase", None), getattr(stmt, "origin", None)
             reads.append(read)
-        for c, node in items:   # (in place: the subscript becomes the item's name)
-            node.__class__ = gast.Name
-            for field in list(node.__dict__):
-                delattr(node, field)
-            node.id, node.ctx, node.annotation, node.type_comment = \
-                names[c], gast.Load(), None, None
+        _ItemsAsNames({id(node): names[c] for c, node in items}).visit_block(block)
         at = block.index(stmt)
         block[at:at + 1] = reads
     return views
+
+
+class _ItemsAsNames(Transformer):
+    """The subscripts given (by id) read as the names given (read_row_items)."""
+
+    def __init__(self, names: dict):
+        self.names = names
+
+    def visit_block(self, block: list) -> None:
+        block[:] = [self.visit(stmt) for stmt in block]
+
+    def visit_Subscript(self, node):
+        name = self.names.get(id(node))
+        if name is not None:
+            return _name(name)
+        self.generic_visit(node)
+        return node
 
 
 def _items_read(block, k, v, array, row, width, ints, views, whole):
