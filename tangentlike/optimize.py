@@ -1342,8 +1342,12 @@ def merge_element_updates(body: list, ints: frozenset = frozenset()) -> list:
     simulation filling a trajectory makes two element updates instead of four) when
     the elements are proved apart (_apart) and what the moved update reads, also
     through a row of the array read before (``bt12 = bx[t11]``), is none of them."""
-    views = _views_of_arrays(body, ints) if ints else {}
+    views = _views_of_arrays(body, ints) if _has_element_updates(body) else {}
     return _merge_element_updates(body, ints, views)
+
+
+def _has_element_updates(body: list) -> bool:
+    return any(_element_update(stmt) for stmt in statements(body))
 
 
 def _merge_element_updates(body: list, ints: frozenset, views: dict) -> list:
@@ -1355,7 +1359,7 @@ def _merge_element_updates(body: list, ints: frozenset, views: dict) -> list:
                 setattr(stmt, field, _merge_element_updates(inner, ints, views))
         earlier = None
         if _element_update(stmt):
-            earlier = _earlier_update(stmt, merged)
+            earlier = _earlier_update(stmt, merged, views)
             if earlier is None and ints:
                 earlier = _earlier_update_apart(stmt, merged, ints, views)
         if earlier is None:
@@ -1467,7 +1471,8 @@ def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
                 return None
             continue
         if _element_update(other):   # of another array, which stmt does not read
-            if other.target.value.id in reads | aliases or \
+            written = other.target.value.id
+            if written in reads | aliases or views.get(written, set()) & reads or \
                     set(name_ids(other)) & (aliases | {array}):
                 return None
             continue
@@ -1477,12 +1482,20 @@ def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
             if target in reads or target in name_ids(stmt.target.slice) or \
                     read & (aliases | {array}) or target in aliases or target == array:
                 return None
-            # (a call, which might change its operands, of none that stmt reads)
-            if read & reads and contains(other.value, gast.Call):
+            # (calls only of NumPy's functions, which change no operand without out=)
+            if any(isinstance(node, gast.Call) and not _numpy_call(node)
+                   for node in walk(other.value)):
                 return None
             continue
         return None
     return None
+
+
+def _numpy_call(call) -> bool:
+    """Whether ``call`` is ``np.f(...)`` without an ``out=``."""
+    func = call.func
+    return isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) \
+        and func.value.id == "np" and not any(k.arg == "out" for k in call.keywords)
 
 
 def _index_entries(target):
@@ -1686,18 +1699,21 @@ def _same_part(a, b) -> bool:
         and same_tree(a.slice, b.slice)
 
 
-def _earlier_update(stmt, before: list):
+def _earlier_update(stmt, before: list, views: dict):
     """The update of ``stmt``'s element among the element updates just ``before`` it,
-    if ``stmt`` can move up to it."""
+    if ``stmt`` can move up to it: neither reads the other's array, nor a name that may
+    share its memory (``views``)."""
     array = stmt.target.value.id
     reads = set(name_ids(stmt.value))
+    aliases = views.get(array, set())
     for other in reversed(before):
         if not _element_update(other):
             return None
         if same_tree(other.target, stmt.target):
-            return None if array in reads else other
-        if other.target.value.id in reads or contains(
-                other, gast.Name, lambda n: n.id == array):
+            return None if array in reads or reads & aliases else other
+        written = other.target.value.id
+        if written in reads or views.get(written, set()) & reads or contains(
+                other, gast.Name, lambda n: n.id == array or n.id in aliases):
             return None
     return None
 
