@@ -42,7 +42,7 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
-from .rules.arithmetic import logistic
+from .rules.arithmetic import logistic, logistic_times
 from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, inner_axes, norm_axis
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
@@ -786,6 +786,16 @@ class ShapeRewriter(Transformer):
             # scales exactly)
             return gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
                               op=gast.Mult(), right=right.right)
+        if isinstance(node.op, gast.Mult):
+            for k, call in ((left, right), (right, left)):
+                if _calls(call, logistic, self) and len(call.args) == 1 \
+                        and not call.keywords and static_shape(k, self) == SCALAR:
+                    # a number times the softplus's share (the seed spread over a logistic
+                    # loss): divided into it, one pass fewer
+                    name = self.bind("logistic_times", logistic_times)
+                    return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                    type_comment=None),
+                                     args=[call.args[0], k], keywords=[])
         return node
 
     def visit_Call(self, node):
@@ -1362,6 +1372,10 @@ def _static_shape_of_call(call, rewriter):
         # (their own adjoints) an array of its array's shape, whatever k or the axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is logistic_times and len(args) == 2 \
+            and static_shape(args[1], rewriter) == SCALAR:
+        have = static_shape(args[0], rewriter)   # (a number times logistic(t)): t's shape
+        return have if have is not None and have[0] in ("shape", "scalar") else None
     if target is difference_of_padded and len(args) == 1:
         have = static_shape(args[0], rewriter)
         if have is not None and have[0] == "shape" and len(have[1]) == 1:

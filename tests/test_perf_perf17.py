@@ -426,3 +426,40 @@ def test_row_items_are_read_once_only_where_no_write_can_reach_them(offset, row,
         exec(compile(module, "<items>", "exec"), {}, got)
         np.testing.assert_array_equal(got["bx"], want["bx"])
         assert got["bp"] == want["bp"]
+
+
+# -- a number times the softplus's share, divided into it ---------------------------------
+
+def logistic_loss_mean(w, X, y):
+    return np.mean(np.logaddexp(0.0, -y * (X @ w)))
+
+
+def test_a_number_times_logistic_is_one_division():
+    from tangentlike.rules.arithmetic import logistic_times
+    t = 20.0 * RNG.standard_normal(500)
+    np.testing.assert_allclose(logistic_times(t, 0.001), 0.001 * logistic(t), rtol=4e-16,
+                               atol=0)
+    # where logistic takes the form by abs (and for numbers): the product itself
+    with np.errstate(over="raise", invalid="raise", under="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for edge in (np.array([1.0, -709.5, np.inf]), np.array([-800.0, np.nan]),
+                     np.array([-np.inf, 2.0]), np.zeros(0), -720.0,
+                     np.array([-3.0, 4.0], dtype=np.float32)):
+            got, want = logistic_times(edge, -0.25), -0.25 * logistic(edge)
+            assert np.result_type(got) == np.result_type(want)
+            np.testing.assert_array_equal(got, want)
+    w, X = 0.1 * RNG.standard_normal(6), RNG.standard_normal((200, 6))
+    y = np.sign(RNG.standard_normal(200))
+    df = tl.grad(logistic_loss_mean)
+    got = df(w, X, y)
+    (source,) = version_sources(df)
+    assert "logistic_times(t3, 0.005)" in adjoint_code(source)
+    np.testing.assert_allclose(got, df.generic(w, X, y, 1.0), rtol=1e-14, atol=1e-17)
+    hand = -(y / (1.0 + np.exp(y * (X @ w)))) @ X / 200
+    np.testing.assert_allclose(got, hand, rtol=1e-13, atol=1e-16)
+    tl.check_grads(logistic_loss_mean, (w, X, y), order=2, modes=("rev", "fwd"))
+    far = np.array([800.0, -800.0, 1.0, 0.0, 0.0, 0.0])   # margins past -708: the product
+    with np.errstate(over="ignore", under="ignore"):
+        np.testing.assert_array_equal(df(far, X, y), df.generic(far, X, y, 1.0))
+        np.testing.assert_allclose(df(w, X, y, 2.5), 2.5 * got, rtol=1e-15)

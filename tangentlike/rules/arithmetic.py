@@ -169,6 +169,16 @@ def logistic(t):
     return np.where(t >= 0, 1.0, e) / (1.0 + e)
 
 
+def logistic_times(t, k):
+    """``k * logistic(t)`` for a number ``k``: where logistic takes ``1 / (1 + exp(-t))``,
+    ``k / (1 + exp(-t))``, one pass fewer (the same value within an ulp); elsewhere that
+    product itself. Written by a version for a number times the softplus's share
+    (shapeclass.ShapeRewriter); derivatives of higher order read the generic code."""
+    if t.__class__ is np.ndarray and t.dtype == np.float64 and t.size and t.min() >= -708.0:
+        return k / (1.0 + np.exp(-t))
+    return k * logistic(t)
+
+
 @adjoint(logistic, cases=unary())
 def logistic_(s, t):
     d[t] = d[s] * s * logistic(-t)
