@@ -148,6 +148,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             read_row_items(fdef.body, rows, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
         spread_over_picks(fdef.body, bound or {})
+        factor_products(fdef.body, getattr(fdef, "floats", frozenset()))
         merge_where_shares(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
@@ -193,6 +194,70 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):
             made[key] = target
+
+
+def factor_products(body: list, floats: frozenset) -> None:
+    """In place, in each block (versions): ``u = F * b; v = F * c; w = u - v`` (or ``+``,
+    the two products in either order) in a row, u and v read nowhere else, F the same
+    expression both times with no call, b and c names of floats (``floats``), becomes
+    ``w = F * (b - c)``: one product of the full shape instead of two (the adjoint of
+    ``(A - P) ** 2 - (A - N) ** 2`` summed by rows, a triplet margin loss 1.22x ->
+    1.07x). The same value up to rounding; where ``F * b`` and ``F * c`` are inf - inf
+    or inf * 0 (F inf and b or c zero, or products that overflow), the chained form is
+    nan and this one may be finite or inf (docs/conventions.md)."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                factor_products(inner, floats)
+    counts = None
+    k = 0
+    while k + 2 < len(body):
+        first, second, total = body[k], body[k + 1], body[k + 2]
+        found = _factored(first, second, total, floats)
+        if found is None:
+            k += 1
+            continue
+        if counts is None:
+            counts = name_counts(body)
+        u, v = first.targets[0].id, second.targets[0].id
+        if counts.get(u) != 2 or counts.get(v) != 2:
+            k += 1
+            continue
+        total.value = found
+        del body[k:k + 2]
+        counts = None
+
+
+def _factored(first, second, total, floats):
+    """F * (b op c) for ``u = F * b; v = F * c; w = u op v`` (see factor_products)."""
+    products = []
+    for stmt in (first, second):
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.BinOp) and isinstance(stmt.value.op, gast.Mult)
+                and isinstance(stmt.value.right, gast.Name)
+                and stmt.value.right.id in floats
+                and not contains(stmt.value.left, gast.Call)):
+            return None
+        products.append((stmt.targets[0].id, stmt.value.left, stmt.value.right.id))
+    (u, F, b), (v, G, c) = products
+    if not same_tree(F, G) or u == v or {u, v} & (set(name_ids(F)) | {b, c}):
+        return None
+    value = getattr(total, "value", None)
+    if not (isinstance(total, gast.Assign) and len(total.targets) == 1
+            and isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
+            and isinstance(value.left, gast.Name) and isinstance(value.right, gast.Name)):
+        return None
+    order = (value.left.id, value.right.id)
+    if order == (u, v):
+        left, right = b, c
+    elif order == (v, u):
+        left, right = c, b
+    else:
+        return None
+    inner = gast.BinOp(left=_name(left), op=value.op.__class__(), right=_name(right))
+    return gast.BinOp(left=F, op=gast.Mult(), right=inner)
 
 
 def spread_over_picks(body: list, bound: dict) -> None:

@@ -463,3 +463,67 @@ def test_a_number_times_logistic_is_one_division():
     with np.errstate(over="ignore", under="ignore"):
         np.testing.assert_array_equal(df(far, X, y), df.generic(far, X, y, 1.0))
         np.testing.assert_allclose(df(w, X, y, 2.5), 2.5 * got, rtol=1e-15)
+
+
+# -- a common factor of two products taken out -------------------------------------------
+
+def triplet(A, P, N):
+    dp = np.sum((A - P) ** 2, axis=1)
+    dn = np.sum((A - N) ** 2, axis=1)
+    return np.mean(np.maximum(0.0, dp - dn + 1.0))
+
+
+def triplet_hand(A, P, N):
+    dp = np.sum((A - P) ** 2, axis=1)
+    dn = np.sum((A - N) ** 2, axis=1)
+    m = (dp - dn + 1.0 > 0) * (2.0 / A.shape[0])
+    return m[:, None] * (N - P)
+
+
+def test_a_common_factor_of_two_products_is_taken_out():
+    A, P, N = (RNG.standard_normal((32, 4)) for _ in range(3))
+    df = tl.grad(triplet)
+    got = df(A, P, N)
+    (source,) = version_sources(df)
+    code = adjoint_code(source)
+    assert "* (t1 - t3)" in code and "bt1 = " not in code and "bt3 = " not in code
+    np.testing.assert_allclose(got, triplet_hand(A, P, N), rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(got, df.generic(A, P, N, 1.0), rtol=1e-13, atol=1e-16)
+    tl.check_grads(triplet, (A, P, N), order=1, modes=("rev",))
+    for bad in (np.inf, np.nan):   # (both forms nan where a row has inf - inf or nan)
+        B = A.copy()
+        B[2, 1] = bad
+        with np.errstate(all="ignore"):
+            g, w = df(B, P, N), df.generic(B, P, N, 1.0)
+        np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+        np.testing.assert_allclose(g[np.isfinite(w)], w[np.isfinite(w)], rtol=1e-13)
+
+
+def _factored_code(code, floats=frozenset({"b", "c"})):
+    import ast
+    import gast
+    from tangentlike.optimize import factor_products
+    body = gast.parse(code).body
+    factor_products(body, frozenset(floats))
+    return ast.unparse(gast.gast_to_ast(gast.fix_missing_locations(
+        gast.Module(body=body, type_ignores=[]))))
+
+
+def test_factor_products_only_where_the_products_are_read_once():
+    assert _factored_code("u = g[:, None] * 2 * b\nv = g[:, None] * 2 * c\nw = u - v\n") \
+        == "w = g[:, None] * 2 * (b - c)"
+    assert _factored_code("u = k * b\nv = k * c\nw = v + u\n") == "w = k * (c + b)"
+    # u read again, F with a call, a name not known as a float, other factors: no change
+    for code in ("u = k * b\nv = k * c\nw = u - v\nq = u\n",
+                 "u = f(k) * b\nv = f(k) * c\nw = u - v\n",
+                 "u = k * b\nv = k * d\nw = u - v\n",
+                 "u = k * b\nv = m * c\nw = u - v\n",
+                 "u = k * b\nv = k * c\nw = u * v\n"):
+        assert _factored_code(code).count("\n") == code.count("\n") - 1, code
+    rng = np.random.default_rng(9)
+    ns = {"g": rng.standard_normal(5), "b": rng.standard_normal((5, 3)),
+          "c": rng.standard_normal((5, 3))}
+    want, got = dict(ns), dict(ns)
+    exec("u = g[:, None] * 2 * b\nv = g[:, None] * 2 * c\nw = u - v\n", {}, want)
+    exec(_factored_code("u = g[:, None] * 2 * b\nv = g[:, None] * 2 * c\nw = u - v\n"), {}, got)
+    np.testing.assert_allclose(got["w"], want["w"], rtol=1e-14, atol=1e-15)
