@@ -60,6 +60,7 @@ from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
+from .rules.arithmetic import logistic_times
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
                       part_of, require_scalar,
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
@@ -1267,11 +1268,17 @@ class _Reverse:
                 # number put at each of them is the same array (float64, as p is), and
                 # the spread need not be made
                 seed = clone(spread[0])
+            else:
+                spread = None
             picked = self.namer.fresh("g")
-            out.append(_assign(picked, gast.Call(
+            call = gast.Call(
                 func=_load(self.binder.name_for("add_at_item", add_at_item)),
                 args=[seed, _load(fused.p), index_expression(self, clone(index))],
-                keywords=[])))
+                keywords=[])
+            if self.specialized and spread is not None:
+                # (a number at one element of each row: optimize.spread_over_picks)
+                self.shape_rewriter().mark_one_per_row(call)
+            out.append(_assign(picked, call))
             seed = _load(picked)
         else:
             axis = fused.extra
@@ -2216,6 +2223,10 @@ def _elementwise_shape(expr, rewriter, bound, seed):
             if isinstance(ufunc, np.ufunc) and ufunc.signature is None \
                     or ufunc is np.where and len(part.args) == 3:
                 parts = part.args
+        elif isinstance(part, gast.Call) and not part.keywords \
+                and isinstance(part.func, gast.Name) \
+                and bound.get(part.func.id) is logistic_times:
+            parts = part.args   # (a number times logistic(t), elementwise)
         if not parts:
             return None
         shape = shape_of(parts[0])

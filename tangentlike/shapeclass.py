@@ -42,12 +42,12 @@ import numpy as np
 from .naming import Transformer, name_ids, same_tree, statements, walk
 from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
-from .rules.arithmetic import logistic
+from .rules.arithmetic import logistic, logistic_times
 from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, inner_axes, norm_axis
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
-from .rules.shapes import add_at_item, last_item, split_like, zero_padded
+from .rules.shapes import add_at_item, difference_of_padded, last_item, split_like, zero_padded
 from .runtime import (broadcast_like, in_place, part_of, power, quotient, unbroadcast,
                       written_part)
 
@@ -800,6 +800,16 @@ class ShapeRewriter(Transformer):
             # scales exactly)
             return gast.BinOp(left=gast.BinOp(left=left, op=gast.Mult(), right=right.left),
                               op=gast.Mult(), right=right.right)
+        if isinstance(node.op, gast.Mult):
+            for k, call in ((left, right), (right, left)):
+                if _calls(call, logistic, self) and len(call.args) == 1 \
+                        and not call.keywords and static_shape(k, self) == SCALAR:
+                    # a number times the softplus's share (the seed spread over a logistic
+                    # loss): divided into it, one pass fewer
+                    name = self.bind("logistic_times", logistic_times)
+                    return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                                    type_comment=None),
+                                     args=[call.args[0], k], keywords=[])
         return node
 
     def visit_Call(self, node):
@@ -812,6 +822,12 @@ class ShapeRewriter(Transformer):
                 and func.value.id == self.np_name:
             target = getattr(np, func.attr, None)
         args = node.args
+        if target is np.diff and len(args) == 2 and all(
+                k.arg == "axis" and isinstance(k.value, gast.Constant)
+                and k.value.value in (0, -1) for k in node.keywords):
+            difference = self.difference_of_padded(*args)   # (of a 1-D array)
+            if difference is not None:
+                return difference
         if node.keywords or target is None:
             return node
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
@@ -847,6 +863,7 @@ class ShapeRewriter(Transformer):
             moved = self.only_new_axes(*args)
             if moved is not None:
                 return moved
+            self.mark_one_per_row(node)
         if target is part_of and len(args) == 2 and isinstance(args[1], gast.Constant) \
                 and type(args[1].value) is int:
             # part_of(g, k) of an adjoint known to be an array (not the scalar zero, nor
@@ -1034,6 +1051,30 @@ class ShapeRewriter(Transformer):
             return None
         return None if value is None else gast.Constant(value=value, kind=None)
 
+    def mark_one_per_row(self, call):
+        """Tag ``add_at_item(c, p, (r, y))`` with ``one_per_row`` when p is a float
+        matrix of a known shape (n, k), y an int array of shape (n,), and r an int array
+        of shape (n,) (optimize.spread_over_picks checks that r is np.arange's): one
+        element of each row of p picked, as ``-np.mean(np.log(p[np.arange(n), y]))``
+        picks them."""
+        _, p, index = call.args
+        if not (isinstance(p, gast.Name) and isinstance(index, gast.Tuple)
+                and len(index.elts) == 2
+                and all(isinstance(e, gast.Name) for e in index.elts)):
+            return
+        key = self.key(p)
+        if key is None or key[0] != "shape" or len(key[1]) != 2:
+            return
+        stand_in = self.stand_ins.get(p.id)
+        if not (isinstance(stand_in, np.ndarray) and stand_in.dtype.kind == "f"):
+            return
+        for part in index.elts:
+            value = self.stand_ins.get(part.id)
+            if not (isinstance(value, np.ndarray) and value.dtype.kind in "iu"
+                    and self.key(part) == _concrete((key[1][0],))):
+                return
+        call.one_per_row = True
+
     def only_new_axes(self, g, x, index):
         """``add_at_item(g, x, index)`` (the adjoint of ``x[index]``) when the index only
         adds axes and takes whole ones (``x[:, None, :]``): g itself, reshaped to x's
@@ -1163,6 +1204,23 @@ class ShapeRewriter(Transformer):
         if key is not None and key[0] == "shape" and len(key[1]) in (1, 2):
             return len(key[1])
         return None
+
+    def difference_of_padded(self, padded, n):
+        """``np.diff(zero_padded(g, ((1, 1),)), 1)`` (np.diff's adjoint) of a 1-D array
+        ``g`` of a known length: ``difference_of_padded(g)``, the same values of the
+        same dtype without the padded copy (np.diff alone costs about 3 us a call)."""
+        if not (isinstance(n, gast.Constant) and type(n.value) is int and n.value == 1
+                and _calls(padded, zero_padded, self) and len(padded.args) == 2
+                and not padded.keywords and isinstance(padded.args[1], gast.Constant)
+                and padded.args[1].value == ((1, 1),)):
+            return None
+        g = padded.args[0]
+        have = static_shape(g, self)
+        if have is None or have[0] != "shape" or len(have[1]) != 1 or have[1][0] < 1:
+            return None
+        name = self.bind("difference_of_padded", difference_of_padded)
+        return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
+                                        type_comment=None), args=[g], keywords=[])
 
     def np_call(self, name, args):
         func = gast.Attribute(value=gast.Name(id=self.np_name, ctx=gast.Load(), annotation=None,
@@ -1328,6 +1386,14 @@ def _static_shape_of_call(call, rewriter):
         # (their own adjoints) an array of its array's shape, whatever k or the axis
         have = static_shape(args[0], rewriter)
         return have if have is not None and have[0] == "shape" else None
+    if target is logistic_times and len(args) == 2 \
+            and static_shape(args[1], rewriter) == SCALAR:
+        have = static_shape(args[0], rewriter)   # (a number times logistic(t)): t's shape
+        return have if have is not None and have[0] in ("shape", "scalar") else None
+    if target is difference_of_padded and len(args) == 1:
+        have = static_shape(args[0], rewriter)
+        if have is not None and have[0] == "shape" and len(have[1]) == 1:
+            return _concrete((have[1][0] + 1,))
     if target is zero_padded and len(args) == 2 and isinstance(args[1], gast.Constant):
         have = static_shape(args[0], rewriter)
         if have is None or have[0] != "shape" or len(args[1].value) != len(have[1]):

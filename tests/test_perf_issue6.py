@@ -191,7 +191,9 @@ def test_a_row_written_once_is_neither_cleared_nor_copied():
     df(np.array([1.0, 0.5]), 1.5)
     (source,) = version_sources(df)
     loop = source.split("for i in reversed")[1]
-    assert "bt12 = bx[t11]\n" in loop and "bx[t11] = 0.0" not in loop
+    # (read by its items, each once: optimize.read_row_items, perf17)
+    assert "bt12_0 = bx[t11, 0]\n" in loop and "bx[t11] = 0.0" not in loop
+    assert ".copy()" not in loop
     tl.check_grads(trajectory, (np.array([1.0, 0.5]), 1.5), wrt=(0, 1), order=2,
                    modes=("rev",))
 

@@ -157,9 +157,26 @@ def float_power_tangent(z, x, y):
 def logistic(t):
     """``1 / (1 + exp(-t))``, the share of y in ``np.logaddexp(0, y)`` at ``t = y``, from
     ``exp(-abs(t))`` alone: no overflow (nor NumPy's warning) below t = -709, relative
-    accuracy down to the denormals, 1 at inf and 0 at -inf as the share below."""
+    accuracy down to the denormals, 1 at inf and 0 at -inf as the share below.
+
+    A float64 array with no element below -708 (and no nan) takes the usual
+    ``1 / (1 + exp(-t))``, which cannot overflow there and is as accurate (within an
+    ulp or two of the other form): one pass of ``np.min`` instead of the abs, the
+    comparison and the selection (a logistic loss's gradient spends a tenth less)."""
+    if t.__class__ is np.ndarray and t.dtype == np.float64 and t.size and t.min() >= -708.0:
+        return 1.0 / (1.0 + np.exp(-t))
     e = np.exp(-np.abs(t))
     return np.where(t >= 0, 1.0, e) / (1.0 + e)
+
+
+def logistic_times(t, k):
+    """``k * logistic(t)`` for a number ``k``: where logistic takes ``1 / (1 + exp(-t))``,
+    ``k / (1 + exp(-t))``, one pass fewer (the same value within an ulp); elsewhere that
+    product itself. Written by a version for a number times the softplus's share
+    (shapeclass.ShapeRewriter); derivatives of higher order read the generic code."""
+    if t.__class__ is np.ndarray and t.dtype == np.float64 and t.size and t.min() >= -708.0:
+        return k / (1.0 + np.exp(-t))
+    return k * logistic(t)
 
 
 @adjoint(logistic, cases=unary())

@@ -673,6 +673,17 @@ def zero_padded(array, widths):
     return out
 
 
+def difference_of_padded(g):
+    """``np.diff(zero_padded(g, ((1, 1),)))`` of a 1-D array ``g`` of at least one
+    element, ``[g[0] - 0.0, g[1] - g[0], ..., 0.0 - g[-1]]`` bit for bit, without the
+    padded copy and np.diff's own work (the adjoint of ``np.diff(x)`` in a version)."""
+    out = np.empty(g.shape[0] + 1, dtype=g.dtype)
+    out[0] = g[0] - 0.0
+    np.subtract(g[1:], g[:-1], out=out[1:-1])
+    out[-1] = 0.0 - g[-1]
+    return out
+
+
 def pad_border(array, pad_width):
     """1.0 where ``np.pad(array, pad_width)`` holds the constant, 0.0 inside."""
     return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=1.0)
