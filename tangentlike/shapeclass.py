@@ -1689,7 +1689,10 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
             return _PENDING if _has(parts, _PENDING) else parts
         if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
             operand = _operand(value.operand, values, unknown)
-            return operand if operand is _PENDING else -operand
+            if operand is _PENDING:
+                return _PENDING
+            # (-L of a list raises in the function: its type is unknown here)
+            return _checked(operator.neg, [operand], {})
         if isinstance(value, gast.BinOp) and isinstance(value.op, _ELEMENTWISE_BINOPS +
                                                         (gast.MatMult,)):
             from .normalize import BINOPS

@@ -1039,7 +1039,8 @@ def test_generator_produces_every_construct():
     """The grammar is exercised: over a fixed sample, every construct appears."""
     seen = set()
 
-    @settings(max_examples=1000, deadline=None, derandomize=True, database=None,
+    # (2000: on Python 3.9 the first 1000 programs of the fixed sample had no .pop())
+    @settings(max_examples=2000, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(program=programs())
     def collect(program):
