@@ -1529,7 +1529,6 @@ def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
     rows = _rows_read(stmt.value, reads & aliases, array, before)
     if rows is None:
         return None
-    elements = [(entries, index) for entries in rows]
     for k in range(len(before) - 1, -1, -1):
         other = before[k]
         if _element_update(other) and other.target.value.id == array:
