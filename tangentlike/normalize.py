@@ -2071,7 +2071,8 @@ class _Normalizer:
                 hint = (f"in `{name}`, assign a new value instead of updating in place "
                         "(`v = v + w`, not `v += w`), or copy the item first there "
                         f"(`{param}[...].copy()`)")
-                self.emit(self.row_guard(_load(atom_name), reason, hint, node))
+                self.emit(self.runtime_guard(_load(atom_name), reason, hint, node, others=[],
+                                             guard=row_guard))
                 continue
             reason = (f"`{name}` changes {shown} in place when it is an array or a list "
                       f"({what}{where}): the derivative cannot follow a change made inside "
@@ -2081,27 +2082,18 @@ class _Normalizer:
                     f"{param}.copy()`); numbers are fine")
             self.emit(self.runtime_guard(_load(atom_name), reason, hint, node))
 
-    def row_guard(self, value, reason, hint, node):
-        """``row_guard(value, file, line, reason, hint)``: refuses ``value`` when an item
-        of it is an array or a list (runtime.row_guard)."""
-        func = _load(self.binder.name_for("row_guard", row_guard))
-        call = gast.Call(func=func, args=[value, *self.located(getattr(node, "lineno", None)),
-                                          gast.Constant(value=reason, kind=None),
-                                          gast.Constant(value=hint, kind=None)],
-                         keywords=[])
-        call.callee = row_guard
-        return gast.Expr(value=call)
-
-    def runtime_guard(self, value, reason, hint, node, others=None):
+    def runtime_guard(self, value, reason, hint, node, others=None, guard=inplace_guard):
         """``inplace_guard(value, file, line, reason, hint, *others)``: refuses ``value``
-        when it is an array or a list that one of ``others`` (default: ``value``) shares."""
-        func = _load(self.binder.name_for("inplace_guard", inplace_guard))
+        when it is an array or a list that one of ``others`` (default: ``value``) shares;
+        or ``guard`` (``row_guard``: an item of ``value`` is an array or list) with those
+        arguments."""
+        func = _load(self.binder.name_for(guard.__name__, guard))
         others = [value] if others is None else others
         call = gast.Call(func=func, args=[value, *self.located(getattr(node, "lineno", None)),
                                           gast.Constant(value=reason, kind=None),
                                           gast.Constant(value=hint, kind=None)] + others,
                          keywords=[])
-        call.callee = inplace_guard
+        call.callee = guard
         return gast.Expr(value=call)
 
     def assigned_guard(self, names, where):
