@@ -3212,7 +3212,9 @@ _EXPRESSION_HINTS = {
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),
     "Await": ("`await` cannot be differentiated", "call a plain function"),
     "Starred": ("starred expressions are not supported", "pass elements explicitly"),
-    "Dict": ("dict literals are not supported yet", "use separate variables"),
+    "Dict": ("a dict display is supported only as `d = {...}` (or `d = dict(...)`) at the "
+             "top level of the function, with constant keys, and `d` then used by its keys",
+             "assign the dict to a name first, or keep the values in separate variables"),
     "Set": ("set literals are not supported", "use a tuple"),
 }
 

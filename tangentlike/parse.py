@@ -28,6 +28,7 @@ from typing import Any
 
 import gast
 
+from .dicts import split_dicts
 from .errors import GENERATED, TransformError, short_filename
 from .naming import walk
 
@@ -247,6 +248,7 @@ def _finish(func, node, filename: str, compiled=_NOT_COMPILED, lines=None) -> Pa
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
+    split_dicts(parsed)   # (a dict of the function's own is variables from here on)
     return parsed
 
 

@@ -238,8 +238,8 @@ def with_generator_expression(x):
 
 
 def with_dict_literal(x):
-    d = {"a": x}  # <- error
-    return d["a"]
+    d = {"a": x}   # (a dict of constant keys used by its keys is variables: dicts.py)
+    return np.sum(list(d.values()))  # <- error
 
 
 def with_with(x):
@@ -731,7 +731,9 @@ def test_row_write_into_array_not_created(func, transform):
 
 def writes_into_a_dict(x):
     d = dict(a=x)
-    d["a"] = x * 3.0  # <- error
+    d["a"] = x * 3.0   # (works since dicts.py: `d_a = x * 3.0`)
+    if x > 0.0:
+        d["b"] = x  # <- error
     return d["a"]
 
 
@@ -742,7 +744,8 @@ def separate_variables(x):
 
 
 # Was misleading: the write into a dict was refused at the right line, but as
-# "assignment into `d`, an array this function did not create".
+# "assignment into `d`, an array this function did not create". Writes into a dict the
+# function builds work now (dicts.py), but for a key added in a branch.
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
 def test_row_write_into_a_dict(transform):
     err = assert_error_at(writes_into_a_dict, transform=transform)
@@ -1876,7 +1879,7 @@ def copy_of_a_dict(x):
 # generated code when it was read by key
 def test_row_copy_of_a_dict():
     err = assert_error_at(copy_of_a_dict)
-    assert "`.copy()` of a dict" in err.reason
+    assert "a dict the function builds, is used here as a whole" in err.reason
 
 
 def max_with_out_none(x):
@@ -2716,10 +2719,12 @@ def adds_starred_on_a_continuation_line(x):
         *pair))  # <- error
 
 
+SUM_OPTIONS = dict(axis=0)
+
+
 def sums_with_keywords_on_a_continuation_line(x):
-    options = dict(axis=0)
     return np.sum(np.sum(x,
-                         **options))  # <- error
+                         **SUM_OPTIONS))  # <- error
 
 
 # Was (edge14): `*args` and `**kwargs` in a call were refused at the call's first line;

@@ -184,8 +184,8 @@ def with_generator_expression(x):
 
 
 def with_dict_literal(x):
-    d = {"a": x}  # <- error
-    return d["a"] * x
+    d = {"a": x}
+    return d.get("a") * x  # <- error
 
 
 def with_bare_raise(x):

@@ -1,0 +1,258 @@
+"""A dict the function builds itself (dicts.py): one variable per constant key.
+
+Each program is checked against finite differences, first and second order, in both
+modes, for the generic derivative and for the version of its arguments (called twice,
+then with another shape); the errors of the uses that are not rewritten point at the
+use's line (``# <- error``).
+"""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import make_function
+
+X = np.array([0.3, -0.6, 0.9, 0.4])
+W = np.array([[0.5, -0.2, 0.1, 0.7], [0.3, 0.8, -0.4, 0.2]])
+
+PROGRAMS = {
+    "display": """
+        def f(x):
+            d = {"a": x * 2.0, "b": np.sin(x)}
+            return np.sum(d["a"] * d["b"])
+    """,
+    "empty_then_writes": """
+        def f(x):
+            cache = {}
+            cache["h"] = np.tanh(x)
+            cache["y"] = cache["h"] * x
+            return np.sum(cache["y"] ** 2)
+    """,
+    "dict_call": """
+        def f(x):
+            p = dict(scale=3.0, shift=x[0])
+            return np.sum(p["scale"] * x + p["shift"])
+    """,
+    "augmented": """
+        def f(x):
+            d = {"s": 0.0}
+            for i in range(3):
+                d["s"] += np.sum(x ** (i + 1))
+            return d["s"]
+    """,
+    "items_loop": """
+        def f(x):
+            params = {"w": x, "v": x[1:] * 3.0}
+            reg = 0.0
+            for name, p in params.items():
+                reg = reg + np.sum(p * p)
+            return reg
+    """,
+    "keys_loop_reads_by_key": """
+        def f(x):
+            d = {"a": x, "b": np.cos(x)}
+            total = 0.0
+            for k in d:
+                total = total + np.sum(d[k] * x)
+            return total
+    """,
+    "values_loop": """
+        def f(x):
+            d = {0: x, 1: x * x}
+            total = 0.0
+            for v in d.values():
+                total = total + np.sum(np.exp(v))
+            return total
+    """,
+    "len_and_in": """
+        def f(x):
+            d = {"a": x}
+            if "b" not in d:
+                d["b"] = x * 0.5
+            return np.sum(d["a"] * d["b"]) * len(d)
+    """,
+    "rebuilt": """
+        def f(x):
+            d = {"a": x, "b": x * 2.0}
+            d = {"a": d["b"], "b": d["a"]}   # the values before the new dict is stored
+            return np.sum(d["a"] * np.sin(d["b"]))
+    """,
+    "branch_writes_existing_key": """
+        def f(x):
+            d = {"h": x}
+            if np.sum(x) > 0.0:
+                d["h"] = np.tanh(d["h"])
+            else:
+                d["h"] = d["h"] * 3.0
+            return np.sum(d["h"] ** 2)
+    """,
+    "in_place_through_the_dict": """
+        def f(x):
+            d = {"a": x * 1.0}
+            d["a"] *= x
+            return np.sum(d["a"])
+    """,
+    "keywords": """
+        def f(x):
+            options = dict(axis=0, keepdims=True)
+            m = x.reshape(2, 2)
+            return np.sum(np.sum(m * m, **options) * np.max(m, **options))
+    """,
+    "matrix_and_loop": """
+        def f(W, x):
+            layers = {"W": W, "b": np.ones(2)}
+            h = x
+            for _ in range(2):
+                h = np.tanh(layers["W"] @ h[:4] + layers["b"]).repeat(2)
+            return np.sum(h)
+    """,
+}
+
+
+def program(name):
+    return make_function(PROGRAMS[name], {"np": np})
+
+
+def arguments(f, scale=1.0):
+    return (W * scale, X * scale) if f.__code__.co_argcount == 2 else (X * scale,)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_matches_finite_differences(name):
+    f = program(name)
+    tl.check_grads(f, arguments(f), order=2)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_versions_agree_with_the_generic_derivative(name):
+    f = program(name)
+    df = tl.grad(f, wrt=tuple(range(f.__code__.co_argcount)))
+    for args in (arguments(f), arguments(f), arguments(f, 0.5)):
+        expected = df.generic(*args)
+        got = df(*args)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    assert df.versions
+
+
+def test_generated_code_names_the_keys():
+    f = program("empty_then_writes")
+    source = tl.grad(f).source
+    assert "cache_h" in source and "cache_y" in source
+    assert "{" not in source.split("\n", 1)[1]
+
+
+def test_order_of_items_is_the_dicts():
+    f = make_function("""
+        def f(x):
+            d = {"b": x, "a": x * 2.0}
+            d["c"] = x * 3.0
+            out = 0.0
+            k = 1.0
+            for name, v in d.items():
+                out = out * 2.0 + np.sum(v) * k
+                k = k + 1.0
+            return out
+    """, {"np": np})
+    # 4 * (1 * s) + 2 * (2 * 2s) + 3 * 3s with s = sum(x)
+    np.testing.assert_allclose(tl.grad(f)(X), np.full(4, 4.0 + 8.0 + 9.0))
+
+
+def test_loop_key_read_after_the_loop():
+    f = make_function("""
+        def f(x):
+            d = {"a": x, "bb": x * 2.0}
+            for k in d:
+                pass
+            return np.sum(d["bb"]) * len(k)
+    """, {"np": np})
+    np.testing.assert_allclose(tl.grad(f)(X), np.full(4, 4.0))
+
+
+def test_input_not_mutated():
+    f = program("in_place_through_the_dict")
+    x = X.copy()
+    tl.grad(f)(x)
+    np.testing.assert_array_equal(x, X)
+
+
+REFUSED = {
+    "returned": """
+        def f(x):
+            d = {"a": x}
+            return d  # <- error
+    """,
+    "passed_to_a_call": """
+        def f(x):
+            d = {"a": x}
+            return np.sum(h(d))  # <- error
+    """,
+    "method": """
+        def f(x):
+            d = {"a": x}
+            return np.sum(d.get("a"))  # <- error
+    """,
+    "key_not_a_constant": """
+        def f(x):
+            d = {"a": x}
+            k = "a"
+            return np.sum(d[k])  # <- error
+    """,
+    "key_added_in_a_branch": """
+        def f(x):
+            d = {"a": x}
+            if x[0] > 0.0:
+                d["b"] = x  # <- error
+            return np.sum(d["a"])
+    """,
+    "built_in_a_loop": """
+        def f(x):
+            s = 0.0
+            for i in range(2):
+                d = {"a": x * i}  # <- error
+                s = s + np.sum(d["a"])
+            return s
+    """,
+    "missing_key": """
+        def f(x):
+            d = {"a": x}
+            return np.sum(d["b"])  # <- error
+    """,
+    "loop_with_break": """
+        def f(x):
+            d = {"a": x, "b": x}
+            s = 0.0
+            for v in d.values():  # <- error
+                s = s + np.sum(v)
+                if s > 1.0:
+                    break
+            return s
+    """,
+    "nested_function": """
+        def f(x):
+            d = {"a": x}
+            def g():  # <- error
+                return d["a"]
+            return np.sum(g())
+    """,
+    "key_computed": """
+        def f(x):
+            d = {("a" + "b"): x}  # <- error
+            return np.sum(d["ab"])
+    """,
+}
+
+
+def h(d):
+    return d["a"]
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_other_uses_are_refused_at_their_line(name):
+    source = REFUSED[name]
+    f = make_function(source, {"np": np, "h": h})
+    lines = [line.strip() for line in __import__("textwrap").dedent(source).splitlines()]
+    line = next(i for i, text in enumerate(lines) if text.endswith("# <- error"))
+    with pytest.raises(tl.TransformError) as info:
+        tl.grad(f)(X)
+    assert info.value.lineno == f.__code__.co_firstlineno + line - 1
+    assert "dict" in str(info.value) or "key" in str(info.value)
