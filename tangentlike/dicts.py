@@ -24,8 +24,10 @@ top level of the function, and used only as
   an ``if`` on one of them is the branch it takes);
 - ``for k in d``, ``for k in d.keys()``, ``for v in d.values()``, ``for k, v in
   d.items()``: one copy of the loop's body per key, in the dict's order (Python's), the
-  key a constant in it (so ``d[k]`` reads a variable). A body with ``break``,
-  ``continue`` or ``return`` at its level, or assigning the loop's key, stays refused.
+  key a constant in it (so ``d[k]`` reads a variable); so is a loop over a display of
+  constants whose body reads ``d[k]`` (``for k in ("W", "b"): d[k] = d[k] - g[k]``). A
+  body with ``break``, ``continue`` or ``return`` at its level, or assigning the loop's
+  key, stays refused.
 
 Any other use of it (returned, passed to a call, copied, a method such as ``d.get``, a
 key that is not a constant, a dict built inside a loop or a branch, used inside a
@@ -121,6 +123,10 @@ class _Splitter(gast.NodeTransformer):
             return self.built(stmt, top)
         if stmt.__class__ is gast.For and self.dict_of_loop(stmt) is not None:
             return self.unrolled(stmt, top)
+        if stmt.__class__ is gast.For and self.keys_of_display(stmt) is not None:
+            return self.copies(stmt, [(k, None) for k in self.keys_of_display(stmt)],
+                               stmt.target, None, top, "a loop over keys of a dict the "
+                               "function builds")
         if stmt.__class__ is gast.If:
             stmt.test = self.rewritten(stmt.test, False)
             if stmt.test.__class__ is gast.Constant:   # (`if "b" not in d:`: known here)
@@ -216,17 +222,36 @@ class _Splitter(gast.NodeTransformer):
                              "supported with one name as its target", loop)
         else:
             key_target, value_target = (target, None) if view == "keys" else (None, target)
+        return self.copies(loop, keys.items(), key_target, value_target, top,
+                           f"a loop over `{name}`, a dict the function builds,")
+
+    def keys_of_display(self, loop):
+        """The constants of a loop over a display of them (``for k in ("W", "b")``) whose
+        body reads a dict the function builds by its variable (``d[k]``); else None."""
+        it, target = loop.iter, loop.target
+        if not (it.__class__ in (gast.Tuple, gast.List) and target.__class__ is gast.Name
+                and all(_key(e) is not _NO_KEY for e in it.elts)):
+            return None
+        if not contains(loop.body, gast.Subscript, lambda n: n.value.__class__ is gast.Name
+                        and n.value.id in self.keys and n.slice.__class__ is gast.Name
+                        and n.slice.id == target.id):
+            return None
+        return [_key(e) for e in it.elts]
+
+    def copies(self, loop, items, key_target, value_target, top: bool, what: str) -> list:
+        """The body of ``loop`` once per (key, variable of its value) of ``items``, the key
+        a constant in it."""
         if _leaves_early(loop.body) or key_target is not None and any(
                 n.__class__ is gast.Name and n.id == key_target.id and n.ctx.__class__ is not
                 gast.Load for n in walk(loop.body)):
-            raise self.error(f"a loop over `{name}`, a dict the function builds, becomes "
-                             "one copy of its body per key: a body with `break`, `continue` "
-                             "or `return`, or that assigns the key, is not supported", loop)
+            raise self.error(f"{what} becomes one copy of its body per key: a body with "
+                             "`break`, `continue` or `return`, or that assigns the key, is "
+                             "not supported", loop)
         key_elsewhere = key_target is not None and any(
             n.__class__ is gast.Name and n.id == key_target.id
             for n in walk([s for s in self.parsed.node.body if s is not loop]))
         out = []
-        for key, variable in keys.items():
+        for key, variable in items:
             copied = copy.deepcopy(loop.body)
             if key_target is not None:
                 _substitute(copied, key_target.id, key)

@@ -91,6 +91,14 @@ PROGRAMS = {
             d["a"] *= x
             return np.sum(d["a"])
     """,
+    "loop_over_key_names": """
+        def f(x):
+            p = {"w": x, "v": x * 2.0}
+            g = {"w": np.cos(x), "v": x * x}
+            for k in ("w", "v"):
+                p[k] = p[k] - 0.1 * g[k]
+            return np.sum(p["w"] * p["v"])
+    """,
     "keywords": """
         def f(x):
             options = dict(axis=0, keepdims=True)
