@@ -99,6 +99,22 @@ PROGRAMS = {
                 p[k] = p[k] - 0.1 * g[k]
             return np.sum(p["w"] * p["v"])
     """,
+    "keys_of_every_kind": """
+        def f(x):
+            d = {1: x, True: x * 3.0, 1.5: x * 2.0, "my key": x, None: x}   # True is 1
+            d_1 = 2.0
+            return np.sum(d[1] * d[1.5] * d_1 * d["my key"] * d[None]) + len(d)
+    """,
+    "accumulator_in_a_loop_with_branches": """
+        def f(x):
+            acc = {"s": 0.0}
+            for v in x:
+                if v > 0:
+                    acc["s"] = acc["s"] + v ** 2
+                else:
+                    acc["s"] -= v
+            return acc["s"]
+    """,
     "keywords": """
         def f(x):
             options = dict(axis=0, keepdims=True)
