@@ -258,6 +258,10 @@ class _Reverse:
         body = self.fn.body
         ret = body[-1]
         self.stack = self.namer.fresh("stack")
+        # values that carry no derivative (counters, masks, indices) go to a tape of their
+        # own: a derivative of this code then sees that what it pops carries none either
+        self.no_grad_stack = self.namer.fresh("no_grad_stack")
+        self.tapes_used = set()
         mutable = sorted(n for n in self.activity.active
                          if n not in self.single and n not in self.loop_locals)
         self.written.update(self.adj(n) for n in mutable)
@@ -298,7 +302,8 @@ class _Reverse:
             value = _load(kept)
         self.resolve_restores(saved)
         if saved or self.trip_counters or self.writes_seen:
-            setup = [_assign(self.stack, gast.List(elts=[], ctx=gast.Load()))]
+            setup = [_assign(tape, gast.List(elts=[], ctx=gast.Load()))
+                     for tape in (self.stack, self.no_grad_stack) if tape in self.tapes_used]
             defined = {t for t, _, s in body_assignments(self.fn) if id(s) in self.first_defs}
             setup += [_assign(v, gast.Constant(value=None, kind=None))
                       for v in sorted(saved) if v not in self.fn.params and v not in defined]
@@ -1019,7 +1024,8 @@ class _Reverse:
                                     args=[clone(badj), clone(index)], keywords=[])
                 out.append(_assign(self.adj(array), cleared))
         restore = gast.Assign(targets=[gast.Subscript(value=_load(array), slice=clone(
-            stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.stack), type_comment=None)
+            stmt.targets[0].slice), ctx=gast.Store())], value=_pop(self.tape(array)),
+            type_comment=None)
         if self.first_write(stmt):
             return out
         restore.keep = True
@@ -1889,7 +1895,7 @@ class _Reverse:
         out = list(inits)
         if self.loop_depth > 0:
             self.trip_counters.append(counter)
-            out.append(_assign(counter, _pop(self.stack)))
+            out.append(_assign(counter, _pop(self.tape(counter))))
         range_name = _load(self.binder.name_for("range", range))
         loop = gast.For(target=_store(self.namer.fresh("_")),
                         iter=gast.Call(func=range_name, args=[_load(counter)], keywords=[]),
@@ -1897,6 +1903,14 @@ class _Reverse:
         return out + [loop]
 
     # -- the primal sweep ----------------------------------------------------------
+    def tape(self, name: str) -> str:
+        """The list that saves the values of ``name`` for the adjoint: ``stack`` when it
+        carries a derivative (is varied), else ``no_grad_stack`` (a loop's trip count, a
+        counter, a mask). Each tape is popped in the reverse order of its pushes."""
+        tape = self.stack if name in self.activity.varied else self.no_grad_stack
+        self.tapes_used.add(tape)
+        return tape
+
     def saved_variables(self, adjoint) -> set:
         """Variables assigned in control flow whose values the adjoint reads (and does
         not recompute)."""
@@ -2008,13 +2022,13 @@ class _Reverse:
             saved_copy = gast.Call(func=gast.Attribute(value=_load(np_name), attr="copy",
                                                        ctx=gast.Load()), args=[old], keywords=[])
             push = gast.Expr(value=gast.Call(func=gast.Attribute(
-                value=_load(self.stack), attr="append", ctx=gast.Load()), args=[saved_copy],
+                value=_load(self.tape(array)), attr="append", ctx=gast.Load()), args=[saved_copy],
                 keywords=[]))
             self.mark_element_save(push, array)
             return [push, clone(stmt)]
         if isinstance(stmt, gast.Assign):
             name = stmt.targets[0].id
-            save = [_save(self.stack, name)] if name in saved and id(stmt) not in self.first_defs \
+            save = [_save(self.tape(name), name)] if name in saved and id(stmt) not in self.first_defs \
                 else []
             if self.needless_in_place(stmt.value):
                 return save + [_assign(name, clone(stmt.value.args[0]))]
@@ -2030,7 +2044,8 @@ class _Reverse:
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=self.primal_block(stmt.orelse, saved))]
         if isinstance(stmt, gast.For):
-            save = [_save(self.stack, stmt.target.id)] if stmt.target.id in saved else []
+            save = [_save(self.tape(stmt.target.id), stmt.target.id)] \
+                if stmt.target.id in saved else []
             loop = gast.For(target=clone(stmt.target), iter=clone(stmt.iter),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
                             orelse=[], type_comment=None)
@@ -2045,7 +2060,7 @@ class _Reverse:
             out = [_assign(counter, gast.Constant(value=0, kind=None)),
                    gast.While(test=clone(stmt.test), body=body, orelse=[])]
             if counter in self.trip_counters:
-                out.append(_push(self.stack, counter))
+                out.append(_push(self.tape(counter), counter))
             return out
         if self.needless_guard(stmt):
             return []
@@ -2082,7 +2097,7 @@ class _Reverse:
     def resolve_restores(self, saved):
         for marker, name in self.restores:
             if name in saved:
-                pop = _assign(name, _pop(self.stack))
+                pop = _assign(name, _pop(self.tape(name)))
                 marker.__class__ = gast.Assign
                 marker.__dict__.update(pop.__dict__)
                 marker.keep = True

@@ -119,3 +119,31 @@ def test_grad_of_grad_is_readable():
     src = tl.grad(tl.grad(cubic)).source
     assert src.startswith("def ddcubicdxdx(")
     assert "stack" not in src     # straight-line code stays stack-free at second order
+
+
+def power_series(x):
+    i = 0
+    s = 0.0
+    while i < 3:
+        s += np.sum(x ** i)
+        i += 1
+    return s
+
+
+# Was: the derivative saved the counter `i` on the same list as the arrays it saves, so
+# its own derivative took `i = stack.pop()` for a value carrying a derivative and
+# differentiated `x ** i` in its exponent too: np.log of the negative elements of x
+# (RuntimeWarning: invalid value encountered in log) into an adjoint nobody read. Values
+# that carry no derivative now go to a list of their own (reverse.tape).
+def test_second_order_takes_no_derivative_of_a_saved_counter():
+    import warnings
+    x = np.array([0.3, 0.7, -0.2, 0.9])
+    second = tl.vjp(tl.vjp(power_series), wrt=(0, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(tl.hessian(power_series)(x), 2.0 * np.eye(4))
+        hv, _ = second(x, 1.0, np.ones(4))
+        np.testing.assert_allclose(hv, np.full(4, 2.0))
+    assert "no_grad_stack.append(i)" in tl.grad(power_series).source
+    for version in second.versions.values():
+        assert "np.log" not in version.source

@@ -2,7 +2,7 @@ def dcomprehensiondx(x, bout=1.0):
     # x is differentiated: refuse an integer there (it has no derivative)
     if type(x) is not float:
         require_real(x, 'x')
-    stack = []
+    no_grad_stack = []
     t2 = None
     # golden_functions.py:62: ys = [np.sin(v) * k for k, v in enumerate(x) if v > 0.0]
     ys = []
@@ -10,7 +10,7 @@ def dcomprehensiondx(x, bout=1.0):
     t1 = len(x)
     for k in range(t1):
         v = x[k]
-        stack.append(t2)
+        no_grad_stack.append(t2)
         t2 = v > 0.0
         if t2:
             t3 = np.sin(v)
@@ -37,6 +37,6 @@ def dcomprehensiondx(x, bout=1.0):
             bv = bt3 * np.cos(v)
         else:
             bv = 0.0
-        t2 = stack.pop()
+        t2 = no_grad_stack.pop()
         bx = add_grads(bx, add_at_item(broadcast_like(bv, v), x, k))
     return cast_back(shaped(bx, x), x)

@@ -3,11 +3,12 @@ def dloop_with_branchdx(x, n, bout=1.0):
     if type(x) is not float:
         require_real(x, 'x')
     stack = []
+    no_grad_stack = []
     t1 = None
     # golden_functions.py:41: for i in range(n): ...
     for i in range(n):
         # golden_functions.py:42: if x > 1.0: ...
-        stack.append(t1)
+        no_grad_stack.append(t1)
         t1 = x > 1.0
         if t1:
             # golden_functions.py:43: x = x * 0.5
@@ -35,5 +36,5 @@ def dloop_with_branchdx(x, n, bout=1.0):
             # adjoint of golden_functions.py:45: x = np.sin(x) + x
             x = stack.pop()
             bx = bx + bx * np.cos(x)
-        t1 = stack.pop()
+        t1 = no_grad_stack.pop()
     return cast_back(shaped(bx, x), x)
