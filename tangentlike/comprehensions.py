@@ -25,6 +25,11 @@ has a length known before the function runs (a display, ``range(3)``), so has th
 and normalize joins it to another list (``[a * 2.0 for a in (x, y)] + [y]``) as it joins
 displays.
 
+``lst.extend(items)`` of a display or a comprehension (a statement) is the appends it
+makes: ``lst.append(item)`` for each item of the display, the comprehension's loop
+appending to ``lst`` itself. Not when ``items`` reads ``lst``: Python makes ``items``
+before adding the first one.
+
 Left as they are, and refused by normalize at their line: a comprehension in
 a lambda, in a conditional expression or an ``and``/``or`` (building it first would
 evaluate it where Python may not), in a ``while`` condition (evaluated at every turn), a
@@ -37,7 +42,7 @@ from collections import Counter
 
 import gast
 
-from .naming import walk
+from .naming import contains, walk
 
 # Where a comprehension is not built before its statement: it may not be evaluated.
 _DEFERRED = (gast.Lambda, gast.IfExp, gast.BoolOp)
@@ -91,6 +96,21 @@ class _Lowering:
         return out
 
     def statement(self, stmt) -> list:
+        extended = _extended(stmt)
+        if extended is not None:   # lst.extend(items): appends
+            lst, items = extended
+            if items.__class__ in (gast.List, gast.Tuple):
+                appends = [gast.Expr(value=gast.Call(
+                    func=gast.Attribute(value=_name(lst), attr="append", ctx=gast.Load()),
+                    args=[item], keywords=[])) for item in items.elts]
+                for node in walk(appends):
+                    if getattr(node, "lineno", None) is None \
+                            and isinstance(node, (gast.stmt, gast.expr)):
+                        gast.copy_location(node, stmt)
+                return self.block(appends)
+            before = []
+            self.build(items, before, target=lst, extend=True)
+            return before
         for field in ("body", "orelse"):
             if isinstance(getattr(stmt, field, None), list):
                 setattr(stmt, field, self.block(getattr(stmt, field)))
@@ -133,8 +153,9 @@ class _Lowering:
                 setattr(node, field, self.expression(value, before, stmt))
         return node
 
-    def build(self, comp, before: list, target=None) -> gast.Name:
-        """Statements into ``before`` that build the list of ``comp``; its name."""
+    def build(self, comp, before: list, target=None, extend=False) -> gast.Name:
+        """Statements into ``before`` that build the list of ``comp``; its name.
+        ``extend``: append to the list ``target`` has (``target.extend(comp)``)."""
         renamed = self.own_names(comp)
         if renamed:
             _rename(comp, renamed)
@@ -153,7 +174,7 @@ class _Lowering:
         if len(comp.generators) == 1 and not comp.generators[0].ifs and (
                 target is None or target in self.built_only_here):
             start.items_of = comp.generators[0].iter   # one item of the list per item of it
-        statements = [start] + body
+        statements = body if extend else [start] + body
         for node in walk(statements):
             if getattr(node, "lineno", None) is None and isinstance(node, (gast.stmt,
                                                                            gast.expr)):
@@ -169,6 +190,27 @@ class _Lowering:
         inside = Counter(n.id for n in walk(comp) if isinstance(n, gast.Name))
         return {name: self.namer.fresh(name) for name in sorted(own)
                 if self.uses[name] > inside[name]}
+
+
+def _extended(stmt):
+    """(lst, items) of a statement ``lst.extend(items)`` whose ``items`` is a list or
+    tuple display (no starred item), a list comprehension or a generator expression,
+    not reading ``lst``: Python makes ``items`` before it adds the first one, and the
+    appends that stand for the call would change ``lst`` as they go. None otherwise (the
+    call stays, refused by normalize)."""
+    call = stmt.value if stmt.__class__ is gast.Expr else None
+    if not (call.__class__ is gast.Call and call.func.__class__ is gast.Attribute
+            and call.func.attr == "extend" and call.func.value.__class__ is gast.Name
+            and len(call.args) == 1 and not call.keywords):
+        return None
+    lst, items = call.func.value.id, call.args[0]
+    if contains(items, gast.Name, lambda n: n.id == lst):
+        return None
+    if items.__class__ in (gast.List, gast.Tuple) \
+            and not any(e.__class__ is gast.Starred for e in items.elts) \
+            or items.__class__ in (gast.ListComp, gast.GeneratorExp) and not _is_async(items):
+        return lst, items
+    return None
 
 
 def _header_fields(stmt) -> tuple:

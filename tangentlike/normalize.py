@@ -94,8 +94,11 @@ PLAIN_ATTRIBUTES = {"dtype"}
 _LIST_HINT = ("lists support `.append()` and `.pop()`: build a new list (`[a] + items` "
               "of a literal, `items[::-1]`) or use a NumPy array")
 _METHOD_HINTS = {
-    **dict.fromkeys(("insert", "extend", "reverse", "remove", "index", "count", "clear"),
+    **dict.fromkeys(("insert", "reverse", "remove", "index", "count", "clear"),
                     _LIST_HINT),
+    "extend": ("`lst.extend(...)` of a display (`lst.extend([a, b])`) or of a comprehension "
+               "not reading `lst` is supported: write `lst.extend([v for v in items])`, or "
+               "append in a loop"),
     **dict.fromkeys(("get", "keys", "values", "items", "update", "setdefault"),
                     "read a dict by key (`d[\"a\"]`), or pass the values as arguments"),
     **dict.fromkeys(("upper", "lower", "format", "split", "join", "strip", "replace",
@@ -289,8 +292,11 @@ class _Normalizer:
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
         body = fdef.body
-        if contains(body, (gast.ListComp, gast.GeneratorExp)):
-            # (comprehensions.py is imported by the first function that has one)
+        if contains(body, (gast.ListComp, gast.GeneratorExp)) or contains(
+                body, gast.Call, lambda n: n.func.__class__ is gast.Attribute
+                and n.func.attr == "extend"):
+            # (comprehensions.py is imported by the first function that has one; it
+            # writes `lst.extend(items)` as the appends it makes, too)
             from .comprehensions import lower_comprehensions
             body = lower_comprehensions(body, self.namer)
         mark_unassigned_returns(body, self.params)
