@@ -648,7 +648,11 @@ def _like_items(g, x):
     if isinstance(g, np.ndarray) and g.ndim and len(g) == len(x) or \
             isinstance(g, (list, tuple)) and len(g) == len(x):
         items = [_item_like(gi, xi) for gi, xi in zip(g, x)]
-        return items if isinstance(x, list) else tuple(items)
+        if isinstance(x, list):
+            return items
+        # a namedtuple's gradient is a namedtuple of its class (its fields by name)
+        return x._make(items) if hasattr(x, "_fields") and hasattr(x, "_make") \
+            else tuple(items)
     if (isinstance(g, np.ndarray) and g.ndim or isinstance(g, (list, tuple))) \
             and len(g) > len(x):
         raise TypeError(_SEQUENCE_ARITHMETIC.format(kind=type(x).__name__, n=len(x), m=len(g)))

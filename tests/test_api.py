@@ -589,3 +589,18 @@ def test_gradient_wrt_container_is_right_or_refused(container):
 def test_decorator_called_with_other_than_one_function(transform):
     with pytest.raises(TypeError, match=r"without a function is a decorator: apply it to one"):
         transform(None)(0.4, 1.0)
+
+
+def _namedtuple_loss(p, x):
+    w, b = p
+    return np.sum(np.tanh(p[0] * x + b)) + np.sum(w * w)
+
+
+def test_gradient_of_a_namedtuple_is_a_namedtuple_of_its_class():
+    from collections import namedtuple
+    Params = namedtuple("Params", "w b")
+    p, x = Params(np.array([0.5, -0.2, 0.1]), 0.1), np.array([0.2, 0.4, -0.3])
+    g = tl.grad(_namedtuple_loss)(p, x)
+    assert type(g) is Params
+    assert type(g.b) is float and g.w.shape == (3,)
+    tl.check_grads(_namedtuple_loss, (p, x), order=2, wrt=(0,))
