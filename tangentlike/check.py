@@ -133,7 +133,7 @@ def _random_like(x, rng):
     if isinstance(x, list):
         return [_random_like(v, rng) for v in x]
     if isinstance(x, tuple):
-        return tuple(_random_like(v, rng) for v in x)
+        return _tuple_like(x, [_random_like(v, rng) for v in x])
     if isinstance(x, dict):
         return {k: _random_like(v, rng) for k, v in x.items()}
     if np.ndim(x) == 0:
@@ -144,10 +144,16 @@ def _random_like(x, rng):
 def _axpy(a, u, x):
     if isinstance(x, (tuple, list)):
         out = [_axpy(a, ui, xi) for ui, xi in zip(u, x)]
-        return out if isinstance(x, list) else tuple(out)
+        return out if isinstance(x, list) else _tuple_like(x, out)
     if isinstance(x, dict):
         return {k: _axpy(a, u[k], x[k]) for k in x}
     return x + a * u
+
+
+def _tuple_like(x, items):
+    """``items`` as a tuple of ``x``'s class: a namedtuple stays one (its fields read by
+    name)."""
+    return x._make(items) if hasattr(x, "_fields") and hasattr(x, "_make") else tuple(items)
 
 
 def _inner(a, b) -> float:

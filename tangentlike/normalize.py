@@ -53,7 +53,7 @@ from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
+from .runtime import (astype, check_assertion, field_of, in_place, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_sequence, returns_no_number, row_guard, stop_gradient,
                       zeros_like)
@@ -1616,7 +1616,13 @@ class _Normalizer:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
         # another attribute (a field of a configuration object given as an argument):
         # `getattr(obj, "attr")`, a constant of the derivative; refused by the derivative
-        # where obj carries a derivative (reverse.py, forward.py: attribute_refusal)
+        # where obj carries a derivative (reverse.py, forward.py: attribute_refusal). Of
+        # a parameter, perhaps a namedtuple: `field_of(obj, "attr", file, line)`, whose
+        # derivative goes to that field (rules/shapes.py; refused when it runs for an
+        # object of another kind that carries a derivative)
+        if isinstance(node.value, gast.Name) and node.value.id in self.params:
+            return self.library_call(field_of, [obj, gast.Constant(value=node.attr, kind=None),
+                                             *self.located(_method_line(node).lineno)])
         call = gast.Call(func=_load(self.binder.name_for("getattr", getattr)),
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr

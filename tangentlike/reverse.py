@@ -61,7 +61,7 @@ from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, sh
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
 from .rules.arithmetic import logistic_times
-from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
+from .runtime import (add_grads, broadcast_like, cast_back, field_of, in_place, inplace_guard, no_grad, own_copy,
                       part_of, require_scalar,
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
@@ -2423,13 +2423,14 @@ def _single_assignments(fn) -> set:
 
 
 def _indexed_names(fn) -> set:
-    """Names read by index: directly (``x[i]``) or through ``part_of(x, i)`` (how a
-    derivative reads the parts of a list's adjoint), so possibly containers."""
+    """Names read by index: directly (``x[i]``), through ``part_of(x, i)`` (how a
+    derivative reads the parts of a list's adjoint) or by a field's name (``field_of(p,
+    'w', ...)``, perhaps of a namedtuple), so possibly containers."""
     out = set()
     for node in fn.nodes():
         if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
             out.add(node.value.id)
-        elif isinstance(node, gast.Call) and getattr(node, "callee", None) is part_of \
+        elif isinstance(node, gast.Call) and getattr(node, "callee", None) in (part_of, field_of) \
                 and node.args and isinstance(node.args[0], gast.Name):
             out.add(node.args[0].id)
     return out

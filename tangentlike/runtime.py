@@ -429,6 +429,30 @@ def require_sequence(seq, filename, lineno):
             "pass a list or an array")
 
 
+def field_of(obj, name, filename, lineno):
+    """``obj.name`` of a parameter ``obj`` (normalize): a field of a namedtuple (which
+    carries a derivative when ``obj`` does: rules/shapes.py), or a constant field of any
+    other object (a configuration). ``filename, lineno``: the user's line, for
+    field_position."""
+    return getattr(obj, name)
+
+
+def field_position(obj, name, filename, lineno) -> int:
+    """The position of the field ``name`` of the namedtuple ``obj`` (the adjoint of
+    ``obj.name`` adds there); a TransformError at the user's line for an object of
+    another kind, whose fields tangentlike does not differentiate."""
+    fields = getattr(type(obj), "_fields", None)
+    if isinstance(obj, tuple) and isinstance(fields, tuple) and name in fields:
+        return fields.index(name)
+    raise TransformError(
+        f"the attribute `.{name}` of a value that carries a derivative is supported for "
+        f"the fields of a namedtuple only, not of a {type(obj).__name__}: tangentlike "
+        "differentiates numbers, arrays, lists, tuples and dicts, not the fields of other "
+        "objects", filename, lineno,
+        hint=f"pass the field as an argument of its own (`f(x, obj.{name})`), or keep the "
+        "values in a namedtuple, a tuple or a dict")
+
+
 def require_matrix(a, filename, lineno, name):
     """Before a call of an np.linalg function whose rule takes one matrix at a time
     (``np.linalg.eigh``, ``svd``, ...): refuse a stack of matrices, whose derivative the

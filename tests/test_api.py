@@ -604,3 +604,21 @@ def test_gradient_of_a_namedtuple_is_a_namedtuple_of_its_class():
     assert type(g) is Params
     assert type(g.b) is float and g.w.shape == (3,)
     tl.check_grads(_namedtuple_loss, (p, x), order=2, wrt=(0,))
+
+
+def _namedtuple_fields_loss(p, x):
+    return np.sum(np.tanh(p.w * x + p.b)) + np.sum(p.w ** 2)
+
+
+def test_fields_of_a_namedtuple_carry_derivatives():
+    from collections import namedtuple
+    Params = namedtuple("Params", "w b")
+    p, x = Params(np.array([0.5, -0.2, 0.1]), 0.1), np.array([0.2, 0.4, -0.3])
+    g = tl.grad(_namedtuple_fields_loss)(p, x)
+    assert type(g) is Params
+    tl.check_grads(_namedtuple_fields_loss, (p, x), order=2)
+    t = np.tanh(p.w * x + p.b)
+    np.testing.assert_allclose(g.w, (1 - t * t) * x + 2 * p.w)
+    np.testing.assert_allclose(g.b, np.sum(1 - t * t))
+    dt = tl.jvp(_namedtuple_fields_loss)(p, x, Params(np.ones(3), 0.0))
+    np.testing.assert_allclose(dt, np.sum(g.w))

@@ -1811,7 +1811,6 @@ def method_of_an_array_without_a_rule(x):
     (method_of_a_string, (0.5,), "compute strings outside"),
     (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
-    (attribute_of_an_object, (None, 0.5), "pass the field as an argument of its own"),
     # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
     (method_of_an_object, (0.5, None), "methods of your own objects are not differentiated"),
     (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
@@ -1837,8 +1836,24 @@ def test_row_attribute_of_an_object_not_differentiated():
     assert tl.grad(attribute_of_an_object_read_twice, wrt=1)(_Model(), 0.7) == \
         pytest.approx(9.0 + 3.0 * np.cos(0.7))
     with pytest.raises(tl.TransformError, match="carries a derivative") as raised:
-        tl.jvp(attribute_of_an_object, wrt=0)
+        tl.jvp(attribute_of_an_object, wrt=0)(_Model(), 0.7, 1.0)
     assert raised.value.lineno == attribute_of_an_object.__code__.co_firstlineno + 1
+
+
+# Since this session a parameter's attribute may be a namedtuple's field, which carries
+# a derivative (tests/test_api.py): of a parameter in wrt that is another object, the
+# refusal comes when the derived function runs, at the line, in every mode (was: when
+# transforming)
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_attribute_of_a_differentiated_object_when_it_runs(transform):
+    derived = transform(attribute_of_an_object)
+    extra = (1.0,) if transform in (tl.vjp, tl.jvp) else ()
+    with pytest.raises(tl.TransformError) as raised:
+        derived(_Model(), 0.5, *extra)
+    err = raised.value
+    assert err.lineno in marked_lines(attribute_of_an_object)
+    assert "fields of a namedtuple only, not of a _Model" in err.reason
+    assert "pass the field as an argument of its own" in err.hint
 
 
 def cast_with_an_order(x):

@@ -92,7 +92,8 @@ def _float32(value):
         return np.float32(value)
     if isinstance(value, (list, tuple)) and value and all(
             isinstance(v, (np.ndarray, float)) for v in value):
-        return type(value)(_float32(v) for v in value)
+        items = [_float32(v) for v in value]
+        return value._make(items) if hasattr(value, "_make") else type(value)(items)
     return value
 
 

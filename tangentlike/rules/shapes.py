@@ -5,8 +5,8 @@ import operator
 import numpy as np
 
 from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
-                       in_place, like, part_of, require_output, require_seed, unbroadcast,
-                       zeros_like)
+                       field_of, field_position, in_place, like, part_of, require_output,
+                       require_seed, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -279,6 +279,26 @@ def getitem(y, x, index):
 @tangent(operator.getitem)
 def getitem_tangent(y, x, index):
     d[y] = d[x][index]
+
+
+def _field_cases(rng):
+    import collections
+    pair = collections.namedtuple("Pair", "w b")
+    return [((pair(real(rng, (3,)), real(rng, ())), "w", "<cases>", 1), {}),
+            ((pair(real(rng, (2, 2)), real(rng, (2,))), "b", "<cases>", 1), {})]
+
+
+nondifferentiable(field_position)
+
+
+@adjoint(field_of, cases=_field_cases, static_args=(1, 2, 3))
+def field_(y, obj, name, filename, lineno):
+    d[obj] = add_at_item(d[y], obj, field_position(obj, name, filename, lineno))
+
+
+@tangent(field_of)
+def field_tangent(y, obj, name, filename, lineno):
+    d[y] = d[obj][field_position(obj, name, filename, lineno)]
 
 
 def last_item(lst):
