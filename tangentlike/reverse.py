@@ -305,6 +305,7 @@ class _Reverse:
             primal = self.mark_all(setup, None, "primal") + primal
         self.origin = ret.origin
         self.zeros_first = []
+        self.saved, self.arguments_kept = saved, {}
         grads = [self.gradient(p) for p in self.wrt]
         primal = self.mark_all(self.zeros_first, None, "primal") + primal
         if len(grads) == 1 and not self.as_tuple:
@@ -716,6 +717,16 @@ class _Reverse:
         stand-in its guard vouches for (then its last value need not be restored)."""
         if param in self.given and param not in self.single:
             return _load(self.binder.name_for(param + "_like", self.given[param]))
+        if param not in self.single and param not in self.saved:
+            # The generic derivative of a function that rebinds the parameter where the
+            # adjoint does not restore it (`if c: x = np.sin(s)`): the argument as it
+            # came, kept at the top (was: the rebound value, a scalar gradient for an
+            # array argument, which a second order then reshaped)
+            if param not in self.arguments_kept:
+                name = self.namer.fresh(param + "_given")
+                self.zeros_first.append(_assign(name, _load(param)))
+                self.arguments_kept[param] = name
+            return _load(self.arguments_kept[param])
         return _load(param)
 
     # -- accumulation ------------------------------------------------------------
