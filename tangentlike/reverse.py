@@ -66,7 +66,7 @@ from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_gu
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate, list_safe, python_number_safe, reads_arrays
+from .template import clone, instantiate, list_reader, list_safe, python_number_safe
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -1220,6 +1220,10 @@ class _Reverse:
             have = static_shape(g, self.shape_rewriter())
             return have == key or have == maybe_zero(key)
 
+        reader, operands = list_reader(primitive, inputs)
+        may_be_list = self.may_be_list if operands is None else \
+            (lambda name: name in operands and self.may_be_list(name))
+
         def simplify(expr):
             # (the first and third rewrites change only the calls they test for: without
             # one, their walk of the expression would give it back as it is)
@@ -1233,10 +1237,10 @@ class _Reverse:
                     call, unbroadcast_name, np_name, broadcast_like_name)):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
-            if reads_arrays(primitive):   # (first: `x ** 0.5` of a list is an operator
+            if reader is not None:   # (first: `x ** 0.5` of a list is an operator
                 # of a list, which python_number_safe would write power(x, 0.5))
-                expr = list_safe(expr, self.may_be_list,
-                                 self.binder.name_for("asarray", np.asarray))
+                expr = list_safe(expr, may_be_list,
+                                 self.binder.name_for(reader.__name__, reader))
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
 

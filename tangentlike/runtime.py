@@ -464,6 +464,16 @@ def indexable_tangent(t):
     return t
 
 
+def list_as_array(x):
+    """``x``, or for a list or tuple of numbers the array NumPy reads it as: how the
+    derivative of ``b ** xs`` (NumPy's power of a list) reads ``xs``
+    (template.list_reader). A number stays a number (``np.asarray`` would make a Python
+    float a NumPy one)."""
+    if x.__class__ is list or x.__class__ is tuple:
+        return np.asarray(x)
+    return x
+
+
 def zeros_like(x):
     """The zero derivative of ``x``: 0.0 for a Python number, an array for an array, 0.0
     for text (a key a loop walks, `for k in ('a', 'b')`, saved and restored with the

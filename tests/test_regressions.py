@@ -5984,19 +5984,38 @@ def test_second_order_of_a_parameter_rebound_to_a_number():
     assert isinstance(hv, np.ndarray) and hv.shape == (3,) and not np.any(hv)
 
 
-# (hunt17, open) A NumPy float raised to a list (`(1.0 + np.sin(s)) ** x`, which NumPy
-# computes as an array): the derivative with respect to the base computes `x - 1` on the
-# list and leaks Python's TypeError, in grad and jvp.
+# (hunt17, fixed in fix18) A NumPy float raised to a list (`(1.0 + np.sin(s)) ** x`,
+# which NumPy computes as an array): the derivative with respect to the base computed
+# `x - 1` on the list and leaked Python's TypeError, in grad and jvp. `**`'s rules now read
+# such a name through list_as_array (a Python float exponent stays a float).
 def raises_a_number_to_a_list(x, s):
     return np.sum((1.0 + np.sin(s)) ** x)
 
 
-@bug("the derivative of a NumPy float ** list computes `x - 1` of the list")
 def test_derivative_of_a_number_raised_to_a_list():
     xs = [0.3, -0.5, 0.8]
     want = float(np.sum(np.array(xs) * (1.0 + np.sin(0.5)) ** (np.array(xs) - 1)) * np.cos(0.5))
     np.testing.assert_allclose(tl.grad(raises_a_number_to_a_list, wrt=1)(xs, 0.5), want)
+    np.testing.assert_allclose(tl.grad(raises_a_number_to_a_list, wrt=1).generic(xs, 0.5), want)
     np.testing.assert_allclose(tl.jvp(raises_a_number_to_a_list, wrt=1)(xs, 0.5, 1.0), want)
+    for args in [(xs, 0.5), (tuple(xs), 0.5), (np.array(xs), 0.5)]:
+        tl.check_grads(raises_a_number_to_a_list, args, order=2, modes=("rev", "fwd"))
+
+
+def powers(x, y):
+    return x ** y
+
+
+@pytest.mark.parametrize("args", [(1.3, 0.7), (np.float64(1.3), 0.7), (1.3, np.float64(0.7))])
+def test_power_gradients_of_numbers_keep_their_type_in_versions_and_generic(args):
+    # (list_as_array leaves a Python float exponent a float: the gradient in the base of
+    # two Python floats stays a float, in the version and the generic derivative alike)
+    for wrt in (0, 1):
+        df = tl.grad(powers, wrt=wrt)
+        got, generic = df(*args), df.generic(*args)
+        assert type(got) is type(generic)
+        assert got == generic
+    assert type(tl.grad(powers)(1.3, 0.7)) is float
 
 
 # (CI on Python 3.9, a random program given x as a list) The stand-ins of a version

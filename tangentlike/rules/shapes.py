@@ -5,8 +5,8 @@ import operator
 import numpy as np
 
 from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
-                       in_place, like, part_of, require_output, require_seed, unbroadcast,
-                       zeros_like)
+                       in_place, like, list_as_array, part_of, require_output, require_seed,
+                       unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -527,6 +527,16 @@ def asarray(y, a, dtype=None):
 @tangent(np.asarray, np.array, np.asanyarray, np.ascontiguousarray)
 def asarray_tangent(y, a, dtype=None):
     d[y] = np.asarray(d[a], dtype=dtype)
+
+
+@adjoint(list_as_array, cases=lambda rng: _one_array_cases(rng) + [(([0.3, -0.5],), {})])
+def list_as_array_(y, a):
+    d[a] = d[y]   # (a list's array adjoint becomes a list where it meets the argument)
+
+
+@tangent(list_as_array)
+def list_as_array_tangent(y, a):
+    d[y] = list_as_array(d[a])
 
 
 @adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d, cases=_one_array_cases)
