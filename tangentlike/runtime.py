@@ -65,6 +65,11 @@ def broadcast_like(t, y):
     input was dropped, an adjoint that is still the scalar zero)."""
     if isinstance(y, (tuple, list, dict)):
         return zeros_like(y) if _scalar_zero(t) else t
+    if t.__class__ is list or t.__class__ is tuple:
+        # the caller's list of numbers as the tangent of an array that NumPy made of it
+        # (np.add(xs, w)): an array, which the next rule computes with (was: the list
+        # passed on where the shapes matched, and `-dt1` of it raised)
+        t = np.asarray(t)
     shape = _shape(y)
     if _shape(t) == shape:
         return t

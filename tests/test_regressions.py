@@ -6033,3 +6033,42 @@ def test_a_negated_list_on_a_path_not_taken():
     df = tl.grad(negates_a_list_on_a_path_not_taken)
     np.testing.assert_allclose(df([0.3, 0.5], 1), np.cos([0.3, 0.5]), rtol=1e-12)
     np.testing.assert_allclose(df(np.array([0.3, 0.5]), 7), [-1.0, -1.0])
+
+
+# (fix18; left by earlier sessions) np.add/np.subtract of a list of numbers (nested too)
+# that NumPy broadcasts against a wider array, at second order: the tangent of the result
+# was `broadcast_like(dx, t1)`, whose adjoint (unbroadcast_like) passed an adjoint of the
+# array's shape through to the list ("the gradient of a list argument of length 1 came
+# out with 3 items"); and where the shapes matched, broadcast_like passed the list on as
+# the tangent of an array (`-dt1` of it: TypeError). A list of numbers is read as NumPy
+# reads it in both now.
+def sine_of_a_sum(x, w):
+    return np.sum(np.sin(np.add(x, w)))
+
+
+def sine_of_a_difference(x, w):
+    return np.sum(np.sin(np.subtract(x, w)))
+
+
+@pytest.mark.parametrize("f", [sine_of_a_sum, sine_of_a_difference])
+@pytest.mark.parametrize("x, w", [
+    ([0.3], np.array([0.1, 0.2, 0.4])),
+    ([[0.3], [0.5]], np.array([0.1, 0.2, 0.4])),
+    ([[0.3, 0.5, 0.7]], np.array([[0.1], [0.2]])),
+    ((0.3,), np.array([[0.1, 0.2, 0.4], [0.3, 0.2, 0.1]])),
+    ([0.3, 0.5], 0.3),
+], ids=["list1-vector", "nested-column-vector", "nested-row-column", "tuple1-matrix",
+        "list-number"])
+def test_a_list_broadcast_against_an_array_at_second_order(f, x, w):
+    tl.check_grads(f, (x, w), wrt=(0,), order=2, modes=("rev", "fwd"))
+    # exact: the Hessian in x of sum(sin(x +- w)) is diagonal, -sin(z) summed over the
+    # elements each item of x reaches
+    z = np.add(x, w) if f is sine_of_a_sum else np.subtract(x, w)
+    shape = np.shape(x)
+    summed = np.sin(z).sum(axis=tuple(range(z.ndim - len(shape))))
+    summed = summed.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
+    H = tl.hessian(f)(x, w)
+    np.testing.assert_allclose(np.reshape(H, (summed.size, summed.size)),
+                               np.diag(-summed.ravel()), rtol=1e-12, atol=1e-15)
+    hv = tl.hvp(f)(x, w, np.ones(shape))
+    np.testing.assert_allclose(np.ravel(hv), -summed.ravel(), rtol=1e-12)

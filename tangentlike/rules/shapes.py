@@ -110,10 +110,23 @@ def unbroadcast_like(g, t):
     empty stack of adjoints is a zero); where broadcast_like replaced the scalar zero by
     zeros of a container, the result did not depend on t."""
     if isinstance(t, CONTAINERS):
+        if g.__class__ is np.ndarray and g.ndim and _of_numbers(t):
+            # a list of numbers that broadcast_like spread over an array's shape as NumPy
+            # reads it (the tangent of a nested list, np.add(x, w) with w wider): summed
+            # back to the list's shape, which cast_back then makes a list (was: passed
+            # through, with the array's shape)
+            return unbroadcast(g, t)
         return g
     if isinstance(g, CONTAINERS):
         return 0.0
     return unbroadcast(g, t)
+
+
+def _of_numbers(t) -> bool:
+    """Whether ``t`` is a list or tuple of numbers, nested too, which NumPy reads as an
+    array."""
+    return all(_of_numbers(v) if isinstance(v, (list, tuple)) else
+               isinstance(v, (float, int, np.number)) and not isinstance(v, bool) for v in t)
 
 
 def _unbroadcast_cases(rng):
