@@ -6072,3 +6072,25 @@ def test_a_list_broadcast_against_an_array_at_second_order(f, x, w):
                                np.diag(-summed.ravel()), rtol=1e-12, atol=1e-15)
     hv = tl.hvp(f)(x, w, np.ones(shape))
     np.testing.assert_allclose(np.ravel(hv), -summed.ravel(), rtol=1e-12)
+
+
+# (fix18; left by earlier sessions) np.interp of a list (or tuple, nested list) of points:
+# interp_brackets compared the list with a knot (`x < xp[0]`: TypeError) in every mode
+# and order; it reads x and xp as np.interp does now.
+def squared_interpolation(x, xp, fp):
+    return np.sum(np.interp(x, xp, fp) ** 2)
+
+
+@pytest.mark.parametrize("x, xp, fp", [
+    ([0.35, 1.2], [0.0, 1.0, 2.0], [0.5, 1.5, 0.7]),
+    ((0.35, 1.2), (0.0, 1.0, 2.0), (0.5, 1.5, 0.7)),
+    ([[0.35], [1.2]], [0.0, 1.0, 2.0], np.array([0.5, 1.5, 0.7])),
+])
+def test_interpolation_of_a_list_to_second_order(x, xp, fp):
+    tl.check_grads(squared_interpolation, (x, xp, fp), order=2, modes=("rev", "fwd"))
+    y = np.interp(x, xp, fp)
+    slope = np.where(np.asarray(x) < 1.0, 1.0, -0.8)
+    np.testing.assert_allclose(np.ravel(tl.grad(squared_interpolation)(x, xp, fp)),
+                               np.ravel(2.0 * y * slope), rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(squared_interpolation)(x, xp, fp).reshape(2, 2),
+                               np.diag(np.ravel(2.0 * slope ** 2)), rtol=1e-12)
