@@ -632,7 +632,8 @@ def cast_back(g, x):
         return _like_items(g, x)
     if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
         if isinstance(g, dict):
-            return {k: cast_back(v, x[k]) if k in x else v for k, v in g.items()}
+            # (each value as a list's item: a float for a float, a 0-d array for one)
+            return {k: _item_like(v, x[k]) if k in x else v for k, v in g.items()}
         return g
     if type(x) is float:   # a number: a float, also beside float32 data
         if type(g) is np.ndarray and g.ndim == 0:
@@ -695,8 +696,9 @@ def _already_like(g, x) -> bool:
 def _item_like(g, x):
     if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
         return float(g)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, np.generic):
-        g = np.asarray(g)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, (float, np.generic)):
+        g = np.asarray(g)   # a 0-d array item's gradient is one (a Python float too: was
+        # a NumPy float, so a version, whose item adjoint is often a float, disagreed)
     return cast_back(g, x)
 
 

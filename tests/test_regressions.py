@@ -6094,3 +6094,53 @@ def test_interpolation_of_a_list_to_second_order(x, xp, fp):
                                np.ravel(2.0 * y * slope), rtol=1e-12)
     np.testing.assert_allclose(tl.hessian(squared_interpolation)(x, xp, fp).reshape(2, 2),
                                np.diag(np.ravel(2.0 * slope ** 2)), rtol=1e-12)
+
+
+# (fix18; left by earlier sessions) The gradient of a 0-d array item of a list, tuple or
+# dict: a version's item adjoint is often a Python float (`bt2 = 1.0 * t1`), which cast_back
+# made a NumPy float, where the generic derivative gave a 0-d array (and a dict's float
+# item got a NumPy float where a list's got a float). Each item's gradient now has its
+# item's kind in both: a float for a float, a NumPy float for one, a 0-d array for one.
+ITEM_BODIES = {
+    "product": "def f(xs):\n    return xs[0] * xs[1]\n",
+    "sine": "def f(xs):\n    return np.sin(xs[0]) + xs[1]\n",
+    "loop": "def f(xs):\n    t = 0.0\n    for v in xs:\n        t = t + v * v\n    return t\n",
+    "generator": "def f(xs):\n    return sum(v * 2.0 for v in xs)\n",
+    "enumerate": "def f(xs):\n    t = 0.0\n    for i, v in enumerate(xs):\n"
+                 "        t = t + (i + 1.0) * v\n    return t\n",
+}
+ITEM_KINDS = [0.3, np.float64(0.4), np.array(0.5)]
+
+
+def item_kind(value):
+    return (type(value), np.ndim(value))
+
+
+@pytest.mark.parametrize("body", sorted(ITEM_BODIES))
+@pytest.mark.parametrize("first, second", [(a, b) for a in ITEM_KINDS for b in ITEM_KINDS],
+                         ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("container", [list, tuple])
+def test_gradients_of_items_have_their_items_kind(body, first, second, container):
+    f = make_function(ITEM_BODIES[body], {"np": np})
+    xs = container([first, second])
+    df = tl.grad(f)
+    got, generic = df(xs), df.generic(xs)
+    assert type(got) is container and type(generic) is container
+    assert [item_kind(g) for g in got] == [item_kind(g) for g in generic] \
+        == [item_kind(x) for x in xs]
+    np.testing.assert_allclose(np.array(got, dtype=float), np.array(generic, dtype=float),
+                               rtol=1e-15)
+
+
+def product_of_values(d):
+    return d["a"] * d["b"]
+
+
+@pytest.mark.parametrize("a, b", [(np.array(0.3), 0.5), (np.float64(0.3), np.array(0.5)),
+                                  (0.3, np.float64(0.5))])
+def test_gradients_of_dict_values_have_their_values_kind(a, b):
+    d = {"a": a, "b": b}
+    df = tl.grad(product_of_values)
+    for got in (df(d), df.generic(d)):
+        assert {k: item_kind(v) for k, v in got.items()} == {k: item_kind(v) for k, v in d.items()}
+        np.testing.assert_allclose([got["a"], got["b"]], [b, a], rtol=1e-15)
