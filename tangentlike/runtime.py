@@ -285,6 +285,10 @@ def _not_numbers(x):
         return None
     if x.dtype.kind not in "biufcO":
         return f"an array of {x.dtype}"
+    if x.dtype.kind == "O":   # an object array: of numbers only (None would fail inside)
+        for item in x.flat:
+            if not isinstance(item, (int, float, complex, np.number, np.bool_)):
+                return f"an object array holding {item!r}"
     if type(x) is np.ndarray:
         return None
     from .entry import _unlike_plain_arrays   # (entry imports the modules that import this)

@@ -3490,7 +3490,10 @@ def test_row_complex_global(func, transform):
 SEEDS_NOT_NUMBERS = {"text": np.array(["a", "b", "c"]),
                      "dates": np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
                      "masked": np.ma.masked_array(np.ones(3), [0, 1, 0]),
-                     "subclass": np.ones(3).view(AddsWhenMultiplied)}
+                     "subclass": np.ones(3).view(AddsWhenMultiplied),
+                     # (fix18: an object array holding None failed inside the generated code)
+                     "object None": np.array([1.0, None, 2.0], dtype=object),
+                     "object text": np.array([1.0, "a", 2.0], dtype=object)}
 
 
 def sin_twice(x):
@@ -3510,6 +3513,9 @@ def test_row_seed_or_tangent_that_is_not_an_array_of_numbers(seed, transform):
     for fine in (np.ones(3).view(KeepsMetadata), np.ones(3, dtype=bool),
                  np.ones(3, dtype=np.float16)):
         np.testing.assert_allclose(transform(sin_twice)(X3.copy(), fine), 2.0 * np.cos(X3))
+    numbers = np.array([1.0, 1, np.float32(1.0)], dtype=object)   # (an object array of numbers)
+    np.testing.assert_allclose(np.asarray(transform(sin_twice)(X3.copy(), numbers), dtype=float),
+                               2.0 * np.cos(X3))
 
 
 # Were (bad17): an array of text, bytes or dates named in wrt was NumPy's TypeError from
@@ -3592,3 +3598,30 @@ def test_row_a_helper_changing_an_item_of_a_vector_works():
     x = np.array([0.3, 0.5, 0.9])
     tl.check_grads(_adds_to_an_item_of_a_vector, (x,), order=2)
     np.testing.assert_allclose(tl.grad(_adds_to_an_item_of_a_vector)(x), 2 * x + [1, 1, 0])
+
+
+# Were (bad17, fixed in fix18): a seed or tangent that is an object array holding None
+# (above), and a part of a tuple output's seed that is one: ArgumentTypeError at the def.
+def sin_and_cos(x):
+    return np.sin(x), np.cos(x)
+
+
+def test_row_seed_part_that_is_an_object_array_holding_none():
+    with pytest.raises(ArgumentTypeError, match="an object array holding None") as info:
+        tl.vjp(sin_and_cos)(X3.copy(), (np.ones(3), np.array([1.0, None, 1.0], dtype=object)))
+    assert info.value.lineno == sin_and_cos.__code__.co_firstlineno
+    with pytest.raises(ArgumentTypeError, match="an object array holding None"):
+        tl.vjp(sin_twice)(0.5, np.array(None, dtype=object))
+
+
+# Was (bad17): an option's value that is not one was taken for what it is true as:
+# `verbose="x"` printed the source, `verbose=None` did not, silently.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp, tl.hvp],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("verbose", ["x", None, 1.0, [1]], ids=repr)
+def test_row_verbose_that_is_not_a_flag(transform, verbose):
+    with pytest.raises(TypeError, match="verbose must be True or False"):
+        transform(sin_twice, verbose=verbose)
+    with pytest.raises(TypeError, match="verbose must be True or False"):
+        transform(verbose=verbose)   # (the decorator form too)
+    assert callable(transform(sin_twice, verbose=False))
