@@ -2632,7 +2632,7 @@ class _AliasCheck:
                 state.contains[target.id] = frozenset()
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
-                points, contains = self.value(value, stmt, state)
+                points, contains = self.value(value, stmt, state, target.id)
                 if id(stmt) in self.sites:   # (else no object of it is there to renew)
                     self.renew(state, stmt)
                 self.sites.add(id(stmt))
@@ -2647,10 +2647,10 @@ class _AliasCheck:
                 state.stale.pop(target.id, None)
         return state
 
-    def value(self, value, stmt, state):
-        """(points, contains) of a value; an object is (kind, id): kind "array" or
-        "list" (surely changed in place by `+=`), "tuple" (never), "new" or "param"
-        (a number or an array: unknown)."""
+    def value(self, value, stmt, state, target=None):
+        """(points, contains) of a value assigned to ``target``; an object is (kind,
+        id): kind "array" or "list" (surely changed in place by `+=`), "tuple" (never),
+        "new" or "param" (a number or an array: unknown)."""
         new = frozenset([("new", id(stmt))])
         if isinstance(value, gast.Name) and value.id not in state.points \
                 and value.id not in self.normalizer.user_locals and isinstance(
@@ -2675,6 +2675,15 @@ class _AliasCheck:
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
             name = value.value.id
             if _slicing(value.slice):
+                versions = self.normalizer.versions
+                if target is not None and versions.get(target, target) in self.normalizer.stacks:
+                    # a slice the body appends to or pops from: of a list, a new list (an
+                    # array has no pop: f raises there); perhaps a view still (an array's,
+                    # on a path that does not reach the pop): changes through it are
+                    # checked when they run, as through its items (`list(xs)` below)
+                    maybe = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                      for o in state.reach(name))
+                    return new | maybe, state.contains.get(name, frozenset()) | maybe
                 return new | state.reach(name), state.contains.get(name, frozenset())
             # an integer index gives a copy of a number, but a view of a row of an array
             # of two or more dimensions: checked when the function runs

@@ -3625,3 +3625,67 @@ def test_row_verbose_that_is_not_a_flag(transform, verbose):
     with pytest.raises(TypeError, match="verbose must be True or False"):
         transform(verbose=verbose)   # (the decorator form too)
     assert callable(transform(sin_twice, verbose=False))
+
+
+# Was (bad17): `ys = xs[:]` of a list argument, then appended to or popped from, was
+# refused as a change of `xs` (a slice was taken for a view, as an array's is); a list's
+# slice is a new list, so it works now. Of an array or a tuple (no pop, no append) the
+# derivative raises f's own AttributeError; a change in place of an array item popped
+# from it is refused as for `list(xs)` (above).
+def pops_from_a_slice(xs, s):
+    ys = xs[:]
+    v = ys.pop()
+    return np.sum(v * s + xs[0] * xs[1])
+
+
+def appends_to_a_tail(xs, s):
+    ys = xs[1:]
+    ys.append(s * 2.0)
+    v = ys.pop()
+    w = ys.pop()
+    return np.sum(v * w + np.sin(xs[-1]) * s + xs[0])
+
+
+def adds_to_an_item_popped_from_a_slice(xs):
+    ys = xs[:]
+    v = ys.pop()
+    v += 1.0   # <- error
+    return np.sum(v * xs[-1])
+
+
+@pytest.mark.parametrize("func", [pops_from_a_slice, appends_to_a_tail],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("xs", [[0.3, 0.5, 0.9],
+                                [np.array([0.3, 0.1]), np.array([0.5, 0.2]),
+                                 np.array([0.9, 0.4])]], ids=["numbers", "arrays"])
+def test_row_a_slice_of_a_list_argument_used_as_a_stack(func, xs):
+    before = [np.copy(x) for x in xs]
+    tl.check_grads(func, (xs, 2.0), order=2)
+    assert len(xs) == 3 and all(np.array_equal(a, b) for a, b in zip(xs, before))
+    if func is appends_to_a_tail and not isinstance(xs[0], np.ndarray):
+        # f = 2 s x2 + sin(x2) s + x0
+        grads = tl.grad(func, wrt=(0, 1))(xs, 2.0)
+        np.testing.assert_allclose(grads[0], [1.0, 0.0, 4.0 + 2.0 * np.cos(0.9)], rtol=1e-12)
+        np.testing.assert_allclose(grads[1], 1.8 + np.sin(0.9), rtol=1e-12)
+    for other in (np.array([0.3, 0.5, 0.9]), (0.3, 0.5, 0.9)):   # f raises: so do they
+        with pytest.raises(AttributeError):
+            func(other, 2.0)
+        for transform in TRANSFORMS:
+            with pytest.raises(AttributeError):
+                df = transform(func)
+                tangent = np.ones(3) if isinstance(other, np.ndarray) else (1.0,) * 3
+                df(other, 2.0, tangent) if transform is tl.jvp else \
+                    df(other, 2.0, 1.0) if transform is tl.vjp else df(other, 2.0)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_change_of_an_item_popped_from_a_slice(transform):
+    xs = [np.array([0.3, -0.6]), np.array([0.9, 0.2])]
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(adds_to_an_item_popped_from_a_slice)
+        df(xs, [np.ones(2), np.ones(2)]) if transform is tl.jvp else \
+            df(xs, 1.0) if transform is tl.vjp else df(xs)
+    assert info.value.lineno in marked_lines(adds_to_an_item_popped_from_a_slice)
+    np.testing.assert_array_equal(xs[1], [0.9, 0.2])
+    np.testing.assert_allclose(tl.grad(adds_to_an_item_popped_from_a_slice)([0.5, 2.0]),
+                               [0.0, 5.0])
