@@ -55,8 +55,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, in_place, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_sequence, returns_no_number, row_guard, stop_gradient,
-                      zeros_like)
+                      require_sequence, require_writable, returns_no_number, row_guard,
+                      stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -321,7 +321,13 @@ class _Normalizer:
         self.loads = {}     # how often the body reads each name
         self.keyed = set()  # names the body reads by a string key (`opts["a"]`): dicts
         copies = []         # (target, receiver) of each `target = receiver.copy()`
+        # names assigned what may be a read-only view (`y = np.diag(x)` of a matrix): their
+        # `y += v` checks that y can be written, as NumPy does (stmt_AugAssign)
+        self.read_only = set()
         for node in walk(self.body):
+            if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call) \
+                    and _called_name(node.value.func) in READ_ONLY_VIEWS:
+                self.read_only |= {t.id for t in node.targets if isinstance(t, gast.Name)}
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
             elif isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) \
@@ -651,6 +657,13 @@ class _Normalizer:
         binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
         gast.copy_location(binop, stmt)
         old = self.current.get(target.id)
+        if old is not None and target.id in self.read_only:
+            # NumPy refuses to write into a read-only view, where `y = y + v` would not
+            check = gast.Call(func=_load(self.binder.name_for("require_writable",
+                                                              require_writable)),
+                              args=[_load(old)], keywords=[])
+            check.callee = require_writable
+            self.emit(gast.copy_location(gast.Expr(value=check), stmt))
         value = self.expr(binop)
         if old is not None and not (isinstance(stmt.value, gast.Constant) and type(
                 stmt.value.value) in (int, float, bool)):
@@ -2423,6 +2436,16 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          np.rot90, stop_gradient, np.ascontiguousarray, np.asfortranarray, np.require,
          np.asarray_chkfinite, np.real_if_close, np.broadcast_arrays,
          *optional(np, "matrix_transpose", "unstack"), *optional(np.linalg, "matrix_transpose")}
+
+
+# functions (and array methods) whose result may be a read-only view of their argument
+READ_ONLY_VIEWS = ("diag", "diagonal", "broadcast_to")
+
+
+def _called_name(func) -> Optional[str]:
+    """The last name of a called expression (``diag`` of ``np.diag`` or ``x.diagonal``)."""
+    return func.attr if isinstance(func, gast.Attribute) else \
+        func.id if isinstance(func, gast.Name) else None
 
 
 def _unwrapped(objects) -> frozenset:

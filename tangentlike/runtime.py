@@ -612,6 +612,14 @@ def in_place(t, z):
     return t if isinstance(t, np.ndarray) else np.asarray(t)   # a 0-d array stays one
 
 
+def require_writable(z):
+    """Before ``z op= v`` of a variable that may hold a read-only view (``np.diag`` of a
+    matrix, ``np.diagonal``, ``np.broadcast_to``): NumPy refuses to write into it, and
+    so does the derivative, which computes ``z op v`` as a new value (in_place)."""
+    if isinstance(z, np.ndarray) and not z.flags.writeable:
+        raise ValueError("output array is read-only")
+
+
 def astype(x, dtype):
     """``x.astype(dtype)``: the rule registry's handle on the array method. A cast to a
     complex dtype is refused (see entry.complex_message)."""

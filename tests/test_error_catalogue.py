@@ -3689,3 +3689,51 @@ def test_row_change_of_an_item_popped_from_a_slice(transform):
     np.testing.assert_array_equal(xs[1], [0.9, 0.2])
     np.testing.assert_allclose(tl.grad(adds_to_an_item_popped_from_a_slice)([0.5, 2.0]),
                                [0.0, 5.0])
+
+
+# Was (bad17): `y = np.diag(x); y += 1.0` of a 2-D x (a read-only view) raised NumPy's
+# ValueError in f, but the derivative computed `y + 1.0` as a new value and returned a
+# gradient. A variable assigned what may be a read-only view (np.diag, np.diagonal,
+# np.broadcast_to, `.diagonal()`) is checked before each `op=` now: f's ValueError.
+def adds_to_a_diagonal(x):
+    y = np.diag(x)
+    y += 1.0
+    return np.sum(y * y)
+
+
+def scales_a_diagonal(x):
+    y = x.diagonal()
+    y *= 2.0
+    return np.sum(y * y)
+
+
+def adds_to_a_broadcast(x, v):
+    y = np.broadcast_to(x, (2, 3))
+    y += v
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func, args", [
+    (adds_to_a_diagonal, (np.array([[1.0, 2.0], [3.0, 4.0]]),)),
+    (scales_a_diagonal, (np.array([[1.0, 2.0], [3.0, 4.0]]),)),
+    (adds_to_a_broadcast, (np.array([0.3, 0.5, 0.9]), 1.0))], ids=lambda v: getattr(
+        v, "__name__", ""))
+def test_row_change_in_place_of_a_read_only_view(func, args, transform):
+    with pytest.raises(ValueError, match="read-only"):
+        func(*[np.copy(a) for a in args])
+    with pytest.raises(ValueError, match="read-only"):
+        df = transform(func)
+        if transform is tl.vjp:
+            df(*args, 1.0)
+        elif transform is tl.jvp:
+            df(*args, np.ones_like(args[0]))
+        else:
+            df(*args)
+
+
+def test_row_change_in_place_of_a_diagonal_matrix_made_from_a_vector():
+    # (np.diag of a vector is a new matrix: `+=` writes into it, in f and the derivative)
+    x = np.array([0.3, 0.5])
+    tl.check_grads(adds_to_a_diagonal, (x,), order=2)
+    np.testing.assert_allclose(tl.grad(adds_to_a_diagonal)(x), 2.0 * (x + 1.0), rtol=1e-12)
