@@ -29,6 +29,7 @@ from .numbers import FLOAT, NUMBER
 from .optimize import optimize
 from .parse import Parsed, parse, too_deep
 from .reverse import reverse
+from .runtime import returns_no_number
 from .shapeclass import leaves
 from .inline import inline_helpers, maybe_inlines
 from .scalarize import MAX_ITEMS as MAX_ROW, maybe_scalarizes, scalarized_body
@@ -265,6 +266,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_cells = frozenset(user_cells)
     derived.rederived = rederived             # what its guard calls
     derived.label = label
+    # whether a path of the function returns no number (calls.derived_call)
+    derived.returns_nothing = any(getattr(n, "callee", None) is returns_no_number
+                                  for n in core.nodes())
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     derived.generated_at = (parsed.filename, derived.user_def)

@@ -62,6 +62,7 @@ from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, sh
 from .rules.shapes import add_at_item
 from .rules.arithmetic import logistic_times
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_guard, no_grad, own_copy,
+                      require_returned,
                       part_of, require_scalar,
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
@@ -217,6 +218,8 @@ class _Reverse:
         # as zeros of their own, and each element's contribution is added in place
         # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
         self.in_place = set()
+        # id of a call of the user's function that may return None -> its check (adjoint_call)
+        self.none_checks = {}
         # A version's adjoints that hold an array of their own right now: made fresh in
         # the block being reversed (`bu = bu + add_at_item(g, u, i)`, a new array of u's
         # shape) and read by nothing since, so the next element contributions add in
@@ -1577,6 +1580,19 @@ class _Reverse:
                          + [_load(result)],
                          keywords=[gast.keyword(arg=k, value=clone(v))
                                    for k, v in site.keywords.items()])
+        if getattr(helper, "returns_nothing", False):
+            # a path of the callee returns None: there the primal's caller would compute
+            # with None (`h(x) * 2.0`: Python's TypeError); the callee's derivative, run on
+            # the same arguments, raises NoNumberReturned at its line, as jvp does
+            check = gast.Call(func=_load(self.binder.name_for("require_returned",
+                                                              require_returned)),
+                              args=[_load(self.primal_of[result]), clone(helper)]
+                              + [clone(a) for a in site.positional]
+                              + [gast.Constant(value=0.0, kind=None)],
+                              keywords=[gast.keyword(arg=k, value=clone(v))
+                                        for k, v in site.keywords.items()])
+            check.callee = require_returned
+            self.none_checks[id(value)] = [gast.Expr(value=check)]
         if len(parts) == 1:   # `bx = dfdx(x, by)[0]`: prints the same on every Python
             out = [_assign(parts[0], gast.Subscript(
                 value=call, slice=gast.Constant(value=0, kind=None), ctx=gast.Load()))]
@@ -2039,7 +2055,7 @@ class _Reverse:
                         stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
                 # a size the version knows (n = X.shape[0]): that int, read once
                 return save + [_assign(name, gast.Constant(value=key[2], kind=None))]
-            return save + [clone(stmt)]
+            return save + [clone(stmt)] + self.none_checks.get(id(stmt.value), [])
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],

@@ -136,6 +136,15 @@ def require_assigned(names, *values):
                 f"local variable {name!r} referenced before assignment")
 
 
+def require_returned(value, derivative, /, *args, **kwargs):
+    """After ``t = h(x)`` in a reverse-mode derivative, where a path of the user's ``h``
+    returns no number: None means the path taken is one, and h's ``derivative``, run on
+    the same arguments, raises NoNumberReturned at h's line, as jvp does (the caller
+    would compute with None: `h(x) * 2.0`, Python's TypeError)."""
+    if value is None:
+        derivative(*args, **kwargs)
+
+
 def returns_no_number(filename, lineno, message, hint):
     """Put by normalize at the start of a path that returns no number (exits.py): taking
     it is an error at its line, in every mode."""

@@ -3737,3 +3737,36 @@ def test_row_change_in_place_of_a_diagonal_matrix_made_from_a_vector():
     x = np.array([0.3, 0.5])
     tl.check_grads(adds_to_a_diagonal, (x,), order=2)
     np.testing.assert_allclose(tl.grad(adds_to_a_diagonal)(x), 2.0 * (x + 1.0), rtol=1e-12)
+
+
+# Was (bad17): `tl.vjp(f)` of `return h(x) * 2.0` where `h` returns None on the path taken
+# raised the TypeError f raises (`None * 2.0`) from the generated code, where grad's
+# forward version and jvp raise NoNumberReturned at `h`: a reverse-mode derivative runs
+# the user's `h` for its value, and now checks it (require_returned) where a path of `h`
+# returns no number. Every mode and order raises NoNumberReturned at h's def.
+def _none_below_ten(x, k=1.0):
+    if np.sum(x) > 10.0:
+        return x * k
+
+
+def _doubles_a_maybe_none(x):
+    return np.sum(_none_below_ten(x, k=3.0) * 2.0)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("x", [0.5, np.array([0.5, 0.6])], ids=["float", "array"])
+def test_row_vjp_of_a_helper_returning_none(transform, x):
+    with pytest.raises(TypeError):
+        _doubles_a_maybe_none(x)
+    with pytest.raises(tl.errors.NoNumberReturned) as info:
+        df = transform(_doubles_a_maybe_none)
+        if transform is tl.vjp:
+            df(x, 1.0)
+        elif transform is tl.jvp:
+            df(x, np.ones_like(x))
+        else:
+            df(x)
+    assert info.value.lineno == _none_below_ten.__code__.co_firstlineno
+    # where it returns a number: the derivatives, to second order
+    tl.check_grads(_doubles_a_maybe_none, (np.array([5.0, 6.0]),), order=2)
+    np.testing.assert_allclose(tl.vjp(_doubles_a_maybe_none)(np.array([5.0, 6.0]), 1.0), [6.0, 6.0])
