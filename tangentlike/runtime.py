@@ -176,6 +176,13 @@ def require_tangent(tangent, value, name):
         if _zero_seed(tangent) and (isinstance(value, (list, tuple, dict)) or
                                     isinstance(value, np.ndarray) and value.ndim):
             return zeros_like(value)
+        if (tangent.__class__ is float or tangent.__class__ is int) and isinstance(
+                value, (np.floating, np.ndarray)) and value.dtype.kind == "f":
+            # a Python number as the tangent of a NumPy float or a 0-d array: of the
+            # argument's kind, as NumPy's arithmetic reads it beside the caller's list
+            # (`ds / xs` of a Python float ds and a list xs raised where `s / xs` worked)
+            return np.asarray(tangent, dtype=value.dtype) if isinstance(value, np.ndarray) \
+                else value.dtype.type(tangent)
         return tangent
     if tangent is None or isinstance(tangent, (str, bytes)) or _not_numbers(tangent):
         raise at_user_def(TypeError(

@@ -711,13 +711,18 @@ def list_reader(callee, inputs) -> tuple:
     list, so a ``b ** xs`` that ran is NumPy's (a NumPy float or array ``b``) and its
     derivative's ``xs - 1`` must read the list as an array, while a Python float
     exponent stays one; a list base reaches the rule only through ``scaled_power``,
-    which reads it, as ``xs ** 2`` raised in ``f``. (The other operators' rules read an
-    operand only beside the adjoint or tangent, an array there.)"""
+    which reads it, as ``xs ** 2`` raised in ``f``. ``list_as_array`` too for the second
+    operand of ``-``, whose tangent is negated alone where the first has none. (The
+    other operators' rules read an operand only beside the adjoint or tangent.)"""
     if reads_arrays(callee):
         return np.asarray, None
     if callee is operator.pow or callee is pow or callee is power:
         exponent = inputs[1] if len(inputs) > 1 else None
         names = (exponent.id,) if exponent.__class__ is gast.Name else ()
+        return list_as_array, names
+    if callee is operator.sub and len(inputs) == 2:
+        # (`w - xs` of an array w: the tangent `-dxs` of the caller's list where w has none)
+        names = (inputs[1].id,) if inputs[1].__class__ is gast.Name else ()
         return list_as_array, names
     return None, ()
 

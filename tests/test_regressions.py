@@ -6144,3 +6144,38 @@ def test_gradients_of_dict_values_have_their_values_kind(a, b):
     for got in (df(d), df.generic(d)):
         assert {k: item_kind(v) for k, v in got.items()} == {k: item_kind(v) for k, v in d.items()}
         np.testing.assert_allclose([got["a"], got["b"]], [b, a], rtol=1e-15)
+
+
+# (fix18, a sibling of the list fixes above) jvp of arithmetic between the caller's list
+# and a NumPy number or array: `w - xs` with only xs carrying a tangent negated the
+# list (`-dxs`: TypeError), and a Python float tangent of a NumPy float or 0-d array
+# argument met the list (`ds / xs`, `ds + dxs`: TypeError) where f's `s / xs` worked.
+# The second operand of `-` is read through list_as_array, and such a tangent takes its
+# argument's kind at jvp's entry.
+def sine_of_array_minus_list(x, w):
+    return np.sum(np.sin(w - x))
+
+
+def sine_of_number_over_list(x, s):
+    return np.sum(np.sin(s / x))
+
+
+def sine_of_number_plus_list(x, s):
+    return np.sum(np.sin(s + x))
+
+
+def test_jvp_of_arithmetic_with_a_list():
+    xs = [0.3, 0.5, 0.8]
+    w = np.array([0.1, 0.2, 0.4])
+    np.testing.assert_allclose(tl.jvp(sine_of_array_minus_list)(xs, w, [1.0, 2.0, 0.5]),
+                               np.sum(-np.cos(w - xs) * [1.0, 2.0, 0.5]), rtol=1e-12)
+    tl.check_grads(sine_of_array_minus_list, (xs, w), order=2)
+    for s in (np.float64(0.7), np.array(0.7)):
+        want = np.sum(np.cos(0.7 / np.array(xs)) / xs)
+        np.testing.assert_allclose(tl.jvp(sine_of_number_over_list, wrt=1)(xs, s, 1.0), want,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(tl.vjp(sine_of_number_over_list, wrt=1)(xs, s, 1.0), want,
+                                   rtol=1e-12)
+        got = tl.jvp(sine_of_number_plus_list, wrt=(0, 1))(xs, s, ([1.0, 1.0, 1.0], 1.0))
+        np.testing.assert_allclose(got, 2.0 * np.sum(np.cos(0.7 + np.array(xs))), rtol=1e-12)
+        tl.check_grads(sine_of_number_over_list, (xs, s), order=1)
