@@ -6179,3 +6179,18 @@ def test_jvp_of_arithmetic_with_a_list():
         got = tl.jvp(sine_of_number_plus_list, wrt=(0, 1))(xs, s, ([1.0, 1.0, 1.0], 1.0))
         np.testing.assert_allclose(got, 2.0 * np.sum(np.cos(0.7 + np.array(xs))), rtol=1e-12)
         tl.check_grads(sine_of_number_over_list, (xs, s), order=1)
+
+
+# (fix18) check_grads moved a 0-d array argument by `x + eps * u`, a NumPy float, which f
+# may treat otherwise: `xs * s` of a list and a 0-d array is NumPy's product, of a list
+# and a NumPy float Python's TypeError (from check_grads' finite differences). A 0-d
+# array stays one.
+def cube_of_list_times_number(x, s):
+    return np.sum((x * s) ** 3)
+
+
+def test_check_grads_keeps_a_0d_array_argument_one():
+    tl.check_grads(cube_of_list_times_number, ([0.3, 0.5], np.array(0.7)), order=1)
+    np.testing.assert_allclose(
+        tl.grad(cube_of_list_times_number, wrt=1)([0.3, 0.5], np.array(0.7)),
+        3 * 0.7 ** 2 * (0.3 ** 3 + 0.5 ** 3), rtol=1e-12)
