@@ -218,7 +218,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
         if mode in FORWARD_MODES:
             from .forward import forward   # (forward mode only: not compiled at import)
             fdef = forward(core, activity, wrt_names, name, as_tuple, checked)
-        elif forward_pays and one_number(mode, wrt_names, signature):
+        elif forward_pays and one_number(mode, wrt_names, signature) \
+                and not numpy_seed_beside_lists(core.params, wrt_names[0], signature):
             from .forward import forward_gradient
             like = core.binder.name_for(wrt_names[0] + "_like", signature[wrt_names[0]][2])
             try:
@@ -312,6 +313,15 @@ def one_number(mode: str, wrt_names: list, signature) -> bool:
     if isinstance(kind, tuple):   # (ndarray, shape, dtype)
         return kind[1] == () and kind[2].kind == "f"
     return isinstance(kind, type) and issubclass(kind, (float, np.floating))
+
+
+def numpy_seed_beside_lists(params, wrt_name, signature) -> bool:
+    """Whether the one number a version differentiates is a NumPy float or a 0-d array
+    and another parameter may hold a list (unproven_params): forward_gradient's seed
+    1.0, a Python float, would meet the list where the NumPy number did (`xs * s` is
+    NumPy's product, `xs * 1.0` Python's TypeError), so reverse mode serves."""
+    return signature[wrt_name][0] is not float and \
+        any(p != wrt_name for p in unproven_params(params, signature))
 
 
 def low_precision(signature) -> bool:

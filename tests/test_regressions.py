@@ -6184,7 +6184,9 @@ def test_jvp_of_arithmetic_with_a_list():
 # (fix18) check_grads moved a 0-d array argument by `x + eps * u`, a NumPy float, which f
 # may treat otherwise: `xs * s` of a list and a 0-d array is NumPy's product, of a list
 # and a NumPy float Python's TypeError (from check_grads' finite differences). A 0-d
-# array stays one.
+# array stays one. And grad's version for one NumPy number derived in forward mode
+# seeded it with the Python float 1.0, which met the list (`xs * ds`: TypeError): beside
+# a parameter that may hold a list, reverse mode serves (numpy_seed_beside_lists).
 def cube_of_list_times_number(x, s):
     return np.sum((x * s) ** 3)
 
