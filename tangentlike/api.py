@@ -86,7 +86,16 @@ def _code_key(func):
     return (code, tuple(values), defaults, kwdefaults)
 
 
+def _check_verbose(mode: str, verbose) -> None:
+    """``verbose`` is a flag: refuse anything but a bool or an int (``verbose="x"`` was
+    taken as true, and a misspelled option's value went unnoticed)."""
+    if not isinstance(verbose, (bool, int, np.integer)):
+        raise TypeError(f"tl.{mode}: verbose must be True or False (or 1 or 0), "
+                        f"not {verbose!r}")
+
+
 def _decorator(mode: str, func, wrt, verbose):
+    _check_verbose(mode, verbose)
     if func is None:
         return _later(mode, lambda f: _transform(f, mode, wrt, verbose))
     return _transform(func, mode, wrt, verbose)
@@ -160,6 +169,7 @@ def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     """Hessian-vector products, forward over reverse: ``tl.hvp(f)(*args, v)`` returns
     ``H @ v`` (the directional derivative of the gradient along ``v``) with the structure
     of the ``wrt`` input (a tuple of vectors for a tuple ``wrt``)."""
+    _check_verbose("hvp", verbose)
     if func is None:
         return _later("hvp", lambda f: hvp(f, wrt, verbose=verbose))
     # by name: a negative position would count from the gradient's seed parameter

@@ -192,7 +192,10 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
                 "(tl.nondifferentiable)") from None
         raise
     name = pass_.binder.name_for(derived.__name__, derived)
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    node = gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    # (a path of the callee returns no number: reverse checks the call's value)
+    node.returns_nothing = getattr(getattr(derived, "generic", derived), "returns_nothing", False)
+    return node
 
 
 def _in_library(filename) -> bool:

@@ -147,6 +147,9 @@ def _axpy(a, u, x):
         return out if isinstance(x, list) else _tuple_like(x, out)
     if isinstance(x, dict):
         return {k: _axpy(a, u[k], x[k]) for k in x}
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        return np.asarray(x + a * u)   # a 0-d array stays one (not a NumPy float, which
+        # f may treat otherwise: `xs * s` of a list)
     return x + a * u
 
 

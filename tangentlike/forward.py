@@ -27,8 +27,8 @@ from .reverse import _assign, _load, bind_arguments, primitive_of, return_line, 
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
-from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
-                       reads_arrays, zero)
+from .template import (clone, drop_zeros, instantiate, is_zero, list_reader, list_safe,
+                       python_number_safe, zero)
 
 
 def _not_a_number(value) -> bool:
@@ -441,9 +441,14 @@ class _Forward:
 
         tangents = set(self.tangent_names.values())
 
-        if reads_arrays(primitive):
+        reader, operands = list_reader(primitive, inputs)
+        if reader is not None:
             given = self.given_tangents()
             lists = given_sequences(self.fn, self.sequences) | given
+            if operands is not None:   # (and their tangents)
+                lists &= set(operands) | {self.tan(n) for n in operands
+                                          if n in self.tangent_names}
+                given &= lists
         else:
             lists = ()
 
@@ -451,7 +456,7 @@ class _Forward:
             expr = drop_zeros(expr, tangents)
             if lists:   # (first: `dx / x` of two lists is an operator of lists)
                 expr = list_safe(expr, lists.__contains__,
-                                 self.binder.name_for("asarray", np.asarray), given)
+                                 self.binder.name_for(reader.__name__, reader), given)
             return python_number_safe(expr, _unknown, self.binder.name_for("np", np),
                                       self.binder.name_for)
 

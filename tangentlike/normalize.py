@@ -55,8 +55,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_sequence, returns_no_number, row_guard, stop_gradient,
-                      zeros_like)
+                      require_sequence, require_writable, returns_no_number, row_guard,
+                      stop_gradient, zeros_like)
 from .template import clone
 
 BINOPS = {
@@ -327,7 +327,13 @@ class _Normalizer:
         self.loads = {}     # how often the body reads each name
         self.keyed = set()  # names the body reads by a string key (`opts["a"]`): dicts
         copies = []         # (target, receiver) of each `target = receiver.copy()`
+        # names assigned what may be a read-only view (`y = np.diag(x)` of a matrix): their
+        # `y += v` checks that y can be written, as NumPy does (stmt_AugAssign)
+        self.read_only = set()
         for node in walk(self.body):
+            if isinstance(node, gast.Assign) and isinstance(node.value, gast.Call) \
+                    and _called_name(node.value.func) in READ_ONLY_VIEWS:
+                self.read_only |= {t.id for t in node.targets if isinstance(t, gast.Name)}
             if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
                 self.loads[node.id] = self.loads.get(node.id, 0) + 1
             elif isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Constant) \
@@ -657,6 +663,13 @@ class _Normalizer:
         binop = gast.BinOp(left=load, op=stmt.op, right=stmt.value)
         gast.copy_location(binop, stmt)
         old = self.current.get(target.id)
+        if old is not None and target.id in self.read_only:
+            # NumPy refuses to write into a read-only view, where `y = y + v` would not
+            check = gast.Call(func=_load(self.binder.name_for("require_writable",
+                                                              require_writable)),
+                              args=[_load(old)], keywords=[])
+            check.callee = require_writable
+            self.emit(gast.copy_location(gast.Expr(value=check), stmt))
         value = self.expr(binop)
         if old is not None and not (isinstance(stmt.value, gast.Constant) and type(
                 stmt.value.value) in (int, float, bool)):
@@ -2437,6 +2450,16 @@ VIEWS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swap
          *optional(np, "matrix_transpose", "unstack"), *optional(np.linalg, "matrix_transpose")}
 
 
+# functions (and array methods) whose result may be a read-only view of their argument
+READ_ONLY_VIEWS = ("diag", "diagonal", "broadcast_to")
+
+
+def _called_name(func) -> Optional[str]:
+    """The last name of a called expression (``diag`` of ``np.diag`` or ``x.diagonal``)."""
+    return func.attr if isinstance(func, gast.Attribute) else \
+        func.id if isinstance(func, gast.Name) else None
+
+
 def _unwrapped(objects) -> frozenset:
     """``objects`` with each one perhaps viewed (``("maybe", o)``, a row) as ``o``."""
     return frozenset(o[1] if o[0] == "maybe" else o for o in objects)
@@ -2644,7 +2667,7 @@ class _AliasCheck:
                 state.contains[target.id] = frozenset()
                 state.stale.pop(target.id, None)
             elif isinstance(target, gast.Name):
-                points, contains = self.value(value, stmt, state)
+                points, contains = self.value(value, stmt, state, target.id)
                 if id(stmt) in self.sites:   # (else no object of it is there to renew)
                     self.renew(state, stmt)
                 self.sites.add(id(stmt))
@@ -2659,10 +2682,10 @@ class _AliasCheck:
                 state.stale.pop(target.id, None)
         return state
 
-    def value(self, value, stmt, state):
-        """(points, contains) of a value; an object is (kind, id): kind "array" or
-        "list" (surely changed in place by `+=`), "tuple" (never), "new" or "param"
-        (a number or an array: unknown)."""
+    def value(self, value, stmt, state, target=None):
+        """(points, contains) of a value assigned to ``target``; an object is (kind,
+        id): kind "array" or "list" (surely changed in place by `+=`), "tuple" (never),
+        "new" or "param" (a number or an array: unknown)."""
         new = frozenset([("new", id(stmt))])
         if isinstance(value, gast.Name) and value.id not in state.points \
                 and value.id not in self.normalizer.user_locals and isinstance(
@@ -2687,6 +2710,15 @@ class _AliasCheck:
         if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
             name = value.value.id
             if _slicing(value.slice):
+                versions = self.normalizer.versions
+                if target is not None and versions.get(target, target) in self.normalizer.stacks:
+                    # a slice the body appends to or pops from: of a list, a new list (an
+                    # array has no pop: f raises there); perhaps a view still (an array's,
+                    # on a path that does not reach the pop): changes through it are
+                    # checked when they run, as through its items (`list(xs)` below)
+                    maybe = frozenset(o if o[0] == "maybe" else ("maybe", o)
+                                      for o in state.reach(name))
+                    return new | maybe, state.contains.get(name, frozenset()) | maybe
                 return new | state.reach(name), state.contains.get(name, frozenset())
             # an integer index gives a copy of a number, but a view of a row of an array
             # of two or more dimensions: checked when the function runs

@@ -29,6 +29,7 @@ from .numbers import FLOAT, NUMBER
 from .optimize import optimize
 from .parse import Parsed, parse, too_deep
 from .reverse import reverse
+from .runtime import returns_no_number
 from .shapeclass import leaves
 from .inline import inline_helpers, maybe_inlines
 from .scalarize import MAX_ITEMS as MAX_ROW, maybe_scalarizes, scalarized_body
@@ -217,7 +218,8 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
         if mode in FORWARD_MODES:
             from .forward import forward   # (forward mode only: not compiled at import)
             fdef = forward(core, activity, wrt_names, name, as_tuple, checked)
-        elif forward_pays and one_number(mode, wrt_names, signature):
+        elif forward_pays and one_number(mode, wrt_names, signature) \
+                and not numpy_seed_beside_lists(core.params, wrt_names[0], signature):
             from .forward import forward_gradient
             like = core.binder.name_for(wrt_names[0] + "_like", signature[wrt_names[0]][2])
             try:
@@ -265,6 +267,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_cells = frozenset(user_cells)
     derived.rederived = rederived             # what its guard calls
     derived.label = label
+    # whether a path of the function returns no number (calls.derived_call)
+    derived.returns_nothing = any(getattr(n, "callee", None) is returns_no_number
+                                  for n in core.nodes())
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     derived.generated_at = (parsed.filename, derived.user_def)
@@ -308,6 +313,15 @@ def one_number(mode: str, wrt_names: list, signature) -> bool:
     if isinstance(kind, tuple):   # (ndarray, shape, dtype)
         return kind[1] == () and kind[2].kind == "f"
     return isinstance(kind, type) and issubclass(kind, (float, np.floating))
+
+
+def numpy_seed_beside_lists(params, wrt_name, signature) -> bool:
+    """Whether the one number a version differentiates is a NumPy float or a 0-d array
+    and another parameter may hold a list (unproven_params): forward_gradient's seed
+    1.0, a Python float, would meet the list where the NumPy number did (`xs * s` is
+    NumPy's product, `xs * 1.0` Python's TypeError), so reverse mode serves."""
+    return signature[wrt_name][0] is not float and \
+        any(p != wrt_name for p in unproven_params(params, signature))
 
 
 def low_precision(signature) -> bool:

@@ -61,12 +61,13 @@ from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, sh
                          shares_shape, static_shape)
 from .rules.shapes import add_at_item
 from .rules.arithmetic import logistic_times
-from .runtime import (add_grads, broadcast_like, cast_back, field_of, in_place, inplace_guard, no_grad, own_copy,
+from .runtime import (add_grads, broadcast_like, cast_back, field_of, in_place, inplace_guard,
+                      no_grad, own_copy, require_returned,
                       part_of, require_scalar,
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate, list_safe, python_number_safe, reads_arrays
+from .template import clone, instantiate, list_reader, list_safe, python_number_safe
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -217,6 +218,8 @@ class _Reverse:
         # as zeros of their own, and each element's contribution is added in place
         # (`bw[i] += g`, not a new array per turn). See loop_inits and accumulate.
         self.in_place = set()
+        # id of a call of the user's function that may return None -> its check (adjoint_call)
+        self.none_checks = {}
         # A version's adjoints that hold an array of their own right now: made fresh in
         # the block being reversed (`bu = bu + add_at_item(g, u, i)`, a new array of u's
         # shape) and read by nothing since, so the next element contributions add in
@@ -310,6 +313,7 @@ class _Reverse:
             primal = self.mark_all(setup, None, "primal") + primal
         self.origin = ret.origin
         self.zeros_first = []
+        self.saved, self.arguments_kept = saved, {}
         grads = [self.gradient(p) for p in self.wrt]
         primal = self.mark_all(self.zeros_first, None, "primal") + primal
         if len(grads) == 1 and not self.as_tuple:
@@ -721,6 +725,16 @@ class _Reverse:
         stand-in its guard vouches for (then its last value need not be restored)."""
         if param in self.given and param not in self.single:
             return _load(self.binder.name_for(param + "_like", self.given[param]))
+        if param not in self.single and param not in self.saved:
+            # The generic derivative of a function that rebinds the parameter where the
+            # adjoint does not restore it (`if c: x = np.sin(s)`): the argument as it
+            # came, kept at the top (was: the rebound value, a scalar gradient for an
+            # array argument, which a second order then reshaped)
+            if param not in self.arguments_kept:
+                name = self.namer.fresh(param + "_given")
+                self.zeros_first.append(_assign(name, _load(param)))
+                self.arguments_kept[param] = name
+            return _load(self.arguments_kept[param])
         return _load(param)
 
     # -- accumulation ------------------------------------------------------------
@@ -1215,6 +1229,10 @@ class _Reverse:
             have = static_shape(g, self.shape_rewriter())
             return have == key or have == maybe_zero(key)
 
+        reader, operands = list_reader(primitive, inputs)
+        may_be_list = self.may_be_list if operands is None else \
+            (lambda name: name in operands and self.may_be_list(name))
+
         def simplify(expr):
             # (the first and third rewrites change only the calls they test for: without
             # one, their walk of the expression would give it back as it is)
@@ -1228,10 +1246,10 @@ class _Reverse:
                     call, unbroadcast_name, np_name, broadcast_like_name)):
                 expr = _ShapeOnly(unbroadcast_name, np_name, self.representative,
                                   broadcast_like_name).visit(expr)
-            if reads_arrays(primitive):   # (first: `x ** 0.5` of a list is an operator
+            if reader is not None:   # (first: `x ** 0.5` of a list is an operator
                 # of a list, which python_number_safe would write power(x, 0.5))
-                expr = list_safe(expr, self.may_be_list,
-                                 self.binder.name_for("asarray", np.asarray))
+                expr = list_safe(expr, may_be_list,
+                                 self.binder.name_for(reader.__name__, reader))
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
 
@@ -1568,6 +1586,19 @@ class _Reverse:
                          + [_load(result)],
                          keywords=[gast.keyword(arg=k, value=clone(v))
                                    for k, v in site.keywords.items()])
+        if getattr(helper, "returns_nothing", False):
+            # a path of the callee returns None: there the primal's caller would compute
+            # with None (`h(x) * 2.0`: Python's TypeError); the callee's derivative, run on
+            # the same arguments, raises NoNumberReturned at its line, as jvp does
+            check = gast.Call(func=_load(self.binder.name_for("require_returned",
+                                                              require_returned)),
+                              args=[_load(self.primal_of[result]), clone(helper)]
+                              + [clone(a) for a in site.positional]
+                              + [gast.Constant(value=0.0, kind=None)],
+                              keywords=[gast.keyword(arg=k, value=clone(v))
+                                        for k, v in site.keywords.items()])
+            check.callee = require_returned
+            self.none_checks[id(value)] = [gast.Expr(value=check)]
         if len(parts) == 1:   # `bx = dfdx(x, by)[0]`: prints the same on every Python
             out = [_assign(parts[0], gast.Subscript(
                 value=call, slice=gast.Constant(value=0, kind=None), ctx=gast.Load()))]
@@ -2038,7 +2069,7 @@ class _Reverse:
                         stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
                 # a size the version knows (n = X.shape[0]): that int, read once
                 return save + [_assign(name, gast.Constant(value=key[2], kind=None))]
-            return save + [clone(stmt)]
+            return save + [clone(stmt)] + self.none_checks.get(id(stmt.value), [])
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],

@@ -65,6 +65,11 @@ def broadcast_like(t, y):
     input was dropped, an adjoint that is still the scalar zero)."""
     if isinstance(y, (tuple, list, dict)):
         return zeros_like(y) if _scalar_zero(t) else t
+    if t.__class__ is list or t.__class__ is tuple:
+        # the caller's list of numbers as the tangent of an array that NumPy made of it
+        # (np.add(xs, w)): an array, which the next rule computes with (was: the list
+        # passed on where the shapes matched, and `-dt1` of it raised)
+        t = np.asarray(t)
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -131,6 +136,15 @@ def require_assigned(names, *values):
                 f"local variable {name!r} referenced before assignment")
 
 
+def require_returned(value, derivative, /, *args, **kwargs):
+    """After ``t = h(x)`` in a reverse-mode derivative, where a path of the user's ``h``
+    returns no number: None means the path taken is one, and h's ``derivative``, run on
+    the same arguments, raises NoNumberReturned at h's line, as jvp does (the caller
+    would compute with None: `h(x) * 2.0`, Python's TypeError)."""
+    if value is None:
+        derivative(*args, **kwargs)
+
+
 def returns_no_number(filename, lineno, message, hint):
     """Put by normalize at the start of a path that returns no number (exits.py): taking
     it is an error at its line, in every mode."""
@@ -162,6 +176,13 @@ def require_tangent(tangent, value, name):
         if _zero_seed(tangent) and (isinstance(value, (list, tuple, dict)) or
                                     isinstance(value, np.ndarray) and value.ndim):
             return zeros_like(value)
+        if (tangent.__class__ is float or tangent.__class__ is int) and isinstance(
+                value, (np.floating, np.ndarray)) and value.dtype.kind == "f":
+            # a Python number as the tangent of a NumPy float or a 0-d array: of the
+            # argument's kind, as NumPy's arithmetic reads it beside the caller's list
+            # (`ds / xs` of a Python float ds and a list xs raised where `s / xs` worked)
+            return np.asarray(tangent, dtype=value.dtype) if isinstance(value, np.ndarray) \
+                else value.dtype.type(tangent)
         return tangent
     if tangent is None or isinstance(tangent, (str, bytes)) or _not_numbers(tangent):
         raise at_user_def(TypeError(
@@ -280,6 +301,10 @@ def _not_numbers(x):
         return None
     if x.dtype.kind not in "biufcO":
         return f"an array of {x.dtype}"
+    if x.dtype.kind == "O":   # an object array: of numbers only (None would fail inside)
+        for item in x.flat:
+            if not isinstance(item, (int, float, complex, np.number, np.bool_)):
+                return f"an object array holding {item!r}"
     if type(x) is np.ndarray:
         return None
     from .entry import _unlike_plain_arrays   # (entry imports the modules that import this)
@@ -488,6 +513,16 @@ def indexable_tangent(t):
     return t
 
 
+def list_as_array(x):
+    """``x``, or for a list or tuple of numbers the array NumPy reads it as: how the
+    derivative of ``b ** xs`` (NumPy's power of a list) reads ``xs``
+    (template.list_reader). A number stays a number (``np.asarray`` would make a Python
+    float a NumPy one)."""
+    if x.__class__ is list or x.__class__ is tuple:
+        return np.asarray(x)
+    return x
+
+
 def zeros_like(x):
     """The zero derivative of ``x``: 0.0 for a Python number, an array for an array, 0.0
     for text (a key a loop walks, `for k in ('a', 'b')`, saved and restored with the
@@ -617,6 +652,14 @@ def in_place(t, z):
     return t if isinstance(t, np.ndarray) else np.asarray(t)   # a 0-d array stays one
 
 
+def require_writable(z):
+    """Before ``z op= v`` of a variable that may hold a read-only view (``np.diag`` of a
+    matrix, ``np.diagonal``, ``np.broadcast_to``): NumPy refuses to write into it, and
+    so does the derivative, which computes ``z op v`` as a new value (in_place)."""
+    if isinstance(z, np.ndarray) and not z.flags.writeable:
+        raise ValueError("output array is read-only")
+
+
 def astype(x, dtype):
     """``x.astype(dtype)``: the rule registry's handle on the array method. A cast to a
     complex dtype is refused (see entry.complex_message)."""
@@ -641,7 +684,8 @@ def cast_back(g, x):
         return _like_items(g, x)
     if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
         if isinstance(g, dict):
-            return {k: cast_back(v, x[k]) if k in x else v for k, v in g.items()}
+            # (each value as a list's item: a float for a float, a 0-d array for one)
+            return {k: _item_like(v, x[k]) if k in x else v for k, v in g.items()}
         return g
     if type(x) is float:   # a number: a float, also beside float32 data
         if type(g) is np.ndarray and g.ndim == 0:
@@ -708,8 +752,9 @@ def _already_like(g, x) -> bool:
 def _item_like(g, x):
     if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
         return float(g)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, np.generic):
-        g = np.asarray(g)
+    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, (float, np.generic)):
+        g = np.asarray(g)   # a 0-d array item's gradient is one (a Python float too: was
+        # a NumPy float, so a version, whose item adjoint is often a float, disagreed)
     return cast_back(g, x)
 
 

@@ -28,7 +28,7 @@ import gast
 import numpy as np
 
 from .naming import CHILD_FIELDS, Transformer, contains, instances, name_ids, walk
-from .runtime import power, quotient
+from .runtime import list_as_array, power, quotient
 from .parse import LeaveToGast, to_gast, to_gast_in_place
 
 
@@ -701,6 +701,30 @@ def reads_arrays(callee) -> bool:
     which reads a list or tuple of numbers as an array."""
     return isinstance(callee, np.ufunc) or \
         str(getattr(callee, "__module__", None) or "").startswith("numpy")
+
+
+def list_reader(callee, inputs) -> tuple:
+    """How the derivative of ``callee`` reads a name that may hold a list or tuple of
+    numbers the caller gave (list_safe), and which of its ``inputs`` may be one (None:
+    any): ``np.asarray`` for a NumPy function, any input; None where it need not. For
+    ``**`` (and ``pow``) ``list_as_array``, the exponent only: Python has no power of a
+    list, so a ``b ** xs`` that ran is NumPy's (a NumPy float or array ``b``) and its
+    derivative's ``xs - 1`` must read the list as an array, while a Python float
+    exponent stays one; a list base reaches the rule only through ``scaled_power``,
+    which reads it, as ``xs ** 2`` raised in ``f``. ``list_as_array`` too for the second
+    operand of ``-``, whose tangent is negated alone where the first has none. (The
+    other operators' rules read an operand only beside the adjoint or tangent.)"""
+    if reads_arrays(callee):
+        return np.asarray, None
+    if callee is operator.pow or callee is pow or callee is power:
+        exponent = inputs[1] if len(inputs) > 1 else None
+        names = (exponent.id,) if exponent.__class__ is gast.Name else ()
+        return list_as_array, names
+    if callee is operator.sub and len(inputs) == 2:
+        # (`w - xs` of an array w: the tangent `-dxs` of the caller's list where w has none)
+        names = (inputs[1].id,) if inputs[1].__class__ is gast.Name else ()
+        return list_as_array, names
+    return None, ()
 
 
 def list_safe(expr, may_be_list: Callable[[str], bool], asarray_name: str,

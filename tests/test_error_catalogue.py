@@ -3510,7 +3510,10 @@ def test_row_complex_global(func, transform):
 SEEDS_NOT_NUMBERS = {"text": np.array(["a", "b", "c"]),
                      "dates": np.array(["2020-01-01"] * 3, dtype="datetime64[D]"),
                      "masked": np.ma.masked_array(np.ones(3), [0, 1, 0]),
-                     "subclass": np.ones(3).view(AddsWhenMultiplied)}
+                     "subclass": np.ones(3).view(AddsWhenMultiplied),
+                     # (fix18: an object array holding None failed inside the generated code)
+                     "object None": np.array([1.0, None, 2.0], dtype=object),
+                     "object text": np.array([1.0, "a", 2.0], dtype=object)}
 
 
 def sin_twice(x):
@@ -3530,6 +3533,9 @@ def test_row_seed_or_tangent_that_is_not_an_array_of_numbers(seed, transform):
     for fine in (np.ones(3).view(KeepsMetadata), np.ones(3, dtype=bool),
                  np.ones(3, dtype=np.float16)):
         np.testing.assert_allclose(transform(sin_twice)(X3.copy(), fine), 2.0 * np.cos(X3))
+    numbers = np.array([1.0, 1, np.float32(1.0)], dtype=object)   # (an object array of numbers)
+    np.testing.assert_allclose(np.asarray(transform(sin_twice)(X3.copy(), numbers), dtype=float),
+                               2.0 * np.cos(X3))
 
 
 # Were (bad17): an array of text, bytes or dates named in wrt was NumPy's TypeError from
@@ -3612,3 +3618,175 @@ def test_row_a_helper_changing_an_item_of_a_vector_works():
     x = np.array([0.3, 0.5, 0.9])
     tl.check_grads(_adds_to_an_item_of_a_vector, (x,), order=2)
     np.testing.assert_allclose(tl.grad(_adds_to_an_item_of_a_vector)(x), 2 * x + [1, 1, 0])
+
+
+# Were (bad17, fixed in fix18): a seed or tangent that is an object array holding None
+# (above), and a part of a tuple output's seed that is one: ArgumentTypeError at the def.
+def sin_and_cos(x):
+    return np.sin(x), np.cos(x)
+
+
+def test_row_seed_part_that_is_an_object_array_holding_none():
+    with pytest.raises(ArgumentTypeError, match="an object array holding None") as info:
+        tl.vjp(sin_and_cos)(X3.copy(), (np.ones(3), np.array([1.0, None, 1.0], dtype=object)))
+    assert info.value.lineno == sin_and_cos.__code__.co_firstlineno
+    with pytest.raises(ArgumentTypeError, match="an object array holding None"):
+        tl.vjp(sin_twice)(0.5, np.array(None, dtype=object))
+
+
+# Was (bad17): an option's value that is not one was taken for what it is true as:
+# `verbose="x"` printed the source, `verbose=None` did not, silently.
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.vjp, tl.jvp, tl.hvp],
+                         ids=lambda t: t.__name__)
+@pytest.mark.parametrize("verbose", ["x", None, 1.0, [1]], ids=repr)
+def test_row_verbose_that_is_not_a_flag(transform, verbose):
+    with pytest.raises(TypeError, match="verbose must be True or False"):
+        transform(sin_twice, verbose=verbose)
+    with pytest.raises(TypeError, match="verbose must be True or False"):
+        transform(verbose=verbose)   # (the decorator form too)
+    assert callable(transform(sin_twice, verbose=False))
+
+
+# Was (bad17): `ys = xs[:]` of a list argument, then appended to or popped from, was
+# refused as a change of `xs` (a slice was taken for a view, as an array's is); a list's
+# slice is a new list, so it works now. Of an array or a tuple (no pop, no append) the
+# derivative raises f's own AttributeError; a change in place of an array item popped
+# from it is refused as for `list(xs)` (above).
+def pops_from_a_slice(xs, s):
+    ys = xs[:]
+    v = ys.pop()
+    return np.sum(v * s + xs[0] * xs[1])
+
+
+def appends_to_a_tail(xs, s):
+    ys = xs[1:]
+    ys.append(s * 2.0)
+    v = ys.pop()
+    w = ys.pop()
+    return np.sum(v * w + np.sin(xs[-1]) * s + xs[0])
+
+
+def adds_to_an_item_popped_from_a_slice(xs):
+    ys = xs[:]
+    v = ys.pop()
+    v += 1.0   # <- error
+    return np.sum(v * xs[-1])
+
+
+@pytest.mark.parametrize("func", [pops_from_a_slice, appends_to_a_tail],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("xs", [[0.3, 0.5, 0.9],
+                                [np.array([0.3, 0.1]), np.array([0.5, 0.2]),
+                                 np.array([0.9, 0.4])]], ids=["numbers", "arrays"])
+def test_row_a_slice_of_a_list_argument_used_as_a_stack(func, xs):
+    before = [np.copy(x) for x in xs]
+    tl.check_grads(func, (xs, 2.0), order=2)
+    assert len(xs) == 3 and all(np.array_equal(a, b) for a, b in zip(xs, before))
+    if func is appends_to_a_tail and not isinstance(xs[0], np.ndarray):
+        # f = 2 s x2 + sin(x2) s + x0
+        grads = tl.grad(func, wrt=(0, 1))(xs, 2.0)
+        np.testing.assert_allclose(grads[0], [1.0, 0.0, 4.0 + 2.0 * np.cos(0.9)], rtol=1e-12)
+        np.testing.assert_allclose(grads[1], 1.8 + np.sin(0.9), rtol=1e-12)
+    for other in (np.array([0.3, 0.5, 0.9]), (0.3, 0.5, 0.9)):   # f raises: so do they
+        with pytest.raises(AttributeError):
+            func(other, 2.0)
+        for transform in TRANSFORMS:
+            with pytest.raises(AttributeError):
+                df = transform(func)
+                tangent = np.ones(3) if isinstance(other, np.ndarray) else (1.0,) * 3
+                df(other, 2.0, tangent) if transform is tl.jvp else \
+                    df(other, 2.0, 1.0) if transform is tl.vjp else df(other, 2.0)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_change_of_an_item_popped_from_a_slice(transform):
+    xs = [np.array([0.3, -0.6]), np.array([0.9, 0.2])]
+    with pytest.raises(tl.TransformError) as info:
+        df = transform(adds_to_an_item_popped_from_a_slice)
+        df(xs, [np.ones(2), np.ones(2)]) if transform is tl.jvp else \
+            df(xs, 1.0) if transform is tl.vjp else df(xs)
+    assert info.value.lineno in marked_lines(adds_to_an_item_popped_from_a_slice)
+    np.testing.assert_array_equal(xs[1], [0.9, 0.2])
+    np.testing.assert_allclose(tl.grad(adds_to_an_item_popped_from_a_slice)([0.5, 2.0]),
+                               [0.0, 5.0])
+
+
+# Was (bad17): `y = np.diag(x); y += 1.0` of a 2-D x (a read-only view) raised NumPy's
+# ValueError in f, but the derivative computed `y + 1.0` as a new value and returned a
+# gradient. A variable assigned what may be a read-only view (np.diag, np.diagonal,
+# np.broadcast_to, `.diagonal()`) is checked before each `op=` now: f's ValueError.
+def adds_to_a_diagonal(x):
+    y = np.diag(x)
+    y += 1.0
+    return np.sum(y * y)
+
+
+def scales_a_diagonal(x):
+    y = x.diagonal()
+    y *= 2.0
+    return np.sum(y * y)
+
+
+def adds_to_a_broadcast(x, v):
+    y = np.broadcast_to(x, (2, 3))
+    y += v
+    return np.sum(y * y)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func, args", [
+    (adds_to_a_diagonal, (np.array([[1.0, 2.0], [3.0, 4.0]]),)),
+    (scales_a_diagonal, (np.array([[1.0, 2.0], [3.0, 4.0]]),)),
+    (adds_to_a_broadcast, (np.array([0.3, 0.5, 0.9]), 1.0))], ids=lambda v: getattr(
+        v, "__name__", ""))
+def test_row_change_in_place_of_a_read_only_view(func, args, transform):
+    with pytest.raises(ValueError, match="read-only"):
+        func(*[np.copy(a) for a in args])
+    with pytest.raises(ValueError, match="read-only"):
+        df = transform(func)
+        if transform is tl.vjp:
+            df(*args, 1.0)
+        elif transform is tl.jvp:
+            df(*args, np.ones_like(args[0]))
+        else:
+            df(*args)
+
+
+def test_row_change_in_place_of_a_diagonal_matrix_made_from_a_vector():
+    # (np.diag of a vector is a new matrix: `+=` writes into it, in f and the derivative)
+    x = np.array([0.3, 0.5])
+    tl.check_grads(adds_to_a_diagonal, (x,), order=2)
+    np.testing.assert_allclose(tl.grad(adds_to_a_diagonal)(x), 2.0 * (x + 1.0), rtol=1e-12)
+
+
+# Was (bad17): `tl.vjp(f)` of `return h(x) * 2.0` where `h` returns None on the path taken
+# raised the TypeError f raises (`None * 2.0`) from the generated code, where grad's
+# forward version and jvp raise NoNumberReturned at `h`: a reverse-mode derivative runs
+# the user's `h` for its value, and now checks it (require_returned) where a path of `h`
+# returns no number. Every mode and order raises NoNumberReturned at h's def.
+def _none_below_ten(x, k=1.0):
+    if np.sum(x) > 10.0:
+        return x * k
+
+
+def _doubles_a_maybe_none(x):
+    return np.sum(_none_below_ten(x, k=3.0) * 2.0)
+
+
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("x", [0.5, np.array([0.5, 0.6])], ids=["float", "array"])
+def test_row_vjp_of_a_helper_returning_none(transform, x):
+    with pytest.raises(TypeError):
+        _doubles_a_maybe_none(x)
+    with pytest.raises(tl.errors.NoNumberReturned) as info:
+        df = transform(_doubles_a_maybe_none)
+        if transform is tl.vjp:
+            df(x, 1.0)
+        elif transform is tl.jvp:
+            df(x, np.ones_like(x))
+        else:
+            df(x)
+    assert info.value.lineno == _none_below_ten.__code__.co_firstlineno
+    # where it returns a number: the derivatives, to second order
+    tl.check_grads(_doubles_a_maybe_none, (np.array([5.0, 6.0]),), order=2)
+    np.testing.assert_allclose(tl.vjp(_doubles_a_maybe_none)(np.array([5.0, 6.0]), 1.0), [6.0, 6.0])

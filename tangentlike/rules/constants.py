@@ -32,7 +32,8 @@ nondifferentiable(
     runtime.stop_gradient, runtime.zeros_like, runtime.inplace_guard, runtime.overlap_guard,
     runtime.memory_order, runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
     runtime.returns_no_number, runtime.require_assigned, runtime.output_zeros_like,
-    runtime.require_tangents, runtime.keys_of, runtime.row_guard,
+    runtime.require_tangents, runtime.keys_of, runtime.row_guard, runtime.require_writable,
+    runtime.require_returned,
 )
 
 nondifferentiable(

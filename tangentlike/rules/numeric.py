@@ -86,7 +86,9 @@ def polyval_tangent(y, p, x):
 
 
 def interp_brackets(x, xp):
-    """Indices (lo, hi) of the knots around each x; lo == hi outside [xp[0], xp[-1]]."""
+    """Indices (lo, hi) of the knots around each x; lo == hi outside [xp[0], xp[-1]].
+    x and xp may be lists or tuples of numbers, which np.interp reads as arrays."""
+    x, xp = np.asarray(x), np.asarray(xp)
     n = np.size(xp)
     hi = np.clip(np.searchsorted(xp, x, side="right"), 1, n - 1)
     lo = hi - 1

@@ -5,8 +5,8 @@ import operator
 import numpy as np
 
 from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
-                       field_of, field_position, in_place, like, part_of, require_output,
-                       require_seed, unbroadcast, zeros_like)
+                       field_of, field_position, in_place, like, list_as_array, part_of,
+                       require_output, require_seed, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -110,10 +110,23 @@ def unbroadcast_like(g, t):
     empty stack of adjoints is a zero); where broadcast_like replaced the scalar zero by
     zeros of a container, the result did not depend on t."""
     if isinstance(t, CONTAINERS):
+        if g.__class__ is np.ndarray and g.ndim and _of_numbers(t):
+            # a list of numbers that broadcast_like spread over an array's shape as NumPy
+            # reads it (the tangent of a nested list, np.add(x, w) with w wider): summed
+            # back to the list's shape, which cast_back then makes a list (was: passed
+            # through, with the array's shape)
+            return unbroadcast(g, t)
         return g
     if isinstance(g, CONTAINERS):
         return 0.0
     return unbroadcast(g, t)
+
+
+def _of_numbers(t) -> bool:
+    """Whether ``t`` is a list or tuple of numbers, nested too, which NumPy reads as an
+    array."""
+    return all(_of_numbers(v) if isinstance(v, (list, tuple)) else
+               isinstance(v, (float, int, np.number)) and not isinstance(v, bool) for v in t)
 
 
 def _unbroadcast_cases(rng):
@@ -547,6 +560,16 @@ def asarray(y, a, dtype=None):
 @tangent(np.asarray, np.array, np.asanyarray, np.ascontiguousarray)
 def asarray_tangent(y, a, dtype=None):
     d[y] = np.asarray(d[a], dtype=dtype)
+
+
+@adjoint(list_as_array, cases=lambda rng: _one_array_cases(rng) + [(([0.3, -0.5],), {})])
+def list_as_array_(y, a):
+    d[a] = d[y]   # (a list's array adjoint becomes a list where it meets the argument)
+
+
+@tangent(list_as_array)
+def list_as_array_tangent(y, a):
+    d[y] = list_as_array(d[a])
 
 
 @adjoint(np.atleast_1d, np.atleast_2d, np.atleast_3d, cases=_one_array_cases)
