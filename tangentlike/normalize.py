@@ -53,7 +53,7 @@ from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
-from .runtime import (astype, check_assertion, field_of, in_place, inplace_guard, keys_of, memory_order,
+from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_sequence, require_writable, returns_no_number, row_guard,
                       stop_gradient, zeros_like)
@@ -2209,9 +2209,12 @@ class _Normalizer:
                 call.copies_a_given_dict = True
                 return call
             if known in self.sequences and known not in self.tuples \
-                    or self.versions.get(known, known) in self.stacks \
-                    or func.value.id in self.listed:
+                    or self.versions.get(known, known) in self.stacks:
                 return self.builtin_call(list, [obj])   # a list's copy is a list
+            if func.value.id in self.listed:
+                # (a parameter's, perhaps a list: a list then; an array's copy has no
+                # pop or append, which raise as they do in f)
+                return self.builtin_call(list_copy, [obj])
         if name not in METHODS:
             if hasattr(np, name):
                 default = ("call the corresponding NumPy function instead "

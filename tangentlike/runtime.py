@@ -454,6 +454,13 @@ def require_sequence(seq, filename, lineno):
             "pass a list or an array")
 
 
+def list_copy(x):
+    """``x.copy()`` of a parameter the function then appends to or pops from (normalize):
+    of a list, a list (``list(x)``); of anything else its own copy (an array's has no
+    ``pop`` or ``append``, which raise as they do in the function)."""
+    return list(x) if isinstance(x, list) else x.copy()
+
+
 def field_of(obj, name, filename, lineno):
     """``obj.name`` of a parameter ``obj`` (normalize): a field of a namedtuple (which
     carries a derivative when ``obj`` does: rules/shapes.py), or a constant field of any

@@ -3790,3 +3790,24 @@ def test_row_vjp_of_a_helper_returning_none(transform, x):
     # where it returns a number: the derivatives, to second order
     tl.check_grads(_doubles_a_maybe_none, (np.array([5.0, 6.0]),), order=2)
     np.testing.assert_allclose(tl.vjp(_doubles_a_maybe_none)(np.array([5.0, 6.0]), 1.0), [6.0, 6.0])
+
+
+def copies_and_pops(xs, s):
+    ys = xs.copy()
+    v = ys.pop()
+    return v * s + xs[0]
+
+
+# Was (seen by fix18): `.copy()` of a parameter the body pops from was written
+# `list(xs)`, so for an array argument (whose copy has no pop: f raises) the derivative
+# returned a gradient (0.5). It is runtime.list_copy now: a list's copy is a list, an
+# array's an array, and the derivative raises f's AttributeError.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_copy_of_an_array_parameter_then_pop_raises_as_f_does(transform):
+    derived = transform(copies_and_pops, wrt=1)
+    extra = (1.0,) if transform in (tl.vjp, tl.jvp) else ()
+    with pytest.raises(AttributeError, match="has no attribute 'pop'"):
+        copies_and_pops(np.array([0.3, 0.5]), 2.0)
+    with pytest.raises(AttributeError, match="has no attribute 'pop'"):
+        derived(np.array([0.3, 0.5]), 2.0, *extra)
+    tl.check_grads(copies_and_pops, ([0.3, 0.5], 2.0), order=2)

@@ -1,6 +1,6 @@
 """Helpers that the adjoints of element writes (``y[i] = v``) call: linear in ``g``."""
 
-from ..runtime import add_at, landed_only, like, part_of, shaped, written_part, zero_at
+from ..runtime import add_at, landed_only, like, list_copy, part_of, shaped, written_part, zero_at
 from ..template import d
 from .domains import real
 from .registry import adjoint, tangent
@@ -83,6 +83,16 @@ def list_(y, x):
 @tangent(list)
 def list_tangent(y, x):
     d[y] = list(d[x])
+
+
+@adjoint(list_copy, cases=_list_cases)
+def list_copy_(y, x):
+    d[x] = like(d[y], x)
+
+
+@tangent(list_copy)
+def list_copy_tangent(y, x):
+    d[y] = list_copy(d[x])
 
 
 def _tuple_cases(rng):
