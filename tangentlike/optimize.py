@@ -73,6 +73,8 @@ Produces the same function with:
    ``merge_where_shares`` (versions, after collect_terms): the two shares of
    ``np.where(c, h, k * h)``'s adjoint, ``a = np.where(c, g, 0.0); b = np.where(c, 0.0,
    g); a = a + b * k``, are one ``a = np.where(c, g, g * k)`` (a leaky ReLU).
+   ``select_where_shares`` (versions, after it): the two shares read by one sum,
+   ``A * P + B * Q``, are one ``np.where(c, P, Q)`` (a piecewise function, a Huber loss).
 
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py; 12 first).
@@ -150,6 +152,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         spread_over_picks(fdef.body, bound or {})
         factor_products(fdef.body, getattr(fdef, "floats", frozenset()))
         merge_where_shares(fdef.body, bound or {})
+        select_where_shares(fdef.body, bound or {}, getattr(fdef, "doubles", frozenset()))
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
             folded = set()
@@ -426,6 +429,189 @@ def _sum_with_product(stmt, a: str, b: str):
                 and np.isfinite(number.value):
             return number.value
     return None
+
+
+def select_where_shares(body: list, bound: dict, doubles: frozenset) -> None:
+    """In place, in each block (versions, after merge_where_shares): the two shares of
+    ``np.where(c, x, y)``'s adjoint read by one sum, ``A * P + B * Q`` (or ``T = A * P;
+    T = T + B * Q`` in a row; a share may stand alone, a factor of 1, and either may
+    come first), become one selection: ``np.where(c, P, Q)`` of the seed 1.0's masks
+    ``A = c.astype(float64)``, ``B = (~c).astype(float64)``, and ``np.where(c, g * P,
+    g * Q)`` of ``A = np.where(c, g, 0.0)``, ``B = np.where(c, 0.0, g)``. A and B are
+    read nowhere else; c and g do not change in between; P or Q is surely a float64
+    array (``doubles``: the version's float64 array names; _float64_valued) or both are
+    float constants, so the selection has the sum's float64 dtype. A piecewise function
+    ``np.where(x > 0, x * x, 0.5 * x)`` or a Huber loss costs one selection instead of
+    two casts (or selections), two products and a sum over the array. The chosen side's
+    values; where the side not chosen has an inf or nan derivative, the sum was nan (0 *
+    inf) and this is the chosen side's (docs/conventions.md), and a zero may lose its
+    sign."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                select_where_shares(inner, bound, doubles)
+    np_name = next((name for name, obj in bound.items() if obj is np), None)
+    if np_name is None:
+        return
+    counts = None
+    k = 0
+    while k + 1 < len(body):
+        taken = _any_share(body[k], bound)
+        other = _any_share(body[k + 1], bound)
+        if taken is None or other is None or {taken[3], other[3]} != {"taken", "other"} \
+                or taken[1:3] != other[1:3]:
+            k += 1
+            continue
+        if taken[3] == "other":
+            taken, other = other, taken
+        if counts is None:
+            counts = name_counts(body)
+        found = _selected_sum(body, k + 2, taken, other, doubles, np_name, counts)
+        if found is None:
+            k += 1
+            continue
+        index, drop = found
+        del body[index + 1:index + 1 + drop]
+        del body[k:k + 2]
+        counts = None
+
+
+def _any_share(stmt, bound: dict):
+    """(target, c, g, "taken" or "other") of a share of np.where's adjoint: the masks
+    ``t = c.astype(float64)`` and ``t = (~c).astype(float64)`` (g None), or
+    _where_share's ``t = np.where(c, g, 0.0)``, ``t = np.where(c, 0.0, g)``; else None."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name:
+        return None
+    value = stmt.value
+    if value.__class__ is gast.Call and value.func.__class__ is gast.Attribute \
+            and value.func.attr == "astype" and len(value.args) == 1 and not value.keywords \
+            and value.args[0].__class__ is gast.Name \
+            and isinstance(bound.get(value.args[0].id), np.dtype) \
+            and bound[value.args[0].id] == np.float64:
+        condition, side = value.func.value, "taken"
+        if condition.__class__ is gast.UnaryOp and condition.op.__class__ is gast.Invert:
+            condition, side = condition.operand, "other"
+        if condition.__class__ is gast.Name:
+            return stmt.targets[0].id, condition.id, None, side
+        return None
+    return _where_share(stmt, bound)
+
+
+def _selected_sum(body: list, start: int, taken, other, doubles, np_name, counts):
+    """(index, statements to drop after it) where ``body[index]`` now assigns the
+    selection of the shares ``taken`` and ``other`` (select_where_shares), else None.
+    ``counts``: the names' occurrences in the block; a share occurs twice, or is the
+    name the sum reading it assigns (``A = c.astype(float64); ...; A = A + B * Q``)."""
+    a, condition, g = taken[0], taken[1], taken[2]
+    b = other[0]
+    kept = {condition, g, a, b}
+    index = start
+    while index < len(body):   # (assignments of other names between: no change of c, g)
+        stmt = body[index]
+        if a in name_ids(stmt) or b in name_ids(stmt):
+            break
+        if not (stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+                and stmt.targets[0].__class__ is gast.Name
+                and stmt.targets[0].id not in kept) or any(
+                    arg.__class__ is gast.Name and arg.id in kept
+                    for call in walk(stmt.value) if call.__class__ is gast.Call
+                    for arg in call.args):
+            return None
+        index += 1
+    if index == len(body):
+        return None
+    stmt = body[index]
+    if not (stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+            and stmt.targets[0].__class__ is gast.Name):
+        return None
+    target, value = stmt.targets[0].id, stmt.value
+    drop = 0
+    terms = None
+    if value.__class__ is gast.BinOp and value.op.__class__ in (gast.Add, gast.Sub):
+        terms = _share_terms(value.left, value.right, value.op.__class__ is gast.Sub, a, b)
+    if terms is None and index + 1 < len(body):   # T = A * P; T = T + B * Q
+        after = body[index + 1]
+        if after.__class__ is gast.Assign and len(after.targets) == 1 \
+                and after.targets[0].__class__ is gast.Name and after.targets[0].id == target \
+                and after.value.__class__ is gast.BinOp \
+                and after.value.op.__class__ in (gast.Add, gast.Sub) \
+                and after.value.left.__class__ is gast.Name and after.value.left.id == target \
+                and target not in name_ids(after.value.right):
+            terms = _share_terms(value, after.value.right,
+                                 after.value.op.__class__ is gast.Sub, a, b)
+            drop = 1
+    if terms is None or target in (condition, g):
+        return None
+    for share in (a, b):
+        if counts.get(share) != 2 and not (
+                share == target and not drop and name_ids(value).count(share) == 1):
+            return None
+    sides = []
+    for factor, negated in terms:
+        if g is not None:
+            side = _name(g) if factor is None else \
+                gast.BinOp(left=_name(g), op=gast.Mult(), right=factor)
+        else:
+            side = gast.Constant(value=1.0, kind=None) if factor is None else factor
+        if negated:
+            side = gast.Constant(value=-side.value, kind=None) \
+                if side.__class__ is gast.Constant else gast.UnaryOp(op=gast.USub(), operand=side)
+        sides.append(side)
+    if not (any(_float64_valued(side, doubles, np_name) for side in sides) or all(
+            side.__class__ is gast.Constant and type(side.value) is float for side in sides)):
+        return None
+    stmt.value = gast.Call(
+        func=gast.Attribute(value=_name(np_name), attr="where", ctx=gast.Load()),
+        args=[_name(condition)] + sides, keywords=[])
+    return index, drop
+
+
+def _share_terms(first, second, subtracted: bool, a: str, b: str):
+    """((P, negated), (Q, negated)) of the terms ``A * P`` and ``B * Q`` (either order,
+    either operand; P None for a share standing alone) of ``first + second`` (``first -
+    second`` if ``subtracted``: the second term negated), else None."""
+    found = {}
+    for term, negated in ((first, False), (second, subtracted)):
+        for share in (a, b):
+            if term.__class__ is gast.Name and term.id == share:
+                found[share] = (None, negated)
+            elif term.__class__ is gast.BinOp and term.op.__class__ is gast.Mult:
+                for one, factor in ((term.left, term.right), (term.right, term.left)):
+                    if one.__class__ is gast.Name and one.id == share \
+                            and share not in name_ids(factor):
+                        found[share] = (factor, negated)
+                        break
+    if set(found) != {a, b}:
+        return None
+    return found[a], found[b]
+
+
+_FLOAT_UFUNCS = frozenset(("sign", "abs", "absolute", "exp", "log", "sin", "cos", "tan",
+                           "tanh", "sqrt", "square", "negative", "expm1", "log1p"))
+
+
+def _float64_valued(node, doubles: frozenset, np_name: str) -> bool:
+    """Whether ``node`` surely makes a float64 array (or one of a higher type): a name
+    of ``doubles``, arithmetic with such an operand, its negation, or a float ufunc of
+    it (``np.sign(r)``)."""
+    cls = node.__class__
+    if cls is gast.Name:
+        return node.id in doubles
+    if cls is gast.BinOp:
+        return node.op.__class__ in (gast.Add, gast.Sub, gast.Mult, gast.Div) and (
+            _float64_valued(node.left, doubles, np_name)
+            or _float64_valued(node.right, doubles, np_name))
+    if cls is gast.UnaryOp:
+        return node.op.__class__ is gast.USub \
+            and _float64_valued(node.operand, doubles, np_name)
+    if cls is gast.Call:
+        return node.func.__class__ is gast.Attribute and node.func.attr in _FLOAT_UFUNCS \
+            and node.func.value.__class__ is gast.Name and node.func.value.id == np_name \
+            and len(node.args) == 1 and not node.keywords \
+            and _float64_valued(node.args[0], doubles, np_name)
+    return False
 
 
 def _ufunc_call(stmt, bound: dict):

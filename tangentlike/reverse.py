@@ -185,6 +185,7 @@ class _Reverse:
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.floats = self.numbers = frozenset()   # names surely holding floats (seed_factor)
+        self.doubles = frozenset()   # names surely holding float64 arrays (versions)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
@@ -323,7 +324,7 @@ class _Reverse:
         fdef = self.function(name, seed, _without_dropped(primal + adjoint + scale + [out]))
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
-        fdef.floats, fdef.numbers = self.floats, self.numbers
+        fdef.floats, fdef.numbers, fdef.doubles = self.floats, self.numbers, self.doubles
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()
@@ -592,6 +593,11 @@ class _Reverse:
         # (and those of them that are numbers, not arrays: 1.0 * v may be v anywhere)
         self.numbers = frozenset(name for name in self.floats
                                  if isinstance(self.stand_ins[name], float))
+        # (for optimize.select_where_shares: the float64 arrays, whose dtype wins over
+        # any number's)
+        self.doubles = frozenset(name for name in self.floats
+                                 if isinstance(self.stand_ins[name], np.ndarray)
+                                 and self.stand_ins[name].dtype == np.float64)
         return True
 
     def small_rows(self) -> tuple:

@@ -1,0 +1,170 @@
+"""Generated code of issue 6's cases of session perf18: each pass keeps the generic
+derivative's values (at inf and nan too, or as docs/conventions.md says where it
+deliberately differs) and finite differences'."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+RNG = np.random.default_rng(1818)
+
+
+def version_sources(df):
+    return [v.source for v in df.versions.values()]
+
+
+def adjoint_code(source):
+    """The lines of a version's adjoint, without comments."""
+    adjoint = source.split("# adjoint", 1)[1]
+    return "\n".join(line for line in adjoint.splitlines()[1:]
+                     if not line.strip().startswith("#"))
+
+
+def the_version(df):
+    """The source of the version the last call derived."""
+    source = version_sources(df)[-1]
+    assert "specialized to" in source
+    return source
+
+
+# -- np.where's two shares read by one sum: one selection ---------------------------------
+
+def piecewise(x):
+    y = np.where(x > 0.0, x * x, 0.5 * x)
+    return np.sum(y)
+
+
+def huber(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a <= 1.0, 0.5 * r * r, a - 0.5))
+
+
+def inner_where(x):
+    # the shares of a where inside the function (not at the seed): g-form
+    s = np.sin(x)
+    y = np.where(s > 0.2, s * s, np.cos(s))
+    return np.sum(np.tanh(y))
+
+
+def where_bare(x):
+    # a share standing alone: the taken side is x itself
+    return np.sum(np.where(x < 0.5, x, np.sin(x)))
+
+
+def where_loop(x):
+    total = 0.0
+    for i in range(3):
+        x = np.where(x > 0.0, x * 0.9, 1.1 * x)
+        total = total + np.sum(x * x)
+    return total
+
+
+def piecewise_hand(x):
+    return np.where(x > 0.0, 2.0 * x, 0.5)
+
+
+def huber_hand(w, X, y):
+    return np.clip(X @ w - y, -1.0, 1.0) @ X
+
+
+@pytest.mark.parametrize("f, args, selection", [
+    (piecewise, lambda: (RNG.standard_normal(50),), "bx = np.where(t1, 2.0 * x, 0.5)"),
+    (huber, lambda: (RNG.standard_normal(4), RNG.standard_normal((30, 4)),
+                     RNG.standard_normal(30)), "np.where(t2, r, np.sign(r))"),
+    (inner_where, lambda: (RNG.standard_normal(40),),
+     "np.where(t1, by * (2.0 * s), -(by * np.sin(s)))"),
+    (where_bare, lambda: (RNG.standard_normal(40),), "np.where(t1, 1.0, "),
+    (where_loop, lambda: (RNG.standard_normal(40),), "np.where("),
+])
+def test_two_shares_summed_are_one_selection(f, args, selection):
+    args = args()
+    df = tl.grad(f)
+    got = df(*args)
+    code = adjoint_code(the_version(df))
+    assert selection in code, code
+    assert ".astype(" not in code and code.count("np.where(") == code.count(selection) \
+        or f is where_loop, code
+    np.testing.assert_allclose(got, df.generic(*args, 1.0), rtol=1e-14, atol=1e-300)
+    tl.check_grads(f, args, order=2, modes=("rev", "fwd"))
+    np.testing.assert_allclose(df(*args, 2.5), 2.5 * got, rtol=1e-15)   # another seed
+    if f is piecewise:
+        np.testing.assert_allclose(got, piecewise_hand(*args), rtol=1e-15)
+    if f is huber:
+        np.testing.assert_allclose(got, huber_hand(*args), rtol=1e-12)
+
+
+def test_where_shares_at_inf_and_nan():
+    # the chosen side's derivative; the sum of the shares was 0 * inf = nan where the
+    # side not chosen has an infinite derivative (docs/conventions.md)
+    x = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 2.0, -3.0])
+    df = tl.grad(piecewise)
+    with np.errstate(all="ignore"):
+        got, generic = df(x), df.generic(x, 1.0)
+    the_version(df)
+    np.testing.assert_array_equal(got, [np.inf, 0.5, 0.5, 0.5, 0.5, 4.0, 0.5])
+    np.testing.assert_array_equal(generic, [np.inf, np.nan, np.nan, 0.5, 0.5, 4.0, 0.5])
+    finite = np.isfinite(x)
+    np.testing.assert_array_equal(got[finite], generic[finite])
+    # a nan residual of the Huber loss: nan in both (np.sign(nan))
+    w, X, y = np.ones(2), np.ones((3, 2)), np.array([np.nan, 0.0, 5.0])
+    dh = tl.grad(huber)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(dh(w, X, y), dh.generic(w, X, y, 1.0))
+
+
+def test_where_shares_keep_the_dtype_of_the_sum():
+    # float32: no version of masks and a float32 side (the selection would be float32
+    # where the masks' sum is float64); the values are the generic derivative's
+    x32 = RNG.standard_normal(20).astype(np.float32)
+    df = tl.grad(piecewise)
+    got = df(x32)
+    assert got.dtype == df.generic(x32, 1.0).dtype
+    np.testing.assert_array_equal(got, df.generic(x32, 1.0))
+
+
+def _selected(code, doubles=frozenset({"x", "r"})):
+    import ast
+    import gast
+    from tangentlike.optimize import select_where_shares
+    body = gast.parse(code).body
+    bound = {"np": np, "float64": np.dtype(np.float64)}
+    select_where_shares(body, bound, frozenset(doubles))
+    return ast.unparse(gast.gast_to_ast(gast.Module(body=body, type_ignores=[])))
+
+
+@pytest.mark.parametrize("code, selects", [
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * x + b * 0.5\n", True),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = b * 0.5 + x * a\n", True),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * x\nt = t + b * r\n", True),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nq = r + 1.0\nt = a * x + b * q\n", True),
+    ("a = np.where(c, g, 0.0)\nb = np.where(c, 0.0, g)\nt = a * x + b * r\n", True),
+    # both sides may be of another dtype than float64 (y unknown, a number): no
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * y + b * 0.5\n", False),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * 2 + b * 3\n", False),
+    # a share read again, c or g assigned in between, shares of other conditions: no
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * x + b * 0.5\nu = a\n", False),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nc = x > 1\nt = a * x + b * 0.5\n", False),
+    ("a = np.where(c, g, 0.0)\nb = np.where(c, 0.0, g)\ng = r\nt = a * x + b * r\n", False),
+    ("a = c.astype(float64)\nb = (~d).astype(float64)\nt = a * x + b * 0.5\n", False),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nt = a * x - b * 0.5\n", True),
+    ("a = np.where(c, g, 0.0)\nb = np.where(c, 0.0, g)\nt = b * r - x * a\n", True),
+    ("t = c.astype(float64)\nb = (~c).astype(float64)\nt = t + b * x\n", True),
+    ("t = c.astype(float64)\nb = (~c).astype(float64)\nt = t + b * t\n", False),
+    ("a = c.astype(float64)\nb = (~c).astype(float64)\nf(c)\nt = a * x + b * 0.5\n", False),
+])
+def test_select_where_shares_on_snippets(code, selects):
+    out = _selected(code)
+    assert ("t = np.where(c" in out) == selects, out
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        env = {"c": rng.standard_normal(6) > 0, "d": rng.standard_normal(6) > 0,
+               "x": rng.standard_normal(6), "r": rng.standard_normal(6),
+               "g": rng.standard_normal(6), "y": rng.standard_normal(6),
+               "np": np, "float64": np.dtype(np.float64), "f": lambda c: None}
+        want, got = dict(env), dict(env)
+        exec(code, {}, want)
+        exec(out, {}, got)
+        assert got["t"].dtype == want["t"].dtype
+        np.testing.assert_allclose(got["t"], want["t"], rtol=1e-15, atol=0)
+
