@@ -47,6 +47,8 @@ Produces the same function with:
    the operation makes a new value, so no name comes to share g's array); then
    ``fold_unit_factors``: ``t = e1; t = t + e2`` of one user line become ``t = e1 + e2``,
    and ``1.0 * v`` of a float operand becomes ``v`` (``x @ A @ x``: ``bx = t1 + A @ x``);
+   ``fold_unit_copies``: ``t = 1.0 * a`` read only by arithmetic before t is assigned
+   again reads ``a`` (``bmu = 1.0 * mu; bmu = bmu + bz`` is ``bmu = mu + bz``);
    and ``items_times_a_number``: ``t = a * dt`` read only as ``t[0]``, ``t[1]`` right
    after becomes ``a[0] * dt``, ``a[1] * dt`` (a simulation step's small rows); and
    ``rows_from_items`` and ``split_row_updates``: updates of a small row go to its items.
@@ -845,6 +847,7 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
         fold_constant_factors(body, counts, floats)
     if floats:
         fold_unit_factors(body, floats, numbers)
+        fold_unit_copies(body, floats)
     if numbers:
         items_times_a_number(body, numbers)
 
@@ -1287,6 +1290,83 @@ def fold_unit_factors(body: list, floats: frozenset, numbers: frozenset) -> list
         kept.append(stmt)
     body[:] = kept
     return body
+
+
+def fold_unit_copies(body: list, floats: frozenset, top: list = None) -> None:
+    """In place, in each block (versions): ``t = 1.0 * a`` of a float array or number
+    ``a`` (``floats``; the seed 1.0 times ``a``, as the adjoint of ``0.5 * a ** 2``
+    gives) whose every read, up to the statement of the block that assigns ``t`` again
+    (or, t occurring nowhere else in the function, the end of the block), is an operand
+    of arithmetic (``t + g``, ``t / n``, ``-t``), goes: those reads read ``a``. Each of them makes a
+    new value, so no name comes to share a's array, and ``1.0 * a`` is ``a`` bit for
+    bit: one pass over the array fewer (a VAE's KL term ``bmu = 1.0 * mu; bmu = bmu +
+    bz`` is ``bmu = mu + bz``). Nothing between may assign a, change it in place or
+    pass it to a call. ``top``: the function's body (``body`` itself at first)."""
+    top = body if top is None else top
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                fold_unit_copies(inner, floats, top)
+    dropped = set()
+    for index, stmt in enumerate(body):
+        factor = _constant_factor(stmt)
+        if factor is None or factor[2] != 1.0 or factor[1] not in floats:
+            continue
+        t, a = factor[0], factor[1]
+        reads, seen, rebound = [], 1, False
+        for later in body[index + 1:]:
+            occurrences = sum(1 for node in walk(later)
+                              if node.__class__ is gast.Name and node.id == t)
+            rebinds = later.__class__ is gast.Assign and len(later.targets) == 1 \
+                and later.targets[0].__class__ is gast.Name and later.targets[0].id == t
+            if occurrences:
+                operands = _arithmetic_operands(later.value, t) \
+                    if later.__class__ is gast.Assign else []
+                if len(operands) != occurrences - rebinds:
+                    reads = None   # (a read of another kind, or t changed in place)
+                    break
+                reads += operands
+                seen += occurrences
+            if rebinds:
+                rebound = True   # (the reads after it read another value)
+                break
+            if _may_change(later, a):
+                break   # (t occurring after this: the counts differ)
+        if not reads or not rebound and name_counts(top).get(t) != seen:
+            continue
+        for parent, field in reads:
+            setattr(parent, field, _name(a))
+        dropped.add(id(stmt))
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+
+
+def _may_change(stmt, a: str) -> bool:
+    """Whether ``stmt`` may assign ``a`` or change its array: anything but an
+    assignment of a name, or one that stores a or passes it to a call."""
+    if not (stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+            and stmt.targets[0].__class__ is gast.Name):
+        return True
+    return stmt.targets[0].id == a or any(
+        arg.__class__ is gast.Name and arg.id == a for call in walk(stmt.value)
+        if call.__class__ is gast.Call for arg in call.args)
+
+
+def _arithmetic_operands(tree, t: str) -> list:
+    """(parent, field) of each read of ``t`` in ``tree`` that is an operand of an
+    arithmetic operation or a negation."""
+    found = []
+    for node in walk(tree):
+        if node.__class__ is gast.BinOp and node.op.__class__ in _ARITHMETIC:
+            for field in ("left", "right"):
+                operand = getattr(node, field)
+                if operand.__class__ is gast.Name and operand.id == t:
+                    found.append((node, field))
+        elif node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub \
+                and node.operand.__class__ is gast.Name and node.operand.id == t:
+            found.append((node, "operand"))
+    return found
 
 
 def join_accumulations(body: list, joined: set = None) -> list:

@@ -168,3 +168,95 @@ def test_select_where_shares_on_snippets(code, selects):
         assert got["t"].dtype == want["t"].dtype
         np.testing.assert_allclose(got["t"], want["t"], rtol=1e-15, atol=0)
 
+
+# -- 1.0 * a read only by arithmetic: a ---------------------------------------------------
+
+def vae_kl(mu, logvar, eps, Wd, X):
+    z = mu + np.exp(0.5 * logvar) * eps
+    rec = np.sum((z @ Wd - X) ** 2)
+    kl = -0.5 * np.sum(1.0 + logvar - mu ** 2 - np.exp(logvar))
+    return rec + kl
+
+
+def vae_kl_hand(mu, logvar, eps, Wd, X):
+    s = np.exp(0.5 * logvar)
+    z = mu + s * eps
+    gz = 2.0 * (z @ Wd - X) @ Wd.T
+    return gz + mu, gz * eps * 0.5 * s + 0.5 * (s * s - 1.0)
+
+
+def normalized(x, w):
+    u = x / np.linalg.norm(x)
+    return np.sum(w * u)
+
+
+def test_unit_copy_of_a_parameter_goes_into_its_arithmetic_reads():
+    args = (RNG.standard_normal((16, 3)), 0.1 * RNG.standard_normal((16, 3)),
+            RNG.standard_normal((16, 3)), RNG.standard_normal((3, 5)), RNG.standard_normal((16, 5)))
+    df = tl.grad(vae_kl, wrt=(0, 1))
+    got = df(*args)
+    code = adjoint_code(the_version(df))
+    assert "1.0 * mu" not in code and "bmu = mu + bz" in code, code
+    for g, want, generic in zip(got, vae_kl_hand(*args), df.generic(*args, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-12)
+        np.testing.assert_array_equal(g, generic)
+    # the gradient is a new array, not the argument
+    assert not np.shares_memory(got[0], args[0])
+    tl.check_grads(vae_kl, args, wrt=(0, 1), order=2, modes=("rev",))
+
+    x, w = RNG.standard_normal(30), RNG.standard_normal(30)
+    dn = tl.grad(normalized)
+    g = dn(x, w)
+    code = adjoint_code(the_version(dn))
+    assert "1.0 * w" not in code and "bx = w / t1" in code, code
+    n = np.linalg.norm(x)
+    np.testing.assert_allclose(g, (w - (w @ (x / n)) * (x / n)) / n, rtol=1e-12)
+    np.testing.assert_array_equal(g, dn.generic(x, w, 1.0))
+    tl.check_grads(normalized, (x, w), order=2, modes=("rev", "fwd"))
+
+
+def f_returned(x):
+    return np.sum(0.5 * x ** 2)
+
+
+def test_unit_copy_that_is_returned_or_changed_stays_a_copy():
+    x = RNG.standard_normal(7)
+    df = tl.grad(f_returned)
+    g = df(x)
+    np.testing.assert_array_equal(g, x)
+    assert not np.shares_memory(g, x)   # (returned: the copy stays)
+    g[0] = 99.0
+    assert x[0] != 99.0
+
+
+def _unit_folded(code, floats=frozenset({"a"})):
+    import ast
+    import gast
+    from tangentlike.optimize import fold_unit_copies
+    body = gast.parse(code).body
+    for stmt in body:
+        stmt.phase = "adjoint"
+    fold_unit_copies(body, frozenset(floats))
+    return ast.unparse(gast.gast_to_ast(gast.Module(body=body, type_ignores=[])))
+
+
+@pytest.mark.parametrize("code, folds", [
+    ("t = 1.0 * a\nu = t + g\nt = t * 2.0 + u\nv = t\n", True),
+    ("t = 1.0 * a\nu = -t / n + g\n", True),
+    ("t = a * 1.0\nu = t + g\nt = t + u\nreturn t\n", True),
+    # read otherwise (returned, an argument, a copy, changed in place), a changed, a
+    # not surely a float: no
+    ("t = 1.0 * a\nu = t + g\nreturn t\n", False),
+    ("t = 1.0 * a\nu = f(t)\n", False),
+    ("t = 1.0 * a\nu = t\n", False),
+    ("t = 1.0 * a\nt[0] = 1.0\nu = t + g\n", False),
+    ("t = 1.0 * a\nt += g\nu = t + g\n", False),
+    ("t = 1.0 * a\na[0] = 2.0\nu = t + g\n", False),
+    ("t = 1.0 * a\nz = f(a)\nu = t + g\n", False),
+    ("t = 1.0 * b\nu = t + g\n", False),
+    ("t = 2.0 * a\nu = t + g\n", False),
+])
+def test_fold_unit_copies_on_snippets(code, folds):
+    out = _unit_folded(code)
+    assert (len(out.splitlines()) < len(code.splitlines())) == folds, out
+
