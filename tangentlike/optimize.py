@@ -77,6 +77,8 @@ Produces the same function with:
    g); a = a + b * k``, are one ``a = np.where(c, g, g * k)`` (a leaky ReLU).
    ``select_where_shares`` (versions, after it): the two shares read by one sum,
    ``A * P + B * Q``, are one ``np.where(c, P, Q)`` (a piecewise function, a Huber loss).
+   ``correlate_without_padding`` (versions): ``np.correlate(zero_padded(h, ...), v,
+   'valid')`` (a convolution's adjoint) is ``correlate_of_padded(h, v, s)``, no copy.
 
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py; 12 first).
@@ -95,7 +97,8 @@ from .collect import collect_terms
 from .numbers import simplify_numbers
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, part_of, seeded,
                       shaped, zeros_like)
-from .rules.shapes import add_at_item
+from .rules.numeric import correlate_of_padded
+from .rules.shapes import add_at_item, zero_padded
 from .signs import fold_negations
 
 _FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -155,6 +158,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         factor_products(fdef.body, getattr(fdef, "floats", frozenset()))
         merge_where_shares(fdef.body, bound or {})
         select_where_shares(fdef.body, bound or {}, getattr(fdef, "doubles", frozenset()))
+        correlate_without_padding(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
             folded = set()
@@ -614,6 +618,107 @@ def _float64_valued(node, doubles: frozenset, np_name: str) -> bool:
             and len(node.args) == 1 and not node.keywords \
             and _float64_valued(node.args[0], doubles, np_name)
     return False
+
+
+def correlate_without_padding(body: list, bound: dict) -> None:
+    """In place, in each block (versions): ``g = zero_padded(h, ((s, s),))`` (the adjoint
+    of np.convolve or np.correlate in mode 'valid') read only as ``np.correlate(g, v,
+    'valid')``, later in the block, with h not changed in between, goes, and those reads
+    are ``correlate_of_padded(h, v, s)`` (rules/numeric.py): for 1-D arrays a
+    correlation or a full convolution of h itself, without the padded copy (a 1-D
+    convolution's kernel gradient, 500 points and 7 taps: 1.41x -> 1.1x the hand-written
+    ``np.correlate(x, r, 'valid')[::-1]``)."""
+    name = "correlate_of_padded"
+    if bound.get(name, correlate_of_padded) is not correlate_of_padded:
+        return
+    np_name = next((n for n, obj in bound.items() if obj is np), None)
+    padder = next((n for n, obj in bound.items() if obj is zero_padded), None)
+    if np_name is None or padder is None:
+        return
+    counts = name_counts(body)
+    if name in counts and name not in bound:
+        return   # (a local of that name)
+    _correlate_without_padding(body, bound, counts, np_name, padder, name)
+
+
+def _correlate_without_padding(body, bound, counts, np_name, padder, name):
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                _correlate_without_padding(inner, bound, counts, np_name, padder, name)
+    dropped = set()
+    for index, stmt in enumerate(body):
+        padded = _zero_padded_pair(stmt, padder)
+        if padded is None:
+            continue
+        g, h, before = padded
+        reads, wanted = [], counts.get(g, 0) - 1
+        for later in body[index + 1:]:
+            mentions = sum(1 for node in walk(later)
+                           if node.__class__ is gast.Name and node.id == g)
+            calls = [node for node in walk(later) if node.__class__ is gast.Call
+                     and _correlates_valid(node, g, np_name)]
+            if mentions != len(calls):
+                break
+            reads += calls
+            if len(reads) == wanted or h in _changed_names(later):
+                break
+        if not reads or len(reads) != wanted:
+            continue
+        for call in reads:
+            call.func = _name(name)
+            call.args = [_name(h), call.args[1], gast.Constant(value=before, kind=None)]
+        bound[name] = correlate_of_padded
+        dropped.add(id(stmt))
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+
+
+def _zero_padded_pair(stmt, padder: str):
+    """(g, h, s) of ``g = zero_padded(h, ((s, s),))`` (h a name, s an int), else None."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name:
+        return None
+    value = stmt.value
+    if value.__class__ is not gast.Call or value.func.__class__ is not gast.Name \
+            or value.func.id != padder or len(value.args) != 2 or value.keywords \
+            or value.args[0].__class__ is not gast.Name \
+            or value.args[1].__class__ is not gast.Constant:
+        return None
+    width = value.args[1].value
+    if not (isinstance(width, tuple) and len(width) == 1 and isinstance(width[0], tuple)
+            and len(width[0]) == 2 and width[0][0] == width[0][1]
+            and type(width[0][0]) is int and width[0][0] >= 0):
+        return None
+    g, h = stmt.targets[0].id, value.args[0].id
+    return (g, h, width[0][0]) if g != h else None
+
+
+def _correlates_valid(call, g: str, np_name: str) -> bool:
+    """Whether ``call`` is ``np.correlate(g, v, 'valid')`` (v not reading g)."""
+    func = call.func
+    return func.__class__ is gast.Attribute and func.attr == "correlate" \
+        and func.value.__class__ is gast.Name and func.value.id == np_name \
+        and len(call.args) == 3 and not call.keywords \
+        and call.args[0].__class__ is gast.Name and call.args[0].id == g \
+        and call.args[2].__class__ is gast.Constant and call.args[2].value == "valid" \
+        and g not in name_ids(call.args[1])
+
+
+def _changed_names(stmt) -> set:
+    """The names ``stmt`` assigns or changes in place (element writes, ``+=``)."""
+    changed = set(_stores(stmt))
+    for node in walk(stmt):
+        if node.__class__ is gast.Subscript and node.ctx.__class__ is not gast.Load:
+            base = node.value
+            while base.__class__ in (gast.Subscript, gast.Attribute):
+                base = base.value
+            if base.__class__ is gast.Name:
+                changed.add(base.id)
+        elif node.__class__ is gast.AugAssign and node.target.__class__ is gast.Name:
+            changed.add(node.target.id)
+    return changed
 
 
 def _ufunc_call(stmt, bound: dict):

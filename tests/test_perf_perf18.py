@@ -260,3 +260,96 @@ def test_fold_unit_copies_on_snippets(code, folds):
     out = _unit_folded(code)
     assert (len(out.splitlines()) < len(code.splitlines())) == folds, out
 
+
+# -- a convolution's adjoint without the padded copy --------------------------------------
+
+def conv_kernel(k, x, y):
+    out = np.convolve(x, k, "valid")
+    return np.sum((out - y) ** 2)
+
+
+def conv_both(x, k):
+    return np.sum(np.tanh(np.convolve(x, k, "valid")))
+
+
+def corr_both(x, k):
+    return np.sum(np.correlate(x, k, "valid") ** 3)
+
+
+def conv_same(x, k):
+    return np.sum(np.convolve(x, k, "same") ** 2)
+
+
+def test_correlate_of_padded_is_the_padded_correlation():
+    from tangentlike.rules.numeric import correlate_of_padded
+    from tangentlike.rules.shapes import zero_padded
+    rng = np.random.default_rng(7)
+    for n, m in ((1, 1), (1, 5), (5, 5), (3, 8), (7, 20), (494, 500)):
+        g, v = rng.standard_normal(n), rng.standard_normal(m)
+        for before in sorted({m - n, m - 1, 0, 2}):
+            if before < 0:
+                continue
+            want = np.correlate(zero_padded(g, ((before, before),)), v, "valid")
+            got = correlate_of_padded(g, v, before)
+            assert got.shape == want.shape and got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    # ints, float32, complex (the padded form: correlate conjugates v) and lists
+    for g, v in ((np.arange(3), np.arange(5)), (np.ones(3, np.float32), np.ones(5, np.float32)),
+                 (np.array([1j, 2.0, 3.0]), np.array([1.0, 1j, 2.0, 1.0, 0.5])),
+                 ([1.0, 2.0], [3.0, 4.0, 5.0])):
+        want = np.correlate(zero_padded(np.asarray(g), ((2, 2),)), v, "valid")
+        got = correlate_of_padded(np.asarray(g), np.asarray(v), 2) if not isinstance(g, list) \
+            else correlate_of_padded(g, v, 1)
+        if not isinstance(g, list):
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("f, wrt, args", [
+    (conv_kernel, 0, lambda: (RNG.standard_normal(5), RNG.standard_normal(40),
+                              RNG.standard_normal(36))),
+    (conv_both, (0, 1), lambda: (RNG.standard_normal(30), RNG.standard_normal(4))),
+    (conv_both, (0, 1), lambda: (RNG.standard_normal(4), RNG.standard_normal(30))),
+    (corr_both, (0, 1), lambda: (RNG.standard_normal(25), RNG.standard_normal(6))),
+])
+def test_convolution_adjoint_without_padding(f, wrt, args):
+    args = args()
+    df = tl.grad(f, wrt=wrt)
+    got = df(*args)
+    code = adjoint_code(the_version(df))
+    assert "correlate_of_padded(" in code and "zero_padded" not in code, code
+    for g, want in zip(got if isinstance(wrt, tuple) else (got,),
+                       df.generic(*args, 1.0) if isinstance(wrt, tuple)
+                       else (df.generic(*args, 1.0),)):
+        np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-12)
+    tl.check_grads(f, args, wrt=wrt, order=2, modes=("rev", "fwd"))
+    if f is conv_kernel:
+        k, x, y = args
+        r = 2.0 * (np.convolve(x, k, "valid") - y)
+        np.testing.assert_allclose(got, np.correlate(x, r, "valid")[::-1], rtol=1e-12)
+
+
+def test_same_mode_keeps_the_padding():
+    args = (RNG.standard_normal(12), RNG.standard_normal(4))
+    df = tl.grad(conv_same, wrt=(0, 1))
+    got = df(*args)
+    assert "correlate_of_padded" not in the_version(df)
+    tl.check_grads(conv_same, args, wrt=(0, 1), order=1, modes=("rev",))
+    for g, want in zip(got, df.generic(*args, 1.0)):
+        np.testing.assert_array_equal(g, want)
+
+
+def test_convolution_adjoint_at_inf_is_the_chain_rules():
+    # the padded zeros no longer meet an infinite element: nan only where a term of the
+    # sum is inf * 0 or inf - inf (docs/conventions.md); finite inputs: as before
+    k, x, y = np.array([0.5, -1.0, 2.0]), np.arange(6.0), np.ones(4)
+    x[0] = np.inf
+    df = tl.grad(conv_kernel, wrt=(0, 1))
+    with np.errstate(all="ignore"):
+        bk, bx = df(k, x, y)
+        gk, gx = df.generic(k, x, y, 1.0)
+    assert "correlate_of_padded" in the_version(df)
+    np.testing.assert_array_equal(bx, gx)
+    np.testing.assert_array_equal(gk, [np.nan, np.nan, np.inf])    # the padded form
+    np.testing.assert_array_equal(bk, [np.inf, np.inf, np.inf])    # each term inf * r > 0
+
