@@ -79,6 +79,8 @@ Produces the same function with:
    ``A * P + B * Q``, are one ``np.where(c, P, Q)`` (a piecewise function, a Huber loss).
    ``correlate_without_padding`` (versions): ``np.correlate(zero_padded(h, ...), v,
    'valid')`` (a convolution's adjoint) is ``correlate_of_padded(h, v, s)``, no copy.
+   ``fold_logistic_negations`` (versions): ``logistic_times(-m, k)`` negated (the
+   softplus share of ``np.logaddexp(0, -m)``) is ``logistic_of_negated_times(m, -k)``.
 
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py; 12 first).
@@ -97,6 +99,7 @@ from .collect import collect_terms
 from .numbers import simplify_numbers
 from .runtime import (add_grads, broadcast_like, cast_back, in_place, part_of, seeded,
                       shaped, zeros_like)
+from .rules.arithmetic import logistic_of_negated_times, logistic_times
 from .rules.numeric import correlate_of_padded
 from .rules.shapes import add_at_item, zero_padded
 from .signs import fold_negations
@@ -159,6 +162,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         merge_where_shares(fdef.body, bound or {})
         select_where_shares(fdef.body, bound or {}, getattr(fdef, "doubles", frozenset()))
         correlate_without_padding(fdef.body, bound or {})
+        fold_logistic_negations(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
             folded = set()
@@ -719,6 +723,91 @@ def _changed_names(stmt) -> set:
         elif node.__class__ is gast.AugAssign and node.target.__class__ is gast.Name:
             changed.add(node.target.id)
     return changed
+
+
+def fold_logistic_negations(body: list, bound: dict) -> None:
+    """In place (versions): the softplus share of a logistic loss ``np.logaddexp(0, -m)``
+    without its two negations. ``u = logistic_times(t, k); v = -u`` in a row (u read
+    nowhere else) is ``v = logistic_times(t, -k)``; and ``t = -m`` read only there, m
+    a name assigned at most once and no array of the function changed in place, goes:
+    the call is ``logistic_of_negated_times(m, k)`` (rules/arithmetic.py). The same
+    bits, two passes over the array fewer (``np.sum(np.logaddexp(0.0, -m))`` of the
+    margins ``m = y * (X @ w)``, 1000 x 20: 1.28x -> 1.1x the hand-written gradient)."""
+    helper = next((n for n, obj in bound.items() if obj is logistic_times), None)
+    if helper is None:
+        return
+    counts = name_counts(body)
+    _fold_logistic_negations(body, helper, counts)
+    name = "logistic_of_negated_times"
+    if bound.get(name, logistic_of_negated_times) is not logistic_of_negated_times \
+            or name in counts and name not in bound:
+        return
+    in_place = False
+    stores = {}
+    for node in walk(body):
+        cls = node.__class__
+        if cls is gast.AugAssign or cls is gast.Subscript and node.ctx.__class__ is not gast.Load:
+            in_place = True
+            break
+        if cls is gast.Name and node.ctx.__class__ is not gast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+    if in_place:
+        return
+    negations, assigned = {}, set()
+    for stmt in body:   # (m assigned nowhere, or once before t = -m: one value of m)
+        value = getattr(stmt, "value", None)
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name \
+                and value.__class__ is gast.UnaryOp and value.op.__class__ is gast.USub \
+                and value.operand.__class__ is gast.Name \
+                and counts.get(stmt.targets[0].id) == 2 \
+                and stores.get(value.operand.id, 0) == (value.operand.id in assigned):
+            negations[stmt.targets[0].id] = (stmt, value.operand.id)
+        assigned |= _stores(stmt)
+    if not negations:
+        return
+    done = set()
+    for node in walk(body):
+        if node.__class__ is gast.Call and node.func.__class__ is gast.Name \
+                and node.func.id == helper and len(node.args) == 2 and not node.keywords \
+                and node.args[0].__class__ is gast.Name and node.args[0].id in negations:
+            stmt, m = negations[node.args[0].id]
+            node.func = _name(name)
+            node.args[0] = _name(m)
+            bound[name] = logistic_of_negated_times
+            done.add(id(stmt))
+    if done:
+        body[:] = [stmt for stmt in body if id(stmt) not in done]
+
+
+def _fold_logistic_negations(body: list, helper: str, counts: dict) -> None:
+    """``u = logistic_times(t, k); v = -u`` -> ``v = logistic_times(t, -k)`` in each
+    block (see fold_logistic_negations)."""
+    for stmt in body:
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                _fold_logistic_negations(inner, helper, counts)
+    k = 0
+    while k + 1 < len(body):
+        first, second = body[k], body[k + 1]
+        call = getattr(first, "value", None)
+        negated = getattr(second, "value", None)
+        if first.__class__ is gast.Assign and second.__class__ is gast.Assign \
+                and len(first.targets) == 1 == len(second.targets) \
+                and first.targets[0].__class__ is gast.Name \
+                and second.targets[0].__class__ is gast.Name \
+                and call.__class__ is gast.Call and call.func.__class__ is gast.Name \
+                and call.func.id == helper and len(call.args) == 2 and not call.keywords \
+                and _is_number(call.args[1]) \
+                and negated.__class__ is gast.UnaryOp and negated.op.__class__ is gast.USub \
+                and negated.operand.__class__ is gast.Name \
+                and negated.operand.id == first.targets[0].id \
+                and counts.get(first.targets[0].id) == 2:
+            call.args[1] = gast.Constant(value=-call.args[1].value, kind=None)
+            first.targets = second.targets
+            del body[k + 1]
+        k += 1
 
 
 def _ufunc_call(stmt, bound: dict):

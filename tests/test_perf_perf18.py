@@ -353,3 +353,84 @@ def test_convolution_adjoint_at_inf_is_the_chain_rules():
     np.testing.assert_array_equal(gk, [np.nan, np.nan, np.inf])    # the padded form
     np.testing.assert_array_equal(bk, [np.inf, np.inf, np.inf])    # each term inf * r > 0
 
+
+# -- the softplus share of np.logaddexp(0, -m) without its negations ----------------------
+
+def logistic_loss_sum(w, X, y):
+    m = y * (X @ w)
+    return np.sum(np.logaddexp(0.0, -m))
+
+
+def logistic_loss_reg(w, X, y):
+    m = y * (X @ w)
+    return np.mean(np.logaddexp(0.0, -m)) + 0.01 * np.sum(w * w)
+
+
+def test_logistic_of_negated_times_is_logistic_times_of_the_negation():
+    from tangentlike.rules.arithmetic import logistic_of_negated_times, logistic_times
+    cases = [RNG.standard_normal(50) * 30, np.array([708.0, -1.0]), np.array([708.5, 2.0]),
+             np.array([800.0, -800.0]), np.array([np.nan, 1.0]), np.array([np.inf, -np.inf]),
+             np.array([-0.0, 0.0]), np.zeros(0), np.array(3.0), np.float64(-2.0), 1.5,
+             RNG.standard_normal(5).astype(np.float32)]
+    for m in cases:
+        for k in (1.0, -1.0, 0.001, -0.25):
+            with np.errstate(all="ignore"):
+                got, want = logistic_of_negated_times(m, k), logistic_times(-m, k)
+            assert np.shape(got) == np.shape(want) and np.result_type(got) == np.result_type(want)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("f", [logistic_loss_sum, logistic_loss_reg])
+def test_logistic_loss_without_negations(f):
+    w, X = 0.1 * RNG.standard_normal(6), RNG.standard_normal((300, 6))
+    y = np.sign(RNG.standard_normal(300))
+    df = tl.grad(f)
+    got = df(w, X, y)
+    code = adjoint_code(the_version(df))
+    assert "logistic_of_negated_times(m, " in code, code
+    assert "= -m\n" not in the_version(df) and "logistic_times(" not in code.replace(
+        "logistic_of_negated_times(", ""), code
+    np.testing.assert_allclose(got, df.generic(w, X, y, 1.0), rtol=1e-13, atol=1e-16)
+    tl.check_grads(f, (w, X, y), order=2, modes=("rev", "fwd"))
+    if f is logistic_loss_sum:
+        hand = -(y / (1.0 + np.exp(y * (X @ w)))) @ X
+        np.testing.assert_allclose(got, hand, rtol=1e-13, atol=1e-15)
+    # margins far out, inf and nan: the generic derivative's values
+    for bad in ([800.0, -800.0, 1.0, 0.0, 0.0, 0.0], [np.inf, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [np.nan, 1.0, 0.0, 0.0, 0.0, 0.0]):
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(df(np.array(bad), X, y),
+                                          df.generic(np.array(bad), X, y, 1.0))
+
+
+def _logistic_folded(code, bound_extra=()):
+    import ast
+    import gast
+    from tangentlike.optimize import fold_logistic_negations
+    from tangentlike.rules.arithmetic import logistic_times
+    body = gast.parse(code).body
+    bound = {"np": np, "logistic_times": logistic_times}
+    fold_logistic_negations(body, bound)
+    return ast.unparse(gast.gast_to_ast(gast.Module(body=body, type_ignores=[])))
+
+
+@pytest.mark.parametrize("code, want", [
+    ("t = -m\nu = logistic_times(t, 1.0)\nv = -u\nr = v * y\n",
+     "v = logistic_of_negated_times(m, -1.0)\nr = v * y"),
+    # t read again, m assigned again or after, an array changed in place, u read again
+    ("t = -m\nu = logistic_times(t, 1.0)\nv = -u\nr = v * t\n",
+     "t = -m\nv = logistic_times(t, -1.0)\nr = v * t"),
+    ("t = -m\nm = m * 2.0\nm = m + 1.0\nu = logistic_times(t, 1.0)\n",
+     "t = -m\nm = m * 2.0\nm = m + 1.0\nu = logistic_times(t, 1.0)"),
+    ("t = -m\nm = q * 2.0\nu = logistic_times(t, 1.0)\n",
+     "t = -m\nm = q * 2.0\nu = logistic_times(t, 1.0)"),
+    ("t = -m\nm[0] = 2.0\nu = logistic_times(t, 1.0)\n",
+     "t = -m\nm[0] = 2.0\nu = logistic_times(t, 1.0)"),
+    ("m = q * 2.0\nt = -m\nu = logistic_times(t, 0.5)\n",
+     "m = q * 2.0\nu = logistic_of_negated_times(m, 0.5)"),
+    ("t = -m\nu = logistic_times(t, 1.0)\nv = -u\nr = v * u\n",
+     "u = logistic_of_negated_times(m, 1.0)\nv = -u\nr = v * u"),
+])
+def test_fold_logistic_negations_on_snippets(code, want):
+    assert _logistic_folded(code) == want
