@@ -35,7 +35,9 @@ Produces the same function with:
    ``bw[i] += bt5; bw[i] += bt3``, become one update ``bw[i] += bt5 + bt3`` (an
    element update reads and writes the array: one of each is saved). In a version, also
    across updates of other elements of the array proved apart (``bx[i, 0]`` and
-   ``bx[i, 1]``, or rows ``i`` and ``t11 = i + 1`` of ints) and assignments of numbers.
+   ``bx[i, 1]``, or rows ``i`` and ``t11 = i + 1`` of ints) and assignments of numbers,
+   moving the later update up or, where it reads a number assigned in between, the
+   earlier one down (``_merge_down``).
 8. ``reuse_quotients``: ``a * b / c`` where an earlier ``q = a / c`` of the same block
    still holds becomes ``q * b`` (the quotient rule's two adjoints, ``be = bp / t2`` and
    ``(bp * p / t2).sum(...)``: one array pass fewer; the same value up to rounding).
@@ -153,7 +155,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         if rows:
             rows_from_items(fdef.body, rows, fdef.ints, bound or {})
         if rows and split_row_updates(fdef.body, rows, fdef.ints):
-            fdef.body = merge_element_updates(fdef.body, fdef.ints)
+            fdef.body = merge_element_updates(fdef.body, fdef.ints,
+                                              getattr(fdef, "numbers", frozenset()))
         if rows:
             read_row_items(fdef.body, rows, fdef.ints)
         collect_terms(fdef, eliminate_dead_code)   # (collect.py)
@@ -1868,7 +1871,8 @@ def _requotient(expr, sites: set, available: dict) -> None:
 
 
 # -- 7. updates of one element in a row -------------------------------------------------
-def merge_element_updates(body: list, ints: frozenset = frozenset()) -> list:
+def merge_element_updates(body: list, ints: frozenset = frozenset(),
+                          numbers: frozenset = frozenset()) -> list:
     """See the module docstring: ``T += a; T -= b`` with ``T`` the same subscript both
     times becomes ``T += a - b`` (and so on for the four pairs of signs); updates of
     other arrays in between (``bv[j] += c``) stay where they are, when neither side reads
@@ -1880,8 +1884,11 @@ def merge_element_updates(body: list, ints: frozenset = frozenset()) -> list:
     ``bx[i, 0] += bt6 + bt12[0]; bp = ...; bx[i, 1] += bt4``: the reversed step of a
     simulation filling a trajectory makes two element updates instead of four) when
     the elements are proved apart (_apart) and what the moved update reads, also
-    through a row of the array read before (``bt12 = bx[t11]``), is none of them."""
-    views = _views_of_arrays(body, ints) if _has_element_updates(body) else {}
+    through a row of the array read before (``bt12 = bx[t11]``), is none of them.
+    ``numbers``: names the version proves numbers (``t6 = x[i, 0]``), which share no
+    array's memory (with ints, the later update also takes the value of an earlier
+    one that cannot move up to it: _merge_down)."""
+    views = _views_of_arrays(body, ints | numbers) if _has_element_updates(body) else {}
     return _merge_element_updates(body, ints, views)
 
 
@@ -1907,7 +1914,85 @@ def _merge_element_updates(body: list, ints: frozenset, views: dict) -> list:
         # same sign: T += a + b, T -= a + b; opposite: T += a - b, T -= a - b
         op = gast.Add() if isinstance(stmt.op, earlier.op.__class__) else gast.Sub()
         earlier.value = gast.BinOp(left=earlier.value, op=op, right=stmt.value)
+    if ints:
+        _merge_down(merged, ints, views)
     return merged
+
+
+def _merge_down(body: list, ints: frozenset, views: dict) -> None:
+    """In place (versions): an element update that cannot move up to the earlier
+    update of its element because it reads a number assigned in between (``bx[i, 0] +=
+    bt10; bt6 = bt7 * t5; bx[i, 0] += bt6 + bt15_0``) takes the earlier one's value
+    instead: the earlier update moves down to it past the same statements the other
+    way, updates of other elements of its array proved apart, of other arrays, and
+    assignments of numbers, none reading the array nor assigning what it reads
+    (``bx[i, 0] += bt10 + (bt6 + bt15_0)``; ``bx[i, 2] -= bt10; ...; bx[i, 2] +=
+    bt15_2`` is ``bx[i, 2] += bt15_2 - bt10``): a 3-state Euler step into a
+    preallocated array makes three element updates per reversed step instead of five."""
+    k = 0
+    while k < len(body):
+        later = _later_update(body, k, ints, views) if _element_update(body[k]) else None
+        if later is None:
+            k += 1
+            continue
+        first, second = body[k], body[later]
+        if isinstance(first.op, second.op.__class__):   # T += a; T += b: T += a + b
+            second.value = gast.BinOp(left=first.value, op=gast.Add(), right=second.value)
+        else:   # T -= a; T += b: T += b - a (and T += a; T -= b: T -= b - a)
+            second.value = gast.BinOp(left=second.value, op=gast.Sub(), right=first.value)
+        del body[k]
+
+
+def _later_update(body: list, k: int, ints: frozenset, views: dict):
+    """The position of the next update of ``body[k]``'s element, if ``body[k]`` (an
+    element update) can move down to it (_merge_down), else None."""
+    first = body[k]
+    array = first.target.value.id
+    aliases = views.get(array, set())
+    index = _index_entries(first.target)
+    reads = set(name_ids(first.value))
+    index_names = set(name_ids(first.target.slice))
+    if array in reads or reads & aliases or index_names & (aliases | {array}) \
+            or not all(_one_axis(entry, ints) for entry in index):
+        return None
+
+    def apart_reads(value, j):
+        # what value reads of the array, only through rows read before, are other elements
+        names = set(name_ids(value))
+        if array in names:
+            return False
+        rows = _rows_read(value, names & aliases, array, body[:j])
+        return rows is not None and all(_apart(index, r, body[:j], ints) for r in rows)
+
+    for j in range(k + 1, len(body)):
+        other = body[j]
+        if _element_update(other) and other.target.value.id == array:
+            if set(name_ids(other.target.slice)) & (aliases | {array}) \
+                    or not apart_reads(other.value, j):
+                return None
+            if same_tree(other.target, first.target):
+                return j
+            if not _apart(_index_entries(other.target), index, body[:j], ints):
+                return None
+            continue
+        if _element_update(other):   # of another array, which first does not read
+            written = other.target.value.id
+            if written in reads | aliases or views.get(written, set()) & reads or \
+                    set(name_ids(other)) & (aliases | {array}):
+                return None
+            continue
+        if isinstance(other, gast.Assign) and len(other.targets) == 1 \
+                and isinstance(other.targets[0], gast.Name):
+            target = other.targets[0].id
+            if target in reads or target in index_names or not apart_reads(other.value, j) \
+                    or target in aliases or target == array:
+                return None
+            if any(isinstance(node, gast.Call) and not _numpy_call(node)
+                   for node in walk(other.value)):
+                return None
+            continue
+        return None
+    return None
 
 
 def _views_of_arrays(body: list, ints: frozenset) -> dict:

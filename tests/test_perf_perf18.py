@@ -434,3 +434,80 @@ def _logistic_folded(code, bound_extra=()):
 ])
 def test_fold_logistic_negations_on_snippets(code, want):
     assert _logistic_folded(code) == want
+
+
+# -- an element update moved down to the next update of its element ----------------------
+
+def euler3(x0, p):
+    x = np.zeros((41, 3))
+    x[0] = x0
+    for i in range(40):
+        x[i + 1] = x[i] + 0.05 * np.array([x[i, 1], -p * x[i, 0], x[i, 0] - x[i, 2]])
+    return np.sum(x[-1] ** 2)
+
+
+def test_euler3_updates_each_element_once_per_reversed_step():
+    x0 = np.array([1.0, 0.5, 0.2])
+    df = tl.grad(euler3, wrt=(0, 1))
+    got = df(x0, 0.7)
+    loop = the_version(df).split("for i in reversed")[1]
+    updates = [line.strip() for line in loop.splitlines() if "bx[i" in line and "=" in line
+               and not line.strip().startswith("#")]
+    assert len(updates) == 3 and len({u.split("]")[0] for u in updates}) == 3, updates
+    for g, want in zip(got, df.generic(x0, 0.7, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-300)
+    tl.check_grads(euler3, (x0, 0.7), wrt=(0, 1), order=2, modes=("rev",))
+    for bad in ([np.inf, 0.5, 0.2], [np.nan, 0.5, 0.2], [1e308, -1e308, 1e308]):
+        with np.errstate(all="ignore"):
+            got, want = df(np.array(bad), 0.7), df.generic(np.array(bad), 0.7, 1.0)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(np.isnan(g), np.isnan(w))
+            np.testing.assert_array_equal(np.isinf(g), np.isinf(w))
+
+
+def _merged_down(code, ints=frozenset({"i", "j"}), numbers=frozenset({"q"})):
+    import gast
+    from tangentlike.optimize import merge_element_updates
+    body = gast.parse(code).body
+    return merge_element_updates(body, frozenset(ints), frozenset(numbers)), len(body)
+
+
+DOWN_SNIPPET = """
+j = i + 1
+r = bx[j]
+bx[i, 2] -= a
+bx[i, 0] += b
+c = a * q
+{between}
+bx[i, 2] += c + r[2]
+"""
+
+
+@pytest.mark.parametrize("between, merges", [
+    ("bp = bp - c", True),
+    ("bx[j, 1] += 1.0", True),         # another row: apart
+    ("bx[j, 2] += 1.0", True),         # (read through r after it, as before)
+    ("bx[i, 1] += c", True),
+    ("e = bx[i, 2] * 2.0", False),     # reads the element
+    ("a = c * 2.0", False),            # assigns what the moved update reads
+    ("bx[k, 2] += 1.0", False),        # k may be i
+    ("f(bx)", False),
+    ("w = bx[i]", False),              # a view of the row
+])
+def test_merge_down_on_snippets(between, merges):
+    import ast
+    import gast
+    code = DOWN_SNIPPET.format(between=between)
+    merged, before = _merged_down(code)
+    text = ast.unparse(gast.gast_to_ast(gast.Module(body=merged, type_ignores=[])))
+    assert (text.count("bx[i, 2]") == 1) == merges, text
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        start = {"bx": rng.standard_normal((6, 3)), "i": 2, "k": 2, "a": 1.5, "b": -0.5,
+                 "q": 0.25, "bp": 0.125, "f": lambda v: None}
+        want = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}
+        got = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in start.items()}
+        exec(code, {}, want)
+        exec(compile(gast.gast_to_ast(gast.fix_missing_locations(
+            gast.Module(body=merged, type_ignores=[]))), "<merged>", "exec"), {}, got)
+        np.testing.assert_allclose(got["bx"], want["bx"], rtol=1e-13, atol=1e-15)
