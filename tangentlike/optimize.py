@@ -83,6 +83,8 @@ Produces the same function with:
    'valid')`` (a convolution's adjoint) is ``correlate_of_padded(h, v, s)``, no copy.
    ``fold_logistic_negations`` (versions): ``logistic_times(-m, k)`` negated (the
    softplus share of ``np.logaddexp(0, -m)``) is ``logistic_of_negated_times(m, -k)``.
+   ``hoist_invariants`` (versions): arithmetic of a loop's invariants (``t1 = p[0]``,
+   ``t7 = 0.5 * dt``) goes before a loop of int constants that runs.
 
 Each pass is one function; ``optimize`` runs them in that order (8 to 11 in
 versions specialized to argument shapes only, see specialize.py; 12 first).
@@ -166,6 +168,7 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         select_where_shares(fdef.body, bound or {}, getattr(fdef, "doubles", frozenset()))
         correlate_without_padding(fdef.body, bound or {})
         fold_logistic_negations(fdef.body, bound or {})
+        hoist_invariants(fdef.body, bound or {})
         if numbers and simplify_numbers(fdef, numbers, bound or {}, user_globals or {},
                                         elements):
             folded = set()
@@ -811,6 +814,140 @@ def _fold_logistic_negations(body: list, helper: str, counts: dict) -> None:
             first.targets = second.targets
             del body[k + 1]
         k += 1
+
+
+def hoist_invariants(body: list, bound: dict) -> None:
+    """In place (versions): in a ``for`` loop over ``range`` (or ``reversed(range)``) of
+    int constants that runs at least once, a top-level assignment ``t = e`` of the
+    loop's body whose value reads nothing the loop assigns (nor an array the loop
+    changes in place, nor one sharing its memory) and is arithmetic on names, numbers
+    and elements ``p[0]`` (no call), ``t`` assigned there only and read in the body only
+    after it, goes before the loop: it is the same value at every turn. A simulation's
+    parameters (``t1 = p[0]; t2 = -t1``, ``t7 = 0.5 * dt``), which the reversed loop
+    computes again at every turn, are computed once per loop (a pendulum stepped by
+    RK2, 100 steps: 1.25x -> 1.0x a hand-written gradient on NumPy's numbers)."""
+    views = None
+    ints = _int_constants(body)
+    for stmt in statements(body):
+        if stmt.__class__ is gast.For and not stmt.orelse and _runs(stmt.iter, bound, ints):
+            if views is None:
+                views = _views_of_arrays(body, frozenset())
+            _hoist_from(stmt, body, views)
+
+
+def _int_constants(body: list) -> dict:
+    """The names assigned once in ``body``, an int constant at its top level (``n =
+    100``), and their values."""
+    stores = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+    return {stmt.targets[0].id: stmt.value.value for stmt in body
+            if stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+            and stmt.targets[0].__class__ is gast.Name
+            and stmt.value.__class__ is gast.Constant and type(stmt.value.value) is int
+            and stores.get(stmt.targets[0].id) == 1}
+
+
+def _runs(iterated, bound: dict, ints: dict) -> bool:
+    """Whether ``iterated`` is ``range(...)`` or ``reversed(range(...))`` of int
+    constants (or names of ``ints``, each assigned one) with at least one item (the
+    builtins)."""
+    if iterated.__class__ is gast.Call and iterated.func.__class__ is gast.Name \
+            and iterated.func.id == "reversed" and bound.get("reversed", reversed) is reversed \
+            and len(iterated.args) == 1 and not iterated.keywords:
+        iterated = iterated.args[0]
+    if not (iterated.__class__ is gast.Call and iterated.func.__class__ is gast.Name
+            and iterated.func.id == "range" and bound.get("range", range) is range
+            and not iterated.keywords and 1 <= len(iterated.args) <= 3):
+        return False
+    bounds = [a.value if a.__class__ is gast.Constant and type(a.value) is int
+              else ints.get(a.id) if a.__class__ is gast.Name else None
+              for a in iterated.args]
+    return None not in bounds and len(range(*bounds)) > 0
+
+
+def _hoist_from(loop, body: list, views: dict) -> None:
+    """Moves the invariant assignments of ``loop``'s body before it (hoist_invariants);
+    ``body`` holds ``loop`` somewhere in its blocks."""
+    block = _block_of(body, loop)
+    if block is None:
+        return
+    stores = {}
+    for node in walk(loop):
+        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+    changed = set()   # (arrays the loop changes in place, and what shares their memory)
+    for node in walk(loop.body):
+        base = None
+        if node.__class__ is gast.Subscript and node.ctx.__class__ is not gast.Load:
+            base = node.value
+        elif node.__class__ is gast.AugAssign:
+            base = node.target
+        while base.__class__ in (gast.Subscript, gast.Attribute):
+            base = base.value
+        if base.__class__ is gast.Name:
+            changed |= {base.id} | views.get(base.id, set())
+        elif base is not None:
+            return   # (a change of something else in place)
+    hoisted = []
+    seen_reads = set()
+    exits = False
+    for stmt in list(loop.body):
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name and not exits:
+            t = stmt.targets[0].id
+            reads = set(name_ids(stmt.value))
+            if stores.get(t) == 1 and t not in seen_reads and t not in reads \
+                    and _invariant_value(stmt.value) \
+                    and not any(stores.get(name) for name in reads) \
+                    and not reads & changed and t not in changed:
+                loop.body.remove(stmt)
+                hoisted.append(stmt)
+                stores[t] = 0   # (its readers may go too)
+                continue
+        seen_reads |= set(name_ids(stmt))
+        exits = exits or contains(stmt, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+    if hoisted:
+        if not loop.body:
+            loop.body.append(gast.Pass())
+        at = block.index(loop)
+        block[at:at] = hoisted
+
+
+def _block_of(body: list, target):
+    """The list (``body`` or a block inside it) that holds ``target``."""
+    if any(stmt is target for stmt in body):
+        return body
+    for stmt in body:
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list) and inner:
+                found = _block_of(inner, target)
+                if found is not None:
+                    return found
+    return None
+
+
+def _invariant_value(node) -> bool:
+    """Whether ``node`` is arithmetic of names, numbers and elements of names at int
+    constants (``-p[0] * 0.5``): no call, nothing that may change anything."""
+    cls = node.__class__
+    if cls is gast.Name:
+        return True
+    if cls is gast.Constant:
+        return type(node.value) in (int, float)
+    if cls is gast.BinOp:
+        return node.op.__class__ in (gast.Add, gast.Sub, gast.Mult, gast.Div) \
+            and _invariant_value(node.left) and _invariant_value(node.right)
+    if cls is gast.UnaryOp:
+        return node.op.__class__ is gast.USub and _invariant_value(node.operand)
+    if cls is gast.Subscript:
+        index = node.slice
+        entries = index.elts if index.__class__ is gast.Tuple else [index]
+        return node.value.__class__ is gast.Name and all(
+            e.__class__ is gast.Constant and type(e.value) is int for e in entries)
+    return False
 
 
 def _ufunc_call(stmt, bound: dict):

@@ -1,6 +1,8 @@
 """Generated code of issue 6's cases of session perf18: each pass keeps the generic
 derivative's values (at inf and nan too, or as docs/conventions.md says where it
 deliberately differs) and finite differences'."""
+import re
+
 import numpy as np
 import pytest
 
@@ -511,3 +513,81 @@ def test_merge_down_on_snippets(between, merges):
         exec(compile(gast.gast_to_ast(gast.fix_missing_locations(
             gast.Module(body=merged, type_ignores=[]))), "<merged>", "exec"), {}, got)
         np.testing.assert_allclose(got["bx"], want["bx"], rtol=1e-13, atol=1e-15)
+
+
+# -- invariants of a loop computed before it --------------------------------------------
+
+def pendulum_rk2(x0, p):
+    x = x0
+    dt = 0.02
+    for i in range(60):
+        k1 = np.array([x[1], -p[0] * np.sin(x[0]) - p[1] * x[1]])
+        xm = x + 0.5 * dt * k1
+        k2 = np.array([xm[1], -p[0] * np.sin(xm[0]) - p[1] * xm[1]])
+        x = x + dt * k2
+    return np.sum(x * x)
+
+
+def test_loop_invariants_are_computed_before_the_loops():
+    x0, p = np.array([1.0, 0.0]), np.array([9.81, 0.3])
+    df = tl.grad(pendulum_rk2, wrt=(0, 1))
+    got = df(x0, p)
+    source = the_version(df)
+    loops = source.split("\n    for i in ")[1:]
+    assert len(loops) == 2
+    for loop in loops:
+        body = []
+        for line in loop.splitlines()[1:]:
+            if not line.startswith("        "):
+                break   # (the end of the loop's body)
+            if not line.strip().startswith("#"):
+                body.append(line)
+        body = "\n".join(body)
+        assert not re.search(r"\bp\[", body) and "0.5 * dt" not in body, source
+    for g, want in zip(got, df.generic(x0, p, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13)
+    tl.check_grads(pendulum_rk2, (x0, p), wrt=(0, 1), order=2, modes=("rev",))
+    with np.errstate(all="ignore"):
+        bad = df(np.array([np.nan, 0.0]), p), df.generic(np.array([np.nan, 0.0]), p, 1.0)
+    for g, w in zip(*bad):
+        np.testing.assert_array_equal(g, w)
+
+
+def _hoisted(code):
+    import ast
+    import gast
+    from tangentlike.optimize import hoist_invariants
+    body = gast.parse(code).body
+    hoist_invariants(body, {"np": np, "range": range, "reversed": reversed})
+    return ast.unparse(gast.gast_to_ast(gast.Module(body=body, type_ignores=[])))
+
+
+@pytest.mark.parametrize("loop, hoists", [
+    ("for i in range(4):\n    t = p[0] * 0.5\n    s = s + t * i\n", True),
+    ("for i in reversed(range(n)):\n    t = -p[0]\n    u = t * 2.0\n    s = s + u\n", True),
+    ("for i in range(0):\n    t = p[0] * 0.5\n    s = s + t\n", False),       # may not run
+    ("for i in range(m):\n    t = p[0] * 0.5\n    s = s + t\n", False),       # m unknown
+    ("for i in range(4):\n    s = s + t\n    t = p[0] * 0.5\n", False),      # read before
+    ("for i in range(4):\n    t = p[0] * 0.5\n    p[1] = t\n", False),        # p changed
+    ("for i in range(4):\n    t = q[0] * 0.5\n    r[0] += t\n", False),       # r = q[1:]
+    ("for i in range(4):\n    t = p[0] * s\n    s = s + t\n", False),        # s changes
+    ("for i in range(4):\n    t = p[i]\n    s = s + t\n", False),
+    ("for i in range(4):\n    t = np.sin(c)\n    s = s + t\n", False),       # a call
+    ("for i in range(4):\n    if s > 3.0:\n        break\n    t = 1.0 / c\n    s = s + t\n",
+     False),
+    ("for i in range(4):\n    t = c * 2.0\n    s = s + t\n    t = s * 0.5\n", False),
+])
+def test_hoist_invariants_on_snippets(loop, hoists):
+    code = "n = 3\nr = q[1:]\ns = 0.0\nt = 0.0\n" + loop
+    out = _hoisted(code)
+    first_loop = out.index("for i in")
+    assert ("t = " in out[:first_loop].replace("t = 0.0", "")) == hoists, out
+    env = {"p": np.array([2.0, 3.0, 5.0, 7.0]), "q": np.array([1.0, 2.0, 3.0]), "c": 4.0, "m": 2,
+           "np": np}
+    want, got = dict(env, p=env["p"].copy(), q=env["q"].copy()), \
+        dict(env, p=env["p"].copy(), q=env["q"].copy())
+    exec(code, {}, want)
+    exec(out, {}, got)
+    assert got["s"] == want["s"]
+    np.testing.assert_array_equal(got["p"], want["p"])
+    np.testing.assert_array_equal(got["q"], want["q"])
