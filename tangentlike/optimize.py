@@ -1670,7 +1670,10 @@ def fold_unit_copies(body: list, floats: frozenset, top: list = None) -> None:
         if not reads or not rebound and name_counts(top).get(t) != seen:
             continue
         for parent, field in reads:
-            setattr(parent, field, _name(a))
+            if isinstance(parent, list):
+                parent[field] = _name(a)
+            else:
+                setattr(parent, field, _name(a))
         dropped.add(id(stmt))
     if dropped:
         body[:] = [stmt for stmt in body if id(stmt) not in dropped]
@@ -1687,11 +1690,20 @@ def _may_change(stmt, a: str) -> bool:
         if call.__class__ is gast.Call for arg in call.args)
 
 
+_NEW_VALUE_CALLS = frozenset(("dot", "inner", "outer", "matmul"))
+
+
 def _arithmetic_operands(tree, t: str) -> list:
     """(parent, field) of each read of ``t`` in ``tree`` that is an operand of an
-    arithmetic operation or a negation."""
+    arithmetic operation or a negation, or an argument of NumPy's products (``np.dot(t,
+    u)``), which make new values."""
     found = []
     for node in walk(tree):
+        if node.__class__ is gast.Call and _numpy_call(node) and not node.keywords \
+                and node.func.attr in _NEW_VALUE_CALLS:
+            found += [(node.args, k) for k, arg in enumerate(node.args)
+                      if arg.__class__ is gast.Name and arg.id == t]
+            continue
         if node.__class__ is gast.BinOp and node.op.__class__ in _ARITHMETIC:
             for field in ("left", "right"):
                 operand = getattr(node, field)

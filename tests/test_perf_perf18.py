@@ -213,7 +213,8 @@ def test_unit_copy_of_a_parameter_goes_into_its_arithmetic_reads():
     assert "1.0 * w" not in code and "bx = w / t1" in code, code
     n = np.linalg.norm(x)
     np.testing.assert_allclose(g, (w - (w @ (x / n)) * (x / n)) / n, rtol=1e-12)
-    np.testing.assert_array_equal(g, dn.generic(x, w, 1.0))
+    # (the sum of products is a dot product in the version: rounding)
+    np.testing.assert_allclose(g, dn.generic(x, w, 1.0), rtol=1e-13, atol=1e-16)
     tl.check_grads(normalized, (x, w), order=2, modes=("rev", "fwd"))
 
 
@@ -591,3 +592,49 @@ def test_hoist_invariants_on_snippets(loop, hoists):
     assert got["s"] == want["s"]
     np.testing.assert_array_equal(got["p"], want["p"])
     np.testing.assert_array_equal(got["q"], want["q"])
+
+
+# -- the sum of a product of two vectors and numbers: a dot product ----------------------
+
+def unit_direction(x, w):
+    u = x / np.linalg.norm(x)
+    return np.sum(w * u)
+
+
+def scaled_products(x, w, c):
+    return np.sum(-(c * x) * w / 3.0) + np.sum(x * x / w)
+
+
+def matrix_products(X, W):
+    return np.sum(X * W / np.sum(X))
+
+
+def test_sum_of_scaled_vector_products_is_a_dot_product():
+    x, w = RNG.standard_normal(40), RNG.standard_normal(40)
+    df = tl.grad(unit_direction)
+    got = df(x, w)
+    code = adjoint_code(the_version(df))
+    assert "np.dot(w, u)" in code and ".sum()" not in code and "1.0 * w" not in code, code
+    n = np.linalg.norm(x)
+    np.testing.assert_allclose(got, (w - (w @ (x / n)) * (x / n)) / n, rtol=1e-12)
+    np.testing.assert_allclose(got, df.generic(x, w, 1.0), rtol=1e-13, atol=1e-16)
+    tl.check_grads(unit_direction, (x, w), order=2, modes=("rev", "fwd"))
+    # the zero vector: nan as the generic derivative (0 / 0)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(np.isnan(df(np.zeros(40), w)),
+                                      np.isnan(df.generic(np.zeros(40), w, 1.0)))
+
+    w2 = RNG.uniform(1.0, 2.0, 40)
+    ds = tl.grad(scaled_products, wrt=(1, 2))
+    got = ds(x, w2, 1.5)
+    code = adjoint_code(the_version(ds))
+    assert "np.dot(" in code, code
+    for g, want in zip(got, ds.generic(x, w2, 1.5, 1.0)):
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
+    tl.check_grads(scaled_products, (x, w2, 1.5), wrt=(1, 2), order=2, modes=("rev",))
+
+    X, W = RNG.standard_normal((5, 4)), RNG.standard_normal((5, 4))
+    dm = tl.grad(matrix_products)
+    g = dm(X, W)
+    assert "np.dot(" not in the_version(dm)   # (of vectors only)
+    np.testing.assert_allclose(g, dm.generic(X, W, 1.0), rtol=1e-13)
