@@ -511,9 +511,12 @@ class _Reverse:
                     and name in self.written:
                 return known
             return maybe_zero(self.classes.get(primal))
-        return ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
-                             self.binder.name_for("np", np), self.stand_ins,
-                             self.binder.name_for)
+        rewriter = ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
+                                 self.binder.name_for("np", np), self.stand_ins,
+                                 self.binder.name_for)
+        if self.specialized:
+            rewriter.displays = _list_displays(self.fn)
+        return rewriter
 
     # -- seeds and results ----------------------------------------------------------
     def representative(self, name):
@@ -2424,6 +2427,23 @@ def _indexed_names(fn) -> set:
                 and node.args and isinstance(node.args[0], gast.Name):
             out.add(node.args[0].id)
     return out
+
+
+def _list_displays(fn) -> dict:
+    """The names assigned once (anywhere), a list display of names, and read once (an
+    LSTM's ``t5 = [t4, h]`` for ``np.concatenate(t5)``): name -> the display's names.
+    No other statement can change such a list."""
+    _, stores, loads = single_definitions(fn)
+    displays = {}
+    for node in fn.nodes():
+        if node.__class__ is gast.Assign and len(node.targets) == 1 \
+                and node.targets[0].__class__ is gast.Name \
+                and node.value.__class__ is gast.List and node.value.elts \
+                and all(e.__class__ is gast.Name for e in node.value.elts):
+            name = node.targets[0].id
+            if stores.get(name) == 1 and loads.get(name) == 1:
+                displays[name] = [e.id for e in node.value.elts]
+    return displays
 
 
 def _displays_summed(fn) -> dict:

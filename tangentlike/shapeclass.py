@@ -781,6 +781,7 @@ class ShapeRewriter(Transformer):
         self.classes, self.functions = classes, functions
         self.adjoint_shape, self.np_name = adjoint_shape, np_name
         self.stand_ins, self.bind = stand_ins or {}, bind
+        self.displays = {}   # list name -> its display's names (reverse._list_displays)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -1150,6 +1151,13 @@ class ShapeRewriter(Transformer):
         the tuple of slices it is, ``(g[:1], g[1:99], g[99:])``, when the arrays' shapes
         are known and each is g's but along ``axis`` (so ``arrays`` need not be kept)."""
         parts = self.stand_ins.get(arrays.id) if isinstance(arrays, gast.Name) else None
+        listed = None
+        if parts is None and isinstance(arrays, gast.Name) and arrays.id in self.displays:
+            # a list display read once, of names of known shapes (an LSTM's [x[t], h]):
+            # arrays of those shapes stand in for its items
+            keys = [self.classes.get(name) for name in self.displays[arrays.id]]
+            if all(key is not None and key[0] == "shape" for key in keys):
+                parts = listed = tuple(np.empty(key[1]) for key in keys)
         have = static_shape(g, self)
         if not isinstance(parts, tuple) or not parts \
                 or not all(isinstance(p, np.ndarray) for p in parts) \
@@ -1186,6 +1194,8 @@ class ShapeRewriter(Transformer):
             seed = gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None)
             items.append(gast.Subscript(value=seed, slice=index, ctx=gast.Load()))
             start = stop
+        if listed is not None:   # (split_like gives a list of a list's pieces)
+            return gast.List(elts=items, ctx=gast.Load())
         return gast.Tuple(elts=items, ctx=gast.Load())
 
     def known_array(self, node):

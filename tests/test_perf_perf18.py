@@ -638,3 +638,47 @@ def test_sum_of_scaled_vector_products_is_a_dot_product():
     g = dm(X, W)
     assert "np.dot(" not in the_version(dm)   # (of vectors only)
     np.testing.assert_allclose(g, dm.generic(X, W, 1.0), rtol=1e-13)
+
+
+# -- the adjoint of np.concatenate of a list display: slices -----------------------------
+
+def lstm_cell(W, xs, h0, c0):
+    h = h0
+    c = c0
+    H = h0.shape[0]
+    for t in range(xs.shape[0]):
+        z = W @ np.concatenate([xs[t], h])
+        i = 1.0 / (1.0 + np.exp(-z[:H]))
+        f = 1.0 / (1.0 + np.exp(-z[H:2 * H]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * H:3 * H]))
+        g = np.tanh(z[3 * H:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+    return np.sum(h * h)
+
+
+def joined_twice(x, y):
+    parts = [x, y]
+    z = np.concatenate(parts)
+    return np.sum(z * z) + np.sum(np.concatenate(parts) ** 3)
+
+
+def test_concatenated_list_display_is_split_by_slices():
+    W, xs = RNG.standard_normal((12, 5)) / 3, RNG.standard_normal((4, 2))
+    h0, c0 = 0.1 * RNG.standard_normal(3), 0.1 * RNG.standard_normal(3)
+    df = tl.grad(lstm_cell, wrt=(0, 2, 3))
+    got = df(W, xs, h0, c0)
+    code = adjoint_code(the_version(df))
+    assert "split_like" not in code and "= [bt6[:2], bt6[2:]]" in code, code
+    assert "stack.append(t5)" not in the_version(df)
+    for g, want in zip(got, df.generic(W, xs, h0, c0, 1.0)):   # (batched products: rounding)
+        np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-17)
+    tl.check_grads(lstm_cell, (W, xs, h0, c0), wrt=(0, 2, 3), order=1, modes=("rev",))
+    # a list read twice: split_like, as before
+    x, y = RNG.standard_normal(3), RNG.standard_normal(4)
+    dj = tl.grad(joined_twice, wrt=(0, 1))
+    got = dj(x, y)
+    assert "split_like" in the_version(dj)
+    for g, want in zip(got, dj.generic(x, y, 1.0)):
+        np.testing.assert_array_equal(g, want)
+    tl.check_grads(joined_twice, (x, y), wrt=(0, 1), order=2, modes=("rev",))
