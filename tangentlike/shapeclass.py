@@ -1157,7 +1157,7 @@ class ShapeRewriter(Transformer):
             # arrays of those shapes stand in for its items
             keys = [self.classes.get(name) for name in self.displays[arrays.id]]
             if all(key is not None and key[0] == "shape" for key in keys):
-                parts = listed = tuple(np.empty(key[1]) for key in keys)
+                parts = listed = tuple(np.broadcast_to(0.0, key[1]) for key in keys)
         have = static_shape(g, self)
         if not isinstance(parts, tuple) or not parts \
                 or not all(isinstance(p, np.ndarray) for p in parts) \
