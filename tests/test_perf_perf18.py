@@ -682,3 +682,42 @@ def test_concatenated_list_display_is_split_by_slices():
     for g, want in zip(got, dj.generic(x, y, 1.0)):
         np.testing.assert_array_equal(g, want)
     tl.check_grads(joined_twice, (x, y), wrt=(0, 1), order=2, modes=("rev",))
+
+
+# -- add_grads of two lists of numbers ----------------------------------------------------
+
+def two_loop(g, S, Y):
+    q = g
+    m = S.shape[0]
+    alphas = []
+    for i in range(m - 1, -1, -1):
+        a = np.dot(S[i], q) / np.dot(Y[i], S[i])
+        alphas.append(a)
+        q = q - a * Y[i]
+    r = q * 0.5
+    for i in range(m):
+        b = np.dot(Y[i], r) / np.dot(Y[i], S[i])
+        r = r + S[i] * (alphas[m - 1 - i] - b)
+    return np.dot(r, r)
+
+
+def test_add_grads_of_lists_of_numbers_is_their_sums():
+    from tangentlike.runtime import add_grads
+    cases = [([np.float64(0.5), 0.0, np.float64(-0.0), 2.0], [0.0, -0.0, 0.0, np.float64(1.5)]),
+             ((1.0, np.float64(2.0)), [np.float64(np.inf), np.nan]),
+             ([np.float32(1.5), 0.0], [0.0, np.float32(2.0)]),        # (not float64: per item)
+             ([np.ones(2), 0.0], [0.0, np.ones(2)])]
+    for a, b in cases:
+        got = add_grads(a, b)
+        want = [add_grads(x, y) for x, y in zip(a, b)]
+        assert type(got) is type(a) and len(got) == len(want)
+        for x, y in zip(got, want):
+            assert type(x) is type(y)
+            np.testing.assert_array_equal(x, y)
+            np.testing.assert_array_equal(np.signbit(x), np.signbit(y))
+    rng = np.random.default_rng(3)
+    S = rng.standard_normal((4, 12))
+    args = (rng.standard_normal(12), S, S + 0.1 * rng.standard_normal((4, 12)))
+    df = tl.grad(two_loop)
+    np.testing.assert_allclose(df(*args), df.generic(*args, 1.0), rtol=1e-13)
+    tl.check_grads(two_loop, args, order=1, modes=("rev",))
