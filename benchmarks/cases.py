@@ -729,6 +729,138 @@ def lorenz_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# m. more kinds (session perf18): a Huber loss written with np.where, a 1-D convolution
+# by np.convolve, a damped pendulum stepped by RK2 (the hand-written gradient on NumPy's
+# numbers, as lorenz_hand) and an LSTM of 20 steps
+
+
+def huber(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a <= 1.0, 0.5 * r * r, a - 0.5))
+
+
+def huber_hand(w, X, y):
+    return np.clip(X @ w - y, -1.0, 1.0) @ X
+
+
+def huber_args(small=False):
+    rng = np.random.default_rng(30)
+    n, d = (12, 3) if small else (1000, 20)
+    return rng.standard_normal(d), rng.standard_normal((n, d)), rng.standard_normal(n)
+
+
+def conv1d(k, x, y):
+    out = np.convolve(x, k, "valid")
+    return np.sum((out - y) ** 2)
+
+
+def conv1d_hand(k, x, y):
+    r = 2.0 * (np.convolve(x, k, "valid") - y)
+    return np.correlate(x, r, "valid")[::-1]
+
+
+def conv1d_args(small=False):
+    rng = np.random.default_rng(31)
+    n, m = (12, 3) if small else (500, 7)
+    return rng.standard_normal(m), rng.standard_normal(n), rng.standard_normal(n - m + 1)
+
+
+def pendulum(x0, p):
+    x = x0
+    dt = 0.02
+    for i in range(100):
+        k1 = np.array([x[1], -p[0] * np.sin(x[0]) - p[1] * x[1]])
+        xm = x + 0.5 * dt * k1
+        k2 = np.array([xm[1], -p[0] * np.sin(xm[0]) - p[1] * xm[1]])
+        x = x + dt * k2
+    return np.sum(x * x)
+
+
+def pendulum_hand(x0, p):
+    dt = 0.02
+    a, b = x0
+    p0, p1 = p
+    tape = []
+    for i in range(100):
+        ma = a + 0.5 * dt * b
+        mb = b + 0.5 * dt * (-p0 * np.sin(a) - p1 * b)
+        tape.append((a, b, ma, mb))
+        a, b = a + dt * mb, b + dt * (-p0 * np.sin(ma) - p1 * mb)
+    ga, gb = 2.0 * a, 2.0 * b
+    gp0 = gp1 = 0.0
+    for i in range(99, -1, -1):
+        a, b, ma, mb = tape[i]
+        h = dt * gb                     # x = x + dt * k2(xm)
+        gma = -h * p0 * np.cos(ma)
+        gmb = dt * ga - h * p1
+        gp0 -= h * np.sin(ma)
+        gp1 -= h * mb
+        q = 0.5 * dt * gmb              # xm = x + dt / 2 * k1(x)
+        gp0 -= q * np.sin(a)
+        gp1 -= q * b
+        ga, gb = ga + gma - q * p0 * np.cos(a), gb + gmb + 0.5 * dt * gma - q * p1
+    return np.array([ga, gb]), np.array([gp0, gp1])
+
+
+def pendulum_args(small=False):
+    return (np.array([1.0, 0.0]), np.array([9.81, 0.3]))
+
+
+def lstm(W, xs, h0, c0):
+    h = h0
+    c = c0
+    H = h0.shape[0]
+    for t in range(xs.shape[0]):
+        z = W @ np.concatenate([xs[t], h])
+        i = 1.0 / (1.0 + np.exp(-z[:H]))
+        f = 1.0 / (1.0 + np.exp(-z[H:2 * H]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * H:3 * H]))
+        g = np.tanh(z[3 * H:])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+    return np.sum(h * h)
+
+
+def lstm_hand(W, xs, h0, c0):
+    H, D, T = h0.shape[0], xs.shape[1], xs.shape[0]
+    h, c = h0, c0
+    tape = []
+    for t in range(T):
+        u = np.concatenate([xs[t], h])
+        z = W @ u
+        i = 1.0 / (1.0 + np.exp(-z[:H]))
+        f = 1.0 / (1.0 + np.exp(-z[H:2 * H]))
+        o = 1.0 / (1.0 + np.exp(-z[2 * H:3 * H]))
+        g = np.tanh(z[3 * H:])
+        cp = c
+        c = f * c + i * g
+        tc = np.tanh(c)
+        h = o * tc
+        tape.append((u, i, f, o, g, cp, tc))
+    gh = 2.0 * h
+    gc = np.zeros_like(c)
+    gz = np.empty((T, 4 * H))           # adjoints of the pre-activations, one row per step
+    for t in range(T - 1, -1, -1):
+        u, i, f, o, g, cp, tc = tape[t]
+        gc = gc + gh * o * (1.0 - tc * tc)
+        gz[t, :H] = gc * g * i * (1.0 - i)
+        gz[t, H:2 * H] = gc * cp * f * (1.0 - f)
+        gz[t, 2 * H:3 * H] = gh * tc * o * (1.0 - o)
+        gz[t, 3 * H:] = gc * i * (1.0 - g * g)
+        gc = gc * f
+        gh = (gz[t] @ W)[D:]
+    return gz.T @ np.array([entry[0] for entry in tape])
+
+
+def lstm_args(small=False):
+    rng = np.random.default_rng(32)
+    H, D, T = (3, 2, 4) if small else (16, 8, 20)
+    return (rng.standard_normal((4 * H, D + H)) / 5, rng.standard_normal((T, D)),
+            0.1 * rng.standard_normal(H), 0.1 * rng.standard_normal(H))
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -794,6 +926,12 @@ CASES = [
          rk4_args, loop=True),
     Case("lorenz", "Euler of a 3-state Lorenz system kept in small arrays, 100 steps", lorenz,
          (0, 1), lorenz_hand, lorenz_args, loop=True),
+    Case("huber", "Huber loss by np.where, 1000x20", huber, 0, huber_hand, huber_args),
+    Case("conv1d", "1-D convolution by np.convolve, 500 points, 7 taps", conv1d, 0, conv1d_hand,
+         conv1d_args),
+    Case("pendulum", "damped pendulum, RK2 in small arrays, 100 steps", pendulum, (0, 1),
+         pendulum_hand, pendulum_args, loop=True),
+    Case("lstm", "LSTM 20 steps, H=16, D=8", lstm, 0, lstm_hand, lstm_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

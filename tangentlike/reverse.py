@@ -186,6 +186,7 @@ class _Reverse:
         self.specialized = bool(signature)
         self.given = stand_ins or {}   # of the parameters, as the guard checks them
         self.floats = self.numbers = frozenset()   # names surely holding floats (seed_factor)
+        self.doubles = frozenset()   # names surely holding float64 arrays (versions)
         self.stand_ins = shapeclass.stand_ins(fn, stand_ins) if stand_ins else {}
         # passed to sum(...), list(...), np.concatenate(...) or a user function: a list
         # there gets a list adjoint, so more contributions add with add_grads too
@@ -332,7 +333,7 @@ class _Reverse:
         fdef = self.function(name, seed, _without_dropped(primal + adjoint + scale + [out]))
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
-        fdef.floats, fdef.numbers = self.floats, self.numbers
+        fdef.floats, fdef.numbers, fdef.doubles = self.floats, self.numbers, self.doubles
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()
@@ -519,9 +520,12 @@ class _Reverse:
                     and name in self.written:
                 return known
             return maybe_zero(self.classes.get(primal))
-        return ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
-                             self.binder.name_for("np", np), self.stand_ins,
-                             self.binder.name_for)
+        rewriter = ShapeRewriter(self.classes, self.binder.bound, adjoint_shape,
+                                 self.binder.name_for("np", np), self.stand_ins,
+                                 self.binder.name_for)
+        if self.specialized:
+            rewriter.displays = _list_displays(self.fn)
+        return rewriter
 
     # -- seeds and results ----------------------------------------------------------
     def representative(self, name):
@@ -601,6 +605,11 @@ class _Reverse:
         # (and those of them that are numbers, not arrays: 1.0 * v may be v anywhere)
         self.numbers = frozenset(name for name in self.floats
                                  if isinstance(self.stand_ins[name], float))
+        # (for optimize.select_where_shares: the float64 arrays, whose dtype wins over
+        # any number's)
+        self.doubles = frozenset(name for name in self.floats
+                                 if isinstance(self.stand_ins[name], np.ndarray)
+                                 and self.stand_ins[name].dtype == np.float64)
         return True
 
     def small_rows(self) -> tuple:
@@ -2465,6 +2474,23 @@ def _indexed_names(fn) -> set:
                 and node.args and isinstance(node.args[0], gast.Name):
             out.add(node.args[0].id)
     return out
+
+
+def _list_displays(fn) -> dict:
+    """The names assigned once (anywhere), a list display of names, and read once (an
+    LSTM's ``t5 = [t4, h]`` for ``np.concatenate(t5)``): name -> the display's names.
+    No other statement can change such a list."""
+    _, stores, loads = single_definitions(fn)
+    displays = {}
+    for node in fn.nodes():
+        if node.__class__ is gast.Assign and len(node.targets) == 1 \
+                and node.targets[0].__class__ is gast.Name \
+                and node.value.__class__ is gast.List and node.value.elts \
+                and all(e.__class__ is gast.Name for e in node.value.elts):
+            name = node.targets[0].id
+            if stores.get(name) == 1 and loads.get(name) == 1:
+                displays[name] = [e.id for e in node.value.elts]
+    return displays
 
 
 def _displays_summed(fn) -> dict:

@@ -848,7 +848,12 @@ def add_grads(a, b):
             out[row] += g
         return out
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        out = [add_grads(x, y) for x, y in zip(a, b)]
+        if all(x.__class__ in _FLOATS for x in a) and all(y.__class__ in _FLOATS for y in b):
+            # numbers (a list of floats read by index: L-BFGS's alphas): add_grads of two
+            # floats is their sum, without its tests per item
+            out = [x + y for x, y in zip(a, b)]
+        else:
+            out = [add_grads(x, y) for x, y in zip(a, b)]
         return out if isinstance(a, list) else tuple(out)
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: add_grads(a[k], b[k]) if k in a and k in b else a.get(k, b.get(k))
@@ -860,6 +865,7 @@ def add_grads(a, b):
 
 
 _ZERO_F64 = np.zeros(1)
+_FLOATS = (float, np.float64)
 
 
 def own_copy(g):

@@ -781,6 +781,7 @@ class ShapeRewriter(Transformer):
         self.classes, self.functions = classes, functions
         self.adjoint_shape, self.np_name = adjoint_shape, np_name
         self.stand_ins, self.bind = stand_ins or {}, bind
+        self.displays = {}   # list name -> its display's names (reverse._list_displays)
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -842,6 +843,10 @@ class ShapeRewriter(Transformer):
                     # np.sum(g * x) of two vectors: their dot product, one pass and no
                     # temporary array
                     return self.np_call("dot", [g.left, g.right])
+                if len(have[1]) == 1:
+                    scaled = self.scaled_dot(g, have)
+                    if scaled is not None:
+                        return scaled
                 if have[1]:
                     # an array: its method sums as np.sum does (both are np.add.reduce),
                     # without np.sum's dispatch (about 1-3 us a call)
@@ -1106,11 +1111,53 @@ class ShapeRewriter(Transformer):
             return g
         return self.np_call("reshape", [g, gast.Constant(value=shape, kind=None)])
 
+    def scaled_dot(self, g, have):
+        """np.sum of a product of two vectors of shape ``have`` and numbers, negated or
+        divided by numbers (``-bu * u / t1``, the adjoint of a division by a norm
+        ``x / np.linalg.norm(x)``): ``-np.dot(bu, u) / t1``, the vectors' dot product
+        and then the numbers, one pass instead of four (the same value up to rounding).
+        None for anything else."""
+        vectors, factors, divisors = [], [], []
+        negated = False
+
+        def split(node, below):
+            nonlocal negated
+            if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+                return split(node.left, below) and split(
+                    node.right, below != isinstance(node.op, gast.Div))
+            if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+                negated = not negated
+                return split(node.operand, below)
+            shape = static_shape(node, self)
+            if shape == SCALAR:
+                (divisors if below else factors).append(node)
+                return True
+            if shape == have and not below:
+                vectors.append(node)
+                return True
+            return False
+
+        if not split(g, False) or len(vectors) != 2 or not (negated or factors or divisors):
+            return None
+        total = self.np_call("dot", vectors)
+        for number in factors:
+            total = gast.BinOp(left=total, op=gast.Mult(), right=number)
+        for number in divisors:
+            total = gast.BinOp(left=total, op=gast.Div(), right=number)
+        return gast.UnaryOp(op=gast.USub(), operand=total) if negated else total
+
     def pieces(self, g, arrays, axis):
         """``split_like(g, arrays, axis)`` (the adjoint of ``np.concatenate(arrays)``) as
         the tuple of slices it is, ``(g[:1], g[1:99], g[99:])``, when the arrays' shapes
         are known and each is g's but along ``axis`` (so ``arrays`` need not be kept)."""
         parts = self.stand_ins.get(arrays.id) if isinstance(arrays, gast.Name) else None
+        listed = None
+        if parts is None and isinstance(arrays, gast.Name) and arrays.id in self.displays:
+            # a list display read once, of names of known shapes (an LSTM's [x[t], h]):
+            # arrays of those shapes stand in for its items
+            keys = [self.classes.get(name) for name in self.displays[arrays.id]]
+            if all(key is not None and key[0] == "shape" for key in keys):
+                parts = listed = tuple(np.broadcast_to(0.0, key[1]) for key in keys)
         have = static_shape(g, self)
         if not isinstance(parts, tuple) or not parts \
                 or not all(isinstance(p, np.ndarray) for p in parts) \
@@ -1147,6 +1194,8 @@ class ShapeRewriter(Transformer):
             seed = gast.Name(id=g.id, ctx=gast.Load(), annotation=None, type_comment=None)
             items.append(gast.Subscript(value=seed, slice=index, ctx=gast.Load()))
             start = stop
+        if listed is not None:   # (split_like gives a list of a list's pieces)
+            return gast.List(elts=items, ctx=gast.Load())
         return gast.Tuple(elts=items, ctx=gast.Load())
 
     def known_array(self, node):

@@ -88,7 +88,9 @@ def test_euler_with_a_known_size_adds_in_place():
     # the adjoint of np.array([a, b]) is an array of two rows: read by index, no helper
     assert "= part(" not in loop and "np.asarray(" not in loop
     # -p is computed again in the reversed loop, not saved at every turn
-    assert "t5 = -p" in loop and "t5 = stack.pop()" not in loop
+    # (and, the same at every turn, once before the loop: hoist_invariants, perf18)
+    before = source.split("for i in reversed")[0].split("bp = 0.0")[1]
+    assert "t5 = -p" in before and "t5 = -p" not in loop and "t5 = stack.pop()" not in loop
 
 
 def euler_literal_shape(x0, p):

@@ -179,6 +179,19 @@ def logistic_times(t, k):
     return k * logistic(t)
 
 
+def logistic_of_negated_times(m, k):
+    """``logistic_times(-m, k)``, ``k * logistic(-m)``, bit for bit without the negated
+    copy of ``m``: where that takes ``k / (1 + exp(-t))`` of ``t = -m`` (no element of m
+    above 708, no nan), ``k / (1 + exp(m))``; elsewhere the product itself. Written by
+    a version for the softplus ``np.logaddexp(0, -m)`` of a logistic loss
+    (optimize.fold_logistic_negations); derivatives of higher order read the generic
+    code."""
+    if m.__class__ is np.ndarray and m.dtype == np.float64 and m.size and m.ndim \
+            and m.max() <= 708.0:   # (-m of a 0-d array is a NumPy number: the product)
+        return k / (1.0 + np.exp(m))
+    return k * logistic(-m)
+
+
 @adjoint(logistic, cases=unary())
 def logistic_(s, t):
     d[t] = d[s] * s * logistic(-t)

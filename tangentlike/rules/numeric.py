@@ -23,6 +23,34 @@ def full_padding(a, v, mode):
 nondifferentiable(full_padding)
 
 
+def correlate_of_padded(g, v, before):
+    """``np.correlate(zero_padded(g, ((before, before),)), v, "valid")`` (the adjoint
+    of np.convolve or np.correlate in mode 'valid', in a version: optimize.
+    correlate_without_padding) without the padded copy where that is a correlation of
+    ``v`` with ``g`` reversed (``before`` the two lengths' difference: the shorter
+    argument's adjoint) or the full convolution of ``g`` with ``v`` reversed
+    (``before`` one less than v's length: the longer argument's), for 1-D arrays of
+    real numbers. The same sums in another order (the same value up to rounding); the
+    padded zeros are not multiplied, so an infinite element of ``v`` gives nan only
+    where the padded product met it inside ``g`` (docs/conventions.md)."""
+    if g.__class__ is np.ndarray and v.__class__ is np.ndarray:
+        shapes = g.shape + v.shape   # (n, m) of 1-D arrays
+        if len(shapes) == 2 and shapes[0] and shapes[1] \
+                and (g.dtype is _FLOAT64 or g.dtype.kind in "iuf") \
+                and (v.dtype is _FLOAT64 or v.dtype.kind in "iuf"):
+            if before == shapes[1] - shapes[0]:
+                return np.correlate(v, g, "valid")[::-1]
+            if before == shapes[1] - 1:
+                return np.convolve(g, v[::-1])
+    return np.correlate(zero_padded(g, ((before, before),)), v, "valid")
+
+
+_FLOAT64 = np.dtype(np.float64)
+
+
+nondifferentiable(correlate_of_padded)
+
+
 def _convolve_cases(rng):
     a, v = real(rng, (5,)), real(rng, (3,))
     return [((a, v), {}), ((a, v, "same"), {}), ((a, v, "valid"), {}),
