@@ -177,12 +177,15 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                 and node.value.__class__ is gast.Name:
             changed_in_place.add(node.value.id)
     made = {}   # (ufunc, operands) -> the name holding its value
+    mentioned = set()   # the names the entries of ``made`` hold or read
     for stmt in body:
         key = _ufunc_call(stmt, bound)
         stored = _stores(stmt)
-        if stored:
+        if stored and not mentioned.isdisjoint(stored):   # (else every entry stays)
             made = {k: name for k, name in made.items()
                     if name not in stored and not any(o[1] in stored for o in k[1])}
+            mentioned = set(made.values())
+            mentioned.update(o[1] for k in made for o in k[1])
         if key is None:
             continue
         target = stmt.targets[0].id
@@ -194,6 +197,8 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):
             made[key] = target
+            mentioned.add(target)
+            mentioned.update(o[1] for o in key[1])
 
 
 def factor_products(body: list, floats: frozenset) -> None:
