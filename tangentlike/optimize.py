@@ -166,6 +166,10 @@ def share_repeated_calls(body: list, bound: dict) -> None:
     ``np.exp(z)`` twice). Neither name may be changed in place anywhere (an element
     write, ``+=``): the two would then be one array; nor may an operand (``y[:2] = ...``
     between the calls gives the second call other values)."""
+    keys = [_ufunc_call(stmt, bound) for stmt in body]
+    calls = [key for key in keys if key is not None]
+    if len(set(calls)) == len(calls):
+        return   # no call made twice: nothing to share (and no walk of the body)
     changed_in_place = set()
     for node in walk(body):
         cls = node.__class__
@@ -178,8 +182,7 @@ def share_repeated_calls(body: list, bound: dict) -> None:
             changed_in_place.add(node.value.id)
     made = {}   # (ufunc, operands) -> the name holding its value
     mentioned = set()   # the names the entries of ``made`` hold or read
-    for stmt in body:
-        key = _ufunc_call(stmt, bound)
+    for stmt, key in zip(body, keys):
         stored = _stores(stmt)
         if stored and not mentioned.isdisjoint(stored):   # (else every entry stays)
             made = {k: name for k, name in made.items()
