@@ -2262,6 +2262,9 @@ def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tu
 
 
 def _forget(copies: dict, names: set) -> dict:
+    if names.isdisjoint(copies) and names.isdisjoint(copies.values()):
+        return copies   # (nothing to forget: most statements assign a name no copy
+        # involves, and rebuilding the table at each made the pass quadratic)
     return {a: b for a, b in copies.items()
             if a not in names and (not isinstance(b, str) or b not in names)}
 
