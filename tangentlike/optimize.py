@@ -368,7 +368,8 @@ def merge_where_shares(body: list, bound: dict) -> None:
     ReLU) in one selection instead of two and a product and a sum over the whole array.
     The same values (g + 0.0 * k is g, 0.0 + g * k is g * k, inf and nan included) but
     for the sign of a zero."""
-    _merge_where_shares(body, bound, name_counts(body))
+    if any(_where_share(stmt, bound) for stmt in statements(body)):   # (else no walk)
+        _merge_where_shares(body, bound, name_counts(body))
 
 
 def _merge_where_shares(body: list, bound: dict, counts: dict) -> None:
