@@ -14,7 +14,7 @@ from __future__ import annotations
 import gast
 import numpy as np
 
-from .naming import walk
+from .naming import Transformer, walk
 
 
 def negated_products(node: gast.FunctionDef) -> bool:
@@ -44,7 +44,7 @@ def _negated(expr) -> bool:
     return expr.__class__ is gast.UnaryOp and expr.op.__class__ is gast.USub
 
 
-class _Products(gast.NodeTransformer):
+class _Products(Transformer):
     def __init__(self, floats: set):
         self.floats, self.changed = floats, False
 

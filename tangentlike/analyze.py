@@ -304,7 +304,9 @@ def analyze(fn, wrt) -> Activity:
     changed = True
     while changed:
         changed = False
-        for target, deps in edges:
+        # (last first: usefulness flows from the returns back, so straight-line code
+        # needs one round, not one per statement; the closure is the same in any order)
+        for target, deps in reversed(edges):
             if target in useful:
                 new = [d for d in deps if d not in useful]
                 if new:

@@ -47,9 +47,10 @@ import gast
 
 from .calls import is_user_function, mutated_parameters
 from .errors import TransformError
-from .naming import locate, names_in, walk
+from .naming import Transformer, locate, names_in, walk
 from .parse import parse
 from .rules.registry import is_nondifferentiable, lookup
+from .template import clone
 
 # the most helper statements one version inlines, and how deep helpers calling helpers go
 MAX_STATEMENTS = 50
@@ -179,8 +180,8 @@ class _Inliner:
             out.extend([assign] if done is None else done)
         for local in sorted(stored - set(params)):
             names[local] = self.fresh(f"{helper.__name__}_{local}")
-        inner = [_renamed(copy.deepcopy(s), names, values) for s in body]
-        value = _renamed(copy.deepcopy(ret.value), names, values)
+        inner = [_renamed(clone(s), names, values) for s in body]
+        value = _renamed(clone(ret.value), names, values)
         self.inlined.append(((call.func.id,), helper, defaults_used))
         if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
             last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
@@ -406,7 +407,7 @@ def _renamed(tree, names: dict, values: dict):
     return _Renamer(names, values).visit(tree)
 
 
-class _Replacer(gast.NodeTransformer):
+class _Replacer(Transformer):
     """Calls (by id) replaced by names."""
 
     def __init__(self, names):
@@ -418,13 +419,13 @@ class _Replacer(gast.NodeTransformer):
         return self.generic_visit(node)
 
 
-class _Renamer(gast.NodeTransformer):
+class _Renamer(Transformer):
     def __init__(self, names, values):
         self.names, self.values = names, values
 
     def visit_Name(self, node):
         if node.id in self.values:
-            value = copy.deepcopy(self.values[node.id])
+            value = clone(self.values[node.id])
             locate(value, node)
             return value
         if node.id in self.names:

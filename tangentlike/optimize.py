@@ -185,6 +185,10 @@ def share_repeated_calls(body: list, bound: dict) -> None:
     ``np.exp(z)`` twice). Neither name may be changed in place anywhere (an element
     write, ``+=``): the two would then be one array; nor may an operand (``y[:2] = ...``
     between the calls gives the second call other values)."""
+    keys = [_ufunc_call(stmt, bound) for stmt in body]
+    calls = [key for key in keys if key is not None]
+    if len(set(calls)) == len(calls):
+        return   # no call made twice: nothing to share (and no walk of the body)
     changed_in_place = set()
     for node in walk(body):
         cls = node.__class__
@@ -196,12 +200,14 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                 and node.value.__class__ is gast.Name:
             changed_in_place.add(node.value.id)
     made = {}   # (ufunc, operands) -> the name holding its value
-    for stmt in body:
-        key = _ufunc_call(stmt, bound)
+    mentioned = set()   # the names the entries of ``made`` hold or read
+    for stmt, key in zip(body, keys):
         stored = _stores(stmt)
-        if stored:
+        if stored and not mentioned.isdisjoint(stored):   # (else every entry stays)
             made = {k: name for k, name in made.items()
                     if name not in stored and not any(o[1] in stored for o in k[1])}
+            mentioned = set(made.values())
+            mentioned.update(o[1] for k in made for o in k[1])
         if key is None:
             continue
         target = stmt.targets[0].id
@@ -213,6 +219,8 @@ def share_repeated_calls(body: list, bound: dict) -> None:
                                    type_comment=None)
         elif target not in (o[1] for o in key[1]):
             made[key] = target
+            mentioned.add(target)
+            mentioned.update(o[1] for o in key[1])
 
 
 def factor_products(body: list, floats: frozenset) -> None:
@@ -379,7 +387,8 @@ def merge_where_shares(body: list, bound: dict) -> None:
     ReLU) in one selection instead of two and a product and a sum over the whole array.
     The same values (g + 0.0 * k is g, 0.0 + g * k is g * k, inf and nan included) but
     for the sign of a zero."""
-    _merge_where_shares(body, bound, name_counts(body))
+    if any(_where_share(stmt, bound) for stmt in statements(body)):   # (else no walk)
+        _merge_where_shares(body, bound, name_counts(body))
 
 
 def _merge_where_shares(body: list, bound: dict, counts: dict) -> None:
@@ -2948,6 +2957,9 @@ def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tu
 
 
 def _forget(copies: dict, names: set) -> dict:
+    if names.isdisjoint(copies) and names.isdisjoint(copies.values()):
+        return copies   # (nothing to forget: most statements assign a name no copy
+        # involves, and rebuilding the table at each made the pass quadratic)
     return {a: b for a, b in copies.items()
             if a not in names and (not isinstance(b, str) or b not in names)}
 

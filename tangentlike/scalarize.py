@@ -37,13 +37,13 @@ derivative keeps the arrays.
 """
 from __future__ import annotations
 
-import copy
 import math
 
 import gast
 import numpy as np
 
 from .naming import locate, walk
+from .template import clone
 
 MAX_ITEMS = 8   # the most elements a state array made numbers may have
 
@@ -586,11 +586,11 @@ class _Scalarizer:
             values = [gast.Subscript(value=_name(value.id), slice=gast.Constant(
                 value=c, kind=None), ctx=gast.Load()) for c in range(len(parts))]
         elif self._constants(value) is not None:
-            values = [copy.deepcopy(i) for i in self._constants(value)]
+            values = [clone(i) for i in self._constants(value)]
         elif items is not None:
             values = [self._numbers(i) for i in items]
         else:
-            values = [self._numbers(self._component(copy.deepcopy(value), c))
+            values = [self._numbers(self._component(clone(value), c))
                       for c in range(len(parts))]
         # an element read after another is assigned (x = np.array([x[1], x[0]])): one
         # tuple assignment then
@@ -616,7 +616,7 @@ class _Scalarizer:
         if self._array_leaf(e):
             return self._made(e)[c]
         if self._constants(e) is not None:
-            return copy.deepcopy(self._constants(e)[c])
+            return clone(self._constants(e)[c])
         if e.__class__ is gast.BinOp:
             e.left, e.right = self._component(e.left, c), self._component(e.right, c)
         elif e.__class__ is gast.UnaryOp:

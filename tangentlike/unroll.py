@@ -43,13 +43,12 @@ W2)])``, whose items' shapes are known.
 """
 from __future__ import annotations
 
-import copy
-
 import gast
 import numpy as np
 
-from .naming import locate, walk
+from .naming import Transformer, locate, walk
 from .specialize import MAX_ITEMS, Items
+from .template import clone
 
 # the most statements the copies of a loop's body may have in all
 MAX_STATEMENTS = 200
@@ -292,15 +291,15 @@ def _unrolled(loop: gast.For, sequences: dict, local: set):
     out = []
     for values in turns:
         constants = {}
-        for target, value in _pairs(targets, copy.deepcopy(values)):
-            assign = gast.Assign(targets=[copy.deepcopy(target)], value=value,
+        for target, value in _pairs(targets, clone(values)):
+            assign = gast.Assign(targets=[clone(target)], value=value,
                                  type_comment=None)
             locate(assign, loop)   # (the loop's line)
             out.append(assign)
             if target.__class__ is gast.Name and target.id not in rebound \
                     and _fixed(value, set()):
                 constants[target.id] = value
-        body = copy.deepcopy(loop.body)
+        body = clone(loop.body)
         if constants:
             _ConstantReads(constants).visit(gast.Module(body=body, type_ignores=[]))
         out.extend(body)
@@ -337,7 +336,7 @@ def _turns(loop, sequences: dict, readable: set, local: set, ranges: dict = None
     return targets, turns
 
 
-class _Displays(gast.NodeTransformer):
+class _Displays(Transformer):
     """A list comprehension, or a generator expression given to a call (which the
     derivatives read as the list it makes: comprehensions.py), over a display or a
     sequence argument the function only reads becomes the display of its items:
@@ -380,7 +379,7 @@ class _Displays(gast.NodeTransformer):
         targets, turns = found
         elts = []
         for values in turns:
-            elt = copy.deepcopy(node.elt)
+            elt = clone(node.elt)
             _ConstantReads(dict(zip((t.id for t in targets), values))).visit(
                 gast.Expr(value=elt))
             elts.append(elt)
@@ -388,7 +387,7 @@ class _Displays(gast.NodeTransformer):
         return gast.copy_location(gast.List(elts=elts, ctx=gast.Load()), node)
 
 
-class _ConstantReads(gast.NodeTransformer):
+class _ConstantReads(Transformer):
     """Reads of the names in ``constants`` become copies of their values."""
 
     def __init__(self, constants: dict):
@@ -398,7 +397,7 @@ class _ConstantReads(gast.NodeTransformer):
         value = self.constants.get(node.id)
         if value is None or not isinstance(node.ctx, gast.Load):
             return node
-        return gast.copy_location(copy.deepcopy(value), node)
+        return gast.copy_location(clone(value), node)
 
 
 def _pairs(targets: list, values: list) -> list:
