@@ -126,8 +126,11 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     zeroed = set()
     fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
     fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
-    # id(statement) -> its (read, assigned) names, kept from one dead-code pass to the
-    # next for the statements that no pass in between changed (none makes statements)
+    # statement -> its (read, assigned) names, kept from one dead-code pass to the next
+    # for the statements that no pass in between changed. Keyed by the statement
+    # itself, not its id: the memo keeps it alive, so a statement a pass makes cannot
+    # get the id of one it dropped and with it the dropped one's names (a stale entry
+    # made the kept initialisations depend on where objects were allocated)
     names = {}
     fdef.body = drop_write_only_lists(fdef.body, {a.id for a in fdef.args.args})
     fdef.body = eliminate_dead_code(fdef.body, memo=names)
@@ -140,8 +143,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     fdef.body = propagate_copies(fdef.body, zeroed=folded, renamed=changed, memo=names)
     if folded:   # (a constant put in: `bw = 0.001 * 2 * w` is `0.002 * w`)
         fdef.body = fold_constants(fdef.body, folded)
-    for key in changed | folded:
-        names.pop(key, None)
+    for stmt in [s for s in names if id(s) in changed or id(s) in folded]:
+        del names[stmt]
     fdef.body = drop_unread_saves(fdef.body, names)  # (eliminates dead code first)
     fdef.body = drop_unread_element_saves(fdef.body, names)
     fdef.body = batch_outer_products(fdef.body, fdef)
@@ -2891,7 +2894,7 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                                          renamed, memo) or [gast.Pass()]
             stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed, memo)
             continue
-        known = memo.get(id(stmt)) if memo is not None and id(stmt) not in renamed \
+        known = memo.get(stmt) if memo is not None and id(stmt) not in renamed \
             and isinstance(stmt, _MEMOIZED) else None   # (not a Pass made since)
         if known is not None and known[0].isdisjoint(copies):
             stored, changed, constant = set(known[1]), False, False   # nothing to rename
@@ -2973,9 +2976,9 @@ def _through(stmt, live: set, memo: dict) -> None:
     """``live`` (updated in place) before ``stmt`` from ``live`` after it: minus what it
     stores, plus what it reads. ``memo`` keeps each statement's names for the rest of
     the pass (loops are solved by going over their bodies several times)."""
-    names = memo.get(id(stmt))
+    names = memo.get(stmt)
     if names is None:
-        names = memo[id(stmt)] = read_and_assigned(stmt)
+        names = memo[stmt] = read_and_assigned(stmt)
     loads, stores = names
     live -= stores
     live |= loads
@@ -3129,11 +3132,11 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
                         memo: dict = None) -> list:
     """Remove assignments nobody reads; loops are solved to a fixed point. Restores
     (``x = stack.pop()``) always stay; ``restores`` (if given) learns for each restored
-    name whether any restored value is read. ``memo`` maps ids of statements to their
+    name whether any restored value is read. ``memo`` maps statements (not their ids) to their
     (read, assigned) names; a caller may keep it for the next pass, dropping the
     statements it changes in between."""
     live = set(live)
-    memo = {} if memo is None else memo   # id(statement) -> its names (_through)
+    memo = {} if memo is None else memo   # statement -> its names (_through)
     kept = []
     for stmt in reversed(body):
         if isinstance(stmt, gast.Pass):

@@ -147,3 +147,30 @@ def test_second_order_takes_no_derivative_of_a_saved_counter():
     assert "no_grad_stack.append(i)" in tl.grad(power_series).source
     for version in second.versions.values():
         assert "np.log" not in version.source
+
+
+def _for_else_with_break(x, k):
+    s = x
+    for i in range(4):
+        if i == k:
+            break
+        s = s * 1.2
+    else:
+        s = s * 10.0
+    return s
+
+
+# Was (seen by cold18): the dead-code passes kept each statement's names in a memo keyed
+# by id(statement); a statement a pass made could get the id of one it had dropped, and
+# with it the dropped one's names, so which `t = None` initialisations the second order
+# kept depended on where objects were allocated (the first derivation in a process
+# differed from the next ones). The memo is keyed by the statements themselves now.
+def test_generated_code_does_not_depend_on_the_process_history():
+    import types
+    sources = []
+    for _ in range(3):
+        f = types.FunctionType(_for_else_with_break.__code__, globals(), "_for_else_with_break")
+        second = tl.grad(tl.grad(f))
+        sources.append(second.source)
+        assert second(0.7, 2) == pytest.approx(0.0) and second(0.7, 9) == pytest.approx(0.0)
+    assert sources[0] == sources[1] == sources[2]
