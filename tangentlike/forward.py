@@ -14,6 +14,8 @@ shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
 """
 from __future__ import annotations
 
+import operator
+
 import gast
 import numpy as np
 
@@ -27,8 +29,8 @@ from .reverse import _assign, _load, bind_arguments, primitive_of, return_line, 
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
-from .template import (clone, drop_zeros, instantiate, is_zero, list_safe, python_number_safe,
-                       reads_arrays, zero)
+from .template import (clone, drop_zeros, instantiate, is_zero, list_operand, list_safe,
+                       python_number_safe, reads_arrays, zero)
 
 
 def _not_a_number(value) -> bool:
@@ -444,6 +446,14 @@ class _Forward:
         if reads_arrays(primitive):
             given = self.given_tangents()
             lists = given_sequences(self.fn, self.sequences) | given
+        elif list_operand(primitive, inputs) in given_sequences(self.fn, self.sequences,
+                                                                 items=False):
+            # (`-dx` of `w - x`, `x - 1` of `c ** x`; an item of a list of numbers keeps
+            # its tangent, a Python float)
+            operand = list_operand(primitive, inputs)
+            given = frozenset(self.tangent_names[n] for n in (operand,)
+                              if n in self.tangent_names)
+            lists = {operand} | given if primitive is operator.pow else given
         else:
             lists = ()
 

@@ -66,7 +66,8 @@ from .runtime import (add_grads, broadcast_like, cast_back, in_place, inplace_gu
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate, list_safe, python_number_safe, reads_arrays
+from .template import (clone, instantiate, list_operand, list_safe, python_number_safe,
+                       reads_arrays)
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -431,11 +432,11 @@ class _Reverse:
         have = static_shape(expr, self.shape_rewriter())
         return have is not None and have[0] == "shape" and len(have[1]) > 0
 
-    def may_be_list(self, name: str) -> bool:
+    def may_be_list(self, name: str, items=True) -> bool:
         """Whether ``name`` may hold a list or tuple of numbers the caller gave
         (analyze.given_sequences), which a NumPy rule reads as an array: not in a
         version that knows it is an array or a number."""
-        if name not in given_sequences(self.fn):
+        if name not in given_sequences(self.fn, items=items):
             return False
         key = self.classes.get(name)
         return key is None or key[0] not in ("shape", "scalar")
@@ -1209,6 +1210,8 @@ class _Reverse:
             have = static_shape(g, self.shape_rewriter())
             return have == key or have == maybe_zero(key)
 
+        operand = list_operand(primitive, inputs)
+
         def simplify(expr):
             # (the first and third rewrites change only the calls they test for: without
             # one, their walk of the expression would give it back as it is)
@@ -1226,6 +1229,9 @@ class _Reverse:
                 # of a list, which python_number_safe would write power(x, 0.5))
                 expr = list_safe(expr, self.may_be_list,
                                  self.binder.name_for("asarray", np.asarray))
+            elif operand is not None and primitive is operator.pow:   # (`c ** x`)
+                expr = list_safe(expr, lambda name: name == operand and self.may_be_list(
+                    name, items=False), self.binder.name_for("asarray", np.asarray))
             return python_number_safe(expr, self.known_array, np_name, self.binder.name_for,
                                       self.known_nonzero)
 

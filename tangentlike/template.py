@@ -703,6 +703,19 @@ def reads_arrays(callee) -> bool:
         str(getattr(callee, "__module__", None) or "").startswith("numpy")
 
 
+def list_operand(primitive, inputs):
+    """The name of the operand of an operator whose rules compute on it as on an array
+    although the caller may give a list or tuple there (then the program runs only as
+    NumPy's arithmetic): the exponent of ``c ** x`` (a NumPy float ``c``), whose rules
+    compute ``x - 1``, and the subtrahend of ``w - x`` (an array ``w``), whose tangent is
+    ``-dx``; each was Python's TypeError of a list. Else None. (``+`` and ``*`` of lists
+    join and repeat them; the other operands keep their list: ``x ** 2`` of a list
+    fails in the program itself.)"""
+    if primitive in (operator.pow, operator.sub) and inputs[1].__class__ is gast.Name:
+        return inputs[1].id
+    return None
+
+
 def list_safe(expr, may_be_list: Callable[[str], bool], asarray_name: str,
               tangents: frozenset = frozenset()):
     """``expr`` (a NumPy rule's derivative expression) with each name that

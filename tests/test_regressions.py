@@ -5983,19 +5983,21 @@ def test_second_order_of_a_parameter_rebound_to_a_number():
     assert isinstance(hv, np.ndarray) and hv.shape == (3,) and not np.any(hv)
 
 
-# (hunt17, open) A NumPy float raised to a list (`(1.0 + np.sin(s)) ** x`, which NumPy
-# computes as an array): the derivative with respect to the base computes `x - 1` on the
-# list and leaks Python's TypeError, in grad and jvp.
+# (hunt17; fixed by hunt18) A NumPy float raised to a list (`(1.0 + np.sin(s)) ** x`,
+# which NumPy computes as an array): the derivative with respect to the base computed
+# `x - 1` on the list and leaked Python's TypeError, in grad and jvp. The operators that
+# mean nothing for lists (template.ARRAY_OPERATORS) read the caller's lists as arrays.
 def raises_a_number_to_a_list(x, s):
     return np.sum((1.0 + np.sin(s)) ** x)
 
 
-@bug("the derivative of a NumPy float ** list computes `x - 1` of the list")
 def test_derivative_of_a_number_raised_to_a_list():
     xs = [0.3, -0.5, 0.8]
     want = float(np.sum(np.array(xs) * (1.0 + np.sin(0.5)) ** (np.array(xs) - 1)) * np.cos(0.5))
     np.testing.assert_allclose(tl.grad(raises_a_number_to_a_list, wrt=1)(xs, 0.5), want)
     np.testing.assert_allclose(tl.jvp(raises_a_number_to_a_list, wrt=1)(xs, 0.5, 1.0), want)
+    for x in (xs, tuple(xs)):
+        tl.check_grads(raises_a_number_to_a_list, (x, 0.5), order=2)
 
 
 # (CI on Python 3.9, a random program given x as a list) The stand-ins of a version
@@ -6013,3 +6015,48 @@ def test_a_negated_list_on_a_path_not_taken():
     df = tl.grad(negates_a_list_on_a_path_not_taken)
     np.testing.assert_allclose(df([0.3, 0.5], 1), np.cos([0.3, 0.5]), rtol=1e-12)
     np.testing.assert_allclose(df(np.array([0.3, 0.5]), 7), [-1.0, -1.0])
+
+
+# (hunt18) An array minus a list argument (`w - x`, NumPy's arithmetic: f runs): the
+# tangent of the subtraction was `-dx` of the caller's list tangent, Python's TypeError
+# (*bad operand type for unary -: 'list'*) from jvp, in every program subtracting a list
+# from an array. And reverse over reverse lost the term: the adjoint of `unbroadcast(g,
+# x[:2])` (broadcast_back) and of `broadcast_like(bt2, t2)` (unbroadcast_like) took the
+# list adjoint of the list `x[:2]` for the zero standing for one, so tl.vjp of the
+# gradient gave zeros where the Hessian is diag(1.8, 3, 0), a silently wrong result.
+def array_minus_a_list(x):
+    w = np.array([0.4, 0.7])
+    return np.sum((w - x[:2]) ** 3)
+
+
+def test_array_minus_a_list_in_forward_mode_and_at_second_order():
+    xs = [0.1, 0.2, 0.3]
+    want_grad = [-3 * 0.3 ** 2, -3 * 0.5 ** 2, 0.0]
+    hessian = np.diag([6 * 0.3, 6 * 0.5, 0.0])
+    f = array_minus_a_list
+    np.testing.assert_allclose(tl.jvp(f)(xs, [1.0, -1.0, 2.0]),
+                               want_grad[0] - want_grad[1], rtol=1e-12)
+    g = tl.grad(f)
+    np.testing.assert_allclose(g(xs), want_grad, rtol=1e-12, atol=1e-15)
+    u = [1.0, -2.0, 0.5]
+    np.testing.assert_allclose(tl.vjp(g)(xs, 1.0, u), hessian @ u, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tl.jvp(g)(xs, 1.0, u), hessian @ u, rtol=1e-12, atol=1e-15)
+    bx, bseed = tl.vjp(tl.vjp(f, wrt=(0,)), wrt=(0, 1))(xs, 1.0, (u,))
+    np.testing.assert_allclose(bx, hessian @ u, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(bseed, np.dot(want_grad, u), rtol=1e-12)
+    tl.check_grads(f, (xs,), order=2, modes=("rev", "fwd"))
+    tl.check_grads(f, (tuple(xs),), order=2, modes=("rev", "fwd"))
+
+
+def an_array_minus_a_list_of_arrays(xs, s):
+    return np.sum(np.sin(np.ones((2, 2)) * 0.5 - xs) * s)
+
+
+def test_array_minus_a_list_of_arrays_in_forward_mode():
+    xs = [np.array([0.3, -0.2]), np.array([0.5, 0.1])]
+    f = an_array_minus_a_list_of_arrays
+    want = -np.cos(0.5 - np.array(xs)) * 0.4
+    got = tl.jvp(f)(xs, 0.4, [np.ones(2), np.zeros(2)])
+    np.testing.assert_allclose(got, np.sum(want[0]), rtol=1e-12)
+    tl.check_grads(f, (xs, 0.4), order=2, modes=("rev", "fwd"))
+
