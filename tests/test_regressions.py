@@ -6060,3 +6060,39 @@ def test_array_minus_a_list_of_arrays_in_forward_mode():
     np.testing.assert_allclose(got, np.sum(want[0]), rtol=1e-12)
     tl.check_grads(f, (xs, 0.4), order=2, modes=("rev", "fwd"))
 
+
+# (hunt18) A version of a gradient writes np.diff's adjoint of a 1-D array of a known
+# length as `difference_of_padded(g)` (shapeclass); differentiating that gradient again
+# (grad of grad, tl.hvp, tl.hessian: a version of the second derivative reads the same
+# rewrite) met a call without rules and tried to differentiate the helper's own source:
+# a TransformError at a line of tangentlike/rules/shapes.py (`np.subtract(..., out=...)`).
+def squared_differences_of_a_trajectory(x):
+    t = np.zeros(3)
+    t[0] = x
+    for i in range(1, 3):
+        t[i] = t[i - 1] * x
+    return np.sum(np.diff(t, axis=0) ** 2)
+
+
+def squared_differences_of_a_vector(x):
+    return np.sum(np.diff(x * x) ** 2)
+
+
+def test_second_order_of_a_difference_of_known_length():
+    f = squared_differences_of_a_trajectory
+    x = 0.7
+    want = 2 * (2 * x - 1) ** 2 + 2 * (x * x - x) * 2 + \
+        2 * (3 * x * x - 2 * x) ** 2 + 2 * (x ** 3 - x * x) * (6 * x - 2)
+    g = tl.grad(f)
+    g(x)   # (its version for a float)
+    np.testing.assert_allclose(tl.grad(g)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(f)(x, 1.0), want, rtol=1e-12)
+    tl.check_grads(f, (x,), order=2)
+    v = np.array([0.3, 0.5, -0.2])
+    h = squared_differences_of_a_vector
+    tl.grad(h)(v)
+    H = tl.hessian(h)(v)
+    u = np.array([1.0, -0.5, 2.0])
+    np.testing.assert_allclose(tl.hvp(h)(v, u), H @ u, rtol=1e-12)
+    np.testing.assert_allclose(tl.vjp(tl.grad(h))(v, 1.0, u), H @ u, rtol=1e-12)
+    tl.check_grads(h, (v,), order=2)

@@ -779,6 +779,22 @@ def zero_padded_tangent(y, array, widths):
     d[y] = zero_padded(d[array], widths)
 
 
+def _difference_of_padded_cases(rng):
+    return [((real(rng, (3,)),), {}), ((real(rng, (1,)),), {})]
+
+
+# (a version of a derivative writes np.diff's adjoint with it, and a derivative of that
+# derivative differentiates it: without rules, a TransformError at the line above in
+# this file for grad of grad and tl.hvp of a function with np.diff)
+@adjoint(difference_of_padded, cases=_difference_of_padded_cases)
+def difference_of_padded_(y, g):
+    d[g] = -np.diff(d[y])
+
+
+@tangent(difference_of_padded)
+def difference_of_padded_tangent(y, g):
+    d[y] = difference_of_padded(d[g])
+
 
 # -- joining and splitting ---------------------------------------------------------------
 def split_like(g, arrays, axis):
