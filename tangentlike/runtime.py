@@ -62,9 +62,14 @@ def _widened(g, target):
 
 def broadcast_like(t, y):
     """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
-    input was dropped, an adjoint that is still the scalar zero)."""
+    input was dropped, an adjoint that is still the scalar zero). A list or tuple ``t``
+    for an array ``y`` (the tangent of ``z + x`` for a list ``x``) is read as the array
+    it stands for, as NumPy read ``x`` (was: the list, which the next rule's arithmetic
+    repeated or refused, `2.0 * dz`)."""
     if isinstance(y, (tuple, list, dict)):
         return zeros_like(y) if _scalar_zero(t) else t
+    if t.__class__ is list or t.__class__ is tuple:
+        t = np.asarray(t)
     shape = _shape(y)
     if _shape(t) == shape:
         return t
@@ -581,6 +586,8 @@ def in_place(t, z):
     as NumPy does; on anything else ``z op= v`` is ``z = z op v``."""
     if not isinstance(z, np.ndarray):
         return t
+    if isinstance(t, (list, tuple)):   # (the tangent of `z += x` for a list x: its own)
+        t = np.asarray(t)
     if np.shape(t) != z.shape:
         raise ValueError(f"non-broadcastable output operand with shape {z.shape} doesn't "
                          f"match the broadcast shape {np.shape(t)}")

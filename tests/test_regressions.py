@@ -6096,3 +6096,34 @@ def test_second_order_of_a_difference_of_known_length():
     np.testing.assert_allclose(tl.hvp(h)(v, u), H @ u, rtol=1e-12)
     np.testing.assert_allclose(tl.vjp(tl.grad(h))(v, 1.0, u), H @ u, rtol=1e-12)
     tl.check_grads(h, (v,), order=2)
+
+
+# (hunt18) An array plus a list argument, `z += x` and `z = z + x` (NumPy reads the list):
+# the tangent of the sum is the caller's list tangent, which broadcast_like passed on as
+# the list: `in_place` took it for a dtype (*Field elements must be 2- or 3-tuples*, from
+# jvp) and a second derivative's `2.0 * dz` refused to repeat it (jvp of grad, tl.hvp,
+# jvp of jvp: *can't multiply sequence by non-int*). The tangent of an array is an array.
+def adds_a_list_in_place(x):
+    z = np.ones(3) * 0.5
+    z += x
+    return np.sum(z * z)
+
+
+def adds_a_list(x):
+    z = np.ones(3) * 0.5
+    z = z + x
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("f", [adds_a_list_in_place, adds_a_list])
+def test_array_plus_a_list_in_forward_mode(f):
+    xs = [0.1, 0.2, 0.3]
+    u = [1.0, -2.0, 0.5]
+    grad = 2 * (0.5 + np.array(xs))
+    np.testing.assert_allclose(tl.jvp(f)(xs, u), grad @ u, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(f)(xs), grad, rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(f)(xs, u), 2 * np.array(u), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.grad(f))(xs, 1.0, u), 2 * np.array(u), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.jvp(f))(xs, u, u), 2 * np.dot(u, u), rtol=1e-12)
+    tl.check_grads(f, (xs,), order=2)
+    tl.check_grads(f, (tuple(xs),), order=2)
