@@ -820,11 +820,19 @@ def aligned_index(g, x, index):
     """The position in ``g``, the adjoint of the list (or tuple) ``x``, of ``x[index]``:
     a list adjoint shorter than x is a stack of the adjoints of x's last entries
     (aligned on the right), so a position counted from the left moves by the missing
-    entries (below 0: an entry the stack does not hold, whose adjoint is zero)."""
-    if isinstance(g, list) and isinstance(x, (list, tuple)) and type(index) is int \
-            and 0 <= index and len(g) < len(x):
-        index -= len(x) - len(g)
-        return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+    entries (below 0: an entry the stack does not hold, whose adjoint is zero). A slice
+    ``x[a:b]`` is the entries the stack holds of it, which are its last ones: the stack
+    of their adjoints (was: the slice of the stack counted from the left, so that
+    `points[1:][0]` of a two-item list got the empty stack, a zero, in reverse over
+    reverse)."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)) and len(g) < len(x):
+        missing = len(x) - len(g)
+        if type(index) is int and 0 <= index:
+            index -= missing
+            return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+        if type(index) is slice and index.step in (None, 1):
+            start, stop, _ = index.indices(len(x))
+            return slice(max(start, missing) - missing, max(stop, missing) - missing)
     return index
 
 

@@ -6127,3 +6127,40 @@ def test_array_plus_a_list_in_forward_mode(f):
     np.testing.assert_allclose(tl.jvp(tl.jvp(f))(xs, u, u), 2 * np.dot(u, u), rtol=1e-12)
     tl.check_grads(f, (xs,), order=2)
     tl.check_grads(f, (tuple(xs),), order=2)
+
+
+# (hunt18) The adjoint of a list is a stack of the adjoints of its last entries, aligned on
+# the right; reading a slice of it (the adjoint of `points[1:]`, in reverse over reverse)
+# counted the slice from the left of the shorter stack: `points[1:]` of a two-item list
+# got the empty stack, a zero, so tl.vjp(tl.grad(f)) gave 0.0 where d2f/ds2 = 2|x|^2
+# (grad of grad and hvp were right). aligned_index moves a slice as it moves an index.
+def dot_of_a_sliced_item(x, s):
+    points = [x, x * s]
+    b = points[1:][0]
+    return np.dot(b, b)
+
+
+def sum_over_a_sliced_display(x, s):
+    total = 0.0
+    points = [x, x * s, x * s * s]
+    for a, b in zip(points[:-1], points[1:]):
+        total = total + np.dot(a - b, a - b)
+    for a in points[1:3]:
+        total = total + np.sum(a) * s
+    return total
+
+
+def test_reverse_over_reverse_of_a_slice_of_a_list():
+    x = np.array([0.3, -0.5])
+    s = 0.4
+    second = tl.vjp(tl.grad(dot_of_a_sliced_item, wrt=1), wrt=1)
+    np.testing.assert_allclose(second(x, s, 1.0, 1.0), 2 * np.dot(x, x), rtol=1e-12)
+    np.testing.assert_allclose(second.generic(x, s, 1.0, 1.0), 2 * np.dot(x, x), rtol=1e-12)
+    for f in (dot_of_a_sliced_item, sum_over_a_sliced_display):
+        want = tl.grad(tl.grad(f, wrt=1), wrt=1)(x, s)
+        got = tl.vjp(tl.grad(f, wrt=1), wrt=1)(x, s, 1.0, 1.0)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        H = tl.hessian(f)(x, s)
+        u = np.array([1.0, -2.0])
+        np.testing.assert_allclose(tl.vjp(tl.grad(f))(x, s, 1.0, u), H @ u, rtol=1e-10)
+        tl.check_grads(f, (x, s), order=2)
