@@ -130,15 +130,17 @@ def body_assignments(fn) -> list:
     return fn.assigned
 
 
-def given_sequences(fn, params=None) -> frozenset:
+def given_sequences(fn, params=None, items=True) -> frozenset:
     """The names that may hold a list or tuple the caller gave (``f([0.3, 0.6])`` of a
     function that reads it as an array): the parameters (those of ``params``, when
     given: a version's guard proves the others arrays or numbers), and the names
     assigned one of them or a part of one (``y = x``, ``y = x[1:]``, ``row = x[i]``), as
     a list of numbers stays a list there. A NumPy rule reads them as arrays
-    (template.list_safe). Made on first use, as body_assignments."""
+    (template.list_safe). ``items=False``: only the names assigned one of them or a
+    slice of one (``row = x[i]`` of a list of numbers is a number). Made on first use,
+    as body_assignments."""
     start = tuple(fn.params if params is None else params)
-    key = ("given_sequences", start)
+    key = ("given_sequences", start, items)
     found = fn.facts.get(key)
     if found is None:
         names = set(start)
@@ -148,7 +150,8 @@ def given_sequences(fn, params=None) -> frozenset:
             for target, value, stmt in body_assignments(fn):
                 if target in names or stmt.__class__ is not gast.Assign:
                     continue
-                while value.__class__ is gast.Subscript:
+                while value.__class__ is gast.Subscript and (
+                        items or value.slice.__class__ is gast.Slice):
                     value = value.value
                 if value.__class__ is gast.Name and value.id in names:
                     names.add(target)

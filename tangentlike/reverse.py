@@ -441,11 +441,11 @@ class _Reverse:
         have = static_shape(expr, self.shape_rewriter())
         return have is not None and have[0] == "shape" and len(have[1]) > 0
 
-    def may_be_list(self, name: str) -> bool:
+    def may_be_list(self, name: str, items=True) -> bool:
         """Whether ``name`` may hold a list or tuple of numbers the caller gave
         (analyze.given_sequences), which a NumPy rule reads as an array: not in a
         version that knows it is an array or a number."""
-        if name not in given_sequences(self.fn):
+        if name not in given_sequences(self.fn, items=items):
             return False
         key = self.classes.get(name)
         return key is None or key[0] not in ("shape", "scalar")

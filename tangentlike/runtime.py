@@ -62,7 +62,10 @@ def _widened(g, target):
 
 def broadcast_like(t, y):
     """A derivative ``t`` widened to the shape of its primal ``y`` (a tangent after a zero
-    input was dropped, an adjoint that is still the scalar zero)."""
+    input was dropped, an adjoint that is still the scalar zero). A list or tuple ``t``
+    for an array ``y`` (the tangent of ``z + x`` for a list ``x``) is read as the array
+    it stands for, as NumPy read ``x`` (was: the list, which the next rule's arithmetic
+    repeated or refused, `2.0 * dz`)."""
     if isinstance(y, (tuple, list, dict)):
         return zeros_like(y) if _scalar_zero(t) else t
     if t.__class__ is list or t.__class__ is tuple:
@@ -647,6 +650,8 @@ def in_place(t, z):
     as NumPy does; on anything else ``z op= v`` is ``z = z op v``."""
     if not isinstance(z, np.ndarray):
         return t
+    if isinstance(t, (list, tuple)):   # (the tangent of `z += x` for a list x: its own)
+        t = np.asarray(t)
     if np.shape(t) != z.shape:
         raise ValueError(f"non-broadcastable output operand with shape {z.shape} doesn't "
                          f"match the broadcast shape {np.shape(t)}")
@@ -899,11 +904,19 @@ def aligned_index(g, x, index):
     """The position in ``g``, the adjoint of the list (or tuple) ``x``, of ``x[index]``:
     a list adjoint shorter than x is a stack of the adjoints of x's last entries
     (aligned on the right), so a position counted from the left moves by the missing
-    entries (below 0: an entry the stack does not hold, whose adjoint is zero)."""
-    if isinstance(g, list) and isinstance(x, (list, tuple)) and type(index) is int \
-            and 0 <= index and len(g) < len(x):
-        index -= len(x) - len(g)
-        return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+    entries (below 0: an entry the stack does not hold, whose adjoint is zero). A slice
+    ``x[a:b]`` is the entries the stack holds of it, which are its last ones: the stack
+    of their adjoints (was: the slice of the stack counted from the left, so that
+    `points[1:][0]` of a two-item list got the empty stack, a zero, in reverse over
+    reverse)."""
+    if isinstance(g, list) and isinstance(x, (list, tuple)) and len(g) < len(x):
+        missing = len(x) - len(g)
+        if type(index) is int and 0 <= index:
+            index -= missing
+            return index if index >= 0 else len(g)   # (part_of gives 0.0 past the end)
+        if type(index) is slice and index.step in (None, 1):
+            start, stop, _ = index.indices(len(x))
+            return slice(max(start, missing) - missing, max(stop, missing) - missing)
     return index
 
 

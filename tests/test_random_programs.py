@@ -31,7 +31,8 @@ The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache`
 - local lambdas and local defs (inlined by tangentlike).
 
 A program whose value is the same with ``x`` given as a list of floats is differentiated
-that way too (check_as_a_list).
+that way too (check_as_a_list: grad, vjp, jvp with a list tangent, and in one program
+of three the Hessian times a list by reverse over reverse).
 
 Inputs are kept away from non-differentiable points without constraining the grammar:
 every program is also compiled in an *instrumented* form in which each comparison and
@@ -47,6 +48,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -271,7 +273,9 @@ class Generator:
         if choice == 6:
             return fmt("np.clip({0}, -1.0, 1.0)", v, instr="_clip({0}, -1.0, 1.0)")
         if choice == 7:
-            return fmt("np.concatenate([({0})[:1], ({0})[1:]])", v)
+            # (np.diff: a version writes its adjoint with a helper that the second order
+            # differentiates, hunt18)
+            return fmt("np.concatenate([({0})[:1], np.diff({0})])", v)
         if choice == 0:
             return fmt("({0})[::-1]", v, alias=v.alias)      # a view
         if choice == 1:
@@ -979,6 +983,18 @@ def check_as_a_list(f, out, x, s, n, gx):
     np.testing.assert_allclose(np.asarray(gl, dtype=float), gx, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(np.asarray(tl.vjp(f)(items, s, n, 1.0), dtype=float), gx,
                                rtol=1e-10, atol=1e-10)
+    # forward mode with the list and a list tangent (hunt18: `w - x` of an array and the
+    # list had the tangent -dx of the list, a TypeError)
+    u = [0.5, -1.0, 2.0]
+    np.testing.assert_allclose(tl.jvp(f)(items, s, n, u), np.dot(gx, u), rtol=1e-9, atol=1e-9)
+    # reverse over reverse with the list, in one program of three (a second derivative and
+    # two versions of it cost more than the rest of the check): hunt18, the list's
+    # adjoint was lost there, a silently wrong Hessian
+    if zlib.crc32(f.__code__.co_code) % 3 == 0:
+        hessian_times = tl.vjp(tl.grad(f))
+        hv = hessian_times(np.array(items), s, n, 1.0, np.array(u))
+        np.testing.assert_allclose(np.asarray(hessian_times(items, s, n, 1.0, u), dtype=float),
+                                   hv, rtol=1e-8, atol=1e-8)
 
 
 # -- known bugs ----------------------------------------------------------------------------

@@ -6196,3 +6196,150 @@ def test_check_grads_keeps_a_0d_array_argument_one():
     np.testing.assert_allclose(
         tl.grad(cube_of_list_times_number, wrt=1)([0.3, 0.5], np.array(0.7)),
         3 * 0.7 ** 2 * (0.3 ** 3 + 0.5 ** 3), rtol=1e-12)
+# (hunt18) An array minus a list argument (`w - x`, NumPy's arithmetic: f runs): the
+# tangent of the subtraction was `-dx` of the caller's list tangent, Python's TypeError
+# (*bad operand type for unary -: 'list'*) from jvp, in every program subtracting a list
+# from an array. And reverse over reverse lost the term: the adjoint of `unbroadcast(g,
+# x[:2])` (broadcast_back) and of `broadcast_like(bt2, t2)` (unbroadcast_like) took the
+# list adjoint of the list `x[:2]` for the zero standing for one, so tl.vjp of the
+# gradient gave zeros where the Hessian is diag(1.8, 3, 0), a silently wrong result.
+def array_minus_a_list(x):
+    w = np.array([0.4, 0.7])
+    return np.sum((w - x[:2]) ** 3)
+
+
+def test_array_minus_a_list_in_forward_mode_and_at_second_order():
+    xs = [0.1, 0.2, 0.3]
+    want_grad = [-3 * 0.3 ** 2, -3 * 0.5 ** 2, 0.0]
+    hessian = np.diag([6 * 0.3, 6 * 0.5, 0.0])
+    f = array_minus_a_list
+    np.testing.assert_allclose(tl.jvp(f)(xs, [1.0, -1.0, 2.0]),
+                               want_grad[0] - want_grad[1], rtol=1e-12)
+    g = tl.grad(f)
+    np.testing.assert_allclose(g(xs), want_grad, rtol=1e-12, atol=1e-15)
+    u = [1.0, -2.0, 0.5]
+    np.testing.assert_allclose(tl.vjp(g)(xs, 1.0, u), hessian @ u, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tl.jvp(g)(xs, 1.0, u), hessian @ u, rtol=1e-12, atol=1e-15)
+    bx, bseed = tl.vjp(tl.vjp(f, wrt=(0,)), wrt=(0, 1))(xs, 1.0, (u,))
+    np.testing.assert_allclose(bx, hessian @ u, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(bseed, np.dot(want_grad, u), rtol=1e-12)
+    tl.check_grads(f, (xs,), order=2, modes=("rev", "fwd"))
+    tl.check_grads(f, (tuple(xs),), order=2, modes=("rev", "fwd"))
+
+
+def an_array_minus_a_list_of_arrays(xs, s):
+    return np.sum(np.sin(np.ones((2, 2)) * 0.5 - xs) * s)
+
+
+def test_array_minus_a_list_of_arrays_in_forward_mode():
+    xs = [np.array([0.3, -0.2]), np.array([0.5, 0.1])]
+    f = an_array_minus_a_list_of_arrays
+    want = -np.cos(0.5 - np.array(xs)) * 0.4
+    got = tl.jvp(f)(xs, 0.4, [np.ones(2), np.zeros(2)])
+    np.testing.assert_allclose(got, np.sum(want[0]), rtol=1e-12)
+    tl.check_grads(f, (xs, 0.4), order=2, modes=("rev", "fwd"))
+
+
+# (hunt18) A version of a gradient writes np.diff's adjoint of a 1-D array of a known
+# length as `difference_of_padded(g)` (shapeclass); differentiating that gradient again
+# (grad of grad, tl.hvp, tl.hessian: a version of the second derivative reads the same
+# rewrite) met a call without rules and tried to differentiate the helper's own source:
+# a TransformError at a line of tangentlike/rules/shapes.py (`np.subtract(..., out=...)`).
+def squared_differences_of_a_trajectory(x):
+    t = np.zeros(3)
+    t[0] = x
+    for i in range(1, 3):
+        t[i] = t[i - 1] * x
+    return np.sum(np.diff(t, axis=0) ** 2)
+
+
+def squared_differences_of_a_vector(x):
+    return np.sum(np.diff(x * x) ** 2)
+
+
+def test_second_order_of_a_difference_of_known_length():
+    f = squared_differences_of_a_trajectory
+    x = 0.7
+    want = 2 * (2 * x - 1) ** 2 + 2 * (x * x - x) * 2 + \
+        2 * (3 * x * x - 2 * x) ** 2 + 2 * (x ** 3 - x * x) * (6 * x - 2)
+    g = tl.grad(f)
+    g(x)   # (its version for a float)
+    np.testing.assert_allclose(tl.grad(g)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(f)(x, 1.0), want, rtol=1e-12)
+    tl.check_grads(f, (x,), order=2)
+    v = np.array([0.3, 0.5, -0.2])
+    h = squared_differences_of_a_vector
+    tl.grad(h)(v)
+    H = tl.hessian(h)(v)
+    u = np.array([1.0, -0.5, 2.0])
+    np.testing.assert_allclose(tl.hvp(h)(v, u), H @ u, rtol=1e-12)
+    np.testing.assert_allclose(tl.vjp(tl.grad(h))(v, 1.0, u), H @ u, rtol=1e-12)
+    tl.check_grads(h, (v,), order=2)
+
+
+# (hunt18) An array plus a list argument, `z += x` and `z = z + x` (NumPy reads the list):
+# the tangent of the sum is the caller's list tangent, which broadcast_like passed on as
+# the list: `in_place` took it for a dtype (*Field elements must be 2- or 3-tuples*, from
+# jvp) and a second derivative's `2.0 * dz` refused to repeat it (jvp of grad, tl.hvp,
+# jvp of jvp: *can't multiply sequence by non-int*). The tangent of an array is an array.
+def adds_a_list_in_place(x):
+    z = np.ones(3) * 0.5
+    z += x
+    return np.sum(z * z)
+
+
+def adds_a_list(x):
+    z = np.ones(3) * 0.5
+    z = z + x
+    return np.sum(z * z)
+
+
+@pytest.mark.parametrize("f", [adds_a_list_in_place, adds_a_list])
+def test_array_plus_a_list_in_forward_mode(f):
+    xs = [0.1, 0.2, 0.3]
+    u = [1.0, -2.0, 0.5]
+    grad = 2 * (0.5 + np.array(xs))
+    np.testing.assert_allclose(tl.jvp(f)(xs, u), grad @ u, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(f)(xs), grad, rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(f)(xs, u), 2 * np.array(u), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.grad(f))(xs, 1.0, u), 2 * np.array(u), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.jvp(f))(xs, u, u), 2 * np.dot(u, u), rtol=1e-12)
+    tl.check_grads(f, (xs,), order=2)
+    tl.check_grads(f, (tuple(xs),), order=2)
+
+
+# (hunt18) The adjoint of a list is a stack of the adjoints of its last entries, aligned on
+# the right; reading a slice of it (the adjoint of `points[1:]`, in reverse over reverse)
+# counted the slice from the left of the shorter stack: `points[1:]` of a two-item list
+# got the empty stack, a zero, so tl.vjp(tl.grad(f)) gave 0.0 where d2f/ds2 = 2|x|^2
+# (grad of grad and hvp were right). aligned_index moves a slice as it moves an index.
+def dot_of_a_sliced_item(x, s):
+    points = [x, x * s]
+    b = points[1:][0]
+    return np.dot(b, b)
+
+
+def sum_over_a_sliced_display(x, s):
+    total = 0.0
+    points = [x, x * s, x * s * s]
+    for a, b in zip(points[:-1], points[1:]):
+        total = total + np.dot(a - b, a - b)
+    for a in points[1:3]:
+        total = total + np.sum(a) * s
+    return total
+
+
+def test_reverse_over_reverse_of_a_slice_of_a_list():
+    x = np.array([0.3, -0.5])
+    s = 0.4
+    second = tl.vjp(tl.grad(dot_of_a_sliced_item, wrt=1), wrt=1)
+    np.testing.assert_allclose(second(x, s, 1.0, 1.0), 2 * np.dot(x, x), rtol=1e-12)
+    np.testing.assert_allclose(second.generic(x, s, 1.0, 1.0), 2 * np.dot(x, x), rtol=1e-12)
+    for f in (dot_of_a_sliced_item, sum_over_a_sliced_display):
+        want = tl.grad(tl.grad(f, wrt=1), wrt=1)(x, s)
+        got = tl.vjp(tl.grad(f, wrt=1), wrt=1)(x, s, 1.0, 1.0)
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+        H = tl.hessian(f)(x, s)
+        u = np.array([1.0, -2.0])
+        np.testing.assert_allclose(tl.vjp(tl.grad(f))(x, s, 1.0, u), H @ u, rtol=1e-10)
+        tl.check_grads(f, (x, s), order=2)

@@ -85,10 +85,17 @@ def broadcast_back(h, g):
     a branch not taken), h is summed; where g did not broadcast to x at all (then
     unbroadcast gave zeros), the adjoint is zeros. Also the adjoint of ``unbroadcast_like``, so the
     adjoint of a list or tuple passes through, and a scalar zero that stands for one
-    gets a zero."""
+    gets a zero. A list or tuple ``h`` for an array ``g`` is the adjoint of
+    ``unbroadcast(g, x)`` for a list ``x`` of numbers (``w - x`` of an array ``w``),
+    which is the array ``g``: its items are read as that array (was: a zero, so
+    reverse over reverse lost the term)."""
     if isinstance(g, CONTAINERS) and isinstance(h, CONTAINERS):
         return h
-    if isinstance(g, CONTAINERS) or isinstance(h, CONTAINERS):
+    if isinstance(h, (list, tuple)) and isinstance(g, np.ndarray) and g.ndim:
+        h = np.asarray(h)
+        if h.dtype == object:
+            return 0.0
+    elif isinstance(g, CONTAINERS) or isinstance(h, CONTAINERS):
         return 0.0
     shape, have = np.shape(g), np.shape(h)
     try:
@@ -108,7 +115,10 @@ def unbroadcast_like(g, t):
     """The adjoint of ``broadcast_like(t, y)`` with respect to t: ``unbroadcast(g, t)``,
     also for adjoints of lists and tuples. Such an adjoint passes through as it is (an
     empty stack of adjoints is a zero); where broadcast_like replaced the scalar zero by
-    zeros of a container, the result did not depend on t."""
+    zeros of a container, the result did not depend on t. A list or tuple ``g`` for an
+    array ``t`` is the adjoint of ``broadcast_like(t, y)`` for a list ``y`` of numbers
+    (the adjoint ``bt2`` of ``w - x[:2]`` for a list ``x``): its items are read as that
+    array, as in broadcast_back (was: a zero)."""
     if isinstance(t, CONTAINERS):
         if g.__class__ is np.ndarray and g.ndim and _of_numbers(t):
             # a list of numbers that broadcast_like spread over an array's shape as NumPy
@@ -117,7 +127,11 @@ def unbroadcast_like(g, t):
             # through, with the array's shape)
             return unbroadcast(g, t)
         return g
-    if isinstance(g, CONTAINERS):
+    if isinstance(g, (list, tuple)) and isinstance(t, np.ndarray) and t.ndim:
+        g = np.asarray(g)
+        if g.dtype == object:
+            return 0.0
+    elif isinstance(g, CONTAINERS):
         return 0.0
     return unbroadcast(g, t)
 
@@ -806,6 +820,23 @@ def zero_padded_(y, array, widths):
 @tangent(zero_padded)
 def zero_padded_tangent(y, array, widths):
     d[y] = zero_padded(d[array], widths)
+
+
+def _difference_of_padded_cases(rng):
+    return [((real(rng, (3,)),), {}), ((real(rng, (1,)),), {})]
+
+
+# (a version of a derivative writes np.diff's adjoint with it, and a derivative of that
+# derivative differentiates it: without rules, a TransformError at the line above in
+# this file for grad of grad and tl.hvp of a function with np.diff)
+@adjoint(difference_of_padded, cases=_difference_of_padded_cases)
+def difference_of_padded_(y, g):
+    d[g] = -np.diff(d[y])
+
+
+@tangent(difference_of_padded)
+def difference_of_padded_tangent(y, g):
+    d[y] = difference_of_padded(d[g])
 
 
 # -- joining and splitting ---------------------------------------------------------------
