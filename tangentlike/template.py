@@ -697,10 +697,12 @@ _NUMPY_RESULTS = ("where", "sum", "mean", "prod", "dot", "asarray", "array", "fu
 
 
 def reads_arrays(callee) -> bool:
-    """Whether ``callee`` is a NumPy function (a ufunc, or one of NumPy's modules),
-    which reads a list or tuple of numbers as an array."""
+    """Whether ``callee`` is a NumPy function (a ufunc, or one of NumPy's modules), or a
+    helper of the library marked ``reads_arrays`` (rules.arithmetic.logistic), which
+    reads a list or tuple of numbers as an array."""
     return isinstance(callee, np.ufunc) or \
-        str(getattr(callee, "__module__", None) or "").startswith("numpy")
+        str(getattr(callee, "__module__", None) or "").startswith("numpy") or \
+        getattr(callee, "reads_arrays", False) is True
 
 
 def list_reader(callee, inputs) -> tuple:

@@ -6343,3 +6343,21 @@ def test_reverse_over_reverse_of_a_slice_of_a_list():
         u = np.array([1.0, -2.0])
         np.testing.assert_allclose(tl.vjp(tl.grad(f))(x, s, 1.0, u), H @ u, rtol=1e-10)
         tl.check_grads(f, (x, s), order=2)
+
+
+# (hunt18, fixed by the lead) np.logaddexp(0, x) of a list: its adjoint's logistic(x)
+# compared the list with 0 (TypeError: '>=' not supported between 'list' and 'int') in
+# every mode, and at second order the rule's logistic(-x) negated the list. logistic reads
+# a list as an array, and is marked reads_arrays so its rules read it so too.
+def softplus_sum(x):
+    return np.sum(np.logaddexp(0.0, x))
+
+
+@pytest.mark.parametrize("x", [[0.3, -0.5], (0.3, -0.5), [[0.3], [-0.5]]])
+def test_softplus_of_a_list(x):
+    a = np.asarray(x)
+    share = 1.0 / (1.0 + np.exp(-a))
+    np.testing.assert_allclose(np.asarray(tl.grad(softplus_sum)(x)), share)
+    tl.check_grads(softplus_sum, (x,), order=2)
+    H = tl.hessian(softplus_sum)(x)
+    np.testing.assert_allclose(np.reshape(H, (2, 2)), np.diag((share * (1 - share)).ravel()))

@@ -165,8 +165,14 @@ def logistic(t):
     comparison and the selection (a logistic loss's gradient spends a tenth less)."""
     if t.__class__ is np.ndarray and t.dtype == np.float64 and t.size and t.min() >= -708.0:
         return 1.0 / (1.0 + np.exp(-t))
+    if t.__class__ is list or t.__class__ is tuple:   # (np.logaddexp(0, xs) of a list)
+        t = np.asarray(t)
     e = np.exp(-np.abs(t))
     return np.where(t >= 0, 1.0, e) / (1.0 + e)
+
+
+# logistic reads a list as NumPy does: its rules' `-t` reads it so too (template.list_safe)
+logistic.reads_arrays = True
 
 
 def logistic_times(t, k):
