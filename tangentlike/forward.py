@@ -14,7 +14,6 @@ shape with ``broadcast_like``. A variable given a constant gets ``zeros_like``.
 """
 from __future__ import annotations
 
-import operator
 
 import gast
 import numpy as np
