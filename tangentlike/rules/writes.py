@@ -75,7 +75,7 @@ def _list_cases(rng):
     return [(([real(rng, (3,)), real(rng, ())],), {})]
 
 
-@adjoint(list, cases=_list_cases)
+@adjoint(list, list_copy, cases=_list_cases)
 def list_(y, x):
     d[x] = like(d[y], x)
 
@@ -83,11 +83,6 @@ def list_(y, x):
 @tangent(list)
 def list_tangent(y, x):
     d[y] = list(d[x])
-
-
-@adjoint(list_copy, cases=_list_cases)
-def list_copy_(y, x):
-    d[x] = like(d[y], x)
 
 
 @tangent(list_copy)
