@@ -2136,10 +2136,8 @@ def _later_update(body: list, k: int, ints: frozenset, views: dict):
             if not _apart(_index_entries(other.target), index, body[:j], ints):
                 return None
             continue
-        if _element_update(other):   # of another array, which first does not read
-            written = other.target.value.id
-            if written in reads | aliases or views.get(written, set()) & reads or \
-                    set(name_ids(other)) & (aliases | {array}):
+        if _element_update(other):   # of another array
+            if not _update_apart(other, array, reads, aliases, views):
                 return None
             continue
         if isinstance(other, gast.Assign) and len(other.targets) == 1 \
@@ -2148,8 +2146,7 @@ def _later_update(body: list, k: int, ints: frozenset, views: dict):
             if target in reads or target in index_names or not apart_reads(other.value, j) \
                     or target in aliases or target == array:
                 return None
-            if any(isinstance(node, gast.Call) and not _numpy_call(node)
-                   for node in walk(other.value)):
+            if not _numpy_calls_only(other.value):
                 return None
             continue
         return None
@@ -2254,10 +2251,8 @@ def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
                     and all(_apart(entries, r, before[:k], ints) for r in rows)):
                 return None
             continue
-        if _element_update(other):   # of another array, which stmt does not read
-            written = other.target.value.id
-            if written in reads | aliases or views.get(written, set()) & reads or \
-                    set(name_ids(other)) & (aliases | {array}):
+        if _element_update(other):   # of another array
+            if not _update_apart(other, array, reads, aliases, views):
                 return None
             continue
         if isinstance(other, gast.Assign) and len(other.targets) == 1 \
@@ -2266,13 +2261,26 @@ def _earlier_update_apart(stmt, before: list, ints: frozenset, views: dict):
             if target in reads or target in name_ids(stmt.target.slice) or \
                     read & (aliases | {array}) or target in aliases or target == array:
                 return None
-            # (calls only of NumPy's functions, which change no operand without out=)
-            if any(isinstance(node, gast.Call) and not _numpy_call(node)
-                   for node in walk(other.value)):
+            if not _numpy_calls_only(other.value):
                 return None
             continue
         return None
     return None
+
+
+def _update_apart(other, array: str, reads: set, aliases: set, views: dict) -> bool:
+    """Whether ``other``, an update of an element of an array other than ``array``, and
+    an update of ``array`` (its views ``aliases``) whose value reads ``reads`` may pass
+    each other: neither writes what the other reads, through views either."""
+    written = other.target.value.id
+    return not (written in reads | aliases or views.get(written, set()) & reads
+                or set(name_ids(other)) & (aliases | {array}))
+
+
+def _numpy_calls_only(value) -> bool:
+    """Whether every call in ``value`` is one of NumPy's functions, which change no
+    operand without out= (an assignment of it may pass an element update)."""
+    return all(_numpy_call(node) for node in walk(value) if isinstance(node, gast.Call))
 
 
 def _numpy_call(call) -> bool:
