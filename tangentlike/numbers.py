@@ -482,10 +482,14 @@ class _Simplify(Transformer):
 
     def visit_IfExp(self, node):
         self.generic_visit(node)
-        tested = _class_test(node.test)
-        if tested is not None and node.body.__class__ is gast.Name \
+        tested = _class_test(node.test, constants=True)
+        if tested is None or self.bound.get(node.test.comparators[0].id) is not np.ndarray:
+            return node
+        if tested.__class__ is gast.Name and node.body.__class__ is gast.Name \
                 and node.body.id == tested.id and self.number_or_none(node.body) \
-                and self.bound.get(node.test.comparators[0].id) is np.ndarray:
+                or tested.__class__ is gast.Constant and node.body.__class__ is gast.Constant \
+                and node.body.value == tested.value:
+            # (a constant there: the tested name was one, replaced by 3. above)
             self.changed = True
             return node.body
         return node
@@ -553,14 +557,17 @@ def _derived(stmt) -> bool:
         or getattr(stmt, "origin", True) is None
 
 
-def _class_test(test):
-    """The name ``v`` of ``v.__class__ is not K``, or None."""
+def _class_test(test, constants: bool = False):
+    """The name ``v`` of ``v.__class__ is not K``, or None; with ``constants``, also
+    the constant ``c`` of ``c.__class__ is not K`` when c is a Python int or float."""
     if test.__class__ is gast.Compare and len(test.ops) == 1 \
             and test.ops[0].__class__ is gast.IsNot \
             and test.left.__class__ is gast.Attribute and test.left.attr == "__class__" \
-            and test.left.value.__class__ is gast.Name \
             and test.comparators[0].__class__ is gast.Name:
-        return test.left.value
+        tested = test.left.value
+        if tested.__class__ is gast.Name or constants and tested.__class__ is gast.Constant \
+                and type(tested.value) in (int, float):
+            return tested
     return None
 
 

@@ -139,6 +139,18 @@ def test_the_gradients_of_numbers_are_returned_without_a_test():
     assert version.source.endswith("return (bx, by)\n")
 
 
+def identity(x):
+    return x
+
+
+def test_the_constant_gradient_of_a_number_is_returned_without_a_test():
+    # (the gradient 1.0 was `1.0 if 1.0.__class__ is not ndarray else 1.0`)
+    df = tl.grad(identity)
+    version = _version(df, 0.3)
+    assert "ndarray" not in version.source and version.source.endswith("return 1.0\n")
+    assert df(0.3) == 1.0 and type(df(0.3)) is float and df(np.float64(0.3)) == 1.0
+
+
 def test_a_forward_version_reads_its_tangent_as_the_constant_one():
     df = tl.grad(with_ufuncs)
     version = _version(df, 0.4)
