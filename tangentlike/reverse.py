@@ -1102,9 +1102,7 @@ class _Reverse:
         name = self.adj(target)
         value = _load(name) if name in self.written and self.activity.is_active(target) \
             else gast.Constant(value=0.0, kind=None)
-        push = gast.Call(func=gast.Attribute(value=_load(self.adj(lst)), attr="append",
-                                             ctx=gast.Load()), args=[value], keywords=[])
-        return [gast.Expr(value=push)]
+        return [_push(self.adj(lst), value)]
 
     def restore(self, name):
         """A placeholder for ``name = stack.pop()``, kept only if ``name`` is saved."""
@@ -2061,9 +2059,7 @@ class _Reverse:
             np_name = self.binder.name_for("np", np)
             saved_copy = gast.Call(func=gast.Attribute(value=_load(np_name), attr="copy",
                                                        ctx=gast.Load()), args=[old], keywords=[])
-            push = gast.Expr(value=gast.Call(func=gast.Attribute(
-                value=_load(self.tape(array)), attr="append", ctx=gast.Load()), args=[saved_copy],
-                keywords=[]))
+            push = _push(self.tape(array), saved_copy)
             self.mark_element_save(push, array)
             return [push, clone(stmt)]
         if isinstance(stmt, gast.Assign):
@@ -2885,9 +2881,11 @@ def _without_dropped(body: list) -> list:
     return out
 
 
-def _push(stack, name):
+def _push(stack: str, value):
+    """``stack.append(value)``; ``value`` a name or an expression."""
+    item = value if isinstance(value, gast.AST) else _load(value)
     call = gast.Call(func=gast.Attribute(value=_load(stack), attr="append", ctx=gast.Load()),
-                     args=[_load(name)], keywords=[])
+                     args=[item], keywords=[])
     return gast.Expr(value=call)
 
 
