@@ -16,23 +16,29 @@ from .pipeline import wrt_item
 MODES = {"rev": vjp, "fwd": jvp}
 
 
-def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: float = 1e-6,
-                rtol: float = 1e-5, atol: float = 1e-6, seed: int = 0) -> None:
+def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: float = None,
+                rtol: float = None, atol: float = None, seed: int = 0) -> None:
     """Raise ``AssertionError`` unless ``f``'s derivatives at ``args`` match finite
     differences up to ``order``, in each of ``modes`` (``"rev"``, ``"fwd"``).
 
     ``wrt``: positions of the arguments to check (default: every float argument).
+    ``eps`` (the step of the central differences), ``rtol`` and ``atol``: by default
+    1e-6, 1e-5 and 1e-6 when f computes in float64; when an argument or f's output
+    holds a float32 (or float16), whose rounding drowns so short a step, a step and
+    tolerances made for that precision (``_defaults``).
     """
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"check_grads: args must be a tuple of f's arguments, such as "
                         f"(x,), not {type(args).__name__}")
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ValueError(f"check_grads: order must be 1 or more, not {order!r}")
-    if isinstance(eps, bool) or not isinstance(eps, (float, int, np.floating, np.integer)) \
-            or not eps > 0:
+    if eps is not None and (isinstance(eps, bool) or not isinstance(
+            eps, (float, int, np.floating, np.integer)) or not eps > 0):
         raise ValueError(f"check_grads: eps, the step of the finite differences, must be a "
                          f"positive number (1e-6 by default), not {eps!r}")
     for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if tolerance is None:
+            continue
         if isinstance(tolerance, bool) or not isinstance(
                 tolerance, (float, int, np.floating, np.integer)) or not tolerance >= 0:
             raise ValueError(f"check_grads: {name}, a tolerance, must be a number 0 or more, "
@@ -57,18 +63,28 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
                 not 0 <= w < len(args):
             raise ValueError(f"check_grads: wrt={w!r} is not the position of one of the "
                              f"{len(args)} arguments (0 to {len(args) - 1})")
+    if eps is None or rtol is None or atol is None:
+        # (the derivatives first: what cannot be differentiated is their error, before f runs)
+        for mode in modes:
+            MODES[mode](f, wrt=wrt)
+    tolerances = _tolerances(args, f, eps, rtol, atol)
+    _check(f, args, order, modes, wrt, tolerances, seed)
+
+
+def _check(f, args, order, modes, wrt, tolerances, seed):
     rng = np.random.default_rng(seed)
-    _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order)
+    _check_first_order(f, args, wrt, modes, tolerances, rng, order)
     if order > 1:
         out = f(*args)
         for k, mode in enumerate(modes):
             extra = _random_like(out, rng) if mode == "rev" else \
                 tuple(_random_like(args[i], rng) for i in wrt)
-            check_grads(MODES[mode](f, wrt=wrt), args + (extra,), order - 1, modes,
-                        wrt + (len(args),), eps, rtol, atol, seed + 1 + k)
+            _check(MODES[mode](f, wrt=wrt), args + (extra,), order - 1, modes,
+                   wrt + (len(args),), tolerances, seed + 1 + k)
 
 
-def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
+def _check_first_order(f, args, wrt, modes, tolerances, rng, order):
+    eps, rtol, atol, agree = tolerances
     # derived first: what cannot be differentiated (not a function, a construct without
     # support) is the transformation's error, before f is called
     derived = {mode: (vjp if mode == "rev" else jvp)(f, wrt=wrt) for mode in modes}
@@ -91,7 +107,7 @@ def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
             # generic derivative (tangentlike/specialize.py)
             generic = derived[mode].generic(*args, w)
             other = sum(_inner(generic[k], directions[i]) for k, i in enumerate(wrt))
-            if not _close(results[mode], other, 1e-9, 1e-12):
+            if not _close(results[mode], other, agree, agree * 1e-3):
                 raise AssertionError(
                     f"check_grads({getattr(f, '__name__', 'f')}, order {order}): the "
                     f"derivative specialized to these shapes gives {results[mode]!r}, the "
@@ -108,9 +124,46 @@ def _check_first_order(f, args, wrt, modes, eps, rtol, atol, rng, order):
             raise AssertionError(
                 f"check_grads({name}, order {order}): {word} mode gives {analytic!r}, finite "
                 f"differences give {numeric!r} (wrt positions {wrt})")
-    if len(results) == 2 and not _close(results["rev"], results["fwd"], 1e-9, 1e-12):
+    if len(results) == 2 and not _close(results["rev"], results["fwd"], agree,
+                                             agree * 1e-3):
         raise AssertionError(f"check_grads({name}, order {order}): forward mode gives "
                              f"{results['fwd']!r}, reverse mode {results['rev']!r}")
+
+
+def _tolerances(args: tuple, f, eps, rtol, atol) -> tuple:
+    """(eps, rtol, atol, agree): the step of the central differences and their tolerances,
+    where not given float64's 1e-6, 1e-5 and 1e-6 or, when f's arguments or output hold
+    a float of less precision (float32, float16), a step near the cube root of its
+    resolution (where rounding and truncation of a central difference are of one size:
+    5e-3 for float32) and tolerances a hundred times the error left there; ``agree``,
+    the relative tolerance between two exact derivatives (the modes, a version and the
+    generic derivative), which differ by rounding alone: 1e-9 in float64, a thousand
+    times the resolution in less."""
+    resolution = 0.0
+    if eps is None or rtol is None or atol is None:
+        resolution = max((float(np.finfo(d).eps) for d in _float_dtypes(args + (f(*args),))),
+                         default=0.0)
+    if resolution <= np.finfo(np.float64).eps:
+        step, relative, absolute, agree = 1e-6, 1e-5, 1e-6, 1e-9
+    else:
+        step = resolution ** (1 / 3)
+        relative = absolute = 100 * step * step
+        agree = 1000 * resolution
+    return (step if eps is None else eps, relative if rtol is None else rtol,
+            absolute if atol is None else atol, agree)
+
+
+def _float_dtypes(values) -> list:
+    """The dtypes of the NumPy floats in ``values`` (containers walked)."""
+    found = []
+    for v in values:
+        if isinstance(v, (tuple, list)):
+            found += _float_dtypes(v)
+        elif isinstance(v, dict):
+            found += _float_dtypes(tuple(v.values()))
+        elif isinstance(v, (np.ndarray, np.floating)) and np.issubdtype(v.dtype, np.floating):
+            found.append(v.dtype)
+    return found
 
 
 def _close(a, b, rtol, atol) -> bool:

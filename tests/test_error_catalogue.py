@@ -2934,7 +2934,7 @@ def test_row_expression_nested_too_deeply(name, transform):
 # value that is not a function was called first (*'int' object is not callable* from
 # check_grads' line) instead of the transformation's error.
 def test_row_check_grads_with_a_step_that_is_not_positive_or_no_function():
-    for eps in (0, 0.0, -1e-6, None, True):
+    for eps in (0, 0.0, -1e-6, "a", True):
         with pytest.raises(ValueError, match="eps, the step of the finite differences"):
             tl.check_grads(returns_a_string_on_a_path, (1.5,), eps=eps)
     for func in (3, np.sin, functools.partial(returns_a_string_on_a_path)):
@@ -3562,13 +3562,15 @@ def test_row_array_of_text_or_dates_in_wrt(value, transform):
 # Was (bad17): a tolerance that is not a number failed inside check_grads' own arithmetic
 # (`TypeError: can't multiply sequence by non-int of type 'float'` for rtol="a"), and a
 # negative one made every comparison fail.
-@pytest.mark.parametrize("options", [{"rtol": "a"}, {"atol": None}, {"rtol": -1e-5},
+# None is the default (float64's tolerances, or those of a float of less precision).
+@pytest.mark.parametrize("options", [{"rtol": "a"}, {"atol": "b"}, {"rtol": -1e-5},
                                      {"atol": float("nan")}, {"rtol": True}],
-                         ids=["rtol str", "atol None", "rtol negative", "atol nan", "rtol bool"])
+                         ids=["rtol str", "atol str", "rtol negative", "atol nan", "rtol bool"])
 def test_row_check_grads_with_a_bad_tolerance(options):
     with pytest.raises(ValueError, match="a tolerance, must be a number 0 or more"):
         tl.check_grads(sin_twice, (X3.copy(),), **options)
     tl.check_grads(sin_twice, (X3.copy(),), rtol=1e-4, atol=0)
+    tl.check_grads(sin_twice, (X3.copy(),), rtol=None, atol=None, eps=None)
 
 
 # Was (bad17, fixed by the lead): a helper that changes an item of its argument in place,

@@ -667,3 +667,33 @@ def test_gradient_of_a_float_after_data_is_rebound_to_float32_is_a_float(transfo
     rebind(np.float32(3.0))
     g = call(0.5)
     assert type(g) is float and g == 4.0, repr(g)
+
+
+SMOOTH_FLOAT32 = ["elementwise", "sum", "mean", "dot", "prod", "norm", "loop", "while",
+                  "writes", "list"]
+
+
+# Was a false alarm: check_grads stepped float32 functions by float64's 1e-6, so its
+# finite differences were float32 rounding noise (0.0300 against the exact 0.0312 for
+# np.sum(np.sin(y) ** 2) of `y = x.astype(np.float32)`), and the two modes' float32
+# results, which differ in the last bits, had to agree to 1e-9. A float of less precision
+# in the arguments or the output now gets a step and tolerances made for it.
+@pytest.mark.parametrize("name", SMOOTH_FLOAT32)
+def test_check_grads_of_float32_functions(name):
+    tl.check_grads(build(FLOAT32[name]), (X32.copy(),), order=2)
+
+
+def test_check_grads_of_a_function_computing_in_float32():
+    f = build("y = x.astype(np.float32)\nreturn np.sum(np.sin(y) ** 2)")
+    tl.check_grads(f, (np.linspace(0.1, 1.0, 5),), order=2)
+
+
+def test_check_grads_tolerances_follow_the_least_precise_float():
+    from tangentlike.check import _tolerances
+    x64, x32 = np.ones(2), np.ones(2, dtype=np.float32)
+    assert _tolerances((x64,), np.sum, None, None, None) == (1e-6, 1e-5, 1e-6, 1e-9)
+    eps, rtol, atol, agree = _tolerances(([x64, x32],), lambda xs: 0.0, None, None, None)
+    assert 4e-3 < eps < 6e-3 and 1e-3 < rtol == atol < 5e-3 and agree < 2e-4
+    # given values stay; the output counts (a float64 argument computed in float32)
+    assert _tolerances((x64,), lambda x: np.float32(1.0), 1e-3, None, 0.0)[:3:2] == (1e-3, 0.0)
+    assert _tolerances((x64,), lambda x: np.float32(1.0), None, None, None)[0] > 1e-3
