@@ -173,6 +173,15 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
         raise pass_.error(f"`{site.func.__qualname__}` is part of a mutual recursion, which "
                           "cannot be differentiated yet", node=node,
                           hint="merge the mutually recursive functions into one")
+    drawn = draws_at(site.func)
+    if drawn is not None:
+        where = f"line {drawn[1]}" if drawn[0] == pass_.fn.parsed.filename else \
+            f"{short_filename(drawn[0])}:{drawn[1]}"
+        raise pass_.error(
+            f"`{site.func.__qualname__}` draws random numbers ({where}): its "
+            "derivative would run it again and draw other numbers than this call did",
+            node=node, hint=f"draw the numbers here and pass them to "
+            f"`{site.func.__qualname__}` as an argument")
     try:
         # not checked: an argument may be an int there (`h(max(0, x))`, a sum of no
         # items), a value of the caller to differentiate at, not the user's input
@@ -196,6 +205,84 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
     # (a path of the callee returns no number: reverse checks the call's value)
     node.returns_nothing = getattr(getattr(derived, "generic", derived), "returns_nothing", False)
     return node
+
+
+# the methods of NumPy's random generators that draw samples (or seed): a call of one on a
+# local variable (a generator the function makes or is given) or on a generator or random
+# module a free name holds is kept as it is (normalize.draw); not shuffle and permuted
+# (which change their argument), nor f, power and logistic (names of other things too)
+RANDOM_DRAWS = frozenset((
+    "beta", "binomial", "chisquare", "choice", "dirichlet", "exponential", "gamma",
+    "geometric", "gumbel", "hypergeometric", "integers", "laplace", "lognormal",
+    "logseries", "multinomial", "multivariate_hypergeometric", "multivariate_normal",
+    "negative_binomial", "noncentral_chisquare", "noncentral_f", "normal", "pareto",
+    "permutation", "poisson", "rand", "randint", "randn", "random", "random_integers",
+    "random_sample", "rayleigh", "seed", "standard_cauchy", "standard_exponential",
+    "standard_gamma", "standard_normal", "standard_t", "triangular", "uniform", "vonmises",
+    "wald", "weibull", "zipf"))
+
+
+def draws_at(func, seen=None):
+    """(filename, line) of a random draw in ``func`` or in a function of the user's it
+    calls, else None. Deriving a call of such a function would be wrong: the caller's
+    derivative calls it and then its derivative, which runs its body again and draws
+    other numbers than the call did. A draw is a call of a method of NumPy's random
+    generators (``np.random.normal``, ``rng.standard_normal``: RANDOM_DRAWS) on
+    anything but a generator the function makes itself (``rng = np.random.default_rng(0)``
+    draws the same numbers each time)."""
+    seen = set() if seen is None else seen
+    if func.__code__ in seen:
+        return None
+    seen.add(func.__code__)
+    try:
+        parsed = parse(func)
+    except TransformError:
+        return None   # (its derivative says what is wrong with it)
+    made = {t.id for stmt in walk(parsed.node) if isinstance(stmt, gast.Assign)
+            and _makes_generator(stmt.value, parsed) for t in stmt.targets
+            if isinstance(t, gast.Name)}
+    for node in walk(parsed.node):
+        if not isinstance(node, gast.Call):
+            continue
+        target = node.func
+        if isinstance(target, gast.Attribute) and target.attr in RANDOM_DRAWS:
+            owner = _resolved(target.value, parsed)
+            if not (isinstance(target.value, gast.Name) and target.value.id in made) \
+                    and not isinstance(owner, types.ModuleType) or is_random_source(owner):
+                return parsed.filename, node.lineno
+        callee = _resolved(target, parsed)
+        if is_random_source(getattr(callee, "__self__", None)):
+            return parsed.filename, node.lineno
+        if is_user_function(callee):
+            inner = draws_at(callee, seen)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _resolved(node, parsed):
+    """The object a name or a chain of attributes of names refers to (free names only),
+    else None."""
+    if isinstance(node, gast.Name):
+        return parsed.lookup(node.id, None)
+    if isinstance(node, gast.Attribute):
+        return getattr(_resolved(node.value, parsed), node.attr, None)
+    return None
+
+
+def is_random_source(obj) -> bool:
+    """Whether ``obj`` is a random module (NumPy's, Python's) or one of its generators."""
+    module = obj.__name__ if isinstance(obj, types.ModuleType) else \
+        obj.__class__.__module__ if obj is not None else ""
+    return module == "random" or module.startswith("numpy.random")
+
+
+def _makes_generator(value, parsed) -> bool:
+    """Whether ``value`` makes a random generator from constants (np.random.default_rng(0))."""
+    return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
+        and value.func.attr in ("default_rng", "RandomState", "Generator") \
+        and all(isinstance(a, gast.Constant) for a in value.args) and not value.keywords \
+        and is_random_source(_resolved(value.func.value, parsed))
 
 
 def _in_library(filename) -> bool:

@@ -410,6 +410,9 @@ class _Forward:
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
+        if rule is None and rules.draw_error(primitive) is not None:
+            reason, hint = rules.draw_error(primitive)
+            raise self.error(reason, node=value, hint=hint)
         if rule is None or rule.tangent is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(

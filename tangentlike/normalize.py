@@ -43,7 +43,8 @@ import gast
 import numpy as np
 
 from . import rules
-from .calls import _bound_names, _slicing, _view_base, is_user_function, mutated_parameters
+from .calls import (RANDOM_DRAWS, _bound_names, _slicing, _view_base, is_random_source,
+                    is_user_function, mutated_parameters)
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
@@ -2169,6 +2170,21 @@ class _Normalizer:
             return self.bind_new(None, self.builtin_call(list, [atom]))
         return atom
 
+    def draw(self, node):
+        """``rng.normal(0.0, 1.0, size=n)``: a draw from a random generator (a
+        ``np.random.Generator`` or ``RandomState``, or any object with such a method),
+        kept as the call: a constant where what it is given is, and refused by the
+        derivative where an argument or the generator carries a derivative (rules.py
+        has no rule for it)."""
+        func = node.func
+        args = [self.atom(a) for a in node.args]
+        keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
+                    for k in node.keywords]
+        call = gast.Call(func=gast.Attribute(value=self.atom(func.value), attr=func.attr,
+                                             ctx=gast.Load()), args=args, keywords=keywords)
+        call.callee = rules.registry.random_draw
+        return call
+
     def method_call(self, node):
         func = node.func
         name = func.attr
@@ -2215,6 +2231,10 @@ class _Normalizer:
                 # (a parameter's, perhaps a list: a list then; an array's copy has no
                 # pop or append, which raise as they do in f)
                 return self.builtin_call(list_copy, [obj])
+        if name in RANDOM_DRAWS and name not in METHODS and isinstance(func.value, gast.Name) \
+                and (func.value.id in self.user_locals
+                     or is_random_source(self.parsed.lookup(func.value.id, None))):
+            return self.draw(node)
         if name not in METHODS:
             if hasattr(np, name):
                 default = ("call the corresponding NumPy function instead "

@@ -168,6 +168,34 @@ def iterator_error(prim):
             "the sequence of a `for` loop", hint)
 
 
+class _RandomDraw:
+    """Stands for the method of a random generator a call draws with (``rng.normal(...)``,
+    normalize.draw): the callee of such calls, which are kept as they are written."""
+
+    __slots__ = ()
+    __name__ = "draw"
+
+    def __repr__(self):
+        return "<a random generator's draw>"
+
+
+random_draw = _RandomDraw()
+
+
+def draw_error(prim):
+    """(reason, hint) for a random draw (a generator's method, ``np.random.normal``) given
+    a value being differentiated, else None: the sample has no derivative rule."""
+    owner = getattr(prim, "__self__", None)
+    if prim is not random_draw and not (owner is not None and owner.__class__.__module__
+                                        .startswith("numpy.random")):
+        return None
+    name = "" if prim is random_draw else f" (`{qualified_name(prim)}`)"
+    return (f"a random draw{name} whose arguments carry a derivative has no derivative rule",
+            "draw standard samples and transform them (`mu + sigma * "
+            "rng.standard_normal(n)`, the reparameterization), or wrap the call in "
+            "tl.stop_gradient(...)")
+
+
 def mutating(prim, position: int, instead: str) -> None:
     """Declare a function that changes its argument at ``position`` in place: a call of
     it is refused (the derivative cannot follow a change made behind its back)."""
