@@ -12,7 +12,7 @@ import tangentlike as tl
 from tangentlike.parse import user_line
 from tangentlike.errors import GENERATED, NonScalarOutput
 
-from util import make_function
+from util import make_function, version_sources
 
 RNG = np.random.default_rng(615)
 
@@ -125,10 +125,6 @@ def scalar_chain(x, y):
 
 def _module():
     return make_function(HELPERS, name="mlp").__globals__
-
-
-def version_sources(df):
-    return [v.source for v in df.versions.values() if v is not df.generic]
 
 
 def code(source):

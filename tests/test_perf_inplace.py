@@ -7,13 +7,11 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+
+from util import version_sources
 from test_control_flow import loop_with_branch as carried_adjoint_in_both_branches
 
 RNG = np.random.default_rng(61)
-
-
-def version_sources(df):
-    return [v.source for v in df.versions.values()]
 
 
 def heat(u0, alpha, steps):

@@ -5,9 +5,7 @@ import pytest
 
 import tangentlike as tl
 
-
-def version_sources(df):
-    return [v.source for v in df.versions.values()]
+from util import version_sources
 
 
 # -- a row read into numbers, then the next row written: no alias of the array ----------

@@ -9,11 +9,9 @@ import pytest
 
 import tangentlike as tl
 
+from util import version_sources
+
 RNG = np.random.default_rng(71)
-
-
-def version_sources(df):
-    return [v.source for v in df.versions.values()]
 
 
 def euler(x0, p, n):

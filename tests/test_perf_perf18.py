@@ -8,11 +8,9 @@ import pytest
 
 import tangentlike as tl
 
+from util import version_sources
+
 RNG = np.random.default_rng(1818)
-
-
-def version_sources(df):
-    return [v.source for v in df.versions.values()]
 
 
 def adjoint_code(source):

@@ -7,11 +7,9 @@ import pytest
 
 import tangentlike as tl
 
+from util import version_sources
+
 RNG = np.random.default_rng(1515)
-
-
-def version_sources(df):
-    return [v.source for v in df.versions.values() if v is not df.generic]
 
 
 def code(source):

@@ -17,3 +17,9 @@ def make_function(source: str, namespace: dict = None, name: str = None):
     if name is None:
         name = source.split("def ", 1)[1].split("(", 1)[0].strip()
     return namespace[name]
+
+
+def version_sources(df):
+    """The sources of the versions ``df`` (a reverse-mode derived function) has made so
+    far, not counting the generic derivative when it serves a signature."""
+    return [v.source for v in df.versions.values() if v is not df.generic]
