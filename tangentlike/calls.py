@@ -21,6 +21,7 @@ import numpy as np
 from .naming import walk
 from .errors import TransformError, short_filename
 from .parse import parse
+from .rules.registry import is_random_source
 
 # (function, mode, wrt) of the derivations under way in this thread, innermost last.
 _under_way: contextvars.ContextVar = contextvars.ContextVar("tangentlike_under_way", default=())
@@ -268,13 +269,6 @@ def _resolved(node, parsed):
     if isinstance(node, gast.Attribute):
         return getattr(_resolved(node.value, parsed), node.attr, None)
     return None
-
-
-def is_random_source(obj) -> bool:
-    """Whether ``obj`` is a random module (NumPy's, Python's) or one of its generators."""
-    module = obj.__name__ if isinstance(obj, types.ModuleType) else \
-        obj.__class__.__module__ if obj is not None else ""
-    return module == "random" or module.startswith("numpy.random")
 
 
 def _makes_generator(value, parsed) -> bool:

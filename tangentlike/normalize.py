@@ -3018,6 +3018,8 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             or rules.is_nondifferentiable(callee):
         return
     name = _dotted(node.func)
+    if isinstance(callee, types.MethodType) and is_random_source(callee.__self__):
+        return   # Python's random.gauss, random.seed: draws (rules.draw_error where varied)
     if isinstance(callee, types.MethodType) and is_user_function(callee.__func__):
         owner = callee.__self__
         owner = owner.__name__ if isinstance(owner, type) else type(owner).__name__

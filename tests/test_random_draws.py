@@ -3,6 +3,8 @@ and NumPy's global ``np.random`` functions are constants where their arguments a
 (the sample of the reparameterization ``mu + sigma * eps``); a draw given a value being
 differentiated is refused at its line, and so is a call of a helper that draws, whose
 derivative would run the helper again and draw other numbers."""
+import random
+
 import numpy as np
 import pytest
 
@@ -109,6 +111,24 @@ def test_a_given_or_global_generator_draws_once_per_call():
     np.testing.assert_allclose(value, np.sum(X * grads), rtol=1e-12)
 
 
+def draws_with_pythons_random(x):
+    random.seed(3)
+    return x * random.gauss(0.0, 1.0) + x * x * random.random()
+
+
+def test_pythons_random_module_draws_once_per_call():
+    # (its functions are methods of a hidden random.Random: were refused as methods
+    # bound to an object)
+    random.seed(3)
+    a, b = random.gauss(0.0, 1.0), random.random()
+    assert tl.grad(draws_with_pythons_random)(0.5) == pytest.approx(a + 2 * 0.5 * b, rel=1e-14)
+    tl.check_grads(draws_with_pythons_random, (0.5,), order=2)
+
+
+def a_python_draw_given_x(x):
+    return random.gauss(x, 1.0)  # <- error
+
+
 def a_draw_given_x(mu):
     rng = np.random.default_rng(0)
     return np.sum(rng.normal(mu, 1.0))  # <- error
@@ -119,8 +139,8 @@ def a_global_draw_given_x(mu):
 
 
 @pytest.mark.parametrize("transform", [tl.grad, tl.jvp], ids=["grad", "jvp"])
-@pytest.mark.parametrize("f", [a_draw_given_x, a_global_draw_given_x],
-                         ids=["generator", "np.random"])
+@pytest.mark.parametrize("f", [a_draw_given_x, a_global_draw_given_x, a_python_draw_given_x],
+                         ids=["generator", "np.random", "random"])
 def test_a_draw_given_a_value_being_differentiated_is_refused(f, transform):
     err = assert_error_at(f, transform=transform)
     assert "random draw" in err.reason and "reparameterization" in err.hint

@@ -9,6 +9,7 @@ listed too: their results are constants.
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -182,12 +183,18 @@ class _RandomDraw:
 random_draw = _RandomDraw()
 
 
+def is_random_source(obj) -> bool:
+    """Whether ``obj`` is a random module (NumPy's, Python's) or one of its generators."""
+    module = obj.__name__ if isinstance(obj, types.ModuleType) else \
+        obj.__class__.__module__ if obj is not None else ""
+    return module == "random" or module.startswith("numpy.random")
+
+
 def draw_error(prim):
-    """(reason, hint) for a random draw (a generator's method, ``np.random.normal``) given
+    """(reason, hint) for a random draw (a generator's method, ``np.random.normal``,
+    ``random.gauss``) given
     a value being differentiated, else None: the sample has no derivative rule."""
-    owner = getattr(prim, "__self__", None)
-    if prim is not random_draw and not (owner is not None and owner.__class__.__module__
-                                        .startswith("numpy.random")):
+    if prim is not random_draw and not is_random_source(getattr(prim, "__self__", None)):
         return None
     name = "" if prim is random_draw else f" (`{qualified_name(prim)}`)"
     return (f"a random draw{name} whose arguments carry a derivative has no derivative rule",
