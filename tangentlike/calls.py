@@ -261,6 +261,62 @@ def draws_at(func, seen=None):
     return None
 
 
+# NumPy functions that return a new value (never an argument or a view of one), besides
+# the ufuncs: a helper returning one of them holds nothing of its arguments
+_NEW_VALUES = frozenset((np.sum, np.mean, np.prod, np.dot, np.matmul, np.max, np.min,
+                         np.amax, np.amin, np.var, np.std, np.linalg.norm, np.trace,
+                         np.inner, np.vdot, np.zeros, np.ones, np.full,
+                         np.zeros_like, np.ones_like, np.full_like, np.copy, np.stack,
+                         np.concatenate, np.where, np.clip, float, abs, sum, len))
+
+
+def returns_new(func) -> bool:
+    """Whether every value ``func`` returns is new, never one of its arguments or a part
+    of one: each return gives arithmetic, a comparison, a constant, a call of a ufunc or
+    of _NEW_VALUES (without out=), or a local name assigned only such values (or
+    updated by ``+=``). The caller's alias check may then take the result for a value of
+    its own (``s = h(a, x); a[0] = 5.0`` changes nothing ``s`` holds)."""
+    try:
+        parsed = parse(func)
+    except TransformError:
+        return False
+
+    def new(value) -> bool:
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
+            return True
+        if isinstance(value, gast.Call) and not any(k.arg == "out" for k in value.keywords):
+            callee = _resolved(value.func, parsed)
+            return isinstance(callee, np.ufunc) or _in(callee, _NEW_VALUES)
+        return False
+
+    assigned = {}
+    for node in walk(parsed.node):
+        if isinstance(node, gast.Assign):
+            for target in node.targets:
+                for name in walk(target):
+                    if isinstance(name, gast.Name):
+                        ok = isinstance(target, gast.Name) and new(node.value)
+                        assigned[name.id] = assigned.get(name.id, True) and ok
+        elif isinstance(node, (gast.For, gast.AnnAssign, gast.NamedExpr, gast.With)):
+            for name in walk(node.target if hasattr(node, "target") else node):
+                if isinstance(name, gast.Name) and isinstance(name.ctx, gast.Store):
+                    assigned[name.id] = False
+    args = parsed.node.args
+    params = {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    returns = [node.value for node in walk(parsed.node) if isinstance(node, gast.Return)]
+    return bool(returns) and all(
+        value is not None and (new(value) or isinstance(value, gast.Name)
+                               and value.id not in params and assigned.get(value.id, False))
+        for value in returns)
+
+
+def _in(obj, group) -> bool:
+    try:
+        return obj in group
+    except TypeError:   # (unhashable)
+        return False
+
+
 def _resolved(node, parsed):
     """The object a name or a chain of attributes of names refers to (free names only),
     else None."""

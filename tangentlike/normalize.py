@@ -44,7 +44,7 @@ import numpy as np
 
 from . import rules
 from .calls import (RANDOM_DRAWS, _bound_names, _slicing, _view_base, is_random_source,
-                    is_user_function, mutated_parameters)
+                    is_user_function, mutated_parameters, returns_new)
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
@@ -2761,7 +2761,8 @@ class _AliasCheck:
                 items = frozenset(o if o[0] == "maybe" else ("maybe", o)
                                   for o in state.reach(name))
                 return new, state.contains.get(name, frozenset()) | items
-            if callee in VIEWS or _derived_callee(callee) or _may_share(value):
+            if callee in VIEWS or _derived_callee(callee) and not returns_new(callee) \
+                    or _may_share(value):
                 args = [a for a in value.args + [k.value for k in value.keywords]
                         if isinstance(a, gast.Name)]
                 inside = frozenset().union(*(state.reach(a.id) for a in args))

@@ -6361,3 +6361,52 @@ def test_softplus_of_a_list(x):
     tl.check_grads(softplus_sum, (x,), order=2)
     H = tl.hessian(softplus_sum)(x)
     np.testing.assert_allclose(np.reshape(H, (2, 2)), np.diag((share * (1 - share)).ravel()))
+
+
+# (lead, session 14) A helper's result that cannot hold its argument was taken for a
+# second name of it: `s = h(a, x); a[0] = 5.0; return s + ...` was refused (*this
+# statement changes `a` in place, but `s` names the same array or list*), though h
+# returns np.sum(...), a new value. A helper whose every return is new (arithmetic, a
+# ufunc or a reduction, or a local assigned only such values) holds nothing of its
+# arguments (calls.returns_new); one that may return its argument is still refused.
+def _weighted_square_sum(a, x):
+    return np.sum(a * x * x)
+
+
+def _scaled(a, x):
+    total = 0.0
+    for i in range(3):
+        total += a[i] * x[i]
+    return total
+
+
+def _maybe_itself(a, x):
+    if x[0] > 10.0:
+        return a
+    return a * x
+
+
+def buffer_changed_after_a_helper_read_it(x):
+    a = np.ones(3)
+    s = _weighted_square_sum(a, x)
+    a[0] = 5.0
+    a *= 3.0
+    return s + np.sum(a * x) + _scaled(a, x)
+
+
+def buffer_changed_after_a_helper_that_may_return_it(x):
+    a = np.ones(3)
+    s = _maybe_itself(a, x)
+    a[0] = 5.0
+    return np.sum(s * x)
+
+
+def test_a_helpers_new_result_is_not_a_second_name_of_its_argument():
+    x = np.array([0.3, 0.5, 0.7])
+    a = np.array([15.0, 3.0, 3.0])
+    want = 2 * x + a + a
+    np.testing.assert_allclose(tl.grad(buffer_changed_after_a_helper_read_it)(x), want,
+                               rtol=1e-12)
+    tl.check_grads(buffer_changed_after_a_helper_read_it, (x,), order=2)
+    with pytest.raises(tl.TransformError, match="names the same array"):
+        tl.grad(buffer_changed_after_a_helper_that_may_return_it)
