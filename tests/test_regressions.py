@@ -6361,3 +6361,44 @@ def test_softplus_of_a_list(x):
     tl.check_grads(softplus_sum, (x,), order=2)
     H = tl.hessian(softplus_sum)(x)
     np.testing.assert_allclose(np.reshape(H, (2, 2)), np.diag((share * (1 - share)).ravel()))
+
+
+# (fix19, issue #7) The derivative of a jvp: jvp reads a Python float given as the
+# tangent of a 0-d array (or a NumPy float) as one of the argument's kind
+# (require_tangent), but that entry check was left out when the jvp was derived again,
+# so `x * ds` of a list x and the float ds raised TypeError (*can't multiply sequence by
+# non-int of type 'float'*) from tl.vjp(tl.jvp(f)), and so did `ds / x`, `dx + ds`,
+# `dx - ds`. The check now stays at higher order as an assignment, with rules that pass
+# the tangent through.
+def test_reverse_over_forward_of_a_list_times_a_0d_array():
+    f = cube_of_list_times_number
+    x, s = [0.3, 0.5], np.array(0.7)
+    cubes = 0.3 ** 3 + 0.5 ** 3
+    bs, bds = tl.vjp(tl.jvp(f, wrt=1), wrt=(1, 2))(x, s, 1.0, 1.0)
+    np.testing.assert_allclose(bs, 6 * 0.7 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(bds, 3 * 0.7 ** 2 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.jvp(f, wrt=1), wrt=1)(x, s, 1.0, 1.0),
+                               6 * 0.7 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(f, wrt=1)(x, s), 6 * 0.7 * cubes, rtol=1e-12)
+    tl.check_grads(f, (x, s), order=2)
+    tl.check_grads(f, (x, s), order=2, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("body", ["x * s", "s * x", "s / x", "x + s", "s - x", "x - s",
+                                  "s ** x", "x * s + x"])
+@pytest.mark.parametrize("x", [[0.3, 0.5], (0.3, 0.5), [[0.3, 0.5], [0.2, 0.4]]])
+@pytest.mark.parametrize("s", [np.array(0.7), np.float64(0.7)])
+def test_arithmetic_of_a_list_and_a_number_at_second_order(body, x, s):
+    f = make_function(f"def f(x, s):\n    return np.sum(({body}) ** 2)\n", {"np": np})
+    if s.__class__ is np.float64 and body in ("x * s", "s * x", "x * s + x"):
+        with pytest.raises(TypeError):   # Python's list * float (a NumPy float is one)
+            f(x, s)
+        return
+    for wrt in (1, (0, 1)):
+        tl.check_grads(f, (x, s), order=2, wrt=wrt)
+    step = 1e-5
+    g = tl.grad(f, wrt=1)
+    numeric = (g(x, np.asarray(s + step)) - g(x, np.asarray(s - step))) / (2 * step)
+    np.testing.assert_allclose(tl.hessian(f, wrt=1)(x, s), numeric, rtol=1e-6)
+    np.testing.assert_allclose(tl.vjp(tl.jvp(f, wrt=1), wrt=1)(x, s, 1.0, 1.0), numeric,
+                               rtol=1e-6)
