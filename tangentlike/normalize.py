@@ -48,7 +48,7 @@ from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
-from .parse import MISSING, Parsed, resolve_static
+from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
 from .rules.pymath import largest, smallest
@@ -224,6 +224,10 @@ class Kept:
         self.node.lineno = parsed.node.lineno
         self.body = normalized.body
         self.weak = _weak_callees(normalized.nodes())
+        # (the helpers given a function that normalize wrote out, which the entry
+        # guards: helper_with_function_argument)
+        self.inlined = [(chain, weakref.ref(helper), used)
+                        for chain, helper, used in parsed.inlined]
 
     def again(self, func) -> Optional[Normalized]:
         if func.__code__ is not self.code or func.__closure__:
@@ -232,6 +236,9 @@ class Kept:
         if self.weak and not _strong_callees(body):
             return None
         parsed = Parsed(func, self.node, self.filename, {})
+        parsed.inlined = tuple((chain, ref(), used) for chain, ref, used in self.inlined)
+        if any(helper is None for _, helper, _ in parsed.inlined):
+            return None
         namer = Namer(self.taken)
         namer._temps = self.temps
         user_locals = set(self.user_locals)
@@ -1682,6 +1689,9 @@ class _Normalizer:
                              hint="define or import it before the function is differentiated")
         _refuse_callable_object(self, callee, node)
         self.check_global_change(func, callee, node)
+        inlined = self.helper_with_function_argument(node, callee)
+        if inlined is not None:
+            return inlined
         if callee in (eval, exec, compile, globals, locals, vars):
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
@@ -1751,6 +1761,89 @@ class _Normalizer:
             # takes a weak reference as it is, and cannot copy a module)
             call.module = weakref.ref(module)
         return call
+
+    def helper_with_function_argument(self, node, callee):
+        """A call of a helper of the same file, without closure, that is given a
+        function (``layer(x, w, act=np.sin)``, or a default ``def layer(x, w,
+        act=np.tanh)``): the helper's body in place, as for a local function, with the
+        parameter replaced by the expression that names the function (``np.sin(x @ w)``),
+        so its rules apply; its derived function could not call a function held in a
+        variable. None for any other call."""
+        if not is_user_function(callee) or callee.__closure__ or \
+                callee.__globals__ is not self.parsed.globals or \
+                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee) or \
+                hasattr(callee, "entry_checks") or any(
+                    isinstance(a, gast.Starred) for a in node.args) or any(
+                    k.arg is None for k in node.keywords):
+            return None
+        try:
+            sig = inspect.signature(callee)
+            bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except (TypeError, ValueError):
+            return None   # (the call's own error, made where such calls are derived)
+        functions = [name for name, param in sig.parameters.items()
+                     if (_names_function(self, bound.arguments[name])
+                         if name in bound.arguments else _is_function(param.default))]
+        if not functions:
+            return None
+        parsed = parse(callee)
+        if parsed.filename != self.parsed.filename:
+            return None   # (a helper of another module: its line refuses the call there)
+        where = f"`{callee.__name__}` is given the function `{functions[0]}`"
+        fdef = parsed.node
+        args = fdef.args
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+            return None
+        params = [a.id for a in args.posonlyargs + args.args]
+        sources = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+        sources.update({a.id: v for a, v in zip(args.kwonlyargs, args.kw_defaults)
+                        if v is not None})
+        loads, stores = read_and_assigned(fdef.body)
+        clash = sorted((loads - stores - set(sig.parameters)) & self.user_locals)
+        if clash or set(functions) & stores:
+            what = f"reads `{clash[0]}`, a variable of the caller too" if clash else \
+                "assigns that parameter"
+            raise self.error(f"{where} and {what}: its body cannot be written in place",
+                             node, hint="rename the variable, or call the function by its "
+                             "own name inside the helper")
+        given, keywords = {}, []
+        for name, param in sig.parameters.items():
+            if name in bound.arguments:
+                expr = bound.arguments[name]
+            elif isinstance(param.default, _CONSTANT_DEFAULTS):
+                expr = gast.Constant(value=param.default, kind=None)
+            else:
+                expr = sources.get(name)
+                if expr is None or resolve_static(self.parsed, expr) is not param.default:
+                    raise self.error(
+                        f"{where}, and the default of `{name}` is not a name of this module "
+                        "(it was computed when the helper was defined)", node,
+                        hint=f"pass `{name}` in the call")
+            if name in functions:
+                given[name] = expr
+            else:
+                keywords.append(gast.keyword(arg=name, value=expr))
+        body = [_Substitute(given).visit(clone(stmt)) for stmt in fdef.body]
+        kept = [a for a in args.posonlyargs + args.args + args.kwonlyargs
+                if a.id not in given]
+        helper = gast.copy_location(gast.FunctionDef(
+            name=fdef.name, args=gast.arguments(
+                args=[], posonlyargs=[], vararg=None, kwonlyargs=kept, kwarg=None,
+                defaults=[], kw_defaults=[None] * len(kept)),
+            body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]),
+            fdef)
+        call = gast.copy_location(gast.Call(func=clone(node.func), args=[],
+                                            keywords=keywords), node)
+        chain, root = [], node.func
+        while isinstance(root, gast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        if isinstance(root, gast.Name):   # (the entry guards it as a called helper:
+            # entry.rebindable_callees; rebound, or its defaults changed, derives again)
+            used = len(bound.arguments) < len(sig.parameters)
+            self.parsed.inlined = tuple(self.parsed.inlined) + (
+                ((root.id, *reversed(chain)), callee, used),)
+        return self.inline(call, helper)
 
     def module_reached(self, func):
         """The module ``M`` of a call ``M.sin(x)`` (``M.linalg.norm(x)``) reached through
@@ -3207,6 +3300,37 @@ def _dotted(node) -> str:
     if isinstance(node, gast.Attribute):
         return _dotted(node.value) + "." + node.attr
     return type(node).__name__
+
+
+_CONSTANT_DEFAULTS = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _is_function(value) -> bool:
+    """Whether ``value`` is a function (a ``def``, a NumPy ufunc or function, a builtin
+    such as ``math.sin``), not a class or a callable object."""
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) or \
+        callable(value) and not isinstance(value, type) and \
+        str(getattr(value, "__module__", None) or "").startswith("numpy") and \
+        hasattr(value, "__name__")
+
+
+def _names_function(normalizer, expr) -> bool:
+    """Whether ``expr`` names a function through global names (``np.sin``, ``relu``)."""
+    if not isinstance(expr, (gast.Name, gast.Attribute)) or normalizer._is_local_ref(expr):
+        return False
+    return _is_function(resolve_static(normalizer.parsed, expr))
+
+
+class _Substitute(Transformer):
+    """Replace the names of ``given`` by (copies of) their expressions."""
+
+    def __init__(self, given):
+        self.given = given
+
+    def visit_Name(self, node):
+        if node.id in self.given and isinstance(node.ctx, gast.Load):
+            return gast.copy_location(clone(self.given[node.id]), node)
+        return node
 
 
 def _assigned_names(body) -> set:

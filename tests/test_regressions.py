@@ -6402,3 +6402,46 @@ def test_arithmetic_of_a_list_and_a_number_at_second_order(body, x, s):
     np.testing.assert_allclose(tl.hessian(f, wrt=1)(x, s), numeric, rtol=1e-6)
     np.testing.assert_allclose(tl.vjp(tl.jvp(f, wrt=1), wrt=1)(x, s, 1.0, 1.0), numeric,
                                rtol=1e-6)
+
+
+# (fix19, issue #7) A helper given a function (`act=np.tanh` as a default, `act=np.sin`
+# in the call) was refused: its derived function called a function held in a variable
+# (*calling a function held in a local variable is not supported*). Normalize writes
+# such a call out in place, with the parameter replaced by the function's name, so its
+# rules apply; the entry guards the helper and its defaults as for a called helper.
+def _relu_squared(v):
+    return np.where(v > 0, v * v, 0.1 * v)
+
+
+def _layer(x, w, act=np.tanh, scale=2.0):
+    h = x * w
+    if np.sum(h) > 100.0:
+        return scale * h
+    return scale * act(h)
+
+
+def _kw_layer(x, w, *, act=np.tanh):
+    return act(x * w) + act(w)
+
+
+def _deep(x, w, act=np.sin):
+    return _layer(x, w, act) + _layer(x, w, act=act)
+
+
+def layers_with_function_arguments(x, w):
+    return np.sum(_layer(x, w)) + np.sum(_layer(x, w, act=np.sin, scale=0.5)) + \
+        np.sum(_layer(x, w, _relu_squared)) + np.sum(_kw_layer(x, w, act=np.cos)) + \
+        np.sum(_deep(x, w)) + np.sum(_layer(x, w, np.exp))
+
+
+def test_helpers_given_functions():
+    x, w = np.array([0.3, 0.5, -0.7]), np.array([0.2, -0.4, 0.9])
+    h = x * w
+    relu = np.where(h > 0, 2 * h, 0.1)
+    want = 2 * (1 - np.tanh(h) ** 2) * w + 0.5 * np.cos(h) * w + 2 * relu * w + \
+        (-np.sin(h) * w) + 4 * np.cos(h) * w + 2 * np.exp(h) * w
+    np.testing.assert_allclose(tl.grad(layers_with_function_arguments)(x, w), want,
+                               rtol=1e-12)
+    tl.check_grads(layers_with_function_arguments, (x, w), order=2)
+    for x_ in ([0.3, 0.5, -0.7], np.array(0.4)):
+        tl.check_grads(layers_with_function_arguments, (x_, w), order=2)
