@@ -1421,7 +1421,23 @@ class _Normalizer:
         if isinstance(node, gast.Name) and node.id in self.current:
             version = self.current[node.id]
             return self.sequences.get(version, self.built.get(version))
-        return None
+        positions = self.sliced_positions(node)
+        return None if positions is None else len(positions)
+
+    def sliced_positions(self, node):
+        """The positions ``L[1:]`` (``L[:-1]``, ``L[::2]``) takes of a local list or tuple
+        ``L`` of known length, the bounds integer constants (or left out); else None."""
+        if not (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice)
+                and isinstance(node.value, gast.Name)):
+            return None
+        length = self.sequence_length(node.value)
+        bounds = [None if b is None else _int_constant(b)
+                  for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+        if length is None or any(b is None and given is not None for b, given in zip(
+                bounds, (node.slice.lower, node.slice.upper, node.slice.step))) \
+                or bounds[2] == 0:
+            return None
+        return range(length)[slice(*bounds)]
 
     def count_of(self, items):
         """The number of items of the iterable ``items`` (of a comprehension) when it is
@@ -1493,9 +1509,14 @@ class _Normalizer:
             return [self.atom(e) for e in node.elts]
         if isinstance(node, gast.Constant):
             return [gast.Constant(value=v, kind=None) for v in node.value]
+        positions = self.sliced_positions(node)
+        if positions is not None:   # `L[1:]`: the items it takes
+            node = node.value
+        else:
+            positions = range(self.sequence_length(node))
         seq = _load(self.current[node.id])
         return [self.bind_new(None, gast.Subscript(value=seq, slice=gast.Constant(
-            value=i, kind=None), ctx=gast.Load())) for i in range(self.sequence_length(node))]
+            value=i, kind=None), ctx=gast.Load())) for i in positions]
 
     def sequence_op(self, node):
         """``[a] + [b]`` and ``[a] * 2`` of lists (tuples) of known length become one
@@ -3270,6 +3291,8 @@ def _is_tuple(node, normalizer) -> bool:
     if isinstance(node, gast.Tuple) or isinstance(node, gast.Constant) and \
             isinstance(node.value, tuple):
         return True
+    if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice):
+        node = node.value   # (a slice of a tuple is a tuple)
     return isinstance(node, gast.Name) and normalizer.current.get(node.id) in normalizer.tuples
 
 

@@ -6445,3 +6445,32 @@ def test_helpers_given_functions():
     tl.check_grads(layers_with_function_arguments, (x, w), order=2)
     for x_ in ([0.3, 0.5, -0.7], np.array(0.4)):
         tl.check_grads(layers_with_function_arguments, (x_, w), order=2)
+
+
+# (fix19, issue #7) `points[1:] + points[:1]` of a display the function (or a helper)
+# built: `+` of a list whose length is not known, refused, though a slice with constant
+# bounds of a list of known length has a known length. Now joined item by item.
+def _ring(x):
+    points = [x[0], x[1] * 2.0, x[2]]
+    return points[1:] + points[:1]
+
+
+def rotated_ring(x):
+    r = _ring(x)
+    return r[0] * r[2] + r[1] ** 2
+
+
+def rotated_tuple(x):
+    points = (x[0], x[1] * 2.0, x[2])
+    r = points[-1:] + points[:-1] + points[::2]
+    shifted = points[1:] + points[:1]
+    return np.sum(np.array(r) ** 2) + r[0] * r[4] + sum(a * b for a, b in zip(points, shifted))
+
+
+def test_joined_slices_of_a_display():
+    x = np.array([0.3, 0.5, 0.7])
+    np.testing.assert_allclose(tl.grad(rotated_ring)(x), [2 * 0.5, 2 * 0.3, 2 * 0.7],
+                               rtol=1e-12)
+    for f in (rotated_ring, rotated_tuple):
+        tl.check_grads(f, (x,), order=2)
+        tl.check_grads(f, ([0.3, 0.5, 0.7],), order=2)
