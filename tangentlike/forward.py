@@ -24,7 +24,8 @@ from .calls import (attribute_refusal, bind_call, derived_call, is_user_function
                     ufunc_method_refusal)
 from .naming import walk
 from .normalize import Normalized
-from .reverse import _assign, _load, bind_arguments, primitive_of, return_line, wrap_no_grad
+from .reverse import (_assign, _load, bind_arguments, primitive_of, return_line, wrap_errstate,
+                      wrap_no_grad)
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
@@ -303,10 +304,11 @@ class _Forward:
                 s.derived = not getattr(s, "user_statement", False) and not isinstance(
                     s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
+                s.errstate = getattr(stmt, "errstate", ())
                 if getattr(s, "origin", None) is None:
                     s.origin = origin
                 out.append(s)
-        return wrap_no_grad(out, self.binder)
+        return wrap_errstate(wrap_no_grad(out, self.binder), self.binder)
 
     def statement(self, stmt) -> list:
         array = written(stmt)

@@ -372,6 +372,7 @@ class _Normalizer:
         self.out = []
         self.origin = None
         self.no_grad = 0
+        self.errstate = ()   # the settings of the `with np.errstate(...)` blocks around
         self.returned = False
 
     def user_object(self, name):
@@ -430,6 +431,8 @@ class _Normalizer:
     def emit(self, stmt):
         stmt.origin = Origin.of(self.origin)
         stmt.no_grad = self.no_grad > 0
+        if self.errstate:
+            stmt.errstate = self.errstate
         self.out.append(stmt)
         return stmt
 
@@ -735,8 +738,43 @@ class _Normalizer:
                 finally:
                     self.no_grad -= 1
                 return
-        raise self.error("`with` blocks other than `with tl.no_grad():` are not supported",
-                         stmt, hint="move the context manager outside the differentiated function")
+            if obj is np.errstate and isinstance(ctx, gast.Call):
+                outer = self.errstate
+                self.errstate = self.errstate_of(ctx, outer)
+                try:
+                    for inner in stmt.body:
+                        self.statement(inner)
+                finally:
+                    self.errstate = outer
+                return
+        raise self.error("`with` blocks other than `with tl.no_grad():` and `with "
+                         "np.errstate(...):` are not supported", stmt,
+                         hint="move the context manager outside the differentiated function")
+
+    def errstate_of(self, call, outer) -> tuple:
+        """The settings ``np.errstate(divide="ignore", ...)`` makes inside ``outer``'s
+        (nested blocks: the inner one's keywords win, ``all=`` sets the four first), as
+        sorted (category, setting) pairs: the statements of the block, and their
+        derivative's, run under them (reverse.wrap_errstate)."""
+        settings = dict(outer)
+        keywords = {}
+        for kw in call.keywords:
+            if kw.arg not in ERRSTATE_CATEGORIES + ("all",) or call.args or not (
+                    isinstance(kw.value, gast.Constant) and kw.value.value in ERRSTATE_SETTINGS):
+                raise self.error("`np.errstate` is supported with the keywords divide, over, "
+                                 "under, invalid and all, each given one of "
+                                 f"{', '.join(map(repr, ERRSTATE_SETTINGS))} written in the "
+                                 "call", kw if kw.arg is not None else call,
+                                 hint='write it as `with np.errstate(divide="ignore", '
+                                 'invalid="ignore"):`')
+            keywords[kw.arg] = kw.value.value
+        if call.args:
+            raise self.error("`np.errstate` takes its settings as keywords", call,
+                             hint='write it as `with np.errstate(divide="ignore"):`')
+        if "all" in keywords:
+            settings.update((category, keywords["all"]) for category in ERRSTATE_CATEGORIES)
+        settings.update((k, v) for k, v in keywords.items() if k != "all")
+        return tuple(sorted(settings.items()))
 
     def decision(self, atom):
         """An atom the reverse pass can read again: a variable that control flow may
@@ -3326,6 +3364,10 @@ def _dotted(node) -> str:
 
 
 _CONSTANT_DEFAULTS = (int, float, complex, str, bytes, bool, type(None))
+
+# np.errstate's keywords (but `all`, which sets the four) and their settings
+ERRSTATE_CATEGORIES = ("divide", "over", "under", "invalid")
+ERRSTATE_SETTINGS = ("ignore", "warn", "raise", "call", "print", "log")
 
 
 def _is_function(value) -> bool:

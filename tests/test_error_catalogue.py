@@ -248,6 +248,24 @@ def with_with(x):
     return y
 
 
+def with_errstate_of_a_variable(x, mode="ignore"):
+    with np.errstate(divide=mode):  # <- error
+        y = np.log(x)
+    return y
+
+
+def with_errstate_call(x):
+    with np.errstate(call=print):  # <- error
+        y = np.log(x)
+    return y
+
+
+def with_errstate_and_another_manager(x):
+    with np.errstate(divide="ignore"), open(__file__):  # <- error
+        y = np.log(x)
+    return y
+
+
 def with_bare_raise(x):
     y = x * x
     raise  # <- error
@@ -287,7 +305,8 @@ def with_undefined_name(x):
 STATEMENTS = [with_try, with_yield, with_async, with_global_write, make_with_nonlocal(),
               with_class, with_del, with_import, with_from_import, with_walrus,
               with_list_comprehension, with_generator_expression, with_dict_literal,
-              with_with, with_bare_raise, with_varargs, with_kwargs,
+              with_with, with_errstate_of_a_variable, with_errstate_call,
+              with_errstate_and_another_manager, with_bare_raise, with_varargs, with_kwargs,
               with_bare_return, without_return, with_undefined_name]
 
 

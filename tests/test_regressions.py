@@ -6517,3 +6517,56 @@ def test_an_alias_of_a_number_result_changed_in_place():
     np.testing.assert_allclose(alias_of_a_result_bumped(x), want, rtol=1e-12)
     tl.check_grads(alias_of_a_result_bumped, (x,), order=2)
     tl.check_grads(alias_of_a_result_bumped, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19, issue #7) `with np.errstate(...):` was refused (`with` blocks other than
+# `with tl.no_grad():`). Its statements, and their adjoint and tangent statements, run
+# in the same block in the derivative: what the user silenced does not warn there.
+def log_where_positive(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(x > 0, np.log(x), 0.0)
+    return np.sum(r * x)
+
+
+def errstate_nested_in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        with np.errstate(divide="ignore"):
+            with np.errstate(invalid="ignore"):
+                t = np.where(x > i * 0.25, np.log(x - i * 0.25), 0.0)
+        if x[0] > 0:
+            with np.errstate(all="ignore"):
+                s = s + np.sum(t * t) / x[1]
+    return s
+
+
+def _sqrt_where_positive(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, np.sqrt(x), 0.0)
+
+
+def errstate_in_a_helper(x):
+    return np.sum(_sqrt_where_positive(x) * x)
+
+
+def test_errstate_silences_the_derivative_too():
+    x = np.array([0.3, 0.0, 0.7, -0.2])
+    with np.errstate(all="raise"):   # a warning of the derivative would raise
+        f = log_where_positive
+        g = tl.grad(f)(x)
+        np.testing.assert_allclose(g[[0, 2, 3]], [np.log(0.3) + 1, np.log(0.7) + 1, 0.0],
+                                   rtol=1e-12)
+        j = tl.jvp(f)(x, np.array([1.0, 0.0, 1.0, 1.0]))
+        np.testing.assert_allclose(j, np.log(0.3) + 1 + np.log(0.7) + 1, rtol=1e-12)
+        h = tl.hessian(f)(x)
+        np.testing.assert_allclose(np.diag(h)[[0, 2, 3]], [1 / 0.3, 1 / 0.7, 0.0], rtol=1e-12)
+        tl.grad(errstate_in_a_helper)(x)
+        tl.jvp(errstate_in_a_helper)(x, np.ones(4))
+        tl.grad(errstate_nested_in_a_loop)(x)
+        tl.hessian(errstate_nested_in_a_loop)(x)
+    assert "with np.errstate(divide='ignore', invalid='ignore'):" in \
+        tl.grad(f).source.split("# adjoint of")[-1]
+    y = np.array([0.3, 0.9, 0.7, 1.2])
+    for f in (log_where_positive, errstate_nested_in_a_loop, errstate_in_a_helper):
+        tl.check_grads(f, (y,), order=2)
+    tl.check_grads(log_where_positive, (0.6,), order=2)
