@@ -2367,6 +2367,9 @@ class _Normalizer:
                 # (a parameter's, perhaps a list: a list then; an array's copy has no
                 # pop or append, which raise as they do in f)
                 return self.builtin_call(list_copy, [obj])
+        if name == "insert" and isinstance(func.value, gast.Name) \
+                and func.value.id in self.user_locals:
+            return self.list_insert(node)
         if name not in METHODS:
             if hasattr(np, name):
                 default = ("call the corresponding NumPy function instead "
@@ -2415,6 +2418,48 @@ class _Normalizer:
                 raise self.error(f"the keyword `out` of `{name}()` writes into an existing "
                                  "array, which cannot be differentiated", kw.value,
                                  hint=f"assign the result instead: `z = {name}(...)`")
+
+    def list_insert(self, node):
+        """``lst.insert(i, v)`` at the function's top level (not in an ``if`` or a loop,
+        where a name assigned keeps one name) of a list display of known length, ``i`` an
+        integer constant, no other name holding the list: ``lst = lst[:i] + [v] + lst[i:]``,
+        which Python's slices make the same list (a negative or too large ``i`` too),
+        joined item by item."""
+        lst = node.func.value.id
+        index = _int_constant(node.args[0]) if len(node.args) == 2 else None
+        known = self.sequence_length(node.func.value) is not None and \
+            self.current.get(lst) not in self.tuples
+        shared = _shared_list(lst, self.parsed, self.user_function)
+        if node.keywords or index is None or not known or shared is not None or self.depth:
+            why = ("it is inside an `if` or a loop" if self.depth else
+                   f"the length of `{lst}` is not known here (appended to, or not a "
+                   "display)" if not known else f"`{lst}` is also held by {shared}"
+                   if shared is not None else "the index is not an integer written in "
+                   "the call")
+            raise self.error(f"`{lst}.insert(...)` is supported at the function's top level "
+                             "on a list display of known length at an index written as a "
+                             f"number: {why}", node,
+                             hint="build the list in the order wanted (append, then read it "
+                             "reversed with `lst[::-1]`), or join displays: `[v] + lst`")
+        value = _load(lst)
+        before = gast.Subscript(value=value, slice=gast.Slice(
+            lower=None, upper=clone(node.args[0]), step=None), ctx=gast.Load())
+        after = gast.Subscript(value=clone(value), slice=gast.Slice(
+            lower=clone(node.args[0]), upper=None, step=None), ctx=gast.Load())
+        joined = gast.BinOp(left=gast.BinOp(left=before, op=gast.Add(), right=gast.List(
+            elts=[node.args[1]], ctx=gast.Load())), op=gast.Add(), right=after)
+        assign = gast.Assign(targets=[gast.Name(id=lst, ctx=gast.Store(), annotation=None,
+                                                type_comment=None)],
+                             value=joined, type_comment=None)
+        self.statement(gast.copy_location(assign, node))
+        return gast.Constant(value=None, kind=None)
+
+    def user_function(self, func) -> bool:
+        """Whether the call's function ``func`` is a function of the user's (which may
+        keep what it is given) or a local function."""
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return True
+        return self._is_local_ref(func) or is_user_function(resolve_static(self.parsed, func))
 
     def list_call(self, node):
         """``lst.append(v)`` and ``lst.pop()`` of a local list (a stack)."""
@@ -3364,6 +3409,26 @@ def _dotted(node) -> str:
 
 
 _CONSTANT_DEFAULTS = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _shared_list(name, parsed, user_function):
+    """What else may hold the list ``name`` (a description), or None: ``name`` is read
+    only as ``name[...]``, ``name.method(...)``, ``for v in name`` or an argument of a
+    library function (which keeps no reference), nowhere else in the function."""
+    allowed = set()
+    for node in walk(parsed.node):
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and \
+                isinstance(node.value, gast.Name):
+            allowed.add(id(node.value))
+        elif isinstance(node, gast.For) and isinstance(node.iter, gast.Name):
+            allowed.add(id(node.iter))
+        elif isinstance(node, gast.Call) and not user_function(node.func):
+            allowed.update(id(a) for a in node.args)
+    for node in walk(parsed.node):
+        if isinstance(node, gast.Name) and node.id == name and \
+                isinstance(node.ctx, gast.Load) and id(node) not in allowed:
+            return f"another name or container (line {getattr(node, 'lineno', '?')})"
+    return None
 
 # np.errstate's keywords (but `all`, which sets the four) and their settings
 ERRSTATE_CATEGORIES = ("divide", "over", "under", "invalid")

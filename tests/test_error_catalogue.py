@@ -1803,8 +1803,47 @@ def method_of_a_string(x):
 
 def method_of_a_list(x):
     items = [x, 2.0 * x]
-    items.insert(0, x)  # <- error
+    items.reverse()  # <- error
     return items[0] * items[1]
+
+
+def insert_in_a_loop(x):
+    items = [x, 2.0 * x]
+    for k in range(2):
+        items.insert(0, x * k)  # <- error
+    return items[0] * items[1]
+
+
+def insert_into_a_list_held_twice(x):
+    items = [x, 2.0 * x]
+    kept = items
+    items.insert(1, x * x)  # <- error
+    return kept[1] * items[1]
+
+
+def insert_at_a_computed_index(x, k):
+    items = [x, 2.0 * x]
+    items.insert(k, x * x)  # <- error
+    return items[0] * items[1]
+
+
+def insert_into_an_appended_list(x):
+    items = []
+    items.append(x)
+    items.insert(0, x * x)  # <- error
+    return items[0] * items[1]
+
+
+# Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length
+# with a constant index (tests/test_regressions.py); elsewhere it is refused at the line
+@pytest.mark.parametrize("func,why", [
+    (insert_in_a_loop, "inside an `if` or a loop"),
+    (insert_into_a_list_held_twice, "`items` is also held by another name"),
+    (insert_at_a_computed_index, "the index is not an integer written in the call"),
+    (insert_into_an_appended_list, "the length of `items` is not known here")])
+def test_row_insert_refused(func, why):
+    err = assert_error_at(func)
+    assert why in str(err) and "lst[::-1]" in err.hint
 
 
 def method_of_a_dict(x, opts):

@@ -6570,3 +6570,33 @@ def test_errstate_silences_the_derivative_too():
     for f in (log_where_positive, errstate_nested_in_a_loop, errstate_in_a_helper):
         tl.check_grads(f, (y,), order=2)
     tl.check_grads(log_where_positive, (0.6,), order=2)
+
+
+# (fix19, issue #7) `lst.insert(i, v)` was refused (*the method `.insert()` is not
+# supported*). At the top level, on a list display of known length, `i` a constant, the
+# list held by no other name: `lst = lst[:i] + [v] + lst[i:]` (Python's slices give
+# insert's positions, for a negative or too large i too).
+def inserts_into_a_display(x):
+    L = [x[0], x[1]]
+    L.insert(-1, x[2] * 2.0)
+    L.insert(10, x[0] * x[1])
+    L.insert(-10, x[1] ** 3)
+    s = 0.0
+    for v in L:
+        s = s + v
+    return np.sum(np.stack(L) * np.arange(1.0, 6.0)) + s * L[0]
+
+
+def test_insert_into_a_display():
+    x = np.array([0.3, 0.5, 0.7])
+    a, b, c = x
+    items = [b ** 3, a, 2 * c, b, a * b]
+    assert np.isclose(inserts_into_a_display(x),
+                      np.dot(items, np.arange(1.0, 6.0)) + sum(items) * b ** 3)
+    s = sum(items)
+    want = [2 + 5 * b + (1 + b) * b ** 3,
+            3 * b ** 2 + 4 + 5 * a + (3 * b ** 2 + 1 + a) * b ** 3 + s * 3 * b ** 2,
+            6 + 2 * b ** 3]
+    np.testing.assert_allclose(tl.grad(inserts_into_a_display)(x), want, rtol=1e-12)
+    tl.check_grads(inserts_into_a_display, (x,), order=2)
+    tl.check_grads(inserts_into_a_display, ([0.3, 0.5, 0.7],), order=2)
