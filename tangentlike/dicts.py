@@ -54,6 +54,10 @@ def split_dicts(parsed) -> None:
     """Rewrite the dicts ``parsed``'s function builds as variables, in place (see the
     module docstring); a TransformError at a use it cannot rewrite."""
     fdef = parsed.node
+    for stmt in fdef.body:
+        display = _comprehension_display(stmt)
+        if display is not None:
+            stmt.value = display
     names = {stmt.targets[0].id for stmt in fdef.body if _display_assignment(parsed, stmt)}
     if not names:
         return
@@ -61,6 +65,35 @@ def split_dicts(parsed) -> None:
     names -= params
     if names:
         fdef.body = _Splitter(parsed, names).body(fdef.body, top=True)
+
+
+def _comprehension_display(stmt):
+    """The display ``{"a": f("a"), "b": f("b")}`` that ``d = {k: f(k) for k in ("a",
+    "b")}`` (a dict comprehension at the top level, one ``for`` over a display of
+    constants, no ``if``, the key the loop's name) builds, with the same values in the
+    same order; None for any other statement."""
+    if stmt.__class__ is not gast.Assign or stmt.value.__class__ is not gast.DictComp:
+        return None
+    comp = stmt.value
+    if len(comp.generators) != 1:
+        return None
+    loop = comp.generators[0]
+    if loop.ifs or loop.is_async or loop.target.__class__ is not gast.Name or \
+            comp.key.__class__ is not gast.Name or comp.key.id != loop.target.id or \
+            loop.iter.__class__ not in (gast.Tuple, gast.List) or \
+            any(_key(e) is _NO_KEY for e in loop.iter.elts) or \
+            contains(comp.value, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                                  gast.GeneratorExp, gast.NamedExpr)):
+        return None
+    keys, values = [], []
+    for element in loop.iter.elts:
+        key = _key(element)
+        value = copy.deepcopy(comp.value)
+        holder = [value]
+        _substitute(holder, loop.target.id, key)
+        keys.append(gast.copy_location(gast.Constant(value=key, kind=None), element))
+        values.append(holder[0])
+    return gast.copy_location(gast.Dict(keys=keys, values=values), comp)
 
 
 def _display_assignment(parsed, stmt) -> bool:

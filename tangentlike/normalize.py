@@ -3504,7 +3504,11 @@ _EXPRESSION_HINTS = {
                  "or a `while` condition is not supported (it may not be evaluated there)",
                  "build the list on a line of its own first: `items = [...]`"),
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
-    "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
+    "DictComp": ("a dict comprehension is supported only as `d = {k: ... for k in ("
+                 "\"a\", \"b\")}` at the function's top level (keys from a display of "
+                 "constants, no `if`), not this one",
+                 "write the dict as a display, `{\"a\": x, \"b\": y}`, or keep the values "
+                 "in separate variables"),
     "GeneratorExp": ("a generator expression is supported only as the argument of a call "
                      "(`sum(v * v for v in xs)`)",
                      "make it a list (`items = [...]`) or pass it to the call directly"),

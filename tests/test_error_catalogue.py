@@ -1834,6 +1834,23 @@ def insert_into_an_appended_list(x):
     return items[0] * items[1]
 
 
+def dict_comprehension_over_zip(x, y):
+    d = {k: v for k, v in zip(("a", "b"), (x, y))}  # <- error
+    return d["a"] * d["b"]
+
+
+def dict_comprehension_with_if(x):
+    d = {k: x for k in ("a", "b", "c") if k != "b"}  # <- error
+    return d["a"] * d["c"]
+
+
+@pytest.mark.parametrize("func", [dict_comprehension_over_zip, dict_comprehension_with_if])
+def test_row_dict_comprehension_refused(func):
+    err = assert_error_at(func)
+    assert "a dict comprehension is supported only as" in err.reason
+    assert "display" in err.hint
+
+
 # Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length
 # with a constant index (tests/test_regressions.py); elsewhere it is refused at the line
 @pytest.mark.parametrize("func,why", [

@@ -6600,3 +6600,27 @@ def test_insert_into_a_display():
     np.testing.assert_allclose(tl.grad(inserts_into_a_display)(x), want, rtol=1e-12)
     tl.check_grads(inserts_into_a_display, (x,), order=2)
     tl.check_grads(inserts_into_a_display, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19, issue #7) A dict comprehension with constant keys the function builds at the
+# top level was refused (*dict comprehensions are not supported*): it is the display it
+# builds, a dict of constant keys (dicts.py).
+_SCALES = {"a": 2.0, "b": 3.0}
+
+
+def dict_comprehension_of_constant_keys(x):
+    d = {k: x * _SCALES[k] for k in ("a", "b")}
+    d["c"] = d["a"] * d["b"]
+    total = 0.0
+    for k, v in d.items():
+        total = total + np.sum(v * v)
+    return total + np.sum(d["c"])
+
+
+def test_dict_comprehension_of_constant_keys():
+    x = np.array([0.3, -0.5, 0.7])
+    # total = 4|x|^2 + 9|x|^2 + 36 sum(x^4) + 6 |x|^2
+    np.testing.assert_allclose(tl.grad(dict_comprehension_of_constant_keys)(x),
+                               2 * 13 * x + 144 * x ** 3 + 12 * x, rtol=1e-12)
+    tl.check_grads(dict_comprehension_of_constant_keys, (x,), order=2)
+    tl.check_grads(dict_comprehension_of_constant_keys, (0.4,), order=2)
