@@ -21,7 +21,7 @@ import numpy as np
 from . import rules
 from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    ufunc_method_refusal)
+                    namedtuple_refusal, ufunc_method_refusal)
 from .naming import walk
 from .normalize import Normalized
 from .reverse import (_assign, _load, bind_arguments, primitive_of, return_line, wrap_errstate,
@@ -409,6 +409,8 @@ class _Forward:
             raise attribute_refusal(self, primitive, value)
         if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
             raise ufunc_method_refusal(self, primitive, value)
+        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
+            raise namedtuple_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)

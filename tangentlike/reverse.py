@@ -54,7 +54,7 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
 from .composites import fused_adjoints
 from .invariance import single_definitions, zero_adjoint_shifts
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    ufunc_method_refusal)
+                    namedtuple_refusal, ufunc_method_refusal)
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -1190,6 +1190,8 @@ class _Reverse:
             raise attribute_refusal(self, primitive, value)
         if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
             raise ufunc_method_refusal(self, primitive, value)
+        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
+            raise namedtuple_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)

@@ -10,6 +10,7 @@ exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a re
 happen.
 """
 import bisect
+import collections
 import copy
 import functools
 import heapq
@@ -1849,6 +1850,27 @@ def test_row_dict_comprehension_refused(func):
     err = assert_error_at(func)
     assert "a dict comprehension is supported only as" in err.reason
     assert "display" in err.hint
+
+
+_Fields = collections.namedtuple("_Fields", ["w", "b"])
+
+
+def namedtuple_built_and_returned(x):
+    p = _Fields(w=x * 2.0, b=x)  # <- error
+    return p
+
+
+def namedtuple_built_and_unpacked(x):
+    p = _Fields(x * 2.0, x)  # <- error
+    w, b = p
+    return w * b
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [namedtuple_built_and_returned, namedtuple_built_and_unpacked])
+def test_row_namedtuple_built_inside_used_as_a_whole(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "building the namedtuple `_Fields`" in err.reason
 
 
 # Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length

@@ -6624,3 +6624,27 @@ def test_dict_comprehension_of_constant_keys():
                                2 * 13 * x + 144 * x ** 3 + 12 * x, rtol=1e-12)
     tl.check_grads(dict_comprehension_of_constant_keys, (x,), order=2)
     tl.check_grads(dict_comprehension_of_constant_keys, (0.4,), order=2)
+
+
+# (fix19, issue #7) A namedtuple built inside the function (`p = P(w=x, b=y)`, then
+# `p.w`) was refused at the field's read (*the attribute `.w` of a value that carries a
+# derivative is not supported*). Built at the top level and read only by its fields, it
+# is a dict of constant keys (dicts.py): one variable per field.
+_Pair = collections.namedtuple("_Pair", ["w", "b", "c"], defaults=[0.5])
+
+
+def namedtuple_built_inside(x):
+    p = _Pair(b=x[1], w=x[0] * 2.0)
+    s = 0.0
+    for i in range(3):
+        s = s + p.w * x[i] + p[-1] * p[1]
+    return s + p.w * x[2]
+
+
+def test_namedtuple_built_inside():
+    x = np.array([0.3, 0.5, 0.7])
+    # 2 x0 (x0 + x1 + x2) + 1.5 x1 + 2 x0 x2
+    want = [2 * (2 * 0.3 + 0.5 + 0.7) + 2 * 0.7, 2 * 0.3 + 1.5, 4 * 0.3]
+    np.testing.assert_allclose(tl.grad(namedtuple_built_inside)(x), want, rtol=1e-12)
+    tl.check_grads(namedtuple_built_inside, (x,), order=2)
+    tl.check_grads(namedtuple_built_inside, ([0.3, 0.5, 0.7],), order=2)
