@@ -1882,6 +1882,9 @@ class _Normalizer:
                 given[name] = expr
             else:
                 keywords.append(gast.keyword(arg=name, value=expr))
+        if set().union(*(names_in(e) for e in given.values())) & (
+                stores | set(sig.parameters)):
+            return None   # (the helper's own variable of that name: its line refuses the call)
         body = [_Substitute(given).visit(clone(stmt)) for stmt in fdef.body]
         kept = [a for a in args.posonlyargs + args.args + args.kwonlyargs
                 if a.id not in given]
@@ -3445,7 +3448,10 @@ def _is_function(value) -> bool:
 
 
 def _names_function(normalizer, expr) -> bool:
-    """Whether ``expr`` names a function through global names (``np.sin``, ``relu``)."""
+    """Whether ``expr`` names a function through global names (``np.sin``, ``relu``), or
+    is the name of a local def or lambda (inlined where the helper calls it)."""
+    if isinstance(expr, gast.Name) and expr.id in normalizer.local_functions:
+        return not isinstance(normalizer.local_functions[expr.id], _Conditional)
     if not isinstance(expr, (gast.Name, gast.Attribute)) or normalizer._is_local_ref(expr):
         return False
     return _is_function(resolve_static(normalizer.parsed, expr))

@@ -6648,3 +6648,25 @@ def test_namedtuple_built_inside():
     np.testing.assert_allclose(tl.grad(namedtuple_built_inside)(x), want, rtol=1e-12)
     tl.check_grads(namedtuple_built_inside, (x,), order=2)
     tl.check_grads(namedtuple_built_inside, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19) A local def or lambda given to a helper of the same file (`layer(x, w, sq)`)
+# was refused (*the local function `sq` is used as a value*): it is called by its name in
+# the helper written out in place, so it is inlined there as any call of it.
+def local_functions_given_to_a_helper(x, w):
+    k = 2.0
+
+    def sq(v):
+        return v * v + k
+
+    cube = lambda v: v ** 3  # noqa: E731
+    return np.sum(_layer(x, w, sq)) + np.sum(_kw_layer(x, w, act=cube))
+
+
+def test_local_functions_given_to_a_helper():
+    x, w = np.array([0.3, 0.5, -0.7]), np.array([0.2, -0.4, 0.9])
+    h = x * w
+    want = 2 * 2 * h * w + 3 * h ** 2 * w
+    np.testing.assert_allclose(tl.grad(local_functions_given_to_a_helper)(x, w), want,
+                               rtol=1e-12)
+    tl.check_grads(local_functions_given_to_a_helper, (x, w), order=2)
