@@ -1434,6 +1434,9 @@ class _Normalizer:
         if _adds_or_multiplies(right):
             if isinstance(left, (gast.List, gast.Tuple)):
                 left = _evaluated(type(left)(elts=self.sequence_elements(left), ctx=gast.Load()))
+            elif self.sliced_positions(left) is not None:   # `L[::-1] + ...`: its items
+                kind = gast.Tuple if _is_tuple(left, self) else gast.List
+                left = _evaluated(kind(elts=self.sequence_elements(left), ctx=gast.Load()))
             elif not isinstance(left, (gast.Name, gast.Constant)):
                 left = _evaluated(self.atom(left))
             right = self.operand_value(right)

@@ -6467,11 +6467,19 @@ def rotated_tuple(x):
     return np.sum(np.array(r) ** 2) + r[0] * r[4] + sum(a * b for a, b in zip(points, shifted))
 
 
+def reversed_and_repeated_slices(x):
+    points = [x[i] * 2.0 for i in range(3)]
+    r = points[::-1] + points[1:2] * 2   # [p2, p1, p0, p1, p1]
+    return r[0] * r[3] + r[4] * r[2]
+
+
 def test_joined_slices_of_a_display():
     x = np.array([0.3, 0.5, 0.7])
     np.testing.assert_allclose(tl.grad(rotated_ring)(x), [2 * 0.5, 2 * 0.3, 2 * 0.7],
                                rtol=1e-12)
-    for f in (rotated_ring, rotated_tuple):
+    np.testing.assert_allclose(tl.grad(reversed_and_repeated_slices)(x),
+                               [4 * 0.5, 4 * (0.7 + 0.3), 4 * 0.5], rtol=1e-12)
+    for f in (rotated_ring, rotated_tuple, reversed_and_repeated_slices):
         tl.check_grads(f, (x,), order=2)
         tl.check_grads(f, ([0.3, 0.5, 0.7],), order=2)
 
