@@ -1853,6 +1853,10 @@ class _Normalizer:
             return None   # (a helper of another module: its line refuses the call there)
         where = f"`{callee.__name__}` is given the function `{functions[0]}`"
         fdef = parsed.node
+        if fdef.name in self.inlining:
+            raise self.error(f"{where} and calls itself: it is written out where it is "
+                             "called, which a recursion cannot be", node,
+                             hint="call the function by its own name inside the helper")
         args = fdef.args
         if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
             return None

@@ -1873,6 +1873,24 @@ def test_row_namedtuple_built_inside_used_as_a_whole(func, transform):
     assert "building the namedtuple `_Fields`" in err.reason
 
 
+def _recursive_layer(x, n, act=np.tanh):
+    if n == 0:
+        return act(x)
+    return _recursive_layer(x, n - 1, act) * 2.0  # <- error
+
+
+def calls_a_recursive_helper_given_a_function(x):
+    return np.sum(_recursive_layer(x, 2))
+
+
+# Since fix19 a helper given a function is written out where it is called; one that
+# calls itself is refused at its recursive call (was: a function held in a local variable)
+def test_row_recursive_helper_given_a_function():
+    err = assert_error_at(calls_a_recursive_helper_given_a_function,
+                          where=_recursive_layer)
+    assert "calls itself" in err.reason
+
+
 # Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length
 # with a constant index (tests/test_regressions.py); elsewhere it is refused at the line
 @pytest.mark.parametrize("func,why", [
