@@ -161,6 +161,22 @@ def attribute_refusal(pass_, primitive, call):
         "values in a tuple or a dict")
 
 
+def namedtuple_refusal(pass_, primitive, call):
+    """The TransformError for building a namedtuple of values that carry a derivative
+    where dicts.py could not make it variables (it is returned, passed or unpacked);
+    None for any other call."""
+    if not (isinstance(primitive, type) and issubclass(primitive, tuple)
+            and isinstance(getattr(primitive, "_fields", None), tuple)):
+        return None
+    return pass_.error(
+        f"building the namedtuple `{primitive.__name__}` of values that carry a derivative is "
+        f"supported as `p = {primitive.__name__}(...)` at the function's top level, `p` read "
+        "only by its fields (`p.w`, `p[0]`), not used as a whole (returned, passed, "
+        "unpacked)", node=call,
+        hint="read the fields where they are needed, or keep the values in a tuple; a "
+        "namedtuple given as an argument is differentiated by its fields")
+
+
 def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
     """An expression naming the derived function of the callee (vjp or jvp)."""
     from .api import _transform   # the public entry point: cached, recursive

@@ -29,6 +29,11 @@ top level of the function, and used only as
   body with ``break``, ``continue`` or ``return`` at its level, or assigning the loop's
   key, stays refused.
 
+A dict comprehension over a display of constant keys (``{k: f(k) for k in ("a", "b")}``)
+is first written as the display it builds, and a namedtuple built at the top level and
+read only by its fields (``p = P(w=x, b=y)``, ``p.w``, ``p[0]``) as the dict ``{"w": x,
+"b": y}`` read by ``p["w"]``.
+
 Any other use of it (returned, passed to a call, copied, a method such as ``d.get``, a
 key that is not a constant, a dict built inside a loop or a branch, used inside a
 nested function) is a TransformError at that use, saying what is supported. A dict
@@ -54,6 +59,11 @@ def split_dicts(parsed) -> None:
     """Rewrite the dicts ``parsed``'s function builds as variables, in place (see the
     module docstring); a TransformError at a use it cannot rewrite."""
     fdef = parsed.node
+    for stmt in fdef.body:
+        display = _comprehension_display(stmt)
+        if display is not None:
+            stmt.value = display
+    _namedtuples_as_dicts(parsed)
     names = {stmt.targets[0].id for stmt in fdef.body if _display_assignment(parsed, stmt)}
     if not names:
         return
@@ -61,6 +71,146 @@ def split_dicts(parsed) -> None:
     names -= params
     if names:
         fdef.body = _Splitter(parsed, names).body(fdef.body, top=True)
+
+
+def _namedtuples_as_dicts(parsed) -> None:
+    """``p = P(w=x, b=y)`` of a namedtuple class ``P`` at the top level, ``p`` assigned
+    nowhere else and read only by its fields (``p.w``, ``p[0]``), not in a nested
+    function: the dict display ``p = {"w": x, "b": y}`` (the values in the order the call
+    computes them) read as ``p["w"]``, which split_dicts makes variables. A namedtuple
+    used otherwise (returned, passed, unpacked) is left as it is."""
+    fdef = parsed.node
+    params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs + fdef.args.posonlyargs}
+    for stmt in fdef.body:
+        if not (stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+                and stmt.targets[0].__class__ is gast.Name
+                and stmt.value.__class__ is gast.Call and stmt.targets[0].id not in params):
+            continue
+        name, call = stmt.targets[0].id, stmt.value
+        cls = _resolved(parsed, call.func)
+        if not (isinstance(cls, type) and issubclass(cls, tuple)
+                and isinstance(getattr(cls, "_fields", None), tuple)):
+            continue
+        pairs = _fields_given(cls, call)
+        reads = _field_reads(fdef, name, stmt, cls._fields)
+        if pairs is None or reads is None:
+            continue
+        stmt.value = gast.copy_location(gast.Dict(
+            keys=[gast.Constant(value=k, kind=None) for k, _ in pairs],
+            values=[v for _, v in pairs]), call)
+        fdef.body = [_FieldReads(dict(reads)).visit(s) for s in fdef.body]
+
+
+class _FieldReads(gast.NodeTransformer):
+    """``p.w`` and ``p[0]`` (the nodes of ``fields``, by id) -> ``p["w"]``."""
+
+    def __init__(self, fields: dict):
+        self.fields = fields
+
+    def generic_visit(self, node):
+        node = super().generic_visit(node)
+        field = self.fields.get(id(node))
+        if field is None:
+            return node
+        read = gast.Subscript(value=node.value, slice=gast.Constant(value=field, kind=None),
+                              ctx=gast.Load())
+        return gast.copy_location(read, node)
+
+
+def _resolved(parsed, func):
+    """The object the call's function ``P`` or ``module.P`` names, or None."""
+    if func.__class__ is gast.Name:
+        return parsed.lookup(func.id, None)
+    if func.__class__ is gast.Attribute:
+        owner = _resolved(parsed, func.value)
+        return getattr(owner, func.attr, None) if owner is not None else None
+    return None
+
+
+def _fields_given(cls, call):
+    """[(field, value node)] of ``P(...)``, in the order the call computes them, the
+    defaults (numbers) last; None when the call is not that simple."""
+    fields = cls._fields
+    if len(call.args) > len(fields) or any(a.__class__ is gast.Starred for a in call.args) \
+            or any(k.arg is None or k.arg not in fields for k in call.keywords):
+        return None
+    pairs = list(zip(fields, call.args)) + [(k.arg, k.value) for k in call.keywords]
+    given = [f for f, _ in pairs]
+    if len(set(given)) != len(given):
+        return None
+    defaults = getattr(cls, "_field_defaults", {})
+    for field in fields:
+        if field not in given:
+            value = defaults.get(field, _NO_KEY)
+            if type(value) not in (int, float, bool, str) and value is not None:
+                return None
+            pairs.append((field, gast.Constant(value=value, kind=None)))
+    return pairs
+
+
+def _field_reads(fdef, name, built, fields):
+    """[(id of the node, field)] of the reads ``name.field`` and ``name[i]`` (``i`` an integer
+    constant) in ``fdef``'s body after ``built``, when they are the only uses of
+    ``name`` (assigned by ``built`` only, read in no nested function); else None."""
+    reads, seen = [], set()
+    for node in walk(fdef.body):
+        if node.__class__ in (gast.FunctionDef, gast.Lambda, gast.AsyncFunctionDef) and \
+                contains(node, gast.Name, lambda n: n.id == name):
+            return None
+        if node.__class__ is gast.Attribute and node.value.__class__ is gast.Name and \
+                node.value.id == name and node.attr in fields and \
+                node.ctx.__class__ is gast.Load:
+            reads.append((id(node), node.attr))
+            seen.add(id(node.value))
+        elif node.__class__ is gast.Subscript and node.value.__class__ is gast.Name and \
+                node.value.id == name and node.ctx.__class__ is gast.Load and \
+                -len(fields) <= _index(node.slice) < len(fields):
+            reads.append((id(node), fields[_index(node.slice)]))
+            seen.add(id(node.value))
+    for node in walk(fdef.body):
+        if node.__class__ is gast.Name and node.id == name and id(node) not in seen and \
+                node is not built.targets[0]:
+            return None
+    return reads
+
+
+def _index(node) -> float:
+    """The integer constant ``node`` is (``1``, ``-1``), else infinity."""
+    sign = 1
+    if node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub:
+        node, sign = node.operand, -1
+    if node.__class__ is gast.Constant and type(node.value) is int:
+        return sign * node.value
+    return float("inf")
+
+
+def _comprehension_display(stmt):
+    """The display ``{"a": f("a"), "b": f("b")}`` that ``d = {k: f(k) for k in ("a",
+    "b")}`` (a dict comprehension at the top level, one ``for`` over a display of
+    constants, no ``if``, the key the loop's name) builds, with the same values in the
+    same order; None for any other statement."""
+    if stmt.__class__ is not gast.Assign or stmt.value.__class__ is not gast.DictComp:
+        return None
+    comp = stmt.value
+    if len(comp.generators) != 1:
+        return None
+    loop = comp.generators[0]
+    if loop.ifs or loop.is_async or loop.target.__class__ is not gast.Name or \
+            comp.key.__class__ is not gast.Name or comp.key.id != loop.target.id or \
+            loop.iter.__class__ not in (gast.Tuple, gast.List) or \
+            any(_key(e) is _NO_KEY for e in loop.iter.elts) or \
+            contains(comp.value, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp,
+                                  gast.GeneratorExp, gast.NamedExpr)):
+        return None
+    keys, values = [], []
+    for element in loop.iter.elts:
+        key = _key(element)
+        value = copy.deepcopy(comp.value)
+        holder = [value]
+        _substitute(holder, loop.target.id, key)
+        keys.append(gast.copy_location(gast.Constant(value=key, kind=None), element))
+        values.append(holder[0])
+    return gast.copy_location(gast.Dict(keys=keys, values=values), comp)
 
 
 def _display_assignment(parsed, stmt) -> bool:

@@ -39,7 +39,8 @@ or a global rebound since).
 
 Guards and integer checks are bookkeeping of this derived function, not part of what it
 computes: their statement positions are recorded (``derived.entry_checks``) and they are
-left out when the derived function is itself differentiated (which adds its own).
+left out when the derived function is itself differentiated (which adds its own); jvp's
+reading of a tangent (``require_tangent``) stays (see :func:`without_entry_checks`).
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ from .calls import is_user_function
 from .errors import TransformError, at_user_def
 from .parse import to_gast_in_place
 from .rules.registry import is_nondifferentiable, lookup
+from .runtime import require_tangent
 
 
 class _NotGiven:
@@ -466,11 +468,28 @@ def current_version(func):
 
 # -- the statements ------------------------------------------------------------------------
 def without_entry_checks(parsed, func) -> None:
-    """Leave out the guards and the checks of the arguments (integers, complex values,
-    jvp's tangents) of a derived function being derived again."""
+    """Leave out the guards and the checks of the arguments (integers, complex values)
+    of a derived function being derived again. jvp's check of a tangent stays, without
+    the ``if`` that skips it for two Python floats: ``dx = require_tangent(dx, x, 'x')``
+    is how the derivative reads the tangent (a Python float as the tangent of a 0-d
+    array becomes one, which ``xs * ds`` of a list ``xs`` needs), and the caller of the
+    derivative of a jvp gives that tangent too (see rules.shapes.require_tangent_)."""
     checks = getattr(func, "entry_checks", ())
     if checks:
-        parsed.node.body = [s for i, s in enumerate(parsed.node.body) if i not in checks]
+        parsed.node.body = [s.body[0] if _tangent_check(parsed, s) else s
+                            for i, s in enumerate(parsed.node.body)
+                            if i not in checks or _tangent_check(parsed, s)]
+
+
+def _tangent_check(parsed, stmt) -> bool:
+    """Whether ``stmt`` is ``if ...: dx = require_tangent(dx, x, 'x')``
+    (forward.tangent_checks)."""
+    if stmt.__class__ is not gast.If or len(stmt.body) != 1 or stmt.orelse:
+        return False
+    value = getattr(stmt.body[0], "value", None)
+    return stmt.body[0].__class__ is gast.Assign and value.__class__ is gast.Call and \
+        value.func.__class__ is gast.Name and \
+        parsed.lookup(value.func.id, None) is require_tangent
 
 
 def add_entry(fdef: gast.FunctionDef, core, func, mode: str, wrt: list, guards: list,

@@ -21,10 +21,11 @@ import numpy as np
 from . import rules
 from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    ufunc_method_refusal)
+                    namedtuple_refusal, ufunc_method_refusal)
 from .naming import walk
 from .normalize import Normalized
-from .reverse import _assign, _load, bind_arguments, primitive_of, return_line, wrap_no_grad
+from .reverse import (_assign, _load, bind_arguments, primitive_of, return_line, wrap_errstate,
+                      wrap_no_grad)
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
@@ -303,10 +304,11 @@ class _Forward:
                 s.derived = not getattr(s, "user_statement", False) and not isinstance(
                     s, (gast.If, gast.For, gast.While))
                 s.no_grad = getattr(stmt, "no_grad", False)
+                s.errstate = getattr(stmt, "errstate", ())
                 if getattr(s, "origin", None) is None:
                     s.origin = origin
                 out.append(s)
-        return wrap_no_grad(out, self.binder)
+        return wrap_errstate(wrap_no_grad(out, self.binder), self.binder)
 
     def statement(self, stmt) -> list:
         array = written(stmt)
@@ -407,6 +409,8 @@ class _Forward:
             raise attribute_refusal(self, primitive, value)
         if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
             raise ufunc_method_refusal(self, primitive, value)
+        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
+            raise namedtuple_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)

@@ -49,7 +49,7 @@ from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
 from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
-from .parse import MISSING, Parsed, resolve_static
+from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
 from .rules.pymath import largest, smallest
@@ -225,6 +225,10 @@ class Kept:
         self.node.lineno = parsed.node.lineno
         self.body = normalized.body
         self.weak = _weak_callees(normalized.nodes())
+        # (the helpers given a function that normalize wrote out, which the entry
+        # guards: helper_with_function_argument)
+        self.inlined = [(chain, weakref.ref(helper), used)
+                        for chain, helper, used in parsed.inlined]
 
     def again(self, func) -> Optional[Normalized]:
         if func.__code__ is not self.code or func.__closure__:
@@ -233,6 +237,9 @@ class Kept:
         if self.weak and not _strong_callees(body):
             return None
         parsed = Parsed(func, self.node, self.filename, {})
+        parsed.inlined = tuple((chain, ref(), used) for chain, ref, used in self.inlined)
+        if any(helper is None for _, helper, _ in parsed.inlined):
+            return None
         namer = Namer(self.taken)
         namer._temps = self.temps
         user_locals = set(self.user_locals)
@@ -366,6 +373,7 @@ class _Normalizer:
         self.out = []
         self.origin = None
         self.no_grad = 0
+        self.errstate = ()   # the settings of the `with np.errstate(...)` blocks around
         self.returned = False
 
     def user_object(self, name):
@@ -424,6 +432,8 @@ class _Normalizer:
     def emit(self, stmt):
         stmt.origin = Origin.of(self.origin)
         stmt.no_grad = self.no_grad > 0
+        if self.errstate:
+            stmt.errstate = self.errstate
         self.out.append(stmt)
         return stmt
 
@@ -729,8 +739,43 @@ class _Normalizer:
                 finally:
                     self.no_grad -= 1
                 return
-        raise self.error("`with` blocks other than `with tl.no_grad():` are not supported",
-                         stmt, hint="move the context manager outside the differentiated function")
+            if obj is np.errstate and isinstance(ctx, gast.Call):
+                outer = self.errstate
+                self.errstate = self.errstate_of(ctx, outer)
+                try:
+                    for inner in stmt.body:
+                        self.statement(inner)
+                finally:
+                    self.errstate = outer
+                return
+        raise self.error("`with` blocks other than `with tl.no_grad():` and `with "
+                         "np.errstate(...):` are not supported", stmt,
+                         hint="move the context manager outside the differentiated function")
+
+    def errstate_of(self, call, outer) -> tuple:
+        """The settings ``np.errstate(divide="ignore", ...)`` makes inside ``outer``'s
+        (nested blocks: the inner one's keywords win, ``all=`` sets the four first), as
+        sorted (category, setting) pairs: the statements of the block, and their
+        derivative's, run under them (reverse.wrap_errstate)."""
+        settings = dict(outer)
+        keywords = {}
+        for kw in call.keywords:
+            if kw.arg not in ERRSTATE_CATEGORIES + ("all",) or call.args or not (
+                    isinstance(kw.value, gast.Constant) and kw.value.value in ERRSTATE_SETTINGS):
+                raise self.error("`np.errstate` is supported with the keywords divide, over, "
+                                 "under, invalid and all, each given one of "
+                                 f"{', '.join(map(repr, ERRSTATE_SETTINGS))} written in the "
+                                 "call", kw if kw.arg is not None else call,
+                                 hint='write it as `with np.errstate(divide="ignore", '
+                                 'invalid="ignore"):`')
+            keywords[kw.arg] = kw.value.value
+        if call.args:
+            raise self.error("`np.errstate` takes its settings as keywords", call,
+                             hint='write it as `with np.errstate(divide="ignore"):`')
+        if "all" in keywords:
+            settings.update((category, keywords["all"]) for category in ERRSTATE_CATEGORIES)
+        settings.update((k, v) for k, v in keywords.items() if k != "all")
+        return tuple(sorted(settings.items()))
 
     def decision(self, atom):
         """An atom the reverse pass can read again: a variable that control flow may
@@ -1390,6 +1435,9 @@ class _Normalizer:
         if _adds_or_multiplies(right):
             if isinstance(left, (gast.List, gast.Tuple)):
                 left = _evaluated(type(left)(elts=self.sequence_elements(left), ctx=gast.Load()))
+            elif self.sliced_positions(left) is not None:   # `L[::-1] + ...`: its items
+                kind = gast.Tuple if _is_tuple(left, self) else gast.List
+                left = _evaluated(kind(elts=self.sequence_elements(left), ctx=gast.Load()))
             elif not isinstance(left, (gast.Name, gast.Constant)):
                 left = _evaluated(self.atom(left))
             right = self.operand_value(right)
@@ -1415,7 +1463,23 @@ class _Normalizer:
         if isinstance(node, gast.Name) and node.id in self.current:
             version = self.current[node.id]
             return self.sequences.get(version, self.built.get(version))
-        return None
+        positions = self.sliced_positions(node)
+        return None if positions is None else len(positions)
+
+    def sliced_positions(self, node):
+        """The positions ``L[1:]`` (``L[:-1]``, ``L[::2]``) takes of a local list or tuple
+        ``L`` of known length, the bounds integer constants (or left out); else None."""
+        if not (isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice)
+                and isinstance(node.value, gast.Name)):
+            return None
+        length = self.sequence_length(node.value)
+        bounds = [None if b is None else _int_constant(b)
+                  for b in (node.slice.lower, node.slice.upper, node.slice.step)]
+        if length is None or any(b is None and given is not None for b, given in zip(
+                bounds, (node.slice.lower, node.slice.upper, node.slice.step))) \
+                or bounds[2] == 0:
+            return None
+        return range(length)[slice(*bounds)]
 
     def count_of(self, items):
         """The number of items of the iterable ``items`` (of a comprehension) when it is
@@ -1487,9 +1551,14 @@ class _Normalizer:
             return [self.atom(e) for e in node.elts]
         if isinstance(node, gast.Constant):
             return [gast.Constant(value=v, kind=None) for v in node.value]
+        positions = self.sliced_positions(node)
+        if positions is not None:   # `L[1:]`: the items it takes
+            node = node.value
+        else:
+            positions = range(self.sequence_length(node))
         seq = _load(self.current[node.id])
         return [self.bind_new(None, gast.Subscript(value=seq, slice=gast.Constant(
-            value=i, kind=None), ctx=gast.Load())) for i in range(self.sequence_length(node))]
+            value=i, kind=None), ctx=gast.Load())) for i in positions]
 
     def sequence_op(self, node):
         """``[a] + [b]`` and ``[a] * 2`` of lists (tuples) of known length become one
@@ -1683,6 +1752,9 @@ class _Normalizer:
                              hint="define or import it before the function is differentiated")
         _refuse_callable_object(self, callee, node)
         self.check_global_change(func, callee, node)
+        inlined = self.helper_with_function_argument(node, callee)
+        if inlined is not None:
+            return inlined
         if callee in (eval, exec, compile, globals, locals, vars):
             raise self.error(f"`{callee.__name__}` inside a differentiated function is not "
                              "supported: the code it runs is invisible to the derivative",
@@ -1752,6 +1824,96 @@ class _Normalizer:
             # takes a weak reference as it is, and cannot copy a module)
             call.module = weakref.ref(module)
         return call
+
+    def helper_with_function_argument(self, node, callee):
+        """A call of a helper of the same file, without closure, that is given a
+        function (``layer(x, w, act=np.sin)``, or a default ``def layer(x, w,
+        act=np.tanh)``): the helper's body in place, as for a local function, with the
+        parameter replaced by the expression that names the function (``np.sin(x @ w)``),
+        so its rules apply; its derived function could not call a function held in a
+        variable. None for any other call."""
+        if not is_user_function(callee) or callee.__closure__ or \
+                callee.__globals__ is not self.parsed.globals or \
+                rules.lookup(callee) is not None or rules.is_nondifferentiable(callee) or \
+                hasattr(callee, "entry_checks") or any(
+                    isinstance(a, gast.Starred) for a in node.args) or any(
+                    k.arg is None for k in node.keywords):
+            return None
+        try:
+            sig = inspect.signature(callee)
+            bound = sig.bind(*node.args, **{k.arg: k.value for k in node.keywords})
+        except (TypeError, ValueError):
+            return None   # (the call's own error, made where such calls are derived)
+        functions = [name for name, param in sig.parameters.items()
+                     if (_names_function(self, bound.arguments[name])
+                         if name in bound.arguments else _is_function(param.default))]
+        if not functions:
+            return None
+        parsed = parse(callee)
+        if parsed.filename != self.parsed.filename:
+            return None   # (a helper of another module: its line refuses the call there)
+        where = f"`{callee.__name__}` is given the function `{functions[0]}`"
+        fdef = parsed.node
+        if fdef.name in self.inlining:
+            raise self.error(f"{where} and calls itself: it is written out where it is "
+                             "called, which a recursion cannot be", node,
+                             hint="call the function by its own name inside the helper")
+        args = fdef.args
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig.parameters.values()):
+            return None
+        params = [a.id for a in args.posonlyargs + args.args]
+        sources = dict(zip(params[len(params) - len(args.defaults):], args.defaults))
+        sources.update({a.id: v for a, v in zip(args.kwonlyargs, args.kw_defaults)
+                        if v is not None})
+        loads, stores = read_and_assigned(fdef.body)
+        clash = sorted((loads - stores - set(sig.parameters)) & self.user_locals)
+        if clash or set(functions) & stores:
+            what = f"reads `{clash[0]}`, a variable of the caller too" if clash else \
+                "assigns that parameter"
+            raise self.error(f"{where} and {what}: its body cannot be written in place",
+                             node, hint="rename the variable, or call the function by its "
+                             "own name inside the helper")
+        given, keywords = {}, []
+        for name, param in sig.parameters.items():
+            if name in bound.arguments:
+                expr = bound.arguments[name]
+            elif isinstance(param.default, _CONSTANT_DEFAULTS):
+                expr = gast.Constant(value=param.default, kind=None)
+            else:
+                expr = sources.get(name)
+                if expr is None or resolve_static(self.parsed, expr) is not param.default:
+                    raise self.error(
+                        f"{where}, and the default of `{name}` is not a name of this module "
+                        "(it was computed when the helper was defined)", node,
+                        hint=f"pass `{name}` in the call")
+            if name in functions:
+                given[name] = expr
+            else:
+                keywords.append(gast.keyword(arg=name, value=expr))
+        if set().union(*(names_in(e) for e in given.values())) & (
+                stores | set(sig.parameters)):
+            return None   # (the helper's own variable of that name: its line refuses the call)
+        body = [_Substitute(given).visit(clone(stmt)) for stmt in fdef.body]
+        kept = [a for a in args.posonlyargs + args.args + args.kwonlyargs
+                if a.id not in given]
+        helper = gast.copy_location(gast.FunctionDef(
+            name=fdef.name, args=gast.arguments(
+                args=[], posonlyargs=[], vararg=None, kwonlyargs=kept, kwarg=None,
+                defaults=[], kw_defaults=[None] * len(kept)),
+            body=body, decorator_list=[], returns=None, type_comment=None, type_params=[]),
+            fdef)
+        call = gast.copy_location(gast.Call(func=clone(node.func), args=[],
+                                            keywords=keywords), node)
+        chain, root = [], node.func
+        while isinstance(root, gast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        if isinstance(root, gast.Name):   # (the entry guards it as a called helper:
+            # entry.rebindable_callees; rebound, or its defaults changed, derives again)
+            used = len(bound.arguments) < len(sig.parameters)
+            self.parsed.inlined = tuple(self.parsed.inlined) + (
+                ((root.id, *reversed(chain)), callee, used),)
+        return self.inline(call, helper)
 
     def module_reached(self, func):
         """The module ``M`` of a call ``M.sin(x)`` (``M.linalg.norm(x)``) reached through
@@ -2231,6 +2393,9 @@ class _Normalizer:
                 # (a parameter's, perhaps a list: a list then; an array's copy has no
                 # pop or append, which raise as they do in f)
                 return self.builtin_call(list_copy, [obj])
+        if name == "insert" and isinstance(func.value, gast.Name) \
+                and func.value.id in self.user_locals:
+            return self.list_insert(node)
         if name in RANDOM_DRAWS and name not in METHODS and isinstance(func.value, gast.Name) \
                 and (func.value.id in self.user_locals
                      or is_random_source(self.parsed.lookup(func.value.id, None))):
@@ -2283,6 +2448,48 @@ class _Normalizer:
                 raise self.error(f"the keyword `out` of `{name}()` writes into an existing "
                                  "array, which cannot be differentiated", kw.value,
                                  hint=f"assign the result instead: `z = {name}(...)`")
+
+    def list_insert(self, node):
+        """``lst.insert(i, v)`` at the function's top level (not in an ``if`` or a loop,
+        where a name assigned keeps one name) of a list display of known length, ``i`` an
+        integer constant, no other name holding the list: ``lst = lst[:i] + [v] + lst[i:]``,
+        which Python's slices make the same list (a negative or too large ``i`` too),
+        joined item by item."""
+        lst = node.func.value.id
+        index = _int_constant(node.args[0]) if len(node.args) == 2 else None
+        known = self.sequence_length(node.func.value) is not None and \
+            self.current.get(lst) not in self.tuples
+        shared = _shared_list(lst, self.parsed, self.user_function)
+        if node.keywords or index is None or not known or shared is not None or self.depth:
+            why = ("it is inside an `if` or a loop" if self.depth else
+                   f"the length of `{lst}` is not known here (appended to, or not a "
+                   "display)" if not known else f"`{lst}` is also held by {shared}"
+                   if shared is not None else "the index is not an integer written in "
+                   "the call")
+            raise self.error(f"`{lst}.insert(...)` is supported at the function's top level "
+                             "on a list display of known length at an index written as a "
+                             f"number: {why}", node,
+                             hint="build the list in the order wanted (append, then read it "
+                             "reversed with `lst[::-1]`), or join displays: `[v] + lst`")
+        value = _load(lst)
+        before = gast.Subscript(value=value, slice=gast.Slice(
+            lower=None, upper=clone(node.args[0]), step=None), ctx=gast.Load())
+        after = gast.Subscript(value=clone(value), slice=gast.Slice(
+            lower=clone(node.args[0]), upper=None, step=None), ctx=gast.Load())
+        joined = gast.BinOp(left=gast.BinOp(left=before, op=gast.Add(), right=gast.List(
+            elts=[node.args[1]], ctx=gast.Load())), op=gast.Add(), right=after)
+        assign = gast.Assign(targets=[gast.Name(id=lst, ctx=gast.Store(), annotation=None,
+                                                type_comment=None)],
+                             value=joined, type_comment=None)
+        self.statement(gast.copy_location(assign, node))
+        return gast.Constant(value=None, kind=None)
+
+    def user_function(self, func) -> bool:
+        """Whether the call's function ``func`` is a function of the user's (which may
+        keep what it is given) or a local function."""
+        if isinstance(func, gast.Name) and func.id in self.local_functions:
+            return True
+        return self._is_local_ref(func) or is_user_function(resolve_static(self.parsed, func))
 
     def list_call(self, node):
         """``lst.append(v)`` and ``lst.pop()`` of a local list (a stack)."""
@@ -3200,6 +3407,8 @@ def _is_tuple(node, normalizer) -> bool:
     if isinstance(node, gast.Tuple) or isinstance(node, gast.Constant) and \
             isinstance(node.value, tuple):
         return True
+    if isinstance(node, gast.Subscript) and isinstance(node.slice, gast.Slice):
+        node = node.value   # (a slice of a tuple is a tuple)
     return isinstance(node, gast.Name) and normalizer.current.get(node.id) in normalizer.tuples
 
 
@@ -3230,6 +3439,64 @@ def _dotted(node) -> str:
     if isinstance(node, gast.Attribute):
         return _dotted(node.value) + "." + node.attr
     return type(node).__name__
+
+
+_CONSTANT_DEFAULTS = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _shared_list(name, parsed, user_function):
+    """What else may hold the list ``name`` (a description), or None: ``name`` is read
+    only as ``name[...]``, ``name.method(...)``, ``for v in name`` or an argument of a
+    library function (which keeps no reference), nowhere else in the function."""
+    allowed = set()
+    for node in walk(parsed.node):
+        if isinstance(node, (gast.Subscript, gast.Attribute)) and \
+                isinstance(node.value, gast.Name):
+            allowed.add(id(node.value))
+        elif isinstance(node, gast.For) and isinstance(node.iter, gast.Name):
+            allowed.add(id(node.iter))
+        elif isinstance(node, gast.Call) and not user_function(node.func):
+            allowed.update(id(a) for a in node.args)
+    for node in walk(parsed.node):
+        if isinstance(node, gast.Name) and node.id == name and \
+                isinstance(node.ctx, gast.Load) and id(node) not in allowed:
+            return f"another name or container (line {getattr(node, 'lineno', '?')})"
+    return None
+
+# np.errstate's keywords (but `all`, which sets the four) and their settings
+ERRSTATE_CATEGORIES = ("divide", "over", "under", "invalid")
+ERRSTATE_SETTINGS = ("ignore", "warn", "raise", "call", "print", "log")
+
+
+def _is_function(value) -> bool:
+    """Whether ``value`` is a function (a ``def``, a NumPy ufunc or function, a builtin
+    such as ``math.sin``), not a class or a callable object."""
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, np.ufunc)) or \
+        callable(value) and not isinstance(value, type) and \
+        str(getattr(value, "__module__", None) or "").startswith("numpy") and \
+        hasattr(value, "__name__")
+
+
+def _names_function(normalizer, expr) -> bool:
+    """Whether ``expr`` names a function through global names (``np.sin``, ``relu``), or
+    is the name of a local def or lambda (inlined where the helper calls it)."""
+    if isinstance(expr, gast.Name) and expr.id in normalizer.local_functions:
+        return not isinstance(normalizer.local_functions[expr.id], _Conditional)
+    if not isinstance(expr, (gast.Name, gast.Attribute)) or normalizer._is_local_ref(expr):
+        return False
+    return _is_function(resolve_static(normalizer.parsed, expr))
+
+
+class _Substitute(Transformer):
+    """Replace the names of ``given`` by (copies of) their expressions."""
+
+    def __init__(self, given):
+        self.given = given
+
+    def visit_Name(self, node):
+        if node.id in self.given and isinstance(node.ctx, gast.Load):
+            return gast.copy_location(clone(self.given[node.id]), node)
+        return node
 
 
 def _assigned_names(body) -> set:
@@ -3273,7 +3540,11 @@ _EXPRESSION_HINTS = {
                  "or a `while` condition is not supported (it may not be evaluated there)",
                  "build the list on a line of its own first: `items = [...]`"),
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
-    "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
+    "DictComp": ("a dict comprehension is supported only as `d = {k: ... for k in ("
+                 "\"a\", \"b\")}` at the function's top level (keys from a display of "
+                 "constants, no `if`), not this one",
+                 "write the dict as a display, `{\"a\": x, \"b\": y}`, or keep the values "
+                 "in separate variables"),
     "GeneratorExp": ("a generator expression is supported only as the argument of a call "
                      "(`sum(v * v for v in xs)`)",
                      "make it a list (`items = [...]`) or pass it to the call directly"),

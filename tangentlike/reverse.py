@@ -54,7 +54,7 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
 from .composites import fused_adjoints
 from .invariance import single_definitions, zero_adjoint_shifts
 from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    ufunc_method_refusal)
+                    namedtuple_refusal, ufunc_method_refusal)
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -933,8 +933,13 @@ class _Reverse:
         out = []
         for stmt in reversed(stmts):
             origin = self.origin = getattr(stmt, "origin", None)
-            out.extend(self.mark_all(self.adjoint(stmt), origin))
-        return out
+            adjoint = self.mark_all(self.adjoint(stmt), origin)
+            errstate = getattr(stmt, "errstate", ())
+            if errstate:
+                for s in adjoint:
+                    s.errstate = errstate
+            out.extend(adjoint)
+        return wrap_errstate(out, self.binder)
 
     def adjoint(self, stmt) -> list:
         # The adjoint of a statement that assigns u reads bu (split_like(bu) may be a
@@ -1183,6 +1188,8 @@ class _Reverse:
             raise attribute_refusal(self, primitive, value)
         if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
             raise ufunc_method_refusal(self, primitive, value)
+        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
+            raise namedtuple_refusal(self, primitive, value)
         if rule is None and rules.iterator_error(primitive) is not None:
             reason, hint = rules.iterator_error(primitive)
             raise self.error(reason, node=value, hint=hint)
@@ -2049,8 +2056,9 @@ class _Reverse:
             for s in self.mark_all(self.primal(stmt, saved), getattr(stmt, "origin", None),
                                    "primal"):
                 s.no_grad = getattr(stmt, "no_grad", False)
+                s.errstate = getattr(stmt, "errstate", ())
                 out.append(s)
-        return wrap_no_grad(out, self.binder)
+        return wrap_errstate(wrap_no_grad(out, self.binder), self.binder)
 
     def primal(self, stmt, saved) -> list:
         array = written(stmt)
@@ -2222,7 +2230,8 @@ def wrap_no_grad(stmts: list, binder) -> list:
     differentiating the generated code again treats them as constants too."""
     out, run = [], []
     for stmt in stmts + [None]:
-        if stmt is not None and getattr(stmt, "no_grad", False):
+        if stmt is not None and getattr(stmt, "no_grad", False) and (not run or getattr(
+                stmt, "errstate", ()) == getattr(run[0], "errstate", ())):
             run.append(stmt)
             continue
         if run:
@@ -2231,10 +2240,62 @@ def wrap_no_grad(stmts: list, binder) -> list:
             block = gast.With(items=[gast.withitem(context_expr=ctx, optional_vars=None)],
                               body=run, type_comment=None)
             block.origin, block.phase = run[0].origin, run[0].phase
+            block.errstate = getattr(run[0], "errstate", ())   # (wrap_errstate)
             out.append(block)
             run = []
-        if stmt is not None:
+        if stmt is not None and getattr(stmt, "no_grad", False):
+            run.append(stmt)   # (a run under other np.errstate settings)
+        elif stmt is not None:
             out.append(stmt)
+    return out
+
+
+def wrap_errstate(stmts: list, binder) -> list:
+    """Put runs of statements from ``with np.errstate(...):`` (normalize marks them with
+    its settings) back in such a block, the primal statements and their derivative's
+    alike: what the user silenced stays silent in the derivative, and differentiating
+    the generated code again keeps the block. A block inside one of the same settings
+    (the body of an ``if`` in it) is written once."""
+    if not any(getattr(s, "errstate", ()) for s in stmts):
+        return stmts
+    out, run, state = [], [], ()
+    for stmt in stmts + [None]:
+        now = getattr(stmt, "errstate", ()) if stmt is not None else ()
+        if run and now != state:
+            call = gast.Call(func=gast.Attribute(value=_load(binder.name_for("np", np)),
+                                                 attr="errstate", ctx=gast.Load()),
+                             args=[], keywords=[gast.keyword(arg=k, value=gast.Constant(
+                                 value=v, kind=None)) for k, v in state])
+            block = gast.With(items=[gast.withitem(context_expr=call, optional_vars=None)],
+                              body=_without_errstate(run, state), type_comment=None)
+            block.origin, block.phase = run[0].origin, getattr(run[0], "phase", None)
+            block.errstate_block = state
+            block.no_grad = all(getattr(s, "no_grad", False) for s in run)
+            out.append(block)
+            run = []
+        if stmt is None:
+            break
+        if now:
+            run.append(stmt)
+            state = now
+        else:
+            out.append(stmt)
+    return out
+
+
+def _without_errstate(stmts: list, state: tuple) -> list:
+    """``stmts`` with the ``with np.errstate(...)`` blocks of the settings ``state``
+    inside them (made for the blocks of an ``if`` or a loop) written as their bodies."""
+    out = []
+    for stmt in stmts:
+        if getattr(stmt, "errstate_block", None) == state:
+            out.extend(_without_errstate(stmt.body, state))
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                setattr(stmt, field, _without_errstate(block, state))
+        out.append(stmt)
     return out
 
 

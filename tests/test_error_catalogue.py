@@ -10,6 +10,7 @@ exception nor as its ``__cause__``/``__context__``. Rows whose behaviour is a re
 happen.
 """
 import bisect
+import collections
 import copy
 import functools
 import heapq
@@ -248,6 +249,24 @@ def with_with(x):
     return y
 
 
+def with_errstate_of_a_variable(x, mode="ignore"):
+    with np.errstate(divide=mode):  # <- error
+        y = np.log(x)
+    return y
+
+
+def with_errstate_call(x):
+    with np.errstate(call=print):  # <- error
+        y = np.log(x)
+    return y
+
+
+def with_errstate_and_another_manager(x):
+    with np.errstate(divide="ignore"), open(__file__):  # <- error
+        y = np.log(x)
+    return y
+
+
 def with_bare_raise(x):
     y = x * x
     raise  # <- error
@@ -287,7 +306,8 @@ def with_undefined_name(x):
 STATEMENTS = [with_try, with_yield, with_async, with_global_write, make_with_nonlocal(),
               with_class, with_del, with_import, with_from_import, with_walrus,
               with_list_comprehension, with_generator_expression, with_dict_literal,
-              with_with, with_bare_raise, with_varargs, with_kwargs,
+              with_with, with_errstate_of_a_variable, with_errstate_call,
+              with_errstate_and_another_manager, with_bare_raise, with_varargs, with_kwargs,
               with_bare_return, without_return, with_undefined_name]
 
 
@@ -1784,8 +1804,103 @@ def method_of_a_string(x):
 
 def method_of_a_list(x):
     items = [x, 2.0 * x]
-    items.insert(0, x)  # <- error
+    items.reverse()  # <- error
     return items[0] * items[1]
+
+
+def insert_in_a_loop(x):
+    items = [x, 2.0 * x]
+    for k in range(2):
+        items.insert(0, x * k)  # <- error
+    return items[0] * items[1]
+
+
+def insert_into_a_list_held_twice(x):
+    items = [x, 2.0 * x]
+    kept = items
+    items.insert(1, x * x)  # <- error
+    return kept[1] * items[1]
+
+
+def insert_at_a_computed_index(x, k):
+    items = [x, 2.0 * x]
+    items.insert(k, x * x)  # <- error
+    return items[0] * items[1]
+
+
+def insert_into_an_appended_list(x):
+    items = []
+    items.append(x)
+    items.insert(0, x * x)  # <- error
+    return items[0] * items[1]
+
+
+def dict_comprehension_over_zip(x, y):
+    d = {k: v for k, v in zip(("a", "b"), (x, y))}  # <- error
+    return d["a"] * d["b"]
+
+
+def dict_comprehension_with_if(x):
+    d = {k: x for k in ("a", "b", "c") if k != "b"}  # <- error
+    return d["a"] * d["c"]
+
+
+@pytest.mark.parametrize("func", [dict_comprehension_over_zip, dict_comprehension_with_if])
+def test_row_dict_comprehension_refused(func):
+    err = assert_error_at(func)
+    assert "a dict comprehension is supported only as" in err.reason
+    assert "display" in err.hint
+
+
+_Fields = collections.namedtuple("_Fields", ["w", "b"])
+
+
+def namedtuple_built_and_returned(x):
+    p = _Fields(w=x * 2.0, b=x)  # <- error
+    return p
+
+
+def namedtuple_built_and_unpacked(x):
+    p = _Fields(x * 2.0, x)  # <- error
+    w, b = p
+    return w * b
+
+
+@pytest.mark.parametrize("transform", [tl.grad, tl.jvp], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func", [namedtuple_built_and_returned, namedtuple_built_and_unpacked])
+def test_row_namedtuple_built_inside_used_as_a_whole(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "building the namedtuple `_Fields`" in err.reason
+
+
+def _recursive_layer(x, n, act=np.tanh):
+    if n == 0:
+        return act(x)
+    return _recursive_layer(x, n - 1, act) * 2.0  # <- error
+
+
+def calls_a_recursive_helper_given_a_function(x):
+    return np.sum(_recursive_layer(x, 2))
+
+
+# Since fix19 a helper given a function is written out where it is called; one that
+# calls itself is refused at its recursive call (was: a function held in a local variable)
+def test_row_recursive_helper_given_a_function():
+    err = assert_error_at(calls_a_recursive_helper_given_a_function,
+                          where=_recursive_layer)
+    assert "calls itself" in err.reason
+
+
+# Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length
+# with a constant index (tests/test_regressions.py); elsewhere it is refused at the line
+@pytest.mark.parametrize("func,why", [
+    (insert_in_a_loop, "inside an `if` or a loop"),
+    (insert_into_a_list_held_twice, "`items` is also held by another name"),
+    (insert_at_a_computed_index, "the index is not an integer written in the call"),
+    (insert_into_an_appended_list, "the length of `items` is not known here")])
+def test_row_insert_refused(func, why):
+    err = assert_error_at(func)
+    assert why in str(err) and "lst[::-1]" in err.hint
 
 
 def method_of_a_dict(x, opts):

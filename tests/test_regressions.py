@@ -6410,3 +6410,320 @@ def test_a_helpers_new_result_is_not_a_second_name_of_its_argument():
     tl.check_grads(buffer_changed_after_a_helper_read_it, (x,), order=2)
     with pytest.raises(tl.TransformError, match="names the same array"):
         tl.grad(buffer_changed_after_a_helper_that_may_return_it)
+
+
+# (fix19, issue #7) The derivative of a jvp: jvp reads a Python float given as the
+# tangent of a 0-d array (or a NumPy float) as one of the argument's kind
+# (require_tangent), but that entry check was left out when the jvp was derived again,
+# so `x * ds` of a list x and the float ds raised TypeError (*can't multiply sequence by
+# non-int of type 'float'*) from tl.vjp(tl.jvp(f)), and so did `ds / x`, `dx + ds`,
+# `dx - ds`. The check now stays at higher order as an assignment, with rules that pass
+# the tangent through.
+def test_reverse_over_forward_of_a_list_times_a_0d_array():
+    f = cube_of_list_times_number
+    x, s = [0.3, 0.5], np.array(0.7)
+    cubes = 0.3 ** 3 + 0.5 ** 3
+    bs, bds = tl.vjp(tl.jvp(f, wrt=1), wrt=(1, 2))(x, s, 1.0, 1.0)
+    np.testing.assert_allclose(bs, 6 * 0.7 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(bds, 3 * 0.7 ** 2 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(tl.jvp(f, wrt=1), wrt=1)(x, s, 1.0, 1.0),
+                               6 * 0.7 * cubes, rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(f, wrt=1)(x, s), 6 * 0.7 * cubes, rtol=1e-12)
+    tl.check_grads(f, (x, s), order=2)
+    tl.check_grads(f, (x, s), order=2, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("body", ["x * s", "s * x", "s / x", "x + s", "s - x", "x - s",
+                                  "s ** x", "x * s + x"])
+@pytest.mark.parametrize("x", [[0.3, 0.5], (0.3, 0.5), [[0.3, 0.5], [0.2, 0.4]]])
+@pytest.mark.parametrize("s", [np.array(0.7), np.float64(0.7)])
+def test_arithmetic_of_a_list_and_a_number_at_second_order(body, x, s):
+    f = make_function(f"def f(x, s):\n    return np.sum(({body}) ** 2)\n", {"np": np})
+    if s.__class__ is np.float64 and body in ("x * s", "s * x", "x * s + x"):
+        with pytest.raises(TypeError):   # Python's list * float (a NumPy float is one)
+            f(x, s)
+        return
+    for wrt in (1, (0, 1)):
+        tl.check_grads(f, (x, s), order=2, wrt=wrt)
+    step = 1e-5
+    g = tl.grad(f, wrt=1)
+    numeric = (g(x, np.asarray(s + step)) - g(x, np.asarray(s - step))) / (2 * step)
+    np.testing.assert_allclose(tl.hessian(f, wrt=1)(x, s), numeric, rtol=1e-6)
+    np.testing.assert_allclose(tl.vjp(tl.jvp(f, wrt=1), wrt=1)(x, s, 1.0, 1.0), numeric,
+                               rtol=1e-6)
+
+
+# (fix19, issue #7) A helper given a function (`act=np.tanh` as a default, `act=np.sin`
+# in the call) was refused: its derived function called a function held in a variable
+# (*calling a function held in a local variable is not supported*). Normalize writes
+# such a call out in place, with the parameter replaced by the function's name, so its
+# rules apply; the entry guards the helper and its defaults as for a called helper.
+def _relu_squared(v):
+    return np.where(v > 0, v * v, 0.1 * v)
+
+
+def _layer(x, w, act=np.tanh, scale=2.0):
+    h = x * w
+    if np.sum(h) > 100.0:
+        return scale * h
+    return scale * act(h)
+
+
+def _kw_layer(x, w, *, act=np.tanh):
+    return act(x * w) + act(w)
+
+
+def _deep(x, w, act=np.sin):
+    return _layer(x, w, act) + _layer(x, w, act=act)
+
+
+def layers_with_function_arguments(x, w):
+    return np.sum(_layer(x, w)) + np.sum(_layer(x, w, act=np.sin, scale=0.5)) + \
+        np.sum(_layer(x, w, _relu_squared)) + np.sum(_kw_layer(x, w, act=np.cos)) + \
+        np.sum(_deep(x, w)) + np.sum(_layer(x, w, np.exp))
+
+
+def test_helpers_given_functions():
+    x, w = np.array([0.3, 0.5, -0.7]), np.array([0.2, -0.4, 0.9])
+    h = x * w
+    relu = np.where(h > 0, 2 * h, 0.1)
+    want = 2 * (1 - np.tanh(h) ** 2) * w + 0.5 * np.cos(h) * w + 2 * relu * w + \
+        (-np.sin(h) * w) + 4 * np.cos(h) * w + 2 * np.exp(h) * w
+    np.testing.assert_allclose(tl.grad(layers_with_function_arguments)(x, w), want,
+                               rtol=1e-12)
+    tl.check_grads(layers_with_function_arguments, (x, w), order=2)
+    for x_ in ([0.3, 0.5, -0.7], np.array(0.4)):
+        tl.check_grads(layers_with_function_arguments, (x_, w), order=2)
+
+
+# (fix19, issue #7) `points[1:] + points[:1]` of a display the function (or a helper)
+# built: `+` of a list whose length is not known, refused, though a slice with constant
+# bounds of a list of known length has a known length. Now joined item by item.
+def _ring(x):
+    points = [x[0], x[1] * 2.0, x[2]]
+    return points[1:] + points[:1]
+
+
+def rotated_ring(x):
+    r = _ring(x)
+    return r[0] * r[2] + r[1] ** 2
+
+
+def rotated_tuple(x):
+    points = (x[0], x[1] * 2.0, x[2])
+    r = points[-1:] + points[:-1] + points[::2]
+    shifted = points[1:] + points[:1]
+    return np.sum(np.array(r) ** 2) + r[0] * r[4] + sum(a * b for a, b in zip(points, shifted))
+
+
+def reversed_and_repeated_slices(x):
+    points = [x[i] * 2.0 for i in range(3)]
+    r = points[::-1] + points[1:2] * 2   # [p2, p1, p0, p1, p1]
+    return r[0] * r[3] + r[4] * r[2]
+
+
+def test_joined_slices_of_a_display():
+    x = np.array([0.3, 0.5, 0.7])
+    np.testing.assert_allclose(tl.grad(rotated_ring)(x), [2 * 0.5, 2 * 0.3, 2 * 0.7],
+                               rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(reversed_and_repeated_slices)(x),
+                               [4 * 0.5, 4 * (0.7 + 0.3), 4 * 0.5], rtol=1e-12)
+    for f in (rotated_ring, rotated_tuple, reversed_and_repeated_slices):
+        tl.check_grads(f, (x,), order=2)
+        tl.check_grads(f, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19, issue #7) An alias of a helper's number result changed in place (`y = h(x); z
+# = y; z += 1.0`): a number is immutable, `z += 1.0` rebinds z only. Listed as refused by
+# the last hunt; it works on this branch's base (the in-place check runs when the function
+# runs, inplace_guard, and passes numbers): pinned here, through a tuple result, an `if`,
+# a tuple and a list holding it, and a helper given the alias.
+def _doubled_sum(x):
+    return np.sum(x) * 2.0
+
+
+def _sum_and_max(x):
+    return np.sum(x), np.max(x)
+
+
+def _bumped(y):
+    y += 1.0
+    return y
+
+
+def alias_of_a_result_bumped(x):
+    y = _doubled_sum(x)
+    z = y
+    z += 1.0
+    if x[0] > 0:
+        z *= y
+    a, b = _sum_and_max(x)
+    c = a
+    c += b
+    t = [y, c]
+    w = t[0]
+    w -= x[1]
+    return z * y + c * a + w * t[0] + _bumped(w) * y
+
+
+def test_an_alias_of_a_number_result_changed_in_place():
+    x = np.array([0.3, 0.5, 0.7])
+    s, m = 1.5, 0.7
+    y = 2 * s
+    want = (y + 1.0) * y * y + (s + m) * s + (y - 0.5) * y + (y - 0.5 + 1.0) * y
+    np.testing.assert_allclose(alias_of_a_result_bumped(x), want, rtol=1e-12)
+    tl.check_grads(alias_of_a_result_bumped, (x,), order=2)
+    tl.check_grads(alias_of_a_result_bumped, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19, issue #7) `with np.errstate(...):` was refused (`with` blocks other than
+# `with tl.no_grad():`). Its statements, and their adjoint and tangent statements, run
+# in the same block in the derivative: what the user silenced does not warn there.
+def log_where_positive(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(x > 0, np.log(x), 0.0)
+    return np.sum(r * x)
+
+
+def errstate_nested_in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        with np.errstate(divide="ignore"):
+            with np.errstate(invalid="ignore"):
+                t = np.where(x > i * 0.25, np.log(x - i * 0.25), 0.0)
+        if x[0] > 0:
+            with np.errstate(all="ignore"):
+                s = s + np.sum(t * t) / x[1]
+    return s
+
+
+def _sqrt_where_positive(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x > 0, np.sqrt(x), 0.0)
+
+
+def errstate_in_a_helper(x):
+    return np.sum(_sqrt_where_positive(x) * x)
+
+
+def test_errstate_silences_the_derivative_too():
+    x = np.array([0.3, 0.0, 0.7, -0.2])
+    with np.errstate(all="raise"):   # a warning of the derivative would raise
+        f = log_where_positive
+        g = tl.grad(f)(x)
+        np.testing.assert_allclose(g[[0, 2, 3]], [np.log(0.3) + 1, np.log(0.7) + 1, 0.0],
+                                   rtol=1e-12)
+        j = tl.jvp(f)(x, np.array([1.0, 0.0, 1.0, 1.0]))
+        np.testing.assert_allclose(j, np.log(0.3) + 1 + np.log(0.7) + 1, rtol=1e-12)
+        h = tl.hessian(f)(x)
+        np.testing.assert_allclose(np.diag(h)[[0, 2, 3]], [1 / 0.3, 1 / 0.7, 0.0], rtol=1e-12)
+        tl.grad(errstate_in_a_helper)(x)
+        tl.jvp(errstate_in_a_helper)(x, np.ones(4))
+        tl.grad(errstate_nested_in_a_loop)(x)
+        tl.hessian(errstate_nested_in_a_loop)(x)
+    assert "with np.errstate(divide='ignore', invalid='ignore'):" in \
+        tl.grad(f).source.split("# adjoint of")[-1]
+    y = np.array([0.3, 0.9, 0.7, 1.2])
+    for f in (log_where_positive, errstate_nested_in_a_loop, errstate_in_a_helper):
+        tl.check_grads(f, (y,), order=2)
+    tl.check_grads(log_where_positive, (0.6,), order=2)
+
+
+# (fix19, issue #7) `lst.insert(i, v)` was refused (*the method `.insert()` is not
+# supported*). At the top level, on a list display of known length, `i` a constant, the
+# list held by no other name: `lst = lst[:i] + [v] + lst[i:]` (Python's slices give
+# insert's positions, for a negative or too large i too).
+def inserts_into_a_display(x):
+    L = [x[0], x[1]]
+    L.insert(-1, x[2] * 2.0)
+    L.insert(10, x[0] * x[1])
+    L.insert(-10, x[1] ** 3)
+    s = 0.0
+    for v in L:
+        s = s + v
+    return np.sum(np.stack(L) * np.arange(1.0, 6.0)) + s * L[0]
+
+
+def test_insert_into_a_display():
+    x = np.array([0.3, 0.5, 0.7])
+    a, b, c = x
+    items = [b ** 3, a, 2 * c, b, a * b]
+    assert np.isclose(inserts_into_a_display(x),
+                      np.dot(items, np.arange(1.0, 6.0)) + sum(items) * b ** 3)
+    s = sum(items)
+    want = [2 + 5 * b + (1 + b) * b ** 3,
+            3 * b ** 2 + 4 + 5 * a + (3 * b ** 2 + 1 + a) * b ** 3 + s * 3 * b ** 2,
+            6 + 2 * b ** 3]
+    np.testing.assert_allclose(tl.grad(inserts_into_a_display)(x), want, rtol=1e-12)
+    tl.check_grads(inserts_into_a_display, (x,), order=2)
+    tl.check_grads(inserts_into_a_display, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19, issue #7) A dict comprehension with constant keys the function builds at the
+# top level was refused (*dict comprehensions are not supported*): it is the display it
+# builds, a dict of constant keys (dicts.py).
+_SCALES = {"a": 2.0, "b": 3.0}
+
+
+def dict_comprehension_of_constant_keys(x):
+    d = {k: x * _SCALES[k] for k in ("a", "b")}
+    d["c"] = d["a"] * d["b"]
+    total = 0.0
+    for k, v in d.items():
+        total = total + np.sum(v * v)
+    return total + np.sum(d["c"])
+
+
+def test_dict_comprehension_of_constant_keys():
+    x = np.array([0.3, -0.5, 0.7])
+    # total = 4|x|^2 + 9|x|^2 + 36 sum(x^4) + 6 |x|^2
+    np.testing.assert_allclose(tl.grad(dict_comprehension_of_constant_keys)(x),
+                               2 * 13 * x + 144 * x ** 3 + 12 * x, rtol=1e-12)
+    tl.check_grads(dict_comprehension_of_constant_keys, (x,), order=2)
+    tl.check_grads(dict_comprehension_of_constant_keys, (0.4,), order=2)
+
+
+# (fix19, issue #7) A namedtuple built inside the function (`p = P(w=x, b=y)`, then
+# `p.w`) was refused at the field's read (*the attribute `.w` of a value that carries a
+# derivative is not supported*). Built at the top level and read only by its fields, it
+# is a dict of constant keys (dicts.py): one variable per field.
+_Pair = collections.namedtuple("_Pair", ["w", "b", "c"], defaults=[0.5])
+
+
+def namedtuple_built_inside(x):
+    p = _Pair(b=x[1], w=x[0] * 2.0)
+    s = 0.0
+    for i in range(3):
+        s = s + p.w * x[i] + p[-1] * p[1]
+    return s + p.w * x[2]
+
+
+def test_namedtuple_built_inside():
+    x = np.array([0.3, 0.5, 0.7])
+    # 2 x0 (x0 + x1 + x2) + 1.5 x1 + 2 x0 x2
+    want = [2 * (2 * 0.3 + 0.5 + 0.7) + 2 * 0.7, 2 * 0.3 + 1.5, 4 * 0.3]
+    np.testing.assert_allclose(tl.grad(namedtuple_built_inside)(x), want, rtol=1e-12)
+    tl.check_grads(namedtuple_built_inside, (x,), order=2)
+    tl.check_grads(namedtuple_built_inside, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix19) A local def or lambda given to a helper of the same file (`layer(x, w, sq)`)
+# was refused (*the local function `sq` is used as a value*): it is called by its name in
+# the helper written out in place, so it is inlined there as any call of it.
+def local_functions_given_to_a_helper(x, w):
+    k = 2.0
+
+    def sq(v):
+        return v * v + k
+
+    cube = lambda v: v ** 3  # noqa: E731
+    return np.sum(_layer(x, w, sq)) + np.sum(_kw_layer(x, w, act=cube))
+
+
+def test_local_functions_given_to_a_helper():
+    x, w = np.array([0.3, 0.5, -0.7]), np.array([0.2, -0.4, 0.9])
+    h = x * w
+    want = 2 * 2 * h * w + 3 * h ** 2 * w
+    np.testing.assert_allclose(tl.grad(local_functions_given_to_a_helper)(x, w), want,
+                               rtol=1e-12)
+    tl.check_grads(local_functions_given_to_a_helper, (x, w), order=2)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..runtime import (add_at, add_grads, aligned_index, astype, broadcast_like, cast_back,
                        field_of, field_position, in_place, like, list_as_array, part_of,
-                       require_output, require_seed, unbroadcast, zeros_like)
+                       require_output, require_seed, require_tangent, unbroadcast, zeros_like)
 from ..template import d
 from .domains import real
 from .optional import optional
@@ -233,6 +233,19 @@ def require_seed_(y, value, seed):
 @tangent(require_seed)
 def require_seed_tangent(y, value, seed):
     d[y] = require_seed(value, d[seed])
+
+
+@adjoint(require_tangent, cases=lambda rng: [((real(rng, ()), np.asarray(real(rng, ())), "x"), {}),
+                                             ((real(rng, (3,)), real(rng, (3,)), "x"), {})],
+         static_args=(1, 2))
+def require_tangent_(y, tangent, value, name):
+    # jvp's check of a tangent (a derivative derived again): the tangent passes through
+    d[tangent] = d[y]
+
+
+@tangent(require_tangent)
+def require_tangent_tangent(y, tangent, value, name):
+    d[y] = require_tangent(d[tangent], value, name)
 
 
 def _cast_back_cases(rng):
