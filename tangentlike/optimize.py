@@ -838,13 +838,14 @@ def hoist_invariants(body: list, bound: dict) -> None:
     parameters (``t1 = p[0]; t2 = -t1``, ``t7 = 0.5 * dt``), which the reversed loop
     computes again at every turn, are computed once per loop (a pendulum stepped by
     RK2, 100 steps: 1.25x -> 1.0x a hand-written gradient on NumPy's numbers)."""
-    views = None
-    ints = _int_constants(body)
+    views = []   # (_views_of_arrays of body, made for the first loop with candidates)
+    ints = None   # (found at the first loop: most versions have none)
     for stmt in statements(body):
-        if stmt.__class__ is gast.For and not stmt.orelse and _runs(stmt.iter, bound, ints):
-            if views is None:
-                views = _views_of_arrays(body, frozenset())
-            _hoist_from(stmt, body, views)
+        if stmt.__class__ is gast.For and not stmt.orelse:
+            if ints is None:
+                ints = _int_constants(body)
+            if _runs(stmt.iter, bound, ints):
+                _hoist_from(stmt, body, views)
 
 
 def _int_constants(body: list) -> dict:
@@ -879,9 +880,10 @@ def _runs(iterated, bound: dict, ints: dict) -> bool:
     return None not in bounds and len(range(*bounds)) > 0
 
 
-def _hoist_from(loop, body: list, views: dict) -> None:
+def _hoist_from(loop, body: list, views: list) -> None:
     """Moves the invariant assignments of ``loop``'s body before it (hoist_invariants);
-    ``body`` holds ``loop`` somewhere in its blocks."""
+    ``body`` holds ``loop`` somewhere in its blocks; ``views``: [_views_of_arrays of
+    body] once made (the first loop that has a candidate makes it)."""
     block = _block_of(body, loop)
     if block is None:
         return
@@ -889,7 +891,16 @@ def _hoist_from(loop, body: list, views: dict) -> None:
     for node in walk(loop):
         if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
             stores[node.id] = stores.get(node.id, 0) + 1
+    if not any(stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+               and stmt.targets[0].__class__ is gast.Name
+               and stores.get(stmt.targets[0].id) == 1 and _invariant_value(stmt.value)
+               and not any(stores.get(name) for name in name_ids(stmt.value))
+               for stmt in loop.body):
+        return   # (no candidate: what a statement needs whatever comes before it)
+    if not views:
+        views.append(_views_of_arrays(body, frozenset()))
     changed = set()   # (arrays the loop changes in place, and what shares their memory)
+    bases = set()   # (the names of those arrays: each one's views are added once)
     for node in walk(loop.body):
         base = None
         if node.__class__ is gast.Subscript and node.ctx.__class__ is not gast.Load:
@@ -899,7 +910,10 @@ def _hoist_from(loop, body: list, views: dict) -> None:
         while base.__class__ in (gast.Subscript, gast.Attribute):
             base = base.value
         if base.__class__ is gast.Name:
-            changed |= {base.id} | views.get(base.id, set())
+            if base.id not in bases:
+                bases.add(base.id)
+                changed.add(base.id)
+                changed |= views[0].get(base.id, set())
         elif base is not None:
             return   # (a change of something else in place)
     hoisted = []
@@ -2179,20 +2193,31 @@ def _views_of_arrays(body: list, ints: frozenset) -> dict:
                 edges.setdefault(a, set()).add(b)
                 edges.setdefault(b, set()).add(a)
 
-    def shared(name):
-        seen, todo = {name}, [name]
-        while todo:
-            for m in parts.get(todo.pop(), ()):
-                if m not in seen:
-                    seen.add(m)
-                    todo.append(m)
-        return seen
+    # the names connected by parts, found once for each group of them (a search from
+    # every name is quadratic in the number of names)
+    groups = {}   # name -> its group (itself included); a name of no part: none
+    for name in parts:
+        if name not in groups:
+            members, todo = {name}, [name]
+            while todo:
+                for m in parts[todo.pop()]:   # (edges go both ways: m is in parts)
+                    if m not in members:
+                        members.add(m)
+                        todo.append(m)
+            for m in members:
+                groups[m] = members
+    reached = {}   # id of a group -> its names and the groups of what its calls are given
     views = {}
     for name in set(parts) | set(calls):
-        close = shared(name)
-        for n in list(close):
-            for m in calls.get(n, ()):
-                close |= shared(m)
+        group = groups.get(name) or {name}
+        close = reached.get(id(group)) if name in groups else None
+        if close is None:
+            close = set(group)
+            for n in group:
+                for m in calls.get(n, ()):
+                    close |= groups.get(m) or {m}
+            if name in groups:
+                reached[id(group)] = close
         views[name] = close - {name}
     return views
 
