@@ -680,6 +680,18 @@ def _type_checks(params, name_of, name, helper) -> list:
     float_name = name_of.load("float", builtins.float).id
     type_name = name_of.load("type", builtins.type).id
     call = name_of.load(name, helper).id
-    return _parse("".join(f"if {type_name}({variable}) is not {float_name}:\n"
-                          f"    {call}({variable}, {param!r})\n"
-                          for param, variable in params))
+    # (built as parsing their text builds them, a third of the time; the fields by
+    # position: gast's constructor is slower with keywords)
+    return [gast.If(gast.Compare(_called(type_name, [_load(variable)]), [gast.IsNot()],
+                                 [_load(float_name)]),
+                    [gast.Expr(_called(call, [_load(variable), gast.Constant(param, None)]))],
+                    [])
+            for param, variable in params]
+
+
+def _load(name: str) -> gast.Name:
+    return gast.Name(name, gast.Load(), None, None)
+
+
+def _called(name: str, args: list) -> gast.Call:
+    return gast.Call(_load(name), args, [])
