@@ -27,6 +27,7 @@ import types
 import gast
 
 from .errors import short_filename
+from .naming import name_node
 from .parse import source_line
 
 _counter = itertools.count()
@@ -147,8 +148,7 @@ def _comment_body(body, filename, comments, last=None):
 
 
 def _marker(index: int) -> gast.Expr:
-    marker = gast.Expr(value=gast.Name(id=_MARKER.format(index), ctx=gast.Load(),
-                                       annotation=None, type_comment=None))
+    marker = gast.Expr(name_node(_MARKER.format(index)))
     marker.comment_index = index   # (what _Printer writes instead)
     return marker
 

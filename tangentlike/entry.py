@@ -54,7 +54,7 @@ import gast
 
 import numpy as np
 
-from .naming import walk
+from .naming import name_node, walk
 from .calls import is_user_function
 from .errors import TransformError, at_user_def
 from .parse import to_gast_in_place
@@ -555,8 +555,7 @@ class _Names:
         self.binder = binder
 
     def load(self, name, obj) -> gast.Name:
-        return gast.Name(id=self.binder.name_for(name, obj), ctx=gast.Load(), annotation=None,
-                         type_comment=None)
+        return name_node(self.binder.name_for(name, obj))
 
     def value(self, value, name) -> gast.expr:
         """A default value: a literal when it prints as one, else a bound name."""
@@ -690,7 +689,7 @@ def _type_checks(params, name_of, name, helper) -> list:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(name, gast.Load(), None, None)
+    return name_node(name)
 
 
 def _called(name: str, args: list) -> gast.Call:

@@ -47,7 +47,8 @@ from .calls import _bound_names, _slicing, _view_base, is_user_function, mutated
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
-from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
+from .naming import (GlobalBinder, Namer, Transformer, contains, name_node, names_in,
+                     read_and_assigned, walk)
 from .parse import MISSING, Parsed, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
@@ -3181,7 +3182,7 @@ def _is_tuple(node, normalizer) -> bool:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(name, _LOAD, None, None)   # (one context for all: see reverse._load)
+    return name_node(name, _LOAD)   # (one context for all: see reverse._load)
 
 
 _LOAD = gast.Load()

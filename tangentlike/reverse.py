@@ -45,7 +45,8 @@ import operator
 import gast
 import numpy as np
 
-from .naming import (Transformer, contains, name_ids, name_nodes, read_and_assigned, same_tree,
+from .naming import (Transformer, contains, name_ids, name_node, name_nodes, read_and_assigned,
+                     same_tree,
                      statements, walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
@@ -108,17 +109,17 @@ class _CarriedShapeLost(Exception):
 
 
 # Contexts have no fields and no pass changes one (template._SHARED: copies share them),
-# so the names made here share two. (By position: gast's constructor is slower with
-# keywords. The most frequent nodes the pass makes.)
+# so the names made here share two. (The most frequent nodes the pass makes: see
+# naming.name_node.)
 _LOAD, _STORE = gast.Load(), gast.Store()
 
 
 def _load(name):
-    return gast.Name(name, _LOAD, None, None)
+    return name_node(name, _LOAD)
 
 
 def _store(name):
-    return gast.Name(name, _STORE, None, None)
+    return name_node(name, _STORE)
 
 
 def return_line(fn, origin, binder) -> list:
