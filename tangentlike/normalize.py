@@ -1276,9 +1276,8 @@ class _Normalizer:
             self.sequences.pop(name, None)
             self.tuples.discard(name)
             self.computed.discard(name)
-        stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
-                                              type_comment=None)],
-                           value=value, type_comment=None)
+        stmt = gast.Assign([name_node(name, _STORE)], value, None)   # (the statement the
+        # pass makes most: by position, gast's constructor is slower with keywords)
         if self.origin is not None:
             gast.copy_location(stmt, self.origin)
         self.emit(stmt)
@@ -3185,7 +3184,7 @@ def _load(name: str) -> gast.Name:
     return name_node(name, _LOAD)   # (one context for all: see reverse._load)
 
 
-_LOAD = gast.Load()
+_LOAD, _STORE = gast.Load(), gast.Store()
 
 
 def _is_atom(node) -> bool:
