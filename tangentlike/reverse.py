@@ -787,7 +787,7 @@ class _Reverse:
                 and (target.id not in self.structured or self.surely_array(target.id)):
             part = self.indexed_part(value, target.id)
             key = self.classes.get(target.id)
-            if part is not None and self.zeros_of(target.id) is not None \
+            if part is not None and self.zeros_made(target.id) is not None \
                     and self.shape_rewriter().adjoint_shape(name) == key:
                 # bu = bu + add_at_item(g, u, i), an array of u's shape: a copy of bu then
                 # bu[i] += g (one pass and no array of zeros fewer; u is not read)
@@ -890,7 +890,7 @@ class _Reverse:
             have = self.shape_rewriter().adjoint_shape(name) if value is not contribution \
                 else key
             shape = broadcast_static(have, key) if have is not None else None
-        if shape != key or self.zeros_of(primal) is None:
+        if shape != key or self.zeros_made(primal) is None:
             return False
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
                 and isinstance(value.left, gast.Name) and value.left.id == name:
@@ -915,6 +915,18 @@ class _Reverse:
         an array of the adjoint's own (see owns): in a version, ``primal`` is a float64
         array of the concrete shape S (then so is every adjoint add_at_item makes for it)
         and its adjoint is not spread. None otherwise."""
+        made = self.zeros_made(primal)
+        if made is None:
+            return None
+        np_name, shape, dtype_name = made
+        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
+        return gast.Call(func=zeros, args=[gast.Constant(value=shape, kind=None)],
+                         keywords=[gast.keyword(arg="dtype", value=_load(dtype_name))])
+
+    def zeros_made(self, primal: str):
+        """(name of np, S, name of float64) of zeros_of(primal), or None: what tells
+        whether there are such zeros without making their nodes (the names bound as
+        zeros_of binds them)."""
         stand_in = self.stand_ins.get(primal)
         key = self.classes.get(primal)
         if not self.specialized or not isinstance(stand_in, np.ndarray) \
@@ -923,11 +935,8 @@ class _Reverse:
                 or self.adj(primal) in self.spread:
             return None
         np_name = self.binder.name_for("np", np)
-        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
         dtype = stand_in.dtype
-        return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
-                         keywords=[gast.keyword(arg="dtype", value=_load(
-                             self.binder.name_for(str(dtype), dtype)))])
+        return np_name, stand_in.shape, self.binder.name_for(str(dtype), dtype)
 
     # -- the adjoint sweep ----------------------------------------------------------
     def adjoint_block(self, stmts) -> list:
