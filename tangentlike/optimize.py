@@ -2732,14 +2732,16 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     results = [r.args[0] if isinstance(r, gast.Call) and r.args else r   # shaped(bx, x)
                for r in results]
-    if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
-        return   # every result has its name already
+    candidates = [(result, name) for result, name in zip(results, preferred)
+                  if isinstance(result, gast.Name) and result.id != name
+                  and result.id not in params]
+    if not candidates:
+        return   # every result has its name already, or is no name (cast_back(...))
     names = name_nodes(fdef)   # (one walk: the names to rename are among them)
     used = {node.id for node in names}
     renames = {}
-    for result, name in zip(results, preferred):
-        if (isinstance(result, gast.Name) and result.id != name and name not in used
-                and result.id not in params and result.id not in renames):
+    for result, name in candidates:
+        if name not in used and result.id not in renames:
             renames[result.id] = name
             used.add(name)
     if renames:
