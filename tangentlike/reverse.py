@@ -1964,9 +1964,11 @@ class _Reverse:
     def saved_variables(self, adjoint) -> set:
         """Variables assigned in control flow whose values the adjoint reads (and does
         not recompute)."""
-        reads = read_and_assigned(adjoint)[0]
-        return {v for v in reads if v in self.fn.locals and v not in self.single
-                and v not in self.recomputed}
+        candidates = {v for v in self.fn.locals if v not in self.single
+                      and v not in self.recomputed}
+        if not candidates:   # (straight-line code: no walk of the adjoint)
+            return set()
+        return candidates.intersection(read_and_assigned(adjoint)[0])
 
     def recompute(self, loop, body) -> list:
         """Statements that give the reversed ``body`` of a for loop the elements its
