@@ -591,11 +591,9 @@ class _Reverse:
         if any(n.__class__ is gast.Subscript and n.value.__class__ is gast.Name
                and n.value.id == seed for n in found):
             return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
-        one = _SeedAsOne(seed)
-        masks = _Masks(self.shape_rewriter())
+        one = _SeedAsOne(seed, self.shape_rewriter())
         for stmt in adjoint:
             one.visit(stmt)
-            masks.visit(stmt)
         # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
         # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
         # rules, 1.0 * v and v have one type, and an item of a float array times such
@@ -2380,21 +2378,17 @@ def _fits(key, shape) -> bool:
 
 
 class _SeedAsOne(Transformer):
-    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor)."""
+    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor), and
+    ``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
+    then the cast it is (ShapeRewriter.mask): one walk for both (a call's arguments are
+    visited before the call, so its mask sees their seed as 1.0)."""
 
-    def __init__(self, seed: str):
+    def __init__(self, seed: str, rewriter):
         self.seed = seed
+        self.rewriter = rewriter
 
     def visit_Name(self, node):
         return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
-
-
-class _Masks(Transformer):
-    """``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
-    as the cast it is (ShapeRewriter.mask)."""
-
-    def __init__(self, rewriter):
-        self.rewriter = rewriter
 
     def visit_Call(self, node):
         self.generic_visit(node)
