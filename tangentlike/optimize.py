@@ -2014,9 +2014,13 @@ def reuse_quotients(body: list, sites: set) -> None:
             else:
                 if getattr(stmt, "phase", None) == "adjoint":
                     _requotient(stmt.value, sites, available)
-                stored = _stores(stmt) | {a.id for call in walk(stmt.value)
-                                          if isinstance(call, gast.Call) for a in call.args
-                                          if isinstance(a, gast.Name)}   # (a call may change them)
+                # what it assigns, and the names its calls are given (a call may change
+                # them), in one walk (its target is a name: no call there)
+                found = name_nodes(stmt, also=(gast.Call,))
+                stored = {n.id for n in found
+                          if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store}
+                stored.update(a.id for call in found if call.__class__ is gast.Call
+                              for a in call.args if isinstance(a, gast.Name))
             available = {k: q for k, q in available.items()
                          if q not in stored and k[0] not in stored and k[1] not in stored}
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
