@@ -27,9 +27,11 @@ import types
 import gast
 
 from .errors import short_filename
+from .naming import name_node
 from .parse import source_line
 
 _counter = itertools.count()
+_NEW_EXPR = gast.Expr.__new__
 _MARKER = "__tangentlike_comment_{}__"
 _MARKER_RE = re.compile(r"^(\s*)__tangentlike_comment_(\d+)__$")
 
@@ -147,8 +149,10 @@ def _comment_body(body, filename, comments, last=None):
 
 
 def _marker(index: int) -> gast.Expr:
-    marker = gast.Expr(value=gast.Name(id=_MARKER.format(index), ctx=gast.Load(),
-                                       annotation=None, type_comment=None))
+    # (without gast's constructor, as naming.name_node: a statement a comment, about a
+    # hundred in a derivative)
+    marker = _NEW_EXPR(gast.Expr)
+    marker.__dict__["value"] = name_node(_MARKER.format(index))
     marker.comment_index = index   # (what _Printer writes instead)
     return marker
 

@@ -48,7 +48,8 @@ from .calls import (RANDOM_DRAWS, _bound_names, _slicing, _view_base, is_random_
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
-from .naming import GlobalBinder, Namer, Transformer, contains, names_in, read_and_assigned, walk
+from .naming import (GlobalBinder, Namer, Transformer, contains, name_node, names_in,
+                     read_and_assigned, walk)
 from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
@@ -1321,9 +1322,8 @@ class _Normalizer:
             self.sequences.pop(name, None)
             self.tuples.discard(name)
             self.computed.discard(name)
-        stmt = gast.Assign(targets=[gast.Name(id=name, ctx=gast.Store(), annotation=None,
-                                              type_comment=None)],
-                           value=value, type_comment=None)
+        stmt = gast.Assign([name_node(name, _STORE)], value, None)   # (the statement the
+        # pass makes most: by position, gast's constructor is slower with keywords)
         if self.origin is not None:
             gast.copy_location(stmt, self.origin)
         self.emit(stmt)
@@ -3413,10 +3413,10 @@ def _is_tuple(node, normalizer) -> bool:
 
 
 def _load(name: str) -> gast.Name:
-    return gast.Name(name, _LOAD, None, None)   # (one context for all: see reverse._load)
+    return name_node(name, _LOAD)   # (one context for all: see reverse._load)
 
 
-_LOAD = gast.Load()
+_LOAD, _STORE = gast.Load(), gast.Store()
 
 
 def _is_atom(node) -> bool:

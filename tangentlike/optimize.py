@@ -838,13 +838,14 @@ def hoist_invariants(body: list, bound: dict) -> None:
     parameters (``t1 = p[0]; t2 = -t1``, ``t7 = 0.5 * dt``), which the reversed loop
     computes again at every turn, are computed once per loop (a pendulum stepped by
     RK2, 100 steps: 1.25x -> 1.0x a hand-written gradient on NumPy's numbers)."""
-    views = None
-    ints = _int_constants(body)
+    views = []   # (_views_of_arrays of body, made for the first loop with candidates)
+    ints = None   # (found at the first loop: most versions have none)
     for stmt in statements(body):
-        if stmt.__class__ is gast.For and not stmt.orelse and _runs(stmt.iter, bound, ints):
-            if views is None:
-                views = _views_of_arrays(body, frozenset())
-            _hoist_from(stmt, body, views)
+        if stmt.__class__ is gast.For and not stmt.orelse:
+            if ints is None:
+                ints = _int_constants(body)
+            if _runs(stmt.iter, bound, ints):
+                _hoist_from(stmt, body, views)
 
 
 def _int_constants(body: list) -> dict:
@@ -879,9 +880,10 @@ def _runs(iterated, bound: dict, ints: dict) -> bool:
     return None not in bounds and len(range(*bounds)) > 0
 
 
-def _hoist_from(loop, body: list, views: dict) -> None:
+def _hoist_from(loop, body: list, views: list) -> None:
     """Moves the invariant assignments of ``loop``'s body before it (hoist_invariants);
-    ``body`` holds ``loop`` somewhere in its blocks."""
+    ``body`` holds ``loop`` somewhere in its blocks; ``views``: [_views_of_arrays of
+    body] once made (the first loop that has a candidate makes it)."""
     block = _block_of(body, loop)
     if block is None:
         return
@@ -889,7 +891,16 @@ def _hoist_from(loop, body: list, views: dict) -> None:
     for node in walk(loop):
         if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
             stores[node.id] = stores.get(node.id, 0) + 1
+    if not any(stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+               and stmt.targets[0].__class__ is gast.Name
+               and stores.get(stmt.targets[0].id) == 1 and _invariant_value(stmt.value)
+               and not any(stores.get(name) for name in name_ids(stmt.value))
+               for stmt in loop.body):
+        return   # (no candidate: what a statement needs whatever comes before it)
+    if not views:
+        views.append(_views_of_arrays(body, frozenset()))
     changed = set()   # (arrays the loop changes in place, and what shares their memory)
+    bases = set()   # (the names of those arrays: each one's views are added once)
     for node in walk(loop.body):
         base = None
         if node.__class__ is gast.Subscript and node.ctx.__class__ is not gast.Load:
@@ -899,7 +910,10 @@ def _hoist_from(loop, body: list, views: dict) -> None:
         while base.__class__ in (gast.Subscript, gast.Attribute):
             base = base.value
         if base.__class__ is gast.Name:
-            changed |= {base.id} | views.get(base.id, set())
+            if base.id not in bases:
+                bases.add(base.id)
+                changed.add(base.id)
+                changed |= views[0].get(base.id, set())
         elif base is not None:
             return   # (a change of something else in place)
     hoisted = []
@@ -2000,9 +2014,13 @@ def reuse_quotients(body: list, sites: set) -> None:
             else:
                 if getattr(stmt, "phase", None) == "adjoint":
                     _requotient(stmt.value, sites, available)
-                stored = _stores(stmt) | {a.id for call in walk(stmt.value)
-                                          if isinstance(call, gast.Call) for a in call.args
-                                          if isinstance(a, gast.Name)}   # (a call may change them)
+                # what it assigns, and the names its calls are given (a call may change
+                # them), in one walk (its target is a name: no call there)
+                found = name_nodes(stmt, also=(gast.Call,))
+                stored = {n.id for n in found
+                          if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store}
+                stored.update(a.id for call in found if call.__class__ is gast.Call
+                              for a in call.args if isinstance(a, gast.Name))
             available = {k: q for k, q in available.items()
                          if q not in stored and k[0] not in stored and k[1] not in stored}
         if isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name) \
@@ -2176,20 +2194,31 @@ def _views_of_arrays(body: list, ints: frozenset) -> dict:
                 edges.setdefault(a, set()).add(b)
                 edges.setdefault(b, set()).add(a)
 
-    def shared(name):
-        seen, todo = {name}, [name]
-        while todo:
-            for m in parts.get(todo.pop(), ()):
-                if m not in seen:
-                    seen.add(m)
-                    todo.append(m)
-        return seen
+    # the names connected by parts, found once for each group of them (a search from
+    # every name is quadratic in the number of names)
+    groups = {}   # name -> its group (itself included); a name of no part: none
+    for name in parts:
+        if name not in groups:
+            members, todo = {name}, [name]
+            while todo:
+                for m in parts[todo.pop()]:   # (edges go both ways: m is in parts)
+                    if m not in members:
+                        members.add(m)
+                        todo.append(m)
+            for m in members:
+                groups[m] = members
+    reached = {}   # id of a group -> its names and the groups of what its calls are given
     views = {}
     for name in set(parts) | set(calls):
-        close = shared(name)
-        for n in list(close):
-            for m in calls.get(n, ()):
-                close |= shared(m)
+        group = groups.get(name) or {name}
+        close = reached.get(id(group)) if name in groups else None
+        if close is None:
+            close = set(group)
+            for n in group:
+                for m in calls.get(n, ()):
+                    close |= groups.get(m) or {m}
+            if name in groups:
+                reached[id(group)] = close
         views[name] = close - {name}
     return views
 
@@ -2715,14 +2744,16 @@ def restore_result_names(fdef: gast.FunctionDef) -> None:
     params = {a.id for a in fdef.args.args + fdef.args.kwonlyargs}
     results = [r.args[0] if isinstance(r, gast.Call) and r.args else r   # shaped(bx, x)
                for r in results]
-    if all(isinstance(r, gast.Name) and r.id == name for r, name in zip(results, preferred)):
-        return   # every result has its name already
+    candidates = [(result, name) for result, name in zip(results, preferred)
+                  if isinstance(result, gast.Name) and result.id != name
+                  and result.id not in params]
+    if not candidates:
+        return   # every result has its name already, or is no name (cast_back(...))
     names = name_nodes(fdef)   # (one walk: the names to rename are among them)
     used = {node.id for node in names}
     renames = {}
-    for result, name in zip(results, preferred):
-        if (isinstance(result, gast.Name) and result.id != name and name not in used
-                and result.id not in params and result.id not in renames):
+    for result, name in candidates:
+        if name not in used and result.id not in renames:
             renames[result.id] = name
             used.add(name)
     if renames:

@@ -45,7 +45,8 @@ import operator
 import gast
 import numpy as np
 
-from .naming import (Transformer, contains, name_ids, name_nodes, read_and_assigned, same_tree,
+from .naming import (Transformer, contains, name_ids, name_node, name_nodes, read_and_assigned,
+                     same_tree,
                      statements, walk)
 from . import rules
 from .analyze import (Activity, appended, assignments, body_assignments, containers,
@@ -108,17 +109,17 @@ class _CarriedShapeLost(Exception):
 
 
 # Contexts have no fields and no pass changes one (template._SHARED: copies share them),
-# so the names made here share two. (By position: gast's constructor is slower with
-# keywords. The most frequent nodes the pass makes.)
+# so the names made here share two. (The most frequent nodes the pass makes: see
+# naming.name_node.)
 _LOAD, _STORE = gast.Load(), gast.Store()
 
 
 def _load(name):
-    return gast.Name(name, _LOAD, None, None)
+    return name_node(name, _LOAD)
 
 
 def _store(name):
-    return gast.Name(name, _STORE, None, None)
+    return name_node(name, _STORE)
 
 
 def return_line(fn, origin, binder) -> list:
@@ -590,11 +591,9 @@ class _Reverse:
         if any(n.__class__ is gast.Subscript and n.value.__class__ is gast.Name
                and n.value.id == seed for n in found):
             return False   # (a tuple output, which grad refuses when it runs: `1.0[0]`)
-        one = _SeedAsOne(seed)
-        masks = _Masks(self.shape_rewriter())
+        one = _SeedAsOne(seed, self.shape_rewriter())
         for stmt in adjoint:
             one.visit(stmt)
-            masks.visit(stmt)
         # for optimize.fold_constant_factors: the values for which 1.0 * v is v, bit for bit
         # (float arrays, and Python or NumPy float64 numbers: whatever NumPy's casting
         # rules, 1.0 * v and v have one type, and an item of a float array times such
@@ -786,7 +785,7 @@ class _Reverse:
                 and (target.id not in self.structured or self.surely_array(target.id)):
             part = self.indexed_part(value, target.id)
             key = self.classes.get(target.id)
-            if part is not None and self.zeros_of(target.id) is not None \
+            if part is not None and self.zeros_made(target.id) is not None \
                     and self.shape_rewriter().adjoint_shape(name) == key:
                 # bu = bu + add_at_item(g, u, i), an array of u's shape: a copy of bu then
                 # bu[i] += g (one pass and no array of zeros fewer; u is not read)
@@ -889,7 +888,7 @@ class _Reverse:
             have = self.shape_rewriter().adjoint_shape(name) if value is not contribution \
                 else key
             shape = broadcast_static(have, key) if have is not None else None
-        if shape != key or self.zeros_of(primal) is None:
+        if shape != key or self.zeros_made(primal) is None:
             return False
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) \
                 and isinstance(value.left, gast.Name) and value.left.id == name:
@@ -914,6 +913,18 @@ class _Reverse:
         an array of the adjoint's own (see owns): in a version, ``primal`` is a float64
         array of the concrete shape S (then so is every adjoint add_at_item makes for it)
         and its adjoint is not spread. None otherwise."""
+        made = self.zeros_made(primal)
+        if made is None:
+            return None
+        np_name, shape, dtype_name = made
+        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
+        return gast.Call(func=zeros, args=[gast.Constant(value=shape, kind=None)],
+                         keywords=[gast.keyword(arg="dtype", value=_load(dtype_name))])
+
+    def zeros_made(self, primal: str):
+        """(name of np, S, name of float64) of zeros_of(primal), or None: what tells
+        whether there are such zeros without making their nodes (the names bound as
+        zeros_of binds them)."""
         stand_in = self.stand_ins.get(primal)
         key = self.classes.get(primal)
         if not self.specialized or not isinstance(stand_in, np.ndarray) \
@@ -922,11 +933,8 @@ class _Reverse:
                 or self.adj(primal) in self.spread:
             return None
         np_name = self.binder.name_for("np", np)
-        zeros = gast.Attribute(value=_load(np_name), attr="zeros", ctx=gast.Load())
         dtype = stand_in.dtype
-        return gast.Call(func=zeros, args=[gast.Constant(value=stand_in.shape, kind=None)],
-                         keywords=[gast.keyword(arg="dtype", value=_load(
-                             self.binder.name_for(str(dtype), dtype)))])
+        return np_name, stand_in.shape, self.binder.name_for(str(dtype), dtype)
 
     # -- the adjoint sweep ----------------------------------------------------------
     def adjoint_block(self, stmts) -> list:
@@ -1962,9 +1970,11 @@ class _Reverse:
     def saved_variables(self, adjoint) -> set:
         """Variables assigned in control flow whose values the adjoint reads (and does
         not recompute)."""
-        reads = read_and_assigned(adjoint)[0]
-        return {v for v in reads if v in self.fn.locals and v not in self.single
-                and v not in self.recomputed}
+        candidates = {v for v in self.fn.locals if v not in self.single
+                      and v not in self.recomputed}
+        if not candidates:   # (straight-line code: no walk of the adjoint)
+            return set()
+        return candidates.intersection(read_and_assigned(adjoint)[0])
 
     def recompute(self, loop, body) -> list:
         """Statements that give the reversed ``body`` of a for loop the elements its
@@ -2428,21 +2438,17 @@ def _fits(key, shape) -> bool:
 
 
 class _SeedAsOne(Transformer):
-    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor)."""
+    """Reads of the seed become the constant 1.0 (see Reverse.seed_factor), and
+    ``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
+    then the cast it is (ShapeRewriter.mask): one walk for both (a call's arguments are
+    visited before the call, so its mask sees their seed as 1.0)."""
 
-    def __init__(self, seed: str):
+    def __init__(self, seed: str, rewriter):
         self.seed = seed
+        self.rewriter = rewriter
 
     def visit_Name(self, node):
         return gast.Constant(value=1.0, kind=None) if node.id == self.seed else node
-
-
-class _Masks(Transformer):
-    """``np.where(c, 1.0, 0.0)`` (np.where's adjoint for the seed 1.0) of a bool array
-    as the cast it is (ShapeRewriter.mask)."""
-
-    def __init__(self, rewriter):
-        self.rewriter = rewriter
 
     def visit_Call(self, node):
         self.generic_visit(node)

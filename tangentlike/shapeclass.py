@@ -32,6 +32,7 @@ import functools
 import inspect
 import math
 import operator
+import threading
 import types
 import warnings
 import weakref
@@ -1602,33 +1603,34 @@ def stand_ins(fn, params: dict) -> dict:
         last[id(stmt)] = (reads, now, found)
         return found
 
-    for final in (False, True):
-        changed = True
-        while changed:
-            changed = pending = False
-            for name, items in defs.items():
-                if name in unknown:
-                    continue
-                found = [params[name]] if name in params else []
-                found += [stand_in(value, stmt) for value, stmt in items]
-                pending = pending or _has(found, _PENDING)
-                if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
-                    unknown.add(name)
-                    values.pop(name, None)
-                    changed = True
-                    continue
-                found = [f for f in found if f is not _PENDING]
-                if not found:
-                    continue
-                if any(_kind(f) != _kind(found[0]) for f in found):
-                    unknown.add(name)
-                    values.pop(name, None)
-                    changed = True
-                elif name not in values:
-                    values[name] = found[0]
-                    changed = True
-        if not pending:   # (then the final round would go over the same, changing nothing)
-            break
+    with _Quiet():   # (once for all the calls on stand-ins below: see _checked)
+        for final in (False, True):
+            changed = True
+            while changed:
+                changed = pending = False
+                for name, items in defs.items():
+                    if name in unknown:
+                        continue
+                    found = [params[name]] if name in params else []
+                    found += [stand_in(value, stmt) for value, stmt in items]
+                    pending = pending or _has(found, _PENDING)
+                    if _has(found, _UNKNOWN) or (final and _has(found, _PENDING)):
+                        unknown.add(name)
+                        values.pop(name, None)
+                        changed = True
+                        continue
+                    found = [f for f in found if f is not _PENDING]
+                    if not found:
+                        continue
+                    if any(_kind(f) != _kind(found[0]) for f in found):
+                        unknown.add(name)
+                        values.pop(name, None)
+                        changed = True
+                    elif name not in values:
+                        values[name] = found[0]
+                        changed = True
+            if not pending:   # (then the final round would go over the same, changing
+                break         # nothing)
     return values
 
 
@@ -1848,6 +1850,46 @@ def _operand(atom, values, unknown, scalar_ok=True):
     raise LookupError(atom)
 
 
+class _Quiet:
+    """NumPy's floating-point errors and Python's warnings silenced, for the calls on
+    stand-ins (_quietly): their values do not matter, only their types and shapes.
+    Entering the two contexts costs about 10 us, more than most such calls, so
+    stand_ins enters them once for all of its calls; inside, _quietly calls directly.
+    Reentrant (a helper's stand-ins computed inside another's), per thread."""
+
+    _depth = threading.local()
+
+    def __enter__(self):
+        depth = getattr(self._depth, "n", 0)
+        self._depth.n = depth + 1
+        if depth == 0:
+            self._contexts = (warnings.catch_warnings(), np.errstate(all="ignore"))
+            for context in self._contexts:
+                context.__enter__()
+            warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc):
+        self._depth.n -= 1
+        if self._depth.n == 0:
+            for context in reversed(self._contexts):
+                context.__exit__(*exc)
+        return False
+
+    @classmethod
+    def on(cls) -> bool:
+        return getattr(cls._depth, "n", 0) > 0
+
+
+def _quietly(callee, args, named):
+    """``callee(*args, **named)`` inside a _Quiet context (the one already entered, if
+    any)."""
+    if _Quiet.on():
+        return callee(*args, **named)
+    with _Quiet():
+        return callee(*args, **named)
+
+
 def _checked_once(memo: dict, callee, args, named):
     """``_checked``, evaluated once for each callee and kinds of arguments (stand-ins
     of one shape and dtype are the same ones; numbers count by type and value)."""
@@ -1875,9 +1917,7 @@ def _checked(callee, args, named):
     if cheap is not None:
         return cheap
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = callee(*args, **named)
+        result = _quietly(callee, args, named)
     except Exception:   # noqa: BLE001 - any failure: the type stays unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):
@@ -1918,9 +1958,7 @@ def _cheaply(callee, args, named):
     small = [_ones(a.dtype, (1,) * a.ndim) if isinstance(a, np.ndarray) else a
              for a in args]
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            result = callee(*small)
+        result = _quietly(callee, small, {})
     except Exception:   # noqa: BLE001 - the dtypes do not combine: unknown
         return _UNKNOWN
     if isinstance(result, np.ndarray):

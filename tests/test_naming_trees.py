@@ -83,3 +83,13 @@ def test_read_and_assigned_names_are_the_loads_and_stores_walk_finds():
         {n.id for n in names if isinstance(n.ctx, gast.Load)},
         {n.id for n in names if isinstance(n.ctx, gast.Store)})
     assert read_and_assigned(tree.body)[0] == read_and_assigned(tree)[0]
+
+
+def test_name_node_is_the_name_gasts_constructor_makes():
+    from tangentlike.naming import name_node
+    for ctx in (gast.Load(), gast.Store()):
+        made, expected = name_node("x", ctx), gast.Name("x", ctx, None, None)
+        assert type(made) is gast.Name and gast.dump(made) == gast.dump(expected)
+        assert list(made.__dict__.items()) == list(expected.__dict__.items())   # (order too)
+    assert isinstance(name_node("y").ctx, gast.Load)
+    assert ast.unparse(gast.gast_to_ast(gast.Expr(name_node("y")))) == "y"

@@ -793,3 +793,29 @@ def test_small_rows_of_a_trajectory_are_updated_by_item_and_stay_right(f, width)
         assert "bx[i, 1] += bt4 + bt12_1" in version.source and "bx[i] +=" not in version.source
     if f is _wide_rows:   # 5 items: a row update stays one
         assert "[i, 4]" not in version.source
+
+
+def _quiet_softmax(z, w):
+    m = np.max(z, axis=0, keepdims=True)
+    e = np.exp(z - m) / np.zeros(3)[:, None]   # (a division by zero on the stand-ins too)
+    return np.sum(np.log(e + 1.0) * w)
+
+
+def test_deriving_a_version_leaves_warnings_filters_and_numpy_errors_as_they_were():
+    """stand_ins silences NumPy's errors and Python's warnings once for all its calls on
+    stand-ins (shapeclass._Quiet): both are what they were after it, also when the
+    version cannot be made, and the derivative's own warnings are seen."""
+    import warnings
+    filters, errors = list(warnings.filters), np.geterr()
+    z, w = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+    with np.errstate(divide="warn"), warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        df = tl.grad(_quiet_softmax, wrt=(0, 1))
+        inner = (list(warnings.filters), np.geterr())
+        df(z, w)
+        assert (list(warnings.filters), np.geterr()) == inner
+    assert any(issubclass(s.category, RuntimeWarning) for s in seen)   # (divide by zero)
+    assert df.versions and all(v is not df.generic for v in df.versions.values())
+    assert (list(warnings.filters), np.geterr()) == (filters, errors)
+    from tangentlike.shapeclass import _Quiet
+    assert not _Quiet.on()
