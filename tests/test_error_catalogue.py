@@ -3811,3 +3811,41 @@ def test_row_copy_of_an_array_parameter_then_pop_raises_as_f_does(transform):
     with pytest.raises(AttributeError, match="has no attribute 'pop'"):
         derived(np.array([0.3, 0.5]), 2.0, *extra)
     tl.check_grads(copies_and_pops, ([0.3, 0.5], 2.0), order=2)
+
+
+# == found by hunt19's bad-input generator ====================================================
+def calls_matrix_rank(x):
+    return x[0] * np.linalg.matrix_rank(np.outer(x, x))  # <- error
+
+
+def calls_eig(x):
+    return np.sum(np.linalg.eig(np.outer(x, x) + np.eye(3))[0].real)  # <- error
+
+
+def rank_of_a_constant(x):
+    return x[0] * np.linalg.matrix_rank(np.outer([1.0, 2.0], [1.0, 3.0]))
+
+
+# Was (hunt19): NumPy's functions of Python source without a rule (`np.fft.rfft`,
+# `np.linalg.eig`, `np.linalg.matrix_rank`, `np.linalg.cond`, `np.linalg.lstsq`: in NumPy 2
+# C dispatchers whose `__wrapped__` is a Python function) were taken for an
+# `lru_cache` wrapper of the user's: *`np.fft.rfft` is a _ArrayFunctionDispatcher around
+# the function `rfft`, not a function tangentlike can read*, hint *call
+# `np.fft.rfft.__wrapped__(...)`*, which asks tangentlike to read NumPy's own source;
+# and the call was refused even when no derivative goes through it (a constant's rank).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,name", [(calls_fft, "numpy.rfft"),
+                                       (calls_matrix_rank, "numpy.linalg.matrix_rank"),
+                                       (calls_eig, "numpy.linalg.eig")],
+                         ids=["rfft", "matrix_rank", "eig"])
+def test_row_numpy_function_without_rule_is_named(func, name, transform):
+    err = assert_error_at(func, transform=transform)
+    assert f"rule for `{name}`" in err.reason
+    assert "__wrapped__" not in str(err) and "tl.adjoint" in err.hint or "tl.tangent" in err.hint
+    assert "Dispatcher" not in str(err)
+
+
+def test_numpy_function_without_rule_of_constants_is_a_constant():
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(tl.grad(rank_of_a_constant)(x), [1.0, 0.0, 0.0])
+    assert tl.jvp(rank_of_a_constant)(x, np.ones(3)) == 1.0
