@@ -3850,3 +3850,44 @@ def test_numpy_function_without_rule_of_constants_is_a_constant():
     x = np.array([0.3, -0.2, 0.5])
     np.testing.assert_allclose(tl.grad(rank_of_a_constant)(x), [1.0, 0.0, 0.0])
     assert tl.jvp(rank_of_a_constant)(x, np.ones(3)) == 1.0
+
+
+def returns_early_in_a_loop(x, s):
+    for i in range(2):
+        if s > 0.0:
+            return x * s  # <- error
+    return s
+
+
+def returns_early_in_a_branch(x, s):
+    k = 0
+    while k < 2:
+        k += 1
+        if s > 0.0:
+            if k > 1:
+                return x[0] * s
+            else:
+                return x * s  # <- error
+    return s * s
+
+
+# Was (hunt19): grad of a function whose early `return` (inside a loop or a branch)
+# gives an array named the function's last `return` line, a line that did not run: the
+# one check of grad's output came after the whole function. Now each such return is
+# checked where it stores the result (reverse.early_return_check,
+# forward.check_early_returns), in every mode that needs a scalar and at second order.
+@pytest.mark.parametrize("func", [returns_early_in_a_loop, returns_early_in_a_branch])
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.hessian,
+                                       lambda f, wrt: tl.grad(tl.grad(f, wrt=wrt), wrt=wrt)],
+                         ids=["grad", "value_and_grad", "hessian", "grad_of_grad"])
+@pytest.mark.parametrize("s", [0.7, np.float64(0.7), np.array(0.7)], ids=["float", "f64", "0d"])
+def test_row_non_scalar_output_of_an_early_return_names_that_return(func, transform, s):
+    x = np.array([0.3, -0.2, 0.5])
+    with pytest.raises(tl.errors.NonScalarOutput) as info:
+        transform(func, wrt=1)(x, s)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert [err.lineno] == marked_lines(func)
+    assert linecache.getline(err.filename, err.lineno).strip() in str(err)
+    # the paths that return a number are differentiated as before
+    tl.check_grads(func, (x, -0.7), wrt=1, order=2)
