@@ -3260,8 +3260,11 @@ _EXPRESSION_HINTS = {
     "SetComp": ("set comprehensions are not supported", "use NumPy operations"),
     "DictComp": ("dict comprehensions are not supported", "use NumPy operations"),
     "GeneratorExp": ("a generator expression is supported only as the argument of a call "
-                     "(`sum(v * v for v in xs)`)",
-                     "make it a list (`items = [...]`) or pass it to the call directly"),
+                     "(`sum(v * v for v in xs)`), and not in a lambda, a conditional "
+                     "expression, `and`/`or` or a `while` condition (it may not be "
+                     "evaluated there)",
+                     "compute the call on a line of its own first (`total = sum(v * v for "
+                     "v in xs)`), or make it a list (`items = [...]`)"),
     "NamedExpr": ("the walrus operator `:=` is not supported", "assign on its own line"),
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),

@@ -3891,3 +3891,25 @@ def test_row_non_scalar_output_of_an_early_return_names_that_return(func, transf
     assert linecache.getline(err.filename, err.lineno).strip() in str(err)
     # the paths that return a number are differentiated as before
     tl.check_grads(func, (x, -0.7), wrt=1, order=2)
+
+
+def generator_in_a_condition(x, s):
+    if sum(v * v for v in x) > 1.0 and s < 1.0:  # <- error
+        return s * s
+    return s
+
+
+def generator_in_a_conditional_expression(x, s):
+    return s * (sum(v for v in x) if s > 0.0 else 1.0)  # <- error
+
+
+# Was (hunt19): a generator expression given to a call where it may not be evaluated
+# (`and`/`or`, a conditional expression) was refused with *a generator expression is
+# supported only as the argument of a call*, which it is: the reason now says where.
+@pytest.mark.parametrize("func", [generator_in_a_condition,
+                                  generator_in_a_conditional_expression])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_generator_expression_where_it_may_not_be_evaluated(func, transform):
+    err = assert_error_at(func, transform=transform, wrt=1)
+    assert "may not be evaluated" in err.reason and "`and`/`or`" in err.reason
+    assert "line of its own" in err.hint
