@@ -6361,3 +6361,40 @@ def test_softplus_of_a_list(x):
     tl.check_grads(softplus_sum, (x,), order=2)
     H = tl.hessian(softplus_sum)(x)
     np.testing.assert_allclose(np.reshape(H, (2, 2)), np.diag((share * (1 - share)).ravel()))
+
+
+# (hunt19) Dead code in a loop inside a branch: the elif's chained comparison read m31
+# and went (nothing after it is read), but the loop was pruned with the head of its whole
+# body, so it kept `m31 = a * s`; the enclosing `if` then found the live names from the
+# pruned loop, where m31 is dead, and dropped `a = s * 2.0`. The generic derivative
+# raised NameError: name 'a' is not defined (a version differs, so grad itself worked),
+# and every second-order derivative (which reads the generic one) was refused with
+# *name 'a' is not defined (while differentiating `dfds`, a derivative, again)*.
+def reads_a_dead_value_in_a_loop(x, s, n):
+    a = s * 2.0
+    if n > 0:
+        k = 0
+        while k < 2:
+            k += 1
+            m31 = a * s
+            for i in range(n):
+                if x[0] > 5.0:
+                    v = 1.0
+                elif 0.2 < m31 < 1.5:
+                    v = 2.0
+    return s * s * np.sum(x)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_dead_value_read_in_a_loop_inside_a_branch(n):
+    x, s = np.array([0.1, 0.2, -0.4]), 0.3
+    d = tl.grad(reads_a_dead_value_in_a_loop, wrt=1)
+    want = 2 * s * np.sum(x)
+    np.testing.assert_allclose(d.generic(x, s, n, 1.0), want, rtol=1e-12)
+    np.testing.assert_allclose(d(x, s, n), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(reads_a_dead_value_in_a_loop, wrt=1)(x, s, n),
+                               2 * np.sum(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(d, wrt=1)(x, s, n), 2 * np.sum(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(reads_a_dead_value_in_a_loop)(x, s, n, np.ones(3)),
+                               np.zeros(3), atol=1e-14)
+    tl.check_grads(reads_a_dead_value_in_a_loop, (x, s, n), wrt=(0, 1), order=2)
