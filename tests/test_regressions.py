@@ -6398,3 +6398,45 @@ def test_dead_value_read_in_a_loop_inside_a_branch(n):
     np.testing.assert_allclose(tl.hvp(reads_a_dead_value_in_a_loop)(x, s, n, np.ones(3)),
                                np.zeros(3), atol=1e-14)
     tl.check_grads(reads_a_dead_value_in_a_loop, (x, s, n), wrt=(0, 1), order=2)
+
+
+# (hunt19) `continue` or `break` in the `else:` of an inner loop belongs to the outer
+# loop, but exits.py looked for them only in the outer body's ifs (and `with`s): the
+# outer loop got no flag, and the statements after the inner loop were not skipped. A
+# silently wrong value and gradient in every mode: 210.0 where f gives 0.0 (n = 0),
+# found by hunt19's random programs (seeds 7435, 7445: value_and_grad's value differed
+# from f's).
+def continues_from_an_inner_else(x, s, n):
+    t = 0.0
+    for k in range(3):
+        for i in range(n):
+            t = t + s * x[i]
+        else:
+            continue
+        t = t + 100.0 * s
+    return t
+
+
+def breaks_from_an_inner_else(x, s, n):
+    for k in range(3):
+        for i in range(n):
+            s = s * 2.0
+            if x[i] > 0.4:
+                break
+        else:
+            if n > 0:
+                break
+        s = s + np.sin(s)
+    return s * x[0]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_continue_and_break_in_the_else_of_an_inner_loop(n):
+    x, s = np.array([0.3, -0.2, 0.5]), 0.7
+    for f in (continues_from_an_inner_else, breaks_from_an_inner_else):
+        value, grad = tl.value_and_grad(f, wrt=(0, 1))(x, s, n)
+        assert value == pytest.approx(f(x, s, n), rel=1e-12)
+        assert tl.jvp(f, wrt=1)(x, s, n, 1.0) == pytest.approx(grad[1], rel=1e-12)
+        tl.check_grads(f, (x, s, n), wrt=(0, 1), order=2)
+    want = 3 * np.sum(x[:n]) if n else 0.0
+    assert tl.grad(continues_from_an_inner_else, wrt=1)(x, s, n) == pytest.approx(want)
