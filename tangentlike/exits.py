@@ -71,6 +71,8 @@ def _loop_exits(body, kind) -> bool:
         if isinstance(stmt, (gast.If, gast.With)):
             if _loop_exits(stmt.body, kind) or _loop_exits(getattr(stmt, "orelse", []), kind):
                 return True
+        if isinstance(stmt, (gast.For, gast.While)) and _loop_exits(stmt.orelse, kind):
+            return True   # an inner loop's `else:` belongs to this loop (hunt19)
     return False
 
 
@@ -173,7 +175,7 @@ class _Lowering:
         flags = []
         if _returns(stmt):
             flags.append(self.returned)
-        if loop is not None and isinstance(stmt, (gast.If, gast.With)):
+        if loop is not None and isinstance(stmt, (gast.If, gast.With, gast.For, gast.While)):
             if loop.broke and _loop_exits([stmt], gast.Break):
                 flags.append(loop.broke)
             if loop.skip and _loop_exits([stmt], gast.Continue):

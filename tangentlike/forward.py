@@ -171,6 +171,7 @@ class _Forward:
         gradient has the same type for every seed (an integer seed makes no integer
         derivative)."""
         fdef = self.build(name)
+        self.check_early_returns(fdef.body)
         seed = fdef.args.args[-1]
         start = _assign(seed.id, gast.Constant(value=1.0, kind=None))
         start.origin, start.phase = None, "primal"
@@ -216,6 +217,26 @@ class _Forward:
             s.origin, s.phase = self.fn.body[-1].origin, "primal"
         fdef.body[-1:] = checks + [scale, out]
         return fdef
+
+    def check_early_returns(self, body: list) -> None:
+        """In place: ``require_scalar(result, file, line)`` after the ``result = v`` of
+        a ``return`` inside control flow (exits.py), at that return's line, as
+        reverse.early_return_check (the check at the end names the last ``return``)."""
+        last = self.fn.body[-1].origin
+        for k in range(len(body) - 1, -1, -1):
+            stmt = body[k]
+            for field in ("body", "orelse"):
+                if isinstance(getattr(stmt, field, None), list):
+                    self.check_early_returns(getattr(stmt, field))
+            origin = getattr(stmt, "origin", None)
+            if isinstance(stmt, gast.Assign) and getattr(stmt, "final_result", False) \
+                    and isinstance(stmt.targets[0], gast.Name) and origin is not None \
+                    and last is not None and origin.lineno != last.lineno:
+                check = gast.Expr(value=self.call(
+                    "require_scalar", require_scalar, [_load(stmt.targets[0].id)]
+                    + return_line(self.fn, origin, self.binder)))
+                check.origin, check.phase = origin, "primal"
+                body.insert(k + 1, check)
 
     def call(self, name: str, obj, args: list) -> gast.Call:
         call = gast.Call(func=_load(self.binder.name_for(name, obj)), args=args, keywords=[])

@@ -3243,8 +3243,11 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             "functions", node, hint=f"call `{getattr(callee.func, '__name__', 'the function')}`"
             " itself with all its arguments")
     wrapped = getattr(callee, "__wrapped__", None)
-    if is_user_function(wrapped) and not isinstance(callee, types.FunctionType):
-        # functools.lru_cache / cache: a C object around the user's function
+    if is_user_function(wrapped) and not isinstance(callee, types.FunctionType) \
+            and not _numpy_function(wrapped):
+        # functools.lru_cache / cache: a C object around the user's function (NumPy's
+        # own functions without a rule, `np.fft.rfft`, are C dispatchers around Python
+        # functions too: they are calls without a rule, refused where they are active)
         raise pass_.error(
             f"`{name}` is a {type(callee).__name__} around the function "
             f"`{wrapped.__name__}`, not a function tangentlike can read", node,
@@ -3258,6 +3261,11 @@ def _refuse_callable_object(pass_, callee, node) -> None:
             "its `__call__` method; tangentlike differentiates calls of plain functions",
             node, hint="call a function that takes the values it needs as arguments "
             "(a module-level `def` or a `@staticmethod`)")
+
+
+def _numpy_function(func) -> bool:
+    """A function of NumPy's own source (``np.fft.rfft``, ``np.linalg.matrix_rank``)."""
+    return (getattr(func, "__module__", None) or "").split(".")[0] == "numpy"
 
 
 def _derived_callee(callee) -> bool:
@@ -3546,8 +3554,11 @@ _EXPRESSION_HINTS = {
                  "write the dict as a display, `{\"a\": x, \"b\": y}`, or keep the values "
                  "in separate variables"),
     "GeneratorExp": ("a generator expression is supported only as the argument of a call "
-                     "(`sum(v * v for v in xs)`)",
-                     "make it a list (`items = [...]`) or pass it to the call directly"),
+                     "(`sum(v * v for v in xs)`), and not in a lambda, a conditional "
+                     "expression, `and`/`or` or a `while` condition (it may not be "
+                     "evaluated there)",
+                     "compute the call on a line of its own first (`total = sum(v * v for "
+                     "v in xs)`), or make it a list (`items = [...]`)"),
     "NamedExpr": ("the walrus operator `:=` is not supported", "assign on its own line"),
     "Yield": ("generators (`yield`) cannot be differentiated", "return a value instead"),
     "YieldFrom": ("generators (`yield from`) cannot be differentiated", "return a value instead"),

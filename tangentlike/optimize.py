@@ -3192,7 +3192,18 @@ def eliminate_dead_code(body: list, live: set = frozenset(), restores: dict = No
                     | _loads(stmt.test))
         elif isinstance(stmt, (gast.For, gast.While)):
             head = _loop_head(stmt, live, memo)
-            stmt.body = eliminate_dead_code(stmt.body, head, restores, memo) or [gast.Pass()]
+            while True:
+                stmt.body = eliminate_dead_code(stmt.body, head, restores, memo) \
+                    or [gast.Pass()]
+                # what the body left is live at the head: fewer names when a statement
+                # reading one went (`m31 = s28 * s` read only by a test that went). The
+                # code before the loop is pruned with the head _live_in finds for the
+                # pruned loop: with the head of the whole body, the loop kept
+                # `m31 = s28 * s` while an enclosing `if` dropped `s28 = ...` (hunt19)
+                pruned = _loop_head(stmt, live, memo)
+                if pruned == head:
+                    break
+                head = pruned
             if _idle_range_loop(stmt, live):
                 continue
             live = head

@@ -2095,7 +2095,8 @@ class _Reverse:
                         stmt.value, "callee", None) in (np.shape, len, np.size, np.ndim)):
                 # a size the version knows (n = X.shape[0]): that int, read once
                 return save + [_assign(name, gast.Constant(value=key[2], kind=None))]
-            return save + [clone(stmt)] + self.none_checks.get(id(stmt.value), [])
+            return save + [clone(stmt)] + self.none_checks.get(id(stmt.value), []) \
+                + self.early_return_check(stmt)
         if isinstance(stmt, gast.If):
             return [gast.If(test=clone(stmt.test),
                             body=self.primal_block(stmt.body, saved) or [gast.Pass()],
@@ -2122,6 +2123,22 @@ class _Reverse:
         if self.needless_guard(stmt):
             return []
         return [clone(stmt)]
+
+    def early_return_check(self, stmt) -> list:
+        """``require_scalar(result, file, line)`` after the ``result = v`` of a ``return``
+        inside control flow (exits.py), at that return's line: the check after the
+        function's last statement names the last ``return``, not the one the path took
+        (a ``return x * s`` in a loop was reported at the final ``return s``)."""
+        origin = getattr(stmt, "origin", None)
+        if self.mode == "vjp" or not getattr(stmt, "final_result", False) \
+                or origin is None or self.origin is None \
+                or origin.lineno == self.origin.lineno \
+                or self.scalar_by_construction(stmt.targets[0]):
+            return []
+        args = [_load(stmt.targets[0].id)] + return_line(self.fn, origin, self.binder)
+        check = gast.Expr(value=gast.Call(func=_load(self.binder.name_for(
+            "require_scalar", require_scalar)), args=args, keywords=[]))
+        return [check]
 
     def needless_guard(self, stmt) -> bool:
         """Whether ``stmt`` is an ``inplace_guard(value, ..., *others)`` that cannot fire:

@@ -3928,3 +3928,105 @@ def test_row_copy_of_an_array_parameter_then_pop_raises_as_f_does(transform):
     with pytest.raises(AttributeError, match="has no attribute 'pop'"):
         derived(np.array([0.3, 0.5]), 2.0, *extra)
     tl.check_grads(copies_and_pops, ([0.3, 0.5], 2.0), order=2)
+
+
+# == found by hunt19's bad-input generator ====================================================
+def calls_matrix_rank(x):
+    return x[0] * np.linalg.matrix_rank(np.outer(x, x))  # <- error
+
+
+def calls_eig(x):
+    return np.sum(np.linalg.eig(np.outer(x, x) + np.eye(3))[0].real)  # <- error
+
+
+def rank_of_a_constant(x):
+    return x[0] * np.linalg.matrix_rank(np.outer([1.0, 2.0], [1.0, 3.0]))
+
+
+# Was (hunt19): NumPy's functions of Python source without a rule (`np.fft.rfft`,
+# `np.linalg.eig`, `np.linalg.matrix_rank`, `np.linalg.cond`, `np.linalg.lstsq`: in NumPy 2
+# C dispatchers whose `__wrapped__` is a Python function) were taken for an
+# `lru_cache` wrapper of the user's: *`np.fft.rfft` is a _ArrayFunctionDispatcher around
+# the function `rfft`, not a function tangentlike can read*, hint *call
+# `np.fft.rfft.__wrapped__(...)`*, which asks tangentlike to read NumPy's own source;
+# and the call was refused even when no derivative goes through it (a constant's rank).
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("func,name", [(calls_fft, "numpy.rfft"),
+                                       (calls_matrix_rank, "numpy.linalg.matrix_rank"),
+                                       (calls_eig, "numpy.linalg.eig")],
+                         ids=["rfft", "matrix_rank", "eig"])
+def test_row_numpy_function_without_rule_is_named(func, name, transform):
+    err = assert_error_at(func, transform=transform)
+    assert f"rule for `{name}`" in err.reason
+    assert "__wrapped__" not in str(err)
+    assert "tl.adjoint" in err.hint or "tl.tangent" in err.hint
+    assert "Dispatcher" not in str(err)
+
+
+def test_numpy_function_without_rule_of_constants_is_a_constant():
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(tl.grad(rank_of_a_constant)(x), [1.0, 0.0, 0.0])
+    assert tl.jvp(rank_of_a_constant)(x, np.ones(3)) == 1.0
+
+
+def returns_early_in_a_loop(x, s):
+    for i in range(2):
+        if s > 0.0:
+            return x * s  # <- error
+    return s
+
+
+def returns_early_in_a_branch(x, s):
+    k = 0
+    while k < 2:
+        k += 1
+        if s > 0.0:
+            if k > 1:
+                return x[0] * s
+            else:
+                return x * s  # <- error
+    return s * s
+
+
+# Was (hunt19): grad of a function whose early `return` (inside a loop or a branch)
+# gives an array named the function's last `return` line, a line that did not run: the
+# one check of grad's output came after the whole function. Now each such return is
+# checked where it stores the result (reverse.early_return_check,
+# forward.check_early_returns), in every mode that needs a scalar and at second order.
+@pytest.mark.parametrize("func", [returns_early_in_a_loop, returns_early_in_a_branch])
+@pytest.mark.parametrize("transform", [tl.grad, tl.value_and_grad, tl.hessian,
+                                       lambda f, wrt: tl.grad(tl.grad(f, wrt=wrt), wrt=wrt)],
+                         ids=["grad", "value_and_grad", "hessian", "grad_of_grad"])
+@pytest.mark.parametrize("s", [0.7, np.float64(0.7), np.array(0.7)], ids=["float", "f64", "0d"])
+def test_row_non_scalar_output_of_an_early_return_names_that_return(func, transform, s):
+    x = np.array([0.3, -0.2, 0.5])
+    with pytest.raises(tl.errors.NonScalarOutput) as info:
+        transform(func, wrt=1)(x, s)
+    err = info.value
+    assert err.filename == func.__code__.co_filename
+    assert [err.lineno] == marked_lines(func)
+    assert linecache.getline(err.filename, err.lineno).strip() in str(err)
+    # the paths that return a number are differentiated as before
+    tl.check_grads(func, (x, -0.7), wrt=1, order=2)
+
+
+def generator_in_a_condition(x, s):
+    if sum(v * v for v in x) > 1.0 and s < 1.0:  # <- error
+        return s * s
+    return s
+
+
+def generator_in_a_conditional_expression(x, s):
+    return s * (sum(v for v in x) if s > 0.0 else 1.0)  # <- error
+
+
+# Was (hunt19): a generator expression given to a call where it may not be evaluated
+# (`and`/`or`, a conditional expression) was refused with *a generator expression is
+# supported only as the argument of a call*, which it is: the reason now says where.
+@pytest.mark.parametrize("func", [generator_in_a_condition,
+                                  generator_in_a_conditional_expression])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_generator_expression_where_it_may_not_be_evaluated(func, transform):
+    err = assert_error_at(func, transform=transform, wrt=1)
+    assert "may not be evaluated" in err.reason and "`and`/`or`" in err.reason
+    assert "line of its own" in err.hint

@@ -17,7 +17,8 @@ The generator writes SOURCE TEXT (``make_function`` registers it in ``linecache`
   columns and elements;
 - list comprehensions and generator expressions (filtered or not) given to ``sum``,
   ``np.array``;
-- ``if``/``elif``/``else`` on values and on loop counters, ``and``/``or``/``not``;
+- ``if``/``elif``/``else`` on values and on loop counters, ``and``/``or``/``not``,
+  chained comparisons (``-0.5 < v < 1.0``);
 - ``for`` over ``range``/``reversed(range)`` (0..3 trips, literal or the int argument
   ``n``), over arrays, ``enumerate`` and ``zip``, ``for ... else``; ``while`` with a
   bounded counter (optionally also a value condition);
@@ -407,6 +408,12 @@ class Generator:
             return fmt("not ({0})", self.condition(env, depth - 1))
         value = self.expr(env, "S", 1)
         c = self.pick(THRESHOLDS)
+        if self.chance(1, 4):
+            # a chained comparison (hunt19: lowered to nested tests, one of which, left
+            # dead in an `elif` in loops, made dead-code elimination drop a value the
+            # loop still read)
+            lo, hi = sorted({c, self.pick(THRESHOLDS)} | {"3.0"}, key=float)[:2]
+            return fmt(f"{lo} < {{0}} < {hi}", value, instr=f"_between({lo}, {{0}}, {hi})")
         if self.chance():
             return fmt("{0} > " + c, value, instr="_gt({0}, " + c + ")")
         return fmt("{0} < " + c, value, instr="_lt({0}, " + c + ")")
@@ -874,6 +881,11 @@ class Margins(list):
             self.record(a - b)
             return a < b
 
+        def between(lo, v, hi):
+            self.record(v - lo)
+            self.record(v - hi)
+            return lo < v < hi
+
         def mx(a, b):
             self.record(np.subtract(a, b))
             return np.maximum(a, b)
@@ -909,8 +921,8 @@ class Margins(list):
             self.record(np.subtract(v, hi))
             return np.clip(v, lo, hi)
 
-        return {"_gt": gt, "_lt": lt, "_mx": mx, "_mn": mn, "_ab": ab, "_pmax": pmax,
-                "_amax": amax, "_norm": norm, "_where": where, "_clip": clip}
+        return {"_gt": gt, "_lt": lt, "_between": between, "_mx": mx, "_mn": mn, "_ab": ab,
+                "_pmax": pmax, "_amax": amax, "_norm": norm, "_where": where, "_clip": clip}
 
 
 NAMESPACE = {"np": np, "math": math}
@@ -1072,7 +1084,7 @@ CONSTRUCTS = ["if ", "elif ", "else:", "for ", "while ", "while True:", "break",
               "range(", "reversed(", "enumerate(", "zip(", "lambda", "def lam", "def h",
               ".append(", ".pop()", "np.zeros(3)", "] = ", "] += ", ".copy()", "np.stack(",
               "np.maximum(", "_pmax(", "np.abs(", " and ", " or ", "not (", " if ", "math.",
-              "] + J", " + J"]
+              "] + J", " + J", "_between("]
 
 
 # -- one derived function, many input types and shapes ---------------------------------------

@@ -6727,3 +6727,82 @@ def test_local_functions_given_to_a_helper():
     np.testing.assert_allclose(tl.grad(local_functions_given_to_a_helper)(x, w), want,
                                rtol=1e-12)
     tl.check_grads(local_functions_given_to_a_helper, (x, w), order=2)
+
+
+# (hunt19) Dead code in a loop inside a branch: the elif's chained comparison read m31
+# and went (nothing after it is read), but the loop was pruned with the head of its whole
+# body, so it kept `m31 = a * s`; the enclosing `if` then found the live names from the
+# pruned loop, where m31 is dead, and dropped `a = s * 2.0`. The generic derivative
+# raised NameError: name 'a' is not defined (a version differs, so grad itself worked),
+# and every second-order derivative (which reads the generic one) was refused with
+# *name 'a' is not defined (while differentiating `dfds`, a derivative, again)*.
+def reads_a_dead_value_in_a_loop(x, s, n):
+    a = s * 2.0
+    if n > 0:
+        k = 0
+        while k < 2:
+            k += 1
+            m31 = a * s
+            for i in range(n):
+                if x[0] > 5.0:
+                    v = 1.0
+                elif 0.2 < m31 < 1.5:
+                    v = 2.0
+    return s * s * np.sum(x)
+
+
+@pytest.mark.parametrize("n", [0, 2])
+def test_dead_value_read_in_a_loop_inside_a_branch(n):
+    x, s = np.array([0.1, 0.2, -0.4]), 0.3
+    d = tl.grad(reads_a_dead_value_in_a_loop, wrt=1)
+    want = 2 * s * np.sum(x)
+    np.testing.assert_allclose(d.generic(x, s, n, 1.0), want, rtol=1e-12)
+    np.testing.assert_allclose(d(x, s, n), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(reads_a_dead_value_in_a_loop, wrt=1)(x, s, n),
+                               2 * np.sum(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(d, wrt=1)(x, s, n), 2 * np.sum(x), rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(reads_a_dead_value_in_a_loop)(x, s, n, np.ones(3)),
+                               np.zeros(3), atol=1e-14)
+    tl.check_grads(reads_a_dead_value_in_a_loop, (x, s, n), wrt=(0, 1), order=2)
+
+
+# (hunt19) `continue` or `break` in the `else:` of an inner loop belongs to the outer
+# loop, but exits.py looked for them only in the outer body's ifs (and `with`s): the
+# outer loop got no flag, and the statements after the inner loop were not skipped. A
+# silently wrong value and gradient in every mode: 210.0 where f gives 0.0 (n = 0),
+# found by hunt19's random programs (seeds 7435, 7445: value_and_grad's value differed
+# from f's).
+def continues_from_an_inner_else(x, s, n):
+    t = 0.0
+    for k in range(3):
+        for i in range(n):
+            t = t + s * x[i]
+        else:
+            continue
+        t = t + 100.0 * s
+    return t
+
+
+def breaks_from_an_inner_else(x, s, n):
+    for k in range(3):
+        for i in range(n):
+            s = s * 2.0
+            if x[i] > 0.4:
+                break
+        else:
+            if n > 0:
+                break
+        s = s + np.sin(s)
+    return s * x[0]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+def test_continue_and_break_in_the_else_of_an_inner_loop(n):
+    x, s = np.array([0.3, -0.2, 0.5]), 0.7
+    for f in (continues_from_an_inner_else, breaks_from_an_inner_else):
+        value, grad = tl.value_and_grad(f, wrt=(0, 1))(x, s, n)
+        assert value == pytest.approx(f(x, s, n), rel=1e-12)
+        assert tl.jvp(f, wrt=1)(x, s, n, 1.0) == pytest.approx(grad[1], rel=1e-12)
+        tl.check_grads(f, (x, s, n), wrt=(0, 1), order=2)
+    want = 3 * np.sum(x[:n]) if n else 0.0
+    assert tl.grad(continues_from_an_inner_else, wrt=1)(x, s, n) == pytest.approx(want)
