@@ -3931,8 +3931,12 @@ def test_row_copy_of_an_array_parameter_then_pop_raises_as_f_does(transform):
 
 
 # == found by hunt19's bad-input generator ====================================================
+def calls_cond(x):
+    return x[0] * np.linalg.cond(np.outer(x, x) + np.eye(3))  # <- error
+
+
 def calls_matrix_rank(x):
-    return x[0] * np.linalg.matrix_rank(np.outer(x, x))  # <- error
+    return x[0] * np.linalg.matrix_rank(np.outer(x, x))
 
 
 def calls_eig(x):
@@ -3952,9 +3956,9 @@ def rank_of_a_constant(x):
 # and the call was refused even when no derivative goes through it (a constant's rank).
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
 @pytest.mark.parametrize("func,name", [(calls_fft, "numpy.rfft"),
-                                       (calls_matrix_rank, "numpy.linalg.matrix_rank"),
+                                       (calls_cond, "numpy.linalg.cond"),
                                        (calls_eig, "numpy.linalg.eig")],
-                         ids=["rfft", "matrix_rank", "eig"])
+                         ids=["rfft", "cond", "eig"])
 def test_row_numpy_function_without_rule_is_named(func, name, transform):
     err = assert_error_at(func, transform=transform)
     assert f"rule for `{name}`" in err.reason
@@ -3967,6 +3971,14 @@ def test_numpy_function_without_rule_of_constants_is_a_constant():
     x = np.array([0.3, -0.2, 0.5])
     np.testing.assert_allclose(tl.grad(rank_of_a_constant)(x), [1.0, 0.0, 0.0])
     assert tl.jvp(rank_of_a_constant)(x, np.ones(3)) == 1.0
+
+
+# (hunt19) np.linalg.matrix_rank of a differentiated array was refused (no rule): its
+# value is an integer, a constant (declared nondifferentiable in rules/constants.py).
+def test_matrix_rank_of_a_differentiated_array_is_a_constant():
+    x = np.array([0.3, -0.2, 0.5])
+    np.testing.assert_allclose(tl.grad(calls_matrix_rank)(x), [1.0, 0.0, 0.0])
+    tl.check_grads(calls_matrix_rank, (x,), order=2)
 
 
 def returns_early_in_a_loop(x, s):

@@ -50,6 +50,8 @@ nondifferentiable(
     np.argpartition, np.lexsort, np.nanargmax, np.nanargmin, np.unravel_index,
     np.ravel_multi_index, np.tri, np.tril_indices, np.triu_indices, np.diag_indices,
     np.tril_indices_from, np.triu_indices_from, np.diag_indices_from, np.indices,
+    # integer-valued functions of arrays
+    np.linalg.matrix_rank,
     # dtypes and memory
     np.issubdtype, np.promote_types, np.can_cast, np.may_share_memory, np.shares_memory,
 )
