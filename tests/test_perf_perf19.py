@@ -1,0 +1,85 @@
+"""Generated code of issue 6's cases of session perf19: each pass keeps the generic
+derivative's values (at inf and nan too, or as docs/conventions.md says where it
+deliberately differs) and finite differences'."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+RNG = np.random.default_rng(1919)
+
+
+def version_sources(df):
+    return [v.source for v in df.versions.values()]
+
+
+def adjoint_code(source):
+    """The lines of a version's adjoint, without comments."""
+    adjoint = source.split("# adjoint", 1)[1]
+    return "\n".join(line for line in adjoint.splitlines()[1:]
+                     if not line.strip().startswith("#"))
+
+
+def the_version(df):
+    """The source of the version the last call derived."""
+    source = version_sources(df)[-1]
+    assert "specialized to" in source
+    return source
+
+
+# -- np.exp(z) / np.sum(np.exp(z), ...): a softmax, its log's closed form ------------------
+
+def cross_entropy_two_exps(W, X, y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    n = X.shape[0]
+    return -np.mean(np.log(p[np.arange(n), y]))
+
+
+def log_softmax_two_exps(W, X, Y):
+    z = X @ W
+    p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    return -np.sum(Y * np.log(p))
+
+
+def exps_of_two_values(W, X, y):
+    # the sum is of the exponentials of another value: not a softmax
+    z = X @ W
+    p = np.exp(z) / np.sum(np.exp(2.0 * z), axis=1, keepdims=True)
+    return -np.sum(np.log(p[np.arange(X.shape[0]), y]))
+
+
+def test_softmax_with_its_exponentials_written_twice_gets_the_closed_form():
+    W, X = 0.1 * RNG.standard_normal((5, 4)), RNG.standard_normal((16, 5))
+    y = RNG.integers(0, 4, 16)
+    df = tl.grad(cross_entropy_two_exps)
+    got = df(W, X, y)
+    code = adjoint_code(the_version(df))
+    assert "add_at_item" not in code and ".sum(axis=1" not in code and "np.zeros" not in code
+    assert "= p * 0.0625" in code and "+= -0.0625" in code, code
+    z = X @ W
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(16), y] -= 1.0
+    np.testing.assert_allclose(got, X.T @ p / 16, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got, df.generic(W, X, y, 1.0), rtol=1e-12, atol=1e-15)
+    tl.check_grads(cross_entropy_two_exps, (W, X, y), order=2, modes=("rev", "fwd"))
+    Y = np.eye(4)[y]
+    df = tl.grad(log_softmax_two_exps)
+    np.testing.assert_allclose(df(W, X, Y), X.T @ p, rtol=1e-12, atol=1e-14)
+    assert "/ t" not in adjoint_code(the_version(df))   # (no quotient rule)
+    tl.check_grads(log_softmax_two_exps, (W, X, Y), order=2, modes=("rev", "fwd"))
+    tl.check_grads(exps_of_two_values, (W, X, y), order=1, modes=("rev", "fwd"))
+
+
+def test_softmax_with_two_exponentials_where_they_overflow():
+    # the closed form is finite where exp overflows in one row (the chained rules: nan),
+    # as for a softmax whose exponential is written once (docs/conventions.md)
+    W = np.array([[800.0, 0.0], [0.0, 1.0]])
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y = np.array([0, 1])
+    for f in (cross_entropy_two_exps,):
+        got = tl.grad(f)(W, X, y)
+        assert np.all(np.isfinite(got))
+        np.testing.assert_allclose(got, tl.grad(f).generic(W, X, y, 1.0), rtol=1e-12)
