@@ -120,3 +120,112 @@ def test_solve_of_a_vector_in_a_version():
     tl.check_grads(solved_matrix, (B, A), order=2, modes=("rev", "fwd"))
     with pytest.raises(np.linalg.LinAlgError):
         tl.grad(ridge)(y, np.zeros((30, 4)), 0.0)
+
+
+# -- the adjoint of a loop over a list's items, collected once -------------------------
+
+def rnn_states_in_a_list(W, U, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(W @ hs[-1] + U @ xs[t]))
+    loss = 0.0
+    for h in hs[1:]:
+        loss = loss + np.sum(h * h)
+    return loss
+
+
+def weighted_items(x, w):
+    parts = [x]
+    for k in range(2):
+        parts.append(parts[-1] * x)
+    total = 0.0
+    for p in parts:
+        total = total + np.sum(w * p)
+    return total
+
+
+def items_then_break(x):
+    parts = [x, 2.0 * x, np.sin(x)]
+    total = 0.0
+    for p in parts:
+        total = total + np.sum(p * p)
+        if total > 1e9:
+            break
+    return total
+
+
+def numbers_in_a_list(a, b):
+    vals = [a, a * b, b * b]
+    s = 0.0
+    for v in vals:
+        s = s + v * v
+    return s
+
+
+def test_adjoints_of_list_items_read_in_a_loop_are_collected():
+    H, D, T = 6, 3, 7
+    W, U = 0.4 * RNG.standard_normal((H, H)), 0.4 * RNG.standard_normal((H, D))
+    xs, h0 = RNG.standard_normal((T, D)), 0.1 * RNG.standard_normal(H)
+    df = tl.grad(rnn_states_in_a_list, wrt=(0, 1, 3))
+    got = df(W, U, xs, h0)
+    code = adjoint_code(the_version(df))
+    assert "items_read_in_turns(" in code and ".append(bh)" in code, code
+    assert "add_at_item(bh" not in code
+    for a, b in zip(got, df.generic(W, U, xs, h0, 1.0)):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    tl.check_grads(rnn_states_in_a_list, (W, U, xs, h0), order=2, modes=("rev", "fwd"))
+    x, w = RNG.standard_normal(5), RNG.standard_normal(5)
+    df = tl.grad(weighted_items, wrt=(0, 1))
+    gx, gw = df(x, w)
+    assert "items_read_in_turns(" in adjoint_code(the_version(df))
+    np.testing.assert_allclose(gx, w * (1.0 + 2.0 * x + 3.0 * x * x), rtol=1e-14)
+    np.testing.assert_allclose(gw, x + x * x + x ** 3, rtol=1e-14)
+    tl.check_grads(weighted_items, (x, w), order=2, modes=("rev", "fwd"))
+    # a loop that may stop early keeps the turns' own sums
+    df = tl.grad(items_then_break)
+    got = df(x)
+    assert "items_read_in_turns" not in the_version(df)
+    np.testing.assert_allclose(got, df.generic(x, 1.0), rtol=1e-14)
+    tl.check_grads(items_then_break, (x,), order=2, modes=("rev", "fwd"))
+    # numbers: the items are numbers
+    df = tl.grad(numbers_in_a_list, wrt=(0, 1))
+    np.testing.assert_allclose(df(1.5, -0.5), df.generic(1.5, -0.5, 1.0), rtol=1e-15)
+    tl.check_grads(numbers_in_a_list, (1.5, -0.5), order=2, modes=("rev", "fwd"))
+
+
+def test_collected_item_adjoints_at_inf_nan_and_other_dtypes():
+    x, w = np.array([1.0, np.inf, -2.0, np.nan]), np.array([0.5, 1.0, np.inf, 2.0])
+    df = tl.grad(weighted_items, wrt=(0, 1))
+    for a, b in zip(df(x, w), df.generic(x, w, 1.0)):
+        np.testing.assert_array_equal(a, b)
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    df = tl.grad(weighted_items, wrt=(0, 1))
+    for a, b in zip(df(x32, w32), df.generic(x32, w32, 1.0)):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_items_read_in_turns_is_the_sum_of_the_turns():
+    from tangentlike.rules.shapes import add_at_item, items_read_in_turns
+    from tangentlike.runtime import add_grads
+    x = [np.ones(3), np.ones(3, dtype=np.float32), np.ones(3), np.ones(3)]
+    for n in range(5):
+        items = [RNG.standard_normal(3) for _ in range(n)]
+        if n > 1:
+            items[1] = items[1].astype(np.float32)
+            items[0] = -0.0 * items[0]
+        want = 0.0
+        for i, g in zip(range(n - 1, -1, -1), items):
+            want = add_grads(want, add_at_item(g, x, i))
+        got = items_read_in_turns(items, x)
+        if n == 0:
+            assert got == 0.0
+            continue
+        assert len(got) == len(want) == 4
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a, b)
+    # a tuple, or more turns than items: the turns' own way
+    t = tuple(x[:2])
+    items = [np.ones(3), np.ones(3)]
+    assert isinstance(items_read_in_turns(items, t), tuple)
