@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from util import written_numbers
 from tangentlike.parse import user_line
 from tangentlike.errors import GENERATED, NonScalarOutput
 
@@ -128,7 +129,7 @@ def _module():
 
 
 def version_sources(df):
-    return [v.source for v in df.versions.values() if v is not df.generic]
+    return [written_numbers(v) for v in df.versions.values() if v is not df.generic]
 
 
 def code(source):

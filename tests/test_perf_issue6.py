@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from util import written_numbers
 
 
 def version_sources(df):
-    return [v.source for v in df.versions.values()]
+    return [written_numbers(v) for v in df.versions.values()]
 
 
 # -- a row read into numbers, then the next row written: no alias of the array ----------

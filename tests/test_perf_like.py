@@ -8,13 +8,14 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from util import written_numbers
 from tangentlike.rules.shapes import zero_padded
 
 RNG = np.random.default_rng(1414)
 
 
 def version_sources(df):
-    return [v.source for v in df.versions.values()]
+    return [written_numbers(v) for v in df.versions.values()]
 
 
 def chain(x0, k, n):

@@ -5,12 +5,15 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from util import written_numbers
 
 RNG = np.random.default_rng(1919)
 
 
 def version_sources(df):
-    return [v.source for v in df.versions.values()]
+    """The versions' sources, their number constants written as numbers (the passes
+    here are tested apart from constants_as_arrays, which has its own tests)."""
+    return [written_numbers(v) for v in df.versions.values()]
 
 
 def adjoint_code(source):
@@ -229,3 +232,101 @@ def test_items_read_in_turns_is_the_sum_of_the_turns():
     t = tuple(x[:2])
     items = [np.ones(3), np.ones(3)]
     assert isinstance(items_read_in_turns(items, t), tuple)
+
+
+# -- number constants of float64 array arithmetic as 0-d arrays ----------------------------
+
+def twice_dot(x):
+    return 2 * np.dot(x, x)
+
+
+def gated(x, w):
+    z = 1.0 / (1.0 + np.exp(-(w * x)))
+    y = np.where(x > 0.0, z * x, 0.5 - x)
+    return np.sum(y * y) + 3 * np.sum(x)
+
+
+def scaled_number(a, x):
+    return np.sum(a * 2.0 * x) + a * 3.0
+
+
+def raw_version(df):
+    return [v for v in df.versions.values() if v is not df.generic][-1]
+
+
+def test_constants_of_float64_arithmetic_are_0d_arrays():
+    x = RNG.standard_normal(4)
+    df = tl.grad(twice_dot)
+    got = df(x)
+    version = raw_version(df)
+    assert "bx = f64_4_0 * x" in version.source
+    constant = dict(zip(version.__code__.co_freevars,
+                        (c.cell_contents for c in version.__closure__)))["f64_4_0"]
+    assert constant.shape == () and constant.dtype == np.float64 and constant == 4.0
+    assert not constant.flags.writeable
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, 4.0 * x)
+    # the entry still runs the version itself (its names fit the entry's cells)
+    assert "f64_4_0" in df.__code__.co_freevars
+    special = np.array([np.inf, -np.inf, np.nan, -0.0, 0.0, 1e308])
+    np.testing.assert_array_equal(df(special), df.generic(special, 1.0))
+    np.testing.assert_array_equal(np.signbit(df(special)), np.signbit(4.0 * special))
+    # float32 arguments: the numbers stay numbers (a float64 array would widen them)
+    x32 = x.astype(np.float32)
+    got32 = df(x32)
+    assert got32.dtype == np.float32 and "f64_" not in raw_version(df).source
+    np.testing.assert_array_equal(got32, df.generic(x32, 1.0))
+
+
+def test_constants_in_comparisons_and_selections():
+    x = np.array([-1.5, 0.0, -0.0, 0.3, 2.0, np.inf, -np.inf, np.nan])
+    w = np.array([0.5, 1.0, -2.0, 0.25, 1.5, 0.1, 0.2, 0.3])
+    df = tl.grad(gated, wrt=(0, 1))
+    got = df(x, w)
+    code = raw_version(df).source
+    assert "t5 = x > f64_0_0" in code and "t4 = f64_1_0 + t3" in code, code
+    assert "z = f64_1_0 / t4" in code and "t7 = f64_0_5 - x" in code
+    assert "by = f64_2_0 * y" in code
+    # (an adjoint the version does not prove an array keeps its number: bt7 may be 0.0)
+    assert "bx = 3.0 - bt7" in code
+    for a, b in zip(got, df.generic(x, w, 1.0)):
+        np.testing.assert_array_equal(a, b)
+    x, w = RNG.standard_normal(6), RNG.standard_normal(6)
+    tl.check_grads(gated, (x, w), order=2, modes=("rev", "fwd"))
+    for a, b in zip(df(x, w), df.generic(x, w, 1.0)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_numbers_and_their_products_keep_their_constants():
+    # a Python float argument: 2.0 * a is a number, not an array
+    x = RNG.standard_normal(5)
+    df = tl.grad(scaled_number, wrt=(0, 1))
+    ga, gx = df(1.5, x)
+    assert type(ga) in (float, np.float64)
+    np.testing.assert_allclose(ga, 2.0 * np.sum(x) + 3.0, rtol=1e-14)
+    np.testing.assert_array_equal(gx, df.generic(1.5, x, 1.0)[1])
+    code = raw_version(df).source
+    assert "t1 = a * 2.0" in code and "ba = 3.0 + bt1 * 2.0" in code, code
+    tl.check_grads(scaled_number, (1.5, x), order=2, modes=("rev", "fwd"))
+
+
+def numpy_calls_of_numbers(x):
+    c = np.clip(x, -1.0, 1.0)
+    r = np.maximum(x, 0.0)
+    s = np.where(x > 0.5, x, 0.25)
+    return np.sum(c * c) + np.sum(r * x) + np.sum(s * s) + np.sum(np.minimum(2, x))
+
+
+def test_constants_of_numpy_functions_of_arrays():
+    x = np.array([-2.0, -1.0, -0.0, 0.0, 0.5, 0.7, 1.0, 2.0, np.inf, -np.inf, np.nan])
+    df = tl.grad(numpy_calls_of_numbers)
+    got = df(x)
+    code = raw_version(df).source
+    for call in ("np.clip(x, f64_m1_0, f64_1_0)", "np.maximum(x, f64_0_0)",
+                 "= x > f64_0_5", "np.where(t1, x, f64_0_25)", "bc = f64_2_0 * c"):
+        assert call in code, (call, code)
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(got, df.generic(x, 1.0))
+    y = RNG.standard_normal(9) * 2.0
+    np.testing.assert_array_equal(df(y), df.generic(y, 1.0))
+    tl.check_grads(numpy_calls_of_numbers, (y,), order=1, modes=("rev", "fwd"))

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
+from util import written_numbers
 
 RNG = np.random.default_rng(1616)
 
 
 def version_sources(df):
-    return [v.source for v in df.versions.values()]
+    return [written_numbers(v) for v in df.versions.values()]
 
 
 def code_lines(source):

@@ -17,3 +17,18 @@ def make_function(source: str, namespace: dict = None, name: str = None):
     if name is None:
         name = source.split("def ", 1)[1].split("(", 1)[0].strip()
     return namespace[name]
+
+
+def written_numbers(version) -> str:
+    """The source of a version with the 0-d float64 arrays that stand for number
+    constants (``f64_4_0``: optimize.constants_as_arrays) written as their numbers
+    (``4.0``), for tests of other passes' code shapes."""
+    import re
+    source = version.source
+    cells = dict(zip(version.__code__.co_freevars,
+                     (cell.cell_contents for cell in version.__closure__ or ())))
+
+    def number(match):
+        value = cells.get(match.group(0))
+        return repr(float(value)) if value is not None else match.group(0)
+    return re.sub(r"\bf64_\w+", number, source)
