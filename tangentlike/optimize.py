@@ -213,7 +213,9 @@ def constants_as_arrays(body: list, bound: dict, doubles: frozenset,
     gradient at n=4, ``4.0 * x``, took 0.57 us, ``f64_4_0 * x`` 0.36 us); the array is
     float64 as the number would be there (the array's dtype wins over a Python number's
     and equals this one's), so the values, nan and inf included, and the dtypes are the
-    same. So for the number operands of NumPy's functions of two operands
+    same. A name assigned a number once at the top level (``dt = 0.01``, read in a
+    loop's ``dt * f``) is read as that number's array there. So for the number
+    operands of NumPy's functions of two operands
     (``np.maximum(h, 0.0)``), of np.where's two values and of np.clip's bounds. An int
     is taken only where float64 holds it exactly; ``**`` keeps its number (NumPy
     squares for ``x ** 2``). The arrays are read-only and never a result."""
@@ -221,6 +223,21 @@ def constants_as_arrays(body: list, bound: dict, doubles: frozenset,
         return
     taken = None
     made = {}
+    # names assigned a number once, at the top level (``dt = 0.01``): read as that number
+    stores = {}
+    for node in walk(body):
+        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
+            stores[node.id] = stores.get(node.id, 0) + 1
+    fixed = {stmt.targets[0].id: stmt.value for stmt in body
+             if stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+             and stmt.targets[0].__class__ is gast.Name and _exact_constant(stmt.value)
+             and stores.get(stmt.targets[0].id) == 1}
+
+    def constant(node):
+        """The Constant node ``node`` is or names (fixed), else None."""
+        if _exact_constant(node):
+            return node
+        return fixed.get(node.id) if node.__class__ is gast.Name else None
 
     def double(node) -> bool:
         cls = node.__class__
@@ -251,10 +268,10 @@ def constants_as_arrays(body: list, bound: dict, doubles: frozenset,
     for node in walk(body):
         cls = node.__class__
         if cls is gast.BinOp and node.op.__class__ in _ARRAY_ARITHMETIC:
-            if _exact_constant(node.left) and double(node.right):
-                node.left = array_of(node.left)
-            elif _exact_constant(node.right) and double(node.left):
-                node.right = array_of(node.right)
+            if constant(node.left) is not None and double(node.right):
+                node.left = array_of(constant(node.left))
+            elif constant(node.right) is not None and double(node.left):
+                node.right = array_of(constant(node.right))
         elif cls is gast.Call and np_name is not None and not node.keywords \
                 and node.func.__class__ is gast.Attribute \
                 and node.func.value.__class__ is gast.Name and node.func.value.id == np_name:

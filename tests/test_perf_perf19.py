@@ -330,3 +330,38 @@ def test_constants_of_numpy_functions_of_arrays():
     y = RNG.standard_normal(9) * 2.0
     np.testing.assert_array_equal(df(y), df.generic(y, 1.0))
     tl.check_grads(numpy_calls_of_numbers, (y,), order=1, modes=("rev", "fwd"))
+
+
+def stepped(x0, k):
+    dt = 0.05
+    x = x0
+    for _ in range(10):
+        x = x + dt * np.sin(x) * k
+    return np.sum(x * x)
+
+
+def stepped_rate_changes(x0, k):
+    dt = 0.05
+    x = x0
+    for _ in range(10):
+        x = x + dt * np.sin(x) * k
+        dt = dt * 0.5
+    return np.sum(x * x)
+
+
+def test_a_name_assigned_a_number_once_is_read_as_its_array():
+    x0 = RNG.standard_normal(16)
+    df = tl.grad(stepped, wrt=(0, 1))
+    got = df(x0, 2.0)
+    code = raw_version(df).source
+    assert "f64_0_05 * " in code, code
+    for a, b in zip(got, df.generic(x0, 2.0, 1.0)):   # (the version sums by np.dot)
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    tl.check_grads(stepped, (x0, 2.0), order=2, modes=("rev", "fwd"))
+    # assigned again: its number may change, so it stays a name
+    df = tl.grad(stepped_rate_changes, wrt=(0, 1))
+    got = df(x0, 2.0)
+    assert "f64_0_05" not in raw_version(df).source
+    for a, b in zip(got, df.generic(x0, 2.0, 1.0)):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+    tl.check_grads(stepped_rate_changes, (x0, 2.0), order=1, modes=("rev", "fwd"))
