@@ -365,3 +365,65 @@ def test_a_name_assigned_a_number_once_is_read_as_its_array():
     for a, b in zip(got, df.generic(x0, 2.0, 1.0)):
         np.testing.assert_allclose(a, b, rtol=1e-14)
     tl.check_grads(stepped_rate_changes, (x0, 2.0), order=1, modes=("rev", "fwd"))
+
+
+# -- np.where(abs(r) <= 1, r, np.sign(r)): np.clip(r, -1, 1) --------------------------------
+
+def huber_where(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a <= 1.0, 0.5 * r * r, a - 0.5))
+
+
+def huber_strict(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    return np.sum(np.where(a < 1.0, 0.5 * r * r, a - 0.5))
+
+
+def huber_reads_its_mask(w, X, y):
+    r = X @ w - y
+    a = np.abs(r)
+    inside = a <= 1.0
+    return np.sum(np.where(inside, 0.5 * r * r, a - 0.5)) + np.sum(inside * r)
+
+
+@pytest.mark.parametrize("f", [huber_where, huber_strict])
+def test_a_huber_selection_of_the_residual_and_its_sign_is_a_clip(f):
+    X = RNG.standard_normal((12, 3))
+    w = RNG.standard_normal(3)
+    y = X @ w + np.array([-3.0, -1.0, -0.5, 0.0, 0.25, 1.0, 2.0, 0.0, 1.0, -1.0, 5.0, 0.1])
+    # (exact ties at |r| = 1 and r = 0 by y built from X @ w itself)
+    df = tl.grad(f)
+    got = df(w, X, y)
+    source = the_version(df)
+    code = adjoint_code(source)
+    assert "br = np.clip(r, -1.0, 1.0)" in code and "np.sign" not in code, code
+    assert "np.abs" not in source   # (nothing else read abs and the comparison)
+    np.testing.assert_array_equal(got, df.generic(w, X, y, 1.0))
+    r = X @ w - y
+    np.testing.assert_allclose(got, np.clip(r, -1.0, 1.0) @ X, rtol=1e-12)
+    tl.check_grads(f, (w, X, y), order=1, modes=("rev", "fwd"))
+
+
+def test_a_huber_whose_mask_is_read_elsewhere_stays_right():
+    X, w = RNG.standard_normal((12, 3)), RNG.standard_normal(3)
+    y = X @ w + np.linspace(-3.0, 3.0, 12)
+    df = tl.grad(huber_reads_its_mask)
+    got = df(w, X, y)
+    np.testing.assert_allclose(got, df.generic(w, X, y, 1.0), rtol=1e-13)
+    r = X @ w - y
+    inside = np.abs(r) <= 1.0
+    np.testing.assert_allclose(got, np.clip(r, -1.0, 1.0) @ X + inside @ X, rtol=1e-12)
+
+
+def test_a_clipped_residual_at_inf_and_nan_is_the_selection():
+    from tangentlike.optimize import clip_selections   # noqa: F401 (the pass under test)
+    X = np.eye(6)
+    w = np.array([np.inf, -np.inf, np.nan, -0.0, 1.0, -1.0])
+    y = np.zeros(6)
+    df = tl.grad(huber_where)
+    with np.errstate(all="ignore"):
+        got, want = df(w, X, y), df.generic(w, X, y, 1.0)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
