@@ -448,6 +448,9 @@ def _collect_in_loop(block, k, loop, counts, names, adder, picker, helper, bound
             assigned.add(node.id)
         elif node.__class__ is gast.Attribute and node.value.__class__ is gast.Name:
             assigned.add(node.value.id)   # (L.append(...) changes L)
+        elif node.__class__ is gast.Subscript and node.ctx.__class__ is not gast.Load \
+                and node.value.__class__ is gast.Name:
+            assigned.add(node.value.id)   # (L[k] = v changes L)
     in_loop = {}
     for node in walk(loop.body):
         if node.__class__ is gast.Name:
