@@ -861,6 +861,110 @@ def lstm_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# cross-entropy with integer labels, the softmax's exponentials written twice
+
+
+def labels_xent(W, X, y):
+    z = X @ W
+    z = z - np.max(z, axis=1, keepdims=True)
+    p = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
+    n = X.shape[0]
+    return -np.mean(np.log(p[np.arange(n), y]))
+
+
+def labels_xent_hand(W, X, y):
+    z = X @ W
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = X.shape[0]
+    p[np.arange(n), y] -= 1.0
+    return X.T @ p / n
+
+
+def labels_xent_args(small=False):
+    rng = np.random.default_rng(41)
+    n, d, k = (6, 4, 3) if small else (64, 20, 10)
+    return (0.1 * rng.standard_normal((d, k)), rng.standard_normal((n, d)),
+            rng.integers(0, k, n))
+
+
+# ---------------------------------------------------------------------------------
+# ridge regression by np.linalg.solve, differentiated by the targets
+
+
+def ridge(y, X, lam):
+    A = X.T @ X + lam * np.eye(X.shape[1])
+    w = np.linalg.solve(A, X.T @ y)
+    return np.sum(w * w)
+
+
+def ridge_hand(y, X, lam):
+    A = X.T @ X + lam * np.eye(X.shape[1])
+    w = np.linalg.solve(A, X.T @ y)
+    return X @ np.linalg.solve(A.T, 2.0 * w)
+
+
+def ridge_args(small=False):
+    rng = np.random.default_rng(42)
+    n, d = (8, 3) if small else (100, 10)
+    return rng.standard_normal(n), rng.standard_normal((n, d)), 0.5
+
+
+# ---------------------------------------------------------------------------------
+# tanh RNN keeping its states in a list, its loss summed by `for h in hs[1:]`
+
+
+def rnn_items(W, U, xs, h0):
+    hs = [h0]
+    for t in range(xs.shape[0]):
+        hs.append(np.tanh(W @ hs[-1] + U @ xs[t]))
+    loss = 0.0
+    for h in hs[1:]:
+        loss = loss + np.sum(h * h)
+    return loss
+
+
+def rnn_items_hand(W, U, xs, h0):
+    T = xs.shape[0]
+    H = np.zeros((T + 1, h0.shape[0]))
+    H[0] = h0
+    for t in range(T):
+        H[t + 1] = np.tanh(W @ H[t] + U @ xs[t])
+    gW = np.zeros_like(W)
+    gh = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        ga = (gh + 2.0 * H[t + 1]) * (1.0 - H[t + 1] ** 2)
+        gW += np.outer(ga, H[t])
+        gh = W.T @ ga
+    return gW
+
+
+def rnn_items_args(small=False):
+    rng = np.random.default_rng(43)
+    H, D, T = (3, 2, 4) if small else (16, 8, 20)
+    return (0.3 * rng.standard_normal((H, H)), 0.3 * rng.standard_normal((H, D)),
+            rng.standard_normal((T, D)), 0.1 * rng.standard_normal(H))
+
+
+# ---------------------------------------------------------------------------------
+# a bilinear form x^T A y (the gradient is one matrix-vector product: the entry's cost)
+
+
+def bilinear(x, A, y):
+    return x @ A @ y
+
+
+def bilinear_hand(x, A, y):
+    return A @ y
+
+
+def bilinear_args(small=False):
+    rng = np.random.default_rng(44)
+    n = 5 if small else 50
+    return rng.standard_normal(n), rng.standard_normal((n, n)), rng.standard_normal(n)
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -932,6 +1036,14 @@ CASES = [
     Case("pendulum", "damped pendulum, RK2 in small arrays, 100 steps", pendulum, (0, 1),
          pendulum_hand, pendulum_args, loop=True),
     Case("lstm", "LSTM 20 steps, H=16, D=8", lstm, 0, lstm_hand, lstm_args, loop=True),
+    Case("labels_xent", "cross-entropy, integer labels, exp written twice, 64x20x10",
+         labels_xent, 0, labels_xent_hand, labels_xent_args),
+    Case("ridge", "ridge regression by np.linalg.solve, 100x10, by the targets", ridge, 0,
+         ridge_hand, ridge_args),
+    Case("rnn_items", "tanh RNN, states in a list summed by a loop over it, 20 steps",
+         rnn_items, 0, rnn_items_hand, rnn_items_args, loop=True),
+    Case("bilinear", "bilinear form x @ A @ y, n=50", bilinear, 0, bilinear_hand,
+         bilinear_args),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

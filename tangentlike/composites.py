@@ -13,6 +13,7 @@ element of an array, so each holds the value its definition gives when the log r
 it)::
 
     e = np.exp(x); s = np.sum(e, axis=a, keepdims=True); p = e / s      # softmax
+    e = np.exp(x); f = np.exp(x); s = np.sum(f, axis=a, keepdims=True); p = e / s
     t = -x; u = np.exp(t); v = 1 + u; p = 1 / v                          # sigmoid
     u = np.exp(x); v = 1 + u; p = u / v                                  # sigmoid
     p = sigmoid(x)   # a leaf helper of one parameter computing one of those two
@@ -193,7 +194,8 @@ def _binop(name, defs, op):
 
 def _softmax(p, defs):
     """(x, axis) when ``p = e / s``, ``s = np.sum(e, axis=a, keepdims=True)`` and
-    ``e = np.exp(x)``; else None."""
+    ``e = np.exp(x)`` (or ``s`` the sum of another ``np.exp(x)``: x is assigned once, so
+    the two hold the same values); else None."""
     parts = _binop(p, defs, gast.Div)
     if parts is None or parts[0].__class__ is not gast.Name \
             or parts[1].__class__ is not gast.Name:
@@ -205,8 +207,8 @@ def _softmax(p, defs):
     total = defs[s].value
     if total.__class__ is not gast.Call or getattr(total, "callee", None) is not np.sum \
             or len(total.args) != 1 or total.args[0].__class__ is not gast.Name \
-            or total.args[0].id != e:
-        return None
+            or total.args[0].id != e and _call_of(total.args[0].id, defs, np.exp) != x:
+        return None   # (np.exp(x) / np.sum(np.exp(x), ...): the same exponentials twice)
     keywords = {k.arg: k.value for k in total.keywords}
     keep, axis = keywords.pop("keepdims", None), keywords.pop("axis", None)
     if keywords or keep is None or keep.__class__ is not gast.Constant \

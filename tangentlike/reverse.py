@@ -335,6 +335,9 @@ class _Reverse:
         preferred = [self.adj(p) for p in self.wrt]
         fdef.preferred = preferred if self.mode != "value_and_grad" else None
         fdef.floats, fdef.numbers, fdef.doubles = self.floats, self.numbers, self.doubles
+        # (for optimize.constants_as_arrays: those of at least one axis, never a number)
+        fdef.double_arrays = frozenset(name for name in self.doubles
+                                       if self.stand_ins[name].ndim)
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()

@@ -45,6 +45,7 @@ from .analyze import appended, body_assignments, written
 from .rules.linalg import dot_grad_left, dot_grad_right, product_grad_left, product_grad_right
 from .rules.arithmetic import logistic, logistic_times
 from .rules.linalg import einsum_adjoint, einsum_place, einsum_placement, inner_axes, norm_axis
+from .rules.linalg import matrix_transpose, solve_vector
 from .rules.numeric import full_padding
 from .rules.reductions import diff_pad_width, tie_weights
 from .rules.selection import share
@@ -562,6 +563,7 @@ _SHAPE_FROM_SHAPES = {
     np.convolve, np.correlate, np.concatenate, np.stack, np.hstack, np.vstack,
     np.column_stack, np.pad, np.tril, np.triu, np.fliplr, np.flipud, np.kron, np.diag,
     np.median, np.ptp, np.nan_to_num, np.real, np.average,
+    np.linalg.solve,   # (of the shapes alone: _cheaply; stand-ins are singular)
     # the shape is given by sizes: evaluated when their values are known (np.shape(x)[0]
     # in a version), unknown otherwise
     np.eye, np.identity, np.zeros, np.ones, np.full, np.empty, np.arange,
@@ -832,6 +834,14 @@ class ShapeRewriter(Transformer):
                 return difference
         if node.keywords or target is None:
             return node
+        if target is matrix_transpose and len(args) == 1:
+            key = self.key(args[0])
+            if key is not None and key[0] == "shape" and len(key[1]) == 2:
+                return gast.Attribute(value=args[0], attr="T", ctx=gast.Load())   # a matrix
+        if target is solve_vector and len(args) == 2:
+            solved = self.solved_vector(*args)
+            if solved is not None:
+                return solved
         if target is unbroadcast and len(args) == 2 and self.key(args[1]) == SCALAR:
             have = static_shape(args[0], self)
             if have in (SCALAR, maybe_zero(SCALAR)):
@@ -1271,6 +1281,21 @@ class ShapeRewriter(Transformer):
         name = self.bind("difference_of_padded", difference_of_padded)
         return gast.Call(func=gast.Name(id=name, ctx=gast.Load(), annotation=None,
                                         type_comment=None), args=[g], keywords=[])
+
+    def solved_vector(self, a, b):
+        """``np.linalg.solve(a, b)`` for ``solve_vector(a, b)`` (np.linalg.solve's adjoint
+        and tangent for a vector b) where ``a`` is one square matrix (``m`` or ``m.T`` of a
+        name) and ``b`` a vector of as many elements: NumPy solves a 1-D b as one vector
+        already, without solve_vector's new axis and its ``[..., 0]``; else None."""
+        matrix = a.value if isinstance(a, gast.Attribute) and a.attr == "T" else a
+        key = self.key(matrix)
+        if key is None or key[0] != "shape" or len(key[1]) != 2 or key[1][0] != key[1][1] \
+                or static_shape(b, self) != ("shape", key[1][:1]):
+            return None
+        func = gast.Attribute(value=gast.Attribute(value=gast.Name(
+            id=self.np_name, ctx=gast.Load(), annotation=None, type_comment=None),
+            attr="linalg", ctx=gast.Load()), attr="solve", ctx=gast.Load())
+        return gast.Call(func=func, args=[a, b], keywords=[])
 
     def np_call(self, name, args):
         func = gast.Attribute(value=gast.Name(id=self.np_name, ctx=gast.Load(), annotation=None,
@@ -1949,6 +1974,8 @@ def _cheaply(callee, args, named):
             shape = np.broadcast_shapes(*shapes)
         elif callee in (np.matmul, operator.matmul, np.dot) and len(args) == 2:
             shape = _product_shape(callee, *shapes)
+        elif callee is np.linalg.solve and len(args) == 2:
+            shape = _solve_shape(*shapes)
         else:
             return None
     except ValueError:
@@ -1966,6 +1993,15 @@ def _cheaply(callee, args, named):
     if isinstance(result, np.generic) and shape == ():
         return result
     return _UNKNOWN
+
+
+def _solve_shape(a, b):
+    """The shape of ``np.linalg.solve(a, b)`` for a square matrix ``a`` and ``b`` a
+    vector or a matrix of as many rows (the stand-ins, ones, are singular, so the call
+    itself cannot tell); None for other shapes (stacks of matrices)."""
+    if len(a) == 2 and a[0] == a[1] and len(b) in (1, 2) and b[0] == a[0]:
+        return b
+    return None
 
 
 def _product_shape(callee, a, b):

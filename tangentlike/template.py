@@ -280,7 +280,7 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
     simplify(expr): applied to every computed value (tangent rules drop zeros with it);
         a temporary that simplifies to the zero placeholder is zero where it is read.
     """
-    simplify = simplify or (lambda e: e)
+    simplify = simplify or _unchanged
     body = _fold_static(template.body, bind, template.namespace)   # what the bindings keep
     local_names = {}
     out = []
@@ -288,7 +288,19 @@ def instantiate(template: Template, bind: dict, dname: Callable[[str], Optional[
     substitute = _Substitute(set(template.names), bind, dname, local_names, fresh,
                              global_name, template.namespace).copy
 
-    for stmt in body:
+    body = list(body)
+    while body:
+        stmt = body.pop(0)
+        if isinstance(stmt, gast.If) and simplify is not _unchanged:
+            # a test the shapes decide (``np.ndim(b) == 1`` of a vector in a version):
+            # the branch taken, as if the template had only it
+            test = simplify(substitute(stmt.test))
+            value = static_value(test, {}) if isinstance(test, gast.Compare) and all(
+                isinstance(n, (gast.Constant, gast.Compare, gast.cmpop))
+                for n in walk(test)) else _UNKNOWN
+            if value is not _UNKNOWN:
+                body[:0] = stmt.body if value else stmt.orelse
+                continue
         if isinstance(stmt, gast.If):
             # A test only known at run time: each branch computes the contributions
             # into temporaries (0.0 where a branch has none), written once after it.
@@ -446,6 +458,10 @@ class _Substitute:
         new = clone(node)
         new.id = name
         return new
+
+
+def _unchanged(expr):
+    return expr
 
 
 def _fold_static(body: list, bind: dict, namespace: dict = None) -> list:

@@ -35,7 +35,7 @@ def test_the_first_version_runs_in_the_entry():
     x = np.array([1.0, -2.0, 0.5, 3.0])
     np.testing.assert_allclose(df(x), 4 * x)
     source = _entry_source(df)
-    assert "specialized to x: float64 (4,)" in source and "bx = 4.0 * x" in source
+    assert "specialized to x: float64 (4,)" in source and "bx = f64_4_0 * x" in source
     assert "specialize_again" not in source   # other arguments: the version last called
 
 

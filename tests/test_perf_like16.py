@@ -206,8 +206,9 @@ def test_huber_masks_are_casts(dtype):
     df = tl.grad(huber)
     got = df(w, X, y)
     source = version_sources(df)[-1]
-    if dtype is np.float64:   # the two masks summed are one selection (perf18)
-        assert "np.where(t2, r, np.sign(r))" in adjoint_code(source)
+    if dtype is np.float64:   # the two masks summed are one selection (perf18), which
+        # is the residual clipped (perf19's clip_selections)
+        assert "br = np.clip(r, -1.0, 1.0)" in adjoint_code(source)
         assert ".astype(" not in adjoint_code(source)
     else:                     # (float32: a selection would not be float64 as the masks)
         assert "np.where" not in adjoint_code(source)

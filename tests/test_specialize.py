@@ -12,6 +12,7 @@ import pytest
 
 import tangentlike as tl
 from tangentlike import specialize
+from util import written_numbers
 
 RNG = np.random.default_rng(0)
 
@@ -173,7 +174,7 @@ def test_dot_of_a_vector_with_itself_is_one_term():
     np.testing.assert_allclose(df(x), 4 * x, rtol=1e-14)
     (version,) = df.versions.values()
     # one term (x's two adjoints summed), the seed's constant factors folded into it
-    assert "bx = 4.0 * x" in version.source
+    assert "bx = 4.0 * x" in written_numbers(version)
 
 
 def test_dot_of_a_matrix_with_itself():
@@ -671,7 +672,7 @@ def test_a_matrix_product_of_an_array_with_itself_is_one_sum(shape):
     np.testing.assert_allclose(df.generic(x), want, rtol=1e-12)
     (version,) = [v for k, v in df.versions.items() if k[0][1] == shape]
     if x.ndim == 1:
-        assert "bx = 2.0 * x\n" in version.source
+        assert "bx = 2.0 * x\n" in written_numbers(version)
     tl.check_grads(_matmul_self if x.ndim == 1 else lambda_sum_of_square, (x,), order=2,
                    modes=("rev", "fwd"))
 

@@ -19,7 +19,23 @@ def make_function(source: str, namespace: dict = None, name: str = None):
     return namespace[name]
 
 
+def written_numbers(version) -> str:
+    """The source of a version with the 0-d float64 arrays that stand for number
+    constants (``f64_4_0``: optimize.constants_as_arrays) written as their numbers
+    (``4.0``), for tests of other passes' code shapes."""
+    import re
+    source = version.source
+    cells = dict(zip(version.__code__.co_freevars,
+                     (cell.cell_contents for cell in version.__closure__ or ())))
+
+    def number(match):
+        value = cells.get(match.group(0))
+        return repr(float(value)) if value is not None else match.group(0)
+    return re.sub(r"\bf64_\w+", number, source)
+
+
 def version_sources(df):
     """The sources of the versions ``df`` (a reverse-mode derived function) has made so
-    far, not counting the generic derivative when it serves a signature."""
-    return [v.source for v in df.versions.values() if v is not df.generic]
+    far, not counting the generic derivative when it serves a signature, with the
+    constants written as numbers (written_numbers)."""
+    return [written_numbers(v) for v in df.versions.values() if v is not df.generic]

@@ -311,6 +311,32 @@ def add_at_item(g, x, index):
     return add_at(g, x, index)
 
 
+def items_read_in_turns(items: list, x):
+    """What ``t = add_grads(t, add_at_item(g, x, i))`` from ``t = 0.0`` gives over the
+    turns i = n - 1, ..., 0 of a reversed loop (``items``: each turn's ``g``, in that
+    order): the adjoint of ``x[i]`` read at turn i of ``for i in range(n)`` over a list
+    ``x``, made in one pass instead of a list of zeros added per turn
+    (``optimize.collect_item_adjoints``). Each item is its ``g`` (zeros added to it
+    where that changes its shape or dtype, as add_grads did), and zeros after them; the
+    sign of a zero ``g`` may differ (``0.0 + -0.0`` is ``0.0``)."""
+    n = len(items)
+    if not n:
+        return 0.0
+    if x.__class__ is not list or n > len(x):   # (the turns' own way)
+        out = 0.0
+        for i, g in zip(range(n - 1, -1, -1), items):
+            out = add_grads(out, add_at_item(g, x, i))
+        return out
+    out = []
+    for g, v in zip(reversed(items), x):
+        if not (g.__class__ is np.ndarray and v.__class__ is np.ndarray
+                and g.shape == v.shape and g.dtype == v.dtype):
+            g = add_grads(zeros_like(v), g)
+        out.append(g)
+    out.extend(zeros_like(v) for v in x[n:])
+    return out
+
+
 @adjoint(operator.getitem, cases=_getitem_cases, static_args=(1,))
 def getitem(y, x, index):
     d[x] = add_at_item(d[y], x, index)
