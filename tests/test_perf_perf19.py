@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from util import version_sources, written_numbers
+from util import version_sources
 
 RNG = np.random.default_rng(1919)
 
