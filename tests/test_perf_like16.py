@@ -8,17 +8,10 @@ import pytest
 
 import tangentlike as tl
 
-from util import version_sources
+from util import adjoint_code, version_sources
 from tangentlike.rules.arithmetic import logistic
 
 RNG = np.random.default_rng(1616)
-
-
-def adjoint_code(source):
-    """The lines of a version's adjoint, without comments."""
-    adjoint = source.split("# adjoint", 1)[1]
-    return "\n".join(line for line in adjoint.splitlines()[1:]
-                     if not line.strip().startswith("#"))
 
 
 # -- softplus: np.logaddexp(0, t) -------------------------------------------------------

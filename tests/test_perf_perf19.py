@@ -5,23 +5,9 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from util import version_sources
+from util import adjoint_code, the_version
 
 RNG = np.random.default_rng(1919)
-
-
-def adjoint_code(source):
-    """The lines of a version's adjoint, without comments."""
-    adjoint = source.split("# adjoint", 1)[1]
-    return "\n".join(line for line in adjoint.splitlines()[1:]
-                     if not line.strip().startswith("#"))
-
-
-def the_version(df):
-    """The source of the version the last call derived."""
-    source = version_sources(df)[-1]
-    assert "specialized to" in source
-    return source
 
 
 # -- np.exp(z) / np.sum(np.exp(z), ...): a softmax, its log's closed form ------------------

@@ -39,3 +39,17 @@ def version_sources(df):
     far, not counting the generic derivative when it serves a signature, with the
     constants written as numbers (written_numbers)."""
     return [written_numbers(v) for v in df.versions.values() if v is not df.generic]
+
+
+def adjoint_code(source):
+    """The lines of a version's adjoint, without comments."""
+    adjoint = source.split("# adjoint", 1)[1]
+    return "\n".join(line for line in adjoint.splitlines()[1:]
+                     if not line.strip().startswith("#"))
+
+
+def the_version(df):
+    """The source of the version the last call derived."""
+    source = version_sources(df)[-1]
+    assert "specialized to" in source
+    return source
