@@ -25,7 +25,7 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
     ``eps`` (the step of the central differences), ``rtol`` and ``atol``: by default
     1e-6, 1e-5 and 1e-6 when f computes in float64; when an argument or f's output
     holds a float32 (or float16), whose rounding drowns so short a step, a step and
-    tolerances made for that precision (``_defaults``).
+    tolerances made for that precision (``_tolerances``).
     """
     if not isinstance(args, (tuple, list)):
         raise TypeError(f"check_grads: args must be a tuple of f's arguments, such as "
@@ -63,17 +63,14 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
                 not 0 <= w < len(args):
             raise ValueError(f"check_grads: wrt={w!r} is not the position of one of the "
                              f"{len(args)} arguments (0 to {len(args) - 1})")
-    if eps is None or rtol is None or atol is None:
-        # (the derivatives first: what cannot be differentiated is their error, before f runs)
-        for mode in modes:
-            MODES[mode](f, wrt=wrt)
-    tolerances = _tolerances(args, f, eps, rtol, atol)
-    _check(f, args, order, modes, wrt, tolerances, seed)
+    _check(f, args, order, modes, wrt, (eps, rtol, atol, None), seed)
 
 
 def _check(f, args, order, modes, wrt, tolerances, seed):
+    """``tolerances``: (eps, rtol, atol, agree), those not given None at the top level,
+    where the first-order check resolves them (_tolerances); the higher orders keep its."""
     rng = np.random.default_rng(seed)
-    _check_first_order(f, args, wrt, modes, tolerances, rng, order)
+    tolerances = _check_first_order(f, args, wrt, modes, tolerances, rng, order)
     if order > 1:
         out = f(*args)
         for k, mode in enumerate(modes):
@@ -83,12 +80,13 @@ def _check(f, args, order, modes, wrt, tolerances, seed):
                    wrt + (len(args),), tolerances, seed + 1 + k)
 
 
-def _check_first_order(f, args, wrt, modes, tolerances, rng, order):
-    eps, rtol, atol, agree = tolerances
+def _check_first_order(f, args, wrt, modes, tolerances, rng, order) -> tuple:
+    """Check the first derivatives; return the tolerances, resolved."""
     # derived first: what cannot be differentiated (not a function, a construct without
     # support) is the transformation's error, before f is called
-    derived = {mode: (vjp if mode == "rev" else jvp)(f, wrt=wrt) for mode in modes}
+    derived = {mode: MODES[mode](f, wrt=wrt) for mode in modes}
     out = f(*args)
+    eps, rtol, atol, agree = tolerances = _tolerances(args + (out,), *tolerances)
     w = _random_like(out, rng)
     directions = {i: _random_like(args[i], rng) for i in wrt}
 
@@ -128,21 +126,23 @@ def _check_first_order(f, args, wrt, modes, tolerances, rng, order):
                                              agree * 1e-3):
         raise AssertionError(f"check_grads({name}, order {order}): forward mode gives "
                              f"{results['fwd']!r}, reverse mode {results['rev']!r}")
+    return tolerances
 
 
-def _tolerances(args: tuple, f, eps, rtol, atol) -> tuple:
+def _tolerances(values: tuple, eps, rtol, atol, agree) -> tuple:
     """(eps, rtol, atol, agree): the step of the central differences and their tolerances,
-    where not given float64's 1e-6, 1e-5 and 1e-6 or, when f's arguments or output hold
-    a float of less precision (float32, float16), a step near the cube root of its
-    resolution (where rounding and truncation of a central difference are of one size:
-    5e-3 for float32) and tolerances a hundred times the error left there; ``agree``,
-    the relative tolerance between two exact derivatives (the modes, a version and the
-    generic derivative), which differ by rounding alone: 1e-9 in float64, a thousand
-    times the resolution in less."""
+    where not given float64's 1e-6, 1e-5 and 1e-6 or, when ``values`` (f's arguments and
+    output) hold a float of less precision (float32, float16), a step near the cube root
+    of its resolution (where rounding and truncation of a central difference are of one
+    size: 5e-3 for float32) and tolerances a hundred times the error left there;
+    ``agree``, the relative tolerance between two exact derivatives (the modes, a version
+    and the generic derivative), which differ by rounding alone: 1e-9 in float64, a
+    thousand times the resolution in less. Resolved ones (``agree`` given) stay."""
+    if agree is not None:
+        return eps, rtol, atol, agree
     resolution = 0.0
     if eps is None or rtol is None or atol is None:
-        resolution = max((float(np.finfo(d).eps) for d in _float_dtypes(args + (f(*args),))),
-                         default=0.0)
+        resolution = max((float(np.finfo(d).eps) for d in _float_dtypes(values)), default=0.0)
     if resolution <= np.finfo(np.float64).eps:
         step, relative, absolute, agree = 1e-6, 1e-5, 1e-6, 1e-9
     else:

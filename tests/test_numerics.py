@@ -691,9 +691,11 @@ def test_check_grads_of_a_function_computing_in_float32():
 def test_check_grads_tolerances_follow_the_least_precise_float():
     from tangentlike.check import _tolerances
     x64, x32 = np.ones(2), np.ones(2, dtype=np.float32)
-    assert _tolerances((x64,), np.sum, None, None, None) == (1e-6, 1e-5, 1e-6, 1e-9)
-    eps, rtol, atol, agree = _tolerances(([x64, x32],), lambda xs: 0.0, None, None, None)
+    assert _tolerances((x64, np.sum(x64)), None, None, None, None) == (1e-6, 1e-5, 1e-6, 1e-9)
+    eps, rtol, atol, agree = _tolerances(([x64, x32], 0.0), None, None, None, None)
     assert 4e-3 < eps < 6e-3 and 1e-3 < rtol == atol < 5e-3 and agree < 2e-4
     # given values stay; the output counts (a float64 argument computed in float32)
-    assert _tolerances((x64,), lambda x: np.float32(1.0), 1e-3, None, 0.0)[:3:2] == (1e-3, 0.0)
-    assert _tolerances((x64,), lambda x: np.float32(1.0), None, None, None)[0] > 1e-3
+    assert _tolerances((x64, np.float32(1.0)), 1e-3, None, 0.0, None)[:3:2] == (1e-3, 0.0)
+    assert _tolerances((x64, np.float32(1.0)), None, None, None, None)[0] > 1e-3
+    # resolved ones stay (the higher orders keep the top level's)
+    assert _tolerances((x32,), 1.0, 2.0, 3.0, 4.0) == (1.0, 2.0, 3.0, 4.0)
