@@ -20,8 +20,8 @@ import numpy as np
 
 from .naming import walk
 from .errors import TransformError, short_filename
-from .parse import parse
-from .rules.registry import is_random_source
+from .parse import parse, resolve_static
+from .rules.registry import draw_error, is_random_source, iterator_error
 
 # (function, mode, wrt) of the derivations under way in this thread, innermost last.
 _under_way: contextvars.ContextVar = contextvars.ContextVar("tangentlike_under_way", default=())
@@ -177,6 +177,21 @@ def namedtuple_refusal(pass_, primitive, call):
         "namedtuple given as an argument is differentiated by its fields")
 
 
+def refusal_without_rule(pass_, primitive, call):
+    """The TransformError for a call of ``primitive``, which has no rule, where more is
+    to be said than "no derivative rule": an attribute read as a call, a ufunc's method,
+    a namedtuple built whole, an iterator outside a loop, a random draw; else None."""
+    for refusal in (attribute_refusal, ufunc_method_refusal, namedtuple_refusal):
+        error = refusal(pass_, primitive, call)
+        if error is not None:
+            return error
+    for explained in (iterator_error, draw_error):
+        found = explained(primitive)
+        if found is not None:
+            return pass_.error(found[0], node=call, hint=found[1])
+    return None
+
+
 def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
     """An expression naming the derived function of the callee (vjp or jvp)."""
     from .api import _transform   # the public entry point: cached, recursive
@@ -263,11 +278,11 @@ def draws_at(func, seen=None):
             continue
         target = node.func
         if isinstance(target, gast.Attribute) and target.attr in RANDOM_DRAWS:
-            owner = _resolved(target.value, parsed)
+            owner = resolve_static(parsed, target.value)
             if not (isinstance(target.value, gast.Name) and target.value.id in made) \
                     and not isinstance(owner, types.ModuleType) or is_random_source(owner):
                 return parsed.filename, node.lineno
-        callee = _resolved(target, parsed)
+        callee = resolve_static(parsed, target)
         if is_random_source(getattr(callee, "__self__", None)):
             return parsed.filename, node.lineno
         if is_user_function(callee):
@@ -301,7 +316,7 @@ def returns_new(func) -> bool:
         if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Constant)):
             return True
         if isinstance(value, gast.Call) and not any(k.arg == "out" for k in value.keywords):
-            callee = _resolved(value.func, parsed)
+            callee = resolve_static(parsed, value.func)
             return isinstance(callee, np.ufunc) or _in(callee, _NEW_VALUES)
         return False
 
@@ -326,21 +341,12 @@ def returns_new(func) -> bool:
         for value in returns)
 
 
-def _in(obj, group) -> bool:
+def _in(obj, collection) -> bool:
+    """``obj in collection`` for objects that may be unhashable."""
     try:
-        return obj in group
-    except TypeError:   # (unhashable)
+        return obj in collection
+    except TypeError:
         return False
-
-
-def _resolved(node, parsed):
-    """The object a name or a chain of attributes of names refers to (free names only),
-    else None."""
-    if isinstance(node, gast.Name):
-        return parsed.lookup(node.id, None)
-    if isinstance(node, gast.Attribute):
-        return getattr(_resolved(node.value, parsed), node.attr, None)
-    return None
 
 
 def _makes_generator(value, parsed) -> bool:
@@ -348,7 +354,7 @@ def _makes_generator(value, parsed) -> bool:
     return isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) \
         and value.func.attr in ("default_rng", "RandomState", "Generator") \
         and all(isinstance(a, gast.Constant) for a in value.args) and not value.keywords \
-        and is_random_source(_resolved(value.func.value, parsed))
+        and is_random_source(resolve_static(parsed, value.func.value))
 
 
 def _in_library(filename) -> bool:

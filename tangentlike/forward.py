@@ -20,8 +20,7 @@ import numpy as np
 
 from . import rules
 from .analyze import Activity, appended, assignments, dependencies, given_sequences, written
-from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    namedtuple_refusal, ufunc_method_refusal)
+from .calls import bind_call, derived_call, is_user_function, refusal_without_rule
 from .naming import walk
 from .normalize import Normalized
 from .reverse import (_assign, _load, bind_arguments, primitive_of, return_line, wrap_errstate,
@@ -426,18 +425,9 @@ class _Forward:
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.tangent_call(value, result)
-        if rule is None and attribute_refusal(self, primitive, value) is not None:
-            raise attribute_refusal(self, primitive, value)
-        if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
-            raise ufunc_method_refusal(self, primitive, value)
-        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
-            raise namedtuple_refusal(self, primitive, value)
-        if rule is None and rules.iterator_error(primitive) is not None:
-            reason, hint = rules.iterator_error(primitive)
-            raise self.error(reason, node=value, hint=hint)
-        if rule is None and rules.draw_error(primitive) is not None:
-            reason, hint = rules.draw_error(primitive)
-            raise self.error(reason, node=value, hint=hint)
+        refusal = refusal_without_rule(self, primitive, value) if rule is None else None
+        if refusal is not None:
+            raise refusal
         if rule is None or rule.tangent is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(

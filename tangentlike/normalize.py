@@ -43,7 +43,7 @@ import gast
 import numpy as np
 
 from . import rules
-from .calls import (RANDOM_DRAWS, _bound_names, _slicing, _view_base, is_random_source,
+from .calls import (RANDOM_DRAWS, _bound_names, _in, _slicing, _view_base, is_random_source,
                     is_user_function, mutated_parameters, returns_new)
 from .entry import complex_part
 from .errors import TransformError, short_filename
@@ -1699,7 +1699,7 @@ class _Normalizer:
             return gast.Attribute(value=obj, attr=node.attr, ctx=gast.Load())
         # another attribute (a field of a configuration object given as an argument):
         # `getattr(obj, "attr")`, a constant of the derivative; refused by the derivative
-        # where obj carries a derivative (reverse.py, forward.py: attribute_refusal). Of
+        # where obj carries a derivative (reverse.py, forward.py: calls.attribute_refusal). Of
         # a parameter, perhaps a namedtuple: `field_of(obj, "attr", file, line)`, whose
         # derivative goes to that field (rules/shapes.py; refused when it runs for an
         # object of another kind that carries a derivative)
@@ -2336,8 +2336,7 @@ class _Normalizer:
         """``rng.normal(0.0, 1.0, size=n)``: a draw from a random generator (a
         ``np.random.Generator`` or ``RandomState``, or any object with such a method),
         kept as the call: a constant where what it is given is, and refused by the
-        derivative where an argument or the generator carries a derivative (rules.py
-        has no rule for it)."""
+        derivative where an argument carries a derivative (rules.registry.draw_error)."""
         func = node.func
         args = [self.atom(a) for a in node.args]
         keywords = [gast.copy_location(gast.keyword(arg=k.arg, value=self.atom(k.value)), k)
@@ -3205,14 +3204,6 @@ _TAKES_SEQUENCES = {np.concatenate, np.stack, np.hstack, np.vstack, np.dstack,
                     np.ascontiguousarray, np.copy}
 
 
-def _in(obj, collection) -> bool:
-    """``obj in collection`` for objects that may be unhashable."""
-    try:
-        return obj in collection
-    except TypeError:
-        return False
-
-
 def _line_of(stmt):
     origin = getattr(stmt, "origin", None)
     return origin.lineno if origin is not None else getattr(stmt, "lineno", None)
@@ -3227,7 +3218,7 @@ def _refuse_callable_object(pass_, callee, node) -> None:
         return
     name = _dotted(node.func)
     if isinstance(callee, types.MethodType) and is_random_source(callee.__self__):
-        return   # Python's random.gauss, random.seed: draws (rules.draw_error where varied)
+        return   # Python's random.gauss, random.seed: draws (rules.registry.draw_error where varied)
     if isinstance(callee, types.MethodType) and is_user_function(callee.__func__):
         owner = callee.__self__
         owner = owner.__name__ if isinstance(owner, type) else type(owner).__name__

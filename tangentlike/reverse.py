@@ -54,8 +54,7 @@ from .analyze import (Activity, appended, assignments, body_assignments, contain
                       structured_arguments, through_copies, written)
 from .composites import fused_adjoints
 from .invariance import single_definitions, zero_adjoint_shifts
-from .calls import (attribute_refusal, bind_call, derived_call, is_user_function,
-                    namedtuple_refusal, ufunc_method_refusal)
+from .calls import bind_call, derived_call, is_user_function, refusal_without_rule
 from .normalize import BINOPS, UNARYOPS, Normalized
 from . import shapeclass
 from .shapeclass import (SCALAR, ShapeRewriter, broadcast_static, maybe_zero, shape_classes,
@@ -1195,18 +1194,9 @@ class _Reverse:
         rule = rules.lookup(primitive)
         if rule is None and is_user_function(primitive):
             return self.adjoint_call(value, result)
-        if rule is None and attribute_refusal(self, primitive, value) is not None:
-            raise attribute_refusal(self, primitive, value)
-        if rule is None and ufunc_method_refusal(self, primitive, value) is not None:
-            raise ufunc_method_refusal(self, primitive, value)
-        if rule is None and namedtuple_refusal(self, primitive, value) is not None:
-            raise namedtuple_refusal(self, primitive, value)
-        if rule is None and rules.iterator_error(primitive) is not None:
-            reason, hint = rules.iterator_error(primitive)
-            raise self.error(reason, node=value, hint=hint)
-        if rule is None and rules.draw_error(primitive) is not None:
-            reason, hint = rules.draw_error(primitive)
-            raise self.error(reason, node=value, hint=hint)
+        refusal = refusal_without_rule(self, primitive, value) if rule is None else None
+        if refusal is not None:
+            raise refusal
         if rule is None or rule.adjoint is None:
             qual = rules.registry.qualified_name(primitive)
             raise self.error(

@@ -192,8 +192,8 @@ def is_random_source(obj) -> bool:
 
 def draw_error(prim):
     """(reason, hint) for a random draw (a generator's method, ``np.random.normal``,
-    ``random.gauss``) given
-    a value being differentiated, else None: the sample has no derivative rule."""
+    ``random.gauss``) given a value being differentiated, else None: the sample has no
+    derivative rule."""
     if prim is not random_draw and not is_random_source(getattr(prim, "__self__", None)):
         return None
     name = "" if prim is random_draw else f" (`{qualified_name(prim)}`)"
