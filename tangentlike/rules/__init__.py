@@ -7,8 +7,8 @@ when a function is looked up while scipy.special is loaded, or by ``load_optiona
 from ..template import d
 from . import arithmetic, constants, elementwise, linalg, pymath, reductions, selection, shapes
 from . import numeric, writes
-from .registry import (ITERATORS, MUTATING, NONDIFF, RULES, Rule, adjoint, draw_error,
-                       is_nondifferentiable, iterator_error, load_optional, lookup, mutation_of, nondifferentiable, tangent)
+from .registry import (ITERATORS, MUTATING, NONDIFF, RULES, Rule, adjoint, is_nondifferentiable,
+                       iterator_error, load_optional, lookup, mutation_of, nondifferentiable, tangent)
 
 __all__ = ["d", "adjoint", "tangent", "nondifferentiable", "lookup", "is_nondifferentiable", "Rule",
            "RULES", "NONDIFF", "MUTATING", "mutation_of", "load_optional"]
