@@ -23,8 +23,8 @@ from .analyze import Activity, appended, assignments, dependencies, given_sequen
 from .calls import bind_call, derived_call, is_user_function, refusal_without_rule
 from .naming import walk
 from .normalize import Normalized
-from .reverse import (_assign, _load, bind_arguments, primitive_of, return_line, wrap_errstate,
-                      wrap_no_grad)
+from .reverse import (_assign, _load, bind_arguments, early_return_check, primitive_of,
+                      return_line, wrap_errstate, wrap_no_grad)
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_scalar, require_tangent, seeded, shaped,
                       require_tangents, zeros_like)
@@ -218,23 +218,15 @@ class _Forward:
         return fdef
 
     def check_early_returns(self, body: list) -> None:
-        """In place: ``require_scalar(result, file, line)`` after the ``result = v`` of
-        a ``return`` inside control flow (exits.py), at that return's line, as
-        reverse.early_return_check (the check at the end names the last ``return``)."""
-        last = self.fn.body[-1].origin
+        """In place: reverse.early_return_check after each ``result = v`` of a
+        ``return`` inside control flow."""
         for k in range(len(body) - 1, -1, -1):
             stmt = body[k]
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
                     self.check_early_returns(getattr(stmt, field))
-            origin = getattr(stmt, "origin", None)
-            if isinstance(stmt, gast.Assign) and getattr(stmt, "final_result", False) \
-                    and isinstance(stmt.targets[0], gast.Name) and origin is not None \
-                    and last is not None and origin.lineno != last.lineno:
-                check = gast.Expr(value=self.call(
-                    "require_scalar", require_scalar, [_load(stmt.targets[0].id)]
-                    + return_line(self.fn, origin, self.binder)))
-                check.origin, check.phase = origin, "primal"
+            for check in early_return_check(stmt, self.fn, self.binder):
+                check.origin, check.phase = stmt.origin, "primal"
                 body.insert(k + 1, check)
 
     def call(self, name: str, obj, args: list) -> gast.Call:

@@ -50,7 +50,7 @@ from .errors import TransformError
 from .naming import Transformer, locate, names_in, walk
 from .parse import parse
 from .rules.registry import is_nondifferentiable, lookup
-from .template import clone
+from .template import substituted
 
 # the most helper statements one version inlines, and how deep helpers calling helpers go
 MAX_STATEMENTS = 50
@@ -180,8 +180,8 @@ class _Inliner:
             out.extend([assign] if done is None else done)
         for local in sorted(stored - set(params)):
             names[local] = self.fresh(f"{helper.__name__}_{local}")
-        inner = [_renamed(clone(s), names, values) for s in body]
-        value = _renamed(clone(ret.value), names, values)
+        inner = [substituted(s, values, names) for s in body]
+        value = substituted(ret.value, values, names)
         self.inlined.append(((call.func.id,), helper, defaults_used))
         if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
             last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
@@ -401,12 +401,6 @@ def _name(name: str, ctx):
     return gast.Name(id=name, ctx=ctx, annotation=None, type_comment=None)
 
 
-def _renamed(tree, names: dict, values: dict):
-    """``tree`` with the names of ``names`` renamed and those of ``values`` replaced by
-    (a copy of) their constant."""
-    return _Renamer(names, values).visit(tree)
-
-
 class _Replacer(Transformer):
     """Calls (by id) replaced by names."""
 
@@ -417,20 +411,6 @@ class _Replacer(Transformer):
         if id(node) in self.names:
             return _name(self.names[id(node)], gast.Load())
         return self.generic_visit(node)
-
-
-class _Renamer(Transformer):
-    def __init__(self, names, values):
-        self.names, self.values = names, values
-
-    def visit_Name(self, node):
-        if node.id in self.values:
-            value = clone(self.values[node.id])
-            locate(value, node)
-            return value
-        if node.id in self.names:
-            node.id = self.names[node.id]
-        return node
 
 
 def _constant(expr) -> bool:

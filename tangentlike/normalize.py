@@ -59,7 +59,7 @@ from .runtime import (astype, check_assertion, field_of, in_place, list_copy, in
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_sequence, require_writable, returns_no_number, row_guard,
                       stop_gradient, zeros_like)
-from .template import clone
+from .template import clone, substituted
 
 BINOPS = {
     gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -1893,7 +1893,7 @@ class _Normalizer:
         if set().union(*(names_in(e) for e in given.values())) & (
                 stores | set(sig.parameters)):
             return None   # (the helper's own variable of that name: its line refuses the call)
-        body = [_Substitute(given).visit(clone(stmt)) for stmt in fdef.body]
+        body = [substituted(stmt, given) for stmt in fdef.body]
         kept = [a for a in args.posonlyargs + args.args + args.kwonlyargs
                 if a.id not in given]
         helper = gast.copy_location(gast.FunctionDef(
@@ -3484,18 +3484,6 @@ def _names_function(normalizer, expr) -> bool:
     if not isinstance(expr, (gast.Name, gast.Attribute)) or normalizer._is_local_ref(expr):
         return False
     return _is_function(resolve_static(normalizer.parsed, expr))
-
-
-class _Substitute(Transformer):
-    """Replace the names of ``given`` by (copies of) their expressions."""
-
-    def __init__(self, given):
-        self.given = given
-
-    def visit_Name(self, node):
-        if node.id in self.given and isinstance(node.ctx, gast.Load):
-            return gast.copy_location(clone(self.given[node.id]), node)
-        return node
 
 
 def _assigned_names(body) -> set:

@@ -67,7 +67,7 @@ from .runtime import (add_grads, broadcast_like, cast_back, field_of, in_place, 
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
-from .template import clone, instantiate, list_reader, list_safe, python_number_safe
+from .template import clone, instantiate, substituted, list_reader, list_safe, python_number_safe
 
 
 def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
@@ -136,6 +136,24 @@ def return_line(fn, origin, binder) -> list:
         return []
     return [_load(binder.name_for("source_file", filename)),
             gast.Constant(value=origin.lineno, kind=None)]
+
+
+def early_return_check(stmt, fn, binder) -> list:
+    """``require_scalar(result, file, line)`` after the ``result = v`` of a ``return``
+    inside control flow (exits.py), at that return's line, or nothing for the
+    function's last ``return``, whose check comes after it. The check at the end names
+    the last ``return``, not the one the path took (a ``return x * s`` in a loop was
+    reported at the final ``return s``). Reverse and forward mode both place it."""
+    origin, last = getattr(stmt, "origin", None), fn.body[-1].origin
+    if not (stmt.__class__ is gast.Assign and getattr(stmt, "final_result", False)
+            and stmt.targets[0].__class__ is gast.Name) \
+            or origin is None or last is None or origin.lineno == last.lineno:
+        return []
+    args = [_load(stmt.targets[0].id)] + return_line(fn, origin, binder)
+    call = gast.Call(func=_load(binder.name_for("require_scalar", require_scalar)),
+                     args=args, keywords=[])
+    call.callee = require_scalar
+    return [gast.Expr(value=call)]
 
 
 def _assign(name, value):
@@ -1435,7 +1453,7 @@ class _Reverse:
             inner = func.value   # e.sum(), as a version writes np.sum(e) of an array
         else:
             return None
-        if not same_tree(_substitute(clone(inner), result, small), expr):
+        if not same_tree(substituted(inner, {result: small}), expr):
             return None
         if _elementwise_shape(inner, rewriter, self.binder.bound, _load(result)) != key \
                 or _elementwise_shape(expr, rewriter, self.binder.bound, small) != SCALAR:
@@ -2118,20 +2136,10 @@ class _Reverse:
         return [clone(stmt)]
 
     def early_return_check(self, stmt) -> list:
-        """``require_scalar(result, file, line)`` after the ``result = v`` of a ``return``
-        inside control flow (exits.py), at that return's line: the check after the
-        function's last statement names the last ``return``, not the one the path took
-        (a ``return x * s`` in a loop was reported at the final ``return s``)."""
-        origin = getattr(stmt, "origin", None)
         if self.mode == "vjp" or not getattr(stmt, "final_result", False) \
-                or origin is None or self.origin is None \
-                or origin.lineno == self.origin.lineno \
                 or self.scalar_by_construction(stmt.targets[0]):
             return []
-        args = [_load(stmt.targets[0].id)] + return_line(self.fn, origin, self.binder)
-        check = gast.Expr(value=gast.Call(func=_load(self.binder.name_for(
-            "require_scalar", require_scalar)), args=args, keywords=[]))
-        return [check]
+        return early_return_check(stmt, self.fn, self.binder)
 
     def needless_guard(self, stmt) -> bool:
         """Whether ``stmt`` is an ``inplace_guard(value, ..., *others)`` that cannot fire:
@@ -2980,14 +2988,6 @@ def _pop(stack):
     return gast.Call(func=gast.Attribute(value=_load(stack), attr="pop", ctx=gast.Load()),
                      args=[], keywords=[])
 
-
-
-def _substitute(expr, name: str, value):
-    """``expr`` with every read of the variable ``name`` replaced by ``value``."""
-    class Substitute(Transformer):
-        def visit_Name(self, node):
-            return clone(value) if node.id == name else node
-    return Substitute().visit(expr)
 
 
 def _surely_new(node) -> bool:

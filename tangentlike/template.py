@@ -27,7 +27,7 @@ from typing import Any, Callable, Optional
 import gast
 import numpy as np
 
-from .naming import CHILD_FIELDS, Transformer, contains, instances, name_ids, walk
+from .naming import CHILD_FIELDS, Transformer, contains, instances, locate, name_ids, walk
 from .runtime import list_as_array, power, quotient
 from .parse import LeaveToGast, to_gast, to_gast_in_place
 
@@ -51,6 +51,28 @@ def clone(node):
         elif isinstance(value, gast.AST):
             attributes[name] = clone(value)
     return new
+
+
+def substituted(tree, values: dict, names: dict = None):
+    """A copy of ``tree`` in which each read of a name of ``values`` is a copy of its
+    expression, placed where the read was, and each name of ``names`` (read or
+    written) is renamed: a helper's body written out for given arguments, or an
+    expression compared with another for one value of a variable."""
+    return _Substituted(values, names or {}).visit(clone(tree))
+
+
+class _Substituted(Transformer):
+    def __init__(self, values, names):
+        self.values, self.names = values, names
+
+    def visit_Name(self, node):
+        if node.id in self.values and node.ctx.__class__ is gast.Load:
+            value = clone(self.values[node.id])
+            locate(value, node)
+            return value
+        if node.id in self.names:
+            node.id = self.names[node.id]
+        return node
 
 
 class _CopiedFields(dict):
