@@ -176,6 +176,7 @@ def test_adjoints_of_list_items_read_in_a_loop_are_collected():
     tl.check_grads(numbers_in_a_list, (1.5, -0.5), order=2, modes=("rev", "fwd"))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # (values at inf and nan)
 def test_collected_item_adjoints_at_inf_nan_and_other_dtypes():
     x, w = np.array([1.0, np.inf, -2.0, np.nan]), np.array([0.5, 1.0, np.inf, 2.0])
     df = tl.grad(weighted_items, wrt=(0, 1))
@@ -234,6 +235,7 @@ def raw_version(df):
     return [v for v in df.versions.values() if v is not df.generic][-1]
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # (values at inf and nan)
 def test_constants_of_float64_arithmetic_are_0d_arrays():
     x = RNG.standard_normal(4)
     df = tl.grad(twice_dot)
@@ -258,6 +260,7 @@ def test_constants_of_float64_arithmetic_are_0d_arrays():
     np.testing.assert_array_equal(got32, df.generic(x32, 1.0))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # (values at inf and nan)
 def test_constants_in_comparisons_and_selections():
     x = np.array([-1.5, 0.0, -0.0, 0.3, 2.0, np.inf, -np.inf, np.nan])
     w = np.array([0.5, 1.0, -2.0, 0.25, 1.5, 0.1, 0.2, 0.3])
@@ -297,6 +300,7 @@ def numpy_calls_of_numbers(x):
     return np.sum(c * c) + np.sum(r * x) + np.sum(s * s) + np.sum(np.minimum(2, x))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # (values at inf and nan)
 def test_constants_of_numpy_functions_of_arrays():
     x = np.array([-2.0, -1.0, -0.0, 0.0, 0.5, 0.7, 1.0, 2.0, np.inf, -np.inf, np.nan])
     df = tl.grad(numpy_calls_of_numbers)
