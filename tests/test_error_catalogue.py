@@ -19,6 +19,7 @@ import linecache
 import operator
 import statistics
 import sys
+import traceback
 import warnings
 
 import numpy as np
@@ -4042,3 +4043,83 @@ def test_row_generator_expression_where_it_may_not_be_evaluated(func, transform)
     err = assert_error_at(func, transform=transform, wrt=1)
     assert "may not be evaluated" in err.reason and "`and`/`or`" in err.reason
     assert "line of its own" in err.hint
+
+
+# Was (issue #7): a None returned two helpers down (`_passes_it_on` returns what
+# `_none_below_ten` returns) and computed with by f: jvp, grad and value_and_grad raised
+# NoNumberReturned at `_none_below_ten`, vjp (and every mode with the versions off) the
+# TypeError of `None * x` from the generated code: whether a derivative checks the value
+# of a call (require_returned) was known of a function with its own `return None` path
+# only. It is now also known of one that calls such a function (pipeline.build). And a
+# helper that computes with such a None itself (`_doubles_it`) raises Python's TypeError
+# at its own line, as f does, in every mode: a version wrote it out in f (inline.py) and
+# raised NoNumberReturned where the generic derivative and jvp raise that TypeError.
+def _passes_it_on(x):
+    return _none_below_ten(x)
+
+
+def _passes_it_on_again(x, k=2.0):
+    y = _passes_it_on(x * k)
+    return y
+
+
+def _doubles_it(x):
+    return _none_below_ten(x) * 2.0  # <- error
+
+
+def none_two_helpers_down(x):
+    y = _passes_it_on(x)
+    return np.sum(y * x)
+
+
+def none_three_helpers_down_in_a_loop(x):
+    s = 0.0
+    for i in range(2):
+        s = s + np.sum(_passes_it_on_again(x) * x)
+    return s
+
+
+def none_computed_with_in_a_helper(x):
+    return np.sum(_doubles_it(x) * x)
+
+
+def _derive_and_call(transform, func, x):
+    df = transform(func)
+    if transform is tl.vjp:
+        return df(x, 1.0)
+    if transform is tl.jvp:
+        return df(x, np.ones_like(x))
+    return df(x)
+
+
+@pytest.mark.parametrize("strict", ["0", "1"], ids=["versions", "strict"])
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("x", [0.5, np.array([0.5, 0.6])], ids=["float", "array"])
+def test_row_none_returned_by_a_helper_of_a_helper(transform, x, strict, monkeypatch):
+    monkeypatch.setenv("TANGENTLIKE_STRICT_SPECIALIZE", strict)
+    for func in (none_two_helpers_down, none_three_helpers_down_in_a_loop):
+        with pytest.raises(TypeError):
+            func(x)
+        with pytest.raises(tl.errors.NoNumberReturned) as info:
+            _derive_and_call(transform, func, x)
+        assert info.value.lineno == _none_below_ten.__code__.co_firstlineno
+        assert info.value.filename == _none_below_ten.__code__.co_filename
+    with pytest.raises(TypeError) as python:
+        none_computed_with_in_a_helper(x)
+    with pytest.raises(TypeError) as derived:
+        _derive_and_call(transform, none_computed_with_in_a_helper, x)
+    assert not isinstance(derived.value, tl.TransformError)
+    assert str(derived.value) == str(python.value)
+    last = traceback.extract_tb(derived.value.__traceback__)[-1]
+    assert (last.filename, [last.lineno]) == (
+        _doubles_it.__code__.co_filename, marked_lines(_doubles_it))
+
+
+def test_none_of_a_helper_of_a_helper_where_it_returns_a_number():
+    x = np.array([5.0, 6.0])
+    for func in (none_two_helpers_down, none_three_helpers_down_in_a_loop,
+                 none_computed_with_in_a_helper):
+        tl.check_grads(func, (x,), order=2)
+    np.testing.assert_allclose(tl.grad(none_two_helpers_down)(x), 2 * x)
+    np.testing.assert_allclose(tl.grad(none_three_helpers_down_in_a_loop)(x), 2 * 2 * 2 * x)
+    np.testing.assert_allclose(tl.grad(none_computed_with_in_a_helper)(x), 4 * x)
