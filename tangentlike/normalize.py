@@ -57,7 +57,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_sequence, require_writable, returns_no_number, row_guard,
+                      require_method, require_sequence, require_writable, returns_no_number,
+                      row_guard,
                       stop_gradient, zeros_like)
 from .template import clone
 
@@ -111,9 +112,11 @@ _METHOD_HINTS = {
 
 
 # a method that is not an array's (nor a list's, a dict's or a string's): an object's own
-_OWN_METHOD_HINT = ("methods of your own objects are not differentiated: call a plain "
-                    "function that takes the values it needs as arguments (`def {name}(k, x)` "
-                    "called as `{name}(obj.k, x)`)")
+_OWN_METHOD_HINT = ("methods of your own objects are differentiated only as `self.{name}(...)` "
+                    "in a method of a class defined at module level (`self` its first "
+                    "parameter): elsewhere call a plain function that takes the values it "
+                    "needs as arguments (`def {name}(k, x)` called as `{name}(obj.k, x)`), or "
+                    "`type(obj).{name}(obj, x)`")
 
 
 class Origin:
@@ -248,6 +251,22 @@ class Kept:
         binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
         return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
                           dict(self.versions), user_locals, self.facts)
+
+
+def _defining_class(func):
+    """The module-level class (or a class nested in one) whose attribute ``func``'s code
+    is, by its qualified name (``Model.loss``), or None (a function of a class made inside a
+    function, or not its class's attribute any more)."""
+    parts = getattr(func, "__qualname__", "").split(".")
+    if len(parts) < 2 or "<locals>" in parts:
+        return None
+    owner = getattr(func, "__globals__", {}).get(parts[0])
+    for part in parts[1:-1]:
+        owner = getattr(owner, part, None)
+    if not isinstance(owner, type) or getattr(inspect.getattr_static(
+            owner, parts[-1], None), "__code__", None) is not func.__code__:
+        return None   # (by its code: a function derived again is a copy, entry.Rederived)
+    return owner
 
 
 class _WeakCallee:
@@ -1715,6 +1734,47 @@ class _Normalizer:
     def expr_Call(self, node):
         return self.call(node)
 
+    def own_method_call(self, node):
+        """``self.predict(w, x)`` in a method of a module-level class ``Model`` (``self``
+        its first parameter, never assigned): ``Model.predict(self, w, x)``, a call of a
+        helper like any other (derived by calls.py; the entry guards ``Model.predict``
+        rebound since, deriving again), after ``require_method(self, "predict", Model,
+        ...)``, which refuses an object whose ``predict`` is another (a subclass's, or
+        its own). A staticmethod is called without ``self``. None for any other call."""
+        func = node.func
+        params = self.parsed.node.args.posonlyargs + self.parsed.node.args.args
+        if not isinstance(func.value, gast.Name) or not params \
+                or func.value.id != params[0].id or self.current.get(func.value.id) is None:
+            return None
+        if any(isinstance(n, gast.Name) and n.id == params[0].id
+               and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            return None   # (`self` rebound: another object)
+        cls = _defining_class(self.parsed.func)
+        if cls is None:
+            return None
+        method = inspect.getattr_static(cls, func.attr, None)
+        static = isinstance(method, staticmethod)
+        if static:
+            method = method.__func__
+        if not is_user_function(method):
+            return None
+        chain = cls.__qualname__.split(".")
+        if chain[0] in self.user_locals:
+            return None
+        owner = _load(chain[0])   # (the class's global name: the entry guards it)
+        for part in chain[1:]:
+            owner = gast.Attribute(value=owner, attr=part, ctx=gast.Load())
+        target = gast.Attribute(value=owner, attr=func.attr, ctx=gast.Load())
+        guard = gast.Call(func=_load(self.binder.name_for("require_method", require_method)),
+                          args=[_load(self.current[func.value.id]),
+                                gast.Constant(value=func.attr, kind=None), clone(owner),
+                                *self.located(_method_line(func).lineno)], keywords=[])
+        guard.callee = require_method
+        self.emit(gast.copy_location(gast.Expr(value=guard), node))
+        args = list(node.args) if static else [clone(func.value)] + list(node.args)
+        return gast.copy_location(gast.Call(func=gast.copy_location(target, func), args=args,
+                                            keywords=node.keywords), node)
+
     def _is_global_ref(self, node) -> bool:
         """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""
         while isinstance(node, gast.Attribute):
@@ -1733,7 +1793,8 @@ class _Normalizer:
                                  "it), or call it inside the block that defines it")
             return self.inline(node, fdef)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
-            return self.method_call(node)
+            own = self.own_method_call(node)
+            return self.method_call(node) if own is None else self.call(own)
         if self._is_local_ref(func):
             raise self.error("calling a function held in a local variable is not supported",
                              node, hint="call it by its own name, or define it with `def`")

@@ -1927,7 +1927,8 @@ def method_of_an_array_without_a_rule(x):
     (method_of_a_list, (0.5,), "lists support `.append()` and `.pop()`"),
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
     # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
-    (method_of_an_object, (0.5, None), "methods of your own objects are not differentiated"),
+    (method_of_an_object, (0.5, None), "methods of your own objects are differentiated only "
+     "as `self.apply(...)` in a method of a class defined at module level"),
     (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
