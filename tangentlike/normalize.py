@@ -1583,6 +1583,17 @@ class _Normalizer:
         """``[a] + [b]`` and ``[a] * 2`` of lists (tuples) of known length become one
         literal, ``[a, b]`` and ``[a, a]``; other concatenations and repetitions of a
         list are refused (their derivative would be that of numeric ``+`` and ``*``)."""
+        made = {}   # `list(points[:1])`, `tuple(points)` of a known length: its items
+        for field in ("left", "right"):
+            side = getattr(node, field)
+            if isinstance(side, gast.Call) and len(side.args) == 1 and not side.keywords \
+                    and not isinstance(side.args[0], gast.Starred) \
+                    and not self._is_local_ref(side.func) \
+                    and resolve_static(self.parsed, side.func) in (list, tuple) \
+                    and self.sequence_length(side.args[0]) is not None:
+                made[field] = resolve_static(self.parsed, side.func)
+                parts = {"left": node.left, "right": node.right, field: side.args[0]}
+                node = gast.copy_location(gast.BinOp(op=node.op, **parts), node)
         left, right = self.sequence_length(node.left), self.sequence_length(node.right)
         if left is None and right is None:
             held = [side for side in (node.left, node.right) if self.may_hold_a_list(side)]
@@ -1600,6 +1611,8 @@ class _Normalizer:
             return None
         kind = gast.Tuple if _is_tuple(node.left if left is not None else node.right,
                                        self) else gast.List
+        if made:
+            kind = gast.Tuple if made.get("left", made.get("right")) is tuple else gast.List
         word = "tuple" if kind is gast.Tuple else "list"
         if isinstance(node.op, gast.Add):
             if left is not None and right is not None:
@@ -1791,6 +1804,14 @@ class _Normalizer:
                                  "when the function is differentiated", node,
                                  hint=f"define `{func.id}` once before the `if` (branch inside "
                                  "it), or call it inside the block that defines it")
+            return self.inline(node, fdef)
+        if isinstance(func, gast.Lambda) and not func.args.vararg and not func.args.kwarg:
+            # `(lambda t: t * t)(x)`: inlined as a lambda given a name is where it is called
+            # (its defaults computed first, as Python computes them before the arguments)
+            ret = gast.copy_location(gast.Return(value=func.body), func.body)
+            fdef = gast.copy_location(gast.FunctionDef(
+                name="lambda", args=self.defaults_now("lambda", func.args), body=[ret],
+                decorator_list=[], returns=None, type_comment=None, type_params=[]), func)
             return self.inline(node, fdef)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             own = self.own_method_call(node)

@@ -384,9 +384,14 @@ def calls_getattr_result(x):
     return getattr(np, "sin")(x)  # <- error
 
 
-def calls_local_alias(x):
-    f = np.sin
+def calls_local_alias(x, fn=np.sin):
+    f = fn   # (a function given as an argument: known only at the call)
     return f(x)  # <- error
+
+
+def calls_local_alias_of_a_global(x):
+    f = np.sin
+    return f(x)
 
 
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
@@ -430,6 +435,14 @@ def test_row_argument_value_a_rule_does_not_cover(func):
                                   calls_local_alias], ids=lambda f: f.__name__)
 def test_row_unresolvable_call(func):
     assert_error_at(func)
+
+
+def test_row_local_alias_of_a_global_function_works():
+    # since fix20 (aliases.py; was *calling a function held in a local variable*)
+    x = np.array([0.3, 0.5])
+    np.testing.assert_allclose(tl.grad(lambda v: np.sum(calls_local_alias_of_a_global(v)))(x),
+                               np.cos(x), rtol=1e-12)
+    tl.check_grads(calls_local_alias_of_a_global, (x,), order=2)
 
 
 # == 6. non-scalar output to grad ===============================================================

@@ -383,8 +383,8 @@ def calls_kwargs(x):
     return np.sum(np.sum(x, **SUM_OPTIONS))  # <- error
 
 
-def calls_local_function(x):
-    f = np.sin
+def calls_local_function(x, fn=np.sin):
+    f = fn   # (given as an argument; `f = np.sin` works since fix20, aliases.py)
     return f(x)  # <- error
 
 
