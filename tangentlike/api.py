@@ -108,9 +108,20 @@ def _decorator(mode: str, func, wrt, verbose):
 def _user_method(func):
     """(the function, the object) of a method bound to an object (or, a classmethod, to
     a class) whose function is a plain Python function (a derived one too: the
-    derivative of a bound method is one); else None."""
+    derivative of a bound method is one), or of an object whose class's ``__call__`` is
+    one; else None."""
     if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
         return func.__func__, func.__self__
+    if isinstance(func, (types.FunctionType, types.MethodType, type)) or func is None:
+        return None
+    call = inspect.getattr_static(type(func), "__call__", None)
+    held = [v for v in getattr(func, "__dict__", {}).values()
+            if isinstance(v, types.FunctionType)]
+    if isinstance(call, types.FunctionType) and not held:
+        # an object of the user's class with a `__call__` (a model called as `model(x)`):
+        # its bound `__call__`; one that keeps a function (a decorator made as a class)
+        # is refused with the hint to differentiate that function (parse)
+        return call, func
     return None
 
 

@@ -253,6 +253,18 @@ class Kept:
                           dict(self.versions), user_locals, self.facts)
 
 
+def _global_chain(cls, parsed):
+    """The names (``["Model"]``, ``["Outer", "Inner"]``) by which ``parsed``'s function
+    reaches the class ``cls`` through its globals, or None."""
+    chain = cls.__qualname__.split(".")
+    if "<locals>" in chain or chain[0] not in parsed.globals or chain[0] in parsed.closure:
+        return None
+    owner = parsed.globals[chain[0]]
+    for part in chain[1:]:
+        owner = getattr(owner, part, None)
+    return chain if owner is cls else None
+
+
 def _defining_class(func):
     """The module-level class (or a class nested in one) whose attribute ``func``'s code
     is, by its qualified name (``Model.loss``), or None (a function of a class made inside a
@@ -1748,16 +1760,14 @@ class _Normalizer:
         return self.call(node)
 
     def own_method_call(self, node):
-        """``self.predict(w, x)`` in a method of a module-level class ``Model`` (``self``
-        its first parameter, never assigned): ``Model.predict(self, w, x)``, a call of a
-        helper like any other (derived by calls.py; the entry guards ``Model.predict``
-        rebound since, deriving again), after ``require_method(self, "predict", Model,
-        ...)``, which refuses an object whose ``predict`` is another (a subclass's, or
-        its own). A staticmethod is called without ``self``. None for any other call."""
+        """``self.predict(w, x)`` (``self(w, x)``: ``__call__``) in a method of a
+        module-level class ``Model`` (``self`` its first parameter, never assigned):
+        ``Model.predict(self, w, x)`` (see class_method_call). None for any other call."""
         func = node.func
         params = self.parsed.node.args.posonlyargs + self.parsed.node.args.args
-        if not isinstance(func.value, gast.Name) or not params \
-                or func.value.id != params[0].id or self.current.get(func.value.id) is None:
+        receiver = func.value if isinstance(func, gast.Attribute) else func
+        if not isinstance(receiver, gast.Name) or not params \
+                or receiver.id != params[0].id or self.current.get(receiver.id) is None:
             return None
         if any(isinstance(n, gast.Name) and n.id == params[0].id
                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
@@ -1765,28 +1775,41 @@ class _Normalizer:
         cls = _defining_class(self.parsed.func)
         if cls is None:
             return None
-        method = inspect.getattr_static(cls, func.attr, None)
+        attr = func.attr if isinstance(func, gast.Attribute) else "__call__"
+        return self.class_method_call(node, cls, attr, _load(self.current[receiver.id]))
+
+    def class_method_call(self, node, cls, attr: str, receiver):
+        """``obj.predict(w, x)`` of an object of the module-level class ``cls`` (``obj``
+        read by ``receiver``): ``Model.predict(obj, w, x)``, a call of a helper like any
+        other (derived by calls.py; the entry guards ``Model.predict`` rebound since,
+        deriving again), after ``require_method(obj, "predict", Model, ...)``, which
+        refuses an object whose ``predict`` is another (a subclass's, or its own). A
+        staticmethod is called without the object; a classmethod is refused. None when
+        ``attr`` is no function of ``cls`` or ``cls`` has no global name."""
+        method = inspect.getattr_static(cls, attr, None)
         static = isinstance(method, staticmethod)
         if static:
             method = method.__func__
-        if not is_user_function(method):
-            return None
-        chain = cls.__qualname__.split(".")
-        if chain[0] in self.user_locals:
+        where = _method_line(node.func) if isinstance(node.func, gast.Attribute) else node
+        if isinstance(method, classmethod):
+            raise self.error(f"`.{attr}()` is a classmethod of `{cls.__name__}`, which is not "
+                             "supported here", where, hint="make it a `@staticmethod` (or "
+                             "a method), or call a module-level function")
+        chain = _global_chain(cls, self.parsed)
+        if not is_user_function(method) or chain is None:
             return None
         owner = _load(chain[0])   # (the class's global name: the entry guards it)
         for part in chain[1:]:
             owner = gast.Attribute(value=owner, attr=part, ctx=gast.Load())
-        target = gast.Attribute(value=owner, attr=func.attr, ctx=gast.Load())
+        target = gast.Attribute(value=owner, attr=attr, ctx=gast.Load())
         guard = gast.Call(func=_load(self.binder.name_for("require_method", require_method)),
-                          args=[_load(self.current[func.value.id]),
-                                gast.Constant(value=func.attr, kind=None), clone(owner),
-                                *self.located(_method_line(func).lineno)], keywords=[])
+                          args=[receiver, gast.Constant(value=attr, kind=None), clone(owner),
+                                *self.located(where.lineno)], keywords=[])
         guard.callee = require_method
         self.emit(gast.copy_location(gast.Expr(value=guard), node))
-        args = list(node.args) if static else [clone(func.value)] + list(node.args)
-        return gast.copy_location(gast.Call(func=gast.copy_location(target, func), args=args,
-                                            keywords=node.keywords), node)
+        args = list(node.args) if static else [clone(receiver)] + list(node.args)
+        return gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
+                                            args=args, keywords=node.keywords), node)
 
     def _is_global_ref(self, node) -> bool:
         """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""
@@ -1816,6 +1839,10 @@ class _Normalizer:
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             own = self.own_method_call(node)
             return self.method_call(node) if own is None else self.call(own)
+        if isinstance(func, gast.Name) and self._is_local_ref(func):
+            own = self.own_method_call(node)   # (`self(w, x)`: its class's __call__)
+            if own is not None:
+                return self.call(own)
         if self._is_local_ref(func):
             raise self.error("calling a function held in a local variable is not supported",
                              node, hint="call it by its own name, or define it with `def`")
@@ -1832,6 +1859,20 @@ class _Normalizer:
         if callee is MISSING:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
+        if isinstance(callee, types.MethodType) and is_user_function(callee.__func__) \
+                and not isinstance(callee.__self__, type) and isinstance(func, gast.Attribute):
+            # `MODEL.loss(w)` of an object a global name holds: `Model.loss(MODEL, w)`
+            bound = self.class_method_call(node, type(callee.__self__), func.attr,
+                                           clone(func.value))
+            if bound is not None:
+                return self.call(bound)
+        if is_user_function(inspect.getattr_static(type(callee), "__call__", None)) \
+                and not isinstance(callee, (type, types.FunctionType, types.MethodType)) \
+                and not any(is_user_function(v) for v in getattr(callee, "__dict__", {}).values()):
+            # `SCALER(x)` of an object with a `__call__` a global name holds: its class's
+            bound = self.class_method_call(node, type(callee), "__call__", clone(func))
+            if bound is not None:
+                return self.call(bound)
         _refuse_callable_object(self, callee, node)
         self.check_global_change(func, callee, node)
         inlined = self.helper_with_function_argument(node, callee)

@@ -78,9 +78,10 @@ class Model:
         return np.sum(x * x)
 
 
-@pytest.mark.parametrize("func", [Model()], ids=["callable-object"])
-def test_methods_and_callable_objects_are_refused_cleanly(func):
-    transform_error(func)
+def test_methods_and_callable_objects_are_differentiated():
+    # (refused until fix20: the derivative of the class's function, bound to the object)
+    for func in (Model().loss, Model()):
+        np.testing.assert_allclose(tl.grad(func)(np.ones(2)), 2.0 * np.ones(2))
 
 
 # -- lambdas -------------------------------------------------------------------------------

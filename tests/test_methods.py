@@ -160,3 +160,82 @@ def test_refused_uses_of_objects():
         tl.grad(calls_a_method_of_an_argument, wrt=1)
     with pytest.raises(tl.TransformError, match="assignment to an attribute is not supported"):
         tl.grad(_Local().attribute_write)
+
+
+class Network:
+    def __init__(self, scale):
+        self.scale = scale
+        self._A = np.array([[1.0, 0.5], [0.2, 0.3]])
+
+    @property
+    def A(self):
+        return self._A * 2.0
+
+    def __call__(self, w, x):
+        return np.tanh(self.A @ x * w) * self.scale
+
+    def loss(self, w, x, y):
+        return np.sum((self(w, x) - y) ** 2)
+
+    def loss_in_a_while(self, w, x, n):
+        s, i = 0.0, 0
+        while i < n:
+            s = s + np.sum(self(w, x) * self.twice(w))
+            i += 1
+        return s
+
+    def loss_through_local_functions(self, w, x):
+        def inner(v):
+            return self(v, x)
+        g = lambda v: self.twice(v) * x  # noqa: E731
+        return np.sum(inner(w) * g(w))
+
+    def twice(self, w):
+        return w * 2.0
+
+    @classmethod
+    def doubled(cls, w):
+        return w * 2.0
+
+    def loss_of_a_classmethod(self, w):
+        return np.sum(self.doubled(w))  # <- classmethod
+
+
+NETWORK = Network(1.5)
+
+
+def loss_of_a_global_network(w, x, y):
+    return NETWORK.loss(w, x, y) + np.sum(NETWORK(w, x))
+
+
+def _network_out(m, w, x):
+    return np.tanh(m._A * 2.0 @ x * w) * m.scale
+
+
+def test_call_property_loops_and_local_functions(strict):
+    net = Network(1.5)
+    out = _network_out(net, W, X)
+    z = net._A * 2.0 @ X
+    dout = (1 - np.tanh(z * W) ** 2) * z * net.scale   # d out_i / d w_i
+    np.testing.assert_allclose(tl.vjp(net)(W, X, np.ones(2)), dout, rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(net)(W, X, np.ones(2)), dout, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(net.loss)(W, X, Y), 2 * (out - Y) * dout, rtol=1e-12)
+    for n in (0, 1, 3):
+        np.testing.assert_allclose(tl.grad(net.loss_in_a_while)(W, X, n),
+                                   n * (dout * 2 * W + 2 * out), rtol=1e-12)
+        tl.check_grads(net.loss_in_a_while, (W, X, n), order=2)
+    np.testing.assert_allclose(tl.grad(net.loss_through_local_functions)(W, X),
+                               dout * 2 * W * X + out * 2 * X, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(loss_of_a_global_network)(W, X, Y),
+                               2 * (out - Y) * dout + dout, rtol=1e-12)
+    for f, args in ((net, (W, X)), (net.loss, (W, X, Y)), (loss_of_a_global_network, (W, X, Y)),
+                    (net.loss_through_local_functions, (W, X))):
+        tl.check_grads(f, args, order=2)
+
+
+def test_a_classmethod_called_on_self_is_refused_at_its_line():
+    with pytest.raises(tl.TransformError, match="`.doubled\\(\\)` is a classmethod of "
+                       "`Network`") as info:
+        tl.grad(Network(1.0).loss_of_a_classmethod)
+    lines, first = __import__("inspect").getsourcelines(Network.loss_of_a_classmethod)
+    assert info.value.lineno == first + 1 and "staticmethod" in info.value.hint
