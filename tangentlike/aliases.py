@@ -45,11 +45,30 @@ def split_function_variables(parsed) -> None:
     stored = {n.id for n in walk(fdef.body)
               if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
     local = params | stored
-    for name in sorted(stored - params):
+    # (a first look, cheap on a long derivative: `name = <global names>` somewhere)
+    candidates = {s.targets[0].id for s in walk(fdef.body) if _candidate(s, local)}
+    for name in sorted(candidates - params):
         choices = _choices(parsed, fdef.body, name, local)
         if choices:
             fdef.body = _rewritten(fdef.body, name, choices,
                                    len(choices) == 1 and _assigned_first(fdef.body, name))
+
+
+def _candidate(stmt, local: set) -> bool:
+    """Whether ``stmt`` is ``name = f`` (or a conditional expression of such), every
+    ``f`` a chain of attributes of a name the function does not bind."""
+    if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+            or stmt.targets[0].__class__ is not gast.Name:
+        return False
+    leaves = _leaves(stmt.value)
+    if leaves is None:
+        return False
+    for leaf in leaves:
+        while leaf.__class__ is gast.Attribute:
+            leaf = leaf.value
+        if leaf.__class__ is not gast.Name or leaf.id in local:
+            return False
+    return True
 
 
 def _choices(parsed, body: list, name: str, local: set):
