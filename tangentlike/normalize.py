@@ -48,7 +48,7 @@ from .calls import (RANDOM_DRAWS, _bound_names, _in, _slicing, _view_base, is_ra
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
-from .naming import (GlobalBinder, Namer, Transformer, contains, name_node, names_in,
+from .naming import (GlobalBinder, Namer, Transformer, contains, locate, name_node, names_in,
                      read_and_assigned, walk)
 from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
@@ -2582,17 +2582,18 @@ class _Normalizer:
         known = self.sequence_length(node.func.value) is not None and \
             self.current.get(lst) not in self.tuples
         shared = _shared_list(lst, self.parsed, self.user_function)
-        if node.keywords or index is None or not known or shared is not None or self.depth:
-            why = ("it is inside an `if` or a loop" if self.depth else
-                   f"the length of `{lst}` is not known here (appended to, or not a "
-                   "display)" if not known else f"`{lst}` is also held by {shared}"
-                   if shared is not None else "the index is not an integer written in "
-                   "the call")
-            raise self.error(f"`{lst}.insert(...)` is supported at the function's top level "
-                             "on a list display of known length at an index written as a "
-                             f"number: {why}", node,
+        if node.keywords or len(node.args) != 2 or shared is not None or lst in self.params \
+                or self.current.get(lst) in self.tuples:
+            why = (f"`{lst}` is also held by {shared}" if shared is not None else
+                   f"`{lst}` is a parameter (the caller's list)" if lst in self.params else
+                   f"`{lst}` is a tuple" if self.current.get(lst) in self.tuples else
+                   "it takes an index and a value, by position")
+            raise self.error(f"`{lst}.insert(...)` is supported on a list of the function's "
+                             f"own: {why}", node,
                              hint="build the list in the order wanted (append, then read it "
                              "reversed with `lst[::-1]`), or join displays: `[v] + lst`")
+        if index is None or not known or self.depth:
+            return self.list_insert_by_pops(node)
         value = _load(lst)
         before = gast.Subscript(value=value, slice=gast.Slice(
             lower=None, upper=clone(node.args[0]), step=None), ctx=gast.Load())
@@ -2604,6 +2605,37 @@ class _Normalizer:
                                                 type_comment=None)],
                              value=joined, type_comment=None)
         self.statement(gast.copy_location(assign, node))
+        return gast.Constant(value=None, kind=None)
+
+    def list_insert_by_pops(self, node):
+        """``lst.insert(i, v)`` where the list's length or ``i`` is known only when it runs
+        (in an ``if`` or a loop, or of a list appended to): the pops and appends it is,
+        which the derivative follows as any (``tail`` a fresh list)::
+
+            n = len(lst); p = min(max(i + n if i < 0 else i, 0), n)   # insert's position
+            for k in range(n - p): tail.append(lst.pop())
+            lst.append(v)
+            for k in range(n - p): lst.append(tail.pop())
+        """
+        lst = node.func.value.id
+        names = {hint: self.namer.fresh(f"{lst}_{hint}") for hint in ("i", "v", "n", "at",
+                                                                      "tail", "k")}
+        template = ast.parse(
+            "{i} = I\n{v} = V\n{n} = len({lst})\n"
+            "{at} = min(max({i} + {n} if {i} < 0 else {i}, 0), {n})\n{tail} = []\n"
+            "for {k} in range({n} - {at}):\n    {tail}.append({lst}.pop())\n"
+            "{lst}.append({v})\n"
+            "for {k} in range({n} - {at}):\n    {lst}.append({tail}.pop())\n".format(
+                lst=lst, **names))
+        stmts = gast.ast_to_gast(template).body
+        stmts[0].value, stmts[1].value = node.args   # (evaluated in Python's order)
+        for stmt in stmts[2:]:
+            locate(stmt, node)
+        locate(stmts[0], node, shallow=True)
+        locate(stmts[1], node, shallow=True)
+        self.user_locals |= set(names.values())
+        for stmt in stmts:
+            self.statement(stmt)
         return gast.Constant(value=None, kind=None)
 
     def user_function(self, func) -> bool:

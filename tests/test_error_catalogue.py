@@ -1832,7 +1832,7 @@ def method_of_a_list(x):
 def insert_in_a_loop(x):
     items = [x, 2.0 * x]
     for k in range(2):
-        items.insert(0, x * k)  # <- error
+        items.insert(0, x * k)
     return items[0] * items[1]
 
 
@@ -1845,14 +1845,14 @@ def insert_into_a_list_held_twice(x):
 
 def insert_at_a_computed_index(x, k):
     items = [x, 2.0 * x]
-    items.insert(k, x * x)  # <- error
+    items.insert(k, x * x)
     return items[0] * items[1]
 
 
 def insert_into_an_appended_list(x):
     items = []
     items.append(x)
-    items.insert(0, x * x)  # <- error
+    items.insert(0, x * x)
     return items[0] * items[1]
 
 
@@ -1913,15 +1913,28 @@ def test_row_recursive_helper_given_a_function():
 
 
 # Since fix19 `lst.insert(i, v)` works at the top level of a list display of known length
-# with a constant index (tests/test_regressions.py); elsewhere it is refused at the line
+# with a constant index (tests/test_regressions.py); since fix20 also in a loop or an
+# `if`, at a computed index and on a list appended to (the pops and appends it is); a
+# list held by another name is refused at the line
 @pytest.mark.parametrize("func,why", [
-    (insert_in_a_loop, "inside an `if` or a loop"),
-    (insert_into_a_list_held_twice, "`items` is also held by another name"),
-    (insert_at_a_computed_index, "the index is not an integer written in the call"),
-    (insert_into_an_appended_list, "the length of `items` is not known here")])
+    (insert_into_a_list_held_twice, "`items` is also held by another name")])
 def test_row_insert_refused(func, why):
     err = assert_error_at(func)
     assert why in str(err) and "lst[::-1]" in err.hint
+
+
+def test_row_insert_in_a_loop_at_a_computed_index_or_after_appends_works():
+    x = 0.7
+    # [0, x, 2x] (k=0 first, then x*1 at 0: [x, 0, x, 2x]): items[0] * items[1] = x * 0
+    assert tl.grad(insert_in_a_loop)(x) == 0.0
+    assert tl.grad(insert_at_a_computed_index)(x, 1) == pytest.approx(3 * x ** 2)
+    assert tl.grad(insert_at_a_computed_index)(x, -5) == pytest.approx(3 * x ** 2)
+    assert tl.grad(insert_into_an_appended_list)(x) == pytest.approx(3 * x ** 2)
+    for func, args in ((insert_in_a_loop, (x,)), (insert_at_a_computed_index, (x, 1)),
+                       (insert_at_a_computed_index, (x, 7)),
+                       (insert_into_an_appended_list, (x,))):
+        assert tl.value_and_grad(func)(*args)[0] == func(*args)
+        tl.check_grads(func, args, order=2)
 
 
 def method_of_a_dict(x, opts):
