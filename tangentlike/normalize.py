@@ -114,9 +114,9 @@ _METHOD_HINTS = {
 # a method that is not an array's (nor a list's, a dict's or a string's): an object's own
 _OWN_METHOD_HINT = ("methods of your own objects are differentiated only as `self.{name}(...)` "
                     "in a method of a class defined at module level (`self` its first "
-                    "parameter): elsewhere call a plain function that takes the values it "
-                    "needs as arguments (`def {name}(k, x)` called as `{name}(obj.k, x)`), or "
-                    "`type(obj).{name}(obj, x)`")
+                    "parameter), or of a parameter annotated with such a class (`m: Model`): "
+                    "annotate the parameter, or call a plain function that takes the values "
+                    "it needs as arguments (`def {name}(k, x)` called as `{name}(obj.k, x)`)")
 
 
 class Origin:
@@ -251,6 +251,20 @@ class Kept:
         binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
         return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
                           dict(self.versions), user_locals, self.facts)
+
+
+def _annotated_class(parsed, annotation):
+    """The class a parameter's annotation names (``Model``, ``models.Model``, or the
+    string ``"Model"``), or None."""
+    if isinstance(annotation, gast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = gast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(annotation, (gast.Name, gast.Attribute)):
+        return None
+    found = resolve_static(parsed, annotation)
+    return found if isinstance(found, type) else None
 
 
 def _global_chain(cls, parsed):
@@ -1761,18 +1775,23 @@ class _Normalizer:
 
     def own_method_call(self, node):
         """``self.predict(w, x)`` (``self(w, x)``: ``__call__``) in a method of a
-        module-level class ``Model`` (``self`` its first parameter, never assigned):
-        ``Model.predict(self, w, x)`` (see class_method_call). None for any other call."""
+        module-level class ``Model`` (``self`` its first parameter, never assigned), or
+        ``m.predict(w, x)`` of a parameter annotated ``m: Model``: ``Model.predict(self, w,
+        x)`` (see class_method_call). None for any other call."""
         func = node.func
-        params = self.parsed.node.args.posonlyargs + self.parsed.node.args.args
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args + args.kwonlyargs
         receiver = func.value if isinstance(func, gast.Attribute) else func
-        if not isinstance(receiver, gast.Name) or not params \
-                or receiver.id != params[0].id or self.current.get(receiver.id) is None:
+        param = next((p for p in params if isinstance(receiver, gast.Name)
+                      and p.id == receiver.id), None)
+        if param is None or self.current.get(receiver.id) is None:
             return None
-        if any(isinstance(n, gast.Name) and n.id == params[0].id
+        if any(isinstance(n, gast.Name) and n.id == param.id
                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
             return None   # (`self` rebound: another object)
-        cls = _defining_class(self.parsed.func)
+        cls = _defining_class(self.parsed.func) if param is params[0] else None
+        if cls is None:   # (`m: Model`: a parameter annotated with its class)
+            cls = _annotated_class(self.parsed, param.annotation)
         if cls is None:
             return None
         attr = func.attr if isinstance(func, gast.Attribute) else "__call__"

@@ -149,6 +149,26 @@ def calls_a_method_of_an_argument(m, w):
     return np.sum(m.predict(w, X))  # <- error
 
 
+def calls_methods_of_an_annotated_argument(m: Model, w, x, y):
+    return np.sum((m.predict(w, x) - y) ** 2) + m.penalty(w)
+
+
+def calls_a_method_of_a_string_annotated_argument(w, x, *, m: "Model"):
+    return np.sum(m.predict(w, x))
+
+
+def test_methods_of_a_parameter_annotated_with_its_class(strict):
+    m = Model(2.0)
+    np.testing.assert_allclose(tl.grad(calls_methods_of_an_annotated_argument, wrt=1)(m, W, X, Y),
+                               tl.grad(plain_loss, wrt=1)(m, W, X, Y), rtol=1e-12)
+    tl.check_grads(calls_methods_of_an_annotated_argument, (m, W, X, Y), wrt=(1, 2), order=2)
+    z = m.A @ X
+    np.testing.assert_allclose(tl.grad(calls_a_method_of_a_string_annotated_argument)(W, X, m=m),
+                               (1 - np.tanh(z * W) ** 2) * z * m.scale, rtol=1e-12)
+    with pytest.raises(tl.TransformError, match="of this `OtherPredict` is not"):
+        tl.grad(calls_methods_of_an_annotated_argument, wrt=1)(OtherPredict(2.0), W, X, Y)
+
+
 class _Local:
     def attribute_write(self, w):
         self.last = w
@@ -156,8 +176,10 @@ class _Local:
 
 
 def test_refused_uses_of_objects():
-    with pytest.raises(tl.TransformError, match="the method `.predict\\(\\)` is not supported"):
+    with pytest.raises(tl.TransformError, match="the method `.predict\\(\\)` is not supported") \
+            as info:
         tl.grad(calls_a_method_of_an_argument, wrt=1)
+    assert "(`m: Model`)" in info.value.hint
     with pytest.raises(tl.TransformError, match="assignment to an attribute is not supported"):
         tl.grad(_Local().attribute_write)
 
