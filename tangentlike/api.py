@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import types
 import weakref
 from typing import Any, Callable, Union
 
@@ -98,7 +99,79 @@ def _decorator(mode: str, func, wrt, verbose):
     _check_verbose(mode, verbose)
     if func is None:
         return _later(mode, lambda f: _transform(f, mode, wrt, verbose))
+    method = _of_method(func, wrt, lambda f, w: _transform(f, mode, w, verbose))
+    if method is not None:
+        return method
     return _transform(func, mode, wrt, verbose)
+
+
+def _user_method(func):
+    """(the function, the object) of a method bound to an object (or, a classmethod, to
+    a class) whose function is a plain Python function (a derived one too: the
+    derivative of a bound method is one), or of an object whose class's ``__call__`` is
+    one; else None."""
+    if isinstance(func, types.MethodType) and isinstance(func.__func__, types.FunctionType):
+        return func.__func__, func.__self__
+    if isinstance(func, (types.FunctionType, types.MethodType, type)) or func is None:
+        return None
+    call = inspect.getattr_static(type(func), "__call__", None)
+    held = [v for v in getattr(func, "__dict__", {}).values()
+            if isinstance(v, types.FunctionType)]
+    if isinstance(call, types.FunctionType) and not held:
+        # an object of the user's class with a `__call__` (a model called as `model(x)`):
+        # its bound `__call__`; one that keeps a function (a decorator made as a class)
+        # is refused with the hint to differentiate that function (parse)
+        return call, func
+    return None
+
+
+def _of_method(method, wrt, transform):
+    """The derivative of ``obj.method`` (a method of the user's class bound to ``obj``):
+    the derivative of the function underneath, ``transform(type(obj).method, wrt)``,
+    bound to the object as the method is (so ``.source`` is the function's, and a
+    transformation of it is one of a bound method again: higher orders). The object is
+    not differentiated: ``wrt`` counts the parameters after ``self`` (a position 0 is the
+    first of them), and naming ``self`` is a TransformError. The function's derivative
+    is cached by the function (api._transform), not by the object: it takes the object
+    as an argument, so another object is never served this one's values, and what the
+    body reads of ``self`` (``self.W``, ``self.scale``) is read when it runs, as Python
+    reads it. None when ``method`` is not such a method."""
+    found = _user_method(method)
+    if found is None:
+        return None
+    func, obj = found
+    return types.MethodType(transform(func, _after_self(func, wrt)), obj)
+
+
+def _after_self(func, wrt):
+    """``wrt`` of a bound method (positions counted after ``self``) as a ``wrt`` of its
+    function: a position one more (a negative one counts from the end, the same), a
+    name the same; ``self`` itself is refused."""
+    from .errors import TransformError
+    from .pipeline import wrt_item
+    code = func.__code__
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    out = []
+    for item in items:
+        position = wrt_item(item)
+        if isinstance(position, (int, np.integer)) and not isinstance(position, bool):
+            after = code.co_varnames[1:code.co_argcount]
+            if not -len(after) <= position < len(after):
+                raise TransformError(
+                    f"`wrt={item!r}` is out of range: the method `{func.__name__}` has "
+                    f"{len(after)} positional parameter(s) after the object it is bound to",
+                    *_def_line(func), hint=f"choose one of {list(after)}")
+            position = position + 1 if position >= 0 else position
+        elif params and position == params[0]:
+            raise TransformError(
+                f"`{position}` is the object the method is bound to, which is not "
+                f"differentiated", *_def_line(func),
+                hint="wrt counts and names the method's parameters after it; to "
+                f"differentiate with respect to an attribute of the object, pass it as "
+                f"an argument")
+        out.append(position)
+    return type(wrt)(out) if isinstance(wrt, (tuple, list)) else out[0]
 
 
 def _later(mode: str, transform):
@@ -172,6 +245,9 @@ def hvp(func: Callable = None, wrt: Wrt = 0, *, verbose: int = 0) -> Callable:
     _check_verbose("hvp", verbose)
     if func is None:
         return _later("hvp", lambda f: hvp(f, wrt, verbose=verbose))
+    method = _of_method(func, wrt, lambda f, w: hvp(f, w, verbose=verbose))
+    if method is not None:
+        return method
     # by name: a negative position would count from the gradient's seed parameter
     tangent_of_gradient = jvp(grad(func, wrt), _wrt_names(func, wrt), verbose=verbose)
 
@@ -276,6 +352,9 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     """
     if func is None:
         return _later("jacobian", lambda f: jacobian(f, wrt, mode=mode))
+    method = _of_method(func, wrt, lambda f, w: jacobian(f, w, mode=mode))
+    if method is not None:
+        return method
     if mode not in ("auto", "reverse", "forward"):
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', not {mode!r}")
     if isinstance(wrt, (tuple, list)):
@@ -339,6 +418,9 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
     Hessian-vector product (forward over reverse) per input element."""
     if func is None:
         return _later("hessian", lambda f: hessian(f, wrt))
+    method = _of_method(func, wrt, lambda f, w: hessian(f, w))
+    if method is not None:
+        return method
     if isinstance(wrt, (tuple, list)):
         from .errors import TransformError
         raise TransformError(f"tl.hessian takes one argument in `wrt`, not {wrt!r}",

@@ -47,6 +47,7 @@ import gast
 
 from .calls import is_user_function, mutated_parameters
 from .errors import TransformError
+from .exits import _always_returns, no_number
 from .naming import Transformer, locate, names_in, walk
 from .parse import parse
 from .rules.registry import is_nondifferentiable, lookup
@@ -318,8 +319,36 @@ class _Inliner:
             # other than an assignment or an `if` of such)
         if helper.__name__ in names_in(node.body) or mutated_parameters(helper):
             return None   # (recursive, or changes an argument in place)
+        if self.computes_with_nothing(parsed, body + [ret], 0):
+            return None   # (a None it is given by a call raises Python's TypeError at
+            # its own line, as in every other mode: not the caller's NoNumberReturned)
         self.taken |= names_in(node)
         return node, body, ret
+
+    def computes_with_nothing(self, parsed, stmts: list, depth: int) -> bool:
+        """Whether ``stmts`` (a helper's body) call a function of the user's that may
+        return no number (a path returning None, or reaching its end), directly or through
+        helpers that return what such a call returns. The helper's derivative, or its
+        own code where the caller's derivative calls it, computes with that None as
+        Python does (its TypeError at the helper's line); written out in the caller, the
+        caller's check of the call (NoNumberReturned at the callee) would see it first,
+        and the version would raise another error than the generic derivative and jvp."""
+        for node in (n for s in stmts for n in walk(s)):
+            if node.__class__ is not gast.Call or node.func.__class__ is not gast.Name:
+                continue
+            callee = parsed.lookup(node.func.id, None)
+            if not is_user_function(callee) or depth > MAX_DEPTH:
+                continue
+            try:
+                inner = parse(callee).node
+            except TransformError:
+                continue
+            returns = [n for n in walk(inner) if n.__class__ is gast.Return]
+            if not _always_returns(inner.body) or any(no_number(r.value) for r in returns) \
+                    or self.computes_with_nothing(parse(callee), [
+                        r for r in returns if r.value.__class__ is gast.Call], depth + 1):
+                return True
+        return False
 
     def bind(self, helper, call):
         """[(parameter, expression)] in the order the call evaluates its arguments (the

@@ -48,7 +48,7 @@ from .calls import (RANDOM_DRAWS, _bound_names, _in, _slicing, _view_base, is_ra
 from .entry import complex_part
 from .errors import TransformError, short_filename
 from .exits import lower_exits, mark_unassigned_returns
-from .naming import (GlobalBinder, Namer, Transformer, contains, name_node, names_in,
+from .naming import (GlobalBinder, Namer, Transformer, contains, locate, name_node, names_in,
                      read_and_assigned, walk)
 from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
@@ -57,7 +57,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_sequence, require_writable, returns_no_number, row_guard,
+                      require_method, require_sequence, require_writable, returns_no_number,
+                      row_guard,
                       stop_gradient, zeros_like)
 from .template import clone, substituted
 
@@ -111,9 +112,11 @@ _METHOD_HINTS = {
 
 
 # a method that is not an array's (nor a list's, a dict's or a string's): an object's own
-_OWN_METHOD_HINT = ("methods of your own objects are not differentiated: call a plain "
-                    "function that takes the values it needs as arguments (`def {name}(k, x)` "
-                    "called as `{name}(obj.k, x)`)")
+_OWN_METHOD_HINT = ("methods of your own objects are differentiated only as `self.{name}(...)` "
+                    "in a method of a class defined at module level (`self` its first "
+                    "parameter), or of a parameter annotated with such a class (`m: Model`): "
+                    "annotate the parameter, or call a plain function that takes the values "
+                    "it needs as arguments (`def {name}(k, x)` called as `{name}(obj.k, x)`)")
 
 
 class Origin:
@@ -248,6 +251,48 @@ class Kept:
         binder.bound, binder._by_id = dict(self.bound), dict(self.by_id)
         return Normalized(parsed, list(self.params), body, namer, binder, set(self.locals),
                           dict(self.versions), user_locals, self.facts)
+
+
+def _annotated_class(parsed, annotation):
+    """The class a parameter's annotation names (``Model``, ``models.Model``, or the
+    string ``"Model"``), or None."""
+    if isinstance(annotation, gast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = gast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    if not isinstance(annotation, (gast.Name, gast.Attribute)):
+        return None
+    found = resolve_static(parsed, annotation)
+    return found if isinstance(found, type) else None
+
+
+def _global_chain(cls, parsed):
+    """The names (``["Model"]``, ``["Outer", "Inner"]``) by which ``parsed``'s function
+    reaches the class ``cls`` through its globals, or None."""
+    chain = cls.__qualname__.split(".")
+    if "<locals>" in chain or chain[0] not in parsed.globals or chain[0] in parsed.closure:
+        return None
+    owner = parsed.globals[chain[0]]
+    for part in chain[1:]:
+        owner = getattr(owner, part, None)
+    return chain if owner is cls else None
+
+
+def _defining_class(func):
+    """The module-level class (or a class nested in one) whose attribute ``func``'s code
+    is, by its qualified name (``Model.loss``), or None (a function of a class made inside a
+    function, or not its class's attribute any more)."""
+    parts = getattr(func, "__qualname__", "").split(".")
+    if len(parts) < 2 or "<locals>" in parts:
+        return None
+    owner = getattr(func, "__globals__", {}).get(parts[0])
+    for part in parts[1:-1]:
+        owner = getattr(owner, part, None)
+    if not isinstance(owner, type) or getattr(inspect.getattr_static(
+            owner, parts[-1], None), "__code__", None) is not func.__code__:
+        return None   # (by its code: a function derived again is a copy, entry.Rederived)
+    return owner
 
 
 class _WeakCallee:
@@ -1564,6 +1609,17 @@ class _Normalizer:
         """``[a] + [b]`` and ``[a] * 2`` of lists (tuples) of known length become one
         literal, ``[a, b]`` and ``[a, a]``; other concatenations and repetitions of a
         list are refused (their derivative would be that of numeric ``+`` and ``*``)."""
+        made = {}   # `list(points[:1])`, `tuple(points)` of a known length: its items
+        for field in ("left", "right"):
+            side = getattr(node, field)
+            if isinstance(side, gast.Call) and len(side.args) == 1 and not side.keywords \
+                    and not isinstance(side.args[0], gast.Starred) \
+                    and not self._is_local_ref(side.func) \
+                    and resolve_static(self.parsed, side.func) in (list, tuple) \
+                    and self.sequence_length(side.args[0]) is not None:
+                made[field] = resolve_static(self.parsed, side.func)
+                parts = {"left": node.left, "right": node.right, field: side.args[0]}
+                node = gast.copy_location(gast.BinOp(op=node.op, **parts), node)
         left, right = self.sequence_length(node.left), self.sequence_length(node.right)
         if left is None and right is None:
             held = [side for side in (node.left, node.right) if self.may_hold_a_list(side)]
@@ -1581,6 +1637,8 @@ class _Normalizer:
             return None
         kind = gast.Tuple if _is_tuple(node.left if left is not None else node.right,
                                        self) else gast.List
+        if made:
+            kind = gast.Tuple if made.get("left", made.get("right")) is tuple else gast.List
         word = "tuple" if kind is gast.Tuple else "list"
         if isinstance(node.op, gast.Add):
             if left is not None and right is not None:
@@ -1715,6 +1773,63 @@ class _Normalizer:
     def expr_Call(self, node):
         return self.call(node)
 
+    def own_method_call(self, node):
+        """``self.predict(w, x)`` (``self(w, x)``: ``__call__``) in a method of a
+        module-level class ``Model`` (``self`` its first parameter, never assigned), or
+        ``m.predict(w, x)`` of a parameter annotated ``m: Model``: ``Model.predict(self, w,
+        x)`` (see class_method_call). None for any other call."""
+        func = node.func
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args + args.kwonlyargs
+        receiver = func.value if isinstance(func, gast.Attribute) else func
+        param = next((p for p in params if isinstance(receiver, gast.Name)
+                      and p.id == receiver.id), None)
+        if param is None or self.current.get(receiver.id) is None:
+            return None
+        if any(isinstance(n, gast.Name) and n.id == param.id
+               and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            return None   # (`self` rebound: another object)
+        cls = _defining_class(self.parsed.func) if param is params[0] else None
+        if cls is None:   # (`m: Model`: a parameter annotated with its class)
+            cls = _annotated_class(self.parsed, param.annotation)
+        if cls is None:
+            return None
+        attr = func.attr if isinstance(func, gast.Attribute) else "__call__"
+        return self.class_method_call(node, cls, attr, _load(self.current[receiver.id]))
+
+    def class_method_call(self, node, cls, attr: str, receiver):
+        """``obj.predict(w, x)`` of an object of the module-level class ``cls`` (``obj``
+        read by ``receiver``): ``Model.predict(obj, w, x)``, a call of a helper like any
+        other (derived by calls.py; the entry guards ``Model.predict`` rebound since,
+        deriving again), after ``require_method(obj, "predict", Model, ...)``, which
+        refuses an object whose ``predict`` is another (a subclass's, or its own). A
+        staticmethod is called without the object; a classmethod is refused. None when
+        ``attr`` is no function of ``cls`` or ``cls`` has no global name."""
+        method = inspect.getattr_static(cls, attr, None)
+        static = isinstance(method, staticmethod)
+        if static:
+            method = method.__func__
+        where = _method_line(node.func) if isinstance(node.func, gast.Attribute) else node
+        if isinstance(method, classmethod):
+            raise self.error(f"`.{attr}()` is a classmethod of `{cls.__name__}`, which is not "
+                             "supported here", where, hint="make it a `@staticmethod` (or "
+                             "a method), or call a module-level function")
+        chain = _global_chain(cls, self.parsed)
+        if not is_user_function(method) or chain is None:
+            return None
+        owner = _load(chain[0])   # (the class's global name: the entry guards it)
+        for part in chain[1:]:
+            owner = gast.Attribute(value=owner, attr=part, ctx=gast.Load())
+        target = gast.Attribute(value=owner, attr=attr, ctx=gast.Load())
+        guard = gast.Call(func=_load(self.binder.name_for("require_method", require_method)),
+                          args=[receiver, gast.Constant(value=attr, kind=None), clone(owner),
+                                *self.located(where.lineno)], keywords=[])
+        guard.callee = require_method
+        self.emit(gast.copy_location(gast.Expr(value=guard), node))
+        args = list(node.args) if static else [clone(receiver)] + list(node.args)
+        return gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
+                                            args=args, keywords=node.keywords), node)
+
     def _is_global_ref(self, node) -> bool:
         """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""
         while isinstance(node, gast.Attribute):
@@ -1732,8 +1847,21 @@ class _Normalizer:
                                  hint=f"define `{func.id}` once before the `if` (branch inside "
                                  "it), or call it inside the block that defines it")
             return self.inline(node, fdef)
+        if isinstance(func, gast.Lambda) and not func.args.vararg and not func.args.kwarg:
+            # `(lambda t: t * t)(x)`: inlined as a lambda given a name is where it is called
+            # (its defaults computed first, as Python computes them before the arguments)
+            ret = gast.copy_location(gast.Return(value=func.body), func.body)
+            fdef = gast.copy_location(gast.FunctionDef(
+                name="lambda", args=self.defaults_now("lambda", func.args), body=[ret],
+                decorator_list=[], returns=None, type_comment=None, type_params=[]), func)
+            return self.inline(node, fdef)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
-            return self.method_call(node)
+            own = self.own_method_call(node)
+            return self.method_call(node) if own is None else self.call(own)
+        if isinstance(func, gast.Name) and self._is_local_ref(func):
+            own = self.own_method_call(node)   # (`self(w, x)`: its class's __call__)
+            if own is not None:
+                return self.call(own)
         if self._is_local_ref(func):
             raise self.error("calling a function held in a local variable is not supported",
                              node, hint="call it by its own name, or define it with `def`")
@@ -1750,6 +1878,20 @@ class _Normalizer:
         if callee is MISSING:
             raise self.error(f"cannot resolve the function `{_dotted(func)}`", node,
                              hint="define or import it before the function is differentiated")
+        if isinstance(callee, types.MethodType) and is_user_function(callee.__func__) \
+                and not isinstance(callee.__self__, type) and isinstance(func, gast.Attribute):
+            # `MODEL.loss(w)` of an object a global name holds: `Model.loss(MODEL, w)`
+            bound = self.class_method_call(node, type(callee.__self__), func.attr,
+                                           clone(func.value))
+            if bound is not None:
+                return self.call(bound)
+        if is_user_function(inspect.getattr_static(type(callee), "__call__", None)) \
+                and not isinstance(callee, (type, types.FunctionType, types.MethodType)) \
+                and not any(is_user_function(v) for v in getattr(callee, "__dict__", {}).values()):
+            # `SCALER(x)` of an object with a `__call__` a global name holds: its class's
+            bound = self.class_method_call(node, type(callee), "__call__", clone(func))
+            if bound is not None:
+                return self.call(bound)
         _refuse_callable_object(self, callee, node)
         self.check_global_change(func, callee, node)
         inlined = self.helper_with_function_argument(node, callee)
@@ -2459,17 +2601,18 @@ class _Normalizer:
         known = self.sequence_length(node.func.value) is not None and \
             self.current.get(lst) not in self.tuples
         shared = _shared_list(lst, self.parsed, self.user_function)
-        if node.keywords or index is None or not known or shared is not None or self.depth:
-            why = ("it is inside an `if` or a loop" if self.depth else
-                   f"the length of `{lst}` is not known here (appended to, or not a "
-                   "display)" if not known else f"`{lst}` is also held by {shared}"
-                   if shared is not None else "the index is not an integer written in "
-                   "the call")
-            raise self.error(f"`{lst}.insert(...)` is supported at the function's top level "
-                             "on a list display of known length at an index written as a "
-                             f"number: {why}", node,
+        if node.keywords or len(node.args) != 2 or shared is not None or lst in self.params \
+                or self.current.get(lst) in self.tuples:
+            why = (f"`{lst}` is also held by {shared}" if shared is not None else
+                   f"`{lst}` is a parameter (the caller's list)" if lst in self.params else
+                   f"`{lst}` is a tuple" if self.current.get(lst) in self.tuples else
+                   "it takes an index and a value, by position")
+            raise self.error(f"`{lst}.insert(...)` is supported on a list of the function's "
+                             f"own: {why}", node,
                              hint="build the list in the order wanted (append, then read it "
                              "reversed with `lst[::-1]`), or join displays: `[v] + lst`")
+        if index is None or not known or self.depth:
+            return self.list_insert_by_pops(node)
         value = _load(lst)
         before = gast.Subscript(value=value, slice=gast.Slice(
             lower=None, upper=clone(node.args[0]), step=None), ctx=gast.Load())
@@ -2481,6 +2624,37 @@ class _Normalizer:
                                                 type_comment=None)],
                              value=joined, type_comment=None)
         self.statement(gast.copy_location(assign, node))
+        return gast.Constant(value=None, kind=None)
+
+    def list_insert_by_pops(self, node):
+        """``lst.insert(i, v)`` where the list's length or ``i`` is known only when it runs
+        (in an ``if`` or a loop, or of a list appended to): the pops and appends it is,
+        which the derivative follows as any (``tail`` a fresh list)::
+
+            n = len(lst); p = min(max(i + n if i < 0 else i, 0), n)   # insert's position
+            for k in range(n - p): tail.append(lst.pop())
+            lst.append(v)
+            for k in range(n - p): lst.append(tail.pop())
+        """
+        lst = node.func.value.id
+        names = {hint: self.namer.fresh(f"{lst}_{hint}") for hint in ("i", "v", "n", "at",
+                                                                      "tail", "k")}
+        template = ast.parse(
+            "{i} = I\n{v} = V\n{n} = len({lst})\n"
+            "{at} = min(max({i} + {n} if {i} < 0 else {i}, 0), {n})\n{tail} = []\n"
+            "for {k} in range({n} - {at}):\n    {tail}.append({lst}.pop())\n"
+            "{lst}.append({v})\n"
+            "for {k} in range({n} - {at}):\n    {lst}.append({tail}.pop())\n".format(
+                lst=lst, **names))
+        stmts = gast.ast_to_gast(template).body
+        stmts[0].value, stmts[1].value = node.args   # (evaluated in Python's order)
+        for stmt in stmts[2:]:
+            locate(stmt, node)
+        locate(stmts[0], node, shallow=True)
+        locate(stmts[1], node, shallow=True)
+        self.user_locals |= set(names.values())
+        for stmt in stmts:
+            self.statement(stmt)
         return gast.Constant(value=None, kind=None)
 
     def user_function(self, func) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 
 import gast
 
+from .aliases import split_function_variables
 from .dicts import split_dicts
 from .errors import GENERATED, TransformError, short_filename
 from .naming import walk
@@ -249,6 +250,7 @@ def _finish(func, node, filename: str, compiled=_NOT_COMPILED, lines=None) -> Pa
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
     split_dicts(parsed)   # (a dict of the function's own is variables from here on)
+    split_function_variables(parsed)   # (and a variable holding a known function, its choice)
     return parsed
 
 

@@ -267,9 +267,13 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     derived.user_cells = frozenset(user_cells)
     derived.rederived = rederived             # what its guard calls
     derived.label = label
-    # whether a path of the function returns no number (calls.derived_call)
+    # whether a path of the function returns no number (calls.derived_call), its own or
+    # a helper's whose None it may return (`return h2(x)`): a caller's derivative checks
+    # the value of a call of it, so that every mode raises NoNumberReturned at h2
     derived.returns_nothing = any(getattr(n, "callee", None) is returns_no_number
-                                  for n in core.nodes())
+                                  for n in core.nodes()) or any(
+        getattr(getattr(v, "generic", v), "returns_nothing", False) is True
+        for v in core.binder.bound.values() if isinstance(v, types.FunctionType))
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     derived.generated_at = (parsed.filename, derived.user_def)

@@ -6,6 +6,7 @@ Everything here is stateless, so derived functions are re-entrant and thread-saf
 """
 from __future__ import annotations
 
+import inspect
 import numbers
 
 import sys
@@ -662,6 +663,25 @@ def in_place(t, z):
                             "casting rule 'same_kind'")
         return np.asarray(t, dtype=z.dtype)
     return t if isinstance(t, np.ndarray) else np.asarray(t)   # a 0-d array stays one
+
+
+def require_method(obj, name, cls, filename, lineno):
+    """Put by normalize before ``self.name(...)`` in a method of ``cls``, which the
+    derivative calls as ``cls.name(self, ...)`` (the entry guards ``cls.name`` itself):
+    the object must find ``name`` where ``cls`` does, not in a subclass that defines its
+    own or in the object itself (its derivative would be another's)."""
+    if obj.__class__ is cls and name not in getattr(obj, "__dict__", ()):
+        return
+    found = inspect.getattr_static(obj, name, None)
+    if found is not inspect.getattr_static(cls, name, None):
+        owner = "the object itself" if name in getattr(obj, "__dict__", ()) else \
+            f"its class `{type(obj).__name__}`"
+        raise TransformError(
+            f"`.{name}()` of this `{type(obj).__name__}` is not `{cls.__name__}.{name}`, which "
+            f"the derivative calls: {owner} defines another `{name}`", filename, lineno,
+            hint=f"differentiate a method of the class whose `{name}` is meant (define the "
+            f"method differentiated in `{type(obj).__name__}` too), or call the function "
+            f"wanted by its name")
 
 
 def require_writable(z):

@@ -622,3 +622,71 @@ def test_fields_of_a_namedtuple_carry_derivatives():
     np.testing.assert_allclose(g.b, np.sum(1 - t * t))
     dt = tl.jvp(_namedtuple_fields_loss)(p, x, Params(np.ones(3), 0.0))
     np.testing.assert_allclose(dt, np.sum(g.w))
+
+
+# -- bound methods (fix20) -------------------------------------------------------------------
+# Was: `tl.grad(model.loss)` was refused (*it is a method, not a Python function with
+# source*). It is the derivative of `Model.loss` bound to the object: wrt counts the
+# parameters after self, the object's attributes are read when the derivative runs.
+class _Regression:
+    K = 3.0
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.W = np.array([[1.0, 0.5], [0.2, 0.3]])
+
+    def loss(self, w, x, y):
+        return np.sum((np.tanh(self.W @ x * w) * self.scale - y) ** 2)
+
+    @classmethod
+    def penalty(cls, w):
+        return np.sum(w ** 2) * cls.K
+
+
+def _regression_loss(m, w, x, y):
+    return np.sum((np.tanh(m.W @ x * w) * m.scale - y) ** 2)
+
+
+_W, _X, _Y = np.array([0.3, 0.5]), np.array([0.1, 0.2]), np.array([0.5, -0.1])
+
+
+@pytest.mark.parametrize("strict", ["0", "1"], ids=["versions", "strict"])
+def test_bound_method_of_a_user_object(strict, monkeypatch):
+    monkeypatch.setenv("TANGENTLIKE_STRICT_SPECIALIZE", strict)
+    m, other = _Regression(2.0), _Regression(5.0)
+    g = tl.grad(m.loss)
+    for obj in (m, other):
+        want = tl.grad(_regression_loss, wrt=1)(obj, _W, _X, _Y)
+        np.testing.assert_allclose(tl.grad(obj.loss)(_W, _X, _Y), want, rtol=1e-12)
+        tl.check_grads(obj.loss, (_W, _X, _Y), order=2)
+    np.testing.assert_allclose(g(_W, _X, _Y), tl.grad(_regression_loss, wrt=1)(m, _W, _X, _Y))
+    m.scale = 7.0   # read when the derivative runs, as the method reads it
+    np.testing.assert_allclose(g(_W, _X, _Y), tl.grad(_regression_loss, wrt=1)(m, _W, _X, _Y),
+                               rtol=1e-12)
+    value, grads = tl.value_and_grad(m.loss, wrt=(0, "x"))(_W, _X, _Y)
+    assert value == m.loss(_W, _X, _Y)
+    for got, want in zip(grads, tl.grad(_regression_loss, wrt=(1, 2))(m, _W, _X, _Y)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(tl.vjp(m.loss, wrt=2)(_W, _X, _Y, 2.0),
+                               2.0 * tl.grad(_regression_loss, wrt=3)(m, _W, _X, _Y), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(m.loss)(_W, _X, _Y, np.array([1.0, -1.0])),
+                               tl.jvp(_regression_loss, wrt=1)(m, _W, _X, _Y,
+                                                               np.array([1.0, -1.0])), rtol=1e-12)
+    hessian = tl.hessian(_regression_loss, wrt=1)(m, _W, _X, _Y)
+    np.testing.assert_allclose(tl.hessian(m.loss)(_W, _X, _Y), hessian, rtol=1e-12)
+    np.testing.assert_allclose(tl.jacobian(tl.grad(m.loss))(_W, _X, _Y), hessian, rtol=1e-12)
+    np.testing.assert_allclose(tl.hvp(m.loss)(_W, _X, _Y, np.array([1.0, 0.0])), hessian[:, 0],
+                               rtol=1e-12)
+    assert "def dlossdw(self, w, x, y" in g.source
+    np.testing.assert_allclose(tl.grad(_Regression.penalty)(_W), 6.0 * _W)
+
+
+def test_bound_method_wrt_counts_after_self():
+    m = _Regression(2.0)
+    for wrt in (3, -4):
+        with pytest.raises(tl.TransformError, match="out of range: the method `loss` has 3"):
+            tl.grad(m.loss, wrt=wrt)
+    with pytest.raises(tl.TransformError, match="`self` is the object the method is bound"):
+        tl.grad(m.loss, wrt="self")
+    np.testing.assert_allclose(tl.grad(m.loss, wrt=-1)(_W, _X, _Y),
+                               tl.grad(_regression_loss, wrt=3)(m, _W, _X, _Y), rtol=1e-12)

@@ -6806,3 +6806,206 @@ def test_continue_and_break_in_the_else_of_an_inner_loop(n):
         tl.check_grads(f, (x, s, n), wrt=(0, 1), order=2)
     want = 3 * np.sum(x[:n]) if n else 0.0
     assert tl.grad(continues_from_an_inner_else, wrt=1)(x, s, n) == pytest.approx(want)
+
+
+# (fix20, issue #7) A function held in a local variable, called or given to a helper
+# (`act = np.tanh if relu is False else np.sin; return _layer(x, w, act)`, `act =
+# np.tanh; act(x)`) was refused (*calling a function held in a local variable is not
+# supported*). The variable holds the number of its choice (aliases.py) and each
+# statement that reads it is written once per function under an `if` on that number.
+def _act_layer(x, w, act):
+    return act(x * w)
+
+
+def function_chosen_by_a_flag(x, w, relu=False):
+    act = np.tanh if relu is False else np.sin
+    return np.sum(_act_layer(x, w, act)) + np.sum(act(w))
+
+
+def function_chosen_in_branches(x, w, relu=False):
+    if relu:
+        act = np.sin
+    else:
+        act = _square_act
+    h = x
+    for i in range(2):
+        h = act(h) * w
+    return np.sum(_act_layer(h, w, act=act))
+
+
+def _square_act(v):
+    return v * v + 0.5 * v
+
+
+def function_in_a_variable(x, w):
+    act = np.tanh
+    return np.sum(act(x * w)) + np.sum(_act_layer(x, w, act))
+
+
+def function_rechosen_in_a_loop(x, w, n):
+    h = x
+    act = np.tanh
+    for i in range(n):
+        act = np.sin if i % 2 == 0 else np.tanh
+        h = act(h) * 2.0
+    return np.sum(_act_layer(h, w, act))
+
+
+def function_assigned_on_one_path(x, flag):
+    if flag:
+        act = np.sin
+    return np.sum(act(x))
+
+
+@pytest.mark.parametrize("strict", ["0", "1"], ids=["versions", "strict"])
+def test_a_function_held_in_a_local_variable(strict, monkeypatch):
+    monkeypatch.setenv("TANGENTLIKE_STRICT_SPECIALIZE", strict)
+    x, w = np.array([0.3, 0.5, -0.7]), np.array([0.2, -0.4, 0.9])
+    for relu in (False, True):
+        z = x * w
+        want = (np.cos(z) if relu else 1 - np.tanh(z) ** 2) * w
+        np.testing.assert_allclose(tl.grad(function_chosen_by_a_flag)(x, w, relu), want,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(tl.jvp(function_chosen_by_a_flag)(x, w, relu, np.ones(3)),
+                                   np.sum(want), rtol=1e-12)
+        for f in (function_chosen_by_a_flag, function_chosen_in_branches):
+            tl.check_grads(f, (x, w, relu), order=2)
+            tl.check_grads(f, (x, w, relu), wrt=(0, 1), order=2)
+            assert tl.value_and_grad(f)(x, w, relu)[0] == f(x, w, relu)
+    np.testing.assert_allclose(tl.grad(function_in_a_variable)(x, w),
+                               2 * (1 - np.tanh(x * w) ** 2) * w, rtol=1e-12)
+    tl.check_grads(function_in_a_variable, (x, w), order=2)
+    for n in (0, 1, 2, 3):
+        assert tl.value_and_grad(function_rechosen_in_a_loop)(x, w, n)[0] == \
+            pytest.approx(function_rechosen_in_a_loop(x, w, n), rel=1e-12)
+        tl.check_grads(function_rechosen_in_a_loop, (x, w, n), order=2)
+    tl.check_grads(function_assigned_on_one_path, (x, True), order=2)
+    for transform in (tl.grad, tl.jvp):
+        df = transform(function_assigned_on_one_path)
+        with pytest.raises(UnboundLocalError, match="act"):   # as f raises it
+            df(x, False, *((np.ones(3),) if transform is tl.jvp else ()))
+    with pytest.raises(UnboundLocalError):
+        function_assigned_on_one_path(x, False)
+
+
+# (fix20, issue #7) A lambda called where it is written (`(lambda t: t * t)(x)`) was
+# refused (*calling a lambda written in place is not supported*), though one given a
+# name first works: it is inlined at its call the same way (its defaults first).
+def lambda_called_in_place(x, s, n):
+    a = s * 2.0
+    y = (lambda t, c=a: np.sin(t) * c)(x) + (lambda t: t * t)(x)
+    for i in range(n):
+        y = y + (lambda v, *, k=3.0: v ** k)(x, k=2.0) * i
+    return np.sum(y) + (lambda: s * s)() + np.sum((lambda t: (lambda u: u * t)(t + 1.0))(x))
+
+
+def lambda_named_then_called(x):
+    g = lambda t: np.sin(t) * t  # noqa: E731
+    return np.sum(g(x) + g(2 * x))
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_a_lambda_called_in_place(n):
+    x, s = np.array([0.3, 0.5, 0.7]), 0.7
+    k = n * (n - 1) / 2
+    want = 2 * s * np.cos(x) + 2 * x + 2 * x * k + 2 * x + 1.0
+    np.testing.assert_allclose(tl.grad(lambda_called_in_place)(x, s, n), want, rtol=1e-12)
+    assert tl.grad(lambda_called_in_place, wrt=1)(x, s, n) == \
+        pytest.approx(2 * np.sum(np.sin(x)) + 2 * s, rel=1e-12)
+    tl.check_grads(lambda_called_in_place, (x, s, n), order=2)
+    tl.check_grads(lambda_named_then_called, (x,), order=2)
+
+
+# (fix20, issue #7) `[a, b] + list(points[:1])` (and `tuple(points) + (v,)`) of a list or
+# tuple of known length was refused (*`+` of a list whose length is not known*), though
+# `list(...)` of it has its length: its items are joined as those of the list itself.
+def joins_list_of_a_slice(x):
+    a, b = x[0], x[1]
+    points = [x[2], x[0] * x[1]]
+    r = [a, b] + list(points[:1])
+    return r[0] * r[1] * r[2] + len(r)
+
+
+def joins_copies_of_a_tuple(x):
+    points = (x[2], x[0] * x[1])
+    r = tuple(points) + (x[0],)
+    q = list(points) + list(points[::-1])
+    assert type(r) is tuple and type(q) is list
+    return r[0] * r[1] * r[2] + q[3] * q[0] + np.sum(np.stack(q))
+
+
+def test_joins_of_list_and_tuple_copies_of_known_length():
+    x = np.array([0.3, 0.5, 0.7])
+    np.testing.assert_allclose(tl.grad(joins_list_of_a_slice)(x), [0.35, 0.21, 0.15],
+                               rtol=1e-12)
+    for f in (joins_list_of_a_slice, joins_copies_of_a_tuple):
+        assert tl.value_and_grad(f)(x)[0] == pytest.approx(f(x), rel=1e-12)
+        tl.check_grads(f, (x,), order=2)
+        tl.check_grads(f, ([0.3, 0.5, 0.7],), order=2)
+
+
+# (fix20, issue #7) `lst.insert(i, v)` in a loop or an `if`, at a computed or out-of-range
+# index, or on a list appended to, was refused (*supported at the function's top level on
+# a list display of known length*). It is now written as the pops and appends it is
+# (normalize.list_insert_by_pops: the items after Python's insert position popped to a
+# list of their own, v appended, the items appended back), which the derivative follows
+# as any; the values are checked against f's own and finite differences below.
+def inserts_in_a_loop(x, n):
+    L = [x[0], x[1]]
+    for i in range(n):
+        L.insert(0, x[2] * (i + 1.0))
+    s = 0.0
+    for k in range(len(L)):
+        s = s + L[k] * (k + 1.0)
+    return s + np.sum(np.stack(L) ** 2)
+
+
+def inserts_in_a_branch(x):
+    L = [x[0], x[1]]
+    if x[0] > 0:
+        L.insert(1, x[2] * 2.0)
+    return np.sum(np.stack(L) * np.arange(1.0, len(L) + 1))
+
+
+def inserts_everywhere(x, n):
+    L = []
+    for i in range(n):
+        L.append(x[i % 3] * (i + 1.0))
+        L.insert(-1, np.sin(x[(i + 1) % 3]))
+        L.insert(i, x[0] * x[1])
+        L.insert(100, x[2] ** 2)
+        L.insert(-100, x[1] * 3.0)
+    t = 0.0
+    for k, v in enumerate(L):
+        t = t + v * (k + 1.0) ** 0.5
+    return t
+
+
+def inserts_rows(X, n):
+    L = [X[0]]
+    for i in range(n):
+        L.insert(len(L) // 2, X[i % 2] * (i + 2.0))
+    M = np.stack(L)
+    return np.sum(M * np.arange(1.0, M.shape[0] + 1)[:, None] ** 2)
+
+
+@pytest.mark.parametrize("strict", ["0", "1"], ids=["versions", "strict"])
+def test_insert_in_loops_and_branches(strict, monkeypatch):
+    monkeypatch.setenv("TANGENTLIKE_STRICT_SPECIALIZE", strict)
+    x = np.array([0.3, 0.5, 0.7])
+    X = np.array([[0.3, 0.5], [0.7, -0.2]])
+    cases = [(inserts_in_a_loop, (x, n)) for n in (0, 1, 2, 4)] + \
+        [(inserts_in_a_branch, (x,)), (inserts_in_a_branch, (-x,))] + \
+        [(inserts_everywhere, (x, n)) for n in (0, 1, 2, 5)] + \
+        [(inserts_rows, (X, n)) for n in (0, 1, 3)]
+    for f, args in cases:
+        value, grad = tl.value_and_grad(f)(*args)
+        assert value == pytest.approx(f(*args), rel=1e-12)
+        tangent = np.ones_like(args[0])
+        assert tl.jvp(f)(*args, tangent) == pytest.approx(np.sum(grad * tangent), rel=1e-10)
+        tl.check_grads(f, args, order=2)
+    # L = [x2 * n, ..., x2 * 1, x0, x1]: exact for n = 2 ([2 x2, x2, x0, x1])
+    a, b, c = x
+    want = [3 + 2 * a, 4 + 2 * b, 2 * 1 + 2 + 8 * c + 2 * c]
+    np.testing.assert_allclose(tl.grad(inserts_in_a_loop)(x, 2), want, rtol=1e-12)
+    tl.check_grads(inserts_in_a_loop, ([0.3, 0.5, 0.7], 3), order=2)

@@ -33,7 +33,7 @@ nondifferentiable(
     runtime.memory_order, runtime.require_matrix, runtime.check_assertion, runtime.raise_exception,
     runtime.returns_no_number, runtime.require_assigned, runtime.output_zeros_like,
     runtime.require_tangents, runtime.keys_of, runtime.row_guard, runtime.require_writable,
-    runtime.require_returned,
+    runtime.require_returned, runtime.require_method,
 )
 
 nondifferentiable(

@@ -1,0 +1,263 @@
+"""Methods of the user's own classes (fix20): ``tl.grad(model.loss)`` of a bound method
+(tests/test_api.py has the transformations' arguments), and ``self.predict(...)`` called
+inside a method of a module-level class, derived as the helper ``Model.predict(self,
+...)``, with the entry's guard of ``Model.predict`` and require_method's check of the
+object's own."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+
+W = np.array([0.3, 0.5])
+X = np.array([0.1, 0.2])
+Y = np.array([0.5, -0.1])
+
+
+class Model:
+    def __init__(self, scale):
+        self.scale = scale
+        self.A = np.array([[1.0, 0.5], [0.2, 0.3]])
+
+    def predict(self, w, x):
+        return np.tanh(self.A @ x * w) * self.scale
+
+    def loss(self, w, x, y):
+        return np.sum((self.predict(w, x) - y) ** 2) + self.penalty(w)
+
+    def penalty(self, w, lam=0.1):
+        return lam * self.square(w)
+
+    @staticmethod
+    def square(w):
+        return np.sum(w * w)
+
+    def loss_with_keywords(self, w, x, y):
+        return np.sum((self.predict(x=x, w=w) - y) ** 2) + self.penalty(w, lam=0.5)
+
+
+def plain_loss(m, w, x, y, lam=0.1):
+    return np.sum((np.tanh(m.A @ x * w) * m.scale - y) ** 2) + lam * np.sum(w * w)
+
+
+class OtherPredict(Model):
+    def predict(self, w, x):
+        return np.sin(self.A @ x * w)
+
+
+class OwnLoss(OtherPredict):
+    def loss(self, w, x, y):
+        return np.sum((self.predict(w, x) - y) ** 2)
+
+
+class Simulation:
+    def __init__(self, k):
+        self.k = k
+
+    def force(self, q):
+        return -self.k * np.sin(q)
+
+    def step(self, q, p, dt=0.1):
+        p = p + dt * self.force(q)
+        q = q + dt * p
+        return q, p
+
+    def run(self, q, p, n):
+        for i in range(n):
+            q, p = self.step(q, p, dt=0.05)
+            if np.sum(q) > 10.0:
+                break
+        return np.sum(q * q) + np.sum(p * p)
+
+
+def simulate(k, q, p, n):
+    for i in range(n):
+        p = p - 0.05 * k * np.sin(q)
+        q = q + 0.05 * p
+        if np.sum(q) > 10.0:
+            break
+    return np.sum(q * q) + np.sum(p * p)
+
+
+@pytest.fixture(params=["0", "1"], ids=["versions", "strict"])
+def strict(request, monkeypatch):
+    monkeypatch.setenv("TANGENTLIKE_STRICT_SPECIALIZE", request.param)
+
+
+def test_a_method_calling_methods_of_self(strict):
+    m = Model(2.0)
+    want = tl.grad(plain_loss, wrt=1)(m, W, X, Y)
+    np.testing.assert_allclose(tl.grad(m.loss)(W, X, Y), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(Model.loss, wrt=1)(m, W, X, Y), want, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(m.loss_with_keywords)(W, X, Y),
+                               tl.grad(plain_loss, wrt=1)(m, W, X, Y, 0.5), rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(m.loss, wrt=1)(W, X, Y, np.array([1.0, -2.0])),
+                               tl.jvp(plain_loss, wrt=2)(m, W, X, Y, np.array([1.0, -2.0])),
+                               rtol=1e-12)
+    np.testing.assert_allclose(tl.hessian(m.loss)(W, X, Y),
+                               tl.hessian(plain_loss, wrt=1)(m, W, X, Y), rtol=1e-10)
+    for method in (m.loss, m.loss_with_keywords):
+        tl.check_grads(method, (W, X, Y), order=2)
+    m.scale = 3.0   # read when the derivative runs
+    np.testing.assert_allclose(tl.grad(m.loss)(W, X, Y),
+                               tl.grad(plain_loss, wrt=1)(m, W, X, Y), rtol=1e-12)
+
+
+def test_a_simulation_stepping_in_a_loop(strict):
+    sim = Simulation(1.5)
+    q, p = np.array([0.3, -0.2]), np.array([0.1, 0.4])
+    for n in (0, 1, 4):
+        for wrt in (0, 1):
+            np.testing.assert_allclose(tl.grad(sim.run, wrt=wrt)(q, p, n),
+                                       tl.grad(simulate, wrt=wrt + 1)(1.5, q, p, n), rtol=1e-12)
+        tl.check_grads(sim.run, (q, p, n), order=2)
+
+
+def test_a_subclass_with_another_method_is_not_served_the_base_derivative():
+    m, other = Model(2.0), OtherPredict(2.0)
+    df = tl.grad(Model.loss, wrt=1)
+    df(m, W, X, Y)
+    with pytest.raises(tl.TransformError, match="`.predict\\(\\)` of this `OtherPredict` is "
+                       "not `Model.predict`") as info:
+        df(other, W, X, Y)
+    assert info.value.lineno == Model.loss.__code__.co_firstlineno + 1
+    with pytest.raises(tl.TransformError, match="its class `OtherPredict` defines"):
+        tl.grad(other.loss)(W, X, Y)   # (OtherPredict.loss is Model.loss)
+    own = OwnLoss(2.0)   # a loss of its own: its own predict
+    np.testing.assert_allclose(tl.grad(own.loss)(W, X, Y),
+                               2 * (np.sin(own.A @ X * W) - Y) * np.cos(own.A @ X * W)
+                               * (own.A @ X), rtol=1e-12)
+    patched = Model(2.0)
+    patched.predict = lambda w, x: w * x
+    with pytest.raises(tl.TransformError, match="the object itself defines another"):
+        df(patched, W, X, Y)
+
+
+def test_a_method_rebound_on_the_class_derives_again(monkeypatch):
+    m = Model(2.0)
+    df = tl.grad(m.loss)
+    df(W, X, Y)
+
+    def cosine(self, w, x):
+        return np.cos(self.A @ x * w)
+    monkeypatch.setattr(Model, "predict", cosine)
+    z = m.A @ X
+    want = 2 * (np.cos(z * W) - Y) * -np.sin(z * W) * z + 0.2 * W
+    np.testing.assert_allclose(df(W, X, Y), want, rtol=1e-12)
+
+
+def calls_a_method_of_an_argument(m, w):
+    return np.sum(m.predict(w, X))  # <- error
+
+
+def calls_methods_of_an_annotated_argument(m: Model, w, x, y):
+    return np.sum((m.predict(w, x) - y) ** 2) + m.penalty(w)
+
+
+def calls_a_method_of_a_string_annotated_argument(w, x, *, m: "Model"):
+    return np.sum(m.predict(w, x))
+
+
+def test_methods_of_a_parameter_annotated_with_its_class(strict):
+    m = Model(2.0)
+    np.testing.assert_allclose(tl.grad(calls_methods_of_an_annotated_argument, wrt=1)(m, W, X, Y),
+                               tl.grad(plain_loss, wrt=1)(m, W, X, Y), rtol=1e-12)
+    tl.check_grads(calls_methods_of_an_annotated_argument, (m, W, X, Y), wrt=(1, 2), order=2)
+    z = m.A @ X
+    np.testing.assert_allclose(tl.grad(calls_a_method_of_a_string_annotated_argument)(W, X, m=m),
+                               (1 - np.tanh(z * W) ** 2) * z * m.scale, rtol=1e-12)
+    with pytest.raises(tl.TransformError, match="of this `OtherPredict` is not"):
+        tl.grad(calls_methods_of_an_annotated_argument, wrt=1)(OtherPredict(2.0), W, X, Y)
+
+
+class _Local:
+    def attribute_write(self, w):
+        self.last = w
+        return np.sum(w)
+
+
+def test_refused_uses_of_objects():
+    with pytest.raises(tl.TransformError, match="the method `.predict\\(\\)` is not supported") \
+            as info:
+        tl.grad(calls_a_method_of_an_argument, wrt=1)
+    assert "(`m: Model`)" in info.value.hint
+    with pytest.raises(tl.TransformError, match="assignment to an attribute is not supported"):
+        tl.grad(_Local().attribute_write)
+
+
+class Network:
+    def __init__(self, scale):
+        self.scale = scale
+        self._A = np.array([[1.0, 0.5], [0.2, 0.3]])
+
+    @property
+    def A(self):
+        return self._A * 2.0
+
+    def __call__(self, w, x):
+        return np.tanh(self.A @ x * w) * self.scale
+
+    def loss(self, w, x, y):
+        return np.sum((self(w, x) - y) ** 2)
+
+    def loss_in_a_while(self, w, x, n):
+        s, i = 0.0, 0
+        while i < n:
+            s = s + np.sum(self(w, x) * self.twice(w))
+            i += 1
+        return s
+
+    def loss_through_local_functions(self, w, x):
+        def inner(v):
+            return self(v, x)
+        g = lambda v: self.twice(v) * x  # noqa: E731
+        return np.sum(inner(w) * g(w))
+
+    def twice(self, w):
+        return w * 2.0
+
+    @classmethod
+    def doubled(cls, w):
+        return w * 2.0
+
+    def loss_of_a_classmethod(self, w):
+        return np.sum(self.doubled(w))  # <- classmethod
+
+
+NETWORK = Network(1.5)
+
+
+def loss_of_a_global_network(w, x, y):
+    return NETWORK.loss(w, x, y) + np.sum(NETWORK(w, x))
+
+
+def _network_out(m, w, x):
+    return np.tanh(m._A * 2.0 @ x * w) * m.scale
+
+
+def test_call_property_loops_and_local_functions(strict):
+    net = Network(1.5)
+    out = _network_out(net, W, X)
+    z = net._A * 2.0 @ X
+    dout = (1 - np.tanh(z * W) ** 2) * z * net.scale   # d out_i / d w_i
+    np.testing.assert_allclose(tl.vjp(net)(W, X, np.ones(2)), dout, rtol=1e-12)
+    np.testing.assert_allclose(tl.jvp(net)(W, X, np.ones(2)), dout, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(net.loss)(W, X, Y), 2 * (out - Y) * dout, rtol=1e-12)
+    for n in (0, 1, 3):
+        np.testing.assert_allclose(tl.grad(net.loss_in_a_while)(W, X, n),
+                                   n * (dout * 2 * W + 2 * out), rtol=1e-12)
+        tl.check_grads(net.loss_in_a_while, (W, X, n), order=2)
+    np.testing.assert_allclose(tl.grad(net.loss_through_local_functions)(W, X),
+                               dout * 2 * W * X + out * 2 * X, rtol=1e-12)
+    np.testing.assert_allclose(tl.grad(loss_of_a_global_network)(W, X, Y),
+                               2 * (out - Y) * dout + dout, rtol=1e-12)
+    for f, args in ((net, (W, X)), (net.loss, (W, X, Y)), (loss_of_a_global_network, (W, X, Y)),
+                    (net.loss_through_local_functions, (W, X))):
+        tl.check_grads(f, args, order=2)
+
+
+def test_a_classmethod_called_on_self_is_refused_at_its_line():
+    with pytest.raises(tl.TransformError, match="`.doubled\\(\\)` is a classmethod of "
+                       "`Network`") as info:
+        tl.grad(Network(1.0).loss_of_a_classmethod)
+    lines, first = __import__("inspect").getsourcelines(Network.loss_of_a_classmethod)
+    assert info.value.lineno == first + 1 and "staticmethod" in info.value.hint
