@@ -1,0 +1,128 @@
+"""Generated code of issue 6's cases of session perf20: each pass keeps the generic
+derivative's values (at inf and nan too) and finite differences'."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import adjoint_code, the_version
+
+RNG = np.random.default_rng(2020)
+
+
+# -- matrix products of float64 arrays as the method a.dot(b) ----------------------------
+
+def bilinear(x, A, y):
+    return x @ A @ y
+
+
+def relu_softmax_head(W1, b1, W2, X, Y):
+    h = np.maximum(X @ W1 + b1, 0.0)
+    z = h @ W2
+    m = np.max(z, axis=1, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(z - m), axis=1, keepdims=True))
+    return -np.sum(Y * (z - lse)) / X.shape[0]
+
+
+def gated_loop(W, U, xs, h0):
+    h = h0
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        z = 1.0 / (1.0 + np.exp(-(W @ h + xs[t])))
+        c = np.tanh(U @ h)
+        h = z * h + (1.0 - z) * c
+        loss = loss + np.sum(h * h)
+    return loss
+
+
+def outer_and_dot(W, x, v):
+    u = np.dot(W, x)
+    return np.sum(np.outer(u, v) ** 2)
+
+
+def batched(A, x):
+    # (a 3-d operand: @ broadcasts over its first axis, which a.dot would not)
+    return np.sum((A @ x) ** 2)
+
+
+def same(got, want):
+    """The generic derivative's values (up to its order of operations), nan and inf
+    where it has them."""
+    for g, w in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
+
+
+def test_matrix_products_of_float64_arrays_are_the_dot_method():
+    x, A, y = RNG.standard_normal(50), RNG.standard_normal((50, 50)), RNG.standard_normal(50)
+    df = tl.grad(bilinear)
+    got = df(x, A, y)
+    assert adjoint_code(the_version(df)).split("\n")[0].strip() == "bx = A.dot(y)"
+    np.testing.assert_array_equal(got, A @ y)
+    same(df(x, A, y, 2.5), df.generic(x, A, y, 2.5))
+    tl.check_grads(bilinear, (x, A, y), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
+
+    args = (0.3 * RNG.standard_normal((6, 8)), 0.1 * RNG.standard_normal(8),
+            0.3 * RNG.standard_normal((8, 5)), RNG.standard_normal((7, 6)),
+            np.eye(5)[RNG.integers(0, 5, 7)])
+    df = tl.grad(relu_softmax_head, wrt=(0, 1, 2))
+    got = df(*args)
+    code = the_version(df)
+    # the forward products, and the adjoint's through the reductions' adjoints
+    assert "t1 = X.dot(W1)" in code and "z = h.dot(W2)" in code and "@" not in \
+        adjoint_code(code).split("share(")[0], code
+    same(got, df.generic(*args, 1.0))
+    tl.check_grads(relu_softmax_head, args, wrt=(0, 1, 2), order=1, modes=("rev", "fwd"))
+
+    args = (0.3 * RNG.standard_normal((4, 4)), 0.3 * RNG.standard_normal((4, 4)),
+            RNG.standard_normal((6, 4)), RNG.standard_normal(4))
+    df = tl.grad(gated_loop, wrt=(0, 1))
+    got = df(*args)
+    code = the_version(df)
+    assert "W.dot(h)" in code and "U.dot(h)" in code, code
+    same(got, df.generic(*args, 1.0))
+    tl.check_grads(gated_loop, args, wrt=(0, 1), order=1, modes=("rev", "fwd"))
+
+
+def test_outer_of_vectors_and_np_dot_as_methods():
+    W, x, v = RNG.standard_normal((3, 4)), RNG.standard_normal(4), RNG.standard_normal(5)
+    df = tl.grad(outer_and_dot, wrt=(0, 1, 2))
+    got = df(W, x, v)
+    code = "\n".join(line for line in the_version(df).splitlines()
+                     if not line.strip().startswith("#"))
+    assert "u = W.dot(x)" in code and "= u[:, None] * v" in code, code
+    same(got, df.generic(W, x, v, 1.0))
+    tl.check_grads(outer_and_dot, (W, x, v), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
+
+
+def test_products_the_method_would_change_keep_their_operator():
+    A, x = RNG.standard_normal((3, 4, 5)), RNG.standard_normal(5)
+    df = tl.grad(batched)
+    got = df(A, x)
+    assert ".dot(" not in the_version(df)
+    same(got, df.generic(A, x, 1.0))
+    tl.check_grads(batched, (A, x), order=1, modes=("rev",))
+    # float32 operands: NumPy's own product, whatever its method would do
+    x32, A32, y32 = (a.astype(np.float32) for a in (RNG.standard_normal(6),
+                                                      RNG.standard_normal((6, 6)),
+                                                      RNG.standard_normal(6)))
+    df = tl.grad(bilinear)
+    got = df(x32, A32, y32)
+    assert ".dot(" not in the_version(df) and got.dtype == np.float32
+    same(got, df.generic(x32, A32, y32, 1.0))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_dot_method_keeps_nan_and_inf():
+    x, A, y = RNG.standard_normal(5), RNG.standard_normal((5, 5)), RNG.standard_normal(5)
+    A[1, 2], y[3], x[0] = np.inf, np.nan, -np.inf
+    df = tl.grad(bilinear, wrt=(0, 1, 2))
+    same(df(x, A, y), df.generic(x, A, y, 1.0))
+    args = [0.3 * RNG.standard_normal((6, 8)), 0.1 * RNG.standard_normal(8),
+            0.3 * RNG.standard_normal((8, 5)), RNG.standard_normal((7, 6)),
+            np.eye(5)[RNG.integers(0, 5, 7)]]
+    args[3][2, 1], args[0][0, 0] = np.nan, np.inf
+    df = tl.grad(relu_softmax_head, wrt=(0, 1, 2))
+    got = df(*args)
+    assert ".dot(" in the_version(df) and np.isnan(got[0]).any()
+    same(got, df.generic(*args, 1.0))
