@@ -604,6 +604,8 @@ def _array_rank(node, known: dict, bound: dict, numbers: frozenset, ints: frozen
         if func.attr == "copy" and not args:
             found = rank(func.value)
             return found if found != _NUMBER else None
+        if func.attr == "dot" and len(args) == 1:   # (a product made a method above)
+            return rank(gast.BinOp(left=func.value, op=gast.MatMult(), right=args[0]))
     return None
 
 

@@ -95,6 +95,21 @@ def test_outer_of_vectors_and_np_dot_as_methods():
     tl.check_grads(outer_and_dot, (W, x, v), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
 
 
+def chained(x, A, B):
+    return np.sum(np.tanh(x @ A @ B))
+
+
+def test_chained_products_are_methods_each():
+    x, A, B = RNG.standard_normal(4), RNG.standard_normal((4, 5)), RNG.standard_normal((5, 3))
+    df = tl.grad(chained, wrt=(0, 1, 2))
+    got = df(x, A, B)
+    code = the_version(df)
+    assert "t2 = t1.dot(B)" in code and "bx = A.dot(bt1)" in code \
+        and "bA = x[:, None] * bt1" in code, code
+    same(got, df.generic(x, A, B, 1.0))
+    tl.check_grads(chained, (x, A, B), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
+
+
 def test_products_the_method_would_change_keep_their_operator():
     A, x = RNG.standard_normal((3, 4, 5)), RNG.standard_normal(5)
     df = tl.grad(batched)
