@@ -117,6 +117,7 @@ from .runtime import (add_grads, broadcast_like, cast_back, in_place, part_of, s
                       shaped, zeros_like)
 from .rules.arithmetic import logistic_of_negated_times, logistic_times
 from .rules.numeric import correlate_of_padded
+from .rules.selection import share as selection_share
 from .rules.shapes import add_at_item, items_read_in_turns, zero_padded
 from .signs import fold_negations
 
@@ -581,6 +582,16 @@ def _array_rank(node, known: dict, bound: dict, numbers: frozenset, ints: frozen
             return found
         found = found if keep is not None and keep.value else found - len(axes)
         return found if found >= 1 else None
+    if cls is gast.Call and not node.keywords and node.func.__class__ is gast.Name \
+            and bound.get(node.func.id) is selection_share and len(node.args) == 4:
+        # share(x, 0.0, float64, np.greater) (np.maximum's adjoint): float64 of x's shape
+        x, y, dtype = node.args[:3]
+        found = [rank(x), rank(y)]
+        if dtype.__class__ is not gast.Name or bound.get(dtype.id) != np.float64 \
+                or None in found:
+            return None
+        arrays = [r for r in found if r not in (_NUMBER, "assumed")]
+        return max(arrays) if arrays else "assumed" if "assumed" in found else None
     if cls is gast.Call and not node.keywords and node.func.__class__ is gast.Attribute:
         func, args = node.func, node.args
         if func.value.__class__ is gast.Name and func.value.id == np_name:

@@ -1872,6 +1872,8 @@ def _operand(atom, values, unknown, scalar_ok=True):
                 and all(isinstance(v, np.ndarray) for v in value)):
             raise LookupError(atom.id)   # its value may decide the result (an axis)
         return value
+    if isinstance(atom, gast.Attribute) and atom.__dict__.get("module_number"):
+        return 1.0   # np.pi, math.inf: a float (only its type is read)
     raise LookupError(atom)
 
 

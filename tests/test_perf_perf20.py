@@ -44,6 +44,10 @@ def batched(A, x):
     return np.sum((A @ x) ** 2)
 
 
+def without_comments(source):
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+
+
 def same(got, want):
     """The generic derivative's values (up to its order of operations), nan and inf
     where it has them."""
@@ -88,8 +92,7 @@ def test_outer_of_vectors_and_np_dot_as_methods():
     W, x, v = RNG.standard_normal((3, 4)), RNG.standard_normal(4), RNG.standard_normal(5)
     df = tl.grad(outer_and_dot, wrt=(0, 1, 2))
     got = df(W, x, v)
-    code = "\n".join(line for line in the_version(df).splitlines()
-                     if not line.strip().startswith("#"))
+    code = without_comments(the_version(df))
     assert "u = W.dot(x)" in code and "= u[:, None] * v" in code, code
     same(got, df.generic(W, x, v, 1.0))
     tl.check_grads(outer_and_dot, (W, x, v), wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
@@ -141,3 +144,49 @@ def test_dot_method_keeps_nan_and_inf():
     got = df(*args)
     assert ".dot(" in the_version(df) and np.isnan(got[0]).any()
     same(got, df.generic(*args, 1.0))
+
+
+# -- a module's float constant (np.pi) has a stand-in: what is computed for a dtype goes ---
+
+def gauss_diag(mu, logvar, X):
+    var = np.exp(logvar)
+    d = X - mu
+    return 0.5 * np.sum(d * d / var + logvar + np.log(2.0 * np.pi))
+
+
+def test_terms_of_np_pi_are_not_computed_for_their_dtype():
+    mu, logvar, X = RNG.standard_normal(4), 0.1 * RNG.standard_normal(4), \
+        RNG.standard_normal((9, 4))
+    df = tl.grad(gauss_diag, wrt=(0, 1))
+    got = df(mu, logvar, X)
+    code = without_comments(the_version(df))
+    assert "np.log(" not in code and "np.result_type(t" not in code, code
+    iv = np.exp(-logvar)
+    np.testing.assert_allclose(got[0], -iv * np.sum(X - mu, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(got[1], 0.5 * (9 - np.sum((X - mu) ** 2, axis=0) * iv),
+                               rtol=1e-12)
+    same(got, df.generic(mu, logvar, X, 1.0))
+    tl.check_grads(gauss_diag, (mu, logvar, X), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+    with np.errstate(all="ignore"):
+        X[1, 2], logvar[3] = np.nan, -np.inf
+        same(df(mu, logvar, X), df.generic(mu, logvar, X, 1.0))
+
+
+def clip_chain(w, X, y):
+    r = X @ w - y
+    c = np.minimum(np.maximum(r, -1.0), 1.0)
+    return np.sum(c * c)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_products_of_maximum_and_minimum_shares_are_methods():
+    w, X, y = RNG.standard_normal(3), RNG.standard_normal((8, 3)), RNG.standard_normal(8)
+    df = tl.grad(clip_chain)
+    got = df(w, X, y)
+    assert "bw = br.dot(X)" in the_version(df)
+    same(got, df.generic(w, X, y, 1.0))
+    tl.check_grads(clip_chain, (w, X, y), order=1, modes=("rev", "fwd"))
+    # ties (each side half), nan and inf as the generic derivative
+    y[:3] = X[:3] @ w - np.array([1.0, -1.0, 0.0])
+    X[5, 1], y[6] = np.nan, np.inf
+    same(df(w, X, y), df.generic(w, X, y, 1.0))
