@@ -190,3 +190,49 @@ def test_products_of_maximum_and_minimum_shares_are_methods():
     y[:3] = X[:3] @ w - np.array([1.0, -1.0, 0.0])
     X[5, 1], y[6] = np.nan, np.inf
     same(df(w, X, y), df.generic(w, X, y, 1.0))
+
+
+# -- a sum along the middle axis of three as np.einsum ----------------------------------
+
+def repulsion(X):
+    D = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(D * D, axis=2) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def test_middle_axis_sum_of_pairwise_differences_is_einsum():
+    X = RNG.standard_normal((12, 3))
+    df = tl.grad(repulsion)
+    got = df(X)
+    code = the_version(df)
+    assert "np.einsum('ijk->ik', bD)[:, None, :]" in code and ".sum(axis=(1,)" not in code, code
+    D = X[:, None, :] - X[None, :, :]
+    G = -1.0 / (np.sum(D * D, axis=2) + 1.0) ** 2
+    np.testing.assert_allclose(got, 4.0 * (G.sum(axis=1)[:, None] * X - G @ X), rtol=1e-12)
+    np.testing.assert_array_equal(got, df.generic(X, 1.0))   # (the same additions)
+    tl.check_grads(repulsion, (X,), order=2, modes=("rev", "fwd"))
+    with np.errstate(all="ignore"):
+        X[2, 1], X[5, 0] = np.nan, np.inf
+        np.testing.assert_array_equal(df(X), df.generic(X, 1.0))
+
+
+def sum_over_middle(A, w):
+    B = A * w
+    return np.sum(np.sum(B, axis=1) ** 2)
+
+
+def test_middle_axis_sums_in_the_function_and_of_other_ranks():
+    # the user's own sum along axis 1 of a 3-d array; of a 2-d one it stays a sum
+    A, w = RNG.standard_normal((4, 6, 3)), RNG.standard_normal(3)
+    df = tl.grad(sum_over_middle, wrt=(0, 1))
+    got = df(A, w)
+    assert "t1 = np.einsum('ijk->ik', B)\n" in the_version(df)
+    np.testing.assert_array_equal(got[0], df.generic(A, w, 1.0)[0])
+    same(got, df.generic(A, w, 1.0))
+    tl.check_grads(sum_over_middle, (A, w), wrt=(0, 1), order=1, modes=("rev", "fwd"))
+    A2, w2 = RNG.standard_normal((4, 6)), RNG.standard_normal(6)
+    df = tl.grad(sum_over_middle, wrt=(0, 1))
+    got = df(A2, w2)
+    assert "einsum" not in the_version(df)
+    same(got, df.generic(A2, w2, 1.0))
+
