@@ -236,3 +236,40 @@ def test_middle_axis_sums_in_the_function_and_of_other_ranks():
     assert "einsum" not in the_version(df)
     same(got, df.generic(A2, w2, 1.0))
 
+
+# -- items of a tuple argument read by constant index have the items' stand-ins ---------
+
+def mlp_params(params, x):
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    y = W2 @ h + b2
+    return np.sum(y * y)
+
+
+def scaled_pair(pair, x):
+    a, s = pair
+    return np.sum((a * s) @ x)
+
+
+def test_items_of_a_tuple_argument_are_known_arrays():
+    params = (0.3 * RNG.standard_normal((6, 5)), 0.1 * RNG.standard_normal((6, 1)),
+              0.3 * RNG.standard_normal((3, 6)), 0.1 * RNG.standard_normal((3, 1)))
+    x = RNG.standard_normal((5, 4))
+    df = tl.grad(mlp_params)
+    got = df(params, x)
+    code = the_version(df)
+    assert "t1 = W1.dot(x)" in code and "bW1 = bt2.dot(x.T)" in code, code
+    same(got, df.generic(params, x, 1.0))
+    tl.check_grads(mlp_params, (params, x), order=1, modes=("rev", "fwd"))
+    # float32 items: their own dtype, NumPy's products
+    p32 = tuple(p.astype(np.float32) for p in params)
+    got = df(p32, x.astype(np.float32))
+    assert all(g.dtype == np.float32 for g in got) and ".dot(" not in the_version(df)
+    same(got, df.generic(p32, x.astype(np.float32), 1.0))
+    # an item that is a number
+    pair, v = (RNG.standard_normal((3, 4)), 0.5), RNG.standard_normal(4)
+    ds = tl.grad(scaled_pair)
+    got = ds(pair, v)
+    np.testing.assert_allclose(got[0], 0.5 * np.outer(np.ones(3), v), rtol=1e-14)
+    np.testing.assert_allclose(got[1], np.sum(pair[0] @ v), rtol=1e-14)
+    tl.check_grads(scaled_pair, (pair, v), order=1, modes=("rev",))
