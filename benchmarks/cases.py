@@ -965,6 +965,106 @@ def bilinear_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# a linear model with L2 of five small arguments (session perf20): the guard's cost
+
+
+def linear_l2(W, b, x, y, lam):
+    r = W @ x + b - y
+    return np.sum(r * r) + lam * np.sum(W * W)
+
+
+def linear_l2_hand(W, b, x, y, lam):
+    g = 2.0 * (W @ x + b - y)
+    return np.outer(g, x) + 2.0 * lam * W, g
+
+
+def linear_l2_args(small=False):
+    rng = np.random.default_rng(45)
+    m, n = (3, 2) if small else (4, 6)
+    return (rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n),
+            rng.standard_normal(m), 0.1)
+
+
+# ---------------------------------------------------------------------------------
+# pairwise repulsion by broadcasting X[:, None, :] - X[None, :, :] (session perf20)
+
+
+def repulsion(X):
+    D = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(D * D, axis=2) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def repulsion_hand(X):
+    D = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(D * D, axis=2) + 1.0
+    G = -1.0 / (r2 * r2)
+    return 4.0 * (G.sum(axis=1)[:, None] * X - G @ X)
+
+
+def repulsion_args(small=False):
+    return (np.random.default_rng(46).standard_normal((5 if small else 50, 3)),)
+
+
+# ---------------------------------------------------------------------------------
+# a damped spring chain on a ring by np.roll, 1000 steps (session perf20)
+
+
+def chain_roll(x0, v0, k):
+    x, v = x0, v0
+    dt, c = 0.01, 0.1
+    for t in range(1000):
+        a = -k * (2.0 * x - np.roll(x, 1) - np.roll(x, -1)) - c * v
+        v = v + dt * a
+        x = x + dt * v
+    return np.sum(x * x)
+
+
+def chain_roll_hand(x0, v0, k):
+    x, v = x0, v0
+    dt, c = 0.01, 0.1
+    for t in range(1000):
+        a = -k * (2.0 * x - np.roll(x, 1) - np.roll(x, -1)) - c * v
+        v = v + dt * a
+        x = x + dt * v
+    gx, gv = 2.0 * x, np.zeros_like(x)
+    for t in range(1000):   # (linear: the backward steps need no forward state)
+        gv = gv + dt * gx
+        ga = dt * gv
+        gx = gx - k * (2.0 * ga - np.roll(ga, 1) - np.roll(ga, -1))
+        gv = gv - c * ga
+    return gx
+
+
+def chain_roll_args(small=False):
+    rng = np.random.default_rng(47)
+    n = 5 if small else 32
+    return rng.standard_normal(n), rng.standard_normal(n), 2.0
+
+
+# ---------------------------------------------------------------------------------
+# Gaussian negative log-likelihood, diagonal covariance (session perf20)
+
+
+def gauss_diag(mu, logvar, X):
+    var = np.exp(logvar)
+    d = X - mu
+    return 0.5 * np.sum(d * d / var + logvar + np.log(2.0 * np.pi))
+
+
+def gauss_diag_hand(mu, logvar, X):
+    iv = np.exp(-logvar)
+    d = X - mu
+    return -iv * np.sum(d, axis=0), 0.5 * (X.shape[0] - np.sum(d * d, axis=0) * iv)
+
+
+def gauss_diag_args(small=False):
+    rng = np.random.default_rng(48)
+    n, d = (6, 3) if small else (200, 8)
+    return rng.standard_normal(d), 0.1 * rng.standard_normal(d), rng.standard_normal((n, d))
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -1044,6 +1144,14 @@ CASES = [
          rnn_items, 0, rnn_items_hand, rnn_items_args, loop=True),
     Case("bilinear", "bilinear form x @ A @ y, n=50", bilinear, 0, bilinear_hand,
          bilinear_args),
+    Case("linear_l2", "linear model with L2, five small arguments (4x6)", linear_l2, (0, 1),
+         linear_l2_hand, linear_l2_args),
+    Case("repulsion", "pairwise repulsion by broadcasting, 50 points", repulsion, 0,
+         repulsion_hand, repulsion_args),
+    Case("chain_roll", "damped spring chain by np.roll, 32 masses, 1000 steps", chain_roll, 0,
+         chain_roll_hand, chain_roll_args, loop=True),
+    Case("gauss_diag", "Gaussian NLL, diagonal covariance, 200x8", gauss_diag, (0, 1),
+         gauss_diag_hand, gauss_diag_args),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

@@ -355,6 +355,8 @@ class _Reverse:
         # (for optimize.constants_as_arrays: those of at least one axis, never a number)
         fdef.double_arrays = frozenset(name for name in self.doubles
                                        if self.stand_ins[name].ndim)
+        # (for optimize.products_by_method: their numbers of axes)
+        fdef.double_ranks = {name: self.stand_ins[name].ndim for name in fdef.double_arrays}
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()

@@ -1736,6 +1736,10 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
                     and type(value.slice.value) is int and all(type(v) is int for v in base):
                 return base[value.slice.value] if -len(base) <= value.slice.value < len(
                     base) else _UNKNOWN   # np.shape(x)[0]
+            if isinstance(base, tuple) and isinstance(value.slice, gast.Constant) \
+                    and type(value.slice.value) is int and -len(base) <= value.slice.value \
+                    < len(base) and isinstance(base[value.slice.value], np.ndarray):
+                return base[value.slice.value]   # W1 = params[0] of a tuple of arrays
             if not isinstance(base, np.ndarray):
                 return _UNKNOWN
             index = value.slice
@@ -1872,6 +1876,8 @@ def _operand(atom, values, unknown, scalar_ok=True):
                 and all(isinstance(v, np.ndarray) for v in value)):
             raise LookupError(atom.id)   # its value may decide the result (an axis)
         return value
+    if isinstance(atom, gast.Attribute) and atom.__dict__.get("module_number"):
+        return 1.0   # np.pi, math.inf: a float (only its type is read)
     raise LookupError(atom)
 
 

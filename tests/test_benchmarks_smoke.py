@@ -28,7 +28,8 @@ def test_while_if_other_branch():
 @pytest.mark.parametrize("key", ["mlp_64", "rnn", "spring", "logreg", "logreg_lae", "heat",
                                  "pairs", "relu_mlp", "attention", "rnn_list", "euler", "rk4",
                                  "lorenz", "huber", "conv1d", "pendulum", "lstm", "labels_xent",
-                                 "ridge", "rnn_items", "bilinear"])
+                                 "ridge", "rnn_items", "bilinear", "linear_l2", "repulsion",
+                                 "chain_roll", "gauss_diag"])
 def test_hand_written_gradients_match_finite_differences(key):
     """The hand-written gradients are the reference: check them independently."""
     case = cases.BY_KEY[key]

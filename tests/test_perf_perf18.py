@@ -599,7 +599,7 @@ def test_sum_of_scaled_vector_products_is_a_dot_product():
     df = tl.grad(unit_direction)
     got = df(x, w)
     code = adjoint_code(the_version(df))
-    assert "np.dot(w, u)" in code and ".sum()" not in code and "1.0 * w" not in code, code
+    assert "w.dot(u)" in code and ".sum()" not in code and "1.0 * w" not in code, code
     n = np.linalg.norm(x)
     np.testing.assert_allclose(got, (w - (w @ (x / n)) * (x / n)) / n, rtol=1e-12)
     np.testing.assert_allclose(got, df.generic(x, w, 1.0), rtol=1e-13, atol=1e-16)
@@ -613,7 +613,7 @@ def test_sum_of_scaled_vector_products_is_a_dot_product():
     ds = tl.grad(scaled_products, wrt=(1, 2))
     got = ds(x, w2, 1.5)
     code = adjoint_code(the_version(ds))
-    assert "np.dot(" in code, code
+    assert ".dot(" in code, code
     for g, want in zip(got, ds.generic(x, w2, 1.5, 1.0)):
         np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
     tl.check_grads(scaled_products, (x, w2, 1.5), wrt=(1, 2), order=2, modes=("rev",))
@@ -621,7 +621,7 @@ def test_sum_of_scaled_vector_products_is_a_dot_product():
     X, W = RNG.standard_normal((5, 4)), RNG.standard_normal((5, 4))
     dm = tl.grad(matrix_products)
     g = dm(X, W)
-    assert "np.dot(" not in the_version(dm)   # (of vectors only)
+    assert "dot(" not in the_version(dm)   # (of vectors only)
     np.testing.assert_allclose(g, dm.generic(X, W, 1.0), rtol=1e-13)
 
 
