@@ -6806,3 +6806,24 @@ def test_continue_and_break_in_the_else_of_an_inner_loop(n):
         tl.check_grads(f, (x, s, n), wrt=(0, 1), order=2)
     want = 3 * np.sum(x[:n]) if n else 0.0
     assert tl.grad(continues_from_an_inner_else, wrt=1)(x, s, n) == pytest.approx(want)
+
+
+# (hunt20) np.std over an axis of one element (`x.std(axis=-1, keepdims=True)` of a
+# column) is 0 for every x, so its derivative is 0; the rules divided by std and gave
+# 0 / 0 = nan in every mode (also np.nanstd, and for constant data, where 0 is the
+# subgradient of least norm, as np.linalg.norm gives at the zero vector). Found by
+# hunt20's sweep of reductions over axes and keepdims.
+def centered_by_a_std(x):
+    y = x.std(axis=-1, keepdims=True)
+    return np.sum((x - y) ** 2) + np.sum(np.tanh(np.nanstd(x, axis=1)))
+
+
+def test_std_over_an_axis_of_one_element():
+    x = np.array([[0.5], [1.0], [-2.0]])
+    assert np.array_equal(tl.grad(centered_by_a_std)(x), 2 * x)
+    assert tl.jvp(centered_by_a_std)(x, np.ones((3, 1))) == pytest.approx(np.sum(2 * x))
+    assert np.array_equal(tl.hvp(centered_by_a_std)(x, np.ones((3, 1))), np.full((3, 1), 2.0))
+    tl.check_grads(centered_by_a_std, (x,), order=2)
+    const = np.full((2, 3), 0.5)
+    assert np.array_equal(tl.grad(centered_by_a_std)(const), 2 * const)
+    tl.check_grads(centered_by_a_std, (np.array([[0.5, 1.0, 2.0], [0.1, -0.3, 0.2]]),), order=2)
