@@ -4042,3 +4042,42 @@ def test_row_generator_expression_where_it_may_not_be_evaluated(func, transform)
     err = assert_error_at(func, transform=transform, wrt=1)
     assert "may not be evaluated" in err.reason and "`and`/`or`" in err.reason
     assert "line of its own" in err.hint
+
+
+# == found by hunt20 (peers' systematic tests: autograd's einsum and combo checks) ==========
+def einsum_of_four_operands(a, b, c, e):
+    return np.sum(np.einsum("i,i,i,i->i", a, b, c, e))  # <- error
+
+
+def einsum_in_the_sublist_form(a, b):
+    return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]))  # <- error
+
+
+def einsum_in_the_sublist_form_without_output(a, b):
+    y = np.sin(a)
+    return np.sum(np.einsum(y, [0, 1],  # <- error
+                            b, [1, 2]))
+
+
+# Was (hunt20): the rules of np.einsum take the subscripts as a string and one to three
+# operands; four operands gave an internal TypeError (*Did not understand the path*), the
+# sublist form an internal AttributeError in reverse mode and a silently wrong tangent
+# (0.0 where it is 24.0) in forward mode. Now a TransformError at the call in every mode;
+# subscripts in a variable and three operands work as before.
+@pytest.mark.parametrize("func", [einsum_of_four_operands, einsum_in_the_sublist_form,
+                                  einsum_in_the_sublist_form_without_output])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_einsum_sublist_form_or_four_operands(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "sublist" in err.reason and "as a string" in err.hint
+
+
+def einsum_of_subscripts_in_a_variable(a, b, c):
+    s = "ij,jk,k->i"
+    return np.sum(np.einsum(s, a, b, c) ** 2)
+
+
+def test_einsum_of_subscripts_in_a_variable_and_three_operands_works():
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4))
+    tl.check_grads(einsum_of_subscripts_in_a_variable, args, order=2)

@@ -6827,3 +6827,24 @@ def test_std_over_an_axis_of_one_element():
     const = np.full((2, 3), 0.5)
     assert np.array_equal(tl.grad(centered_by_a_std)(const), 2 * const)
     tl.check_grads(centered_by_a_std, (np.array([[0.5, 1.0, 2.0], [0.1, -0.3, 0.2]]),), order=2)
+
+
+# (hunt20) np.triu and np.tril of a vector give a square matrix whose rows are the
+# vector (NumPy broadcasts it); their adjoint returned that (3, 3) matrix as the
+# gradient of the (3,) vector, a wrong shape and value in reverse mode (forward mode was
+# right). Found by hunt20's combinations of autograd's systematic argument shapes.
+def triangles_of_a_vector(a):
+    y = np.triu(a, -1) + np.tril(a, 1) * 2.0
+    return np.sum(np.sin(y) * y)
+
+
+def test_triu_and_tril_of_a_vector():
+    a = np.array([0.3, -0.5, 0.8])
+    g = tl.grad(triangles_of_a_vector)(a)
+    assert g.shape == (3,)
+    h = 1e-6
+    fd = [(triangles_of_a_vector(a + h * e) - triangles_of_a_vector(a - h * e)) / (2 * h)
+          for e in np.eye(3)]
+    assert g == pytest.approx(np.array(fd), rel=1e-6)
+    tl.check_grads(triangles_of_a_vector, (a,), order=2)
+    tl.check_grads(triangles_of_a_vector, (a.astype(np.float32),), order=2)
