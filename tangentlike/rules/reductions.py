@@ -286,7 +286,8 @@ def nanprod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
 def _var_cases(rng):
     x = real(rng, (3, 4))
     return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "ddof": 1}),
-            ((x,), {"axis": (0, 1), "keepdims": True}), ((real(rng, (5,)),), {"ddof": 1})]
+            ((x,), {"axis": (0, 1), "keepdims": True}), ((real(rng, (5,)),), {"ddof": 1}),
+            ((real(rng, (3, 1)),), {"axis": 1, "keepdims": True})]   # (std 0 for every x)
 
 
 @adjoint(np.var, cases=_var_cases)
