@@ -91,6 +91,8 @@ SHAPE_VARARGS = {"reshape", "transpose"}
 # Array attributes -> the NumPy function of the array.
 ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
               "real": np.real, "imag": np.imag}
+if hasattr(np, "matrix_transpose"):   # NumPy 2 (and its `.mT`); was refused until hunt20
+    ATTRIBUTES["mT"] = np.matrix_transpose
 PLAIN_ATTRIBUTES = {"dtype"}
 # What to write instead of a method of a list, dict or string (no NumPy function to call).
 _LIST_HINT = ("lists support `.append()` and `.pop()`: build a new list (`[a] + items` "

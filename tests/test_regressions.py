@@ -6848,3 +6848,19 @@ def test_triu_and_tril_of_a_vector():
     assert g == pytest.approx(np.array(fd), rel=1e-6)
     tl.check_grads(triangles_of_a_vector, (a,), order=2)
     tl.check_grads(triangles_of_a_vector, (a.astype(np.float32),), order=2)
+
+
+# (hunt20) `a.mT` (NumPy 2's matrix transpose of the last two axes) was refused as an
+# attribute of an object other than a namedtuple; it is np.matrix_transpose(a), like
+# `.T` is np.transpose(a). A change through it is refused as for `.T` (a view).
+def gram_through_mT(a):
+    y = a.mT @ a
+    return np.sum(np.sin(y) * y)
+
+
+@pytest.mark.skipif(not hasattr(np, "matrix_transpose"), reason="NumPy 2's .mT")
+def test_matrix_transpose_attribute():
+    rng = np.random.default_rng(0)
+    for a in (rng.standard_normal((2, 3)), rng.standard_normal((2, 3, 4))):
+        tl.check_grads(gram_through_mT, (a,), order=2)
+        assert tl.grad(gram_through_mT)(a).shape == a.shape
