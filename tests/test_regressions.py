@@ -2990,15 +2990,23 @@ def cross_of_a_plane_vector_and_a_space_vector(x):
 # Was a bug (found by hunt9): np.cross of 2-component vectors (a scalar; deprecated by
 # NumPy 2) worked in forward mode, but reverse mode leaked NumPy's `ValueError: At least
 # one array has zero dimension` from the rule's np.cross(b, d[y]). Its adjoint is written
-# out now; a 2-component vector with a 3-component one is a clear ValueError.
+# out now; a 2-component vector with a 3-component one is a TransformError at the call
+# in every mode (since hunt20; was a ValueError from inside the derivative, without the
+# user's line).
 @pytest.mark.skipif(not numpy_crosses_planar(),
                     reason="this NumPy's np.cross refuses 2-component vectors (NumPy >= 2.5)")
 def test_reverse_mode_of_the_cross_product_of_vectors_in_the_plane():
     x = np.array([0.3, -0.6, 0.9, 0.2])
     assert np.allclose(tl.grad(cross_of_two_vectors_in_the_plane)(x), [0.2, -0.9, 0.6, 0.3])
     tl.check_grads(cross_of_two_vectors_in_the_plane, (x,), order=2)
-    with pytest.raises(ValueError, match="two 3-component or two 2-component vectors"):
-        tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x)
+    line = cross_of_a_plane_vector_and_a_space_vector.__code__.co_firstlineno + 1
+    for call in (lambda: tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x),
+                 lambda: tl.vjp(cross_of_a_plane_vector_and_a_space_vector)(x, 1.0),
+                 lambda: tl.jvp(cross_of_a_plane_vector_and_a_space_vector)(x, x)):
+        with pytest.raises(tl.TransformError, match="two 3-component or two 2-component") \
+                as info:
+            call()
+        assert info.value.lineno == line and "np.cross(x[:2], x[1:4])" in str(info.value)
 
 
 def copy_of_a_dict_argument(x, opts):
