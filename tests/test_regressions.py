@@ -6872,3 +6872,17 @@ def test_matrix_transpose_attribute():
     for a in (rng.standard_normal((2, 3)), rng.standard_normal((2, 3, 4))):
         tl.check_grads(gram_through_mT, (a,), order=2)
         assert tl.grad(gram_through_mT)(a).shape == a.shape
+
+
+# (hunt20) tl.check_grads took an np.float32 (or float16) number for no float argument
+# (`_is_float` knew Python floats, np.float64 and float arrays only): *no float argument
+# to differentiate* for f(np.float32(0.5), np.float32(1.5)). Found by hunt20's
+# broadcasting draws (tests/test_random_compositions.py), whose float32 twin of two
+# numbers it refused.
+def sine_times(a, b):
+    return np.sin(a) * b
+
+
+def test_check_grads_of_float32_numbers():
+    tl.check_grads(sine_times, (np.float32(0.5), np.float32(1.5)), order=2)
+    tl.check_grads(sine_times, (np.float16(0.5), 1.5), order=1)
