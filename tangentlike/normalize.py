@@ -2421,7 +2421,7 @@ class _Normalizer:
                      or is_random_source(self.parsed.lookup(func.value.id, None))):
             return self.draw(node)
         if name not in METHODS:
-            if hasattr(np, name):
+            if getattr(np, name, None) in rules.RULES:   # (np.put changes x: refused too)
                 default = ("call the corresponding NumPy function instead "
                            "(`np.{name}(x, ...)` for `x.{name}(...)`)")
             elif hasattr(np.ndarray, name):

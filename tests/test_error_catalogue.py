@@ -1919,6 +1919,12 @@ def method_of_an_array_without_a_rule(x):
     return x.tolist()[0]  # <- error
 
 
+def method_whose_numpy_function_changes_its_argument(x):
+    z = x * 1.5
+    z.put([0, 1], 2.0)  # <- error
+    return np.sum(z)
+
+
 # Was: every unsupported method or attribute had the hint "call the corresponding NumPy
 # function instead", which says nothing for a string, list or dict method or an object's
 # field
@@ -1928,7 +1934,11 @@ def method_of_an_array_without_a_rule(x):
     (method_of_a_dict, (0.5, {"b": 2.0}), "read a dict by key"),
     # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
     (method_of_an_object, (0.5, None), "methods of your own objects are not differentiated"),
-    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
+    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative"),
+    # since hunt20 (was *call the corresponding NumPy function instead (`np.put(x, ...)`*,
+    # which is refused in turn: it changes x in place)
+    (method_whose_numpy_function_changes_its_argument, (X3,),
+     "an array's `.put()` has no derivative")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
     assert hint in err.hint
