@@ -180,7 +180,7 @@ def _is_float(x) -> bool:
         return bool(x) and all(_is_float(v) for v in x.values())
     if isinstance(x, bool):
         return False
-    if isinstance(x, float):
+    if isinstance(x, (float, np.floating)):   # (np.float32 too: was taken for no float)
         return True
     return isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating)
 

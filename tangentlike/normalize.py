@@ -92,6 +92,8 @@ SHAPE_VARARGS = {"reshape", "transpose"}
 # Array attributes -> the NumPy function of the array.
 ATTRIBUTES = {"T": np.transpose, "shape": np.shape, "ndim": np.ndim, "size": np.size,
               "real": np.real, "imag": np.imag}
+if hasattr(np, "matrix_transpose"):   # NumPy 2 (and its `.mT`); was refused until hunt20
+    ATTRIBUTES["mT"] = np.matrix_transpose
 PLAIN_ATTRIBUTES = {"dtype"}
 # What to write instead of a method of a list, dict or string (no NumPy function to call).
 _LIST_HINT = ("lists support `.append()` and `.pop()`: build a new list (`[a] + items` "
@@ -1951,6 +1953,8 @@ class _Normalizer:
         if args and _in(callee, MATRIX_ONLY) \
                 and not self.parsed.filename.startswith("<tangentlike "):
             self.matrix_check(args[0], _dotted(func), node)
+        if callee is np.einsum:
+            self.refuse_einsum_form(node)
         refusal = rules.registry.refusal_of(callee)
         if refusal is not None and not self.parsed.filename.startswith("<tangentlike "):
             self.refusal_check(refusal, args, keywords, node)
@@ -2294,6 +2298,23 @@ class _Normalizer:
         call.callee = require_matrix
         self.emit(gast.Expr(value=call))
 
+    def refuse_einsum_form(self, node):
+        """The rules of np.einsum take its subscripts as a string and one to three
+        operands: refuse more operands, or the sublist form (``np.einsum(a, [0, 1], b,
+        [1, 2])``), here. Were (hunt20): an internal TypeError or AttributeError from the
+        rules, and in forward mode a silently wrong tangent (0.0) of the sublist form."""
+        def sublist(a):   # ([0, 1], (0, Ellipsis)): operands are written otherwise
+            return isinstance(a, (gast.List, gast.Tuple)) and a.elts and all(
+                isinstance(e, gast.Constant) and type(e.value) in (int, type(Ellipsis))
+                for e in a.elts)
+        literal = isinstance(node.args[0], gast.Constant) if node.args else False
+        if len(node.args) > 4 or not literal and any(sublist(a) for a in node.args[1:]):
+            raise self.parsed.error(
+                "np.einsum is differentiated with its subscripts as a string and one to "
+                "three operands, not in the sublist form or with more operands", node,
+                hint="write the subscripts as a string (`np.einsum('ij,jk->ik', a, b)`), "
+                     "and a product of four or more operands as einsums of up to three")
+
     def refusal_check(self, refusal, args, keywords, node):
         """``guard(file, line, *args, **keywords)`` before a call of a primitive whose
         rules cover only some values of its arguments (``rules.registry.refuses``):
@@ -2542,7 +2563,7 @@ class _Normalizer:
                      or is_random_source(self.parsed.lookup(func.value.id, None))):
             return self.draw(node)
         if name not in METHODS:
-            if hasattr(np, name):
+            if getattr(np, name, None) in rules.RULES:   # (np.put changes x: refused too)
                 default = ("call the corresponding NumPy function instead "
                            "(`np.{name}(x, ...)` for `x.{name}(...)`)")
             elif hasattr(np.ndarray, name):

@@ -1953,6 +1953,12 @@ def method_of_an_array_without_a_rule(x):
     return x.tolist()[0]  # <- error
 
 
+def method_whose_numpy_function_changes_its_argument(x):
+    z = x * 1.5
+    z.put([0, 1], 2.0)  # <- error
+    return np.sum(z)
+
+
 # Was: every unsupported method or attribute had the hint "call the corresponding NumPy
 # function instead", which says nothing for a string, list or dict method or an object's
 # field
@@ -1963,7 +1969,11 @@ def method_of_an_array_without_a_rule(x):
     # since hunt13 (was *call the corresponding NumPy function instead (`np.apply(x, ...)`*)
     (method_of_an_object, (0.5, None), "methods of your own objects are differentiated only "
      "as `self.apply(...)` in a method of a class defined at module level"),
-    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative")])
+    (method_of_an_array_without_a_rule, (X3,), "an array's `.tolist()` has no derivative"),
+    # since hunt20 (was *call the corresponding NumPy function instead (`np.put(x, ...)`*,
+    # which is refused in turn: it changes x in place)
+    (method_whose_numpy_function_changes_its_argument, (X3,),
+     "an array's `.put()` has no derivative")])
 def test_row_hint_of_an_unsupported_method_or_attribute(func, args, hint):
     err = assert_error_at(func)   # (wrt=0: the object carries a derivative)
     assert hint in err.hint
@@ -4157,3 +4167,42 @@ def test_none_of_a_helper_of_a_helper_where_it_returns_a_number():
     np.testing.assert_allclose(tl.grad(none_two_helpers_down)(x), 2 * x)
     np.testing.assert_allclose(tl.grad(none_three_helpers_down_in_a_loop)(x), 2 * 2 * 2 * x)
     np.testing.assert_allclose(tl.grad(none_computed_with_in_a_helper)(x), 4 * x)
+
+
+# == found by hunt20 (peers' systematic tests: autograd's einsum and combo checks) ==========
+def einsum_of_four_operands(a, b, c, e):
+    return np.sum(np.einsum("i,i,i,i->i", a, b, c, e))  # <- error
+
+
+def einsum_in_the_sublist_form(a, b):
+    return np.sum(np.einsum(a, [0, 1], b, [1, 2], [0, 2]))  # <- error
+
+
+def einsum_in_the_sublist_form_without_output(a, b):
+    y = np.sin(a)
+    return np.sum(np.einsum(y, [0, 1],  # <- error
+                            b, [1, 2]))
+
+
+# Was (hunt20): the rules of np.einsum take the subscripts as a string and one to three
+# operands; four operands gave an internal TypeError (*Did not understand the path*), the
+# sublist form an internal AttributeError in reverse mode and a silently wrong tangent
+# (0.0 where it is 24.0) in forward mode. Now a TransformError at the call in every mode;
+# subscripts in a variable and three operands work as before.
+@pytest.mark.parametrize("func", [einsum_of_four_operands, einsum_in_the_sublist_form,
+                                  einsum_in_the_sublist_form_without_output])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_einsum_sublist_form_or_four_operands(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "sublist" in err.reason and "as a string" in err.hint
+
+
+def einsum_of_subscripts_in_a_variable(a, b, c):
+    s = "ij,jk,k->i"
+    return np.sum(np.einsum(s, a, b, c) ** 2)
+
+
+def test_einsum_of_subscripts_in_a_variable_and_three_operands_works():
+    rng = np.random.default_rng(0)
+    args = (rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4))
+    tl.check_grads(einsum_of_subscripts_in_a_variable, args, order=2)

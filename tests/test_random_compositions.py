@@ -24,7 +24,12 @@ values are not finite are rejected. Every program is checked with
 ``tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))`` (a failure is confirmed with
 a larger step before it counts, to rule out rounding noise).
 
-The default run is bounded (about 15 s, the same programs every run).
+Two more draws (hunt20): each reduction over each axis (None, one, negative, a tuple;
+keepdims or not) of shapes with axes of one and of ranks 1 to 3, and each binary
+operator or ufunc between operands of every broadcasting pair, with a Python number or
+int on either side; both modes to second order, and float32 to first order.
+
+The default run is bounded (about 25 s, the same programs every run).
 ``TANGENTLIKE_LONG=1`` runs 2000 programs from a random start (see docs/testing.md);
 ``TANGENTLIKE_SEED=<n>`` reruns the programs from seed n.
 """
@@ -283,3 +288,97 @@ def test_random_composition_matches_finite_differences(seed):
         with np.errstate(all="ignore"):
             tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"), eps=1e-5, rtol=1e-3,
                            atol=1e-4)
+
+
+# -- reductions over every axis, and broadcasting operands (hunt20) --------------------------
+# The rules' own cases reduce 2-D examples over their axes; the std of a column over its
+# axis of one element (0 for every x, whose gradient was nan) needed a shape with an axis
+# of one, and np.triu of a vector (whose gradient had the square result's shape) a rank
+# other than the examples'. These draws cover reductions over each axis (None, one,
+# negative, a tuple; keepdims or not) of shapes with axes of one and of ranks 1 to 3, and
+# the binary operators and ufuncs between operands of every broadcasting pair, with a
+# Python number on either side.
+REDUCTIONS = ["np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.var", "np.std", "np.ptp",
+              "np.median", "np.nansum", "np.nanmean", "np.nanstd", "np.nanvar", "np.average",
+              "np.linalg.norm", ".sum", ".mean", ".max", ".min", ".std", ".var", ".prod"]
+AXIS_SHAPES = [(4,), (3, 1), (1, 4), (2, 3), (2, 1, 3), (2, 3, 4)]
+BINARY = ["{a} + {b}", "{a} - {b}", "{a} * {b}", "{a} / {b}", "{a} ** {b}", "np.maximum({a}, {b})",
+          "np.minimum({a}, {b})", "np.arctan2({a}, {b})", "np.hypot({a}, {b})",
+          "np.logaddexp({a}, {b})", "np.fmax({a}, {b})", "np.where({a} > {b}, {a}, {b})",
+          "np.power({a}, {b})", "np.true_divide({a}, {b})", "np.float_power({a}, {b})"]
+OPERANDS = [(), (3,), (1, 3), (2, 1), (2, 3), "number", "int"]
+
+
+def draw_reduction(seed):
+    rng = random.Random(seed)
+    red, shape = rng.choice(REDUCTIONS), rng.choice(AXIS_SHAPES)
+    axes = [None] + list(range(-len(shape), len(shape)))
+    if len(shape) > 1:
+        axes += [(0, len(shape) - 1), (-1, 0)]
+    axis, keepdims = rng.choice(axes), rng.choice([None, True, False])
+    if red == "np.linalg.norm" and (axis is None or isinstance(axis, tuple)) and len(shape) > 1:
+        axis = -1   # (matrix norms other than 'fro' are refused: docs/errors.md)
+    options = [] if axis is None and rng.random() < 0.5 else [f"axis={axis!r}"]
+    if keepdims is not None:
+        options.append(f"keepdims={keepdims}")
+    rng.shuffle(options)
+    call = (f"x{red}({', '.join(options)})" if red.startswith(".")
+            else f"{red}({', '.join(['x'] + options)})")
+    use = "np.sum((x - y) ** 2)" if keepdims else "np.sum(np.sin(y) * y)"
+    return f"def f(x):\n    y = {call}\n    return {use}\n", shape
+
+
+@pytest.mark.parametrize("seed", range(START, START + (COUNT // 3)))
+def test_reduction_over_each_axis_matches_finite_differences(seed):
+    source, shape = draw_reduction(seed)
+    f = make_function(source, {"np": np})
+    x = np.random.default_rng(seed).uniform(0.5, 1.5, shape) * np.where(
+        np.random.default_rng(seed + 1).random(shape) < 0.3, -1.0, 1.0)
+    if not _smooth_here(lambda v: f(v.reshape(shape)), x.ravel(), np.random.default_rng(seed)):
+        pytest.skip("not smooth at the drawn point")
+    tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
+    tl.check_grads(f, (x.astype(np.float32),), order=1, modes=("rev", "fwd"))
+
+
+def _operand(kind, rng, positive):
+    low = 0.5 if positive else -1.5
+    if kind == "number":
+        return float(rng.uniform(low, 1.5))
+    if kind == "int":
+        return 2
+    return rng.uniform(low, 1.5, kind)
+
+
+@pytest.mark.parametrize("seed", range(START, START + (COUNT // 3)))
+def test_binary_operation_of_broadcast_operands_matches_finite_differences(seed):
+    pick = random.Random(seed)
+    op, left, right = pick.choice(BINARY), pick.choice(OPERANDS), pick.choice(OPERANDS)
+    positive = "**" in op or "power" in op
+    rng = np.random.default_rng(seed)
+    a, b = _operand(left, rng, positive), _operand(right, rng, False)
+    # an int operand is written into the program (a Python int constant), others passed
+    text = {name: (repr(v) if isinstance(v, int) else name) for name, v in (("a", a), ("b", b))}
+    params = [name for name in ("a", "b") if text[name] == name]
+    if not params:
+        pytest.skip("no differentiated operand")
+    source = (f"def f({', '.join(params)}):\n    y = {op.format(**text)}\n"
+              f"    return np.sum(np.sin(y) * y)\n")
+    f = make_function(source, {"np": np})
+    args = tuple(v for name, v in (("a", a), ("b", b)) if text[name] == name)
+    try:
+        with np.errstate(all="ignore"):
+            f(*args)
+    except ValueError:
+        pytest.skip("the shapes do not broadcast")
+    flat = np.concatenate([np.ravel(v) for v in args])
+    sizes = [np.size(v) for v in args]
+
+    def on_flat(v):
+        parts = np.split(v, np.cumsum(sizes)[:-1])
+        return f(*(p.reshape(np.shape(w)) if np.ndim(w) else float(p[0])
+                   for p, w in zip(parts, args)))
+    if not _smooth_here(on_flat, flat, np.random.default_rng(seed)):
+        pytest.skip("not smooth at the drawn point")
+    tl.check_grads(f, args, order=2, modes=("rev", "fwd"))
+    low = tuple(np.float32(v) if isinstance(v, float) else v.astype(np.float32) for v in args)
+    tl.check_grads(f, low, order=1, modes=("rev", "fwd"))

@@ -2990,15 +2990,23 @@ def cross_of_a_plane_vector_and_a_space_vector(x):
 # Was a bug (found by hunt9): np.cross of 2-component vectors (a scalar; deprecated by
 # NumPy 2) worked in forward mode, but reverse mode leaked NumPy's `ValueError: At least
 # one array has zero dimension` from the rule's np.cross(b, d[y]). Its adjoint is written
-# out now; a 2-component vector with a 3-component one is a clear ValueError.
+# out now; a 2-component vector with a 3-component one is a TransformError at the call
+# in every mode (since hunt20; was a ValueError from inside the derivative, without the
+# user's line).
 @pytest.mark.skipif(not numpy_crosses_planar(),
                     reason="this NumPy's np.cross refuses 2-component vectors (NumPy >= 2.5)")
 def test_reverse_mode_of_the_cross_product_of_vectors_in_the_plane():
     x = np.array([0.3, -0.6, 0.9, 0.2])
     assert np.allclose(tl.grad(cross_of_two_vectors_in_the_plane)(x), [0.2, -0.9, 0.6, 0.3])
     tl.check_grads(cross_of_two_vectors_in_the_plane, (x,), order=2)
-    with pytest.raises(ValueError, match="two 3-component or two 2-component vectors"):
-        tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x)
+    line = cross_of_a_plane_vector_and_a_space_vector.__code__.co_firstlineno + 1
+    for call in (lambda: tl.grad(cross_of_a_plane_vector_and_a_space_vector)(x),
+                 lambda: tl.vjp(cross_of_a_plane_vector_and_a_space_vector)(x, 1.0),
+                 lambda: tl.jvp(cross_of_a_plane_vector_and_a_space_vector)(x, x)):
+        with pytest.raises(tl.TransformError, match="two 3-component or two 2-component") \
+                as info:
+            call()
+        assert info.value.lineno == line and "np.cross(x[:2], x[1:4])" in str(info.value)
 
 
 def copy_of_a_dict_argument(x, opts):
@@ -7009,3 +7017,75 @@ def test_insert_in_loops_and_branches(strict, monkeypatch):
     want = [3 + 2 * a, 4 + 2 * b, 2 * 1 + 2 + 8 * c + 2 * c]
     np.testing.assert_allclose(tl.grad(inserts_in_a_loop)(x, 2), want, rtol=1e-12)
     tl.check_grads(inserts_in_a_loop, ([0.3, 0.5, 0.7], 3), order=2)
+
+
+# (hunt20) np.std over an axis of one element (`x.std(axis=-1, keepdims=True)` of a
+# column) is 0 for every x, so its derivative is 0; the rules divided by std and gave
+# 0 / 0 = nan in every mode (also np.nanstd, and for constant data, where 0 is the
+# subgradient of least norm, as np.linalg.norm gives at the zero vector). Found by
+# hunt20's sweep of reductions over axes and keepdims.
+def centered_by_a_std(x):
+    y = x.std(axis=-1, keepdims=True)
+    return np.sum((x - y) ** 2) + np.sum(np.tanh(np.nanstd(x, axis=1)))
+
+
+def test_std_over_an_axis_of_one_element():
+    x = np.array([[0.5], [1.0], [-2.0]])
+    assert np.array_equal(tl.grad(centered_by_a_std)(x), 2 * x)
+    assert tl.jvp(centered_by_a_std)(x, np.ones((3, 1))) == pytest.approx(np.sum(2 * x))
+    assert np.array_equal(tl.hvp(centered_by_a_std)(x, np.ones((3, 1))), np.full((3, 1), 2.0))
+    tl.check_grads(centered_by_a_std, (x,), order=2)
+    const = np.full((2, 3), 0.5)
+    assert np.array_equal(tl.grad(centered_by_a_std)(const), 2 * const)
+    tl.check_grads(centered_by_a_std, (np.array([[0.5, 1.0, 2.0], [0.1, -0.3, 0.2]]),), order=2)
+
+
+# (hunt20) np.triu and np.tril of a vector give a square matrix whose rows are the
+# vector (NumPy broadcasts it); their adjoint returned that (3, 3) matrix as the
+# gradient of the (3,) vector, a wrong shape and value in reverse mode (forward mode was
+# right). Found by hunt20's combinations of autograd's systematic argument shapes.
+def triangles_of_a_vector(a):
+    y = np.triu(a, -1) + np.tril(a, 1) * 2.0
+    return np.sum(np.sin(y) * y)
+
+
+def test_triu_and_tril_of_a_vector():
+    a = np.array([0.3, -0.5, 0.8])
+    g = tl.grad(triangles_of_a_vector)(a)
+    assert g.shape == (3,)
+    h = 1e-6
+    fd = [(triangles_of_a_vector(a + h * e) - triangles_of_a_vector(a - h * e)) / (2 * h)
+          for e in np.eye(3)]
+    assert g == pytest.approx(np.array(fd), rel=1e-6)
+    tl.check_grads(triangles_of_a_vector, (a,), order=2)
+    tl.check_grads(triangles_of_a_vector, (a.astype(np.float32),), order=2)
+
+
+# (hunt20) `a.mT` (NumPy 2's matrix transpose of the last two axes) was refused as an
+# attribute of an object other than a namedtuple; it is np.matrix_transpose(a), like
+# `.T` is np.transpose(a). A change through it is refused as for `.T` (a view).
+def gram_through_mT(a):
+    y = a.mT @ a
+    return np.sum(np.sin(y) * y)
+
+
+@pytest.mark.skipif(not hasattr(np, "matrix_transpose"), reason="NumPy 2's .mT")
+def test_matrix_transpose_attribute():
+    rng = np.random.default_rng(0)
+    for a in (rng.standard_normal((2, 3)), rng.standard_normal((2, 3, 4))):
+        tl.check_grads(gram_through_mT, (a,), order=2)
+        assert tl.grad(gram_through_mT)(a).shape == a.shape
+
+
+# (hunt20) tl.check_grads took an np.float32 (or float16) number for no float argument
+# (`_is_float` knew Python floats, np.float64 and float arrays only): *no float argument
+# to differentiate* for f(np.float32(0.5), np.float32(1.5)). Found by hunt20's
+# broadcasting draws (tests/test_random_compositions.py), whose float32 twin of two
+# numbers it refused.
+def sine_times(a, b):
+    return np.sin(a) * b
+
+
+def test_check_grads_of_float32_numbers():
+    tl.check_grads(sine_times, (np.float32(0.5), np.float32(1.5)), order=2)
+    tl.check_grads(sine_times, (np.float16(0.5), 1.5), order=1)

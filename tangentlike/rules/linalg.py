@@ -548,19 +548,27 @@ def kron_tangent(y, a, b):
     d[y] = np.kron(d[a], b) + np.kron(a, d[b])
 
 
-def planar(a, b, axis):
-    """Whether ``np.cross(a, b, axis=axis)`` takes 2-component vectors (then its result is
-    the scalar a0 b1 - a1 b0, without the vector axis). A 2-component vector with a
-    3-component one is refused (NumPy 2 deprecates 2-component vectors)."""
+@refuses(np.cross)
+def cross_refusal(a, b, axis=None):
+    """None unless ``np.cross(a, b, axis=axis)`` mixes a 2-component vector with a
+    3-component one (NumPy 2 deprecates 2-component vectors), which the rules do not
+    differentiate: then (reason, hint). Was (until hunt20) a ValueError from inside the
+    derivative, without the user's line."""
     axis = -1 if axis is None else axis
     sizes = (np.shape(a)[axis], np.shape(b)[axis])
-    if sizes == (2, 2):
-        return True
-    if 2 in sizes:
-        raise ValueError(f"tangentlike differentiates np.cross of two 3-component or two "
-                         f"2-component vectors, not of {sizes[0]} and {sizes[1]} components: "
-                         "give both vectors 3 components (a zero third one)")
-    return False
+    if 2 in sizes and sizes != (2, 2):
+        return (f"tangentlike differentiates np.cross of two 3-component or two "
+                f"2-component vectors, not of {sizes[0]} and {sizes[1]} components",
+                "give both vectors 3 components (a zero third one)")
+    return None
+
+
+def planar(a, b, axis):
+    """Whether ``np.cross(a, b, axis=axis)`` takes 2-component vectors (then its result is
+    the scalar a0 b1 - a1 b0, without the vector axis); a 2-component vector with a
+    3-component one is refused before the call (cross_refusal)."""
+    axis = -1 if axis is None else axis
+    return (np.shape(a)[axis], np.shape(b)[axis]) == (2, 2)
 
 
 def vector_axis(axis):

@@ -286,7 +286,8 @@ def nanprod_tangent(y, a, axis=None, dtype=None, out=None, keepdims=False):
 def _var_cases(rng):
     x = real(rng, (3, 4))
     return [((x,), {}), ((x,), {"axis": 0}), ((x,), {"axis": 1, "ddof": 1}),
-            ((x,), {"axis": (0, 1), "keepdims": True}), ((real(rng, (5,)),), {"ddof": 1})]
+            ((x,), {"axis": (0, 1), "keepdims": True}), ((real(rng, (5,)),), {"ddof": 1}),
+            ((real(rng, (3, 1)),), {"axis": 1, "keepdims": True})]   # (std 0 for every x)
 
 
 @adjoint(np.var, cases=_var_cases)
@@ -306,21 +307,26 @@ def var_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     d[y] = (2.0 / n) * np.sum(d[a] * centered, axis=axis, keepdims=keepdims)
 
 
+# std is a 2-norm of the centered data; where it is 0 (constant data, also one element
+# per slot, where std is 0 whatever the data) the rules divide by 1.0 instead (y + (y ==
+# 0)): the derivative is the subgradient 0, as for np.linalg.norm at the zero vector,
+# not 0 / 0 (docs/conventions.md). Was nan, also for np.std(x, axis=1) of a column,
+# which is 0 for every x.
 @adjoint(np.std, cases=_var_cases)
 def std(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = np.size(a) / np.size(y) - ddof
     if axis is None or keepdims:
-        d[a] = d[y] / (n * y) * centered
+        d[a] = d[y] / (n * (y + (y == 0))) * centered
     else:
-        d[a] = np.expand_dims(d[y] / (n * y), axis) * centered
+        d[a] = np.expand_dims(d[y] / (n * (y + (y == 0))), axis) * centered
 
 
 @tangent(np.std)
 def std_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = np.size(a) / np.size(y) - ddof
-    d[y] = np.sum(d[a] * centered, axis=axis, keepdims=keepdims) / (n * y)
+    d[y] = np.sum(d[a] * centered, axis=axis, keepdims=keepdims) / (n * (y + (y == 0)))
 
 
 def _nan_cases(rng):
@@ -392,9 +398,9 @@ def nanstd(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=True,
                    dtype=np.result_type(np.asarray(a), 1.0)) - ddof
     if axis is None or keepdims:
-        d[a] = d[y] / (n * y) * centered
+        d[a] = d[y] / (n * (y + (y == 0))) * centered   # (at 0: see std)
     else:
-        d[a] = np.expand_dims(d[y], axis) / (n * np.expand_dims(y, axis)) * centered
+        d[a] = np.expand_dims(d[y], axis) / (n * np.expand_dims(y + (y == 0), axis)) * centered
 
 
 @tangent(np.nanstd)
@@ -402,7 +408,7 @@ def nanstd_tangent(y, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False
     centered = np.where(np.isnan(a), 0.0, a - np.nanmean(a, axis=axis, keepdims=True))
     n = np.sum(np.logical_not(np.isnan(a)), axis=axis, keepdims=keepdims,
                    dtype=np.result_type(np.asarray(a), 1.0)) - ddof
-    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * y)
+    d[y] = np.sum(np.where(np.isnan(a), 0.0, d[a]) * centered, axis=axis, keepdims=keepdims) / (n * (y + (y == 0)))
 
 
 # -- running sums and products -------------------------------------------------------------

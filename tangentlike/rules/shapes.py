@@ -712,9 +712,9 @@ def rot90_tangent(y, m, k=1, axes=(0, 1)):
 
 
 @adjoint(np.triu, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
-                                     ((real(rng, (2, 3, 3)),), {"k": -1})])
+                                     ((real(rng, (2, 3, 3)),), {"k": -1}), ((real(rng, (3,)),), {})])
 def triu(y, m, k=0):
-    d[m] = np.triu(d[y], k=k)
+    d[m] = unbroadcast(np.triu(d[y], k=k), m)   # (a vector m is every row of y: summed)
 
 
 @tangent(np.triu)
@@ -723,9 +723,9 @@ def triu_tangent(y, m, k=0):
 
 
 @adjoint(np.tril, cases=lambda rng: [((real(rng, (3, 3)),), {}), ((real(rng, (3, 4)),), {"k": 1}),
-                                     ((real(rng, (2, 3, 3)),), {"k": -1})])
+                                     ((real(rng, (2, 3, 3)),), {"k": -1}), ((real(rng, (3,)),), {})])
 def tril(y, m, k=0):
-    d[m] = np.tril(d[y], k=k)
+    d[m] = unbroadcast(np.tril(d[y], k=k), m)   # (a vector m is every row of y: summed)
 
 
 @tangent(np.tril)
