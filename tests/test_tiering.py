@@ -144,3 +144,16 @@ def test_threads_calling_new_kinds_at_once_get_right_gradients():
             for a, b in zip(g, expected[i % 4]):
                 np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
     assert len(df.versions) == 4
+
+
+def test_check_grads_checks_the_version(monkeypatch):
+    calls = []
+    real = specialize.Dispatcher.derive
+
+    def derive(self, signature, key=None):
+        version = real(self, signature, key)
+        calls.append(version is not self.generic)
+        return version
+    monkeypatch.setattr(specialize.Dispatcher, "derive", derive)
+    tl.check_grads(fresh(mlp), mlp_args(), order=1, modes="rev")
+    assert calls == [True]
