@@ -102,6 +102,8 @@ def _check_first_order(f, args, wrt, modes, tolerances, rng, order) -> tuple:
     results = {}
     for mode in modes:
         if mode == "rev":
+            derived[mode](*args, w)   # (the first call of these kinds runs the generic
+            # derivative; the second derives and runs the version, which is checked)
             grads = derived[mode](*args, w)
             results[mode] = sum(_inner(grads[k], directions[i]) for k, i in enumerate(wrt))
             # the version specialized to these arguments' shapes must agree with the

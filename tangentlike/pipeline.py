@@ -120,6 +120,12 @@ def _derive(func, mode: str, wrt, checked: bool = True) -> object:
             core = (again.parsed, select_wrt(again.parsed, wrt), again)
         return build(alive, mode, wrt, signature, dispatcher, core, checked)
     dispatcher.derive_version = derive_version
+    derived_from = func.__code__
+
+    def code_changed():
+        alive = user()
+        return alive is not None and alive.__code__ is not derived_from
+    dispatcher.code_changed = code_changed
     return make_entry(generic, dispatcher, generic.label,
                       seed_check=checked and mode in ("grad", "value_and_grad"))
 

@@ -2,8 +2,11 @@
 
 ``tl.grad(f)`` derives the *generic* derivative at once (any argument shapes; its
 source is ``df.source``) and returns a small entry function with the same signature.
-On its first call the entry derives again, this time knowing which arguments are
-Python numbers and the exact shape of every array argument. Knowing them, the shape
+The first call with given kinds of arguments runs the generic derivative; when they
+come again the entry derives again (``Dispatcher.first_sight``: as a JIT compiler
+tiers, so a one-off call never pays for a version; ``STRICT`` derives at the first
+call), this time knowing which arguments are Python numbers and the exact shape of
+every array argument. Knowing them, the shape
 analysis (``shapeclass.py``) proves far more shapes equal, so the specialized code drops
 the ``unbroadcast`` calls, rank tests and scalar checks the generic code needs, and saves
 fewer values in loops. Its first line is a guard that sends a call with other argument
@@ -29,6 +32,8 @@ from .errors import TransformError, at_user_def, register_generated
 from .shapeclass import SCALAR
 
 MAX_VERSIONS = 8
+MAX_SEEN = 64   # the most argument kinds a dispatcher remembers having run once
+FIRST_SIGHT = object()   # (Dispatcher.__call__: the generic derivative serves this call)
 SPARE_CELLS = 12   # an entry's cells for the names of the version it may take in
 # The test suite sets this: a failure to derive a version is raised, not hidden by the
 # generic derivative (which is always right, but slower).
@@ -126,6 +131,11 @@ class Dispatcher:
         # vjp/jvp of a function with defaults: the seed defaults to NOT_GIVEN (entry.py)
         self.seed_last = bool(generic.__defaults__) and generic.__defaults__[-1] is NOT_GIVEN
         self.versions = {}
+        # the keys called once, for which the generic derivative ran (tiering, below)
+        self.seen = set()
+        # whether the function's code is no longer the code it was derived from
+        # (pipeline.derive sets it: a version is derived from the code of its time)
+        self.code_changed = lambda: False
         self.entry = None          # set by make_entry
         self.cell = None           # the entry's cell holding what it calls
         self.inlined = None        # the version the entry runs (inline_version)
@@ -148,14 +158,21 @@ class Dispatcher:
             from .api import _lock   # all derivations, one at a time (see api.py)
             with _lock:
                 version = self.versions.get(key)
-                if version is None:
-                    version = self.derive(signature)
+                if version is None and self.first_sight(key, signature):
+                    # the first call of these kinds runs the generic derivative (the
+                    # entry keeps calling here, so the next call of them comes back)
+                    version = FIRST_SIGHT
+                elif version is None:
+                    version = self.derive(signature, key)
+                    self.seen.discard(key)
                     if version is not self.generic or len(self.versions) < MAX_VERSIONS:
                         self.versions[key] = version   # (not one key per shape ever seen)
                     if version is not self.generic:
                         # the newest version runs in the entry: a new kind of argument
                         # is mostly one the calls that follow will have too
                         inline_version(self, version)
+            if version is FIRST_SIGHT:   # (outside the lock: the gradient runs)
+                return self.generic(*args, **kwargs)
         if version is not self.inlined:
             # the entry sends what its guard refuses to the version last called here;
             # the generic derivative is called through here when key() has checks it
@@ -207,7 +224,24 @@ class Dispatcher:
                 signature[name] = found
         return tuple(key), signature
 
-    def derive(self, signature):
+    def first_sight(self, key, signature) -> bool:
+        """Whether this call is the first with these kinds of arguments, which then runs
+        the generic derivative: a version is derived when the kinds come again, as a
+        JIT compiler tiers, so a one-off call (a script, ``check_grads``) never pays for
+        one. (Under STRICT, set by the tests, the first call derives the version.)
+        Called under the lock."""
+        if STRICT or key in self.seen or len(self.versions) >= MAX_VERSIONS \
+                or not signature or self.code_changed():
+            return False   # (derive() then serves these at once)
+        self.refuse_complex(signature)
+        if len(self.seen) >= MAX_SEEN:
+            self.seen.clear()   # (not one key per shape ever called once)
+        self.seen.add(key)
+        return True
+
+    def refuse_complex(self, signature) -> None:
+        """The TypeError of a complex argument the generic derivative would not see (it
+        checks only the differentiated ones)."""
         for name, (found, _, _) in signature.items():
             for kind in leaf_kinds(found):
                 if isinstance(kind, tuple) and kind[2].kind == "c" or not isinstance(
@@ -215,7 +249,16 @@ class Dispatcher:
                     what = "complex" if not isinstance(kind, tuple) else \
                         f"an array of {kind[2]}"
                     raise at_user_def(TypeError(complex_message(name, what)))
+
+    def derive(self, signature, key=None):
+        self.refuse_complex(signature)
         if len(self.versions) >= MAX_VERSIONS or not signature:
+            return self.generic
+        if key in self.seen and self.code_changed():
+            # the generic derivative ran these kinds when the function had its old code:
+            # the version would be of the new code, so the same call would give another
+            # result (a first call after the change gets the new code's version at once,
+            # as before tiering)
             return self.generic
         try:
             version = self.derive_version(signature)
