@@ -85,18 +85,9 @@ def _choices(parsed, body: list, name: str, local: set):
         n.__class__ is gast.Name and n.id == name and not isinstance(n.ctx, gast.Load)
         for n in walk(_targets(s)))]
     for stmt in assigned:
-        if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
-                or stmt.targets[0].__class__ is not gast.Name:
+        if not _candidate(stmt, local):
             return None
-        leaves = _leaves(stmt.value)
-        if leaves is None:
-            return None
-        for leaf in leaves:
-            root = leaf
-            while root.__class__ is gast.Attribute:
-                root = root.value
-            if root.__class__ is not gast.Name or root.id in local:
-                return None
+        for leaf in _leaves(stmt.value):
             obj = _resolved(parsed, leaf)
             if obj is None or not callable(obj) or isinstance(obj, type):
                 return None

@@ -168,8 +168,8 @@ def _after_self(func, wrt):
                 f"`{position}` is the object the method is bound to, which is not "
                 f"differentiated", *_def_line(func),
                 hint="wrt counts and names the method's parameters after it; to "
-                f"differentiate with respect to an attribute of the object, pass it as "
-                f"an argument")
+                "differentiate with respect to an attribute of the object, pass it as "
+                "an argument")
         out.append(position)
     return type(wrt)(out) if isinstance(wrt, (tuple, list)) else out[0]
 
