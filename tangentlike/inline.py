@@ -340,12 +340,12 @@ class _Inliner:
             if not is_user_function(callee) or depth > MAX_DEPTH:
                 continue
             try:
-                inner = parse(callee).node
+                inner = parse(callee)
             except TransformError:
                 continue
-            returns = [n for n in walk(inner) if n.__class__ is gast.Return]
-            if not _always_returns(inner.body) or any(no_number(r.value) for r in returns) \
-                    or self.computes_with_nothing(parse(callee), [
+            returns = [n for n in walk(inner.node) if n.__class__ is gast.Return]
+            if not _always_returns(inner.node.body) or any(no_number(r.value) for r in returns) \
+                    or self.computes_with_nothing(inner, [
                         r for r in returns if r.value.__class__ is gast.Call], depth + 1):
                 return True
         return False
