@@ -528,11 +528,12 @@ def select_wrt(parsed: Parsed, wrt) -> list:
     params = [a.id for a in args.posonlyargs + args.args]
     keyword_only = [a.id for a in args.kwonlyargs]
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
-    error = parsed.error
     user_def = getattr(parsed.func, "user_def", None)
     if user_def:   # a derived function: name the line of the user's def, not generated code
         def error(message, hint=None):
             return TransformError(message, *user_def, hint)
+    else:
+        error = parsed.error
     if not items:
         raise error("`wrt` selects no argument", hint="pass a position or a name")
     names = []

@@ -7,9 +7,9 @@ when a function is looked up while scipy.special is loaded, or by ``load_optiona
 from ..template import d
 from . import arithmetic, constants, elementwise, linalg, pymath, reductions, selection, shapes
 from . import numeric, writes
-from .registry import (ITERATORS, MUTATING, NONDIFF, RULES, Rule, adjoint, is_nondifferentiable,
-                       iterator_error, load_optional, lookup, mutation_of, nondifferentiable, tangent)
+from .registry import (MUTATING, NONDIFF, RULES, Rule, adjoint, is_nondifferentiable, iterator_error,
+                       load_optional, lookup, mutation_of, nondifferentiable, tangent)
 
 __all__ = ["d", "adjoint", "tangent", "nondifferentiable", "lookup", "is_nondifferentiable", "Rule",
-           "RULES", "NONDIFF", "MUTATING", "mutation_of", "load_optional"]
+           "RULES", "NONDIFF", "MUTATING", "mutation_of", "load_optional", "iterator_error"]
 del arithmetic, constants, elementwise, linalg, pymath, reductions, selection, shapes, numeric, writes
