@@ -1,0 +1,116 @@
+"""Generated code of issue 6's neighbours of session perf21: each pass keeps the generic
+derivative's values (at inf and nan too, where it touches them) and finite
+differences'."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import adjoint_code, the_version
+
+RNG = np.random.default_rng(2121)
+
+
+def same(got, want):
+    """The generic derivative's values (up to its order of operations), nan and inf
+    where it has them."""
+    for g, w in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        if isinstance(g, tuple):
+            same(g, w)
+            continue
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
+
+
+def without_comments(source):
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+
+
+# -- methods of the user's class written out in a version (inline.py) --------------------
+
+class MLP:
+    def __init__(self, scale=1.0):
+        self.scale = scale
+
+    def predict(self, params, x):
+        W1, b1, W2, b2 = params
+        h = np.tanh(W1 @ x + b1)
+        return (W2 @ h + b2) * self.scale
+
+    def loss(self, params, x, y):
+        reg = self.penalty(params[0])
+        r = self.predict(params, x) - y
+        return np.sum(r * r) + reg
+
+    def penalty(self, W, lam=0.01):
+        return lam * self.square(W)
+
+    @staticmethod
+    def square(W):
+        return np.sum(W * W)
+
+
+class OtherPredict(MLP):
+    def predict(self, params, x):
+        return np.sin(params[0] @ x)[:2]
+
+
+def mlp_args():
+    return ((0.3 * RNG.standard_normal((5, 4)), 0.1 * RNG.standard_normal((5, 1)),
+             0.3 * RNG.standard_normal((2, 5)), 0.1 * RNG.standard_normal((2, 1))),
+            RNG.standard_normal((4, 3)), RNG.standard_normal((2, 3)))
+
+
+def test_own_methods_are_written_out_in_a_version():
+    params, x, y = mlp_args()
+    model = MLP(1.5)
+    df = tl.grad(model.loss)
+    got = df(params, x, y)
+    code = without_comments(the_version(df))
+    # predict, penalty and the staticmethod square are the version's own statements: no
+    # call of them or of their derivatives, each object still checked as the call does
+    assert "MLP.predict(" not in code and "dpredict" not in code and "dsquare" not in code \
+        and "MLP.penalty(" not in code, code
+    assert "require_method(self, 'predict', MLP" in code \
+        and "require_method(self, 'penalty', MLP" in code \
+        and "require_method(self, 'square', MLP" in code, code
+    assert "np.tanh(" in code and code.count("np.tanh(") == 1, code
+    same(got, df.generic(model, params, x, y, 1.0))
+    same(df(params, x, y, 2.5), df.generic(model, params, x, y, 2.5))
+    tl.check_grads(MLP.loss, (model, params, x, y), wrt=(1,), order=1, modes=("rev", "fwd"))
+
+
+def test_written_out_methods_are_checked_as_calls_are():
+    params, x, y = mlp_args()
+    model = MLP()
+    df = tl.grad(MLP.loss, wrt=1)
+    df(model, params, x, y)
+    assert "require_method(self, 'predict', MLP" in the_version(df)
+    # a subclass's own predict: the version refuses it as the call of MLP.predict does
+    with pytest.raises(tl.TransformError, match=r"`.predict\(\)` of this `OtherPredict`"):
+        df(OtherPredict(), params, x, y)
+    own = MLP()
+    own.predict = lambda params, x: x
+    with pytest.raises(tl.TransformError, match="the object itself defines another"):
+        df(own, params, x, y)
+    # MLP.predict rebound: derived again, with the new method
+    saved = MLP.predict
+    try:
+        MLP.predict = lambda self, params, x: params[2] @ np.cos(params[0] @ x)
+        want = tl.grad(lambda p: np.sum((p[2] @ np.cos(p[0] @ x) - y) ** 2)
+                       + 0.01 * np.sum(p[0] * p[0]))(params)
+        same(df(model, params, x, y), want)
+    finally:
+        MLP.predict = saved
+    same(df(model, params, x, y), df.generic(model, params, x, y, 1.0))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_written_out_methods_keep_nan_and_inf():
+    params, x, y = mlp_args()
+    x = x.copy()
+    x[0, 1], x[2, 2] = np.inf, np.nan
+    model = MLP(0.5)
+    df = tl.grad(model.loss)
+    same(df(params, x, y), df.generic(model, params, x, y, 1.0))
