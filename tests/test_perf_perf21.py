@@ -114,3 +114,59 @@ def test_written_out_methods_keep_nan_and_inf():
     model = MLP(0.5)
     df = tl.grad(model.loss)
     same(df(params, x, y), df.generic(model, params, x, y, 1.0))
+
+
+# -- a number spread over an array read as the number (optimize.spread_constants) -------
+
+def gauss_diag(mu, logvar, X):
+    var = np.exp(logvar)
+    d = X - mu
+    return 0.5 * np.sum(d * d / var + logvar + np.log(2.0 * np.pi))
+
+
+def gauss_args():
+    return 0.3 * RNG.standard_normal(4), 0.1 * RNG.standard_normal(4), RNG.standard_normal((7, 4))
+
+
+def test_spread_number_is_read_as_the_number():
+    args = gauss_args()
+    df = tl.grad(gauss_diag, wrt=(0, 1))
+    got = df(*args)
+    code = without_comments(the_version(df))
+    # the adjoint of np.sum is 0.5 spread over (7, 4): divided by var, it is (4,)
+    assert "np.zeros" not in code and "bt1 = 0.5 / var" in code, code
+    same(got, df.generic(*args, 1.0))
+    same(df(*args, -2.0), df.generic(*args, -2.0))
+    tl.check_grads(gauss_diag, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_spread_number_keeps_nan_and_inf():
+    mu, logvar, X = gauss_args()
+    X[1, 2], X[3, 0], mu[1], logvar[3] = np.inf, np.nan, -np.inf, np.inf
+    df = tl.grad(gauss_diag, wrt=(0, 1))
+    same(df(mu, logvar, X), df.generic(mu, logvar, X, 1.0))
+    logvar[0] = -np.inf   # (var 0: 0.5 / 0)
+    same(df(mu, logvar, X), df.generic(mu, logvar, X, 1.0))
+
+
+def _spread_pass(source, shapes, numbers=frozenset()):
+    import gast
+    from tangentlike.optimize import spread_constants
+    body = gast.parse(source).body
+    spread_constants(body, {"np": np, "float64": np.dtype(np.float64)}, shapes, numbers)
+    return "\n".join(gast.unparse(s) if hasattr(gast, "unparse") else
+                     __import__("ast").unparse(gast.gast_to_ast(s)) for s in body)
+
+
+def test_spread_number_stays_an_array_where_a_read_needs_one():
+    head = "g = 0.5 + np.zeros((3, 2), dtype=np.result_type(float64, 0.5))\n"
+    shapes = {"v": (2,), "X": (3, 2)}
+    # elementwise to the full shape, or to a smaller array named once: the number
+    assert "np.zeros" not in _spread_pass(head + "a = g / v\nb = (a * X).sum(axis=0)\n", shapes)
+    # a reduction, a return, a call, a name of unknown shape, an augmented target, a
+    # division of numbers only (ZeroDivisionError in Python): the array stays
+    for tail in ("b = g.sum(axis=0)\n", "b = np.sum(g * v)\n", "b = f(g)\n",
+                 "b = g * w\n", "b = X\nb += g\n", "a = g / v\nc = a.sum()\n",
+                 "a = g / 0.0 * X\n", "a = g * 2.0\nc = a * X\n"):
+        assert "np.zeros" in _spread_pass(head + tail, shapes), tail
