@@ -89,6 +89,10 @@ Produces the same function with:
    read only by elementwise arithmetic is the number 0.5 there, and a smaller array
    made of it (``bt1 = 0.5 / var``, (8,)) is computed at its own size (a Gaussian NLL
    with a diagonal covariance: 1.36x -> 1.22x the hand-written gradient).
+   ``factor_sums`` (versions, after it): ``(a * B).sum(axis=0)`` with a factor ``a``
+   the same along the summed axes is ``a * B.sum(axis=0)`` (and a quotient's
+   ``B.sum(axis=0) / a``), a product named once and summed once written into the sum
+   (the Gaussian NLL: 1.22x -> 0.89x the hand-written gradient).
    ``constants_as_arrays`` (versions, last): a number written in arithmetic or a
    comparison with a float64 array (``4.0 * x``, ``1.0 - z``, ``x > 0.0``) is read from
    a 0-d float64 array bound once (``f64_4_0 * x``): NumPy 2 takes about 0.2 us to
@@ -201,6 +205,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             fdef.body = eliminate_dead_code(fold_constants(fdef.body, folded))
         spread_constants(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
                          getattr(fdef, "numbers", frozenset()))
+        factor_sums(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
+                    getattr(fdef, "numbers", frozenset()))
         constants_as_arrays(fdef.body, bound if bound is not None else {},
                             getattr(fdef, "double_arrays", frozenset()),
                             getattr(fdef, "numbers", frozenset()))
@@ -562,6 +568,176 @@ def _substitute_name(stmt, name: str, constant) -> None:
                 for i, item in enumerate(value):
                     if item.__class__ is gast.Name and item.id == name:
                         value[i] = gast.Constant(value=constant.value, kind=None)
+
+
+def factor_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> None:
+    """In place (versions): a sum along axes of a product (or a quotient) whose factor
+    (divisor) is the same along those axes, ``(a * B).sum(axis=0)`` of ``a`` (8,) and
+    ``B`` (200, 8), is the factor times the sum, ``a * B.sum(axis=0)`` (``B.sum(axis=0)
+    / a``): one pass over B fewer. Each operand is a number or a float64 array whose
+    shape the version knows (``B`` of the product's own shape; ``a``'s axes are the
+    last ones, none of them summed), at the top level; the operand of the sum may be a
+    name assigned such a product once before and read nowhere else (``bd = a * (2.0 *
+    d); bmu = -bd.sum(axis=0)``), which then goes. Only the adjoint's sums: the primal's
+    values stay those of the function. The same values up to rounding (see
+    docs/conventions.md for ``inf * 0``)."""
+    np_name = next((n for n, obj in bound.items() if obj is np), None)
+    if np_name is None or not shapes:
+        return
+    stores, loads = {}, {}
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            counts = loads if node.ctx.__class__ is gast.Load else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
+    known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
+    defs = {}   # name -> its top-level assignment (assigned once)
+    dropped = set()
+    for stmt in body:
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name \
+                and stores.get(stmt.targets[0].id) == 1:
+            if getattr(stmt, "phase", None) == "adjoint":   # (the primal's values stay
+                # as the function computes them)
+                _SumFactorer(known, numbers, np_name, defs, loads, dropped).visit(stmt)
+            name = stmt.targets[0].id
+            shape = _arithmetic_shape(stmt.value, known, numbers, np_name)
+            if shape is not None and name not in known:
+                known[name] = shape
+            defs[name] = stmt
+    if dropped:
+        body[:] = [stmt for stmt in body if id(stmt) not in dropped]
+
+
+class _SumFactorer(Transformer):
+    def __init__(self, known, numbers, np_name, defs, loads, dropped):
+        self.known, self.numbers, self.np_name = known, numbers, np_name
+        self.defs, self.loads, self.dropped = defs, loads, dropped
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        while True:
+            found = _summed_axes(node, self.np_name)
+            if found is None:
+                return node
+            operand, axes = found
+            inlined = None
+            if operand.__class__ is gast.Name and self.loads.get(operand.id) == 1 \
+                    and operand.id in self.defs and id(self.defs[operand.id]) not in self.dropped:
+                inlined = self.defs[operand.id]
+                operand = inlined.value
+            factored = self.factored(operand, axes, node)
+            if factored is None:
+                return node
+            if inlined is not None:
+                self.dropped.add(id(inlined))
+            node = factored
+            if node.__class__ is not gast.BinOp:
+                return node
+            # (the sum inside may have a factor of its own: `a * (2.0 * d)`)
+            inner = node.right if node.op.__class__ is gast.Mult else node.left
+            setattr(node, "right" if node.op.__class__ is gast.Mult else "left",
+                    self.visit_Call(inner))
+            return node
+
+    def factored(self, operand, axes, call):
+        """``a * sum(B)`` (``sum(B) / a``) for the sum ``call`` along ``axes`` of
+        ``operand``, or None."""
+        if operand.__class__ is not gast.BinOp \
+                or operand.op.__class__ not in (gast.Mult, gast.Div):
+            return None
+        full = _arithmetic_shape(operand, self.known, self.numbers, self.np_name)
+        if full is None:
+            return None
+        axes = tuple(range(len(full))) if axes is None else axes
+        if any(not -len(full) <= a < len(full) for a in axes):
+            return None
+        axes = {a % len(full) for a in axes}
+        pairs = [(operand.left, operand.right)] if operand.op.__class__ is gast.Div else \
+            [(operand.left, operand.right), (operand.right, operand.left)]
+        for many, factor in pairs:   # (the divisor: the right operand)
+            shape = _arithmetic_shape(factor, self.known, self.numbers, self.np_name)
+            if shape is None or _arithmetic_shape(many, self.known, self.numbers,
+                                                  self.np_name) != full:
+                continue
+            if any(a >= len(full) - len(shape) for a in axes):
+                continue   # (a summed axis of the factor's own)
+            summed = _with_operand(call, many)
+            if operand.op.__class__ is gast.Div:
+                return gast.BinOp(left=summed, op=gast.Div(), right=factor)
+            return gast.BinOp(left=factor, op=gast.Mult(), right=summed)
+        return None
+
+
+def _summed_axes(call, np_name):
+    """(operand, axes or None for all) of ``e.sum(axis=...)``, ``e.sum()`` or
+    ``np.sum(e, axis=...)`` with constant axes and no other argument, else None."""
+    func = call.func
+    if func.__class__ is not gast.Attribute or func.attr != "sum":
+        return None
+    if func.value.__class__ is gast.Name and func.value.id == np_name:
+        if len(call.args) != 1:
+            return None
+        operand = call.args[0]
+    elif call.args:
+        return None
+    else:
+        operand = func.value
+    if len(call.keywords) > 1 or call.keywords and call.keywords[0].arg != "axis":
+        return None
+    if not call.keywords:
+        return operand, None
+    axis = call.keywords[0].value
+    if axis.__class__ is gast.Tuple and all(e.__class__ is gast.Constant for e in axis.elts):
+        axis = gast.Constant(value=tuple(e.value for e in axis.elts), kind=None)
+    if axis.__class__ is not gast.Constant:
+        return None
+    axes = axis.value if type(axis.value) is tuple else (axis.value,)
+    if not axes or not all(type(a) is int for a in axes) or len(set(axes)) != len(axes):
+        return None
+    return operand, axes
+
+
+def _with_operand(call, operand):
+    """The sum ``call`` of another operand."""
+    new = gast.Call(func=gast.Attribute(value=operand, attr="sum", ctx=gast.Load()),
+                    args=[], keywords=call.keywords)
+    if call.func.value.__class__ is gast.Name and call.args:   # np.sum(e, axis=...)
+        new = gast.Call(func=call.func, args=[operand], keywords=call.keywords)
+    return new
+
+
+def _arithmetic_shape(node, known: dict, numbers: frozenset, np_name: str):
+    """The shape of ``node``, elementwise arithmetic (``+ - * /``, negation) and sums
+    (factor_sums' forms) of numbers and float64 arrays of ``known`` shapes, else
+    None."""
+    cls = node.__class__
+    if cls is gast.Constant:
+        return () if type(node.value) in (int, float) else None
+    if cls is gast.Name:
+        if node.id in numbers:
+            return ()
+        return known.get(node.id)
+    if cls is gast.UnaryOp and node.op.__class__ in (gast.USub, gast.UAdd):
+        return _arithmetic_shape(node.operand, known, numbers, np_name)
+    if cls is gast.BinOp and node.op.__class__ in (gast.Add, gast.Sub, gast.Mult, gast.Div):
+        left = _arithmetic_shape(node.left, known, numbers, np_name)
+        right = _arithmetic_shape(node.right, known, numbers, np_name)
+        if left is None or right is None:
+            return None
+        return _broadcast(left, right)
+    if cls is gast.Call:
+        found = _summed_axes(node, np_name)
+        if found is None:
+            return None
+        shape = _arithmetic_shape(found[0], known, numbers, np_name)
+        if shape is None or shape == ():
+            return None
+        axes = range(len(shape)) if found[1] is None else found[1]
+        if any(not -len(shape) <= a < len(shape) for a in axes):
+            return None
+        axes = {a % len(shape) for a in axes}
+        return tuple(n for i, n in enumerate(shape) if i not in axes)
+    return None
 
 
 _CONSTANT_ARRAYS = {}   # value.hex() -> its read-only 0-d float64 array

@@ -170,3 +170,79 @@ def test_spread_number_stays_an_array_where_a_read_needs_one():
                  "b = g * w\n", "b = X\nb += g\n", "a = g / v\nc = a.sum()\n",
                  "a = g / 0.0 * X\n", "a = g * 2.0\nc = a * X\n"):
         assert "np.zeros" in _spread_pass(head + tail, shapes), tail
+
+
+# -- sums of products by a factor the same along the summed axes (optimize.factor_sums) -
+
+def close(got, want):
+    """The generic derivative's values up to rounding (a sum factored), nan and inf where
+    it has them."""
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+
+
+def scaled_rows(s, X, Y):
+    d = X * s - Y
+    return np.sum(0.5 * (d * d) / s) + np.sum(np.tanh(X) * s)
+
+
+def test_sums_of_products_by_a_factor_are_the_factor_times_the_sum():
+    args = gauss_args()
+    df = tl.grad(gauss_diag, wrt=(0, 1))
+    got = df(*args)
+    code = adjoint_code(the_version(df))
+    assert "bvar = bt1 * (t1.sum(axis=(0,)) / var)" in code \
+        and "bmu = -(bt1 * (2.0 * d.sum(axis=(0,))))" in code and "bd" not in code, code
+    close(got, df.generic(*args, 1.0))
+    close(df(*args, 3.0), df.generic(*args, 3.0))
+    tl.check_grads(gauss_diag, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+    args = (1.0 + 0.1 * RNG.standard_normal(3), RNG.standard_normal((5, 3)),
+            RNG.standard_normal((5, 3)))
+    df = tl.grad(scaled_rows)
+    got = df(*args)
+    close((got,), (df.generic(*args, 1.0),))
+    tl.check_grads(scaled_rows, args, order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_factored_sums_keep_nan_and_inf():
+    mu, logvar, X = gauss_args()
+    X[1, 2], X[3, 0], mu[1] = np.inf, np.nan, -np.inf
+    df = tl.grad(gauss_diag, wrt=(0, 1))
+    close(df(mu, logvar, X), df.generic(mu, logvar, X, 1.0))
+    # var = 0 (logvar -inf): the factor 0.5 / var is inf; the generic derivative sums
+    # inf * (2 d) over terms of both signs (nan), the version multiplies their sum
+    # (docs/conventions.md)
+    mu, logvar, X = gauss_args()
+    logvar[2] = -np.inf
+    got, want = df(mu, logvar, X), df.generic(mu, logvar, X, 1.0)
+    assert np.isnan(want[0][2]) and np.isinf(got[0][2])
+    keep = [0, 1, 3]
+    close((got[0][keep], got[1][keep]), (want[0][keep], want[1][keep]))
+
+
+def test_sums_keep_their_form_where_the_factor_is_summed():
+    import gast
+    from tangentlike.optimize import factor_sums
+
+    def factored(source, shapes):
+        body = gast.parse(source).body
+        for stmt in body:
+            stmt.phase = "adjoint"
+        factor_sums(body, {"np": np}, shapes, frozenset())
+        return __import__("ast").unparse(gast.gast_to_ast(gast.Module(body, [])))
+
+    shapes = {"a": (8,), "c": (200, 1), "B": (200, 8)}
+    assert factored("s = (a * B).sum(axis=0)\n", shapes) == "s = a * B.sum(axis=0)"
+    assert factored("s = np.sum(B / a, axis=(0,))\n", shapes) == "s = np.sum(B, axis=(0,)) / a"
+    for source in ("s = (a * B).sum(axis=1)\n",      # a's own axis summed
+                   "s = (c * B).sum(axis=1)\n",      # (a kept axis of c, left as it is)
+                   "s = (a / B).sum(axis=0)\n",      # a divided: not a factor
+                   "s = (a * B).sum(axis=0, keepdims=True)\n",
+                   "s = (a * w).sum(axis=0)\n",      # a shape not known
+                   "t = a * B\nu = t + 1.0\ns = t.sum(axis=0)\n"):   # t read twice
+        assert "* B).sum" in factored(source, shapes) or "/ B).sum" in factored(
+            source, shapes) or "t.sum" in factored(source, shapes) \
+            or "* w).sum" in factored(source, shapes), source
