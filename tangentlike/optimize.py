@@ -93,6 +93,11 @@ Produces the same function with:
    the same along the summed axes is ``a * B.sum(axis=0)`` (and a quotient's
    ``B.sum(axis=0) / a``), a product named once and summed once written into the sum
    (the Gaussian NLL: 1.22x -> 0.89x the hand-written gradient).
+   ``pairwise_sums`` (versions, before factor_sums): the adjoint ``G[:, :, None] * c *
+   D`` of pairwise differences ``D = U[:, None, :] - V[None, :, :]``, read only summed
+   along axis 0 or 1, is not made: the sums are ``g.sum(axis=1)[:, None] * U -
+   g.dot(V)`` and ``g.T.dot(U) - g.sum(axis=0)[:, None] * V`` of ``g = G * c`` (a
+   repulsion energy of 50 points: 1.28x -> 1.14x the hand-written gradient).
    ``constants_as_arrays`` (versions, last): a number written in arithmetic or a
    comparison with a float64 array (``4.0 * x``, ``1.0 - z``, ``x > 0.0``) is read from
    a 0-d float64 array bound once (``f64_4_0 * x``): NumPy 2 takes about 0.2 us to
@@ -205,6 +210,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
             fdef.body = eliminate_dead_code(fold_constants(fdef.body, folded))
         spread_constants(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
                          getattr(fdef, "numbers", frozenset()))
+        pairwise_sums(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
+                      getattr(fdef, "numbers", frozenset()))
         factor_sums(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
                     getattr(fdef, "numbers", frozenset()))
         constants_as_arrays(fdef.body, bound if bound is not None else {},
@@ -666,6 +673,201 @@ class _SumFactorer(Transformer):
                 return gast.BinOp(left=summed, op=gast.Div(), right=factor)
             return gast.BinOp(left=factor, op=gast.Mult(), right=summed)
         return None
+
+
+def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> None:
+    """In place (versions): the adjoint ``bD = G[:, :, None] * c * D`` of pairwise
+    differences ``D = U[:, None, :] - V[None, :, :]`` (n x m x k), read only summed
+    along axis 1 or 0, is not made: its sums are matrix products of the n x m matrix
+    ``g = G * c``, ``sum_j g_ij (U_ik - V_jk) = g.sum(axis=1)[:, None] * U - g.dot(V)``
+    and ``sum_i g_ij (U_ik - V_jk) = g.T.dot(U) - g.sum(axis=0)[:, None] * V`` (``+``
+    for a sum of the views), as a hand-written gradient of a pairwise energy computes
+    them: no n x m x k array in the adjoint. Float64 arrays of known shapes, adjoint
+    statements at the top level; the same values up to rounding (docs/conventions.md
+    for inf and nan)."""
+    np_name = next((n for n, obj in bound.items() if obj is np), None)
+    if np_name is None or not shapes:
+        return
+    stores, loads = {}, {}
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            counts = loads if node.ctx.__class__ is gast.Load else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
+    known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
+    defs = {}
+    for stmt in body:
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name \
+                and stores.get(stmt.targets[0].id) == 1:
+            name = stmt.targets[0].id
+            defs[name] = stmt.value
+            shape = _arithmetic_shape(stmt.value, known, numbers, np_name)
+            if shape is not None and name not in known:
+                known[name] = shape
+    for k, stmt in enumerate(body):
+        if stmt.__class__ is not gast.Assign or getattr(stmt, "phase", None) != "adjoint" \
+                or len(stmt.targets) != 1 or stmt.targets[0].__class__ is not gast.Name \
+                or stores.get(stmt.targets[0].id) != 1:
+            continue
+        found = _pairwise_product(stmt.value, defs, known, numbers, np_name)
+        if found is None:
+            continue
+        g, sign, U, V, (n, m, width) = found
+        name = stmt.targets[0].id
+        sums = _sums_of(body[k + 1:], name, np_name)
+        if sums is None or len(sums) != loads.get(name):
+            continue
+        g_name = _fresh(f"{name}_pairs", set(stores) | set(loads) | set(bound))
+        stmt.targets[0] = gast.Name(id=g_name, ctx=gast.Store(), annotation=None,
+                                    type_comment=None)
+        stmt.value = g
+        op = "-" if sign < 0 else "+"
+        formulas = {1: f"{g_name}.sum(axis=1)[:, None] * {U} {op} {g_name}.dot({V})",
+                    0: f"{g_name}.T.dot({U}) {op} {g_name}.sum(axis=0)[:, None] * {V}"}
+        replaced = {}
+        for call, axis, keepdims, negated in sums:
+            text = formulas[axis]
+            if negated:
+                text = f"-({text})"
+            if keepdims:
+                text = f"({text})" + ("[:, None, :]" if axis == 1 else "[None, :, :]")
+            replaced[id(call)] = gast.parse(text).body[0].value
+        for later in body[k + 1:]:
+            _ReplaceCalls(replaced).visit(later)
+
+
+class _ReplaceCalls(Transformer):
+    def __init__(self, replaced):
+        self.replaced = replaced
+
+    def visit_Call(self, node):
+        if id(node) in self.replaced:
+            return self.replaced[id(node)]
+        return self.generic_visit(node)
+
+
+def _pairwise_product(value, defs, known, numbers, np_name):
+    """(g, sign, U, V, (n, m, k)) when ``value`` is ``G[:, :, None] * c * D`` (factors
+    in any order, c numbers) of ``D`` = ``U[:, None, :] - V[None, :, :]`` (sign -1, or
+    ``+``: 1) of float64 matrices U (n, k), V (m, k) and G (n, m); g is ``G * c``."""
+    factors = []
+
+    def flatten(node):
+        if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
+            flatten(node.left)
+            flatten(node.right)
+        else:
+            factors.append(node)
+
+    flatten(value)
+    pairs = [f for f in factors if f.__class__ is gast.Name and f.id in defs
+             and _pairwise_difference(defs[f.id], defs, known) is not None]
+    if len(pairs) != 1:
+        return None
+    sign, U, V, shape = _pairwise_difference(defs[pairs[0].id], defs, known)
+    rest = [f for f in factors if f is not pairs[0]]
+    spread = [f for f in rest if f.__class__ is gast.Subscript
+              and f.value.__class__ is gast.Name and known.get(f.value.id) == shape[:2]
+              and _index_pattern(f.slice) == ("all", "all", "new")]
+    if len(spread) != 1 or known.get(U) != (shape[0], shape[2]) \
+            or known.get(V) != (shape[1], shape[2]):
+        return None
+    others = [f for f in rest if f is not spread[0]]
+    if not all(_arithmetic_shape(f, known, numbers, np_name) == () for f in others):
+        return None
+    g = gast.Name(id=spread[0].value.id, ctx=gast.Load(), annotation=None, type_comment=None)
+    for f in others:
+        g = gast.BinOp(left=g, op=gast.Mult(), right=f)
+    return g, sign, U, V, shape
+
+
+def _pairwise_difference(value, defs, known):
+    """(sign, U, V, (n, m, k)) of ``U[:, None, :] - V[None, :, :]`` (sign -1; ``+``: 1;
+    the views named once or written in place), else None."""
+    if value.__class__ is not gast.BinOp or value.op.__class__ not in (gast.Sub, gast.Add):
+        return None
+
+    def view(node):
+        if node.__class__ is gast.Name and node.id in defs:
+            node = defs[node.id]
+        if node.__class__ is not gast.Subscript or node.value.__class__ is not gast.Name \
+                or len(known.get(node.value.id, ())) != 2:
+            return None, None
+        return node.value.id, _index_pattern(node.slice)
+
+    (U, first), (V, second) = view(value.left), view(value.right)
+    if U is None or V is None or first not in (("all", "new", "all"), ("all", "new")) \
+            or second not in (("new", "all", "all"), ("new", "all"), ("new",)):
+        return None
+    n, k = known[U]
+    m, k2 = known[V]
+    if k != k2:
+        return None
+    return (-1 if value.op.__class__ is gast.Sub else 1), U, V, (n, m, k)
+
+
+def _index_pattern(index) -> tuple:
+    """``[:, None, :]`` -> ("all", "new", "all"); None for any other index."""
+    parts = index.elts if index.__class__ is gast.Tuple else [index]
+    out = []
+    for p in parts:
+        if p.__class__ is gast.Slice and p.lower is p.upper is p.step is None:
+            out.append("all")
+        elif p.__class__ is gast.Constant and p.value is None:
+            out.append("new")
+        else:
+            return None
+    return tuple(out)
+
+
+def _sums_of(block, name, np_name):
+    """[(call, axis, keepdims, negated)] of the sums of ``name`` (or ``-name``) along
+    axis 0 or 1 of its three in the top-level adjoint assignments of ``block``; None
+    when a read of ``name`` is anything else."""
+
+    def read(node):
+        """Whether ``node`` is ``name`` (False) or ``-name`` (True); None otherwise."""
+        if node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub:
+            return True if read(node.operand) is False else None
+        return False if node.__class__ is gast.Name and node.id == name else None
+
+    sums, reads = [], 0
+    for stmt in block:
+        if not any(n.__class__ is gast.Name and n.id == name for n in walk(stmt)):
+            continue
+        if stmt.__class__ is not gast.Assign or getattr(stmt, "phase", None) != "adjoint":
+            return None
+        for node in walk(stmt.value):
+            if node.__class__ is gast.Name and node.id == name:
+                reads += 1
+            if node.__class__ is not gast.Call:
+                continue
+            func = node.func
+            if func.__class__ is not gast.Attribute or func.attr != "sum":
+                continue
+            if func.value.__class__ is gast.Name and func.value.id == np_name:
+                negated = read(node.args[0]) if len(node.args) == 1 else None
+            else:
+                negated = None if node.args else read(func.value)
+            if negated is None:
+                continue
+            keywords = {kw.arg: kw.value for kw in node.keywords}
+            if set(keywords) - {"axis", "keepdims"} or "axis" not in keywords:
+                return None
+            axis, keepdims = keywords["axis"], keywords.get("keepdims")
+            if axis.__class__ is gast.Tuple and len(axis.elts) == 1:
+                axis = axis.elts[0]
+            axis = axis.value if axis.__class__ is gast.Constant else None
+            if type(axis) is tuple and len(axis) == 1:
+                axis = axis[0]
+            if type(axis) is not int or axis % 3 not in (0, 1):
+                return None
+            if keepdims is not None and (keepdims.__class__ is not gast.Constant
+                                         or type(keepdims.value) is not bool):
+                return None
+            sums.append((node, axis % 3, bool(keepdims is not None and keepdims.value),
+                         negated))
+    return sums if reads == len(sums) else None
 
 
 def _summed_axes(call, np_name):

@@ -246,3 +246,68 @@ def test_sums_keep_their_form_where_the_factor_is_summed():
         assert "* B).sum" in factored(source, shapes) or "/ B).sum" in factored(
             source, shapes) or "t.sum" in factored(source, shapes) \
             or "* w).sum" in factored(source, shapes), source
+
+
+# -- sums of pairwise differences' adjoints as matrix products (optimize.pairwise_sums) -
+
+def repulsion(X):
+    D = X[:, None, :] - X[None, :, :]
+    r2 = np.sum(D * D, axis=2) + 1.0
+    return np.sum(1.0 / r2)
+
+
+def cross_kernel(X, Y):
+    D = X[:, None, :] - Y[None, :, :]
+    return np.sum(np.exp(-0.5 * np.sum(D * D, axis=2)))
+
+
+def cross_sum(X, Y, W):
+    S = X[:, None] + Y[None]
+    return np.sum(np.tanh(np.sum(S * S, axis=2)) * W)
+
+
+def test_pairwise_differences_adjoint_is_matrix_products():
+    X = RNG.standard_normal((6, 3))
+    df = tl.grad(repulsion)
+    got = df(X)
+    code = adjoint_code(the_version(df))
+    assert "bD" not in code.replace("bD_pairs", "") and ".dot(X)" in code \
+        and "bD_pairs.sum(axis=1)[:, None] * X" in code, code
+    close((got,), (df.generic(X, 1.0),))
+    close((df(X, 0.5),), (df.generic(X, 0.5),))
+    tl.check_grads(repulsion, (X,), order=2, modes=("rev", "fwd"))
+    X, Y, W = RNG.standard_normal((5, 2)), RNG.standard_normal((4, 2)), RNG.standard_normal((5, 4))
+    for f, args, wrt in ((cross_kernel, (X, Y), (0, 1)), (cross_sum, (X, Y, W), (0, 1, 2))):
+        df = tl.grad(f, wrt=wrt)
+        got = df(*args)
+        assert "_pairs.T.dot(" in the_version(df), the_version(df)
+        close(got, df.generic(*args, 1.0))
+        tl.check_grads(f, args, wrt=wrt, order=1, modes=("rev", "fwd"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_pairwise_matrix_products_keep_nan_and_inf():
+    X, Y = RNG.standard_normal((5, 2)), RNG.standard_normal((4, 2))
+    df = tl.grad(cross_kernel, wrt=(0, 1))
+    for i, j, value in ((1, 0, np.nan), (3, 1, np.inf), (0, 0, -np.inf)):
+        Xb = X.copy()
+        Xb[i, j] = value
+        got, want = df(Xb, Y), df.generic(Xb, Y, 1.0)
+        for g, w in zip(got, want):
+            assert (np.isnan(g) == np.isnan(w)).all(), (g, w)
+            np.testing.assert_allclose(np.nan_to_num(g), np.nan_to_num(w), rtol=1e-12,
+                                       atol=1e-12)
+
+
+def pairs_read_otherwise(X):
+    D = X[:, None, :] - X[None, :, :]
+    return np.sum(np.sqrt(np.sum(D * D, axis=2) + 1.0)) + np.sum(D ** 3)
+
+
+def test_pairwise_adjoint_read_otherwise_is_made():
+    X = RNG.standard_normal((4, 2))
+    df = tl.grad(pairs_read_otherwise)
+    got = df(X)
+    assert "_pairs" not in the_version(df)
+    close((got,), (df.generic(X, 1.0),))
+    tl.check_grads(pairs_read_otherwise, (X,), order=1, modes=("rev",))
