@@ -107,6 +107,10 @@ Produces the same function with:
    of one or two axes, ``a @ b`` or ``np.dot(a, b)``, is ``a.dot(b)`` (the same BLAS
    call without the ufunc's dispatch, about 0.5 us less), ``np.outer`` of two float64
    vectors ``a[:, None] * b``. The same values.
+   ``reductions_by_method`` (versions, after it): ``np.sum(a, axis=1)`` (np.mean,
+   np.max, np.min, np.prod) of a float64 array is ``a.sum(axis=1)``, the same ufunc
+   reduction without the function's dispatch (a cosine similarity loss of 128 x 16:
+   1.28x -> 1.11x, softmax cross-entropy 1.15x -> 1.00x the hand-written gradient).
    ``middle_axis_sums`` (versions, last): a float64 array of three axes summed along
    the middle one is ``np.einsum('ijk->ik', g)``: the same additions, without NumPy's
    inner loop over the short last axis (pairwise differences' adjoints).
@@ -221,6 +225,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         products_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
                            getattr(fdef, "numbers", frozenset()),
                            getattr(fdef, "ints", frozenset()), params)
+        reductions_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
+                             getattr(fdef, "numbers", frozenset()),
+                             getattr(fdef, "ints", frozenset()), params)
         middle_axis_sums(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
                          getattr(fdef, "numbers", frozenset()),
                          getattr(fdef, "ints", frozenset()), params)
@@ -1017,6 +1024,45 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
     products = Products()
     for k, stmt in enumerate(body):
         body[k] = products.visit(stmt)
+
+
+# NumPy's reductions whose function, given an ndarray, runs the array's method (the same
+# ufunc reduce, with the same arguments in the same order)
+_REDUCTION_METHODS = ("sum", "mean", "max", "min", "prod")
+
+
+def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
+                         ints: frozenset, params: set) -> None:
+    """In place (versions, after products_by_method): ``np.sum(a, axis=1)`` (np.mean,
+    np.max, np.min, np.prod) of a float64 array of at least one axis (products_by_method's
+    ``_array_ranks``) is ``a.sum(axis=1)``, the same arguments: for an ndarray NumPy's
+    function reduces with the same ufunc as the method does, after its Python-level
+    dispatch (about 1 us a call: ``np.sum(a, axis=1)`` of 128 x 16 takes 2.5 us,
+    ``a.sum(axis=1)`` 1.5 us). The same values, nan and inf included."""
+    np_name = next((n for n, obj in bound.items() if obj is np), None)
+    if not ranks or np_name is None:
+        return
+    known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+
+    class Reductions(Transformer):
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            func = node.func
+            if func.__class__ is not gast.Attribute or func.attr not in _REDUCTION_METHODS \
+                    or func.value.__class__ is not gast.Name or func.value.id != np_name \
+                    or not node.args or node.args[0].__class__ is gast.Starred \
+                    or any(k.arg is None for k in node.keywords):
+                return node
+            found = _array_rank(node.args[0], known, bound, numbers, ints, np_name)
+            if found is None or found == _NUMBER or found < 1:
+                return node
+            return gast.Call(func=gast.Attribute(value=node.args[0], attr=func.attr,
+                                                 ctx=gast.Load()),
+                             args=node.args[1:], keywords=node.keywords)
+
+    reductions = Reductions()
+    for k, stmt in enumerate(body):
+        body[k] = reductions.visit(stmt)
 
 
 def middle_axis_sums(body: list, bound: dict, ranks: dict, numbers: frozenset,

@@ -311,3 +311,50 @@ def test_pairwise_adjoint_read_otherwise_is_made():
     assert "_pairs" not in the_version(df)
     close((got,), (df.generic(X, 1.0),))
     tl.check_grads(pairs_read_otherwise, (X,), order=1, modes=("rev",))
+
+
+# -- NumPy's reductions of float64 arrays as the arrays' methods (reductions_by_method) --
+
+def cosine(a, b):
+    na = np.sqrt(np.sum(a * a, axis=1))
+    nb = np.sqrt(np.sum(b * b, axis=1))
+    return np.sum(np.sum(a * b, axis=1) / (na * nb))
+
+
+def reductions(x, w):
+    z = x * w
+    return np.mean(np.max(z, axis=0)) + np.min(z) * np.prod(w, keepdims=True)[0] \
+        + np.sum(z, 1).sum()
+
+
+def test_reductions_of_float64_arrays_are_methods():
+    a, b = RNG.standard_normal((6, 4)), RNG.standard_normal((6, 4))
+    df = tl.grad(cosine)
+    got = df(a, b)
+    code = without_comments(the_version(df))
+    assert "t2 = t1.sum(axis=1)" in code and "t6 = t5.sum(axis=1)" in code \
+        and "np.sum(" not in code, code
+    same(got, df.generic(a, b, 1.0))
+    tl.check_grads(cosine, (a, b), order=2, modes=("rev", "fwd"))
+    x, w = RNG.standard_normal((5, 3)), RNG.standard_normal(3)
+    df = tl.grad(reductions, wrt=(0, 1))
+    got = df(x, w)
+    code = without_comments(the_version(df))
+    assert "z.max(axis=0)" in code and "z.min()" in code and "w.prod(keepdims=True)" in code \
+        and "np.max(" not in code, code
+    np.testing.assert_array_equal(got[0], df.generic(x, w, 1.0)[0])
+    same(got, df.generic(x, w, 1.0))
+    tl.check_grads(reductions, (x, w), wrt=(0, 1), order=1, modes=("rev", "fwd"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_reductions_by_method_keep_nan_inf_and_other_dtypes():
+    x, w = RNG.standard_normal((5, 3)), RNG.standard_normal(3)
+    x[1, 1], x[3, 0], w[2] = np.nan, np.inf, -np.inf
+    df = tl.grad(reductions, wrt=(0, 1))
+    same(df(x, w), df.generic(x, w, 1.0))
+    # float32 arrays keep NumPy's functions
+    x32, w32 = x.astype(np.float32), w.astype(np.float32)
+    got = df(x32, w32)
+    assert "np.max(" in the_version(df) and got[0].dtype == np.float32
+    same(got, df.generic(x32, w32, 1.0))
