@@ -606,13 +606,20 @@ def factor_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> No
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
     defs = {}   # name -> its top-level assignment (assigned once)
     dropped = set()
-    for stmt in body:
+    position = {}
+    for k, stmt in enumerate(body):
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name:
+            position[stmt.targets[0].id] = k
         if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is gast.Name \
                 and stores.get(stmt.targets[0].id) == 1:
             if getattr(stmt, "phase", None) == "adjoint":   # (the primal's values stay
                 # as the function computes them)
-                _SumFactorer(known, numbers, np_name, defs, loads, dropped).visit(stmt)
+                factorer = _SumFactorer(known, numbers, np_name, defs, loads,
+                                        (body, position), dropped)
+                factorer.here = k
+                factorer.visit(stmt)
             name = stmt.targets[0].id
             shape = _arithmetic_shape(stmt.value, known, numbers, np_name)
             if shape is not None and name not in known:
@@ -622,10 +629,45 @@ def factor_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> No
         body[:] = [stmt for stmt in body if id(stmt) not in dropped]
 
 
+# methods of arrays that change nothing (factor_sums)
+_READING_METHODS = frozenset({"sum", "dot", "max", "min", "mean", "prod", "copy", "astype",
+                              "reshape", "transpose"})
+
+
 class _SumFactorer(Transformer):
-    def __init__(self, known, numbers, np_name, defs, loads, dropped):
+    def __init__(self, known, numbers, np_name, defs, loads, places, dropped):
         self.known, self.numbers, self.np_name = known, numbers, np_name
         self.defs, self.loads, self.dropped = defs, loads, dropped
+        # the top-level statements, and a name assigned once -> the index of its
+        # assignment; the index of the statement visited (factor_sums sets it)
+        self.body, self.position = places
+        self.here = None
+
+    def unchanged_since(self, name: str) -> bool:
+        """Whether the names read by the assignment of ``name`` (once, at the top level)
+        hold the same values in the statement visited: the statements between are
+        assignments to other plain names that give them to no call but NumPy's
+        functions and arrays' methods."""
+        start = self.position.get(name)
+        if start is None or self.here is None or start >= self.here:
+            return False
+        read = {n.id for n in walk(self.defs[name].value) if n.__class__ is gast.Name}
+        for stmt in self.body[start + 1:self.here]:
+            mentioned = {n.id for n in walk(stmt) if n.__class__ is gast.Name}
+            if not read & mentioned:
+                continue
+            if stmt.__class__ is not gast.Assign \
+                    or any(t.__class__ is not gast.Name or t.id in read for t in stmt.targets):
+                return False
+            for call in walk(stmt.value):
+                if call.__class__ is gast.Call and not (
+                        call.func.__class__ is gast.Attribute
+                        and (call.func.value.__class__ is gast.Name
+                             and call.func.value.id == self.np_name
+                             or call.func.attr in _READING_METHODS)) \
+                        and read & {n.id for n in walk(call) if n.__class__ is gast.Name}:
+                    return False
+        return True
 
     def visit_Call(self, node):
         self.generic_visit(node)
@@ -636,7 +678,8 @@ class _SumFactorer(Transformer):
             operand, axes = found
             inlined = None
             if operand.__class__ is gast.Name and self.loads.get(operand.id) == 1 \
-                    and operand.id in self.defs and id(self.defs[operand.id]) not in self.dropped:
+                    and operand.id in self.defs and id(self.defs[operand.id]) not in self.dropped \
+                    and self.unchanged_since(operand.id):   # (its operands the same here)
                 inlined = self.defs[operand.id]
                 operand = inlined.value
             factored = self.factored(operand, axes, node)
@@ -701,6 +744,12 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
             counts = loads if node.ctx.__class__ is gast.Load else stores
             counts[node.id] = counts.get(node.id, 0) + 1
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
+    # the parameters assigned, and the names whose elements are written or that are
+    # given to a call other than NumPy's functions and arrays' reading methods
+    params = {name for name in shapes if name not in {
+        stmt.targets[0].id for stmt in body if stmt.__class__ is gast.Assign
+        and len(stmt.targets) == 1 and stmt.targets[0].__class__ is gast.Name}}
+    changed = {name for name in params if stores.get(name)} | _maybe_changed(body, np_name)
     defs = {}
     for stmt in body:
         if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
@@ -720,6 +769,8 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
         if found is None:
             continue
         g, sign, U, V, (n, m, width) = found
+        if U in changed or V in changed:
+            continue   # (the sums read them later than the differences did)
         name = stmt.targets[0].id
         sums = _sums_of(body[k + 1:], name, np_name)
         if sums is None or len(sums) != loads.get(name):
@@ -741,6 +792,27 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
             replaced[id(call)] = gast.parse(text).body[0].value
         for later in body[k + 1:]:
             _ReplaceCalls(replaced).visit(later)
+
+
+def _maybe_changed(body: list, np_name: str) -> set:
+    """The names whose elements or attributes a statement of ``body`` writes (``a[i] =
+    v``, ``a[i] += v``), or that are given to a call other than NumPy's functions and
+    arrays' reading methods (which may change them in place)."""
+    out = set()
+    for node in walk(body):
+        cls = node.__class__
+        if cls in (gast.Subscript, gast.Attribute) and node.ctx.__class__ is not gast.Load:
+            base = node.value
+            while base.__class__ in (gast.Subscript, gast.Attribute):
+                base = base.value
+            if base.__class__ is gast.Name:
+                out.add(base.id)
+        elif cls is gast.Call and not (
+                node.func.__class__ is gast.Attribute
+                and (node.func.value.__class__ is gast.Name and node.func.value.id == np_name
+                     or node.func.attr in _READING_METHODS)):
+            out.update(n.id for n in walk(node) if n.__class__ is gast.Name)
+    return out
 
 
 class _ReplaceCalls(Transformer):

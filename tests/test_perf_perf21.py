@@ -231,7 +231,7 @@ def test_sums_keep_their_form_where_the_factor_is_summed():
         body = gast.parse(source).body
         for stmt in body:
             stmt.phase = "adjoint"
-        factor_sums(body, {"np": np}, shapes, frozenset())
+        factor_sums(body, {"np": np}, shapes, frozenset({"k"}))
         return __import__("ast").unparse(gast.gast_to_ast(gast.Module(body, [])))
 
     shapes = {"a": (8,), "c": (200, 1), "B": (200, 8)}
@@ -242,10 +242,17 @@ def test_sums_keep_their_form_where_the_factor_is_summed():
                    "s = (a / B).sum(axis=0)\n",      # a divided: not a factor
                    "s = (a * B).sum(axis=0, keepdims=True)\n",
                    "s = (a * w).sum(axis=0)\n",      # a shape not known
-                   "t = a * B\nu = t + 1.0\ns = t.sum(axis=0)\n"):   # t read twice
+                   "t = a * B\nu = t + 1.0\ns = t.sum(axis=0)\n",    # t read twice
+                   "t = k * B\nk = k + 1.0\ns = t.sum(axis=0)\n",   # k changed since
+                   "t = a * B\na[0] = 2.0\ns = t.sum(axis=0)\n",   # a changed in place
+                   "t = a * B\nu = f(a)\ns = t.sum(axis=0)\n"):   # (f may change a)
         assert "* B).sum" in factored(source, shapes) or "/ B).sum" in factored(
             source, shapes) or "t.sum" in factored(source, shapes) \
-            or "* w).sum" in factored(source, shapes), source
+            or "* w).sum" in factored(source, shapes) or "t = a * B" in factored(
+                source, shapes), source
+    # (k a number assigned twice: t = k * B stays where it is)
+    assert factored("t = k * B\nk = k + 1.0\ns = t.sum(axis=0)\n", shapes).startswith(
+        "t = k * B\n"), factored("t = k * B\nk = k + 1.0\ns = t.sum(axis=0)\n", shapes)
 
 
 # -- sums of pairwise differences' adjoints as matrix products (optimize.pairwise_sums) -
@@ -358,3 +365,25 @@ def test_reductions_by_method_keep_nan_inf_and_other_dtypes():
     got = df(x32, w32)
     assert "np.max(" in the_version(df) and got[0].dtype == np.float32
     same(got, df.generic(x32, w32, 1.0))
+
+
+def pairs_then_changed(X):
+    D = X[:, None, :] - X[None, :, :]
+    X = 2.0 * X
+    return np.sum(1.0 / (np.sum(D * D, axis=2) + 1.0)) + np.sum(X * X)
+
+
+def pairs_then_written(X):
+    Y = X.copy()
+    D = Y[:, None, :] - Y[None, :, :]
+    Y[0] = 3.0
+    return np.sum(1.0 / (np.sum(D * D, axis=2) + 1.0)) + np.sum(Y * Y)
+
+
+def test_pairwise_sums_read_the_arrays_the_differences_read():
+    X = RNG.standard_normal((5, 2))
+    for f in (pairs_then_changed, pairs_then_written):
+        df = tl.grad(f)
+        got = df(X)
+        close((got,), (df.generic(X, 1.0),))
+        tl.check_grads(f, (X,), order=1, modes=("rev", "fwd"))
