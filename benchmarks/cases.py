@@ -1065,6 +1065,141 @@ def gauss_diag_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# a tanh MLP written as a class: tl.grad(model.loss), loss calling self.predict
+# (session perf21)
+
+
+class MLPModel:
+    def predict(self, params, x):
+        W1, b1, W2, b2 = params
+        h = np.tanh(W1 @ x + b1)
+        return W2 @ h + b2
+
+    def loss(self, params, x, y):
+        r = self.predict(params, x) - y
+        return np.sum(r * r)
+
+
+MLP_MODEL = MLPModel()
+
+
+def mlp_function(params, x, y):
+    """MLPModel.loss as one function: what the peers differentiate (they swap the
+    global ``np`` of the function they are given, not of a class's methods)."""
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    r = W2 @ h + b2 - y
+    return np.sum(r * r)
+
+
+def mlp_method_hand(params, x, y):
+    W1, b1, W2, b2 = params
+    h = np.tanh(W1 @ x + b1)
+    gy = 2.0 * (W2 @ h + b2 - y)
+    ga = (W2.T @ gy) * (1.0 - h * h)
+    return (ga @ x.T, ga.sum(axis=1, keepdims=True), gy @ h.T, gy.sum(axis=1, keepdims=True))
+
+
+def mlp_method_args(small=False):
+    W1, b1, W2, b2, x = mlp_args(64)(small)
+    y = np.random.default_rng(49).standard_normal((W2.shape[0], x.shape[1]))
+    return ((W1, b1, W2, b2), x, y)
+
+
+# ---------------------------------------------------------------------------------
+# cosine similarity of rows, summed (session perf21)
+
+
+def cosine(a, b):
+    na = np.sqrt(np.sum(a * a, axis=1))
+    nb = np.sqrt(np.sum(b * b, axis=1))
+    return np.sum(np.sum(a * b, axis=1) / (na * nb))
+
+
+def cosine_hand(a, b):
+    na = np.sqrt((a * a).sum(axis=1))
+    nb = np.sqrt((b * b).sum(axis=1))
+    inv = 1.0 / (na * nb)
+    c = (a * b).sum(axis=1) * inv
+    return inv[:, None] * b - (c / (na * na))[:, None] * a
+
+
+def cosine_args(small=False):
+    rng = np.random.default_rng(50)
+    n, d = (5, 3) if small else (128, 16)
+    return rng.standard_normal((n, d)), rng.standard_normal((n, d))
+
+
+# ---------------------------------------------------------------------------------
+# Gaussian mixture log-likelihood with a logsumexp over components (session perf21)
+
+
+def gmm(mu, logs, X):
+    z = (X[:, None] - mu[None, :]) / np.exp(logs)
+    lp = -0.5 * z * z - logs
+    m = np.max(lp, axis=1, keepdims=True)
+    return -np.sum(m[:, 0] + np.log(np.sum(np.exp(lp - m), axis=1)))
+
+
+def gmm_hand(mu, logs, X):
+    s = np.exp(-logs)
+    z = (X[:, None] - mu) * s
+    lp = -0.5 * z * z - logs
+    e = np.exp(lp - lp.max(axis=1, keepdims=True))
+    R = e / e.sum(axis=1, keepdims=True)
+    return -(R * z).sum(axis=0) * s, -(R * (z * z - 1.0)).sum(axis=0)
+
+
+def gmm_args(small=False):
+    rng = np.random.default_rng(51)
+    k, n = (3, 6) if small else (5, 500)
+    return rng.standard_normal(k), 0.1 * rng.standard_normal(k), rng.standard_normal(n)
+
+
+# ---------------------------------------------------------------------------------
+# 1-D wave equation, leapfrog u_next = 2u - u_prev + c * lap(u), 500 steps
+# (session perf21)
+
+
+def wave(u0, c):
+    u_prev = u0
+    u = u0
+    for t in range(500):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        u_next = 2.0 * u - u_prev + c * lap
+        u_prev = u
+        u = u_next
+    return np.sum(u * u)
+
+
+def wave_hand(u0, c):
+    u_prev, u = u0, u0
+    laps = []
+    for t in range(500):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        laps.append(lap)
+        u_prev, u = u, 2.0 * u - u_prev + c * lap
+    gu, gp, gc = 2.0 * u, np.zeros_like(u), 0.0
+    for t in range(499, -1, -1):   # (u_prev, u) <- (u, 2u - u_prev + c lap(u))
+        gc += np.dot(gu, laps[t])
+        gl = c * gu[1:-1]
+        g = 2.0 * gu + gp
+        g[2:] += gl
+        g[1:-1] -= 2.0 * gl
+        g[:-2] += gl
+        gp = -gu
+        gu = g
+    return gu + gp, gc
+
+
+def wave_args(small=False):
+    x = np.linspace(0.0, 1.0, 8 if small else 64)
+    return np.exp(-100.0 * (x - 0.5) ** 2), 0.2
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -1152,6 +1287,14 @@ CASES = [
          chain_roll_hand, chain_roll_args, loop=True),
     Case("gauss_diag", "Gaussian NLL, diagonal covariance, 200x8", gauss_diag, (0, 1),
          gauss_diag_hand, gauss_diag_args),
+    Case("mlp_method", "tanh MLP 64 hidden, batch 32, as a class: tl.grad(model.loss)",
+         MLP_MODEL.loss, 0, mlp_method_hand, mlp_method_args,
+         peers={name: mlp_function for name in ("autograd", "jax", "torch", "tangent-ad")}),
+    Case("cosine", "cosine similarity of rows, 128x16", cosine, 0, cosine_hand, cosine_args),
+    Case("gmm", "Gaussian mixture log-likelihood, logsumexp, 500 points, 5 components", gmm,
+         (0, 1), gmm_hand, gmm_args),
+    Case("wave", "1-D wave equation, leapfrog, 64 points, 500 steps", wave, (0, 1), wave_hand,
+         wave_args, loop=True),
 ]
 
 BY_KEY = {case.key: case for case in CASES}

@@ -286,7 +286,7 @@ def transformation_times(selected, loaded, runs):
     function (a cache miss). tangent-ad: warm, in this process."""
     targets = {}
     for case in selected:
-        targets.setdefault((case.f.__name__, case.wrt), (case.f, case.args))
+        targets.setdefault((_global_name(case.f), case.wrt), (case.f, case.args))
     for name, (f, wrt, args) in cases_mod.TRANSFORM_ONLY.items():
         targets[(name, wrt)] = (f, args)
     rows = []
@@ -326,7 +326,18 @@ def _source_lines(f):
     return inspect.getsource(f).splitlines()
 
 
+def _global_name(f) -> str:
+    """How the cases module reaches ``f``: ``twice_dot``, or ``MLP_MODEL.loss`` for a
+    method of an object it holds."""
+    if isinstance(f, types.MethodType):
+        holder = next(name for name, value in vars(cases_mod).items() if value is f.__self__)
+        return f"{holder}.{f.__name__}"
+    return f.__name__
+
+
 def _copy(f):
+    if isinstance(f, types.MethodType):   # (the method's function copied, of the object)
+        return types.MethodType(_copy(f.__func__), f.__self__)
     return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
                               f.__closure__)
 

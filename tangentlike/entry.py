@@ -259,12 +259,18 @@ def refuse_complex(x, name: str):
     if kind is _ndarray:
         if x.dtype.kind != "c":
             return
-    elif kind in _REAL_SCALARS or kind is int or kind is bool:
-        return
+    elif kind in _REAL_SCALARS or kind is int or kind is bool \
+            or not issubclass(kind, _MAY_HOLD_COMPLEX):
+        return   # (the object of a method, `self`: no array, number or container)
     refuse_masked(x, name)
     what = complex_part(x)
     if what is not None:
         raise at_user_def(TypeError(complex_message(name, what)))
+
+
+# the types refuse_complex looks into (refuse_masked and complex_part): any other object
+# holds no complex value it could see
+_MAY_HOLD_COMPLEX = (np.ndarray, complex, np.complexfloating, tuple, list, dict)
 
 
 def complex_part(x):

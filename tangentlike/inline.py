@@ -25,6 +25,13 @@ Only where it is surely the same computation:
   parameter in place (calls.mutated_parameters); none of its free names is bound in
   the caller (or a closure variable of it), so each means in the caller what it meant
   in the helper;
+- or, in a method of a module-level class, the call is ``self.predict(...)`` of the
+  method's first parameter (never rebound) and ``predict`` is a plain function (or a
+  staticmethod) of that class, of the same module: it is written out with ``self``
+  bound to its first parameter, after a statement that normalize makes the check the
+  call has, ``require_method(self, 'predict', Model, ...)`` (an object that finds
+  another ``predict``, its subclass's or its own, is refused as the call refuses it);
+  the entry guards ``Model.predict`` as it guards a called method;
 - the arguments bind as Python binds them (keywords, defaults that are numbers,
   strings, booleans or None); no ``*args``/``**kwargs``.
 
@@ -49,6 +56,7 @@ from .calls import is_user_function, mutated_parameters
 from .errors import TransformError
 from .exits import _always_returns, no_number
 from .naming import Transformer, locate, names_in, walk
+from .normalize import _defining_class, _global_chain
 from .parse import parse
 from .rules.registry import is_nondifferentiable, lookup
 from .template import substituted
@@ -79,7 +87,19 @@ def maybe_inlines(func) -> bool:
         if is_user_function(helper) and helper.__globals__ is glob \
                 and not helper.__closure__ and helper.__code__.co_filename == filename:
             return True
-    return False
+    cls = _defining_class(func)   # (a method: `self.predict(...)`, a method of its class)
+    return cls is not None and any(
+        _method_of(cls, name)[0] is not None for name in func.__code__.co_names)
+
+
+def _method_of(cls, attr: str) -> tuple:
+    """(function, whether a staticmethod) that ``obj.attr`` calls for an object of the
+    class ``cls`` that finds ``attr`` where ``cls`` does; (None, False) when that is no
+    plain function or staticmethod of it (a classmethod, a property, an attribute)."""
+    found = inspect.getattr_static(cls, attr, None)
+    if isinstance(found, staticmethod):
+        return (found.__func__, True) if is_user_function(found.__func__) else (None, False)
+    return (found, False) if is_user_function(found) else (None, False)
 
 
 def inline_helpers(parsed) -> bool:
@@ -113,6 +133,15 @@ class _Inliner:
         self.fresh_names = set()   # the names inlining made
         self.budget = MAX_STATEMENTS
         self.inlined = []
+        # in a method of a module-level class, ``self.predict(...)`` (of its first
+        # parameter, never rebound) calls the class's own method: its class and chain
+        self.cls = _defining_class(parsed.func)
+        self.chain = None if self.cls is None else _global_chain(self.cls, parsed)
+        params = node.args.posonlyargs + node.args.args
+        self.receiver = params[0].id if self.chain is not None and params else None
+        if any(n.__class__ is gast.Name and n.id == self.receiver
+               and not isinstance(n.ctx, gast.Load) for s in node.body for n in walk(s)):
+            self.receiver = None
 
     def block(self, body: list, active: tuple, depth: int) -> list:
         out = []
@@ -137,7 +166,9 @@ class _Inliner:
             return None
         if depth >= MAX_DEPTH or call is None:
             return None
-        helper = self.helper_called(call)
+        helper, static = self.helper_called(call), False
+        if helper is None:
+            helper, static = self.method_called(call)
         if helper is None:
             return self.hoisted(stmt, active, depth)
         if helper in active:
@@ -146,7 +177,9 @@ class _Inliner:
         if found is None:
             return None
         node, body, ret = found
-        bound = self.bind(helper, call)
+        method = call.func.__class__ is gast.Attribute
+        receiver = [] if static or not method else [call.func.value]
+        bound = self.bind(helper, call, receiver)
         if bound is None:
             return None
         arguments, defaults_used = bound
@@ -155,6 +188,12 @@ class _Inliner:
             return None
         self.budget -= size + len(arguments) + 1
         out, names = [], {}
+        if method:   # (normalize checks that the object finds the method where its
+            # class does, as it does before the call: require_method)
+            check = gast.Expr(value=gast.Call(func=copy.copy(call.func), args=[], keywords=[]))
+            check.value.inlined_method = self.cls
+            locate(check, stmt)
+            out.append(check)
         params = [a.id for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
         stored = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
                   and isinstance(n.ctx, gast.Store)}
@@ -183,7 +222,8 @@ class _Inliner:
             names[local] = self.fresh(f"{helper.__name__}_{local}")
         inner = [substituted(s, values, names) for s in body]
         value = substituted(ret.value, values, names)
-        self.inlined.append(((call.func.id,), helper, defaults_used))
+        chain = tuple(self.chain) + (call.func.attr,) if method else (call.func.id,)
+        self.inlined.append((chain, helper, defaults_used))
         if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
             last = copy.copy(stmt)   # (`h = value`, at the helper's return line)
             last.value = value
@@ -213,6 +253,19 @@ class _Inliner:
         helper = self.parsed.lookup(call.func.id, None)
         return helper if self.plain(helper) else None
 
+    def method_called(self, call) -> tuple:
+        """(the method, whether a staticmethod) that ``call``, ``self.predict(...)`` of the
+        caller's own object, calls, found on the caller's class; (None, False) otherwise."""
+        if call.__class__ is not gast.Call:
+            return None, False
+        func = call.func
+        if func.__class__ is not gast.Attribute \
+                or func.value.__class__ is not gast.Name or self.receiver is None \
+                or func.value.id != self.receiver:
+            return None, False
+        helper, static = _method_of(self.cls, func.attr)
+        return (helper, static) if self.plain(helper) else (None, False)
+
     def hoisted(self, stmt, active: tuple, depth: int):
         """The statements of ``stmt`` with the helper calls inside its value that Python
         evaluates after nothing but names, constants and attributes of modules (``z +
@@ -222,7 +275,7 @@ class _Inliner:
         self.first_calls(stmt.value, found)
         out, replaced = [], {}
         for call in found:
-            name = self.fresh(f"{call.func.id}_value")
+            name = self.fresh(f"{_called_name(call.func)}_value")
             assign = gast.Assign(targets=[_name(name, gast.Store())], value=call,
                                  type_comment=None)
             locate(assign, stmt, shallow=True)
@@ -249,7 +302,8 @@ class _Inliner:
         if cls is gast.Tuple or cls is gast.List:
             return all(self.first_calls(e, found) for e in node.elts)
         if cls is gast.Call:
-            if self.helper_called(node) is not None:
+            if self.helper_called(node) is not None \
+                    or self.method_called(node)[0] is not None:
                 found.append(node)
                 return True
             parts = [node.func] + node.args + [k.value for k in node.keywords]
@@ -334,9 +388,15 @@ class _Inliner:
         caller's check of the call (NoNumberReturned at the callee) would see it first,
         and the version would raise another error than the generic derivative and jvp."""
         for node in (n for s in stmts for n in walk(s)):
-            if node.__class__ is not gast.Call or node.func.__class__ is not gast.Name:
+            if node.__class__ is not gast.Call:
                 continue
-            callee = parsed.lookup(node.func.id, None)
+            if node.func.__class__ is gast.Name:
+                callee = parsed.lookup(node.func.id, None)
+            elif self.cls is not None and node.func.__class__ is gast.Attribute \
+                    and node.func.value.__class__ is gast.Name:   # (a method's own method)
+                callee = _method_of(self.cls, node.func.attr)[0]
+            else:
+                continue
             if not is_user_function(callee) or depth > MAX_DEPTH:
                 continue
             try:
@@ -350,20 +410,22 @@ class _Inliner:
                 return True
         return False
 
-    def bind(self, helper, call):
+    def bind(self, helper, call, receiver=()):
         """[(parameter, expression)] in the order the call evaluates its arguments (the
         defaults left out last), and whether a default was used; None when the call
-        does not bind or a default is not a simple constant."""
+        does not bind or a default is not a simple constant. ``receiver``: [the object]
+        a method is called on, its first argument."""
         if any(a.__class__ is gast.Starred for a in call.args) \
                 or any(k.arg is None for k in call.keywords):
             return None
+        args = list(receiver) + list(call.args)
         try:
             sig = inspect.signature(helper)
-            bound = sig.bind(*call.args, **{k.arg: k.value for k in call.keywords})
+            bound = sig.bind(*args, **{k.arg: k.value for k in call.keywords})
         except (TypeError, ValueError):
             return None   # (the call raises as it is: left to the call)
         by_expr = {id(expr): name for name, expr in bound.arguments.items()}
-        order = [by_expr[id(e)] for e in list(call.args) + [k.value for k in call.keywords]]
+        order = [by_expr[id(e)] for e in args + [k.value for k in call.keywords]]
         arguments = [(name, bound.arguments[name]) for name in order]
         defaults_used = False
         for name, param in sig.parameters.items():
@@ -424,6 +486,11 @@ def _plain_target(target) -> bool:
         return True
     return target.__class__ in (gast.Tuple, gast.List) and all(
         e.__class__ is gast.Name for e in target.elts)
+
+
+def _called_name(func) -> str:
+    """``helper`` of ``helper(...)``, ``predict`` of ``self.predict(...)``."""
+    return func.attr if func.__class__ is gast.Attribute else func.id
 
 
 def _name(name: str, ctx):

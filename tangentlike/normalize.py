@@ -530,6 +530,12 @@ class _Normalizer:
 
     def stmt_Expr(self, stmt):
         value = stmt.value
+        cls = value.__dict__.get("inlined_method")
+        if cls is not None:   # (inline.py: `self.predict(...)` written out in a version)
+            self.method_guard(value, _global_chain(cls, self.parsed), value.func.attr,
+                              _load(self.current[value.func.value.id]),
+                              _method_line(value.func).lineno)
+            return
         if isinstance(value, gast.Constant):  # docstring or bare constant
             return
         if isinstance(value, (gast.Yield, gast.YieldFrom, gast.Await)):
@@ -1819,18 +1825,25 @@ class _Normalizer:
         chain = _global_chain(cls, self.parsed)
         if not is_user_function(method) or chain is None:
             return None
-        owner = _load(chain[0])   # (the class's global name: the entry guards it)
-        for part in chain[1:]:
-            owner = gast.Attribute(value=owner, attr=part, ctx=gast.Load())
+        owner = self.method_guard(node, chain, attr, receiver, where.lineno)
         target = gast.Attribute(value=owner, attr=attr, ctx=gast.Load())
-        guard = gast.Call(func=_load(self.binder.name_for("require_method", require_method)),
-                          args=[receiver, gast.Constant(value=attr, kind=None), clone(owner),
-                                *self.located(where.lineno)], keywords=[])
-        guard.callee = require_method
-        self.emit(gast.copy_location(gast.Expr(value=guard), node))
         args = list(node.args) if static else [clone(receiver)] + list(node.args)
         return gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
                                             args=args, keywords=node.keywords), node)
+
+    def method_guard(self, node, chain, attr: str, receiver, lineno: int):
+        """Emit ``require_method(obj, "predict", Model, ...)`` for a call of
+        ``obj.predict`` made ``Model.predict(obj, ...)`` (``Model`` reached by the names
+        ``chain``) or written out in a version (inline.py); the class's expression."""
+        owner = _load(chain[0])   # (the class's global name: the entry guards it)
+        for part in chain[1:]:
+            owner = gast.Attribute(value=owner, attr=part, ctx=gast.Load())
+        guard = gast.Call(func=_load(self.binder.name_for("require_method", require_method)),
+                          args=[receiver, gast.Constant(value=attr, kind=None), clone(owner),
+                                *self.located(lineno)], keywords=[])
+        guard.callee = require_method
+        self.emit(gast.copy_location(gast.Expr(value=guard), node))
+        return owner
 
     def _is_global_ref(self, node) -> bool:
         """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""

@@ -357,6 +357,8 @@ class _Reverse:
                                        if self.stand_ins[name].ndim)
         # (for optimize.products_by_method: their numbers of axes)
         fdef.double_ranks = {name: self.stand_ins[name].ndim for name in fdef.double_arrays}
+        # (for optimize.spread_constants: their shapes)
+        fdef.double_shapes = {name: self.stand_ins[name].shape for name in fdef.double_arrays}
         fdef.rows, fdef.ints = self.small_rows()
         # for optimize.gather_items: the names that hold a list or tuple of known length
         fdef.sequences = {name: value for name, value in self.stand_ins.items()
