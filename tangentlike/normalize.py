@@ -348,9 +348,9 @@ class _Normalizer:
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
         body = fdef.body
-        if contains(body, (gast.ListComp, gast.GeneratorExp)) or contains(
-                body, gast.Call, lambda n: n.func.__class__ is gast.Attribute
-                and n.func.attr == "extend"):
+        if contains(body, (gast.ListComp, gast.GeneratorExp, gast.Call),
+                    lambda n: n.__class__ is not gast.Call
+                    or n.func.__class__ is gast.Attribute and n.func.attr == "extend"):
             # (comprehensions.py is imported by the first function that has one; it
             # writes `lst.extend(items)` as the appends it makes, too)
             from .comprehensions import lower_comprehensions

@@ -156,15 +156,18 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
     fdef.body = fold_constants(fdef.body)
     if specialized:
         share_repeated_calls(fdef.body, bound or {})
-    zeroed = set()
-    fdef.body = propagate_copies(fdef.body, zeroed=zeroed)
-    fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
-    # statement -> its (read, assigned) names, kept from one dead-code pass to the next
-    # for the statements that no pass in between changed. Keyed by the statement
-    # itself, not its id: the memo keeps it alive, so a statement a pass makes cannot
-    # get the id of one it dropped and with it the dropped one's names (a stale entry
-    # made the kept initialisations depend on where objects were allocated)
+    # statement -> its (read, assigned) names, kept from one pass to the next for the
+    # statements that no pass in between changed (copy propagation finds them, the
+    # dead-code passes read them). Keyed by the statement itself, not its id: the memo
+    # keeps it alive, so a statement a pass makes cannot get the id of one it dropped
+    # and with it the dropped one's names (a stale entry made the kept initialisations
+    # depend on where objects were allocated)
     names = {}
+    zeroed = set()
+    fdef.body = propagate_copies(fdef.body, zeroed=zeroed, learned=names)
+    fdef.body = fold_constants(fdef.body, zeroed)   # again where propagated zeros landed
+    for stmt in [s for s in names if id(s) in zeroed]:
+        del names[stmt]
     fdef.body = drop_write_only_lists(fdef.body, {a.id for a in fdef.args.args})
     fdef.body = eliminate_dead_code(fdef.body, memo=names)
     changed = set()
@@ -4163,12 +4166,13 @@ def _stores(stmt) -> set:
     return read_and_assigned(stmt)[1]
 
 
-def _rename(tree, copies: dict, stores: set = None) -> tuple:
+def _rename(tree, copies: dict, stores: set = None, loads: set = None) -> tuple:
     """Reads of a name in ``copies`` inside ``tree`` become reads of its source (a name,
     or a constant: a new Constant node in the read's place), in place. ``stores``, if
-    given, learns the names ``tree`` assigns, in the same walk. (Whether a read was
-    renamed, whether a constant was put in.)"""
-    if not copies and stores is None:
+    given, learns the names ``tree`` assigns, and ``loads`` those it reads (once
+    renamed), in the same walk. (Whether a read was renamed, whether a constant was put
+    in.)"""
+    if not copies and stores is None and loads is None:
         return False, False
     renamed = constant = False
     AST, Name, Load, Store, Constant = gast.AST, gast.Name, gast.Load, gast.Store, gast.Constant
@@ -4178,8 +4182,12 @@ def _rename(tree, copies: dict, stores: set = None) -> tuple:
         node = pop()
         attributes = node.__dict__
         if node.__class__ is Name:
-            if stores is not None and attributes["ctx"].__class__ is Store:
-                stores.add(attributes["id"])
+            ctx = attributes["ctx"].__class__
+            if ctx is Store:
+                if stores is not None:
+                    stores.add(attributes["id"])
+            elif ctx is Load and loads is not None:
+                loads.add(attributes["id"])
             if attributes.get("annotation") is None:
                 continue   # (nothing inside to rename or store)
         for field in INNER_FIELDS[node.__class__]:   # (not contexts and operators)
@@ -4220,7 +4228,8 @@ def _source_of(node, copies):
 
 
 def propagate_copies(body: list, copies: dict = None, mutated: set = None,
-                     zeroed: set = None, renamed: set = None, memo: dict = None) -> list:
+                     zeroed: set = None, renamed: set = None, memo: dict = None,
+                     learned: dict = None) -> list:
     """Replace reads of ``a`` by ``b`` after ``a = b`` while neither is reassigned.
 
     A compound statement first forgets every copy involving a name it assigns anywhere
@@ -4232,7 +4241,9 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
     the statements (not loops or branches) where any read was renamed. ``memo``: the
     (read, assigned) names of statements not changed since they were found (see
     eliminate_dead_code; with ``renamed``, which holds the ids of those changed since):
-    a statement that reads none of the copies is not walked.
+    a statement that reads none of the copies is not walked. ``learned`` (without
+    ``memo``): learns the (read, assigned) names of each statement, as renamed, that
+    the pass walked (for the dead-code passes' memo).
     """
     copies = dict(copies or {})
     if mutated is None:
@@ -4257,8 +4268,9 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
                         _rename_expression(stmt, field, copies)[1] and zeroed is not None:
                     zeroed.add(id(stmt))
             stmt.body = propagate_copies(stmt.body, copies, mutated, zeroed,
-                                         renamed, memo) or [gast.Pass()]
-            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed, memo)
+                                         renamed, memo, learned) or [gast.Pass()]
+            stmt.orelse = propagate_copies(stmt.orelse, copies, mutated, zeroed, renamed, memo,
+                                           learned)
             continue
         known = memo.get(stmt) if memo is not None and id(stmt) not in renamed \
             and isinstance(stmt, _MEMOIZED) else None   # (not a Pass made since)
@@ -4266,15 +4278,21 @@ def propagate_copies(body: list, copies: dict = None, mutated: set = None,
             stored, changed, constant = set(known[1]), False, False   # nothing to rename
         elif isinstance(stmt, gast.Assign):
             stored = set()   # (renaming reads changes no assigned name)
+            loads = set() if learned is not None else None
             for target in stmt.targets:
                 if isinstance(target, gast.Name):
                     stored.add(target.id)
                 else:
-                    _rename(target, {}, stored)
-            changed, constant = _rename_expression(stmt, "value", copies, stored)
+                    _rename(target, {}, stored, loads)
+            changed, constant = _rename_expression(stmt, "value", copies, stored, loads)
+            if loads is not None:
+                learned[stmt] = (loads, stored)
         else:
             stored = set()
-            changed, constant = _rename(stmt, copies, stored)
+            loads = set() if learned is not None and isinstance(stmt, _MEMOIZED) else None
+            changed, constant = _rename(stmt, copies, stored, loads)
+            if loads is not None:
+                learned[stmt] = (loads, stored)
         if constant and zeroed is not None:
             zeroed.add(id(stmt))   # ``zeroed``: the statements where a zero was put in
         if changed and renamed is not None:
@@ -4316,13 +4334,17 @@ def _reset_at_end(body: list, name: str, zero) -> bool:
     return False
 
 
-def _rename_expression(stmt, field: str, copies: dict, stores: set = None) -> tuple:
+def _rename_expression(stmt, field: str, copies: dict, stores: set = None,
+                       loads: set = None) -> tuple:
     """``_rename`` of ``stmt.field``, which may itself be a copied name."""
     value = getattr(stmt, field)
     if _copied(value, copies):
-        setattr(stmt, field, _source_of(value, copies))
-        return True, getattr(stmt, field).__class__ is gast.Constant
-    return _rename(value, copies, stores)
+        value = _source_of(value, copies)
+        setattr(stmt, field, value)
+        if loads is not None and value.__class__ is gast.Name:
+            loads.add(value.id)
+        return True, value.__class__ is gast.Constant
+    return _rename(value, copies, stores, loads)
 
 
 def _forget(copies: dict, names: set) -> dict:

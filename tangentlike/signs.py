@@ -50,18 +50,25 @@ def fold_negations(body: list, bound: dict = None, rewritten: set = None) -> lis
     ``bound`` maps the generated code's global names to their objects (to know
     ``np.sum``); ``rewritten`` (if given) learns the ids of the statements it changed."""
     counts = {}   # id of a plain statement -> negations in its value
+    signed = set()   # ids of the plain statements with a sign (- or +) in their value
     blocks = []
     for block in _blocks(body):
         for stmt in block:
             if _plain(stmt):
-                counts[id(stmt)] = _negations(stmt.value)
+                unary = instances(stmt.value, gast.UnaryOp)
+                counts[id(stmt)] = _counted(unary)
+                if any(node.op.__class__ in _SIGNS for node in unary):
+                    signed.add(id(stmt))
         if any(counts.get(id(stmt)) for stmt in block):
             blocks.append(block)
     if blocks:
         names = name_counts(body)   # how often each name occurs, reads and writes
         for block in blocks:
-            _fold_block(block, names, bound or {}, counts, rewritten)
+            _fold_block(block, names, bound or {}, counts, signed, rewritten)
     return body
+
+
+_SIGNS = (gast.USub, gast.UAdd)
 
 
 def _plain(stmt) -> bool:
@@ -85,31 +92,37 @@ def _blocks(body: list):
                 yield from _blocks(inner)
 
 
-def _owing(block: list, plain: list, counts: dict) -> set:
+def _owing(block: list, plain: list, counts: dict) -> tuple:
     """The targets of plain statements of ``block`` that every occurrence of which is
     in a plain statement of ``block``, as its target or read after its first write
     there: a value stored without its sign is never seen by anything that does not
-    know."""
+    know. (And index of a plain statement -> the names its value reads.)"""
     first, seen = {}, Counter()
+    reads = {}
     for i in plain:
         stmt = block[i]
+        names = reads[i] = set()
         for node in name_nodes(stmt.value):
+            names.add(node.id)
             if node.id in first:
                 seen[node.id] += 1
         if isinstance(stmt, gast.Assign):
             target = stmt.targets[0].id
             first.setdefault(target, i)
             seen[target] += 1
-    return {name for name in first if seen[name] == counts.get(name, 0)}
+    return {name for name in first if seen[name] == counts.get(name, 0)}, reads
 
 
-def _fold_block(block: list, names: dict, bound: dict, counts: dict,
+def _fold_block(block: list, names: dict, bound: dict, counts: dict, signed: set,
                 rewritten: set = None) -> None:
     plain = [i for i, stmt in enumerate(block) if _plain(stmt)]
     before = sum(counts[id(block[i])] for i in plain)
-    owing = _owing(block, plain, names)
+    owing, reads = _owing(block, plain, names)
     while True:   # a name whose negation is written out at more than one read: not owed
-        values, signs = _folded(block, plain, owing, bound)
+        # (a value without a sign is given back as it is where it reads no name that owes
+        # one: not pulled apart to find that out)
+        unsigned = {i: reads[i] for i in plain if id(block[i]) not in signed}
+        values, signs = _folded(block, plain, owing, bound, unsigned)
         costly = {name for name, count in signs.written_out.items() if count > 1}
         if not costly & owing:
             break
@@ -126,15 +139,22 @@ def _fold_block(block: list, names: dict, bound: dict, counts: dict,
                 block[i].op = op
 
 
-def _folded(block, plain, owing, bound):
+def _folded(block, plain, owing, bound, unsigned=None):
     """The plain statements' new values (index -> (value, the operator of an
     accumulation or None)), names in ``owing`` keeping values without their sign, and
-    the _Signs that made them."""
+    the _Signs that made them. ``unsigned``: index of a statement whose value has no
+    sign (``-`` or ``+``) -> the names it reads; pulling such a value that reads no name
+    owed at that point would give it back as it is."""
     signs = _Signs(bound)
     values = {}
+    unsigned = unsigned or {}
     for i in plain:
         stmt = block[i]
-        value, negated = signs.pull(stmt.value)
+        reads = unsigned.get(i)
+        if reads is not None and reads.isdisjoint(signs.owed):
+            value, negated = stmt.value, False
+        else:
+            value, negated = signs.pull(stmt.value)
         if isinstance(stmt, gast.AugAssign):   # bx[i] += -g is bx[i] -= g
             flip = gast.Sub() if isinstance(stmt.op, gast.Add) else gast.Add()
             values[i] = (value, flip if negated else stmt.op)
@@ -153,8 +173,13 @@ def _folded(block, plain, owing, bound):
 def _negations(expr) -> float:
     """How many negations ``expr`` computes; one of a sum's result counts half (it
     negates fewer numbers than one of the summed array would)."""
+    return _counted(instances(expr, gast.UnaryOp))
+
+
+def _counted(unary: list) -> float:
+    """``_negations`` of an expression with these ``UnaryOp`` nodes."""
     count = 0.0
-    for node in instances(expr, gast.UnaryOp):
+    for node in unary:
         if node.op.__class__ is gast.USub:
             count += 0.5 if _is_sum(node.operand) else 1.0
     return count
