@@ -4206,3 +4206,83 @@ def test_einsum_of_subscripts_in_a_variable_and_three_operands_works():
     rng = np.random.default_rng(0)
     args = (rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4))
     tl.check_grads(einsum_of_subscripts_in_a_variable, args, order=2)
+
+
+# == found by fix21 (issue #7: the known leftovers) =========================================
+def returns_a_comparison(x):
+    return x > 0.5  # <- error
+
+
+def returns_np_all(x):
+    return np.all(x > 0.5)  # <- error
+
+
+def returns_a_count(x):
+    y = np.sin(x)
+    return np.sum(y > 0.5)  # <- error
+
+
+def returns_an_argmax(x):
+    return np.argmax(x)  # <- error
+
+
+def returns_a_truth_value_early(x, s):
+    if s > 0.0:
+        return x > 0.5  # <- error
+    return np.sum(x * s)
+
+
+def returns_a_number_written_in_the_code_early(x, s):
+    if s > 0.0:
+        return 0
+    return np.sum(np.sin(x) * s)
+
+
+def _call_derived(transform, func, args):
+    """Call ``transform(func)`` on ``args``, with grad's or vjp's seed or jvp's tangent."""
+    x = args[0]
+    if transform is tl.vjp:
+        return transform(func)(*args, np.ones(np.shape(func(*args))))
+    if transform is tl.jvp:
+        return transform(func)(*args, np.ones_like(x))
+    return transform(func)(*args)
+
+
+# Was (issue #7): a function whose value is a truth value or an integer NumPy computed
+# (a comparison, np.all, a count of bools, np.argmax) was differentiated: grad gave
+# zeros, silently (jvp zeros, vjp zeros for a seed shaped like the output). Now
+# NoNumberReturned at the return line when the derived function runs, every mode and
+# order, the generic derivative and the versions (conftest's STRICT specialize).
+@pytest.mark.parametrize("func", [returns_a_comparison, returns_np_all, returns_a_count,
+                                  returns_an_argmax, returns_a_truth_value_early])
+@pytest.mark.parametrize("transform", TRANSFORMS + [tl.hessian], ids=lambda t: t.__name__)
+@pytest.mark.parametrize("x", [0.7, X3], ids=["float", "array"])
+def test_row_a_truth_value_or_integer_returned(func, transform, x):
+    args = (x, 1.0) if func is returns_a_truth_value_early else (x,)
+    for _ in range(2):   # the generic derivative and the version
+        with pytest.raises(tl.errors.NoNumberReturned) as info:
+            _call_derived(transform, func, args)
+        assert info.value.lineno in marked_lines(func), str(info.value)
+        assert "not a number to differentiate" in info.value.reason
+        assert "float(" in info.value.hint
+
+
+def test_row_a_truth_value_returned_to_grad_of_grad():
+    with pytest.raises(tl.errors.NoNumberReturned) as info:
+        tl.grad(tl.grad(returns_a_comparison))(0.7)
+    assert info.value.lineno in marked_lines(returns_a_comparison)
+
+
+def test_a_number_written_in_the_code_or_a_float_of_a_count_still_works():
+    f = returns_a_number_written_in_the_code_early
+    for s, want in ((1.0, np.zeros(3)), (-2.0, -2.0 * np.cos(X3))):
+        np.testing.assert_allclose(tl.grad(f)(X3, s), want)
+        np.testing.assert_allclose(tl.value_and_grad(f)(X3, s)[1], want)
+        np.testing.assert_allclose(tl.vjp(f)(X3, s, 1.0), want)
+        np.testing.assert_allclose(tl.jvp(f)(X3, s, np.ones(3)), np.sum(want))
+    tl.check_grads(f, (X3, -2.0), order=2)
+    float_count = make_function('''
+        def float_count(x):
+            return float(np.sum(x > 0.5))
+        ''', {"np": np})
+    assert np.all(tl.grad(float_count)(X3) == 0.0)
