@@ -1246,13 +1246,14 @@ class _Normalizer:
         self.emit(write)
 
     def unpack(self, target, value, stmt):
-        if any(isinstance(e, gast.Starred) for e in target.elts):
-            raise self.error("starred assignment is not supported", stmt,
-                             hint="index the sequence explicitly")
+        starred = any(isinstance(e, gast.Starred) for e in target.elts)
         if isinstance(value, gast.Constant) and isinstance(value.value, tuple) \
-                and len(value.value) == len(target.elts):
+                and (starred or len(value.value) == len(target.elts)):
             value = gast.Tuple(elts=[gast.Constant(value=v, kind=None) for v in value.value],
                                ctx=gast.Load())
+        if starred:
+            self.unpack_starred(target, value, stmt)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             # a, b = b, a: read every element before writing any target.
             elts = [self.bind_new(None, e) if isinstance(e, gast.Name) and e.id in self.mutable
@@ -1265,6 +1266,37 @@ class _Normalizer:
             item = gast.Subscript(value=whole, slice=gast.Constant(value=i, kind=None),
                                   ctx=gast.Load())
             self.assign(t, item, stmt)
+
+    def unpack_starred(self, target, value, stmt):
+        """``a, *rest = xs`` of a display or of a list or tuple of a length the function
+        knows here: ``a = xs[0]`` and ``rest`` the list ``[xs[1], ...]``, as Python makes
+        it; of anything else refused at the line."""
+        starred = [k for k, e in enumerate(target.elts) if isinstance(e, gast.Starred)]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            items = list(value.elts)
+        else:
+            length = self.sequences.get(value.id) if isinstance(value, gast.Name) else None
+            if length is None or len(starred) != 1:
+                raise self.error(
+                    "starred assignment (`a, *rest = xs`) is supported for a list or tuple "
+                    "whose length the function knows here (a display, `xs = (a, b, c)`), "
+                    "not this value", stmt,
+                    hint="index the sequence explicitly: `a = xs[0]` and `rest = xs[1:]`")
+            whole = self.atomize(value, stmt)
+            items = [gast.Subscript(value=whole, slice=gast.Constant(value=i, kind=None),
+                                    ctx=gast.Load()) for i in range(length)]
+        k, after = starred[0], len(target.elts) - starred[0] - 1
+        if len(items) < len(target.elts) - 1:
+            raise self.error(f"not enough values to unpack (expected at least "
+                             f"{len(target.elts) - 1}, got {len(items)})", stmt,
+                             hint="the sequence is shorter than the names it is unpacked into")
+        # (every item read before any target is written: `a, *b = b`)
+        items = [self.bind_new(None, e) if isinstance(e, gast.Subscript)
+                 or isinstance(e, gast.Name) and e.id in self.mutable else e for e in items]
+        rest = items[k:len(items) - after]
+        parts = items[:k] + [gast.List(elts=rest, ctx=gast.Load())] + items[len(items) - after:]
+        for t, e in zip(target.elts, parts):
+            self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
 
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
@@ -1707,13 +1739,14 @@ class _Normalizer:
                             comparators=[self.atom(node.comparators[0])])
 
     def expr_Tuple(self, node):
-        elts = [self.atom(e) for e in node.elts]
+        elts = [self.atom(e) for e in self.spliced(node.elts, "a tuple display")]
         if all(isinstance(e, gast.Constant) for e in elts):
             return gast.Constant(value=tuple(e.value for e in elts), kind=None)
         return gast.Tuple(elts=elts, ctx=gast.Load())
 
     def expr_List(self, node):
-        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        return gast.List(elts=[self.atom(e) for e in self.spliced(node.elts, "a list display")],
+                         ctx=gast.Load())
 
     def expr_Subscript(self, node):
         value = self.atom(node.value)
@@ -1773,7 +1806,42 @@ class _Normalizer:
         return call
 
     def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            node = gast.copy_location(gast.Call(func=node.func, args=self.spliced(
+                node.args, "a call"), keywords=node.keywords), node)
         return self.call(node)
+
+    def spliced(self, elts: list, where: str) -> list:
+        """The items ``elts`` of a call's arguments or of a display with each ``*xs``
+        written out as ``xs[0], ..., xs[n - 1]``, where ``xs`` is a display or a list or
+        tuple of a length the function knows here (assigned a display: `xs = (a, b)`);
+        ``*`` of anything else is refused at its line."""
+        out = []
+        for e in elts:
+            if not isinstance(e, gast.Starred):
+                out.append(e)
+                continue
+            value = e.value
+            if isinstance(value, (gast.Tuple, gast.List)):
+                out.extend(self.spliced(value.elts, where))
+                continue
+            length = None
+            if isinstance(value, gast.Name):
+                length = self.sequences.get(self.current.get(value.id, value.id))
+            if length is None:
+                written = value.id if isinstance(value, gast.Name) else "..."
+                raise self.error(
+                    f"`*{written}` in {where} is supported for a list or tuple whose length "
+                    "the function knows where it is used (a display, `xs = (a, b)`, or one "
+                    "built from displays), not this one", e,
+                    hint="pass the items one by one (`h(xs[0], xs[1])`), or give the "
+                    "function that takes them a list or tuple parameter")
+            out.extend(gast.copy_location(gast.Subscript(
+                value=gast.Name(id=value.id, ctx=gast.Load(), annotation=None,
+                                type_comment=None),
+                slice=gast.Constant(value=i, kind=None), ctx=gast.Load()), e)
+                for i in range(length))
+        return out
 
     def own_method_call(self, node):
         """``self.predict(w, x)`` (``self(w, x)``: ``__call__``) in a method of a

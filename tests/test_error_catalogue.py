@@ -2888,8 +2888,8 @@ def test_row_call_made_for_what_it_changes_on_constants_works():
     tl.check_grads(pushes_a_constant_onto_a_heap, (0.7,), order=2)
 
 
-def adds_starred_on_a_continuation_line(x):
-    pair = (x, x)
+def adds_starred_on_a_continuation_line(x, pair):
+    # (of `pair = (x, x)` in the function it works since fix21: a length it knows)
     return np.sum(np.add(
         *pair))  # <- error
 
@@ -2910,7 +2910,7 @@ def sums_with_keywords_on_a_continuation_line(x):
                          ids=lambda f: f.__name__)
 def test_row_starred_arguments_on_a_continuation_line(func, transform):
     err = assert_error_at(func, transform=transform)
-    assert "in a call is not supported" in err.reason
+    assert "in a call is not supported" in err.reason or "in a call is supported for" in err.reason
 
 
 def chains_a_method_on_a_continuation_line(x):
@@ -4286,3 +4286,80 @@ def test_a_number_written_in_the_code_or_a_float_of_a_count_still_works():
             return float(np.sum(x > 0.5))
         ''', {"np": np})
     assert np.all(tl.grad(float_count)(X3) == 0.0)
+
+
+def _three(a, b, c=1.0):
+    return a * b + np.sin(c)
+
+
+def star_call_of_a_known_list(x, y):
+    xs = [x, 2.0 * y]
+    return np.sum(_three(*xs, y) ** 2)
+
+
+def star_in_displays(x, y):
+    xs = (x, y * y)
+    z = [*xs, x * y]
+    t = (*z, 1.5)
+    return np.sum(np.stack(z) * t[3]) + np.sum(np.concatenate([*xs]) ** 2)
+
+
+def star_unpacking(x, y):
+    xs = (x, 2.0 * y, x * y, y)
+    a, *mid, b = xs
+    first, *rest = [x, y]
+    return np.sum(a * mid[0] + mid[1] * b) + np.sum(first * rest[0]) * len(mid)
+
+
+def star_unpacking_after_an_if(x, y, s):
+    if s > 0:
+        xs = (x, y, x)
+    else:
+        xs = (y, x, y)
+    a, *rest = xs
+    return np.sum(a * rest[1] + np.sin(rest[0]))
+
+
+# Was (issue #7): `h(*xs)`, `[*xs, y]` and `a, *rest = xs` were refused (*`*args` in a
+# call is not supported*, *starred expressions are not supported*, *starred assignment is
+# not supported*) also for a list or tuple of a length the function knows. Now they are
+# its items written out (normalize.spliced, unpack_starred); second order, both modes,
+# the versions (check_grads calls twice).
+@pytest.mark.parametrize("func, args", [
+    (star_call_of_a_known_list, (X3, X3[::-1].copy())),
+    (star_in_displays, (X3, X3[::-1].copy())),
+    (star_unpacking, (X3, X3[::-1].copy())),
+    (star_unpacking_after_an_if, (X3, X3[::-1].copy(), 1.0)),
+    (star_unpacking_after_an_if, (X3, X3[::-1].copy(), -1.0)),
+    (star_unpacking, (0.7, -0.4)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_starred_items_of_a_known_length_work(func, args):
+    tl.check_grads(func, args, order=2, modes=("rev", "fwd"))
+    x, y = args[0], args[1]
+    if func is star_unpacking:   # exact: d/dx of a*2y + xy*y + 2*x*y
+        np.testing.assert_allclose(tl.grad(func)(*args), 2.0 * y + y * y + 2.0 * y)
+
+
+def star_of_a_parameter(x, params):
+    return _three(x, *params)  # <- error
+
+
+def star_of_a_list_grown_in_a_loop(x, y):
+    xs = [x]
+    for i in range(2):
+        xs.append(xs[-1] * y)
+    return np.sum(_three(*xs))  # <- error
+
+
+def star_unpacking_of_an_array(x):
+    a, *rest = x  # <- error
+    return a * rest[0]
+
+
+@pytest.mark.parametrize("func", [star_of_a_parameter, star_of_a_list_grown_in_a_loop,
+                                  star_unpacking_of_an_array])
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_starred_items_of_an_unknown_length(func, transform):
+    err = assert_error_at(func, transform=transform)
+    assert "whose length the function knows" in err.reason
+    assert "xs[0]" in err.hint

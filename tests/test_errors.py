@@ -271,8 +271,8 @@ def with_starred_assignment(x):
 
 
 def with_star_args_call(x):
-    args = (x, x)
-    return np.add(*args)  # <- error
+    # (`args = (x, x)` then `np.add(*args)` works since fix21: a length the function knows)
+    return np.add(*x)  # <- error
 
 
 def with_open_file(x):
