@@ -177,11 +177,29 @@ def namedtuple_refusal(pass_, primitive, call):
         "namedtuple given as an argument is differentiated by its fields")
 
 
+def dict_refusal(pass_, primitive, call):
+    """The TransformError for ``dict(...)`` where dicts.py could not make it variables
+    (passed whole, ``h(dict(a=x, b=y))``, or returned): it has no rule, but a dict the
+    function builds is supported in the uses it names; None for any other call."""
+    if primitive is not dict:
+        return None
+    return pass_.error(
+        "`dict(...)` builds a dict of values that carry a derivative, which is supported "
+        "as `d = dict(a=..., b=...)` (or `d = {...}`) at the function's top level, `d` read "
+        "by constant keys (`d[\"a\"]`) or passed on as keywords (`h(**d)`), not used as a "
+        "whole (passed as one argument, returned)", node=call,
+        hint="pass the values as arguments of their own (`h(a, b)`, or `d = dict(a=a, "
+        "b=b)` then `h(**d)` for `def h(a, b)`), or return a tuple and unpack it "
+        "(`m, v = stats(x)`); a dict given as an argument of the function differentiated "
+        "works with any use")
+
+
 def refusal_without_rule(pass_, primitive, call):
     """The TransformError for a call of ``primitive``, which has no rule, where more is
     to be said than "no derivative rule": an attribute read as a call, a ufunc's method,
     a namedtuple built whole, an iterator outside a loop, a random draw; else None."""
-    for refusal in (attribute_refusal, ufunc_method_refusal, namedtuple_refusal):
+    for refusal in (attribute_refusal, ufunc_method_refusal, namedtuple_refusal,
+                    dict_refusal):
         error = refusal(pass_, primitive, call)
         if error is not None:
             return error

@@ -3808,7 +3808,10 @@ _EXPRESSION_HINTS = {
     "Starred": ("starred expressions are not supported", "pass elements explicitly"),
     "Dict": ("a dict display is supported only as `d = {...}` (or `d = dict(...)`) at the "
              "top level of the function, with constant keys, and `d` then used by its keys",
-             "assign the dict to a name first, or keep the values in separate variables"),
+             "assign the dict to a name first (`d = {...}`) and read it by its keys or "
+             "pass it on as keywords (`h(**d)`); a dict is not returned or passed whole: "
+             "return a tuple (`return m, v`) and unpack it at the call (`m, v = stats(x)`), "
+             "or keep the values in separate variables"),
     "Set": ("set literals are not supported", "use a tuple"),
 }
 

@@ -4363,3 +4363,44 @@ def test_row_starred_items_of_an_unknown_length(func, transform):
     err = assert_error_at(func, transform=transform)
     assert "whose length the function knows" in err.reason
     assert "xs[0]" in err.hint
+
+
+def _product_of(d):
+    return d["a"] * d["b"]
+
+
+def passes_a_dict_call(a, b):
+    return _product_of(dict(a=a, b=b))  # <- error
+
+
+def _stats_as_a_dict(x):
+    m = np.mean(x)
+    return {"mean": m, "var": np.mean((x - m) ** 2)}  # <- error
+
+
+def reads_a_dict_a_helper_returns(x):
+    s = _stats_as_a_dict(x)
+    return s["mean"] + s["var"]
+
+
+def _a_times_b(a, b):
+    return a * b
+
+
+def passes_a_dict_as_keywords(a, b):
+    d = dict(a=a, b=b)
+    return _a_times_b(**d)
+
+
+# Was (issue #7): `h(dict(a=a, b=b))` was *no derivative rule for `dict`*, whose hint (a
+# rule for dict) could not be followed; a dict display returned by a helper said *assign
+# the dict to a name first*, which is refused in turn. Now both say what works: `d =
+# dict(...)` read by its keys or passed on as `h(**d)`, or a tuple returned and unpacked.
+@pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
+def test_row_a_dict_built_and_passed_or_returned_whole(transform):
+    err = assert_error_at(passes_a_dict_call, transform=transform)
+    assert "`dict(...)` builds a dict" in err.reason and "h(**d)" in err.hint
+    err = assert_error_at(reads_a_dict_a_helper_returns, where=_stats_as_a_dict,
+                          transform=transform)
+    assert "return a tuple" in err.hint
+    tl.check_grads(passes_a_dict_as_keywords, (0.7, -1.3), order=2)
