@@ -23,8 +23,8 @@ from .analyze import Activity, appended, assignments, dependencies, given_sequen
 from .calls import bind_call, derived_call, is_user_function, refusal_without_rule
 from .naming import walk
 from .normalize import Normalized
-from .reverse import (_assign, _load, bind_arguments, carries_nothing, early_return_check,
-                      primitive_of, return_line, wrap_errstate, wrap_no_grad)
+from .reverse import (_assign, _load, bind_arguments, carries_nothing, derived_again,
+                      early_return_check, primitive_of, return_line, wrap_errstate, wrap_no_grad)
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
                       require_output, require_real_output, require_scalar, require_tangent,
                       require_tangents, seeded, shaped, zeros_like)
@@ -155,7 +155,8 @@ class _Forward:
         stmts = unpack + self.block(body[:-1])
         self.origin = ret.origin
         value = ret.value
-        if carries_nothing(value, lambda name: self.carries(_load(name))):
+        if carries_nothing(value, lambda name: self.carries(_load(name))) \
+                and not derived_again(self.fn):
             # (a truth value or an integer NumPy computed: refused at the return line,
             # as reverse mode does)
             check = gast.Expr(value=self.call("require_real_output", require_real_output,
@@ -238,8 +239,8 @@ class _Forward:
                     self.check_early_returns(getattr(stmt, field), gradient)
             if gradient:
                 checks = early_return_check(stmt, self.fn, self.binder)
-            elif getattr(stmt, "final_result", False) and carries_nothing(
-                    stmt.value, lambda name: self.carries(_load(name))):
+            elif getattr(stmt, "final_result", False) and not derived_again(self.fn) \
+                    and carries_nothing(stmt.value, lambda name: self.carries(_load(name))):
                 # (jvp: a truth value or an integer returned there, refused at that return)
                 checks = early_return_check(stmt, self.fn, self.binder, require_real_output)
             else:

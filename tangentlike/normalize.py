@@ -53,6 +53,7 @@ from .naming import (GlobalBinder, Namer, Transformer, contains, locate, name_no
 from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
+from .rules.numeric import trapezoid_at
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
@@ -1995,7 +1996,8 @@ class _Normalizer:
                 nested = gast.copy_location(gast.Call(func=clone(node.func),
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
-        padded = self.copying_pad(node, callee) or self.reduction_keywords(node, callee)
+        padded = self.copying_pad(node, callee) or self.reduction_keywords(node, callee) \
+            or self.sampled_trapezoid(node, callee)
         if padded is not None:
             return self.expr(gast.copy_location(padded, node))
         self.diff_with_ends(node, callee)
@@ -2186,6 +2188,28 @@ class _Normalizer:
         index = self.library_call(pad_index, [clone(array), self.ready_atom(node.args[1]),
                                               gast.Constant(value=mode.value, kind=None)])
         return gast.Subscript(value=array, slice=index, ctx=gast.Load())
+
+    def sampled_trapezoid(self, node, callee):
+        """``np.trapezoid(y, x, axis=k)`` (or ``np.trapz``) given sample points ``x`` ->
+        ``trapezoid_at(y, x, k)``, whose rules follow ``x`` too (np.trapezoid's rule
+        takes ``dx`` only). None for another call, or one without ``x`` (or ``x=None``)."""
+        if not _in(callee, _TRAPEZOIDS):
+            return None
+        names = ("y", "x", "dx", "axis")
+        given = dict(zip(names, node.args))
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in given:
+                return None   # (NumPy's own error, or the rule's refusal of the keyword)
+            given[kw.arg] = kw.value
+        x = given.get("x")
+        if "y" not in given or x is None or isinstance(x, gast.Constant) and x.value is None:
+            return None
+        axis = given.get("axis", gast.Constant(value=-1, kind=None))
+        # (dx is not read when x is given, as in NumPy; it is computed all the same)
+        if "dx" in given:
+            self.atom(given["dx"])
+        return self.library_call(trapezoid_at, [self.ready_atom(given["y"]),
+                                                self.ready_atom(x), self.ready_atom(axis)])
 
     def reduction_keywords(self, node, callee):
         """``initial=`` and ``where=`` of a reduction, written with what has rules:
@@ -3441,6 +3465,8 @@ def _out_position(callee):
 # reductions whose initial= and where= normalize writes out (reduction_keywords)
 _REDUCTION_IDENTITY = ((np.sum, 0.0), (np.nansum, 0.0), (np.prod, 1.0), (np.nanprod, 1.0))
 _EXTREMES = (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
+# np.trapezoid (NumPy 2) and np.trapz (before 2.4): given sample points, sampled_trapezoid
+_TRAPEZOIDS = tuple(optional(np, "trapezoid", "trapz"))
 
 
 def _normalized(node):

@@ -101,14 +101,15 @@ def require_scalar(value, filename=None, lineno=None, derivative=False):
         raise NonScalarOutput(message, filename, lineno, hint)
 
 
-def require_real_output(value, filename=None, lineno=None):
+def require_real_output(value, filename=None, lineno=None, derivative=False):
     """A function whose output is a truth value (``x > 0``, ``np.all(...)``) or an
     integer NumPy computed (``np.argmax(x)``, a count of bools) is not a number to
     differentiate: its derivative would be zeros, silently, whatever the user meant.
     Refused at the user's return statement in every mode (reverse and forward place it
     where the output carries no derivative, and grad's require_scalar on each path).
-    A Python int passes: it is a constant written in the code (``return 0``)."""
-    if value.__class__ is float:
+    A Python int passes: it is a constant written in the code (``return 0``); so does
+    the output of a ``derivative`` derived again (its zeros, at a higher order)."""
+    if value.__class__ is float or derivative:
         return
     what = _truth_or_integer(value)
     if what is None:

@@ -4404,3 +4404,41 @@ def test_row_a_dict_built_and_passed_or_returned_whole(transform):
                           transform=transform)
     assert "return a tuple" in err.hint
     tl.check_grads(passes_a_dict_as_keywords, (0.7, -1.3), order=2)
+
+
+def integrates_at_sample_points(y, x):
+    return np.trapezoid(y * y, x) + np.sum(np.trapezoid(np.outer(y, y), x=np.cumsum(x * x),
+                                                        axis=0) ** 2)
+
+
+def inserts_values(x, v):
+    return np.sum(np.sin(np.insert(x, [0, 2], v * 3.0)) ** 2) + np.sum(np.insert(x, 1, 5.0))
+
+
+def inserts_along_an_axis(m, v):
+    return np.sum(np.insert(m * m, 2, v, axis=1) ** 3)
+
+
+# Was (issue #7): `np.trapezoid(y, x)` was *the keyword `x` of numpy.trapezoid is not
+# supported*, and `np.insert` *no derivative rule*. Now sample points are differentiated
+# too (normalize.sampled_trapezoid: the rules of trapezoid_at, bilinear in the steps of x
+# and the midpoints of y), and np.insert has a rule (a gather for arr, the places each
+# element of values went for values); both modes, second order, the versions.
+@pytest.mark.parametrize("func, args", [
+    (integrates_at_sample_points, (X3, np.array([0.1, 0.5, 1.5]))),
+    (inserts_values, (X3, np.array([0.2, -0.4]))),
+    (inserts_along_an_axis, (np.arange(6.0).reshape(2, 3) / 7.0, np.array([0.3, -0.2]))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_trapezoid_at_sample_points_and_insert_work(func, args):
+    tl.check_grads(func, args, order=2, modes=("rev", "fwd"))
+
+
+def test_trapezoid_at_sample_points_exact():
+    # d/dx of sum_i (x[i+1] - x[i]) (y[i] + y[i+1]) / 2 for y = [1, 2, 4]: [-1.5, -1.5, 3]
+    def area(y, x):
+        return np.trapezoid(y, x)
+    y, x = np.array([1.0, 2.0, 4.0]), np.array([0.0, 1.0, 3.0])
+    gy, gx = tl.grad(area, wrt=(0, 1))(y, x)
+    np.testing.assert_allclose(gx, [-1.5, -1.5, 3.0])
+    np.testing.assert_allclose(gy, [0.5, 1.5, 1.0])
+    np.testing.assert_allclose(tl.jvp(area, wrt=1)(y, x, np.ones(3)), 0.0, atol=1e-15)
