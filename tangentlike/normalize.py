@@ -1898,8 +1898,13 @@ class _Normalizer:
         guard.callee = require_method
         self.emit(gast.copy_location(gast.Expr(value=guard), node))
         args = list(node.args) if static else [clone(receiver)] + list(node.args)
-        return gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
+        call = gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
                                             args=args, keywords=node.keywords), node)
+        if not static:
+            # (derived as the method of `cls`, calls.method_for_class: `Sub.residual`,
+            # inherited, calls `Sub.predict` on `self`)
+            call.method_of = cls
+        return call
 
     def _is_global_ref(self, node) -> bool:
         """``np``, ``np.linalg``, ``math.pi``: a name chain rooted at a non-local name."""
@@ -2034,12 +2039,45 @@ class _Normalizer:
         args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
+        if "method_of" in node.__dict__:
+            call.method_of = node.method_of
+        elif func.__class__ is gast.Attribute and is_user_function(callee):
+            # `Sub.residual(obj, ...)` of a method `Sub` inherits (a derivative's own
+            # code calls it so, derived again): Sub's, as for `self.residual(...)`
+            owner = resolve_static(self.parsed, func.value)
+            if isinstance(owner, type) and inspect.getattr_static(owner, func.attr, None) \
+                    is callee:
+                call.method_of = owner
         module = self.module_reached(func)
         if module is not None:
             # (entry.rebindable_callees guards it; held weakly: copy.deepcopy of the tree
             # takes a weak reference as it is, and cannot copy a module)
             call.module = weakref.ref(module)
         return call
+
+    def refuse_function_given_away(self, node, callee, parsed, functions, bound):
+        """A helper of another module that calls a function it is given here (``apply(sq,
+        x)`` with ``def apply(fn, x): return fn(x) * 2.0`` in ``other.py``, or its default
+        ``act=np.tanh``) is refused at this call, the line where the user can act: it is
+        written out in place only in its own file's functions (its names are its
+        module's). Was: at the helper's line, which does not name the call."""
+        loads, stores = read_and_assigned(parsed.node.body)
+        called = next((name for name in functions if name not in stores and any(
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == name
+            for n in walk(parsed.node.body))), None)
+        if called is None:
+            return
+        line = next(n.lineno for n in walk(parsed.node.body) if isinstance(n, gast.Call)
+                    and isinstance(n.func, gast.Name) and n.func.id == called)
+        given = f"the function given here as `{called}`" if called in bound.arguments \
+            else f"its default `{called}`"
+        raise self.error(
+            f"`{callee.__qualname__}` ({short_filename(parsed.filename)}:{line}) calls "
+            f"{given}: a helper that calls a function it is given is differentiated only "
+            "when it is defined in the same file as its caller (it is written out where "
+            "it is called)", node,
+            hint=f"define `{callee.__name__}` (or a copy of it) in this file, or call the "
+            "function here and pass its result to a helper that takes values")
 
     def helper_with_function_argument(self, node, callee):
         """A call of a helper of the same file, without closure, that is given a
@@ -2049,7 +2087,6 @@ class _Normalizer:
         so its rules apply; its derived function could not call a function held in a
         variable. None for any other call."""
         if not is_user_function(callee) or callee.__closure__ or \
-                callee.__globals__ is not self.parsed.globals or \
                 rules.lookup(callee) is not None or rules.is_nondifferentiable(callee) or \
                 hasattr(callee, "entry_checks") or any(
                     isinstance(a, gast.Starred) for a in node.args) or any(
@@ -2066,8 +2103,10 @@ class _Normalizer:
         if not functions:
             return None
         parsed = parse(callee)
-        if parsed.filename != self.parsed.filename:
-            return None   # (a helper of another module: its line refuses the call there)
+        if callee.__globals__ is not self.parsed.globals or \
+                parsed.filename != self.parsed.filename:
+            self.refuse_function_given_away(node, callee, parsed, functions, bound)
+            return None
         where = f"`{callee.__name__}` is given the function `{functions[0]}`"
         fdef = parsed.node
         if fdef.name in self.inlining:
