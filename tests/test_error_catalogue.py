@@ -4379,8 +4379,11 @@ def _stats_as_a_dict(x):
 
 
 def reads_a_dict_a_helper_returns(x):
-    s = _stats_as_a_dict(x)
-    return s["mean"] + s["var"]
+    total = 0.0
+    for k in range(2):   # (at the top level it works since fix21: tests/test_local_dicts.py)
+        s = _stats_as_a_dict(x * k)
+        total = total + s["mean"] + s["var"]
+    return total
 
 
 def _a_times_b(a, b):
