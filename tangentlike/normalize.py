@@ -758,7 +758,7 @@ class _Normalizer:
             raise self.error(f"the function returns {value.value!r}, not a number to "
                              "differentiate", stmt, hint="return the value to differentiate")
         if isinstance(value, gast.Tuple):
-            elts = [self.atom(e) for e in value.elts]
+            elts = [self.atom(e) for e in self.spliced(value.elts, "a tuple display")]
             ret = gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))
         else:
             expr = self.expr(value)

@@ -4320,6 +4320,13 @@ def star_unpacking_after_an_if(x, y, s):
     return np.sum(a * rest[1] + np.sin(rest[0]))
 
 
+def star_in_a_returned_tuple(x, y):
+    xs = (x, np.sin(y))
+    if np.sum(x) > 10.0:
+        return (x, *xs)
+    return (*xs, x * y)
+
+
 # Was (issue #7): `h(*xs)`, `[*xs, y]` and `a, *rest = xs` were refused (*`*args` in a
 # call is not supported*, *starred expressions are not supported*, *starred assignment is
 # not supported*) also for a list or tuple of a length the function knows. Now they are
@@ -4332,6 +4339,7 @@ def star_unpacking_after_an_if(x, y, s):
     (star_unpacking_after_an_if, (X3, X3[::-1].copy(), 1.0)),
     (star_unpacking_after_an_if, (X3, X3[::-1].copy(), -1.0)),
     (star_unpacking, (0.7, -0.4)),
+    (star_in_a_returned_tuple, (X3, X3[::-1].copy())),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_starred_items_of_a_known_length_work(func, args):
     tl.check_grads(func, args, order=2, modes=("rev", "fwd"))
