@@ -58,7 +58,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_method, require_sequence, require_writable, returns_no_number,
+                      require_items, require_method, require_sequence, require_writable,
+                      returns_no_number,
                       row_guard,
                       stop_gradient, zeros_like)
 from .template import clone, substituted
@@ -1809,10 +1810,52 @@ class _Normalizer:
     def expr_Call(self, node):
         if any(isinstance(a, gast.Starred) for a in node.args):
             node = gast.copy_location(gast.Call(func=node.func, args=self.spliced(
-                node.args, "a call"), keywords=node.keywords), node)
+                node.args, "a call", lambda e, before: self.starred_arity(node, e, before)),
+                keywords=node.keywords), node)
         return self.call(node)
 
-    def spliced(self, elts: list, where: str) -> list:
+    def starred_arity(self, node, starred, before: int):
+        """The number of items of ``*params`` (a list, tuple or array the function is
+        given) as the last positional argument of a call of ``h``, whose remaining
+        positional parameters, after the ``before`` arguments given first, have no
+        defaults (`model(x, *params)` of `def model(x, w, b)`: 2), checked when it runs
+        (require_items); None for any other call."""
+        value = starred.value
+        if node.args[-1] is not starred or not isinstance(value, gast.Name) or \
+                not isinstance(node.func, (gast.Name, gast.Attribute)) or \
+                not self._is_global_ref(node.func) or \
+                isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
+            return None
+        callee = resolve_static(self.parsed, node.func)
+        if isinstance(callee, np.ufunc):   # (np.add(*parts): its inputs)
+            count = callee.nin - before
+        else:
+            try:
+                params = list(inspect.signature(callee).parameters.values())
+            except (TypeError, ValueError):
+                return None
+            if any(p.kind is p.VAR_POSITIONAL for p in params):
+                return None
+            rest = [p for p in params
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][before:]
+            named = {k.arg for k in node.keywords}
+            if any(p.default is not p.empty or p.name in named for p in rest):
+                return None
+            count = len(rest)
+        if count <= 0:
+            return None
+        call = gast.Call(func=_load(self.binder.name_for("require_items", require_items)),
+                         args=[_load(self.current.get(value.id, value.id)),
+                               gast.Constant(value=count, kind=None),
+                               *self.located(self.parsed.error("", starred).lineno),
+                               gast.Constant(value=value.id, kind=None),
+                               gast.Constant(value=_dotted(node.func), kind=None)],
+                         keywords=[])
+        call.callee = require_items
+        self.emit(gast.copy_location(gast.Expr(value=call), node))
+        return count
+
+    def spliced(self, elts: list, where: str, arity=None) -> list:
         """The items ``elts`` of a call's arguments or of a display with each ``*xs``
         written out as ``xs[0], ..., xs[n - 1]``, where ``xs`` is a display or a list or
         tuple of a length the function knows here (assigned a display: `xs = (a, b)`);
@@ -1829,12 +1872,16 @@ class _Normalizer:
             length = None
             if isinstance(value, gast.Name):
                 length = self.sequences.get(self.current.get(value.id, value.id))
+            if length is None and arity is not None:
+                length = arity(e, len(out))
             if length is None:
                 written = value.id if isinstance(value, gast.Name) else "..."
                 raise self.error(
                     f"`*{written}` in {where} is supported for a list or tuple whose length "
                     "the function knows where it is used (a display, `xs = (a, b)`, or one "
-                    "built from displays), not this one", e,
+                    "built from displays), or as the last argument of a call whose "
+                    "remaining parameters have no defaults (`model(x, *params)`), not "
+                    "this one", e,
                     hint="pass the items one by one (`h(xs[0], xs[1])`), or give the "
                     "function that takes them a list or tuple parameter")
             out.extend(gast.copy_location(gast.Subscript(

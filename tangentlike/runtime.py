@@ -501,6 +501,20 @@ def require_sequence(seq, filename, lineno):
             "pass a list or an array")
 
 
+def require_items(seq, count, filename, lineno, name, callee):
+    """Before ``h(x, *params)`` written ``h(x, params[0], params[1])`` (normalize
+    .starred_arity): ``params`` gives exactly the ``count`` positional arguments ``h``
+    still takes (else Python's TypeError, as the call would raise), and is read by
+    position as its unpacking would (a list, a tuple or an array)."""
+    if isinstance(seq, (dict, set, frozenset)) or not hasattr(seq, "__len__"):
+        raise TransformError(
+            f"`*{name}` of a {type(seq).__name__} is not supported here (it is read by "
+            "position)", filename, lineno, hint="pass a list, a tuple or an array")
+    if len(seq) != count:
+        raise TypeError(f"{callee}() takes {count} more positional argument(s) from "
+                        f"`*{name}`, but {len(seq)} were given")
+
+
 def list_copy(x):
     """``x.copy()`` of a parameter the function then appends to or pops from (normalize):
     of a list, a list (``list(x)``); of anything else its own copy (an array's has no

@@ -2889,8 +2889,9 @@ def test_row_call_made_for_what_it_changes_on_constants_works():
 
 
 def adds_starred_on_a_continuation_line(x, pair):
-    # (of `pair = (x, x)` in the function it works since fix21: a length it knows)
-    return np.sum(np.add(
+    # (of `pair = (x, x)` in the function it works since fix21: a length it knows; so does
+    # `np.add(*pair)`, the ufunc's two inputs; np.sum's parameters have defaults)
+    return np.sum(np.sum(
         *pair))  # <- error
 
 
@@ -4350,6 +4351,31 @@ def test_starred_items_of_a_known_length_work(func, args):
 
 def star_of_a_parameter(x, params):
     return _three(x, *params)  # <- error
+
+
+def _affine(x, w, b):
+    return np.tanh(x * w + b)
+
+
+def unpacks_parameters_into_a_model(params, x):
+    return np.sum(_affine(x, *params) ** 2) + np.sum(np.add(*params) * x)
+
+
+# `model(x, *params)` of a list or tuple argument, where the model's remaining parameters
+# have no defaults: the items written out, their number checked when it runs
+# (require_items: Python's TypeError for another number)
+@pytest.mark.parametrize("params", [(X3, 0.3), [X3 * 0.5, -0.2]], ids=["tuple", "list"])
+def test_star_of_an_argument_into_parameters_without_defaults(params):
+    tl.check_grads(unpacks_parameters_into_a_model, (params, X3[::-1].copy()), order=2,
+                   modes=("rev", "fwd"))
+    w, b = params
+    x = X3[::-1].copy()
+    t = np.tanh(x * w + b)
+    gw, gb = tl.grad(unpacks_parameters_into_a_model)(params, x)
+    np.testing.assert_allclose(gw, 2 * t * (1 - t ** 2) * x + x, rtol=1e-12)
+    np.testing.assert_allclose(gb, np.sum(2 * t * (1 - t ** 2)) + np.sum(x), rtol=1e-12)
+    with pytest.raises(TypeError, match="takes 2 more positional argument"):
+        tl.grad(unpacks_parameters_into_a_model)((X3, 0.3, 1.0), x)
 
 
 def star_of_a_list_grown_in_a_loop(x, y):
