@@ -83,15 +83,17 @@ _AS_METHOD_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 def method_for_class(func, cls):
     """``func``, a method of a class ``Model`` at module level, as the method of its
-    subclass ``cls`` that inherits it (``Sub.loss`` where ``Sub`` overrides only
-    ``predict``): a copy of the function whose qualified name is ``Sub.loss``, so that
-    its ``self.predict(...)`` calls are ``Sub``'s (normalize.own_method_call, guarded as
+    subclass ``cls`` (``Sub.loss`` where ``Sub`` overrides only ``predict``, or
+    ``super().loss(...)`` in a method of ``Sub``): a copy of the function marked
+    ``__tangentlike_class__ = Sub`` (normalize._defining_class), so that its
+    ``self.predict(...)`` calls are ``Sub``'s (normalize.own_method_call, guarded as
     ever: an object whose ``predict`` is another is refused when it runs). One copy per
     function and class, so that its derivatives are cached as the function's are. The
     function itself when ``cls`` is its class or no subclass of it, or has no global
     name in the function's module (the derivative then refuses an object of ``cls``
     whose methods are others when it runs)."""
     from .normalize import _defining_class
+    func = getattr(func, "__tangentlike_method__", func)   # (a copy: from its function)
     owner = _defining_class(func)
     if owner is None or cls is owner or not issubclass(cls, owner) or \
             "<locals>" in cls.__qualname__:
@@ -113,7 +115,9 @@ def method_for_class(func, cls):
         copy.__dict__.update(func.__dict__)
         copy.__annotations__ = dict(func.__annotations__)
         copy.__module__, copy.__doc__ = func.__module__, func.__doc__
-        copy.__qualname__ = f"{cls.__qualname__}.{func.__name__}"
+        copy.__qualname__ = func.__qualname__
+        copy.__tangentlike_class__ = cls
+        copy.__tangentlike_method__ = func
         copies[cls] = copy
     return copy
 

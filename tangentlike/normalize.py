@@ -58,7 +58,8 @@ from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_items, require_method, require_sequence, require_writable,
+                      require_items, require_method, require_sequence, require_super,
+                      require_writable,
                       returns_no_number,
                       row_guard,
                       stop_gradient, zeros_like)
@@ -283,10 +284,21 @@ def _global_chain(cls, parsed):
     return chain if owner is cls else None
 
 
+def _chain_node(chain):
+    """``Outer.Inner`` for the names ``["Outer", "Inner"]``."""
+    node = _load(chain[0])
+    for part in chain[1:]:
+        node = gast.Attribute(value=node, attr=part, ctx=gast.Load())
+    return node
+
+
 def _defining_class(func):
     """The module-level class (or a class nested in one) whose attribute ``func``'s code
     is, by its qualified name (``Model.loss``), or None (a function of a class made inside a
     function, or not its class's attribute any more)."""
+    made_for = getattr(func, "__tangentlike_class__", None)
+    if made_for is not None:   # (calls.method_for_class: a method as a subclass's)
+        return made_for
     parts = getattr(func, "__qualname__", "").split(".")
     if len(parts) < 2 or "<locals>" in parts:
         return None
@@ -1915,6 +1927,70 @@ class _Normalizer:
         attr = func.attr if isinstance(func, gast.Attribute) else "__call__"
         return self.class_method_call(node, cls, attr, _load(self.current[receiver.id]))
 
+    def receiving_class(self, owner, node):
+        """The class a call ``Owner.method(self, ...)`` derives the method for: the class
+        the function itself is a method of (derived for), when ``self``, its first
+        parameter, never assigned, is the call's first argument and that class is a
+        subclass of ``owner``; else ``owner``."""
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        first = node.args[0] if node.args else None
+        receiving = _defining_class(self.parsed.func)
+        if receiving is None or not params or not isinstance(first, gast.Name) or \
+                first.id != params[0].id or not issubclass(receiving, owner) or any(
+                    isinstance(n, gast.Name) and n.id == params[0].id
+                    and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            return owner
+        return receiving
+
+    def super_call(self, node):
+        """``super().loss(w, x, y)`` in a method of a module-level class ``Reg`` (``self``
+        its first parameter, never assigned): ``Model.loss(self, w, x, y)`` of the class
+        after ``Reg`` in its MRO that defines ``loss``, as Python resolves it for an
+        object of ``Reg`` (a subclass of Reg with another base order is refused when it
+        runs, require_method of the method itself); None for any other call."""
+        func, inner = node.func, node.func.value
+        if not (isinstance(inner.func, gast.Name) and not inner.args and not inner.keywords
+                and resolve_static(self.parsed, inner.func) is super):
+            return None
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        # (the class the `def` is written in, Python's `__class__` cell, and the class
+        # the method is derived for: a subclass inheriting it, method_for_class)
+        cls = self.parsed.closure.get("__class__")
+        receiving = _defining_class(self.parsed.func)
+        where = _method_line(func)
+        if not isinstance(cls, type) or receiving is None or not params or any(
+                isinstance(n, gast.Name) and n.id == params[0].id
+                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            raise self.error("`super()` is supported in a method of a class defined at "
+                             "module level, its object the method's first parameter", where,
+                             hint="call the base class's method by its name: "
+                             f"`Base.{func.attr}(self, ...)`")
+        base = next((c for c in cls.__mro__[1:] if func.attr in vars(c)), None)
+        method = vars(base).get(func.attr) if base is not None else None
+        chain = _global_chain(base, self.parsed) if base is not None else None
+        if chain is None or not is_user_function(method):
+            raise self.error(f"`super().{func.attr}()` of `{cls.__name__}` is not a method of "
+                             "a class with a global name in this module, defined with `def`",
+                             where, hint=f"call the function wanted by its name")
+        # the method found must be the one Python finds for the object (its class's MRO
+        # may put another class between them)
+        guard = gast.Call(func=_load(self.binder.name_for("require_super", require_super)),
+                          args=[_load(self.current[params[0].id]),
+                                _chain_node(_global_chain(cls, self.parsed) or [cls.__name__]),
+                                gast.Constant(value=func.attr, kind=None),
+                                _chain_node(chain), *self.located(where.lineno)],
+                          keywords=[])
+        guard.callee = require_super
+        self.emit(gast.copy_location(gast.Expr(value=guard), node))
+        target = gast.Attribute(value=_chain_node(chain), attr=func.attr, ctx=gast.Load())
+        call = gast.copy_location(gast.Call(
+            func=gast.copy_location(target, func), args=[_load(params[0].id)] + list(node.args),
+            keywords=node.keywords), node)
+        call.method_of = receiving   # (its `self.predict(...)` is the object's class's)
+        return call
+
     def class_method_call(self, node, cls, attr: str, receiver):
         """``obj.predict(w, x)`` of an object of the module-level class ``cls`` (``obj``
         read by ``receiver``): ``Model.predict(obj, w, x)``, a call of a helper like any
@@ -1978,6 +2054,10 @@ class _Normalizer:
                 name="lambda", args=self.defaults_now("lambda", func.args), body=[ret],
                 decorator_list=[], returns=None, type_comment=None, type_params=[]), func)
             return self.inline(node, fdef)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call):
+            base = self.super_call(node)
+            if base is not None:
+                return self.call(base)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             own = self.own_method_call(node)
             return self.method_call(node) if own is None else self.call(own)
@@ -2090,11 +2170,13 @@ class _Normalizer:
             call.method_of = node.method_of
         elif func.__class__ is gast.Attribute and is_user_function(callee):
             # `Sub.residual(obj, ...)` of a method `Sub` inherits (a derivative's own
-            # code calls it so, derived again): Sub's, as for `self.residual(...)`
+            # code calls it so, derived again): Sub's, as for `self.residual(...)`; and
+            # `Model.loss(self, ...)` in a method derived for a subclass `Sub` of Model
+            # (`super().loss(...)`, written so): Sub's, `self` being a Sub
             owner = resolve_static(self.parsed, func.value)
             if isinstance(owner, type) and inspect.getattr_static(owner, func.attr, None) \
                     is callee:
-                call.method_of = owner
+                call.method_of = self.receiving_class(owner, node)
         module = self.module_reached(func)
         if module is not None:
             # (entry.rebindable_callees guards it; held weakly: copy.deepcopy of the tree

@@ -283,6 +283,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     derived.generated_at = (parsed.filename, derived.user_def)
+    made_for = getattr(func, "__tangentlike_class__", None)
+    if made_for is not None:   # (a method derived as a subclass's: so is its derivative,
+        derived.__tangentlike_class__ = made_for   # derived again; calls.method_for_class)
     register_generated(derived.__code__, *derived.generated_at)   # (its errors)
     return derived
 

@@ -501,6 +501,20 @@ def require_sequence(seq, filename, lineno):
             "pass a list or an array")
 
 
+def require_super(obj, cls, attr, base, filename, lineno):
+    """Before ``Model.loss(self, ...)`` written for ``super().loss(...)`` in a method of
+    ``cls`` (normalize.super_call): the method Python's ``super()`` finds for ``obj`` is
+    ``base``'s (a class of obj's between ``cls`` and ``base`` in its MRO would give
+    another, which the derivative does not call)."""
+    found = getattr(super(cls, obj), attr, None)
+    if getattr(found, "__func__", found) is not inspect.getattr_static(base, attr, None):
+        raise TransformError(
+            f"`super().{attr}()` of this `{type(obj).__name__}` is not `{base.__name__}."
+            f"{attr}`, which the derivative calls (its class puts another class between "
+            f"`{cls.__name__}` and `{base.__name__}`)", filename, lineno,
+            hint=f"call the method wanted by its name: `{base.__name__}.{attr}(self, ...)`")
+
+
 def require_items(seq, count, filename, lineno, name, callee):
     """Before ``h(x, *params)`` written ``h(x, params[0], params[1])`` (normalize
     .starred_arity): ``params`` gives exactly the ``count`` positional arguments ``h``
