@@ -219,6 +219,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
     wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
+    # (the output of a function the user differentiates is checked to be no truth value
+    # or integer, require_real_output: not a helper's, whose caller computes with it)
+    core.real_output = checked
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         fdef = None
         if mode in FORWARD_MODES:

@@ -154,9 +154,12 @@ def carries_nothing(value, carries) -> bool:
 
 
 def derived_again(fn) -> bool:
-    """Whether ``fn`` is generated code (a derivative derived again, at a higher order):
-    its output is a derivative, which require_real_output does not check."""
-    return fn.parsed.filename.startswith("<tangentlike ")
+    """Whether require_real_output does not check ``fn``'s output: generated code (a
+    derivative derived again, at a higher order), whose output is a derivative, or a
+    helper derived for its caller's derivative (pipeline: not ``checked``), whose
+    caller computes with a truth value or an integer as it likes (`x * mask(x)`)."""
+    return fn.parsed.filename.startswith("<tangentlike ") or \
+        not getattr(fn, "real_output", True)
 
 
 def early_return_check(stmt, fn, binder, helper=require_scalar) -> list:

@@ -4274,6 +4274,34 @@ def test_row_a_truth_value_returned_to_grad_of_grad():
     assert info.value.lineno in marked_lines(returns_a_comparison)
 
 
+def _mask(x):
+    return x > 0.0
+
+
+def _count(x):
+    return np.sum(x > 0.0)
+
+
+def _biggest(x):
+    return np.argmax(x)
+
+
+def computes_with_truth_values_and_integers_of_helpers(x):
+    m = _mask(x)
+    return np.sum(x * _mask(x)) + np.sum(np.where(m, x, 0.0)) * _count(x) + x[_biggest(x)]
+
+
+# A helper whose value is a truth value or an integer is derived for its caller, which
+# computes with it: not refused (pipeline's `checked`; the first version of the refusal
+# refused them, found before merging)
+def test_helpers_returning_truth_values_or_integers_still_work():
+    f = computes_with_truth_values_and_integers_of_helpers
+    tl.check_grads(f, (X3,), order=2, modes=("rev", "fwd"))
+    m = X3 > 0.0
+    want = m * 1.0 + m * np.sum(m) + (np.arange(3) == np.argmax(X3))
+    np.testing.assert_allclose(tl.grad(f)(X3), want)
+
+
 def test_a_number_written_in_the_code_or_a_float_of_a_count_still_works():
     f = returns_a_number_written_in_the_code_early
     for s, want in ((1.0, np.zeros(3)), (-2.0, -2.0 * np.cos(X3))):
