@@ -1828,19 +1828,28 @@ class _Normalizer:
 
     def starred_arity(self, node, starred, before: int):
         """The number of items of ``*params`` (a list, tuple or array the function is
-        given) as the last positional argument of a call of ``h``, whose remaining
-        positional parameters, after the ``before`` arguments given first, have no
-        defaults (`model(x, *params)` of `def model(x, w, b)`: 2), checked when it runs
-        (require_items); None for any other call."""
+        given) among the positional arguments of a call of ``h`` (a function of a
+        global name, a ufunc, or ``self.method`` in a method of a module-level class)
+        whose positional parameters after the ``before`` arguments given first have no
+        defaults: those the other arguments after it leave (`model(x, *params)` of `def
+        model(x, w, b)`: 2), checked when it runs (require_items); None for any other
+        call."""
         value = starred.value
-        if node.args[-1] is not starred or not isinstance(value, gast.Name) or \
+        after = node.args[[id(a) for a in node.args].index(id(starred)) + 1:]
+        if any(isinstance(a, gast.Starred) for a in after) or not isinstance(value, gast.Name) or \
                 not isinstance(node.func, (gast.Name, gast.Attribute)) or \
-                not self._is_global_ref(node.func) or \
                 isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
             return None
-        callee = resolve_static(self.parsed, node.func)
+        if self._is_global_ref(node.func):
+            callee = resolve_static(self.parsed, node.func)
+        else:   # `self.predict(x, *params)`: its class's method, after the object
+            callee = self.own_method(node.func)
+            if callee is None:
+                return None
+            before += 0 if isinstance(callee, staticmethod) else 1
+            callee = getattr(callee, "__func__", callee)
         if isinstance(callee, np.ufunc):   # (np.add(*parts): its inputs)
-            count = callee.nin - before
+            count = callee.nin - before - len(after)
         else:
             try:
                 params = list(inspect.signature(callee).parameters.values())
@@ -1853,7 +1862,7 @@ class _Normalizer:
             named = {k.arg for k in node.keywords}
             if any(p.default is not p.empty or p.name in named for p in rest):
                 return None
-            count = len(rest)
+            count = len(rest) - len(after)
         if count <= 0:
             return None
         call = gast.Call(func=_load(self.binder.name_for("require_items", require_items)),
@@ -1866,6 +1875,20 @@ class _Normalizer:
         call.callee = require_items
         self.emit(gast.copy_location(gast.Expr(value=call), node))
         return count
+
+    def own_method(self, func):
+        """The function (or staticmethod) ``self.predict`` names in a method of a
+        module-level class, ``self`` its first parameter; None for anything else."""
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        cls = _defining_class(self.parsed.func)
+        if cls is None or not params or not isinstance(func, gast.Attribute) or \
+                not isinstance(func.value, gast.Name) or func.value.id != params[0].id:
+            return None
+        method = inspect.getattr_static(cls, func.attr, None)
+        inner = getattr(method, "__func__", method) if isinstance(method, staticmethod) \
+            else method
+        return method if is_user_function(inner) else None
 
     def spliced(self, elts: list, where: str, arity=None) -> list:
         """The items ``elts`` of a call's arguments or of a display with each ``*xs``
@@ -1891,9 +1914,8 @@ class _Normalizer:
                 raise self.error(
                     f"`*{written}` in {where} is supported for a list or tuple whose length "
                     "the function knows where it is used (a display, `xs = (a, b)`, or one "
-                    "built from displays), or as the last argument of a call whose "
-                    "remaining parameters have no defaults (`model(x, *params)`), not "
-                    "this one", e,
+                    "built from displays), or given to a function whose positional "
+                    "parameters have no defaults (`model(x, *params)`), not this one", e,
                     hint="pass the items one by one (`h(xs[0], xs[1])`), or give the "
                     "function that takes them a list or tuple parameter")
             out.extend(gast.copy_location(gast.Subscript(

@@ -404,3 +404,20 @@ def test_super_with_another_class_between_is_refused_when_it_runs():
     with pytest.raises(tl.TransformError, match="puts another class between") as info:
         tl.grad(Diamond().loss)(w, x, y)
     assert info.value.lineno == Regularized.loss.__code__.co_firstlineno + 1
+
+
+class Packed(Fitted):
+    def packed_loss(self, params, x, y):
+        return self.loss(*params, x, y)
+
+
+# `self.loss(*params, x, y)`: the items of an argument into a method whose positional
+# parameters have no defaults (normalize.starred_arity), checked when it runs
+def test_star_of_an_argument_into_a_method(strict):
+    obj = Packed()
+    x, y = np.array([0.3, -0.6, 0.9]), np.array([0.1, 0.2, 0.3])
+    got = tl.grad(obj.packed_loss)((0.5,), x, y)
+    np.testing.assert_allclose(got[0], np.sum(2 * (0.5 * x - y) * x), rtol=1e-12)
+    tl.check_grads(obj.packed_loss, ((0.5,), x, y), order=2, modes=("rev", "fwd"))
+    with pytest.raises(TypeError, match="takes 1 more positional argument"):
+        tl.grad(obj.packed_loss)((0.5, 1.0), x, y)
