@@ -93,7 +93,6 @@ def method_for_class(func, cls):
     name in the function's module (the derivative then refuses an object of ``cls``
     whose methods are others when it runs)."""
     from .normalize import _defining_class
-    func = getattr(func, "__tangentlike_method__", func)   # (a copy: from its function)
     owner = _defining_class(func)
     if owner is None or cls is owner or not issubclass(cls, owner) or \
             "<locals>" in cls.__qualname__:
@@ -116,8 +115,7 @@ def method_for_class(func, cls):
         copy.__annotations__ = dict(func.__annotations__)
         copy.__module__, copy.__doc__ = func.__module__, func.__doc__
         copy.__qualname__ = func.__qualname__
-        copy.__tangentlike_class__ = cls
-        copy.__tangentlike_method__ = func
+        copy.__tangentlike_class__ = cls   # (a copy's class is that one: cls is owner)
         copies[cls] = copy
     return copy
 

@@ -1995,7 +1995,7 @@ class _Normalizer:
         if chain is None or not is_user_function(method):
             raise self.error(f"`super().{func.attr}()` of `{cls.__name__}` is not a method of "
                              "a class with a global name in this module, defined with `def`",
-                             where, hint=f"call the function wanted by its name")
+                             where, hint="call the function wanted by its name")
         # the method found must be the one Python finds for the object (its class's MRO
         # may put another class between them)
         guard = gast.Call(func=_load(self.binder.name_for("require_super", require_super)),
