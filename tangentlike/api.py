@@ -140,7 +140,16 @@ def _of_method(method, wrt, transform):
     if found is None:
         return None
     func, obj = found
+    func = _for_subclass(func, obj)
     return types.MethodType(transform(func, _after_self(func, wrt)), obj)
+
+
+def _for_subclass(func, obj):
+    """``func``, a method of a class at module level, bound to ``obj``: as the method of
+    obj's class (calls.method_for_class: ``sub.loss`` of a ``Sub`` that overrides only
+    ``predict`` calls ``Sub.predict``)."""
+    from .calls import method_for_class
+    return method_for_class(func, type(obj))
 
 
 def _after_self(func, wrt):

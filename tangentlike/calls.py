@@ -14,6 +14,7 @@ import contextvars
 import inspect
 import os
 import types
+import weakref
 
 import gast
 import numpy as np
@@ -76,9 +77,57 @@ def _callee_name(call) -> str:
     return ".".join(reversed(parts))
 
 
+# function -> {subclass: the function as the subclass's method} (method_for_class)
+_AS_METHOD_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def method_for_class(func, cls):
+    """``func``, a method of a class ``Model`` at module level, as the method of its
+    subclass ``cls`` (``Sub.loss`` where ``Sub`` overrides only ``predict``, or
+    ``super().loss(...)`` in a method of ``Sub``): a copy of the function marked
+    ``__tangentlike_class__ = Sub`` (normalize._defining_class), so that its
+    ``self.predict(...)`` calls are ``Sub``'s (normalize.own_method_call, guarded as
+    ever: an object whose ``predict`` is another is refused when it runs). One copy per
+    function and class, so that its derivatives are cached as the function's are. The
+    function itself when ``cls`` is its class or no subclass of it, or has no global
+    name in the function's module (the derivative then refuses an object of ``cls``
+    whose methods are others when it runs)."""
+    from .normalize import _defining_class
+    owner = _defining_class(func)
+    if owner is None or cls is owner or not issubclass(cls, owner) or \
+            "<locals>" in cls.__qualname__:
+        return func
+    parts = cls.__qualname__.split(".")
+    found = func.__globals__.get(parts[0])
+    for part in parts[1:]:
+        found = getattr(found, part, None)
+    if found is not cls:
+        return func
+    copies = _AS_METHOD_OF.setdefault(func, {})
+    copy = copies.get(cls)
+    if copy is None or any(getattr(copy, part) is not getattr(func, part) for part in (
+            "__code__", "__defaults__", "__kwdefaults__", "__closure__")):
+        # (made again when the function was changed since: as Python would run it)
+        copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                                  func.__defaults__, func.__closure__)
+        copy.__kwdefaults__ = func.__kwdefaults__
+        copy.__dict__.update(func.__dict__)
+        copy.__annotations__ = dict(func.__annotations__)
+        copy.__module__, copy.__doc__ = func.__module__, func.__doc__
+        copy.__qualname__ = func.__qualname__
+        copy.__tangentlike_class__ = cls   # (a copy's class is that one: cls is owner)
+        copies[cls] = copy
+    return copy
+
+
 def bind_call(pass_, value, carries) -> CallSite:
-    """Bind the call's arguments to the callee's signature (defaults filled in)."""
+    """Bind the call's arguments to the callee's signature (defaults filled in); a
+    method called on ``self`` of a subclass (``method_of``, normalize.class_method_call)
+    is derived as that subclass's (method_for_class)."""
     func = value.callee
+    method_of = value.__dict__.get("method_of")
+    if method_of is not None:
+        func = method_for_class(func, method_of)
     made_by = getattr(func, "__tangentlike_made_by__", None)
     if made_by is not None:   # what tl.hessian, tl.jacobian, tl.hvp return
         raise pass_.error(
@@ -177,11 +226,29 @@ def namedtuple_refusal(pass_, primitive, call):
         "namedtuple given as an argument is differentiated by its fields")
 
 
+def dict_refusal(pass_, primitive, call):
+    """The TransformError for ``dict(...)`` where dicts.py could not make it variables
+    (passed whole, ``h(dict(a=x, b=y))``, or returned): it has no rule, but a dict the
+    function builds is supported in the uses it names; None for any other call."""
+    if primitive is not dict:
+        return None
+    return pass_.error(
+        "`dict(...)` builds a dict of values that carry a derivative, which is supported "
+        "as `d = dict(a=..., b=...)` (or `d = {...}`) at the function's top level, `d` read "
+        "by constant keys (`d[\"a\"]`) or passed on as keywords (`h(**d)`), not used as a "
+        "whole (passed as one argument, returned)", node=call,
+        hint="pass the values as arguments of their own (`h(a, b)`, or `d = dict(a=a, "
+        "b=b)` then `h(**d)` for `def h(a, b)`), or return a tuple and unpack it "
+        "(`m, v = stats(x)`); a dict given as an argument of the function differentiated "
+        "works with any use")
+
+
 def refusal_without_rule(pass_, primitive, call):
     """The TransformError for a call of ``primitive``, which has no rule, where more is
     to be said than "no derivative rule": an attribute read as a call, a ufunc's method,
     a namedtuple built whole, an iterator outside a loop, a random draw; else None."""
-    for refusal in (attribute_refusal, ufunc_method_refusal, namedtuple_refusal):
+    for refusal in (attribute_refusal, ufunc_method_refusal, namedtuple_refusal,
+                    dict_refusal):
         error = refusal(pass_, primitive, call)
         if error is not None:
             return error

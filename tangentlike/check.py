@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .api import _bind_all, _user_method, jvp, vjp
+from .api import _bind_all, _for_subclass, _user_method, jvp, vjp
 from .pipeline import wrt_item
 
 MODES = {"rev": vjp, "fwd": jvp}
@@ -65,7 +65,7 @@ def check_grads(f, args, order: int = 2, modes=("rev", "fwd"), wrt=None, eps: fl
                              f"{len(args)} arguments (0 to {len(args) - 1})")
     method = _user_method(f)
     if method is not None:   # obj.method: its function, given the object first
-        f, args, wrt = method[0], (method[1],) + args, tuple(w + 1 for w in wrt)
+        f, args, wrt = _for_subclass(*method), (method[1],) + args, tuple(w + 1 for w in wrt)
     _check(f, args, order, modes, wrt, (eps, rtol, atol, None), seed)
 
 

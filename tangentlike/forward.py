@@ -23,11 +23,11 @@ from .analyze import Activity, appended, assignments, dependencies, given_sequen
 from .calls import bind_call, derived_call, is_user_function, refusal_without_rule
 from .naming import walk
 from .normalize import Normalized
-from .reverse import (_assign, _load, bind_arguments, early_return_check, primitive_of,
-                      return_line, wrap_errstate, wrap_no_grad)
+from .reverse import (_assign, _load, bind_arguments, carries_nothing, derived_again,
+                      early_return_check, primitive_of, return_line, wrap_errstate, wrap_no_grad)
 from .runtime import (broadcast_like, cast_back, indexable_tangent, like, output_zeros_like,
-                      require_output, require_scalar, require_tangent, seeded, shaped,
-                      require_tangents, zeros_like)
+                      require_output, require_real_output, require_scalar, require_tangent,
+                      require_tangents, seeded, shaped, zeros_like)
 from .template import (clone, drop_zeros, instantiate, is_zero, list_reader, list_safe,
                        python_number_safe, zero)
 
@@ -56,7 +56,10 @@ def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
             as_tuple: bool = False, checked: bool = True) -> gast.FunctionDef:
     """Build the tangent function (see the module docstring). ``checked``: with the
     checks of the tangents, which a jvp called by another derivative leaves out."""
-    return _Forward(fn, activity, wrt, as_tuple, checked).build(name)
+    builder = _Forward(fn, activity, wrt, as_tuple, checked)
+    fdef = builder.build(name)
+    builder.check_early_returns(fdef.body, gradient=False)
+    return fdef
 
 
 def forward_gradient(fn: Normalized, activity: Activity, param: str, mode: str, name: str,
@@ -152,6 +155,14 @@ class _Forward:
         stmts = unpack + self.block(body[:-1])
         self.origin = ret.origin
         value = ret.value
+        if carries_nothing(value, lambda name: self.carries(_load(name))) \
+                and not derived_again(self.fn):
+            # (a truth value or an integer NumPy computed: refused at the return line,
+            # as reverse mode does)
+            check = gast.Expr(value=self.call("require_real_output", require_real_output,
+                                              [clone(value)] + self.return_line()))
+            check.phase, check.origin = "primal", ret.origin
+            stmts.append(check)
         if isinstance(value, gast.Tuple):
             result = gast.Tuple(elts=[self.output(e) for e in value.elts], ctx=gast.Load())
         else:
@@ -217,15 +228,24 @@ class _Forward:
         fdef.body[-1:] = checks + [scale, out]
         return fdef
 
-    def check_early_returns(self, body: list) -> None:
+    def check_early_returns(self, body: list, gradient=True) -> None:
         """In place: reverse.early_return_check after each ``result = v`` of a
-        ``return`` inside control flow."""
+        ``return`` inside control flow (for jvp, not ``gradient``, of a ``v`` that
+        carries no tangent: require_real_output)."""
         for k in range(len(body) - 1, -1, -1):
             stmt = body[k]
             for field in ("body", "orelse"):
                 if isinstance(getattr(stmt, field, None), list):
-                    self.check_early_returns(getattr(stmt, field))
-            for check in early_return_check(stmt, self.fn, self.binder):
+                    self.check_early_returns(getattr(stmt, field), gradient)
+            if gradient:
+                checks = early_return_check(stmt, self.fn, self.binder)
+            elif getattr(stmt, "final_result", False) and not derived_again(self.fn) \
+                    and carries_nothing(stmt.value, lambda name: self.carries(_load(name))):
+                # (jvp: a truth value or an integer returned there, refused at that return)
+                checks = early_return_check(stmt, self.fn, self.binder, require_real_output)
+            else:
+                checks = []
+            for check in checks:
                 check.origin, check.phase = stmt.origin, "primal"
                 body.insert(k + 1, check)
 

@@ -47,6 +47,8 @@ derives the function again (entry.rebindable_callees reads ``Parsed.inlined``).
 from __future__ import annotations
 
 import copy
+import dis
+import functools
 import inspect
 import types
 
@@ -114,7 +116,39 @@ def inline_helpers(parsed) -> bool:
     if not inliner.inlined:
         return False
     parsed.node.body = body
-    parsed.inlined = tuple(inliner.inlined)
+    parsed.inlined = tuple(getattr(parsed, "inlined", ())) + tuple(inliner.inlined)
+    return True
+
+
+# the code of the functions inline_aggregate_helpers is inlining into (derivations run one
+# at a time: pipeline's lock)
+_AGGREGATING: set = set()
+
+
+def inline_aggregate_helpers(parsed) -> bool:
+    """In every mode (parse, before split_dicts): a top-level ``s = stats(x)`` of a
+    helper of the same module whose value is a dict display of constant keys (``return
+    {"mean": m, "var": v}``) or a namedtuple it builds (``return Stats(m, v)``) is the
+    helper's body written out (as a version inlines helpers, with their conditions),
+    so that ``s`` is a dict (a namedtuple) the function builds, which split_dicts makes
+    one variable per key when it is read only by its keys (``s["mean"]``, ``r.mean``).
+    Its derivative would otherwise have to return a dict (or a namedtuple's fields).
+    Adds to ``parsed.inlined``; whether anything was inlined."""
+    code = parsed.func.__code__
+    if getattr(parsed.func, "user_def", None) is not None \
+            or parsed.filename.startswith("<tangentlike ") or code in _AGGREGATING \
+            or not maybe_inlines(parsed.func):
+        return False
+    _AGGREGATING.add(code)   # (parsing a helper inlines in it: not in a cycle of them)
+    try:
+        inliner = _AggregateInliner(parsed)
+        body = inliner.block(parsed.node.body, (), 0)
+    finally:
+        _AGGREGATING.discard(code)
+    if not inliner.inlined:
+        return False
+    parsed.node.body = body
+    parsed.inlined = tuple(getattr(parsed, "inlined", ())) + tuple(inliner.inlined)
     return True
 
 
@@ -445,6 +479,66 @@ class _Inliner:
         self.taken.add(name)
         self.fresh_names.add(name)
         return name
+
+
+class _AggregateInliner(_Inliner):
+    """The _Inliner of inline_aggregate_helpers: only helpers whose value is a dict
+    display of constant keys or a namedtuple they build, only at the top level of the
+    body (where split_dicts makes such a value variables) and in the helpers written
+    out."""
+
+    def block(self, body: list, active: tuple, depth: int) -> list:
+        out = []
+        for stmt in body:
+            done = self.statement(stmt, active, depth) \
+                if stmt.__class__ in (gast.Assign, gast.Return) else None
+            out.extend([stmt] if done is None else done)
+        return out
+
+    def first_calls(self, node, found: list) -> bool:
+        # (`stats_nt(x).var`: the call is evaluated first, then its field read)
+        if node.__class__ is gast.Attribute and node.value.__class__ is gast.Call \
+                and self.helper_called(node.value) is not None:
+            found.append(node.value)
+            return True
+        return super().first_calls(node, found)
+
+    def helper_called(self, call):
+        helper = super().helper_called(call)
+        if helper is None or not _may_build_an_aggregate(helper):
+            return None
+        try:
+            node = parse(helper).node
+        except TransformError:
+            return None
+        ret = node.body[-1] if node.body else None
+        if ret.__class__ is not gast.Return or ret.value is None:
+            return None
+        value = ret.value
+        if value.__class__ is gast.Dict:
+            return helper if all(k.__class__ is gast.Constant and isinstance(k.value, str)
+                                 for k in value.keys) else None
+        if value.__class__ is gast.Call and value.func.__class__ is gast.Name:
+            made = helper.__globals__.get(value.func.id)
+            if isinstance(made, type) and issubclass(made, tuple) and \
+                    isinstance(getattr(made, "_fields", None), tuple):
+                return helper
+        return None
+
+
+def _may_build_an_aggregate(helper) -> bool:
+    """A quick test, before parsing ``helper``: whether its code builds a dict display
+    or reads a global name holding a namedtuple class."""
+    glob = helper.__globals__
+    return _builds_a_dict(helper.__code__) or any(
+        isinstance(glob.get(n), type) and issubclass(glob[n], tuple)
+        and hasattr(glob[n], "_fields") for n in helper.__code__.co_names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _builds_a_dict(code) -> bool:
+    return any(i.opname in ("BUILD_MAP", "BUILD_CONST_KEY_MAP")
+               for i in dis.get_instructions(code))
 
 
 def free_names(body: list, ret, locals_: set) -> set:

@@ -53,11 +53,14 @@ from .naming import (GlobalBinder, Namer, Transformer, contains, locate, name_no
 from .parse import MISSING, Parsed, parse, resolve_static
 from .rules.linalg import MATRIX_ONLY
 from .rules.optional import optional
+from .rules.numeric import trapezoid_at
 from .rules.pymath import largest, smallest
 from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
-                      require_method, require_sequence, require_writable, returns_no_number,
+                      require_items, require_method, require_sequence, require_super,
+                      require_writable,
+                      returns_no_number,
                       row_guard,
                       stop_gradient, zeros_like)
 from .template import clone, substituted
@@ -281,10 +284,21 @@ def _global_chain(cls, parsed):
     return chain if owner is cls else None
 
 
+def _chain_node(chain):
+    """``Outer.Inner`` for the names ``["Outer", "Inner"]``."""
+    node = _load(chain[0])
+    for part in chain[1:]:
+        node = gast.Attribute(value=node, attr=part, ctx=gast.Load())
+    return node
+
+
 def _defining_class(func):
     """The module-level class (or a class nested in one) whose attribute ``func``'s code
     is, by its qualified name (``Model.loss``), or None (a function of a class made inside a
     function, or not its class's attribute any more)."""
+    made_for = getattr(func, "__tangentlike_class__", None)
+    if made_for is not None:   # (calls.method_for_class: a method as a subclass's)
+        return made_for
     parts = getattr(func, "__qualname__", "").split(".")
     if len(parts) < 2 or "<locals>" in parts:
         return None
@@ -763,7 +777,7 @@ class _Normalizer:
             raise self.error(f"the function returns {value.value!r}, not a number to "
                              "differentiate", stmt, hint="return the value to differentiate")
         if isinstance(value, gast.Tuple):
-            elts = [self.atom(e) for e in value.elts]
+            elts = [self.atom(e) for e in self.spliced(value.elts, "a tuple display")]
             ret = gast.Return(value=gast.Tuple(elts=elts, ctx=gast.Load()))
         else:
             expr = self.expr(value)
@@ -1252,13 +1266,14 @@ class _Normalizer:
         self.emit(write)
 
     def unpack(self, target, value, stmt):
-        if any(isinstance(e, gast.Starred) for e in target.elts):
-            raise self.error("starred assignment is not supported", stmt,
-                             hint="index the sequence explicitly")
+        starred = any(isinstance(e, gast.Starred) for e in target.elts)
         if isinstance(value, gast.Constant) and isinstance(value.value, tuple) \
-                and len(value.value) == len(target.elts):
+                and (starred or len(value.value) == len(target.elts)):
             value = gast.Tuple(elts=[gast.Constant(value=v, kind=None) for v in value.value],
                                ctx=gast.Load())
+        if starred:
+            self.unpack_starred(target, value, stmt)
+            return
         if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
             # a, b = b, a: read every element before writing any target.
             elts = [self.bind_new(None, e) if isinstance(e, gast.Name) and e.id in self.mutable
@@ -1271,6 +1286,37 @@ class _Normalizer:
             item = gast.Subscript(value=whole, slice=gast.Constant(value=i, kind=None),
                                   ctx=gast.Load())
             self.assign(t, item, stmt)
+
+    def unpack_starred(self, target, value, stmt):
+        """``a, *rest = xs`` of a display or of a list or tuple of a length the function
+        knows here: ``a = xs[0]`` and ``rest`` the list ``[xs[1], ...]``, as Python makes
+        it; of anything else refused at the line."""
+        starred = [k for k, e in enumerate(target.elts) if isinstance(e, gast.Starred)]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            items = list(value.elts)
+        else:
+            length = self.sequences.get(value.id) if isinstance(value, gast.Name) else None
+            if length is None or len(starred) != 1:
+                raise self.error(
+                    "starred assignment (`a, *rest = xs`) is supported for a list or tuple "
+                    "whose length the function knows here (a display, `xs = (a, b, c)`), "
+                    "not this value", stmt,
+                    hint="index the sequence explicitly: `a = xs[0]` and `rest = xs[1:]`")
+            whole = self.atomize(value, stmt)
+            items = [gast.Subscript(value=whole, slice=gast.Constant(value=i, kind=None),
+                                    ctx=gast.Load()) for i in range(length)]
+        k, after = starred[0], len(target.elts) - starred[0] - 1
+        if len(items) < len(target.elts) - 1:
+            raise self.error(f"not enough values to unpack (expected at least "
+                             f"{len(target.elts) - 1}, got {len(items)})", stmt,
+                             hint="the sequence is shorter than the names it is unpacked into")
+        # (every item read before any target is written: `a, *b = b`)
+        items = [self.bind_new(None, e) if isinstance(e, gast.Subscript)
+                 or isinstance(e, gast.Name) and e.id in self.mutable else e for e in items]
+        rest = items[k:len(items) - after]
+        parts = items[:k] + [gast.List(elts=rest, ctx=gast.Load())] + items[len(items) - after:]
+        for t, e in zip(target.elts, parts):
+            self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
 
     def bind_user(self, name, value):
         """Assign ``value`` to the user's variable ``name`` (a new version if reassigned)."""
@@ -1713,13 +1759,14 @@ class _Normalizer:
                             comparators=[self.atom(node.comparators[0])])
 
     def expr_Tuple(self, node):
-        elts = [self.atom(e) for e in node.elts]
+        elts = [self.atom(e) for e in self.spliced(node.elts, "a tuple display")]
         if all(isinstance(e, gast.Constant) for e in elts):
             return gast.Constant(value=tuple(e.value for e in elts), kind=None)
         return gast.Tuple(elts=elts, ctx=gast.Load())
 
     def expr_List(self, node):
-        return gast.List(elts=[self.atom(e) for e in node.elts], ctx=gast.Load())
+        return gast.List(elts=[self.atom(e) for e in self.spliced(node.elts, "a list display")],
+                         ctx=gast.Load())
 
     def expr_Subscript(self, node):
         value = self.atom(node.value)
@@ -1779,7 +1826,110 @@ class _Normalizer:
         return call
 
     def expr_Call(self, node):
+        if any(isinstance(a, gast.Starred) for a in node.args):
+            node = gast.copy_location(gast.Call(func=node.func, args=self.spliced(
+                node.args, "a call", lambda e, before: self.starred_arity(node, e, before)),
+                keywords=node.keywords), node)
         return self.call(node)
+
+    def starred_arity(self, node, starred, before: int):
+        """The number of items of ``*params`` (a list, tuple or array the function is
+        given) among the positional arguments of a call of ``h`` (a function of a
+        global name, a ufunc, or ``self.method`` in a method of a module-level class)
+        whose positional parameters after the ``before`` arguments given first have no
+        defaults: those the other arguments after it leave (`model(x, *params)` of `def
+        model(x, w, b)`: 2), checked when it runs (require_items); None for any other
+        call."""
+        value = starred.value
+        after = node.args[[id(a) for a in node.args].index(id(starred)) + 1:]
+        if any(isinstance(a, gast.Starred) for a in after) or not isinstance(value, gast.Name) or \
+                not isinstance(node.func, (gast.Name, gast.Attribute)) or \
+                isinstance(node.func, gast.Name) and node.func.id in self.local_functions:
+            return None
+        if self._is_global_ref(node.func):
+            callee = resolve_static(self.parsed, node.func)
+        else:   # `self.predict(x, *params)`: its class's method, after the object
+            callee = self.own_method(node.func)
+            if callee is None:
+                return None
+            before += 0 if isinstance(callee, staticmethod) else 1
+            callee = getattr(callee, "__func__", callee)
+        if isinstance(callee, np.ufunc):   # (np.add(*parts): its inputs)
+            count = callee.nin - before - len(after)
+        else:
+            try:
+                params = list(inspect.signature(callee).parameters.values())
+            except (TypeError, ValueError):
+                return None
+            if any(p.kind is p.VAR_POSITIONAL for p in params):
+                return None
+            rest = [p for p in params
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][before:]
+            named = {k.arg for k in node.keywords}
+            if any(p.default is not p.empty or p.name in named for p in rest):
+                return None
+            count = len(rest) - len(after)
+        if count <= 0:
+            return None
+        call = gast.Call(func=_load(self.binder.name_for("require_items", require_items)),
+                         args=[_load(self.current.get(value.id, value.id)),
+                               gast.Constant(value=count, kind=None),
+                               *self.located(self.parsed.error("", starred).lineno),
+                               gast.Constant(value=value.id, kind=None),
+                               gast.Constant(value=_dotted(node.func), kind=None)],
+                         keywords=[])
+        call.callee = require_items
+        self.emit(gast.copy_location(gast.Expr(value=call), node))
+        return count
+
+    def own_method(self, func):
+        """The function (or staticmethod) ``self.predict`` names in a method of a
+        module-level class, ``self`` its first parameter; None for anything else."""
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        cls = _defining_class(self.parsed.func)
+        if cls is None or not params or not isinstance(func, gast.Attribute) or \
+                not isinstance(func.value, gast.Name) or func.value.id != params[0].id:
+            return None
+        method = inspect.getattr_static(cls, func.attr, None)
+        inner = getattr(method, "__func__", method) if isinstance(method, staticmethod) \
+            else method
+        return method if is_user_function(inner) else None
+
+    def spliced(self, elts: list, where: str, arity=None) -> list:
+        """The items ``elts`` of a call's arguments or of a display with each ``*xs``
+        written out as ``xs[0], ..., xs[n - 1]``, where ``xs`` is a display or a list or
+        tuple of a length the function knows here (assigned a display: `xs = (a, b)`);
+        ``*`` of anything else is refused at its line."""
+        out = []
+        for e in elts:
+            if not isinstance(e, gast.Starred):
+                out.append(e)
+                continue
+            value = e.value
+            if isinstance(value, (gast.Tuple, gast.List)):
+                out.extend(self.spliced(value.elts, where))
+                continue
+            length = None
+            if isinstance(value, gast.Name):
+                length = self.sequences.get(self.current.get(value.id, value.id))
+            if length is None and arity is not None:
+                length = arity(e, len(out))
+            if length is None:
+                written = value.id if isinstance(value, gast.Name) else "..."
+                raise self.error(
+                    f"`*{written}` in {where} is supported for a list or tuple whose length "
+                    "the function knows where it is used (a display, `xs = (a, b)`, or one "
+                    "built from displays), or given to a function whose positional "
+                    "parameters have no defaults (`model(x, *params)`), not this one", e,
+                    hint="pass the items one by one (`h(xs[0], xs[1])`), or give the "
+                    "function that takes them a list or tuple parameter")
+            out.extend(gast.copy_location(gast.Subscript(
+                value=gast.Name(id=value.id, ctx=gast.Load(), annotation=None,
+                                type_comment=None),
+                slice=gast.Constant(value=i, kind=None), ctx=gast.Load()), e)
+                for i in range(length))
+        return out
 
     def own_method_call(self, node):
         """``self.predict(w, x)`` (``self(w, x)``: ``__call__``) in a method of a
@@ -1805,6 +1955,70 @@ class _Normalizer:
         attr = func.attr if isinstance(func, gast.Attribute) else "__call__"
         return self.class_method_call(node, cls, attr, _load(self.current[receiver.id]))
 
+    def receiving_class(self, owner, node):
+        """The class a call ``Owner.method(self, ...)`` derives the method for: the class
+        the function itself is a method of (derived for), when ``self``, its first
+        parameter, never assigned, is the call's first argument and that class is a
+        subclass of ``owner``; else ``owner``."""
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        first = node.args[0] if node.args else None
+        receiving = _defining_class(self.parsed.func)
+        if receiving is None or not params or not isinstance(first, gast.Name) or \
+                first.id != params[0].id or not issubclass(receiving, owner) or any(
+                    isinstance(n, gast.Name) and n.id == params[0].id
+                    and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            return owner
+        return receiving
+
+    def super_call(self, node):
+        """``super().loss(w, x, y)`` in a method of a module-level class ``Reg`` (``self``
+        its first parameter, never assigned): ``Model.loss(self, w, x, y)`` of the class
+        after ``Reg`` in its MRO that defines ``loss``, as Python resolves it for an
+        object of ``Reg`` (a subclass of Reg with another base order is refused when it
+        runs, require_method of the method itself); None for any other call."""
+        func, inner = node.func, node.func.value
+        if not (isinstance(inner.func, gast.Name) and not inner.args and not inner.keywords
+                and resolve_static(self.parsed, inner.func) is super):
+            return None
+        args = self.parsed.node.args
+        params = args.posonlyargs + args.args
+        # (the class the `def` is written in, Python's `__class__` cell, and the class
+        # the method is derived for: a subclass inheriting it, method_for_class)
+        cls = self.parsed.closure.get("__class__")
+        receiving = _defining_class(self.parsed.func)
+        where = _method_line(func)
+        if not isinstance(cls, type) or receiving is None or not params or any(
+                isinstance(n, gast.Name) and n.id == params[0].id
+                and not isinstance(n.ctx, gast.Load) for n in walk(self.parsed.node.body)):
+            raise self.error("`super()` is supported in a method of a class defined at "
+                             "module level, its object the method's first parameter", where,
+                             hint="call the base class's method by its name: "
+                             f"`Base.{func.attr}(self, ...)`")
+        base = next((c for c in cls.__mro__[1:] if func.attr in vars(c)), None)
+        method = vars(base).get(func.attr) if base is not None else None
+        chain = _global_chain(base, self.parsed) if base is not None else None
+        if chain is None or not is_user_function(method):
+            raise self.error(f"`super().{func.attr}()` of `{cls.__name__}` is not a method of "
+                             "a class with a global name in this module, defined with `def`",
+                             where, hint="call the function wanted by its name")
+        # the method found must be the one Python finds for the object (its class's MRO
+        # may put another class between them)
+        guard = gast.Call(func=_load(self.binder.name_for("require_super", require_super)),
+                          args=[_load(self.current[params[0].id]),
+                                _chain_node(_global_chain(cls, self.parsed) or [cls.__name__]),
+                                gast.Constant(value=func.attr, kind=None),
+                                _chain_node(chain), *self.located(where.lineno)],
+                          keywords=[])
+        guard.callee = require_super
+        self.emit(gast.copy_location(gast.Expr(value=guard), node))
+        target = gast.Attribute(value=_chain_node(chain), attr=func.attr, ctx=gast.Load())
+        call = gast.copy_location(gast.Call(
+            func=gast.copy_location(target, func), args=[_load(params[0].id)] + list(node.args),
+            keywords=node.keywords), node)
+        call.method_of = receiving   # (its `self.predict(...)` is the object's class's)
+        return call
+
     def class_method_call(self, node, cls, attr: str, receiver):
         """``obj.predict(w, x)`` of an object of the module-level class ``cls`` (``obj``
         read by ``receiver``): ``Model.predict(obj, w, x)``, a call of a helper like any
@@ -1828,8 +2042,13 @@ class _Normalizer:
         owner = self.method_guard(node, chain, attr, receiver, where.lineno)
         target = gast.Attribute(value=owner, attr=attr, ctx=gast.Load())
         args = list(node.args) if static else [clone(receiver)] + list(node.args)
-        return gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
+        call = gast.copy_location(gast.Call(func=gast.copy_location(target, node.func),
                                             args=args, keywords=node.keywords), node)
+        if not static:
+            # (derived as the method of `cls`, calls.method_for_class: `Sub.residual`,
+            # inherited, calls `Sub.predict` on `self`)
+            call.method_of = cls
+        return call
 
     def method_guard(self, node, chain, attr: str, receiver, lineno: int):
         """Emit ``require_method(obj, "predict", Model, ...)`` for a call of
@@ -1870,6 +2089,10 @@ class _Normalizer:
                 name="lambda", args=self.defaults_now("lambda", func.args), body=[ret],
                 decorator_list=[], returns=None, type_comment=None, type_params=[]), func)
             return self.inline(node, fdef)
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Call):
+            base = self.super_call(node)
+            if base is not None:
+                return self.call(base)
         if isinstance(func, gast.Attribute) and not self._is_global_ref(func.value):
             own = self.own_method_call(node)
             return self.method_call(node) if own is None else self.call(own)
@@ -1940,7 +2163,8 @@ class _Normalizer:
                 nested = gast.copy_location(gast.Call(func=clone(node.func),
                                                       args=[nested, arg], keywords=[]), node)
             return self.expr(nested)
-        padded = self.copying_pad(node, callee) or self.reduction_keywords(node, callee)
+        padded = self.copying_pad(node, callee) or self.reduction_keywords(node, callee) \
+            or self.sampled_trapezoid(node, callee)
         if padded is not None:
             return self.expr(gast.copy_location(padded, node))
         self.diff_with_ends(node, callee)
@@ -1977,12 +2201,47 @@ class _Normalizer:
         args, keywords = self.resolved_order(callee, args, keywords, node)
         call = gast.Call(func=func, args=args, keywords=keywords)
         call.callee = callee
+        if "method_of" in node.__dict__:
+            call.method_of = node.method_of
+        elif func.__class__ is gast.Attribute and is_user_function(callee):
+            # `Sub.residual(obj, ...)` of a method `Sub` inherits (a derivative's own
+            # code calls it so, derived again): Sub's, as for `self.residual(...)`; and
+            # `Model.loss(self, ...)` in a method derived for a subclass `Sub` of Model
+            # (`super().loss(...)`, written so): Sub's, `self` being a Sub
+            owner = resolve_static(self.parsed, func.value)
+            if isinstance(owner, type) and inspect.getattr_static(owner, func.attr, None) \
+                    is callee:
+                call.method_of = self.receiving_class(owner, node)
         module = self.module_reached(func)
         if module is not None:
             # (entry.rebindable_callees guards it; held weakly: copy.deepcopy of the tree
             # takes a weak reference as it is, and cannot copy a module)
             call.module = weakref.ref(module)
         return call
+
+    def refuse_function_given_away(self, node, callee, parsed, functions, bound):
+        """A helper of another module that calls a function it is given here (``apply(sq,
+        x)`` with ``def apply(fn, x): return fn(x) * 2.0`` in ``other.py``, or its default
+        ``act=np.tanh``) is refused at this call, the line where the user can act: it is
+        written out in place only in its own file's functions (its names are its
+        module's). Was: at the helper's line, which does not name the call."""
+        loads, stores = read_and_assigned(parsed.node.body)
+        called = next((name for name in functions if name not in stores and any(
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id == name
+            for n in walk(parsed.node.body))), None)
+        if called is None:
+            return
+        line = next(n.lineno for n in walk(parsed.node.body) if isinstance(n, gast.Call)
+                    and isinstance(n.func, gast.Name) and n.func.id == called)
+        given = f"the function given here as `{called}`" if called in bound.arguments \
+            else f"its default `{called}`"
+        raise self.error(
+            f"`{callee.__qualname__}` ({short_filename(parsed.filename)}:{line}) calls "
+            f"{given}: a helper that calls a function it is given is differentiated only "
+            "when it is defined in the same file as its caller (it is written out where "
+            "it is called)", node,
+            hint=f"define `{callee.__name__}` (or a copy of it) in this file, or call the "
+            "function here and pass its result to a helper that takes values")
 
     def helper_with_function_argument(self, node, callee):
         """A call of a helper of the same file, without closure, that is given a
@@ -1992,7 +2251,6 @@ class _Normalizer:
         so its rules apply; its derived function could not call a function held in a
         variable. None for any other call."""
         if not is_user_function(callee) or callee.__closure__ or \
-                callee.__globals__ is not self.parsed.globals or \
                 rules.lookup(callee) is not None or rules.is_nondifferentiable(callee) or \
                 hasattr(callee, "entry_checks") or any(
                     isinstance(a, gast.Starred) for a in node.args) or any(
@@ -2009,8 +2267,10 @@ class _Normalizer:
         if not functions:
             return None
         parsed = parse(callee)
-        if parsed.filename != self.parsed.filename:
-            return None   # (a helper of another module: its line refuses the call there)
+        if callee.__globals__ is not self.parsed.globals or \
+                parsed.filename != self.parsed.filename:
+            self.refuse_function_given_away(node, callee, parsed, functions, bound)
+            return None
         where = f"`{callee.__name__}` is given the function `{functions[0]}`"
         fdef = parsed.node
         if fdef.name in self.inlining:
@@ -2131,6 +2391,28 @@ class _Normalizer:
         index = self.library_call(pad_index, [clone(array), self.ready_atom(node.args[1]),
                                               gast.Constant(value=mode.value, kind=None)])
         return gast.Subscript(value=array, slice=index, ctx=gast.Load())
+
+    def sampled_trapezoid(self, node, callee):
+        """``np.trapezoid(y, x, axis=k)`` (or ``np.trapz``) given sample points ``x`` ->
+        ``trapezoid_at(y, x, k)``, whose rules follow ``x`` too (np.trapezoid's rule
+        takes ``dx`` only). None for another call, or one without ``x`` (or ``x=None``)."""
+        if not _in(callee, _TRAPEZOIDS):
+            return None
+        names = ("y", "x", "dx", "axis")
+        given = dict(zip(names, node.args))
+        for kw in node.keywords:
+            if kw.arg not in names or kw.arg in given:
+                return None   # (NumPy's own error, or the rule's refusal of the keyword)
+            given[kw.arg] = kw.value
+        x = given.get("x")
+        if "y" not in given or x is None or isinstance(x, gast.Constant) and x.value is None:
+            return None
+        axis = given.get("axis", gast.Constant(value=-1, kind=None))
+        # (dx is not read when x is given, as in NumPy; it is computed all the same)
+        if "dx" in given:
+            self.atom(given["dx"])
+        return self.library_call(trapezoid_at, [self.ready_atom(given["y"]),
+                                                self.ready_atom(x), self.ready_atom(axis)])
 
     def reduction_keywords(self, node, callee):
         """``initial=`` and ``where=`` of a reduction, written with what has rules:
@@ -3386,6 +3668,8 @@ def _out_position(callee):
 # reductions whose initial= and where= normalize writes out (reduction_keywords)
 _REDUCTION_IDENTITY = ((np.sum, 0.0), (np.nansum, 0.0), (np.prod, 1.0), (np.nanprod, 1.0))
 _EXTREMES = (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin)
+# np.trapezoid (NumPy 2) and np.trapz (before 2.4): given sample points, sampled_trapezoid
+_TRAPEZOIDS = tuple(optional(np, "trapezoid", "trapz"))
 
 
 def _normalized(node):
@@ -3753,7 +4037,10 @@ _EXPRESSION_HINTS = {
     "Starred": ("starred expressions are not supported", "pass elements explicitly"),
     "Dict": ("a dict display is supported only as `d = {...}` (or `d = dict(...)`) at the "
              "top level of the function, with constant keys, and `d` then used by its keys",
-             "assign the dict to a name first, or keep the values in separate variables"),
+             "assign the dict to a name first (`d = {...}`) and read it by its keys or "
+             "pass it on as keywords (`h(**d)`); a dict is not returned or passed whole: "
+             "return a tuple (`return m, v`) and unpack it at the call (`m, v = stats(x)`), "
+             "or keep the values in separate variables"),
     "Set": ("set literals are not supported", "use a tuple"),
 }
 

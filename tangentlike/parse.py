@@ -249,6 +249,8 @@ def _finish(func, node, filename: str, compiled=_NOT_COMPILED, lines=None) -> Pa
     parsed = Parsed(func, node, filename, _closure(func))
     _check_signature(parsed)
     node.decorator_list = [d for d in node.decorator_list if not _strip_decorator(parsed, d)]
+    from .inline import inline_aggregate_helpers   # (inline reads helpers with parse)
+    inline_aggregate_helpers(parsed)   # (`s = stats(x)` of a helper returning a dict)
     split_dicts(parsed)   # (a dict of the function's own is variables from here on)
     split_function_variables(parsed)   # (and a variable holding a known function, its choice)
     return parsed

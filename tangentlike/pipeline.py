@@ -219,6 +219,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     name = derived_name(parsed, wrt_names, mode)
     core.namer.reserve(name)   # nothing the derivative calls may shadow its own name
     wrt_key = (tuple(wrt), True) if as_tuple else ((wrt,), False)
+    # (the output of a function the user differentiates is checked to be no truth value
+    # or integer, require_real_output: not a helper's, whose caller computes with it)
+    core.real_output = checked
     with under_way(func, mode, wrt_key, name):   # a recursive call refers to `name`
         fdef = None
         if mode in FORWARD_MODES:
@@ -283,6 +286,9 @@ def build(func, mode: str, wrt, signature=None, dispatcher=None, core=None,
     # where the user's function is defined: the place a derived function's errors name
     derived.user_def = getattr(func, "user_def", None) or (parsed.filename, parsed.node.lineno)
     derived.generated_at = (parsed.filename, derived.user_def)
+    made_for = getattr(func, "__tangentlike_class__", None)
+    if made_for is not None:   # (a method derived as a subclass's: so is its derivative,
+        derived.__tangentlike_class__ = made_for   # derived again; calls.method_for_class)
     register_generated(derived.__code__, *derived.generated_at)   # (its errors)
     return derived
 

@@ -63,7 +63,7 @@ from .rules.shapes import add_at_item
 from .rules.arithmetic import logistic_times
 from .runtime import (add_grads, broadcast_like, cast_back, field_of, in_place, inplace_guard,
                       no_grad, own_copy, require_returned,
-                      part_of, require_scalar,
+                      part_of, require_real_output, require_scalar,
                       require_seed, require_seed_shape, seeded, shaped, unbroadcast,
                       written_part,
                       zero_at, zeros_like)
@@ -138,7 +138,31 @@ def return_line(fn, origin, binder) -> list:
             gast.Constant(value=origin.lineno, kind=None)]
 
 
-def early_return_check(stmt, fn, binder) -> list:
+def carries_nothing(value, carries) -> bool:
+    """Whether the output ``value`` of a return (a name, a tuple of names and constants,
+    or, stored by an early return, a comparison or `not`) does not depend on the inputs
+    in wrt (``carries(name)``): its derivative is zeros, and a truth value or an
+    integer there is refused (require_real_output). A number written in the code is not
+    checked (``return 0``)."""
+    parts = value.elts if isinstance(value, gast.Tuple) else [value]
+    if any(isinstance(p, (gast.Compare, gast.BoolOp)) or isinstance(p, gast.UnaryOp)
+           and isinstance(p.op, gast.Not) for p in parts):
+        return True
+    return any(isinstance(p, gast.Name) for p in parts) and all(
+        isinstance(p, gast.Constant) and p.value.__class__ is not bool
+        or isinstance(p, gast.Name) and not carries(p.id) for p in parts)
+
+
+def derived_again(fn) -> bool:
+    """Whether require_real_output does not check ``fn``'s output: generated code (a
+    derivative derived again, at a higher order), whose output is a derivative, or a
+    helper derived for its caller's derivative (pipeline: not ``checked``), whose
+    caller computes with a truth value or an integer as it likes (`x * mask(x)`)."""
+    return fn.parsed.filename.startswith("<tangentlike ") or \
+        not getattr(fn, "real_output", True)
+
+
+def early_return_check(stmt, fn, binder, helper=require_scalar) -> list:
     """``require_scalar(result, file, line)`` after the ``result = v`` of a ``return``
     inside control flow (exits.py), at that return's line, or nothing for the
     function's last ``return``, whose check comes after it. The check at the end names
@@ -150,9 +174,9 @@ def early_return_check(stmt, fn, binder) -> list:
             or origin is None or last is None or origin.lineno == last.lineno:
         return []
     args = [_load(stmt.targets[0].id)] + return_line(fn, origin, binder)
-    call = gast.Call(func=_load(binder.name_for("require_scalar", require_scalar)),
+    call = gast.Call(func=_load(binder.name_for(helper.__name__, helper)),
                      args=args, keywords=[])
-    call.callee = require_scalar
+    call.callee = helper
     return [gast.Expr(value=call)]
 
 
@@ -307,6 +331,12 @@ class _Reverse:
         unit_seed = self.seed_factor(adjoint, seed)
         saved = self.saved_variables(adjoint)
         primal = self.primal_block(body[:-1], saved)
+        if self.carries_nothing(ret.value) and not derived_again(self.fn):
+            # (a truth value or an integer NumPy computed: refused at the return line)
+            check = gast.Expr(value=gast.Call(
+                func=_load(self.binder.name_for("require_real_output", require_real_output)),
+                args=[clone(ret.value)] + self.return_line(ret), keywords=[]))
+            primal.extend(self.mark_all([check], ret.origin, "primal"))
         if self.mode != "vjp" and not self.scalar_by_construction(ret.value):
             check = gast.Expr(value=gast.Call(
                 func=_load(self.binder.name_for("require_scalar", require_scalar)),
@@ -416,6 +446,13 @@ class _Reverse:
             # of it (its gradients would be numbers, not shaped like their arguments)
             return _assign(seed, check)
         return gast.Expr(value=check)
+
+    def carries_nothing(self, value) -> bool:
+        """Whether the output ``value`` (a name, or a tuple of names and constants)
+        does not depend on the inputs in wrt, its derivative zeros whatever they are:
+        where a truth value or an integer is returned (require_real_output). A number
+        written in the code is not checked (``return 0``)."""
+        return carries_nothing(value, lambda name: self.activity.is_active(name))
 
     def scalar_by_construction(self, value) -> bool:
         """Whether the output is a scalar whatever the inputs: a full reduction
@@ -2140,9 +2177,13 @@ class _Reverse:
         return [clone(stmt)]
 
     def early_return_check(self, stmt) -> list:
-        if self.mode == "vjp" or not getattr(stmt, "final_result", False) \
-                or self.scalar_by_construction(stmt.targets[0]):
+        if not getattr(stmt, "final_result", False):
             return []
+        if self.mode == "vjp" or self.scalar_by_construction(stmt.targets[0]):
+            # (a truth value or an integer returned there: refused at that return)
+            if not self.carries_nothing(stmt.value) or derived_again(self.fn):
+                return []
+            return early_return_check(stmt, self.fn, self.binder, require_real_output)
         return early_return_check(stmt, self.fn, self.binder)
 
     def needless_guard(self, stmt) -> bool:

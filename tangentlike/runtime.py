@@ -85,6 +85,8 @@ def require_scalar(value, filename=None, lineno=None, derivative=False):
     at the user's return statement (``filename``, ``lineno``) when it is known; for the
     output of a ``derivative`` (``tl.grad(tl.grad(f))``), at the user's ``def``."""
     require_number(value, "grad", "a number")
+    if not derivative:
+        require_real_output(value, filename, lineno)
     if getattr(value, "ndim", 0) != 0 or isinstance(value, (tuple, list)):
         message = f"grad needs a scalar output, got {_output_kind(value)}"
         hint = "use tl.vjp(f)(*args, seed) for non-scalar outputs, or reduce it (np.sum, np.mean)"
@@ -97,6 +99,47 @@ def require_scalar(value, filename=None, lineno=None, derivative=False):
         if lineno is None:
             raise TypeError(f"{message}; {hint}")
         raise NonScalarOutput(message, filename, lineno, hint)
+
+
+def require_real_output(value, filename=None, lineno=None, derivative=False):
+    """A function whose output is a truth value (``x > 0``, ``np.all(...)``) or an
+    integer NumPy computed (``np.argmax(x)``, a count of bools) is not a number to
+    differentiate: its derivative would be zeros, silently, whatever the user meant.
+    Refused at the user's return statement in every mode (reverse and forward place it
+    where the output carries no derivative, and grad's require_scalar on each path).
+    A Python int passes: it is a constant written in the code (``return 0``); so does
+    the output of a ``derivative`` derived again (its zeros, at a higher order)."""
+    if value.__class__ is float or derivative:
+        return
+    what = _truth_or_integer(value)
+    if what is None:
+        return
+    message = (f"the function returns {what}, not a number to differentiate "
+               "(its derivative is zero wherever it is defined)")
+    hint = ("return the real-valued quantity the truth value or integer is computed "
+            "from (for example a sum of floats instead of a count), or compute it "
+            "outside the differentiated function; float(...) of it makes the zero "
+            "derivative explicit")
+    raise NoNumberReturned(message, filename, lineno, hint)
+
+
+def _truth_or_integer(value):
+    """A description of ``value`` when it is a bool, a NumPy bool or integer, an array
+    of them, or a tuple or list holding one; None otherwise."""
+    if isinstance(value, (tuple, list)):
+        for part in value:
+            what = _truth_or_integer(part)
+            if what is not None:
+                return f"{what} in its {type(value).__name__}"
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return f"a truth value ({value!r})"
+    if isinstance(value, np.integer):
+        return f"an integer ({value!r})"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biu":
+        kind = "truth values" if value.dtype.kind == "b" else "integers"
+        return f"an array of {kind} ({value.dtype}, shape {value.shape})"
+    return None
 
 
 def require_number(value, mode: str, needs: str):
@@ -456,6 +499,34 @@ def require_sequence(seq, filename, lineno):
             hint="loop over `d.items()`, `d.keys()` or `d.values()`, or over the keys "
             "written in the code (`for k in ('a', 'b'):`)" if kind == "dict" else
             "pass a list or an array")
+
+
+def require_super(obj, cls, attr, base, filename, lineno):
+    """Before ``Model.loss(self, ...)`` written for ``super().loss(...)`` in a method of
+    ``cls`` (normalize.super_call): the method Python's ``super()`` finds for ``obj`` is
+    ``base``'s (a class of obj's between ``cls`` and ``base`` in its MRO would give
+    another, which the derivative does not call)."""
+    found = getattr(super(cls, obj), attr, None)
+    if getattr(found, "__func__", found) is not inspect.getattr_static(base, attr, None):
+        raise TransformError(
+            f"`super().{attr}()` of this `{type(obj).__name__}` is not `{base.__name__}."
+            f"{attr}`, which the derivative calls (its class puts another class between "
+            f"`{cls.__name__}` and `{base.__name__}`)", filename, lineno,
+            hint=f"call the method wanted by its name: `{base.__name__}.{attr}(self, ...)`")
+
+
+def require_items(seq, count, filename, lineno, name, callee):
+    """Before ``h(x, *params)`` written ``h(x, params[0], params[1])`` (normalize
+    .starred_arity): ``params`` gives exactly the ``count`` positional arguments ``h``
+    still takes (else Python's TypeError, as the call would raise), and is read by
+    position as its unpacking would (a list, a tuple or an array)."""
+    if isinstance(seq, (dict, set, frozenset)) or not hasattr(seq, "__len__"):
+        raise TransformError(
+            f"`*{name}` of a {type(seq).__name__} is not supported here (it is read by "
+            "position)", filename, lineno, hint="pass a list, a tuple or an array")
+    if len(seq) != count:
+        raise TypeError(f"{callee}() takes {count} more positional argument(s) from "
+                        f"`*{name}`, but {len(seq)} were given")
 
 
 def list_copy(x):

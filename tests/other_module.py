@@ -14,3 +14,11 @@ def affine(x, w, b=0.5):
 
 def split(x):
     return np.sin(x), x * x
+
+
+def applied_twice(fn, x):
+    return fn(x) * 2.0
+
+
+def layer(x, w, act=np.tanh):
+    return act(x * w)

@@ -271,8 +271,9 @@ def with_starred_assignment(x):
 
 
 def with_star_args_call(x):
-    args = (x, x)
-    return np.add(*args)  # <- error
+    # (`args = (x, x)` then `np.add(*args)` works since fix21: a length the function knows,
+    # and so does `np.add(*x)`: the ufunc's two inputs; np.sum's parameters have defaults)
+    return np.sum(*x)  # <- error
 
 
 def with_open_file(x):

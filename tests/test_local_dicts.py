@@ -5,6 +5,8 @@ modes, for the generic derivative and for the version of its arguments (called t
 then with another shape); the errors of the uses that are not rewritten point at the
 use's line (``# <- error``).
 """
+from collections import namedtuple
+
 import numpy as np
 import pytest
 
@@ -280,3 +282,77 @@ def test_other_uses_are_refused_at_their_line(name):
         tl.grad(f)(X)
     assert info.value.lineno == f.__code__.co_firstlineno + line - 1
     assert "dict" in str(info.value) or "key" in str(info.value)
+
+
+# == fix21 (issue #7): a dict or namedtuple a helper returns ================================
+Stats = namedtuple("Stats", ["mean", "var", "scale"], defaults=[1.0])
+
+
+def _stats(x, ddof=0.0):
+    m = np.mean(x)
+    v = np.sum((x - m) ** 2) / (np.size(x) - ddof)
+    return {"mean": m, "var": v}
+
+
+def _stats_nt(x, *, k=2.0):
+    m = np.mean(x)
+    return Stats(mean=m, var=np.mean((x - m) ** k))
+
+
+def reads_a_dict_a_helper_returns(x):
+    s = _stats(x, ddof=1.0)
+    t = _stats(x * 2.0)
+    return s["mean"] * s["var"] + t["var"]
+
+
+def reads_a_namedtuple_a_helper_returns(x, y):
+    r = _stats_nt(x, k=2.0)
+    q = _stats_nt(y)
+    w = _stats_nt(x).var * 0.5
+    return r.mean + 2.0 * r.var * r.scale + q[1] + w
+
+
+def returns_a_dict_a_helper_returns(x):
+    s = _stats(x)
+    return s  # <- error
+
+
+# Was (issue #7): `s = stats(x)` of a helper returning a dict display was refused at the
+# helper's `return {...}` (*a dict display is supported only as `d = {...}`*), and a
+# namedtuple's field read `r.mean` at its line (*the attribute `.mean` of a value that
+# carries a derivative*). Now such a helper (of the same module, with the conditions of
+# inline.py) is written out where a top-level statement calls it (inline_aggregate_
+# helpers, in parse before split_dicts), so `s` is a dict the function builds: one
+# variable per key, every mode and order, the versions too.
+@pytest.mark.parametrize("func, args", [
+    (reads_a_dict_a_helper_returns, (X,)),
+    (reads_a_namedtuple_a_helper_returns, (X, X[:3] * 2.0)),
+])
+def test_a_dict_or_namedtuple_a_helper_returns_is_read_by_its_keys(func, args):
+    tl.check_grads(func, args, order=2, modes=("rev", "fwd"))
+    if func is reads_a_dict_a_helper_returns:
+        x = X
+        n, m = np.size(x), np.mean(x)
+        v1, v2 = np.sum((x - m) ** 2) / (n - 1), np.mean((2 * x - 2 * m) ** 2)
+        want = (v1 / n + m * 2 * (x - m) / (n - 1)) + 8 * (x - m) / n
+        for _ in range(2):
+            np.testing.assert_allclose(tl.grad(func)(x), want, rtol=1e-12)
+        assert np.isclose(func(x), m * v1 + v2)
+
+
+def test_a_dict_a_helper_returns_used_whole_is_refused_at_the_use():
+    with pytest.raises(tl.TransformError, match="used here as a whole") as info:
+        tl.grad(returns_a_dict_a_helper_returns)
+    assert info.value.lineno == returns_a_dict_a_helper_returns.__code__.co_firstlineno + 2
+
+
+def test_a_helper_returning_a_dict_rebound_derives_again(monkeypatch):
+    df = tl.grad(reads_a_dict_a_helper_returns)
+    before = df(X)
+
+    def doubled(x, ddof=0.0):
+        m = np.mean(x)
+        return {"mean": 2.0 * m, "var": np.sum((x - m) ** 2) / (np.size(x) - ddof)}
+    monkeypatch.setitem(globals(), "_stats", doubled)
+    np.testing.assert_allclose(df(X), tl.grad(reads_a_dict_a_helper_returns)(X))
+    assert not np.allclose(df(X), before)

@@ -198,6 +198,74 @@ def trapezoid_tangent(r, y, x=None, dx=1.0, axis=-1):
             + d[dx] * np.sum(trapezoid_weights(y, axis) * y, axis=axis))
 
 
+_TRAPEZOID = getattr(np, "trapezoid", None) or getattr(np, "trapz")
+
+
+def trapezoid_at(y, x, axis=-1):
+    """``np.trapezoid(y, x, axis=axis)``: the integral of ``y`` sampled at the points
+    ``x`` (1-D along ``axis``, or with y's axes). normalize.sampled_trapezoid writes a
+    call of np.trapezoid (np.trapz) given ``x`` as this function, whose rules follow
+    ``x`` too: the integral is bilinear in the steps of ``x`` and the midpoints of ``y``."""
+    return _TRAPEZOID(y, x, axis=axis)
+
+
+def sample_shape(x, y, axis):
+    """The shape ``x`` is read in against ``y`` (as np.trapezoid reads it): its own when
+    it has y's axes, else its length along ``axis`` and ones elsewhere."""
+    if np.ndim(x) == np.ndim(y):
+        return np.shape(x)
+    shape = [1] * np.ndim(y)
+    shape[axis] = np.size(x)
+    return tuple(shape)
+
+
+def interval_ends(y, axis, first):
+    """The index of ``y`` that takes the first (``first``) or the last end of each
+    interval along ``axis``: ``[..., :-1]`` or ``[..., 1:]``."""
+    index = [slice(None)] * np.ndim(y)
+    index[axis] = slice(None, -1) if first else slice(1, None)
+    return tuple(index)
+
+
+def side_padding(g, axis, before, after):
+    """zero_padded's widths for ``before`` and ``after`` zeros along ``axis`` of ``g``."""
+    width = [(0, 0)] * np.ndim(g)
+    width[axis] = (before, after)
+    return width
+
+
+nondifferentiable(sample_shape)
+nondifferentiable(interval_ends)
+nondifferentiable(side_padding)
+
+
+def _trapezoid_at_cases(rng):
+    return [((real(rng, (5,)), real(rng, (5,))), {}),
+            ((real(rng, (3, 4)), real(rng, (4,))), {}),
+            ((real(rng, (3, 4)), real(rng, (3,))), {"axis": 0}),
+            ((real(rng, (3, 4)), real(rng, (3, 4))), {"axis": 1})]
+
+
+@adjoint(trapezoid_at, cases=_trapezoid_at_cases)
+def trapezoid_at_(r, y, x, axis=-1):
+    # r = sum(steps * mids): the steps' adjoint goes half to each end of its interval,
+    # the midpoints' adjoint is the transpose of a difference (as np.diff's)
+    steps = np.diff(np.reshape(x, sample_shape(x, y, axis)), axis=axis)
+    half = 0.5 * np.expand_dims(d[r], axis)
+    d[y] = unbroadcast(zero_padded(half * steps, side_padding(y, axis, 1, 0))
+                       + zero_padded(half * steps, side_padding(y, axis, 0, 1)), y)
+    d[x] = np.reshape(unbroadcast(-np.diff(zero_padded(
+        half * (y[interval_ends(y, axis, True)] + y[interval_ends(y, axis, False)]),
+        side_padding(y, axis, 1, 1)), axis=axis), np.reshape(x, sample_shape(x, y, axis))),
+        np.shape(x))
+
+
+@tangent(trapezoid_at)
+def trapezoid_at_tangent(r, y, x, axis=-1):
+    # bilinear in y and x
+    d[r] = trapezoid_at(d[y], x, axis) + trapezoid_at(y, d[x], axis)
+
+
 @adjoint(np.ediff1d, cases=lambda rng: [((real(rng, (5,)),), {}), ((real(rng, (2, 3)),), {})])
 def ediff1d(y, ary):
     # (an ary of at most one element has no differences: its gradient is zeros like it)

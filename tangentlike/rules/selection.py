@@ -400,3 +400,58 @@ def delete(y, arr, obj, axis=None):
 @tangent(np.delete)
 def delete_tangent(y, arr, obj, axis=None):
     d[y] = np.delete(d[arr], obj, axis=axis)
+
+
+def inserted_from(arr, obj, values, axis, of_values):
+    """Where ``np.insert(arr, obj, values, axis)`` takes each element of its flattened
+    result from: ``of_values`` False, the flat positions of arr's elements in the result
+    (in arr's order, which inserting keeps); True, for each flat position, the flat
+    index of the element of ``values`` put there (broadcast), -1 where arr's is."""
+    shape_of_values = np.shape(values)
+    if of_values:
+        taken = np.insert(np.full(np.shape(arr), -1), obj,
+                          np.reshape(np.arange(np.size(values)), shape_of_values), axis=axis)
+        return np.ravel(taken)
+    taken = np.insert(np.reshape(np.arange(np.size(arr)), np.shape(arr)), obj,
+                      np.full(shape_of_values, -1), axis=axis)
+    return np.flatnonzero(np.ravel(taken) >= 0)
+
+
+def slots_of(sources):
+    """The flat positions of a result that hold an element of ``values``
+    (``sources`` from inserted_from(..., True))."""
+    return np.flatnonzero(sources >= 0)
+
+
+nondifferentiable(inserted_from)
+nondifferentiable(slots_of)
+
+
+def _insert_cases(rng):
+    x = real(rng, (3, 4))
+    return [((real(rng, (4,)), 1, real(rng, ())), {}),
+            ((real(rng, (4,)), [0, 2], real(rng, (2,))), {}),
+            ((x, 1, real(rng, (4,))), {"axis": 0}),
+            ((x, 2, real(rng, (3,))), {"axis": 1}),
+            ((x, [1, 3], real(rng, (3, 1))), {"axis": 1}),
+            ((x, 5, real(rng, ())), {})]
+
+
+@adjoint(np.insert, cases=_insert_cases, static_args=(1,))
+def insert(y, arr, obj, values, axis=None):
+    # a gather of the result's adjoint for arr; for values, each of its elements gets the
+    # adjoints of the places it was put (broadcast: one element, several places)
+    d[arr] = np.reshape(np.ravel(d[y])[inserted_from(arr, obj, values, axis, False)],
+                        np.shape(arr))
+    d[values] = np.reshape(add_at(
+        np.ravel(d[y])[slots_of(inserted_from(arr, obj, values, axis, True))],
+        np.ravel(values),
+        inserted_from(arr, obj, values, axis, True)[
+            slots_of(inserted_from(arr, obj, values, axis, True))]), np.shape(values))
+
+
+@tangent(np.insert)
+def insert_tangent(y, arr, obj, values, axis=None):
+    # linear in each input; the other one contributes zeros of its shape
+    d[y] = (np.insert(d[arr], obj, np.zeros_like(values), axis=axis)
+            + np.insert(np.zeros_like(arr), obj, d[values], axis=axis))
