@@ -503,6 +503,9 @@ class _AggregateInliner(_Inliner):
             return True
         return super().first_calls(node, found)
 
+    def method_called(self, call) -> tuple:
+        return None, False   # (a method of self is written out in versions only)
+
     def helper_called(self, call):
         helper = super().helper_called(call)
         if helper is None or not _may_build_an_aggregate(helper):
