@@ -40,6 +40,14 @@ display, or over ``range(...)`` whose bounds the version knows (constants, sizes
 array arguments), becomes the display of its items (``_Displays``):
 ``sum(np.sum(W * W) for W in (W1, W2))`` is ``sum([np.sum(W1 * W1), np.sum(W2 *
 W2)])``, whose items' shapes are known.
+
+A ``for`` loop directly in the body of a top-level loop that stays a loop is unrolled
+the same way (_inner_unrolled), also over ``range(...)`` whose bounds the version
+knows: ``for step in range(n):`` around ``for c in (0.0, 0.5, 0.5, 1.0):`` has a
+straight-line body. There, and in the function's body, a list made empty and filled by
+appends whose every use is a read the number of appends before it decides (``ks[-1]``,
+``ks[k]``, ``len(ks)``, ``not ks``) becomes one name per item (_ListNames): the
+derivative sees names of known shapes, not a list on its stack.
 """
 from __future__ import annotations
 
