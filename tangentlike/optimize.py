@@ -221,6 +221,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
                       getattr(fdef, "numbers", frozenset()))
         factor_sums(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
                     getattr(fdef, "numbers", frozenset()))
+        # again: the passes since may have made negations (`bz = -(bt8 * z)` of
+        # collect_terms) that the statements reading them can fold
+        fdef.body = fold_negations(fdef.body, bound)
         constants_as_arrays(fdef.body, bound if bound is not None else {},
                             getattr(fdef, "double_arrays", frozenset()),
                             getattr(fdef, "numbers", frozenset()))

@@ -224,3 +224,37 @@ def test_inner_range_of_an_argument_size_is_unrolled():
     assert sum(line.lstrip().startswith("for ") for line in code.splitlines()) == 2, code
     same(got, df.generic(x, W, 1.0))
     tl.check_grads(inner_range_of_size, (x, W), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+# -- negations that the later passes of a version make, folded again (optimize) ---------
+
+def gmm(mu, logs, X):
+    z = (X[:, None] - mu[None, :]) / np.exp(logs)
+    lp = -0.5 * z * z - logs
+    m = np.max(lp, axis=1, keepdims=True)
+    return -np.sum(m[:, 0] + np.log(np.sum(np.exp(lp - m), axis=1)))
+
+
+def gmm_args():
+    return RNG.standard_normal(5), 0.1 * RNG.standard_normal(5), RNG.standard_normal(40)
+
+
+def test_negation_made_by_later_passes_is_folded():
+    args = gmm_args()
+    df = tl.grad(gmm, wrt=(0, 1))
+    got = df(*args)
+    code = without_comments(the_version(df))
+    # collect_terms made bz = -(bt8 * z): its readers take the sign (bmu, blogs)
+    assert "-(" not in code and "= -np." not in code, code
+    same(got, df.generic(*args, 1.0))
+    same(df(*args, 0.5), df.generic(*args, 0.5))
+    tl.check_grads(gmm, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_folded_negation_keeps_nan_and_inf():
+    mu, logs, X = gmm_args()
+    X = X.copy()
+    X[3], X[7] = np.inf, np.nan
+    df = tl.grad(gmm, wrt=(0, 1))
+    same(df(mu, logs, X), df.generic(mu, logs, X, 1.0))
