@@ -258,3 +258,66 @@ def test_folded_negation_keeps_nan_and_inf():
     X[3], X[7] = np.inf, np.nan
     df = tl.grad(gmm, wrt=(0, 1))
     same(df(mu, logs, X), df.generic(mu, logs, X, 1.0))
+
+
+# -- the adjoint of a symmetric clip chain as one mask (optimize.clip_shares) ------------
+
+def clip_chain(w, X, y):
+    r = X @ w - y
+    c = np.minimum(np.maximum(r, -1.0), 1.0)
+    return np.sum(c * c)
+
+
+def clip_asymmetric(w, X, y):
+    r = X @ w - y
+    c = np.minimum(np.maximum(r, -1.0), 2.0)
+    return np.sum(c * c)
+
+
+def clip_args(rows=30):
+    return RNG.standard_normal(4), RNG.standard_normal((rows, 4)), RNG.standard_normal(rows)
+
+
+def test_clip_chain_adjoint_is_one_mask():
+    args = clip_args()
+    df = tl.grad(clip_chain)
+    got = df(*args)
+    code = without_comments(the_version(df))
+    assert "share(" not in code.replace("clip_share(", "") \
+        and code.count("clip_share(r, 1.0, float64)") == 1, code
+    same(got, df.generic(*args, 1.0))
+    same(df(*args, -3.0), df.generic(*args, -3.0))
+    tl.check_grads(clip_chain, args, order=1, modes=("rev", "fwd"))
+
+
+def test_clip_chain_mask_splits_ties_as_the_shares_do():
+    # r exactly -1 and 1 at some rows: half the derivative, as maximum's and minimum's
+    # adjoints give it (docs/conventions.md), the generic derivative too
+    w = np.array([1.0, 0.0, 0.0, 0.0])
+    X = np.zeros((6, 4))
+    X[:, 0] = [0.0, 0.5, 1.0, 2.0, -1.0, -3.0]
+    y = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    df = tl.grad(clip_chain, wrt=(0, 2))
+    df(w, X, y)
+    assert "clip_share(" in the_version(df)
+    gw, gy = df(w, X, y)
+    same((gw, gy), df.generic(w, X, y, 1.0))
+    np.testing.assert_array_equal(gy, [0.0, -1.0, -1.0, 0.0, 1.0, 0.0])   # -2 c * share
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_clip_chain_mask_keeps_nan_and_inf():
+    w, X, y = clip_args()
+    y = y.copy()
+    y[2], y[5], y[7] = np.inf, -np.inf, np.nan
+    df = tl.grad(clip_chain, wrt=(0, 2))
+    same(df(w, X, y), df.generic(w, X, y, 1.0))
+    assert "clip_share(" in the_version(df)
+
+
+def test_asymmetric_clip_chain_keeps_its_shares():
+    args = clip_args()
+    df = tl.grad(clip_asymmetric)
+    got = df(*args)
+    assert "clip_share(" not in the_version(df)
+    same(got, df.generic(*args, 1.0))
