@@ -137,7 +137,7 @@ from .runtime import (add_grads, broadcast_like, cast_back, in_place, part_of, s
                       shaped, zeros_like)
 from .rules.arithmetic import logistic_of_negated_times, logistic_times
 from .rules.numeric import correlate_of_padded
-from .rules.selection import share as selection_share
+from .rules.selection import clip_share, share as selection_share
 from .rules.shapes import add_at_item, items_read_in_turns, zero_padded
 from .signs import fold_negations
 
@@ -206,6 +206,8 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
         merge_where_shares(fdef.body, bound or {})
         select_where_shares(fdef.body, bound or {}, getattr(fdef, "doubles", frozenset()))
         clip_selections(fdef.body, bound or {}, getattr(fdef, "double_arrays", frozenset()))
+        clip_shares(fdef.body, bound if bound is not None else {},
+                    getattr(fdef, "double_arrays", frozenset()))
         correlate_without_padding(fdef.body, bound or {})
         fold_logistic_negations(fdef.body, bound or {})
         hoist_invariants(fdef.body, bound or {})
@@ -221,6 +223,9 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
                       getattr(fdef, "numbers", frozenset()))
         factor_sums(fdef.body, bound or {}, getattr(fdef, "double_shapes", {}),
                     getattr(fdef, "numbers", frozenset()))
+        # again: the passes since may have made negations (`bz = -(bt8 * z)` of
+        # collect_terms) that the statements reading them can fold
+        fdef.body = fold_negations(fdef.body, bound)
         constants_as_arrays(fdef.body, bound if bound is not None else {},
                             getattr(fdef, "double_arrays", frozenset()),
                             getattr(fdef, "numbers", frozenset()))
@@ -303,6 +308,108 @@ def clip_selections(body: list, bound: dict, doubles: frozenset) -> None:
             stmt.__class__ is gast.Assign and len(stmt.targets) == 1
             and stmt.targets[0].__class__ is gast.Name
             and stmt.targets[0].id in dropped - loads)]
+
+
+def clip_shares(body: list, bound: dict, doubles: frozenset) -> None:
+    """In place, at the top level (versions): the adjoint of ``c = np.minimum(np.maximum(r,
+    -k), k)`` (k > 0 a number, r a float64 array: ``doubles``),
+
+        t = np.maximum(r, -k)
+        bt = g * share(t, k, float64, np.less)
+        br = bt * share(r, -k, float64, np.greater)
+
+    with bt read nowhere else and t, r, bt assigned once, is ``br = g * clip_share(r, k,
+    float64)``: one mask of abs(r) < k (1/2 at r == -k and r == k, as the two shares'
+    product is) instead of two shares of four passes each and a product. The same
+    numbers: each share is 0, 1/2 or 1 and at most one of them is not 1 where the other
+    is not 0, so ``(g * s1) * s2`` is ``g * (s1 * s2)``, inf and nan of g included."""
+    np_name = next((n for n, obj in bound.items() if obj is np), None)
+    share_name = next((n for n, obj in bound.items() if obj is selection_share), None)
+    float_name = next((n for n, obj in bound.items() if obj is np.float64 or
+                       isinstance(obj, np.dtype) and obj == np.float64), None)
+    if None in (np_name, share_name, float_name) or not doubles \
+            or bound.get("clip_share", clip_share) is not clip_share:
+        return
+    defs, stores, loads = {}, {}, {}
+    for stmt in body:
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name:
+            defs[stmt.targets[0].id] = stmt.value
+    for node in walk(body):
+        if node.__class__ is gast.Name:
+            counts = loads if node.ctx.__class__ is gast.Load else stores
+            counts[node.id] = counts.get(node.id, 0) + 1
+    if "clip_share" in stores or "clip_share" in loads:
+        return   # (a name of the function's own)
+
+    def number(node):
+        if node.__class__ is gast.UnaryOp and node.op.__class__ is gast.USub:
+            value = number(node.operand)
+            return None if value is None else -value
+        return float(node.value) if _exact_constant(node) else None
+
+    def shared(node, cmp):
+        """(x, y's number) of ``share(x, y, float64, np.<cmp>)``, x a name, else None."""
+        if node.__class__ is gast.Call and not node.keywords and len(node.args) == 4 \
+                and node.func.__class__ is gast.Name and node.func.id == share_name:
+            x, y, dtype, wins = node.args
+            if x.__class__ is gast.Name and dtype.__class__ is gast.Name \
+                    and dtype.id == float_name and wins.__class__ is gast.Attribute \
+                    and wins.value.__class__ is gast.Name and wins.value.id == np_name \
+                    and wins.attr == cmp and number(y) is not None:
+                return x.id, number(y)
+        return None
+
+    def times_share(node, cmp):
+        """(g, x, y's number) of ``g * share(...)`` or ``share(...) * g``, else None."""
+        if node.__class__ is not gast.BinOp or node.op.__class__ is not gast.Mult:
+            return None
+        for g, call in ((node.left, node.right), (node.right, node.left)):
+            found = shared(call, cmp)
+            if found is not None:
+                return (g,) + found
+        return None
+
+    dropped = []
+    for index, stmt in enumerate(body):
+        if stmt.__class__ is not gast.Assign or len(stmt.targets) != 1 \
+                or stmt.targets[0].__class__ is not gast.Name:
+            continue
+        outer = times_share(stmt.value, "greater")   # br = bt * share(r, -k, ...)
+        if outer is None or outer[0].__class__ is not gast.Name:
+            continue
+        bt, r, low = outer[0].id, outer[1], outer[2]
+        inner = defs.get(bt)
+        inner = None if inner is None else times_share(inner, "less")
+        if inner is None or r not in doubles or not 0.0 < inner[2] < np.inf \
+                or low != -inner[2]:
+            continue
+        g, t, k = inner
+        made = defs.get(t)   # t = np.maximum(r, -k)
+        if not (made.__class__ is gast.Call and not made.keywords and len(made.args) == 2
+                and made.func.__class__ is gast.Attribute and made.func.attr == "maximum"
+                and made.func.value.__class__ is gast.Name
+                and made.func.value.id == np_name
+                and made.args[0].__class__ is gast.Name and made.args[0].id == r
+                and number(made.args[1]) == -k):
+            continue
+        if any(stores.get(n) != 1 for n in (t, r, bt)) or loads.get(bt) != 1 \
+                or g.__class__ is gast.Name and stores.get(g.id) != 1:
+            continue
+        position = next((i for i, s in enumerate(body[:index]) if s.__class__ is gast.Assign
+                         and s.targets[0].__class__ is gast.Name
+                         and s.targets[0].id == bt), None)
+        if position is None:
+            continue
+        bound["clip_share"] = clip_share
+        stmt.value = gast.BinOp(
+            left=g, op=gast.Mult(),
+            right=gast.Call(func=_name("clip_share"),
+                            args=[_name(r), gast.Constant(value=k, kind=None),
+                                  _name(float_name)], keywords=[]))
+        dropped.append(body[position])
+    if dropped:
+        body[:] = [stmt for stmt in body if not any(stmt is d for d in dropped)]
 
 
 _ARRAY_ARITHMETIC = (gast.Add, gast.Sub, gast.Mult, gast.Div)
@@ -1348,6 +1455,11 @@ def _array_rank(node, known: dict, bound: dict, numbers: frozenset, ints: frozen
             return None
         arrays = [r for r in found if r not in (_NUMBER, "assumed")]
         return max(arrays) if arrays else "assumed" if "assumed" in found else None
+    if cls is gast.Call and not node.keywords and node.func.__class__ is gast.Name \
+            and bound.get(node.func.id) is clip_share and len(node.args) == 3:
+        # clip_share(r, 1.0, float64) (clip_shares): float64 of r's shape
+        found = rank(node.args[0])
+        return found if found != _NUMBER else None
     if cls is gast.Call and not node.keywords and node.func.__class__ is gast.Attribute:
         func, args = node.func, node.args
         if func.value.__class__ is gast.Name and func.value.id == np_name:

@@ -40,13 +40,21 @@ display, or over ``range(...)`` whose bounds the version knows (constants, sizes
 array arguments), becomes the display of its items (``_Displays``):
 ``sum(np.sum(W * W) for W in (W1, W2))`` is ``sum([np.sum(W1 * W1), np.sum(W2 *
 W2)])``, whose items' shapes are known.
+
+A ``for`` loop directly in the body of a top-level loop that stays a loop is unrolled
+the same way (_inner_unrolled), also over ``range(...)`` whose bounds the version
+knows: ``for step in range(n):`` around ``for c in (0.0, 0.5, 0.5, 1.0):`` has a
+straight-line body. There, and in the function's body, a list made empty and filled by
+appends whose every use is a read the number of appends before it decides (``ks[-1]``,
+``ks[k]``, ``len(ks)``, ``not ks``) becomes one name per item (_ListNames): the
+derivative sees names of known shapes, not a list on its stack.
 """
 from __future__ import annotations
 
 import gast
 import numpy as np
 
-from .naming import Transformer, locate, walk
+from .naming import Transformer, locate, names_in, walk
 from .specialize import MAX_ITEMS, Items
 from .template import clone
 
@@ -76,27 +84,56 @@ def unrolled_body(node: gast.FunctionDef, signature: dict, shadowed=()):
     assigned = {n.id for n in walk(node.body) if n.__class__ is gast.Name
                 and not isinstance(n.ctx, gast.Load)}
     local = assigned | {a.id for a in _parameters(node)} | set(shadowed)
+    # the shapes of the array arguments the function never rebinds (_ranged)
+    sizes = {name: value.shape for name, (_, _, value) in signature.items()
+             if isinstance(value, np.ndarray) and name not in assigned}
     body, changed = [], False
     for stmt in node.body:
         copies = _unrolled(stmt, sequences, local) if stmt.__class__ is gast.For else None
         if copies is None:
+            if stmt.__class__ in (gast.For, gast.While):
+                changed = _inner_unrolled(stmt, sequences, local, sizes) or changed
             body.append(stmt)
         else:
             body.extend(copies)
             changed = True
-    # the shapes of the array arguments the function never rebinds (_ranged)
-    sizes = {name: value.shape for name, (_, _, value) in signature.items()
-             if isinstance(value, np.ndarray) and name not in assigned}
+    if changed:   # (the lists the copies fill: names, see _ListNames)
+        taken = names_in(node)
+        blocks = [body] + [s.body for s in body if s.__class__ in (gast.For, gast.While)]
+        for block in blocks:
+            block[:] = _ListNames([node.args] + body, taken).rewritten(block)
     displays = _Displays(sequences, local, sizes)
     body = [displays.visit(stmt) for stmt in body]
     return body if changed or displays.changed else None
 
 
+def _inner_unrolled(loop, sequences: dict, local: set, sizes: dict) -> bool:
+    """Unroll the ``for`` loops directly in the body of the top-level loop ``loop`` (one
+    that stays a loop), as top-level ones are, and those over ``range(...)`` whose
+    bounds the version knows (``sizes``: see _ranged): ``for step in range(n):`` around
+    ``for c in (0.0, 0.5, 0.5, 1.0):`` or ``for k in range(4):`` runs the copies of the
+    inner body at each step, as straight-line code. Whether it unrolled one."""
+    body, changed = [], False
+    for stmt in loop.body:
+        copies = _unrolled(stmt, sequences, local, sizes) \
+            if stmt.__class__ is gast.For else None
+        if copies is None:
+            body.append(stmt)
+        else:
+            body.extend(copies)
+            changed = True
+    loop.body = body
+    return changed
+
+
 def loops_over_displays(node: gast.FunctionDef) -> bool:
     """Whether a top-level statement of ``node``'s body is a ``for`` loop over a tuple or
-    list display (or ``zip``/``enumerate`` of one), or a comprehension goes over one or
-    over ``range(...)``: a quick test, before parsing again for a version."""
+    list display (or ``zip``/``enumerate`` of one), or a comprehension, or a ``for`` loop
+    in a top-level loop's body, goes over one or over ``range(...)``: a quick test,
+    before parsing again for a version."""
     loops = [(stmt, False) for stmt in node.body if stmt.__class__ is gast.For]
+    loops += [(inner, True) for stmt in node.body if stmt.__class__ in (gast.For, gast.While)
+              for inner in stmt.body if inner.__class__ is gast.For]   # (and ranges)
     loops += [(n.generators[0], True) for n in walk(node.body)
               if n.__class__ in (gast.ListComp, gast.GeneratorExp)]
     for loop, comprehension in loops:
@@ -270,13 +307,14 @@ def _indices(expr, kind):
     return places
 
 
-def _unrolled(loop: gast.For, sequences: dict, local: set):
-    """The statements ``loop`` unrolls to, or None when it stays a loop."""
+def _unrolled(loop: gast.For, sequences: dict, local: set, ranges: dict = None):
+    """The statements ``loop`` unrolls to, or None when it stays a loop (``ranges``: as
+    _turns has it)."""
     if loop.orelse or any(isinstance(n, _CONTROL) for n in walk(loop.body)):
         return None
     assigned = {n.id for n in walk([loop.target] + loop.body)
                 if n.__class__ is gast.Name and not isinstance(n.ctx, gast.Load)}
-    found = _turns(loop, sequences, local - assigned, local)
+    found = _turns(loop, sequences, local - assigned, local, ranges)
     if found is None:
         return None
     targets, turns = found
@@ -474,3 +512,139 @@ def _item(name: gast.Name, index):
     return gast.Subscript(value=gast.Name(id=name.id, ctx=gast.Load(), annotation=None,
                                           type_comment=None),
                           slice=gast.Constant(value=index, kind=None), ctx=gast.Load())
+
+
+class _ListNames(Transformer):
+    """In a block of straight-line statements that unrolling made (the function's body,
+    or a top-level loop's), a list the block makes empty and fills by appends
+    (``ks = []``, then ``ks.append(f(x))`` statements) becomes one name per item:
+    ``ks_0 = f(x)``, and the reads ``ks[k]`` (k a constant int, or a sum or difference
+    of those and ``len(ks)``), ``len(ks)`` and ``not
+    ks`` become that name or the constant they are at that point (the number of appends
+    before them is known), and ``a if True else b`` is ``a``. The derivative then sees
+    names of known shapes, not a list on the stack. Only when every other use of the
+    name in the function is one of those reads, after the ``[]``, in the block, outside
+    nested functions and lambdas (which could read the list later), at an index in
+    range; else the list stays."""
+
+    def __init__(self, scope: list, taken: set):
+        self.scope, self.taken = scope, taken   # (the parameters and the body)
+
+    def rewritten(self, block: list) -> list:
+        for start, stmt in enumerate(block):
+            if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                    and stmt.targets[0].__class__ is gast.Name \
+                    and stmt.value.__class__ is gast.List and not stmt.value.elts:
+                out = self.named(stmt.targets[0].id, block[start + 1:])
+                if out is not None:
+                    return block[:start] + self.rewritten(out)
+        return block
+
+    def named(self, name: str, rest: list):
+        """``rest`` (what follows ``name = []``) with the list's items as names, or
+        None."""
+        uses = sum(1 for n in walk(self.scope) if n.__class__ is gast.Name and n.id == name)
+        if any(n.__class__ in (gast.Global, gast.Nonlocal) and name in n.names
+               for n in walk(self.scope)) or uses != 1 + sum(1 for n in walk(rest)
+                           if n.__class__ is gast.Name and n.id == name) \
+                or sum(1 for n in walk(self.scope) if n.__class__ is gast.Name
+                       and n.id == name and not isinstance(n.ctx, gast.Load)) != 1:
+            return None   # (read elsewhere, or bound again)
+        self.name, self.items, out = name, [], []
+        for stmt in rest:
+            if not any(n.__class__ is gast.Name and n.id == name for n in walk(stmt)):
+                out.append(stmt)
+                continue
+            value = _appended(stmt, name)
+            if value is not None:
+                item = self.fresh(name)
+                assign = gast.Assign(targets=[gast.Name(id=item, ctx=gast.Store(),
+                                                        annotation=None, type_comment=None)],
+                                     value=value, type_comment=None)
+                locate(assign, stmt, shallow=True)
+                self.items.append(item)
+                out.append(assign)
+                continue
+            if any(n.__class__ in (gast.Lambda, gast.FunctionDef, gast.AsyncFunctionDef,
+                                   gast.ClassDef) for n in walk(stmt)):
+                return None
+            stmt = self.visit(clone(stmt))
+            if any(n.__class__ is gast.Name and n.id == name for n in walk(stmt)):
+                return None   # (a use it cannot name)
+            out.append(stmt)
+        return out
+
+    def fresh(self, name: str) -> str:
+        k = len(self.items)
+        while f"{name}_{k}" in self.taken:
+            k += 1
+        self.taken.add(f"{name}_{k}")
+        return f"{name}_{k}"
+
+    def is_list(self, node) -> bool:
+        return node.__class__ is gast.Name and node.id == self.name
+
+    def visit_UnaryOp(self, node):
+        if node.op.__class__ is gast.Not and self.is_list(node.operand):
+            return gast.copy_location(gast.Constant(value=not self.items, kind=None), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Call(self, node):
+        if node.func.__class__ is gast.Name and node.func.id == "len" and not node.keywords \
+                and len(node.args) == 1 and self.is_list(node.args[0]) \
+                and not any(n.__class__ is gast.Name and n.id == "len" and
+                            not isinstance(n.ctx, gast.Load) for n in walk(self.scope)):
+            return gast.copy_location(gast.Constant(value=len(self.items), kind=None), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Subscript(self, node):
+        if self.is_list(node.value) and isinstance(node.ctx, gast.Load):
+            k = _known(self.visit(node.slice), {})   # (ks[len(ks) - 1] too)
+            if k is not None and -len(self.items) <= k < len(self.items):
+                return gast.copy_location(gast.Name(id=self.items[k], ctx=gast.Load(),
+                                                    annotation=None, type_comment=None),
+                                          node)
+            return node   # (an IndexError: the list stays)
+        self.generic_visit(node)
+        return node
+
+    def visit_IfExp(self, node):
+        node.test = _compared(self.visit(node.test))
+        if node.test.__class__ is gast.Constant and type(node.test.value) is bool:
+            return self.visit(node.body if node.test.value else node.orelse)
+        self.generic_visit(node)
+        return node
+
+
+_COMPARISONS = {gast.Eq: int.__eq__, gast.NotEq: int.__ne__, gast.Lt: int.__lt__,
+                gast.LtE: int.__le__, gast.Gt: int.__gt__, gast.GtE: int.__ge__}
+
+
+def _compared(test):
+    """``test`` as a bool Constant when it compares two ints the version knows (``k ==
+    0`` of an unrolled ``for k in range(4)``, ``len(ks) > 1``), else itself."""
+    if test.__class__ is gast.Compare and len(test.ops) == 1 \
+            and test.ops[0].__class__ in _COMPARISONS:
+        left, right = _known(test.left, {}), _known(test.comparators[0], {})
+        if left is not None and right is not None:
+            value = _COMPARISONS[test.ops[0].__class__](left, right)
+            return gast.copy_location(gast.Constant(value=value, kind=None), test)
+    return test
+
+
+def _appended(stmt, name: str):
+    """The value of ``name.append(value)`` as a statement (that does not read ``name``
+    again), else None."""
+    if stmt.__class__ is not gast.Expr:
+        return None
+    call = stmt.value
+    if call.__class__ is gast.Call and call.func.__class__ is gast.Attribute \
+            and call.func.attr == "append" and call.func.value.__class__ is gast.Name \
+            and call.func.value.id == name and len(call.args) == 1 and not call.keywords \
+            and call.args[0].__class__ is not gast.Starred \
+            and not any(n.__class__ is gast.Name and n.id == name
+                        for n in walk(call.args[0])):
+        return call.args[0]
+    return None

@@ -29,6 +29,22 @@ def share(x, y, dtype, wins):
 nondifferentiable(share)
 
 
+def clip_share(x, bound, dtype):
+    """x's share of the derivative of ``np.minimum(np.maximum(x, -bound), bound)``
+    (``bound`` > 0), the product of the two ``share`` calls of its adjoint in one:
+    1 where abs(x) < bound, 1/2 at the ties x == -bound and x == bound (minimum's or
+    maximum's half: the convention of docs/conventions.md), 0 elsewhere and at nan, as
+    an array of ``dtype`` (optimize.clip_shares)."""
+    size = np.abs(x)
+    tie = np.equal(size, bound)
+    if np.count_nonzero(tie):
+        return np.asarray(np.where(tie, 0.5, np.less(size, bound)), dtype=dtype)
+    return np.asarray(np.less(size, bound), dtype=dtype)
+
+
+nondifferentiable(clip_share)
+
+
 @adjoint(np.maximum, cases=pairs_without_ties)
 def maximum(z, x, y):
     if constant(x):   # np.maximum(0, h), a ReLU: y's share alone (1 where y > x)
