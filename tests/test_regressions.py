@@ -7113,3 +7113,15 @@ def test_selection_from_an_empty_array_has_an_empty_gradient(f):
             g = derived(x)
             assert isinstance(g, np.ndarray) and g.shape == (0, 0)
     assert tl.jvp(f)(x, x) == 0.0
+
+
+# (hunt21) The same selection at second order: the adjoint of add_at reads the adjoint's
+# adjoint at those indices (part_of) and leaks NumPy's IndexError. Not fixed: the
+# second derivative of an empty array is an empty (0, 0) array.
+@pytest.mark.xfail(strict=True, reason="BUG: part_of indexes an empty adjoint at indices "
+                                       "NumPy did not check (IndexError)")
+def test_second_derivative_of_a_selection_from_an_empty_array():
+    x = np.zeros((0, 0))
+    g = tl.jvp(tl.grad(take_columns))(x, x)
+    assert isinstance(g, np.ndarray) and g.shape == (0, 0)
+    tl.check_grads(take_columns, (x,), order=2)
