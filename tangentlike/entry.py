@@ -313,16 +313,22 @@ class Guard:
     """A function the derivative calls through a name the user can rebind (a value:
     equal to another of the same chain and object). The derivative also holds the
     function's defaults of that time (a call that leaves an argument out passes its
-    default): ``defaults`` and ``kwdefaults``, when it has some, are guarded too."""
+    default): ``defaults`` and ``kwdefaults``, when it has some, are guarded too. So is
+    the ``code`` of a function differentiated from its source: replacing it in place
+    (``helper.__code__ = ...``, as IPython's autoreload does) changes what the call
+    computes, while the derivative still holds the old code's derivative."""
 
-    __slots__ = ("chain", "defaults", "kwdefaults", "obj")
+    __slots__ = ("chain", "code", "defaults", "kwdefaults", "obj")
 
     def __init__(self, chain: tuple, obj: object, defaults_used: bool = False):
         self.chain = chain   # ("helper",) or ("module", "helper"): how the function is reached
         self.obj = obj       # what it reached when the derivative was made
-        plain = defaults_used and isinstance(obj, types.FunctionType)
+        function = isinstance(obj, types.FunctionType)
+        plain = defaults_used and function
         self.defaults = obj.__defaults__ if plain else None
         self.kwdefaults = obj.__kwdefaults__ if plain else None
+        from_source = function and lookup(obj) is None and not is_nondifferentiable(obj)
+        self.code = obj.__code__ if from_source else None
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -418,7 +424,8 @@ def guards_hold(derived) -> bool:
         if value is not guard.obj:
             return False
         if (guard.defaults is not None and value.__defaults__ is not guard.defaults) or \
-                (guard.kwdefaults is not None and value.__kwdefaults__ is not guard.kwdefaults):
+                (guard.kwdefaults is not None and value.__kwdefaults__ is not guard.kwdefaults) \
+                or (guard.code is not None and value.__code__ is not guard.code):
             return False
     return True
 
@@ -609,7 +616,8 @@ def _guard(guards, positional, keyword_only, name_of, rederived, func):
         reached = ".".join(g.chain)
         then = name_of.load(f"{g.chain[-1]}_when_derived", g.obj).id
         tests.append(f"{reached} is not {then}")
-        for attribute, held in (("__defaults__", g.defaults), ("__kwdefaults__", g.kwdefaults)):
+        for attribute, held in (("__code__", g.code), ("__defaults__", g.defaults),
+                                ("__kwdefaults__", g.kwdefaults)):
             if held is not None:
                 then = name_of.load(f"{g.chain[-1]}_{attribute.strip('_')}_when_derived",
                                     held).id
@@ -619,8 +627,11 @@ def _guard(guards, positional, keyword_only, name_of, rederived, func):
     stmt, = _parse(f"if {' or '.join(tests)}:\n    return {again}({arguments})\n")
     called = _names(".".join(g.chain) for g in guards)
     which = called if len(guards) == 1 else "one of them"
-    change = "rebound or given other defaults" if any(
-        g.defaults is not None or g.kwdefaults is not None for g in guards) else "rebound"
+    other = [what for what, held in (
+        ("code", any(g.code is not None for g in guards)),
+        ("defaults", any(g.defaults is not None or g.kwdefaults is not None for g in guards)))
+        if held]
+    change = f"rebound or given other {' or '.join(other)}" if other else "rebound"
     stmt.comment = f"derived for the {called} it calls: if {which} was {change} since, derive again"
     return stmt
 

@@ -889,6 +889,8 @@ def add_at(g, x, index):
     if isinstance(x, float):   # the scalar zero that stands for an adjoint array
         return np.sum(g)
     out = np.zeros(_shape(x), dtype=np.result_type(x, g, 1.0))
+    if out.size == 0:   # NumPy reads nothing from an empty array and checks no index
+        return out      # there (np.take(np.zeros((0, 0)), [3], axis=1)): nothing flows
     if _is_basic(index):
         out[index] = g
     else:

@@ -326,6 +326,44 @@ def test_rebound_function_called_by_a_callee_is_seen():
     np.testing.assert_allclose(tl.grad(module["outer"])(X3), 3.0 * X3 ** 2 + 1.0)
 
 
+# Was a bug (hunt21): the guard tested only which object a name holds, so a callee whose
+# code was replaced in place (`helper.__code__ = ...`, what IPython's autoreload does when
+# the file is edited) kept its old derivative: the existing derived functions, and a new
+# tl.grad(f), gave 2 cos(x) (the old sin's) while f computed x ** 3, every mode, also
+# in the version (second call) that inlines the helper, and at second order.
+@pytest.mark.parametrize("second_call", [False, True])
+def test_callee_whose_code_is_replaced_in_place_is_derived_again(second_call):
+    module = globals_module()
+    define_in(module, """
+        def bent(v):
+            return np.sin(v)
+
+        def calls_bent(x):
+            return np.sum(bent(x)) * 2.0
+
+        def bent_of_a_number(s):
+            return bent(s) * 2.0
+        """)
+    f, bent = module["calls_bent"], module["bent"]
+    derived = {"grad": tl.grad(f), "value_and_grad": tl.value_and_grad(f),
+               "vjp": tl.vjp(f), "jvp": tl.jvp(f), "hvp": tl.hvp(f),
+               "grad of grad": tl.grad(tl.grad(module["bent_of_a_number"]))}
+    calls = {"grad": lambda d: d(X3), "value_and_grad": lambda d: d(X3)[1],
+             "vjp": lambda d: d(X3, 1.0), "jvp": lambda d: d(X3, np.ones(3)),
+             "hvp": lambda d: d(X3, np.ones(3)), "grad of grad": lambda d: d(0.7)}
+    for _ in range(2 if second_call else 1):
+        for name, d in derived.items():
+            calls[name](d)
+    bent.__code__ = make_function("def cubed(v):\n    return v * v * v\n").__code__
+    assert np.allclose(f(X3), 2.0 * np.sum(X3 ** 3))
+    want = {"grad": 6.0 * X3 ** 2, "value_and_grad": 6.0 * X3 ** 2, "vjp": 6.0 * X3 ** 2,
+            "jvp": np.sum(6.0 * X3 ** 2), "hvp": 12.0 * X3, "grad of grad": 12.0 * 0.7}
+    for name, d in derived.items():
+        for _ in range(2):   # the generic derivative, then the version
+            np.testing.assert_allclose(calls[name](d), want[name], err_msg=name)
+    np.testing.assert_allclose(tl.grad(f)(X3), 6.0 * X3 ** 2)
+
+
 def test_rebound_module_attribute_holding_a_user_function_is_seen(monkeypatch):
     import other_module
 

@@ -699,3 +699,56 @@ def test_check_grads_tolerances_follow_the_least_precise_float():
     assert _tolerances((x64, np.float32(1.0)), None, None, None, None)[0] > 1e-3
     # resolved ones stay (the higher orders keep the top level's)
     assert _tolerances((x32,), 1.0, 2.0, 3.0, 4.0) == (1.0, 2.0, 3.0, 4.0)
+
+
+# -- every rule with empty arrays (hunt21) ----------------------------------------------------------
+# A bounded walk of the registry: each rule's example calls with one array argument
+# replaced by an empty one ((0,) or (0, 0); for the first call also (0, n) and (n, 0)). Where the primal (the sum of
+# its result) runs, the first derivative runs in reverse mode (the generic derivative,
+# then the version) and forward mode, with an empty gradient shaped like the argument,
+# and no exception but a TransformError. Found: np.take, np.compress of an empty array
+# with indices NumPy does not check there (add_at raised NumPy's IndexError).
+def _empty_calls():
+    from tangentlike.rules import RULES
+    from test_rules import _call_of
+    rng = np.random.default_rng(21)
+    out = []
+    for rule in RULES.values():
+        if rule.cases is None or rule.adjoint is None or \
+                rule.name.startswith("tangentlike."):   # (the library's own helpers)
+            continue
+        for case, (args, kwargs) in enumerate(rule.cases(rng)):
+            namespace, params, call, values = _call_of(rule, args, kwargs)
+            for i, v in enumerate(values):
+                if not (isinstance(v, np.ndarray) and v.dtype.kind == "f" and 1 <= v.ndim <= 2):
+                    continue
+                shapes = [(0,)] if v.ndim == 1 else [(0, 0)] + (
+                    [(0, v.shape[1]), (v.shape[0], 0)] if case == 0 else [])
+                for shape in shapes:
+                    out.append(pytest.param(namespace, params, call, values, i, shape,
+                                            id=f"{rule.name}-{case}-x{i}-{shape}"))
+    return out
+
+
+@pytest.mark.parametrize("namespace,params,call,values,i,shape", _empty_calls())
+def test_every_rule_of_an_empty_array(namespace, params, call, values, i, shape):
+    import warnings
+    f = make_function(f"def f({', '.join(params)}):\n    return np.sum({call})\n", namespace)
+    values = list(values)
+    values[i] = np.zeros(shape)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            y = f(*values)
+        except Exception:   # noqa: BLE001 - the primal refuses an empty array
+            pytest.skip("the primal does not take it")
+        if np.ndim(y) != 0 or np.asarray(y).dtype.kind != "f":
+            pytest.skip("not a number")
+        try:
+            derived = tl.grad(f, wrt=i)
+            for _ in range(2):   # the generic derivative, then the version
+                g = derived(*values)
+                assert isinstance(g, np.ndarray) and g.shape == shape, repr(g)
+            tl.jvp(f, wrt=i)(*values, np.zeros(shape))
+        except tl.TransformError:
+            pass

@@ -166,7 +166,9 @@ def test_an_mlp_of_two_helpers_has_their_statements_and_no_vjp_call():
         assert generic not in code(source), generic
     # the comments name the helpers' own lines; the guard keeps the rebinding check
     assert "return np.tanh(h @ W + b)" in source and "err = pred - y" in source
-    assert "if _dense is not _dense_when_derived or _mse is not _mse_when_derived" in source
+    assert ("if _dense is not _dense_when_derived or _dense.__code__ is not "
+            "_dense_code_when_derived or _mse is not _mse_when_derived or") in source
+    assert "_mse.__code__ is not _mse_code_when_derived" in source
     # the generic derivative keeps its calls; the version has its parameters (the seed's
     # name too: specialize.inline_version needs the same)
     assert "d_densedW_b(" in df.generic.source

@@ -7089,3 +7089,39 @@ def sine_times(a, b):
 def test_check_grads_of_float32_numbers():
     tl.check_grads(sine_times, (np.float32(0.5), np.float32(1.5)), order=2)
     tl.check_grads(sine_times, (np.float16(0.5), 1.5), order=1)
+
+
+# (hunt21) NumPy checks no index of an array that holds nothing: np.take(x, [3, 1],
+# axis=1) of a (0, 0) array is a (0, 2) array. The adjoint (add_at) wrote the adjoint
+# into zeros shaped like x at those indices and leaked NumPy's IndexError (*index 3 is
+# out of bounds for axis 1 with size 0*), in every mode that runs the adjoint. Found by
+# hunt21's sweep of every rule's cases with empty arrays (/tmp/hunt21/emptysweep.py).
+def take_columns(x):
+    return np.sum(np.sin(np.take(x, [3, 1], axis=1)))
+
+
+def compress_columns(x):
+    return np.sum(np.compress([False, True], x, axis=1) ** 2)
+
+
+@pytest.mark.parametrize("f", [take_columns, compress_columns])
+def test_selection_from_an_empty_array_has_an_empty_gradient(f):
+    x = np.zeros((0, 0))
+    for derived in (tl.grad(f), lambda v: tl.value_and_grad(f)(v)[1],
+                    lambda v: tl.vjp(f)(v, 1.0)):
+        for _ in range(2):   # the generic derivative, then the version
+            g = derived(x)
+            assert isinstance(g, np.ndarray) and g.shape == (0, 0)
+    assert tl.jvp(f)(x, x) == 0.0
+
+
+# (hunt21) The same selection at second order: the adjoint of add_at reads the adjoint's
+# adjoint at those indices (part_of) and leaks NumPy's IndexError. Not fixed: the
+# second derivative of an empty array is an empty (0, 0) array.
+@pytest.mark.xfail(strict=True, reason="BUG: part_of indexes an empty adjoint at indices "
+                                       "NumPy did not check (IndexError)")
+def test_second_derivative_of_a_selection_from_an_empty_array():
+    x = np.zeros((0, 0))
+    g = tl.jvp(tl.grad(take_columns))(x, x)
+    assert isinstance(g, np.ndarray) and g.shape == (0, 0)
+    tl.check_grads(take_columns, (x,), order=2)

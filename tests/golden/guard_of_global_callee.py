@@ -1,6 +1,6 @@
 def dcalls_helperdx(x, bout=1.0):
-    # derived for the cubic it calls: if cubic was rebound since, derive again
-    if cubic is not cubic_when_derived:
+    # derived for the cubic it calls: if cubic was rebound or given other code since, derive again
+    if cubic is not cubic_when_derived or cubic.__code__ is not cubic_code_when_derived:
         return rederived(x, bout)
     # x is differentiated: refuse an integer there (it has no derivative)
     if type(x) is not float:
