@@ -197,6 +197,16 @@ def name_counts(tree) -> dict:
     return counts
 
 
+def load_store_counts(tree) -> tuple:
+    """(reads, writes) of ``tree`` (a node or a list of nodes): how often each name is
+    read, and how often it is bound (assigned, deleted, a parameter)."""
+    loads, stores = {}, {}
+    for node in _name_nodes(tree):
+        counts = loads if node.ctx.__class__ is gast.Load else stores
+        counts[node.id] = counts.get(node.id, 0) + 1
+    return loads, stores
+
+
 def same_tree(a, b) -> bool:
     """Whether two trees are alike: ``gast.dump(a) == gast.dump(b)`` (same classes, same
     fields, leaves of the same type and repr; attributes such as line numbers are not

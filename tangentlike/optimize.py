@@ -128,8 +128,8 @@ import operator
 import gast
 import numpy as np
 
-from .naming import (INNER_FIELDS, Transformer, contains, name_counts, name_ids, name_nodes,
-                     read_and_assigned, same_tree, statements, walk)
+from .naming import (INNER_FIELDS, Transformer, contains, load_store_counts, name_counts,
+                     name_ids, name_nodes, read_and_assigned, same_tree, statements, walk)
 from . import rules
 from .collect import collect_terms
 from .numbers import simplify_numbers
@@ -259,14 +259,12 @@ def clip_selections(body: list, bound: dict, doubles: frozenset) -> None:
             and stmt.value.func.__class__ is gast.Attribute
             and stmt.value.func.attr == "where" for stmt in body):
         return   # (no selection at the top level: no walk)
-    defs, stores = {}, {}
+    defs = {}
     for stmt in body:
         if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is gast.Name:
             defs[stmt.targets[0].id] = stmt.value
-    for node in walk(body):
-        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
-            stores[node.id] = stores.get(node.id, 0) + 1
+    stores = load_store_counts(body)[1]
 
     def np_call(node, attr, count):
         return node.__class__ is gast.Call and not node.keywords \
@@ -330,15 +328,12 @@ def clip_shares(body: list, bound: dict, doubles: frozenset) -> None:
     if None in (np_name, share_name, float_name) or not doubles \
             or bound.get("clip_share", clip_share) is not clip_share:
         return
-    defs, stores, loads = {}, {}, {}
+    defs = {}
     for stmt in body:
         if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
                 and stmt.targets[0].__class__ is gast.Name:
             defs[stmt.targets[0].id] = stmt.value
-    for node in walk(body):
-        if node.__class__ is gast.Name:
-            counts = loads if node.ctx.__class__ is gast.Load else stores
-            counts[node.id] = counts.get(node.id, 0) + 1
+    loads, stores = load_store_counts(body)
     if "clip_share" in stores or "clip_share" in loads:
         return   # (a name of the function's own)
 
@@ -443,10 +438,7 @@ def constants_as_arrays(body: list, bound: dict, doubles: frozenset,
     taken = None
     made = {}
     # names assigned a number once, at the top level (``dt = 0.01``): read as that number
-    stores = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
-            stores[node.id] = stores.get(node.id, 0) + 1
+    stores = load_store_counts(body)[1]
     fixed = {stmt.targets[0].id: stmt.value for stmt in body
              if stmt.__class__ is gast.Assign and len(stmt.targets) == 1
              and stmt.targets[0].__class__ is gast.Name and _exact_constant(stmt.value)
@@ -534,10 +526,7 @@ def spread_constants(body: list, bound: dict, shapes: dict, numbers: frozenset) 
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if np_name is None or not shapes:
         return
-    stores = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
-            stores[node.id] = stores.get(node.id, 0) + 1
+    stores = load_store_counts(body)[1]
     for k, stmt in enumerate(body):
         c, full = _spread_number(stmt, np_name, bound)
         if c is None or stores.get(stmt.targets[0].id) != 1:
@@ -708,11 +697,7 @@ def factor_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> No
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if np_name is None or not shapes:
         return
-    stores, loads = {}, {}
-    for node in walk(body):
-        if node.__class__ is gast.Name:
-            counts = loads if node.ctx.__class__ is gast.Load else stores
-            counts[node.id] = counts.get(node.id, 0) + 1
+    loads, stores = load_store_counts(body)
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
     defs = {}   # name -> its top-level assignment (assigned once)
     dropped = set()
@@ -848,11 +833,7 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if np_name is None or not shapes:
         return
-    stores, loads = {}, {}
-    for node in walk(body):
-        if node.__class__ is gast.Name:
-            counts = loads if node.ctx.__class__ is gast.Load else stores
-            counts[node.id] = counts.get(node.id, 0) + 1
+    loads, stores = load_store_counts(body)
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
     # the parameters assigned, and the names whose elements are written or that are
     # given to a call other than NumPy's functions and arrays' reading methods
@@ -2293,10 +2274,7 @@ def hoist_invariants(body: list, bound: dict) -> None:
 def _int_constants(body: list) -> dict:
     """The names assigned once in ``body``, an int constant at its top level (``n =
     100``), and their values."""
-    stores = {}
-    for node in walk(body):
-        if node.__class__ is gast.Name and node.ctx.__class__ is not gast.Load:
-            stores[node.id] = stores.get(node.id, 0) + 1
+    stores = load_store_counts(body)[1]
     return {stmt.targets[0].id: stmt.value.value for stmt in body
             if stmt.__class__ is gast.Assign and len(stmt.targets) == 1
             and stmt.targets[0].__class__ is gast.Name
