@@ -361,8 +361,10 @@ def _not_numbers(x):
 def _zero_seed(seed) -> bool:
     """The scalar zero, which stands for zeros of any shape and structure: a caller's
     derivative passes it to a callee's when the callee's result is not used on the
-    path taken (``u = normalize(x)`` read only after an early return not taken)."""
-    return type(seed) is float and seed == 0.0
+    path taken (``u = normalize(x)`` read only after an early return not taken), or a
+    NumPy float zero (that scalar zero after arithmetic with a NumPy number: ``0.0 *
+    np.sin(0.5)``, in a derivative derived again)."""
+    return (type(seed) is float or isinstance(seed, np.floating)) and seed == 0.0
 
 
 def _described(seed) -> str:
