@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from util import adjoint_code, the_version
+from util import adjoint_code, the_version, same_as_generic as same
 
 RNG = np.random.default_rng(2020)
 
@@ -46,15 +46,6 @@ def batched(A, x):
 
 def without_comments(source):
     return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
-
-
-def same(got, want):
-    """The generic derivative's values (up to its order of operations), nan and inf
-    where it has them."""
-    for g, w in zip(got if isinstance(got, tuple) else (got,),
-                    want if isinstance(want, tuple) else (want,)):
-        assert g.dtype == w.dtype and g.shape == w.shape
-        np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
 
 
 def test_matrix_products_of_float64_arrays_are_the_dot_method():

@@ -5,22 +5,9 @@ import numpy as np
 import pytest
 
 import tangentlike as tl
-from util import adjoint_code, the_version
+from util import adjoint_code, the_version, same_as_generic as same
 
 RNG = np.random.default_rng(2121)
-
-
-def same(got, want):
-    """The generic derivative's values (up to its order of operations), nan and inf
-    where it has them."""
-    for g, w in zip(got if isinstance(got, tuple) else (got,),
-                    want if isinstance(want, tuple) else (want,)):
-        if isinstance(g, tuple):
-            same(g, w)
-            continue
-        g, w = np.asarray(g), np.asarray(w)
-        assert g.dtype == w.dtype and g.shape == w.shape
-        np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-15)
 
 
 def without_comments(source):

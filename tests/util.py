@@ -3,6 +3,8 @@ import itertools
 import linecache
 import textwrap
 
+import numpy as np
+
 _counter = itertools.count()
 
 
@@ -46,6 +48,20 @@ def adjoint_code(source):
     adjoint = source.split("# adjoint", 1)[1]
     return "\n".join(line for line in adjoint.splitlines()[1:]
                      if not line.strip().startswith("#"))
+
+
+def same_as_generic(got, want, rtol=1e-13, atol=1e-15):
+    """``got`` (a version's derivative) has the generic derivative's values ``want`` (up
+    to its order of operations), nan and inf where it has them, with its dtypes and
+    shapes; tuples item by item."""
+    for g, w in zip(got if isinstance(got, tuple) else (got,),
+                    want if isinstance(want, tuple) else (want,)):
+        if isinstance(g, tuple):
+            same_as_generic(g, w, rtol, atol)
+            continue
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
 
 
 def the_version(df):
