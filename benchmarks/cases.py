@@ -1305,8 +1305,10 @@ def as_tuple(g, wrt):
 
 
 def leaves(g) -> list:
-    """The arrays of a gradient, in order: a tuple or list argument's gradient is one of
-    the same structure."""
+    """The arrays of a gradient, in order: a tuple, list or dict argument's gradient is
+    one of the same structure (a dict's in its key order)."""
+    if isinstance(g, dict):
+        g = list(g.values())
     if isinstance(g, (tuple, list)):
         return [leaf for item in g for leaf in leaves(item)]
     return [g]

@@ -473,7 +473,7 @@ def _sequence(value, classes, own):
     keys = [_atom(e, classes) for e in value.elts]
     if any(k is None for k, e in zip(keys, value.elts) if isinstance(e, gast.Name)):
         return None   # an element not classified yet: decide later
-    if value.elts and all(k is not None and (k[0] == "shape" or k == SCALAR or (
+    if value.elts and all(k is not None and (k[0] in ("shape", _TUPLE) or k == SCALAR or (
             k[:2] == ("scalar", "value"))) for k in keys):
         return (_TUPLE, tuple(keys))
     return own
@@ -572,6 +572,9 @@ _SHAPE_FROM_SHAPES = {
 _SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np.clip,
                              np.roll, np.logaddexp, np.full_like, np.tril, np.triu,
                              np.nan_to_num}
+# Of those, the ones that join the arrays of their first argument, a sequence: the values
+# of numbers in it (np.concatenate(([0.0], x, [1.0]))) cannot change the result's shape.
+_JOINS = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack}
 
 
 def _concrete(shape):
@@ -631,7 +634,8 @@ def _evaluated(callee, args, keywords, classes, own):
         return None
     scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
     try:
-        values = [_argument(a, classes, scalar_ok) for a in args]
+        values = [_argument(a, classes, scalar_ok or (i == 0 and callee in _JOINS))
+                  for i, a in enumerate(args)]
         named = {k.arg: _argument(k.value, classes, scalar_ok) for k in keywords}
     except LookupError:
         return own
@@ -1163,6 +1167,8 @@ class ShapeRewriter(Transformer):
         are known and each is g's but along ``axis`` (so ``arrays`` need not be kept)."""
         parts = self.stand_ins.get(arrays.id) if isinstance(arrays, gast.Name) else None
         listed = None
+        if isinstance(parts, list):   # a list display's (split_like gives a list too)
+            parts = listed = tuple(parts)
         if parts is None and isinstance(arrays, gast.Name) and arrays.id in self.displays:
             # a list display read once, of names of known shapes (an LSTM's [x[t], h]):
             # arrays of those shapes stand in for its items
@@ -1764,9 +1770,12 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
             if not any(isinstance(v, np.ndarray) for v in (left, right)):
                 return _UNKNOWN   # numbers: a bool, which no stand-in stands for
             return _checked_once(memo, _COMPARISONS[type(value.ops[0])], [left, right], {})
-        if isinstance(value, gast.Tuple) and value.elts:   # the parts of np.concatenate
+        if isinstance(value, (gast.Tuple, gast.List)) and value.elts:
+            # the parts of np.concatenate (of a list display: a list, the padding [0.0])
             parts = tuple(_operand(e, values, unknown) for e in value.elts)
-            return _PENDING if _has(parts, _PENDING) else parts
+            if _has(parts, _PENDING):
+                return _PENDING
+            return list(parts) if isinstance(value, gast.List) else parts
         if isinstance(value, gast.UnaryOp) and isinstance(value.op, (gast.USub, gast.UAdd)):
             operand = _operand(value.operand, values, unknown)
             if operand is _PENDING:
@@ -1833,7 +1842,8 @@ def _stand_in(value, stmt, values, unknown, counters, memo, lists=None):
             if isinstance(callee, np.ufunc) or callee in _SHAPE_FROM_SHAPES \
                     or callee in _UNARY_HELPERS:
                 scalar_ok = _elementwise_ufunc(callee) or callee in _SCALAR_VALUES_IRRELEVANT
-                args = [_operand(a, values, unknown, scalar_ok) for a in value.args]
+                args = [_operand(a, values, unknown, scalar_ok or (i == 0 and callee in _JOINS))
+                        for i, a in enumerate(value.args)]
                 named = {k.arg: _operand(k.value, values, unknown, scalar_ok)
                          for k in value.keywords}
                 if _has(args, _PENDING) or _has(named.values(), _PENDING):

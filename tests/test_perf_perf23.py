@@ -1,0 +1,85 @@
+"""Generated code of issue 6's neighbours of session perf23: each change keeps the generic
+derivative's values and finite differences'."""
+import numpy as np
+import pytest
+
+import tangentlike as tl
+from util import the_version, same_as_generic
+
+RNG = np.random.default_rng(2323)
+
+
+def without_comments(source):
+    return "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
+
+
+# -- np.concatenate of a tuple with list displays of numbers (shapeclass._JOINS) ---------
+
+def masses_between_walls(x0, k, wall):
+    # the positions padded by the walls, [0.0] and [wall], before the differences
+    x = x0
+    v = np.zeros_like(x0)
+    for _ in range(20):
+        ext = np.concatenate(([0.0], x, [wall]))
+        stretch = ext[1:] - ext[:-1] - 1.0
+        v = v + 0.05 * (k[1:] * stretch[1:] - k[:-1] * stretch[:-1]) - 0.01 * v
+        x = x + 0.05 * v
+    return np.sum((x - x0) ** 2)
+
+
+def test_concatenate_of_list_displays_has_concrete_shapes():
+    args = (np.array([1.1, 2.0, 2.9, 4.1]), np.array([1.0, 2.0, 1.5, 1.0, 2.5]), 5.0)
+    df = tl.grad(masses_between_walls, wrt=(0, 1, 2))
+    got = df(*args)
+    code = without_comments(the_version(df))
+    # every shape is known: no unbroadcast, broadcast_like or add_at_item is left
+    assert "unbroadcast" not in code and "broadcast_like" not in code \
+        and "add_at_item" not in code and "np.zeros((6,), dtype=float64)" in code, code
+    same_as_generic(got, df.generic(*args, 1.0))
+    same_as_generic(df(*args, -2.0), df.generic(*args, -2.0))
+    tl.check_grads(masses_between_walls, args, wrt=(0, 1, 2), order=2, modes=("rev", "fwd"))
+
+
+def padded_stack(x, c):
+    rows = np.stack(([c, 2.0 * c], x, [1.0, c * c]))
+    return np.sum(np.sin(rows) * rows[1:2])
+
+
+def padded_hstack(x, n):
+    # an int number among the parts: its value is no size
+    y = np.hstack(([n], x, [0.5]))
+    return np.sum(y[1:] * y[:-1])
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    (padded_stack, (np.array([0.3, -1.2]), 0.7), (0, 1)),
+    (padded_hstack, (np.array([0.3, -1.2, 2.0]), 3), (0,)),
+])
+def test_joins_of_numbers_and_arrays(f, args, wrt):
+    df = tl.grad(f, wrt=wrt)
+    got = df(*args)
+    code = the_version(df)
+    assert "unbroadcast" not in code, code
+    same_as_generic(got, df.generic(*args, 1.0))
+    tl.check_grads(f, args, wrt=wrt, order=2, modes=("rev", "fwd"))
+
+
+def along(x, y, axis):
+    return np.sum(np.concatenate((x, y), axis=axis) ** 2 * np.arange(4.0)[:, None])
+
+
+def test_axis_of_unknown_value_is_no_join_of_numbers():
+    # the axis is a number, not in the parts: its value decides the shape, so a version
+    # for these shapes serves both axes (shapes not fixed by axis 0)
+    x, y = RNG.standard_normal((2, 2)), RNG.standard_normal((2, 2))
+    df = tl.grad(along, wrt=(0, 1))
+    for axis in (0, 1, 0):
+        if axis == 1:
+            with pytest.raises(ValueError):   # (4, 2) and (2, 4) * (4, 1) do not broadcast
+                along(x, y, axis)
+            continue
+        same_as_generic(df(x, y, axis), df.generic(x, y, axis, 1.0))
+    z = RNG.standard_normal((2, 1))
+    same_as_generic(tl.grad(lambda x, z, a: np.sum(np.concatenate((x, z), axis=a) ** 3),
+                            wrt=(0, 1))(x, z, 1),
+                    (3 * x ** 2, 3 * z ** 2))
