@@ -83,3 +83,60 @@ def test_axis_of_unknown_value_is_no_join_of_numbers():
     same_as_generic(tl.grad(lambda x, z, a: np.sum(np.concatenate((x, z), axis=a) ** 3),
                             wrt=(0, 1))(x, z, 1),
                     (3 * x ** 2, 3 * z ** 2))
+
+
+# -- np.einsum of a number and an array, or of two arrays of one shape, elementwise ------
+
+def einsum_square(x):
+    return 2.0 * np.einsum("i,i->", x, x)
+
+
+def einsum_weighted(a, b):
+    return np.sum(np.einsum("ij,ij->ij", a, b) ** 2) + np.einsum("ij,ij", a, np.sin(b))
+
+
+@pytest.mark.parametrize("n", [4, 1000])
+def test_einsum_of_a_vector_with_itself_is_a_product(n):
+    x = RNG.standard_normal(n)
+    df = tl.grad(einsum_square)
+    got = df(x)
+    code = without_comments(the_version(df))
+    assert "bx = 4.0 * x" in code and "np.einsum" not in code, code
+    same_as_generic(got, df.generic(x, 1.0))
+    same_as_generic(df(x, 0.5), df.generic(x, 0.5))
+    tl.check_grads(einsum_square, (x,), order=2, modes=("rev", "fwd"))
+
+
+def test_einsum_of_two_arrays_of_one_shape_is_a_product():
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+    df = tl.grad(einsum_weighted, wrt=(0, 1))
+    got = df(a, b)
+    adjoint = the_version(df).split("# adjoint", 1)[1]
+    assert "np.einsum('ij,ij->ij'" not in adjoint and "unbroadcast" not in adjoint, adjoint
+    same_as_generic(got, df.generic(a, b, 1.0))
+    tl.check_grads(einsum_weighted, (a, b), wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def einsum_rows(a, b):
+    return np.sum(np.einsum("ij,ij->ij", a, b) ** 2)
+
+
+def einsum_diagonal(m):
+    return np.sum(np.einsum("ii->i", m) ** 2) + 3.0 * np.einsum("i,i->", np.diag(m), m[0])
+
+
+@pytest.mark.parametrize("f, args, wrt", [
+    # einsum makes the seed a float64 array: a float32 array's adjoint is float64
+    (einsum_square, (np.arange(1.0, 4.0, dtype=np.float32),), (0,)),
+    # a size-1 axis broadcast by einsum: its adjoint is summed (unbroadcast stays)
+    (einsum_rows, (RNG.standard_normal((3, 4)), RNG.standard_normal((1, 4))), (0, 1)),
+    # a repeated letter (a diagonal): no product
+    (einsum_diagonal, (RNG.standard_normal((3, 3)),), (0,)),
+])
+def test_einsum_that_is_no_elementwise_product_stays(f, args, wrt):
+    df = tl.grad(f, wrt=wrt)
+    got = df(*args)
+    want = df.generic(*args, 1.0)
+    same_as_generic(got, want, rtol=1e-6 if args[0].dtype == np.float32 else 1e-13)
+    if args[0].dtype != np.float32:
+        tl.check_grads(f, args, wrt=wrt, order=2, modes=("rev", "fwd"))
