@@ -256,6 +256,8 @@ class _Reverse:
         # each item gets (not spread(g, items) and a part() per item, which read the
         # items' values). See spread_over_display.
         self.spread_items = {}
+        # the names that hold the number an adjoint spreads (spread_number)
+        self.spread_numbers = set()
         self._displays = None   # such displays: name -> the display (displays_summed)
         # A version's adjoints of array parameters read by index in a loop: they start
         # as zeros of their own, and each element's contribution is added in place
@@ -569,6 +571,8 @@ class _Reverse:
         def adjoint_shape(name):
             """What the adjoint ``name`` holds now: the static shape of its last first
             write, if it is first-written in its block (never the scalar zero then)."""
+            if name in self.spread_numbers:
+                return SCALAR
             if name not in primal_of:
                 return None
             primal = primal_of[name]
@@ -864,10 +868,21 @@ class _Reverse:
         rewriter = self.shape_rewriter()
         shape = static_shape(value, rewriter)
         was_spread = self.spread.pop(name, None)
+        kept = []
         if name not in self.written and self.may_be_spread(target.id):
             spread = spread or self.spread_part(target.id, value)
             if spread is not None:
                 self.spread[name] = spread
+        if name not in self.written and spread is None:
+            number = self.spread_number(target.id, value)
+            if number is not None:
+                # the number as it is now, for the rules that read it instead of the
+                # array: the names it reads may change before them (the sum's own
+                # adjoint is reset, bs = 0.0)
+                number_name = self.namer.fresh(name + "_number")
+                self.spread_numbers.add(number_name)
+                kept = [_assign(number_name, number)]
+                self.spread[name] = (_load(number_name), self.classes[target.id])
         if name in self.written:
             have = rewriter.adjoint_shape(name)
             widened = self.widened(value)
@@ -903,7 +918,7 @@ class _Reverse:
         else:
             self.tuple_adjoints.pop(name, None)
             self.tuple_parts.pop(name, None)
-        return [_assign(name, value)]
+        return kept + [_assign(name, value)]
 
     def spread_over_display(self, primal: str, name: str, value) -> bool:
         """Whether ``value``, the adjoint ``name`` of ``primal``, is ``spread(g, primal)``
@@ -1509,6 +1524,30 @@ class _Reverse:
         return gast.Call(func=gast.Attribute(_load(np_name), "full", _LOAD), args=[
             gast.Constant(value=target_key[1], kind=None),
             gast.BinOp(left=clone(expr), op=gast.Mult(), right=size)], keywords=[])
+
+    def spread_number(self, primal: str, value):
+        """The number g when ``value``, the first write of ``primal``'s adjoint, is g
+        spread over the primal's shape, ``g + np.zeros(S, ...)`` (the adjoint of ``s =
+        np.sum(y * y)``), with a g that may change before the adjoint is read (so not
+        spread_part's): in a loop's reversed body, of a primal assigned once an
+        iteration and read only later in it (its adjoint is first-written in each
+        reversed iteration and read in it), or after one, of a primal that may_be_spread.
+        The elementwise rules may then read g, kept in a name of its own, instead of the
+        array (by = by + bt5_number * 2.0 * y: no array of zeros and no pass over it
+        each turn). Else None."""
+        key = self.classes.get(primal)
+        if not (key is not None and key[0] == "shape" and key[1] and (
+                self.specialized and self.loop_depth and primal in self.loop_locals
+                or self.may_be_spread(primal))):
+            return None
+        widened = self.widened(value)
+        if widened is None or widened[1] != key[1]:
+            return None
+        g = widened[0]
+        if static_shape(g, self.shape_rewriter()) == SCALAR or g.__class__ is gast.Name \
+                and self.classes.get(self.primal_of.get(g.id)) == SCALAR:
+            return g   # (the adjoint of a number, as a loop carries it, is a number)
+        return None
 
     def may_be_spread(self, primal: str) -> bool:
         """Whether ``primal``'s adjoint may be kept as a smaller value spread: in a

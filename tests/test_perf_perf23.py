@@ -140,3 +140,71 @@ def test_einsum_that_is_no_elementwise_product_stays(f, args, wrt):
     same_as_generic(got, want, rtol=1e-6 if args[0].dtype == np.float32 else 1e-13)
     if args[0].dtype != np.float32:
         tl.check_grads(f, args, wrt=wrt, order=2, modes=("rev", "fwd"))
+
+
+# -- the number a sum's adjoint spreads, read in loops and after them (reverse.spread_number)
+
+def grow_until(x):
+    if np.sum(x) > 0:
+        y = np.sin(x)
+    else:
+        y = np.cos(x)
+    s = np.sum(y * y)
+    while s < 100.0:
+        y = 1.5 * y
+        s = np.sum(y * y)
+    return s
+
+
+def per_step_loss(W, xs, ys, h0):
+    h = h0
+    loss = 0.0
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + xs[t])
+        loss = loss + np.sum((h - ys[t]) ** 2)
+    return loss
+
+
+def sum_read_twice(x):
+    y = x
+    total = 0.0
+    for _ in range(3):
+        e = np.sin(y)
+        total = total + np.sum(e) + np.sum(e @ e)   # e's adjoint: a spread and a product
+        y = 0.5 * y + e
+    return total
+
+
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_spread_number_in_a_while_loop(sign):
+    x = sign * np.abs(RNG.standard_normal(6))
+    df = tl.grad(grow_until)
+    got = df(x)
+    code = without_comments(the_version(df))
+    assert "np.zeros" not in code and "bt5_number = bs" in code, code
+    same_as_generic(got, df.generic(x, 1.0))
+    same_as_generic(df(x, -3.0), df.generic(x, -3.0))
+    tl.check_grads(grow_until, (x,), order=2, modes=("rev", "fwd"))
+
+
+def test_spread_number_of_a_per_step_loss():
+    W = RNG.standard_normal((4, 4)) / 2
+    xs, ys, h0 = RNG.standard_normal((5, 4)), RNG.standard_normal((5, 4)), np.zeros(4)
+    df = tl.grad(per_step_loss, wrt=(0, 3))
+    got = df(W, xs, ys, h0)
+    code = without_comments(the_version(df))
+    # (t ** 2 computed for its dtype only, stacked each step, before)
+    assert "np.zeros((4,)" not in code and "** 2\n" not in code, code
+    same_as_generic(got, df.generic(W, xs, ys, h0, 1.0))
+    tl.check_grads(per_step_loss, (W, xs, ys, h0), wrt=(0, 3), order=2, modes=("rev", "fwd"))
+
+
+def test_spread_read_by_another_rule_too():
+    x = RNG.standard_normal(5)
+    df = tl.grad(sum_read_twice)
+    same_as_generic(df(x), df.generic(x, 1.0))
+    tl.check_grads(sum_read_twice, (x,), order=2, modes=("rev", "fwd"))
+    x32 = x.astype(np.float32)
+    got, want = df(x32), df.generic(x32, 1.0)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-5)
