@@ -577,6 +577,15 @@ _SCALAR_VALUES_IRRELEVANT = {np.dot, np.matmul, np.outer, np.inner, np.where, np
 _JOINS = {np.concatenate, np.stack, np.hstack, np.vstack, np.column_stack}
 
 
+def _numbers_as_vector(part):
+    """``part`` (a stand-in), or the vector np.concatenate makes of a list or tuple of
+    Python or NumPy numbers."""
+    if part.__class__ in (list, tuple) and part and all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in part):
+        return np.zeros(len(part))
+    return part
+
+
 def _concrete(shape):
     shape = tuple(int(n) for n in shape)
     return SCALAR if shape == () else ("shape", shape)
@@ -1210,6 +1219,10 @@ class ShapeRewriter(Transformer):
         listed = None
         if isinstance(parts, list):   # a list display's (split_like gives a list too)
             parts = listed = tuple(parts)
+        if isinstance(parts, tuple):
+            # a list or tuple of numbers among the parts is the vector NumPy makes of it
+            # (the walls padding positions, np.concatenate(([0.0], x, [5.0])))
+            parts = tuple(_numbers_as_vector(p) for p in parts)
         if parts is None and isinstance(arrays, gast.Name) and arrays.id in self.displays:
             # a list display read once, of names of known shapes (an LSTM's [x[t], h]):
             # arrays of those shapes stand in for its items
