@@ -1200,6 +1200,289 @@ def wave_args(small=False):
 
 
 # ---------------------------------------------------------------------------------
+# the kinds of issue 6 written the way other people write them (session perf23):
+# np.einsum and np.linalg.norm for the squared norm, a logistic map, a while loop
+# with a tolerance, MLPs with parameters in a dict or a list, logistic regression on
+# labels in {-1, 1}, an RNN with a per-step loss, masses between walls, heat by slices,
+# a branch and a while loop on arrays
+
+
+def einsum_square(x):
+    return 2.0 * np.einsum("i,i->", x, x)
+
+
+def norm_square(x):
+    return 2 * np.linalg.norm(x) ** 2
+
+
+def logistic_map(r):
+    x = 0.3
+    for i in range(1000):
+        x = r * x * (1.0 - x)
+    return x
+
+
+def logistic_map_hand(r):
+    xs = []
+    x = 0.3
+    for i in range(1000):
+        xs.append(x)
+        x = r * x * (1.0 - x)
+    g, gr = 1.0, 0.0
+    for i in range(999, -1, -1):
+        xi = xs[i]
+        gr += g * xi * (1.0 - xi)
+        g = g * r * (1.0 - 2.0 * xi)
+    return gr
+
+
+def logistic_map_args(small=False):
+    return (2.8,)
+
+
+def fixed_point(a):
+    x = 1.0
+    x_old = 0.0
+    while abs(x - x_old) > 1e-12:
+        x_old = x
+        x = a * np.cos(x)
+    return x
+
+
+def fixed_point_hand(a):
+    xs = []
+    x, x_old = 1.0, 0.0
+    while abs(x - x_old) > 1e-12:
+        x_old = x
+        xs.append(x)
+        x = a * np.cos(x)
+    gx, ga = 1.0, 0.0
+    for xi in reversed(xs):
+        ga += gx * np.cos(xi)
+        gx = -gx * a * np.sin(xi)
+    return ga
+
+
+def fixed_point_args(small=False):
+    return (0.5,)
+
+
+def sigmoid_dict(params, X, Y):
+    h1 = 1.0 / (1.0 + np.exp(-(X @ params["W1"] + params["b1"])))
+    h2 = 1.0 / (1.0 + np.exp(-(h1 @ params["W2"] + params["b2"])))
+    out = h2 @ params["W3"] + params["b3"]
+    return np.mean((out - Y) ** 2)
+
+
+def sigmoid_dict_hand(params, X, Y):
+    W1, b1, W2, b2, W3, b3 = (params[k] for k in ("W1", "b1", "W2", "b2", "W3", "b3"))
+    h1 = 1.0 / (1.0 + np.exp(-(X @ W1 + b1)))
+    h2 = 1.0 / (1.0 + np.exp(-(h1 @ W2 + b2)))
+    go = 2.0 * (h2 @ W3 + b3 - Y) / Y.size
+    g2 = (go @ W3.T) * h2 * (1.0 - h2)
+    g1 = (g2 @ W2.T) * h1 * (1.0 - h1)
+    return {"W1": X.T @ g1, "b1": g1.sum(axis=0), "W2": h1.T @ g2, "b2": g2.sum(axis=0),
+            "W3": h2.T @ go, "b3": go.sum(axis=0)}
+
+
+def sigmoid_dict_args(small=False):
+    rng = np.random.default_rng(61)
+    n, d, h, o = (4, 3, 5, 2) if small else (64, 32, 64, 4)
+    params = {"W1": rng.standard_normal((d, h)) / np.sqrt(d), "b1": np.zeros(h),
+              "W2": rng.standard_normal((h, h)) / np.sqrt(h), "b2": np.zeros(h),
+              "W3": rng.standard_normal((h, o)) / np.sqrt(h), "b3": np.zeros(o)}
+    return params, rng.standard_normal((n, d)), rng.standard_normal((n, o))
+
+
+def softplus_xent(params, X, Y):
+    W1, b1, W2, b2 = params
+    h = np.log(1.0 + np.exp(X @ W1 + b1))
+    logits = h @ W2 + b2
+    logits = logits - np.max(logits, axis=1, keepdims=True)
+    logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+    return -np.sum(Y * logp) / X.shape[0]
+
+
+def softplus_xent_hand(params, X, Y):
+    W1, b1, W2, b2 = params
+    a = X @ W1 + b1
+    h = np.log1p(np.exp(a))
+    logits = h @ W2 + b2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    gl = (p * Y.sum(axis=1, keepdims=True) - Y) / X.shape[0]
+    gh = (gl @ W2.T) / (1.0 + np.exp(-a))
+    return [X.T @ gh, gh.sum(axis=0), h.T @ gl, gl.sum(axis=0)]
+
+
+def softplus_xent_args(small=False):
+    rng = np.random.default_rng(62)
+    n, d, h, o = (5, 3, 4, 3) if small else (128, 20, 50, 10)
+    return ([rng.standard_normal((d, h)) / np.sqrt(d), np.zeros(h),
+             rng.standard_normal((h, o)) / np.sqrt(h), np.zeros(o)],
+            rng.standard_normal((n, d)), np.eye(o)[rng.integers(0, o, n)])
+
+
+def logreg_pm(w, b, X, y):
+    margins = y * (X @ w + b)
+    return np.mean(np.log(1.0 + np.exp(-margins)))
+
+
+def logreg_pm_hand(w, b, X, y):
+    s = -y / (1.0 + np.exp(y * (X @ w + b))) / y.shape[0]
+    return s @ X, np.sum(s)
+
+
+def logreg_pm_args(small=False):
+    w, X, y = logreg_args(small)
+    return w, 0.1, X, 2.0 * y - 1.0
+
+
+def rnn_bias(W, U, b, xs, ys, h0):
+    hs = [h0]
+    loss = 0.0
+    for t in range(len(xs)):
+        h = np.tanh(W @ hs[-1] + U @ xs[t] + b)
+        hs.append(h)
+        loss = loss + np.sum((h - ys[t]) ** 2)
+    return loss
+
+
+def rnn_bias_hand(W, U, b, xs, ys, h0):
+    hs = [h0]
+    for t in range(len(xs)):
+        hs.append(np.tanh(W @ hs[-1] + U @ xs[t] + b))
+    gW, gU, gb = np.zeros_like(W), np.zeros_like(U), np.zeros_like(b)
+    gh = np.zeros_like(h0)
+    for t in range(len(xs) - 1, -1, -1):
+        h = hs[t + 1]
+        gh = gh + 2.0 * (h - ys[t])
+        ga = gh * (1.0 - h * h)
+        gW += np.outer(ga, hs[t])
+        gU += np.outer(ga, xs[t])
+        gb += ga
+        gh = W.T @ ga
+    return gW, gU, gb
+
+
+def rnn_bias_args(small=False):
+    rng = np.random.default_rng(65)
+    H, D, T = (3, 2, 4) if small else (32, 8, 40)
+    return (rng.standard_normal((H, H)) / np.sqrt(H), rng.standard_normal((H, D)) / np.sqrt(D),
+            0.1 * rng.standard_normal(H), rng.standard_normal((T, D)),
+            0.5 * rng.standard_normal((T, H)), np.zeros(H))
+
+
+def walls(x0, k):
+    # 4 masses on 5 springs between walls at 0 and 5, semi-implicit Euler with damping
+    x = x0
+    v = np.zeros_like(x0)
+    dt = 0.01
+    for step in range(1000):
+        ext = np.concatenate(([0.0], x, [5.0]))
+        stretch = ext[1:] - ext[:-1] - 1.0
+        f = k[1:] * stretch[1:] - k[:-1] * stretch[:-1]
+        v = v + dt * f - 0.01 * v
+        x = x + dt * v
+    return np.sum((x - x0) ** 2)
+
+
+def walls_hand(x0, k):
+    dt = 0.01
+    x, v = x0, np.zeros_like(x0)
+    ss = []
+    for step in range(1000):
+        s = np.diff(np.concatenate(([0.0], x, [5.0]))) - 1.0
+        ss.append(s)
+        v = v + dt * (k[1:] * s[1:] - k[:-1] * s[:-1]) - 0.01 * v
+        x = x + dt * v
+    gx = 2.0 * (x - x0)
+    gx0 = -gx
+    gv = np.zeros_like(x)
+    gk = np.zeros_like(k)
+    for step in range(999, -1, -1):
+        s = ss[step]
+        gv = gv + dt * gx
+        gf = dt * gv
+        gv = 0.99 * gv
+        gk[1:] += gf * s[1:]
+        gk[:-1] -= gf * s[:-1]
+        gs = np.zeros_like(s)
+        gs[1:] += gf * k[1:]
+        gs[:-1] -= gf * k[:-1]
+        gx = gx + gs[:-1] - gs[1:]
+    return gx + gx0, gk
+
+
+def walls_args(small=False):
+    return np.array([1.1, 2.0, 2.9, 4.1]), np.array([1.0, 2.0, 1.5, 1.0, 2.5])
+
+
+def heat_slices(u0, alpha):
+    u = u0.copy()
+    for step in range(500):
+        u_new = u.copy()
+        u_new[1:-1] = u[1:-1] + alpha * (u[2:] - 2 * u[1:-1] + u[:-2])
+        u = u_new
+    return np.sum(u ** 2)
+
+
+def heat_slices_hand(u0, alpha):
+    u = u0
+    laps = []
+    for step in range(500):
+        lap = u[2:] - 2.0 * u[1:-1] + u[:-2]
+        laps.append(lap)
+        u = u.copy()
+        u[1:-1] += alpha * lap
+    g = 2.0 * u
+    ga = 0.0
+    for step in range(499, -1, -1):
+        gi = g[1:-1]
+        ga += np.dot(gi, laps[step])
+        s = alpha * gi
+        g = g.copy()
+        g[2:] += s
+        g[1:-1] -= 2.0 * s
+        g[:-2] += s
+    return g, ga
+
+
+def heat_slices_args(small=False):
+    x = np.linspace(0, 1, 10 if small else 100)
+    return np.sin(np.pi * x) + 0.1 * np.cos(7 * x), 0.25
+
+
+def grow_while(x):
+    if np.sum(x) > 0:
+        y = np.sin(x)
+    else:
+        y = np.cos(x)
+    s = np.sum(y * y)
+    while s < 100.0:
+        y = 1.5 * y
+        s = np.sum(y * y)
+    return s
+
+
+def grow_while_hand(x):
+    pos = np.sum(x) > 0
+    y = np.sin(x) if pos else np.cos(x)
+    s = np.sum(y * y)
+    scale = 1.0
+    while s < 100.0:
+        y = 1.5 * y
+        scale *= 1.5
+        s = np.sum(y * y)
+    gy = 2.0 * y * scale
+    return gy * np.cos(x) if pos else -gy * np.sin(x)
+
+
+def grow_while_args(small=False):
+    return (np.random.default_rng(67).standard_normal(5 if small else 50),)
+
+
+# ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -1295,6 +1578,28 @@ CASES = [
          (0, 1), gmm_hand, gmm_args),
     Case("wave", "1-D wave equation, leapfrog, 64 points, 500 steps", wave, (0, 1), wave_hand,
          wave_args, loop=True),
+    Case("einsum_1e6", "2.0 * np.einsum('i,i->', x, x), n=1e6", einsum_square, 0,
+         twice_dot_hand, twice_dot_args(1000000)),
+    Case("norm2_4", "2 * np.linalg.norm(x) ** 2, n=4", norm_square, 0, twice_dot_hand,
+         twice_dot_args(4)),
+    Case("logistic_map", "logistic map, 1000 steps, by its rate", logistic_map, 0,
+         logistic_map_hand, logistic_map_args, loop=True),
+    Case("fixed_point", "while |x - x_old| > tol: x = a cos x", fixed_point, 0,
+         fixed_point_hand, fixed_point_args, loop=True),
+    Case("sigmoid_dict", "sigmoid MLP 32-64-64-4, batch 64, parameters in a dict, MSE",
+         sigmoid_dict, 0, sigmoid_dict_hand, sigmoid_dict_args),
+    Case("softplus_xent", "softplus MLP 20x50x10, batch 128, parameters in a list, "
+         "softmax cross-entropy", softplus_xent, 0, softplus_xent_hand, softplus_xent_args),
+    Case("logreg_pm", "logistic regression 1000x20 with a bias, labels in {-1, 1}, "
+         "np.log(1 + np.exp(-m))", logreg_pm, (0, 1), logreg_pm_hand, logreg_pm_args),
+    Case("rnn_bias", "tanh RNN with a bias, list of states, per-step loss, 40 steps, H=32",
+         rnn_bias, (0, 1, 2), rnn_bias_hand, rnn_bias_args, loop=True),
+    Case("walls", "4 masses on springs between walls, np.concatenate padding, 1000 steps",
+         walls, (0, 1), walls_hand, walls_args, loop=True),
+    Case("heat_slices", "heat equation by u_new = u.copy(); u_new[1:-1] = ..., n=100, "
+         "500 steps", heat_slices, (0, 1), heat_slices_hand, heat_slices_args, loop=True),
+    Case("grow_while", "if on a sign, then a while loop growing an array, n=50", grow_while, 0,
+         grow_while_hand, grow_while_args),
 ]
 
 BY_KEY = {case.key: case for case in CASES}
@@ -1306,9 +1611,9 @@ def as_tuple(g, wrt):
 
 def leaves(g) -> list:
     """The arrays of a gradient, in order: a tuple, list or dict argument's gradient is
-    one of the same structure (a dict's in its key order)."""
+    one of the same structure (a dict's by its sorted keys: JAX gives a dict sorted)."""
     if isinstance(g, dict):
-        g = list(g.values())
+        g = [g[k] for k in sorted(g)]
     if isinstance(g, (tuple, list)):
         return [leaf for item in g for leaf in leaves(item)]
     return [g]

@@ -124,6 +124,8 @@ class Jax:
                      for a in args)
 
     def to_numpy(self, g):
+        if isinstance(g, dict):
+            return {k: self.to_numpy(x) for k, x in g.items()}
         if isinstance(g, (tuple, list)):
             return type(g)(self.to_numpy(x) for x in g)
         return np.asarray(g)
@@ -150,6 +152,8 @@ class Torch:
         torch = self.torch
         f = with_numpy(case.peers.get(self.name, case.f), torch)
         def tensor(a, active):
+            if isinstance(a, dict):   # parameters by name: one tensor each
+                return {k: tensor(x, active) for k, x in a.items()}
             if isinstance(a, (tuple, list)):   # a tuple of parameters: one tensor each
                 return type(a)(tensor(x, active) for x in a)
             t = torch.tensor(np.asarray(a), dtype=torch.float64)
@@ -166,7 +170,8 @@ class Torch:
             g, out = [x.detach().numpy() for x in g], []
             for i, n in zip(wrt, counts):
                 part, g = g[:n], g[n:]
-                out.append(tuple(part) if isinstance(args[i], (tuple, list)) else part[0])
+                out.append(dict(zip(sorted(args[i]), part)) if isinstance(args[i], dict) else
+                           tuple(part) if isinstance(args[i], (tuple, list)) else part[0])
             return tuple(out) if isinstance(case.wrt, tuple) else out[0]
 
         return grad, tuple(tensors), to_numpy

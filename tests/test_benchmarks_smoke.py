@@ -29,7 +29,9 @@ def test_while_if_other_branch():
                                  "pairs", "relu_mlp", "attention", "rnn_list", "euler", "rk4",
                                  "lorenz", "huber", "conv1d", "pendulum", "lstm", "labels_xent",
                                  "ridge", "rnn_items", "bilinear", "linear_l2", "repulsion",
-                                 "chain_roll", "gauss_diag"])
+                                 "chain_roll", "gauss_diag", "logistic_map", "fixed_point",
+                                 "sigmoid_dict", "softplus_xent", "logreg_pm", "rnn_bias",
+                                 "walls", "heat_slices", "grow_while"])
 def test_hand_written_gradients_match_finite_differences(key):
     """The hand-written gradients are the reference: check them independently."""
     case = cases.BY_KEY[key]
@@ -37,13 +39,32 @@ def test_hand_written_gradients_match_finite_differences(key):
     grads = cases.as_tuple(case.hand(*args), case.wrt)
     rng = np.random.default_rng(5)
     for i, g in zip(case.wrt_tuple, grads):
-        direction = rng.standard_normal(np.shape(args[i]))
+        direction = _like(args[i], lambda a: rng.standard_normal(np.shape(a)))
         eps = 1e-6
         plus, minus = list(args), list(args)
-        plus[i] = args[i] + eps * direction
-        minus[i] = args[i] - eps * direction
+        plus[i] = _moved(args[i], direction, eps)
+        minus[i] = _moved(args[i], direction, -eps)
         numeric = (case.f(*plus) - case.f(*minus)) / (2 * eps)
-        np.testing.assert_allclose(np.sum(np.asarray(g) * direction), numeric, rtol=1e-5)
+        along = sum(np.sum(np.asarray(a) * d)
+                    for a, d in zip(cases.leaves(g), cases.leaves(direction)))
+        np.testing.assert_allclose(along, numeric, rtol=1e-5)
+
+
+def _like(value, leaf):
+    """``value``'s structure (a dict, list or tuple of arrays, or an array) of leaf(each)."""
+    if isinstance(value, dict):
+        return {k: _like(v, leaf) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_like(v, leaf) for v in value)
+    return leaf(value)
+
+
+def _moved(value, direction, eps):
+    if isinstance(value, dict):
+        return {k: _moved(v, direction[k], eps) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(v, d, eps) for v, d in zip(value, direction))
+    return value + eps * direction
 
 
 def test_compare_reports_a_wrong_gradient():
