@@ -789,6 +789,8 @@ def cast_back(g, x):
         return _like_items(g, x)
     if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
         if isinstance(g, dict):
+            if all(k in x and _already_like(v, x[k]) for k, v in g.items()):
+                return g   # (the common case, arrays of their items' dtypes: one look each)
             # (each value as a list's item: a float for a float, a 0-d array for one)
             return {k: _item_like(v, x[k]) if k in x else v for k, v in g.items()}
         return g

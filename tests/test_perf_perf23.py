@@ -272,3 +272,31 @@ def test_zeros_plus():
     np.testing.assert_array_equal(z, [[0.0, 0.0, 0.0], [3.0, 4.0, 5.0]])
     assert zero_at(0.0, slice(1, None)) == 0.0
     assert zero_at(np.arange(3), 0).dtype == np.float64
+
+
+def test_cast_back_of_a_dict():
+    from tangentlike.runtime import cast_back
+    x = {"w": np.ones(3), "s": 1.5, "h": np.ones(2, dtype=np.float32)}
+    g = {"w": np.arange(3.0), "s": 2.0, "h": np.arange(2, dtype=np.float32)}
+    assert cast_back(g, x) is g   # every item as its argument's already
+    g64 = dict(g, h=np.arange(2.0))   # a float32 item's float64 adjoint: cast back
+    got = cast_back(g64, x)
+    assert got["h"].dtype == np.float32 and got["w"] is g64["w"] and got["s"] == 2.0
+    g0 = dict(g, s=np.float64(2.0))   # a float's NumPy number: a float
+    assert type(cast_back(g0, x)["s"]) is float
+
+
+def dict_mlp(params, X):
+    h = np.tanh(X @ params["W"] + params["b"])
+    return np.sum(h ** 2) + params["c"] ** 2
+
+
+def test_dict_of_float64_arrays_and_a_float():
+    params = {"W": RNG.standard_normal((3, 2)), "b": RNG.standard_normal(2), "c": 0.5}
+    X = RNG.standard_normal((4, 3))
+    df = tl.grad(dict_mlp)
+    got, want = df(params, X), df.generic(params, X, 1.0)
+    assert list(got) == list(want) and type(got["c"]) is float
+    for k in want:
+        same_as_generic(got[k], want[k])
+    tl.check_grads(dict_mlp, (params, X), order=1, modes=("rev",))
