@@ -1,10 +1,17 @@
 """Generated code of issue 6's neighbours of session perf23: each change keeps the generic
 derivative's values and finite differences'."""
+import os
+import sys
+
 import numpy as np
 import pytest
 
 import tangentlike as tl
 from util import the_version, same_as_generic
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "benchmarks"))
+from cases import grow_while  # noqa: E402  (the benchmark's branch then while loop)
 
 RNG = np.random.default_rng(2323)
 
@@ -147,18 +154,6 @@ def test_einsum_that_is_no_elementwise_product_stays(f, args, wrt):
 
 # -- the number a sum's adjoint spreads, read in loops and after them (reverse.spread_number)
 
-def grow_until(x):
-    if np.sum(x) > 0:
-        y = np.sin(x)
-    else:
-        y = np.cos(x)
-    s = np.sum(y * y)
-    while s < 100.0:
-        y = 1.5 * y
-        s = np.sum(y * y)
-    return s
-
-
 def per_step_loss(W, xs, ys, h0):
     h = h0
     loss = 0.0
@@ -181,13 +176,13 @@ def sum_read_twice(x):
 @pytest.mark.parametrize("sign", [1.0, -1.0])
 def test_spread_number_in_a_while_loop(sign):
     x = sign * np.abs(RNG.standard_normal(6))
-    df = tl.grad(grow_until)
+    df = tl.grad(grow_while)
     got = df(x)
     code = without_comments(the_version(df))
     assert "np.zeros" not in code and "bt5_number = bs" in code, code
     same_as_generic(got, df.generic(x, 1.0))
     same_as_generic(df(x, -3.0), df.generic(x, -3.0))
-    tl.check_grads(grow_until, (x,), order=2, modes=("rev", "fwd"))
+    tl.check_grads(grow_while, (x,), order=2, modes=("rev", "fwd"))
 
 
 def test_spread_number_of_a_per_step_loss():
