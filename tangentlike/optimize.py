@@ -1209,8 +1209,10 @@ def zeros_from_copies(body: list, bound: dict) -> None:
     with slices), starts as that copy instead, ``bu = zeros_plus(bu_new, (100,))``: no
     array of zeros and no pass adding it each step. zero_at's result is a copy no other
     name holds; zeros_plus gives it itself when it is a float64 array of the shape (else
-    the sum, as before), so the updates land in it. The same values up to the order of
-    the additions."""
+    the sum, as before), so the updates land in it; a part that the updates add back
+    whole, read before the copy, is not zeroed either (_keep_part_read_back). The same
+    values up to the order of the additions. Heat by slices, 100 points, 500 steps:
+    1.44x -> 1.07x the hand-written gradient."""
     zeros_name = next((n for n, obj in bound.items() if obj is zero_at), None)
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if zeros_name is None or np_name is None:
@@ -1249,10 +1251,80 @@ def _zeros_from_copies(block, bound, loads, stores, zeros_name, np_name) -> None
                             args=[_name(b), gast.Constant(value=shape, kind=None)],
                             keywords=[])
                         block[m] = None
+                        _keep_part_read_back(block, copies[b], k, m, a)
                 break
             if not _updates_elements_only(later, a):
                 break
     block[:] = [stmt for stmt in block if stmt is not None]
+
+
+def _keep_part_read_back(block, j, k, m, a: str) -> None:
+    """After zeros_from_copies made ``a`` start as ``b = zero_at(g, slice(1, -1, None))``
+    (block[j]): where the updates of ``a`` (block[k + 1:m]) add back ``x = g[1:-1]``,
+    read before the copy (``bu[1:-1] += bt9``, the adjoint of ``u_new[1:-1] = u[1:-1] +
+    ...``), that part need not be zeroed to have x added: b is ``g.copy(order='K')`` and
+    the update goes (the same elements, up to the order of the additions)."""
+    call = block[j].value
+    if len(call.args) != 2 or call.keywords or call.args[0].__class__ is not gast.Name:
+        return
+    g, index = call.args[0].id, _constant_slice(call.args[1])
+    if index is None:
+        return
+    views = {}   # x -> position of x = g[index] before the copy, g unchanged since
+    for i in range(j - 1, -1, -1):
+        stmt = block[i]
+        if g in _changed_names(stmt):
+            break
+        if stmt.__class__ is gast.Assign and len(stmt.targets) == 1 \
+                and stmt.targets[0].__class__ is gast.Name \
+                and stmt.value.__class__ is gast.Subscript \
+                and stmt.value.value.__class__ is gast.Name and stmt.value.value.id == g \
+                and _constant_slice(stmt.value.slice) == index:
+            views.setdefault(stmt.targets[0].id, i)
+    updates = [i for i in range(k + 1, m) if block[i] is not None
+               and block[i].__class__ is gast.AugAssign
+               and block[i].op.__class__ is gast.Add
+               and block[i].value.__class__ is gast.Name and block[i].value.id in views
+               and block[i].target.__class__ is gast.Subscript
+               and block[i].target.value.__class__ is gast.Name
+               and block[i].target.value.id == a
+               and _constant_slice(block[i].target.slice) == index]
+    if len(updates) != 1:
+        return
+    x = block[updates[0]].value.id
+    if any(x in _changed_names(block[i]) for i in range(views[x] + 1, updates[0])
+           if block[i] is not None):
+        return
+    block[j].value = gast.Call(func=gast.Attribute(value=_name(g), attr="copy",
+                                                   ctx=gast.Load()),
+                               args=[], keywords=[gast.keyword(
+                                   arg="order", value=gast.Constant(value="K", kind=None))])
+    block[updates[0]] = None
+
+
+def _constant_slice(node):
+    """(lower, upper, step) of a slice of int constants, ``1:-1`` or ``slice(1, -1,
+    None)``, else None."""
+    if node.__class__ is gast.Slice:
+        parts = [node.lower, node.upper, node.step]
+    elif node.__class__ is gast.Call and node.func.__class__ is gast.Name \
+            and node.func.id == "slice" and not node.keywords and len(node.args) == 3:
+        parts = list(node.args)
+    else:
+        return None
+    values = []
+    for part in parts:
+        if part is None:
+            values.append(None)
+        elif part.__class__ is gast.Constant and (part.value is None or type(part.value) is int):
+            values.append(part.value)
+        elif part.__class__ is gast.UnaryOp and part.op.__class__ is gast.USub \
+                and part.operand.__class__ is gast.Constant \
+                and type(part.operand.value) is int:
+            values.append(-part.operand.value)
+        else:
+            return None
+    return tuple(values)
 
 
 def _float64_zeros(stmt, bound, np_name):

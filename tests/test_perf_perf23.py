@@ -237,11 +237,32 @@ def test_heat_by_slices_starts_from_the_copy():
     code = without_comments(the_version(df))
     adjoint = code.split("for step in reversed", 1)[-1] if "for step in reversed" in code \
         else code.split("reversed(", 1)[1]
+    # (and the interior, u[1:-1] read back whole, is neither zeroed nor added back)
     assert "zeros_plus(" in adjoint and "np.zeros(" not in adjoint \
-        and "u.copy(order='K')" in code and "np.copy" not in code, code
+        and "zero_at" not in adjoint and "u.copy(order='K')" in code \
+        and "np.copy" not in code, code
     same_as_generic(got, df.generic(*args, 1.0))
     same_as_generic(df(*args, 2.5), df.generic(*args, 2.5))
     tl.check_grads(heat_by_slices, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
+
+
+def heat_shifted(u0, alpha):
+    # the interior written from a shifted part: its adjoint goes to bu[2:], not bu[1:-1]
+    u = u0.copy()
+    for _ in range(4):
+        u_new = u.copy()
+        u_new[1:-1] = u[2:] + alpha * (u[1:-1] - u[:-2])
+        u = u_new
+    return np.sum(u ** 2)
+
+
+def test_part_written_from_another_part_is_zeroed():
+    args = (np.cos(np.linspace(0.0, 2.0, 7)), 0.3)
+    df = tl.grad(heat_shifted, wrt=(0, 1))
+    got = df(*args)
+    assert "zero_at" in the_version(df).split("reversed(", 1)[1]
+    same_as_generic(got, df.generic(*args, 1.0))
+    tl.check_grads(heat_shifted, args, wrt=(0, 1), order=2, modes=("rev", "fwd"))
 
 
 def test_copy_read_elsewhere_too_is_kept():
