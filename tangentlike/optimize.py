@@ -230,15 +230,17 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
                             getattr(fdef, "double_arrays", frozenset()),
                             getattr(fdef, "numbers", frozenset()))
         params = {arg.id for arg in fdef.args.args + fdef.args.kwonlyargs}
-        products_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
-                           getattr(fdef, "numbers", frozenset()),
-                           getattr(fdef, "ints", frozenset()), params)
-        reductions_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
-                             getattr(fdef, "numbers", frozenset()),
-                             getattr(fdef, "ints", frozenset()), params)
+        # (the three find the arrays' numbers of axes once, _array_ranks, unless a
+        # rewrite may have changed them)
+        known = products_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
+                                   getattr(fdef, "numbers", frozenset()),
+                                   getattr(fdef, "ints", frozenset()), params)
+        known = reductions_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
+                                     getattr(fdef, "numbers", frozenset()),
+                                     getattr(fdef, "ints", frozenset()), params, known)
         middle_axis_sums(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
                          getattr(fdef, "numbers", frozenset()),
-                         getattr(fdef, "ints", frozenset()), params)
+                         getattr(fdef, "ints", frozenset()), params, known)
     restore_result_names(fdef)
     return fdef
 
@@ -1135,7 +1137,7 @@ _NUMBER = -1   # (_array_rank: a number, or a 0-d array of a number constant)
 
 
 def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                       ints: frozenset, params: set) -> None:
+                       ints: frozenset, params: set) -> dict:
     """In place (versions, last): a matrix product of two float64 arrays of one or two axes,
     ``a @ b`` or ``np.dot(a, b)``, is ``a.dot(b)``, and ``np.outer(a, b)`` of two float64
     vectors is ``a[:, None] * b``. For such arrays the method is the function NumPy runs
@@ -1146,11 +1148,17 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
     their number of axes; a name assigned only arithmetic, matrix products, float ufuncs
     and ``np.zeros``-like calls of those (an adjoint ``bh = bh + W.T @ bt``) counts too
     (``_array_ranks``). Other operands (numbers, other dtypes, subclasses, 0-d or 3-d
-    arrays, where ``@`` and ``dot`` differ) keep their product."""
+    arrays, where ``@`` and ``dot`` differ) keep their product.
+
+    Returns the numbers of axes it found when they still hold after its rewrites (the
+    next passes need not find them again), else None: ``a.dot(b)`` made of ``a @ b``
+    has the product's (``_array_rank``), but one made of ``np.dot(a, b)``, which
+    ``_array_rank`` does not know, and ``np.outer``'s product may have more."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if not ranks or np_name is None:
-        return
+        return None
     known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+    calls = []   # (a call rewritten: the ranks are found again)
 
     def rank(node):
         found = _array_rank(node, known, bound, numbers, ints, np_name)
@@ -1176,8 +1184,10 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
                 return node
             left, right = node.args
             if func.attr == "dot" and rank(left) is not None and rank(right) is not None:
+                calls.append(node)
                 return method(left, right)
             if func.attr == "outer" and rank(left) == 1 and rank(right) == 1:
+                calls.append(node)
                 column = gast.Subscript(value=left, slice=gast.Tuple(elts=[
                     gast.Slice(lower=None, upper=None, step=None),
                     gast.Constant(value=None, kind=None)], ctx=gast.Load()), ctx=gast.Load())
@@ -1187,6 +1197,7 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
     products = Products()
     for k, stmt in enumerate(body):
         body[k] = products.visit(stmt)
+    return None if calls else known
 
 
 # NumPy's reductions whose function, given an ndarray, runs the array's method (the same
@@ -1195,17 +1206,22 @@ _REDUCTION_METHODS = ("sum", "mean", "max", "min", "prod")
 
 
 def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                         ints: frozenset, params: set) -> None:
+                         ints: frozenset, params: set, known: dict = None) -> dict:
     """In place (versions, after products_by_method): ``np.sum(a, axis=1)`` (np.mean,
     np.max, np.min, np.prod) of a float64 array of at least one axis (products_by_method's
     ``_array_ranks``) is ``a.sum(axis=1)``, the same arguments: for an ndarray NumPy's
     function reduces with the same ufunc as the method does, after its Python-level
     dispatch (about 1 us a call: ``np.sum(a, axis=1)`` of 128 x 16 takes 2.5 us,
-    ``a.sum(axis=1)`` 1.5 us). The same values, nan and inf included."""
+    ``a.sum(axis=1)`` 1.5 us). The same values, nan and inf included.
+
+    ``known``: the numbers of axes ``_array_ranks`` gives (found if None); returned, as
+    its rewrites keep them (``_array_rank`` of ``a.sum(...)`` is that of ``np.sum(a,
+    ...)``, and neither knows ``prod``)."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if not ranks or np_name is None:
-        return
-    known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+        return None
+    if known is None:
+        known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
 
     class Reductions(Transformer):
         def visit_Call(self, node):
@@ -1226,17 +1242,19 @@ def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozense
     reductions = Reductions()
     for k, stmt in enumerate(body):
         body[k] = reductions.visit(stmt)
+    return known
 
 
 def middle_axis_sums(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                     ints: frozenset, params: set) -> None:
+                     ints: frozenset, params: set, known: dict = None) -> None:
     """In place (versions, last): the sum of a float64 array of three axes along its
     middle one, ``g.sum(axis=(1,), keepdims=True)`` (the adjoint of ``X[:, None, :]``
     in pairwise differences) or ``np.sum(g, axis=1)``, is ``np.einsum('ijk->ik', g)`` (``[:, None, :]`` for
     keepdims). NumPy's reduction along a middle axis followed by a short one runs an
     inner loop of that short axis per element: (50, 50, 3) summed along axis 1 takes
     50-100 us, np.einsum 20 us, adding in the same order (the same values, bit for bit,
-    the sign of a zero too). ``ranks`` etc. as for products_by_method."""
+    the sign of a zero too). ``ranks`` etc. as for products_by_method, ``known`` as for
+    reductions_by_method."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if np_name is None or not ranks:
         return
@@ -1246,7 +1264,8 @@ def middle_axis_sums(body: list, bound: dict, ranks: dict, numbers: frozenset,
                   if of is not None and _middle_axis(node) is not None]
     if not candidates:
         return
-    known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+    if known is None:
+        known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
     for node, of in candidates:
         if known.get(of.id) != 3:
             continue
