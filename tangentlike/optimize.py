@@ -833,8 +833,10 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
     statements at the top level; the same values up to rounding (docs/conventions.md
     for inf and nan)."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
-    if np_name is None or not shapes:
-        return
+    if np_name is None or not shapes or not any(
+            stmt.__class__ is gast.Assign and getattr(stmt, "phase", None) == "adjoint"
+            and any(_spread_view(f) for f in _factors(stmt.value)) for stmt in body):
+        return   # (no adjoint is a product with a factor G[:, :, None]: no counts, no walk)
     loads, stores = load_store_counts(body)
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
     # the parameters assigned, and the names whose elements are written or that are
@@ -922,25 +924,14 @@ def _pairwise_product(value, defs, known, numbers, np_name):
     """(g, sign, U, V, (n, m, k)) when ``value`` is ``G[:, :, None] * c * D`` (factors
     in any order, c numbers) of ``D`` = ``U[:, None, :] - V[None, :, :]`` (sign -1, or
     ``+``: 1) of float64 matrices U (n, k), V (m, k) and G (n, m); g is ``G * c``."""
-    factors = []
-
-    def flatten(node):
-        if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
-            flatten(node.left)
-            flatten(node.right)
-        else:
-            factors.append(node)
-
-    flatten(value)
+    factors = _factors(value)
     pairs = [f for f in factors if f.__class__ is gast.Name and f.id in defs
              and _pairwise_difference(defs[f.id], defs, known) is not None]
     if len(pairs) != 1:
         return None
     sign, U, V, shape = _pairwise_difference(defs[pairs[0].id], defs, known)
     rest = [f for f in factors if f is not pairs[0]]
-    spread = [f for f in rest if f.__class__ is gast.Subscript
-              and f.value.__class__ is gast.Name and known.get(f.value.id) == shape[:2]
-              and _index_pattern(f.slice) == ("all", "all", "new")]
+    spread = [f for f in rest if _spread_view(f) and known.get(f.value.id) == shape[:2]]
     if len(spread) != 1 or known.get(U) != (shape[0], shape[2]) \
             or known.get(V) != (shape[1], shape[2]):
         return None
@@ -951,6 +942,28 @@ def _pairwise_product(value, defs, known, numbers, np_name):
     for f in others:
         g = gast.BinOp(left=g, op=gast.Mult(), right=f)
     return g, sign, U, V, shape
+
+
+def _factors(value) -> list:
+    """The factors of the product ``value`` (``a * b * c``: [a, b, c]; [value] for
+    another expression)."""
+    factors = []
+
+    def flatten(node):
+        if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
+            flatten(node.left)
+            flatten(node.right)
+        else:
+            factors.append(node)
+
+    flatten(value)
+    return factors
+
+
+def _spread_view(node) -> bool:
+    """Whether ``node`` is ``G[:, :, None]`` (G a name)."""
+    return node.__class__ is gast.Subscript and node.value.__class__ is gast.Name \
+        and _index_pattern(node.slice) == ("all", "all", "new")
 
 
 def _pairwise_difference(value, defs, known):
