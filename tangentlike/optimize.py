@@ -2649,12 +2649,16 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
         elif _quotient_site(node):
             sites.add(id(node))
     if sites:
-        reuse_quotients(body, sites)
-        if factors:   # (a quotient reused reads a factor's name no more)
-            counts = {}
-            for node in name_nodes(body):
-                if node.id in factors:
-                    counts[node.id] = counts.get(node.id, 0) + 1
+        # (a quotient reused reads other names: the counts follow, without a walk)
+        moved = {}
+        reuse_quotients(body, sites, moved)
+        for name, change in moved.items():
+            if name in factors:
+                count = counts.get(name, 0) + change
+                if count:
+                    counts[name] = count
+                else:
+                    counts.pop(name, None)
     if factors:
         fold_constant_factors(body, counts, floats)
     if floats:
@@ -3448,24 +3452,25 @@ def _quotient_site(node) -> bool:
         and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)
 
 
-def reuse_quotients(body: list, sites: set) -> None:
+def reuse_quotients(body: list, sites: set, moved: dict = None) -> None:
     """See the module docstring. In each block, in place: ``q = a / c`` (names) is
     available until one of q, a, c is assigned again; a later adjoint statement's
     ``a * b / c`` or ``b * a / c`` (among ``sites``: ids of such nodes) becomes
-    ``q * b``."""
+    ``q * b``. ``moved`` (if given) learns how many more times each name occurs
+    (-1 for a and c, +1 for q, each time)."""
     available = {}   # (a, c) -> q
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                reuse_quotients(inner, sites)
+                reuse_quotients(inner, sites, moved)
         if available:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 # an element write, a call, a block: whatever it mentions may change
                 stored = set(name_ids(stmt))
             else:
                 if getattr(stmt, "phase", None) == "adjoint":
-                    _requotient(stmt.value, sites, available)
+                    _requotient(stmt.value, sites, available, moved)
                 # what it assigns, and the names its calls are given (a call may change
                 # them), in one walk (its target is a name: no call there)
                 found = name_nodes(stmt, also=(gast.Call,))
@@ -3485,9 +3490,9 @@ def reuse_quotients(body: list, sites: set) -> None:
                 available[(a, c)] = q
 
 
-def _requotient(expr, sites: set, available: dict) -> None:
+def _requotient(expr, sites: set, available: dict, moved: dict = None) -> None:
     """Turn the ``a * b / c`` nodes of ``expr`` with ``q = a / c`` available into
-    ``q * b``, in place."""
+    ``q * b``, in place (``moved``: see reuse_quotients)."""
     for node in walk(expr):
         if id(node) not in sites:
             continue
@@ -3495,9 +3500,13 @@ def _requotient(expr, sites: set, available: dict) -> None:
         left, right = node.left.left, node.left.right
         for a, b in ((left, right), (right, left)):
             if isinstance(a, gast.Name) and (a.id, c) in available:
-                node.left = gast.Name(id=available[(a.id, c)], ctx=gast.Load(),
-                                      annotation=None, type_comment=None)
+                q = available[(a.id, c)]
+                node.left = gast.Name(id=q, ctx=gast.Load(), annotation=None,
+                                      type_comment=None)
                 node.op, node.right = gast.Mult(), b
+                if moved is not None:
+                    for name, change in ((a.id, -1), (c, -1), (q, 1)):
+                        moved[name] = moved.get(name, 0) + change
                 break
 
 
