@@ -946,17 +946,14 @@ def _pairwise_product(value, defs, known, numbers, np_name):
 
 def _factors(value) -> list:
     """The factors of the product ``value`` (``a * b * c``: [a, b, c]; [value] for
-    another expression)."""
-    factors = []
-
-    def flatten(node):
+    another expression), left to right."""
+    factors, stack = [], [value]
+    while stack:
+        node = stack.pop()
         if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
-            flatten(node.left)
-            flatten(node.right)
+            stack += (node.right, node.left)
         else:
             factors.append(node)
-
-    flatten(value)
     return factors
 
 
