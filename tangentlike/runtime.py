@@ -783,8 +783,9 @@ def cast_back(g, x):
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient; a Python float gets a float (not the float32 that arithmetic with float32
-    values makes), also as an item of a list, tuple or dict. Anything else (an int, an
-    integer array) passes through."""
+    values makes), also as an item of a list, tuple or dict; a 0-d array a 0-d array
+    (not the NumPy number its arithmetic makes) and a NumPy number a NumPy number of its
+    dtype. Anything else (an int, an integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
     if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
@@ -800,6 +801,9 @@ def cast_back(g, x):
         return g
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         g = g[()]   # a number's gradient is a number
+    elif type(x) is np.ndarray and x.ndim == 0 and isinstance(g, (float, int, np.generic)):
+        # a 0-d array's gradient is a 0-d array (NumPy's arithmetic makes a NumPy number)
+        return np.asarray(g, dtype=x.dtype if x.dtype.kind == "f" else None)
     elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
         g = like(g, x)   # (the adjoint of a gradient that was given back as a list)
     dtype = getattr(x, "dtype", None)
@@ -857,9 +861,6 @@ def _already_like(g, x) -> bool:
 def _item_like(g, x):
     if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
         return float(g)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, (float, np.generic)):
-        g = np.asarray(g)   # a 0-d array item's gradient is one (a Python float too: was
-        # a NumPy float, so a version, whose item adjoint is often a float, disagreed)
     return cast_back(g, x)
 
 
@@ -1089,7 +1090,8 @@ def seeded(g, seed):
     """The gradients ``g`` a version returns, computed for ``grad``'s seed 1.0, for the
     ``seed`` given: the adjoint is linear in its seed (reverse.seed_factor). A tuple of
     gradients, or the list gradient of a list argument, item by item; a float32 (float16)
-    array gradient stays in its dtype, as a version gives it for any seed (cast_back)."""
+    array gradient stays in its dtype, as a version gives it for any seed (cast_back), and
+    a 0-d array or NumPy number gradient keeps its type."""
     if isinstance(g, (list, tuple)):
         return type(g)(seeded(item, seed) for item in g)
     if isinstance(g, dict):
@@ -1099,7 +1101,12 @@ def seeded(g, seed):
     scaled = g * seed
     if type(g) is np.ndarray and g.dtype.kind == "f" and g.dtype != np.float64 \
             and getattr(scaled, "dtype", g.dtype) != g.dtype:
-        return scaled.astype(g.dtype)
+        scaled = scaled.astype(g.dtype)
+    if type(g) is np.ndarray and g.ndim == 0 and type(scaled) is not np.ndarray:
+        return np.asarray(scaled)   # a 0-d array stays one (its arithmetic makes a number)
+    if isinstance(g, np.floating) and isinstance(scaled, (float, np.floating)) \
+            and type(scaled) is not type(g):
+        return type(g)(scaled)   # a NumPy number's gradient is one of its dtype
     if type(g) is float and isinstance(scaled, np.floating) and scaled.dtype.itemsize < 8:
         return float(scaled)   # a float's gradient is a float (cast_back), whatever the seed
     return scaled

@@ -7179,3 +7179,89 @@ def _scaled_twice_by_a_numpy_number(x, s):
 def test_a_numpy_scalar_zero_seed_stands_for_zeros_of_a_helpers_output():
     x = np.linspace(0.1, 0.9, 6).reshape(2, 3)
     tl.check_grads(_scaled_twice_by_a_numpy_number, (x, 0.3), order=2, modes=("rev", "fwd"))
+
+
+# (fix22) The type of a number argument's gradient depended on which derivative ran: a
+# 0-d array got a 0-d array from the generic derivative (first call) and a NumPy float
+# from the version (second call), and a NumPy float64 a Python 0.0 where no derivative
+# reached it; the Hessian of a number was a 0-d array. The rule, in every mode and on
+# every call: a gradient has its argument's type, shape and dtype (a Python float's is a
+# float: Python's or NumPy's float64, which is one), a jvp tangent its output's.
+def _squared_times_two(x):
+    return x * x * 2.0
+
+
+def _sine_of(x):
+    return np.sin(x) + x
+
+
+def _sum_of_cubes(x):
+    return np.sum(x ** 3)
+
+
+def _constant_three(x):
+    return 3.0
+
+
+def _itself(x):
+    return x
+
+
+def _branches_on_sign(x):
+    if x > 0:
+        return x * x
+    y = x
+    for _ in range(2):
+        y = y * x
+    return -y
+
+
+_NUMBER_KINDS = {
+    "0-d float64": lambda: np.array(0.7),
+    "0-d float32": lambda: np.array(0.7, dtype=np.float32),
+    "float": lambda: 0.7,
+    "np.float64": lambda: np.float64(0.7),
+    "np.float32": lambda: np.float32(0.7),
+}
+
+
+def _kind_of(v):
+    if isinstance(v, np.ndarray):
+        return ("ndarray", v.shape, v.dtype)
+    return float if type(v) is np.float64 else type(v)   # (float64 is a float)
+
+
+@pytest.mark.parametrize("f", [_squared_times_two, _sine_of, _sum_of_cubes, _constant_three,
+                               _itself, _branches_on_sign])
+@pytest.mark.parametrize("kind", list(_NUMBER_KINDS))
+def test_gradient_of_a_number_argument_has_its_type_in_every_mode(f, kind):
+    make = _NUMBER_KINDS[kind]
+    like = _kind_of(make()) if kind != "np.float64" else np.float64
+    calls = {
+        "grad": (tl.grad(f), lambda d: d(make())),
+        "value_and_grad": (tl.value_and_grad(f), lambda d: d(make())[1]),
+        "grad seeded": (tl.grad(f), lambda d: d(make(), 2.0)),
+        "vjp": (tl.vjp(f), lambda d: d(make(), 1.0)),
+        "hessian": (tl.hessian(f), lambda d: d(make())),
+        "grad of grad": (tl.grad(tl.grad(f)), lambda d: d(make())),
+    }
+    for mode, (derived, call) in calls.items():
+        for _ in range(3):   # the generic derivative, then the version
+            g = call(derived)
+            got = type(g) if kind == "np.float64" else _kind_of(g)
+            assert got == like, (mode, g)
+    jvp = tl.jvp(f)
+    for _ in range(3):
+        assert _kind_of(jvp(make(), make())) == _kind_of(f(make()))
+    if kind != "np.float32":   # (float32 finite differences are too coarse)
+        tl.check_grads(f, (make(),), order=2, modes=("rev", "fwd"))
+
+
+def test_gradient_of_a_0d_array_item_is_a_0d_array():
+    def f(xs):
+        return xs[0] * xs[1] * 3.0
+    df = tl.grad(f)
+    for _ in range(3):
+        g = df([np.array(0.5), 0.25])
+        assert isinstance(g[0], np.ndarray) and g[0].shape == () and type(g[1]) is float
+        np.testing.assert_allclose(g[0], 0.75)
