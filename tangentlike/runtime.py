@@ -984,7 +984,32 @@ def part_of(g, index):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
+    if isinstance(g, np.ndarray) and g.size == 0:
+        return _empty_selection(g, index)
     return g[index]
+
+
+def _empty_selection(g, index):
+    """``g[index]`` of an empty array ``g``, where the primal's selection (``np.take`` of
+    an empty array) did not check the indices and NumPy's indexing (2.1 on) does: the
+    empty array of the shape the selection has, read from zeros whose indexed axes are
+    long enough for the indices."""
+    try:
+        return g[index]
+    except IndexError:
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(p is Ellipsis or p is None for p in parts):
+            raise
+        shape = list(g.shape)
+        for axis, part in enumerate(parts):
+            if isinstance(part, slice):
+                continue
+            part = np.asarray(part)
+            if part.dtype.kind not in "iu" or axis >= len(shape):
+                raise
+            if part.size:
+                shape[axis] = max(shape[axis], int(part.max()) + 1, -int(part.min()))
+        return np.zeros(shape, g.dtype)[index]
 
 
 def _scalar_zero(g) -> bool:
