@@ -7135,10 +7135,10 @@ def _two_to_the(b):
 
 
 # (found by the long run of test_random_compositions, session 16) jvp's tangent of
-# np.power with a Python int base and a float32 exponent is float64, where f's value is
+# np.power with a Python int base and a float32 exponent was float64, where f's value is
 # float32: the tangent rule's log(np.where(..., 1.0, x)) of the int base is a float64
-# array. The values are right; reverse mode casts back to float32. Not fixed.
-@pytest.mark.xfail(strict=True, reason="BUG: jvp of np.power(2, float32) is float64")
+# array. The values were right; reverse mode casts back to float32. Fixed in fix22: jvp
+# casts each output's tangent to the output's type (cast_back), as reverse mode does.
 def test_tangent_of_a_power_of_an_int_base_keeps_float32():
     b = np.array([0.5, 1.5], dtype=np.float32)
     assert np.asarray(_two_to_the(b)).dtype == np.float32
@@ -7253,3 +7253,62 @@ def test_gradient_of_a_0d_array_item_is_a_0d_array():
         g = df([np.array(0.5), 0.25])
         assert isinstance(g[0], np.ndarray) and g[0].shape == () and type(g[1]) is float
         np.testing.assert_allclose(g[0], 0.75)
+
+
+# (fix22) jvp's tangent has the output's dtype and type, in both directions: it was
+# float64 where the output is float32 (a Python float beside a float32 array: the
+# rules' np.asarray of the float's tangent is a float64 array; np.power(2, b); the
+# builtins max/min, np.clip, np.linspace with a float bound) and float32 where the
+# output is float64 or a Python float (np.cov, np.float_power, math.fsum and every
+# math function of a float32, scipy.special.polygamma). Reverse mode cast gradients
+# back to their arguments' dtypes already; jvp now casts each output's tangent.
+def _float_power_of(x):
+    return np.float_power(x, 2.5)
+
+
+def _covariance_of(x):
+    return np.cov(x)
+
+
+def _fsum_of(x):
+    return math.fsum(x * x)
+
+
+def _interp_at(x):
+    return np.interp(x, [0.0, 0.5, 1.0], [1.0, 3.0, 2.0]) * x
+
+
+def _sine_of_a_number(x):
+    return math.sin(x[0]) * 2.0
+
+
+def _plus_a_float(x):
+    return np.add(0.5 * x[0], x) * x
+
+
+_X32 = np.array([0.2, 0.7, 0.4], dtype=np.float32)
+_TANGENT_TYPE_CASES = [_two_to_the, _float_power_of, _covariance_of, _fsum_of, _interp_at,
+                       _sine_of_a_number, _plus_a_float]
+try:
+    import scipy.special
+
+    def _polygamma_of(x):
+        return scipy.special.polygamma(1, x + 1.0)
+    _TANGENT_TYPE_CASES.append(_polygamma_of)
+except ImportError:   # (SciPy is optional)
+    pass
+
+
+@pytest.mark.parametrize("f", _TANGENT_TYPE_CASES)
+def test_jvp_tangent_has_the_outputs_dtype(f):
+    out = f(_X32)
+    jvp = tl.jvp(f)
+    for _ in range(2):
+        tangent = jvp(_X32, np.ones_like(_X32))
+        assert isinstance(tangent, np.ndarray) == isinstance(out, np.ndarray)
+        assert np.asarray(tangent).dtype == np.asarray(out).dtype, (tangent, out)
+        if type(out) is float:
+            assert isinstance(tangent, float)
+    x = _X32.astype(float)
+    np.testing.assert_allclose(tangent, tl.jvp(f)(x, np.ones_like(x)), rtol=2e-4)
+    tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
