@@ -1823,6 +1823,9 @@ class _Normalizer:
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr
         call.lineno = _method_line(node).lineno   # (where a refusal of it points)
+        # (a field of the namedtuple a helper returned that was not written out here:
+        # inline._AggregateInliner.check_left says why)
+        call.aggregate_refusal = getattr(node, "aggregate_refusal", None)
         return call
 
     def expr_Call(self, node):
