@@ -531,6 +531,20 @@ def require_items(seq, count, filename, lineno, name, callee):
                         f"`*{name}`, but {len(seq)} were given")
 
 
+def require_unpacked(seq, least, filename, lineno):
+    """Before ``a, *rest = item`` of an item whose length the function does not know
+    (``for a, *rest in pairs``), written ``a = item[0]``, ``rest = list(item[1:])``:
+    ``item`` has at least ``least`` items, else Python's ValueError, as the unpacking
+    would raise (indexing would read the same item twice)."""
+    if isinstance(seq, (dict, set, frozenset)) or not hasattr(seq, "__len__"):
+        raise TransformError(
+            f"starred unpacking of a {type(seq).__name__} is not supported here (it is "
+            "read by position)", filename, lineno, hint="unpack a list, a tuple or an array")
+    if len(seq) < least:
+        raise ValueError(f"not enough values to unpack (expected at least {least}, got "
+                         f"{len(seq)})")
+
+
 def list_copy(x):
     """``x.copy()`` of a parameter the function then appends to or pops from (normalize):
     of a list, a list (``list(x)``); of anything else its own copy (an array's has no

@@ -4413,13 +4413,7 @@ def star_of_a_list_grown_in_a_loop(x, y):
     return np.sum(_three(*xs))  # <- error
 
 
-def star_unpacking_of_an_array(x):
-    a, *rest = x  # <- error
-    return a * rest[0]
-
-
-@pytest.mark.parametrize("func", [star_of_a_parameter, star_of_a_list_grown_in_a_loop,
-                                  star_unpacking_of_an_array])
+@pytest.mark.parametrize("func", [star_of_a_parameter, star_of_a_list_grown_in_a_loop])
 @pytest.mark.parametrize("transform", TRANSFORMS, ids=lambda t: t.__name__)
 def test_row_starred_items_of_an_unknown_length(func, transform):
     err = assert_error_at(func, transform=transform)

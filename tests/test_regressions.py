@@ -7312,3 +7312,49 @@ def test_jvp_tangent_has_the_outputs_dtype(f):
     x = _X32.astype(float)
     np.testing.assert_allclose(tangent, tl.jvp(f)(x, np.ones_like(x)), rtol=2e-4)
     tl.check_grads(f, (x,), order=2, modes=("rev", "fwd"))
+
+
+# (fix22) `for a, *rest in pairs:` was refused (*starred assignment (`a, *rest = xs`) is
+# supported for a list or tuple whose length the function knows here*), and so was
+# `a, *rest = x` of an argument. An item (a value) of a length the function does not
+# know is now read by position: `a = item[0]`, `rest = list(item[1:])`, after a check of
+# its length when it runs (Python's ValueError for too few items).
+def _starred_loop_over_a_display(x):
+    s = 0.0
+    for a, *rest in [(x, x * 2.0, 1.0), (x * x, x, 3.0)]:
+        s = s + np.sum(a * rest[0]) + rest[1] * np.sum(a)
+    return s
+
+
+def _starred_loop_over_an_argument(pairs):
+    s = 0.0
+    for *first, b in pairs:
+        s = s + np.sum(first[0] * b) + np.sum(first[-1]) * len(first)
+    return s
+
+
+def _starred_unpacking_of_an_array(x):
+    a, *mid, b = x
+    return a * b + np.sum(np.array(mid) ** 2) * mid[0]
+
+
+@pytest.mark.parametrize("f, args", [
+    (_starred_loop_over_a_display, (np.array([0.3, 0.7]),)),
+    (_starred_loop_over_an_argument, ([(0.5, np.array([0.2, 0.4]), 2.0),
+                                       (0.3, np.array([1.0, 0.1]), np.array([0.2, 0.6]))],)),
+    (_starred_unpacking_of_an_array, (np.array([0.3, 0.7, 1.1, -0.4]),)),
+])
+def test_starred_targets_of_unknown_length(f, args):
+    tl.check_grads(f, args, order=2, modes=("rev", "fwd"))
+    df = tl.grad(f)
+    first = df(*args)
+    second = df(*args)   # (the version)
+    for g, w in zip(first if isinstance(first, list) else [first],
+                    second if isinstance(second, list) else [second]):
+        for gi, wi in zip(g if isinstance(g, tuple) else (g,), w if isinstance(w, tuple) else (w,)):
+            np.testing.assert_allclose(gi, wi, rtol=1e-12)
+
+
+def test_starred_target_of_too_few_items_raises_pythons_error():
+    with pytest.raises(ValueError, match="not enough values to unpack"):
+        tl.grad(_starred_unpacking_of_an_array)(np.array([0.3]))
