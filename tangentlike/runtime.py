@@ -763,6 +763,23 @@ def require_method(obj, name, cls, filename, lineno):
     if found is not inspect.getattr_static(cls, name, None):
         owner = "the object itself" if name in getattr(obj, "__dict__", ()) else \
             f"its class `{type(obj).__name__}`"
+        sub = type(obj)
+        module = sys.modules.get(cls.__module__)
+        if owner != "the object itself" and issubclass(sub, cls) and \
+                getattr(module, sub.__name__, None) is not sub:
+            # (calls.method_for_class derives cls's method as the subclass's where the
+            # subclass has a name in cls's module: the name the generated code reads)
+            raise TransformError(
+                f"`.{name}()` of this `{sub.__name__}` is not `{cls.__name__}.{name}`, which "
+                f"the derivative calls: `{sub.__name__}` overrides `{name}`, and a method "
+                f"of `{cls.__name__}` is differentiated as a subclass's (calling its "
+                f"`{name}`) only where the subclass has a global name in the module of "
+                f"`{cls.__name__}` ({cls.__module__}), which `{sub.__name__}` "
+                f"({sub.__module__}) has not", filename, lineno,
+                hint=f"define `{sub.__name__}` in the module of `{cls.__name__}` (or give "
+                f"it a name there: `{cls.__module__}.{sub.__name__} = {sub.__name__}`), or "
+                f"define the method differentiated in `{sub.__name__}` too, with its own "
+                f"body (not a call of `{cls.__name__}`'s)")
         raise TransformError(
             f"`.{name}()` of this `{type(obj).__name__}` is not `{cls.__name__}.{name}`, which "
             f"the derivative calls: {owner} defines another `{name}`", filename, lineno,

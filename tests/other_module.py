@@ -38,3 +38,16 @@ def moments(x):
 def moments_nt(x):
     m = np.mean(x)
     return Moments(m, np.mean((x - m) ** 2))
+
+
+class Regression:
+    """(fix22) a base class whose subclass is defined in another file (test_methods)."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+    def predict(self, w, x):
+        return np.tanh(x * w) * self.scale
+
+    def loss(self, w, x):
+        return np.sum(self.predict(w, x) ** 2)
