@@ -6,6 +6,7 @@ Everything here is stateless, so derived functions are re-entrant and thread-saf
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import numbers
 
@@ -567,6 +568,19 @@ def field_position(obj, name, filename, lineno) -> int:
     fields = getattr(type(obj), "_fields", None)
     if isinstance(obj, tuple) and isinstance(fields, tuple) and name in fields:
         return fields.index(name)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        cls = type(obj).__name__
+        annotated = "; ".join(f"{f.name}: {getattr(f.type, '__name__', f.type)}"
+                              for f in dataclasses.fields(obj))
+        raise TransformError(
+            f"the attribute `.{name}` of a dataclass (`{cls}`) that carries a derivative is "
+            f"not supported: tangentlike differentiates the fields of a namedtuple (its "
+            f"gradient a namedtuple of the fields' gradients), not of a dataclass, whose "
+            f"fields it cannot rebuild as its gradient", filename, lineno,
+            hint=f"declare `{cls}` as a typed namedtuple, written as the dataclass is: "
+            f"`class {cls}(typing.NamedTuple): {annotated}` instead of "
+            f"`@dataclasses.dataclass class {cls}:` (made and read the same way, "
+            f"`{cls}(...)`, `obj.{name}`; immutable), or pass the fields as arguments")
     raise TransformError(
         f"the attribute `.{name}` of a value that carries a derivative is supported for "
         f"the fields of a namedtuple only, not of a {type(obj).__name__}: tangentlike "

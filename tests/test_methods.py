@@ -3,6 +3,9 @@
 inside a method of a module-level class, derived as the helper ``Model.predict(self,
 ...)``, with the entry's guard of ``Model.predict`` and require_method's check of the
 object's own."""
+import dataclasses
+import typing
+
 import numpy as np
 import pytest
 
@@ -448,3 +451,38 @@ def test_subclass_of_another_files_class_is_refused_with_the_reason(monkeypatch)
     for _ in range(2):
         np.testing.assert_allclose(tl.grad(m.loss)(w, x), want, rtol=1e-12)
     tl.check_grads(m.loss, (w, x), order=2, modes=("rev", "fwd"))
+
+
+# (fix22) A dataclass of parameters in wrt: refused at the field read with the workaround
+# (a typing.NamedTuple written as the dataclass is), which works in every mode.
+@dataclasses.dataclass
+class _DataParams:
+    W: np.ndarray
+    b: float
+
+
+class _TupleParams(typing.NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+def _loss_of_params(params, x):
+    return np.sum(np.tanh(x @ params.W + params.b) ** 2)
+
+
+def test_dataclass_parameters_are_refused_with_the_namedtuple_workaround():
+    x, w = np.array([[0.3, 0.5], [0.1, -0.2]]), np.array([0.4, -0.7])
+    for derived in (lambda p: tl.grad(_loss_of_params)(p, x),
+                    lambda p: tl.vjp(_loss_of_params)(p, x, 1.0),
+                    lambda p: tl.jvp(_loss_of_params)(p, x, p)):
+        with pytest.raises(tl.TransformError, match="of a dataclass") as info:
+            derived(_DataParams(w, 0.2))
+        assert "class _DataParams(typing.NamedTuple): W:" in info.value.hint
+        assert info.value.lineno == _loss_of_params.__code__.co_firstlineno + 1
+    p = _TupleParams(w, 0.2)
+    for _ in range(2):
+        g = tl.grad(_loss_of_params)(p, x)
+        assert type(g) is _TupleParams and type(g.b) is float
+    tl.check_grads(_loss_of_params, (p, x), order=2, modes=("rev", "fwd"))
+    np.testing.assert_allclose(tl.grad(_loss_of_params, wrt=1)(_DataParams(w, 0.2), x),
+                               tl.grad(_loss_of_params, wrt=1)(p, x))
