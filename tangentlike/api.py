@@ -19,6 +19,7 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from .entry import guards_hold
+from .pickling import named_for_pickle
 from .pipeline import derive, wrt_item
 
 Wrt = Union[int, str, tuple]
@@ -102,7 +103,9 @@ def _decorator(mode: str, func, wrt, verbose):
     method = _of_method(func, wrt, lambda f, w: _transform(f, mode, w, verbose))
     if method is not None:
         return method
-    return _transform(func, mode, wrt, verbose)
+    derived = _transform(func, mode, wrt, verbose)
+    named_for_pickle(derived, mode, func, wrt)   # (pickle.dumps(tl.grad(f)): by reference)
+    return derived
 
 
 def _user_method(func):
