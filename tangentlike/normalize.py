@@ -59,7 +59,7 @@ from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_items, require_method, require_sequence, require_super,
-                      require_writable,
+                      require_unpacked, require_writable,
                       returns_no_number,
                       row_guard,
                       stop_gradient, zeros_like)
@@ -1302,6 +1302,9 @@ class _Normalizer:
             items = list(value.elts)
         else:
             length = self.sequences.get(value.id) if isinstance(value, gast.Name) else None
+            if length is None and len(starred) == 1:
+                self.unpack_starred_by_position(target, value, stmt)
+                return
             if length is None or len(starred) != 1:
                 raise self.error(
                     "starred assignment (`a, *rest = xs`) is supported for a list or tuple "
@@ -1321,6 +1324,39 @@ class _Normalizer:
                  or isinstance(e, gast.Name) and e.id in self.mutable else e for e in items]
         rest = items[k:len(items) - after]
         parts = items[:k] + [gast.List(elts=rest, ctx=gast.Load())] + items[len(items) - after:]
+        for t, e in zip(target.elts, parts):
+            self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
+
+    def unpack_starred_by_position(self, target, value, stmt):
+        """``a, *rest, b = item`` of an item of unknown length (``for a, *rest in
+        pairs``): ``a = item[0]``, ``rest = list(item[1:-1])``, ``b = item[-1]``, after a
+        check that it has enough items (require_unpacked: Python's ValueError)."""
+        whole = self.atomize(value, stmt)
+        if isinstance(whole, gast.Name) and whole.id in self.mutable:
+            whole = self.bind_new(None, whole)   # (`a, *b = b`: read before written)
+        k = next(i for i, e in enumerate(target.elts) if isinstance(e, gast.Starred))
+        after = len(target.elts) - k - 1
+        check = gast.Call(func=_load(self.binder.name_for("require_unpacked",
+                                                          require_unpacked)),
+                          args=[whole, gast.Constant(value=k + after, kind=None),
+                                *self.located(self.parsed.error("", stmt).lineno)],
+                          keywords=[])
+        check.callee = require_unpacked
+        self.emit(gast.copy_location(gast.Expr(value=check), stmt))
+
+        def index(i):
+            return gast.Constant(value=i, kind=None) if i >= 0 else \
+                gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-i, kind=None))
+        items = [self.bind_new(None, gast.Subscript(value=whole, slice=index(i),
+                                                    ctx=gast.Load()))
+                 for i in list(range(k)) + list(range(-after, 0))]
+        part = gast.Slice(lower=gast.Constant(value=k, kind=None),
+                          upper=index(-after) if after else None, step=None)
+        sliced = self.bind_new(None, gast.Subscript(value=whole, slice=part, ctx=gast.Load()))
+        rest = gast.Call(func=_load(self.binder.name_for("list", list)), args=[sliced],
+                         keywords=[])
+        rest.callee = list
+        parts = items[:k] + [rest] + items[k:]
         for t, e in zip(target.elts, parts):
             self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
 
@@ -1829,6 +1865,9 @@ class _Normalizer:
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr
         call.lineno = _method_line(node).lineno   # (where a refusal of it points)
+        # (a field of the namedtuple a helper returned that was not written out here:
+        # inline._AggregateInliner.check_left says why)
+        call.aggregate_refusal = getattr(node, "aggregate_refusal", None)
         return call
 
     def expr_Call(self, node):

@@ -717,13 +717,17 @@ class _Reverse:
                     and given.dtype != np.float64 or \
                     type(given) is float and self.low_precision_arguments() or \
                     isinstance(given, (np.ndarray, np.generic)) and self.low_precision_given() or \
-                    isinstance(given, (list, tuple, dict)):
+                    isinstance(given, (list, tuple, dict)) or \
+                    isinstance(given, np.generic) or \
+                    type(given) is np.ndarray and given.ndim == 0:
                 # (a list, tuple or dict: its structure and items as cast_back makes them:
                 # np.array(xs) of a list has an array adjoint, a float item a float)
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
                 # the adjoint met. Float64 versions pay nothing. A Python float beside
                 # float32 arguments: a float, not the float32 NumPy's arithmetic makes.
+                # A 0-d array's gradient is a 0-d array (its arithmetic makes a NumPy
+                # number), a NumPy number's one of its type (the seed may be a float).
                 helper = self.binder.name_for("cast_back", cast_back)
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
@@ -768,6 +772,11 @@ class _Reverse:
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         zero = gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        if not self.specialized:
+            # (the generic knows no types: zeros_like's 0.0 for NumPy's float64, a
+            # Python float too, made the float64 of cast_back, as a version gives it)
+            zero = gast.Call(func=_load(self.binder.name_for("cast_back", cast_back)),
+                             args=[zero, self.like(param)], keywords=[])
         if param in self.single:
             return zero
         # The function rebinds the parameter (`if c: x = np.sum(x)`) and no derivative
