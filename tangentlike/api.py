@@ -19,6 +19,7 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from .entry import guards_hold
+from .pickling import named_for_pickle
 from .pipeline import derive, wrt_item
 
 Wrt = Union[int, str, tuple]
@@ -102,7 +103,9 @@ def _decorator(mode: str, func, wrt, verbose):
     method = _of_method(func, wrt, lambda f, w: _transform(f, mode, w, verbose))
     if method is not None:
         return method
-    return _transform(func, mode, wrt, verbose)
+    derived = _transform(func, mode, wrt, verbose)
+    named_for_pickle(derived, mode, func, wrt)   # (pickle.dumps(tl.grad(f)): by reference)
+    return derived
 
 
 def _user_method(func):
@@ -424,7 +427,8 @@ def _jacobians_of_parts(column_of, args, x, parts) -> tuple:
 
 def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
     """The Hessian of a scalar function: shape ``in.shape + in.shape``, one
-    Hessian-vector product (forward over reverse) per input element."""
+    Hessian-vector product (forward over reverse) per input element; of a number
+    argument (a float, a NumPy number) a number of its type, as its gradient is."""
     if func is None:
         return _later("hessian", lambda f: hessian(f, wrt))
     method = _of_method(func, wrt, lambda f, w: hessian(f, w))
@@ -441,11 +445,14 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
 
     def hessian_of(*args, **kwargs):
         args, keywords = _bind_all(func, args, kwargs)
-        x = _input_array(args[position], func, position, "tl.hessian")
+        given = args[position]
+        x = _input_array(given, func, position, "tl.hessian")
         x = x.astype(_float_dtype(x), copy=False)
         columns = [np.asarray(product(*args, _basis(x, j), **keywords),
                               dtype=x.dtype).reshape(x.shape)
                    for j in range(x.size)]
+        if isinstance(given, (float, np.floating)):   # a number's Hessian is a number
+            return type(given)(columns[0][()])
         return np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
             np.zeros(x.shape + x.shape, x.dtype)
 

@@ -202,12 +202,18 @@ def attribute_refusal(pass_, primitive, call):
             or not isinstance(call.args[1], gast.Constant):
         return None
     attr = call.args[1].value
+    if getattr(call, "aggregate_refusal", None) is not None:
+        return call.aggregate_refusal   # (of a namedtuple a helper returned: why)
     return pass_.error(
         f"the attribute `.{attr}` of a value that carries a derivative is not supported: "
         "tangentlike differentiates numbers, arrays, lists, tuples and dicts, not the fields "
-        "of other objects", node=call,
+        "of other objects; a namedtuple's fields are read where it is an argument, or "
+        "where it is built in the function (or by a helper written out into it) and read "
+        "only by its fields", node=call,
         hint=f"pass the field as an argument of its own (`f(x, obj.{attr})`), or keep the "
-        "values in a tuple or a dict")
+        "values in a tuple or a dict; for a namedtuple a helper returns, call the helper "
+        "by its name at the top level of the function (`s = helper(x)`, not "
+        "`module.helper(x)`, not in a loop or an `if`), or unpack it (`a, b = helper(x)`)")
 
 
 def namedtuple_refusal(pass_, primitive, call):
@@ -286,6 +292,11 @@ def derived_call(pass_, site: CallSite, mode: str, node) -> gast.expr:
         # items), a value of the caller to differentiate at, not the user's input
         derived = _transform(site.func, mode, site.active, 0, checked=False)
     except TransformError as exc:
+        refusal = getattr(pass_.fn.parsed, "aggregate_refusals", {}).get(site.func)
+        if refusal is not None:
+            # (a helper returning a dict that was not written out into the caller, whose
+            # `return {...}` is refused: inline._AggregateInliner.check_left says why)
+            raise refusal from None
         if exc.lineno is None:   # no source: say so at the call site
             raise pass_.error(f"cannot differentiate the call of `{site.func.__qualname__}`: "
                               f"{exc.reason}", node=node, hint=exc.hint) from None

@@ -202,13 +202,6 @@ class _Printer:
     def __init__(self, comments: list):
         self.comments = comments
         self.lines = []
-        self.expressions = {
-            gast.Name: self.name, gast.Constant: self.constant,
-            gast.Attribute: self.attribute, gast.Call: self.call, gast.BinOp: self.binop,
-            gast.UnaryOp: self.unaryop, gast.Compare: self.compare,
-            gast.BoolOp: self.boolop, gast.IfExp: self.ifexp,
-            gast.Subscript: self.subscript, gast.Slice: self.slice,
-            gast.Tuple: self.tuple, gast.List: self.list}
 
     # -- statements
     def function(self, fdef) -> str:
@@ -307,13 +300,12 @@ class _Printer:
     # -- expressions
     def expr(self, node, precedence: int) -> str:
         """``node`` printed in a place that asks for ``precedence``."""
-        printer = self.expressions.get(node.__class__)
+        printer = _EXPRESSIONS.get(node.__class__)
         if printer is None:
             raise _Unprintable
-        return printer(node, precedence)
+        return printer(self, node, precedence)
 
-    @staticmethod
-    def name(node, precedence) -> str:
+    def name(self, node, precedence) -> str:
         if node.annotation is not None:
             raise _Unprintable
         return node.id
@@ -425,6 +417,17 @@ class _Printer:
         if len(elts) == 1:
             return self.expr(elts[0], _TEST) + ","
         return ", ".join(self.expr(elt, _TEST) for elt in elts)
+
+
+# node class -> the _Printer method that prints it (functions of the class: a table of
+# each printer's bound methods would hold the printer in a reference cycle)
+_EXPRESSIONS = {
+    gast.Name: _Printer.name, gast.Constant: _Printer.constant,
+    gast.Attribute: _Printer.attribute, gast.Call: _Printer.call, gast.BinOp: _Printer.binop,
+    gast.UnaryOp: _Printer.unaryop, gast.Compare: _Printer.compare,
+    gast.BoolOp: _Printer.boolop, gast.IfExp: _Printer.ifexp,
+    gast.Subscript: _Printer.subscript, gast.Slice: _Printer.slice,
+    gast.Tuple: _Printer.tuple, gast.List: _Printer.list}
 
 
 def _number(value) -> str:

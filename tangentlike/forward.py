@@ -57,6 +57,7 @@ def forward(fn: Normalized, activity: Activity, wrt: list, name: str,
     """Build the tangent function (see the module docstring). ``checked``: with the
     checks of the tangents, which a jvp called by another derivative leaves out."""
     builder = _Forward(fn, activity, wrt, as_tuple, checked)
+    builder.typed_outputs = True
     fdef = builder.build(name)
     builder.check_early_returns(fdef.body, gradient=False)
     return fdef
@@ -83,6 +84,9 @@ class _Forward:
     def __init__(self, fn, activity, wrt, as_tuple, checked=True, sequences=None):
         self.fn, self.activity, self.wrt, self.as_tuple = fn, activity, wrt, as_tuple
         self.checked = checked
+        # jvp's: each output's tangent in the output's type and dtype (cast_back), as a
+        # gradient has its argument's (grad's: forward_gradient casts to the argument's)
+        self.typed_outputs = False
         # the parameters that may hold a list the caller gave (None: any of them)
         self.sequences = sequences
         self.namer, self.binder = fn.namer, fn.binder
@@ -302,6 +306,10 @@ class _Forward:
             if not any(target == atom.id and (_not_a_number(value)
                                               or _may_hold_text(value, self.carries))
                        for target, value, _ in assignments(self.fn.body)):
+                if self.typed_outputs:
+                    # (the rules compute in NumPy's dtypes: a float64 log of an int base
+                    # beside float32 values, a float32 tangent of np.cov's float64)
+                    return self.call("cast_back", cast_back, [tangent, _load(atom.id)])
                 return tangent
             # (`y = None`, then a number on some paths: dy is zeros of None on the others)
             helper = self.binder.name_for("require_output", require_output)

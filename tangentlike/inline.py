@@ -55,7 +55,7 @@ import types
 import gast
 
 from .calls import is_user_function, mutated_parameters
-from .errors import TransformError
+from .errors import TransformError, short_filename
 from .exits import _always_returns, no_number
 from .naming import Transformer, locate, names_in, walk
 from .normalize import _defining_class, _global_chain
@@ -65,6 +65,7 @@ from .template import substituted
 
 # the most helper statements one version inlines, and how deep helpers calling helpers go
 MAX_STATEMENTS = 50
+_MISSING = object()   # (a name the caller cannot find: never the helper's object)
 MAX_DEPTH = 3
 
 # what a helper's body may not hold
@@ -78,16 +79,17 @@ _NOT_PLAIN = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENE
 _SIMPLE_DEFAULTS = (int, float, complex, str, bool, type(None))
 
 
-def maybe_inlines(func) -> bool:
-    """Whether ``func`` reads a global name that holds a function of its module without
-    closure cells: a quick test, before parsing, that a version may inline something."""
+def maybe_inlines(func, other_modules: bool = False) -> bool:
+    """Whether ``func`` reads a global name that holds a function of its module (of any
+    module, with ``other_modules``) without closure cells: a quick test, before parsing,
+    that a version may inline something."""
     if getattr(func, "user_def", None) is not None:   # (a derived function)
         return False
     glob, filename = func.__globals__, func.__code__.co_filename
     for name in func.__code__.co_names:
         helper = glob.get(name)
-        if is_user_function(helper) and helper.__globals__ is glob \
-                and not helper.__closure__ and helper.__code__.co_filename == filename:
+        if is_user_function(helper) and not helper.__closure__ and (other_modules or (
+                helper.__globals__ is glob and helper.__code__.co_filename == filename)):
             return True
     cls = _defining_class(func)   # (a method: `self.predict(...)`, a method of its class)
     return cls is not None and any(
@@ -137,7 +139,7 @@ def inline_aggregate_helpers(parsed) -> bool:
     code = parsed.func.__code__
     if getattr(parsed.func, "user_def", None) is not None \
             or parsed.filename.startswith("<tangentlike ") or code in _AGGREGATING \
-            or not maybe_inlines(parsed.func):
+            or not maybe_inlines(parsed.func, other_modules=True):
         return False
     _AGGREGATING.add(code)   # (parsing a helper inlines in it: not in a cycle of them)
     try:
@@ -167,6 +169,9 @@ class _Inliner:
         self.fresh_names = set()   # the names inlining made
         self.budget = MAX_STATEMENTS
         self.inlined = []
+        # whether a helper of another module is written out (its free names must name
+        # the same objects in the caller: inline_aggregate_helpers only)
+        self.other_modules = False
         # in a method of a module-level class, ``self.predict(...)`` (of its first
         # parameter, never rebound) calls the class's own method: its class and chain
         self.cls = _defining_class(parsed.func)
@@ -256,6 +261,13 @@ class _Inliner:
             names[local] = self.fresh(f"{helper.__name__}_{local}")
         inner = [substituted(s, values, names) for s in body]
         value = substituted(ret.value, values, names)
+        if helper.__globals__ is not self.parsed.globals:
+            # (a helper of another file: its statements name the caller's line, where
+            # its errors are reported and its comments point)
+            for s in inner:
+                locate(s, stmt)
+            locate(value, stmt)
+            ret = stmt
         chain = tuple(self.chain) + (call.func.attr,) if method else (call.func.id,)
         self.inlined.append((chain, helper, defaults_used))
         if cls is gast.Assign and all(t.__class__ is gast.Name for t in stmt.targets):
@@ -364,7 +376,8 @@ class _Inliner:
     def plain(self, helper) -> bool:
         """Whether ``helper`` is a function this module may inline (its def only)."""
         if not is_user_function(helper) or helper.__name__ == "<lambda>" \
-                or helper.__closure__ or helper.__globals__ is not self.parsed.globals \
+                or helper.__closure__ or (helper.__globals__ is not self.parsed.globals
+                                          and not self.other_modules) \
                 or helper.__code__.co_flags & _NOT_PLAIN \
                 or helper is self.parsed.func \
                 or helper.__code__ is self.parsed.func.__code__:
@@ -383,8 +396,9 @@ class _Inliner:
         except TransformError:
             return None
         node = parsed.node
-        if parsed.filename != self.parsed.filename or node.decorator_list \
-                or parsed.closure or node.args.vararg or node.args.kwarg:
+        if (parsed.filename != self.parsed.filename and not self.other_modules) \
+                or node.decorator_list or parsed.closure or node.args.vararg \
+                or node.args.kwarg:
             return None
         body = list(node.body)
         if body and body[0].__class__ is gast.Expr and body[0].value.__class__ is \
@@ -399,8 +413,13 @@ class _Inliner:
             return None
         locals_ = {n.id for s in body for n in walk(s) if n.__class__ is gast.Name
                    and isinstance(n.ctx, gast.Store)} | params
-        if free_names(body, ret, locals_) & (self.bound | self.fresh_names):
+        free = free_names(body, ret, locals_)
+        if free & (self.bound | self.fresh_names):
             return None   # (the caller binds a name the helper reads as a global)
+        if helper.__globals__ is not self.parsed.globals and any(
+                self.parsed.lookup(n, _MISSING) is not parsed.lookup(n, None) for n in free):
+            return None   # (a helper of another module: its names must mean in the
+            # caller what they mean in its module, `np` and the namedtuple class)
         assigned = _assigned_first(body, set(params), locals_)
         if assigned is None or _reads(ret.value) & locals_ - assigned:
             return None   # (a local read before it is surely assigned, or a statement
@@ -487,17 +506,35 @@ class _AggregateInliner(_Inliner):
     body (where split_dicts makes such a value variables) and in the helpers written
     out."""
 
+    def __init__(self, parsed):
+        super().__init__(parsed)
+        self.other_modules = True
+
     def block(self, body: list, active: tuple, depth: int) -> list:
         out = []
         for stmt in body:
-            done = self.statement(stmt, active, depth) \
-                if stmt.__class__ in (gast.Assign, gast.Return) else None
+            if stmt.__class__ in (gast.Assign, gast.Return):
+                done = self.statement(stmt, active, depth)
+                if depth == 0:   # (the caller's statement, with the calls left in it)
+                    self.check_left(stmt if done is None else done[-1], "")
+            else:
+                done = None
+                if depth == 0 and isinstance(stmt, _COMPOUND):
+                    self.check_left(stmt, "but this call is inside a loop, an `if`, a "
+                                    "`with` or a `try`")
             out.extend([stmt] if done is None else done)
         return out
 
     def first_calls(self, node, found: list) -> bool:
-        # (`stats_nt(x).var`: the call is evaluated first, then its field read)
+        # (`stats_nt(x).var`, `stats(x)["var"]`: the call is evaluated first, then its
+        # field or key read, which raises nothing that the caller's next call would not)
         if node.__class__ is gast.Attribute and node.value.__class__ is gast.Call \
+                and self.helper_called(node.value) is not None:
+            found.append(node.value)
+            return True
+        if node.__class__ is gast.Subscript and node.value.__class__ is gast.Call \
+                and node.slice.__class__ is gast.Constant \
+                and isinstance(node.slice.value, str) \
                 and self.helper_called(node.value) is not None:
             found.append(node.value)
             return True
@@ -527,6 +564,86 @@ class _AggregateInliner(_Inliner):
                     isinstance(getattr(made, "_fields", None), tuple):
                 return helper
         return None
+
+    def check_left(self, stmt, where: str) -> None:
+        """A TransformError at ``stmt`` when it calls a helper returning a dict display
+        (or a namedtuple whose fields the function reads) that was not written out: its
+        derivative would return a dict (a namedtuple's fields), which is not supported.
+        ``where``: where the call is, when that is why (else: the helper's names)."""
+        for call in (n for n in walk(stmt) if n.__class__ is gast.Call):
+            helper = self.helper_called(call)
+            if helper is None:
+                continue
+            ret = parse(helper).node.body[-1]
+            if ret.__class__ is not gast.Return or \
+                    ret.value.__class__ not in (gast.Dict, gast.Call):
+                continue   # (its code was rewritten since: derived on its own)
+            kind = "a dict" if ret.value.__class__ is gast.Dict else \
+                f"the namedtuple `{ret.value.func.id}`"
+            if ret.value.__class__ is not gast.Dict and not self.field_reads(call, helper, ret):
+                continue   # (a namedtuple unpacked or returned whole: a tuple)
+            name = call.func.id
+            reason, hint = where, (f"call it at the top level, before the loop or the `if` "
+                                   f"(`s = {name}(x)`), or make it return a tuple and "
+                                   f"unpack it (`a, b = {name}(x)`)")
+            if not reason:
+                helper_parsed = parse(helper)
+                differ = sorted(n for n in _global_reads(helper_parsed.node)
+                                if self.parsed.lookup(n, _MISSING)
+                                is not helper_parsed.lookup(n, None))
+                if not differ:
+                    continue   # (another condition: the error the call meets is its own)
+                names = ", ".join(f"`{n}`" for n in differ)
+                reason = (f"but {names}, which it reads, "
+                          f"{'is' if len(differ) == 1 else 'are'} not in this module what "
+                          f"{'it is' if len(differ) == 1 else 'they are'} in its module "
+                          f"`{helper.__module__}`")
+                hint = (f"import {names} from `{helper.__module__}` into this module "
+                        f"beside `{name}`, or make it return a tuple and unpack it "
+                        f"(`a, b = {name}(x)`)")
+            where_returned = f"{short_filename(helper.__code__.co_filename)}:{ret.lineno}"
+            read = '["key"]' if ret.value.__class__ is gast.Dict else ".field"
+            error = self.parsed.error(
+                f"`{name}(...)` returns {kind} (at {where_returned}): a helper returning a "
+                f"dict display or a namedtuple is written out into the function that calls "
+                f"it, so that its keys or fields become variables, at the top level of the "
+                f"function's body (`s = {name}(x)` or `{name}(x){read}`), {reason}", call,
+                hint=hint)
+            # raised where the derivative meets it (not here: the function may be parsed
+            # only to be called with constants): a dict helper's derivative is refused
+            # (calls.derived_call), a namedtuple's field read is (calls.attribute_refusal)
+            if ret.value.__class__ is gast.Dict:
+                refusals = getattr(self.parsed, "aggregate_refusals", {})
+                refusals.setdefault(helper, error)
+                self.parsed.aggregate_refusals = refusals
+            for node in self.field_reads(call, helper, ret):
+                node.aggregate_refusal = error
+
+    def field_reads(self, call, helper, ret) -> list:
+        """The reads of a field of the namedtuple ``helper`` returns from ``call`` in the
+        function: ``stats_nt(x).var``, or ``s.var`` of an ``s = stats_nt(x)``."""
+        if ret.value.__class__ is not gast.Call:
+            return []
+        cls = helper.__globals__.get(ret.value.func.id)
+        fields = set(getattr(cls, "_fields", ()))
+        names = {t.id for n in walk(self.parsed.node) if n.__class__ is gast.Assign
+                 and n.value is call for t in n.targets if t.__class__ is gast.Name}
+        return [n for n in walk(self.parsed.node) if n.__class__ is gast.Attribute
+                and n.attr in fields and (n.value is call or n.value.__class__ is gast.Name
+                                          and n.value.id in names)]
+
+
+_COMPOUND = (gast.For, gast.While, gast.If, gast.With, gast.Try)
+
+
+def _global_reads(node) -> set:
+    """The names a function reads that it does not bind (its globals and builtins)."""
+    stored = {n.id for n in walk(node) if n.__class__ is gast.Name
+              and not isinstance(n.ctx, gast.Load)}
+    args = node.args
+    stored |= {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
+    return {n.id for n in walk(node) if n.__class__ is gast.Name
+            and isinstance(n.ctx, gast.Load)} - stored
 
 
 def _may_build_an_aggregate(helper) -> bool:

@@ -59,7 +59,7 @@ from .rules.shapes import PAD_COPY_MODES, end_shape, last_item, pad_index
 from .runtime import (astype, check_assertion, field_of, in_place, list_copy, inplace_guard, keys_of, memory_order,
                       no_grad, overlap_guard, raise_exception, require_assigned, require_matrix,
                       require_items, require_method, require_sequence, require_super,
-                      require_writable,
+                      require_unpacked, require_writable,
                       returns_no_number,
                       row_guard,
                       stop_gradient, zeros_like)
@@ -340,8 +340,9 @@ def _strong_callees(tree) -> bool:
 
 
 def _user_lookup(parsed, user_locals):
-    """What a name means in the user's function (MISSING for its locals), as
-    _Normalizer.user_object tells the binder."""
+    """What a name means in the user's function (MISSING for its locals): the binder's
+    lookup (as _Normalizer.user_object answers; a function of its own, which the binder
+    may keep without keeping the pass)."""
     def lookup(name):
         if name in user_locals:
             return MISSING
@@ -358,7 +359,6 @@ class _Normalizer:
     def __init__(self, parsed: Parsed):
         self.parsed = parsed
         self.namer = Namer(names_in(parsed.node))
-        self.binder = GlobalBinder(self.namer, self.user_object)
         fdef = parsed.node
         self.params = [a.id for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
         body = fdef.body
@@ -372,6 +372,9 @@ class _Normalizer:
         mark_unassigned_returns(body, self.params)
         self.body = lower_exits(body, self.namer, fdef, check_returns=True)
         self.user_locals = set(self.params) | _assigned_names(self.body)
+        # (the user's locals, kept up to date in place: a lookup of its own, not a method
+        # of this pass, which the binder would keep alive in a reference cycle)
+        self.binder = GlobalBinder(self.namer, _user_lookup(parsed, self.user_locals))
         # Variables assigned inside if/for/while keep one name (no SSA versions).
         self.mutable = _assigned_in_compound(self.body)
         self.stacks = set()   # lists the body appends to or pops from
@@ -1076,15 +1079,7 @@ class _Normalizer:
         it runs (and stops early after a pop), the loop by position made here walks the
         items there were at its start: refused, as its derivative would be of another
         function."""
-        def walked_by(node):   # (a copy, list(lst) or reversed(lst), is not changed)
-            if isinstance(node, gast.Name):
-                return {node.id} & self.user_locals
-            if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
-                    resolve_static(self.parsed, node.func) in (enumerate, zip):
-                return set().union(*(walked_by(a) for a in node.args))
-            return set()
-
-        walked = walked_by(iterator)
+        walked = self.walked_by(iterator)
         for node in walk(stmt.body):
             if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) \
                     and node.func.attr in ("append", "pop", "extend", "insert", "remove",
@@ -1097,6 +1092,17 @@ class _Normalizer:
                     f"is not supported", node,
                     hint=f"loop over a copy (`for v in list({name}):`), or over "
                     f"`range(n)` with the number of turns you want")
+
+    def walked_by(self, node) -> set:
+        """The user's lists a loop over ``node`` walks (``lst``, ``zip(lst, other)``,
+        ``enumerate(lst)``; a copy, ``list(lst)`` or ``reversed(lst)``, is not changed
+        by the loop)."""
+        if isinstance(node, gast.Name):
+            return {node.id} & self.user_locals
+        if isinstance(node, gast.Call) and not self._is_local_ref(node.func) and \
+                resolve_static(self.parsed, node.func) in (enumerate, zip):
+            return set().union(*(self.walked_by(a) for a in node.args))
+        return set()
 
     def located(self, lineno) -> list:
         """``source_file, lineno``: the user's file and a line of it, for the checks that
@@ -1296,6 +1302,9 @@ class _Normalizer:
             items = list(value.elts)
         else:
             length = self.sequences.get(value.id) if isinstance(value, gast.Name) else None
+            if length is None and len(starred) == 1:
+                self.unpack_starred_by_position(target, value, stmt)
+                return
             if length is None or len(starred) != 1:
                 raise self.error(
                     "starred assignment (`a, *rest = xs`) is supported for a list or tuple "
@@ -1315,6 +1324,39 @@ class _Normalizer:
                  or isinstance(e, gast.Name) and e.id in self.mutable else e for e in items]
         rest = items[k:len(items) - after]
         parts = items[:k] + [gast.List(elts=rest, ctx=gast.Load())] + items[len(items) - after:]
+        for t, e in zip(target.elts, parts):
+            self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
+
+    def unpack_starred_by_position(self, target, value, stmt):
+        """``a, *rest, b = item`` of an item of unknown length (``for a, *rest in
+        pairs``): ``a = item[0]``, ``rest = list(item[1:-1])``, ``b = item[-1]``, after a
+        check that it has enough items (require_unpacked: Python's ValueError)."""
+        whole = self.atomize(value, stmt)
+        if isinstance(whole, gast.Name) and whole.id in self.mutable:
+            whole = self.bind_new(None, whole)   # (`a, *b = b`: read before written)
+        k = next(i for i, e in enumerate(target.elts) if isinstance(e, gast.Starred))
+        after = len(target.elts) - k - 1
+        check = gast.Call(func=_load(self.binder.name_for("require_unpacked",
+                                                          require_unpacked)),
+                          args=[whole, gast.Constant(value=k + after, kind=None),
+                                *self.located(self.parsed.error("", stmt).lineno)],
+                          keywords=[])
+        check.callee = require_unpacked
+        self.emit(gast.copy_location(gast.Expr(value=check), stmt))
+
+        def index(i):
+            return gast.Constant(value=i, kind=None) if i >= 0 else \
+                gast.UnaryOp(op=gast.USub(), operand=gast.Constant(value=-i, kind=None))
+        items = [self.bind_new(None, gast.Subscript(value=whole, slice=index(i),
+                                                    ctx=gast.Load()))
+                 for i in list(range(k)) + list(range(-after, 0))]
+        part = gast.Slice(lower=gast.Constant(value=k, kind=None),
+                          upper=index(-after) if after else None, step=None)
+        sliced = self.bind_new(None, gast.Subscript(value=whole, slice=part, ctx=gast.Load()))
+        rest = gast.Call(func=_load(self.binder.name_for("list", list)), args=[sliced],
+                         keywords=[])
+        rest.callee = list
+        parts = items[:k] + [rest] + items[k:]
         for t, e in zip(target.elts, parts):
             self.assign(t.value if isinstance(t, gast.Starred) else t, e, stmt)
 
@@ -1823,6 +1865,9 @@ class _Normalizer:
                          args=[obj, gast.Constant(value=node.attr, kind=None)], keywords=[])
         call.callee = getattr
         call.lineno = _method_line(node).lineno   # (where a refusal of it points)
+        # (a field of the namedtuple a helper returned that was not written out here:
+        # inline._AggregateInliner.check_left says why)
+        call.aggregate_refusal = getattr(node, "aggregate_refusal", None)
         return call
 
     def expr_Call(self, node):
@@ -3232,6 +3277,15 @@ class _AliasState:
         return self.points.get(name, frozenset()) | self.contains.get(name, frozenset())
 
 
+def _older(obj, site: int):
+    """``obj`` (an object of _AliasCheck's tables), as an older object if made at
+    ``site`` (see _AliasCheck.renew)."""
+    kind, where = obj
+    if kind == "maybe":
+        return (kind, _older(where, site))
+    return (kind, ("older", site)) if where == site else obj
+
+
 class _AliasCheck:
     """Refuse reading a second name of an array or list after the object was changed in
     place through the first (``w = z; z[0] = x; return w[0]``, ``y = x; x += 1.0``,
@@ -3493,20 +3547,13 @@ class _AliasCheck:
         Jacobi pattern (``new = np.zeros(n); new[i] = ...; x = new`` in a loop) took `x`
         (last turn's array) for a second name of this turn's."""
         site = id(stmt)
-
-        def older(obj):
-            kind, where = obj
-            if kind == "maybe":
-                return (kind, older(where))
-            return (kind, ("older", site)) if where == site else obj
-
         for table in (state.points, state.contains):
             for name, objects in table.items():
                 for obj in objects:   # (most hold no object made here: left as they are)
                     while obj[0] == "maybe":
                         obj = obj[1]
                     if obj[1] == site:
-                        table[name] = frozenset(older(o) for o in objects)
+                        table[name] = frozenset(_older(o, site) for o in objects)
                         break
 
     def changed(self, objects, by, stmt, state, also=None):

@@ -230,16 +230,18 @@ def optimize(fdef: gast.FunctionDef, bound: dict = None, specialized: bool = Fal
                             getattr(fdef, "double_arrays", frozenset()),
                             getattr(fdef, "numbers", frozenset()))
         params = {arg.id for arg in fdef.args.args + fdef.args.kwonlyargs}
-        products_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
-                           getattr(fdef, "numbers", frozenset()),
-                           getattr(fdef, "ints", frozenset()), params)
         zeros_from_copies(fdef.body, bound if bound is not None else {})
-        reductions_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
-                             getattr(fdef, "numbers", frozenset()),
-                             getattr(fdef, "ints", frozenset()), params)
+        # (the three find the arrays' numbers of axes once, _array_ranks, unless a
+        # rewrite may have changed them)
+        known = products_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
+                                   getattr(fdef, "numbers", frozenset()),
+                                   getattr(fdef, "ints", frozenset()), params)
+        known = reductions_by_method(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
+                                     getattr(fdef, "numbers", frozenset()),
+                                     getattr(fdef, "ints", frozenset()), params, known)
         middle_axis_sums(fdef.body, bound or {}, getattr(fdef, "double_ranks", {}),
                          getattr(fdef, "numbers", frozenset()),
-                         getattr(fdef, "ints", frozenset()), params)
+                         getattr(fdef, "ints", frozenset()), params, known)
     restore_result_names(fdef)
     return fdef
 
@@ -832,8 +834,10 @@ def pairwise_sums(body: list, bound: dict, shapes: dict, numbers: frozenset) -> 
     statements at the top level; the same values up to rounding (docs/conventions.md
     for inf and nan)."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
-    if np_name is None or not shapes:
-        return
+    if np_name is None or not shapes or not any(
+            stmt.__class__ is gast.Assign and getattr(stmt, "phase", None) == "adjoint"
+            and any(_spread_view(f) for f in _factors(stmt.value)) for stmt in body):
+        return   # (no adjoint is a product with a factor G[:, :, None]: no counts, no walk)
     loads, stores = load_store_counts(body)
     known = {name: shape for name, shape in shapes.items() if stores.get(name, 0) <= 1}
     # the parameters assigned, and the names whose elements are written or that are
@@ -921,25 +925,14 @@ def _pairwise_product(value, defs, known, numbers, np_name):
     """(g, sign, U, V, (n, m, k)) when ``value`` is ``G[:, :, None] * c * D`` (factors
     in any order, c numbers) of ``D`` = ``U[:, None, :] - V[None, :, :]`` (sign -1, or
     ``+``: 1) of float64 matrices U (n, k), V (m, k) and G (n, m); g is ``G * c``."""
-    factors = []
-
-    def flatten(node):
-        if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
-            flatten(node.left)
-            flatten(node.right)
-        else:
-            factors.append(node)
-
-    flatten(value)
+    factors = _factors(value)
     pairs = [f for f in factors if f.__class__ is gast.Name and f.id in defs
              and _pairwise_difference(defs[f.id], defs, known) is not None]
     if len(pairs) != 1:
         return None
     sign, U, V, shape = _pairwise_difference(defs[pairs[0].id], defs, known)
     rest = [f for f in factors if f is not pairs[0]]
-    spread = [f for f in rest if f.__class__ is gast.Subscript
-              and f.value.__class__ is gast.Name and known.get(f.value.id) == shape[:2]
-              and _index_pattern(f.slice) == ("all", "all", "new")]
+    spread = [f for f in rest if _spread_view(f) and known.get(f.value.id) == shape[:2]]
     if len(spread) != 1 or known.get(U) != (shape[0], shape[2]) \
             or known.get(V) != (shape[1], shape[2]):
         return None
@@ -950,6 +943,25 @@ def _pairwise_product(value, defs, known, numbers, np_name):
     for f in others:
         g = gast.BinOp(left=g, op=gast.Mult(), right=f)
     return g, sign, U, V, shape
+
+
+def _factors(value) -> list:
+    """The factors of the product ``value`` (``a * b * c``: [a, b, c]; [value] for
+    another expression), left to right."""
+    factors, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if node.__class__ is gast.BinOp and node.op.__class__ is gast.Mult:
+            stack += (node.right, node.left)
+        else:
+            factors.append(node)
+    return factors
+
+
+def _spread_view(node) -> bool:
+    """Whether ``node`` is ``G[:, :, None]`` (G a name)."""
+    return node.__class__ is gast.Subscript and node.value.__class__ is gast.Name \
+        and _index_pattern(node.slice) == ("all", "all", "new")
 
 
 def _pairwise_difference(value, defs, known):
@@ -1136,7 +1148,7 @@ _NUMBER = -1   # (_array_rank: a number, or a 0-d array of a number constant)
 
 
 def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                       ints: frozenset, params: set) -> None:
+                       ints: frozenset, params: set) -> dict:
     """In place (versions, last): a matrix product of two float64 arrays of one or two axes,
     ``a @ b`` or ``np.dot(a, b)``, is ``a.dot(b)``, and ``np.outer(a, b)`` of two float64
     vectors is ``a[:, None] * b``. For such arrays the method is the function NumPy runs
@@ -1147,11 +1159,17 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
     their number of axes; a name assigned only arithmetic, matrix products, float ufuncs
     and ``np.zeros``-like calls of those (an adjoint ``bh = bh + W.T @ bt``) counts too
     (``_array_ranks``). Other operands (numbers, other dtypes, subclasses, 0-d or 3-d
-    arrays, where ``@`` and ``dot`` differ) keep their product."""
+    arrays, where ``@`` and ``dot`` differ) keep their product.
+
+    Returns the numbers of axes it found when they still hold after its rewrites (the
+    next passes need not find them again), else None: ``a.dot(b)`` made of ``a @ b``
+    has the product's (``_array_rank``), but one made of ``np.dot(a, b)``, which
+    ``_array_rank`` does not know, and ``np.outer``'s product may have more."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if not ranks or np_name is None:
-        return
+        return None
     known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+    calls = []   # (a call rewritten: the ranks are found again)
 
     def rank(node):
         found = _array_rank(node, known, bound, numbers, ints, np_name)
@@ -1177,8 +1195,10 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
                 return node
             left, right = node.args
             if func.attr == "dot" and rank(left) is not None and rank(right) is not None:
+                calls.append(node)
                 return method(left, right)
             if func.attr == "outer" and rank(left) == 1 and rank(right) == 1:
+                calls.append(node)
                 column = gast.Subscript(value=left, slice=gast.Tuple(elts=[
                     gast.Slice(lower=None, upper=None, step=None),
                     gast.Constant(value=None, kind=None)], ctx=gast.Load()), ctx=gast.Load())
@@ -1188,6 +1208,7 @@ def products_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
     products = Products()
     for k, stmt in enumerate(body):
         body[k] = products.visit(stmt)
+    return None if calls else known
 
 
 # NumPy's reductions whose function, given an ndarray, runs the array's method (the same
@@ -1370,7 +1391,7 @@ def _updates_elements_only(stmt, a: str) -> bool:
 
 
 def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                         ints: frozenset, params: set) -> None:
+                         ints: frozenset, params: set, known: dict = None) -> dict:
     """In place (versions, after products_by_method): ``np.sum(a, axis=1)`` (np.mean,
     np.max, np.min, np.prod) of a float64 array of at least one axis (products_by_method's
     ``_array_ranks``) is ``a.sum(axis=1)``, the same arguments: for an ndarray NumPy's
@@ -1378,11 +1399,16 @@ def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozense
     dispatch (about 1 us a call: ``np.sum(a, axis=1)`` of 128 x 16 takes 2.5 us,
     ``a.sum(axis=1)`` 1.5 us). The same values, nan and inf included. So also
     ``np.copy(a)`` (how ``u.copy()`` is normalized), ``a.copy(order="K")``: the same
-    layout too (440 ns -> 150 ns for 100 elements, a heat equation's step)."""
+    layout too (440 ns -> 150 ns for 100 elements, a heat equation's step).
+
+    ``known``: the numbers of axes ``_array_ranks`` gives (found if None); returned, as
+    its rewrites keep them (``_array_rank`` of ``a.sum(...)`` is that of ``np.sum(a,
+    ...)``, and neither knows ``prod``)."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if not ranks or np_name is None:
-        return
-    known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+        return None
+    if known is None:
+        known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
 
     class Reductions(Transformer):
         def visit_Call(self, node):
@@ -1409,17 +1435,19 @@ def reductions_by_method(body: list, bound: dict, ranks: dict, numbers: frozense
     reductions = Reductions()
     for k, stmt in enumerate(body):
         body[k] = reductions.visit(stmt)
+    return known
 
 
 def middle_axis_sums(body: list, bound: dict, ranks: dict, numbers: frozenset,
-                     ints: frozenset, params: set) -> None:
+                     ints: frozenset, params: set, known: dict = None) -> None:
     """In place (versions, last): the sum of a float64 array of three axes along its
     middle one, ``g.sum(axis=(1,), keepdims=True)`` (the adjoint of ``X[:, None, :]``
     in pairwise differences) or ``np.sum(g, axis=1)``, is ``np.einsum('ijk->ik', g)`` (``[:, None, :]`` for
     keepdims). NumPy's reduction along a middle axis followed by a short one runs an
     inner loop of that short axis per element: (50, 50, 3) summed along axis 1 takes
     50-100 us, np.einsum 20 us, adding in the same order (the same values, bit for bit,
-    the sign of a zero too). ``ranks`` etc. as for products_by_method."""
+    the sign of a zero too). ``ranks`` etc. as for products_by_method, ``known`` as for
+    reductions_by_method."""
     np_name = next((n for n, obj in bound.items() if obj is np), None)
     if np_name is None or not ranks:
         return
@@ -1429,7 +1457,8 @@ def middle_axis_sums(body: list, bound: dict, ranks: dict, numbers: frozenset,
                   if of is not None and _middle_axis(node) is not None]
     if not candidates:
         return
-    known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
+    if known is None:
+        known = _array_ranks(body, bound, ranks, numbers, ints, np_name, params)
     for node, of in candidates:
         if known.get(of.id) != 3:
             continue
@@ -2800,12 +2829,16 @@ def _refold(body: list, floats: frozenset, numbers: frozenset) -> None:
         elif _quotient_site(node):
             sites.add(id(node))
     if sites:
-        reuse_quotients(body, sites)
-        if factors:   # (a quotient reused reads a factor's name no more)
-            counts = {}
-            for node in name_nodes(body):
-                if node.id in factors:
-                    counts[node.id] = counts.get(node.id, 0) + 1
+        # (a quotient reused reads other names: the counts follow, without a walk)
+        moved = {}
+        reuse_quotients(body, sites, moved)
+        for name, change in moved.items():
+            if name in factors:
+                count = counts.get(name, 0) + change
+                if count:
+                    counts[name] = count
+                else:
+                    counts.pop(name, None)
     if factors:
         fold_constant_factors(body, counts, floats)
     if floats:
@@ -3599,24 +3632,25 @@ def _quotient_site(node) -> bool:
         and isinstance(node.left, gast.BinOp) and isinstance(node.left.op, gast.Mult)
 
 
-def reuse_quotients(body: list, sites: set) -> None:
+def reuse_quotients(body: list, sites: set, moved: dict = None) -> None:
     """See the module docstring. In each block, in place: ``q = a / c`` (names) is
     available until one of q, a, c is assigned again; a later adjoint statement's
     ``a * b / c`` or ``b * a / c`` (among ``sites``: ids of such nodes) becomes
-    ``q * b``."""
+    ``q * b``. ``moved`` (if given) learns how many more times each name occurs
+    (-1 for a and c, +1 for q, each time)."""
     available = {}   # (a, c) -> q
     for stmt in body:
         for field in ("body", "orelse"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list) and inner:
-                reuse_quotients(inner, sites)
+                reuse_quotients(inner, sites, moved)
         if available:
             if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                 # an element write, a call, a block: whatever it mentions may change
                 stored = set(name_ids(stmt))
             else:
                 if getattr(stmt, "phase", None) == "adjoint":
-                    _requotient(stmt.value, sites, available)
+                    _requotient(stmt.value, sites, available, moved)
                 # what it assigns, and the names its calls are given (a call may change
                 # them), in one walk (its target is a name: no call there)
                 found = name_nodes(stmt, also=(gast.Call,))
@@ -3636,9 +3670,9 @@ def reuse_quotients(body: list, sites: set) -> None:
                 available[(a, c)] = q
 
 
-def _requotient(expr, sites: set, available: dict) -> None:
+def _requotient(expr, sites: set, available: dict, moved: dict = None) -> None:
     """Turn the ``a * b / c`` nodes of ``expr`` with ``q = a / c`` available into
-    ``q * b``, in place."""
+    ``q * b``, in place (``moved``: see reuse_quotients)."""
     for node in walk(expr):
         if id(node) not in sites:
             continue
@@ -3646,9 +3680,13 @@ def _requotient(expr, sites: set, available: dict) -> None:
         left, right = node.left.left, node.left.right
         for a, b in ((left, right), (right, left)):
             if isinstance(a, gast.Name) and (a.id, c) in available:
-                node.left = gast.Name(id=available[(a.id, c)], ctx=gast.Load(),
-                                      annotation=None, type_comment=None)
+                q = available[(a.id, c)]
+                node.left = gast.Name(id=q, ctx=gast.Load(), annotation=None,
+                                      type_comment=None)
                 node.op, node.right = gast.Mult(), b
+                if moved is not None:
+                    for name, change in ((a.id, -1), (c, -1), (q, 1)):
+                        moved[name] = moved.get(name, 0) + change
                 break
 
 

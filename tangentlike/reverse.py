@@ -80,21 +80,31 @@ def reverse(fn: Normalized, activity: Activity, wrt: list, mode: str, name: str,
     stand-ins of their values (shapeclass.stand_ins); ``seed`` the seed's name if free
     (a version's is its generic derivative's: specialize.inline_version needs it)."""
     if not signature:
-        return _Reverse(fn, activity, wrt, mode, as_tuple, seed=seed).build(name)
+        return _built(_Reverse(fn, activity, wrt, mode, as_tuple, seed=seed), name)
     taken, temps = set(fn.namer.taken), fn.namer._temps
     lost = set()
     for _ in range(4):
         try:
-            return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
-                            carried_shapes=frozenset(lost), seed=seed).build(name)
+            return _built(_Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
+                                   carried_shapes=frozenset(lost), seed=seed), name)
         except _CarriedShapeLost as error:
             # a loop turn did not leave this adjoint the array it started with: derive
             # again without assuming so (the names the attempt took are free again,
             # except those it bound to library objects, which stay bound)
             lost.add(error.args[0])
             fn.namer.taken, fn.namer._temps = set(taken) | set(fn.binder.bound), temps
-    return _Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
-                    seed=seed).build(name)
+    return _built(_Reverse(fn, activity, wrt, mode, as_tuple, signature, stand_ins,
+                           seed=seed), name)
+
+
+def _built(builder: "_Reverse", name: str) -> gast.FunctionDef:
+    """``builder.build(name)``, with the builder's shape rewriter dropped after it: the
+    rewriter's closure reads the builder, a reference cycle that kept the whole pass
+    (its tables, the trees it made) alive until the collector ran."""
+    try:
+        return builder.build(name)
+    finally:
+        builder._rewriter = None
 
 
 # full reductions: their result is a scalar (_Reverse.scalar_by_construction)
@@ -711,13 +721,17 @@ class _Reverse:
                     and given.dtype != np.float64 or \
                     type(given) is float and self.low_precision_arguments() or \
                     isinstance(given, (np.ndarray, np.generic)) and self.low_precision_given() or \
-                    isinstance(given, (list, tuple, dict)):
+                    isinstance(given, (list, tuple, dict)) or \
+                    isinstance(given, np.generic) or \
+                    type(given) is np.ndarray and given.ndim == 0:
                 # (a list, tuple or dict: its structure and items as cast_back makes them:
                 # np.array(xs) of a list has an array adjoint, a float item a float)
                 # A version for a float32 (float16) array or NumPy scalar: its gradient
                 # in its dtype, whatever float64 value (a global, a Python float seed)
                 # the adjoint met. Float64 versions pay nothing. A Python float beside
                 # float32 arguments: a float, not the float32 NumPy's arithmetic makes.
+                # A 0-d array's gradient is a 0-d array (its arithmetic makes a NumPy
+                # number), a NumPy number's one of its type (the seed may be a float).
                 helper = self.binder.name_for("cast_back", cast_back)
                 value = gast.Call(func=_load(helper), args=[value, self.like(param)],
                                   keywords=[])
@@ -762,6 +776,11 @@ class _Reverse:
             return _load(self.adj(param))
         helper = self.binder.name_for("zeros_like", zeros_like)
         zero = gast.Call(func=_load(helper), args=[_load(param)], keywords=[])
+        if not self.specialized:
+            # (the generic knows no types: zeros_like's 0.0 for NumPy's float64, a
+            # Python float too, made the float64 of cast_back, as a version gives it)
+            zero = gast.Call(func=_load(self.binder.name_for("cast_back", cast_back)),
+                             args=[zero, self.like(param)], keywords=[])
         if param in self.single:
             return zero
         # The function rebinds the parameter (`if c: x = np.sum(x)`) and no derivative
@@ -2428,40 +2447,41 @@ def _elementwise_shape(expr, rewriter, bound, seed):
     """The static shape of ``expr`` when ``seed`` enters it through elementwise
     arithmetic, comparisons and elementwise ufunc calls only (so the value is the same
     whether seed is a smaller value or that value spread); None otherwise."""
-    seed_names = set(name_ids(seed))
+    return _seeded_shape(expr, seed, set(name_ids(seed)), rewriter, bound)
 
-    def shape_of(part):
-        if same_tree(part, seed) or not any(
-                isinstance(n, gast.Name) and n.id in seed_names for n in walk(part)):
-            return static_shape(part, rewriter)
-        if isinstance(part, gast.UnaryOp) and isinstance(part.op, (gast.USub, gast.UAdd)):
-            return shape_of(part.operand)
-        parts = None
-        if isinstance(part, gast.BinOp) and isinstance(part.op, (gast.Add, gast.Sub,
-                                                                 gast.Mult, gast.Div,
-                                                                 gast.Pow)):
-            parts = [part.left, part.right]
-        elif isinstance(part, gast.Compare) and len(part.ops) == 1:
-            parts = [part.left, part.comparators[0]]
-        elif isinstance(part, gast.Call) and not part.keywords \
-                and isinstance(part.func, gast.Attribute) \
-                and isinstance(part.func.value, gast.Name):
-            ufunc = getattr(bound.get(part.func.value.id), part.func.attr, None)
-            if isinstance(ufunc, np.ufunc) and ufunc.signature is None \
-                    or ufunc is np.where and len(part.args) == 3:
-                parts = part.args
-        elif isinstance(part, gast.Call) and not part.keywords \
-                and isinstance(part.func, gast.Name) \
-                and bound.get(part.func.id) is logistic_times:
-            parts = part.args   # (a number times logistic(t), elementwise)
-        if not parts:
-            return None
-        shape = shape_of(parts[0])
-        for other in parts[1:]:
-            shape = broadcast_static(shape, shape_of(other))
-        return shape
 
-    return shape_of(expr)
+def _seeded_shape(part, seed, seed_names: set, rewriter, bound):
+    """(_elementwise_shape) The static shape of ``part``, None when ``seed`` (which
+    reads ``seed_names``) enters it through anything but elementwise operations."""
+    if same_tree(part, seed) or not any(
+            isinstance(n, gast.Name) and n.id in seed_names for n in walk(part)):
+        return static_shape(part, rewriter)
+    if isinstance(part, gast.UnaryOp) and isinstance(part.op, (gast.USub, gast.UAdd)):
+        return _seeded_shape(part.operand, seed, seed_names, rewriter, bound)
+    parts = None
+    if isinstance(part, gast.BinOp) and isinstance(part.op, (gast.Add, gast.Sub,
+                                                             gast.Mult, gast.Div,
+                                                             gast.Pow)):
+        parts = [part.left, part.right]
+    elif isinstance(part, gast.Compare) and len(part.ops) == 1:
+        parts = [part.left, part.comparators[0]]
+    elif isinstance(part, gast.Call) and not part.keywords \
+            and isinstance(part.func, gast.Attribute) \
+            and isinstance(part.func.value, gast.Name):
+        ufunc = getattr(bound.get(part.func.value.id), part.func.attr, None)
+        if isinstance(ufunc, np.ufunc) and ufunc.signature is None \
+                or ufunc is np.where and len(part.args) == 3:
+            parts = part.args
+    elif isinstance(part, gast.Call) and not part.keywords \
+            and isinstance(part.func, gast.Name) \
+            and bound.get(part.func.id) is logistic_times:
+        parts = part.args   # (a number times logistic(t), elementwise)
+    if not parts:
+        return None
+    shape = _seeded_shape(parts[0], seed, seed_names, rewriter, bound)
+    for other in parts[1:]:
+        shape = broadcast_static(shape, _seeded_shape(other, seed, seed_names, rewriter, bound))
+    return shape
 
 
 class _DropUnbroadcast(Transformer):
@@ -2606,28 +2626,31 @@ def _loop_locals(fn, lists) -> set:
 def _single_assignments(fn) -> set:
     """Names assigned exactly once, outside control flow (parameters never reassigned)."""
     counts, nested = {}, set()
-
-    def scan(body, depth):
-        for stmt in body:
-            if written(stmt) is not None:
-                nested.add(written(stmt))   # its adjoint changes at each element write
-            elif isinstance(stmt, gast.Assign):
-                name = stmt.targets[0].id
-                counts[name] = counts.get(name, 0) + 1
-                if depth:
-                    nested.add(name)
-            elif isinstance(stmt, gast.For):
-                nested.add(stmt.target.id)
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list):
-                    scan(inner, depth + 1)
-
-    scan(fn.body, 0)
+    _count_assignments(fn.body, 0, counts, nested)
     single = {n for n, c in counts.items() if c == 1 and n not in nested}
     single -= set(fn.params)
     single |= {p for p in fn.params if p not in counts and p not in nested}
     return single
+
+
+def _count_assignments(body: list, depth: int, counts: dict, nested: set) -> None:
+    """(_single_assignments) Count the assignments of each name in ``body`` (nested
+    ``depth`` blocks deep) into ``counts``; ``nested`` learns the names assigned in a
+    nested block, loop targets and arrays written by element."""
+    for stmt in body:
+        if written(stmt) is not None:
+            nested.add(written(stmt))   # its adjoint changes at each element write
+        elif isinstance(stmt, gast.Assign):
+            name = stmt.targets[0].id
+            counts[name] = counts.get(name, 0) + 1
+            if depth:
+                nested.add(name)
+        elif isinstance(stmt, gast.For):
+            nested.add(stmt.target.id)
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                _count_assignments(inner, depth + 1, counts, nested)
 
 
 def _indexed_names(fn) -> set:
@@ -2686,28 +2709,33 @@ def _first_definitions(fn) -> set:
         if isinstance(stmt, gast.Assign) and written(stmt) is None:
             counts[target] = counts.get(target, 0) + 1
 
-    out, seen = set(), set(fn.params)
-
-    def scan(body, in_loop, top):
-        for stmt in body:
-            if isinstance(stmt, gast.Assign) and written(stmt) is None:
-                name = stmt.targets[0].id
-                if name not in seen and (top or (counts[name] == 1 and not in_loop)):
-                    out.add(id(stmt))
-            loop = in_loop or isinstance(stmt, (gast.For, gast.While))
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list):
-                    scan(inner, loop, False)
-            if top and isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], gast.Name):
-                seen.add(stmt.targets[0].id)   # (a value of the core language assigns nothing)
-            elif top:
-                seen.update(n.id for n in walk(stmt) if isinstance(n, gast.Name)
-                            and isinstance(n.ctx, gast.Store))
-
-    scan(fn.body, False, True)
+    out = set()
+    _first_in(fn.body, False, True, counts, set(fn.params), out)
     return out
+
+
+def _first_in(body: list, in_loop: bool, top: bool, counts: dict, seen: set,
+              out: set) -> None:
+    """(_first_definitions) ``out`` learns the ids of the first definitions in
+    ``body`` (in a loop: ``in_loop``; the function's own statements: ``top``), given how
+    often each name is assigned (``counts``) and the names assigned before (``seen``,
+    which learns the top level's)."""
+    for stmt in body:
+        if isinstance(stmt, gast.Assign) and written(stmt) is None:
+            name = stmt.targets[0].id
+            if name not in seen and (top or (counts[name] == 1 and not in_loop)):
+                out.add(id(stmt))
+        loop = in_loop or isinstance(stmt, (gast.For, gast.While))
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                _first_in(inner, loop, False, counts, seen, out)
+        if top and isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], gast.Name):
+            seen.add(stmt.targets[0].id)   # (a value of the core language assigns nothing)
+        elif top:
+            seen.update(n.id for n in walk(stmt) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Store))
 
 
 # Calls that return an array of their own (no view, no alias of an argument).

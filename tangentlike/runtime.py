@@ -6,6 +6,7 @@ Everything here is stateless, so derived functions are re-entrant and thread-saf
 """
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import numbers
 
@@ -531,6 +532,20 @@ def require_items(seq, count, filename, lineno, name, callee):
                         f"`*{name}`, but {len(seq)} were given")
 
 
+def require_unpacked(seq, least, filename, lineno):
+    """Before ``a, *rest = item`` of an item whose length the function does not know
+    (``for a, *rest in pairs``), written ``a = item[0]``, ``rest = list(item[1:])``:
+    ``item`` has at least ``least`` items, else Python's ValueError, as the unpacking
+    would raise (indexing would read the same item twice)."""
+    if isinstance(seq, (dict, set, frozenset)) or not hasattr(seq, "__len__"):
+        raise TransformError(
+            f"starred unpacking of a {type(seq).__name__} is not supported here (it is "
+            "read by position)", filename, lineno, hint="unpack a list, a tuple or an array")
+    if len(seq) < least:
+        raise ValueError(f"not enough values to unpack (expected at least {least}, got "
+                         f"{len(seq)})")
+
+
 def list_copy(x):
     """``x.copy()`` of a parameter the function then appends to or pops from (normalize):
     of a list, a list (``list(x)``); of anything else its own copy (an array's has no
@@ -553,6 +568,19 @@ def field_position(obj, name, filename, lineno) -> int:
     fields = getattr(type(obj), "_fields", None)
     if isinstance(obj, tuple) and isinstance(fields, tuple) and name in fields:
         return fields.index(name)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        cls = type(obj).__name__
+        annotated = "; ".join(f"{f.name}: {getattr(f.type, '__name__', f.type)}"
+                              for f in dataclasses.fields(obj))
+        raise TransformError(
+            f"the attribute `.{name}` of a dataclass (`{cls}`) that carries a derivative is "
+            f"not supported: tangentlike differentiates the fields of a namedtuple (its "
+            f"gradient a namedtuple of the fields' gradients), not of a dataclass, whose "
+            f"fields it cannot rebuild as its gradient", filename, lineno,
+            hint=f"declare `{cls}` as a typed namedtuple, written as the dataclass is: "
+            f"`class {cls}(typing.NamedTuple): {annotated}` instead of "
+            f"`@dataclasses.dataclass class {cls}:` (made and read the same way, "
+            f"`{cls}(...)`, `obj.{name}`; immutable), or pass the fields as arguments")
     raise TransformError(
         f"the attribute `.{name}` of a value that carries a derivative is supported for "
         f"the fields of a namedtuple only, not of a {type(obj).__name__}: tangentlike "
@@ -749,6 +777,23 @@ def require_method(obj, name, cls, filename, lineno):
     if found is not inspect.getattr_static(cls, name, None):
         owner = "the object itself" if name in getattr(obj, "__dict__", ()) else \
             f"its class `{type(obj).__name__}`"
+        sub = type(obj)
+        module = sys.modules.get(cls.__module__)
+        if owner != "the object itself" and issubclass(sub, cls) and \
+                getattr(module, sub.__name__, None) is not sub:
+            # (calls.method_for_class derives cls's method as the subclass's where the
+            # subclass has a name in cls's module: the name the generated code reads)
+            raise TransformError(
+                f"`.{name}()` of this `{sub.__name__}` is not `{cls.__name__}.{name}`, which "
+                f"the derivative calls: `{sub.__name__}` overrides `{name}`, and a method "
+                f"of `{cls.__name__}` is differentiated as a subclass's (calling its "
+                f"`{name}`) only where the subclass has a global name in the module of "
+                f"`{cls.__name__}` ({cls.__module__}), which `{sub.__name__}` "
+                f"({sub.__module__}) has not", filename, lineno,
+                hint=f"define `{sub.__name__}` in the module of `{cls.__name__}` (or give "
+                f"it a name there: `{cls.__module__}.{sub.__name__} = {sub.__name__}`), or "
+                f"define the method differentiated in `{sub.__name__}` too, with its own "
+                f"body (not a call of `{cls.__name__}`'s)")
         raise TransformError(
             f"`.{name}()` of this `{type(obj).__name__}` is not `{cls.__name__}.{name}`, which "
             f"the derivative calls: {owner} defines another `{name}`", filename, lineno,
@@ -783,8 +828,9 @@ def cast_back(g, x):
     dtype=...)``, ``float(x)``) in x's floating dtype: a gradient has the dtype of its
     argument, so the float32 ``x`` of ``np.sum(x.astype(float) ** 2)`` gets a float32
     gradient; a Python float gets a float (not the float32 that arithmetic with float32
-    values makes), also as an item of a list, tuple or dict. Anything else (an int, an
-    integer array) passes through."""
+    values makes), also as an item of a list, tuple or dict; a 0-d array a 0-d array
+    (not the NumPy number its arithmetic makes) and a NumPy number a NumPy number of its
+    dtype. Anything else (an int, an integer array) passes through."""
     if isinstance(x, (list, tuple)):
         return _like_items(g, x)
     if isinstance(x, dict):   # each item as its own (a float beside float32 arrays)
@@ -802,6 +848,9 @@ def cast_back(g, x):
         return g
     if type(g) is np.ndarray and g.ndim == 0 and isinstance(x, (float, np.generic)):
         g = g[()]   # a number's gradient is a number
+    elif type(x) is np.ndarray and x.ndim == 0 and isinstance(g, (float, int, np.generic)):
+        # a 0-d array's gradient is a 0-d array (NumPy's arithmetic makes a NumPy number)
+        return np.asarray(g, dtype=x.dtype if x.dtype.kind == "f" else None)
     elif isinstance(x, np.ndarray) and isinstance(g, (list, tuple)):
         g = like(g, x)   # (the adjoint of a gradient that was given back as a list)
     dtype = getattr(x, "dtype", None)
@@ -859,9 +908,6 @@ def _already_like(g, x) -> bool:
 def _item_like(g, x):
     if type(x) is float and isinstance(g, (np.ndarray, np.generic)) and np.ndim(g) == 0:
         return float(g)
-    if isinstance(x, np.ndarray) and x.ndim == 0 and isinstance(g, (float, np.generic)):
-        g = np.asarray(g)   # a 0-d array item's gradient is one (a Python float too: was
-        # a NumPy float, so a version, whose item adjoint is often a float, disagreed)
     return cast_back(g, x)
 
 
@@ -985,7 +1031,32 @@ def part_of(g, index):
         return g
     if isinstance(g, list) and isinstance(index, int) and not -len(g) <= index < len(g):
         return 0.0   # a stack of adjoints holds the entries of the last elements only
+    if isinstance(g, np.ndarray) and g.size == 0:
+        return _empty_selection(g, index)
     return g[index]
+
+
+def _empty_selection(g, index):
+    """``g[index]`` of an empty array ``g``, where the primal's selection (``np.take`` of
+    an empty array) did not check the indices and NumPy's indexing (2.1 on) does: the
+    empty array of the shape the selection has, read from zeros whose indexed axes are
+    long enough for the indices."""
+    try:
+        return g[index]
+    except IndexError:
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(p is Ellipsis or p is None for p in parts):
+            raise
+        shape = list(g.shape)
+        for axis, part in enumerate(parts):
+            if isinstance(part, slice):
+                continue
+            part = np.asarray(part)
+            if part.dtype.kind not in "iu" or axis >= len(shape):
+                raise
+            if part.size:
+                shape[axis] = max(shape[axis], int(part.max()) + 1, -int(part.min()))
+        return np.zeros(shape, g.dtype)[index]
 
 
 def _scalar_zero(g) -> bool:
@@ -1103,7 +1174,8 @@ def seeded(g, seed):
     """The gradients ``g`` a version returns, computed for ``grad``'s seed 1.0, for the
     ``seed`` given: the adjoint is linear in its seed (reverse.seed_factor). A tuple of
     gradients, or the list gradient of a list argument, item by item; a float32 (float16)
-    array gradient stays in its dtype, as a version gives it for any seed (cast_back)."""
+    array gradient stays in its dtype, as a version gives it for any seed (cast_back), and
+    a 0-d array or NumPy number gradient keeps its type."""
     if isinstance(g, (list, tuple)):
         return type(g)(seeded(item, seed) for item in g)
     if isinstance(g, dict):
@@ -1113,7 +1185,12 @@ def seeded(g, seed):
     scaled = g * seed
     if type(g) is np.ndarray and g.dtype.kind == "f" and g.dtype != np.float64 \
             and getattr(scaled, "dtype", g.dtype) != g.dtype:
-        return scaled.astype(g.dtype)
+        scaled = scaled.astype(g.dtype)
+    if type(g) is np.ndarray and g.ndim == 0 and type(scaled) is not np.ndarray:
+        return np.asarray(scaled)   # a 0-d array stays one (its arithmetic makes a number)
+    if isinstance(g, np.floating) and isinstance(scaled, (float, np.floating)) \
+            and type(scaled) is not type(g):
+        return type(g)(scaled)   # a NumPy number's gradient is one of its dtype
     if type(g) is float and isinstance(scaled, np.floating) and scaled.dtype.itemsize < 8:
         return float(scaled)   # a float's gradient is a float (cast_back), whatever the seed
     return scaled

@@ -690,3 +690,31 @@ def test_bound_method_wrt_counts_after_self():
         tl.grad(m.loss, wrt="self")
     np.testing.assert_allclose(tl.grad(m.loss, wrt=-1)(_W, _X, _Y),
                                tl.grad(_regression_loss, wrt=3)(m, _W, _X, _Y), rtol=1e-12)
+
+
+# (fix22) A derived function of a module-level function pickles by reference, as
+# (tl.grad, (f, wrt)): was Python's PicklingError (*attribute lookup dfdx on ... failed*).
+def test_a_derived_function_of_a_module_level_function_pickles_by_reference():
+    import os
+    import pickle
+    import subprocess
+    import sys
+    import other_module
+    x = 0.3
+    derived = [tl.grad(other_module.softplus), tl.value_and_grad(other_module.affine, wrt=(0, 1)),
+               tl.vjp(other_module.softplus), tl.jvp(other_module.softplus),
+               tl.jvp(tl.grad(other_module.affine, wrt=1)), tl.grad(other_module.Regression.loss, wrt=1)]
+    for d in derived:
+        assert pickle.loads(pickle.dumps(d)) is d   # (in this process: the cached one)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(derived[0]))(x), derived[0](x))
+    # in another process: derived there
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = ("import pickle, sys, numpy as np; d = pickle.loads(sys.stdin.buffer.read()); "
+            "print(repr(float(d(0.3))))")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(here), here]))
+    out = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(derived[0]),
+                         capture_output=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    np.testing.assert_allclose(eval(out.stdout), derived[0](x), rtol=1e-15)
+    with pytest.raises(pickle.PicklingError):   # (a lambda is not picklable by name either)
+        pickle.dumps(tl.grad(lambda v: v * v))

@@ -265,11 +265,6 @@ def with_attribute_assignment(x):
     return x
 
 
-def with_starred_assignment(x):
-    a, *rest = x  # <- error
-    return a
-
-
 def with_star_args_call(x):
     # (`args = (x, x)` then `np.add(*args)` works since fix21: a length the function knows,
     # and so does `np.add(*x)`: the ufunc's two inputs; np.sum's parameters have defaults)
@@ -312,7 +307,7 @@ STATEMENTS = [with_try, generator, coroutine, with_global, make_nonlocal(), with
               with_list_comprehension, with_generator_expression, with_dict_literal, with_bare_raise,
               with_nested_def, with_inner_lambda, returns_nothing, no_return,
               code_after_return, with_subscript_assignment, with_augmented_subscript,
-              with_attribute_assignment, with_starred_assignment, with_star_args_call,
+              with_attribute_assignment, with_star_args_call,
               with_open_file, read_before_assignment, undefined_name, with_varargs]
 
 

@@ -3,6 +3,9 @@
 inside a method of a module-level class, derived as the helper ``Model.predict(self,
 ...)``, with the entry's guard of ``Model.predict`` and require_method's check of the
 object's own."""
+import dataclasses
+import typing
+
 import numpy as np
 import pytest
 
@@ -421,3 +424,65 @@ def test_star_of_an_argument_into_a_method(strict):
     tl.check_grads(obj.packed_loss, ((0.5,), x, y), order=2, modes=("rev", "fwd"))
     with pytest.raises(TypeError, match="takes 1 more positional argument"):
         tl.grad(obj.packed_loss)((0.5, 1.0), x, y)
+
+
+# (fix22) A subclass defined in another file than its base class, overriding a method
+# the base's method calls: the base's method is derived as the subclass's only where the
+# subclass has a global name in the base's module (calls.method_for_class: the generated
+# code reads it by that name). Was refused when it ran with *its class `Sub` defines
+# another `predict`*, which did not say why; now the error says so and what to do, and
+# the workaround it names (a name in the base's module) works.
+
+
+class SineRegression(other_module.Regression):
+    def predict(self, w, x):
+        return np.sin(x * w) * self.scale
+
+
+def test_subclass_of_another_files_class_is_refused_with_the_reason(monkeypatch):
+    m, w, x = SineRegression(2.0), np.array([0.3, 0.5]), np.array([1.0, -0.4])
+    with pytest.raises(tl.TransformError, match="global name in the module of `Regression`") \
+            as info:
+        tl.grad(m.loss)(w, x)
+    assert "other_module.SineRegression = SineRegression" in info.value.hint
+    assert info.value.filename.endswith("other_module.py")
+    monkeypatch.setattr(other_module, "SineRegression", SineRegression, raising=False)
+    want = 2 * (2 * np.sin(x * w)) * 2 * np.cos(x * w) * x
+    for _ in range(2):
+        np.testing.assert_allclose(tl.grad(m.loss)(w, x), want, rtol=1e-12)
+    tl.check_grads(m.loss, (w, x), order=2, modes=("rev", "fwd"))
+
+
+# (fix22) A dataclass of parameters in wrt: refused at the field read with the workaround
+# (a typing.NamedTuple written as the dataclass is), which works in every mode.
+@dataclasses.dataclass
+class _DataParams:
+    W: np.ndarray
+    b: float
+
+
+class _TupleParams(typing.NamedTuple):
+    W: np.ndarray
+    b: float
+
+
+def _loss_of_params(params, x):
+    return np.sum(np.tanh(x @ params.W + params.b) ** 2)
+
+
+def test_dataclass_parameters_are_refused_with_the_namedtuple_workaround():
+    x, w = np.array([[0.3, 0.5], [0.1, -0.2]]), np.array([0.4, -0.7])
+    for derived in (lambda p: tl.grad(_loss_of_params)(p, x),
+                    lambda p: tl.vjp(_loss_of_params)(p, x, 1.0),
+                    lambda p: tl.jvp(_loss_of_params)(p, x, p)):
+        with pytest.raises(tl.TransformError, match="of a dataclass") as info:
+            derived(_DataParams(w, 0.2))
+        assert "class _DataParams(typing.NamedTuple): W:" in info.value.hint
+        assert info.value.lineno == _loss_of_params.__code__.co_firstlineno + 1
+    p = _TupleParams(w, 0.2)
+    for _ in range(2):
+        g = tl.grad(_loss_of_params)(p, x)
+        assert type(g) is _TupleParams and type(g.b) is float
+    tl.check_grads(_loss_of_params, (p, x), order=2, modes=("rev", "fwd"))
+    np.testing.assert_allclose(tl.grad(_loss_of_params, wrt=1)(_DataParams(w, 0.2), x),
+                               tl.grad(_loss_of_params, wrt=1)(p, x))

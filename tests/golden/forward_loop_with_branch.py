@@ -26,4 +26,4 @@ def dloop_with_branchdx_jvp(x, n, dx):
             dt4 = dt3 + dx
             x = t4
             dx = dt4
-    return dx
+    return cast_back(dx, x)
