@@ -2337,13 +2337,12 @@ def bind_arguments(pass_, rule, template, target, inputs, keywords, call=None) -
                               hint="call it without that keyword",
                               node=_keyword_node(call, key))
         bind[key] = value
-    used = template.read_names
     for key, default in template.keywords.items():
         if key not in bind:
             bind[key] = gast.Constant(value=default, kind=None)
             bind[key].from_default = True
-        elif key not in used and not (isinstance(bind[key], gast.Constant)
-                                      and bind[key].value == default):
+        elif key not in template.read_names and not (   # (read for a keyword given only)
+                isinstance(bind[key], gast.Constant) and bind[key].value == default):
             raise pass_.error(f"the keyword `{key}` of `{rule.name}` is not supported",
                               hint="call it without that keyword",
                               node=_keyword_node(call, key))

@@ -4138,18 +4138,23 @@ def _doubled_adjoint(z, x):
 
 
 @pytest.fixture
-def doubled_rule():
-    """The rule of doubled_by_a_custom_rule, for one test (the registry is restored:
-    tests/test_rules.py and the coverage doc walk it)."""
+def restored_registry():
+    """The rule registry as it was before the test, after it (tests/test_rules.py and
+    the coverage doc walk it): for a test that registers rules of its own."""
     from tangentlike.rules.registry import NONDIFF, RULES, load_optional
     load_optional()
     saved_rules, saved_nondiff = dict(RULES), dict(NONDIFF)
-    tl.adjoint(doubled_by_a_custom_rule)(_doubled_adjoint)
     yield
     RULES.clear()
     RULES.update(saved_rules)
     NONDIFF.clear()
     NONDIFF.update(saved_nondiff)
+
+
+@pytest.fixture
+def doubled_rule(restored_registry):
+    """The rule of doubled_by_a_custom_rule, for one test."""
+    tl.adjoint(doubled_by_a_custom_rule)(_doubled_adjoint)
 
 
 def uses_a_rule_without_a_tangent(a):
@@ -4180,6 +4185,24 @@ def test_error_in_a_derivative_differentiated_again_names_the_users_line(doubled
 def test_custom_rule_written_with_tl_d(doubled_rule):
     expected = 2.0 * np.cos(0.5) * 0.5 + 2.0 * np.sin(0.5)
     assert tl.grad(uses_a_rule_without_a_tangent)(0.5) == pytest.approx(expected)
+
+
+def tripled_by_a_custom_rule(x):
+    return 3.0 * x
+
+
+D = tl.d   # (as `from tangentlike import d as D` names it)
+
+
+def _tripled_adjoint(z, x):
+    D[x] = D[z] * 3.0
+
+
+# A rule's body is searched for other names of the placeholder only when its code reads
+# one (template._names_the_placeholder_otherwise): `D[x]` is found as `tl.d[x]` is.
+def test_custom_rule_written_with_another_name_of_d(restored_registry):
+    tl.adjoint(tripled_by_a_custom_rule)(_tripled_adjoint)
+    assert tl.grad(lambda x: tripled_by_a_custom_rule(x) * x)(0.5) == pytest.approx(3.0)
 
 
 # Was (a long random-program run): a loop over the result of a local lambda or def,
