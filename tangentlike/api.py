@@ -335,7 +335,23 @@ def _input_array(value, func, position: int, what: str):
         name = list(inspect.signature(func).parameters)[position]
         raise ArgumentTypeError(complex_message(name, complex_part(value) or
                                                 f"an array of {x.dtype}"), *_def_line(func))
+    _require_real(value, func, position)
     return x
+
+
+def _require_real(value, func, position: int) -> None:
+    """Refuse an integer (or another value grad refuses where it differentiates) with
+    grad's ArgumentTypeError at the ``def`` of ``func``, before ``jacobian`` runs ``func``
+    (was the program's own error first: `if n > 0.0` of an integer array)."""
+    from .entry import require_real
+    from .errors import ArgumentTypeError
+    name = list(inspect.signature(func).parameters)[position]
+    try:
+        require_real(value, name)
+    except ArgumentTypeError:
+        raise
+    except TypeError as exc:   # (no generated code is calling: a plain TypeError)
+        raise ArgumentTypeError(str(exc), *_def_line(func)) from None
 
 
 def _def_line(func) -> tuple:
@@ -372,8 +388,12 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     if isinstance(wrt, (tuple, list)):
         _wrt_names(func, wrt)   # (refuses an empty or repeated wrt)
         parts = [jacobian(func, w, mode=mode) for w in wrt]
+        positions = [_positional(func, w, "tl.jacobian") for w in wrt]
 
         def jacobians(*args, **kwargs):
+            bound = _bind_all(func, args, kwargs)[0]
+            for position in positions:   # (all of them before the first part runs func)
+                _input_array(bound[position], func, position, "tl.jacobian")
             return tuple(p(*args, **kwargs) for p in parts)
         jacobians.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
         _made_by(jacobians, "tl.jacobian", func)

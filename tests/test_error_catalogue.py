@@ -2698,6 +2698,29 @@ def test_row_hessian_and_jacobian_of_a_value_that_is_not_real(transform, value, 
     assert "    def decorated_product(x, y):" in str(err)
 
 
+def scaled_when_positive(y, n):
+    if n > 0.0:
+        return y * n
+    return y
+
+
+# Was (fix23): tl.jacobian ran the function before it checked the argument it
+# differentiates, so an integer array there was the program's own error (NumPy's *truth
+# value of an array ... is ambiguous* from `if n > 0.0`), where tl.grad, tl.vjp, tl.jvp,
+# tl.hessian and tl.hvp give the ArgumentTypeError at the `def`. Now the same error.
+@pytest.mark.parametrize("mode", ["auto", "reverse", "forward"])
+@pytest.mark.parametrize("wrt", [1, (1,), (0, 1)], ids=["position", "tuple", "pair"])
+def test_row_jacobian_of_an_integer_array_is_refused_before_it_runs(mode, wrt):
+    with pytest.raises(ArgumentTypeError) as info:
+        tl.jacobian(scaled_when_positive, wrt=wrt, mode=mode)(X3, np.array([1, 2, 3]))
+    err = info.value
+    assert "`n` is differentiated" in err.reason and "array of int64" in err.reason
+    assert (err.filename, err.lineno) == \
+        (__file__, scaled_when_positive.__code__.co_firstlineno)
+    with pytest.raises(ArgumentTypeError, match="`n` is differentiated"):
+        tl.vjp(scaled_when_positive, wrt=1)(X3, np.array([1, 2, 3]), np.ones(3))
+
+
 def reduces_with_a_ufunc_method(x):
     return np.logaddexp.reduce(x) * 2.0  # <- error
 
