@@ -370,7 +370,9 @@ def _made_by(result, what: str, func) -> None:
 
 
 def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Callable:
-    """The Jacobian: ``tl.jacobian(f)(*args)`` has shape ``out.shape + in.shape``.
+    """The Jacobian: ``tl.jacobian(f)(*args)`` has shape ``out.shape + in.shape``; of a
+    number output with respect to a number argument a number of its type, as its
+    gradient is.
 
     ``mode="reverse"`` builds it a row at a time with ``vjp``, ``mode="forward"`` a
     column at a time with ``jvp``; ``"auto"`` picks forward mode when the input has
@@ -403,10 +405,12 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     def jacobian_of(*args, **kwargs):
         args, keywords = _bind_all(func, args, kwargs)
-        x = _input_array(args[position], func, position, "tl.jacobian")
+        given = args[position]
+        x = _input_array(given, func, position, "tl.jacobian")
         raw = func(*args, **keywords)
         if isinstance(raw, (tuple, list)) and len({np.shape(p) for p in raw}) > 1:
-            return _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args, x, raw)
+            parts = _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args, x, raw)
+            return tuple(_number_if_number(given, part) for part in parts)
         out = np.asarray(raw)
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
@@ -420,11 +424,25 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
             rows = [np.asarray(row_of(*args, _basis(out, i), **keywords), dtype=dtype).ravel()
                     for i in range(out.size)]
             matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size), dtype)
-        return matrix.reshape(out.shape + x.shape)
+        return _number_if_number(given, matrix.reshape(out.shape + x.shape))
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     _made_by(jacobian_of, "tl.jacobian", func)
     return jacobian_of
+
+
+def _number_if_number(given, matrix):
+    """The Jacobian of a number (or 0-d) output with respect to a number argument (a
+    Python float, a NumPy number) or a 0-d array, which is its gradient: of the
+    argument's type and dtype (conventions.md "Types of derivatives"), a number for a
+    number, as its Hessian is; ``matrix`` itself otherwise."""
+    if matrix.shape:
+        return matrix
+    if isinstance(given, (float, np.floating)):
+        return type(given)(matrix[()])
+    if isinstance(given, np.ndarray) and given.dtype.kind == "f":
+        return matrix.astype(given.dtype, copy=False)
+    return matrix
 
 
 def _jacobians_of_parts(column_of, args, x, parts) -> tuple:
