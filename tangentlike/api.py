@@ -335,7 +335,23 @@ def _input_array(value, func, position: int, what: str):
         name = list(inspect.signature(func).parameters)[position]
         raise ArgumentTypeError(complex_message(name, complex_part(value) or
                                                 f"an array of {x.dtype}"), *_def_line(func))
+    _require_real(value, func, position)
     return x
+
+
+def _require_real(value, func, position: int) -> None:
+    """Refuse an integer (or another value grad refuses where it differentiates) with
+    grad's ArgumentTypeError at the ``def`` of ``func``, before ``jacobian`` runs ``func``
+    (was the program's own error first: `if n > 0.0` of an integer array)."""
+    from .entry import require_real
+    from .errors import ArgumentTypeError
+    name = list(inspect.signature(func).parameters)[position]
+    try:
+        require_real(value, name)
+    except ArgumentTypeError:
+        raise
+    except TypeError as exc:   # (no generated code is calling: a plain TypeError)
+        raise ArgumentTypeError(str(exc), *_def_line(func)) from None
 
 
 def _def_line(func) -> tuple:
@@ -354,7 +370,9 @@ def _made_by(result, what: str, func) -> None:
 
 
 def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Callable:
-    """The Jacobian: ``tl.jacobian(f)(*args)`` has shape ``out.shape + in.shape``.
+    """The Jacobian: ``tl.jacobian(f)(*args)`` has shape ``out.shape + in.shape``; of a
+    number output with respect to a number argument a number of its type, as its
+    gradient is.
 
     ``mode="reverse"`` builds it a row at a time with ``vjp``, ``mode="forward"`` a
     column at a time with ``jvp``; ``"auto"`` picks forward mode when the input has
@@ -372,8 +390,12 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
     if isinstance(wrt, (tuple, list)):
         _wrt_names(func, wrt)   # (refuses an empty or repeated wrt)
         parts = [jacobian(func, w, mode=mode) for w in wrt]
+        positions = [_positional(func, w, "tl.jacobian") for w in wrt]
 
         def jacobians(*args, **kwargs):
+            bound = _bind_all(func, args, kwargs)[0]
+            for position in positions:   # (all of them before the first part runs func)
+                _input_array(bound[position], func, position, "tl.jacobian")
             return tuple(p(*args, **kwargs) for p in parts)
         jacobians.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
         _made_by(jacobians, "tl.jacobian", func)
@@ -383,10 +405,12 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
     def jacobian_of(*args, **kwargs):
         args, keywords = _bind_all(func, args, kwargs)
-        x = _input_array(args[position], func, position, "tl.jacobian")
+        given = args[position]
+        x = _input_array(given, func, position, "tl.jacobian")
         raw = func(*args, **keywords)
         if isinstance(raw, (tuple, list)) and len({np.shape(p) for p in raw}) > 1:
-            return _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args, x, raw)
+            parts = _jacobians_of_parts(lambda *a: column_of(*a, **keywords), args, x, raw)
+            return tuple(_number_if_number(given, part) for part in parts)
         out = np.asarray(raw)
         dtype = _float_dtype(x, out)
         x, out = x.astype(dtype, copy=False), out.astype(dtype, copy=False)
@@ -400,11 +424,25 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
             rows = [np.asarray(row_of(*args, _basis(out, i), **keywords), dtype=dtype).ravel()
                     for i in range(out.size)]
             matrix = np.stack(rows, axis=0) if rows else np.zeros((0, x.size), dtype)
-        return matrix.reshape(out.shape + x.shape)
+        return _number_if_number(given, matrix.reshape(out.shape + x.shape))
 
     jacobian_of.__name__ = f"jacobian_{getattr(func, '__name__', 'f')}"
     _made_by(jacobian_of, "tl.jacobian", func)
     return jacobian_of
+
+
+def _number_if_number(given, matrix):
+    """The Jacobian of a number (or 0-d) output with respect to a number argument (a
+    Python float, a NumPy number) or a 0-d array, which is its gradient: of the
+    argument's type and dtype (conventions.md "Types of derivatives"), a number for a
+    number, as its Hessian is; ``matrix`` itself otherwise."""
+    if matrix.shape:
+        return matrix
+    if isinstance(given, (float, np.floating)):
+        return type(given)(matrix[()])
+    if isinstance(given, np.ndarray) and given.dtype.kind == "f":
+        return matrix.astype(given.dtype, copy=False)
+    return matrix
 
 
 def _jacobians_of_parts(column_of, args, x, parts) -> tuple:

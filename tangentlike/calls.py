@@ -213,7 +213,8 @@ def attribute_refusal(pass_, primitive, call):
         hint=f"pass the field as an argument of its own (`f(x, obj.{attr})`), or keep the "
         "values in a tuple or a dict; for a namedtuple a helper returns, call the helper "
         "by its name at the top level of the function (`s = helper(x)`, not "
-        "`module.helper(x)`, not in a loop or an `if`), or unpack it (`a, b = helper(x)`)")
+        "`module.helper(x)`, not in a loop or an `if`), or make it return a tuple and "
+        "unpack that (`a, b = helper(x)`)")
 
 
 def namedtuple_refusal(pass_, primitive, call):

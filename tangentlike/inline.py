@@ -139,7 +139,8 @@ def inline_aggregate_helpers(parsed) -> bool:
     code = parsed.func.__code__
     if getattr(parsed.func, "user_def", None) is not None \
             or parsed.filename.startswith("<tangentlike ") or code in _AGGREGATING \
-            or not maybe_inlines(parsed.func, other_modules=True):
+            or not (maybe_inlines(parsed.func, other_modules=True)
+                    or _reads_an_aggregate_helper_of_a_module(parsed.func)):
         return False
     _AGGREGATING.add(code)   # (parsing a helper inlines in it: not in a cycle of them)
     try:
@@ -544,7 +545,25 @@ class _AggregateInliner(_Inliner):
         return None, False   # (a method of self is written out in versions only)
 
     def helper_called(self, call):
-        helper = super().helper_called(call)
+        return self.aggregate_helper(super().helper_called(call))
+
+    def helper_of_a_module(self, call):
+        """The helper returning a dict display or a namedtuple that ``call`` calls as an
+        attribute of a module (``other_module.moments_nt(x)``), which is not written out
+        (its names are the module's, not the caller's); None for any other call."""
+        func = call.func
+        if func.__class__ is not gast.Attribute or func.value.__class__ is not gast.Name \
+                or func.value.id in self.bound:
+            return None
+        module = self.parsed.lookup(func.value.id, None)
+        if not isinstance(module, types.ModuleType):
+            return None
+        helper = vars(module).get(func.attr)   # (not its __getattr__: it may warn)
+        return self.aggregate_helper(helper) if self.plain(helper) else None
+
+    def aggregate_helper(self, helper):
+        """``helper`` if its value is a dict display of constant keys or a namedtuple it
+        builds, else None."""
         if helper is None or not _may_build_an_aggregate(helper):
             return None
         try:
@@ -572,8 +591,12 @@ class _AggregateInliner(_Inliner):
         ``where``: where the call is, when that is why (else: the helper's names)."""
         for call in (n for n in walk(stmt) if n.__class__ is gast.Call):
             helper = self.helper_called(call)
+            by_module = None
             if helper is None:
-                continue
+                helper = self.helper_of_a_module(call)
+                if helper is None:
+                    continue
+                by_module = call.func.value.id
             ret = parse(helper).node.body[-1]
             if ret.__class__ is not gast.Return or \
                     ret.value.__class__ not in (gast.Dict, gast.Call):
@@ -582,11 +605,24 @@ class _AggregateInliner(_Inliner):
                 f"the namedtuple `{ret.value.func.id}`"
             if ret.value.__class__ is not gast.Dict and not self.field_reads(call, helper, ret):
                 continue   # (a namedtuple unpacked or returned whole: a tuple)
-            name = call.func.id
+            name = call.func.id if by_module is None else call.func.attr
             reason, hint = where, (f"call it at the top level, before the loop or the `if` "
                                    f"(`s = {name}(x)`), or make it return a tuple and "
                                    f"unpack it (`a, b = {name}(x)`)")
-            if not reason:
+            if by_module is not None:
+                helper_parsed = parse(helper)
+                needed = sorted(n for n in _global_reads(helper_parsed.node) | {name}
+                                if self.parsed.lookup(n, _MISSING)
+                                is not helper_parsed.lookup(n, None))
+                reason = (f"but here it is called as an attribute of its module "
+                          f"(`{by_module}.{name}(...)`), and only a helper called by its "
+                          f"name is written out")
+                hint = (f"call `{name}(x)` at the top level of the function" + (
+                    f", imported into this module with what it reads (`from "
+                    f"{helper.__module__} import {', '.join(needed)}`)" if needed else "")
+                    + f", or make it return a tuple and unpack it "
+                    f"(`a, b = {by_module}.{name}(x)`)")
+            elif not reason:
                 helper_parsed = parse(helper)
                 differ = sorted(n for n in _global_reads(helper_parsed.node)
                                 if self.parsed.lookup(n, _MISSING)
@@ -599,7 +635,8 @@ class _AggregateInliner(_Inliner):
                           f"{'it is' if len(differ) == 1 else 'they are'} in its module "
                           f"`{helper.__module__}`")
                 hint = (f"import {names} from `{helper.__module__}` into this module "
-                        f"beside `{name}`, or make it return a tuple and unpack it "
+                        f"beside `{name}` (`from {helper.__module__} import "
+                        f"{', '.join(differ)}`), or make it return a tuple and unpack it "
                         f"(`a, b = {name}(x)`)")
             where_returned = f"{short_filename(helper.__code__.co_filename)}:{ret.lineno}"
             read = '["key"]' if ret.value.__class__ is gast.Dict else ".field"
@@ -644,6 +681,17 @@ def _global_reads(node) -> set:
     stored |= {a.id for a in args.posonlyargs + args.args + args.kwonlyargs}
     return {n.id for n in walk(node) if n.__class__ is gast.Name
             and isinstance(n.ctx, gast.Load)} - stored
+
+
+def _reads_an_aggregate_helper_of_a_module(func) -> bool:
+    """Whether ``func`` may call ``module.helper(...)`` of a module it reads as a global
+    and a helper that may build a dict display or a namedtuple: a quick test, before
+    parsing, that _AggregateInliner.check_left may have to say how to call it."""
+    glob, names = func.__globals__, func.__code__.co_names
+    modules = [glob[n] for n in names if isinstance(glob.get(n), types.ModuleType)]
+    # (a module's own names: its __getattr__ may warn, or import)
+    return any(is_user_function(vars(m).get(n)) and _may_build_an_aggregate(vars(m)[n])
+               for m in modules for n in names)
 
 
 def _may_build_an_aggregate(helper) -> bool:

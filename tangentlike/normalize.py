@@ -703,6 +703,11 @@ class _Normalizer:
                 and isinstance(stmt.targets[0], gast.Name):
             self.local_lambda(stmt.targets[0].id, stmt.value)
             return
+        lambdas = _lambdas_unpacked(stmt)
+        if lambdas:   # sq, cu = lambda v: v * v, lambda v: v * v * v
+            for name, lam in lambdas:
+                self.local_lambda(name, lam)
+            return
         value = self.expr(stmt.value)
         targets = stmt.targets
         if len(targets) > 1:
@@ -4061,7 +4066,8 @@ _STATEMENT_HINTS = {
 
 _EXPRESSION_HINTS = {
     "Lambda": ("a lambda is supported only when assigned to a name and called",
-               "write `f = lambda v: ...` and call `f(...)`, or use `def`"),
+               "assign each lambda to a name of its own (`f = lambda v: ...`, or "
+               "`f, g = lambda v: ..., lambda v: ...`) and call it (`f(...)`), or use `def`"),
     "ListComp": ("a list comprehension in a lambda, a conditional expression, `and`/`or` "
                  "or a `while` condition is not supported (it may not be evaluated there)",
                  "build the list on a line of its own first: `items = [...]`"),
@@ -4090,6 +4096,21 @@ _EXPRESSION_HINTS = {
              "or keep the values in separate variables"),
     "Set": ("set literals are not supported", "use a tuple"),
 }
+
+
+def _lambdas_unpacked(stmt) -> list:
+    """``[(name, lambda), ...]`` of ``a, b = lambda ..., lambda ...`` (names, all
+    different, unpacking a display of as many lambdas), each as if assigned on a line of
+    its own; [] for any other assignment."""
+    if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], (gast.Tuple, gast.List)) \
+            or not isinstance(stmt.value, (gast.Tuple, gast.List)):
+        return []
+    names, values = stmt.targets[0].elts, stmt.value.elts
+    if len(names) != len(values) or not all(isinstance(n, gast.Name) for n in names) \
+            or not all(isinstance(v, gast.Lambda) for v in values) \
+            or len({n.id for n in names}) != len(names):
+        return []
+    return [(n.id, v) for n, v in zip(names, values)]
 
 
 def _unsupported_statement(node):

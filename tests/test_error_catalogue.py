@@ -27,7 +27,7 @@ import pytest
 
 import tangentlike as tl
 from tangentlike.errors import ArgumentTypeError
-from util import make_function
+from util import make_function, same_as_generic
 
 MARKER = "# <- error"
 INTERNAL = (KeyError, AttributeError, IndexError, TypeError, ValueError, AssertionError,
@@ -162,6 +162,51 @@ def test_row_identical_lambdas_on_one_line(func):
 def test_row_different_lambdas_on_one_line_work():
     assert tl.grad(diff_f)(2.0) == 4.0
     assert tl.grad(diff_g)(2.0) == 3.0
+
+
+def unpacks_two_lambdas(x):
+    sq, cube = lambda v: v * v, lambda v: v * v * v
+    return sq(x) + cube(x)
+
+
+def unpacks_lambdas_with_a_default(x):
+    a = 2.0
+    [sq, scaled] = (lambda v: v * v, lambda v, k=a: k * v)
+    a = 5.0
+    return np.sum(sq(x) * scaled(x) + a)
+
+
+def unpacks_a_lambda_and_a_number(x):
+    sq, n = lambda v: v * v, 3.0  # <- error
+    return sq(x) * n
+
+
+def keeps_a_tuple_of_lambdas(x):
+    fs = lambda v: v * v, lambda v: v * v * v  # <- error
+    return fs[0](x)
+
+
+# Was (fix23): `sq, cu = lambda v: ..., lambda v: ...` inside the function was refused
+# (*a lambda is supported only when assigned to a name and called*, hint: `f = lambda`).
+# Now each lambda is a local function of its name, as on a line of its own; any other
+# tuple holding a lambda is refused, with a hint that shows both forms that work.
+@pytest.mark.parametrize("func,arg", [(unpacks_two_lambdas, 0.5),
+                                      (unpacks_lambdas_with_a_default, np.array([0.5, 1.5]))],
+                         ids=["two", "default"])
+def test_row_lambdas_unpacked_into_names_work(func, arg):
+    df = tl.grad(func)
+    generic = df(arg)
+    same_as_generic(df(arg), generic)   # (the version against the generic derivative)
+    tl.check_grads(func, (arg,), order=2, modes=("rev", "fwd"))
+    if func is unpacks_lambdas_with_a_default:   # (k is the a of the lambdas' line)
+        np.testing.assert_allclose(tl.grad(func)(arg), 6.0 * arg ** 2)
+
+
+@pytest.mark.parametrize("func", [unpacks_a_lambda_and_a_number, keeps_a_tuple_of_lambdas])
+def test_row_other_tuples_of_lambdas_say_how_to_write_them(func):
+    err = assert_error_at(func)
+    assert "a lambda is supported only when assigned to a name" in err.reason
+    assert "`f, g = lambda v: ..., lambda v: ...`" in err.hint
 
 
 # == 3. statements that cannot be differentiated =============================================
@@ -2696,6 +2741,29 @@ def test_row_hessian_and_jacobian_of_a_value_that_is_not_real(transform, value, 
     assert says in err.reason
     assert (err.filename, err.lineno) == (__file__, line_of("def decorated_product(x, y):"))
     assert "    def decorated_product(x, y):" in str(err)
+
+
+def scaled_when_positive(y, n):
+    if n > 0.0:
+        return y * n
+    return y
+
+
+# Was (fix23): tl.jacobian ran the function before it checked the argument it
+# differentiates, so an integer array there was the program's own error (NumPy's *truth
+# value of an array ... is ambiguous* from `if n > 0.0`), where tl.grad, tl.vjp, tl.jvp,
+# tl.hessian and tl.hvp give the ArgumentTypeError at the `def`. Now the same error.
+@pytest.mark.parametrize("mode", ["auto", "reverse", "forward"])
+@pytest.mark.parametrize("wrt", [1, (1,), (0, 1)], ids=["position", "tuple", "pair"])
+def test_row_jacobian_of_an_integer_array_is_refused_before_it_runs(mode, wrt):
+    with pytest.raises(ArgumentTypeError) as info:
+        tl.jacobian(scaled_when_positive, wrt=wrt, mode=mode)(X3, np.array([1, 2, 3]))
+    err = info.value
+    assert "`n` is differentiated" in err.reason and "array of int64" in err.reason
+    assert (err.filename, err.lineno) == \
+        (__file__, scaled_when_positive.__code__.co_firstlineno)
+    with pytest.raises(ArgumentTypeError, match="`n` is differentiated"):
+        tl.vjp(scaled_when_positive, wrt=1)(X3, np.array([1, 2, 3]), np.ones(3))
 
 
 def reduces_with_a_ufunc_method(x):

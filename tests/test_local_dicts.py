@@ -391,8 +391,16 @@ def calls_a_namedtuple_helper_in_an_if(x):
 
 
 def reads_a_namedtuple_of_a_module_attribute(x):
-    r = other_module.moments_nt(x)
-    return r.var  # <- error
+    r = other_module.moments_nt(x)  # <- error
+    return r.var
+
+
+def reads_a_field_of_a_module_attribute_call(x):
+    return other_module.moments_nt(x).var  # <- error
+
+
+def reads_a_key_of_a_module_attribute_call(x):
+    return other_module.moments(x)["var"]  # <- error
 
 
 def calls_a_constant_dict_helper_in_a_loop(x):
@@ -425,11 +433,15 @@ def test_helpers_returning_aggregates_elsewhere_are_written_out(func):
 # Where the helper cannot be written out (a call inside a loop or an `if`: split_dicts
 # makes variables of the dicts of the top level only; a module attribute call), the
 # error is at the call and says what works (was: the helper's `return {...}` line, or
-# the misleading field message).
+# the misleading field message; for a module attribute call until fix23 the field
+# message at the read, or the helper's `return {...}` line, now the call, with the
+# import line that makes it work).
 @pytest.mark.parametrize("func, words", [
     (calls_a_dict_helper_in_a_loop, "inside a loop"),
     (calls_a_namedtuple_helper_in_an_if, "inside a loop, an `if`"),
-    (reads_a_namedtuple_of_a_module_attribute, "not `module.helper(x)`"),
+    (reads_a_namedtuple_of_a_module_attribute, "called as an attribute of its module"),
+    (reads_a_field_of_a_module_attribute_call, "call `moments_nt(x)` at the top level"),
+    (reads_a_key_of_a_module_attribute_call, "call `moments(x)` at the top level"),
 ])
 def test_helpers_returning_aggregates_not_written_out_are_refused_at_the_call(func, words):
     import inspect
@@ -448,7 +460,14 @@ def test_a_namedtuple_helper_of_another_module_needs_its_class_imported():
             return r.var
     """
     f = make_function(source, {"np": np, "moments_nt": moments_nt})
-    with pytest.raises(tl.TransformError, match="import `Moments` from `other_module`"):
+    with pytest.raises(tl.TransformError, match="import `Moments` from `other_module` into "
+                       "this module beside `moments_nt` \\(`from other_module import Moments`\\)"):
         tl.grad(f)(X)
     g = make_function(source, {"np": np, "moments_nt": moments_nt, "Moments": Moments})
     tl.check_grads(g, (X,), order=2, modes=("rev", "fwd"))
+    # (fix23) called as an attribute of its module: the import line that makes it work
+    h = make_function(source.replace("moments_nt(x)", "other_module.moments_nt(x)"),
+                      {"np": np, "other_module": other_module})
+    with pytest.raises(tl.TransformError, match="`from other_module import Moments, "
+                       "moments_nt`"):
+        tl.grad(h)(X)

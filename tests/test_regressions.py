@@ -7255,6 +7255,11 @@ def test_gradient_of_a_number_argument_has_its_type_in_every_mode(f, kind):
         "vjp": (tl.vjp(f), lambda d: d(make(), 1.0)),
         "hessian": (tl.hessian(f), lambda d: d(make())),
         "grad of grad": (tl.grad(tl.grad(f)), lambda d: d(make())),
+        # (a 0-d array until fix23, for a number too)
+        "jacobian": (tl.jacobian(f), lambda d: d(make())),
+        "jacobian forward": (tl.jacobian(f, mode="forward"), lambda d: d(make())),
+        "jacobian of parts": (tl.jacobian(lambda x: (f(x), np.array([x, x]))),
+                              lambda d: d(make())[0]),
     }
     for mode, (derived, call) in calls.items():
         for _ in range(3):   # the generic derivative, then the version
