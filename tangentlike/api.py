@@ -432,10 +432,10 @@ def jacobian(func: Callable = None, wrt: Wrt = 0, *, mode: str = "auto") -> Call
 
 
 def _number_if_number(given, matrix):
-    """The Jacobian of a number (or 0-d) output with respect to a number argument (a
-    Python float, a NumPy number) or a 0-d array, which is its gradient: of the
-    argument's type and dtype (conventions.md "Types of derivatives"), a number for a
-    number, as its Hessian is; ``matrix`` itself otherwise."""
+    """The Jacobian or Hessian of a number (or 0-d) output with respect to a number
+    argument (a Python float, a NumPy number) or a 0-d array, which is its gradient or
+    its derivative: of the argument's type and dtype (conventions.md "Types of
+    derivatives"); ``matrix`` itself otherwise."""
     if matrix.shape:
         return matrix
     if isinstance(given, (float, np.floating)):
@@ -489,10 +489,9 @@ def hessian(func: Callable = None, wrt: Wrt = 0) -> Callable:
         columns = [np.asarray(product(*args, _basis(x, j), **keywords),
                               dtype=x.dtype).reshape(x.shape)
                    for j in range(x.size)]
-        if isinstance(given, (float, np.floating)):   # a number's Hessian is a number
-            return type(given)(columns[0][()])
-        return np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
+        matrix = np.stack(columns, axis=-1).reshape(x.shape + x.shape) if columns else \
             np.zeros(x.shape + x.shape, x.dtype)
+        return _number_if_number(given, matrix)   # (a number's Hessian is a number)
 
     hessian_of.__name__ = f"hessian_{getattr(func, '__name__', 'f')}"
     _made_by(hessian_of, "tl.hessian", func)
